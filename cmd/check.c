@@ -1,0 +1,205 @@
+/*
+ * khaosat check: validate records of the survey (all, or the ones named), or
+ * any YAML/JSON files against a schema file with --schema.
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "buf.h"
+#include "check.h"
+#include "diag.h"
+#include "record.h"
+#include "repo.h"
+#include "schema.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const struct cmd_info info = {
+	"khaosat check [--json] [--strict] [ID|PATH]...\n"
+	"   or: khaosat check --schema SCHEMA [--json] FILE|DIR...",
+	"Validate records: each file's YAML, its place and id, its schema, its\n"
+	"references to other records and, when the whole survey is checked,\n"
+	"values that must be unique. Errors name the file, line and column.\n"
+	"Exit 1 when anything is invalid.",
+};
+
+static int has_ext(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+	       (n > 4 && !strcmp(name + n - 4, ".yml")) ||
+	       (n > 5 && !strcmp(name + n - 5, ".json"));
+}
+
+static int collect(struct ks_paths *out, const char *path, int top)
+{
+	struct stat st;
+	struct dirent **names = NULL;
+	int i, n, err = 0;
+
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return top || has_ext(path) ? ks_paths_add(out, path) : 0;
+	n = scandir(path, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		struct ks_buf b = KS_BUF_INIT;
+
+		if (names[i]->d_name[0] != '.' && !err) {
+			ks_buf_addf(&b, "%s%s%s", path,
+				    path[strlen(path) - 1] == '/' ? "" : "/",
+				    names[i]->d_name);
+			err = collect(out, b.ptr, 0);
+		}
+		ks_buf_release(&b);
+		free(names[i]);
+	}
+	free(names);
+	return err;
+}
+
+static int check_files(const char *schema_path, int argc, char **argv,
+		       int json, unsigned flags)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_schema *s = NULL;
+	struct ks_paths files = { 0 };
+	size_t i, bad = 0;
+	int err, i2;
+
+	err = ks_schema_load(&s, schema_path, schema_path, flags, &d);
+	if (err) {
+		if (json)
+			print_diags_json(&d);
+		else
+			print_diags(&d);
+		ks_diags_release(&d);
+		return err == KS_ENOTFOUND || err == KS_EINVALID ? EXIT_PROBLEMS
+							       : exit_code(err);
+	}
+	for (i2 = 0; i2 < argc; i2++)
+		collect(&files, argv[i2], 1);
+	for (i = 0; i < files.n; i++) {
+		struct ks_doc *doc = NULL;
+		size_t n = strlen(files.v[i]);
+		struct ks_validate_opts vo = { 0 };
+
+		vo.flags = n > 5 && !strcmp(files.v[i] + n - 5, ".json")
+			? KS_VALIDATE_JSON : 0;
+		err = ks_doc_load(&doc, files.v[i], files.v[i], 0, &d);
+		if (!err)
+			err = ks_schema_validate(s, ks_doc_root(doc), files.v[i],
+						 &vo, &d);
+		if (err)
+			bad++;
+		ks_doc_free(doc);
+	}
+	if (json) {
+		print_diags_json(&d);
+	} else {
+		print_diags(&d);
+		fprintf(stderr, "checked %zu file%s: %zu valid, %zu invalid\n",
+			files.n, files.n == 1 ? "" : "s", files.n - bad, bad);
+	}
+	err = bad || d.errors ? EXIT_PROBLEMS : EXIT_OK;
+	ks_paths_release(&files);
+	ks_schema_free(s);
+	ks_diags_release(&d);
+	return err;
+}
+
+/* Compiles every kind's schema, so a broken one is reported first. */
+static int check_schemas(struct ks_repo *r, struct ks_diags *d)
+{
+	struct ks_schema *s;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < ks_repo_kind_count(r); i++)
+		bad |= ks_repo_schema(&s, r, ks_repo_kind(r, i), d) != 0;
+	return bad;
+}
+
+int cmd_check(int argc, char **argv, struct cli *cli)
+{
+	const char *schema = NULL;
+	int json = 0, strict = 0, err, i;
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_paths paths = { 0 };
+	struct ks_unique *uniq = NULL;
+	size_t j, bad = 0;
+	const struct opt opts[] = {
+		{ 0, "schema", "SCHEMA", OPT_STRING, &schema,
+		  "validate FILEs or DIRs against this schema file (no survey needed)" },
+		{ 0, "json", NULL, OPT_FLAG, &json,
+		  "print the errors as JSON (path, line, column, pointer, keyword, message)" },
+		{ 0, "strict", NULL, OPT_FLAG, &strict,
+		  "treat unknown schema keywords as errors" },
+		OPT_END_MARK,
+	};
+
+	err = parse_options(&argc, argv, &info, opts);
+	if (err)
+		return err;
+	if (schema) {
+		if (!argc)
+			return usage_error(&info, "--schema needs files or folders to check");
+		return check_files(schema, argc, argv, json,
+				   strict ? KS_SCHEMA_STRICT : 0);
+	}
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	if (check_schemas(cli->repo, &d)) {
+		err = EXIT_PROBLEMS;
+		goto out;
+	}
+	for (i = 0; i < argc; i++) {
+		char *rel = NULL;
+
+		err = ks_resolve_record(&rel, cli->repo, argv[i], cli->cwd, &d);
+		if (err == -1)
+			goto out;
+		if (!err && ks_paths_add(&paths, rel) < 0)
+			err = -1;
+		ks_free(rel);
+		if (err)
+			bad++;
+	}
+	if (!argc) {
+		uniq = ks_unique_new();
+		if (!uniq || ks_list_records(&paths, cli->repo, &d) < 0) {
+			err = -1;
+			goto out;
+		}
+	}
+	for (j = 0; j < paths.n; j++) {
+		err = ks_check_record(cli->repo, paths.v[j], uniq, NULL, &d);
+		if (err == -1)
+			goto out;
+		if (err)
+			bad++;
+	}
+	if (uniq && ks_unique_report(uniq, &d) < 0) {
+		err = -1;
+		goto out;
+	}
+	err = bad || d.errors ? EXIT_PROBLEMS : EXIT_OK;
+out:
+	if (err == -1)
+		err = EXIT_INTERNAL;
+	if (json) {
+		print_diags_json(&d);
+	} else {
+		print_diags(&d);
+		if (paths.n || !bad)
+			fprintf(stderr, "checked %zu record%s: %zu valid, %zu invalid\n",
+				paths.n, paths.n == 1 ? "" : "s",
+				paths.n - (bad > paths.n ? paths.n : bad),
+				bad > paths.n ? paths.n : bad);
+	}
+	ks_unique_free(uniq);
+	ks_paths_release(&paths);
+	ks_diags_release(&d);
+	return err;
+}

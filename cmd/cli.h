@@ -1,0 +1,110 @@
+/*
+ * What every subcommand shares: the option parser (help is generated from
+ * the same tables, so `--help`, `khaosat help` and the man page agree),
+ * diagnostics printing, exit codes and terminal prompts.
+ */
+#ifndef KS_CLI_H
+#define KS_CLI_H
+
+#include <stdio.h>
+
+struct ks_diags;
+struct ks_repo;
+
+/* Exit codes; documented in README.md and khaosat(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_PROBLEMS = 1,	/* invalid records, conflicts, failed checks */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_ENV = 3,		/* not in a survey, no identity, exists */
+	EXIT_IO = 4,		/* file system or git failure */
+	EXIT_INTERNAL = 5,	/* out of memory, internal error */
+};
+
+enum opt_type {
+	OPT_END,
+	OPT_FLAG,	/* int *: set to 1 */
+	OPT_STRING,	/* const char **: last one wins */
+	OPT_LIST,	/* struct strlist *: each one appended */
+};
+
+struct strlist {
+	const char **v;
+	int n, alloc;
+};
+
+struct opt {
+	char short_name;
+	const char *long_name;
+	const char *arg;	/* placeholder in help, NULL for flags */
+	enum opt_type type;
+	void *value;
+	const char *help;
+};
+
+#define OPT_END_MARK { 0, NULL, NULL, OPT_END, NULL, NULL }
+
+struct cmd_info {
+	const char *name;
+	const char *usage;	/* "khaosat check [--json] [ID|PATH]..." */
+	const char *summary;	/* one line */
+};
+
+/* Global state cmd functions receive. */
+struct cli {
+	const char *cwd;
+	struct ks_repo *repo;	/* opened by main for commands that need it */
+};
+
+#define PARSE_HELP (-100)
+
+/*
+ * Parses argv[1..] against `opts`, leaving positional arguments in
+ * argv[0..*argc) (argv[0] becomes the first positional).  On --help prints
+ * the help and returns PARSE_HELP; on a bad option prints the usage and
+ * returns EXIT_USAGE.  Returns 0 otherwise.
+ */
+int parse_options(int *argc, char **argv, const struct cmd_info *info,
+		  const struct opt *opts);
+void print_help(FILE *f, const struct cmd_info *info, const struct opt *opts);
+int usage_error(const struct cmd_info *info, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Prints diagnostics to stderr, compiler-style (or JSON to stdout). */
+void print_diags(const struct ks_diags *d);
+void print_diags_json(const struct ks_diags *d);
+/* Maps a core status to an exit code. */
+int exit_code(int status);
+/* print_diags + exit_code, for the common failure path. */
+int fail(struct ks_diags *d, int status);
+
+/* 1 when standard input and output are a terminal. */
+int interactive(void);
+/* Reads a line from standard input without its newline (free()), or NULL at EOF. */
+char *read_line(const char *prompt);
+/* Asks a yes/no question; `def` is the answer to an empty line. */
+int ask_yes_no(const char *question, int def);
+
+int open_survey(struct cli *cli, struct ks_diags *d);
+
+/* Subcommands, one file each. */
+int cmd_init(int argc, char **argv, struct cli *cli);
+int cmd_new(int argc, char **argv, struct cli *cli);
+int cmd_edit(int argc, char **argv, struct cli *cli);
+int cmd_check(int argc, char **argv, struct cli *cli);
+int cmd_fmt(int argc, char **argv, struct cli *cli);
+int cmd_status(int argc, char **argv, struct cli *cli);
+int cmd_commit(int argc, char **argv, struct cli *cli);
+int cmd_log(int argc, char **argv, struct cli *cli);
+int cmd_show(int argc, char **argv, struct cli *cli);
+int cmd_help(int argc, char **argv, struct cli *cli);
+
+/* The command table, for help. */
+struct cmd_entry {
+	const char *name;
+	int (*fn)(int, char **, struct cli *);
+	const char *summary;
+};
+extern const struct cmd_entry commands[];
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * khaosat init: create a survey repository with the default schema pack and
+ * this laptop's device identity.
+ */
+#include "cli.h"
+#include "diag.h"
+#include "repo.h"
+
+static const struct cmd_info info = {
+	"khaosat init [DIR] --device ID --surveyor NAME [--email ADDR] [--name NAME]",
+	"Create a survey repository in DIR (default: the current folder) with\n"
+	"khaosat.yaml, the default schemas and a first commit. The device id and\n"
+	"surveyor are this laptop's identity: local configuration, never synced.",
+};
+
+int cmd_init(int argc, char **argv, struct cli *cli)
+{
+	struct ks_init_opts o = { 0 };
+	const char *device = NULL, *surveyor = NULL, *email = NULL;
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_repo *r = NULL;
+	const struct opt opts[] = {
+		{ 0, "device", "ID", OPT_STRING, &device,
+		  "this laptop's device id: 2-12 lowercase letters and digits (md01)" },
+		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor,
+		  "the surveyor's full name, as author of commits" },
+		{ 0, "email", "ADDR", OPT_STRING, &email, "the surveyor's e-mail" },
+		{ 0, "name", "NAME", OPT_STRING, &o.name,
+		  "the survey's name (default: the folder's name)" },
+		OPT_END_MARK,
+	};
+	int err = parse_options(&argc, argv, &info, opts);
+
+	if (err)
+		return err;
+	if (argc > 1)
+		return usage_error(&info, "too many arguments");
+	if (!device || !surveyor)
+		return usage_error(&info, "--device and --surveyor are required");
+	o.who.device = (char *)device;
+	o.who.surveyor = (char *)surveyor;
+	o.who.email = (char *)email;
+	err = ks_repo_init(&r, argc ? argv[0] : ".", &o, &d);
+	if (err)
+		return fail(&d, err);
+	printf("Created survey \"%s\" (id %s) in %s\n", ks_repo_name(r),
+	       ks_repo_survey_id(r), ks_repo_workdir(r));
+	printf("Device %s, surveyor %s. Add a record with 'khaosat new workshop'.\n",
+	       device, surveyor);
+	ks_repo_free(r);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}

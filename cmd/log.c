@@ -1,0 +1,189 @@
+/*
+ * khaosat log: the survey's commits, newest first, or only those that
+ * changed one record; with surveyor, device and the surveyor's local time.
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "buf.h"
+#include "commit.h"
+#include "diag.h"
+#include "repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct cmd_info info = {
+	"khaosat log [-n COUNT] [--json] [ID]",
+	"List commits, newest first: id, date in the surveyor's time zone,\n"
+	"device, surveyor and summary. With ID, only commits that changed it.",
+};
+
+/* The blob id of `path` in a commit's tree; 0 if absent. */
+static int blob_at(git_oid *out, git_commit *c, const char *path)
+{
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	int found = 0;
+
+	if (git_commit_tree(&t, c) == 0 &&
+	    git_tree_entry_bypath(&e, t, path) == 0) {
+		git_oid_cpy(out, git_tree_entry_id(e));
+		found = 1;
+	}
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	return found;
+}
+
+/* 1 when the commit changed `path` against its first parent. */
+static int touches(git_commit *c, const char *path)
+{
+	git_commit *p = NULL;
+	git_oid a, b;
+	int ha = blob_at(&a, c, path), hb = 0, r;
+
+	if (git_commit_parentcount(c) > 0 && git_commit_parent(&p, c, 0) == 0)
+		hb = blob_at(&b, p, path);
+	git_commit_free(p);
+	if (ha != hb)
+		return 1;
+	r = ha && !git_oid_equal(&a, &b);
+	return r;
+}
+
+static void format_time(char *buf, size_t n, const git_time *t)
+{
+	time_t when = (time_t)t->time + (time_t)t->offset * 60;
+	struct tm tm;
+	int off = t->offset < 0 ? -t->offset : t->offset;
+
+	gmtime_r(&when, &tm);
+	snprintf(buf, n, "%04d-%02d-%02d %02d:%02d %c%02d%02d",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, t->offset < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+/* The record's path in any commit: ids do not say their kind. */
+static char *path_in_history(struct ks_repo *r, git_commit *head,
+			     const char *id)
+{
+	size_t i;
+	git_oid o;
+
+	for (i = 0; i < ks_repo_kind_count(r); i++) {
+		char *rel = ks_record_relpath(ks_repo_kind(r, i)->name, id);
+
+		if (rel && blob_at(&o, head, rel))
+			return rel;
+		ks_free(rel);
+	}
+	return NULL;
+}
+
+int cmd_log(int argc, char **argv, struct cli *cli)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	const char *count = NULL;
+	int json = 0, err, shown = 0;
+	long max = -1;
+	git_revwalk *walk = NULL;
+	git_oid oid;
+	char *path = NULL;
+	struct ks_buf out = KS_BUF_INIT;
+	const struct opt opts[] = {
+		{ 'n', "max-count", "COUNT", OPT_STRING, &count,
+		  "show at most COUNT commits" },
+		{ 0, "json", NULL, OPT_FLAG, &json, "print the commits as JSON" },
+		OPT_END_MARK,
+	};
+
+	if ((err = parse_options(&argc, argv, &info, opts)))
+		return err;
+	if (argc > 1)
+		return usage_error(&info, "give at most one record id");
+	if (count) {
+		char *end;
+
+		max = strtol(count, &end, 10);
+		if (*end || max < 0)
+			return usage_error(&info, "COUNT must be a whole number");
+	}
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	git_repository *repo = ks_repo_git(cli->repo);
+
+	if (git_revwalk_new(&walk, repo) < 0 ||
+	    git_revwalk_push_ref(walk, "refs/heads/main") < 0) {
+		err = ks_error(&d, KS_EIO, NULL, 0, 0, "cannot read the history: %s",
+			       ks_git_error());
+		goto out;
+	}
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+	if (argc) {
+		git_commit *head = NULL;
+
+		if (git_commit_lookup(&head, repo,
+				      git_reference_name_to_id(&oid, repo, "refs/heads/main") == 0
+				      ? &oid : &oid) == 0)
+			path = path_in_history(cli->repo, head, argv[0]);
+		git_commit_free(head);
+		if (!path) {
+			/* Deleted since: fall back to the work tree's kinds. */
+			err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
+				       "no record \"%s\" in the last commit", argv[0]);
+			goto out;
+		}
+	}
+	if (json)
+		ks_buf_puts(&out, "[");
+	while ((max < 0 || shown < max) && git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		const git_signature *a;
+		char hex[GIT_OID_HEXSZ + 1], when[64];
+		char *dev;
+
+		if (git_commit_lookup(&c, repo, &oid) < 0)
+			continue;
+		if (path && !touches(c, path)) {
+			git_commit_free(c);
+			continue;
+		}
+		a = git_commit_author(c);
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		format_time(when, sizeof(when), &a->when);
+		dev = ks_commit_device(git_commit_message(c));
+		if (json) {
+			ks_buf_puts(&out, shown ? ",\n {\"commit\":\"" : "{\"commit\":\"");
+			ks_buf_addf(&out, "%s\",\"time\":%lld,\"offset\":%d,\"date\":\"%s\",\"author\":",
+				    hex, (long long)a->when.time, a->when.offset, when);
+			ks_json_string(&out, a->name);
+			ks_buf_puts(&out, ",\"email\":");
+			ks_json_string(&out, a->email);
+			ks_buf_puts(&out, ",\"device\":");
+			ks_json_string(&out, dev ? dev : "");
+			ks_buf_addf(&out, ",\"parents\":%u,\"summary\":",
+				    git_commit_parentcount(c));
+			ks_json_string(&out, git_commit_summary(c));
+			ks_buf_puts(&out, "}");
+		} else {
+			ks_buf_addf(&out, "%.10s %s  %-6s %s: %s\n", hex, when,
+				    dev ? dev : "-", a->name, git_commit_summary(c));
+		}
+		ks_free(dev);
+		git_commit_free(c);
+		shown++;
+	}
+	if (json)
+		ks_buf_puts(&out, "]\n");
+	fputs(out.ptr, stdout);
+	err = 0;
+out:
+	ks_free(path);
+	ks_buf_release(&out);
+	git_revwalk_free(walk);
+	if (err)
+		return fail(&d, err);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}

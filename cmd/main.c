@@ -1,0 +1,143 @@
+/*
+ * The khaosat binary: one table of subcommands, the shared set-up (libgit2,
+ * the working folder), and a check that standard output was written in full
+ * (a full disk is an error, not silence).
+ */
+#include "cli.h"
+#include "diag.h"
+#include "repo.h"
+
+#include <errno.h>
+#include <git2.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef KS_VERSION
+#define KS_VERSION "0.1"
+#endif
+
+const struct cmd_entry commands[] = {
+	{ "init", cmd_init, "create a survey repository" },
+	{ "new", cmd_new, "add a record, by a form on a terminal or from values" },
+	{ "edit", cmd_edit, "edit a record in a text editor, checked on save" },
+	{ "check", cmd_check, "validate records against their schemas" },
+	{ "fmt", cmd_fmt, "rewrite records in canonical form" },
+	{ "status", cmd_status, "show new, changed, deleted and invalid records" },
+	{ "commit", cmd_commit, "record every change, if every record is valid" },
+	{ "log", cmd_log, "list commits, or those that touched one record" },
+	{ "show", cmd_show, "print a record, now or at an earlier commit" },
+	{ "help", cmd_help, "show help for khaosat or one command" },
+	{ NULL, NULL, NULL },
+};
+
+static void main_usage(FILE *f)
+{
+	const struct cmd_entry *c;
+
+	fprintf(f, "usage: khaosat [-C DIR] COMMAND [OPTIONS] [ARGS]\n\n"
+		   "khaosat keeps survey records (YAML files) in a git repository,\n"
+		   "checks them against the survey's schemas and merges changes.\n\n"
+		   "commands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\nRun 'khaosat help COMMAND' for the options of a command.\n"
+		   "Exit codes: 0 ok, 1 problems found, 2 usage error, 3 no survey or\n"
+		   "identity, 4 file system or git failure, 5 internal error.\n");
+}
+
+int cmd_help(int argc, char **argv, struct cli *cli)
+{
+	const struct cmd_entry *c;
+	char *sub[3];
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		main_usage(stdout);
+		return EXIT_OK;
+	}
+	for (c = commands; c->name; c++) {
+		if (strcmp(c->name, argv[1]))
+			continue;
+		if (c->fn == cmd_help) {
+			main_usage(stdout);
+			return EXIT_OK;
+		}
+		sub[0] = argv[1];
+		sub[1] = "--help";
+		sub[2] = NULL;
+		return c->fn(2, sub, cli);
+	}
+	fprintf(stderr, "error: unknown command '%s'\n", argv[1]);
+	return EXIT_USAGE;
+}
+
+static int close_stdout(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno != EPIPE) {
+			fprintf(stderr, "error: cannot write the output: %s\n",
+				strerror(errno));
+			return code ? code : EXIT_IO;
+		}
+	}
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	const struct cmd_entry *c;
+	char cwd[PATH_MAX];
+	int code, i = 1;
+
+	setlocale(LC_CTYPE, "");
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
+			if (chdir(argv[i + 1]) < 0) {
+				fprintf(stderr, "error: cannot enter '%s': %s\n",
+					argv[i + 1], strerror(errno));
+				return EXIT_USAGE;
+			}
+			i += 2;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("khaosat %s\n", KS_VERSION);
+			return close_stdout(EXIT_OK);
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			main_usage(stdout);
+			return close_stdout(EXIT_OK);
+		} else {
+			fprintf(stderr, "error: unknown option '%s'\n", argv[i]);
+			main_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, argv[i]))
+			break;
+	if (!c->name) {
+		fprintf(stderr, "error: unknown command '%s'; see 'khaosat help'\n",
+			argv[i]);
+		return EXIT_USAGE;
+	}
+	if (!getcwd(cwd, sizeof(cwd))) {
+		fprintf(stderr, "error: cannot read the current folder: %s\n",
+			strerror(errno));
+		return EXIT_IO;
+	}
+	cli.cwd = cwd;
+	git_libgit2_init();
+	/* Survey data must survive a power cut: make libgit2 fsync. */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+	code = c->fn(argc - i, argv + i, &cli);
+	if (code == PARSE_HELP)
+		code = EXIT_OK;
+	ks_repo_free(cli.repo);
+	git_libgit2_shutdown();
+	return close_stdout(code);
+}

@@ -1,0 +1,257 @@
+/*
+ * Option parsing, help text generated from the option tables, diagnostics
+ * printing and small terminal helpers shared by the subcommands.
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "buf.h"
+#include "diag.h"
+#include "repo.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int strlist_add(struct strlist *l, const char *s)
+{
+	if (l->n == l->alloc) {
+		int n = l->alloc ? l->alloc * 2 : 8;
+		const char **v = realloc(l->v, (size_t)n * sizeof(*v));
+
+		if (!v)
+			return -1;
+		l->v = v;
+		l->alloc = n;
+	}
+	l->v[l->n++] = s;
+	return 0;
+}
+
+void print_help(FILE *f, const struct cmd_info *info, const struct opt *opts)
+{
+	const struct opt *o;
+
+	fprintf(f, "usage: %s\n\n%s\n", info->usage, info->summary);
+	if (!opts || opts->type == OPT_END)
+		return;
+	fprintf(f, "\noptions:\n");
+	for (o = opts; o->type != OPT_END; o++) {
+		char left[64];
+
+		if (o->short_name && o->arg)
+			snprintf(left, sizeof(left), "-%c, --%s %s",
+				 o->short_name, o->long_name, o->arg);
+		else if (o->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s",
+				 o->short_name, o->long_name);
+		else if (o->arg)
+			snprintf(left, sizeof(left), "    --%s %s",
+				 o->long_name, o->arg);
+		else
+			snprintf(left, sizeof(left), "    --%s", o->long_name);
+		fprintf(f, "  %-26s %s\n", left, o->help);
+	}
+	fprintf(f, "  %-26s %s\n", "-h, --help", "show this help");
+}
+
+int usage_error(const struct cmd_info *info, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n", info->usage);
+	return EXIT_USAGE;
+}
+
+static int set_value(const struct opt *o, const char *arg)
+{
+	switch (o->type) {
+	case OPT_FLAG:
+		*(int *)o->value = 1;
+		return 0;
+	case OPT_STRING:
+		*(const char **)o->value = arg;
+		return 0;
+	case OPT_LIST:
+		return strlist_add(o->value, arg);
+	case OPT_END:
+		break;
+	}
+	return -1;
+}
+
+int parse_options(int *argc, char **argv, const struct cmd_info *info,
+		  const struct opt *opts)
+{
+	int i, npos = 0, only_pos = 0;
+	const struct opt *o;
+
+	for (i = 1; i < *argc; i++) {
+		char *a = argv[i];
+		const char *val = NULL;
+
+		if (only_pos || a[0] != '-' || !a[1]) {
+			argv[npos++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_pos = 1;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_help(stdout, info, opts);
+			return PARSE_HELP;
+		}
+		if (a[1] == '-') {
+			char *eq = strchr(a + 2, '=');
+			size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+
+			for (o = opts; o && o->type != OPT_END; o++)
+				if (strlen(o->long_name) == n &&
+				    !strncmp(o->long_name, a + 2, n))
+					break;
+			if (!o || o->type == OPT_END)
+				return usage_error(info, "unknown option '%s'", a);
+			if (eq && o->type == OPT_FLAG)
+				return usage_error(info, "option '--%s' takes no value",
+						   o->long_name);
+			val = eq ? eq + 1 : NULL;
+		} else {
+			for (o = opts; o && o->type != OPT_END; o++)
+				if (o->short_name == a[1])
+					break;
+			if (!o || o->type == OPT_END)
+				return usage_error(info, "unknown option '%s'", a);
+			if (a[2])
+				val = a + 2;
+		}
+		if (o->type != OPT_FLAG && !val) {
+			if (i + 1 >= *argc)
+				return usage_error(info, "option '--%s' needs a value",
+						   o->long_name);
+			val = argv[++i];
+		}
+		if (set_value(o, val) < 0)
+			return EXIT_INTERNAL;
+	}
+	*argc = npos;
+	argv[npos] = NULL;
+	return 0;
+}
+
+void print_diags(const struct ks_diags *d)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		ks_buf_reset(&b);
+		ks_diag_format(&b, &d->v[i]);
+		fprintf(stderr, "%s\n", b.ptr);
+	}
+	ks_buf_release(&b);
+}
+
+void print_diags_json(const struct ks_diags *d)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	size_t i;
+
+	ks_buf_puts(&b, "[");
+	for (i = 0; i < d->n; i++) {
+		ks_buf_puts(&b, i ? ",\n " : "");
+		ks_diag_format_json(&b, &d->v[i]);
+	}
+	ks_buf_puts(&b, "]\n");
+	fputs(b.ptr, stdout);
+	ks_buf_release(&b);
+}
+
+int exit_code(int status)
+{
+	switch (status) {
+	case KS_OK:
+		return EXIT_OK;
+	case KS_EINVALID:
+	case KS_ECONFLICT:
+	case KS_ENOTFOUND:
+		return EXIT_PROBLEMS;
+	case KS_ENOSURVEY:
+	case KS_EEXISTS:
+		return EXIT_ENV;
+	case KS_EIO:
+		return EXIT_IO;
+	default:
+		return EXIT_INTERNAL;
+	}
+}
+
+int fail(struct ks_diags *d, int status)
+{
+	if (status == -1 && !d->n)
+		fprintf(stderr, "error: out of memory\n");
+	print_diags(d);
+	return exit_code(status);
+}
+
+int interactive(void)
+{
+	return isatty(0) && isatty(1);
+}
+
+char *read_line(const char *prompt)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (prompt) {
+		fputs(prompt, stdout);
+		fflush(stdout);
+	}
+	n = getline(&line, &cap, stdin);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+int ask_yes_no(const char *question, int def)
+{
+	for (;;) {
+		char q[512];
+		char *a;
+		int r = -1;
+
+		snprintf(q, sizeof(q), "%s [%s] ", question, def ? "Y/n" : "y/N");
+		a = read_line(q);
+		if (!a)
+			return def;
+		if (!*a)
+			r = def;
+		else if (!strcasecmp(a, "y") || !strcasecmp(a, "yes") ||
+			 !strcasecmp(a, "c") || !strcasecmp(a, "có"))
+			r = 1;
+		else if (!strcasecmp(a, "n") || !strcasecmp(a, "no") ||
+			 !strcasecmp(a, "k") || !strcasecmp(a, "không"))
+			r = 0;
+		free(a);
+		if (r >= 0)
+			return r;
+		printf("please answer y or n\n");
+	}
+}
+
+int open_survey(struct cli *cli, struct ks_diags *d)
+{
+	if (cli->repo)
+		return 0;
+	return ks_repo_open(&cli->repo, cli->cwd, d);
+}

@@ -1,0 +1,67 @@
+/*
+ * The allocation wrapper: plain malloc with a countdown that tests can set
+ * to simulate running out of memory at any chosen point.
+ */
+#include "alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static long fail_countdown = -1;
+
+static int should_fail(void)
+{
+	if (fail_countdown < 0)
+		return 0;
+	if (fail_countdown == 0)
+		return 1;
+	fail_countdown--;
+	return 0;
+}
+
+void ks_alloc_fail_after(long n)
+{
+	fail_countdown = n;
+}
+
+void *ks_malloc(size_t size)
+{
+	if (should_fail())
+		return NULL;
+	return malloc(size ? size : 1);
+}
+
+void *ks_calloc(size_t n, size_t size)
+{
+	if (should_fail())
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *ks_realloc(void *ptr, size_t size)
+{
+	if (should_fail())
+		return NULL;
+	return realloc(ptr, size ? size : 1);
+}
+
+char *ks_strndup(const char *s, size_t n)
+{
+	char *p = ks_malloc(n + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *ks_strdup(const char *s)
+{
+	return ks_strndup(s, strlen(s));
+}
+
+void ks_free(void *ptr)
+{
+	free(ptr);
+}

@@ -1,0 +1,27 @@
+/*
+ * One allocation wrapper for the whole library, so that tests can make the
+ * Nth allocation fail and check that every caller unwinds cleanly (the way
+ * SQLite tests its out-of-memory paths).
+ *
+ * Every function returns NULL on failure and never aborts; callers treat
+ * NULL as an error and release what they hold.
+ */
+#ifndef KS_ALLOC_H
+#define KS_ALLOC_H
+
+#include <stddef.h>
+
+void *ks_malloc(size_t size);
+void *ks_calloc(size_t n, size_t size);
+void *ks_realloc(void *ptr, size_t size);
+char *ks_strdup(const char *s);
+char *ks_strndup(const char *s, size_t n);
+void ks_free(void *ptr);
+
+/*
+ * Test hook: make the allocation after `n` more successful ones fail, and
+ * every one after it.  A negative `n` turns failure injection off.
+ */
+void ks_alloc_fail_after(long n);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * Growable NUL-terminated byte buffers (see buf.h for the invariants).
+ */
+#include "buf.h"
+#include "alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char ks_buf_empty[1];
+
+void ks_buf_init(struct ks_buf *b)
+{
+	b->ptr = ks_buf_empty;
+	b->len = 0;
+	b->alloc = 0;
+}
+
+void ks_buf_release(struct ks_buf *b)
+{
+	if (b->alloc)
+		ks_free(b->ptr);
+	ks_buf_init(b);
+}
+
+char *ks_buf_detach(struct ks_buf *b, size_t *len)
+{
+	char *p;
+
+	if (len)
+		*len = b->len;
+	if (!b->alloc) {
+		p = ks_strdup("");
+	} else {
+		p = b->ptr;
+	}
+	ks_buf_init(b);
+	return p;
+}
+
+void ks_buf_reset(struct ks_buf *b)
+{
+	b->len = 0;
+	b->ptr[0] = '\0';
+	if (!b->alloc)
+		ks_buf_empty[0] = '\0';
+}
+
+int ks_buf_grow(struct ks_buf *b, size_t extra)
+{
+	size_t want, n;
+	char *p;
+
+	if (extra >= (size_t)-1 / 2 - b->len)
+		return -1;
+	want = b->len + extra + 1;
+	if (want <= b->alloc)
+		return 0;
+	n = b->alloc ? b->alloc : 64;
+	while (n < want)
+		n *= 2;
+	p = ks_realloc(b->alloc ? b->ptr : NULL, n);
+	if (!p)
+		return -1;
+	if (!b->alloc)
+		p[0] = '\0';
+	b->ptr = p;
+	b->alloc = n;
+	return 0;
+}
+
+int ks_buf_add(struct ks_buf *b, const void *data, size_t len)
+{
+	if (ks_buf_grow(b, len) < 0)
+		return -1;
+	memcpy(b->ptr + b->len, data, len);
+	b->len += len;
+	b->ptr[b->len] = '\0';
+	return 0;
+}
+
+int ks_buf_puts(struct ks_buf *b, const char *s)
+{
+	return ks_buf_add(b, s, strlen(s));
+}
+
+int ks_buf_putc(struct ks_buf *b, char c)
+{
+	return ks_buf_add(b, &c, 1);
+}
+
+int ks_buf_vaddf(struct ks_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0 || ks_buf_grow(b, (size_t)n) < 0)
+		return -1;
+	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int ks_buf_addf(struct ks_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = ks_buf_vaddf(b, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int ks_buf_read_file(struct ks_buf *b, const char *path, size_t max)
+{
+	struct stat st;
+	int fd, r = -1;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto out;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto out;
+	}
+	if (max && (size_t)st.st_size > max) {
+		errno = EFBIG;
+		goto out;
+	}
+	if (ks_buf_grow(b, (size_t)st.st_size) < 0) {
+		errno = ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		if (ks_buf_grow(b, 8192) < 0) {
+			errno = ENOMEM;
+			goto out;
+		}
+		n = read(fd, b->ptr + b->len, b->alloc - b->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		if (max && b->len > max) {
+			errno = EFBIG;
+			goto out;
+		}
+	}
+	b->ptr[b->len] = '\0';
+	r = 0;
+out:
+	close(fd);
+	return r;
+}

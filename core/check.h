@@ -1,0 +1,68 @@
+/*
+ * Checking records in a survey: where the file is, what it parses to, its
+ * schema, its references to other records (x-ref), and values that must be
+ * unique across a kind (x-unique).
+ *
+ * A record at records/<kind>/<device>/<bucket>/<id>.yaml is valid when the
+ * file parses, its kind is one of the survey's, its `id` field equals the
+ * file name, and it satisfies the kind's schema.  References are checked
+ * against the work tree (a record exists when its file does).  Uniqueness
+ * needs every record of the kind, so it is checked only when a whole
+ * survey is checked through a struct ks_unique.
+ */
+#ifndef KS_CHECK_H
+#define KS_CHECK_H
+
+#include <stddef.h>
+
+struct ks_diags;
+struct ks_doc;
+struct ks_repo;
+struct ks_unique;
+
+/*
+ * Loads and checks the record at `relpath` (relative to the work tree).
+ * Returns 0 when valid, KS_EINVALID with located errors, KS_ENOTFOUND when
+ * the file is missing, or another status.  On 0 or KS_EINVALID after a
+ * successful parse, *out (when not NULL) receives the document (caller
+ * frees).  `uniq` may be NULL.
+ */
+int ks_check_record(struct ks_repo *r, const char *relpath,
+		    struct ks_unique *uniq, struct ks_doc **out,
+		    struct ks_diags *d);
+
+/* Every file under records/, relative to the work tree, sorted. */
+struct ks_paths {
+	char **v;
+	size_t n, alloc;
+};
+void ks_paths_release(struct ks_paths *p);
+int ks_paths_add(struct ks_paths *p, const char *path);
+void ks_paths_sort(struct ks_paths *p);
+int ks_list_records(struct ks_paths *out, struct ks_repo *r,
+		    struct ks_diags *d);
+
+/* Uniqueness index over the records checked with it. */
+struct ks_unique *ks_unique_new(void);
+/* Appends an error for each value used by more than one record. */
+int ks_unique_report(struct ks_unique *u, struct ks_diags *d);
+void ks_unique_free(struct ks_unique *u);
+
+/*
+ * Resolves what a person typed as a record: an id ("md01-0042") or a path
+ * to a record file (relative to `cwd`).  Sets *relpath (ks_free).
+ */
+int ks_resolve_record(char **relpath, struct ks_repo *r, const char *arg,
+		      const char *cwd, struct ks_diags *d);
+
+
+
+struct ks_buf;
+struct ks_node;
+/*
+ * Appends the canonical text of a record of `kind` (keys in the order of
+ * its schema when the schema compiles, byte order otherwise).
+ */
+int ks_record_format(struct ks_buf *out, struct ks_repo *r, const char *kind,
+		     const struct ks_node *root);
+#endif

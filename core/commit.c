@@ -1,0 +1,282 @@
+/*
+ * Survey changes against HEAD, and commits with the surveyor as author and
+ * the device as committer.  See commit.h.
+ */
+#include "commit.h"
+#include "alloc.h"
+#include "buf.h"
+#include "check.h"
+#include "diag.h"
+#include "record.h"
+#include "repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int ks_is_survey_path(const char *p)
+{
+	return !strcmp(p, KS_SURVEY_FILE) ||
+	       !strncmp(p, KS_SCHEMA_DIR "/", strlen(KS_SCHEMA_DIR) + 1) ||
+	       !strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1) ||
+	       !strncmp(p, "conflicts/", 10);
+}
+
+void ks_changes_release(struct ks_changes *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		ks_free(c->v[i].path);
+	ks_free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+static int changes_add(struct ks_changes *c, enum ks_change_kind what,
+		       const char *path)
+{
+	if (c->n == c->alloc) {
+		size_t n = c->alloc ? c->alloc * 2 : 16;
+		struct ks_change *v = ks_realloc(c->v, n * sizeof(*v));
+
+		if (!v)
+			return -1;
+		c->v = v;
+		c->alloc = n;
+	}
+	c->v[c->n].what = what;
+	c->v[c->n].path = ks_strdup(path);
+	if (!c->v[c->n].path)
+		return -1;
+	c->n++;
+	return 0;
+}
+
+static int change_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ks_change *)a)->path,
+		      ((const struct ks_change *)b)->path);
+}
+
+int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
+		    struct ks_diags *d)
+{
+	git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+	git_status_list *list = NULL;
+	size_t i, n;
+	int err = 0;
+
+	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED |
+		     GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+		     GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (git_status_list_new(&list, ks_repo_git(r), &opts) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot compare the work tree with the last commit: %s",
+				ks_git_error());
+	n = git_status_list_entrycount(list);
+	for (i = 0; i < n && !err; i++) {
+		const git_status_entry *e = git_status_byindex(list, i);
+		unsigned s = e->status;
+		const git_diff_delta *dd = e->index_to_workdir ?
+			e->index_to_workdir : e->head_to_index;
+		const char *path = dd->new_file.path ? dd->new_file.path
+						     : dd->old_file.path;
+		int in_head = !(s & GIT_STATUS_INDEX_NEW) &&
+			      !(s & GIT_STATUS_WT_NEW);
+		int in_wt = !(s & GIT_STATUS_WT_DELETED) &&
+			    !((s & GIT_STATUS_INDEX_DELETED) &&
+			      !(s & GIT_STATUS_WT_NEW));
+
+		if (!ks_is_survey_path(path) || (s & GIT_STATUS_IGNORED))
+			continue;
+		if (s & GIT_STATUS_INDEX_DELETED && s & GIT_STATUS_WT_NEW)
+			in_head = 1;
+		if (!in_head && in_wt)
+			err = changes_add(out, KS_CHANGE_NEW, path);
+		else if (in_head && !in_wt)
+			err = changes_add(out, KS_CHANGE_DELETED, path);
+		else if (in_head && in_wt)
+			err = changes_add(out, KS_CHANGE_MODIFIED, path);
+	}
+	git_status_list_free(list);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), change_cmp);
+	return err;
+}
+
+char *ks_commit_device(const char *message)
+{
+	git_message_trailer_array arr = { 0 };
+	char *dev = NULL;
+	size_t i;
+
+	if (git_message_trailers(&arr, message) < 0)
+		return NULL;
+	for (i = 0; i < arr.count; i++)
+		if (!strcmp(arr.trailers[i].key, "Device"))
+			dev = ks_strdup(arr.trailers[i].value);
+	git_message_trailer_array_free(&arr);
+	return dev;
+}
+
+int ks_commit_tree(git_oid *out, struct ks_repo *r, const git_oid *tree_id,
+		   const git_oid *parent_ids, size_t nparents,
+		   const char *message, struct ks_diags *d)
+{
+	const struct ks_identity *who = ks_repo_identity(r);
+	git_repository *repo = ks_repo_git(r);
+	git_signature *author = NULL, *committer = NULL;
+	git_tree *tree = NULL;
+	const git_commit *parents[8];
+	git_commit *owned[8];
+	git_buf msg = GIT_BUF_INIT;
+	struct ks_buf full = KS_BUF_INIT, email = KS_BUF_INIT;
+	size_t i, got = 0;
+	int err = KS_EIO;
+
+	if ((err = ks_repo_require_identity(r, d)))
+		return err;
+	err = KS_EIO;
+	if (nparents > 8)
+		return ks_error(d, KS_ERROR, NULL, 0, 0, "too many parents");
+	/* git needs an e-mail; a surveyor without one gets the device's. */
+	if (!who->email || !*who->email)
+		ks_buf_addf(&email, "%s@khaosat.invalid", who->device);
+	else
+		ks_buf_puts(&email, who->email);
+	if (git_signature_now(&author, who->surveyor, email.ptr) < 0 ||
+	    git_signature_now(&committer, who->device, email.ptr) < 0) {
+		ks_error(d, KS_EINVALID, NULL, 0, 0,
+			 "invalid surveyor or device name: %s", ks_git_error());
+		err = KS_EINVALID;
+		goto out;
+	}
+	if (git_message_prettify(&msg, message, 0, 0) < 0 || !msg.size) {
+		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
+			       "the commit message is empty");
+		goto out;
+	}
+	ks_buf_add(&full, msg.ptr, msg.size);
+	if (ks_buf_addf(&full, "\nDevice: %s\n", who->device) < 0) {
+		err = -1;
+		goto out;
+	}
+	if (git_tree_lookup(&tree, repo, tree_id) < 0)
+		goto gitfail;
+	for (got = 0; got < nparents; got++) {
+		if (git_commit_lookup(&owned[got], repo, &parent_ids[got]) < 0)
+			goto gitfail;
+		parents[got] = owned[got];
+	}
+	if (git_commit_create(out, repo, "refs/heads/main", author, committer,
+			      NULL, full.ptr, tree, nparents, parents) < 0)
+		goto gitfail;
+	err = 0;
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot commit: %s",
+		       ks_git_error());
+out:
+	for (i = 0; i < got; i++)
+		git_commit_free(owned[i]);
+	git_tree_free(tree);
+	git_signature_free(author);
+	git_signature_free(committer);
+	git_buf_dispose(&msg);
+	ks_buf_release(&full);
+	ks_buf_release(&email);
+	return err;
+}
+
+/* Checks what a commit would take; every problem goes to `d`. */
+static int check_changes(struct ks_repo *r, const struct ks_changes *c,
+			 struct ks_diags *d)
+{
+	struct ks_paths all = { 0 };
+	struct ks_unique *uniq = NULL;
+	size_t i;
+	int everything = 0, bad = 0, err;
+
+	for (i = 0; i < c->n; i++)
+		if (strncmp(c->v[i].path, KS_RECORDS_DIR "/",
+			    strlen(KS_RECORDS_DIR) + 1))
+			everything = 1;
+	if (everything) {
+		/* The survey file or a schema changed: everything is at stake. */
+		uniq = ks_unique_new();
+		if (!uniq || ks_list_records(&all, r, d) < 0) {
+			ks_unique_free(uniq);
+			return -1;
+		}
+		for (i = 0; i < all.n; i++) {
+			err = ks_check_record(r, all.v[i], uniq, NULL, d);
+			if (err == -1 || err == KS_EIO)
+				goto out;
+			bad |= err != 0;
+		}
+		if (ks_unique_report(uniq, d) < 0) {
+			err = -1;
+			goto out;
+		}
+	} else {
+		for (i = 0; i < c->n; i++) {
+			if (c->v[i].what == KS_CHANGE_DELETED)
+				continue;
+			err = ks_check_record(r, c->v[i].path, NULL, NULL, d);
+			if (err == -1 || err == KS_EIO)
+				goto out;
+			bad |= err != 0;
+		}
+	}
+	err = bad ? KS_EINVALID : 0;
+out:
+	ks_unique_free(uniq);
+	ks_paths_release(&all);
+	return err;
+}
+
+int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
+		      struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	struct ks_changes c = { 0 };
+	git_index *index = NULL;
+	git_oid tree, head;
+	size_t i, nparents = 0;
+	int err;
+
+	if ((err = ks_repo_require_identity(r, d)))
+		return err;
+	if ((err = ks_changes_list(&c, r, d)))
+		goto out;
+	if (!c.n) {
+		err = ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
+			       "nothing to commit: no record or schema changed");
+		goto out;
+	}
+	if ((err = check_changes(r, &c, d)))
+		goto out;
+	if (git_repository_index(&index, repo) < 0)
+		goto gitfail;
+	for (i = 0; i < c.n; i++) {
+		int e = c.v[i].what == KS_CHANGE_DELETED
+			? git_index_remove_bypath(index, c.v[i].path)
+			: git_index_add_bypath(index, c.v[i].path);
+
+		if (e < 0)
+			goto gitfail;
+	}
+	if (git_index_write_tree(&tree, index) < 0 || git_index_write(index) < 0)
+		goto gitfail;
+	if (git_reference_name_to_id(&head, repo, "refs/heads/main") == 0)
+		nparents = 1;
+	err = ks_commit_tree(out, r, &tree, &head, nparents, message, d);
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot stage the changes: %s",
+		       ks_git_error());
+out:
+	git_index_free(index);
+	ks_changes_release(&c);
+	return err;
+}

@@ -1,0 +1,64 @@
+/*
+ * What changed in the work tree since the last commit, and committing it.
+ *
+ * Only survey files take part: khaosat.yaml, schema/, records/ and
+ * conflicts/.  A commit is refused, and nothing is staged, when any new or
+ * changed record is invalid; when the survey file or a schema changed, every
+ * record is checked again.  Commits carry author = surveyor, committer = the
+ * device, and a "Device: <id>" trailer.
+ */
+#ifndef KS_COMMIT_H
+#define KS_COMMIT_H
+
+#include <git2.h>
+#include <stddef.h>
+
+struct ks_diags;
+struct ks_repo;
+
+enum ks_change_kind {
+	KS_CHANGE_NEW,
+	KS_CHANGE_MODIFIED,
+	KS_CHANGE_DELETED,
+};
+
+struct ks_change {
+	enum ks_change_kind what;
+	char *path;		/* relative to the work tree */
+};
+
+struct ks_changes {
+	struct ks_change *v;
+	size_t n, alloc;
+};
+
+void ks_changes_release(struct ks_changes *c);
+
+/* Lists changed survey files against HEAD, sorted by path. */
+int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
+		    struct ks_diags *d);
+
+/* 1 when the path is a survey file that commits take. */
+int ks_is_survey_path(const char *path);
+
+/*
+ * Checks and commits every change; *out receives the new commit id.
+ * KS_ENOTFOUND when there is nothing to commit, KS_EINVALID (with the
+ * record errors) when a changed record is invalid.
+ */
+int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
+		      struct ks_diags *d);
+
+/*
+ * Makes a commit of `tree` on refs/heads/main with the given parents (the
+ * first must be the current tip, or none for the first commit), signed by
+ * this device's identity, and moves main to it.
+ */
+int ks_commit_tree(git_oid *out, struct ks_repo *r, const git_oid *tree,
+		   const git_oid *parents, size_t nparents,
+		   const char *message, struct ks_diags *d);
+
+/* The Device trailer's value in a commit message (ks_free), or NULL. */
+char *ks_commit_device(const char *message);
+
+#endif

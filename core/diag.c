@@ -1,0 +1,236 @@
+/*
+ * Diagnostic lists and their compiler-style and JSON renderings.
+ */
+#include "diag.h"
+#include "alloc.h"
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ks_diags_init(struct ks_diags *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+static void diag_release(struct ks_diag *g)
+{
+	ks_free(g->path);
+	ks_free(g->pointer);
+	ks_free(g->keyword);
+	ks_free(g->message);
+}
+
+void ks_diags_release(struct ks_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		diag_release(&d->v[i]);
+	ks_free(d->v);
+	ks_diags_init(d);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? ks_strdup(s) : NULL;
+}
+
+void ks_diags_vadd(struct ks_diags *d, enum ks_severity sev,
+		   const char *path, int line, int col, const char *pointer,
+		   const char *keyword, const char *fmt, va_list ap)
+{
+	struct ks_buf msg = KS_BUF_INIT;
+	struct ks_diag *g;
+
+	if (sev == KS_SEV_ERROR)
+		d->errors++;
+	else if (sev == KS_SEV_WARNING)
+		d->warnings++;
+	if (d->n == d->alloc) {
+		size_t n = d->alloc ? d->alloc * 2 : 8;
+		struct ks_diag *v = ks_realloc(d->v, n * sizeof(*v));
+
+		if (!v)
+			return;
+		d->v = v;
+		d->alloc = n;
+	}
+	if (ks_buf_vaddf(&msg, fmt, ap) < 0)
+		return;
+	g = &d->v[d->n];
+	g->severity = sev;
+	g->path = dup_or_null(path);
+	g->line = line;
+	g->col = col;
+	g->pointer = dup_or_null(pointer);
+	g->keyword = dup_or_null(keyword);
+	g->message = ks_buf_detach(&msg, NULL);
+	if (!g->message || (path && !g->path) || (pointer && !g->pointer) ||
+	    (keyword && !g->keyword)) {
+		diag_release(g);
+		return;
+	}
+	d->n++;
+}
+
+void ks_diags_add(struct ks_diags *d, enum ks_severity sev, const char *path,
+		  int line, int col, const char *pointer, const char *keyword,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ks_diags_vadd(d, sev, path, line, col, pointer, keyword, fmt, ap);
+	va_end(ap);
+}
+
+int ks_error(struct ks_diags *d, int status, const char *path, int line,
+	     int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ks_diags_vadd(d, KS_SEV_ERROR, path, line, col, NULL, NULL, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+void ks_diags_move(struct ks_diags *to, struct ks_diags *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->n; i++) {
+		struct ks_diag *g = &from->v[i];
+
+		ks_diags_add(to, g->severity, g->path, g->line, g->col,
+			     g->pointer, g->keyword, "%s", g->message);
+	}
+	/* Keep counts of diagnostics that were dropped for lack of memory. */
+	if (from->errors > to->errors)
+		to->errors = from->errors;
+	ks_diags_release(from);
+}
+
+static int strcmp_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int diag_cmp(const struct ks_diag *a, const struct ks_diag *b)
+{
+	int c = strcmp_null(a->path, b->path);
+
+	if (c)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	return 0;
+}
+
+void ks_diags_sort(struct ks_diags *d)
+{
+	size_t i, j;
+
+	/* Insertion sort: stable, and lists are short or nearly sorted. */
+	for (i = 1; i < d->n; i++) {
+		struct ks_diag tmp = d->v[i];
+
+		for (j = i; j > 0 && diag_cmp(&d->v[j - 1], &tmp) > 0; j--)
+			d->v[j] = d->v[j - 1];
+		d->v[j] = tmp;
+	}
+}
+
+const char *ks_severity_name(enum ks_severity sev)
+{
+	switch (sev) {
+	case KS_SEV_ERROR:
+		return "error";
+	case KS_SEV_WARNING:
+		return "warning";
+	case KS_SEV_NOTE:
+		return "note";
+	}
+	return "error";
+}
+
+int ks_diag_format(struct ks_buf *out, const struct ks_diag *g)
+{
+	int r = 0;
+
+	if (g->path) {
+		r |= ks_buf_puts(out, g->path);
+		if (g->line > 0)
+			r |= ks_buf_addf(out, ":%d:%d", g->line, g->col);
+		r |= ks_buf_puts(out, ": ");
+	}
+	r |= ks_buf_addf(out, "%s: ", ks_severity_name(g->severity));
+	if (g->pointer)
+		r |= ks_buf_addf(out, "%s: ", *g->pointer ? g->pointer : "/");
+	r |= ks_buf_puts(out, g->message);
+	return r ? -1 : 0;
+}
+
+int ks_json_string(struct ks_buf *out, const char *s)
+{
+	const unsigned char *p;
+	int r = ks_buf_putc(out, '"');
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			r |= ks_buf_puts(out, "\\\"");
+			break;
+		case '\\':
+			r |= ks_buf_puts(out, "\\\\");
+			break;
+		case '\n':
+			r |= ks_buf_puts(out, "\\n");
+			break;
+		case '\t':
+			r |= ks_buf_puts(out, "\\t");
+			break;
+		case '\r':
+			r |= ks_buf_puts(out, "\\r");
+			break;
+		default:
+			if (*p < 0x20)
+				r |= ks_buf_addf(out, "\\u%04x", *p);
+			else
+				r |= ks_buf_putc(out, (char)*p);
+		}
+	}
+	r |= ks_buf_putc(out, '"');
+	return r ? -1 : 0;
+}
+
+static int json_field(struct ks_buf *out, const char *name, const char *value)
+{
+	int r = ks_buf_addf(out, ",\"%s\":", name);
+
+	if (value)
+		r |= ks_json_string(out, value);
+	else
+		r |= ks_buf_puts(out, "null");
+	return r;
+}
+
+int ks_diag_format_json(struct ks_buf *out, const struct ks_diag *g)
+{
+	int r = ks_buf_addf(out, "{\"severity\":\"%s\"",
+			    ks_severity_name(g->severity));
+
+	r |= json_field(out, "path", g->path);
+	r |= ks_buf_addf(out, ",\"line\":%d,\"column\":%d", g->line, g->col);
+	r |= json_field(out, "pointer", g->pointer);
+	r |= json_field(out, "keyword", g->keyword);
+	r |= json_field(out, "message", g->message);
+	r |= ks_buf_putc(out, '}');
+	return r ? -1 : 0;
+}

@@ -1,0 +1,879 @@
+/*
+ * Survey repositories: init and open, khaosat.yaml, device identity, record
+ * ids and paths, atomic file writes.  See repo.h.
+ */
+#include "repo.h"
+#include "alloc.h"
+#include "buf.h"
+#include "diag.h"
+#include "pack.h"
+#include "record.h"
+#include "schema.h"
+#include "commit.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct ks_repo {
+	git_repository *git;
+	char *workdir;
+	char *name;
+	char *survey_id;
+	struct ks_identity who;
+	struct ks_kind *kinds;
+	size_t nkinds;
+};
+
+const char *ks_git_error(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown git error";
+}
+
+/* ---- ids and paths ---- */
+
+int ks_device_valid(const char *device)
+{
+	size_t i, n = strlen(device);
+
+	if (n < 2 || n > KS_DEVICE_MAX || device[0] < 'a' || device[0] > 'z')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((device[i] >= 'a' && device[i] <= 'z') ||
+		      (device[i] >= '0' && device[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+int ks_id_parse(const char *id, char *device, unsigned long *counter)
+{
+	const char *dash = strchr(id, '-');
+	size_t n, i;
+	char dev[KS_DEVICE_MAX + 1];
+
+	if (!dash || (size_t)(dash - id) > KS_DEVICE_MAX)
+		return -1;
+	memcpy(dev, id, (size_t)(dash - id));
+	dev[dash - id] = '\0';
+	if (!ks_device_valid(dev))
+		return -1;
+	n = strlen(dash + 1);
+	if (n < 4 || n > 9)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (dash[1 + i] < '0' || dash[1 + i] > '9')
+			return -1;
+	if (device)
+		memcpy(device, dev, strlen(dev) + 1);
+	if (counter)
+		*counter = strtoul(dash + 1, NULL, 10);
+	return 0;
+}
+
+char *ks_record_relpath(const char *kind, const char *id)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	char dev[KS_DEVICE_MAX + 1];
+	unsigned long counter;
+
+	if (ks_id_parse(id, dev, &counter) < 0)
+		return NULL;
+	if (ks_buf_addf(&b, "%s/%s/%s/%03lu/%s.yaml", KS_RECORDS_DIR, kind,
+			dev, counter / 1000, id) < 0) {
+		ks_buf_release(&b);
+		return NULL;
+	}
+	return ks_buf_detach(&b, NULL);
+}
+
+int ks_record_path_parse(const char *relpath, char **kind, char **id)
+{
+	const char *p = relpath, *slash, *base;
+	size_t n = strlen(KS_RECORDS_DIR);
+	char *k = NULL, *i = NULL, *expect = NULL;
+	int r = -1;
+
+	*kind = *id = NULL;
+	if (strncmp(p, KS_RECORDS_DIR, n) || p[n] != '/')
+		return -1;
+	p += n + 1;
+	slash = strchr(p, '/');
+	base = strrchr(relpath, '/') + 1;
+	if (!slash || strlen(base) < 6 ||
+	    strcmp(base + strlen(base) - 5, ".yaml"))
+		return -1;
+	k = ks_strndup(p, (size_t)(slash - p));
+	i = ks_strndup(base, strlen(base) - 5);
+	if (!k || !i)
+		goto out;
+	expect = ks_record_relpath(k, i);
+	if (expect && !strcmp(expect, relpath)) {
+		*kind = k;
+		*id = i;
+		k = i = NULL;
+		r = 0;
+	}
+out:
+	ks_free(expect);
+	ks_free(k);
+	ks_free(i);
+	return r;
+}
+
+/* ---- files ---- */
+
+static int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i < n; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+			return -1;
+		buf[i] = '/';
+	}
+	return 0;
+}
+
+int ks_write_file_atomic(const char *path, const char *data, size_t len,
+			 struct ks_diags *d)
+{
+	struct ks_buf tmp = KS_BUF_INIT;
+	int fd = -1, r = KS_EIO;
+	size_t done = 0;
+
+	if (mkdir_parents(path) < 0) {
+		ks_error(d, KS_EIO, path, 0, 0, "cannot create its folder: %s",
+			 strerror(errno));
+		goto out;
+	}
+	if (ks_buf_addf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		r = -1;
+		goto out;
+	}
+	fd = mkstemp(tmp.ptr);
+	if (fd < 0) {
+		ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
+			 strerror(errno));
+		goto out;
+	}
+	fchmod(fd, 0644);
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
+				 strerror(errno));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
+			 strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, path) < 0) {
+		ks_error(d, KS_EIO, path, 0, 0, "cannot replace: %s",
+			 strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r && tmp.len)
+		unlink(tmp.ptr);
+	ks_buf_release(&tmp);
+	return r;
+}
+
+/* ---- the repository ---- */
+
+static void kinds_free(struct ks_kind *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		ks_free(k[i].name);
+		ks_free(k[i].schema_path);
+		ks_free(k[i].title);
+		ks_schema_free(k[i].schema);
+	}
+	ks_free(k);
+}
+
+void ks_repo_free(struct ks_repo *r)
+{
+	if (!r)
+		return;
+	git_repository_free(r->git);
+	ks_free(r->workdir);
+	ks_free(r->name);
+	ks_free(r->survey_id);
+	ks_free(r->who.device);
+	ks_free(r->who.surveyor);
+	ks_free(r->who.email);
+	kinds_free(r->kinds, r->nkinds);
+	ks_free(r);
+}
+
+git_repository *ks_repo_git(const struct ks_repo *r)
+{
+	return r->git;
+}
+
+const char *ks_repo_workdir(const struct ks_repo *r)
+{
+	return r->workdir;
+}
+
+const char *ks_repo_name(const struct ks_repo *r)
+{
+	return r->name;
+}
+
+const char *ks_repo_survey_id(const struct ks_repo *r)
+{
+	return r->survey_id;
+}
+
+const struct ks_identity *ks_repo_identity(const struct ks_repo *r)
+{
+	return &r->who;
+}
+
+size_t ks_repo_kind_count(const struct ks_repo *r)
+{
+	return r->nkinds;
+}
+
+struct ks_kind *ks_repo_kind(const struct ks_repo *r, size_t i)
+{
+	return &r->kinds[i];
+}
+
+struct ks_kind *ks_repo_find_kind(const struct ks_repo *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nkinds; i++)
+		if (!strcmp(r->kinds[i].name, name))
+			return &r->kinds[i];
+	return NULL;
+}
+
+int ks_repo_kind_list(const struct ks_repo *r, struct ks_buf *out)
+{
+	size_t i;
+	int e = 0;
+
+	for (i = 0; i < r->nkinds; i++)
+		e |= ks_buf_addf(out, "%s%s", i ? ", " : "", r->kinds[i].name);
+	return e;
+}
+
+char *ks_repo_path(const struct ks_repo *r, const char *rel)
+{
+	struct ks_buf b = KS_BUF_INIT;
+
+	if (ks_buf_addf(&b, "%s%s", r->workdir, rel) < 0) {
+		ks_buf_release(&b);
+		return NULL;
+	}
+	return ks_buf_detach(&b, NULL);
+}
+
+int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
+		   struct ks_kind *kind, struct ks_diags *d)
+{
+	char *path;
+	int err;
+
+	*out = NULL;
+	if (kind->schema) {
+		*out = kind->schema;
+		return 0;
+	}
+	if (kind->schema_failed)
+		return KS_EINVALID;
+	path = ks_repo_path(r, kind->schema_path);
+	if (!path)
+		return -1;
+	err = ks_schema_load(&kind->schema, path, kind->schema_path, 0, d);
+	ks_free(path);
+	if (err == KS_ENOTFOUND)
+		err = KS_EINVALID;
+	if (err) {
+		kind->schema_failed = 1;
+		return err;
+	}
+	*out = kind->schema;
+	return 0;
+}
+
+static int valid_kind_name(const char *s)
+{
+	if (!*s || !(*s >= 'a' && *s <= 'z'))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return 0;
+	return 1;
+}
+
+static const char *scalar_text(const struct ks_node *n)
+{
+	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : NULL;
+}
+
+/* Reads khaosat.yaml: name, id and the kinds with their schema files. */
+static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
+{
+	struct ks_doc *doc = NULL;
+	const struct ks_node *root, *kinds, *v;
+	char *path = ks_repo_path(r, KS_SURVEY_FILE);
+	const char *f = KS_SURVEY_FILE;
+	size_t i;
+	int err;
+
+	if (!path)
+		return -1;
+	err = ks_doc_load(&doc, path, f, KS_PARSE_RECORD, d);
+	ks_free(path);
+	if (err == KS_ENOTFOUND)
+		return KS_ENOSURVEY;
+	if (err)
+		return err;
+	root = ks_doc_root(doc);
+	err = KS_EINVALID;
+	v = ks_map_get(root, "id");
+	if (!scalar_text(v) || !*scalar_text(v)) {
+		ks_error(d, err, f, root->line, root->col,
+			 "missing the survey \"id\"");
+		goto out;
+	}
+	r->survey_id = ks_strdup(scalar_text(v));
+	v = ks_map_get(root, "name");
+	r->name = ks_strdup(scalar_text(v) ? scalar_text(v) : "");
+	kinds = ks_map_get(root, "kinds");
+	if (!kinds || kinds->kind != KS_NODE_MAP || !kinds->u.map.n) {
+		ks_error(d, err, f, kinds ? kinds->line : root->line,
+			 kinds ? kinds->col : root->col,
+			 "\"kinds\" must map each record kind to its schema");
+		goto out;
+	}
+	r->kinds = ks_calloc(kinds->u.map.n, sizeof(*r->kinds));
+	if (!r->kinds || !r->survey_id || !r->name) {
+		err = -1;
+		goto out;
+	}
+	for (i = 0; i < kinds->u.map.n; i++) {
+		const struct ks_pair *p = &kinds->u.map.v[i];
+		const char *schema = scalar_text(ks_map_get(p->value, "schema"));
+		const char *title = scalar_text(ks_map_get(p->value, "title"));
+		struct ks_kind *k = &r->kinds[r->nkinds];
+
+		if (!valid_kind_name(p->key)) {
+			ks_error(d, err, f, p->line, p->col,
+				 "kind name \"%s\" must be lowercase letters, digits and _",
+				 p->key);
+			goto out;
+		}
+		if (!schema || !*schema) {
+			ks_error(d, err, f, p->value->line, p->value->col,
+				 "kind \"%s\" needs a \"schema\" file", p->key);
+			goto out;
+		}
+		if (schema[0] == '/' || strstr(schema, "..")) {
+			ks_error(d, err, f, p->value->line, p->value->col,
+				 "schema path \"%s\" must stay inside the survey",
+				 schema);
+			goto out;
+		}
+		k->name = ks_strdup(p->key);
+		k->schema_path = ks_strdup(schema);
+		k->title = title ? ks_strdup(title) : NULL;
+		r->nkinds++;
+		if (!k->name || !k->schema_path || (title && !k->title)) {
+			err = -1;
+			goto out;
+		}
+	}
+	err = 0;
+out:
+	ks_doc_free(doc);
+	return err;
+}
+
+static char *config_string(git_config *cfg, const char *name)
+{
+	git_buf b = GIT_BUF_INIT;
+	char *s = NULL;
+
+	if (git_config_get_string_buf(&b, cfg, name) == 0)
+		s = ks_strdup(b.ptr);
+	git_buf_dispose(&b);
+	return s;
+}
+
+static int read_identity(struct ks_repo *r)
+{
+	git_config *cfg = NULL;
+
+	if (git_repository_config_snapshot(&cfg, r->git) < 0)
+		return -1;
+	r->who.device = config_string(cfg, "khaosat.device");
+	r->who.surveyor = config_string(cfg, "khaosat.surveyor");
+	r->who.email = config_string(cfg, "khaosat.email");
+	git_config_free(cfg);
+	return 0;
+}
+
+int ks_repo_require_identity(const struct ks_repo *r, struct ks_diags *d)
+{
+	if (r->who.device && ks_device_valid(r->who.device) && r->who.surveyor &&
+	    *r->who.surveyor)
+		return 0;
+	return ks_error(d, KS_ENOSURVEY, NULL, 0, 0,
+			"this laptop has no device identity for the survey; set it with 'git config khaosat.device ID' and 'git config khaosat.surveyor NAME'");
+}
+
+int ks_repo_open(struct ks_repo **out, const char *start, struct ks_diags *d)
+{
+	struct ks_repo *r;
+	const char *wd;
+	int err;
+
+	*out = NULL;
+	r = ks_calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	if (git_repository_open_ext(&r->git, start, 0, NULL) < 0 ||
+	    !(wd = git_repository_workdir(r->git))) {
+		ks_repo_free(r);
+		return ks_error(d, KS_ENOSURVEY, NULL, 0, 0,
+				"not inside a survey (no khaosat.yaml in '%s' or its parents); create one with 'khaosat init'",
+				start);
+	}
+	{
+		char real[PATH_MAX];
+		struct ks_buf b = KS_BUF_INIT;
+
+		/* Canonical, so that paths people type can be compared. */
+		if (!realpath(wd, real) || ks_buf_addf(&b, "%s/", real) < 0) {
+			ks_buf_release(&b);
+			ks_repo_free(r);
+			return ks_error(d, KS_EIO, wd, 0, 0,
+					"cannot resolve the survey folder");
+		}
+		r->workdir = ks_buf_detach(&b, NULL);
+	}
+	if (!r->workdir) {
+		ks_repo_free(r);
+		return -1;
+	}
+	err = read_survey_file(r, d);
+	if (err == KS_ENOSURVEY)
+		ks_error(d, err, NULL, 0, 0,
+			 "not inside a survey (no khaosat.yaml in '%s'); create one with 'khaosat init'",
+			 r->workdir);
+	if (!err && read_identity(r) < 0)
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot read the repository configuration: %s",
+			       ks_git_error());
+	if (err) {
+		ks_repo_free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+/* ---- record ids ---- */
+
+/* Counter of a record file name "<id>.yaml"; -1 if it is not one. */
+static int id_file_counter(const char *name, unsigned long *counter)
+{
+	char id[64];
+	size_t n = strlen(name);
+
+	if (n < 6 || n - 5 >= sizeof(id) || strcmp(name + n - 5, ".yaml"))
+		return -1;
+	memcpy(id, name, n - 5);
+	id[n - 5] = '\0';
+	return ks_id_parse(id, NULL, counter);
+}
+
+/* Highest counter of `device` among the records of one kind. */
+static unsigned long scan_device(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+	unsigned long best = 0, bucket = 0;
+	int found = 0;
+	char path[PATH_MAX];
+
+	if (!dh)
+		return 0;
+	while ((e = readdir(dh))) {
+		char *end;
+		unsigned long b = strtoul(e->d_name, &end, 10);
+
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && !*end &&
+		    (!found || b > bucket)) {
+			bucket = b;
+			found = 1;
+		}
+	}
+	closedir(dh);
+	if (!found)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%03lu", dir, bucket);
+	dh = opendir(path);
+	if (!dh)
+		return 0;
+	while ((e = readdir(dh))) {
+		unsigned long c;
+
+		if (id_file_counter(e->d_name, &c) == 0 && c > best)
+			best = c;
+	}
+	closedir(dh);
+	return best;
+}
+
+int ks_repo_next_id(char **out, struct ks_repo *r, struct ks_diags *d)
+{
+	git_config *cfg = NULL;
+	int64_t saved = 0;
+	unsigned long next, c;
+	struct ks_buf b = KS_BUF_INIT;
+	size_t i;
+	int err = KS_EIO;
+
+	*out = NULL;
+	if ((err = ks_repo_require_identity(r, d)))
+		return err;
+	if (git_repository_config(&cfg, r->git) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot read the repository configuration: %s",
+				ks_git_error());
+	git_config_get_int64(&saved, cfg, "khaosat.counter");
+	next = saved > 0 ? (unsigned long)saved : 0;
+	for (i = 0; i < r->nkinds; i++) {
+		ks_buf_reset(&b);
+		ks_buf_addf(&b, "%s%s/%s/%s", r->workdir, KS_RECORDS_DIR,
+			    r->kinds[i].name, r->who.device);
+		c = scan_device(b.ptr);
+		if (c > next)
+			next = c;
+	}
+	next++;
+	if (next > 999999999UL) {
+		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
+			       "device \"%s\" has used up its record ids",
+			       r->who.device);
+		goto out;
+	}
+	if (git_config_set_int64(cfg, "khaosat.counter", (int64_t)next) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot save the record counter: %s",
+			       ks_git_error());
+		goto out;
+	}
+	ks_buf_reset(&b);
+	if (ks_buf_addf(&b, "%s-%04lu", r->who.device, next) < 0) {
+		err = -1;
+		goto out;
+	}
+	*out = ks_buf_detach(&b, NULL);
+	err = 0;
+out:
+	ks_buf_release(&b);
+	git_config_free(cfg);
+	return err;
+}
+
+/* ---- init ---- */
+
+/* Appends `s` as a YAML string scalar (plain when safe) and a newline. */
+static int yaml_string(struct ks_buf *out, const char *s)
+{
+	struct ks_doc *doc = ks_doc_new(NULL);
+	struct ks_node *n = doc ? ks_node_scalar(doc, s, strlen(s), 1) : NULL;
+	int err = n ? ks_doc_write(out, n, NULL, NULL) : -1;
+
+	ks_doc_free(doc);
+	return err;
+}
+
+/* The title of a schema in the pack, for khaosat.yaml. */
+static char *pack_title(const struct ks_pack_file *f)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_doc *doc = NULL;
+	const struct ks_node *t;
+	char *title = NULL;
+
+	if (ks_doc_parse(&doc, f->name, (const char *)f->data, f->len, 0, &d) == 0) {
+		t = ks_map_get(ks_doc_root(doc), "title");
+		if (t && t->kind == KS_NODE_SCALAR)
+			title = ks_strdup(t->u.scalar.str);
+	}
+	ks_doc_free(doc);
+	ks_diags_release(&d);
+	return title;
+}
+
+static int survey_file_text(struct ks_buf *out, const char *name,
+			    const char *id)
+{
+	const struct ks_pack_file *f;
+	int e = 0;
+
+	e |= ks_buf_puts(out, "# The survey: its name, its id (made at init, never changed), and\n"
+			 "# the kinds of record it holds with their schemas.\n");
+	e |= ks_buf_puts(out, "name: ");
+	e |= yaml_string(out, name);
+	e |= ks_buf_addf(out, "id: %s\nformat: 1\nkinds:\n", id);
+	for (f = ks_schema_pack; f->name; f++) {
+		size_t n = strlen(f->name);
+		char *title;
+
+		if (n < 6 || strcmp(f->name + n - 5, ".yaml"))
+			continue;
+		e |= ks_buf_addf(out, "  %.*s:\n    schema: %s/%s\n",
+				 (int)(n - 5), f->name, KS_SCHEMA_DIR,
+				 f->name);
+		title = pack_title(f);
+		if (title) {
+			e |= ks_buf_puts(out, "    title: ");
+			e |= yaml_string(out, title);
+		}
+		ks_free(title);
+	}
+	return e ? -1 : 0;
+}
+
+static int random_id(char *out, size_t n)
+{
+	unsigned char bytes[8];
+	size_t i;
+
+	if (n < 17 || getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
+		return -1;
+	for (i = 0; i < sizeof(bytes); i++)
+		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
+}
+
+static int set_identity(git_repository *repo, const struct ks_identity *who)
+{
+	git_config *cfg = NULL;
+	int e = 0;
+
+	if (git_repository_config(&cfg, repo) < 0)
+		return -1;
+	e |= git_config_set_string(cfg, "khaosat.device", who->device);
+	e |= git_config_set_string(cfg, "khaosat.surveyor", who->surveyor);
+	if (who->email)
+		e |= git_config_set_string(cfg, "khaosat.email", who->email);
+	git_config_free(cfg);
+	return e ? -1 : 0;
+}
+
+int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d)
+{
+	if (!who->device || !ks_device_valid(who->device))
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"device id \"%s\" must be 2 to 12 lowercase letters and digits, starting with a letter (e.g. md01)",
+				who->device ? who->device : "");
+	if (!who->surveyor || !*who->surveyor)
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"the surveyor's name is required (--surveyor)");
+	return 0;
+}
+
+/* Removes a file tree that init made (it never holds anything else). */
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *dh;
+	struct dirent *e;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode) && (dh = opendir(path))) {
+		while ((e = readdir(dh))) {
+			struct ks_buf b = KS_BUF_INIT;
+
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			ks_buf_addf(&b, "%s/%s", path, e->d_name);
+			remove_tree(b.ptr);
+			ks_buf_release(&b);
+		}
+		closedir(dh);
+		rmdir(path);
+		return;
+	}
+	unlink(path);
+}
+
+/* Undoes a failed init, so that running it again starts clean. */
+static void init_rollback(const char *dir, int made_dir)
+{
+	const struct ks_pack_file *f;
+	struct ks_buf b = KS_BUF_INIT;
+
+	ks_buf_addf(&b, "%s/.git", dir);
+	remove_tree(b.ptr);
+	ks_buf_reset(&b);
+	ks_buf_addf(&b, "%s/%s", dir, KS_SURVEY_FILE);
+	unlink(b.ptr);
+	for (f = ks_schema_pack; f->name; f++) {
+		ks_buf_reset(&b);
+		ks_buf_addf(&b, "%s/%s/%s", dir, KS_SCHEMA_DIR, f->name);
+		unlink(b.ptr);
+	}
+	ks_buf_reset(&b);
+	ks_buf_addf(&b, "%s/%s", dir, KS_SCHEMA_DIR);
+	rmdir(b.ptr);
+	if (made_dir)
+		rmdir(dir);
+	ks_buf_release(&b);
+}
+
+int ks_repo_init(struct ks_repo **out, const char *dir,
+		 const struct ks_init_opts *opts, struct ks_diags *d)
+{
+	git_repository_init_options io = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	git_repository *repo = NULL;
+	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT;
+	const struct ks_pack_file *f;
+	struct stat st;
+	char id[17];
+	char *name = NULL;
+	struct ks_repo *r = NULL;
+	git_index *index = NULL;
+	git_oid tree, commit;
+	int err, made_dir = 0, created = 0;
+
+	*out = NULL;
+	if ((err = ks_validate_identity(&opts->who, d)))
+		return err;
+	ks_buf_addf(&path, "%s/.git", dir);
+	if (stat(path.ptr, &st) == 0) {
+		err = ks_error(d, KS_EEXISTS, dir, 0, 0,
+			       "already a git repository; refusing to create a survey over it");
+		goto out;
+	}
+	ks_buf_reset(&path);
+	ks_buf_addf(&path, "%s/%s", dir, KS_SURVEY_FILE);
+	if (stat(path.ptr, &st) == 0) {
+		err = ks_error(d, KS_EEXISTS, dir, 0, 0,
+			       "already holds a survey; refusing to overwrite it");
+		goto out;
+	}
+	made_dir = stat(dir, &st) < 0;
+	io.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	io.initial_head = "main";
+	if (git_repository_init_ext(&repo, dir, &io) < 0) {
+		err = ks_error(d, KS_EIO, dir, 0, 0,
+			       "cannot create the repository: %s",
+			       ks_git_error());
+		goto out;
+	}
+	created = 1;
+	if (random_id(id, sizeof(id)) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot make a random survey id");
+		goto out;
+	}
+	if (opts->name) {
+		name = ks_strdup(opts->name);
+	} else {
+		char real[PATH_MAX];
+		const char *base = realpath(dir, real) ? strrchr(real, '/') : NULL;
+
+		name = ks_strdup(base && base[1] ? base + 1 : "survey");
+	}
+	err = -1;
+	if (!name || survey_file_text(&text, name, id) < 0)
+		goto out;
+	ks_buf_reset(&path);
+	ks_buf_addf(&path, "%s/%s", dir, KS_SURVEY_FILE);
+	if ((err = ks_write_file_atomic(path.ptr, text.ptr, text.len, d)))
+		goto out;
+	for (f = ks_schema_pack; f->name; f++) {
+		ks_buf_reset(&path);
+		ks_buf_addf(&path, "%s/%s/%s", dir, KS_SCHEMA_DIR, f->name);
+		if ((err = ks_write_file_atomic(path.ptr, (const char *)f->data,
+						f->len, d)))
+			goto out;
+	}
+	if (set_identity(repo, &opts->who) < 0) {
+		err = ks_error(d, KS_EIO, dir, 0, 0,
+			       "cannot save the device identity: %s",
+			       ks_git_error());
+		goto out;
+	}
+	git_repository_free(repo);
+	repo = NULL;
+	if ((err = ks_repo_open(&r, dir, d)))
+		goto out;
+	err = KS_EIO;
+	if (git_repository_index(&index, ks_repo_git(r)) < 0 ||
+	    git_index_add_bypath(index, KS_SURVEY_FILE) < 0)
+		goto gitfail;
+	for (f = ks_schema_pack; f->name; f++) {
+		ks_buf_reset(&path);
+		ks_buf_addf(&path, "%s/%s", KS_SCHEMA_DIR, f->name);
+		if (git_index_add_bypath(index, path.ptr) < 0)
+			goto gitfail;
+	}
+	if (git_index_write_tree(&tree, index) < 0 || git_index_write(index) < 0)
+		goto gitfail;
+	ks_buf_reset(&text);
+	ks_buf_addf(&text, "Create survey \"%s\"", name);
+	if ((err = ks_commit_tree(&commit, r, &tree, NULL, 0, text.ptr, d)))
+		goto out;
+	*out = r;
+	r = NULL;
+	err = 0;
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, dir, 0, 0, "cannot make the first commit: %s",
+		       ks_git_error());
+out:
+	git_index_free(index);
+	git_repository_free(repo);
+	ks_repo_free(r);
+	if (err && created)
+		init_rollback(dir, made_dir);
+	ks_free(name);
+	ks_buf_release(&path);
+	ks_buf_release(&text);
+	return err;
+}

@@ -1,0 +1,122 @@
+/*
+ * Survey repositories: creating and opening them, the survey description
+ * (khaosat.yaml: name, survey id, kinds and their schemas), this laptop's
+ * device identity, and record ids.
+ *
+ * A survey repository is a git repository (branch `main`) whose work tree
+ * holds khaosat.yaml, schema/<kind>.yaml and records/<kind>/...  The device
+ * identity (device id, surveyor name and e-mail) and the id counter are
+ * local configuration in .git/config, never committed.
+ *
+ * Record ids are "<device>-<counter>" (md01-0042): unique without any
+ * coordination because each device only counts its own.  A record of kind K
+ * lives at records/K/<device>/<counter / 1000, three digits>/<id>.yaml, so
+ * no folder ever holds more than a thousand records of one device.
+ */
+#ifndef KS_REPO_H
+#define KS_REPO_H
+
+#include <git2.h>
+#include <stddef.h>
+
+struct ks_buf;
+struct ks_diags;
+struct ks_schema;
+
+struct ks_repo;
+
+struct ks_identity {
+	char *device;
+	char *surveyor;
+	char *email;
+};
+
+struct ks_kind {
+	char *name;		/* "workshop" */
+	char *schema_path;	/* "schema/workshop.yaml", relative */
+	char *title;		/* the schema's title, or NULL */
+	struct ks_schema *schema;	/* compiled on first use */
+	int schema_failed;
+};
+
+#define KS_SURVEY_FILE "khaosat.yaml"
+#define KS_RECORDS_DIR "records"
+#define KS_SCHEMA_DIR "schema"
+
+struct ks_init_opts {
+	const char *name;	/* survey name; NULL: the folder's name */
+	struct ks_identity who;
+};
+
+/*
+ * Creates a survey in `dir` (made if missing): git repository on branch
+ * main, khaosat.yaml with a random survey id, the default schema pack in
+ * schema/, the device identity in local config, and a first commit.
+ * Refuses (KS_EEXISTS) when `dir` already holds a repository or a survey.
+ */
+int ks_repo_init(struct ks_repo **out, const char *dir,
+		 const struct ks_init_opts *opts, struct ks_diags *d);
+
+/*
+ * Opens the survey containing `start` (a folder; it and its parents are
+ * searched).  KS_ENOSURVEY when there is none.  The device identity may be
+ * incomplete; commands that write check it with ks_repo_require_identity().
+ */
+int ks_repo_open(struct ks_repo **out, const char *start, struct ks_diags *d);
+void ks_repo_free(struct ks_repo *r);
+
+git_repository *ks_repo_git(const struct ks_repo *r);
+/* Absolute work tree path with a trailing slash. */
+const char *ks_repo_workdir(const struct ks_repo *r);
+const char *ks_repo_name(const struct ks_repo *r);
+const char *ks_repo_survey_id(const struct ks_repo *r);
+const struct ks_identity *ks_repo_identity(const struct ks_repo *r);
+int ks_repo_require_identity(const struct ks_repo *r, struct ks_diags *d);
+
+size_t ks_repo_kind_count(const struct ks_repo *r);
+struct ks_kind *ks_repo_kind(const struct ks_repo *r, size_t i);
+struct ks_kind *ks_repo_find_kind(const struct ks_repo *r, const char *name);
+/* Names the known kinds, for messages ("workshop, brand"). */
+int ks_repo_kind_list(const struct ks_repo *r, struct ks_buf *out);
+
+/* The compiled schema of a kind, loaded once and cached. */
+int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
+		   struct ks_kind *kind, struct ks_diags *d);
+
+/* Absolute path of a path relative to the work tree (ks_free). */
+char *ks_repo_path(const struct ks_repo *r, const char *rel);
+
+/*
+ * Takes the next record id of this device and saves the counter.  Ids that
+ * already exist in the work tree (for instance after the laptop was set up
+ * again from a copy) are skipped.
+ */
+int ks_repo_next_id(char **out, struct ks_repo *r, struct ks_diags *d);
+
+/* ---- ids and paths (pure functions) ---- */
+
+#define KS_DEVICE_MAX 12
+
+/* 1 if `device` is a valid device id: a-z then a-z0-9, 2 to 12 chars. */
+int ks_device_valid(const char *device);
+/* Splits "md01-0042"; returns 0, or -1 if `id` is not a record id. */
+int ks_id_parse(const char *id, char *device, unsigned long *counter);
+/* "records/<kind>/<device>/<bucket>/<id>.yaml", or NULL (ks_free). */
+char *ks_record_relpath(const char *kind, const char *id);
+/*
+ * Reads kind and id back from a relative record path; 0 when the path is
+ * exactly where that record belongs, -1 otherwise.
+ */
+int ks_record_path_parse(const char *relpath, char **kind, char **id);
+
+/* Writes `len` bytes to `path` through a temporary file, fsync and rename. */
+int ks_write_file_atomic(const char *path, const char *data, size_t len,
+			 struct ks_diags *d);
+
+/* Checks a device identity given on the command line. */
+int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d);
+
+/* Message of the last libgit2 error, never NULL. */
+const char *ks_git_error(void);
+
+#endif
