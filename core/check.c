@@ -295,45 +295,37 @@ static void unique_value(void *ctx, const char *pointer,
 		on_unique(c->uniq, pointer, value);
 }
 
-int ks_check_record(struct ks_repo *r, const char *relpath,
-		    struct ks_unique *uniq, struct ks_doc **out,
-		    struct ks_diags *d)
+/* Kind and id of a record path, with the errors a person needs. */
+static int record_place(struct ks_repo *r, const char *relpath,
+			char **kind, char **id, struct ks_kind **k,
+			struct ks_diags *d)
 {
-	char *kind = NULL, *id = NULL, *abs = NULL;
-	struct ks_doc *doc = NULL;
-	struct ks_kind *k;
+	struct ks_buf known = KS_BUF_INIT;
+
+	if (ks_record_path_parse(relpath, kind, id) < 0)
+		return ks_error(d, KS_EINVALID, relpath, 0, 0,
+				"not where a record belongs: records are named records/<kind>/<device>/<NNN>/<id>.yaml");
+	*k = ks_repo_find_kind(r, *kind);
+	if (*k)
+		return 0;
+	ks_repo_kind_list(r, &known);
+	ks_error(d, KS_EINVALID, relpath, 0, 0,
+		 "unknown kind \"%s\" (the survey has: %s)", *kind, known.ptr);
+	ks_buf_release(&known);
+	return KS_EINVALID;
+}
+
+static int check_parsed(struct ks_repo *r, const char *relpath,
+			const char *id, struct ks_kind *k,
+			const struct ks_doc *doc, struct ks_unique *uniq,
+			struct ks_diags *d)
+{
 	struct ks_schema *schema;
 	const struct ks_pair *idp;
 	struct refctx rc = { r, uniq };
 	struct ks_validate_opts vo = { ref_exists, unique_value, &rc, 0 };
-	int err;
+	int err = 0, v;
 
-	if (out)
-		*out = NULL;
-	if (ks_record_path_parse(relpath, &kind, &id) < 0) {
-		err = ks_error(d, KS_EINVALID, relpath, 0, 0,
-			       "not where a record belongs: records are named records/<kind>/<device>/<NNN>/<id>.yaml");
-		goto out;
-	}
-	k = ks_repo_find_kind(r, kind);
-	if (!k) {
-		struct ks_buf known = KS_BUF_INIT;
-
-		ks_repo_kind_list(r, &known);
-		err = ks_error(d, KS_EINVALID, relpath, 0, 0,
-			       "unknown kind \"%s\" (the survey has: %s)", kind,
-			       known.ptr);
-		ks_buf_release(&known);
-		goto out;
-	}
-	abs = ks_repo_path(r, relpath);
-	if (!abs) {
-		err = -1;
-		goto out;
-	}
-	err = ks_doc_load(&doc, abs, relpath, KS_PARSE_RECORD, d);
-	if (err)
-		goto out;
 	idp = ks_map_pair(ks_doc_root(doc), "id");
 	if (idp && idp->value->kind == KS_NODE_SCALAR &&
 	    strcmp(idp->value->u.scalar.str, id)) {
@@ -343,30 +335,82 @@ int ks_check_record(struct ks_repo *r, const char *relpath,
 			     "record id \"%s\" does not match its file name \"%s.yaml\"",
 			     idp->value->u.scalar.str, id);
 	}
-	if (ks_repo_schema(&schema, r, k, d)) {
-		err = KS_EINVALID;
-		goto out;
-	}
+	if (ks_repo_schema(&schema, r, k, d))
+		return KS_EINVALID;
 	if (uniq) {
-		uniq->kind = kind;
+		uniq->kind = k->name;
 		uniq->path = relpath;
 		uniq->id = id;
 		uniq->d = d;
 	}
-	{
-		int v = ks_schema_validate(schema, ks_doc_root(doc), relpath,
-					   &vo, d);
+	v = ks_schema_validate(schema, ks_doc_root(doc), relpath, &vo, d);
+	if (v == -1)
+		return -1;
+	return v ? KS_EINVALID : err;
+}
 
-		if (v == -1)
-			err = -1;
-		else if (v && !err)
-			err = KS_EINVALID;
+int ks_check_values(struct ks_repo *r, const char *kind,
+		    const struct ks_node *root, const char *display,
+		    struct ks_diags *d)
+{
+	struct ks_kind *k = ks_repo_find_kind(r, kind);
+	struct ks_schema *schema;
+	struct refctx rc = { r, NULL };
+	struct ks_validate_opts vo = { ref_exists, unique_value, &rc, 0 };
+	int v;
+
+	if (!k)
+		return ks_error(d, KS_EINVALID, display, 0, 0,
+				"unknown kind \"%s\"", kind);
+	if (ks_repo_schema(&schema, r, k, d))
+		return KS_EINVALID;
+	v = ks_schema_validate(schema, root, display, &vo, d);
+	return v == -1 ? -1 : v ? KS_EINVALID : 0;
+}
+
+int ks_check_doc(struct ks_repo *r, const char *relpath,
+		 const struct ks_doc *doc, struct ks_unique *uniq,
+		 struct ks_diags *d)
+{
+	char *kind = NULL, *id = NULL;
+	struct ks_kind *k = NULL;
+	int err = record_place(r, relpath, &kind, &id, &k, d);
+
+	if (!err)
+		err = check_parsed(r, relpath, id, k, doc, uniq, d);
+	ks_free(kind);
+	ks_free(id);
+	return err;
+}
+
+int ks_check_record(struct ks_repo *r, const char *relpath,
+		    struct ks_unique *uniq, struct ks_doc **out,
+		    struct ks_diags *d)
+{
+	char *kind = NULL, *id = NULL, *abs = NULL;
+	struct ks_doc *doc = NULL;
+	struct ks_kind *k = NULL;
+	int err;
+
+	if (out)
+		*out = NULL;
+	err = record_place(r, relpath, &kind, &id, &k, d);
+	if (err)
+		goto out;
+	abs = ks_repo_path(r, relpath);
+	if (!abs) {
+		err = -1;
+		goto out;
 	}
-out:
-	if (out && (err == 0 || err == KS_EINVALID) && doc) {
+	err = ks_doc_load(&doc, abs, relpath, KS_PARSE_RECORD, d);
+	if (err)
+		goto out;
+	err = check_parsed(r, relpath, id, k, doc, uniq, d);
+	if (out && (err == 0 || err == KS_EINVALID)) {
 		*out = doc;
 		doc = NULL;
 	}
+out:
 	ks_doc_free(doc);
 	ks_free(abs);
 	ks_free(kind);

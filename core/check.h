@@ -15,8 +15,10 @@
 
 #include <stddef.h>
 
+struct ks_buf;
 struct ks_diags;
 struct ks_doc;
+struct ks_node;
 struct ks_repo;
 struct ks_unique;
 
@@ -29,6 +31,23 @@ struct ks_unique;
  */
 int ks_check_record(struct ks_repo *r, const char *relpath,
 		    struct ks_unique *uniq, struct ks_doc **out,
+		    struct ks_diags *d);
+
+/*
+ * Checks an already parsed record as if it were the file at `relpath`:
+ * its kind, its id against the file name, its schema, references, and
+ * (with `uniq`) uniqueness.  Same results as ks_check_record().
+ */
+int ks_check_doc(struct ks_repo *r, const char *relpath,
+		 const struct ks_doc *doc, struct ks_unique *uniq,
+		 struct ks_diags *d);
+
+/*
+ * Validates a record tree of `kind` that is not in a file yet (a form, a
+ * --set): its schema and its references.  Diagnostics name `display`.
+ */
+int ks_check_values(struct ks_repo *r, const char *kind,
+		    const struct ks_node *root, const char *display,
 		    struct ks_diags *d);
 
 /* Every file under records/, relative to the work tree, sorted. */
@@ -57,8 +76,6 @@ int ks_resolve_record(char **relpath, struct ks_repo *r, const char *arg,
 
 
 
-struct ks_buf;
-struct ks_node;
 /*
  * Appends the canonical text of a record of `kind` (keys in the order of
  * its schema when the schema compiles, byte order otherwise).

@@ -1252,3 +1252,77 @@ int ks_doc_write(struct ks_buf *out, const struct ks_node *root,
 		return ks_buf_puts(out, "[]\n");
 	return write_block(&w, root, ctx, 0, 0) ? -1 : 0;
 }
+
+/* ---- dotted paths ---- */
+
+static struct ks_node *container_for(struct ks_doc *doc, int want_seq)
+{
+	return want_seq ? ks_node_seq(doc) : ks_node_map(doc);
+}
+
+int ks_node_set_path(struct ks_doc *doc, struct ks_node *root,
+		     const char *path, struct ks_node *value,
+		     struct ks_diags *d)
+{
+	struct ks_node *cur = root;
+	const char *p = path;
+	char key[256];
+
+	if (!*path)
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"empty field path");
+	while (*p) {
+		size_t n = strcspn(p, ".[");
+		struct ks_node *next;
+		const char *after;
+		int last;
+
+		if (*p == '[') {
+			char *end;
+			unsigned long idx = strtoul(p + 1, &end, 10);
+
+			if (end == p + 1 || *end != ']' || cur->kind != KS_NODE_SEQ)
+				return ks_error(d, KS_EINVALID, NULL, 0, 0,
+						"field path \"%s\": bad list index",
+						path);
+			after = end + 1;
+			last = !*after;
+			if (idx > cur->u.seq.n)
+				return ks_error(d, KS_EINVALID, NULL, 0, 0,
+						"field path \"%s\": index %lu is past the end of a list of %zu",
+						path, idx, cur->u.seq.n);
+			if (last) {
+				if (idx == cur->u.seq.n)
+					return ks_seq_push(doc, cur, value) ? -1 : 0;
+				cur->u.seq.v[idx] = value;
+				return 0;
+			}
+			if (idx == cur->u.seq.n) {
+				next = container_for(doc, *after == '[');
+				if (!next || ks_seq_push(doc, cur, next) < 0)
+					return -1;
+			}
+			cur = cur->u.seq.v[idx];
+			p = *after == '.' ? after + 1 : after;
+			continue;
+		}
+		if (!n || n >= sizeof(key) || cur->kind != KS_NODE_MAP)
+			return ks_error(d, KS_EINVALID, NULL, 0, 0,
+					"field path \"%s\" does not fit the record",
+					path);
+		memcpy(key, p, n);
+		key[n] = '\0';
+		after = p + n;
+		if (!*after)
+			return ks_map_set(doc, cur, key, value) ? -1 : 0;
+		next = ks_map_get(cur, key);
+		if (!next || next->kind == KS_NODE_SCALAR) {
+			next = container_for(doc, *after == '[');
+			if (!next || ks_map_set(doc, cur, key, next) < 0)
+				return -1;
+		}
+		cur = next;
+		p = *after == '.' ? after + 1 : after;
+	}
+	return 0;
+}

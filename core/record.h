@@ -124,6 +124,17 @@ struct ks_node *ks_node_clone(struct ks_doc *doc, const struct ks_node *node);
 /* Allocates from the document's arena (freed with the document). */
 void *ks_doc_alloc(struct ks_doc *doc, size_t size);
 
+/*
+ * Sets the value at `path`, a dotted path with list indexes
+ * ("address.commune_name", "products[0].name"), creating mappings on the
+ * way and appending a list item when the index equals the list's length.
+ * Returns 0, or KS_EINVALID with an error naming `path` when it does not
+ * fit the tree (a key under a scalar, an index past the end).
+ */
+int ks_node_set_path(struct ks_doc *doc, struct ks_node *root,
+		     const char *path, struct ks_node *value,
+		     struct ks_diags *d);
+
 /* Lookups; NULL when absent or when `map` is not a mapping. */
 struct ks_node *ks_map_get(const struct ks_node *map, const char *key);
 const struct ks_pair *ks_map_pair(const struct ks_node *map, const char *key);
