@@ -949,23 +949,102 @@ static int plain_syntax_ok(const char *s, size_t len)
 	return 1;
 }
 
-int ks_plain_string_ok(const char *s, size_t len)
+/* Skips a run of characters from `set`; returns how many there were. */
+static size_t span(const char **p, const char *set)
 {
-	const char *p = s;
+	size_t n = strspn(*p, set);
 
-	if (!plain_syntax_ok(s, len))
+	*p += n;
+	return n;
+}
+
+/* Sexagesimal tail of YAML 1.1 numbers: (:[0-5]?[0-9])+ */
+static int sexagesimal(const char **p)
+{
+	int n = 0;
+
+	while (**p == ':') {
+		const char *q = *p + 1;
+		size_t d = span(&q, "0123456789");
+
+		if (d < 1 || d > 2 || (d == 2 && q[-2] > '5'))
+			return 0;
+		*p = q;
+		n++;
+	}
+	return n;
+}
+
+static int exponent(const char **p)
+{
+	const char *q = *p;
+
+	if (*q != 'e' && *q != 'E')
+		return 1;
+	q++;
+	if (*q != '-' && *q != '+')
 		return 0;
-	if (core_type(s) != KS_SCALAR_STRING || is_yaml11_word(s))
+	q++;
+	if (!span(&q, "0123456789"))
 		return 0;
-	/*
-	 * YAML 1.1 also reads 1_000, 0b101, 1:30, .5 and dates as numbers or
-	 * timestamps: quote every word that starts like a number.
-	 */
+	*p = q;
+	return 1;
+}
+
+/* The YAML 1.1 int, float and timestamp forms (as PyYAML reads them). */
+static int is_yaml11_number(const char *s)
+{
+	const char *p = s, *q;
+
 	if (*p == '-' || *p == '+')
 		p++;
-	if ((*p >= '0' && *p <= '9') || *p == '.')
-		return memchr(s, ' ', len) != NULL;
-	return 1;
+	if (!strncmp(p, "0b", 2))
+		return (q = p + 2, span(&q, "01_") && !*q);
+	if (!strncmp(p, "0x", 2))
+		return (q = p + 2, span(&q, "0123456789abcdefABCDEF_") && !*q);
+	if (!strcasecmp(p, ".inf") || !strcasecmp(s, ".nan"))
+		return 1;
+	q = p;
+	if (*q == '.') {
+		q++;
+		return span(&q, "0123456789_") && exponent(&q) && !*q;
+	}
+	if (!span(&q, "0123456789_") || !(*p >= '0' && *p <= '9'))
+		return 0;
+	if (!*q)
+		return 1;			/* decimal or octal int */
+	if (*q == ':' && sexagesimal(&q) && (!*q || *q == '.')) {
+		if (*q == '.') {
+			q++;
+			span(&q, "0123456789_");
+		}
+		return !*q;
+	}
+	if (*q == '.') {
+		q++;
+		span(&q, "0123456789_");
+		return exponent(&q) && !*q;
+	}
+	/* Timestamps: yyyy-m-d, with or without a time after it. */
+	if (q - p == 4 && *q == '-' && p == s) {
+		const char *r = q + 1;
+		size_t m = span(&r, "0123456789");
+
+		if (m >= 1 && m <= 2 && *r == '-') {
+			r++;
+			m = span(&r, "0123456789");
+			return m >= 1 && m <= 2;
+		}
+	}
+	return 0;
+}
+
+int ks_plain_string_ok(const char *s, size_t len)
+{
+	if (!plain_syntax_ok(s, len))
+		return 0;
+	return core_type(s) == KS_SCALAR_STRING && !is_yaml11_word(s) &&
+	       !is_yaml11_number(s);
 }
 
 static int write_quoted(struct ks_buf *out, const char *s, size_t len)
