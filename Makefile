@@ -60,7 +60,7 @@ $(BUILD)/%.o: %.c $(wildcard core/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/gen/schema_pack.c: $(PACK) schema/embed.sh
+$(BUILD)/gen/schema_pack.c: $(PACK) schema/embed.sh Makefile
 	@mkdir -p $(dir $@)
 	sh schema/embed.sh $(PACK) > $@
 

@@ -45,7 +45,6 @@ struct opt {
 #define OPT_END_MARK { 0, NULL, NULL, OPT_END, NULL, NULL }
 
 struct cmd_info {
-	const char *name;
 	const char *usage;	/* "khaosat check [--json] [ID|PATH]..." */
 	const char *summary;	/* one line */
 };

@@ -15,8 +15,8 @@ help_options() {
 # Long options in the man page's section(s) for CMD, sorted.
 man_options() {
 	awk -v cmd="$1" '
-		/^\.SS / { on = index($0, "\"khaosat " cmd " ") == 1 ||
-			       index($0, "\"khaosat " cmd "\"") == 1; next }
+		/^\.SS / { on = index($0, "\"khaosat " cmd " ") > 0 ||
+			       index($0, "\"khaosat " cmd "\"") > 0; next }
 		/^\.S[HS] / { on = 0 }
 		on && /^\.(TP|B|BI|IP)/ { print }
 	' "$man" | sed -n 's/.*\\-\\-\([a-z\\-]*\).*/\1/p' | sed 's/\\-/-/g' |

@@ -1,0 +1,251 @@
+#!/bin/sh
+# khaosat new (form on a terminal, --set, --from, --draft) and khaosat edit
+# (editor on a copy, re-edit or abandon), driven through a pseudo-terminal.
+. "$(dirname "$0")/lib.sh"
+
+# A small schema for the form: every kind of question the form asks.
+test_expect_success 'set-up: a survey whose workshop form is short' '
+	make_survey s &&
+	cat >s/schema/workshop.yaml <<-\EOF &&
+	$schema: https://json-schema.org/draft/2020-12/schema
+	title: Cơ sở
+	type: object
+	additionalProperties: false
+	required: [id, name, legal_type, surveyed_at, surveyor]
+	properties:
+	  id:
+	    type: string
+	    pattern: "^[a-z][a-z0-9]{1,11}-[0-9]{4,9}$"
+	  name:
+	    type: string
+	    title: Tên cơ sở
+	    description: Tên đầy đủ theo giấy đăng ký
+	    minLength: 2
+	  legal_type:
+	    title: Loại hình
+	    enum: [doanh_nghiep_tnhh, hop_tac_xa, ho_kinh_doanh]
+	    x-enum-titles:
+	      doanh_nghiep_tnhh: Công ty TNHH
+	      hop_tac_xa: Hợp tác xã
+	      ho_kinh_doanh: Hộ kinh doanh
+	  phone:
+	    type: string
+	    title: Điện thoại
+	    format: vn-phone
+	  workers:
+	    title: Lao động
+	    type: object
+	    additionalProperties: false
+	    properties:
+	      regular:
+	        title: Lao động thường xuyên
+	        type: integer
+	        minimum: 0
+	  association_member:
+	    title: Hội viên hiệp hội
+	    type: boolean
+	  products:
+	    title: Sản phẩm
+	    type: array
+	    x-key: name
+	    items:
+	      title: sản phẩm
+	      type: object
+	      additionalProperties: false
+	      required: [name]
+	      properties:
+	        name:
+	          title: Tên sản phẩm
+	          type: string
+	  surveyed_at:
+	    title: Ngày khảo sát
+	    type: string
+	    format: date
+	  surveyor:
+	    title: Người khảo sát
+	    type: string
+	EOF
+	(cd s && khaosat commit -m "Short form" >/dev/null)
+'
+
+test_expect_success 'the form asks, re-asks with the reason, and saves' '
+	cat >script <<-\EOF &&
+	expect [name] *
+	send X
+	expect ! text is shorter than 2 characters
+	send Cơ sở Đúc Thành Công
+	expect 3) Hộ kinh doanh (ho_kinh_doanh)
+	send 9
+	expect ! choose a number from 1 to 3
+	send 3
+	expect [phone]
+	send 12345
+	expect not a valid vn-phone
+	send 0912345678
+	expect fill in this part?
+	send y
+	expect [regular]
+	send -3
+	expect -3 is below the minimum 0
+	send 4
+	expect [association_member]
+	send y
+	expect add a sản phẩm?
+	send y
+	expect [name] *
+	send Chảo gang
+	expect add another sản phẩm?
+	send n
+	expect [surveyed_at] *
+	send
+	expect [surveyor] *
+	send
+	expect Save this record?
+	send y
+	expect Saved workshop md01-0001
+	EOF
+	(cd s && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
+	cat >expect <<-EOF &&
+	id: md01-0001
+	name: Cơ sở Đúc Thành Công
+	legal_type: ho_kinh_doanh
+	phone: "0912345678"
+	workers:
+	  regular: 4
+	association_member: true
+	products:
+	  - name: Chảo gang
+	surveyed_at: "$(date +%Y-%m-%d)"
+	surveyor: Nguyễn Thị Hoa
+	EOF
+	test_cmp expect s/records/workshop/md01/000/md01-0001.yaml &&
+	(cd s && khaosat check md01-0001)
+'
+
+test_expect_success 'end of input in the form saves nothing' '
+	printf "expect [name] *\nsend Cơ sở Bỏ dở\nexpect [legal_type]\neof\n" >script &&
+	(cd s && test_expect_code 1 ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
+	grep -q "input ended; nothing was saved" transcript &&
+	test_path_is_missing s/records/workshop/md01/000/md01-0002.yaml
+'
+
+test_expect_success 'new --set saves a valid record with the next id' '
+	(cd s && khaosat new workshop --set name="Hộ Đúc Nhôm" \
+		--set legal_type=hop_tac_xa --set workers.regular=12 \
+		--set products[0].name="Nồi nhôm" >../out) &&
+	grep -q "^Saved workshop md01-0002: records/workshop/md01/000/md01-0002.yaml$" out &&
+	grep -q "^  regular: 12$" s/records/workshop/md01/000/md01-0002.yaml &&
+	grep -q "^  - name: Nồi nhôm$" s/records/workshop/md01/000/md01-0002.yaml
+'
+
+test_expect_success 'new --set with a bad value saves nothing and takes no id' '
+	(cd s && snapshot >../before &&
+	 test_expect_code 1 khaosat new workshop --set name="Hộ A" \
+		--set legal_type=hop_tac_xa --set workers.regular=-3 2>../err &&
+	 snapshot >../after) &&
+	test_cmp before after &&
+	test_cmp - err <<-\EOF &&
+	error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)
+	not saved: the record is not valid (use --draft to save it anyway)
+	EOF
+	(cd s && khaosat new workshop --set name="Hộ B" --set legal_type=hop_tac_xa >../out) &&
+	grep -q "^Saved workshop md01-0003" out
+'
+
+test_expect_success 'new --draft saves an invalid record, which check reports' '
+	(cd s && khaosat new workshop --draft --set name="Hộ C" --set legal_type=xyz >../out 2>../err) &&
+	grep -q "^Saved workshop md01-0004 as a draft" out &&
+	(cd s && test_expect_code 1 khaosat check md01-0004 2>../err) &&
+	grep -q "^records/workshop/md01/000/md01-0004.yaml:3:13: error: /legal_type: \"xyz\" is not one of" err
+'
+
+test_expect_success 'new --from takes a file, replaces its id, normalises to NFC' '
+	printf "id: zz99-9999\nname: \"Vie\314\202\314\243t Đu\314\201c\"\nlegal_type: ho_kinh_doanh\n" >from.yaml &&
+	(cd s && khaosat new workshop --from ../from.yaml >../out) &&
+	grep -q "^Saved workshop md01-0005" out &&
+	grep -q "^id: md01-0005$" s/records/workshop/md01/000/md01-0005.yaml &&
+	grep -q "^name: Việt Đúc$" s/records/workshop/md01/000/md01-0005.yaml
+'
+
+test_expect_success 'new --from with an invalid value names the file and line' '
+	printf "name: Hộ D\nlegal_type: ho_kinh_doanh\nworkers:\n  regular: -1\n" >bad.yaml &&
+	(cd s && test_expect_code 1 khaosat new workshop --from ../bad.yaml 2>../err) &&
+	grep -q "^../bad.yaml:4:12: error: /workers/regular: -1 is below the minimum 0 (Lao động thường xuyên)$" err
+'
+
+test_expect_success 'new with an unknown kind is a usage error' '
+	(cd s && test_expect_code 2 khaosat new factory 2>../err) &&
+	grep -q "^error: unknown kind \"factory\" (the survey has: workshop, brand)$" err
+'
+
+test_expect_success 'edit saves a valid change in canonical form' '
+	cat >editor <<-\EOF &&
+	#!/bin/sh
+	sed -i "s/^  regular: 12$/  regular: 15/" "$1"
+	EOF
+	chmod +x editor &&
+	(cd s && EDITOR=../editor khaosat edit md01-0002 >../out) &&
+	grep -q "^Saved md01-0002" out &&
+	grep -q "^  regular: 15$" s/records/workshop/md01/000/md01-0002.yaml
+'
+
+test_expect_success 'edit with no change says so and touches nothing' '
+	(cd s && snapshot_mtime >../before && EDITOR=true khaosat edit md01-0002 >../out &&
+	 snapshot_mtime >../after) &&
+	test_cmp before after &&
+	grep -q "^No changes to md01-0002.$" out
+'
+
+test_expect_success 'edit: invalid, abandoned (no terminal) leaves the record as it was' '
+	cat >editor <<-\EOF &&
+	#!/bin/sh
+	sed -i "s/^  regular: 15$/  regular: -7/" "$1"
+	EOF
+	(cd s && snapshot >../before &&
+	 test_expect_code 1 env EDITOR=../editor "$KHAOSAT_BIN" edit md01-0002 </dev/null 2>../err &&
+	 snapshot >../after) &&
+	test_cmp before after &&
+	test_cmp - err <<-\EOF
+	records/workshop/md01/000/md01-0002.yaml:5:12: error: /workers/regular: -7 is below the minimum 0 (Lao động thường xuyên)
+	abandoned; md01-0002 was left as it was
+	EOF
+'
+
+test_expect_success 'edit: invalid, then edited again on a terminal, then saved' '
+	cat >editor <<-\EOF &&
+	#!/bin/sh
+	# First pass breaks the record, second pass fixes it.
+	if grep -q "regular: -7" "$1"; then
+		sed -i "s/regular: -7/regular: 20/" "$1"
+	else
+		sed -i "s/^  regular: 15$/  regular: -7/" "$1"
+	fi
+	EOF
+	printf "expect (e)dit again or (a)bandon\nsend e\nexpect Saved md01-0002\n" >script &&
+	(cd s && EDITOR=../editor ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" edit md01-0002) &&
+	grep -q "error: /workers/regular: -7 is below the minimum 0" transcript &&
+	grep -q "^  regular: 20$" s/records/workshop/md01/000/md01-0002.yaml
+'
+
+test_expect_success 'edit: changing the id is refused at its line' '
+	cat >editor <<-\EOF &&
+	#!/bin/sh
+	sed -i "s/^id: md01-0002$/id: md01-0099/" "$1"
+	EOF
+	(cd s && test_expect_code 1 env EDITOR=../editor "$KHAOSAT_BIN" edit md01-0002 </dev/null 2>../err) &&
+	grep -q "^records/workshop/md01/000/md01-0002.yaml:1:5: error: /id: record id \"md01-0099\" does not match its file name \"md01-0002.yaml\"$" err
+'
+
+test_expect_success 'no edit copies are left behind' '
+	ls s/.git >list &&
+	! grep khaosat-edit list
+'
+
+test_expect_success 'everything commits and git agrees' '
+	(cd s && khaosat commit --message "Forms and edits" >/dev/null 2>&1 ||
+	 { rm records/workshop/md01/000/md01-0004.yaml && khaosat commit -m "Forms and edits" >/dev/null; }) &&
+	git -C s fsck --full &&
+	test "$(git -C s status --porcelain)" = ""
+'
+
+test_done
