@@ -121,6 +121,26 @@ static int check_schemas(struct ks_repo *r, struct ks_diags *d)
 	return bad;
 }
 
+/* How many records have errors (uniqueness errors come late, out of order). */
+static size_t invalid_records(const struct ks_diags *d)
+{
+	struct ks_paths seen = { 0 };
+	size_t i, j, n = 0;
+
+	for (i = 0; i < d->n; i++) {
+		const char *p = d->v[i].path;
+
+		if (d->v[i].severity != KS_SEV_ERROR || !p)
+			continue;
+		for (j = 0; j < seen.n && strcmp(seen.v[j], p); j++)
+			;
+		if (j == seen.n && ks_paths_add(&seen, p) == 0)
+			n++;
+	}
+	ks_paths_release(&seen);
+	return n;
+}
+
 int cmd_check(int argc, char **argv, struct cli *cli)
 {
 	const char *schema = NULL;
@@ -151,8 +171,10 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
 	if (check_schemas(cli->repo, &d)) {
-		err = EXIT_PROBLEMS;
-		goto out;
+		print_diags(&d);
+		fprintf(stderr, "no record was checked: fix the schema first\n");
+		ks_diags_release(&d);
+		return EXIT_PROBLEMS;
 	}
 	for (i = 0; i < argc; i++) {
 		char *rel = NULL;
@@ -184,6 +206,7 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		err = -1;
 		goto out;
 	}
+	bad = invalid_records(&d);
 	err = bad || d.errors ? EXIT_PROBLEMS : EXIT_OK;
 out:
 	if (err == -1)

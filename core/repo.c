@@ -319,6 +319,14 @@ int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
 	path = ks_repo_path(r, kind->schema_path);
 	if (!path)
 		return -1;
+	if (access(path, F_OK) < 0) {
+		ks_free(path);
+		kind->schema_failed = 1;
+		return ks_error(d, KS_EINVALID, KS_SURVEY_FILE, kind->line,
+				kind->col,
+				"the schema of kind \"%s\", \"%s\", is missing",
+				kind->name, kind->schema_path);
+	}
 	err = ks_schema_load(&kind->schema, path, kind->schema_path, 0, d);
 	ks_free(path);
 	if (err == KS_ENOTFOUND)
@@ -413,6 +421,8 @@ static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
 		}
 		k->name = ks_strdup(p->key);
 		k->schema_path = ks_strdup(schema);
+		k->line = ks_map_get(p->value, "schema")->line;
+		k->col = ks_map_get(p->value, "schema")->col;
 		k->title = title ? ks_strdup(title) : NULL;
 		r->nkinds++;
 		if (!k->name || !k->schema_path || (title && !k->title)) {

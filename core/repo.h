@@ -35,6 +35,7 @@ struct ks_kind {
 	char *name;		/* "workshop" */
 	char *schema_path;	/* "schema/workshop.yaml", relative */
 	char *title;		/* the schema's title, or NULL */
+	int line, col;		/* of the schema path in khaosat.yaml */
 	struct ks_schema *schema;	/* compiled on first use */
 	int schema_failed;
 };
