@@ -69,6 +69,10 @@ void print_help(FILE *f, const struct cmd_info *info, const struct opt *opts);
 int usage_error(const struct cmd_info *info, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Folder that diagnostic paths are relative to, once a survey is open. */
+extern const char *diag_base;
+/* Diagnostics about `diag_alias_path` show lines of `diag_alias_file`. */
+extern const char *diag_alias_path, *diag_alias_file;
 /* Prints diagnostics to stderr, compiler-style (or JSON to stdout). */
 void print_diags(const struct ks_diags *d);
 void print_diags_json(const struct ks_diags *d);

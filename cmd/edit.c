@@ -138,7 +138,11 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 			break;
 		}
 		ks_doc_free(doc);
+		/* The errors are about the edited copy, not the record. */
+		diag_alias_path = rel;
+		diag_alias_file = tmp.ptr;
 		print_diags(&d);
+		diag_alias_path = NULL;
 		ks_diags_release(&d);
 		if (!ask_again()) {
 			fprintf(stderr, "abandoned; %s was left as it was\n", id);

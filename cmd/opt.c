@@ -143,15 +143,64 @@ int parse_options(int *argc, char **argv, const struct cmd_info *info,
 	return 0;
 }
 
+const char *diag_base;
+const char *diag_alias_path, *diag_alias_file;
+
+/*
+ * Shows the offending line with a caret under the column, for a person at
+ * a terminal (jq does the same).  Paths are relative to the survey.
+ */
+static void show_source(const struct ks_diag *g)
+{
+	struct ks_buf file = KS_BUF_INIT, path = KS_BUF_INIT;
+	const char *p, *end;
+	int line = 1, col;
+
+	if (!g->path || g->line <= 0)
+		return;
+	if (diag_alias_path && !strcmp(g->path, diag_alias_path)) {
+		ks_buf_puts(&path, diag_alias_file);
+	} else {
+		if (g->path[0] != '/' && diag_base)
+			ks_buf_puts(&path, diag_base);
+		ks_buf_puts(&path, g->path);
+	}
+	if (ks_buf_read_file(&file, path.ptr, 1 << 20) < 0)
+		goto out;
+	for (p = file.ptr; *p && line < g->line; p++)
+		if (*p == '\n')
+			line++;
+	if (line != g->line || !*p)
+		goto out;
+	end = strchr(p, '\n');
+	if (!end)
+		end = p + strlen(p);
+	fprintf(stderr, "  %.*s\n  ", (int)(end - p), p);
+	/* Columns count characters; pad with the line's own blanks. */
+	for (col = 1; col < g->col && p < end; p++) {
+		if (((unsigned char)*p & 0xc0) == 0x80)
+			continue;
+		fputc(*p == '\t' ? '\t' : ' ', stderr);
+		col++;
+	}
+	fputs("^\n", stderr);
+out:
+	ks_buf_release(&file);
+	ks_buf_release(&path);
+}
+
 void print_diags(const struct ks_diags *d)
 {
 	struct ks_buf b = KS_BUF_INIT;
+	int tty = isatty(2);
 	size_t i;
 
 	for (i = 0; i < d->n; i++) {
 		ks_buf_reset(&b);
 		ks_diag_format(&b, &d->v[i]);
 		fprintf(stderr, "%s\n", b.ptr);
+		if (tty)
+			show_source(&d->v[i]);
 	}
 	ks_buf_release(&b);
 }
@@ -251,7 +300,12 @@ int ask_yes_no(const char *question, int def)
 
 int open_survey(struct cli *cli, struct ks_diags *d)
 {
+	int err;
+
 	if (cli->repo)
 		return 0;
-	return ks_repo_open(&cli->repo, cli->cwd, d);
+	err = ks_repo_open(&cli->repo, cli->cwd, d);
+	if (!err)
+		diag_base = ks_repo_workdir(cli->repo);
+	return err;
 }
