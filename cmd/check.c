@@ -10,6 +10,7 @@
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
+#include "unique.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -149,6 +150,7 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	struct ks_paths paths = { 0 };
 	struct ks_unique *uniq = NULL;
 	size_t j, bad = 0;
+	const char *stopped = NULL;
 	const struct opt opts[] = {
 		{ 0, "schema", "SCHEMA", OPT_STRING, &schema,
 		  "validate FILEs or DIRs against this schema file (no survey needed)" },
@@ -168,13 +170,14 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		return check_files(schema, argc, argv, json,
 				   strict ? KS_SCHEMA_STRICT : 0);
 	}
-	if ((err = open_survey(cli, &d)))
-		return fail(&d, err);
+	if ((err = open_survey(cli, &d))) {
+		err = exit_code(err);
+		goto out;
+	}
 	if (check_schemas(cli->repo, &d)) {
-		print_diags(&d);
-		fprintf(stderr, "no record was checked: fix the schema first\n");
-		ks_diags_release(&d);
-		return EXIT_PROBLEMS;
+		stopped = "no record was checked: fix the schema first";
+		err = EXIT_PROBLEMS;
+		goto out;
 	}
 	for (i = 0; i < argc; i++) {
 		char *rel = NULL;
@@ -188,12 +191,20 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		if (err)
 			bad++;
 	}
-	if (!argc) {
-		uniq = ks_unique_new();
-		if (!uniq || ks_list_records(&paths, cli->repo, &d) < 0) {
-			err = -1;
-			goto out;
-		}
+	uniq = ks_unique_new();
+	if (!uniq) {
+		err = -1;
+		goto out;
+	}
+	if (!argc && ks_list_records(&paths, cli->repo, &d) < 0) {
+		err = -1;
+		goto out;
+	}
+	/* Named records: unique values against the committed survey. */
+	ks_paths_sort(&paths);
+	if (argc && ks_unique_load_head(uniq, cli->repo, &paths, &d) == -1) {
+		err = -1;
+		goto out;
 	}
 	for (j = 0; j < paths.n; j++) {
 		err = ks_check_record(cli->repo, paths.v[j], uniq, NULL, &d);
@@ -215,7 +226,9 @@ out:
 		print_diags_json(&d);
 	} else {
 		print_diags(&d);
-		if (paths.n || !bad)
+		if (stopped)
+			fprintf(stderr, "%s\n", stopped);
+		else if (paths.n || !d.errors)
 			fprintf(stderr, "checked %zu record%s: %zu valid, %zu invalid\n",
 				paths.n, paths.n == 1 ? "" : "s",
 				paths.n - (bad > paths.n ? paths.n : bad),

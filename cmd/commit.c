@@ -7,6 +7,8 @@
 #include "diag.h"
 #include "repo.h"
 
+#include <string.h>
+
 static const struct cmd_info info = {
 	"khaosat commit -m MESSAGE",
 	"Stage every new, changed and deleted record and schema file and commit\n"
@@ -31,7 +33,7 @@ int cmd_commit(int argc, char **argv, struct cli *cli)
 		return err;
 	if (argc)
 		return usage_error(&info, "commit takes no arguments (records are found by 'khaosat status')");
-	if (!message)
+	if (!message || !message[strspn(message, " \t\n")])
 		return usage_error(&info, "a message is required (-m MESSAGE)");
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);

@@ -82,6 +82,18 @@ int cmd_fmt(int argc, char **argv, struct cli *cli)
 		return err;
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
+	/* Key order comes from the schemas: never format without them. */
+	for (j = 0; j < ks_repo_kind_count(cli->repo); j++) {
+		struct ks_schema *s;
+
+		bad |= ks_repo_schema(&s, cli->repo, ks_repo_kind(cli->repo, j), &d) != 0;
+	}
+	if (bad) {
+		print_diags(&d);
+		fprintf(stderr, "no record was formatted: fix the schema first\n");
+		ks_diags_release(&d);
+		return EXIT_PROBLEMS;
+	}
 	for (i = 0; i < argc; i++) {
 		char *rel = NULL;
 

@@ -40,6 +40,11 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 	o.who.device = (char *)device;
 	o.who.surveyor = (char *)surveyor;
 	o.who.email = (char *)email;
+	if (ks_validate_identity(&o.who, &d)) {
+		print_diags(&d);
+		ks_diags_release(&d);
+		return EXIT_USAGE;
+	}
 	err = ks_repo_init(&r, argc ? argv[0] : ".", &o, &d);
 	if (err)
 		return fail(&d, err);

@@ -64,21 +64,42 @@ static void format_time(char *buf, size_t n, const git_time *t)
 		 tm.tm_min, t->offset < 0 ? '-' : '+', off / 60, off % 60);
 }
 
-/* The record's path in any commit: ids do not say their kind. */
-static char *path_in_history(struct ks_repo *r, git_commit *head,
-			     const char *id)
+/*
+ * The record's path: ids do not say their kind, so look for it in each
+ * kind's folder, at HEAD first and then back through history (a deleted
+ * record still has one).
+ */
+static char *path_in_history(struct ks_repo *r, const char *id)
 {
+	git_repository *repo = ks_repo_git(r);
+	git_revwalk *walk = NULL;
+	git_oid oid, blob;
+	char *found = NULL;
 	size_t i;
-	git_oid o;
 
-	for (i = 0; i < ks_repo_kind_count(r); i++) {
-		char *rel = ks_record_relpath(ks_repo_kind(r, i)->name, id);
+	if (git_revwalk_new(&walk, repo) < 0 ||
+	    git_revwalk_push_ref(walk, "refs/heads/main") < 0)
+		goto out;
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+	while (!found && git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
 
-		if (rel && blob_at(&o, head, rel))
-			return rel;
-		ks_free(rel);
+		if (git_commit_lookup(&c, repo, &oid) < 0)
+			continue;
+		for (i = 0; i < ks_repo_kind_count(r) && !found; i++) {
+			char *rel = ks_record_relpath(ks_repo_kind(r, i)->name,
+						      id);
+
+			if (rel && blob_at(&blob, c, rel))
+				found = rel;
+			else
+				ks_free(rel);
+		}
+		git_commit_free(c);
 	}
-	return NULL;
+out:
+	git_revwalk_free(walk);
+	return found;
 }
 
 int cmd_log(int argc, char **argv, struct cli *cli)
@@ -121,17 +142,11 @@ int cmd_log(int argc, char **argv, struct cli *cli)
 	}
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
 	if (argc) {
-		git_commit *head = NULL;
-
-		if (git_commit_lookup(&head, repo,
-				      git_reference_name_to_id(&oid, repo, "refs/heads/main") == 0
-				      ? &oid : &oid) == 0)
-			path = path_in_history(cli->repo, head, argv[0]);
-		git_commit_free(head);
+		path = path_in_history(cli->repo, argv[0]);
 		if (!path) {
-			/* Deleted since: fall back to the work tree's kinds. */
 			err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
-				       "no record \"%s\" in the last commit", argv[0]);
+				       "no record \"%s\" in the history of the survey",
+				       argv[0]);
 			goto out;
 		}
 	}

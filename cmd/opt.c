@@ -244,6 +244,7 @@ int fail(struct ks_diags *d, int status)
 	if (status == -1 && !d->n)
 		fprintf(stderr, "error: out of memory\n");
 	print_diags(d);
+	ks_diags_release(d);
 	return exit_code(status);
 }
 

@@ -9,6 +9,7 @@
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
+#include "unique.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -61,6 +62,13 @@ void ks_paths_sort(struct ks_paths *p)
 		qsort(p->v, p->n, sizeof(*p->v), cmp_str);
 }
 
+int ks_is_temp_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	return strstr(base ? base + 1 : path, ".tmp-") != NULL;
+}
+
 static int walk(struct ks_paths *out, struct ks_buf *abs, size_t rel_off,
 		int depth, struct ks_diags *d)
 {
@@ -91,8 +99,7 @@ static int walk(struct ks_paths *out, struct ks_buf *abs, size_t rel_off,
 			continue;
 		if (S_ISDIR(st.st_mode))
 			err = walk(out, abs, rel_off, depth + 1, d);
-		else if (S_ISREG(st.st_mode) &&
-			 strstr(e->d_name, ".tmp-") == NULL)
+		else if (S_ISREG(st.st_mode) && !ks_is_temp_path(e->d_name))
 			err = ks_paths_add(out, abs->ptr + rel_off);
 	}
 	closedir(dh);
@@ -114,149 +121,6 @@ int ks_list_records(struct ks_paths *out, struct ks_repo *r,
 	ks_buf_release(&abs);
 	ks_paths_sort(out);
 	return err;
-}
-
-/* ---- uniqueness ---- */
-
-struct uentry {
-	char *key;		/* kind NUL pointer NUL value */
-	size_t keylen;
-	char *path;
-	char *id;
-	int line, col;
-	int reported;
-	struct uentry *next;
-};
-
-struct ks_unique {
-	struct uentry **table;
-	size_t size, n;
-	/* the record being checked */
-	const char *kind, *path, *id;
-	struct ks_diags *d;
-	int oom;
-};
-
-struct ks_unique *ks_unique_new(void)
-{
-	struct ks_unique *u = ks_calloc(1, sizeof(*u));
-
-	if (!u)
-		return NULL;
-	u->size = 1024;
-	u->table = ks_calloc(u->size, sizeof(*u->table));
-	if (!u->table) {
-		ks_free(u);
-		return NULL;
-	}
-	return u;
-}
-
-void ks_unique_free(struct ks_unique *u)
-{
-	size_t i;
-
-	if (!u)
-		return;
-	for (i = 0; i < u->size; i++) {
-		struct uentry *e, *next;
-
-		for (e = u->table[i]; e; e = next) {
-			next = e->next;
-			ks_free(e->key);
-			ks_free(e->path);
-			ks_free(e->id);
-			ks_free(e);
-		}
-	}
-	ks_free(u->table);
-	ks_free(u);
-}
-
-static size_t hash_bytes(const char *s, size_t n)
-{
-	size_t h = 14695981039346656037u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return h;
-}
-
-static void unique_grow(struct ks_unique *u)
-{
-	size_t size = u->size * 2, i;
-	struct uentry **t = ks_calloc(size, sizeof(*t));
-
-	if (!t)
-		return;
-	for (i = 0; i < u->size; i++) {
-		struct uentry *e, *next;
-
-		for (e = u->table[i]; e; e = next) {
-			size_t j = hash_bytes(e->key, e->keylen) & (size - 1);
-
-			next = e->next;
-			e->next = t[j];
-			t[j] = e;
-		}
-	}
-	ks_free(u->table);
-	u->table = t;
-	u->size = size;
-}
-
-static void on_unique(void *ctx, const char *pointer,
-		      const struct ks_node *value)
-{
-	struct ks_unique *u = ctx;
-	struct ks_buf key = KS_BUF_INIT;
-	struct uentry *e;
-	size_t h;
-
-	if (value->kind != KS_NODE_SCALAR)
-		return;
-	ks_buf_add(&key, u->kind, strlen(u->kind) + 1);
-	ks_buf_add(&key, pointer, strlen(pointer) + 1);
-	if (ks_buf_add(&key, value->u.scalar.str, value->u.scalar.len) < 0) {
-		u->oom = 1;
-		goto out;
-	}
-	h = hash_bytes(key.ptr, key.len) & (u->size - 1);
-	for (e = u->table[h]; e; e = e->next) {
-		if (e->keylen != key.len || memcmp(e->key, key.ptr, key.len))
-			continue;
-		if (!strcmp(e->id, u->id))
-			goto out;
-		ks_diags_add(u->d, KS_SEV_ERROR, u->path, value->line,
-			     value->col, pointer, "x-unique",
-			     "\"%s\" is also used by record %s (%s:%d:%d); it must be unique",
-			     value->u.scalar.str, e->id, e->path, e->line,
-			     e->col);
-		goto out;
-	}
-	e = ks_calloc(1, sizeof(*e));
-	if (!e) {
-		u->oom = 1;
-		goto out;
-	}
-	e->keylen = key.len;
-	e->key = ks_buf_detach(&key, NULL);
-	e->path = ks_strdup(u->path);
-	e->id = ks_strdup(u->id);
-	e->line = value->line;
-	e->col = value->col;
-	e->next = u->table[h];
-	u->table[h] = e;
-	if (++u->n > u->size)
-		unique_grow(u);
-out:
-	ks_buf_release(&key);
-}
-
-int ks_unique_report(struct ks_unique *u, struct ks_diags *d)
-{
-	return u->oom ? -1 : 0;
 }
 
 /* ---- one record ---- */
@@ -292,7 +156,7 @@ static void unique_value(void *ctx, const char *pointer,
 	struct refctx *c = ctx;
 
 	if (c->uniq)
-		on_unique(c->uniq, pointer, value);
+		ks_unique_value(c->uniq, pointer, value);
 }
 
 /* Kind and id of a record path, with the errors a person needs. */
@@ -337,12 +201,8 @@ static int check_parsed(struct ks_repo *r, const char *relpath,
 	}
 	if (ks_repo_schema(&schema, r, k, d))
 		return KS_EINVALID;
-	if (uniq) {
-		uniq->kind = k->name;
-		uniq->path = relpath;
-		uniq->id = id;
-		uniq->d = d;
-	}
+	if (uniq)
+		ks_unique_begin(uniq, k->name, relpath, id, d);
 	v = ks_schema_validate(schema, ks_doc_root(doc), relpath, &vo, d);
 	if (v == -1)
 		return -1;

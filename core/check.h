@@ -50,6 +50,9 @@ int ks_check_values(struct ks_repo *r, const char *kind,
 		    const struct ks_node *root, const char *display,
 		    struct ks_diags *d);
 
+/* 1 for the temporary files of an interrupted atomic write (*.tmp-XXXXXX). */
+int ks_is_temp_path(const char *path);
+
 /* Every file under records/, relative to the work tree, sorted. */
 struct ks_paths {
 	char **v;
@@ -60,12 +63,6 @@ int ks_paths_add(struct ks_paths *p, const char *path);
 void ks_paths_sort(struct ks_paths *p);
 int ks_list_records(struct ks_paths *out, struct ks_repo *r,
 		    struct ks_diags *d);
-
-/* Uniqueness index over the records checked with it. */
-struct ks_unique *ks_unique_new(void);
-/* Appends an error for each value used by more than one record. */
-int ks_unique_report(struct ks_unique *u, struct ks_diags *d);
-void ks_unique_free(struct ks_unique *u);
 
 /*
  * Resolves what a person typed as a record: an id ("md01-0042") or a path

@@ -9,7 +9,9 @@
 #include "diag.h"
 #include "record.h"
 #include "repo.h"
+#include "unique.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,7 +89,8 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 			    !((s & GIT_STATUS_INDEX_DELETED) &&
 			      !(s & GIT_STATUS_WT_NEW));
 
-		if (!ks_is_survey_path(path) || (s & GIT_STATUS_IGNORED))
+		if (!ks_is_survey_path(path) || (s & GIT_STATUS_IGNORED) ||
+		    ks_is_temp_path(path))
 			continue;
 		if (s & GIT_STATUS_INDEX_DELETED && s & GIT_STATUS_WT_NEW)
 			in_head = 1;
@@ -194,15 +197,19 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 {
 	struct ks_paths all = { 0 };
 	struct ks_unique *uniq = NULL;
-	size_t i;
+	size_t i, errors_before = d->errors;
 	int everything = 0, bad = 0, err;
 
+	/*
+	 * A changed survey file or schema puts every record at stake, and a
+	 * deleted record may be referenced from any other.
+	 */
 	for (i = 0; i < c->n; i++)
 		if (strncmp(c->v[i].path, KS_RECORDS_DIR "/",
-			    strlen(KS_RECORDS_DIR) + 1))
+			    strlen(KS_RECORDS_DIR) + 1) ||
+		    c->v[i].what == KS_CHANGE_DELETED)
 			everything = 1;
 	if (everything) {
-		/* The survey file or a schema changed: everything is at stake. */
 		uniq = ks_unique_new();
 		if (!uniq || ks_list_records(&all, r, d) < 0) {
 			ks_unique_free(uniq);
@@ -219,14 +226,31 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			goto out;
 		}
 	} else {
+		/* Changed records against the committed rest, through the cache. */
+		uniq = ks_unique_new();
+		if (!uniq)
+			return -1;
+		for (i = 0; i < c->n; i++)
+			if (ks_paths_add(&all, c->v[i].path) < 0) {
+				err = -1;
+				goto out;
+			}
+		ks_paths_sort(&all);
+		if ((err = ks_unique_load_head(uniq, r, &all, d)))
+			goto out;
 		for (i = 0; i < c->n; i++) {
 			if (c->v[i].what == KS_CHANGE_DELETED)
 				continue;
-			err = ks_check_record(r, c->v[i].path, NULL, NULL, d);
+			err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
 			if (err == -1 || err == KS_EIO)
 				goto out;
 			bad |= err != 0;
 		}
+		if (ks_unique_report(uniq, d) < 0) {
+			err = -1;
+			goto out;
+		}
+		bad |= d->errors > errors_before;
 	}
 	err = bad ? KS_EINVALID : 0;
 out:
@@ -235,15 +259,96 @@ out:
 	return err;
 }
 
+/*
+ * The tree of HEAD with the changes applied, built in an index of its own:
+ * whatever else someone staged with plain git stays out of the commit.
+ */
+static int build_tree(git_oid *tree, struct ks_repo *r,
+		      const struct ks_changes *c, int has_head,
+		      const git_oid *head, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	git_index *idx = NULL;
+	git_commit *hc = NULL;
+	git_tree *ht = NULL;
+	struct ks_buf data = KS_BUF_INIT;
+	size_t i;
+	int err = KS_EIO;
+
+	if (git_index_new(&idx) < 0)
+		goto gitfail;
+	if (has_head && (git_commit_lookup(&hc, repo, head) < 0 ||
+			 git_commit_tree(&ht, hc) < 0 ||
+			 git_index_read_tree(idx, ht) < 0))
+		goto gitfail;
+	for (i = 0; i < c->n; i++) {
+		git_index_entry e;
+		char *abs;
+
+		if (c->v[i].what == KS_CHANGE_DELETED) {
+			if (git_index_remove_bypath(idx, c->v[i].path) < 0)
+				goto gitfail;
+			continue;
+		}
+		abs = ks_repo_path(r, c->v[i].path);
+		ks_buf_reset(&data);
+		if (!abs || ks_buf_read_file(&data, abs, 0) < 0) {
+			ks_free(abs);
+			err = ks_error(d, KS_EIO, c->v[i].path, 0, 0,
+				       "cannot read the file to commit it");
+			goto out;
+		}
+		ks_free(abs);
+		memset(&e, 0, sizeof(e));
+		e.mode = GIT_FILEMODE_BLOB;
+		e.path = c->v[i].path;
+		e.file_size = (uint32_t)data.len;
+		if (git_blob_create_from_buffer(&e.id, repo, data.ptr,
+						data.len) < 0 ||
+		    git_index_add(idx, &e) < 0)
+			goto gitfail;
+	}
+	if (git_index_write_tree_to(tree, idx, repo) < 0)
+		goto gitfail;
+	err = 0;
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot build the commit: %s",
+		       ks_git_error());
+out:
+	ks_buf_release(&data);
+	git_tree_free(ht);
+	git_commit_free(hc);
+	git_index_free(idx);
+	return err;
+}
+
+/* Brings the repository's own index up to date for the committed paths. */
+static void update_index(struct ks_repo *r, const struct ks_changes *c)
+{
+	git_index *index = NULL;
+	size_t i;
+
+	if (git_repository_index(&index, ks_repo_git(r)) < 0)
+		return;
+	for (i = 0; i < c->n; i++) {
+		if (c->v[i].what == KS_CHANGE_DELETED)
+			git_index_remove_bypath(index, c->v[i].path);
+		else
+			git_index_add_bypath(index, c->v[i].path);
+	}
+	/* Only a cache for status: a failure here loses nothing. */
+	git_index_write(index);
+	git_index_free(index);
+}
+
 int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 		      struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	struct ks_changes c = { 0 };
-	git_index *index = NULL;
 	git_oid tree, head;
-	size_t i, nparents = 0;
-	int err;
+	int err, has_head;
 
 	if ((err = ks_repo_require_identity(r, d)))
 		return err;
@@ -256,27 +361,13 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 	}
 	if ((err = check_changes(r, &c, d)))
 		goto out;
-	if (git_repository_index(&index, repo) < 0)
-		goto gitfail;
-	for (i = 0; i < c.n; i++) {
-		int e = c.v[i].what == KS_CHANGE_DELETED
-			? git_index_remove_bypath(index, c.v[i].path)
-			: git_index_add_bypath(index, c.v[i].path);
-
-		if (e < 0)
-			goto gitfail;
-	}
-	if (git_index_write_tree(&tree, index) < 0 || git_index_write(index) < 0)
-		goto gitfail;
-	if (git_reference_name_to_id(&head, repo, "refs/heads/main") == 0)
-		nparents = 1;
-	err = ks_commit_tree(out, r, &tree, &head, nparents, message, d);
-	goto out;
-gitfail:
-	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot stage the changes: %s",
-		       ks_git_error());
+	has_head = git_reference_name_to_id(&head, repo, "refs/heads/main") == 0;
+	if ((err = build_tree(&tree, r, &c, has_head, &head, d)))
+		goto out;
+	err = ks_commit_tree(out, r, &tree, &head, has_head ? 1 : 0, message, d);
+	if (!err)
+		update_index(r, &c);
 out:
-	git_index_free(index);
 	ks_changes_release(&c);
 	return err;
 }

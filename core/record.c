@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -489,6 +490,8 @@ struct reader {
 	struct ks_doc *doc;
 	const char *path;
 	struct ks_diags *d;
+	const char *buf;
+	size_t len;
 	struct frame stack[KS_MAX_DEPTH + 1];
 	int depth;
 };
@@ -668,40 +671,30 @@ static int on_end(struct reader *r)
 	return attach(r, n);
 }
 
-/* Refuses tabs used for indentation, which YAML forbids and editors hide. */
-static int check_tabs(struct reader *r, const char *buf, size_t len)
+/*
+ * Column of a tab among the leading blanks of line `want` (1-based) that
+ * has text after it, or 0.  YAML forbids tabs for indentation and editors
+ * hide them, so a parse error on such a line is explained as the tab.
+ */
+static int indent_tab(const char *buf, size_t len, int want)
 {
 	size_t i = 0;
-	int line = 1;
+	int line = 1, col = 1;
 
-	while (i < len) {
-		size_t j = i;
-		int col = 1;
+	while (i < len && line < want) {
+		if (buf[i++] == '\n')
+			line++;
+	}
+	if (line != want)
+		return 0;
+	for (; i < len && (buf[i] == ' ' || buf[i] == '\t'); i++, col++) {
+		if (buf[i] == '\t') {
+			size_t k = i;
 
-		while (j < len && (buf[j] == ' ' || buf[j] == '\t')) {
-			if (buf[j] == '\t') {
-				size_t k = j;
-
-				while (k < len && (buf[k] == ' ' ||
-						   buf[k] == '\t'))
-					k++;
-				if (k < len && buf[k] != '\n' &&
-				    buf[k] != '\r') {
-					ks_diags_add(r->d, KS_SEV_ERROR,
-						     r->path, line, col, NULL,
-						     NULL,
-						     "tab character in indentation; indent with spaces");
-					return KS_EINVALID;
-				}
-				break;
-			}
-			j++;
-			col++;
+			while (k < len && (buf[k] == ' ' || buf[k] == '\t'))
+				k++;
+			return k < len && buf[k] != '\n' && buf[k] != '\r' ? col : 0;
 		}
-		while (j < len && buf[j] != '\n')
-			j++;
-		i = j + 1;
-		line++;
 	}
 	return 0;
 }
@@ -713,6 +706,15 @@ static int parser_error(struct reader *r, yaml_parser_t *p)
 
 	if (p->error == YAML_MEMORY_ERROR)
 		return -1;
+	if (p->error != YAML_READER_ERROR) {
+		int line = (int)m->line + 1, col = indent_tab(r->buf, r->len, line);
+
+		if (!col && line > 1)
+			col = indent_tab(r->buf, r->len, --line);
+		if (col)
+			return ks_error(r->d, KS_EINVALID, r->path, line, col,
+					"tab character in indentation; indent with spaces");
+	}
 	ks_buf_puts(&msg, "invalid YAML: ");
 	ks_buf_puts(&msg, p->problem ? p->problem : "cannot parse");
 	if (p->context)
@@ -727,6 +729,19 @@ static int parser_error(struct reader *r, yaml_parser_t *p)
 			     (int)m->column + 1, NULL, NULL, "%s", msg.ptr);
 	ks_buf_release(&msg);
 	return KS_EINVALID;
+}
+
+/* libyaml expands !!str to its full name; show what people write. */
+static const char *tag_as_written(const yaml_char_t *tag)
+{
+	static char buf[128];
+	const char *t = (const char *)tag, *core = "tag:yaml.org,2002:";
+
+	if (!strncmp(t, core, strlen(core))) {
+		snprintf(buf, sizeof(buf), "!!%s", t + strlen(core));
+		return buf;
+	}
+	return t;
 }
 
 static int read_events(struct reader *r, yaml_parser_t *p, unsigned flags)
@@ -757,7 +772,7 @@ static int read_events(struct reader *r, yaml_parser_t *p, unsigned flags)
 			else if (ev.data.scalar.tag)
 				err = fail_at(r, &ev.start_mark,
 					      "tags (%s) are not allowed in records",
-					      (const char *)ev.data.scalar.tag);
+					      tag_as_written(ev.data.scalar.tag));
 			else
 				err = on_scalar(r, &ev);
 			break;
@@ -776,7 +791,7 @@ static int read_events(struct reader *r, yaml_parser_t *p, unsigned flags)
 			else if (tag)
 				err = fail_at(r, &ev.start_mark,
 					      "tags (%s) are not allowed in records",
-					      (const char *)tag);
+					      tag_as_written(tag));
 			else
 				err = on_start(r, &ev, seq ? KS_NODE_SEQ
 							   : KS_NODE_MAP);
@@ -843,9 +858,8 @@ int ks_doc_parse(struct ks_doc **out, const char *path, const char *buf,
 		return ks_error(d, KS_EINVALID, path, line, col,
 				"NUL byte in the file; save the file as UTF-8 text");
 	}
-	err = check_tabs(&r, buf, len);
-	if (err)
-		return err;
+	r.buf = buf;
+	r.len = len;
 	r.doc = ks_doc_new(path);
 	if (!r.doc)
 		return -1;
@@ -853,8 +867,8 @@ int ks_doc_parse(struct ks_doc **out, const char *path, const char *buf,
 		ks_doc_free(r.doc);
 		return -1;
 	}
+	/* libyaml detects the encoding itself, and skips a UTF-8 BOM. */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	err = read_events(&r, &parser, flags);
 	yaml_parser_delete(&parser);
 	while (r.depth > 0)

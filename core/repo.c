@@ -41,6 +41,17 @@ const char *ks_git_error(void)
 
 /* ---- ids and paths ---- */
 
+static int valid_kind_name(const char *s)
+{
+	if (!*s || !(*s >= 'a' && *s <= 'z'))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return 0;
+	return 1;
+}
+
 int ks_device_valid(const char *device)
 {
 	size_t i, n = strlen(device);
@@ -67,7 +78,8 @@ int ks_id_parse(const char *id, char *device, unsigned long *counter)
 	if (!ks_device_valid(dev))
 		return -1;
 	n = strlen(dash + 1);
-	if (n < 4 || n > 9)
+	/* One spelling per counter: four digits, more only without a 0. */
+	if (n < 4 || n > 9 || (n > 4 && dash[1] == '0'))
 		return -1;
 	for (i = 0; i < n; i++)
 		if (dash[1 + i] < '0' || dash[1 + i] > '9')
@@ -85,7 +97,7 @@ char *ks_record_relpath(const char *kind, const char *id)
 	char dev[KS_DEVICE_MAX + 1];
 	unsigned long counter;
 
-	if (ks_id_parse(id, dev, &counter) < 0)
+	if (!valid_kind_name(kind) || ks_id_parse(id, dev, &counter) < 0)
 		return NULL;
 	if (ks_buf_addf(&b, "%s/%s/%s/%03lu/%s.yaml", KS_RECORDS_DIR, kind,
 			dev, counter / 1000, id) < 0) {
@@ -339,17 +351,6 @@ int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
 	return 0;
 }
 
-static int valid_kind_name(const char *s)
-{
-	if (!*s || !(*s >= 'a' && *s <= 'z'))
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_'))
-			return 0;
-	return 1;
-}
-
 static const char *scalar_text(const struct ks_node *n)
 {
 	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : NULL;
@@ -367,10 +368,12 @@ static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
 
 	if (!path)
 		return -1;
+	if (access(path, F_OK) < 0) {
+		ks_free(path);
+		return KS_ENOSURVEY;
+	}
 	err = ks_doc_load(&doc, path, f, KS_PARSE_RECORD, d);
 	ks_free(path);
-	if (err == KS_ENOTFOUND)
-		return KS_ENOSURVEY;
 	if (err)
 		return err;
 	root = ks_doc_root(doc);
@@ -793,17 +796,17 @@ int ks_repo_init(struct ks_repo **out, const char *dir,
 	*out = NULL;
 	if ((err = ks_validate_identity(&opts->who, d)))
 		return err;
-	ks_buf_addf(&path, "%s/.git", dir);
-	if (stat(path.ptr, &st) == 0) {
-		err = ks_error(d, KS_EEXISTS, dir, 0, 0,
-			       "already a git repository; refusing to create a survey over it");
-		goto out;
-	}
-	ks_buf_reset(&path);
 	ks_buf_addf(&path, "%s/%s", dir, KS_SURVEY_FILE);
 	if (stat(path.ptr, &st) == 0) {
 		err = ks_error(d, KS_EEXISTS, dir, 0, 0,
 			       "already holds a survey; refusing to overwrite it");
+		goto out;
+	}
+	ks_buf_reset(&path);
+	ks_buf_addf(&path, "%s/.git", dir);
+	if (stat(path.ptr, &st) == 0) {
+		err = ks_error(d, KS_EEXISTS, dir, 0, 0,
+			       "already a git repository; refusing to create a survey over it");
 		goto out;
 	}
 	made_dir = stat(dir, &st) < 0;

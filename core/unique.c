@@ -1,0 +1,516 @@
+/*
+ * x-unique: an index of values by kind and field, and the cache of the
+ * values of committed records.  See unique.h.
+ */
+#include "unique.h"
+#include "alloc.h"
+#include "buf.h"
+#include "check.h"
+#include "diag.h"
+#include "record.h"
+#include "repo.h"
+#include "schema.h"
+
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct uentry {
+	char *key;		/* kind NUL pointer NUL value */
+	size_t keylen;
+	char *path;
+	char *id;
+	int line, col;
+	struct uentry *next;
+};
+
+struct ks_unique {
+	struct uentry **table;
+	size_t size, n;
+	/* the record being indexed */
+	const char *kind, *path, *id;
+	struct ks_diags *d;
+	int quiet;		/* committed records: clashes are not ours */
+	struct ks_buf *record;	/* values of the record, for the cache */
+	size_t nrecord;
+	int oom;
+};
+
+struct ks_unique *ks_unique_new(void)
+{
+	struct ks_unique *u = ks_calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->size = 1024;
+	u->table = ks_calloc(u->size, sizeof(*u->table));
+	if (!u->table) {
+		ks_free(u);
+		return NULL;
+	}
+	return u;
+}
+
+void ks_unique_free(struct ks_unique *u)
+{
+	size_t i;
+
+	if (!u)
+		return;
+	for (i = 0; i < u->size; i++) {
+		struct uentry *e, *next;
+
+		for (e = u->table[i]; e; e = next) {
+			next = e->next;
+			ks_free(e->key);
+			ks_free(e->path);
+			ks_free(e->id);
+			ks_free(e);
+		}
+	}
+	ks_free(u->table);
+	ks_free(u);
+}
+
+static size_t hash_bytes(const char *s, size_t n)
+{
+	size_t h = 14695981039346656037u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+	return h;
+}
+
+static void unique_grow(struct ks_unique *u)
+{
+	size_t size = u->size * 2, i;
+	struct uentry **t = ks_calloc(size, sizeof(*t));
+
+	if (!t)
+		return;
+	for (i = 0; i < u->size; i++) {
+		struct uentry *e, *next;
+
+		for (e = u->table[i]; e; e = next) {
+			size_t j = hash_bytes(e->key, e->keylen) & (size - 1);
+
+			next = e->next;
+			e->next = t[j];
+			t[j] = e;
+		}
+	}
+	ks_free(u->table);
+	u->table = t;
+	u->size = size;
+}
+
+void ks_unique_begin(struct ks_unique *u, const char *kind, const char *path,
+		     const char *id, struct ks_diags *d)
+{
+	u->kind = kind;
+	u->path = path;
+	u->id = id;
+	u->d = d;
+}
+
+/* Escapes a value for one line of the cache: \\, \t and \n. */
+static void cache_escape(struct ks_buf *b, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\')
+			ks_buf_puts(b, "\\\\");
+		else if (s[i] == '\t')
+			ks_buf_puts(b, "\\t");
+		else if (s[i] == '\n')
+			ks_buf_puts(b, "\\n");
+		else
+			ks_buf_putc(b, s[i]);
+	}
+}
+
+static void unique_add(struct ks_unique *u, const char *pointer,
+		       const char *value, size_t len, int line, int col)
+{
+	struct ks_buf key = KS_BUF_INIT;
+	struct uentry *e;
+	size_t h;
+
+	if (u->record) {
+		ks_buf_addf(u->record, "V %d %d %s\t", line, col, pointer);
+		cache_escape(u->record, value, len);
+		ks_buf_putc(u->record, '\n');
+		u->nrecord++;
+	}
+	ks_buf_add(&key, u->kind, strlen(u->kind) + 1);
+	ks_buf_add(&key, pointer, strlen(pointer) + 1);
+	if (ks_buf_add(&key, value, len) < 0) {
+		u->oom = 1;
+		goto out;
+	}
+	h = hash_bytes(key.ptr, key.len) & (u->size - 1);
+	for (e = u->table[h]; e; e = e->next) {
+		if (e->keylen != key.len || memcmp(e->key, key.ptr, key.len))
+			continue;
+		if (!strcmp(e->id, u->id) || u->quiet)
+			goto out;
+		ks_diags_add(u->d, KS_SEV_ERROR, u->path, line, col, pointer,
+			     "x-unique",
+			     "\"%.*s\" is also used by record %s (%s:%d:%d); it must be unique",
+			     (int)len, value, e->id, e->path, e->line, e->col);
+		goto out;
+	}
+	e = ks_calloc(1, sizeof(*e));
+	if (!e) {
+		u->oom = 1;
+		goto out;
+	}
+	e->keylen = key.len;
+	e->key = ks_buf_detach(&key, NULL);
+	e->path = ks_strdup(u->path);
+	e->id = ks_strdup(u->id);
+	e->line = line;
+	e->col = col;
+	e->next = u->table[h];
+	u->table[h] = e;
+	if (!e->key || !e->path || !e->id)
+		u->oom = 1;
+	if (++u->n > u->size)
+		unique_grow(u);
+out:
+	ks_buf_release(&key);
+}
+
+void ks_unique_value(struct ks_unique *u, const char *pointer,
+		     const struct ks_node *value)
+{
+	if (value->kind == KS_NODE_SCALAR)
+		unique_add(u, pointer, value->u.scalar.str, value->u.scalar.len,
+			   value->line, value->col);
+}
+
+int ks_unique_report(struct ks_unique *u, struct ks_diags *d)
+{
+	return u->oom ? -1 : 0;
+}
+
+/* ---- the cache of committed records ---- */
+
+#define CACHE_MAGIC "khaosat-unique-cache 1\n"
+
+struct blob_entry {
+	char *path;
+	git_oid oid;
+};
+
+struct walk_ctx {
+	struct blob_entry *v;
+	size_t n, alloc;
+	int oom;
+};
+
+static int collect_blob(const char *root, const git_tree_entry *e, void *p)
+{
+	struct walk_ctx *w = p;
+	struct ks_buf path = KS_BUF_INIT;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	if (w->n == w->alloc) {
+		size_t n = w->alloc ? w->alloc * 2 : 1024;
+		struct blob_entry *v = ks_realloc(w->v, n * sizeof(*v));
+
+		if (!v) {
+			w->oom = 1;
+			return -1;
+		}
+		w->v = v;
+		w->alloc = n;
+	}
+	if (ks_buf_addf(&path, "%s/%s%s", KS_RECORDS_DIR, root,
+			git_tree_entry_name(e)) < 0) {
+		w->oom = 1;
+		return -1;
+	}
+	w->v[w->n].path = ks_buf_detach(&path, NULL);
+	git_oid_cpy(&w->v[w->n].oid, git_tree_entry_id(e));
+	w->n++;
+	return 0;
+}
+
+/* Where each cached record's lines start, by "oid kind". */
+struct cache_index {
+	const char **line;	/* the B line */
+	size_t size;
+};
+
+static size_t cache_slot(const struct cache_index *ci, const char *key,
+			 size_t keylen)
+{
+	size_t j = hash_bytes(key, keylen) & (ci->size - 1);
+
+	while (ci->line[j]) {
+		const char *l = ci->line[j] + 2;
+
+		if (!strncmp(l, key, keylen) && l[keylen] == ' ')
+			break;
+		j = (j + 1) & (ci->size - 1);
+	}
+	return j;
+}
+
+static int index_cache(struct cache_index *ci, const char *text)
+{
+	const char *p;
+	size_t n = 0;
+
+	for (p = text; (p = strstr(p, "\nB ")); p++)
+		n++;
+	ci->size = 64;
+	while (ci->size < n * 2)
+		ci->size *= 2;
+	ci->line = ks_calloc(ci->size, sizeof(*ci->line));
+	if (!ci->line)
+		return -1;
+	for (p = text; (p = strstr(p, "\nB ")); p++) {
+		const char *key = p + 3, *sp = strchr(key, ' ');
+
+		sp = sp ? strchr(sp + 1, ' ') : NULL;
+		if (sp)
+			ci->line[cache_slot(ci, key, (size_t)(sp - key))] = p + 1;
+	}
+	return 0;
+}
+
+/* Unescapes a cached value into `out`. */
+static void cache_unescape(struct ks_buf *out, const char *s, const char *end)
+{
+	for (; s < end; s++) {
+		if (*s == '\\' && s + 1 < end) {
+			s++;
+			ks_buf_putc(out, *s == 't' ? '\t' : *s == 'n' ? '\n' : *s);
+		} else {
+			ks_buf_putc(out, *s);
+		}
+	}
+}
+
+/* Replays a cached record's values; 0, or -1 if the entry is damaged. */
+static int replay(struct ks_unique *u, const char *bline)
+{
+	const char *p = strchr(bline, '\n');
+	struct ks_buf value = KS_BUF_INIT, ptr = KS_BUF_INIT;
+	unsigned long n, i;
+	const char *count = p ? p - 1 : NULL;
+
+	if (!p)
+		return -1;
+	while (count > bline && count[-1] != ' ')
+		count--;
+	n = strtoul(count, NULL, 10);
+	for (i = 0; i < n; i++) {
+		const char *l = p + 1, *tab, *eol;
+		int line, col, used = 0;
+
+		if (strncmp(l, "V ", 2) || sscanf(l + 2, "%d %d %n", &line, &col,
+						  &used) < 2)
+			goto bad;
+		tab = strchr(l, '\t');
+		eol = strchr(l, '\n');
+		if (!tab || !eol || tab > eol)
+			goto bad;
+		ks_buf_reset(&ptr);
+		ks_buf_add(&ptr, l + 2 + used, (size_t)(tab - (l + 2 + used)));
+		ks_buf_reset(&value);
+		cache_unescape(&value, tab + 1, eol);
+		unique_add(u, ptr.ptr, value.ptr, value.len, line, col);
+		p = eol;
+	}
+	ks_buf_release(&value);
+	ks_buf_release(&ptr);
+	return 0;
+bad:
+	ks_buf_release(&value);
+	ks_buf_release(&ptr);
+	return -1;
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int skipped(const struct ks_paths *skip, const char *path)
+{
+	return skip && skip->n &&
+	       bsearch(&path, skip->v, skip->n, sizeof(*skip->v), path_cmp);
+}
+
+static void collect_value(void *ctx, const char *pointer,
+			  const struct ks_node *value)
+{
+	ks_unique_value(ctx, pointer, value);
+}
+
+/* Parses a committed record and indexes its values. */
+static int index_blob(struct ks_unique *u, struct ks_repo *r,
+		      struct ks_kind *k, const git_oid *oid)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_validate_opts vo = { NULL, collect_value, u, 0 };
+	struct ks_schema *schema;
+	struct ks_doc *doc = NULL;
+	git_blob *blob = NULL;
+	int err = -1;
+
+	if (git_blob_lookup(&blob, ks_repo_git(r), oid) < 0)
+		goto out;
+	if (ks_repo_schema(&schema, r, k, &ignore) == 0 &&
+	    ks_doc_parse(&doc, u->path, git_blob_rawcontent(blob),
+			 (size_t)git_blob_rawsize(blob), KS_PARSE_RECORD,
+			 &ignore) == 0)
+		ks_schema_validate(schema, ks_doc_root(doc), u->path, &vo,
+				   &ignore);
+	err = 0;
+out:
+	ks_doc_free(doc);
+	git_blob_free(blob);
+	ks_diags_release(&ignore);
+	return err;
+}
+
+/* "S kind schema-oid" lines for the schemas as they are now. */
+static int schema_lines(struct ks_buf *out, struct ks_repo *r)
+{
+	size_t i;
+
+	for (i = 0; i < ks_repo_kind_count(r); i++) {
+		struct ks_kind *k = ks_repo_kind(r, i);
+		char *abs = ks_repo_path(r, k->schema_path);
+		char hex[GIT_OID_HEXSZ + 1] = "none";
+		git_oid oid;
+
+		if (abs && git_odb_hashfile(&oid, abs, GIT_OBJECT_BLOB) == 0)
+			git_oid_tostr(hex, sizeof(hex), &oid);
+		ks_free(abs);
+		if (ks_buf_addf(out, "S %s %s\n", k->name, hex) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int ks_unique_load_head(struct ks_unique *u, struct ks_repo *r,
+			const struct ks_paths *skip, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	struct walk_ctx w = { 0 };
+	struct cache_index ci = { 0 };
+	struct ks_buf old = KS_BUF_INIT, fresh = KS_BUF_INIT, rec = KS_BUF_INIT;
+	struct ks_buf cachepath = KS_BUF_INIT, vals = KS_BUF_INIT;
+	git_commit *head = NULL;
+	git_tree *tree = NULL, *records = NULL;
+	git_tree_entry *te = NULL;
+	git_oid oid;
+	size_t i, misses = 0;
+	int err = 0, usable = 0;
+
+	if (git_reference_name_to_id(&oid, repo, "refs/heads/main") < 0)
+		return 0;
+	if (git_commit_lookup(&head, repo, &oid) < 0 ||
+	    git_commit_tree(&tree, head) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot read the last commit: %s", ks_git_error());
+		goto out;
+	}
+	if (git_tree_entry_bypath(&te, tree, KS_RECORDS_DIR) < 0 ||
+	    git_tree_lookup(&records, repo, git_tree_entry_id(te)) < 0)
+		goto out;
+	if (git_tree_walk(records, GIT_TREEWALK_PRE, collect_blob, &w) < 0 &&
+	    w.oom) {
+		err = -1;
+		goto out;
+	}
+	ks_buf_puts(&fresh, CACHE_MAGIC);
+	if (schema_lines(&fresh, r) < 0) {
+		err = -1;
+		goto out;
+	}
+	ks_buf_addf(&cachepath, "%skhaosat/unique-cache",
+		    git_repository_path(repo));
+	/* The cache is usable only with the very same schemas. */
+	if (ks_buf_read_file(&old, cachepath.ptr, 0) == 0 &&
+	    old.len >= fresh.len && !memcmp(old.ptr, fresh.ptr, fresh.len) &&
+	    index_cache(&ci, old.ptr) == 0)
+		usable = 1;
+	u->quiet = 1;
+	for (i = 0; i < w.n && !u->oom; i++) {
+		char *kind = NULL, *id = NULL, hex[GIT_OID_HEXSZ + 1];
+		struct ks_kind *k;
+		size_t slot;
+
+		if (ks_record_path_parse(w.v[i].path, &kind, &id) < 0 ||
+		    !(k = ks_repo_find_kind(r, kind))) {
+			ks_free(kind);
+			ks_free(id);
+			continue;
+		}
+		ks_unique_begin(u, k->name, w.v[i].path, id, d);
+		git_oid_tostr(hex, sizeof(hex), &w.v[i].oid);
+		ks_buf_reset(&rec);
+		ks_buf_addf(&rec, "%s %s", hex, k->name);
+		if (usable && ci.line[slot = cache_slot(&ci, rec.ptr, rec.len)]) {
+			/*
+			 * Copy the entry as it is (a skipped record keeps its
+			 * entry, so a refused commit leaves the cache alone),
+			 * then replay it.
+			 */
+			const char *b = ci.line[slot], *end = strstr(b, "\nB ");
+
+			ks_buf_add(&fresh, b, end ? (size_t)(end - b) + 1 : strlen(b));
+			if (!skipped(skip, w.v[i].path) && replay(u, b) < 0)
+				usable = 0;
+		} else if (!skipped(skip, w.v[i].path)) {
+			misses++;
+			ks_buf_reset(&vals);
+			u->record = &vals;
+			u->nrecord = 0;
+			index_blob(u, r, k, &w.v[i].oid);
+			ks_buf_addf(&fresh, "B %s %s %s %zu\n", hex, k->name, id,
+				    u->nrecord);
+			ks_buf_add(&fresh, vals.ptr, vals.len);
+		}
+		u->record = NULL;
+		ks_free(kind);
+		ks_free(id);
+	}
+	u->quiet = 0;
+	if (u->oom) {
+		err = -1;
+		goto out;
+	}
+	/* Only a cache: a failure to save it costs speed, not correctness. */
+	if (misses || !usable || fresh.len != old.len) {
+		struct ks_diags ignore = KS_DIAGS_INIT;
+
+		ks_write_file_atomic(cachepath.ptr, fresh.ptr, fresh.len, &ignore);
+		ks_diags_release(&ignore);
+	}
+out:
+	for (i = 0; i < w.n; i++)
+		ks_free(w.v[i].path);
+	ks_free(w.v);
+	ks_free(ci.line);
+	ks_buf_release(&old);
+	ks_buf_release(&fresh);
+	ks_buf_release(&rec);
+	ks_buf_release(&cachepath);
+	ks_buf_release(&vals);
+	git_tree_entry_free(te);
+	git_tree_free(records);
+	git_tree_free(tree);
+	git_commit_free(head);
+	return err;
+}

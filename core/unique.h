@@ -1,0 +1,44 @@
+/*
+ * Values that must be unique across all records of a kind (x-unique), and
+ * a cache of the values of committed records so that checking one changed
+ * record against a survey of 100,000 does not parse the other 99,999.
+ *
+ * The cache (.git/khaosat/unique-cache) is keyed by blob id, kind and the
+ * kind's schema blob id: content-addressed, so it can never describe a
+ * record other than the one it was made from.  It is local and rebuilt
+ * from the repository whenever it is missing, stale or unreadable.
+ */
+#ifndef KS_UNIQUE_H
+#define KS_UNIQUE_H
+
+#include <stddef.h>
+
+struct ks_diags;
+struct ks_node;
+struct ks_paths;
+struct ks_repo;
+struct ks_unique;
+
+struct ks_unique *ks_unique_new(void);
+void ks_unique_free(struct ks_unique *u);
+
+/* The record whose values follow; errors about it go to `d`. */
+void ks_unique_begin(struct ks_unique *u, const char *kind, const char *path,
+		     const char *id, struct ks_diags *d);
+/*
+ * One value under an x-unique schema.  A value already held by another
+ * record is an error at the value's location naming the other record.
+ */
+void ks_unique_value(struct ks_unique *u, const char *pointer,
+		     const struct ks_node *value);
+/* -1 when memory ran out while indexing (the checks are incomplete). */
+int ks_unique_report(struct ks_unique *u, struct ks_diags *d);
+
+/*
+ * Adds, without reporting clashes among them, the values of every record
+ * committed at HEAD except the paths in `skip` (sorted).
+ */
+int ks_unique_load_head(struct ks_unique *u, struct ks_repo *r,
+			const struct ks_paths *skip, struct ks_diags *d);
+
+#endif
