@@ -28,6 +28,7 @@ struct ks_doc {
 	struct chunk *chunks;
 	struct ks_node *root;
 	char *path;
+	int verbatim;		/* KS_PARSE_VERBATIM: no NFC */
 };
 
 #define CHUNK_SIZE 16384
@@ -109,7 +110,7 @@ static const char *doc_string(struct ks_doc *doc, const char *s, size_t len,
 {
 	char *p, *nfc = NULL;
 
-	if (!ks_is_ascii(s, len)) {
+	if (!doc->verbatim && !ks_is_nfc_quick(s, len)) {
 		nfc = ks_nfc(s, len, &len);
 		if (!nfc)
 			return NULL;
@@ -607,7 +608,7 @@ static int on_scalar(struct reader *r, yaml_event_t *ev)
 	size_t len = ev->data.scalar.length;
 	struct ks_node *n;
 
-	if (memchr(s, 0, len))
+	if (!r->doc->verbatim && memchr(s, 0, len))
 		return fail_at(r, &ev->start_mark,
 			       "text contains a NUL character%s", "");
 	if (f && f->node->kind == KS_NODE_MAP && !f->have_key) {
@@ -842,7 +843,7 @@ int ks_doc_parse(struct ks_doc **out, const char *path, const char *buf,
 	if (ks_utf8_check(buf, len, &line, &col) < 0)
 		return ks_error(d, KS_EINVALID, path, line, col,
 				"invalid UTF-8 byte sequence; save the file as UTF-8");
-	nul = memchr(buf, 0, len);
+	nul = flags & KS_PARSE_VERBATIM ? NULL : memchr(buf, 0, len);
 	if (nul) {
 		ks_utf8_check(buf, (size_t)(nul - buf), &line, &col);
 		line = 1;
@@ -863,6 +864,7 @@ int ks_doc_parse(struct ks_doc **out, const char *path, const char *buf,
 	r.doc = ks_doc_new(path);
 	if (!r.doc)
 		return -1;
+	r.doc->verbatim = !!(flags & KS_PARSE_VERBATIM);
 	if (!yaml_parser_initialize(&parser)) {
 		ks_doc_free(r.doc);
 		return -1;

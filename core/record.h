@@ -75,6 +75,8 @@ struct ks_doc;
 /* Parse flags. */
 #define KS_PARSE_RECORD	0x1	/* the root must be a mapping */
 #define KS_PARSE_ALLOW_EMPTY 0x2	/* an empty stream gives a null root */
+/* Keep text exactly as written (no NFC, NUL allowed): test data only. */
+#define KS_PARSE_VERBATIM 0x4
 
 /* Limits that keep a hostile file from costing unbounded time or memory. */
 #define KS_MAX_RECORD_SIZE (16u << 20)

@@ -35,7 +35,7 @@ struct ks_schema;	/* compiled; immutable after compile */
 struct ks_snode;	/* one (sub)schema inside a compiled schema */
 
 /* Compile flags. */
-#define KS_SCHEMA_STRICT 0x1	/* unknown keywords are errors, not warnings */
+#define KS_SCHEMA_STRICT 0x1	/* unknown keywords are errors */
 /*
  * `format` is an annotation only, as the JSON Schema specification has it
  * by default (the conformance suite's core tests expect this).  Without the
@@ -43,16 +43,23 @@ struct ks_snode;	/* one (sub)schema inside a compiled schema */
  */
 #define KS_SCHEMA_FORMAT_ANNOTATION 0x2
 
-/* Nesting limits; deeper schemas or instances are reported, not followed. */
+/*
+ * Limits; deeper schemas or instances are reported, not followed.  A
+ * validation also stops, with an error, after a number of subschema
+ * applications that grows with the record's size (nested anyOf/oneOf can
+ * otherwise take exponential time).
+ */
 #define KS_SCHEMA_MAX_DEPTH 128	/* schema nesting in a document */
-#define KS_SCHEMA_MAX_EVAL_DEPTH 256	/* subschemas applied along one path */
+#define KS_SCHEMA_MAX_EVAL_DEPTH 256	/* subschemas along one path */
 
 /*
  * Loads and compiles a schema file (YAML or JSON).  `display` names it in
  * diagnostics (NULL: `fspath`).  A $ref to another file resolves relative to
- * the referring file's directory.  A broken schema gives located errors
- * (path:line:col) and KS_EINVALID; a missing file KS_ENOTFOUND; -1 when
- * memory runs out.  On success *out is the schema (ks_schema_free).
+ * the referring file's directory; only files inside the schema's own folder
+ * are read.  A broken schema gives located errors (path:line:col) and
+ * KS_EINVALID; a missing file KS_ENOTFOUND; a file that cannot be read
+ * KS_EIO; -1 when memory runs out.  On success *out is the schema
+ * (ks_schema_free).  Unknown keywords and formats are warnings in `d`.
  */
 int ks_schema_load(struct ks_schema **out, const char *fspath,
 		   const char *display, unsigned flags, struct ks_diags *d);
@@ -82,8 +89,8 @@ struct ks_schema_opts {
 	/* Directory for relative file references; NULL: none. */
 	const char *base_dir;
 	/*
-	 * Called for URIs that are not file: URIs under base_dir (or for all
-	 * of them when set); NULL: only files are read.
+	 * Asked first for every document a reference needs; KS_ENOTFOUND
+	 * falls back to files under base_dir.  NULL: only files.
 	 */
 	ks_schema_fetch_fn fetch;
 	void *fetch_ctx;
@@ -177,8 +184,9 @@ unsigned ks_snode_types(const struct ks_snode *n);
 const char *ks_snode_title(const struct ks_snode *n);
 const char *ks_snode_description(const struct ks_snode *n);
 const char *ks_snode_format(const struct ks_snode *n);
-const char *ks_snode_xref(const struct ks_snode *n);	/* x-ref kind or NULL */
-const char *ks_snode_xkey(const struct ks_snode *n);	/* x-key field or NULL */
+/* x-ref kind, x-key field, or NULL */
+const char *ks_snode_xref(const struct ks_snode *n);
+const char *ks_snode_xkey(const struct ks_snode *n);
 int ks_snode_xunique(const struct ks_snode *n);
 size_t ks_snode_enum_count(const struct ks_snode *n);
 const struct ks_node *ks_snode_enum_value(const struct ks_snode *n,

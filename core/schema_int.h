@@ -1,7 +1,9 @@
 /*
  * Inside the schema module: the compiled form shared by the compiler
- * (schema.c), the evaluator (schema_eval.c) and the formats
- * (schema_format.c).  Nothing outside core/schema*.c includes this.
+ * (schema.c: documents, references, checks; schema_walk.c: keywords;
+ * schema_shape.c: shapes, layout, introspection), the evaluator
+ * (schema_eval.c, schema_value.c) and the formats (schema_format.c).
+ * Nothing outside core/schema*.c includes this.
  *
  * Everything a compiled schema owns lives in its arena (freed at once by
  * ks_schema_free), except the PCRE2 codes, kept on a list of their own, and
@@ -14,8 +16,13 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "record.h"
 #include "schema.h"
+
+/* Subschema applications allowed for one validation (see eval()). */
+#define KS_EVAL_BUDGET 1000000ul
 
 struct ks_node;
 struct ks_doc;
@@ -76,7 +83,7 @@ enum ks_sseq_kind {
 	KS_SEQ_REF,		/* $ref (target read from ->ref) */
 	KS_SEQ_DYNREF,
 	KS_SEQ_ALLOF,
-	KS_SEQ_COND,		/* anyOf, oneOf, if, then, else, dependentSchemas */
+	KS_SEQ_COND,	/* anyOf, oneOf, if/then/else, dependentSchemas */
 };
 
 struct ks_sseq {
@@ -118,6 +125,7 @@ enum {
 
 struct ks_snode {
 	const struct ks_node *src;	/* where it is written */
+	size_t id;			/* index in compile order */
 	const char *file;		/* display path of its file */
 	struct ks_sres *res;		/* the resource it belongs to */
 	unsigned char is_bool, bool_val;
@@ -132,6 +140,8 @@ struct ks_snode {
 	const char *xref, *xkey;
 
 	struct ks_snode *ref, *dynref;
+	const char *ref_str;		/* $ref as written */
+	const struct ks_node *ref_at;
 	const char *dyn_name;		/* $dynamicRef that is dynamic */
 	struct ks_snode **allof, **anyof, **oneof;
 	size_t nallof, nanyof, noneof;
@@ -196,6 +206,7 @@ struct ks_sres {
 struct ks_shape_prop {
 	const char *name;
 	struct ks_shape *sh;
+	int rank;			/* position in schema order */
 };
 
 struct ks_shape_pat {
@@ -217,6 +228,81 @@ struct ks_shape {
 	size_t nprefix;
 };
 
+/* ---- what a compiled schema owns ---- */
+
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	/* data follows, aligned */
+};
+
+struct pcre_item {
+	pcre2_code *re;
+	struct pcre_item *next;
+};
+
+struct doc_item {
+	struct ks_doc *doc;
+	struct doc_item *next;
+};
+
+struct reg_item {
+	const char *uri;
+	struct ks_sres *res;
+	struct reg_item *next;
+};
+
+struct ks_schema_mem {
+	struct chunk *chunks;
+	struct pcre_item *pcres;
+	struct doc_item *docs;
+	struct reg_item *reg;
+	size_t ndocs;
+};
+
+
+struct ks_pending {
+	struct ks_snode *s;
+	const char *ref;		/* as written */
+	const char *base;		/* base URI where written */
+	const struct ks_node *at;
+	int dynamic;
+};
+
+struct ks_nodemap {
+	const struct ks_node **keys;
+	struct ks_snode **vals;
+	size_t n, cap;
+};
+
+struct ks_wctx {
+	const char *file;		/* display path */
+	const char *base;		/* base URI */
+	struct ks_sres *res;
+	int novalid;			/* no validation vocabulary */
+	int formats;			/* format-assertion vocabulary */
+	int doc_root;
+};
+
+struct ks_comp {
+	struct ks_schema *s;
+	struct ks_schema_mem *m;
+	struct ks_diags *d;
+	const struct ks_schema_opts *opts;
+	unsigned flags;
+	char *base_dir;		/* absolute, ends in '/'; or NULL */
+	char *display_dir;	/* dirname of the root's display path */
+	int oom, errors;
+	int status;		/* KS_EIO when a file could not be read */
+	struct ks_pending *pend;
+	size_t npend, apend;
+	struct ks_nodemap map;
+	struct ks_snode **all;
+	size_t nall, aall;
+	pcre2_general_context *gctx;
+	pcre2_compile_context *cctx;
+};
+
 struct ks_schema {
 	unsigned flags;
 	struct ks_snode *root;
@@ -227,15 +313,70 @@ struct ks_schema {
 	struct ks_schema_mem *mem;
 };
 
+/*
+ * ---- the compiler, shared by schema.c, schema_walk.c, schema_shape.c ----
+ *
+ * ks_sc_* ("schema compiler") functions exist only while a schema is being
+ * compiled.  Allocation failures set c->oom and are reported once by
+ * compile(); ks_sc_error() counts a located error in the schema.
+ */
+
+void *ks_sc_alloc(struct ks_schema_mem *m, size_t size);	/* zeroed */
+char *ks_sc_strndup(struct ks_schema_mem *m, const char *s, size_t n);
+const char *ks_sc_strdup(struct ks_comp *c, const char *s);
+void ks_sc_oom(struct ks_comp *c);
+void ks_sc_error(struct ks_comp *c, const char *file,
+		 const struct ks_node *at, const char *kw, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Absolute URI of `ref` against `base` (ks_free), NULL on no memory. */
+char *ks_sc_uri_resolve(const char *base, const char *ref);
+/* A document by URI: the caller's fetch hook, then files; see schema.c. */
+int ks_sc_fetch(struct ks_comp *c, const char *uri, struct ks_doc **out,
+		struct ks_diags *d);
+/* Subschemas by the node they were compiled from. */
+struct ks_snode *ks_sc_map_get(const struct ks_nodemap *m,
+			       const struct ks_node *n);
+int ks_sc_map_put(struct ks_nodemap *m, const struct ks_node *n,
+		  struct ks_snode *s);
+int ks_sc_track(struct ks_comp *c, struct ks_snode *s);
+void ks_sc_register(struct ks_comp *c, const char *uri, struct ks_sres *res);
+struct ks_sres *ks_sc_resource(struct ks_comp *c, const char *uri,
+			       const struct ks_node *src);
+void ks_sc_anchor(struct ks_comp *c, struct ks_sres *res, const char *name,
+		  struct ks_snode *s, int dynamic);
+/* Queues a $ref or $dynamicRef for resolution once everything is read. */
+int ks_sc_pending(struct ks_comp *c, struct ks_snode *s, const char *ref,
+		  const char *base, const struct ks_node *at, int dynamic);
+int ks_sc_prop_cmp(const void *a, const void *b);
+/* Intersection of two `type` sets (0: unconstrained). */
+unsigned ks_sc_type_and(unsigned a, unsigned b);
+/* The text of a scalar (plain scalars are strings where one is wanted). */
+const char *ks_sc_str(const struct ks_node *n);
+/* Compiles the subschema at `n` (once; later calls return it). */
+struct ks_snode *ks_sc_walk(struct ks_comp *c, const struct ks_node *n,
+			    const struct ks_wctx *w, int depth);
+/* Builds the shapes from the root (see struct ks_shape). */
+void ks_sc_build_shapes(struct ks_comp *c);
+
 /* Format ids for ks_snode.fmt. */
 int ks_format_id(const char *name);
 int ks_format_check_id(int id, const char *s, size_t len, char *why,
 		       size_t whylen);
 const char *ks_format_name(int id);
 
-/* Reads a scalar for a given set of admitted types (0: core schema). */
+/*
+ * Reads a value for a given set of admitted types (0: the core schema; json:
+ * no schema typing at all).  Collections are only tagged.
+ */
 void ks_val_read(struct ks_val *v, const struct ks_node *n, unsigned hint,
 		 int json);
+/* The same for a scalar whose core type `ct` is known. */
+void ks_val_read_scalar(struct ks_val *v, const struct ks_node *n,
+			enum ks_scalar_type ct, unsigned hint, int json);
+/* ks_scalar_type(), quicker for most text. */
+enum ks_scalar_type ks_val_scalar_type(const struct ks_node *n);
+/* A hash consistent with ks_val_equal(). */
+uint64_t ks_val_hash(const struct ks_val *v, int json);
 /* Deep equality of two values (numbers numerically). */
 int ks_val_equal(const struct ks_val *a, const struct ks_val *b, int json);
 int ks_val_cmp_num(const struct ks_val *a, const struct ks_val *b);
@@ -245,12 +386,15 @@ const struct ks_shape *ks_shape_child(const struct ks_shape *sh,
 				      const char *key, size_t len);
 const struct ks_shape *ks_shape_item(const struct ks_shape *sh, size_t i);
 
+/* A property of the subschema itself (binary search), or NULL. */
+const struct ks_sprop *ks_snode_own_prop(const struct ks_snode *s,
+					 const char *name, size_t len);
+size_t ks_schema_edit_distance(const char *a, const char *b, size_t cap);
+
 /* Introspection helpers that follow $ref and allOf. */
 const char *ks_snode_stitle(const struct ks_snode *n);
 const struct ks_sprop *ks_snode_find_prop(const struct ks_snode *n,
 					  const char *name, size_t len);
 
-/* PCRE2 with our allocator. */
-pcre2_general_context *ks_pcre2_gctx(void);
 
 #endif

@@ -18,6 +18,38 @@ int ks_is_ascii(const char *s, size_t len)
 	return 1;
 }
 
+int ks_is_nfc_quick(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned long cp;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0 && p + 1 < end) {
+			cp = ((unsigned long)(*p & 0x1f) << 6) | (p[1] & 0x3f);
+			p += 2;
+		} else if ((*p & 0xf0) == 0xe0 && p + 2 < end) {
+			cp = ((unsigned long)(*p & 0x0f) << 12) |
+			     ((unsigned long)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+			p += 3;
+		} else {
+			return 0;
+		}
+		/* No combining marks (U+0300...) and no singletons here. */
+		if (!((cp >= 0xa0 && cp <= 0x2ff) ||
+		      (cp >= 0x1e00 && cp <= 0x1eff) ||
+		      (cp >= 0x2010 && cp <= 0x2027) ||
+		      (cp >= 0x2030 && cp <= 0x205e) || cp == 0x20ab ||
+		      cp == 0x20ac))
+			return 0;
+	}
+	return 1;
+}
+
 /* Length of the UTF-8 sequence at p (at most `left` bytes), or 0 if bad. */
 static size_t utf8_seq(const unsigned char *p, size_t left)
 {

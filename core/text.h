@@ -21,6 +21,15 @@ size_t ks_utf8_count(const char *s, size_t len);
 int ks_is_ascii(const char *s, size_t len);
 
 /*
+ * 1 when valid UTF-8 `s` is certainly NFC without asking utf8proc: every
+ * code point is one that NFC never changes and never composes with a
+ * neighbour (ASCII, Latin-1 to Latin Extended-B, Latin Extended
+ * Additional, which covers precomposed Vietnamese, and common
+ * punctuation).  0 means "maybe not": run ks_nfc().
+ */
+int ks_is_nfc_quick(const char *s, size_t len);
+
+/*
  * NFC form of valid UTF-8 `s`, newly allocated (ks_free) with its length
  * in *outlen; NULL when memory runs out or `s` is not valid UTF-8.
  */
