@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
+#include "conflict.h"
 #include "diag.h"
 #include "record.h"
 #include "repo.h"
@@ -216,6 +217,18 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	if (uniq && ks_unique_report(uniq, &d) < 0) {
 		err = -1;
 		goto out;
+	}
+	/* An open conflict is an error at its field until someone settles it. */
+	for (j = 0; j < (argc ? paths.n : 1); j++) {
+		struct ks_conflict_set cs = { 0 };
+
+		if (ks_conflicts_load(&cs, cli->repo, argc ? paths.v[j] : NULL, &d) == -1 ||
+		    ks_conflicts_report(cli->repo, &cs, &d) < 0) {
+			ks_conflict_set_release(&cs);
+			err = -1;
+			goto out;
+		}
+		ks_conflict_set_release(&cs);
 	}
 	bad = invalid_records(&d);
 	err = bad || d.errors ? EXIT_PROBLEMS : EXIT_OK;

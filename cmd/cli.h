@@ -100,6 +100,9 @@ int cmd_status(int argc, char **argv, struct cli *cli);
 int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);
+int cmd_merge(int argc, char **argv, struct cli *cli);
+int cmd_conflicts(int argc, char **argv, struct cli *cli);
+int cmd_resolve(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 
 /* The command table, for help. */

@@ -29,6 +29,9 @@ const struct cmd_entry commands[] = {
 	{ "commit", cmd_commit, "record every change, if every record is valid" },
 	{ "log", cmd_log, "list commits, or those that touched one record" },
 	{ "show", cmd_show, "print a record, now or at an earlier commit" },
+	{ "merge", cmd_merge, "merge another line of history, field by field" },
+	{ "conflicts", cmd_conflicts, "list open conflicts and their proposals" },
+	{ "resolve", cmd_resolve, "settle a conflict: take a proposal or a value" },
 	{ "help", cmd_help, "show help for khaosat or one command" },
 	{ NULL, NULL, NULL },
 };

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "check.h"
 #include "commit.h"
+#include "conflict.h"
 #include "diag.h"
 #include "repo.h"
 
@@ -98,6 +99,16 @@ int cmd_status(int argc, char **argv, struct cli *cli)
 				printf("  (invalid: %d error%s)", invalid[i],
 				       invalid[i] == 1 ? "" : "s");
 			printf("\n");
+		}
+		{
+			struct ks_conflict_set cs = { 0 };
+			struct ks_diags cd = KS_DIAGS_INIT;
+
+			if (ks_conflicts_load(&cs, cli->repo, NULL, &cd) == 0 && cs.n)
+				printf("%zu open conflict%s; see 'khaosat conflicts'.\n",
+				       cs.n, cs.n == 1 ? "" : "s");
+			ks_conflict_set_release(&cs);
+			ks_diags_release(&cd);
 		}
 		if (ninvalid)
 			printf("%d record%s invalid; see 'khaosat check'. A commit is refused until %s fixed.\n",

@@ -111,11 +111,17 @@ static int walk(struct ks_paths *out, struct ks_buf *abs, size_t rel_off,
 int ks_list_records(struct ks_paths *out, struct ks_repo *r,
 		    struct ks_diags *d)
 {
+	return ks_list_files(out, r, KS_RECORDS_DIR, d);
+}
+
+int ks_list_files(struct ks_paths *out, struct ks_repo *r, const char *dir,
+		  struct ks_diags *d)
+{
 	struct ks_buf abs = KS_BUF_INIT;
 	size_t off = strlen(ks_repo_workdir(r));
 	int err;
 
-	if (ks_buf_addf(&abs, "%s%s", ks_repo_workdir(r), KS_RECORDS_DIR) < 0)
+	if (ks_buf_addf(&abs, "%s%s", ks_repo_workdir(r), dir) < 0)
 		return -1;
 	err = walk(out, &abs, off, 0, d);
 	ks_buf_release(&abs);

@@ -63,6 +63,9 @@ int ks_paths_add(struct ks_paths *p, const char *path);
 void ks_paths_sort(struct ks_paths *p);
 int ks_list_records(struct ks_paths *out, struct ks_repo *r,
 		    struct ks_diags *d);
+/* Every file under `dir` (relative to the work tree), sorted. */
+int ks_list_files(struct ks_paths *out, struct ks_repo *r, const char *dir,
+		  struct ks_diags *d);
 
 /*
  * Resolves what a person typed as a record: an id ("md01-0042") or a path

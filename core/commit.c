@@ -122,9 +122,10 @@ char *ks_commit_device(const char *message)
 	return dev;
 }
 
-int ks_commit_tree(git_oid *out, struct ks_repo *r, const git_oid *tree_id,
-		   const git_oid *parent_ids, size_t nparents,
-		   const char *message, struct ks_diags *d)
+static int commit_tree(git_oid *out, struct ks_repo *r,
+		       const git_oid *tree_id, const git_oid *parent_ids,
+		       size_t nparents, const char *message, int update_ref,
+		       struct ks_diags *d)
 {
 	const struct ks_identity *who = ks_repo_identity(r);
 	git_repository *repo = ks_repo_git(r);
@@ -171,8 +172,9 @@ int ks_commit_tree(git_oid *out, struct ks_repo *r, const git_oid *tree_id,
 			goto gitfail;
 		parents[got] = owned[got];
 	}
-	if (git_commit_create(out, repo, "refs/heads/main", author, committer,
-			      NULL, full.ptr, tree, nparents, parents) < 0)
+	if (git_commit_create(out, repo, update_ref ? "refs/heads/main" : NULL,
+			      author, committer, NULL, full.ptr, tree,
+			      nparents, parents) < 0)
 		goto gitfail;
 	err = 0;
 	goto out;
@@ -189,6 +191,20 @@ out:
 	ks_buf_release(&full);
 	ks_buf_release(&email);
 	return err;
+}
+
+int ks_commit_tree(git_oid *out, struct ks_repo *r, const git_oid *tree,
+		   const git_oid *parents, size_t nparents, const char *message,
+		   struct ks_diags *d)
+{
+	return commit_tree(out, r, tree, parents, nparents, message, 1, d);
+}
+
+int ks_commit_tree_only(git_oid *out, struct ks_repo *r, const git_oid *tree,
+			const git_oid *parents, size_t nparents,
+			const char *message, struct ks_diags *d)
+{
+	return commit_tree(out, r, tree, parents, nparents, message, 0, d);
 }
 
 /* Checks what a commit would take; every problem goes to `d`. */

@@ -58,6 +58,11 @@ int ks_commit_tree(git_oid *out, struct ks_repo *r, const git_oid *tree,
 		   const git_oid *parents, size_t nparents,
 		   const char *message, struct ks_diags *d);
 
+/* Same, without moving any ref: the caller moves main when ready. */
+int ks_commit_tree_only(git_oid *out, struct ks_repo *r, const git_oid *tree,
+			const git_oid *parents, size_t nparents,
+			const char *message, struct ks_diags *d);
+
 /* The Device trailer's value in a commit message (ks_free), or NULL. */
 char *ks_commit_device(const char *message);
 

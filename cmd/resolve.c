@@ -1,0 +1,205 @@
+/*
+ * khaosat resolve: settle one open conflict by choosing a proposal, the
+ * base value, or a new value; the record is checked and the settlement is
+ * committed like any other edit, so it syncs to every laptop.
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "buf.h"
+#include "check.h"
+#include "commit.h"
+#include "conflict.h"
+#include "diag.h"
+#include "record.h"
+#include "repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct cmd_info info = {
+	"khaosat resolve ID FIELD (--take N | --value VALUE | --base) [-m MESSAGE]",
+	"Settle the open conflict on FIELD of record ID ('/' for the whole\n"
+	"record): keep proposal N as listed by 'khaosat conflicts', a new VALUE,\n"
+	"or the base value. The record must stay valid; the change is committed.",
+};
+
+/* The record a conflict is about, even when its file is gone. */
+static char *conflict_record(struct ks_repo *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < ks_repo_kind_count(r); i++) {
+		char *rel = ks_record_relpath(ks_repo_kind(r, i)->name, id);
+		struct ks_buf c = KS_BUF_INIT;
+		char *abs;
+		int found;
+
+		if (!rel)
+			continue;
+		ks_buf_addf(&c, "conflicts/%s", rel);
+		abs = ks_repo_path(r, c.ptr);
+		found = abs && access(abs, F_OK) == 0;
+		ks_free(abs);
+		ks_buf_release(&c);
+		if (found)
+			return rel;
+		ks_free(rel);
+	}
+	return NULL;
+}
+
+/* Saves a file's bytes to put it back if the settlement is refused. */
+struct saved {
+	char *abs;
+	struct ks_buf text;
+	int existed;
+};
+
+static void save(struct saved *s, struct ks_repo *r, const char *rel)
+{
+	s->abs = ks_repo_path(r, rel);
+	ks_buf_init(&s->text);
+	s->existed = s->abs && ks_buf_read_file(&s->text, s->abs, 0) == 0;
+}
+
+static void restore(struct saved *s)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+
+	if (s->existed)
+		ks_write_file_atomic(s->abs, s->text.ptr, s->text.len, &ignore);
+	else if (s->abs)
+		unlink(s->abs);
+	ks_diags_release(&ignore);
+}
+
+static void saved_release(struct saved *s)
+{
+	ks_free(s->abs);
+	ks_buf_release(&s->text);
+}
+
+int cmd_resolve(int argc, char **argv, struct cli *cli)
+{
+	const char *take = NULL, *value = NULL, *message = NULL;
+	int base = 0, err, code = EXIT_PROBLEMS;
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_conflict_set s = { 0 };
+	struct ks_changes ch = { 0 };
+	struct ks_doc *vdoc = NULL;
+	struct ks_buf field = KS_BUF_INIT, cpath = KS_BUF_INIT, msg = KS_BUF_INIT;
+	struct saved sr = { 0 }, sc = { 0 };
+	const struct ks_conflict_entry *e = NULL;
+	const struct ks_node *choice = NULL;
+	const char *text = NULL;
+	char *rel = NULL;
+	git_oid id;
+	size_t i;
+	const struct opt opts[] = {
+		{ 0, "take", "N", OPT_STRING, &take,
+		  "keep proposal N, as numbered by 'khaosat conflicts'" },
+		{ 0, "value", "VALUE", OPT_STRING, &value, "set a new value instead" },
+		{ 0, "base", NULL, OPT_FLAG, &base,
+		  "keep the base value (the value before both changes)" },
+		{ 'm', "message", "MESSAGE", OPT_STRING, &message,
+		  "the commit message (default: says what was chosen)" },
+		OPT_END_MARK,
+	};
+
+	if ((err = parse_options(&argc, argv, &info, opts)))
+		return err;
+	if (argc != 2)
+		return usage_error(&info, "give the record id and the field");
+	if (!!take + !!value + !!base != 1)
+		return usage_error(&info, "choose one of --take N, --value VALUE or --base");
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	if (!(rel = conflict_record(cli->repo, argv[0]))) {
+		code = fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
+					 "no open conflict on record \"%s\"", argv[0]));
+		goto out;
+	}
+	/* "phone" and "/phone" name the same field; "/" the whole record. */
+	if (strcmp(argv[1], "/") && argv[1][0] != '/' && argv[1][0])
+		ks_buf_putc(&field, '/');
+	ks_buf_puts(&field, strcmp(argv[1], "/") ? argv[1] : "");
+	if ((err = ks_changes_list(&ch, cli->repo, &d)) || ch.n) {
+		if (!err)
+			ks_error(&d, KS_EINVALID, NULL, 0, 0,
+				 "the work tree has uncommitted changes; commit them before resolving");
+		code = fail(&d, err ? err : KS_EINVALID);
+		goto out;
+	}
+	if ((err = ks_conflicts_load(&s, cli->repo, rel, &d))) {
+		code = fail(&d, err);
+		goto out;
+	}
+	for (i = 0; i < s.n && !e; i++)
+		if (!strcmp(s.v[i].field, field.ptr))
+			e = &s.v[i];
+	if (!e) {
+		code = fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
+					 "no open conflict on %s %s", argv[0], argv[1]));
+		goto out;
+	}
+	if (take) {
+		char *end;
+		unsigned long n = strtoul(take, &end, 10);
+		const struct ks_node *p;
+
+		if (*end || n < 1 || n > e->proposals->u.seq.n) {
+			code = usage_error(&info, "--take: choose a proposal from 1 to %zu",
+					   e->proposals->u.seq.n);
+			goto out;
+		}
+		p = e->proposals->u.seq.v[n - 1];
+		choice = ks_map_get(p, "value");
+		if (ks_map_get(p, "text"))
+			text = ks_map_get(p, "text")->u.scalar.str;
+		ks_buf_addf(&msg, "Resolve %s %s: keep proposal %lu", argv[0],
+			    *field.ptr ? field.ptr : "(record)", n);
+	} else if (base) {
+		choice = e->base;
+		ks_buf_addf(&msg, "Resolve %s %s: keep the base value", argv[0],
+			    *field.ptr ? field.ptr : "(record)");
+	} else {
+		vdoc = ks_doc_new(NULL);
+		choice = vdoc ? ks_node_scalar(vdoc, value, strlen(value), 0) : NULL;
+		if (!choice) {
+			code = usage_error(&info, "--value must be UTF-8 text");
+			goto out;
+		}
+		ks_buf_addf(&msg, "Resolve %s %s: set a new value", argv[0],
+			    *field.ptr ? field.ptr : "(record)");
+	}
+	ks_buf_addf(&cpath, "conflicts/%s", rel);
+	save(&sr, cli->repo, rel);
+	save(&sc, cli->repo, cpath.ptr);
+	err = ks_conflict_resolve(cli->repo, rel, field.ptr, choice, text, &d);
+	if (!err)
+		err = ks_commit_changes(&id, cli->repo, message ? message : msg.ptr, &d);
+	if (err) {
+		/* Refused (an invalid record): leave both files as they were. */
+		restore(&sr);
+		restore(&sc);
+		print_diags(&d);
+		fprintf(stderr, "not resolved: nothing was changed\n");
+		code = exit_code(err);
+		goto out;
+	}
+	printf("Resolved %s %s; committed.\n", argv[0], argv[1]);
+	code = EXIT_OK;
+out:
+	saved_release(&sr);
+	saved_release(&sc);
+	ks_free(rel);
+	ks_doc_free(vdoc);
+	ks_changes_release(&ch);
+	ks_conflict_set_release(&s);
+	ks_buf_release(&field);
+	ks_buf_release(&cpath);
+	ks_buf_release(&msg);
+	ks_diags_release(&d);
+	return code;
+}

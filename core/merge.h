@@ -1,0 +1,90 @@
+/*
+ * Three-way merge of survey data: records merge field by field, conflicts
+ * are kept as data, and the result never depends on which side is "ours".
+ *
+ * Rules (DESIGN.md, Merge): a field changed on one side takes that change;
+ * the same change on both sides is no conflict; different changes are a
+ * conflict, which leaves the field at its base value and records every
+ * proposal.  Mappings merge key by key; arrays of objects with x-key merge
+ * item by item; other arrays merge as one value.  A kind with x-merge:
+ * record conflicts on any two concurrent edits of one record.  Delete
+ * against modify keeps the modified record and records the conflict; a side
+ * that does not parse makes a whole-record conflict that keeps both texts.
+ *
+ * Symmetry: every choice depends only on the three values (and, for the
+ * order of items added on both sides, on their keys), never on which side
+ * is which, so merge(A, B) and merge(B, A) give the same tree.
+ */
+#ifndef KS_MERGE_H
+#define KS_MERGE_H
+
+#include <git2.h>
+#include <stddef.h>
+
+struct ks_buf;
+struct ks_diags;
+struct ks_doc;
+struct ks_node;
+struct ks_repo;
+struct ks_snode;
+
+#define KS_MERGE_STRICT 0x1	/* any two concurrent edits conflict */
+
+/* One field in conflict; nodes are NULL where the value is absent. */
+struct ks_mconflict {
+	char *field;		/* "/phone", "/products[name=Chảo gang]/use";
+				   "" for the whole record */
+	const struct ks_node *base, *ours, *theirs;
+};
+
+struct ks_mconflicts {
+	struct ks_mconflict *v;
+	size_t n, alloc;
+};
+
+void ks_mconflicts_release(struct ks_mconflicts *c);
+/* Appends a conflict; the nodes are not copied. */
+int ks_mconflicts_add(struct ks_mconflicts *c, const char *field,
+		      const struct ks_node *base, const struct ks_node *ours,
+		      const struct ks_node *theirs);
+
+/*
+ * Merges one record (or any YAML tree).  *result is built in `out` and is
+ * NULL when the merged record is absent (deleted on both sides, or deleted
+ * on one and unchanged on the other).  `schema` (may be NULL) supplies
+ * x-key; conflicts are appended to `c`, with nodes pointing into the three
+ * inputs, which must outlive `c`.  Returns 0 or -1 (out of memory).
+ */
+int ks_merge_nodes(struct ks_node **result, struct ks_doc *out,
+		   const struct ks_node *base, const struct ks_node *ours,
+		   const struct ks_node *theirs, const struct ks_snode *schema,
+		   unsigned flags, struct ks_mconflicts *c);
+
+struct ks_merge_stats {
+	size_t taken;		/* files changed on one side, taken as they were */
+	size_t merged;		/* records changed on both sides, merged */
+	size_t conflicts;	/* conflict entries written */
+	size_t conflicted_records;
+	int fast_forward;
+	int up_to_date;
+};
+
+/*
+ * Merges commit `theirs` into main: the three-way merge of the trees from
+ * their merge base, conflict entries under conflicts/, a merge commit with
+ * both parents authored by this device, and the work tree updated.  The
+ * work tree must have no uncommitted survey changes.
+ */
+int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
+		       struct ks_repo *r, const git_oid *theirs,
+		       const char *what, struct ks_diags *d);
+
+/*
+ * The tree that merging `a` and `b` gives (symmetric in a and b), without
+ * touching any ref or the work tree.
+ */
+int ks_merge_trees_of(git_oid *tree, struct ks_merge_stats *stats,
+		      struct ks_repo *r, const git_oid *a, const git_oid *b,
+		      struct ks_diags *d);
+
+#endif

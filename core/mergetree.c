@@ -1,0 +1,989 @@
+/*
+ * Three-way merge of survey trees: each path changed on one side is taken,
+ * each path changed on both is merged as a record (or as a conflict file),
+ * conflicts are written under conflicts/, and the result is committed with
+ * both parents.  See merge.h.
+ */
+#include "merge.h"
+#include "alloc.h"
+#include "buf.h"
+#include "check.h"
+#include "commit.h"
+#include "conflict.h"
+#include "diag.h"
+#include "record.h"
+#include "repo.h"
+#include "schema.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CONFLICTS_DIR "conflicts/"
+#define MAX_VIRTUAL_DEPTH 8
+
+/* ---- merge state ---- */
+
+struct side {
+	git_oid tip;		/* zero for a virtual base */
+	int is_commit;
+};
+
+struct pending {		/* conflicts found for one file */
+	char *path;
+	struct ks_doc *doc;	/* owns the nodes of `c` */
+	struct ks_mconflicts c;
+	/* the three parsed files, owners of the nodes in c */
+	struct ks_doc *b, *o, *t;
+};
+
+struct tmerge {
+	struct ks_repo *r;
+	git_repository *repo;
+	struct side ours, theirs;
+	const git_oid *bases;	/* for attribution walks */
+	size_t nbases;
+	int write_conflicts;
+	git_index *idx;
+	struct pending *p;
+	size_t np, palloc;
+	struct ks_merge_stats *stats;
+	struct ks_diags *d;
+};
+
+static void pending_free(struct pending *p)
+{
+	ks_free(p->path);
+	ks_mconflicts_release(&p->c);
+	ks_doc_free(p->doc);
+	ks_doc_free(p->b);
+	ks_doc_free(p->o);
+	ks_doc_free(p->t);
+}
+
+static int read_blob(struct ks_buf *out, git_repository *repo,
+		     const git_oid *oid)
+{
+	git_blob *b = NULL;
+	int err;
+
+	if (git_blob_lookup(&b, repo, oid) < 0)
+		return -1;
+	err = ks_buf_add(out, git_blob_rawcontent(b),
+			 (size_t)git_blob_rawsize(b));
+	git_blob_free(b);
+	return err;
+}
+
+static int index_put(struct tmerge *m, const char *path, const git_oid *oid)
+{
+	git_index_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.mode = GIT_FILEMODE_BLOB;
+	e.path = path;
+	git_oid_cpy(&e.id, oid);
+	return git_index_add(m->idx, &e);
+}
+
+static int index_set(struct tmerge *m, const char *path, const git_oid *oid)
+{
+	if (!oid || git_oid_is_zero(oid))
+		return git_index_remove_bypath(m->idx, path) < 0 &&
+		       git_index_get_bypath(m->idx, path, 0) ? -1 : 0;
+	return index_put(m, path, oid);
+}
+
+static int write_text(git_oid *oid, struct tmerge *m, const struct ks_buf *b)
+{
+	return git_blob_create_from_buffer(oid, m->repo, b->ptr, b->len);
+}
+
+/* ---- attribution ---- */
+
+/*
+ * The newest commit on `side` (since the merge base) that changed `path`,
+ * for the proposal's author, device and time; the tip when none is found.
+ */
+static int last_change(git_commit **out, struct tmerge *m,
+		       const struct side *side, const char *path)
+{
+	git_revwalk *w = NULL;
+	git_oid oid;
+	size_t i;
+	int found = 0;
+
+	*out = NULL;
+	if (git_revwalk_new(&w, m->repo) < 0 || git_revwalk_push(w, &side->tip) < 0)
+		goto tip;
+	for (i = 0; i < m->nbases; i++)
+		git_revwalk_hide(w, &m->bases[i]);
+	git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL);
+	while (!found && git_revwalk_next(&oid, w) == 0) {
+		git_commit *c = NULL, *p = NULL;
+		git_tree *ct = NULL, *pt = NULL;
+		git_tree_entry *ce = NULL, *pe = NULL;
+
+		if (git_commit_lookup(&c, m->repo, &oid) < 0)
+			continue;
+		if (git_commit_parentcount(c) == 1 &&
+		    git_commit_parent(&p, c, 0) == 0 &&
+		    git_commit_tree(&ct, c) == 0 && git_commit_tree(&pt, p) == 0) {
+			int hc = git_tree_entry_bypath(&ce, ct, path) == 0;
+			int hp = git_tree_entry_bypath(&pe, pt, path) == 0;
+
+			if (hc != hp || (hc && !git_oid_equal(git_tree_entry_id(ce),
+							      git_tree_entry_id(pe)))) {
+				*out = c;
+				c = NULL;
+				found = 1;
+			}
+		}
+		git_tree_entry_free(ce);
+		git_tree_entry_free(pe);
+		git_tree_free(ct);
+		git_tree_free(pt);
+		git_commit_free(p);
+		git_commit_free(c);
+	}
+tip:
+	git_revwalk_free(w);
+	if (!found && git_commit_lookup(out, m->repo, &side->tip) < 0)
+		return -1;
+	return 0;
+}
+
+static void format_time(char *buf, size_t n, const git_time *t)
+{
+	time_t when = (time_t)t->time + (time_t)t->offset * 60;
+	struct tm tm;
+	int off = t->offset < 0 ? -t->offset : t->offset;
+
+	gmtime_r(&when, &tm);
+	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, t->offset < 0 ? '-' : '+', off / 60,
+		 off % 60);
+}
+
+static struct ks_node *str_node(struct ks_doc *doc, const char *s)
+{
+	return ks_node_scalar(doc, s, strlen(s), 1);
+}
+
+/* A proposal: who proposed `value` (NULL: the side deleted it). */
+static struct ks_node *proposal(struct tmerge *m, struct ks_doc *doc,
+				const struct side *side, const char *path,
+				const struct ks_node *value, const char *text)
+{
+	struct ks_node *p = ks_node_map(doc);
+	git_commit *c = NULL;
+	char hex[GIT_OID_HEXSZ + 1], when[64];
+	const git_signature *a;
+	char *dev;
+	int e = 0;
+
+	if (!p || last_change(&c, m, side, path) < 0)
+		return NULL;
+	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+	a = git_commit_author(c);
+	format_time(when, sizeof(when), &a->when);
+	dev = ks_commit_device(git_commit_message(c));
+	e |= ks_map_set(doc, p, "commit", str_node(doc, hex));
+	e |= ks_map_set(doc, p, "author", str_node(doc, a->name));
+	e |= ks_map_set(doc, p, "email", str_node(doc, a->email));
+	e |= ks_map_set(doc, p, "device", str_node(doc, dev ? dev : ""));
+	e |= ks_map_set(doc, p, "time", str_node(doc, when));
+	if (text)
+		e |= ks_map_set(doc, p, "text", str_node(doc, text));
+	else if (value)
+		e |= ks_map_set(doc, p, "value", ks_node_clone(doc, value));
+	else
+		e |= ks_map_set(doc, p, "deleted", ks_node_scalar(doc, "true", 4, 0));
+	ks_free(dev);
+	git_commit_free(c);
+	return e ? NULL : p;
+}
+
+/* ---- conflict files ---- */
+
+static int text_cmp_nodes(const struct ks_node *a, const struct ks_node *b)
+{
+	struct ks_buf x = KS_BUF_INIT, y = KS_BUF_INIT;
+	int c;
+
+	ks_doc_write(&x, a, ks_conflict_layout(), ks_conflict_layout_root());
+	ks_doc_write(&y, b, ks_conflict_layout(), ks_conflict_layout_root());
+	c = strcmp(x.ptr, y.ptr);
+	ks_buf_release(&x);
+	ks_buf_release(&y);
+	return c;
+}
+
+static int node_cmp(const void *a, const void *b)
+{
+	return text_cmp_nodes(*(struct ks_node *const *)a,
+			      *(struct ks_node *const *)b);
+}
+
+static const char *field_of(const struct ks_node *entry)
+{
+	const struct ks_node *f = ks_map_get(entry, "field");
+
+	return f && f->kind == KS_NODE_SCALAR ? f->u.scalar.str : "";
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	int c = strcmp(field_of(*(struct ks_node *const *)a),
+		       field_of(*(struct ks_node *const *)b));
+
+	return c ? c : node_cmp(a, b);
+}
+
+/* Sorts a list in place: proposals by content, entries by field. */
+static void sort_seq(struct ks_node *seq, int entries)
+{
+	if (seq && seq->kind == KS_NODE_SEQ && seq->u.seq.n > 1)
+		qsort(seq->u.seq.v, seq->u.seq.n, sizeof(*seq->u.seq.v),
+		      entries ? entry_cmp : node_cmp);
+}
+
+static struct ks_node *entry_for(const struct ks_node *list, const char *field)
+{
+	size_t i;
+
+	for (i = 0; list && list->kind == KS_NODE_SEQ && i < list->u.seq.n; i++)
+		if (!strcmp(field_of(list->u.seq.v[i]), field))
+			return list->u.seq.v[i];
+	return NULL;
+}
+
+/* Adds to entry `into` every proposal of `from` it does not have. */
+static int union_proposals(struct ks_doc *doc, struct ks_node *into,
+			   const struct ks_node *from)
+{
+	struct ks_node *mine = ks_map_get(into, "proposals");
+	const struct ks_node *theirs = ks_map_get(from, "proposals");
+	size_t i, j;
+
+	if (!mine || mine->kind != KS_NODE_SEQ || !theirs ||
+	    theirs->kind != KS_NODE_SEQ)
+		return 0;
+	for (i = 0; i < theirs->u.seq.n; i++) {
+		int have = 0;
+
+		for (j = 0; j < mine->u.seq.n; j++)
+			have |= ks_node_equal(mine->u.seq.v[j], theirs->u.seq.v[i]);
+		if (!have && ks_seq_push(doc, mine,
+					 ks_node_clone(doc, theirs->u.seq.v[i])) < 0)
+			return -1;
+	}
+	sort_seq(mine, 0);
+	return 0;
+}
+
+/*
+ * Three-way merge of two conflict lists, entry by field: an entry resolved
+ * on one side and untouched on the other is gone; an entry that grew on one
+ * side survives; both changed: the union of their proposals.
+ */
+static struct ks_node *merge_entries(struct ks_doc *doc,
+				     const struct ks_node *b,
+				     const struct ks_node *o,
+				     const struct ks_node *t)
+{
+	const struct ks_node *lists[3] = { b, o, t };
+	struct ks_node *out = ks_node_seq(doc);
+	size_t i, j;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < 3; i++) {
+		for (j = 0; lists[i] && lists[i]->kind == KS_NODE_SEQ &&
+			    j < lists[i]->u.seq.n; j++) {
+			const char *f = field_of(lists[i]->u.seq.v[j]);
+			const struct ks_node *eb = entry_for(b, f),
+					     *eo = entry_for(o, f),
+					     *et = entry_for(t, f);
+			const struct ks_node *pick;
+			struct ks_node *r;
+
+			if (entry_for(out, f))
+				continue;
+			if ((!eo && !et) || (eo && et && ks_node_equal(eo, et)))
+				pick = eo;
+			else if (eb && eo && ks_node_equal(eb, eo))
+				pick = et;
+			else if (eb && et && ks_node_equal(eb, et))
+				pick = eo;
+			else
+				pick = eo ? eo : et;
+			if (!pick)
+				continue;
+			r = ks_node_clone(doc, pick);
+			if (!r)
+				return NULL;
+			if (eo && et && !ks_node_equal(eo, et) &&
+			    union_proposals(doc, r, pick == eo ? et : eo) < 0)
+				return NULL;
+			if (ks_seq_push(doc, out, r) < 0)
+				return NULL;
+		}
+	}
+	sort_seq(out, 1);
+	return out;
+}
+
+static int write_conflict_doc(git_oid *oid, struct tmerge *m,
+			      struct ks_doc *doc, const char *file,
+			      struct ks_node *entries)
+{
+	struct ks_node *root = ks_node_map(doc);
+	struct ks_buf text = KS_BUF_INIT;
+	int err = -1;
+
+	if (!root || ks_map_set(doc, root, "file", str_node(doc, file)) < 0 ||
+	    ks_map_set(doc, root, "conflicts", entries) < 0)
+		goto out;
+	if (ks_doc_write(&text, root, ks_conflict_layout(), ks_conflict_layout_root()) < 0)
+		goto out;
+	err = write_text(oid, m, &text);
+out:
+	ks_buf_release(&text);
+	return err;
+}
+
+/* Merges conflicts/<file> changed on both sides. */
+static int merge_conflict_file(struct tmerge *m, const char *path,
+			       const git_oid *b, const git_oid *o,
+			       const git_oid *t)
+{
+	const git_oid *ids[3] = { b, o, t };
+	struct ks_doc *docs[3] = { NULL, NULL, NULL };
+	const struct ks_node *lists[3] = { NULL, NULL, NULL };
+	struct ks_doc *out = ks_doc_new(path);
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_node *entries;
+	git_oid res;
+	int i, err = -1;
+
+	for (i = 0; i < 3; i++) {
+		struct ks_buf text = KS_BUF_INIT;
+
+		if (ids[i] && !git_oid_is_zero(ids[i]) &&
+		    read_blob(&text, m->repo, ids[i]) == 0 &&
+		    ks_doc_parse(&docs[i], path, text.ptr, text.len,
+				 KS_PARSE_RECORD, &ignore) == 0)
+			lists[i] = ks_map_get(ks_doc_root(docs[i]), "conflicts");
+		ks_buf_release(&text);
+	}
+	if (!out)
+		goto out;
+	entries = merge_entries(out, lists[0], lists[1], lists[2]);
+	if (!entries)
+		goto out;
+	if (!entries->u.seq.n) {
+		err = index_set(m, path, NULL);
+		goto out;
+	}
+	if (write_conflict_doc(&res, m, out, path + strlen(CONFLICTS_DIR),
+			       entries) < 0)
+		goto out;
+	err = index_put(m, path, &res);
+out:
+	for (i = 0; i < 3; i++)
+		ks_doc_free(docs[i]);
+	ks_doc_free(out);
+	ks_diags_release(&ignore);
+	return err;
+}
+
+/* Writes the conflicts found for one file, joining those already open. */
+static int flush_pending(struct tmerge *m, struct pending *p)
+{
+	struct ks_buf cpath = KS_BUF_INIT, text = KS_BUF_INIT;
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_doc *old = NULL, *doc = p->doc;
+	const git_index_entry *ie;
+	struct ks_node *entries = NULL, *fresh;
+	git_oid res;
+	size_t i;
+	int err = -1;
+
+	ks_buf_addf(&cpath, "%s%s", CONFLICTS_DIR, p->path);
+	fresh = ks_node_seq(doc);
+	if (!fresh)
+		goto out;
+	for (i = 0; i < p->c.n; i++) {
+		const struct ks_mconflict *c = &p->c.v[i];
+		struct ks_node *e = ks_node_map(doc), *props = ks_node_seq(doc);
+		struct ks_node *po, *pt;
+
+		if (!e || !props)
+			goto out;
+		if (ks_map_set(doc, e, "field", str_node(doc, c->field)) < 0)
+			goto out;
+		if (c->base && ks_map_set(doc, e, "base",
+					  ks_node_clone(doc, c->base)) < 0)
+			goto out;
+		po = proposal(m, doc, &m->ours, p->path, c->ours, NULL);
+		pt = proposal(m, doc, &m->theirs, p->path, c->theirs, NULL);
+		if (!po || !pt || ks_seq_push(doc, props, po) < 0 ||
+		    ks_seq_push(doc, props, pt) < 0)
+			goto out;
+		sort_seq(props, 0);
+		if (ks_map_set(doc, e, "proposals", props) < 0 ||
+		    ks_seq_push(doc, fresh, e) < 0)
+			goto out;
+	}
+	/* Conflicts still open on this record stay, joined with the new. */
+	ie = git_index_get_bypath(m->idx, cpath.ptr, 0);
+	if (ie && read_blob(&text, m->repo, &ie->id) == 0 &&
+	    ks_doc_parse(&old, cpath.ptr, text.ptr, text.len, KS_PARSE_RECORD,
+			 &ignore) == 0)
+		entries = merge_entries(doc, NULL,
+					ks_map_get(ks_doc_root(old), "conflicts"),
+					fresh);
+	else
+		entries = merge_entries(doc, NULL, fresh, NULL);
+	if (!entries ||
+	    write_conflict_doc(&res, m, doc, p->path, entries) < 0 ||
+	    index_put(m, cpath.ptr, &res) < 0)
+		goto out;
+	m->stats->conflicts += p->c.n;
+	m->stats->conflicted_records++;
+	err = 0;
+out:
+	ks_doc_free(old);
+	ks_buf_release(&cpath);
+	ks_buf_release(&text);
+	ks_diags_release(&ignore);
+	return err;
+}
+
+/* ---- one file changed on both sides ---- */
+
+static int parse_side(struct ks_doc **doc, struct ks_buf *text,
+		      struct tmerge *m, const char *path, const git_oid *oid,
+		      unsigned flags)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	int err;
+
+	*doc = NULL;
+	if (!oid || git_oid_is_zero(oid))
+		return 0;
+	if (read_blob(text, m->repo, oid) < 0)
+		return -1;
+	err = ks_doc_parse(doc, path, text->ptr, text->len, flags, &ignore);
+	ks_diags_release(&ignore);
+	return err ? 1 : 0;
+}
+
+static struct pending *new_pending(struct tmerge *m, const char *path)
+{
+	struct pending *p;
+
+	if (m->np == m->palloc) {
+		size_t n = m->palloc ? m->palloc * 2 : 8;
+		struct pending *v = ks_realloc(m->p, n * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		m->p = v;
+		m->palloc = n;
+	}
+	p = &m->p[m->np];
+	memset(p, 0, sizeof(*p));
+	p->path = ks_strdup(path);
+	p->doc = ks_doc_new(path);
+	if (!p->path || !p->doc) {
+		pending_free(p);
+		return NULL;
+	}
+	m->np++;
+	return p;
+}
+
+static int oid_cmp_null(const git_oid *a, const git_oid *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* The schema (and strictness) for a survey file, when it has one. */
+static const struct ks_snode *schema_for(struct tmerge *m, const char *path,
+					 unsigned *flags, const void **lctx)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	char *kind = NULL, *id = NULL;
+	struct ks_schema *s = NULL;
+	struct ks_kind *k;
+	const char *xm;
+
+	*flags = 0;
+	*lctx = NULL;
+	if (ks_record_path_parse(path, &kind, &id) == 0 &&
+	    (k = ks_repo_find_kind(m->r, kind)))
+		ks_repo_schema(&s, m->r, k, &ignore);
+	ks_free(kind);
+	ks_free(id);
+	ks_diags_release(&ignore);
+	if (!s)
+		return NULL;
+	xm = ks_schema_xmerge(s);
+	if (xm && !strcmp(xm, "record"))
+		*flags = KS_MERGE_STRICT;
+	*lctx = ks_schema_layout_root(s);
+	return ks_schema_root(s);
+}
+
+/* Both texts, as strings, when a side does not parse. */
+static int text_conflict(struct pending *p, const struct ks_buf *o,
+			 const struct ks_buf *t, const struct ks_node *base)
+{
+	struct ks_node *on = o ? ks_node_scalar(p->doc, o->ptr, o->len, 1) : NULL;
+	struct ks_node *tn = t ? ks_node_scalar(p->doc, t->ptr, t->len, 1) : NULL;
+
+	/* Text that is not UTF-8 cannot be kept as a string; say so. */
+	if (o && !on)
+		on = str_node(p->doc, "(this side's file is not valid UTF-8 text)");
+	if (t && !tn)
+		tn = str_node(p->doc, "(this side's file is not valid UTF-8 text)");
+	return ks_mconflicts_add(&p->c, "", base, on, tn);
+}
+
+static int merge_file(struct tmerge *m, const char *path, const git_oid *b,
+		      const git_oid *o, const git_oid *t)
+{
+	struct ks_buf tb = KS_BUF_INIT, to = KS_BUF_INIT, tt = KS_BUF_INIT;
+	struct ks_buf out = KS_BUF_INIT;
+	struct pending *p = new_pending(m, path);
+	const struct ks_snode *schema;
+	const void *lctx;
+	struct ks_node *res = NULL;
+	unsigned flags, pflags;
+	int eb, eo, et, err = -1;
+	git_oid oid;
+
+	if (!p)
+		return -1;
+	pflags = !strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1)
+		? KS_PARSE_RECORD : 0;
+	eb = parse_side(&p->b, &tb, m, path, b, pflags);
+	eo = parse_side(&p->o, &to, m, path, o, pflags);
+	et = parse_side(&p->t, &tt, m, path, t, pflags);
+	if (eb < 0 || eo < 0 || et < 0)
+		goto out;
+	if (eb || eo || et) {
+		/* Unparseable: a whole-file conflict that keeps both texts. */
+		if (!m->write_conflicts) {
+			err = index_set(m, path, b);
+			goto done;
+		}
+		err = index_set(m, path, b && !git_oid_is_zero(b) ? b :
+				oid_cmp_null(o, t) < 0 ? o : t);
+		if (err)
+			goto out;
+		err = text_conflict(p, o && !git_oid_is_zero(o) ? &to : NULL,
+				    t && !git_oid_is_zero(t) ? &tt : NULL,
+				    p->b ? ks_doc_root(p->b) : NULL);
+		goto done;
+	}
+	schema = schema_for(m, path, &flags, &lctx);
+	if (!p->o || !p->t) {
+		/* Deleted on one side, changed on the other: keep the change. */
+		if (ks_mconflicts_add(&p->c, "", p->b ? ks_doc_root(p->b) : NULL,
+				      p->o ? ks_doc_root(p->o) : NULL,
+				      p->t ? ks_doc_root(p->t) : NULL) < 0)
+			goto out;
+		err = index_set(m, path, p->o ? o : t);
+		goto done;
+	}
+	if (ks_merge_nodes(&res, p->doc, p->b ? ks_doc_root(p->b) : NULL,
+			   ks_doc_root(p->o), ks_doc_root(p->t), schema, flags,
+			   &p->c) < 0)
+		goto out;
+	if (!res) {
+		err = index_set(m, path, NULL);
+		goto done;
+	}
+	if (ks_doc_write(&out, res, lctx ? ks_schema_layout() : NULL, lctx) < 0 ||
+	    write_text(&oid, m, &out) < 0 || index_put(m, path, &oid) < 0)
+		goto out;
+	m->stats->merged++;
+	err = 0;
+done:
+	if (!err && (!m->write_conflicts || !p->c.n)) {
+		/* Nothing to record: drop the pending entry. */
+		pending_free(p);
+		m->np--;
+	}
+out:
+	ks_buf_release(&tb);
+	ks_buf_release(&to);
+	ks_buf_release(&tt);
+	ks_buf_release(&out);
+	return err;
+}
+
+/* ---- trees ---- */
+
+struct change {
+	const char *path;
+	git_oid old_id, new_id;	/* zero when absent */
+};
+
+struct changes {
+	struct change *v;
+	size_t n, alloc;
+};
+
+static int diff_cb(const git_diff_delta *dd, float progress, void *p)
+{
+	struct changes *c = p;
+	struct change *x;
+
+	if (c->n == c->alloc) {
+		size_t n = c->alloc ? c->alloc * 2 : 64;
+		struct change *v = ks_realloc(c->v, n * sizeof(*v));
+
+		if (!v)
+			return -1;
+		c->v = v;
+		c->alloc = n;
+	}
+	x = &c->v[c->n++];
+	x->path = dd->new_file.path ? dd->new_file.path : dd->old_file.path;
+	memset(&x->old_id, 0, sizeof(x->old_id));
+	memset(&x->new_id, 0, sizeof(x->new_id));
+	if (dd->status != GIT_DELTA_ADDED)
+		git_oid_cpy(&x->old_id, &dd->old_file.id);
+	if (dd->status != GIT_DELTA_DELETED)
+		git_oid_cpy(&x->new_id, &dd->new_file.id);
+	return 0;
+}
+
+static int diff_trees(git_diff **out, struct changes *c, git_repository *repo,
+		      git_tree *a, git_tree *b)
+{
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+
+	/* Rename detection stays off: a file name is a record's identity. */
+	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
+	if (git_diff_tree_to_tree(out, repo, a, b, &opts) < 0)
+		return -1;
+	return git_diff_foreach(*out, diff_cb, NULL, NULL, NULL, c);
+}
+
+/*
+ * Merges `theirs` into the index (which holds `ours`) over `base`.  Paths
+ * come sorted from both diffs, so one pass pairs them.
+ */
+static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
+			    git_tree *theirs)
+{
+	git_diff *d1 = NULL, *d2 = NULL;
+	struct changes co = { 0 }, ct = { 0 };
+	size_t i = 0, j = 0;
+	int err = -1;
+
+	if (diff_trees(&d1, &co, m->repo, base, ours) < 0 ||
+	    diff_trees(&d2, &ct, m->repo, base, theirs) < 0) {
+		ks_error(m->d, KS_EIO, NULL, 0, 0, "cannot compare the histories: %s",
+			 ks_git_error());
+		goto out;
+	}
+	m->stats->taken += co.n;
+	while (j < ct.n) {
+		const struct change *t = &ct.v[j];
+		int c = i < co.n ? strcmp(co.v[i].path, t->path) : 1;
+
+		if (c < 0) {
+			i++;
+			continue;
+		}
+		if (c > 0) {
+			/* Changed on their side only: take it. */
+			if (index_set(m, t->path, &t->new_id) < 0)
+				goto gitfail;
+			m->stats->taken++;
+			j++;
+			continue;
+		}
+		m->stats->taken--;
+		if (!git_oid_equal(&co.v[i].new_id, &t->new_id)) {
+			const git_oid *b = &t->old_id;
+
+			if (!strncmp(t->path, CONFLICTS_DIR, strlen(CONFLICTS_DIR))) {
+				if (merge_conflict_file(m, t->path, b, &co.v[i].new_id,
+							&t->new_id) < 0)
+					goto gitfail;
+			} else if (merge_file(m, t->path, b, &co.v[i].new_id,
+					      &t->new_id) < 0) {
+				goto gitfail;
+			}
+		}
+		i++;
+		j++;
+	}
+	err = 0;
+	goto out;
+gitfail:
+	ks_error(m->d, KS_EIO, NULL, 0, 0, "cannot merge: %s", ks_git_error());
+out:
+	ks_free(co.v);
+	ks_free(ct.v);
+	git_diff_free(d1);
+	git_diff_free(d2);
+	return err;
+}
+
+static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	int err = git_commit_lookup(&c, repo, commit);
+
+	if (!err)
+		err = git_commit_tree(out, c);
+	git_commit_free(c);
+	return err;
+}
+
+static int merge_commits(git_oid *tree, struct tmerge *parent,
+			 const git_oid *a, const git_oid *b, int depth,
+			 int write_conflicts);
+
+/*
+ * The base to merge from: the merge base, or, when a criss-cross history
+ * has several, their own merge (recursively, as git does), without
+ * conflict files.  Bases are taken in id order, so both sides agree.
+ */
+static int base_tree(git_tree **out, struct tmerge *m, git_oidarray *bases,
+		     int depth)
+{
+	git_signature *sig = NULL;
+	git_oid acc, t, c;
+	size_t i;
+	int err = -1;
+
+	if (bases->count == 1 || depth >= MAX_VIRTUAL_DEPTH)
+		return tree_of(out, m->repo, &bases->ids[0]);
+	qsort(bases->ids, bases->count, sizeof(git_oid),
+	      (int (*)(const void *, const void *))git_oid_cmp);
+	/* A fixed signature keeps the virtual commits the same everywhere. */
+	if (git_signature_new(&sig, "khaosat", "virtual@khaosat.invalid", 0, 0) < 0)
+		return -1;
+	git_oid_cpy(&acc, &bases->ids[0]);
+	for (i = 1; i < bases->count; i++) {
+		git_tree *vt = NULL;
+		git_commit *p1 = NULL, *p2 = NULL;
+		const git_commit *parents[2];
+
+		if (merge_commits(&t, m, &acc, &bases->ids[i], depth + 1, 0) < 0)
+			goto out;
+		if (i + 1 == bases->count) {
+			err = git_tree_lookup(out, m->repo, &t);
+			goto out;
+		}
+		/* An unreferenced commit to fold the next base into. */
+		if (git_tree_lookup(&vt, m->repo, &t) < 0 ||
+		    git_commit_lookup(&p1, m->repo, &acc) < 0 ||
+		    git_commit_lookup(&p2, m->repo, &bases->ids[i]) < 0) {
+			git_tree_free(vt);
+			git_commit_free(p1);
+			goto out;
+		}
+		parents[0] = p1;
+		parents[1] = p2;
+		err = git_commit_create(&c, m->repo, NULL, sig, sig, NULL,
+					"virtual merge base", vt, 2, parents);
+		git_tree_free(vt);
+		git_commit_free(p1);
+		git_commit_free(p2);
+		if (err < 0)
+			goto out;
+		err = -1;
+		git_oid_cpy(&acc, &c);
+	}
+out:
+	git_signature_free(sig);
+	return err;
+}
+
+static int merge_commits(git_oid *tree, struct tmerge *parent,
+			 const git_oid *a, const git_oid *b, int depth,
+			 int write_conflicts)
+{
+	struct tmerge m = *parent;
+	git_oidarray bases = { 0 };
+	git_tree *tb = NULL, *ta = NULL, *tt = NULL;
+	size_t i;
+	int err = -1;
+
+	/* Symmetry: the side with the smaller id is "ours", always. */
+	if (git_oid_cmp(a, b) > 0) {
+		const git_oid *x = a;
+
+		a = b;
+		b = x;
+	}
+	m.idx = NULL;
+	m.p = NULL;
+	m.np = m.palloc = 0;
+	m.write_conflicts = write_conflicts;
+	git_oid_cpy(&m.ours.tip, a);
+	git_oid_cpy(&m.theirs.tip, b);
+	if (git_merge_bases(&bases, m.repo, a, b) < 0) {
+		ks_error(m.d, KS_EINVALID, NULL, 0, 0,
+			 "the two histories have nothing in common: not the same survey");
+		goto out;
+	}
+	m.bases = bases.ids;
+	m.nbases = bases.count;
+	if (base_tree(&tb, &m, &bases, depth) < 0 || tree_of(&ta, m.repo, a) < 0 ||
+	    tree_of(&tt, m.repo, b) < 0 || git_index_new(&m.idx) < 0 ||
+	    git_index_read_tree(m.idx, ta) < 0) {
+		ks_error(m.d, KS_EIO, NULL, 0, 0, "cannot read the histories: %s",
+			 ks_git_error());
+		goto out;
+	}
+	if (merge_into_index(&m, tb, ta, tt) < 0)
+		goto out;
+	for (i = 0; i < m.np; i++)
+		if (flush_pending(&m, &m.p[i]) < 0)
+			goto out;
+	if (git_index_write_tree_to(tree, m.idx, m.repo) < 0) {
+		ks_error(m.d, KS_EIO, NULL, 0, 0, "cannot write the merged tree: %s",
+			 ks_git_error());
+		goto out;
+	}
+	err = 0;
+out:
+	for (i = 0; i < m.np; i++)
+		pending_free(&m.p[i]);
+	ks_free(m.p);
+	git_index_free(m.idx);
+	git_tree_free(tb);
+	git_tree_free(ta);
+	git_tree_free(tt);
+	git_oidarray_dispose(&bases);
+	return err;
+}
+
+int ks_merge_trees_of(git_oid *tree, struct ks_merge_stats *stats,
+		      struct ks_repo *r, const git_oid *a, const git_oid *b,
+		      struct ks_diags *d)
+{
+	struct tmerge m;
+
+	memset(&m, 0, sizeof(m));
+	memset(stats, 0, sizeof(*stats));
+	m.r = r;
+	m.repo = ks_repo_git(r);
+	m.stats = stats;
+	m.d = d;
+	return merge_commits(tree, &m, a, b, 0, 1);
+}
+
+/* ---- into main ---- */
+
+/* Puts the work tree (and index) at `tree`, from `from`. */
+static int checkout(struct ks_repo *r, const git_oid *commit,
+		    struct ks_diags *d)
+{
+	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+	git_object *obj = NULL;
+	int err;
+
+	co.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_RECREATE_MISSING;
+	if (git_object_lookup(&obj, ks_repo_git(r), commit, GIT_OBJECT_COMMIT) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the merge: %s",
+				ks_git_error());
+	err = git_checkout_tree(ks_repo_git(r), obj, &co);
+	git_object_free(obj);
+	if (err < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot update the work tree: %s", ks_git_error());
+	return 0;
+}
+
+static int move_main(struct ks_repo *r, const git_oid *to, const git_oid *from,
+		     const char *why, struct ks_diags *d)
+{
+	git_reference *ref = NULL;
+	int err = git_reference_create_matching(&ref, ks_repo_git(r),
+						"refs/heads/main", to, 1, from,
+						why);
+
+	git_reference_free(ref);
+	if (err == GIT_EMODIFIED)
+		return ks_error(d, KS_ECONFLICT, NULL, 0, 0,
+				"main moved while merging; run the merge again");
+	if (err < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot move main: %s",
+				ks_git_error());
+	return 0;
+}
+
+int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
+		       struct ks_repo *r, const git_oid *theirs,
+		       const char *what, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	struct ks_changes ch = { 0 };
+	struct ks_buf msg = KS_BUF_INIT;
+	git_oid head, tree;
+	int err;
+
+	memset(stats, 0, sizeof(*stats));
+	if ((err = ks_repo_require_identity(r, d)))
+		return err;
+	if ((err = ks_changes_list(&ch, r, d)))
+		return err;
+	if (ch.n) {
+		ks_changes_release(&ch);
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them)");
+	}
+	if (git_reference_name_to_id(&head, repo, "refs/heads/main") < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "the survey has no commit yet");
+	if (git_oid_equal(&head, theirs) ||
+	    git_graph_descendant_of(repo, &head, theirs) == 1) {
+		stats->up_to_date = 1;
+		git_oid_cpy(out, &head);
+		return 0;
+	}
+	if (git_graph_descendant_of(repo, theirs, &head) == 1) {
+		/* Nothing of ours to merge: move forward, history stays linear. */
+		if ((err = checkout(r, theirs, d)) ||
+		    (err = move_main(r, theirs, &head, "khaosat merge: fast-forward", d)))
+			return err;
+		stats->fast_forward = 1;
+		git_oid_cpy(out, theirs);
+		return 0;
+	}
+	if (ks_merge_trees_of(&tree, stats, r, &head, theirs, d) < 0)
+		return KS_ERROR;
+	ks_buf_addf(&msg, "Merge %s\n\n%zu record%s merged field by field", what,
+		    stats->merged, stats->merged == 1 ? "" : "s");
+	if (stats->conflicts)
+		ks_buf_addf(&msg, ", %zu conflict%s kept for review in conflicts/",
+			    stats->conflicts, stats->conflicts == 1 ? "" : "s");
+	ks_buf_puts(&msg, ".\n");
+	{
+		git_oid parents[2];
+
+		git_oid_cpy(&parents[0], &head);
+		git_oid_cpy(&parents[1], theirs);
+		err = ks_commit_tree_only(out, r, &tree, parents, 2, msg.ptr, d);
+	}
+	if (!err)
+		err = checkout(r, out, d);
+	if (!err)
+		err = move_main(r, out, &head, "khaosat merge", d);
+	ks_buf_release(&msg);
+	return err;
+}
