@@ -1,0 +1,185 @@
+#!/bin/sh
+# khaosat merge, conflicts and resolve between two laptops' histories, with
+# plain git carrying the commits (sync comes later) and as the witness.
+. "$(dirname "$0")/lib.sh"
+
+W1=records/workshop/md01/000/md01-0001.yaml
+W2=records/workshop/md01/000/md01-0002.yaml
+W3=records/workshop/md01/000/md01-0003.yaml
+
+# A second laptop: a copy of the survey with its own device identity.
+laptop() {
+	git clone -q a "$1" &&
+	git -C "$1" config khaosat.device "$2" &&
+	git -C "$1" config khaosat.surveyor "$3"
+}
+
+# set_line FILE PATTERN REPLACEMENT: replace the one line matching ^PATTERN.
+set_line() {
+	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
+}
+
+test_expect_success 'setup: laptop a with the samples, laptop b a copy of it' '
+	make_survey a md01 "Nguyễn Thị Hoa" &&
+	copy_samples a &&
+	(cd a && khaosat commit -m "Samples" >/dev/null) &&
+	laptop b md02 "Trần Văn Minh" &&
+	git -C a rev-parse HEAD >base
+'
+
+test_expect_success 'changes on one side only: a fast-forward' '
+	set_line b/$W3 "  regular:" "  regular: 77" &&
+	(cd b && khaosat commit -m "b: workers of md01-0003" >/dev/null) &&
+	git -C a fetch -q ../b main:refs/remotes/b/main &&
+	(cd a && khaosat merge b/main >../out) &&
+	grep -q "^Fast-forward to " out &&
+	test "$(git -C a rev-parse HEAD)" = "$(git -C b rev-parse HEAD)" &&
+	grep -q "^  regular: 77$" a/$W3
+'
+
+test_expect_success 'different fields of one record on each side merge cleanly' '
+	set_line a/$W1 "name:" "name: Công ty TNHH Cơ khí đúc Hoa Sen" &&
+	(cd a && khaosat commit -m "a: name" >/dev/null) &&
+	set_line b/$W1 "  regular:" "  regular: 55" &&
+	(cd b && khaosat commit -m "b: workers" >/dev/null) &&
+	git -C a fetch -q ../b main:refs/remotes/b/main &&
+	(cd a && khaosat merge b/main >../out) &&
+	grep -q "1 record merged field by field, 0 conflicts" out &&
+	grep -q "^name: Công ty TNHH Cơ khí đúc Hoa Sen$" a/$W1 &&
+	grep -q "^  regular: 55$" a/$W1 &&
+	test "$(git -C a rev-list --parents -n 1 HEAD | wc -w)" = 3 &&
+	test_path_is_missing a/conflicts &&
+	(cd a && khaosat check >/dev/null 2>&1) &&
+	git -C a fsck --full
+'
+
+test_expect_success 'the merge commit is authored by the device that made it' '
+	git -C a log -1 --format="%an|%cn|%s" >actual &&
+	echo "Nguyễn Thị Hoa|md01|Merge b/main" >expect &&
+	test_cmp expect actual &&
+	git -C a log -1 --format=%B | grep -q "^Device: md01$"
+'
+
+test_expect_success 'b takes a back: both laptops hold the same tree' '
+	git -C b fetch -q ../a main:refs/remotes/a/main &&
+	(cd b && khaosat merge a/main >../out) &&
+	grep -q "^Fast-forward" out &&
+	test "$(git -C a rev-parse HEAD^{tree})" = "$(git -C b rev-parse HEAD^{tree})"
+'
+
+test_expect_success 'the same field changed differently: a conflict, base value kept' '
+	old=$(grep "^phone:" a/$W1) &&
+	set_line a/$W1 "phone:" "phone: \"0987654321\"" &&
+	(cd a && khaosat commit -m "a: phone" >/dev/null) &&
+	set_line b/$W1 "phone:" "phone: \"0911111111\"" &&
+	set_line b/$W2 "  regular:" "  regular: 12" &&
+	(cd b && khaosat commit -m "b: phone and md01-0002" >/dev/null) &&
+	git -C a fetch -q ../b main:refs/remotes/b/main &&
+	git -C b fetch -q ../a main:refs/remotes/a/main &&
+	(cd a && khaosat merge b/main >../out) &&
+	grep -q "1 conflict in 1 record" out &&
+	test "$(grep "^phone:" a/$W1)" = "$old" &&
+	grep -q "^  regular: 12$" a/$W2 &&
+	test_path_is_file a/conflicts/$W1
+'
+
+test_expect_success 'the conflict entry holds both proposals, ordered by commit' '
+	ca=$(git -C a rev-parse HEAD^1) && cb=$(git -C a rev-parse HEAD^2) &&
+	sed -n "/^  - field:/,\$p" a/conflicts/$W1 >entry &&
+	grep -q "^  - field: /phone$" entry &&
+	grep -q "^    base: \"02256" entry &&
+	grep "^      - commit: " entry | sed "s/.*: //" >commits &&
+	printf "%s\n%s\n" "$ca" "$cb" | sort >expect &&
+	test_cmp expect commits &&
+	grep -q "^        value: \"0987654321\"$" entry &&
+	grep -q "^        value: \"0911111111\"$" entry &&
+	grep -q "^        device: md02$" entry &&
+	grep -q "^        author: Trần Văn Minh$" entry
+'
+
+test_expect_success 'merging the other way gives the same tree, conflicts included' '
+	(cd b && khaosat merge a/main >../out) &&
+	grep -q "1 conflict in 1 record" out &&
+	test "$(git -C a rev-parse HEAD^{tree})" = "$(git -C b rev-parse HEAD^{tree})"
+'
+
+test_expect_success 'merging again is a no-op' '
+	git -C a fetch -q ../b main:refs/remotes/b/main &&
+	(cd a && khaosat merge b/main >../out) &&
+	(test "$(cat out)" = "Already up to date." || grep -q "0 conflicts" out) &&
+	git -C a diff --quiet HEAD^{tree} $(git -C b rev-parse HEAD^{tree})
+'
+
+test_expect_success 'check reports the open conflict at the field, exit 1' '
+	(cd a && test_expect_code 1 khaosat check md01-0001 2>../err) &&
+	line=$(grep -n "^phone:" a/$W1 | cut -d: -f1) &&
+	grep -q "^$W1:$line:8: error: /phone: open conflict between \"09" err &&
+	(cd a && test_expect_code 1 khaosat conflicts >../out) &&
+	grep -q "^md01-0001 /phone$" out &&
+	grep -q "^  1) 09" out &&
+	(cd a && khaosat status >../out) &&
+	grep -q "^1 open conflict; see .khaosat conflicts.\.$" out
+'
+
+test_expect_success 'conflicts --json lists the proposals as data' '
+	(cd a && test_expect_code 1 khaosat conflicts --json >../out) &&
+	grep -q "\"field\":\"/phone\"" out &&
+	grep -q "\"number\":2" out
+'
+
+test_expect_success 'an invalid settlement is refused and changes nothing' '
+	snapshot a | grep -v "\./\.git/" >before &&
+	(cd a && test_expect_code 1 khaosat resolve md01-0001 /phone --value 12345 2>../err) &&
+	snapshot a | grep -v "\./\.git/" >after &&
+	test_cmp before after &&
+	grep -q "not a valid vn-phone" err &&
+	grep -q "^not resolved: nothing was changed$" err
+'
+
+test_expect_success 'resolve --take settles it in a normal commit' '
+	(cd a && khaosat conflicts md01-0001 | grep "^  [12]) " >../props) &&
+	n=$(grep -n "0987654321" props | cut -d: -f1) &&
+	(cd a && khaosat resolve md01-0001 /phone --take $n >../out) &&
+	grep -q "^phone: \"0987654321\"$" a/$W1 &&
+	test_path_is_missing a/conflicts &&
+	(cd a && khaosat check >/dev/null 2>&1 && khaosat conflicts >/dev/null) &&
+	test "$(git -C a rev-list --parents -n 1 HEAD | wc -w)" = 2 &&
+	test -z "$(git -C a status --porcelain)" &&
+	git -C a fsck --full
+'
+
+test_expect_success 'the settlement reaches b by a merge, and b agrees' '
+	git -C b fetch -q ../a main:refs/remotes/a/main &&
+	(cd b && khaosat merge a/main >/dev/null) &&
+	grep -q "^phone: \"0987654321\"$" b/$W1 &&
+	test_path_is_missing b/conflicts &&
+	test "$(git -C a rev-parse HEAD^{tree})" = "$(git -C b rev-parse HEAD^{tree})"
+'
+
+test_expect_success 'delete against modify keeps the modified record, with a conflict' '
+	git -C a rm -q $W3 && git -C a commit -q -m "a: delete md01-0003" &&
+	set_line b/$W3 "  regular:" "  regular: 78" &&
+	(cd b && khaosat commit -m "b: md01-0003" >/dev/null) &&
+	git -C a fetch -q ../b main:refs/remotes/b/main &&
+	(cd a && khaosat merge b/main >/dev/null) &&
+	grep -q "^  regular: 78$" a/$W3 &&
+	grep -q "^  - field: \"\"$" a/conflicts/$W3 &&
+	grep -q "^        deleted: true$" a/conflicts/$W3 &&
+	(cd a && khaosat resolve md01-0003 / --take 1 >/dev/null || khaosat resolve md01-0003 / --take 2 >/dev/null) &&
+	git -C a fsck --full
+'
+
+test_expect_success 'a merge with uncommitted changes is refused' '
+	set_line a/$W2 "  regular:" "  regular: 99" &&
+	(cd a && test_expect_code 1 khaosat merge b/main 2>../err) &&
+	grep -q "uncommitted changes" err &&
+	git -C a checkout -q -- $W2
+'
+
+test_expect_success 'git sees a proper merge graph' '
+	git -C a log --graph --oneline >graph &&
+	grep -q "^\*   .* Merge b/main" graph &&
+	git -C a fsck --full
+'
+
+test_done
