@@ -108,3 +108,104 @@ install: khaosat
 
 clean:
 	rm -rf build khaosat
+
+# ---- fuzzing: libFuzzer targets for every reader of untrusted bytes ----
+# Not part of `make check`.  Needs clang (`make fuzz-deps` installs it).
+#   make fuzz             build tests/fuzz/*.c into build/fuzz/bin/
+#   make fuzz-run         run each target for FUZZ_TIME seconds (default 60)
+#                         from a seed corpus of samples/ and tests/data/;
+#                         crashes are saved in build/fuzz/crashes/
+#   FUZZ_LAX=1            relax the oracles that known bugs break
+#                         (see tests/fuzz/fuzz.h)
+# A crash replays without clang: build the target with -DKS_FUZZ_STANDALONE
+# (make fuzz-replay FILE...), or with the fuzzer binary itself.
+FUZZ_CC = clang
+FUZZ_BUILD = build/fuzz
+FUZZ_TIME = 60
+FUZZ_LAX =
+FUZZ_TOOLS = clang:clang
+FUZZ_SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra \
+	-Wno-unused-parameter -Wno-missing-field-initializers -Icore \
+	$(FUZZ_SANFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BIN = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/bin/%)
+FUZZ_OBJ = $(CORE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
+	$(FUZZ_BUILD)/obj/gen/schema_pack.o
+FUZZ_LIB = $(FUZZ_BUILD)/libkhaosat.a
+# Seeds: what each target reads (records, schemas), found by content.
+FUZZ_SEEDS_fuzz_record = samples/records tests/data
+FUZZ_SEEDS_fuzz_validate = samples/records tests/data
+FUZZ_SEEDS_fuzz_schema = schema tests/data/validate
+
+.PHONY: fuzz fuzz-deps fuzz-run fuzz-replay
+
+fuzz-deps:
+	@sh tests/deps.sh -- $(FUZZ_TOOLS)
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/gen/schema_pack.c: $(PACK) schema/embed.sh
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh $(PACK) > $@
+
+$(FUZZ_BUILD)/obj/gen/schema_pack.o: $(FUZZ_BUILD)/gen/schema_pack.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
+		$(LIBS)
+
+# Without libFuzzer (any compiler): FILE... or folders run once each.
+$(FUZZ_BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -DKS_FUZZ_STANDALONE \
+		$(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+fuzz-replay: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/replay/%)
+
+# Each target in turn; a crash stops that target, not the others, and the
+# run fails at the end.  Corpora grow in build/fuzz/corpus/<target>/.
+fuzz-run: fuzz
+	@status=0; \
+	for t in $(FUZZ_NAMES); do \
+		corpus=$(FUZZ_BUILD)/corpus/$$t; seeds=$(FUZZ_BUILD)/seeds/$$t; \
+		mkdir -p $$corpus $$seeds $(FUZZ_BUILD)/crashes; \
+		case $$t in \
+		fuzz_schema) dirs="$(FUZZ_SEEDS_fuzz_schema)" ;; \
+		fuzz_validate) dirs="$(FUZZ_SEEDS_fuzz_validate)" ;; \
+		*) dirs="$(FUZZ_SEEDS_fuzz_record)" ;; \
+		esac; \
+		find $$dirs -path tests/data/fuzz-crashes -prune -o -type f \
+			\( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) \
+			-print | while read -r f; do \
+			cp "$$f" "$$seeds/$$(sha1sum <"$$f" | cut -c1-40)"; \
+		done; \
+		echo "== $$t: $(FUZZ_TIME) s"; \
+		KS_FUZZ_LAX=$(FUZZ_LAX) $(FUZZ_BUILD)/bin/$$t \
+			-max_total_time=$(FUZZ_TIME) -timeout=10 \
+			-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- \
+			$$corpus $$seeds 2>$(FUZZ_BUILD)/$$t.log; \
+		rc=$$?; \
+		grep -E '^(#[0-9]+ +DONE|stat::|Done|==[0-9]+==ERROR|SUMMARY|fuzz oracle|artifact_prefix|Test unit written)' \
+			$(FUZZ_BUILD)/$$t.log; \
+		if [ $$rc -ne 0 ]; then \
+			echo "FAIL $$t: exit $$rc (log: $(FUZZ_BUILD)/$$t.log)"; \
+			status=1; \
+		fi; \
+	done; \
+	exit $$status

@@ -19,7 +19,7 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_merge_stats st;
-	git_object *obj = NULL;
+	git_object *rev = NULL, *obj = NULL;
 	git_oid out;
 	char hex[GIT_OID_HEXSZ + 1];
 	int err;
@@ -30,15 +30,16 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 		return usage_error(&info, "give one ref or commit to merge");
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
-	if (git_revparse_single(&obj, ks_repo_git(cli->repo), argv[0]) < 0 ||
-	    git_object_peel(&obj, obj, GIT_OBJECT_COMMIT) < 0) {
-		git_object_free(obj);
+	if (git_revparse_single(&rev, ks_repo_git(cli->repo), argv[0]) < 0 ||
+	    git_object_peel(&obj, rev, GIT_OBJECT_COMMIT) < 0) {
+		git_object_free(rev);
 		return fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
 					 "unknown revision \"%s\"", argv[0]));
 	}
 	err = ks_merge_into_main(&out, &st, cli->repo, git_object_id(obj),
 				 argv[0], &d);
 	git_object_free(obj);
+	git_object_free(rev);
 	if (err)
 		return fail(&d, err);
 	git_oid_tostr(hex, sizeof(hex), &out);
