@@ -3,7 +3,8 @@
 # the Mỹ Đồng casting village.  Creates a survey in a temporary folder,
 # brings in the sample records, checks and commits them, adds a workshop
 # from the command line, shows a located error for a bad value, and ends
-# with the log.
+# with the log; then a second surveyor's laptop edits the same records and
+# the two histories merge field by field, with one conflict settled.
 #   sh samples/demo.sh KHAOSAT SAMPLES_DIR
 set -eu
 ks=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -42,6 +43,34 @@ id=$(echo "$out" | sed -n 's/^Saved workshop \([^ :]*\).*/\1/p')
 run show "$id"
 run commit -m "Add the Phạm Văn Tư household foundry"
 run log
+
+# A second surveyor's laptop, a copy of the survey (USB and LAN sync come
+# with 'khaosat sync'; here plain git carries the commits).
+laptop="$dir/laptop-minh"
+step "git clone my-dong laptop-minh   (Trần Văn Minh, device md02)"
+git clone -q "$survey" "$laptop"
+git -C "$laptop" config khaosat.device md02
+git -C "$laptop" config khaosat.surveyor "Trần Văn Minh"
+w1=records/workshop/md01/000/md01-0001.yaml
+w2=records/workshop/md01/000/md01-0002.yaml
+step "Hoa corrects md01-0001's phone and name; Minh corrects the same phone and md01-0002's workers"
+sed -i 's/^phone: .*/phone: "0987654321"/' "$w1"
+sed -i 's/^name: .*/name: Công ty TNHH Cơ khí đúc Thành Phương Mỹ Đồng/' "$w1"
+"$ks" commit -m "Sửa điện thoại và tên md01-0001" >/dev/null
+(cd "$laptop" && sed -i 's/^phone: .*/phone: "0911222333"/' "$w1" &&
+ sed -i 's/^  regular: .*/  regular: 45/' "$w2" &&
+ "$ks" commit -m "Cập nhật md01-0001, md01-0002" >/dev/null)
+git fetch -q "$laptop" main:refs/remotes/minh/main
+run merge minh/main
+run conflicts || true
+run check md01-0001 || true
+# Proposals are numbered in commit-id order; keep Hoa's number.
+n=$("$ks" conflicts md01-0001 | sed -n 's/^  \([0-9]*\)) 0987654321$/\1/p')
+run resolve md01-0001 /phone --take "$n"
+step "khaosat show md01-0001 | head -n 9"
+"$ks" show md01-0001 | head -n 9
+step "git log --graph --oneline"
+git log --graph --oneline | head -n 8
 step "git fsck --full   (plain git agrees)"
 git fsck --full
 echo
