@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
+#include "commit.h"
 #include "conflict.h"
 #include "diag.h"
 #include "record.h"
@@ -150,7 +151,7 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_paths paths = { 0 };
 	struct ks_unique *uniq = NULL;
-	size_t j, bad = 0;
+	size_t j, bad = 0, committed = 0, total;
 	const char *stopped = NULL;
 	const struct opt opts[] = {
 		{ 0, "schema", "SCHEMA", OPT_STRING, &schema,
@@ -175,6 +176,7 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		err = exit_code(err);
 		goto out;
 	}
+	ks_repo_set_schema_flags(cli->repo, strict ? KS_SCHEMA_STRICT : 0);
 	if (check_schemas(cli->repo, &d)) {
 		stopped = "no record was checked: fix the schema first";
 		err = EXIT_PROBLEMS;
@@ -197,9 +199,34 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		err = -1;
 		goto out;
 	}
-	if (!argc && ks_list_records(&paths, cli->repo, &d) < 0) {
-		err = -1;
-		goto out;
+	if (!argc) {
+		/*
+		 * The whole survey: committed records through the record
+		 * cache, and what changed since from the work tree.
+		 */
+		struct ks_changes ch = { 0 };
+		struct ks_paths changed = { 0 };
+
+		err = ks_changes_list(&ch, cli->repo, &d);
+		for (j = 0; !err && j < ch.n; j++) {
+			if (ks_paths_add(&changed, ch.v[j].path) < 0)
+				err = -1;
+			else if (ch.v[j].what != KS_CHANGE_DELETED &&
+				 !strncmp(ch.v[j].path, KS_RECORDS_DIR "/",
+					  strlen(KS_RECORDS_DIR) + 1) &&
+				 ks_paths_add(&paths, ch.v[j].path) < 0)
+				err = -1;
+		}
+		ks_changes_release(&ch);
+		ks_paths_sort(&changed);
+		if (!err)
+			err = ks_check_committed(uniq, cli->repo, &changed,
+						 &committed, &d);
+		ks_paths_release(&changed);
+		if (err) {
+			err = err == -1 ? -1 : exit_code(err);
+			goto out;
+		}
 	}
 	/* Named records: unique values against the committed survey. */
 	ks_paths_sort(&paths);
@@ -232,7 +259,10 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	}
 	bad = invalid_records(&d);
 	err = bad || d.errors ? EXIT_PROBLEMS : EXIT_OK;
+	/* One order whatever the path taken: by file, line and column. */
+	ks_diags_sort(&d);
 out:
+	total = paths.n + committed;
 	if (err == -1)
 		err = EXIT_INTERNAL;
 	if (json) {
@@ -241,11 +271,11 @@ out:
 		print_diags(&d);
 		if (stopped)
 			fprintf(stderr, "%s\n", stopped);
-		else if (paths.n || !d.errors)
+		else if (total || !d.errors)
 			fprintf(stderr, "checked %zu record%s: %zu valid, %zu invalid\n",
-				paths.n, paths.n == 1 ? "" : "s",
-				paths.n - (bad > paths.n ? paths.n : bad),
-				bad > paths.n ? paths.n : bad);
+				total, total == 1 ? "" : "s",
+				total - (bad > total ? total : bad),
+				bad > total ? total : bad);
 	}
 	ks_unique_free(uniq);
 	ks_paths_release(&paths);

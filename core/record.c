@@ -722,9 +722,22 @@ static int parser_error(struct reader *r, yaml_parser_t *p)
 		ks_buf_addf(&msg, " (%s at line %d, column %d)", p->context,
 			    (int)p->context_mark.line + 1,
 			    (int)p->context_mark.column + 1);
-	if (p->error == YAML_READER_ERROR)
-		ks_diags_add(r->d, KS_SEV_ERROR, r->path, 0, 0, NULL, NULL,
+	if (p->error == YAML_READER_ERROR) {
+		/* The reader gives a byte offset: count lines and characters. */
+		size_t i, off = p->problem_offset;
+		int line = 1, col = 1;
+
+		for (i = 0; i < off && i < r->len; i++) {
+			if (r->buf[i] == '\n') {
+				line++;
+				col = 1;
+			} else if (((unsigned char)r->buf[i] & 0xc0) != 0x80) {
+				col++;
+			}
+		}
+		ks_diags_add(r->d, KS_SEV_ERROR, r->path, line, col, NULL, NULL,
 			     "%s", msg.ptr);
+	}
 	else
 		ks_diags_add(r->d, KS_SEV_ERROR, r->path, (int)m->line + 1,
 			     (int)m->column + 1, NULL, NULL, "%s", msg.ptr);

@@ -30,7 +30,13 @@ struct ks_repo {
 	struct ks_identity who;
 	struct ks_kind *kinds;
 	size_t nkinds;
+	unsigned schema_flags;
 };
+
+void ks_repo_set_schema_flags(struct ks_repo *r, unsigned flags)
+{
+	r->schema_flags = flags;
+}
 
 const char *ks_git_error(void)
 {
@@ -339,7 +345,8 @@ int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
 				"the schema of kind \"%s\", \"%s\", is missing",
 				kind->name, kind->schema_path);
 	}
-	err = ks_schema_load(&kind->schema, path, kind->schema_path, 0, d);
+	err = ks_schema_load(&kind->schema, path, kind->schema_path,
+			     r->schema_flags, d);
 	ks_free(path);
 	if (err == KS_ENOTFOUND)
 		err = KS_EINVALID;

@@ -80,6 +80,9 @@ struct ks_kind *ks_repo_find_kind(const struct ks_repo *r, const char *name);
 /* Names the known kinds, for messages ("workshop, brand"). */
 int ks_repo_kind_list(const struct ks_repo *r, struct ks_buf *out);
 
+/* Flags for compiling schemas (KS_SCHEMA_STRICT); before the first use. */
+void ks_repo_set_schema_flags(struct ks_repo *r, unsigned flags);
+
 /* The compiled schema of a kind, loaded once and cached. */
 int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
 		   struct ks_kind *kind, struct ks_diags *d);

@@ -13,6 +13,7 @@
 
 #include <git2.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,7 +200,15 @@ int ks_unique_report(struct ks_unique *u, struct ks_diags *d)
 
 /* ---- the cache of committed records ---- */
 
-#define CACHE_MAGIC "khaosat-unique-cache 1\n"
+/*
+ * One entry per committed record blob:
+ *   B <blob> <kind> <id> <values> <valid> <refs>
+ *   V <line> <col> <pointer>\t<value>        (x-unique values)
+ *   R <kind> <id>                            (x-ref targets)
+ * "valid" is the record's schema result with every reference assumed to
+ * exist; the references are checked against the work tree each time.
+ */
+#define CACHE_MAGIC "khaosat-record-cache 2\n"
 
 struct blob_entry {
 	char *path;
@@ -298,30 +307,43 @@ static void cache_unescape(struct ks_buf *out, const char *s, const char *end)
 	}
 }
 
-/* Replays a cached record's values; 0, or -1 if the entry is damaged. */
-static int replay(struct ks_unique *u, const char *bline)
+/* The length of an entry starting at its B line. */
+static size_t entry_len(const char *b)
+{
+	const char *end = strstr(b, "\nB ");
+
+	return end ? (size_t)(end - b) + 1 : strlen(b);
+}
+
+/*
+ * Replays a cached entry's values into `u` and checks its references in
+ * the work tree.  *ok is 1 when the record is valid as cached and every
+ * reference exists.  -1 when the entry is damaged.
+ */
+static int replay(struct ks_unique *u, struct ks_repo *r, const char *bline,
+		  int check_refs, int *ok)
 {
 	const char *p = strchr(bline, '\n');
 	struct ks_buf value = KS_BUF_INIT, ptr = KS_BUF_INIT;
-	unsigned long n, i;
-	const char *count = p ? p - 1 : NULL;
+	unsigned long nv = 0, valid = 0, nr = 0, i;
+	char hex[GIT_OID_HEXSZ + 1], kind[64], id[64];
+	int err = -1;
 
-	if (!p)
+	*ok = 0;
+	if (!p || sscanf(bline, "B %40s %63s %63s %lu %lu %lu", hex, kind, id,
+			 &nv, &valid, &nr) != 6)
 		return -1;
-	while (count > bline && count[-1] != ' ')
-		count--;
-	n = strtoul(count, NULL, 10);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nv; i++) {
 		const char *l = p + 1, *tab, *eol;
 		int line, col, used = 0;
 
-		if (strncmp(l, "V ", 2) || sscanf(l + 2, "%d %d %n", &line, &col,
-						  &used) < 2)
-			goto bad;
+		if (strncmp(l, "V ", 2) ||
+		    sscanf(l + 2, "%d %d %n", &line, &col, &used) < 2)
+			goto out;
 		tab = strchr(l, '\t');
 		eol = strchr(l, '\n');
 		if (!tab || !eol || tab > eol)
-			goto bad;
+			goto out;
 		ks_buf_reset(&ptr);
 		ks_buf_add(&ptr, l + 2 + used, (size_t)(tab - (l + 2 + used)));
 		ks_buf_reset(&value);
@@ -329,13 +351,29 @@ static int replay(struct ks_unique *u, const char *bline)
 		unique_add(u, ptr.ptr, value.ptr, value.len, line, col);
 		p = eol;
 	}
+	*ok = valid == 1;
+	for (i = 0; i < nr; i++) {
+		const char *l = p + 1, *eol = strchr(l, '\n');
+		char rk[64], rid[64];
+
+		if (!eol || sscanf(l, "R %63s %63s", rk, rid) != 2)
+			goto out;
+		if (check_refs && *ok) {
+			char *rel = ks_repo_find_kind(r, rk)
+				? ks_record_relpath(rk, rid) : NULL;
+			char *abs = rel ? ks_repo_path(r, rel) : NULL;
+
+			*ok = abs && access(abs, F_OK) == 0;
+			ks_free(rel);
+			ks_free(abs);
+		}
+		p = eol;
+	}
+	err = 0;
+out:
 	ks_buf_release(&value);
 	ks_buf_release(&ptr);
-	return 0;
-bad:
-	ks_buf_release(&value);
-	ks_buf_release(&ptr);
-	return -1;
+	return err;
 }
 
 static int path_cmp(const void *a, const void *b)
@@ -349,33 +387,75 @@ static int skipped(const struct ks_paths *skip, const char *path)
 	       bsearch(&path, skip->v, skip->n, sizeof(*skip->v), path_cmp);
 }
 
+struct indexing {
+	struct ks_unique *u;
+	struct ks_buf refs;
+	size_t nrefs;
+};
+
 static void collect_value(void *ctx, const char *pointer,
 			  const struct ks_node *value)
 {
-	ks_unique_value(ctx, pointer, value);
+	struct indexing *x = ctx;
+
+	ks_unique_value(x->u, pointer, value);
 }
 
-/* Parses a committed record and indexes its values. */
-static int index_blob(struct ks_unique *u, struct ks_repo *r,
-		      struct ks_kind *k, const git_oid *oid)
+static int collect_ref(void *ctx, const char *kind, const char *id)
+{
+	struct indexing *x = ctx;
+
+	/* Kinds and ids with blanks cannot exist: no need to keep them. */
+	if (!strpbrk(kind, " \t\n") && !strpbrk(id, " \t\n")) {
+		ks_buf_addf(&x->refs, "R %s %s\n", kind, id);
+		x->nrefs++;
+	}
+	return 1;
+}
+
+/*
+ * Parses and validates a committed record, and appends its cache entry to
+ * `out`.  Values are indexed into a scratch table, not the caller's.
+ */
+static int index_blob(struct ks_buf *out, struct ks_repo *r, struct ks_kind *k,
+		      const char *path, const char *id, const char *hex,
+		      const git_oid *oid)
 {
 	struct ks_diags ignore = KS_DIAGS_INIT;
-	struct ks_validate_opts vo = { NULL, collect_value, u, 0 };
+	struct indexing x = { NULL, KS_BUF_INIT, 0 };
+	struct ks_validate_opts vo = { collect_ref, collect_value, &x, 0 };
+	struct ks_buf vals = KS_BUF_INIT;
 	struct ks_schema *schema;
 	struct ks_doc *doc = NULL;
 	git_blob *blob = NULL;
-	int err = -1;
+	int valid = 0, err = -1;
 
-	if (git_blob_lookup(&blob, ks_repo_git(r), oid) < 0)
+	x.u = ks_unique_new();
+	if (!x.u || git_blob_lookup(&blob, ks_repo_git(r), oid) < 0)
 		goto out;
+	ks_unique_begin(x.u, k->name, path, id, &ignore);
+	x.u->quiet = 1;
+	x.u->record = &vals;
 	if (ks_repo_schema(&schema, r, k, &ignore) == 0 &&
-	    ks_doc_parse(&doc, u->path, git_blob_rawcontent(blob),
+	    ks_doc_parse(&doc, path, git_blob_rawcontent(blob),
 			 (size_t)git_blob_rawsize(blob), KS_PARSE_RECORD,
-			 &ignore) == 0)
-		ks_schema_validate(schema, ks_doc_root(doc), u->path, &vo,
-				   &ignore);
+			 &ignore) == 0) {
+		const struct ks_pair *idp = ks_map_pair(ks_doc_root(doc), "id");
+
+		valid = ks_schema_validate(schema, ks_doc_root(doc), path, &vo,
+					   &ignore) == 0 &&
+			(!idp || (idp->value->kind == KS_NODE_SCALAR &&
+				  !strcmp(idp->value->u.scalar.str, id)));
+	}
+	ks_buf_addf(out, "B %s %s %s %zu %d %zu\n", hex, k->name, id,
+		    x.u->nrecord, valid, x.nrefs);
+	ks_buf_add(out, vals.ptr, vals.len);
+	ks_buf_add(out, x.refs.ptr, x.refs.len);
 	err = 0;
 out:
+	ks_unique_free(x.u);
+	ks_buf_release(&x.refs);
+	ks_buf_release(&vals);
 	ks_doc_free(doc);
 	git_blob_free(blob);
 	ks_diags_release(&ignore);
@@ -385,31 +465,47 @@ out:
 /* "S kind schema-oid" lines for the schemas as they are now. */
 static int schema_lines(struct ks_buf *out, struct ks_repo *r)
 {
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_paths files = { 0 };
 	size_t i;
+	int err = 0;
 
-	for (i = 0; i < ks_repo_kind_count(r); i++) {
-		struct ks_kind *k = ks_repo_kind(r, i);
-		char *abs = ks_repo_path(r, k->schema_path);
+	/* Every file a schema may $ref, and the survey file naming them. */
+	if (ks_list_files(&files, r, KS_SCHEMA_DIR, &ignore) < 0 ||
+	    ks_paths_add(&files, KS_SURVEY_FILE) < 0)
+		err = -1;
+	for (i = 0; i < files.n && !err; i++) {
+		char *abs = ks_repo_path(r, files.v[i]);
 		char hex[GIT_OID_HEXSZ + 1] = "none";
 		git_oid oid;
 
 		if (abs && git_odb_hashfile(&oid, abs, GIT_OBJECT_BLOB) == 0)
 			git_oid_tostr(hex, sizeof(hex), &oid);
 		ks_free(abs);
-		if (ks_buf_addf(out, "S %s %s\n", k->name, hex) < 0)
-			return -1;
+		if (ks_buf_addf(out, "S %s %s\n", files.v[i], hex) < 0)
+			err = -1;
 	}
-	return 0;
+	ks_paths_release(&files);
+	ks_diags_release(&ignore);
+	return err;
 }
 
-int ks_unique_load_head(struct ks_unique *u, struct ks_repo *r,
-			const struct ks_paths *skip, struct ks_diags *d)
+/*
+ * Walks the records committed at HEAD through the cache.  Every record
+ * not in `skip` has its unique values added to `u` (quietly unless
+ * `check`); with `check`, a record that is not valid as cached, or whose
+ * references are gone, is checked again from the work tree into `d`, and
+ * *count counts the records looked at.
+ */
+static int scan_head(struct ks_unique *u, struct ks_repo *r,
+		     const struct ks_paths *skip, int check, size_t *count,
+		     struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	struct walk_ctx w = { 0 };
 	struct cache_index ci = { 0 };
-	struct ks_buf old = KS_BUF_INIT, fresh = KS_BUF_INIT, rec = KS_BUF_INIT;
-	struct ks_buf cachepath = KS_BUF_INIT, vals = KS_BUF_INIT;
+	struct ks_buf old = KS_BUF_INIT, fresh = KS_BUF_INIT;
+	struct ks_buf cachepath = KS_BUF_INIT, key = KS_BUF_INIT;
 	git_commit *head = NULL;
 	git_tree *tree = NULL, *records = NULL;
 	git_tree_entry *te = NULL;
@@ -438,55 +534,64 @@ int ks_unique_load_head(struct ks_unique *u, struct ks_repo *r,
 		err = -1;
 		goto out;
 	}
-	ks_buf_addf(&cachepath, "%skhaosat/unique-cache",
+	ks_buf_addf(&cachepath, "%skhaosat/record-cache",
 		    git_repository_path(repo));
 	/* The cache is usable only with the very same schemas. */
 	if (ks_buf_read_file(&old, cachepath.ptr, 0) == 0 &&
 	    old.len >= fresh.len && !memcmp(old.ptr, fresh.ptr, fresh.len) &&
 	    index_cache(&ci, old.ptr) == 0)
 		usable = 1;
-	u->quiet = 1;
 	for (i = 0; i < w.n && !u->oom; i++) {
 		char *kind = NULL, *id = NULL, hex[GIT_OID_HEXSZ + 1];
+		const char *entry;
 		struct ks_kind *k;
-		size_t slot;
+		size_t slot, start = fresh.len;
+		int ok;
 
 		if (ks_record_path_parse(w.v[i].path, &kind, &id) < 0 ||
 		    !(k = ks_repo_find_kind(r, kind))) {
+			/* Misplaced or of an unknown kind: check says so. */
+			if (check && !skipped(skip, w.v[i].path)) {
+				ks_check_record(r, w.v[i].path, NULL, NULL, d);
+				(*count)++;
+			}
 			ks_free(kind);
 			ks_free(id);
 			continue;
 		}
-		ks_unique_begin(u, k->name, w.v[i].path, id, d);
 		git_oid_tostr(hex, sizeof(hex), &w.v[i].oid);
-		ks_buf_reset(&rec);
-		ks_buf_addf(&rec, "%s %s", hex, k->name);
-		if (usable && ci.line[slot = cache_slot(&ci, rec.ptr, rec.len)]) {
-			/*
-			 * Copy the entry as it is (a skipped record keeps its
-			 * entry, so a refused commit leaves the cache alone),
-			 * then replay it.
-			 */
-			const char *b = ci.line[slot], *end = strstr(b, "\nB ");
-
-			ks_buf_add(&fresh, b, end ? (size_t)(end - b) + 1 : strlen(b));
-			if (!skipped(skip, w.v[i].path) && replay(u, b) < 0)
-				usable = 0;
-		} else if (!skipped(skip, w.v[i].path)) {
+		ks_buf_reset(&key);
+		ks_buf_addf(&key, "%s %s", hex, k->name);
+		/* A kept entry is copied as it is, so the cache stays stable. */
+		if (usable && ci.line[slot = cache_slot(&ci, key.ptr, key.len)]) {
+			ks_buf_add(&fresh, ci.line[slot], entry_len(ci.line[slot]));
+		} else {
 			misses++;
-			ks_buf_reset(&vals);
-			u->record = &vals;
-			u->nrecord = 0;
-			index_blob(u, r, k, &w.v[i].oid);
-			ks_buf_addf(&fresh, "B %s %s %s %zu\n", hex, k->name, id,
-				    u->nrecord);
-			ks_buf_add(&fresh, vals.ptr, vals.len);
+			if (index_blob(&fresh, r, k, w.v[i].path, id, hex,
+				       &w.v[i].oid) < 0) {
+				err = -1;
+				ks_free(kind);
+				ks_free(id);
+				goto out;
+			}
 		}
-		u->record = NULL;
+		entry = fresh.ptr + start;
+		if (!skipped(skip, w.v[i].path)) {
+			ks_unique_begin(u, k->name, w.v[i].path, id, d);
+			u->quiet = !check;
+			if (replay(u, r, entry, check, &ok) < 0)
+				usable = 0;
+			u->quiet = 0;
+			if (check) {
+				(*count)++;
+				/* Not valid as cached: check it for its errors. */
+				if (!ok)
+					ks_check_record(r, w.v[i].path, NULL, NULL, d);
+			}
+		}
 		ks_free(kind);
 		ks_free(id);
 	}
-	u->quiet = 0;
 	if (u->oom) {
 		err = -1;
 		goto out;
@@ -505,12 +610,27 @@ out:
 	ks_free(ci.line);
 	ks_buf_release(&old);
 	ks_buf_release(&fresh);
-	ks_buf_release(&rec);
+	ks_buf_release(&key);
 	ks_buf_release(&cachepath);
-	ks_buf_release(&vals);
 	git_tree_entry_free(te);
 	git_tree_free(records);
 	git_tree_free(tree);
 	git_commit_free(head);
 	return err;
+}
+
+int ks_unique_load_head(struct ks_unique *u, struct ks_repo *r,
+			const struct ks_paths *skip, struct ks_diags *d)
+{
+	size_t n = 0;
+
+	return scan_head(u, r, skip, 0, &n, d);
+}
+
+int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
+		       const struct ks_paths *changed, size_t *count,
+		       struct ks_diags *d)
+{
+	*count = 0;
+	return scan_head(u, r, changed, 1, count, d);
 }

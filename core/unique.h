@@ -3,7 +3,7 @@
  * a cache of the values of committed records so that checking one changed
  * record against a survey of 100,000 does not parse the other 99,999.
  *
- * The cache (.git/khaosat/unique-cache) is keyed by blob id, kind and the
+ * The cache (.git/khaosat/record-cache) is keyed by blob id, kind and the
  * kind's schema blob id: content-addressed, so it can never describe a
  * record other than the one it was made from.  It is local and rebuilt
  * from the repository whenever it is missing, stale or unreadable.
@@ -40,5 +40,15 @@ int ks_unique_report(struct ks_unique *u, struct ks_diags *d);
  */
 int ks_unique_load_head(struct ks_unique *u, struct ks_repo *r,
 			const struct ks_paths *skip, struct ks_diags *d);
+
+/*
+ * Checks every record committed at HEAD that is not in `changed` (sorted
+ * paths that differ in the work tree): from the cache when a record's blob
+ * was seen valid before and its references still exist, from the work tree
+ * otherwise.  Unique values go into `u`; *count is how many were checked.
+ */
+int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
+		       const struct ks_paths *changed, size_t *count,
+		       struct ks_diags *d);
 
 #endif

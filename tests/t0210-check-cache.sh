@@ -1,0 +1,77 @@
+#!/bin/sh
+# check with no argument reads committed records through the record cache
+# (.git/khaosat/record-cache): it must give the same answers as reading
+# every file, whatever state the cache is in.
+. "$(dirname "$0")/lib.sh"
+
+W1=records/workshop/md01/000/md01-0001.yaml
+W2=records/workshop/md01/000/md01-0002.yaml
+B=records/brand/md02/000/md02-0019.yaml
+
+test_expect_success 'setup: a committed survey, checked once to fill the cache' '
+	make_survey s &&
+	copy_samples s &&
+	(cd s && khaosat commit -m samples >/dev/null && khaosat check 2>../err) &&
+	grep -q "^checked 42 records: 42 valid, 0 invalid$" err &&
+	test_path_is_file s/.git/khaosat/record-cache
+'
+
+test_expect_success 'a workshop deleted in the work tree: the brand that refers to it is invalid' '
+	grep -q "md01-0002" s/$B &&
+	mv s/$W2 w2.yaml &&
+	(cd s && test_expect_code 1 khaosat check 2>../err) &&
+	grep -q "^$B:[0-9]*:[0-9]*: error: .*no workshop record with id \"md01-0002\"" err &&
+	mv w2.yaml s/$W2
+'
+
+test_expect_success 'an uncommitted duplicate tax code is found against the cached values' '
+	sed -i "s/^tax_code: .*/tax_code: \"0200094485\"/" s/$W2 &&
+	grep -q "^tax_code: \"0200094485\"" s/$W1 &&
+	(cd s && test_expect_code 1 khaosat check 2>../err) &&
+	grep -q "^$W2:[0-9]*:[0-9]*: error: /tax_code: \"0200094485\" is also used by record md01-0001" err &&
+	git -C s checkout -q -- $W2
+'
+
+test_expect_success 'an uncommitted invalid edit is found' '
+	sed -i "s/^  regular: .*/  regular: -3/" s/$W1 &&
+	(cd s && test_expect_code 1 khaosat check 2>../err) &&
+	grep -q "^$W1:[0-9]*:12: error: /workers/regular: -3 is below the minimum 0" err &&
+	git -C s checkout -q -- $W1
+'
+
+test_expect_success 'a damaged cache changes no answer' '
+	printf "khaosat-record-cache 2\nB garbage\nV x\n" >s/.git/khaosat/record-cache &&
+	(cd s && khaosat check 2>../err) &&
+	grep -q "^checked 42 records: 42 valid, 0 invalid$" err &&
+	head -c 300 /dev/urandom >s/.git/khaosat/record-cache &&
+	(cd s && khaosat check 2>../err) &&
+	grep -q "^checked 42 records: 42 valid, 0 invalid$" err &&
+	sed -i "s/^\(B [0-9a-f]* workshop md01-0001\) [0-9]* /\1 999 /" \
+		s/.git/khaosat/record-cache &&
+	grep -q "workshop md01-0001 999 " s/.git/khaosat/record-cache &&
+	(cd s && khaosat check 2>../err) &&
+	grep -q "^checked 42 records: 42 valid, 0 invalid$" err &&
+	sed -i "s/^\(B [0-9a-f]* workshop md01-0003 [0-9]*\) 1 /\1 0 /" \
+		s/.git/khaosat/record-cache &&
+	(cd s && khaosat check 2>../err) &&
+	grep -q "^checked 42 records: 42 valid, 0 invalid$" err
+'
+
+test_expect_success 'a schema change is not answered from the old cache' '
+	(cd s && khaosat check 2>/dev/null) &&
+	sed -i "s/^        minimum: 0$/        minimum: 1000/" s/schema/workshop.yaml &&
+	(cd s && test_expect_code 1 khaosat check 2>../err) &&
+	grep -q "is below the minimum 1000" err &&
+	git -C s checkout -q -- schema
+'
+
+test_expect_success 'an invalid record committed with plain git is reported every time' '
+	sed -i "s/^  regular: .*/  regular: -5/" s/$W1 &&
+	git -C s commit -q -am "bypassing khaosat" &&
+	(cd s && test_expect_code 1 khaosat check 2>../err1 &&
+	 test_expect_code 1 khaosat check 2>../err2) &&
+	test_cmp err1 err2 &&
+	grep -q "^$W1:[0-9]*:12: error: /workers/regular: -5 is below the minimum 0" err2
+'
+
+test_done
