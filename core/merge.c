@@ -9,6 +9,7 @@
 #include "record.h"
 #include "schema.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,11 +49,61 @@ int ks_mconflicts_add(struct ks_mconflicts *c, const char *field,
 	return 0;
 }
 
-static int same(const struct ks_node *a, const struct ks_node *b)
+/* Whether a scalar is text: quoted, typed string by the schema, or plain
+ * text that no YAML 1.2 reader takes for anything else. */
+static int is_text(const struct ks_node *n, const struct ks_snode *s)
 {
+	return n->u.scalar.quoted || (s && ks_snode_types(s) == KS_TYPE_STRING) ||
+	       ks_scalar_type(n) == KS_SCALAR_STRING;
+}
+
+/*
+ * Equal as data under the schema: quoting alone is no change when both
+ * sides are text (a hand-edited file may quote what khaosat would not).
+ */
+static int same_in(const struct ks_node *a, const struct ks_node *b,
+		   const struct ks_snode *s)
+{
+	size_t i;
+
 	if (!a || !b)
 		return a == b;
-	return ks_node_equal(a, b);
+	if (a->kind != b->kind)
+		return 0;
+	switch (a->kind) {
+	case KS_NODE_SCALAR:
+		if (a->u.scalar.len != b->u.scalar.len ||
+		    memcmp(a->u.scalar.str, b->u.scalar.str, a->u.scalar.len))
+			return 0;
+		return a->u.scalar.quoted == b->u.scalar.quoted ||
+		       (is_text(a, s) && is_text(b, s));
+	case KS_NODE_MAP:
+		if (a->u.map.n != b->u.map.n)
+			return 0;
+		for (i = 0; i < a->u.map.n; i++) {
+			const char *k = a->u.map.v[i].key;
+			const struct ks_node *bv = ks_map_get(b, k);
+
+			if (!bv || !same_in(a->u.map.v[i].value, bv,
+					    s ? ks_snode_property(s, k) : NULL))
+				return 0;
+		}
+		return 1;
+	case KS_NODE_SEQ:
+		if (a->u.seq.n != b->u.seq.n)
+			return 0;
+		for (i = 0; i < a->u.seq.n; i++)
+			if (!same_in(a->u.seq.v[i], b->u.seq.v[i],
+				     s ? ks_snode_items(s) : NULL))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+static int same(const struct ks_node *a, const struct ks_node *b)
+{
+	return same_in(a, b, NULL);
 }
 
 struct merger {
@@ -86,43 +137,80 @@ static int push_key(struct ks_buf *f, const char *key)
 	return e;
 }
 
+struct rkey {
+	const char *key;
+	long rank;
+};
+
+/* A property's place in the schema; unknown keys after all others. */
+static long schema_rank(const struct ks_snode *s, const char *key)
+{
+	size_t i, n = s ? ks_snode_property_count(s) : 0;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(ks_snode_property_name(s, i), key))
+			return (long)i;
+	return (long)n + 1000000;
+}
+
+static int cmp_rkey(const void *a, const void *b)
+{
+	const struct rkey *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
 static int merge_map(struct merger *m, struct ks_node **res,
 		     const struct ks_node *b, const struct ks_node *o,
 		     const struct ks_node *t, const struct ks_snode *s)
 {
 	const struct ks_node *sides[3] = { b, o, t };
 	struct ks_node *map = ks_node_map(m->out);
-	size_t mark = m->field.len, i, j;
+	size_t mark = m->field.len, i, j, n = 0, alloc = 0;
+	struct rkey *rk;
+	int err = -1;
 
 	if (!map)
 		return -1;
-	for (i = 0; i < 3; i++) {
-		const struct ks_node *side = sides[i];
-
-		for (j = 0; side && j < side->u.map.n; j++) {
-			const char *key = side->u.map.v[j].key;
-			struct ks_node *r = NULL;
-			size_t k;
-			int seen = 0;
-
-			/* Each key once: skip it if an earlier side had it. */
-			for (k = 0; k < i; k++)
-				seen |= sides[k] && ks_map_get(sides[k], key);
-			if (seen)
-				continue;
-			if (push_key(&m->field, key) < 0 ||
-			    merge3(m, &r, ks_map_get(b, key), ks_map_get(o, key),
-				   ks_map_get(t, key),
-				   s ? ks_snode_property(s, key) : NULL) < 0)
-				return -1;
-			m->field.len = mark;
-			m->field.ptr[mark] = '\0';
-			if (r && ks_map_set(m->out, map, key, r) < 0)
-				return -1;
+	for (i = 0; i < 3; i++)
+		alloc += sides[i] ? sides[i]->u.map.n : 0;
+	rk = ks_calloc(alloc + 1, sizeof(*rk));
+	if (!rk)
+		return -1;
+	/*
+	 * Every key once, in the schema's order and then byte order: the
+	 * same walk from either side, and conflicts listed as a form reads.
+	 */
+	for (i = 0; i < 3; i++)
+		for (j = 0; sides[i] && j < sides[i]->u.map.n; j++) {
+			rk[n].key = sides[i]->u.map.v[j].key;
+			rk[n].rank = schema_rank(s, rk[n].key);
+			n++;
 		}
+	qsort(rk, n, sizeof(*rk), cmp_rkey);
+	for (i = 0; i < n; i++) {
+		struct ks_node *r = NULL;
+		if (i && !strcmp(rk[i].key, rk[i - 1].key))
+			continue;
+		if (push_key(&m->field, rk[i].key) < 0 ||
+		    merge3(m, &r, ks_map_get(b, rk[i].key), ks_map_get(o, rk[i].key),
+			   ks_map_get(t, rk[i].key),
+			   s ? ks_snode_property(s, rk[i].key) : NULL) < 0)
+			goto out;
+		m->field.len = mark;
+		m->field.ptr[mark] = '\0';
+		if (r && ks_map_set(m->out, map, rk[i].key, r) < 0)
+			goto out;
 	}
 	*res = map;
-	return 0;
+	err = 0;
+out:
+	m->field.len = mark;
+	m->field.ptr[mark] = '\0';
+	ks_free(rk);
+	return err;
 }
 
 /* ---- arrays of objects identified by a key field ---- */
@@ -170,84 +258,6 @@ static long find_key(const struct kitem *v, size_t n, const char *key)
 	return -1;
 }
 
-/* The base keys that `side` keeps, in the side's order. */
-static size_t kept_order(const struct kitem *side, size_t ns,
-			 const struct kitem *b, size_t nb, const char **out)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < ns; i++)
-		if (find_key(b, nb, side[i].key) >= 0)
-			out[n++] = side[i].key;
-	return n;
-}
-
-static int same_order(const char **a, size_t na, const char **b, size_t nb)
-{
-	size_t i;
-
-	if (na != nb)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]))
-			return 0;
-	return 1;
-}
-
-struct newitem {
-	const char *key;
-	long anchor;		/* position of the base item it follows, -1 first */
-};
-
-static int newitem_cmp(const void *x, const void *y)
-{
-	const struct newitem *a = x, *b = y;
-
-	if (a->anchor != b->anchor)
-		return a->anchor < b->anchor ? -1 : 1;
-	return strcmp(a->key, b->key);
-}
-
-/*
- * Position (in `order`) of the nearest base item before `key` in `side`;
- * -1 when there is none.
- */
-static long anchor_of(const struct kitem *side, size_t ns, const char *key,
-		      const char **order, size_t norder)
-{
-	long i = find_key(side, ns, key), j;
-	size_t k;
-
-	for (j = i - 1; j >= 0; j--)
-		for (k = 0; k < norder; k++)
-			if (!strcmp(order[k], side[j].key))
-				return (long)k;
-	return -1;
-}
-
-/* Puts the keys of `side` first, in its order; the rest keep theirs. */
-static void reorder_to(const char **order, size_t norder, const char **side,
-		       size_t nside)
-{
-	const char **tmp = ks_calloc(norder + 1, sizeof(*tmp));
-	size_t i, j, n = 0;
-
-	if (!tmp)
-		return;
-	for (i = 0; i < nside; i++)
-		tmp[n++] = side[i];
-	for (i = 0; i < norder; i++) {
-		int found = 0;
-
-		for (j = 0; j < nside; j++)
-			found |= !strcmp(order[i], side[j]);
-		if (!found)
-			tmp[n++] = order[i];
-	}
-	memcpy(order, tmp, norder * sizeof(*order));
-	ks_free(tmp);
-}
-
 static const struct ks_node *item_of(const struct kitem *v, size_t n,
 				     const char *key)
 {
@@ -277,15 +287,80 @@ static int emit_item(struct merger *m, struct ks_node *seq, const char *key,
 	return r ? ks_seq_push(m->out, seq, r) : 0;
 }
 
+/* The keys of `side` that are also in `a` and `b`, in the side's order. */
+static size_t common_order(const struct kitem *side, size_t ns,
+			   const struct kitem *a, size_t na,
+			   const struct kitem *b, size_t nb, const char **out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ns; i++)
+		if (find_key(a, na, side[i].key) >= 0 &&
+		    find_key(b, nb, side[i].key) >= 0)
+			out[n++] = side[i].key;
+	return n;
+}
+
+static int same_order(const char **a, const char **b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * The order of the items both sides have: a reordering made on one side,
+ * or the same one on both, wins; of two different ones, the smaller.
+ */
+static const char **chosen_order(const char **b, const char **o,
+				 const char **t, size_t n)
+{
+	size_t i;
+
+	if (same_order(o, t, n) || (b && same_order(b, t, n)))
+		return o;
+	if (b && same_order(b, o, n))
+		return t;
+	/*
+	 * Two different orders: the smaller, compared key by key.  Not the
+	 * base's: then merging the result again with either side would move
+	 * the items once more.
+	 */
+	for (i = 0; i < n; i++)
+		if (strcmp(o[i], t[i]))
+			return strcmp(o[i], t[i]) < 0 ? o : t;
+	return o;
+}
+
+/*
+ * Where a new item goes: after the nearest item before it in its side
+ * that the result keeps in `order`; -1 when none comes before it.
+ */
+static long anchor_of(const struct kitem *side, size_t at, const char **order,
+		      size_t norder)
+{
+	size_t j, k;
+
+	for (j = at; j-- > 0;)
+		for (k = 0; k < norder; k++)
+			if (!strcmp(order[k], side[j].key))
+				return (long)k;
+	return -1;
+}
+
 static int merge_keyed(struct merger *m, struct ks_node **res,
 		       const struct ks_node *b, const struct ks_node *o,
 		       const struct ks_node *t, const struct ks_snode *s,
 		       const char *keyfield, int *fallback)
 {
 	struct kitem *bi = NULL, *oi = NULL, *ti = NULL;
-	size_t nb, no, nt, i, nnew = 0, norder, nkeep_o, nkeep_t;
-	const char **order = NULL, **ko = NULL, **kt = NULL;
-	struct newitem *news = NULL;
+	size_t nb = 0, no = 0, nt = 0, i, j, ncommon, norder = 0;
+	const char **cb = NULL, **co = NULL, **ct = NULL, **order = NULL;
+	const char **chosen, **both = NULL, **bothb = NULL, **bothc;
+	size_t nboth = 0, k;
 	const struct ks_snode *is = s ? ks_snode_items(s) : NULL;
 	struct ks_node *seq = NULL;
 	size_t mark = m->field.len;
@@ -302,96 +377,121 @@ static int merge_keyed(struct merger *m, struct ks_node **res,
 		err = e == -1 ? 0 : -1;
 		goto out;
 	}
-	order = ks_calloc(nb + 1, sizeof(*order));
-	ko = ks_calloc(nb + 1, sizeof(*ko));
-	kt = ks_calloc(nb + 1, sizeof(*kt));
-	news = ks_calloc(no + nt + 1, sizeof(*news));
+	cb = ks_calloc(nb + 1, sizeof(*cb));
+	co = ks_calloc(no + 1, sizeof(*co));
+	ct = ks_calloc(nt + 1, sizeof(*ct));
+	order = ks_calloc(nb + no + nt + 1, sizeof(*order));
 	seq = ks_node_seq(m->out);
-	if (!order || !ko || !kt || !news || !seq)
+	if (!cb || !co || !ct || !order || !seq)
 		goto out;
 	/*
-	 * Order of the items both had: a side that reordered them wins
-	 * when the other did not; two different reorderings keep the base's.
+	 * The base items both sides kept, in the order chosen: a reordering
+	 * made on one side, or the same on both, wins; of two different ones
+	 * the smaller, so that either side gives the same.
 	 */
-	nkeep_o = kept_order(oi, no, bi, nb, ko);
-	nkeep_t = kept_order(ti, nt, bi, nb, kt);
-	for (i = 0; i < nb; i++)
-		order[i] = bi[i].key;
-	norder = nb;
-	{
-		const char **bo = order;
-		size_t nbo = nb;
-		/* Items removed by a side do not count as reordering. */
-		const char **bo_o = ks_calloc(nb + 1, sizeof(*bo_o));
-		const char **bo_t = ks_calloc(nb + 1, sizeof(*bo_t));
-		size_t n_o = 0, n_t = 0;
+	ncommon = common_order(bi, nb, oi, no, ti, nt, cb);
+	common_order(oi, no, bi, nb, ti, nt, co);
+	common_order(ti, nt, bi, nb, oi, no, ct);
+	chosen = chosen_order(cb, co, ct, ncommon);
+	for (i = 0; i < ncommon; i++)
+		order[norder++] = chosen[i];
+	/* Base items one side removed: where the base had them. */
+	for (i = 0; i < nb; i++) {
+		long after;
 
-		if (!bo_o || !bo_t) {
-			ks_free(bo_o);
-			ks_free(bo_t);
-			goto out;
-		}
-		for (i = 0; i < nbo; i++) {
-			if (find_key(oi, no, bo[i]) >= 0)
-				bo_o[n_o++] = bo[i];
-			if (find_key(ti, nt, bo[i]) >= 0)
-				bo_t[n_t++] = bo[i];
-		}
-		if (same_order(ko, nkeep_o, bo_o, n_o) &&
-		    !same_order(kt, nkeep_t, bo_t, n_t))
-			reorder_to(order, norder, kt, nkeep_t);
-		else if (same_order(kt, nkeep_t, bo_t, n_t) &&
-			 !same_order(ko, nkeep_o, bo_o, n_o))
-			reorder_to(order, norder, ko, nkeep_o);
-		ks_free(bo_o);
-		ks_free(bo_t);
-	}
-	/* Items new on either side, placed after the base item they follow. */
-	for (i = 0; i < no + nt; i++) {
-		const struct kitem *side = i < no ? oi : ti;
-		size_t ns = i < no ? no : nt;
-		const char *key = side[i < no ? i : i - no].key;
-		long a = anchor_of(side, ns, key, order, norder);
-		size_t k;
-		int dup = 0;
-
-		if (find_key(bi, nb, key) >= 0)
+		if (find_key(oi, no, bi[i].key) >= 0 &&
+		    find_key(ti, nt, bi[i].key) >= 0)
 			continue;
-		for (k = 0; k < nnew; k++) {
-			if (!strcmp(news[k].key, key)) {
-				dup = 1;
-				if (a < news[k].anchor)
-					news[k].anchor = a;
+		after = anchor_of(bi, i, order, norder);
+		memmove(&order[after + 2], &order[after + 1],
+			(norder - (size_t)(after + 1)) * sizeof(*order));
+		order[after + 1] = bi[i].key;
+		norder++;
+	}
+	/*
+	 * Items new on one side only go after the item they follow in that
+	 * side.  Where both sides add runs after the same item, each run
+	 * stays whole and in its side's order, and the run whose first key
+	 * sorts first goes first.
+	 */
+	for (j = 0; j < 2; j++) {
+		const struct kitem *side = j ? ti : oi, *other = j ? oi : ti;
+		size_t ns = j ? nt : no, nother = j ? no : nt;
+
+		for (i = 0; i < ns; i++) {
+			const char *key = side[i].key;
+			long after;
+			size_t end;
+
+			if (find_key(bi, nb, key) >= 0 ||
+			    find_key(other, nother, key) >= 0)
+				continue;
+			after = anchor_of(side, i, order, norder);
+			end = (size_t)(after + 1);
+			if (after < 0 || find_key(bi, nb, order[after]) >= 0 ||
+			    find_key(other, nother, order[after]) >= 0) {
+				/* First of a run: before or after the other's run. */
+				size_t g = end;
+
+				while (g < norder && find_key(bi, nb, order[g]) < 0 &&
+				       find_key(side, ns, order[g]) < 0 &&
+				       find_key(other, nother, order[g]) >= 0)
+					g++;
+				if (g > end && strcmp(key, order[end]) > 0)
+					end = g;
 			}
-		}
-		if (!dup) {
-			news[nnew].key = key;
-			news[nnew].anchor = a;
-			nnew++;
+			memmove(&order[end + 1], &order[end],
+				(norder - end) * sizeof(*order));
+			order[end] = key;
+			norder++;
 		}
 	}
-	qsort(news, nnew, sizeof(*news), newitem_cmp);
-	{
-		size_t ni = 0;
-		long pos;
+	/*
+	 * Keys new on both sides: after the later of the items they follow in
+	 * the two sides (so that merging the result again with either side
+	 * leaves it where it is).  "First" counts only where the side put the
+	 * item before one of the base's; several at one place go in key order.
+	 */
+	both = ks_calloc(no + 1, sizeof(*both));
+	bothb = ks_calloc(nt + 1, sizeof(*bothb));
+	if (!both || !bothb)
+		goto out;
+	for (j = 0; j < no; j++)
+		if (find_key(bi, nb, oi[j].key) < 0 && find_key(ti, nt, oi[j].key) >= 0)
+			both[nboth++] = oi[j].key;
+	for (j = 0, k = 0; j < nt; j++)
+		if (find_key(bi, nb, ti[j].key) < 0 && find_key(oi, no, ti[j].key) >= 0)
+			bothb[k++] = ti[j].key;
+	bothc = chosen_order(NULL, both, bothb, nboth);
+	/* Taken in the order chosen, so the walk is the same from either side. */
+	for (k = 0; k < nboth; k++) {
+		const char *key = bothc[k];
+		long it = find_key(ti, nt, key), ao, at, pick;
+		size_t end;
 
-		for (pos = -1; pos < (long)norder; pos++) {
-			const char *key;
-
-			if (pos >= 0) {
-				key = order[pos];
-				if (emit_item(m, seq, key, bi, nb, oi, no, ti, nt, is,
-					      keyfield) < 0)
-					goto out;
-			}
-			while (ni < nnew && news[ni].anchor == pos) {
-				key = news[ni++].key;
-				if (emit_item(m, seq, key, bi, nb, oi, no, ti, nt, is,
-					      keyfield) < 0)
-					goto out;
-			}
-		}
+		j = (size_t)find_key(oi, no, key);
+		ao = anchor_of(oi, j, order, norder);
+		at = anchor_of(ti, (size_t)it, order, norder);
+		if (ao < 0 && !(j + 1 < no && find_key(bi, nb, oi[j + 1].key) >= 0))
+			ao = LONG_MIN;
+		if (at < 0 && !((size_t)it + 1 < nt &&
+				find_key(bi, nb, ti[it + 1].key) >= 0))
+			at = LONG_MIN;
+		pick = ao > at ? ao : at;
+		end = pick == LONG_MIN ? 0 : (size_t)(pick + 1);
+		while (end < norder && find_key(bi, nb, order[end]) < 0 &&
+		       find_key(oi, no, order[end]) >= 0 &&
+		       find_key(ti, nt, order[end]) >= 0 &&
+		       strcmp(order[end], key) < 0)
+			end++;
+		memmove(&order[end + 1], &order[end], (norder - end) * sizeof(*order));
+		order[end] = key;
+		norder++;
 	}
+	for (i = 0; i < norder; i++)
+		if (emit_item(m, seq, order[i], bi, nb, oi, no, ti, nt, is,
+			      keyfield) < 0)
+			goto out;
 	*res = seq;
 	err = 0;
 out:
@@ -400,10 +500,12 @@ out:
 	ks_free(bi);
 	ks_free(oi);
 	ks_free(ti);
+	ks_free(cb);
+	ks_free(co);
+	ks_free(ct);
 	ks_free(order);
-	ks_free(ko);
-	ks_free(kt);
-	ks_free(news);
+	ks_free(both);
+	ks_free(bothb);
 	return err;
 }
 
@@ -419,11 +521,11 @@ static int merge3(struct merger *m, struct ks_node **res,
 	const char *xkey;
 
 	*res = NULL;
-	if (same(o, t) || same(b, t)) {
+	if (same_in(o, t, s) || same_in(b, t, s)) {
 		*res = clone(m, o);
 		return o && !*res ? -1 : 0;
 	}
-	if (same(b, o)) {
+	if (same_in(b, o, s)) {
 		*res = clone(m, t);
 		return t && !*res ? -1 : 0;
 	}
