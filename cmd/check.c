@@ -228,18 +228,18 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 			goto out;
 		}
 	}
-	/* Named records: unique values against the committed survey. */
 	ks_paths_sort(&paths);
-	if (argc && ks_unique_load_head(uniq, cli->repo, &paths, &d) == -1) {
-		err = -1;
-		goto out;
-	}
 	for (j = 0; j < paths.n; j++) {
 		err = ks_check_record(cli->repo, paths.v[j], uniq, NULL, &d);
 		if (err == -1)
 			goto out;
 		if (err)
 			bad++;
+	}
+	/* Named records: their unique values against the committed survey. */
+	if (argc && ks_unique_probe_head(uniq, cli->repo, &paths, &d) == -1) {
+		err = -1;
+		goto out;
 	}
 	if (uniq && ks_unique_report(uniq, &d) < 0) {
 		err = -1;

@@ -242,7 +242,7 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			goto out;
 		}
 	} else {
-		/* Changed records against the committed rest, through the cache. */
+		/* Changed records, then their values against the committed rest. */
 		uniq = ks_unique_new();
 		if (!uniq)
 			return -1;
@@ -252,8 +252,6 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 				goto out;
 			}
 		ks_paths_sort(&all);
-		if ((err = ks_unique_load_head(uniq, r, &all, d)))
-			goto out;
 		for (i = 0; i < c->n; i++) {
 			if (c->v[i].what == KS_CHANGE_DELETED)
 				continue;
@@ -262,6 +260,8 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 				goto out;
 			bad |= err != 0;
 		}
+		if ((err = ks_unique_probe_head(uniq, r, &all, d)))
+			goto out;
 		if (ks_unique_report(uniq, d) < 0) {
 			err = -1;
 			goto out;
@@ -276,34 +276,46 @@ out:
 }
 
 /*
- * The tree of HEAD with the changes applied, built in an index of its own:
- * whatever else someone staged with plain git stays out of the commit.
+ * The tree of HEAD with the changes applied.  git_tree_create_updated
+ * rewrites only the trees on the changed paths, so a one-record commit
+ * costs the same in a survey of 100 or 100,000 records; and whatever else
+ * someone staged with plain git stays out of the commit.
  */
 static int build_tree(git_oid *tree, struct ks_repo *r,
 		      const struct ks_changes *c, int has_head,
 		      const git_oid *head, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
-	git_index *idx = NULL;
+	git_tree_update *up = NULL;
 	git_commit *hc = NULL;
 	git_tree *ht = NULL;
+	git_treebuilder *empty = NULL;
 	struct ks_buf data = KS_BUF_INIT;
 	size_t i;
 	int err = KS_EIO;
 
-	if (git_index_new(&idx) < 0)
-		goto gitfail;
-	if (has_head && (git_commit_lookup(&hc, repo, head) < 0 ||
-			 git_commit_tree(&ht, hc) < 0 ||
-			 git_index_read_tree(idx, ht) < 0))
-		goto gitfail;
+	up = ks_calloc(c->n + 1, sizeof(*up));
+	if (!up)
+		return -1;
+	if (has_head) {
+		if (git_commit_lookup(&hc, repo, head) < 0 ||
+		    git_commit_tree(&ht, hc) < 0)
+			goto gitfail;
+	} else {
+		git_oid eid;
+
+		/* The first commit grows from an empty tree. */
+		if (git_treebuilder_new(&empty, repo, NULL) < 0 ||
+		    git_treebuilder_write(&eid, empty) < 0 ||
+		    git_tree_lookup(&ht, repo, &eid) < 0)
+			goto gitfail;
+	}
 	for (i = 0; i < c->n; i++) {
-		git_index_entry e;
 		char *abs;
 
+		up[i].path = c->v[i].path;
 		if (c->v[i].what == KS_CHANGE_DELETED) {
-			if (git_index_remove_bypath(idx, c->v[i].path) < 0)
-				goto gitfail;
+			up[i].action = GIT_TREE_UPDATE_REMOVE;
 			continue;
 		}
 		abs = ks_repo_path(r, c->v[i].path);
@@ -315,16 +327,13 @@ static int build_tree(git_oid *tree, struct ks_repo *r,
 			goto out;
 		}
 		ks_free(abs);
-		memset(&e, 0, sizeof(e));
-		e.mode = GIT_FILEMODE_BLOB;
-		e.path = c->v[i].path;
-		e.file_size = (uint32_t)data.len;
-		if (git_blob_create_from_buffer(&e.id, repo, data.ptr,
-						data.len) < 0 ||
-		    git_index_add(idx, &e) < 0)
+		up[i].action = GIT_TREE_UPDATE_UPSERT;
+		up[i].filemode = GIT_FILEMODE_BLOB;
+		if (git_blob_create_from_buffer(&up[i].id, repo, data.ptr,
+						data.len) < 0)
 			goto gitfail;
 	}
-	if (git_index_write_tree_to(tree, idx, repo) < 0)
+	if (git_tree_create_updated(tree, repo, ht, c->n, up) < 0)
 		goto gitfail;
 	err = 0;
 	goto out;
@@ -332,10 +341,11 @@ gitfail:
 	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot build the commit: %s",
 		       ks_git_error());
 out:
+	ks_free(up);
 	ks_buf_release(&data);
+	git_treebuilder_free(empty);
 	git_tree_free(ht);
 	git_commit_free(hc);
-	git_index_free(idx);
 	return err;
 }
 

@@ -106,7 +106,7 @@ char *ks_record_relpath(const char *kind, const char *id)
 	if (!valid_kind_name(kind) || ks_id_parse(id, dev, &counter) < 0)
 		return NULL;
 	if (ks_buf_addf(&b, "%s/%s/%s/%03lu/%s.yaml", KS_RECORDS_DIR, kind,
-			dev, counter / 1000, id) < 0) {
+			dev, counter / 100, id) < 0) {
 		ks_buf_release(&b);
 		return NULL;
 	}
@@ -168,8 +168,23 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
+static int write_file(const char *path, const char *data, size_t len,
+		      int durable, struct ks_diags *d);
+
 int ks_write_file_atomic(const char *path, const char *data, size_t len,
 			 struct ks_diags *d)
+{
+	return write_file(path, data, len, 1, d);
+}
+
+int ks_write_cache_file(const char *path, const char *data, size_t len,
+			struct ks_diags *d)
+{
+	return write_file(path, data, len, 0, d);
+}
+
+static int write_file(const char *path, const char *data, size_t len,
+		      int durable, struct ks_diags *d)
 {
 	struct ks_buf tmp = KS_BUF_INIT;
 	int fd = -1, r = KS_EIO;
@@ -203,7 +218,7 @@ int ks_write_file_atomic(const char *path, const char *data, size_t len,
 		}
 		done += (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((durable && fsync(fd) < 0) || close(fd) < 0) {
 		fd = -1;
 		ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
 			 strerror(errno));

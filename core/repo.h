@@ -10,8 +10,10 @@
  *
  * Record ids are "<device>-<counter>" (md01-0042): unique without any
  * coordination because each device only counts its own.  A record of kind K
- * lives at records/K/<device>/<counter / 1000, three digits>/<id>.yaml, so
- * no folder ever holds more than a thousand records of one device.
+ * lives at records/K/<device>/<counter / 100, three digits>/<id>.yaml, so
+ * no folder holds more than a hundred records: git rewrites every tree on
+ * the path of a changed file, and small trees keep a one-record commit
+ * small even in a survey of 100,000 records.
  */
 #ifndef KS_REPO_H
 #define KS_REPO_H
@@ -119,6 +121,13 @@ int ks_write_file_atomic(const char *path, const char *data, size_t len,
 
 /* Checks a device identity given on the command line. */
 int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d);
+
+/*
+ * Same, without fsync: for caches, which are rebuilt when lost or torn
+ * (the rename still keeps readers from seeing half a file).
+ */
+int ks_write_cache_file(const char *path, const char *data, size_t len,
+			struct ks_diags *d);
 
 /* Message of the last libgit2 error, never NULL. */
 const char *ks_git_error(void);

@@ -185,6 +185,38 @@ out:
 	ks_buf_release(&key);
 }
 
+/*
+ * A committed record's value, compared with the values already indexed
+ * (those of the records being checked) without being added: a clash is
+ * reported at the indexed record, naming the committed one.
+ */
+static void unique_probe(struct ks_unique *u, const char *pointer,
+			 const char *value, size_t len, int line, int col)
+{
+	struct ks_buf key = KS_BUF_INIT;
+	struct uentry *e;
+	size_t h;
+
+	ks_buf_add(&key, u->kind, strlen(u->kind) + 1);
+	ks_buf_add(&key, pointer, strlen(pointer) + 1);
+	if (ks_buf_add(&key, value, len) < 0) {
+		u->oom = 1;
+		goto out;
+	}
+	h = hash_bytes(key.ptr, key.len) & (u->size - 1);
+	for (e = u->table[h]; e; e = e->next) {
+		if (e->keylen != key.len || memcmp(e->key, key.ptr, key.len) ||
+		    !strcmp(e->id, u->id))
+			continue;
+		ks_diags_add(u->d, KS_SEV_ERROR, e->path, e->line, e->col, pointer,
+			     "x-unique",
+			     "\"%.*s\" is also used by record %s (%s:%d:%d); it must be unique",
+			     (int)len, value, u->id, u->path, line, col);
+	}
+out:
+	ks_buf_release(&key);
+}
+
 void ks_unique_value(struct ks_unique *u, const char *pointer,
 		     const struct ks_node *value)
 {
@@ -321,7 +353,7 @@ static size_t entry_len(const char *b)
  * reference exists.  -1 when the entry is damaged.
  */
 static int replay(struct ks_unique *u, struct ks_repo *r, const char *bline,
-		  int check_refs, int *ok)
+		  int check_refs, int probe, int *ok)
 {
 	const char *p = strchr(bline, '\n');
 	struct ks_buf value = KS_BUF_INIT, ptr = KS_BUF_INIT;
@@ -348,7 +380,10 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *bline,
 		ks_buf_add(&ptr, l + 2 + used, (size_t)(tab - (l + 2 + used)));
 		ks_buf_reset(&value);
 		cache_unescape(&value, tab + 1, eol);
-		unique_add(u, ptr.ptr, value.ptr, value.len, line, col);
+		if (probe)
+			unique_probe(u, ptr.ptr, value.ptr, value.len, line, col);
+		else
+			unique_add(u, ptr.ptr, value.ptr, value.len, line, col);
 		p = eol;
 	}
 	*ok = valid == 1;
@@ -578,10 +613,8 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		entry = fresh.ptr + start;
 		if (!skipped(skip, w.v[i].path)) {
 			ks_unique_begin(u, k->name, w.v[i].path, id, d);
-			u->quiet = !check;
-			if (replay(u, r, entry, check, &ok) < 0)
+			if (replay(u, r, entry, check, !check, &ok) < 0)
 				usable = 0;
-			u->quiet = 0;
 			if (check) {
 				(*count)++;
 				/* Not valid as cached: check it for its errors. */
@@ -600,7 +633,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	if (misses || !usable || fresh.len != old.len) {
 		struct ks_diags ignore = KS_DIAGS_INIT;
 
-		ks_write_file_atomic(cachepath.ptr, fresh.ptr, fresh.len, &ignore);
+		ks_write_cache_file(cachepath.ptr, fresh.ptr, fresh.len, &ignore);
 		ks_diags_release(&ignore);
 	}
 out:
@@ -619,8 +652,8 @@ out:
 	return err;
 }
 
-int ks_unique_load_head(struct ks_unique *u, struct ks_repo *r,
-			const struct ks_paths *skip, struct ks_diags *d)
+int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
+			 const struct ks_paths *skip, struct ks_diags *d)
 {
 	size_t n = 0;
 

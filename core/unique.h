@@ -35,11 +35,13 @@ void ks_unique_value(struct ks_unique *u, const char *pointer,
 int ks_unique_report(struct ks_unique *u, struct ks_diags *d);
 
 /*
- * Adds, without reporting clashes among them, the values of every record
- * committed at HEAD except the paths in `skip` (sorted).
+ * Compares the values already in `u` (those of the records just checked)
+ * with every record committed at HEAD except the paths in `skip` (sorted),
+ * and reports each clash at the checked record.  Committed values are not
+ * added, so clashes among committed records are not this call's concern.
  */
-int ks_unique_load_head(struct ks_unique *u, struct ks_repo *r,
-			const struct ks_paths *skip, struct ks_diags *d);
+int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
+			 const struct ks_paths *skip, struct ks_diags *d);
 
 /*
  * Checks every record committed at HEAD that is not in `changed` (sorted

@@ -378,5 +378,5 @@ copy_samples() {
 # The path of a record of KIND with ID, relative to the survey.
 record_path() {
 	printf 'records/%s/%s/%03d/%s.yaml\n' "$1" "${2%%-*}" \
-		"$(( $(echo "${2#*-}" | sed 's/^0*//;s/^$/0/') / 1000))" "$2"
+		"$(( $(echo "${2#*-}" | sed 's/^0*//;s/^$/0/') / 100))" "$2"
 }

@@ -185,7 +185,8 @@ test_expect_success 'path helpers, line counts and snapshots' '
 
 test_expect_success 'record_path places ids in their buckets' '
 	test "$(record_path workshop md01-0042)" = records/workshop/md01/000/md01-0042.yaml &&
-	test "$(record_path brand md02-1000)" = records/brand/md02/001/md02-1000.yaml &&
+	test "$(record_path brand md02-1000)" = records/brand/md02/010/md02-1000.yaml &&
+	test "$(record_path workshop md01-0100)" = records/workshop/md01/001/md01-0100.yaml &&
 	test "$(record_path brand md02-0009)" = records/brand/md02/000/md02-0009.yaml
 '
 

@@ -3,7 +3,7 @@
 # code, and checking never changes a byte on disk.
 . "$(dirname "$0")/lib.sh"
 
-R=records/workshop/md01/000/md01-0100.yaml
+R=records/workshop/md01/001/md01-0100.yaml
 BAD=$TEST_DATA/bad
 
 # put FIXTURE [PATH]: places a test record in the survey s.
@@ -28,6 +28,7 @@ check_refuses() {
 test_expect_success 'setup: a survey holding the sample records' '
 	make_survey s &&
 	copy_samples s &&
+	mkdir -p s/records/workshop/md01/001 s/records/brand/md01/001 &&
 	git -C s add -A &&
 	git -C s commit -q -m "the samples" &&
 	find s/records -name "*.yaml" >list &&
@@ -239,14 +240,14 @@ test_expect_success 'an unknown kind' '
 '
 
 test_expect_success 'a record in the wrong folder' '
-	put "$TEST_DATA/workshop-min.yaml" records/workshop/md01/001/md01-0100.yaml &&
+	put "$TEST_DATA/workshop-min.yaml" records/workshop/md01/000/md01-0100.yaml &&
 	check_refuses 1 &&
 	cat >expect <<-\EOF &&
-	records/workshop/md01/001/md01-0100.yaml: error: not where a record belongs: records are named records/<kind>/<device>/<NNN>/<id>.yaml
+	records/workshop/md01/000/md01-0100.yaml: error: not where a record belongs: records are named records/<kind>/<device>/<NNN>/<id>.yaml
 	checked 43 records: 42 valid, 1 invalid
 	EOF
 	test_cmp expect err &&
-	rm -r s/records/workshop/md01/001
+	rm s/records/workshop/md01/000/md01-0100.yaml
 '
 
 test_expect_success 'an id that is not in the survey' '

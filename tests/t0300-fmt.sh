@@ -4,7 +4,7 @@
 # --check only reports; canonical files are not touched at all.
 . "$(dirname "$0")/lib.sh"
 
-R=records/workshop/md01/000/md01-0100.yaml
+R=records/workshop/md01/001/md01-0100.yaml
 MIN=$TEST_DATA/workshop-min.yaml
 
 # fmt_in ARGS...: khaosat fmt inside s, output in out and err.
@@ -15,6 +15,7 @@ fmt_in() {
 test_expect_success 'setup: a survey holding the sample records' '
 	make_survey s &&
 	copy_samples s &&
+	mkdir -p s/records/workshop/md01/001 s/records/brand/md01/001 &&
 	git -C s add -A &&
 	git -C s commit -q -m "the samples"
 '
@@ -149,15 +150,14 @@ test_expect_success 'a file that does not parse: exit 1, located error, unchange
 
 test_expect_success 'a record in the wrong folder is reported, not moved or rewritten' '
 	rm s/$R &&
-	mkdir -p s/records/workshop/md01/001 &&
-	cp "$TEST_DATA/fmt/messy.yaml" s/records/workshop/md01/001/md01-0100.yaml &&
+	cp "$TEST_DATA/fmt/messy.yaml" s/records/workshop/md01/000/md01-0100.yaml &&
 	snapshot s >before &&
 	(cd s && test_expect_code 1 khaosat fmt >../out 2>../err) &&
 	snapshot s >after &&
 	test_cmp before after &&
-	echo "records/workshop/md01/001/md01-0100.yaml: error: not where a record belongs: records are named records/<kind>/<device>/<NNN>/<id>.yaml" >expect &&
+	echo "records/workshop/md01/000/md01-0100.yaml: error: not where a record belongs: records are named records/<kind>/<device>/<NNN>/<id>.yaml" >expect &&
 	test_cmp expect err &&
-	rm -r s/records/workshop/md01/001
+	rm s/records/workshop/md01/000/md01-0100.yaml
 '
 
 test_expect_success 'fmt of an id that does not exist: exit 1' '

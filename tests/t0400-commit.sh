@@ -6,7 +6,7 @@
 
 W1=records/workshop/md01/000/md01-0001.yaml
 W2=records/workshop/md01/000/md01-0002.yaml
-NEW=records/workshop/md01/000/md01-0100.yaml
+NEW=records/workshop/md01/001/md01-0100.yaml
 B21=records/brand/md01/000/md01-0021.yaml
 
 # in_s CMD...: runs CMD inside the survey s.
@@ -58,6 +58,7 @@ test_expect_success 'commit with nothing to commit: exit 1, no commit' '
 
 test_expect_success 'status lists the new records, sorted' '
 	copy_samples s &&
+	mkdir -p s/records/workshop/md01/001 s/records/brand/md01/001 &&
 	in_s khaosat status >out &&
 	{
 		echo "Survey \"Mỹ Đồng\", device md01 (Nguyễn Thị Hoa)" &&
@@ -394,7 +395,7 @@ test_expect_success 'commit refuses a deletion that leaves a reference dangling'
 '
 
 test_expect_success 'commit refuses a value that must be unique and is already used' '
-	D=records/workshop/md01/000/md01-0101.yaml &&
+	D=records/workshop/md01/001/md01-0101.yaml &&
 	git -C s rev-parse HEAD >head-before &&
 	test_when_finished "rm -f s/$D && git -C s reset -q --hard \$(cat head-before)" &&
 	sed -e "s/^legal_type: .*/legal_type: ho_kinh_doanh\\ntax_code: \"0200094485\"/" \

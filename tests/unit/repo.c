@@ -109,7 +109,7 @@ static void test_record_relpath(void **state)
 	assert_relpath("workshop", "md01-0042",
 		       "records/workshop/md01/000/md01-0042.yaml");
 	assert_relpath("workshop", "md01-0999",
-		       "records/workshop/md01/000/md01-0999.yaml");
+		       "records/workshop/md01/009/md01-0999.yaml");
 	assert_relpath("brand", "md02-1000",
 		       "records/brand/md02/001/md02-1000.yaml");
 	assert_relpath("brand", "md02-1999",
