@@ -42,6 +42,7 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 	git_object_free(rev);
 	if (err)
 		return fail(&d, err);
+	print_diags(&d);
 	git_oid_tostr(hex, sizeof(hex), &out);
 	if (st.up_to_date)
 		printf("Already up to date.\n");

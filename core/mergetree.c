@@ -455,6 +455,12 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 		goto out;
 	m->stats->conflicts += p->c.n;
 	m->stats->conflicted_records++;
+	/* The survey file and schemas shape every record: say it loudly. */
+	if (strncmp(p->path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
+		ks_diags_add(m->d, KS_SEV_WARNING, p->path, 0, 0, NULL, "conflict",
+			     "%zu conflict%s in a file every record depends on; settle %s first ('khaosat conflicts')",
+			     p->c.n, p->c.n == 1 ? "" : "s",
+			     p->c.n == 1 ? "it" : "them");
 	err = 0;
 out:
 	ks_doc_free(old);

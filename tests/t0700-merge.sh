@@ -182,4 +182,43 @@ test_expect_success 'git sees a proper merge graph' '
 	git -C a fsck --full
 '
 
+test_expect_success 'two laptops settle one conflict differently: a new conflict, no value lost' '
+	git -C b fetch -q ../a main:refs/remotes/a/main &&
+	(cd b && khaosat merge a/main >/dev/null) &&
+	set_line a/$W2 "  regular:" "  regular: 21" &&
+	(cd a && khaosat commit -m "a: md01-0002" >/dev/null) &&
+	set_line b/$W2 "  regular:" "  regular: 22" &&
+	(cd b && khaosat commit -m "b: md01-0002" >/dev/null) &&
+	git -C a fetch -q ../b main:refs/remotes/b/main &&
+	(cd a && khaosat merge b/main >/dev/null) &&
+	git -C b fetch -q ../a main:refs/remotes/a/main &&
+	(cd b && khaosat merge a/main >/dev/null) &&
+	test "$(git -C a rev-parse HEAD^{tree})" = "$(git -C b rev-parse HEAD^{tree})" &&
+	(cd a && khaosat resolve md01-0002 /workers/regular --value 30 >/dev/null) &&
+	(cd b && khaosat resolve md01-0002 /workers/regular --value 31 >/dev/null) &&
+	git -C a fetch -q ../b main:refs/remotes/b/main &&
+	(cd a && khaosat merge b/main >../out) &&
+	grep -q "1 conflict in 1 record" out &&
+	grep -q "^        value: 30$" a/conflicts/$W2 &&
+	grep -q "^        value: 31$" a/conflicts/$W2 &&
+	git -C a fsck --full
+'
+
+test_expect_success 'a conflict in a schema is merged with the same engine and reported loudly' '
+	git -C b fetch -q ../a main:refs/remotes/a/main &&
+	(cd b && khaosat merge a/main >/dev/null) &&
+	(cd a && khaosat resolve md01-0002 /workers/regular --value 30 >/dev/null) &&
+	git -C b fetch -q ../a main:refs/remotes/a/main &&
+	(cd b && khaosat merge a/main >/dev/null) &&
+	sed -i "0,/^title: .*/s//title: Cơ sở sản xuất/" a/schema/workshop.yaml &&
+	(cd a && khaosat commit -m "a: schema title" >/dev/null) &&
+	sed -i "0,/^title: .*/s//title: Xưởng đúc/" b/schema/workshop.yaml &&
+	(cd b && khaosat commit -m "b: schema title" >/dev/null) &&
+	git -C a fetch -q ../b main:refs/remotes/b/main &&
+	(cd a && khaosat merge b/main >../out 2>../err) &&
+	grep -q "^schema/workshop.yaml: warning: 1 conflict in a file every record depends on" err &&
+	test_path_is_file a/conflicts/schema/workshop.yaml &&
+	grep -q "^  - field: /title$" a/conflicts/schema/workshop.yaml
+'
+
 test_done
