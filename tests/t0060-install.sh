@@ -1,0 +1,23 @@
+#!/bin/sh
+# make install honours PREFIX and DESTDIR and installs the binary and the
+# man page, which man can render.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'make install DESTDIR=... PREFIX=/usr puts both files in place' '
+	make -s -C "$KHAOSAT_TOP" install DESTDIR="$TRASH/dest" PREFIX=/usr \
+		BUILD="${BUILD:-build/release}" >out 2>&1 &&
+	test -x dest/usr/bin/khaosat &&
+	test_path_is_file dest/usr/share/man/man1/khaosat.1 &&
+	dest/usr/bin/khaosat --version >version &&
+	grep -q "^khaosat " version
+'
+
+test_expect_success 'the man page renders without troff warnings' '
+	if command -v groff >/dev/null 2>&1; then
+		groff -k -man -Tutf8 -ww dest/usr/share/man/man1/khaosat.1 >page 2>warn &&
+		test_must_be_empty warn &&
+		grep -q "khaosat merge REF" page
+	fi
+'
+
+test_done
