@@ -14,7 +14,7 @@ test_expect_success 'make install DESTDIR=... PREFIX=/usr puts both files in pla
 
 test_expect_success 'the man page renders without troff warnings' '
 	if command -v groff >/dev/null 2>&1; then
-		groff -k -man -Tutf8 -ww dest/usr/share/man/man1/khaosat.1 >page 2>warn &&
+		groff -k -man -Tutf8 -P-cbou -ww dest/usr/share/man/man1/khaosat.1 >page 2>warn &&
 		test_must_be_empty warn &&
 		grep -q "khaosat merge REF" page
 	fi
