@@ -117,8 +117,8 @@ clean:
 #                         crashes are saved in build/fuzz/crashes/
 #   FUZZ_LAX=1            relax the oracles that known bugs break
 #                         (see tests/fuzz/fuzz.h)
-# A crash replays without clang: build the target with -DKS_FUZZ_STANDALONE
-# (make fuzz-replay FILE...), or with the fuzzer binary itself.
+#   make fuzz-replay      the targets without libFuzzer, for replaying
+#                         inputs with any compiler (build/release/tests/fuzz/)
 FUZZ_CC = clang
 FUZZ_BUILD = build/fuzz
 FUZZ_TIME = 60
@@ -135,10 +135,28 @@ FUZZ_BIN = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/bin/%)
 FUZZ_OBJ = $(CORE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
 	$(FUZZ_BUILD)/obj/gen/schema_pack.o
 FUZZ_LIB = $(FUZZ_BUILD)/libkhaosat.a
-# Seeds: what each target reads (records, schemas), found by content.
-FUZZ_SEEDS_fuzz_record = samples/records tests/data
+# Seeds: what each target reads (records, schemas), found by content; the
+# YAML test suite too when ../shared has it.
+FUZZ_SHARED = $(or $(KHAOSAT_SHARED),../shared)
+FUZZ_YAML_SUITE = $(wildcard $(FUZZ_SHARED)/conformance/yaml-test-suite/cases)
+FUZZ_SEEDS_fuzz_record = samples/records tests/data $(FUZZ_YAML_SUITE)
 FUZZ_SEEDS_fuzz_validate = samples/records tests/data
 FUZZ_SEEDS_fuzz_schema = schema tests/data/validate
+
+# A dictionary: JSON Schema keywords, the schema pack's field names, YAML
+# punctuation.  Keywords a mutator would take long to spell.
+FUZZ_KEYWORDS = \$$schema \$$id \$$ref \$$defs \$$anchor \$$dynamicRef \
+	\$$dynamicAnchor type enum const required properties \
+	patternProperties additionalProperties propertyNames items \
+	prefixItems contains minContains maxContains minItems maxItems \
+	uniqueItems minProperties maxProperties minimum maximum \
+	exclusiveMinimum exclusiveMaximum multipleOf minLength maxLength \
+	pattern format allOf anyOf oneOf not if then else dependentRequired \
+	dependentSchemas unevaluatedProperties unevaluatedItems title \
+	x-ref x-unique x-key x-merge x-enum-titles string integer number \
+	boolean object array null true false date date-time vn-tax-code \
+	vn-phone email uri uuid ipv4 hostname
+FUZZ_DICT = $(FUZZ_BUILD)/fuzz.dict
 
 .PHONY: fuzz fuzz-deps fuzz-run fuzz-replay
 
@@ -160,6 +178,15 @@ $(FUZZ_BUILD)/obj/gen/schema_pack.o: $(FUZZ_BUILD)/gen/schema_pack.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
+$(FUZZ_DICT): $(PACK) Makefile
+	@mkdir -p $(dir $@)
+	@{ for w in $(FUZZ_KEYWORDS); do echo "\"$$w\""; done; \
+	sed -n 's/^ *\([a-z_][a-z_0-9]*\):.*/"\1"/p' $(PACK) | sort -u; \
+	for w in ': ' '- ' '{' '}' '[' ']' ', ' '#' '&a ' '*a' '!!str ' \
+		'|-' '>' '---' '...' '\"' "'" '\x0a  ' '\x0a    - ' '\x09' \
+		'\xef\xbb\xbf' '\xc2\x85' '\xe2\x80\xa8' '~' '.inf' '0x' \
+		'0o' '1e3' 'no' 'yes'; do echo "\"$$w\""; done; } >$@
+
 $(FUZZ_LIB): $(FUZZ_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -169,17 +196,18 @@ $(FUZZ_BUILD)/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
 		$(LIBS)
 
-# Without libFuzzer (any compiler): FILE... or folders run once each.
-$(FUZZ_BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB)
+# Without libFuzzer (any compiler, the library of $(BUILD)): the same
+# targets as $(BUILD)/tests/fuzz/NAME FILE|DIR..., each input run once.
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -DKS_FUZZ_STANDALONE \
 		$(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
-fuzz-replay: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/replay/%)
+fuzz-replay: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/%)
 
 # Each target in turn; a crash stops that target, not the others, and the
 # run fails at the end.  Corpora grow in build/fuzz/corpus/<target>/.
-fuzz-run: fuzz
+fuzz-run: fuzz $(FUZZ_DICT)
 	@status=0; \
 	for t in $(FUZZ_NAMES); do \
 		corpus=$(FUZZ_BUILD)/corpus/$$t; seeds=$(FUZZ_BUILD)/seeds/$$t; \
@@ -199,9 +227,10 @@ fuzz-run: fuzz
 			-max_total_time=$(FUZZ_TIME) -timeout=10 \
 			-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- \
+			-dict=$(FUZZ_DICT) \
 			$$corpus $$seeds 2>$(FUZZ_BUILD)/$$t.log; \
 		rc=$$?; \
-		grep -E '^(#[0-9]+ +DONE|stat::|Done|==[0-9]+==ERROR|SUMMARY|fuzz oracle|artifact_prefix|Test unit written)' \
+		grep -aE '^(#[0-9]+.(INITED|DONE)|stat::|Done|==[0-9]+==ERROR|SUMMARY|fuzz oracle|artifact_prefix|Test unit written)' \
 			$(FUZZ_BUILD)/$$t.log; \
 		if [ $$rc -ne 0 ]; then \
 			echo "FAIL $$t: exit $$rc (log: $(FUZZ_BUILD)/$$t.log)"; \
@@ -209,3 +238,6 @@ fuzz-run: fuzz
 		fi; \
 	done; \
 	exit $$status
+
+# The replay unit test includes the fuzz targets' sources.
+$(BUILD)/tests/unit/fuzzreplay: tests/fuzz/fuzz.h $(FUZZ_SRC)

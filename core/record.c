@@ -1160,6 +1160,22 @@ static int literal_ok(const char *s, size_t len)
 		}
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
+		/*
+		 * NEL, LS and PS end a line for a YAML reader, and a BOM is
+		 * dropped: in a block they would change the text.
+		 */
+		if ((unsigned char)s[i] == 0xc2 && i + 1 < len &&
+		    (unsigned char)s[i + 1] == 0x85)
+			return 0;
+		if ((unsigned char)s[i] == 0xe2 && i + 2 < len &&
+		    (unsigned char)s[i + 1] == 0x80 &&
+		    ((unsigned char)s[i + 2] == 0xa8 ||
+		     (unsigned char)s[i + 2] == 0xa9))
+			return 0;
+		if ((unsigned char)s[i] == 0xef && i + 2 < len &&
+		    (unsigned char)s[i + 1] == 0xbb &&
+		    (unsigned char)s[i + 2] == 0xbf)
+			return 0;
 	}
 	return 1;
 }
@@ -1215,13 +1231,13 @@ static int write_scalar(struct writer *w, const struct ks_node *n,
 	size_t len = n->u.scalar.len;
 	int r;
 
-	if (!scalar_is_string(w, n, ctx)) {
-		if (!len)
-			r = ks_buf_puts(w->out, "null");
-		else if (plain_syntax_ok(s, len))
-			r = ks_buf_add(w->out, s, len);
-		else
-			r = write_quoted(w->out, s, len);
+	/*
+	 * A plain scalar that could not be written plain again is text
+	 * anyway (no number or boolean needs quotes): it takes the string
+	 * path, so that writing the output again gives the same bytes.
+	 */
+	if (!scalar_is_string(w, n, ctx) && (!len || plain_syntax_ok(s, len))) {
+		r = len ? ks_buf_add(w->out, s, len) : ks_buf_puts(w->out, "null");
 	} else if (ks_plain_string_ok(s, len)) {
 		r = ks_buf_add(w->out, s, len);
 	} else if (literal_ok(s, len)) {

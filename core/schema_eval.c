@@ -61,6 +61,7 @@ struct ectx {
 	const struct ks_node *root;
 	struct ks_diags *top;	/* where limits are reported */
 	pcre2_match_data *md;
+	pcre2_match_context *mc;	/* bounds the work one match may do */
 	const struct ks_sres *scope[KS_SCHEMA_MAX_EVAL_DEPTH + 2];
 	int nscope;
 	struct uniq *uniq;
@@ -505,6 +506,31 @@ out:
 	return ok;
 }
 
+
+/*
+ * One match, with bounds: a pattern that backtracks without end (a(a|a)*)
+ * stops at the match limit instead of running for hours, and a value too
+ * long for the JIT's stack is matched again by the interpreter.
+ */
+static int re_match(struct ectx *c, const pcre2_code *re, const char *s,
+		    size_t len)
+{
+	int r;
+
+	if (!c->mc) {
+		c->mc = pcre2_match_context_create(NULL);
+		if (!c->mc)
+			return PCRE2_ERROR_NOMEMORY;
+		pcre2_set_match_limit(c->mc, 2000000);
+		pcre2_set_depth_limit(c->mc, 100000);
+	}
+	r = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, c->md, c->mc);
+	if (r == PCRE2_ERROR_JIT_STACKLIMIT)
+		r = pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_JIT, c->md,
+				c->mc);
+	return r;
+}
+
 static int check_string(struct ectx *c, const struct ks_snode *s,
 			const struct loc *l)
 {
@@ -545,8 +571,7 @@ static int check_string(struct ectx *c, const struct ks_snode *s,
 				return 0;
 			}
 		}
-		r = pcre2_match(s->pattern, (PCRE2_SPTR)v->str, v->len, 0, 0,
-				c->md, NULL);
+		r = re_match(c, s->pattern, v->str, v->len);
 		if (r == PCRE2_ERROR_NOMEMORY) {
 			c->oom = 1;
 			return 0;
@@ -560,6 +585,14 @@ static int check_string(struct ectx *c, const struct ks_snode *s,
 				if (r == PCRE2_ERROR_NOMATCH)
 					ks_buf_addf(&m, " does not match the "
 						    "pattern %s",
+						    s->pattern_src);
+				else if (r == PCRE2_ERROR_MATCHLIMIT ||
+					 r == PCRE2_ERROR_DEPTHLIMIT ||
+					 r == PCRE2_ERROR_HEAPLIMIT)
+					ks_buf_addf(&m, " takes too much work to "
+						    "match against the pattern "
+						    "%s; the schema is too complex "
+						    "to check this value",
 						    s->pattern_src);
 				else
 					ks_buf_addf(&m, " could not be matched "
@@ -685,7 +718,7 @@ static int pat_match(struct ectx *c, const struct ks_spat *pat,
 			return 0;
 		}
 	}
-	r = pcre2_match(pat->re, (PCRE2_SPTR)s, len, 0, 0, c->md, NULL);
+	r = re_match(c, pat->re, s, len);
 	if (r == PCRE2_ERROR_NOMEMORY)
 		c->oom = 1;
 	return r >= 0;
@@ -1616,6 +1649,7 @@ static int run(const struct ks_schema *schema, const struct ks_snode *root,
 	ks_diags_release(&mine);
 	if (c->md)
 		pcre2_match_data_free(c->md);
+	pcre2_match_context_free(c->mc);
 	return rc;
 }
 

@@ -111,13 +111,13 @@ static void test_record_relpath(void **state)
 	assert_relpath("workshop", "md01-0999",
 		       "records/workshop/md01/009/md01-0999.yaml");
 	assert_relpath("brand", "md02-1000",
-		       "records/brand/md02/001/md02-1000.yaml");
+		       "records/brand/md02/010/md02-1000.yaml");
 	assert_relpath("brand", "md02-1999",
-		       "records/brand/md02/001/md02-1999.yaml");
+		       "records/brand/md02/019/md02-1999.yaml");
 	assert_relpath("workshop", "hp03-42000",
-		       "records/workshop/hp03/042/hp03-42000.yaml");
+		       "records/workshop/hp03/420/hp03-42000.yaml");
 	assert_relpath("workshop", "md01-123456789",
-		       "records/workshop/md01/123456/md01-123456789.yaml");
+		       "records/workshop/md01/1234567/md01-123456789.yaml");
 	assert_relpath("x_1", "ab-0001", "records/x_1/ab/000/ab-0001.yaml");
 	/* Not an id: no path. */
 	assert_no_relpath("workshop", "md01-42");
