@@ -716,8 +716,11 @@ static int parser_error(struct reader *r, yaml_parser_t *p)
 			return ks_error(r->d, KS_EINVALID, r->path, line, col,
 					"tab character in indentation; indent with spaces");
 	}
-	ks_buf_puts(&msg, "invalid YAML: ");
-	ks_buf_puts(&msg, p->problem ? p->problem : "cannot parse");
+	if (p->error == YAML_READER_ERROR && p->problem &&
+	    (strstr(p->problem, "UTF-8") || strstr(p->problem, "Unicode")))
+		ks_buf_puts(&msg, "invalid UTF-8 byte sequence; save the file as UTF-8");
+	else if (ks_buf_puts(&msg, "invalid YAML: ") == 0)
+		ks_buf_puts(&msg, p->problem ? p->problem : "cannot parse");
 	if (p->context)
 		ks_buf_addf(&msg, " (%s at line %d, column %d)", p->context,
 			    (int)p->context_mark.line + 1,
@@ -726,6 +729,14 @@ static int parser_error(struct reader *r, yaml_parser_t *p)
 		/* The reader gives a byte offset: count lines and characters. */
 		size_t i, off = p->problem_offset;
 		int line = 1, col = 1;
+
+		/* A bad trailing byte: point at the sequence it belongs to. */
+		if (p->problem && strstr(p->problem, "trailing") && off <= r->len) {
+			while (off > 0 && ((unsigned char)r->buf[off - 1] & 0xc0) == 0x80)
+				off--;
+			if (off > 0)
+				off--;
+		}
 
 		for (i = 0; i < off && i < r->len; i++) {
 			if (r->buf[i] == '\n') {
@@ -853,8 +864,13 @@ int ks_doc_parse(struct ks_doc **out, const char *path, const char *buf,
 		return ks_error(d, KS_EINVALID, path, 0, 0,
 				"file is larger than the limit of %u MiB",
 				KS_MAX_RECORD_SIZE >> 20);
-	if (ks_utf8_check(buf, len, &line, &col) < 0)
-		return ks_error(d, KS_EINVALID, path, line, col,
+	/*
+	 * libyaml checks UTF-8 as it reads (parser_error() locates what it
+	 * refuses), but it would also accept UTF-16 with a byte order mark.
+	 */
+	if (len >= 2 && (((unsigned char)buf[0] == 0xfe && (unsigned char)buf[1] == 0xff) ||
+			 ((unsigned char)buf[0] == 0xff && (unsigned char)buf[1] == 0xfe)))
+		return ks_error(d, KS_EINVALID, path, 1, 1,
 				"invalid UTF-8 byte sequence; save the file as UTF-8");
 	nul = flags & KS_PARSE_VERBATIM ? NULL : memchr(buf, 0, len);
 	if (nul) {
