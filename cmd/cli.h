@@ -103,6 +103,7 @@ int cmd_show(int argc, char **argv, struct cli *cli);
 int cmd_merge(int argc, char **argv, struct cli *cli);
 int cmd_conflicts(int argc, char **argv, struct cli *cli);
 int cmd_resolve(int argc, char **argv, struct cli *cli);
+int cmd_bundle(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 
 /* The command table, for help. */

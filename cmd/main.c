@@ -32,6 +32,7 @@ const struct cmd_entry commands[] = {
 	{ "merge", cmd_merge, "merge another line of history, field by field" },
 	{ "conflicts", cmd_conflicts, "list open conflicts and their proposals" },
 	{ "resolve", cmd_resolve, "settle a conflict: take a proposal or a value" },
+	{ "bundle", cmd_bundle, "write, check or apply a git bundle file" },
 	{ "help", cmd_help, "show help for khaosat or one command" },
 	{ NULL, NULL, NULL },
 };

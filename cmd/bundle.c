@@ -1,0 +1,228 @@
+/*
+ * khaosat bundle create|verify|apply: the low-level tools for git bundle
+ * files, as the centre's IT staff use them.  A bundle is checked whole
+ * before anything of it is kept (core/bundle.h); apply then merges its
+ * main into ours like 'khaosat merge'.
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "buf.h"
+#include "bundle.h"
+#include "diag.h"
+#include "merge.h"
+#include "repo.h"
+
+#include <string.h>
+
+static const struct cmd_info info = {
+	"khaosat bundle create FILE [--full] [--since REV]\n"
+	"   or: khaosat bundle verify FILE\n"
+	"   or: khaosat bundle apply FILE",
+	"Write, check or apply a git bundle file (readable by plain git).\n"
+	"create writes main's history to FILE: all of it, or with --since only\n"
+	"what REV does not hold. verify checks FILE whole against this survey\n"
+	"and keeps nothing. apply checks it, imports it, keeps its tip as\n"
+	"refs/khaosat/bundles/NAME and merges it into main field by field.",
+};
+
+static int create(struct cli *cli, const char *file, int full,
+		  const char *since)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_bundle_stats st;
+	git_repository *repo;
+	git_object *obj = NULL;
+	git_oid tip, hidden;
+	int err;
+
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	repo = ks_repo_git(cli->repo);
+	if (git_reference_name_to_id(&tip, repo, "refs/heads/main") < 0)
+		return fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
+					 "the survey has no commit yet"));
+	if (since) {
+		git_object *rev = NULL;
+
+		if (git_revparse_single(&rev, repo, since) < 0 ||
+		    git_object_peel(&obj, rev, GIT_OBJECT_COMMIT) < 0) {
+			git_object_free(rev);
+			return fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
+						 "unknown revision \"%s\"", since));
+		}
+		git_object_free(rev);
+		git_oid_cpy(&hidden, git_object_id(obj));
+		git_object_free(obj);
+	}
+	(void)full;
+	err = ks_bundle_write(cli->repo, file, &tip, since ? &hidden : NULL,
+			      since ? 1 : 0, &st, &d);
+	if (err)
+		return fail(&d, err);
+	printf("Wrote %s: %zu commit%s, %zu object%s, %llu bytes, %s.\n", file,
+	       st.commits, st.commits == 1 ? "" : "s", st.objects,
+	       st.objects == 1 ? "" : "s", (unsigned long long)st.bytes,
+	       since ? "incremental" : "full history");
+	if (st.prerequisites)
+		printf("Readers need %zu prerequisite commit%s: %s and its history.\n",
+		       st.prerequisites, st.prerequisites == 1 ? "" : "s",
+		       since);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}
+
+static void print_refs(const struct ks_bundle_info *b)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+
+	for (i = 0; i < b->nrefs; i++) {
+		git_oid_tostr(hex, sizeof(hex), &b->refs[i].oid);
+		printf("%s %s\n", hex, b->refs[i].name);
+	}
+	for (i = 0; i < b->nprereqs; i++) {
+		git_oid_tostr(hex, sizeof(hex), &b->prereqs[i].oid);
+		printf("requires %s\n", hex);
+	}
+}
+
+static int verify(struct cli *cli, const char *file)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_bundle_info b;
+	int err;
+
+	if ((err = open_survey(cli, &d)) ||
+	    (err = ks_bundle_verify(cli->repo, file, &b, &d)))
+		return fail(&d, err);
+	printf("%s is okay: %zu object%s, %llu bytes of pack\n", file,
+	       b.objects, b.objects == 1 ? "" : "s",
+	       (unsigned long long)b.pack_bytes);
+	print_refs(&b);
+	ks_bundle_info_release(&b);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}
+
+/* "refs/khaosat/bundles/<file name>", with what a ref cannot hold replaced. */
+static int bundle_refname(struct ks_buf *out, const char *file)
+{
+	const char *base = strrchr(file, '/');
+	size_t start;
+	int valid = 0;
+	char *p;
+
+	base = base ? base + 1 : file;
+	if (ks_buf_puts(out, "refs/khaosat/bundles/") < 0)
+		return -1;
+	start = out->len;
+	if (ks_buf_puts(out, *base ? base : "bundle") < 0)
+		return -1;
+	for (p = out->ptr + start; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		      (*p == '.' && p > out->ptr + start && p[-1] != '.')))
+			*p = '-';
+	if (git_reference_name_is_valid(&valid, out->ptr) < 0 || !valid) {
+		out->len = start;
+		out->ptr[start] = '\0';
+		return ks_buf_puts(out, "bundle");
+	}
+	return 0;
+}
+
+static int apply(struct cli *cli, const char *file)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_bundle_info b = KS_BUNDLE_INFO_INIT;
+	struct ks_merge_stats st;
+	struct ks_buf refname = KS_BUF_INIT, what = KS_BUF_INIT;
+	const struct ks_bundle_ref *tip;
+	git_reference *ref = NULL;
+	git_oid out;
+	char hex[GIT_OID_HEXSZ + 1];
+	int err;
+
+	if ((err = open_survey(cli, &d)) ||
+	    (err = ks_repo_require_identity(cli->repo, &d)))
+		return fail(&d, err);
+	if ((err = ks_bundle_verify_import(cli->repo, file, &b, &d)))
+		return fail(&d, err);
+	if (!(tip = ks_bundle_main_ref(&b))) {
+		err = ks_error(&d, KS_EINVALID, file, 0, 0,
+			       "the bundle has several references and none is refs/heads/main or HEAD");
+		goto out;
+	}
+	err = -1;
+	if (bundle_refname(&refname, file) < 0 ||
+	    ks_buf_addf(&what, "bundle %s", refname.ptr + strlen("refs/khaosat/bundles/")) < 0)
+		goto out;
+	if (git_reference_create(&ref, ks_repo_git(cli->repo), refname.ptr,
+				 &tip->oid, 1, "khaosat bundle apply") < 0) {
+		err = ks_error(&d, KS_EIO, file, 0, 0, "cannot store %s: %s",
+			       refname.ptr, ks_git_error());
+		goto out;
+	}
+	git_oid_tostr(hex, sizeof(hex), &tip->oid);
+	printf("Imported %s: %zu object%s, %s at %.10s.\n", file, b.objects,
+	       b.objects == 1 ? "" : "s", refname.ptr, hex);
+	if ((err = ks_merge_into_main(&out, &st, cli->repo, &tip->oid, what.ptr,
+				      &d)))
+		goto out;
+	print_diags(&d);
+	git_oid_tostr(hex, sizeof(hex), &out);
+	if (st.up_to_date)
+		printf("Already up to date.\n");
+	else if (st.fast_forward)
+		printf("Fast-forward to %.10s.\n", hex);
+	else
+		printf("[main %.10s] Merged %s: %zu record%s merged field by field, %zu conflict%s in %zu record%s.\n",
+		       hex, what.ptr, st.merged, st.merged == 1 ? "" : "s",
+		       st.conflicts, st.conflicts == 1 ? "" : "s",
+		       st.conflicted_records,
+		       st.conflicted_records == 1 ? "" : "s");
+	if (st.conflicts)
+		printf("See them with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n");
+out:
+	git_reference_free(ref);
+	ks_bundle_info_release(&b);
+	ks_buf_release(&refname);
+	ks_buf_release(&what);
+	if (err)
+		return fail(&d, err);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}
+
+int cmd_bundle(int argc, char **argv, struct cli *cli)
+{
+	const char *since = NULL;
+	int full = 0, err;
+	const struct opt opts[] = {
+		{ 0, "full", NULL, OPT_FLAG, &full,
+		  "create: the whole history (the default without --since)" },
+		{ 0, "since", "REV", OPT_STRING, &since,
+		  "create: only what REV does not hold; readers need REV" },
+		OPT_END_MARK,
+	};
+
+	if ((err = parse_options(&argc, argv, &info, opts)))
+		return err;
+	if (argc < 1)
+		return usage_error(&info, "give a subcommand: create, verify or apply");
+	if (argc != 2)
+		return usage_error(&info, "give one bundle file");
+	if (!strcmp(argv[0], "create")) {
+		if (full && since)
+			return usage_error(&info, "--full and --since exclude each other");
+		return create(cli, argv[1], full, since);
+	}
+	if (full || since)
+		return usage_error(&info, "--full and --since are options of 'bundle create'");
+	if (!strcmp(argv[0], "verify"))
+		return verify(cli, argv[1]);
+	if (!strcmp(argv[0], "apply"))
+		return apply(cli, argv[1]);
+	return usage_error(&info, "unknown subcommand '%s'; use create, verify or apply",
+			   argv[0]);
+}

@@ -1,0 +1,121 @@
+/*
+ * Git bundle files: writing them from the survey's history and checking
+ * them whole before anything of theirs reaches the repository.
+ *
+ * libgit2 has no bundle support, so the container is read and written here
+ * from git's documented format (gitformat-bundle): a signature line
+ * ("# v2 git bundle" or "# v3 git bundle"), v3 capability lines
+ * ("@key=value"), prerequisite lines ("-<oid> <comment>"), reference lines
+ * ("<oid> <refname>"), an empty line, then a packfile.  khaosat writes v2
+ * and reads v2 and v3 with SHA-1 objects.
+ *
+ * Invariant (DESIGN.md, "verify before apply"): an incoming pack is indexed
+ * into a private folder under .git/objects and only moved into
+ * .git/objects/pack once every check passed; on any failure that folder is
+ * removed, so a refused bundle leaves no object behind and no ref moves.
+ */
+#ifndef KS_BUNDLE_H
+#define KS_BUNDLE_H
+
+#include <git2.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct ks_diags;
+struct ks_repo;
+
+/* Largest record blob a bundle may carry (records/...). */
+#define KS_BUNDLE_MAX_RECORD (16u * 1024 * 1024)
+
+struct ks_bundle_ref {
+	git_oid oid;
+	char *name;		/* "refs/heads/main", "HEAD" */
+};
+
+struct ks_bundle_prereq {
+	git_oid oid;
+	char *comment;		/* what the writer said about it; may be "" */
+};
+
+struct ks_bundle_info {
+	int version;		/* 2 or 3 */
+	struct ks_bundle_prereq *prereqs;
+	size_t nprereqs;
+	struct ks_bundle_ref *refs;
+	size_t nrefs;
+	uint64_t header_bytes;	/* where the pack starts */
+	uint64_t pack_bytes;	/* filled in by the verify functions */
+	size_t objects;		/* objects in the pack, thin bases included */
+};
+
+#define KS_BUNDLE_INFO_INIT { 0, NULL, 0, NULL, 0, 0, 0, 0 }
+
+/* Frees the prerequisites and references; the struct can be reused. */
+void ks_bundle_info_release(struct ks_bundle_info *info);
+
+/*
+ * The tip a bundle offers for merging: refs/heads/main, else HEAD, else its
+ * only reference.  NULL when it has several and none of those.
+ */
+const struct ks_bundle_ref *ks_bundle_main_ref(const struct ks_bundle_info *info);
+
+struct ks_bundle_stats {
+	size_t commits;		/* commits in the pack */
+	size_t objects;		/* objects in the pack */
+	size_t prerequisites;
+	uint64_t bytes;		/* size of the whole bundle file */
+};
+
+/*
+ * Writes a v2 bundle of main's history up to `tip` to `path`, leaving out
+ * what the `nhidden` commits in `hidden` reach (commits missing locally
+ * are ignored; none: a full bundle).  The commits just outside the bundle
+ * are listed as its prerequisites; references are refs/heads/main and
+ * HEAD, both at `tip`.  The file is written to a temporary file in the same
+ * folder, flushed and renamed over `path`, so a reader (or a stick pulled
+ * out mid-write) sees the old bundle or the new one, whole.  `st` may be
+ * NULL.
+ */
+int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
+		    const git_oid *hidden, size_t nhidden,
+		    struct ks_bundle_stats *st, struct ks_diags *d);
+
+/*
+ * Parses a bundle's header from `f`, which is left at the first byte of
+ * the pack.  `path` names the file in messages; each syntax error is
+ * reported at its line.  Refuses capabilities other than
+ * @object-format=sha1 (sha256, @filter and unknown ones are named).
+ * On failure `out` holds nothing to release.  KS_EINVALID, or -1 (memory).
+ */
+int ks_bundle_read_header(struct ks_bundle_info *out, FILE *f,
+			  const char *path, struct ks_diags *d);
+
+/*
+ * Checks the bundle at `path` whole against the repository and imports its
+ * objects: the header; every prerequisite present locally (each missing one
+ * is named, and nothing is imported); the pack indexed with every object
+ * hash and its checksum verified, thin packs completed from local objects;
+ * every reference a commit the bundle brings or the repository has; the
+ * survey's first commit in the history of each reference (else the bundle
+ * belongs to another survey); and every tree new to the repository safe to
+ * check out (see ks_bundle_tree_safe).  On success the objects are in
+ * .git/objects/pack and `out` holds the header (release it); no reference
+ * is moved.  On failure nothing new is left in the repository and the
+ * diagnostics name the bundle and the check that failed (KS_EINVALID for a
+ * bad or hostile bundle, KS_ENOTFOUND when a prerequisite is missing or
+ * the file does not exist, KS_EIO).
+ */
+int ks_bundle_verify_import(struct ks_repo *r, const char *path,
+			    struct ks_bundle_info *out, struct ks_diags *d);
+
+/* The same checks, then the imported objects are removed again. */
+int ks_bundle_verify(struct ks_repo *r, const char *path,
+		     struct ks_bundle_info *out, struct ks_diags *d);
+
+/*
+ * The tree-entry rules, exposed for tests: 0 when a name may appear in a
+ * survey tree, else a message saying why not (static string).
+ */
+const char *ks_bundle_name_problem(const char *name);
+
+#endif
