@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int ks_is_survey_path(const char *p)
 {
@@ -281,9 +282,26 @@ out:
  * costs the same in a survey of 100 or 100,000 records; and whatever else
  * someone staged with plain git stays out of the commit.
  */
+/* What the index needs to know of a committed file without hashing it. */
+struct staged {
+	git_oid id;
+	struct stat st;
+	int known;		/* the file did not change while it was read */
+};
+
+static int same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
 static int build_tree(git_oid *tree, struct ks_repo *r,
 		      const struct ks_changes *c, int has_head,
-		      const git_oid *head, struct ks_diags *d)
+		      const git_oid *head, struct staged *staged,
+		      struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	git_tree_update *up = NULL;
@@ -320,6 +338,8 @@ static int build_tree(git_oid *tree, struct ks_repo *r,
 		}
 		abs = ks_repo_path(r, c->v[i].path);
 		ks_buf_reset(&data);
+		if (abs && lstat(abs, &staged[i].st) == 0)
+			staged[i].known = 1;
 		if (!abs || ks_buf_read_file(&data, abs, 0) < 0) {
 			ks_free(abs);
 			err = ks_error(d, KS_EIO, c->v[i].path, 0, 0,
@@ -332,6 +352,15 @@ static int build_tree(git_oid *tree, struct ks_repo *r,
 		if (git_blob_create_from_buffer(&up[i].id, repo, data.ptr,
 						data.len) < 0)
 			goto gitfail;
+		{
+			struct stat after;
+
+			git_oid_cpy(&staged[i].id, &up[i].id);
+			/* Changed while being read: let the index hash it. */
+			if (staged[i].known && (lstat(abs, &after) < 0 ||
+						!same_stat(&after, &staged[i].st)))
+				staged[i].known = 0;
+		}
 	}
 	if (git_tree_create_updated(tree, repo, ht, c->n, up) < 0)
 		goto gitfail;
@@ -350,7 +379,8 @@ out:
 }
 
 /* Brings the repository's own index up to date for the committed paths. */
-static void update_index(struct ks_repo *r, const struct ks_changes *c)
+static void update_index(struct ks_repo *r, const struct ks_changes *c,
+			 const struct staged *staged)
 {
 	git_index *index = NULL;
 	size_t i;
@@ -358,9 +388,32 @@ static void update_index(struct ks_repo *r, const struct ks_changes *c)
 	if (git_repository_index(&index, ks_repo_git(r)) < 0)
 		return;
 	for (i = 0; i < c->n; i++) {
-		if (c->v[i].what == KS_CHANGE_DELETED)
+		const struct stat *st = &staged[i].st;
+		git_index_entry e;
+
+		if (c->v[i].what == KS_CHANGE_DELETED) {
 			git_index_remove_bypath(index, c->v[i].path);
-		else
+			continue;
+		}
+		if (!staged[i].known) {
+			git_index_add_bypath(index, c->v[i].path);
+			continue;
+		}
+		/* The blob is written already: no need to read and hash it again. */
+		memset(&e, 0, sizeof(e));
+		e.path = c->v[i].path;
+		git_oid_cpy(&e.id, &staged[i].id);
+		e.mode = GIT_FILEMODE_BLOB;
+		e.file_size = (uint32_t)st->st_size;
+		e.ctime.seconds = (int32_t)st->st_ctim.tv_sec;
+		e.ctime.nanoseconds = (uint32_t)st->st_ctim.tv_nsec;
+		e.mtime.seconds = (int32_t)st->st_mtim.tv_sec;
+		e.mtime.nanoseconds = (uint32_t)st->st_mtim.tv_nsec;
+		e.dev = (uint32_t)st->st_dev;
+		e.ino = (uint32_t)st->st_ino;
+		e.uid = st->st_uid;
+		e.gid = st->st_gid;
+		if (git_index_add(index, &e) < 0)
 			git_index_add_bypath(index, c->v[i].path);
 	}
 	/* Only a cache for status: a failure here loses nothing. */
@@ -373,6 +426,7 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 {
 	git_repository *repo = ks_repo_git(r);
 	struct ks_changes c = { 0 };
+	struct staged *staged = NULL;
 	git_oid tree, head;
 	int err, has_head;
 
@@ -388,12 +442,18 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 	if ((err = check_changes(r, &c, d)))
 		goto out;
 	has_head = git_reference_name_to_id(&head, repo, "refs/heads/main") == 0;
-	if ((err = build_tree(&tree, r, &c, has_head, &head, d)))
+	staged = ks_calloc(c.n + 1, sizeof(*staged));
+	if (!staged) {
+		err = -1;
+		goto out;
+	}
+	if ((err = build_tree(&tree, r, &c, has_head, &head, staged, d)))
 		goto out;
 	err = ks_commit_tree(out, r, &tree, &head, has_head ? 1 : 0, message, d);
 	if (!err)
-		update_index(r, &c);
+		update_index(r, &c, staged);
 out:
+	ks_free(staged);
 	ks_changes_release(&c);
 	return err;
 }
