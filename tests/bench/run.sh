@@ -485,6 +485,11 @@ if [ -d .git/khaosat ]; then
 	echo
 	echo "khaosat's caches: $(du -sb .git/khaosat | cut -f1) bytes in .git/khaosat"
 fi
+# ---- merge (issue 4): tests/bench/merge.sh on a copy of this survey ----
+echo
+if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/merge.sh"; then
+	failures=$((failures + 1))
+fi
 [ $failures -eq 0 ] || {
 	echo
 	echo "bench: $failures command(s) failed or crashed (see above)"
