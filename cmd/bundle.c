@@ -170,19 +170,7 @@ static int apply(struct cli *cli, const char *file)
 				      &d)))
 		goto out;
 	print_diags(&d);
-	git_oid_tostr(hex, sizeof(hex), &out);
-	if (st.up_to_date)
-		printf("Already up to date.\n");
-	else if (st.fast_forward)
-		printf("Fast-forward to %.10s.\n", hex);
-	else
-		printf("[main %.10s] Merged %s: %zu record%s merged field by field, %zu conflict%s in %zu record%s.\n",
-		       hex, what.ptr, st.merged, st.merged == 1 ? "" : "s",
-		       st.conflicts, st.conflicts == 1 ? "" : "s",
-		       st.conflicted_records,
-		       st.conflicted_records == 1 ? "" : "s");
-	if (st.conflicts)
-		printf("See them with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n");
+	print_merge(&out, &st, what.ptr);
 out:
 	git_reference_free(ref);
 	ks_bundle_info_release(&b);

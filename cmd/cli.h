@@ -6,6 +6,7 @@
 #ifndef KS_CLI_H
 #define KS_CLI_H
 
+#include <git2.h>
 #include <stdio.h>
 
 struct ks_diags;
@@ -101,6 +102,10 @@ int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);
 int cmd_merge(int argc, char **argv, struct cli *cli);
+/* What a merge did, as 'khaosat merge' says it. */
+struct ks_merge_stats;
+void print_merge(const git_oid *commit, const struct ks_merge_stats *st,
+		 const char *what);
 int cmd_conflicts(int argc, char **argv, struct cli *cli);
 int cmd_resolve(int argc, char **argv, struct cli *cli);
 int cmd_bundle(int argc, char **argv, struct cli *cli);

@@ -52,18 +52,6 @@ static int touches(git_commit *c, const char *path)
 	return r;
 }
 
-static void format_time(char *buf, size_t n, const git_time *t)
-{
-	time_t when = (time_t)t->time + (time_t)t->offset * 60;
-	struct tm tm;
-	int off = t->offset < 0 ? -t->offset : t->offset;
-
-	gmtime_r(&when, &tm);
-	snprintf(buf, n, "%04d-%02d-%02d %02d:%02d %c%02d%02d",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, t->offset < 0 ? '-' : '+', off / 60, off % 60);
-}
-
 /*
  * The record's path: ids do not say their kind, so look for it in each
  * kind's folder, at HEAD first and then back through history (a deleted
@@ -166,7 +154,7 @@ int cmd_log(int argc, char **argv, struct cli *cli)
 		}
 		a = git_commit_author(c);
 		git_oid_tostr(hex, sizeof(hex), &oid);
-		format_time(when, sizeof(when), &a->when);
+		ks_format_time(when, sizeof(when), &a->when, 0);
 		dev = ks_commit_device(git_commit_message(c));
 		if (json) {
 			ks_buf_puts(&out, shown ? ",\n {\"commit\":\"" : "{\"commit\":\"");

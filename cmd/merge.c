@@ -15,13 +15,32 @@ static const struct cmd_info info = {
 	"lists them); the merge always finishes. The work tree is updated.",
 };
 
+void print_merge(const git_oid *commit, const struct ks_merge_stats *st,
+		 const char *what)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), commit);
+	if (st->up_to_date)
+		printf("Already up to date.\n");
+	else if (st->fast_forward)
+		printf("Fast-forward to %.10s.\n", hex);
+	else
+		printf("[main %.10s] Merged %s: %zu record%s merged field by field, %zu conflict%s in %zu record%s.\n",
+		       hex, what, st->merged, st->merged == 1 ? "" : "s",
+		       st->conflicts, st->conflicts == 1 ? "" : "s",
+		       st->conflicted_records,
+		       st->conflicted_records == 1 ? "" : "s");
+	if (st->conflicts)
+		printf("See them with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n");
+}
+
 int cmd_merge(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_merge_stats st;
 	git_object *rev = NULL, *obj = NULL;
 	git_oid out;
-	char hex[GIT_OID_HEXSZ + 1];
 	int err;
 
 	if ((err = parse_options(&argc, argv, &info, NULL)))
@@ -43,18 +62,7 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 	if (err)
 		return fail(&d, err);
 	print_diags(&d);
-	git_oid_tostr(hex, sizeof(hex), &out);
-	if (st.up_to_date)
-		printf("Already up to date.\n");
-	else if (st.fast_forward)
-		printf("Fast-forward to %.10s.\n", hex);
-	else
-		printf("[main %.10s] Merged %s: %zu record%s merged field by field, %zu conflict%s in %zu record%s.\n",
-		       hex, argv[0], st.merged, st.merged == 1 ? "" : "s",
-		       st.conflicts, st.conflicts == 1 ? "" : "s",
-		       st.conflicted_records, st.conflicted_records == 1 ? "" : "s");
-	if (st.conflicts)
-		printf("See them with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n");
+	print_merge(&out, &st, argv[0]);
 	ks_diags_release(&d);
 	return EXIT_OK;
 }

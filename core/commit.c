@@ -12,8 +12,10 @@
 #include "unique.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 int ks_is_survey_path(const char *p)
@@ -106,6 +108,24 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), change_cmp);
 	return err;
+}
+
+void ks_format_time(char *buf, size_t n, const git_time *t, int iso)
+{
+	time_t when = (time_t)t->time + (time_t)t->offset * 60;
+	int off = t->offset < 0 ? -t->offset : t->offset;
+	struct tm tm;
+
+	gmtime_r(&when, &tm);
+	if (iso)
+		snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, t->offset < 0 ? '-' : '+',
+			 off / 60, off % 60);
+	else
+		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d %c%02d%02d",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, t->offset < 0 ? '-' : '+', off / 60, off % 60);
 }
 
 char *ks_commit_device(const char *message)

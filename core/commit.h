@@ -63,6 +63,12 @@ int ks_commit_tree_only(git_oid *out, struct ks_repo *r, const git_oid *tree,
 			const git_oid *parents, size_t nparents,
 			const char *message, struct ks_diags *d);
 
+/*
+ * A commit time in the zone it was recorded in (the surveyor's), as
+ * "2026-11-27 15:49 +0700", or with `iso` as "2026-11-27T15:49:02+07:00".
+ */
+void ks_format_time(char *buf, size_t n, const git_time *t, int iso);
+
 /* The Device trailer's value in a commit message (ks_free), or NULL. */
 char *ks_commit_device(const char *message);
 

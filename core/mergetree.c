@@ -164,19 +164,6 @@ tip:
 	return 0;
 }
 
-static void format_time(char *buf, size_t n, const git_time *t)
-{
-	time_t when = (time_t)t->time + (time_t)t->offset * 60;
-	struct tm tm;
-	int off = t->offset < 0 ? -t->offset : t->offset;
-
-	gmtime_r(&when, &tm);
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, t->offset < 0 ? '-' : '+', off / 60,
-		 off % 60);
-}
-
 static struct ks_node *str_node(struct ks_doc *doc, const char *s)
 {
 	return ks_node_scalar(doc, s, strlen(s), 1);
@@ -198,7 +185,7 @@ static struct ks_node *proposal(struct tmerge *m, struct ks_doc *doc,
 		return NULL;
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 	a = git_commit_author(c);
-	format_time(when, sizeof(when), &a->when);
+	ks_format_time(when, sizeof(when), &a->when, 1);
 	dev = ks_commit_device(git_commit_message(c));
 	e |= ks_map_set(doc, p, "commit", str_node(doc, hex));
 	e |= ks_map_set(doc, p, "author", str_node(doc, a->name));

@@ -133,6 +133,19 @@ static void cache_escape(struct ks_buf *b, const char *s, size_t len)
 	}
 }
 
+/* The index key of a value: kind, field and value, NUL-separated. */
+static int make_key(struct ks_unique *u, struct ks_buf *key,
+		    const char *pointer, const char *value, size_t len)
+{
+	int e = ks_buf_add(key, u->kind, strlen(u->kind) + 1);
+
+	e |= ks_buf_add(key, pointer, strlen(pointer) + 1);
+	e |= ks_buf_add(key, value, len);
+	if (e)
+		u->oom = 1;
+	return e ? -1 : 0;
+}
+
 static void unique_add(struct ks_unique *u, const char *pointer,
 		       const char *value, size_t len, int line, int col)
 {
@@ -146,12 +159,8 @@ static void unique_add(struct ks_unique *u, const char *pointer,
 		ks_buf_putc(u->record, '\n');
 		u->nrecord++;
 	}
-	ks_buf_add(&key, u->kind, strlen(u->kind) + 1);
-	ks_buf_add(&key, pointer, strlen(pointer) + 1);
-	if (ks_buf_add(&key, value, len) < 0) {
-		u->oom = 1;
+	if (make_key(u, &key, pointer, value, len) < 0)
 		goto out;
-	}
 	h = hash_bytes(key.ptr, key.len) & (u->size - 1);
 	for (e = u->table[h]; e; e = e->next) {
 		if (e->keylen != key.len || memcmp(e->key, key.ptr, key.len))
@@ -197,12 +206,8 @@ static void unique_probe(struct ks_unique *u, const char *pointer,
 	struct uentry *e;
 	size_t h;
 
-	ks_buf_add(&key, u->kind, strlen(u->kind) + 1);
-	ks_buf_add(&key, pointer, strlen(pointer) + 1);
-	if (ks_buf_add(&key, value, len) < 0) {
-		u->oom = 1;
+	if (make_key(u, &key, pointer, value, len) < 0)
 		goto out;
-	}
 	h = hash_bytes(key.ptr, key.len) & (u->size - 1);
 	for (e = u->table[h]; e; e = e->next) {
 		if (e->keylen != key.len || memcmp(e->key, key.ptr, key.len) ||
