@@ -119,6 +119,16 @@ int ks_buf_addf(struct ks_buf *b, const char *fmt, ...)
 	return r;
 }
 
+size_t ks_hash(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t h = (size_t)14695981039346656037u, i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * (size_t)1099511628211u;
+	return h;
+}
+
 int ks_buf_read_file(struct ks_buf *b, const char *path, size_t max)
 {
 	struct stat st;

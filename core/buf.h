@@ -35,6 +35,9 @@ int ks_buf_putc(struct ks_buf *b, char c);
 int ks_buf_addf(struct ks_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int ks_buf_vaddf(struct ks_buf *b, const char *fmt, va_list ap);
+/* FNV-1a of `len` bytes: the one hash of the program's own tables. */
+size_t ks_hash(const void *data, size_t len);
+
 /* Reads a whole file; -1 with errno set on failure. */
 int ks_buf_read_file(struct ks_buf *b, const char *path, size_t max);
 

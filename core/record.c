@@ -505,16 +505,6 @@ static int fail_at(struct reader *r, const yaml_mark_t *m, const char *fmt,
 	return KS_EINVALID;
 }
 
-static uint32_t hash_key(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
 /* Rebuilds a frame's key index; slots hold pair index + 1. */
 static int frame_rehash(struct frame *f)
 {
@@ -529,7 +519,7 @@ static int frame_rehash(struct frame *f)
 		return -1;
 	for (i = 0; i < map->u.map.n; i++) {
 		const struct ks_pair *p = &map->u.map.v[i];
-		size_t j = hash_key(p->key, p->key_len) & (size - 1);
+		size_t j = ks_hash(p->key, p->key_len) & (size - 1);
 
 		while (h[j])
 			j = (j + 1) & (size - 1);
@@ -554,7 +544,7 @@ static long frame_find_key(struct frame *f, const char *key, size_t len)
 				return (long)i;
 		return -1;
 	}
-	j = hash_key(key, len) & (f->hash_size - 1);
+	j = ks_hash(key, len) & (f->hash_size - 1);
 	while (f->hash[j]) {
 		const struct ks_pair *p = &map->u.map.v[f->hash[j] - 1];
 
@@ -577,7 +567,7 @@ static int frame_add_pair(struct reader *r, struct frame *f,
 	if (map->u.map.n >= 16 && (!f->hash || map->u.map.n * 2 > f->hash_size))
 		return frame_rehash(f);
 	if (f->hash) {
-		size_t j = hash_key(f->key, f->keylen) & (f->hash_size - 1);
+		size_t j = ks_hash(f->key, f->keylen) & (f->hash_size - 1);
 
 		while (f->hash[j])
 			j = (j + 1) & (f->hash_size - 1);

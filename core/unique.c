@@ -74,16 +74,6 @@ void ks_unique_free(struct ks_unique *u)
 	ks_free(u);
 }
 
-static size_t hash_bytes(const char *s, size_t n)
-{
-	size_t h = 14695981039346656037u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return h;
-}
-
 static void unique_grow(struct ks_unique *u)
 {
 	size_t size = u->size * 2, i;
@@ -95,7 +85,7 @@ static void unique_grow(struct ks_unique *u)
 		struct uentry *e, *next;
 
 		for (e = u->table[i]; e; e = next) {
-			size_t j = hash_bytes(e->key, e->keylen) & (size - 1);
+			size_t j = ks_hash(e->key, e->keylen) & (size - 1);
 
 			next = e->next;
 			e->next = t[j];
@@ -161,7 +151,7 @@ static void unique_add(struct ks_unique *u, const char *pointer,
 	}
 	if (make_key(u, &key, pointer, value, len) < 0)
 		goto out;
-	h = hash_bytes(key.ptr, key.len) & (u->size - 1);
+	h = ks_hash(key.ptr, key.len) & (u->size - 1);
 	for (e = u->table[h]; e; e = e->next) {
 		if (e->keylen != key.len || memcmp(e->key, key.ptr, key.len))
 			continue;
@@ -208,7 +198,7 @@ static void unique_probe(struct ks_unique *u, const char *pointer,
 
 	if (make_key(u, &key, pointer, value, len) < 0)
 		goto out;
-	h = hash_bytes(key.ptr, key.len) & (u->size - 1);
+	h = ks_hash(key.ptr, key.len) & (u->size - 1);
 	for (e = u->table[h]; e; e = e->next) {
 		if (e->keylen != key.len || memcmp(e->key, key.ptr, key.len) ||
 		    !strcmp(e->id, u->id))
@@ -296,7 +286,7 @@ struct cache_index {
 static size_t cache_slot(const struct cache_index *ci, const char *key,
 			 size_t keylen)
 {
-	size_t j = hash_bytes(key, keylen) & (ci->size - 1);
+	size_t j = ks_hash(key, keylen) & (ci->size - 1);
 
 	while (ci->line[j]) {
 		const char *l = ci->line[j] + 2;
