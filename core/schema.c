@@ -202,80 +202,69 @@ out:
 	return rc;
 }
 
-/* Resolves `ref` against the absolute `base`; NULL on no memory. */
+/* "//authority", when the reference has one. */
+static int put_auth(struct ks_buf *out, const struct uri_parts *p)
+{
+	if (!p->has_auth)
+		return 0;
+	return ks_buf_puts(out, "//") | ks_buf_add(out, p->auth, p->nauth);
+}
+
+/* "?query", when the reference has one. */
+static int put_query(struct ks_buf *out, const struct uri_parts *p)
+{
+	if (!p->has_query)
+		return 0;
+	return ks_buf_putc(out, '?') | ks_buf_add(out, p->query, p->nquery);
+}
+
+/*
+ * Resolves `ref` against the absolute `base` (RFC 3986 §5.2.2); NULL on
+ * no memory.
+ */
 char *ks_sc_uri_resolve(const char *base, const char *ref)
 {
 	struct uri_parts b, r;
 	struct ks_buf out = KS_BUF_INIT;
+	const struct uri_parts *scheme;
 	int rc = 0;
 
 	uri_split(ref, &r);
 	uri_split(base ? base : "", &b);
-	if (r.has_scheme) {
-		rc |= ks_buf_add(&out, r.scheme, r.nscheme);
+	scheme = r.has_scheme ? &r : &b;
+	if (scheme->has_scheme) {
+		rc |= ks_buf_add(&out, scheme->scheme, scheme->nscheme);
 		rc |= ks_buf_putc(&out, ':');
-		if (r.has_auth) {
-			rc |= ks_buf_puts(&out, "//");
-			rc |= ks_buf_add(&out, r.auth, r.nauth);
-		}
+	}
+	if (r.has_scheme || r.has_auth) {
+		/* The reference brings its own authority and path. */
+		rc |= put_auth(&out, &r);
 		rc |= remove_dots(&out, r.path, r.npath);
-		if (r.has_query) {
-			rc |= ks_buf_putc(&out, '?');
-			rc |= ks_buf_add(&out, r.query, r.nquery);
-		}
+		rc |= put_query(&out, &r);
 	} else {
-		if (b.has_scheme) {
-			rc |= ks_buf_add(&out, b.scheme, b.nscheme);
-			rc |= ks_buf_putc(&out, ':');
-		}
-		if (r.has_auth) {
-			rc |= ks_buf_puts(&out, "//");
-			rc |= ks_buf_add(&out, r.auth, r.nauth);
-			rc |= remove_dots(&out, r.path, r.npath);
-			if (r.has_query) {
-				rc |= ks_buf_putc(&out, '?');
-				rc |= ks_buf_add(&out, r.query, r.nquery);
-			}
+		rc |= put_auth(&out, &b);
+		if (!r.npath) {
+			rc |= ks_buf_add(&out, b.path, b.npath);
+			rc |= put_query(&out, r.has_query ? &r : &b);
 		} else {
-			if (b.has_auth) {
-				rc |= ks_buf_puts(&out, "//");
-				rc |= ks_buf_add(&out, b.auth, b.nauth);
-			}
-			if (!r.npath) {
-				rc |= ks_buf_add(&out, b.path, b.npath);
-				if (r.has_query) {
-					rc |= ks_buf_putc(&out, '?');
-					rc |= ks_buf_add(&out, r.query,
-							 r.nquery);
-				} else if (b.has_query) {
-					rc |= ks_buf_putc(&out, '?');
-					rc |= ks_buf_add(&out, b.query,
-							 b.nquery);
-				}
+			struct ks_buf m = KS_BUF_INIT;
+
+			if (r.path[0] == '/') {
+				rc |= ks_buf_add(&m, r.path, r.npath);
+			} else if (b.has_auth && !b.npath) {
+				rc |= ks_buf_putc(&m, '/');
+				rc |= ks_buf_add(&m, r.path, r.npath);
 			} else {
-				struct ks_buf m = KS_BUF_INIT;
+				size_t k = b.npath;
 
-				if (r.path[0] == '/') {
-					rc |= ks_buf_add(&m, r.path, r.npath);
-				} else if (b.has_auth && !b.npath) {
-					rc |= ks_buf_putc(&m, '/');
-					rc |= ks_buf_add(&m, r.path, r.npath);
-				} else {
-					size_t k = b.npath;
-
-					while (k > 0 && b.path[k - 1] != '/')
-						k--;
-					rc |= ks_buf_add(&m, b.path, k);
-					rc |= ks_buf_add(&m, r.path, r.npath);
-				}
-				rc |= remove_dots(&out, m.ptr, m.len);
-				ks_buf_release(&m);
-				if (r.has_query) {
-					rc |= ks_buf_putc(&out, '?');
-					rc |= ks_buf_add(&out, r.query,
-							 r.nquery);
-				}
+				while (k > 0 && b.path[k - 1] != '/')
+					k--;
+				rc |= ks_buf_add(&m, b.path, k);
+				rc |= ks_buf_add(&m, r.path, r.npath);
 			}
+			rc |= remove_dots(&out, m.ptr, m.len);
+			ks_buf_release(&m);
+			rc |= put_query(&out, &r);
 		}
 	}
 	if (r.has_frag) {
