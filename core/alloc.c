@@ -45,6 +45,28 @@ void *ks_realloc(void *ptr, size_t size)
 	return realloc(ptr, size ? size : 1);
 }
 
+int ks_grow(void *array, size_t n, size_t *alloc, size_t size, size_t first)
+{
+	void *old, *v;
+	size_t m;
+
+	if (n < *alloc)
+		return 0;
+	m = *alloc ? *alloc * 2 : first;
+	while (m && m <= n)
+		m *= 2;
+	if (!m || m > (size_t)-1 / size)
+		return -1;
+	/* The pointer is read and written as bytes: its type is the caller's. */
+	memcpy(&old, array, sizeof(old));
+	v = ks_realloc(old, m * size);
+	if (!v)
+		return -1;
+	memcpy(array, &v, sizeof(v));
+	*alloc = m;
+	return 0;
+}
+
 char *ks_strndup(const char *s, size_t n)
 {
 	char *p = ks_malloc(n + 1);

@@ -19,6 +19,15 @@ char *ks_strndup(const char *s, size_t n);
 void ks_free(void *ptr);
 
 /*
+ * Makes room for one more element in a growable array.  `array` is the
+ * address of the array pointer; it holds `n` elements of `size` bytes in
+ * room for *alloc.  When full, the room doubles (starting at `first`)
+ * until element n fits.
+ * Returns 0, or -1 when memory runs out (the array is then unchanged).
+ */
+int ks_grow(void *array, size_t n, size_t *alloc, size_t size, size_t first);
+
+/*
  * Test hook: make the allocation after `n` more successful ones fail, and
  * every one after it.  A negative `n` turns failure injection off.
  */

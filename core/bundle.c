@@ -270,15 +270,8 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 		goto gitfail;
 	/* What the bundle holds; the commits just outside are prerequisites. */
 	while ((e = git_revwalk_next(&id, walk)) == 0) {
-		if (nlist == alloc) {
-			size_t n = alloc ? alloc * 2 : 64;
-			git_oid *v = ks_realloc(list, n * sizeof(*v));
-
-			if (!v)
-				goto nomem;
-			list = v;
-			alloc = n;
-		}
+		if (ks_grow(&list, nlist, &alloc, sizeof(*list), 64) < 0)
+			goto nomem;
 		git_oid_cpy(&list[nlist++], &id);
 		if (oidset_add(&in, &id) < 0)
 			goto nomem;
@@ -531,15 +524,9 @@ int ks_bundle_read_header(struct ks_bundle_info *out, FILE *f,
 					 "malformed prerequisite line (wanted \"-<object id> <comment>\")");
 				goto out;
 			}
-			if (info.nprereqs == alloc_p) {
-				size_t n = alloc_p ? alloc_p * 2 : 8;
-
-				p = ks_realloc(info.prereqs, n * sizeof(*p));
-				if (!p)
-					goto nomem;
-				info.prereqs = p;
-				alloc_p = n;
-			}
+			if (ks_grow(&info.prereqs, info.nprereqs, &alloc_p,
+				    sizeof(*info.prereqs), 8) < 0)
+				goto nomem;
 			p = &info.prereqs[info.nprereqs];
 			git_oid_cpy(&p->oid, &oid);
 			if (!(p->comment = ks_strdup(*rest ? rest + 1 : "")))
@@ -554,15 +541,9 @@ int ks_bundle_read_header(struct ks_bundle_info *out, FILE *f,
 					 "malformed reference line (wanted \"<object id> <refname>\")");
 				goto out;
 			}
-			if (info.nrefs == alloc_r) {
-				size_t n = alloc_r ? alloc_r * 2 : 8;
-
-				p = ks_realloc(info.refs, n * sizeof(*p));
-				if (!p)
-					goto nomem;
-				info.refs = p;
-				alloc_r = n;
-			}
+			if (ks_grow(&info.refs, info.nrefs, &alloc_r,
+				    sizeof(*info.refs), 8) < 0)
+				goto nomem;
 			p = &info.refs[info.nrefs];
 			git_oid_cpy(&p->oid, &oid);
 			if (!(p->name = ks_strdup(rest + 1)))
@@ -877,15 +858,8 @@ static int push_once(git_oid **stack, size_t *n, size_t *alloc,
 
 	if (r <= 0)
 		return r;
-	if (*n == *alloc) {
-		size_t m = *alloc ? *alloc * 2 : 64;
-		git_oid *v = ks_realloc(*stack, m * sizeof(*v));
-
-		if (!v)
-			return -1;
-		*stack = v;
-		*alloc = m;
-	}
+	if (ks_grow(stack, *n, alloc, sizeof(**stack), 64) < 0)
+		return -1;
 	git_oid_cpy(&(*stack)[(*n)++], id);
 	return 0;
 }

@@ -35,15 +35,8 @@ int ks_paths_add(struct ks_paths *p, const char *path)
 {
 	char *s;
 
-	if (p->n == p->alloc) {
-		size_t n = p->alloc ? p->alloc * 2 : 64;
-		char **v = ks_realloc(p->v, n * sizeof(*v));
-
-		if (!v)
-			return -1;
-		p->v = v;
-		p->alloc = n;
-	}
+	if (ks_grow(&p->v, p->n, &p->alloc, sizeof(*p->v), 64) < 0)
+		return -1;
 	s = ks_strdup(path);
 	if (!s)
 		return -1;

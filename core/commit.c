@@ -39,15 +39,8 @@ void ks_changes_release(struct ks_changes *c)
 static int changes_add(struct ks_changes *c, enum ks_change_kind what,
 		       const char *path)
 {
-	if (c->n == c->alloc) {
-		size_t n = c->alloc ? c->alloc * 2 : 16;
-		struct ks_change *v = ks_realloc(c->v, n * sizeof(*v));
-
-		if (!v)
-			return -1;
-		c->v = v;
-		c->alloc = n;
-	}
+	if (ks_grow(&c->v, c->n, &c->alloc, sizeof(*c->v), 16) < 0)
+		return -1;
 	c->v[c->n].what = what;
 	c->v[c->n].path = ks_strdup(path);
 	if (!c->v[c->n].path)

@@ -76,15 +76,8 @@ void ks_conflict_set_release(struct ks_conflict_set *s)
 static int add_entry(struct ks_conflict_set *s,
 		     const struct ks_conflict_entry *e)
 {
-	if (s->n == s->alloc) {
-		size_t n = s->alloc ? s->alloc * 2 : 16;
-		struct ks_conflict_entry *v = ks_realloc(s->v, n * sizeof(*v));
-
-		if (!v)
-			return -1;
-		s->v = v;
-		s->alloc = n;
-	}
+	if (ks_grow(&s->v, s->n, &s->alloc, sizeof(*s->v), 16) < 0)
+		return -1;
 	s->v[s->n++] = *e;
 	return 0;
 }

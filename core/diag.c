@@ -48,15 +48,8 @@ void ks_diags_vadd(struct ks_diags *d, enum ks_severity sev,
 		d->errors++;
 	else if (sev == KS_SEV_WARNING)
 		d->warnings++;
-	if (d->n == d->alloc) {
-		size_t n = d->alloc ? d->alloc * 2 : 8;
-		struct ks_diag *v = ks_realloc(d->v, n * sizeof(*v));
-
-		if (!v)
-			return;
-		d->v = v;
-		d->alloc = n;
-	}
+	if (ks_grow(&d->v, d->n, &d->alloc, sizeof(*d->v), 8) < 0)
+		return;
 	if (ks_buf_vaddf(&msg, fmt, ap) < 0)
 		return;
 	g = &d->v[d->n];

@@ -29,15 +29,8 @@ int ks_mconflicts_add(struct ks_mconflicts *c, const char *field,
 {
 	struct ks_mconflict *m;
 
-	if (c->n == c->alloc) {
-		size_t n = c->alloc ? c->alloc * 2 : 8;
-		struct ks_mconflict *v = ks_realloc(c->v, n * sizeof(*v));
-
-		if (!v)
-			return -1;
-		c->v = v;
-		c->alloc = n;
-	}
+	if (ks_grow(&c->v, c->n, &c->alloc, sizeof(*c->v), 8) < 0)
+		return -1;
 	m = &c->v[c->n];
 	m->field = ks_strdup(field);
 	if (!m->field)

@@ -489,15 +489,8 @@ static struct pending *new_pending(struct tmerge *m, const char *path)
 {
 	struct pending *p;
 
-	if (m->np == m->palloc) {
-		size_t n = m->palloc ? m->palloc * 2 : 8;
-		struct pending *v = ks_realloc(m->p, n * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		m->p = v;
-		m->palloc = n;
-	}
+	if (ks_grow(&m->p, m->np, &m->palloc, sizeof(*m->p), 8) < 0)
+		return NULL;
 	p = &m->p[m->np];
 	memset(p, 0, sizeof(*p));
 	p->path = ks_strdup(path);
@@ -648,15 +641,8 @@ static int diff_cb(const git_diff_delta *dd, float progress, void *p)
 	struct changes *c = p;
 	struct change *x;
 
-	if (c->n == c->alloc) {
-		size_t n = c->alloc ? c->alloc * 2 : 64;
-		struct change *v = ks_realloc(c->v, n * sizeof(*v));
-
-		if (!v)
-			return -1;
-		c->v = v;
-		c->alloc = n;
-	}
+	if (ks_grow(&c->v, c->n, &c->alloc, sizeof(*c->v), 64) < 0)
+		return -1;
 	x = &c->v[c->n++];
 	x->path = dd->new_file.path ? dd->new_file.path : dd->old_file.path;
 	memset(&x->old_id, 0, sizeof(x->old_id));

@@ -52,22 +52,10 @@ static int member_cmp(const void *a, const void *b)
 	return (int)x->cond - (int)y->cond;
 }
 
+/* Room for `need` elements in *v. */
 static int grow(void **v, size_t *alloc, size_t need, size_t size)
 {
-	size_t na;
-	void *p;
-
-	if (need <= *alloc)
-		return 0;
-	na = *alloc ? *alloc * 2 : 64;
-	while (na < need)
-		na *= 2;
-	p = ks_realloc(*v, na * size);
-	if (!p)
-		return -1;
-	*v = p;
-	*alloc = na;
-	return 0;
+	return need ? ks_grow(v, need - 1, alloc, size, 64) : 0;
 }
 
 static int tab_grow(struct sbuild *b)

@@ -255,16 +255,9 @@ static int collect_blob(const char *root, const git_tree_entry *e, void *p)
 
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
-	if (w->n == w->alloc) {
-		size_t n = w->alloc ? w->alloc * 2 : 1024;
-		struct blob_entry *v = ks_realloc(w->v, n * sizeof(*v));
-
-		if (!v) {
-			w->oom = 1;
-			return -1;
-		}
-		w->v = v;
-		w->alloc = n;
+	if (ks_grow(&w->v, w->n, &w->alloc, sizeof(*w->v), 1024) < 0) {
+		w->oom = 1;
+		return -1;
 	}
 	if (ks_buf_addf(&path, "%s/%s%s", KS_RECORDS_DIR, root,
 			git_tree_entry_name(e)) < 0) {
