@@ -56,7 +56,8 @@ static int create(struct cli *cli, const char *file, int full,
 	}
 	(void)full;
 	err = ks_bundle_write(cli->repo, file, &tip, since ? &hidden : NULL,
-			      since ? 1 : 0, &st, &d);
+			      since ? 1 : 0, progress_bar(), &st, &d);
+	progress_done();
 	if (err)
 		return fail(&d, err);
 	printf("Wrote %s: %zu commit%s, %zu object%s, %llu bytes, %s.\n", file,
@@ -146,7 +147,9 @@ static int apply(struct cli *cli, const char *file)
 	if ((err = open_survey(cli, &d)) ||
 	    (err = ks_repo_require_identity(cli->repo, &d)))
 		return fail(&d, err);
-	if ((err = ks_bundle_verify_import(cli->repo, file, &b, &d)))
+	err = ks_bundle_verify_import(cli->repo, file, progress_bar(), &b, &d);
+	progress_done();
+	if (err)
 		return fail(&d, err);
 	if (!(tip = ks_bundle_main_ref(&b))) {
 		err = ks_error(&d, KS_EINVALID, file, 0, 0,

@@ -91,6 +91,12 @@ int ask_yes_no(const char *question, int def);
 
 int open_survey(struct cli *cli, struct ks_diags *d);
 
+/* A progress bar on stderr when it is a terminal, else NULL. */
+struct ks_progress;
+const struct ks_progress *progress_bar(void);
+/* Erases the bar; call before printing results. */
+void progress_done(void);
+
 /* Subcommands, one file each. */
 int cmd_init(int argc, char **argv, struct cli *cli);
 int cmd_new(int argc, char **argv, struct cli *cli);

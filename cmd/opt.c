@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "merge.h"
 #include "repo.h"
 
 #include <stdarg.h>
@@ -301,12 +302,19 @@ int ask_yes_no(const char *question, int def)
 
 int open_survey(struct cli *cli, struct ks_diags *d)
 {
-	int err;
 
 	if (cli->repo)
 		return 0;
+	int recovered, err;
+
 	err = ks_repo_open(&cli->repo, cli->cwd, d);
-	if (!err)
-		diag_base = ks_repo_workdir(cli->repo);
-	return err;
+	if (err)
+		return err;
+	diag_base = ks_repo_workdir(cli->repo);
+	/* A merge killed half way is finished before anything else. */
+	if ((err = ks_merge_recover(cli->repo, &recovered, d)))
+		return err;
+	if (recovered)
+		fprintf(stderr, "note: finished a merge that was interrupted\n");
+	return 0;
 }

@@ -12,7 +12,9 @@
 #include "bundle.h"
 #include "alloc.h"
 #include "buf.h"
+#include "crash.h"
 #include "diag.h"
+#include "record.h"
 #include "repo.h"
 
 #include <errno.h>
@@ -235,6 +237,8 @@ struct pack_writer {
 	int fd;
 	uint64_t bytes;
 	int err;
+	const struct ks_progress *pg;
+	const char *what;
 };
 
 static int pack_write_cb(void *buf, size_t size, void *payload)
@@ -246,12 +250,15 @@ static int pack_write_cb(void *buf, size_t size, void *payload)
 		return -1;
 	}
 	w->bytes += size;
+	if (w->pg && w->pg->fn)
+		w->pg->fn(w->pg->payload, w->what, w->bytes, 0);
 	return 0;
 }
 
 int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 		    const git_oid *hidden, size_t nhidden,
-		    struct ks_bundle_stats *st, struct ks_diags *d)
+		    const struct ks_progress *pg, struct ks_bundle_stats *st,
+		    struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	git_odb *odb = NULL;
@@ -261,7 +268,7 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	git_oid *list = NULL, id;
 	size_t nlist = 0, alloc = 0, i, j, commits;
 	struct ks_buf head = KS_BUF_INIT, tmp = KS_BUF_INIT;
-	struct pack_writer w = { -1, 0, 0 };
+	struct pack_writer w = { -1, 0, 0, pg, path };
 	char hex[GIT_OID_HEXSZ + 1];
 	int err = KS_EIO, e;
 
@@ -332,6 +339,7 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 			goto gitfail;
 		goto writefail;
 	}
+	ks_crash_point("bundle-write: before fsync");
 	if (fsync(w.fd) < 0) {
 		w.err = errno;
 		goto writefail;
@@ -342,12 +350,14 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 		w.err = errno;
 		goto writefail;
 	}
+	ks_crash_point("bundle-write: before rename");
 	if (rename(tmp.ptr, path) < 0) {
 		err = ks_error(d, KS_EIO, path, 0, 0, "cannot replace: %s",
 			       strerror(errno));
 		goto out;
 	}
 	ks_buf_reset(&tmp);
+	ks_crash_point("bundle-write: after rename");
 	if (fsync_parent(path) < 0) {
 		err = ks_error(d, KS_EIO, path, 0, 0,
 			       "cannot flush its folder: %s", strerror(errno));
@@ -612,7 +622,9 @@ enum area { AREA_ROOT, AREA_SCHEMA, AREA_RECORDS, AREA_CONFLICTS, AREA_N };
 struct tree_check {
 	git_repository *repo;	/* sees local objects and the new pack */
 	git_odb *odb;
+	git_odb *local;		/* only the repository's own objects */
 	struct oidset seen[AREA_N];
+	struct oidset records;	/* record blobs read already */
 	const char *path;	/* the bundle, for messages */
 	char commit[GIT_OID_HEXSZ + 1];
 	struct ks_diags *d;
@@ -727,6 +739,46 @@ static const char *mode_problem(git_filemode_t mode)
 	}
 }
 
+/*
+ * A record new to this survey must read as a YAML record: the reader's
+ * limits refuse what would cost unbounded time or memory later (aliases,
+ * anchors, deep nesting), and a merge needs the record parsed.
+ */
+static int check_record(struct tree_check *tc, const git_oid *id,
+			const char *prefix, const char *name)
+{
+	struct ks_diags rd = KS_DIAGS_INIT;
+	struct ks_doc *doc = NULL;
+	git_blob *b = NULL;
+	size_t i;
+	int err, r = oidset_add(&tc->records, id);
+
+	if (r <= 0)
+		return r;
+	if (git_odb_exists_ext(tc->local, id, GIT_ODB_LOOKUP_NO_REFRESH))
+		return 0;
+	if (git_blob_lookup(&b, tc->repo, id) < 0)
+		return missing(tc, prefix, name);
+	err = ks_doc_parse(&doc, name, git_blob_rawcontent(b),
+			   (size_t)git_blob_rawsize(b), KS_PARSE_RECORD, &rd);
+	if (err == KS_EINVALID) {
+		for (i = 0; i < rd.n && rd.v[i].severity != KS_SEV_ERROR; i++)
+			;
+		err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+			       "commit %.10s brings a record that does not read: %s%s:%d:%d: %s",
+			       tc->commit, prefix, name,
+			       i < rd.n ? rd.v[i].line : 0,
+			       i < rd.n ? rd.v[i].col : 0,
+			       i < rd.n ? rd.v[i].message : "not a YAML record");
+	} else if (err) {
+		err = -1;
+	}
+	ks_doc_free(doc);
+	ks_diags_release(&rd);
+	git_blob_free(b);
+	return err;
+}
+
 static int check_subtree(struct tree_check *tc, enum area area,
 			 const git_oid *id, const char *prefix)
 {
@@ -778,6 +830,9 @@ static int check_subtree(struct tree_check *tc, enum area area,
 					       "unsafe tree in commit %.10s: %s%s: the record is %zu bytes, over the limit of %u",
 					       tc->commit, prefix, name, len,
 					       KS_BUNDLE_MAX_RECORD);
+			else
+				err = check_record(tc, git_tree_entry_id(e),
+						   prefix, name);
 		}
 	}
 	if (!err && oidset_add(&tc->seen[area], id) < 0)
@@ -884,6 +939,7 @@ static int check_new_trees(git_repository *wrepo, git_odb *wodb,
 	memset(&tc, 0, sizeof(tc));
 	tc.repo = wrepo;
 	tc.odb = wodb;
+	tc.local = local;
 	tc.path = path;
 	tc.d = d;
 	for (i = 0; i < info->nrefs && !err; i++)
@@ -913,6 +969,7 @@ static int check_new_trees(git_repository *wrepo, git_odb *wodb,
 	oidset_release(&queued);
 	for (i = 0; i < AREA_N; i++)
 		oidset_release(&tc.seen[i]);
+	oidset_release(&tc.records);
 	return err;
 }
 
@@ -973,8 +1030,8 @@ static void sweep_incoming(const char *objects)
 	ks_buf_release(&p);
 }
 
-/* The survey's first commit: the end of main's first-parent chain. */
-static int survey_root(git_oid *out, git_repository *repo)
+int ks_bundle_survey_root(git_oid *out, git_repository *repo,
+			  const git_oid *tip)
 {
 	git_revwalk *w = NULL;
 	git_oid id;
@@ -983,7 +1040,7 @@ static int survey_root(git_oid *out, git_repository *repo)
 	if (git_revwalk_new(&w, repo) < 0)
 		return -1;
 	git_revwalk_simplify_first_parent(w);
-	if (git_revwalk_push_ref(w, "refs/heads/main") < 0) {
+	if (git_revwalk_push(w, tip) < 0) {
 		git_revwalk_free(w);
 		return -1;
 	}
@@ -1024,8 +1081,10 @@ static int check_prereqs(git_odb *odb, const struct ks_bundle_info *info,
 /* Streams the pack into the indexer; *name receives the pack's name. */
 static int index_pack(char **name, struct ks_bundle_info *info, FILE *f,
 		      const char *packdir, git_odb *odb, const char *path,
-		      struct ks_diags *d)
+		      const struct ks_progress *pg, struct ks_diags *d)
 {
+	struct stat sb;
+	uint64_t total = 0;
 	git_indexer_options o = GIT_INDEXER_OPTIONS_INIT;
 	git_indexer_progress st;
 	git_indexer *idx = NULL;
@@ -1051,8 +1110,12 @@ static int index_pack(char **name, struct ks_bundle_info *info, FILE *f,
 		err = -1;
 		goto out;
 	}
+	if (fstat(fileno(f), &sb) == 0 && (uint64_t)sb.st_size > info->header_bytes)
+		total = (uint64_t)sb.st_size - info->header_bytes;
 	while ((n = fread(buf, 1, 65536, f)) > 0) {
 		info->pack_bytes += n;
+		if (pg && pg->fn)
+			pg->fn(pg->payload, path, info->pack_bytes, total);
 		if (git_indexer_append(idx, buf, n, &st) < 0) {
 			ks_error(d, KS_EINVALID, path, 0, 0,
 				 "the pack is damaged: %s", ks_git_error());
@@ -1180,17 +1243,21 @@ static int check_same_survey(git_repository *wrepo,
 	return 0;
 }
 
-static int check_bundle(struct ks_repo *r, const char *path,
+/*
+ * `root`: the survey's first commit, which every reference must descend
+ * from; NULL takes any survey (a new laptop's first bundle).
+ */
+static int check_bundle(git_repository *repo, const git_oid *root,
+			const char *path, const struct ks_progress *pg,
 			struct ks_bundle_info *out, int keep,
 			struct ks_diags *d)
 {
-	git_repository *repo = ks_repo_git(r), *wrepo = NULL;
+	git_repository *wrepo = NULL;
 	git_odb *odb = NULL, *wodb = NULL;
 	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
 	struct ks_buf objects = KS_BUF_INIT, incoming = KS_BUF_INIT,
 		      packdir = KS_BUF_INIT;
 	char *name = NULL;
-	git_oid root;
 	FILE *f;
 	int err;
 
@@ -1200,10 +1267,9 @@ static int check_bundle(struct ks_repo *r, const char *path,
 				0, 0, "cannot open the bundle: %s", strerror(errno));
 	if ((err = ks_bundle_read_header(&info, f, path, d)))
 		goto out;
-	if (git_repository_odb(&odb, repo) < 0 || survey_root(&root, repo) < 0) {
+	if (git_repository_odb(&odb, repo) < 0) {
 		err = ks_error(d, KS_EIO, path, 0, 0,
-			       "cannot read the survey's history: %s",
-			       ks_git_error());
+			       "cannot read the repository: %s", ks_git_error());
 		goto out;
 	}
 	if ((err = check_prereqs(odb, &info, path, d)))
@@ -1230,8 +1296,9 @@ static int check_bundle(struct ks_repo *r, const char *path,
 			       strerror(errno));
 		goto out;
 	}
-	if ((err = index_pack(&name, &info, f, packdir.ptr, odb, path, d)))
+	if ((err = index_pack(&name, &info, f, packdir.ptr, odb, path, pg, d)))
 		goto out;
+	ks_crash_point("bundle-import: indexed");
 
 	/* Local objects plus the new pack, without touching the repository. */
 	if (git_odb_new(&wodb) < 0 ||
@@ -1244,7 +1311,7 @@ static int check_bundle(struct ks_repo *r, const char *path,
 	}
 	if ((err = check_refs(wrepo, &info, path, d)) ||
 	    (err = check_new_trees(wrepo, wodb, odb, &info, path, d)) ||
-	    (err = check_same_survey(wrepo, &info, &root, path, d)))
+	    (root && (err = check_same_survey(wrepo, &info, root, path, d))))
 		goto out;
 	git_repository_free(wrepo);
 	wrepo = NULL;
@@ -1254,6 +1321,8 @@ static int check_bundle(struct ks_repo *r, const char *path,
 	if (keep && info.objects &&
 	    (err = install_pack(incoming.ptr, objects.ptr, name, path, d)))
 		goto out;
+	if (keep && info.objects)
+		ks_crash_point("bundle-import: pack installed");
 	*out = info;
 	memset(&info, 0, sizeof(info));
 out:
@@ -1271,14 +1340,47 @@ out:
 	return err;
 }
 
+static int repo_root(git_oid *root, struct ks_repo *r, const char *path,
+		     struct ks_diags *d)
+{
+	git_oid main;
+
+	if (git_reference_name_to_id(&main, ks_repo_git(r), "refs/heads/main") < 0 ||
+	    ks_bundle_survey_root(root, ks_repo_git(r), &main) < 0)
+		return ks_error(d, KS_EIO, path, 0, 0,
+				"cannot read the survey's history: %s",
+				ks_git_error());
+	return 0;
+}
+
 int ks_bundle_verify_import(struct ks_repo *r, const char *path,
+			    const struct ks_progress *pg,
 			    struct ks_bundle_info *out, struct ks_diags *d)
 {
-	return check_bundle(r, path, out, 1, d);
+	git_oid root;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = repo_root(&root, r, path, d)))
+		return err;
+	return check_bundle(ks_repo_git(r), &root, path, pg, out, 1, d);
+}
+
+int ks_bundle_import_git(git_repository *repo, const git_oid *root,
+			 const char *path, const struct ks_progress *pg,
+			 struct ks_bundle_info *out, struct ks_diags *d)
+{
+	return check_bundle(repo, root, path, pg, out, 1, d);
 }
 
 int ks_bundle_verify(struct ks_repo *r, const char *path,
 		     struct ks_bundle_info *out, struct ks_diags *d)
 {
-	return check_bundle(r, path, out, 0, d);
+	git_oid root;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = repo_root(&root, r, path, d)))
+		return err;
+	return check_bundle(ks_repo_git(r), &root, path, NULL, out, 0, d);
 }

@@ -59,6 +59,17 @@ void ks_bundle_info_release(struct ks_bundle_info *info);
  */
 const struct ks_bundle_ref *ks_bundle_main_ref(const struct ks_bundle_info *info);
 
+/*
+ * Progress of a long read or write, for a terminal's progress bar:
+ * `done` of `total` bytes (total 0: not known in advance).  Called often;
+ * the callback decides how often to draw.
+ */
+struct ks_progress {
+	void (*fn)(void *payload, const char *what, uint64_t done,
+		   uint64_t total);
+	void *payload;
+};
+
 struct ks_bundle_stats {
 	size_t commits;		/* commits in the pack */
 	size_t objects;		/* objects in the pack */
@@ -73,12 +84,13 @@ struct ks_bundle_stats {
  * are listed as its prerequisites; references are refs/heads/main and
  * HEAD, both at `tip`.  The file is written to a temporary file in the same
  * folder, flushed and renamed over `path`, so a reader (or a stick pulled
- * out mid-write) sees the old bundle or the new one, whole.  `st` may be
- * NULL.
+ * out mid-write) sees the old bundle or the new one, whole.  `pg` and
+ * `st` may be NULL.
  */
 int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 		    const git_oid *hidden, size_t nhidden,
-		    struct ks_bundle_stats *st, struct ks_diags *d);
+		    const struct ks_progress *pg, struct ks_bundle_stats *st,
+		    struct ks_diags *d);
 
 /*
  * Parses a bundle's header from `f`, which is left at the first byte of
@@ -97,8 +109,9 @@ int ks_bundle_read_header(struct ks_bundle_info *out, FILE *f,
  * hash and its checksum verified, thin packs completed from local objects;
  * every reference a commit the bundle brings or the repository has; the
  * survey's first commit in the history of each reference (else the bundle
- * belongs to another survey); and every tree new to the repository safe to
- * check out (see ks_bundle_tree_safe).  On success the objects are in
+ * belongs to another survey); every tree new to the repository safe to
+ * check out (see ks_bundle_name_problem); and every record new to the
+ * repository readable as a YAML record.  On success the objects are in
  * .git/objects/pack and `out` holds the header (release it); no reference
  * is moved.  On failure nothing new is left in the repository and the
  * diagnostics name the bundle and the check that failed (KS_EINVALID for a
@@ -106,7 +119,21 @@ int ks_bundle_read_header(struct ks_bundle_info *out, FILE *f,
  * the file does not exist, KS_EIO).
  */
 int ks_bundle_verify_import(struct ks_repo *r, const char *path,
+			    const struct ks_progress *pg,
 			    struct ks_bundle_info *out, struct ks_diags *d);
+
+/*
+ * The same checks and import into a plain git repository that may have no
+ * main yet, as when a new laptop is set up: `root` is the survey's first
+ * commit every reference must descend from, or NULL to take any survey.
+ */
+int ks_bundle_import_git(git_repository *repo, const git_oid *root,
+			 const char *path, const struct ks_progress *pg,
+			 struct ks_bundle_info *out, struct ks_diags *d);
+
+/* The survey's first commit: the end of `tip`'s first-parent chain. */
+int ks_bundle_survey_root(git_oid *out, git_repository *repo,
+			  const git_oid *tip);
 
 /* The same checks, then the imported objects are removed again. */
 int ks_bundle_verify(struct ks_repo *r, const char *path,

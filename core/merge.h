@@ -80,6 +80,14 @@ int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		       const char *what, struct ks_diags *d);
 
 /*
+ * Finishes a merge that was killed between updating the work tree and
+ * moving main (see the journal in mergetree.c): main moves to the merge
+ * and the paths it changes are checked out.  *recovered says whether there
+ * was one.  Commands that read or write the survey call it first.
+ */
+int ks_merge_recover(struct ks_repo *r, int *recovered, struct ks_diags *d);
+
+/*
  * The tree that merging `a` and `b` gives (symmetric in a and b), without
  * touching any ref or the work tree.
  */

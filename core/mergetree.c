@@ -10,6 +10,7 @@
 #include "check.h"
 #include "commit.h"
 #include "conflict.h"
+#include "crash.h"
 #include "diag.h"
 #include "record.h"
 #include "repo.h"
@@ -19,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define CONFLICTS_DIR "conflicts/"
 #define MAX_VIRTUAL_DEPTH 8
@@ -936,6 +939,40 @@ static int checkout(struct ks_repo *r, const git_oid *commit,
 }
 
 static int move_main(struct ks_repo *r, const git_oid *to, const git_oid *from,
+		     const char *why, struct ks_diags *d);
+static char *journal_path(struct ks_repo *r);
+static int changed_paths(struct ks_paths *out, git_repository *repo,
+			 const git_oid *a, const git_oid *b);
+
+/*
+ * A checkout that failed half way (a file in the way, a full disk): the
+ * paths it may have written go back to `from`, so the work tree matches
+ * main again, and the journal goes.
+ */
+static int undo_checkout(struct ks_repo *r, const git_oid *from,
+			 const git_oid *to, int err)
+{
+	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+	struct ks_paths paths = { 0 };
+	git_object *obj = NULL;
+	char *path;
+
+	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+	if (changed_paths(&paths, ks_repo_git(r), from, to) == 0 && paths.n &&
+	    git_object_lookup(&obj, ks_repo_git(r), from, GIT_OBJECT_COMMIT) == 0) {
+		co.paths.strings = paths.v;
+		co.paths.count = paths.n;
+		git_checkout_tree(ks_repo_git(r), obj, &co);
+	}
+	git_object_free(obj);
+	ks_paths_release(&paths);
+	if ((path = journal_path(r)))
+		unlink(path);
+	ks_free(path);
+	return err;
+}
+
+static int move_main(struct ks_repo *r, const git_oid *to, const git_oid *from,
 		     const char *why, struct ks_diags *d)
 {
 	git_reference *ref = NULL;
@@ -951,6 +988,154 @@ static int move_main(struct ks_repo *r, const git_oid *to, const git_oid *from,
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot move main: %s",
 				ks_git_error());
 	return 0;
+}
+
+/*
+ * Moving main and updating the work tree are two steps; a journal makes
+ * them one.  Before the first, .git/khaosat/merge-journal names the old and
+ * the new commit; after the second it is removed.  A process killed in
+ * between leaves the journal, and ks_merge_recover() finishes the move.
+ */
+static char *journal_path(struct ks_repo *r)
+{
+	struct ks_buf p = KS_BUF_INIT;
+
+	if (ks_buf_addf(&p, "%skhaosat", git_repository_path(ks_repo_git(r))) < 0)
+		return NULL;
+	mkdir(p.ptr, 0777);
+	if (ks_buf_puts(&p, "/merge-journal") < 0) {
+		ks_buf_release(&p);
+		return NULL;
+	}
+	return ks_buf_detach(&p, NULL);
+}
+
+static int journal_begin(struct ks_repo *r, const git_oid *from,
+			 const git_oid *to, struct ks_diags *d)
+{
+	char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1], text[128];
+	char *path = journal_path(r);
+	int err, n;
+
+	if (!path)
+		return -1;
+	git_oid_tostr(a, sizeof(a), from);
+	git_oid_tostr(b, sizeof(b), to);
+	n = snprintf(text, sizeof(text), "from %s\nto %s\n", a, b);
+	err = ks_write_file_atomic(path, text, (size_t)n, d);
+	ks_free(path);
+	ks_crash_point("merge: journal written");
+	return err;
+}
+
+static void journal_end(struct ks_repo *r)
+{
+	char *path = journal_path(r);
+
+	if (path)
+		unlink(path);
+	ks_free(path);
+}
+
+/* Work-tree paths that differ between two commits' trees. */
+static int changed_paths(struct ks_paths *out, git_repository *repo,
+			 const git_oid *a, const git_oid *b)
+{
+	git_commit *ca = NULL, *cb = NULL;
+	git_tree *ta = NULL, *tb = NULL;
+	git_diff *diff = NULL;
+	size_t i, n;
+	int err = -1;
+
+	if (git_commit_lookup(&ca, repo, a) < 0 ||
+	    git_commit_lookup(&cb, repo, b) < 0 ||
+	    git_commit_tree(&ta, ca) < 0 || git_commit_tree(&tb, cb) < 0 ||
+	    git_diff_tree_to_tree(&diff, repo, ta, tb, NULL) < 0)
+		goto out;
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *dl = git_diff_get_delta(diff, i);
+
+		if (ks_paths_add(out, dl->old_file.path) < 0 ||
+		    (strcmp(dl->old_file.path, dl->new_file.path) &&
+		     ks_paths_add(out, dl->new_file.path) < 0))
+			goto out;
+	}
+	err = 0;
+out:
+	git_diff_free(diff);
+	git_tree_free(ta);
+	git_tree_free(tb);
+	git_commit_free(ca);
+	git_commit_free(cb);
+	return err;
+}
+
+int ks_merge_recover(struct ks_repo *r, int *recovered, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+	struct ks_paths paths = { 0 };
+	git_object *obj = NULL;
+	git_oid from, to, head;
+	char *path = journal_path(r), text[128];
+	FILE *f;
+	size_t n;
+	int err = 0;
+
+	*recovered = 0;
+	if (!path)
+		return -1;
+	if (!(f = fopen(path, "r"))) {
+		ks_free(path);
+		return 0;
+	}
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	if (n != 2 * GIT_OID_HEXSZ + 10 || strncmp(text, "from ", 5) ||
+	    strncmp(text + 46, "to ", 3) ||
+	    git_oid_fromstrn(&from, text + 5, GIT_OID_HEXSZ) < 0 ||
+	    git_oid_fromstrn(&to, text + 49, GIT_OID_HEXSZ) < 0 ||
+	    git_reference_name_to_id(&head, repo, "refs/heads/main") < 0) {
+		/* Torn before its rename could not happen; anything else is
+		 * not ours to finish. */
+		unlink(path);
+		ks_free(path);
+		git_error_clear();
+		return 0;
+	}
+	if (!git_oid_equal(&head, &from) && !git_oid_equal(&head, &to)) {
+		unlink(path);
+		ks_free(path);
+		return 0;
+	}
+	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+	if (changed_paths(&paths, repo, &from, &to) < 0 ||
+	    git_object_lookup(&obj, repo, &to, GIT_OBJECT_COMMIT) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot finish the interrupted merge: %s",
+			       ks_git_error());
+		goto out;
+	}
+	co.paths.strings = paths.v;
+	co.paths.count = paths.n;
+	if (paths.n && git_checkout_tree(repo, obj, &co) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot finish the interrupted merge: %s",
+			       ks_git_error());
+		goto out;
+	}
+	if (git_oid_equal(&head, &from) &&
+	    (err = move_main(r, &to, &from, "khaosat: interrupted merge finished", d)))
+		goto out;
+	unlink(path);
+	*recovered = 1;
+out:
+	git_object_free(obj);
+	ks_paths_release(&paths);
+	ks_free(path);
+	return err;
 }
 
 int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
@@ -984,9 +1169,14 @@ int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	}
 	if (git_graph_descendant_of(repo, theirs, &head) == 1) {
 		/* Nothing of ours to merge: move forward, history stays linear. */
-		if ((err = checkout(r, theirs, NULL, d)) ||
-		    (err = move_main(r, theirs, &head, "khaosat merge: fast-forward", d)))
+		if ((err = journal_begin(r, &head, theirs, d)))
 			return err;
+		if ((err = checkout(r, theirs, NULL, d)))
+			return undo_checkout(r, &head, theirs, err);
+		ks_crash_point("merge: work tree updated");
+		if ((err = move_main(r, theirs, &head, "khaosat merge: fast-forward", d)))
+			return err;
+		journal_end(r);
 		stats->fast_forward = 1;
 		git_oid_cpy(out, theirs);
 		return 0;
@@ -1009,10 +1199,16 @@ int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		err = ks_commit_tree_only(out, r, &tree, parents, 2, msg.ptr, d);
 	}
 	if (!err)
-		err = checkout(r, out, &touched, d);
+		err = journal_begin(r, &head, out, d);
+	if (!err && (err = checkout(r, out, &touched, d)))
+		err = undo_checkout(r, &head, out, err);
 	ks_paths_release(&touched);
-	if (!err)
+	if (!err) {
+		ks_crash_point("merge: work tree updated");
 		err = move_main(r, out, &head, "khaosat merge", d);
+	}
+	if (!err)
+		journal_end(r);
 	ks_buf_release(&msg);
 	return err;
 }

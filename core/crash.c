@@ -1,0 +1,35 @@
+/* Test-only kill points; see crash.h. */
+#include "crash.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void ks_crash_point(const char *name)
+{
+	static int loaded;
+	static long at, reached;
+	static const char *trace;
+
+	if (!loaded) {
+		const char *s = getenv("KHAOSAT_CRASH_AT");
+
+		at = s ? strtol(s, NULL, 10) : 0;
+		trace = getenv("KHAOSAT_CRASH_TRACE");
+		loaded = 1;
+	}
+	if (!at && !trace)
+		return;
+	reached++;
+	if (trace) {
+		FILE *f = fopen(trace, "a");
+
+		if (f) {
+			fprintf(f, "%ld %s\n", reached, name);
+			fclose(f);
+		}
+	}
+	if (reached == at)
+		kill(getpid(), SIGKILL);
+}
