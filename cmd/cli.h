@@ -115,6 +115,11 @@ void print_merge(const git_oid *commit, const struct ks_merge_stats *st,
 int cmd_conflicts(int argc, char **argv, struct cli *cli);
 int cmd_resolve(int argc, char **argv, struct cli *cli);
 int cmd_bundle(int argc, char **argv, struct cli *cli);
+int cmd_sync(int argc, char **argv, struct cli *cli);
+int cmd_clone(int argc, char **argv, struct cli *cli);
+/* What a sync brought in and wrote, as 'khaosat sync' says it. */
+struct ks_sync_report;
+void print_sync(const struct ks_sync_report *rep, const char *self);
 int cmd_help(int argc, char **argv, struct cli *cli);
 
 /* The command table, for help. */

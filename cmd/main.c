@@ -21,6 +21,7 @@
 
 const struct cmd_entry commands[] = {
 	{ "init", cmd_init, "create a survey repository" },
+	{ "clone", cmd_clone, "set up a laptop from a stick, a bundle or a remote" },
 	{ "new", cmd_new, "add a record, by a form on a terminal or from values" },
 	{ "edit", cmd_edit, "edit a record in a text editor, checked on save" },
 	{ "check", cmd_check, "validate records against their schemas" },
@@ -32,6 +33,7 @@ const struct cmd_entry commands[] = {
 	{ "merge", cmd_merge, "merge another line of history, field by field" },
 	{ "conflicts", cmd_conflicts, "list open conflicts and their proposals" },
 	{ "resolve", cmd_resolve, "settle a conflict: take a proposal or a value" },
+	{ "sync", cmd_sync, "exchange changes through a USB stick or folder" },
 	{ "bundle", cmd_bundle, "write, check or apply a git bundle file" },
 	{ "help", cmd_help, "show help for khaosat or one command" },
 	{ NULL, NULL, NULL },

@@ -973,6 +973,29 @@ static int check_new_trees(git_repository *wrepo, git_odb *wodb,
 	return err;
 }
 
+int ks_bundle_check_history(git_repository *repo, const git_oid *tip,
+			    const char *what, struct ks_diags *d)
+{
+	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
+	struct ks_bundle_ref ref;
+	git_odb *odb = NULL, *none = NULL;
+	int err;
+
+	if (git_repository_odb(&odb, repo) < 0 || git_odb_new(&none) < 0) {
+		git_odb_free(odb);
+		return ks_error(d, KS_EIO, what, 0, 0, "cannot read the repository: %s",
+				ks_git_error());
+	}
+	git_oid_cpy(&ref.oid, tip);
+	ref.name = (char *)"refs/heads/main";
+	info.refs = &ref;
+	info.nrefs = 1;
+	err = check_new_trees(repo, odb, none, &info, what, d);
+	git_odb_free(none);
+	git_odb_free(odb);
+	return err;
+}
+
 /* ---- verifying and importing ---- */
 
 /*

@@ -131,6 +131,15 @@ int ks_bundle_import_git(git_repository *repo, const git_oid *root,
 			 const char *path, const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d);
 
+/*
+ * The checks a bundle's new history gets (every tree safe, every record
+ * readable, nothing missing), over the whole history of `tip` in `repo`:
+ * for a repository fetched by other means than a bundle.  `what` names
+ * the source in messages.
+ */
+int ks_bundle_check_history(git_repository *repo, const git_oid *tip,
+			    const char *what, struct ks_diags *d);
+
 /* The survey's first commit: the end of `tip`'s first-parent chain. */
 int ks_bundle_survey_root(git_oid *out, git_repository *repo,
 			  const git_oid *tip);

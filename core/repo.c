@@ -723,7 +723,7 @@ static int random_id(char *out, size_t n)
 	return 0;
 }
 
-static int set_identity(git_repository *repo, const struct ks_identity *who)
+int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who)
 {
 	git_config *cfg = NULL;
 	int e = 0;
@@ -750,8 +750,7 @@ int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d)
 	return 0;
 }
 
-/* Removes a file tree that init made (it never holds anything else). */
-static void remove_tree(const char *path)
+void ks_remove_tree(const char *path)
 {
 	struct stat st;
 	DIR *dh;
@@ -766,7 +765,7 @@ static void remove_tree(const char *path)
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
 			ks_buf_addf(&b, "%s/%s", path, e->d_name);
-			remove_tree(b.ptr);
+			ks_remove_tree(b.ptr);
 			ks_buf_release(&b);
 		}
 		closedir(dh);
@@ -783,7 +782,7 @@ static void init_rollback(const char *dir, int made_dir)
 	struct ks_buf b = KS_BUF_INIT;
 
 	ks_buf_addf(&b, "%s/.git", dir);
-	remove_tree(b.ptr);
+	ks_remove_tree(b.ptr);
 	ks_buf_reset(&b);
 	ks_buf_addf(&b, "%s/%s", dir, KS_SURVEY_FILE);
 	unlink(b.ptr);
@@ -868,7 +867,7 @@ int ks_repo_init(struct ks_repo **out, const char *dir,
 						f->len, d)))
 			goto out;
 	}
-	if (set_identity(repo, &opts->who) < 0) {
+	if (ks_repo_set_identity(repo, &opts->who) < 0) {
 		err = ks_error(d, KS_EIO, dir, 0, 0,
 			       "cannot save the device identity: %s",
 			       ks_git_error());

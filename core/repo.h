@@ -119,6 +119,12 @@ int ks_record_path_parse(const char *relpath, char **kind, char **id);
 int ks_write_file_atomic(const char *path, const char *data, size_t len,
 			 struct ks_diags *d);
 
+/* Saves the device identity in the repository's local configuration. */
+int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who);
+
+/* Removes a file tree this program made (a failed init or clone). */
+void ks_remove_tree(const char *path);
+
 /* Checks a device identity given on the command line. */
 int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d);
 

@@ -1,0 +1,66 @@
+/*
+ * khaosat clone SOURCE DIR: set up a new laptop from a stick, a bundle
+ * file or a git remote, with its own device identity.
+ */
+#include "cli.h"
+#include "diag.h"
+#include "sync.h"
+
+static const struct cmd_info info = {
+	"khaosat clone SOURCE DIR --device ID --surveyor NAME [--email ADDR]",
+	"Set up a survey in DIR (new or empty) from SOURCE: a USB stick or\n"
+	"folder of bundles (as 'khaosat sync' writes them), one bundle file, or\n"
+	"a git remote (URL or path), kept as the remote 'centre'. Everything is\n"
+	"checked before the work tree is written. The device id must be one no\n"
+	"other laptop of the survey uses.",
+};
+
+int cmd_clone(int argc, char **argv, struct cli *cli)
+{
+	struct ks_clone_opts o = { { 0 } };
+	const char *device = NULL, *surveyor = NULL, *email = NULL;
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_sync_report rep;
+	struct ks_repo *r = NULL;
+	const struct opt opts[] = {
+		{ 0, "device", "ID", OPT_STRING, &device,
+		  "this laptop's device id: 2-12 lowercase letters and digits (md03)" },
+		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor,
+		  "the surveyor's full name, as author of commits" },
+		{ 0, "email", "ADDR", OPT_STRING, &email, "the surveyor's e-mail" },
+		OPT_END_MARK,
+	};
+	int err = parse_options(&argc, argv, &info, opts);
+
+	if (err)
+		return err;
+	if (argc != 2)
+		return usage_error(&info, "give the source and a new folder");
+	if (!device || !surveyor)
+		return usage_error(&info, "--device and --surveyor are required");
+	o.who.device = (char *)device;
+	o.who.surveyor = (char *)surveyor;
+	o.who.email = (char *)email;
+	if (ks_validate_identity(&o.who, &d)) {
+		print_diags(&d);
+		ks_diags_release(&d);
+		return EXIT_USAGE;
+	}
+	err = ks_clone(&r, &rep, argv[0], argv[1], &o, progress_bar(), &d);
+	progress_done();
+	if (err)
+		return fail(&d, err);
+	print_diags(&d);
+	if (rep.folder)
+		print_sync(&rep, device);
+	printf("Set up survey \"%s\" (id %s) in %s\n", ks_repo_name(r),
+	       ks_repo_survey_id(r), ks_repo_workdir(r));
+	printf("Device %s, surveyor %s. From now on, 'khaosat sync' with the stick.\n",
+	       device, surveyor);
+	ks_sync_report_release(&rep);
+	ks_repo_free(r);
+	err = d.errors ? EXIT_PROBLEMS : EXIT_OK;
+	ks_diags_release(&d);
+	(void)cli;
+	return err;
+}

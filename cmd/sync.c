@@ -1,0 +1,138 @@
+/*
+ * khaosat sync PATH: exchange survey data with a folder of bundles (a USB
+ * stick).  What a sync brings in is listed per device, then what it wrote;
+ * a bundle that was refused is named with the reason, and the rest of the
+ * sync still happens.
+ */
+#include "cli.h"
+#include "diag.h"
+#include "sync.h"
+
+#include <string.h>
+
+static const struct cmd_info info = {
+	"khaosat sync PATH",
+	"Sync with a USB stick or any folder: import the other devices'\n"
+	"bundles from PATH/<survey id>/, merge them into main field by field\n"
+	"(conflicts are recorded, the sync always finishes), then write this\n"
+	"device's bundle there. Commit your changes first.",
+};
+
+static void print_count(size_t n, const char *what, int *first)
+{
+	if (!n)
+		return;
+	printf("%s%zu %s", *first ? "" : ", ", n, what);
+	*first = 0;
+}
+
+static void print_peer(const struct ks_sync_peer *p, const char *self)
+{
+	int first = 1;
+
+	printf("  %-12s ", p->device);
+	switch (p->state) {
+	case KS_PEER_REFUSED:
+		printf("refused (see the error above)\n");
+		return;
+	case KS_PEER_WAITING:
+		printf("not applied yet (see the error above)\n");
+		return;
+	default:
+		break;
+	}
+	if (!p->merged) {
+		printf("%s\n", strcmp(p->device, self) ? "nothing new"
+						      : "this laptop's own");
+		return;
+	}
+	print_count(p->added, p->added == 1 ? "record added" : "records added", &first);
+	print_count(p->changed, p->changed == 1 ? "changed" : "changed", &first);
+	print_count(p->deleted, "deleted", &first);
+	if (first)
+		printf("history only");
+	if (p->merge.conflicts)
+		printf("; %zu conflict%s kept for review", p->merge.conflicts,
+		       p->merge.conflicts == 1 ? "" : "s");
+	printf("\n");
+}
+
+static void human(char *out, size_t size, unsigned long long n)
+{
+	if (n >= 1024 * 1024)
+		snprintf(out, size, "%.1f MB", n / 1048576.0);
+	else if (n >= 1024)
+		snprintf(out, size, "%.1f kB", n / 1024.0);
+	else
+		snprintf(out, size, "%llu bytes", n);
+}
+
+void print_sync(const struct ks_sync_report *rep, const char *self)
+{
+	size_t i, conflicts = 0;
+	char size[32], hex[GIT_OID_HEXSZ + 1];
+	const char *own = rep->own ? strrchr(rep->own, '/') : NULL;
+
+	for (i = 0; i < rep->npeers; i++)
+		conflicts += rep->peers[i].merge.conflicts;
+	/* Setting up a laptop: only what was merged on top of the first. */
+	if (rep->npeers && (rep->own || !git_oid_equal(&rep->before, &rep->after)))
+		printf("From %s:\n", rep->folder);
+	for (i = 0; i < rep->npeers; i++)
+		if (rep->own || rep->peers[i].merged ||
+		    rep->peers[i].state >= KS_PEER_REFUSED)
+			print_peer(&rep->peers[i], self);
+	if (rep->swept)
+		printf("Removed %zu unfinished temporary file%s.\n", rep->swept,
+		       rep->swept == 1 ? "" : "s");
+	if (rep->own) {
+		own = own ? own + 1 : rep->own;
+		if (rep->wrote) {
+			human(size, sizeof(size), (unsigned long long)rep->out.bytes);
+			if (!rep->full && !rep->out.commits)
+				printf("Wrote %s: nothing the other devices lack, %s.\n",
+				       own, size);
+			else
+				printf("Wrote %s: %s, %zu commit%s, %s.\n", own,
+				       rep->full ? "full history"
+						 : "what the other devices lack",
+				       rep->out.commits,
+				       rep->out.commits == 1 ? "" : "s", size);
+		} else {
+			printf("%s there is up to date.\n", own);
+		}
+	}
+	git_oid_tostr(hex, sizeof(hex), &rep->after);
+	if (git_oid_equal(&rep->before, &rep->after))
+		printf("main unchanged at %.10s.\n", hex);
+	else
+		printf("main is now %.10s.\n", hex);
+	if (conflicts)
+		printf("See the conflicts with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n");
+}
+
+int cmd_sync(int argc, char **argv, struct cli *cli)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_sync_report rep;
+	int err;
+
+	if ((err = parse_options(&argc, argv, &info, NULL)))
+		return err;
+	if (argc != 1)
+		return usage_error(&info, "give the folder to sync with (the stick)");
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	err = ks_sync_folder(&rep, cli->repo, argv[0], 0, progress_bar(), &d);
+	progress_done();
+	if (err) {
+		ks_sync_report_release(&rep);
+		return fail(&d, err);
+	}
+	print_diags(&d);
+	print_sync(&rep, ks_repo_identity(cli->repo)->device);
+	ks_sync_report_release(&rep);
+	err = d.errors ? EXIT_PROBLEMS : EXIT_OK;
+	ks_diags_release(&d);
+	return err;
+}

@@ -1,0 +1,1030 @@
+/*
+ * Sync through a folder of bundles, and setting up a laptop from one.
+ * The rules for what a bundle holds are in sync.h.
+ */
+#include "sync.h"
+#include "alloc.h"
+#include "buf.h"
+#include "commit.h"
+#include "crash.h"
+#include "diag.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUNDLE_EXT ".bundle"
+#define TMP_MARK ".bundle.tmp-"
+/* A temporary file of another device older than this was left by a crash. */
+#define STALE_TMP_SECONDS 3600
+
+void ks_sync_report_release(struct ks_sync_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->npeers; i++)
+		ks_free(rep->peers[i].path);
+	ks_free(rep->peers);
+	ks_free(rep->folder);
+	ks_free(rep->own);
+	memset(rep, 0, sizeof(*rep));
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* "<device>.bundle" -> device, or 0 when the name is not a device's bundle. */
+static int bundle_device(char *device, const char *name)
+{
+	size_t n = strlen(name), e = strlen(BUNDLE_EXT);
+
+	if (n <= e || strcmp(name + n - e, BUNDLE_EXT) || n - e > KS_DEVICE_MAX)
+		return 0;
+	memcpy(device, name, n - e);
+	device[n - e] = '\0';
+	return ks_device_valid(device);
+}
+
+/*
+ * The survey's folder on the stick: `folder` itself when it is named by
+ * the survey id, else folder/<survey id> (made when `create`).
+ */
+static int survey_folder(char **out, const char *folder, const char *id,
+			 int create, struct ks_diags *d)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	size_t n = strlen(folder);
+
+	if (!is_dir(folder))
+		return ks_error(d, KS_ENOTFOUND, folder, 0, 0,
+				"no such folder (is the stick plugged in and mounted?)");
+	while (n > 1 && folder[n - 1] == '/')
+		n--;
+	if (ks_buf_add(&b, folder, n) < 0)
+		return -1;
+	if (strcmp(base_name(b.ptr), id)) {
+		if (ks_buf_addf(&b, "/%s", id) < 0) {
+			ks_buf_release(&b);
+			return -1;
+		}
+		if (create && mkdir(b.ptr, 0777) < 0 && errno != EEXIST) {
+			int e = errno;
+
+			ks_buf_release(&b);
+			return ks_error(d, KS_EIO, folder, 0, 0,
+					"cannot make the survey's folder there: %s",
+					strerror(e));
+		}
+	}
+	*out = ks_buf_detach(&b, NULL);
+	return *out ? 0 : -1;
+}
+
+/*
+ * Temporary files of a write that never finished: this device's are
+ * always stale (it is not writing now), another device's after an hour.
+ */
+static size_t sweep_temps(const char *dir, const char *device)
+{
+	struct ks_buf p = KS_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t n = 0, own = strlen(device);
+	DIR *dh = opendir(dir);
+
+	if (!dh)
+		return 0;
+	while ((de = readdir(dh))) {
+		const char *mark = strstr(de->d_name, TMP_MARK);
+		int mine;
+
+		if (!mark)
+			continue;
+		mine = (size_t)(mark - de->d_name) == own &&
+		       !strncmp(de->d_name, device, own);
+		ks_buf_reset(&p);
+		if (ks_buf_addf(&p, "%s/%s", dir, de->d_name) < 0)
+			break;
+		if (lstat(p.ptr, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if ((mine || st.st_mtime + STALE_TMP_SECONDS < now) &&
+		    unlink(p.ptr) == 0)
+			n++;
+	}
+	closedir(dh);
+	ks_buf_release(&p);
+	return n;
+}
+
+static int cmp_peer(const void *a, const void *b)
+{
+	return strcmp(((const struct ks_sync_peer *)a)->device,
+		      ((const struct ks_sync_peer *)b)->device);
+}
+
+static int list_peers(struct ks_sync_report *rep, const char *dir,
+		      struct ks_diags *d)
+{
+	size_t alloc = 0;
+	struct dirent *de;
+	DIR *dh = opendir(dir);
+
+	if (!dh)
+		return ks_error(d, KS_EIO, dir, 0, 0, "cannot read the folder: %s",
+				strerror(errno));
+	while ((de = readdir(dh))) {
+		struct ks_sync_peer *p;
+		char device[KS_DEVICE_MAX + 1];
+
+		if (!bundle_device(device, de->d_name))
+			continue;
+		if (ks_grow(&rep->peers, rep->npeers, &alloc, sizeof(*p), 8) < 0)
+			goto nomem;
+		p = &rep->peers[rep->npeers];
+		memset(p, 0, sizeof(*p));
+		strcpy(p->device, device);
+		if (!(p->path = ks_malloc(strlen(dir) + strlen(de->d_name) + 2)))
+			goto nomem;
+		sprintf(p->path, "%s/%s", dir, de->d_name);
+		rep->npeers++;
+	}
+	closedir(dh);
+	qsort(rep->peers, rep->npeers, sizeof(*rep->peers), cmp_peer);
+	return 0;
+nomem:
+	closedir(dh);
+	return -1;
+}
+
+/* Reads a peer's header: its tip, whether it is full, what it requires. */
+static int read_peer(struct ks_sync_peer *p, struct ks_bundle_info *info,
+		     struct ks_diags *d)
+{
+	const struct ks_bundle_ref *tip;
+	FILE *f = fopen(p->path, "rb");
+	int err;
+
+	if (!f)
+		return ks_error(d, KS_EIO, p->path, 0, 0, "cannot open the bundle: %s",
+				strerror(errno));
+	err = ks_bundle_read_header(info, f, p->path, d);
+	fclose(f);
+	if (err)
+		return err;
+	if (!(tip = ks_bundle_main_ref(info))) {
+		ks_bundle_info_release(info);
+		return ks_error(d, KS_EINVALID, p->path, 0, 0,
+				"the bundle has several references and none is refs/heads/main or HEAD");
+	}
+	git_oid_cpy(&p->tip, &tip->oid);
+	p->full = info->nprereqs == 0;
+	return 0;
+}
+
+static int has_commit(git_odb *odb, const git_oid *id)
+{
+	size_t len;
+	git_object_t type;
+	int r = git_odb_read_header(&len, &type, odb, id) == 0 &&
+		type == GIT_OBJECT_COMMIT;
+
+	git_error_clear();
+	return r;
+}
+
+/* The first prerequisite of `info` this repository lacks, or NULL. */
+static const struct ks_bundle_prereq *lacking(git_odb *odb,
+					       const struct ks_bundle_info *info)
+{
+	size_t i;
+
+	for (i = 0; i < info->nprereqs; i++)
+		if (!has_commit(odb, &info->prereqs[i].oid))
+			return &info->prereqs[i];
+	return NULL;
+}
+
+/*
+ * Imports every peer that brings something new, full bundles first and
+ * then each one whose prerequisites are here, until none is left that can
+ * be applied.  A bundle that fails is reported and skipped.
+ */
+/*
+ * Problems with this device's own earlier bundle are warnings: the sync
+ * writes it again.
+ */
+static void report(struct ks_diags *d, struct ks_diags *got, int own)
+{
+	size_t i;
+
+	if (!own) {
+		ks_diags_move(d, got);
+		return;
+	}
+	for (i = 0; i < got->n; i++) {
+		const struct ks_diag *g = &got->v[i];
+
+		ks_diags_add(d, KS_SEV_WARNING, g->path, g->line, g->col,
+			     g->pointer, g->keyword, "%s (this device's own bundle, written again below)",
+			     g->message);
+	}
+	ks_diags_release(got);
+}
+
+static int import_peers(struct ks_sync_report *rep, git_repository *repo,
+			const git_oid *root, const char *device,
+			const struct ks_progress *pg, struct ks_diags *d)
+{
+	struct ks_diags got = KS_DIAGS_INIT;
+	struct ks_bundle_info *infos;
+	git_odb *odb = NULL;
+	size_t i, pending = 0;
+	int err = 0, progress;
+
+	if (!rep->npeers)
+		return 0;
+	if (!(infos = ks_calloc(rep->npeers, sizeof(*infos))))
+		return -1;
+	if (git_repository_odb(&odb, repo) < 0) {
+		ks_free(infos);
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the repository: %s",
+				ks_git_error());
+	}
+	for (i = 0; i < rep->npeers; i++) {
+		struct ks_sync_peer *p = &rep->peers[i];
+
+		if ((err = read_peer(p, &infos[i], &got))) {
+			report(d, &got, !strcmp(p->device, device));
+			if (err != KS_EINVALID && err != KS_EIO)
+				goto out;
+			p->state = KS_PEER_REFUSED;
+			err = 0;
+		} else if (has_commit(odb, &p->tip)) {
+			p->state = KS_PEER_KNOWN;
+			p->has_tip = 1;
+		} else {
+			p->state = KS_PEER_WAITING;
+			pending++;
+		}
+	}
+	do {
+		progress = 0;
+		for (i = 0; i < rep->npeers && !err; i++) {
+			struct ks_sync_peer *p = &rep->peers[i];
+			struct ks_bundle_info info;
+
+			if (p->state != KS_PEER_WAITING || lacking(odb, &infos[i]))
+				continue;
+			/* Brought meanwhile by another bundle: nothing to read. */
+			if (has_commit(odb, &p->tip)) {
+				p->state = KS_PEER_KNOWN;
+			} else {
+				err = ks_bundle_import_git(repo, root, p->path, pg,
+							   &info, &got);
+				report(d, &got, !strcmp(p->device, device));
+				if (err == KS_EINVALID || err == KS_EIO ||
+				    err == KS_ENOTFOUND) {
+					p->state = KS_PEER_REFUSED;
+					err = 0;
+					pending--;
+					progress = 1;
+					continue;
+				}
+				if (err)
+					break;
+				ks_bundle_info_release(&info);
+				p->state = KS_PEER_IMPORTED;
+				ks_crash_point("sync: bundle imported");
+			}
+			p->has_tip = 1;
+			pending--;
+			progress = 1;
+		}
+	} while (progress && pending && !err);
+	for (i = 0; i < rep->npeers && !err; i++) {
+		const struct ks_sync_peer *p = &rep->peers[i];
+		const struct ks_bundle_prereq *need;
+		char hex[GIT_OID_HEXSZ + 1];
+
+		if (p->state != KS_PEER_WAITING ||
+		    !(need = lacking(odb, &infos[i])))
+			continue;
+		git_oid_tostr(hex, sizeof(hex), &need->oid);
+		ks_error(&got, KS_ENOTFOUND, p->path, 0, 0,
+			 "not applied: it needs commit %.10s%s%s%s first, which no bundle here brings; sync with the stick or laptop that has the full survey (a bundle that holds everything, such as the centre's), then sync here again",
+			 hex, *need->comment ? " (\"" : "", need->comment,
+			 *need->comment ? "\")" : "");
+		report(d, &got, !strcmp(p->device, device));
+	}
+out:
+	for (i = 0; i < rep->npeers; i++)
+		ks_bundle_info_release(&infos[i]);
+	ks_free(infos);
+	git_odb_free(odb);
+	return err;
+}
+
+/* Records main gained, changed and lost between two commits. */
+static int count_records(struct ks_sync_peer *p, git_repository *repo,
+			 const git_oid *before, const git_oid *after)
+{
+	git_commit *a = NULL, *b = NULL;
+	git_tree *ta = NULL, *tb = NULL;
+	git_diff *diff = NULL;
+	git_diff_options o = GIT_DIFF_OPTIONS_INIT;
+	char *spec[] = { (char *)KS_RECORDS_DIR "/" };
+	size_t i, n;
+	int err = -1;
+
+	o.pathspec.strings = spec;
+	o.pathspec.count = 1;
+	if (git_commit_lookup(&a, repo, before) < 0 ||
+	    git_commit_lookup(&b, repo, after) < 0 ||
+	    git_commit_tree(&ta, a) < 0 || git_commit_tree(&tb, b) < 0 ||
+	    git_diff_tree_to_tree(&diff, repo, ta, tb, &o) < 0)
+		goto out;
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n; i++) {
+		switch (git_diff_get_delta(diff, i)->status) {
+		case GIT_DELTA_ADDED:
+			p->added++;
+			break;
+		case GIT_DELTA_DELETED:
+			p->deleted++;
+			break;
+		default:
+			p->changed++;
+		}
+	}
+	err = 0;
+out:
+	git_diff_free(diff);
+	git_tree_free(ta);
+	git_tree_free(tb);
+	git_commit_free(a);
+	git_commit_free(b);
+	return err;
+}
+
+/*
+ * Merges the peers' tips into main in device order, leaving out a tip
+ * that another tip contains (merging that one brings it too, with fewer
+ * merge commits).
+ */
+static int merge_peers(struct ks_sync_report *rep, struct ks_repo *r,
+		       struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	struct ks_buf what = KS_BUF_INIT;
+	size_t i, j;
+	int err = 0;
+
+	for (i = 0; i < rep->npeers && !err; i++) {
+		struct ks_sync_peer *p = &rep->peers[i];
+		git_oid head, out;
+		int covered = 0;
+
+		if (!p->has_tip)
+			continue;
+		for (j = 0; j < rep->npeers && !covered; j++) {
+			const struct ks_sync_peer *q = &rep->peers[j];
+
+			if (j == i || !q->has_tip)
+				continue;
+			if (git_oid_equal(&q->tip, &p->tip))
+				covered = j < i;
+			else
+				covered = git_graph_descendant_of(repo, &q->tip,
+								  &p->tip) == 1;
+		}
+		if (covered)
+			continue;
+		if (git_reference_name_to_id(&head, repo, "refs/heads/main") < 0) {
+			err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read main: %s",
+				       ks_git_error());
+			break;
+		}
+		ks_buf_reset(&what);
+		if (ks_buf_addf(&what, "the bundle of %s", p->device) < 0) {
+			err = -1;
+			break;
+		}
+		if ((err = ks_merge_into_main(&out, &p->merge, r, &p->tip,
+					      what.ptr, d)))
+			break;
+		if (p->merge.up_to_date)
+			continue;
+		p->merged = 1;
+		ks_crash_point("sync: bundle merged");
+		if (count_records(p, repo, &head, &out) < 0)
+			err = ks_error(d, KS_EIO, NULL, 0, 0,
+				       "cannot compare the merge: %s",
+				       ks_git_error());
+	}
+	ks_buf_release(&what);
+	return err;
+}
+
+/*
+ * What this device's bundle leaves out: the history common to every other
+ * device's tip, when one of them is full and all of them were read.
+ * *nhidden = 0: write a full bundle.
+ */
+static int choose_base(git_oid *base, size_t *nhidden,
+		       const struct ks_sync_report *rep, git_repository *repo,
+		       const char *device)
+{
+	git_oid *tips;
+	size_t i, n = 0;
+	int full_other = 0, err;
+
+	*nhidden = 0;
+	for (i = 0; i < rep->npeers; i++) {
+		const struct ks_sync_peer *p = &rep->peers[i];
+
+		if (!strcmp(p->device, device))
+			continue;
+		if (!p->has_tip)
+			return 0;	/* what that device has is unknown */
+		full_other |= p->full;
+		n++;
+	}
+	if (!n || !full_other)
+		return 0;
+	if (!(tips = ks_calloc(n, sizeof(*tips))))
+		return -1;
+	for (i = n = 0; i < rep->npeers; i++)
+		if (strcmp(rep->peers[i].device, device))
+			git_oid_cpy(&tips[n++], &rep->peers[i].tip);
+	err = n == 1 ? (git_oid_cpy(base, &tips[0]), 0)
+		     : git_merge_base_octopus(base, repo, n, tips);
+	ks_free(tips);
+	git_error_clear();
+	if (err == 0)
+		*nhidden = 1;
+	return 0;	/* no common history: a full bundle is always right */
+}
+
+/*
+ * 1 when the bundle already on the stick can stay: it ends at main and is
+ * full, or requires only what the chosen base holds.
+ */
+static int own_is_current(const struct ks_sync_peer *own, git_repository *repo,
+			  const git_oid *tip, const git_oid *base,
+			  size_t nhidden, struct ks_diags *d)
+{
+	struct ks_sync_peer copy = *own;
+	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	size_t i;
+	int ok;
+
+	if (read_peer(&copy, &info, &quiet) || !git_oid_equal(&copy.tip, tip)) {
+		ks_diags_release(&quiet);
+		ks_bundle_info_release(&info);
+		return 0;
+	}
+	ok = 1;
+	for (i = 0; i < info.nprereqs && ok; i++)
+		ok = nhidden &&
+		     (git_oid_equal(&info.prereqs[i].oid, base) ||
+		      git_graph_descendant_of(repo, base, &info.prereqs[i].oid) == 1);
+	git_error_clear();
+	ks_diags_release(&quiet);
+	ks_bundle_info_release(&info);
+	(void)d;
+	return ok;
+}
+
+static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
+		     const struct ks_progress *pg, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	const char *device = ks_repo_identity(r)->device;
+	const struct ks_sync_peer *own = NULL;
+	git_oid base;
+	size_t nhidden, i;
+	int err;
+
+	if (!(rep->own = ks_malloc(strlen(rep->folder) + strlen(device) +
+				   sizeof(BUNDLE_EXT) + 1)))
+		return -1;
+	sprintf(rep->own, "%s/%s%s", rep->folder, device, BUNDLE_EXT);
+	for (i = 0; i < rep->npeers; i++)
+		if (!strcmp(rep->peers[i].device, device))
+			own = &rep->peers[i];
+	if (choose_base(&base, &nhidden, rep, repo, device) < 0)
+		return -1;
+	rep->full = !nhidden;
+	if (own && own_is_current(own, repo, &rep->after, &base, nhidden, d))
+		return 0;
+	ks_crash_point("sync: writing own bundle");
+	err = ks_bundle_write(r, rep->own, &rep->after, &base, nhidden, pg,
+			      &rep->out, d);
+	if (!err)
+		rep->wrote = 1;
+	return err;
+}
+
+/* A note for people who find the folder: what it is, how git reads it. */
+static int write_readme(const char *dir, struct ks_repo *r, struct ks_diags *d)
+{
+	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT;
+	struct stat st;
+	int err = 0;
+
+	if (ks_buf_addf(&path, "%s/README.txt", dir) < 0)
+		return -1;
+	if (stat(path.ptr, &st) < 0) {
+		if (ks_buf_addf(&text,
+				"khaosat survey \"%s\" (survey id %s)\n\n"
+				"Each <device>.bundle here is a git bundle of one laptop's survey\n"
+				"data, written by 'khaosat sync'. Set up a new laptop with\n"
+				"  khaosat clone %s NEW-FOLDER --device ID --surveyor NAME\n"
+				"or look inside with plain git:\n"
+				"  git clone <device>.bundle copy\n",
+				ks_repo_name(r), ks_repo_survey_id(r),
+				base_name(dir)) < 0)
+			err = -1;
+		else
+			err = ks_write_file_atomic(path.ptr, text.ptr, text.len, d);
+	}
+	ks_buf_release(&path);
+	ks_buf_release(&text);
+	return err;
+}
+
+static int main_tip(git_oid *out, git_repository *repo, struct ks_diags *d)
+{
+	if (git_reference_name_to_id(out, repo, "refs/heads/main") < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "the survey has no commit yet");
+	return 0;
+}
+
+int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
+		   const char *folder, unsigned flags,
+		   const struct ks_progress *pg, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	struct ks_changes ch = { 0 };
+	git_oid root;
+	int err;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((err = ks_repo_require_identity(r, d)) ||
+	    (err = ks_changes_list(&ch, r, d)))
+		return err;
+	if (ch.n) {
+		ks_changes_release(&ch);
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them); nothing was read from or written to %s",
+				folder);
+	}
+	if ((err = main_tip(&rep->before, repo, d)))
+		return err;
+	if (ks_bundle_survey_root(&root, repo, &rep->before) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot read the survey's history: %s",
+				ks_git_error());
+	if ((err = survey_folder(&rep->folder, folder, ks_repo_survey_id(r),
+				 !(flags & KS_SYNC_NO_WRITE), d)))
+		return err;
+	if (!is_dir(rep->folder)) {
+		/* Nothing of this survey there yet, and nothing to write. */
+		git_oid_cpy(&rep->after, &rep->before);
+		return 0;
+	}
+	if (!(flags & KS_SYNC_NO_WRITE))
+		rep->swept = sweep_temps(rep->folder, ks_repo_identity(r)->device);
+	if ((err = list_peers(rep, rep->folder, d)) ||
+	    (err = import_peers(rep, repo, &root, ks_repo_identity(r)->device,
+				pg, d)) ||
+	    (err = merge_peers(rep, r, d)) ||
+	    (err = main_tip(&rep->after, repo, d)))
+		return err;
+	if (flags & KS_SYNC_NO_WRITE)
+		return 0;
+	if ((err = write_own(rep, r, pg, d)))
+		return err;
+	return write_readme(rep->folder, r, d);
+}
+
+/* ---- setting up a laptop ---- */
+
+enum source { SRC_BUNDLE, SRC_FOLDER, SRC_GIT };
+
+static int has_bundles(const char *dir)
+{
+	char device[KS_DEVICE_MAX + 1];
+	struct dirent *de;
+	DIR *dh = opendir(dir);
+	int found = 0;
+
+	if (!dh)
+		return 0;
+	while (!found && (de = readdir(dh)))
+		found = bundle_device(device, de->d_name);
+	closedir(dh);
+	return found;
+}
+
+static int is_git_dir(const char *dir)
+{
+	struct ks_buf p = KS_BUF_INIT;
+	struct stat st;
+	int r = 0;
+
+	if (ks_buf_addf(&p, "%s/.git", dir) == 0 && stat(p.ptr, &st) == 0)
+		r = 1;
+	ks_buf_reset(&p);
+	if (!r && ks_buf_addf(&p, "%s/HEAD", dir) == 0 && stat(p.ptr, &st) == 0) {
+		ks_buf_reset(&p);
+		r = ks_buf_addf(&p, "%s/objects", dir) == 0 && is_dir(p.ptr);
+	}
+	ks_buf_release(&p);
+	return r;
+}
+
+/* "host:path" (scp-like ssh) or "scheme://..." */
+static int looks_like_url(const char *s)
+{
+	const char *colon = strchr(s, ':'), *slash = strchr(s, '/');
+
+	return strstr(s, "://") || (colon && colon != s && (!slash || colon < slash));
+}
+
+/*
+ * What `source` is.  A stick's mount point holding one survey's folder is
+ * taken as that folder; with several, the person must say which.
+ */
+static int classify(enum source *kind, char **folder, const char *source,
+		    struct ks_diags *d)
+{
+	struct ks_buf found = KS_BUF_INIT, p = KS_BUF_INIT;
+	struct stat st;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *dh;
+	int err = 0;
+
+	*folder = NULL;
+	if (stat(source, &st) < 0) {
+		if (looks_like_url(source)) {
+			*kind = SRC_GIT;
+			return 0;
+		}
+		return ks_error(d, KS_ENOTFOUND, source, 0, 0,
+				"no such file or folder (is the stick plugged in and mounted?)");
+	}
+	if (S_ISREG(st.st_mode)) {
+		*kind = SRC_BUNDLE;
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ks_error(d, KS_EINVALID, source, 0, 0,
+				"neither a bundle file nor a folder");
+	if (is_git_dir(source)) {
+		*kind = SRC_GIT;
+		return 0;
+	}
+	*kind = SRC_FOLDER;
+	if (has_bundles(source))
+		return (*folder = ks_strdup(source)) ? 0 : -1;
+	if (!(dh = opendir(source)))
+		return ks_error(d, KS_EIO, source, 0, 0, "cannot read the folder: %s",
+				strerror(errno));
+	while ((de = readdir(dh)) && err == 0) {
+		if (de->d_name[0] == '.')
+			continue;
+		ks_buf_reset(&p);
+		if (ks_buf_addf(&p, "%s/%s", source, de->d_name) < 0) {
+			err = -1;
+			break;
+		}
+		if (!is_dir(p.ptr) || !has_bundles(p.ptr))
+			continue;
+		if (n++ == 0)
+			*folder = ks_strdup(p.ptr);
+		if (ks_buf_addf(&found, "%s  %s", n > 1 ? "," : "", p.ptr) < 0)
+			err = -1;
+	}
+	closedir(dh);
+	if (!err && n == 0)
+		err = ks_error(d, KS_ENOTFOUND, source, 0, 0,
+			       "holds no khaosat bundles (<survey id>/<device>.bundle)");
+	else if (!err && n > 1)
+		err = ks_error(d, KS_EINVALID, source, 0, 0,
+			       "holds %zu surveys; give the folder of one:%s", n,
+			       found.ptr);
+	if (err) {
+		ks_free(*folder);
+		*folder = NULL;
+	}
+	ks_buf_release(&found);
+	ks_buf_release(&p);
+	return err;
+}
+
+/* Device ids with records in `tree` (records/<kind>/<device>/). */
+static int device_has_records(git_repository *repo, const git_tree *root,
+			      const char *device)
+{
+	git_tree_entry *e = NULL;
+	git_tree *records = NULL;
+	size_t i, n;
+	int found = 0;
+
+	if (git_tree_entry_bypath(&e, root, KS_RECORDS_DIR) < 0 ||
+	    git_tree_lookup(&records, repo, git_tree_entry_id(e)) < 0) {
+		git_tree_entry_free(e);
+		git_error_clear();
+		return 0;
+	}
+	n = git_tree_entrycount(records);
+	for (i = 0; i < n && !found; i++) {
+		const git_tree_entry *kind = git_tree_entry_byindex(records, i);
+		git_tree *t = NULL;
+
+		if (git_tree_entry_type(kind) != GIT_OBJECT_TREE ||
+		    git_tree_lookup(&t, repo, git_tree_entry_id(kind)) < 0)
+			continue;
+		found = git_tree_entry_byname(t, device) != NULL;
+		git_tree_free(t);
+	}
+	git_tree_free(records);
+	git_tree_entry_free(e);
+	git_error_clear();
+	return found;
+}
+
+static int device_taken(struct ks_diags *d, const char *device,
+			const char *where)
+{
+	return ks_error(d, KS_EEXISTS, NULL, 0, 0,
+			"device id \"%s\" is already used %s; every laptop needs its own device id (--device), or record ids would clash",
+			device, where);
+}
+
+/* The first full bundle, in device order: the survey's whole history. */
+static const struct ks_sync_peer *first_full(struct ks_sync_report *rep,
+					     struct ks_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < rep->npeers; i++) {
+		struct ks_sync_peer *p = &rep->peers[i];
+		struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
+		struct ks_diags quiet = KS_DIAGS_INIT;
+		int err = read_peer(p, &info, &quiet);
+
+		ks_diags_release(&quiet);
+		ks_bundle_info_release(&info);
+		if (!err && p->full)
+			return p;
+	}
+	ks_error(d, KS_ENOTFOUND, rep->folder, 0, 0,
+		 "no bundle here holds the whole survey; sync a laptop that has it (or the centre) with this stick first");
+	return NULL;
+}
+
+static int clone_remote(git_repository **repo, const char *source,
+			const char *dir, struct ks_diags *d);
+
+/* Makes the repository and brings the survey's main into it. */
+static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
+		      const char *source, const char *bundle, const char *dir,
+		      const struct ks_progress *pg, struct ks_diags *d)
+{
+	git_repository_init_options io = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
+	const struct ks_bundle_ref *ref;
+	git_reference *r = NULL;
+	int err;
+
+	if (kind == SRC_GIT) {
+		if ((err = clone_remote(repo, source, dir, d)))
+			return err;
+		if (git_reference_name_to_id(tip, *repo, "refs/heads/main") < 0)
+			return ks_error(d, KS_EINVALID, source, 0, 0,
+					"not a khaosat survey: it has no branch main");
+		return ks_bundle_check_history(*repo, tip, source, d);
+	}
+	io.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	io.initial_head = "main";
+	if (git_repository_init_ext(repo, dir, &io) < 0)
+		return ks_error(d, KS_EIO, dir, 0, 0, "cannot create the repository: %s",
+				ks_git_error());
+	if ((err = ks_bundle_import_git(*repo, NULL, bundle, pg, &info, d)))
+		return err;
+	if (!(ref = ks_bundle_main_ref(&info))) {
+		ks_bundle_info_release(&info);
+		return ks_error(d, KS_EINVALID, bundle, 0, 0,
+				"the bundle has several references and none is refs/heads/main or HEAD");
+	}
+	git_oid_cpy(tip, &ref->oid);
+	ks_bundle_info_release(&info);
+	if (git_reference_create(&r, *repo, "refs/heads/main", tip, 0,
+				 "khaosat clone") < 0)
+		return ks_error(d, KS_EIO, dir, 0, 0, "cannot set main: %s",
+				ks_git_error());
+	git_reference_free(r);
+	return 0;
+}
+
+static int clone_remote_cb(git_remote **out, git_repository *repo,
+			   const char *name, const char *url, void *payload)
+{
+	(void)name;
+	(void)payload;
+	return git_remote_create(out, repo, KS_CLONE_REMOTE, url);
+}
+
+static int clone_remote(git_repository **repo, const char *source,
+			const char *dir, struct ks_diags *d)
+{
+	git_clone_options co = GIT_CLONE_OPTIONS_INIT;
+
+	/* The work tree is written only after the history was checked. */
+	co.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+	co.checkout_branch = "main";
+	co.remote_cb = clone_remote_cb;
+	if (git_clone(repo, source, dir, &co) < 0)
+		return ks_error(d, KS_EIO, source, 0, 0, "cannot clone: %s",
+				ks_git_error());
+	return 0;
+}
+
+/* Empties `dir` (which was empty before) or removes it (clone made it). */
+static void clone_rollback(const char *dir, int made)
+{
+	struct ks_buf p = KS_BUF_INIT;
+	struct dirent *de;
+	DIR *dh;
+
+	if (made) {
+		ks_remove_tree(dir);
+		return;
+	}
+	if (!(dh = opendir(dir)))
+		return;
+	while ((de = readdir(dh))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ks_buf_reset(&p);
+		if (ks_buf_addf(&p, "%s/%s", dir, de->d_name) == 0)
+			ks_remove_tree(p.ptr);
+	}
+	closedir(dh);
+	ks_buf_release(&p);
+}
+
+static int dir_usable(int *made, const char *dir, struct ks_diags *d)
+{
+	struct dirent *de;
+	DIR *dh;
+	int empty = 1;
+
+	*made = 0;
+	if (!(dh = opendir(dir))) {
+		if (errno != ENOENT)
+			return ks_error(d, KS_EIO, dir, 0, 0, "cannot use it: %s",
+					strerror(errno));
+		*made = 1;
+		return 0;
+	}
+	while (empty && (de = readdir(dh)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(dh);
+	if (!empty)
+		return ks_error(d, KS_EEXISTS, dir, 0, 0,
+				"already exists and is not empty; give a new folder");
+	return 0;
+}
+
+static int checkout_main(git_repository *repo, const git_oid *tip,
+			 const char *source, const char *device,
+			 struct ks_diags *d)
+{
+	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	int err = 0;
+
+	if (git_commit_lookup(&c, repo, tip) < 0 || git_commit_tree(&t, c) < 0) {
+		err = ks_error(d, KS_EIO, source, 0, 0, "cannot read the survey: %s",
+			       ks_git_error());
+		goto out;
+	}
+	if (git_tree_entry_bypath(&e, t, KS_SURVEY_FILE) < 0) {
+		git_error_clear();
+		err = ks_error(d, KS_EINVALID, source, 0, 0,
+			       "not a khaosat survey: its main has no %s",
+			       KS_SURVEY_FILE);
+		goto out;
+	}
+	if (device_has_records(repo, t, device)) {
+		err = device_taken(d, device, "by records in this survey");
+		goto out;
+	}
+	co.checkout_strategy = GIT_CHECKOUT_FORCE;
+	if (git_repository_set_head(repo, "refs/heads/main") < 0 ||
+	    git_checkout_tree(repo, (git_object *)c, &co) < 0)
+		err = ks_error(d, KS_EIO, source, 0, 0,
+			       "cannot write the work tree: %s", ks_git_error());
+out:
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(c);
+	return err;
+}
+
+int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
+	     const char *source, const char *dir,
+	     const struct ks_clone_opts *opts, const struct ks_progress *pg,
+	     struct ks_diags *d)
+{
+	struct ks_sync_report stick;
+	git_repository *repo = NULL;
+	struct ks_repo *r = NULL;
+	const struct ks_sync_peer *first = NULL;
+	enum source kind;
+	char *folder = NULL;
+	git_oid tip;
+	size_t i;
+	int err, made = 0, started = 0;
+
+	*out = NULL;
+	memset(rep, 0, sizeof(*rep));
+	memset(&stick, 0, sizeof(stick));
+	if ((err = ks_validate_identity(&opts->who, d)) ||
+	    (err = classify(&kind, &folder, source, d)) ||
+	    (err = dir_usable(&made, dir, d)))
+		goto out;
+	if (kind == SRC_FOLDER) {
+		if (!(stick.folder = ks_strdup(folder))) {
+			err = -1;
+			goto out;
+		}
+		if ((err = list_peers(&stick, folder, d)))
+			goto out;
+		for (i = 0; i < stick.npeers; i++)
+			if (!strcmp(stick.peers[i].device, opts->who.device)) {
+				err = device_taken(d, opts->who.device,
+						   "on this stick");
+				goto out;
+			}
+		if (!(first = first_full(&stick, d))) {
+			err = KS_ENOTFOUND;
+			goto out;
+		}
+	}
+	started = 1;
+	if ((err = fetch_main(&repo, &tip, kind, source,
+			      kind == SRC_FOLDER ? first->path : source, dir,
+			      pg, d)) ||
+	    (err = checkout_main(repo, &tip, source, opts->who.device, d)))
+		goto out;
+	if (ks_repo_set_identity(repo, &opts->who) < 0) {
+		err = ks_error(d, KS_EIO, dir, 0, 0,
+			       "cannot save the device identity: %s",
+			       ks_git_error());
+		goto out;
+	}
+	git_repository_free(repo);
+	repo = NULL;
+	if ((err = ks_repo_open(&r, dir, d)))
+		goto out;
+	if (kind == SRC_FOLDER &&
+	    (err = ks_sync_folder(rep, r, folder, KS_SYNC_NO_WRITE, pg, d)))
+		goto out;
+	*out = r;
+	r = NULL;
+out:
+	ks_repo_free(r);
+	git_repository_free(repo);
+	if (err && started)
+		clone_rollback(dir, made);
+	if (err)
+		ks_sync_report_release(rep);
+	ks_sync_report_release(&stick);
+	ks_free(folder);
+	return err;
+}

@@ -1,0 +1,111 @@
+/*
+ * Sync through a folder: a USB stick passed between laptops and the centre.
+ *
+ * The folder holds, per survey, PATH/<survey id>/<device>.bundle: one git
+ * bundle per device, which plain git reads.  A sync imports every bundle
+ * there that brings something new (each checked whole before anything of
+ * it is kept, see bundle.h), merges their tips into main field by field
+ * (conflicts are recorded, never stop the sync), then writes this device's
+ * own bundle through a temporary file, fsync and rename.
+ *
+ * What a bundle holds.  A reader can apply an incremental bundle only if
+ * it has the bundle's prerequisites, and a new laptop set up from the
+ * stick alone needs the whole history there.  So a device writes:
+ *   - a full bundle when no other device's bundle on the stick is full, or
+ *     when some other bundle could not be read (what its device has is
+ *     then unknown);
+ *   - otherwise only what is not in the history common to every other
+ *     device's tip: each of them has it (their bundles say so, and history
+ *     only grows), and so does the full bundle on the stick.
+ * Every prerequisite on the stick is thus inside a full bundle's history,
+ * and importing the full bundles first lets any laptop apply the rest.
+ *
+ * Relay: a device's bundle carries everything on its main that the others
+ * lack, its peers' work included, so a change reaches laptops that never
+ * meet the one that made it.
+ */
+#ifndef KS_SYNC_H
+#define KS_SYNC_H
+
+#include <git2.h>
+#include <stddef.h>
+
+#include "bundle.h"
+#include "merge.h"
+#include "repo.h"
+
+struct ks_diags;
+struct ks_repo;
+
+enum ks_peer_state {
+	KS_PEER_KNOWN,		/* nothing this survey did not have */
+	KS_PEER_IMPORTED,	/* brought new commits, imported */
+	KS_PEER_REFUSED,	/* failed a check: the diagnostics say which */
+	KS_PEER_WAITING,	/* needs a commit no bundle here brings */
+};
+
+/* One bundle found in the survey's folder. */
+struct ks_sync_peer {
+	char device[KS_DEVICE_MAX + 1];
+	char *path;
+	enum ks_peer_state state;
+	int full;		/* no prerequisites */
+	int has_tip;		/* tip is known here (KNOWN or IMPORTED) */
+	git_oid tip;
+	int merged;		/* its tip was merged into main */
+	struct ks_merge_stats merge;
+	size_t added, changed, deleted;	/* records it changed on main */
+};
+
+struct ks_sync_report {
+	char *folder;		/* PATH/<survey id> */
+	struct ks_sync_peer *peers;	/* sorted by device */
+	size_t npeers;
+	size_t swept;		/* stale temporary files removed */
+	git_oid before, after;	/* main */
+	/* this device's bundle */
+	char *own;
+	int wrote;		/* 0: the one there was already up to date */
+	int full;
+	struct ks_bundle_stats out;
+};
+
+void ks_sync_report_release(struct ks_sync_report *rep);
+
+#define KS_SYNC_NO_WRITE 0x1	/* import and merge only (setting up a laptop) */
+
+/*
+ * Syncs the survey with the folder `folder` (a stick's mount point, or
+ * its <survey id> folder).  The work tree must have no uncommitted
+ * changes; nothing is read or written before that is checked.  A bundle
+ * that fails a check or waits for another device's bundle is reported in
+ * `d` as an error and in `rep`, and the sync goes on with the others;
+ * ks_sync_folder() then still returns 0 (callers look at d->errors).
+ */
+int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
+		   const char *folder, unsigned flags,
+		   const struct ks_progress *pg, struct ks_diags *d);
+
+struct ks_clone_opts {
+	struct ks_identity who;
+};
+
+/* The name a remote gets when a laptop is set up from it. */
+#define KS_CLONE_REMOTE "centre"
+
+/*
+ * Sets up a new laptop in `dir` (made; it must not exist or be empty) from
+ * `source`: a folder of bundles (a stick, or its <survey id> folder), one
+ * bundle file, or a git remote (URL, or a path to a repository), which is
+ * then kept as the remote KS_CLONE_REMOTE.  Everything is checked as a
+ * bundle is (bundle.h) before the work tree is written; the device id
+ * must be new to the survey and to the stick.  On failure `dir` is as it
+ * was (removed, if clone made it).  `rep` receives what was imported from
+ * a folder (release it; it is empty for other sources).
+ */
+int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
+	     const char *source, const char *dir,
+	     const struct ks_clone_opts *opts, const struct ks_progress *pg,
+	     struct ks_diags *d);
+
+#endif
