@@ -42,8 +42,12 @@ static void print_peer(const struct ks_sync_peer *p, const char *self)
 		break;
 	}
 	if (!p->merged) {
-		printf("%s\n", strcmp(p->device, self) ? "nothing new"
-						      : "this laptop's own");
+		if (!strcmp(p->device, self))
+			printf("this laptop's own\n");
+		else if (p->state == KS_PEER_IMPORTED)
+			printf("nothing beyond what the others brought\n");
+		else
+			printf("nothing new\n");
 		return;
 	}
 	print_count(p->added, p->added == 1 ? "record added" : "records added", &first);

@@ -1,0 +1,277 @@
+#!/bin/sh
+# khaosat sync and clone through a stick folder: a centre and laptops that
+# exchange bundles, incremental where every reader can apply them, relay
+# between laptops that never meet, conflicts that never stop a sync, and
+# bundles that are refused (damaged, hostile, missing a prerequisite)
+# while the others still apply.  Plain git is the witness.
+. "$(dirname "$0")/lib.sh"
+
+W1=records/workshop/md01/000/md01-0001.yaml
+W2=records/workshop/md01/000/md01-0002.yaml
+W3=records/workshop/md01/000/md01-0003.yaml
+
+set_line() {
+	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
+}
+
+# edit DIR FILE PREFIX LINE MESSAGE: one field changed and committed.
+edit() {
+	set_line "$1/$2" "$3" "$4" &&
+	(cd "$1" && khaosat commit -m "$5" >/dev/null)
+}
+
+tree() {
+	git -C "$1" rev-parse "main^{tree}"
+}
+
+# Everything a refused sync must leave alone in a survey.
+state() {
+	git -C "$1" for-each-ref &&
+	(cd "$1" && find .git/objects -type f | LC_ALL=C sort) &&
+	snapshot "$1" | grep -v " \./\.git/"
+}
+
+test_expect_success 'setup: the centre with the samples' '
+	make_survey centre centre "Lê Văn Tâm" &&
+	copy_samples centre &&
+	(cd centre && khaosat commit -m "Samples" >/dev/null) &&
+	id=$(sed -n "s/^id: *//p" centre/khaosat.yaml | tr -d "\"") &&
+	test -n "$id" &&
+	echo "$id" >survey-id &&
+	mkdir stick
+'
+
+test_expect_success 'the first sync writes a full bundle under the survey id' '
+	id=$(cat survey-id) &&
+	khaosat -C centre sync ../stick >out &&
+	grep -q "^Wrote centre.bundle: full history, 2 commits, " out &&
+	test_path_is_file stick/$id/centre.bundle &&
+	test_path_is_file stick/$id/README.txt &&
+	cp stick/$id/centre.bundle first.bundle &&
+	grep -q "khaosat clone" stick/$id/README.txt &&
+	! grep -a -q "^-" stick/$id/centre.bundle &&
+	git clone -q stick/$id/centre.bundle gitcopy &&
+	test "$(tree gitcopy)" = "$(tree centre)" &&
+	git -C gitcopy fsck --full --strict
+'
+
+test_expect_success 'a second sync with nothing new leaves the stick alone' '
+	id=$(cat survey-id) &&
+	ls -l --time-style=full-iso stick/$id >before &&
+	khaosat -C centre sync ../stick >out &&
+	grep -q "^centre.bundle there is up to date\.$" out &&
+	grep -q "^main unchanged at " out &&
+	ls -l --time-style=full-iso stick/$id >after &&
+	test_cmp before after
+'
+
+test_expect_success 'clone sets up a laptop from the stick' '
+	khaosat clone stick lap1 --device lap1 --surveyor "Nguyễn Thị Hoa" >out &&
+	grep -q "^Set up survey \"Mỹ Đồng\" (id $(cat survey-id)) in " out &&
+	test "$(tree lap1)" = "$(tree centre)" &&
+	test "$(git -C lap1 config khaosat.device)" = lap1 &&
+	test "$(git -C lap1 config khaosat.surveyor)" = "Nguyễn Thị Hoa" &&
+	test "$(git -C lap1 symbolic-ref HEAD)" = refs/heads/main &&
+	(cd lap1 && khaosat status >status) &&
+	grep -q "Nothing to commit" lap1/status &&
+	git -C lap1 fsck --full
+'
+
+test_expect_success 'clone also takes the survey folder, a bundle file and a git repository' '
+	id=$(cat survey-id) &&
+	khaosat clone stick/$id c1 --device cc1 --surveyor A >/dev/null &&
+	khaosat clone stick/$id/centre.bundle c2 --device cc2 --surveyor B >/dev/null &&
+	khaosat clone centre c3 --device cc3 --surveyor C >/dev/null &&
+	for c in c1 c2 c3; do test "$(tree $c)" = "$(tree centre)" || return 1; done &&
+	test "$(git -C c3 remote)" = centre
+'
+
+test_expect_success 'clone refuses a device id in use, a used folder, no source' '
+	test_expect_code 3 khaosat clone stick x1 --device centre --surveyor A 2>err &&
+	grep -q "device id \"centre\" is already used on this stick" err &&
+	test_path_is_missing x1 &&
+	test_expect_code 3 khaosat clone stick x2 --device md01 --surveyor A 2>err &&
+	grep -q "device id \"md01\" is already used by records in this survey" err &&
+	test_path_is_missing x2 &&
+	mkdir x3 && echo keep >x3/file &&
+	test_expect_code 3 khaosat clone stick x3 --device zz9 --surveyor A 2>err &&
+	grep -q "already exists and is not empty" err &&
+	test "$(cat x3/file)" = keep &&
+	test_expect_code 1 khaosat clone nosuch x4 --device zz9 --surveyor A 2>err &&
+	grep -q "no such file or folder" err &&
+	test_path_is_missing x4 &&
+	test_expect_code 2 khaosat clone stick x5 --device ZZ --surveyor A 2>err &&
+	test_path_is_missing x5 &&
+	mkdir x6 &&
+	test_expect_code 1 khaosat clone x6 x7 --device zz9 --surveyor A 2>err &&
+	grep -q "holds no khaosat bundles" err
+'
+
+test_expect_success 'a laptop writes only what the others lack' '
+	id=$(cat survey-id) &&
+	edit lap1 $W1 "phone:" "phone: \"02253111222\"" "lap1: phone" &&
+	khaosat -C lap1 sync ../stick >out &&
+	grep -q "^Wrote lap1.bundle: what the other devices lack, 1 commit, " out &&
+	grep -a -q "^-$(git -C centre rev-parse main) " stick/$id/lap1.bundle &&
+	test $(wc -c <stick/$id/lap1.bundle) -lt $(wc -c <stick/$id/centre.bundle) &&
+	git -C centre bundle verify ../stick/$id/lap1.bundle
+'
+
+test_expect_success 'the centre takes the change and says where it came from' '
+	khaosat -C centre sync ../stick >out &&
+	grep -q "^  lap1 *1 changed$" out &&
+	grep -q "^phone: \"02253111222\"$" centre/$W1 &&
+	test "$(tree centre)" = "$(tree lap1)" &&
+	git -C centre fsck --full
+'
+
+test_expect_success 'sync refuses uncommitted changes and touches nothing' '
+	id=$(cat survey-id) &&
+	echo "# draft" >>lap1/$W2 &&
+	state lap1 >before &&
+	ls -l --time-style=full-iso stick/$id >stick.before &&
+	test_expect_code 1 khaosat -C lap1 sync ../stick >out 2>err &&
+	grep -q "uncommitted changes; commit them first" err &&
+	state lap1 >after &&
+	test_cmp before after &&
+	ls -l --time-style=full-iso stick/$id >stick.after &&
+	test_cmp stick.before stick.after &&
+	git -C lap1 checkout -q -- $W2
+'
+
+test_expect_success 'relay: a change reaches a laptop that never met its maker' '
+	khaosat clone stick lap2 --device lap2 --surveyor "Trần Văn Minh" >/dev/null &&
+	mkdir stick2 &&
+	khaosat -C centre sync ../stick2 >/dev/null &&
+	khaosat -C lap2 sync ../stick2 >/dev/null &&
+	mv lap2 lap2.away &&
+	edit lap1 $W2 "phone:" "phone: \"02253333444\"" "lap1: phone of W2" &&
+	khaosat -C lap1 sync ../stick >/dev/null &&
+	khaosat -C centre sync ../stick >/dev/null &&
+	khaosat -C centre sync ../stick2 >/dev/null &&
+	mv lap2.away lap2 &&
+	khaosat -C lap2 sync ../stick2 >out &&
+	grep -q "^  centre *1 changed$" out &&
+	grep -q "^phone: \"02253333444\"$" lap2/$W2 &&
+	test_path_is_missing stick2/$(cat survey-id)/lap1.bundle
+'
+
+test_expect_success 'a conflict is recorded and the sync finishes' '
+	edit lap1 $W3 "phone:" "phone: \"02253555666\"" "lap1: W3" &&
+	edit lap2 $W3 "phone:" "phone: \"02253777888\"" "lap2: W3" &&
+	khaosat -C lap1 sync ../stick >/dev/null &&
+	khaosat -C lap2 sync ../stick >out &&
+	grep -q "^  lap1 .*1 conflict kept for review$" out &&
+	grep -q "khaosat conflicts" out &&
+	test_expect_code 1 khaosat -C lap2 conflicts >c &&
+	grep -q "02253555666" c &&
+	grep -q "02253777888" c
+'
+
+test_expect_success 'everyone converges after syncing twice' '
+	for round in 1 2; do
+		for l in centre lap1 lap2; do
+			khaosat -C $l sync ../stick >/dev/null || return 1
+		done
+	done &&
+	test "$(tree centre)" = "$(tree lap1)" &&
+	test "$(tree centre)" = "$(tree lap2)" &&
+	for l in centre lap1 lap2; do
+		git -C $l fsck --full --strict 2>err && test_must_be_empty err || return 1
+	done
+'
+
+test_expect_success 'git verifies every bundle on the stick; one of them is full' '
+	id=$(cat survey-id) &&
+	full=0 &&
+	for b in stick/$id/*.bundle; do
+		git -C centre bundle verify ../$b >/dev/null 2>&1 || return 1
+		grep -a -q "^-" $b || full=$((full + 1))
+	done &&
+	test $full -ge 1
+'
+
+test_expect_success 'a new laptop set up from the stick alone has everything' '
+	khaosat clone stick lap3 --device lap3 --surveyor C >/dev/null &&
+	test "$(tree lap3)" = "$(tree centre)"
+'
+
+test_expect_success 'an unfinished temporary file of this device is swept' '
+	id=$(cat survey-id) &&
+	echo partial >stick/$id/lap1.bundle.tmp-AbC123 &&
+	edit lap1 $W1 "phone:" "phone: \"02253999000\"" "lap1: again" &&
+	khaosat -C lap1 sync ../stick >out &&
+	grep -q "^Removed 1 unfinished temporary file\.$" out &&
+	test_path_is_missing stick/$id/lap1.bundle.tmp-AbC123
+'
+
+test_expect_success 'a damaged bundle is refused by name; the others still apply' '
+	id=$(cat survey-id) &&
+	edit lap2 $W2 "phone:" "phone: \"02253121212\"" "lap2: W2" &&
+	khaosat -C lap2 sync ../stick >/dev/null &&
+	cp stick/$id/lap2.bundle lap2.good &&
+	size=$(wc -c <stick/$id/lap2.bundle) &&
+	printf "\377" | dd of=stick/$id/lap2.bundle bs=1 seek=$((size - 30)) \
+		count=1 conv=notrunc 2>/dev/null &&
+	state centre >before &&
+	test_expect_code 1 khaosat -C centre sync ../stick >out 2>err &&
+	grep -q "lap2.bundle: error: the pack is damaged" err &&
+	grep -q "^  lap2 *refused" out &&
+	grep -q "^  lap1 *1 changed$" out &&
+	grep -q "^Wrote centre.bundle: full history" out &&
+	grep -q "^phone: \"02253999000\"$" centre/$W1 &&
+	! grep -q "02253121212" centre/$W2 &&
+	git -C centre fsck --full &&
+	cp lap2.good stick/$id/lap2.bundle
+'
+
+test_expect_success 'full bundles go first; one that needs a missing commit says so' '
+	id=$(cat survey-id) &&
+	make_survey other zz1 "Người khác" &&
+	mkdir -p lone/$id &&
+	cp stick/$id/lap2.bundle lone/$id/ &&
+	cp stick/$id/centre.bundle lone/$id/ &&
+	khaosat clone first.bundle lap4 --device lap4 --surveyor D >/dev/null &&
+	git -C lap4 rev-parse main >lap4.before &&
+	khaosat -C lap4 sync ../lone >out &&
+	grep -q "^  centre *nothing beyond what the others brought$" out &&
+	grep -q "^  lap2 *2 changed$" out &&
+	test "$(tree lap4)" = "$(tree lap2)" &&
+	rm lone/$id/centre.bundle lone/$id/lap4.bundle &&
+	khaosat clone first.bundle lap5 --device lap5 --surveyor D >/dev/null &&
+	git -C lap5 rev-parse main >lap5.before &&
+	test_expect_code 1 khaosat -C lap5 sync ../lone >out 2>err &&
+	grep -q "lap2.bundle: error: not applied: it needs commit [0-9a-f]\{10\}" err &&
+	grep -q "^  lap2 *not applied" out &&
+	test "$(git -C lap5 rev-parse main)" = "$(cat lap5.before)"
+'
+
+test_expect_success 'a bundle of another survey is refused' '
+	id=$(cat survey-id) &&
+	khaosat -C other bundle create ../other.bundle >/dev/null &&
+	cp other.bundle stick/$id/zz1.bundle &&
+	test_expect_code 1 khaosat -C centre sync ../stick 2>err &&
+	grep -q "zz1.bundle: error: the bundle belongs to another survey" err &&
+	rm stick/$id/zz1.bundle
+'
+
+test_expect_success 'a stick with two surveys: clone asks which' '
+	khaosat -C other sync ../stick >/dev/null &&
+	test_expect_code 1 khaosat clone stick x8 --device zz8 --surveyor A 2>err &&
+	grep -q "holds 2 surveys; give the folder of one" err &&
+	test_path_is_missing x8
+'
+
+test_expect_success 'a missing stick is named' '
+	test_expect_code 1 khaosat -C centre sync ../nostick 2>err &&
+	grep -q "no such folder (is the stick plugged in and mounted?)" err
+'
+
+test_expect_success 'sync and clone: usage' '
+	test_expect_code 2 khaosat -C centre sync 2>err &&
+	test_expect_code 2 khaosat -C centre sync a b 2>err &&
+	test_expect_code 2 khaosat clone stick 2>err &&
+	test_expect_code 2 khaosat clone stick x9 --device zz 2>err
+'
+
+test_done
