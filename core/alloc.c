@@ -8,6 +8,7 @@
 #include <string.h>
 
 static long fail_countdown = -1;
+static unsigned long failures;
 
 static int should_fail(void)
 {
@@ -24,25 +25,31 @@ void ks_alloc_fail_after(long n)
 	fail_countdown = n;
 }
 
+unsigned long ks_alloc_failures(void)
+{
+	return failures;
+}
+
+static void *counted(void *p)
+{
+	if (!p)
+		failures++;
+	return p;
+}
+
 void *ks_malloc(size_t size)
 {
-	if (should_fail())
-		return NULL;
-	return malloc(size ? size : 1);
+	return counted(should_fail() ? NULL : malloc(size ? size : 1));
 }
 
 void *ks_calloc(size_t n, size_t size)
 {
-	if (should_fail())
-		return NULL;
-	return calloc(n ? n : 1, size ? size : 1);
+	return counted(should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1));
 }
 
 void *ks_realloc(void *ptr, size_t size)
 {
-	if (should_fail())
-		return NULL;
-	return realloc(ptr, size ? size : 1);
+	return counted(should_fail() ? NULL : realloc(ptr, size ? size : 1));
 }
 
 int ks_grow(void *array, size_t n, size_t *alloc, size_t size, size_t first)

@@ -33,4 +33,12 @@ int ks_grow(void *array, size_t n, size_t *alloc, size_t size, size_t first);
  */
 void ks_alloc_fail_after(long n);
 
+/*
+ * How many allocations have failed so far.  Where -1 can mean either a
+ * libgit2 error or no memory (GIT_ERROR is -1 too, and libgit2 leaves
+ * messages of lookups that later succeeded), a change of this count says
+ * which.
+ */
+unsigned long ks_alloc_failures(void);
+
 #endif

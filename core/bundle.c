@@ -1,9 +1,10 @@
 /*
  * Git bundle files, read and written from git's documented format
- * (gitformat-bundle) on top of libgit2's packbuilder and indexer.
+ * (gitformat-bundle), with our own pack writer (packwrite.h: thin packs,
+ * which libgit2's packbuilder cannot write) and libgit2's indexer.
  *
- * Writing streams the packbuilder's output behind a v2 header into a
- * temporary file that is flushed and renamed over the old bundle.  Reading
+ * Writing streams the pack behind a v2 header into a temporary file that
+ * is flushed and renamed over the old bundle.  Reading
  * indexes the pack into a private folder under .git/objects, checks the
  * result through a throw-away repository that sees the local objects plus
  * the new pack, and moves the pack into .git/objects/pack only when every
@@ -14,6 +15,7 @@
 #include "buf.h"
 #include "crash.h"
 #include "diag.h"
+#include "packwrite.h"
 #include "record.h"
 #include "repo.h"
 
@@ -241,15 +243,16 @@ struct pack_writer {
 	const char *what;
 };
 
-static int pack_write_cb(void *buf, size_t size, void *payload)
+static int pack_write_cb(const void *buf, size_t size, void *payload)
 {
 	struct pack_writer *w = payload;
 
 	if (write_all(w->fd, buf, size) < 0) {
 		w->err = errno;
-		return -1;
+		return 1;
 	}
 	w->bytes += size;
+	ks_crash_point("bundle-write: pack data written");
 	if (w->pg && w->pg->fn)
 		w->pg->fn(w->pg->payload, w->what, w->bytes, 0);
 	return 0;
@@ -263,7 +266,8 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	git_repository *repo = ks_repo_git(r);
 	git_odb *odb = NULL;
 	git_revwalk *walk = NULL;
-	git_packbuilder *pb = NULL;
+	struct ks_pack_stats pst;
+	unsigned long failures;
 	struct oidset in = { 0 }, pre = { 0 };
 	git_oid *list = NULL, id;
 	size_t nlist = 0, alloc = 0, i, j, commits;
@@ -311,13 +315,6 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	if (ks_buf_addf(&head, "%s refs/heads/main\n%s HEAD\n\n", hex, hex) < 0)
 		goto nomem;
 
-	/* A fresh walker: a finished walk has reset itself. */
-	git_revwalk_free(walk);
-	walk = NULL;
-	if (make_walk(&walk, repo, odb, tip, hidden, nhidden) < 0 ||
-	    git_packbuilder_new(&pb, repo) < 0 ||
-	    git_packbuilder_insert_walk(pb, walk) < 0)
-		goto gitfail;
 
 	if (ks_buf_addf(&tmp, "%s.tmp-XXXXXX", path) < 0)
 		goto nomem;
@@ -334,10 +331,15 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 		goto writefail;
 	}
 	w.bytes = head.len;
-	if (git_packbuilder_foreach(pb, pack_write_cb, &w) < 0) {
-		if (!w.err)
-			goto gitfail;
+	/* Thin: changed objects as deltas against what readers hold. */
+	failures = ks_alloc_failures();
+	e = ks_pack_write(repo, tip, hidden, nhidden, pack_write_cb, &w, &pst);
+	if (e > 0)
 		goto writefail;
+	if (e < 0) {
+		if (ks_alloc_failures() != failures)
+			goto nomem;
+		goto gitfail;
 	}
 	ks_crash_point("bundle-write: before fsync");
 	if (fsync(w.fd) < 0) {
@@ -365,7 +367,7 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	}
 	if (st) {
 		st->commits = commits;
-		st->objects = git_packbuilder_object_count(pb);
+		st->objects = pst.objects;
 		st->prerequisites = pre.n;
 		st->bytes = w.bytes;
 	}
@@ -387,7 +389,6 @@ out:
 		close(w.fd);
 	if (tmp.len)
 		unlink(tmp.ptr);
-	git_packbuilder_free(pb);
 	git_revwalk_free(walk);
 	git_odb_free(odb);
 	oidset_release(&in);
@@ -1137,6 +1138,7 @@ static int index_pack(char **name, struct ks_bundle_info *info, FILE *f,
 		total = (uint64_t)sb.st_size - info->header_bytes;
 	while ((n = fread(buf, 1, 65536, f)) > 0) {
 		info->pack_bytes += n;
+		ks_crash_point("bundle-import: pack data read");
 		if (pg && pg->fn)
 			pg->fn(pg->payload, path, info->pack_bytes, total);
 		if (git_indexer_append(idx, buf, n, &st) < 0) {

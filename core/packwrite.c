@@ -1,0 +1,881 @@
+/*
+ * A pack writer for bundles (see packwrite.h).  Three steps: walk the
+ * commits as `git rev-list tip --not hidden` does; list the trees and blobs
+ * of those commits that the boundary commits' trees do not hold, each with
+ * the object at its path in a boundary tree (the reader's version of it);
+ * then write commits whole and the trees and blobs, sorted by type, path
+ * and size, each as the smallest of: itself, a delta against the reader's
+ * version, a delta against one of the ten objects written just before it.
+ *
+ * Everything goes through the caller's function in 64 KiB pieces, behind
+ * one SHA-1 that becomes the pack's trailer.  libgit2 hashes objects but
+ * has no public SHA-1 of raw bytes, hence the small one below.
+ */
+#include "packwrite.h"
+#include "alloc.h"
+#include "delta.h"
+
+#include <limits.h>
+#include <string.h>
+#include <zlib.h>
+
+enum {
+	OBJ_COMMIT = 1, OBJ_TREE = 2, OBJ_BLOB = 3,
+	OBJ_OFS_DELTA = 6, OBJ_REF_DELTA = 7,
+};
+
+#define STAGE_SIZE 65536
+/* git's defaults: a window of ten objects, chains of at most fifty. */
+#define WINDOW 10
+#define MAX_DEPTH 50
+/* What the window may hold at once; larger objects are not kept in it. */
+#define WINDOW_MEMORY (32u << 20)
+
+/* ---- SHA-1 (FIPS 180-4) ---- */
+
+struct sha1 {
+	uint32_t h[5];
+	uint64_t len;
+	unsigned char buf[64];
+};
+
+static uint32_t rol(uint32_t x, int n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+static void sha1_init(struct sha1 *s)
+{
+	static const uint32_t h0[5] = {
+		0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0,
+	};
+
+	memcpy(s->h, h0, sizeof(h0));
+	s->len = 0;
+}
+
+static void sha1_block(struct sha1 *s, const unsigned char *p)
+{
+	uint32_t w[80], a, b, c, d, e, f, k, t;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (; i < 80; i++)
+		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4];
+	for (i = 0; i < 80; i++) {
+		if (i < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5a827999;
+		} else if (i < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ed9eba1;
+		} else if (i < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8f1bbcdc;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xca62c1d6;
+		}
+		t = rol(a, 5) + f + e + k + w[i];
+		e = d;
+		d = c;
+		c = rol(b, 30);
+		b = a;
+		a = t;
+	}
+	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d, s->h[4] += e;
+}
+
+static void sha1_update(struct sha1 *s, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t used = s->len % 64;
+
+	s->len += len;
+	if (used) {
+		size_t n = 64 - used < len ? 64 - used : len;
+
+		memcpy(s->buf + used, p, n);
+		p += n;
+		len -= n;
+		if (used + n < 64)
+			return;
+		sha1_block(s, s->buf);
+	}
+	for (; len >= 64; p += 64, len -= 64)
+		sha1_block(s, p);
+	memcpy(s->buf, p, len);
+}
+
+static void sha1_final(struct sha1 *s, unsigned char out[20])
+{
+	uint64_t bits = s->len * 8;
+	unsigned char pad[72] = { 0x80 };
+	size_t n = 64 - (s->len + 8) % 64;
+	int i;
+
+	/* 0x80, zeros up to 56 mod 64, then the length in bits, big-endian. */
+	for (i = 0; i < 8; i++)
+		pad[n + i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha1_update(s, pad, n + 8);
+	for (i = 0; i < 20; i++)
+		out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+/* ---- a set of object ids (open addressing; the zero id marks a free slot) ---- */
+
+struct oidset {
+	git_oid *v;
+	size_t n, cap;
+};
+
+static size_t oidset_slot(const struct oidset *s, const git_oid *id)
+{
+	size_t i;
+
+	memcpy(&i, id->id, sizeof(i));
+	for (i &= s->cap - 1; !git_oid_is_zero(&s->v[i]) &&
+	     !git_oid_equal(&s->v[i], id); i = (i + 1) & (s->cap - 1))
+		;
+	return i;
+}
+
+static int oidset_has(const struct oidset *s, const git_oid *id)
+{
+	return s->cap && !git_oid_is_zero(&s->v[oidset_slot(s, id)]);
+}
+
+/* 1 when added, 0 when it was there, -1 when memory runs out. */
+static int oidset_add(struct oidset *s, const git_oid *id)
+{
+	size_t i;
+
+	if (s->n * 2 >= s->cap) {
+		struct oidset bigger = { NULL, 0, s->cap ? s->cap * 2 : 64 };
+
+		bigger.v = ks_calloc(bigger.cap, sizeof(git_oid));
+		if (!bigger.v)
+			return -1;
+		for (i = 0; i < s->cap; i++)
+			if (!git_oid_is_zero(&s->v[i]))
+				git_oid_cpy(&bigger.v[oidset_slot(&bigger, &s->v[i])],
+					    &s->v[i]);
+		bigger.n = s->n;
+		ks_free(s->v);
+		*s = bigger;
+	}
+	i = oidset_slot(s, id);
+	if (!git_oid_is_zero(&s->v[i]))
+		return 0;
+	git_oid_cpy(&s->v[i], id);
+	s->n++;
+	return 1;
+}
+
+static void oidset_release(struct oidset *s)
+{
+	ks_free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+/* ---- which objects ---- */
+
+struct pobj {
+	git_oid id;
+	git_oid ext;		/* the reader's version at the same path */
+	size_t size;
+	uint32_t name_hash;
+	unsigned char type;
+	unsigned char has_ext;
+};
+
+/* A window entry: an object already written, as a possible delta base. */
+struct slot {
+	git_odb_object *obj;
+	struct ks_delta_index *ix;	/* made when first needed */
+	uint64_t offset;		/* where its entry starts */
+	unsigned type, depth;
+	size_t mem;
+};
+
+struct pw {
+	git_repository *repo;
+	git_odb *odb;
+	struct oidset skip;	/* held by the reader: the boundary's trees */
+	struct oidset seen;	/* in the pack */
+	git_oid *commits;
+	size_t ncommits, acommits;
+	git_tree **bases;	/* the boundary commits' root trees */
+	size_t nbases, abases;
+	struct pobj *objs;
+	size_t nobjs, aobjs;
+
+	ks_pack_write_fn fn;
+	void *payload;
+	int cb_err;
+	struct sha1 sha;
+	unsigned char *stage;
+	size_t staged;
+	uint64_t bytes;
+	z_stream z;
+	int z_ready;
+
+	struct slot win[WINDOW];
+	size_t nwin, win_mem;
+	struct ks_pack_stats st;
+};
+
+/*
+ * git's pack name hash: a sortable number from the last sixteen characters
+ * of the path, the last counting most, so that files of one name sort
+ * together.  Whitespace does not count.
+ */
+static uint32_t name_hash_add(uint32_t h, const char *s)
+{
+	unsigned char c;
+
+	while ((c = (unsigned char)*s++))
+		if (c != ' ' && (c < '\t' || c > '\r'))
+			h = (h >> 2) + ((uint32_t)c << 24);
+	return h;
+}
+
+static int add_obj(struct pw *pw, const git_oid *id, unsigned type,
+		   uint32_t hash, const git_oid *ext)
+{
+	struct pobj *o;
+
+	if (ks_grow(&pw->objs, pw->nobjs, &pw->aobjs, sizeof(*pw->objs), 256) < 0)
+		return -1;
+	o = &pw->objs[pw->nobjs++];
+	memset(o, 0, sizeof(*o));
+	git_oid_cpy(&o->id, id);
+	o->type = (unsigned char)type;
+	o->name_hash = hash;
+	if (ext) {
+		git_oid_cpy(&o->ext, ext);
+		o->has_ext = 1;
+	}
+	return 0;
+}
+
+/* Every tree and blob of `id` into the skip set (gitlinks are no objects). */
+static int mark_tree(struct pw *pw, const git_oid *id)
+{
+	git_tree *t = NULL;
+	size_t i;
+	int err = oidset_add(&pw->skip, id);
+
+	if (err <= 0)
+		return err;
+	err = git_tree_lookup(&t, pw->repo, id);
+	for (i = 0; !err && i < git_tree_entrycount(t); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+			err = mark_tree(pw, git_tree_entry_id(e));
+		else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+			 oidset_add(&pw->skip, git_tree_entry_id(e)) < 0)
+			err = -1;
+	}
+	git_tree_free(t);
+	return err;
+}
+
+/* A boundary commit: its tree is the reader's, and a source of delta bases. */
+static int add_base(struct pw *pw, const git_oid *commit_id)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	int err;
+
+	err = git_commit_lookup(&c, pw->repo, commit_id);
+	if (!err)
+		err = git_commit_tree(&t, c);
+	git_commit_free(c);
+	if (err)
+		return err;
+	if (ks_grow(&pw->bases, pw->nbases, &pw->abases, sizeof(*pw->bases), 4) < 0) {
+		git_tree_free(t);
+		return -1;
+	}
+	pw->bases[pw->nbases++] = t;
+	return mark_tree(pw, git_tree_id(t));
+}
+
+/*
+ * Whether a hidden commit is there to hide.  One that is not is ignored,
+ * and so is libgit2's message about it: the caller may read
+ * git_error_last() to tell a libgit2 failure from running out of memory.
+ */
+static int is_commit(struct pw *pw, const git_oid *id)
+{
+	git_object_t type;
+	size_t len;
+
+	if (git_odb_read_header(&len, &type, pw->odb, id)) {
+		git_error_clear();
+		return 0;
+	}
+	return type == GIT_OBJECT_COMMIT;
+}
+
+static int walk_commits(struct pw *pw, const git_oid *tip,
+			const git_oid *hidden, size_t nhidden)
+{
+	git_revwalk *w = NULL;
+	struct oidset boundary = { 0 };
+	git_oid id;
+	size_t i, j;
+	int err;
+
+	err = git_revwalk_new(&w, pw->repo);
+	if (!err)
+		err = git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+	if (!err)
+		err = git_revwalk_push(w, tip);
+	for (i = 0; !err && i < nhidden; i++)
+		if (is_commit(pw, &hidden[i]))
+			err = git_revwalk_hide(w, &hidden[i]);
+	while (!err && !(err = git_revwalk_next(&id, w))) {
+		if (ks_grow(&pw->commits, pw->ncommits, &pw->acommits,
+			    sizeof(*pw->commits), 64) < 0 ||
+		    oidset_add(&pw->seen, &id) < 0)
+			err = -1;
+		else
+			git_oid_cpy(&pw->commits[pw->ncommits++], &id);
+	}
+	if (err == GIT_ITEROVER)
+		err = 0;
+	git_revwalk_free(w);
+
+	/* The hidden commits, then hidden parents of packed commits. */
+	for (i = 0; !err && i < nhidden; i++) {
+		if (!is_commit(pw, &hidden[i]))
+			continue;
+		err = oidset_add(&boundary, &hidden[i]);
+		if (err > 0)
+			err = add_base(pw, &hidden[i]);
+	}
+	for (i = 0; !err && i < pw->ncommits; i++) {
+		git_commit *c = NULL;
+
+		err = git_commit_lookup(&c, pw->repo, &pw->commits[i]);
+		for (j = 0; !err && j < git_commit_parentcount(c); j++) {
+			const git_oid *p = git_commit_parent_id(c, j);
+
+			if (oidset_has(&pw->seen, p))
+				continue;
+			err = oidset_add(&boundary, p);
+			if (err > 0)
+				err = add_base(pw, p);
+		}
+		git_commit_free(c);
+	}
+	oidset_release(&boundary);
+	return err;
+}
+
+static void free_trees(git_tree **t, size_t n)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < n; i++)
+		git_tree_free(t[i]);
+	ks_free(t);
+}
+
+static int walk_tree(struct pw *pw, git_tree *tree, uint32_t hash, int root,
+		     git_tree **bt);
+
+/*
+ * One entry of a packed tree, new to the reader.  Its delta base is the
+ * entry of that name and type in the first boundary tree at this path that
+ * has one; a subtree is walked with the boundary's subtrees beside it.
+ */
+static int add_entry(struct pw *pw, const git_tree_entry *e, uint32_t hash,
+		     git_tree **bt)
+{
+	const char *name = git_tree_entry_name(e);
+	git_object_t type = git_tree_entry_type(e);
+	const git_oid *ext = NULL;
+	git_tree *sub = NULL, **cbt = NULL;
+	size_t k;
+	int err;
+
+	for (k = 0; k < pw->nbases && !ext; k++) {
+		const git_tree_entry *be = bt[k] ? git_tree_entry_byname(bt[k], name) : NULL;
+
+		if (be && git_tree_entry_type(be) == type)
+			ext = git_tree_entry_id(be);
+	}
+	if (add_obj(pw, git_tree_entry_id(e), type, hash, ext) < 0)
+		return -1;
+	if (type != GIT_OBJECT_TREE)
+		return 0;
+	if (pw->nbases && !(cbt = ks_calloc(pw->nbases, sizeof(*cbt))))
+		return -1;
+	err = git_tree_lookup(&sub, pw->repo, git_tree_entry_id(e));
+	for (k = 0; !err && k < pw->nbases; k++) {
+		const git_tree_entry *be = bt[k] ? git_tree_entry_byname(bt[k], name) : NULL;
+
+		if (be && git_tree_entry_type(be) == GIT_OBJECT_TREE)
+			err = git_tree_lookup(&cbt[k], pw->repo, git_tree_entry_id(be));
+	}
+	if (!err)
+		err = walk_tree(pw, sub, hash, 0, cbt);
+	free_trees(cbt, pw->nbases);
+	git_tree_free(sub);
+	return err;
+}
+
+/* The entries of `tree` that are neither the reader's nor listed already. */
+static int walk_tree(struct pw *pw, git_tree *tree, uint32_t hash, int root,
+		     git_tree **bt)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < git_tree_entrycount(tree); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		git_object_t type = git_tree_entry_type(e);
+		uint32_t h = root ? hash : name_hash_add(hash, "/");
+
+		if (type != GIT_OBJECT_TREE && type != GIT_OBJECT_BLOB)
+			continue;
+		if (oidset_has(&pw->skip, git_tree_entry_id(e)))
+			continue;
+		err = oidset_add(&pw->seen, git_tree_entry_id(e));
+		if (err > 0)
+			err = add_entry(pw, e, name_hash_add(h, git_tree_entry_name(e)), bt);
+	}
+	return err;
+}
+
+static int list_objects(struct pw *pw)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < pw->ncommits; i++) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		const git_oid *tid;
+
+		err = git_commit_lookup(&c, pw->repo, &pw->commits[i]);
+		if (err)
+			break;
+		tid = git_commit_tree_id(c);
+		if (!oidset_has(&pw->skip, tid) &&
+		    (err = oidset_add(&pw->seen, tid)) > 0) {
+			err = add_obj(pw, tid, OBJ_TREE, 0,
+				      pw->nbases ? git_tree_id(pw->bases[0]) : NULL);
+			if (!err)
+				err = git_commit_tree(&t, c);
+			if (!err)
+				err = walk_tree(pw, t, 0, 1, pw->bases);
+			git_tree_free(t);
+		}
+		git_commit_free(c);
+	}
+	for (i = 0; !err && i < pw->nobjs; i++) {
+		git_object_t type;
+
+		err = git_odb_read_header(&pw->objs[i].size, &type, pw->odb,
+					  &pw->objs[i].id);
+	}
+	return err;
+}
+
+/* Delta order: by type, name, then larger first, so bases come first. */
+static int cmp_obj(const void *pa, const void *pb)
+{
+	const struct pobj *a = pa, *b = pb;
+
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->name_hash != b->name_hash)
+		return a->name_hash < b->name_hash ? -1 : 1;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return git_oid_cmp(&a->id, &b->id);
+}
+
+/* ---- writing ---- */
+
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+	(void)opaque;
+	return ks_calloc(items, size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+	(void)opaque;
+	ks_free(p);
+}
+
+static int flush_stage(struct pw *pw)
+{
+	int r;
+
+	if (!pw->staged)
+		return 0;
+	sha1_update(&pw->sha, pw->stage, pw->staged);
+	r = pw->fn(pw->stage, pw->staged, pw->payload);
+	pw->bytes += pw->staged;
+	pw->staged = 0;
+	if (r) {
+		pw->cb_err = r;
+		return r;
+	}
+	return 0;
+}
+
+static int put(struct pw *pw, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len) {
+		size_t n = STAGE_SIZE - pw->staged;
+
+		if (n > len)
+			n = len;
+		memcpy(pw->stage + pw->staged, p, n);
+		pw->staged += n;
+		p += n;
+		len -= n;
+		if (pw->staged == STAGE_SIZE && flush_stage(pw))
+			return pw->cb_err;
+	}
+	return 0;
+}
+
+/* `len` bytes deflated into the stage, flushing it whenever it fills. */
+static int put_deflated(struct pw *pw, const void *data, size_t len)
+{
+	int zr;
+
+	if (deflateReset(&pw->z) != Z_OK)
+		return -1;
+	pw->z.next_in = (Bytef *)data;
+	pw->z.avail_in = (uInt)len;
+	do {
+		if (pw->staged == STAGE_SIZE && flush_stage(pw))
+			return pw->cb_err;
+		pw->z.next_out = pw->stage + pw->staged;
+		pw->z.avail_out = (uInt)(STAGE_SIZE - pw->staged);
+		zr = deflate(&pw->z, Z_FINISH);
+		pw->staged = STAGE_SIZE - pw->z.avail_out;
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			return -1;
+	} while (zr != Z_STREAM_END);
+	return 0;
+}
+
+/* The entry header: type and size, 4 bits then 7 bits a byte. */
+static int put_entry_header(struct pw *pw, unsigned type, size_t size)
+{
+	unsigned char h[16];
+	size_t n = 0;
+
+	h[n++] = (unsigned char)(type << 4 | (size & 15));
+	size >>= 4;
+	while (size) {
+		h[n - 1] |= 0x80;
+		h[n++] = (unsigned char)(size & 0x7f);
+		size >>= 7;
+	}
+	return put(pw, h, n);
+}
+
+/*
+ * An OFS_DELTA's distance back to its base, big-endian 7 bits a byte;
+ * each continuation adds one, so that no number has two spellings.
+ * Returns the length, written at the end of `buf`.
+ */
+static size_t ofs_encode(unsigned char buf[16], uint64_t ofs)
+{
+	size_t pos = 15;
+
+	buf[pos] = ofs & 0x7f;
+	while (ofs >>= 7)
+		buf[--pos] = 0x80 | (--ofs & 0x7f);
+	return 16 - pos;
+}
+
+static int put_whole(struct pw *pw, unsigned type, const void *data, size_t len)
+{
+	int err = put_entry_header(pw, type, len);
+
+	return err ? err : put_deflated(pw, data, len);
+}
+
+/* The best delta found so far for the object being written. */
+struct choice {
+	unsigned char *delta;
+	size_t len, cost;
+	const struct slot *base;	/* NULL: against the reader's object */
+	unsigned depth;
+};
+
+static void take(struct choice *c, unsigned char *delta, size_t len,
+		 size_t cost, const struct slot *base, unsigned depth)
+{
+	ks_free(c->delta);
+	c->delta = delta;
+	c->len = len;
+	c->cost = cost;
+	c->base = base;
+	c->depth = depth;
+}
+
+/* A delta against the reader's version of `o`, if small enough. */
+static int try_ext(struct pw *pw, struct choice *c, const struct pobj *o,
+		   const void *data, size_t len, size_t limit)
+{
+	git_odb_object *b = NULL;
+	struct ks_delta_index *ix = NULL;
+	unsigned char *d;
+	size_t dlen;
+	int err;
+
+	err = git_odb_read(&b, pw->odb, &o->ext);
+	if (err)
+		return err;
+	if (ks_delta_index_new(&ix, git_odb_object_data(b),
+			       git_odb_object_size(b)) < 0) {
+		git_odb_object_free(b);
+		return -1;
+	}
+	err = ks_delta_create(&d, &dlen, ix, data, len, limit);
+	ks_delta_index_free(ix);
+	git_odb_object_free(b);
+	if (err < 0)
+		return -1;
+	if (!err)
+		take(c, d, dlen, dlen + GIT_OID_RAWSZ, NULL, 1);
+	return 0;
+}
+
+/* Deltas against the window, newest first; a smaller one replaces `c`. */
+static int try_window(struct pw *pw, struct choice *c, unsigned type,
+		      const void *data, size_t len, size_t limit)
+{
+	unsigned char ofs[16], *d;
+	size_t i, max, hdr, dlen, diff;
+	int err;
+
+	for (i = pw->nwin; i-- > 0;) {
+		struct slot *s = &pw->win[i];
+		size_t slen = git_odb_object_size(s->obj);
+
+		if (s->type != type || s->depth >= MAX_DEPTH)
+			continue;
+		hdr = ofs_encode(ofs, pw->bytes + pw->staged - s->offset);
+		max = limit;
+		if (c->delta)
+			max = c->cost > hdr + 1 ? c->cost - hdr - 1 : 0;
+		diff = slen > len ? slen - len : len - slen;
+		if (!max || diff >= max)
+			continue;
+		if (!s->ix) {
+			if (ks_delta_index_new(&s->ix, git_odb_object_data(s->obj),
+					       slen) < 0)
+				return -1;
+			s->mem += ks_delta_index_memory(s->ix);
+			pw->win_mem += ks_delta_index_memory(s->ix);
+		}
+		err = ks_delta_create(&d, &dlen, s->ix, data, len, max);
+		if (err < 0)
+			return -1;
+		if (!err)
+			take(c, d, dlen, dlen + hdr, s, s->depth + 1);
+	}
+	return 0;
+}
+
+static void drop_slot(struct pw *pw, size_t i)
+{
+	struct slot *s = &pw->win[i];
+
+	pw->win_mem -= s->mem;
+	ks_delta_index_free(s->ix);
+	git_odb_object_free(s->obj);
+	memmove(s, s + 1, (pw->nwin - i - 1) * sizeof(*s));
+	pw->nwin--;
+}
+
+/* The object just written joins the window; the oldest leave to make room. */
+static void keep(struct pw *pw, git_odb_object *obj, unsigned type,
+		 uint64_t offset, unsigned depth)
+{
+	size_t mem = git_odb_object_size(obj);
+	struct slot *s;
+
+	if (mem > WINDOW_MEMORY) {
+		git_odb_object_free(obj);
+		return;
+	}
+	while (pw->nwin && (pw->nwin == WINDOW || pw->win_mem + mem > WINDOW_MEMORY))
+		drop_slot(pw, 0);
+	s = &pw->win[pw->nwin++];
+	s->obj = obj;
+	s->ix = NULL;
+	s->offset = offset;
+	s->type = type;
+	s->depth = depth;
+	s->mem = mem;
+	pw->win_mem += mem;
+}
+
+static int write_obj(struct pw *pw, const struct pobj *o)
+{
+	git_odb_object *obj = NULL;
+	struct choice c = { 0 };
+	unsigned char ofs[16];
+	uint64_t offset = pw->bytes + pw->staged;
+	const void *data;
+	size_t len, limit;
+	int err;
+
+	err = git_odb_read(&obj, pw->odb, &o->id);
+	if (err)
+		return err;
+	data = git_odb_object_data(obj);
+	len = git_odb_object_size(obj);
+	/* git's rule: a delta must save at least half, and the base's name. */
+	limit = len / 2 > GIT_OID_RAWSZ ? len / 2 - GIT_OID_RAWSZ : 0;
+	if (limit && o->has_ext)
+		err = try_ext(pw, &c, o, data, len, limit);
+	if (!err && limit)
+		err = try_window(pw, &c, o->type, data, len, limit);
+	if (!err && !c.delta)
+		err = put_whole(pw, o->type, data, len);
+	else if (!err && !c.base) {
+		err = put_entry_header(pw, OBJ_REF_DELTA, c.len);
+		if (!err)
+			err = put(pw, o->ext.id, GIT_OID_RAWSZ);
+		pw->st.thin++;
+	} else if (!err) {
+		size_t n = ofs_encode(ofs, offset - c.base->offset);
+
+		err = put_entry_header(pw, OBJ_OFS_DELTA, c.len);
+		if (!err)
+			err = put(pw, ofs + 16 - n, n);
+	}
+	if (!err && c.delta) {
+		err = put_deflated(pw, c.delta, c.len);
+		pw->st.deltas++;
+	}
+	ks_free(c.delta);
+	if (err) {
+		git_odb_object_free(obj);
+		return err;
+	}
+	keep(pw, obj, o->type, offset, c.delta ? c.depth : 0);
+	return 0;
+}
+
+static int write_commit(struct pw *pw, const git_oid *id)
+{
+	git_odb_object *obj = NULL;
+	int err = git_odb_read(&obj, pw->odb, id);
+
+	if (!err)
+		err = put_whole(pw, OBJ_COMMIT, git_odb_object_data(obj),
+				git_odb_object_size(obj));
+	git_odb_object_free(obj);
+	return err;
+}
+
+static int write_pack(struct pw *pw)
+{
+	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
+	unsigned char sum[20];
+	uint64_t count = (uint64_t)pw->ncommits + pw->nobjs;
+	size_t i;
+	int err;
+
+	if (count > UINT32_MAX)
+		return GIT_ERROR;
+	for (i = 0; i < 4; i++)
+		head[8 + i] = (unsigned char)(count >> (24 - 8 * i));
+	pw->stage = ks_malloc(STAGE_SIZE);
+	if (!pw->stage)
+		return -1;
+	pw->z.zalloc = z_alloc;
+	pw->z.zfree = z_free;
+	if (deflateInit(&pw->z, Z_DEFAULT_COMPRESSION) != Z_OK)
+		return -1;
+	pw->z_ready = 1;
+	sha1_init(&pw->sha);
+	err = put(pw, head, sizeof(head));
+	for (i = 0; !err && i < pw->ncommits; i++)
+		err = write_commit(pw, &pw->commits[i]);
+	for (i = 0; !err && i < pw->nobjs; i++)
+		err = write_obj(pw, &pw->objs[i]);
+	if (!err)
+		err = flush_stage(pw);
+	if (err)
+		return err;
+	sha1_final(&pw->sha, sum);
+	memcpy(pw->stage, sum, sizeof(sum));
+	pw->staged = sizeof(sum);
+	/* The trailer is not part of what it sums: send it unhashed. */
+	err = pw->fn(pw->stage, pw->staged, pw->payload);
+	pw->bytes += pw->staged;
+	pw->staged = 0;
+	return err;
+}
+
+static void pw_release(struct pw *pw)
+{
+	while (pw->nwin)
+		drop_slot(pw, pw->nwin - 1);
+	if (pw->z_ready)
+		deflateEnd(&pw->z);
+	ks_free(pw->stage);
+	free_trees(pw->bases, pw->nbases);
+	oidset_release(&pw->skip);
+	oidset_release(&pw->seen);
+	ks_free(pw->commits);
+	ks_free(pw->objs);
+	git_odb_free(pw->odb);
+}
+
+int ks_pack_write(git_repository *repo, const git_oid *tip,
+		  const git_oid *hidden, size_t nhidden,
+		  ks_pack_write_fn fn, void *payload, struct ks_pack_stats *st)
+{
+	struct pw pw;
+	int err;
+
+	memset(&pw, 0, sizeof(pw));
+	pw.repo = repo;
+	pw.fn = fn;
+	pw.payload = payload;
+	err = git_repository_odb(&pw.odb, repo);
+	if (!err)
+		err = walk_commits(&pw, tip, hidden, nhidden);
+	if (!err)
+		err = list_objects(&pw);
+	if (!err && pw.nobjs)
+		qsort(pw.objs, pw.nobjs, sizeof(*pw.objs), cmp_obj);
+	if (!err)
+		err = write_pack(&pw);
+	if (!err && st) {
+		pw.st.commits = pw.ncommits;
+		pw.st.objects = pw.ncommits + pw.nobjs;
+		pw.st.bytes = pw.bytes;
+		*st = pw.st;
+	}
+	pw_release(&pw);
+	return err;
+}
