@@ -912,6 +912,17 @@ int ks_merge_trees_of(git_oid *tree, struct ks_merge_stats *stats,
  * are looked at: in a survey of 100,000 records a merge touches a few
  * thousand, and comparing every file would cost more than the merge.
  */
+/* Each file written is a point where the tests may stop the program. */
+static void checkout_progress(const char *path, size_t done, size_t total,
+			      void *payload)
+{
+	(void)path;
+	(void)total;
+	(void)payload;
+	if (done)
+		ks_crash_point("merge: checkout wrote a file");
+}
+
 static int checkout(struct ks_repo *r, const git_oid *commit,
 		    const struct ks_paths *paths, struct ks_diags *d)
 {
@@ -920,6 +931,7 @@ static int checkout(struct ks_repo *r, const git_oid *commit,
 	int err;
 
 	co.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_RECREATE_MISSING;
+	co.progress_cb = checkout_progress;
 	if (paths) {
 		if (!paths->n)
 			return 0;

@@ -5,6 +5,7 @@
 #include "repo.h"
 #include "alloc.h"
 #include "buf.h"
+#include "crash.h"
 #include "diag.h"
 #include "pack.h"
 #include "record.h"
@@ -225,6 +226,7 @@ static int write_file(const char *path, const char *data, size_t len,
 		goto out;
 	}
 	fd = -1;
+	ks_crash_point("write-file: before rename");
 	if (rename(tmp.ptr, path) < 0) {
 		ks_error(d, KS_EIO, path, 0, 0, "cannot replace: %s",
 			 strerror(errno));

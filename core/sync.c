@@ -112,13 +112,13 @@ static size_t sweep_temps(const char *dir, const char *device)
 	if (!dh)
 		return 0;
 	while ((de = readdir(dh))) {
-		const char *mark = strstr(de->d_name, TMP_MARK);
+		const char *mark = strstr(de->d_name, ".tmp-");
 		int mine;
 
 		if (!mark)
 			continue;
-		mine = (size_t)(mark - de->d_name) == own &&
-		       !strncmp(de->d_name, device, own);
+		mine = !strncmp(de->d_name, device, own) &&
+		       !strncmp(de->d_name + own, TMP_MARK, strlen(TMP_MARK));
 		ks_buf_reset(&p);
 		if (ks_buf_addf(&p, "%s/%s", dir, de->d_name) < 0)
 			break;
