@@ -3,8 +3,10 @@
 # the Mỹ Đồng casting village.  Creates a survey in a temporary folder,
 # brings in the sample records, checks and commits them, adds a workshop
 # from the command line, shows a located error for a bad value, and ends
-# with the log; then a second surveyor's laptop edits the same records and
-# the two histories merge field by field, with one conflict settled.
+# with the log.  Then the centre and a second surveyor's laptop join through
+# USB sticks: Hoa and Minh never meet, their changes reach each other through
+# the centre (relay), and the phone they both corrected is a conflict the
+# centre settles.
 #   sh samples/demo.sh KHAOSAT SAMPLES_DIR
 set -eu
 ks=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -44,34 +46,65 @@ run show "$id"
 run commit -m "Add the Phạm Văn Tư household foundry"
 run log
 
-# A second surveyor's laptop, a copy of the survey (USB and LAN sync come
-# with 'khaosat sync'; here plain git carries the commits).
-laptop="$dir/laptop-minh"
-step "git clone my-dong laptop-minh   (Trần Văn Minh, device md02)"
-git clone -q "$survey" "$laptop"
-git -C "$laptop" config khaosat.device md02
-git -C "$laptop" config khaosat.surveyor "Trần Văn Minh"
+# The centre and a second laptop join through USB sticks (folders here):
+# stick-hoa goes between Hoa and the centre, stick-minh between Minh and the
+# centre.  Hoa and Minh never meet.
+hoa="$survey"
+centre="$dir/centre"
+minh="$dir/laptop-minh"
+cd "$dir"
+step "cd my-dong && khaosat sync ../stick-hoa   (Hoa's laptop)"
+mkdir stick-hoa stick-minh
+(cd "$hoa" && "$ks" sync ../stick-hoa)
+run clone stick-hoa centre --device tt01 --surveyor "Trung tâm Khuyến công Hải Phòng"
+step "cd centre && khaosat sync ../stick-minh"
+(cd "$centre" && "$ks" sync ../stick-minh)
+run clone stick-minh laptop-minh --device md03 --surveyor "Trần Văn Minh"
+
 w1=records/workshop/md01/000/md01-0001.yaml
 w2=records/workshop/md01/000/md01-0002.yaml
 step "Hoa corrects md01-0001's phone and name; Minh corrects the same phone and md01-0002's workers"
-sed -i 's/^phone: .*/phone: "0987654321"/' "$w1"
-sed -i 's/^name: .*/name: Công ty TNHH Cơ khí đúc Thành Phương Mỹ Đồng/' "$w1"
-"$ks" commit -m "Sửa điện thoại và tên md01-0001" >/dev/null
-(cd "$laptop" && sed -i 's/^phone: .*/phone: "0911222333"/' "$w1" &&
+(cd "$hoa" && sed -i 's/^phone: .*/phone: "0987654321"/' "$w1" &&
+ sed -i 's/^name: .*/name: Công ty TNHH Cơ khí đúc Thành Phương Mỹ Đồng/' "$w1" &&
+ "$ks" commit -m "Sửa điện thoại và tên md01-0001" >/dev/null)
+(cd "$minh" && sed -i 's/^phone: .*/phone: "0911222333"/' "$w1" &&
  sed -i 's/^  regular: .*/  regular: 45/' "$w2" &&
  "$ks" commit -m "Cập nhật md01-0001, md01-0002" >/dev/null)
-git fetch -q "$laptop" main:refs/remotes/minh/main
-run merge minh/main
+step "cd my-dong && khaosat sync ../stick-hoa"
+(cd "$hoa" && "$ks" sync ../stick-hoa)
+step "cd laptop-minh && khaosat sync ../stick-minh"
+(cd "$minh" && "$ks" sync ../stick-minh)
+
+step "cd centre && khaosat sync ../stick-hoa && khaosat sync ../stick-minh"
+cd "$centre"
+"$ks" sync ../stick-hoa
+"$ks" sync ../stick-minh
 run conflicts || true
-run check md01-0001 || true
 # Proposals are numbered in commit-id order; keep Hoa's number.
 n=$("$ks" conflicts md01-0001 | sed -n 's/^  \([0-9]*\)) 0987654321$/\1/p')
 run resolve md01-0001 /phone --take "$n"
-step "khaosat show md01-0001 | head -n 9"
+run sync ../stick-minh
+run sync ../stick-hoa
+
+step "cd my-dong && khaosat sync ../stick-hoa   (Minh's workers arrive by relay)"
+cd "$hoa"
+"$ks" sync ../stick-hoa
+step "grep -A2 '^workers:' $w2   (on Hoa's laptop)"
+grep -A2 '^workers:' "$w2"
+step "cd laptop-minh && khaosat sync ../stick-minh"
+(cd "$minh" && "$ks" sync ../stick-minh)
+step "khaosat show md01-0001 | head -n 9   (the same on every laptop)"
 "$ks" show md01-0001 | head -n 9
+step "git rev-parse main^{tree} on each machine"
+for m in "$hoa" "$centre" "$minh"; do
+	printf '%s  %s\n' "$(git -C "$m" rev-parse 'main^{tree}')" "$(basename "$m")"
+done
+step "ls stick-hoa/*/ && git bundle verify (plain git reads the stick)"
+ls "$dir"/stick-hoa/*/
+git -C "$hoa" bundle verify "$(ls "$dir"/stick-hoa/*/tt01.bundle)" 2>&1 | tail -n 1
 step "git log --graph --oneline"
-git log --graph --oneline | head -n 8
+git log --graph --oneline | head -n 12
 step "git fsck --full   (plain git agrees)"
 git fsck --full
 echo
-echo "The demo survey is in $survey"
+echo "The demo is in $dir: my-dong (Hoa), laptop-minh (Minh), centre, and the two sticks."
