@@ -289,7 +289,21 @@ test_expect_success 'setup: hostile trees made with git plumbing' '
 	hostile case "100644 blob $blob	KHAOSAT.yaml" &&
 	head -c 17000000 /dev/zero | tr "\0" "a" >big &&
 	bigblob=$(git -C h hash-object -w ../big) &&
-	hostile big "100644 blob $bigblob	big.yaml" records
+	hostile big "100644 blob $bigblob	big.yaml" records &&
+	head -c 104857600 /dev/zero >huge &&
+	hugeblob=$(git -C h hash-object -w ../huge) &&
+	rm huge &&
+	hostile huge "100644 blob $hugeblob	huge.yaml" records &&
+	p=a &&
+	bomb=$({ printf "a: &a [x, x, x, x, x, x, x, x, x, x]\n" &&
+		for i in b c d e f g h i j; do
+			printf "%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n" \
+				$i $i $p $p $p $p $p $p $p $p $p $p &&
+			p=$i || return 1
+		done; } | git -C h hash-object -w --stdin) &&
+	hostile bomb "100644 blob $bomb	bomb.yaml" records &&
+	torn=$(printf "name: [unclosed\n" | git -C h hash-object -w --stdin) &&
+	hostile torn "100644 blob $torn	torn.yaml" records
 '
 
 test_expect_success 'hostile: a symbolic link is refused' '
@@ -322,6 +336,18 @@ test_expect_success 'hostile: names colliding without case are refused' '
 
 test_expect_success 'hostile: a record over 16 MiB is refused' '
 	refused c ../big.bundle ": records/big.yaml: the record is 17000000 bytes, over the limit of 16777216"
+'
+
+test_expect_success 'hostile: a 100 MB blob is refused' '
+	refused c ../huge.bundle ": records/huge.yaml: the record is 104857600 bytes, over the limit of 16777216"
+'
+
+test_expect_success 'hostile: a record with an alias bomb is refused' '
+	refused c ../bomb.bundle "brings a record that does not read: records/bomb.yaml:1:"
+'
+
+test_expect_success 'a record that is not YAML is refused, located' '
+	refused c ../torn.bundle "brings a record that does not read: records/torn.yaml:2:1:"
 '
 
 test_expect_success 'hostile: folders nested too deeply are refused' '

@@ -255,6 +255,27 @@ test_expect_success 'a bundle of another survey is refused' '
 	rm stick/$id/zz1.bundle
 '
 
+test_expect_success 'a hostile bundle on the stick is refused by its reason' '
+	id=$(cat survey-id) &&
+	git clone -q centre h &&
+	link=$(printf "/etc/passwd" | git -C h hash-object -w --stdin) &&
+	rec=$({ git -C h ls-tree main:records &&
+		printf "120000 blob %s\tevil.yaml\n" $link; } | git -C h mktree) &&
+	root=$({ git -C h ls-tree main | grep -v "	records\$" &&
+		printf "040000 tree %s\trecords\n" $rec; } | git -C h mktree) &&
+	c=$(git -C h commit-tree -p main -m evil $root) &&
+	git -C h update-ref refs/heads/main $c &&
+	git -C h bundle create -q ../stick/$id/zz2.bundle main &&
+	state centre >before &&
+	test_expect_code 1 khaosat -C centre sync ../stick >out 2>err &&
+	grep -q "zz2.bundle: error: unsafe tree in commit [0-9a-f]*: records/evil.yaml: a symbolic link is not allowed" err &&
+	grep -q "^  zz2 *refused" out &&
+	test_path_is_missing centre/records/evil.yaml &&
+	git -C centre fsck --full &&
+	! git -C centre cat-file -e $c 2>/dev/null &&
+	rm stick/$id/zz2.bundle
+'
+
 test_expect_success 'a stick with two surveys: clone asks which' '
 	khaosat -C other sync ../stick >/dev/null &&
 	test_expect_code 1 khaosat clone stick x8 --device zz8 --surveyor A 2>err &&
