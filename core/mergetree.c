@@ -670,6 +670,36 @@ static int diff_trees(git_diff **out, struct changes *c, git_repository *repo,
 }
 
 /*
+ * 1 when one side changed the conflict file of the record at `path`: its
+ * concurrent edits ended in a conflict, and the record may sit at its base
+ * value, yet it was edited.  Conflict files sort before records/.
+ */
+static int conflict_changed(const struct changes *c, const char *path)
+{
+	size_t i, n = strlen(CONFLICTS_DIR);
+
+	for (i = 0; i < c->n && !strncmp(c->v[i].path, CONFLICTS_DIR, n); i++)
+		if (!strcmp(c->v[i].path + n, path))
+			return 1;
+	return 0;
+}
+
+/*
+ * A record one side deleted while the other left its file alone but
+ * changed its conflict file (concurrent edits of it, merged there, ended
+ * in a conflict): that is a delete against a modify, not a clean delete,
+ * or the edits would be lost with the record.  `x` is the deleting side's
+ * change; the other side's version is the base.
+ */
+static int deleted_while_edited(struct tmerge *m, const struct change *x,
+				int deleted_by_ours)
+{
+	return merge_file(m, x->path, &x->old_id,
+			  deleted_by_ours ? &x->new_id : &x->old_id,
+			  deleted_by_ours ? &x->old_id : &x->new_id);
+}
+
+/*
  * Merges `theirs` into the index (which holds `ours`) over `base`.  Paths
  * come sorted from both diffs, so one pass pairs them.
  */
@@ -692,15 +722,26 @@ static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 	for (i = 0; i < co.n; i++)
 		touch(m, co.v[i].path);
 	i = 0;
-	while (j < ct.n) {
-		const struct change *t = &ct.v[j];
-		int c = i < co.n ? strcmp(co.v[i].path, t->path) : 1;
+	while (i < co.n || j < ct.n) {
+		const struct change *t = j < ct.n ? &ct.v[j] : NULL;
+		int c = i >= co.n ? 1 : !t ? -1 : strcmp(co.v[i].path, t->path);
 
 		if (c < 0) {
+			const struct change *o = &co.v[i];
+
+			if (git_oid_is_zero(&o->new_id) && conflict_changed(&ct, o->path) &&
+			    deleted_while_edited(m, o, 1) < 0)
+				goto gitfail;
 			i++;
 			continue;
 		}
 		if (c > 0) {
+			if (git_oid_is_zero(&t->new_id) && conflict_changed(&co, t->path)) {
+				if (deleted_while_edited(m, t, 0) < 0)
+					goto gitfail;
+				j++;
+				continue;
+			}
 			/* Changed on their side only: take it. */
 			if (index_set(m, t->path, &t->new_id) < 0)
 				goto gitfail;

@@ -169,6 +169,29 @@ test_expect_success 'delete against modify keeps the modified record, with a con
 	git -C a fsck --full
 '
 
+test_expect_success 'a delete against edits that ended in a conflict keeps the record' '
+	R=records/workshop/md02/000/md02-0007.yaml &&
+	rm -rf d1 d2 d3 &&
+	for x in d1 d2 d3; do laptop $x ${x}x "$x" || return 1; done &&
+	set_line d2/$R "phone:" "phone: \"02251111111\"" &&
+	(cd d2 && khaosat commit -m "d2: phone" >/dev/null) &&
+	set_line d3/$R "phone:" "phone: \"02252222222\"" &&
+	(cd d3 && khaosat commit -m "d3: phone" >/dev/null) &&
+	git -C d1 rm -q $R && git -C d1 commit -q -m "d1: delete md02-0007" &&
+	git -C d3 fetch -q ../d2 main:refs/remotes/d2/main &&
+	(cd d3 && khaosat merge d2/main >/dev/null) &&
+	git -C d1 fetch -q ../d3 main:refs/remotes/d3/main &&
+	(cd d1 && khaosat merge d3/main >/dev/null) &&
+	test_path_is_file d1/$R &&
+	grep -q "^  - field: \"\"$" d1/conflicts/$R &&
+	grep -q "^  - field: /phone$" d1/conflicts/$R &&
+	(cd d1 && test_expect_code 1 khaosat conflicts md02-0007 >out) &&
+	grep -q "02251111111" d1/out &&
+	git -C d3 fetch -q ../d1 main:refs/remotes/d1/main &&
+	(cd d3 && khaosat merge d1/main >/dev/null) &&
+	test "$(git -C d1 rev-parse HEAD^{tree})" = "$(git -C d3 rev-parse HEAD^{tree})"
+'
+
 test_expect_success 'a merge with uncommitted changes is refused' '
 	set_line a/$W2 "  regular:" "  regular: 99" &&
 	(cd a && test_expect_code 1 khaosat merge b/main 2>../err) &&
