@@ -55,8 +55,12 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		print_sync(&rep, device);
 	printf("Set up survey \"%s\" (id %s) in %s\n", ks_repo_name(r),
 	       ks_repo_survey_id(r), ks_repo_workdir(r));
-	printf("Device %s, surveyor %s. From now on, 'khaosat sync' with the stick.\n",
-	       device, surveyor);
+	if (rep.hub)
+		printf("Device %s, surveyor %s. From now on, 'khaosat sync' syncs with the remote %s.\n",
+		       device, surveyor, rep.hub);
+	else
+		printf("Device %s, surveyor %s. From now on, 'khaosat sync' with the stick.\n",
+		       device, surveyor);
 	ks_sync_report_release(&rep);
 	ks_repo_free(r);
 	err = d.errors ? EXIT_PROBLEMS : EXIT_OK;

@@ -5,12 +5,16 @@
 #include "cli.h"
 #include "diag.h"
 #include "repo.h"
+#include "sync.h"
 
 static const struct cmd_info info = {
-	"khaosat init [DIR] --device ID --surveyor NAME [--email ADDR] [--name NAME]",
+	"khaosat init [DIR] --device ID --surveyor NAME [--email ADDR] [--name NAME]\n"
+	"   or: khaosat init --bare DIR",
 	"Create a survey repository in DIR (default: the current folder) with\n"
 	"khaosat.yaml, the default schemas and a first commit. The device id and\n"
-	"surveyor are this laptop's identity: local configuration, never synced.",
+	"surveyor are this laptop's identity: local configuration, never synced.\n"
+	"With --bare, create a hub for LAN sync instead: a bare repository that\n"
+	"refuses rewinding or deleting refs; a first laptop's sync fills it.",
 };
 
 int cmd_init(int argc, char **argv, struct cli *cli)
@@ -19,7 +23,10 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 	const char *device = NULL, *surveyor = NULL, *email = NULL;
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_repo *r = NULL;
+	int bare = 0;
 	const struct opt opts[] = {
+		{ 0, "bare", NULL, OPT_FLAG, &bare,
+		  "create a hub (a bare repository) for LAN sync" },
 		{ 0, "device", "ID", OPT_STRING, &device,
 		  "this laptop's device id: 2-12 lowercase letters and digits (md01)" },
 		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor,
@@ -35,6 +42,18 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 		return err;
 	if (argc > 1)
 		return usage_error(&info, "too many arguments");
+	if (bare) {
+		if (argc != 1)
+			return usage_error(&info, "give the hub's folder");
+		if (device || surveyor || email || o.name)
+			return usage_error(&info, "a hub has no device identity or name; use --bare alone");
+		if ((err = ks_hub_init(argv[0], &d)))
+			return fail(&d, err);
+		printf("Created a hub in %s. On the first laptop: khaosat remote add centre URL; khaosat sync\n",
+		       argv[0]);
+		ks_diags_release(&d);
+		return EXIT_OK;
+	}
 	if (!device || !surveyor)
 		return usage_error(&info, "--device and --surveyor are required");
 	o.who.device = (char *)device;

@@ -5,17 +5,23 @@
  * sync still happens.
  */
 #include "cli.h"
+#include "alloc.h"
 #include "diag.h"
 #include "sync.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const struct cmd_info info = {
-	"khaosat sync PATH",
+	"khaosat sync [PATH|REMOTE|URL]",
 	"Sync with a USB stick or any folder: import the other devices'\n"
 	"bundles from PATH/<survey id>/, merge them into main field by field\n"
 	"(conflicts are recorded, the sync always finishes), then write this\n"
-	"device's bundle there. Commit your changes first.",
+	"device's bundle there. With a remote (a name from 'khaosat remote', a\n"
+	"URL, or a hub's path): fetch every device's work from the hub, merge it,\n"
+	"and push main as this device's ref there. Without an argument: the\n"
+	"default remote. Commit your changes first.",
 };
 
 static void print_count(size_t n, const char *what, int *first)
@@ -89,6 +95,13 @@ void print_sync(const struct ks_sync_report *rep, const char *self)
 	if (rep->swept)
 		printf("Removed %zu unfinished temporary file%s.\n", rep->swept,
 		       rep->swept == 1 ? "" : "s");
+	if (rep->hub && rep->tries) {
+		if (rep->pushed)
+			printf("Pushed main to %s as devices/%s%s.\n", rep->hub, self,
+			       rep->tries > 1 ? " (the hub moved meanwhile: merged again)" : "");
+		else
+			printf("%s already has this laptop's main.\n", rep->hub);
+	}
 	if (rep->own) {
 		own = own ? own + 1 : rep->own;
 		if (rep->wrote) {
@@ -107,12 +120,43 @@ void print_sync(const struct ks_sync_report *rep, const char *self)
 		}
 	}
 	git_oid_tostr(hex, sizeof(hex), &rep->after);
-	if (git_oid_equal(&rep->before, &rep->after))
-		printf("main unchanged at %.10s.\n", hex);
-	else
+	if (!git_oid_equal(&rep->before, &rep->after))
 		printf("main is now %.10s.\n", hex);
+	else if (rep->own || rep->tries)
+		printf("main unchanged at %.10s.\n", hex);
 	if (conflicts)
 		printf("See the conflicts with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n");
+}
+
+static int is_repository(const char *path)
+{
+	git_repository *r = NULL;
+	int yes = git_repository_open_ext(&r, path, GIT_REPOSITORY_OPEN_NO_SEARCH |
+					  GIT_REPOSITORY_OPEN_BARE, NULL) == 0;
+
+	git_repository_free(r);
+	git_error_clear();
+	return yes;
+}
+
+/*
+ * A remote's name, a URL, or a git repository's path is a hub; anything
+ * else is a stick's folder (and a missing one is reported as such).
+ */
+static int is_hub(struct ks_repo *r, const char *target, struct stat *st)
+{
+	git_remote *rem = NULL;
+	const char *colon = strchr(target, ':'), *slash = strchr(target, '/');
+
+	if (git_remote_lookup(&rem, ks_repo_git(r), target) == 0) {
+		git_remote_free(rem);
+		return 1;
+	}
+	git_error_clear();
+	if (stat(target, st) == 0)
+		return S_ISDIR(st->st_mode) && is_repository(target);
+	return strstr(target, "://") || (colon && colon != target &&
+					 (!slash || colon < slash));
 }
 
 int cmd_sync(int argc, char **argv, struct cli *cli)
@@ -121,13 +165,24 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	struct ks_sync_report rep;
 	int err;
 
+	char *def = NULL;
+	const char *target;
+	struct stat st;
+
 	if ((err = parse_options(&argc, argv, &info, NULL)))
 		return err;
-	if (argc != 1)
-		return usage_error(&info, "give the folder to sync with (the stick)");
+	if (argc > 1)
+		return usage_error(&info, "give one stick folder or remote");
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
-	err = ks_sync_folder(&rep, cli->repo, argv[0], 0, progress_bar(), &d);
+	if (!argc && !(def = ks_default_remote(cli->repo)))
+		return usage_error(&info, "give the stick's folder or a remote; there is no default remote ('khaosat remote add NAME URL')");
+	target = argc ? argv[0] : def;
+	if (is_hub(cli->repo, target, &st))
+		err = ks_sync_remote(&rep, cli->repo, target, progress_bar(), &d);
+	else
+		err = ks_sync_folder(&rep, cli->repo, target, 0, progress_bar(), &d);
+	ks_free(def);
 	progress_done();
 	if (err) {
 		ks_sync_report_release(&rep);

@@ -19,6 +19,7 @@
 #include "record.h"
 #include "repo.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1272,13 +1273,158 @@ static int check_same_survey(git_repository *wrepo,
  * `root`: the survey's first commit, which every reference must descend
  * from; NULL takes any survey (a new laptop's first bundle).
  */
+/*
+ * The checks of objects that arrived in the objects folder `incoming`,
+ * outside the repository's own (`objects`), through a throw-away
+ * repository that sees both: every reference a commit, every tree new to
+ * the repository safe and every record readable, and (when `root` is given)
+ * the survey's first commit in every reference's history.
+ */
+static int check_incoming(git_odb *odb, const char *objects,
+			  const char *incoming,
+			  const struct ks_bundle_ref *refs, size_t nrefs,
+			  const git_oid *root, const char *path,
+			  struct ks_diags *d)
+{
+	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
+	git_repository *wrepo = NULL;
+	git_odb *wodb = NULL;
+	int err;
+
+	info.refs = (struct ks_bundle_ref *)refs;
+	info.nrefs = nrefs;
+	if (git_odb_new(&wodb) < 0 ||
+	    git_odb_add_disk_alternate(wodb, objects) < 0 ||
+	    git_odb_add_disk_alternate(wodb, incoming) < 0 ||
+	    git_repository_wrap_odb(&wrepo, wodb) < 0) {
+		err = ks_error(d, KS_EIO, path, 0, 0,
+			       "cannot read the incoming objects: %s", ks_git_error());
+		goto out;
+	}
+	if ((err = check_refs(wrepo, &info, path, d)) ||
+	    (err = check_new_trees(wrepo, wodb, odb, &info, path, d)) ||
+	    (root && (err = check_same_survey(wrepo, &info, root, path, d))))
+		goto out;
+out:
+	git_repository_free(wrepo);
+	git_odb_free(wodb);
+	return err;
+}
+
+int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
+			     const struct ks_bundle_ref *refs, size_t nrefs,
+			     const git_oid *root, const char *what,
+			     struct ks_diags *d)
+{
+	struct ks_buf objects = KS_BUF_INIT;
+	git_odb *odb = NULL;
+	int err;
+
+	if (ks_buf_addf(&objects, "%sobjects/", git_repository_path(repo)) < 0)
+		return -1;
+	if (git_repository_odb(&odb, repo) < 0)
+		err = ks_error(d, KS_EIO, what, 0, 0, "cannot read the repository: %s",
+			       ks_git_error());
+	else
+		err = check_incoming(odb, objects.ptr, incoming, refs, nrefs,
+				     root, what, d);
+	git_odb_free(odb);
+	ks_buf_release(&objects);
+	return err;
+}
+
+/*
+ * Moves every pack (its .pack, then its .idx) and every loose object of
+ * the objects folder `incoming` into the repository's, fsynced.
+ */
+int ks_bundle_install_incoming(git_repository *repo, const char *incoming,
+			       const char *what, struct ks_diags *d)
+{
+	struct ks_buf src = KS_BUF_INIT, dst = KS_BUF_INIT, dir = KS_BUF_INIT;
+	struct dirent *de;
+	struct stat sb;
+	DIR *dh, *sub;
+	int err = 0, pass;
+
+	/* Packs: the .pack of each before its .idx, so a reader never sees
+	 * an index without its pack. */
+	for (pass = 0; pass < 2 && !err; pass++) {
+		ks_buf_reset(&dir);
+		if (ks_buf_addf(&dir, "%s/pack", incoming) < 0)
+			return -1;
+		if (!(dh = opendir(dir.ptr)))
+			break;
+		while (!err && (de = readdir(dh))) {
+			size_t n = strlen(de->d_name);
+			const char *ext = pass ? ".idx" : ".pack";
+
+			if (strncmp(de->d_name, "pack-", 5) || n < strlen(ext) ||
+			    strcmp(de->d_name + n - strlen(ext), ext))
+				continue;
+			ks_buf_reset(&src);
+			ks_buf_reset(&dst);
+			if (ks_buf_addf(&src, "%s/%s", dir.ptr, de->d_name) < 0 ||
+			    ks_buf_addf(&dst, "%sobjects/pack/%s",
+					git_repository_path(repo), de->d_name) < 0)
+				err = -1;
+			else if (stat(dst.ptr, &sb) < 0 && rename(src.ptr, dst.ptr) < 0)
+				err = ks_error(d, KS_EIO, what, 0, 0,
+					       "cannot move the objects into the repository: %s",
+					       strerror(errno));
+		}
+		closedir(dh);
+	}
+	/* Loose objects: incoming/xx/yyyy... */
+	if (!err && (dh = opendir(incoming))) {
+		while (!err && (de = readdir(dh))) {
+			if (strlen(de->d_name) != 2 || !isxdigit((unsigned char)de->d_name[0]) ||
+			    !isxdigit((unsigned char)de->d_name[1]))
+				continue;
+			ks_buf_reset(&dir);
+			if (ks_buf_addf(&dir, "%s/%s", incoming, de->d_name) < 0) {
+				err = -1;
+				break;
+			}
+			if (!(sub = opendir(dir.ptr)))
+				continue;
+			while (!err && (de = readdir(sub))) {
+				if (de->d_name[0] == '.')
+					continue;
+				ks_buf_reset(&src);
+				ks_buf_reset(&dst);
+				if (ks_buf_addf(&src, "%s/%s", dir.ptr, de->d_name) < 0 ||
+				    ks_buf_addf(&dst, "%sobjects/%s", git_repository_path(repo),
+						dir.ptr + strlen(incoming) + 1) < 0) {
+					err = -1;
+					break;
+				}
+				mkdir(dst.ptr, 0777);
+				if (ks_buf_addf(&dst, "/%s", de->d_name) < 0)
+					err = -1;
+				else if (stat(dst.ptr, &sb) < 0 && rename(src.ptr, dst.ptr) < 0)
+					err = ks_error(d, KS_EIO, what, 0, 0,
+						       "cannot move the objects into the repository: %s",
+						       strerror(errno));
+			}
+			closedir(sub);
+		}
+		closedir(dh);
+	}
+	if (!err && dst.len && fsync_parent(dst.ptr) < 0)
+		err = ks_error(d, KS_EIO, what, 0, 0,
+			       "cannot flush the object folder: %s", strerror(errno));
+	ks_buf_release(&src);
+	ks_buf_release(&dst);
+	ks_buf_release(&dir);
+	return err;
+}
+
 static int check_bundle(git_repository *repo, const git_oid *root,
 			const char *path, const struct ks_progress *pg,
 			struct ks_bundle_info *out, int keep,
 			struct ks_diags *d)
 {
-	git_repository *wrepo = NULL;
-	git_odb *odb = NULL, *wodb = NULL;
+	git_odb *odb = NULL;
 	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
 	struct ks_buf objects = KS_BUF_INIT, incoming = KS_BUF_INIT,
 		      packdir = KS_BUF_INIT;
@@ -1325,23 +1471,9 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 		goto out;
 	ks_crash_point("bundle-import: indexed");
 
-	/* Local objects plus the new pack, without touching the repository. */
-	if (git_odb_new(&wodb) < 0 ||
-	    git_odb_add_disk_alternate(wodb, objects.ptr) < 0 ||
-	    git_odb_add_disk_alternate(wodb, incoming.ptr) < 0 ||
-	    git_repository_wrap_odb(&wrepo, wodb) < 0) {
-		err = ks_error(d, KS_EIO, path, 0, 0,
-			       "cannot read the incoming pack: %s", ks_git_error());
+	if ((err = check_incoming(odb, objects.ptr, incoming.ptr, info.refs,
+				  info.nrefs, root, path, d)))
 		goto out;
-	}
-	if ((err = check_refs(wrepo, &info, path, d)) ||
-	    (err = check_new_trees(wrepo, wodb, odb, &info, path, d)) ||
-	    (root && (err = check_same_survey(wrepo, &info, root, path, d))))
-		goto out;
-	git_repository_free(wrepo);
-	wrepo = NULL;
-	git_odb_free(wodb);
-	wodb = NULL;
 	/* A pack of nothing new (the reader was up to date) is not kept. */
 	if (keep && info.objects &&
 	    (err = install_pack(incoming.ptr, objects.ptr, name, path, d)))
@@ -1351,8 +1483,6 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 	*out = info;
 	memset(&info, 0, sizeof(info));
 out:
-	git_repository_free(wrepo);
-	git_odb_free(wodb);
 	git_odb_free(odb);
 	if (incoming.len)
 		remove_incoming(incoming.ptr);

@@ -140,6 +140,21 @@ int ks_bundle_import_git(git_repository *repo, const git_oid *root,
 int ks_bundle_check_history(git_repository *repo, const git_oid *tip,
 			    const char *what, struct ks_diags *d);
 
+/*
+ * For objects fetched from a remote into a private objects folder
+ * `incoming` (outside the repository's): the checks a bundle's new history
+ * gets, for the references `refs`; `root` as for ks_bundle_import_git.
+ * Nothing is moved.
+ */
+int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
+			     const struct ks_bundle_ref *refs, size_t nrefs,
+			     const git_oid *root, const char *what,
+			     struct ks_diags *d);
+
+/* Moves every pack and loose object of `incoming` into the repository. */
+int ks_bundle_install_incoming(git_repository *repo, const char *incoming,
+			       const char *what, struct ks_diags *d);
+
 /* The survey's first commit: the end of `tip`'s first-parent chain. */
 int ks_bundle_survey_root(git_oid *out, git_repository *repo,
 			  const git_oid *tip);

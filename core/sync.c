@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ void ks_sync_report_release(struct ks_sync_report *rep)
 		ks_free(rep->peers[i].path);
 	ks_free(rep->peers);
 	ks_free(rep->folder);
+	ks_free(rep->hub);
 	ks_free(rep->own);
 	memset(rep, 0, sizeof(*rep));
 }
@@ -166,7 +168,8 @@ static int list_peers(struct ks_sync_report *rep, const char *dir,
 		rep->npeers++;
 	}
 	closedir(dh);
-	qsort(rep->peers, rep->npeers, sizeof(*rep->peers), cmp_peer);
+	if (rep->npeers)
+		qsort(rep->peers, rep->npeers, sizeof(*rep->peers), cmp_peer);
 	return 0;
 nomem:
 	closedir(dh);
@@ -422,7 +425,8 @@ static int merge_peers(struct ks_sync_report *rep, struct ks_repo *r,
 			break;
 		}
 		ks_buf_reset(&what);
-		if (ks_buf_addf(&what, "the bundle of %s", p->device) < 0) {
+		if ((rep->hub ? ks_buf_addf(&what, "%s from %s", p->device, rep->hub)
+			      : ks_buf_addf(&what, "the bundle of %s", p->device)) < 0) {
 			err = -1;
 			break;
 		}
@@ -804,12 +808,100 @@ static const struct ks_sync_peer *first_full(struct ks_sync_report *rep,
 	return NULL;
 }
 
-static int clone_remote(git_repository **repo, const char *source,
-			const char *dir, struct ks_diags *d);
+static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
+		     const char *url, const char *remote, git_oid *root,
+		     const struct ks_progress *pg, struct ks_diags *d);
+static int hub_main_at(git_repository *repo, git_oid *tip,
+		       struct ks_sync_report *rep, const char *url,
+		       const char *device, const struct ks_progress *pg,
+		       struct ks_diags *d);
+
+/*
+ * From a hub: the remote KS_CLONE_REMOTE, made the default; every device's
+ * ref fetched and checked; main starts at the hub's main, or at its first
+ * device's tip, and the others are merged once the survey is open.
+ */
+/*
+ * A remote's URL as it is kept: a local path made absolute, so that it
+ * means the same from any folder.  NULL: out of memory.
+ */
+static char *keep_url(const char *url)
+{
+	char real[PATH_MAX];
+
+	if (!looks_like_url(url) && realpath(url, real))
+		return ks_strdup(real);
+	return ks_strdup(url);
+}
+
+static int hub_main(git_repository *repo, git_oid *tip,
+		    struct ks_sync_report *rep, const char *source,
+		    const char *device, const struct ks_progress *pg,
+		    struct ks_diags *d)
+{
+	char *url = keep_url(source);
+	int r;
+
+	if (!url)
+		return -1;
+	r = hub_main_at(repo, tip, rep, url, device, pg, d);
+	ks_free(url);
+	return r;
+}
+
+static int hub_main_at(git_repository *repo, git_oid *tip,
+		       struct ks_sync_report *rep, const char *url,
+		       const char *device, const struct ks_progress *pg,
+		       struct ks_diags *d)
+{
+	git_remote *rem = NULL;
+	git_config *cfg = NULL;
+	git_oid root;
+	size_t i;
+	int err;
+
+	memset(&root, 0, sizeof(root));
+	if (git_remote_create_with_fetchspec(&rem, repo, KS_CLONE_REMOTE, url,
+					     "+" KS_HUB_DEVICES "*:" KS_TRACKING
+					     KS_CLONE_REMOTE "/*") < 0 ||
+	    git_repository_config(&cfg, repo) < 0 ||
+	    git_config_set_string(cfg, "khaosat.remote", KS_CLONE_REMOTE) < 0) {
+		git_remote_free(rem);
+		git_config_free(cfg);
+		return ks_error(d, KS_EIO, url, 0, 0, "cannot record the remote: %s",
+				ks_git_error());
+	}
+	git_remote_free(rem);
+	git_config_free(cfg);
+	if (!(rep->folder = ks_strdup(url)) || !(rep->hub = ks_strdup(KS_CLONE_REMOTE)))
+		return -1;
+	if ((err = fetch_hub(rep, repo, url, KS_CLONE_REMOTE, &root, pg, d)))
+		return err;
+	for (i = 0; i < rep->npeers; i++)
+		if (!strcmp(rep->peers[i].device, device))
+			return device_taken(d, device, "on this hub");
+	for (i = 0; i < rep->npeers && !rep->peers[i].has_tip; i++)
+		;
+	if (i == rep->npeers)
+		return ks_error(d, KS_ENOTFOUND, url, 0, 0,
+				"the hub holds no survey yet (no main, no devices/*); sync a laptop that has the survey with it first");
+	git_oid_cpy(tip, &rep->peers[i].tip);
+	{
+		git_reference *r = NULL;
+
+		if (git_reference_create(&r, repo, "refs/heads/main", tip, 0,
+					 "khaosat clone") < 0)
+			return ks_error(d, KS_EIO, url, 0, 0, "cannot set main: %s",
+					ks_git_error());
+		git_reference_free(r);
+	}
+	return 0;
+}
 
 /* Makes the repository and brings the survey's main into it. */
 static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 		      const char *source, const char *bundle, const char *dir,
+		      struct ks_sync_report *hubrep, const char *device,
 		      const struct ks_progress *pg, struct ks_diags *d)
 {
 	git_repository_init_options io = GIT_REPOSITORY_INIT_OPTIONS_INIT;
@@ -818,19 +910,13 @@ static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 	git_reference *r = NULL;
 	int err;
 
-	if (kind == SRC_GIT) {
-		if ((err = clone_remote(repo, source, dir, d)))
-			return err;
-		if (git_reference_name_to_id(tip, *repo, "refs/heads/main") < 0)
-			return ks_error(d, KS_EINVALID, source, 0, 0,
-					"not a khaosat survey: it has no branch main");
-		return ks_bundle_check_history(*repo, tip, source, d);
-	}
 	io.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
 	io.initial_head = "main";
 	if (git_repository_init_ext(repo, dir, &io) < 0)
 		return ks_error(d, KS_EIO, dir, 0, 0, "cannot create the repository: %s",
 				ks_git_error());
+	if (kind == SRC_GIT)
+		return hub_main(*repo, tip, hubrep, source, device, pg, d);
 	if ((err = ks_bundle_import_git(*repo, NULL, bundle, pg, &info, d)))
 		return err;
 	if (!(ref = ks_bundle_main_ref(&info))) {
@@ -845,29 +931,6 @@ static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 		return ks_error(d, KS_EIO, dir, 0, 0, "cannot set main: %s",
 				ks_git_error());
 	git_reference_free(r);
-	return 0;
-}
-
-static int clone_remote_cb(git_remote **out, git_repository *repo,
-			   const char *name, const char *url, void *payload)
-{
-	(void)name;
-	(void)payload;
-	return git_remote_create(out, repo, KS_CLONE_REMOTE, url);
-}
-
-static int clone_remote(git_repository **repo, const char *source,
-			const char *dir, struct ks_diags *d)
-{
-	git_clone_options co = GIT_CLONE_OPTIONS_INIT;
-
-	/* The work tree is written only after the history was checked. */
-	co.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-	co.checkout_branch = "main";
-	co.remote_cb = clone_remote_cb;
-	if (git_clone(repo, source, dir, &co) < 0)
-		return ks_error(d, KS_EIO, source, 0, 0, "cannot clone: %s",
-				ks_git_error());
 	return 0;
 }
 
@@ -999,7 +1062,7 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	started = 1;
 	if ((err = fetch_main(&repo, &tip, kind, source,
 			      kind == SRC_FOLDER ? first->path : source, dir,
-			      pg, d)) ||
+			      rep, opts->who.device, pg, d)) ||
 	    (err = checkout_main(repo, &tip, source, opts->who.device, d)))
 		goto out;
 	if (ks_repo_set_identity(repo, &opts->who) < 0) {
@@ -1015,6 +1078,12 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	if (kind == SRC_FOLDER &&
 	    (err = ks_sync_folder(rep, r, folder, KS_SYNC_NO_WRITE, pg, d)))
 		goto out;
+	if (kind == SRC_GIT) {
+		git_oid_cpy(&rep->before, &tip);
+		if ((err = merge_peers(rep, r, d)) ||
+		    (err = main_tip(&rep->after, ks_repo_git(r), d)))
+			goto out;
+	}
 	*out = r;
 	r = NULL;
 out:
@@ -1027,4 +1096,669 @@ out:
 	ks_sync_report_release(&stick);
 	ks_free(folder);
 	return err;
+}
+
+/* ---- hubs: git remotes (LAN) ---- */
+
+struct net {
+	const struct ks_progress *pg;
+	const char *what;
+	int tries;
+	int rejected;
+	char *why;		/* the hub's reason for refusing a push */
+};
+
+/*
+ * ssh: the agent, then ~/.ssh/id_ed25519 and id_rsa; http(s): the user
+ * and password in KHAOSAT_USERNAME / KHAOSAT_PASSWORD.  libgit2 asks again
+ * after each failure, so this gives up after a few.
+ */
+static int credentials(git_credential **out, const char *url,
+		       const char *user, unsigned int allowed, void *payload)
+{
+	struct net *n = payload;
+	const char *home = getenv("HOME");
+	static const char *const keys[] = { "id_ed25519", "id_rsa" };
+	int attempt = n->tries++;
+
+	(void)url;
+	if (attempt >= 4) {
+		git_error_set_str(GIT_ERROR_NET,
+				  "the hub refused every credential tried (ssh agent and keys in ~/.ssh, or KHAOSAT_USERNAME and KHAOSAT_PASSWORD)");
+		return GIT_EAUTH;
+	}
+	if (allowed & GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, user ? user : "git");
+	if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+		if (attempt == 0)
+			return git_credential_ssh_key_from_agent(out, user ? user : "git");
+		if (home && attempt - 1 < 2) {
+			struct ks_buf priv = KS_BUF_INIT, pub = KS_BUF_INIT;
+			int r = GIT_PASSTHROUGH;
+
+			if (ks_buf_addf(&priv, "%s/.ssh/%s", home, keys[attempt - 1]) == 0 &&
+			    ks_buf_addf(&pub, "%s.pub", priv.ptr) == 0 &&
+			    access(priv.ptr, R_OK) == 0)
+				r = git_credential_ssh_key_new(out, user ? user : "git",
+							       pub.ptr, priv.ptr, NULL);
+			ks_buf_release(&priv);
+			ks_buf_release(&pub);
+			if (r != GIT_PASSTHROUGH)
+				return r;
+		}
+	}
+	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+		const char *u = getenv("KHAOSAT_USERNAME");
+		const char *p = getenv("KHAOSAT_PASSWORD");
+
+		if (u && p && attempt == 0)
+			return git_credential_userpass_plaintext_new(out, u, p);
+		git_error_set_str(GIT_ERROR_NET,
+				  "the hub asks for a user name and password: set KHAOSAT_USERNAME and KHAOSAT_PASSWORD");
+		return GIT_EAUTH;
+	}
+	return GIT_PASSTHROUGH;
+}
+
+static int fetch_progress(const git_indexer_progress *st, void *payload)
+{
+	struct net *n = payload;
+
+	if (n->pg && n->pg->fn)
+		n->pg->fn(n->pg->payload, n->what, st->received_bytes, 0);
+	ks_crash_point("hub: fetch data received");
+	return 0;
+}
+
+static int push_progress(unsigned int current, unsigned int total,
+			 size_t bytes, void *payload)
+{
+	struct net *n = payload;
+
+	(void)current;
+	(void)total;
+	if (n->pg && n->pg->fn)
+		n->pg->fn(n->pg->payload, n->what, bytes, 0);
+	return 0;
+}
+
+static int push_status(const char *ref, const char *status, void *payload)
+{
+	struct net *n = payload;
+
+	(void)ref;
+	if (status) {
+		n->rejected = 1;
+		ks_free(n->why);
+		n->why = ks_strdup(status);
+	}
+	return 0;
+}
+
+static void net_callbacks(git_remote_callbacks *cb, struct net *n)
+{
+	cb->credentials = credentials;
+	cb->transfer_progress = fetch_progress;
+	cb->push_transfer_progress = push_progress;
+	cb->push_update_reference = push_status;
+	cb->payload = n;
+}
+
+/* The survey's private fetch folders: .git/khaosat/fetch-XXXXXX. */
+static int quarantine(char **out, git_repository **q, git_repository *repo,
+		      struct ks_diags *d)
+{
+	struct ks_buf p = KS_BUF_INIT, alt = KS_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	DIR *dh;
+	int err = KS_EIO;
+
+	*out = NULL;
+	if (ks_buf_addf(&p, "%skhaosat", git_repository_path(repo)) < 0)
+		return -1;
+	mkdir(p.ptr, 0777);
+	/* A sync killed while fetching leaves its folder; an hour is plenty. */
+	if ((dh = opendir(p.ptr))) {
+		while ((de = readdir(dh))) {
+			if (strncmp(de->d_name, "fetch-", 6))
+				continue;
+			ks_buf_reset(&alt);
+			if (ks_buf_addf(&alt, "%s/%s", p.ptr, de->d_name) == 0 &&
+			    lstat(alt.ptr, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    st.st_mtime + STALE_TMP_SECONDS < now)
+				ks_remove_tree(alt.ptr);
+		}
+		closedir(dh);
+	}
+	ks_buf_reset(&alt);
+	if (ks_buf_puts(&p, "/fetch-XXXXXX") < 0)
+		goto nomem;
+	if (!mkdtemp(p.ptr)) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot make a folder for fetching: %s", strerror(errno));
+		goto out;
+	}
+	if (git_repository_init(q, p.ptr, 1) < 0)
+		goto gitfail;
+	/* It sees the survey's objects, so the hub sends only what is new. */
+	if (ks_buf_addf(&alt, "%s/objects/info/alternates", p.ptr) < 0)
+		goto nomem;
+	{
+		struct ks_buf text = KS_BUF_INIT;
+
+		err = ks_buf_addf(&text, "%sobjects\n", git_repository_path(repo)) < 0
+			? -1 : ks_write_file_atomic(alt.ptr, text.ptr, text.len, d);
+		ks_buf_release(&text);
+		if (err)
+			goto out;
+	}
+	*out = ks_buf_detach(&p, NULL);
+	err = *out ? 0 : -1;
+	goto out;
+nomem:
+	err = -1;
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot make a folder for fetching: %s",
+		       ks_git_error());
+out:
+	if (err && p.len && p.ptr[p.len - 1] != 'X')
+		ks_remove_tree(p.ptr);
+	ks_buf_release(&p);
+	ks_buf_release(&alt);
+	return err;
+}
+
+/* Our main and the remote's tracking refs, so the hub sends only what is new. */
+static int copy_haves(git_repository *q, git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref, *made;
+	int e;
+
+	if (git_reference_iterator_new(&it, repo) < 0)
+		return -1;
+	while ((e = git_reference_next(&ref, it)) == 0) {
+		const char *name = git_reference_name(ref);
+
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+		    (!strcmp(name, "refs/heads/main") ||
+		     !strncmp(name, KS_TRACKING, strlen(KS_TRACKING))) &&
+		    git_reference_create(&made, q, name, git_reference_target(ref),
+					 1, NULL) == 0)
+			git_reference_free(made);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_error_clear();
+	return e == GIT_ITEROVER ? 0 : -1;
+}
+
+#define IN_DEVICES "refs/khaosat/in/"
+#define IN_MAIN "refs/khaosat/in-main"
+/* The hub's main (a survey repository used as a hub has only that). */
+#define HUB_MAIN_PEER "(main)"
+
+/* The refs fetched into the private repository, as peers. */
+static int incoming_peers(struct ks_sync_report *rep, git_repository *q,
+			  struct ks_diags *d)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	size_t alloc = 0;
+	int e, err = 0;
+
+	if (git_reference_iterator_glob_new(&it, q, "refs/khaosat/in*") < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read what was fetched: %s",
+				ks_git_error());
+	while (!err && (e = git_reference_next(&ref, it)) == 0) {
+		const char *name = git_reference_name(ref);
+		const char *dev = !strcmp(name, IN_MAIN) ? HUB_MAIN_PEER
+			: !strncmp(name, IN_DEVICES, strlen(IN_DEVICES))
+			? name + strlen(IN_DEVICES) : NULL;
+		struct ks_sync_peer *p;
+
+		if (dev && dev != (const char *)HUB_MAIN_PEER && !ks_device_valid(dev)) {
+			ks_diags_add(d, KS_SEV_WARNING, rep->folder, 0, 0, NULL, NULL,
+				     "ignored %s: not a device id", name);
+			dev = NULL;
+		}
+		if (dev && git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+			if (ks_grow(&rep->peers, rep->npeers, &alloc, sizeof(*p), 8) < 0) {
+				err = -1;
+			} else {
+				p = &rep->peers[rep->npeers++];
+				memset(p, 0, sizeof(*p));
+				snprintf(p->device, sizeof(p->device), "%s", dev);
+				git_oid_cpy(&p->tip, git_reference_target(ref));
+				p->full = 1;
+				if (!(p->path = ks_strdup(name)))
+					err = -1;
+			}
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_error_clear();
+	if (!err && rep->npeers)
+		qsort(rep->peers, rep->npeers, sizeof(*rep->peers), cmp_peer);
+	return err;
+}
+
+/*
+ * Fetches every device's ref of the hub at `url` into a private folder,
+ * checks what is new and only then moves it into the repository.  `root`:
+ * the survey's first commit; zero when setting up a laptop (it is then
+ * that of the hub's main, or of its first device in order).
+ */
+static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
+		     const char *url, const char *remote, git_oid *root,
+		     const struct ks_progress *pg, struct ks_diags *d)
+{
+	char *specs[] = { "+" KS_HUB_DEVICES "*:" IN_DEVICES "*",
+			  "+refs/heads/main:" IN_MAIN };
+	git_strarray refspecs = { specs, 2 };
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	git_repository *q = NULL;
+	git_remote *rem = NULL;
+	git_odb *odb = NULL;
+	struct net n = { pg, url, 0, 0, NULL };
+	struct ks_buf objects = KS_BUF_INIT, name = KS_BUF_INIT;
+	char *qdir = NULL;
+	size_t i;
+	int err, any = 0, learn = git_oid_is_zero(root);
+
+	if ((err = quarantine(&qdir, &q, repo, d)))
+		goto out;
+	err = KS_EIO;
+	if (copy_haves(q, repo) < 0 ||
+	    git_remote_create_anonymous(&rem, q, url) < 0)
+		goto gitfail;
+	net_callbacks(&fo.callbacks, &n);
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.update_fetchhead = 0;
+	if (git_remote_fetch(rem, &refspecs, &fo, NULL) < 0) {
+		err = ks_error(d, KS_EIO, url, 0, 0,
+			       "cannot fetch from the hub: %s; nothing was changed",
+			       ks_git_error());
+		goto out;
+	}
+	ks_crash_point("hub: fetched");
+	if ((err = incoming_peers(rep, q, d)))
+		goto out;
+	if (ks_buf_addf(&objects, "%sobjects", git_repository_path(q)) < 0 ||
+	    git_repository_odb(&odb, repo) < 0) {
+		err = -1;
+		goto out;
+	}
+	/* The hub's main first: when setting up, it names the survey. */
+	for (i = 0; i < rep->npeers && learn; i++)
+		if (!strcmp(rep->peers[i].device, HUB_MAIN_PEER) && i) {
+			struct ks_sync_peer t = rep->peers[0];
+
+			rep->peers[0] = rep->peers[i];
+			rep->peers[i] = t;
+		}
+	for (i = 0; i < rep->npeers; i++) {
+		struct ks_sync_peer *p = &rep->peers[i];
+		struct ks_bundle_ref ref;
+		struct ks_diags got = KS_DIAGS_INIT;
+
+		if (has_commit(odb, &p->tip)) {
+			p->state = KS_PEER_KNOWN;
+			p->has_tip = 1;
+			continue;
+		}
+		git_oid_cpy(&ref.oid, &p->tip);
+		ref.name = p->path;
+		ks_buf_reset(&name);
+		if (ks_buf_addf(&name, "%s (%s)", url, p->device) < 0) {
+			err = -1;
+			goto out;
+		}
+		err = ks_bundle_check_incoming(repo, objects.ptr, &ref, 1,
+					       learn && !any ? NULL : root,
+					       name.ptr, &got);
+		if (err == KS_EINVALID || err == KS_EIO) {
+			ks_diags_move(d, &got);
+			p->state = KS_PEER_REFUSED;
+			continue;
+		}
+		ks_diags_release(&got);
+		if (err)
+			goto out;
+		if (learn && !any) {
+			git_repository *w = NULL;
+			git_odb *wodb = NULL;
+
+			/* Its first commit, read through both object folders. */
+			if (git_odb_new(&wodb) < 0 ||
+			    git_odb_add_disk_alternate(wodb, objects.ptr) < 0 ||
+			    git_repository_wrap_odb(&w, wodb) < 0 ||
+			    ks_bundle_survey_root(root, w, &p->tip) < 0) {
+				git_repository_free(w);
+				git_odb_free(wodb);
+				goto gitfail;
+			}
+			git_repository_free(w);
+			git_odb_free(wodb);
+		}
+		p->state = KS_PEER_IMPORTED;
+		p->has_tip = 1;
+		any = 1;
+	}
+	if (any && (err = ks_bundle_install_incoming(repo, objects.ptr, url, d)))
+		goto out;
+	ks_crash_point("hub: objects installed");
+	/* What the hub had, for the next fetch to start from. */
+	for (i = 0; remote && i < rep->npeers; i++) {
+		git_reference *made = NULL;
+
+		if (!rep->peers[i].has_tip ||
+		    !strcmp(rep->peers[i].device, HUB_MAIN_PEER))
+			continue;
+		ks_buf_reset(&name);
+		if (ks_buf_addf(&name, "%s%s/%s", KS_TRACKING, remote,
+				rep->peers[i].device) < 0) {
+			err = -1;
+			goto out;
+		}
+		if (git_reference_create(&made, repo, name.ptr, &rep->peers[i].tip,
+					 1, "khaosat sync") < 0)
+			goto gitfail;
+		git_reference_free(made);
+	}
+	err = 0;
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, url, 0, 0, "cannot fetch from the hub: %s",
+		       ks_git_error());
+out:
+	ks_free(n.why);
+	git_odb_free(odb);
+	git_remote_free(rem);
+	git_repository_free(q);
+	if (qdir)
+		ks_remove_tree(qdir);
+	ks_free(qdir);
+	ks_buf_release(&objects);
+	ks_buf_release(&name);
+	return err;
+}
+
+/* Pushes main to this device's ref on the hub; *rejected when it refused. */
+static int push_hub(git_repository *repo, const char *url, const char *device,
+		    const struct ks_progress *pg, int *rejected,
+		    struct ks_diags *d)
+{
+	git_push_options po = GIT_PUSH_OPTIONS_INIT;
+	git_remote *rem = NULL;
+	struct net n = { pg, url, 0, 0, NULL };
+	struct ks_buf spec = KS_BUF_INIT;
+	char *specs[1];
+	git_strarray refspecs = { specs, 1 };
+	int err = 0, e;
+
+	*rejected = 0;
+	if (ks_buf_addf(&spec, "refs/heads/main:%s%s", KS_HUB_DEVICES, device) < 0)
+		return -1;
+	specs[0] = spec.ptr;
+	net_callbacks(&po.callbacks, &n);
+	ks_crash_point("hub: pushing");
+	if (git_remote_create_anonymous(&rem, repo, url) < 0 ||
+	    (e = git_remote_push(rem, &refspecs, &po)) < 0) {
+		const git_error *ge = git_error_last();
+
+		if (ge && (strstr(ge->message, "non-fast-forward") ||
+			   strstr(ge->message, "fetch first") ||
+			   strstr(ge->message, "rejected"))) {
+			*rejected = 1;
+			git_error_clear();
+		} else {
+			err = ks_error(d, KS_EIO, url, 0, 0,
+				       "cannot push to the hub: %s%s", ks_git_error(),
+				       ge && ge->klass == GIT_ERROR_INVALID
+				       ? " (a hub must be a bare repository: 'khaosat init --bare')" : "");
+		}
+	}
+	if (!err && n.rejected)
+		*rejected = 1;
+	ks_free(n.why);
+	git_remote_free(rem);
+	ks_buf_release(&spec);
+	return err;
+}
+
+static void peers_release(struct ks_sync_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->npeers; i++)
+		ks_free(rep->peers[i].path);
+	ks_free(rep->peers);
+	rep->peers = NULL;
+	rep->npeers = 0;
+}
+
+/* A configured remote's URL, or `arg` itself. */
+static int remote_url(char **url, char **name, git_repository *repo,
+		      const char *arg)
+{
+	git_remote *rem = NULL;
+
+	*name = NULL;
+	if (git_remote_lookup(&rem, repo, arg) == 0) {
+		*url = ks_strdup(git_remote_url(rem));
+		*name = ks_strdup(arg);
+		git_remote_free(rem);
+		return *url && *name ? 0 : -1;
+	}
+	git_error_clear();
+	*url = ks_strdup(arg);
+	return *url ? 0 : -1;
+}
+
+int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
+		   const char *remote, const struct ks_progress *pg,
+		   struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	const char *device;
+	struct ks_changes ch = { 0 };
+	char *url = NULL, *name = NULL;
+	git_oid root;
+	int err, rejected = 1;
+	size_t i;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((err = ks_repo_require_identity(r, d)) ||
+	    (err = ks_changes_list(&ch, r, d)))
+		return err;
+	if (ch.n) {
+		ks_changes_release(&ch);
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them); nothing was fetched or pushed");
+	}
+	device = ks_repo_identity(r)->device;
+	if ((err = main_tip(&rep->before, repo, d)))
+		return err;
+	if (ks_bundle_survey_root(&root, repo, &rep->before) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot read the survey's history: %s", ks_git_error());
+	if (remote_url(&url, &name, repo, remote) < 0)
+		return -1;
+	rep->folder = url;
+	if (!(rep->hub = ks_strdup(name ? name : url))) {
+		ks_free(name);
+		return -1;
+	}
+	while (rejected && !err) {
+		if (rep->tries++ == KS_PUSH_TRIES) {
+			err = ks_error(d, KS_ECONFLICT, url, 0, 0,
+				       "the hub kept moving while this laptop synced (%d rounds); nothing was lost, run 'khaosat sync' again",
+				       KS_PUSH_TRIES);
+			break;
+		}
+		peers_release(rep);
+		if ((err = fetch_hub(rep, repo, url, name, &root, pg, d)) ||
+		    (err = merge_peers(rep, r, d)) ||
+		    (err = main_tip(&rep->after, repo, d)))
+			break;
+		/* The hub already has main as this device's ref: nothing to push. */
+		for (i = 0; i < rep->npeers; i++)
+			if (!strcmp(rep->peers[i].device, device) &&
+			    git_oid_equal(&rep->peers[i].tip, &rep->after))
+				break;
+		if (i < rep->npeers) {
+			rejected = 0;
+			break;
+		}
+		if ((err = push_hub(repo, url, device, pg, &rejected, d)))
+			break;
+		rep->pushed = !rejected;
+	}
+	if (!err && rep->pushed && name) {
+		git_reference *made = NULL;
+		struct ks_buf t = KS_BUF_INIT;
+
+		/* What we pushed is what the hub now holds for us. */
+		if (ks_buf_addf(&t, "%s%s/%s", KS_TRACKING, name, device) == 0 &&
+		    git_reference_create(&made, repo, t.ptr, &rep->after, 1,
+					 "khaosat sync: pushed") == 0)
+			git_reference_free(made);
+		git_error_clear();
+		ks_buf_release(&t);
+	}
+	ks_free(name);
+	return err;
+}
+
+char *ks_default_remote(struct ks_repo *r)
+{
+	git_config *cfg = NULL;
+	git_buf b = { 0 };
+	char *s = NULL;
+
+	if (git_repository_config_snapshot(&cfg, ks_repo_git(r)) == 0 &&
+	    git_config_get_string_buf(&b, cfg, "khaosat.remote") == 0)
+		s = ks_strdup(b.ptr);
+	git_buf_dispose(&b);
+	git_config_free(cfg);
+	git_error_clear();
+	return s;
+}
+
+static int set_default_remote(git_repository *repo, const char *name)
+{
+	git_config *cfg = NULL;
+	int e;
+
+	if (git_repository_config(&cfg, repo) < 0)
+		return -1;
+	e = name ? git_config_set_string(cfg, "khaosat.remote", name)
+		 : git_config_delete_entry(cfg, "khaosat.remote");
+	git_config_free(cfg);
+	return e;
+}
+
+int ks_remote_add(struct ks_repo *r, const char *name, const char *url,
+		  struct ks_diags *d)
+{
+	git_remote *rem = NULL;
+	struct ks_buf spec = KS_BUF_INIT;
+	char *def, *kept;
+	int valid = 0;
+
+	if (git_remote_name_is_valid(&valid, name) < 0 || !valid)
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"\"%s\" is not a valid remote name", name);
+	if (git_remote_lookup(&rem, ks_repo_git(r), name) == 0) {
+		git_remote_free(rem);
+		return ks_error(d, KS_EEXISTS, NULL, 0, 0,
+				"a remote \"%s\" exists already ('khaosat remote list')", name);
+	}
+	git_error_clear();
+	if (!(kept = keep_url(url)))
+		return -1;
+	if (ks_buf_addf(&spec, "+%s*:%s%s/*", KS_HUB_DEVICES, KS_TRACKING, name) < 0 ||
+	    git_remote_create_with_fetchspec(&rem, ks_repo_git(r), name, kept,
+					     spec.ptr) < 0) {
+		ks_free(kept);
+		ks_buf_release(&spec);
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot add the remote: %s",
+				ks_git_error());
+	}
+	ks_free(kept);
+	ks_buf_release(&spec);
+	git_remote_free(rem);
+	def = ks_default_remote(r);
+	if (!def && set_default_remote(ks_repo_git(r), name) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot save the default remote: %s",
+				ks_git_error());
+	ks_free(def);
+	return 0;
+}
+
+int ks_remote_remove(struct ks_repo *r, const char *name, struct ks_diags *d)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	struct ks_buf glob = KS_BUF_INIT;
+	char *def;
+
+	if (git_remote_delete(ks_repo_git(r), name) < 0)
+		return ks_error(d, KS_ENOTFOUND, NULL, 0, 0, "no remote \"%s\"", name);
+	/* Its tracking refs go with it. */
+	if (ks_buf_addf(&glob, "%s%s/*", KS_TRACKING, name) == 0 &&
+	    git_reference_iterator_glob_new(&it, ks_repo_git(r), glob.ptr) == 0) {
+		while (git_reference_next(&ref, it) == 0) {
+			git_reference_delete(ref);
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+	}
+	ks_buf_release(&glob);
+	git_error_clear();
+	def = ks_default_remote(r);
+	if (def && !strcmp(def, name))
+		set_default_remote(ks_repo_git(r), NULL);
+	ks_free(def);
+	return 0;
+}
+
+int ks_hub_init(const char *dir, struct ks_diags *d)
+{
+	git_repository_init_options io = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	git_repository *repo = NULL;
+	git_config *cfg = NULL;
+	int e = 0;
+
+	io.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT |
+		   GIT_REPOSITORY_INIT_BARE;
+	io.initial_head = "main";
+	if (git_repository_open_ext(NULL, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0)
+		return ks_error(d, KS_EEXISTS, dir, 0, 0,
+				"already a git repository; refusing to make a hub over it");
+	git_error_clear();
+	if (git_repository_init_ext(&repo, dir, &io) < 0)
+		return ks_error(d, KS_EIO, dir, 0, 0, "cannot create the hub: %s",
+				ks_git_error());
+	if (git_repository_config(&cfg, repo) < 0) {
+		git_repository_free(repo);
+		return ks_error(d, KS_EIO, dir, 0, 0, "cannot configure the hub: %s",
+				ks_git_error());
+	}
+	/* History only grows: no rewinding or deleting a device's ref. */
+	e |= git_config_set_bool(cfg, "receive.denyNonFastForwards", 1);
+	e |= git_config_set_bool(cfg, "receive.denyDeletes", 1);
+	e |= git_config_set_bool(cfg, "core.logAllRefUpdates", 1);
+	e |= git_config_set_string(cfg, "khaosat.hub", "true");
+	git_config_free(cfg);
+	git_repository_free(repo);
+	if (e)
+		return ks_error(d, KS_EIO, dir, 0, 0, "cannot configure the hub: %s",
+				ks_git_error());
+	return 0;
 }

@@ -58,7 +58,8 @@ struct ks_sync_peer {
 };
 
 struct ks_sync_report {
-	char *folder;		/* PATH/<survey id> */
+	char *folder;		/* PATH/<survey id>, or the hub's URL */
+	char *hub;		/* the remote's name or URL; NULL for a folder */
 	struct ks_sync_peer *peers;	/* sorted by device */
 	size_t npeers;
 	size_t swept;		/* stale temporary files removed */
@@ -68,6 +69,9 @@ struct ks_sync_report {
 	int wrote;		/* 0: the one there was already up to date */
 	int full;
 	struct ks_bundle_stats out;
+	/* through a hub */
+	int pushed;		/* main was pushed (0: the hub had it) */
+	int tries;		/* fetch-merge-push rounds it took */
 };
 
 void ks_sync_report_release(struct ks_sync_report *rep);
@@ -85,6 +89,40 @@ void ks_sync_report_release(struct ks_sync_report *rep);
 int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
 		   const char *folder, unsigned flags,
 		   const struct ks_progress *pg, struct ks_diags *d);
+
+/* On a hub, each device pushes only its own ref: no two laptops race. */
+#define KS_HUB_DEVICES "refs/heads/devices/"
+/* Where a remote's device refs are kept locally. */
+#define KS_TRACKING "refs/khaosat/remotes/"
+/* Fetch-merge-push rounds before giving up on a hub that keeps moving. */
+#define KS_PUSH_TRIES 5
+
+/*
+ * Syncs with a git remote (a configured name, a URL, or a path to a bare
+ * repository): fetches every device's ref from the hub into a private
+ * folder, checks all of it as a bundle is checked (bundle.h) before any
+ * object or ref is kept, merges the devices' tips into main, and pushes
+ * main to this device's own ref on the hub (KS_HUB_DEVICES<device>).  A
+ * push the hub refuses (it moved meanwhile) starts another round, up to
+ * KS_PUSH_TRIES.  The work tree must have no uncommitted changes.
+ */
+int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
+		   const char *remote, const struct ks_progress *pg,
+		   struct ks_diags *d);
+
+/* The remote 'khaosat sync' uses without an argument, or NULL (ks_free). */
+char *ks_default_remote(struct ks_repo *r);
+
+/* remote add|remove: the first remote added becomes the default. */
+int ks_remote_add(struct ks_repo *r, const char *name, const char *url,
+		  struct ks_diags *d);
+int ks_remote_remove(struct ks_repo *r, const char *name, struct ks_diags *d);
+
+/*
+ * Creates a hub: a bare repository whose configuration refuses
+ * non-fast-forward updates and deletions of refs, and logs every update.
+ */
+int ks_hub_init(const char *dir, struct ks_diags *d);
 
 struct ks_clone_opts {
 	struct ks_identity who;

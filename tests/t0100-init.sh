@@ -203,6 +203,7 @@ test_expect_success 'missing --device is a usage error (exit 2)' '
 	cat >expect <<-\EOF &&
 	error: --device and --surveyor are required
 	usage: khaosat init [DIR] --device ID --surveyor NAME [--email ADDR] [--name NAME]
+	   or: khaosat init --bare DIR
 	EOF
 	test_cmp expect err &&
 	test_path_is_missing nodev

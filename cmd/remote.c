@@ -1,0 +1,87 @@
+/*
+ * khaosat remote add|list|remove: the hubs this laptop syncs with over a
+ * network.  The first one added is the default for 'khaosat sync'.
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "diag.h"
+#include "repo.h"
+#include "sync.h"
+
+#include <string.h>
+
+static const struct cmd_info info = {
+	"khaosat remote add NAME URL\n"
+	"   or: khaosat remote list\n"
+	"   or: khaosat remote remove NAME",
+	"Name the hubs this laptop syncs with: a bare repository on a shared\n"
+	"folder (a path or file:// URL), git://, ssh:// or user@host:path, or\n"
+	"http(s)://. The first one added is the default for 'khaosat sync'.",
+};
+
+static int list(struct cli *cli)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	git_strarray names = { 0 };
+	char *def;
+	size_t i;
+	int err;
+
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	if (git_remote_list(&names, ks_repo_git(cli->repo)) < 0)
+		return fail(&d, ks_error(&d, KS_EIO, NULL, 0, 0,
+					 "cannot list the remotes: %s", ks_git_error()));
+	def = ks_default_remote(cli->repo);
+	for (i = 0; i < names.count; i++) {
+		git_remote *rem = NULL;
+
+		if (git_remote_lookup(&rem, ks_repo_git(cli->repo), names.strings[i]) < 0)
+			continue;
+		printf("%s\t%s%s\n", names.strings[i], git_remote_url(rem),
+		       def && !strcmp(def, names.strings[i]) ? "\t(default)" : "");
+		git_remote_free(rem);
+	}
+	if (!names.count)
+		printf("No remotes; add one with 'khaosat remote add NAME URL'.\n");
+	ks_free(def);
+	git_strarray_dispose(&names);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}
+
+int cmd_remote(int argc, char **argv, struct cli *cli)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	int err;
+
+	if ((err = parse_options(&argc, argv, &info, NULL)))
+		return err;
+	if (argc < 1)
+		return usage_error(&info, "give a subcommand: add, list or remove");
+	if (!strcmp(argv[0], "list")) {
+		if (argc != 1)
+			return usage_error(&info, "list takes no arguments");
+		return list(cli);
+	}
+	if (!strcmp(argv[0], "add")) {
+		if (argc != 3)
+			return usage_error(&info, "give a name and a URL");
+		if ((err = open_survey(cli, &d)) ||
+		    (err = ks_remote_add(cli->repo, argv[1], argv[2], &d)))
+			return fail(&d, err);
+		printf("Added remote %s: %s\n", argv[1], argv[2]);
+	} else if (!strcmp(argv[0], "remove")) {
+		if (argc != 2)
+			return usage_error(&info, "give the remote's name");
+		if ((err = open_survey(cli, &d)) ||
+		    (err = ks_remote_remove(cli->repo, argv[1], &d)))
+			return fail(&d, err);
+		printf("Removed remote %s\n", argv[1]);
+	} else {
+		return usage_error(&info, "unknown subcommand '%s'; use add, list or remove",
+				   argv[0]);
+	}
+	ks_diags_release(&d);
+	return EXIT_OK;
+}
