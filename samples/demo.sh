@@ -6,7 +6,7 @@
 # with the log.  Then the centre and a second surveyor's laptop join through
 # USB sticks: Hoa and Minh never meet, their changes reach each other through
 # the centre (relay), and the phone they both corrected is a conflict the
-# centre settles.
+# centre settles.  Last, the three sync through a hub on the office network.
 #   sh samples/demo.sh KHAOSAT SAMPLES_DIR
 set -eu
 ks=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -106,5 +106,27 @@ step "git log --graph --oneline"
 git log --graph --oneline | head -n 12
 step "git fsck --full   (plain git agrees)"
 git fsck --full
+
+# Back at the centre, on the office network: a hub that every laptop
+# syncs with at once (here a folder; git daemon, ssh or any git server
+# work the same way).  Each device pushes only its own ref there.
+cd "$dir"
+run init --bare hub.git
+step "cd centre && khaosat remote add hub ../hub.git && khaosat sync"
+(cd "$centre" && "$ks" remote add hub ../hub.git && "$ks" sync)
+step "cd my-dong && khaosat remote add hub ../hub.git   (Hoa's laptop)"
+(cd "$hoa" && "$ks" remote add hub ../hub.git)
+step "Hoa corrects md01-0002's phone, Minh its seasonal workers; each syncs"
+(cd "$hoa" && sed -i 's/^phone: .*/phone: "02253210000"/' "$w2" &&
+ "$ks" commit -m "Điện thoại mới md01-0002" >/dev/null && "$ks" sync)
+(cd "$minh" && "$ks" remote add hub ../hub.git >/dev/null &&
+ sed -i 's/^  seasonal: .*/  seasonal: 12/' "$w2" &&
+ "$ks" commit -m "Lao động thời vụ md01-0002" >/dev/null && "$ks" sync)
+step "cd my-dong && khaosat sync"
+(cd "$hoa" && "$ks" sync)
+step "git -C hub.git for-each-ref   (one ref per device)"
+git -C hub.git for-each-ref --format='%(objectname:short) %(refname)'
+step "grep -E '^phone|seasonal' $w2   (on Hoa's laptop: both changes)"
+grep -E '^phone|seasonal' "$hoa/$w2"
 echo
-echo "The demo is in $dir: my-dong (Hoa), laptop-minh (Minh), centre, and the two sticks."
+echo "The demo is in $dir: my-dong (Hoa), laptop-minh (Minh), centre, the two sticks and hub.git."
