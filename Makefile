@@ -15,7 +15,8 @@ MANDIR = $(PREFIX)/share/man
 # pkg-config module -> Debian package that provides it
 DEPS = libgit2:libgit2-dev yaml-0.1:libyaml-dev zlib:zlib1g-dev \
 	libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev cmocka:libcmocka-dev
-TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-client
+TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-client \
+	lighttpd:lighttpd sshd:openssh-server
 PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8
 
 ifeq ($(SANITIZE),1)
@@ -142,6 +143,7 @@ FUZZ_YAML_SUITE = $(wildcard $(FUZZ_SHARED)/conformance/yaml-test-suite/cases)
 FUZZ_SEEDS_fuzz_record = samples/records tests/data $(FUZZ_YAML_SUITE)
 FUZZ_SEEDS_fuzz_validate = samples/records tests/data
 FUZZ_SEEDS_fuzz_schema = schema tests/data/validate
+FUZZ_SEEDS_fuzz_bundle = tests/data/fuzz-seeds/bundle
 
 # A dictionary: JSON Schema keywords, the schema pack's field names, YAML
 # punctuation.  Keywords a mutator would take long to spell.
@@ -215,10 +217,12 @@ fuzz-run: fuzz $(FUZZ_DICT)
 		case $$t in \
 		fuzz_schema) dirs="$(FUZZ_SEEDS_fuzz_schema)" ;; \
 		fuzz_validate) dirs="$(FUZZ_SEEDS_fuzz_validate)" ;; \
+		fuzz_bundle) dirs="$(FUZZ_SEEDS_fuzz_bundle)" ;; \
 		*) dirs="$(FUZZ_SEEDS_fuzz_record)" ;; \
 		esac; \
 		find $$dirs -path tests/data/fuzz-crashes -prune -o -type f \
-			\( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) \
+			\( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \
+			   -o -name '*.bundle' \) \
 			-print | while read -r f; do \
 			cp "$$f" "$$seeds/$$(sha1sum <"$$f" | cut -c1-40)"; \
 		done; \

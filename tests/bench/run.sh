@@ -490,6 +490,11 @@ echo
 if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/merge.sh"; then
 	failures=$((failures + 1))
 fi
+# ---- bundles: tests/bench/bundle.sh on a copy of this survey ----
+echo
+if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/bundle.sh"; then
+	failures=$((failures + 1))
+fi
 [ $failures -eq 0 ] || {
 	echo
 	echo "bench: $failures command(s) failed or crashed (see above)"

@@ -2,10 +2,10 @@
  * Replays what fuzzing found.  Every file in tests/data/fuzz-crashes/ is an
  * input that once crashed a libFuzzer target or broke one of its oracles;
  * its name starts with the target's (fuzz_record-..., fuzz_schema-...,
- * fuzz_validate-...).  Each runs through that very target (its source is
- * included here, without libFuzzer) in a child process with an alarm, so
- * that a crash, an abort from an oracle or a hang is one failed test that
- * names the file.  A fixed bug stays fixed; an open one stays visible.
+ * fuzz_validate-..., fuzz_bundle-...).  Each runs through that very target
+ * (its source is included here, without libFuzzer) in a child process with
+ * an alarm, so that a crash, an abort from an oracle or a hang is one
+ * failed test that names the file.  A fixed bug stays fixed; an open one stays visible.
  */
 #define LLVMFuzzerTestOneInput fuzz_record_one
 #define LLVMFuzzerInitialize fuzz_record_init
@@ -29,6 +29,14 @@ int fuzz_validate_init(int *argc, char ***argv);
 #undef LLVMFuzzerTestOneInput
 #undef LLVMFuzzerInitialize
 
+int fuzz_bundle_one(const uint8_t *data, size_t size);
+int fuzz_bundle_init(int *argc, char ***argv);
+#define LLVMFuzzerTestOneInput fuzz_bundle_one
+#define LLVMFuzzerInitialize fuzz_bundle_init
+#include "../fuzz/fuzz_bundle.c"
+#undef LLVMFuzzerTestOneInput
+#undef LLVMFuzzerInitialize
+
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -44,6 +52,7 @@ static const struct target {
 	{ "fuzz_record-", fuzz_record_init, fuzz_record_one },
 	{ "fuzz_schema-", fuzz_schema_init, fuzz_schema_one },
 	{ "fuzz_validate-", fuzz_validate_init, fuzz_validate_one },
+	{ "fuzz_bundle-", fuzz_bundle_init, fuzz_bundle_one },
 };
 
 static const struct target *target_of(const char *name)
@@ -140,7 +149,8 @@ int main(void)
 		ks_buf_addf(&path, "%s/%s", dir.ptr, name);
 		if (!t) {
 			printf("FAIL %s: names no fuzz target "
-			       "(fuzz_record-, fuzz_schema-, fuzz_validate-)\n",
+			       "(fuzz_record-, fuzz_schema-, fuzz_validate-, "
+			       "fuzz_bundle-)\n",
 			       name);
 			failed++;
 		} else if (replay(t, path.ptr, name)) {
