@@ -791,6 +791,13 @@ static int check_subtree(struct tree_check *tc, enum area area,
 
 	if (oidset_has(&tc->seen[area], id))
 		return 0;
+	/*
+	 * A folder this survey has already: made here, or checked when it
+	 * came.  Only new trees need reading, so a commit that changes a few
+	 * records of a large survey costs a few trees, not all of them.
+	 */
+	if (git_odb_exists_ext(tc->local, id, GIT_ODB_LOOKUP_NO_REFRESH))
+		return 0;
 	/* Survey paths are a few folders deep; a deep one only eats the stack. */
 	for (i = n = 0; prefix[i]; i++)
 		n += prefix[i] == '/';

@@ -1221,10 +1221,21 @@ int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		return 0;
 	}
 	if (git_graph_descendant_of(repo, theirs, &head) == 1) {
-		/* Nothing of ours to merge: move forward, history stays linear. */
-		if ((err = journal_begin(r, &head, theirs, d)))
+		/* Nothing of ours to merge: move forward, history stays linear.
+		 * Only the paths that differ are checked out: comparing every
+		 * file of a large survey would cost far more. */
+		if (changed_paths(&touched, repo, &head, theirs) < 0) {
+			ks_paths_release(&touched);
+			return ks_error(d, KS_EIO, NULL, 0, 0,
+					"cannot compare the histories: %s", ks_git_error());
+		}
+		if ((err = journal_begin(r, &head, theirs, d))) {
+			ks_paths_release(&touched);
 			return err;
-		if ((err = checkout(r, theirs, NULL, d)))
+		}
+		err = checkout(r, theirs, &touched, d);
+		ks_paths_release(&touched);
+		if (err)
 			return undo_checkout(r, &head, theirs, err);
 		ks_crash_point("merge: work tree updated");
 		if ((err = move_main(r, theirs, &head, "khaosat merge: fast-forward", d)))
