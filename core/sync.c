@@ -1109,55 +1109,72 @@ struct net {
 };
 
 /*
- * ssh: the agent, then ~/.ssh/id_ed25519 and id_rsa; http(s): the user
- * and password in KHAOSAT_USERNAME / KHAOSAT_PASSWORD.  libgit2 asks again
- * after each failure, so this gives up after a few.
+ * ssh: the agent (when one runs), then ~/.ssh/id_ed25519 and id_rsa;
+ * http(s): the user and password in KHAOSAT_USERNAME / KHAOSAT_PASSWORD.
+ * libgit2 calls again after each refusal, so each way is tried once and
+ * then this gives up, saying what was tried.
  */
+static int ssh_key(git_credential **out, const char *user, int *step)
+{
+	static const char *const keys[] = { "id_ed25519", "id_rsa" };
+	const char *home = getenv("HOME");
+	int r = GIT_PASSTHROUGH;
+
+	if (*step == 0) {
+		(*step)++;
+		if (getenv("SSH_AUTH_SOCK"))
+			return git_credential_ssh_key_from_agent(out, user);
+	}
+	while (r == GIT_PASSTHROUGH && home && *step - 1 < 2) {
+		struct ks_buf priv = KS_BUF_INIT, pub = KS_BUF_INIT;
+
+		if (ks_buf_addf(&priv, "%s/.ssh/%s", home, keys[*step - 1]) == 0 &&
+		    ks_buf_addf(&pub, "%s.pub", priv.ptr) == 0 &&
+		    access(priv.ptr, R_OK) == 0)
+			r = git_credential_ssh_key_new(out, user,
+						       access(pub.ptr, R_OK) ? NULL : pub.ptr,
+						       priv.ptr, NULL);
+		ks_buf_release(&priv);
+		ks_buf_release(&pub);
+		(*step)++;
+	}
+	if (r != GIT_PASSTHROUGH)
+		return r;
+	git_error_set_str(GIT_ERROR_NET,
+			  "the hub accepted none of the ssh keys tried (the ssh agent, ~/.ssh/id_ed25519, ~/.ssh/id_rsa)");
+	return GIT_EAUTH;
+}
+
 static int credentials(git_credential **out, const char *url,
 		       const char *user, unsigned int allowed, void *payload)
 {
 	struct net *n = payload;
-	const char *home = getenv("HOME");
-	static const char *const keys[] = { "id_ed25519", "id_rsa" };
-	int attempt = n->tries++;
 
 	(void)url;
-	if (attempt >= 4) {
-		git_error_set_str(GIT_ERROR_NET,
-				  "the hub refused every credential tried (ssh agent and keys in ~/.ssh, or KHAOSAT_USERNAME and KHAOSAT_PASSWORD)");
-		return GIT_EAUTH;
-	}
+	if (!user)
+		user = "git";
 	if (allowed & GIT_CREDENTIAL_USERNAME)
-		return git_credential_username_new(out, user ? user : "git");
-	if (allowed & GIT_CREDENTIAL_SSH_KEY) {
-		if (attempt == 0)
-			return git_credential_ssh_key_from_agent(out, user ? user : "git");
-		if (home && attempt - 1 < 2) {
-			struct ks_buf priv = KS_BUF_INIT, pub = KS_BUF_INIT;
-			int r = GIT_PASSTHROUGH;
-
-			if (ks_buf_addf(&priv, "%s/.ssh/%s", home, keys[attempt - 1]) == 0 &&
-			    ks_buf_addf(&pub, "%s.pub", priv.ptr) == 0 &&
-			    access(priv.ptr, R_OK) == 0)
-				r = git_credential_ssh_key_new(out, user ? user : "git",
-							       pub.ptr, priv.ptr, NULL);
-			ks_buf_release(&priv);
-			ks_buf_release(&pub);
-			if (r != GIT_PASSTHROUGH)
-				return r;
-		}
-	}
+		return git_credential_username_new(out, user);
+	if (allowed & GIT_CREDENTIAL_SSH_KEY)
+		return ssh_key(out, user, &n->tries);
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
 		const char *u = getenv("KHAOSAT_USERNAME");
 		const char *p = getenv("KHAOSAT_PASSWORD");
 
-		if (u && p && attempt == 0)
+		if (!u || !p) {
+			git_error_set_str(GIT_ERROR_NET,
+					  "the hub asks for a user name and password: set KHAOSAT_USERNAME and KHAOSAT_PASSWORD");
+			return GIT_EAUTH;
+		}
+		if (n->tries++ == 0)
 			return git_credential_userpass_plaintext_new(out, u, p);
 		git_error_set_str(GIT_ERROR_NET,
-				  "the hub asks for a user name and password: set KHAOSAT_USERNAME and KHAOSAT_PASSWORD");
+				  "the hub refused the user name and password in KHAOSAT_USERNAME and KHAOSAT_PASSWORD");
 		return GIT_EAUTH;
 	}
-	return GIT_PASSTHROUGH;
+	git_error_set_str(GIT_ERROR_NET,
+			  "the hub asks for a kind of credential khaosat does not have");
+	return GIT_EAUTH;
 }
 
 static int fetch_progress(const git_indexer_progress *st, void *payload)
