@@ -582,13 +582,15 @@ static int main_tip(git_oid *out, git_repository *repo, struct ks_diags *d)
 	return 0;
 }
 
-int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
-		   const char *folder, unsigned flags,
-		   const struct ks_progress *pg, struct ks_diags *d)
+/*
+ * What every sync checks before it reads or writes anything: a device
+ * identity, no uncommitted change (a merge needs a clean work tree), and
+ * main with the survey's first commit.
+ */
+static int sync_start(struct ks_sync_report *rep, struct ks_repo *r,
+		      git_oid *root, struct ks_diags *d)
 {
-	git_repository *repo = ks_repo_git(r);
 	struct ks_changes ch = { 0 };
-	git_oid root;
 	int err;
 
 	memset(rep, 0, sizeof(*rep));
@@ -598,15 +600,26 @@ int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
 	if (ch.n) {
 		ks_changes_release(&ch);
 		return ks_error(d, KS_EINVALID, NULL, 0, 0,
-				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them); nothing was read from or written to %s",
-				folder);
+				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them); nothing was synced");
 	}
-	if ((err = main_tip(&rep->before, repo, d)))
+	if ((err = main_tip(&rep->before, ks_repo_git(r), d)))
 		return err;
-	if (ks_bundle_survey_root(&root, repo, &rep->before) < 0)
+	if (ks_bundle_survey_root(root, ks_repo_git(r), &rep->before) < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0,
-				"cannot read the survey's history: %s",
-				ks_git_error());
+				"cannot read the survey's history: %s", ks_git_error());
+	return 0;
+}
+
+int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
+		   const char *folder, unsigned flags,
+		   const struct ks_progress *pg, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	git_oid root;
+	int err;
+
+	if ((err = sync_start(rep, r, &root, d)))
+		return err;
 	if ((err = survey_folder(&rep->folder, folder, ks_repo_survey_id(r),
 				 !(flags & KS_SYNC_NO_WRITE), d)))
 		return err;
@@ -1582,28 +1595,14 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 		   struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
-	const char *device;
-	struct ks_changes ch = { 0 };
+	const char *device = ks_repo_identity(r)->device;
 	char *url = NULL, *name = NULL;
 	git_oid root;
 	int err, rejected = 1;
 	size_t i;
 
-	memset(rep, 0, sizeof(*rep));
-	if ((err = ks_repo_require_identity(r, d)) ||
-	    (err = ks_changes_list(&ch, r, d)))
+	if ((err = sync_start(rep, r, &root, d)))
 		return err;
-	if (ch.n) {
-		ks_changes_release(&ch);
-		return ks_error(d, KS_EINVALID, NULL, 0, 0,
-				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them); nothing was fetched or pushed");
-	}
-	device = ks_repo_identity(r)->device;
-	if ((err = main_tip(&rep->before, repo, d)))
-		return err;
-	if (ks_bundle_survey_root(&root, repo, &rep->before) < 0)
-		return ks_error(d, KS_EIO, NULL, 0, 0,
-				"cannot read the survey's history: %s", ks_git_error());
 	if (remote_url(&url, &name, repo, remote) < 0)
 		return -1;
 	rep->folder = url;

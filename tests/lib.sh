@@ -375,6 +375,25 @@ copy_samples() {
 	cp -R "$SAMPLES/records" "$1/"
 }
 
+# set_line FILE PATTERN REPLACEMENT: replaces the one line matching
+# ^PATTERN, and fails when the replacement is not there afterwards.
+set_line() {
+	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
+}
+
+# The tree at the tip of main in the survey at DIR.
+tree() {
+	git -C "$1" rev-parse "main^{tree}"
+}
+
+# Everything a refused bundle or sync must leave alone in the survey at
+# DIR: its refs, its object files and its work tree.
+state() {
+	git -C "$1" for-each-ref &&
+	(cd "$1" && find .git/objects -type f | LC_ALL=C sort) &&
+	snapshot "$1" | grep -v " \./\.git/"
+}
+
 # The path of a record of KIND with ID, relative to the survey.
 record_path() {
 	printf 'records/%s/%s/%03d/%s.yaml\n' "$1" "${2%%-*}" \

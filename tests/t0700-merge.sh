@@ -14,11 +14,6 @@ laptop() {
 	git -C "$1" config khaosat.surveyor "$3"
 }
 
-# set_line FILE PATTERN REPLACEMENT: replace the one line matching ^PATTERN.
-set_line() {
-	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
-}
-
 test_expect_success 'setup: laptop a with the samples, laptop b a copy of it' '
 	make_survey a md01 "Nguyễn Thị Hoa" &&
 	copy_samples a &&

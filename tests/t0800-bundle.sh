@@ -15,18 +15,6 @@ laptop() {
 	git -C "$2" config khaosat.surveyor "$4"
 }
 
-set_line() {
-	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
-}
-
-# Everything a refused bundle must leave alone: refs, object files, and
-# the work tree.
-state() {
-	git -C "$1" for-each-ref &&
-	(cd "$1" && find .git/objects -type f | LC_ALL=C sort) &&
-	snapshot "$1" | grep -v " \./\.git/"
-}
-
 # refused DIR BUNDLE MESSAGE: apply and verify both fail with exit 1 and
 # MESSAGE (a fixed string), and DIR is unchanged.
 refused() {

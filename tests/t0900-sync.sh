@@ -10,25 +10,10 @@ W1=records/workshop/md01/000/md01-0001.yaml
 W2=records/workshop/md01/000/md01-0002.yaml
 W3=records/workshop/md01/000/md01-0003.yaml
 
-set_line() {
-	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
-}
-
 # edit DIR FILE PREFIX LINE MESSAGE: one field changed and committed.
 edit() {
 	set_line "$1/$2" "$3" "$4" &&
 	(cd "$1" && khaosat commit -m "$5" >/dev/null)
-}
-
-tree() {
-	git -C "$1" rev-parse "main^{tree}"
-}
-
-# Everything a refused sync must leave alone in a survey.
-state() {
-	git -C "$1" for-each-ref &&
-	(cd "$1" && find .git/objects -type f | LC_ALL=C sort) &&
-	snapshot "$1" | grep -v " \./\.git/"
 }
 
 test_expect_success 'setup: the centre with the samples' '

@@ -11,10 +11,6 @@
 # writing and reading pack data up to this many.
 POINTS=${CRASH_POINTS:-54}
 
-set_line() {
-	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
-}
-
 # edit DIR N VALUE: the phone of sample workshop md01-000N.
 edit() {
 	set_line "$1/records/workshop/md01/000/md01-000$2.yaml" "phone:" "phone: \"$3\""
@@ -31,10 +27,6 @@ phones() {
 
 commit() {
 	(cd "$1" && khaosat commit -m "$2" >/dev/null)
-}
-
-tree() {
-	git -C "$1" rev-parse "main^{tree}"
 }
 
 # The tree at the tip of the centre's bundle (git bundle verify checks it

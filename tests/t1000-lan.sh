@@ -8,23 +8,9 @@
 W1=records/workshop/md01/000/md01-0001.yaml
 W2=records/workshop/md01/000/md01-0002.yaml
 
-set_line() {
-	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
-}
-
 edit() {
 	set_line "$1/$2" "$3" "$4" &&
 	(cd "$1" && khaosat commit -m "$5" >/dev/null)
-}
-
-tree() {
-	git -C "$1" rev-parse "main^{tree}"
-}
-
-state() {
-	git -C "$1" for-each-ref &&
-	(cd "$1" && find .git/objects -type f | LC_ALL=C sort) &&
-	snapshot "$1" | grep -v " \./\.git/"
 }
 
 test_expect_success 'init --bare makes a hub that refuses rewinding' '

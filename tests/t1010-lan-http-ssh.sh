@@ -201,18 +201,10 @@ agent_start() {
 
 # ---- helpers for the cases ----
 
-set_line() {
-	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
-}
-
 # edit DIR FILE PREFIX LINE MESSAGE: one field changed and committed.
 edit() {
 	set_line "$1/$2" "$3" "$4" &&
 	(cd "$1" && khaosat commit -m "$5" >/dev/null)
-}
-
-tree() {
-	git -C "$1" rev-parse "main^{tree}"
 }
 
 url() {
