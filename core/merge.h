@@ -80,6 +80,14 @@ int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		       const char *what, struct ks_diags *d);
 
 /*
+ * The same, for a caller that has just checked that the work tree has no
+ * uncommitted change (a sync): reading a large work tree twice costs.
+ */
+int ks_merge_into_main_checked(git_oid *out, struct ks_merge_stats *stats,
+			       struct ks_repo *r, const git_oid *theirs,
+			       const char *what, struct ks_diags *d);
+
+/*
  * Finishes a merge that was killed between updating the work tree and
  * moving main (see the journal in mergetree.c): main moves to the merge
  * and the paths it changes are checked out.  *recovered says whether there

@@ -1191,9 +1191,9 @@ out:
 	return err;
 }
 
-int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
-		       struct ks_repo *r, const git_oid *theirs,
-		       const char *what, struct ks_diags *d)
+static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
+			   struct ks_repo *r, const git_oid *theirs,
+			   const char *what, int checked, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	struct ks_changes ch = { 0 };
@@ -1205,20 +1205,21 @@ int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	memset(stats, 0, sizeof(*stats));
 	if ((err = ks_repo_require_identity(r, d)))
 		return err;
-	if ((err = ks_changes_list(&ch, r, d)))
-		return err;
-	if (ch.n) {
-		ks_changes_release(&ch);
-		return ks_error(d, KS_EINVALID, NULL, 0, 0,
-				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them)");
-	}
 	if (git_reference_name_to_id(&head, repo, "refs/heads/main") < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0, "the survey has no commit yet");
+	/* Before reading the work tree: in a large survey that costs most. */
 	if (git_oid_equal(&head, theirs) ||
 	    git_graph_descendant_of(repo, &head, theirs) == 1) {
 		stats->up_to_date = 1;
 		git_oid_cpy(out, &head);
 		return 0;
+	}
+	if (!checked && (err = ks_changes_list(&ch, r, d)))
+		return err;
+	if (ch.n) {
+		ks_changes_release(&ch);
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them)");
 	}
 	if (git_graph_descendant_of(repo, theirs, &head) == 1) {
 		/* Nothing of ours to merge: move forward, history stays linear.
@@ -1275,4 +1276,18 @@ int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		journal_end(r);
 	ks_buf_release(&msg);
 	return err;
+}
+
+int ks_merge_into_main(git_oid *out, struct ks_merge_stats *stats,
+		       struct ks_repo *r, const git_oid *theirs,
+		       const char *what, struct ks_diags *d)
+{
+	return merge_into_main(out, stats, r, theirs, what, 0, d);
+}
+
+int ks_merge_into_main_checked(git_oid *out, struct ks_merge_stats *stats,
+			       struct ks_repo *r, const git_oid *theirs,
+			       const char *what, struct ks_diags *d)
+{
+	return merge_into_main(out, stats, r, theirs, what, 1, d);
 }

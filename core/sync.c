@@ -430,8 +430,8 @@ static int merge_peers(struct ks_sync_report *rep, struct ks_repo *r,
 			err = -1;
 			break;
 		}
-		if ((err = ks_merge_into_main(&out, &p->merge, r, &p->tip,
-					      what.ptr, d)))
+		if ((err = ks_merge_into_main_checked(&out, &p->merge, r, &p->tip,
+						      what.ptr, d)))
 			break;
 		if (p->merge.up_to_date)
 			continue;

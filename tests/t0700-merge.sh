@@ -187,10 +187,19 @@ test_expect_success 'a delete against edits that ended in a conflict keeps the r
 	test "$(git -C d1 rev-parse HEAD^{tree})" = "$(git -C d3 rev-parse HEAD^{tree})"
 '
 
-test_expect_success 'a merge with uncommitted changes is refused' '
+test_expect_success 'a merge with uncommitted changes is refused; up to date is no merge' '
 	set_line a/$W2 "  regular:" "  regular: 99" &&
-	(cd a && test_expect_code 1 khaosat merge b/main 2>../err) &&
+	(cd a && khaosat merge b/main >out) &&
+	grep -q "^Already up to date\.$" a/out &&
+	laptop e md05 "Đỗ Văn E" &&
+	set_line e/$W2 "  seasonal:" "  seasonal: 17" &&
+	(cd e && khaosat commit -m "e: seasonal" >/dev/null) &&
+	git -C a fetch -q ../e main:refs/remotes/e/main &&
+	git -C a rev-parse HEAD >head.before &&
+	(cd a && test_expect_code 1 khaosat merge e/main 2>../err) &&
 	grep -q "uncommitted changes" err &&
+	test "$(git -C a rev-parse HEAD)" = "$(cat head.before)" &&
+	grep -q "^  regular: 99$" a/$W2 &&
 	git -C a checkout -q -- $W2
 '
 
