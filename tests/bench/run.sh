@@ -495,6 +495,11 @@ echo
 if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/bundle.sh"; then
 	failures=$((failures + 1))
 fi
+# ---- LAN sync through a hub: tests/bench/lan.sh on a copy of this survey ----
+echo
+if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/lan.sh"; then
+	failures=$((failures + 1))
+fi
 [ $failures -eq 0 ] || {
 	echo
 	echo "bench: $failures command(s) failed or crashed (see above)"
