@@ -42,8 +42,23 @@ struct pending {		/* conflicts found for one file */
 	struct ks_doc *b, *o, *t;
 };
 
+/*
+ * Virtual merges already made during one merge, by their two commits
+ * (ordered).  When many laptops merge each other's tips round after round,
+ * every pair of tips has the previous round's tips as merge bases, and so
+ * on down: without reuse a merge would redo the same virtual merges
+ * (laptops - 1)^depth times.  They are deterministic, so each is made once.
+ */
+struct vmemo {
+	struct vmerge {
+		git_oid a, b, tree;
+	} *v;
+	size_t n, alloc;
+};
+
 struct tmerge {
 	struct ks_repo *r;
+	struct vmemo *memo;
 	git_repository *repo;
 	struct side ours, theirs;
 	const git_oid *bases;	/* for attribution walks */
@@ -866,6 +881,13 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 		a = b;
 		b = x;
 	}
+	if (!write_conflicts && m.memo)
+		for (i = 0; i < m.memo->n; i++)
+			if (git_oid_equal(&m.memo->v[i].a, a) &&
+			    git_oid_equal(&m.memo->v[i].b, b)) {
+				git_oid_cpy(tree, &m.memo->v[i].tree);
+				return 0;
+			}
 	m.idx = NULL;
 	m.p = NULL;
 	m.np = m.palloc = 0;
@@ -909,6 +931,16 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 			 ks_git_error());
 		goto out;
 	}
+	if (!write_conflicts && m.memo) {
+		struct vmemo *vm = m.memo;
+
+		if (ks_grow(&vm->v, vm->n, &vm->alloc, sizeof(*vm->v), 16) < 0)
+			goto out;
+		git_oid_cpy(&vm->v[vm->n].a, a);
+		git_oid_cpy(&vm->v[vm->n].b, b);
+		git_oid_cpy(&vm->v[vm->n].tree, tree);
+		vm->n++;
+	}
 	err = 0;
 out:
 	for (i = 0; i < m.np; i++)
@@ -927,6 +959,8 @@ static int merge_trees(git_oid *tree, struct ks_merge_stats *stats,
 		       struct ks_paths *touched, struct ks_diags *d)
 {
 	struct tmerge m;
+	struct vmemo memo = { 0 };
+	int err;
 
 	memset(&m, 0, sizeof(m));
 	memset(stats, 0, sizeof(*stats));
@@ -935,7 +969,10 @@ static int merge_trees(git_oid *tree, struct ks_merge_stats *stats,
 	m.stats = stats;
 	m.d = d;
 	m.touched = touched;
-	return merge_commits(tree, &m, a, b, 0, 1);
+	m.memo = &memo;
+	err = merge_commits(tree, &m, a, b, 0, 1);
+	ks_free(memo.v);
+	return err;
 }
 
 int ks_merge_trees_of(git_oid *tree, struct ks_merge_stats *stats,
