@@ -50,11 +50,19 @@ struct pending {		/* conflicts found for one file */
  * (laptops - 1)^depth times.  They are deterministic, so each is made once.
  */
 struct vmemo {
+	char *gitdir;		/* whose objects the trees are */
 	struct vmerge {
 		git_oid a, b, tree;
 	} *v;
 	size_t n, alloc;
 };
+
+/*
+ * Kept for the whole process: a sync merges several devices' tips in a
+ * row, and their merges share the same virtual bases.  Trees in it exist
+ * in that repository's object database, so the cache stays true.
+ */
+static struct vmemo vmemo;
 
 struct tmerge {
 	struct ks_repo *r;
@@ -959,8 +967,6 @@ static int merge_trees(git_oid *tree, struct ks_merge_stats *stats,
 		       struct ks_paths *touched, struct ks_diags *d)
 {
 	struct tmerge m;
-	struct vmemo memo = { 0 };
-	int err;
 
 	memset(&m, 0, sizeof(m));
 	memset(stats, 0, sizeof(*stats));
@@ -969,10 +975,14 @@ static int merge_trees(git_oid *tree, struct ks_merge_stats *stats,
 	m.stats = stats;
 	m.d = d;
 	m.touched = touched;
-	m.memo = &memo;
-	err = merge_commits(tree, &m, a, b, 0, 1);
-	ks_free(memo.v);
-	return err;
+	/* By path: a repository opened later may reuse a freed pointer. */
+	if (!vmemo.gitdir || strcmp(vmemo.gitdir, git_repository_path(m.repo))) {
+		ks_free(vmemo.gitdir);
+		vmemo.n = 0;
+		vmemo.gitdir = ks_strdup(git_repository_path(m.repo));
+	}
+	m.memo = vmemo.gitdir ? &vmemo : NULL;
+	return merge_commits(tree, &m, a, b, 0, 1);
 }
 
 int ks_merge_trees_of(git_oid *tree, struct ks_merge_stats *stats,
