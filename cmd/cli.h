@@ -96,6 +96,8 @@ struct ks_progress;
 const struct ks_progress *progress_bar(void);
 /* Erases the bar; call before printing results. */
 void progress_done(void);
+/* On a terminal, a hub that wants a user name and password asks for them. */
+void ask_hub_credentials(void);
 
 /* Subcommands, one file each. */
 int cmd_init(int argc, char **argv, struct cli *cli);

@@ -46,6 +46,7 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		ks_diags_release(&d);
 		return EXIT_USAGE;
 	}
+	ask_hub_credentials();
 	err = ks_clone(&r, &rep, argv[0], argv[1], &o, progress_bar(), &d);
 	progress_done();
 	if (err)

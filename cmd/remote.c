@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "alloc.h"
+#include "check.h"
 #include "diag.h"
 #include "repo.h"
 #include "sync.h"
@@ -22,30 +23,30 @@ static const struct cmd_info info = {
 static int list(struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
-	git_strarray names = { 0 };
+	struct ks_paths names = { 0 };
 	char *def;
 	size_t i;
 	int err;
 
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
-	if (git_remote_list(&names, ks_repo_git(cli->repo)) < 0)
+	if (ks_remote_names(ks_repo_git(cli->repo), &names) < 0)
 		return fail(&d, ks_error(&d, KS_EIO, NULL, 0, 0,
 					 "cannot list the remotes: %s", ks_git_error()));
 	def = ks_default_remote(cli->repo);
-	for (i = 0; i < names.count; i++) {
-		git_remote *rem = NULL;
+	for (i = 0; i < names.n; i++) {
+		char *url = ks_remote_url(ks_repo_git(cli->repo), names.v[i]);
 
-		if (git_remote_lookup(&rem, ks_repo_git(cli->repo), names.strings[i]) < 0)
+		if (!url)
 			continue;
-		printf("%s\t%s%s\n", names.strings[i], git_remote_url(rem),
-		       def && !strcmp(def, names.strings[i]) ? "\t(default)" : "");
-		git_remote_free(rem);
+		printf("%s\t%s%s\n", names.v[i], url,
+		       def && !strcmp(def, names.v[i]) ? "\t(default)" : "");
+		ks_free(url);
 	}
-	if (!names.count)
+	if (!names.n)
 		printf("No remotes; add one with 'khaosat remote add NAME URL'.\n");
 	ks_free(def);
-	git_strarray_dispose(&names);
+	ks_paths_release(&names);
 	ks_diags_release(&d);
 	return EXIT_OK;
 }

@@ -145,14 +145,13 @@ static int is_repository(const char *path)
  */
 static int is_hub(struct ks_repo *r, const char *target, struct stat *st)
 {
-	git_remote *rem = NULL;
 	const char *colon = strchr(target, ':'), *slash = strchr(target, '/');
+	char *url = ks_remote_url(ks_repo_git(r), target);
 
-	if (git_remote_lookup(&rem, ks_repo_git(r), target) == 0) {
-		git_remote_free(rem);
+	if (url) {
+		ks_free(url);
 		return 1;
 	}
-	git_error_clear();
 	if (stat(target, st) == 0)
 		return S_ISDIR(st->st_mode) && is_repository(target);
 	return strstr(target, "://") || (colon && colon != target &&
@@ -178,6 +177,7 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	if (!argc && !(def = ks_default_remote(cli->repo)))
 		return usage_error(&info, "give the stick's folder or a remote; there is no default remote ('khaosat remote add NAME URL')");
 	target = argc ? argv[0] : def;
+	ask_hub_credentials();
 	if (is_hub(cli->repo, target, &st))
 		err = ks_sync_remote(&rep, cli->repo, target, progress_bar(), &d);
 	else

@@ -5,6 +5,7 @@
 #include "sync.h"
 #include "alloc.h"
 #include "buf.h"
+#include "check.h"
 #include "commit.h"
 #include "crash.h"
 #include "diag.h"
@@ -828,6 +829,8 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 		       struct ks_sync_report *rep, const char *url,
 		       const char *device, const struct ks_progress *pg,
 		       struct ks_diags *d);
+static int named_remote(git_repository *repo, const char *name,
+			const char *url, const char *fetchspec);
 
 /*
  * From a hub: the remote KS_CLONE_REMOTE, made the default; every device's
@@ -874,9 +877,8 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 	int err;
 
 	memset(&root, 0, sizeof(root));
-	if (git_remote_create_with_fetchspec(&rem, repo, KS_CLONE_REMOTE, url,
-					     "+" KS_HUB_DEVICES "*:" KS_TRACKING
-					     KS_CLONE_REMOTE "/*") < 0 ||
+	if (named_remote(repo, KS_CLONE_REMOTE, url,
+			 "+" KS_HUB_DEVICES "*:" KS_TRACKING KS_CLONE_REMOTE "/*") < 0 ||
 	    git_repository_config(&cfg, repo) < 0 ||
 	    git_config_set_string(cfg, "khaosat.remote", KS_CLONE_REMOTE) < 0) {
 		git_remote_free(rem);
@@ -1158,6 +1160,34 @@ static int ssh_key(git_credential **out, const char *user, int *step)
 	return GIT_EAUTH;
 }
 
+static ks_ask_fn ask_person;
+
+/*
+ * What the person answered, kept while this program runs: a sync fetches
+ * and pushes over separate connections and should ask once.
+ */
+static struct {
+	char *url, *user, *pass;
+} answered;
+
+static void forget_answer(void)
+{
+	if (answered.pass)
+		memset(answered.pass, 0, strlen(answered.pass));
+	ks_free(answered.url);
+	ks_free(answered.user);
+	ks_free(answered.pass);
+	memset(&answered, 0, sizeof(answered));
+}
+
+void ks_sync_set_ask(ks_ask_fn ask)
+{
+	ask_person = ask;
+}
+
+/* Three tries at the keyboard, as a login prompt gives. */
+#define ASK_TRIES 3
+
 static int credentials(git_credential **out, const char *url,
 		       const char *user, unsigned int allowed, void *payload)
 {
@@ -1174,6 +1204,30 @@ static int credentials(git_credential **out, const char *url,
 		const char *u = getenv("KHAOSAT_USERNAME");
 		const char *p = getenv("KHAOSAT_PASSWORD");
 
+		if ((!u || !p) && ask_person) {
+			if (n->tries == 0 && answered.url && !strcmp(answered.url, url)) {
+				n->tries = 1;
+				return git_credential_userpass_plaintext_new(out, answered.user,
+									    answered.pass);
+			}
+			forget_answer();
+			if (n->tries++ >= ASK_TRIES) {
+				git_error_set_str(GIT_ERROR_NET,
+						  "the hub refused the user name and password given");
+				return GIT_EAUTH;
+			}
+			if (ask_person(url, &answered.user, &answered.pass) < 0) {
+				git_error_set_str(GIT_ERROR_NET,
+						  "the hub asks for a user name and password, and none was given");
+				return GIT_EAUTH;
+			}
+			if (!(answered.url = ks_strdup(url))) {
+				forget_answer();
+				return -1;
+			}
+			return git_credential_userpass_plaintext_new(out, answered.user,
+								    answered.pass);
+		}
 		if (!u || !p) {
 			git_error_set_str(GIT_ERROR_NET,
 					  "the hub asks for a user name and password: set KHAOSAT_USERNAME and KHAOSAT_PASSWORD");
@@ -1301,6 +1355,38 @@ out:
 	return err;
 }
 
+/*
+ * A remote for one fetch or push, not kept in the configuration.  Not
+ * git_remote_create_anonymous(): in libgit2 1.5 its url.*.insteadOf lookup
+ * leaks the regex match data of every configuration entry it tries.
+ */
+static int hub_remote(git_remote **out, git_repository *repo, const char *url)
+{
+	git_remote_create_options o = GIT_REMOTE_CREATE_OPTIONS_INIT;
+
+	o.repository = repo;
+	o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+		  GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	return git_remote_create_with_opts(out, url, &o);
+}
+
+/* A remote kept in the configuration as `name` (same leak as above). */
+static int named_remote(git_repository *repo, const char *name,
+			const char *url, const char *fetchspec)
+{
+	git_remote_create_options o = GIT_REMOTE_CREATE_OPTIONS_INIT;
+	git_remote *rem = NULL;
+	int e;
+
+	o.repository = repo;
+	o.name = name;
+	o.fetchspec = fetchspec;
+	o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+	e = git_remote_create_with_opts(&rem, url, &o);
+	git_remote_free(rem);
+	return e;
+}
+
 /* Our main and the remote's tracking refs, so the hub sends only what is new. */
 static int copy_haves(git_repository *q, git_repository *repo)
 {
@@ -1404,7 +1490,7 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		goto out;
 	err = KS_EIO;
 	if (copy_haves(q, repo) < 0 ||
-	    git_remote_create_anonymous(&rem, q, url) < 0)
+	    hub_remote(&rem, q, url) < 0)
 		goto gitfail;
 	net_callbacks(&fo.callbacks, &n);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
@@ -1537,7 +1623,7 @@ static int push_hub(git_repository *repo, const char *url, const char *device,
 	specs[0] = spec.ptr;
 	net_callbacks(&po.callbacks, &n);
 	ks_crash_point("hub: pushing");
-	if (git_remote_create_anonymous(&rem, repo, url) < 0 ||
+	if (hub_remote(&rem, repo, url) < 0 ||
 	    (e = git_remote_push(rem, &refspecs, &po)) < 0) {
 		const git_error *ge = git_error_last();
 
@@ -1572,20 +1658,37 @@ static void peers_release(struct ks_sync_report *rep)
 	rep->npeers = 0;
 }
 
+char *ks_remote_url(git_repository *repo, const char *name)
+{
+	struct ks_buf key = KS_BUF_INIT;
+	git_config *cfg = NULL;
+	git_buf b = { 0 };
+	char *url = NULL;
+
+	/*
+	 * Read from the configuration, not with git_remote_lookup(): in
+	 * libgit2 1.5 that leaks the regex match data of every lookup.
+	 */
+	if (ks_buf_addf(&key, "remote.%s.url", name) == 0 &&
+	    git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&b, cfg, key.ptr) == 0)
+		url = ks_strdup(b.ptr);
+	git_buf_dispose(&b);
+	git_config_free(cfg);
+	ks_buf_release(&key);
+	git_error_clear();
+	return url;
+}
+
 /* A configured remote's URL, or `arg` itself. */
 static int remote_url(char **url, char **name, git_repository *repo,
 		      const char *arg)
 {
-	git_remote *rem = NULL;
-
 	*name = NULL;
-	if (git_remote_lookup(&rem, repo, arg) == 0) {
-		*url = ks_strdup(git_remote_url(rem));
+	if ((*url = ks_remote_url(repo, arg))) {
 		*name = ks_strdup(arg);
-		git_remote_free(rem);
-		return *url && *name ? 0 : -1;
+		return *name ? 0 : -1;
 	}
-	git_error_clear();
 	*url = ks_strdup(arg);
 	return *url ? 0 : -1;
 }
@@ -1690,17 +1793,15 @@ int ks_remote_add(struct ks_repo *r, const char *name, const char *url,
 	if (git_remote_name_is_valid(&valid, name) < 0 || !valid)
 		return ks_error(d, KS_EINVALID, NULL, 0, 0,
 				"\"%s\" is not a valid remote name", name);
-	if (git_remote_lookup(&rem, ks_repo_git(r), name) == 0) {
-		git_remote_free(rem);
+	if ((kept = ks_remote_url(ks_repo_git(r), name))) {
+		ks_free(kept);
 		return ks_error(d, KS_EEXISTS, NULL, 0, 0,
 				"a remote \"%s\" exists already ('khaosat remote list')", name);
 	}
-	git_error_clear();
 	if (!(kept = keep_url(url)))
 		return -1;
 	if (ks_buf_addf(&spec, "+%s*:%s%s/*", KS_HUB_DEVICES, KS_TRACKING, name) < 0 ||
-	    git_remote_create_with_fetchspec(&rem, ks_repo_git(r), name, kept,
-					     spec.ptr) < 0) {
+	    named_remote(ks_repo_git(r), name, kept, spec.ptr) < 0) {
 		ks_free(kept);
 		ks_buf_release(&spec);
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot add the remote: %s",
@@ -1717,6 +1818,77 @@ int ks_remote_add(struct ks_repo *r, const char *name, const char *url,
 	return 0;
 }
 
+int ks_remote_names(git_repository *repo, struct ks_paths *out)
+{
+	git_config *cfg = NULL;
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	int err = -1;
+
+	/* Not git_remote_list(): in libgit2 1.5 it leaks (see hub_remote). */
+	if (git_repository_config_snapshot(&cfg, repo) < 0 ||
+	    git_config_iterator_new(&it, cfg) < 0)
+		goto out;
+	while (git_config_next(&e, it) == 0) {
+		size_t n = strlen(e->name);
+		char *name;
+
+		if (strncmp(e->name, "remote.", 7) || n < 12 ||
+		    strcmp(e->name + n - 4, ".url"))
+			continue;
+		if (!(name = ks_strndup(e->name + 7, n - 11)) ||
+		    ks_paths_add(out, name) < 0) {
+			ks_free(name);
+			goto out;
+		}
+		ks_free(name);
+	}
+	ks_paths_sort(out);
+	err = 0;
+out:
+	git_config_iterator_free(it);
+	git_config_free(cfg);
+	git_error_clear();
+	return err;
+}
+
+/* Deletes every remote.<name>.* entry of the local configuration. */
+static int remove_remote_config(git_repository *repo, const char *name)
+{
+	git_config *cfg = NULL, *local = NULL;
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	struct ks_paths keys = { 0 };
+	struct ks_buf prefix = KS_BUF_INIT;
+	size_t i;
+	int err = -1;
+
+	if (ks_buf_addf(&prefix, "remote.%s.", name) < 0 ||
+	    git_repository_config(&cfg, repo) < 0 ||
+	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0 ||
+	    git_config_iterator_new(&it, local) < 0)
+		goto out;
+	while (git_config_next(&e, it) == 0)
+		if (!strncmp(e->name, prefix.ptr, prefix.len) &&
+		    ks_paths_add(&keys, e->name) < 0)
+			goto out;
+	git_config_iterator_free(it);
+	it = NULL;
+	for (i = 0; i < keys.n; i++)
+		/* A key with several values (fetch) goes value by value. */
+		while (git_config_delete_entry(local, keys.v[i]) == 0)
+			;
+	git_error_clear();
+	err = 0;
+out:
+	git_config_iterator_free(it);
+	git_config_free(local);
+	git_config_free(cfg);
+	ks_paths_release(&keys);
+	ks_buf_release(&prefix);
+	return err;
+}
+
 int ks_remote_remove(struct ks_repo *r, const char *name, struct ks_diags *d)
 {
 	git_reference_iterator *it = NULL;
@@ -1724,8 +1896,13 @@ int ks_remote_remove(struct ks_repo *r, const char *name, struct ks_diags *d)
 	struct ks_buf glob = KS_BUF_INIT;
 	char *def;
 
-	if (git_remote_delete(ks_repo_git(r), name) < 0)
+	if (!(def = ks_remote_url(ks_repo_git(r), name)))
 		return ks_error(d, KS_ENOTFOUND, NULL, 0, 0, "no remote \"%s\"", name);
+	ks_free(def);
+	/* Not git_remote_delete(): in libgit2 1.5 it leaks (see hub_remote). */
+	if (remove_remote_config(ks_repo_git(r), name) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot remove the remote: %s",
+				ks_git_error());
 	/* Its tracking refs go with it. */
 	if (ks_buf_addf(&glob, "%s%s/*", KS_TRACKING, name) == 0 &&
 	    git_reference_iterator_glob_new(&it, ks_repo_git(r), glob.ptr) == 0) {

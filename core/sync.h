@@ -110,8 +110,23 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 		   const char *remote, const struct ks_progress *pg,
 		   struct ks_diags *d);
 
+/*
+ * Asks a person for a hub's user name and password (on a terminal): 0 with
+ * both set (ks_free them), or -1 when there is nobody to ask.  Without it,
+ * or when KHAOSAT_USERNAME and KHAOSAT_PASSWORD are set, those are used.
+ */
+typedef int (*ks_ask_fn)(const char *url, char **user, char **pass);
+void ks_sync_set_ask(ks_ask_fn ask);
+
 /* The remote 'khaosat sync' uses without an argument, or NULL (ks_free). */
 char *ks_default_remote(struct ks_repo *r);
+
+/* The URL of the remote `name`, or NULL when there is none (ks_free). */
+char *ks_remote_url(git_repository *repo, const char *name);
+
+/* The names of the remotes, sorted, into `out` (check.h's ks_paths). */
+struct ks_paths;
+int ks_remote_names(git_repository *repo, struct ks_paths *out);
 
 /* remote add|remove: the first remote added becomes the default. */
 int ks_remote_add(struct ks_repo *r, const char *name, const char *url,

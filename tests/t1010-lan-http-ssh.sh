@@ -363,6 +363,49 @@ test_expect_success 'basic auth: sync and clone work with the user and password'
 	test "$(tree lap3)" = "$(tree lap1)"
 '
 
+test_expect_success 'basic auth: on a terminal, sync asks for the user and password' '
+	edit lap1 $W2 "phone:" "phone: \"02253000333\"" "lap1: W2 again" &&
+	cat >pty.script <<-\EOF &&
+	expect User name:
+	send surveyor
+	expect Password:
+	send wrong
+	expect User name:
+	send surveyor
+	expect Password:
+	send secret
+	expect Pushed main
+	EOF
+	ptydrive -t 30 -o transcript pty.script -- "$KHAOSAT_BIN" -C lap1 sync "$(url private)" &&
+	grep -q "asks who you are" transcript &&
+	! grep -q "secret" transcript &&
+	test "$(git -C "$HUB" rev-parse refs/heads/devices/lap1)" = \
+		"$(git -C lap1 rev-parse main)"
+'
+
+test_expect_success 'basic auth: on a terminal, three refusals end it clearly' '
+	edit lap1 $W2 "phone:" "phone: \"02253000444\"" "lap1: W2 once more" &&
+	cat >pty.script <<-\EOF &&
+	expect User name:
+	send surveyor
+	expect Password:
+	send wrong1
+	expect User name:
+	send surveyor
+	expect Password:
+	send wrong2
+	expect User name:
+	send surveyor
+	expect Password:
+	send wrong3
+	expect refused the user name and password given
+	EOF
+	state lap1 >before &&
+	test_expect_code 4 ptydrive -t 30 -o transcript pty.script -- "$KHAOSAT_BIN" -C lap1 sync "$(url private)" &&
+	state lap1 >after &&
+	test_cmp before after
+'
+
 test_expect_success 'basic auth: without a password the sync fails clearly and changes nothing' '
 	edit lap2 $W2 "phone:" "phone: \"02253000222\"" "lap2: W2" &&
 	state lap2 >before &&
