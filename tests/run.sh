@@ -9,6 +9,8 @@ export KHAOSAT_TOP="$top"
 export KHAOSAT_BIN="$top/$BUILD/khaosat"
 export KHAOSAT_TOOLS="$top/$BUILD/tests/tools"
 export KHAOSAT_SHARED="${KHAOSAT_SHARED:-$top/../shared}"
+# A build with sanitizers: tests that meet a library's own leaks say so.
+case "$BUILD" in *asan*) export KHAOSAT_SANITIZE=1 ;; esac
 pattern=${1:-}
 passed=0
 failed=0

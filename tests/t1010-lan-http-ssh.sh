@@ -364,7 +364,8 @@ test_expect_success 'basic auth: sync and clone work with the user and password'
 '
 
 test_expect_success 'basic auth: on a terminal, sync asks for the user and password' '
-	edit lap1 $W2 "phone:" "phone: \"02253000333\"" "lap1: W2 again" &&
+	ks clone "$(url git)" lapp --device lapp --surveyor "Phan Văn P" >/dev/null &&
+	edit lapp $W2 "phone:" "phone: \"02253000333\"" "lapp: W2" &&
 	cat >pty.script <<-\EOF &&
 	expect User name:
 	send surveyor
@@ -376,15 +377,15 @@ test_expect_success 'basic auth: on a terminal, sync asks for the user and passw
 	send secret
 	expect Pushed main
 	EOF
-	ptydrive -t 30 -o transcript pty.script -- "$KHAOSAT_BIN" -C lap1 sync "$(url private)" &&
+	ptydrive -t 30 -o transcript pty.script -- "$KHAOSAT_BIN" -C lapp sync "$(url private)" &&
 	grep -q "asks who you are" transcript &&
 	! grep -q "secret" transcript &&
-	test "$(git -C "$HUB" rev-parse refs/heads/devices/lap1)" = \
-		"$(git -C lap1 rev-parse main)"
+	test "$(git -C "$HUB" rev-parse refs/heads/devices/lapp)" = \
+		"$(git -C lapp rev-parse main)"
 '
 
 test_expect_success 'basic auth: on a terminal, three refusals end it clearly' '
-	edit lap1 $W2 "phone:" "phone: \"02253000444\"" "lap1: W2 once more" &&
+	edit lapp $W2 "phone:" "phone: \"02253000444\"" "lapp: W2 again" &&
 	cat >pty.script <<-\EOF &&
 	expect User name:
 	send surveyor
@@ -400,9 +401,9 @@ test_expect_success 'basic auth: on a terminal, three refusals end it clearly' '
 	send wrong3
 	expect refused the user name and password given
 	EOF
-	state lap1 >before &&
-	test_expect_code 4 ptydrive -t 30 -o transcript pty.script -- "$KHAOSAT_BIN" -C lap1 sync "$(url private)" &&
-	state lap1 >after &&
+	state lapp >before &&
+	test_expect_code 4 ptydrive -t 30 -o transcript pty.script -- "$KHAOSAT_BIN" -C lapp sync "$(url private)" &&
+	state lapp >after &&
 	test_cmp before after
 '
 
@@ -519,7 +520,11 @@ test_expect_success 'the server dies mid-fetch: no half state; it completes once
 
 fi
 
-if [ -z "$SSHD" ]; then
+if [ -n "$KHAOSAT_SANITIZE" ]; then
+	# libgit2 1.5's ssh transport (with libssh2) leaks inside
+	# git_remote_connect_ext; LeakSanitizer would blame every ssh case.
+	echo "skip: under SANITIZE=1 the ssh cases do not run (libgit2's ssh transport leaks)"
+elif [ -z "$SSHD" ]; then
 	echo "skip: sshd is not installed (Debian package openssh-server): the ssh cases did not run"
 elif ! { ssh-keygen -q -t ed25519 -N "" -C hub -f "$SRV/ssh_host_ed25519_key" &&
 	mkdir -p "$HOME/.ssh" &&
