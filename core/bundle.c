@@ -1034,34 +1034,6 @@ static void remove_incoming(const char *dir)
 	rmdir(dir);
 }
 
-/*
- * A process killed while checking a bundle leaves its private folder
- * behind; those older than an hour (no check runs that long) are removed.
- */
-static void sweep_incoming(const char *objects)
-{
-	struct ks_buf p = KS_BUF_INIT;
-	struct stat sb;
-	struct dirent *de;
-	DIR *dh = opendir(objects);
-	time_t now = time(NULL);
-
-	if (!dh)
-		return;
-	while ((de = readdir(dh))) {
-		if (strncmp(de->d_name, "ks-incoming-", 12))
-			continue;
-		ks_buf_reset(&p);
-		if (ks_buf_addf(&p, "%s%s", objects, de->d_name) < 0)
-			break;
-		if (lstat(p.ptr, &sb) == 0 && S_ISDIR(sb.st_mode) &&
-		    sb.st_mtime + 3600 < now)
-			remove_incoming(p.ptr);
-	}
-	closedir(dh);
-	ks_buf_release(&p);
-}
-
 int ks_bundle_survey_root(git_oid *out, git_repository *repo,
 			  const git_oid *tip)
 {
@@ -1110,8 +1082,8 @@ static int check_prereqs(git_odb *odb, const struct ks_bundle_info *info,
 	return err;
 }
 
-/* Streams the pack into the indexer; *name receives the pack's name. */
-static int index_pack(char **name, struct ks_bundle_info *info, FILE *f,
+/* Streams the pack into the indexer, which writes it into `packdir`. */
+static int index_pack(struct ks_bundle_info *info, FILE *f,
 		      const char *packdir, git_odb *odb, const char *path,
 		      const struct ks_progress *pg, struct ks_diags *d)
 {
@@ -1171,48 +1143,10 @@ static int index_pack(char **name, struct ks_bundle_info *info, FILE *f,
 		goto out;
 	}
 	info->objects = st.indexed_objects;
-	if (!(*name = ks_strdup(git_indexer_name(idx)))) {
-		err = -1;
-		goto out;
-	}
 	err = 0;
 out:
 	ks_free(buf);
 	git_indexer_free(idx);
-	return err;
-}
-
-/* Moves the verified pack into .git/objects/pack, index last. */
-static int install_pack(const char *incoming, const char *objects,
-			const char *name, const char *path, struct ks_diags *d)
-{
-	static const char *const exts[] = { "pack", "idx" };
-	struct ks_buf src = KS_BUF_INIT, dst = KS_BUF_INIT;
-	struct stat sb;
-	size_t i;
-	int err = 0;
-
-	for (i = 0; i < 2 && !err; i++) {
-		ks_buf_reset(&src);
-		ks_buf_reset(&dst);
-		if (ks_buf_addf(&src, "%s/pack/pack-%s.%s", incoming, name, exts[i]) < 0 ||
-		    ks_buf_addf(&dst, "%spack/pack-%s.%s", objects, name, exts[i]) < 0) {
-			err = -1;
-			break;
-		}
-		/* The same pack, already here: keep the one we have. */
-		if (stat(dst.ptr, &sb) == 0)
-			continue;
-		if (rename(src.ptr, dst.ptr) < 0)
-			err = ks_error(d, KS_EIO, path, 0, 0,
-				       "cannot move the pack into the repository: %s",
-				       strerror(errno));
-	}
-	if (!err && fsync_parent(dst.ptr) < 0)
-		err = ks_error(d, KS_EIO, path, 0, 0,
-			       "cannot flush the pack folder: %s", strerror(errno));
-	ks_buf_release(&src);
-	ks_buf_release(&dst);
 	return err;
 }
 
@@ -1435,7 +1369,6 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
 	struct ks_buf objects = KS_BUF_INIT, incoming = KS_BUF_INIT,
 		      packdir = KS_BUF_INIT;
-	char *name = NULL;
 	FILE *f;
 	int err;
 
@@ -1458,7 +1391,8 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 	if (ks_buf_addf(&objects, "%sobjects/", git_repository_path(repo)) < 0 ||
 	    ks_buf_addf(&incoming, "%sks-incoming-XXXXXX", objects.ptr) < 0)
 		goto out;
-	sweep_incoming(objects.ptr);
+	/* Left by a process killed while checking; no check runs an hour. */
+	ks_sweep_stale(objects.ptr, "ks-incoming-", 3600);
 	if (!mkdtemp(incoming.ptr)) {
 		ks_buf_reset(&incoming);
 		err = ks_error(d, KS_EIO, path, 0, 0,
@@ -1474,7 +1408,7 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 			       strerror(errno));
 		goto out;
 	}
-	if ((err = index_pack(&name, &info, f, packdir.ptr, odb, path, pg, d)))
+	if ((err = index_pack(&info, f, packdir.ptr, odb, path, pg, d)))
 		goto out;
 	ks_crash_point("bundle-import: indexed");
 
@@ -1483,7 +1417,7 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 		goto out;
 	/* A pack of nothing new (the reader was up to date) is not kept. */
 	if (keep && info.objects &&
-	    (err = install_pack(incoming.ptr, objects.ptr, name, path, d)))
+	    (err = ks_bundle_install_incoming(repo, incoming.ptr, path, d)))
 		goto out;
 	if (keep && info.objects)
 		ks_crash_point("bundle-import: pack installed");
@@ -1494,7 +1428,6 @@ out:
 	if (incoming.len)
 		remove_incoming(incoming.ptr);
 	fclose(f);
-	ks_free(name);
 	ks_bundle_info_release(&info);
 	ks_buf_release(&objects);
 	ks_buf_release(&incoming);

@@ -777,6 +777,30 @@ void ks_remove_tree(const char *path)
 	unlink(path);
 }
 
+void ks_sweep_stale(const char *dir, const char *prefix, long seconds)
+{
+	struct ks_buf p = KS_BUF_INIT;
+	struct stat st;
+	struct dirent *de;
+	DIR *dh = opendir(dir);
+	time_t now = time(NULL);
+
+	if (!dh)
+		return;
+	while ((de = readdir(dh))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		ks_buf_reset(&p);
+		if (ks_buf_addf(&p, "%s/%s", dir, de->d_name) < 0)
+			break;
+		if (lstat(p.ptr, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    st.st_mtime + seconds < now)
+			ks_remove_tree(p.ptr);
+	}
+	closedir(dh);
+	ks_buf_release(&p);
+}
+
 /* Undoes a failed init, so that running it again starts clean. */
 static void init_rollback(const char *dir, int made_dir)
 {

@@ -125,6 +125,13 @@ int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who);
 /* Removes a file tree this program made (a failed init or clone). */
 void ks_remove_tree(const char *path);
 
+/*
+ * Removes the folders in `dir` whose names start with `prefix` and that
+ * were last changed over `seconds` ago: private work folders a killed
+ * process left behind.
+ */
+void ks_sweep_stale(const char *dir, const char *prefix, long seconds);
+
 /* Checks a device identity given on the command line. */
 int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d);
 

@@ -1293,10 +1293,6 @@ static int quarantine(char **out, git_repository **q, git_repository *repo,
 		      struct ks_diags *d)
 {
 	struct ks_buf p = KS_BUF_INIT, alt = KS_BUF_INIT;
-	struct dirent *de;
-	struct stat st;
-	time_t now = time(NULL);
-	DIR *dh;
 	int err = KS_EIO;
 
 	*out = NULL;
@@ -1304,19 +1300,7 @@ static int quarantine(char **out, git_repository **q, git_repository *repo,
 		return -1;
 	mkdir(p.ptr, 0777);
 	/* A sync killed while fetching leaves its folder; an hour is plenty. */
-	if ((dh = opendir(p.ptr))) {
-		while ((de = readdir(dh))) {
-			if (strncmp(de->d_name, "fetch-", 6))
-				continue;
-			ks_buf_reset(&alt);
-			if (ks_buf_addf(&alt, "%s/%s", p.ptr, de->d_name) == 0 &&
-			    lstat(alt.ptr, &st) == 0 && S_ISDIR(st.st_mode) &&
-			    st.st_mtime + STALE_TMP_SECONDS < now)
-				ks_remove_tree(alt.ptr);
-		}
-		closedir(dh);
-	}
-	ks_buf_reset(&alt);
+	ks_sweep_stale(p.ptr, "fetch-", STALE_TMP_SECONDS);
 	if (ks_buf_puts(&p, "/fetch-XXXXXX") < 0)
 		goto nomem;
 	if (!mkdtemp(p.ptr)) {
