@@ -1,7 +1,7 @@
 /*
  * khaosat show: print a record as it is in the work tree, or as it was at
  * a commit (ID@REV, where REV is anything git understands: a commit id,
- * main~3, a tag).
+ * main~3, a tag; or a date, naming main as it was at the end of that day).
  */
 #include "cli.h"
 #include "alloc.h"
@@ -9,32 +9,31 @@
 #include "check.h"
 #include "diag.h"
 #include "repo.h"
+#include "rev.h"
 
 #include <string.h>
 
 static const struct cmd_info info = {
-	"khaosat show ID[@REV]",
+	"khaosat show ID[@REV|@DATE]",
 	"Print a record: as it is now in the work tree, or as it was committed\n"
-	"at REV (a commit id, main~2, a tag...).",
+	"at REV (a commit id, main~2, a tag...) or on DATE (YYYY-MM-DD, or\n"
+	"\"YYYY-MM-DD HH:MM\": the survey's main as it stood then).",
 };
 
 static int show_at(struct ks_repo *r, const char *id, const char *rev,
 		   struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
-	git_object *obj = NULL;
 	git_commit *c = NULL;
 	git_tree *t = NULL;
 	git_tree_entry *e = NULL;
 	git_blob *b = NULL;
 	size_t i;
-	int err = KS_ENOTFOUND;
+	int err;
 
-	if (git_revparse_single(&obj, repo, rev) < 0 ||
-	    git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0) {
-		ks_error(d, err, NULL, 0, 0, "unknown revision \"%s\"", rev);
-		goto out;
-	}
+	if ((err = ks_rev_commit(&c, r, rev, d)))
+		return err;
+	err = KS_ENOTFOUND;
 	if (git_commit_tree(&t, c) < 0)
 		goto out;
 	for (i = 0; i < ks_repo_kind_count(r) && !e; i++) {
@@ -60,7 +59,6 @@ out:
 	git_tree_entry_free(e);
 	git_tree_free(t);
 	git_commit_free(c);
-	git_object_free(obj);
 	return err;
 }
 

@@ -14,6 +14,7 @@
 #include "packwrite.h"
 #include "alloc.h"
 #include "delta.h"
+#include "oidmap.h"
 
 #include <limits.h>
 #include <string.h>
@@ -125,63 +126,6 @@ static void sha1_final(struct sha1 *s, unsigned char out[20])
 		out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
 }
 
-/* ---- a set of object ids (open addressing; the zero id marks a free slot) ---- */
-
-struct oidset {
-	git_oid *v;
-	size_t n, cap;
-};
-
-static size_t oidset_slot(const struct oidset *s, const git_oid *id)
-{
-	size_t i;
-
-	memcpy(&i, id->id, sizeof(i));
-	for (i &= s->cap - 1; !git_oid_is_zero(&s->v[i]) &&
-	     !git_oid_equal(&s->v[i], id); i = (i + 1) & (s->cap - 1))
-		;
-	return i;
-}
-
-static int oidset_has(const struct oidset *s, const git_oid *id)
-{
-	return s->cap && !git_oid_is_zero(&s->v[oidset_slot(s, id)]);
-}
-
-/* 1 when added, 0 when it was there, -1 when memory runs out. */
-static int oidset_add(struct oidset *s, const git_oid *id)
-{
-	size_t i;
-
-	if (s->n * 2 >= s->cap) {
-		struct oidset bigger = { NULL, 0, s->cap ? s->cap * 2 : 64 };
-
-		bigger.v = ks_calloc(bigger.cap, sizeof(git_oid));
-		if (!bigger.v)
-			return -1;
-		for (i = 0; i < s->cap; i++)
-			if (!git_oid_is_zero(&s->v[i]))
-				git_oid_cpy(&bigger.v[oidset_slot(&bigger, &s->v[i])],
-					    &s->v[i]);
-		bigger.n = s->n;
-		ks_free(s->v);
-		*s = bigger;
-	}
-	i = oidset_slot(s, id);
-	if (!git_oid_is_zero(&s->v[i]))
-		return 0;
-	git_oid_cpy(&s->v[i], id);
-	s->n++;
-	return 1;
-}
-
-static void oidset_release(struct oidset *s)
-{
-	ks_free(s->v);
-	s->v = NULL;
-	s->n = s->cap = 0;
-}
-
 /* ---- which objects ---- */
 
 struct pobj {
@@ -205,8 +149,8 @@ struct slot {
 struct pw {
 	git_repository *repo;
 	git_odb *odb;
-	struct oidset skip;	/* held by the reader: the boundary's trees */
-	struct oidset seen;	/* in the pack */
+	struct ks_oidmap skip;	/* held by the reader: the boundary's trees */
+	struct ks_oidmap seen;	/* in the pack */
 	git_oid *commits;
 	size_t ncommits, acommits;
 	git_tree **bases;	/* the boundary commits' root trees */
@@ -268,7 +212,7 @@ static int mark_tree(struct pw *pw, const git_oid *id)
 {
 	git_tree *t = NULL;
 	size_t i;
-	int err = oidset_add(&pw->skip, id);
+	int err = ks_oidmap_put(&pw->skip, id, 0);
 
 	if (err <= 0)
 		return err;
@@ -279,7 +223,7 @@ static int mark_tree(struct pw *pw, const git_oid *id)
 		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
 			err = mark_tree(pw, git_tree_entry_id(e));
 		else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
-			 oidset_add(&pw->skip, git_tree_entry_id(e)) < 0)
+			 ks_oidmap_put(&pw->skip, git_tree_entry_id(e), 0) < 0)
 			err = -1;
 	}
 	git_tree_free(t);
@@ -328,7 +272,7 @@ static int walk_commits(struct pw *pw, const git_oid *tip,
 			const git_oid *hidden, size_t nhidden)
 {
 	git_revwalk *w = NULL;
-	struct oidset boundary = { 0 };
+	struct ks_oidmap boundary = { 0 };
 	git_oid id;
 	size_t i, j;
 	int err;
@@ -344,7 +288,7 @@ static int walk_commits(struct pw *pw, const git_oid *tip,
 	while (!err && !(err = git_revwalk_next(&id, w))) {
 		if (ks_grow(&pw->commits, pw->ncommits, &pw->acommits,
 			    sizeof(*pw->commits), 64) < 0 ||
-		    oidset_add(&pw->seen, &id) < 0)
+		    ks_oidmap_put(&pw->seen, &id, 0) < 0)
 			err = -1;
 		else
 			git_oid_cpy(&pw->commits[pw->ncommits++], &id);
@@ -357,7 +301,7 @@ static int walk_commits(struct pw *pw, const git_oid *tip,
 	for (i = 0; !err && i < nhidden; i++) {
 		if (!is_commit(pw, &hidden[i]))
 			continue;
-		err = oidset_add(&boundary, &hidden[i]);
+		err = ks_oidmap_put(&boundary, &hidden[i], 0);
 		if (err > 0)
 			err = add_base(pw, &hidden[i]);
 	}
@@ -368,15 +312,15 @@ static int walk_commits(struct pw *pw, const git_oid *tip,
 		for (j = 0; !err && j < git_commit_parentcount(c); j++) {
 			const git_oid *p = git_commit_parent_id(c, j);
 
-			if (oidset_has(&pw->seen, p))
+			if (ks_oidmap_get(&pw->seen, p, NULL))
 				continue;
-			err = oidset_add(&boundary, p);
+			err = ks_oidmap_put(&boundary, p, 0);
 			if (err > 0)
 				err = add_base(pw, p);
 		}
 		git_commit_free(c);
 	}
-	oidset_release(&boundary);
+	ks_oidmap_release(&boundary);
 	return err;
 }
 
@@ -449,9 +393,9 @@ static int walk_tree(struct pw *pw, git_tree *tree, uint32_t hash, int root,
 
 		if (type != GIT_OBJECT_TREE && type != GIT_OBJECT_BLOB)
 			continue;
-		if (oidset_has(&pw->skip, git_tree_entry_id(e)))
+		if (ks_oidmap_get(&pw->skip, git_tree_entry_id(e), NULL))
 			continue;
-		err = oidset_add(&pw->seen, git_tree_entry_id(e));
+		err = ks_oidmap_put(&pw->seen, git_tree_entry_id(e), 0);
 		if (err > 0)
 			err = add_entry(pw, e, name_hash_add(h, git_tree_entry_name(e)), bt);
 	}
@@ -472,8 +416,8 @@ static int list_objects(struct pw *pw)
 		if (err)
 			break;
 		tid = git_commit_tree_id(c);
-		if (!oidset_has(&pw->skip, tid) &&
-		    (err = oidset_add(&pw->seen, tid)) > 0) {
+		if (!ks_oidmap_get(&pw->skip, tid, NULL) &&
+		    (err = ks_oidmap_put(&pw->seen, tid, 0)) > 0) {
 			err = add_obj(pw, tid, OBJ_TREE, 0,
 				      pw->nbases ? git_tree_id(pw->bases[0]) : NULL);
 			if (!err)
@@ -843,8 +787,8 @@ static void pw_release(struct pw *pw)
 		deflateEnd(&pw->z);
 	ks_free(pw->stage);
 	free_trees(pw->bases, pw->nbases);
-	oidset_release(&pw->skip);
-	oidset_release(&pw->seen);
+	ks_oidmap_release(&pw->skip);
+	ks_oidmap_release(&pw->seen);
 	ks_free(pw->commits);
 	ks_free(pw->objs);
 	git_odb_free(pw->odb);
