@@ -109,6 +109,9 @@ int cmd_status(int argc, char **argv, struct cli *cli);
 int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);
+int cmd_diff(int argc, char **argv, struct cli *cli);
+int cmd_history(int argc, char **argv, struct cli *cli);
+int cmd_blame(int argc, char **argv, struct cli *cli);
 int cmd_merge(int argc, char **argv, struct cli *cli);
 /* What a merge did, as 'khaosat merge' says it. */
 struct ks_merge_stats;

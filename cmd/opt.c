@@ -232,6 +232,7 @@ int exit_code(int status)
 		return EXIT_PROBLEMS;
 	case KS_ENOSURVEY:
 	case KS_EEXISTS:
+	case KS_EENV:
 		return EXIT_ENV;
 	case KS_EIO:
 		return EXIT_IO;

@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "record.h"
 #include "repo.h"
+#include "sign.h"
 #include "unique.h"
 
 #include <stdint.h>
@@ -136,6 +137,56 @@ char *ks_commit_device(const char *message)
 	return dev;
 }
 
+/*
+ * The commit as git would write it, signed, then stored with its
+ * signature; main moves only if it still is where the commit started.
+ */
+static int signed_commit(git_oid *out, git_repository *repo,
+			 const struct ks_signer *signer,
+			 const git_signature *author,
+			 const git_signature *committer, const char *message,
+			 const git_tree *tree, size_t nparents,
+			 const git_commit **parents, int update_ref,
+			 struct ks_diags *d)
+{
+	git_buf body = GIT_BUF_INIT;
+	git_reference *ref = NULL;
+	struct ks_buf sig = KS_BUF_INIT, log = KS_BUF_INIT;
+	int err;
+
+	if (git_commit_create_buffer(&body, repo, author, committer, NULL,
+				     message, tree, nparents, parents) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot commit: %s",
+			       ks_git_error());
+		goto out;
+	}
+	if ((err = ks_sign(&sig, signer, body.ptr, body.size, d)))
+		goto out;
+	if (git_commit_create_with_signature(out, repo, body.ptr, sig.ptr,
+					     NULL) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot store the signed commit: %s",
+			       ks_git_error());
+		goto out;
+	}
+	if (!update_ref)
+		goto out;
+	ks_buf_addf(&log, "commit%s: %.*s",
+		    nparents == 0 ? " (initial)" : nparents > 1 ? " (merge)" : "",
+		    (int)strcspn(message, "\n"), message);
+	if (git_reference_create_matching(&ref, repo, "refs/heads/main", out,
+					  nparents > 0,
+					  nparents ? git_commit_id(parents[0]) : NULL,
+					  log.ptr) < 0)
+		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot move main: %s",
+			       ks_git_error());
+out:
+	git_reference_free(ref);
+	git_buf_dispose(&body);
+	ks_buf_release(&sig);
+	ks_buf_release(&log);
+	return err;
+}
+
 static int commit_tree(git_oid *out, struct ks_repo *r,
 		       const git_oid *tree_id, const git_oid *parent_ids,
 		       size_t nparents, const char *message, int update_ref,
@@ -144,6 +195,7 @@ static int commit_tree(git_oid *out, struct ks_repo *r,
 	const struct ks_identity *who = ks_repo_identity(r);
 	git_repository *repo = ks_repo_git(r);
 	git_signature *author = NULL, *committer = NULL;
+	struct ks_signer *signer = NULL;
 	git_tree *tree = NULL;
 	const git_commit *parents[8];
 	git_commit *owned[8];
@@ -186,6 +238,13 @@ static int commit_tree(git_oid *out, struct ks_repo *r,
 			goto gitfail;
 		parents[got] = owned[got];
 	}
+	if ((err = ks_signer_get(&signer, repo, d)))
+		goto out;
+	if (signer) {
+		err = signed_commit(out, repo, signer, author, committer, full.ptr,
+				    tree, nparents, parents, update_ref, d);
+		goto out;
+	}
 	if (git_commit_create(out, repo, update_ref ? "refs/heads/main" : NULL,
 			      author, committer, NULL, full.ptr, tree,
 			      nparents, parents) < 0)
@@ -201,9 +260,19 @@ out:
 	git_tree_free(tree);
 	git_signature_free(author);
 	git_signature_free(committer);
+	ks_signer_free(signer);
 	git_buf_dispose(&msg);
 	ks_buf_release(&full);
 	ks_buf_release(&email);
+	return err;
+}
+
+int ks_commit_can_sign(struct ks_repo *r, struct ks_diags *d)
+{
+	struct ks_signer *s = NULL;
+	int err = ks_signer_get(&s, ks_repo_git(r), d);
+
+	ks_signer_free(s);
 	return err;
 }
 
@@ -445,7 +514,8 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 
 	if ((err = ks_repo_require_identity(r, d)))
 		return err;
-	if ((err = ks_changes_list(&c, r, d)))
+	if ((err = ks_commit_can_sign(r, d)) ||
+	    (err = ks_changes_list(&c, r, d)))
 		goto out;
 	if (!c.n) {
 		err = ks_error(d, KS_ENOTFOUND, NULL, 0, 0,

@@ -58,6 +58,13 @@ int ks_commit_tree(git_oid *out, struct ks_repo *r, const git_oid *tree,
 		   const git_oid *parents, size_t nparents,
 		   const char *message, struct ks_diags *d);
 
+/*
+ * 0 when commits can be made as git's configuration asks (signed or not);
+ * KS_EENV, before anything is written, when signing is asked for in a way
+ * that cannot work (see sign.h).
+ */
+int ks_commit_can_sign(struct ks_repo *r, struct ks_diags *d);
+
 /* Same, without moving any ref: the caller moves main when ready. */
 int ks_commit_tree_only(git_oid *out, struct ks_repo *r, const git_oid *tree,
 			const git_oid *parents, size_t nparents,

@@ -26,6 +26,7 @@ enum ks_status {
 	KS_ECONFLICT = -6,	/* open conflicts */
 	KS_EIO = -7,		/* the file system or git failed */
 	KS_ENOSURVEY = -8,	/* not inside a survey repository */
+	KS_EENV = -9,		/* configuration or a tool it names stops it */
 };
 
 enum ks_severity {

@@ -1293,6 +1293,9 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		git_oid_cpy(out, theirs);
 		return 0;
 	}
+	/* A merge commit that cannot be signed as asked: before any object. */
+	if ((err = ks_commit_can_sign(r, d)))
+		return err;
 	if (merge_trees(&tree, stats, r, &head, theirs, &touched, d) < 0) {
 		ks_paths_release(&touched);
 		return KS_ERROR;

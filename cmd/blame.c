@@ -1,0 +1,148 @@
+/*
+ * khaosat blame: a record as committed, each field with who last set it,
+ * when and on which device (seen through merges, as history is).
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "buf.h"
+#include "commit.h"
+#include "diag.h"
+#include "history.h"
+#include "rev.h"
+#include "text.h"
+
+#include <string.h>
+
+static const struct cmd_info info = {
+	"khaosat blame [--json] ID[@REV]",
+	"Print a record as committed (at REV or DATE when given), each field\n"
+	"with the commit that set its value: date, surveyor and device. Values\n"
+	"carried by merges are shown with the commit that first wrote them.",
+};
+
+/* Pads `s` with spaces to `width` characters (not bytes). */
+static void pad(struct ks_buf *b, const char *s, size_t width)
+{
+	size_t n = ks_utf8_count(s, strlen(s));
+
+	ks_buf_puts(b, s);
+	while (n++ < width)
+		ks_buf_putc(b, ' ');
+}
+
+static void print_text(const struct ks_blame *bl)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	const char *p = bl->text, *nl;
+	size_t i, who_w = 0, k = 0;
+	int line = 1;
+
+	for (i = 0; i < bl->ncommits; i++) {
+		const struct ks_commit_info *ci = &bl->commits[i];
+		size_t w = ks_utf8_count(ci->author, strlen(ci->author)) +
+			   (ci->device ? strlen(ci->device) + 3 : 0);
+
+		if (w > who_w)
+			who_w = w;
+	}
+	for (; *p; p = nl + 1, line++) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		while (k < bl->nlines && bl->lines[k].line < line)
+			k++;
+		if (k < bl->nlines && bl->lines[k].line == line) {
+			const struct ks_commit_info *ci = &bl->commits[bl->lines[k].commit];
+			char hex[8], when[64], who[256];
+
+			git_oid_tostr(hex, sizeof(hex), &ci->id);
+			ks_format_time(when, sizeof(when), &ci->when, 0);
+			when[10] = '\0';	/* the day is enough here */
+			snprintf(who, sizeof(who), ci->device ? "%s (%s)" : "%s",
+				 ci->author, ci->device);
+			ks_buf_addf(&b, "%s %s ", hex, when);
+			pad(&b, who, who_w);
+		} else {
+			ks_buf_addf(&b, "%*s", 19, "");
+			pad(&b, "", who_w);
+		}
+		ks_buf_puts(&b, " | ");
+		ks_buf_add(&b, p, (size_t)(nl - p));
+		ks_buf_putc(&b, '\n');
+		if (!*nl)
+			break;
+	}
+	fwrite(b.ptr, 1, b.len, stdout);
+	ks_buf_release(&b);
+}
+
+static void print_json(const struct ks_blame *bl)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	size_t i;
+
+	ks_buf_puts(&b, "[");
+	for (i = 0; i < bl->nlines; i++) {
+		const struct ks_blame_line *l = &bl->lines[i];
+		const struct ks_commit_info *ci = &bl->commits[l->commit];
+		char hex[GIT_OID_HEXSZ + 1], when[64];
+
+		git_oid_tostr(hex, sizeof(hex), &ci->id);
+		ks_format_time(when, sizeof(when), &ci->when, 1);
+		ks_buf_puts(&b, i ? ",\n {\"field\":" : "{\"field\":");
+		ks_json_string(&b, l->field);
+		ks_buf_puts(&b, ",\"value\":");
+		ks_value_json(&b, l->value, NULL);
+		ks_buf_addf(&b, ",\"commit\":\"%s\",\"date\":\"%s\",\"author\":",
+			    hex, when);
+		ks_json_string(&b, ci->author);
+		ks_buf_puts(&b, ",\"email\":");
+		ks_json_string(&b, ci->email);
+		ks_buf_puts(&b, ",\"device\":");
+		ci->device ? ks_json_string(&b, ci->device) : ks_buf_puts(&b, "null");
+		ks_buf_puts(&b, ",\"summary\":");
+		ks_json_string(&b, ci->summary);
+		ks_buf_puts(&b, "}");
+	}
+	ks_buf_puts(&b, "]\n");
+	fwrite(b.ptr, 1, b.len, stdout);
+	ks_buf_release(&b);
+}
+
+int cmd_blame(int argc, char **argv, struct cli *cli)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_blame bl = { 0 };
+	git_commit *tip = NULL;
+	char *at;
+	int json = 0, err;
+	const struct opt opts[] = {
+		{ 0, "json", NULL, OPT_FLAG, &json, "print the fields as JSON" },
+		OPT_END_MARK,
+	};
+
+	if ((err = parse_options(&argc, argv, &info, opts)))
+		return err;
+	if (argc != 1)
+		return usage_error(&info, "give one record id");
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	if ((at = strchr(argv[0], '@'))) {
+		*at++ = '\0';
+		if ((err = ks_rev_commit(&tip, cli->repo, at, &d)))
+			goto out;
+	}
+	if ((err = ks_blame_record(&bl, cli->repo, argv[0], tip, &d)))
+		goto out;
+	if (json)
+		print_json(&bl);
+	else
+		print_text(&bl);
+out:
+	ks_blame_release(&bl);
+	git_commit_free(tip);
+	if (err)
+		return fail(&d, err);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}

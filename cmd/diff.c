@@ -1,0 +1,193 @@
+/*
+ * khaosat diff: what changed, field by field, between two points of the
+ * survey's history or between a commit and the work tree.
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "buf.h"
+#include "check.h"
+#include "diag.h"
+#include "history.h"
+#include "record.h"
+#include "repo.h"
+#include "rev.h"
+
+#include <string.h>
+
+static const struct cmd_info info = {
+	"khaosat diff [--json] [REV [REV]] [ID]",
+	"Show changes field by field: \"~ /phone: old → new\", \"+ /machinery[name=...]\".\n"
+	"With no REV, the work tree against the last commit; with one, the\n"
+	"work tree against REV; with two, the first REV against the second.\n"
+	"REV is a commit id, main~2, a tag, or a date (YYYY-MM-DD). ID limits\n"
+	"it to one record.",
+};
+
+static const char *const change_word[] = {
+	[KS_FILE_ADDED] = "new",
+	[KS_FILE_DELETED] = "deleted",
+	[KS_FILE_MODIFIED] = "changed",
+};
+
+/* One change line; a whole new or deleted record shows field by field. */
+static void print_change(struct ks_buf *b, const struct ks_field_change *c)
+{
+	const struct ks_node *whole = c->new ? c->new : c->old;
+	size_t i;
+
+	if (!*c->field && c->op != KS_FIELD_CHANGED && whole &&
+	    whole->kind == KS_NODE_MAP) {
+		for (i = 0; i < whole->u.map.n; i++) {
+			ks_buf_addf(b, "  %c /%s%s", c->op, whole->u.map.v[i].key,
+				    c->op == KS_FIELD_ADDED ? ": " : ", was ");
+			ks_value_inline(b, whole->u.map.v[i].value);
+			ks_buf_putc(b, '\n');
+		}
+		return;
+	}
+	ks_buf_addf(b, "  %c %s", c->op, *c->field ? c->field : "/");
+	if (c->op == KS_FIELD_CHANGED) {
+		ks_buf_puts(b, ": ");
+		ks_value_inline(b, c->old);
+		ks_buf_puts(b, " → ");
+		ks_value_inline(b, c->new);
+	} else if (c->op == KS_FIELD_ADDED) {
+		ks_buf_puts(b, ": ");
+		ks_value_inline(b, c->new);
+	} else {
+		ks_buf_puts(b, ", was ");
+		ks_value_inline(b, c->old);
+	}
+	ks_buf_putc(b, '\n');
+}
+
+static void print_text(const struct ks_file_diffs *f)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	size_t i, j;
+
+	for (i = 0; i < f->n; i++) {
+		const struct ks_file_diff *e = &f->v[i];
+
+		if (e->id)
+			ks_buf_addf(&b, "%s %s (%s): %s\n", e->kind, e->id, e->path,
+				    change_word[e->what]);
+		else
+			ks_buf_addf(&b, "%s: %s\n", e->path, change_word[e->what]);
+		if (e->unreadable)
+			ks_buf_addf(&b, "  cannot compare field by field: %s\n",
+				    e->unreadable);
+		for (j = 0; j < e->fields.n; j++)
+			print_change(&b, &e->fields.v[j]);
+	}
+	fwrite(b.ptr, 1, b.len, stdout);
+	ks_buf_release(&b);
+}
+
+static void print_json(const struct ks_file_diffs *f)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	size_t i, j;
+
+	ks_buf_puts(&b, "[");
+	for (i = 0; i < f->n; i++) {
+		const struct ks_file_diff *e = &f->v[i];
+
+		ks_buf_puts(&b, i ? ",\n {\"path\":" : "{\"path\":");
+		ks_json_string(&b, e->path);
+		ks_buf_puts(&b, ",\"kind\":");
+		e->kind ? ks_json_string(&b, e->kind) : ks_buf_puts(&b, "null");
+		ks_buf_puts(&b, ",\"id\":");
+		e->id ? ks_json_string(&b, e->id) : ks_buf_puts(&b, "null");
+		ks_buf_addf(&b, ",\"change\":\"%s\",\"unreadable\":",
+			    e->what == KS_FILE_ADDED ? "added"
+			    : e->what == KS_FILE_DELETED ? "deleted" : "modified");
+		e->unreadable ? ks_json_string(&b, e->unreadable)
+			      : ks_buf_puts(&b, "null");
+		ks_buf_puts(&b, ",\"fields\":[");
+		for (j = 0; j < e->fields.n; j++) {
+			const struct ks_field_change *c = &e->fields.v[j];
+
+			ks_buf_addf(&b, "%s{\"op\":\"%c\",\"field\":", j ? "," : "",
+				    c->op);
+			ks_json_string(&b, c->field);
+			ks_buf_puts(&b, ",\"old\":");
+			ks_value_json(&b, c->old, NULL);
+			ks_buf_puts(&b, ",\"new\":");
+			ks_value_json(&b, c->new, NULL);
+			ks_buf_puts(&b, "}");
+		}
+		ks_buf_puts(&b, "]}");
+	}
+	ks_buf_puts(&b, "]\n");
+	fwrite(b.ptr, 1, b.len, stdout);
+	ks_buf_release(&b);
+}
+
+/* A record id, or a path to a record file: not a revision. */
+static int names_record(const char *arg)
+{
+	char device[16];
+	unsigned long n;
+	size_t len = strlen(arg);
+
+	return ks_id_parse(arg, device, &n) == 0 ||
+	       (len > 5 && !strcmp(arg + len - 5, ".yaml"));
+}
+
+int cmd_diff(int argc, char **argv, struct cli *cli)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_file_diffs f = { 0 };
+	git_commit *from = NULL, *to = NULL;
+	char *rel = NULL;
+	int json = 0, err, nrev;
+	const struct opt opts[] = {
+		{ 0, "json", NULL, OPT_FLAG, &json, "print the changes as JSON" },
+		OPT_END_MARK,
+	};
+
+	if ((err = parse_options(&argc, argv, &info, opts)))
+		return err;
+	nrev = argc && names_record(argv[argc - 1]) ? argc - 1 : argc;
+	if (nrev > 2 || argc - nrev > 1)
+		return usage_error(&info, "give at most two revisions and one record");
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	if (nrev < argc) {
+		char *id;
+
+		/* A record that is gone from the work tree still has a path. */
+		if (ks_resolve_record(&rel, cli->repo, argv[nrev], cli->cwd, &d) &&
+		    !strchr(argv[nrev], '/')) {
+			ks_diags_release(&d);
+			ks_diags_init(&d);
+			id = argv[nrev];
+			if ((err = ks_record_path_in_history(&rel, cli->repo, id,
+							     NULL, &d)))
+				goto out;
+		} else if (!rel) {
+			err = KS_ENOTFOUND;
+			goto out;
+		}
+	}
+	if ((err = nrev ? ks_rev_commit(&from, cli->repo, argv[0], &d)
+			: ks_rev_commit(&from, cli->repo, "HEAD", &d)) ||
+	    (nrev == 2 && (err = ks_rev_commit(&to, cli->repo, argv[1], &d))))
+		goto out;
+	if ((err = ks_survey_diff(&f, cli->repo, from, to, rel, &d)))
+		goto out;
+	if (json)
+		print_json(&f);
+	else
+		print_text(&f);
+out:
+	ks_file_diffs_release(&f);
+	git_commit_free(from);
+	git_commit_free(to);
+	ks_free(rel);
+	if (err)
+		return fail(&d, err);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}

@@ -1,0 +1,254 @@
+/*
+ * khaosat history: every change to every field of one record, oldest
+ * first, each attributed to the commit that first wrote it (not to the
+ * merges that carried it), with who, when, on which device, and how it
+ * reached main.
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "buf.h"
+#include "commit.h"
+#include "diag.h"
+#include "history.h"
+#include "record.h"
+#include "rev.h"
+
+#include <string.h>
+
+static const struct cmd_info info = {
+	"khaosat history [--json] ID[@REV] [FIELD]",
+	"List every change of every field of a record (or of one FIELD, such as\n"
+	"workers.regular or products[name=Chảo gang].output): when, who, on which\n"
+	"device, old → new, which commit, and whether it came through a merge,\n"
+	"a conflict or its resolution. Values carried by merges are shown at\n"
+	"the commit that first wrote them. @REV (or @DATE) reads history up to\n"
+	"that point.",
+};
+
+static const char *const kind_word[] = {
+	[KS_EVENT_EDIT] = "edit",
+	[KS_EVENT_RESOLUTION] = "resolution",
+	[KS_EVENT_MERGE] = "merge",
+	[KS_EVENT_CONFLICT] = "conflict",
+};
+
+static void short_id(char *buf, const git_oid *id)
+{
+	git_oid_tostr(buf, 8, id);
+}
+
+static void commit_line(struct ks_buf *b, const struct ks_commit_info *ci)
+{
+	char when[64], hex[8], arrival[64], mhex[8];
+
+	ks_format_time(when, sizeof(when), &ci->when, 0);
+	short_id(hex, &ci->id);
+	ks_buf_addf(b, "%s  %s  %s", when, hex, ci->author);
+	if (ci->device)
+		ks_buf_addf(b, " on %s", ci->device);
+	if (ci->parents > 1)
+		ks_buf_puts(b, ", merge");
+	ks_buf_addf(b, "\n    %s\n", ci->summary);
+	if (ci->arrived) {
+		ks_format_time(arrival, sizeof(arrival), &ci->arrival_when, 0);
+		short_id(mhex, &ci->arrival);
+		ks_buf_addf(b, "    (reached main through merge %s on %s)\n", mhex,
+			    arrival);
+	}
+}
+
+static const char *scalar(const struct ks_node *map, const char *key)
+{
+	const struct ks_node *n = map ? ks_map_get(map, key) : NULL;
+
+	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : "";
+}
+
+static void event_line(struct ks_buf *b, const struct ks_event *e)
+{
+	const struct ks_field_change *c = &e->change;
+	const char *field = *c->field ? c->field : "/";
+	size_t i;
+
+	if (e->kind == KS_EVENT_CONFLICT) {
+		ks_buf_addf(b, "  ! %s: conflict recorded, kept ", field);
+		ks_value_inline(b, c->old);
+		ks_buf_puts(b, "; proposals");
+		for (i = 0; e->proposals && i < e->proposals->u.seq.n; i++) {
+			const struct ks_node *p = e->proposals->u.seq.v[i];
+			const struct ks_node *v = ks_map_get(p, "value");
+
+			ks_buf_puts(b, i ? ", " : " ");
+			if (v)
+				ks_value_inline(b, v);
+			else
+				ks_buf_puts(b, ks_map_get(p, "deleted") ? "(deleted)"
+									: "(text)");
+			ks_buf_addf(b, " (%s, %s, %.7s)", scalar(p, "author"),
+				    scalar(p, "device"), scalar(p, "commit"));
+		}
+		ks_buf_putc(b, '\n');
+		return;
+	}
+	ks_buf_addf(b, "  %c %s", c->op, field);
+	if (c->op == KS_FIELD_CHANGED) {
+		ks_buf_puts(b, ": ");
+		ks_value_inline(b, c->old);
+		ks_buf_puts(b, " → ");
+		ks_value_inline(b, c->new);
+	} else if (c->op == KS_FIELD_ADDED) {
+		ks_buf_puts(b, ": ");
+		ks_value_inline(b, c->new);
+	} else {
+		ks_buf_puts(b, ", was ");
+		ks_value_inline(b, c->old);
+	}
+	if (e->created)
+		ks_buf_puts(b, "  (record created)");
+	if (e->deleted)
+		ks_buf_puts(b, "  (record deleted)");
+	if (e->kind == KS_EVENT_RESOLUTION)
+		ks_buf_puts(b, "  (settles a conflict)");
+	if (e->kind == KS_EVENT_MERGE)
+		ks_buf_puts(b, "  (set by the merge)");
+	ks_buf_putc(b, '\n');
+}
+
+static void print_text(const struct ks_history *h)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	size_t i, last = (size_t)-1;
+
+	for (i = 0; i < h->nevents; i++) {
+		const struct ks_event *e = &h->events[i];
+
+		if (e->commit != last) {
+			if (i)
+				ks_buf_putc(&b, '\n');
+			commit_line(&b, &h->commits[e->commit]);
+			last = e->commit;
+		}
+		event_line(&b, e);
+	}
+	fwrite(b.ptr, 1, b.len, stdout);
+	ks_buf_release(&b);
+}
+
+static void json_commit(struct ks_buf *b, const struct ks_commit_info *ci)
+{
+	char hex[GIT_OID_HEXSZ + 1], when[64];
+
+	git_oid_tostr(hex, sizeof(hex), &ci->id);
+	ks_format_time(when, sizeof(when), &ci->when, 1);
+	ks_buf_addf(b, "\"commit\":\"%s\",\"date\":\"%s\",\"author\":", hex, when);
+	ks_json_string(b, ci->author);
+	ks_buf_puts(b, ",\"email\":");
+	ks_json_string(b, ci->email);
+	ks_buf_puts(b, ",\"device\":");
+	ci->device ? ks_json_string(b, ci->device) : ks_buf_puts(b, "null");
+	ks_buf_puts(b, ",\"summary\":");
+	ks_json_string(b, ci->summary);
+	ks_buf_puts(b, ",\"via_merge\":");
+	if (ci->arrived) {
+		git_oid_tostr(hex, sizeof(hex), &ci->arrival);
+		ks_buf_addf(b, "\"%s\"", hex);
+	} else {
+		ks_buf_puts(b, "null");
+	}
+}
+
+static void print_json(const struct ks_history *h)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	size_t i, j;
+
+	ks_buf_puts(&b, "[");
+	for (i = 0; i < h->nevents; i++) {
+		const struct ks_event *e = &h->events[i];
+
+		ks_buf_puts(&b, i ? ",\n {" : "{");
+		json_commit(&b, &h->commits[e->commit]);
+		ks_buf_addf(&b, ",\"kind\":\"%s\",\"op\":\"%c\",\"field\":",
+			    kind_word[e->kind], e->change.op);
+		ks_json_string(&b, e->change.field);
+		ks_buf_puts(&b, ",\"old\":");
+		ks_value_json(&b, e->change.old, NULL);
+		ks_buf_puts(&b, ",\"new\":");
+		ks_value_json(&b, e->change.new, NULL);
+		ks_buf_addf(&b, ",\"created\":%s,\"deleted\":%s",
+			    e->created ? "true" : "false",
+			    e->deleted ? "true" : "false");
+		if (e->proposals) {
+			ks_buf_puts(&b, ",\"proposals\":[");
+			for (j = 0; j < e->proposals->u.seq.n; j++) {
+				const struct ks_node *p = e->proposals->u.seq.v[j];
+
+				ks_buf_puts(&b, j ? ",{\"author\":" : "{\"author\":");
+				ks_json_string(&b, scalar(p, "author"));
+				ks_buf_puts(&b, ",\"device\":");
+				ks_json_string(&b, scalar(p, "device"));
+				ks_buf_puts(&b, ",\"commit\":");
+				ks_json_string(&b, scalar(p, "commit"));
+				ks_buf_puts(&b, ",\"value\":");
+				ks_value_json(&b, ks_map_get(p, "value"), NULL);
+				ks_buf_puts(&b, "}");
+			}
+			ks_buf_puts(&b, "]");
+		}
+		ks_buf_puts(&b, "}");
+	}
+	ks_buf_puts(&b, "]\n");
+	fwrite(b.ptr, 1, b.len, stdout);
+	ks_buf_release(&b);
+}
+
+int cmd_history(int argc, char **argv, struct cli *cli)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_history h = { 0 };
+	git_commit *tip = NULL;
+	char *field = NULL, *at;
+	int json = 0, err;
+	const struct opt opts[] = {
+		{ 0, "json", NULL, OPT_FLAG, &json, "print the changes as JSON" },
+		OPT_END_MARK,
+	};
+
+	if ((err = parse_options(&argc, argv, &info, opts)))
+		return err;
+	if (argc < 1 || argc > 2)
+		return usage_error(&info, "give a record id and at most one field");
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	if ((at = strchr(argv[0], '@'))) {
+		*at++ = '\0';
+		if ((err = ks_rev_commit(&tip, cli->repo, at, &d)))
+			goto out;
+	}
+	if (argc == 2 && !(field = ks_field_normalise(argv[1]))) {
+		err = -1;
+		goto out;
+	}
+	if ((err = ks_history_record(&h, cli->repo, argv[0], tip, field, &d)))
+		goto out;
+	if (json)
+		print_json(&h);
+	else if (!h.nevents && field && h.schema &&
+		 !ks_field_schema(h.schema, field))
+		err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
+			       "no field %s in %s's schema, and no change to it in its history",
+			       field, argv[0]);
+	else if (!h.nevents)
+		printf("no change to %s in the history of %s\n",
+		       field ? field : "any field", argv[0]);
+	else
+		print_text(&h);
+out:
+	ks_history_release(&h);
+	git_commit_free(tip);
+	ks_free(field);
+	if (err)
+		return fail(&d, err);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}

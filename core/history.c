@@ -1,0 +1,1190 @@
+/*
+ * Field-level history: see history.h.
+ *
+ * The walk visits every commit reachable from the tip, parents first, and
+ * notes the record's blob (and its conflict file's blob) in each.  A commit
+ * whose two blobs equal those of a parent shares that parent's state; the
+ * others "introduce" a state: the record parsed once per distinct blob,
+ * and for each of its leaves the commit that introduced the value (the
+ * parent's origin when a parent has the same value there, else this
+ * commit).  History is the list of introduced changes, blame the origins
+ * at the tip.
+ */
+#include "history.h"
+#include "alloc.h"
+#include "buf.h"
+#include "check.h"
+#include "commit.h"
+#include "conflict.h"
+#include "diag.h"
+#include "oidmap.h"
+#include "record.h"
+#include "repo.h"
+#include "schema.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFLICTS_PREFIX "conflicts/"
+#define NONE ((size_t)-1)
+
+/* ---- commit information ---- */
+
+int ks_commit_info_fill(struct ks_commit_info *ci, const git_commit *c)
+{
+	const git_signature *a = git_commit_author(c);
+	const char *summary = git_commit_summary((git_commit *)c);
+
+	memset(ci, 0, sizeof(*ci));
+	git_oid_cpy(&ci->id, git_commit_id(c));
+	ci->summary = ks_strdup(summary ? summary : "");
+	ci->author = ks_strdup(a->name);
+	ci->email = ks_strdup(a->email);
+	ci->device = ks_commit_device(git_commit_message(c));
+	ci->when = a->when;
+	ci->parents = (int)git_commit_parentcount(c);
+	if (!ci->summary || !ci->author || !ci->email) {
+		ks_commit_info_release(ci);
+		return -1;
+	}
+	return 0;
+}
+
+void ks_commit_info_release(struct ks_commit_info *ci)
+{
+	ks_free(ci->summary);
+	ks_free(ci->author);
+	ks_free(ci->email);
+	ks_free(ci->device);
+	memset(ci, 0, sizeof(*ci));
+}
+
+/* ---- reading files at a commit ---- */
+
+static int blob_at(git_oid *out, git_tree *t, const char *path)
+{
+	git_tree_entry *e = NULL;
+	int found = 0;
+
+	if (git_tree_entry_bypath(&e, t, path) == 0 &&
+	    git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+		git_oid_cpy(out, git_tree_entry_id(e));
+		found = 1;
+	}
+	git_tree_entry_free(e);
+	if (!found)
+		memset(out, 0, sizeof(*out));
+	return found;
+}
+
+/* Parses a blob; *out stays NULL when it does not parse. */
+static int parse_blob(struct ks_doc **out, git_repository *repo,
+		      const git_oid *id, const char *path)
+{
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	git_blob *b = NULL;
+	int err;
+
+	*out = NULL;
+	if (git_blob_lookup(&b, repo, id) < 0)
+		return KS_EIO;
+	err = ks_doc_parse(out, path, git_blob_rawcontent(b),
+			   (size_t)git_blob_rawsize(b), KS_PARSE_RECORD, &quiet);
+	git_blob_free(b);
+	ks_diags_release(&quiet);
+	return err == -1 ? -1 : 0;
+}
+
+/* The schema of a record's kind, for x-key; NULL when it has none. */
+static const struct ks_snode *kind_schema(struct ks_repo *r, const char *path,
+					  struct ks_schema **compiled)
+{
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	struct ks_kind *k;
+	char *kind = NULL, *id = NULL;
+
+	*compiled = NULL;
+	if (ks_record_path_parse(path, &kind, &id) == 0 &&
+	    (k = ks_repo_find_kind(r, kind)))
+		ks_repo_schema(compiled, r, k, &quiet);
+	ks_free(kind);
+	ks_free(id);
+	ks_diags_release(&quiet);
+	return *compiled ? ks_schema_root(*compiled) : NULL;
+}
+
+/* ---- the walk ---- */
+
+struct origin {
+	char *field;
+	size_t commit;		/* walk index */
+};
+
+struct state {
+	struct ks_doc *doc;	/* the record; NULL: absent or unreadable */
+	int unreadable;
+	struct ks_doc *conflicts;	/* its conflict file, or NULL */
+	struct origin *origins;	/* sorted by field */
+	size_t norigins;
+};
+
+struct hnode {
+	git_oid id;
+	git_oid blob, cblob;	/* zero when absent */
+	size_t parent0, nparents;	/* into walk.parents */
+	size_t rep;		/* the node whose state this is, or NONE */
+	size_t arrival;		/* the first-parent node that brought it */
+	int on_line;		/* on the tip's first-parent line */
+	struct state *st;	/* when rep is this node */
+};
+
+struct walk {
+	git_repository *repo;
+	const char *path;
+	char *cpath;
+	struct hnode *v;
+	size_t n, alloc;
+	size_t *parents;
+	size_t nparents, parents_alloc;
+	struct ks_oidmap index;	/* commit id -> node */
+	struct ks_oidmap docs;	/* blob id -> docs[] */
+	struct ks_doc **doc_list;
+	size_t ndocs, docs_alloc;
+	const struct ks_snode *schema;
+};
+
+static void walk_release(struct walk *w)
+{
+	size_t i, j;
+
+	for (i = 0; i < w->n; i++) {
+		struct state *st = w->v[i].st;
+
+		if (!st)
+			continue;
+		for (j = 0; j < st->norigins; j++)
+			ks_free(st->origins[j].field);
+		ks_free(st->origins);
+		ks_free(st);
+	}
+	for (i = 0; i < w->ndocs; i++)
+		ks_doc_free(w->doc_list[i]);
+	ks_free(w->doc_list);
+	ks_free(w->v);
+	ks_free(w->parents);
+	ks_free(w->cpath);
+	ks_oidmap_release(&w->index);
+	ks_oidmap_release(&w->docs);
+}
+
+/* The parsed blob, shared by every commit that has it. */
+static int doc_of(struct ks_doc **out, struct walk *w, const git_oid *blob,
+		  const char *path)
+{
+	size_t i;
+	int err;
+
+	*out = NULL;
+	if (git_oid_is_zero(blob))
+		return 0;
+	if (ks_oidmap_get(&w->docs, blob, &i)) {
+		*out = w->doc_list[i];
+		return 0;
+	}
+	if ((err = parse_blob(out, w->repo, blob, path)))
+		return err;
+	if (ks_grow(&w->doc_list, w->ndocs, &w->docs_alloc,
+		    sizeof(*w->doc_list), 16) < 0 ||
+	    ks_oidmap_put(&w->docs, blob, w->ndocs) < 0) {
+		ks_doc_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	w->doc_list[w->ndocs++] = *out;
+	return 0;
+}
+
+static struct state *state_of(const struct walk *w, size_t node)
+{
+	size_t rep = node == NONE ? NONE : w->v[node].rep;
+
+	return rep == NONE ? NULL : w->v[rep].st;
+}
+
+static int origin_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct origin *)a)->field,
+		      ((const struct origin *)b)->field);
+}
+
+static size_t origin_find(const struct state *st, const char *field)
+{
+	struct origin key = { (char *)field, 0 }, *o;
+
+	if (!st || !st->norigins)
+		return NONE;
+	o = bsearch(&key, st->origins, st->norigins, sizeof(key), origin_cmp);
+	return o ? o->commit : NONE;
+}
+
+struct origin_ctx {
+	struct walk *w;
+	size_t node;
+	struct state *st;
+	size_t alloc;
+};
+
+static const struct ks_node *conflict_entry(const struct ks_doc *cf,
+					    const char *field);
+
+/*
+ * A resolution that keeps one of the proposals keeps that commit's value:
+ * it stays attributed to the commit that wrote it.  Returns that commit's
+ * origin for the field, or `node` itself.
+ */
+static size_t chosen_proposal(const struct walk *w, size_t node,
+			      const char *field, const struct ks_node *value)
+{
+	const struct hnode *h = &w->v[node];
+	const struct state *ps;
+	const struct ks_node *e = NULL, *list;
+	size_t i, len, at;
+	git_oid id;
+
+	if (h->nparents != 1)
+		return node;
+	ps = state_of(w, w->parents[h->parent0]);
+	if (!ps || !ps->conflicts)
+		return node;
+	/* The entry for the field or for a field enclosing it. */
+	for (len = strlen(field);; len--) {
+		if (!field[len] || field[len] == '/' || field[len] == '[') {
+			char *f = ks_strndup(field, len);
+
+			if (!f)
+				return node;
+			e = conflict_entry(ps->conflicts, f);
+			ks_free(f);
+			if (e)
+				break;
+		}
+		if (!len)
+			return node;
+	}
+	list = ks_map_get(e, "proposals");
+	for (i = 0; list && list->kind == KS_NODE_SEQ && i < list->u.seq.n; i++) {
+		const struct ks_node *p = list->u.seq.v[i];
+		const struct ks_node *v = ks_map_get(p, "value");
+		const struct ks_node *c = ks_map_get(p, "commit");
+
+		if (v && field[len])
+			v = ks_field_find(v, field + len, NULL);
+		if (!v || !ks_node_equal(v, value) || !c ||
+		    c->kind != KS_NODE_SCALAR ||
+		    git_oid_fromstr(&id, c->u.scalar.str) < 0 ||
+		    !ks_oidmap_get(&w->index, &id, &at))
+			continue;
+		at = origin_find(state_of(w, at), field);
+		return at != NONE ? at : node;
+	}
+	return node;
+}
+
+/* A leaf's origin: a parent's when a parent has the same value there. */
+static int add_origin(const char *field, const struct ks_node *value,
+		      int line, void *arg)
+{
+	struct origin_ctx *oc = arg;
+	struct walk *w = oc->w;
+	const struct hnode *h = &w->v[oc->node];
+	size_t i, from = oc->node;
+	struct origin *o;
+
+	for (i = 0; i < h->nparents && from == oc->node; i++) {
+		struct state *ps = state_of(w, w->parents[h->parent0 + i]);
+		const struct ks_node *pv;
+
+		if (!ps || !ps->doc)
+			continue;
+		pv = ks_field_find(ks_doc_root(ps->doc), field, NULL);
+		if (pv && ks_node_equal(pv, value)) {
+			size_t at = origin_find(ps, field);
+
+			if (at != NONE)
+				from = at;
+		}
+	}
+	if (from == oc->node)
+		from = chosen_proposal(w, oc->node, field, value);
+	if (ks_grow(&oc->st->origins, oc->st->norigins, &oc->alloc,
+		    sizeof(*o), 16) < 0)
+		return -1;
+	o = &oc->st->origins[oc->st->norigins];
+	o->field = ks_strdup(field);
+	if (!o->field)
+		return -1;
+	o->commit = from;
+	oc->st->norigins++;
+	return 0;
+}
+
+static int introduce(struct walk *w, size_t node)
+{
+	struct hnode *h = &w->v[node];
+	struct origin_ctx oc = { w, node, NULL, 0 };
+	int err;
+
+	h->st = oc.st = ks_calloc(1, sizeof(*oc.st));
+	if (!oc.st)
+		return -1;
+	h->rep = node;
+	if ((err = doc_of(&oc.st->doc, w, &h->blob, w->path)) ||
+	    (err = doc_of(&oc.st->conflicts, w, &h->cblob, w->cpath)))
+		return err;
+	oc.st->unreadable = !git_oid_is_zero(&h->blob) && !oc.st->doc;
+	if (!oc.st->doc)
+		return 0;
+	if (ks_field_leaves(ks_doc_root(oc.st->doc), w->schema, add_origin,
+			    &oc) < 0)
+		return -1;
+	qsort(oc.st->origins, oc.st->norigins, sizeof(*oc.st->origins),
+	      origin_cmp);
+	return 0;
+}
+
+/* Places node `i` after its parents, and decides whose state it has. */
+static int visit(struct walk *w, size_t i)
+{
+	struct hnode *h = &w->v[i];
+	size_t k;
+
+	h->rep = NONE;
+	for (k = 0; k < h->nparents; k++) {
+		const struct hnode *p = &w->v[w->parents[h->parent0 + k]];
+
+		if (git_oid_equal(&p->blob, &h->blob) &&
+		    git_oid_equal(&p->cblob, &h->cblob)) {
+			h->rep = p->rep;
+			return 0;
+		}
+	}
+	if (git_oid_is_zero(&h->blob) && git_oid_is_zero(&h->cblob) &&
+	    !h->nparents)
+		return 0;
+	return introduce(w, i);
+}
+
+/* Marks the tip's first-parent line and which of its merges brought what. */
+static int label_arrivals(struct walk *w)
+{
+	size_t *line = NULL, nline = 0, *stack = NULL, nstack = 0, alloc = 0;
+	size_t i, k, cur;
+	int err = -1;
+
+	for (i = 0; i < w->n; i++)
+		w->v[i].arrival = NONE;
+	line = ks_calloc(w->n + 1, sizeof(*line));
+	if (!line)
+		return -1;
+	for (cur = w->n - 1;; cur = w->parents[w->v[cur].parent0]) {
+		w->v[cur].on_line = 1;
+		w->v[cur].arrival = cur;
+		line[nline++] = cur;
+		if (!w->v[cur].nparents)
+			break;
+	}
+	/* Oldest first: what an older merge brought is not a newer one's. */
+	while (nline--) {
+		const struct hnode *m = &w->v[line[nline]];
+
+		for (k = 1; k < m->nparents; k++) {
+			if (ks_grow(&stack, nstack, &alloc, sizeof(*stack), 64) < 0)
+				goto out;
+			stack[nstack++] = w->parents[m->parent0 + k];
+		}
+		while (nstack) {
+			struct hnode *c = &w->v[stack[--nstack]];
+
+			if (c->arrival != NONE)
+				continue;
+			c->arrival = line[nline];
+			for (k = 0; k < c->nparents; k++) {
+				if (ks_grow(&stack, nstack, &alloc, sizeof(*stack),
+					    64) < 0)
+					goto out;
+				stack[nstack++] = w->parents[c->parent0 + k];
+			}
+		}
+	}
+	err = 0;
+out:
+	ks_free(line);
+	ks_free(stack);
+	return err;
+}
+
+static int walk_record(struct walk *w, struct ks_repo *r, const char *path,
+		       git_commit *tip, struct ks_diags *d)
+{
+	git_revwalk *rw = NULL;
+	git_oid id;
+	size_t i, k;
+	int err;
+
+	w->repo = ks_repo_git(r);
+	w->path = path;
+	w->cpath = ks_malloc(strlen(CONFLICTS_PREFIX) + strlen(path) + 1);
+	if (!w->cpath)
+		return -1;
+	strcpy(w->cpath, CONFLICTS_PREFIX);
+	strcat(w->cpath, path);
+	if (git_revwalk_new(&rw, w->repo) < 0 ||
+	    git_revwalk_push(rw, git_commit_id(tip)) < 0 ||
+	    git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0)
+		goto gitfail;
+	while ((err = git_revwalk_next(&id, rw)) == 0) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		struct hnode *h;
+
+		if (ks_grow(&w->v, w->n, &w->alloc, sizeof(*w->v), 64) < 0 ||
+		    ks_oidmap_put(&w->index, &id, w->n) < 0)
+			goto oom;
+		h = &w->v[w->n];
+		memset(h, 0, sizeof(*h));
+		git_oid_cpy(&h->id, &id);
+		if (git_commit_lookup(&c, w->repo, &id) < 0 ||
+		    git_commit_tree(&t, c) < 0) {
+			git_commit_free(c);
+			goto gitfail;
+		}
+		blob_at(&h->blob, t, path);
+		blob_at(&h->cblob, t, w->cpath);
+		git_tree_free(t);
+		h->parent0 = w->nparents;
+		for (k = 0; k < git_commit_parentcount(c); k++) {
+			size_t p;
+
+			/* A parent outside the walk (a shallow history) is none. */
+			if (!ks_oidmap_get(&w->index, git_commit_parent_id(c, (unsigned)k), &p))
+				continue;
+			if (ks_grow(&w->parents, w->nparents, &w->parents_alloc,
+				    sizeof(*w->parents), 64) < 0) {
+				git_commit_free(c);
+				goto oom;
+			}
+			w->parents[w->nparents++] = p;
+			h->nparents++;
+		}
+		git_commit_free(c);
+		w->n++;
+		if ((err = visit(w, w->n - 1)))
+			goto out;
+	}
+	if (err != GIT_ITEROVER)
+		goto gitfail;
+	git_revwalk_free(rw);
+	rw = NULL;
+	if (!w->n)
+		return ks_error(d, KS_ENOTFOUND, NULL, 0, 0, "no commits to read");
+	if (label_arrivals(w) < 0)
+		goto oom;
+	for (i = 0; i < w->n; i++)
+		if (w->v[i].rep != NONE)
+			return 0;
+	return KS_ENOTFOUND;
+oom:
+	err = -1;
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the history: %s",
+		       ks_git_error());
+out:
+	git_revwalk_free(rw);
+	return err;
+}
+
+/* The commit information of a walk node, added once to `commits`. */
+static int info_index(size_t *out, struct walk *w, size_t *map,
+		      struct ks_commit_info **commits, size_t *n,
+		      size_t *alloc, size_t node)
+{
+	struct ks_commit_info *ci;
+	git_commit *c = NULL, *m = NULL;
+	const struct hnode *h = &w->v[node];
+
+	if (map[node] != NONE) {
+		*out = map[node];
+		return 0;
+	}
+	if (ks_grow(commits, *n, alloc, sizeof(**commits), 16) < 0)
+		return -1;
+	ci = &(*commits)[*n];
+	if (git_commit_lookup(&c, w->repo, &h->id) < 0)
+		return KS_EIO;
+	if (ks_commit_info_fill(ci, c) < 0) {
+		git_commit_free(c);
+		return -1;
+	}
+	git_commit_free(c);
+	if (!h->on_line && h->arrival != NONE &&
+	    git_commit_lookup(&m, w->repo, &w->v[h->arrival].id) == 0) {
+		ci->arrived = 1;
+		git_oid_cpy(&ci->arrival, git_commit_id(m));
+		ci->arrival_when = git_commit_committer(m)->when;
+		git_commit_free(m);
+	}
+	*out = map[node] = (*n)++;
+	return 0;
+}
+
+/* ---- finding the record ---- */
+
+static int tip_or_head(git_commit **out, struct ks_repo *r, git_commit *tip,
+		       struct ks_diags *d)
+{
+	git_oid head;
+
+	if (tip)
+		return git_commit_dup(out, tip) < 0 ? KS_EIO : 0;
+	if (git_reference_name_to_id(&head, ks_repo_git(r), "HEAD") < 0 ||
+	    git_commit_lookup(out, ks_repo_git(r), &head) < 0)
+		return ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
+				"the survey has no commit yet");
+	return 0;
+}
+
+/*
+ * The record's path: ids do not say their kind, so try each kind's place,
+ * at the tip first, then back through history (a deleted record had one).
+ */
+int ks_record_path_in_history(char **out, struct ks_repo *r, const char *id,
+			      git_commit *tip, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	git_revwalk *rw = NULL;
+	git_commit *start = NULL;
+	git_oid oid, blob;
+	size_t i;
+	int err;
+
+	*out = NULL;
+	if ((err = tip_or_head(&start, r, tip, d)))
+		return err;
+	if (git_revwalk_new(&rw, repo) < 0 ||
+	    git_revwalk_push(rw, git_commit_id(start)) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the history: %s",
+			       ks_git_error());
+		goto out;
+	}
+	git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+	while (!*out && git_revwalk_next(&oid, rw) == 0) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+
+		if (git_commit_lookup(&c, repo, &oid) < 0 ||
+		    git_commit_tree(&t, c) < 0) {
+			git_commit_free(c);
+			continue;
+		}
+		for (i = 0; i < ks_repo_kind_count(r) && !*out; i++) {
+			char *rel = ks_record_relpath(ks_repo_kind(r, i)->name, id);
+
+			if (!rel) {
+				git_tree_free(t);
+				git_commit_free(c);
+				err = -1;
+				goto out;
+			}
+			if (blob_at(&blob, t, rel))
+				*out = rel;
+			else
+				ks_free(rel);
+		}
+		git_tree_free(t);
+		git_commit_free(c);
+	}
+	err = *out ? 0 : ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
+				  "no record \"%s\" in the history of the survey",
+				  id);
+out:
+	git_revwalk_free(rw);
+	git_commit_free(start);
+	return err;
+}
+
+/* ---- history ---- */
+
+void ks_history_release(struct ks_history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->ncommits; i++)
+		ks_commit_info_release(&h->commits[i]);
+	for (i = 0; i < h->nevents; i++)
+		ks_free(h->events[i].change.field);
+	for (i = 0; i < h->ndocs; i++)
+		ks_doc_free(h->docs[i]);
+	ks_free(h->commits);
+	ks_free(h->events);
+	ks_free(h->docs);
+	ks_free(h->path);
+	memset(h, 0, sizeof(*h));
+}
+
+struct hbuild {
+	struct walk *w;
+	struct ks_history *h;
+	size_t *info;		/* walk node -> h->commits */
+	const char *field;	/* the filter, or NULL */
+};
+
+/* The value at `field` in a node's record, or NULL. */
+static const struct ks_node *value_in(const struct walk *w, size_t node,
+				      const char *field)
+{
+	struct state *st = state_of(w, node);
+
+	if (!st || !st->doc)
+		return NULL;
+	return *field ? ks_field_find(ks_doc_root(st->doc), field, NULL)
+		      : ks_doc_root(st->doc);
+}
+
+static int same_value(const struct ks_node *a, const struct ks_node *b)
+{
+	return (!a && !b) || (a && b && ks_node_equal(a, b));
+}
+
+static int add_event(struct hbuild *hb, size_t node, enum ks_event_kind kind,
+		     enum ks_field_op op, const char *field,
+		     const struct ks_node *old, const struct ks_node *new,
+		     const struct ks_node *proposals)
+{
+	struct ks_history *h = hb->h;
+	struct ks_event *e;
+	size_t ci;
+	int err;
+
+	/* With a field asked for, a change around it is narrowed to it. */
+	if (hb->field) {
+		if (!ks_field_overlaps(field, hb->field))
+			return 0;
+		if (strlen(field) < strlen(hb->field)) {
+			const char *rest = hb->field + strlen(field);
+
+			old = old ? ks_field_find(old, rest, NULL) : NULL;
+			new = new ? ks_field_find(new, rest, NULL) : NULL;
+			if (kind != KS_EVENT_CONFLICT && same_value(old, new))
+				return 0;
+			if (kind != KS_EVENT_CONFLICT)
+				op = !old ? KS_FIELD_ADDED
+				   : !new ? KS_FIELD_REMOVED : KS_FIELD_CHANGED;
+			field = hb->field;
+		}
+	}
+	if ((err = info_index(&ci, hb->w, hb->info, &h->commits, &h->ncommits,
+			      &h->commits_alloc, node)))
+		return err;
+	if (ks_grow(&h->events, h->nevents, &h->events_alloc,
+		    sizeof(*h->events), 32) < 0)
+		return -1;
+	e = &h->events[h->nevents];
+	memset(e, 0, sizeof(*e));
+	e->change.field = ks_strdup(field);
+	if (!e->change.field)
+		return -1;
+	e->kind = kind;
+	e->commit = ci;
+	e->change.op = op;
+	e->change.old = old;
+	e->change.new = new;
+	e->proposals = proposals;
+	h->nevents++;
+	return 0;
+}
+
+/* The conflict entry for `field` in a conflict file, or NULL. */
+static const struct ks_node *conflict_entry(const struct ks_doc *cf,
+					    const char *field)
+{
+	const struct ks_node *list = cf ? ks_map_get(ks_doc_root(cf),
+						     "conflicts") : NULL;
+	size_t i;
+
+	if (!list || list->kind != KS_NODE_SEQ)
+		return NULL;
+	for (i = 0; i < list->u.seq.n; i++) {
+		const struct ks_node *f = ks_map_get(list->u.seq.v[i], "field");
+
+		if (f && f->kind == KS_NODE_SCALAR && !strcmp(f->u.scalar.str, field))
+			return list->u.seq.v[i];
+	}
+	return NULL;
+}
+
+/* 1 when a conflict on a field overlapping `field` is open in `before`
+   and gone from `after`: the commit settled it. */
+static int settles(const struct ks_doc *before, const struct ks_doc *after,
+		   const char *field)
+{
+	const struct ks_node *list = before ? ks_map_get(ks_doc_root(before),
+							 "conflicts") : NULL;
+	size_t i;
+
+	if (!list || list->kind != KS_NODE_SEQ)
+		return 0;
+	for (i = 0; i < list->u.seq.n; i++) {
+		const struct ks_node *f = ks_map_get(list->u.seq.v[i], "field");
+
+		if (f && f->kind == KS_NODE_SCALAR &&
+		    ks_field_overlaps(f->u.scalar.str, field) &&
+		    !conflict_entry(after, f->u.scalar.str))
+			return 1;
+	}
+	return 0;
+}
+
+/* A merge's change is its own only when no parent had the new value. */
+static int from_a_parent(const struct walk *w, size_t node,
+			 const struct ks_field_change *c)
+{
+	const struct hnode *h = &w->v[node];
+	size_t k;
+
+	for (k = 0; k < h->nparents; k++)
+		if (same_value(value_in(w, w->parents[h->parent0 + k], c->field),
+			       c->new))
+			return 1;
+	return 0;
+}
+
+static int node_events(struct hbuild *hb, size_t node)
+{
+	struct walk *w = hb->w;
+	const struct hnode *h = &w->v[node];
+	struct state *st = h->st, *before;
+	size_t p0 = h->nparents ? w->parents[h->parent0] : NONE;
+	const struct ks_node *old, *new, *list;
+	struct ks_field_changes ch = { 0 };
+	int merge = h->nparents > 1, err = 0;
+	size_t i, k;
+
+	before = state_of(w, p0);
+	old = before && before->doc ? ks_doc_root(before->doc) : NULL;
+	new = st->doc ? ks_doc_root(st->doc) : NULL;
+	if (st->unreadable)
+		return add_event(hb, node, KS_EVENT_EDIT, KS_FIELD_CHANGED, "",
+				 old, NULL, NULL);
+	if (!old && new) {
+		/* Created: each field is a change of its own. */
+		for (i = 0; i < new->u.map.n && !err; i++) {
+			struct ks_buf f = KS_BUF_INIT;
+
+			if (merge && from_a_parent(w, node, &(struct ks_field_change){
+					KS_FIELD_ADDED, "", NULL, new }))
+				break;
+			if (ks_buf_addf(&f, "/%s", new->u.map.v[i].key) < 0)
+				return -1;
+			err = add_event(hb, node, merge ? KS_EVENT_MERGE : KS_EVENT_EDIT,
+					KS_FIELD_ADDED, f.ptr, NULL,
+					new->u.map.v[i].value, NULL);
+			if (!err && hb->h->nevents)
+				hb->h->events[hb->h->nevents - 1].created = 1;
+			ks_buf_release(&f);
+		}
+	} else if (ks_field_diff(&ch, old, new, w->schema) < 0) {
+		return -1;
+	}
+	for (i = 0; i < ch.n && !err; i++) {
+		const struct ks_field_change *c = &ch.v[i];
+		enum ks_event_kind kind = KS_EVENT_EDIT;
+		size_t before_n = hb->h->nevents;
+
+		if (merge) {
+			if (from_a_parent(w, node, c))
+				continue;
+			kind = KS_EVENT_MERGE;
+		} else if (settles(before ? before->conflicts : NULL,
+				   st->conflicts, c->field)) {
+			kind = KS_EVENT_RESOLUTION;
+		}
+		err = add_event(hb, node, kind, c->op, c->field, c->old, c->new,
+				NULL);
+		if (!err && !new && hb->h->nevents > before_n)
+			hb->h->events[hb->h->nevents - 1].deleted = 1;
+	}
+	ks_field_changes_release(&ch);
+	if (err || !merge || !st->conflicts)
+		return err;
+	/* Conflicts this merge recorded (not taken from a parent). */
+	list = ks_map_get(ks_doc_root(st->conflicts), "conflicts");
+	for (i = 0; list && list->kind == KS_NODE_SEQ && i < list->u.seq.n; i++) {
+		const struct ks_node *e = list->u.seq.v[i];
+		const struct ks_node *f = ks_map_get(e, "field");
+		int known = 0;
+
+		if (!f || f->kind != KS_NODE_SCALAR)
+			continue;
+		for (k = 0; k < h->nparents && !known; k++) {
+			struct state *ps = state_of(w, w->parents[h->parent0 + k]);
+
+			known = ps && conflict_entry(ps->conflicts, f->u.scalar.str);
+		}
+		if (!known &&
+		    (err = add_event(hb, node, KS_EVENT_CONFLICT, '!',
+				     f->u.scalar.str, ks_map_get(e, "base"),
+				     NULL, ks_map_get(e, "proposals"))))
+			return err;
+	}
+	return 0;
+}
+
+int ks_history_record(struct ks_history *out, struct ks_repo *r,
+		      const char *id, git_commit *tip, const char *field,
+		      struct ks_diags *d)
+{
+	struct walk w = { 0 };
+	struct hbuild hb = { &w, out, NULL, field && *field ? field : NULL };
+	struct ks_schema *schema = NULL;
+	git_commit *start = NULL;
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = tip_or_head(&start, r, tip, d)) ||
+	    (err = ks_record_path_in_history(&out->path, r, id, start, d)))
+		goto out;
+	w.schema = out->schema = kind_schema(r, out->path, &schema);
+	if ((err = walk_record(&w, r, out->path, start, d)))
+		goto out;
+	hb.info = ks_malloc(w.n * sizeof(*hb.info));
+	if (!hb.info) {
+		err = -1;
+		goto out;
+	}
+	memset(hb.info, 0xff, w.n * sizeof(*hb.info));
+	for (i = 0; i < w.n && !err; i++)
+		if (w.v[i].rep == i)
+			err = node_events(&hb, i);
+	/* The nodes point into the walk's documents: keep them. */
+	out->docs = w.doc_list;
+	out->ndocs = out->docs_alloc = w.ndocs;
+	w.doc_list = NULL;
+	w.ndocs = 0;
+out:
+	ks_free(hb.info);
+	walk_release(&w);
+	git_commit_free(start);
+	if (err)
+		ks_history_release(out);
+	return err;
+}
+
+/* ---- blame ---- */
+
+void ks_blame_release(struct ks_blame *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->ncommits; i++)
+		ks_commit_info_release(&b->commits[i]);
+	for (i = 0; i < b->nlines; i++)
+		ks_free(b->lines[i].field);
+	ks_free(b->commits);
+	ks_free(b->lines);
+	ks_free(b->text);
+	ks_doc_free(b->doc);
+	ks_free(b->path);
+	memset(b, 0, sizeof(*b));
+}
+
+struct bbuild {
+	struct walk *w;
+	struct ks_blame *b;
+	struct state *st;
+	size_t *info;
+};
+
+static int blame_leaf(const char *field, const struct ks_node *value,
+		      int line, void *arg)
+{
+	struct bbuild *bb = arg;
+	struct ks_blame *b = bb->b;
+	struct ks_blame_line *l;
+	size_t node = origin_find(bb->st, field), ci;
+	int err;
+
+	if (node == NONE)
+		return 0;
+	if ((err = info_index(&ci, bb->w, bb->info, &b->commits, &b->ncommits,
+			      &b->commits_alloc, node)))
+		return err;
+	if (ks_grow(&b->lines, b->nlines, &b->lines_alloc, sizeof(*b->lines),
+		    32) < 0)
+		return -1;
+	l = &b->lines[b->nlines];
+	l->field = ks_strdup(field);
+	if (!l->field)
+		return -1;
+	l->value = value;
+	l->commit = ci;
+	l->line = line;
+	b->nlines++;
+	return 0;
+}
+
+int ks_blame_record(struct ks_blame *out, struct ks_repo *r, const char *id,
+		    git_commit *tip, struct ks_diags *d)
+{
+	struct walk w = { 0 };
+	struct bbuild bb = { &w, out, NULL, NULL };
+	struct ks_schema *schema = NULL;
+	struct ks_buf text = KS_BUF_INIT;
+	git_commit *start = NULL;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = tip_or_head(&start, r, tip, d)) ||
+	    (err = ks_record_path_in_history(&out->path, r, id, start, d)))
+		goto out;
+	w.schema = out->schema = kind_schema(r, out->path, &schema);
+	if ((err = walk_record(&w, r, out->path, start, d)))
+		goto out;
+	bb.st = state_of(&w, w.n - 1);
+	if (!bb.st || (!bb.st->doc && !bb.st->unreadable)) {
+		err = ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
+			       "record \"%s\" was deleted; 'khaosat history %s' shows what it held",
+			       id, id);
+		goto out;
+	}
+	if (!bb.st->doc) {
+		err = ks_error(d, KS_EINVALID, out->path, 0, 0,
+			       "the committed record cannot be read as YAML");
+		goto out;
+	}
+	/* Blame the canonical text: its lines are where the fields are. */
+	if (ks_doc_write(&text, ks_doc_root(bb.st->doc), ks_schema_layout(),
+			 schema ? ks_schema_layout_root(schema) : NULL) < 0 ||
+	    ks_doc_parse(&out->doc, out->path, text.ptr, text.len,
+			 KS_PARSE_RECORD, d) != 0)
+		goto oom;
+	out->text = ks_buf_detach(&text, NULL);
+	bb.info = ks_malloc(w.n * sizeof(*bb.info));
+	if (!bb.info)
+		goto oom;
+	memset(bb.info, 0xff, w.n * sizeof(*bb.info));
+	err = ks_field_leaves(ks_doc_root(out->doc), w.schema, blame_leaf, &bb);
+	goto out;
+oom:
+	err = -1;
+out:
+	ks_buf_release(&text);
+	ks_free(bb.info);
+	walk_release(&w);
+	git_commit_free(start);
+	if (err)
+		ks_blame_release(out);
+	return err;
+}
+
+/* ---- diff between two points ---- */
+
+void ks_file_diffs_release(struct ks_file_diffs *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		struct ks_file_diff *e = &f->v[i];
+
+		ks_free(e->path);
+		ks_free(e->kind);
+		ks_free(e->id);
+		ks_free(e->unreadable);
+		ks_doc_free(e->old);
+		ks_doc_free(e->new);
+		ks_field_changes_release(&e->fields);
+	}
+	ks_free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+static int tree_paths(struct ks_paths *out, git_repository *repo,
+		      git_tree *a, git_tree *b, const char *only)
+{
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	git_diff *diff = NULL;
+	char *spec[1] = { (char *)only };
+	size_t i;
+	int err = 0;
+
+	if (only) {
+		opts.pathspec.strings = spec;
+		opts.pathspec.count = 1;
+		opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+	}
+	if (git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0)
+		return KS_EIO;
+	for (i = 0; i < git_diff_num_deltas(diff) && !err; i++) {
+		const git_diff_delta *dd = git_diff_get_delta(diff, i);
+
+		err = ks_paths_add(out, dd->new_file.path ? dd->new_file.path
+							  : dd->old_file.path);
+	}
+	git_diff_free(diff);
+	return err;
+}
+
+/* The bytes of `path` at a tree, or in the work tree when `t` is NULL. */
+static int read_side(struct ks_buf *out, int *present, struct ks_repo *r,
+		     git_tree *t, const char *path)
+{
+	git_blob *b = NULL;
+	git_oid id;
+
+	*present = 0;
+	if (t) {
+		if (!blob_at(&id, t, path))
+			return 0;
+		if (git_blob_lookup(&b, ks_repo_git(r), &id) < 0)
+			return KS_EIO;
+		*present = 1;
+		if (ks_buf_add(out, git_blob_rawcontent(b),
+			       (size_t)git_blob_rawsize(b)) < 0) {
+			git_blob_free(b);
+			return -1;
+		}
+		git_blob_free(b);
+	} else {
+		char *abs = ks_repo_path(r, path);
+
+		if (!abs)
+			return -1;
+		if (ks_buf_read_file(out, abs, KS_MAX_RECORD_SIZE) == 0)
+			*present = 1;
+		ks_free(abs);
+	}
+	/* Never a NULL pointer for an empty file. */
+	return ks_buf_puts(out, "") < 0 ? -1 : 0;
+}
+
+/* Parses one side; on failure keeps the first reason in *why. */
+static int parse_side(struct ks_doc **out, const struct ks_buf *b,
+		      const char *path, char **why)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_buf msg = KS_BUF_INIT;
+	int err = ks_doc_parse(out, path, b->ptr, b->len, 0, &d);
+
+	if (err && err != -1 && !*why && d.n) {
+		ks_diag_format(&msg, &d.v[0]);
+		while (msg.len && msg.ptr[msg.len - 1] == '\n')
+			msg.ptr[--msg.len] = '\0';
+		*why = ks_buf_detach(&msg, NULL);
+		err = 0;
+	} else if (err && err != -1) {
+		err = 0;
+	}
+	ks_diags_release(&d);
+	return err;
+}
+
+static int diff_file(struct ks_file_diffs *out, struct ks_repo *r,
+		     git_tree *from, git_tree *to, const char *path)
+{
+	struct ks_buf a = KS_BUF_INIT, b = KS_BUF_INIT;
+	struct ks_file_diff *e;
+	struct ks_schema *schema = NULL;
+	const struct ks_snode *s;
+	int in_a, in_b, err;
+
+	if ((err = read_side(&a, &in_a, r, from, path)) ||
+	    (err = read_side(&b, &in_b, r, to, path)))
+		goto out;
+	if ((!in_a && !in_b) ||
+	    (in_a && in_b && a.len == b.len && !memcmp(a.ptr, b.ptr, a.len)))
+		goto out;
+	err = -1;
+	if (ks_grow(&out->v, out->n, &out->alloc, sizeof(*out->v), 16) < 0)
+		goto out;
+	e = &out->v[out->n++];
+	memset(e, 0, sizeof(*e));
+	e->what = !in_a ? KS_FILE_ADDED : !in_b ? KS_FILE_DELETED
+			: KS_FILE_MODIFIED;
+	if (!(e->path = ks_strdup(path)))
+		goto out;
+	ks_record_path_parse(path, &e->kind, &e->id);
+	if ((in_a && parse_side(&e->old, &a, path, &e->unreadable) < 0) ||
+	    (in_b && parse_side(&e->new, &b, path, &e->unreadable) < 0))
+		goto out;
+	err = 0;
+	if (e->unreadable)
+		goto out;
+	s = e->kind ? kind_schema(r, path, &schema) : NULL;
+	err = ks_field_diff(&e->fields, e->old ? ks_doc_root(e->old) : NULL,
+			    e->new ? ks_doc_root(e->new) : NULL, s);
+out:
+	ks_buf_release(&a);
+	ks_buf_release(&b);
+	return err;
+}
+
+int ks_survey_diff(struct ks_file_diffs *out, struct ks_repo *r,
+		   git_commit *from, git_commit *to, const char *only,
+		   struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	git_tree *ta = NULL, *tb = NULL, *th = NULL;
+	git_commit *head = NULL;
+	struct ks_paths paths = { 0 };
+	struct ks_changes wt = { 0 };
+	git_oid hid;
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (git_commit_tree(&ta, from) < 0 ||
+	    (to && git_commit_tree(&tb, to) < 0))
+		goto gitfail;
+	if (to) {
+		err = tree_paths(&paths, repo, ta, tb, only);
+	} else {
+		/* The work tree: from `from` to HEAD, then HEAD to the files. */
+		if (git_reference_name_to_id(&hid, repo, "HEAD") < 0 ||
+		    git_commit_lookup(&head, repo, &hid) < 0 ||
+		    git_commit_tree(&th, head) < 0)
+			goto gitfail;
+		err = tree_paths(&paths, repo, ta, th, only);
+		if (!err && !(err = ks_changes_list(&wt, r, d)))
+			for (i = 0; i < wt.n && !err; i++)
+				if (!only || !strcmp(only, wt.v[i].path))
+					err = ks_paths_add(&paths, wt.v[i].path);
+	}
+	if (err == KS_EIO)
+		goto gitfail;
+	if (err)
+		goto out;
+	ks_paths_sort(&paths);
+	for (i = 0; i < paths.n && !err; i++) {
+		if ((i && !strcmp(paths.v[i], paths.v[i - 1])) ||
+		    !ks_is_survey_path(paths.v[i]))
+			continue;
+		err = diff_file(out, r, ta, tb, paths.v[i]);
+	}
+	if (err == KS_EIO)
+		goto gitfail;
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot compare: %s",
+		       ks_git_error());
+out:
+	ks_changes_release(&wt);
+	ks_paths_release(&paths);
+	git_tree_free(ta);
+	git_tree_free(tb);
+	git_tree_free(th);
+	git_commit_free(head);
+	if (err)
+		ks_file_diffs_release(out);
+	return err;
+}

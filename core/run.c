@@ -1,0 +1,142 @@
+/*
+ * Running another program: see run.h.  One poll() loop feeds the child's
+ * input and drains both of its outputs, so a child that writes much before
+ * reading all its input cannot deadlock with us.
+ */
+#include "run.h"
+#include "buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void close_pair(int p[2])
+{
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+}
+
+static void child(const char *const argv[], int in[2], int out[2], int err[2])
+{
+	if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+		_exit(127);
+	close_pair(in);
+	close_pair(out);
+	close_pair(err);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
+/* Appends what is ready on `fd`; 0 at its end, 1 for more, -1 on error. */
+static int drain(int fd, struct ks_buf *b)
+{
+	char chunk[4096];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 1 : -1;
+	if (n == 0)
+		return 0;
+	if (b && ks_buf_add(b, chunk, (size_t)n) < 0)
+		return -1;
+	return 1;
+}
+
+int ks_run(const char *const argv[], const char *in, size_t inlen,
+	   struct ks_buf *out, struct ks_buf *err)
+{
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	struct pollfd fds[3];
+	size_t sent = 0;
+	int status, failed = 0, open_out = 1, open_err = 1, saved;
+	void (*old_pipe)(int);
+	pid_t pid;
+
+	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
+	    pipe2(perr, O_CLOEXEC) < 0)
+		goto fail;
+	pid = fork();
+	if (pid < 0)
+		goto fail;
+	if (pid == 0)
+		child(argv, pin, pout, perr);
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	pin[0] = pout[1] = perr[1] = -1;
+	/* A child that stops reading must not kill us. */
+	old_pipe = signal(SIGPIPE, SIG_IGN);
+	if (!inlen) {
+		close(pin[1]);
+		pin[1] = -1;
+	}
+	while (open_out || open_err || pin[1] >= 0) {
+		int n = 0, r;
+
+		if (pin[1] >= 0)
+			fds[n++] = (struct pollfd){ pin[1], POLLOUT, 0 };
+		if (open_out)
+			fds[n++] = (struct pollfd){ pout[0], POLLIN, 0 };
+		if (open_err)
+			fds[n++] = (struct pollfd){ perr[0], POLLIN, 0 };
+		if (poll(fds, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			failed = 1;
+			break;
+		}
+		for (r = 0; r < n; r++) {
+			if (!fds[r].revents)
+				continue;
+			if (fds[r].fd == pin[1]) {
+				ssize_t w = write(pin[1], in + sent, inlen - sent);
+
+				if (w > 0)
+					sent += (size_t)w;
+				if ((w < 0 && errno != EINTR && errno != EAGAIN) ||
+				    sent == inlen) {
+					close(pin[1]);
+					pin[1] = -1;
+				}
+			} else if (fds[r].fd == pout[0]) {
+				int k = drain(pout[0], out);
+
+				failed |= k < 0;
+				open_out = k > 0;
+			} else {
+				int k = drain(perr[0], err);
+
+				failed |= k < 0;
+				open_err = k > 0;
+			}
+		}
+		if (failed)
+			break;
+	}
+	signal(SIGPIPE, old_pipe);
+	close_pair(pin);
+	close_pair(pout);
+	close_pair(perr);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (failed)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 256 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+fail:
+	saved = errno;
+	close_pair(pin);
+	close_pair(pout);
+	close_pair(perr);
+	errno = saved;
+	return -1;
+}
