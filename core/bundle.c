@@ -852,7 +852,10 @@ out:
 	return err;
 }
 
-/* The root of a survey: khaosat.yaml, schema/, records/, conflicts/. */
+/*
+ * The root of a survey: khaosat.yaml, allowed_signers, schema/, records/,
+ * conflicts/.
+ */
 static int check_root_tree(struct tree_check *tc, const git_oid *id)
 {
 	static const struct {
@@ -885,7 +888,7 @@ static int check_root_tree(struct tree_check *tc, const git_oid *id)
 			err = unsafe(tc, "", name, why);
 			continue;
 		}
-		if (!strcmp(name, KS_SURVEY_FILE)) {
+		if (!strcmp(name, KS_SURVEY_FILE) || !strcmp(name, KS_SIGNERS_FILE)) {
 			if (mode == GIT_FILEMODE_TREE)
 				err = unsafe(tc, "", name, "must be a file, not a folder");
 			else if (!git_odb_exists(tc->odb, git_tree_entry_id(e)))
@@ -897,7 +900,7 @@ static int check_root_tree(struct tree_check *tc, const git_oid *id)
 				break;
 		if (j == sizeof(dirs) / sizeof(dirs[0])) {
 			err = unsafe(tc, "", name,
-				     "outside the survey layout (khaosat.yaml, schema/, records/, conflicts/)");
+				     "outside the survey layout (khaosat.yaml, allowed_signers, schema/, records/, conflicts/)");
 			continue;
 		}
 		if (mode != GIT_FILEMODE_TREE) {

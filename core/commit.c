@@ -21,7 +21,7 @@
 
 int ks_is_survey_path(const char *p)
 {
-	return !strcmp(p, KS_SURVEY_FILE) ||
+	return !strcmp(p, KS_SURVEY_FILE) || !strcmp(p, KS_SIGNERS_FILE) ||
 	       !strncmp(p, KS_SCHEMA_DIR "/", strlen(KS_SCHEMA_DIR) + 1) ||
 	       !strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1) ||
 	       !strncmp(p, "conflicts/", 10);
@@ -304,8 +304,9 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 	 * deleted record may be referenced from any other.
 	 */
 	for (i = 0; i < c->n; i++)
-		if (strncmp(c->v[i].path, KS_RECORDS_DIR "/",
-			    strlen(KS_RECORDS_DIR) + 1) ||
+		if ((strncmp(c->v[i].path, KS_RECORDS_DIR "/",
+			     strlen(KS_RECORDS_DIR) + 1) &&
+		     strcmp(c->v[i].path, KS_SIGNERS_FILE)) ||
 		    c->v[i].what == KS_CHANGE_DELETED)
 			everything = 1;
 	if (everything) {
@@ -336,7 +337,8 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			}
 		ks_paths_sort(&all);
 		for (i = 0; i < c->n; i++) {
-			if (c->v[i].what == KS_CHANGE_DELETED)
+			if (c->v[i].what == KS_CHANGE_DELETED ||
+			    !strcmp(c->v[i].path, KS_SIGNERS_FILE))
 				continue;
 			err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
 			if (err == -1 || err == KS_EIO)

@@ -43,6 +43,8 @@ struct ks_kind {
 };
 
 #define KS_SURVEY_FILE "khaosat.yaml"
+/* Which SSH keys may sign for which surveyor (git's allowed-signers format). */
+#define KS_SIGNERS_FILE "allowed_signers"
 #define KS_RECORDS_DIR "records"
 #define KS_SCHEMA_DIR "schema"
 

@@ -92,6 +92,18 @@ test_expect_success 'sync through a stick: the merges each laptop makes are sign
 	grep -q "minh@example.vn" out
 '
 
+test_expect_success 'the survey carries allowed_signers; sync takes it to every laptop' '
+	cp allowed_signers a/allowed_signers &&
+	(cd a && khaosat status >../out) &&
+	grep -q "new *allowed_signers" out &&
+	(cd a && khaosat commit -m "Who may sign" >/dev/null && khaosat sync ../stick >/dev/null) &&
+	(cd b && khaosat sync ../stick >/dev/null) &&
+	test_cmp allowed_signers b/allowed_signers &&
+	for c in $(git -C b rev-list main); do
+		git -C b -c gpg.ssh.allowedSignersFile=allowed_signers verify-commit "$c" 2>/dev/null || return 1
+	done
+'
+
 test_expect_success 'a key held by ssh-agent, named by key:: as git allows' '
 	start_agent &&
 	test_when_finished stop_agent &&
