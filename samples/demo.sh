@@ -128,5 +128,14 @@ step "git -C hub.git for-each-ref   (one ref per device)"
 git -C hub.git for-each-ref --format='%(objectname:short) %(refname)'
 step "grep -E '^phone|seasonal' $w2   (on Hoa's laptop: both changes)"
 grep -E '^phone|seasonal' "$hoa/$w2"
+
+# An auditor at Hoa's laptop: who set what in md01-0002, through all those
+# merges, and can the history be trusted?
+cd "$hoa"
+run history md01-0002 phone
+run history md01-0002 workers.seasonal
+step "khaosat blame md01-0002 | sed -n '1,12p'"
+"$ks" blame md01-0002 | sed -n '1,12p'
+run diff HEAD~3 HEAD md01-0002
 echo
 echo "The demo is in $dir: my-dong (Hoa), laptop-minh (Minh), centre, the two sticks and hub.git."
