@@ -37,8 +37,8 @@ static void print_text(const struct ks_blame *bl)
 	size_t i, who_w = 0, k = 0;
 	int line = 1;
 
-	for (i = 0; i < bl->ncommits; i++) {
-		const struct ks_commit_info *ci = &bl->commits[i];
+	for (i = 0; i < bl->commits.n; i++) {
+		const struct ks_commit_info *ci = &bl->commits.v[i];
 		size_t w = ks_utf8_count(ci->author, strlen(ci->author)) +
 			   (ci->device ? strlen(ci->device) + 3 : 0);
 
@@ -52,7 +52,7 @@ static void print_text(const struct ks_blame *bl)
 		while (k < bl->nlines && bl->lines[k].line < line)
 			k++;
 		if (k < bl->nlines && bl->lines[k].line == line) {
-			const struct ks_commit_info *ci = &bl->commits[bl->lines[k].commit];
+			const struct ks_commit_info *ci = &bl->commits.v[bl->lines[k].commit];
 			char hex[8], when[64], who[256];
 
 			git_oid_tostr(hex, sizeof(hex), &ci->id);
@@ -84,7 +84,7 @@ static void print_json(const struct ks_blame *bl)
 	ks_buf_puts(&b, "[");
 	for (i = 0; i < bl->nlines; i++) {
 		const struct ks_blame_line *l = &bl->lines[i];
-		const struct ks_commit_info *ci = &bl->commits[l->commit];
+		const struct ks_commit_info *ci = &bl->commits.v[l->commit];
 		char hex[GIT_OID_HEXSZ + 1], when[64];
 
 		git_oid_tostr(hex, sizeof(hex), &ci->id);

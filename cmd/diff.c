@@ -45,19 +45,8 @@ static void print_change(struct ks_buf *b, const struct ks_field_change *c)
 		}
 		return;
 	}
-	ks_buf_addf(b, "  %c %s", c->op, *c->field ? c->field : "/");
-	if (c->op == KS_FIELD_CHANGED) {
-		ks_buf_puts(b, ": ");
-		ks_value_inline(b, c->old);
-		ks_buf_puts(b, " → ");
-		ks_value_inline(b, c->new);
-	} else if (c->op == KS_FIELD_ADDED) {
-		ks_buf_puts(b, ": ");
-		ks_value_inline(b, c->new);
-	} else {
-		ks_buf_puts(b, ", was ");
-		ks_value_inline(b, c->old);
-	}
+	ks_buf_puts(b, "  ");
+	ks_field_change_format(b, c);
 	ks_buf_putc(b, '\n');
 }
 

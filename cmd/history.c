@@ -90,19 +90,8 @@ static void event_line(struct ks_buf *b, const struct ks_event *e)
 		ks_buf_putc(b, '\n');
 		return;
 	}
-	ks_buf_addf(b, "  %c %s", c->op, field);
-	if (c->op == KS_FIELD_CHANGED) {
-		ks_buf_puts(b, ": ");
-		ks_value_inline(b, c->old);
-		ks_buf_puts(b, " → ");
-		ks_value_inline(b, c->new);
-	} else if (c->op == KS_FIELD_ADDED) {
-		ks_buf_puts(b, ": ");
-		ks_value_inline(b, c->new);
-	} else {
-		ks_buf_puts(b, ", was ");
-		ks_value_inline(b, c->old);
-	}
+	ks_buf_puts(b, "  ");
+	ks_field_change_format(b, c);
 	if (e->created)
 		ks_buf_puts(b, "  (record created)");
 	if (e->deleted)
@@ -125,7 +114,7 @@ static void print_text(const struct ks_history *h)
 		if (e->commit != last) {
 			if (i)
 				ks_buf_putc(&b, '\n');
-			commit_line(&b, &h->commits[e->commit]);
+			commit_line(&b, &h->commits.v[e->commit]);
 			last = e->commit;
 		}
 		event_line(&b, e);
@@ -167,7 +156,7 @@ static void print_json(const struct ks_history *h)
 		const struct ks_event *e = &h->events[i];
 
 		ks_buf_puts(&b, i ? ",\n {" : "{");
-		json_commit(&b, &h->commits[e->commit]);
+		json_commit(&b, &h->commits.v[e->commit]);
 		ks_buf_addf(&b, ",\"kind\":\"%s\",\"op\":\"%c\",\"field\":",
 			    kind_word[e->kind], e->change.op);
 		ks_json_string(&b, e->change.field);

@@ -373,6 +373,26 @@ int ks_value_inline(struct ks_buf *out, const struct ks_node *n)
 	return -1;
 }
 
+int ks_field_change_format(struct ks_buf *out, const struct ks_field_change *c)
+{
+	int r = ks_buf_addf(out, "%c %s", c->op, *c->field ? c->field : "/");
+
+	switch (c->op) {
+	case KS_FIELD_CHANGED:
+		r |= ks_buf_puts(out, ": ");
+		r |= ks_value_inline(out, c->old);
+		r |= ks_buf_puts(out, " → ");
+		return r | ks_value_inline(out, c->new);
+	case KS_FIELD_ADDED:
+		r |= ks_buf_puts(out, ": ");
+		return r | ks_value_inline(out, c->new);
+	case KS_FIELD_REMOVED:
+		r |= ks_buf_puts(out, ", was ");
+		return r | ks_value_inline(out, c->old);
+	}
+	return -1;
+}
+
 /* JSON's own number syntax; YAML also reads 0x1F, .inf, 1_000... */
 static int json_number(const char *s)
 {

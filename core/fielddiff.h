@@ -84,6 +84,12 @@ int ks_field_overlaps(const char *a, const char *b);
 int ks_value_inline(struct ks_buf *out, const struct ks_node *n);
 
 /*
+ * A change on one line, without a newline: "~ /phone: \"09..\" → \"09..\"",
+ * "+ /field: value", "- /field, was value" ("/" for the whole value).
+ */
+int ks_field_change_format(struct ks_buf *out, const struct ks_field_change *c);
+
+/*
  * A value as JSON: a scalar the YAML core schema reads as a number, a
  * boolean or null (and that the schema does not declare a string) is that
  * JSON value; everything else is a JSON string; null for NULL.

@@ -504,10 +504,19 @@ out:
 	return err;
 }
 
-/* The commit information of a walk node, added once to `commits`. */
+void ks_commit_list_release(struct ks_commit_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		ks_commit_info_release(&l->v[i]);
+	ks_free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The commit information of a walk node, added once to `list`. */
 static int info_index(size_t *out, struct walk *w, size_t *map,
-		      struct ks_commit_info **commits, size_t *n,
-		      size_t *alloc, size_t node)
+		      struct ks_commit_list *list, size_t node)
 {
 	struct ks_commit_info *ci;
 	git_commit *c = NULL, *m = NULL;
@@ -517,9 +526,9 @@ static int info_index(size_t *out, struct walk *w, size_t *map,
 		*out = map[node];
 		return 0;
 	}
-	if (ks_grow(commits, *n, alloc, sizeof(**commits), 16) < 0)
+	if (ks_grow(&list->v, list->n, &list->alloc, sizeof(*list->v), 16) < 0)
 		return -1;
-	ci = &(*commits)[*n];
+	ci = &list->v[list->n];
 	if (git_commit_lookup(&c, w->repo, &h->id) < 0)
 		return KS_EIO;
 	if (ks_commit_info_fill(ci, c) < 0) {
@@ -534,7 +543,7 @@ static int info_index(size_t *out, struct walk *w, size_t *map,
 		ci->arrival_when = git_commit_committer(m)->when;
 		git_commit_free(m);
 	}
-	*out = map[node] = (*n)++;
+	*out = map[node] = list->n++;
 	return 0;
 }
 
@@ -619,13 +628,11 @@ void ks_history_release(struct ks_history *h)
 {
 	size_t i;
 
-	for (i = 0; i < h->ncommits; i++)
-		ks_commit_info_release(&h->commits[i]);
+	ks_commit_list_release(&h->commits);
 	for (i = 0; i < h->nevents; i++)
 		ks_free(h->events[i].change.field);
 	for (i = 0; i < h->ndocs; i++)
 		ks_doc_free(h->docs[i]);
-	ks_free(h->commits);
 	ks_free(h->events);
 	ks_free(h->docs);
 	ks_free(h->path);
@@ -683,8 +690,7 @@ static int add_event(struct hbuild *hb, size_t node, enum ks_event_kind kind,
 			field = hb->field;
 		}
 	}
-	if ((err = info_index(&ci, hb->w, hb->info, &h->commits, &h->ncommits,
-			      &h->commits_alloc, node)))
+	if ((err = info_index(&ci, hb->w, hb->info, &h->commits, node)))
 		return err;
 	if (ks_grow(&h->events, h->nevents, &h->events_alloc,
 		    sizeof(*h->events), 32) < 0)
@@ -887,11 +893,9 @@ void ks_blame_release(struct ks_blame *b)
 {
 	size_t i;
 
-	for (i = 0; i < b->ncommits; i++)
-		ks_commit_info_release(&b->commits[i]);
+	ks_commit_list_release(&b->commits);
 	for (i = 0; i < b->nlines; i++)
 		ks_free(b->lines[i].field);
-	ks_free(b->commits);
 	ks_free(b->lines);
 	ks_free(b->text);
 	ks_doc_free(b->doc);
@@ -917,8 +921,7 @@ static int blame_leaf(const char *field, const struct ks_node *value,
 
 	if (node == NONE)
 		return 0;
-	if ((err = info_index(&ci, bb->w, bb->info, &b->commits, &b->ncommits,
-			      &b->commits_alloc, node)))
+	if ((err = info_index(&ci, bb->w, bb->info, &b->commits, node)))
 		return err;
 	if (ks_grow(&b->lines, b->nlines, &b->lines_alloc, sizeof(*b->lines),
 		    32) < 0)

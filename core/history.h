@@ -79,9 +79,17 @@ struct ks_commit_info {
 	git_time arrival_when;
 };
 
+/* The commits a history or blame refers to, each once. */
+struct ks_commit_list {
+	struct ks_commit_info *v;
+	size_t n, alloc;
+};
+
+void ks_commit_list_release(struct ks_commit_list *l);
+
 struct ks_event {
 	enum ks_event_kind kind;
-	size_t commit;			/* index into ks_history.commits */
+	size_t commit;			/* index into ks_history.commits.v */
 	struct ks_field_change change;	/* for a conflict: op '!', the field;
 					   old = the value kept, new = NULL */
 	const struct ks_node *proposals;	/* a conflict's, from its entry */
@@ -89,8 +97,7 @@ struct ks_event {
 };
 
 struct ks_history {
-	struct ks_commit_info *commits;
-	size_t ncommits, commits_alloc;
+	struct ks_commit_list commits;
 	struct ks_event *events;	/* oldest first */
 	size_t nevents, events_alloc;
 	struct ks_doc **docs;		/* owners of the nodes */
@@ -116,13 +123,12 @@ int ks_history_record(struct ks_history *out, struct ks_repo *r,
 struct ks_blame_line {
 	char *field;			/* the leaf's path */
 	const struct ks_node *value;
-	size_t commit;			/* index into ks_blame.commits */
+	size_t commit;			/* index into ks_blame.commits.v */
 	int line;			/* where the leaf starts in `text` */
 };
 
 struct ks_blame {
-	struct ks_commit_info *commits;
-	size_t ncommits, commits_alloc;
+	struct ks_commit_list commits;
 	struct ks_blame_line *lines;	/* in the order of the record */
 	size_t nlines, lines_alloc;
 	char *text;			/* the record, canonical */

@@ -463,7 +463,7 @@ out:
 	return err;
 }
 
-static char *config_string(git_config *cfg, const char *name)
+char *ks_config_string(git_config *cfg, const char *name)
 {
 	git_buf b = GIT_BUF_INIT;
 	char *s = NULL;
@@ -480,9 +480,9 @@ static int read_identity(struct ks_repo *r)
 
 	if (git_repository_config_snapshot(&cfg, r->git) < 0)
 		return -1;
-	r->who.device = config_string(cfg, "khaosat.device");
-	r->who.surveyor = config_string(cfg, "khaosat.surveyor");
-	r->who.email = config_string(cfg, "khaosat.email");
+	r->who.device = ks_config_string(cfg, "khaosat.device");
+	r->who.surveyor = ks_config_string(cfg, "khaosat.surveyor");
+	r->who.email = ks_config_string(cfg, "khaosat.email");
 	git_config_free(cfg);
 	return 0;
 }

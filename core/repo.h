@@ -144,6 +144,9 @@ int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d);
 int ks_write_cache_file(const char *path, const char *data, size_t len,
 			struct ks_diags *d);
 
+/* A configuration value (ks_free), or NULL when it is not set. */
+char *ks_config_string(git_config *cfg, const char *name);
+
 /* Message of the last libgit2 error, never NULL. */
 const char *ks_git_error(void);
 

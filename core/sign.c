@@ -26,17 +26,6 @@ void ks_signer_free(struct ks_signer *s)
 	ks_free(s);
 }
 
-static char *config_string(git_config *cfg, const char *name)
-{
-	git_buf b = GIT_BUF_INIT;
-	char *s = NULL;
-
-	if (git_config_get_string_buf(&b, cfg, name) == 0)
-		s = ks_strdup(b.ptr);
-	git_buf_dispose(&b);
-	return s;
-}
-
 /* "~/x" as git reads it: in the home folder. */
 static char *expand_home(const char *path)
 {
@@ -91,8 +80,8 @@ int ks_signer_get(struct ks_signer **out, git_repository *repo,
 				ks_git_error());
 	if (git_config_get_bool(&sign, cfg, "commit.gpgsign") < 0 || !sign)
 		goto out;
-	format = config_string(cfg, "gpg.format");
-	key = config_string(cfg, "user.signingkey");
+	format = ks_config_string(cfg, "gpg.format");
+	key = ks_config_string(cfg, "user.signingkey");
 	if (!format || strcmp(format, "ssh")) {
 		err = ks_error(d, KS_EENV, NULL, 0, 0,
 			       "commit.gpgSign is on but gpg.format is \"%s\": khaosat signs with SSH keys only; set gpg.format to ssh",
@@ -107,7 +96,7 @@ int ks_signer_get(struct ks_signer **out, git_repository *repo,
 	err = -1;
 	if (!(s = ks_calloc(1, sizeof(*s))))
 		goto out;
-	s->program = config_string(cfg, "gpg.ssh.program");
+	s->program = ks_config_string(cfg, "gpg.ssh.program");
 	if (!s->program && !(s->program = ks_strdup("ssh-keygen")))
 		goto out;
 	if (!strncmp(key, "key::", 5))
