@@ -363,7 +363,7 @@ test_expect_success 'show: no such record (exit 1)' '
 test_expect_success 'show: an unknown revision (exit 1)' '
 	in_s test_expect_code 1 khaosat show md01-0001@nosuch >out 2>err &&
 	test_must_be_empty out &&
-	echo "error: unknown revision \"nosuch\"" >expect &&
+	echo "error: unknown revision \"nosuch\" (give a commit id, main~2, or a date YYYY-MM-DD)" >expect &&
 	test_cmp expect err
 '
 
@@ -371,7 +371,7 @@ test_expect_success 'show without an id is a usage error (exit 2)' '
 	in_s test_expect_code 2 khaosat show 2>err &&
 	cat >expect <<-\EOF &&
 	error: give one record id
-	usage: khaosat show ID[@REV]
+	usage: khaosat show ID[@REV|@DATE]
 	EOF
 	test_cmp expect err
 '
