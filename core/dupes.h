@@ -1,0 +1,108 @@
+/*
+ * Likely duplicate records, and finding records by a few words, both under
+ * the keys of vnkey.h (DOMAIN.md section 5).
+ *
+ * An index holds, for each record of the work tree, what identifies the
+ * establishment or brand it describes: its tax code and phone (normalised),
+ * its name (key_exact and key_loose without legal-form words), the commune
+ * it is in (key_loose, without "xã"/"phường"), and the key_loose words of
+ * its name and address for searching.  Fields a kind does not have are
+ * simply absent: a brand has a name and no tax code or commune.
+ *
+ * Two records of one kind are a likely duplicate pair when they have the
+ * same tax code, the same phone, or the same loose name in the same
+ * commune (the same loose name, for a kind without addresses).  Pairs are
+ * found by sorting keys, not by comparing every record with every other,
+ * and a value that more than KS_DUPES_MAX_SHARED records hold is reported
+ * once as shared rather than as every pair (a hundred households named
+ * after their owner "Nguyễn Văn An" in one ward are not one workshop).
+ */
+#ifndef KS_DUPES_H
+#define KS_DUPES_H
+
+#include <stddef.h>
+
+struct ks_diags;
+struct ks_node;
+struct ks_repo;
+
+struct ks_dupe_rec {
+	char *kind, *id, *path;
+	char *name, *commune;	/* as written, or NULL */
+	char *tax, *phone;	/* normalised, or NULL */
+	char *name_exact, *name_loose;	/* NULL: no name, only legal words */
+	char *scope;		/* commune key; "" when the record has none */
+	char *words;		/* " w1 w2 ... " of name and address */
+};
+
+/* Records in the order they were added (by id when loaded). */
+struct ks_dupe_index {
+	struct ks_dupe_rec *v;
+	size_t n, alloc;
+};
+
+void ks_dupe_index_release(struct ks_dupe_index *ix);
+
+/* Adds the record `root` (a mapping; other nodes give an empty entry). */
+int ks_dupe_index_add(struct ks_dupe_index *ix, const char *kind,
+		      const char *id, const char *path,
+		      const struct ks_node *root);
+
+/*
+ * Adds every record of the work tree of `kind` (NULL: every kind), then
+ * orders the index by id: device, then counter, then kind.  A record that
+ * does not parse is left out with a warning naming it.
+ */
+int ks_dupe_index_load(struct ks_dupe_index *ix, struct ks_repo *r,
+		       const char *kind, struct ks_diags *d);
+
+/* Evidence that two records describe one thing. */
+#define KS_DUPE_TAX	0x1	/* same tax code */
+#define KS_DUPE_PHONE	0x2	/* same phone */
+#define KS_DUPE_NAME	0x4	/* same loose name, same commune */
+#define KS_DUPE_SAME_NAME 0x8	/* with KS_DUPE_NAME: same key_exact too */
+
+#define KS_DUPES_MAX_SHARED 8
+
+/* The key of `e` that one of KS_DUPE_TAX, _PHONE, _NAME compares. */
+const char *ks_dupe_key(const struct ks_dupe_rec *e, unsigned why);
+
+struct ks_dupe_pair {
+	size_t a, b;		/* index entries, a < b */
+	unsigned why;		/* KS_DUPE_* */
+};
+
+/* A value too many records share to pair them. */
+struct ks_dupe_shared {
+	unsigned why;		/* one of KS_DUPE_TAX, _PHONE, _NAME */
+	size_t first;		/* the first record holding it */
+	size_t count;
+};
+
+struct ks_dupes {
+	struct ks_dupe_pair *v;
+	size_t n, alloc;
+	struct ks_dupe_shared *shared;
+	size_t nshared, shared_alloc;
+};
+
+void ks_dupes_release(struct ks_dupes *p);
+
+/*
+ * Every likely duplicate pair of `ix`, each once with all its evidence,
+ * ordered by a then b; values held by too many records in out->shared,
+ * ordered by evidence, then first record.  Returns 0 or -1.
+ */
+int ks_dupes_find(struct ks_dupes *out, const struct ks_dupe_index *ix);
+
+/*
+ * The entries of `ix` matching `query`: each of its key_loose words
+ * (legal-form words left out, unless the query has nothing else) starts a
+ * word of the record's name or address.  *hits is an array of indexes in
+ * index order (ks_free), *n their number.  A query with no words is
+ * KS_EINVALID with an error.
+ */
+int ks_dupe_search(size_t **hits, size_t *n, const struct ks_dupe_index *ix,
+		   const char *query, struct ks_diags *d);
+
+#endif
