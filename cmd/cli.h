@@ -90,6 +90,12 @@ char *read_line(const char *prompt);
 int ask_yes_no(const char *question, int def);
 
 int open_survey(struct cli *cli, struct ks_diags *d);
+/*
+ * The open survey's kind called `name`; NULL after a usage error that
+ * lists the kinds the survey has (*err is then its exit code).
+ */
+struct ks_kind *kind_arg(struct cli *cli, const struct cmd_info *info,
+			 const char *name, int *err);
 
 /* A progress bar on stderr when it is a terminal, else NULL. */
 struct ks_progress;

@@ -164,13 +164,7 @@ int cmd_dupes(int argc, char **argv, struct cli *cli)
 		return usage_error(&info, "give at most one kind");
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
-	if (argc && !ks_repo_find_kind(cli->repo, argv[0])) {
-		struct ks_buf known = KS_BUF_INIT;
-
-		ks_repo_kind_list(cli->repo, &known);
-		err = usage_error(&info, "unknown kind \"%s\" (the survey has: %s)",
-				  argv[0], known.ptr);
-		ks_buf_release(&known);
+	if (argc && !kind_arg(cli, &info, argv[0], &err)) {
 		ks_diags_release(&d);
 		return err;
 	}

@@ -206,16 +206,8 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 	}
 	if ((err = open_survey(cli, &d)) || (err = ks_repo_require_identity(cli->repo, &d)))
 		goto fail;
-	k = ks_repo_find_kind(cli->repo, argv[0]);
-	if (!k) {
-		struct ks_buf known = KS_BUF_INIT;
-
-		ks_repo_kind_list(cli->repo, &known);
-		err = usage_error(&info, "unknown kind \"%s\" (the survey has: %s)",
-				  argv[0], known.ptr);
-		ks_buf_release(&known);
+	if (!(k = kind_arg(cli, &info, argv[0], &err)))
 		goto done;
-	}
 	if ((err = ks_repo_schema(&schema, cli->repo, k, &d)))
 		goto fail;
 	doc = ks_doc_new(from);

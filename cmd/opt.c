@@ -241,6 +241,21 @@ int exit_code(int status)
 	}
 }
 
+struct ks_kind *kind_arg(struct cli *cli, const struct cmd_info *info,
+			 const char *name, int *err)
+{
+	struct ks_kind *k = ks_repo_find_kind(cli->repo, name);
+	struct ks_buf known = KS_BUF_INIT;
+
+	if (k)
+		return k;
+	ks_repo_kind_list(cli->repo, &known);
+	*err = usage_error(info, "unknown kind \"%s\" (the survey has: %s)",
+			   name, known.ptr);
+	ks_buf_release(&known);
+	return NULL;
+}
+
 int fail(struct ks_diags *d, int status)
 {
 	if (status == -1 && !d->n)
