@@ -39,6 +39,7 @@ const struct cmd_entry commands[] = {
 	{ "sync", cmd_sync, "exchange changes through a USB stick or a hub" },
 	{ "remote", cmd_remote, "name the hubs this laptop syncs with" },
 	{ "bundle", cmd_bundle, "write, check or apply a git bundle file" },
+	{ "verify", cmd_verify, "audit objects, signatures, records and history" },
 	{ "stats", cmd_stats, "count records by commune, type, surveyor, device, status" },
 	{ "dupes", cmd_dupes, "list pairs of records that likely describe one thing" },
 	{ "find", cmd_find, "list records whose name or address holds some words" },

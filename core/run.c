@@ -22,16 +22,37 @@ static void close_pair(int p[2])
 		close(p[1]);
 }
 
-static void child(const char *const argv[], int in[2], int out[2], int err[2])
+/* In the child: never returns.  Why exec failed goes back through `fail`. */
+static void child(const char *const argv[], int in[2], int out[2], int err[2],
+		  int fail[2])
 {
-	if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+	int e;
+
+	if (dup2(in[0], 0) >= 0 && dup2(out[1], 1) >= 0 && dup2(err[1], 2) >= 0) {
+		close_pair(in);
+		close_pair(out);
+		close_pair(err);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], (char *const *)argv);
+	}
+	e = errno;
+	if (write(fail[1], &e, sizeof(e)) < 0)
 		_exit(127);
-	close_pair(in);
-	close_pair(out);
-	close_pair(err);
-	signal(SIGPIPE, SIG_DFL);
-	execvp(argv[0], (char *const *)argv);
 	_exit(127);
+}
+
+/* errno of a failed exec, 0 when the program started (the pipe closed). */
+static int exec_error(int fail[2])
+{
+	int e = 0;
+	ssize_t n;
+
+	close(fail[1]);
+	fail[1] = -1;
+	do
+		n = read(fail[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(e) ? e : 0;
 }
 
 /* Appends what is ready on `fd`; 0 at its end, 1 for more, -1 on error. */
@@ -53,6 +74,7 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 	   struct ks_buf *out, struct ks_buf *err)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	int pfail[2] = { -1, -1 }, exec_errno;
 	struct pollfd fds[3];
 	size_t sent = 0;
 	int status, failed = 0, open_out = 1, open_err = 1, saved;
@@ -60,13 +82,20 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 	pid_t pid;
 
 	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
-	    pipe2(perr, O_CLOEXEC) < 0)
+	    pipe2(perr, O_CLOEXEC) < 0 || pipe2(pfail, O_CLOEXEC) < 0)
 		goto fail;
 	pid = fork();
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
-		child(argv, pin, pout, perr);
+		child(argv, pin, pout, perr, pfail);
+	if ((exec_errno = exec_error(pfail))) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		errno = exec_errno;
+		goto fail;
+	}
+	close_pair(pfail);
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
@@ -134,6 +163,7 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 	return WEXITSTATUS(status);
 fail:
 	saved = errno;
+	close_pair(pfail);
 	close_pair(pin);
 	close_pair(pout);
 	close_pair(perr);

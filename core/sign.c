@@ -127,6 +127,7 @@ int ks_sign(struct ks_buf *sig, const struct ks_signer *s, const char *data,
 	struct ks_buf err = KS_BUF_INIT;
 	size_t start = sig->len;
 	int rc = ks_run(argv, data, len, sig, &err);
+	int run_errno = errno;
 
 	if (rc == 0 && sig->len > start &&
 	    strstr(sig->ptr + start, "-----BEGIN SSH SIGNATURE-----")) {
@@ -135,10 +136,9 @@ int ks_sign(struct ks_buf *sig, const struct ks_signer *s, const char *data,
 	}
 	while (err.len && (err.ptr[err.len - 1] == '\n' || err.ptr[err.len - 1] == '\r'))
 		err.ptr[--err.len] = '\0';
-	if (rc < 0 || rc == 127)
-		ks_error(d, KS_EENV, NULL, 0, 0,
-			 "cannot run %s to sign the commit%s%s", s->program,
-			 err.len ? ": " : "", err.len ? err.ptr : "");
+	if (rc < 0)
+		ks_error(d, KS_EENV, NULL, 0, 0, "cannot run %s to sign the commit: %s",
+			 s->program, strerror(run_errno));
 	else
 		ks_error(d, KS_EENV, NULL, 0, 0,
 			 "%s could not sign with %s%s%s", s->program, s->key,

@@ -142,6 +142,13 @@ test_expect_success 'a missing or broken key: refused with the key named, nothin
 	grep -q "could not sign with $PWD/broken.key" err &&
 	visible_state a >after_late &&
 	test_cmp before_late after_late &&
+	git -C a config user.signingKey "$PWD/hoa.key" &&
+	git -C a config gpg.ssh.program "$PWD/no-such-keygen" &&
+	(cd a && test_expect_code 3 khaosat commit -m "no" 2>../err) &&
+	grep -q "cannot run $PWD/no-such-keygen to sign the commit: No such file or directory" err &&
+	git -C a config --unset gpg.ssh.program &&
+	visible_state a >after_late &&
+	test_cmp before_late after_late &&
 	state a >before &&
 	git -C a config user.signingKey "" &&
 	(cd a && test_expect_code 3 khaosat commit -m "no" 2>../err) &&

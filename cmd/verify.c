@@ -1,0 +1,418 @@
+/*
+ * khaosat verify: an audit of the survey repository.  Counts per check
+ * (objects, signatures of main's commits, records, conflicts, history),
+ * then each problem; --json gives the same as data.
+ */
+#include "cli.h"
+#include "alloc.h"
+#include "buf.h"
+#include "commit.h"
+#include "diag.h"
+#include "repo.h"
+#include "verify.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const struct cmd_info info = {
+	"khaosat verify [--json] [--require-signatures] [--accept-rewrite] [--no-cache]",
+	"Audit the survey: every object reachable from main and the devices'\n"
+	"refs is present and intact; every commit on main is signed by a key\n"
+	"that allowed_signers (at main's tip) allows for its author; every\n"
+	"record at HEAD is valid; no conflict is open; and main still contains\n"
+	"what the last verify saw. Exit 1 when a problem is found.",
+};
+
+/* 12345 as "12,345". */
+static const char *count(char *buf, size_t n)
+{
+	char tmp[32];
+	size_t len, i, j = 0;
+
+	snprintf(tmp, sizeof(tmp), "%zu", n);
+	len = strlen(tmp);
+	for (i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[j++] = ',';
+		buf[j++] = tmp[i];
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+static const char *short_hex(char *buf, const git_oid *id)
+{
+	return git_oid_tostr(buf, 11, id);
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* The parts of the commits line after "N signed by allowed keys, N unsigned". */
+static const struct {
+	enum ks_sig_status status;
+	const char *text;
+} sig_parts[] = {
+	{ KS_SIG_UNCHECKED, "signed but not checked" },
+	{ KS_SIG_UNSUPPORTED, "with OpenPGP or X.509 signatures" },
+	{ KS_SIG_UNKNOWN_KEY, "signed by unknown keys" },
+	{ KS_SIG_KEY_NOT_VALID, "signed by keys not valid then" },
+	{ KS_SIG_OTHER_SIGNER, "signed by another surveyor's key" },
+	{ KS_SIG_BAD, "with bad signatures" },
+};
+
+static void summary(struct ks_buf *b, const struct ks_verify_report *rep)
+{
+	char n1[32], n2[32], n3[32], h1[12], h2[12];
+	size_t i, valid;
+
+	ks_buf_addf(b, "objects: %s checked, %s bad\n",
+		    count(n1, rep->objects), count(n2, rep->nbad));
+	ks_buf_addf(b, "commits on main: %s, %s signed by allowed keys, %s unsigned",
+		    count(n1, rep->commits),
+		    count(n2, rep->sig_count[KS_SIG_GOOD]),
+		    count(n3, rep->sig_count[KS_SIG_UNSIGNED]));
+	for (i = 0; i < sizeof(sig_parts) / sizeof(*sig_parts); i++)
+		if (rep->sig_count[sig_parts[i].status])
+			ks_buf_addf(b, ", %s %s",
+				    count(n1, rep->sig_count[sig_parts[i].status]),
+				    sig_parts[i].text);
+	valid = rep->records - (rep->invalid_records > rep->records
+				? rep->records : rep->invalid_records);
+	ks_buf_addf(b, "\nrecords: %s valid, %s invalid\n", count(n1, valid),
+		    count(n2, rep->records - valid));
+	ks_buf_addf(b, "conflicts: %s open\n", count(n1, rep->conflicts));
+	short_hex(h2, &rep->tip);
+	count(n2, rep->commits);
+	switch (rep->history) {
+	case KS_HISTORY_FIRST:
+		ks_buf_addf(b, "history: no earlier verify to compare with; main is at %s (%s %s)\n",
+			    h2, n2, plural(rep->commits, "commit", "commits"));
+		break;
+	case KS_HISTORY_UNCHANGED:
+		ks_buf_addf(b, "history: unchanged since the last verify, at %s (%s %s)\n",
+			    h2, n2, plural(rep->commits, "commit", "commits"));
+		break;
+	case KS_HISTORY_GREW:
+		ks_buf_addf(b, "history: grew from %s (%s %s) to %s (%s %s)\n",
+			    short_hex(h1, &rep->old_tip), count(n1, rep->old_commits),
+			    plural(rep->old_commits, "commit", "commits"), h2, n2,
+			    plural(rep->commits, "commit", "commits"));
+		break;
+	case KS_HISTORY_REWRITTEN:
+		ks_buf_addf(b, "history: REWRITTEN: main no longer contains %s (%s %s); it is now at %s (%s %s)%s\n",
+			    short_hex(h1, &rep->old_tip), count(n1, rep->old_commits),
+			    plural(rep->old_commits, "commit", "commits"), h2, n2,
+			    plural(rep->commits, "commit", "commits"),
+			    rep->accepted ? ", accepted as the new starting point" : "");
+		break;
+	case KS_HISTORY_UNKNOWN:
+		ks_buf_puts(b, "history: not compared: main's history could not be read whole\n");
+		break;
+	}
+}
+
+/* Why a commit's signature is not good, in words. */
+static void sig_message(struct ks_buf *b, const struct ks_verify_commit *f)
+{
+	const char *key = f->key ? f->key : "?";
+
+	switch (f->status) {
+	case KS_SIG_GOOD:
+		break;
+	case KS_SIG_UNSIGNED:
+		ks_buf_puts(b, "not signed");
+		break;
+	case KS_SIG_UNCHECKED:
+		ks_buf_puts(b, "signed, but the survey has no allowed_signers to check it against");
+		break;
+	case KS_SIG_UNSUPPORTED:
+		ks_buf_puts(b, "signed with an OpenPGP or X.509 signature, which verify does not check");
+		break;
+	case KS_SIG_UNKNOWN_KEY:
+		ks_buf_addf(b, "signed by key %s, which is not in allowed_signers", key);
+		break;
+	case KS_SIG_KEY_NOT_VALID:
+		ks_buf_addf(b, "signed by key %s of %s, which allowed_signers does not allow for this commit (valid-after, valid-before or namespaces)",
+			    key, f->signer ? f->signer : "?");
+		break;
+	case KS_SIG_OTHER_SIGNER:
+		ks_buf_addf(b, "signed by key %s, which allowed_signers gives to %s, not to %s",
+			    key, f->signer ? f->signer : "?", f->email);
+		break;
+	case KS_SIG_BAD:
+		ks_buf_puts(b, "the signature does not match the commit: changed after signing, or a damaged signature");
+		break;
+	case KS_SIG_NSTATUS:
+		break;
+	}
+}
+
+static void commit_line(struct ks_buf *b, const struct ks_verify_commit *f)
+{
+	char hex[12], when[64];
+
+	ks_format_time(when, sizeof(when), &f->when, 0);
+	ks_buf_addf(b, "%s: commit %s \"%s\" (%s <%s>, device %s, %s): ",
+		    ks_severity_name(f->severity), short_hex(hex, &f->id),
+		    f->summary, f->author, f->email,
+		    f->device ? f->device : "-", when);
+	sig_message(b, f);
+	ks_buf_putc(b, '\n');
+}
+
+static void diag_lines(struct ks_buf *b, const struct ks_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		ks_diag_format(b, &d->v[i]);
+		ks_buf_putc(b, '\n');
+	}
+}
+
+static void rewrite_line(struct ks_buf *b, const struct ks_verify_report *rep)
+{
+	char h1[12], h2[12], when[64];
+	time_t t = (time_t)rep->old_time;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	ks_buf_addf(b, "%s: history rewritten: main no longer contains %s, which the verify of %s saw with %zu %s; main is now at %s",
+		    rep->accepted ? "warning" : "error",
+		    short_hex(h1, &rep->old_tip), when, rep->old_commits,
+		    plural(rep->old_commits, "commit", "commits"),
+		    short_hex(h2, &rep->tip));
+	if (rep->accepted)
+		ks_buf_puts(b, "; accepted: later verifies compare with it\n");
+	else
+		ks_buf_puts(b, "; once explained, 'khaosat verify --accept-rewrite' takes it as the new starting point\n");
+}
+
+static void details(struct ks_buf *b, const struct ks_verify_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nbad; i++) {
+		const struct ks_verify_object *o = &rep->bad[i];
+		char hex[GIT_OID_HEXSZ + 1];
+
+		ks_buf_addf(b, "error: %s: object %s %s\n", o->where,
+			    git_oid_tostr(hex, sizeof(hex), &o->id), o->message);
+	}
+	if (rep->history == KS_HISTORY_REWRITTEN)
+		rewrite_line(b, rep);
+	if (!rep->has_signers && rep->commits)
+		ks_buf_puts(b, "note: no allowed_signers in the survey: signatures are not checked\n");
+	for (i = 0; i < rep->nfindings; i++)
+		commit_line(b, &rep->findings[i]);
+	diag_lines(b, &rep->notes);
+	diag_lines(b, &rep->record_diags);
+	diag_lines(b, &rep->conflict_diags);
+	if (rep->uncommitted)
+		ks_buf_addf(b, "note: %zu uncommitted %s in the work tree %s not verified: records are checked as committed\n",
+			    rep->uncommitted,
+			    plural(rep->uncommitted, "change", "changes"),
+			    plural(rep->uncommitted, "is", "are"));
+	if (rep->problems)
+		ks_buf_addf(b, "verify: %zu %s found\n", rep->problems,
+			    plural(rep->problems, "problem", "problems"));
+	else
+		ks_buf_puts(b, "verify: no problems found\n");
+}
+
+/* ---- --json ---- */
+
+static void json_oid(struct ks_buf *b, const char *name, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	ks_buf_addf(b, "\"%s\":\"%s\"", name, git_oid_tostr(hex, sizeof(hex), id));
+}
+
+static void json_str(struct ks_buf *b, const char *name, const char *s)
+{
+	ks_buf_addf(b, "\"%s\":", name);
+	if (s)
+		ks_json_string(b, s);
+	else
+		ks_buf_puts(b, "null");
+}
+
+static void json_diags(struct ks_buf *b, const struct ks_diags *d)
+{
+	size_t i;
+
+	ks_buf_putc(b, '[');
+	for (i = 0; i < d->n; i++) {
+		ks_buf_puts(b, i ? "," : "");
+		ks_diag_format_json(b, &d->v[i]);
+	}
+	ks_buf_putc(b, ']');
+}
+
+static void json_objects(struct ks_buf *b, const struct ks_verify_report *rep)
+{
+	size_t i;
+
+	ks_buf_addf(b, "\"objects\":{\"checked\":%zu,\"bad\":%zu,\"problems\":[",
+		    rep->objects, rep->nbad);
+	for (i = 0; i < rep->nbad; i++) {
+		const struct ks_verify_object *o = &rep->bad[i];
+
+		ks_buf_puts(b, i ? ",{" : "{");
+		json_oid(b, "id", &o->id);
+		ks_buf_addf(b, ",\"type\":\"%s\",\"problem\":\"%s\",",
+			    git_object_type2string(o->type),
+			    o->missing ? "missing" : "damaged");
+		json_str(b, "where", o->where);
+		ks_buf_putc(b, ',');
+		json_str(b, "message", o->message);
+		ks_buf_putc(b, '}');
+	}
+	ks_buf_puts(b, "]}");
+}
+
+static void json_commits(struct ks_buf *b, const struct ks_verify_report *rep)
+{
+	struct ks_buf msg = KS_BUF_INIT;
+	char when[64], hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+
+	ks_buf_addf(b, "\"commits\":{\"main\":%zu,\"allowed_signers\":",
+		    rep->commits);
+	/* The allowed_signers blob the signatures were checked against. */
+	if (rep->has_signers)
+		ks_buf_addf(b, "\"%s\"", git_oid_tostr(hex, sizeof(hex),
+							   &rep->signers_blob));
+	else
+		ks_buf_puts(b, "null");
+	for (i = 0; i < KS_SIG_NSTATUS; i++)
+		ks_buf_addf(b, ",\"%s\":%zu", ks_sig_status_name((enum ks_sig_status)i),
+			    rep->sig_count[i]);
+	ks_buf_puts(b, ",\"findings\":[");
+	for (i = 0; i < rep->nfindings; i++) {
+		const struct ks_verify_commit *f = &rep->findings[i];
+
+		ks_buf_puts(b, i ? ",{" : "{");
+		json_oid(b, "commit", &f->id);
+		ks_buf_putc(b, ',');
+		json_str(b, "summary", f->summary);
+		ks_buf_putc(b, ',');
+		json_str(b, "author", f->author);
+		ks_buf_putc(b, ',');
+		json_str(b, "email", f->email);
+		ks_buf_putc(b, ',');
+		json_str(b, "device", f->device);
+		ks_format_time(when, sizeof(when), &f->when, 1);
+		ks_buf_addf(b, ",\"time\":\"%s\",\"signature\":\"%s\",\"severity\":\"%s\",",
+			    when, ks_sig_status_name(f->status),
+			    ks_severity_name(f->severity));
+		json_str(b, "key", f->key);
+		ks_buf_putc(b, ',');
+		json_str(b, "signer", f->signer);
+		ks_buf_reset(&msg);
+		sig_message(&msg, f);
+		ks_buf_putc(b, ',');
+		json_str(b, "message", msg.ptr);
+		ks_buf_putc(b, '}');
+	}
+	ks_buf_puts(b, "]}");
+	ks_buf_release(&msg);
+}
+
+static void json_history(struct ks_buf *b, const struct ks_verify_report *rep)
+{
+	static const char *const names[] = {
+		"first", "unchanged", "grew", "rewritten", "unknown",
+	};
+
+	ks_buf_addf(b, "\"history\":{\"state\":\"%s\",", names[rep->history]);
+	json_oid(b, "tip", &rep->tip);
+	ks_buf_addf(b, ",\"commits\":%zu", rep->commits);
+	if (rep->history != KS_HISTORY_FIRST) {
+		ks_buf_putc(b, ',');
+		json_oid(b, "old_tip", &rep->old_tip);
+		ks_buf_addf(b, ",\"old_commits\":%zu,\"old_time\":%lld",
+			    rep->old_commits, rep->old_time);
+	}
+	ks_buf_addf(b, ",\"accepted\":%s,\"saved\":%s}",
+		    rep->accepted ? "true" : "false",
+		    rep->saved ? "true" : "false");
+}
+
+static void json_report(struct ks_buf *b, const struct ks_verify_report *rep)
+{
+	size_t valid = rep->records - (rep->invalid_records > rep->records
+				       ? rep->records : rep->invalid_records);
+
+	ks_buf_putc(b, '{');
+	json_objects(b, rep);
+	ks_buf_putc(b, ',');
+	json_commits(b, rep);
+	ks_buf_addf(b, ",\"records\":{\"checked\":%zu,\"valid\":%zu,\"invalid\":%zu,\"uncommitted_changes\":%zu,\"diagnostics\":",
+		    rep->records, valid, rep->records - valid, rep->uncommitted);
+	json_diags(b, &rep->record_diags);
+	ks_buf_addf(b, "},\"conflicts\":{\"open\":%zu,\"diagnostics\":",
+		    rep->conflicts);
+	json_diags(b, &rep->conflict_diags);
+	ks_buf_puts(b, "},");
+	json_history(b, rep);
+	ks_buf_puts(b, ",\"notes\":");
+	json_diags(b, &rep->notes);
+	ks_buf_addf(b, ",\"problems\":%zu}\n", rep->problems);
+}
+
+int cmd_verify(int argc, char **argv, struct cli *cli)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_verify_opts vo = KS_VERIFY_OPTS_INIT;
+	struct ks_verify_report rep = { 0 };
+	struct ks_buf out = KS_BUF_INIT;
+	int json = 0, require = 0, accept = 0, no_cache = 0, err;
+	const struct opt opts[] = {
+		{ 0, "json", NULL, OPT_FLAG, &json, "print the report as JSON" },
+		{ 0, "require-signatures", NULL, OPT_FLAG, &require,
+		  "unsigned commits and unknown keys are problems too" },
+		{ 0, "accept-rewrite", NULL, OPT_FLAG, &accept,
+		  "take a rewritten main as the new starting point" },
+		{ 0, "no-cache", NULL, OPT_FLAG, &no_cache,
+		  "check every signature again, ignoring earlier results" },
+		OPT_END_MARK,
+	};
+
+	if ((err = parse_options(&argc, argv, &info, opts)))
+		return err;
+	if (argc)
+		return usage_error(&info, "verify takes no arguments");
+	/*
+	 * Not open_survey(): verify changes nothing, not even to finish an
+	 * interrupted merge (its uncommitted result shows as such).
+	 */
+	if ((err = ks_repo_open(&cli->repo, cli->cwd, &d)))
+		return fail(&d, err);
+	vo.flags = (require ? KS_VERIFY_REQUIRE_SIGNATURES : 0) |
+		   (accept ? KS_VERIFY_ACCEPT_REWRITE : 0) |
+		   (no_cache ? KS_VERIFY_NO_CACHE : 0);
+	err = ks_verify(&rep, cli->repo, &vo, &d);
+	if (err) {
+		ks_verify_report_release(&rep);
+		return fail(&d, err);
+	}
+	if (json) {
+		json_report(&out, &rep);
+	} else {
+		summary(&out, &rep);
+		details(&out, &rep);
+	}
+	fputs(out.ptr, stdout);
+	err = rep.problems ? EXIT_PROBLEMS : EXIT_OK;
+	ks_buf_release(&out);
+	ks_verify_report_release(&rep);
+	ks_diags_release(&d);
+	return err;
+}
