@@ -137,5 +137,25 @@ run history md01-0002 workers.seasonal
 step "khaosat blame md01-0002 | sed -n '1,12p'"
 "$ks" blame md01-0002 | sed -n '1,12p'
 run diff HEAD~3 HEAD md01-0002
+
+# The centre asks for signed commits: Hoa's laptop gets a key, git is told
+# to sign, the centre commits which key is hers, and from then on every
+# commit she makes (and every merge her syncs make) is signed.
+step "ssh-keygen -t ed25519 -f hoa-key && git config commit.gpgSign true ...   (Hoa's laptop)"
+ssh-keygen -q -t ed25519 -N "" -C hoa@khuyencong.example -f "$dir/hoa-key"
+git config gpg.format ssh
+git config user.signingKey "$dir/hoa-key"
+git config commit.gpgSign true
+step "cd centre && echo 'hoa@khuyencong.example namespaces=\"git\" ssh-ed25519 ...' > allowed_signers && khaosat commit && khaosat sync"
+(cd "$centre" &&
+ echo "hoa@khuyencong.example namespaces=\"git\" $(cat "$dir/hoa-key.pub")" >allowed_signers &&
+ "$ks" commit -m "Khoá ký của điều tra viên" >/dev/null && "$ks" sync hub)
+step "cd my-dong && sed -i 's/^  insured: .*/  insured: 45/' $w2 && khaosat commit -m ... && khaosat sync"
+sed -i 's/^  insured: .*/  insured: 45/' "$w2"
+"$ks" commit -m "BHXH md01-0002" >/dev/null
+"$ks" sync hub
+step "git -c gpg.ssh.allowedSignersFile=allowed_signers log --show-signature -1   (plain git agrees)"
+git -c gpg.ssh.allowedSignersFile=allowed_signers log --show-signature -1 | head -n 3
+run verify
 echo
 echo "The demo is in $dir: my-dong (Hoa), laptop-minh (Minh), centre, the two sticks and hub.git."
