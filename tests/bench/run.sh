@@ -500,6 +500,16 @@ echo
 if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/lan.sh"; then
 	failures=$((failures + 1))
 fi
+# ---- history and blame (issue 7): tests/bench/history.sh on a copy of this survey ----
+echo
+if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/history.sh"; then
+	failures=$((failures + 1))
+fi
+# ---- verify (issue 7): tests/bench/verify.sh on a survey of its own, signed ----
+echo
+if ! BUILD=$BUILD BENCH_N=$N sh "$top/tests/bench/verify.sh"; then
+	failures=$((failures + 1))
+fi
 [ $failures -eq 0 ] || {
 	echo
 	echo "bench: $failures command(s) failed or crashed (see above)"
