@@ -138,10 +138,24 @@ struct hnode {
 	struct state *st;	/* when rep is this node */
 };
 
+/*
+ * A path looked up in commit after commit.  chain[i] is the id of the tree
+ * that holds comps[i] (zero past where the path ends), so a commit whose
+ * tree on the path is its parent's costs no read below that point.
+ */
+struct trail {
+	char *buf;		/* the path, cut into comps */
+	char *comps[16];
+	size_t n;
+};
+
 struct walk {
 	git_repository *repo;
 	const char *path;
 	char *cpath;
+	struct trail rec, conf;
+	git_oid *chains;	/* per node: rec.n then conf.n tree ids */
+	size_t chains_alloc;
 	struct hnode *v;
 	size_t n, alloc;
 	size_t *parents;
@@ -173,6 +187,9 @@ static void walk_release(struct walk *w)
 	ks_free(w->v);
 	ks_free(w->parents);
 	ks_free(w->cpath);
+	ks_free(w->rec.buf);
+	ks_free(w->conf.buf);
+	ks_free(w->chains);
 	ks_oidmap_release(&w->index);
 	ks_oidmap_release(&w->docs);
 }
@@ -423,12 +440,174 @@ out:
 	return err;
 }
 
+static int trail_init(struct trail *t, const char *path)
+{
+	char *p;
+
+	if (!(t->buf = ks_strdup(path)))
+		return -1;
+	for (p = t->buf, t->n = 0; p && t->n < 16; t->n++) {
+		t->comps[t->n] = p;
+		if ((p = strchr(p, '/')))
+			*p++ = '\0';
+	}
+	return p ? KS_EINVALID : 0;
+}
+
+/*
+ * The blob at the trail's path under `root`, and the trees on the way in
+ * `chain`; where a tree equals the one in `prev` (the parent's chain),
+ * the rest is the parent's.
+ */
+static int follow(git_oid *blob, git_oid *chain, const git_oid *prev,
+		  const git_oid *prev_blob, git_repository *repo,
+		  const git_oid *root, const struct trail *t)
+{
+	git_oid cur = *root;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		git_tree *tree = NULL;
+		const git_tree_entry *e;
+		git_object_t want = i + 1 < t->n ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB;
+
+		chain[i] = cur;
+		if (prev && git_oid_equal(&prev[i], &cur)) {
+			memcpy(chain + i, prev + i, (t->n - i) * sizeof(*chain));
+			*blob = *prev_blob;
+			return 0;
+		}
+		if (git_tree_lookup(&tree, repo, &cur) < 0)
+			return KS_EIO;
+		e = git_tree_entry_byname(tree, t->comps[i]);
+		if (!e || git_tree_entry_type(e) != want) {
+			git_tree_free(tree);
+			memset(chain + i + 1, 0, (t->n - i - 1) * sizeof(*chain));
+			memset(blob, 0, sizeof(*blob));
+			return 0;
+		}
+		cur = *git_tree_entry_id(e);
+		git_tree_free(tree);
+	}
+	*blob = cur;
+	return 0;
+}
+
+/* Both blobs of node `i`, its first parent's chains helping. */
+static int node_blobs(struct walk *w, size_t i, const git_oid *root)
+{
+	size_t per = w->rec.n + w->conf.n;
+	git_oid *chain = w->chains + i * per;
+	const struct hnode *p = w->v[i].nparents ? &w->v[w->parents[w->v[i].parent0]]
+						 : NULL;
+	const git_oid *prev = p ? w->chains + (size_t)(p - w->v) * per : NULL;
+	int err;
+
+	if ((err = follow(&w->v[i].blob, chain, prev, p ? &p->blob : NULL,
+			  w->repo, root, &w->rec)))
+		return err;
+	return follow(&w->v[i].cblob, chain + w->rec.n, prev ? prev + w->rec.n : NULL,
+		      p ? &p->cblob : NULL, w->repo, root, &w->conf);
+}
+
+/* Adds the node for commit `c`, whose parents are all in the walk. */
+static int add_node(struct walk *w, git_commit *c)
+{
+	size_t per = w->rec.n + w->conf.n, k;
+	struct hnode *h;
+	int err;
+
+	if (ks_grow(&w->v, w->n, &w->alloc, sizeof(*w->v), 64) < 0 ||
+	    ks_grow(&w->chains, (w->n + 1) * per - 1, &w->chains_alloc,
+		    sizeof(*w->chains), 64 * per) < 0 ||
+	    ks_oidmap_put(&w->index, git_commit_id(c), w->n) < 0)
+		return -1;
+	h = &w->v[w->n];
+	memset(h, 0, sizeof(*h));
+	git_oid_cpy(&h->id, git_commit_id(c));
+	h->parent0 = w->nparents;
+	for (k = 0; k < git_commit_parentcount(c); k++) {
+		size_t p;
+
+		/* A parent outside the walk (a shallow history) is none. */
+		if (!ks_oidmap_get(&w->index, git_commit_parent_id(c, (unsigned)k), &p))
+			continue;
+		if (ks_grow(&w->parents, w->nparents, &w->parents_alloc,
+			    sizeof(*w->parents), 64) < 0)
+			return -1;
+		w->parents[w->nparents++] = p;
+		h->nparents++;
+	}
+	if ((err = node_blobs(w, w->n, git_commit_tree_id(c))))
+		return err;
+	w->n++;
+	return visit(w, w->n - 1);
+}
+
+/*
+ * Every commit of the tip's history, parents before children, each read
+ * once (a revwalk reads commits, then looking each up reads it again): a
+ * depth-first walk that takes first parents first and adds a commit when
+ * its parents are in.
+ */
+static int walk_commits(struct walk *w, git_commit *tip)
+{
+	struct frame {
+		git_commit *c;		/* NULL until read */
+		git_oid id;
+	} *stack = NULL;
+	size_t n = 0, alloc = 0, k;
+	int err = 0;
+
+	if (ks_grow(&stack, 0, &alloc, sizeof(*stack), 64) < 0)
+		return -1;
+	stack[n].c = NULL;
+	git_oid_cpy(&stack[n++].id, git_commit_id(tip));
+	while (n && !err) {
+		struct frame *f = &stack[n - 1];
+		git_commit *c;
+
+		if (ks_oidmap_get(&w->index, &f->id, NULL)) {
+			git_commit_free(f->c);
+			n--;
+			continue;
+		}
+		if (f->c) {
+			c = f->c;
+			n--;
+			err = add_node(w, c);
+			git_commit_free(c);
+			continue;
+		}
+		if (git_commit_lookup(&f->c, w->repo, &f->id) < 0) {
+			err = KS_EIO;
+			break;
+		}
+		c = f->c;
+		/* Pushed last, popped first: the first parent goes first. */
+		for (k = git_commit_parentcount(c); k-- > 0 && !err;) {
+			const git_oid *pid = git_commit_parent_id(c, (unsigned)k);
+
+			if (ks_oidmap_get(&w->index, pid, NULL))
+				continue;
+			if (ks_grow(&stack, n, &alloc, sizeof(*stack), 64) < 0) {
+				err = -1;
+				break;
+			}
+			stack[n].c = NULL;
+			git_oid_cpy(&stack[n++].id, pid);
+		}
+	}
+	while (n--)
+		git_commit_free(stack[n].c);
+	ks_free(stack);
+	return err;
+}
+
 static int walk_record(struct walk *w, struct ks_repo *r, const char *path,
 		       git_commit *tip, struct ks_diags *d)
 {
-	git_revwalk *rw = NULL;
-	git_oid id;
-	size_t i, k;
+	size_t i;
 	int err;
 
 	w->repo = ks_repo_git(r);
@@ -438,70 +617,21 @@ static int walk_record(struct walk *w, struct ks_repo *r, const char *path,
 		return -1;
 	strcpy(w->cpath, CONFLICTS_PREFIX);
 	strcat(w->cpath, path);
-	if (git_revwalk_new(&rw, w->repo) < 0 ||
-	    git_revwalk_push(rw, git_commit_id(tip)) < 0 ||
-	    git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0)
-		goto gitfail;
-	while ((err = git_revwalk_next(&id, rw)) == 0) {
-		git_commit *c = NULL;
-		git_tree *t = NULL;
-		struct hnode *h;
-
-		if (ks_grow(&w->v, w->n, &w->alloc, sizeof(*w->v), 64) < 0 ||
-		    ks_oidmap_put(&w->index, &id, w->n) < 0)
-			goto oom;
-		h = &w->v[w->n];
-		memset(h, 0, sizeof(*h));
-		git_oid_cpy(&h->id, &id);
-		if (git_commit_lookup(&c, w->repo, &id) < 0 ||
-		    git_commit_tree(&t, c) < 0) {
-			git_commit_free(c);
-			goto gitfail;
-		}
-		blob_at(&h->blob, t, path);
-		blob_at(&h->cblob, t, w->cpath);
-		git_tree_free(t);
-		h->parent0 = w->nparents;
-		for (k = 0; k < git_commit_parentcount(c); k++) {
-			size_t p;
-
-			/* A parent outside the walk (a shallow history) is none. */
-			if (!ks_oidmap_get(&w->index, git_commit_parent_id(c, (unsigned)k), &p))
-				continue;
-			if (ks_grow(&w->parents, w->nparents, &w->parents_alloc,
-				    sizeof(*w->parents), 64) < 0) {
-				git_commit_free(c);
-				goto oom;
-			}
-			w->parents[w->nparents++] = p;
-			h->nparents++;
-		}
-		git_commit_free(c);
-		w->n++;
-		if ((err = visit(w, w->n - 1)))
-			goto out;
-	}
-	if (err != GIT_ITEROVER)
-		goto gitfail;
-	git_revwalk_free(rw);
-	rw = NULL;
+	if ((err = trail_init(&w->rec, path)) || (err = trail_init(&w->conf, w->cpath)))
+		return err == KS_EINVALID ? ks_error(d, err, path, 0, 0, "path too deep") : err;
+	if ((err = walk_commits(w, tip)) == KS_EIO)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the history: %s",
+				ks_git_error());
+	if (err)
+		return err;
 	if (!w->n)
 		return ks_error(d, KS_ENOTFOUND, NULL, 0, 0, "no commits to read");
 	if (label_arrivals(w) < 0)
-		goto oom;
+		return -1;
 	for (i = 0; i < w->n; i++)
 		if (w->v[i].rep != NONE)
 			return 0;
 	return KS_ENOTFOUND;
-oom:
-	err = -1;
-	goto out;
-gitfail:
-	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the history: %s",
-		       ks_git_error());
-out:
-	git_revwalk_free(rw);
-	return err;
 }
 
 void ks_commit_list_release(struct ks_commit_list *l)
@@ -563,6 +693,33 @@ static int tip_or_head(git_commit **out, struct ks_repo *r, git_commit *tip,
 	return 0;
 }
 
+/* The record's path in commit `c`, when it is there (*out stays NULL). */
+static int path_at(char **out, struct ks_repo *r, git_commit *c,
+		   const char *id)
+{
+	git_tree *t = NULL;
+	git_oid blob;
+	size_t i;
+
+	*out = NULL;
+	if (git_commit_tree(&t, c) < 0)
+		return 0;
+	for (i = 0; i < ks_repo_kind_count(r) && !*out; i++) {
+		char *rel = ks_record_relpath(ks_repo_kind(r, i)->name, id);
+
+		if (!rel) {
+			git_tree_free(t);
+			return -1;
+		}
+		if (blob_at(&blob, t, rel))
+			*out = rel;
+		else
+			ks_free(rel);
+	}
+	git_tree_free(t);
+	return 0;
+}
+
 /*
  * The record's path: ids do not say their kind, so try each kind's place,
  * at the tip first, then back through history (a deleted record had one).
@@ -573,13 +730,15 @@ int ks_record_path_in_history(char **out, struct ks_repo *r, const char *id,
 	git_repository *repo = ks_repo_git(r);
 	git_revwalk *rw = NULL;
 	git_commit *start = NULL;
-	git_oid oid, blob;
-	size_t i;
+	git_oid oid;
 	int err;
 
 	*out = NULL;
 	if ((err = tip_or_head(&start, r, tip, d)))
 		return err;
+	/* Where it is now, usually: no walk needed. */
+	if ((err = path_at(out, r, start, id)) || *out)
+		goto out;
 	if (git_revwalk_new(&rw, repo) < 0 ||
 	    git_revwalk_push(rw, git_commit_id(start)) < 0) {
 		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the history: %s",
@@ -589,29 +748,13 @@ int ks_record_path_in_history(char **out, struct ks_repo *r, const char *id,
 	git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
 	while (!*out && git_revwalk_next(&oid, rw) == 0) {
 		git_commit *c = NULL;
-		git_tree *t = NULL;
 
-		if (git_commit_lookup(&c, repo, &oid) < 0 ||
-		    git_commit_tree(&t, c) < 0) {
-			git_commit_free(c);
+		if (git_commit_lookup(&c, repo, &oid) < 0)
 			continue;
-		}
-		for (i = 0; i < ks_repo_kind_count(r) && !*out; i++) {
-			char *rel = ks_record_relpath(ks_repo_kind(r, i)->name, id);
-
-			if (!rel) {
-				git_tree_free(t);
-				git_commit_free(c);
-				err = -1;
-				goto out;
-			}
-			if (blob_at(&blob, t, rel))
-				*out = rel;
-			else
-				ks_free(rel);
-		}
-		git_tree_free(t);
+		err = path_at(out, r, c, id);
 		git_commit_free(c);
+		if (err)
+			goto out;
 	}
 	err = *out ? 0 : ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
 				  "no record \"%s\" in the history of the survey",
