@@ -136,6 +136,7 @@ int cmd_verify(int argc, char **argv, struct cli *cli);
 int cmd_stats(int argc, char **argv, struct cli *cli);
 int cmd_dupes(int argc, char **argv, struct cli *cli);
 int cmd_find(int argc, char **argv, struct cli *cli);
+int cmd_export(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 
 /* The command table, for help. */

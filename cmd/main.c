@@ -43,6 +43,7 @@ const struct cmd_entry commands[] = {
 	{ "stats", cmd_stats, "count records by commune, type, surveyor, device, status" },
 	{ "dupes", cmd_dupes, "list pairs of records that likely describe one thing" },
 	{ "find", cmd_find, "list records whose name or address holds some words" },
+	{ "export", cmd_export, "export records as a spreadsheet, CSV or JSON" },
 	{ "help", cmd_help, "show help for khaosat or one command" },
 	{ NULL, NULL, NULL },
 };

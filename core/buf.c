@@ -45,9 +45,9 @@ char *ks_buf_detach(struct ks_buf *b, size_t *len)
 void ks_buf_reset(struct ks_buf *b)
 {
 	b->len = 0;
-	b->ptr[0] = '\0';
-	if (!b->alloc)
-		ks_buf_empty[0] = '\0';
+	/* Never a write to the shared empty string: threads share it. */
+	if (b->alloc)
+		b->ptr[0] = '\0';
 }
 
 int ks_buf_grow(struct ks_buf *b, size_t extra)

@@ -157,5 +157,19 @@ sed -i 's/^  insured: .*/  insured: 45/' "$w2"
 step "git -c gpg.ssh.allowedSignersFile=allowed_signers log --show-signature -1   (plain git agrees)"
 git -c gpg.ssh.allowedSignersFile=allowed_signers log --show-signature -1 | head -n 3
 run verify
+
+# The centre's report: counts, likely duplicates, and the survey as a
+# spreadsheet with Vietnamese headers, one sheet per kind and per list.
+cd "$centre"
+run stats workshop
+run dupes || true
+run export -o "$dir/my-dong.xlsx"
+step "the sheets of my-dong.xlsx"
+python3 -c 'import sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+print("\n".join(re.findall(r"<sheet name=\"([^\"]*)\"", z.read("xl/workbook.xml").decode())))' \
+	"$dir/my-dong.xlsx"
+echo
+echo "Open $dir/my-dong.xlsx in a spreadsheet program."
 echo
 echo "The demo is in $dir: my-dong (Hoa), laptop-minh (Minh), centre, the two sticks and hub.git."

@@ -1,0 +1,155 @@
+/*
+ * khaosat export: the survey's records as a spreadsheet, CSV files or
+ * JSON, from the work tree or as they were at a commit or on a date.
+ */
+#include "cli.h"
+#include "diag.h"
+#include "export.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef KS_VERSION
+#define KS_VERSION "0.1"
+#endif
+
+static const struct cmd_info info = {
+	"khaosat export [KIND]... [--format xlsx|csv|json|jsonl] [-o FILE|DIR]\n"
+	"                      [--at REV|DATE] [--where FIELD=VALUE]... [--values]",
+	"Export records (of every kind, or of the KINDs named): a spreadsheet\n"
+	"(one sheet per kind and per list of objects, and \"Thông tin\"), CSV files\n"
+	"in a new folder (one per table), or JSON. Every record is exported with\n"
+	"its status: ok, invalid (the first error) or conflict (the fields).\n"
+	"Without --at, the work tree, uncommitted changes included (said on\n"
+	"standard error and in the export); with --at, the survey as committed.",
+};
+
+static int format_of(const char *name, enum ks_export_format *f)
+{
+	static const char *const names[] = { "xlsx", "csv", "json", "jsonl" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(name, names[i])) {
+			*f = (enum ks_export_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* The format an output file's name implies, when --format is not given. */
+static int guess_format(const char *output, enum ks_export_format *f)
+{
+	const char *dot = output ? strrchr(output, '.') : NULL;
+
+	if (!dot || strchr(dot, '/'))
+		return -1;
+	return format_of(dot + 1, f);
+}
+
+static int check_output(const char *output, enum ks_export_format f)
+{
+	int to_stdout = !output || !strcmp(output, "-");
+
+	if (f == KS_EXPORT_XLSX && to_stdout)
+		return usage_error(&info, "xlsx needs a file: -o FILE.xlsx");
+	if (f == KS_EXPORT_CSV && to_stdout)
+		return usage_error(&info, "csv needs a new or empty folder: -o DIR");
+	return 0;
+}
+
+static void summary(const struct ks_export_stats *st, const char *output)
+{
+	fprintf(stderr, "exported %zu record%s", st->records,
+		st->records == 1 ? "" : "s");
+	if (st->invalid || st->conflicted)
+		fprintf(stderr, " (%zu invalid, %zu with open conflicts)",
+			st->invalid, st->conflicted);
+	if (st->filtered)
+		fprintf(stderr, "; %zu left out by --where", st->filtered);
+	if (output && strcmp(output, "-"))
+		fprintf(stderr, " to %s", output);
+	fprintf(stderr, "\n");
+}
+
+int cmd_export(int argc, char **argv, struct cli *cli)
+{
+	const char *format = NULL, *output = NULL, *at = NULL;
+	struct strlist where = { 0 };
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_export_opts o = { 0 };
+	struct ks_export *x = NULL;
+	const struct ks_export_stats *st;
+	int values = 0, err, i;
+	const struct opt opts[] = {
+		{ 0, "format", "FORMAT", OPT_STRING, &format,
+		  "xlsx, csv (a folder of files), json or jsonl; default: from -o's extension" },
+		{ 'o', "output", "FILE", OPT_STRING, &output,
+		  "write here (a new or empty folder for csv; json goes to standard output without it)" },
+		{ 0, "at", "REV|DATE", OPT_STRING, &at,
+		  "the survey as committed at REV or on DATE (YYYY-MM-DD[ HH:MM])" },
+		{ 0, "where", "FIELD=VALUE", OPT_LIST, &where,
+		  "only records whose FIELD (a dotted path) holds VALUE or its label; repeatable, all must hold" },
+		{ 0, "values", NULL, OPT_FLAG, &values,
+		  "show enum values as stored, not their labels" },
+		OPT_END_MARK,
+	};
+
+	err = parse_options(&argc, argv, &info, opts);
+	if (err)
+		goto out;
+	if (format && format_of(format, &o.format) < 0) {
+		err = usage_error(&info, "unknown format \"%s\": use xlsx, csv, json or jsonl",
+				  format);
+		goto out;
+	}
+	if (!format && guess_format(output, &o.format) < 0) {
+		err = usage_error(&info, "give --format xlsx, csv, json or jsonl");
+		goto out;
+	}
+	if ((err = check_output(output, o.format)))
+		goto out;
+	if ((err = open_survey(cli, &d)) ||
+	    (err = ks_export_open(&x, cli->repo, at, &d))) {
+		err = fail(&d, err);
+		goto out;
+	}
+	for (i = 0; i < argc && !err; i++)
+		err = ks_export_select(x, argv[i], &d);
+	for (i = 0; i < where.n && !err; i++)
+		err = ks_export_where(x, where.v[i], &d);
+	if (err == -1) {
+		err = fail(&d, err);
+		goto out;
+	}
+	if (err) {
+		/* An unknown kind or field is a mistake on the command line. */
+		print_diags(&d);
+		err = EXIT_USAGE;
+		goto out;
+	}
+	st = ks_export_stats(x);
+	if (st->worktree && st->uncommitted)
+		fprintf(stderr, "note: the export includes %zu uncommitted change%s (not in commit %.10s)\n",
+			st->uncommitted, st->uncommitted == 1 ? "" : "s",
+			st->commit);
+	o.output = output;
+	o.out = stdout;
+	o.values = values;
+	o.now = time(NULL);
+	o.version = KS_VERSION;
+	err = ks_export_write(x, &o, &d);
+	if (err) {
+		err = fail(&d, err);
+		goto out;
+	}
+	print_diags(&d);
+	summary(st, output);
+	err = EXIT_OK;
+out:
+	ks_diags_release(&d);
+	ks_export_free(x);
+	free(where.v);
+	return err;
+}
