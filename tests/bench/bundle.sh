@@ -53,225 +53,41 @@
 # A benchmark, not a test: a target that is not met never fails it.  Exit 0;
 # 1 when a command crashed or failed, or a check of khaosat's result failed.
 set -u
-BUILD=${BUILD:-build/release}
+bench="bench-bundle"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-ks=$top/$BUILD/khaosat
-tools=$top/$BUILD/tests/tools
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$top/tests/bench/lib.sh"
 N=${BENCH_N:-100000}
 RUNS=${BENCH_RUNS:-5}
 SLOW_RUNS=${BENCH_SLOW_RUNS:-3}
 CHANGES=${BENCH_CHANGES:-100}
-SRC=${BENCH_SURVEY:-}
 LOCAL=10	# records changed by each of the receiver's two commits
 
-for f in "$ks" "$tools/gensurvey"; do
-	if [ ! -x "$f" ]; then
-		echo "bench-bundle: $f is missing; run 'make khaosat tests-built'" >&2
-		exit 1
-	fi
-done
-for v in "$N" "$RUNS" "$SLOW_RUNS" "$CHANGES"; do
-	case "$v" in '' | *[!0-9]*)
-		echo "bench-bundle: BENCH_N, BENCH_RUNS, BENCH_SLOW_RUNS and BENCH_CHANGES must be numbers" >&2
-		exit 2 ;;
-	esac
-done
+bench_need "run 'make khaosat tests-built'" "$ks" "$tools/gensurvey"
+bench_numbers BENCH_N="$N" BENCH_RUNS="$RUNS" BENCH_SLOW_RUNS="$SLOW_RUNS" \
+	BENCH_CHANGES="$CHANGES"
 if [ "$RUNS" -lt 1 ] || [ "$SLOW_RUNS" -lt 1 ] || [ "$CHANGES" -lt 2 ]; then
-	echo "bench-bundle: BENCH_RUNS and BENCH_SLOW_RUNS must be at least 1, BENCH_CHANGES at least 2" >&2
+	note "BENCH_RUNS and BENCH_SLOW_RUNS must be at least 1, BENCH_CHANGES at least 2"
 	exit 2
 fi
 
 # hyperfine and GNU time, installed like the build dependencies when missing
-sh "$top/tests/deps.sh" -- hyperfine:hyperfine /usr/bin/time:time 2>&1 |
-	sed 's/^/bench-bundle: /' >&2
-if [ ! -x /usr/bin/time ]; then
-	echo "bench-bundle: /usr/bin/time is missing (apt-get install time)" >&2
-	exit 1
-fi
-tool="date"
-if [ "${BENCH_TOOL:-}" != date ] && command -v hyperfine >/dev/null 2>&1; then
-	tool=hyperfine
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/khaosat-bundle.XXXXXX") || exit 1
-# shellcheck disable=SC2317
-cleanup() {
-	cd /
-	if [ -n "${BENCH_KEEP:-}" ]; then
-		echo "bench-bundle: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Copies of the programs, so that a rebuild during the run changes nothing.
-mkdir -p "$tmp/bin"
-cp "$ks" "$tools/gensurvey" "$tmp/bin/" || exit 1
-ks_built=$(date -r "$ks" '+%Y-%m-%d %H:%M:%S')
-ks=$tmp/bin/khaosat
-tools=$tmp/bin
-
-# A fixed environment: nobody's git configuration takes part.
-HOME=$tmp/home
-mkdir -p "$HOME"
-LC_ALL=C.UTF-8
-TZ=UTC
-GIT_CONFIG_NOSYSTEM=1
-GIT_AUTHOR_NAME=Bench
-GIT_AUTHOR_EMAIL=bench@khaosat.invalid
-GIT_COMMITTER_NAME=bench
-GIT_COMMITTER_EMAIL=bench@khaosat.invalid
-export HOME LC_ALL TZ GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
-	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
-	GIT_CONFIG_PARAMETERS XDG_CONFIG_HOME
-
-failures=0
-wrong=0
-note() { echo "bench-bundle: $*" >&2; }
-# fail WHAT: a command crashed or failed; the run goes on where it can.
-fail() {
-	echo "bench-bundle: FAILED: $1" >&2
-	if [ -s "$tmp/err" ]; then
-		sed 's/^/bench-bundle:   /' "$tmp/err" | head -n 20 >&2
-	fi
-	failures=$((failures + 1))
-}
-# verdict WHAT OK: one correctness check, printed in the report
-checks=
-verdict() {
-	if [ "$2" = 0 ]; then
-		checks="$checks  ok      $1
-"
-	else
-		checks="$checks  WRONG   $1
-"
-		wrong=$((wrong + 1))
-	fi
-}
-
-# The median of the numbers on standard input.
-median() {
-	sort -n | awk '{ v[NR] = $1 }
-		END { if (!NR) exit 1
-		      printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# timed CMD...: runs CMD once, output discarded, errors in $tmp/err;
-# prints the elapsed nanoseconds and returns CMD's exit code.  (Called
-# through eval.)
-# shellcheck disable=SC2317
-timed() {
-	t0=$(date +%s%N)
-	"$@" >/dev/null 2>"$tmp/err"
-	rc=$?
-	t1=$(date +%s%N)
-	echo $((t1 - t0))
-	return "$rc"
-}
-
-# measure RUNS CMD [PREPARE]: the median wall time of CMD (a string, words
-# quoted for the shell, no other shell syntax) in seconds, in $M; returns 1
-# if it failed.  PREPARE, a command of the same kind, runs before each run
-# (the warm-up included), untimed.
-measure() {
-	M=
-	prep=${3:-true}
-	if [ $tool = hyperfine ]; then
-		if ! hyperfine -N -w 1 -r "$1" --style basic --prepare "$prep" \
-			--export-csv "$tmp/h.csv" -- "$2" >"$tmp/err" 2>&1; then
-			fail "$2"
-			return 1
-		fi
-		M=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++)
-					 if ($i == "median") c = i }
-			     NR == 2 { printf "%.6f\n", $c }' "$tmp/h.csv")
-		return 0
-	fi
-	if ! eval "$prep" || ! eval "$2" >/dev/null 2>"$tmp/err"; then
-		fail "$2"
-		return 1
-	fi
-	: >"$tmp/times"
-	m_i=0
-	while [ "$m_i" -lt "$1" ]; do
-		if ! eval "$prep" || ! eval "timed $2" >>"$tmp/times"; then
-			fail "$2"
-			return 1
-		fi
-		m_i=$((m_i + 1))
-	done
-	M=$(median <"$tmp/times" | awk '{ printf "%.6f\n", $1 / 1e9 }')
-}
-
-# peak CMD [PREPARE]: the peak RSS in KB of one run of CMD (and of the
-# processes it waits for) under GNU time, in $K; returns 1 if it failed
-# or crashed.
-peak() {
-	K=
-	if ! eval "${2:-true}"; then
-		fail "preparing $1"
-		return 1
-	fi
-	eval "/usr/bin/time -o '$tmp/mem' -f '%M' $1" >/dev/null 2>"$tmp/err"
-	rc=$?
-	if grep -q '^Command terminated by signal' "$tmp/mem"; then
-		cat "$tmp/mem" >>"$tmp/err"
-		fail "$1 (crashed)"
-		return 1
-	fi
-	if [ $rc -ne 0 ]; then
-		fail "$1 (exit $rc)"
-		return 1
-	fi
-	K=$(tail -n 1 "$tmp/mem")
-}
+bench_deps hyperfine:hyperfine /usr/bin/time:time
+bench_need_time
+bench_timer
+bench_tmp bundle
+bench_copy gensurvey
+bench_env
 
 size() { stat -c %s "$1"; }
 
 # ---- the survey at BASE ----
 
 src=$tmp/sender
-if [ -n "$SRC" ]; then
-	note "copying the survey $SRC"
-	if [ -n "$(git -C "$SRC" --no-optional-locks status --porcelain 2>/dev/null)" ] ||
-		! git -C "$SRC" rev-parse -q --verify refs/heads/main >/dev/null; then
-		note "$SRC is not a survey with a clean work tree on main"
-		exit 1
-	fi
-	cp -a "$SRC" "$src" || exit 1
-	cd "$src" || exit 1
-	rm -rf .git/khaosat
-	git checkout -q main || exit 1
-	git config gc.auto 0
-	if [ -z "$(git config khaosat.device)" ]; then
-		git config khaosat.device bench
-		git config khaosat.surveyor Bench
-	fi
-	N=$(git ls-files records/workshop | wc -l)
-else
-	"$ks" init "$src" --device bench --surveyor Bench \
-		--name "Bench: $N workshops" >/dev/null 2>"$tmp/err" || {
-		fail "khaosat init"
-		exit 1
-	}
-	cd "$src" || exit 1
-	# git would pack 100,000 loose objects in the background in the middle
-	# of a measurement; khaosat (libgit2) never does.
-	git config gc.auto 0
-	note "generating $N records"
-	"$tools/gensurvey" "$src" "$N" >"$tmp/gen.out" 2>"$tmp/err" || {
-		fail gensurvey
-		exit 1
-	}
-	note "git add -A && git commit of the import"
-	if ! git add -A 2>"$tmp/err" ||
-		! git commit -q -m "Import $N workshops" 2>>"$tmp/err"; then
-		fail "git commit of the import"
-		exit 1
-	fi
+bench_survey "$src"
+if [ -z "$(git config khaosat.device)" ]; then
+	git config khaosat.device bench
+	git config khaosat.surveyor Bench
 fi
 T=$((CHANGES + 2 * LOCAL))
 if [ "$N" -lt "$T" ]; then
@@ -281,40 +97,9 @@ fi
 base=$(git rev-parse main)
 loose=$(git count-objects | cut -d' ' -f1)
 
-# T records spread evenly over the survey: the first CHANGES for the
-# sender, the others for the receiver's own commits (k: the record's
-# number in the selection, which makes every new value unique).
-git ls-files records/workshop | awk -v n="$N" -v t="$T" -v c="$CHANGES" \
-	-v dir="$tmp" '
-	BEGIN { step = int(n / t); k = 0 }
-	(NR - 1) % step == 0 && k < t {
-		print k, $0 > (dir "/sel." (k < c ? "send" : "local"))
-		k++
-	}'
-touch "$tmp/sel.send" "$tmp/sel.local"
-if [ "$(wc -l <"$tmp/sel.send")" -ne "$CHANGES" ] ||
-	[ "$(wc -l <"$tmp/sel.local")" -ne $((2 * LOCAL)) ]; then
-	note "internal error: wrong selection of records"
-	exit 1
-fi
-
-# set_field FILE KEY VALUE
-set_field() {
-	if ! grep -q "^$2: " "$1"; then
-		echo "no '$2' in $1" >"$tmp/err"
-		fail "editing $1"
-		return 1
-	fi
-	sed -i "s/^$2: .*/$2: $3/" "$1"
-}
-
-# ks_commit MESSAGE: khaosat commit in the current folder
-ks_commit() {
-	if ! "$ks" commit -m "$1" >"$tmp/out" 2>"$tmp/err"; then
-		fail "khaosat commit -m '$1' in $(pwd)"
-		exit 1
-	fi
-}
+# The first CHANGES records of the selection for the sender, the others
+# for the receiver's own commits.
+bench_select "$T" "$CHANGES"
 
 # The receivers start from BASE: copies taken before the sender commits.
 note "the receivers: copies of the survey at BASE"
@@ -332,9 +117,7 @@ note "sender: $CHANGES records changed in two khaosat commits"
 : >"$tmp/expect"
 half=$((CHANGES / 2))
 while read -r k f; do
-	v=$((7700000001 + k))
-	set_field "$f" annual_revenue "$v" || exit 1
-	printf '%s\tannual_revenue: %s\n' "$f" "$v" >>"$tmp/expect"
+	revise "$f" $((7700000001 + k)) "" expect || exit 1
 	[ "$k" -ne $((half - 1)) ] || ks_commit "Sender: records 1 to $half"
 done <"$tmp/sel.send"
 ks_commit "Sender: records $((half + 1)) to $CHANGES"
@@ -350,9 +133,7 @@ note "receiver: $((2 * LOCAL)) records changed in two khaosat commits of its own
 cd "$recv" || exit 1
 : >"$tmp/expect.local"
 while read -r k f; do
-	v=$((8800000001 + k))
-	set_field "$f" annual_revenue "$v" || exit 1
-	printf '%s\tannual_revenue: %s\n' "$f" "$v" >>"$tmp/expect.local"
+	revise "$f" $((8800000001 + k)) "" expect.local || exit 1
 	[ "$k" -ne $((CHANGES + LOCAL - 1)) ] || ks_commit "Receiver: first visit"
 done <"$tmp/sel.local"
 ks_commit "Receiver: second visit"
@@ -369,10 +150,10 @@ measure "$RUNS" "'$ks' bundle create '$inc' --since $base" && inc_t_ks=$M ||
 	inc_t_ks=failed
 measure "$RUNS" "git bundle create -q '$inc_git' $base..main" && inc_t_git=$M ||
 	inc_t_git=failed
-peak "'$ks' bundle create '$inc' --since $base" && inc_m_ks=$K ||
-	inc_m_ks=failed
-peak "git bundle create -q '$inc_git' $base..main" && inc_m_git=$K ||
-	inc_m_git=failed
+peak "'$ks' bundle create '$inc' --since $base"
+inc_m_ks=$K
+peak "git bundle create -q '$inc_git' $base..main"
+inc_m_git=$K
 inc_s_ks=$(size "$inc" 2>/dev/null) || inc_s_ks=failed
 inc_s_git=$(size "$inc_git" 2>/dev/null) || inc_s_git=failed
 
@@ -385,9 +166,10 @@ measure "$SLOW_RUNS" "'$ks' bundle create '$full'" && full_t_ks=$M ||
 	full_t_ks=failed
 measure "$SLOW_RUNS" "git bundle create -q '$full_git' main" &&
 	full_t_git=$M || full_t_git=failed
-peak "'$ks' bundle create '$full'" && full_m_ks=$K || full_m_ks=failed
-peak "git bundle create -q '$full_git' main" && full_m_git=$K ||
-	full_m_git=failed
+peak "'$ks' bundle create '$full'"
+full_m_ks=$K
+peak "git bundle create -q '$full_git' main"
+full_m_git=$K
 full_s_ks=$(size "$full" 2>/dev/null) || full_s_ks=failed
 full_s_git=$(size "$full_git" 2>/dev/null) || full_s_git=failed
 
@@ -461,32 +243,7 @@ chmod +x "$tmp/bin/apply-ks" "$tmp/bin/apply-git"
 # receiver had no commit of its own)
 check_apply() {
 	cd "$run" || exit 1
-	if [ "$2" = 1 ]; then
-		[ "$(git rev-parse HEAD)" = "$tip" ]
-		verdict "$1: main fast-forwarded to the sender's tip" $?
-	else
-		p1=$(git rev-parse -q --verify HEAD^1)
-		p2=$(git rev-parse -q --verify HEAD^2)
-		{ [ "$p1" = "$local_tip" ] && [ "$p2" = "$tip" ]; } ||
-			{ [ "$p1" = "$tip" ] && [ "$p2" = "$local_tip" ]; }
-		verdict "$1: main is a merge of the receiver's tip and the sender's" $?
-	fi
-	[ "$(git symbolic-ref HEAD)" = refs/heads/main ] &&
-		[ -z "$(git status --porcelain)" ]
-	verdict "$1: on main, work tree clean ($(git status --porcelain | wc -l) entries in git status)" $?
-	# every changed value in the committed tree
-	: >"$tmp/missing"
-	cat "$tmp/expect" >"$tmp/want"
-	[ "$2" = 1 ] || cat "$tmp/expect.local" >>"$tmp/want"
-	while IFS="$(printf '\t')" read -r f line; do
-		git show "HEAD:$f" 2>/dev/null | grep -qxF "$line" ||
-			echo "$f: $line" >>"$tmp/missing"
-	done <"$tmp/want"
-	n_exp=$(wc -l <"$tmp/want")
-	n_miss=$(wc -l <"$tmp/missing")
-	[ "$n_miss" -eq 0 ]
-	verdict "$1: $((n_exp - n_miss)) of $n_exp changed values in main's tree" $?
-	head -n 5 "$tmp/missing" | sed 's/^/bench-bundle:   missing: /' >&2
+	check_tree "$1" "$2" "$tip" "$local_tip" "the sender's" "the receiver's"
 	cd "$tmp" || exit 1
 }
 
@@ -528,65 +285,13 @@ cd "$tmp" || exit 1
 
 # ---- the table ----
 
-# shellcheck disable=SC2317
-fmt_s() {
-	case "$1" in *[!0-9.]* | '') echo "$1"; return ;; esac
-	awk -v s="$1" 'BEGIN { if (s < 1) printf "%.1f ms\n", s * 1000
-			       else printf "%.2f s\n", s }'
-}
-# shellcheck disable=SC2317
-fmt_kb() {
-	case "$1" in *[!0-9]* | '') echo "$1"; return ;; esac
-	awk -v k="$1" 'BEGIN { printf "%.1f MB\n", k / 1024 }'
-}
-# shellcheck disable=SC2317
-fmt_b() {
-	case "$1" in *[!0-9]* | '') echo "$1"; return ;; esac
-	awk -v b="$1" 'BEGIN { if (b < 10240) printf "%d B\n", b
-			       else if (b < 10485760) printf "%.1f KB\n", b / 1024
-			       else printf "%.1f MB\n", b / 1048576 }'
-}
-numeric() { case "$1" in *[!0-9.]* | '') return 1 ;; esac; }
-
-met=0
-total=0
-row_fmt='%-42s %10s %10s %8s  %-9s %s\n'
-# row NAME KS GIT KS_TEXT GIT_TEXT LIMIT_RATIO|-
-row() {
-	ratio=-
-	result=-
-	target=-
-	if numeric "$2" && numeric "$3"; then
-		ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')
-	fi
-	if [ "$6" != - ]; then
-		target="<= ${6}x"
-		total=$((total + 1))
-		if [ "$ratio" = - ]; then
-			result="no data"
-		elif awk -v a="$2" -v b="$3" -v l="$6" 'BEGIN { exit !(a <= b * l) }'; then
-			result=met
-			met=$((met + 1))
-		else
-			result="NOT met"
-		fi
-	fi
-	# shellcheck disable=SC2059
-	printf "$row_fmt" "$1" "$4" "$5" "$ratio" "$target" "$result"
-}
-# rows_of LABEL KS GIT FMT LIMIT
-rows_of() { row "$1" "$2" "$3" "$($4 "$2")" "$($4 "$3")" "$5"; }
-
 echo
 echo "khaosat bundle benchmark: N=$N workshop records, $loose loose objects at BASE"
 echo "sender: $CHANGES records changed in 2 commits; receiver: $((2 * LOCAL)) other records in 2 commits of its own"
-echo "khaosat built $ks_built ($(sha1sum "$ks" | cut -c1-12)), $(nproc) CPUs, $(git --version),"
-echo "timer: $(
-	if [ $tool = hyperfine ]; then hyperfine --version; else echo "date +%s%N"; fi
-), median of $RUNS runs ($SLOW_RUNS for full bundles and apply); peak memory: GNU time, one run"
+built_line
+echo "timer: $(timer_name), median of $RUNS runs ($SLOW_RUNS for full bundles and apply); peak memory: GNU time, one run"
 echo
-# shellcheck disable=SC2059
-printf "$row_fmt" measurement khaosat git ratio target result
+table_start '%-42s %10s %10s %8s  %-9s %s\n'
 rows_of "incremental bundle: size" "$inc_s_ks" "$inc_s_git" fmt_b 1.0
 rows_of "incremental bundle: create time" "$inc_t_ks" "$inc_t_git" fmt_s 1.0
 rows_of "incremental bundle: create peak memory" "$inc_m_ks" "$inc_m_git" fmt_kb -
@@ -597,16 +302,5 @@ rows_of "apply, fast-forward: peak memory" "$ff_m_ks" "$ff_m_git" fmt_kb -
 rows_of "full bundle: size" "$full_s_ks" "$full_s_git" fmt_b 1.05
 rows_of "full bundle: create time (info)" "$full_t_ks" "$full_t_git" fmt_s -
 rows_of "full bundle: create peak memory" "$full_m_ks" "$full_m_git" fmt_kb -
-echo
-echo "$met of $total targets met"
-if [ -n "$checks" ]; then
-	echo
-	echo "correctness (plain git as the witness):"
-	printf '%s' "$checks"
-fi
-if [ $failures -ne 0 ] || [ $wrong -ne 0 ]; then
-	echo
-	echo "bench-bundle: $failures command(s) failed or crashed, $wrong check(s) wrong (see above)"
-	exit 1
-fi
-exit 0
+table_end
+bench_exit "correctness (plain git as the witness):"

@@ -48,156 +48,34 @@
 # 1 when a command crashed or failed, or a sanity check failed; 2 on bad
 # arguments.
 set -u
-BUILD=${BUILD:-build/release}
+bench="bench-history"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-ks=$top/$BUILD/khaosat
-tools=$top/$BUILD/tests/tools
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$top/tests/bench/lib.sh"
 N=${BENCH_N:-100000}
 COMMITS=${BENCH_COMMITS:-5000}
 RUNS=${BENCH_RUNS:-5}
 FIELD=${BENCH_FIELD:-workers.regular}
 SRC=${BENCH_SURVEY:-}
 
-for f in "$ks" "$tools/gensurvey"; do
-	if [ ! -x "$f" ]; then
-		echo "bench-history: $f is missing; build it with make BUILD=$BUILD $BUILD/khaosat $BUILD/tests/tools/gensurvey" >&2
-		exit 1
-	fi
-done
-for v in "$N" "$COMMITS" "$RUNS"; do
-	case "$v" in '' | *[!0-9]*)
-		echo "bench-history: BENCH_N, BENCH_COMMITS and BENCH_RUNS must be numbers" >&2
-		exit 2 ;;
-	esac
-done
+bench_need "build it with make BUILD=$BUILD $BUILD/khaosat $BUILD/tests/tools/gensurvey" \
+	"$ks" "$tools/gensurvey"
+bench_numbers BENCH_N="$N" BENCH_COMMITS="$COMMITS" BENCH_RUNS="$RUNS"
 if [ "$RUNS" -lt 1 ] || [ "$COMMITS" -lt 1 ]; then
-	echo "bench-history: BENCH_RUNS and BENCH_COMMITS must be at least 1" >&2
+	note "BENCH_RUNS and BENCH_COMMITS must be at least 1"
 	exit 2
 fi
 
 # hyperfine and GNU time, installed like the build dependencies when missing
-sh "$top/tests/deps.sh" -- hyperfine:hyperfine /usr/bin/time:time 2>&1 |
-	sed 's/^/bench-history: /' >&2
-tool="date"
-if [ "${BENCH_TOOL:-}" != date ] && command -v hyperfine >/dev/null 2>&1; then
-	tool=hyperfine
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/khaosat-history.XXXXXX") || exit 1
-# shellcheck disable=SC2317
-cleanup() {
-	cd /
-	if [ -n "${BENCH_KEEP:-}" ]; then
-		echo "bench-history: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Copies of the programs, so that a rebuild during the run changes nothing.
-mkdir -p "$tmp/bin"
-cp "$ks" "$tools/gensurvey" "$tmp/bin/" || exit 1
-ks_built=$(date -r "$ks" '+%Y-%m-%d %H:%M:%S')
-ks=$tmp/bin/khaosat
-tools=$tmp/bin
-
-# A fixed environment: nobody's git configuration takes part.
-HOME=$tmp/home
-mkdir -p "$HOME"
-LC_ALL=C.UTF-8
-TZ=UTC
-GIT_CONFIG_NOSYSTEM=1
-GIT_AUTHOR_NAME=Bench
-GIT_AUTHOR_EMAIL=bench@khaosat.invalid
-GIT_COMMITTER_NAME=bench
-GIT_COMMITTER_EMAIL=bench@khaosat.invalid
-export HOME LC_ALL TZ GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
-	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
-	GIT_CONFIG_PARAMETERS XDG_CONFIG_HOME
-
-failures=0
-note() { echo "bench-history: $*" >&2; }
-# fail WHAT: a command crashed or failed; the run goes on where it can.
-fail() {
-	echo "bench-history: FAILED: $1" >&2
-	if [ -s "$tmp/err" ]; then
-		sed 's/^/bench-history:   /' "$tmp/err" | head -n 20 >&2
-	fi
-	failures=$((failures + 1))
-}
-
-# The median of the numbers on standard input.
-median() {
-	sort -n | awk '{ v[NR] = $1 }
-		END { if (!NR) exit 1
-		      printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# timed CMD...: runs CMD once, output discarded, errors in $tmp/err;
-# prints the elapsed nanoseconds, appends its CPU time (user + system, GNU
-# time) in nanoseconds to $tmp/cpu, and returns CMD's exit code.  (Called
-# through eval.)
-# shellcheck disable=SC2317
-timed() {
-	t0=$(date +%s%N)
-	if [ -x /usr/bin/time ]; then
-		/usr/bin/time -o "$tmp/cpu1" -f '%U %S' "$@" >/dev/null 2>"$tmp/err"
-		rc=$?
-		tail -n 1 "$tmp/cpu1" |
-			awk '{ printf "%.0f\n", ($1 + $2) * 1e9 }' >>"$tmp/cpu"
-	else
-		"$@" >/dev/null 2>"$tmp/err"
-		rc=$?
-	fi
-	t1=$(date +%s%N)
-	echo $((t1 - t0))
-	return "$rc"
-}
-
-# measure CMD: the median wall time of the command CMD (a string, words
-# quoted for the shell, no other shell syntax) in seconds, in $M, and its
-# CPU time (user + system: hyperfine's mean, else the median) in $C; 1 if
-# it failed.  On a busy machine the CPU time says more than the wall time.
-measure() {
-	M=
-	C=n/a
-	if [ $tool = hyperfine ]; then
-		if ! hyperfine -N -w 1 -r "$RUNS" --style basic \
-			--export-csv "$tmp/h.csv" -- "$1" >"$tmp/err" 2>&1; then
-			fail "$1"
-			return 1
-		fi
-		M=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++)
-					 if ($i == "median") c = i }
-			     NR == 2 { printf "%.6f\n", $c }' "$tmp/h.csv")
-		C=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) {
-					 if ($i == "user") u = i
-					 if ($i == "system") s = i } }
-			     NR == 2 { printf "%.6f\n", $u + $s }' "$tmp/h.csv")
-		return 0
-	fi
-	if ! eval "$1" >/dev/null 2>"$tmp/err"; then
-		fail "$1"
-		return 1
-	fi
-	: >"$tmp/times"
-	: >"$tmp/cpu"
-	m_i=0
-	while [ $m_i -lt "$RUNS" ]; do
-		if ! eval "timed $1" >>"$tmp/times"; then
-			fail "$1"
-			return 1
-		fi
-		m_i=$((m_i + 1))
-	done
-	M=$(median <"$tmp/times" | awk '{ printf "%.6f\n", $1 / 1e9 }')
-	if [ -s "$tmp/cpu" ]; then
-		C=$(median <"$tmp/cpu" | awk '{ printf "%.6f\n", $1 / 1e9 }')
-	fi
-}
+bench_deps hyperfine:hyperfine /usr/bin/time:time
+bench_timer
+bench_tmp history
+bench_copy gensurvey
+bench_env
+# the CPU time too: on a busy machine it says more than the wall time
+bench_cpu=1
+# a zero time of git's is below the timer's resolution: no ratio
+row_zero=-
 
 # ---- the survey ----
 
@@ -306,74 +184,25 @@ note "$sanity"
 
 qpath="'$path'"
 note "khaosat history $id vs git log -p -- $path ($tool, median of $RUNS)"
-measure "'$ks' history $id" && h_ks=$M || h_ks=failed
+measure "$RUNS" "'$ks' history $id" && h_ks=$M || h_ks=failed
 hc_ks=$C
-measure "git --no-pager log -p -- $qpath" && h_git=$M || h_git=failed
+measure "$RUNS" "git --no-pager log -p -- $qpath" && h_git=$M || h_git=failed
 hc_git=$C
 note "khaosat history $id $FIELD"
-measure "'$ks' history $id '$FIELD'" && hf_ks=$M || hf_ks=failed
+measure "$RUNS" "'$ks' history $id '$FIELD'" && hf_ks=$M || hf_ks=failed
 note "khaosat blame $id vs git blame $path"
-measure "'$ks' blame $id" && b_ks=$M || b_ks=failed
-measure "git --no-pager blame -- $qpath" && b_git=$M || b_git=failed
+measure "$RUNS" "'$ks' blame $id" && b_ks=$M || b_ks=failed
+measure "$RUNS" "git --no-pager blame -- $qpath" && b_git=$M || b_git=failed
 note "git log -- $path, no patch"
-measure "git --no-pager log --format=%H -- $qpath" && l_git=$M || l_git=failed
+measure "$RUNS" "git --no-pager log --format=%H -- $qpath" && l_git=$M ||
+	l_git=failed
 
-# peak CMD...: the peak resident memory of CMD in KB, in $P
-peak() {
-	if [ ! -x /usr/bin/time ]; then
-		P=n/a
-	elif /usr/bin/time -o "$tmp/mem" -f %M "$@" >/dev/null 2>"$tmp/err"; then
-		P=$(tail -n 1 "$tmp/mem")
-	else
-		fail "$* (peak memory run)"
-		P=failed
-	fi
-}
-peak "$ks" history "$id"
-m_ks=$P
-peak git --no-pager log -p -- "$path"
-m_git=$P
+peak "'$ks' history $id"
+m_ks=$K
+peak "git --no-pager log -p -- $qpath"
+m_git=$K
 
 # ---- the table ----
-
-fmt_s() {
-	case "$1" in *[!0-9.]* | '') echo "$1"; return ;; esac
-	awk -v s="$1" 'BEGIN { if (s < 1) printf "%.1f ms\n", s * 1000
-			       else printf "%.2f s\n", s }'
-}
-fmt_kb() {
-	case "$1" in *[!0-9]* | '') echo "$1"; return ;; esac
-	awk -v k="$1" 'BEGIN { printf "%.1f MB\n", k / 1024 }'
-}
-numeric() { case "$1" in *[!0-9.]* | '') return 1 ;; esac; }
-
-met=0
-total=0
-row_fmt='%-48s %10s %10s %8s  %-9s %s\n'
-# row NAME KS GIT KS_TEXT GIT_TEXT LIMIT_RATIO|- : a ratio row
-row() {
-	ratio=-
-	verdict=-
-	target=-
-	# (a zero baseline: below the timer's resolution, no ratio)
-	if numeric "$2" && numeric "$3" && awk -v b="$3" 'BEGIN { exit !(b > 0) }'; then
-		ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2fx", a / b }')
-	fi
-	if [ "$6" != - ]; then
-		target="<= ${6}x"
-		total=$((total + 1))
-		if [ "$ratio" = - ]; then
-			verdict="no data"
-		elif awk -v a="$2" -v b="$3" -v l="$6" 'BEGIN { exit !(a <= b * l) }'; then
-			verdict=met
-			met=$((met + 1))
-		else
-			verdict="NOT met"
-		fi
-	fi
-	# shellcheck disable=SC2059
-	printf "$row_fmt" "$1" "$4" "$5" "$ratio" "$target" "$verdict"
-}
 
 ncommits=$(git rev-list --count main)
 nmerges=$(git rev-list --merges --count main)
@@ -383,28 +212,18 @@ echo
 echo "khaosat history benchmark: N=$N workshop records, $ncommits commits on main ($nmerges merges)"
 echo "record $id ($path), changed by $HIST_TOUCHED of the $HIST_COMMITS generated commits (and $HIST_MERGES merges)${gen_s:+, generated in $gen_s s}"
 echo "objects: $loose loose, $packed packed"
-echo "khaosat built $ks_built ($(sha1sum "$ks" | cut -c1-12)), $(nproc) CPUs, $(git --version),"
-echo "timer: $(
-	if [ $tool = hyperfine ]; then hyperfine --version; else echo "date +%s%N"; fi
-), median of $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+built_line
+echo "timer: $(timer_name), median of $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$sanity"
 echo
-# shellcheck disable=SC2059
-printf "$row_fmt" measurement khaosat git ratio target result
-row "history ID vs git log -p -- PATH" "$h_ks" "$h_git" \
-	"$(fmt_s "$h_ks")" "$(fmt_s "$h_git")" 2
-row "history ID vs git log -p, CPU time (info)" "$hc_ks" "$hc_git" \
-	"$(fmt_s "$hc_ks")" "$(fmt_s "$hc_git")" -
-row "history ID $FIELD vs git log -p (info)" "$hf_ks" "$h_git" \
-	"$(fmt_s "$hf_ks")" "$(fmt_s "$h_git")" -
-row "blame ID vs git blame PATH (info)" "$b_ks" "$b_git" \
-	"$(fmt_s "$b_ks")" "$(fmt_s "$b_git")" -
-row "history ID vs git log -- PATH (info)" "$h_ks" "$l_git" \
-	"$(fmt_s "$h_ks")" "$(fmt_s "$l_git")" -
-row "peak memory, history vs git log -p (info)" "$m_ks" "$m_git" \
-	"$(fmt_kb "$m_ks")" "$(fmt_kb "$m_git")" -
-echo
-echo "$met of $total targets met"
+table_start '%-48s %10s %10s %8s  %-9s %s\n'
+rows_of "history ID vs git log -p -- PATH" "$h_ks" "$h_git" fmt_s 2
+rows_of "history ID vs git log -p, CPU time (info)" "$hc_ks" "$hc_git" fmt_s -
+rows_of "history ID $FIELD vs git log -p (info)" "$hf_ks" "$h_git" fmt_s -
+rows_of "blame ID vs git blame PATH (info)" "$b_ks" "$b_git" fmt_s -
+rows_of "history ID vs git log -- PATH (info)" "$h_ks" "$l_git" fmt_s -
+rows_of "peak memory, history vs git log -p (info)" "$m_ks" "$m_git" fmt_kb -
+table_end
 [ $failures -eq 0 ] || {
 	echo
 	echo "bench-history: $failures command(s) failed or a check was wrong (see above)"

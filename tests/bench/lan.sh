@@ -63,10 +63,10 @@
 # A benchmark, not a test: a target that is not met never fails it.  Exit 0;
 # 1 when a command crashed or failed, or a check of khaosat's result failed.
 set -u
-BUILD=${BUILD:-build/release}
+bench="bench-lan"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-ks=$top/$BUILD/khaosat
-tools=$top/$BUILD/tests/tools
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$top/tests/bench/lib.sh"
 N=${BENCH_N:-100000}
 RUNS=${BENCH_RUNS:-5}
 CHANGES=${BENCH_CHANGES:-100}
@@ -75,42 +75,25 @@ TIMEOUT=${BENCH_TIMEOUT:-600}
 SRC=${BENCH_SURVEY:-}
 DEV_B=lapb
 
-for f in "$ks" "$tools/gensurvey"; do
-	if [ ! -x "$f" ]; then
-		echo "bench-lan: $f is missing; run 'make khaosat tests-built'" >&2
-		exit 1
-	fi
-done
-for v in "$N" "$RUNS" "$CHANGES" "$LOCAL" "$TIMEOUT"; do
-	case "$v" in '' | *[!0-9]*)
-		echo "bench-lan: BENCH_N, BENCH_RUNS, BENCH_CHANGES, BENCH_LOCAL and BENCH_TIMEOUT must be numbers" >&2
-		exit 2 ;;
-	esac
-done
+bench_need "run 'make khaosat tests-built'" "$ks" "$tools/gensurvey"
+bench_numbers BENCH_N="$N" BENCH_RUNS="$RUNS" BENCH_CHANGES="$CHANGES" \
+	BENCH_LOCAL="$LOCAL" BENCH_TIMEOUT="$TIMEOUT"
 if [ "$RUNS" -lt 1 ] || [ "$CHANGES" -lt 2 ] || [ "$LOCAL" -lt 1 ] ||
 	[ "$TIMEOUT" -lt 1 ]; then
-	echo "bench-lan: BENCH_RUNS, BENCH_LOCAL and BENCH_TIMEOUT must be at least 1, BENCH_CHANGES at least 2" >&2
+	note "BENCH_RUNS, BENCH_LOCAL and BENCH_TIMEOUT must be at least 1, BENCH_CHANGES at least 2"
 	exit 2
 fi
 
 # hyperfine and GNU time, installed like the build dependencies when missing
-sh "$top/tests/deps.sh" -- hyperfine:hyperfine /usr/bin/time:time 2>&1 |
-	sed 's/^/bench-lan: /' >&2
-if [ ! -x /usr/bin/time ]; then
-	echo "bench-lan: /usr/bin/time is missing (apt-get install time)" >&2
-	exit 1
-fi
+bench_deps hyperfine:hyperfine /usr/bin/time:time
+bench_need_time
 daemon_prog="$(git --exec-path)/git-daemon"
 if [ ! -x "$daemon_prog" ]; then
-	echo "bench-lan: $daemon_prog is missing (apt-get install git-daemon-run, or a git with git daemon)" >&2
+	note "$daemon_prog is missing (apt-get install git-daemon-run, or a git with git daemon)"
 	exit 1
 fi
-tool="date"
-if [ "${BENCH_TOOL:-}" != date ] && command -v hyperfine >/dev/null 2>&1; then
-	tool=hyperfine
-fi
+bench_timer
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/khaosat-lan.XXXXXX") || exit 1
 daemon_pid=
 stop_daemon() {
 	if [ -n "$daemon_pid" ]; then
@@ -119,186 +102,26 @@ stop_daemon() {
 		daemon_pid=
 	fi
 }
-# shellcheck disable=SC2317
-cleanup() {
-	stop_daemon
-	cd /
-	if [ -n "${BENCH_KEEP:-}" ]; then
-		echo "bench-lan: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# Copies of the programs, so that a rebuild during the run changes nothing.
-mkdir -p "$tmp/bin"
-cp "$ks" "$tools/gensurvey" "$tmp/bin/" || exit 1
-ks_built=$(date -r "$ks" '+%Y-%m-%d %H:%M:%S')
-ks=$tmp/bin/khaosat
-tools=$tmp/bin
-
-# A fixed environment: nobody's git configuration takes part.
-HOME=$tmp/home
-mkdir -p "$HOME"
-LC_ALL=C.UTF-8
-TZ=UTC
-GIT_CONFIG_NOSYSTEM=1
-GIT_AUTHOR_NAME=Bench
-GIT_AUTHOR_EMAIL=bench@khaosat.invalid
-GIT_COMMITTER_NAME=bench
-GIT_COMMITTER_EMAIL=bench@khaosat.invalid
-export HOME LC_ALL TZ GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
-	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
-	GIT_CONFIG_PARAMETERS XDG_CONFIG_HOME KHAOSAT_USERNAME KHAOSAT_PASSWORD
-
-failures=0
-wrong=0
-note() { echo "bench-lan: $*" >&2; }
-# fail WHAT: a command crashed or failed; the run goes on where it can.
-fail() {
-	echo "bench-lan: FAILED: $1" >&2
-	if [ -s "$tmp/err" ]; then
-		sed 's/^/bench-lan:   /' "$tmp/err" | head -n 20 >&2
-	fi
-	failures=$((failures + 1))
-}
-# verdict WHAT OK: one correctness check, printed in the report
-checks=
-verdict() {
-	if [ "$2" = 0 ]; then
-		checks="$checks  ok      $1
-"
-	else
-		checks="$checks  WRONG   $1
-"
-		wrong=$((wrong + 1))
-	fi
-}
-
-# The median of the numbers on standard input.
-median() {
-	sort -n | awk '{ v[NR] = $1 }
-		END { if (!NR) exit 1
-		      printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# timed CMD...: runs CMD once, output discarded, errors in $tmp/err;
-# prints the elapsed nanoseconds and returns CMD's exit code.  (Called
-# through eval.)
-# shellcheck disable=SC2317
-timed() {
-	t0=$(date +%s%N)
-	"$@" >/dev/null 2>"$tmp/err"
-	rc=$?
-	t1=$(date +%s%N)
-	echo $((t1 - t0))
-	return "$rc"
-}
-
-# measure RUNS CMD [PREPARE]: the median wall time of CMD (a string, words
-# quoted for the shell, no other shell syntax) in seconds, in $M; returns 1
-# if it failed.  PREPARE, a command of the same kind, runs before each run
-# (the warm-up included), untimed.
-measure() {
-	M=
-	prep=${3:-true}
-	if [ $tool = hyperfine ]; then
-		if ! hyperfine -N -w 1 -r "$1" --style basic --prepare "$prep" \
-			--export-csv "$tmp/h.csv" -- "$2" >"$tmp/err" 2>&1; then
-			fail "$2"
-			return 1
-		fi
-		M=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++)
-					 if ($i == "median") c = i }
-			     NR == 2 { printf "%.6f\n", $c }' "$tmp/h.csv")
-		return 0
-	fi
-	if ! eval "$prep" || ! eval "$2" >/dev/null 2>"$tmp/err"; then
-		fail "$2"
-		return 1
-	fi
-	: >"$tmp/times"
-	m_i=0
-	while [ "$m_i" -lt "$1" ]; do
-		if ! eval "$prep" || ! eval "timed $2" >>"$tmp/times"; then
-			fail "$2"
-			return 1
-		fi
-		m_i=$((m_i + 1))
-	done
-	M=$(median <"$tmp/times" | awk '{ printf "%.6f\n", $1 / 1e9 }')
-}
-
-# peak CMD [PREPARE]: the peak RSS in KB of one run of CMD (and of the
-# processes it waits for: the largest of them) under GNU time, in $K;
-# returns 1 if it failed or crashed.
-peak() {
-	K=
-	if ! eval "${2:-true}"; then
-		fail "preparing $1"
-		return 1
-	fi
-	eval "/usr/bin/time -o '$tmp/mem' -f '%M' $1" >/dev/null 2>"$tmp/err"
-	rc=$?
-	if grep -q '^Command terminated by signal' "$tmp/mem"; then
-		cat "$tmp/mem" >>"$tmp/err"
-		fail "$1 (crashed)"
-		return 1
-	fi
-	if [ $rc -ne 0 ]; then
-		fail "$1 (exit $rc)"
-		return 1
-	fi
-	K=$(tail -n 1 "$tmp/mem")
-}
+bench_atexit=stop_daemon
+bench_tmp lan
+trap 'exit 130' HUP
+bench_copy gensurvey
+bench_env
+# every sync, clone and commit of the set-up within BENCH_TIMEOUT
+bench_timeout=$TIMEOUT
 
 # ---- the survey at BASE: laptop A ----
 
 lap_a=$tmp/lap-a
+bench_survey "$lap_a"
+if [ -z "$(git config khaosat.device)" ]; then
+	git config khaosat.device bench
+	git config khaosat.surveyor Bench
+fi
 if [ -n "$SRC" ]; then
-	note "copying the survey $SRC"
-	if [ -n "$(git -C "$SRC" --no-optional-locks status --porcelain 2>/dev/null)" ] ||
-		! git -C "$SRC" rev-parse -q --verify refs/heads/main >/dev/null; then
-		note "$SRC is not a survey with a clean work tree on main"
-		exit 1
-	fi
-	cp -a "$SRC" "$lap_a" || exit 1
-	cd "$lap_a" || exit 1
-	rm -rf .git/khaosat
-	git checkout -q main || exit 1
-	git config gc.auto 0
-	if [ -z "$(git config khaosat.device)" ]; then
-		git config khaosat.device bench
-		git config khaosat.surveyor Bench
-	fi
 	# a survey that already syncs somewhere: only this benchmark's hub
 	for r in $(git remote); do git remote remove "$r" 2>/dev/null; done
 	git config --unset khaosat.remote
-	N=$(git ls-files records/workshop | wc -l)
-else
-	"$ks" init "$lap_a" --device bench --surveyor Bench \
-		--name "Bench: $N workshops" >/dev/null 2>"$tmp/err" || {
-		fail "khaosat init"
-		exit 1
-	}
-	cd "$lap_a" || exit 1
-	# git would pack 100,000 loose objects in the background in the middle
-	# of a measurement; khaosat (libgit2) never does.
-	git config gc.auto 0
-	note "generating $N records"
-	"$tools/gensurvey" "$lap_a" "$N" >"$tmp/gen.out" 2>"$tmp/err" || {
-		fail gensurvey
-		exit 1
-	}
-	note "git add -A && git commit of the import"
-	if ! git add -A 2>"$tmp/err" ||
-		! git commit -q -m "Import $N workshops" 2>>"$tmp/err"; then
-		fail "git commit of the import"
-		exit 1
-	fi
 fi
 DEV_A=$(git config khaosat.device)
 if [ "$DEV_A" = "$DEV_B" ]; then
@@ -311,49 +134,16 @@ if [ "$N" -lt "$T" ]; then
 fi
 base=$(git rev-parse main)
 
-# T records spread evenly over the survey: the first CHANGES for laptop A,
-# the others for B's own commits (k: the record's number in the selection,
-# which makes every new value unique).
-git ls-files records/workshop | awk -v n="$N" -v t="$T" -v c="$CHANGES" \
-	-v dir="$tmp" '
-	BEGIN { step = int(n / t); k = 0 }
-	(NR - 1) % step == 0 && k < t {
-		print k, $0 > (dir "/sel." (k < c ? "send" : "local"))
-		k++
-	}'
-touch "$tmp/sel.send" "$tmp/sel.local"
-if [ "$(wc -l <"$tmp/sel.send")" -ne "$CHANGES" ] ||
-	[ "$(wc -l <"$tmp/sel.local")" -ne $((2 * LOCAL)) ]; then
-	note "internal error: wrong selection of records"
-	exit 1
-fi
-
-# set_field FILE KEY VALUE
-set_field() {
-	if ! grep -q "^$2: " "$1"; then
-		echo "no '$2' in $1" >"$tmp/err"
-		fail "editing $1"
-		return 1
-	fi
-	sed -i "s/^$2: .*/$2: $3/" "$1"
-}
-
-# ks_do WHAT CMD...: a khaosat (or other) command that must succeed
-ks_do() {
-	what=$1
-	shift
-	if ! timeout "$TIMEOUT" "$@" >"$tmp/out" 2>"$tmp/err"; then
-		fail "$what in $(pwd)"
-		exit 1
-	fi
-}
+# The first CHANGES records of the selection for laptop A, the others for
+# B's own commits.
+bench_select "$T" "$CHANGES"
 
 # ---- the hub and git daemon ----
 
 srv=$tmp/srv
 hub=$srv/hub.git
 mkdir -p "$srv" || exit 1
-ks_do "khaosat init --bare" "$ks" init --bare "$hub"
+must "khaosat init --bare" "$ks" init --bare "$hub"
 git -C "$hub" config gc.auto 0
 git -C "$hub" config receive.autogc false
 
@@ -393,9 +183,9 @@ url=git://127.0.0.1:$port/hub.git
 note "git daemon (pid $daemon_pid) serving $url"
 
 note "laptop A ($DEV_A): khaosat remote add hub + first khaosat sync of $N records"
-ks_do "khaosat remote add" "$ks" remote add hub "$url"
+must "khaosat remote add" "$ks" remote add hub "$url"
 t0=$(date +%s%N)
-ks_do "khaosat sync (first, laptop A)" "$ks" sync
+must "khaosat sync (first, laptop A)" "$ks" sync
 first_sync=$(($(date +%s%N) - t0))
 [ "$(git -C "$hub" rev-parse "refs/heads/devices/$DEV_A" 2>/dev/null)" = "$base" ] || {
 	fail "the hub's devices/$DEV_A is not at BASE after A's first sync"
@@ -405,13 +195,13 @@ first_sync=$(($(date +%s%N) - t0))
 lap_b=$tmp/lap-b
 note "laptop B ($DEV_B): khaosat clone, then khaosat sync at BASE"
 t0=$(date +%s%N)
-ks_do "khaosat clone" "$ks" clone "$url" "$lap_b" --device "$DEV_B" \
+must "khaosat clone" "$ks" clone "$url" "$lap_b" --device "$DEV_B" \
 	--surveyor "Bench Two"
 clone_t=$(($(date +%s%N) - t0))
 cd "$lap_b" || exit 1
 git config gc.auto 0
 git config khaosat.email bench2@khaosat.invalid
-ks_do "khaosat sync (laptop B, at BASE)" "$ks" sync
+must "khaosat sync (laptop B, at BASE)" "$ks" sync
 if [ "$(git rev-parse main)" != "$base" ] ||
 	[ "$(git -C "$hub" rev-parse "refs/heads/devices/$DEV_B" 2>/dev/null)" != "$base" ]; then
 	echo "main: $(git rev-parse main)" >"$tmp/err"
@@ -421,18 +211,10 @@ fi
 b_ff=$tmp/b-ff
 cp -a "$lap_b" "$b_ff" || exit 1
 
-ks_commit() {
-	ks_do "khaosat commit -m '$1'" "$ks" commit -m "$1"
-}
-
 note "laptop B: $((2 * LOCAL)) records changed in two khaosat commits of its own"
 : >"$tmp/expect.local"
 while read -r k f; do
-	v=$((8800000001 + k))
-	# (a survey that went through this benchmark already has it)
-	! grep -qx "annual_revenue: $v" "$f" || v=$((8600000001 + k))
-	set_field "$f" annual_revenue "$v" || exit 1
-	printf '%s\tannual_revenue: %s\n' "$f" "$v" >>"$tmp/expect.local"
+	revise "$f" $((8800000001 + k)) $((8600000001 + k)) expect.local || exit 1
 	[ "$k" -ne $((CHANGES + LOCAL - 1)) ] || ks_commit "Laptop B: first visit"
 done <"$tmp/sel.local"
 ks_commit "Laptop B: second visit"
@@ -443,11 +225,7 @@ cd "$lap_a" || exit 1
 : >"$tmp/expect"
 half=$((CHANGES / 2))
 while read -r k f; do
-	v=$((7700000001 + k))
-	# (a survey that went through this benchmark already has it)
-	! grep -qx "annual_revenue: $v" "$f" || v=$((7600000001 + k))
-	set_field "$f" annual_revenue "$v" || exit 1
-	printf '%s\tannual_revenue: %s\n' "$f" "$v" >>"$tmp/expect"
+	revise "$f" $((7700000001 + k)) $((7600000001 + k)) expect || exit 1
 	[ "$k" -ne $((half - 1)) ] || ks_commit "Laptop A: records 1 to $half"
 done <"$tmp/sel.send"
 ks_commit "Laptop A: records $((half + 1)) to $CHANGES"
@@ -458,7 +236,7 @@ if [ "$(git rev-list --count "$base..$a_tip")" -ne 2 ] ||
 	fail "laptop A's two commits"
 	exit 1
 fi
-ks_do "khaosat sync (laptop A, pushing its changes)" "$ks" sync
+must "khaosat sync (laptop A, pushing its changes)" "$ks" sync
 if [ "$(git -C "$hub" rev-parse "refs/heads/devices/$DEV_A")" != "$a_tip" ] ||
 	[ "$(git rev-parse main)" != "$a_tip" ]; then
 	fail "laptop A's sync: the hub's devices/$DEV_A should be A's tip"
@@ -530,31 +308,7 @@ chmod +x "$tmp/bin/sync-ks" "$tmp/bin/sync-git"
 # had no commit of its own)
 check_sync() {
 	cd "$run" || exit 1
-	if [ "$2" = 1 ]; then
-		[ "$(git rev-parse HEAD)" = "$a_tip" ]
-		verdict "$1: main fast-forwarded to A's tip" $?
-	else
-		p1=$(git rev-parse -q --verify HEAD^1)
-		p2=$(git rev-parse -q --verify HEAD^2)
-		{ [ "$p1" = "$b_tip" ] && [ "$p2" = "$a_tip" ]; } ||
-			{ [ "$p1" = "$a_tip" ] && [ "$p2" = "$b_tip" ]; }
-		verdict "$1: main is a merge of B's tip and A's" $?
-	fi
-	[ "$(git symbolic-ref HEAD)" = refs/heads/main ] &&
-		[ -z "$(git status --porcelain)" ]
-	verdict "$1: on main, work tree clean ($(git status --porcelain | wc -l) entries in git status)" $?
-	: >"$tmp/missing"
-	cat "$tmp/expect" >"$tmp/want"
-	[ "$2" = 1 ] || cat "$tmp/expect.local" >>"$tmp/want"
-	while IFS="$(printf '\t')" read -r f line; do
-		git show "HEAD:$f" 2>/dev/null | grep -qxF "$line" ||
-			echo "$f: $line" >>"$tmp/missing"
-	done <"$tmp/want"
-	n_exp=$(wc -l <"$tmp/want")
-	n_miss=$(wc -l <"$tmp/missing")
-	[ "$n_miss" -eq 0 ]
-	verdict "$1: $((n_exp - n_miss)) of $n_exp changed values in main's tree" $?
-	head -n 5 "$tmp/missing" | sed 's/^/bench-lan:   missing: /' >&2
+	check_tree "$1" "$2" "$a_tip" "$b_tip" "A's" "B's"
 	hb=$(git -C "$hub" rev-parse -q --verify "refs/heads/devices/$DEV_B")
 	[ -n "$hb" ] && [ "$hb" = "$(git rev-parse main)" ]
 	verdict "$1: the hub's devices/$DEV_B equals B's main" $?
@@ -623,75 +377,19 @@ stop_daemon
 
 # ---- the table ----
 
-# shellcheck disable=SC2317
-fmt_s() {
-	case "$1" in *[!0-9.]* | '') echo "$1"; return ;; esac
-	awk -v s="$1" 'BEGIN { if (s < 1) printf "%.1f ms\n", s * 1000
-			       else printf "%.2f s\n", s }'
-}
-# shellcheck disable=SC2317
-fmt_kb() {
-	case "$1" in *[!0-9]* | '') echo "$1"; return ;; esac
-	awk -v k="$1" 'BEGIN { printf "%.1f MB\n", k / 1024 }'
-}
-numeric() { case "$1" in *[!0-9.]* | '') return 1 ;; esac; }
-
-met=0
-total=0
-row_fmt='%-42s %10s %10s %8s  %-9s %s\n'
-# row NAME KS GIT KS_TEXT GIT_TEXT LIMIT_RATIO|-
-row() {
-	ratio=-
-	result=-
-	target=-
-	if numeric "$2" && numeric "$3"; then
-		ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')
-	fi
-	if [ "$6" != - ]; then
-		target="<= ${6}x"
-		total=$((total + 1))
-		if [ "$ratio" = - ]; then
-			result="no data"
-		elif awk -v a="$2" -v b="$3" -v l="$6" 'BEGIN { exit !(a <= b * l) }'; then
-			result=met
-			met=$((met + 1))
-		else
-			result="NOT met"
-		fi
-	fi
-	# shellcheck disable=SC2059
-	printf "$row_fmt" "$1" "$4" "$5" "$ratio" "$target" "$result"
-}
-# rows_of LABEL KS GIT FMT LIMIT
-rows_of() { row "$1" "$2" "$3" "$($4 "$2")" "$($4 "$3")" "$5"; }
-
 echo
 echo "khaosat LAN sync benchmark: N=$N workshop records, hub served by git daemon on 127.0.0.1 (git://)"
 echo "laptop A: $CHANGES records changed in 2 commits, synced; laptop B: $((2 * LOCAL)) other records in 2 commits of its own"
-echo "set-up (info): A's first khaosat sync of $N records $(fmt_s "$(echo "$first_sync" | awk '{ printf "%.6f", $1 / 1e9 }')"), khaosat clone $(fmt_s "$(echo "$clone_t" | awk '{ printf "%.6f", $1 / 1e9 }')")"
-echo "khaosat built $ks_built ($(sha1sum "$ks" | cut -c1-12)), $(nproc) CPUs, $(git --version),"
-echo "timer: $(
-	if [ $tool = hyperfine ]; then hyperfine --version; else echo "date +%s%N"; fi
-), median of $RUNS runs; peak memory: GNU time, one run (client side only)"
+echo "set-up (info): A's first khaosat sync of $N records $(fmt_s "$(echo "$first_sync" | median_s)"), khaosat clone $(fmt_s "$(echo "$clone_t" | median_s)")"
+built_line
+echo "timer: $(timer_name), median of $RUNS runs; peak memory: GNU time, one run (client side only)"
 echo "git: git pull -q --no-rebase --no-edit URL devices/$DEV_A && git push -q URL main:refs/heads/devices/$DEV_B"
 echo
-# shellcheck disable=SC2059
-printf "$row_fmt" measurement khaosat git ratio target result
+table_start '%-42s %10s %10s %8s  %-9s %s\n'
 rows_of "sync, both sides changed: time" "$mg_t_ks" "$mg_t_git" fmt_s 1.5
 rows_of "sync, both sides changed: peak memory" "$mg_m_ks" "$mg_m_git" fmt_kb -
 rows_of "sync, fast-forward: time (info)" "$ff_t_ks" "$ff_t_git" fmt_s -
 rows_of "sync, fast-forward: peak memory" "$ff_m_ks" "$ff_m_git" fmt_kb -
 rows_of "sync, nothing new: time (info)" "$no_t_ks" "$no_t_git" fmt_s -
-echo
-echo "$met of $total targets met"
-if [ -n "$checks" ]; then
-	echo
-	echo "correctness (plain git as the witness):"
-	printf '%s' "$checks"
-fi
-if [ $failures -ne 0 ] || [ $wrong -ne 0 ]; then
-	echo
-	echo "bench-lan: $failures command(s) failed or crashed, $wrong check(s) wrong (see above)"
-	exit 1
-fi
-exit 0
+table_end
+bench_exit "correctness (plain git as the witness):"

@@ -51,10 +51,10 @@
 # A benchmark, not a test: a target that is not met never fails it.  Exit 0;
 # 1 when a command crashed or failed, or khaosat merge gave a wrong result.
 set -u
-BUILD=${BUILD:-build/release}
+bench="bench-merge"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-ks=$top/$BUILD/khaosat
-tools=$top/$BUILD/tests/tools
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$top/tests/bench/lib.sh"
 N=${BENCH_N:-100000}
 RUNS=${BENCH_RUNS:-3}
 CHANGES=${BENCH_CHANGES:-1000}
@@ -62,145 +62,31 @@ SHARED=${BENCH_SHARED:-100}
 CONFLICTS=${BENCH_CONFLICTS:-10}
 SRC=${BENCH_SURVEY:-}
 
-for f in "$ks" "$tools/gensurvey"; do
-	if [ ! -x "$f" ]; then
-		echo "bench-merge: $f is missing; run 'make khaosat tests-built'" >&2
-		exit 1
-	fi
-done
-for v in "$N" "$RUNS" "$CHANGES" "$SHARED" "$CONFLICTS"; do
-	case "$v" in '' | *[!0-9]*)
-		echo "bench-merge: BENCH_N, BENCH_RUNS, BENCH_CHANGES, BENCH_SHARED and BENCH_CONFLICTS must be numbers" >&2
-		exit 2 ;;
-	esac
-done
+bench_need "run 'make khaosat tests-built'" "$ks" "$tools/gensurvey"
+bench_numbers BENCH_N="$N" BENCH_RUNS="$RUNS" BENCH_CHANGES="$CHANGES" \
+	BENCH_SHARED="$SHARED" BENCH_CONFLICTS="$CONFLICTS"
 if [ "$RUNS" -lt 1 ] || [ "$CONFLICTS" -gt "$SHARED" ]; then
-	echo "bench-merge: BENCH_RUNS must be at least 1, BENCH_CONFLICTS at most BENCH_SHARED" >&2
+	note "BENCH_RUNS must be at least 1, BENCH_CONFLICTS at most BENCH_SHARED"
 	exit 2
 fi
 
 # GNU time, installed like the build dependencies when missing
-sh "$top/tests/deps.sh" -- /usr/bin/time:time 2>&1 | sed 's/^/bench-merge: /' >&2
-if [ ! -x /usr/bin/time ]; then
-	echo "bench-merge: /usr/bin/time is missing (apt-get install time)" >&2
-	exit 1
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/khaosat-merge.XXXXXX") || exit 1
-# shellcheck disable=SC2317
-cleanup() {
-	cd /
-	if [ -n "${BENCH_KEEP:-}" ]; then
-		echo "bench-merge: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Copies of the programs, so that a rebuild during the run changes nothing.
-mkdir -p "$tmp/bin"
-cp "$ks" "$tools/gensurvey" "$tmp/bin/" || exit 1
-ks_built=$(date -r "$ks" '+%Y-%m-%d %H:%M:%S')
-ks=$tmp/bin/khaosat
-tools=$tmp/bin
-
-# A fixed environment: nobody's git configuration takes part.
-HOME=$tmp/home
-mkdir -p "$HOME"
-LC_ALL=C.UTF-8
-TZ=UTC
-GIT_CONFIG_NOSYSTEM=1
-GIT_AUTHOR_NAME=Bench
-GIT_AUTHOR_EMAIL=bench@khaosat.invalid
-GIT_COMMITTER_NAME=bench
-GIT_COMMITTER_EMAIL=bench@khaosat.invalid
-export HOME LC_ALL TZ GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
-	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
-	GIT_CONFIG_PARAMETERS XDG_CONFIG_HOME
-
-failures=0
-wrong=0
-note() { echo "bench-merge: $*" >&2; }
-# fail WHAT: a command crashed or failed; the run goes on where it can.
-fail() {
-	echo "bench-merge: FAILED: $1" >&2
-	if [ -s "$tmp/err" ]; then
-		sed 's/^/bench-merge:   /' "$tmp/err" | head -n 20 >&2
-	fi
-	failures=$((failures + 1))
-}
-# verdict WHAT OK: one correctness check, printed in the report
-checks=
-verdict() {
-	if [ "$2" = 0 ]; then
-		checks="$checks  ok      $1
-"
-	else
-		checks="$checks  WRONG   $1
-"
-		wrong=$((wrong + 1))
-	fi
-}
-
-# The median of the numbers on standard input.
-median() {
-	sort -n | awk '{ v[NR] = $1 }
-		END { if (!NR) exit 1
-		      printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# The median of decimal numbers on standard input.
-median_f() {
-	sort -g | awk '{ v[NR] = $1 }
-		END { if (!NR) exit 1
-		      printf "%.2f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+bench_deps /usr/bin/time:time
+bench_need_time
+bench_tmp merge
+bench_copy gensurvey
+bench_env
 
 # ---- the survey and the bulk import ----
 
 pre=$tmp/pre
+bench_survey "$pre"
 if [ -n "$SRC" ]; then
-	note "copying the survey $SRC"
-	if [ -n "$(git -C "$SRC" --no-optional-locks status --porcelain 2>/dev/null)" ] ||
-		! git -C "$SRC" rev-parse -q --verify refs/heads/main >/dev/null; then
-		note "$SRC is not a survey with a clean work tree on main"
-		exit 1
-	fi
-	cp -a "$SRC" "$pre" || exit 1
-	cd "$pre" || exit 1
-	# khaosat's caches describe that survey's use, not this benchmark;
 	# its reflogs are no business of git fsck here
-	rm -rf .git/khaosat
 	git reflog expire --expire=now --all
-	git checkout -q main || exit 1
-	git config gc.auto 0
-	N=$(git ls-files records/workshop | wc -l)
 	bytes=$(git ls-files -z records/workshop | xargs -0 cat | wc -c)
 else
-	"$ks" init "$pre" --device bench --surveyor Bench \
-		--name "Bench: $N workshops" >/dev/null 2>"$tmp/err" || {
-		fail "khaosat init"
-		exit 1
-	}
-	cd "$pre" || exit 1
-	# git would pack 100,000 loose objects in the background in the middle
-	# of a measurement; khaosat (libgit2) never does.
-	git config gc.auto 0
-	note "generating $N records"
-	"$tools/gensurvey" "$pre" "$N" >"$tmp/gen.out" 2>"$tmp/err" || {
-		fail gensurvey
-		exit 1
-	}
 	bytes=$(sed -n 's/.*, \([0-9]*\) bytes$/\1/p' "$tmp/gen.out")
-	note "git add -A && git commit of the import"
-	if ! git add -A 2>"$tmp/err" ||
-		! git commit -q -m "Import $N workshops" 2>>"$tmp/err"; then
-		fail "git commit of the import"
-		exit 1
-	fi
 fi
 T=$((2 * CHANGES + SHARED))
 if [ "$N" -lt "$T" ]; then
@@ -247,17 +133,6 @@ reg_b() { echo $((20000 + $1)); }
 area_b() { echo $((50000 + $1)); }
 : >"$tmp/expect"
 : >"$tmp/expect.conflict"
-
-# set_field FILE KEY VALUE: KEY is "annual_revenue", "floor_area" or
-# "  regular" (workers.regular, the only key with that indentation)
-set_field() {
-	if ! grep -q "^$2: " "$1"; then
-		echo "no '$2' in $1" >"$tmp/err"
-		fail "editing $1"
-		return 1
-	fi
-	sed -i "s/^$2: .*/$2: $3/" "$1"
-}
 
 note "side-b: $CHANGES records + $SHARED shared ($CONFLICTS conflicting)"
 git checkout -q -B side-b || exit 1
@@ -341,11 +216,11 @@ prepare() {
 	sync
 }
 
-# timed NAME CMD...: runs CMD in $run; appends the wall time (ns) to
+# timed_in NAME CMD...: runs CMD in $run; appends the wall time (ns) to
 # $tmp/time.NAME, the peak RSS (KB) to $tmp/mem.NAME and the CPU time
 # (user + system, s) to $tmp/cpu.NAME; its standard
 # output is in $tmp/out, errors in $tmp/err; returns CMD's exit code.
-timed() {
+timed_in() {
 	t_name=$1
 	shift
 	t0=$(date +%s%N)
@@ -442,7 +317,7 @@ while [ $i -le "$RUNS" ]; do
 	fi
 	note "round $i$r: khaosat merge"
 	prepare
-	if ! timed ks$sfx "$ks" merge side-b; then
+	if ! timed_in ks$sfx "$ks" merge side-b; then
 		fail "khaosat merge side-b (round $i, exit $rc)"
 	elif [ $i -eq 0 ]; then
 		check_merge
@@ -450,7 +325,7 @@ while [ $i -le "$RUNS" ]; do
 
 	note "round $i$r: git merge"
 	prepare
-	timed git$sfx git -c merge.conflictstyle=merge merge --no-edit side-b
+	timed_in git$sfx git -c merge.conflictstyle=merge merge --no-edit side-b
 	case $? in
 	0) [ $i -ne 0 ] || git_conflicts=0 ;;
 	1) [ $i -ne 0 ] || git_conflicts=$(unmerged) ;;
@@ -459,7 +334,7 @@ while [ $i -le "$RUNS" ]; do
 
 	note "round $i$r: git merge-tree --write-tree"
 	prepare
-	timed mt$sfx git merge-tree --write-tree --name-only main side-b
+	timed_in mt$sfx git merge-tree --write-tree --name-only main side-b
 	case $? in
 	0) [ $i -ne 0 ] || mt_conflicts=0 ;;
 	1) [ $i -ne 0 ] || mt_conflicts=$(sed -n '2,/^$/p' "$tmp/out" | grep -c .) ;;
@@ -472,7 +347,7 @@ cd "$tmp" || exit 1
 
 # ---- the table ----
 
-med_s() { median <"$tmp/time.$1" | awk '{ printf "%.6f\n", $1 / 1e9 }' | grep .; }
+med_s() { median_s <"$tmp/time.$1"; }
 med_kb() { grep -v '^$' "$tmp/mem.$1" | median; }
 t_ks=$(med_s ks) || t_ks=failed
 t_git=$(med_s git) || t_git=failed
@@ -480,68 +355,23 @@ t_mt=$(med_s mt) || t_mt=failed
 m_ks=$(med_kb ks) || m_ks=failed
 m_git=$(med_kb git) || m_git=failed
 m_mt=$(med_kb mt) || m_mt=failed
-med_cpu() { median_f <"$tmp/cpu.$1"; }
+med_cpu() { median_f %.2f <"$tmp/cpu.$1"; }
 c_ks=$(med_cpu ks) || c_ks=failed
 c_git=$(med_cpu git) || c_git=failed
-
-fmt_s() {
-	case "$1" in *[!0-9.]* | '') echo "$1"; return ;; esac
-	awk -v s="$1" 'BEGIN { if (s < 1) printf "%.1f ms\n", s * 1000
-			       else printf "%.2f s\n", s }'
-}
-fmt_kb() {
-	case "$1" in *[!0-9]* | '') echo "$1"; return ;; esac
-	awk -v k="$1" 'BEGIN { printf "%.1f MB\n", k / 1024 }'
-}
-numeric() { case "$1" in *[!0-9.]* | '') return 1 ;; esac; }
-
-met=0
-total=0
-row_fmt='%-40s %10s %10s %8s  %-9s %s\n'
-# row NAME KS OTHER KS_TEXT OTHER_TEXT LIMIT_RATIO|-
-row() {
-	ratio=-
-	result=-
-	target=-
-	if numeric "$2" && numeric "$3"; then
-		ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')
-	fi
-	if [ "$6" != - ]; then
-		target="<= ${6}x"
-		total=$((total + 1))
-		if [ "$ratio" = - ]; then
-			result="no data"
-		elif awk -v a="$2" -v b="$3" -v l="$6" 'BEGIN { exit !(a <= b * l) }'; then
-			result=met
-			met=$((met + 1))
-		else
-			result="NOT met"
-		fi
-	fi
-	# shellcheck disable=SC2059
-	printf "$row_fmt" "$1" "$4" "$5" "$ratio" "$target" "$result"
-}
 
 echo
 echo "khaosat merge benchmark: N=$N workshop records ($bytes bytes), $loose loose objects"
 echo "side A (main) and side-b: $CHANGES records each + $SHARED shared ($CONFLICTS conflicting)"
-echo "khaosat built $ks_built ($(sha1sum "$ks" | cut -c1-12)), $(nproc) CPUs, $(git --version),"
+built_line
 echo "median of $RUNS runs, each from the pre-merge state (reset, new objects deleted); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-# shellcheck disable=SC2059
-printf "$row_fmt" measurement khaosat git ratio target result
-row "merge, work tree updated: time" "$t_ks" "$t_git" \
-	"$(fmt_s "$t_ks")" "$(fmt_s "$t_git")" 1.5
-row "merge, work tree updated: peak memory" "$m_ks" "$m_git" \
-	"$(fmt_kb "$m_ks")" "$(fmt_kb "$m_git")" 2
-row "merge: CPU time, user + system (info)" "$c_ks" "$c_git" \
-	"$(fmt_s "$c_ks")" "$(fmt_s "$c_git")" -
-row "vs git merge-tree (in memory): time" "$t_ks" "$t_mt" \
-	"$(fmt_s "$t_ks")" "$(fmt_s "$t_mt")" -
-row "vs git merge-tree: peak memory" "$m_ks" "$m_mt" \
-	"$(fmt_kb "$m_ks")" "$(fmt_kb "$m_mt")" -
-echo
-echo "$met of $total targets met"
+table_start '%-40s %10s %10s %8s  %-9s %s\n'
+rows_of "merge, work tree updated: time" "$t_ks" "$t_git" fmt_s 1.5
+rows_of "merge, work tree updated: peak memory" "$m_ks" "$m_git" fmt_kb 2
+rows_of "merge: CPU time, user + system (info)" "$c_ks" "$c_git" fmt_s -
+rows_of "vs git merge-tree (in memory): time" "$t_ks" "$t_mt" fmt_s -
+rows_of "vs git merge-tree: peak memory" "$m_ks" "$m_mt" fmt_kb -
+table_end
 echo
 echo "khaosat merge: ${ks_summary:-(no output)}"
 echo "conflicts: khaosat ${ks_reported:-?} (expected $CONFLICTS), git merge $git_conflicts file(s), git merge-tree $mt_conflicts file(s)"
@@ -555,14 +385,4 @@ for name in ks git mt; do
 		awk '{ printf " %.3f/%s/%s", $1 / 1e9, $2, $3 }'
 	echo ')'
 done
-if [ -n "$checks" ]; then
-	echo
-	echo "correctness of the khaosat merge:"
-	printf '%s' "$checks"
-fi
-if [ $failures -ne 0 ] || [ $wrong -ne 0 ]; then
-	echo
-	echo "bench-merge: $failures command(s) failed or crashed, $wrong check(s) wrong (see above)"
-	exit 1
-fi
-exit 0
+bench_exit "correctness of the khaosat merge:"

@@ -57,10 +57,12 @@
 #
 # Exit 0; 1 when a step failed; 2 on bad arguments.
 set -u
+bench=mkhistory
 top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-build/release}
-KHAOSAT=${KHAOSAT:-$top/$BUILD/khaosat}
-GENSURVEY=${GENSURVEY:-$top/$BUILD/tests/tools/gensurvey}
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$top/tests/bench/lib.sh"
+KHAOSAT=${KHAOSAT:-$ks}
+GENSURVEY=${GENSURVEY:-$tools/gensurvey}
 N=${BENCH_N:-100000}
 COMMITS=${BENCH_COMMITS:-5000}
 EVERY=${BENCH_EVERY:-100}
@@ -69,36 +71,27 @@ TOUCH=${BENCH_TOUCH:-50}
 POOL=${BENCH_POOL:-500}
 SEED=${BENCH_SEED:-7}
 
-say() { echo "mkhistory: $*" >&2; }
-die() {
-	say "FAILED: $1"
-	[ -s "$err" ] && sed 's/^/mkhistory:   /' "$err" | head -n 20 >&2
-	exit 1
-}
-
 if [ $# -ne 1 ] || [ -z "$1" ]; then
-	say "usage: sh tests/bench/mkhistory.sh DIR"
+	note "usage: sh tests/bench/mkhistory.sh DIR"
 	exit 2
 fi
-for v in "$N" "$COMMITS" "$EVERY" "$SIDE" "$TOUCH" "$POOL" "$SEED"; do
-	case "$v" in '' | *[!0-9]*)
-		say "BENCH_N, BENCH_COMMITS, BENCH_EVERY, BENCH_SIDE, BENCH_TOUCH, BENCH_POOL and BENCH_SEED must be numbers"
-		exit 2 ;;
-	esac
-done
+bench_numbers BENCH_N="$N" BENCH_COMMITS="$COMMITS" BENCH_EVERY="$EVERY" \
+	BENCH_SIDE="$SIDE" BENCH_TOUCH="$TOUCH" BENCH_POOL="$POOL" \
+	BENCH_SEED="$SEED"
 if [ "$TOUCH" -lt 1 ] || [ "$POOL" -lt 1 ] || [ "$COMMITS" -lt 1 ] ||
 	{ [ "$EVERY" -gt 0 ] && [ "$SIDE" -ge "$EVERY" ]; }; then
-	say "BENCH_COMMITS, BENCH_TOUCH and BENCH_POOL must be at least 1, BENCH_SIDE below BENCH_EVERY"
+	note "BENCH_COMMITS, BENCH_TOUCH and BENCH_POOL must be at least 1, BENCH_SIDE below BENCH_EVERY"
 	exit 2
 fi
 [ "$EVERY" -gt 0 ] || SIDE=0
 
 dir=$1
 case "$dir" in /*) ;; *) dir=$(pwd)/$dir ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/khaosat-mkhistory.XXXXXX") || exit 1
-err=$work/err
+# (not bench_tmp: BENCH_KEEP is for the benchmark that runs this)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/khaosat-mkhistory.XXXXXX") || exit 1
+err=$tmp/err
 # shellcheck disable=SC2317
-cleanup() { rm -rf "$work"; }
+cleanup() { rm -rf "$tmp"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -111,14 +104,9 @@ gitq() { git -c commit.gpgsign=false -c core.hooksPath=/dev/null "$@"; }
 # 2025-01-06 08:00 +0700
 start=1736125200
 if [ ! -e "$dir" ]; then
-	for f in "$KHAOSAT" "$GENSURVEY"; do
-		[ -x "$f" ] || {
-			say "$f is missing; build it with make BUILD=$BUILD"
-			exit 1
-		}
-	done
+	bench_need "build it with make BUILD=$BUILD" "$KHAOSAT" "$GENSURVEY"
 	if [ "$N" -lt 10 ]; then
-		say "BENCH_N must be at least 10"
+		note "BENCH_N must be at least 10"
 		exit 2
 	fi
 	"$KHAOSAT" init "$dir" --device md01 --surveyor "Nguyễn Thị Lan" \
@@ -129,9 +117,9 @@ if [ ! -e "$dir" ]; then
 	# git would pack the loose objects in the background in the middle
 	# of a measurement; khaosat (libgit2) never does.
 	git config gc.auto 0
-	say "generating $N records in $dir"
+	note "generating $N records in $dir"
 	"$GENSURVEY" "$dir" "$N" >/dev/null 2>"$err" || die gensurvey
-	say "git add -A && git commit of the import"
+	note "git add -A && git commit of the import"
 	d="$((start - 86400)) +0700"
 	gitq add -A >/dev/null 2>"$err" || die "git add of the import"
 	GIT_AUTHOR_NAME="Nguyễn Thị Lan" GIT_AUTHOR_EMAIL=lan@khaosat.invalid \
@@ -142,12 +130,12 @@ if [ ! -e "$dir" ]; then
 else
 	cd "$dir" || exit 1
 	if [ -n "$(git config bench.record 2>/dev/null)" ]; then
-		say "$dir already has a benchmark history (git config bench.record)"
+		note "$dir already has a benchmark history (git config bench.record)"
 		exit 2
 	fi
 	if [ "$(git symbolic-ref -q HEAD 2>/dev/null)" != refs/heads/main ] ||
 		[ -n "$(git status --porcelain 2>"$err")" ]; then
-		say "$dir is not a survey on main with a clean work tree"
+		note "$dir is not a survey on main with a clean work tree"
 		exit 2
 	fi
 	git config gc.auto 0
@@ -158,28 +146,28 @@ base=$(git rev-parse --verify -q main) || die "no main branch in $dir"
 
 # ---- the records ----
 
-git ls-files records/workshop >"$work/all" 2>"$err" || die "git ls-files"
-N=$(wc -l <"$work/all")
+git ls-files records/workshop >"$tmp/all" 2>"$err" || die "git ls-files"
+N=$(wc -l <"$tmp/all")
 [ "$N" -ge 2 ] || die "fewer than 2 workshop records in $dir"
 # The benchmarked record: one in the middle of the survey, in a folder with
 # others (the walk goes through the same trees for them).
-path=$(sed -n "$(((N + 1) / 2))p" "$work/all")
+path=$(sed -n "$(((N + 1) / 2))p" "$tmp/all")
 id=$(basename "$path" .yaml)
 [ "$POOL" -lt "$N" ] || POOL=$((N - 1))
 {
 	echo "$path"
-	grep -vxF "$path" "$work/all" |
+	grep -vxF "$path" "$tmp/all" |
 		awk -v n="$((N - 1))" -v p="$POOL" \
 			'int(NR * p / n) > int((NR - 1) * p / n)'
-} >"$work/pool"
+} >"$tmp/pool"
 
 # ---- the commits ----
 
-say "writing $COMMITS commits with git fast-import (a merge every $EVERY, $SIDE on the side branch)"
+note "writing $COMMITS commits with git fast-import (a merge every $EVERY, $SIDE on the side branch)"
 # The stream is bytes: lengths in bytes (LC_ALL=C).
 LC_ALL=C awk -v seed="$SEED" -v ncommits="$COMMITS" -v every="$EVERY" \
 	-v side="$SIDE" -v touch="$TOUCH" -v clock="$start" -v base="$base" \
-	-v id="$id" -v stats="$work/stats" -v poolfile="$work/pool" '
+	-v id="$id" -v stats="$tmp/stats" -v poolfile="$tmp/pool" '
 function load(r, p,    line, n, k, f) {
 	n = 0
 	while ((getline line < p) > 0) {
@@ -408,24 +396,24 @@ BEGIN {
 	}
 	print "done"
 	printf "%d %d %d\n", made, merges, touched > stats
-}' >"$work/stream" 2>"$err" || die "writing the fast-import stream"
-ls .git/objects/pack >"$work/packs.before" 2>/dev/null
-gitq fast-import --quiet --done <"$work/stream" 2>"$err" || die "git fast-import"
+}' >"$tmp/stream" 2>"$err" || die "writing the fast-import stream"
+ls .git/objects/pack >"$tmp/packs.before" 2>/dev/null
+gitq fast-import --quiet --done <"$tmp/stream" 2>"$err" || die "git fast-import"
 git update-ref -d refs/heads/bench-side 2>"$err" || die "removing the side branch"
-read -r made merges touched <"$work/stats" || die "no statistics"
+read -r made merges touched <"$tmp/stats" || die "no statistics"
 if [ "${BENCH_LOOSE:-}" = 1 ]; then
-	say "unpacking the new objects into loose objects"
+	note "unpacking the new objects into loose objects"
 	for p in .git/objects/pack/pack-*.pack; do
 		[ -f "$p" ] || continue
-		grep -qxF "${p##*/}" "$work/packs.before" && continue
-		if ! mv "$p" "$work/h.pack" ||
+		grep -qxF "${p##*/}" "$tmp/packs.before" && continue
+		if ! mv "$p" "$tmp/h.pack" ||
 			! rm -f "${p%.pack}.idx" "${p%.pack}.rev" ||
-			! git unpack-objects -q <"$work/h.pack" 2>"$err"; then
+			! git unpack-objects -q <"$tmp/h.pack" 2>"$err"; then
 			die "git unpack-objects"
 		fi
 	done
 fi
-say "updating the work tree"
+note "updating the work tree"
 gitq reset -q --hard main 2>"$err" || die "git reset --hard main"
 [ -z "$(git status --porcelain)" ] || die "the work tree is not clean"
 want=$(($(git rev-list --count "$base") + made + merges))
@@ -438,7 +426,7 @@ for kv in "record $id" "path $path" "n $N" "commits $made" "merges $merges" \
 	"touched $touched" "base $base"; do
 	git config "bench.${kv%% *}" "${kv#* }" 2>"$err" || die "git config bench.*"
 done
-say "$made commits, $merges merges; $id changed by $touched of them"
+note "$made commits, $merges merges; $id changed by $touched of them"
 echo "HIST_ID=$id"
 echo "HIST_PATH=$path"
 echo "HIST_N=$N"

@@ -33,97 +33,54 @@
 # A benchmark, not a test: a missed target never fails it.  Exit 0, or 1
 # when a command failed.
 set -u
-BUILD=${BUILD:-build/release}
+bench=bench
 top=$(cd "$(dirname "$0")/../.." && pwd)
-ks=$top/$BUILD/khaosat
-gen=$top/$BUILD/tests/tools/gensurvey
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$top/tests/bench/lib.sh"
 N=${BENCH_N:-100000}
 COMMITS=${BENCH_COMMITS:-50}
 RUNS=${BENCH_RUNS:-3}
 
-for f in "$ks" "$gen"; do
-	if [ ! -x "$f" ]; then
-		echo "bench: $f is missing; build it with make BUILD=$BUILD" >&2
-		exit 1
-	fi
-done
-for v in "$N" "$COMMITS" "$RUNS"; do
-	case "$v" in '' | *[!0-9]*)
-		echo "bench: BENCH_N, BENCH_COMMITS and BENCH_RUNS must be numbers" >&2
-		exit 2 ;;
-	esac
-done
+bench_need "build it with make BUILD=$BUILD" "$ks" "$tools/gensurvey"
+bench_numbers BENCH_N="$N" BENCH_COMMITS="$COMMITS" BENCH_RUNS="$RUNS"
 if [ "$N" -lt 100 ]; then
-	echo "bench: BENCH_N must be at least 100" >&2
+	note "BENCH_N must be at least 100"
 	exit 2
 fi
 for t in git ssh-keygen; do
 	command -v $t >/dev/null 2>&1 || {
-		echo "bench: $t is needed" >&2
+		note "$t is needed"
 		exit 1
 	}
 done
-timer=date
-if [ "${BENCH_TOOL:-}" != date ] && command -v hyperfine >/dev/null 2>&1; then
-	timer=hyperfine
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/khaosat-bench-verify.XXXXXX") || exit 1
-# shellcheck disable=SC2317
-finish() {
-	cd /
-	if [ -n "${BENCH_KEEP:-}" ]; then
-		echo "bench: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
-
-# The programs are copied: a rebuild during the run changes nothing.
-mkdir -p "$tmp/bin" "$tmp/home"
-built=$(date -r "$ks" '+%Y-%m-%d %H:%M')
-cp "$ks" "$gen" "$tmp/bin/" || exit 1
-ks=$tmp/bin/khaosat
-gen=$tmp/bin/gensurvey
-
-# Nobody's git configuration takes part.
-HOME=$tmp/home
-LC_ALL=C.UTF-8
-TZ=UTC
-GIT_CONFIG_NOSYSTEM=1
-export HOME LC_ALL TZ GIT_CONFIG_NOSYSTEM
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY \
-	GIT_CONFIG_PARAMETERS XDG_CONFIG_HOME GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
-	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
-
-say() { echo "bench: $*" >&2; }
-die() {
-	say "FAILED: $*"
-	[ -s "$tmp/err" ] && sed 's/^/bench:   /' "$tmp/err" | head -n 20 >&2
-	exit 1
-}
+bench_timer
+bench_tmp bench-verify
+bench_copy gensurvey
+# the table gives the day and the minute it was built
+built=${ks_built%:*}
+bench_env
+# the commits are git's, as user.name and user.email below say
+unset GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
+# seconds to the millisecond, as the table shows them and computes the
+# ratios from them
+bench_sfmt=%.3f
 
 # ---- the survey ----
 
 s=$tmp/survey
-"$ks" init "$s" --device bench --surveyor Bench --email bench@khaosat.invalid \
-	--name "Bench: $N workshops" >/dev/null 2>"$tmp/err" || die "khaosat init"
-cd "$s" || exit 1
-# git must not pack in the background while the loose round is measured.
-git config gc.auto 0
+bench_init "$s" --email bench@khaosat.invalid
 git config user.name Bench
 git config user.email bench@khaosat.invalid
-say "generating $N records"
-"$gen" "$s" "$N" >/dev/null 2>"$tmp/err" || die gensurvey
+note "generating $N records"
+bench_gensurvey "$s"
 ssh-keygen -q -t ed25519 -N "" -C bench -f "$tmp/key" || die ssh-keygen
 echo "bench@khaosat.invalid namespaces=\"git\" $(cut -d" " -f1,2 "$tmp/key.pub")" \
 	>allowed_signers
-say "committing the import with git, then $COMMITS signed commits"
-git add -A records allowed_signers >/dev/null 2>"$tmp/err" &&
-	git commit -q -m "Import $N workshops" -m "Device: bench" 2>"$tmp/err" ||
+note "committing the import with git, then $COMMITS signed commits"
+if ! git add -A records allowed_signers >/dev/null 2>"$tmp/err" ||
+	! git commit -q -m "Import $N workshops" -m "Device: bench" 2>"$tmp/err"; then
 	die "git commit of the import"
+fi
 i=1
 while [ "$i" -le "$COMMITS" ]; do
 	f=$(find records/workshop/d01 -name "d01-$(printf %04d "$i").yaml" | head -n 1)
@@ -143,45 +100,19 @@ ncommits=$(git rev-list --count main)
 	cat "$tmp/verify.out" >>"$tmp/err"
 	die "khaosat verify of the fresh survey"
 }
-say "$(head -n 2 "$tmp/verify.out" | tr '\n' ';' | sed 's/;$//')"
+note "$(head -n 2 "$tmp/verify.out" | tr '\n' ';' | sed 's/;$//')"
 
 # ---- timing ----
 
 # time_all LABEL: the median seconds of each command into $tmp/LABEL.times,
-# one line per command, in the order of $cmds.
-cmds="git fsck --full|$ks check|$ks verify|$ks verify --no-cache"
+# one line per command: git fsck --full, khaosat check, khaosat verify,
+# khaosat verify --no-cache.
 time_all() {
-	label=$1
-	old_ifs=$IFS
-	IFS="|"
-	# shellcheck disable=SC2086
-	set -- $cmds
-	IFS=$old_ifs
-	if [ $timer = hyperfine ]; then
-		hyperfine -N -w 1 -r "$RUNS" --style basic \
-			--export-csv "$tmp/h.csv" -- "$@" >"$tmp/err" 2>&1 ||
-			die "hyperfine ($label)"
-		awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "median") c = i; next }
-			 { printf "%.3f\n", $c }' "$tmp/h.csv" >"$tmp/$label.times"
-		return
-	fi
-	: >"$tmp/$label.times"
-	for c in "$@"; do
-		# shellcheck disable=SC2086
-		$c >/dev/null 2>"$tmp/err" || die "$c"
-		r=0
-		: >"$tmp/ns"
-		while [ $r -lt "$RUNS" ]; do
-			t0=$(date +%s%N)
-			# shellcheck disable=SC2086
-			$c >/dev/null 2>"$tmp/err" || die "$c"
-			t1=$(date +%s%N)
-			echo $((t1 - t0)) >>"$tmp/ns"
-			r=$((r + 1))
-		done
-		sort -n "$tmp/ns" | awk '{ v[NR] = $1 } END {
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.3f\n", m / 1e9 }' >>"$tmp/$label.times"
+	: >"$tmp/$1.times"
+	for c in "git fsck --full" "'$ks' check" "'$ks' verify" \
+		"'$ks' verify --no-cache"; do
+		measure "$RUNS" "$c" || exit 1
+		echo "$M" >>"$tmp/$1.times"
 	done
 }
 
@@ -203,10 +134,10 @@ report() {
 		}' "$tmp/$1.times"
 }
 
-say "timing with loose objects ($timer, median of $RUNS)"
+note "timing with loose objects ($tool, median of $RUNS)"
 time_all loose
 if [ "${BENCH_PACKED:-1}" != 0 ]; then
-	say "git gc, then timing with packed objects"
+	note "git gc, then timing with packed objects"
 	git gc -q 2>"$tmp/err" || die "git gc"
 	"$ks" verify >/dev/null 2>"$tmp/err" || die "khaosat verify after git gc"
 	time_all packed
@@ -214,7 +145,7 @@ fi
 
 echo
 echo "khaosat verify: $N records, $ncommits commits ($COMMITS signed), $nobj objects"
-echo "built $built, $(nproc) cores, timer: $timer"
+echo "built $built, $(nproc) cores, timer: $tool"
 report loose "loose objects"
 [ -f "$tmp/packed.times" ] && report packed "packed (after git gc)"
 exit 0
