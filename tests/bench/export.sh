@@ -19,10 +19,10 @@
 # BENCH_SURVEY  use this survey (already committed) instead of generating one
 # BENCH_KEEP=1  keep the temporary folder
 set -u
-BUILD=${BUILD:-build/release}
+bench="bench"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-ks=$top/$BUILD/khaosat
-gen=$top/$BUILD/tests/tools/gensurvey
+. "$top/tests/bench/lib.sh"
+gen=$tools/gensurvey
 N=${BENCH_N:-100000}
 RUNS=${BENCH_SLOW_RUNS:-3}
 
@@ -53,21 +53,7 @@ cp "$ks" "$gen" "$tmp/bin/" || exit 1
 ks=$tmp/bin/khaosat
 gen=$tmp/bin/gensurvey
 
-HOME=$tmp/home
-mkdir -p "$HOME"
-LC_ALL=C.UTF-8
-TZ=UTC
-GIT_CONFIG_NOSYSTEM=1
-GIT_AUTHOR_NAME=Bench
-GIT_AUTHOR_EMAIL=bench@khaosat.invalid
-GIT_COMMITTER_NAME=bench
-GIT_COMMITTER_EMAIL=bench@khaosat.invalid
-export HOME LC_ALL TZ GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
-	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY
-
-note() { echo "bench: $*" >&2; }
-failures=0
+bench_env
 
 if [ -n "${BENCH_SURVEY:-}" ]; then
 	survey=$tmp/survey
