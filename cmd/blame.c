@@ -85,23 +85,13 @@ static void print_json(const struct ks_blame *bl)
 	for (i = 0; i < bl->nlines; i++) {
 		const struct ks_blame_line *l = &bl->lines[i];
 		const struct ks_commit_info *ci = &bl->commits.v[l->commit];
-		char hex[GIT_OID_HEXSZ + 1], when[64];
 
-		git_oid_tostr(hex, sizeof(hex), &ci->id);
-		ks_format_time(when, sizeof(when), &ci->when, 1);
 		ks_buf_puts(&b, i ? ",\n {\"field\":" : "{\"field\":");
 		ks_json_string(&b, l->field);
 		ks_buf_puts(&b, ",\"value\":");
 		ks_value_json(&b, l->value, NULL);
-		ks_buf_addf(&b, ",\"commit\":\"%s\",\"date\":\"%s\",\"author\":",
-			    hex, when);
-		ks_json_string(&b, ci->author);
-		ks_buf_puts(&b, ",\"email\":");
-		ks_json_string(&b, ci->email);
-		ks_buf_puts(&b, ",\"device\":");
-		ci->device ? ks_json_string(&b, ci->device) : ks_buf_puts(&b, "null");
-		ks_buf_puts(&b, ",\"summary\":");
-		ks_json_string(&b, ci->summary);
+		ks_buf_putc(&b, ',');
+		json_commit_info(&b, ci);
 		ks_buf_puts(&b, "}");
 	}
 	ks_buf_puts(&b, "]\n");

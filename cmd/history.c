@@ -123,7 +123,7 @@ static void print_text(const struct ks_history *h)
 	ks_buf_release(&b);
 }
 
-static void json_commit(struct ks_buf *b, const struct ks_commit_info *ci)
+void json_commit_info(struct ks_buf *b, const struct ks_commit_info *ci)
 {
 	char hex[GIT_OID_HEXSZ + 1], when[64];
 
@@ -156,7 +156,7 @@ static void print_json(const struct ks_history *h)
 		const struct ks_event *e = &h->events[i];
 
 		ks_buf_puts(&b, i ? ",\n {" : "{");
-		json_commit(&b, &h->commits.v[e->commit]);
+		json_commit_info(&b, &h->commits.v[e->commit]);
 		ks_buf_addf(&b, ",\"kind\":\"%s\",\"op\":\"%c\",\"field\":",
 			    kind_word[e->kind], e->change.op);
 		ks_json_string(&b, e->change.field);

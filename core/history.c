@@ -156,6 +156,8 @@ struct walk {
 	struct trail rec, conf;
 	git_oid *chains;	/* per node: rec.n then conf.n tree ids */
 	size_t chains_alloc;
+	size_t *info;		/* node -> index in the caller's commit list */
+	struct ks_schema *compiled;	/* the kind's, owned by the repository */
 	struct hnode *v;
 	size_t n, alloc;
 	size_t *parents;
@@ -190,6 +192,7 @@ static void walk_release(struct walk *w)
 	ks_free(w->rec.buf);
 	ks_free(w->conf.buf);
 	ks_free(w->chains);
+	ks_free(w->info);
 	ks_oidmap_release(&w->index);
 	ks_oidmap_release(&w->docs);
 }
@@ -645,9 +648,10 @@ void ks_commit_list_release(struct ks_commit_list *l)
 }
 
 /* The commit information of a walk node, added once to `list`. */
-static int info_index(size_t *out, struct walk *w, size_t *map,
+static int info_index(size_t *out, struct walk *w,
 		      struct ks_commit_list *list, size_t node)
 {
+	size_t *map = w->info;
 	struct ks_commit_info *ci;
 	git_commit *c = NULL, *m = NULL;
 	const struct hnode *h = &w->v[node];
@@ -785,7 +789,6 @@ void ks_history_release(struct ks_history *h)
 struct hbuild {
 	struct walk *w;
 	struct ks_history *h;
-	size_t *info;		/* walk node -> h->commits */
 	const char *field;	/* the filter, or NULL */
 };
 
@@ -833,7 +836,7 @@ static int add_event(struct hbuild *hb, size_t node, enum ks_event_kind kind,
 			field = hb->field;
 		}
 	}
-	if ((err = info_index(&ci, hb->w, hb->info, &h->commits, node)))
+	if ((err = info_index(&ci, hb->w, &h->commits, node)))
 		return err;
 	if (ks_grow(&h->events, h->nevents, &h->events_alloc,
 		    sizeof(*h->events), 32) < 0)
@@ -989,30 +992,46 @@ static int node_events(struct hbuild *hb, size_t node)
 	return 0;
 }
 
+/*
+ * What history and blame share: the record's path, its kind's schema and
+ * the walk of the tip's history (HEAD when `tip` is NULL).
+ */
+static int walk_of(struct walk *w, char **path, struct ks_repo *r,
+		   const char *id, git_commit *tip, struct ks_diags *d)
+{
+	git_commit *start = NULL;
+	int err;
+
+	if ((err = tip_or_head(&start, r, tip, d)) ||
+	    (err = ks_record_path_in_history(path, r, id, start, d)))
+		goto out;
+	w->schema = kind_schema(r, *path, &w->compiled);
+	if ((err = walk_record(w, r, *path, start, d)))
+		goto out;
+	w->info = ks_malloc(w->n * sizeof(*w->info));
+	if (!w->info) {
+		err = -1;
+		goto out;
+	}
+	memset(w->info, 0xff, w->n * sizeof(*w->info));
+out:
+	git_commit_free(start);
+	return err;
+}
+
 int ks_history_record(struct ks_history *out, struct ks_repo *r,
 		      const char *id, git_commit *tip, const char *field,
 		      struct ks_diags *d)
 {
 	struct walk w = { 0 };
-	struct hbuild hb = { &w, out, NULL, field && *field ? field : NULL };
-	struct ks_schema *schema = NULL;
-	git_commit *start = NULL;
+	struct hbuild hb = { &w, out, field && *field ? field : NULL };
 	size_t i;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = tip_or_head(&start, r, tip, d)) ||
-	    (err = ks_record_path_in_history(&out->path, r, id, start, d)))
+	if ((err = walk_of(&w, &out->path, r, id, tip, d)))
 		goto out;
-	w.schema = out->schema = kind_schema(r, out->path, &schema);
-	if ((err = walk_record(&w, r, out->path, start, d)))
-		goto out;
-	hb.info = ks_malloc(w.n * sizeof(*hb.info));
-	if (!hb.info) {
-		err = -1;
-		goto out;
-	}
-	memset(hb.info, 0xff, w.n * sizeof(*hb.info));
+	out->schema = w.schema;
 	for (i = 0; i < w.n && !err; i++)
 		if (w.v[i].rep == i)
 			err = node_events(&hb, i);
@@ -1022,9 +1041,7 @@ int ks_history_record(struct ks_history *out, struct ks_repo *r,
 	w.doc_list = NULL;
 	w.ndocs = 0;
 out:
-	ks_free(hb.info);
 	walk_release(&w);
-	git_commit_free(start);
 	if (err)
 		ks_history_release(out);
 	return err;
@@ -1050,7 +1067,6 @@ struct bbuild {
 	struct walk *w;
 	struct ks_blame *b;
 	struct state *st;
-	size_t *info;
 };
 
 static int blame_leaf(const char *field, const struct ks_node *value,
@@ -1064,7 +1080,7 @@ static int blame_leaf(const char *field, const struct ks_node *value,
 
 	if (node == NONE)
 		return 0;
-	if ((err = info_index(&ci, bb->w, bb->info, &b->commits, node)))
+	if ((err = info_index(&ci, bb->w, &b->commits, node)))
 		return err;
 	if (ks_grow(&b->lines, b->nlines, &b->lines_alloc, sizeof(*b->lines),
 		    32) < 0)
@@ -1084,19 +1100,14 @@ int ks_blame_record(struct ks_blame *out, struct ks_repo *r, const char *id,
 		    git_commit *tip, struct ks_diags *d)
 {
 	struct walk w = { 0 };
-	struct bbuild bb = { &w, out, NULL, NULL };
-	struct ks_schema *schema = NULL;
+	struct bbuild bb = { &w, out, NULL };
 	struct ks_buf text = KS_BUF_INIT;
-	git_commit *start = NULL;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = tip_or_head(&start, r, tip, d)) ||
-	    (err = ks_record_path_in_history(&out->path, r, id, start, d)))
+	if ((err = walk_of(&w, &out->path, r, id, tip, d)))
 		goto out;
-	w.schema = out->schema = kind_schema(r, out->path, &schema);
-	if ((err = walk_record(&w, r, out->path, start, d)))
-		goto out;
+	out->schema = w.schema;
 	bb.st = state_of(&w, w.n - 1);
 	if (!bb.st || (!bb.st->doc && !bb.st->unreadable)) {
 		err = ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
@@ -1111,24 +1122,18 @@ int ks_blame_record(struct ks_blame *out, struct ks_repo *r, const char *id,
 	}
 	/* Blame the canonical text: its lines are where the fields are. */
 	if (ks_doc_write(&text, ks_doc_root(bb.st->doc), ks_schema_layout(),
-			 schema ? ks_schema_layout_root(schema) : NULL) < 0 ||
+			 w.compiled ? ks_schema_layout_root(w.compiled) : NULL) < 0 ||
 	    ks_doc_parse(&out->doc, out->path, text.ptr, text.len,
 			 KS_PARSE_RECORD, d) != 0)
 		goto oom;
 	out->text = ks_buf_detach(&text, NULL);
-	bb.info = ks_malloc(w.n * sizeof(*bb.info));
-	if (!bb.info)
-		goto oom;
-	memset(bb.info, 0xff, w.n * sizeof(*bb.info));
 	err = ks_field_leaves(ks_doc_root(out->doc), w.schema, blame_leaf, &bb);
 	goto out;
 oom:
 	err = -1;
 out:
 	ks_buf_release(&text);
-	ks_free(bb.info);
 	walk_release(&w);
-	git_commit_free(start);
 	if (err)
 		ks_blame_release(out);
 	return err;
