@@ -345,7 +345,10 @@ out:
 	return err;
 }
 
-/* Records main gained, changed and lost between two commits. */
+/*
+ * Records main gained, changed and lost between two commits, and the other
+ * survey files that changed (conflict files are the merge's own count).
+ */
 static int count_records(struct ks_sync_peer *p, git_repository *repo,
 			 const git_oid *before, const git_oid *after)
 {
@@ -353,12 +356,9 @@ static int count_records(struct ks_sync_peer *p, git_repository *repo,
 	git_tree *ta = NULL, *tb = NULL;
 	git_diff *diff = NULL;
 	git_diff_options o = GIT_DIFF_OPTIONS_INIT;
-	char *spec[] = { (char *)KS_RECORDS_DIR "/" };
 	size_t i, n;
 	int err = -1;
 
-	o.pathspec.strings = spec;
-	o.pathspec.count = 1;
 	if (git_commit_lookup(&a, repo, before) < 0 ||
 	    git_commit_lookup(&b, repo, after) < 0 ||
 	    git_commit_tree(&ta, a) < 0 || git_commit_tree(&tb, b) < 0 ||
@@ -366,7 +366,16 @@ static int count_records(struct ks_sync_peer *p, git_repository *repo,
 		goto out;
 	n = git_diff_num_deltas(diff);
 	for (i = 0; i < n; i++) {
-		switch (git_diff_get_delta(diff, i)->status) {
+		const git_diff_delta *dd = git_diff_get_delta(diff, i);
+		const char *path = dd->new_file.path ? dd->new_file.path
+						     : dd->old_file.path;
+
+		if (strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1)) {
+			if (strncmp(path, "conflicts/", 10))
+				p->files++;
+			continue;
+		}
+		switch (dd->status) {
 		case GIT_DELTA_ADDED:
 			p->added++;
 			break;

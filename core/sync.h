@@ -55,6 +55,8 @@ struct ks_sync_peer {
 	int merged;		/* its tip was merged into main */
 	struct ks_merge_stats merge;
 	size_t added, changed, deleted;	/* records it changed on main */
+	size_t files;		/* other survey files: khaosat.yaml, schemas,
+				   allowed_signers */
 };
 
 struct ks_sync_report {
