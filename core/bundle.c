@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "crash.h"
 #include "diag.h"
+#include "oidmap.h"
 #include "packwrite.h"
 #include "record.h"
 #include "repo.h"
@@ -34,73 +35,6 @@
 
 #define HEADER_LINE_MAX 4096
 #define KS_BUNDLE_MAX_DEPTH 32
-
-/* ---- a set of object ids (open addressing; the zero id marks a free slot) ---- */
-
-struct oidset {
-	git_oid *v;
-	size_t n, cap;
-};
-
-static size_t oid_hash(const git_oid *id)
-{
-	size_t h;
-
-	memcpy(&h, id->id, sizeof(h));
-	return h;
-}
-
-static int oidset_has(const struct oidset *s, const git_oid *id)
-{
-	size_t i;
-
-	if (!s->cap)
-		return 0;
-	for (i = oid_hash(id) & (s->cap - 1); !git_oid_is_zero(&s->v[i]);
-	     i = (i + 1) & (s->cap - 1))
-		if (git_oid_equal(&s->v[i], id))
-			return 1;
-	return 0;
-}
-
-static void oidset_put(git_oid *v, size_t cap, const git_oid *id)
-{
-	size_t i;
-
-	for (i = oid_hash(id) & (cap - 1); !git_oid_is_zero(&v[i]);
-	     i = (i + 1) & (cap - 1))
-		;
-	git_oid_cpy(&v[i], id);
-}
-
-/* 1 when added, 0 when already there, -1 when out of memory. */
-static int oidset_add(struct oidset *s, const git_oid *id)
-{
-	if (oidset_has(s, id))
-		return 0;
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64, i;
-		git_oid *v = ks_calloc(cap, sizeof(*v));
-
-		if (!v)
-			return -1;
-		for (i = 0; i < s->cap; i++)
-			if (!git_oid_is_zero(&s->v[i]))
-				oidset_put(v, cap, &s->v[i]);
-		ks_free(s->v);
-		s->v = v;
-		s->cap = cap;
-	}
-	oidset_put(s->v, s->cap, id);
-	s->n++;
-	return 1;
-}
-
-static void oidset_release(struct oidset *s)
-{
-	ks_free(s->v);
-	memset(s, 0, sizeof(*s));
-}
 
 /* ---- small file helpers ---- */
 
@@ -209,13 +143,13 @@ static int make_walk(git_revwalk **out, git_repository *repo, git_odb *odb,
 }
 
 /* "-<oid> <summary>\n", once per commit. */
-static int add_prereq(struct ks_buf *head, struct oidset *seen,
+static int add_prereq(struct ks_buf *head, struct ks_oidmap *seen,
 		      git_repository *repo, const git_oid *id)
 {
 	git_commit *c = NULL;
 	const char *s = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
-	int r = oidset_add(seen, id);
+	int r = ks_oidmap_put(seen, id, 0);
 	size_t i, start;
 
 	if (r <= 0)
@@ -269,7 +203,7 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	git_revwalk *walk = NULL;
 	struct ks_pack_stats pst;
 	unsigned long failures;
-	struct oidset in = { 0 }, pre = { 0 };
+	struct ks_oidmap in = { 0 }, pre = { 0 };
 	git_oid *list = NULL, id;
 	size_t nlist = 0, alloc = 0, i, j, commits;
 	struct ks_buf head = KS_BUF_INIT, tmp = KS_BUF_INIT;
@@ -285,7 +219,7 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 		if (ks_grow(&list, nlist, &alloc, sizeof(*list), 64) < 0)
 			goto nomem;
 		git_oid_cpy(&list[nlist++], &id);
-		if (oidset_add(&in, &id) < 0)
+		if (ks_oidmap_put(&in, &id, 0) < 0)
 			goto nomem;
 	}
 	if (e != GIT_ITEROVER)
@@ -294,7 +228,7 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	if (ks_buf_puts(&head, "# v2 git bundle\n") < 0)
 		goto nomem;
 	/* A tip the reader already has: say so, or the bundle claims a root. */
-	if (!oidset_has(&in, tip) && add_prereq(&head, &pre, repo, tip) < 0)
+	if (!ks_oidmap_get(&in, tip, NULL) && add_prereq(&head, &pre, repo, tip) < 0)
 		goto nomem;
 	for (i = 0; i < nlist; i++) {
 		git_commit *c;
@@ -304,7 +238,7 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 		for (j = 0; j < git_commit_parentcount(c); j++) {
 			const git_oid *p = git_commit_parent_id(c, j);
 
-			if (!oidset_has(&in, p) &&
+			if (!ks_oidmap_get(&in, p, NULL) &&
 			    add_prereq(&head, &pre, repo, p) < 0) {
 				git_commit_free(c);
 				goto nomem;
@@ -392,8 +326,8 @@ out:
 		unlink(tmp.ptr);
 	git_revwalk_free(walk);
 	git_odb_free(odb);
-	oidset_release(&in);
-	oidset_release(&pre);
+	ks_oidmap_release(&in);
+	ks_oidmap_release(&pre);
 	ks_free(list);
 	ks_buf_release(&head);
 	ks_buf_release(&tmp);
@@ -625,8 +559,8 @@ struct tree_check {
 	git_repository *repo;	/* sees local objects and the new pack */
 	git_odb *odb;
 	git_odb *local;		/* only the repository's own objects */
-	struct oidset seen[AREA_N];
-	struct oidset records;	/* record blobs read already */
+	struct ks_oidmap seen[AREA_N];
+	struct ks_oidmap records;	/* record blobs read already */
 	const char *path;	/* the bundle, for messages */
 	char commit[GIT_OID_HEXSZ + 1];
 	struct ks_diags *d;
@@ -753,7 +687,7 @@ static int check_record(struct tree_check *tc, const git_oid *id,
 	struct ks_doc *doc = NULL;
 	git_blob *b = NULL;
 	size_t i;
-	int err, r = oidset_add(&tc->records, id);
+	int err, r = ks_oidmap_put(&tc->records, id, 0);
 
 	if (r <= 0)
 		return r;
@@ -789,7 +723,7 @@ static int check_subtree(struct tree_check *tc, enum area area,
 	size_t i, n;
 	int err;
 
-	if (oidset_has(&tc->seen[area], id))
+	if (ks_oidmap_get(&tc->seen[area], id, NULL))
 		return 0;
 	/*
 	 * A folder this survey has already: made here, or checked when it
@@ -844,7 +778,7 @@ static int check_subtree(struct tree_check *tc, enum area area,
 						   prefix, name);
 		}
 	}
-	if (!err && oidset_add(&tc->seen[area], id) < 0)
+	if (!err && ks_oidmap_put(&tc->seen[area], id, 0) < 0)
 		err = -1;
 out:
 	ks_buf_release(&sub);
@@ -870,7 +804,7 @@ static int check_root_tree(struct tree_check *tc, const git_oid *id)
 	size_t i, j, n;
 	int err;
 
-	if (oidset_has(&tc->seen[AREA_ROOT], id))
+	if (ks_oidmap_get(&tc->seen[AREA_ROOT], id, NULL))
 		return 0;
 	if (git_tree_lookup(&t, tc->repo, id) < 0)
 		return missing(tc, "its root tree", "");
@@ -910,7 +844,7 @@ static int check_root_tree(struct tree_check *tc, const git_oid *id)
 		snprintf(sub, sizeof(sub), "%s/", name);
 		err = check_subtree(tc, dirs[j].area, git_tree_entry_id(e), sub);
 	}
-	if (!err && oidset_add(&tc->seen[AREA_ROOT], id) < 0)
+	if (!err && ks_oidmap_put(&tc->seen[AREA_ROOT], id, 0) < 0)
 		err = -1;
 out:
 	git_tree_free(t);
@@ -919,9 +853,9 @@ out:
 
 /* Pushes `id` on the stack unless it was pushed before; -1: memory. */
 static int push_once(git_oid **stack, size_t *n, size_t *alloc,
-		     struct oidset *queued, const git_oid *id)
+		     struct ks_oidmap *queued, const git_oid *id)
 {
-	int r = oidset_add(queued, id);
+	int r = ks_oidmap_put(queued, id, 0);
 
 	if (r <= 0)
 		return r;
@@ -943,7 +877,7 @@ static int check_new_trees(git_repository *wrepo, git_odb *wodb,
 			   const char *path, struct ks_diags *d)
 {
 	struct tree_check tc;
-	struct oidset queued = { 0 };
+	struct ks_oidmap queued = { 0 };
 	git_oid *stack = NULL, id;
 	size_t n = 0, alloc = 0, i, j;
 	int err = 0;
@@ -978,10 +912,10 @@ static int check_new_trees(git_repository *wrepo, git_odb *wodb,
 		git_commit_free(c);
 	}
 	ks_free(stack);
-	oidset_release(&queued);
+	ks_oidmap_release(&queued);
 	for (i = 0; i < AREA_N; i++)
-		oidset_release(&tc.seen[i]);
-	oidset_release(&tc.records);
+		ks_oidmap_release(&tc.seen[i]);
+	ks_oidmap_release(&tc.records);
 	return err;
 }
 
