@@ -96,6 +96,12 @@ int open_survey(struct cli *cli, struct ks_diags *d);
  */
 struct ks_kind *kind_arg(struct cli *cli, const struct cmd_info *info,
 			 const char *name, int *err);
+/*
+ * For commands that take an optional KIND (argv[0]): at most one, the
+ * survey open, the kind one it has.  0, or the exit code after saying why.
+ */
+int open_survey_kind(int argc, char **argv, struct cli *cli,
+		     const struct cmd_info *info, struct ks_diags *d);
 
 /* A progress bar on stderr when it is a terminal, else NULL. */
 struct ks_progress;

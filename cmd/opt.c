@@ -256,6 +256,22 @@ struct ks_kind *kind_arg(struct cli *cli, const struct cmd_info *info,
 	return NULL;
 }
 
+int open_survey_kind(int argc, char **argv, struct cli *cli,
+		     const struct cmd_info *info, struct ks_diags *d)
+{
+	int err;
+
+	if (argc > 1)
+		return usage_error(info, "give at most one kind");
+	if ((err = open_survey(cli, d)))
+		return fail(d, err);
+	if (argc && !kind_arg(cli, info, argv[0], &err)) {
+		ks_diags_release(d);
+		return err;
+	}
+	return 0;
+}
+
 int fail(struct ks_diags *d, int status)
 {
 	if (status == -1 && !d->n)

@@ -168,14 +168,8 @@ int cmd_stats(int argc, char **argv, struct cli *cli)
 
 	if ((err = parse_options(&argc, argv, &info, opts)))
 		return err;
-	if (argc > 1)
-		return usage_error(&info, "give at most one kind");
-	if ((err = open_survey(cli, &d)))
-		return fail(&d, err);
-	if (argc && !kind_arg(cli, &info, argv[0], &err)) {
-		ks_diags_release(&d);
+	if ((err = open_survey_kind(argc, argv, cli, &info, &d)))
 		return err;
-	}
 	err = ks_stats_collect(&s, cli->repo, argc ? argv[0] : NULL, &d);
 	if (err)
 		return fail(&d, err);
