@@ -20,7 +20,6 @@
 #include "unique.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -614,34 +613,6 @@ static void keygen_close(struct keygen *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static int put_file(const char *path, const void *data, size_t len,
-		    struct ks_diags *d)
-{
-	const char *p = data;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		goto fail;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			goto fail;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0)
-		goto fail;
-	return 0;
-fail:
-	return ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
-			strerror(errno));
-}
-
 /*
  * Runs `prog args...` with the signed data on standard input; its standard
  * output lands in k->output.  *code is its exit status.
@@ -891,7 +862,7 @@ static int check_signature(struct sigcheck *sc, git_commit *c,
 	int err, code;
 
 	verify_time(when, sizeof(when), &git_commit_committer(c)->when);
-	if ((err = put_file(k->sig, sig->ptr, sig->size, d)))
+	if ((err = ks_write_cache_file(k->sig, sig->ptr, sig->size, d)))
 		return err;
 	if ((err = keygen_run(k, verify, data, &code, d)))
 		return err;
@@ -1011,8 +982,8 @@ static int load_signers(struct sigcheck *sc, git_commit *tip,
 		err = -1;
 		goto out;
 	}
-	err = put_file(sc->signers.file, git_blob_rawcontent(blob),
-		       (size_t)git_blob_rawsize(blob), d);
+	err = ks_write_cache_file(sc->signers.file, git_blob_rawcontent(blob),
+				 (size_t)git_blob_rawsize(blob), d);
 out:
 	git_blob_free(blob);
 	git_tree_entry_free(e);
