@@ -381,6 +381,24 @@ set_line() {
 	sed -i "s|^$2.*|$3|" "$1" && grep -q "^$3\$" "$1"
 }
 
+# set_field FILE /a[/b] YAML-SCALAR: replaces the value of an existing
+# field of a canonical record, top-level or one mapping down (exit 1 if it
+# is not there).
+set_field() {
+	awk -v p="$2" -v val="$3" '
+	BEGIN { n = split(substr(p, 2), k, "/") }
+	!done && n == 1 && index($0, k[1] ": ") == 1 {
+		print k[1] ": " val; done = 1; next
+	}
+	n == 2 && /^[^ ]/ { insec = ($0 == k[1] ":") }
+	!done && n == 2 && insec && index($0, "  " k[2] ": ") == 1 {
+		print "  " k[2] ": " val; done = 1; next
+	}
+	{ print }
+	END { if (!done) exit 1 }' "$1" >"$1.new" &&
+	mv "$1.new" "$1"
+}
+
 # The tree at the tip of main in the survey at DIR.
 tree() {
 	git -C "$1" rev-parse "main^{tree}"

@@ -70,23 +70,6 @@ get_field() {
 	}' "$1"
 }
 
-# set_field FILE /a[/b] YAML-SCALAR: replaces the value of an existing
-# field (exit 1 if it is not there).
-set_field() {
-	awk -v p="$2" -v val="$3" '
-	BEGIN { n = split(substr(p, 2), k, "/") }
-	!done && n == 1 && index($0, k[1] ": ") == 1 {
-		print k[1] ": " val; done = 1; next
-	}
-	n == 2 && /^[^ ]/ { insec = ($0 == k[1] ":") }
-	!done && n == 2 && insec && index($0, "  " k[2] ": ") == 1 {
-		print "  " k[2] ": " val; done = 1; next
-	}
-	{ print }
-	END { if (!done) exit 1 }' "$1" >"$1.sim" &&
-	mv "$1.sim" "$1"
-}
-
 # proposals FILE /a[/b]: every proposed value for that field in a
 # conflict file, unquoted, one a line.
 proposals() {

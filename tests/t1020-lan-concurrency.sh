@@ -66,22 +66,6 @@ value_for() {
 	esac
 }
 
-# set_field FILE /a[/b] YAML-SCALAR: replaces the value of an existing field.
-set_field() {
-	awk -v p="$2" -v val="$3" '
-	BEGIN { n = split(substr(p, 2), k, "/") }
-	!done && n == 1 && index($0, k[1] ": ") == 1 {
-		print k[1] ": " val; done = 1; next
-	}
-	n == 2 && /^[^ ]/ { insec = ($0 == k[1] ":") }
-	!done && n == 2 && insec && index($0, "  " k[2] ": ") == 1 {
-		print "  " k[2] ": " val; done = 1; next
-	}
-	{ print }
-	END { if (!done) exit 1 }' "$1" >"$1.new" &&
-	mv "$1.new" "$1"
-}
-
 # The file of record ID in a laptop's work tree.
 record_file() {
 	case "$2" in
