@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "file.h"
 #include "record.h"
 #include "repo.h"
 
@@ -128,7 +129,7 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 		if (!err) {
 			ks_buf_reset(&out);
 			if (ks_record_format(&out, cli->repo, kind, ks_doc_root(doc)) < 0 ||
-			    ks_write_file_atomic(abs, out.ptr, out.len, &d)) {
+			    ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, &d)) {
 				ks_doc_free(doc);
 				code = fail(&d, KS_EIO);
 				break;

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "file.h"
 #include "record.h"
 #include "repo.h"
 
@@ -51,7 +52,7 @@ static int fmt_one(struct ks_repo *r, const char *rel, int check_only,
 		err = 1;
 		goto out;
 	}
-	err = ks_write_file_atomic(abs, out.ptr, out.len, d);
+	err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);
 	if (!err) {
 		printf("formatted %s\n", rel);
 		err = 1;

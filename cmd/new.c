@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "file.h"
 #include "form.h"
 #include "record.h"
 #include "repo.h"
@@ -257,7 +258,7 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 			       "a record already exists here; refusing to overwrite it");
 		goto fail;
 	}
-	if ((err = ks_write_file_atomic(abs, text.ptr, text.len, &d)))
+	if ((err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, &d)))
 		goto fail;
 	print_diags(&d);
 	printf("Saved %s %s%s: %s\n", k->name, id, d.errors ? " as a draft" : "", rel);

@@ -10,6 +10,7 @@
 #include "commit.h"
 #include "conflict.h"
 #include "diag.h"
+#include "file.h"
 #include "record.h"
 #include "repo.h"
 
@@ -68,7 +69,7 @@ static void restore(struct saved *s)
 	struct ks_diags ignore = KS_DIAGS_INIT;
 
 	if (s->existed)
-		ks_write_file_atomic(s->abs, s->text.ptr, s->text.len, &ignore);
+		ks_file_put(s->abs, s->text.ptr, s->text.len, KS_FILE_DURABLE, &ignore);
 	else if (s->abs)
 		unlink(s->abs);
 	ks_diags_release(&ignore);

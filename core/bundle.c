@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "crash.h"
 #include "diag.h"
+#include "file.h"
 #include "oidmap.h"
 #include "packwrite.h"
 #include "record.h"
@@ -35,53 +36,6 @@
 
 #define HEADER_LINE_MAX 4096
 #define KS_BUNDLE_MAX_DEPTH 32
-
-/* ---- small file helpers ---- */
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Flushes the folder holding `path`, so a rename in it survives a power cut. */
-static int fsync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t len = slash ? (size_t)(slash - path) : 0;
-	int fd, r;
-
-	if (len >= sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (!slash)
-		memcpy(dir, ".", 2);
-	else if (!len)
-		memcpy(dir, "/", 2);
-	else {
-		memcpy(dir, path, len);
-		dir[len] = '\0';
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
 
 void ks_bundle_info_release(struct ks_bundle_info *info)
 {
@@ -171,9 +125,8 @@ static int add_prereq(struct ks_buf *head, struct ks_oidmap *seen,
 }
 
 struct pack_writer {
-	int fd;
+	struct ks_file f;
 	uint64_t bytes;
-	int err;
 	const struct ks_progress *pg;
 	const char *what;
 };
@@ -182,10 +135,8 @@ static int pack_write_cb(const void *buf, size_t size, void *payload)
 {
 	struct pack_writer *w = payload;
 
-	if (write_all(w->fd, buf, size) < 0) {
-		w->err = errno;
+	if (ks_file_write(&w->f, buf, size) < 0)
 		return 1;
-	}
 	w->bytes += size;
 	ks_crash_point("bundle-write: pack data written");
 	if (w->pg && w->pg->fn)
@@ -206,8 +157,8 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	struct ks_oidmap in = { 0 }, pre = { 0 };
 	git_oid *list = NULL, id;
 	size_t nlist = 0, alloc = 0, i, j, commits;
-	struct ks_buf head = KS_BUF_INIT, tmp = KS_BUF_INIT;
-	struct pack_writer w = { -1, 0, 0, pg, path };
+	struct ks_buf head = KS_BUF_INIT;
+	struct pack_writer w = { KS_FILE_INIT, 0, pg, path };
 	char hex[GIT_OID_HEXSZ + 1];
 	int err = KS_EIO, e;
 
@@ -251,20 +202,10 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 		goto nomem;
 
 
-	if (ks_buf_addf(&tmp, "%s.tmp-XXXXXX", path) < 0)
-		goto nomem;
-	w.fd = mkstemp(tmp.ptr);
-	if (w.fd < 0) {
-		err = ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
-			       strerror(errno));
-		ks_buf_reset(&tmp);
+	if ((err = ks_file_begin(&w.f, path, KS_FILE_DURABLE, d)))
 		goto out;
-	}
-	fchmod(w.fd, 0644);
-	if (write_all(w.fd, head.ptr, head.len) < 0) {
-		w.err = errno;
+	if (ks_file_write(&w.f, head.ptr, head.len) < 0)
 		goto writefail;
-	}
 	w.bytes = head.len;
 	/* Thin: changed objects as deltas against what readers hold. */
 	failures = ks_alloc_failures();
@@ -276,30 +217,9 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 			goto nomem;
 		goto gitfail;
 	}
-	ks_crash_point("bundle-write: before fsync");
-	if (fsync(w.fd) < 0) {
-		w.err = errno;
-		goto writefail;
-	}
-	e = close(w.fd);
-	w.fd = -1;
-	if (e < 0) {
-		w.err = errno;
-		goto writefail;
-	}
-	ks_crash_point("bundle-write: before rename");
-	if (rename(tmp.ptr, path) < 0) {
-		err = ks_error(d, KS_EIO, path, 0, 0, "cannot replace: %s",
-			       strerror(errno));
+	/* A failed step leaves the old bundle whole and no temporary file. */
+	if ((err = ks_file_commit(&w.f, d)))
 		goto out;
-	}
-	ks_buf_reset(&tmp);
-	ks_crash_point("bundle-write: after rename");
-	if (fsync_parent(path) < 0) {
-		err = ks_error(d, KS_EIO, path, 0, 0,
-			       "cannot flush its folder: %s", strerror(errno));
-		goto out;
-	}
 	if (st) {
 		st->commits = commits;
 		st->objects = pst.objects;
@@ -311,7 +231,7 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 
 writefail:
 	err = ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
-		       strerror(w.err));
+		       strerror(w.f.err ? w.f.err : EIO));
 	goto out;
 nomem:
 	err = -1;
@@ -320,17 +240,13 @@ gitfail:
 	err = ks_error(d, KS_EIO, path, 0, 0, "cannot make the bundle: %s",
 		       ks_git_error());
 out:
-	if (w.fd >= 0)
-		close(w.fd);
-	if (tmp.len)
-		unlink(tmp.ptr);
+	ks_file_abort(&w.f);
 	git_revwalk_free(walk);
 	git_odb_free(odb);
 	ks_oidmap_release(&in);
 	ks_oidmap_release(&pre);
 	ks_free(list);
 	ks_buf_release(&head);
-	ks_buf_release(&tmp);
 	return err;
 }
 
@@ -1288,7 +1204,7 @@ int ks_bundle_install_incoming(git_repository *repo, const char *incoming,
 		}
 		closedir(dh);
 	}
-	if (!err && dst.len && fsync_parent(dst.ptr) < 0)
+	if (!err && dst.len && ks_file_sync_folder(dst.ptr) < 0)
 		err = ks_error(d, KS_EIO, what, 0, 0,
 			       "cannot flush the object folder: %s", strerror(errno));
 	ks_buf_release(&src);

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "file.h"
 #include "record.h"
 #include "repo.h"
 
@@ -459,7 +460,7 @@ static int remove_entry(struct ks_repo *r, const char *relpath,
 		err = -1;
 		goto out;
 	}
-	err = ks_write_file_atomic(abs, text.ptr, text.len, d);
+	err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, d);
 out:
 	ks_free(abs);
 	ks_doc_free(doc);
@@ -482,7 +483,7 @@ int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 	if (!*field) {
 		/* The whole record: its text, a record, or its deletion. */
 		if (text)
-			err = ks_write_file_atomic(abs, text, strlen(text), d);
+			err = ks_file_put(abs, text, strlen(text), KS_FILE_DURABLE, d);
 		else if (!choice)
 			err = unlink(abs) < 0 && errno != ENOENT
 				? ks_error(d, KS_EIO, relpath, 0, 0, "cannot remove: %s",
@@ -491,7 +492,7 @@ int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 			 ks_record_format(&out, r, kind, choice) < 0)
 			err = -1;
 		else
-			err = ks_write_file_atomic(abs, out.ptr, out.len, d);
+			err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);
 	} else {
 		err = ks_doc_load(&doc, abs, relpath, KS_PARSE_RECORD, d);
 		if (!err && ks_record_path_parse(relpath, &kind, &id) < 0)
@@ -502,7 +503,7 @@ int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 		if (!err && ks_record_format(&out, r, kind, ks_doc_root(doc)) < 0)
 			err = -1;
 		if (!err)
-			err = ks_write_file_atomic(abs, out.ptr, out.len, d);
+			err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);
 	}
 	if (!err)
 		err = remove_entry(r, relpath, field, d);

@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "file.h"
 #include "repo.h"
 
 #include <dirent.h>
@@ -25,7 +26,8 @@ struct file {
 };
 
 struct csv {
-	char *path, *tmp;
+	char *path;
+	struct ks_file out;	/* the folder, under a temporary name */
 	struct file **v;	/* each its own allocation: tables point at them */
 	size_t n, alloc;
 	struct ks_buf line;
@@ -72,7 +74,7 @@ int ks_csv_open(void **w, const char *path, struct ks_diags *d)
 		return -1;
 	if ((err = usable(path, d)))
 		return err;
-	return ks_xtemp(&c->tmp, path, 1, d);
+	return ks_file_begin(&c->out, path, KS_FILE_DURABLE | KS_FILE_FOLDER, d);
 }
 
 static int field(struct ks_buf *b, const char *s, size_t len)
@@ -126,7 +128,7 @@ static int open_file(struct csv *c, FILE **f, const char *name,
 {
 	struct ks_buf p = KS_BUF_INIT;
 
-	if (ks_buf_addf(&p, "%s/%s", c->tmp, name) < 0)
+	if (ks_buf_addf(&p, "%s/%s", c->out.tmp, name) < 0)
 		return -1;
 	*f = fopen(p.ptr, "w");
 	ks_buf_release(&p);
@@ -212,7 +214,7 @@ static void release(struct csv *c)
 	}
 	ks_free(c->v);
 	ks_free(c->path);
-	ks_free(c->tmp);
+	ks_file_abort(&c->out);
 	ks_buf_release(&c->line);
 	ks_free(c);
 }
@@ -240,7 +242,7 @@ static int csv_finish(void *w, const char *const *info, size_t n,
 	for (i = 0; !err && i < c->n; i++)
 		err = close_file(c, c->v[i], d);
 	if (!err)
-		err = ks_xcommit(c->tmp, c->path, d);
+		err = ks_file_commit(&c->out, d);
 	if (!err)
 		release(c);
 	return err;
@@ -258,8 +260,6 @@ static void csv_abort(void *w)
 			fclose(c->v[i]->f);
 			c->v[i]->f = NULL;
 		}
-	if (c->tmp)
-		ks_remove_tree(c->tmp);
 	release(c);
 }
 

@@ -160,14 +160,6 @@ int ks_xjson_finish(struct ks_xjson *j, const char *const *info, size_t n,
 		    struct ks_diags *d);
 void ks_xjson_abort(struct ks_xjson *j);
 
-/*
- * Outputs are written under a temporary name next to `path`
- * ("<path>.tmp-XXXXXX", a file, or a folder with `dir`; ks_free), then
- * flushed to disk and renamed over `path` by ks_xcommit().
- */
-int ks_xtemp(char **tmp, const char *path, int dir, struct ks_diags *d);
-int ks_xcommit(const char *tmp, const char *path, struct ks_diags *d);
-
 /* The writers: `path` is the output file (xlsx) or folder (csv). */
 int ks_xlsx_open(void **w, const char *path, const char *title,
 		 struct ks_diags *d);

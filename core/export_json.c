@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "file.h"
 #include "fielddiff.h"
 #include "record.h"
 
@@ -16,7 +17,8 @@
 
 struct ks_xjson {
 	FILE *f;
-	char *tmp, *path;	/* a file, written under `tmp` */
+	char *path;
+	struct ks_file out;	/* a file, written under a temporary name */
 	int lines;
 	size_t n;
 	struct ks_buf b;
@@ -38,12 +40,11 @@ int ks_xjson_open(struct ks_xjson **out, const char *path, FILE *f, int lines,
 		j->path = ks_strdup(path);
 		if (!j->path)
 			return -1;
-		if ((err = ks_xtemp(&j->tmp, path, 0, d)))
+		if ((err = ks_file_begin(&j->out, path, KS_FILE_DURABLE, d)))
 			return err;
-		j->f = fopen(j->tmp, "w");
+		j->f = ks_file_stream(&j->out);
 		if (!j->f)
-			return ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
-					strerror(errno));
+			return -1;
 	}
 	if (!lines)
 		fputs("{\"records\": [", j->f);
@@ -111,7 +112,7 @@ int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
 static void release(struct ks_xjson *j)
 {
 	ks_buf_release(&j->b);
-	ks_free(j->tmp);
+	ks_file_abort(&j->out);
 	ks_free(j->path);
 	ks_free(j);
 }
@@ -136,17 +137,13 @@ int ks_xjson_finish(struct ks_xjson *j, const char *const *info, size_t n,
 		return -1;
 	if ((err = put(j, d)))
 		return err;
-	if (fflush(j->f) != 0 || ferror(j->f))
+	if (j->out.tmp) {
+		j->f = NULL;
+		if ((err = ks_file_commit(&j->out, d)))
+			return err;
+	} else if (fflush(j->f) != 0 || ferror(j->f)) {
 		return ks_error(d, KS_EIO, j->path, 0, 0, "cannot write: %s",
 				strerror(errno));
-	if (j->tmp) {
-		err = fclose(j->f);
-		j->f = NULL;
-		if (err)
-			return ks_error(d, KS_EIO, j->path, 0, 0,
-					"cannot write: %s", strerror(errno));
-		if ((err = ks_xcommit(j->tmp, j->path, d)))
-			return err;
 	}
 	release(j);
 	return 0;
@@ -156,10 +153,5 @@ void ks_xjson_abort(struct ks_xjson *j)
 {
 	if (!j)
 		return;
-	if (j->tmp) {
-		if (j->f)
-			fclose(j->f);
-		unlink(j->tmp);
-	}
 	release(j);
 }

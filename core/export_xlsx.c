@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "file.h"
 #include "text.h"
 
 #include <math.h>
@@ -37,7 +38,8 @@ struct sheet {
 
 struct xlsx {
 	lxw_workbook *wb;
-	char *path, *tmp, *dir, *title;
+	char *path, *dir, *title;
+	struct ks_file out;	/* the workbook, under a temporary name */
 	lxw_format *head, *paths, *date, *datetime, *integer, *bad, *label;
 	struct sheet **v;	/* each its own allocation: tables point at them */
 	size_t n, alloc;
@@ -106,12 +108,12 @@ int ks_xlsx_open(void **w, const char *path, const char *title,
 		if (!x->dir)
 			return -1;
 	}
-	if ((err = ks_xtemp(&x->tmp, path, 0, d)))
+	if ((err = ks_file_begin(&x->out, path, KS_FILE_DURABLE | KS_FILE_BY_NAME, d)))
 		return err;
 	/* Its temporary files beside the output, not in a small /tmp. */
 	o.constant_memory = LXW_TRUE;
 	o.tmpdir = x->dir;
-	x->wb = workbook_new_opt(x->tmp, &o);
+	x->wb = workbook_new_opt(x->out.tmp, &o);
 	if (!x->wb)
 		return ks_error(d, KS_EIO, path, 0, 0, "cannot create the workbook");
 	props.title = x->title;
@@ -353,7 +355,6 @@ static void release(struct xlsx *x)
 	}
 	ks_free(x->v);
 	ks_free(x->path);
-	ks_free(x->tmp);
 	ks_free(x->dir);
 	ks_free(x->title);
 	ks_buf_release(&x->cut);
@@ -376,7 +377,7 @@ static int xlsx_finish(void *w, const char *const *info, size_t n,
 	x->wb = NULL;
 	if (e)
 		return lxw_fail(x, e, d);
-	if ((err = ks_xcommit(x->tmp, x->path, d)))
+	if ((err = ks_file_commit(&x->out, d)))
 		return err;
 	release(x);
 	return 0;
@@ -389,8 +390,7 @@ static void xlsx_abort(void *w)
 	if (!x)
 		return;
 	lxw_workbook_free(x->wb);
-	if (x->tmp)
-		unlink(x->tmp);
+	ks_file_abort(&x->out);
 	release(x);
 }
 

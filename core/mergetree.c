@@ -12,6 +12,7 @@
 #include "conflict.h"
 #include "crash.h"
 #include "diag.h"
+#include "file.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -1122,7 +1123,7 @@ static int journal_begin(struct ks_repo *r, const git_oid *from,
 	git_oid_tostr(a, sizeof(a), from);
 	git_oid_tostr(b, sizeof(b), to);
 	n = snprintf(text, sizeof(text), "from %s\nto %s\n", a, b);
-	err = ks_write_file_atomic(path, text, (size_t)n, d);
+	err = ks_file_put(path, text, (size_t)n, KS_FILE_DURABLE, d);
 	ks_free(path);
 	ks_crash_point("merge: journal written");
 	return err;

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "crash.h"
 #include "diag.h"
+#include "file.h"
 #include "pack.h"
 #include "record.h"
 #include "schema.h"
@@ -149,98 +150,6 @@ out:
 }
 
 /* ---- files ---- */
-
-static int mkdir_parents(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -1;
-	memcpy(buf, path, n + 1);
-	for (i = 1; i < n; i++) {
-		if (buf[i] != '/')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-			return -1;
-		buf[i] = '/';
-	}
-	return 0;
-}
-
-static int write_file(const char *path, const char *data, size_t len,
-		      int durable, struct ks_diags *d);
-
-int ks_write_file_atomic(const char *path, const char *data, size_t len,
-			 struct ks_diags *d)
-{
-	return write_file(path, data, len, 1, d);
-}
-
-int ks_write_cache_file(const char *path, const char *data, size_t len,
-			struct ks_diags *d)
-{
-	return write_file(path, data, len, 0, d);
-}
-
-static int write_file(const char *path, const char *data, size_t len,
-		      int durable, struct ks_diags *d)
-{
-	struct ks_buf tmp = KS_BUF_INIT;
-	int fd = -1, r = KS_EIO;
-	size_t done = 0;
-
-	if (mkdir_parents(path) < 0) {
-		ks_error(d, KS_EIO, path, 0, 0, "cannot create its folder: %s",
-			 strerror(errno));
-		goto out;
-	}
-	if (ks_buf_addf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		r = -1;
-		goto out;
-	}
-	fd = mkstemp(tmp.ptr);
-	if (fd < 0) {
-		ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
-			 strerror(errno));
-		goto out;
-	}
-	fchmod(fd, 0644);
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
-				 strerror(errno));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if ((durable && fsync(fd) < 0) || close(fd) < 0) {
-		fd = -1;
-		ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
-			 strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	ks_crash_point("write-file: before rename");
-	if (rename(tmp.ptr, path) < 0) {
-		ks_error(d, KS_EIO, path, 0, 0, "cannot replace: %s",
-			 strerror(errno));
-		goto out;
-	}
-	r = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (r && tmp.len)
-		unlink(tmp.ptr);
-	ks_buf_release(&tmp);
-	return r;
-}
 
 /* ---- the repository ---- */
 
@@ -752,55 +661,6 @@ int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d)
 	return 0;
 }
 
-void ks_remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *dh;
-	struct dirent *e;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (dh = opendir(path))) {
-		while ((e = readdir(dh))) {
-			struct ks_buf b = KS_BUF_INIT;
-
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			ks_buf_addf(&b, "%s/%s", path, e->d_name);
-			ks_remove_tree(b.ptr);
-			ks_buf_release(&b);
-		}
-		closedir(dh);
-		rmdir(path);
-		return;
-	}
-	unlink(path);
-}
-
-void ks_sweep_stale(const char *dir, const char *prefix, long seconds)
-{
-	struct ks_buf p = KS_BUF_INIT;
-	struct stat st;
-	struct dirent *de;
-	DIR *dh = opendir(dir);
-	time_t now = time(NULL);
-
-	if (!dh)
-		return;
-	while ((de = readdir(dh))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)))
-			continue;
-		ks_buf_reset(&p);
-		if (ks_buf_addf(&p, "%s/%s", dir, de->d_name) < 0)
-			break;
-		if (lstat(p.ptr, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    st.st_mtime + seconds < now)
-			ks_remove_tree(p.ptr);
-	}
-	closedir(dh);
-	ks_buf_release(&p);
-}
-
 /* Undoes a failed init, so that running it again starts clean. */
 static void init_rollback(const char *dir, int made_dir)
 {
@@ -884,13 +744,13 @@ int ks_repo_init(struct ks_repo **out, const char *dir,
 		goto out;
 	ks_buf_reset(&path);
 	ks_buf_addf(&path, "%s/%s", dir, KS_SURVEY_FILE);
-	if ((err = ks_write_file_atomic(path.ptr, text.ptr, text.len, d)))
+	if ((err = ks_file_put(path.ptr, text.ptr, text.len, KS_FILE_DURABLE, d)))
 		goto out;
 	for (f = ks_schema_pack; f->name; f++) {
 		ks_buf_reset(&path);
 		ks_buf_addf(&path, "%s/%s/%s", dir, KS_SCHEMA_DIR, f->name);
-		if ((err = ks_write_file_atomic(path.ptr, (const char *)f->data,
-						f->len, d)))
+		if ((err = ks_file_put(path.ptr, (const char *)f->data,
+						f->len, KS_FILE_DURABLE, d)))
 			goto out;
 	}
 	if (ks_repo_set_identity(repo, &opts->who) < 0) {

@@ -117,32 +117,13 @@ char *ks_record_relpath(const char *kind, const char *id);
  */
 int ks_record_path_parse(const char *relpath, char **kind, char **id);
 
-/* Writes `len` bytes to `path` through a temporary file, fsync and rename. */
-int ks_write_file_atomic(const char *path, const char *data, size_t len,
-			 struct ks_diags *d);
 
 /* Saves the device identity in the repository's local configuration. */
 int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who);
 
-/* Removes a file tree this program made (a failed init or clone). */
-void ks_remove_tree(const char *path);
-
-/*
- * Removes the folders in `dir` whose names start with `prefix` and that
- * were last changed over `seconds` ago: private work folders a killed
- * process left behind.
- */
-void ks_sweep_stale(const char *dir, const char *prefix, long seconds);
-
 /* Checks a device identity given on the command line. */
 int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d);
 
-/*
- * Same, without fsync: for caches, which are rebuilt when lost or torn
- * (the rename still keeps readers from seeing half a file).
- */
-int ks_write_cache_file(const char *path, const char *data, size_t len,
-			struct ks_diags *d);
 
 /* A configuration value (ks_free), or NULL when it is not set. */
 char *ks_config_string(git_config *cfg, const char *name);

@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "file.h"
 #include "repo.h"
 #include "run.h"
 
@@ -55,7 +56,7 @@ static int write_literal(struct ks_signer *s, git_repository *repo,
 				path.ptr, strerror(errno));
 	}
 	ks_buf_addf(&path, "/signing-key-%ld.pub", (long)getpid());
-	err = ks_write_file_atomic(path.ptr, literal, strlen(literal), d);
+	err = ks_file_put(path.ptr, literal, strlen(literal), KS_FILE_DURABLE, d);
 	if (!err && ks_buf_puts(&path, "") == 0) {
 		s->key = ks_strdup(path.ptr);
 		s->key_file_made = ks_buf_detach(&path, NULL);

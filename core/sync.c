@@ -9,6 +9,7 @@
 #include "commit.h"
 #include "crash.h"
 #include "diag.h"
+#include "file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -578,7 +579,7 @@ static int write_readme(const char *dir, struct ks_repo *r, struct ks_diags *d)
 				base_name(dir)) < 0)
 			err = -1;
 		else
-			err = ks_write_file_atomic(path.ptr, text.ptr, text.len, d);
+			err = ks_file_put(path.ptr, text.ptr, text.len, KS_FILE_DURABLE, d);
 	}
 	ks_buf_release(&path);
 	ks_buf_release(&text);
@@ -1326,7 +1327,7 @@ static int quarantine(char **out, git_repository **q, git_repository *repo,
 		struct ks_buf text = KS_BUF_INIT;
 
 		err = ks_buf_addf(&text, "%sobjects\n", git_repository_path(repo)) < 0
-			? -1 : ks_write_file_atomic(alt.ptr, text.ptr, text.len, d);
+			? -1 : ks_file_put(alt.ptr, text.ptr, text.len, KS_FILE_DURABLE, d);
 		ks_buf_release(&text);
 		if (err)
 			goto out;

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "file.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -621,7 +622,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	if (misses || !usable || fresh.len != old.len) {
 		struct ks_diags ignore = KS_DIAGS_INIT;
 
-		ks_write_cache_file(cachepath.ptr, fresh.ptr, fresh.len, &ignore);
+		ks_file_put(cachepath.ptr, fresh.ptr, fresh.len, 0, &ignore);
 		ks_diags_release(&ignore);
 	}
 out:

@@ -12,6 +12,7 @@
 #include "commit.h"
 #include "conflict.h"
 #include "diag.h"
+#include "file.h"
 #include "oidmap.h"
 #include "record.h"
 #include "repo.h"
@@ -862,7 +863,7 @@ static int check_signature(struct sigcheck *sc, git_commit *c,
 	int err, code;
 
 	verify_time(when, sizeof(when), &git_commit_committer(c)->when);
-	if ((err = ks_write_cache_file(k->sig, sig->ptr, sig->size, d)))
+	if ((err = ks_file_put(k->sig, sig->ptr, sig->size, 0, d)))
 		return err;
 	if ((err = keygen_run(k, verify, data, &code, d)))
 		return err;
@@ -982,8 +983,8 @@ static int load_signers(struct sigcheck *sc, git_commit *tip,
 		err = -1;
 		goto out;
 	}
-	err = ks_write_cache_file(sc->signers.file, git_blob_rawcontent(blob),
-				 (size_t)git_blob_rawsize(blob), d);
+	err = ks_file_put(sc->signers.file, git_blob_rawcontent(blob),
+				 (size_t)git_blob_rawsize(blob), 0, d);
 out:
 	git_blob_free(blob);
 	git_tree_entry_free(e);
@@ -1111,7 +1112,7 @@ static int verify_signatures(struct ks_verify_report *rep, struct ks_repo *r,
 					sc.cache_new.len))) {
 		struct ks_diags ignore = KS_DIAGS_INIT;
 
-		ks_write_cache_file(path, sc.cache_new.ptr, sc.cache_new.len,
+		ks_file_put(path, sc.cache_new.ptr, sc.cache_new.len, 0,
 				    &ignore);
 		ks_diags_release(&ignore);
 	}
@@ -1301,7 +1302,7 @@ static void save_state(struct ks_verify_report *rep, const char *path)
 	ks_buf_puts(&b, STATE_MAGIC);
 	ks_buf_addf(&b, "tip %s\ncommits %zu\ntime %lld\n", hex, rep->commits,
 		    (long long)time(NULL));
-	if (ks_write_file_atomic(path, b.ptr, b.len, &d) == 0)
+	if (ks_file_put(path, b.ptr, b.len, KS_FILE_DURABLE, &d) == 0)
 		rep->saved = 1;
 	else if (d.n)
 		ks_diags_add(&rep->notes, KS_SEV_WARNING, d.v[0].path, 0, 0, NULL,
