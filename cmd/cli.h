@@ -50,10 +50,25 @@ struct cmd_info {
 	const char *summary;	/* one line */
 };
 
+/*
+ * How a command holds the survey lock (core/lock.h): exclusive for its
+ * whole run, shared, or (new, edit) only while it saves, so that a form or
+ * an editor left open never keeps a sync waiting.
+ */
+enum lock_mode {
+	LOCK_NONE,	/* no survey yet: init, clone, help */
+	LOCK_READ,
+	LOCK_WRITE,
+	LOCK_SAVE,
+};
+
 /* Global state cmd functions receive. */
 struct cli {
 	const char *cwd;
-	struct ks_repo *repo;	/* opened by main for commands that need it */
+	const char *command;	/* "sync" */
+	enum lock_mode lock_mode;
+	struct ks_repo *repo;	/* opened by open_survey() */
+	struct ks_lock *lock;	/* the survey lock, while held */
 };
 
 #define PARSE_HELP (-100)
@@ -89,7 +104,19 @@ char *read_line(const char *prompt);
 /* Asks a yes/no question; `def` is the answer to an empty line. */
 int ask_yes_no(const char *question, int def);
 
+/*
+ * Opens the survey, takes its lock as the command's lock mode says, and
+ * finishes a merge that was interrupted.
+ */
 int open_survey(struct cli *cli, struct ks_diags *d);
+/*
+ * For LOCK_SAVE commands, just before they write: the exclusive lock, and
+ * an interrupted merge finished.  The caller then reads what it is about
+ * to change again: the survey may have moved while it waited.
+ */
+int lock_to_save(struct cli *cli, struct ks_diags *d);
+/* The shared lock only, for a command that must not finish a merge. */
+int lock_to_read(struct cli *cli, struct ks_diags *d);
 /*
  * The open survey's kind called `name`; NULL after a usage error that
  * lists the kinds the survey has (*err is then its exit code).
@@ -153,6 +180,7 @@ int cmd_help(int argc, char **argv, struct cli *cli);
 struct cmd_entry {
 	const char *name;
 	int (*fn)(int, char **, struct cli *);
+	enum lock_mode lock;
 	const char *summary;
 };
 extern const struct cmd_entry commands[];

@@ -156,10 +156,16 @@ int cmd_conflicts(int argc, char **argv, struct cli *cli)
 
 				ks_buf_reset(&v);
 				value_text(&v, p);
-				printf("  %zu) %s\n     by %s on %s, %s, commit %.10s\n",
-				       j + 1, v.ptr, scalar(p, "author"),
-				       *dev ? dev : "an unknown device", scalar(p, "time"),
-				       scalar(p, "commit"));
+				if (*scalar(p, "commit"))
+					printf("  %zu) %s\n     by %s on %s, %s, commit %.10s\n",
+					       j + 1, v.ptr, scalar(p, "author"),
+					       *dev ? dev : "an unknown device",
+					       scalar(p, "time"), scalar(p, "commit"));
+				else
+					printf("  %zu) %s\n     by %s on %s, %s, not committed yet\n",
+					       j + 1, v.ptr, scalar(p, "author"),
+					       *dev ? dev : "an unknown device",
+					       scalar(p, "time"));
 			}
 			if (id)
 				printf("  settle it: khaosat resolve %s %s --take N\n", id,

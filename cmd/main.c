@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "diag.h"
+#include "lock.h"
 #include "repo.h"
 
 #include <errno.h>
@@ -20,32 +21,32 @@
 #endif
 
 const struct cmd_entry commands[] = {
-	{ "init", cmd_init, "create a survey repository" },
-	{ "clone", cmd_clone, "set up a laptop from a stick, a bundle or a remote" },
-	{ "new", cmd_new, "add a record, by a form on a terminal or from values" },
-	{ "edit", cmd_edit, "edit a record in a text editor, checked on save" },
-	{ "check", cmd_check, "validate records against their schemas" },
-	{ "fmt", cmd_fmt, "rewrite records in canonical form" },
-	{ "status", cmd_status, "show new, changed, deleted and invalid records" },
-	{ "commit", cmd_commit, "record every change, if every record is valid" },
-	{ "log", cmd_log, "list commits, or those that touched one record" },
-	{ "show", cmd_show, "print a record, now or at an earlier commit" },
-	{ "diff", cmd_diff, "show changes field by field" },
-	{ "history", cmd_history, "every change of every field of a record" },
-	{ "blame", cmd_blame, "who last set each field of a record" },
-	{ "merge", cmd_merge, "merge another line of history, field by field" },
-	{ "conflicts", cmd_conflicts, "list open conflicts and their proposals" },
-	{ "resolve", cmd_resolve, "settle a conflict: take a proposal or a value" },
-	{ "sync", cmd_sync, "exchange changes through a USB stick or a hub" },
-	{ "remote", cmd_remote, "name the hubs this laptop syncs with" },
-	{ "bundle", cmd_bundle, "write, check or apply a git bundle file" },
-	{ "verify", cmd_verify, "audit objects, signatures, records and history" },
-	{ "stats", cmd_stats, "count records by commune, type, surveyor, device, status" },
-	{ "dupes", cmd_dupes, "list pairs of records that likely describe one thing" },
-	{ "find", cmd_find, "list records whose name or address holds some words" },
-	{ "export", cmd_export, "export records as a spreadsheet, CSV or JSON" },
-	{ "help", cmd_help, "show help for khaosat or one command" },
-	{ NULL, NULL, NULL },
+	{ "init", cmd_init, LOCK_NONE, "create a survey repository" },
+	{ "clone", cmd_clone, LOCK_NONE, "set up a laptop from a stick, a bundle or a remote" },
+	{ "new", cmd_new, LOCK_SAVE, "add a record, by a form on a terminal or from values" },
+	{ "edit", cmd_edit, LOCK_SAVE, "edit a record in a text editor, checked on save" },
+	{ "check", cmd_check, LOCK_READ, "validate records against their schemas" },
+	{ "fmt", cmd_fmt, LOCK_WRITE, "rewrite records in canonical form" },
+	{ "status", cmd_status, LOCK_READ, "show new, changed, deleted and invalid records" },
+	{ "commit", cmd_commit, LOCK_WRITE, "record every change, if every record is valid" },
+	{ "log", cmd_log, LOCK_READ, "list commits, or those that touched one record" },
+	{ "show", cmd_show, LOCK_READ, "print a record, now or at an earlier commit" },
+	{ "diff", cmd_diff, LOCK_READ, "show changes field by field" },
+	{ "history", cmd_history, LOCK_READ, "every change of every field of a record" },
+	{ "blame", cmd_blame, LOCK_READ, "who last set each field of a record" },
+	{ "merge", cmd_merge, LOCK_WRITE, "merge another line of history, field by field" },
+	{ "conflicts", cmd_conflicts, LOCK_READ, "list open conflicts and their proposals" },
+	{ "resolve", cmd_resolve, LOCK_WRITE, "settle a conflict: take a proposal or a value" },
+	{ "sync", cmd_sync, LOCK_WRITE, "exchange changes through a USB stick or a hub" },
+	{ "remote", cmd_remote, LOCK_WRITE, "name the hubs this laptop syncs with" },
+	{ "bundle", cmd_bundle, LOCK_WRITE, "write, check or apply a git bundle file" },
+	{ "verify", cmd_verify, LOCK_READ, "audit objects, signatures, records and history" },
+	{ "stats", cmd_stats, LOCK_READ, "count records by commune, type, surveyor, device, status" },
+	{ "dupes", cmd_dupes, LOCK_READ, "list pairs of records that likely describe one thing" },
+	{ "find", cmd_find, LOCK_READ, "list records whose name or address holds some words" },
+	{ "export", cmd_export, LOCK_READ, "export records as a spreadsheet, CSV or JSON" },
+	{ "help", cmd_help, LOCK_NONE, "show help for khaosat or one command" },
+	{ NULL, NULL, LOCK_NONE, NULL },
 };
 
 static void main_usage(FILE *f)
@@ -146,6 +147,8 @@ int main(int argc, char **argv)
 		return EXIT_IO;
 	}
 	cli.cwd = cwd;
+	cli.command = c->name;
+	cli.lock_mode = c->lock;
 	git_libgit2_init();
 	/* Survey data must survive a power cut: make libgit2 fsync. */
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
@@ -153,6 +156,7 @@ int main(int argc, char **argv)
 	if (code == PARSE_HELP)
 		code = EXIT_OK;
 	ks_repo_free(cli.repo);
+	ks_lock_free(cli.lock);
 	git_libgit2_shutdown();
 	return close_stdout(code);
 }

@@ -234,6 +234,10 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 		if ((err = interactive_form(doc, root, schema, k->name, prov.ptr, &d)))
 			goto fail;
 	}
+	/* One writer: checks against the survey as it is when saving, and
+	 * the id counter taken by one new at a time. */
+	if ((err = lock_to_save(cli, &d)))
+		goto fail;
 	ks_map_set(doc, root, "id", ks_node_scalar(doc, prov.ptr, prov.len, 1));
 	err = ks_check_values(cli->repo, k->name, root, from, &d);
 	if (err == -1)

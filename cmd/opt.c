@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "lock.h"
 #include "merge.h"
 #include "repo.h"
 
@@ -332,21 +333,120 @@ int ask_yes_no(const char *question, int def)
 	}
 }
 
-int open_survey(struct cli *cli, struct ks_diags *d)
+static void say_waiting(const char *holder, void *payload)
 {
+	(void)payload;
+	if (holder)
+		fprintf(stderr, "waiting for %s to finish...\n", holder);
+	else
+		fprintf(stderr, "waiting for other khaosat commands to finish...\n");
+}
 
-	if (cli->repo)
-		return 0;
+/* How long a command waits for another: KHAOSAT_LOCK_TIMEOUT seconds. */
+static long lock_timeout_ms(void)
+{
+	const char *s = getenv("KHAOSAT_LOCK_TIMEOUT");
+	char *end;
+	long v;
+
+	if (s && *s) {
+		v = strtol(s, &end, 10);
+		if (!*end && v >= 0 && v < 86400)
+			return v * 1000;
+	}
+	return 600 * 1000L;
+}
+
+/* Takes the survey lock, or turns the one held shared or exclusive. */
+static int survey_lock(struct cli *cli, int exclusive, struct ks_diags *d)
+{
+	const char *gitdir = git_repository_path(ks_repo_git(cli->repo));
+	struct ks_buf what = KS_BUF_INIT;
+	struct ks_lock_opts o;
+	int err, removed;
+
+	if (ks_buf_addf(&what, "khaosat %s", cli->command ? cli->command : "") < 0)
+		return -1;
+	o.what = what.ptr;
+	o.timeout_ms = lock_timeout_ms();
+	o.wait = say_waiting;
+	o.payload = NULL;
+	if (cli->lock)
+		err = ks_lock_change(cli->lock, exclusive, &o, d);
+	else
+		err = ks_lock_take(&cli->lock, gitdir, exclusive, &o, d);
+	ks_buf_release(&what);
+	if (err || !exclusive)
+		return err;
+	/* No other khaosat writes now: a lock file left is stale, or git's. */
+	if ((err = ks_lock_clear_stale(gitdir, &removed, d)))
+		return err;
+	if (removed)
+		fprintf(stderr, "note: removed %d lock file%s left by a command that was stopped\n",
+			removed, removed == 1 ? "" : "s");
+	return 0;
+}
+
+/* A merge killed half way is finished before anything else. */
+static int recover(struct cli *cli, struct ks_diags *d)
+{
 	int recovered, err;
 
-	err = ks_repo_open(&cli->repo, cli->cwd, d);
-	if (err)
-		return err;
-	diag_base = ks_repo_workdir(cli->repo);
-	/* A merge killed half way is finished before anything else. */
 	if ((err = ks_merge_recover(cli->repo, &recovered, d)))
 		return err;
 	if (recovered)
 		fprintf(stderr, "note: finished a merge that was interrupted\n");
+	/* What happened to files changed by hand meanwhile. */
+	print_diags(d);
+	ks_diags_release(d);
 	return 0;
+}
+
+int open_survey(struct cli *cli, struct ks_diags *d)
+{
+	int err;
+
+	if (cli->repo)
+		return 0;
+	err = ks_repo_open(&cli->repo, cli->cwd, d);
+	if (err)
+		return err;
+	diag_base = ks_repo_workdir(cli->repo);
+	switch (cli->lock_mode) {
+	case LOCK_WRITE:
+		if ((err = survey_lock(cli, 1, d)))
+			return err;
+		return recover(cli, d);
+	case LOCK_READ:
+		if ((err = survey_lock(cli, 0, d)))
+			return err;
+		if (!ks_merge_pending(cli->repo))
+			return 0;
+		if ((err = survey_lock(cli, 1, d)) || (err = recover(cli, d)))
+			return err;
+		return survey_lock(cli, 0, d);
+	case LOCK_SAVE:
+		if (!ks_merge_pending(cli->repo))
+			return 0;
+		if ((err = survey_lock(cli, 1, d)) || (err = recover(cli, d)))
+			return err;
+		ks_lock_free(cli->lock);
+		cli->lock = NULL;
+		return 0;
+	case LOCK_NONE:
+		break;
+	}
+	return 0;
+}
+
+int lock_to_save(struct cli *cli, struct ks_diags *d)
+{
+	int err = survey_lock(cli, 1, d);
+
+	return err ? err : recover(cli, d);
+}
+
+int lock_to_read(struct cli *cli, struct ks_diags *d)
+{
+	return survey_lock(cli, 0, d);
 }

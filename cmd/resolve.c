@@ -114,7 +114,9 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 		return usage_error(&info, "give the record id and the field");
 	if (!!take + !!value + !!base != 1)
 		return usage_error(&info, "choose one of --take N, --value VALUE or --base");
-	if ((err = open_survey(cli, &d)))
+	/* It commits: refused before the record is touched when off main. */
+	if ((err = open_survey(cli, &d)) ||
+	    (err = ks_repo_require_main(cli->repo, &d)))
 		return fail(&d, err);
 	if (!(rel = conflict_record(cli->repo, argv[0]))) {
 		code = fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,

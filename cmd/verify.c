@@ -393,7 +393,8 @@ int cmd_verify(int argc, char **argv, struct cli *cli)
 	 * Not open_survey(): verify changes nothing, not even to finish an
 	 * interrupted merge (its uncommitted result shows as such).
 	 */
-	if ((err = ks_repo_open(&cli->repo, cli->cwd, &d)))
+	if ((err = ks_repo_open(&cli->repo, cli->cwd, &d)) ||
+	    (err = lock_to_read(cli, &d)))
 		return fail(&d, err);
 	vo.flags = (require ? KS_VERIFY_REQUIRE_SIGNATURES : 0) |
 		   (accept ? KS_VERIFY_ACCEPT_REWRITE : 0) |

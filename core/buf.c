@@ -135,13 +135,18 @@ int ks_buf_read_file(struct ks_buf *b, const char *path, size_t max)
 	int fd, r = -1;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Not blocking: a named pipe in a record's place must not hang. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0)
 		goto out;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
 		goto out;
 	}
 	if (max && (size_t)st.st_size > max) {

@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "file.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -62,6 +63,67 @@ int ks_is_temp_path(const char *path)
 	return strstr(base ? base + 1 : path, ".tmp-") != NULL;
 }
 
+/* ---- plain files and folders only ---- */
+
+static int not_plain(struct ks_diags *d, const char *rel, mode_t m, int folder)
+{
+	return ks_error(d, KS_EINVALID, rel, 0, 0,
+			folder ? "is %s, not a folder; khaosat keeps a survey in plain folders and files, and changed nothing; put the folder itself back in its place (a survey moves to another disk whole)"
+			       : "is %s, not a plain file; khaosat keeps records as plain files, and changed nothing; put the file itself back in its place",
+			ks_file_kind(m));
+}
+
+static int plain(struct ks_repo *r, const char *rel, int folder,
+		 struct ks_diags *d)
+{
+	/* The last folder found plain: most paths share it with the one
+	 * before, so a long list costs one lstat a path. */
+	static char *known;
+	struct ks_buf abs = KS_BUF_INIT;
+	const char *slash;
+	size_t root = strlen(ks_repo_workdir(r));
+	struct stat st;
+	int err = 0;
+
+	if (ks_buf_addf(&abs, "%s%s", ks_repo_workdir(r), rel) < 0)
+		return -1;
+	slash = strrchr(rel, '/');
+	if (slash && !(known && strlen(known) == (size_t)(slash - rel) + root &&
+		       !strncmp(known, abs.ptr, strlen(known)))) {
+		const char *p;
+
+		for (p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
+			abs.ptr[root + (size_t)(p - rel)] = '\0';
+			if (lstat(abs.ptr, &st) < 0) {
+				if (errno != ENOENT && errno != ENOTDIR)
+					err = ks_error(d, KS_EIO, abs.ptr + root, 0, 0,
+						       "cannot read the folder: %s; nothing was changed",
+						       strerror(errno));
+				abs.ptr[root + (size_t)(p - rel)] = '/';
+				goto out;
+			}
+			if (!S_ISDIR(st.st_mode)) {
+				err = not_plain(d, abs.ptr + root, st.st_mode, 1);
+				goto out;
+			}
+			abs.ptr[root + (size_t)(p - rel)] = '/';
+		}
+		ks_free(known);
+		known = ks_strndup(abs.ptr, root + (size_t)(slash - rel));
+	}
+	if (lstat(abs.ptr, &st) == 0 &&
+	    (folder ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
+		err = not_plain(d, rel, st.st_mode, folder);
+out:
+	ks_buf_release(&abs);
+	return err;
+}
+
+int ks_plain_path(struct ks_repo *r, const char *rel, struct ks_diags *d)
+{
+	return plain(r, rel, 0, d);
+}
+
 static int walk(struct ks_paths *out, struct ks_buf *abs, size_t rel_off,
 		int depth, struct ks_diags *d)
 {
@@ -88,12 +150,14 @@ static int walk(struct ks_paths *out, struct ks_buf *abs, size_t rel_off,
 			err = -1;
 			break;
 		}
-		if (lstat(abs->ptr, &st) < 0)
+		if (lstat(abs->ptr, &st) < 0 || ks_is_temp_path(e->d_name))
 			continue;
 		if (S_ISDIR(st.st_mode))
 			err = walk(out, abs, rel_off, depth + 1, d);
-		else if (S_ISREG(st.st_mode) && !ks_is_temp_path(e->d_name))
+		else if (S_ISREG(st.st_mode))
 			err = ks_paths_add(out, abs->ptr + rel_off);
+		else
+			err = not_plain(d, abs->ptr + rel_off, st.st_mode, 0);
 	}
 	closedir(dh);
 	abs->len = len;
@@ -116,7 +180,10 @@ int ks_list_files(struct ks_paths *out, struct ks_repo *r, const char *dir,
 
 	if (ks_buf_addf(&abs, "%s%s", ks_repo_workdir(r), dir) < 0)
 		return -1;
-	err = walk(out, &abs, off, 0, d);
+	/* A folder moved away and linked back is not read as empty. */
+	err = plain(r, dir, 1, d);
+	if (!err)
+		err = walk(out, &abs, off, 0, d);
 	ks_buf_release(&abs);
 	ks_paths_sort(out);
 	return err;

@@ -63,7 +63,18 @@ int ks_paths_add(struct ks_paths *p, const char *path);
 void ks_paths_sort(struct ks_paths *p);
 int ks_list_records(struct ks_paths *out, struct ks_repo *r,
 		    struct ks_diags *d);
-/* Every file under `dir` (relative to the work tree), sorted. */
+/*
+ * KS_EINVALID when a folder on the way to `relpath` (relative to the work
+ * tree) is not a plain folder (a symbolic link: a folder moved to another
+ * disk and linked back), or the path itself is there and is not a plain
+ * file (a link, a named pipe, a device); KS_EIO when a folder cannot be
+ * read.  A path that is simply absent is fine.
+ */
+int ks_plain_path(struct ks_repo *r, const char *relpath, struct ks_diags *d);
+/*
+ * Every file under `dir` (relative to the work tree), sorted; anything in
+ * it that is not a plain file or folder is an error (ks_plain_path).
+ */
 int ks_list_files(struct ks_paths *out, struct ks_repo *r, const char *dir,
 		  struct ks_diags *d);
 

@@ -89,6 +89,10 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 		if (!ks_is_survey_path(path) || (s & GIT_STATUS_IGNORED) ||
 		    ks_is_temp_path(path))
 			continue;
+		/* Never a deletion because a folder became a link or cannot
+		 * be read, never a link or a pipe taken for a record. */
+		if ((err = ks_plain_path(r, path, d)))
+			break;
 		if (s & GIT_STATUS_INDEX_DELETED && s & GIT_STATUS_WT_NEW)
 			in_head = 1;
 		if (!in_head && in_wt)
@@ -514,7 +518,8 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 	git_oid tree, head;
 	int err, has_head;
 
-	if ((err = ks_repo_require_identity(r, d)))
+	if ((err = ks_repo_require_identity(r, d)) ||
+	    (err = ks_repo_require_main(r, d)))
 		return err;
 	if ((err = ks_commit_can_sign(r, d)) ||
 	    (err = ks_changes_list(&c, r, d)))

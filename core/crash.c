@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 void ks_crash_point(const char *name)
@@ -11,12 +12,16 @@ void ks_crash_point(const char *name)
 	static int loaded;
 	static long at, reached;
 	static const char *trace;
+	static int sig = SIGKILL;
 
 	if (!loaded) {
 		const char *s = getenv("KHAOSAT_CRASH_AT");
 
 		at = s ? strtol(s, NULL, 10) : 0;
 		trace = getenv("KHAOSAT_CRASH_TRACE");
+		s = getenv("KHAOSAT_CRASH_SIGNAL");
+		if (s && !strcmp(s, "STOP"))
+			sig = SIGSTOP;
 		loaded = 1;
 	}
 	if (!at && !trace)
@@ -31,5 +36,5 @@ void ks_crash_point(const char *name)
 		}
 	}
 	if (reached == at)
-		kill(getpid(), SIGKILL);
+		kill(getpid(), sig);
 }

@@ -7,6 +7,9 @@
  *                           SIGKILL, as a power cut or a yanked cable would
  *   KHAOSAT_CRASH_TRACE=F   each point reached appends its name to file F,
  *                           so a test can count the points of a run
+ *   KHAOSAT_CRASH_SIGNAL=STOP  stops the process there instead (SIGSTOP),
+ *                           so a test can act while it waits, then let it
+ *                           go on with SIGCONT
  * Points sit between the steps of a multi-step write (before a rename,
  * between moving a reference and updating the work tree...), never inside
  * one libgit2 call.

@@ -66,20 +66,19 @@ int ks_file_sync_folder(const char *path)
 	return r;
 }
 
-/* What a thing that is not a regular file is, for the refusal. */
-static const char *what_is(mode_t m)
+const char *ks_file_kind(unsigned mode)
 {
-	if (S_ISDIR(m))
+	if (S_ISDIR(mode))
 		return "a folder";
-	if (S_ISLNK(m))
+	if (S_ISLNK(mode))
 		return "a symbolic link";
-	if (S_ISFIFO(m))
+	if (S_ISFIFO(mode))
 		return "a named pipe";
-	if (S_ISCHR(m) || S_ISBLK(m))
+	if (S_ISCHR(mode) || S_ISBLK(mode))
 		return "a device";
-	if (S_ISSOCK(m))
+	if (S_ISSOCK(mode))
 		return "a socket";
-	return "not a regular file";
+	return S_ISREG(mode) ? "a file" : "not a plain file";
 }
 
 static void release(struct ks_file *f)
@@ -109,7 +108,7 @@ int ks_file_begin(struct ks_file *f, const char *path, unsigned flags,
 	    ((flags & KS_FILE_FOLDER) ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
 		return ks_error(d, KS_EIO, path, 0, 0,
 				"cannot write: it is %s; nothing was written",
-				what_is(st.st_mode));
+				ks_file_kind(st.st_mode));
 	if ((flags & KS_FILE_FOLDERS) && mkdir_parents(path) < 0)
 		return ks_error(d, KS_EIO, path, 0, 0,
 				"cannot create its folder: %s", strerror(errno));

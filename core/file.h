@@ -78,6 +78,9 @@ int ks_file_put(const char *path, const void *data, size_t len,
 /* Flushes the folder holding `path`, so that a rename in it is kept. */
 int ks_file_sync_folder(const char *path);
 
+/* "a symbolic link", "a named pipe"...: what a file mode is, for messages. */
+const char *ks_file_kind(unsigned mode);
+
 /* Removes a file tree this program made (a failed init or clone). */
 void ks_remove_tree(const char *path);
 

@@ -95,6 +95,32 @@ int ks_merge_into_main_checked(git_oid *out, struct ks_merge_stats *stats,
  */
 int ks_merge_recover(struct ks_repo *r, int *recovered, struct ks_diags *d);
 
+/* Who proposed a value in a conflict entry written outside a merge. */
+struct ks_proposer {
+	const char *author, *email, *device;
+	const char *commit;	/* hex id, or NULL: not committed yet */
+	git_time when;
+};
+
+/*
+ * Merges a surveyor's version of a work-tree file (`mine`, NULL when
+ * deleted) with a version that arrived while they worked (`theirs`), from
+ * the version both started from (`base`), field by field, and writes the
+ * result into the work tree.  Each clash leaves the field at its base
+ * value and becomes an entry under conflicts/ (joined with those open),
+ * proposed by `pm` and `pt`; *conflicts counts them.  A side that does not
+ * parse, or a deletion, keeps the surveyor's file as it is and the other
+ * version in a whole-record entry.  Nothing the surveyor wrote is lost.
+ */
+int ks_merge_worktree_file(size_t *conflicts, struct ks_repo *r,
+			   const char *relpath, const struct ks_buf *base,
+			   const struct ks_buf *mine, const struct ks_buf *theirs,
+			   const struct ks_proposer *pm,
+			   const struct ks_proposer *pt, struct ks_diags *d);
+
+/* 1 when a merge was interrupted and ks_merge_recover() has work to do. */
+int ks_merge_pending(struct ks_repo *r);
+
 /*
  * The tree that merging `a` and `b` gives (symmetric in a and b), without
  * touching any ref or the work tree.

@@ -17,6 +17,7 @@
 #include "repo.h"
 #include "schema.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,21 +361,48 @@ static struct ks_node *merge_entries(struct ks_doc *doc,
 	return out;
 }
 
+/* The text of conflicts/<file> holding `entries`. */
+static int conflict_text(struct ks_buf *text, struct ks_doc *doc,
+			 const char *file, struct ks_node *entries)
+{
+	struct ks_node *root = ks_node_map(doc);
+
+	if (!root || ks_map_set(doc, root, "file", str_node(doc, file)) < 0 ||
+	    ks_map_set(doc, root, "conflicts", entries) < 0)
+		return -1;
+	return ks_doc_write(text, root, ks_conflict_layout(),
+			    ks_conflict_layout_root());
+}
+
+/*
+ * `fresh` entries joined with those of the conflict file `text` (NULL or
+ * unreadable: none open); *old owns what it parsed.
+ */
+static struct ks_node *join_open(struct ks_doc *doc, struct ks_doc **old,
+				 const char *cpath, const struct ks_buf *text,
+				 struct ks_node *fresh)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	int parsed = text && ks_doc_parse(old, cpath, text->ptr, text->len,
+					  KS_PARSE_RECORD, &ignore) == 0;
+
+	ks_diags_release(&ignore);
+	if (parsed)
+		return merge_entries(doc, NULL,
+				     ks_map_get(ks_doc_root(*old), "conflicts"),
+				     fresh);
+	return merge_entries(doc, NULL, fresh, NULL);
+}
+
 static int write_conflict_doc(git_oid *oid, struct tmerge *m,
 			      struct ks_doc *doc, const char *file,
 			      struct ks_node *entries)
 {
-	struct ks_node *root = ks_node_map(doc);
 	struct ks_buf text = KS_BUF_INIT;
-	int err = -1;
+	int err = conflict_text(&text, doc, file, entries);
 
-	if (!root || ks_map_set(doc, root, "file", str_node(doc, file)) < 0 ||
-	    ks_map_set(doc, root, "conflicts", entries) < 0)
-		goto out;
-	if (ks_doc_write(&text, root, ks_conflict_layout(), ks_conflict_layout_root()) < 0)
-		goto out;
-	err = write_text(oid, m, &text);
-out:
+	if (!err)
+		err = write_text(oid, m, &text);
 	ks_buf_release(&text);
 	return err;
 }
@@ -428,7 +456,6 @@ out:
 static int flush_pending(struct tmerge *m, struct pending *p)
 {
 	struct ks_buf cpath = KS_BUF_INIT, text = KS_BUF_INIT;
-	struct ks_diags ignore = KS_DIAGS_INIT;
 	struct ks_doc *old = NULL, *doc = p->doc;
 	const git_index_entry *ie;
 	struct ks_node *entries = NULL, *fresh;
@@ -464,14 +491,9 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 	}
 	/* Conflicts still open on this record stay, joined with the new. */
 	ie = git_index_get_bypath(m->idx, cpath.ptr, 0);
-	if (ie && read_blob(&text, m->repo, &ie->id) == 0 &&
-	    ks_doc_parse(&old, cpath.ptr, text.ptr, text.len, KS_PARSE_RECORD,
-			 &ignore) == 0)
-		entries = merge_entries(doc, NULL,
-					ks_map_get(ks_doc_root(old), "conflicts"),
-					fresh);
-	else
-		entries = merge_entries(doc, NULL, fresh, NULL);
+	entries = join_open(doc, &old, cpath.ptr,
+			    ie && read_blob(&text, m->repo, &ie->id) == 0
+			    ? &text : NULL, fresh);
 	if (!entries ||
 	    write_conflict_doc(&res, m, doc, p->path, entries) < 0 ||
 	    index_put(m, cpath.ptr, &res) < 0)
@@ -489,7 +511,6 @@ out:
 	ks_doc_free(old);
 	ks_buf_release(&cpath);
 	ks_buf_release(&text);
-	ks_diags_release(&ignore);
 	return err;
 }
 
@@ -1045,28 +1066,152 @@ static char *journal_path(struct ks_repo *r);
 static int changed_paths(struct ks_paths *out, git_repository *repo,
 			 const git_oid *a, const git_oid *b);
 
+/* ---- the surveyor's files ---- */
+
 /*
- * A checkout that failed half way (a file in the way, a full disk): the
- * paths it may have written go back to `from`, so the work tree matches
- * main again, and the journal goes.
+ * Where a merge meets the work tree, each path is in one of three states:
+ * as the old main had it, as the new main has it, or changed by a person
+ * (neither).  Only the first two are khaosat's to replace.
  */
-static int undo_checkout(struct ks_repo *r, const git_oid *from,
-			 const git_oid *to, int err)
+struct wt_paths {
+	struct ks_paths from, to, other;
+};
+
+static void wt_paths_release(struct wt_paths *w)
+{
+	ks_paths_release(&w->from);
+	ks_paths_release(&w->to);
+	ks_paths_release(&w->other);
+}
+
+/* The blob at `path` in `tree`; 0 when there is none. */
+static int blob_at(git_oid *out, git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	int found = git_tree_entry_bypath(&e, tree, path) == 0 &&
+		    git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+
+	if (found)
+		git_oid_cpy(out, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	git_error_clear();
+	return found;
+}
+
+/*
+ * Whether the work-tree file at `path` holds exactly blob `id` (absent
+ * when `id` is NULL).  Anything that is not a regular file is a person's.
+ */
+static int file_is(struct ks_repo *r, const char *path, const git_oid *id)
+{
+	struct ks_buf text = KS_BUF_INIT;
+	struct stat st;
+	git_oid got;
+	char *abs = ks_repo_path(r, path);
+	int is = 0;
+
+	if (!abs)
+		return -1;
+	if (lstat(abs, &st) < 0) {
+		is = errno == ENOENT && !id;
+	} else if (S_ISREG(st.st_mode) && id) {
+		if (ks_buf_read_file(&text, abs, 0) < 0)
+			is = -1;
+		else if (git_odb_hash(&got, text.ptr, text.len, GIT_OBJECT_BLOB) == 0)
+			is = git_oid_equal(&got, id);
+	}
+	ks_free(abs);
+	ks_buf_release(&text);
+	return is;
+}
+
+/* Sorts each path that differs between `from` and `to` by its state. */
+static int wt_classify(struct wt_paths *out, struct ks_repo *r,
+		       git_tree *from, git_tree *to,
+		       const struct ks_paths *paths)
+{
+	size_t i;
+
+	for (i = 0; i < paths->n; i++) {
+		git_oid fb, tb;
+		int hf = blob_at(&fb, from, paths->v[i]);
+		int ht = blob_at(&tb, to, paths->v[i]);
+		int is_to = file_is(r, paths->v[i], ht ? &tb : NULL);
+		int is_from = is_to ? 0 : file_is(r, paths->v[i], hf ? &fb : NULL);
+		struct ks_paths *into = is_to ? &out->to :
+					is_from ? &out->from : &out->other;
+
+		if (is_to < 0 || is_from < 0 || ks_paths_add(into, paths->v[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Checks out `paths` of `target`, refusing to touch a file that is not
+ * as `baseline` has it (libgit2 checks again just before writing).
+ */
+static int checkout_paths(git_repository *repo, git_tree *target,
+			  git_tree *baseline, const struct ks_paths *paths)
 {
 	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+
+	if (!paths->n)
+		return 0;
+	co.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_RECREATE_MISSING |
+			       GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+	co.baseline = baseline;
+	co.paths.strings = paths->v;
+	co.paths.count = paths->n;
+	return git_checkout_tree(repo, (git_object *)target, &co);
+}
+
+/* "records/a.yaml", "records/a.yaml and 2 other files", for messages. */
+static void name_paths(struct ks_buf *b, const struct ks_paths *p)
+{
+	ks_buf_addf(b, "'%s'", p->n ? p->v[0] : "");
+	if (p->n == 2)
+		ks_buf_addf(b, " and '%s'", p->v[1]);
+	else if (p->n > 2)
+		ks_buf_addf(b, " and %zu other files", p->n - 1);
+}
+
+/*
+ * A checkout that failed (a file a person changed meanwhile, a full disk):
+ * the files it wrote go back to `from`, so the work tree matches main
+ * again, and the journal goes.  A file the person changed is left exactly
+ * as they left it, and named.
+ */
+static int undo_checkout(struct ks_repo *r, const git_oid *from,
+			 const git_oid *to, int err, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
 	struct ks_paths paths = { 0 };
-	git_object *obj = NULL;
+	struct wt_paths w = { { 0 }, { 0 }, { 0 } };
+	git_tree *tf = NULL, *tt = NULL;
+	struct ks_buf names = KS_BUF_INIT;
 	char *path;
 
-	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
-	if (changed_paths(&paths, ks_repo_git(r), from, to) == 0 && paths.n &&
-	    git_object_lookup(&obj, ks_repo_git(r), from, GIT_OBJECT_COMMIT) == 0) {
-		co.paths.strings = paths.v;
-		co.paths.count = paths.n;
-		git_checkout_tree(ks_repo_git(r), obj, &co);
+	if (changed_paths(&paths, repo, from, to) == 0 &&
+	    tree_of(&tf, repo, from) == 0 &&
+	    tree_of(&tt, repo, to) == 0 &&
+	    wt_classify(&w, r, tf, tt, &paths) == 0) {
+		checkout_paths(repo, tf, tt, &w.to);
+		if (w.other.n) {
+			name_paths(&names, &w.other);
+			ks_diags_release(d);
+			err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
+				       "%s changed while khaosat was merging; %s left as you saved %s and nothing was merged; commit your change ('khaosat commit'), then run this again",
+				       names.ptr, w.other.n == 1 ? "it was" : "they were",
+				       w.other.n == 1 ? "it" : "them");
+		}
 	}
-	git_object_free(obj);
+	git_error_clear();
+	git_tree_free(tf);
+	git_tree_free(tt);
+	wt_paths_release(&w);
 	ks_paths_release(&paths);
+	ks_buf_release(&names);
 	if ((path = journal_path(r)))
 		unlink(path);
 	ks_free(path);
@@ -1172,12 +1317,156 @@ out:
 	return err;
 }
 
+int ks_merge_pending(struct ks_repo *r)
+{
+	char *path = journal_path(r);
+	struct stat st;
+	int pending = path && stat(path, &st) == 0;
+
+	ks_free(path);
+	return pending;
+}
+
+/*
+ * Files the killed checkout had already written: the index learns them
+ * (the checkout would have, had it finished).
+ */
+static int index_paths(struct ks_repo *r, git_tree *tt,
+		       const struct ks_paths *paths, struct ks_diags *d)
+{
+	git_index *idx = NULL;
+	size_t i;
+	int e = 0;
+
+	if (!paths->n)
+		return 0;
+	if (git_repository_index(&idx, ks_repo_git(r)) < 0)
+		e = -1;
+	for (i = 0; !e && i < paths->n; i++) {
+		git_oid id;
+
+		e = blob_at(&id, tt, paths->v[i])
+			? git_index_add_bypath(idx, paths->v[i])
+			: git_index_remove_bypath(idx, paths->v[i]);
+	}
+	if (!e)
+		e = git_index_write(idx);
+	git_index_free(idx);
+	return e < 0 ? ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot finish the interrupted merge: %s",
+				ks_git_error()) : 0;
+}
+
+/* This device's surveyor, now: the author of a change not yet committed. */
+static void proposer_self(struct ks_proposer *p, struct ks_repo *r)
+{
+	const struct ks_identity *who = ks_repo_identity(r);
+	time_t now = time(NULL);
+	struct tm tm;
+
+	memset(p, 0, sizeof(*p));
+	p->author = who->surveyor ? who->surveyor : "";
+	p->email = who->email;
+	p->device = who->device;
+	p->when.time = now;
+	if (localtime_r(&now, &tm))
+		p->when.offset = (int)(tm.tm_gmtoff / 60);
+}
+
+/*
+ * Files a person changed while a merge was interrupted: each is merged
+ * field by field with what the merge brought (from `tf` to `tt`), in the
+ * work tree, and the index says `tt`, so the person's change shows as
+ * theirs, uncommitted.
+ */
+static int merge_kept_edits(struct ks_repo *r, git_tree *tf, git_tree *tt,
+			    const git_oid *to, const struct ks_paths *paths,
+			    struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	struct ks_proposer pm, pt;
+	git_commit *c = NULL;
+	git_index *idx = NULL;
+	char hex[GIT_OID_HEXSZ + 1], *dev = NULL;
+	size_t i, n;
+	int err = -1;
+
+	if (!paths->n)
+		return 0;
+	if (git_commit_lookup(&c, repo, to) < 0 ||
+	    git_repository_index(&idx, repo) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot finish the interrupted merge: %s",
+				ks_git_error());
+	proposer_self(&pm, r);
+	git_oid_tostr(hex, sizeof(hex), to);
+	dev = ks_commit_device(git_commit_message(c));
+	pt.author = git_commit_author(c)->name;
+	pt.email = git_commit_author(c)->email;
+	pt.device = dev;
+	pt.commit = hex;
+	pt.when = git_commit_author(c)->when;
+	for (i = 0; i < paths->n; i++) {
+		struct ks_buf base = KS_BUF_INIT, mine = KS_BUF_INIT,
+			      theirs = KS_BUF_INIT;
+		char *abs = ks_repo_path(r, paths->v[i]);
+		git_oid fb, tb;
+		int hf = blob_at(&fb, tf, paths->v[i]);
+		int ht = blob_at(&tb, tt, paths->v[i]);
+		int hm = abs && ks_buf_read_file(&mine, abs, 0) == 0;
+
+		err = !abs || (hf && read_blob(&base, repo, &fb) < 0) ||
+		      (ht && read_blob(&theirs, repo, &tb) < 0) ? -1 : 0;
+		if (!err)
+			err = ks_merge_worktree_file(&n, r, paths->v[i],
+						     hf ? &base : NULL,
+						     hm ? &mine : NULL,
+						     ht ? &theirs : NULL,
+						     &pm, &pt, d);
+		if (!err) {
+			git_index_entry e;
+
+			memset(&e, 0, sizeof(e));
+			e.mode = GIT_FILEMODE_BLOB;
+			e.path = paths->v[i];
+			git_oid_cpy(&e.id, &tb);
+			if (ht ? git_index_add(idx, &e) < 0 :
+			    git_index_remove_bypath(idx, paths->v[i]) < 0)
+				err = ks_error(d, KS_EIO, NULL, 0, 0,
+					       "cannot finish the interrupted merge: %s",
+					       ks_git_error());
+		}
+		if (!err && n)
+			ks_diags_add(d, KS_SEV_NOTE, paths->v[i], 0, 0, NULL, NULL,
+				     "was changed by hand during an interrupted merge: kept, merged with what the merge brought, %zu conflict%s recorded",
+				     n, n == 1 ? "" : "s");
+		else if (!err)
+			ks_diags_add(d, KS_SEV_NOTE, paths->v[i], 0, 0, NULL, NULL,
+				     "was changed by hand during an interrupted merge: kept, and merged with what the merge brought");
+		ks_free(abs);
+		ks_buf_release(&base);
+		ks_buf_release(&mine);
+		ks_buf_release(&theirs);
+		if (err)
+			goto out;
+	}
+	if (git_index_write(idx) < 0)
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot finish the interrupted merge: %s",
+			       ks_git_error());
+out:
+	ks_free(dev);
+	git_index_free(idx);
+	git_commit_free(c);
+	return err;
+}
+
 int ks_merge_recover(struct ks_repo *r, int *recovered, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
-	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
 	struct ks_paths paths = { 0 };
-	git_object *obj = NULL;
+	struct wt_paths w = { { 0 }, { 0 }, { 0 } };
+	git_tree *tf = NULL, *tt = NULL;
 	git_oid from, to, head;
 	char *path = journal_path(r), text[128];
 	FILE *f;
@@ -1211,29 +1500,33 @@ int ks_merge_recover(struct ks_repo *r, int *recovered, struct ks_diags *d)
 		ks_free(path);
 		return 0;
 	}
-	co.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+	/*
+	 * Files still as the old main had them take the merge; files the
+	 * merge already wrote stay; files a person changed since are theirs:
+	 * merged field by field, never overwritten.
+	 */
 	if (changed_paths(&paths, repo, &from, &to) < 0 ||
-	    git_object_lookup(&obj, repo, &to, GIT_OBJECT_COMMIT) < 0) {
+	    tree_of(&tf, repo, &from) < 0 ||
+	    tree_of(&tt, repo, &to) < 0 ||
+	    wt_classify(&w, r, tf, tt, &paths) < 0 ||
+	    checkout_paths(repo, tt, tf, &w.from) < 0) {
 		err = ks_error(d, KS_EIO, NULL, 0, 0,
-			       "cannot finish the interrupted merge: %s",
+			       "cannot finish the interrupted merge: %s; run the command again",
 			       ks_git_error());
 		goto out;
 	}
-	co.paths.strings = paths.v;
-	co.paths.count = paths.n;
-	if (paths.n && git_checkout_tree(repo, obj, &co) < 0) {
-		err = ks_error(d, KS_EIO, NULL, 0, 0,
-			       "cannot finish the interrupted merge: %s",
-			       ks_git_error());
+	if ((err = index_paths(r, tt, &w.to, d)) ||
+	    (err = merge_kept_edits(r, tf, tt, &to, &w.other, d)))
 		goto out;
-	}
 	if (git_oid_equal(&head, &from) &&
 	    (err = move_main(r, &to, &from, "khaosat: interrupted merge finished", d)))
 		goto out;
 	unlink(path);
 	*recovered = 1;
 out:
-	git_object_free(obj);
+	git_tree_free(tf);
+	git_tree_free(tt);
+	wt_paths_release(&w);
 	ks_paths_release(&paths);
 	ks_free(path);
 	return err;
@@ -1251,7 +1544,8 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	int err;
 
 	memset(stats, 0, sizeof(*stats));
-	if ((err = ks_repo_require_identity(r, d)))
+	if ((err = ks_repo_require_identity(r, d)) ||
+	    (err = ks_repo_require_main(r, d)))
 		return err;
 	if (git_reference_name_to_id(&head, repo, "refs/heads/main") < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0, "the survey has no commit yet");
@@ -1285,7 +1579,7 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		err = checkout(r, theirs, &touched, d);
 		ks_paths_release(&touched);
 		if (err)
-			return undo_checkout(r, &head, theirs, err);
+			return undo_checkout(r, &head, theirs, err, d);
 		ks_crash_point("merge: work tree updated");
 		if ((err = move_main(r, theirs, &head, "khaosat merge: fast-forward", d)))
 			return err;
@@ -1317,7 +1611,7 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	if (!err)
 		err = journal_begin(r, &head, out, d);
 	if (!err && (err = checkout(r, out, &touched, d)))
-		err = undo_checkout(r, &head, out, err);
+		err = undo_checkout(r, &head, out, err, d);
 	ks_paths_release(&touched);
 	if (!err) {
 		ks_crash_point("merge: work tree updated");
@@ -1341,4 +1635,195 @@ int ks_merge_into_main_checked(git_oid *out, struct ks_merge_stats *stats,
 			       const char *what, struct ks_diags *d)
 {
 	return merge_into_main(out, stats, r, theirs, what, 1, d);
+}
+
+/* ---- a surveyor's file against a version that arrived meanwhile ---- */
+
+static struct ks_node *proposer_node(struct ks_doc *doc,
+				     const struct ks_proposer *who,
+				     const struct ks_node *value,
+				     const struct ks_buf *text)
+{
+	struct ks_node *p = ks_node_map(doc);
+	char when[64];
+	int e = 0;
+
+	if (!p)
+		return NULL;
+	ks_format_time(when, sizeof(when), &who->when, 1);
+	if (who->commit)
+		e |= ks_map_set(doc, p, "commit", str_node(doc, who->commit));
+	e |= ks_map_set(doc, p, "author", str_node(doc, who->author));
+	e |= ks_map_set(doc, p, "email", str_node(doc, who->email ? who->email : ""));
+	e |= ks_map_set(doc, p, "device", str_node(doc, who->device ? who->device : ""));
+	e |= ks_map_set(doc, p, "time", str_node(doc, when));
+	if (text) {
+		struct ks_node *t = ks_node_scalar(doc, text->ptr, text->len, 1);
+
+		e |= ks_map_set(doc, p, "text", t ? t :
+				str_node(doc, "(this side's file is not valid UTF-8 text)"));
+	} else if (value) {
+		e |= ks_map_set(doc, p, "value", ks_node_clone(doc, value));
+	} else {
+		e |= ks_map_set(doc, p, "deleted", ks_node_scalar(doc, "true", 4, 0));
+	}
+	return e ? NULL : p;
+}
+
+/* Joins `fresh` entries with the conflict file in the work tree. */
+static int write_worktree_conflicts(struct ks_repo *r, const char *relpath,
+				    struct ks_doc *doc, struct ks_node *fresh,
+				    struct ks_diags *d)
+{
+	struct ks_buf cpath = KS_BUF_INIT, text = KS_BUF_INIT;
+	struct ks_doc *old = NULL;
+	struct ks_node *entries;
+	char *abs = NULL;
+	int err = -1;
+
+	if (ks_buf_addf(&cpath, "%s%s", CONFLICTS_DIR, relpath) < 0 ||
+	    !(abs = ks_repo_path(r, cpath.ptr)))
+		goto out;
+	entries = join_open(doc, &old, cpath.ptr,
+			    ks_buf_read_file(&text, abs, 0) == 0 ? &text : NULL,
+			    fresh);
+	ks_buf_reset(&text);
+	if (!entries || conflict_text(&text, doc, relpath, entries) < 0)
+		goto out;
+	err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, d);
+out:
+	ks_doc_free(old);
+	ks_free(abs);
+	ks_buf_release(&cpath);
+	ks_buf_release(&text);
+	return err;
+}
+
+static int parse_text(struct ks_doc **doc, const char *path,
+		      const struct ks_buf *text)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	int err;
+
+	*doc = NULL;
+	if (!text)
+		return 0;
+	err = ks_doc_parse(doc, path, text->ptr, text->len, KS_PARSE_RECORD,
+			   &ignore);
+	ks_diags_release(&ignore);
+	return err == -1 ? -1 : err ? 1 : 0;
+}
+
+int ks_merge_worktree_file(size_t *conflicts, struct ks_repo *r,
+			   const char *relpath, const struct ks_buf *base,
+			   const struct ks_buf *mine, const struct ks_buf *theirs,
+			   const struct ks_proposer *pm,
+			   const struct ks_proposer *pt, struct ks_diags *d)
+{
+	struct ks_doc *db = NULL, *dm = NULL, *dt = NULL;
+	struct ks_doc *out = ks_doc_new(relpath);
+	struct ks_mconflicts c = { 0 };
+	struct ks_buf text = KS_BUF_INIT;
+	struct ks_node *res = NULL, *fresh;
+	const struct ks_snode *schema = NULL;
+	struct ks_schema *s = NULL;
+	char *abs = ks_repo_path(r, relpath), *kind = NULL, *id = NULL;
+	unsigned flags = 0;
+	const void *lctx = NULL;
+	int eb, em, et, err = -1;
+	size_t i;
+
+	*conflicts = 0;
+	if (!out || !abs)
+		goto out;
+	eb = parse_text(&db, relpath, base);
+	em = parse_text(&dm, relpath, mine);
+	et = parse_text(&dt, relpath, theirs);
+	if (eb < 0 || em < 0 || et < 0)
+		goto out;
+	if (ks_record_path_parse(relpath, &kind, &id) == 0) {
+		struct ks_diags ignore = KS_DIAGS_INIT;
+		struct ks_kind *k = ks_repo_find_kind(r, kind);
+		const char *xm;
+
+		if (k && ks_repo_schema(&s, r, k, &ignore) == 0) {
+			xm = ks_schema_xmerge(s);
+			flags = xm && !strcmp(xm, "record") ? KS_MERGE_STRICT : 0;
+			schema = ks_schema_root(s);
+			lctx = ks_schema_layout_root(s);
+		}
+		ks_diags_release(&ignore);
+	}
+	if (em || et || !dm || !dt) {
+		/* Unparseable or deleted: the surveyor's file stays as it is
+		 * and the other version is kept in the conflict entry. */
+		if (ks_mconflicts_add(&c, "", db ? ks_doc_root(db) : NULL,
+				      dm ? ks_doc_root(dm) : NULL,
+				      dt ? ks_doc_root(dt) : NULL) < 0)
+			goto out;
+	} else {
+		if (ks_merge_nodes(&res, out, db ? ks_doc_root(db) : NULL,
+				   ks_doc_root(dm), ks_doc_root(dt), schema,
+				   flags, &c) < 0)
+			goto out;
+		if (res && ks_doc_write(&text, res, lctx ? ks_schema_layout() : NULL,
+					lctx) < 0)
+			goto out;
+	}
+	fresh = ks_node_seq(out);
+	if (!fresh)
+		goto out;
+	for (i = 0; i < c.n; i++) {
+		struct ks_node *e = ks_node_map(out), *props = ks_node_seq(out);
+		struct ks_node *po, *pn;
+		int whole = !*c.v[i].field;
+
+		if (!e || !props ||
+		    ks_map_set(out, e, "field", str_node(out, c.v[i].field)) < 0 ||
+		    (c.v[i].base && ks_map_set(out, e, "base",
+					       ks_node_clone(out, c.v[i].base)) < 0))
+			goto out;
+		po = proposer_node(out, pm, c.v[i].ours,
+				   whole && em ? mine : NULL);
+		pn = proposer_node(out, pt, c.v[i].theirs,
+				   whole && et ? theirs : NULL);
+		if (!po || !pn || ks_seq_push(out, props, po) < 0 ||
+		    ks_seq_push(out, props, pn) < 0)
+			goto out;
+		sort_seq(props, 0);
+		if (ks_map_set(out, e, "proposals", props) < 0 ||
+		    ks_seq_push(out, fresh, e) < 0)
+			goto out;
+	}
+	if (!em && !et && dm && dt) {
+		if (res)
+			err = ks_file_put(abs, text.ptr, text.len,
+					  KS_FILE_DURABLE, d);
+		else
+			err = unlink(abs) < 0 && errno != ENOENT
+				? ks_error(d, KS_EIO, relpath, 0, 0,
+					   "cannot remove: %s", strerror(errno))
+				: 0;
+		if (err)
+			goto out;
+	} else if (mine) {
+		if ((err = ks_file_put(abs, mine->ptr, mine->len,
+				       KS_FILE_DURABLE, d)))
+			goto out;
+	}
+	if (c.n && (err = write_worktree_conflicts(r, relpath, out, fresh, d)))
+		goto out;
+	*conflicts = c.n;
+	err = 0;
+out:
+	ks_mconflicts_release(&c);
+	ks_doc_free(out);
+	ks_doc_free(db);
+	ks_doc_free(dm);
+	ks_doc_free(dt);
+	ks_buf_release(&text);
+	ks_free(abs);
+	ks_free(kind);
+	ks_free(id);
+	return err;
 }

@@ -921,6 +921,9 @@ int ks_doc_load(struct ks_doc **out, const char *fspath, const char *display,
 			return ks_error(d, KS_EINVALID, name, 0, 0,
 					"file is larger than the limit of %u MiB",
 					KS_MAX_RECORD_SIZE >> 20);
+		if (e == EINVAL)
+			return ks_error(d, KS_EINVALID, name, 0, 0,
+					"is not a plain file (a named pipe, a device or a socket); it was not read");
 		return ks_error(d, KS_EIO, name, 0, 0, "cannot read: %s",
 				strerror(e));
 	}

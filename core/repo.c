@@ -405,6 +405,32 @@ int ks_repo_require_identity(const struct ks_repo *r, struct ks_diags *d)
 			"this laptop has no device identity for the survey; set it with 'git config khaosat.device ID' and 'git config khaosat.surveyor NAME'");
 }
 
+int ks_repo_require_main(const struct ks_repo *r, struct ks_diags *d)
+{
+	git_reference *head = NULL;
+	const char *target;
+	int err = 0;
+
+	if (git_reference_lookup(&head, r->git, "HEAD") < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read HEAD: %s",
+				ks_git_error());
+	target = git_reference_symbolic_target(head);
+	if (!target) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), git_reference_target(head));
+		err = ks_error(d, KS_EENV, NULL, 0, 0,
+			       "the survey is not on main: git's HEAD is detached at %.10s (someone ran 'git checkout'); nothing was changed; return to main with 'git checkout main'",
+			       hex);
+	} else if (strcmp(target, "refs/heads/main")) {
+		err = ks_error(d, KS_EENV, NULL, 0, 0,
+			       "the survey is not on main: git's HEAD is on '%s' (someone ran 'git checkout'); nothing was changed; return to main with 'git checkout main'",
+			       !strncmp(target, "refs/heads/", 11) ? target + 11 : target);
+	}
+	git_reference_free(head);
+	return err;
+}
+
 int ks_repo_open(struct ks_repo **out, const char *start, struct ks_diags *d)
 {
 	struct ks_repo *r;

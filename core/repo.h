@@ -78,6 +78,13 @@ const char *ks_repo_survey_id(const struct ks_repo *r);
 const struct ks_identity *ks_repo_identity(const struct ks_repo *r);
 int ks_repo_require_identity(const struct ks_repo *r, struct ks_diags *d);
 
+/*
+ * KS_EENV unless git's HEAD is on main: commands that commit build main's
+ * next commit from the work tree, which then holds another branch's files
+ * (an auditor who ran 'git checkout').  The message says how to return.
+ */
+int ks_repo_require_main(const struct ks_repo *r, struct ks_diags *d);
+
 size_t ks_repo_kind_count(const struct ks_repo *r);
 struct ks_kind *ks_repo_kind(const struct ks_repo *r, size_t i);
 struct ks_kind *ks_repo_find_kind(const struct ks_repo *r, const char *name);

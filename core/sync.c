@@ -606,6 +606,7 @@ static int sync_start(struct ks_sync_report *rep, struct ks_repo *r,
 
 	memset(rep, 0, sizeof(*rep));
 	if ((err = ks_repo_require_identity(r, d)) ||
+	    (err = ks_repo_require_main(r, d)) ||
 	    (err = ks_changes_list(&ch, r, d)))
 		return err;
 	if (ch.n) {
