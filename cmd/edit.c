@@ -8,8 +8,10 @@
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
+#include "commit.h"
 #include "diag.h"
 #include "file.h"
+#include "merge.h"
 #include "record.h"
 #include "repo.h"
 
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct cmd_info info = {
@@ -49,6 +52,93 @@ static int run_editor(const char *file)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/*
+ * Who made the version of `rel` now on disk: main's last commit when the
+ * file is as main has it, else this surveyor, by hand, not committed.
+ */
+static void proposer_now(struct ks_proposer *p, git_commit **keep,
+			 char **dev, struct ks_repo *r, const char *rel,
+			 const struct ks_buf *now)
+{
+	const struct ks_identity *who = ks_repo_identity(r);
+	git_repository *repo = ks_repo_git(r);
+	git_object *blob = NULL;
+	git_oid id;
+	static char hex[GIT_OID_HEXSZ + 1];
+	struct ks_buf spec = KS_BUF_INIT;
+
+	memset(p, 0, sizeof(*p));
+	p->author = who->surveyor ? who->surveyor : "";
+	p->email = who->email;
+	p->device = who->device;
+	p->when.time = time(NULL);
+	*keep = NULL;
+	*dev = NULL;
+	if (now && ks_buf_addf(&spec, "main:%s", rel) == 0 &&
+	    git_revparse_single(&blob, repo, spec.ptr) == 0 &&
+	    git_odb_hash(&id, now->ptr, now->len, GIT_OBJECT_BLOB) == 0 &&
+	    git_oid_equal(&id, git_object_id(blob)) &&
+	    git_reference_name_to_id(&id, repo, "refs/heads/main") == 0 &&
+	    git_commit_lookup(keep, repo, &id) == 0) {
+		git_oid_tostr(hex, sizeof(hex), &id);
+		*dev = ks_commit_device(git_commit_message(*keep));
+		p->author = git_commit_author(*keep)->name;
+		p->email = git_commit_author(*keep)->email;
+		p->device = *dev;
+		p->commit = hex;
+		p->when = git_commit_author(*keep)->when;
+	}
+	git_error_clear();
+	git_object_free(blob);
+	ks_buf_release(&spec);
+}
+
+/*
+ * Saves the edited record `text` over `abs`, holding the survey lock.  If
+ * the record changed while the editor was open (a sync merged something
+ * in, or a hand edit), the two are merged field by field from `orig`, the
+ * version the editor opened with; a clash becomes a conflict entry.
+ */
+static int save(struct cli *cli, const char *rel, const char *abs,
+		const struct ks_buf *orig, const struct ks_buf *text,
+		struct ks_diags *d)
+{
+	struct ks_buf now = KS_BUF_INIT;
+	struct ks_proposer pm, pt;
+	git_commit *c = NULL;
+	char *dev = NULL;
+	size_t conflicts = 0;
+	int err, gone;
+
+	if ((err = lock_to_save(cli, d)))
+		return err;
+	gone = ks_buf_read_file(&now, abs, 0) < 0;
+	if (gone && errno != ENOENT) {
+		ks_buf_release(&now);
+		return ks_error(d, KS_EIO, rel, 0, 0, "cannot read: %s",
+				strerror(errno));
+	}
+	if (!gone && now.len == orig->len &&
+	    !memcmp(now.ptr, orig->ptr, orig->len)) {
+		ks_buf_release(&now);
+		return ks_file_put(abs, text->ptr, text->len, KS_FILE_DURABLE, d);
+	}
+	proposer_now(&pm, &c, &dev, cli->repo, rel, NULL);
+	proposer_now(&pt, &c, &dev, cli->repo, rel, gone ? NULL : &now);
+	err = ks_merge_worktree_file(&conflicts, cli->repo, rel, orig, text,
+				     gone ? NULL : &now, &pm, &pt, d);
+	if (!err && conflicts)
+		printf("The record changed while you were editing it; your changes were merged with it, and %zu field%s that both changed %s kept as conflicts ('khaosat conflicts').\n",
+		       conflicts, conflicts == 1 ? "" : "s",
+		       conflicts == 1 ? "is" : "are");
+	else if (!err)
+		printf("The record changed while you were editing it; your changes were merged with it, field by field.\n");
+	ks_free(dev);
+	git_commit_free(c);
+	ks_buf_release(&now);
+	return err;
 }
 
 /* Asks what to do after errors: 1 edit again, 0 abandon. */
@@ -129,9 +219,9 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 		if (!err) {
 			ks_buf_reset(&out);
 			if (ks_record_format(&out, cli->repo, kind, ks_doc_root(doc)) < 0 ||
-			    ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, &d)) {
+			    (err = save(cli, rel, abs, &orig, &out, &d))) {
 				ks_doc_free(doc);
-				code = fail(&d, KS_EIO);
+				code = fail(&d, err ? err : -1);
 				break;
 			}
 			ks_doc_free(doc);

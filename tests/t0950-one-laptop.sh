@@ -319,4 +319,56 @@ test_expect_success 'saved is durable: a record is flushed, renamed, and its fol
 		END { exit !ok }" trace
 '
 
+# ---- edit merges what arrived while the editor was open ----
+
+# An editor that changes FIELD to VALUE in the copy, and meanwhile the
+# laptop syncs (what a second terminal would do while the editor is open).
+editor_with_sync() {
+	cat >editor <<-EOF &&
+	#!/bin/sh
+	sed -i "s|^$1: .*|$1: $2|" "\$1" &&
+	"$KHAOSAT_BIN" -C "$PWD/lap" sync "$PWD/stick" >"$PWD/sync.out" 2>&1
+	EOF
+	chmod +x editor
+}
+
+test_expect_success 'edit merges a change that a sync brought while the editor was open' '
+	rm -rf centre stick lap && tar xf fixture2.tar &&
+	editor_with_sync main_trade "Đúc gang và nhôm" &&
+	(cd lap && EDITOR=../editor khaosat edit md01-0001 >../out 2>&1) &&
+	grep "your changes were merged with it, field by field" out &&
+	grep -q "^main_trade: Đúc gang và nhôm$" lap/$W1 &&
+	grep -q "^phone: \"0914000001\"$" lap/$W1 &&
+	test_path_is_missing lap/conflicts/$W1 &&
+	(cd lap && khaosat commit -m "trade" >/dev/null) &&
+	git -C lap show main:$W1 | grep -q "^phone: \"0914000001\"$"
+'
+
+test_expect_success 'edit of the same field a sync changed: a conflict, both values kept' '
+	rm -rf centre stick lap && tar xf fixture2.tar &&
+	old=$(grep "^phone:" lap/$W1) &&
+	editor_with_sync phone "\"0987000111\"" &&
+	(cd lap && EDITOR=../editor khaosat edit md01-0001 >../out 2>&1) &&
+	grep "1 field that both changed is kept as conflicts" out &&
+	grep -q "^$old$" lap/$W1 &&
+	grep -q "0987000111" lap/conflicts/$W1 &&
+	grep -q "0914000001" lap/conflicts/$W1 &&
+	(cd lap && test_expect_code 1 khaosat conflicts) >c &&
+	grep -q "by Trần Thị Bình on lap, .*, not committed yet" c &&
+	grep -q "by Lê Văn Tâm on centre, .*, commit [0-9a-f]\{10\}" c
+'
+
+test_expect_success 'edit of a record deleted meanwhile keeps the edit' '
+	rm -rf centre stick lap && tar xf fixture.tar &&
+	cat >editor <<-EOF &&
+	#!/bin/sh
+	sed -i "s|^main_trade: .*|main_trade: Đúc thép|" "\$1" &&
+	rm "$PWD/lap/$W1"
+	EOF
+	chmod +x editor &&
+	(cd lap && EDITOR=../editor khaosat edit md01-0001 >../out 2>&1) &&
+	grep -q "^main_trade: Đúc thép$" lap/$W1 &&
+	grep -q "deleted: true" lap/conflicts/$W1
+'
+
 test_done
