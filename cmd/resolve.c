@@ -127,11 +127,21 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 	if (strcmp(argv[1], "/") && argv[1][0] != '/' && argv[1][0])
 		ks_buf_putc(&field, '/');
 	ks_buf_puts(&field, strcmp(argv[1], "/") ? argv[1] : "");
-	if ((err = ks_changes_list(&ch, cli->repo, &d)) || ch.n) {
-		if (!err)
+	ks_buf_addf(&cpath, "conflicts/%s", rel);
+	/*
+	 * Changes to this record and its conflict file are allowed: a resolve
+	 * stopped between writing them and committing is finished by running
+	 * it again.
+	 */
+	if (!(err = ks_changes_list(&ch, cli->repo, &d)))
+		for (i = 0; i < ch.n; i++)
+			if (strcmp(ch.v[i].path, rel) && strcmp(ch.v[i].path, cpath.ptr))
+				err = KS_EINVALID;
+	if (err) {
+		if (err == KS_EINVALID)
 			ks_error(&d, KS_EINVALID, NULL, 0, 0,
 				 "the work tree has uncommitted changes; commit them before resolving");
-		code = fail(&d, err ? err : KS_EINVALID);
+		code = fail(&d, err);
 		goto out;
 	}
 	if ((err = ks_conflicts_load(&s, cli->repo, rel, &d))) {
@@ -176,7 +186,6 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 		ks_buf_addf(&msg, "Resolve %s %s: set a new value", argv[0],
 			    *field.ptr ? field.ptr : "(record)");
 	}
-	ks_buf_addf(&cpath, "conflicts/%s", rel);
 	save(&sr, cli->repo, rel);
 	save(&sc, cli->repo, cpath.ptr);
 	err = ks_conflict_resolve(cli->repo, rel, field.ptr, choice, text, &d);

@@ -17,7 +17,9 @@
 #include "repo.h"
 #include "schema.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1016,50 +1018,6 @@ int ks_merge_trees_of(git_oid *tree, struct ks_merge_stats *stats,
 
 /* ---- into main ---- */
 
-/* Puts the work tree (and index) at `tree`, from `from`. */
-/*
- * Puts the work tree (and index) at `commit`.  With `paths`, only those
- * are looked at: in a survey of 100,000 records a merge touches a few
- * thousand, and comparing every file would cost more than the merge.
- */
-/* Each file written is a point where the tests may stop the program. */
-static void checkout_progress(const char *path, size_t done, size_t total,
-			      void *payload)
-{
-	(void)path;
-	(void)total;
-	(void)payload;
-	if (done)
-		ks_crash_point("merge: checkout wrote a file");
-}
-
-static int checkout(struct ks_repo *r, const git_oid *commit,
-		    const struct ks_paths *paths, struct ks_diags *d)
-{
-	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
-	git_object *obj = NULL;
-	int err;
-
-	co.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_RECREATE_MISSING;
-	co.progress_cb = checkout_progress;
-	if (paths) {
-		if (!paths->n)
-			return 0;
-		co.checkout_strategy |= GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
-		co.paths.strings = paths->v;
-		co.paths.count = paths->n;
-	}
-	if (git_object_lookup(&obj, ks_repo_git(r), commit, GIT_OBJECT_COMMIT) < 0)
-		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the merge: %s",
-				ks_git_error());
-	err = git_checkout_tree(ks_repo_git(r), obj, &co);
-	git_object_free(obj);
-	if (err < 0)
-		return ks_error(d, KS_EIO, NULL, 0, 0,
-				"cannot update the work tree: %s", ks_git_error());
-	return 0;
-}
-
 static int move_main(struct ks_repo *r, const git_oid *to, const git_oid *from,
 		     const char *why, struct ks_diags *d);
 static char *journal_path(struct ks_repo *r);
@@ -1147,23 +1105,110 @@ static int wt_classify(struct wt_paths *out, struct ks_repo *r,
 	return 0;
 }
 
-/*
- * Checks out `paths` of `target`, refusing to touch a file that is not
- * as `baseline` has it (libgit2 checks again just before writing).
- */
-static int checkout_paths(git_repository *repo, git_tree *target,
-			  git_tree *baseline, const struct ks_paths *paths)
+/* Removes the leftovers of a killed write of `path`: "<path>.tmp-*". */
+static void sweep_temps(struct ks_repo *r, const char *path)
 {
-	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+	struct ks_buf dir = KS_BUF_INIT, p = KS_BUF_INIT;
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	struct dirent *e;
+	DIR *dh;
+
+	if (ks_buf_addf(&dir, "%s%.*s", ks_repo_workdir(r),
+			slash ? (int)(slash - path) : 0, path) < 0 ||
+	    !(dh = opendir(dir.ptr))) {
+		ks_buf_release(&dir);
+		return;
+	}
+	while ((e = readdir(dh))) {
+		size_t n = strlen(base);
+
+		if (strncmp(e->d_name, base, n) || strncmp(e->d_name + n, ".tmp-", 5))
+			continue;
+		ks_buf_reset(&p);
+		if (ks_buf_addf(&p, "%s/%s", dir.ptr, e->d_name) == 0)
+			unlink(p.ptr);
+	}
+	closedir(dh);
+	ks_buf_release(&dir);
+	ks_buf_release(&p);
+}
+
+/* Removes the folders of `path` that its removal left empty. */
+static void prune_folders(struct ks_repo *r, const char *path)
+{
+	char *abs = ks_repo_path(r, path), *slash;
+	size_t root = strlen(ks_repo_workdir(r));
+
+	while (abs && (slash = strrchr(abs, '/')) && (size_t)(slash - abs) > root) {
+		*slash = '\0';
+		if (rmdir(abs) < 0)
+			break;
+	}
+	ks_free(abs);
+}
+
+/*
+ * Puts each of `paths` as `tree` has it: written whole under a temporary
+ * name and renamed (a kill leaves the old file or the new one, never half
+ * of one, so recovery can tell them from a person's edit), or removed.
+ */
+static int write_paths(struct ks_repo *r, git_tree *tree,
+		       const struct ks_paths *paths, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < paths->n; i++) {
+		struct ks_buf text = KS_BUF_INIT;
+		char *abs = ks_repo_path(r, paths->v[i]);
+		git_oid id;
+
+		if (!abs) {
+			err = -1;
+		} else if (blob_at(&id, tree, paths->v[i])) {
+			err = read_blob(&text, repo, &id) < 0
+				? ks_error(d, KS_EIO, paths->v[i], 0, 0,
+					   "cannot read: %s", ks_git_error())
+				: ks_file_put(abs, text.ptr, text.len, 0, d);
+		} else if (unlink(abs) < 0 && errno != ENOENT) {
+			err = ks_error(d, KS_EIO, paths->v[i], 0, 0,
+				       "cannot remove: %s", strerror(errno));
+		} else {
+			prune_folders(r, paths->v[i]);
+		}
+		ks_free(abs);
+		ks_buf_release(&text);
+		if (!err)
+			ks_crash_point("merge: checkout wrote a file");
+	}
+	return err;
+}
+
+/* The index learns `paths` as they now are in the work tree. */
+static int index_paths(struct ks_repo *r, git_tree *tree,
+		       const struct ks_paths *paths, struct ks_diags *d)
+{
+	git_index *idx = NULL;
+	size_t i;
+	int e = 0;
 
 	if (!paths->n)
 		return 0;
-	co.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_RECREATE_MISSING |
-			       GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
-	co.baseline = baseline;
-	co.paths.strings = paths->v;
-	co.paths.count = paths->n;
-	return git_checkout_tree(repo, (git_object *)target, &co);
+	if (git_repository_index(&idx, ks_repo_git(r)) < 0)
+		e = -1;
+	for (i = 0; !e && i < paths->n; i++) {
+		git_oid id;
+
+		e = blob_at(&id, tree, paths->v[i])
+			? git_index_add_bypath(idx, paths->v[i])
+			: git_index_remove_bypath(idx, paths->v[i]);
+	}
+	if (!e)
+		e = git_index_write(idx);
+	git_index_free(idx);
+	return e < 0 ? ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot update the index: %s", ks_git_error()) : 0;
 }
 
 /* "records/a.yaml", "records/a.yaml and 2 other files", for messages. */
@@ -1176,45 +1221,69 @@ static void name_paths(struct ks_buf *b, const struct ks_paths *p)
 		ks_buf_addf(b, " and %zu other files", p->n - 1);
 }
 
+/* Makes what was written reach the disk before main moves to it. */
+static int flush_worktree(struct ks_repo *r, struct ks_diags *d)
+{
+	int fd = open(ks_repo_workdir(r), O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot flush the work tree: %s",
+				strerror(errno));
+	e = syncfs(fd);
+	close(fd);
+	return e < 0 ? ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot flush the work tree: %s", strerror(errno)) : 0;
+}
+
 /*
- * A checkout that failed (a file a person changed meanwhile, a full disk):
- * the files it wrote go back to `from`, so the work tree matches main
- * again, and the journal goes.  A file the person changed is left exactly
- * as they left it, and named.
+ * Updates the work tree (and index) from commit `from` to `to` at `paths`.
+ * Every file is looked at first: one a person changed meanwhile (neither
+ * as `from` nor as `to` has it) stops the update before anything is
+ * written, and is named.  A write that fails half way puts back what was
+ * written.
  */
-static int undo_checkout(struct ks_repo *r, const git_oid *from,
-			 const git_oid *to, int err, struct ks_diags *d)
+static int update_worktree(struct ks_repo *r, const git_oid *from,
+			   const git_oid *to, const struct ks_paths *paths,
+			   struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
-	struct ks_paths paths = { 0 };
 	struct wt_paths w = { { 0 }, { 0 }, { 0 } };
 	git_tree *tf = NULL, *tt = NULL;
 	struct ks_buf names = KS_BUF_INIT;
-	char *path;
+	int err;
 
-	if (changed_paths(&paths, repo, from, to) == 0 &&
-	    tree_of(&tf, repo, from) == 0 &&
-	    tree_of(&tt, repo, to) == 0 &&
-	    wt_classify(&w, r, tf, tt, &paths) == 0) {
-		checkout_paths(repo, tf, tt, &w.to);
-		if (w.other.n) {
-			name_paths(&names, &w.other);
-			ks_diags_release(d);
-			err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
-				       "%s changed while khaosat was merging; %s left as you saved %s and nothing was merged; commit your change ('khaosat commit'), then run this again",
-				       names.ptr, w.other.n == 1 ? "it was" : "they were",
-				       w.other.n == 1 ? "it" : "them");
-		}
+	if (tree_of(&tf, repo, from) < 0 || tree_of(&tt, repo, to) < 0 ||
+	    wt_classify(&w, r, tf, tt, paths) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot compare the work tree with the merge: %s",
+			       ks_git_error());
+		goto out;
 	}
-	git_error_clear();
+	if (w.other.n) {
+		name_paths(&names, &w.other);
+		err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
+			       "%s changed while khaosat was merging; %s left as you saved %s and nothing was merged; commit your change ('khaosat commit'), then run this again",
+			       names.ptr, w.other.n == 1 ? "it was" : "they were",
+			       w.other.n == 1 ? "it" : "them");
+		goto out;
+	}
+	if ((err = write_paths(r, tt, &w.from, d))) {
+		struct ks_diags ignore = KS_DIAGS_INIT;
+
+		/* Back as main still has it; nothing of the person's. */
+		write_paths(r, tf, &w.from, &ignore);
+		ks_diags_release(&ignore);
+		goto out;
+	}
+	if ((err = flush_worktree(r, d)) ||
+	    (err = index_paths(r, tt, &w.from, d)) ||
+	    (err = index_paths(r, tt, &w.to, d)))
+		goto out;
+out:
 	git_tree_free(tf);
 	git_tree_free(tt);
 	wt_paths_release(&w);
-	ks_paths_release(&paths);
 	ks_buf_release(&names);
-	if ((path = journal_path(r)))
-		unlink(path);
-	ks_free(path);
 	return err;
 }
 
@@ -1325,36 +1394,6 @@ int ks_merge_pending(struct ks_repo *r)
 
 	ks_free(path);
 	return pending;
-}
-
-/*
- * Files the killed checkout had already written: the index learns them
- * (the checkout would have, had it finished).
- */
-static int index_paths(struct ks_repo *r, git_tree *tt,
-		       const struct ks_paths *paths, struct ks_diags *d)
-{
-	git_index *idx = NULL;
-	size_t i;
-	int e = 0;
-
-	if (!paths->n)
-		return 0;
-	if (git_repository_index(&idx, ks_repo_git(r)) < 0)
-		e = -1;
-	for (i = 0; !e && i < paths->n; i++) {
-		git_oid id;
-
-		e = blob_at(&id, tt, paths->v[i])
-			? git_index_add_bypath(idx, paths->v[i])
-			: git_index_remove_bypath(idx, paths->v[i]);
-	}
-	if (!e)
-		e = git_index_write(idx);
-	git_index_free(idx);
-	return e < 0 ? ks_error(d, KS_EIO, NULL, 0, 0,
-				"cannot finish the interrupted merge: %s",
-				ks_git_error()) : 0;
 }
 
 /* This device's surveyor, now: the author of a change not yet committed. */
@@ -1505,17 +1544,26 @@ int ks_merge_recover(struct ks_repo *r, int *recovered, struct ks_diags *d)
 	 * merge already wrote stay; files a person changed since are theirs:
 	 * merged field by field, never overwritten.
 	 */
-	if (changed_paths(&paths, repo, &from, &to) < 0 ||
-	    tree_of(&tf, repo, &from) < 0 ||
-	    tree_of(&tt, repo, &to) < 0 ||
-	    wt_classify(&w, r, tf, tt, &paths) < 0 ||
-	    checkout_paths(repo, tt, tf, &w.from) < 0) {
+	if (changed_paths(&paths, repo, &from, &to) < 0) {
 		err = ks_error(d, KS_EIO, NULL, 0, 0,
 			       "cannot finish the interrupted merge: %s; run the command again",
 			       ks_git_error());
 		goto out;
 	}
-	if ((err = index_paths(r, tt, &w.to, d)) ||
+	for (n = 0; n < paths.n; n++)
+		sweep_temps(r, paths.v[n]);
+	if (tree_of(&tf, repo, &from) < 0 ||
+	    tree_of(&tt, repo, &to) < 0 ||
+	    wt_classify(&w, r, tf, tt, &paths) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot finish the interrupted merge: %s; run the command again",
+			       ks_git_error());
+		goto out;
+	}
+	if ((err = write_paths(r, tt, &w.from, d)) ||
+	    (err = flush_worktree(r, d)) ||
+	    (err = index_paths(r, tt, &w.from, d)) ||
+	    (err = index_paths(r, tt, &w.to, d)) ||
 	    (err = merge_kept_edits(r, tf, tt, &to, &w.other, d)))
 		goto out;
 	if (git_oid_equal(&head, &from) &&
@@ -1576,10 +1624,12 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 			ks_paths_release(&touched);
 			return err;
 		}
-		err = checkout(r, theirs, &touched, d);
+		err = update_worktree(r, &head, theirs, &touched, d);
 		ks_paths_release(&touched);
-		if (err)
-			return undo_checkout(r, &head, theirs, err, d);
+		if (err) {
+			journal_end(r);
+			return err;
+		}
 		ks_crash_point("merge: work tree updated");
 		if ((err = move_main(r, theirs, &head, "khaosat merge: fast-forward", d)))
 			return err;
@@ -1610,8 +1660,8 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	}
 	if (!err)
 		err = journal_begin(r, &head, out, d);
-	if (!err && (err = checkout(r, out, &touched, d)))
-		err = undo_checkout(r, &head, out, err, d);
+	if (!err && (err = update_worktree(r, &head, out, &touched, d)))
+		journal_end(r);
 	ks_paths_release(&touched);
 	if (!err) {
 		ks_crash_point("merge: work tree updated");
