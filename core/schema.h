@@ -148,6 +148,14 @@ int ks_snode_validate(const struct ks_snode *n,
 		      struct ks_diags *d);
 
 /*
+ * The property that a diagnostic of a validation above says is missing
+ * (keywords "required" and "dependentRequired", which forms turn into a
+ * question): its name (ks_free), or NULL for any other diagnostic.
+ */
+struct ks_diag;
+char *ks_diag_missing_property(const struct ks_diag *dg);
+
+/*
  * Canonical writer support (see struct ks_layout in record.h): key order is
  * the `properties` order (following $ref, allOf, anyOf, oneOf, if/then/else
  * and dependentSchemas, in schema order); is_string is 1 where the schema's
