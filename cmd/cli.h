@@ -20,6 +20,7 @@ enum {
 	EXIT_ENV = 3,		/* not in a survey, no identity, exists */
 	EXIT_IO = 4,		/* file system or git failure */
 	EXIT_INTERNAL = 5,	/* out of memory, internal error */
+	EXIT_INTERRUPTED = 130,	/* Ctrl-C in a form; its answers are kept */
 };
 
 enum opt_type {
@@ -118,6 +119,8 @@ int cmd_edit(int argc, char **argv, struct cli *cli);
 int cmd_check(int argc, char **argv, struct cli *cli);
 int cmd_fmt(int argc, char **argv, struct cli *cli);
 int cmd_status(int argc, char **argv, struct cli *cli);
+/* On stderr, one line naming the drafts that a commit or a sync leaves out. */
+void note_drafts(struct ks_repo *r);
 int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);
