@@ -1,8 +1,9 @@
 /*
- * khaosat new: add a record.  On a terminal it runs the form; with --set
- * and --from it takes the values given.  The id comes from this device's
- * counter; the record is written in canonical form only when it is valid
- * (or with --draft).
+ * khaosat new: add a record.  On a terminal it runs the form (continuing
+ * an unfinished one when the surveyor says so); with --set and --from it
+ * takes the values given.  The id comes from this device's counter; the
+ * record is written in canonical form only when it is valid, or kept as a
+ * local draft with --draft.
  */
 #include "cli.h"
 #include "alloc.h"
@@ -26,8 +27,10 @@ static const struct cmd_info info = {
 	"Add a record of KIND (workshop, brand...). On a terminal, a form asks\n"
 	"for each field; with --set or --from, the values are taken as given.\n"
 	"The record gets the next id of this device and is saved only if it is\n"
-	"valid, unless --draft is given. FIELD is a dotted path such as\n"
-	"address.commune_name or products[0].name.",
+	"valid; with --draft an invalid one waits as a draft ('khaosat edit ID'\n"
+	"finishes it). A form's answers are kept as they are given: the next\n"
+	"form of the kind offers to continue one that was interrupted. FIELD is\n"
+	"a dotted path such as address.commune_name or products[0].name.",
 };
 
 /* Fills the fields every record of a survey has, when the schema has them. */
@@ -243,7 +246,7 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 		{ 0, "from", "FILE", OPT_STRING, &from,
 		  "take field values from a YAML file (its id is replaced)" },
 		{ 0, "draft", NULL, OPT_FLAG, &draft,
-		  "save the record even if it is not valid yet" },
+		  "keep a record that is not valid yet as a draft on this laptop" },
 		OPT_END_MARK,
 	};
 
