@@ -469,7 +469,7 @@ static int walk_field(struct form *f, const struct ks_snode *parent,
 		      int depth, int settled, const struct section *sec,
 		      struct question *q)
 {
-	const struct ks_snode *s = ks_snode_property(parent, name);
+	const struct ks_snode *s = ks_snode_cond_property(parent, name);
 	struct ks_node *v = ks_map_get(map, name);
 	unsigned types = ks_snode_types(s);
 	int required = ks_snode_is_required(parent, name) || missing(f, ptr);
@@ -533,6 +533,24 @@ static int walk_map(struct form *f, const struct ks_snode *s,
 			return -1;
 		r = walk_field(f, s, map, name, p, depth, settled, sec, q);
 		ks_free(p);
+		if (r)
+			return r;
+	}
+	/*
+	 * A field a condition requires and only a conditional part of the
+	 * schema describes; its name lives in f->missing until the next walk.
+	 */
+	for (i = 0; i < f->missing.n; i++) {
+		const char *m = f->missing.v[i], *name = strrchr(m, '/') + 1;
+		size_t len = strlen(ptr);
+		int r;
+
+		if (strncmp(m, ptr, len) || m[len] != '/' ||
+		    name != m + len + 1 || strchr(name, '~') ||
+		    ks_snode_property(s, name) ||
+		    !ks_snode_cond_property(s, name))
+			continue;
+		r = walk_field(f, s, map, name, m, depth, settled, sec, q);
 		if (r)
 			return r;
 	}

@@ -176,6 +176,13 @@ const char *ks_snode_property_name(const struct ks_snode *n, size_t i);
 const struct ks_snode *ks_snode_property(const struct ks_snode *n,
 					 const char *name);
 int ks_snode_is_required(const struct ks_snode *n, const char *name);
+/*
+ * Like ks_snode_property(), then also in the subschemas that apply only
+ * under a condition (if/then/else, dependentSchemas, anyOf, oneOf): for a
+ * field that a condition both requires and describes.
+ */
+const struct ks_snode *ks_snode_cond_property(const struct ks_snode *n,
+					      const char *name);
 /* `items` of an array schema, or NULL. */
 const struct ks_snode *ks_snode_items(const struct ks_snode *n);
 

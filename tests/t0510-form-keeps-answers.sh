@@ -93,7 +93,7 @@ test_expect_success 'set-up: a survey with conditions, lists and references' '
 	$schema: https://json-schema.org/draft/2020-12/schema
 	title: Nhãn hiệu
 	type: object
-	additionalProperties: false
+	unevaluatedProperties: false
 	required: [id, name, surveyed_at, surveyor]
 	properties:
 	  id:
@@ -106,6 +106,9 @@ test_expect_success 'set-up: a survey with conditions, lists and references' '
 	    type: string
 	    title: Cơ sở chủ sở hữu
 	    x-ref: workshop
+	  status:
+	    title: Tình trạng
+	    enum: [da_cap_van_bang, da_nop_don]
 	  surveyed_at:
 	    title: Ngày khảo sát
 	    type: string
@@ -113,6 +116,17 @@ test_expect_success 'set-up: a survey with conditions, lists and references' '
 	  surveyor:
 	    title: Người khảo sát
 	    type: string
+	if:
+	  properties:
+	    status:
+	      const: da_cap_van_bang
+	  required: [status]
+	then:
+	  required: [certificate]
+	  properties:
+	    certificate:
+	      type: string
+	      title: Số văn bằng
 	EOF
 	(cd s && khaosat commit -m "Forms with conditions" >/dev/null)
 '
@@ -331,6 +345,8 @@ test_expect_success 'a reference to a record that does not exist (x-ref) is re-a
 	send md01-0099
 	expect no workshop record with id "md01-0099"
 	send md01-0001
+	expect [status]
+	send
 	expect [surveyed_at] *
 	send
 	expect [surveyor] *
@@ -341,6 +357,28 @@ test_expect_success 'a reference to a record that does not exist (x-ref) is re-a
 	EOF
 	(cd s && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new brand) &&
 	grep -q "^owner_workshop: md01-0001$" s/records/brand/md01/000/md01-0005.yaml
+'
+
+test_expect_success 'a field that only a condition describes is asked when it holds' '
+	cat >script <<-\EOF &&
+	expect [name] *
+	send Đúc Hưng Hai
+	expect [owner_workshop]
+	send
+	expect 1) da_cap_van_bang
+	send 1
+	expect [surveyed_at] *
+	send
+	expect [surveyor] *
+	send
+	expect [certificate] *
+	send 410651
+	expect Save this record?
+	send y
+	expect Saved brand md01-0006
+	EOF
+	(cd s && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new brand) &&
+	grep -q "^certificate: \"410651\"$" s/records/brand/md01/000/md01-0006.yaml
 '
 
 test_expect_success '"n" at "Save this record?" leads to a review where any answer changes' '
@@ -366,10 +404,10 @@ test_expect_success '"n" at "Save this record?" leads to a review where any answ
 	send s
 	expect Save this record?
 	send y
-	expect Saved workshop md01-0006
+	expect Saved workshop md01-0007
 	EOF
 	(cd s && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
-	grep -q "^name: Hộ Đúc Đúng Tên$" s/records/workshop/md01/000/md01-0006.yaml
+	grep -q "^name: Hộ Đúc Đúng Tên$" s/records/workshop/md01/000/md01-0007.yaml
 '
 
 test_expect_success 'abandoning takes an explicit choice and a confirmation' '
@@ -431,10 +469,10 @@ test_expect_success '"<" goes back to the previous question' '
 	send
 	EOF
 	finish >>script &&
-	printf "expect Save this record?\nsend y\nexpect Saved workshop md01-0007\n" >>script &&
+	printf "expect Save this record?\nsend y\nexpect Saved workshop md01-0008\n" >>script &&
 	(cd s && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
-	grep -q "^name: Hộ Đúc Sửa$" s/records/workshop/md01/000/md01-0007.yaml &&
-	grep -q "^contact: Chị Hoa$" s/records/workshop/md01/000/md01-0007.yaml
+	grep -q "^name: Hộ Đúc Sửa$" s/records/workshop/md01/000/md01-0008.yaml &&
+	grep -q "^contact: Chị Hoa$" s/records/workshop/md01/000/md01-0008.yaml
 '
 
 test_expect_success 'Ctrl-C keeps the answers and says how to continue' '
@@ -456,7 +494,7 @@ test_expect_success 'Ctrl-C keeps the answers and says how to continue' '
 	ls $forms >list &&
 	test_line_count = 1 list &&
 	grep -q "Hộ Đúc Gián Đoạn" $forms/workshop-* &&
-	test_path_is_missing s/records/workshop/md01/000/md01-0008.yaml
+	test_path_is_missing s/records/workshop/md01/000/md01-0009.yaml
 '
 
 test_expect_success 'status lists the unfinished form' '
@@ -480,10 +518,10 @@ test_expect_success 'the next form offers to continue, with every earlier answer
 	send
 	EOF
 	finish >>script &&
-	printf "expect Save this record?\nsend y\nexpect Saved workshop md01-0008\n" >>script &&
+	printf "expect Save this record?\nsend y\nexpect Saved workshop md01-0009\n" >>script &&
 	(cd s && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
 	cat >expect <<-EOF &&
-	id: md01-0008
+	id: md01-0009
 	name: Hộ Đúc Gián Đoạn
 	legal_type: ho_kinh_doanh
 	contact: Chị Lan
@@ -491,7 +529,7 @@ test_expect_success 'the next form offers to continue, with every earlier answer
 	surveyed_at: "$(date +%Y-%m-%d)"
 	surveyor: Nguyễn Thị Hoa
 	EOF
-	test_cmp expect s/records/workshop/md01/000/md01-0008.yaml &&
+	test_cmp expect s/records/workshop/md01/000/md01-0009.yaml &&
 	test_path_is_missing $forms/workshop-*
 '
 
@@ -523,11 +561,11 @@ test_expect_success 'a power cut (SIGKILL) in the middle of a form loses no answ
 	send
 	EOF
 	finish >>script &&
-	printf "expect Save this record?\nsend y\nexpect Saved workshop md01-0009\n" >>script &&
+	printf "expect Save this record?\nsend y\nexpect Saved workshop md01-0010\n" >>script &&
 	(cd s && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
-	grep -q "^name: Hộ Đúc Mất Điện$" s/records/workshop/md01/000/md01-0009.yaml &&
-	grep -q "^contact: Anh Tư$" s/records/workshop/md01/000/md01-0009.yaml &&
-	grep -q "^phone: \"0977111222\"$" s/records/workshop/md01/000/md01-0009.yaml
+	grep -q "^name: Hộ Đúc Mất Điện$" s/records/workshop/md01/000/md01-0010.yaml &&
+	grep -q "^contact: Anh Tư$" s/records/workshop/md01/000/md01-0010.yaml &&
+	grep -q "^phone: \"0977111222\"$" s/records/workshop/md01/000/md01-0010.yaml
 '
 
 test_expect_success 'declining to continue asks whether to discard, and keeps it otherwise' '
