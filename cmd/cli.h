@@ -20,6 +20,7 @@ enum {
 	EXIT_ENV = 3,		/* not in a survey, no identity, exists */
 	EXIT_IO = 4,		/* file system or git failure */
 	EXIT_INTERNAL = 5,	/* out of memory, internal error */
+	EXIT_INTERRUPTED = 130,	/* Ctrl-C in a form; its answers are kept */
 };
 
 enum opt_type {
@@ -117,6 +118,8 @@ int open_survey(struct cli *cli, struct ks_diags *d);
 int lock_to_save(struct cli *cli, struct ks_diags *d);
 /* The shared lock only, for a command that must not finish a merge. */
 int lock_to_read(struct cli *cli, struct ks_diags *d);
+/* Lets the survey lock go, before waiting for a person again. */
+void unlock(struct cli *cli);
 /*
  * The open survey's kind called `name`; NULL after a usage error that
  * lists the kinds the survey has (*err is then its exit code).
@@ -145,6 +148,8 @@ int cmd_edit(int argc, char **argv, struct cli *cli);
 int cmd_check(int argc, char **argv, struct cli *cli);
 int cmd_fmt(int argc, char **argv, struct cli *cli);
 int cmd_status(int argc, char **argv, struct cli *cli);
+/* On stderr, one line naming the drafts that a commit or a sync leaves out. */
+void note_drafts(struct ks_repo *r);
 int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);

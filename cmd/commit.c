@@ -38,6 +38,7 @@ int cmd_commit(int argc, char **argv, struct cli *cli)
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
 	err = ks_commit_changes(&id, cli->repo, message, &d);
+	note_drafts(cli->repo);
 	if (err == KS_EINVALID) {
 		print_diags(&d);
 		fprintf(stderr, "commit refused: fix the errors above; nothing was committed\n");

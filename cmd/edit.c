@@ -10,6 +10,7 @@
 #include "check.h"
 #include "commit.h"
 #include "diag.h"
+#include "draft.h"
 #include "file.h"
 #include "merge.h"
 #include "record.h"
@@ -27,7 +28,9 @@ static const struct cmd_info info = {
 	"khaosat edit ID",
 	"Edit a record in $VISUAL or $EDITOR (default vi). On saving, the record\n"
 	"is checked; if it has errors you can edit again or abandon, and an\n"
-	"abandoned edit leaves the record exactly as it was.",
+	"abandoned edit leaves the record exactly as it was. A draft (saved\n"
+	"with 'khaosat new --draft') becomes a new record once it is valid, and\n"
+	"stays a draft, with your edits, until then.",
 };
 
 static int run_editor(const char *file)
@@ -162,6 +165,131 @@ static int ask_again(void)
 	}
 }
 
+/* 1 when `arg` names a draft and no record. */
+static int draft_only(struct cli *cli, const char *arg)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	char *rel = NULL;
+	int yes = !open_survey(cli, &ignore) && ks_draft_exists(cli->repo, arg) &&
+		  ks_resolve_record(&rel, cli->repo, arg, cli->cwd, &ignore) ==
+		  KS_ENOTFOUND;
+
+	ks_free(rel);
+	ks_diags_release(&ignore);
+	return yes;
+}
+
+/* After errors in a draft: 1 edit again, 0 keep it as a draft. */
+static int ask_draft_again(void)
+{
+	if (!isatty(0))
+		return 0;
+	for (;;) {
+		char *a = read_line("(e)dit again or (k)eep it as a draft? [e] ");
+		int r = -1;
+
+		if (!a)
+			return 0;
+		if (!*a || !strcasecmp(a, "e"))
+			r = 1;
+		else if (!strcasecmp(a, "k"))
+			r = 0;
+		free(a);
+		if (r >= 0)
+			return r;
+	}
+}
+
+/*
+ * A draft is edited like a record, but its edits are never thrown away:
+ * once valid it becomes a new record under records/, and while it is not
+ * the edited text stays the draft.
+ */
+static int edit_draft(struct cli *cli, const char *id)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_buf orig = KS_BUF_INIT, cur = KS_BUF_INIT, out = KS_BUF_INIT;
+	struct ks_buf tmp = KS_BUF_INIT;
+	char *kind = NULL, *rel = NULL;
+	int err, code = EXIT_OK, fd;
+
+	if ((err = ks_draft_load(&orig, &kind, cli->repo, id, &d)))
+		return fail(&d, err);
+	rel = ks_record_relpath(kind, id);
+	ks_buf_addf(&tmp, "%s/khaosat-edit-%s-XXXXXX.yaml",
+		    git_repository_path(ks_repo_git(cli->repo)), id);
+	fd = rel ? mkstemps(tmp.ptr, 5) : -1;
+	if (fd < 0 || write(fd, orig.ptr, orig.len) != (ssize_t)orig.len) {
+		if (fd >= 0)
+			close(fd);
+		code = fail(&d, ks_error(&d, KS_EIO, rel ? tmp.ptr : NULL, 0, 0,
+					 "cannot make a copy to edit: %s",
+					 strerror(errno)));
+		goto out;
+	}
+	close(fd);
+	for (;;) {
+		struct ks_doc *doc = NULL;
+
+		if (run_editor(tmp.ptr) < 0) {
+			fprintf(stderr, "the editor failed; draft %s was left as it was\n", id);
+			code = EXIT_PROBLEMS;
+			break;
+		}
+		ks_buf_reset(&cur);
+		if (ks_buf_read_file(&cur, tmp.ptr, 0) < 0) {
+			code = fail(&d, ks_error(&d, KS_EIO, tmp.ptr, 0, 0,
+						 "cannot read the edited copy"));
+			break;
+		}
+		err = ks_doc_parse(&doc, rel, cur.ptr, cur.len, KS_PARSE_RECORD, &d);
+		/* Checked and saved as the survey is now, one writer at a time. */
+		if (!err)
+			err = lock_to_save(cli, &d);
+		if (!err)
+			err = ks_check_doc(cli->repo, rel, doc, NULL, &d);
+		ks_buf_reset(&out);
+		if (!err && (ks_record_format(&out, cli->repo, kind, ks_doc_root(doc)) < 0 ||
+			     ks_draft_finish(cli->repo, kind, id, out.ptr, out.len, &d)))
+			err = -1;
+		ks_doc_free(doc);
+		if (!err) {
+			printf("Saved %s: %s\n", id, rel);
+			printf("Record it with 'khaosat commit -m MESSAGE'.\n");
+			break;
+		}
+		/* Not valid yet: the edits are the draft now. */
+		if (err == -1 || ((cur.len != orig.len || memcmp(cur.ptr, orig.ptr, cur.len)) &&
+				  ks_draft_save(cli->repo, kind, id, cur.ptr, cur.len, &d))) {
+			code = fail(&d, err == -1 ? -1 : KS_EIO);
+			break;
+		}
+		ks_buf_reset(&orig);
+		ks_buf_add(&orig, cur.ptr, cur.len);
+		diag_alias_path = rel;
+		diag_alias_file = tmp.ptr;
+		print_diags(&d);
+		diag_alias_path = NULL;
+		ks_diags_release(&d);
+		unlock(cli);
+		if (!ask_draft_again()) {
+			fprintf(stderr, "kept as a draft; finish it with 'khaosat edit %s'\n", id);
+			code = EXIT_PROBLEMS;
+			break;
+		}
+	}
+	unlink(tmp.ptr);
+out:
+	ks_free(kind);
+	ks_free(rel);
+	ks_buf_release(&orig);
+	ks_buf_release(&cur);
+	ks_buf_release(&out);
+	ks_buf_release(&tmp);
+	ks_diags_release(&d);
+	return code;
+}
+
 int cmd_edit(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
@@ -174,6 +302,8 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 		return err;
 	if (argc != 1)
 		return usage_error(&info, "give one record id");
+	if (draft_only(cli, argv[0]))
+		return edit_draft(cli, argv[0]);
 	if ((err = open_survey(cli, &d)) ||
 	    (err = ks_resolve_record(&rel, cli->repo, argv[0], cli->cwd, &d)))
 		return fail(&d, err);

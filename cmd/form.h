@@ -1,25 +1,64 @@
 /*
  * The interactive record form: asks for each field of a schema by its
  * Vietnamese title, offers enums as numbered menus, re-asks with the reason
- * when an answer is invalid, and handles nested objects and lists.
+ * when an answer is invalid (its schema, the records it refers to, values
+ * another record holds), asks fields that a condition makes required as
+ * soon as it holds, and handles nested objects and lists.  "<" goes back
+ * to the previous question.
+ *
+ * Every answer is kept on disk as it is given (struct ks_formsave), so
+ * that Ctrl-C, a killed process or a flat battery loses nothing: the form
+ * continues from the answers kept there.
  */
 #ifndef KS_FORM_H
 #define KS_FORM_H
 
+#include "check.h"
+#include "formsave.h"
+
+struct ks_diags;
 struct ks_doc;
 struct ks_node;
-struct ks_snode;
+struct ks_repo;
+struct ks_schema;
+
+struct form {
+	struct ks_repo *repo;
+	const struct ks_schema *schema;
+	const char *kind;
+	const char *id;		/* the id checks use (the record has none yet) */
+	int draft;		/* required fields may stay empty */
+	struct ks_doc *doc;
+	struct ks_node *root;	/* the record being filled, in `doc` */
+	/* The answers given so far, in order; written after each one. */
+	struct ks_formsave save;
+	/* private */
+	struct ks_node *idnode;
+	struct ks_paths missing;	/* pointers of required fields missing now */
+	char *shown;		/* the part whose title was shown last */
+};
+
+/* How a form ended. */
+enum form_end {
+	FORM_SAVE,		/* valid, and the surveyor said save */
+	FORM_DRAFT,		/* not valid; save it as a draft (--draft) */
+	FORM_ABANDONED,		/* abandoned and confirmed */
+	FORM_EOF,		/* input ended; the answers are kept */
+	FORM_STOPPED,		/* Ctrl-C; the answers are kept */
+};
 
 /*
- * Fills `map` (a mapping in `doc`, possibly holding values already, which
- * become the defaults) by asking on the terminal.  When `only` is not
- * NULL, asks only for that top-level field.  Returns 0, or -1 when the
- * input ended.
+ * Asks every question the record still needs (with the values already in
+ * `root` as defaults, and the answers in `save` as given), then the
+ * corrections, the review and "Save this record?".  Returns an enum
+ * form_end, or -1 with diagnostics when the answers could not be kept.
+ * `save` must have its file name (ks_formsave_start() or a loaded form);
+ * the caller removes the file once the record is saved.
  */
-int form_fill(struct ks_doc *doc, struct ks_node *map,
-	      const struct ks_snode *schema, const char *only);
+int form_run(struct form *f, struct ks_diags *d);
+void form_release(struct form *f);
 
-/* Prints a value for a person: scalars as text, lists and maps summarised. */
-void form_print_value(const struct ks_node *v);
+/* A yes/no question; 1, 0, or -1 when the input ended. */
+int form_yes_no(const char *question, int def);
 
 #endif

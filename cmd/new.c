@@ -1,16 +1,19 @@
 /*
- * khaosat new: add a record.  On a terminal it runs the form; with --set
- * and --from it takes the values given.  The id comes from this device's
- * counter; the record is written in canonical form only when it is valid
- * (or with --draft).
+ * khaosat new: add a record.  On a terminal it runs the form (continuing
+ * an unfinished one when the surveyor says so); with --set and --from it
+ * takes the values given.  The id comes from this device's counter; the
+ * record is written in canonical form only when it is valid, or kept as a
+ * local draft with --draft.
  */
 #include "cli.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "draft.h"
 #include "file.h"
 #include "form.h"
+#include "formsave.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -25,8 +28,10 @@ static const struct cmd_info info = {
 	"Add a record of KIND (workshop, brand...). On a terminal, a form asks\n"
 	"for each field; with --set or --from, the values are taken as given.\n"
 	"The record gets the next id of this device and is saved only if it is\n"
-	"valid, unless --draft is given. FIELD is a dotted path such as\n"
-	"address.commune_name or products[0].name.",
+	"valid; with --draft an invalid one waits as a draft ('khaosat edit ID'\n"
+	"finishes it). A form's answers are kept as they are given: the next\n"
+	"form of the kind offers to continue one that was interrupted. FIELD is\n"
+	"a dotted path such as address.commune_name or products[0].name.",
 };
 
 /* Fills the fields every record of a survey has, when the schema has them. */
@@ -100,80 +105,126 @@ static int load_from(struct ks_doc *doc, struct ks_node **root,
 	return 0;
 }
 
-/* The top-level field a diagnostic's pointer is about. */
-static char *top_field(const char *pointer)
+/* Offers the unfinished forms of `kind`; the one to continue goes to *out. */
+static int offer_unfinished(struct ks_repo *r, const char *kind,
+			    struct ks_formsave *out, struct ks_diags *d)
 {
-	size_t n;
+	struct ks_formsaves l;
+	size_t i;
+	int err = ks_formsave_list(&l, r, kind, d), yes = 0;
 
-	if (!pointer || pointer[0] != '/')
-		return NULL;
-	n = strcspn(pointer + 1, "/");
-	return n ? ks_strndup(pointer + 1, n) : NULL;
-}
+	for (i = 0; !err && i < l.n; i++) {
+		struct ks_formsave *f = &l.v[i];
+		char when[32];
+		struct tm tm;
 
-/* Runs the form until the record is valid or the surveyor gives up. */
-static int interactive_form(struct ks_doc *doc, struct ks_node *root,
-			    const struct ks_schema *schema, const char *kind,
-			    const char *provisional, struct ks_diags *d)
-{
-	const struct ks_snode *s = ks_schema_root(schema);
-	struct ks_buf text = KS_BUF_INIT;
-	const char *title = ks_snode_title(s);
-
-	printf("New %s%s%s%s. Fields marked * are required; press Enter to skip\n"
-	       "a field or keep the value in [brackets].\n", kind,
-	       title ? " (" : "", title ? title : "", title ? ")" : "");
-	if (form_fill(doc, root, s, NULL) < 0)
-		goto eof;
-	for (;;) {
-		struct ks_diags vd = KS_DIAGS_INIT;
-		size_t i;
-
-		ks_map_set(doc, root, "id",
-			   ks_node_scalar(doc, provisional, strlen(provisional), 1));
-		ks_snode_validate(s, root, NULL, NULL, &vd);
-		ks_map_remove(root, "id");
-		if (!vd.errors) {
-			ks_diags_release(&vd);
+		localtime_r(&f->started, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		printf("An unfinished %s form started %s holds %zu answer%s.\n",
+		       kind, when, f->nanswers, f->nanswers == 1 ? "" : "s");
+		if ((yes = form_yes_no("Continue it?", 1)) < 0)
+			break;
+		if (yes) {
+			*out = *f;
+			memset(f, 0, sizeof(*f));
 			break;
 		}
-		printf("\nThe record is not valid yet:\n");
-		for (i = 0; i < vd.n; i++)
-			printf("  %s: %s\n", vd.v[i].pointer && *vd.v[i].pointer ?
-			       vd.v[i].pointer : "/", vd.v[i].message);
-		if (!ask_yes_no("Correct these fields now?", 1)) {
-			ks_diags_move(d, &vd);
-			return KS_EINVALID;
-		}
-		for (i = 0; i < vd.n; i++) {
-			char *f = top_field(vd.v[i].pointer);
-			size_t j;
-			int seen = 0;
-
-			for (j = 0; j < i && f; j++) {
-				char *g = top_field(vd.v[j].pointer);
-
-				seen |= g && !strcmp(f, g);
-				ks_free(g);
-			}
-			if (f && !seen && form_fill(doc, root, s, f) < 0) {
-				ks_free(f);
-				ks_diags_release(&vd);
-				goto eof;
-			}
-			ks_free(f);
-		}
-		ks_diags_release(&vd);
+		if ((yes = form_yes_no("Discard it? Its answers would be lost.", 0)) < 0)
+			break;
+		if (yes && !(err = ks_formsave_remove(r, f, d)))
+			printf("Discarded.\n\n");
+		else if (!yes)
+			printf("Kept; it is offered again next time.\n\n");
 	}
-	ks_doc_write(&text, root, ks_schema_layout(), ks_schema_layout_root(schema));
-	printf("\n%s\n", text.ptr);
+	ks_formsaves_release(&l);
+	if (!err && yes < 0)
+		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
+			       "input ended; nothing was saved");
+	return err;
+}
+
+/*
+ * Runs the form, on an unfinished one when the surveyor continues it.
+ * Returns an enum form_end, or a failure status.
+ */
+static int interactive_form(struct form *f, struct ks_node **root,
+			    const char *title, struct ks_diags *d)
+{
+	struct ks_formsave old = KS_FORMSAVE_INIT;
+	int err = offer_unfinished(f->repo, f->kind, &old, d);
+
+	if (err)
+		return err;
+	if (old.file) {
+		struct ks_node *rec = ks_node_clone(f->doc, old.record);
+
+		ks_doc_free(old.doc);
+		old.doc = NULL;
+		old.record = NULL;
+		f->save = old;
+		if (!rec)
+			return -1;
+		ks_doc_set_root(f->doc, rec);
+		*root = rec;
+		printf("Continuing with the %zu answer%s given before.\n",
+		       f->save.nanswers, f->save.nanswers == 1 ? "" : "s");
+	} else if (ks_formsave_start(&f->save, f->repo, f->kind) < 0) {
+		return -1;
+	}
+	f->root = *root;
+	printf("New %s%s%s%s. Fields marked * are required. Press Enter to skip\n"
+	       "a field or keep the value in [brackets]; type - to empty a field,\n"
+	       "< to go back to the previous question. Every answer is kept as soon\n"
+	       "as it is given.\n",
+	       f->kind, title ? " (" : "", title ? title : "", title ? ")" : "");
+	return form_run(f, d);
+}
+
+/* What is kept of a form that did not end in a record, and how to go on. */
+static int form_stopped(const struct form *f, int end)
+{
+	if (!f->save.nanswers)
+		fprintf(stderr, "%snothing was saved\n", end == FORM_STOPPED
+			? "\ninterrupted; " : "input ended; ");
+	else if (end == FORM_STOPPED)
+		fprintf(stderr, "\ninterrupted; your answers are kept. Run 'khaosat new %s' to continue.\n",
+			f->kind);
+	else
+		fprintf(stderr, "input ended; nothing was saved yet and your answers are kept. Run 'khaosat new %s' to continue.\n",
+			f->kind);
+	return end == FORM_STOPPED ? EXIT_INTERRUPTED : EXIT_PROBLEMS;
+}
+
+/* A record that is not valid yet, kept as a draft under .git/khaosat/. */
+static int save_draft(struct cli *cli, const char *kind, struct ks_doc *doc,
+		      struct ks_node *root, struct ks_diags *d)
+{
+	struct ks_buf text = KS_BUF_INIT;
+	char *id = NULL, *where = NULL;
+	int err;
+
+	if ((err = ks_repo_next_id(&id, cli->repo, d)))
+		goto out;
+	ks_map_set(doc, root, "id", ks_node_scalar(doc, id, strlen(id), 1));
+	where = ks_draft_display(id);
+	if (!where || ks_record_format(&text, cli->repo, kind, root) < 0) {
+		err = -1;
+		goto out;
+	}
+	err = ks_draft_save(cli->repo, kind, id, text.ptr, text.len, d);
+out:
+	if (err) {
+		err = fail(d, err);
+	} else {
+		print_diags(d);
+		printf("Saved %s %s as a draft: %s\n", kind, id, where);
+		printf("It is not part of the survey until it is valid; finish it with 'khaosat edit %s'.\n",
+		       id);
+	}
 	ks_buf_release(&text);
-	if (!ask_yes_no("Save this record?", 1))
-		return ks_error(d, KS_EINVALID, NULL, 0, 0,
-				"not saved: abandoned by the surveyor");
-	return 0;
-eof:
-	return ks_error(d, KS_EINVALID, NULL, 0, 0, "input ended; nothing was saved");
+	ks_free(id);
+	ks_free(where);
+	return err;
 }
 
 int cmd_new(int argc, char **argv, struct cli *cli)
@@ -188,6 +239,7 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 	struct ks_schema *schema = NULL;
 	struct ks_buf text = KS_BUF_INIT, prov = KS_BUF_INIT;
 	char *id = NULL, *rel = NULL, *abs = NULL;
+	struct form form = { 0 };
 	struct stat st;
 	const struct opt opts[] = {
 		{ 0, "set", "FIELD=VALUE", OPT_LIST, &sets,
@@ -195,7 +247,7 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 		{ 0, "from", "FILE", OPT_STRING, &from,
 		  "take field values from a YAML file (its id is replaced)" },
 		{ 0, "draft", NULL, OPT_FLAG, &draft,
-		  "save the record even if it is not valid yet" },
+		  "keep a record that is not valid yet as a draft on this laptop" },
 		OPT_END_MARK,
 	};
 
@@ -231,8 +283,26 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 	/* Check with a stand-in id; the real one is taken only to save. */
 	ks_buf_addf(&prov, "%s-0000", ks_repo_identity(cli->repo)->device);
 	if (!from && !sets.n && interactive()) {
-		if ((err = interactive_form(doc, root, schema, k->name, prov.ptr, &d)))
+		form.repo = cli->repo;
+		form.schema = schema;
+		form.kind = k->name;
+		form.id = prov.ptr;
+		form.draft = draft;
+		form.doc = doc;
+		err = interactive_form(&form, &root,
+				       ks_snode_title(ks_schema_root(schema)), &d);
+		if (err < 0)
 			goto fail;
+		if (err == FORM_ABANDONED) {
+			ks_formsave_remove(cli->repo, &form.save, &d);
+			fprintf(stderr, "abandoned; nothing was saved\n");
+			err = EXIT_PROBLEMS;
+			goto done;
+		}
+		if (err == FORM_EOF || err == FORM_STOPPED) {
+			err = form_stopped(&form, err);
+			goto done;
+		}
 	}
 	/* One writer: checks against the survey as it is when saving, and
 	 * the id counter taken by one new at a time. */
@@ -242,7 +312,13 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 	err = ks_check_values(cli->repo, k->name, root, from, &d);
 	if (err == -1)
 		goto fail;
-	if (err && !draft) {
+	if (err && draft) {
+		err = save_draft(cli, k->name, doc, root, &d);
+		if (!err && form.save.file)
+			ks_formsave_remove(cli->repo, &form.save, &d);
+		goto done;
+	}
+	if (err) {
 		print_diags(&d);
 		fprintf(stderr, "not saved: the record is not valid (use --draft to save it anyway)\n");
 		err = EXIT_PROBLEMS;
@@ -264,8 +340,10 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 	}
 	if ((err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, &d)))
 		goto fail;
+	if (form.save.file)
+		ks_formsave_remove(cli->repo, &form.save, &d);
 	print_diags(&d);
-	printf("Saved %s %s%s: %s\n", k->name, id, d.errors ? " as a draft" : "", rel);
+	printf("Saved %s %s: %s\n", k->name, id, rel);
 	printf("Record it with 'khaosat commit -m MESSAGE'.\n");
 	err = EXIT_OK;
 	goto done;
@@ -278,6 +356,7 @@ done:
 	ks_free(abs);
 	ks_buf_release(&text);
 	ks_buf_release(&prov);
+	form_release(&form);
 	ks_doc_free(doc);
 	ks_diags_release(&d);
 	return err == PARSE_HELP ? EXIT_OK : err;

@@ -430,8 +430,7 @@ int open_survey(struct cli *cli, struct ks_diags *d)
 			return 0;
 		if ((err = survey_lock(cli, 1, d)) || (err = recover(cli, d)))
 			return err;
-		ks_lock_free(cli->lock);
-		cli->lock = NULL;
+		unlock(cli);
 		return 0;
 	case LOCK_NONE:
 		break;
@@ -449,4 +448,10 @@ int lock_to_save(struct cli *cli, struct ks_diags *d)
 int lock_to_read(struct cli *cli, struct ks_diags *d)
 {
 	return survey_lock(cli, 0, d);
+}
+
+void unlock(struct cli *cli)
+{
+	ks_lock_free(cli->lock);
+	cli->lock = NULL;
 }

@@ -186,6 +186,7 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 		err = ks_sync_folder(&rep, cli->repo, target, 0, progress_bar(), &d);
 	ks_free(def);
 	progress_done();
+	note_drafts(cli->repo);
 	if (err) {
 		ks_sync_report_release(&rep);
 		return fail(&d, err);

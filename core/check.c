@@ -294,6 +294,16 @@ int ks_check_values(struct ks_repo *r, const char *kind,
 	return v == -1 ? -1 : v ? KS_EINVALID : 0;
 }
 
+int ks_check_value(struct ks_repo *r, const struct ks_snode *s,
+		   const struct ks_node *value, struct ks_diags *d)
+{
+	struct refctx rc = { r, NULL };
+	struct ks_validate_opts vo = { ref_exists, NULL, &rc, 0 };
+	int v = ks_snode_validate(s, value, NULL, &vo, d);
+
+	return v == -1 ? -1 : v ? KS_EINVALID : 0;
+}
+
 int ks_check_doc(struct ks_repo *r, const char *relpath,
 		 const struct ks_doc *doc, struct ks_unique *uniq,
 		 struct ks_diags *d)

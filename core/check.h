@@ -50,6 +50,15 @@ int ks_check_values(struct ks_repo *r, const char *kind,
 		    const struct ks_node *root, const char *display,
 		    struct ks_diags *d);
 
+/*
+ * One value against its subschema `s` (a form's answer): the schema and
+ * the records it refers to (x-ref).  Uniqueness needs the whole survey:
+ * see ks_answer_check().  Returns 0, KS_EINVALID with reasons, or -1.
+ */
+struct ks_snode;
+int ks_check_value(struct ks_repo *r, const struct ks_snode *s,
+		   const struct ks_node *value, struct ks_diags *d);
+
 /* 1 for the temporary files of an interrupted atomic write (*.tmp-XXXXXX). */
 int ks_is_temp_path(const char *path);
 

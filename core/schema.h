@@ -148,6 +148,14 @@ int ks_snode_validate(const struct ks_snode *n,
 		      struct ks_diags *d);
 
 /*
+ * The property that a diagnostic of a validation above says is missing
+ * (keywords "required" and "dependentRequired", which forms turn into a
+ * question): its name (ks_free), or NULL for any other diagnostic.
+ */
+struct ks_diag;
+char *ks_diag_missing_property(const struct ks_diag *dg);
+
+/*
  * Canonical writer support (see struct ks_layout in record.h): key order is
  * the `properties` order (following $ref, allOf, anyOf, oneOf, if/then/else
  * and dependentSchemas, in schema order); is_string is 1 where the schema's
@@ -168,6 +176,13 @@ const char *ks_snode_property_name(const struct ks_snode *n, size_t i);
 const struct ks_snode *ks_snode_property(const struct ks_snode *n,
 					 const char *name);
 int ks_snode_is_required(const struct ks_snode *n, const char *name);
+/*
+ * Like ks_snode_property(), then also in the subschemas that apply only
+ * under a condition (if/then/else, dependentSchemas, anyOf, oneOf): for a
+ * field that a condition both requires and describes.
+ */
+const struct ks_snode *ks_snode_cond_property(const struct ks_snode *n,
+					      const char *name);
 /* `items` of an array schema, or NULL. */
 const struct ks_snode *ks_snode_items(const struct ks_snode *n);
 

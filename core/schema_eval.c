@@ -229,6 +229,41 @@ static void quote(struct ks_buf *b, const char *s, size_t len)
 	ks_buf_putc(b, '"');
 }
 
+char *ks_diag_missing_property(const struct ks_diag *dg)
+{
+	static const char *const lead[] = {
+		"missing required property \"", "missing property \"",
+	};
+	struct ks_buf name = KS_BUF_INIT;
+	const char *p = NULL;
+	size_t i;
+
+	if (!dg->keyword || !dg->message ||
+	    (strcmp(dg->keyword, "required") &&
+	     strcmp(dg->keyword, "dependentRequired")))
+		return NULL;
+	for (i = 0; i < 2 && !p; i++)
+		if (!strncmp(dg->message, lead[i], strlen(lead[i])))
+			p = dg->message + strlen(lead[i]);
+	/* The reverse of quote(); a name cut short is no name. */
+	for (; p && *p && *p != '"'; p++) {
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+		else if (*p == '\\')
+			p = NULL;
+		if (p && ks_buf_putc(&name, *p) < 0)
+			p = NULL;
+		if (!p)
+			break;
+	}
+	if (!p || *p != '"' || !name.len ||
+	    (name.len > 3 && !strcmp(name.ptr + name.len - 3, "..."))) {
+		ks_buf_release(&name);
+		return NULL;
+	}
+	return ks_buf_detach(&name, NULL);
+}
+
 /* A value as it appears in a message: "text", 12, true, null, object. */
 static void show(struct ks_buf *b, const struct ks_val *v)
 {

@@ -584,6 +584,42 @@ const struct ks_snode *ks_snode_property(const struct ks_snode *n,
 	return p ? p->s : NULL;
 }
 
+static const struct ks_snode *cond_property(const struct ks_snode *n,
+					    const char *name, int depth)
+{
+	const struct ks_sprop *p;
+	const struct ks_snode *r = NULL;
+	size_t i;
+
+	if (!n || depth > 32)
+		return NULL;
+	p = ks_snode_own_prop(n, name, strlen(name));
+	if (p)
+		return p->s;
+	r = cond_property(n->ref, name, depth + 1);
+	for (i = 0; !r && i < n->nallof; i++)
+		r = cond_property(n->allof[i], name, depth + 1);
+	for (i = 0; !r && i < n->nanyof; i++)
+		r = cond_property(n->anyof[i], name, depth + 1);
+	for (i = 0; !r && i < n->noneof; i++)
+		r = cond_property(n->oneof[i], name, depth + 1);
+	for (i = 0; !r && i < n->ndepsch; i++)
+		r = cond_property(n->depsch[i].s, name, depth + 1);
+	if (!r)
+		r = cond_property(n->then_, name, depth + 1);
+	if (!r)
+		r = cond_property(n->else_, name, depth + 1);
+	return r;
+}
+
+const struct ks_snode *ks_snode_cond_property(const struct ks_snode *n,
+					      const char *name)
+{
+	const struct ks_snode *s = ks_snode_property(n, name);
+
+	return s ? s : cond_property(n, name, 0);
+}
+
 /*
  * Finds the first subschema along $ref and allOf (depth first, the
  * subschema itself first) for which `pick` returns non-NULL.

@@ -134,7 +134,7 @@ test_expect_success 'status lists new, modified and deleted records' '
 test_expect_success 'status --json' '
 	in_s khaosat status --json >out &&
 	cat >expect <<-EOF &&
-	{"survey":"Mỹ Đồng","device":"md01","changes":[{"change":"deleted","path":"$B21","errors":0},{"change":"modified","path":"$W1","errors":0},{"change":"new","path":"$NEW","errors":0}]}
+	{"survey":"Mỹ Đồng","device":"md01","changes":[{"change":"deleted","path":"$B21","errors":0},{"change":"modified","path":"$W1","errors":0},{"change":"new","path":"$NEW","errors":0}],"forms":[],"drafts":[]}
 	EOF
 	test_cmp expect out
 '

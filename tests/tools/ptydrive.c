@@ -15,6 +15,8 @@
  *   eof            type Ctrl-D (end of input at the start of a line)
  *   timeout SECS   the time limit for the following steps (default: -t)
  *   sleep SECS     wait, reading output meanwhile
+ *   kill SIGNAL    send SIGNAL (a number, or INT, TERM, KILL, HUP) to the
+ *                  command, as a power cut (KILL) or Ctrl-C elsewhere would
  *   # ...          a comment; blank lines are skipped too
  *
  * TEXT may hold escapes: \n \r \t \e \\ \xHH.  Enter is a carriage return,
@@ -48,13 +50,15 @@
 #define EXIT_TIMEOUT 124
 #define EXIT_BAD 125
 
-enum op { OP_EXPECT, OP_SEND, OP_SENDRAW, OP_EOF, OP_TIMEOUT, OP_SLEEP };
+enum op { OP_EXPECT, OP_SEND, OP_SENDRAW, OP_EOF, OP_TIMEOUT, OP_SLEEP,
+	  OP_KILL };
 
 struct step {
 	enum op op;
 	char *text;		/* unescaped; NULL for eof */
 	size_t len;
 	double secs;
+	int sig;		/* kill */
 	int line;		/* in the script */
 };
 
@@ -172,6 +176,25 @@ static char *read_all(FILE *f, size_t *len)
 	return buf;
 }
 
+static int parse_signal(const char *s)
+{
+	static const struct { const char *name; int sig; } names[] = {
+		{ "INT", SIGINT }, { "TERM", SIGTERM }, { "KILL", SIGKILL },
+		{ "HUP", SIGHUP }, { "QUIT", SIGQUIT },
+	};
+	char *end;
+	long v;
+	size_t i;
+
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].sig;
+	v = strtol(s, &end, 10);
+	return end != s && !*end && v > 0 && v < 65 ? (int)v : -1;
+}
+
 static int parse_secs(const char *s, double *out)
 {
 	char *end;
@@ -242,8 +265,14 @@ static struct step *parse_script(const char *path, size_t *nsteps)
 			if (parse_secs(arg, &st.secs) < 0)
 				die(EXIT_BAD, "%s:%d: %s needs a number of seconds, not \"%s\"",
 				    path, lineno, word, arg);
+		} else if (!strcmp(word, "kill")) {
+			st.op = OP_KILL;
+			st.sig = parse_signal(arg);
+			if (st.sig < 0)
+				die(EXIT_BAD, "%s:%d: kill needs a signal, not \"%s\"",
+				    path, lineno, arg);
 		} else {
-			die(EXIT_BAD, "%s:%d: unknown step \"%s\" (expect, send, sendraw, eof, timeout, sleep)",
+			die(EXIT_BAD, "%s:%d: unknown step \"%s\" (expect, send, sendraw, eof, timeout, sleep, kill)",
 			    path, lineno, word);
 		}
 		if (unescape(st.text, &st.len) < 0)
@@ -573,6 +602,10 @@ int main(int argc, char **argv)
 			break;
 		case OP_TIMEOUT:
 			limit = st->secs;
+			break;
+		case OP_KILL:
+			if (!child_done)
+				kill(child, st->sig);
 			break;
 		case OP_SLEEP:
 			deadline = now() + st->secs;

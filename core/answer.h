@@ -1,0 +1,26 @@
+/*
+ * Checking a form's answer against the survey at the moment it is given,
+ * so that a surveyor fixes a wrong reference or a value another record
+ * already holds while still looking at the question, not after the whole
+ * form.  The same checks as `khaosat check` makes of a saved record.
+ */
+#ifndef KS_ANSWER_H
+#define KS_ANSWER_H
+
+struct ks_diags;
+struct ks_node;
+struct ks_repo;
+struct ks_snode;
+
+/*
+ * Checks `value`, found at `pointer` in a record of `kind` that has (or
+ * will have) `id`, against its subschema `s`: the schema, the records it
+ * refers to (x-ref) and, under x-unique, every other record of the kind,
+ * committed or changed in the work tree.  Returns 0, KS_EINVALID with the
+ * reasons in `d` (messages without a location), or -1.
+ */
+int ks_answer_check(struct ks_repo *r, const char *kind, const char *id,
+		    const struct ks_snode *s, const char *pointer,
+		    const struct ks_node *value, struct ks_diags *d);
+
+#endif
