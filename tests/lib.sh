@@ -13,8 +13,9 @@
 # Cases run one after another in that folder, each in a subshell: files
 # persist from case to case, variables do not.  A case passes when its
 # commands, chained with &&, all succeed; a command left off the chain is
-# reported as a broken test.  test_done prints "N passed, N failed" as the
-# last line (tests/run.sh adds these up) and exits 1 on any failure.
+# reported as a broken test.  test_done prints "N passed, N failed,
+# N skipped" as the last line (tests/run.sh adds these up) and exits 1 on
+# any failure; test_skip counts cases that cannot run here.
 #
 # Options: -v shows every case's output, -x traces the commands, -i stops at
 # the first failure (and keeps the folder).  KHAOSAT_BIN is the binary
@@ -94,6 +95,7 @@ test_passed=0
 test_failed=0
 test_broken=0
 test_fixed=0
+test_skipped=0
 
 test_cleanup() {
 	cd / || return
@@ -227,6 +229,13 @@ test_expect_failure() {
 	return 0
 }
 
+# test_skip WHY: cases that cannot run here (a tool or an input missing)
+# count as skipped, never as passed.
+test_skip() {
+	echo "skip: $1"
+	test_skipped=$((test_skipped + 1))
+}
+
 test_done() {
 	trap - INT TERM
 	if [ "$test_broken" -ne 0 ]; then
@@ -235,7 +244,7 @@ test_done() {
 	if [ "$test_count" -eq 0 ]; then
 		echo "# no test ran"
 	fi
-	echo "$test_passed passed, $test_failed failed"
+	echo "$test_passed passed, $test_failed failed, $test_skipped skipped"
 	[ "$test_failed" -eq 0 ] && exit 0
 	exit 1
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test program and script, adds up their "N passed, N failed"
-# lines, and prints the total as the last line.  Exits 1 on any failure,
+# lines (with ", N skipped" where a test's input or tool is missing), and
+# prints the total as the last line.  Exits 1 on any failure,
 # including a program that crashed or printed no summary.
 #   BUILD=build/release sh tests/run.sh [PATTERN]
 BUILD=${BUILD:-build/release}
@@ -14,6 +15,7 @@ case "$BUILD" in *asan*) export KHAOSAT_SANITIZE=1 ;; esac
 pattern=${1:-}
 passed=0
 failed=0
+skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -32,6 +34,10 @@ run_one() {
 	fi
 	p=$(echo "$summary" | sed -E 's/^([A-Za-z]+: )?([0-9]+) passed.*/\2/')
 	f=$(echo "$summary" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	s=0
+	case "$summary" in *skipped*)
+		s=$(echo "$summary" | sed -E 's/.* ([0-9]+) skipped.*/\1/') ;;
+	esac
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 	fi
@@ -40,9 +46,10 @@ run_one() {
 	else
 		grep -E '^(skip|SKIP)' "$log"
 	fi
-	echo "$name: $p passed, $f failed"
+	echo "$name: $p passed, $f failed, $s skipped"
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 }
 
 for t in "$top/$BUILD"/tests/unit/*; do
@@ -53,5 +60,5 @@ for t in "$top"/tests/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	run_one "$(basename "$t")" sh "$t"
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

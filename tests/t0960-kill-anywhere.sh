@@ -19,9 +19,8 @@ W4=records/workshop/md01/000/md01-0004.yaml
 W5=records/workshop/md01/000/md01-0005.yaml
 
 if ! command -v strace >/dev/null 2>&1; then
-	echo "skip: strace is not installed (Debian package strace): no case ran"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
+	test_skip "strace is not installed (Debian package strace): no case ran"
+	test_done
 fi
 if [ -n "$KHAOSAT_SANITIZE" ]; then
 	# Under ptrace the sanitizers' own threads and checks change the

@@ -260,9 +260,9 @@ test_expect_success 'setup: the centre with the samples, a hub' '
 '
 
 if [ -z "$HTTPD" ] || ! [ -x "$BACKEND" ]; then
-	echo "skip: lighttpd or git http-backend is not installed (Debian packages lighttpd, git): the HTTP cases did not run"
+	test_skip "lighttpd or git http-backend is not installed (Debian packages lighttpd, git): the HTTP cases did not run"
 elif ! (http_start 2>"$SRV/start.err"); then
-	echo "skip: lighttpd did not start: the HTTP cases did not run"
+	test_skip "lighttpd did not start: the HTTP cases did not run"
 	say_indented "$SRV/start.err"
 else
 
@@ -523,15 +523,15 @@ fi
 if [ -n "$KHAOSAT_SANITIZE" ]; then
 	# libgit2 1.5's ssh transport (with libssh2) leaks inside
 	# git_remote_connect_ext; LeakSanitizer would blame every ssh case.
-	echo "skip: under SANITIZE=1 the ssh cases do not run (libgit2's ssh transport leaks)"
+	test_skip "under SANITIZE=1 the ssh cases do not run (libgit2's ssh transport leaks)"
 elif [ -z "$SSHD" ]; then
-	echo "skip: sshd is not installed (Debian package openssh-server): the ssh cases did not run"
+	test_skip "sshd is not installed (Debian package openssh-server): the ssh cases did not run"
 elif ! { ssh-keygen -q -t ed25519 -N "" -C hub -f "$SRV/ssh_host_ed25519_key" &&
 	mkdir -p "$HOME/.ssh" &&
 	ssh-keygen -q -t ed25519 -N "" -C lap -f "$HOME/.ssh/id_ed25519" &&
 	cp "$HOME/.ssh/id_ed25519.pub" "$SRV/authorized_keys" &&
 	(sshd_start 2>"$SRV/start.err"); }; then
-	echo "skip: sshd did not start: the ssh cases did not run"
+	test_skip "sshd did not start: the ssh cases did not run"
 	say_indented "$SRV/start.err"
 else
 

@@ -10,7 +10,7 @@ W1=records/workshop/md01/000/md01-0001.yaml
 W2=records/workshop/md01/000/md01-0002.yaml
 
 if ! command -v ssh-keygen >/dev/null 2>&1; then
-	echo "skip: ssh-keygen is not installed (openssh-client)"
+	test_skip "ssh-keygen is not installed (openssh-client)"
 	test_done
 fi
 

@@ -133,7 +133,7 @@ int main(void)
 	n = scandir(dir.ptr, &names, NULL, alphasort);
 	if (n < 0) {
 		printf("skip: no fuzz crashes to replay at %s\n", dir.ptr);
-		printf("1 passed, 0 failed\n");
+		printf("0 passed, 0 failed, 1 skipped\n");
 		ks_buf_release(&dir);
 		return 0;
 	}

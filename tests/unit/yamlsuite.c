@@ -427,7 +427,7 @@ int main(void)
 		    top && *top ? top : ".");
 	if (stat(suite.ptr, &st) < 0) {
 		printf("skip: yaml test suite not found at %s\n", suite.ptr);
-		printf("1 passed, 0 failed\n");
+		printf("0 passed, 0 failed, 1 skipped\n");
 		ks_buf_release(&suite);
 		ks_buf_release(&spath);
 		return 0;
