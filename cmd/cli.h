@@ -110,6 +110,11 @@ const struct ks_progress *progress_bar(void);
 void progress_done(void);
 /* On a terminal, a hub that wants a user name and password asks for them. */
 void ask_hub_credentials(void);
+/*
+ * KHAOSAT_HUB_TIMEOUT, the seconds a silent hub is waited for, into *out
+ * (0 when unset): 0, or EXIT_USAGE after saying what is wrong with it.
+ */
+int hub_timeout_env(unsigned *out);
 
 /* Subcommands, one file each. */
 int cmd_init(int argc, char **argv, struct cli *cli);

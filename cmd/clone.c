@@ -36,6 +36,8 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		return err;
 	if (argc != 2)
 		return usage_error(&info, "give the source and a new folder");
+	if ((err = hub_timeout_env(&o.hub_timeout)))
+		return err;
 	if (!device || !surveyor)
 		return usage_error(&info, "--device and --surveyor are required");
 	o.who.device = (char *)device;

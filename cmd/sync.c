@@ -169,8 +169,10 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	char *def = NULL;
 	const char *target;
 	struct stat st;
+	unsigned timeout;
 
-	if ((err = parse_options(&argc, argv, &info, NULL)))
+	if ((err = parse_options(&argc, argv, &info, NULL)) ||
+	    (err = hub_timeout_env(&timeout)))
 		return err;
 	if (argc > 1)
 		return usage_error(&info, "give one stick folder or remote");
@@ -181,7 +183,8 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	target = argc ? argv[0] : def;
 	ask_hub_credentials();
 	if (is_hub(cli->repo, target, &st))
-		err = ks_sync_remote(&rep, cli->repo, target, progress_bar(), &d);
+		err = ks_sync_remote(&rep, cli->repo, target, timeout,
+				     progress_bar(), &d);
 	else
 		err = ks_sync_folder(&rep, cli->repo, target, 0, progress_bar(), &d);
 	ks_free(def);

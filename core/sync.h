@@ -107,10 +107,16 @@ int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
  * main to this device's own ref on the hub (KS_HUB_DEVICES<device>).  A
  * push the hub refuses (it moved meanwhile) starts another round, up to
  * KS_PUSH_TRIES.  The work tree must have no uncommitted changes.
+ *
+ * `timeout`: the seconds of silence after which the hub is given up
+ * (netstream.h says what that covers); 0 takes khaosat.hubTimeout from the
+ * configuration, else KS_NET_TIMEOUT_DEFAULT.  A hub given up on fails
+ * with KS_EIO; the diagnostic says what was kept, and the private folder
+ * is removed.
  */
 int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
-		   const char *remote, const struct ks_progress *pg,
-		   struct ks_diags *d);
+		   const char *remote, unsigned timeout,
+		   const struct ks_progress *pg, struct ks_diags *d);
 
 /*
  * Asks a person for a hub's user name and password (on a terminal): 0 with
@@ -143,6 +149,7 @@ int ks_hub_init(const char *dir, struct ks_diags *d);
 
 struct ks_clone_opts {
 	struct ks_identity who;
+	unsigned hub_timeout;	/* as ks_sync_remote()'s timeout */
 };
 
 /* The name a remote gets when a laptop is set up from it. */
