@@ -20,6 +20,7 @@ enum {
 	EXIT_ENV = 3,		/* not in a survey, no identity, exists */
 	EXIT_IO = 4,		/* file system or git failure */
 	EXIT_INTERNAL = 5,	/* out of memory, internal error */
+	EXIT_INTERRUPTED = 130,	/* stopped by Ctrl-C: 128 + SIGINT */
 };
 
 enum opt_type {
@@ -115,6 +116,14 @@ void ask_hub_credentials(void);
  * (0 when unset): 0, or EXIT_USAGE after saying what is wrong with it.
  */
 int hub_timeout_env(unsigned *out);
+/*
+ * Around a talk with a hub: Ctrl-C and SIGTERM cut the network and let
+ * core stop cleanly (a second one stops at once); release restores them.
+ */
+void catch_interrupts(void);
+void release_interrupts(void);
+/* `code`, or 128 + the signal caught since catch_interrupts(). */
+int interrupted_exit(int code);
 
 /* Subcommands, one file each. */
 int cmd_init(int argc, char **argv, struct cli *cli);

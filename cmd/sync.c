@@ -182,21 +182,24 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 		return usage_error(&info, "give the stick's folder or a remote; there is no default remote ('khaosat remote add NAME URL')");
 	target = argc ? argv[0] : def;
 	ask_hub_credentials();
-	if (is_hub(cli->repo, target, &st))
+	if (is_hub(cli->repo, target, &st)) {
+		catch_interrupts();
 		err = ks_sync_remote(&rep, cli->repo, target, timeout,
 				     progress_bar(), &d);
-	else
+		release_interrupts();
+	} else {
 		err = ks_sync_folder(&rep, cli->repo, target, 0, progress_bar(), &d);
+	}
 	ks_free(def);
 	progress_done();
 	if (err) {
 		ks_sync_report_release(&rep);
-		return fail(&d, err);
+		return interrupted_exit(fail(&d, err));
 	}
 	print_diags(&d);
 	print_sync(&rep, ks_repo_identity(cli->repo)->device);
 	ks_sync_report_release(&rep);
 	err = d.errors ? EXIT_PROBLEMS : EXIT_OK;
 	ks_diags_release(&d);
-	return err;
+	return interrupted_exit(err);
 }

@@ -1100,6 +1100,12 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 			      kind == SRC_FOLDER ? first->path : source, dir,
 			      rep, opts, pg, d)))
 		goto out;
+	/* A Ctrl-C that came too late to cut the fetch stops it here. */
+	if (ks_net_cancelled()) {
+		err = ks_error(d, KS_EINTR, NULL, 0, 0,
+			       "interrupted while setting up the survey; nothing was kept");
+		goto out;
+	}
 	if ((err = checkout_main(repo, &tip, source, opts->who.device, d)))
 		goto out;
 	if (ks_repo_set_identity(repo, &opts->who) < 0) {
@@ -1345,8 +1351,8 @@ static int hub_timeout(unsigned *out, git_repository *repo, unsigned given,
 }
 
 /*
- * A fetch that failed changed nothing; in a later round of a sync, what
- * the earlier rounds merged stays.
+ * A fetch that failed or was stopped changed nothing; in a later round of
+ * a sync, what the earlier rounds merged stays.
  */
 static int fetch_failed(struct ks_diags *d, const char *url,
 			const struct ks_sync_report *rep)
@@ -1356,6 +1362,10 @@ static int fetch_failed(struct ks_diags *d, const char *url,
 		: "nothing was changed";
 	unsigned t = ks_net_timeout();
 
+	if (ks_net_cancelled())
+		return ks_error(d, KS_EINTR, NULL, 0, 0,
+				"interrupted while fetching from the hub '%s'; %s",
+				url, kept);
 	if (ks_net_timed_out())
 		return ks_error(d, KS_EIO, NULL, 0, 0,
 				"the hub '%s' did not answer for %u second%s; %s",
@@ -1364,14 +1374,25 @@ static int fetch_failed(struct ks_diags *d, const char *url,
 			"cannot fetch from the hub: %s; %s", ks_git_error(), kept);
 }
 
+static int stopped_before_push(struct ks_diags *d, const char *url)
+{
+	return ks_error(d, KS_EINTR, NULL, 0, 0,
+			"interrupted before pushing to the hub '%s'; what came from the hub is kept here; run 'khaosat sync' again",
+			url);
+}
+
 /*
- * A push cut short by silence: the hub may or may not have taken main (it
- * can fall silent after it did); what the fetch brought stays.
+ * A push cut short by silence or Ctrl-C: the hub may or may not have taken
+ * main (it can fall silent after it did); what the fetch brought stays.
  */
 static int push_failed(struct ks_diags *d, const char *url)
 {
 	unsigned t = ks_net_timeout();
 
+	if (ks_net_cancelled())
+		return ks_error(d, KS_EINTR, NULL, 0, 0,
+				"interrupted while pushing to the hub '%s'; main may not have reached it, what came from the hub is kept here; run 'khaosat sync' again",
+				url);
 	return ks_error(d, KS_EIO, NULL, 0, 0,
 			"the hub '%s' did not answer for %u second%s; main may not have reached it, what came from the hub is kept here; run 'khaosat sync' again",
 			url, t, t == 1 ? "" : "s");
@@ -1570,7 +1591,8 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 	net_callbacks(&fo.callbacks, &n);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
-	if (git_remote_fetch(rem, &refspecs, &fo, NULL) < 0) {
+	if (git_remote_fetch(rem, &refspecs, &fo, NULL) < 0 ||
+	    ks_net_cancelled()) {
 		err = fetch_failed(d, url, rep);
 		goto out;
 	}
@@ -1638,6 +1660,11 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		p->has_tip = 1;
 		any = 1;
 	}
+	/* The last moment at which stopping leaves the survey as it was. */
+	if (ks_net_cancelled()) {
+		err = fetch_failed(d, url, rep);
+		goto out;
+	}
 	if (any && (err = ks_bundle_install_incoming(repo, objects.ptr, url, d)))
 		goto out;
 	ks_crash_point("hub: objects installed");
@@ -1700,7 +1727,7 @@ static int push_hub(git_repository *repo, const char *url, const char *device,
 	    (e = git_remote_push(rem, &refspecs, &po)) < 0) {
 		const git_error *ge = git_error_last();
 
-		if (ks_net_timed_out()) {
+		if (ks_net_timed_out() || ks_net_cancelled()) {
 			err = push_failed(d, url);
 		} else if (ge && (strstr(ge->message, "non-fast-forward") ||
 			   strstr(ge->message, "fetch first") ||
@@ -1791,6 +1818,11 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 		return -1;
 	}
 	while (rejected && !err) {
+		/* Ctrl-C during a merge: stop before the next network step. */
+		if (rep->tries && ks_net_cancelled()) {
+			err = stopped_before_push(d, url);
+			break;
+		}
 		if (rep->tries++ == KS_PUSH_TRIES) {
 			err = ks_error(d, KS_ECONFLICT, url, 0, 0,
 				       "the hub kept moving while this laptop synced (%d rounds); nothing was lost, run 'khaosat sync' again",
@@ -1810,6 +1842,10 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 				break;
 		if (i < rep->npeers) {
 			rejected = 0;
+			break;
+		}
+		if (ks_net_cancelled()) {
+			err = stopped_before_push(d, url);
 			break;
 		}
 		if ((err = push_hub(repo, url, device, timeout, pg, &rejected,

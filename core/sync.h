@@ -111,8 +111,9 @@ int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
  * `timeout`: the seconds of silence after which the hub is given up
  * (netstream.h says what that covers); 0 takes khaosat.hubTimeout from the
  * configuration, else KS_NET_TIMEOUT_DEFAULT.  A hub given up on fails
- * with KS_EIO; the diagnostic says what was kept, and the private folder
- * is removed.
+ * with KS_EIO.  After ks_net_cancel() (Ctrl-C) the sync stops at the next
+ * step that can be left safely and fails with KS_EINTR; either way the
+ * diagnostic says what was kept, and the private folder is removed.
  */
 int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 		   const char *remote, unsigned timeout,
@@ -162,7 +163,7 @@ struct ks_clone_opts {
  * then kept as the remote KS_CLONE_REMOTE.  Everything is checked as a
  * bundle is (bundle.h) before the work tree is written; the device id
  * must be new to the survey and to the stick.  On failure `dir` is as it
- * was (removed, if clone made it).  `rep` receives what was imported from
+ * was (removed, if clone made it); after ks_net_cancel() that is KS_EINTR.  `rep` receives what was imported from
  * a folder (release it; it is empty for other sources).
  */
 int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,

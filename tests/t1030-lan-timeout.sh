@@ -1,12 +1,14 @@
 #!/bin/sh
 # A hub that stops answering: khaosat sync and clone give up after
 # KHAOSAT_HUB_TIMEOUT (or khaosat.hubTimeout) seconds of silence, say so,
-# and leave the survey as it was, with no fetch folder behind.  The hubs are small python3
-# servers on 127.0.0.1, started here: one that accepts connections and
-# never answers (git://, http://, https:// and ssh:// URLs), and ones that
-# serve a fetch and then go silent halfway through the pack (git://,
-# http://) or go silent on the push (git://).  Every command runs under
-# `timeout 30`, so a hang is a failure, not a stuck test.
+# and leave the survey as it was, with no fetch folder behind; Ctrl-C or
+# SIGTERM while they wait ends them as cleanly (exit 130 or 143).  The
+# hubs are small python3 servers on 127.0.0.1, started here: one that
+# accepts connections and never answers (git://, http://, https:// and
+# ssh:// URLs), and ones that serve a fetch and then go silent halfway
+# through the pack (git://, http://) or go silent on the push (git://).
+# Every command runs under `timeout 30` or a bounded wait, so a hang is a
+# failure, not a stuck test; every hub is stopped at the end.
 . "$(dirname "$0")/lib.sh"
 
 W1=records/workshop/md01/000/md01-0001.yaml
@@ -463,6 +465,112 @@ test_expect_success 'a bad timeout is refused before anything is tried' '
 	grep -q "khaosat.hubTimeout" err &&
 	! grep -q "^accepted$" "$SRV/silent.log"
 '
+
+# interrupt SIGNAL READY ARGS...: runs khaosat ARGS in the background
+# (a hub is waited for a minute), sends SIGNAL once the shell command
+# READY succeeds (it waits on the hub), and waits, boundedly, for it to
+# end; its exit code is in rc, its stderr in err.
+interrupt() {
+	int_sig_=$1
+	int_ready_=$2
+	shift 2
+	KHAOSAT_HUB_TIMEOUT=60 "$KHAOSAT_BIN" "$@" >out 2>err &
+	int_pid_=$!
+	int_n_=0
+	until eval "$int_ready_"; do
+		if [ $int_n_ -ge 100 ] || ! alive $int_pid_; then
+			kill -9 $int_pid_ 2>/dev/null
+			wait $int_pid_
+			echo "interrupt: khaosat never waited on the hub" >&3
+			cat err >&3
+			return 1
+		fi
+		sleep 0.1
+		int_n_=$((int_n_ + 1))
+	done
+	sleep 0.3
+	kill -$int_sig_ $int_pid_
+	int_n_=0
+	while alive $int_pid_ && [ $int_n_ -lt 100 ]; do
+		sleep 0.1
+		int_n_=$((int_n_ + 1))
+	done
+	if alive $int_pid_; then
+		kill -9 $int_pid_
+		wait $int_pid_
+		echo "interrupt: khaosat still ran 10 s after SIG$int_sig_" >&3
+		return 1
+	fi
+	wait $int_pid_
+	rc=$?
+	cat err
+}
+
+# fetching HUB DIR: the hub HUB took a connection while DIR (a survey, or
+# the folder a clone makes) has its fetch folder.
+fetching() {
+	grep -q "^accepted$" "$SRV/$1.log" 2>/dev/null &&
+		ls -d "$2"/.git/khaosat/fetch-* >/dev/null 2>&1
+}
+
+test_expect_success 'Ctrl-C while a sync waits on the hub: fetch folder removed, exit 130' '
+	test_when_finished "hub_stop silent" &&
+	hub_start silent &&
+	url=$(hub_url silent git) &&
+	state centre >before &&
+	interrupt INT "fetching silent centre" -C centre sync "$url" &&
+	test "$rc" = 130 &&
+	echo "error: interrupted while fetching from the hub '\''$url'\''; nothing was changed" >expect &&
+	test_cmp expect err &&
+	no_fetch_folder centre &&
+	state centre >after &&
+	test_cmp before after
+'
+
+test_expect_success 'SIGTERM while a clone waits on the hub: nothing left, exit 143' '
+	test_when_finished "hub_stop silent" &&
+	hub_start silent &&
+	url=$(hub_url silent http) &&
+	interrupt TERM "fetching silent lap9" clone "$url" lap9 --device lap9 --surveyor X &&
+	test "$rc" = 143 &&
+	echo "error: interrupted while fetching from the hub '\''$url'\''; nothing was changed" >expect &&
+	test_cmp expect err &&
+	test_path_is_missing lap9
+'
+
+test_expect_success 'Ctrl-C while a push waits on the hub: the fetched work is kept' '
+	test_when_finished "hub_stop git-nopush" &&
+	hub_start git-nopush &&
+	url=$(hub_url git-nopush git) &&
+	test "$(git -C hub.git rev-parse refs/heads/devices/centre)" != \
+		"$(git -C centre rev-parse main)" &&
+	git -C hub.git for-each-ref >hub.before &&
+	interrupt INT "grep -q ^git-receive-pack\$ \"\$SRV/git-nopush.log\"" \
+		-C centre sync "$url" &&
+	test "$rc" = 130 &&
+	echo "error: interrupted while pushing to the hub '\''$url'\''; main may not have reached it, what came from the hub is kept here; run '\''khaosat sync'\'' again" >expect &&
+	test_cmp expect err &&
+	git -C hub.git for-each-ref >hub.after &&
+	test_cmp hub.before hub.after &&
+	no_fetch_folder centre &&
+	git -C centre fsck --full
+'
+
+if [ -z "$KHAOSAT_SANITIZE" ]; then
+test_expect_success 'ssh://: Ctrl-C while libssh2 waits for the greeting' '
+	test_when_finished "hub_stop silent" &&
+	hub_start silent &&
+	url=ssh://git@127.0.0.1:$(cat "$SRV/silent.port")/hub.git &&
+	state centre >before &&
+	interrupt INT "fetching silent centre" -C centre sync "$url" &&
+	test "$rc" = 130 &&
+	echo "error: interrupted while fetching from the hub '\''$url'\''; nothing was changed" >expect &&
+	test_cmp expect err &&
+	no_fetch_folder centre &&
+	state centre >after &&
+	test_cmp before after
+'
+fi
 
 test_expect_success 'after all this, a sync through a working hub goes through' '
 	khaosat -C centre sync "$PWD/hub.git" >out &&
