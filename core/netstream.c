@@ -237,7 +237,7 @@ static int conn_connect(git_stream *stream)
 {
 	struct conn *c = (struct conn *)stream;
 	struct addrinfo hints, *ai = NULL, *a;
-	int e, fd = -1;
+	int e, fd = -1, why = 0;
 
 	if (atomic_load(&cancelled))
 		return fail_cancelled();
@@ -250,7 +250,8 @@ static int conn_connect(git_stream *stream)
 		return -1;
 	}
 	for (a = ai; a && fd < 0; a = a->ai_next) {
-		fd = connect_one(a, c);
+		if ((fd = connect_one(a, c)) < 0)
+			why = errno;
 		/* Silence or Ctrl-C: another address would wait as long. */
 		if (fd < 0 && (atomic_load(&timed_out) ||
 			       atomic_load(&cancelled)))
@@ -258,6 +259,7 @@ static int conn_connect(git_stream *stream)
 	}
 	freeaddrinfo(ai);
 	if (fd < 0) {
+		errno = why;
 		if (!atomic_load(&timed_out) && !atomic_load(&cancelled))
 			fail_os("failed to connect to", c->host);
 		return -1;
