@@ -365,7 +365,7 @@ test_expect_success 'http:// and https://: a silent hub; sync and clone give up'
 if [ -n "$KHAOSAT_SANITIZE" ]; then
 	# As in t1010: libgit2 1.5's ssh transport leaks inside
 	# git_remote_connect_ext, and LeakSanitizer would blame this case.
-	echo "skip: under SANITIZE=1 the ssh case does not run (libgit2's ssh transport leaks)"
+	echo "skip: under SANITIZE=1 the two ssh cases do not run (libgit2's ssh transport leaks)"
 else
 test_expect_success 'ssh://: a silent hub (no ssh greeting); sync gives up' '
 	test_when_finished "hub_stop silent" &&
