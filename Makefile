@@ -33,7 +33,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter
 	-Wmissing-prototypes -Wstrict-prototypes -Icore $(SANFLAGS) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
-LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 CORE_SRC = $(sort $(wildcard core/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))

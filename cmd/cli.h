@@ -20,7 +20,7 @@ enum {
 	EXIT_ENV = 3,		/* not in a survey, no identity, exists */
 	EXIT_IO = 4,		/* file system or git failure */
 	EXIT_INTERNAL = 5,	/* out of memory, internal error */
-	EXIT_INTERRUPTED = 130,	/* Ctrl-C in a form; its answers are kept */
+	EXIT_INTERRUPTED = 130,	/* Ctrl-C (128 + SIGINT); a form keeps its answers */
 };
 
 enum opt_type {
@@ -140,6 +140,19 @@ const struct ks_progress *progress_bar(void);
 void progress_done(void);
 /* On a terminal, a hub that wants a user name and password asks for them. */
 void ask_hub_credentials(void);
+/*
+ * KHAOSAT_HUB_TIMEOUT, the seconds a silent hub is waited for, into *out
+ * (0 when unset): 0, or EXIT_USAGE after saying what is wrong with it.
+ */
+int hub_timeout_env(unsigned *out);
+/*
+ * Around a talk with a hub: Ctrl-C and SIGTERM cut the network and let
+ * core stop cleanly (a second one stops at once); release restores them.
+ */
+void catch_interrupts(void);
+void release_interrupts(void);
+/* `code`, or 128 + the signal caught since catch_interrupts(). */
+int interrupted_exit(int code);
 
 /* Subcommands, one file each. */
 int cmd_init(int argc, char **argv, struct cli *cli);

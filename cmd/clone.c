@@ -36,6 +36,8 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		return err;
 	if (argc != 2)
 		return usage_error(&info, "give the source and a new folder");
+	if ((err = hub_timeout_env(&o.hub_timeout)))
+		return err;
 	if (!device || !surveyor)
 		return usage_error(&info, "--device and --surveyor are required");
 	o.who.device = (char *)device;
@@ -47,10 +49,12 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		return EXIT_USAGE;
 	}
 	ask_hub_credentials();
+	catch_interrupts();
 	err = ks_clone(&r, &rep, argv[0], argv[1], &o, progress_bar(), &d);
+	release_interrupts();
 	progress_done();
 	if (err)
-		return fail(&d, err);
+		return interrupted_exit(fail(&d, err));
 	print_diags(&d);
 	if (rep.folder)
 		print_sync(&rep, device);
@@ -67,5 +71,5 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 	err = d.errors ? EXIT_PROBLEMS : EXIT_OK;
 	ks_diags_release(&d);
 	(void)cli;
-	return err;
+	return interrupted_exit(err);
 }

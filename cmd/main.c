@@ -61,7 +61,8 @@ static void main_usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\nRun 'khaosat help COMMAND' for the options of a command.\n"
 		   "Exit codes: 0 ok, 1 problems found, 2 usage error, 3 no survey or\n"
-		   "identity, 4 file system or git failure, 5 internal error.\n");
+		   "identity, 4 file system or git failure, 5 internal error,\n"
+		   "130 stopped by Ctrl-C.\n");
 }
 
 int cmd_help(int argc, char **argv, struct cli *cli)

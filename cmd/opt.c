@@ -237,6 +237,8 @@ int exit_code(int status)
 		return EXIT_ENV;
 	case KS_EIO:
 		return EXIT_IO;
+	case KS_EINTR:
+		return EXIT_INTERRUPTED;
 	default:
 		return EXIT_INTERNAL;
 	}

@@ -169,8 +169,10 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	char *def = NULL;
 	const char *target;
 	struct stat st;
+	unsigned timeout;
 
-	if ((err = parse_options(&argc, argv, &info, NULL)))
+	if ((err = parse_options(&argc, argv, &info, NULL)) ||
+	    (err = hub_timeout_env(&timeout)))
 		return err;
 	if (argc > 1)
 		return usage_error(&info, "give one stick folder or remote");
@@ -180,21 +182,25 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 		return usage_error(&info, "give the stick's folder or a remote; there is no default remote ('khaosat remote add NAME URL')");
 	target = argc ? argv[0] : def;
 	ask_hub_credentials();
-	if (is_hub(cli->repo, target, &st))
-		err = ks_sync_remote(&rep, cli->repo, target, progress_bar(), &d);
-	else
+	if (is_hub(cli->repo, target, &st)) {
+		catch_interrupts();
+		err = ks_sync_remote(&rep, cli->repo, target, timeout,
+				     progress_bar(), &d);
+		release_interrupts();
+	} else {
 		err = ks_sync_folder(&rep, cli->repo, target, 0, progress_bar(), &d);
+	}
 	ks_free(def);
 	progress_done();
 	note_drafts(cli->repo);
 	if (err) {
 		ks_sync_report_release(&rep);
-		return fail(&d, err);
+		return interrupted_exit(fail(&d, err));
 	}
 	print_diags(&d);
 	print_sync(&rep, ks_repo_identity(cli->repo)->device);
 	ks_sync_report_release(&rep);
 	err = d.errors ? EXIT_PROBLEMS : EXIT_OK;
 	ks_diags_release(&d);
-	return err;
+	return interrupted_exit(err);
 }

@@ -27,6 +27,7 @@ enum ks_status {
 	KS_EIO = -7,		/* the file system or git failed */
 	KS_ENOSURVEY = -8,	/* not inside a survey repository */
 	KS_EENV = -9,		/* configuration or a tool it names stops it */
+	KS_EINTR = -10,		/* stopped on request (Ctrl-C), nothing half done */
 };
 
 enum ks_severity {

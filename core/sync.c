@@ -10,7 +10,9 @@
 #include "crash.h"
 #include "diag.h"
 #include "file.h"
+#include "netstream.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -834,12 +836,15 @@ static const struct ks_sync_peer *first_full(struct ks_sync_report *rep,
 }
 
 static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
-		     const char *url, const char *remote, git_oid *root,
-		     const struct ks_progress *pg, struct ks_diags *d);
+		     const char *url, const char *remote, unsigned timeout,
+		     git_oid *root, const struct ks_progress *pg,
+		     struct ks_diags *d);
+static int hub_timeout(unsigned *out, git_repository *repo, unsigned given,
+		       struct ks_diags *d);
 static int hub_main_at(git_repository *repo, git_oid *tip,
 		       struct ks_sync_report *rep, const char *url,
-		       const char *device, const struct ks_progress *pg,
-		       struct ks_diags *d);
+		       const struct ks_clone_opts *opts,
+		       const struct ks_progress *pg, struct ks_diags *d);
 static int named_remote(git_repository *repo, const char *name,
 			const char *url, const char *fetchspec);
 
@@ -863,31 +868,36 @@ static char *keep_url(const char *url)
 
 static int hub_main(git_repository *repo, git_oid *tip,
 		    struct ks_sync_report *rep, const char *source,
-		    const char *device, const struct ks_progress *pg,
-		    struct ks_diags *d)
+		    const struct ks_clone_opts *opts,
+		    const struct ks_progress *pg, struct ks_diags *d)
 {
 	char *url = keep_url(source);
 	int r;
 
 	if (!url)
 		return -1;
-	r = hub_main_at(repo, tip, rep, url, device, pg, d);
+	r = hub_main_at(repo, tip, rep, url, opts, pg, d);
 	ks_free(url);
 	return r;
 }
 
 static int hub_main_at(git_repository *repo, git_oid *tip,
 		       struct ks_sync_report *rep, const char *url,
-		       const char *device, const struct ks_progress *pg,
-		       struct ks_diags *d)
+		       const struct ks_clone_opts *opts,
+		       const struct ks_progress *pg, struct ks_diags *d)
 {
+	const char *device = opts->who.device;
 	git_remote *rem = NULL;
 	git_config *cfg = NULL;
 	git_oid root;
+	unsigned timeout;
 	size_t i;
 	int err;
 
 	memset(&root, 0, sizeof(root));
+	/* The new survey's configuration is the user's and the system's. */
+	if ((err = hub_timeout(&timeout, repo, opts->hub_timeout, d)))
+		return err;
 	if (named_remote(repo, KS_CLONE_REMOTE, url,
 			 "+" KS_HUB_DEVICES "*:" KS_TRACKING KS_CLONE_REMOTE "/*") < 0 ||
 	    git_repository_config(&cfg, repo) < 0 ||
@@ -901,7 +911,8 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 	git_config_free(cfg);
 	if (!(rep->folder = ks_strdup(url)) || !(rep->hub = ks_strdup(KS_CLONE_REMOTE)))
 		return -1;
-	if ((err = fetch_hub(rep, repo, url, KS_CLONE_REMOTE, &root, pg, d)))
+	if ((err = fetch_hub(rep, repo, url, KS_CLONE_REMOTE, timeout, &root,
+			     pg, d)))
 		return err;
 	for (i = 0; i < rep->npeers; i++)
 		if (!strcmp(rep->peers[i].device, device))
@@ -927,7 +938,8 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 /* Makes the repository and brings the survey's main into it. */
 static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 		      const char *source, const char *bundle, const char *dir,
-		      struct ks_sync_report *hubrep, const char *device,
+		      struct ks_sync_report *hubrep,
+		      const struct ks_clone_opts *opts,
 		      const struct ks_progress *pg, struct ks_diags *d)
 {
 	git_repository_init_options io = GIT_REPOSITORY_INIT_OPTIONS_INIT;
@@ -942,7 +954,7 @@ static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 		return ks_error(d, KS_EIO, dir, 0, 0, "cannot create the repository: %s",
 				ks_git_error());
 	if (kind == SRC_GIT)
-		return hub_main(*repo, tip, hubrep, source, device, pg, d);
+		return hub_main(*repo, tip, hubrep, source, opts, pg, d);
 	if ((err = ks_bundle_import_git(*repo, NULL, bundle, pg, &info, d)))
 		return err;
 	if (!(ref = ks_bundle_main_ref(&info))) {
@@ -1088,8 +1100,15 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	started = 1;
 	if ((err = fetch_main(&repo, &tip, kind, source,
 			      kind == SRC_FOLDER ? first->path : source, dir,
-			      rep, opts->who.device, pg, d)) ||
-	    (err = checkout_main(repo, &tip, source, opts->who.device, d)))
+			      rep, opts, pg, d)))
+		goto out;
+	/* A Ctrl-C that came too late to cut the fetch stops it here. */
+	if (ks_net_cancelled()) {
+		err = ks_error(d, KS_EINTR, NULL, 0, 0,
+			       "interrupted while setting up the survey; nothing was kept");
+		goto out;
+	}
+	if ((err = checkout_main(repo, &tip, source, opts->who.device, d)))
 		goto out;
 	if (ks_repo_set_identity(repo, &opts->who) < 0) {
 		err = ks_error(d, KS_EIO, dir, 0, 0,
@@ -1299,6 +1318,88 @@ static void net_callbacks(git_remote_callbacks *cb, struct net *n)
 	cb->payload = n;
 }
 
+/*
+ * Seconds of silence after which a hub is given up: `given` when not 0,
+ * else khaosat.hubTimeout from the configuration, else the default.
+ */
+static int hub_timeout(unsigned *out, git_repository *repo, unsigned given,
+		       struct ks_diags *d)
+{
+	git_config *cfg = NULL;
+	git_buf b = { 0 };
+	char *end;
+	unsigned long v;
+	int err = 0;
+
+	*out = given ? given : KS_NET_TIMEOUT_DEFAULT;
+	if (given)
+		return 0;
+	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&b, cfg, "khaosat.hubTimeout") == 0) {
+		errno = 0;
+		v = strtoul(b.ptr, &end, 10);
+		if (!isdigit((unsigned char)*b.ptr) || *end || errno ||
+		    v < 1 || v > KS_NET_TIMEOUT_MAX)
+			err = ks_error(d, KS_EENV, NULL, 0, 0,
+				       "khaosat.hubTimeout is \"%s\"; give the seconds a silent hub is waited for, from 1 to %d ('git config khaosat.hubTimeout 60')",
+				       b.ptr, KS_NET_TIMEOUT_MAX);
+		else
+			*out = (unsigned)v;
+	}
+	git_buf_dispose(&b);
+	git_config_free(cfg);
+	git_error_clear();
+	return err;
+}
+
+/*
+ * A fetch that failed or was stopped changed nothing; in a later round of
+ * a sync, what the earlier rounds merged stays.
+ */
+static int fetch_failed(struct ks_diags *d, const char *url,
+			const struct ks_sync_report *rep)
+{
+	const char *kept = rep->tries > 1
+		? "what came from the hub before is kept here; run 'khaosat sync' again"
+		: "nothing was changed";
+	unsigned t = ks_net_timeout();
+
+	if (ks_net_cancelled())
+		return ks_error(d, KS_EINTR, NULL, 0, 0,
+				"interrupted while fetching from the hub '%s'; %s",
+				url, kept);
+	if (ks_net_timed_out())
+		return ks_error(d, KS_EIO, NULL, 0, 0,
+				"the hub '%s' did not answer for %u second%s; %s",
+				url, t, t == 1 ? "" : "s", kept);
+	return ks_error(d, KS_EIO, url, 0, 0,
+			"cannot fetch from the hub: %s; %s", ks_git_error(), kept);
+}
+
+static int stopped_before_push(struct ks_diags *d, const char *url)
+{
+	return ks_error(d, KS_EINTR, NULL, 0, 0,
+			"interrupted before pushing to the hub '%s'; what came from the hub is kept here; run 'khaosat sync' again",
+			url);
+}
+
+/*
+ * A push cut short by silence or Ctrl-C: the hub may or may not have taken
+ * main (it can fall silent after it did); what the fetch brought stays.
+ */
+static int push_failed(struct ks_diags *d, const char *url)
+{
+	unsigned t = ks_net_timeout();
+
+	if (ks_net_cancelled())
+		return ks_error(d, KS_EINTR, NULL, 0, 0,
+				"interrupted while pushing to the hub '%s'; main may not have reached it, what came from the hub is kept here; run 'khaosat sync' again",
+				url);
+	return ks_error(d, KS_EIO, NULL, 0, 0,
+			"the hub '%s' did not answer for %u second%s; main may not have reached it, what came from the hub is kept here; run 'khaosat sync' again",
+			url, t, t == 1 ? "" : "s");
+}
+
 /* The survey's private fetch folders: .git/khaosat/fetch-XXXXXX. */
 static int quarantine(char **out, git_repository **q, git_repository *repo,
 		      struct ks_diags *d)
@@ -1465,8 +1566,9 @@ static int incoming_peers(struct ks_sync_report *rep, git_repository *q,
  * that of the hub's main, or of its first device in order).
  */
 static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
-		     const char *url, const char *remote, git_oid *root,
-		     const struct ks_progress *pg, struct ks_diags *d)
+		     const char *url, const char *remote, unsigned timeout,
+		     git_oid *root, const struct ks_progress *pg,
+		     struct ks_diags *d)
 {
 	char *specs[] = { "+" KS_HUB_DEVICES "*:" IN_DEVICES "*",
 			  "+refs/heads/main:" IN_MAIN };
@@ -1484,16 +1586,16 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 	if ((err = quarantine(&qdir, &q, repo, d)))
 		goto out;
 	err = KS_EIO;
-	if (copy_haves(q, repo) < 0 ||
+	if (ks_net_arm(timeout) < 0 ||
+	    copy_haves(q, repo) < 0 ||
 	    hub_remote(&rem, q, url) < 0)
 		goto gitfail;
 	net_callbacks(&fo.callbacks, &n);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
-	if (git_remote_fetch(rem, &refspecs, &fo, NULL) < 0) {
-		err = ks_error(d, KS_EIO, url, 0, 0,
-			       "cannot fetch from the hub: %s; nothing was changed",
-			       ks_git_error());
+	if (git_remote_fetch(rem, &refspecs, &fo, NULL) < 0 ||
+	    ks_net_cancelled()) {
+		err = fetch_failed(d, url, rep);
 		goto out;
 	}
 	ks_crash_point("hub: fetched");
@@ -1560,6 +1662,11 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		p->has_tip = 1;
 		any = 1;
 	}
+	/* The last moment at which stopping leaves the survey as it was. */
+	if (ks_net_cancelled()) {
+		err = fetch_failed(d, url, rep);
+		goto out;
+	}
 	if (any && (err = ks_bundle_install_incoming(repo, objects.ptr, url, d)))
 		goto out;
 	ks_crash_point("hub: objects installed");
@@ -1601,8 +1708,8 @@ out:
 
 /* Pushes main to this device's ref on the hub; *rejected when it refused. */
 static int push_hub(git_repository *repo, const char *url, const char *device,
-		    const struct ks_progress *pg, int *rejected,
-		    struct ks_diags *d)
+		    unsigned timeout, const struct ks_progress *pg,
+		    int *rejected, struct ks_diags *d)
 {
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
 	git_remote *rem = NULL;
@@ -1618,11 +1725,13 @@ static int push_hub(git_repository *repo, const char *url, const char *device,
 	specs[0] = spec.ptr;
 	net_callbacks(&po.callbacks, &n);
 	ks_crash_point("hub: pushing");
-	if (hub_remote(&rem, repo, url) < 0 ||
+	if (ks_net_arm(timeout) < 0 || hub_remote(&rem, repo, url) < 0 ||
 	    (e = git_remote_push(rem, &refspecs, &po)) < 0) {
 		const git_error *ge = git_error_last();
 
-		if (ge && (strstr(ge->message, "non-fast-forward") ||
+		if (ks_net_timed_out() || ks_net_cancelled()) {
+			err = push_failed(d, url);
+		} else if (ge && (strstr(ge->message, "non-fast-forward") ||
 			   strstr(ge->message, "fetch first") ||
 			   strstr(ge->message, "rejected"))) {
 			*rejected = 1;
@@ -1689,17 +1798,19 @@ static int remote_url(char **url, char **name, git_repository *repo,
 }
 
 int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
-		   const char *remote, const struct ks_progress *pg,
-		   struct ks_diags *d)
+		   const char *remote, unsigned given_timeout,
+		   const struct ks_progress *pg, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	const char *device = ks_repo_identity(r)->device;
 	char *url = NULL, *name = NULL;
 	git_oid root;
+	unsigned timeout;
 	int err, rejected = 1;
 	size_t i;
 
-	if ((err = sync_start(rep, r, &root, d)))
+	if ((err = sync_start(rep, r, &root, d)) ||
+	    (err = hub_timeout(&timeout, repo, given_timeout, d)))
 		return err;
 	if (remote_url(&url, &name, repo, remote) < 0)
 		return -1;
@@ -1709,6 +1820,11 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 		return -1;
 	}
 	while (rejected && !err) {
+		/* Ctrl-C during a merge: stop before the next network step. */
+		if (rep->tries && ks_net_cancelled()) {
+			err = stopped_before_push(d, url);
+			break;
+		}
 		if (rep->tries++ == KS_PUSH_TRIES) {
 			err = ks_error(d, KS_ECONFLICT, url, 0, 0,
 				       "the hub kept moving while this laptop synced (%d rounds); nothing was lost, run 'khaosat sync' again",
@@ -1716,7 +1832,8 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 			break;
 		}
 		peers_release(rep);
-		if ((err = fetch_hub(rep, repo, url, name, &root, pg, d)) ||
+		if ((err = fetch_hub(rep, repo, url, name, timeout, &root, pg,
+				     d)) ||
 		    (err = merge_peers(rep, r, d)) ||
 		    (err = main_tip(&rep->after, repo, d)))
 			break;
@@ -1729,7 +1846,12 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 			rejected = 0;
 			break;
 		}
-		if ((err = push_hub(repo, url, device, pg, &rejected, d)))
+		if (ks_net_cancelled()) {
+			err = stopped_before_push(d, url);
+			break;
+		}
+		if ((err = push_hub(repo, url, device, timeout, pg, &rejected,
+				    d)))
 			break;
 		rep->pushed = !rejected;
 	}

@@ -107,10 +107,17 @@ int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
  * main to this device's own ref on the hub (KS_HUB_DEVICES<device>).  A
  * push the hub refuses (it moved meanwhile) starts another round, up to
  * KS_PUSH_TRIES.  The work tree must have no uncommitted changes.
+ *
+ * `timeout`: the seconds of silence after which the hub is given up
+ * (netstream.h says what that covers); 0 takes khaosat.hubTimeout from the
+ * configuration, else KS_NET_TIMEOUT_DEFAULT.  A hub given up on fails
+ * with KS_EIO.  After ks_net_cancel() (Ctrl-C) the sync stops at the next
+ * step that can be left safely and fails with KS_EINTR; either way the
+ * diagnostic says what was kept, and the private folder is removed.
  */
 int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
-		   const char *remote, const struct ks_progress *pg,
-		   struct ks_diags *d);
+		   const char *remote, unsigned timeout,
+		   const struct ks_progress *pg, struct ks_diags *d);
 
 /*
  * Asks a person for a hub's user name and password (on a terminal): 0 with
@@ -143,6 +150,7 @@ int ks_hub_init(const char *dir, struct ks_diags *d);
 
 struct ks_clone_opts {
 	struct ks_identity who;
+	unsigned hub_timeout;	/* as ks_sync_remote()'s timeout */
 };
 
 /* The name a remote gets when a laptop is set up from it. */
@@ -155,7 +163,7 @@ struct ks_clone_opts {
  * then kept as the remote KS_CLONE_REMOTE.  Everything is checked as a
  * bundle is (bundle.h) before the work tree is written; the device id
  * must be new to the survey and to the stick.  On failure `dir` is as it
- * was (removed, if clone made it).  `rep` receives what was imported from
+ * was (removed, if clone made it); after ks_net_cancel() that is KS_EINTR.  `rep` receives what was imported from
  * a folder (release it; it is empty for other sources).
  */
 int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,

@@ -26,7 +26,7 @@ test_expect_success 'a passing case is counted and the summary is last' '
 	cat >expect <<-\EOF &&
 	ok 1 - one
 	ok 2 - two
-	2 passed, 0 failed
+	2 passed, 0 failed, 0 skipped
 	EOF
 	test_cmp expect pass/out
 '
@@ -41,7 +41,7 @@ test_expect_success 'a failing case exits 1 and shows its commands and output' '
 	grep "^not ok 2 - bad$" fail/out &&
 	grep "^#	visible-output$" fail/out &&
 	grep "^#	echo visible-output && false$" fail/out &&
-	test "$(tail -n 1 fail/out)" = "1 passed, 1 failed"
+	test "$(tail -n 1 fail/out)" = "1 passed, 1 failed, 0 skipped"
 '
 
 test_expect_success 'a command left off the && chain fails the case' '
@@ -53,7 +53,7 @@ test_expect_success 'a command left off the && chain fails the case' '
 	test_done
 	EOF
 	grep "^not ok 1 - broken (broken && chain in the test)$" chain/out &&
-	test "$(tail -n 1 chain/out)" = "0 passed, 1 failed"
+	test "$(tail -n 1 chain/out)" = "0 passed, 1 failed, 0 skipped"
 '
 
 test_expect_success 'cases run in a subshell: variables do not leak, files do' '
@@ -62,7 +62,17 @@ test_expect_success 'cases run in a subshell: variables do not leak, files do' '
 	test_expect_success "look" "test -z \"\$x\" && test \"\$(cat f)\" = data"
 	test_done
 	EOF
-	test "$(tail -n 1 scope/out)" = "2 passed, 0 failed"
+	test "$(tail -n 1 scope/out)" = "2 passed, 0 failed, 0 skipped"
+'
+
+test_expect_success 'a case that cannot run here counts as skipped, not passed' '
+	run_sub skip <<-\EOF &&
+	test_expect_success "runs" "true"
+	test_skip "a tool is missing"
+	test_done
+	EOF
+	grep "^skip: a tool is missing$" skip/out &&
+	test "$(tail -n 1 skip/out)" = "1 passed, 0 failed, 1 skipped"
 '
 
 test_expect_success 'a script runs in a fresh temporary folder, removed at the end' '
@@ -75,7 +85,7 @@ test_expect_success 'a script runs in a fresh temporary folder, removed at the e
 	test_done
 	EOF
 	(cd tmp && MARK=$TRASH/tmp/mark KHAOSAT_KEEP= sh sub.sh >out 2>err) &&
-	test "$(tail -n 1 tmp/out)" = "2 passed, 0 failed" &&
+	test "$(tail -n 1 tmp/out)" = "2 passed, 0 failed, 0 skipped" &&
 	sub_trash=$(cat tmp/mark) &&
 	test -n "$sub_trash" &&
 	test "$sub_trash" != "$TRASH" &&

@@ -160,6 +160,34 @@ test_expect_success "sync and commit at once: every committed value arrives ($RO
 	git -C lap fsck --full --strict
 '
 
+# (A hand edit is made as an editor makes it: read the file, write it
+# back.  If the editor read the file before the sync rewrote it, its save
+# puts back the older values of other fields too; that is the editor's
+# doing, as with any program that changes a file an editor holds open.
+# khaosat edit merges instead: see below.)
+test_expect_success "hand edits saved while syncs run are never lost ($ROUNDS rounds)" '
+	rm -rf centre stick lap && tar xf fixture.tar &&
+	r=0 &&
+	while [ $r -lt $ROUNDS ]; do
+		r=$((r + 1)) &&
+		set_field centre/$W1 /phone "\"09170100$(printf %02d $r)\"" &&
+		commit centre "round $r" &&
+		khaosat -C centre sync ../stick >/dev/null &&
+		{ khaosat -C lap sync ../stick >sync.out 2>&1 & p=$!; } &&
+		sleep 0.0$(( (r * 7) % 10 )) &&
+		set_field lap/$W1 /main_trade "Nghề $r" &&
+		set_field lap/$W2 /main_trade "Nghề $r" &&
+		{ wait $p || grep -q "changed while khaosat was merging\|has uncommitted changes" sync.out; } &&
+		grep -q "^main_trade: Nghề $r$" lap/$W1 &&
+		grep -q "^main_trade: Nghề $r$" lap/$W2 &&
+		(cd lap && khaosat commit -m "round $r" >/dev/null) &&
+		khaosat -C lap sync ../stick >/dev/null &&
+		git -C lap show main:$W1 | grep -q "^main_trade: Nghề $r$" &&
+		git -C lap show main:$W2 | grep -q "^main_trade: Nghề $r$" || return 1
+	done &&
+	git -C lap fsck --full --strict
+'
+
 # ---- the work tree is the surveyor's ----
 
 test_expect_success 'setup: the centre changes a phone; the trace of the laptop sync' '
