@@ -145,6 +145,7 @@ static int cmp_peer(const void *a, const void *b)
 static int list_peers(struct ks_sync_report *rep, const char *dir,
 		      struct ks_diags *d)
 {
+	struct ks_buf path = KS_BUF_INIT;
 	size_t alloc = 0;
 	struct dirent *de;
 	DIR *dh = opendir(dir);
@@ -162,36 +163,44 @@ static int list_peers(struct ks_sync_report *rep, const char *dir,
 			goto nomem;
 		p = &rep->peers[rep->npeers];
 		memset(p, 0, sizeof(*p));
-		strcpy(p->device, device);
-		if (!(p->path = ks_malloc(strlen(dir) + strlen(de->d_name) + 2)))
+		memcpy(p->device, device, strlen(device) + 1);
+		ks_buf_reset(&path);
+		if (ks_buf_addf(&path, "%s/%s", dir, de->d_name) < 0 ||
+		    !(p->path = ks_buf_detach(&path, NULL)))
 			goto nomem;
-		sprintf(p->path, "%s/%s", dir, de->d_name);
 		rep->npeers++;
 	}
 	closedir(dh);
+	ks_buf_release(&path);
 	if (rep->npeers)
 		qsort(rep->peers, rep->npeers, sizeof(*rep->peers), cmp_peer);
 	return 0;
 nomem:
 	closedir(dh);
+	ks_buf_release(&path);
 	return -1;
 }
 
-/* Reads a peer's header: its tip, whether it is full, what it requires. */
+/*
+ * Reads a peer's header: its tip, whether it is full, what it requires,
+ * and the file's stamp.  What is not a regular file is refused unread.
+ */
 static int read_peer(struct ks_sync_peer *p, struct ks_bundle_info *info,
 		     struct ks_diags *d)
 {
 	const struct ks_bundle_ref *tip;
-	FILE *f = fopen(p->path, "rb");
+	struct ks_bundle_stamp stamp;
+	FILE *f;
 	int err;
 
-	if (!f)
-		return ks_error(d, KS_EIO, p->path, 0, 0, "cannot open the bundle: %s",
-				strerror(errno));
+	memset(info, 0, sizeof(*info));
+	if ((err = ks_bundle_open(&f, &stamp, p->path, KS_BUNDLE_NOFOLLOW, d)))
+		return err == KS_ENOTFOUND ? KS_EIO : err;
 	err = ks_bundle_read_header(info, f, p->path, d);
 	fclose(f);
 	if (err)
 		return err;
+	info->stamp = stamp;
 	if (!(tip = ks_bundle_main_ref(info))) {
 		ks_bundle_info_release(info);
 		return ks_error(d, KS_EINVALID, p->path, 0, 0,
@@ -300,7 +309,8 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			if (has_commit(odb, &p->tip)) {
 				p->state = KS_PEER_KNOWN;
 			} else {
-				err = ks_bundle_import_git(repo, root, p->path, pg,
+				err = ks_bundle_import_git(repo, root, p->path,
+							   KS_BUNDLE_NOFOLLOW, pg,
 							   &info, &got);
 				report(d, &got, !strcmp(p->device, device));
 				if (err == KS_EINVALID || err == KS_EIO ||
@@ -726,7 +736,8 @@ static int classify(enum source *kind, char **folder, const char *source,
 	}
 	if (!S_ISDIR(st.st_mode))
 		return ks_error(d, KS_EINVALID, source, 0, 0,
-				"neither a bundle file nor a folder");
+				"neither a bundle file nor a folder, but %s",
+				ks_bundle_file_kind(st.st_mode));
 	if (is_git_dir(source)) {
 		*kind = SRC_GIT;
 		return 0;
@@ -941,7 +952,9 @@ static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 				ks_git_error());
 	if (kind == SRC_GIT)
 		return hub_main(*repo, tip, hubrep, source, device, pg, d);
-	if ((err = ks_bundle_import_git(*repo, NULL, bundle, pg, &info, d)))
+	if ((err = ks_bundle_import_git(*repo, NULL, bundle,
+					kind == SRC_FOLDER ? KS_BUNDLE_NOFOLLOW : 0,
+					pg, &info, d)))
 		return err;
 	if (!(ref = ks_bundle_main_ref(&info))) {
 		ks_bundle_info_release(&info);
