@@ -5,6 +5,7 @@
 #include "sync.h"
 #include "alloc.h"
 #include "buf.h"
+#include "bundlecache.h"
 #include "check.h"
 #include "commit.h"
 #include "crash.h"
@@ -235,20 +236,25 @@ static const struct ks_bundle_prereq *lacking(git_odb *odb,
 }
 
 /*
- * Imports every peer that brings something new, full bundles first and
- * then each one whose prerequisites are here, until none is left that can
- * be applied.  A bundle that fails is reported and skipped.
- */
-/*
  * Problems with this device's own earlier bundle are warnings: the sync
- * writes it again.
+ * writes it again.  Another device's damaged bundle can only be mended by
+ * that device: the note says so.
  */
-static void report(struct ks_diags *d, struct ks_diags *got, int own)
+static void report(struct ks_diags *d, struct ks_diags *got,
+		   const struct ks_sync_peer *p, int own)
 {
+	int broken = 0;
 	size_t i;
 
+	for (i = 0; i < got->n; i++)
+		broken |= got->v[i].keyword &&
+			  !strcmp(got->v[i].keyword, KS_BUNDLE_DAMAGED);
 	if (!own) {
 		ks_diags_move(d, got);
+		if (broken)
+			ks_diags_add(d, KS_SEV_NOTE, p->path, 0, 0, NULL, NULL,
+				     "%s's bundle on this stick is damaged and was not used; sync %s with this stick again to write it anew",
+				     p->device, p->device);
 		return;
 	}
 	for (i = 0; i < got->n; i++) {
@@ -261,11 +267,58 @@ static void report(struct ks_diags *d, struct ks_diags *got, int own)
 	ks_diags_release(got);
 }
 
+/* A bundle that failed a check: reported, and nothing of it is used. */
+static int refuse(struct ks_sync_peer *p, int err, struct ks_diags *got,
+		  const char *device, struct ks_diags *d)
+{
+	report(d, got, p, !strcmp(p->device, device));
+	if (err != KS_EINVALID && err != KS_EIO && err != KS_ENOTFOUND)
+		return err;
+	p->state = KS_PEER_REFUSED;
+	p->has_tip = 0;
+	return 0;
+}
+
+/*
+ * A bundle whose commits this survey has already: importing it would read
+ * nothing, so its damage would go unseen and be passed on to every laptop
+ * set up from the stick.  It is read whole once in each state of the file
+ * (its stamp); the cache remembers the states found intact.
+ */
+static int check_known(struct ks_sync_peer *p, const struct ks_bundle_info *head,
+		       struct ks_bundle_cache *cache, git_repository *repo,
+		       const git_oid *root, const char *device,
+		       const struct ks_progress *pg, struct ks_diags *d)
+{
+	struct ks_diags got = KS_DIAGS_INIT;
+	struct ks_bundle_info info;
+	const char *name = base_name(p->path);
+	int err;
+
+	if (ks_bundle_cache_has(cache, name, &head->stamp))
+		return 0;
+	err = ks_bundle_verify_git(repo, root, p->path, KS_BUNDLE_NOFOLLOW, pg,
+				   &info, &got);
+	if (err)
+		return refuse(p, err, &got, device, d);
+	report(d, &got, p, !strcmp(p->device, device));
+	err = ks_bundle_cache_add(cache, name, &info.stamp);
+	ks_bundle_info_release(&info);
+	return err;
+}
+
+/*
+ * Imports every peer that brings something new, full bundles first and
+ * then each one whose prerequisites are here, until none is left that can
+ * be applied; then checks the peers that brought nothing new.  A bundle
+ * that fails is reported and skipped.
+ */
 static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			const git_oid *root, const char *device,
 			const struct ks_progress *pg, struct ks_diags *d)
 {
-	struct ks_diags got = KS_DIAGS_INIT;
+	struct ks_diags got = KS_DIAGS_INIT, ignore = KS_DIAGS_INIT;
+	struct ks_bundle_cache cache = KS_BUNDLE_CACHE_INIT;
 	struct ks_bundle_info *infos;
 	git_odb *odb = NULL;
 	size_t i, pending = 0;
@@ -280,11 +333,13 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the repository: %s",
 				ks_git_error());
 	}
+	if ((err = ks_bundle_cache_load(&cache, repo)))
+		goto out;
 	for (i = 0; i < rep->npeers; i++) {
 		struct ks_sync_peer *p = &rep->peers[i];
 
 		if ((err = read_peer(p, &infos[i], &got))) {
-			report(d, &got, !strcmp(p->device, device));
+			report(d, &got, p, !strcmp(p->device, device));
 			if (err != KS_EINVALID && err != KS_EIO)
 				goto out;
 			p->state = KS_PEER_REFUSED;
@@ -312,18 +367,19 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 				err = ks_bundle_import_git(repo, root, p->path,
 							   KS_BUNDLE_NOFOLLOW, pg,
 							   &info, &got);
-				report(d, &got, !strcmp(p->device, device));
-				if (err == KS_EINVALID || err == KS_EIO ||
-				    err == KS_ENOTFOUND) {
-					p->state = KS_PEER_REFUSED;
-					err = 0;
+				if (err) {
+					if ((err = refuse(p, err, &got, device, d)))
+						break;
 					pending--;
 					progress = 1;
 					continue;
 				}
+				report(d, &got, p, !strcmp(p->device, device));
+				err = ks_bundle_cache_add(&cache, base_name(p->path),
+							  &info.stamp);
+				ks_bundle_info_release(&info);
 				if (err)
 					break;
-				ks_bundle_info_release(&info);
 				p->state = KS_PEER_IMPORTED;
 				ks_crash_point("sync: bundle imported");
 			}
@@ -332,6 +388,10 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			progress = 1;
 		}
 	} while (progress && pending && !err);
+	for (i = 0; i < rep->npeers && !err; i++)
+		if (rep->peers[i].state == KS_PEER_KNOWN)
+			err = check_known(&rep->peers[i], &infos[i], &cache, repo,
+					  root, device, pg, d);
 	for (i = 0; i < rep->npeers && !err; i++) {
 		const struct ks_sync_peer *p = &rep->peers[i];
 		const struct ks_bundle_prereq *need;
@@ -345,13 +405,18 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			 "not applied: it needs commit %.10s%s%s%s first, which no bundle here brings; sync with the stick or laptop that has the full survey (a bundle that holds everything, such as the centre's), then sync here again",
 			 hex, *need->comment ? " (\"" : "", need->comment,
 			 *need->comment ? "\")" : "");
-		report(d, &got, !strcmp(p->device, device));
+		report(d, &got, p, !strcmp(p->device, device));
 	}
+	/* Only a cache: failing to save it costs a reading, nothing else. */
+	if (!err)
+		ks_bundle_cache_save(&cache, &ignore);
 out:
 	for (i = 0; i < rep->npeers; i++)
 		ks_bundle_info_release(&infos[i]);
 	ks_free(infos);
 	git_odb_free(odb);
+	ks_bundle_cache_release(&cache);
+	ks_diags_release(&ignore);
 	return err;
 }
 
@@ -507,8 +572,9 @@ static int choose_base(git_oid *base, size_t *nhidden,
 }
 
 /*
- * 1 when the bundle already on the stick can stay: it ends at main and is
- * full, or requires only what the chosen base holds.
+ * 1 when the bundle already on the stick can stay: it was found intact
+ * (import_peers() read it whole, or the cache says it did), it ends at
+ * main and is full, or requires only what the chosen base holds.
  */
 static int own_is_current(const struct ks_sync_peer *own, git_repository *repo,
 			  const git_oid *tip, const git_oid *base,
@@ -520,6 +586,9 @@ static int own_is_current(const struct ks_sync_peer *own, git_repository *repo,
 	size_t i;
 	int ok;
 
+	/* Damaged, or not a bundle file: the import said so. */
+	if (own->state == KS_PEER_REFUSED)
+		return 0;
 	if (read_peer(&copy, &info, &quiet) || !git_oid_equal(&copy.tip, tip)) {
 		ks_diags_release(&quiet);
 		ks_bundle_info_release(&info);
@@ -559,6 +628,7 @@ static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
 	rep->full = !nhidden;
 	if (own && own_is_current(own, repo, &rep->after, &base, nhidden, d))
 		return 0;
+	rep->replaced = own && own->state == KS_PEER_REFUSED;
 	ks_crash_point("sync: writing own bundle");
 	err = ks_bundle_write(r, rep->own, &rep->after, &base, nhidden, pg,
 			      &rep->out, d);
@@ -933,8 +1003,12 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 	return 0;
 }
 
-/* Makes the repository and brings the survey's main into it. */
-static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
+/*
+ * Makes the repository and brings the survey's main into it.  From a
+ * bundle, `stamp` is the file as it was read and checked.
+ */
+static int fetch_main(git_repository **repo, git_oid *tip,
+		      struct ks_bundle_stamp *stamp, enum source kind,
 		      const char *source, const char *bundle, const char *dir,
 		      struct ks_sync_report *hubrep, const char *device,
 		      const struct ks_progress *pg, struct ks_diags *d)
@@ -956,6 +1030,7 @@ static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 					kind == SRC_FOLDER ? KS_BUNDLE_NOFOLLOW : 0,
 					pg, &info, d)))
 		return err;
+	*stamp = info.stamp;
 	if (!(ref = ks_bundle_main_ref(&info))) {
 		ks_bundle_info_release(&info);
 		return ks_error(d, KS_EINVALID, bundle, 0, 0,
@@ -969,6 +1044,23 @@ static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 				ks_git_error());
 	git_reference_free(r);
 	return 0;
+}
+
+/*
+ * The stick's bundle a new laptop was set up from was read whole: the sync
+ * that follows need not read it again.
+ */
+static void remember_checked(git_repository *repo, const char *path,
+			     const struct ks_bundle_stamp *stamp)
+{
+	struct ks_bundle_cache cache = KS_BUNDLE_CACHE_INIT;
+	struct ks_diags ignore = KS_DIAGS_INIT;
+
+	if (ks_bundle_cache_load(&cache, repo) == 0 &&
+	    ks_bundle_cache_add(&cache, base_name(path), stamp) == 0)
+		ks_bundle_cache_save(&cache, &ignore);
+	ks_bundle_cache_release(&cache);
+	ks_diags_release(&ignore);
 }
 
 /* Empties `dir` (which was empty before) or removes it (clone made it). */
@@ -1065,6 +1157,7 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	git_repository *repo = NULL;
 	struct ks_repo *r = NULL;
 	const struct ks_sync_peer *first = NULL;
+	struct ks_bundle_stamp stamp = { 0 };
 	enum source kind;
 	char *folder = NULL;
 	git_oid tip;
@@ -1097,7 +1190,7 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 		}
 	}
 	started = 1;
-	if ((err = fetch_main(&repo, &tip, kind, source,
+	if ((err = fetch_main(&repo, &tip, &stamp, kind, source,
 			      kind == SRC_FOLDER ? first->path : source, dir,
 			      rep, opts->who.device, pg, d)) ||
 	    (err = checkout_main(repo, &tip, source, opts->who.device, d)))
@@ -1112,6 +1205,8 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	repo = NULL;
 	if ((err = ks_repo_open(&r, dir, d)))
 		goto out;
+	if (kind == SRC_FOLDER)
+		remember_checked(ks_repo_git(r), first->path, &stamp);
 	if (kind == SRC_FOLDER &&
 	    (err = ks_sync_folder(rep, r, folder, KS_SYNC_NO_WRITE, pg, d)))
 		goto out;
