@@ -395,7 +395,7 @@ int ks_bundle_open(FILE **out, struct ks_bundle_stamp *st, const char *path,
 {
 	int nofollow = (flags & KS_BUNDLE_NOFOLLOW) != 0;
 	struct stat sb;
-	int fd, e;
+	int fd, err = 0;
 
 	*out = NULL;
 	/* Look before opening: opening a device may already do something. */
@@ -407,30 +407,31 @@ int ks_bundle_open(FILE **out, struct ks_bundle_stamp *st, const char *path,
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
 		  (nofollow ? O_NOFOLLOW : 0));
 	if (fd < 0) {
-		e = errno;
-		if (nofollow && e == ELOOP)
+		if (nofollow && errno == ELOOP)
 			return not_a_bundle_file(d, path, S_IFLNK);
-		return open_failed(d, path, e);
+		return open_failed(d, path, errno);
 	}
 	if (fstat(fd, &sb) < 0) {
-		e = errno;
-		close(fd);
-		return ks_error(d, KS_EIO, path, 0, 0, "cannot read the bundle: %s",
-				strerror(e));
+		err = ks_error(d, KS_EIO, path, 0, 0, "cannot read the bundle: %s",
+			       strerror(errno));
+		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		close(fd);
-		return not_a_bundle_file(d, path, sb.st_mode);
+		err = not_a_bundle_file(d, path, sb.st_mode);
+		goto out;
 	}
 	if (fcntl(fd, F_SETFL, 0) < 0 ||
 	    (st && read_stamp(st, fd, &sb) < 0) ||
 	    !(*out = fdopen(fd, "rb"))) {
-		e = errno;
-		close(fd);
-		return ks_error(d, KS_EIO, path, 0, 0, "cannot read the bundle: %s",
-				strerror(e));
+		err = ks_error(d, KS_EIO, path, 0, 0, "cannot read the bundle: %s",
+			       strerror(errno));
+		goto out;
 	}
-	return 0;
+	fd = -1;	/* the stream owns it now */
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
 }
 
 /* An error that says the file itself is damaged (KS_BUNDLE_DAMAGED). */

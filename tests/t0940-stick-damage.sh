@@ -108,7 +108,7 @@ test_expect_success 'the device whose bundle was damaged writes it anew' '
 test_expect_success 'this device'"'"'s own bundle damaged: written anew, git verifies and clones it' '
 	id=$(cat survey-id) &&
 	damage stick/$id/centre.bundle &&
-	test_expect_code 1 khaosat clone stick lap3 --device lap3 --surveyor C 2>err &&
+	test_expect_code 1 timeout 30 "$KHAOSAT_BIN" clone stick lap3 --device lap3 --surveyor C 2>err &&
 	test_path_is_missing lap3 &&
 	sync_in centre &&
 	test_grep "centre.bundle: warning: .*damaged.*(this device.s own bundle, written again below)" err &&
@@ -121,7 +121,8 @@ test_expect_success 'this device'"'"'s own bundle damaged: written anew, git ver
 
 test_expect_success 'a new laptop set up from the repaired stick has everything' '
 	id=$(cat survey-id) &&
-	KHAOSAT_CRASH_TRACE=$PWD/trace.clone khaosat clone stick lap3 --device lap3 --surveyor C >out &&
+	test_expect_code 0 timeout 30 env KHAOSAT_CRASH_TRACE=$PWD/trace.clone \
+		"$KHAOSAT_BIN" clone stick lap3 --device lap3 --surveyor C >out &&
 	test "$(tree lap3)" = "$(tree centre)" &&
 	git -C lap3 fsck --full &&
 	grep "bundle-import: indexed" trace.clone >indexed &&
@@ -207,14 +208,16 @@ test_expect_success 'bundle verify, bundle apply and clone of a named pipe end a
 
 test_expect_success 'an unchanged bundle is read whole once, then the cache answers' '
 	rm -f centre/.git/khaosat/bundle-cache trace1 trace2 &&
-	KHAOSAT_CRASH_TRACE=$PWD/trace1 khaosat -C centre sync ../stick >out &&
+	test_expect_code 0 timeout 30 env KHAOSAT_CRASH_TRACE=$PWD/trace1 \
+		"$KHAOSAT_BIN" -C centre sync ../stick >out &&
 	grep "bundle-import: indexed" trace1 >indexed &&
 	n=$(ls stick/$(cat survey-id)/*.bundle | wc -l) &&
 	test "$n" -ge 4 &&
 	test_line_count = $n indexed &&
 	test_path_is_file centre/.git/khaosat/bundle-cache &&
 	: >trace2 &&
-	KHAOSAT_CRASH_TRACE=$PWD/trace2 khaosat -C centre sync ../stick >out &&
+	test_expect_code 0 timeout 30 env KHAOSAT_CRASH_TRACE=$PWD/trace2 \
+		"$KHAOSAT_BIN" -C centre sync ../stick >out &&
 	! grep "bundle-import" trace2
 '
 
