@@ -132,7 +132,7 @@ test_expect_success 'a new laptop set up from the repaired stick has everything'
 
 test_expect_success 'truncated bundles: another device'"'"'s is named, this device'"'"'s written anew' '
 	id=$(cat survey-id) &&
-	for l in lap1 lap2 lap3; do sync_in $l || return 1; done &&
+	for l in lap1 lap2; do sync_in $l || return 1; done &&
 	sync_in centre &&
 	s=$(wc -c <stick/$id/lap2.bundle) &&
 	truncate -s $((s - 30)) stick/$id/lap2.bundle &&
@@ -152,6 +152,7 @@ test_expect_success 'truncated bundles: another device'"'"'s is named, this devi
 
 test_expect_success 'a named pipe called md07.bundle is named and never waited on' '
 	id=$(cat survey-id) &&
+	test_when_finished "rm -f stick/$id/md07.bundle" &&
 	mkfifo stick/$id/md07.bundle &&
 	edit lap1 $W1 "phone:" "phone: \"02253777888\"" "lap1: again" &&
 	sync_in lap1 1 &&
@@ -164,29 +165,27 @@ test_expect_success 'a named pipe called md07.bundle is named and never waited o
 	test_expect_code 1 timeout 30 "$KHAOSAT_BIN" clone stick lap4 --device lap4 --surveyor D >out 2>err &&
 	test_grep "md07.bundle: error: not a bundle file but a named pipe (FIFO)" err &&
 	test "$(tree lap4)" = "$(tree centre)" &&
-	test -p stick/$id/md07.bundle &&
-	rm stick/$id/md07.bundle
+	test -p stick/$id/md07.bundle
 '
 
 test_expect_success 'a symbolic link called md08.bundle is named, not followed' '
 	id=$(cat survey-id) &&
 	cp stick/$id/centre.bundle elsewhere.bundle &&
+	test_when_finished "rm -f stick/$id/md08.bundle" &&
 	ln -s "$PWD/elsewhere.bundle" stick/$id/md08.bundle &&
 	sync_in centre 1 &&
 	test_grep "stick/$id/md08.bundle: error: not a bundle file but a symbolic link; it was not read" err &&
 	test_grep "^  md08 *refused" out &&
-	test -L stick/$id/md08.bundle &&
-	rm stick/$id/md08.bundle
+	test -L stick/$id/md08.bundle
 '
 
 test_expect_success 'a folder called md09.bundle is named' '
 	id=$(cat survey-id) &&
+	test_when_finished "rmdir stick/$id/md09.bundle" &&
 	mkdir stick/$id/md09.bundle &&
 	sync_in centre 1 &&
 	test_grep "stick/$id/md09.bundle: error: not a bundle file but a folder; it was not read" err &&
-	test_grep "^  md09 *refused" out &&
-	rmdir stick/$id/md09.bundle &&
-	sync_in centre
+	test_grep "^  md09 *refused" out
 '
 
 test_expect_success 'bundle verify, bundle apply and clone of a named pipe end at once' '
@@ -212,7 +211,7 @@ test_expect_success 'an unchanged bundle is read whole once, then the cache answ
 		"$KHAOSAT_BIN" -C centre sync ../stick >out &&
 	grep "bundle-import: indexed" trace1 >indexed &&
 	n=$(ls stick/$(cat survey-id)/*.bundle | wc -l) &&
-	test "$n" -ge 4 &&
+	test "$n" -ge 3 &&
 	test_line_count = $n indexed &&
 	test_path_is_file centre/.git/khaosat/bundle-cache &&
 	: >trace2 &&
