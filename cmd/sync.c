@@ -39,7 +39,10 @@ static void print_peer(const struct ks_sync_peer *p, const char *self)
 	printf("  %-12s ", p->device);
 	switch (p->state) {
 	case KS_PEER_REFUSED:
-		printf("refused (see the error above)\n");
+		if (!strcmp(p->device, self))
+			printf("this laptop's own, not usable (see the warning above)\n");
+		else
+			printf("refused (see the error above)\n");
 		return;
 	case KS_PEER_WAITING:
 		printf("not applied yet (see the error above)\n");
@@ -107,13 +110,16 @@ void print_sync(const struct ks_sync_report *rep, const char *self)
 	if (rep->own) {
 		own = own ? own + 1 : rep->own;
 		if (rep->wrote) {
+			const char *again = rep->replaced
+				? " again (the one there could not be used)" : "";
+
 			human(size, sizeof(size), (unsigned long long)rep->out.bytes);
 			if (!rep->full && !rep->out.commits)
-				printf("Wrote %s: nothing the other devices lack, %s.\n",
-				       own, size);
+				printf("Wrote %s%s: nothing the other devices lack, %s.\n",
+				       own, again, size);
 			else
-				printf("Wrote %s: %s, %zu commit%s, %s.\n", own,
-				       rep->full ? "full history"
+				printf("Wrote %s%s: %s, %zu commit%s, %s.\n", own,
+				       again, rep->full ? "full history"
 						 : "what the other devices lack",
 				       rep->out.commits,
 				       rep->out.commits == 1 ? "" : "s", size);

@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -250,6 +251,120 @@ out:
 	return err;
 }
 
+/* ---- opening a file to read ---- */
+
+const char *ks_bundle_file_kind(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "a regular file";
+	if (S_ISDIR(mode))
+		return "a folder";
+	if (S_ISFIFO(mode))
+		return "a named pipe (FIFO)";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file";
+}
+
+static int not_a_bundle_file(struct ks_diags *d, const char *path, mode_t mode)
+{
+	return ks_error(d, KS_EINVALID, path, 0, 0,
+			"not a bundle file but %s; it was not read",
+			ks_bundle_file_kind(mode));
+}
+
+static int open_failed(struct ks_diags *d, const char *path, int e)
+{
+	return ks_error(d, e == ENOENT ? KS_ENOTFOUND : KS_EIO, path, 0, 0,
+			"cannot open the bundle: %s", strerror(e));
+}
+
+/* Size, time and the pack's checksum as the file's last 20 bytes say. */
+static int read_stamp(struct ks_bundle_stamp *st, int fd, const struct stat *sb)
+{
+	ssize_t n = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->size = (uint64_t)sb->st_size;
+	st->mtime_sec = (int64_t)sb->st_mtim.tv_sec;
+	st->mtime_nsec = sb->st_mtim.tv_nsec;
+	if (sb->st_size < (off_t)sizeof(st->trailer))
+		return 0;
+	do
+		n = pread(fd, st->trailer, sizeof(st->trailer),
+			  sb->st_size - (off_t)sizeof(st->trailer));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(st->trailer))
+		return 0;
+	memset(st->trailer, 0, sizeof(st->trailer));
+	return n < 0 ? -1 : 0;
+}
+
+int ks_bundle_open(FILE **out, struct ks_bundle_stamp *st, const char *path,
+		   unsigned flags, struct ks_diags *d)
+{
+	int nofollow = (flags & KS_BUNDLE_NOFOLLOW) != 0;
+	struct stat sb;
+	int fd, err = 0;
+
+	*out = NULL;
+	/* Look before opening: opening a device may already do something. */
+	if ((nofollow ? lstat(path, &sb) : stat(path, &sb)) < 0)
+		return open_failed(d, path, errno);
+	if (!S_ISREG(sb.st_mode))
+		return not_a_bundle_file(d, path, sb.st_mode);
+	/* It may have been swapped meanwhile: O_NONBLOCK, then look again. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+		  (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0) {
+		if (nofollow && errno == ELOOP)
+			return not_a_bundle_file(d, path, S_IFLNK);
+		return open_failed(d, path, errno);
+	}
+	if (fstat(fd, &sb) < 0) {
+		err = ks_error(d, KS_EIO, path, 0, 0, "cannot read the bundle: %s",
+			       strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		err = not_a_bundle_file(d, path, sb.st_mode);
+		goto out;
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0 ||
+	    (st && read_stamp(st, fd, &sb) < 0) ||
+	    !(*out = fdopen(fd, "rb"))) {
+		err = ks_error(d, KS_EIO, path, 0, 0, "cannot read the bundle: %s",
+			       strerror(errno));
+		goto out;
+	}
+	fd = -1;	/* the stream owns it now */
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* An error that says the file itself is damaged (KS_BUNDLE_DAMAGED). */
+static int damaged(struct ks_diags *d, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int damaged(struct ks_diags *d, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ks_diags_vadd(d, KS_SEV_ERROR, path, 0, 0, NULL, KS_BUNDLE_DAMAGED,
+		      fmt, ap);
+	va_end(ap);
+	return KS_EINVALID;
+}
+
 /* ---- reading the header ---- */
 
 enum { LINE_OK = 1, LINE_EOF = 0, LINE_PARTIAL = -2, LINE_LONG = -3,
@@ -353,8 +468,9 @@ int ks_bundle_read_header(struct ks_bundle_info *out, FILE *f,
 		if (rc == LINE_NOMEM)
 			goto nomem;
 		if (rc == LINE_EOF || rc == LINE_PARTIAL) {
-			ks_error(d, KS_EINVALID, path, lineno, 1,
-				 "the header ends before its empty line (truncated bundle?)");
+			ks_diags_add(d, KS_SEV_ERROR, path, lineno, 1, NULL,
+				     KS_BUNDLE_DAMAGED,
+				     "the header ends before its empty line (truncated bundle?)");
 			goto out;
 		}
 		if (rc == LINE_LONG || rc == LINE_NUL) {
@@ -975,8 +1091,7 @@ static int index_pack(struct ks_bundle_info *info, FILE *f,
 		if (pg && pg->fn)
 			pg->fn(pg->payload, path, info->pack_bytes, total);
 		if (git_indexer_append(idx, buf, n, &st) < 0) {
-			ks_error(d, KS_EINVALID, path, 0, 0,
-				 "the pack is damaged: %s", ks_git_error());
+			damaged(d, path, "the pack is damaged: %s", ks_git_error());
 			goto out;
 		}
 	}
@@ -986,13 +1101,13 @@ static int index_pack(struct ks_bundle_info *info, FILE *f,
 		goto out;
 	}
 	if (!info->pack_bytes) {
-		ks_error(d, KS_EINVALID, path, 0, 0,
-			 "the bundle holds no pack after its header (truncated?)");
+		damaged(d, path,
+			"the bundle holds no pack after its header (truncated?)");
 		goto out;
 	}
 	if (git_indexer_commit(idx, &st) < 0) {
-		ks_error(d, KS_EINVALID, path, 0, 0,
-			 "the pack is damaged or incomplete: %s", ks_git_error());
+		damaged(d, path, "the pack is damaged or incomplete: %s",
+			ks_git_error());
 		goto out;
 	}
 	info->objects = st.indexed_objects;
@@ -1213,24 +1328,206 @@ int ks_bundle_install_incoming(git_repository *repo, const char *incoming,
 	return err;
 }
 
+/* ---- the history a pack must hold ---- */
+
+struct holds {
+	git_repository *pack;	/* sees the incoming pack only */
+	git_odb *podb;
+	struct ks_oidmap outside;	/* held by the prerequisites' trees */
+	struct ks_oidmap seen;
+	const char *path;
+	char commit[GIT_OID_HEXSZ + 1];
+	struct ks_diags *d;
+};
+
+/* Every tree and blob under the tree `id`, into `set`; -1: memory. */
+static int add_tree_objects(struct ks_oidmap *set, git_repository *repo,
+			    const git_oid *id, const char *path,
+			    struct ks_diags *d)
+{
+	git_tree *t = NULL;
+	size_t i, n;
+	int err = ks_oidmap_put(set, id, 0);
+
+	if (err <= 0)
+		return err;
+	if (git_tree_lookup(&t, repo, id) < 0)
+		return ks_error(d, KS_EIO, path, 0, 0,
+				"cannot read a prerequisite's tree: %s",
+				ks_git_error());
+	err = 0;
+	n = git_tree_entrycount(t);
+	for (i = 0; i < n && !err; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+			err = add_tree_objects(set, repo, git_tree_entry_id(e),
+					       path, d);
+		else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+			 ks_oidmap_put(set, git_tree_entry_id(e), 0) < 0)
+			err = -1;
+	}
+	git_tree_free(t);
+	return err;
+}
+
+static int lacks(struct holds *h, const char *prefix, const char *name)
+{
+	git_error_clear();
+	return damaged(h->d, h->path,
+		       "incomplete bundle: commit %.10s names %s%s, which the bundle does not hold",
+		       h->commit, prefix, name);
+}
+
+static int holds_tree(struct holds *h, const git_oid *id, const char *prefix,
+		      int depth)
+{
+	struct ks_buf sub = KS_BUF_INIT;
+	git_tree *t = NULL;
+	size_t i, n;
+	int err;
+
+	if (ks_oidmap_get(&h->outside, id, NULL))
+		return 0;
+	if ((err = ks_oidmap_put(&h->seen, id, 0)) <= 0)
+		return err;
+	/* Deeper trees never get this far: check_new_trees() refuses them. */
+	if (depth > KS_BUNDLE_MAX_DEPTH)
+		return 0;
+	if (!git_odb_exists_ext(h->podb, id, GIT_ODB_LOOKUP_NO_REFRESH) ||
+	    git_tree_lookup(&t, h->pack, id) < 0)
+		return *prefix ? lacks(h, prefix, "") : lacks(h, "its root tree", "");
+	err = 0;
+	n = git_tree_entrycount(t);
+	for (i = 0; i < n && !err; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		const git_oid *eid = git_tree_entry_id(e);
+		const char *name = git_tree_entry_name(e);
+
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+			ks_buf_reset(&sub);
+			err = ks_buf_addf(&sub, "%s%s/", prefix, name) < 0 ? -1 :
+			      holds_tree(h, eid, sub.ptr, depth + 1);
+		} else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+			   !ks_oidmap_get(&h->outside, eid, NULL) &&
+			   (err = ks_oidmap_put(&h->seen, eid, 0)) > 0) {
+			err = git_odb_exists_ext(h->podb, eid,
+						 GIT_ODB_LOOKUP_NO_REFRESH) ? 0 :
+			      lacks(h, prefix, name);
+		}
+	}
+	ks_buf_release(&sub);
+	git_tree_free(t);
+	return err;
+}
+
+/*
+ * Whether the pack in `incoming` holds the history its header claims, for
+ * a reader that has the prerequisites and nothing else: every commit from
+ * the references down to the prerequisites, and every tree and blob those
+ * commits name, unless a prerequisite's tree holds it (a thin pack leaves
+ * those out).  Needed for a bundle this repository has already, which no
+ * other check reads: a new laptop set up from the stick needs it whole.
+ */
+static int check_holds_history(git_repository *local, const char *incoming,
+			       const struct ks_bundle_info *info,
+			       const char *path, struct ks_diags *d)
+{
+	struct holds h;
+	struct ks_oidmap prereqs = { 0 }, queued = { 0 };
+	git_oid *stack = NULL, id;
+	size_t n = 0, alloc = 0, i, j;
+	int err = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.path = path;
+	h.d = d;
+	if (git_odb_new(&h.podb) < 0 ||
+	    git_odb_add_disk_alternate(h.podb, incoming) < 0 ||
+	    git_repository_wrap_odb(&h.pack, h.podb) < 0) {
+		err = ks_error(d, KS_EIO, path, 0, 0,
+			       "cannot read the incoming objects: %s", ks_git_error());
+		goto out;
+	}
+	for (i = 0; i < info->nprereqs && !err; i++) {
+		const git_oid *p = &info->prereqs[i].oid;
+		git_commit *c = NULL;
+
+		if (ks_oidmap_put(&prereqs, p, 0) < 0) {
+			err = -1;
+			break;
+		}
+		if (git_commit_lookup(&c, local, p) < 0) {
+			err = ks_error(d, KS_EIO, path, 0, 0,
+				       "cannot read a prerequisite: %s",
+				       ks_git_error());
+			break;
+		}
+		err = add_tree_objects(&h.outside, local, git_commit_tree_id(c),
+				       path, d);
+		git_commit_free(c);
+	}
+	for (i = 0; i < info->nrefs && !err; i++)
+		err = push_once(&stack, &n, &alloc, &queued, &info->refs[i].oid);
+	while (!err && n) {
+		git_commit *c = NULL;
+
+		git_oid_cpy(&id, &stack[--n]);
+		if (ks_oidmap_get(&prereqs, &id, NULL))
+			continue;
+		git_oid_tostr(h.commit, sizeof(h.commit), &id);
+		if (!git_odb_exists_ext(h.podb, &id, GIT_ODB_LOOKUP_NO_REFRESH) ||
+		    git_commit_lookup(&c, h.pack, &id) < 0) {
+			git_error_clear();
+			err = damaged(d, path,
+				      "incomplete bundle: it does not hold commit %s of its history",
+				      h.commit);
+			break;
+		}
+		err = holds_tree(&h, git_commit_tree_id(c), "", 0);
+		for (j = 0; !err && j < git_commit_parentcount(c); j++)
+			err = push_once(&stack, &n, &alloc, &queued,
+					git_commit_parent_id(c, j));
+		git_commit_free(c);
+	}
+out:
+	git_repository_free(h.pack);
+	git_odb_free(h.podb);
+	ks_oidmap_release(&h.outside);
+	ks_oidmap_release(&h.seen);
+	ks_oidmap_release(&prereqs);
+	ks_oidmap_release(&queued);
+	ks_free(stack);
+	return err;
+}
+
+/* ---- checking and importing a bundle file ---- */
+
+/*
+ * `keep`: the objects are moved into the repository; else the pack must
+ * also hold its history whole (check_holds_history), and is removed.
+ */
 static int check_bundle(git_repository *repo, const git_oid *root,
-			const char *path, const struct ks_progress *pg,
+			const char *path, unsigned flags,
+			const struct ks_progress *pg,
 			struct ks_bundle_info *out, int keep,
 			struct ks_diags *d)
 {
 	git_odb *odb = NULL;
 	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
+	struct ks_bundle_stamp stamp;
 	struct ks_buf objects = KS_BUF_INIT, incoming = KS_BUF_INIT,
 		      packdir = KS_BUF_INIT;
+	struct stat sb;
 	FILE *f;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!(f = fopen(path, "rb")))
-		return ks_error(d, errno == ENOENT ? KS_ENOTFOUND : KS_EIO, path,
-				0, 0, "cannot open the bundle: %s", strerror(errno));
+	if ((err = ks_bundle_open(&f, &stamp, path, flags, d)))
+		return err;
 	if ((err = ks_bundle_read_header(&info, f, path, d)))
 		goto out;
+	info.stamp = stamp;
 	if (git_repository_odb(&odb, repo) < 0) {
 		err = ks_error(d, KS_EIO, path, 0, 0,
 			       "cannot read the repository: %s", ks_git_error());
@@ -1264,9 +1561,18 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 	if ((err = index_pack(&info, f, packdir.ptr, odb, path, pg, d)))
 		goto out;
 	ks_crash_point("bundle-import: indexed");
+	/* Changed in place while read: what was read was checked, but the
+	 * stamp no longer says which file that was. */
+	if (fstat(fileno(f), &sb) < 0 || (uint64_t)sb.st_size != stamp.size ||
+	    (int64_t)sb.st_mtim.tv_sec != stamp.mtime_sec ||
+	    sb.st_mtim.tv_nsec != stamp.mtime_nsec)
+		memset(&info.stamp, 0, sizeof(info.stamp));
 
 	if ((err = check_incoming(odb, objects.ptr, incoming.ptr, info.refs,
 				  info.nrefs, root, path, d)))
+		goto out;
+	if (!keep &&
+	    (err = check_holds_history(repo, incoming.ptr, &info, path, d)))
 		goto out;
 	/* A pack of nothing new (the reader was up to date) is not kept. */
 	if (keep && info.objects &&
@@ -1311,14 +1617,23 @@ int ks_bundle_verify_import(struct ks_repo *r, const char *path,
 	memset(out, 0, sizeof(*out));
 	if ((err = repo_root(&root, r, path, d)))
 		return err;
-	return check_bundle(ks_repo_git(r), &root, path, pg, out, 1, d);
+	return check_bundle(ks_repo_git(r), &root, path, 0, pg, out, 1, d);
 }
 
 int ks_bundle_import_git(git_repository *repo, const git_oid *root,
-			 const char *path, const struct ks_progress *pg,
+			 const char *path, unsigned flags,
+			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d)
 {
-	return check_bundle(repo, root, path, pg, out, 1, d);
+	return check_bundle(repo, root, path, flags, pg, out, 1, d);
+}
+
+int ks_bundle_verify_git(git_repository *repo, const git_oid *root,
+			 const char *path, unsigned flags,
+			 const struct ks_progress *pg,
+			 struct ks_bundle_info *out, struct ks_diags *d)
+{
+	return check_bundle(repo, root, path, flags, pg, out, 0, d);
 }
 
 int ks_bundle_verify(struct ks_repo *r, const char *path,
@@ -1330,5 +1645,5 @@ int ks_bundle_verify(struct ks_repo *r, const char *path,
 	memset(out, 0, sizeof(*out));
 	if ((err = repo_root(&root, r, path, d)))
 		return err;
-	return check_bundle(ks_repo_git(r), &root, path, NULL, out, 0, d);
+	return check_bundle(ks_repo_git(r), &root, path, 0, NULL, out, 0, d);
 }

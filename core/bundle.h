@@ -20,6 +20,7 @@
 #include <git2.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct ks_diags;
 struct ks_repo;
@@ -37,6 +38,20 @@ struct ks_bundle_prereq {
 	char *comment;		/* what the writer said about it; may be "" */
 };
 
+/*
+ * What identifies one state of a bundle file without reading it whole: its
+ * size, its modification time and the last 20 bytes of its pack (the
+ * pack's SHA-1 checksum, as the file says it).  A byte changed in place
+ * changes the time; a file written anew changes the time and, unless it
+ * holds the same pack, the checksum.
+ */
+struct ks_bundle_stamp {
+	uint64_t size;
+	int64_t mtime_sec;
+	long mtime_nsec;
+	unsigned char trailer[20];
+};
+
 struct ks_bundle_info {
 	int version;		/* 2 or 3 */
 	struct ks_bundle_prereq *prereqs;
@@ -46,9 +61,21 @@ struct ks_bundle_info {
 	uint64_t header_bytes;	/* where the pack starts */
 	uint64_t pack_bytes;	/* filled in by the verify functions */
 	size_t objects;		/* objects in the pack, thin bases included */
+	struct ks_bundle_stamp stamp;	/* the file as it was read */
 };
 
-#define KS_BUNDLE_INFO_INIT { 0, NULL, 0, NULL, 0, 0, 0, 0 }
+#define KS_BUNDLE_INFO_INIT { 0, NULL, 0, NULL, 0, 0, 0, 0, { 0, 0, 0, { 0 } } }
+
+/*
+ * The keyword of a diagnostic that says the file itself is damaged: cut
+ * short, a pack that fails its checksum or cannot be read, or one that
+ * lacks objects its header says it holds.  (Other refusals, such as a
+ * bundle of another survey or a hostile tree, come from an intact file.)
+ */
+#define KS_BUNDLE_DAMAGED "damaged"
+
+/* ks_bundle_open() and the readers: refuse a symbolic link, not follow it. */
+#define KS_BUNDLE_NOFOLLOW 0x1
 
 /* Frees the prerequisites and references; the struct can be reused. */
 void ks_bundle_info_release(struct ks_bundle_info *info);
@@ -93,6 +120,21 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 		    struct ks_diags *d);
 
 /*
+ * Opens the bundle file at `path` for reading, never waiting on it: only a
+ * regular file is opened for reading (O_NONBLOCK, then fstat), so a named
+ * pipe, socket, device or folder (and with KS_BUNDLE_NOFOLLOW a symbolic
+ * link) is refused by what it is, without blocking.  `st` (may be NULL)
+ * receives the file's stamp; a file too short to hold a pack's checksum
+ * gets zeros there.  The caller fcloses `*out`.  KS_EINVALID for what is
+ * not a regular file, KS_ENOTFOUND, KS_EIO.
+ */
+int ks_bundle_open(FILE **out, struct ks_bundle_stamp *st, const char *path,
+		   unsigned flags, struct ks_diags *d);
+
+/* What the file type in `mode` is, in words ("a named pipe (FIFO)"). */
+const char *ks_bundle_file_kind(mode_t mode);
+
+/*
  * Parses a bundle's header from `f`, which is left at the first byte of
  * the pack.  `path` names the file in messages; each syntax error is
  * reported at its line.  Refuses capabilities other than
@@ -126,9 +168,29 @@ int ks_bundle_verify_import(struct ks_repo *r, const char *path,
  * The same checks and import into a plain git repository that may have no
  * main yet, as when a new laptop is set up: `root` is the survey's first
  * commit every reference must descend from, or NULL to take any survey.
+ * `flags`: KS_BUNDLE_NOFOLLOW for a file found on a stick.  `out->stamp`
+ * is the file as it was read and checked.
  */
 int ks_bundle_import_git(git_repository *repo, const git_oid *root,
-			 const char *path, const struct ks_progress *pg,
+			 const char *path, unsigned flags,
+			 const struct ks_progress *pg,
+			 struct ks_bundle_info *out, struct ks_diags *d);
+
+/*
+ * Checks the bundle at `path` whole and keeps nothing, as
+ * ks_bundle_verify() does, for a plain git repository: also a bundle whose
+ * commits the repository has already (which importing would skip), so
+ * that the damage of a file on a stick is found even when it brings
+ * nothing new.  Besides the checks of ks_bundle_import_git(), the pack
+ * must hold the history it claims, as a reader that has only the
+ * prerequisites needs it: every commit from the references down to the
+ * prerequisites, and every tree and blob of those commits that the
+ * prerequisites' trees do not hold.  `out->stamp` is the file as it was
+ * checked.
+ */
+int ks_bundle_verify_git(git_repository *repo, const git_oid *root,
+			 const char *path, unsigned flags,
+			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d);
 
 /*
@@ -159,7 +221,10 @@ int ks_bundle_install_incoming(git_repository *repo, const char *incoming,
 int ks_bundle_survey_root(git_oid *out, git_repository *repo,
 			  const git_oid *tip);
 
-/* The same checks, then the imported objects are removed again. */
+/*
+ * The checks of ks_bundle_verify_git() against this survey; the objects
+ * are removed again.
+ */
 int ks_bundle_verify(struct ks_repo *r, const char *path,
 		     struct ks_bundle_info *out, struct ks_diags *d);
 

@@ -6,7 +6,7 @@
  *
  * Each unfinished form is one file .git/khaosat/forms/<kind>-<time>-<n>.yaml
  * (local to the laptop, never committed), rewritten whole through
- * ks_write_file_atomic() after every answer: a reader sees the previous
+ * ks_file_put() (durable) after every answer: a reader sees the previous
  * answers or the new ones, never half a file.  It holds the kind, when
  * the form was started (UTC), the answers in the order they were given
  * (opaque strings of the form's own, one per answer) and the record as

@@ -5,6 +5,7 @@
 #include "sync.h"
 #include "alloc.h"
 #include "buf.h"
+#include "bundlecache.h"
 #include "check.h"
 #include "commit.h"
 #include "crash.h"
@@ -148,6 +149,7 @@ static int cmp_peer(const void *a, const void *b)
 static int list_peers(struct ks_sync_report *rep, const char *dir,
 		      struct ks_diags *d)
 {
+	struct ks_buf path = KS_BUF_INIT;
 	size_t alloc = 0;
 	struct dirent *de;
 	DIR *dh = opendir(dir);
@@ -165,36 +167,44 @@ static int list_peers(struct ks_sync_report *rep, const char *dir,
 			goto nomem;
 		p = &rep->peers[rep->npeers];
 		memset(p, 0, sizeof(*p));
-		strcpy(p->device, device);
-		if (!(p->path = ks_malloc(strlen(dir) + strlen(de->d_name) + 2)))
+		memcpy(p->device, device, strlen(device) + 1);
+		ks_buf_reset(&path);
+		if (ks_buf_addf(&path, "%s/%s", dir, de->d_name) < 0 ||
+		    !(p->path = ks_buf_detach(&path, NULL)))
 			goto nomem;
-		sprintf(p->path, "%s/%s", dir, de->d_name);
 		rep->npeers++;
 	}
 	closedir(dh);
+	ks_buf_release(&path);
 	if (rep->npeers)
 		qsort(rep->peers, rep->npeers, sizeof(*rep->peers), cmp_peer);
 	return 0;
 nomem:
 	closedir(dh);
+	ks_buf_release(&path);
 	return -1;
 }
 
-/* Reads a peer's header: its tip, whether it is full, what it requires. */
+/*
+ * Reads a peer's header: its tip, whether it is full, what it requires,
+ * and the file's stamp.  What is not a regular file is refused unread.
+ */
 static int read_peer(struct ks_sync_peer *p, struct ks_bundle_info *info,
 		     struct ks_diags *d)
 {
 	const struct ks_bundle_ref *tip;
-	FILE *f = fopen(p->path, "rb");
+	struct ks_bundle_stamp stamp;
+	FILE *f;
 	int err;
 
-	if (!f)
-		return ks_error(d, KS_EIO, p->path, 0, 0, "cannot open the bundle: %s",
-				strerror(errno));
+	memset(info, 0, sizeof(*info));
+	if ((err = ks_bundle_open(&f, &stamp, p->path, KS_BUNDLE_NOFOLLOW, d)))
+		return err == KS_ENOTFOUND ? KS_EIO : err;
 	err = ks_bundle_read_header(info, f, p->path, d);
 	fclose(f);
 	if (err)
 		return err;
+	info->stamp = stamp;
 	if (!(tip = ks_bundle_main_ref(info))) {
 		ks_bundle_info_release(info);
 		return ks_error(d, KS_EINVALID, p->path, 0, 0,
@@ -229,20 +239,25 @@ static const struct ks_bundle_prereq *lacking(git_odb *odb,
 }
 
 /*
- * Imports every peer that brings something new, full bundles first and
- * then each one whose prerequisites are here, until none is left that can
- * be applied.  A bundle that fails is reported and skipped.
- */
-/*
  * Problems with this device's own earlier bundle are warnings: the sync
- * writes it again.
+ * writes it again.  Another device's damaged bundle can only be mended by
+ * that device: the note says so.
  */
-static void report(struct ks_diags *d, struct ks_diags *got, int own)
+static void report(struct ks_diags *d, struct ks_diags *got,
+		   const struct ks_sync_peer *p, int own)
 {
+	int broken = 0;
 	size_t i;
 
+	for (i = 0; i < got->n; i++)
+		broken |= got->v[i].keyword &&
+			  !strcmp(got->v[i].keyword, KS_BUNDLE_DAMAGED);
 	if (!own) {
 		ks_diags_move(d, got);
+		if (broken)
+			ks_diags_add(d, KS_SEV_NOTE, p->path, 0, 0, NULL, NULL,
+				     "%s's bundle on this stick is damaged and was not used; sync %s with this stick again to write it anew",
+				     p->device, p->device);
 		return;
 	}
 	for (i = 0; i < got->n; i++) {
@@ -255,11 +270,58 @@ static void report(struct ks_diags *d, struct ks_diags *got, int own)
 	ks_diags_release(got);
 }
 
+/* A bundle that failed a check: reported, and nothing of it is used. */
+static int refuse(struct ks_sync_peer *p, int err, struct ks_diags *got,
+		  const char *device, struct ks_diags *d)
+{
+	report(d, got, p, !strcmp(p->device, device));
+	if (err != KS_EINVALID && err != KS_EIO && err != KS_ENOTFOUND)
+		return err;
+	p->state = KS_PEER_REFUSED;
+	p->has_tip = 0;
+	return 0;
+}
+
+/*
+ * A bundle whose commits this survey has already: importing it would read
+ * nothing, so its damage would go unseen and be passed on to every laptop
+ * set up from the stick.  It is read whole once in each state of the file
+ * (its stamp); the cache remembers the states found intact.
+ */
+static int check_known(struct ks_sync_peer *p, const struct ks_bundle_info *head,
+		       struct ks_bundle_cache *cache, git_repository *repo,
+		       const git_oid *root, const char *device,
+		       const struct ks_progress *pg, struct ks_diags *d)
+{
+	struct ks_diags got = KS_DIAGS_INIT;
+	struct ks_bundle_info info;
+	const char *name = base_name(p->path);
+	int err;
+
+	if (ks_bundle_cache_has(cache, name, &head->stamp))
+		return 0;
+	err = ks_bundle_verify_git(repo, root, p->path, KS_BUNDLE_NOFOLLOW, pg,
+				   &info, &got);
+	if (err)
+		return refuse(p, err, &got, device, d);
+	report(d, &got, p, !strcmp(p->device, device));
+	err = ks_bundle_cache_add(cache, name, &info.stamp);
+	ks_bundle_info_release(&info);
+	return err;
+}
+
+/*
+ * Imports every peer that brings something new, full bundles first and
+ * then each one whose prerequisites are here, until none is left that can
+ * be applied; then checks the peers that brought nothing new.  A bundle
+ * that fails is reported and skipped.
+ */
 static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			const git_oid *root, const char *device,
 			const struct ks_progress *pg, struct ks_diags *d)
 {
-	struct ks_diags got = KS_DIAGS_INIT;
+	struct ks_diags got = KS_DIAGS_INIT, ignore = KS_DIAGS_INIT;
+	struct ks_bundle_cache cache = KS_BUNDLE_CACHE_INIT;
 	struct ks_bundle_info *infos;
 	git_odb *odb = NULL;
 	size_t i, pending = 0;
@@ -274,11 +336,13 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the repository: %s",
 				ks_git_error());
 	}
+	if ((err = ks_bundle_cache_load(&cache, repo)))
+		goto out;
 	for (i = 0; i < rep->npeers; i++) {
 		struct ks_sync_peer *p = &rep->peers[i];
 
 		if ((err = read_peer(p, &infos[i], &got))) {
-			report(d, &got, !strcmp(p->device, device));
+			report(d, &got, p, !strcmp(p->device, device));
 			if (err != KS_EINVALID && err != KS_EIO)
 				goto out;
 			p->state = KS_PEER_REFUSED;
@@ -303,20 +367,22 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			if (has_commit(odb, &p->tip)) {
 				p->state = KS_PEER_KNOWN;
 			} else {
-				err = ks_bundle_import_git(repo, root, p->path, pg,
+				err = ks_bundle_import_git(repo, root, p->path,
+							   KS_BUNDLE_NOFOLLOW, pg,
 							   &info, &got);
-				report(d, &got, !strcmp(p->device, device));
-				if (err == KS_EINVALID || err == KS_EIO ||
-				    err == KS_ENOTFOUND) {
-					p->state = KS_PEER_REFUSED;
-					err = 0;
+				if (err) {
+					if ((err = refuse(p, err, &got, device, d)))
+						break;
 					pending--;
 					progress = 1;
 					continue;
 				}
+				report(d, &got, p, !strcmp(p->device, device));
+				err = ks_bundle_cache_add(&cache, base_name(p->path),
+							  &info.stamp);
+				ks_bundle_info_release(&info);
 				if (err)
 					break;
-				ks_bundle_info_release(&info);
 				p->state = KS_PEER_IMPORTED;
 				ks_crash_point("sync: bundle imported");
 			}
@@ -325,6 +391,10 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			progress = 1;
 		}
 	} while (progress && pending && !err);
+	for (i = 0; i < rep->npeers && !err; i++)
+		if (rep->peers[i].state == KS_PEER_KNOWN)
+			err = check_known(&rep->peers[i], &infos[i], &cache, repo,
+					  root, device, pg, d);
 	for (i = 0; i < rep->npeers && !err; i++) {
 		const struct ks_sync_peer *p = &rep->peers[i];
 		const struct ks_bundle_prereq *need;
@@ -338,13 +408,18 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			 "not applied: it needs commit %.10s%s%s%s first, which no bundle here brings; sync with the stick or laptop that has the full survey (a bundle that holds everything, such as the centre's), then sync here again",
 			 hex, *need->comment ? " (\"" : "", need->comment,
 			 *need->comment ? "\")" : "");
-		report(d, &got, !strcmp(p->device, device));
+		report(d, &got, p, !strcmp(p->device, device));
 	}
+	/* Only a cache: failing to save it costs a reading, nothing else. */
+	if (!err)
+		ks_bundle_cache_save(&cache, &ignore);
 out:
 	for (i = 0; i < rep->npeers; i++)
 		ks_bundle_info_release(&infos[i]);
 	ks_free(infos);
 	git_odb_free(odb);
+	ks_bundle_cache_release(&cache);
+	ks_diags_release(&ignore);
 	return err;
 }
 
@@ -500,8 +575,9 @@ static int choose_base(git_oid *base, size_t *nhidden,
 }
 
 /*
- * 1 when the bundle already on the stick can stay: it ends at main and is
- * full, or requires only what the chosen base holds.
+ * 1 when the bundle already on the stick can stay: it was found intact
+ * (import_peers() read it whole, or the cache says it did), it ends at
+ * main and is full, or requires only what the chosen base holds.
  */
 static int own_is_current(const struct ks_sync_peer *own, git_repository *repo,
 			  const git_oid *tip, const git_oid *base,
@@ -513,6 +589,9 @@ static int own_is_current(const struct ks_sync_peer *own, git_repository *repo,
 	size_t i;
 	int ok;
 
+	/* Damaged, or not a bundle file: the import said so. */
+	if (own->state == KS_PEER_REFUSED)
+		return 0;
 	if (read_peer(&copy, &info, &quiet) || !git_oid_equal(&copy.tip, tip)) {
 		ks_diags_release(&quiet);
 		ks_bundle_info_release(&info);
@@ -552,6 +631,7 @@ static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
 	rep->full = !nhidden;
 	if (own && own_is_current(own, repo, &rep->after, &base, nhidden, d))
 		return 0;
+	rep->replaced = own && own->state == KS_PEER_REFUSED;
 	ks_crash_point("sync: writing own bundle");
 	err = ks_bundle_write(r, rep->own, &rep->after, &base, nhidden, pg,
 			      &rep->out, d);
@@ -730,7 +810,8 @@ static int classify(enum source *kind, char **folder, const char *source,
 	}
 	if (!S_ISDIR(st.st_mode))
 		return ks_error(d, KS_EINVALID, source, 0, 0,
-				"neither a bundle file nor a folder");
+				"neither a bundle file nor a folder, but %s",
+				ks_bundle_file_kind(st.st_mode));
 	if (is_git_dir(source)) {
 		*kind = SRC_GIT;
 		return 0;
@@ -935,8 +1016,12 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 	return 0;
 }
 
-/* Makes the repository and brings the survey's main into it. */
-static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
+/*
+ * Makes the repository and brings the survey's main into it.  From a
+ * bundle, `stamp` is the file as it was read and checked.
+ */
+static int fetch_main(git_repository **repo, git_oid *tip,
+		      struct ks_bundle_stamp *stamp, enum source kind,
 		      const char *source, const char *bundle, const char *dir,
 		      struct ks_sync_report *hubrep,
 		      const struct ks_clone_opts *opts,
@@ -955,8 +1040,11 @@ static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 				ks_git_error());
 	if (kind == SRC_GIT)
 		return hub_main(*repo, tip, hubrep, source, opts, pg, d);
-	if ((err = ks_bundle_import_git(*repo, NULL, bundle, pg, &info, d)))
+	if ((err = ks_bundle_import_git(*repo, NULL, bundle,
+					kind == SRC_FOLDER ? KS_BUNDLE_NOFOLLOW : 0,
+					pg, &info, d)))
 		return err;
+	*stamp = info.stamp;
 	if (!(ref = ks_bundle_main_ref(&info))) {
 		ks_bundle_info_release(&info);
 		return ks_error(d, KS_EINVALID, bundle, 0, 0,
@@ -970,6 +1058,23 @@ static int fetch_main(git_repository **repo, git_oid *tip, enum source kind,
 				ks_git_error());
 	git_reference_free(r);
 	return 0;
+}
+
+/*
+ * The stick's bundle a new laptop was set up from was read whole: the sync
+ * that follows need not read it again.
+ */
+static void remember_checked(git_repository *repo, const char *path,
+			     const struct ks_bundle_stamp *stamp)
+{
+	struct ks_bundle_cache cache = KS_BUNDLE_CACHE_INIT;
+	struct ks_diags ignore = KS_DIAGS_INIT;
+
+	if (ks_bundle_cache_load(&cache, repo) == 0 &&
+	    ks_bundle_cache_add(&cache, base_name(path), stamp) == 0)
+		ks_bundle_cache_save(&cache, &ignore);
+	ks_bundle_cache_release(&cache);
+	ks_diags_release(&ignore);
 }
 
 /* Empties `dir` (which was empty before) or removes it (clone made it). */
@@ -1066,6 +1171,7 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	git_repository *repo = NULL;
 	struct ks_repo *r = NULL;
 	const struct ks_sync_peer *first = NULL;
+	struct ks_bundle_stamp stamp = { 0 };
 	enum source kind;
 	char *folder = NULL;
 	git_oid tip;
@@ -1098,7 +1204,7 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 		}
 	}
 	started = 1;
-	if ((err = fetch_main(&repo, &tip, kind, source,
+	if ((err = fetch_main(&repo, &tip, &stamp, kind, source,
 			      kind == SRC_FOLDER ? first->path : source, dir,
 			      rep, opts, pg, d)))
 		goto out;
@@ -1120,6 +1226,8 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	repo = NULL;
 	if ((err = ks_repo_open(&r, dir, d)))
 		goto out;
+	if (kind == SRC_FOLDER)
+		remember_checked(ks_repo_git(r), first->path, &stamp);
 	if (kind == SRC_FOLDER &&
 	    (err = ks_sync_folder(rep, r, folder, KS_SYNC_NO_WRITE, pg, d)))
 		goto out;

@@ -69,6 +69,8 @@ struct ks_sync_report {
 	/* this device's bundle */
 	char *own;
 	int wrote;		/* 0: the one there was already up to date */
+	int replaced;		/* it replaced one that could not be used
+				   (damaged, or not a bundle file) */
 	int full;
 	struct ks_bundle_stats out;
 	/* through a hub */

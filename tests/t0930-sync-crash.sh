@@ -80,8 +80,10 @@ test_expect_success 'the run passes enough kill points' '
 # the current folder, which holds fixture.tar and expect.tree.
 crash_at() {
 	rm -rf centre stick && tar xf fixture.tar &&
-	test_expect_code 137 env KHAOSAT_CRASH_AT=$1 "$KHAOSAT_BIN" -C centre sync ../stick \
-		>/dev/null 2>&1 &&
+	# Merge commits carry the time, so a run can pass a few points fewer
+	# than the traced one; one that never reaches K just finishes.
+	{ env KHAOSAT_CRASH_AT=$1 "$KHAOSAT_BIN" -C centre sync ../stick \
+		>/dev/null 2>&1; test_rc_=$?; [ $test_rc_ -eq 137 ] || [ $test_rc_ -eq 0 ]; } &&
 	git -C centre fsck --full --no-dangling 2>fsck.err >&2 &&
 	test_must_be_empty fsck.err &&
 	b=$(echo stick/*/centre.bundle) &&
