@@ -4,7 +4,9 @@
  *
  * ks_crash_point() does nothing unless the environment asks for it:
  *   KHAOSAT_CRASH_AT=N      the Nth point reached kills the process with
- *                           SIGKILL, as a power cut or a yanked cable would
+ *                           SIGKILL, as a power cut or a yanked cable would;
+ *                           a name ("merge: journal written") instead of N
+ *                           kills it at the first point of that name
  *   KHAOSAT_CRASH_TRACE=F   each point reached appends its name to file F,
  *                           so a test can count the points of a run
  *   KHAOSAT_CRASH_SIGNAL=STOP  stops the process there instead (SIGSTOP),

@@ -357,14 +357,18 @@ test_grep() {
 }
 
 # Every file under a folder (default .) with its SHA-1, sorted by name:
-# compare two of these to show that a command changed nothing.
+# compare two of these to show that a command changed nothing.  The survey
+# lock (.git/khaosat/lock) is left out: every command that writes names
+# itself there for others to read, even when it then changes nothing.
 snapshot() {
-	(cd "${1:-.}" && find . -type f -exec sha1sum {} + | LC_ALL=C sort -k 2)
+	(cd "${1:-.}" && find . -type f ! -path "*/.git/khaosat/lock" \
+		-exec sha1sum {} + | LC_ALL=C sort -k 2)
 }
 
 # Same, with the modification time of each file.
 snapshot_mtime() {
-	(cd "${1:-.}" && find . -type f -printf '%p %T@\n' | LC_ALL=C sort)
+	(cd "${1:-.}" && find . -type f ! -path "*/.git/khaosat/lock" \
+		-printf '%p %T@\n' | LC_ALL=C sort)
 }
 
 # write_file PATH <<EOF: writes stdin to PATH, making its folders.
