@@ -118,6 +118,11 @@ int open_survey(struct cli *cli, struct ks_diags *d);
 int lock_to_save(struct cli *cli, struct ks_diags *d);
 /* The shared lock only, for a command that must not finish a merge. */
 int lock_to_read(struct cli *cli, struct ks_diags *d);
+/*
+ * For init and clone: the lock of the folder that will hold the new
+ * survey, so that two of them into one folder cannot both go ahead.
+ */
+int lock_new_survey(struct cli *cli, const char *dir, struct ks_diags *d);
 /* Lets the survey lock go, before waiting for a person again. */
 void unlock(struct cli *cli);
 /*

@@ -48,6 +48,8 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		ks_diags_release(&d);
 		return EXIT_USAGE;
 	}
+	if ((err = lock_new_survey(cli, argv[1], &d)))
+		return fail(&d, err);
 	ask_hub_credentials();
 	catch_interrupts();
 	err = ks_clone(&r, &rep, argv[0], argv[1], &o, progress_bar(), &d);

@@ -47,7 +47,8 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 			return usage_error(&info, "give the hub's folder");
 		if (device || surveyor || email || o.name)
 			return usage_error(&info, "a hub has no device identity or name; use --bare alone");
-		if ((err = ks_hub_init(argv[0], &d)))
+		if ((err = lock_new_survey(cli, argv[0], &d)) ||
+		    (err = ks_hub_init(argv[0], &d)))
 			return fail(&d, err);
 		printf("Created a hub in %s. On the first laptop: khaosat remote add centre URL; khaosat sync\n",
 		       argv[0]);
@@ -64,7 +65,9 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 		ks_diags_release(&d);
 		return EXIT_USAGE;
 	}
-	err = ks_repo_init(&r, argc ? argv[0] : ".", &o, &d);
+	err = lock_new_survey(cli, argc ? argv[0] : ".", &d);
+	if (!err)
+		err = ks_repo_init(&r, argc ? argv[0] : ".", &o, &d);
 	if (err)
 		return fail(&d, err);
 	printf("Created survey \"%s\" (id %s) in %s\n", ks_repo_name(r),

@@ -359,6 +359,30 @@ static long lock_timeout_ms(void)
 	return 600 * 1000L;
 }
 
+static int lock_opts(struct ks_lock_opts *o, struct ks_buf *what,
+		     const struct cli *cli)
+{
+	if (ks_buf_addf(what, "khaosat %s", cli->command ? cli->command : "") < 0)
+		return -1;
+	o->what = what->ptr;
+	o->timeout_ms = lock_timeout_ms();
+	o->wait = say_waiting;
+	o->payload = NULL;
+	return 0;
+}
+
+int lock_new_survey(struct cli *cli, const char *dir, struct ks_diags *d)
+{
+	struct ks_buf what = KS_BUF_INIT;
+	struct ks_lock_opts o;
+	int err = lock_opts(&o, &what, cli);
+
+	if (!err)
+		err = ks_lock_take_folder(&cli->lock, dir, &o, d);
+	ks_buf_release(&what);
+	return err;
+}
+
 /* Takes the survey lock, or turns the one held shared or exclusive. */
 static int survey_lock(struct cli *cli, int exclusive, struct ks_diags *d)
 {
@@ -367,12 +391,8 @@ static int survey_lock(struct cli *cli, int exclusive, struct ks_diags *d)
 	struct ks_lock_opts o;
 	int err, removed;
 
-	if (ks_buf_addf(&what, "khaosat %s", cli->command ? cli->command : "") < 0)
+	if (lock_opts(&o, &what, cli) < 0)
 		return -1;
-	o.what = what.ptr;
-	o.timeout_ms = lock_timeout_ms();
-	o.wait = say_waiting;
-	o.payload = NULL;
 	if (cli->lock)
 		err = ks_lock_change(cli->lock, exclusive, &o, d);
 	else

@@ -25,6 +25,7 @@
 struct ks_lock {
 	int fd;			/* -1: a survey nobody can write (read-only) */
 	int exclusive;
+	int folder;		/* on a folder: nothing to write in it */
 	char *what;
 };
 
@@ -122,7 +123,7 @@ static int acquire(struct ks_lock *l, int exclusive,
 			pause *= 2;
 	}
 	l->exclusive = exclusive;
-	if (exclusive)
+	if (exclusive && !l->folder)
 		claim(l);
 	return 0;
 }
@@ -174,6 +175,49 @@ fail:
 	return err;
 }
 
+int ks_lock_take_folder(struct ks_lock **out, const char *path,
+			const struct ks_lock_opts *opts, struct ks_diags *d)
+{
+	struct ks_buf dir = KS_BUF_INIT;
+	struct ks_lock *l;
+	const char *slash;
+	size_t n = strlen(path);
+	int err;
+
+	*out = NULL;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	slash = memrchr(path, '/', n);
+	if (ks_buf_add(&dir, path, slash ? (size_t)(slash - path) : 0) < 0)
+		return -1;
+	if (!dir.len)
+		err = ks_buf_puts(&dir, slash ? "/" : ".");
+	else
+		err = 0;
+	l = err ? NULL : ks_calloc(1, sizeof(*l));
+	if (!l) {
+		ks_buf_release(&dir);
+		return -1;
+	}
+	l->folder = 1;
+	l->fd = open(dir.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->fd < 0) {
+		/* A folder that is not there yet: init makes it, and its
+		 * own error says so. */
+		ks_buf_release(&dir);
+		*out = l;
+		return 0;
+	}
+	err = acquire(l, 1, opts, d);
+	ks_buf_release(&dir);
+	if (err) {
+		ks_lock_free(l);
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+
 int ks_lock_change(struct ks_lock *l, int exclusive,
 		   const struct ks_lock_opts *opts, struct ks_diags *d)
 {
@@ -194,7 +238,7 @@ void ks_lock_free(struct ks_lock *l)
 	if (!l)
 		return;
 	if (l->fd >= 0) {
-		if (l->exclusive)
+		if (l->exclusive && !l->folder)
 			(void)!ftruncate(l->fd, 0);
 		close(l->fd);	/* lets the lock go */
 	}

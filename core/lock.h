@@ -44,6 +44,15 @@ int ks_lock_take(struct ks_lock **out, const char *gitdir, int exclusive,
 		 const struct ks_lock_opts *opts, struct ks_diags *d);
 
 /*
+ * For a survey that does not exist yet (init, clone into `path`): the
+ * exclusive lock of the folder that will hold it, so two of them into one
+ * folder run one after the other.  No lock is needed (and none is taken)
+ * when that folder does not exist either.
+ */
+int ks_lock_take_folder(struct ks_lock **out, const char *path,
+			const struct ks_lock_opts *opts, struct ks_diags *d);
+
+/*
  * Turns a held lock shared or exclusive, waiting as ks_lock_take() does.
  * Not atomic (the kernel lets it go between): callers read the survey
  * again after it.

@@ -183,6 +183,21 @@ test_expect_success "hand edits saved while syncs run are never lost ($ROUNDS ro
 	git -C lap fsck --full --strict
 '
 
+test_expect_success "two init into one folder at once: one survey, one refusal ($ROUNDS rounds)" '
+	r=0 &&
+	while [ $r -lt $ROUNDS ]; do
+		r=$((r + 1)) &&
+		rm -rf two &&
+		{ khaosat init two --device md01 --surveyor A >i1 2>&1 & p1=$!; } &&
+		{ khaosat init two --device md02 --surveyor B >i2 2>&1 & p2=$!; } &&
+		{ wait $p1; e1=$?; wait $p2; e2=$?; true; } &&
+		test $((e1 + e2)) -eq 3 &&
+		git -C two fsck --full --strict 2>/dev/null &&
+		test "$(git -C two rev-list --count main)" = 1 &&
+		(cd two && khaosat status >/dev/null) || return 1
+	done
+'
+
 # ---- the work tree is the surveyor's ----
 
 test_expect_success 'setup: the centre changes a phone; the laptop sync passes a merge journal' '
