@@ -144,25 +144,58 @@ static int save(struct cli *cli, const char *rel, const char *abs,
 	return err;
 }
 
-/* Asks what to do after errors: 1 edit again, 0 abandon. */
-static int ask_again(void)
+/*
+ * Asks what to do after errors: 1 edit again, 0 the other choice (`other`
+ * is its prompt, `key` its letter).
+ */
+static int ask_again(const char *other, const char *key)
 {
+	char prompt[128];
+
 	if (!isatty(0))
 		return 0;
+	snprintf(prompt, sizeof(prompt), "(e)dit again or %s? [e] ", other);
 	for (;;) {
-		char *a = read_line("(e)dit again or (a)bandon the changes? [e] ");
+		char *a = read_line(prompt);
 		int r = -1;
 
 		if (!a)
 			return 0;
 		if (!*a || !strcasecmp(a, "e"))
 			r = 1;
-		else if (!strcasecmp(a, "a"))
+		else if (!strcasecmp(a, key))
 			r = 0;
 		free(a);
 		if (r >= 0)
 			return r;
 	}
+}
+
+/*
+ * The copy the editor opens: in .git, out of the survey's way, on the
+ * same disk; its name in `tmp`.
+ */
+static int make_copy(struct ks_buf *tmp, struct cli *cli, const char *id,
+		     const struct ks_buf *text, struct ks_diags *d)
+{
+	int fd;
+
+	if (ks_buf_addf(tmp, "%s/khaosat-edit-%s-XXXXXX.yaml",
+			git_repository_path(ks_repo_git(cli->repo)), id) < 0)
+		return -1;
+	fd = mkstemps(tmp->ptr, 5);
+	if (fd < 0 || write(fd, text->ptr, text->len) != (ssize_t)text->len) {
+		int e = errno;
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp->ptr);
+		}
+		return ks_error(d, KS_EIO, tmp->ptr, 0, 0,
+				"cannot make a copy to edit: %s", strerror(e));
+	}
+	close(fd);
+	return 0;
 }
 
 /* 1 when `arg` names a draft and no record. */
@@ -179,27 +212,6 @@ static int draft_only(struct cli *cli, const char *arg)
 	return yes;
 }
 
-/* After errors in a draft: 1 edit again, 0 keep it as a draft. */
-static int ask_draft_again(void)
-{
-	if (!isatty(0))
-		return 0;
-	for (;;) {
-		char *a = read_line("(e)dit again or (k)eep it as a draft? [e] ");
-		int r = -1;
-
-		if (!a)
-			return 0;
-		if (!*a || !strcasecmp(a, "e"))
-			r = 1;
-		else if (!strcasecmp(a, "k"))
-			r = 0;
-		free(a);
-		if (r >= 0)
-			return r;
-	}
-}
-
 /*
  * A draft is edited like a record, but its edits are never thrown away:
  * once valid it becomes a new record under records/, and while it is not
@@ -211,23 +223,15 @@ static int edit_draft(struct cli *cli, const char *id)
 	struct ks_buf orig = KS_BUF_INIT, cur = KS_BUF_INIT, out = KS_BUF_INIT;
 	struct ks_buf tmp = KS_BUF_INIT;
 	char *kind = NULL, *rel = NULL;
-	int err, code = EXIT_OK, fd;
+	int err, code = EXIT_OK;
 
 	if ((err = ks_draft_load(&orig, &kind, cli->repo, id, &d)))
 		return fail(&d, err);
 	rel = ks_record_relpath(kind, id);
-	ks_buf_addf(&tmp, "%s/khaosat-edit-%s-XXXXXX.yaml",
-		    git_repository_path(ks_repo_git(cli->repo)), id);
-	fd = rel ? mkstemps(tmp.ptr, 5) : -1;
-	if (fd < 0 || write(fd, orig.ptr, orig.len) != (ssize_t)orig.len) {
-		if (fd >= 0)
-			close(fd);
-		code = fail(&d, ks_error(&d, KS_EIO, rel ? tmp.ptr : NULL, 0, 0,
-					 "cannot make a copy to edit: %s",
-					 strerror(errno)));
+	if (!rel || (err = make_copy(&tmp, cli, id, &orig, &d))) {
+		code = fail(&d, rel ? err : -1);
 		goto out;
 	}
-	close(fd);
 	for (;;) {
 		struct ks_doc *doc = NULL;
 
@@ -272,7 +276,7 @@ static int edit_draft(struct cli *cli, const char *id)
 		diag_alias_path = NULL;
 		ks_diags_release(&d);
 		unlock(cli);
-		if (!ask_draft_again()) {
+		if (!ask_again("(k)eep it as a draft", "k")) {
 			fprintf(stderr, "kept as a draft; finish it with 'khaosat edit %s'\n", id);
 			code = EXIT_PROBLEMS;
 			break;
@@ -296,7 +300,7 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 	struct ks_buf orig = KS_BUF_INIT, cur = KS_BUF_INIT, out = KS_BUF_INIT;
 	struct ks_buf tmp = KS_BUF_INIT;
 	char *rel = NULL, *abs = NULL, *kind = NULL, *id = NULL;
-	int err, code = EXIT_OK, fd;
+	int err, code = EXIT_OK;
 
 	if ((err = parse_options(&argc, argv, &info, NULL)))
 		return err;
@@ -313,18 +317,10 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 		code = fail(&d, ks_error(&d, KS_EIO, rel, 0, 0, "cannot read the record"));
 		goto out;
 	}
-	/* The copy lives in .git, out of the survey's way, on the same disk. */
-	ks_buf_addf(&tmp, "%s/khaosat-edit-%s-XXXXXX.yaml",
-		    git_repository_path(ks_repo_git(cli->repo)), id);
-	fd = mkstemps(tmp.ptr, 5);
-	if (fd < 0 || write(fd, orig.ptr, orig.len) != (ssize_t)orig.len) {
-		if (fd >= 0)
-			close(fd);
-		code = fail(&d, ks_error(&d, KS_EIO, tmp.ptr, 0, 0,
-					 "cannot make a copy to edit: %s", strerror(errno)));
+	if ((err = make_copy(&tmp, cli, id, &orig, &d))) {
+		code = fail(&d, err);
 		goto out;
 	}
-	close(fd);
 	for (;;) {
 		struct ks_doc *doc = NULL;
 
@@ -365,7 +361,7 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 		print_diags(&d);
 		diag_alias_path = NULL;
 		ks_diags_release(&d);
-		if (!ask_again()) {
+		if (!ask_again("(a)bandon the changes", "a")) {
 			fprintf(stderr, "abandoned; %s was left as it was\n", id);
 			code = EXIT_PROBLEMS;
 			break;
