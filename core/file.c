@@ -109,19 +109,29 @@ int ks_file_begin(struct ks_file *f, const char *path, unsigned flags,
 		return ks_error(d, KS_EIO, path, 0, 0,
 				"cannot write: it is %s; nothing was written",
 				ks_file_kind(st.st_mode));
-	if ((flags & KS_FILE_FOLDERS) && mkdir_parents(path) < 0)
-		return ks_error(d, KS_EIO, path, 0, 0,
-				"cannot create its folder: %s", strerror(errno));
 	if (ks_buf_addf(&tmp, "%s.tmp-XXXXXX", path) < 0)
 		return -1;
-	if (flags & KS_FILE_FOLDER) {
-		if (!mkdtemp(tmp.ptr))
-			goto fail;
-	} else {
-		f->fd = mkostemp(tmp.ptr, O_CLOEXEC);
-		if (f->fd < 0)
-			goto fail;
+	/* The folders are made when the first try says they are missing. */
+	for (;;) {
+		if (flags & KS_FILE_FOLDER)
+			f->fd = mkdtemp(tmp.ptr) ? -2 : -1;
+		else
+			f->fd = mkostemp(tmp.ptr, O_CLOEXEC);
+		if (f->fd != -1 || errno != ENOENT || !(flags & KS_FILE_FOLDERS))
+			break;
+		if (mkdir_parents(path) < 0) {
+			ks_buf_release(&tmp);
+			return ks_error(d, KS_EIO, path, 0, 0,
+					"cannot create its folder: %s",
+					strerror(errno));
+		}
+		flags &= ~KS_FILE_FOLDERS;
+		memcpy(tmp.ptr + tmp.len - 6, "XXXXXX", 6);
 	}
+	if (f->fd == -1)
+		goto fail;
+	if (f->fd == -2)
+		f->fd = -1;
 	f->tmp = ks_strdup(tmp.ptr);
 	f->path = ks_strdup(path);
 	if (!f->tmp || !f->path) {

@@ -1185,7 +1185,11 @@ static int write_paths(struct ks_repo *r, git_tree *tree,
 	return err;
 }
 
-/* The index learns `paths` as they now are in the work tree. */
+/*
+ * The index learns `paths` as they now are in the work tree: the blob
+ * `tree` has (just written, or found already there) and the file's stat
+ * data, so that status trusts it without reading the file again.
+ */
 static int index_paths(struct ks_repo *r, git_tree *tree,
 		       const struct ks_paths *paths, struct ks_diags *d)
 {
@@ -1198,11 +1202,34 @@ static int index_paths(struct ks_repo *r, git_tree *tree,
 	if (git_repository_index(&idx, ks_repo_git(r)) < 0)
 		e = -1;
 	for (i = 0; !e && i < paths->n; i++) {
-		git_oid id;
+		git_index_entry ie;
+		struct stat st;
+		char *abs;
 
-		e = blob_at(&id, tree, paths->v[i])
-			? git_index_add_bypath(idx, paths->v[i])
-			: git_index_remove_bypath(idx, paths->v[i]);
+		memset(&ie, 0, sizeof(ie));
+		if (!blob_at(&ie.id, tree, paths->v[i])) {
+			e = git_index_remove_bypath(idx, paths->v[i]);
+			continue;
+		}
+		abs = ks_repo_path(r, paths->v[i]);
+		if (!abs || lstat(abs, &st) < 0) {
+			ks_free(abs);
+			e = git_index_add_bypath(idx, paths->v[i]);
+			continue;
+		}
+		ks_free(abs);
+		ie.path = paths->v[i];
+		ie.mode = GIT_FILEMODE_BLOB;
+		ie.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
+		ie.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
+		ie.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
+		ie.mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
+		ie.dev = (uint32_t)st.st_dev;
+		ie.ino = (uint32_t)st.st_ino;
+		ie.uid = (uint32_t)st.st_uid;
+		ie.gid = (uint32_t)st.st_gid;
+		ie.file_size = (uint32_t)st.st_size;
+		e = git_index_add(idx, &ie);
 	}
 	if (!e)
 		e = git_index_write(idx);
