@@ -272,6 +272,67 @@ fail:
 	return KS_EIO;
 }
 
+int ks_file_commit_if(struct ks_file *f,
+		      int (*was)(const char *old_file, void *arg), void *arg,
+		      struct ks_diags *d)
+{
+	int e = f->err, ok;
+
+	if (!f->tmp) {
+		release(f);
+		return -1;
+	}
+	if (e || (e = flush_tmp(f))) {
+		ks_error(d, KS_EIO, f->path, 0, 0, "cannot write: %s", strerror(e));
+		ks_file_abort(f);
+		return KS_EIO;
+	}
+	/*
+	 * Swapped, not replaced: the file that was there is kept under the
+	 * temporary name and looked at after the swap, so a save that came
+	 * just before is seen and swapped back, whenever it came.
+	 */
+	if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) == 0) {
+		ok = was(f->tmp, arg);
+		if (ok != 1) {
+			renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE);
+			ks_file_abort(f);
+			return ok < 0 ? -1 : KS_ECONFLICT;
+		}
+		unlink(f->tmp);
+	} else if (errno == ENOENT) {
+		/* Nothing there: only if it was meant to be absent. */
+		if (was(NULL, arg) != 1 ||
+		    renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_NOREPLACE) < 0) {
+			ks_file_abort(f);
+			return KS_ECONFLICT;
+		}
+	} else if (errno == EINVAL || errno == ENOSYS) {
+		/* A file system that cannot swap (FAT): look, then replace. */
+		if ((ok = was(f->path, arg)) != 1) {
+			ks_file_abort(f);
+			return ok < 0 ? -1 : KS_ECONFLICT;
+		}
+		if (rename(f->tmp, f->path) < 0)
+			goto fail;
+	} else {
+		goto fail;
+	}
+	ks_crash_point("file: renamed");
+	if ((f->flags & KS_FILE_DURABLE) && ks_file_sync_folder(f->path) < 0) {
+		ks_error(d, KS_EIO, f->path, 0, 0,
+			 "cannot flush its folder: %s", strerror(errno));
+		release(f);
+		return KS_EIO;
+	}
+	release(f);
+	return 0;
+fail:
+	ks_error(d, KS_EIO, f->path, 0, 0, "cannot replace: %s", strerror(errno));
+	ks_file_abort(f);
+	return KS_EIO;
+}
+
 void ks_file_abort(struct ks_file *f)
 {
 	if (!f->tmp) {

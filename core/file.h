@@ -68,6 +68,19 @@ FILE *ks_file_stream(struct ks_file *f);
  */
 int ks_file_commit(struct ks_file *f, struct ks_diags *d);
 
+/*
+ * Like ks_file_commit(), for a file a person may save at the same moment:
+ * the new file is swapped in atomically, then `was` is asked whether the
+ * file it displaced (`old_file`, NULL when there was none) is the one the
+ * caller expected to replace (1 yes, 0 no, -1 cannot tell).  If not, the
+ * two are swapped back, so the person's file stays, and the result is
+ * KS_ECONFLICT with nothing reported (the caller names it).  On a file
+ * system that cannot swap (FAT) it looks first, then renames.
+ */
+int ks_file_commit_if(struct ks_file *f,
+		      int (*was)(const char *old_file, void *arg), void *arg,
+		      struct ks_diags *d);
+
 /* Drops the temporary file and releases `f`.  Safe on a released `f`. */
 void ks_file_abort(struct ks_file *f);
 

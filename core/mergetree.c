@@ -1060,44 +1060,61 @@ static int blob_at(git_oid *out, git_tree *tree, const char *path)
  * Whether the work-tree file at `path` holds exactly blob `id` (absent
  * when `id` is NULL).  Anything that is not a regular file is a person's.
  */
-static int file_is(struct ks_repo *r, const char *path, const git_oid *id)
+/* Whether the file `abs` holds exactly blob `id` (absent: `id` NULL). */
+static int abs_is(const char *abs, const git_oid *id)
 {
 	struct ks_buf text = KS_BUF_INIT;
 	struct stat st;
 	git_oid got;
-	char *abs = ks_repo_path(r, path);
 	int is = 0;
 
-	if (!abs)
-		return -1;
-	if (lstat(abs, &st) < 0) {
-		is = errno == ENOENT && !id;
+	if (!abs || lstat(abs, &st) < 0) {
+		is = (!abs || errno == ENOENT) && !id;
 	} else if (S_ISREG(st.st_mode) && id) {
 		if (ks_buf_read_file(&text, abs, 0) < 0)
 			is = -1;
 		else if (git_odb_hash(&got, text.ptr, text.len, GIT_OBJECT_BLOB) == 0)
 			is = git_oid_equal(&got, id);
 	}
-	ks_free(abs);
 	ks_buf_release(&text);
 	return is;
 }
 
+static int file_is(struct ks_repo *r, const char *path, const git_oid *id)
+{
+	char *abs = ks_repo_path(r, path);
+	int is = abs ? abs_is(abs, id) : -1;
+
+	ks_free(abs);
+	return is;
+}
+
+/* For ks_file_commit_if(): was the displaced file blob `arg` (or none)? */
+static int displaced_is(const char *old_file, void *arg)
+{
+	return abs_is(old_file, arg);
+}
+
 /* Sorts each path that differs between `from` and `to` by its state. */
 static int wt_classify(struct wt_paths *out, struct ks_repo *r,
-		       git_tree *from, git_tree *to,
-		       const struct ks_paths *paths)
+		       git_tree *from, git_tree *to, struct ks_paths *paths)
 {
 	size_t i;
 
+	ks_paths_sort(paths);
 	for (i = 0; i < paths->n; i++) {
 		git_oid fb, tb;
-		int hf = blob_at(&fb, from, paths->v[i]);
-		int ht = blob_at(&tb, to, paths->v[i]);
-		int is_to = file_is(r, paths->v[i], ht ? &tb : NULL);
-		int is_from = is_to ? 0 : file_is(r, paths->v[i], hf ? &fb : NULL);
-		struct ks_paths *into = is_to ? &out->to :
-					is_from ? &out->from : &out->other;
+		int hf, ht, is_to, is_from;
+		struct ks_paths *into;
+
+		/* A path the merge touched twice is looked at once. */
+		if (i && !strcmp(paths->v[i - 1], paths->v[i]))
+			continue;
+		hf = blob_at(&fb, from, paths->v[i]);
+		ht = blob_at(&tb, to, paths->v[i]);
+		is_to = file_is(r, paths->v[i], ht ? &tb : NULL);
+		is_from = is_to ? 0 : file_is(r, paths->v[i], hf ? &fb : NULL);
+		into = is_to ? &out->to : is_from ? &out->from : &out->other;
 
 		if (is_to < 0 || is_from < 0 || ks_paths_add(into, paths->v[i]) < 0)
 			return -1;
@@ -1151,9 +1168,15 @@ static void prune_folders(struct ks_repo *r, const char *path)
  * Puts each of `paths` as `tree` has it: written whole under a temporary
  * name and renamed (a kill leaves the old file or the new one, never half
  * of one, so recovery can tell them from a person's edit), or removed.
+ * Just before each rename the file is looked at again: if it no longer
+ * holds what `expect` has there, a person saved it meanwhile, and it is
+ * left as they saved it: with `strict` that stops the update (KS_ECONFLICT,
+ * named), otherwise the file is skipped (putting back what was written).
+ * `inos` (NULL, or one per path) gets the inode of each file written.
  */
-static int write_paths(struct ks_repo *r, git_tree *tree,
-		       const struct ks_paths *paths, struct ks_diags *d)
+static int write_paths(struct ks_repo *r, git_tree *tree, git_tree *expect,
+		       const struct ks_paths *paths, int strict, ino_t *inos,
+		       struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	size_t i;
@@ -1161,16 +1184,42 @@ static int write_paths(struct ks_repo *r, git_tree *tree,
 
 	for (i = 0; !err && i < paths->n; i++) {
 		struct ks_buf text = KS_BUF_INIT;
+		struct ks_file f = KS_FILE_INIT;
 		char *abs = ks_repo_path(r, paths->v[i]);
-		git_oid id;
+		git_oid id, old;
+		int has_old = blob_at(&old, expect, paths->v[i]);
 
 		if (!abs) {
 			err = -1;
 		} else if (blob_at(&id, tree, paths->v[i])) {
-			err = read_blob(&text, repo, &id) < 0
-				? ks_error(d, KS_EIO, paths->v[i], 0, 0,
-					   "cannot read: %s", ks_git_error())
-				: ks_file_put(abs, text.ptr, text.len, 0, d);
+			if (read_blob(&text, repo, &id) < 0)
+				err = ks_error(d, KS_EIO, paths->v[i], 0, 0,
+					       "cannot read: %s", ks_git_error());
+			else if (!(err = ks_file_begin(&f, abs, KS_FILE_FOLDERS, d)))
+				ks_file_write(&f, text.ptr, text.len);
+			if (!err) {
+				struct stat st;
+
+				/* Which inode is ours, for the index. */
+				if (inos)
+					inos[i] = fstat(f.fd, &st) == 0 ? st.st_ino : 0;
+				err = ks_file_commit_if(&f, displaced_is,
+							has_old ? &old : NULL, d);
+			}
+			if (err == KS_ECONFLICT) {
+				err = 0;
+				if (inos)
+					inos[i] = 0;
+				if (strict)
+					err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
+						       "'%s' changed while khaosat was merging; it was left as you saved it and nothing was merged; commit your change ('khaosat commit'), then run this again",
+						       paths->v[i]);
+			}
+		} else if (file_is(r, paths->v[i], has_old ? &old : NULL) != 1) {
+			if (strict)
+				err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
+					       "'%s' changed while khaosat was merging; it was left as you saved it and nothing was merged; commit your change ('khaosat commit'), then run this again",
+					       paths->v[i]);
 		} else if (unlink(abs) < 0 && errno != ENOENT) {
 			err = ks_error(d, KS_EIO, paths->v[i], 0, 0,
 				       "cannot remove: %s", strerror(errno));
@@ -1186,12 +1235,13 @@ static int write_paths(struct ks_repo *r, git_tree *tree,
 }
 
 /*
- * The index learns `paths` as they now are in the work tree: the blob
- * `tree` has (just written, or found already there) and the file's stat
- * data, so that status trusts it without reading the file again.
+ * The index learns `paths` as `tree` has them, with the stat data of the
+ * files this merge wrote (`inos`, one per path, or NULL), so that status
+ * trusts those without reading them again.
  */
 static int index_paths(struct ks_repo *r, git_tree *tree,
-		       const struct ks_paths *paths, struct ks_diags *d)
+		       const struct ks_paths *paths, const ino_t *inos,
+		       struct ks_diags *d)
 {
 	git_index *idx = NULL;
 	size_t i;
@@ -1212,14 +1262,19 @@ static int index_paths(struct ks_repo *r, git_tree *tree,
 			continue;
 		}
 		abs = ks_repo_path(r, paths->v[i]);
-		if (!abs || lstat(abs, &st) < 0) {
+		ie.path = paths->v[i];
+		ie.mode = GIT_FILEMODE_BLOB;
+		/*
+		 * The stat data only of the file this merge wrote: a file a
+		 * person put in its place since (another inode), or one found
+		 * already there, is entered without it, so status reads it.
+		 */
+		if (!abs || !inos || lstat(abs, &st) < 0 || st.st_ino != inos[i]) {
 			ks_free(abs);
-			e = git_index_add_bypath(idx, paths->v[i]);
+			e = git_index_add(idx, &ie);
 			continue;
 		}
 		ks_free(abs);
-		ie.path = paths->v[i];
-		ie.mode = GIT_FILEMODE_BLOB;
 		ie.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
 		ie.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
 		ie.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
@@ -1270,13 +1325,14 @@ static int flush_worktree(struct ks_repo *r, struct ks_diags *d)
  * written.
  */
 static int update_worktree(struct ks_repo *r, const git_oid *from,
-			   const git_oid *to, const struct ks_paths *paths,
+			   const git_oid *to, struct ks_paths *paths,
 			   struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	struct wt_paths w = { { 0 }, { 0 }, { 0 } };
 	git_tree *tf = NULL, *tt = NULL;
 	struct ks_buf names = KS_BUF_INIT;
+	ino_t *inos = NULL;
 	int err;
 
 	if (tree_of(&tf, repo, from) < 0 || tree_of(&tt, repo, to) < 0 ||
@@ -1294,19 +1350,25 @@ static int update_worktree(struct ks_repo *r, const git_oid *from,
 			       w.other.n == 1 ? "it" : "them");
 		goto out;
 	}
-	if ((err = write_paths(r, tt, &w.from, d))) {
+	inos = ks_calloc(w.from.n + 1, sizeof(*inos));
+	if (!inos) {
+		err = -1;
+		goto out;
+	}
+	if ((err = write_paths(r, tt, tf, &w.from, 1, inos, d))) {
 		struct ks_diags ignore = KS_DIAGS_INIT;
 
 		/* Back as main still has it; nothing of the person's. */
-		write_paths(r, tf, &w.from, &ignore);
+		write_paths(r, tf, tt, &w.from, 0, NULL, &ignore);
 		ks_diags_release(&ignore);
 		goto out;
 	}
 	if ((err = flush_worktree(r, d)) ||
-	    (err = index_paths(r, tt, &w.from, d)) ||
-	    (err = index_paths(r, tt, &w.to, d)))
+	    (err = index_paths(r, tt, &w.from, inos, d)) ||
+	    (err = index_paths(r, tt, &w.to, NULL, d)))
 		goto out;
 out:
+	ks_free(inos);
 	git_tree_free(tf);
 	git_tree_free(tt);
 	wt_paths_release(&w);
@@ -1587,10 +1649,10 @@ int ks_merge_recover(struct ks_repo *r, int *recovered, struct ks_diags *d)
 			       ks_git_error());
 		goto out;
 	}
-	if ((err = write_paths(r, tt, &w.from, d)) ||
+	if ((err = write_paths(r, tt, tf, &w.from, 1, NULL, d)) ||
 	    (err = flush_worktree(r, d)) ||
-	    (err = index_paths(r, tt, &w.from, d)) ||
-	    (err = index_paths(r, tt, &w.to, d)) ||
+	    (err = index_paths(r, tt, &w.from, NULL, d)) ||
+	    (err = index_paths(r, tt, &w.to, NULL, d)) ||
 	    (err = merge_kept_edits(r, tf, tt, &to, &w.other, d)))
 		goto out;
 	if (git_oid_equal(&head, &from) &&

@@ -172,13 +172,18 @@ test_expect_success "hand edits saved while syncs run are never lost ($ROUNDS ro
 		sleep 0.0$(( (r * 7) % 10 )) &&
 		set_field lap/$W1 /main_trade "Nghề $r" &&
 		set_field lap/$W2 /main_trade "Nghề $r" &&
-		{ wait $p || grep -q "changed while khaosat was merging\|has uncommitted changes" sync.out; } &&
-		grep -q "^main_trade: Nghề $r$" lap/$W1 &&
-		grep -q "^main_trade: Nghề $r$" lap/$W2 &&
+		{ wait $p || grep -q "changed while khaosat was merging\|has uncommitted changes" sync.out ||
+			{ echo "round $r: the sync failed:"; cat sync.out; false; }; } &&
+		for f in $W1 $W2; do
+			grep -q "^main_trade: Nghề $r$" lap/$f ||
+				{ echo "round $r: the hand edit of $f was lost:"; cat sync.out;
+				  grep "^main_trade\|^phone" lap/$f; return 1; }
+		done &&
 		(cd lap && khaosat commit -m "round $r" >/dev/null) &&
 		khaosat -C lap sync ../stick >/dev/null &&
 		git -C lap show main:$W1 | grep -q "^main_trade: Nghề $r$" &&
-		git -C lap show main:$W2 | grep -q "^main_trade: Nghề $r$" || return 1
+		git -C lap show main:$W2 | grep -q "^main_trade: Nghề $r$" ||
+			{ echo "round $r: the hand edits are not on main"; return 1; }
 	done &&
 	git -C lap fsck --full --strict
 '
