@@ -104,8 +104,8 @@ test_expect_success "two syncs at once on one laptop: one waits, nothing is undo
 	r=0 &&
 	while [ $r -lt $ROUNDS ]; do
 		r=$((r + 1)) &&
-		set_field centre/$W1 /phone "\"09120100$(printf %02d $r)\"" &&
-		set_field centre/$W2 /phone "\"09120200$(printf %02d $r)\"" &&
+		set_field centre/$W1 /phone "\"0912010$(printf %03d $r)\"" &&
+		set_field centre/$W2 /phone "\"0912020$(printf %03d $r)\"" &&
 		commit centre "round $r" &&
 		khaosat -C centre sync ../stick >/dev/null &&
 		{ khaosat -C lap sync ../stick >out1 2>&1 & p1=$!; } &&
@@ -113,8 +113,8 @@ test_expect_success "two syncs at once on one laptop: one waits, nothing is undo
 		wait $p1 && wait $p2 &&
 		(cd lap && khaosat status) >st &&
 		grep -q "Nothing to commit" st &&
-		grep -q "09120100$(printf %02d $r)" lap/$W1 &&
-		grep -q "09120200$(printf %02d $r)" lap/$W2 &&
+		grep -q "0912010$(printf %03d $r)" lap/$W1 &&
+		grep -q "0912020$(printf %03d $r)" lap/$W2 &&
 		git -C lap diff --quiet main -- records || return 1
 	done &&
 	git -C lap fsck --full --strict
@@ -141,16 +141,16 @@ test_expect_success "sync and commit at once: every committed value arrives ($RO
 	r=0 &&
 	while [ $r -lt $ROUNDS ]; do
 		r=$((r + 1)) &&
-		set_field centre/$W1 /phone "\"09130100$(printf %02d $r)\"" &&
+		set_field centre/$W1 /phone "\"0913010$(printf %03d $r)\"" &&
 		commit centre "round $r" &&
 		khaosat -C centre sync ../stick >/dev/null &&
-		set_field lap/$W2 /phone "\"09130200$(printf %02d $r)\"" &&
+		set_field lap/$W2 /phone "\"0913020$(printf %03d $r)\"" &&
 		{ khaosat -C lap sync ../stick >out1 2>&1 & p1=$!; } &&
 		{ (cd lap && khaosat commit -m "lap $r") >out2 2>&1 & p2=$!; } &&
 		wait $p2 &&
 		{ wait $p1 || khaosat -C lap sync ../stick >out1; } &&
-		git -C lap show main:$W1 | grep -q "09130100$(printf %02d $r)" &&
-		git -C lap show main:$W2 | grep -q "09130200$(printf %02d $r)" || return 1
+		git -C lap show main:$W1 | grep -q "0913010$(printf %03d $r)" &&
+		git -C lap show main:$W2 | grep -q "0913020$(printf %03d $r)" || return 1
 	done &&
 	git -C lap fsck --full --strict
 '
@@ -165,7 +165,7 @@ test_expect_success "hand edits saved while syncs run are never lost ($ROUNDS ro
 	r=0 &&
 	while [ $r -lt $ROUNDS ]; do
 		r=$((r + 1)) &&
-		set_field centre/$W1 /phone "\"09170100$(printf %02d $r)\"" &&
+		set_field centre/$W1 /phone "\"0917010$(printf %03d $r)\"" &&
 		commit centre "round $r" &&
 		khaosat -C centre sync ../stick >/dev/null &&
 		{ khaosat -C lap sync ../stick >sync.out 2>&1 & p=$!; } &&
