@@ -294,8 +294,17 @@ int ks_file_commit_if(struct ks_file *f,
 	 */
 	if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) == 0) {
 		ok = was(f->tmp, arg);
+		if (ok != 1 &&
+		    renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) < 0) {
+			/* The person's file is under the temporary name:
+			 * kept there, and said. */
+			ks_error(d, KS_EIO, f->path, 0, 0,
+				 "was saved while khaosat replaced it; that version is kept as '%s'",
+				 f->tmp);
+			release(f);
+			return KS_EIO;
+		}
 		if (ok != 1) {
-			renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE);
 			ks_file_abort(f);
 			return ok < 0 ? -1 : KS_ECONFLICT;
 		}
