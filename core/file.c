@@ -236,7 +236,58 @@ static int flush_tmp(struct ks_file *f)
 	return e;
 }
 
-int ks_file_commit(struct ks_file *f, struct ks_diags *d)
+/*
+ * Puts the flushed temporary file in place.  0; KS_ECONFLICT when `was`
+ * says the file there is not the one to replace (it stays); -2 when `was`
+ * cannot tell; -1 when it is reported already and `f` released; or an
+ * errno (positive) for the caller to report.
+ */
+static int put_in_place(struct ks_file *f,
+			int (*was)(const char *old_file, void *arg), void *arg,
+			struct ks_diags *d)
+{
+	int ok;
+
+	if (!was)
+		return rename(f->tmp, f->path) < 0 ? errno : 0;
+	/*
+	 * Swapped, not replaced: the file that was there is kept under the
+	 * temporary name and looked at after the swap, so a save that came
+	 * just before is seen and swapped back, whenever it came.
+	 */
+	if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) == 0) {
+		ok = was(f->tmp, arg);
+		if (ok == 1) {
+			unlink(f->tmp);
+			return 0;
+		}
+		if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) < 0) {
+			/* The person's file is under the temporary name:
+			 * kept there, and said. */
+			ks_error(d, KS_EIO, f->path, 0, 0,
+				 "was saved while khaosat replaced it; that version is kept as '%s'",
+				 f->tmp);
+			release(f);
+			return -1;
+		}
+		return ok < 0 ? -2 : KS_ECONFLICT;
+	}
+	if (errno == ENOENT)
+		/* Nothing there: only if it was meant to be absent. */
+		return was(NULL, arg) != 1 ||
+		       renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path,
+				 RENAME_NOREPLACE) < 0 ? KS_ECONFLICT : 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return errno;
+	/* A file system that cannot swap (FAT): look, then replace. */
+	if ((ok = was(f->path, arg)) != 1)
+		return ok < 0 ? -2 : KS_ECONFLICT;
+	return rename(f->tmp, f->path) < 0 ? errno : 0;
+}
+
+static int commit(struct ks_file *f,
+		  int (*was)(const char *old_file, void *arg), void *arg,
+		  struct ks_diags *d)
 {
 	int e = f->err;
 
@@ -250,8 +301,14 @@ int ks_file_commit(struct ks_file *f, struct ks_diags *d)
 	if ((e = flush_tmp(f)))
 		goto fail;
 	ks_crash_point("file: flushed");
-	if (rename(f->tmp, f->path) < 0) {
-		e = errno;
+	e = put_in_place(f, was, arg, d);
+	if (e == -1)		/* reported, and `f` released */
+		return KS_EIO;
+	if (e == -2 || e == KS_ECONFLICT) {
+		ks_file_abort(f);
+		return e == -2 ? -1 : KS_ECONFLICT;
+	}
+	if (e) {
 		ks_error(d, KS_EIO, f->path, 0, 0, "cannot replace: %s",
 			 strerror(e));
 		ks_file_abort(f);
@@ -272,74 +329,16 @@ fail:
 	return KS_EIO;
 }
 
+int ks_file_commit(struct ks_file *f, struct ks_diags *d)
+{
+	return commit(f, NULL, NULL, d);
+}
+
 int ks_file_commit_if(struct ks_file *f,
 		      int (*was)(const char *old_file, void *arg), void *arg,
 		      struct ks_diags *d)
 {
-	int e = f->err, ok;
-
-	if (!f->tmp) {
-		release(f);
-		return -1;
-	}
-	if (e || (e = flush_tmp(f))) {
-		ks_error(d, KS_EIO, f->path, 0, 0, "cannot write: %s", strerror(e));
-		ks_file_abort(f);
-		return KS_EIO;
-	}
-	/*
-	 * Swapped, not replaced: the file that was there is kept under the
-	 * temporary name and looked at after the swap, so a save that came
-	 * just before is seen and swapped back, whenever it came.
-	 */
-	if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) == 0) {
-		ok = was(f->tmp, arg);
-		if (ok != 1 &&
-		    renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) < 0) {
-			/* The person's file is under the temporary name:
-			 * kept there, and said. */
-			ks_error(d, KS_EIO, f->path, 0, 0,
-				 "was saved while khaosat replaced it; that version is kept as '%s'",
-				 f->tmp);
-			release(f);
-			return KS_EIO;
-		}
-		if (ok != 1) {
-			ks_file_abort(f);
-			return ok < 0 ? -1 : KS_ECONFLICT;
-		}
-		unlink(f->tmp);
-	} else if (errno == ENOENT) {
-		/* Nothing there: only if it was meant to be absent. */
-		if (was(NULL, arg) != 1 ||
-		    renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_NOREPLACE) < 0) {
-			ks_file_abort(f);
-			return KS_ECONFLICT;
-		}
-	} else if (errno == EINVAL || errno == ENOSYS) {
-		/* A file system that cannot swap (FAT): look, then replace. */
-		if ((ok = was(f->path, arg)) != 1) {
-			ks_file_abort(f);
-			return ok < 0 ? -1 : KS_ECONFLICT;
-		}
-		if (rename(f->tmp, f->path) < 0)
-			goto fail;
-	} else {
-		goto fail;
-	}
-	ks_crash_point("file: renamed");
-	if ((f->flags & KS_FILE_DURABLE) && ks_file_sync_folder(f->path) < 0) {
-		ks_error(d, KS_EIO, f->path, 0, 0,
-			 "cannot flush its folder: %s", strerror(errno));
-		release(f);
-		return KS_EIO;
-	}
-	release(f);
-	return 0;
-fail:
-	ks_error(d, KS_EIO, f->path, 0, 0, "cannot replace: %s", strerror(errno));
-	ks_file_abort(f);
-	return KS_EIO;
+	return commit(f, was, arg, d);
 }
 
 void ks_file_abort(struct ks_file *f)
