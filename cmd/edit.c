@@ -198,6 +198,26 @@ static int make_copy(struct ks_buf *tmp, struct cli *cli, const char *id,
 	return 0;
 }
 
+/*
+ * Opens the editor on the copy `tmp` and reads it back into `cur`: 0, or
+ * the exit code to stop with after saying why (`what` and `id` name what
+ * was left as it was).
+ */
+static int edit_copy(struct ks_buf *cur, const char *tmp, const char *what,
+		     const char *id, struct ks_diags *d)
+{
+	if (run_editor(tmp) < 0) {
+		fprintf(stderr, "the editor failed; %s%s was left as it was\n",
+			what, id);
+		return EXIT_PROBLEMS;
+	}
+	ks_buf_reset(cur);
+	if (ks_buf_read_file(cur, tmp, 0) < 0)
+		return fail(d, ks_error(d, KS_EIO, tmp, 0, 0,
+					"cannot read the edited copy"));
+	return 0;
+}
+
 /* 1 when `arg` names a draft and no record. */
 static int draft_only(struct cli *cli, const char *arg)
 {
@@ -235,17 +255,8 @@ static int edit_draft(struct cli *cli, const char *id)
 	for (;;) {
 		struct ks_doc *doc = NULL;
 
-		if (run_editor(tmp.ptr) < 0) {
-			fprintf(stderr, "the editor failed; draft %s was left as it was\n", id);
-			code = EXIT_PROBLEMS;
+		if ((code = edit_copy(&cur, tmp.ptr, "draft ", id, &d)))
 			break;
-		}
-		ks_buf_reset(&cur);
-		if (ks_buf_read_file(&cur, tmp.ptr, 0) < 0) {
-			code = fail(&d, ks_error(&d, KS_EIO, tmp.ptr, 0, 0,
-						 "cannot read the edited copy"));
-			break;
-		}
 		err = ks_doc_parse(&doc, rel, cur.ptr, cur.len, KS_PARSE_RECORD, &d);
 		/* Checked and saved as the survey is now, one writer at a time. */
 		if (!err)
@@ -324,17 +335,8 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 	for (;;) {
 		struct ks_doc *doc = NULL;
 
-		if (run_editor(tmp.ptr) < 0) {
-			fprintf(stderr, "the editor failed; %s was left as it was\n", id);
-			code = EXIT_PROBLEMS;
+		if ((code = edit_copy(&cur, tmp.ptr, "", id, &d)))
 			break;
-		}
-		ks_buf_reset(&cur);
-		if (ks_buf_read_file(&cur, tmp.ptr, 0) < 0) {
-			code = fail(&d, ks_error(&d, KS_EIO, tmp.ptr, 0, 0,
-						 "cannot read the edited copy"));
-			break;
-		}
 		if (cur.len == orig.len && !memcmp(cur.ptr, orig.ptr, orig.len)) {
 			printf("No changes to %s.\n", id);
 			break;
