@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static const struct cmd_info info = {
@@ -65,18 +64,13 @@ static void proposer_now(struct ks_proposer *p, git_commit **keep,
 			 char **dev, struct ks_repo *r, const char *rel,
 			 const struct ks_buf *now)
 {
-	const struct ks_identity *who = ks_repo_identity(r);
 	git_repository *repo = ks_repo_git(r);
 	git_object *blob = NULL;
 	git_oid id;
 	static char hex[GIT_OID_HEXSZ + 1];
 	struct ks_buf spec = KS_BUF_INIT;
 
-	memset(p, 0, sizeof(*p));
-	p->author = who->surveyor ? who->surveyor : "";
-	p->email = who->email;
-	p->device = who->device;
-	p->when.time = time(NULL);
+	ks_proposer_self(p, r);
 	*keep = NULL;
 	*dev = NULL;
 	if (now && ks_buf_addf(&spec, "main:%s", rel) == 0 &&

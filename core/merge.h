@@ -102,6 +102,9 @@ struct ks_proposer {
 	git_time when;
 };
 
+/* This device's surveyor, now: the proposer of a change not committed yet. */
+void ks_proposer_self(struct ks_proposer *p, struct ks_repo *r);
+
 /*
  * Merges a surveyor's version of a work-tree file (`mine`, NULL when
  * deleted) with a version that arrived while they worked (`theirs`), from

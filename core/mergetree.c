@@ -1485,8 +1485,7 @@ int ks_merge_pending(struct ks_repo *r)
 	return pending;
 }
 
-/* This device's surveyor, now: the author of a change not yet committed. */
-static void proposer_self(struct ks_proposer *p, struct ks_repo *r)
+void ks_proposer_self(struct ks_proposer *p, struct ks_repo *r)
 {
 	const struct ks_identity *who = ks_repo_identity(r);
 	time_t now = time(NULL);
@@ -1526,7 +1525,7 @@ static int merge_kept_edits(struct ks_repo *r, git_tree *tf, git_tree *tt,
 		return ks_error(d, KS_EIO, NULL, 0, 0,
 				"cannot finish the interrupted merge: %s",
 				ks_git_error());
-	proposer_self(&pm, r);
+	ks_proposer_self(&pm, r);
 	git_oid_tostr(hex, sizeof(hex), to);
 	dev = ks_commit_device(git_commit_message(c));
 	pt.author = git_commit_author(c)->name;
