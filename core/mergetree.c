@@ -1165,6 +1165,28 @@ static void prune_folders(struct ks_repo *r, const char *path)
 }
 
 /*
+ * The error for files a person saved while a merge was writing: left as
+ * they are, nothing merged, and what to do.  Names up to two.
+ */
+static int changed_meanwhile(struct ks_diags *d, char *const *v, size_t n)
+{
+	struct ks_buf names = KS_BUF_INIT;
+	int err;
+
+	ks_buf_addf(&names, "'%s'", n ? v[0] : "");
+	if (n == 2)
+		ks_buf_addf(&names, " and '%s'", v[1]);
+	else if (n > 2)
+		ks_buf_addf(&names, " and %zu other files", n - 1);
+	err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
+		       "%s changed while khaosat was merging; %s left as you saved %s and nothing was merged; commit your change ('khaosat commit'), then run this again",
+		       names.ptr ? names.ptr : "", n == 1 ? "it was" : "they were",
+		       n == 1 ? "it" : "them");
+	ks_buf_release(&names);
+	return err;
+}
+
+/*
  * Puts each of `paths` as `tree` has it: written whole under a temporary
  * name and renamed (a kill leaves the old file or the new one, never half
  * of one, so recovery can tell them from a person's edit), or removed.
@@ -1211,15 +1233,11 @@ static int write_paths(struct ks_repo *r, git_tree *tree, git_tree *expect,
 				if (inos)
 					inos[i] = 0;
 				if (strict)
-					err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
-						       "'%s' changed while khaosat was merging; it was left as you saved it and nothing was merged; commit your change ('khaosat commit'), then run this again",
-						       paths->v[i]);
+					err = changed_meanwhile(d, &paths->v[i], 1);
 			}
 		} else if (file_is(r, paths->v[i], has_old ? &old : NULL) != 1) {
 			if (strict)
-				err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
-					       "'%s' changed while khaosat was merging; it was left as you saved it and nothing was merged; commit your change ('khaosat commit'), then run this again",
-					       paths->v[i]);
+				err = changed_meanwhile(d, &paths->v[i], 1);
 		} else if (unlink(abs) < 0 && errno != ENOENT) {
 			err = ks_error(d, KS_EIO, paths->v[i], 0, 0,
 				       "cannot remove: %s", strerror(errno));
@@ -1293,16 +1311,6 @@ static int index_paths(struct ks_repo *r, git_tree *tree,
 				"cannot update the index: %s", ks_git_error()) : 0;
 }
 
-/* "records/a.yaml", "records/a.yaml and 2 other files", for messages. */
-static void name_paths(struct ks_buf *b, const struct ks_paths *p)
-{
-	ks_buf_addf(b, "'%s'", p->n ? p->v[0] : "");
-	if (p->n == 2)
-		ks_buf_addf(b, " and '%s'", p->v[1]);
-	else if (p->n > 2)
-		ks_buf_addf(b, " and %zu other files", p->n - 1);
-}
-
 /* Makes what was written reach the disk before main moves to it. */
 static int flush_worktree(struct ks_repo *r, struct ks_diags *d)
 {
@@ -1331,7 +1339,6 @@ static int update_worktree(struct ks_repo *r, const git_oid *from,
 	git_repository *repo = ks_repo_git(r);
 	struct wt_paths w = { { 0 }, { 0 }, { 0 } };
 	git_tree *tf = NULL, *tt = NULL;
-	struct ks_buf names = KS_BUF_INIT;
 	ino_t *inos = NULL;
 	int err;
 
@@ -1343,11 +1350,7 @@ static int update_worktree(struct ks_repo *r, const git_oid *from,
 		goto out;
 	}
 	if (w.other.n) {
-		name_paths(&names, &w.other);
-		err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
-			       "%s changed while khaosat was merging; %s left as you saved %s and nothing was merged; commit your change ('khaosat commit'), then run this again",
-			       names.ptr, w.other.n == 1 ? "it was" : "they were",
-			       w.other.n == 1 ? "it" : "them");
+		err = changed_meanwhile(d, w.other.v, w.other.n);
 		goto out;
 	}
 	inos = ks_calloc(w.from.n + 1, sizeof(*inos));
@@ -1372,7 +1375,6 @@ out:
 	git_tree_free(tf);
 	git_tree_free(tt);
 	wt_paths_release(&w);
-	ks_buf_release(&names);
 	return err;
 }
 
