@@ -49,6 +49,8 @@ int cmd_commit(int argc, char **argv, struct cli *cli)
 		return fail(&d, err);
 	git_oid_tostr(hex, sizeof(hex), &id);
 	printf("[main %.10s] %s\n", hex, message);
+	fflush(stdout);
+	print_diags(&d);	/* what it settled, what it let through */
 	ks_diags_release(&d);
 	return EXIT_OK;
 }

@@ -62,7 +62,7 @@ static void print_json(const struct ks_conflict_set *s)
 		ks_buf_puts(&b, i ? ",\n {\"file\":" : "{\"file\":");
 		ks_json_string(&b, e->file);
 		ks_buf_puts(&b, ",\"field\":");
-		ks_json_string(&b, e->field);
+		ks_json_string(&b, *e->field ? e->field : "/");
 		ks_buf_puts(&b, ",\"base\":");
 		if (e->base) {
 			struct ks_buf v = KS_BUF_INIT;

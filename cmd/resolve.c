@@ -10,6 +10,7 @@
 #include "commit.h"
 #include "conflict.h"
 #include "diag.h"
+#include "fielddiff.h"
 #include "file.h"
 #include "record.h"
 #include "repo.h"
@@ -50,6 +51,15 @@ static char *conflict_record(struct ks_repo *r, const char *id)
 	return NULL;
 }
 
+static int record_exists(struct ks_repo *r, const char *rel)
+{
+	char *abs = ks_repo_path(r, rel);
+	int found = abs && access(abs, F_OK) == 0;
+
+	ks_free(abs);
+	return found;
+}
+
 /* Saves a file's bytes to put it back if the settlement is refused. */
 struct saved {
 	char *abs;
@@ -84,7 +94,7 @@ static void saved_release(struct saved *s)
 int cmd_resolve(int argc, char **argv, struct cli *cli)
 {
 	const char *take = NULL, *value = NULL, *message = NULL;
-	int base = 0, err, code = EXIT_PROBLEMS;
+	int base = 0, gone, err, code = EXIT_PROBLEMS;
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_conflict_set s = { 0 };
 	struct ks_changes ch = { 0 };
@@ -123,10 +133,20 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 					 "no open conflict on record \"%s\"", argv[0]));
 		goto out;
 	}
-	/* "phone" and "/phone" name the same field; "/" the whole record. */
-	if (strcmp(argv[1], "/") && argv[1][0] != '/' && argv[1][0])
-		ks_buf_putc(&field, '/');
-	ks_buf_puts(&field, strcmp(argv[1], "/") ? argv[1] : "");
+	/*
+	 * "phone", "/phone", "workers.regular" and "/workers/regular" name
+	 * fields as history does; "/" the whole record.
+	 */
+	{
+		char *f = ks_field_normalise(argv[1]);
+
+		if (!f || ks_buf_puts(&field, f) < 0) {
+			ks_free(f);
+			code = fail(&d, -1);
+			goto out;
+		}
+		ks_free(f);
+	}
 	ks_buf_addf(&cpath, "conflicts/%s", rel);
 	/*
 	 * Changes to this record and its conflict file are allowed: a resolve
@@ -156,7 +176,17 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 					 "no open conflict on %s %s", argv[0], argv[1]));
 		goto out;
 	}
-	if (take) {
+	gone = *field.ptr && !record_exists(cli->repo, rel);
+	if (gone && value) {
+		code = fail(&d, ks_error(&d, KS_EINVALID, rel, 0, 0,
+					 "record %s was deleted, so %s cannot be set; 'khaosat resolve %s %s --base' closes its conflict",
+					 argv[0], field.ptr, argv[0], field.ptr));
+		goto out;
+	}
+	if (gone) {
+		ks_buf_addf(&msg, "Close the conflict on %s %s: the record was deleted",
+			    argv[0], field.ptr);
+	} else if (take) {
 		char *end;
 		unsigned long n = strtoul(take, &end, 10);
 		const struct ks_node *p;
@@ -200,7 +230,13 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 		code = exit_code(err);
 		goto out;
 	}
-	printf("Resolved %s %s; committed.\n", argv[0], argv[1]);
+	if (gone)
+		printf("Record %s no longer exists: closed its conflict on %s without setting a value; committed.\n",
+		       argv[0], field.ptr);
+	else
+		printf("Resolved %s %s; committed.\n", argv[0], argv[1]);
+	fflush(stdout);
+	print_diags(&d);
 	code = EXIT_OK;
 out:
 	saved_release(&sr);

@@ -12,7 +12,9 @@
 #include "sign.h"
 #include "unique.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +296,82 @@ int ks_commit_tree_only(git_oid *out, struct ks_repo *r, const git_oid *tree,
 	return commit_tree(out, r, tree, parents, nparents, message, 0, d);
 }
 
+static int is_record_path(const char *path)
+{
+	return !strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1);
+}
+
+static int is_conflict_path(const char *path)
+{
+	return !strncmp(path, "conflicts/", 10);
+}
+
+static const struct ks_change *change_of(const struct ks_changes *c,
+					 const char *path)
+{
+	struct ks_change key = { KS_CHANGE_NEW, (char *)path };
+
+	return c->n ? bsearch(&key, c->v, c->n, sizeof(key), change_cmp) : NULL;
+}
+
+/*
+ * 1 when an error of an unchanged record is this commit's doing: a
+ * reference to a record it deletes.  Every other problem of a record the
+ * commit does not touch was there before it (a merge or a sync brought it).
+ */
+static int caused_by(const struct ks_diag *g, const struct ks_changes *c)
+{
+	size_t i;
+
+	if (g->severity != KS_SEV_ERROR || !g->keyword ||
+	    strcmp(g->keyword, "x-ref"))
+		return 0;
+	for (i = 0; i < c->n; i++) {
+		char *kind = NULL, *id = NULL;
+		struct ks_buf q = KS_BUF_INIT;
+		int hit = 0;
+
+		if (c->v[i].what == KS_CHANGE_DELETED && is_record_path(c->v[i].path) &&
+		    ks_record_path_parse(c->v[i].path, &kind, &id) == 0 &&
+		    ks_buf_addf(&q, "\"%s\"", id) == 0)
+			hit = strstr(g->message, q.ptr) != NULL;
+		ks_free(kind);
+		ks_free(id);
+		ks_buf_release(&q);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The problems of records the commit does not change: those it causes go
+ * to `d` as errors; for the others, one warning per record, since they
+ * must not stop the surveyor's unrelated work.
+ */
+static void judge_unchanged(const struct ks_diags *u,
+			    const struct ks_changes *c, struct ks_diags *d)
+{
+	const char *last = NULL;
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		const struct ks_diag *g = &u->v[i];
+
+		if (caused_by(g, c)) {
+			ks_diags_add(d, g->severity, g->path, g->line, g->col,
+				     g->pointer, g->keyword, "%s", g->message);
+			continue;
+		}
+		if (g->severity != KS_SEV_ERROR || !g->path ||
+		    (last && !strcmp(last, g->path)))
+			continue;
+		last = g->path;
+		ks_diags_add(d, KS_SEV_WARNING, g->path, 0, 0, NULL, "invalid-before",
+			     "was not valid before this commit either (a merge or a sync made it so); it does not stop this commit: 'khaosat check' says why");
+	}
+}
+
 /* Checks what a commit would take; every problem goes to `d`. */
 static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			 struct ks_diags *d)
@@ -301,34 +379,58 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 	struct ks_paths all = { 0 };
 	struct ks_unique *uniq = NULL;
 	size_t i, errors_before = d->errors;
-	int everything = 0, bad = 0, err;
+	int everything = 0, shape = 0, bad = 0, pass, err;
 
 	/*
 	 * A changed survey file or schema puts every record at stake, and a
-	 * deleted record may be referenced from any other.
+	 * deleted record may be referenced from any other.  Conflict files
+	 * change no record's validity.
 	 */
-	for (i = 0; i < c->n; i++)
-		if ((strncmp(c->v[i].path, KS_RECORDS_DIR "/",
-			     strlen(KS_RECORDS_DIR) + 1) &&
-		     strcmp(c->v[i].path, KS_SIGNERS_FILE)) ||
-		    c->v[i].what == KS_CHANGE_DELETED)
+	for (i = 0; i < c->n; i++) {
+		const char *p = c->v[i].path;
+
+		if (!is_record_path(p) && !is_conflict_path(p) &&
+		    strcmp(p, KS_SIGNERS_FILE))
+			shape = 1;
+		else if (is_record_path(p) && c->v[i].what == KS_CHANGE_DELETED)
 			everything = 1;
-	if (everything) {
+	}
+	if (shape || everything) {
+		struct ks_diags u = KS_DIAGS_INIT;
+
 		uniq = ks_unique_new();
 		if (!uniq || ks_list_records(&all, r, d) < 0) {
 			ks_unique_free(uniq);
 			return -1;
 		}
-		for (i = 0; i < all.n; i++) {
-			err = ks_check_record(r, all.v[i], uniq, NULL, d);
-			if (err == -1 || err == KS_EIO)
-				goto out;
-			bad |= err != 0;
-		}
+		/*
+		 * Unchanged records first, so that a value clashing with one
+		 * of them is reported at the changed record, which stops the
+		 * commit; with the survey's shape changed, all of them count.
+		 */
+		for (pass = 0, err = 0; pass < 2 && !err; pass++)
+			for (i = 0; i < all.n; i++) {
+				int changed = change_of(c, all.v[i]) != NULL;
+
+				if (changed != pass)
+					continue;
+				err = ks_check_record(r, all.v[i], uniq, NULL,
+						      changed || shape ? d : &u);
+				if (err == -1 || err == KS_EIO)
+					break;
+				bad |= err && (changed || shape);
+				err = 0;
+			}
+		if (!err)
+			judge_unchanged(&u, c, d);
+		ks_diags_release(&u);
+		if (err)
+			goto out;
 		if (ks_unique_report(uniq, d) < 0) {
 			err = -1;
 			goto out;
 		}
+		bad |= d->errors > errors_before;
 	} else {
 		/* Changed records, then their values against the committed rest. */
 		uniq = ks_unique_new();
@@ -342,7 +444,7 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 		ks_paths_sort(&all);
 		for (i = 0; i < c->n; i++) {
 			if (c->v[i].what == KS_CHANGE_DELETED ||
-			    !strcmp(c->v[i].path, KS_SIGNERS_FILE))
+			    !is_record_path(c->v[i].path))
 				continue;
 			err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
 			if (err == -1 || err == KS_EIO)
@@ -466,6 +568,85 @@ out:
 	return err;
 }
 
+/*
+ * A deleted record's open conflicts go with it: the deletion settles them,
+ * in the same commit (history shows it as their settlement).  Adds the
+ * removal of conflicts/<record> to `c` and removes the file; a note says
+ * how many were closed.
+ */
+static int settle_deleted(struct ks_changes *c, struct ks_repo *r,
+			  const git_oid *head, struct ks_diags *d)
+{
+	git_commit *hc = NULL;
+	git_tree *ht = NULL;
+	size_t i, j, n = c->n;
+	int err = 0, added = 0, drop = 0;
+
+	if (head && (git_commit_lookup(&hc, ks_repo_git(r), head) < 0 ||
+		     git_commit_tree(&ht, hc) < 0)) {
+		git_commit_free(hc);
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the last commit: %s",
+				ks_git_error());
+	}
+	for (i = 0; i < n && !err; i++) {
+		struct ks_buf cp = KS_BUF_INIT;
+		struct ks_change *x;
+		git_tree_entry *te = NULL;
+		char *abs;
+
+		if (c->v[i].what != KS_CHANGE_DELETED || !is_record_path(c->v[i].path))
+			continue;
+		if (ks_buf_addf(&cp, "conflicts/%s", c->v[i].path) < 0) {
+			err = -1;
+			break;
+		}
+		x = (struct ks_change *)change_of(c, cp.ptr);
+		if (x && x->what == KS_CHANGE_NEW) {
+			/* Never committed: it only goes from the work tree. */
+			x->what = KS_CHANGE_DELETED;
+			drop = 1;
+		} else if (x) {
+			x->what = KS_CHANGE_DELETED;
+		} else if (ht && git_tree_entry_bypath(&te, ht, cp.ptr) == 0) {
+			err = changes_add(c, KS_CHANGE_DELETED, cp.ptr);
+			added = 1;
+		} else {
+			ks_buf_release(&cp);
+			continue;
+		}
+		git_tree_entry_free(te);
+		abs = err ? NULL : ks_repo_path(r, cp.ptr);
+		if (!err && (!abs || (unlink(abs) < 0 && errno != ENOENT)))
+			err = ks_error(d, KS_EIO, cp.ptr, 0, 0, "cannot remove: %s",
+				       strerror(errno));
+		if (!err)
+			ks_diags_add(d, KS_SEV_NOTE, c->v[i].path, 0, 0, NULL,
+				     "settled", "deleted with its open conflicts: the deletion settles them");
+		ks_free(abs);
+		ks_buf_release(&cp);
+	}
+	/* A removal of what HEAD does not have is no change. */
+	for (i = j = 0; drop && i < c->n; i++) {
+		git_tree_entry *te = NULL;
+
+		if (c->v[i].what == KS_CHANGE_DELETED &&
+		    (!ht || git_tree_entry_bypath(&te, ht, c->v[i].path) < 0)) {
+			ks_free(c->v[i].path);
+			continue;
+		}
+		git_tree_entry_free(te);
+		c->v[j++] = c->v[i];
+	}
+	if (drop)
+		c->n = j;
+	/* change_of() needs the list in order. */
+	if (added)
+		qsort(c->v, c->n, sizeof(*c->v), change_cmp);
+	git_tree_free(ht);
+	git_commit_free(hc);
+	return err;
+}
+
 /* Brings the repository's own index up to date for the committed paths. */
 static void update_index(struct ks_repo *r, const struct ks_changes *c,
 			 const struct staged *staged)
@@ -532,6 +713,8 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 	if ((err = check_changes(r, &c, d)))
 		goto out;
 	has_head = git_reference_name_to_id(&head, repo, "refs/heads/main") == 0;
+	if ((err = settle_deleted(&c, r, has_head ? &head : NULL, d)))
+		goto out;
 	staged = ks_calloc(c.n + 1, sizeof(*staged));
 	if (!staged) {
 		err = -1;

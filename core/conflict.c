@@ -493,6 +493,9 @@ int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 			err = -1;
 		else
 			err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);
+	} else if (access(abs, F_OK) < 0 && errno == ENOENT) {
+		/* The record is gone: nothing to set, the entry closes. */
+		err = 0;
 	} else {
 		err = ks_doc_load(&doc, abs, relpath, KS_PARSE_RECORD, d);
 		if (!err && ks_record_path_parse(relpath, &kind, &id) < 0)

@@ -72,7 +72,8 @@ int ks_field_set(struct ks_doc *doc, struct ks_node *root, const char *field,
  * to keep (NULL: remove the field, or the record for field ""), `text`
  * the raw text to keep for a record that did not parse.  Writes the record
  * and the conflict file (removed when it was the last entry); the caller
- * commits.
+ * commits.  A field's conflict on a record that no longer exists only
+ * closes (a deleted record's conflicts go with it).
  */
 int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 			const char *field, const struct ks_node *choice,

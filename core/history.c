@@ -1139,6 +1139,87 @@ out:
 	return err;
 }
 
+/* ---- the commit behind one value ---- */
+
+struct ks_origins {
+	struct walk w;
+};
+
+int ks_origins_open(struct ks_origins **out, struct ks_repo *r,
+		    const char *path, git_commit *tip, struct ks_diags *d)
+{
+	struct ks_origins *o = ks_calloc(1, sizeof(*o));
+	int err;
+
+	*out = NULL;
+	if (!o)
+		return -1;
+	o->w.schema = kind_schema(r, path, &o->w.compiled);
+	if ((err = walk_record(&o->w, r, path, tip, d))) {
+		ks_origins_free(o);
+		return err;
+	}
+	*out = o;
+	return 0;
+}
+
+/* 1 when leaf `leaf` is `field` or inside it. */
+static int field_holds(const char *field, const char *leaf)
+{
+	size_t n = strlen(field);
+
+	return !strncmp(field, leaf, n) &&
+	       (!leaf[n] || leaf[n] == '/' || leaf[n] == '[');
+}
+
+int ks_origins_find(git_oid *out, struct ks_origins *o, const char *field)
+{
+	const struct walk *w = &o->w;
+	size_t node = w->n - 1, best = NONE, i, k;
+	const struct state *st = state_of(w, node);
+	const struct ks_node *v = value_in(w, node, field);
+
+	/* A value: the newest origin among its leaves. */
+	for (i = 0; v && st && i < st->norigins; i++)
+		if (field_holds(field, st->origins[i].field) &&
+		    (best == NONE || st->origins[i].commit > best))
+			best = st->origins[i].commit;
+	if (best != NONE) {
+		git_oid_cpy(out, &w->v[best].id);
+		return 0;
+	}
+	/*
+	 * Absent (or a value without leaves, or a file that does not parse):
+	 * back through the parents that have the same, first parents first,
+	 * to the commit that made it so.
+	 */
+	for (;;) {
+		const struct hnode *h = &w->v[node];
+
+		for (k = 0; k < h->nparents; k++) {
+			size_t p = w->parents[h->parent0 + k];
+
+			if (st && st->unreadable
+			    ? git_oid_equal(&w->v[p].blob, &h->blob)
+			    : same_value(value_in(w, p, field), v))
+				break;
+		}
+		if (k == h->nparents)
+			break;
+		node = w->parents[h->parent0 + k];
+	}
+	git_oid_cpy(out, &w->v[node].id);
+	return 0;
+}
+
+void ks_origins_free(struct ks_origins *o)
+{
+	if (!o)
+		return;
+	walk_release(&o->w);
+	ks_free(o);
+}
+
 /* ---- diff between two points ---- */
 
 void ks_file_diffs_release(struct ks_file_diffs *f)

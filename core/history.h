@@ -153,6 +153,32 @@ int ks_blame_record(struct ks_blame *out, struct ks_repo *r, const char *id,
 int ks_record_path_in_history(char **out, struct ks_repo *r, const char *id,
 			      git_commit *tip, struct ks_diags *d);
 
+/* ---- the commit behind one value ---- */
+
+/*
+ * One record's history at one tip, kept to ask who wrote its fields (a
+ * merge asks for every proposal of a record's conflicts).
+ */
+struct ks_origins;
+
+/*
+ * Walks the history of the record at `path` (present at `tip` or not).
+ * KS_ENOTFOUND when no commit of that history has it.
+ */
+int ks_origins_open(struct ks_origins **out, struct ks_repo *r,
+		    const char *path, git_commit *tip, struct ks_diags *d);
+
+/*
+ * The commit that gave `field` ("" for the whole record) its state at the
+ * tip, as blame attributes it: for a value, the newest commit that
+ * introduced a part of it (a merge that only carried it introduces
+ * nothing; a settlement that kept a proposal keeps its writer); for a
+ * value that is absent, the commit that removed it (or the record).
+ */
+int ks_origins_find(git_oid *out, struct ks_origins *o, const char *field);
+
+void ks_origins_free(struct ks_origins *o);
+
 /* Fills `ci` from a commit (strings are ks_free'd by the release calls). */
 int ks_commit_info_fill(struct ks_commit_info *ci, const git_commit *c);
 void ks_commit_info_release(struct ks_commit_info *ci);

@@ -103,7 +103,63 @@ struct merger {
 	struct ks_doc *out;
 	struct ks_mconflicts *c;
 	struct ks_buf field;	/* the path being merged */
+	int fresh;		/* inside a value the base does not have */
 };
+
+/*
+ * An order on values that does not depend on the side they come from:
+ * kinds, then scalars by their bytes, mappings and lists member by member.
+ */
+static int node_order(const struct ks_node *a, const struct ks_node *b)
+{
+	size_t i, n;
+	int c;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	switch (a->kind) {
+	case KS_NODE_SCALAR:
+		n = a->u.scalar.len < b->u.scalar.len ? a->u.scalar.len
+						      : b->u.scalar.len;
+		if ((c = memcmp(a->u.scalar.str, b->u.scalar.str, n)))
+			return c;
+		if (a->u.scalar.len != b->u.scalar.len)
+			return a->u.scalar.len < b->u.scalar.len ? -1 : 1;
+		return a->u.scalar.quoted - b->u.scalar.quoted;
+	case KS_NODE_MAP:
+		n = a->u.map.n < b->u.map.n ? a->u.map.n : b->u.map.n;
+		for (i = 0; i < n; i++)
+			if ((c = strcmp(a->u.map.v[i].key, b->u.map.v[i].key)) ||
+			    (c = node_order(a->u.map.v[i].value,
+					    b->u.map.v[i].value)))
+				return c;
+		return a->u.map.n < b->u.map.n ? -1 : a->u.map.n > b->u.map.n;
+	case KS_NODE_SEQ:
+		n = a->u.seq.n < b->u.seq.n ? a->u.seq.n : b->u.seq.n;
+		for (i = 0; i < n; i++)
+			if ((c = node_order(a->u.seq.v[i], b->u.seq.v[i])))
+				return c;
+		return a->u.seq.n < b->u.seq.n ? -1 : a->u.seq.n > b->u.seq.n;
+	}
+	return 0;
+}
+
+/*
+ * What a conflict leaves in the record: the base value; but where the base
+ * has no value because it has no record (or item, or mapping) there at
+ * all, leaving the field out would leave the new record without fields
+ * both sides gave it, so one side's value stays, the same whichever side
+ * is ours.  The conflict still lists both.
+ */
+static const struct ks_node *kept(const struct merger *m,
+				  const struct ks_node *b,
+				  const struct ks_node *o,
+				  const struct ks_node *t)
+{
+	if (b || !m->fresh || !o || !t)
+		return b;
+	return node_order(o, t) <= 0 ? o : t;
+}
 
 static int merge3(struct merger *m, struct ks_node **res,
 		  const struct ks_node *b, const struct ks_node *o,
@@ -163,7 +219,7 @@ static int merge_map(struct merger *m, struct ks_node **res,
 	struct ks_node *map = ks_node_map(m->out);
 	size_t mark = m->field.len, i, j, n = 0, alloc = 0;
 	struct rkey *rk;
-	int err = -1;
+	int err = -1, fresh;
 
 	if (!map)
 		return -1;
@@ -183,8 +239,11 @@ static int merge_map(struct merger *m, struct ks_node **res,
 			n++;
 		}
 	qsort(rk, n, sizeof(*rk), cmp_rkey);
+	fresh = m->fresh;
+	m->fresh = !b;
 	for (i = 0; i < n; i++) {
 		struct ks_node *r = NULL;
+
 		if (i && !strcmp(rk[i].key, rk[i - 1].key))
 			continue;
 		if (push_key(&m->field, rk[i].key) < 0 ||
@@ -200,6 +259,7 @@ static int merge_map(struct merger *m, struct ks_node **res,
 	*res = map;
 	err = 0;
 out:
+	m->fresh = fresh;
 	m->field.len = mark;
 	m->field.ptr[mark] = '\0';
 	ks_free(rk);
@@ -536,9 +596,10 @@ static int merge3(struct merger *m, struct ks_node **res,
 		if (!fallback)
 			return 0;
 	}
-	/* A conflict: the field stays at its base value. */
+	/* A conflict: the field stays at its base value (see kept()). */
 	if (ks_mconflicts_add(m->c, m->field.ptr, b, o, t) < 0)
 		return -1;
+	b = kept(m, b, o, t);
 	*res = clone(m, b);
 	return b && !*res ? -1 : 0;
 }
@@ -548,7 +609,8 @@ int ks_merge_nodes(struct ks_node **result, struct ks_doc *out,
 		   const struct ks_node *theirs, const struct ks_snode *schema,
 		   unsigned flags, struct ks_mconflicts *c)
 {
-	struct merger m = { out, c, KS_BUF_INIT };
+	struct merger m = { out, c, KS_BUF_INIT, !base };
+	const struct ks_node *k;
 	int err;
 
 	*result = NULL;
@@ -556,8 +618,9 @@ int ks_merge_nodes(struct ks_node **result, struct ks_doc *out,
 	    !same(base, ours) && !same(base, theirs)) {
 		if (ks_mconflicts_add(c, "", base, ours, theirs) < 0)
 			return -1;
-		*result = clone(&m, base);
-		return base && !*result ? -1 : 0;
+		k = kept(&m, base, ours, theirs);
+		*result = clone(&m, k);
+		return k && !*result ? -1 : 0;
 	}
 	if (ks_buf_puts(&m.field, "") < 0)
 		return -1;

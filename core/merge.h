@@ -5,7 +5,9 @@
  * Rules (DESIGN.md, Merge): a field changed on one side takes that change;
  * the same change on both sides is no conflict; different changes are a
  * conflict, which leaves the field at its base value and records every
- * proposal.  Mappings merge key by key; arrays of objects with x-key merge
+ * proposal (where the base has no value because the record, item or
+ * mapping around the field is new on both sides, one side's value stays,
+ * chosen by content, so that neither side's fields go missing).  Mappings merge key by key; arrays of objects with x-key merge
  * item by item; other arrays merge as one value.  A kind with x-merge:
  * record conflicts on any two concurrent edits of one record.  Delete
  * against modify keeps the modified record and records the conflict; a side

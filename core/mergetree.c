@@ -13,6 +13,7 @@
 #include "crash.h"
 #include "diag.h"
 #include "file.h"
+#include "history.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -73,8 +74,7 @@ struct tmerge {
 	struct vmemo *memo;
 	git_repository *repo;
 	struct side ours, theirs;
-	const git_oid *bases;	/* for attribution walks */
-	size_t nbases;
+	git_tree *tours, *ttheirs;	/* the two sides' trees */
 	int write_conflicts;
 	git_index *idx;
 	struct pending *p;
@@ -143,54 +143,37 @@ static int write_text(git_oid *oid, struct tmerge *m, const struct ks_buf *b)
 /* ---- attribution ---- */
 
 /*
- * The newest commit on `side` (since the merge base) that changed `path`,
- * for the proposal's author, device and time; the tip when none is found.
+ * The commit that gave `field` of the record at `path` its state on
+ * `side`, as history and blame attribute it (*o caches the record's walk
+ * for that side).
  */
-static int last_change(git_commit **out, struct tmerge *m,
-		       const struct side *side, const char *path)
+static int writer_of(git_commit **out, struct tmerge *m,
+		     const struct side *side, struct ks_origins **o,
+		     const char *path, const char *field)
 {
-	git_revwalk *w = NULL;
-	git_oid oid;
-	size_t i;
-	int found = 0;
+	git_commit *tip = NULL;
+	git_oid id;
+	int err = 0;
 
 	*out = NULL;
-	if (git_revwalk_new(&w, m->repo) < 0 || git_revwalk_push(w, &side->tip) < 0)
-		goto tip;
-	for (i = 0; i < m->nbases; i++)
-		git_revwalk_hide(w, &m->bases[i]);
-	git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL);
-	while (!found && git_revwalk_next(&oid, w) == 0) {
-		git_commit *c = NULL, *p = NULL;
-		git_tree *ct = NULL, *pt = NULL;
-		git_tree_entry *ce = NULL, *pe = NULL;
+	if (!*o) {
+		struct ks_diags quiet = KS_DIAGS_INIT;
 
-		if (git_commit_lookup(&c, m->repo, &oid) < 0)
-			continue;
-		if (git_commit_parentcount(c) == 1 &&
-		    git_commit_parent(&p, c, 0) == 0 &&
-		    git_commit_tree(&ct, c) == 0 && git_commit_tree(&pt, p) == 0) {
-			int hc = git_tree_entry_bypath(&ce, ct, path) == 0;
-			int hp = git_tree_entry_bypath(&pe, pt, path) == 0;
-
-			if (hc != hp || (hc && !git_oid_equal(git_tree_entry_id(ce),
-							      git_tree_entry_id(pe)))) {
-				*out = c;
-				c = NULL;
-				found = 1;
-			}
-		}
-		git_tree_entry_free(ce);
-		git_tree_entry_free(pe);
-		git_tree_free(ct);
-		git_tree_free(pt);
-		git_commit_free(p);
-		git_commit_free(c);
+		if (git_commit_lookup(&tip, m->repo, &side->tip) < 0)
+			return ks_error(m->d, KS_EIO, path, 0, 0,
+					"cannot read a commit: %s", ks_git_error());
+		err = ks_origins_open(o, m->r, path, tip, &quiet);
+		git_commit_free(tip);
+		ks_diags_release(&quiet);
+		if (err == -1)
+			return -1;
 	}
-tip:
-	git_revwalk_free(w);
-	if (!found && git_commit_lookup(out, m->repo, &side->tip) < 0)
-		return -1;
+	/* A history that cannot be read: the side's tip says who. */
+	if (!*o || ks_origins_find(&id, *o, field) < 0)
+		git_oid_cpy(&id, &side->tip);
+	if (git_commit_lookup(out, m->repo, &id) < 0)
+		return ks_error(m->d, KS_EIO, path, 0, 0, "cannot read a commit: %s",
+				ks_git_error());
 	return 0;
 }
 
@@ -201,7 +184,8 @@ static struct ks_node *str_node(struct ks_doc *doc, const char *s)
 
 /* A proposal: who proposed `value` (NULL: the side deleted it). */
 static struct ks_node *proposal(struct tmerge *m, struct ks_doc *doc,
-				const struct side *side, const char *path,
+				const struct side *side, struct ks_origins **o,
+				const char *path, const char *field,
 				const struct ks_node *value, const char *text)
 {
 	struct ks_node *p = ks_node_map(doc);
@@ -211,7 +195,7 @@ static struct ks_node *proposal(struct tmerge *m, struct ks_doc *doc,
 	char *dev;
 	int e = 0;
 
-	if (!p || last_change(&c, m, side, path) < 0)
+	if (!p || writer_of(&c, m, side, o, path, field) < 0)
 		return NULL;
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 	a = git_commit_author(c);
@@ -454,11 +438,42 @@ out:
 	return err;
 }
 
+/*
+ * `fresh` joined with the conflict file of the side that kept a record the
+ * other side deleted, when this merge kept it that way; `fresh` otherwise.
+ */
+static struct ks_node *kept_conflicts(struct tmerge *m, struct pending *p,
+				      struct ks_doc *doc, const char *cpath,
+				      struct ks_node *fresh)
+{
+	struct ks_buf text = KS_BUF_INIT;
+	struct ks_doc *old = NULL;
+	git_tree *keeper = NULL;
+	git_tree_entry *te = NULL;
+	struct ks_node *out = fresh;
+	size_t i;
+
+	for (i = 0; i < p->c.n && !keeper; i++)
+		if (!*p->c.v[i].field && !p->c.v[i].ours != !p->c.v[i].theirs)
+			keeper = p->c.v[i].ours ? m->tours : m->ttheirs;
+	if (!keeper || git_tree_entry_bypath(&te, keeper, cpath) < 0)
+		return fresh;
+	if (read_blob(&text, m->repo, git_tree_entry_id(te)) < 0)
+		out = NULL;
+	else
+		out = join_open(doc, &old, cpath, &text, fresh);
+	git_tree_entry_free(te);
+	ks_doc_free(old);
+	ks_buf_release(&text);
+	return out;
+}
+
 /* Writes the conflicts found for one file, joining those already open. */
 static int flush_pending(struct tmerge *m, struct pending *p)
 {
 	struct ks_buf cpath = KS_BUF_INIT, text = KS_BUF_INIT;
 	struct ks_doc *old = NULL, *doc = p->doc;
+	struct ks_origins *oo = NULL, *ot = NULL;
 	const git_index_entry *ie;
 	struct ks_node *entries = NULL, *fresh;
 	git_oid res;
@@ -481,8 +496,10 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 		if (c->base && ks_map_set(doc, e, "base",
 					  ks_node_clone(doc, c->base)) < 0)
 			goto out;
-		po = proposal(m, doc, &m->ours, p->path, c->ours, NULL);
-		pt = proposal(m, doc, &m->theirs, p->path, c->theirs, NULL);
+		po = proposal(m, doc, &m->ours, &oo, p->path, c->field,
+			      c->ours, NULL);
+		pt = proposal(m, doc, &m->theirs, &ot, p->path, c->field,
+			      c->theirs, NULL);
 		if (!po || !pt || ks_seq_push(doc, props, po) < 0 ||
 		    ks_seq_push(doc, props, pt) < 0)
 			goto out;
@@ -491,6 +508,12 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 		    ks_seq_push(doc, fresh, e) < 0)
 			goto out;
 	}
+	/*
+	 * A record kept against its deletion keeps the conflicts it had on
+	 * the side that kept it (the deleting side removed them with it).
+	 */
+	if ((fresh = kept_conflicts(m, p, doc, cpath.ptr, fresh)) == NULL)
+		goto out;
 	/* Conflicts still open on this record stay, joined with the new. */
 	ie = git_index_get_bypath(m->idx, cpath.ptr, 0);
 	entries = join_open(doc, &old, cpath.ptr,
@@ -503,13 +526,15 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 	m->stats->conflicts += p->c.n;
 	m->stats->conflicted_records++;
 	/* The survey file and schemas shape every record: say it loudly. */
-	if (strncmp(p->path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
+	if (m->write_conflicts && strncmp(p->path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
 		ks_diags_add(m->d, KS_SEV_WARNING, p->path, 0, 0, NULL, "conflict",
 			     "%zu conflict%s in a file every record depends on; settle %s first ('khaosat conflicts')",
 			     p->c.n, p->c.n == 1 ? "" : "s",
 			     p->c.n == 1 ? "it" : "them");
 	err = 0;
 out:
+	ks_origins_free(oo);
+	ks_origins_free(ot);
 	ks_doc_free(old);
 	ks_buf_release(&cpath);
 	ks_buf_release(&text);
@@ -624,10 +649,6 @@ static int merge_file(struct tmerge *m, const char *path, const git_oid *b,
 		goto out;
 	if (eb || eo || et) {
 		/* Unparseable: a whole-file conflict that keeps both texts. */
-		if (!m->write_conflicts) {
-			err = index_set(m, path, b);
-			goto done;
-		}
 		err = index_set(m, path, b && !git_oid_is_zero(b) ? b :
 				oid_cmp_null(o, t) < 0 ? o : t);
 		if (err)
@@ -661,7 +682,7 @@ static int merge_file(struct tmerge *m, const char *path, const git_oid *b,
 	m->stats->merged++;
 	err = 0;
 done:
-	if (!err && (!m->write_conflicts || !p->c.n)) {
+	if (!err && !p->c.n) {
 		/* Nothing to record: drop the pending entry. */
 		pending_free(p);
 		m->np--;
@@ -901,6 +922,7 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 			 int write_conflicts)
 {
 	struct tmerge m = *parent;
+	struct ks_merge_stats scratch;
 	git_oidarray bases = { 0 };
 	git_tree *tb = NULL, *ta = NULL, *tt = NULL;
 	size_t i;
@@ -924,8 +946,16 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 	m.p = NULL;
 	m.np = m.palloc = 0;
 	m.write_conflicts = write_conflicts;
-	if (!write_conflicts)
-		m.touched = NULL;	/* a virtual base touches nothing */
+	/*
+	 * A virtual base is the merge a laptop would have made of those two
+	 * commits, conflict files included (so that a conflict settled on
+	 * one side is seen as settled); it touches nothing and counts nothing.
+	 */
+	if (!write_conflicts) {
+		m.touched = NULL;
+		memset(&scratch, 0, sizeof(scratch));
+		m.stats = &scratch;
+	}
 	git_oid_cpy(&m.ours.tip, a);
 	git_oid_cpy(&m.theirs.tip, b);
 	if (git_merge_bases(&bases, m.repo, a, b) < 0) {
@@ -933,8 +963,6 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 			 "the two histories have nothing in common: not the same survey");
 		goto out;
 	}
-	m.bases = bases.ids;
-	m.nbases = bases.count;
 	if (base_tree(&tb, &m, &bases, depth) < 0 || tree_of(&ta, m.repo, a) < 0 ||
 	    tree_of(&tt, m.repo, b) < 0 || git_index_new(&m.idx) < 0 ||
 	    git_index_read_tree(m.idx, ta) < 0) {
@@ -942,6 +970,8 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 			 ks_git_error());
 		goto out;
 	}
+	m.tours = ta;
+	m.ttheirs = tt;
 	if (merge_into_index(&m, tb, ta, tt) < 0)
 		goto out;
 	for (i = 0; i < m.np; i++)
@@ -1670,6 +1700,41 @@ out:
 	return err;
 }
 
+/*
+ * 1 when merging `theirs` into `head` would bring nothing: the merged tree
+ * is head's, and every commit of theirs that head lacks is a merge (no
+ * surveyor's edit would be left out of main's history).
+ */
+static int brings_nothing(git_repository *repo, const git_oid *theirs,
+			  const git_oid *head, const git_oid *tree)
+{
+	git_commit *hc = NULL;
+	git_revwalk *w = NULL;
+	git_oid oid;
+	int same, only_merges = 1;
+
+	if (git_commit_lookup(&hc, repo, head) < 0)
+		return 0;
+	same = git_oid_equal(git_commit_tree_id(hc), tree);
+	git_commit_free(hc);
+	if (!same || git_revwalk_new(&w, repo) < 0 ||
+	    git_revwalk_push(w, theirs) < 0 || git_revwalk_hide(w, head) < 0) {
+		git_revwalk_free(w);
+		git_error_clear();
+		return 0;
+	}
+	while (only_merges && git_revwalk_next(&oid, w) == 0) {
+		git_commit *c = NULL;
+
+		only_merges = git_commit_lookup(&c, repo, &oid) == 0 &&
+			      git_commit_parentcount(c) > 1;
+		git_commit_free(c);
+	}
+	git_revwalk_free(w);
+	git_error_clear();
+	return only_merges;
+}
+
 static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 			   struct ks_repo *r, const git_oid *theirs,
 			   const char *what, int checked, struct ks_diags *d)
@@ -1734,6 +1799,18 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	if (merge_trees(&tree, stats, r, &head, theirs, &touched, d) < 0) {
 		ks_paths_release(&touched);
 		return KS_ERROR;
+	}
+	if (brings_nothing(repo, theirs, &head, &tree)) {
+		/*
+		 * Only merges of what main has, with main's very tree: a
+		 * commit would record nothing, and two channels (a stick and a
+		 * hub) would then trade such commits for ever.
+		 */
+		ks_paths_release(&touched);
+		memset(stats, 0, sizeof(*stats));
+		stats->up_to_date = 1;
+		git_oid_cpy(out, &head);
+		return 0;
 	}
 	ks_buf_addf(&msg, "Merge %s\n\n%zu record%s merged field by field", what,
 		    stats->merged, stats->merged == 1 ? "" : "s");
