@@ -168,6 +168,12 @@ int cmd_fmt(int argc, char **argv, struct cli *cli);
 int cmd_status(int argc, char **argv, struct cli *cli);
 /* On stderr, one line naming the drafts that a commit or a sync leaves out. */
 void note_drafts(struct ks_repo *r);
+/*
+ * After a merge or a sync moved main from `before` to `after`: warns of
+ * the values that must be unique and that two records now hold.
+ */
+void note_clashes(struct ks_repo *r, const git_oid *before,
+		  const git_oid *after);
 int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
+#include "clash.h"
 #include "commit.h"
 #include "diag.h"
 #include "draft.h"
@@ -142,6 +143,21 @@ static int save(struct cli *cli, const char *rel, const char *abs,
  * Asks what to do after errors: 1 edit again, 0 the other choice (`other`
  * is its prompt, `key` its letter).
  */
+/*
+ * The edited record as `check` would judge it, and its unique values
+ * against every other record (said now, not at the commit).
+ */
+static int check_saved(struct cli *cli, const char *kind, const char *id,
+		       const char *rel, const struct ks_doc *doc,
+		       struct ks_diags *d)
+{
+	int err = ks_check_doc(cli->repo, rel, doc, NULL, d);
+
+	if (!err)
+		err = ks_clash_record(cli->repo, kind, id, ks_doc_root(doc), d);
+	return err;
+}
+
 static int ask_again(const char *other, const char *key)
 {
 	char prompt[128];
@@ -256,7 +272,7 @@ static int edit_draft(struct cli *cli, const char *id)
 		if (!err)
 			err = lock_to_save(cli, &d);
 		if (!err)
-			err = ks_check_doc(cli->repo, rel, doc, NULL, &d);
+			err = check_saved(cli, kind, id, rel, doc, &d);
 		ks_buf_reset(&out);
 		if (!err && (ks_record_format(&out, cli->repo, kind, ks_doc_root(doc)) < 0 ||
 			     ks_draft_finish(cli->repo, kind, id, out.ptr, out.len, &d)))
@@ -337,7 +353,7 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 		}
 		err = ks_doc_parse(&doc, rel, cur.ptr, cur.len, KS_PARSE_RECORD, &d);
 		if (!err)
-			err = ks_check_doc(cli->repo, rel, doc, NULL, &d);
+			err = check_saved(cli, kind, id, rel, doc, &d);
 		if (!err) {
 			ks_buf_reset(&out);
 			if (ks_record_format(&out, cli->repo, kind, ks_doc_root(doc)) < 0 ||

@@ -7,6 +7,8 @@
 #include "merge.h"
 #include "repo.h"
 
+#include <string.h>
+
 static const struct cmd_info info = {
 	"khaosat merge REF",
 	"Merge REF (a branch, a commit id, a remote-tracking ref) into main,\n"
@@ -40,7 +42,7 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_merge_stats st;
 	git_object *rev = NULL, *obj = NULL;
-	git_oid out;
+	git_oid out, before;
 	int err;
 
 	if ((err = parse_options(&argc, argv, &info, NULL)))
@@ -55,6 +57,9 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 		return fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
 					 "unknown revision \"%s\"", argv[0]));
 	}
+	if (git_reference_name_to_id(&before, ks_repo_git(cli->repo),
+				     "refs/heads/main") < 0)
+		memset(&before, 0, sizeof(before));
 	err = ks_merge_into_main(&out, &st, cli->repo, git_object_id(obj),
 				 argv[0], &d);
 	git_object_free(obj);
@@ -63,6 +68,9 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 		return fail(&d, err);
 	print_diags(&d);
 	print_merge(&out, &st, argv[0]);
+	fflush(stdout);
+	if (!git_oid_is_zero(&before))
+		note_clashes(cli->repo, &before, &out);
 	ks_diags_release(&d);
 	return EXIT_OK;
 }

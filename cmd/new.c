@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
+#include "clash.h"
 #include "diag.h"
 #include "draft.h"
 #include "file.h"
@@ -310,6 +311,9 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 		goto fail;
 	ks_map_set(doc, root, "id", ks_node_scalar(doc, prov.ptr, prov.len, 1));
 	err = ks_check_values(cli->repo, k->name, root, from, &d);
+	/* A tax code or phone another record holds: said now, not at commit. */
+	if (!err)
+		err = ks_clash_record(cli->repo, k->name, prov.ptr, root, &d);
 	if (err == -1)
 		goto fail;
 	if (err && draft) {

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "alloc.h"
 #include "buf.h"
+#include "clash.h"
 #include "diag.h"
 #include "lock.h"
 #include "merge.h"
@@ -476,4 +477,24 @@ void unlock(struct cli *cli)
 {
 	ks_lock_free(cli->lock);
 	cli->lock = NULL;
+}
+
+void note_clashes(struct ks_repo *r, const git_oid *before,
+		  const git_oid *after)
+{
+	struct ks_diags c = KS_DIAGS_INIT, w = KS_DIAGS_INIT;
+	size_t i;
+
+	if (git_oid_equal(before, after) ||
+	    ks_clash_between(r, before, after, &c) != KS_EINVALID)
+		goto out;
+	for (i = 0; i < c.n; i++)
+		ks_diags_add(&w, KS_SEV_WARNING, c.v[i].path, c.v[i].line,
+			     c.v[i].col, c.v[i].pointer, c.v[i].keyword, "%s",
+			     c.v[i].message);
+	print_diags(&w);
+	fprintf(stderr, "note: two records hold a value only one of them may have; correct one with 'khaosat edit ID'\n");
+out:
+	ks_diags_release(&c);
+	ks_diags_release(&w);
 }

@@ -200,11 +200,25 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	progress_done();
 	note_drafts(cli->repo);
 	if (err) {
+		/* What came in before the failure is in main: say so. */
+		if (!git_oid_is_zero(&rep.after) &&
+		    !git_oid_equal(&rep.before, &rep.after)) {
+			char *own = rep.own;
+
+			rep.own = NULL;
+			rep.tries = 0;
+			print_sync(&rep, ks_repo_identity(cli->repo)->device);
+			fflush(stdout);
+			rep.own = own;
+			note_clashes(cli->repo, &rep.before, &rep.after);
+		}
 		ks_sync_report_release(&rep);
 		return interrupted_exit(fail(&d, err));
 	}
 	print_diags(&d);
 	print_sync(&rep, ks_repo_identity(cli->repo)->device);
+	fflush(stdout);
+	note_clashes(cli->repo, &rep.before, &rep.after);
 	ks_sync_report_release(&rep);
 	err = d.errors ? EXIT_PROBLEMS : EXIT_OK;
 	ks_diags_release(&d);

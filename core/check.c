@@ -279,9 +279,16 @@ int ks_check_values(struct ks_repo *r, const char *kind,
 		    const struct ks_node *root, const char *display,
 		    struct ks_diags *d)
 {
+	return ks_check_values_into(r, kind, root, display, NULL, d);
+}
+
+int ks_check_values_into(struct ks_repo *r, const char *kind,
+			 const struct ks_node *root, const char *display,
+			 struct ks_unique *uniq, struct ks_diags *d)
+{
 	struct ks_kind *k = ks_repo_find_kind(r, kind);
 	struct ks_schema *schema;
-	struct refctx rc = { r, NULL };
+	struct refctx rc = { r, uniq };
 	struct ks_validate_opts vo = { ref_exists, unique_value, &rc, 0 };
 	int v;
 

@@ -51,6 +51,14 @@ int ks_check_values(struct ks_repo *r, const char *kind,
 		    struct ks_diags *d);
 
 /*
+ * Same, and the values under x-unique go into `uniq` (after the caller's
+ * ks_unique_begin()).
+ */
+int ks_check_values_into(struct ks_repo *r, const char *kind,
+			 const struct ks_node *root, const char *display,
+			 struct ks_unique *uniq, struct ks_diags *d);
+
+/*
  * One value against its subschema `s` (a form's answer): the schema and
  * the records it refers to (x-ref).  Uniqueness needs the whole survey:
  * see ks_answer_check().  Returns 0, KS_EINVALID with reasons, or -1.

@@ -16,6 +16,7 @@
 #include "schema.h"
 #include "text.h"
 #include "unique.h"
+#include "vnkey.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +57,7 @@ struct xconf {
 struct xcond {
 	char *field;
 	char *value;		/* NFC */
+	char *key;		/* its text key, as statistics group it */
 	char **segs;
 	size_t nsegs;
 };
@@ -563,6 +565,7 @@ void ks_export_free(struct ks_export *x)
 		ks_free(x->conds[i].segs);
 		ks_free(x->conds[i].field);
 		ks_free(x->conds[i].value);
+		ks_free(x->conds[i].key);
 	}
 	ks_free(x->conds);
 	ks_free(x->at);
@@ -644,6 +647,40 @@ static int split_path(struct xcond *c)
 	}
 }
 
+/*
+ * The key under which a condition's field compares text, the one
+ * statistics group it by: a commune's name without "xã" or "phường",
+ * other text by key_exact (case, blanks, where the tone mark sits).
+ * *out stays NULL when the text has no key.
+ */
+static int text_key(char **out, const struct xcond *c, const char *text)
+{
+	struct ks_buf k = KS_BUF_INIT;
+	const char *last = c->segs[c->nsegs - 1];
+	int err;
+
+	*out = NULL;
+	err = !strcmp(last, "commune_name")
+		? ks_vnkey_commune_exact(&k, text, strlen(text))
+		: ks_vnkey_exact(&k, text, strlen(text));
+	if (!err && k.len)
+		*out = ks_buf_detach(&k, NULL);
+	ks_buf_release(&k);
+	return err == -1 ? -1 : 0;
+}
+
+static int same_text(const struct xcond *c, const char *text)
+{
+	char *k = NULL;
+	int same;
+
+	if (!c->key || text_key(&k, c, text) < 0 || !k)
+		return 0;
+	same = !strcmp(k, c->key);
+	ks_free(k);
+	return same;
+}
+
 int ks_export_where(struct ks_export *x, const char *cond, struct ks_diags *d)
 {
 	const char *eq = strchr(cond, '=');
@@ -667,6 +704,8 @@ int ks_export_where(struct ks_export *x, const char *cond, struct ks_diags *d)
 		return c->value || !c->field ? -1 :
 			ks_error(d, KS_EINVALID, NULL, 0, 0,
 				 "the value of \"%s\" is not UTF-8", c->field);
+	if (text_key(&c->key, c, c->value) == -1)
+		return -1;
 	for (i = 0; i < x->nkinds; i++)
 		if (x->kinds[i].selected &&
 		    ks_xplan_has_field(&x->kinds[i].plan, c->field))
@@ -686,7 +725,7 @@ int ks_export_where(struct ks_export *x, const char *cond, struct ks_diags *d)
 }
 
 static int cond_match(const struct ks_node *n, const struct ks_snode *sn,
-		      char *const *segs, size_t nsegs, const char *value)
+		      char *const *segs, size_t nsegs, const struct xcond *c)
 {
 	const struct ks_node *v;
 	const char *l;
@@ -695,7 +734,7 @@ static int cond_match(const struct ks_node *n, const struct ks_snode *sn,
 	if (n->kind == KS_NODE_SEQ) {
 		for (i = 0; i < n->u.seq.n; i++)
 			if (cond_match(n->u.seq.v[i], sn ? ks_snode_items(sn) : NULL,
-				       segs, nsegs, value))
+				       segs, nsegs, c))
 				return 1;
 		return 0;
 	}
@@ -703,12 +742,14 @@ static int cond_match(const struct ks_node *n, const struct ks_snode *sn,
 		if (n->kind != KS_NODE_SCALAR)
 			return 0;
 		l = ks_xlabel(n, sn);
-		return !strcmp(n->u.scalar.str, value) || (l && !strcmp(l, value));
+		return !strcmp(n->u.scalar.str, c->value) ||
+		       (l && !strcmp(l, c->value)) ||
+		       same_text(c, n->u.scalar.str) || (l && same_text(c, l));
 	}
 	if (n->kind != KS_NODE_MAP || !(v = ks_map_get(n, segs[0])))
 		return 0;
 	return cond_match(v, sn ? ks_snode_property(sn, segs[0]) : NULL,
-			  segs + 1, nsegs - 1, value);
+			  segs + 1, nsegs - 1, c);
 }
 
 static int matches(const struct ks_export *x, const struct xkind *k,
@@ -721,7 +762,7 @@ static int matches(const struct ks_export *x, const struct xkind *k,
 
 		if (!root || !ks_xplan_has_field(&k->plan, c->field) ||
 		    !cond_match(root, ks_schema_root(k->schema), c->segs,
-				c->nsegs, c->value))
+				c->nsegs, c))
 			return 0;
 	}
 	return 1;

@@ -82,27 +82,6 @@ static const char *enum_title(const struct ks_snode *n, const char *value)
 	return NULL;
 }
 
-/*
- * The schema asks for a commune's bare name; "xã Mỹ Đồng" is the same
- * commune as "Mỹ Đồng".
- */
-static void drop_unit_word(struct ks_buf *key)
-{
-	static const char *const unit[] = {
-		"xã ", "phường ", "thị trấn ", "đặc khu ", NULL,
-	};
-	size_t i, n;
-
-	for (i = 0; unit[i]; i++) {
-		n = strlen(unit[i]);
-		if (key->len > n && !strncmp(key->ptr, unit[i], n)) {
-			memmove(key->ptr, key->ptr + n, key->len - n + 1);
-			key->len -= n;
-			return;
-		}
-	}
-}
-
 /* Counts `value` (NULL: missing) once. */
 static int count(struct counter *c, const char *value, struct ks_buf *key)
 {
@@ -117,13 +96,15 @@ static int count(struct counter *c, const char *value, struct ks_buf *key)
 	}
 	ks_buf_reset(key);
 	if (c->spec && c->spec->free_text) {
-		err = ks_vnkey_exact(key, value, strlen(value));
+		err = c->spec->free_text == 2
+			? ks_vnkey_commune_exact(key, value, strlen(value))
+			: ks_vnkey_exact(key, value, strlen(value));
 		if (err == -1)
 			return -1;
-		if (err || !key->len)
+		if (err || !key->len) {
+			ks_buf_reset(key);
 			err = ks_buf_puts(key, value);
-		else if (c->spec->free_text == 2)
-			drop_unit_word(key);
+		}
 	} else {
 		err = ks_buf_puts(key, value);
 	}

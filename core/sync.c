@@ -726,9 +726,15 @@ int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
 		rep->swept = sweep_temps(rep->folder, ks_repo_identity(r)->device);
 	if ((err = list_peers(rep, rep->folder, d)) ||
 	    (err = import_peers(rep, repo, &root, ks_repo_identity(r)->device,
-				pg, d)) ||
-	    (err = merge_peers(rep, r, d)) ||
-	    (err = main_tip(&rep->after, repo, d)))
+				pg, d)))
+		return err;
+	if ((err = merge_peers(rep, r, d))) {
+		/* What merged before the failure is in main: say where. */
+		if (git_reference_name_to_id(&rep->after, repo, "refs/heads/main") < 0)
+			memset(&rep->after, 0, sizeof(rep->after));
+		return err;
+	}
+	if ((err = main_tip(&rep->after, repo, d)))
 		return err;
 	if (flags & KS_SYNC_NO_WRITE)
 		return 0;

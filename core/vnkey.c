@@ -391,6 +391,26 @@ int ks_vnkey_commune(struct ks_buf *out, const char *s, size_t len)
 	return err;
 }
 
+int ks_vnkey_commune_exact(struct ks_buf *out, const char *s, size_t len)
+{
+	static const char *const unit[] = {
+		"xã ", "phường ", "thị trấn ", "đặc khu ", NULL,
+	};
+	struct ks_buf k = KS_BUF_INIT;
+	size_t i, skip = 0;
+	int err;
+
+	err = ks_vnkey_exact(&k, s, len);
+	for (i = 0; !err && unit[i]; i++)
+		if (k.len > strlen(unit[i]) &&
+		    !strncmp(k.ptr, unit[i], strlen(unit[i])))
+			skip = strlen(unit[i]);
+	if (!err && ks_buf_add(out, k.ptr + skip, k.len - skip) < 0)
+		err = -1;
+	ks_buf_release(&k);
+	return err;
+}
+
 /* ---- numbers ---- */
 
 /*

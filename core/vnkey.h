@@ -56,4 +56,11 @@ int ks_vnkey_taxcode(struct ks_buf *out, const char *s, size_t len);
  */
 int ks_vnkey_commune(struct ks_buf *out, const char *s, size_t len);
 
+/*
+ * The key_exact form of a commune's name without a leading "xã",
+ * "phường", "thị trấn" or "đặc khu": how statistics group communes and
+ * export filters compare them.
+ */
+int ks_vnkey_commune_exact(struct ks_buf *out, const char *s, size_t len);
+
 #endif

@@ -11,9 +11,10 @@
  *      conflict covers a leaf, the result agrees with the three-way rule
  *      applied to that leaf alone (one-sided changes are taken, nothing is
  *      invented); each conflict entry holds the three sides' values at its
- *      field, the result keeps the base value there, the sides really
- *      disagree, and no two entries are for the same field or one inside
- *      the other;
+ *      field, the result keeps the base value there (or one side's
+ *      value where the mapping around the field is new on both sides),
+ *      the sides really disagree, and no two entries are for the same
+ *      field or one inside the other;
  *   3. idempotence: merge(R, R, R) = R; and when there is no conflict,
  *      merging either side into the result again changes nothing:
  *      merge(B, R, T) = merge(B, O, R) = R;
@@ -1020,6 +1021,39 @@ static const struct ks_mconflict *covering(const struct ks_mconflicts *c,
 	return NULL;
 }
 
+/*
+ * 1 when the mapping around `field` (the record, an item, a mapping: what
+ * the merge merges key by key) is absent from the base.
+ */
+static int fresh_at(const struct ks_node *b, const struct ks_node *o,
+		    const char *field)
+{
+	char *p = ks_strdup(field);
+	int fresh = !b;
+
+	while (p && *p) {
+		size_t n = strlen(p);
+		const struct ks_node *on;
+
+		if (p[n - 1] == ']') {
+			while (n && p[n - 1] != '[')
+				n--;
+			p[n ? n - 1 : 0] = '\0';
+		} else {
+			while (n && p[n - 1] != '/')
+				n--;
+			p[n ? n - 1 : 0] = '\0';
+		}
+		on = *p ? follow(o, p, NULL, NULL) : o;
+		if (!*p || (on && on->kind == KS_NODE_MAP)) {
+			fresh = !b || !(*p ? follow(b, p, NULL, NULL) : b);
+			break;
+		}
+	}
+	ks_free(p);
+	return fresh;
+}
+
 /* 2: no loss, the leaf rule, and the conflict entries themselves. */
 static void check_no_loss(const struct run *r, const struct ks_node *b,
 			  const struct ks_node *o, const struct ks_node *t,
@@ -1046,9 +1080,16 @@ static void check_no_loss(const struct run *r, const struct ks_node *b,
 		    !same_node(st, m->theirs))
 			problem(2, "conflict \"%s\" does not hold the sides' "
 				"values at that field", m->field);
-		if (!same_node(sr, sb))
+		if (!sb && so && st && fresh_at(b, o, m->field)) {
+			/* Nothing there in the base: one side's value stays. */
+			if (!same_node(sr, so) && !same_node(sr, st))
+				problem(2, "conflict \"%s\" new on both sides: "
+					"the result is neither side's value",
+					m->field);
+		} else if (!same_node(sr, sb)) {
 			problem(2, "conflict \"%s\": the result is not the "
 				"base value there", m->field);
+		}
 		if (same_node(so, st) || same_node(sb, so) ||
 		    same_node(sb, st))
 			problem(2, "conflict \"%s\" where the sides do not "
