@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "commit.h"
 #include "diag.h"
+#include "history.h"
 #include "repo.h"
 
 #include <stdlib.h>
@@ -52,44 +53,6 @@ static int touches(git_commit *c, const char *path)
 	return r;
 }
 
-/*
- * The record's path: ids do not say their kind, so look for it in each
- * kind's folder, at HEAD first and then back through history (a deleted
- * record still has one).
- */
-static char *path_in_history(struct ks_repo *r, const char *id)
-{
-	git_repository *repo = ks_repo_git(r);
-	git_revwalk *walk = NULL;
-	git_oid oid, blob;
-	char *found = NULL;
-	size_t i;
-
-	if (git_revwalk_new(&walk, repo) < 0 ||
-	    git_revwalk_push_ref(walk, "refs/heads/main") < 0)
-		goto out;
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-	while (!found && git_revwalk_next(&oid, walk) == 0) {
-		git_commit *c = NULL;
-
-		if (git_commit_lookup(&c, repo, &oid) < 0)
-			continue;
-		for (i = 0; i < ks_repo_kind_count(r) && !found; i++) {
-			char *rel = ks_record_relpath(ks_repo_kind(r, i)->name,
-						      id);
-
-			if (rel && blob_at(&blob, c, rel))
-				found = rel;
-			else
-				ks_free(rel);
-		}
-		git_commit_free(c);
-	}
-out:
-	git_revwalk_free(walk);
-	return found;
-}
-
 int cmd_log(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
@@ -129,25 +92,27 @@ int cmd_log(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-	if (argc) {
-		path = path_in_history(cli->repo, argv[0]);
-		if (!path) {
-			err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
-				       "no record \"%s\" in the history of the survey",
-				       argv[0]);
-			goto out;
-		}
-	}
+	if (argc && (err = ks_record_path_in_history(&path, cli->repo, argv[0],
+						    NULL, &d)))
+		goto out;
 	if (json)
 		ks_buf_puts(&out, "[");
-	while ((max < 0 || shown < max) && git_revwalk_next(&oid, walk) == 0) {
+	while (max < 0 || shown < max) {
 		git_commit *c = NULL;
 		const git_signature *a;
 		char hex[GIT_OID_HEXSZ + 1], when[64];
 		char *dev;
+		int rc = git_revwalk_next(&oid, walk);
 
-		if (git_commit_lookup(&c, repo, &oid) < 0)
-			continue;
+		if (rc == GIT_ITEROVER)
+			break;
+		/* A commit that cannot be read is said, never skipped. */
+		if (rc < 0 || git_commit_lookup(&c, repo, &oid) < 0) {
+			err = ks_error(&d, KS_EIO, NULL, 0, 0,
+				       "cannot read the history: %s; the survey's files are damaged ('khaosat verify' says where)",
+				       ks_git_error());
+			break;
+		}
 		if (path && !touches(c, path)) {
 			git_commit_free(c);
 			continue;
@@ -179,8 +144,9 @@ int cmd_log(int argc, char **argv, struct cli *cli)
 	}
 	if (json)
 		ks_buf_puts(&out, "]\n");
-	fputs(out.ptr, stdout);
-	err = 0;
+	/* Half a JSON list is no list; the lines read before a failure are. */
+	if (!err || !json)
+		fputs(out.ptr, stdout);
 out:
 	ks_free(path);
 	ks_buf_release(&out);

@@ -738,6 +738,10 @@ int ks_record_path_in_history(char **out, struct ks_repo *r, const char *id,
 	int err;
 
 	*out = NULL;
+	if (ks_id_parse(id, NULL, NULL) < 0)
+		return ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
+				"no record \"%s\": a record id is a device id, a dash and a number (md01-0042)",
+				id);
 	if ((err = tip_or_head(&start, r, tip, d)))
 		return err;
 	/* Where it is now, usually: no walk needed. */
@@ -750,11 +754,18 @@ int ks_record_path_in_history(char **out, struct ks_repo *r, const char *id,
 		goto out;
 	}
 	git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-	while (!*out && git_revwalk_next(&oid, rw) == 0) {
+	while (!*out) {
 		git_commit *c = NULL;
+		int rc = git_revwalk_next(&oid, rw);
 
-		if (git_commit_lookup(&c, repo, &oid) < 0)
-			continue;
+		if (rc == GIT_ITEROVER)
+			break;
+		if (rc < 0 || git_commit_lookup(&c, repo, &oid) < 0) {
+			err = ks_error(d, KS_EIO, NULL, 0, 0,
+				       "cannot read the history: %s; the survey's files are damaged ('khaosat verify' says where)",
+				       ks_git_error());
+			goto out;
+		}
 		err = path_at(out, r, c, id);
 		git_commit_free(c);
 		if (err)
