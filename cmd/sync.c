@@ -39,7 +39,9 @@ static void print_peer(const struct ks_sync_peer *p, const char *self)
 	printf("  %-12s ", p->device);
 	switch (p->state) {
 	case KS_PEER_REFUSED:
-		if (!strcmp(p->device, self))
+		if (p->alien)
+			printf("not merged: work under this laptop's device id made elsewhere (see the error above)\n");
+		else if (!strcmp(p->device, self))
 			printf("this laptop's own, not usable (see the warning above)\n");
 		else
 			printf("refused (see the error above)\n");

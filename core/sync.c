@@ -424,6 +424,67 @@ out:
 }
 
 /*
+ * A commit of `tip` that `head` lacks and that says it was made on
+ * `device` (this laptop's id): another laptop uses the same id, or this
+ * survey folder is an older copy of itself.  *out receives it.
+ */
+static int made_elsewhere(git_oid *out, git_repository *repo,
+			  const git_oid *tip, const git_oid *head,
+			  const char *device)
+{
+	git_revwalk *w = NULL;
+	git_oid oid;
+	int found = 0;
+
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0 ||
+	    git_revwalk_hide(w, head) < 0) {
+		git_revwalk_free(w);
+		git_error_clear();
+		return 0;
+	}
+	while (!found && git_revwalk_next(&oid, w) == 0) {
+		git_commit *c = NULL;
+		char *dev;
+
+		if (git_commit_lookup(&c, repo, &oid) < 0)
+			continue;
+		dev = ks_commit_device(git_commit_message(c));
+		if (dev && !strcmp(dev, device)) {
+			git_oid_cpy(out, &oid);
+			found = 1;
+		}
+		ks_free(dev);
+		git_commit_free(c);
+	}
+	git_revwalk_free(w);
+	git_error_clear();
+	return found;
+}
+
+/*
+ * Refuses a peer that brings work made under this laptop's device id:
+ * merged, two surveys' md03-0001 would become one record.
+ */
+static int refuse_alien(struct ks_sync_peer *p, struct ks_sync_report *rep,
+			git_repository *repo, const git_oid *head,
+			const char *device, struct ks_diags *d)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid c;
+
+	if (!made_elsewhere(&c, repo, &p->tip, head, device))
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), &c);
+	p->alien = 1;
+	p->state = KS_PEER_REFUSED;
+	ks_diags_add(d, KS_SEV_ERROR, rep->hub ? NULL : p->path, 0, 0, NULL,
+		     "device-id",
+		     "%s%snot merged: it holds work recorded under this laptop's device id \"%s\" that this laptop never made (commit %.10s): another laptop uses the same id, or this survey folder is an older copy. Two laptops must never share a device id; set one of them up again with its own ('khaosat clone ... --device NEW') and enter its records there",
+		     rep->hub ? p->device : "", rep->hub ? ": " : "", device, hex);
+	return 1;
+}
+
+/*
  * Records main gained, changed and lost between two commits, and the other
  * survey files that changed (conflict files are the merge's own count).
  */
@@ -512,6 +573,9 @@ static int merge_peers(struct ks_sync_report *rep, struct ks_repo *r,
 				       ks_git_error());
 			break;
 		}
+		if (refuse_alien(p, rep, repo, &head,
+				 ks_repo_identity(r)->device, d))
+			continue;
 		ks_buf_reset(&what);
 		if ((rep->hub ? ks_buf_addf(&what, "%s from %s", p->device, rep->hub)
 			      : ks_buf_addf(&what, "the bundle of %s", p->device)) < 0) {
@@ -629,6 +693,10 @@ static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
 	if (choose_base(&base, &nhidden, rep, repo, device) < 0)
 		return -1;
 	rep->full = !nhidden;
+	/* Another laptop's, under this one's id: never written over. */
+	if (own && own->alien)
+		return ks_error(d, KS_EEXISTS, rep->own, 0, 0,
+				"not written: the bundle there is another laptop's that uses this device id (see above)");
 	if (own && own_is_current(own, repo, &rep->after, &base, nhidden, d))
 		return 0;
 	rep->replaced = own && own->state == KS_PEER_REFUSED;

@@ -53,6 +53,8 @@ struct ks_sync_peer {
 	int has_tip;		/* tip is known here (KNOWN or IMPORTED) */
 	git_oid tip;
 	int merged;		/* its tip was merged into main */
+	int alien;		/* holds work of this device id that this
+				   laptop never made: refused */
 	struct ks_merge_stats merge;
 	size_t added, changed, deleted;	/* records it changed on main */
 	size_t files;		/* other survey files: khaosat.yaml, schemas,
