@@ -605,7 +605,7 @@ static int merge_peers(struct ks_sync_report *rep, struct ks_repo *r,
  */
 static int choose_base(git_oid *base, size_t *nhidden,
 		       const struct ks_sync_report *rep, git_repository *repo,
-		       const char *device)
+		       const char *device, const git_oid *tip)
 {
 	git_oid *tips;
 	size_t i, n = 0;
@@ -632,6 +632,19 @@ static int choose_base(git_oid *base, size_t *nhidden,
 	err = n == 1 ? (git_oid_cpy(base, &tips[0]), 0)
 		     : git_merge_base_octopus(base, repo, n, tips);
 	ks_free(tips);
+	/*
+	 * The base must be in main's own history: main need not contain the
+	 * others' tips (a merge that would bring nothing is not made), and a
+	 * bundle's prerequisites are commits its history builds on.
+	 */
+	if (err == 0 && !git_oid_equal(base, tip) &&
+	    git_graph_descendant_of(repo, tip, base) != 1) {
+		git_oid mb;
+
+		err = git_merge_base(&mb, repo, tip, base);
+		if (err == 0)
+			git_oid_cpy(base, &mb);
+	}
 	git_error_clear();
 	if (err == 0)
 		*nhidden = 1;
@@ -690,7 +703,7 @@ static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
 	for (i = 0; i < rep->npeers; i++)
 		if (!strcmp(rep->peers[i].device, device))
 			own = &rep->peers[i];
-	if (choose_base(&base, &nhidden, rep, repo, device) < 0)
+	if (choose_base(&base, &nhidden, rep, repo, device, &rep->after) < 0)
 		return -1;
 	rep->full = !nhidden;
 	/* Another laptop's, under this one's id: never written over. */
