@@ -142,13 +142,18 @@ static int write_text(git_oid *oid, struct tmerge *m, const struct ks_buf *b)
 
 /* ---- attribution ---- */
 
+/* The history of one record on one side, walked once per merge. */
+struct writers {
+	struct ks_origins *o;
+	int tried;
+};
+
 /*
  * The commit that gave `field` of the record at `path` its state on
- * `side`, as history and blame attribute it (*o caches the record's walk
- * for that side).
+ * `side`, as history and blame attribute it.
  */
 static int writer_of(git_commit **out, struct tmerge *m,
-		     const struct side *side, struct ks_origins **o,
+		     const struct side *side, struct writers *w,
 		     const char *path, const char *field)
 {
 	git_commit *tip = NULL;
@@ -156,20 +161,21 @@ static int writer_of(git_commit **out, struct tmerge *m,
 	int err = 0;
 
 	*out = NULL;
-	if (!*o) {
+	if (!w->tried) {
 		struct ks_diags quiet = KS_DIAGS_INIT;
 
+		w->tried = 1;
 		if (git_commit_lookup(&tip, m->repo, &side->tip) < 0)
 			return ks_error(m->d, KS_EIO, path, 0, 0,
 					"cannot read a commit: %s", ks_git_error());
-		err = ks_origins_open(o, m->r, path, tip, &quiet);
+		err = ks_origins_open(&w->o, m->r, path, tip, &quiet);
 		git_commit_free(tip);
 		ks_diags_release(&quiet);
 		if (err == -1)
 			return -1;
 	}
 	/* A history that cannot be read: the side's tip says who. */
-	if (!*o || ks_origins_find(&id, *o, field) < 0)
+	if (!w->o || ks_origins_find(&id, w->o, field) < 0)
 		git_oid_cpy(&id, &side->tip);
 	if (git_commit_lookup(out, m->repo, &id) < 0)
 		return ks_error(m->d, KS_EIO, path, 0, 0, "cannot read a commit: %s",
@@ -184,7 +190,7 @@ static struct ks_node *str_node(struct ks_doc *doc, const char *s)
 
 /* A proposal: who proposed `value` (NULL: the side deleted it). */
 static struct ks_node *proposal(struct tmerge *m, struct ks_doc *doc,
-				const struct side *side, struct ks_origins **o,
+				const struct side *side, struct writers *w,
 				const char *path, const char *field,
 				const struct ks_node *value, const char *text)
 {
@@ -195,7 +201,7 @@ static struct ks_node *proposal(struct tmerge *m, struct ks_doc *doc,
 	char *dev;
 	int e = 0;
 
-	if (!p || writer_of(&c, m, side, o, path, field) < 0)
+	if (!p || writer_of(&c, m, side, w, path, field) < 0)
 		return NULL;
 	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
 	a = git_commit_author(c);
@@ -473,7 +479,7 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 {
 	struct ks_buf cpath = KS_BUF_INIT, text = KS_BUF_INIT;
 	struct ks_doc *old = NULL, *doc = p->doc;
-	struct ks_origins *oo = NULL, *ot = NULL;
+	struct writers wo = { NULL, 0 }, wt = { NULL, 0 };
 	const git_index_entry *ie;
 	struct ks_node *entries = NULL, *fresh;
 	git_oid res;
@@ -496,9 +502,9 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 		if (c->base && ks_map_set(doc, e, "base",
 					  ks_node_clone(doc, c->base)) < 0)
 			goto out;
-		po = proposal(m, doc, &m->ours, &oo, p->path, c->field,
+		po = proposal(m, doc, &m->ours, &wo, p->path, c->field,
 			      c->ours, NULL);
-		pt = proposal(m, doc, &m->theirs, &ot, p->path, c->field,
+		pt = proposal(m, doc, &m->theirs, &wt, p->path, c->field,
 			      c->theirs, NULL);
 		if (!po || !pt || ks_seq_push(doc, props, po) < 0 ||
 		    ks_seq_push(doc, props, pt) < 0)
@@ -533,8 +539,8 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 			     p->c.n == 1 ? "it" : "them");
 	err = 0;
 out:
-	ks_origins_free(oo);
-	ks_origins_free(ot);
+	ks_origins_free(wo.o);
+	ks_origins_free(wt.o);
 	ks_doc_free(old);
 	ks_buf_release(&cpath);
 	ks_buf_release(&text);
