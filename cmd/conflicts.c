@@ -167,9 +167,8 @@ int cmd_conflicts(int argc, char **argv, struct cli *cli)
 					       *dev ? dev : "an unknown device",
 					       scalar(p, "time"));
 			}
-			if (id)
-				printf("  settle it: khaosat resolve %s %s --take N\n", id,
-				       *e->field ? e->field : "/");
+			printf("  settle it: khaosat resolve %s %s --take N\n",
+			       id ? id : e->file, *e->field ? e->field : "/");
 			ks_buf_release(&v);
 			ks_free(kind);
 			ks_free(id);

@@ -23,31 +23,46 @@ static const struct cmd_info info = {
 	"khaosat resolve ID FIELD (--take N | --value VALUE | --base) [-m MESSAGE]",
 	"Settle the open conflict on FIELD of record ID ('/' for the whole\n"
 	"record): keep proposal N as listed by 'khaosat conflicts', a new VALUE,\n"
-	"or the base value. The record must stay valid; the change is committed.",
+	"or the base value. The record must stay valid; the change is committed.\n"
+	"A conflict in khaosat.yaml or a schema is settled the same way, with its\n"
+	"path (khaosat.yaml, schema/workshop.yaml) in place of ID.",
 };
 
-/* The record a conflict is about, even when its file is gone. */
-static char *conflict_record(struct ks_repo *r, const char *id)
+/* 1 when conflicts/<rel> is there. */
+static int has_conflicts(struct ks_repo *r, const char *rel)
+{
+	struct ks_buf c = KS_BUF_INIT;
+	char *abs;
+	int found;
+
+	ks_buf_addf(&c, "conflicts/%s", rel);
+	abs = ks_repo_path(r, c.ptr);
+	found = abs && access(abs, F_OK) == 0;
+	ks_free(abs);
+	ks_buf_release(&c);
+	return found;
+}
+
+/*
+ * The file a conflict is about, even when it is gone: a record by its id,
+ * or a survey file (khaosat.yaml, a schema) by its path in the survey.
+ */
+static char *conflict_file(struct ks_repo *r, const char *arg)
 {
 	size_t i;
 
 	for (i = 0; i < ks_repo_kind_count(r); i++) {
-		char *rel = ks_record_relpath(ks_repo_kind(r, i)->name, id);
-		struct ks_buf c = KS_BUF_INIT;
-		char *abs;
-		int found;
+		char *rel = ks_record_relpath(ks_repo_kind(r, i)->name, arg);
 
-		if (!rel)
-			continue;
-		ks_buf_addf(&c, "conflicts/%s", rel);
-		abs = ks_repo_path(r, c.ptr);
-		found = abs && access(abs, F_OK) == 0;
-		ks_free(abs);
-		ks_buf_release(&c);
-		if (found)
+		if (rel && has_conflicts(r, rel))
 			return rel;
 		ks_free(rel);
 	}
+	while (!strncmp(arg, "./", 2))
+		arg += 2;
+	if (ks_is_survey_path(arg) && strncmp(arg, "conflicts/", 10) &&
+	    !strstr(arg, "..") && has_conflicts(r, arg))
+		return ks_strdup(arg);
 	return NULL;
 }
 
@@ -128,9 +143,10 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 	if ((err = open_survey(cli, &d)) ||
 	    (err = ks_repo_require_main(cli->repo, &d)))
 		return fail(&d, err);
-	if (!(rel = conflict_record(cli->repo, argv[0]))) {
+	if (!(rel = conflict_file(cli->repo, argv[0]))) {
 		code = fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
-					 "no open conflict on record \"%s\"", argv[0]));
+					 "no open conflict on \"%s\" (give a record id, or a survey file as 'khaosat conflicts' names it)",
+					 argv[0]));
 		goto out;
 	}
 	/*

@@ -469,6 +469,16 @@ out:
 	return err;
 }
 
+/* A record in its kind's canonical form; another survey file as merges
+   write it. */
+static int write_file_text(struct ks_buf *out, struct ks_repo *r,
+			   const char *kind, const struct ks_node *root)
+{
+	if (kind)
+		return ks_record_format(out, r, kind, root);
+	return ks_doc_write(out, root, NULL, NULL);
+}
+
 int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 			const char *field, const struct ks_node *choice,
 			const char *text, struct ks_diags *d)
@@ -476,20 +486,21 @@ int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 	struct ks_buf out = KS_BUF_INIT;
 	struct ks_doc *doc = NULL;
 	char *abs = ks_repo_path(r, relpath), *kind = NULL, *id = NULL;
-	int err = -1;
+	int err = -1, is_record;
 
 	if (!abs)
 		return -1;
+	/* A record, or a survey file (khaosat.yaml, a schema). */
+	is_record = ks_record_path_parse(relpath, &kind, &id) == 0;
 	if (!*field) {
-		/* The whole record: its text, a record, or its deletion. */
+		/* The whole file: its text, a value, or its deletion. */
 		if (text)
 			err = ks_file_put(abs, text, strlen(text), KS_FILE_DURABLE, d);
 		else if (!choice)
 			err = unlink(abs) < 0 && errno != ENOENT
 				? ks_error(d, KS_EIO, relpath, 0, 0, "cannot remove: %s",
 					   strerror(errno)) : 0;
-		else if (ks_record_path_parse(relpath, &kind, &id) < 0 ||
-			 ks_record_format(&out, r, kind, choice) < 0)
+		else if (write_file_text(&out, r, is_record ? kind : NULL, choice) < 0)
 			err = -1;
 		else
 			err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);
@@ -497,13 +508,12 @@ int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 		/* The record is gone: nothing to set, the entry closes. */
 		err = 0;
 	} else {
-		err = ks_doc_load(&doc, abs, relpath, KS_PARSE_RECORD, d);
-		if (!err && ks_record_path_parse(relpath, &kind, &id) < 0)
-			err = ks_error(d, KS_EINVALID, relpath, 0, 0,
-				       "not a record path");
+		err = ks_doc_load(&doc, abs, relpath,
+				  is_record ? KS_PARSE_RECORD : 0, d);
 		if (!err)
 			err = ks_field_set(doc, ks_doc_root(doc), field, choice, d);
-		if (!err && ks_record_format(&out, r, kind, ks_doc_root(doc)) < 0)
+		if (!err && write_file_text(&out, r, is_record ? kind : NULL,
+					    ks_doc_root(doc)) < 0)
 			err = -1;
 		if (!err)
 			err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);

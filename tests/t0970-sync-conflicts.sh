@@ -223,6 +223,26 @@ print([i for i, x in enumerate(p, 1) if not x[\"deleted\"]][0])") &&
 	test_path_is_missing b/conflicts/$R
 '
 
+test_expect_success 'a conflict in khaosat.yaml is settled by its path' '
+	sync_in b ../stick2 && sync_in a ../stick2 &&
+	set_line a/khaosat.yaml "name:" "name: Mỹ Đồng (A)" && commit_in a "a: name" &&
+	sync_in a ../stick2 &&
+	set_line b/khaosat.yaml "name:" "name: Mỹ Đồng (B)" && commit_in b "b: name" &&
+	sync_in b ../stick2 2>/dev/null &&
+	(cd b && khaosat conflicts; test $? = 1) >out &&
+	grep -q "settle it: khaosat resolve khaosat.yaml /name --take N" out &&
+	n=$(conflicts_json b | python3 -c "
+import json, sys
+p = json.load(sys.stdin)[0][\"proposals\"]
+print([i for i, x in enumerate(p, 1) if \"(B)\" in x[\"value\"]][0])") &&
+	(cd b && khaosat resolve khaosat.yaml name --take $n >/dev/null) &&
+	grep -q "^name: Mỹ Đồng (B)$" b/khaosat.yaml &&
+	test_path_is_missing b/conflicts/khaosat.yaml &&
+	(cd b && khaosat check >/dev/null) &&
+	sync_in b ../stick2 && sync_in a ../stick2 &&
+	test "$(tree a)" = "$(tree b)"
+'
+
 # ---- 3: a stick and a hub together come to rest -------------------------
 
 # counts: the number of commits on main in each of md01 md02 md03.
