@@ -242,6 +242,8 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 		restore(&sr);
 		restore(&sc);
 		print_diags(&d);
+		if (base && !e->base && *field.ptr)
+			fprintf(stderr, "note: there was no value before both changes, so --base removes the field; keep a proposal (--take N) or give one (--value VALUE)\n");
 		fprintf(stderr, "not resolved: nothing was changed\n");
 		code = exit_code(err);
 		goto out;
