@@ -42,6 +42,21 @@
 #   SYNC_MODEL_OUT=DIR         where step lists are written (default
 #                              $TMPDIR or /tmp)
 # With no knob (make check): seeds 1 2 3, 4 or 5 laptops, 40 rounds.
+#
+# tests/data/syncmodel/ holds short step lists the shrinking found, one
+# for each bug it met; replay one with
+#   SYNC_MODEL_REPLAY=tests/data/syncmodel/base-without-record.json \
+#	sh tests/t0915-sync-model.sh -v
+
+# Paths given relative to where the script was started (lib.sh moves to
+# its own folder).
+for v in SYNC_MODEL_REPLAY SYNC_MODEL_OUT; do
+	eval "p=\${$v:-}"
+	case "$p" in
+	"" | /*) ;;
+	*) eval "$v=\$(pwd)/\$p" ;;
+	esac
+done
 . "$(dirname "$0")/lib.sh"
 
 SYNCMODEL=$KHAOSAT_TOP/tests/tools/syncmodel.py
@@ -86,17 +101,17 @@ for seed in $seeds; do
 	dir=$TRASH/run-$seed
 	failed_before=$test_failed
 	if [ "$seed" = replay ]; then
-		what="the steps of $SYNC_MODEL_REPLAY"
-		run_args="--replay $SYNC_MODEL_REPLAY"
+		replay=$SYNC_MODEL_REPLAY
+		run_args=
 		label=replay
 	else
-		what="seed $seed"
+		replay=
 		run_args="--seed $seed $sizes"
 		label="seed $seed"
 	fi
 
 	test_expect_success "$label: set-up and random steps, each as the model expects" '
-		sm run --quiet --dir "$dir" $run_args &&
+		sm run --quiet --dir "$dir" $run_args ${replay:+--replay "$replay"} &&
 		check "$seed" steps
 	'
 	test_expect_success "$label: the laptops come to rest (stick and hub syncs in turn)" '

@@ -35,9 +35,21 @@
 #   settle     4. every open conflict can be settled (--take 1, --base)
 #   fixpoint   5. one more round of syncs moves no laptop's main
 #
+# A value a commit wrote is replaced by a later write of the same field, or
+# a deletion of the record, whose commit has it in its history; a
+# resolution that leaves a field as it was writes nothing there, but does
+# replace what it saw.  A commit "wrote" what a proposal proposes when it
+# holds it and none of its parents does (for a deletion: it lacks the
+# record and every parent has it).
+#
+# Each failure has a signature, CHECK/KIND (proposals/writer,
+# settle/orphan, ...): shrinking keeps a shorter step list when a replay
+# from scratch still fails with the same signature.
+#
 # Usage (the test script does this):
 #   syncmodel.py run --dir D --seed N [--rounds R] [--laptops L] [--replay F]
 #   syncmodel.py check --dir D CHECK
+#   syncmodel.py save --dir D --out FILE   (the run's step list, to replay)
 #   syncmodel.py shrink --dir D [--seconds S] [--out-dir O] [--target SIG]
 #   syncmodel.py editor FILE          (the EDITOR of 'khaosat edit' steps)
 
@@ -352,8 +364,6 @@ def set_field_text(text, field, yaml_value):
     for i, s in enumerate(lines):
         if s and not s.startswith(" "):
             sec = s.rstrip() if s.rstrip() == keys[0] + ":" else None
-            if sec:
-                head = i
             continue
         if sec and s.startswith("  " + keys[1] + ":") and \
                 s[len(keys[1]) + 3:len(keys[1]) + 4] in (" ", ""):
@@ -1713,7 +1723,6 @@ def check_settle(m):
 def check_fixpoint(m):
     before = {l["device"]: m.git(l["dir"], "rev-parse", "main").strip()
               for l in m.laps}
-    hub = m.d["hub"]
     for l in m.laps:
         remote = l["remote"]
         for target in (m.d["stick"], remote):
@@ -1765,6 +1774,19 @@ def signatures(root, names=CHECKS):
             if s not in sigs:
                 sigs.append(s)
     return sigs
+
+
+def write_spec(path, spec):
+    # One laptop and one step a line: easy to read, to diff and to cut.
+    head = {k: v for k, v in spec.items() if k not in ("laptops", "steps")}
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("{\n")
+        for k, v in head.items():
+            f.write(" %s: %s,\n" % (json.dumps(k), json.dumps(v, ensure_ascii=False)))
+        f.write(' "laptops": [\n%s\n ],\n' % ",\n".join(
+            "  " + json.dumps(l, ensure_ascii=False) for l in spec["laptops"]))
+        f.write(' "steps": [\n%s\n ]\n}\n' % ",\n".join(
+            "  " + json.dumps(st, ensure_ascii=False) for st in spec["steps"] or []))
 
 
 def replay_fails(spec, steps, sig, workdir):
@@ -1895,8 +1917,7 @@ def shrink(root, seconds, out_dir, target=None):
         s["shrunk_for"] = sig
         name = "syncmodel-seed%s-%s.json" % (spec["seed"], sig.replace("/", "-"))
         path = os.path.join(out_dir, name)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(s, f, ensure_ascii=False, indent=1)
+        write_spec(path, s)
         print("# %s fails with these %d steps (after the set-up of %d laptops: %s):"
               % (sig, len(cur), len(spec["laptops"]),
                  ", ".join("%s %s" % (l["device"], l["join"]) for l in spec["laptops"])))
@@ -1985,8 +2006,7 @@ def main():
         return shrink(a.dir, a.seconds, a.out_dir, a.target)
     if a.cmd == "save":
         m = Model(a.dir)
-        with open(a.out, "w", encoding="utf-8") as f:
-            json.dump(m.d["spec"], f, ensure_ascii=False, indent=1)
+        write_spec(a.out, m.d["spec"])
         spec = m.d["spec"]
         print("# replay: SYNC_MODEL_SEED=%s SYNC_MODEL_ROUNDS=%d "
               "SYNC_MODEL_LAPTOPS=%d sh tests/t0915-sync-model.sh -v" %
