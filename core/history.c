@@ -1174,15 +1174,6 @@ int ks_origins_open(struct ks_origins **out, struct ks_repo *r,
 	return 0;
 }
 
-/* 1 when leaf `leaf` is `field` or inside it. */
-static int field_holds(const char *field, const char *leaf)
-{
-	size_t n = strlen(field);
-
-	return !strncmp(field, leaf, n) &&
-	       (!leaf[n] || leaf[n] == '/' || leaf[n] == '[');
-}
-
 int ks_origins_find(git_oid *out, struct ks_origins *o, const char *field)
 {
 	const struct walk *w = &o->w;
@@ -1190,19 +1181,22 @@ int ks_origins_find(git_oid *out, struct ks_origins *o, const char *field)
 	const struct state *st = state_of(w, node);
 	const struct ks_node *v = value_in(w, node, field);
 
-	/* A value: the newest origin among its leaves. */
+	/*
+	 * A leaf (a scalar, a plain list): its origin, as blame has it, seen
+	 * through merges and through settlements that kept a proposal.
+	 */
 	for (i = 0; v && st && i < st->norigins; i++)
-		if (field_holds(field, st->origins[i].field) &&
-		    (best == NONE || st->origins[i].commit > best))
+		if (!strcmp(field, st->origins[i].field))
 			best = st->origins[i].commit;
 	if (best != NONE) {
 		git_oid_cpy(out, &w->v[best].id);
 		return 0;
 	}
 	/*
-	 * Absent (or a value without leaves, or a file that does not parse):
-	 * back through the parents that have the same, first parents first,
-	 * to the commit that made it so.
+	 * A mapping, a whole record, a value that is absent or a file that
+	 * does not parse: back through the parents that have the same, first
+	 * parents first, to the commit where it became what it is (for a
+	 * value whose parts came from two lines, the merge that joined them).
 	 */
 	for (;;) {
 		const struct hnode *h = &w->v[node];

@@ -170,10 +170,11 @@ int ks_origins_open(struct ks_origins **out, struct ks_repo *r,
 
 /*
  * The commit that gave `field` ("" for the whole record) its state at the
- * tip, as blame attributes it: for a value, the newest commit that
- * introduced a part of it (a merge that only carried it introduces
- * nothing; a settlement that kept a proposal keeps its writer); for a
- * value that is absent, the commit that removed it (or the record).
+ * tip: for a leaf, the commit blame credits (a merge that only carried it
+ * introduces nothing; a settlement that kept a proposal keeps its
+ * writer); for a mapping or a whole record, the commit where it became
+ * exactly what it is (the merge that joined parts made on two lines); for
+ * a value that is absent, the commit that removed it (or the record).
  */
 int ks_origins_find(git_oid *out, struct ks_origins *o, const char *field);
 

@@ -41,7 +41,8 @@
 #                              and merges, so a failure may need luck
 #   SYNC_MODEL_OUT=DIR         where step lists are written (default
 #                              $TMPDIR or /tmp)
-# With no knob (make check): seeds 1 2 3, 4 or 5 laptops, 40 rounds.
+# With no knob (make check): seeds 1 2 3, 4 or 5 laptops, 40 rounds, and
+# the step lists in tests/data/syncmodel/ replayed.
 #
 # tests/data/syncmodel/ holds short step lists the shrinking found, one
 # for each bug it met; replay one with
@@ -77,8 +78,12 @@ elif [ -n "$SYNC_MODEL_SEEDS" ]; then
 elif [ -n "$SYNC_MODEL_RUNS" ]; then
 	seeds=$(seq 1 "$SYNC_MODEL_RUNS")
 else
-	# The default: small, fixed, quick.
+	# The default: small, fixed, quick; and the step lists of the bugs
+	# the model found, each replayed as a regression test.
 	seeds="1 2 3"
+	for f in "$KHAOSAT_TOP"/tests/data/syncmodel/*.json; do
+		[ -f "$f" ] && seeds="$seeds replay:$f"
+	done
 	sizes="--rounds 40 --max-laptops 5"
 	SYNC_MODEL_SHRINK_SECONDS=${SYNC_MODEL_SHRINK_SECONDS:-0}
 fi
@@ -98,44 +103,55 @@ check() {
 }
 
 for seed in $seeds; do
-	dir=$TRASH/run-$seed
 	failed_before=$test_failed
-	if [ "$seed" = replay ]; then
+	case "$seed" in
+	replay)
 		replay=$SYNC_MODEL_REPLAY
+		key=replay
 		run_args=
 		label=replay
-	else
+		;;
+	replay:*)
+		replay=${seed#replay:}
+		key=$(basename "$replay" .json)
+		run_args=
+		label="replay $key"
+		;;
+	*)
 		replay=
+		key=$seed
 		run_args="--seed $seed $sizes"
 		label="seed $seed"
-	fi
+		;;
+	esac
+	dir=$TRASH/run-$key
 
 	test_expect_success "$label: set-up and random steps, each as the model expects" '
 		sm run --quiet --dir "$dir" $run_args ${replay:+--replay "$replay"} &&
-		check "$seed" steps
+		check "$key" steps
 	'
 	test_expect_success "$label: the laptops come to rest (stick and hub syncs in turn)" '
-		check "$seed" converge
+		check "$key" converge
 	'
 	test_expect_success "$label: 1. identical main trees and conflicts; fsck and work trees clean" '
-		check "$seed" identical
+		check "$key" identical
 	'
 	test_expect_success "$label: 2. no lost update, no invented value" '
-		check "$seed" lost
+		check "$key" lost
 	'
 	test_expect_success "$label: 3. proposals name the commit, author and device that wrote them" '
-		check "$seed" proposals
+		check "$key" proposals
 	'
 	test_expect_success "$label: 4. every open conflict can be settled (--take 1, --base)" '
-		check "$seed" settle
+		check "$key" settle
 	'
 	test_expect_success "$label: 5. fixed point: one more sync round moves no main" '
-		check "$seed" fixpoint
+		check "$key" fixpoint
 	'
 
 	if [ "$test_failed" -ne "$failed_before" ] && [ -f "$dir/model.json" ]; then
-		if [ "$seed" = replay ]; then
-			echo "# replay: SYNC_MODEL_REPLAY=$SYNC_MODEL_REPLAY sh $0 -v"
+		if [ -n "$replay" ]; then
+			echo "# replay: SYNC_MODEL_REPLAY=$replay sh $0 -v"
 		else
 			out=$SYNC_MODEL_OUT/syncmodel-seed$seed-steps.json
 			sm save --dir "$dir" --out "$out"
