@@ -130,6 +130,7 @@ struct state {
 
 struct hnode {
 	git_oid id;
+	git_time_t when;	/* the author's time: which of two writers */
 	git_oid blob, cblob;	/* zero when absent */
 	size_t parent0, nparents;	/* into walk.parents */
 	size_t rep;		/* the node whose state this is, or NONE */
@@ -310,6 +311,21 @@ static size_t chosen_proposal(const struct walk *w, size_t node,
 	return node;
 }
 
+/*
+ * Of two commits that both wrote one value (two laptops that typed the
+ * same), the one credited: the earlier, then the smaller id.  Never the
+ * order of a merge's parents, which differs from laptop to laptop: every
+ * laptop must credit the same commit, or their conflict files differ.
+ */
+static int credited_before(const struct walk *w, size_t a, size_t b)
+{
+	if (b == NONE)
+		return 1;
+	if (w->v[a].when != w->v[b].when)
+		return w->v[a].when < w->v[b].when;
+	return git_oid_cmp(&w->v[a].id, &w->v[b].id) < 0;
+}
+
 /* A leaf's origin: a parent's when a parent has the same value there. */
 static int add_origin(const char *field, const struct ks_node *value,
 		      int line, void *arg)
@@ -317,10 +333,10 @@ static int add_origin(const char *field, const struct ks_node *value,
 	struct origin_ctx *oc = arg;
 	struct walk *w = oc->w;
 	const struct hnode *h = &w->v[oc->node];
-	size_t i, from = oc->node;
+	size_t i, from = NONE;
 	struct origin *o;
 
-	for (i = 0; i < h->nparents && from == oc->node; i++) {
+	for (i = 0; i < h->nparents; i++) {
 		struct state *ps = state_of(w, w->parents[h->parent0 + i]);
 		const struct ks_node *pv;
 
@@ -330,10 +346,12 @@ static int add_origin(const char *field, const struct ks_node *value,
 		if (pv && ks_node_equal(pv, value)) {
 			size_t at = origin_find(ps, field);
 
-			if (at != NONE)
+			if (at != NONE && credited_before(w, at, from))
 				from = at;
 		}
 	}
+	if (from == NONE)
+		from = oc->node;
 	if (from == oc->node)
 		from = chosen_proposal(w, oc->node, field, value);
 	if (ks_grow(&oc->st->origins, oc->st->norigins, &oc->alloc,
@@ -528,6 +546,7 @@ static int add_node(struct walk *w, git_commit *c)
 	h = &w->v[w->n];
 	memset(h, 0, sizeof(*h));
 	git_oid_cpy(&h->id, git_commit_id(c));
+	h->when = git_commit_author(c)->when.time;
 	h->parent0 = w->nparents;
 	for (k = 0; k < git_commit_parentcount(c); k++) {
 		size_t p;
@@ -1174,10 +1193,49 @@ int ks_origins_open(struct ks_origins **out, struct ks_repo *r,
 	return 0;
 }
 
+/* 1 when node `i` holds `v` at `field` (or, for a file that does not
+   parse, the tip's blob). */
+static int holds(const struct walk *w, size_t i, const char *field,
+		 const struct ks_node *v, const git_oid *blob)
+{
+	return blob ? git_oid_equal(&w->v[i].blob, blob)
+		    : same_value(value_in(w, i, field), v);
+}
+
+static int origin_of_state(git_oid *out, struct ks_origins *o,
+			   const char *field, const struct ks_node *v,
+			   int unreadable)
+{
+	const struct walk *w = &o->w;
+	const git_oid *blob = unreadable ? &w->v[w->n - 1].blob : NULL;
+	size_t *at = ks_malloc(w->n * sizeof(*at)), i, k;
+
+	if (!at)
+		return -1;
+	for (i = 0; i < w->n; i++) {
+		const struct hnode *h = &w->v[i];
+
+		at[i] = NONE;
+		if (!holds(w, i, field, v, blob))
+			continue;
+		for (k = 0; k < h->nparents; k++) {
+			size_t p = w->parents[h->parent0 + k];
+
+			if (at[p] != NONE && credited_before(w, at[p], at[i]))
+				at[i] = at[p];
+		}
+		if (at[i] == NONE)
+			at[i] = i;
+	}
+	git_oid_cpy(out, &w->v[at[w->n - 1] != NONE ? at[w->n - 1] : w->n - 1].id);
+	ks_free(at);
+	return 0;
+}
+
 int ks_origins_find(git_oid *out, struct ks_origins *o, const char *field)
 {
 	const struct walk *w = &o->w;
-	size_t node = w->n - 1, best = NONE, i, k;
+	size_t node = w->n - 1, best = NONE, i;
 	const struct state *st = state_of(w, node);
 	const struct ks_node *v = value_in(w, node, field);
 
@@ -1194,27 +1252,12 @@ int ks_origins_find(git_oid *out, struct ks_origins *o, const char *field)
 	}
 	/*
 	 * A mapping, a whole record, a value that is absent or a file that
-	 * does not parse: back through the parents that have the same, first
-	 * parents first, to the commit where it became what it is (for a
-	 * value whose parts came from two lines, the merge that joined them).
+	 * does not parse: the commit where it became what it is (for a value
+	 * whose parts came from two lines, the merge that joined them),
+	 * computed for every commit in order, parents first, with the same
+	 * choice between two writers as for a leaf.
 	 */
-	for (;;) {
-		const struct hnode *h = &w->v[node];
-
-		for (k = 0; k < h->nparents; k++) {
-			size_t p = w->parents[h->parent0 + k];
-
-			if (st && st->unreadable
-			    ? git_oid_equal(&w->v[p].blob, &h->blob)
-			    : same_value(value_in(w, p, field), v))
-				break;
-		}
-		if (k == h->nparents)
-			break;
-		node = w->parents[h->parent0 + k];
-	}
-	git_oid_cpy(out, &w->v[node].id);
-	return 0;
+	return origin_of_state(out, o, field, v, st && st->unreadable);
 }
 
 void ks_origins_free(struct ks_origins *o)

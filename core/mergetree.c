@@ -277,7 +277,70 @@ static struct ks_node *entry_for(const struct ks_node *list, const char *field)
 	return NULL;
 }
 
-/* Adds to entry `into` every proposal of `from` it does not have. */
+/* 1 when two proposals propose the same: a value, a text, a deletion. */
+static int same_proposal(const struct ks_node *a, const struct ks_node *b)
+{
+	static const char *const what[] = { "value", "text", "deleted" };
+	size_t i;
+
+	for (i = 0; i < sizeof(what) / sizeof(*what); i++) {
+		const struct ks_node *x = ks_map_get(a, what[i]);
+		const struct ks_node *y = ks_map_get(b, what[i]);
+
+		if (!x != !y || (x && !ks_node_equal(x, y)))
+			return 0;
+	}
+	return 1;
+}
+
+static const char *text_of_key(const struct ks_node *p, const char *key)
+{
+	const struct ks_node *c = ks_map_get(p, key);
+
+	return c && c->kind == KS_NODE_SCALAR ? c->u.scalar.str : "";
+}
+
+/* "2026-11-27T15:49:02+07:00" as seconds since 1970; 0 when it is not. */
+static int64_t epoch_of(const char *iso)
+{
+	int y, mo, d, h, mi, se, oh, om;
+	char sign;
+	struct tm tm;
+
+	if (sscanf(iso, "%d-%d-%dT%d:%d:%d%c%d:%d", &y, &mo, &d, &h, &mi, &se,
+		   &sign, &oh, &om) != 9 || (sign != '+' && sign != '-'))
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	return (int64_t)timegm(&tm) - (sign == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+}
+
+/*
+ * Of two proposals of one value, the one credited: the earlier commit,
+ * then the smaller id, as history credits one of two writers of a value.
+ */
+static int credited_first(const struct ks_node *a, const struct ks_node *b)
+{
+	int64_t ta = epoch_of(text_of_key(a, "time"));
+	int64_t tb = epoch_of(text_of_key(b, "time"));
+
+	if (ta != tb)
+		return ta < tb;
+	return strcmp(text_of_key(a, "commit"), text_of_key(b, "commit")) < 0;
+}
+
+/*
+ * Adds to entry `into` every proposal of `from` it does not have.  One
+ * value proposed by two commits (two laptops typed the same, or two merges
+ * credited different writers) is one proposal, credited as history credits
+ * it (credited_first()): whichever laptop joins which lists in which
+ * order, all of them end with the same list.
+ */
 static int union_proposals(struct ks_doc *doc, struct ks_node *into,
 			   const struct ks_node *from)
 {
@@ -289,16 +352,56 @@ static int union_proposals(struct ks_doc *doc, struct ks_node *into,
 	    theirs->kind != KS_NODE_SEQ)
 		return 0;
 	for (i = 0; i < theirs->u.seq.n; i++) {
+		const struct ks_node *t = theirs->u.seq.v[i];
 		int have = 0;
 
-		for (j = 0; j < mine->u.seq.n; j++)
-			have |= ks_node_equal(mine->u.seq.v[j], theirs->u.seq.v[i]);
-		if (!have && ks_seq_push(doc, mine,
-					 ks_node_clone(doc, theirs->u.seq.v[i])) < 0)
+		for (j = 0; j < mine->u.seq.n && !have; j++) {
+			if (!same_proposal(mine->u.seq.v[j], t))
+				continue;
+			have = 1;
+			if (credited_first(t, mine->u.seq.v[j])) {
+				struct ks_node *c = ks_node_clone(doc, t);
+
+				if (!c)
+					return -1;
+				mine->u.seq.v[j] = c;
+			}
+		}
+		if (!have && ks_seq_push(doc, mine, ks_node_clone(doc, t)) < 0)
 			return -1;
 	}
 	sort_seq(mine, 0);
 	return 0;
+}
+
+/* 1 when every proposal of `a` is one of `b`'s (by what it proposes). */
+static int proposals_within(const struct ks_node *a, const struct ks_node *b)
+{
+	size_t i, j;
+
+	if (!a || !b || a->kind != KS_NODE_SEQ || b->kind != KS_NODE_SEQ)
+		return 0;
+	for (i = 0; i < a->u.seq.n; i++) {
+		for (j = 0; j < b->u.seq.n; j++)
+			if (same_proposal(a->u.seq.v[i], b->u.seq.v[j]))
+				break;
+		if (j == b->u.seq.n)
+			return 0;
+	}
+	return 1;
+}
+
+/* Two entries of one field with one base and the same proposals, by what
+   they propose (whoever they credit). */
+static int same_conflict(const struct ks_node *a, const struct ks_node *b)
+{
+	const struct ks_node *ba = ks_map_get(a, "base"), *bb = ks_map_get(b, "base");
+	const struct ks_node *pa = ks_map_get(a, "proposals");
+	const struct ks_node *pb = ks_map_get(b, "proposals");
+
+	if (!ba != !bb || (ba && !ks_node_equal(ba, bb)))
+		return 0;
+	return proposals_within(pa, pb) && proposals_within(pb, pa);
 }
 
 /*
@@ -329,6 +432,19 @@ static struct ks_node *merge_entries(struct ks_doc *doc,
 
 			if (entry_for(out, f))
 				continue;
+			/*
+			 * The same conflict, credited to other commits on each
+			 * side: joined, whatever the base, so that every laptop
+			 * ends with one list however often they meet.
+			 */
+			if (eo && et && !ks_node_equal(eo, et) &&
+			    same_conflict(eo, et)) {
+				r = ks_node_clone(doc, eo);
+				if (!r || union_proposals(doc, r, et) < 0 ||
+				    ks_seq_push(doc, out, r) < 0)
+					return NULL;
+				continue;
+			}
 			if ((!eo && !et) || (eo && et && ks_node_equal(eo, et)))
 				pick = eo;
 			else if (eb && eo && ks_node_equal(eb, eo))
@@ -777,6 +893,18 @@ static int deleted_while_edited(struct tmerge *m, const struct change *x,
  * Merges `theirs` into the index (which holds `ours`) over `base`.  Paths
  * come sorted from both diffs, so one pass pairs them.
  */
+/*
+ * A conflict file changed on one side only is still merged entry by entry
+ * when both sides have it: the same conflict credited to other commits on
+ * each side is joined (see merge_entries()), or laptops that credit
+ * differently would trade the two versions for ever.
+ */
+static int rejoin(const struct change *x)
+{
+	return !strncmp(x->path, CONFLICTS_DIR, strlen(CONFLICTS_DIR)) &&
+	       !git_oid_is_zero(&x->old_id) && !git_oid_is_zero(&x->new_id);
+}
+
 static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 			    git_tree *theirs)
 {
@@ -806,6 +934,9 @@ static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 			if (git_oid_is_zero(&o->new_id) && conflict_changed(&ct, o->path) &&
 			    deleted_while_edited(m, o, 1) < 0)
 				goto gitfail;
+			if (rejoin(o) && merge_conflict_file(m, o->path, &o->old_id,
+							     &o->new_id, &o->old_id) < 0)
+				goto gitfail;
 			i++;
 			continue;
 		}
@@ -817,7 +948,9 @@ static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 				continue;
 			}
 			/* Changed on their side only: take it. */
-			if (index_set(m, t->path, &t->new_id) < 0)
+			if (rejoin(t) ? merge_conflict_file(m, t->path, &t->old_id,
+							   &t->old_id, &t->new_id) < 0
+				      : index_set(m, t->path, &t->new_id) < 0)
 				goto gitfail;
 			m->stats->taken++;
 			j++;

@@ -451,7 +451,7 @@ class Sim:
         for lap in self.laps:
             lap.dir = os.path.join(self.root, lap.device)
         self.commits = {}           # sha -> {lap, kind, parents, order}
-        self.ledger = []            # {t: W|C|D, c, lap, id, f, v, writer}
+        self.ledger = []            # {t: W|C|D|R (a field removed), c, lap, id, f, v, writer}
         self.initial = {}           # id -> flattened record when made
         self.failures = []          # {sig, step, msg}
         self.stick_state = {}       # device -> set of commits
@@ -946,7 +946,9 @@ class Sim:
         elif choice == "base":
             args = ["--base"]
             want_deleted = False
-            want = yaml_load(c.get("base"))
+            # No value before both changes: --base removes the field.
+            want = yaml_load(c.get("base")) if c.get("base") is not None \
+                else MISSING
         else:
             if not field:
                 return "skip"
@@ -993,6 +995,11 @@ class Sim:
                 self.ledger.append({"t": "W", "c": sha, "lap": lap.i, "id": rid,
                                     "f": field, "v": got, "resolve": True,
                                     "writer": get_path(before, field) != got})
+            elif field in FIELDS:
+                # --base where nothing was there before both changes: the
+                # settlement removed the field, as a person asked.
+                self.ledger.append({"t": "R", "c": sha, "lap": lap.i, "id": rid,
+                                    "f": field})
         else:
             if want_deleted:
                 if rec is not None:
@@ -1543,8 +1550,8 @@ def check_lost(m):
             for j in es:
                 if j is e or not before(e["c"], j["c"]):
                     continue
-                if e["t"] == "W" and (j["t"] == "D" or (j["t"] == "W" and
-                                                        j["f"] == e["f"])):
+                if e["t"] in ("W", "R") and (j["t"] == "D" or (
+                        j["t"] in ("W", "R") and j["f"] == e["f"])):
                     gone = True
                 elif e["t"] == "C" and j["t"] == "D":
                     gone = True
@@ -1577,8 +1584,9 @@ def check_lost(m):
                           "saw that, yet the record is here with no "
                           "delete-against-modify conflict" %
                           (rid, m.all_laps[e["lap"]]["device"], e["c"][:10]))
+            removed = {e["f"] for e in live if e["t"] == "R"}
             for f in FIELDS:
-                if get_path(rec, f) is MISSING:
+                if get_path(rec, f) is MISSING and f not in removed:
                     m.bad("dropped-field", "%s: the field %s is gone from the "
                           "record (nobody removes fields); conflicts on it: %s"
                           % (rid, f, [show(v) for v in props.get((rid, f), [])]))
@@ -1664,7 +1672,16 @@ def check_proposals(m):
                                      sha[:10], an, dev.strip()))
             parents = commits[sha]["parents"]
             here = rec_at(sha, c["file"])
-            if p.get("deleted"):
+            if p.get("deleted") and field:
+                # The field is gone on that side (the record may stay).
+                if here is not None and get_path(here, field) is not MISSING:
+                    m.bad("writer", "%s names commit %s (%s), which still holds "
+                          "the field" % (what, sha[:10], lap["device"]))
+                    continue
+                same = [q for q in parents
+                        if rec_at(q, c["file"]) is None or
+                        get_path(rec_at(q, c["file"]), field) is MISSING]
+            elif p.get("deleted"):
                 if here is not None:
                     m.bad("writer", "%s names commit %s (%s), which still holds "
                           "the record" % (what, sha[:10], lap["device"]))
