@@ -16,10 +16,12 @@
 #include "crash.h"
 #include "diag.h"
 #include "file.h"
+#include "layout.h"
 #include "oidmap.h"
 #include "packwrite.h"
 #include "record.h"
 #include "repo.h"
+#include "schema.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -585,14 +587,22 @@ const char *ks_bundle_name_problem(const char *name)
 	return NULL;
 }
 
-enum area { AREA_ROOT, AREA_SCHEMA, AREA_RECORDS, AREA_CONFLICTS, AREA_N };
+/* A khaosat.yaml read once, by blob. */
+struct survey_seen {
+	git_oid blob;
+	struct ks_survey sv;
+};
 
 struct tree_check {
 	git_repository *repo;	/* sees local objects and the new pack */
 	git_odb *odb;
 	git_odb *local;		/* only the repository's own objects */
-	struct ks_oidmap seen[AREA_N];
+	struct ks_oidmap seen;	/* folders checked, by tree and path */
 	struct ks_oidmap records;	/* record blobs read already */
+	struct ks_oidmap schemas;	/* schema files compiled, by folder */
+	struct survey_seen *surveys;
+	size_t nsurveys, surveys_alloc;
+	const struct ks_survey *survey;	/* the commit being checked's */
 	const char *path;	/* the bundle, for messages */
 	char commit[GIT_OID_HEXSZ + 1];
 	struct ks_diags *d;
@@ -614,7 +624,6 @@ static int missing(struct tree_check *tc, const char *prefix,
 			"incomplete bundle: commit %.10s names %s%s, which neither the bundle nor this survey holds",
 			tc->commit, prefix, name);
 }
-
 struct folded {
 	char *fold;
 	const char *name;
@@ -696,8 +705,9 @@ static const char *mode_problem(git_filemode_t mode)
 	switch (mode) {
 	case GIT_FILEMODE_TREE:
 	case GIT_FILEMODE_BLOB:
-	case GIT_FILEMODE_BLOB_EXECUTABLE:
 		return NULL;
+	case GIT_FILEMODE_BLOB_EXECUTABLE:
+		return "an executable file is not allowed";
 	case GIT_FILEMODE_LINK:
 		return "a symbolic link is not allowed";
 	case GIT_FILEMODE_COMMIT:
@@ -747,139 +757,394 @@ static int check_record(struct tree_check *tc, const git_oid *id,
 	return err;
 }
 
-static int check_subtree(struct tree_check *tc, enum area area,
-			 const git_oid *id, const char *prefix)
+
+/* The key of a folder at a path: the same tree elsewhere is another. */
+static int folder_key(git_oid *out, const git_oid *tree, const char *path)
 {
-	git_tree *t = NULL;
-	struct ks_buf sub = KS_BUF_INIT;
-	size_t i, n;
+	struct ks_buf b = KS_BUF_INIT;
 	int err;
 
-	if (ks_oidmap_get(&tc->seen[area], id, NULL))
+	if (ks_buf_add(&b, tree->id, GIT_OID_RAWSZ) < 0 ||
+	    ks_buf_puts(&b, path) < 0) {
+		ks_buf_release(&b);
+		return -1;
+	}
+	err = git_odb_hash(out, b.ptr, b.len, GIT_OBJECT_BLOB) < 0 ? -1 : 0;
+	ks_buf_release(&b);
+	return err;
+}
+
+static int known_kind(void *ctx, const char *kind)
+{
+	struct tree_check *tc = ctx;
+
+	return !tc->survey || ks_survey_kind(tc->survey, kind) != NULL;
+}
+
+/* 1 when a parent has exactly this entry (checked with that parent). */
+static int unchanged(const git_tree_entry *e, git_tree *const *parents,
+		     size_t np)
+{
+	size_t k;
+
+	for (k = 0; k < np; k++) {
+		const git_tree_entry *pe = parents[k]
+			? git_tree_entry_byname(parents[k], git_tree_entry_name(e))
+			: NULL;
+
+		if (pe && git_tree_entry_filemode(pe) == git_tree_entry_filemode(e) &&
+		    git_oid_equal(git_tree_entry_id(pe), git_tree_entry_id(e)))
+			return 1;
+	}
+	return 0;
+}
+
+static int check_folder(struct tree_check *tc, const git_oid *id,
+			const char *prefix, git_tree *const *parents,
+			size_t np);
+
+/* A folder entry: its place, then what it holds, parents beside it. */
+static int check_subfolder(struct tree_check *tc, const git_tree_entry *e,
+			   const char *path, git_tree *const *parents,
+			   size_t np)
+{
+	git_tree *sub[8] = { NULL };
+	struct ks_buf prefix = KS_BUF_INIT;
+	git_oid key;
+	size_t k, n = np < 8 ? np : 8;
+	int err, r;
+
+	if (folder_key(&key, git_tree_entry_id(e), path) < 0)
+		return -1;
+	if (ks_oidmap_get(&tc->seen, &key, NULL))
 		return 0;
-	/*
-	 * A folder this survey has already: made here, or checked when it
-	 * came.  Only new trees need reading, so a commit that changes a few
-	 * records of a large survey costs a few trees, not all of them.
-	 */
-	if (git_odb_exists_ext(tc->local, id, GIT_ODB_LOOKUP_NO_REFRESH))
-		return 0;
-	/* Survey paths are a few folders deep; a deep one only eats the stack. */
-	for (i = n = 0; prefix[i]; i++)
-		n += prefix[i] == '/';
-	if (n > KS_BUNDLE_MAX_DEPTH)
+	for (k = 0; k < n; k++) {
+		const git_tree_entry *pe = parents[k]
+			? git_tree_entry_byname(parents[k], git_tree_entry_name(e))
+			: NULL;
+
+		if (pe && git_tree_entry_type(pe) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&sub[k], tc->repo, git_tree_entry_id(pe)) < 0)
+			git_error_clear();
+	}
+	err = ks_buf_addf(&prefix, "%s/", path) < 0 ? -1
+		: check_folder(tc, git_tree_entry_id(e), prefix.ptr, sub, n);
+	for (k = 0; k < n; k++)
+		git_tree_free(sub[k]);
+	ks_buf_release(&prefix);
+	if (!err && (r = ks_oidmap_put(&tc->seen, &key, 0)) < 0)
+		err = -1;
+	return err;
+}
+
+/* A file entry: its size for its place, and a record must read. */
+static int check_file(struct tree_check *tc, const git_tree_entry *e,
+		      const char *prefix, const char *path)
+{
+	const char *name = git_tree_entry_name(e);
+	size_t len, max = ks_layout_max_size(path);
+	git_object_t type;
+
+	if (git_odb_read_header(&len, &type, tc->odb, git_tree_entry_id(e)) < 0)
+		return missing(tc, prefix, name);
+	if (type != GIT_OBJECT_BLOB)
+		return ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+				"commit %.10s names %s%s as a file, but it is a %s",
+				tc->commit, prefix, name, git_object_type2string(type));
+	if (len > max)
+		return ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+				"unsafe tree in commit %.10s: %s: %zu bytes, over the limit of %zu for such a file",
+				tc->commit, path, len, max);
+	if (!strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
+		return check_record(tc, git_tree_entry_id(e), prefix, name);
+	return 0;
+}
+
+/*
+ * Every entry of a folder that no parent has as it is: a safe name in its
+ * place in the survey layout, a size within its limit, a record that
+ * reads; folders the same way, with the parents' folders beside them, so
+ * a commit that changes a few records of a large survey costs a few
+ * folders, not all of them.  A tree a parent has somewhere else is checked
+ * again where it is now: its place is part of what is checked.
+ */
+static int check_folder(struct tree_check *tc, const git_oid *id,
+			const char *prefix, git_tree *const *parents,
+			size_t np)
+{
+	git_tree *t = NULL;
+	struct ks_buf path = KS_BUF_INIT;
+	size_t i, n;
+	int err, depth = 0;
+
+	for (i = 0; prefix[i]; i++)
+		depth += prefix[i] == '/';
+	if (depth > KS_BUNDLE_MAX_DEPTH)
 		return unsafe(tc, prefix, "", "folders nested too deeply");
 	if (git_tree_lookup(&t, tc->repo, id) < 0)
-		return missing(tc, prefix, "");
+		return *prefix ? missing(tc, prefix, "") : missing(tc, "its root tree", "");
+	n = git_tree_entrycount(t);
+	if (n > KS_LAYOUT_MAX_ENTRIES) {
+		err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+			       "unsafe tree in commit %.10s: %s: %zu entries in one folder, over the limit of %u",
+			       tc->commit, *prefix ? prefix : "the survey's root", n,
+			       KS_LAYOUT_MAX_ENTRIES);
+		goto out;
+	}
 	if ((err = check_names(tc, t, prefix)))
 		goto out;
-	n = git_tree_entrycount(t);
 	for (i = 0; i < n && !err; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(t, i);
 		const char *name = git_tree_entry_name(e);
 		git_filemode_t mode = git_tree_entry_filemode(e);
-		const char *why = mode_problem(mode);
-		size_t len;
-		git_object_t type;
+		const char *why;
 
-		if (why) {
+		if (unchanged(e, parents, np))
+			continue;
+		if ((why = mode_problem(mode))) {
 			err = unsafe(tc, prefix, name, why);
-		} else if (mode == GIT_FILEMODE_TREE) {
-			ks_buf_reset(&sub);
-			if (ks_buf_addf(&sub, "%s%s/", prefix, name) < 0)
-				err = -1;
-			else
-				err = check_subtree(tc, area, git_tree_entry_id(e),
-						    sub.ptr);
-		} else if (git_odb_read_header(&len, &type, tc->odb,
-					       git_tree_entry_id(e)) < 0) {
-			err = missing(tc, prefix, name);
-		} else if (type != GIT_OBJECT_BLOB) {
-			err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
-				       "commit %.10s names %s%s as a file, but it is a %s",
-				       tc->commit, prefix, name,
-				       git_object_type2string(type));
-		} else if (area == AREA_RECORDS) {
-			if (len > KS_BUNDLE_MAX_RECORD)
-				err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
-					       "unsafe tree in commit %.10s: %s%s: the record is %zu bytes, over the limit of %u",
-					       tc->commit, prefix, name, len,
-					       KS_BUNDLE_MAX_RECORD);
-			else
-				err = check_record(tc, git_tree_entry_id(e),
-						   prefix, name);
+			break;
 		}
+		ks_buf_reset(&path);
+		if (ks_buf_addf(&path, "%s%s", prefix, name) < 0) {
+			err = -1;
+			break;
+		}
+		why = ks_layout_problem(path.ptr, mode == GIT_FILEMODE_TREE,
+					known_kind, tc);
+		if (why)
+			err = unsafe(tc, prefix, name, why);
+		else if (mode == GIT_FILEMODE_TREE)
+			err = check_subfolder(tc, e, path.ptr, parents, np);
+		else
+			err = check_file(tc, e, prefix, path.ptr);
 	}
-	if (!err && ks_oidmap_put(&tc->seen[area], id, 0) < 0)
-		err = -1;
 out:
-	ks_buf_release(&sub);
+	ks_buf_release(&path);
 	git_tree_free(t);
 	return err;
 }
 
-/*
- * The root of a survey: khaosat.yaml, allowed_signers, schema/, records/,
- * conflicts/.
- */
-static int check_root_tree(struct tree_check *tc, const git_oid *id)
+/* ---- the survey file and the schemas of each new commit ---- */
+
+/* The blob at `path` in `tree`; zero when there is none. */
+static int blob_in(git_oid *out, git_tree *tree, const char *path)
 {
-	static const struct {
-		const char *name;
-		enum area area;
-	} dirs[] = {
-		{ KS_SCHEMA_DIR, AREA_SCHEMA },
-		{ KS_RECORDS_DIR, AREA_RECORDS },
-		{ "conflicts", AREA_CONFLICTS },
-	};
-	git_tree *t = NULL;
-	size_t i, j, n;
+	git_tree_entry *e = NULL;
+	int found = git_tree_entry_bypath(&e, tree, path) == 0 &&
+		    git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+
+	if (found)
+		git_oid_cpy(out, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	git_error_clear();
+	return found;
+}
+
+/*
+ * khaosat.yaml of a commit, read once per blob; NULL with a diagnostic
+ * (naming `what`) when it is missing or does not read.
+ */
+static const struct ks_survey *survey_of(struct tree_check *tc,
+					 git_tree *tree, const char *what,
+					 int *err)
+{
+	struct ks_diags rd = KS_DIAGS_INIT;
+	struct survey_seen *s;
+	git_oid blob;
+	git_blob *b = NULL;
+	size_t i;
+	int r;
+
+	*err = 0;
+	if (!blob_in(&blob, tree, KS_SURVEY_FILE)) {
+		*err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+				"commit %.10s%s has no %s: it would leave the survey without its description",
+				tc->commit, what, KS_SURVEY_FILE);
+		return NULL;
+	}
+	for (i = 0; i < tc->nsurveys; i++)
+		if (git_oid_equal(&tc->surveys[i].blob, &blob))
+			return &tc->surveys[i].sv;
+	if (ks_grow(&tc->surveys, tc->nsurveys, &tc->surveys_alloc,
+		    sizeof(*tc->surveys), 4) < 0) {
+		*err = -1;
+		return NULL;
+	}
+	if (git_blob_lookup(&b, tc->repo, &blob) < 0) {
+		*err = missing(tc, "", KS_SURVEY_FILE);
+		return NULL;
+	}
+	s = &tc->surveys[tc->nsurveys];
+	git_oid_cpy(&s->blob, &blob);
+	r = git_blob_rawsize(b) > KS_LAYOUT_MAX_SURVEY_FILE ? KS_EINVALID :
+		ks_survey_parse(&s->sv, git_blob_rawcontent(b),
+				(size_t)git_blob_rawsize(b), KS_SURVEY_FILE, &rd);
+	git_blob_free(b);
+	if (r == -1) {
+		*err = -1;
+	} else if (r) {
+		for (i = 0; i < rd.n && rd.v[i].severity != KS_SEV_ERROR; i++)
+			;
+		*err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+				"commit %.10s%s brings a %s that does not read: %s:%d:%d: %s; nothing of it was applied",
+				tc->commit, what, KS_SURVEY_FILE, KS_SURVEY_FILE,
+				i < rd.n ? rd.v[i].line : 0, i < rd.n ? rd.v[i].col : 0,
+				i < rd.n ? rd.v[i].message : "too large");
+	}
+	ks_diags_release(&rd);
+	if (*err)
+		return NULL;
+	return &tc->surveys[tc->nsurveys++].sv;
+}
+
+/* Schema files a $ref names, read from the commit's own schema/ folder. */
+struct schema_fetch {
+	struct tree_check *tc;
+	git_tree *tree;
+};
+
+#define SCHEMA_URI "file:///khaosat-survey/"
+
+static int fetch_from_tree(void *ctx, const char *uri, struct ks_doc **out,
+			   struct ks_diags *d)
+{
+	struct schema_fetch *sf = ctx;
+	const char *rel = uri + strlen(SCHEMA_URI);
+	git_blob *b = NULL;
+	git_oid blob;
 	int err;
 
-	if (ks_oidmap_get(&tc->seen[AREA_ROOT], id, NULL))
-		return 0;
-	if (git_tree_lookup(&t, tc->repo, id) < 0)
-		return missing(tc, "its root tree", "");
-	if ((err = check_names(tc, t, "")))
-		goto out;
-	n = git_tree_entrycount(t);
-	for (i = 0; i < n && !err; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(t, i);
-		const char *name = git_tree_entry_name(e);
-		git_filemode_t mode = git_tree_entry_filemode(e);
-		const char *why = mode_problem(mode);
-		char sub[32];
-
-		if (why) {
-			err = unsafe(tc, "", name, why);
-			continue;
-		}
-		if (!strcmp(name, KS_SURVEY_FILE) || !strcmp(name, KS_SIGNERS_FILE)) {
-			if (mode == GIT_FILEMODE_TREE)
-				err = unsafe(tc, "", name, "must be a file, not a folder");
-			else if (!git_odb_exists(tc->odb, git_tree_entry_id(e)))
-				err = missing(tc, "", name);
-			continue;
-		}
-		for (j = 0; j < sizeof(dirs) / sizeof(dirs[0]); j++)
-			if (!strcmp(name, dirs[j].name))
-				break;
-		if (j == sizeof(dirs) / sizeof(dirs[0])) {
-			err = unsafe(tc, "", name,
-				     "outside the survey layout (khaosat.yaml, allowed_signers, schema/, records/, conflicts/)");
-			continue;
-		}
-		if (mode != GIT_FILEMODE_TREE) {
-			err = unsafe(tc, "", name, "must be a folder, not a file");
-			continue;
-		}
-		snprintf(sub, sizeof(sub), "%s/", name);
-		err = check_subtree(tc, dirs[j].area, git_tree_entry_id(e), sub);
+	*out = NULL;
+	if (strncmp(uri, SCHEMA_URI KS_SCHEMA_DIR "/",
+		    strlen(SCHEMA_URI KS_SCHEMA_DIR "/")) ||
+	    strstr(rel, "..") || strchr(rel, '%') ||
+	    !blob_in(&blob, sf->tree, rel) ||
+	    git_blob_lookup(&b, sf->tc->repo, &blob) < 0) {
+		git_error_clear();
+		return KS_ENOTFOUND;
 	}
-	if (!err && ks_oidmap_put(&tc->seen[AREA_ROOT], id, 0) < 0)
-		err = -1;
+	err = ks_doc_parse(out, rel, git_blob_rawcontent(b),
+			   (size_t)git_blob_rawsize(b), 0, d);
+	git_blob_free(b);
+	return err;
+}
+
+/*
+ * Each kind's schema must be there and compile: a schema that does not
+ * would stop every command on every laptop it reached.  Compiled once per
+ * schema/ folder.
+ */
+static int check_schemas(struct tree_check *tc, git_tree *tree,
+			 const struct ks_survey *sv)
+{
+	git_oid folder, key;
+	size_t i;
+	int err = 0;
+
+	memset(&folder, 0, sizeof(folder));
+	{
+		git_tree_entry *e = NULL;
+
+		if (git_tree_entry_bypath(&e, tree, KS_SCHEMA_DIR) == 0)
+			git_oid_cpy(&folder, git_tree_entry_id(e));
+		git_tree_entry_free(e);
+		git_error_clear();
+	}
+	for (i = 0; i < sv->nkinds && !err; i++) {
+		const struct ks_kind *k = &sv->kinds[i];
+		struct ks_schema_opts opts = KS_SCHEMA_OPTS_INIT;
+		struct schema_fetch sf = { tc, tree };
+		struct ks_diags rd = KS_DIAGS_INIT;
+		struct ks_schema *s = NULL;
+		struct ks_buf uri = KS_BUF_INIT;
+		struct ks_doc *doc = NULL;
+		size_t j;
+		int r;
+
+		if (folder_key(&key, &folder, k->schema_path) < 0)
+			return -1;
+		if (ks_oidmap_get(&tc->schemas, &key, NULL))
+			continue;
+		if (ks_buf_addf(&uri, "%s%s", SCHEMA_URI, k->schema_path) < 0)
+			return -1;
+		opts.base_uri = uri.ptr;
+		opts.fetch = fetch_from_tree;
+		opts.fetch_ctx = &sf;
+		r = fetch_from_tree(&sf, uri.ptr, &doc, &rd);
+		if (r == KS_ENOTFOUND)
+			err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+				       "commit %.10s: the schema of kind \"%s\", %s, is missing: every record of that kind would stop being checked",
+				       tc->commit, k->name, k->schema_path);
+		else if (r == 0 && (r = ks_schema_compile_opts(&s, doc, &opts, &rd)) == 0)
+			err = ks_oidmap_put(&tc->schemas, &key, 0) < 0 ? -1 : 0;
+		if (r == -1) {
+			err = -1;
+		} else if (r && !err) {
+			for (j = 0; j < rd.n && rd.v[j].severity != KS_SEV_ERROR; j++)
+				;
+			err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+				       "commit %.10s brings a schema that does not compile: %s:%d:%d: %s",
+				       tc->commit,
+				       j < rd.n && rd.v[j].path ? rd.v[j].path : k->schema_path,
+				       j < rd.n ? rd.v[j].line : 0,
+				       j < rd.n ? rd.v[j].col : 0,
+				       j < rd.n ? rd.v[j].message : "not a schema");
+		}
+		ks_schema_free(s);
+		ks_diags_release(&rd);
+		ks_buf_release(&uri);
+	}
+	return err;
+}
+
+/*
+ * One new commit: its survey file reads, keeps the survey's id, names
+ * schemas that compile; every folder and file it changes is in its place.
+ */
+static int check_commit(struct tree_check *tc, git_commit *c)
+{
+	git_tree *tree = NULL, *parents[8] = { NULL };
+	size_t k, np = git_commit_parentcount(c);
+	const struct ks_survey *sv;
+	int err;
+
+	if (np > 8)
+		return ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+				"commit %.10s has %zu parents; a survey's merges have two",
+				tc->commit, np);
+	if (git_commit_tree(&tree, c) < 0)
+		return missing(tc, "its root tree", "");
+	if (!(sv = survey_of(tc, tree, "", &err)))
+		goto out;
+	for (k = 0; k < np && !err; k++) {
+		git_commit *p = NULL;
+		const struct ks_survey *psv;
+
+		/* A parent that is not there: the walk names it. */
+		if (git_commit_parent(&p, c, (unsigned)k) < 0 ||
+		    git_commit_tree(&parents[k], p) < 0) {
+			git_error_clear();
+			git_commit_free(p);
+			continue;
+		}
+		git_commit_free(p);
+		psv = survey_of(tc, parents[k], " (its parent)", &err);
+		if (psv && strcmp(psv->id, sv->id))
+			err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+				       "commit %.10s: khaosat.yaml changes the survey's id from \"%s\" to \"%s\": a survey keeps its id for ever, or its laptops would part ways",
+				       tc->commit, psv->id, sv->id);
+	}
+	if (err)
+		goto out;
+	tc->survey = sv;
+	if (!(err = check_schemas(tc, tree, sv)))
+		err = check_folder(tc, git_tree_id(tree), "", parents, np);
+	tc->survey = NULL;
 out:
-	git_tree_free(t);
+	for (k = 0; k < np && k < 8; k++)
+		git_tree_free(parents[k]);
+	git_tree_free(tree);
 	return err;
 }
 
@@ -937,7 +1202,7 @@ static int check_new_trees(git_repository *wrepo, git_odb *wodb,
 				       tc.commit);
 			break;
 		}
-		err = check_root_tree(&tc, git_commit_tree_id(c));
+		err = check_commit(&tc, c);
 		for (j = 0; !err && j < git_commit_parentcount(c); j++)
 			err = push_once(&stack, &n, &alloc, &queued,
 					git_commit_parent_id(c, j));
@@ -945,9 +1210,12 @@ static int check_new_trees(git_repository *wrepo, git_odb *wodb,
 	}
 	ks_free(stack);
 	ks_oidmap_release(&queued);
-	for (i = 0; i < AREA_N; i++)
-		ks_oidmap_release(&tc.seen[i]);
+	ks_oidmap_release(&tc.seen);
 	ks_oidmap_release(&tc.records);
+	ks_oidmap_release(&tc.schemas);
+	for (i = 0; i < tc.nsurveys; i++)
+		ks_survey_release(&tc.surveys[i].sv);
+	ks_free(tc.surveys);
 	return err;
 }
 

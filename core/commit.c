@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "layout.h"
 #include "record.h"
 #include "repo.h"
 #include "sign.h"
@@ -372,6 +373,47 @@ static void judge_unchanged(const struct ks_diags *u,
 	}
 }
 
+static int repo_kind(void *ctx, const char *kind)
+{
+	return ks_repo_find_kind(ctx, kind) != NULL;
+}
+
+/*
+ * What no peer would take is never committed: every changed file in its
+ * place in the survey layout, within its size limit (layout.h).
+ */
+static int check_layout(struct ks_repo *r, const struct ks_changes *c,
+			struct ks_diags *d)
+{
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < c->n; i++) {
+		const char *p = c->v[i].path, *why;
+		struct stat st;
+		char *abs;
+
+		if (c->v[i].what == KS_CHANGE_DELETED)
+			continue;
+		if ((why = ks_layout_problem(p, 0, repo_kind, r))) {
+			ks_diags_add(d, KS_SEV_ERROR, p, 0, 0, NULL, "layout",
+				     "cannot be committed: %s", why);
+			bad = 1;
+			continue;
+		}
+		abs = ks_repo_path(r, p);
+		if (abs && stat(abs, &st) == 0 &&
+		    (size_t)st.st_size > ks_layout_max_size(p)) {
+			ks_diags_add(d, KS_SEV_ERROR, p, 0, 0, NULL, "layout",
+				     "cannot be committed: %lld bytes, over the limit of %zu for such a file",
+				     (long long)st.st_size, ks_layout_max_size(p));
+			bad = 1;
+		}
+		ks_free(abs);
+	}
+	return bad ? KS_EINVALID : 0;
+}
+
 /* Checks what a commit would take; every problem goes to `d`. */
 static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			 struct ks_diags *d)
@@ -710,7 +752,7 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 			       "nothing to commit: no record or schema changed");
 		goto out;
 	}
-	if ((err = check_changes(r, &c, d)))
+	if ((err = check_layout(r, &c, d)) || (err = check_changes(r, &c, d)))
 		goto out;
 	has_head = git_reference_name_to_id(&head, repo, "refs/heads/main") == 0;
 	if ((err = settle_deleted(&c, r, has_head ? &head : NULL, d)))

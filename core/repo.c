@@ -49,7 +49,7 @@ const char *ks_git_error(void)
 
 /* ---- ids and paths ---- */
 
-static int valid_kind_name(const char *s)
+int ks_kind_valid(const char *s)
 {
 	if (!*s || !(*s >= 'a' && *s <= 'z'))
 		return 0;
@@ -105,7 +105,7 @@ char *ks_record_relpath(const char *kind, const char *id)
 	char dev[KS_DEVICE_MAX + 1];
 	unsigned long counter;
 
-	if (!valid_kind_name(kind) || ks_id_parse(id, dev, &counter) < 0)
+	if (!ks_kind_valid(kind) || ks_id_parse(id, dev, &counter) < 0)
 		return NULL;
 	if (ks_buf_addf(&b, "%s/%s/%s/%03lu/%s.yaml", KS_RECORDS_DIR, kind,
 			dev, counter / 100, id) < 0) {
@@ -289,24 +289,27 @@ static const char *scalar_text(const struct ks_node *n)
 	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : NULL;
 }
 
-/* Reads khaosat.yaml: name, id and the kinds with their schema files. */
-static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
+void ks_survey_release(struct ks_survey *sv)
+{
+	if (!sv)
+		return;
+	kinds_free(sv->kinds, sv->nkinds);
+	ks_free(sv->name);
+	ks_free(sv->id);
+	memset(sv, 0, sizeof(*sv));
+}
+
+int ks_survey_parse(struct ks_survey *out, const char *text, size_t len,
+		    const char *display, struct ks_diags *d)
 {
 	struct ks_doc *doc = NULL;
 	const struct ks_node *root, *kinds, *v;
-	char *path = ks_repo_path(r, KS_SURVEY_FILE);
-	const char *f = KS_SURVEY_FILE;
+	const char *f = display ? display : KS_SURVEY_FILE;
 	size_t i;
 	int err;
 
-	if (!path)
-		return -1;
-	if (access(path, F_OK) < 0) {
-		ks_free(path);
-		return KS_ENOSURVEY;
-	}
-	err = ks_doc_load(&doc, path, f, KS_PARSE_RECORD, d);
-	ks_free(path);
+	memset(out, 0, sizeof(*out));
+	err = ks_doc_parse(&doc, f, text, len, KS_PARSE_RECORD, d);
 	if (err)
 		return err;
 	root = ks_doc_root(doc);
@@ -317,9 +320,9 @@ static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
 			 "missing the survey \"id\"");
 		goto out;
 	}
-	r->survey_id = ks_strdup(scalar_text(v));
+	out->id = ks_strdup(scalar_text(v));
 	v = ks_map_get(root, "name");
-	r->name = ks_strdup(scalar_text(v) ? scalar_text(v) : "");
+	out->name = ks_strdup(scalar_text(v) ? scalar_text(v) : "");
 	kinds = ks_map_get(root, "kinds");
 	if (!kinds || kinds->kind != KS_NODE_MAP || !kinds->u.map.n) {
 		ks_error(d, err, f, kinds ? kinds->line : root->line,
@@ -327,8 +330,8 @@ static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
 			 "\"kinds\" must map each record kind to its schema");
 		goto out;
 	}
-	r->kinds = ks_calloc(kinds->u.map.n, sizeof(*r->kinds));
-	if (!r->kinds || !r->survey_id || !r->name) {
+	out->kinds = ks_calloc(kinds->u.map.n, sizeof(*out->kinds));
+	if (!out->kinds || !out->id || !out->name) {
 		err = -1;
 		goto out;
 	}
@@ -336,9 +339,9 @@ static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
 		const struct ks_pair *p = &kinds->u.map.v[i];
 		const char *schema = scalar_text(ks_map_get(p->value, "schema"));
 		const char *title = scalar_text(ks_map_get(p->value, "title"));
-		struct ks_kind *k = &r->kinds[r->nkinds];
+		struct ks_kind *k = &out->kinds[out->nkinds];
 
-		if (!valid_kind_name(p->key)) {
+		if (!ks_kind_valid(p->key)) {
 			ks_error(d, err, f, p->line, p->col,
 				 "kind name \"%s\" must be lowercase letters, digits and _",
 				 p->key);
@@ -360,7 +363,7 @@ static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
 		k->line = ks_map_get(p->value, "schema")->line;
 		k->col = ks_map_get(p->value, "schema")->col;
 		k->title = title ? ks_strdup(title) : NULL;
-		r->nkinds++;
+		out->nkinds++;
 		if (!k->name || !k->schema_path || (title && !k->title)) {
 			err = -1;
 			goto out;
@@ -369,7 +372,51 @@ static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
 	err = 0;
 out:
 	ks_doc_free(doc);
+	if (err)
+		ks_survey_release(out);
 	return err;
+}
+
+struct ks_kind *ks_survey_kind(const struct ks_survey *sv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sv->nkinds; i++)
+		if (!strcmp(sv->kinds[i].name, name))
+			return &sv->kinds[i];
+	return NULL;
+}
+
+/* Reads khaosat.yaml: name, id and the kinds with their schema files. */
+static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
+{
+	struct ks_buf text = KS_BUF_INIT;
+	struct ks_survey sv;
+	char *path = ks_repo_path(r, KS_SURVEY_FILE);
+	int err;
+
+	if (!path)
+		return -1;
+	if (access(path, F_OK) < 0) {
+		ks_free(path);
+		return KS_ENOSURVEY;
+	}
+	err = ks_buf_read_file(&text, path, 0);
+	ks_free(path);
+	if (err) {
+		ks_buf_release(&text);
+		return ks_error(d, KS_EIO, KS_SURVEY_FILE, 0, 0, "cannot read: %s",
+				strerror(errno));
+	}
+	err = ks_survey_parse(&sv, text.ptr, text.len, KS_SURVEY_FILE, d);
+	ks_buf_release(&text);
+	if (err)
+		return err;
+	r->survey_id = sv.id;
+	r->name = sv.name;
+	r->kinds = sv.kinds;
+	r->nkinds = sv.nkinds;
+	return 0;
 }
 
 char *ks_config_string(git_config *cfg, const char *name)

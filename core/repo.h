@@ -42,6 +42,23 @@ struct ks_kind {
 	int schema_failed;
 };
 
+/* khaosat.yaml as read: the survey's name, id and kinds. */
+struct ks_survey {
+	char *name, *id;
+	struct ks_kind *kinds;
+	size_t nkinds;
+};
+
+/*
+ * Reads the text of a khaosat.yaml (`display` names it in diagnostics).
+ * Returns 0, KS_EINVALID with located errors, or -1.
+ */
+int ks_survey_parse(struct ks_survey *out, const char *text, size_t len,
+		    const char *display, struct ks_diags *d);
+void ks_survey_release(struct ks_survey *sv);
+/* The kind called `name`, or NULL. */
+struct ks_kind *ks_survey_kind(const struct ks_survey *sv, const char *name);
+
 #define KS_SURVEY_FILE "khaosat.yaml"
 /* Which SSH keys may sign for which surveyor (git's allowed-signers format). */
 #define KS_SIGNERS_FILE "allowed_signers"
@@ -112,6 +129,8 @@ int ks_repo_next_id(char **out, struct ks_repo *r, struct ks_diags *d);
 
 #define KS_DEVICE_MAX 12
 
+/* 1 for a kind name: lowercase letters, digits and _, a letter first. */
+int ks_kind_valid(const char *kind);
 /* 1 if `device` is a valid device id: a-z then a-z0-9, 2 to 12 chars. */
 int ks_device_valid(const char *device);
 /* Splits "md01-0042"; returns 0, or -1 if `id` is not a record id. */

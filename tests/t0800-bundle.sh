@@ -261,6 +261,25 @@ hostile() {
 	)
 }
 
+# hostile_at NAME PATH OID: a commit on top of main with the blob OID at
+# PATH (folders made on the way), bundled by git.
+hostile_at() {
+	(
+		cd h &&
+		GIT_INDEX_FILE=../hostile.index && export GIT_INDEX_FILE &&
+		git read-tree main &&
+		git update-index --add --cacheinfo "100644,$3,$2" &&
+		root=$(git write-tree) &&
+		rm -f ../hostile.index &&
+		c=$(git commit-tree -p main -m "hostile $1" "$root") &&
+		git update-ref refs/heads/h-$1 "$c" &&
+		git bundle create -q ../$1.bundle h-$1 ^main
+	)
+}
+
+# Where a hostile record goes: a record's own place in the layout.
+R=records/workshop/md01/000/md01-0099.yaml
+
 test_expect_success 'setup: hostile trees made with git plumbing' '
 	git clone -q a h &&
 	git -C c fetch -q ../a main:refs/remotes/a/main &&
@@ -277,11 +296,11 @@ test_expect_success 'setup: hostile trees made with git plumbing' '
 	hostile case "100644 blob $blob	KHAOSAT.yaml" &&
 	head -c 17000000 /dev/zero | tr "\0" "a" >big &&
 	bigblob=$(git -C h hash-object -w ../big) &&
-	hostile big "100644 blob $bigblob	big.yaml" records &&
+	hostile_at big $R $bigblob &&
 	head -c 104857600 /dev/zero >huge &&
 	hugeblob=$(git -C h hash-object -w ../huge) &&
 	rm huge &&
-	hostile huge "100644 blob $hugeblob	huge.yaml" records &&
+	hostile_at huge $R $hugeblob &&
 	p=a &&
 	bomb=$({ printf "a: &a [x, x, x, x, x, x, x, x, x, x]\n" &&
 		for i in b c d e f g h i j; do
@@ -289,9 +308,9 @@ test_expect_success 'setup: hostile trees made with git plumbing' '
 				$i $i $p $p $p $p $p $p $p $p $p $p &&
 			p=$i || return 1
 		done; } | git -C h hash-object -w --stdin) &&
-	hostile bomb "100644 blob $bomb	bomb.yaml" records &&
+	hostile_at bomb $R $bomb &&
 	torn=$(printf "name: [unclosed\n" | git -C h hash-object -w --stdin) &&
-	hostile torn "100644 blob $torn	torn.yaml" records
+	hostile_at torn $R $torn
 '
 
 test_expect_success 'hostile: a symbolic link is refused' '
@@ -323,29 +342,32 @@ test_expect_success 'hostile: names colliding without case are refused' '
 '
 
 test_expect_success 'hostile: a record over 16 MiB is refused' '
-	refused c ../big.bundle ": records/big.yaml: the record is 17000000 bytes, over the limit of 16777216"
+	refused c ../big.bundle ": $R: 17000000 bytes, over the limit of 16777216 for such a file"
 '
 
 test_expect_success 'hostile: a 100 MB blob is refused' '
-	refused c ../huge.bundle ": records/huge.yaml: the record is 104857600 bytes, over the limit of 16777216"
+	refused c ../huge.bundle ": $R: 104857600 bytes, over the limit of 16777216 for such a file"
 '
 
 test_expect_success 'hostile: a record with an alias bomb is refused' '
-	refused c ../bomb.bundle "brings a record that does not read: records/bomb.yaml:1:"
+	refused c ../bomb.bundle "brings a record that does not read: $R:1:"
 '
 
 test_expect_success 'a record that is not YAML is refused, located' '
-	refused c ../torn.bundle "brings a record that does not read: records/torn.yaml:2:1:"
+	refused c ../torn.bundle "brings a record that does not read: $R:2:1:"
 '
 
-test_expect_success 'hostile: folders nested too deeply are refused' '
+test_expect_success 'hostile: folders deeper than the layout are refused' '
 	t=$(printf "name: x\n" | git -C h hash-object -w --stdin) &&
 	t=$(printf "100644 blob %s\tx.yaml\n" $t | git -C h mktree) &&
 	for i in $(seq 40); do
 		t=$(printf "040000 tree %s\td\n" $t | git -C h mktree) || return 1
 	done &&
 	hostile deep "040000 tree $t	deep" records &&
-	refused c ../deep.bundle ": folders nested too deeply"
+	refused c ../deep.bundle ": records/deep: not a kind of this survey" &&
+	y=$(printf "name: y\n" | git -C h hash-object -w --stdin) &&
+	hostile_at deeper records/workshop/md01/000/d/d/d/md01-0099.yaml $y &&
+	refused c ../deeper.bundle ": records/workshop/md01/000/d: deeper than the record layout"
 '
 
 # incomplete NAME OBJECT...: a bundle on top of main whose pack holds only
@@ -363,13 +385,12 @@ incomplete() {
 
 test_expect_success 'a pack that lacks a blob its tree names is refused' '
 	lost=$(printf "name: y\n" | git -C h hash-object -w --stdin) &&
-	rec=$({ git -C h ls-tree main:records &&
-		printf "100644 blob %s\tlost.yaml\n" $lost; } | git -C h mktree) &&
-	root=$({ git -C h ls-tree main | grep -v "	records\$" &&
-		printf "040000 tree %s\trecords\n" $rec; } | git -C h mktree) &&
-	c=$(git -C h commit-tree -p main -m lost $root) &&
-	incomplete lost-blob $c $root $rec &&
-	refused c ../lost-blob.bundle "../lost-blob.bundle: error: incomplete bundle: commit $(echo $c | cut -c1-10) names records/lost.yaml, which neither the bundle nor this survey holds"
+	hostile_at lost $R $lost &&
+	c=$(git -C h rev-parse h-lost) &&
+	incomplete lost-blob $c $(for p in "" records records/workshop \
+		records/workshop/md01 records/workshop/md01/000; do
+		git -C h rev-parse "$c:$p" || return 1; done) &&
+	refused c ../lost-blob.bundle "../lost-blob.bundle: error: incomplete bundle: commit $(echo $c | cut -c1-10) names $R, which neither the bundle nor this survey holds"
 '
 
 test_expect_success 'a pack that lacks a parent commit is refused' '
