@@ -1105,7 +1105,7 @@ static int check_schemas(struct tree_check *tc, git_tree *tree,
 static int check_commit(struct tree_check *tc, git_commit *c)
 {
 	git_tree *tree = NULL, *parents[8] = { NULL };
-	size_t k, np = git_commit_parentcount(c);
+	size_t k, at, np = git_commit_parentcount(c);
 	const struct ks_survey *sv;
 	int err;
 
@@ -1115,8 +1115,11 @@ static int check_commit(struct tree_check *tc, git_commit *c)
 				tc->commit, np);
 	if (git_commit_tree(&tree, c) < 0)
 		return missing(tc, "its root tree", "");
+	/* Reading the parents' may move the list: keep a place, not a pointer. */
 	if (!(sv = survey_of(tc, tree, "", &err)))
 		goto out;
+	for (at = 0; &tc->surveys[at].sv != sv; at++)
+		;
 	for (k = 0; k < np && !err; k++) {
 		git_commit *p = NULL;
 		const struct ks_survey *psv;
@@ -1130,6 +1133,7 @@ static int check_commit(struct tree_check *tc, git_commit *c)
 		}
 		git_commit_free(p);
 		psv = survey_of(tc, parents[k], " (its parent)", &err);
+		sv = &tc->surveys[at].sv;
 		if (psv && strcmp(psv->id, sv->id))
 			err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
 				       "commit %.10s: khaosat.yaml changes the survey's id from \"%s\" to \"%s\": a survey keeps its id for ever, or its laptops would part ways",
