@@ -739,6 +739,16 @@ class Sim:
         self.say("  %s: edit %s %s (%s)" % (lap.device, rid, ", ".join(
             "%s=%s" % (f, show(v)) for f, v in vals), how))
         if how == "editor":
+            probe = text
+            for f, v in vals:
+                probe = set_field_text(probe, f, yaml_of(f, v)) \
+                    if probe is not None else None
+            if probe is None:
+                # The editor could not place it either (a mapping that a
+                # settlement emptied): nothing to type there.
+                self.say("  (cannot place %s in %s)" % (
+                    ", ".join(f for f, v in vals), rid))
+                return "skip"
             e = {"EDITOR": self.editor, "VISUAL": self.editor,
                  "SM_EDIT": json.dumps([[f, yaml_of(f, v)] for f, v in vals])}
             rc, out, err = self.kh(lap, "edit", rid, env=e)
@@ -930,6 +940,7 @@ class Sim:
         c = conf[0]
         props = c["proposals"]
         arg_field = field or "/"
+        origin = None       # the commit whose proposal a --take keeps
         if choice == "take":
             # Proposals are numbered by commit id, which the time of day
             # changes from run to run: a step names the one it takes by
@@ -941,6 +952,7 @@ class Sim:
                     break
             args = ["--take", str(k)]
             chosen = props[k - 1]
+            origin = chosen.get("commit")
             want_deleted = bool(chosen.get("deleted"))
             want = None if want_deleted else yaml_load(chosen.get("value"))
         elif choice == "base":
@@ -994,6 +1006,7 @@ class Sim:
             if field in FIELDS and got is not MISSING:
                 self.ledger.append({"t": "W", "c": sha, "lap": lap.i, "id": rid,
                                     "f": field, "v": got, "resolve": True,
+                                    "origin": origin,
                                     "writer": get_path(before, field) != got})
             elif field in FIELDS:
                 # --base where nothing was there before both changes: the
@@ -1020,6 +1033,7 @@ class Sim:
                         self.ledger.append({
                             "t": "W", "c": sha, "lap": lap.i, "id": rid,
                             "f": f, "v": got, "resolve": True,
+                            "origin": origin,
                             "writer": get_path(before, f) != got})
         left = [x for x in self.conflicts(lap)
                 if rid_of(x["file"]) == rid and x["field"] == field]
@@ -1547,8 +1561,12 @@ def check_lost(m):
         live = []
         for e in es:
             gone = False
+            # A settlement that kept a proposal wrote what its proposer
+            # wrote: a later change that saw either has seen it.
+            o = e.get("origin")
             for j in es:
-                if j is e or not before(e["c"], j["c"]):
+                if j is e or not (before(e["c"], j["c"]) or
+                                  (o and (o == j["c"] or before(o, j["c"])))):
                     continue
                 if e["t"] in ("W", "R") and (j["t"] == "D" or (
                         j["t"] in ("W", "R") and j["f"] == e["f"])):
