@@ -927,20 +927,6 @@ out:
 
 /* ---- the survey file and the schemas of each new commit ---- */
 
-/* The blob at `path` in `tree`; zero when there is none. */
-static int blob_in(git_oid *out, git_tree *tree, const char *path)
-{
-	git_tree_entry *e = NULL;
-	int found = git_tree_entry_bypath(&e, tree, path) == 0 &&
-		    git_tree_entry_type(e) == GIT_OBJECT_BLOB;
-
-	if (found)
-		git_oid_cpy(out, git_tree_entry_id(e));
-	git_tree_entry_free(e);
-	git_error_clear();
-	return found;
-}
-
 /*
  * khaosat.yaml of a commit, read once per blob; NULL with a diagnostic
  * (naming `what`) when it is missing or does not read.
@@ -957,7 +943,7 @@ static const struct ks_survey *survey_of(struct tree_check *tc,
 	int r;
 
 	*err = 0;
-	if (!blob_in(&blob, tree, KS_SURVEY_FILE)) {
+	if (!ks_tree_blob(&blob, tree, KS_SURVEY_FILE)) {
 		*err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
 				"commit %.10s%s has no %s: it would leave the survey without its description",
 				tc->commit, what, KS_SURVEY_FILE);
@@ -1019,7 +1005,7 @@ static int fetch_from_tree(void *ctx, const char *uri, struct ks_doc **out,
 	if (strncmp(uri, SCHEMA_URI KS_SCHEMA_DIR "/",
 		    strlen(SCHEMA_URI KS_SCHEMA_DIR "/")) ||
 	    strstr(rel, "..") || strchr(rel, '%') ||
-	    !blob_in(&blob, sf->tree, rel) ||
+	    !ks_tree_blob(&blob, sf->tree, rel) ||
 	    git_blob_lookup(&b, sf->tc->repo, &blob) < 0) {
 		git_error_clear();
 		return KS_ENOTFOUND;

@@ -61,22 +61,6 @@ void ks_commit_info_release(struct ks_commit_info *ci)
 
 /* ---- reading files at a commit ---- */
 
-static int blob_at(git_oid *out, git_tree *t, const char *path)
-{
-	git_tree_entry *e = NULL;
-	int found = 0;
-
-	if (git_tree_entry_bypath(&e, t, path) == 0 &&
-	    git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
-		git_oid_cpy(out, git_tree_entry_id(e));
-		found = 1;
-	}
-	git_tree_entry_free(e);
-	if (!found)
-		memset(out, 0, sizeof(*out));
-	return found;
-}
-
 /* Parses a blob; *out stays NULL when it does not parse. */
 static int parse_blob(struct ks_doc **out, git_repository *repo,
 		      const git_oid *id, const char *path)
@@ -734,7 +718,7 @@ static int path_at(char **out, struct ks_repo *r, git_commit *c,
 			git_tree_free(t);
 			return -1;
 		}
-		if (blob_at(&blob, t, rel))
+		if (ks_tree_blob(&blob, t, rel))
 			*out = rel;
 		else
 			ks_free(rel);
@@ -1324,7 +1308,7 @@ static int read_side(struct ks_buf *out, int *present, struct ks_repo *r,
 
 	*present = 0;
 	if (t) {
-		if (!blob_at(&id, t, path))
+		if (!ks_tree_blob(&id, t, path))
 			return 0;
 		if (git_blob_lookup(&b, ks_repo_git(r), &id) < 0)
 			return KS_EIO;

@@ -1211,20 +1211,6 @@ static void wt_paths_release(struct wt_paths *w)
 	ks_paths_release(&w->other);
 }
 
-/* The blob at `path` in `tree`; 0 when there is none. */
-static int blob_at(git_oid *out, git_tree *tree, const char *path)
-{
-	git_tree_entry *e = NULL;
-	int found = git_tree_entry_bypath(&e, tree, path) == 0 &&
-		    git_tree_entry_type(e) == GIT_OBJECT_BLOB;
-
-	if (found)
-		git_oid_cpy(out, git_tree_entry_id(e));
-	git_tree_entry_free(e);
-	git_error_clear();
-	return found;
-}
-
 /*
  * Whether the work-tree file at `path` holds exactly blob `id` (absent
  * when `id` is NULL).  Anything that is not a regular file is a person's.
@@ -1279,8 +1265,8 @@ static int wt_classify(struct wt_paths *out, struct ks_repo *r,
 		/* A path the merge touched twice is looked at once. */
 		if (i && !strcmp(paths->v[i - 1], paths->v[i]))
 			continue;
-		hf = blob_at(&fb, from, paths->v[i]);
-		ht = blob_at(&tb, to, paths->v[i]);
+		hf = ks_tree_blob(&fb, from, paths->v[i]);
+		ht = ks_tree_blob(&tb, to, paths->v[i]);
 		is_to = file_is(r, paths->v[i], ht ? &tb : NULL);
 		is_from = is_to ? 0 : file_is(r, paths->v[i], hf ? &fb : NULL);
 		into = is_to ? &out->to : is_from ? &out->from : &out->other;
@@ -1378,11 +1364,11 @@ static int write_paths(struct ks_repo *r, git_tree *tree, git_tree *expect,
 		struct ks_file f = KS_FILE_INIT;
 		char *abs = ks_repo_path(r, paths->v[i]);
 		git_oid id, old;
-		int has_old = blob_at(&old, expect, paths->v[i]);
+		int has_old = ks_tree_blob(&old, expect, paths->v[i]);
 
 		if (!abs) {
 			err = -1;
-		} else if (blob_at(&id, tree, paths->v[i])) {
+		} else if (ks_tree_blob(&id, tree, paths->v[i])) {
 			if (read_blob(&text, repo, &id) < 0)
 				err = ks_error(d, KS_EIO, paths->v[i], 0, 0,
 					       "cannot read: %s", ks_git_error());
@@ -1444,7 +1430,7 @@ static int index_paths(struct ks_repo *r, git_tree *tree,
 		char *abs;
 
 		memset(&ie, 0, sizeof(ie));
-		if (!blob_at(&ie.id, tree, paths->v[i])) {
+		if (!ks_tree_blob(&ie.id, tree, paths->v[i])) {
 			e = git_index_remove_bypath(idx, paths->v[i]);
 			continue;
 		}
@@ -1709,8 +1695,8 @@ static int merge_kept_edits(struct ks_repo *r, git_tree *tf, git_tree *tt,
 			      theirs = KS_BUF_INIT;
 		char *abs = ks_repo_path(r, paths->v[i]);
 		git_oid fb, tb;
-		int hf = blob_at(&fb, tf, paths->v[i]);
-		int ht = blob_at(&tb, tt, paths->v[i]);
+		int hf = ks_tree_blob(&fb, tf, paths->v[i]);
+		int ht = ks_tree_blob(&tb, tt, paths->v[i]);
 		int hm = abs && ks_buf_read_file(&mine, abs, 0) == 0;
 
 		err = !abs || (hf && read_blob(&base, repo, &fb) < 0) ||

@@ -47,6 +47,21 @@ const char *ks_git_error(void)
 	return e && e->message ? e->message : "unknown git error";
 }
 
+int ks_tree_blob(git_oid *out, git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	int found = git_tree_entry_bypath(&e, tree, path) == 0 &&
+		    git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+
+	if (found)
+		git_oid_cpy(out, git_tree_entry_id(e));
+	else
+		memset(out, 0, sizeof(*out));
+	git_tree_entry_free(e);
+	git_error_clear();
+	return found;
+}
+
 /* ---- ids and paths ---- */
 
 int ks_kind_valid(const char *s)

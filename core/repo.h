@@ -129,6 +129,12 @@ int ks_repo_next_id(char **out, struct ks_repo *r, struct ks_diags *d);
 
 #define KS_DEVICE_MAX 12
 
+/*
+ * The blob at `path` in `tree`: 1 with its id in *out, or 0 (and a zero
+ * id) when there is none or it is not a file.
+ */
+int ks_tree_blob(git_oid *out, git_tree *tree, const char *path);
+
 /* 1 for a kind name: lowercase letters, digits and _, a letter first. */
 int ks_kind_valid(const char *kind);
 /* 1 if `device` is a valid device id: a-z then a-z0-9, 2 to 12 chars. */
