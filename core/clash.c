@@ -210,18 +210,13 @@ int ks_clash_between(struct ks_repo *r, const git_oid *from,
 	git_repository *repo = ks_repo_git(r);
 	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
 	char *records = KS_RECORDS_DIR "/";
-	git_commit *a = NULL, *b = NULL;
-	git_tree *ta = NULL, *tb = NULL;
 	git_diff *diff = NULL;
 	struct ks_paths paths = { 0 };
 	int err = -1;
 
 	opts.pathspec.strings = &records;
 	opts.pathspec.count = 1;
-	if (git_commit_lookup(&a, repo, from) < 0 ||
-	    git_commit_lookup(&b, repo, to) < 0 ||
-	    git_commit_tree(&ta, a) < 0 || git_commit_tree(&tb, b) < 0 ||
-	    git_diff_tree_to_tree(&diff, repo, ta, tb, &opts) < 0 ||
+	if (ks_diff_commits(&diff, repo, from, to, &opts) < 0 ||
 	    git_diff_foreach(diff, add_changed, NULL, NULL, NULL, &paths) < 0) {
 		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot compare two commits: %s",
 			       ks_git_error());
@@ -232,9 +227,5 @@ int ks_clash_between(struct ks_repo *r, const git_oid *from,
 out:
 	ks_paths_release(&paths);
 	git_diff_free(diff);
-	git_tree_free(ta);
-	git_tree_free(tb);
-	git_commit_free(a);
-	git_commit_free(b);
 	return err;
 }

@@ -1602,16 +1602,11 @@ static void journal_end(struct ks_repo *r)
 static int changed_paths(struct ks_paths *out, git_repository *repo,
 			 const git_oid *a, const git_oid *b)
 {
-	git_commit *ca = NULL, *cb = NULL;
-	git_tree *ta = NULL, *tb = NULL;
 	git_diff *diff = NULL;
 	size_t i, n;
 	int err = -1;
 
-	if (git_commit_lookup(&ca, repo, a) < 0 ||
-	    git_commit_lookup(&cb, repo, b) < 0 ||
-	    git_commit_tree(&ta, ca) < 0 || git_commit_tree(&tb, cb) < 0 ||
-	    git_diff_tree_to_tree(&diff, repo, ta, tb, NULL) < 0)
+	if (ks_diff_commits(&diff, repo, a, b, NULL) < 0)
 		goto out;
 	n = git_diff_num_deltas(diff);
 	for (i = 0; i < n; i++) {
@@ -1625,10 +1620,6 @@ static int changed_paths(struct ks_paths *out, git_repository *repo,
 	err = 0;
 out:
 	git_diff_free(diff);
-	git_tree_free(ta);
-	git_tree_free(tb);
-	git_commit_free(ca);
-	git_commit_free(cb);
 	return err;
 }
 

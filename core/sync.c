@@ -491,17 +491,11 @@ static int refuse_alien(struct ks_sync_peer *p, struct ks_sync_report *rep,
 static int count_records(struct ks_sync_peer *p, git_repository *repo,
 			 const git_oid *before, const git_oid *after)
 {
-	git_commit *a = NULL, *b = NULL;
-	git_tree *ta = NULL, *tb = NULL;
 	git_diff *diff = NULL;
-	git_diff_options o = GIT_DIFF_OPTIONS_INIT;
 	size_t i, n;
 	int err = -1;
 
-	if (git_commit_lookup(&a, repo, before) < 0 ||
-	    git_commit_lookup(&b, repo, after) < 0 ||
-	    git_commit_tree(&ta, a) < 0 || git_commit_tree(&tb, b) < 0 ||
-	    git_diff_tree_to_tree(&diff, repo, ta, tb, &o) < 0)
+	if (ks_diff_commits(&diff, repo, before, after, NULL) < 0)
 		goto out;
 	n = git_diff_num_deltas(diff);
 	for (i = 0; i < n; i++) {
@@ -528,10 +522,6 @@ static int count_records(struct ks_sync_peer *p, git_repository *repo,
 	err = 0;
 out:
 	git_diff_free(diff);
-	git_tree_free(ta);
-	git_tree_free(tb);
-	git_commit_free(a);
-	git_commit_free(b);
 	return err;
 }
 
