@@ -372,35 +372,19 @@ int ks_vnkey_loose(struct ks_buf *out, const char *s, size_t len,
 	return err;
 }
 
-int ks_vnkey_commune(struct ks_buf *out, const char *s, size_t len)
+/*
+ * A commune's key: `key` of the name, without the leading unit word of
+ * `unit` (written as that key writes it) when a name follows it.
+ */
+static int commune_key(struct ks_buf *out, const char *s, size_t len,
+		       int (*key)(struct ks_buf *, const char *, size_t),
+		       const char *const *unit)
 {
-	static const char *const unit[] = {
-		"xa ", "phuong ", "thi tran ", "dac khu ", NULL,
-	};
 	struct ks_buf k = KS_BUF_INIT;
 	size_t i, skip = 0;
 	int err;
 
-	err = ks_vnkey_loose(&k, s, len, KS_VNKEY_KEEP_LEGAL);
-	for (i = 0; !err && unit[i]; i++)
-		if (!strncmp(k.ptr, unit[i], strlen(unit[i])))
-			skip = strlen(unit[i]);
-	if (!err && ks_buf_add(out, k.ptr + skip, k.len - skip) < 0)
-		err = -1;
-	ks_buf_release(&k);
-	return err;
-}
-
-int ks_vnkey_commune_exact(struct ks_buf *out, const char *s, size_t len)
-{
-	static const char *const unit[] = {
-		"xã ", "phường ", "thị trấn ", "đặc khu ", NULL,
-	};
-	struct ks_buf k = KS_BUF_INIT;
-	size_t i, skip = 0;
-	int err;
-
-	err = ks_vnkey_exact(&k, s, len);
+	err = key(&k, s, len);
 	for (i = 0; !err && unit[i]; i++)
 		if (k.len > strlen(unit[i]) &&
 		    !strncmp(k.ptr, unit[i], strlen(unit[i])))
@@ -409,6 +393,29 @@ int ks_vnkey_commune_exact(struct ks_buf *out, const char *s, size_t len)
 		err = -1;
 	ks_buf_release(&k);
 	return err;
+}
+
+static int loose_keep_legal(struct ks_buf *out, const char *s, size_t len)
+{
+	return ks_vnkey_loose(out, s, len, KS_VNKEY_KEEP_LEGAL);
+}
+
+int ks_vnkey_commune(struct ks_buf *out, const char *s, size_t len)
+{
+	static const char *const unit[] = {
+		"xa ", "phuong ", "thi tran ", "dac khu ", NULL,
+	};
+
+	return commune_key(out, s, len, loose_keep_legal, unit);
+}
+
+int ks_vnkey_commune_exact(struct ks_buf *out, const char *s, size_t len)
+{
+	static const char *const unit[] = {
+		"xã ", "phường ", "thị trấn ", "đặc khu ", NULL,
+	};
+
+	return commune_key(out, s, len, ks_vnkey_exact, unit);
 }
 
 /* ---- numbers ---- */
