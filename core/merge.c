@@ -99,6 +99,11 @@ static int same(const struct ks_node *a, const struct ks_node *b)
 	return same_in(a, b, NULL);
 }
 
+int ks_merge_same(const struct ks_node *a, const struct ks_node *b)
+{
+	return same_in(a, b, NULL);
+}
+
 struct merger {
 	struct ks_doc *out;
 	struct ks_mconflicts *c;

@@ -62,6 +62,12 @@ int ks_merge_nodes(struct ks_node **result, struct ks_doc *out,
 		   const struct ks_node *theirs, const struct ks_snode *schema,
 		   unsigned flags, struct ks_mconflicts *c);
 
+/*
+ * Equal as data: quoting alone is no difference between two scalars that
+ * are both text.
+ */
+int ks_merge_same(const struct ks_node *a, const struct ks_node *b);
+
 struct ks_merge_stats {
 	size_t taken;		/* files changed on one side, taken as they were */
 	size_t merged;		/* records changed on both sides, merged */

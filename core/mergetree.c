@@ -17,6 +17,7 @@
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
+#include "settled.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -82,6 +83,15 @@ struct tmerge {
 	struct ks_merge_stats *stats;
 	struct ks_diags *d;
 	struct ks_paths *touched;	/* every path the merge may change */
+	struct held *held;		/* records the two sides hold differently */
+	struct ks_settled *settled[2];	/* what each side's own commits settled */
+	int settled_tried[2];
+	size_t nheld, heldalloc;
+};
+
+struct held {
+	char *path;
+	git_oid ours, theirs;	/* zero when absent */
 };
 
 static void pending_free(struct pending *p)
@@ -277,22 +287,6 @@ static struct ks_node *entry_for(const struct ks_node *list, const char *field)
 	return NULL;
 }
 
-/* 1 when two proposals propose the same: a value, a text, a deletion. */
-static int same_proposal(const struct ks_node *a, const struct ks_node *b)
-{
-	static const char *const what[] = { "value", "text", "deleted" };
-	size_t i;
-
-	for (i = 0; i < sizeof(what) / sizeof(*what); i++) {
-		const struct ks_node *x = ks_map_get(a, what[i]);
-		const struct ks_node *y = ks_map_get(b, what[i]);
-
-		if (!x != !y || (x && !ks_node_equal(x, y)))
-			return 0;
-	}
-	return 1;
-}
-
 static const char *text_of_key(const struct ks_node *p, const char *key)
 {
 	const struct ks_node *c = ks_map_get(p, key);
@@ -356,7 +350,7 @@ static int union_proposals(struct ks_doc *doc, struct ks_node *into,
 		int have = 0;
 
 		for (j = 0; j < mine->u.seq.n && !have; j++) {
-			if (!same_proposal(mine->u.seq.v[j], t))
+			if (!ks_proposal_same(mine->u.seq.v[j], t))
 				continue;
 			have = 1;
 			if (credited_first(t, mine->u.seq.v[j])) {
@@ -383,7 +377,7 @@ static int proposals_within(const struct ks_node *a, const struct ks_node *b)
 		return 0;
 	for (i = 0; i < a->u.seq.n; i++) {
 		for (j = 0; j < b->u.seq.n; j++)
-			if (same_proposal(a->u.seq.v[i], b->u.seq.v[j]))
+			if (ks_proposal_same(a->u.seq.v[i], b->u.seq.v[j]))
 				break;
 		if (j == b->u.seq.n)
 			return 0;
@@ -404,64 +398,89 @@ static int same_conflict(const struct ks_node *a, const struct ks_node *b)
 	return proposals_within(pa, pb) && proposals_within(pb, pa);
 }
 
+/* Which side's own commits settled an entry open on the other. */
+enum { OURS, THEIRS };
+
+static int settled_by(struct tmerge *m, int side, const char *cpath,
+		      const struct ks_node *entry)
+{
+	if (!m->settled_tried[side]) {
+		const git_oid *tip = side == OURS ? &m->ours.tip : &m->theirs.tip;
+		const git_oid *other = side == OURS ? &m->theirs.tip : &m->ours.tip;
+
+		m->settled_tried[side] = 1;
+		if (ks_settled_collect(&m->settled[side], m->repo, tip, other) < 0)
+			return ks_error(m->d, KS_EIO, cpath, 0, 0,
+					"cannot read the history: %s", ks_git_error());
+	}
+	return ks_settled_covers(m->settled[side], cpath, entry);
+}
+
+static int entry_order(const struct ks_node *a, const struct ks_node *b)
+{
+	return node_cmp(&a, &b);
+}
+
 /*
- * Three-way merge of two conflict lists, entry by field: an entry resolved
- * on one side and untouched on the other is gone; an entry that grew on one
- * side survives; both changed: the union of their proposals.
+ * Merge of two conflict lists, entry by field.  An entry open on one side
+ * only is gone when the other side's own commits settled it (every value
+ * it proposes was settled there), and stays open when that side never
+ * settled it: it never saw it.  Both sides changed it: the union of their
+ * proposals, unless one side settled the other's and opened a new one.
+ * The merge base is never asked: in a criss-cross history it is a virtual
+ * merge whose entries depend on how the merges were grouped, and laptops
+ * that asked it would trade an entry back and forth for ever.  With `m`
+ * NULL (lists of one side: open and fresh), everything stays, joined.
  */
-static struct ks_node *merge_entries(struct ks_doc *doc,
-				     const struct ks_node *b,
+static struct ks_node *merge_entries(struct tmerge *m, struct ks_doc *doc,
+				     const char *cpath,
 				     const struct ks_node *o,
 				     const struct ks_node *t)
 {
-	const struct ks_node *lists[3] = { b, o, t };
+	const struct ks_node *lists[2] = { o, t };
 	struct ks_node *out = ks_node_seq(doc);
 	size_t i, j;
 
 	if (!out)
 		return NULL;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 2; i++) {
 		for (j = 0; lists[i] && lists[i]->kind == KS_NODE_SEQ &&
 			    j < lists[i]->u.seq.n; j++) {
 			const char *f = field_of(lists[i]->u.seq.v[j]);
-			const struct ks_node *eb = entry_for(b, f),
-					     *eo = entry_for(o, f),
+			const struct ks_node *eo = entry_for(o, f),
 					     *et = entry_for(t, f);
-			const struct ks_node *pick;
+			const struct ks_node *pick, *other = NULL;
+			int so = 0, st = 0;
 			struct ks_node *r;
 
 			if (entry_for(out, f))
 				continue;
-			/*
-			 * The same conflict, credited to other commits on each
-			 * side: joined, whatever the base, so that every laptop
-			 * ends with one list however often they meet.
-			 */
-			if (eo && et && !ks_node_equal(eo, et) &&
-			    same_conflict(eo, et)) {
-				r = ks_node_clone(doc, eo);
-				if (!r || union_proposals(doc, r, et) < 0 ||
-				    ks_seq_push(doc, out, r) < 0)
+			if (m && eo && et && !ks_node_equal(eo, et) &&
+			    !same_conflict(eo, et)) {
+				if ((so = settled_by(m, THEIRS, cpath, eo)) < 0 ||
+				    (st = settled_by(m, OURS, cpath, et)) < 0)
 					return NULL;
-				continue;
+			} else if (m && eo && !et) {
+				if ((so = settled_by(m, THEIRS, cpath, eo)) < 0)
+					return NULL;
+			} else if (m && et && !eo) {
+				if ((st = settled_by(m, OURS, cpath, et)) < 0)
+					return NULL;
 			}
-			if ((!eo && !et) || (eo && et && ks_node_equal(eo, et)))
+			if (eo && et && !ks_node_equal(eo, et) && so == st) {
+				/* Joined, from the one first in content order. */
+				pick = entry_order(eo, et) <= 0 ? eo : et;
+				other = pick == eo ? et : eo;
+			} else if (eo && !so) {
 				pick = eo;
-			else if (eb && eo && ks_node_equal(eb, eo))
-				pick = et;
-			else if (eb && et && ks_node_equal(eb, et))
-				pick = eo;
-			else
-				pick = eo ? eo : et;
+			} else {
+				pick = et && !st ? et : NULL;
+			}
 			if (!pick)
 				continue;
 			r = ks_node_clone(doc, pick);
-			if (!r)
-				return NULL;
-			if (eo && et && !ks_node_equal(eo, et) &&
-			    union_proposals(doc, r, pick == eo ? et : eo) < 0)
-				return NULL;
-			if (ks_seq_push(doc, out, r) < 0)
+			if (!r || (other && union_proposals(doc, r, other) < 0) ||
+			    ks_seq_push(doc, out, r) < 0)
 				return NULL;
 		}
 	}
@@ -496,10 +515,10 @@ static struct ks_node *join_open(struct ks_doc *doc, struct ks_doc **old,
 
 	ks_diags_release(&ignore);
 	if (parsed)
-		return merge_entries(doc, NULL,
+		return merge_entries(NULL, doc, cpath,
 				     ks_map_get(ks_doc_root(*old), "conflicts"),
 				     fresh);
-	return merge_entries(doc, NULL, fresh, NULL);
+	return merge_entries(NULL, doc, cpath, fresh, NULL);
 }
 
 static int write_conflict_doc(git_oid *oid, struct tmerge *m,
@@ -541,7 +560,7 @@ static int merge_conflict_file(struct tmerge *m, const char *path,
 	}
 	if (!out)
 		goto out;
-	entries = merge_entries(out, lists[0], lists[1], lists[2]);
+	entries = merge_entries(m, out, path, lists[1], lists[2]);
 	if (!entries)
 		goto out;
 	if (!entries->u.seq.n) {
@@ -817,6 +836,156 @@ out:
 	return err;
 }
 
+/* ---- fields held at an open conflict's base ---- */
+
+/* Notes a record the two sides hold differently (see hold_open()). */
+static int note_held(struct tmerge *m, const char *path, const git_oid *o,
+		     const git_oid *t)
+{
+	struct held *h;
+
+	if (strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1) ||
+	    git_oid_equal(o, t))
+		return 0;
+	if (ks_grow(&m->held, m->nheld, &m->heldalloc, sizeof(*m->held), 16) < 0)
+		return -1;
+	h = &m->held[m->nheld];
+	if (!(h->path = ks_strdup(path)))
+		return -1;
+	git_oid_cpy(&h->ours, o);
+	git_oid_cpy(&h->theirs, t);
+	m->nheld++;
+	return 0;
+}
+
+static void held_free(struct tmerge *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nheld; i++)
+		ks_free(m->held[i].path);
+	ks_free(m->held);
+	m->held = NULL;
+	m->nheld = m->heldalloc = 0;
+}
+
+/* 1 when `v` is the base or one of the proposals of conflict entry `e`. */
+static int known_to(const struct ks_node *e, const struct ks_node *v)
+{
+	const struct ks_node *props = ks_map_get(e, "proposals");
+	size_t i;
+
+	if (ks_merge_same(ks_map_get(e, "base"), v))
+		return 1;
+	for (i = 0; props && props->kind == KS_NODE_SEQ && i < props->u.seq.n; i++) {
+		const struct ks_node *pv = ks_map_get(props->u.seq.v[i], "value");
+
+		if (pv && ks_merge_same(pv, v))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A field with an open conflict stays at the conflict's base until someone
+ * settles it (DESIGN.md, Merge).  Which value a merge leaves there depends
+ * on the merge base, and laptops that merge through different bases (a
+ * criss-cross history, virtual bases) would otherwise leave different
+ * proposals in the field and trade them for ever.  So when the two sides
+ * hold different values, each the base or a proposal of the open entry,
+ * the field takes the entry's base: the result depends on the two sides
+ * and the entry alone, however the merges are grouped.  A value the entry
+ * does not know (typed since) merges as usual, and a whole-record entry or
+ * one without a base (a field new on both sides) is left to the merge.
+ */
+static int hold_record(struct tmerge *m, const struct held *h)
+{
+	struct ks_buf cpath = KS_BUF_INIT, out = KS_BUF_INIT;
+	struct ks_buf text[4] = { KS_BUF_INIT, KS_BUF_INIT, KS_BUF_INIT, KS_BUF_INIT };
+	struct ks_doc *doc[4] = { NULL, NULL, NULL, NULL };	/* conflicts, ours, theirs, merged */
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	const git_index_entry *ce, *re;
+	const struct ks_node *entries;
+	struct ks_node *root;
+	const void *lctx;
+	unsigned flags;
+	git_oid oid;
+	int changed = 0, err = -1, e[4];
+	size_t i;
+
+	if (ks_buf_addf(&cpath, "%s%s", CONFLICTS_DIR, h->path) < 0)
+		goto out;
+	ce = git_index_get_bypath(m->idx, cpath.ptr, 0);
+	re = git_index_get_bypath(m->idx, h->path, 0);
+	err = 0;
+	if (!ce || !re || git_oid_is_zero(&h->ours) || git_oid_is_zero(&h->theirs))
+		goto out;
+	e[0] = parse_side(&doc[0], &text[0], m, cpath.ptr, &ce->id, KS_PARSE_RECORD);
+	e[1] = parse_side(&doc[1], &text[1], m, h->path, &h->ours, KS_PARSE_RECORD);
+	e[2] = parse_side(&doc[2], &text[2], m, h->path, &h->theirs, KS_PARSE_RECORD);
+	e[3] = parse_side(&doc[3], &text[3], m, h->path, &re->id, KS_PARSE_RECORD);
+	for (i = 0; i < 4; i++)
+		if (e[i] < 0)
+			err = -1;
+	/* Unparseable: a whole-record conflict, left as the merge made it. */
+	if (err || e[0] || e[1] || e[2] || e[3])
+		goto out;
+	entries = ks_map_get(ks_doc_root(doc[0]), "conflicts");
+	root = ks_doc_root(doc[3]);
+	for (i = 0; entries && entries->kind == KS_NODE_SEQ && i < entries->u.seq.n; i++) {
+		const struct ks_node *en = entries->u.seq.v[i];
+		const struct ks_node *f = ks_map_get(en, "field");
+		const struct ks_node *base = ks_map_get(en, "base");
+		const struct ks_node *vo, *vt, *now;
+		const char *field;
+
+		if (!f || f->kind != KS_NODE_SCALAR || !base)
+			continue;
+		field = f->u.scalar.str;
+		if (!*field)
+			continue;
+		vo = ks_field_find(ks_doc_root(doc[1]), field, NULL);
+		vt = ks_field_find(ks_doc_root(doc[2]), field, NULL);
+		if (!vo || !vt || ks_merge_same(vo, vt) ||
+		    !known_to(en, vo) || !known_to(en, vt))
+			continue;
+		now = ks_field_find(root, field, NULL);
+		if (now && ks_merge_same(now, base))
+			continue;
+		if ((err = ks_field_set(doc[3], root, field, base, &ignore)) != 0)
+			goto out;
+		changed = 1;
+	}
+	if (!changed)
+		goto out;
+	schema_for(m, h->path, &flags, &lctx);
+	err = -1;
+	if (ks_doc_write(&out, root, lctx ? ks_schema_layout() : NULL, lctx) < 0 ||
+	    write_text(&oid, m, &out) < 0 || index_put(m, h->path, &oid) < 0)
+		goto out;
+	err = 0;
+out:
+	for (i = 0; i < 4; i++) {
+		ks_doc_free(doc[i]);
+		ks_buf_release(&text[i]);
+	}
+	ks_diags_release(&ignore);
+	ks_buf_release(&cpath);
+	ks_buf_release(&out);
+	/* A field path that does not fit the record: left as merged. */
+	return err == KS_EINVALID ? 0 : err;
+}
+
+static int hold_open(struct tmerge *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nheld; i++)
+		if (hold_record(m, &m->held[i]) < 0)
+			return -1;
+	return 0;
+}
+
 /* ---- trees ---- */
 
 struct change {
@@ -895,14 +1064,12 @@ static int deleted_while_edited(struct tmerge *m, const struct change *x,
  */
 /*
  * A conflict file changed on one side only is still merged entry by entry
- * when both sides have it: the same conflict credited to other commits on
- * each side is joined (see merge_entries()), or laptops that credit
- * differently would trade the two versions for ever.
+ * (see merge_entries()): an entry one side never saw stays open, an entry
+ * its own commits settled goes, whatever the merge base says.
  */
-static int rejoin(const struct change *x)
+static int is_conflict_file(const struct change *x)
 {
-	return !strncmp(x->path, CONFLICTS_DIR, strlen(CONFLICTS_DIR)) &&
-	       !git_oid_is_zero(&x->old_id) && !git_oid_is_zero(&x->new_id);
+	return !strncmp(x->path, CONFLICTS_DIR, strlen(CONFLICTS_DIR));
 }
 
 static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
@@ -931,16 +1098,20 @@ static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 		if (c < 0) {
 			const struct change *o = &co.v[i];
 
+			if (note_held(m, o->path, &o->new_id, &o->old_id) < 0)
+				goto out;
 			if (git_oid_is_zero(&o->new_id) && conflict_changed(&ct, o->path) &&
 			    deleted_while_edited(m, o, 1) < 0)
 				goto gitfail;
-			if (rejoin(o) && merge_conflict_file(m, o->path, &o->old_id,
+			if (is_conflict_file(o) && merge_conflict_file(m, o->path, &o->old_id,
 							     &o->new_id, &o->old_id) < 0)
 				goto gitfail;
 			i++;
 			continue;
 		}
 		if (c > 0) {
+			if (note_held(m, t->path, &t->old_id, &t->new_id) < 0)
+				goto out;
 			if (git_oid_is_zero(&t->new_id) && conflict_changed(&co, t->path)) {
 				if (deleted_while_edited(m, t, 0) < 0)
 					goto gitfail;
@@ -948,7 +1119,7 @@ static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 				continue;
 			}
 			/* Changed on their side only: take it. */
-			if (rejoin(t) ? merge_conflict_file(m, t->path, &t->old_id,
+			if (is_conflict_file(t) ? merge_conflict_file(m, t->path, &t->old_id,
 							   &t->old_id, &t->new_id) < 0
 				      : index_set(m, t->path, &t->new_id) < 0)
 				goto gitfail;
@@ -957,6 +1128,8 @@ static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 			continue;
 		}
 		m->stats->taken--;
+		if (note_held(m, t->path, &co.v[i].new_id, &t->new_id) < 0)
+			goto out;
 		if (!git_oid_equal(&co.v[i].new_id, &t->new_id)) {
 			const git_oid *b = &t->old_id;
 
@@ -1084,6 +1257,10 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 	m.idx = NULL;
 	m.p = NULL;
 	m.np = m.palloc = 0;
+	m.held = NULL;
+	m.nheld = m.heldalloc = 0;
+	memset(m.settled, 0, sizeof(m.settled));
+	memset(m.settled_tried, 0, sizeof(m.settled_tried));
 	m.write_conflicts = write_conflicts;
 	/*
 	 * A virtual base is the merge a laptop would have made of those two
@@ -1116,6 +1293,8 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 	for (i = 0; i < m.np; i++)
 		if (flush_pending(&m, &m.p[i]) < 0)
 			goto out;
+	if (hold_open(&m) < 0)
+		goto out;
 	/*
 	 * Every entry of the index is a blob that exists: one of the two
 	 * sides' or one this merge wrote.  libgit2's strict mode would read
@@ -1147,6 +1326,9 @@ out:
 	for (i = 0; i < m.np; i++)
 		pending_free(&m.p[i]);
 	ks_free(m.p);
+	held_free(&m);
+	ks_settled_free(m.settled[OURS]);
+	ks_settled_free(m.settled[THEIRS]);
 	git_index_free(m.idx);
 	git_tree_free(tb);
 	git_tree_free(ta);
