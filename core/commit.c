@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
+#include "conflict.h"
 #include "diag.h"
 #include "layout.h"
 #include "record.h"
@@ -689,6 +690,100 @@ static int settle_deleted(struct ks_changes *c, struct ks_repo *r,
 	return err;
 }
 
+/*
+ * A field with an open conflict that the person changed is settled by what
+ * they typed (see ks_conflicts_settle_typed()), in the same commit: the
+ * conflict file's change joins `c`.
+ */
+static int settle_typed(struct ks_changes *c, struct ks_repo *r,
+			const git_oid *head, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	git_commit *hc = NULL;
+	git_tree *ht = NULL;
+	size_t i, j, n = c->n;
+	int err = 0, reorder = 0;
+
+	if (!head)
+		return 0;
+	if (git_commit_lookup(&hc, repo, head) < 0 || git_commit_tree(&ht, hc) < 0) {
+		git_commit_free(hc);
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the last commit: %s",
+				ks_git_error());
+	}
+	for (i = 0; i < n && !err; i++) {
+		struct ks_buf cp = KS_BUF_INIT, text = KS_BUF_INIT;
+		struct ks_diags ignore = KS_DIAGS_INIT;
+		struct ks_doc *before = NULL, *now = NULL;
+		struct ks_change *x;
+		git_blob *blob = NULL;
+		git_oid id;
+		size_t settled = 0;
+		char *abs = NULL;
+		int in_head;
+
+		if (c->v[i].what != KS_CHANGE_MODIFIED || !is_record_path(c->v[i].path))
+			continue;
+		if (ks_buf_addf(&cp, "conflicts/%s", c->v[i].path) < 0 ||
+		    !(abs = ks_repo_path(r, c->v[i].path))) {
+			err = -1;
+			goto next;
+		}
+		if (ks_tree_blob(&id, ht, c->v[i].path) != 1 ||
+		    git_blob_lookup(&blob, repo, &id) < 0 ||
+		    ks_doc_parse(&before, c->v[i].path, git_blob_rawcontent(blob),
+				 (size_t)git_blob_rawsize(blob), KS_PARSE_RECORD,
+				 &ignore) ||
+		    ks_doc_load(&now, abs, c->v[i].path, KS_PARSE_RECORD, &ignore))
+			goto next;	/* nothing to compare: nothing settled */
+		err = ks_conflicts_settle_typed(r, c->v[i].path, ks_doc_root(before),
+						ks_doc_root(now), &settled, d);
+		if (err || !settled)
+			goto next;
+		ks_free(abs);
+		abs = ks_repo_path(r, cp.ptr);
+		in_head = ks_tree_blob(&id, ht, cp.ptr) == 1;
+		x = (struct ks_change *)change_of(c, cp.ptr);
+		if (abs && access(abs, F_OK) == 0) {
+			if (!x) {
+				err = changes_add(c, in_head ? KS_CHANGE_MODIFIED
+						   : KS_CHANGE_NEW, cp.ptr);
+				reorder = 1;
+			}
+		} else if (x) {
+			/* Gone: a removal, or nothing when never committed. */
+			x->what = KS_CHANGE_DELETED;
+			if (!in_head) {
+				ks_free(x->path);
+				x->path = NULL;
+				reorder = 1;
+			}
+		} else if (in_head) {
+			err = changes_add(c, KS_CHANGE_DELETED, cp.ptr);
+			reorder = 1;
+		}
+next:
+		git_error_clear();
+		git_blob_free(blob);
+		ks_doc_free(before);
+		ks_doc_free(now);
+		ks_diags_release(&ignore);
+		ks_free(abs);
+		ks_buf_release(&cp);
+		ks_buf_release(&text);
+	}
+	for (i = j = 0; reorder && i < c->n; i++)
+		if (c->v[i].path)
+			c->v[j++] = c->v[i];
+	if (reorder) {
+		c->n = j;
+		qsort(c->v, c->n, sizeof(*c->v), change_cmp);
+	}
+	git_tree_free(ht);
+	git_commit_free(hc);
+	return err;
+}
+
 /* Brings the repository's own index up to date for the committed paths. */
 static void update_index(struct ks_repo *r, const struct ks_changes *c,
 			 const struct staged *staged)
@@ -755,7 +850,8 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 	if ((err = check_layout(r, &c, d)) || (err = check_changes(r, &c, d)))
 		goto out;
 	has_head = git_reference_name_to_id(&head, repo, "refs/heads/main") == 0;
-	if ((err = settle_deleted(&c, r, has_head ? &head : NULL, d)))
+	if ((err = settle_deleted(&c, r, has_head ? &head : NULL, d)) ||
+	    (err = settle_typed(&c, r, has_head ? &head : NULL, d)))
 		goto out;
 	staged = ks_calloc(c.n + 1, sizeof(*staged));
 	if (!staged) {

@@ -3,6 +3,7 @@
  * locating their fields in records, and settling them.  See conflict.h.
  */
 #include "conflict.h"
+#include "merge.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -466,6 +467,68 @@ out:
 	ks_doc_free(doc);
 	ks_buf_release(&cpath);
 	ks_buf_release(&text);
+	return err;
+}
+
+int ks_conflicts_settle_typed(struct ks_repo *r, const char *relpath,
+			      const struct ks_node *before,
+			      const struct ks_node *now, size_t *settled,
+			      struct ks_diags *d)
+{
+	struct ks_buf cpath = KS_BUF_INIT;
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_doc *doc = NULL;
+	const struct ks_node *list;
+	char **fields = NULL;
+	size_t i, n = 0;
+	char *abs = NULL;
+	int err = -1;
+
+	*settled = 0;
+	if (ks_buf_addf(&cpath, "%s%s", CONFLICTS_DIR, relpath) < 0 ||
+	    !(abs = ks_repo_path(r, cpath.ptr)))
+		goto out;
+	err = 0;
+	if (access(abs, F_OK) < 0 ||
+	    ks_doc_load(&doc, abs, cpath.ptr, KS_PARSE_RECORD, &ignore))
+		goto out;
+	list = ks_map_get(ks_doc_root(doc), "conflicts");
+	if (!list || list->kind != KS_NODE_SEQ)
+		goto out;
+	err = -1;
+	if (!(fields = ks_calloc(list->u.seq.n + 1, sizeof(*fields))))
+		goto out;
+	for (i = 0; i < list->u.seq.n; i++) {
+		const struct ks_node *e = list->u.seq.v[i];
+		const char *f = text_of(ks_map_get(e, "field"));
+		const struct ks_node *base = ks_map_get(e, "base"), *vb, *vn;
+
+		if (!f || !*f)
+			continue;
+		vb = ks_field_find(before, f, NULL);
+		vn = ks_field_find(now, f, NULL);
+		if (ks_merge_same(vb, vn) || (base ? ks_merge_same(base, vn) : !vn))
+			continue;
+		if (!(fields[n++] = ks_strdup(f)))
+			goto out;
+	}
+	err = 0;
+	for (i = 0; i < n && !err; i++) {
+		err = remove_entry(r, relpath, fields[i], d);
+		if (!err)
+			ks_diags_add(d, KS_SEV_NOTE, relpath, 0, 0, fields[i], "settled",
+				     "the open conflict is settled by the value typed here");
+	}
+	if (!err)
+		*settled = n;
+out:
+	for (i = 0; fields && fields[i]; i++)
+		ks_free(fields[i]);
+	ks_free(fields);
+	ks_free(abs);
+	ks_doc_free(doc);
+	ks_diags_release(&ignore);
+	ks_buf_release(&cpath);
 	return err;
 }
 

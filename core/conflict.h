@@ -68,6 +68,20 @@ int ks_field_set(struct ks_doc *doc, struct ks_node *root, const char *field,
 		 const struct ks_node *value, struct ks_diags *d);
 
 /*
+ * A person changed fields of the record at `relpath` that have open
+ * conflicts (`before`: the record as committed, `now`: as typed): each such
+ * field's entry is settled by the typed value and removed from the
+ * conflict file (the file goes with its last entry), with a note.  A field
+ * put back to the conflict's base settles nothing (the merge leaves that
+ * value there, and so would a recovered merge).  *settled: how many.
+ * Returns 0, KS_EIO or -1.
+ */
+int ks_conflicts_settle_typed(struct ks_repo *r, const char *relpath,
+			      const struct ks_node *before,
+			      const struct ks_node *now, size_t *settled,
+			      struct ks_diags *d);
+
+/*
  * Settles one conflict of the record at `relpath`: `choice` is the value
  * to keep (NULL: remove the field, or the record for field ""), `text`
  * the raw text to keep for a record that did not parse.  Writes the record

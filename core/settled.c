@@ -69,7 +69,7 @@ static const struct ks_node *entries_of(struct ks_settled *s,
 	git_blob *b = NULL;
 	const struct ks_node *list = NULL;
 
-	if (!(f->flags & GIT_DIFF_FLAG_EXISTS) || git_oid_is_zero(&f->id))
+	if (git_oid_is_zero(&f->id))
 		return NULL;
 	if (git_blob_lookup(&b, repo, &f->id) < 0) {
 		git_error_clear();

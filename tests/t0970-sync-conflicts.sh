@@ -437,4 +437,74 @@ test_expect_success 'log on a damaged repository says so; history of a non-recor
 	grep -q "no record" err && ! grep -q "out of memory" err
 '
 
+# ---- 6: open conflicts merge the same through any base ------------------
+
+X1=records/workshop/x1/000/x1-0001.yaml
+
+# phone_of DIR: the phone of x1-0001 in DIR's work tree.
+phone_of() {
+	sed -n 's/^phone: //p' "$1/$X1"
+}
+
+test_expect_success 'setup: x1 and x2 both merge their two phones (a criss-cross)' '
+	khaosat init x1 --device x1 --surveyor "Người X1" --name "Mỹ Đồng" >/dev/null &&
+	(cd x1 && khaosat new workshop --from ../p1.yaml >/dev/null) &&
+	commit_in x1 W && mkdir xstick && sync_in x1 ../xstick &&
+	khaosat clone xstick x2 --device x2 --surveyor "Người X2" >/dev/null &&
+	set_line x1/$X1 "phone:" "phone: \"0912000001\"" && commit_in x1 "x1 phone" &&
+	set_line x2/$X1 "phone:" "phone: \"0912000002\"" && commit_in x2 "x2 phone" &&
+	(cd x1 && khaosat bundle create ../x1.bundle >/dev/null) &&
+	(cd x2 && khaosat bundle create ../x2.bundle >/dev/null) &&
+	(cd x1 && khaosat bundle apply ../x2.bundle >/dev/null) &&
+	(cd x2 && khaosat bundle apply ../x1.bundle >/dev/null) &&
+	test "$(tree x1)" = "$(tree x2)" &&
+	test "$(phone_of x1)" = "\"0912345678\""
+'
+
+test_expect_success 'a field with an open conflict stays at its base whichever proposal a side holds' '
+	# Plain git (or an older khaosat) can leave a proposal in the field
+	# with the conflict still open; the merge base (virtual here) must
+	# not decide what the merge leaves there.
+	cp -R x1 x1g &&
+	set_line x1g/$X1 "phone:" "phone: \"0912000002\"" &&
+	git -C x1g commit -q -a -m "proposal 2 by hand" &&
+	(cd x2 && khaosat bundle create ../x2m.bundle >/dev/null) &&
+	(cd x1g && khaosat bundle create ../x1g.bundle >/dev/null) &&
+	cp -R x2 x2g &&
+	(cd x1g && khaosat bundle apply ../x2m.bundle >/dev/null) &&
+	(cd x2g && khaosat bundle apply ../x1g.bundle >/dev/null) &&
+	test "$(phone_of x1g)" = "\"0912345678\"" &&
+	test "$(tree x1g)" = "$(tree x2g)" &&
+	conflicts_json x1g x1-0001 >c.json &&
+	grep -q "0912000001" c.json && grep -q "0912000002" c.json
+'
+
+test_expect_success 'typing a value in a field with an open conflict settles it, and says so' '
+	set_line x2/$X1 "phone:" "phone: \"0912000003\"" &&
+	(cd x2 && khaosat commit -m "x2 types the phone" >../out 2>&1) &&
+	grep -q "/phone: the open conflict is settled by the value typed here" out &&
+	test_path_is_missing x2/conflicts/$X1 &&
+	git -C x2 show --name-only --format= main >stat &&
+	grep -q "conflicts/$X1" stat &&
+	conflicts_json x2 >c.json && ! grep -q x1-0001 c.json
+'
+
+test_expect_success 'the settlement reaches the laptop that still has the conflict open' '
+	(cd x2 && khaosat bundle create ../x2s.bundle >/dev/null) &&
+	(cd x1 && khaosat bundle apply ../x2s.bundle >/dev/null) &&
+	test "$(phone_of x1)" = "\"0912000003\"" &&
+	test_path_is_missing x1/conflicts/$X1 &&
+	test "$(tree x1)" = "$(tree x2)"
+'
+
+test_expect_success 'typing the base value back settles nothing' '
+	cp -R x1g x3 &&
+	git -C x3 config khaosat.device x3 &&
+	set_line x3/$X1 "phone:" "phone: \"0912345678\"" &&
+	set_line x3/$X1 "surveyor:" "surveyor: Người X3" &&
+	(cd x3 && khaosat commit -m "x3 other field" >../out 2>&1) &&
+	! grep -q settled out &&
+	test_path_is_file x3/conflicts/$X1
+'
+
 test_done
