@@ -1437,6 +1437,41 @@ static int check_same_survey(git_repository *wrepo,
 }
 
 /*
+ * A device's history only grows: every reference must hold `since`, the
+ * tip of that device this laptop took in before.  A history that lost it
+ * was rewritten (amended, reset, an older copy of the survey folder made
+ * new commits), and merging it would credit the device with commits that
+ * replace what the others already have.
+ */
+static int check_grows(git_repository *wrepo, const struct ks_bundle_info *info,
+		       const git_oid *since, const char *path,
+		       struct ks_diags *d)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int e;
+
+	for (i = 0; i < info->nrefs; i++) {
+		const struct ks_bundle_ref *ref = &info->refs[i];
+
+		if (git_oid_equal(&ref->oid, since))
+			continue;
+		e = git_graph_descendant_of(wrepo, &ref->oid, since);
+		if (e < 0)
+			return ks_error(d, KS_EINVALID, path, 0, 0,
+					"incomplete bundle: cannot walk the history of %s: %s",
+					ref->name, ks_git_error());
+		if (e != 1) {
+			git_oid_tostr(hex, sizeof(hex), since);
+			return ks_error(d, KS_EINVALID, path, 0, 0,
+					"rewritten history: it no longer holds commit %.10s, which this laptop took in from the same device before; a device's history only grows (this is an older copy of its survey folder, or history changed with plain git), so nothing of it was applied",
+					hex);
+		}
+	}
+	return 0;
+}
+
+/*
  * `root`: the survey's first commit, which every reference must descend
  * from; NULL takes any survey (a new laptop's first bundle).
  */
@@ -1450,8 +1485,8 @@ static int check_same_survey(git_repository *wrepo,
 static int check_incoming(git_odb *odb, const char *objects,
 			  const char *incoming,
 			  const struct ks_bundle_ref *refs, size_t nrefs,
-			  const git_oid *root, const char *path,
-			  struct ks_diags *d)
+			  const git_oid *root, const git_oid *since,
+			  const char *path, struct ks_diags *d)
 {
 	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
 	git_repository *wrepo = NULL;
@@ -1470,7 +1505,8 @@ static int check_incoming(git_odb *odb, const char *objects,
 	}
 	if ((err = check_refs(wrepo, &info, path, d)) ||
 	    (err = check_new_trees(wrepo, wodb, odb, &info, path, d)) ||
-	    (root && (err = check_same_survey(wrepo, &info, root, path, d))))
+	    (root && (err = check_same_survey(wrepo, &info, root, path, d))) ||
+	    (since && (err = check_grows(wrepo, &info, since, path, d))))
 		goto out;
 out:
 	git_repository_free(wrepo);
@@ -1480,8 +1516,8 @@ out:
 
 int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
 			     const struct ks_bundle_ref *refs, size_t nrefs,
-			     const git_oid *root, const char *what,
-			     struct ks_diags *d)
+			     const git_oid *root, const git_oid *since,
+			     const char *what, struct ks_diags *d)
 {
 	struct ks_buf objects = KS_BUF_INIT;
 	git_odb *odb = NULL;
@@ -1494,7 +1530,7 @@ int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
 			       ks_git_error());
 	else
 		err = check_incoming(odb, objects.ptr, incoming, refs, nrefs,
-				     root, what, d);
+				     root, since, what, d);
 	git_odb_free(odb);
 	ks_buf_release(&objects);
 	return err;
@@ -1504,6 +1540,84 @@ int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
  * Moves every pack (its .pack, then its .idx) and every loose object of
  * the objects folder `incoming` into the repository's, fsynced.
  */
+/*
+ * Hides from `w` every commit the repository's own references reach: what
+ * is already here is not copied again (and its trees bound the walk).
+ */
+static int hide_local(git_revwalk *w, git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref, *res;
+	int e, err = 0;
+
+	if (git_reference_iterator_new(&it, repo) < 0)
+		return -1;
+	while (!err && (e = git_reference_next(&ref, it)) == 0) {
+		git_object *obj = NULL;
+
+		if (git_reference_resolve(&res, ref) == 0) {
+			if (git_object_lookup(&obj, repo, git_reference_target(res),
+					      GIT_OBJECT_ANY) == 0 &&
+			    git_object_type(obj) == GIT_OBJECT_COMMIT)
+				err = git_revwalk_hide(w, git_object_id(obj));
+			git_object_free(obj);
+			git_reference_free(res);
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_error_clear();
+	return err;
+}
+
+int ks_bundle_install_reachable(git_repository *repo, const char *incoming,
+				const git_oid *tips, size_t ntips,
+				const char *what, struct ks_diags *d)
+{
+	struct ks_buf objects = KS_BUF_INIT, packdir = KS_BUF_INIT;
+	git_repository *wrepo = NULL;
+	git_odb *wodb = NULL;
+	git_revwalk *w = NULL;
+	git_packbuilder *pb = NULL;
+	size_t i;
+	int err = -1;
+
+	if (ks_buf_addf(&objects, "%sobjects/", git_repository_path(repo)) < 0 ||
+	    ks_buf_addf(&packdir, "%sobjects/pack", git_repository_path(repo)) < 0)
+		goto out;
+	if (git_odb_new(&wodb) < 0 ||
+	    git_odb_add_disk_alternate(wodb, objects.ptr) < 0 ||
+	    git_odb_add_disk_alternate(wodb, incoming) < 0 ||
+	    git_repository_wrap_odb(&wrepo, wodb) < 0 ||
+	    git_revwalk_new(&w, wrepo) < 0 || hide_local(w, repo) < 0)
+		goto gitfail;
+	for (i = 0; i < ntips; i++)
+		if (git_revwalk_push(w, &tips[i]) < 0)
+			goto gitfail;
+	if (git_packbuilder_new(&pb, wrepo) < 0 ||
+	    git_packbuilder_insert_walk(pb, w) < 0)
+		goto gitfail;
+	err = 0;
+	if (!git_packbuilder_object_count(pb))
+		goto out;
+	/* The pack and then its index, each renamed into place. */
+	if (git_packbuilder_write(pb, packdir.ptr, 0, NULL, NULL) < 0)
+		goto gitfail;
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, what, 0, 0,
+		       "cannot move the objects into the repository: %s",
+		       ks_git_error());
+out:
+	git_packbuilder_free(pb);
+	git_revwalk_free(w);
+	git_repository_free(wrepo);
+	git_odb_free(wodb);
+	ks_buf_release(&objects);
+	ks_buf_release(&packdir);
+	return err;
+}
+
 int ks_bundle_install_incoming(git_repository *repo, const char *incoming,
 			       const char *what, struct ks_diags *d)
 {
@@ -1766,7 +1880,7 @@ out:
  * also hold its history whole (check_holds_history), and is removed.
  */
 static int check_bundle(git_repository *repo, const git_oid *root,
-			const char *path, unsigned flags,
+			const git_oid *since, const char *path, unsigned flags,
 			const struct ks_progress *pg,
 			struct ks_bundle_info *out, int keep,
 			struct ks_diags *d)
@@ -1827,7 +1941,7 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 		memset(&info.stamp, 0, sizeof(info.stamp));
 
 	if ((err = check_incoming(odb, objects.ptr, incoming.ptr, info.refs,
-				  info.nrefs, root, path, d)))
+				  info.nrefs, root, since, path, d)))
 		goto out;
 	if (!keep &&
 	    (err = check_holds_history(repo, incoming.ptr, &info, path, d)))
@@ -1875,15 +1989,15 @@ int ks_bundle_verify_import(struct ks_repo *r, const char *path,
 	memset(out, 0, sizeof(*out));
 	if ((err = repo_root(&root, r, path, d)))
 		return err;
-	return check_bundle(ks_repo_git(r), &root, path, 0, pg, out, 1, d);
+	return check_bundle(ks_repo_git(r), &root, NULL, path, 0, pg, out, 1, d);
 }
 
 int ks_bundle_import_git(git_repository *repo, const git_oid *root,
-			 const char *path, unsigned flags,
+			 const git_oid *since, const char *path, unsigned flags,
 			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d)
 {
-	return check_bundle(repo, root, path, flags, pg, out, 1, d);
+	return check_bundle(repo, root, since, path, flags, pg, out, 1, d);
 }
 
 int ks_bundle_verify_git(git_repository *repo, const git_oid *root,
@@ -1891,7 +2005,7 @@ int ks_bundle_verify_git(git_repository *repo, const git_oid *root,
 			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d)
 {
-	return check_bundle(repo, root, path, flags, pg, out, 0, d);
+	return check_bundle(repo, root, NULL, path, flags, pg, out, 0, d);
 }
 
 int ks_bundle_verify(struct ks_repo *r, const char *path,
@@ -1903,5 +2017,5 @@ int ks_bundle_verify(struct ks_repo *r, const char *path,
 	memset(out, 0, sizeof(*out));
 	if ((err = repo_root(&root, r, path, d)))
 		return err;
-	return check_bundle(ks_repo_git(r), &root, path, 0, NULL, out, 0, d);
+	return check_bundle(ks_repo_git(r), &root, NULL, path, 0, NULL, out, 0, d);
 }

@@ -167,12 +167,14 @@ int ks_bundle_verify_import(struct ks_repo *r, const char *path,
 /*
  * The same checks and import into a plain git repository that may have no
  * main yet, as when a new laptop is set up: `root` is the survey's first
- * commit every reference must descend from, or NULL to take any survey.
+ * commit every reference must descend from, or NULL to take any survey;
+ * `since` (or NULL) the tip of the bundle's device taken in before, which
+ * every reference must hold (a device's history only grows).
  * `flags`: KS_BUNDLE_NOFOLLOW for a file found on a stick.  `out->stamp`
  * is the file as it was read and checked.
  */
 int ks_bundle_import_git(git_repository *repo, const git_oid *root,
-			 const char *path, unsigned flags,
+			 const git_oid *since, const char *path, unsigned flags,
 			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d);
 
@@ -205,17 +207,27 @@ int ks_bundle_check_history(git_repository *repo, const git_oid *tip,
 /*
  * For objects fetched from a remote into a private objects folder
  * `incoming` (outside the repository's): the checks a bundle's new history
- * gets, for the references `refs`; `root` as for ks_bundle_import_git.
- * Nothing is moved.
+ * gets, for the references `refs`; `root` and `since` as for
+ * ks_bundle_import_git.  Nothing is moved.
  */
 int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
 			     const struct ks_bundle_ref *refs, size_t nrefs,
-			     const git_oid *root, const char *what,
-			     struct ks_diags *d);
+			     const git_oid *root, const git_oid *since,
+			     const char *what, struct ks_diags *d);
 
 /* Moves every pack and loose object of `incoming` into the repository. */
 int ks_bundle_install_incoming(git_repository *repo, const char *incoming,
 			       const char *what, struct ks_diags *d);
+
+/*
+ * Copies into the repository, as one new pack, only the objects of
+ * `incoming` that the commits `tips` reach and the repository lacks: for a
+ * fetch of which some references were refused, whose objects must not
+ * stay behind.
+ */
+int ks_bundle_install_reachable(git_repository *repo, const char *incoming,
+				const git_oid *tips, size_t ntips,
+				const char *what, struct ks_diags *d);
 
 /* The survey's first commit: the end of `tip`'s first-parent chain. */
 int ks_bundle_survey_root(git_oid *out, git_repository *repo,

@@ -270,6 +270,75 @@ static void report(struct ks_diags *d, struct ks_diags *got,
 	ks_diags_release(got);
 }
 
+/* ---- a device's history only grows ---- */
+
+#define SEEN "refs/khaosat/seen/"
+
+/* The tip of `device` this laptop took in last: 1 with it in *out, or 0. */
+static int seen_tip(git_oid *out, git_repository *repo, const char *device)
+{
+	char name[sizeof(SEEN) + KS_DEVICE_MAX + 1];
+	int r;
+
+	if (!ks_device_valid(device))
+		return 0;
+	snprintf(name, sizeof(name), SEEN "%s", device);
+	r = git_reference_name_to_id(out, repo, name) == 0;
+	git_error_clear();
+	return r;
+}
+
+/*
+ * Remembers `tip` as the last taken in from `device`, unless what was seen
+ * before already holds it (an older bundle found on another stick).  Only
+ * a record for the next check: a failure is not the sync's.
+ */
+static void remember_seen(git_repository *repo, const char *device,
+			  const git_oid *tip)
+{
+	char name[sizeof(SEEN) + KS_DEVICE_MAX + 1];
+	git_reference *ref = NULL;
+	git_oid seen;
+
+	if (!ks_device_valid(device))
+		return;
+	if (seen_tip(&seen, repo, device) &&
+	    (git_oid_equal(&seen, tip) ||
+	     git_graph_descendant_of(repo, &seen, tip) == 1)) {
+		git_error_clear();
+		return;
+	}
+	snprintf(name, sizeof(name), SEEN "%s", device);
+	if (git_reference_create(&ref, repo, name, tip, 1, "khaosat sync") == 0)
+		git_reference_free(ref);
+	git_error_clear();
+}
+
+/*
+ * For a tip this laptop has already: it must be on the line of that
+ * device's tips (older or newer than the one seen), or its history was
+ * rewritten.  1 (and an error in `got`) when it was.
+ */
+static int forked(git_repository *repo, const struct ks_sync_peer *p,
+		  const char *what, struct ks_diags *got)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid seen;
+
+	if (!seen_tip(&seen, repo, p->device) || git_oid_equal(&seen, &p->tip) ||
+	    git_graph_descendant_of(repo, &seen, &p->tip) == 1 ||
+	    git_graph_descendant_of(repo, &p->tip, &seen) == 1) {
+		git_error_clear();
+		return 0;
+	}
+	git_error_clear();
+	git_oid_tostr(hex, sizeof(hex), &seen);
+	ks_error(got, KS_EINVALID, what, 0, 0,
+		 "rewritten history: %s's history no longer holds commit %.10s, which this laptop took in from %s before; a device's history only grows (this is an older copy of its survey folder, or history changed with plain git), so nothing of it was applied",
+		 p->device, hex, p->device);
+	return 1;
+}
+
 /* A bundle that failed a check: reported, and nothing of it is used. */
 static int refuse(struct ks_sync_peer *p, int err, struct ks_diags *got,
 		  const char *device, struct ks_diags *d)
@@ -350,6 +419,10 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 		} else if (has_commit(odb, &p->tip)) {
 			p->state = KS_PEER_KNOWN;
 			p->has_tip = 1;
+			if (strcmp(p->device, device) &&
+			    forked(repo, p, p->path, &got) &&
+			    (err = refuse(p, KS_EINVALID, &got, device, d)))
+				goto out;
 		} else {
 			p->state = KS_PEER_WAITING;
 			pending++;
@@ -361,13 +434,19 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			struct ks_sync_peer *p = &rep->peers[i];
 			struct ks_bundle_info info;
 
+			git_oid seen;
+
 			if (p->state != KS_PEER_WAITING || lacking(odb, &infos[i]))
 				continue;
 			/* Brought meanwhile by another bundle: nothing to read. */
 			if (has_commit(odb, &p->tip)) {
 				p->state = KS_PEER_KNOWN;
 			} else {
-				err = ks_bundle_import_git(repo, root, p->path,
+				int since = strcmp(p->device, device) &&
+					    seen_tip(&seen, repo, p->device);
+
+				err = ks_bundle_import_git(repo, root,
+							   since ? &seen : NULL, p->path,
 							   KS_BUNDLE_NOFOLLOW, pg,
 							   &info, &got);
 				if (err) {
@@ -410,6 +489,9 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			 *need->comment ? "\")" : "");
 		report(d, &got, p, !strcmp(p->device, device));
 	}
+	for (i = 0; i < rep->npeers && !err; i++)
+		if (rep->peers[i].has_tip && strcmp(rep->peers[i].device, device))
+			remember_seen(repo, rep->peers[i].device, &rep->peers[i].tip);
 	/* Only a cache: failing to save it costs a reading, nothing else. */
 	if (!err)
 		ks_bundle_cache_save(&cache, &ignore);
@@ -1117,7 +1199,7 @@ static int fetch_main(git_repository **repo, git_oid *tip,
 				ks_git_error());
 	if (kind == SRC_GIT)
 		return hub_main(*repo, tip, hubrep, source, opts, pg, d);
-	if ((err = ks_bundle_import_git(*repo, NULL, bundle,
+	if ((err = ks_bundle_import_git(*repo, NULL, NULL, bundle,
 					kind == SRC_FOLDER ? KS_BUNDLE_NOFOLLOW : 0,
 					pg, &info, d)))
 		return err;
@@ -1745,6 +1827,33 @@ static int incoming_peers(struct ks_sync_report *rep, git_repository *q,
 }
 
 /*
+ * Moves what was fetched into the repository: all of it when every ref was
+ * taken, else only what the taken ones reach, so that nothing of a refused
+ * ref stays in the store.
+ */
+static int install_fetched(git_repository *repo, const struct ks_sync_report *rep,
+			   const char *objects, const char *url,
+			   struct ks_diags *d)
+{
+	git_oid *tips;
+	size_t i, n = 0;
+	int refused = 0, err;
+
+	for (i = 0; i < rep->npeers; i++)
+		refused |= rep->peers[i].state == KS_PEER_REFUSED;
+	if (!refused)
+		return ks_bundle_install_incoming(repo, objects, url, d);
+	if (!(tips = ks_calloc(rep->npeers + 1, sizeof(*tips))))
+		return -1;
+	for (i = 0; i < rep->npeers; i++)
+		if (rep->peers[i].state == KS_PEER_IMPORTED)
+			git_oid_cpy(&tips[n++], &rep->peers[i].tip);
+	err = ks_bundle_install_reachable(repo, objects, tips, n, url, d);
+	ks_free(tips);
+	return err;
+}
+
+/*
  * Fetches every device's ref of the hub at `url` into a private folder,
  * checks what is new and only then moves it into the repository.  `root`:
  * the survey's first commit; zero when setting up a laptop (it is then
@@ -1804,11 +1913,21 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		struct ks_bundle_ref ref;
 		struct ks_diags got = KS_DIAGS_INIT;
 
+		git_oid seen;
+		int since;
+
 		if (has_commit(odb, &p->tip)) {
 			p->state = KS_PEER_KNOWN;
 			p->has_tip = 1;
+			if (forked(repo, p, url, &got)) {
+				ks_diags_move(d, &got);
+				p->state = KS_PEER_REFUSED;
+				p->has_tip = 0;
+			}
 			continue;
 		}
+		since = strcmp(p->device, HUB_MAIN_PEER) &&
+			seen_tip(&seen, repo, p->device);
 		git_oid_cpy(&ref.oid, &p->tip);
 		ref.name = p->path;
 		ks_buf_reset(&name);
@@ -1818,7 +1937,7 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		}
 		err = ks_bundle_check_incoming(repo, objects.ptr, &ref, 1,
 					       learn && !any ? NULL : root,
-					       name.ptr, &got);
+					       since ? &seen : NULL, name.ptr, &got);
 		if (err == KS_EINVALID || err == KS_EIO) {
 			ks_diags_move(d, &got);
 			p->state = KS_PEER_REFUSED;
@@ -1852,9 +1971,13 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		err = fetch_failed(d, url, rep);
 		goto out;
 	}
-	if (any && (err = ks_bundle_install_incoming(repo, objects.ptr, url, d)))
+	if (any && (err = install_fetched(repo, rep, objects.ptr, url, d)))
 		goto out;
 	ks_crash_point("hub: objects installed");
+	for (i = 0; i < rep->npeers; i++)
+		if (rep->peers[i].has_tip &&
+		    strcmp(rep->peers[i].device, HUB_MAIN_PEER))
+			remember_seen(repo, rep->peers[i].device, &rep->peers[i].tip);
 	/* What the hub had, for the next fetch to start from. */
 	for (i = 0; remote && i < rep->npeers; i++) {
 		git_reference *made = NULL;

@@ -345,9 +345,9 @@ test_expect_success 'control: a file at the root outside the layout (README.md),
 	refused_by_hub rootfile "README\.md"
 '
 
-# Not yet: a hub sync fetches every device's ref in one pack, so the
-# objects of a refused ref stay in the store, out of reach (issue 22).
-test_expect_failure 'a refused hub ref leaves none of its objects in the store' '
+# A hub sync fetches every device's ref in one pack; when one is refused,
+# only what the others reach is kept.
+test_expect_success 'a refused hub ref leaves none of its objects in the store' '
 	refused_by_hub rootfile "README\.md" &&
 	outcome victim >outcome.hub.all &&
 	test_cmp expect.hub outcome.hub.all
