@@ -89,22 +89,14 @@ static const char *text_of(const struct ks_node *n)
 	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : NULL;
 }
 
-/* Reads one conflict file and adds its entries. */
-static int load_file(struct ks_conflict_set *s, struct ks_repo *r,
-		     const char *cpath, struct ks_diags *d)
+/* Adds the entries of one parsed conflict file; `s` takes `doc`. */
+static int load_doc(struct ks_conflict_set *s, struct ks_doc *doc,
+		    const char *cpath, struct ks_diags *d)
 {
-	struct ks_doc *doc = NULL, **docs;
+	struct ks_doc **docs;
 	const struct ks_node *root, *list;
-	char *abs = ks_repo_path(r, cpath);
 	size_t i;
-	int err;
 
-	if (!abs)
-		return -1;
-	err = ks_doc_load(&doc, abs, cpath, KS_PARSE_RECORD, d);
-	ks_free(abs);
-	if (err)
-		return err;
 	docs = ks_realloc(s->docs, (s->ndocs + 1) * sizeof(*docs));
 	if (!docs) {
 		ks_doc_free(doc);
@@ -134,6 +126,87 @@ static int load_file(struct ks_conflict_set *s, struct ks_repo *r,
 			return -1;
 	}
 	return 0;
+}
+
+/* Reads one conflict file of the work tree and adds its entries. */
+static int load_file(struct ks_conflict_set *s, struct ks_repo *r,
+		     const char *cpath, struct ks_diags *d)
+{
+	struct ks_doc *doc = NULL;
+	char *abs = ks_repo_path(r, cpath);
+	int err;
+
+	if (!abs)
+		return -1;
+	err = ks_doc_load(&doc, abs, cpath, KS_PARSE_RECORD, d);
+	ks_free(abs);
+	return err ? err : load_doc(s, doc, cpath, d);
+}
+
+struct tree_load {
+	struct ks_conflict_set *s;
+	git_repository *repo;
+	struct ks_diags *d;
+	int err;
+};
+
+static int tree_load_cb(const char *root, const git_tree_entry *e, void *p)
+{
+	struct tree_load *tl = p;
+	struct ks_buf cpath = KS_BUF_INIT;
+	struct ks_doc *doc = NULL;
+	git_blob *blob = NULL;
+	int err;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	if (ks_buf_addf(&cpath, "%s%s%s", CONFLICTS_DIR, root,
+			git_tree_entry_name(e)) < 0) {
+		tl->err = -1;
+		return -1;
+	}
+	if (git_blob_lookup(&blob, tl->repo, git_tree_entry_id(e)) < 0)
+		err = ks_error(tl->d, KS_EIO, cpath.ptr, 0, 0, "cannot read it: %s",
+			       ks_git_error());
+	else if (!(err = ks_doc_parse(&doc, cpath.ptr, git_blob_rawcontent(blob),
+				      (size_t)git_blob_rawsize(blob),
+				      KS_PARSE_RECORD, tl->d)))
+		err = load_doc(tl->s, doc, cpath.ptr, tl->d);
+	git_blob_free(blob);
+	ks_buf_release(&cpath);
+	if (err == -1) {
+		tl->err = -1;
+		return -1;
+	}
+	if (err && !tl->err)
+		tl->err = err;
+	return 0;
+}
+
+int ks_conflicts_load_tree(struct ks_conflict_set *out, struct ks_repo *r,
+			   git_tree *tree, struct ks_diags *d)
+{
+	struct tree_load tl = { out, ks_repo_git(r), d, 0 };
+	git_tree_entry *e = NULL;
+	git_tree *sub = NULL;
+
+	if (git_tree_entry_bypath(&e, tree, "conflicts") < 0 ||
+	    git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+		git_tree_entry_free(e);
+		git_error_clear();
+		return 0;
+	}
+	if (git_tree_lookup(&sub, tl.repo, git_tree_entry_id(e)) < 0) {
+		git_tree_entry_free(e);
+		return ks_error(d, KS_EIO, "conflicts", 0, 0, "cannot read it: %s",
+				ks_git_error());
+	}
+	git_tree_entry_free(e);
+	if (git_tree_walk(sub, GIT_TREEWALK_PRE, tree_load_cb, &tl) < 0 && !tl.err)
+		tl.err = ks_error(d, KS_EIO, "conflicts", 0, 0, "cannot read it: %s",
+				  ks_git_error());
+	git_tree_free(sub);
+	return tl.err;
 }
 
 int ks_conflicts_load(struct ks_conflict_set *out, struct ks_repo *r,

@@ -8,6 +8,7 @@
 #ifndef KS_CONFLICT_H
 #define KS_CONFLICT_H
 
+#include <git2.h>
 #include <stddef.h>
 
 struct ks_diags;
@@ -44,6 +45,13 @@ const void *ks_conflict_layout_root(void);
  */
 int ks_conflicts_load(struct ks_conflict_set *out, struct ks_repo *r,
 		      const char *only, struct ks_diags *d);
+
+/*
+ * The same, from the conflict files of a commit's tree (`verify` judges
+ * what was committed, not the work tree).
+ */
+int ks_conflicts_load_tree(struct ks_conflict_set *out, struct ks_repo *r,
+			   git_tree *tree, struct ks_diags *d);
 
 /*
  * One error per open conflict, at the field's location in the record (or

@@ -1244,18 +1244,79 @@ out:
 	return err;
 }
 
-static int verify_conflicts(struct ks_verify_report *rep, struct ks_repo *r)
+/* The conflicts committed at main's tip: deleting conflicts/ hides none. */
+static int verify_conflicts(struct ks_verify_report *rep, struct ks_repo *r,
+			    git_commit *tip)
 {
 	struct ks_conflict_set cs = { 0 };
+	git_tree *tree = NULL;
 	int err;
 
-	err = ks_conflicts_load(&cs, r, NULL, &rep->conflict_diags);
+	if (git_commit_tree(&tree, tip) < 0)
+		err = ks_error(&rep->conflict_diags, KS_EIO, NULL, 0, 0,
+			       "cannot read the last commit: %s", ks_git_error());
+	else
+		err = ks_conflicts_load_tree(&cs, r, tree, &rep->conflict_diags);
+	git_tree_free(tree);
 	if (err != -1 && ks_conflicts_report(r, &cs, &rep->conflict_diags) < 0)
 		err = -1;
 	rep->conflicts = cs.n;
 	rep->problems += rep->conflict_diags.errors;
 	ks_conflict_set_release(&cs);
 	return err == -1 ? -1 : 0;
+}
+
+/* ---- what plain git shows ---- */
+
+/*
+ * Git can be told to show another history than the one stored: a replace
+ * ref makes `git log` show one commit's content (author, message, tree) in
+ * another's place, a grafts file gives commits other parents, a shallow
+ * file cuts history short.  khaosat reads the stored objects, so an
+ * auditor reading with plain git would trust a forgery verify never saw:
+ * each is a problem, named with how to remove it.
+ */
+static int verify_git_view(struct ks_verify_report *rep, git_repository *repo)
+{
+	static const struct {
+		const char *file, *what;
+	} files[] = {
+		{ "info/grafts", "plain git gives commits other parents than they have (a grafts file); remove .git/info/grafts" },
+		{ "shallow", "plain git takes history to stop early (a shallow clone); khaosat surveys keep all of it: clone the survey again" },
+	};
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	size_t i, before = rep->notes.errors;
+
+	if (git_reference_iterator_glob_new(&it, repo, "refs/replace/*") < 0)
+		return ks_error(&rep->notes, KS_EIO, NULL, 0, 0, "cannot list the refs: %s",
+				ks_git_error()), rep->problems++, 0;
+	while (git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		const char *hex = name + strlen("refs/replace/");
+		char with[GIT_OID_HEXSZ + 1] = "?";
+
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT)
+			git_oid_tostr(with, sizeof(with), git_reference_target(ref));
+		ks_diags_add(&rep->notes, KS_SEV_ERROR, name, 0, 0, NULL, "replace",
+			     "plain git shows object %.10s with the content of %.10s (a replace ref: 'git log' then shows another author, message or record); khaosat reads the stored object; remove it with 'git replace -d %.10s'",
+			     hex, with, hex);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_error_clear();
+	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		struct ks_buf p = KS_BUF_INIT;
+
+		if (ks_buf_addf(&p, "%s%s", git_repository_path(repo), files[i].file) < 0)
+			return -1;
+		if (access(p.ptr, F_OK) == 0)
+			ks_diags_add(&rep->notes, KS_SEV_ERROR, files[i].file, 0, 0,
+				     NULL, "git-view", "%s", files[i].what);
+		ks_buf_release(&p);
+	}
+	rep->problems += rep->notes.errors - before;
+	return 0;
 }
 
 /* ---- history only grows ---- */
@@ -1407,7 +1468,9 @@ int ks_verify(struct ks_verify_report *rep, struct ks_repo *r,
 			goto out;
 	}
 	rep->commits = w.nmain;
-	if ((err = verify_conflicts(rep, r)))
+	if (tip && (err = verify_conflicts(rep, r, tip)))
+		goto out;
+	if ((err = verify_git_view(rep, repo)))
 		goto out;
 	err = verify_history(rep, repo, w.odb, opts, w.main_whole);
 out:

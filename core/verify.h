@@ -1,7 +1,7 @@
 /*
  * Auditing a survey repository: what `khaosat verify` checks and reports.
  *
- * Five checks, each with counts and the details of every problem:
+ * Six checks, each with counts and the details of every problem:
  *
  *   objects    every object reachable from main, refs/heads/devices/...
  *              and refs/khaosat/... is present and hashes to its id (libgit2
@@ -11,7 +11,10 @@
  *              committed at main's tip, allows for the commit's author
  *              e-mail at the commit's time; ssh-keygen -Y checks them
  *   records    every record at HEAD validates, as `khaosat check` sees it
- *   conflicts  open conflict entries under conflicts/
+ *   conflicts  open conflict entries under conflicts/ as committed at
+ *              main's tip (a work tree without conflicts/ hides none)
+ *   git's view replace refs, a grafts file or a shallow file, which make
+ *              plain git show another history than the one stored
  *   history    main still contains the tip the last verify saw; the state
  *              is kept in .git/khaosat/verify-state
  *

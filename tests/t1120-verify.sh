@@ -369,6 +369,38 @@ test_expect_success 'open conflicts are counted and listed' '
 	grep -q "^$W1:[0-9]*:[0-9]*: error: /phone: open conflict between " out
 '
 
+test_expect_success 'conflicts are judged as committed: removing conflicts/ hides none' '
+	cp -R plain t-noconf &&
+	rm -rf t-noconf/conflicts &&
+	(cd t-noconf && test_expect_code 1 khaosat verify >../out) &&
+	grep -q "^conflicts: 1 open$" out &&
+	grep -q "/phone: open conflict between " out
+'
+
+test_expect_success 'a replace ref (plain git shows a forged author) is a problem' '
+	cp -R plain t-replace &&
+	c=$(git -C t-replace rev-parse main~1) &&
+	git -C t-replace cat-file commit $c |
+		sed "s/^author [^<]*</author Kẻ Giả Mạo </" >forged &&
+	f=$(git -C t-replace hash-object -t commit -w --stdin <forged) &&
+	git -C t-replace replace $c $f &&
+	git -C t-replace log --format=%an | grep -q "Kẻ Giả Mạo" &&
+	(cd t-replace && test_expect_code 1 khaosat verify >../out) &&
+	grep -q "^refs/replace/$c: error: plain git shows object $(echo $c | cut -c1-10) with the content of $(echo $f | cut -c1-10)" out &&
+	grep -q "git replace -d" out
+'
+
+test_expect_success 'a grafts file and a shallow file are problems' '
+	cp -R plain t-grafts &&
+	git -C t-grafts rev-parse main >t-grafts/.git/info/grafts &&
+	(cd t-grafts && test_expect_code 1 khaosat verify >../out) &&
+	grep -q "^info/grafts: error: plain git gives commits other parents" out &&
+	cp -R plain t-shallow &&
+	git -C t-shallow rev-parse main~1 >t-shallow/.git/shallow &&
+	(cd t-shallow && test_expect_code 1 khaosat verify >../out) &&
+	grep -q "^shallow: error: plain git takes history to stop early" out
+'
+
 test_expect_success 'the devices refs are read too' '
 	cp -R s t-dev &&
 	git -C t-dev commit-tree -m side "main^{tree}" >side &&
