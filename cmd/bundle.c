@@ -140,7 +140,7 @@ static int apply(struct cli *cli, const char *file)
 	struct ks_buf refname = KS_BUF_INIT, what = KS_BUF_INIT;
 	const struct ks_bundle_ref *tip;
 	git_reference *ref = NULL;
-	git_oid out;
+	git_oid out, before;
 	char hex[GIT_OID_HEXSZ + 1];
 	int err;
 
@@ -169,11 +169,21 @@ static int apply(struct cli *cli, const char *file)
 	git_oid_tostr(hex, sizeof(hex), &tip->oid);
 	printf("Imported %s: %zu object%s, %s at %.10s.\n", file, b.objects,
 	       b.objects == 1 ? "" : "s", refname.ptr, hex);
+	if (git_reference_name_to_id(&before, ks_repo_git(cli->repo),
+				      "refs/heads/main") < 0) {
+		git_error_clear();
+		memset(&before, 0, sizeof(before));
+	}
 	if ((err = ks_merge_into_main(&out, &st, cli->repo, &tip->oid, what.ptr,
 				      &d)))
 		goto out;
 	print_diags(&d);
 	print_merge(&out, &st, what.ptr);
+	fflush(stdout);
+	if (!git_oid_is_zero(&before)) {
+		note_clashes(cli->repo, &before, &out);
+		note_rules_changed(cli->repo, &before, &out);
+	}
 out:
 	git_reference_free(ref);
 	ks_bundle_info_release(&b);

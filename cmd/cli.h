@@ -174,6 +174,15 @@ void note_drafts(struct ks_repo *r);
  */
 void note_clashes(struct ks_repo *r, const git_oid *before,
 		  const git_oid *after);
+
+/*
+ * After a sync or merge that changed khaosat.yaml or a schema: the
+ * records committed now that the new rules find invalid, located, as
+ * warnings, with a note naming the changed files (or a line saying every
+ * record is still valid).
+ */
+void note_rules_changed(struct ks_repo *r, const git_oid *before,
+			const git_oid *after);
 int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);

@@ -69,8 +69,10 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 	print_diags(&d);
 	print_merge(&out, &st, argv[0]);
 	fflush(stdout);
-	if (!git_oid_is_zero(&before))
+	if (!git_oid_is_zero(&before)) {
 		note_clashes(cli->repo, &before, &out);
+		note_rules_changed(cli->repo, &before, &out);
+	}
 	ks_diags_release(&d);
 	return EXIT_OK;
 }

@@ -5,11 +5,13 @@
 #include "cli.h"
 #include "alloc.h"
 #include "buf.h"
+#include "check.h"
 #include "clash.h"
 #include "diag.h"
 #include "lock.h"
 #include "merge.h"
 #include "repo.h"
+#include "unique.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -496,5 +498,114 @@ void note_clashes(struct ks_repo *r, const git_oid *before,
 	fprintf(stderr, "note: two records hold a value only one of them may have; correct one with 'khaosat edit ID'\n");
 out:
 	ks_diags_release(&c);
+	ks_diags_release(&w);
+}
+
+/* The survey files changed between two commits that shape records. */
+static int rules_changed(struct ks_paths *out, git_repository *repo,
+			 const git_oid *before, const git_oid *after)
+{
+	git_diff *diff = NULL;
+	size_t i;
+	int err = 0;
+
+	if (ks_diff_commits(&diff, repo, before, after, NULL) < 0) {
+		git_error_clear();
+		return -1;
+	}
+	for (i = 0; i < git_diff_num_deltas(diff) && !err; i++) {
+		const git_diff_delta *dd = git_diff_get_delta(diff, i);
+		const char *p = dd->new_file.path ? dd->new_file.path : dd->old_file.path;
+
+		if (!strcmp(p, "khaosat.yaml") || !strncmp(p, "schema/", 7))
+			err = ks_paths_add(out, p);
+	}
+	git_diff_free(diff);
+	return err;
+}
+
+#define RULES_SHOWN 50
+
+/*
+ * 1 when the record at `path` is of a kind the changed files shape: the
+ * kind whose schema/<kind>.yaml changed; every kind when khaosat.yaml or
+ * another schema file (one a kind may $ref) changed.
+ */
+static int of_changed_kind(struct ks_repo *r, const struct ks_paths *files,
+			   const char *path)
+{
+	const char *kind = path + strlen(KS_RECORDS_DIR "/");
+	size_t i, n;
+
+	if (strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR "/")))
+		return 1;
+	n = strcspn(kind, "/");
+	for (i = 0; i < files->n; i++) {
+		const char *f = files->v[i], *name = f + strlen("schema/");
+		size_t len = strlen(name);
+		char k[64];
+
+		if (strncmp(f, "schema/", 7) || len < 6 || len - 5 >= sizeof(k) ||
+		    strcmp(name + len - 5, ".yaml"))
+			return 1;
+		memcpy(k, name, len - 5);
+		k[len - 5] = '\0';
+		if (!ks_repo_find_kind(r, k))
+			return 1;
+		if (strlen(k) == n && !strncmp(k, kind, n))
+			return 1;
+	}
+	return 0;
+}
+
+void note_rules_changed(struct ks_repo *r, const git_oid *before,
+			const git_oid *after)
+{
+	struct ks_diags d = KS_DIAGS_INIT, w = KS_DIAGS_INIT;
+	struct ks_paths files = { 0 }, none = { 0 }, bad = { 0 };
+	struct ks_repo *now = NULL;
+	struct ks_unique *u = NULL;
+	struct ks_buf names = KS_BUF_INIT;
+	size_t i, count = 0;
+
+	if (git_oid_is_zero(before) || git_oid_equal(before, after) ||
+	    rules_changed(&files, ks_repo_git(r), before, after) || !files.n)
+		goto out;
+	/* The rules as they are now, read afresh. */
+	if (ks_repo_open(&now, ks_repo_workdir(r), &d) || !(u = ks_unique_new()))
+		goto out;
+	if (ks_check_committed(u, now, &none, &count, &d) == -1)
+		goto out;
+	for (i = 0; i < d.n; i++) {
+		const struct ks_diag *g = &d.v[i];
+
+		if (g->severity != KS_SEV_ERROR || !g->path ||
+		    !of_changed_kind(now, &files, g->path))
+			continue;
+		if (!bad.n || strcmp(bad.v[bad.n - 1], g->path))
+			ks_paths_add(&bad, g->path);
+		if (bad.n <= RULES_SHOWN)
+			ks_diags_add(&w, KS_SEV_WARNING, g->path, g->line, g->col,
+				     g->pointer, g->keyword, "%s", g->message);
+	}
+	for (i = 0; i < files.n; i++)
+		ks_buf_addf(&names, "%s%s", i ? ", " : "", files.v[i]);
+	if (!bad.n) {
+		printf("The survey's rules changed (%s); every record is still valid.\n",
+		       names.ptr);
+		goto out;
+	}
+	print_diags(&w);
+	fprintf(stderr, "note: the survey's rules changed (%s): %zu record%s %s not valid under them%s; correct %s with 'khaosat edit ID' ('khaosat check' lists every problem)\n",
+		names.ptr, bad.n, bad.n == 1 ? "" : "s", bad.n == 1 ? "is" : "are",
+		bad.n > RULES_SHOWN ? " (the first 50 are shown)" : "",
+		bad.n == 1 ? "it" : "them");
+out:
+	ks_unique_free(u);
+	ks_repo_free(now);
+	ks_paths_release(&files);
+	ks_paths_release(&bad);
+	ks_buf_release(&names);
+	ks_diags_release(&d);
 	ks_diags_release(&w);
 }

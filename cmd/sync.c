@@ -213,6 +213,7 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 			fflush(stdout);
 			rep.own = own;
 			note_clashes(cli->repo, &rep.before, &rep.after);
+			note_rules_changed(cli->repo, &rep.before, &rep.after);
 		}
 		ks_sync_report_release(&rep);
 		return interrupted_exit(fail(&d, err));
@@ -221,6 +222,7 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	print_sync(&rep, ks_repo_identity(cli->repo)->device);
 	fflush(stdout);
 	note_clashes(cli->repo, &rep.before, &rep.after);
+	note_rules_changed(cli->repo, &rep.before, &rep.after);
 	ks_sync_report_release(&rep);
 	err = d.errors ? EXIT_PROBLEMS : EXIT_OK;
 	ks_diags_release(&d);

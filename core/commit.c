@@ -11,6 +11,7 @@
 #include "layout.h"
 #include "record.h"
 #include "repo.h"
+#include "schema.h"
 #include "sign.h"
 #include "unique.h"
 
@@ -352,10 +353,11 @@ static int caused_by(const struct ks_diag *g, const struct ks_changes *c)
  * must not stop the surveyor's unrelated work.
  */
 static void judge_unchanged(const struct ks_diags *u,
-			    const struct ks_changes *c, struct ks_diags *d)
+			    const struct ks_changes *c, int rules,
+			    struct ks_diags *d)
 {
 	const char *last = NULL;
-	size_t i;
+	size_t i, records = 0;
 
 	for (i = 0; i < u->n; i++) {
 		const struct ks_diag *g = &u->v[i];
@@ -365,13 +367,26 @@ static void judge_unchanged(const struct ks_diags *u,
 				     g->pointer, g->keyword, "%s", g->message);
 			continue;
 		}
-		if (g->severity != KS_SEV_ERROR || !g->path ||
-		    (last && !strcmp(last, g->path)))
+		if (g->severity != KS_SEV_ERROR || !g->path)
+			continue;
+		if (rules) {
+			/* The centre tightening a rule: say where, let it pass. */
+			ks_diags_add(d, KS_SEV_WARNING, g->path, g->line, g->col,
+				     g->pointer, g->keyword, "%s", g->message);
+			records += !last || strcmp(last, g->path);
+			last = g->path;
+			continue;
+		}
+		if (last && !strcmp(last, g->path))
 			continue;
 		last = g->path;
 		ks_diags_add(d, KS_SEV_WARNING, g->path, 0, 0, NULL, "invalid-before",
 			     "was not valid before this commit either (a merge or a sync made it so); it does not stop this commit: 'khaosat check' says why");
 	}
+	if (records)
+		ks_diags_add(d, KS_SEV_NOTE, NULL, 0, 0, NULL, "new-rules",
+			     "%zu record%s this commit does not change %s not valid under the rules it changes; they do not stop it, and every laptop is told at its next sync",
+			     records, records == 1 ? "" : "s", records == 1 ? "is" : "are");
 }
 
 static int repo_kind(void *ctx, const char *kind)
@@ -438,6 +453,16 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 		else if (is_record_path(p) && c->v[i].what == KS_CHANGE_DELETED)
 			everything = 1;
 	}
+	/* New rules must compile before any record is judged by them. */
+	for (i = 0; shape && i < ks_repo_kind_count(r); i++) {
+		struct ks_schema *s = NULL;
+
+		if ((err = ks_repo_schema(&s, r, ks_repo_kind(r, i), d)) == -1)
+			return -1;
+		bad |= err != 0;
+	}
+	if (bad)
+		return KS_EINVALID;
 	if (shape || everything) {
 		struct ks_diags u = KS_DIAGS_INIT;
 
@@ -458,14 +483,14 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 				if (changed != pass)
 					continue;
 				err = ks_check_record(r, all.v[i], uniq, NULL,
-						      changed || shape ? d : &u);
+						      changed ? d : &u);
 				if (err == -1 || err == KS_EIO)
 					break;
-				bad |= err && (changed || shape);
+				bad |= err && changed;
 				err = 0;
 			}
 		if (!err)
-			judge_unchanged(&u, c, d);
+			judge_unchanged(&u, c, shape, d);
 		ks_diags_release(&u);
 		if (err)
 			goto out;

@@ -1,0 +1,46 @@
+#!/bin/sh
+# A change of the survey's rules (a schema, khaosat.yaml) that a sync,
+# a merge or a bundle brings is announced: the records committed now that
+# the new rules find invalid are named, located, as warnings, with a note
+# naming the changed files; when every record is still valid, one line
+# says so.  A sync that changes no rule says nothing of them.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'setup: the centre (md01) and a laptop (md09) with the samples' '
+	khaosat init md01 --device md01 --surveyor "Trung tâm" --name "Mỹ Đồng" >/dev/null &&
+	copy_samples md01 &&
+	(cd md01 && khaosat commit -m "Samples" >/dev/null) &&
+	mkdir stick && (cd md01 && khaosat sync ../stick >/dev/null) &&
+	khaosat clone stick md09 --device md09 --surveyor "Người 9" >/dev/null
+'
+
+test_expect_success 'a sync that changes no rule says nothing of them' '
+	(cd md09 && khaosat new workshop --from "$TEST_DATA/workshop-min.yaml" >/dev/null &&
+	 khaosat commit -m "one more" >/dev/null) &&
+	(cd md09 && khaosat sync ../stick >../out 2>../err) &&
+	! grep -q "rules" out err
+'
+
+test_expect_success 'the centre makes the tax code required: the laptop is told which records lack it' '
+	sed -i "/^required:/a\\  - tax_code" md01/schema/workshop.yaml &&
+	(cd md01 && khaosat commit -m "tax code required" >/dev/null 2>&1) &&
+	(cd md01 && khaosat sync ../stick >/dev/null 2>&1) &&
+	(cd md09 && khaosat sync ../stick >../out 2>../err) &&
+	for f in md09/records/workshop/*/000/*.yaml; do
+		grep -q "^tax_code:" $f || echo "${f#md09/}"
+	done | sort >expect.paths &&
+	test -s expect.paths &&
+	grep -q "^note: the survey.s rules changed (schema/workshop.yaml): $(wc -l <expect.paths) records are not valid under them" err &&
+	grep ": warning: " err | cut -d: -f1 | sort -u >got.paths &&
+	test_cmp expect.paths got.paths &&
+	grep ": warning: .*tax_code" err >/dev/null
+'
+
+test_expect_success 'a rule change every record meets: one line says so' '
+	printf "\$comment: rà soát 2026\n" >>md01/schema/brand.yaml &&
+	(cd md01 && khaosat commit -m "comment" >/dev/null 2>&1 && khaosat sync ../stick >/dev/null 2>&1) &&
+	(cd md09 && khaosat sync ../stick >../out 2>../err) &&
+	grep -q "^The survey.s rules changed (schema/brand.yaml); every record" out
+'
+
+test_done
