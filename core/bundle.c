@@ -13,6 +13,7 @@
 #include "bundle.h"
 #include "alloc.h"
 #include "buf.h"
+#include "check.h"
 #include "crash.h"
 #include "diag.h"
 #include "file.h"
@@ -988,6 +989,7 @@ static const struct ks_survey *survey_of(struct tree_check *tc,
 struct schema_fetch {
 	struct tree_check *tc;
 	git_tree *tree;
+	struct ks_paths *used;	/* every schema file read */
 };
 
 #define SCHEMA_URI "file:///khaosat-survey/"
@@ -1013,6 +1015,71 @@ static int fetch_from_tree(void *ctx, const char *uri, struct ks_doc **out,
 	err = ks_doc_parse(out, rel, git_blob_rawcontent(b),
 			   (size_t)git_blob_rawsize(b), 0, d);
 	git_blob_free(b);
+	if (!err && sf->used && ks_paths_add(sf->used, rel) < 0)
+		return -1;
+	return err;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 1 when sorted `p` holds `path`. */
+static int has_path(const struct ks_paths *p, const char *path)
+{
+	return p->n && bsearch(&path, p->v, p->n, sizeof(*p->v), cmp_str);
+}
+
+struct schema_files {
+	struct ks_paths files;
+	int oom;
+};
+
+static int schema_file_cb(const char *root, const git_tree_entry *e, void *p)
+{
+	struct schema_files *sf = p;
+	struct ks_buf path = KS_BUF_INIT;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	if (ks_buf_addf(&path, "%s/%s%s", KS_SCHEMA_DIR, root,
+			git_tree_entry_name(e)) < 0 ||
+	    ks_paths_add(&sf->files, path.ptr) < 0)
+		sf->oom = 1;
+	ks_buf_release(&path);
+	return sf->oom ? -1 : 0;
+}
+
+/*
+ * Every file in schema/ must be one the survey uses: a kind's schema or a
+ * document one of them refers to.  Any other file is one no laptop reads
+ * and nobody reviews, carried from laptop to laptop.
+ */
+static int check_schema_files(struct tree_check *tc, const git_oid *folder,
+			      struct ks_paths *used)
+{
+	struct schema_files sf = { { 0 }, 0 };
+	git_tree *t = NULL;
+	size_t i;
+	int err = 0;
+
+	if (git_oid_is_zero(folder))
+		return 0;
+	if (git_tree_lookup(&t, tc->repo, folder) < 0)
+		return missing(tc, KS_SCHEMA_DIR, "/");
+	if (git_tree_walk(t, GIT_TREEWALK_PRE, schema_file_cb, &sf) < 0 && !sf.oom)
+		err = missing(tc, KS_SCHEMA_DIR, "/");
+	git_tree_free(t);
+	if (sf.oom)
+		err = -1;
+	ks_paths_sort(used);
+	for (i = 0; i < sf.files.n && !err; i++)
+		if (!has_path(used, sf.files.v[i]))
+			err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+				       "commit %.10s brings %s, which no kind's schema uses: a file the survey does not know",
+				       tc->commit, sf.files.v[i]);
+	ks_paths_release(&sf.files);
 	return err;
 }
 
@@ -1024,6 +1091,8 @@ static int fetch_from_tree(void *ctx, const char *uri, struct ks_doc **out,
 static int check_schemas(struct tree_check *tc, git_tree *tree,
 			 const struct ks_survey *sv)
 {
+	struct ks_paths used = { 0 };
+	struct ks_buf all = KS_BUF_INIT;
 	git_oid folder, key;
 	size_t i;
 	int err = 0;
@@ -1037,10 +1106,22 @@ static int check_schemas(struct tree_check *tc, git_tree *tree,
 		git_tree_entry_free(e);
 		git_error_clear();
 	}
+	/* Checked once per schema/ folder and list of kinds. */
+	for (i = 0; i < sv->nkinds; i++)
+		if (ks_buf_addf(&all, "%s\n", sv->kinds[i].schema_path) < 0) {
+			ks_buf_release(&all);
+			return -1;
+		}
+	err = folder_key(&key, &folder, all.ptr ? all.ptr : "");
+	ks_buf_release(&all);
+	if (err < 0)
+		return -1;
+	if (ks_oidmap_get(&tc->schemas, &key, NULL))
+		return 0;
 	for (i = 0; i < sv->nkinds && !err; i++) {
 		const struct ks_kind *k = &sv->kinds[i];
 		struct ks_schema_opts opts = KS_SCHEMA_OPTS_INIT;
-		struct schema_fetch sf = { tc, tree };
+		struct schema_fetch sf = { tc, tree, &used };
 		struct ks_diags rd = KS_DIAGS_INIT;
 		struct ks_schema *s = NULL;
 		struct ks_buf uri = KS_BUF_INIT;
@@ -1048,12 +1129,10 @@ static int check_schemas(struct tree_check *tc, git_tree *tree,
 		size_t j;
 		int r;
 
-		if (folder_key(&key, &folder, k->schema_path) < 0)
-			return -1;
-		if (ks_oidmap_get(&tc->schemas, &key, NULL))
-			continue;
-		if (ks_buf_addf(&uri, "%s%s", SCHEMA_URI, k->schema_path) < 0)
-			return -1;
+		if (ks_buf_addf(&uri, "%s%s", SCHEMA_URI, k->schema_path) < 0) {
+			err = -1;
+			break;
+		}
 		opts.base_uri = uri.ptr;
 		opts.fetch = fetch_from_tree;
 		opts.fetch_ctx = &sf;
@@ -1062,8 +1141,8 @@ static int check_schemas(struct tree_check *tc, git_tree *tree,
 			err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
 				       "commit %.10s: the schema of kind \"%s\", %s, is missing: every record of that kind would stop being checked",
 				       tc->commit, k->name, k->schema_path);
-		else if (r == 0 && (r = ks_schema_compile_opts(&s, doc, &opts, &rd)) == 0)
-			err = ks_oidmap_put(&tc->schemas, &key, 0) < 0 ? -1 : 0;
+		else if (r == 0)
+			r = ks_schema_compile_opts(&s, doc, &opts, &rd);
 		if (r == -1) {
 			err = -1;
 		} else if (r && !err) {
@@ -1081,6 +1160,11 @@ static int check_schemas(struct tree_check *tc, git_tree *tree,
 		ks_diags_release(&rd);
 		ks_buf_release(&uri);
 	}
+	if (!err)
+		err = check_schema_files(tc, &folder, &used);
+	if (!err && ks_oidmap_put(&tc->schemas, &key, 0) < 0)
+		err = -1;
+	ks_paths_release(&used);
 	return err;
 }
 

@@ -430,6 +430,102 @@ static int check_layout(struct ks_repo *r, const struct ks_changes *c,
 	return bad ? KS_EINVALID : 0;
 }
 
+/* ---- every schema file one the survey uses ---- */
+
+#define SCHEMA_URI "file:///khaosat-survey/"
+
+struct disk_fetch {
+	struct ks_repo *r;
+	struct ks_paths *used;
+};
+
+/* A document a $ref names, read from the work tree's schema/ folder. */
+static int fetch_from_disk(void *ctx, const char *uri, struct ks_doc **out,
+			   struct ks_diags *d)
+{
+	struct disk_fetch *df = ctx;
+	const char *rel = uri + strlen(SCHEMA_URI);
+	char *abs;
+	int err;
+
+	*out = NULL;
+	if (strncmp(uri, SCHEMA_URI KS_SCHEMA_DIR "/",
+		    strlen(SCHEMA_URI KS_SCHEMA_DIR "/")) ||
+	    strstr(rel, "..") || strchr(rel, '%') ||
+	    !(abs = ks_repo_path(df->r, rel)))
+		return KS_ENOTFOUND;
+	err = access(abs, F_OK) < 0 ? KS_ENOTFOUND
+		: ks_doc_load(out, abs, rel, 0, d);
+	ks_free(abs);
+	if (!err && ks_paths_add(df->used, rel) < 0)
+		return -1;
+	return err;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A file in schema/ that no kind's schema uses (itself, or a document it
+ * refers to) would be refused by every peer (see check_schema_files() in
+ * bundle.c): the same compiler, reading the work tree, says which are.
+ */
+static int check_schema_files(struct ks_repo *r, const struct ks_changes *c,
+			      struct ks_diags *d)
+{
+	struct ks_paths used = { 0 }, files = { 0 };
+	struct disk_fetch df = { r, &used };
+	size_t i;
+	int touched = 0, err = 0;
+
+	for (i = 0; i < c->n; i++)
+		touched |= c->v[i].what != KS_CHANGE_DELETED &&
+			   !strncmp(c->v[i].path, KS_SCHEMA_DIR "/",
+				    strlen(KS_SCHEMA_DIR) + 1);
+	if (!touched)
+		return 0;
+	for (i = 0; i < ks_repo_kind_count(r) && !err; i++) {
+		const struct ks_kind *k = ks_repo_kind(r, i);
+		struct ks_schema_opts opts = KS_SCHEMA_OPTS_INIT;
+		struct ks_diags ignore = KS_DIAGS_INIT;
+		struct ks_buf uri = KS_BUF_INIT;
+		struct ks_schema *s = NULL;
+		struct ks_doc *doc = NULL;
+
+		if (ks_buf_addf(&uri, "%s%s", SCHEMA_URI, k->schema_path) < 0) {
+			err = -1;
+			break;
+		}
+		opts.base_uri = uri.ptr;
+		opts.fetch = fetch_from_disk;
+		opts.fetch_ctx = &df;
+		/* Whether it compiles is check_changes()'s to say. */
+		if (fetch_from_disk(&df, uri.ptr, &doc, &ignore) == 0 &&
+		    ks_schema_compile_opts(&s, doc, &opts, &ignore) == -1)
+			err = -1;
+		ks_schema_free(s);
+		ks_diags_release(&ignore);
+		ks_buf_release(&uri);
+	}
+	if (!err && ks_list_files(&files, r, KS_SCHEMA_DIR, d) < 0)
+		err = -1;
+	ks_paths_sort(&used);
+	for (i = 0; i < files.n && !err; i++) {
+		const char *f = files.v[i];
+
+		if (used.n && bsearch(&f, used.v, used.n, sizeof(*used.v), cmp_str))
+			continue;
+		ks_diags_add(d, KS_SEV_ERROR, f, 0, 0, NULL, "layout",
+			     "cannot be committed: no kind's schema uses it, so every other laptop would refuse it (a schema a kind uses refers to it with $ref)");
+		err = KS_EINVALID;
+	}
+	ks_paths_release(&used);
+	ks_paths_release(&files);
+	return err;
+}
+
 /* Checks what a commit would take; every problem goes to `d`. */
 static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			 struct ks_diags *d)
@@ -872,7 +968,8 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 			       "nothing to commit: no record or schema changed");
 		goto out;
 	}
-	if ((err = check_layout(r, &c, d)) || (err = check_changes(r, &c, d)))
+	if ((err = check_layout(r, &c, d)) || (err = check_changes(r, &c, d)) ||
+	    (err = check_schema_files(r, &c, d)))
 		goto out;
 	has_head = git_reference_name_to_id(&head, repo, "refs/heads/main") == 0;
 	if ((err = settle_deleted(&c, r, has_head ? &head : NULL, d)) ||

@@ -479,9 +479,9 @@ test_expect_success 'an existing schema turned executable (100755) is refused' '
 	refused exec-schema "schema/workshop\.yaml"
 '
 
-# Not yet: a schema may $ref another file in schema/, so which files a
-# survey knows needs the references the compiler follows (issue 15).
-test_expect_failure 'a file in schema/ that khaosat.yaml does not name is refused' '
+# The files a survey knows in schema/ are the kinds' schemas and what
+# they $ref: the compiler says which it read.
+test_expect_success 'a file in schema/ that khaosat.yaml does not name is refused' '
 	hostile extra-schema "Extra schema" <<-EOF &&
 	schema/extra.yaml	100644	f/workshop.yaml
 	EOF
@@ -554,7 +554,7 @@ test_expect_success 'commit refuses what every peer would refuse, naming it' '
 	restore &&
 	W=records/workshop/md01/000/md01-0001.yaml &&
 	for p in schema/run.sh records/weapon/lv1/000/lv1-0001.yaml \
-		records/workshop/md01/000/notes.yaml; do
+		records/workshop/md01/000/notes.yaml schema/extra.yaml; do
 		mkdir -p "victim/$(dirname $p)" &&
 		cp victim/$W "victim/$p" &&
 		test_expect_code 1 khaosat -C victim commit -m "$p" 2>err &&

@@ -43,4 +43,30 @@ test_expect_success 'a rule change every record meets: one line says so' '
 	grep -q "^The survey.s rules changed (schema/brand.yaml); every record" out
 '
 
+test_expect_success 'a schema file a kind refers to ($ref) is committed and travels' '
+	cat >md01/schema/common.yaml <<-\EOF &&
+	$defs:
+	  trade:
+	    type: string
+	    title: Nghề chính
+	    minLength: 1
+	    maxLength: 100
+	EOF
+	python3 - md01/schema/workshop.yaml <<-\EOF &&
+	import sys
+	p = sys.argv[1]
+	s = open(p, encoding="utf-8").read()
+	old = "  main_trade:\n    type: string\n    title: Nghề chính\n    minLength: 1\n    maxLength: 100\n"
+	assert old in s
+	s = s.replace(old, "  main_trade:\n    $ref: common.yaml#/$defs/trade\n")
+	open(p, "w", encoding="utf-8").write(s)
+	EOF
+	(cd md01 && khaosat commit -m "common definitions" >/dev/null 2>&1 &&
+	 khaosat sync ../stick >/dev/null 2>&1) &&
+	(cd md09 && khaosat sync ../stick >../out 2>../err) &&
+	test_path_is_file md09/schema/common.yaml &&
+	cat out err | grep -q "rules changed (schema/common.yaml, schema/workshop.yaml)" &&
+	git -C md09 fsck --no-progress
+'
+
 test_done
