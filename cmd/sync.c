@@ -64,8 +64,8 @@ static void print_peer(const struct ks_sync_peer *p, const char *self)
 	print_count(p->added, p->added == 1 ? "record added" : "records added", &first);
 	print_count(p->changed, p->changed == 1 ? "changed" : "changed", &first);
 	print_count(p->deleted, "deleted", &first);
-	print_count(p->files, p->files == 1 ? "survey file changed (schema, khaosat.yaml or allowed_signers)"
-					    : "survey files changed (schemas, khaosat.yaml, allowed_signers)", &first);
+	print_count(p->files, p->files == 1 ? "survey file changed (schema, khaosat.yaml, members.yaml or allowed_signers)"
+					    : "survey files changed (schemas, khaosat.yaml, members.yaml, allowed_signers)", &first);
 	if (first)
 		printf("history only");
 	if (p->merge.conflicts)

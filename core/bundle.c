@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "file.h"
 #include "layout.h"
+#include "members.h"
 #include "oidmap.h"
 #include "packwrite.h"
 #include "record.h"
@@ -1169,6 +1170,51 @@ static int check_schemas(struct tree_check *tc, git_tree *tree,
 }
 
 /*
+ * The members file, when there is one, must read: a broken one would stop
+ * every laptop it reached from judging who may change what.  Each version
+ * is read once.
+ */
+static int check_members(struct tree_check *tc, git_tree *tree)
+{
+	struct ks_diags md = KS_DIAGS_INIT;
+	struct ks_members *m = NULL;
+	git_blob *b = NULL;
+	git_oid id, key;
+	size_t j;
+	int err;
+
+	if (!ks_tree_blob(&id, tree, KS_MEMBERS_FILE))
+		return 0;
+	if (folder_key(&key, &id, KS_MEMBERS_FILE) < 0)
+		return -1;
+	if (ks_oidmap_get(&tc->schemas, &key, NULL))
+		return 0;
+	if (git_blob_lookup(&b, tc->repo, &id) < 0)
+		return missing(tc, KS_MEMBERS_FILE, "");
+	err = ks_members_parse(&m, KS_MEMBERS_FILE, git_blob_rawcontent(b),
+			       (size_t)git_blob_rawsize(b), &md);
+	git_blob_free(b);
+	ks_members_free(m);
+	if (err == -1) {
+		ks_diags_release(&md);
+		return -1;
+	}
+	if (err) {
+		for (j = 0; j < md.n && md.v[j].severity != KS_SEV_ERROR; j++)
+			;
+		err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+			       "commit %.10s brings a members file that does not read: %s:%d:%d: %s",
+			       tc->commit, KS_MEMBERS_FILE,
+			       j < md.n ? md.v[j].line : 0, j < md.n ? md.v[j].col : 0,
+			       j < md.n ? md.v[j].message : "not a members file");
+	} else {
+		err = ks_oidmap_put(&tc->schemas, &key, 0) < 0 ? -1 : 0;
+	}
+	ks_diags_release(&md);
+	return err;
+}
+
+/*
  * One new commit: its survey file reads, keeps the survey's id, names
  * schemas that compile; every folder and file it changes is in its place.
  */
@@ -1212,7 +1258,7 @@ static int check_commit(struct tree_check *tc, git_commit *c)
 	if (err)
 		goto out;
 	tc->survey = sv;
-	if (!(err = check_schemas(tc, tree, sv)))
+	if (!(err = check_schemas(tc, tree, sv)) && !(err = check_members(tc, tree)))
 		err = check_folder(tc, git_tree_id(tree), "", parents, np);
 	tc->survey = NULL;
 out:

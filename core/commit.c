@@ -9,6 +9,7 @@
 #include "conflict.h"
 #include "diag.h"
 #include "layout.h"
+#include "members.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -27,6 +28,7 @@
 int ks_is_survey_path(const char *p)
 {
 	return !strcmp(p, KS_SURVEY_FILE) || !strcmp(p, KS_SIGNERS_FILE) ||
+	       !strcmp(p, KS_MEMBERS_FILE) ||
 	       !strncmp(p, KS_SCHEMA_DIR "/", strlen(KS_SCHEMA_DIR) + 1) ||
 	       !strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1) ||
 	       !strncmp(p, "conflicts/", 10);
@@ -527,6 +529,27 @@ static int check_schema_files(struct ks_repo *r, const struct ks_changes *c,
 }
 
 /* Checks what a commit would take; every problem goes to `d`. */
+/* A members file that does not read would be refused by every peer. */
+static int check_members_file(struct ks_repo *r, struct ks_diags *d)
+{
+	struct ks_buf text = KS_BUF_INIT;
+	struct ks_members *m = NULL;
+	char *abs = ks_repo_path(r, KS_MEMBERS_FILE);
+	int err;
+
+	if (!abs)
+		return -1;
+	if (ks_buf_read_file(&text, abs, KS_LAYOUT_MAX_MEMBERS) < 0)
+		err = ks_error(d, KS_EIO, KS_MEMBERS_FILE, 0, 0, "cannot read it: %s",
+			       strerror(errno));
+	else
+		err = ks_members_parse(&m, KS_MEMBERS_FILE, text.ptr, text.len, d);
+	ks_members_free(m);
+	ks_buf_release(&text);
+	ks_free(abs);
+	return err;
+}
+
 static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			 struct ks_diags *d)
 {
@@ -557,6 +580,10 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			return -1;
 		bad |= err != 0;
 	}
+	if (change_of(c, KS_MEMBERS_FILE) &&
+	    change_of(c, KS_MEMBERS_FILE)->what != KS_CHANGE_DELETED &&
+	    (err = check_members_file(r, d)))
+		return err;
 	if (bad)
 		return KS_EINVALID;
 	if (shape || everything) {

@@ -2,6 +2,7 @@
  * The survey layout: see layout.h.
  */
 #include "layout.h"
+#include "members.h"
 #include "alloc.h"
 #include "record.h"
 #include "repo.h"
@@ -113,11 +114,12 @@ const char *ks_layout_problem(const char *path, int folder,
 	if (!strcmp(path, "conflicts"))
 		return folder ? NULL : "must be a folder";
 	if (n == 1) {
-		if (!strcmp(path, KS_SURVEY_FILE) || !strcmp(path, KS_SIGNERS_FILE))
+		if (!strcmp(path, KS_SURVEY_FILE) || !strcmp(path, KS_SIGNERS_FILE) ||
+		    !strcmp(path, KS_MEMBERS_FILE))
 			return folder ? "must be a file, not a folder" : NULL;
 		if (!strcmp(path, KS_SCHEMA_DIR) || !strcmp(path, KS_RECORDS_DIR))
 			return folder ? NULL : "must be a folder, not a file";
-		return "outside the survey layout (khaosat.yaml, allowed_signers, schema/, records/, conflicts/)";
+		return "outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, conflicts/)";
 	}
 	if (!strcmp(first, KS_SCHEMA_DIR)) {
 		const char *name = path + strlen(KS_SCHEMA_DIR) + 1;
@@ -131,7 +133,7 @@ const char *ks_layout_problem(const char *path, int folder,
 	}
 	if (!strcmp(first, KS_RECORDS_DIR))
 		return records_problem(path, folder, known, ctx);
-	return "outside the survey layout (khaosat.yaml, allowed_signers, schema/, records/, conflicts/)";
+	return "outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, conflicts/)";
 }
 
 size_t ks_layout_max_size(const char *path)
@@ -142,6 +144,8 @@ size_t ks_layout_max_size(const char *path)
 		return KS_LAYOUT_MAX_SURVEY_FILE;
 	if (!strcmp(path, KS_SIGNERS_FILE))
 		return KS_LAYOUT_MAX_SIGNERS;
+	if (!strcmp(path, KS_MEMBERS_FILE))
+		return KS_LAYOUT_MAX_MEMBERS;
 	if (!strncmp(path, KS_SCHEMA_DIR "/", strlen(KS_SCHEMA_DIR) + 1))
 		return KS_LAYOUT_MAX_SCHEMA;
 	if (!strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))

@@ -5,7 +5,8 @@
  * where khaosat would not look for it, bury one folder under a million
  * entries, or fill a disk.
  *
- *   khaosat.yaml, allowed_signers          files, at the root
+ *   khaosat.yaml, members.yaml,            files, at the root
+ *   allowed_signers
  *   schema/<name>.yaml|.yml|.json           files, one level
  *   records/<kind>/<device>/<NNN>/<id>.yaml as ks_record_relpath() makes it,
  *                                           for a kind the survey has
@@ -24,6 +25,7 @@
 #define KS_LAYOUT_MAX_SURVEY_FILE (64u * 1024)
 #define KS_LAYOUT_MAX_SCHEMA (1024u * 1024)
 #define KS_LAYOUT_MAX_SIGNERS (1024u * 1024)
+#define KS_LAYOUT_MAX_MEMBERS (1024u * 1024)
 #define KS_LAYOUT_MAX_RECORD (16u * 1024 * 1024)
 #define KS_LAYOUT_MAX_CONFLICT (64u * 1024 * 1024)
 

@@ -389,6 +389,22 @@ test_expect_success 'khaosat.yaml that does not parse is refused' '
 	refused unparsable "khaosat\.yaml"
 '
 
+test_expect_success 'a members.yaml that does not read is refused' '
+	printf "members:\n  - device: md01\n    role: boss\n" >f/members.yaml &&
+	hostile members "Members" <<-EOF &&
+	members.yaml	100644	f/members.yaml
+	EOF
+	refused members "members file that does not read: members.yaml:2:5: .*needs a surveyor"
+'
+
+test_expect_success 'commit refuses a members.yaml that does not read, located' '
+	restore &&
+	cp f/members.yaml victim/members.yaml &&
+	test_expect_code 1 khaosat -C victim commit -m members 2>err &&
+	grep -q "^members.yaml:2:5: error: member md01 needs a surveyor" err &&
+	rm victim/members.yaml
+'
+
 test_expect_success 'khaosat.yaml with another survey id is refused (stick, apply, clone, hub)' '
 	id=$(cat survey-id) &&
 	sed "s/^id: .*/id: 0123456789abcdef/" f/khaosat.yaml >f/other-id.yaml &&

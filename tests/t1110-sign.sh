@@ -98,7 +98,7 @@ test_expect_success 'the survey carries allowed_signers; sync takes it to every 
 	grep -q "new *allowed_signers" out &&
 	(cd a && khaosat commit -m "Who may sign" >/dev/null && khaosat sync ../stick >/dev/null) &&
 	(cd b && khaosat sync ../stick >../out) &&
-	grep -q "^  md01  *1 survey file changed (schema, khaosat.yaml or allowed_signers)$" out &&
+	grep -q "^  md01  *1 survey file changed (schema, khaosat.yaml, members.yaml or allowed_signers)$" out &&
 	test_cmp allowed_signers b/allowed_signers &&
 	for c in $(git -C b rev-list main); do
 		git -C b -c gpg.ssh.allowedSignersFile=allowed_signers verify-commit "$c" 2>/dev/null || return 1

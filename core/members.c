@@ -1,0 +1,359 @@
+/*
+ * The members file: who may change what.  See members.h.
+ */
+#include "members.h"
+#include "alloc.h"
+#include "buf.h"
+#include "diag.h"
+#include "record.h"
+#include "repo.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* The base64 of the wire form of every ed25519 public key starts so. */
+#define ED25519_PREFIX "AAAAC3NzaC1lZDI1NTE5AAAAI"
+#define ED25519_B64_LEN 68	/* 51 bytes: two strings, no padding */
+#define VIETNAM_OFFSET (7 * 3600)
+
+struct ks_members {
+	struct ks_member *v;
+	size_t n, alloc;
+	struct ks_doc *doc;	/* owns the strings */
+	char **keys;		/* the keys without comments */
+};
+
+static const char *const role_names[] = { "centre", "surveyor", "auditor" };
+
+const char *ks_role_name(enum ks_role role)
+{
+	return (size_t)role < sizeof(role_names) / sizeof(*role_names)
+		? role_names[role] : "?";
+}
+
+int ks_role_parse(enum ks_role *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(role_names) / sizeof(*role_names); i++)
+		if (!strcmp(name, role_names[i])) {
+			*out = (enum ks_role)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int ks_members_time(int64_t *out, const char *t, int end)
+{
+	int y, mo, d, h = 0, mi = 0, s = 0, oh = 7, om = 0, sign = 1;
+	size_t len = strlen(t);
+	struct tm tm;
+
+	if (len < 10 || digits(t, 4, &y) || t[4] != '-' || digits(t + 5, 2, &mo) ||
+	    t[7] != '-' || digits(t + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 ||
+	    d > 31)
+		return -1;
+	if (len == 10) {
+		if (end) {
+			h = 23;
+			mi = 59;
+			s = 59;
+		}
+	} else {
+		const char *z = t + 19;
+
+		if (len < 20 || t[10] != 'T' || digits(t + 11, 2, &h) || t[13] != ':' ||
+		    digits(t + 14, 2, &mi) || t[16] != ':' || digits(t + 17, 2, &s) ||
+		    h > 23 || mi > 59 || s > 60)
+			return -1;
+		if (!strcmp(z, "Z")) {
+			oh = 0;
+		} else if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 &&
+			   !digits(z + 1, 2, &oh) && z[3] == ':' &&
+			   !digits(z + 4, 2, &om) && oh < 24 && om < 60) {
+			sign = z[0] == '-' ? -1 : 1;
+		} else {
+			return -1;
+		}
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	*out = (int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+/* "ssh-ed25519 AAAA... comment" without the comment; NULL when not one. */
+static char *ed25519_key(const char *text)
+{
+	const char *b = text + strlen("ssh-ed25519 ");
+	size_t i;
+
+	if (strncmp(text, "ssh-ed25519 ", strlen("ssh-ed25519 ")) ||
+	    strncmp(b, ED25519_PREFIX, strlen(ED25519_PREFIX)))
+		return NULL;
+	for (i = 0; i < ED25519_B64_LEN; i++)
+		if (!b[i] || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", b[i]))
+			return NULL;
+	if (b[i] && b[i] != ' ')
+		return NULL;
+	return ks_strndup(text, (size_t)(b - text) + ED25519_B64_LEN);
+}
+
+static const char *text_at(const struct ks_node *map, const char *key)
+{
+	const struct ks_node *n = ks_map_get(map, key);
+
+	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : NULL;
+}
+
+/* Reads one entry; 1 when it has a problem (said in `d`). */
+static int read_entry(struct ks_members *m, const char *path,
+		      const struct ks_node *e, struct ks_diags *d)
+{
+	struct ks_member mb;
+	const char *role, *from, *until, *key;
+	char *k;
+	size_t i;
+
+	memset(&mb, 0, sizeof(mb));
+	mb.line = e->line;
+	mb.col = e->col;
+	if (e->kind != KS_NODE_MAP) {
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "a member is a mapping: device, surveyor, role, key, from, until");
+		return 1;
+	}
+	for (i = 0; i < e->u.map.n; i++) {
+		static const char *const known[] = {
+			"device", "surveyor", "role", "key", "from", "until", NULL,
+		};
+		const char *name = e->u.map.v[i].key;
+		size_t j;
+
+		for (j = 0; known[j] && strcmp(known[j], name); j++)
+			;
+		if (!known[j]) {
+			ks_error(d, KS_EINVALID, path, e->u.map.v[i].line,
+				 e->u.map.v[i].col,
+				 "unknown field \"%s\" (a member has device, surveyor, role, key, from, until)",
+				 name);
+			return 1;
+		}
+	}
+	mb.device = text_at(e, "device");
+	mb.surveyor = text_at(e, "surveyor");
+	role = text_at(e, "role");
+	key = text_at(e, "key");
+	from = text_at(e, "from");
+	until = text_at(e, "until");
+	if (!mb.device || !ks_device_valid(mb.device)) {
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "a member needs a device id (2 to 12 lowercase letters and digits, a letter first)");
+		return 1;
+	}
+	if (!mb.surveyor || !*mb.surveyor) {
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "member %s needs a surveyor", mb.device);
+		return 1;
+	}
+	if (!role || ks_role_parse(&mb.role, role) < 0) {
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "member %s needs a role: centre, surveyor or auditor", mb.device);
+		return 1;
+	}
+	if (!key || !(k = ed25519_key(key))) {
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "member %s needs an ed25519 SSH public key (\"ssh-ed25519 AAAAC3Nza...\", as in its .pub file)",
+			 mb.device);
+		return 1;
+	}
+	if ((from && ks_members_time(&mb.from, from, 0) < 0) ||
+	    (until && ks_members_time(&mb.until, until, 1) < 0)) {
+		ks_free(k);
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "member %s: from and until are dates (\"2026-12-05\") or times (\"2026-12-05T10:30:00+07:00\")",
+			 mb.device);
+		return 1;
+	}
+	mb.has_from = from != NULL;
+	mb.has_until = until != NULL;
+	if (mb.has_from && mb.has_until && mb.until < mb.from) {
+		ks_free(k);
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "member %s: until is before from", mb.device);
+		return 1;
+	}
+	if (ks_members_device(m, mb.device) || ks_members_key(m, k)) {
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 ks_members_device(m, mb.device)
+			 ? "device %s is listed twice" : "member %s: this key is already another member's",
+			 mb.device);
+		ks_free(k);
+		return 1;
+	}
+	if (ks_grow(&m->v, m->n, &m->alloc, sizeof(*m->v), 8) < 0 ||
+	    !(m->keys = ks_realloc(m->keys, (m->n + 1) * sizeof(*m->keys)))) {
+		ks_free(k);
+		return -1;
+	}
+	mb.key = k;
+	m->keys[m->n] = k;
+	m->v[m->n++] = mb;
+	return 0;
+}
+
+int ks_members_parse(struct ks_members **out, const char *path,
+		     const char *text, size_t len, struct ks_diags *d)
+{
+	struct ks_members *m = ks_calloc(1, sizeof(*m));
+	const struct ks_node *root, *list;
+	size_t i, errors_before = d->errors;
+	int err;
+
+	*out = NULL;
+	if (!m)
+		return -1;
+	if ((err = ks_doc_parse(&m->doc, path, text, len, KS_PARSE_RECORD, d)))
+		goto fail;
+	root = ks_doc_root(m->doc);
+	for (i = 0; i < root->u.map.n; i++)
+		if (strcmp(root->u.map.v[i].key, "members"))
+			ks_error(d, KS_EINVALID, path, root->u.map.v[i].line,
+				 root->u.map.v[i].col,
+				 "unknown field \"%s\" (a members file holds only \"members\")",
+				 root->u.map.v[i].key);
+	list = ks_map_get(root, "members");
+	if (!list || list->kind != KS_NODE_SEQ) {
+		err = ks_error(d, KS_EINVALID, path, root->line, root->col,
+			       "a members file holds a \"members\" list");
+		goto fail;
+	}
+	for (i = 0; i < list->u.seq.n; i++)
+		if (read_entry(m, path, list->u.seq.v[i], d) < 0) {
+			err = -1;
+			goto fail;
+		}
+	if (d->errors > errors_before) {
+		err = KS_EINVALID;
+		goto fail;
+	}
+	*out = m;
+	return 0;
+fail:
+	ks_members_free(m);
+	return err;
+}
+
+void ks_members_free(struct ks_members *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n; i++)
+		ks_free(m->keys[i]);
+	ks_free(m->keys);
+	ks_free(m->v);
+	ks_doc_free(m->doc);
+	ks_free(m);
+}
+
+size_t ks_members_count(const struct ks_members *m)
+{
+	return m ? m->n : 0;
+}
+
+const struct ks_member *ks_members_at(const struct ks_members *m, size_t i)
+{
+	return m && i < m->n ? &m->v[i] : NULL;
+}
+
+const struct ks_member *ks_members_device(const struct ks_members *m,
+					  const char *device)
+{
+	size_t i;
+
+	for (i = 0; m && i < m->n; i++)
+		if (!strcmp(m->v[i].device, device))
+			return &m->v[i];
+	return NULL;
+}
+
+const struct ks_member *ks_members_key(const struct ks_members *m,
+				       const char *key)
+{
+	size_t i, n;
+
+	if (!key)
+		return NULL;
+	/* A comment after the key is no part of it. */
+	n = strncmp(key, "ssh-ed25519 ", 12) ? strlen(key)
+		: strcspn(key + 12, " ") + 12;
+	for (i = 0; m && i < m->n; i++)
+		if (strlen(m->v[i].key) == n && !strncmp(m->v[i].key, key, n))
+			return &m->v[i];
+	return NULL;
+}
+
+int ks_member_valid_at(const struct ks_member *mb, int64_t when)
+{
+	return (!mb->has_from || when >= mb->from) &&
+	       (!mb->has_until || when <= mb->until);
+}
+
+/* "records/<kind>/<device>/..." : the device folder, or NULL. */
+static const char *device_folder(const char *p, size_t *len)
+{
+	const char *kind, *dev;
+
+	if (strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
+		return NULL;
+	kind = p + strlen(KS_RECORDS_DIR) + 1;
+	if (!(dev = strchr(kind, '/')))
+		return NULL;
+	dev++;
+	*len = strcspn(dev, "/");
+	return dev;
+}
+
+const char *ks_role_may_change(enum ks_role role, const char *device,
+			       const char *path, int own_only)
+{
+	const char *p = path, *dev;
+	size_t n;
+
+	switch (role) {
+	case KS_ROLE_CENTRE:
+		return NULL;
+	case KS_ROLE_AUDITOR:
+		return "an auditor reads the survey and changes nothing";
+	case KS_ROLE_SURVEYOR:
+		break;
+	}
+	if (!strncmp(p, "conflicts/", 10))
+		p += 10;
+	if (!(dev = device_folder(p, &n)))
+		return "only the centre may change the survey's rules and members (khaosat.yaml, schema/, members.yaml)";
+	if (own_only && (strlen(device) != n || strncmp(dev, device, n)))
+		return "a record of another laptop: in this kind a surveyor changes only its own laptop's records";
+	return NULL;
+}

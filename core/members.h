@@ -1,0 +1,98 @@
+/*
+ * Who may change what in a survey: the members file (members.yaml at the
+ * survey's root, committed like the schemas), one entry per laptop:
+ *
+ *   members:
+ *     - device: md01
+ *       surveyor: Nguyễn Thị Hoa
+ *       role: centre
+ *       key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI...
+ *       from: "2026-01-05"
+ *     - device: md05
+ *       surveyor: Lê Văn Tâm
+ *       role: surveyor
+ *       key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI...
+ *       from: "2026-03-01T08:00:00+07:00"
+ *       until: "2026-11-30"
+ *
+ * A role says which paths a member's commits may change (the Trust part of
+ * DESIGN.md): the centre everything (khaosat.yaml, schema/, the members
+ * file, records, conflicts), a surveyor records and their conflicts
+ * (only its own device's records when the kind says so), an auditor
+ * nothing.  `from` and `until` bound the times at which the key may sign;
+ * a date alone is a whole day in Vietnam's time (UTC+07:00), and a member
+ * removed keeps its entry with an `until`, so that what it signed before
+ * stays authentic.  Keys are ed25519 SSH public keys, the keys git signs
+ * commits with.
+ */
+#ifndef KS_MEMBERS_H
+#define KS_MEMBERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ks_diags;
+
+#define KS_MEMBERS_FILE "members.yaml"
+
+enum ks_role {
+	KS_ROLE_CENTRE,
+	KS_ROLE_SURVEYOR,
+	KS_ROLE_AUDITOR,
+};
+
+struct ks_member {
+	const char *device;	/* "md05" */
+	const char *surveyor;	/* the person, as commits name the author */
+	const char *key;	/* "ssh-ed25519 AAAA...", without a comment */
+	enum ks_role role;
+	int64_t from, until;	/* seconds since 1970, UTC */
+	int has_from, has_until;
+	int line, col;		/* of the entry in the file */
+};
+
+struct ks_members;
+
+/*
+ * Reads a members file: every entry must have a valid device id (once
+ * only), a surveyor, a known role and an ed25519 key (each key once only),
+ * and `from` before `until`.  Each problem is an error located in `path`;
+ * returns 0, KS_EINVALID or -1 (out of memory).
+ */
+int ks_members_parse(struct ks_members **out, const char *path,
+		     const char *text, size_t len, struct ks_diags *d);
+void ks_members_free(struct ks_members *m);
+
+size_t ks_members_count(const struct ks_members *m);
+const struct ks_member *ks_members_at(const struct ks_members *m, size_t i);
+
+/* The entry of a device, or of a key ("ssh-ed25519 AAAA..."); NULL: none. */
+const struct ks_member *ks_members_device(const struct ks_members *m,
+					  const char *device);
+const struct ks_member *ks_members_key(const struct ks_members *m,
+				       const char *key);
+
+/* 1 when the member's key may sign at `when` (seconds since 1970, UTC). */
+int ks_member_valid_at(const struct ks_member *mb, int64_t when);
+
+/* "centre", "surveyor", "auditor"; and back (-1: no such role). */
+const char *ks_role_name(enum ks_role role);
+int ks_role_parse(enum ks_role *out, const char *name);
+
+/*
+ * NULL when a commit by a member of `role` on `device` may change `path`
+ * (relative to the survey's root); otherwise why not, in words.  With
+ * `own_only`, a surveyor may change only its own device's records (and
+ * their conflicts).
+ */
+const char *ks_role_may_change(enum ks_role role, const char *device,
+			       const char *path, int own_only);
+
+/*
+ * "2026-12-05" (the whole day in UTC+07:00: its first second, or with
+ * `end` its last) or "2026-12-05T10:30:00+07:00" ("Z" for UTC) as seconds
+ * since 1970.  Returns 0, or -1 when it is neither.
+ */
+int ks_members_time(int64_t *out, const char *text, int end);
+
+#endif
