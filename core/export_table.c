@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "fielddiff.h"
+#include "isotime.h"
 #include "record.h"
 #include "schema.h"
 #include "text.h"
@@ -485,27 +486,14 @@ const char *ks_xlabel(const struct ks_node *n, const struct ks_snode *sn)
 	return NULL;
 }
 
-static int digits(const char *s, int n, int *out)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /* YYYY-MM-DD, a real day of a year a spreadsheet can show. */
 static int parse_date(const char *s, struct ks_xcell *c)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int leap;
 
-	if (digits(s, 4, &c->y) || s[4] != '-' || digits(s + 5, 2, &c->m) ||
-	    s[7] != '-' || digits(s + 8, 2, &c->d))
+	if (ks_digits(s, 4, &c->y) || s[4] != '-' || ks_digits(s + 5, 2, &c->m) ||
+	    s[7] != '-' || ks_digits(s + 8, 2, &c->d))
 		return -1;
 	leap = (c->y % 4 == 0 && c->y % 100) || c->y % 400 == 0;
 	if (c->y < 1900 || c->m < 1 || c->m > 12 || c->d < 1 ||
@@ -520,8 +508,8 @@ static int parse_datetime(const char *s, struct ks_xcell *c)
 	const char *p = s + 19;
 
 	if (parse_date(s, c) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    digits(s + 11, 2, &c->hh) || s[13] != ':' ||
-	    digits(s + 14, 2, &c->mm) || s[16] != ':')
+	    ks_digits(s + 11, 2, &c->hh) || s[13] != ':' ||
+	    ks_digits(s + 14, 2, &c->mm) || s[16] != ':')
 		return -1;
 	c->ss = (s[17] - '0') * 10 + (s[18] - '0');
 	if (s[17] < '0' || s[17] > '5' || s[18] < '0' || s[18] > '9' ||

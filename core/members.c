@@ -5,12 +5,12 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "isotime.h"
 #include "record.h"
 #include "repo.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* The base64 of the wire form of every ed25519 public key starts so. */
 #define ED25519_PREFIX "AAAAC3NzaC1lZDI1NTE5AAAAI"
@@ -44,60 +44,19 @@ int ks_role_parse(enum ks_role *out, const char *name)
 	return -1;
 }
 
-static int digits(const char *s, int n, int *out)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int ks_members_time(int64_t *out, const char *t, int end)
 {
-	int y, mo, d, h = 0, mi = 0, s = 0, oh = 7, om = 0, sign = 1;
-	size_t len = strlen(t);
-	struct tm tm;
+	int y, mo, d;
 
-	if (len < 10 || digits(t, 4, &y) || t[4] != '-' || digits(t + 5, 2, &mo) ||
-	    t[7] != '-' || digits(t + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 ||
+	if (strlen(t) != 10)
+		return ks_iso_instant(out, t);
+	if (ks_digits(t, 4, &y) || t[4] != '-' || ks_digits(t + 5, 2, &mo) ||
+	    t[7] != '-' || ks_digits(t + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 ||
 	    d > 31)
 		return -1;
-	if (len == 10) {
-		if (end) {
-			h = 23;
-			mi = 59;
-			s = 59;
-		}
-	} else {
-		const char *z = t + 19;
-
-		if (len < 20 || t[10] != 'T' || digits(t + 11, 2, &h) || t[13] != ':' ||
-		    digits(t + 14, 2, &mi) || t[16] != ':' || digits(t + 17, 2, &s) ||
-		    h > 23 || mi > 59 || s > 60)
-			return -1;
-		if (!strcmp(z, "Z")) {
-			oh = 0;
-		} else if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 &&
-			   !digits(z + 1, 2, &oh) && z[3] == ':' &&
-			   !digits(z + 4, 2, &om) && oh < 24 && om < 60) {
-			sign = z[0] == '-' ? -1 : 1;
-		} else {
-			return -1;
-		}
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	*out = (int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60);
+	/* A date is a whole day in Vietnam. */
+	*out = end ? ks_iso_seconds(y, mo, d, 23, 59, 59, VIETNAM_OFFSET)
+		   : ks_iso_seconds(y, mo, d, 0, 0, 0, VIETNAM_OFFSET);
 	return 0;
 }
 

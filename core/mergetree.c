@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "file.h"
 #include "history.h"
+#include "isotime.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -297,21 +298,9 @@ static const char *text_of_key(const struct ks_node *p, const char *key)
 /* "2026-11-27T15:49:02+07:00" as seconds since 1970; 0 when it is not. */
 static int64_t epoch_of(const char *iso)
 {
-	int y, mo, d, h, mi, se, oh, om;
-	char sign;
-	struct tm tm;
+	int64_t t;
 
-	if (sscanf(iso, "%d-%d-%dT%d:%d:%d%c%d:%d", &y, &mo, &d, &h, &mi, &se,
-		   &sign, &oh, &om) != 9 || (sign != '+' && sign != '-'))
-		return 0;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	return (int64_t)timegm(&tm) - (sign == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+	return ks_iso_instant(&t, iso) == 0 ? t : 0;
 }
 
 /*

@@ -3,23 +3,11 @@
  */
 #include "rev.h"
 #include "diag.h"
+#include "isotime.h"
 #include "repo.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static int digits(const char *s, int n, int *value)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	*value = v;
-	return 1;
-}
 
 int ks_rev_parse_date(const char *spec, time_t *end)
 {
@@ -27,9 +15,9 @@ int ks_rev_parse_date(const char *spec, time_t *end)
 	int y, mo, day, h = 23, mi = 59, sec = 59;
 	size_t len = strlen(spec);
 
-	if (len < 10 || !digits(spec, 4, &y) || spec[4] != '-' ||
-	    !digits(spec + 5, 2, &mo) || spec[7] != '-' ||
-	    !digits(spec + 8, 2, &day))
+	if (len < 10 || ks_digits(spec, 4, &y) || spec[4] != '-' ||
+	    ks_digits(spec + 5, 2, &mo) || spec[7] != '-' ||
+	    ks_digits(spec + 8, 2, &day))
 		return 0;
 	if (len > 10) {
 		const char *t = spec + 11;
@@ -37,11 +25,11 @@ int ks_rev_parse_date(const char *spec, time_t *end)
 
 		if (spec[10] != ' ' && spec[10] != 'T')
 			return 0;
-		if ((tlen != 5 && tlen != 8) || !digits(t, 2, &h) ||
-		    t[2] != ':' || !digits(t + 3, 2, &mi))
+		if ((tlen != 5 && tlen != 8) || ks_digits(t, 2, &h) ||
+		    t[2] != ':' || ks_digits(t + 3, 2, &mi))
 			return -1;
 		sec = 59;
-		if (tlen == 8 && (t[5] != ':' || !digits(t + 6, 2, &sec)))
+		if (tlen == 8 && (t[5] != ':' || ks_digits(t + 6, 2, &sec)))
 			return -1;
 		if (h > 23 || mi > 59 || sec > 59)
 			return -1;
