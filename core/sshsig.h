@@ -12,9 +12,9 @@
  * data and the key the caller trusts (ks_sshsig_check).  Other key types
  * (RSA, ECDSA, security keys) are recognised and reported unsupported.
  *
- * Nothing here allocates; parsed keys and signatures are plain structs that
- * need no release.  Reasons (`why`) are short static strings in English for
- * diagnostics and logs.
+ * Parsing and checking allocate nothing and cannot run out of memory:
+ * keys and parsed signatures are plain structs with nothing to release.
+ * Reasons (`why`) are short static strings for the caller's diagnostics.
  */
 #ifndef KS_SSHSIG_H
 #define KS_SSHSIG_H
