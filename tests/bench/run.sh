@@ -299,7 +299,7 @@ if [ -d .git/khaosat ]; then
 fi
 # ---- the others, each on a copy of this survey: merge (issue 4), bundles,
 # LAN sync through a hub, history and blame (issue 7); then verify (issue
-# 7) on a survey of its own, signed ----
+# 7) on a survey of its own, signed, and SSH signature checks ----
 for b in merge bundle lan history; do
 	echo
 	if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/$b.sh"; then
@@ -308,6 +308,11 @@ for b in merge bundle lan history; do
 done
 echo
 if ! BUILD=$BUILD BENCH_N=$N sh "$top/tests/bench/verify.sh"; then
+	failures=$((failures + 1))
+fi
+# ---- SSH signatures checked in process vs ssh-keygen: tests/bench/sshsig.sh
+echo
+if ! BUILD=$BUILD sh "$top/tests/bench/sshsig.sh"; then
 	failures=$((failures + 1))
 fi
 # ---- export (issue 8): tests/bench/export.sh on a copy of this survey ----
