@@ -954,7 +954,10 @@ class Sim:
             chosen = props[k - 1]
             origin = chosen.get("commit")
             want_deleted = bool(chosen.get("deleted"))
-            want = None if want_deleted else yaml_load(chosen.get("value"))
+            # A field's deletion proposal (a resolve --base where nothing
+            # was there before, merged on) removes the field.
+            want = (MISSING if field else None) if want_deleted \
+                else yaml_load(chosen.get("value"))
         elif choice == "base":
             args = ["--base"]
             want_deleted = False
@@ -1009,8 +1012,9 @@ class Sim:
                                     "origin": origin,
                                     "writer": get_path(before, field) != got})
             elif field in FIELDS:
-                # --base where nothing was there before both changes: the
-                # settlement removed the field, as a person asked.
+                # --base where nothing was there before both changes, or a
+                # deletion proposal taken: the settlement removed the
+                # field, as a person asked.
                 self.ledger.append({"t": "R", "c": sha, "lap": lap.i, "id": rid,
                                     "f": field})
         else:
@@ -1602,7 +1606,12 @@ def check_lost(m):
                           "saw that, yet the record is here with no "
                           "delete-against-modify conflict" %
                           (rid, m.all_laps[e["lap"]]["device"], e["c"][:10]))
-            removed = {e["f"] for e in live if e["t"] == "R"}
+            # A field a settlement removed stays removed in the version a
+            # delete-against-modify keeps, until a later write of it: a
+            # deletion of the record does not bring it back.
+            removed = {e["f"] for e in es if e["t"] == "R" and not any(
+                j["t"] in ("W", "R") and j.get("f") == e["f"] and
+                before(e["c"], j["c"]) for j in es)}
             for f in FIELDS:
                 if get_path(rec, f) is MISSING and f not in removed:
                     m.bad("dropped-field", "%s: the field %s is gone from the "
