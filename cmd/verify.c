@@ -82,6 +82,11 @@ static void summary(struct ks_buf *b, const struct ks_verify_report *rep)
 				    sig_parts[i].text);
 	valid = rep->records - (rep->invalid_records > rep->records
 				? rep->records : rep->invalid_records);
+	if (rep->auth_commits)
+		ks_buf_addf(b, "\nmembers: %s %s judged by the members file, %s authentic",
+			    count(n1, rep->auth_commits),
+			    plural(rep->auth_commits, "commit", "commits"),
+			    count(n2, rep->auth_commits - rep->auth_bad));
 	ks_buf_addf(b, "\nrecords: %s valid, %s invalid\n", count(n1, valid),
 		    count(n2, rep->records - valid));
 	ks_buf_addf(b, "conflicts: %s open\n", count(n1, rep->conflicts));
@@ -354,6 +359,8 @@ static void json_report(struct ks_buf *b, const struct ks_verify_report *rep)
 	json_objects(b, rep);
 	ks_buf_putc(b, ',');
 	json_commits(b, rep);
+	ks_buf_addf(b, ",\"members\":{\"judged\":%zu,\"authentic\":%zu}",
+		    rep->auth_commits, rep->auth_commits - rep->auth_bad);
 	ks_buf_addf(b, ",\"records\":{\"checked\":%zu,\"valid\":%zu,\"invalid\":%zu,\"uncommitted_changes\":%zu,\"diagnostics\":",
 		    rep->records, valid, rep->records - valid, rep->uncommitted);
 	json_diags(b, &rep->record_diags);

@@ -8,13 +8,12 @@
 #include "isotime.h"
 #include "record.h"
 #include "repo.h"
+#include "sshsig.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* The base64 of the wire form of every ed25519 public key starts so. */
-#define ED25519_PREFIX "AAAAC3NzaC1lZDI1NTE5AAAAI"
-#define ED25519_B64_LEN 68	/* 51 bytes: two strings, no padding */
 #define VIETNAM_OFFSET (7 * 3600)
 
 struct ks_members {
@@ -60,21 +59,21 @@ int ks_members_time(int64_t *out, const char *t, int end)
 	return 0;
 }
 
-/* "ssh-ed25519 AAAA... comment" without the comment; NULL when not one. */
-static char *ed25519_key(const char *text)
+/*
+ * "ssh-ed25519 AAAA... comment" without the comment, its 32 bytes in `pk`;
+ * NULL when it is not an ed25519 key.
+ */
+static char *ed25519_key(const char *text, unsigned char pk[32])
 {
-	const char *b = text + strlen("ssh-ed25519 ");
-	size_t i;
+	struct ks_sshsig_key k;
+	size_t n;
 
-	if (strncmp(text, "ssh-ed25519 ", strlen("ssh-ed25519 ")) ||
-	    strncmp(b, ED25519_PREFIX, strlen(ED25519_PREFIX)))
+	if (strncmp(text, "ssh-ed25519 ", 12) ||
+	    ks_sshsig_key_parse(&k, text, strlen(text), NULL) != 0)
 		return NULL;
-	for (i = 0; i < ED25519_B64_LEN; i++)
-		if (!b[i] || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", b[i]))
-			return NULL;
-	if (b[i] && b[i] != ' ')
-		return NULL;
-	return ks_strndup(text, (size_t)(b - text) + ED25519_B64_LEN);
+	memcpy(pk, k.pk, sizeof(k.pk));
+	n = 12 + strcspn(text + 12, " ");
+	return ks_strndup(text, n);
 }
 
 static const char *text_at(const struct ks_node *map, const char *key)
@@ -139,7 +138,7 @@ static int read_entry(struct ks_members *m, const char *path,
 			 "member %s needs a role: centre, surveyor or auditor", mb.device);
 		return 1;
 	}
-	if (!key || !(k = ed25519_key(key))) {
+	if (!key || !(k = ed25519_key(key, mb.pk))) {
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
 			 "member %s needs an ed25519 SSH public key (\"ssh-ed25519 AAAAC3Nza...\", as in its .pub file)",
 			 mb.device);
@@ -269,6 +268,17 @@ const struct ks_member *ks_members_key(const struct ks_members *m,
 		: strcspn(key + 12, " ") + 12;
 	for (i = 0; m && i < m->n; i++)
 		if (strlen(m->v[i].key) == n && !strncmp(m->v[i].key, key, n))
+			return &m->v[i];
+	return NULL;
+}
+
+const struct ks_member *ks_members_pk(const struct ks_members *m,
+				      const unsigned char pk[32])
+{
+	size_t i;
+
+	for (i = 0; m && i < m->n; i++)
+		if (!memcmp(m->v[i].pk, pk, sizeof(m->v[i].pk)))
 			return &m->v[i];
 	return NULL;
 }

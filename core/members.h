@@ -45,6 +45,7 @@ struct ks_member {
 	const char *device;	/* "md05" */
 	const char *surveyor;	/* the person, as commits name the author */
 	const char *key;	/* "ssh-ed25519 AAAA...", without a comment */
+	unsigned char pk[32];	/* the ed25519 public key it holds */
 	enum ks_role role;
 	int64_t from, until;	/* seconds since 1970, UTC */
 	int has_from, has_until;
@@ -66,11 +67,16 @@ void ks_members_free(struct ks_members *m);
 size_t ks_members_count(const struct ks_members *m);
 const struct ks_member *ks_members_at(const struct ks_members *m, size_t i);
 
-/* The entry of a device, or of a key ("ssh-ed25519 AAAA..."); NULL: none. */
+/*
+ * The entry of a device, of a key ("ssh-ed25519 AAAA...", a comment after
+ * it allowed) or of an ed25519 public key's 32 bytes; NULL: none.
+ */
 const struct ks_member *ks_members_device(const struct ks_members *m,
 					  const char *device);
 const struct ks_member *ks_members_key(const struct ks_members *m,
 				       const char *key);
+const struct ks_member *ks_members_pk(const struct ks_members *m,
+				      const unsigned char pk[32]);
 
 /* 1 when the member's key may sign at `when` (seconds since 1970, UTC). */
 int ks_member_valid_at(const struct ks_member *mb, int64_t when);

@@ -13,6 +13,8 @@
  *   records    every record at HEAD validates, as `khaosat check` sees it
  *   conflicts  open conflict entries under conflicts/ as committed at
  *              main's tip (a work tree without conflicts/ hides none)
+ *   members    in signed mode (a members.yaml), every commit on main
+ *              authenticated by its parents' members file (auth.h)
  *   git's view replace refs, a grafts file or a shallow file, which make
  *              plain git show another history than the one stored
  *   history    main still contains the tip the last verify saw; the state
@@ -114,6 +116,8 @@ struct ks_verify_report {
 	struct ks_verify_commit *findings;	/* newest first */
 	size_t nfindings, afindings;
 
+	/* commits judged by the members file (signed mode) */
+	size_t auth_commits, auth_bad;
 	/* records at HEAD and open conflicts */
 	size_t records, invalid_records;
 	size_t uncommitted;	/* survey files changed in the work tree */
