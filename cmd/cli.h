@@ -204,6 +204,7 @@ int cmd_bundle(int argc, char **argv, struct cli *cli);
 int cmd_sync(int argc, char **argv, struct cli *cli);
 int cmd_clone(int argc, char **argv, struct cli *cli);
 int cmd_remote(int argc, char **argv, struct cli *cli);
+int cmd_device(int argc, char **argv, struct cli *cli);
 /* What a sync brought in and wrote, as 'khaosat sync' says it. */
 struct ks_sync_report;
 void print_sync(const struct ks_sync_report *rep, const char *self);

@@ -40,6 +40,7 @@ const struct cmd_entry commands[] = {
 	{ "sync", cmd_sync, LOCK_WRITE, "exchange changes through a USB stick or a hub" },
 	{ "remote", cmd_remote, LOCK_WRITE, "name the hubs this laptop syncs with" },
 	{ "bundle", cmd_bundle, LOCK_WRITE, "write, check or apply a git bundle file" },
+	{ "device", cmd_device, LOCK_WRITE, "the survey's members: who may change what, with which key" },
 	{ "verify", cmd_verify, LOCK_READ, "audit objects, signatures, records and history" },
 	{ "stats", cmd_stats, LOCK_READ, "count records by commune, type, surveyor, device, status" },
 	{ "dupes", cmd_dupes, LOCK_READ, "list pairs of records that likely describe one thing" },

@@ -19,8 +19,10 @@
 struct ks_members {
 	struct ks_member *v;
 	size_t n, alloc;
-	struct ks_doc *doc;	/* owns the strings */
+	struct ks_doc *doc;	/* owns the strings read */
 	char **keys;		/* the keys without comments */
+	char **own;		/* strings added since */
+	size_t nown;
 };
 
 static const char *const role_names[] = { "centre", "surveyor", "auditor" };
@@ -154,6 +156,8 @@ static int read_entry(struct ks_members *m, const char *path,
 	}
 	mb.has_from = from != NULL;
 	mb.has_until = until != NULL;
+	mb.from_text = from;
+	mb.until_text = until;
 	if (mb.has_from && mb.has_until && mb.until < mb.from) {
 		ks_free(k);
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
@@ -229,6 +233,9 @@ void ks_members_free(struct ks_members *m)
 		return;
 	for (i = 0; i < m->n; i++)
 		ks_free(m->keys[i]);
+	for (i = 0; i < m->nown; i++)
+		ks_free(m->own[i]);
+	ks_free(m->own);
 	ks_free(m->keys);
 	ks_free(m->v);
 	ks_doc_free(m->doc);
@@ -325,4 +332,128 @@ const char *ks_role_may_change(enum ks_role role, const char *device,
 	if (own_only && (strlen(device) != n || strncmp(dev, device, n)))
 		return "a record of another laptop: in this kind a surveyor changes only its own laptop's records";
 	return NULL;
+}
+
+struct ks_members *ks_members_new(void)
+{
+	return ks_calloc(1, sizeof(struct ks_members));
+}
+
+/* A copy `m` keeps for as long as it lives; NULL stays NULL. */
+static const char *keep(struct ks_members *m, const char *s, int *oom)
+{
+	char **v, *c;
+
+	if (!s)
+		return NULL;
+	if (!(c = ks_strdup(s)) ||
+	    !(v = ks_realloc(m->own, (m->nown + 1) * sizeof(*v)))) {
+		ks_free(c);
+		*oom = 1;
+		return NULL;
+	}
+	m->own = v;
+	m->own[m->nown++] = c;
+	return c;
+}
+
+int ks_members_add(struct ks_members *m, const char *device,
+		   const char *surveyor, enum ks_role role, const char *key,
+		   const char *from, const char *until, struct ks_diags *d)
+{
+	struct ks_doc *doc = ks_doc_new("members.yaml");
+	struct ks_node *e = doc ? ks_node_map(doc) : NULL;
+	size_t errors = d->errors;
+	int oom = 0, r;
+
+	/* Read as an entry of a file would be, with the same checks. */
+	if (!e ||
+	    ks_map_set(doc, e, "device", ks_node_scalar(doc, device, strlen(device), 1)) < 0 ||
+	    ks_map_set(doc, e, "surveyor", ks_node_scalar(doc, surveyor, strlen(surveyor), 1)) < 0 ||
+	    ks_map_set(doc, e, "role", ks_node_scalar(doc, ks_role_name(role), strlen(ks_role_name(role)), 1)) < 0 ||
+	    ks_map_set(doc, e, "key", ks_node_scalar(doc, key, strlen(key), 1)) < 0 ||
+	    (from && ks_map_set(doc, e, "from", ks_node_scalar(doc, from, strlen(from), 1)) < 0) ||
+	    (until && ks_map_set(doc, e, "until", ks_node_scalar(doc, until, strlen(until), 1)) < 0) ||
+	    oom) {
+		ks_doc_free(doc);
+		return -1;
+	}
+	r = read_entry(m, "members.yaml", e, d);
+	if (r == 0) {
+		struct ks_member *mb = &m->v[m->n - 1];
+
+		/* The strings read point into `doc`: keep copies instead. */
+		mb->device = keep(m, mb->device, &oom);
+		mb->surveyor = keep(m, mb->surveyor, &oom);
+		mb->from_text = keep(m, mb->from_text, &oom);
+		mb->until_text = keep(m, mb->until_text, &oom);
+	}
+	ks_doc_free(doc);
+	if (r < 0 || oom)
+		return -1;
+	return r || d->errors > errors ? KS_EINVALID : 0;
+}
+
+int ks_members_set_until(struct ks_members *m, const char *device,
+			 const char *until, struct ks_diags *d)
+{
+	struct ks_member *mb = (struct ks_member *)ks_members_device(m, device);
+	int64_t t;
+	int oom = 0;
+
+	if (!mb)
+		return ks_error(d, KS_ENOTFOUND, KS_MEMBERS_FILE, 0, 0,
+				"no member %s", device);
+	if (ks_members_time(&t, until, 1) < 0)
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"\"%s\" is not a date (2026-12-05) or a time (2026-12-05T10:30:00+07:00)",
+				until);
+	if (mb->has_from && t < mb->from)
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"member %s may sign from %s only: until cannot be before",
+				device, mb->from_text);
+	mb->until_text = keep(m, until, &oom);
+	if (oom)
+		return -1;
+	mb->until = t;
+	mb->has_until = 1;
+	return 0;
+}
+
+/* A double-quoted YAML string. */
+static int quoted(struct ks_buf *out, const char *s)
+{
+	int err = ks_buf_putc(out, '"');
+
+	for (; *s && !err; s++)
+		err = (*s == '"' || *s == '\\') ? ks_buf_addf(out, "\\%c", *s)
+			: ks_buf_putc(out, *s);
+	return err ? err : ks_buf_putc(out, '"');
+}
+
+int ks_members_write(struct ks_buf *out, const struct ks_members *m)
+{
+	size_t i;
+	int err = ks_buf_puts(out,
+		"# Who may change what in this survey ('khaosat device list'):\n"
+		"# each laptop with its surveyor, its role (centre, surveyor or\n"
+		"# auditor), the ed25519 key its commits are signed with, and the\n"
+		"# dates it may sign.\n"
+		"members:\n");
+
+	for (i = 0; m && i < m->n && !err; i++) {
+		const struct ks_member *mb = &m->v[i];
+
+		err = ks_buf_addf(out, "  - device: %s\n    surveyor: ", mb->device) ||
+		      quoted(out, mb->surveyor) ||
+		      ks_buf_addf(out, "\n    role: %s\n    key: %s\n",
+				  ks_role_name(mb->role), mb->key);
+		if (!err && mb->from_text)
+			err = ks_buf_puts(out, "    from: ") || quoted(out, mb->from_text) ||
+			      ks_buf_putc(out, '\n');
+		if (!err && mb->until_text)
+			err = ks_buf_puts(out, "    until: ") || quoted(out, mb->until_text) ||
+			      ks_buf_putc(out, '\n');
+	}
+	return err ? -1 : 0;
 }

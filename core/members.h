@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ks_buf;
 struct ks_diags;
 
 #define KS_MEMBERS_FILE "members.yaml"
@@ -48,6 +49,7 @@ struct ks_member {
 	unsigned char pk[32];	/* the ed25519 public key it holds */
 	enum ks_role role;
 	int64_t from, until;	/* seconds since 1970, UTC */
+	const char *from_text, *until_text;	/* as written, or NULL */
 	int has_from, has_until;
 	int line, col;		/* of the entry in the file */
 };
@@ -63,6 +65,24 @@ struct ks_members;
 int ks_members_parse(struct ks_members **out, const char *path,
 		     const char *text, size_t len, struct ks_diags *d);
 void ks_members_free(struct ks_members *m);
+
+/* An empty list, to add the first member to. */
+struct ks_members *ks_members_new(void);
+
+/*
+ * Adds a member (its strings are copied): the same checks as reading a
+ * file, said in `d` (KS_EINVALID), or -1.  `key` may carry a comment.
+ */
+int ks_members_add(struct ks_members *m, const char *device,
+		   const char *surveyor, enum ks_role role, const char *key,
+		   const char *from, const char *until, struct ks_diags *d);
+
+/* Sets a member's `until` (a date or time, checked); KS_ENOTFOUND, -1. */
+int ks_members_set_until(struct ks_members *m, const char *device,
+			 const char *until, struct ks_diags *d);
+
+/* The text of a members file holding `m`, in khaosat's own form. */
+int ks_members_write(struct ks_buf *out, const struct ks_members *m);
 
 size_t ks_members_count(const struct ks_members *m);
 const struct ks_member *ks_members_at(const struct ks_members *m, size_t i);

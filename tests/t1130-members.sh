@@ -174,4 +174,53 @@ test_expect_success 'a surveyor merge that slips in a schema change is refused' 
 	judged m2 "signed by md02: path not allowed schema/workshop.yaml"
 '
 
+test_expect_success 'device add and list: the centre builds the members file, one commit each' '
+	khaosat init d --device md01 --surveyor "Người md01" --name "Mỹ Đồng" >/dev/null &&
+	(cd d && khaosat device list >../out) &&
+	grep -q "^No members file" out &&
+	(cd d && khaosat device add md01 --surveyor "Nguyễn Thị Hoa" --role centre --key ../keys/centre.pub >../out) &&
+	grep -q "^Added md01 (centre, Nguyễn Thị Hoa)" out &&
+	(cd d && khaosat device add md02 --surveyor "Lê: Văn \"Tâm\"" --role surveyor \
+		--key "$(cat ../keys/surveyor.pub)" --from 2026-12-01 >/dev/null) &&
+	test "$(git -C d rev-list --count main)" = 3 &&
+	git -C d show --name-only --format=%s main >shown &&
+	printf "%s\n\n%s\n" "Members: add md02 (surveyor, Lê: Văn \"Tâm\")" members.yaml >expect &&
+	test_cmp expect shown &&
+	(cd d && khaosat device list >../out) &&
+	grep -q "^md01 *centre *$(ssh-keygen -l -f keys/centre.pub | cut -d" " -f2)  Nguyễn Thị Hoa$" out &&
+	grep -q "^md02 *surveyor *$(ssh-keygen -l -f keys/surveyor.pub | cut -d" " -f2)  Lê: Văn \"Tâm\"  from 2026-12-01$" out &&
+	(cd d && khaosat check >/dev/null)
+'
+
+test_expect_success 'device add refuses a key listed, a bad role, and other uncommitted work, changing nothing' '
+	before=$(git -C d rev-parse main) &&
+	(cd d && test_expect_code 1 khaosat device add md03 --surveyor X --role surveyor --key ../keys/surveyor.pub 2>../err) &&
+	grep -q "this key is already another member.s" err &&
+	(cd d && test_expect_code 2 khaosat device add md03 --surveyor X --role boss --key ../keys/old.pub 2>../err) &&
+	(cd d && test_expect_code 1 khaosat device add md03 --surveyor X --role surveyor --key ../keys/nokey.pub 2>../err) &&
+	grep -q "cannot read the key" err &&
+	echo "# note" >>d/schema/brand.yaml &&
+	(cd d && test_expect_code 1 khaosat device add md03 --surveyor X --role surveyor --key ../keys/old.pub 2>../err) &&
+	grep -q "^schema/brand.yaml: error: not committed yet" err &&
+	git -C d checkout -q schema/brand.yaml &&
+	test "$(git -C d rev-parse main)" = "$before" &&
+	test -z "$(git -C d status --porcelain)"
+'
+
+test_expect_success 'device remove keeps the member with the time it stops; later commits are refused' '
+	(cd d && khaosat device remove md02 --until 2026-12-02 >../out) &&
+	grep -q "until: \"2026-12-02\"" d/members.yaml &&
+	(cd d && khaosat device list >../out) &&
+	grep -q "^md02 .*from 2026-12-01  until 2026-12-02$" out &&
+	(cd d && test_expect_code 1 khaosat device remove md09 2>../err) &&
+	grep -q "no member md09" err &&
+	sed -i "s/^name: .*/name: Mỹ Đồng 2/" d/khaosat.yaml &&
+	git -C d add -A &&
+	sign_commit d centre md01 "renamed" &&
+	cp -R d d2 &&
+	echo "# x" >>d2/khaosat.yaml && git -C d2 add -A &&
+	sign_commit d2 surveyor md02 "late" &&
+	judged d2 "signed by md02: key not valid then"
+'
+
 test_done
