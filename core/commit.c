@@ -860,7 +860,7 @@ static int settle_typed(struct ks_changes *c, struct ks_repo *r,
 				ks_git_error());
 	}
 	for (i = 0; i < n && !err; i++) {
-		struct ks_buf cp = KS_BUF_INIT, text = KS_BUF_INIT;
+		struct ks_buf cp = KS_BUF_INIT;
 		struct ks_diags ignore = KS_DIAGS_INIT;
 		struct ks_doc *before = NULL, *now = NULL;
 		struct ks_change *x;
@@ -873,7 +873,15 @@ static int settle_typed(struct ks_changes *c, struct ks_repo *r,
 		if (c->v[i].what != KS_CHANGE_MODIFIED || !is_record_path(c->v[i].path))
 			continue;
 		if (ks_buf_addf(&cp, "conflicts/%s", c->v[i].path) < 0 ||
-		    !(abs = ks_repo_path(r, c->v[i].path))) {
+		    !(abs = ks_repo_path(r, cp.ptr))) {
+			err = -1;
+			goto next;
+		}
+		/* Most records have no open conflict: nothing to read. */
+		if (access(abs, F_OK) < 0)
+			goto next;
+		ks_free(abs);
+		if (!(abs = ks_repo_path(r, c->v[i].path))) {
 			err = -1;
 			goto next;
 		}
@@ -918,7 +926,6 @@ next:
 		ks_diags_release(&ignore);
 		ks_free(abs);
 		ks_buf_release(&cp);
-		ks_buf_release(&text);
 	}
 	for (i = j = 0; reorder && i < c->n; i++)
 		if (c->v[i].path)
