@@ -145,6 +145,8 @@ FUZZ_SEEDS_fuzz_record = samples/records tests/data $(FUZZ_YAML_SUITE)
 FUZZ_SEEDS_fuzz_validate = samples/records tests/data
 FUZZ_SEEDS_fuzz_schema = schema tests/data/validate
 FUZZ_SEEDS_fuzz_bundle = tests/data/fuzz-seeds/bundle
+FUZZ_SEEDS_fuzz_members = tests/data/fuzz-seeds/members
+FUZZ_SEEDS_fuzz_sshsig = tests/data/sshsig
 
 # A dictionary: JSON Schema keywords, the schema pack's field names, YAML
 # punctuation.  Keywords a mutator would take long to spell.
@@ -219,11 +221,13 @@ fuzz-run: fuzz $(FUZZ_DICT)
 		fuzz_schema) dirs="$(FUZZ_SEEDS_fuzz_schema)" ;; \
 		fuzz_validate) dirs="$(FUZZ_SEEDS_fuzz_validate)" ;; \
 		fuzz_bundle) dirs="$(FUZZ_SEEDS_fuzz_bundle)" ;; \
+		fuzz_members) dirs="$(FUZZ_SEEDS_fuzz_members)" ;; \
+		fuzz_sshsig) dirs="$(FUZZ_SEEDS_fuzz_sshsig)" ;; \
 		*) dirs="$(FUZZ_SEEDS_fuzz_record)" ;; \
 		esac; \
 		find $$dirs -path tests/data/fuzz-crashes -prune -o -type f \
 			\( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \
-			   -o -name '*.bundle' \) \
+			   -o -name '*.bundle' -o -name '*.sig' -o -name '*.pub' \) \
 			-print | while read -r f; do \
 			cp "$$f" "$$seeds/$$(sha1sum <"$$f" | cut -c1-40)"; \
 		done; \

@@ -65,17 +65,41 @@ int ks_members_time(int64_t *out, const char *t, int end)
  * "ssh-ed25519 AAAA... comment" without the comment, its 32 bytes in `pk`;
  * NULL when it is not an ed25519 key.
  */
-static char *ed25519_key(const char *text, unsigned char pk[32])
+static int ed25519_key(char **out, const char *text, unsigned char pk[32])
 {
 	struct ks_sshsig_key k;
 	size_t n;
 
+	*out = NULL;
 	if (strncmp(text, "ssh-ed25519 ", 12) ||
 	    ks_sshsig_key_parse(&k, text, strlen(text), NULL) != 0)
-		return NULL;
+		return KS_EINVALID;
 	memcpy(pk, k.pk, sizeof(k.pk));
-	n = 12 + strcspn(text + 12, " ");
-	return ks_strndup(text, n);
+	/* One space between the type and the key, whatever was written. */
+	text += 11 + strspn(text + 11, " \t");
+	n = strcspn(text, " \t");
+	if (!(*out = ks_malloc(12 + n + 1)))
+		return -1;
+	memcpy(*out, "ssh-ed25519 ", 12);
+	memcpy(*out + 12, text, n);
+	(*out)[12 + n] = '\0';
+	return 0;
+}
+
+/* 1 when `s` is one line of text: no control character, no line break. */
+static int plain_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		/* U+0085, U+2028, U+2029: line breaks to a YAML reader */
+		if ((p[0] == 0xc2 && p[1] == 0x85) ||
+		    (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)))
+			return 0;
+	}
+	return 1;
 }
 
 static const char *text_at(const struct ks_node *map, const char *key)
@@ -91,8 +115,9 @@ static int read_entry(struct ks_members *m, const char *path,
 {
 	struct ks_member mb;
 	const char *role, *from, *until, *key;
-	char *k;
+	char *k = NULL;
 	size_t i;
+	int r = 0;
 
 	memset(&mb, 0, sizeof(mb));
 	mb.line = e->line;
@@ -135,12 +160,20 @@ static int read_entry(struct ks_members *m, const char *path,
 			 "member %s needs a surveyor", mb.device);
 		return 1;
 	}
+	if (!plain_text(mb.surveyor)) {
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "member %s: the surveyor's name holds a control character or a line break",
+			 mb.device);
+		return 1;
+	}
 	if (!role || ks_role_parse(&mb.role, role) < 0) {
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
 			 "member %s needs a role: centre, surveyor or auditor", mb.device);
 		return 1;
 	}
-	if (!key || !(k = ed25519_key(key, mb.pk))) {
+	if (key && (r = ed25519_key(&k, key, mb.pk)) == -1)
+		return -1;
+	if (!key || r) {
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
 			 "member %s needs an ed25519 SSH public key (\"ssh-ed25519 AAAAC3Nza...\", as in its .pub file)",
 			 mb.device);
@@ -172,10 +205,15 @@ static int read_entry(struct ks_members *m, const char *path,
 		ks_free(k);
 		return 1;
 	}
-	if (ks_grow(&m->v, m->n, &m->alloc, sizeof(*m->v), 8) < 0 ||
-	    !(m->keys = ks_realloc(m->keys, (m->n + 1) * sizeof(*m->keys)))) {
-		ks_free(k);
-		return -1;
+	{
+		char **keys = ks_realloc(m->keys, (m->n + 1) * sizeof(*m->keys));
+
+		if (keys)
+			m->keys = keys;
+		if (!keys || ks_grow(&m->v, m->n, &m->alloc, sizeof(*m->v), 8) < 0) {
+			ks_free(k);
+			return -1;
+		}
 	}
 	mb.key = k;
 	m->keys[m->n] = k;
@@ -272,7 +310,7 @@ const struct ks_member *ks_members_key(const struct ks_members *m,
 		return NULL;
 	/* A comment after the key is no part of it. */
 	n = strncmp(key, "ssh-ed25519 ", 12) ? strlen(key)
-		: strcspn(key + 12, " ") + 12;
+		: strcspn(key + 12, " \t") + 12;
 	for (i = 0; m && i < m->n; i++)
 		if (strlen(m->v[i].key) == n && !strncmp(m->v[i].key, key, n))
 			return &m->v[i];

@@ -2,7 +2,7 @@
  * Replays what fuzzing found.  Every file in tests/data/fuzz-crashes/ is an
  * input that once crashed a libFuzzer target or broke one of its oracles;
  * its name starts with the target's (fuzz_record-..., fuzz_schema-...,
- * fuzz_validate-..., fuzz_bundle-...).  Each runs through that very target
+ * fuzz_validate-..., fuzz_bundle-..., fuzz_members-..., fuzz_sshsig-...).  Each runs through that very target
  * (its source is included here, without libFuzzer) in a child process with
  * an alarm, so that a crash, an abort from an oracle or a hang is one
  * failed test that names the file.  A fixed bug stays fixed; an open one stays visible.
@@ -37,6 +37,22 @@ int fuzz_bundle_init(int *argc, char ***argv);
 #undef LLVMFuzzerTestOneInput
 #undef LLVMFuzzerInitialize
 
+int fuzz_members_one(const uint8_t *data, size_t size);
+int fuzz_members_init(int *argc, char ***argv);
+#define LLVMFuzzerTestOneInput fuzz_members_one
+#define LLVMFuzzerInitialize fuzz_members_init
+#include "../fuzz/fuzz_members.c"
+#undef LLVMFuzzerTestOneInput
+#undef LLVMFuzzerInitialize
+
+int fuzz_sshsig_one(const uint8_t *data, size_t size);
+int fuzz_sshsig_init(int *argc, char ***argv);
+#define LLVMFuzzerTestOneInput fuzz_sshsig_one
+#define LLVMFuzzerInitialize fuzz_sshsig_init
+#include "../fuzz/fuzz_sshsig.c"
+#undef LLVMFuzzerTestOneInput
+#undef LLVMFuzzerInitialize
+
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -53,6 +69,8 @@ static const struct target {
 	{ "fuzz_schema-", fuzz_schema_init, fuzz_schema_one },
 	{ "fuzz_validate-", fuzz_validate_init, fuzz_validate_one },
 	{ "fuzz_bundle-", fuzz_bundle_init, fuzz_bundle_one },
+	{ "fuzz_members-", fuzz_members_init, fuzz_members_one },
+	{ "fuzz_sshsig-", fuzz_sshsig_init, fuzz_sshsig_one },
 };
 
 static const struct target *target_of(const char *name)
@@ -150,7 +168,7 @@ int main(void)
 		if (!t) {
 			printf("FAIL %s: names no fuzz target "
 			       "(fuzz_record-, fuzz_schema-, fuzz_validate-, "
-			       "fuzz_bundle-)\n",
+			       "fuzz_bundle-, fuzz_members-, fuzz_sshsig-)\n",
 			       name);
 			failed++;
 		} else if (replay(t, path.ptr, name)) {

@@ -131,6 +131,10 @@ static void test_refuses_entries(void **state)
 		2, "device id");
 	refused("members:\n  - device: md01\n    role: centre\n    key: " K1 "\n",
 		2, "needs a surveyor");
+	refused("members:\n  - device: md01\n    surveyor: \"A\\bB\"\n    role: centre\n    key: " K1 "\n",
+		2, "control character or a line break");
+	refused("members:\n  - device: md01\n    surveyor: \"A\\LB\"\n    role: centre\n    key: " K1 "\n",
+		2, "control character or a line break");
 	refused("members:\n  - device: md01\n    surveyor: A\n    role: boss\n    key: " K1 "\n",
 		2, "centre, surveyor or auditor");
 	refused("members:\n  - device: md01\n    surveyor: A\n    role: centre\n    key: ssh-rsa AAAAB3NzaC1yc2E\n",
