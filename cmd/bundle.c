@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "merge.h"
 #include "repo.h"
+#include "sync.h"
 
 #include <string.h>
 
@@ -174,6 +175,8 @@ static int apply(struct cli *cli, const char *file)
 		git_error_clear();
 		memset(&before, 0, sizeof(before));
 	}
+	ks_sync_took(ks_repo_git(cli->repo), ks_repo_identity(cli->repo)->device,
+		     &tip->oid);
 	if ((err = ks_merge_into_main(&out, &st, cli->repo, &tip->oid, what.ptr,
 				      &d)))
 		goto out;

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
+#include "commit.h"
 #include "crash.h"
 #include "diag.h"
 #include "file.h"
@@ -1612,15 +1613,42 @@ static int check_grows(git_repository *wrepo, const struct ks_bundle_info *info,
  * the repository safe and every record readable, and (when `root` is given)
  * the survey's first commit in every reference's history.
  */
+/*
+ * The tip `seen` (a repository's refs/khaosat/seen/<device>) last taken
+ * in from the device whose Device trailer the bundle's tip carries: for a
+ * bundle file that names no device (bundle apply).  0 when there is none.
+ */
+static int seen_of_tip(git_oid *out, git_repository *wrepo,
+		       git_repository *seen, const struct ks_bundle_info *info)
+{
+	const struct ks_bundle_ref *tip = ks_bundle_main_ref(info);
+	git_commit *c = NULL;
+	char *dev = NULL, name[64];
+	int found = 0;
+
+	if (tip && git_commit_lookup(&c, wrepo, &tip->oid) == 0 &&
+	    (dev = ks_commit_device(git_commit_message(c))) &&
+	    ks_device_valid(dev)) {
+		snprintf(name, sizeof(name), "refs/khaosat/seen/%s", dev);
+		found = git_reference_name_to_id(out, seen, name) == 0;
+	}
+	git_error_clear();
+	ks_free(dev);
+	git_commit_free(c);
+	return found;
+}
+
 static int check_incoming(git_odb *odb, const char *objects,
 			  const char *incoming,
 			  const struct ks_bundle_ref *refs, size_t nrefs,
 			  const git_oid *root, const git_oid *since,
-			  const char *path, struct ks_diags *d)
+			  git_repository *seen, const char *path,
+			  struct ks_diags *d)
 {
 	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
 	git_repository *wrepo = NULL;
 	git_odb *wodb = NULL;
+	git_oid by_device;
 	int err;
 
 	info.refs = (struct ks_bundle_ref *)refs;
@@ -1635,8 +1663,11 @@ static int check_incoming(git_odb *odb, const char *objects,
 	}
 	if ((err = check_refs(wrepo, &info, path, d)) ||
 	    (err = check_new_trees(wrepo, wodb, odb, &info, path, d)) ||
-	    (root && (err = check_same_survey(wrepo, &info, root, path, d))) ||
-	    (since && (err = check_grows(wrepo, &info, since, path, d))))
+	    (root && (err = check_same_survey(wrepo, &info, root, path, d))))
+		goto out;
+	if (!since && seen && seen_of_tip(&by_device, wrepo, seen, &info))
+		since = &by_device;
+	if (since && (err = check_grows(wrepo, &info, since, path, d)))
 		goto out;
 out:
 	git_repository_free(wrepo);
@@ -1660,7 +1691,7 @@ int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
 			       ks_git_error());
 	else
 		err = check_incoming(odb, objects.ptr, incoming, refs, nrefs,
-				     root, since, what, d);
+				     root, since, NULL, what, d);
 	git_odb_free(odb);
 	ks_buf_release(&objects);
 	return err;
@@ -2010,7 +2041,8 @@ out:
  * also hold its history whole (check_holds_history), and is removed.
  */
 static int check_bundle(git_repository *repo, const git_oid *root,
-			const git_oid *since, const char *path, unsigned flags,
+			const git_oid *since, int by_device,
+			const char *path, unsigned flags,
 			const struct ks_progress *pg,
 			struct ks_bundle_info *out, int keep,
 			struct ks_diags *d)
@@ -2071,7 +2103,8 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 		memset(&info.stamp, 0, sizeof(info.stamp));
 
 	if ((err = check_incoming(odb, objects.ptr, incoming.ptr, info.refs,
-				  info.nrefs, root, since, path, d)))
+				  info.nrefs, root, since, by_device ? repo : NULL,
+				  path, d)))
 		goto out;
 	if (!keep &&
 	    (err = check_holds_history(repo, incoming.ptr, &info, path, d)))
@@ -2119,7 +2152,7 @@ int ks_bundle_verify_import(struct ks_repo *r, const char *path,
 	memset(out, 0, sizeof(*out));
 	if ((err = repo_root(&root, r, path, d)))
 		return err;
-	return check_bundle(ks_repo_git(r), &root, NULL, path, 0, pg, out, 1, d);
+	return check_bundle(ks_repo_git(r), &root, NULL, 1, path, 0, pg, out, 1, d);
 }
 
 int ks_bundle_import_git(git_repository *repo, const git_oid *root,
@@ -2127,7 +2160,7 @@ int ks_bundle_import_git(git_repository *repo, const git_oid *root,
 			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d)
 {
-	return check_bundle(repo, root, since, path, flags, pg, out, 1, d);
+	return check_bundle(repo, root, since, 0, path, flags, pg, out, 1, d);
 }
 
 int ks_bundle_verify_git(git_repository *repo, const git_oid *root,
@@ -2135,7 +2168,7 @@ int ks_bundle_verify_git(git_repository *repo, const git_oid *root,
 			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d)
 {
-	return check_bundle(repo, root, NULL, path, flags, pg, out, 0, d);
+	return check_bundle(repo, root, NULL, 0, path, flags, pg, out, 0, d);
 }
 
 int ks_bundle_verify(struct ks_repo *r, const char *path,
@@ -2147,5 +2180,5 @@ int ks_bundle_verify(struct ks_repo *r, const char *path,
 	memset(out, 0, sizeof(*out));
 	if ((err = repo_root(&root, r, path, d)))
 		return err;
-	return check_bundle(ks_repo_git(r), &root, NULL, path, 0, NULL, out, 0, d);
+	return check_bundle(ks_repo_git(r), &root, NULL, 0, path, 0, NULL, out, 0, d);
 }

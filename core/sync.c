@@ -339,6 +339,20 @@ static int forked(git_repository *repo, const struct ks_sync_peer *p,
 	return 1;
 }
 
+void ks_sync_took(git_repository *repo, const char *own, const git_oid *tip)
+{
+	git_commit *c = NULL;
+	char *dev = NULL;
+
+	if (git_commit_lookup(&c, repo, tip) == 0 &&
+	    (dev = ks_commit_device(git_commit_message(c))) &&
+	    ks_device_valid(dev) && (!own || strcmp(dev, own)))
+		remember_seen(repo, dev, tip);
+	git_error_clear();
+	ks_free(dev);
+	git_commit_free(c);
+}
+
 /* A bundle that failed a check: reported, and nothing of it is used. */
 static int refuse(struct ks_sync_peer *p, int err, struct ks_diags *got,
 		  const char *device, struct ks_diags *d)

@@ -175,4 +175,11 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	     const struct ks_clone_opts *opts, const struct ks_progress *pg,
 	     struct ks_diags *d);
 
+/*
+ * Remembers `tip` as the last commit taken in from the device its Device
+ * trailer names (unless it is `own`, this laptop's), for the check that a
+ * device's history only grows: for a bundle applied by hand.
+ */
+void ks_sync_took(git_repository *repo, const char *own, const git_oid *tip);
+
 #endif

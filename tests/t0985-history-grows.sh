@@ -35,9 +35,9 @@ test_expect_success 'setup: md01 with a stick and a hub; md02 and md03 from the 
 
 test_expect_success 'a bundle whose history lost a commit md01 took in is refused whole' '
 	survey=$(cat survey) &&
-	git -C md02 -c user.name=md02 -c user.email=md02@x commit -q --amend -m "md02 first, rewritten" &&
+	git -C md02 -c user.name=md02 -c user.email=md02@x commit -q --amend -m "md02 first, rewritten" -m "Device: md02" &&
 	sed -i "s/^phone:.*/phone: \"0912000777\"/" md02/$R2 &&
-	git -C md02 -c user.name=md02 -c user.email=md02@x commit -q -a -m "md02 after the rewrite" &&
+	git -C md02 -c user.name=md02 -c user.email=md02@x commit -q -a -m "md02 after the rewrite" -m "Device: md02" &&
 	git -C md02 bundle create -q "$TRASH/stick/$survey/md02.bundle" main &&
 	(cd md03 && khaosat new workshop --from ../md02/$R2 >/dev/null &&
 	 khaosat commit -m "md03 work" >/dev/null) &&
@@ -90,6 +90,28 @@ test_expect_success 'the rewritten history, already in the store by other means,
 	test_expect_code 1 khaosat -C md01 sync ../stick >out 2>err &&
 	grep "md02" err | grep -q "rewritten history: md02" &&
 	test "$(git -C md01 rev-parse main)" = "$before"
+'
+
+test_expect_success 'bundle apply: a bundle whose history lost a commit taken in before is refused' '
+	rm -rf md01c && cp -R md01 md01c &&
+	git -C md02 bundle create -q "$TRASH/rewritten.bundle" main &&
+	state() { git -C md01c for-each-ref; git -C md01c rev-parse main; } &&
+	state >before &&
+	test_expect_code 1 khaosat -C md01c bundle apply ../rewritten.bundle >out 2>err &&
+	grep -q "rewritten history: it no longer holds commit" err &&
+	state >after && test_cmp before after
+'
+
+test_expect_success 'bundle apply remembers what it took in: a later rewrite is refused too' '
+	khaosat clone stick md04 --device md04 --surveyor "Người 4" >/dev/null &&
+	git -C md04 -c user.name=md04 -c user.email=md04@x commit -q --allow-empty -m "md04 one" -m "Device: md04" &&
+	git -C md04 bundle create -q "$TRASH/md04-1.bundle" main &&
+	khaosat -C md03 bundle apply ../md04-1.bundle >/dev/null &&
+	test "$(git -C md03 rev-parse refs/khaosat/seen/md04)" = "$(git -C md04 rev-parse main)" &&
+	git -C md04 -c user.name=md04 -c user.email=md04@x commit -q --amend --allow-empty -m "md04 one, amended" -m "Device: md04" &&
+	git -C md04 bundle create -q "$TRASH/md04-2.bundle" main &&
+	test_expect_code 1 khaosat -C md03 bundle apply ../md04-2.bundle 2>err &&
+	grep -q "rewritten history" err
 '
 
 test_done
