@@ -29,10 +29,33 @@ static void set(struct ks_auth *out, enum ks_auth_status s, const char *why)
 	out->why = why;
 }
 
+/* 1 when the survey keeps surveyors to their own records at `path`. */
+static int own_only(const struct ks_survey *rules, const char *path)
+{
+	const struct ks_kind *k;
+	char kind[64];
+	size_t n;
+
+	if (!rules)
+		return 0;
+	if (!strncmp(path, "conflicts/", 10))
+		path += 10;
+	if (strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
+		return 0;
+	path += strlen(KS_RECORDS_DIR) + 1;
+	n = strcspn(path, "/");
+	if (n >= sizeof(kind))
+		return 0;
+	memcpy(kind, path, n);
+	kind[n] = '\0';
+	k = ks_survey_kind(rules, kind);
+	return k && k->own_only;
+}
+
 int ks_auth_commit(struct ks_auth *out, git_repository *repo,
 		   const git_oid *id, const struct ks_members *const *members,
-		   size_t nparents, char *const *changed, size_t nchanged,
-		   struct ks_diags *d)
+		   size_t nparents, const struct ks_survey *rules,
+		   char *const *changed, size_t nchanged, struct ks_diags *d)
 {
 	enum ks_sshsig_verdict verdict;
 	const struct ks_member *mb = NULL;
@@ -92,7 +115,8 @@ int ks_auth_commit(struct ks_auth *out, git_repository *repo,
 		goto out;
 	}
 	for (i = 0; i < nchanged; i++) {
-		const char *no = ks_role_may_change(mb->role, mb->device, changed[i], 0);
+		const char *no = ks_role_may_change(mb->role, mb->device, changed[i],
+						    own_only(rules, changed[i]));
 
 		if (no) {
 			snprintf(out->path, sizeof(out->path), "%s", changed[i]);

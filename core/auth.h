@@ -25,6 +25,7 @@
 
 struct ks_diags;
 struct ks_repo;
+struct ks_survey;
 
 enum ks_auth_status {
 	KS_AUTH_OK,
@@ -47,13 +48,15 @@ struct ks_auth {
 /*
  * Judges commit `id` against the members files of its parents
  * (`members[i]` for parent i, none NULL) and the paths `changed` it
- * changes (see ks_auth_changed()).  Fills `out` and returns 0, or
+ * changes (see ks_auth_changed()); `rules` (its first parent's
+ * khaosat.yaml, or NULL) says which kinds keep surveyors to their own
+ * laptop's records.  Fills `out` and returns 0, or
  * KS_EIO / -1 with the reason in `d`.
  */
 int ks_auth_commit(struct ks_auth *out, git_repository *repo,
 		   const git_oid *id, const struct ks_members *const *members,
-		   size_t nparents, char *const *changed, size_t nchanged,
-		   struct ks_diags *d);
+		   size_t nparents, const struct ks_survey *rules,
+		   char *const *changed, size_t nchanged, struct ks_diags *d);
 
 /*
  * The paths commit `id` changes, as judged: against its parent, or for a

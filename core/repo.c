@@ -374,6 +374,7 @@ int ks_survey_parse(struct ks_survey *out, const char *text, size_t len,
 		const struct ks_pair *p = &kinds->u.map.v[i];
 		const char *schema = scalar_text(ks_map_get(p->value, "schema"));
 		const char *title = scalar_text(ks_map_get(p->value, "title"));
+		const struct ks_node *who = ks_map_get(p->value, "surveyors");
 		struct ks_kind *k = &out->kinds[out->nkinds];
 
 		if (!ks_kind_valid(p->key)) {
@@ -393,6 +394,14 @@ int ks_survey_parse(struct ks_survey *out, const char *text, size_t len,
 				 schema);
 			goto out;
 		}
+		if (who && (!scalar_text(who) || (strcmp(scalar_text(who), "own") &&
+						  strcmp(scalar_text(who), "all")))) {
+			ks_error(d, err, f, who->line, who->col,
+				 "kind \"%s\": surveyors is \"all\" (they change every laptop's records, the default) or \"own\" (only their own laptop's)",
+				 p->key);
+			goto out;
+		}
+		k->own_only = who && !strcmp(scalar_text(who), "own");
 		k->name = ks_strdup(p->key);
 		k->schema_path = ks_strdup(schema);
 		k->line = ks_map_get(p->value, "schema")->line;

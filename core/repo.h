@@ -38,6 +38,8 @@ struct ks_kind {
 	char *schema_path;	/* "schema/workshop.yaml", relative */
 	char *title;		/* the schema's title, or NULL */
 	int line, col;		/* of the schema path in khaosat.yaml */
+	int own_only;		/* surveyors: own — a surveyor changes only
+				   its own laptop's records of this kind */
 	struct ks_schema *schema;	/* compiled on first use */
 	int schema_failed;
 };

@@ -1198,6 +1198,30 @@ static int members_of(const struct ks_members **out, struct members_cache *mc,
 	return 1;
 }
 
+/* The khaosat.yaml of commit `id`, when it reads (else left empty). */
+static void rules_of(struct ks_survey *out, git_repository *repo,
+		     const git_oid *id)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_blob *b = NULL;
+	git_oid blob;
+
+	memset(out, 0, sizeof(*out));
+	if (git_commit_lookup(&c, repo, id) == 0 && git_commit_tree(&t, c) == 0 &&
+	    ks_tree_blob(&blob, t, KS_SURVEY_FILE) &&
+	    git_blob_lookup(&b, repo, &blob) == 0 &&
+	    ks_survey_parse(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
+			    KS_SURVEY_FILE, &ignore))
+		memset(out, 0, sizeof(*out));
+	git_error_clear();
+	git_blob_free(b);
+	git_tree_free(t);
+	git_commit_free(c);
+	ks_diags_release(&ignore);
+}
+
 /*
  * Every commit on main whose parents all hold a members file is judged by
  * them (see auth.h): from the commit that brought the first members file
@@ -1216,6 +1240,7 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 		git_commit *c = NULL;
 		char **changed = NULL, hex[11];
 		size_t np, nchanged = 0;
+		struct ks_survey rules;
 		struct ks_auth a;
 		int judged = 1, has;
 
@@ -1244,9 +1269,12 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 			git_commit_free(c);
 			continue;
 		}
+		rules_of(&rules, repo, git_commit_parent_id(c, 0));
 		if ((err = ks_auth_changed(&changed, &nchanged, r, &main[i], d)) ||
-		    (err = ks_auth_commit(&a, repo, &main[i], pm, np, changed,
+		    (err = ks_auth_commit(&a, repo, &main[i], pm, np,
+					  rules.kinds ? &rules : NULL, changed,
 					  nchanged, d))) {
+			ks_survey_release(&rules);
 			ks_auth_changed_free(changed, nchanged);
 			git_commit_free(c);
 			break;
@@ -1259,6 +1287,7 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 				     a.device, ks_auth_status_name(a.status),
 				     *a.path ? " " : "", a.path, a.why);
 		}
+		ks_survey_release(&rules);
 		ks_auth_changed_free(changed, nchanged);
 		git_commit_free(c);
 	}

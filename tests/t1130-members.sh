@@ -109,6 +109,27 @@ test_expect_success 'a surveyor may not change the rules or the members' '
 	done
 '
 
+test_expect_success 'a kind with surveyors: own keeps a surveyor to its own laptop.s records' '
+	rm -rf own && cp -R s own &&
+	sed -i "/^    schema: schema\/workshop.yaml/a\    surveyors: own" own/khaosat.yaml &&
+	git -C own add -A && sign_commit own centre md01 "workshops: own records only" &&
+	(cd own && khaosat check >/dev/null) &&
+	authentic own &&
+	rm -rf s.keep && mv s s.keep && mv own s &&
+	change c11 surveyor md02 $W1 &&
+	judged c11 "signed by md02: path not allowed $W1: a record of another laptop" &&
+	change c12 surveyor md02 records/workshop/md02/000/md02-0001.yaml &&
+	authentic c12 &&
+	rm -rf s && mv s.keep s
+'
+
+test_expect_success 'khaosat.yaml refuses another word than own or all, located' '
+	rm -rf bad && cp -R s bad &&
+	sed -i "/^    schema: schema\/workshop.yaml/a\    surveyors: some" bad/khaosat.yaml &&
+	(cd bad && test_expect_code 1 khaosat check >../out 2>&1) &&
+	grep -q "^khaosat.yaml:[0-9]*:[0-9]*: error: kind \"workshop\": surveyors is \"all\"" out
+'
+
 test_expect_success 'an auditor changes nothing' '
 	change c4 auditor au01 $W1 &&
 	judged c4 "signed by au01: path not allowed $W1: an auditor reads the survey"
