@@ -5,6 +5,9 @@
  * sync still happens.
  */
 #include "cli.h"
+#include "buf.h"
+#include "check.h"
+#include <errno.h>
 #include "alloc.h"
 #include "diag.h"
 #include "sync.h"
@@ -168,6 +171,31 @@ static int is_hub(struct ks_repo *r, const char *target, struct stat *st)
 					 (!slash || colon < slash));
 }
 
+/*
+ * A bare name that is neither a remote nor a folder here: say so, with
+ * the hubs this laptop knows (a stick is given by its folder's path).
+ */
+static int unknown_target(struct ks_repo *r, const char *target,
+			  struct ks_diags *d)
+{
+	struct ks_paths names = { 0 };
+	struct ks_buf list = KS_BUF_INIT;
+	size_t i;
+	int err;
+
+	if (ks_remote_names(ks_repo_git(r), &names) < 0)
+		git_error_clear();
+	for (i = 0; i < names.n; i++)
+		ks_buf_addf(&list, "%s%s", i ? ", " : "", names.v[i]);
+	err = ks_error(d, KS_ENOTFOUND, target, 0, 0,
+		       names.n ? "no hub of that name and no such folder; the hubs this laptop knows: %s (a stick is given by its folder, such as /media/usb)"
+			       : "no hub of that name and no such folder; this laptop knows no hub ('khaosat remote add NAME URL'; a stick is given by its folder, such as /media/usb)%s",
+		       names.n ? list.ptr : "");
+	ks_buf_release(&list);
+	ks_paths_release(&names);
+	return err;
+}
+
 int cmd_sync(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
@@ -189,6 +217,11 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	if (!argc && !(def = ks_default_remote(cli->repo)))
 		return usage_error(&info, "give the stick's folder or a remote; there is no default remote ('khaosat remote add NAME URL')");
 	target = argc ? argv[0] : def;
+	if (!strchr(target, '/') && stat(target, &st) < 0 && errno == ENOENT &&
+	    !is_hub(cli->repo, target, &st)) {
+		ks_free(def);
+		return fail(&d, unknown_target(cli->repo, target, &d));
+	}
 	ask_hub_credentials();
 	if (is_hub(cli->repo, target, &st)) {
 		catch_interrupts();

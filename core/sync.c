@@ -1867,6 +1867,35 @@ static int install_fetched(git_repository *repo, const struct ks_sync_report *re
 	return err;
 }
 
+/* 1 when a fetched ref's history holds the survey's first commit `root`. */
+static int any_of_survey(const struct ks_sync_report *rep, const char *incoming,
+			 git_repository *repo, const git_oid *root)
+{
+	struct ks_buf objects = KS_BUF_INIT;
+	git_repository *w = NULL;
+	git_odb *wodb = NULL;
+	size_t i;
+	int found = 0;
+
+	if (ks_buf_addf(&objects, "%sobjects", git_repository_path(repo)) < 0 ||
+	    git_odb_new(&wodb) < 0 ||
+	    git_odb_add_disk_alternate(wodb, objects.ptr) < 0 ||
+	    git_odb_add_disk_alternate(wodb, incoming) < 0 ||
+	    git_repository_wrap_odb(&w, wodb) < 0) {
+		found = 1;	/* cannot tell: the checks that follow will */
+		goto out;
+	}
+	for (i = 0; i < rep->npeers && !found; i++)
+		found = git_oid_equal(&rep->peers[i].tip, root) ||
+			git_graph_descendant_of(w, &rep->peers[i].tip, root) == 1;
+out:
+	git_error_clear();
+	git_repository_free(w);
+	git_odb_free(wodb);
+	ks_buf_release(&objects);
+	return found;
+}
+
 /*
  * Fetches every device's ref of the hub at `url` into a private folder,
  * checks what is new and only then moves it into the repository.  `root`:
@@ -1914,6 +1943,13 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		err = -1;
 		goto out;
 	}
+	/*
+	 * A hub that holds refs, none of them of this survey, is another
+	 * survey's: nothing of this one may be pushed there, where its
+	 * records could be read and its refs never removed.
+	 */
+	if (!learn && rep->npeers && !any_of_survey(rep, objects.ptr, repo, root))
+		rep->foreign = 1;
 	/* The hub's main first: when setting up, it names the survey. */
 	for (i = 0; i < rep->npeers && learn; i++)
 		if (!strcmp(rep->peers[i].device, HUB_MAIN_PEER) && i) {
@@ -1928,13 +1964,17 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		struct ks_diags got = KS_DIAGS_INIT;
 
 		git_oid seen;
-		int since;
+		int since, own = rep->device && !strcmp(p->device, rep->device);
 
 		if (has_commit(odb, &p->tip)) {
 			p->state = KS_PEER_KNOWN;
 			p->has_tip = 1;
 			if (forked(repo, p, url, &got)) {
-				ks_diags_move(d, &got);
+				if (own)
+					rep->own_rewritten = 1;
+				else
+					ks_diags_move(d, &got);
+				ks_diags_release(&got);
 				p->state = KS_PEER_REFUSED;
 				p->has_tip = 0;
 			}
@@ -1952,6 +1992,23 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		err = ks_bundle_check_incoming(repo, objects.ptr, &ref, 1,
 					       learn && !any ? NULL : root,
 					       since ? &seen : NULL, name.ptr, &got);
+		/*
+		 * This laptop's own ref, rewritten by someone else: not an
+		 * error of the sync; main is pushed back over it.
+		 */
+		if (err == KS_EINVALID && own && since) {
+			struct ks_diags again = KS_DIAGS_INIT;
+
+			if (ks_bundle_check_incoming(repo, objects.ptr, &ref, 1, root,
+						     NULL, name.ptr, &again) == 0) {
+				rep->own_rewritten = 1;
+				ks_diags_release(&got);
+				ks_diags_release(&again);
+				p->state = KS_PEER_REFUSED;
+				continue;
+			}
+			ks_diags_release(&again);
+		}
 		if (err == KS_EINVALID || err == KS_EIO) {
 			ks_diags_move(d, &got);
 			p->state = KS_PEER_REFUSED;
@@ -2030,7 +2087,7 @@ out:
 
 /* Pushes main to this device's ref on the hub; *rejected when it refused. */
 static int push_hub(git_repository *repo, const char *url, const char *device,
-		    unsigned timeout, const struct ks_progress *pg,
+		    int force, unsigned timeout, const struct ks_progress *pg,
 		    int *rejected, struct ks_diags *d)
 {
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
@@ -2042,7 +2099,8 @@ static int push_hub(git_repository *repo, const char *url, const char *device,
 	int err = 0, e;
 
 	*rejected = 0;
-	if (ks_buf_addf(&spec, "refs/heads/main:%s%s", KS_HUB_DEVICES, device) < 0)
+	if (ks_buf_addf(&spec, "%srefs/heads/main:%s%s", force ? "+" : "",
+			KS_HUB_DEVICES, device) < 0)
 		return -1;
 	specs[0] = spec.ptr;
 	net_callbacks(&po.callbacks, &n);
@@ -2137,6 +2195,7 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 	if (remote_url(&url, &name, repo, remote) < 0)
 		return -1;
 	rep->folder = url;
+	rep->device = device;
 	if (!(rep->hub = ks_strdup(name ? name : url))) {
 		ks_free(name);
 		return -1;
@@ -2155,8 +2214,15 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 		}
 		peers_release(rep);
 		if ((err = fetch_hub(rep, repo, url, name, timeout, &root, pg,
-				     d)) ||
-		    (err = merge_peers(rep, r, d)) ||
+				     d)))
+			break;
+		if (rep->foreign) {
+			err = ks_error(d, KS_EINVALID, url, 0, 0,
+				       "this hub holds another survey: none of its %zu refs holds this survey's first commit; nothing was pushed there and nothing taken from it (check the hub's address with 'khaosat remote list')",
+				       rep->npeers);
+			break;
+		}
+		if ((err = merge_peers(rep, r, d)) ||
 		    (err = main_tip(&rep->after, repo, d)))
 			break;
 		/* The hub already has main as this device's ref: nothing to push. */
@@ -2172,10 +2238,17 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 			err = stopped_before_push(d, url);
 			break;
 		}
-		if ((err = push_hub(repo, url, device, timeout, pg, &rejected,
-				    d)))
+		if ((err = push_hub(repo, url, device, rep->own_rewritten,
+				    timeout, pg, &rejected, d)))
 			break;
 		rep->pushed = !rejected;
+		if (rep->pushed) {
+			remember_seen(repo, device, &rep->after);
+			if (rep->own_rewritten)
+				ks_diags_add(d, KS_SEV_WARNING, url, 0, 0, NULL, NULL,
+					     "this hub's copy of this laptop's work (%s%s) had been rewritten by someone else; it was put back from this laptop",
+					     KS_HUB_DEVICES, device);
+		}
 	}
 	if (!err && rep->pushed && name) {
 		git_reference *made = NULL;

@@ -77,6 +77,10 @@ struct ks_sync_report {
 	struct ks_bundle_stats out;
 	/* through a hub */
 	int pushed;		/* main was pushed (0: the hub had it) */
+	int foreign;		/* the hub holds refs, none of this survey */
+	const char *device;	/* this laptop's (not owned; NULL: setting up) */
+	int own_rewritten;	/* the hub's ref of this laptop was rewritten
+				   without it, and was put back */
 	int tries;		/* fetch-merge-push rounds it took */
 };
 

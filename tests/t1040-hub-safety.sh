@@ -1,0 +1,81 @@
+#!/bin/sh
+# A hub on any git server (here a folder made by plain 'git init --bare',
+# which refuses no force-push) cannot make laptops lose or leak work: a
+# device ref rewritten on the hub is refused by the others and put back by
+# its own laptop, with a warning; another survey's hub gets nothing pushed
+# into it; a name that is neither a hub nor a folder says which hubs the
+# laptop knows.  Hostile changes are made with plain git.
+. "$(dirname "$0")/lib.sh"
+
+W1=records/workshop/md01/000/md01-0001.yaml
+
+# sync_hub DIR: syncs DIR with its hub, quietly.
+sync_hub() {
+	(cd "$1" && khaosat sync hub >/dev/null 2>&1)
+}
+
+# rewrite_ref DEVICE: on the hub, devices/DEVICE is amended by someone
+# with plain git to drop md01-0001, and force-pushed.
+rewrite_ref() {
+	rm -rf attacker &&
+	git clone -q hub.git attacker 2>/dev/null &&
+	git -C attacker checkout -q -B x origin/devices/$1 &&
+	git -C attacker rm -q $W1 &&
+	git -C attacker -c user.name=$1 -c user.email=$1@x commit -q --amend \
+		-m "dropped" -m "Device: $1" &&
+	git -C attacker push -q -f origin x:refs/heads/devices/$1
+}
+
+test_expect_success 'setup: three laptops and a hub made by plain git' '
+	git init -q --bare hub.git &&
+	khaosat init la --device la --surveyor "Người A" --name "Mỹ Đồng" >/dev/null &&
+	copy_samples la &&
+	(cd la && khaosat commit -m Samples >/dev/null &&
+	 khaosat remote add hub ../hub.git >/dev/null) &&
+	sync_hub la &&
+	for l in lb lc; do
+		khaosat clone hub.git $l --device $l --surveyor "Người $l" >/dev/null &&
+		(cd $l && khaosat remote add hub ../hub.git >/dev/null) &&
+		sync_hub $l || return 1
+	done &&
+	sync_hub la
+'
+
+test_expect_success 'a device ref rewritten on the hub is refused by the others' '
+	rewrite_ref la &&
+	for l in lb lc; do
+		(cd $l && test_expect_code 1 khaosat sync hub >../out 2>&1) &&
+		grep -q "(la): error: rewritten history" out &&
+		test_path_is_file $l/$W1 || return 1
+	done
+'
+
+test_expect_success 'and put back by its own laptop, with a warning' '
+	(cd la && khaosat sync hub >../out 2>&1) &&
+	grep -q "warning: this hub.s copy of this laptop.s work (refs/heads/devices/la) had been rewritten by someone else; it was put back" out &&
+	test "$(git -C hub.git rev-parse devices/la)" = "$(git -C la rev-parse main)" &&
+	for l in lb lc; do
+		sync_hub $l && test_path_is_file $l/$W1 || return 1
+	done &&
+	git -C hub.git fsck --no-progress
+'
+
+test_expect_success 'another survey.s hub gets nothing pushed into it' '
+	khaosat init other --device ox --surveyor "Người O" --name "Khác" >/dev/null &&
+	git init -q --bare other.git &&
+	(cd other && khaosat sync ../other.git >/dev/null) &&
+	git -C other.git for-each-ref >before &&
+	(cd la && test_expect_code 1 khaosat sync ../other.git >../out 2>&1) &&
+	grep -q "error: this hub holds another survey: none of its 1 refs holds this survey.s first commit; nothing was pushed" out &&
+	git -C other.git for-each-ref >after &&
+	test_cmp before after
+'
+
+test_expect_success 'a name that is neither a hub nor a folder names the hubs' '
+	(cd la && test_expect_code 1 khaosat sync hubD >../out 2>&1) &&
+	grep -q "^hubD: error: no hub of that name and no such folder; the hubs this laptop knows: hub " out &&
+	(cd other && test_expect_code 1 khaosat sync hubD >../out 2>&1) &&
+	grep -q "this laptop knows no hub" out
+'
+
+test_done
