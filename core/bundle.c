@@ -1534,37 +1534,53 @@ static int check_refs(git_repository *wrepo, const struct ks_bundle_info *info,
 }
 
 /*
- * The survey's first commit in the history of every reference.  Runs after
- * check_new_trees(), which walked that history whole: libgit2 leaks when a
- * merge-base search meets a missing commit.
+ * The first reference whose history lacks `commit` (in *lacking), or
+ * none.  Runs after check_new_trees(), which walked that history whole:
+ * libgit2 leaks when a merge-base search meets a missing commit.
  */
-static int check_same_survey(git_repository *wrepo,
-			     const struct ks_bundle_info *info,
-			     const git_oid *root, const char *path,
-			     struct ks_diags *d)
+static int ref_lacking(const struct ks_bundle_ref **lacking,
+		       git_repository *wrepo, const struct ks_bundle_info *info,
+		       const git_oid *commit, const char *path,
+		       struct ks_diags *d)
 {
-	char hex[GIT_OID_HEXSZ + 1];
 	size_t i;
 	int e;
 
+	*lacking = NULL;
 	for (i = 0; i < info->nrefs; i++) {
 		const struct ks_bundle_ref *ref = &info->refs[i];
 
-		if (git_oid_equal(&ref->oid, root))
+		if (git_oid_equal(&ref->oid, commit))
 			continue;
-		e = git_graph_descendant_of(wrepo, &ref->oid, root);
+		e = git_graph_descendant_of(wrepo, &ref->oid, commit);
 		if (e < 0)
 			return ks_error(d, KS_EINVALID, path, 0, 0,
 					"incomplete bundle: cannot walk the history of %s: %s",
 					ref->name, ks_git_error());
 		if (e != 1) {
-			git_oid_tostr(hex, sizeof(hex), root);
-			return ks_error(d, KS_EINVALID, path, 0, 0,
-					"the bundle belongs to another survey: the history of %s does not contain this survey's first commit %.10s",
-					ref->name, hex);
+			*lacking = ref;
+			return 0;
 		}
 	}
 	return 0;
+}
+
+/* The survey's first commit in the history of every reference. */
+static int check_same_survey(git_repository *wrepo,
+			     const struct ks_bundle_info *info,
+			     const git_oid *root, const char *path,
+			     struct ks_diags *d)
+{
+	const struct ks_bundle_ref *ref;
+	char hex[GIT_OID_HEXSZ + 1];
+	int err = ref_lacking(&ref, wrepo, info, root, path, d);
+
+	if (err || !ref)
+		return err;
+	git_oid_tostr(hex, sizeof(hex), root);
+	return ks_error(d, KS_EINVALID, path, 0, 0,
+			"the bundle belongs to another survey: the history of %s does not contain this survey's first commit %.10s",
+			ref->name, hex);
 }
 
 /*
@@ -1578,41 +1594,18 @@ static int check_grows(git_repository *wrepo, const struct ks_bundle_info *info,
 		       const git_oid *since, const char *path,
 		       struct ks_diags *d)
 {
+	const struct ks_bundle_ref *ref;
 	char hex[GIT_OID_HEXSZ + 1];
-	size_t i;
-	int e;
+	int err = ref_lacking(&ref, wrepo, info, since, path, d);
 
-	for (i = 0; i < info->nrefs; i++) {
-		const struct ks_bundle_ref *ref = &info->refs[i];
-
-		if (git_oid_equal(&ref->oid, since))
-			continue;
-		e = git_graph_descendant_of(wrepo, &ref->oid, since);
-		if (e < 0)
-			return ks_error(d, KS_EINVALID, path, 0, 0,
-					"incomplete bundle: cannot walk the history of %s: %s",
-					ref->name, ks_git_error());
-		if (e != 1) {
-			git_oid_tostr(hex, sizeof(hex), since);
-			return ks_error(d, KS_EINVALID, path, 0, 0,
-					"rewritten history: it no longer holds commit %.10s, which this laptop took in from the same device before; a device's history only grows (this is an older copy of its survey folder, or history changed with plain git), so nothing of it was applied",
-					hex);
-		}
-	}
-	return 0;
+	if (err || !ref)
+		return err;
+	git_oid_tostr(hex, sizeof(hex), since);
+	return ks_error(d, KS_EINVALID, path, 0, 0,
+			"rewritten history: it no longer holds commit %.10s, which this laptop took in from the same device before; a device's history only grows (this is an older copy of its survey folder, or history changed with plain git), so nothing of it was applied",
+			hex);
 }
 
-/*
- * `root`: the survey's first commit, which every reference must descend
- * from; NULL takes any survey (a new laptop's first bundle).
- */
-/*
- * The checks of objects that arrived in the objects folder `incoming`,
- * outside the repository's own (`objects`), through a throw-away
- * repository that sees both: every reference a commit, every tree new to
- * the repository safe and every record readable, and (when `root` is given)
- * the survey's first commit in every reference's history.
- */
 /*
  * The tip `seen` (a repository's refs/khaosat/seen/<device>) last taken
  * in from the device whose Device trailer the bundle's tip carries: for a
@@ -1638,6 +1631,15 @@ static int seen_of_tip(git_oid *out, git_repository *wrepo,
 	return found;
 }
 
+/*
+ * The checks of objects that arrived in the objects folder `incoming`,
+ * outside the repository's own (`objects`), through a throw-away
+ * repository that sees both: every reference a commit, every tree new to
+ * the repository safe and every record readable, and (when `root` is given)
+ * the survey's first commit in every reference's history; (when `since`
+ * is given, or `seen` names the repository whose refs/khaosat/seen/ say
+ * what the bundle tip's device had) that the device's history only grew.
+ */
 static int check_incoming(git_odb *odb, const char *objects,
 			  const char *incoming,
 			  const struct ks_bundle_ref *refs, size_t nrefs,
