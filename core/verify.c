@@ -1198,28 +1198,44 @@ static int members_of(const struct ks_members **out, struct members_cache *mc,
 	return 1;
 }
 
-/* The khaosat.yaml of commit `id`, when it reads (else left empty). */
-static void rules_of(struct ks_survey *out, git_repository *repo,
-		     const git_oid *id)
+/*
+ * The khaosat.yaml of commit `id`, when it reads (NULL otherwise).  The
+ * last one read is kept: commit after commit, it seldom changes.
+ */
+struct rules_cache {
+	git_oid blob;
+	int have;		/* `blob` was read into `sv` (or did not read) */
+	int ok;
+	struct ks_survey sv;
+};
+
+static const struct ks_survey *rules_of(struct rules_cache *rc,
+					git_repository *repo, const git_oid *id)
 {
 	struct ks_diags ignore = KS_DIAGS_INIT;
 	git_commit *c = NULL;
 	git_tree *t = NULL;
 	git_blob *b = NULL;
 	git_oid blob;
+	int has;
 
-	memset(out, 0, sizeof(*out));
-	if (git_commit_lookup(&c, repo, id) == 0 && git_commit_tree(&t, c) == 0 &&
-	    ks_tree_blob(&blob, t, KS_SURVEY_FILE) &&
-	    git_blob_lookup(&b, repo, &blob) == 0 &&
-	    ks_survey_parse(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
-			    KS_SURVEY_FILE, &ignore))
-		memset(out, 0, sizeof(*out));
-	git_error_clear();
-	git_blob_free(b);
+	has = git_commit_lookup(&c, repo, id) == 0 && git_commit_tree(&t, c) == 0 &&
+	      ks_tree_blob(&blob, t, KS_SURVEY_FILE);
 	git_tree_free(t);
 	git_commit_free(c);
-	ks_diags_release(&ignore);
+	if (has && !(rc->have && git_oid_equal(&rc->blob, &blob))) {
+		ks_survey_release(&rc->sv);
+		rc->have = 1;
+		git_oid_cpy(&rc->blob, &blob);
+		rc->ok = git_blob_lookup(&b, repo, &blob) == 0 &&
+			 ks_survey_parse(&rc->sv, git_blob_rawcontent(b),
+					 (size_t)git_blob_rawsize(b), KS_SURVEY_FILE,
+					 &ignore) == 0;
+		git_blob_free(b);
+		ks_diags_release(&ignore);
+	}
+	git_error_clear();
+	return has && rc->ok ? &rc->sv : NULL;
 }
 
 /*
@@ -1232,15 +1248,16 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 {
 	git_repository *repo = ks_repo_git(r);
 	struct members_cache mc = { NULL, 0, 0 };
+	struct rules_cache rc;
 	size_t i, j;
 	int err = 0;
 
+	memset(&rc, 0, sizeof(rc));
 	for (i = 0; i < nmain && !err; i++) {
 		const struct ks_members *pm[2] = { NULL, NULL };
 		git_commit *c = NULL;
 		char **changed = NULL, hex[11];
 		size_t np, nchanged = 0;
-		struct ks_survey rules;
 		struct ks_auth a;
 		int judged = 1, has;
 
@@ -1269,12 +1286,10 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 			git_commit_free(c);
 			continue;
 		}
-		rules_of(&rules, repo, git_commit_parent_id(c, 0));
 		if ((err = ks_auth_changed(&changed, &nchanged, r, &main[i], d)) ||
 		    (err = ks_auth_commit(&a, repo, &main[i], pm, np,
-					  rules.kinds ? &rules : NULL, changed,
-					  nchanged, d))) {
-			ks_survey_release(&rules);
+					  rules_of(&rc, repo, git_commit_parent_id(c, 0)),
+					  changed, nchanged, d))) {
 			ks_auth_changed_free(changed, nchanged);
 			git_commit_free(c);
 			break;
@@ -1287,11 +1302,11 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 				     a.device, ks_auth_status_name(a.status),
 				     *a.path ? " " : "", a.path, a.why);
 		}
-		ks_survey_release(&rules);
 		ks_auth_changed_free(changed, nchanged);
 		git_commit_free(c);
 	}
 	members_cache_release(&mc);
+	ks_survey_release(&rc.sv);
 	rep->problems += rep->auth_bad;
 	return err == -1 ? -1 : 0;
 }
