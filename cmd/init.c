@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "diag.h"
 #include "repo.h"
+#include "sign.h"
+#include "sshsig.h"
 #include "sync.h"
 
 static const struct cmd_info info = {
@@ -13,6 +15,9 @@ static const struct cmd_info info = {
 	"Create a survey repository in DIR (default: the current folder) with\n"
 	"khaosat.yaml, the default schemas and a first commit. The device id and\n"
 	"surveyor are this laptop's identity: local configuration, never synced.\n"
+	"The survey is signed: this laptop gets its own key and is the survey's\n"
+	"centre in members.yaml; only laptops the centre approves may change it\n"
+	"(see 'khaosat device'). With --unsigned, any laptop may change anything.\n"
 	"With --bare, create a hub for LAN sync instead: a bare repository that\n"
 	"refuses rewinding or deleting refs; a first laptop's sync fills it.",
 };
@@ -23,7 +28,7 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 	const char *device = NULL, *surveyor = NULL, *email = NULL;
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_repo *r = NULL;
-	int bare = 0;
+	int bare = 0, unsigned_mode = 0;
 	const struct opt opts[] = {
 		{ 0, "bare", NULL, OPT_FLAG, &bare,
 		  "create a hub (a bare repository) for LAN sync" },
@@ -34,6 +39,8 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 		{ 0, "email", "ADDR", OPT_STRING, &email, "the surveyor's e-mail" },
 		{ 0, "name", "NAME", OPT_STRING, &o.name,
 		  "the survey's name (default: the folder's name)" },
+		{ 0, "unsigned", NULL, OPT_FLAG, &unsigned_mode,
+		  "no members file and no keys: any laptop may change anything" },
 		OPT_END_MARK,
 	};
 	int err = parse_options(&argc, argv, &info, opts);
@@ -60,6 +67,7 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 	o.who.device = (char *)device;
 	o.who.surveyor = (char *)surveyor;
 	o.who.email = (char *)email;
+	o.unsigned_mode = unsigned_mode;
 	if (ks_validate_identity(&o.who, &d)) {
 		print_diags(&d);
 		ks_diags_release(&d);
@@ -74,6 +82,18 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 	       ks_repo_survey_id(r), ks_repo_workdir(r));
 	printf("Device %s, surveyor %s. Add a record with 'khaosat new workshop'.\n",
 	       device, surveyor);
+	if (unsigned_mode) {
+		printf("Unsigned survey: any laptop may change anything.\n");
+	} else {
+		struct ks_sshsig_key pub;
+		char fp[KS_SSHSIG_FINGERPRINT_SIZE];
+
+		if (ks_signer_own_key(&pub, ks_repo_git(r), &d) == 0 &&
+		    ks_sshsig_key_fingerprint(fp, &pub) == 0)
+			printf("Signed survey: this laptop is its centre, with key %s.\n"
+			       "Give that key to every laptop that joins: 'khaosat clone' shows it to compare.\n",
+			       fp);
+	}
 	ks_repo_free(r);
 	ks_diags_release(&d);
 	return EXIT_OK;

@@ -15,12 +15,19 @@
 const char *ks_auth_status_name(enum ks_auth_status s)
 {
 	static const char *const names[] = {
-		"authentic", "unsigned", "bad signature", "unsupported signature",
+		"authentic", "before signed mode", "waiting for approval",
+		"unsigned", "bad signature", "unsupported signature",
 		"not a member's key", "key not valid then", "wrong device",
-		"path not allowed",
+		"path not allowed", "members file unreadable",
+		"more than two parents",
 	};
 
 	return (size_t)s < sizeof(names) / sizeof(*names) ? names[s] : "?";
+}
+
+int ks_auth_refused(enum ks_auth_status s)
+{
+	return s != KS_AUTH_OK && s != KS_AUTH_OPEN && s != KS_AUTH_WAITING;
 }
 
 static void set(struct ks_auth *out, enum ks_auth_status s, const char *why)
@@ -52,83 +59,292 @@ static int own_only(const struct ks_survey *rules, const char *path)
 	return k && k->own_only;
 }
 
-int ks_auth_commit(struct ks_auth *out, git_repository *repo,
-		   const git_oid *id, const struct ks_members *const *members,
-		   size_t nparents, const struct ks_survey *rules,
-		   char *const *changed, size_t nchanged, struct ks_diags *d)
+/* ---- what the judge keeps ---- */
+
+#define MAX_APPROVALS 4
+
+struct members_seen {
+	git_oid blob;
+	struct ks_members *m;	/* NULL: the file does not read */
+};
+
+struct ks_auth_judge {
+	struct ks_repo *r;
+	struct members_seen *seen;
+	size_t nseen, alloc;
+	const struct ks_members *approvals[MAX_APPROVALS];
+	size_t napprovals;
+	git_oid rules_blob;	/* the khaosat.yaml last read into `rules` */
+	int have_rules, rules_ok;
+	struct ks_survey rules;
+};
+
+int ks_auth_judge_new(struct ks_auth_judge **out, struct ks_repo *r)
 {
+	if (!(*out = ks_calloc(1, sizeof(**out))))
+		return -1;
+	(*out)->r = r;
+	return 0;
+}
+
+void ks_auth_judge_free(struct ks_auth_judge *j)
+{
+	size_t i;
+
+	if (!j)
+		return;
+	for (i = 0; i < j->nseen; i++)
+		ks_members_free(j->seen[i].m);
+	ks_free(j->seen);
+	ks_survey_release(&j->rules);
+	ks_free(j);
+}
+
+/* The tree entry `path` of commit `id`: 1 with its blob, 0 when none. */
+static int commit_blob(git_oid *blob, git_repository *repo, const git_oid *id,
+		       const char *path)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	int has = git_commit_lookup(&c, repo, id) == 0 &&
+		  git_commit_tree(&t, c) == 0 && ks_tree_blob(blob, t, path);
+
+	git_tree_free(t);
+	git_commit_free(c);
+	git_error_clear();
+	return has;
+}
+
+/*
+ * The members file of commit `id`: 1 with *out (NULL when it does not
+ * read), 0 when the commit has none, -1.
+ */
+static int members_of(const struct ks_members **out, struct ks_auth_judge *j,
+		      const git_oid *id)
+{
+	git_repository *repo = ks_repo_git(j->r);
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct members_seen *ms;
+	git_blob *b = NULL;
+	git_oid blob;
+	size_t i;
+	int err = 0;
+
+	*out = NULL;
+	if (!commit_blob(&blob, repo, id, KS_MEMBERS_FILE))
+		return 0;
+	for (i = 0; i < j->nseen; i++)
+		if (git_oid_equal(&j->seen[i].blob, &blob)) {
+			*out = j->seen[i].m;
+			return 1;
+		}
+	if (ks_grow(&j->seen, j->nseen, &j->alloc, sizeof(*j->seen), 8) < 0)
+		return -1;
+	ms = &j->seen[j->nseen];
+	git_oid_cpy(&ms->blob, &blob);
+	ms->m = NULL;
+	if (git_blob_lookup(&b, repo, &blob) == 0)
+		err = ks_members_parse(&ms->m, KS_MEMBERS_FILE,
+				       git_blob_rawcontent(b),
+				       (size_t)git_blob_rawsize(b), &ignore);
+	git_blob_free(b);
+	git_error_clear();
+	ks_diags_release(&ignore);
+	if (err == -1)
+		return -1;
+	*out = j->seen[j->nseen++].m;
+	return 1;
+}
+
+/* The khaosat.yaml of commit `id`, when it reads; the last one is kept. */
+static const struct ks_survey *rules_of(struct ks_auth_judge *j,
+					const git_oid *id)
+{
+	git_repository *repo = ks_repo_git(j->r);
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	git_blob *b = NULL;
+	git_oid blob;
+
+	if (!commit_blob(&blob, repo, id, KS_SURVEY_FILE))
+		return NULL;
+	if (!j->have_rules || !git_oid_equal(&j->rules_blob, &blob)) {
+		ks_survey_release(&j->rules);
+		memset(&j->rules, 0, sizeof(j->rules));
+		j->have_rules = 1;
+		git_oid_cpy(&j->rules_blob, &blob);
+		j->rules_ok = git_blob_lookup(&b, repo, &blob) == 0 &&
+			      ks_survey_parse(&j->rules, git_blob_rawcontent(b),
+					      (size_t)git_blob_rawsize(b),
+					      KS_SURVEY_FILE, &ignore) == 0;
+		git_blob_free(b);
+		git_error_clear();
+		ks_diags_release(&ignore);
+	}
+	return j->rules_ok ? &j->rules : NULL;
+}
+
+int ks_auth_judge_approval(struct ks_auth_judge *j, const git_oid *commit)
+{
+	const struct ks_members *m;
+	size_t i;
+	int has = members_of(&m, j, commit);
+
+	if (has <= 0 || !m)
+		return has < 0 ? -1 : 0;
+	for (i = 0; i < j->napprovals; i++)
+		if (j->approvals[i] == m)
+			return 0;
+	if (j->napprovals < MAX_APPROVALS)
+		j->approvals[j->napprovals++] = m;
+	return 0;
+}
+
+/* ---- judging ---- */
+
+/*
+ * The member that signed: listed for key `pk` by every parent's members
+ * file that is there (pm[i] NULL: that parent has none), all for one
+ * device; or, for a device no parent knows, by an approval.  Sets the
+ * status when there is none.
+ */
+static const struct ks_member *signer(struct ks_auth *out,
+				      struct ks_auth_judge *j,
+				      const struct ks_members *const *pm,
+				      size_t np, const unsigned char *pk,
+				      const char *trailer)
+{
+	const struct ks_member *mb = NULL, *p;
+	size_t i, listed = 0, with = 0;
+
+	for (i = 0; i < np; i++) {
+		if (!pm[i])
+			continue;
+		with++;
+		if (!(p = ks_members_pk(pm[i], pk)))
+			continue;
+		if (mb && strcmp(p->device, mb->device))
+			break;
+		listed++;
+		mb = p;
+	}
+	if (mb && listed == with)
+		return mb;
+	if (listed) {
+		set(out, KS_AUTH_NOT_MEMBER, "signed by a key that not every parent's members file gives to the same laptop");
+		return NULL;
+	}
+	for (i = 0; trailer && i < np; i++)
+		if (pm[i] && ks_members_device(pm[i], trailer)) {
+			set(out, KS_AUTH_NOT_MEMBER, "signed by a key the survey's members file does not give to that laptop");
+			return NULL;
+		}
+	if (!trailer || !ks_device_valid(trailer)) {
+		set(out, KS_AUTH_NOT_MEMBER, "signed by a key the survey's members file does not list");
+		return NULL;
+	}
+	for (i = 0; i < j->napprovals; i++)
+		if ((p = ks_members_pk(j->approvals[i], pk)) &&
+		    !strcmp(p->device, trailer))
+			return p;
+	set(out, KS_AUTH_WAITING, "a new laptop: its key waits for the centre's approval");
+	return NULL;
+}
+
+int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
+		  const git_oid *id, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(j->r);
+	const struct ks_members *pm[2] = { NULL, NULL };
 	enum ks_sshsig_verdict verdict;
-	const struct ks_member *mb = NULL;
+	const struct ks_member *mb;
 	struct ks_sshsig sig;
 	git_commit *c = NULL;
 	const char *why = NULL, *committer;
-	char *trailer = NULL;
-	int64_t when;
-	size_t i;
-	int err;
+	char *trailer = NULL, **changed = NULL;
+	size_t i, np, nchanged = 0, with = 0;
+	int err, against = -1, has;
 
 	memset(out, 0, sizeof(*out));
+	if (git_commit_lookup(&c, repo, id) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read commit %.10s: %s",
+				git_oid_tostr_s(id), ks_git_error());
+	np = git_commit_parentcount(c);
+	if (np > 2) {
+		set(out, KS_AUTH_OCTOPUS, "a merge of more than two histories, which khaosat never makes");
+		goto done;
+	}
+	for (i = 0; i < np; i++) {
+		if ((has = members_of(&pm[i], j, git_commit_parent_id(c, (unsigned)i))) < 0) {
+			err = -1;
+			goto out;
+		}
+		if (has && !pm[i]) {
+			set(out, KS_AUTH_NO_MEMBERS, "its parent's members file does not read, so nobody may sign it");
+			goto done;
+		}
+		if (has)
+			with++, against = (int)i;
+	}
+	if (!with) {
+		set(out, KS_AUTH_OPEN, NULL);
+		goto done;
+	}
+	if (with == np)
+		against = -1;
 	if ((err = ks_sshsig_verify_commit(&verdict, &sig, repo, id, NULL, "git",
 					   NULL, &why, d)))
-		return err;
+		goto out;
+	if (verdict != KS_SSHSIG_UNSIGNED && *sig.fingerprint)
+		memcpy(out->fingerprint, sig.fingerprint, sizeof(out->fingerprint));
 	switch (verdict) {
 	case KS_SSHSIG_GOOD:
 		break;
 	case KS_SSHSIG_UNSIGNED:
 		set(out, KS_AUTH_UNSIGNED, "not signed");
-		return 0;
+		goto done;
 	case KS_SSHSIG_UNSUPPORTED:
 		set(out, KS_AUTH_UNSUPPORTED, why ? why : "not an ed25519 SSH signature");
-		return 0;
+		goto done;
 	default:
 		set(out, KS_AUTH_BAD_SIGNATURE, why ? why : "the signature does not match the commit");
-		return 0;
+		goto done;
 	}
-	if (git_commit_lookup(&c, repo, id) < 0)
-		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read a commit: %s",
-				ks_git_error());
-	when = (int64_t)git_commit_committer(c)->when.time;
-	/* A member in the members file of every parent. */
-	for (i = 0; i < nparents; i++) {
-		const struct ks_member *p = ks_members_pk(members[i], sig.key.pk);
-
-		if (!p || (mb && strcmp(p->device, mb->device))) {
-			set(out, KS_AUTH_NOT_MEMBER, "signed by a key the survey's members file does not list");
-			goto out;
-		}
-		if (!ks_member_valid_at(p, when)) {
-			snprintf(out->device, sizeof(out->device), "%s", p->device);
-			set(out, KS_AUTH_NOT_VALID_THEN, "signed by a member's key outside the dates it may sign (from, until)");
-			goto out;
-		}
-		mb = p;
-	}
-	if (!mb) {
-		set(out, KS_AUTH_NOT_MEMBER, "a first commit: no members file before it");
-		goto out;
-	}
-	snprintf(out->device, sizeof(out->device), "%s", mb->device);
 	trailer = ks_commit_device(git_commit_message(c));
+	if (trailer)
+		snprintf(out->device, sizeof(out->device), "%s", trailer);
+	if (!(mb = signer(out, j, pm, np, sig.key.pk, trailer)))
+		goto done;
+	snprintf(out->device, sizeof(out->device), "%s", mb->device);
+	if (!ks_member_valid_at(mb, (int64_t)git_commit_committer(c)->when.time)) {
+		set(out, KS_AUTH_NOT_VALID_THEN, "signed by a member's key outside the dates it may sign (from, until)");
+		goto done;
+	}
 	committer = git_commit_committer(c)->name;
 	if (!trailer || strcmp(trailer, mb->device) || strcmp(committer, mb->device)) {
 		set(out, KS_AUTH_WRONG_DEVICE, "its Device trailer or committer names another device than the key's");
-		goto out;
+		goto done;
 	}
+	if ((err = ks_auth_changed(&changed, &nchanged, j->r, id, against, d)))
+		goto out;
 	for (i = 0; i < nchanged; i++) {
-		const char *no = ks_role_may_change(mb->role, mb->device, changed[i],
-						    own_only(rules, changed[i]));
+		const char *no = ks_role_may_change(
+			mb->role, mb->device, changed[i],
+			own_only(rules_of(j, git_commit_parent_id(c, 0)), changed[i]));
 
 		if (no) {
 			snprintf(out->path, sizeof(out->path), "%s", changed[i]);
 			set(out, KS_AUTH_PATH, no);
-			goto out;
+			goto done;
 		}
 	}
 	set(out, KS_AUTH_OK, NULL);
+done:
+	err = 0;
 out:
+	ks_auth_changed_free(changed, nchanged);
 	ks_free(trailer);
 	git_commit_free(c);
-	return 0;
+	return err;
 }
 
 void ks_auth_changed_free(char **v, size_t n)
@@ -159,7 +375,7 @@ static int add_path(const git_diff_delta *dd, float progress, void *p)
 }
 
 int ks_auth_changed(char ***out, size_t *n, struct ks_repo *r,
-		    const git_oid *id, struct ks_diags *d)
+		    const git_oid *id, int against, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
@@ -183,6 +399,12 @@ int ks_auth_changed(char ***out, size_t *n, struct ks_repo *r,
 			goto gitfail;
 		break;
 	case 2:
+		if (against >= 0) {
+			if (git_commit_parent(&p, c, (unsigned)against) < 0 ||
+			    git_commit_tree(&from, p) < 0)
+				goto gitfail;
+			break;
+		}
 		if ((err = ks_merge_trees_of(&merged, &st, r, git_commit_parent_id(c, 0),
 					     git_commit_parent_id(c, 1), d)))
 			goto out;

@@ -22,6 +22,7 @@
 #include <git2.h>
 
 #include "members.h"
+#include "sshsig.h"
 
 struct ks_diags;
 struct ks_repo;
@@ -29,6 +30,8 @@ struct ks_survey;
 
 enum ks_auth_status {
 	KS_AUTH_OK,
+	KS_AUTH_OPEN,		/* before signed mode: not judged */
+	KS_AUTH_WAITING,	/* a new laptop the centre has not approved yet */
 	KS_AUTH_UNSIGNED,
 	KS_AUTH_BAD_SIGNATURE,	/* does not match, or is not well formed */
 	KS_AUTH_UNSUPPORTED,	/* an RSA, ECDSA or OpenPGP signature */
@@ -36,39 +39,71 @@ enum ks_auth_status {
 	KS_AUTH_NOT_VALID_THEN,	/* a member's key, outside its dates */
 	KS_AUTH_WRONG_DEVICE,	/* trailer or committer names another device */
 	KS_AUTH_PATH,		/* a path the member's role may not change */
+	KS_AUTH_NO_MEMBERS,	/* a parent's members file does not read */
+	KS_AUTH_OCTOPUS,	/* more than two parents */
 };
 
 struct ks_auth {
 	enum ks_auth_status status;
-	char device[16];	/* the signer's device, when a member signed */
+	char device[16];	/* the signer's device (or the one it claims) */
 	char path[256];		/* the path refused (KS_AUTH_PATH) */
+	char fingerprint[KS_SSHSIG_FINGERPRINT_SIZE];	/* the key, if signed */
 	const char *why;	/* in words, for a person */
 };
 
 /*
- * Judges commit `id` against the members files of its parents
- * (`members[i]` for parent i, none NULL) and the paths `changed` it
- * changes (see ks_auth_changed()); `rules` (its first parent's
- * khaosat.yaml, or NULL) says which kinds keep surveyors to their own
- * laptop's records.  Fills `out` and returns 0, or
- * KS_EIO / -1 with the reason in `d`.
+ * A judge of commits, with what it read kept for the next commit: the
+ * members files and khaosat.yaml of parents, by blob.  It reads commits
+ * from the repository `r` holds when asked (ks_repo_git(r)), which may be
+ * a view of incoming objects swapped in for the time of an import.
  */
-int ks_auth_commit(struct ks_auth *out, git_repository *repo,
-		   const git_oid *id, const struct ks_members *const *members,
-		   size_t nparents, const struct ks_survey *rules,
-		   char *const *changed, size_t nchanged, struct ks_diags *d);
+struct ks_auth_judge;
+
+int ks_auth_judge_new(struct ks_auth_judge **out, struct ks_repo *r);
+void ks_auth_judge_free(struct ks_auth_judge *j);
+
+/*
+ * Adds the members file of `commit` (an authentic one: the tip of main,
+ * or of the history being taken in) as an approval: a commit signed by a
+ * laptop its parents did not know yet, which would wait, is judged by the
+ * entry an approval gives its key and device (DESIGN.md: a new laptop's
+ * commits wait until the centre's approval reaches the peer).  A commit
+ * without a members file adds nothing.  Returns 0 or -1.
+ */
+int ks_auth_judge_approval(struct ks_auth_judge *j, const git_oid *commit);
+
+/*
+ * Judges commit `id`: KS_AUTH_OPEN when no parent holds a members file
+ * (or it has none); otherwise by the members files of the parents that
+ * hold one: signed by a key every one of them lists for the same device
+ * (or, for a device none of them knows, that an approval lists: else
+ * KS_AUTH_WAITING), valid at the commit's time, its Device trailer and
+ * committer that device, and every path it changes one the device's role
+ * may change (by the khaosat.yaml of its first parent).  What a merge
+ * changes is its difference from the merge khaosat computes of its
+ * parents; for a merge of a signed history with one from before signed
+ * mode, its difference from the signed parent: it answers for everything
+ * the other brings.  Fills `out` and returns 0, or KS_EIO / -1 with the
+ * reason in `d`.
+ */
+int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
+		  const git_oid *id, struct ks_diags *d);
 
 /*
  * The paths commit `id` changes, as judged: against its parent, or for a
- * merge against the merge of its two parents khaosat computes.  *out is
- * a list of `*n` strings (ks_auth_changed_free).  Returns 0, KS_EINVALID
- * for more than two parents, KS_EIO or -1.
+ * merge against the merge of its two parents khaosat computes (`against`
+ * -1) or against parent `against`.  *out is a list of `*n` strings
+ * (ks_auth_changed_free).  Returns 0, KS_EINVALID for more than two
+ * parents, KS_EIO or -1.
  */
 int ks_auth_changed(char ***out, size_t *n, struct ks_repo *r,
-		    const git_oid *id, struct ks_diags *d);
+		    const git_oid *id, int against, struct ks_diags *d);
 void ks_auth_changed_free(char **v, size_t n);
 
 /* "unsigned", "bad signature", ...: the status in words. */
 const char *ks_auth_status_name(enum ks_auth_status s);
+
+/* 1 for the statuses that refuse a commit (not OK, OPEN or WAITING). */
+int ks_auth_refused(enum ks_auth_status s);
 
 #endif

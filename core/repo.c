@@ -7,7 +7,9 @@
 #include "buf.h"
 #include "crash.h"
 #include "diag.h"
+#include "enrol.h"
 #include "file.h"
+#include "members.h"
 #include "pack.h"
 #include "record.h"
 #include "schema.h"
@@ -876,13 +878,18 @@ int ks_repo_init(struct ks_repo **out, const char *dir,
 			       ks_git_error());
 		goto out;
 	}
+	if (!opts->unsigned_mode &&
+	    (err = ks_enrol_start(repo, dir, &opts->who, d)))
+		goto out;
 	git_repository_free(repo);
 	repo = NULL;
 	if ((err = ks_repo_open(&r, dir, d)))
 		goto out;
 	err = KS_EIO;
 	if (git_repository_index(&index, ks_repo_git(r)) < 0 ||
-	    git_index_add_bypath(index, KS_SURVEY_FILE) < 0)
+	    git_index_add_bypath(index, KS_SURVEY_FILE) < 0 ||
+	    (!opts->unsigned_mode &&
+	     git_index_add_bypath(index, KS_MEMBERS_FILE) < 0))
 		goto gitfail;
 	for (f = ks_schema_pack; f->name; f++) {
 		ks_buf_reset(&path);

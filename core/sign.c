@@ -8,6 +8,7 @@
 #include "file.h"
 #include "repo.h"
 #include "run.h"
+#include "sshkey.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +22,9 @@ void ks_signer_free(struct ks_signer *s)
 		return;
 	if (s->key_file_made)
 		unlink(s->key_file_made);
+	if (s->own)
+		ks_sshkey_wipe(s->own);
+	ks_free(s->own);
 	ks_free(s->key_file_made);
 	ks_free(s->program);
 	ks_free(s->key);
@@ -67,6 +71,77 @@ static int write_literal(struct ks_signer *s, git_repository *repo,
 	return err;
 }
 
+char *ks_signer_key_path(git_repository *repo)
+{
+	struct ks_buf b = KS_BUF_INIT;
+
+	if (ks_buf_addf(&b, "%skhaosat/key", git_repository_path(repo)) < 0)
+		return NULL;
+	return ks_buf_detach(&b, NULL);
+}
+
+/* The laptop's own key: 1 with *out set, 0 when it has none, or an error. */
+static int own_key(struct ks_signer **out, git_repository *repo,
+		   struct ks_diags *d)
+{
+	struct ks_signer *s = ks_calloc(1, sizeof(*s));
+	char *path = ks_signer_key_path(repo);
+	int err = -1;
+
+	if (!s || !path || !(s->own = ks_malloc(sizeof(*s->own))))
+		goto out;
+	err = ks_sshkey_load(s->own, path, d);
+	if (err == KS_ENOTFOUND)
+		err = 0;
+	else if (!err)
+		err = 1;
+out:
+	if (err == 1)
+		*out = s;
+	else
+		ks_signer_free(s);
+	ks_free(path);
+	return err;
+}
+
+int ks_signer_make_key(struct ks_sshsig_key *pub, git_repository *repo,
+		       const char *comment, struct ks_diags *d)
+{
+	struct ks_sshkey k;
+	char *path = ks_signer_key_path(repo);
+	int err;
+
+	if (!path)
+		return -1;
+	err = ks_sshkey_load(&k, path, d);
+	if (err == KS_ENOTFOUND) {
+		err = ks_sshkey_generate(&k) < 0
+			? ks_error(d, KS_EIO, NULL, 0, 0, "cannot make a signing key: libsodium does not start")
+			: ks_sshkey_save(&k, path, comment, d);
+	}
+	if (!err)
+		*pub = k.pub;
+	ks_sshkey_wipe(&k);
+	ks_free(path);
+	return err;
+}
+
+int ks_signer_own_key(struct ks_sshsig_key *pub, git_repository *repo,
+		      struct ks_diags *d)
+{
+	struct ks_sshkey k;
+	char *path = ks_signer_key_path(repo);
+	int err;
+
+	if (!path)
+		return -1;
+	if (!(err = ks_sshkey_load(&k, path, d)))
+		*pub = k.pub;
+	ks_sshkey_wipe(&k);
+	ks_free(path);
+	return err;
+}
+
 int ks_signer_get(struct ks_signer **out, git_repository *repo,
 		  struct ks_diags *d)
 {
@@ -76,6 +151,8 @@ int ks_signer_get(struct ks_signer **out, git_repository *repo,
 	int sign = 0, err = 0;
 
 	*out = NULL;
+	if ((err = own_key(out, repo, d)))
+		return err < 0 ? err : 0;
 	if (git_repository_config_snapshot(&cfg, repo) < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read git's configuration: %s",
 				ks_git_error());
@@ -127,8 +204,12 @@ int ks_sign(struct ks_buf *sig, const struct ks_signer *s, const char *data,
 	};
 	struct ks_buf err = KS_BUF_INIT;
 	size_t start = sig->len;
-	int rc = ks_run(argv, data, len, sig, &err);
-	int run_errno = errno;
+	int rc, run_errno;
+
+	if (s->own)
+		return ks_sshkey_sign(sig, s->own, data, len, "git");
+	rc = ks_run(argv, data, len, sig, &err);
+	run_errno = errno;
 
 	if (rc == 0 && sig->len > start &&
 	    strstr(sig->ptr + start, "-----BEGIN SSH SIGNATURE-----")) {

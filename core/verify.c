@@ -1130,183 +1130,50 @@ out:
 
 /* ---- commits judged by the members file ---- */
 
-/* The members files read, by blob: each version parsed once. */
-struct members_cache {
-	struct mc_entry {
-		git_oid blob;
-		struct ks_members *m;	/* NULL: it does not read */
-	} *v;
-	size_t n, alloc;
-};
-
-static void members_cache_release(struct members_cache *mc)
-{
-	size_t i;
-
-	for (i = 0; i < mc->n; i++)
-		ks_members_free(mc->v[i].m);
-	ks_free(mc->v);
-}
-
 /*
- * The members file of commit `id`: 1 with *out (NULL when it does not
- * read), 0 when the commit has none, -1.
- */
-static int members_of(const struct ks_members **out, struct members_cache *mc,
-		      git_repository *repo, const git_oid *id)
-{
-	struct ks_diags ignore = KS_DIAGS_INIT;
-	git_commit *c = NULL;
-	git_tree *t = NULL;
-	git_blob *b = NULL;
-	git_oid blob;
-	size_t i;
-	int has;
-
-	*out = NULL;
-	if (git_commit_lookup(&c, repo, id) < 0 || git_commit_tree(&t, c) < 0) {
-		git_commit_free(c);
-		git_error_clear();
-		return 0;
-	}
-	has = ks_tree_blob(&blob, t, KS_MEMBERS_FILE);
-	git_tree_free(t);
-	git_commit_free(c);
-	if (!has)
-		return 0;
-	for (i = 0; i < mc->n; i++)
-		if (git_oid_equal(&mc->v[i].blob, &blob)) {
-			*out = mc->v[i].m;
-			return 1;
-		}
-	if (ks_grow(&mc->v, mc->n, &mc->alloc, sizeof(*mc->v), 8) < 0)
-		return -1;
-	git_oid_cpy(&mc->v[mc->n].blob, &blob);
-	mc->v[mc->n].m = NULL;
-	if (git_blob_lookup(&b, repo, &blob) == 0 &&
-	    ks_members_parse(&mc->v[mc->n].m, KS_MEMBERS_FILE,
-			     git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
-			     &ignore) == -1) {
-		git_blob_free(b);
-		ks_diags_release(&ignore);
-		return -1;
-	}
-	git_blob_free(b);
-	git_error_clear();
-	ks_diags_release(&ignore);
-	*out = mc->v[mc->n++].m;
-	return 1;
-}
-
-/*
- * The khaosat.yaml of commit `id`, when it reads (NULL otherwise).  The
- * last one read is kept: commit after commit, it seldom changes.
- */
-struct rules_cache {
-	git_oid blob;
-	int have;		/* `blob` was read into `sv` (or did not read) */
-	int ok;
-	struct ks_survey sv;
-};
-
-static const struct ks_survey *rules_of(struct rules_cache *rc,
-					git_repository *repo, const git_oid *id)
-{
-	struct ks_diags ignore = KS_DIAGS_INIT;
-	git_commit *c = NULL;
-	git_tree *t = NULL;
-	git_blob *b = NULL;
-	git_oid blob;
-	int has;
-
-	has = git_commit_lookup(&c, repo, id) == 0 && git_commit_tree(&t, c) == 0 &&
-	      ks_tree_blob(&blob, t, KS_SURVEY_FILE);
-	git_tree_free(t);
-	git_commit_free(c);
-	if (has && !(rc->have && git_oid_equal(&rc->blob, &blob))) {
-		ks_survey_release(&rc->sv);
-		rc->have = 1;
-		git_oid_cpy(&rc->blob, &blob);
-		rc->ok = git_blob_lookup(&b, repo, &blob) == 0 &&
-			 ks_survey_parse(&rc->sv, git_blob_rawcontent(b),
-					 (size_t)git_blob_rawsize(b), KS_SURVEY_FILE,
-					 &ignore) == 0;
-		git_blob_free(b);
-		ks_diags_release(&ignore);
-	}
-	git_error_clear();
-	return has && rc->ok ? &rc->sv : NULL;
-}
-
-/*
- * Every commit on main whose parents all hold a members file is judged by
- * them (see auth.h): from the commit that brought the first members file
- * on, the survey is in signed mode.
+ * Every commit on main that has a parent holding a members file is judged
+ * (see auth.h): from the commit that brought the first members file on,
+ * the survey is in signed mode.  Main's own members file approves the
+ * laptops it lists, for their commits made before it reached them.
  */
 static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 			  const git_oid *main, size_t nmain, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
-	struct members_cache mc = { NULL, 0, 0 };
-	struct rules_cache rc;
-	size_t i, j;
+	struct ks_auth_judge *j = NULL;
+	size_t i;
 	int err = 0;
 
-	memset(&rc, 0, sizeof(rc));
+	if (ks_auth_judge_new(&j, r) < 0 ||
+	    (nmain && ks_auth_judge_approval(j, &rep->tip) < 0)) {
+		ks_auth_judge_free(j);
+		return -1;
+	}
 	for (i = 0; i < nmain && !err; i++) {
-		const struct ks_members *pm[2] = { NULL, NULL };
 		git_commit *c = NULL;
-		char **changed = NULL, hex[11];
-		size_t np, nchanged = 0;
 		struct ks_auth a;
-		int judged = 1, has;
+		char hex[11];
 
-		if (git_commit_lookup(&c, repo, &main[i]) < 0) {
-			git_error_clear();
-			continue;
-		}
-		np = git_commit_parentcount(c);
-		for (j = 0; j < np && j < 2 && judged && !err; j++) {
-			has = members_of(&pm[j], &mc, repo, git_commit_parent_id(c, (unsigned)j));
-			if (has < 0)
-				err = -1;
-			judged = has == 1;
-		}
-		if (err || !np || np > 2 || !judged) {
-			git_commit_free(c);
-			continue;
-		}
-		git_oid_tostr(hex, sizeof(hex), &main[i]);
-		rep->auth_commits++;
-		if (!pm[0] || (np == 2 && !pm[1])) {
-			rep->auth_bad++;
-			ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
-				     "commit %s \"%s\": its parent's members file does not read, so nobody may sign it",
-				     hex, git_commit_summary(c));
-			git_commit_free(c);
-			continue;
-		}
-		if ((err = ks_auth_changed(&changed, &nchanged, r, &main[i], d)) ||
-		    (err = ks_auth_commit(&a, repo, &main[i], pm, np,
-					  rules_of(&rc, repo, git_commit_parent_id(c, 0)),
-					  changed, nchanged, d))) {
-			ks_auth_changed_free(changed, nchanged);
-			git_commit_free(c);
+		if ((err = ks_auth_judge(&a, j, &main[i], d)))
 			break;
-		}
-		if (a.status != KS_AUTH_OK) {
-			rep->auth_bad++;
-			ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
-				     "commit %s \"%s\"%s%s: %s%s%s: %s", hex,
-				     git_commit_summary(c), *a.device ? " signed by " : "",
-				     a.device, ks_auth_status_name(a.status),
-				     *a.path ? " " : "", a.path, a.why);
-		}
-		ks_auth_changed_free(changed, nchanged);
+		if (a.status == KS_AUTH_OPEN)
+			continue;
+		rep->auth_commits++;
+		if (a.status == KS_AUTH_OK)
+			continue;
+		rep->auth_bad++;
+		git_oid_tostr(hex, sizeof(hex), &main[i]);
+		if (git_commit_lookup(&c, repo, &main[i]) < 0)
+			git_error_clear();
+		ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
+			     "commit %s \"%s\"%s%s: %s%s%s: %s", hex,
+			     c ? git_commit_summary(c) : "?",
+			     *a.device ? " signed by " : "", a.device,
+			     ks_auth_status_name(a.status), *a.path ? " " : "",
+			     a.path, a.why);
 		git_commit_free(c);
 	}
-	members_cache_release(&mc);
-	ks_survey_release(&rc.sv);
+	ks_auth_judge_free(j);
 	rep->problems += rep->auth_bad;
 	return err == -1 ? -1 : 0;
 }

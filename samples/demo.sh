@@ -16,7 +16,7 @@ survey="$dir/my-dong"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { step "khaosat $*"; "$ks" "$@"; }
 
-run init "$survey" --device md01 --surveyor "Nguyễn Thị Hoa" \
+run init "$survey" --unsigned --device md01 --surveyor "Nguyễn Thị Hoa" \
 	--email hoa@khuyencong.example --name "Khảo sát làng nghề đúc Mỹ Đồng"
 cd "$survey"
 step "cp -r samples/records ."

@@ -378,7 +378,7 @@ write_file() {
 
 # make_survey DIR [DEVICE [SURVEYOR]]: a new survey, quietly.
 make_survey() {
-	khaosat init "$1" --device "${2:-md01}" \
+	khaosat init "$1" --unsigned --device "${2:-md01}" \
 		--surveyor "${3:-Nguyễn Thị Hoa}" --email hoa@example.vn \
 		--name "Mỹ Đồng" >/dev/null
 }

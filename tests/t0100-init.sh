@@ -9,11 +9,47 @@ test_expect_success 'init creates a survey and says so' '
 		--email hoa@example.vn >out 2>err &&
 	test_must_be_empty err &&
 	id=$(sed -n "s/^id: //p" s/khaosat.yaml) &&
+	fp=$(ssh-keygen -l -f s/.git/khaosat/key.pub | cut -d" " -f2) &&
 	cat >expect <<-EOF &&
 	Created survey "s" (id $id) in $TRASH/s/
 	Device md01, surveyor Nguyễn Thị Hoa. Add a record with '"'"'khaosat new workshop'"'"'.
+	Signed survey: this laptop is its centre, with key $fp.
+	Give that key to every laptop that joins: '"'"'khaosat clone'"'"' shows it to compare.
 	EOF
 	test_cmp expect out
+'
+
+test_expect_success 'a signed survey: the laptop has its own key, kept private' '
+	test "$(stat -c %a s/.git/khaosat/key)" = 600 &&
+	ssh-keygen -y -f s/.git/khaosat/key >pub &&
+	test "$(cut -d" " -f1-2 pub)" = "$(cut -d" " -f1-2 s/.git/khaosat/key.pub)"
+'
+
+test_expect_success 'members.yaml names this laptop the centre, with its key' '
+	key=$(cut -d" " -f1-2 s/.git/khaosat/key.pub) &&
+	cat >expect <<-EOF &&
+	members:
+	  - device: md01
+	    surveyor: "Nguyễn Thị Hoa"
+	    role: centre
+	    key: $key
+	EOF
+	grep -v "^#" s/members.yaml >got &&
+	test_cmp expect got
+'
+
+test_expect_success 'the first commit is signed by that key, as git verify-commit sees it' '
+	echo "md01 $(cut -d" " -f1-2 s/.git/khaosat/key.pub)" >signers &&
+	git -C s -c gpg.ssh.allowedSignersFile="$TRASH/signers" verify-commit HEAD 2>out &&
+	grep -q "Good \"git\" signature for md01 with ED25519 key" out
+'
+
+test_expect_success 'init --unsigned: no key, no members file, an unsigned first commit' '
+	khaosat init open --unsigned --device md01 --surveyor "Nguyễn Thị Hoa" >out &&
+	grep -q "^Unsigned survey: any laptop may change anything.$" out &&
+	test_path_is_missing open/.git/khaosat/key &&
+	test_path_is_missing open/members.yaml &&
+	test -z "$(git -C open cat-file commit HEAD | sed -n "/^gpgsig /p")"
 '
 
 test_expect_success 'git accepts the repository' '
@@ -34,6 +70,7 @@ test_expect_success 'the work tree is clean: everything made is committed' '
 	git -C s ls-files >files &&
 	cat >expect <<-\EOF &&
 	khaosat.yaml
+	members.yaml
 	schema/brand.yaml
 	schema/workshop.yaml
 	EOF
@@ -86,17 +123,20 @@ test_expect_success 'the commit has no parent and holds exactly the survey files
 	git -C s ls-tree -r --name-only HEAD >tree &&
 	cat >expect <<-\EOF &&
 	khaosat.yaml
+	members.yaml
 	schema/brand.yaml
 	schema/workshop.yaml
 	EOF
 	test_cmp expect tree
 '
 
-test_expect_success 'the identity is in .git/config, not in any committed file' '
+test_expect_success 'the identity is in .git/config; only members.yaml names the centre' '
 	test "$(git -C s config --local khaosat.device)" = md01 &&
 	test "$(git -C s config --local khaosat.surveyor)" = "Nguyễn Thị Hoa" &&
 	test "$(git -C s config --local khaosat.email)" = hoa@example.vn &&
-	test_must_fail git -C s grep -I -e md01 -e "Nguyễn Thị Hoa" -e hoa@example.vn HEAD &&
+	test_must_fail git -C s grep -I -e hoa@example.vn HEAD &&
+	test_must_fail git -C s grep -I -e md01 -e "Nguyễn Thị Hoa" HEAD -- ":!members.yaml" &&
+	test_must_fail git -C open grep -I -e md01 -e "Nguyễn Thị Hoa" HEAD &&
 	test_must_fail grep -r -e md01 -e "Thị Hoa" -e hoa@example s/khaosat.yaml s/schema
 '
 

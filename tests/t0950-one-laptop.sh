@@ -197,8 +197,8 @@ test_expect_success "two init into one folder at once: one survey, one refusal (
 	while [ $r -lt $ROUNDS ]; do
 		r=$((r + 1)) &&
 		rm -rf two &&
-		{ khaosat init two --device md01 --surveyor A >i1 2>&1 & p1=$!; } &&
-		{ khaosat init two --device md02 --surveyor B >i2 2>&1 & p2=$!; } &&
+		{ khaosat init two --unsigned --device md01 --surveyor A >i1 2>&1 & p1=$!; } &&
+		{ khaosat init two --unsigned --device md02 --surveyor B >i2 2>&1 & p2=$!; } &&
 		{ wait $p1; e1=$?; wait $p2; e2=$?; true; } &&
 		test $((e1 + e2)) -eq 3 &&
 		git -C two fsck --full --strict 2>/dev/null &&

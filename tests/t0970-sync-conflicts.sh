@@ -56,7 +56,7 @@ commit_of() {
 # ---- 1: proposals name who wrote the value -------------------------------
 
 test_expect_success 'setup: md01 with a hub and a stick; md02 from the stick, md03 from the hub' '
-	khaosat init md01 --device md01 --surveyor "Người 1" --name "Mỹ Đồng" >/dev/null &&
+	khaosat init md01 --unsigned --device md01 --surveyor "Người 1" --name "Mỹ Đồng" >/dev/null &&
 	khaosat init --bare hub.git >/dev/null &&
 	mkdir stick &&
 	(cd md01 && khaosat remote add hub ../hub.git >/dev/null) &&
@@ -447,7 +447,7 @@ phone_of() {
 }
 
 test_expect_success 'setup: x1 and x2 both merge their two phones (a criss-cross)' '
-	khaosat init x1 --device x1 --surveyor "Người X1" --name "Mỹ Đồng" >/dev/null &&
+	khaosat init x1 --unsigned --device x1 --surveyor "Người X1" --name "Mỹ Đồng" >/dev/null &&
 	(cd x1 && khaosat new workshop --from ../p1.yaml >/dev/null) &&
 	commit_in x1 W && mkdir xstick && sync_in x1 ../xstick &&
 	khaosat clone xstick x2 --device x2 --surveyor "Người X2" >/dev/null &&

@@ -263,7 +263,7 @@ checks_with() {
 # ---- set-up ----
 
 test_expect_success 'setup: centre, stick, victim, attacker, a legitimate laptop, a hub' '
-	khaosat init centre --device ce01 --surveyor "Lê Văn Tâm" \
+	khaosat init centre --unsigned --device ce01 --surveyor "Lê Văn Tâm" \
 		--email tam@example.vn --name "Mỹ Đồng" >/dev/null &&
 	copy_samples centre &&
 	(cd centre && khaosat commit -m "Samples" >/dev/null) &&

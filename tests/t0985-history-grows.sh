@@ -12,7 +12,7 @@
 R2=records/workshop/md02/000/md02-0001.yaml
 
 test_expect_success 'setup: md01 with a stick and a hub; md02 and md03 from the stick' '
-	khaosat init md01 --device md01 --surveyor "Người 1" --name "Mỹ Đồng" >/dev/null &&
+	khaosat init md01 --unsigned --device md01 --surveyor "Người 1" --name "Mỹ Đồng" >/dev/null &&
 	khaosat init --bare hub.git >/dev/null &&
 	mkdir stick &&
 	(cd md01 && khaosat remote add hub ../hub.git >/dev/null &&

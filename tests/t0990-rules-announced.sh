@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 test_expect_success 'setup: the centre (md01) and a laptop (md09) with the samples' '
-	khaosat init md01 --device md01 --surveyor "Trung tâm" --name "Mỹ Đồng" >/dev/null &&
+	khaosat init md01 --unsigned --device md01 --surveyor "Trung tâm" --name "Mỹ Đồng" >/dev/null &&
 	copy_samples md01 &&
 	(cd md01 && khaosat commit -m "Samples" >/dev/null) &&
 	mkdir stick && (cd md01 && khaosat sync ../stick >/dev/null) &&

@@ -28,7 +28,7 @@ rewrite_ref() {
 
 test_expect_success 'setup: three laptops and a hub made by plain git' '
 	git init -q --bare hub.git &&
-	khaosat init la --device la --surveyor "Người A" --name "Mỹ Đồng" >/dev/null &&
+	khaosat init la --unsigned --device la --surveyor "Người A" --name "Mỹ Đồng" >/dev/null &&
 	copy_samples la &&
 	(cd la && khaosat commit -m Samples >/dev/null &&
 	 khaosat remote add hub ../hub.git >/dev/null) &&
@@ -61,7 +61,7 @@ test_expect_success 'and put back by its own laptop, with a warning' '
 '
 
 test_expect_success 'another survey.s hub gets nothing pushed into it' '
-	khaosat init other --device ox --surveyor "Người O" --name "Khác" >/dev/null &&
+	khaosat init other --unsigned --device ox --surveyor "Người O" --name "Khác" >/dev/null &&
 	git init -q --bare other.git &&
 	(cd other && khaosat sync ../other.git >/dev/null) &&
 	git -C other.git for-each-ref >before &&
