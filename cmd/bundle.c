@@ -143,7 +143,7 @@ static int apply(struct cli *cli, const char *file)
 	git_reference *ref = NULL;
 	git_oid out, before;
 	char hex[GIT_OID_HEXSZ + 1];
-	int err;
+	int err, refused = 0;
 
 	if ((err = open_survey(cli, &d)) ||
 	    (err = ks_repo_require_identity(cli->repo, &d)))
@@ -161,6 +161,11 @@ static int apply(struct cli *cli, const char *file)
 	if (bundle_refname(&refname, file) < 0 ||
 	    ks_buf_addf(&what, "bundle %s", refname.ptr + strlen("refs/khaosat/bundles/")) < 0)
 		goto out;
+	if ((err = judge_before_merge(cli->repo, &tip->oid, what.ptr, &refused, &d))) {
+		if (err == 1)
+			err = refused ? KS_EINVALID : 0;
+		goto out;
+	}
 	if (git_reference_create(&ref, ks_repo_git(cli->repo), refname.ptr,
 				 &tip->oid, 1, "khaosat bundle apply") < 0) {
 		err = ks_error(&d, KS_EIO, file, 0, 0, "cannot store %s: %s",
@@ -177,8 +182,8 @@ static int apply(struct cli *cli, const char *file)
 	}
 	ks_sync_took(ks_repo_git(cli->repo), ks_repo_identity(cli->repo)->device,
 		     &tip->oid);
-	if ((err = ks_merge_into_main(&out, &st, cli->repo, &tip->oid, what.ptr,
-				      &d)))
+	if ((err = ks_merge_into_main(&out, &st, cli->repo, &tip->oid,
+					     what.ptr, &d)))
 		goto out;
 	print_diags(&d);
 	print_merge(&out, &st, what.ptr);

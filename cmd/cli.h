@@ -183,6 +183,16 @@ void note_clashes(struct ks_repo *r, const git_oid *before,
  */
 void note_rules_changed(struct ks_repo *r, const git_oid *before,
 			const git_oid *after);
+
+/*
+ * Before `tip` (named `what`) is merged into main by hand (merge, bundle
+ * apply): what it brings judged by the survey's members (core/enrol.h).
+ * 0: merge it; 1: it waits for the centre's approval of a new laptop, or
+ * is refused, as printed or put in `d` (KS_EINVALID in *refused); or an
+ * error.
+ */
+int judge_before_merge(struct ks_repo *r, const git_oid *tip, const char *what,
+		       int *refused, struct ks_diags *d);
 int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);

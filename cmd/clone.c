@@ -5,15 +5,51 @@
 #include "cli.h"
 #include "diag.h"
 #include "sync.h"
+#include "enrol.h"
+#include "repo.h"
+#include "sign.h"
+#include "sshsig.h"
 
 static const struct cmd_info info = {
-	"khaosat clone SOURCE DIR --device ID --surveyor NAME [--email ADDR]",
+	"khaosat clone SOURCE DIR --device ID --surveyor NAME [--email ADDR]\n"
+	"                         [--centre-key SHA256:...]",
 	"Set up a survey in DIR (new or empty) from SOURCE: a USB stick or\n"
 	"folder of bundles (as 'khaosat sync' writes them), one bundle file, or\n"
 	"a git remote (URL or path), kept as the remote 'centre'. Everything is\n"
 	"checked before the work tree is written. The device id must be one no\n"
-	"other laptop of the survey uses.",
+	"other laptop of the survey uses.\n"
+	"In a signed survey, clone shows the key of the centre that started it:\n"
+	"compare it with the one the centre gave you, or give it as\n"
+	"--centre-key to refuse any other. This laptop gets its own key and asks\n"
+	"to join; it works at once, and its work waits at the other laptops\n"
+	"until the centre approves it ('khaosat device approve').",
 };
+
+/* In a signed survey: whose survey it is, and this laptop's own key. */
+static void print_joined(struct ks_repo *r, const char *device)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_sshsig_key pub;
+	struct ks_intro in;
+	git_oid tip;
+	char fp[KS_SSHSIG_FINGERPRINT_SIZE];
+
+	if (git_reference_name_to_id(&tip, ks_repo_git(r), "refs/heads/main") < 0 ||
+	    ks_enrol_introduction(&in, ks_repo_git(r), &tip, &d) || !in.is_signed) {
+		git_error_clear();
+		ks_diags_release(&d);
+		return;
+	}
+	printf("The survey was started by its centre %s (%s) with key %s:\n"
+	       "compare it with the key the centre gave you.\n",
+	       in.device, in.surveyor, in.fingerprint);
+	if (ks_signer_own_key(&pub, ks_repo_git(r), &d) == 0 &&
+	    ks_sshsig_key_fingerprint(fp, &pub) == 0)
+		printf("This laptop (%s) has its own key %s and has asked to join. Until the\n"
+		       "centre approves it, its work waits at the other laptops; nothing is lost.\n",
+		       device, fp);
+	ks_diags_release(&d);
+}
 
 int cmd_clone(int argc, char **argv, struct cli *cli)
 {
@@ -28,6 +64,8 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor,
 		  "the surveyor's full name, as author of commits" },
 		{ 0, "email", "ADDR", OPT_STRING, &email, "the surveyor's e-mail" },
+		{ 0, "centre-key", "SHA256:...", OPT_STRING, &o.centre_key,
+		  "the key the centre gave: refuse a survey started by any other" },
 		OPT_END_MARK,
 	};
 	int err = parse_options(&argc, argv, &info, opts);
@@ -68,6 +106,7 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 	else
 		printf("Device %s, surveyor %s. From now on, 'khaosat sync' with the stick.\n",
 		       device, surveyor);
+	print_joined(r, device);
 	ks_sync_report_release(&rep);
 	ks_repo_free(r);
 	err = d.errors ? EXIT_PROBLEMS : EXIT_OK;

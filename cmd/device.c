@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "commit.h"
 #include "diag.h"
+#include "enrol.h"
 #include "file.h"
 #include "members.h"
 #include "repo.h"
@@ -22,14 +23,19 @@
 
 static const struct cmd_info info = {
 	"khaosat device list\n"
+	"   or: khaosat device approve DEVICE [--role ROLE] [--surveyor NAME]\n"
 	"   or: khaosat device add DEVICE --surveyor NAME --role ROLE --key KEY\n"
 	"                          [--from WHEN] [--until WHEN]\n"
 	"   or: khaosat device remove DEVICE [--until WHEN]",
 	"The survey's members (members.yaml): each laptop's device id, its\n"
 	"surveyor, its role (centre: everything; surveyor: records and their\n"
 	"conflicts; auditor: nothing) and the ed25519 SSH key its commits are\n"
-	"signed with (KEY: a .pub file, or the key itself). add and remove\n"
-	"commit members.yaml and nothing else; remove keeps the member, with\n"
+	"signed with (KEY: a .pub file, or the key itself). list also shows the\n"
+	"new laptops that asked to join and whose work waits here; approve\n"
+	"makes one a member (a surveyor unless --role says otherwise) with the\n"
+	"key its work is signed with, and its work is taken in at the next sync.\n"
+	"approve, add and remove commit members.yaml and nothing else, and only\n"
+	"the centre's such commits are taken; remove keeps the member, with\n"
 	"the time it stops (now, or WHEN), so what it signed before stays\n"
 	"authentic. WHEN is a date (2026-12-05, the whole day in Vietnam) or\n"
 	"a time (2026-12-05T10:30:00+07:00).",
@@ -57,6 +63,24 @@ static int load(struct ks_members **out, struct ks_repo *r, struct ks_diags *d)
 	ks_free(abs);
 	ks_buf_release(&text);
 	return err;
+}
+
+/* The laptops whose work waits for approval, after the members. */
+static int list_waiting(struct cli *cli, struct ks_diags *d)
+{
+	struct ks_waiting *w = NULL;
+	size_t i, n = 0;
+	int err = ks_enrol_waiting(&w, &n, ks_repo_git(cli->repo), d);
+
+	if (err || !n)
+		return err;
+	printf("\nAsked to join; their work waits here for the centre's approval:\n");
+	for (i = 0; i < n; i++)
+		printf("%-12s %-8s %s  %s  (%zu commit%s: khaosat device approve %s)\n",
+		       w[i].device, "-", w[i].fingerprint, w[i].surveyor,
+		       w[i].commits, w[i].commits == 1 ? "" : "s", w[i].device);
+	ks_free(w);
+	return 0;
 }
 
 static int list(struct cli *cli)
@@ -90,6 +114,8 @@ static int list(struct cli *cli)
 		putchar('\n');
 	}
 	ks_members_free(m);
+	if ((err = list_waiting(cli, &d)))
+		return fail(&d, err);
 	ks_diags_release(&d);
 	return EXIT_OK;
 }
@@ -213,6 +239,76 @@ out:
 	return EXIT_OK;
 }
 
+/*
+ * Makes a laptop whose work waits here a member, with the key its work is
+ * signed with.  Only a centre may: a surveyor's change of the members
+ * would be refused by every other laptop.
+ */
+static int approve(struct cli *cli, const char *device, const char *role,
+		   const char *surveyor)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_members *m = NULL;
+	struct ks_waiting *w = NULL, *it = NULL;
+	struct ks_buf msg = KS_BUF_INIT;
+	const struct ks_member *me;
+	enum ks_role rl = KS_ROLE_SURVEYOR;
+	size_t i, n = 0;
+	int err;
+
+	if (role && ks_role_parse(&rl, role) < 0)
+		return usage_error(&info, "no role '%s': centre, surveyor or auditor", role);
+	if ((err = open_survey(cli, &d)) || (err = load(&m, cli->repo, &d)) < 0)
+		return fail(&d, err);
+	if (!err) {
+		err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
+			       "no members file: this survey is not signed, every laptop's work is taken");
+		goto out;
+	}
+	me = ks_members_device(m, ks_repo_identity(cli->repo)->device);
+	if (!me || me->role != KS_ROLE_CENTRE) {
+		err = ks_error(&d, KS_EINVALID, NULL, 0, 0,
+			       "only the centre approves laptops; this laptop is %s (%s)",
+			       ks_repo_identity(cli->repo)->device,
+			       me ? ks_role_name(me->role) : "not a member");
+		goto out;
+	}
+	if ((err = ks_enrol_waiting(&w, &n, ks_repo_git(cli->repo), &d)))
+		goto out;
+	for (i = 0; i < n && !it; i++)
+		if (!strcmp(w[i].device, device))
+			it = &w[i];
+	if (!it) {
+		err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
+			       "no work of %s waits here: sync with the stick or hub that holds its work first, or add its key with 'khaosat device add'",
+			       device);
+		goto out;
+	}
+	if ((err = ks_members_add(m, device, surveyor ? surveyor : it->surveyor, rl,
+				  it->key, NULL, NULL, &d)))
+		goto out;
+	err = -1;
+	if (ks_buf_addf(&msg, "Members: approve %s (%s, %s)", device,
+			ks_role_name(rl), surveyor ? surveyor : it->surveyor) < 0)
+		goto out;
+	if ((err = save(cli, m, msg.ptr, &d)))
+		goto out;
+	printf("Approved %s (%s, %s) with key %s.\n"
+	       "Its %zu commit%s waiting here %s taken in at the next sync, and at the\n"
+	       "other laptops once this approval reaches them.\n",
+	       device, ks_role_name(rl), surveyor ? surveyor : it->surveyor,
+	       it->fingerprint, it->commits, it->commits == 1 ? "" : "s",
+	       it->commits == 1 ? "is" : "are");
+out:
+	ks_free(w);
+	ks_buf_release(&msg);
+	ks_members_free(m);
+	if (err)
+		return fail(&d, err);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}
+
 static int remove_member(struct cli *cli, const char *device, const char *until)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
@@ -254,8 +350,8 @@ int cmd_device(int argc, char **argv, struct cli *cli)
 	const char *surveyor = NULL, *role = NULL, *key = NULL, *from = NULL,
 		   *until = NULL;
 	const struct opt opts[] = {
-		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor, "add: the surveyor's name" },
-		{ 0, "role", "ROLE", OPT_STRING, &role, "add: centre, surveyor or auditor" },
+		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor, "add, approve: the surveyor's name" },
+		{ 0, "role", "ROLE", OPT_STRING, &role, "add, approve: centre, surveyor or auditor" },
 		{ 0, "key", "KEY", OPT_STRING, &key, "add: a .pub file, or the key itself" },
 		{ 0, "from", "WHEN", OPT_STRING, &from, "add: the first time the key may sign" },
 		{ 0, "until", "WHEN", OPT_STRING, &until, "add, remove: the last time it may sign" },
@@ -266,7 +362,7 @@ int cmd_device(int argc, char **argv, struct cli *cli)
 	if ((err = parse_options(&argc, argv, &info, opts)))
 		return err;
 	if (argc < 1)
-		return usage_error(&info, "give a subcommand: list, add or remove");
+		return usage_error(&info, "give a subcommand: list, approve, add or remove");
 	if (!strcmp(argv[0], "list")) {
 		if (argc != 1)
 			return usage_error(&info, "list takes no arguments");
@@ -277,11 +373,16 @@ int cmd_device(int argc, char **argv, struct cli *cli)
 			return usage_error(&info, "give the device id to add");
 		return add(cli, argv[1], surveyor, role, key, from, until);
 	}
+	if (!strcmp(argv[0], "approve")) {
+		if (argc != 2)
+			return usage_error(&info, "give the device id to approve");
+		return approve(cli, argv[1], role, surveyor);
+	}
 	if (!strcmp(argv[0], "remove")) {
 		if (argc != 2)
 			return usage_error(&info, "give the device id to remove");
 		return remove_member(cli, argv[1], until);
 	}
-	return usage_error(&info, "unknown subcommand '%s'; use list, add or remove",
+	return usage_error(&info, "unknown subcommand '%s'; use list, approve, add or remove",
 			   argv[0]);
 }

@@ -43,7 +43,7 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 	struct ks_merge_stats st;
 	git_object *rev = NULL, *obj = NULL;
 	git_oid out, before;
-	int err;
+	int err, refused;
 
 	if ((err = parse_options(&argc, argv, &info, NULL)))
 		return err;
@@ -60,10 +60,14 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 	if (git_reference_name_to_id(&before, ks_repo_git(cli->repo),
 				     "refs/heads/main") < 0)
 		memset(&before, 0, sizeof(before));
-	err = ks_merge_into_main(&out, &st, cli->repo, git_object_id(obj),
-				 argv[0], &d);
+	err = judge_before_merge(cli->repo, git_object_id(obj), argv[0], &refused, &d);
+	if (!err)
+		err = ks_merge_into_main(&out, &st, cli->repo, git_object_id(obj),
+					 argv[0], &d);
 	git_object_free(obj);
 	git_object_free(rev);
+	if (err == 1)
+		return refused ? fail(&d, KS_EINVALID) : (ks_diags_release(&d), EXIT_OK);
 	if (err)
 		return fail(&d, err);
 	print_diags(&d);

@@ -8,6 +8,8 @@
 #include "check.h"
 #include "clash.h"
 #include "diag.h"
+#include "enrol.h"
+#include "auth.h"
 #include "lock.h"
 #include "merge.h"
 #include "repo.h"
@@ -608,4 +610,31 @@ out:
 	ks_buf_release(&names);
 	ks_diags_release(&d);
 	ks_diags_release(&w);
+}
+
+int judge_before_merge(struct ks_repo *r, const git_oid *tip, const char *what,
+		       int *refused, struct ks_diags *d)
+{
+	struct ks_auth_verdict v;
+	struct ks_buf why = KS_BUF_INIT;
+	git_oid head;
+	int has = git_reference_name_to_id(&head, ks_repo_git(r), "refs/heads/main") == 0;
+	int err = ks_enrol_judge(&v, r, has ? &head : NULL, tip, NULL, d);
+
+	*refused = 0;
+	if (err <= 0)
+		return err;
+	if (ks_auth_verdict_text(&why, &v) < 0)
+		return -1;
+	if (err == KS_ENROL_WAITS) {
+		printf("Not merged: %zu commit%s of %s wait%s for the centre to approve laptop %s (key %s); kept here, taken in once the approval is here.\n",
+		       v.waiting, v.waiting == 1 ? "" : "s", what,
+		       v.waiting == 1 ? "s" : "", v.first.device, v.first.fingerprint);
+	} else {
+		*refused = 1;
+		ks_error(d, KS_EINVALID, NULL, 0, 0,
+			 "%s not merged: %s; nothing of it was taken in", what, why.ptr);
+	}
+	ks_buf_release(&why);
+	return 1;
 }

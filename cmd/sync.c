@@ -55,6 +55,12 @@ static void print_peer(const struct ks_sync_peer *p, const char *self)
 	default:
 		break;
 	}
+	if (p->unapproved) {
+		printf("%zu commit%s wait%s for the centre to approve this laptop (key %s); kept here, taken in at the first sync after the approval\n",
+		       p->unapproved, p->unapproved == 1 ? "" : "s",
+		       p->unapproved == 1 ? "s" : "", p->key);
+		return;
+	}
 	if (!p->merged) {
 		if (!strcmp(p->device, self))
 			printf("this laptop's own\n");
@@ -99,7 +105,7 @@ void print_sync(const struct ks_sync_report *rep, const char *self)
 	if (rep->npeers && (rep->own || !git_oid_equal(&rep->before, &rep->after)))
 		printf("From %s:\n", rep->folder);
 	for (i = 0; i < rep->npeers; i++)
-		if (rep->own || rep->peers[i].merged ||
+		if (rep->own || rep->peers[i].merged || rep->peers[i].unapproved ||
 		    rep->peers[i].state >= KS_PEER_REFUSED)
 			print_peer(&rep->peers[i], self);
 	if (rep->swept)

@@ -3,6 +3,7 @@
  */
 #include "auth.h"
 #include "alloc.h"
+#include "buf.h"
 #include "commit.h"
 #include "diag.h"
 #include "merge.h"
@@ -345,6 +346,78 @@ out:
 	ks_free(trailer);
 	git_commit_free(c);
 	return err;
+}
+
+int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
+		    const git_oid *tip, const git_oid *hide,
+		    struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(j->r);
+	git_revwalk *w = NULL;
+	git_oid id;
+	struct ks_auth a;
+	int e, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->status = KS_AUTH_OK;
+	if (git_revwalk_new(&w, repo) < 0 ||
+	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(w, tip) < 0 ||
+	    (hide && git_revwalk_hide(w, hide) < 0)) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot walk the history of %.10s: %s",
+			       git_oid_tostr_s(tip), ks_git_error());
+		goto out;
+	}
+	while ((e = git_revwalk_next(&id, w)) == 0) {
+		out->commits++;
+		if ((err = ks_auth_judge(&a, j, &id, d)))
+			goto out;
+		if (a.status == KS_AUTH_OPEN || a.status == KS_AUTH_OK) {
+			out->judged += a.status == KS_AUTH_OK;
+			continue;
+		}
+		out->judged++;
+		if (a.status == KS_AUTH_WAITING) {
+			if (!out->waiting++ && out->status == KS_AUTH_OK) {
+				out->status = KS_AUTH_WAITING;
+				out->first = a;
+				git_oid_cpy(&out->commit, &id);
+			}
+			continue;
+		}
+		out->status = a.status;
+		out->first = a;
+		git_oid_cpy(&out->commit, &id);
+		break;
+	}
+	if (e < 0 && e != GIT_ITEROVER)
+		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot walk the history of %.10s: %s",
+			       git_oid_tostr_s(tip), ks_git_error());
+	if (!err && out->status != KS_AUTH_OK) {
+		git_commit *c = NULL;
+
+		if (git_commit_lookup(&c, repo, &out->commit) == 0)
+			snprintf(out->summary, sizeof(out->summary), "%s",
+				 git_commit_summary(c) ? git_commit_summary(c) : "");
+		git_commit_free(c);
+		git_error_clear();
+	}
+out:
+	git_revwalk_free(w);
+	return err;
+}
+
+int ks_auth_verdict_text(struct ks_buf *out, const struct ks_auth_verdict *v)
+{
+	const struct ks_auth *a = &v->first;
+	char hex[11];
+
+	git_oid_tostr(hex, sizeof(hex), &v->commit);
+	return ks_buf_addf(out, "commit %s \"%s\"%s%s%s%s: %s%s%s: %s", hex,
+			   v->summary, *a->device ? " signed by " : "", a->device,
+			   *a->fingerprint ? " with key " : "", a->fingerprint,
+			   ks_auth_status_name(a->status), *a->path ? " " : "",
+			   a->path, a->why ? a->why : "");
 }
 
 void ks_auth_changed_free(char **v, size_t n)

@@ -24,6 +24,7 @@
 #include "members.h"
 #include "sshsig.h"
 
+struct ks_buf;
 struct ks_diags;
 struct ks_repo;
 struct ks_survey;
@@ -88,6 +89,34 @@ int ks_auth_judge_approval(struct ks_auth_judge *j, const git_oid *commit);
  */
 int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
 		  const git_oid *id, struct ks_diags *d);
+
+/*
+ * What a history brings, judged: the commits `tip` reaches and `hide`
+ * (may be NULL) does not, each by ks_auth_judge().  `status` is KS_AUTH_OK
+ * when every one is authentic or from before signed mode; else the first
+ * refused one's (with it in `first` and `commit`), or, when none is
+ * refused but some wait for an approval, KS_AUTH_WAITING with the first
+ * that waits.  `judged` counts the commits judged (not open), `waiting`
+ * those that wait.
+ */
+struct ks_auth_verdict {
+	enum ks_auth_status status;
+	struct ks_auth first;
+	git_oid commit;
+	char summary[80];	/* the first line of that commit's message */
+	size_t commits, judged, waiting;
+};
+
+int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
+		    const git_oid *tip, const git_oid *hide,
+		    struct ks_diags *d);
+
+/*
+ * Says a verdict that refuses or waits as a person reads it: "commit
+ * 1a2b3c4d5e "Sửa hộ md01-0001" signed by md05: path not allowed
+ * khaosat.yaml: only the centre may change ...".
+ */
+int ks_auth_verdict_text(struct ks_buf *out, const struct ks_auth_verdict *v);
 
 /*
  * The paths commit `id` changes, as judged: against its parent, or for a

@@ -212,6 +212,8 @@ static int commit_tree(git_oid *out, struct ks_repo *r,
 	git_commit *owned[8];
 	git_buf msg = GIT_BUF_INIT;
 	struct ks_buf full = KS_BUF_INIT, email = KS_BUF_INIT;
+	struct ks_sshsig_key pub;
+	git_oid members;
 	size_t i, got = 0;
 	int err = KS_EIO;
 
@@ -250,6 +252,17 @@ static int commit_tree(git_oid *out, struct ks_repo *r,
 		parents[got] = owned[got];
 	}
 	if ((err = ks_signer_get(&signer, repo, d)))
+		goto out;
+	/*
+	 * A signed survey's commits are all signed: a laptop without a key
+	 * (set up before the survey was signed) makes its own now, and its
+	 * commits wait at the others until the centre approves it.
+	 */
+	if (!signer && ks_tree_blob(&members, tree, KS_MEMBERS_FILE) &&
+	    (!(err = ks_signer_make_key(&pub, repo, who->device, d)) &&
+	     !(err = ks_signer_get(&signer, repo, d))) && !signer)
+		err = ks_error(d, KS_EENV, NULL, 0, 0, "cannot read the key just made");
+	if (err)
 		goto out;
 	if (signer) {
 		err = signed_commit(out, repo, signer, author, committer, full.ptr,

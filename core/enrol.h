@@ -21,4 +21,74 @@ struct ks_identity;
 int ks_enrol_start(git_repository *repo, const char *workdir,
 		   const struct ks_identity *who, struct ks_diags *d);
 
+/*
+ * A survey's introduction (the Guix term): its first commit, which init
+ * made at the centre, and the key that signed it.  In a signed survey
+ * that commit holds members.yaml naming the centre, and is signed by the
+ * centre's key: what a person compares with the slip the centre gave.
+ */
+struct ks_intro {
+	git_oid root;
+	int is_signed;		/* 0: the survey started unsigned */
+	char device[16];	/* the centre that signed it */
+	char surveyor[128];
+	char fingerprint[52];	/* "SHA256:..." */
+};
+
+/*
+ * Reads the introduction of the history of `tip`.  KS_EINVALID (said in
+ * `d`) when the first commit holds a members file but is not signed by a
+ * centre that file lists: the survey cannot be trusted from its start.
+ */
+int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
+			  const git_oid *tip, struct ks_diags *d);
+
+/*
+ * A laptop set up from a signed survey joins it: it gets its own key and
+ * makes its request to join, an empty commit signed by that key ("Ask to
+ * join the survey as md05", with the key in a Key trailer), which travels
+ * with its work; until the centre approves the key, peers keep the
+ * laptop's commits aside.  Refuses (KS_EEXISTS) a device id the members
+ * file already gives to another key.  Returns 1 with the laptop's key in
+ * `pub`, or 0 when the survey is not signed (nothing to join).
+ */
+struct ks_repo;
+struct ks_sshsig_key;
+int ks_enrol_join(struct ks_sshsig_key *pub, struct ks_repo *r,
+		  struct ks_diags *d);
+
+/* refs/khaosat/waiting/<device>: a new laptop's work, until approved. */
+#define KS_WAITING_REFS "refs/khaosat/waiting/"
+
+/* A laptop whose work waits here for the centre's approval. */
+struct ks_waiting {
+	char device[16];
+	char surveyor[128];	/* as its commits name their author */
+	char key[128];		/* "ssh-ed25519 AAAA...", the key that signed */
+	char fingerprint[52];
+	git_oid tip;
+	size_t commits;		/* commits main does not have */
+};
+
+/*
+ * Judges what `tip` brings beyond `head` (main) before it is merged, with
+ * main's members file and the tip's own as approvals (core/auth.h):
+ * 0 when it may be merged (whatever waited of `device` is then taken in);
+ * KS_ENROL_WAITS when a laptop's work waits for the centre's approval,
+ * which keeps it aside under that laptop's id; KS_ENROL_REFUSED when a
+ * commit may not be taken.  `v` says which commit and why.  Or KS_EIO, -1.
+ */
+enum { KS_ENROL_WAITS = 1, KS_ENROL_REFUSED = 2 };
+struct ks_auth_verdict;
+int ks_enrol_judge(struct ks_auth_verdict *v, struct ks_repo *r,
+		   const git_oid *head, const git_oid *tip, const char *device,
+		   struct ks_diags *d);
+
+/*
+ * The laptops kept aside (refs/khaosat/waiting/<device>) whose work main
+ * does not hold yet, by device.  *out is freed with ks_free().
+ */
+int ks_enrol_waiting(struct ks_waiting **out, size_t *n, git_repository *repo,
+		     struct ks_diags *d);
+
 #endif

@@ -4,12 +4,14 @@
  */
 #include "sync.h"
 #include "alloc.h"
+#include "auth.h"
 #include "buf.h"
 #include "bundlecache.h"
 #include "check.h"
 #include "commit.h"
 #include "crash.h"
 #include "diag.h"
+#include "enrol.h"
 #include "file.h"
 #include "netstream.h"
 
@@ -581,6 +583,37 @@ static int refuse_alien(struct ks_sync_peer *p, struct ks_sync_report *rep,
 }
 
 /*
+ * Judges what a peer's tip brings beyond main (core/auth.h): 0 to merge
+ * it; 1 when it is refused (said in `d`) or waits for the centre's
+ * approval of a new laptop (kept aside); -1 or an error otherwise.
+ * Approvals are main's members file and the tip's own.
+ */
+static int judge_peer(struct ks_sync_peer *p, struct ks_sync_report *rep,
+		      struct ks_repo *r, const git_oid *head,
+		      struct ks_diags *d)
+{
+	struct ks_auth_verdict v;
+	struct ks_buf why = KS_BUF_INIT;
+	int err = ks_enrol_judge(&v, r, head, &p->tip, p->device, d);
+
+	if (err <= 0)
+		return err;
+	if (err == KS_ENROL_WAITS) {
+		p->unapproved = v.waiting;
+		snprintf(p->key, sizeof(p->key), "%s", v.first.fingerprint);
+		return 1;
+	}
+	p->state = KS_PEER_REFUSED;
+	if (ks_auth_verdict_text(&why, &v) < 0)
+		return -1;
+	ks_diags_add(d, KS_SEV_ERROR, rep->hub ? NULL : p->path, 0, 0, NULL, "auth",
+		     "%s%snot merged: %s. Nothing of it was taken in; the other laptops' work was",
+		     rep->hub ? p->device : "", rep->hub ? ": " : "", why.ptr);
+	ks_buf_release(&why);
+	return 1;
+}
+
+/*
  * Records main gained, changed and lost between two commits, and the other
  * survey files that changed (conflict files are the merge's own count).
  */
@@ -662,6 +695,12 @@ static int merge_peers(struct ks_sync_report *rep, struct ks_repo *r,
 		if (refuse_alien(p, rep, repo, &head,
 				 ks_repo_identity(r)->device, d))
 			continue;
+		if ((err = judge_peer(p, rep, r, &head, d)) == 1) {
+			err = 0;
+			continue;
+		}
+		if (err)
+			break;
 		ks_buf_reset(&what);
 		if ((rep->hub ? ks_buf_addf(&what, "%s from %s", p->device, rep->hub)
 			      : ks_buf_addf(&what, "the bundle of %s", p->device)) < 0) {
@@ -1335,6 +1374,47 @@ out:
 	return err;
 }
 
+/*
+ * What a new laptop takes from its source must be trustworthy from the
+ * survey's introduction on: its first commit signed by the centre its own
+ * members file names (and by the key the centre gave, when one was
+ * given), and every later commit authentic (core/auth.h).
+ */
+static int trust_first(struct ks_repo *r, const git_oid *tip,
+		       const char *centre_key, struct ks_diags *d)
+{
+	struct ks_auth_judge *j = NULL;
+	struct ks_auth_verdict v;
+	struct ks_buf why = KS_BUF_INIT;
+	struct ks_intro in;
+	int err;
+
+	if ((err = ks_enrol_introduction(&in, ks_repo_git(r), tip, d)))
+		return err;
+	if (centre_key && (!in.is_signed || strcmp(centre_key, in.fingerprint)))
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"this is not the survey the centre gave you: its first commit is %s%s, not by key %s; nothing was kept",
+				in.is_signed ? "signed by key " : "not signed",
+				in.is_signed ? in.fingerprint : "", centre_key);
+	if (ks_auth_judge_new(&j, r) < 0 || ks_auth_judge_approval(j, tip) < 0) {
+		ks_auth_judge_free(j);
+		return -1;
+	}
+	err = ks_auth_history(&v, j, tip, NULL, d);
+	ks_auth_judge_free(j);
+	if (err || v.status == KS_AUTH_OK)
+		return err;
+	if (ks_auth_verdict_text(&why, &v) < 0)
+		return -1;
+	err = ks_error(d, KS_EINVALID, NULL, 0, 0,
+		       v.status == KS_AUTH_WAITING
+		       ? "the source holds work of a laptop the centre has not approved yet (%s); set this laptop up from the centre's bundle or hub"
+		       : "the source holds a commit that may not be taken: %s; nothing was kept",
+		       why.ptr);
+	ks_buf_release(&why);
+	return err;
+}
+
 int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	     const char *source, const char *dir,
 	     const struct ks_clone_opts *opts, const struct ks_progress *pg,
@@ -1347,6 +1427,7 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	struct ks_bundle_stamp stamp = { 0 };
 	enum source kind;
 	char *folder = NULL;
+	struct ks_sshsig_key pub;
 	git_oid tip;
 	size_t i;
 	int err, made = 0, started = 0;
@@ -1397,7 +1478,8 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	}
 	git_repository_free(repo);
 	repo = NULL;
-	if ((err = ks_repo_open(&r, dir, d)))
+	if ((err = ks_repo_open(&r, dir, d)) ||
+	    (err = trust_first(r, &tip, opts->centre_key, d)))
 		goto out;
 	if (kind == SRC_FOLDER)
 		remember_checked(ks_repo_git(r), first->path, &stamp);
@@ -1410,6 +1492,9 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 		    (err = main_tip(&rep->after, ks_repo_git(r), d)))
 			goto out;
 	}
+	if ((err = ks_enrol_join(&pub, r, d)) < 0)
+		goto out;
+	err = 0;
 	*out = r;
 	r = NULL;
 out:

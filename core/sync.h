@@ -59,6 +59,9 @@ struct ks_sync_peer {
 	size_t added, changed, deleted;	/* records it changed on main */
 	size_t files;		/* other survey files: khaosat.yaml, schemas,
 				   allowed_signers */
+	size_t unapproved;	/* commits of a laptop the centre has not
+				   approved yet: kept aside, not merged */
+	char key[52];		/* that laptop's key fingerprint */
 };
 
 struct ks_sync_report {
@@ -158,6 +161,7 @@ int ks_hub_init(const char *dir, struct ks_diags *d);
 
 struct ks_clone_opts {
 	struct ks_identity who;
+	const char *centre_key;	/* the fingerprint the centre gave, or NULL */
 	unsigned hub_timeout;	/* as ks_sync_remote()'s timeout */
 };
 
