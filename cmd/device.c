@@ -13,6 +13,8 @@
 #include "file.h"
 #include "members.h"
 #include "repo.h"
+#include "sign.h"
+#include "sshkey.h"
 #include "sshsig.h"
 
 #include <errno.h>
@@ -24,7 +26,7 @@
 static const struct cmd_info info = {
 	"khaosat device list\n"
 	"   or: khaosat device approve DEVICE [--role ROLE] [--surveyor NAME]\n"
-	"   or: khaosat device add DEVICE --surveyor NAME --role ROLE --key KEY\n"
+	"   or: khaosat device add DEVICE --surveyor NAME --role ROLE [--key KEY]\n"
 	"                          [--from WHEN] [--until WHEN]\n"
 	"   or: khaosat device remove DEVICE [--until WHEN]",
 	"The survey's members (members.yaml): each laptop's device id, its\n"
@@ -208,8 +210,8 @@ static int add(struct cli *cli, const char *device, const char *surveyor,
 	char *key = NULL;
 	int err;
 
-	if (!surveyor || !role || !keyarg)
-		return usage_error(&info, "add needs --surveyor, --role and --key");
+	if (!surveyor || !role)
+		return usage_error(&info, "add needs --surveyor and --role (and --key, unless DEVICE is this laptop)");
 	if (ks_role_parse(&rl, role) < 0)
 		return usage_error(&info, "no role '%s': centre, surveyor or auditor", role);
 	if ((err = open_survey(cli, &d)) || (err = load(&m, cli->repo, &d)) < 0)
@@ -217,7 +219,24 @@ static int add(struct cli *cli, const char *device, const char *surveyor,
 	err = -1;
 	if (!m && !(m = ks_members_new()))
 		goto out;
-	if (!(key = key_of(keyarg, &d))) {
+	if (!keyarg && !strcmp(device, ks_repo_identity(cli->repo)->device)) {
+		/* This laptop: its own key, made now if it has none. */
+		struct ks_sshsig_key pub;
+		struct ks_buf text = KS_BUF_INIT;
+
+		if ((err = ks_signer_make_key(&pub, ks_repo_git(cli->repo), device, &d)))
+			goto out;
+		if (ks_sshkey_public_text(&text, &pub, NULL) < 0) {
+			err = -1;
+			goto out;
+		}
+		key = ks_buf_detach(&text, NULL);
+	} else if (!keyarg) {
+		err = ks_error(&d, KS_EINVALID, NULL, 0, 0,
+			       "--key is needed for another laptop than this one (%s): its .pub file or the key itself; a laptop set up with 'khaosat clone' asks to join by itself ('khaosat device approve')",
+			       ks_repo_identity(cli->repo)->device);
+		goto out;
+	} else if (!(key = key_of(keyarg, &d))) {
 		err = KS_EINVALID;
 		goto out;
 	}
@@ -352,7 +371,7 @@ int cmd_device(int argc, char **argv, struct cli *cli)
 	const struct opt opts[] = {
 		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor, "add, approve: the surveyor's name" },
 		{ 0, "role", "ROLE", OPT_STRING, &role, "add, approve: centre, surveyor or auditor" },
-		{ 0, "key", "KEY", OPT_STRING, &key, "add: a .pub file, or the key itself" },
+		{ 0, "key", "KEY", OPT_STRING, &key, "add: a .pub file, or the key itself (this laptop: its own)" },
 		{ 0, "from", "WHEN", OPT_STRING, &from, "add: the first time the key may sign" },
 		{ 0, "until", "WHEN", OPT_STRING, &until, "add, remove: the last time it may sign" },
 		OPT_END_MARK,

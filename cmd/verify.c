@@ -86,7 +86,9 @@ static void summary(struct ks_buf *b, const struct ks_verify_report *rep)
 		ks_buf_addf(b, "\nmembers: %s %s judged by the members file, %s authentic",
 			    count(n1, rep->auth_commits),
 			    plural(rep->auth_commits, "commit", "commits"),
-			    count(n2, rep->auth_commits - rep->auth_bad));
+			    count(n2, rep->auth_commits - rep->auth_bad - rep->auth_waiting));
+	if (rep->auth_waiting)
+		ks_buf_addf(b, ", %s waiting for approval", count(n1, rep->auth_waiting));
 	ks_buf_addf(b, "\nrecords: %s valid, %s invalid\n", count(n1, valid),
 		    count(n2, rep->records - valid));
 	ks_buf_addf(b, "conflicts: %s open\n", count(n1, rep->conflicts));
@@ -211,7 +213,7 @@ static void details(struct ks_buf *b, const struct ks_verify_report *rep)
 	}
 	if (rep->history == KS_HISTORY_REWRITTEN)
 		rewrite_line(b, rep);
-	if (!rep->has_signers && rep->commits)
+	if (!rep->has_signers && rep->commits && !rep->auth_commits)
 		ks_buf_puts(b, "note: no allowed_signers in the survey: signatures are not checked\n");
 	for (i = 0; i < rep->nfindings; i++)
 		commit_line(b, &rep->findings[i]);
@@ -359,8 +361,10 @@ static void json_report(struct ks_buf *b, const struct ks_verify_report *rep)
 	json_objects(b, rep);
 	ks_buf_putc(b, ',');
 	json_commits(b, rep);
-	ks_buf_addf(b, ",\"members\":{\"judged\":%zu,\"authentic\":%zu}",
-		    rep->auth_commits, rep->auth_commits - rep->auth_bad);
+	ks_buf_addf(b, ",\"members\":{\"judged\":%zu,\"authentic\":%zu,\"waiting\":%zu}",
+		    rep->auth_commits,
+		    rep->auth_commits - rep->auth_bad - rep->auth_waiting,
+		    rep->auth_waiting);
 	ks_buf_addf(b, ",\"records\":{\"checked\":%zu,\"valid\":%zu,\"invalid\":%zu,\"uncommitted_changes\":%zu,\"diagnostics\":",
 		    rep->records, valid, rep->records - valid, rep->uncommitted);
 	json_diags(b, &rep->record_diags);

@@ -320,6 +320,16 @@ int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
 		set(out, KS_AUTH_NOT_VALID_THEN, "signed by a member's key outside the dates it may sign (from, until)");
 		goto done;
 	}
+	/* A removal the parents did not know yet still stops later commits. */
+	for (i = 0; i < j->napprovals; i++) {
+		const struct ks_member *later = ks_members_device(j->approvals[i], mb->device);
+
+		if (later && later->has_until &&
+		    (int64_t)git_commit_committer(c)->when.time > later->until) {
+			set(out, KS_AUTH_NOT_VALID_THEN, "made after the centre removed that laptop from the survey");
+			goto done;
+		}
+	}
 	committer = git_commit_committer(c)->name;
 	if (!trailer || strcmp(trailer, mb->device) || strcmp(committer, mb->device)) {
 		set(out, KS_AUTH_WRONG_DEVICE, "its Device trailer or committer names another device than the key's");

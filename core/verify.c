@@ -1161,6 +1161,11 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 		rep->auth_commits++;
 		if (a.status == KS_AUTH_OK)
 			continue;
+		/* Only this laptop's own can be on main and still wait. */
+		if (a.status == KS_AUTH_WAITING) {
+			rep->auth_waiting++;
+			continue;
+		}
 		rep->auth_bad++;
 		git_oid_tostr(hex, sizeof(hex), &main[i]);
 		if (git_commit_lookup(&c, repo, &main[i]) < 0)
@@ -1174,6 +1179,11 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 		git_commit_free(c);
 	}
 	ks_auth_judge_free(j);
+	if (rep->auth_waiting)
+		ks_diags_add(&rep->notes, KS_SEV_NOTE, NULL, 0, 0, NULL, "auth",
+			     "%zu commit%s of this laptop wait%s for the centre to approve it: the other laptops keep them aside until then",
+			     rep->auth_waiting, rep->auth_waiting == 1 ? "" : "s",
+			     rep->auth_waiting == 1 ? "s" : "");
 	rep->problems += rep->auth_bad;
 	return err == -1 ? -1 : 0;
 }

@@ -118,6 +118,7 @@ struct ks_verify_report {
 
 	/* commits judged by the members file (signed mode) */
 	size_t auth_commits, auth_bad;
+	size_t auth_waiting;	/* of a laptop not approved yet: this one */
 	/* records at HEAD and open conflicts */
 	size_t records, invalid_records;
 	size_t uncommitted;	/* survey files changed in the work tree */
