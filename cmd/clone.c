@@ -45,8 +45,8 @@ static void print_joined(struct ks_repo *r, const char *device)
 	       in.device, in.surveyor, in.fingerprint);
 	if (ks_signer_own_key(&pub, ks_repo_git(r), &d) == 0 &&
 	    ks_sshsig_key_fingerprint(fp, &pub) == 0)
-		printf("This laptop (%s) has its own key %s and has asked to join. Until the\n"
-		       "centre approves it, its work waits at the other laptops; nothing is lost.\n",
+		printf("This laptop (%s) has its own key %s and has asked to join.\n"
+		       "Until the centre approves it, its work waits at the other laptops; nothing is lost.\n",
 		       device, fp);
 	ks_diags_release(&d);
 }

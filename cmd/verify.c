@@ -71,11 +71,17 @@ static void summary(struct ks_buf *b, const struct ks_verify_report *rep)
 
 	ks_buf_addf(b, "objects: %s checked, %s bad\n",
 		    count(n1, rep->objects), count(n2, rep->nbad));
-	ks_buf_addf(b, "commits on main: %s, %s signed by allowed keys, %s unsigned",
-		    count(n1, rep->commits),
-		    count(n2, rep->sig_count[KS_SIG_GOOD]),
-		    count(n3, rep->sig_count[KS_SIG_UNSIGNED]));
-	for (i = 0; i < sizeof(sig_parts) / sizeof(*sig_parts); i++)
+	if (!rep->has_signers && rep->auth_commits)
+		/* Signed mode: the members line says what the signatures are worth. */
+		ks_buf_addf(b, "commits on main: %s, %s unsigned", count(n1, rep->commits),
+			    count(n3, rep->sig_count[KS_SIG_UNSIGNED]));
+	else
+		ks_buf_addf(b, "commits on main: %s, %s signed by allowed keys, %s unsigned",
+			    count(n1, rep->commits),
+			    count(n2, rep->sig_count[KS_SIG_GOOD]),
+			    count(n3, rep->sig_count[KS_SIG_UNSIGNED]));
+	for (i = 0; (rep->has_signers || !rep->auth_commits) &&
+		    i < sizeof(sig_parts) / sizeof(*sig_parts); i++)
 		if (rep->sig_count[sig_parts[i].status])
 			ks_buf_addf(b, ", %s %s",
 				    count(n1, rep->sig_count[sig_parts[i].status]),

@@ -6,7 +6,9 @@
 # with the log.  Then the centre and a second surveyor's laptop join through
 # USB sticks: Hoa and Minh never meet, their changes reach each other through
 # the centre (relay), and the phone they both corrected is a conflict the
-# centre settles.  Last, the three sync through a hub on the office network.
+# centre settles.  Then the three sync through a hub on the office network.
+# Last, a signed survey: a new laptop enrolled through the stick and
+# approved by the centre, and a forged bundle refused with its reason.
 #   sh samples/demo.sh KHAOSAT SAMPLES_DIR
 set -eu
 ks=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -169,7 +171,39 @@ python3 -c 'import sys, zipfile, re
 z = zipfile.ZipFile(sys.argv[1])
 print("\n".join(re.findall(r"<sheet name=\"([^\"]*)\"", z.read("xl/workbook.xml").decode())))' \
 	"$dir/my-dong.xlsx"
+
+# A signed survey, as every new survey is unless --unsigned: the centre
+# starts it and is its first member; Tâm's new laptop, set up from the
+# stick, asks to join and works at once; its work waits at the centre
+# until the centre approves it; a bundle forged with plain git is refused
+# with its reason.
+signed="$dir/signed"
+mkdir -p "$signed/stick"
+cd "$signed"
+run init centre --device tt01 --surveyor "Trung tâm Khuyến công Hải Phòng" \
+	--name "Khảo sát làng nghề đúc Mỹ Đồng (có ký)"
+(cd centre && cp -r "$samples/records" . && "$ks" commit -m "Bản khảo sát mẫu" >/dev/null &&
+ "$ks" sync ../stick >/dev/null)
+run clone stick laptop-tam --device md05 --surveyor "Lê Văn Tâm"
+step "cd laptop-tam && sed -i 's/^  regular: .*/  regular: 90/' $w1 && khaosat commit -m ... && khaosat sync ../stick"
+(cd laptop-tam && sed -i 's/^  regular: .*/  regular: 90/' "$w1" &&
+ "$ks" commit -m "Lao động md01-0001" >/dev/null && "$ks" sync ../stick >/dev/null)
+cd centre
+run sync ../stick
+run device list
+run device approve md05
+run sync ../stick
+step "git clone laptop-tam forged && (edit khaosat.yaml; git commit -S as md05) && git bundle create forged.bundle main"
+git clone -q ../laptop-tam ../forged
+echo "# changed by a surveyor" >>../forged/khaosat.yaml
+git -C ../forged add khaosat.yaml
+GIT_COMMITTER_NAME=md05 git -C ../forged -c gpg.format=ssh \
+	-c user.signingKey="$signed/laptop-tam/.git/khaosat/key" \
+	commit -q -S -m "Đổi quy tắc khảo sát" -m "Device: md05"
+git -C ../forged bundle create -q ../forged.bundle main
+run bundle apply ../forged.bundle || true
+run verify
 echo
 echo "Open $dir/my-dong.xlsx in a spreadsheet program."
 echo
-echo "The demo is in $dir: my-dong (Hoa), laptop-minh (Minh), centre, the two sticks and hub.git."
+echo "The demo is in $dir: my-dong (Hoa), laptop-minh (Minh), centre, the two sticks, hub.git and signed/ (the signed survey)."

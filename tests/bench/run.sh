@@ -315,6 +315,11 @@ echo
 if ! BUILD=$BUILD sh "$top/tests/bench/sshsig.sh"; then
 	failures=$((failures + 1))
 fi
+# ---- authentication of new commits in a signed survey: tests/bench/auth.sh
+echo
+if ! BUILD=$BUILD sh "$top/tests/bench/auth.sh"; then
+	failures=$((failures + 1))
+fi
 # ---- export (issue 8): tests/bench/export.sh on a copy of this survey ----
 echo
 if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/export.sh"; then
