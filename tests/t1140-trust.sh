@@ -184,14 +184,35 @@ test_expect_success 'on the stick, a forged bundle is refused and the others sti
 '
 
 test_expect_success 'a laptop the centre removed: its later commits are refused' '
-	(cd centre && khaosat device remove md05 --until 2020-01-01 >/dev/null) &&
+	(cd centre && khaosat device remove md05 >/dev/null) &&
+	sleep 2 &&
 	set_line md05/$W1 "  seasonal:" "  seasonal: 8" &&
 	(cd md05 && khaosat commit -m "md05: seasonal" >/dev/null) &&
 	git -C md05 bundle create -q "$TRASH/m3.bundle" main &&
 	before=$(git -C centre rev-parse main) &&
 	(cd centre && test_expect_code 1 khaosat bundle apply "$TRASH/m3.bundle" >../out 2>&1) &&
-	grep -q "key not valid then" out &&
-	test "$(git -C centre rev-parse main)" = "$before"
+	grep -q "signed by md05 with key $(fp md05): key not valid then: made after the centre removed that laptop from the survey" out &&
+	test "$(git -C centre rev-parse main)" = "$before" &&
+	(cd centre && khaosat verify >/dev/null)
+'
+
+test_expect_success 'through a hub: a new laptop.s work waits, then is taken in' '
+	khaosat init --bare hub.git >/dev/null &&
+	(cd centre && khaosat remote add hub "$TRASH/hub.git" >/dev/null &&
+	 khaosat sync hub >/dev/null) &&
+	khaosat clone "$TRASH/hub.git" md07 --device md07 --surveyor "Đỗ Văn Hùng" >out &&
+	grep -q "^This laptop (md07) has its own key $(fp md07) and has asked to join" out &&
+	set_line md07/$W1 "  regular:" "  regular: 71" &&
+	(cd md07 && khaosat commit -m "md07: workers" >/dev/null && khaosat sync >/dev/null) &&
+	before=$(git -C centre rev-parse main) &&
+	(cd centre && khaosat sync hub >../out) &&
+	grep -q "^  md07  *2 commits wait for the centre to approve this laptop (key $(fp md07))" out &&
+	test "$(git -C centre rev-parse main)" = "$before" &&
+	(cd centre && khaosat device approve md07 >/dev/null && khaosat sync hub >../out) &&
+	grep -q "^  md07  *1 changed$" out &&
+	grep -q "^  regular: 71$" centre/$W1 &&
+	(cd md07 && khaosat sync >/dev/null && khaosat verify >../out) &&
+	! grep -q "waiting" out
 '
 
 test_expect_success 'an unsigned survey moves to signed mode in one command' '
