@@ -43,30 +43,6 @@ static const struct cmd_info info = {
 	"a time (2026-12-05T10:30:00+07:00).",
 };
 
-/* The members file of the work tree: 1 read, 0 none, or an error. */
-static int load(struct ks_members **out, struct ks_repo *r, struct ks_diags *d)
-{
-	struct ks_buf text = KS_BUF_INIT;
-	char *abs = ks_repo_path(r, KS_MEMBERS_FILE);
-	int err;
-
-	*out = NULL;
-	if (!abs)
-		return -1;
-	if (ks_buf_read_file(&text, abs, 1024 * 1024) < 0) {
-		err = errno == ENOENT ? 0
-			: ks_error(d, KS_EIO, KS_MEMBERS_FILE, 0, 0, "cannot read it: %s",
-				   strerror(errno));
-	} else {
-		err = ks_members_parse(out, KS_MEMBERS_FILE, text.ptr, text.len, d);
-		if (!err)
-			err = 1;
-	}
-	ks_free(abs);
-	ks_buf_release(&text);
-	return err;
-}
-
 /* The laptops whose work waits for approval, after the members. */
 static int list_waiting(struct cli *cli, struct ks_diags *d)
 {
@@ -92,7 +68,7 @@ static int list(struct cli *cli)
 	size_t i;
 	int err;
 
-	if ((err = open_survey(cli, &d)) || (err = load(&m, cli->repo, &d)) < 0)
+	if ((err = open_survey(cli, &d)) || (err = ks_enrol_members(&m, cli->repo, &d)) < 0)
 		return fail(&d, err);
 	if (!err) {
 		printf("No members file: this survey is not signed. The centre starts with\n"
@@ -214,7 +190,7 @@ static int add(struct cli *cli, const char *device, const char *surveyor,
 		return usage_error(&info, "add needs --surveyor and --role (and --key, unless DEVICE is this laptop)");
 	if (ks_role_parse(&rl, role) < 0)
 		return usage_error(&info, "no role '%s': centre, surveyor or auditor", role);
-	if ((err = open_survey(cli, &d)) || (err = load(&m, cli->repo, &d)) < 0)
+	if ((err = open_survey(cli, &d)) || (err = ks_enrol_members(&m, cli->repo, &d)) < 0)
 		return fail(&d, err);
 	err = -1;
 	if (!m && !(m = ks_members_new()))
@@ -277,7 +253,7 @@ static int approve(struct cli *cli, const char *device, const char *role,
 
 	if (role && ks_role_parse(&rl, role) < 0)
 		return usage_error(&info, "no role '%s': centre, surveyor or auditor", role);
-	if ((err = open_survey(cli, &d)) || (err = load(&m, cli->repo, &d)) < 0)
+	if ((err = open_survey(cli, &d)) || (err = ks_enrol_members(&m, cli->repo, &d)) < 0)
 		return fail(&d, err);
 	if (!err) {
 		err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
@@ -336,7 +312,7 @@ static int remove_member(struct cli *cli, const char *device, const char *until)
 	char now[64];
 	int err;
 
-	if ((err = open_survey(cli, &d)) || (err = load(&m, cli->repo, &d)) < 0)
+	if ((err = open_survey(cli, &d)) || (err = ks_enrol_members(&m, cli->repo, &d)) < 0)
 		return fail(&d, err);
 	if (!err) {
 		err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,

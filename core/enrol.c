@@ -111,9 +111,8 @@ out:
 	return err;
 }
 
-/* The members file of the work tree: 1 read, 0 none, or an error. */
-static int work_members(struct ks_members **out, struct ks_repo *r,
-			struct ks_diags *d)
+int ks_enrol_members(struct ks_members **out, struct ks_repo *r,
+		     struct ks_diags *d)
 {
 	struct ks_buf text = KS_BUF_INIT;
 	char *abs = ks_repo_path(r, KS_MEMBERS_FILE);
@@ -145,7 +144,7 @@ int ks_enrol_join(struct ks_sshsig_key *pub, struct ks_repo *r,
 	git_oid tip, tree, made;
 	int err;
 
-	if ((err = work_members(&m, r, d)) <= 0)
+	if ((err = ks_enrol_members(&m, r, d)) <= 0)
 		goto out;
 	if ((mb = ks_members_device(m, who->device))) {
 		err = ks_error(d, KS_EEXISTS, NULL, 0, 0,

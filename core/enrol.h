@@ -12,6 +12,7 @@
 
 struct ks_diags;
 struct ks_identity;
+struct ks_repo;
 
 /*
  * Makes the laptop's key in the survey at `workdir` (repository `repo`)
@@ -43,6 +44,11 @@ struct ks_intro {
 int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
 			  const git_oid *tip, struct ks_diags *d);
 
+/* The members file of the work tree: 1 read, 0 none, or an error. */
+struct ks_members;
+int ks_enrol_members(struct ks_members **out, struct ks_repo *r,
+		     struct ks_diags *d);
+
 /*
  * A laptop set up from a signed survey joins it: it gets its own key and
  * makes its request to join, an empty commit signed by that key ("Ask to
@@ -52,7 +58,6 @@ int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
  * file already gives to another key.  Returns 1 with the laptop's key in
  * `pub`, or 0 when the survey is not signed (nothing to join).
  */
-struct ks_repo;
 struct ks_sshsig_key;
 int ks_enrol_join(struct ks_sshsig_key *pub, struct ks_repo *r,
 		  struct ks_diags *d);

@@ -198,5 +198,5 @@ int main(void)
 		cmocka_unit_test(test_save_load),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	KS_RUN_TESTS(tests);
 }
