@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "bundle.h"
 #include "diag.h"
+#include "enrol.h"
 #include "merge.h"
 #include "repo.h"
 #include "sync.h"
@@ -92,10 +93,13 @@ static int verify(struct cli *cli, const char *file)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_bundle_info b;
+	struct ks_bundle_judge judge;
 	int err;
 
-	if ((err = open_survey(cli, &d)) ||
-	    (err = ks_bundle_verify(cli->repo, file, &b, &d)))
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	ks_enrol_bundle_judge(&judge, cli->repo);
+	if ((err = ks_bundle_verify(cli->repo, file, &judge, &b, &d)))
 		return fail(&d, err);
 	printf("%s is okay: %zu object%s, %llu bytes of pack\n", file,
 	       b.objects, b.objects == 1 ? "" : "s",
@@ -137,6 +141,7 @@ static int apply(struct cli *cli, const char *file)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_bundle_info b = KS_BUNDLE_INFO_INIT;
+	struct ks_bundle_judge judge;
 	struct ks_merge_stats st;
 	struct ks_buf refname = KS_BUF_INIT, what = KS_BUF_INIT;
 	const struct ks_bundle_ref *tip;
@@ -148,7 +153,8 @@ static int apply(struct cli *cli, const char *file)
 	if ((err = open_survey(cli, &d)) ||
 	    (err = ks_repo_require_identity(cli->repo, &d)))
 		return fail(&d, err);
-	err = ks_bundle_verify_import(cli->repo, file, progress_bar(), &b, &d);
+	ks_enrol_bundle_judge(&judge, cli->repo);
+	err = ks_bundle_verify_import(cli->repo, file, &judge, progress_bar(), &b, &d);
 	progress_done();
 	if (err)
 		return fail(&d, err);

@@ -1638,19 +1638,22 @@ static int seen_of_tip(git_oid *out, git_repository *wrepo,
  * the repository safe and every record readable, and (when `root` is given)
  * the survey's first commit in every reference's history; (when `since`
  * is given, or `seen` names the repository whose refs/khaosat/seen/ say
- * what the bundle tip's device had) that the device's history only grew.
+ * what the bundle tip's device had) that the device's history only grew;
+ * then `judge` (may be NULL) on each tip.
  */
 static int check_incoming(git_odb *odb, const char *objects,
 			  const char *incoming,
 			  const struct ks_bundle_ref *refs, size_t nrefs,
 			  const git_oid *root, const git_oid *since,
-			  git_repository *seen, const char *path,
-			  struct ks_diags *d)
+			  git_repository *seen,
+			  const struct ks_bundle_judge *judge,
+			  const char *path, struct ks_diags *d)
 {
 	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
 	git_repository *wrepo = NULL;
 	git_odb *wodb = NULL;
 	git_oid by_device;
+	size_t i, j;
 	int err;
 
 	info.refs = (struct ks_bundle_ref *)refs;
@@ -1671,6 +1674,13 @@ static int check_incoming(git_odb *odb, const char *objects,
 		since = &by_device;
 	if (since && (err = check_grows(wrepo, &info, since, path, d)))
 		goto out;
+	/* Last, the caller's judge, once for each tip. */
+	for (i = 0; judge && i < nrefs && !err; i++) {
+		for (j = 0; j < i && !git_oid_equal(&refs[j].oid, &refs[i].oid); j++)
+			;
+		if (j == i)
+			err = judge->fn(judge->arg, wrepo, &refs[i].oid, path, d);
+	}
 out:
 	git_repository_free(wrepo);
 	git_odb_free(wodb);
@@ -1680,6 +1690,7 @@ out:
 int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
 			     const struct ks_bundle_ref *refs, size_t nrefs,
 			     const git_oid *root, const git_oid *since,
+			     const struct ks_bundle_judge *judge,
 			     const char *what, struct ks_diags *d)
 {
 	struct ks_buf objects = KS_BUF_INIT;
@@ -1693,7 +1704,7 @@ int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
 			       ks_git_error());
 	else
 		err = check_incoming(odb, objects.ptr, incoming, refs, nrefs,
-				     root, since, NULL, what, d);
+				     root, since, NULL, judge, what, d);
 	git_odb_free(odb);
 	ks_buf_release(&objects);
 	return err;
@@ -2044,6 +2055,7 @@ out:
  */
 static int check_bundle(git_repository *repo, const git_oid *root,
 			const git_oid *since, int by_device,
+			const struct ks_bundle_judge *judge,
 			const char *path, unsigned flags,
 			const struct ks_progress *pg,
 			struct ks_bundle_info *out, int keep,
@@ -2106,7 +2118,7 @@ static int check_bundle(git_repository *repo, const git_oid *root,
 
 	if ((err = check_incoming(odb, objects.ptr, incoming.ptr, info.refs,
 				  info.nrefs, root, since, by_device ? repo : NULL,
-				  path, d)))
+				  judge, path, d)))
 		goto out;
 	if (!keep &&
 	    (err = check_holds_history(repo, incoming.ptr, &info, path, d)))
@@ -2145,6 +2157,7 @@ static int repo_root(git_oid *root, struct ks_repo *r, const char *path,
 }
 
 int ks_bundle_verify_import(struct ks_repo *r, const char *path,
+			    const struct ks_bundle_judge *judge,
 			    const struct ks_progress *pg,
 			    struct ks_bundle_info *out, struct ks_diags *d)
 {
@@ -2154,15 +2167,18 @@ int ks_bundle_verify_import(struct ks_repo *r, const char *path,
 	memset(out, 0, sizeof(*out));
 	if ((err = repo_root(&root, r, path, d)))
 		return err;
-	return check_bundle(ks_repo_git(r), &root, NULL, 1, path, 0, pg, out, 1, d);
+	return check_bundle(ks_repo_git(r), &root, NULL, 1, judge, path, 0, pg,
+			    out, 1, d);
 }
 
 int ks_bundle_import_git(git_repository *repo, const git_oid *root,
 			 const git_oid *since, const char *path, unsigned flags,
+			 const struct ks_bundle_judge *judge,
 			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d)
 {
-	return check_bundle(repo, root, since, 0, path, flags, pg, out, 1, d);
+	return check_bundle(repo, root, since, 0, judge, path, flags, pg, out,
+			    1, d);
 }
 
 int ks_bundle_verify_git(git_repository *repo, const git_oid *root,
@@ -2170,10 +2186,11 @@ int ks_bundle_verify_git(git_repository *repo, const git_oid *root,
 			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d)
 {
-	return check_bundle(repo, root, NULL, 0, path, flags, pg, out, 0, d);
+	return check_bundle(repo, root, NULL, 0, NULL, path, flags, pg, out, 0, d);
 }
 
 int ks_bundle_verify(struct ks_repo *r, const char *path,
+		     const struct ks_bundle_judge *judge,
 		     struct ks_bundle_info *out, struct ks_diags *d)
 {
 	git_oid root;
@@ -2182,5 +2199,6 @@ int ks_bundle_verify(struct ks_repo *r, const char *path,
 	memset(out, 0, sizeof(*out));
 	if ((err = repo_root(&root, r, path, d)))
 		return err;
-	return check_bundle(ks_repo_git(r), &root, NULL, 0, path, 0, NULL, out, 0, d);
+	return check_bundle(ks_repo_git(r), &root, NULL, 0, judge, path, 0, NULL,
+			    out, 0, d);
 }

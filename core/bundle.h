@@ -105,6 +105,20 @@ struct ks_bundle_stats {
 };
 
 /*
+ * What a caller asks of incoming commits besides the checks here, before
+ * any object of theirs is kept: `fn` judges the history of `tip` in
+ * `view`, a repository that sees the survey's objects and the incoming
+ * ones (what it writes stays in memory and is dropped).  0 accepts;
+ * anything else refuses, said in `d` naming `what`.  core/enrol.h's judge
+ * applies the survey's members.
+ */
+struct ks_bundle_judge {
+	int (*fn)(void *arg, git_repository *view, const git_oid *tip,
+		  const char *what, struct ks_diags *d);
+	void *arg;
+};
+
+/*
  * Writes a v2 bundle of main's history up to `tip` to `path`, leaving out
  * what the `nhidden` commits in `hidden` reach (commits missing locally
  * are ignored; none: a full bundle).  The commits just outside the bundle
@@ -161,6 +175,7 @@ int ks_bundle_read_header(struct ks_bundle_info *out, FILE *f,
  * the file does not exist, KS_EIO).
  */
 int ks_bundle_verify_import(struct ks_repo *r, const char *path,
+			    const struct ks_bundle_judge *judge,
 			    const struct ks_progress *pg,
 			    struct ks_bundle_info *out, struct ks_diags *d);
 
@@ -175,6 +190,7 @@ int ks_bundle_verify_import(struct ks_repo *r, const char *path,
  */
 int ks_bundle_import_git(git_repository *repo, const git_oid *root,
 			 const git_oid *since, const char *path, unsigned flags,
+			 const struct ks_bundle_judge *judge,
 			 const struct ks_progress *pg,
 			 struct ks_bundle_info *out, struct ks_diags *d);
 
@@ -213,6 +229,7 @@ int ks_bundle_check_history(git_repository *repo, const git_oid *tip,
 int ks_bundle_check_incoming(git_repository *repo, const char *incoming,
 			     const struct ks_bundle_ref *refs, size_t nrefs,
 			     const git_oid *root, const git_oid *since,
+			     const struct ks_bundle_judge *judge,
 			     const char *what, struct ks_diags *d);
 
 /* Moves every pack and loose object of `incoming` into the repository. */
@@ -238,6 +255,7 @@ int ks_bundle_survey_root(git_oid *out, git_repository *repo,
  * are removed again.
  */
 int ks_bundle_verify(struct ks_repo *r, const char *path,
+		     const struct ks_bundle_judge *judge,
 		     struct ks_bundle_info *out, struct ks_diags *d);
 
 /*

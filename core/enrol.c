@@ -15,6 +15,8 @@
 #include "bundle.h"
 
 #include <errno.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -330,4 +332,53 @@ int ks_enrol_judge(struct ks_auth_verdict *v, struct ks_repo *r,
 	default:
 		return KS_ENROL_REFUSED;
 	}
+}
+
+/* See ks_enrol_bundle_judge(). */
+static int judge_view(void *arg, git_repository *view, const git_oid *tip,
+		      const char *what, struct ks_diags *d)
+{
+	struct ks_repo *r = arg;
+	struct ks_auth_judge *j = NULL;
+	struct ks_auth_verdict v;
+	struct ks_buf why = KS_BUF_INIT;
+	git_odb_backend *mem = NULL;
+	git_repository *own;
+	git_odb *odb = NULL;
+	git_oid head;
+	int has_head, err;
+
+	/* Merges computed to judge a merge commit are written to memory. */
+	if (git_repository_odb(&odb, view) < 0 || git_mempack_new(&mem) < 0 ||
+	    git_odb_add_backend(odb, mem, 1000) < 0) {
+		if (mem)
+			mem->free(mem);
+		git_odb_free(odb);
+		return ks_error(d, KS_EIO, what, 0, 0, "cannot judge the incoming commits: %s",
+				ks_git_error());
+	}
+	git_odb_free(odb);
+	has_head = git_reference_name_to_id(&head, ks_repo_git(r), "refs/heads/main") == 0;
+	git_error_clear();
+	own = ks_repo_swap_git(r, view);
+	err = ks_auth_judge_new(&j, r) < 0 ||
+	      (has_head && ks_auth_judge_approval(j, &head) < 0) ||
+	      ks_auth_judge_approval(j, tip) < 0 ? -1
+		: ks_auth_history(&v, j, tip, has_head ? &head : NULL, d);
+	ks_auth_judge_free(j);
+	ks_repo_swap_git(r, own);
+	if (err || !ks_auth_refused(v.status))
+		return err;
+	if (ks_auth_verdict_text(&why, &v) < 0)
+		return -1;
+	err = ks_error(d, KS_EINVALID, what, 0, 0,
+		       "not taken: %s. Nothing of it was kept", why.ptr);
+	ks_buf_release(&why);
+	return err;
+}
+
+void ks_enrol_bundle_judge(struct ks_bundle_judge *out, struct ks_repo *r)
+{
+	out->fn = judge_view;
+	out->arg = r;
 }

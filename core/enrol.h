@@ -90,6 +90,16 @@ int ks_enrol_judge(struct ks_auth_verdict *v, struct ks_repo *r,
 		   struct ks_diags *d);
 
 /*
+ * A judge for core/bundle.h's checks of incoming objects: the history of
+ * each incoming tip judged as ks_enrol_judge() does, before anything of it
+ * is kept; a commit that may not be taken refuses it (KS_EINVALID, said in
+ * `d`), a laptop's work that waits for approval is accepted (it is kept
+ * aside when it would be merged).  `r` must outlive the judge's use.
+ */
+struct ks_bundle_judge;
+void ks_enrol_bundle_judge(struct ks_bundle_judge *out, struct ks_repo *r);
+
+/*
  * The laptops kept aside (refs/khaosat/waiting/<device>) whose work main
  * does not hold yet, by device.  *out is freed with ks_free().
  */

@@ -1339,7 +1339,15 @@ static int merge_trees(git_oid *tree, struct ks_merge_stats *stats,
 	m.stats = stats;
 	m.d = d;
 	m.touched = touched;
-	/* By path: a repository opened later may reuse a freed pointer. */
+	/*
+	 * By path: a repository opened later may reuse a freed pointer.  A
+	 * view without a path (objects being checked, whose merges are kept
+	 * in memory only) remembers nothing: its trees do not outlive it.
+	 */
+	if (!git_repository_path(m.repo)) {
+		m.memo = NULL;
+		return merge_commits(tree, &m, a, b, 0, 1);
+	}
 	if (!vmemo.gitdir || strcmp(vmemo.gitdir, git_repository_path(m.repo))) {
 		ks_free(vmemo.gitdir);
 		vmemo.n = 0;

@@ -37,6 +37,14 @@ struct ks_repo {
 	unsigned schema_flags;
 };
 
+git_repository *ks_repo_swap_git(struct ks_repo *r, git_repository *git)
+{
+	git_repository *old = r->git;
+
+	r->git = git;
+	return old;
+}
+
 void ks_repo_set_schema_flags(struct ks_repo *r, unsigned flags)
 {
 	r->schema_flags = flags;

@@ -94,6 +94,14 @@ int ks_repo_open(struct ks_repo **out, const char *start, struct ks_diags *d);
 void ks_repo_free(struct ks_repo *r);
 
 git_repository *ks_repo_git(const struct ks_repo *r);
+
+/*
+ * Puts `git` in place of the survey's repository and returns the one it
+ * replaces, for a caller that must run the survey's logic (merges, its
+ * schemas) over another view of its objects for a while, such as objects
+ * still being checked, and then puts the old one back.
+ */
+git_repository *ks_repo_swap_git(struct ks_repo *r, git_repository *git);
 /* Absolute work tree path with a trailing slash. */
 const char *ks_repo_workdir(const struct ks_repo *r);
 const char *ks_repo_name(const struct ks_repo *r);

@@ -403,6 +403,7 @@ static int check_known(struct ks_sync_peer *p, const struct ks_bundle_info *head
  */
 static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			const git_oid *root, const char *device,
+			const struct ks_bundle_judge *judge,
 			const struct ks_progress *pg, struct ks_diags *d)
 {
 	struct ks_diags got = KS_DIAGS_INIT, ignore = KS_DIAGS_INIT;
@@ -463,7 +464,7 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 
 				err = ks_bundle_import_git(repo, root,
 							   since ? &seen : NULL, p->path,
-							   KS_BUNDLE_NOFOLLOW, pg,
+							   KS_BUNDLE_NOFOLLOW, judge, pg,
 							   &info, &got);
 				if (err) {
 					if ((err = refuse(p, err, &got, device, d)))
@@ -915,6 +916,7 @@ int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
 		   const struct ks_progress *pg, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
+	struct ks_bundle_judge judge;
 	git_oid root;
 	int err;
 
@@ -930,9 +932,10 @@ int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
 	}
 	if (!(flags & KS_SYNC_NO_WRITE))
 		rep->swept = sweep_temps(rep->folder, ks_repo_identity(r)->device);
+	ks_enrol_bundle_judge(&judge, r);
 	if ((err = list_peers(rep, rep->folder, d)) ||
 	    (err = import_peers(rep, repo, &root, ks_repo_identity(r)->device,
-				pg, d)))
+				&judge, pg, d)))
 		return err;
 	if ((err = merge_peers(rep, r, d))) {
 		/* What merged before the failure is in main: say where. */
@@ -1130,8 +1133,8 @@ static const struct ks_sync_peer *first_full(struct ks_sync_report *rep,
 
 static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		     const char *url, const char *remote, unsigned timeout,
-		     git_oid *root, const struct ks_progress *pg,
-		     struct ks_diags *d);
+		     git_oid *root, const struct ks_bundle_judge *judge,
+		     const struct ks_progress *pg, struct ks_diags *d);
 static int hub_timeout(unsigned *out, git_repository *repo, unsigned given,
 		       struct ks_diags *d);
 static int hub_main_at(git_repository *repo, git_oid *tip,
@@ -1205,7 +1208,7 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 	if (!(rep->folder = ks_strdup(url)) || !(rep->hub = ks_strdup(KS_CLONE_REMOTE)))
 		return -1;
 	if ((err = fetch_hub(rep, repo, url, KS_CLONE_REMOTE, timeout, &root,
-			     pg, d)))
+			     NULL, pg, d)))
 		return err;
 	for (i = 0; i < rep->npeers; i++)
 		if (!strcmp(rep->peers[i].device, device))
@@ -1254,7 +1257,7 @@ static int fetch_main(git_repository **repo, git_oid *tip,
 		return hub_main(*repo, tip, hubrep, source, opts, pg, d);
 	if ((err = ks_bundle_import_git(*repo, NULL, NULL, bundle,
 					kind == SRC_FOLDER ? KS_BUNDLE_NOFOLLOW : 0,
-					pg, &info, d)))
+					NULL, pg, &info, d)))
 		return err;
 	*stamp = info.stamp;
 	if (!(ref = ks_bundle_main_ref(&info))) {
@@ -1989,8 +1992,8 @@ out:
  */
 static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		     const char *url, const char *remote, unsigned timeout,
-		     git_oid *root, const struct ks_progress *pg,
-		     struct ks_diags *d)
+		     git_oid *root, const struct ks_bundle_judge *judge,
+		     const struct ks_progress *pg, struct ks_diags *d)
 {
 	char *specs[] = { "+" KS_HUB_DEVICES "*:" IN_DEVICES "*",
 			  "+refs/heads/main:" IN_MAIN };
@@ -2076,7 +2079,8 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		}
 		err = ks_bundle_check_incoming(repo, objects.ptr, &ref, 1,
 					       learn && !any ? NULL : root,
-					       since ? &seen : NULL, name.ptr, &got);
+					       since ? &seen : NULL, judge,
+					       name.ptr, &got);
 		/*
 		 * This laptop's own ref, rewritten by someone else: not an
 		 * error of the sync; main is pushed back over it.
@@ -2085,7 +2089,7 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 			struct ks_diags again = KS_DIAGS_INIT;
 
 			if (ks_bundle_check_incoming(repo, objects.ptr, &ref, 1, root,
-						     NULL, name.ptr, &again) == 0) {
+						     NULL, judge, name.ptr, &again) == 0) {
 				rep->own_rewritten = 1;
 				ks_diags_release(&got);
 				ks_diags_release(&again);
@@ -2268,12 +2272,14 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 {
 	git_repository *repo = ks_repo_git(r);
 	const char *device = ks_repo_identity(r)->device;
+	struct ks_bundle_judge judge;
 	char *url = NULL, *name = NULL;
 	git_oid root;
 	unsigned timeout;
 	int err, rejected = 1;
 	size_t i;
 
+	ks_enrol_bundle_judge(&judge, r);
 	if ((err = sync_start(rep, r, &root, d)) ||
 	    (err = hub_timeout(&timeout, repo, given_timeout, d)))
 		return err;
@@ -2298,8 +2304,8 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 			break;
 		}
 		peers_release(rep);
-		if ((err = fetch_hub(rep, repo, url, name, timeout, &root, pg,
-				     d)))
+		if ((err = fetch_hub(rep, repo, url, name, timeout, &root, &judge,
+				     pg, d)))
 			break;
 		if (rep->foreign) {
 			err = ks_error(d, KS_EINVALID, url, 0, 0,

@@ -35,14 +35,17 @@ hostile() {
 	git -C "$1" bundle create -q "$TRASH/$1.bundle" main
 }
 
-# refused BUNDLE PATTERN: bundle apply at the centre refuses BUNDLE with
-# PATTERN in its error, and main does not move.
+# refused BUNDLE PATTERN: bundle apply at the centre refuses BUNDLE (made
+# from h) with PATTERN in its error, before keeping anything: main does not
+# move, and not one object of the hostile commit is kept.
 refused() {
 	before=$(git -C centre rev-parse main) &&
 	(cd centre && test_expect_code 1 khaosat bundle apply "$TRASH/$1" >../out 2>&1) &&
-	grep "^error: bundle $1 not merged: commit [0-9a-f]\{10\} \"hostile change\"" out |
+	grep "^$TRASH/$1: error: not taken: commit [0-9a-f]\{10\} \"hostile change\"" out |
 		grep -q "$2" || { cat out; false; } &&
-	test "$(git -C centre rev-parse main)" = "$before"
+	test "$(git -C centre rev-parse main)" = "$before" &&
+	test_must_fail git -C centre cat-file -e "$(git -C h rev-parse main)" &&
+	test_must_fail git -C centre cat-file -e "$(git -C h rev-parse main^{tree})"
 }
 
 test_expect_success 'setup: the centre starts a signed survey and writes the stick' '
@@ -177,7 +180,8 @@ test_expect_success 'on the stick, a forged bundle is refused and the others sti
 	 khaosat sync ../stick >/dev/null) &&
 	cp h.bundle stick/$id/md09.bundle &&
 	(cd centre && test_expect_code 1 khaosat sync ../stick >../out 2>&1) &&
-	grep -q "md09.bundle: error: not merged: commit [0-9a-f]* \"hostile change\" signed by md05 with key $(fp md05): wrong device" out &&
+	grep -q "md09.bundle: error: not taken: commit [0-9a-f]* \"hostile change\" signed by md05 with key $(fp md05): wrong device" out &&
+	test_must_fail git -C centre cat-file -e "$(git -C h rev-parse main)" &&
 	grep -q "^  seasonal: 4$" centre/$W1 &&
 	! grep -q "regular: 96" centre/$W1 &&
 	rm stick/$id/md09.bundle
@@ -213,6 +217,17 @@ test_expect_success 'through a hub: a new laptop.s work waits, then is taken in'
 	grep -q "^  regular: 71$" centre/$W1 &&
 	(cd md07 && khaosat sync >/dev/null && khaosat verify >../out) &&
 	! grep -q "waiting" out
+'
+
+test_expect_success 'through a hub: a forged ref is refused before anything of it is kept' '
+	rm -rf h && git clone -q md07 h &&
+	sed -i "s/^  regular: .*/  regular: 95/" h/$W1 &&
+	hostile h md07 tt01 tt01 &&
+	git -C h push -q "$TRASH/hub.git" main:refs/heads/devices/md09 &&
+	(cd centre && test_expect_code 1 khaosat sync hub >../out 2>&1) &&
+	grep -q "error: not taken: commit [0-9a-f]* \"hostile change\" signed by md07 with key $(fp md07): wrong device" out &&
+	test_must_fail git -C centre cat-file -e "$(git -C h rev-parse main)" &&
+	! grep -q "regular: 95" centre/$W1
 '
 
 test_expect_success 'an unsigned survey moves to signed mode in one command' '

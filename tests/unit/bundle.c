@@ -324,7 +324,7 @@ static void test_corruption(void **state)
 	assert_int_equal(ks_bundle_write(r, file.ptr, &tip, NULL, 0, NULL, NULL, &d), 0);
 	assert_int_equal(ks_buf_read_file(&data, file.ptr, 1 << 24), 0);
 	/* The whole bundle verifies and imports (its objects are known). */
-	assert_int_equal(ks_bundle_verify_import(r, file.ptr, NULL, &info, &d), 0);
+	assert_int_equal(ks_bundle_verify_import(r, file.ptr, NULL, NULL, &info, &d), 0);
 	pack_start = info.header_bytes;
 	ks_bundle_info_release(&info);
 	assert_int_equal(d.errors, 0);
@@ -333,7 +333,7 @@ static void test_corruption(void **state)
 	/* Cut at every length, or at 600 spread over a large bundle. */
 	for (i = 0; i < data.len; i += data.len > 600 ? data.len / 600 : 1) {
 		write_bytes(file.ptr, data.ptr, i);
-		if (!ks_bundle_verify_import(r, file.ptr, NULL, &info, &d))
+		if (!ks_bundle_verify_import(r, file.ptr, NULL, NULL, &info, &d))
 			print_message("a bundle cut at %zu of %zu bytes was accepted\n",
 				      i, data.len);
 		assert_int_not_equal(d.errors, 0);
@@ -348,7 +348,7 @@ static void test_corruption(void **state)
 		memcpy(copy, data.ptr, data.len);
 		copy[i] ^= (char)(1 + (i % 255));
 		write_bytes(file.ptr, copy, data.len);
-		if (!ks_bundle_verify_import(r, file.ptr, NULL, &info, &d))
+		if (!ks_bundle_verify_import(r, file.ptr, NULL, NULL, &info, &d))
 			print_message("a bundle changed at byte %zu was accepted\n", i);
 		assert_int_not_equal(d.errors, 0);
 		ks_diags_release(&d);
@@ -379,7 +379,7 @@ static void test_corruption(void **state)
 		int err;
 
 		ks_alloc_fail_after(n);
-		err = ks_bundle_verify(r, file.ptr, &info, &d);
+		err = ks_bundle_verify(r, file.ptr, NULL, &info, &d);
 		ks_alloc_fail_after(-1);
 		ks_diags_release(&d);
 		if (!err)
