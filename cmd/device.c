@@ -175,6 +175,26 @@ out:
 	return err;
 }
 
+/*
+ * The commit just made started signed mode: this laptop remembers it as the
+ * survey's introduction, as init does, for verify.  Said, not fatal.
+ */
+static void remember_introduction(struct cli *cli, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(cli->repo);
+	struct ks_intro in;
+	git_oid tip;
+
+	if (git_reference_name_to_id(&tip, repo, "refs/heads/main") < 0 ||
+	    ks_enrol_introduction(&in, repo, &tip, d) || !in.is_signed ||
+	    ks_enrol_remember(repo, &in) < 0) {
+		git_error_clear();
+		return;
+	}
+	printf("The survey is signed from this commit on: its introduction is commit %.10s, key %s.\n",
+	       git_oid_tostr_s(&in.root), in.fingerprint);
+}
+
 static int add(struct cli *cli, const char *device, const char *surveyor,
 	       const char *role, const char *keyarg, const char *from,
 	       const char *until)
@@ -184,7 +204,7 @@ static int add(struct cli *cli, const char *device, const char *surveyor,
 	struct ks_buf msg = KS_BUF_INIT;
 	enum ks_role rl;
 	char *key = NULL;
-	int err;
+	int err, starts;
 
 	if (!surveyor || !role)
 		return usage_error(&info, "add needs --surveyor and --role (and --key, unless DEVICE is this laptop)");
@@ -193,6 +213,7 @@ static int add(struct cli *cli, const char *device, const char *surveyor,
 	if ((err = open_survey(cli, &d)) || (err = ks_enrol_members(&m, cli->repo, &d)) < 0)
 		return fail(&d, err);
 	err = -1;
+	starts = !m;
 	if (!m && !(m = ks_members_new()))
 		goto out;
 	if (!keyarg && !strcmp(device, ks_repo_identity(cli->repo)->device)) {
@@ -223,6 +244,8 @@ static int add(struct cli *cli, const char *device, const char *surveyor,
 		goto out;
 	if ((err = save(cli, m, msg.ptr, &d)))
 		goto out;
+	if (starts)
+		remember_introduction(cli, &d);
 	printf("Added %s (%s, %s) to the members.\n", device, role, surveyor);
 out:
 	ks_free(key);

@@ -95,6 +95,11 @@ static void summary(struct ks_buf *b, const struct ks_verify_report *rep)
 			    count(n2, rep->auth_commits - rep->auth_bad - rep->auth_waiting));
 	if (rep->auth_waiting)
 		ks_buf_addf(b, ", %s waiting for approval", count(n1, rep->auth_waiting));
+	if (rep->has_intro) {
+		short_hex(h1, &rep->intro);
+		ks_buf_addf(b, "\nintroduction: commit %s, signed by the centre %s with key %s",
+			    h1, rep->intro_device, rep->intro_key);
+	}
 	ks_buf_addf(b, "\nrecords: %s valid, %s invalid\n", count(n1, valid),
 		    count(n2, rep->records - valid));
 	ks_buf_addf(b, "conflicts: %s open\n", count(n1, rep->conflicts));
@@ -367,10 +372,19 @@ static void json_report(struct ks_buf *b, const struct ks_verify_report *rep)
 	json_objects(b, rep);
 	ks_buf_putc(b, ',');
 	json_commits(b, rep);
-	ks_buf_addf(b, ",\"members\":{\"judged\":%zu,\"authentic\":%zu,\"waiting\":%zu}",
+	ks_buf_addf(b, ",\"members\":{\"judged\":%zu,\"authentic\":%zu,\"waiting\":%zu",
 		    rep->auth_commits,
 		    rep->auth_commits - rep->auth_bad - rep->auth_waiting,
 		    rep->auth_waiting);
+	if (rep->has_intro) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		ks_buf_addf(b, ",\"introduction\":{\"commit\":\"%s\",\"device\":\"%s\",\"key\":\"%s\"}}",
+			    git_oid_tostr(hex, sizeof(hex), &rep->intro),
+			    rep->intro_device, rep->intro_key);
+	} else {
+		ks_buf_puts(b, ",\"introduction\":null}");
+	}
 	ks_buf_addf(b, ",\"records\":{\"checked\":%zu,\"valid\":%zu,\"invalid\":%zu,\"uncommitted_changes\":%zu,\"diagnostics\":",
 		    rep->records, valid, rep->records - valid, rep->uncommitted);
 	json_diags(b, &rep->record_diags);

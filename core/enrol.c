@@ -51,6 +51,83 @@ out:
 	return err;
 }
 
+/*
+ * The oldest commit on the first-parent line of `tip` whose tree holds
+ * members.yaml: 1 with it in *out, 0 when none does, -1.
+ */
+static int first_signed(git_oid *out, git_repository *repo, const git_oid *tip)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	int found = 0, e;
+
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0) {
+		git_revwalk_free(w);
+		return -1;
+	}
+	git_revwalk_simplify_first_parent(w);
+	while ((e = git_revwalk_next(&id, w)) == 0) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		git_oid blob;
+		int has = git_commit_lookup(&c, repo, &id) == 0 &&
+			  git_commit_tree(&t, c) == 0 &&
+			  ks_tree_blob(&blob, t, KS_MEMBERS_FILE);
+
+		git_tree_free(t);
+		git_commit_free(c);
+		/* Newest first: the last one found before a commit without. */
+		if (has) {
+			git_oid_cpy(out, &id);
+			found = 1;
+		} else if (found) {
+			break;
+		}
+	}
+	git_revwalk_free(w);
+	if (e < 0 && e != GIT_ITEROVER)
+		return -1;
+	git_error_clear();
+	return found;
+}
+
+int ks_enrol_remember(git_repository *repo, const struct ks_intro *in)
+{
+	git_config *cfg = NULL;
+	char value[GIT_OID_HEXSZ + 1 + sizeof(in->fingerprint)];
+	char hex[GIT_OID_HEXSZ + 1];
+	int err;
+
+	git_oid_tostr(hex, sizeof(hex), &in->root);
+	snprintf(value, sizeof(value), "%s %s", hex, in->fingerprint);
+	err = git_repository_config(&cfg, repo) < 0 ||
+	      git_config_set_string(cfg, "khaosat.introduction", value) < 0 ? -1 : 0;
+	git_config_free(cfg);
+	return err;
+}
+
+int ks_enrol_remembered(git_oid *commit, char fingerprint[52],
+			git_repository *repo)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+	const char *sp;
+	int err = KS_ENOTFOUND;
+
+	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&value, cfg, "khaosat.introduction") == 0 &&
+	    (sp = strchr(value.ptr, ' ')) && sp - value.ptr == GIT_OID_HEXSZ &&
+	    git_oid_fromstrn(commit, value.ptr, GIT_OID_HEXSZ) == 0 &&
+	    strlen(sp + 1) < 52) {
+		snprintf(fingerprint, 52, "%s", sp + 1);
+		err = 0;
+	}
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	git_error_clear();
+	return err;
+}
+
 int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
 			  const git_oid *tip, struct ks_diags *d)
 {
@@ -68,24 +145,25 @@ int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (ks_bundle_survey_root(&out->root, repo, tip) < 0)
-		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot find the survey's first commit: %s",
+	if ((err = first_signed(&out->root, repo, tip)) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the survey's history: %s",
 				ks_git_error());
+	if (!err)
+		return 0;
 	git_oid_tostr(hex, sizeof(hex), &out->root);
-	if (git_commit_lookup(&c, repo, &out->root) < 0 || git_commit_tree(&t, c) < 0) {
-		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the survey's first commit: %s",
+	if (git_commit_lookup(&c, repo, &out->root) < 0 || git_commit_tree(&t, c) < 0 ||
+	    !ks_tree_blob(&blob, t, KS_MEMBERS_FILE)) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read commit %s: %s", hex,
 			       ks_git_error());
 		goto out;
 	}
 	err = 0;
-	if (!ks_tree_blob(&blob, t, KS_MEMBERS_FILE))
-		goto out;
 	out->is_signed = 1;
 	if (git_blob_lookup(&b, repo, &blob) < 0 ||
 	    ks_members_parse(&m, KS_MEMBERS_FILE, git_blob_rawcontent(b),
 			     (size_t)git_blob_rawsize(b), &ignore)) {
 		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
-			       "the survey's first commit %s holds a members file that does not read: this survey cannot be trusted from its start",
+			       "commit %s, which made the survey signed, holds a members file that does not read: this survey cannot be trusted",
 			       hex);
 		goto out;
 	}
@@ -95,7 +173,7 @@ int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
 	mb = verdict == KS_SSHSIG_GOOD ? ks_members_pk(m, sig.key.pk) : NULL;
 	if (!mb || mb->role != KS_ROLE_CENTRE) {
 		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
-			       "the survey's first commit %s is %s: this survey cannot be trusted from its start",
+			       "commit %s, which made the survey signed, is %s: this survey cannot be trusted",
 			       hex, verdict == KS_SSHSIG_UNSIGNED ? "not signed"
 			       : verdict != KS_SSHSIG_GOOD ? "badly signed"
 			       : "not signed by a centre its members file lists");

@@ -23,13 +23,15 @@ int ks_enrol_start(git_repository *repo, const char *workdir,
 		   const struct ks_identity *who, struct ks_diags *d);
 
 /*
- * A survey's introduction (the Guix term): its first commit, which init
- * made at the centre, and the key that signed it.  In a signed survey
- * that commit holds members.yaml naming the centre, and is signed by the
- * centre's key: what a person compares with the slip the centre gave.
+ * A survey's introduction (the Guix term): the commit that started signed
+ * mode and the key that signed it.  For a survey made signed, that is its
+ * first commit, made by init at the centre; for one moved to signed mode
+ * later, the first commit on main that holds members.yaml.  It holds
+ * members.yaml naming the centre and is signed by the centre's key: what
+ * a person compares with the slip the centre gave.
  */
 struct ks_intro {
-	git_oid root;
+	git_oid root;		/* the introduction commit */
 	int is_signed;		/* 0: the survey started unsigned */
 	char device[16];	/* the centre that signed it */
 	char surveyor[128];
@@ -37,12 +39,23 @@ struct ks_intro {
 };
 
 /*
- * Reads the introduction of the history of `tip`.  KS_EINVALID (said in
- * `d`) when the first commit holds a members file but is not signed by a
- * centre that file lists: the survey cannot be trusted from its start.
+ * Reads the introduction of the history of `tip` (is_signed 0: the survey
+ * is not signed).  KS_EINVALID (said in `d`) when that commit is not
+ * signed by a centre its own members file lists: the survey cannot be
+ * trusted from the start of signed mode.
  */
 int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
 			  const git_oid *tip, struct ks_diags *d);
+
+/*
+ * Remembers an introduction in the laptop's configuration
+ * (khaosat.introduction: the commit and the key's fingerprint), as a new
+ * laptop saw it, for verify to hold the survey to; and reads it back
+ * (0, or KS_ENOTFOUND when none was recorded).
+ */
+int ks_enrol_remember(git_repository *repo, const struct ks_intro *in);
+int ks_enrol_remembered(git_oid *commit, char fingerprint[52],
+			git_repository *repo);
 
 /* The members file of the work tree: 1 read, 0 none, or an error. */
 struct ks_members;

@@ -911,6 +911,18 @@ int ks_repo_init(struct ks_repo **out, const char *dir,
 	ks_buf_addf(&text, "Create survey \"%s\"", name);
 	if ((err = ks_commit_tree(&commit, r, &tree, NULL, 0, text.ptr, d)))
 		goto out;
+	if (!opts->unsigned_mode) {
+		struct ks_intro in;
+
+		/* What verify holds the survey to, from its first commit on. */
+		if ((err = ks_enrol_introduction(&in, ks_repo_git(r), &commit, d)))
+			goto out;
+		if (ks_enrol_remember(ks_repo_git(r), &in) < 0) {
+			err = ks_error(d, KS_EIO, dir, 0, 0, "cannot save the introduction: %s",
+				       ks_git_error());
+			goto out;
+		}
+	}
 	*out = r;
 	r = NULL;
 	err = 0;

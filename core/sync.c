@@ -1399,6 +1399,9 @@ static int trust_first(struct ks_repo *r, const git_oid *tip,
 				"this is not the survey the centre gave you: its first commit is %s%s, not by key %s; nothing was kept",
 				in.is_signed ? "signed by key " : "not signed",
 				in.is_signed ? in.fingerprint : "", centre_key);
+	if (in.is_signed && ks_enrol_remember(ks_repo_git(r), &in) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot save the introduction: %s",
+				ks_git_error());
 	if (ks_auth_judge_new(&j, r) < 0 || ks_auth_judge_approval(j, tip) < 0) {
 		ks_auth_judge_free(j);
 		return -1;

@@ -13,6 +13,7 @@
 #include "commit.h"
 #include "conflict.h"
 #include "diag.h"
+#include "enrol.h"
 #include "file.h"
 #include "oidmap.h"
 #include "record.h"
@@ -1188,6 +1189,44 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 	return err == -1 ? -1 : 0;
 }
 
+/*
+ * The introduction of a signed survey: the commit that started signed
+ * mode, signed by a centre its own members file lists; and, when this
+ * laptop remembers the one it was set up with, that same commit and key.
+ */
+static int verify_introduction(struct ks_verify_report *rep, git_repository *repo)
+{
+	struct ks_intro in;
+	git_oid kept;
+	char fp[52], a[11], b[11];
+	int err = ks_enrol_introduction(&in, repo, &rep->tip, &rep->notes);
+
+	if (err == KS_EINVALID) {
+		rep->problems++;
+		return 0;
+	}
+	if (err)
+		return err;
+	if (in.is_signed) {
+		rep->has_intro = 1;
+		git_oid_cpy(&rep->intro, &in.root);
+		snprintf(rep->intro_device, sizeof(rep->intro_device), "%s", in.device);
+		snprintf(rep->intro_key, sizeof(rep->intro_key), "%s", in.fingerprint);
+	}
+	if (ks_enrol_remembered(&kept, fp, repo) == 0 &&
+	    (!in.is_signed || !git_oid_equal(&kept, &in.root) || strcmp(fp, in.fingerprint))) {
+		git_oid_tostr(a, sizeof(a), &kept);
+		git_oid_tostr(b, sizeof(b), &in.root);
+		rep->problems++;
+		ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
+			     "this laptop was set up with the survey introduced by commit %s (key %s), but main's signed history starts %s%s%s%s: it was replaced",
+			     a, fp, in.is_signed ? "at commit " : "nowhere",
+			     in.is_signed ? b : "", in.is_signed ? ", key " : "",
+			     in.is_signed ? in.fingerprint : "");
+	}
+	return 0;
+}
+
 /* ---- records and conflicts at HEAD ---- */
 
 /* How many records have errors: distinct paths of error diagnostics. */
@@ -1525,7 +1564,8 @@ int ks_verify(struct ks_verify_report *rep, struct ks_repo *r,
 	if (git_commit_lookup(&tip, repo, &rep->tip) == 0) {
 		if ((err = verify_signatures(rep, r, opts, w.main, w.nmain, tip, d)))
 			goto out;
-		if ((err = verify_members(rep, r, w.main, w.nmain, d)))
+		if ((err = verify_members(rep, r, w.main, w.nmain, d)) ||
+		    (err = verify_introduction(rep, repo)))
 			goto out;
 		if ((err = verify_records(rep, r, tip)))
 			goto out;

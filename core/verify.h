@@ -119,6 +119,9 @@ struct ks_verify_report {
 	/* commits judged by the members file (signed mode) */
 	size_t auth_commits, auth_bad;
 	size_t auth_waiting;	/* of a laptop not approved yet: this one */
+	int has_intro;		/* a signed survey: its introduction */
+	git_oid intro;
+	char intro_device[16], intro_key[52];
 	/* records at HEAD and open conflicts */
 	size_t records, invalid_records;
 	size_t uncommitted;	/* survey files changed in the work tree */

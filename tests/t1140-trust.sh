@@ -230,6 +230,37 @@ test_expect_success 'through a hub: a forged ref is refused before anything of i
 	! grep -q "regular: 95" centre/$W1
 '
 
+test_expect_success 'verify names the introduction, and holds the laptop to it' '
+	root=$(git -C centre rev-list --max-parents=0 main) &&
+	(cd centre && khaosat verify >../out) &&
+	grep -q "^introduction: commit $(echo $root | cut -c1-10), signed by the centre tt01 with key $(fp centre)$" out &&
+	(cd md07 && khaosat verify >../out) &&
+	grep -q "^introduction: commit $(echo $root | cut -c1-10), signed by the centre tt01 with key $(fp centre)$" out &&
+	test "$(git -C md07 config khaosat.introduction)" = "$root $(fp centre)" &&
+	rm -rf c2 && cp -R centre c2 &&
+	git -C c2 config khaosat.introduction "$(git -C c2 rev-parse main) $(fp md07)" &&
+	(cd c2 && test_expect_code 1 khaosat verify >../out 2>&1) &&
+	grep -q "^error: this laptop was set up with the survey introduced by commit [0-9a-f]* (key $(fp md07)), but main.s signed history starts at commit $(echo $root | cut -c1-10), key $(fp centre): it was replaced$" out
+'
+
+test_expect_success 'a members file nobody signed is no introduction' '
+	make_survey nosig md01 &&
+	cat >nosig/members.yaml <<-EOF &&
+	members:
+	  - device: md01
+	    surveyor: Người md01
+	    role: centre
+	    key: $(cut -d" " -f1-2 md07/.git/khaosat/key.pub)
+	EOF
+	git -C nosig add members.yaml &&
+	git -C nosig commit -q -m "Signed mode, unsigned" &&
+	(cd nosig && test_expect_code 1 khaosat verify >../out 2>&1) &&
+	grep -q "^error: commit [0-9a-f]*, which made the survey signed, is not signed: this survey cannot be trusted$" out &&
+	test_expect_code 1 khaosat clone nosig nosig2 --device md09 --surveyor X 2>err &&
+	grep -q "which made the survey signed, is not signed" err &&
+	test_path_is_missing nosig2
+'
+
 test_expect_success 'an unsigned survey moves to signed mode in one command' '
 	make_survey open md01 &&
 	copy_samples open &&
