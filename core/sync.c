@@ -575,6 +575,7 @@ static int refuse_alien(struct ks_sync_peer *p, struct ks_sync_report *rep,
 		return 0;
 	git_oid_tostr(hex, sizeof(hex), &c);
 	p->alien = 1;
+	p->hostile = 1;
 	p->state = KS_PEER_REFUSED;
 	ks_diags_add(d, KS_SEV_ERROR, rep->hub ? NULL : p->path, 0, 0, NULL,
 		     "device-id",
@@ -605,6 +606,7 @@ static int judge_peer(struct ks_sync_peer *p, struct ks_sync_report *rep,
 		return 1;
 	}
 	p->state = KS_PEER_REFUSED;
+	p->hostile = 1;
 	if (ks_auth_verdict_text(&why, &v) < 0)
 		return -1;
 	ks_diags_add(d, KS_SEV_ERROR, rep->hub ? NULL : p->path, 0, 0, NULL, "auth",
@@ -1987,6 +1989,178 @@ out:
 	return found;
 }
 
+static void specs_free(git_strarray *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->count; i++)
+		ks_free(a->strings[i]);
+	ks_free(a->strings);
+	a->strings = NULL;
+	a->count = 0;
+}
+
+/*
+ * Refs of a hub this laptop refused for what they hold, one line each in
+ * .git/khaosat/refused-refs: "<commit> <ref> <hub URL>".  A khaosat hub
+ * refuses deletions, so such a ref stays until the centre sets it aside;
+ * the same ref at the same commit is then neither fetched nor reported as
+ * an error again, only named in a note.  A ref that moves is judged anew.
+ */
+static char *refused_path(git_repository *repo)
+{
+	struct ks_buf p = KS_BUF_INIT;
+
+	if (ks_buf_addf(&p, "%skhaosat/refused-refs", git_repository_path(repo)) < 0)
+		return NULL;
+	return ks_buf_detach(&p, NULL);
+}
+
+static void refused_read(struct ks_buf *text, git_repository *repo)
+{
+	char *path = refused_path(repo);
+
+	ks_buf_reset(text);
+	if (!path || ks_buf_read_file(text, path, 1 << 20) < 0)
+		ks_buf_reset(text);
+	ks_free(path);
+}
+
+/* The line for `ref` of hub `url`, wherever it points: its start or NULL. */
+static const char *refused_line(const struct ks_buf *text, const char *ref,
+				const char *url)
+{
+	const char *line = text->ptr;
+	size_t rl = strlen(ref), ul = strlen(url);
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n'), *sp = strchr(line, ' ');
+
+		if (sp && (!nl || sp < nl) && !strncmp(sp + 1, ref, rl) &&
+		    sp[1 + rl] == ' ' && !strncmp(sp + 2 + rl, url, ul) &&
+		    (sp[2 + rl + ul] == '\n' || !sp[2 + rl + ul]))
+			return line;
+		line = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int refused_has(const struct ks_buf *text, const git_oid *oid,
+		       const char *ref, const char *url)
+{
+	const char *line = refused_line(text, ref, url);
+	git_oid at;
+
+	return line && git_oid_fromstrn(&at, line, GIT_OID_HEXSZ) == 0 &&
+	       git_oid_equal(&at, oid);
+}
+
+/* Remembers `ref` at `oid` as refused; only a cache: failures are ignored. */
+static void refused_add(git_repository *repo, const git_oid *oid,
+			const char *ref, const char *url)
+{
+	struct ks_buf text = KS_BUF_INIT, out = KS_BUF_INIT;
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	char hex[GIT_OID_HEXSZ + 1], *path = refused_path(repo);
+	const char *old;
+
+	refused_read(&text, repo);
+	if (!path || refused_has(&text, oid, ref, url))
+		goto out;
+	if ((old = refused_line(&text, ref, url))) {
+		const char *nl = strchr(old, '\n');
+
+		ks_buf_add(&out, text.ptr, (size_t)(old - text.ptr));
+		if (nl)
+			ks_buf_puts(&out, nl + 1);
+	} else {
+		ks_buf_add(&out, text.ptr, text.len);
+	}
+	if (ks_buf_addf(&out, "%s %s %s\n", git_oid_tostr(hex, sizeof(hex), oid),
+			ref, url) == 0)
+		ks_file_put(path, out.ptr, out.len, KS_FILE_DURABLE, &ignore);
+out:
+	ks_free(path);
+	ks_buf_release(&text);
+	ks_buf_release(&out);
+	ks_diags_release(&ignore);
+}
+
+/* The hub's ref a peer came from. */
+static int peer_ref(struct ks_buf *out, const struct ks_sync_peer *p)
+{
+	return !strcmp(p->device, HUB_MAIN_PEER)
+		? ks_buf_puts(out, "refs/heads/main")
+		: ks_buf_addf(out, "%s%s", KS_HUB_DEVICES, p->device);
+}
+
+/* The hub's refs refused this time for what they hold. */
+static void remember_refused(const struct ks_sync_report *rep,
+			     git_repository *repo, const char *url)
+{
+	struct ks_buf ref = KS_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < rep->npeers; i++) {
+		const struct ks_sync_peer *p = &rep->peers[i];
+
+		ks_buf_reset(&ref);
+		if (p->hostile && p->state == KS_PEER_REFUSED && peer_ref(&ref, p) == 0)
+			refused_add(repo, &p->tip, ref.ptr, url);
+	}
+	ks_buf_release(&ref);
+}
+
+/*
+ * What to fetch from the hub: each device's ref and main, by name, except
+ * a ref still at a commit this laptop refused before (named in a note).
+ */
+static int fetch_specs(git_strarray *out, git_remote *rem,
+		       git_repository *repo, const char *url,
+		       struct ks_diags *d)
+{
+	const git_remote_head **heads;
+	struct ks_buf text = KS_BUF_INIT, spec = KS_BUF_INIT;
+	size_t i, n, alloc = 0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (git_remote_ls(&heads, &n, rem) < 0)
+		return KS_EIO;
+	refused_read(&text, repo);
+	for (i = 0; i < n && !err; i++) {
+		const char *name = heads[i]->name;
+		char hex[GIT_OID_HEXSZ + 1];
+
+		ks_buf_reset(&spec);
+		if (!strcmp(name, "refs/heads/main"))
+			err = ks_buf_addf(&spec, "+%s:%s", name, IN_MAIN);
+		else if (!strncmp(name, KS_HUB_DEVICES, strlen(KS_HUB_DEVICES)))
+			err = ks_buf_addf(&spec, "+%s:%s%s", name, IN_DEVICES,
+					  name + strlen(KS_HUB_DEVICES));
+		else
+			continue;
+		if (err)
+			break;
+		if (refused_has(&text, &heads[i]->oid, name, url)) {
+			ks_diags_add(d, KS_SEV_NOTE, url, 0, 0, NULL, NULL,
+				     "%s is still at commit %.10s, which this laptop refused before: not taken, not fetched again. The hub keeps it until the centre sets it aside ('khaosat verify --hub DIR --quarantine' where the hub lives)",
+				     name, git_oid_tostr(hex, sizeof(hex), &heads[i]->oid));
+			continue;
+		}
+		if (ks_grow(&out->strings, out->count, &alloc, sizeof(char *), 8) < 0 ||
+		    !(out->strings[out->count] = ks_buf_detach(&spec, NULL)))
+			err = -1;
+		else
+			out->count++;
+	}
+	ks_buf_release(&text);
+	ks_buf_release(&spec);
+	if (err)
+		specs_free(out);
+	return err;
+}
+
 /*
  * Fetches every device's ref of the hub at `url` into a private folder,
  * checks what is new and only then moves it into the repository.  `root`:
@@ -1998,9 +2172,7 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		     git_oid *root, const struct ks_bundle_judge *judge,
 		     const struct ks_progress *pg, struct ks_diags *d)
 {
-	char *specs[] = { "+" KS_HUB_DEVICES "*:" IN_DEVICES "*",
-			  "+refs/heads/main:" IN_MAIN };
-	git_strarray refspecs = { specs, 2 };
+	git_strarray refspecs = { NULL, 0 };
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	git_repository *q = NULL;
 	git_remote *rem = NULL;
@@ -2021,11 +2193,17 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 	net_callbacks(&fo.callbacks, &n);
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
-	if (git_remote_fetch(rem, &refspecs, &fo, NULL) < 0 ||
+	if (git_remote_connect(rem, GIT_DIRECTION_FETCH, &fo.callbacks, NULL, NULL) < 0 ||
+	    ks_net_cancelled() ||
+	    (err = fetch_specs(&refspecs, rem, repo, url, d)) == KS_EIO ||
+	    (!err && refspecs.count &&
+	     git_remote_fetch(rem, &refspecs, &fo, NULL) < 0) ||
 	    ks_net_cancelled()) {
 		err = fetch_failed(d, url, rep);
 		goto out;
 	}
+	if (err)
+		goto out;
 	ks_crash_point("hub: fetched");
 	if ((err = incoming_peers(rep, q, d)))
 		goto out;
@@ -2104,6 +2282,7 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 		if (err == KS_EINVALID || err == KS_EIO) {
 			ks_diags_move(d, &got);
 			p->state = KS_PEER_REFUSED;
+			p->hostile = err == KS_EINVALID;
 			continue;
 		}
 		ks_diags_release(&got);
@@ -2165,6 +2344,7 @@ gitfail:
 	err = ks_error(d, KS_EIO, url, 0, 0, "cannot fetch from the hub: %s",
 		       ks_git_error());
 out:
+	specs_free(&refspecs);
 	ks_free(n.why);
 	git_odb_free(odb);
 	git_remote_free(rem);
@@ -2319,6 +2499,7 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 		if ((err = merge_peers(rep, r, d)) ||
 		    (err = main_tip(&rep->after, repo, d)))
 			break;
+		remember_refused(rep, repo, url);
 		/* The hub already has main as this device's ref: nothing to push. */
 		for (i = 0; i < rep->npeers; i++)
 			if (!strcmp(rep->peers[i].device, device) &&

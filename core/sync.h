@@ -55,6 +55,9 @@ struct ks_sync_peer {
 	int merged;		/* its tip was merged into main */
 	int alien;		/* holds work of this device id that this
 				   laptop never made: refused */
+	int hostile;		/* refused for what it holds (not for a
+				   failure to read it): a hub's ref at this
+				   commit is not fetched again */
 	struct ks_merge_stats merge;
 	size_t added, changed, deleted;	/* records it changed on main */
 	size_t files;		/* other survey files: khaosat.yaml, schemas,

@@ -60,6 +60,41 @@ test_expect_success 'and put back by its own laptop, with a warning' '
 	git -C hub.git fsck --no-progress
 '
 
+# hostile_ref DEVICE: a ref devices/DEVICE pushed to the hub with plain
+# git, whose commit adds a record that is a symbolic link.
+hostile_ref() {
+	rm -rf attacker &&
+	git clone -q hub.git attacker 2>/dev/null &&
+	git -C attacker checkout -q -B x origin/devices/la &&
+	mkdir -p attacker/records/workshop/$1/000 &&
+	ln -sf /etc/passwd attacker/records/workshop/$1/000/$1-0001.yaml &&
+	git -C attacker add -A &&
+	git -C attacker -c user.name=$1 -c user.email=$1@x commit -q \
+		-m "link $2" -m "Device: $1" &&
+	git -C attacker push -q -f origin x:refs/heads/devices/$1
+}
+
+test_expect_success 'a refused ref the hub keeps is reported once, then only noted' '
+	hostile_ref lx one &&
+	(cd lb && test_expect_code 1 khaosat sync hub >../out 2>&1) &&
+	grep -q "(lx): error: .*symbolic link" out &&
+	set_line lb/$W1 "  regular:" "  regular: 41" &&
+	(cd lb && khaosat commit -m "lb: workers" >/dev/null &&
+	 khaosat sync hub >../out 2>&1) &&
+	grep -q "note: refs/heads/devices/lx is still at commit [0-9a-f]\{10\}, which this laptop refused before: not taken, not fetched again" out &&
+	! grep -q "error" out &&
+	test "$(git -C hub.git rev-parse devices/lb)" = "$(git -C lb rev-parse main)" &&
+	(cd lc && test_expect_code 1 khaosat sync hub >/dev/null 2>&1) &&
+	grep -q "^  regular: 41$" lc/$W1 &&
+	sync_hub lc
+'
+
+test_expect_success 'a refused ref that moves is judged again' '
+	hostile_ref lx two &&
+	(cd lb && test_expect_code 1 khaosat sync hub >../out 2>&1) &&
+	grep -q "(lx): error: .*symbolic link" out
+'
+
 test_expect_success 'another survey.s hub gets nothing pushed into it' '
 	khaosat init other --unsigned --device ox --surveyor "Người O" --name "Khác" >/dev/null &&
 	git init -q --bare other.git &&
