@@ -4,6 +4,7 @@
  * then each problem; --json gives the same as data.
  */
 #include "cli.h"
+#include "hubcheck.h"
 #include "alloc.h"
 #include "buf.h"
 #include "commit.h"
@@ -16,12 +17,24 @@
 #include <time.h>
 
 static const struct cmd_info info = {
-	"khaosat verify [--json] [--require-signatures] [--accept-rewrite] [--no-cache]",
+	"khaosat verify [--json] [--require-signatures] [--accept-rewrite] [--no-cache]\n"
+	"   or: khaosat verify --hub DIR [--repair-from SURVEY] [--quarantine]\n"
+	"                        [--set-aside DEVICE]...",
 	"Audit the survey: every object reachable from main and the devices'\n"
 	"refs is present and intact; every commit on main is signed by a key\n"
-	"that allowed_signers (at main's tip) allows for its author; every\n"
+	"that allowed_signers (at main's tip) allows for its author, and in a\n"
+	"signed survey authentic by its members from the introduction on; every\n"
 	"record at HEAD is valid; no conflict is open; and main still contains\n"
-	"what the last verify saw. Exit 1 when a problem is found.",
+	"what the last verify saw. Exit 1 when a problem is found.\n"
+	"With --hub, check a hub where it lives instead: each ref the laptops\n"
+	"fetch (main, devices/*) gets the checks a laptop's sync gives it.\n"
+	"--quarantine sets every ref that fails aside under refs/quarantine/,\n"
+	"where no laptop fetches it (a khaosat hub refuses deletions through\n"
+	"git); --set-aside does so for a device's ref the laptops refuse for a\n"
+	"reason the hub cannot judge, such as the survey's members.\n"
+	"--repair-from rebuilds the hub's objects, taking each from the survey\n"
+	"folder SURVEY (a laptop that synced the work before) when it has it:\n"
+	"what the hub's copy lost comes back.",
 };
 
 /* 12345 as "12,345". */
@@ -398,13 +411,78 @@ static void json_report(struct ks_buf *b, const struct ks_verify_report *rep)
 	ks_buf_addf(b, ",\"problems\":%zu}\n", rep->problems);
 }
 
+/* khaosat verify --hub DIR: see hubcheck.h. */
+static int verify_hub(const char *dir, const char *repair, int quarantine,
+		      const struct strlist *aside)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_hub_report rep;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i, j, left, copied;
+	int err;
+
+	if (repair) {
+		if ((err = ks_hub_repair(&copied, dir, repair, &d)))
+			return fail(&d, err);
+		printf("Rebuilt the hub's objects from %s and its own copy: %zu object%s.\n",
+		       repair, copied, copied == 1 ? "" : "s");
+	}
+	err = ks_hub_check(&rep, dir, quarantine ? KS_HUB_QUARANTINE : 0,
+			   (char *const *)aside->v, (size_t)aside->n, &d);
+	if (err)
+		return fail(&d, err);
+	if (rep.has_root)
+		printf("hub %s: survey whose first commit is %.10s\n", dir,
+		       git_oid_tostr(hex, sizeof(hex), &rep.root));
+	else
+		printf("hub %s: empty\n", dir);
+	for (i = 0; i < rep.n; i++) {
+		const struct ks_hub_ref *h = &rep.refs[i];
+
+		printf("  %-32s %.10s  %s", h->name, git_oid_tostr(hex, sizeof(hex), &h->tip),
+		       !h->bad ? "ok" : h->damaged ? "damaged" : "refused");
+		if (h->set_aside)
+			printf(", set aside as %s", h->set_aside);
+		putchar('\n');
+	}
+	for (i = 0; i < rep.diags.n; i++) {
+		const struct ks_diag *g = &rep.diags.v[i];
+
+		for (j = 0; j < rep.n && (!g->path || strcmp(g->path, rep.refs[j].name)); j++)
+			;
+		if (j < rep.n && rep.refs[j].damaged)
+			printf("%s: error: the hub's copy is damaged: %s. A laptop that synced this work before still has it: 'khaosat verify --hub %s --repair-from SURVEY', with SURVEY that laptop's survey folder (or a copy of it)\n",
+			       g->path, g->message, dir);
+		else
+			printf("%s: %s: %s\n", g->path ? g->path : dir,
+			       g->severity == KS_SEV_ERROR ? "error" : "note", g->message);
+	}
+	left = 0;
+	for (i = 0; i < rep.n; i++)
+		left += rep.refs[i].bad && !rep.refs[i].set_aside;
+	if (rep.set_aside)
+		printf("%zu ref%s set aside: the laptops no longer fetch %s.\n", rep.set_aside,
+		       rep.set_aside == 1 ? "" : "s", rep.set_aside == 1 ? "it" : "them");
+	if (left)
+		printf("verify: %zu ref%s refused by every laptop; 'khaosat verify --hub %s --quarantine' sets %s aside\n",
+		       left, left == 1 ? "" : "s", dir, left == 1 ? "it" : "them");
+	else
+		printf("verify: no problems found\n");
+	err = left ? EXIT_PROBLEMS : EXIT_OK;
+	ks_hub_report_release(&rep);
+	ks_diags_release(&d);
+	return err;
+}
+
 int cmd_verify(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_verify_opts vo = KS_VERIFY_OPTS_INIT;
 	struct ks_verify_report rep = { 0 };
 	struct ks_buf out = KS_BUF_INIT;
-	int json = 0, require = 0, accept = 0, no_cache = 0, err;
+	int json = 0, require = 0, accept = 0, no_cache = 0, quarantine = 0, err;
+	const char *hub = NULL, *repair = NULL;
+	struct strlist aside = { 0 };
 	const struct opt opts[] = {
 		{ 0, "json", NULL, OPT_FLAG, &json, "print the report as JSON" },
 		{ 0, "require-signatures", NULL, OPT_FLAG, &require,
@@ -413,6 +491,14 @@ int cmd_verify(int argc, char **argv, struct cli *cli)
 		  "take a rewritten main as the new starting point" },
 		{ 0, "no-cache", NULL, OPT_FLAG, &no_cache,
 		  "check every signature again, ignoring earlier results" },
+		{ 0, "hub", "DIR", OPT_STRING, &hub,
+		  "check the hub in DIR (where it lives) instead of a survey" },
+		{ 0, "repair-from", "SURVEY", OPT_STRING, &repair,
+		  "with --hub: rebuild its objects, from SURVEY first" },
+		{ 0, "quarantine", NULL, OPT_FLAG, &quarantine,
+		  "with --hub: set every ref that fails aside" },
+		{ 0, "set-aside", "DEVICE", OPT_LIST, &aside,
+		  "with --hub: set this device's ref aside" },
 		OPT_END_MARK,
 	};
 
@@ -420,6 +506,19 @@ int cmd_verify(int argc, char **argv, struct cli *cli)
 		return err;
 	if (argc)
 		return usage_error(&info, "verify takes no arguments");
+	if ((quarantine || aside.n || repair) && !hub) {
+		free(aside.v);
+		return usage_error(&info, "--repair-from, --quarantine and --set-aside go with --hub");
+	}
+	if (hub) {
+		if (json || require || accept || no_cache) {
+			free(aside.v);
+			return usage_error(&info, "--hub takes only --repair-from, --quarantine and --set-aside");
+		}
+		err = verify_hub(hub, repair, quarantine, &aside);
+		free(aside.v);
+		return err;
+	}
 	/*
 	 * Not open_survey(): verify changes nothing, not even to finish an
 	 * interrupted merge (its uncommitted result shows as such).

@@ -1746,6 +1746,11 @@ static int fetch_failed(struct ks_diags *d, const char *url,
 		return ks_error(d, KS_EIO, NULL, 0, 0,
 				"the hub '%s' did not answer for %u second%s; %s",
 				url, t, t == 1 ? "" : "s", kept);
+	if (git_error_last() && (git_error_last()->klass == GIT_ERROR_ZLIB ||
+				 git_error_last()->klass == GIT_ERROR_ODB))
+		return ks_error(d, KS_EIO, url, 0, 0,
+				"the hub's copy of the survey is damaged (%s); %s. Where the hub lives, 'khaosat verify --hub DIR' finds the damage and '--repair-from SURVEY' repairs it from a laptop that synced before",
+				ks_git_error(), kept);
 	return ks_error(d, KS_EIO, url, 0, 0,
 			"cannot fetch from the hub: %s; %s", ks_git_error(), kept);
 }

@@ -95,6 +95,54 @@ test_expect_success 'a refused ref that moves is judged again' '
 	grep -q "(lx): error: .*symbolic link" out
 '
 
+test_expect_success 'the centre sets refused refs aside where the hub lives' '
+	(cd lb && khaosat verify --hub ../hub.git >../out 2>&1; test $? = 1) &&
+	grep -q "^  refs/heads/devices/lx  *[0-9a-f]\{10\}  refused$" out &&
+	grep -q "^  refs/heads/devices/la  *[0-9a-f]\{10\}  ok$" out &&
+	grep -q "^refs/heads/devices/lx: error: .*symbolic link" out &&
+	khaosat verify --hub hub.git --quarantine >out &&
+	grep -q "^  refs/heads/devices/lx  *[0-9a-f]\{10\}  refused, set aside as refs/quarantine/devices/lx/[0-9TZ]*$" out &&
+	grep -q "^1 ref set aside: the laptops no longer fetch it.$" out &&
+	test_must_fail git -C hub.git rev-parse -q --verify refs/heads/devices/lx &&
+	git -C hub.git for-each-ref refs/quarantine/ | grep -q devices/lx &&
+	khaosat verify --hub hub.git >out &&
+	grep -q "^verify: no problems found$" out &&
+	for l in la lb lc; do
+		(cd $l && khaosat sync hub >../out 2>&1) && ! grep -q "lx" out || return 1
+	done
+'
+
+test_expect_success 'a ref the laptops refuse for a reason the hub cannot judge is set aside by name' '
+	git -C hub.git update-ref refs/heads/devices/lz "$(git -C hub.git rev-parse devices/la)" &&
+	test_expect_code 1 khaosat verify --hub hub.git --set-aside nosuch 2>err &&
+	grep -q "the hub has no refs/heads/devices/nosuch to set aside" err &&
+	khaosat verify --hub hub.git --set-aside lz >out &&
+	grep -q "^  refs/heads/devices/lz  *[0-9a-f]\{10\}  ok, set aside as refs/quarantine/devices/lz/" out &&
+	test_must_fail git -C hub.git rev-parse -q --verify refs/heads/devices/lz
+'
+
+test_expect_success 'a damaged hub: plain words on the laptop, found and repaired where it lives' '
+	git -C hub.git repack -a -d -q &&
+	pack=$(ls hub.git/objects/pack/*.pack) &&
+	blob=$(git -C hub.git rev-parse devices/la:$W1) &&
+	set -- $(git verify-pack -v "${pack%.pack}.idx" | grep "^$blob ") &&
+	test -n "$5" &&
+	chmod u+w "$pack" &&
+	python3 -c "import sys; p = sys.argv[1]; b = bytearray(open(p, \"rb\").read()); i = int(sys.argv[2]) + int(sys.argv[3]) - 2; b[i] ^= 0xff; open(p, \"wb\").write(b)" "$pack" "$5" "$4" &&
+	test_expect_code 4 khaosat clone hub.git ld --device ld --surveyor D 2>err &&
+	grep -q "error: the hub.s copy of the survey is damaged (.*); nothing was changed. Where the hub lives, .khaosat verify --hub DIR. finds the damage" err &&
+	test_path_is_missing ld &&
+	test_expect_code 1 khaosat verify --hub hub.git >out &&
+	grep -q "  damaged$" out &&
+	grep -q "error: the hub.s copy is damaged: object [0-9a-f]* (.*) cannot be read: .*--repair-from SURVEY" out &&
+	khaosat verify --hub hub.git --repair-from la >out &&
+	grep -q "^Rebuilt the hub.s objects from la and its own copy: [0-9]* objects.$" out &&
+	grep -q "^verify: no problems found$" out &&
+	git -C hub.git fsck --no-progress --no-dangling &&
+	khaosat clone hub.git ld --device ld --surveyor D >/dev/null &&
+	test_cmp la/$W1 ld/$W1
+'
+
 test_expect_success 'another survey.s hub gets nothing pushed into it' '
 	khaosat init other --unsigned --device ox --surveyor "Người O" --name "Khác" >/dev/null &&
 	git init -q --bare other.git &&
