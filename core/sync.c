@@ -1525,6 +1525,7 @@ struct net {
 	int tries;
 	int rejected;
 	char *why;		/* the hub's reason for refusing a push */
+	char *said;		/* the first failure the hub's git reported */
 };
 
 /*
@@ -1683,8 +1684,33 @@ static int push_status(const char *ref, const char *status, void *payload)
 	return 0;
 }
 
+/*
+ * What the hub's git says on the way ("remote: ..."): the first line that
+ * reports a failure is kept, for an error that ends the connection early
+ * (a full disk ends receive-pack before it can answer).
+ */
+static int remote_text(const char *str, int len, void *payload)
+{
+	struct net *n = payload;
+	char line[256];
+	int i, start = 0;
+
+	for (i = 0; i <= len && !n->said; i++) {
+		if (i < len && str[i] != '\n' && str[i] != '\r')
+			continue;
+		snprintf(line, sizeof(line), "%.*s", i - start, str + start);
+		start = i + 1;
+		if (strstr(line, "error") || strstr(line, "fatal") ||
+		    strstr(line, "No space") || strstr(line, "denied") ||
+		    strstr(line, "failed"))
+			n->said = ks_strdup(line);
+	}
+	return 0;
+}
+
 static void net_callbacks(git_remote_callbacks *cb, struct net *n)
 {
+	cb->sideband_progress = remote_text;
 	cb->credentials = credentials;
 	cb->transfer_progress = fetch_progress;
 	cb->push_transfer_progress = push_progress;
@@ -2182,7 +2208,7 @@ static int fetch_hub(struct ks_sync_report *rep, git_repository *repo,
 	git_repository *q = NULL;
 	git_remote *rem = NULL;
 	git_odb *odb = NULL;
-	struct net n = { pg, url, 0, 0, NULL };
+	struct net n = { pg, url, 0, 0, NULL, NULL };
 	struct ks_buf objects = KS_BUF_INIT, name = KS_BUF_INIT;
 	char *qdir = NULL;
 	size_t i;
@@ -2351,6 +2377,7 @@ gitfail:
 out:
 	specs_free(&refspecs);
 	ks_free(n.why);
+	ks_free(n.said);
 	git_odb_free(odb);
 	git_remote_free(rem);
 	git_repository_free(q);
@@ -2369,7 +2396,7 @@ static int push_hub(git_repository *repo, const char *url, const char *device,
 {
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
 	git_remote *rem = NULL;
-	struct net n = { pg, url, 0, 0, NULL };
+	struct net n = { pg, url, 0, 0, NULL, NULL };
 	struct ks_buf spec = KS_BUF_INIT;
 	char *specs[1];
 	git_strarray refspecs = { specs, 1 };
@@ -2394,15 +2421,21 @@ static int push_hub(git_repository *repo, const char *url, const char *device,
 			*rejected = 1;
 			git_error_clear();
 		} else {
-			err = ks_error(d, KS_EIO, url, 0, 0,
-				       "cannot push to the hub: %s%s", ks_git_error(),
-				       ge && ge->klass == GIT_ERROR_INVALID
-				       ? " (a hub must be a bare repository: 'khaosat init --bare')" : "");
+			/* The hub's own words come first: they say why. */
+			err = n.said
+				? ks_error(d, KS_EIO, url, 0, 0,
+					   "cannot push to the hub: the hub said \"%s\" (then: %s); nothing of this laptop changed",
+					   n.said, ks_git_error())
+				: ks_error(d, KS_EIO, url, 0, 0,
+					   "cannot push to the hub: %s%s", ks_git_error(),
+					   ge && ge->klass == GIT_ERROR_INVALID
+					   ? " (a hub must be a bare repository: 'khaosat init --bare')" : "");
 		}
 	}
 	if (!err && n.rejected)
 		*rejected = 1;
 	ks_free(n.why);
+	ks_free(n.said);
 	git_remote_free(rem);
 	ks_buf_release(&spec);
 	return err;

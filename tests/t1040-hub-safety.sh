@@ -9,6 +9,38 @@
 
 W1=records/workshop/md01/000/md01-0001.yaml
 
+# The laptops reach the hub as a folder, or, with KHAOSAT_TEST_HUB=daemon
+# (t1041), through git daemon on loopback: hub_url says which.
+hub_url() {
+	cat "$TRASH/hub.url" 2>/dev/null || echo "$TRASH/hub.git"
+}
+
+# git daemon on 127.0.0.1 serving this folder, on the first free port
+# from 19600; its URL in hub.url.
+start_daemon() {
+	port=19600
+	while [ $port -lt 19700 ]; do
+		git daemon --base-path="$TRASH" --export-all --enable=receive-pack \
+			--reuseaddr --listen=127.0.0.1 --port=$port \
+			--pid-file="$TRASH/daemon.pid" --detach "$TRASH" 2>/dev/null &&
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			if git ls-remote git://127.0.0.1:$port/hub.git >/dev/null 2>&1; then
+				echo git://127.0.0.1:$port/hub.git >"$TRASH/hub.url"
+				return 0
+			fi
+			sleep 0.2
+		done
+		[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
+		port=$((port + 1))
+	done
+	return 1
+}
+
+stop_daemon() {
+	[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
+	return 0
+}
+
 # sync_hub DIR: syncs DIR with its hub, quietly.
 sync_hub() {
 	(cd "$1" && khaosat sync hub >/dev/null 2>&1)
@@ -28,14 +60,15 @@ rewrite_ref() {
 
 test_expect_success 'setup: three laptops and a hub made by plain git' '
 	git init -q --bare hub.git &&
+	if test "$KHAOSAT_TEST_HUB" = daemon; then start_daemon || return 1; fi &&
 	khaosat init la --unsigned --device la --surveyor "Người A" --name "Mỹ Đồng" >/dev/null &&
 	copy_samples la &&
 	(cd la && khaosat commit -m Samples >/dev/null &&
-	 khaosat remote add hub ../hub.git >/dev/null) &&
+	 khaosat remote add hub "$(hub_url)" >/dev/null) &&
 	sync_hub la &&
 	for l in lb lc; do
-		khaosat clone hub.git $l --device $l --surveyor "Người $l" >/dev/null &&
-		(cd $l && khaosat remote add hub ../hub.git >/dev/null) &&
+		khaosat clone "$(hub_url)" $l --device $l --surveyor "Người $l" >/dev/null &&
+		(cd $l && khaosat remote add hub "$(hub_url)" >/dev/null) &&
 		sync_hub $l || return 1
 	done &&
 	sync_hub la
@@ -129,7 +162,7 @@ test_expect_success 'a damaged hub: plain words on the laptop, found and repaire
 	test -n "$5" &&
 	chmod u+w "$pack" &&
 	python3 -c "import sys; p = sys.argv[1]; b = bytearray(open(p, \"rb\").read()); i = int(sys.argv[2]) + int(sys.argv[3]) - 2; b[i] ^= 0xff; open(p, \"wb\").write(b)" "$pack" "$5" "$4" &&
-	test_expect_code 4 khaosat clone hub.git ld --device ld --surveyor D 2>err &&
+	test_expect_code 4 khaosat clone "$(hub_url)" ld --device ld --surveyor D 2>err &&
 	grep -q "error: the hub.s copy of the survey is damaged (.*); nothing was changed. Where the hub lives, .khaosat verify --hub DIR. finds the damage" err &&
 	test_path_is_missing ld &&
 	test_expect_code 1 khaosat verify --hub hub.git >out &&
@@ -139,7 +172,7 @@ test_expect_success 'a damaged hub: plain words on the laptop, found and repaire
 	grep -q "^Rebuilt the hub.s objects from la and its own copy: [0-9]* objects.$" out &&
 	grep -q "^verify: no problems found$" out &&
 	git -C hub.git fsck --no-progress --no-dangling &&
-	khaosat clone hub.git ld --device ld --surveyor D >/dev/null &&
+	khaosat clone "$(hub_url)" ld --device ld --surveyor D >/dev/null &&
 	test_cmp la/$W1 ld/$W1
 '
 
@@ -159,6 +192,10 @@ test_expect_success 'a name that is neither a hub nor a folder names the hubs' '
 	grep -q "^hubD: error: no hub of that name and no such folder; the hubs this laptop knows: hub " out &&
 	(cd other && test_expect_code 1 khaosat sync hubD >../out 2>&1) &&
 	grep -q "this laptop knows no hub" out
+'
+
+test_expect_success 'cleanup' '
+	stop_daemon
 '
 
 test_done
