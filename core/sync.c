@@ -2554,6 +2554,17 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 		if ((err = push_hub(repo, url, device, rep->own_rewritten,
 				    timeout, pg, &rejected, d)))
 			break;
+		/*
+		 * A hub that refuses force-pushes (one made by khaosat) will
+		 * not take this laptop's work back over the rewritten copy,
+		 * however often it is asked.
+		 */
+		if (rejected && rep->own_rewritten) {
+			err = ks_error(d, KS_EINVALID, url, 0, 0,
+				       "this hub's copy of this laptop's work (%s%s) was rewritten by someone else, and the hub refuses to have it put back (it refuses force-pushes). Nothing here was lost. Where the hub lives, 'khaosat verify --hub DIR --set-aside %s' sets the rewritten copy aside; then sync again",
+				       KS_HUB_DEVICES, device, device);
+			break;
+		}
 		rep->pushed = !rejected;
 		if (rep->pushed) {
 			remember_seen(repo, device, &rep->after);

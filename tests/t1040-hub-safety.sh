@@ -176,6 +176,31 @@ test_expect_success 'a damaged hub: plain words on the laptop, found and repaire
 	test_cmp la/$W1 ld/$W1
 '
 
+# kh_url: the khaosat hub kh.git as the laptops reach it.
+kh_url() {
+	sed "s|/hub.git\$|/kh.git|" "$TRASH/hub.url" 2>/dev/null || echo "$TRASH/kh.git"
+}
+
+test_expect_success 'a rewritten own ref on a khaosat hub: put back, or why not and the way out' '
+	khaosat init --bare kh.git >/dev/null &&
+	(cd la && khaosat sync "$(kh_url)" >/dev/null) &&
+	amended=$(git -C kh.git commit-tree -p devices/la~1 -m amended devices/la^{tree}) &&
+	git -C kh.git update-ref refs/heads/devices/la "$amended" &&
+	if test -f hub.url; then
+		# git receive-pack honours the hub.s receive.denyNonFastForwards
+		(cd la && test_expect_code 1 khaosat sync "$(kh_url)" >../out 2>&1) &&
+		grep -q "error: this hub.s copy of this laptop.s work (refs/heads/devices/la) was rewritten by someone else, and the hub refuses to have it put back .*khaosat verify --hub DIR --set-aside la" out &&
+		! grep -q "kept moving" out &&
+		khaosat verify --hub kh.git --set-aside la >/dev/null &&
+		(cd la && khaosat sync "$(kh_url)" >/dev/null)
+	else
+		# a folder is written by libgit2, which reads no receive.* setting
+		(cd la && khaosat sync "$(kh_url)" >../out 2>&1) &&
+		grep -q "warning: this hub.s copy of this laptop.s work (refs/heads/devices/la) had been rewritten by someone else; it was put back" out
+	fi &&
+	test "$(git -C kh.git rev-parse devices/la)" = "$(git -C la rev-parse main)"
+'
+
 test_expect_success 'another survey.s hub gets nothing pushed into it' '
 	khaosat init other --unsigned --device ox --surveyor "Người O" --name "Khác" >/dev/null &&
 	git init -q --bare other.git &&
