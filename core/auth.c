@@ -62,8 +62,6 @@ static int own_only(const struct ks_survey *rules, const char *path)
 
 /* ---- what the judge keeps ---- */
 
-#define MAX_APPROVALS 4
-
 struct members_seen {
 	git_oid blob;
 	struct ks_members *m;	/* NULL: the file does not read */
@@ -73,8 +71,8 @@ struct ks_auth_judge {
 	struct ks_repo *r;
 	struct members_seen *seen;
 	size_t nseen, alloc;
-	const struct ks_members *approvals[MAX_APPROVALS];
-	size_t napprovals;
+	const struct ks_members **approvals;
+	size_t napprovals, aapprovals;
 	git_oid rules_blob;	/* the khaosat.yaml last read into `rules` */
 	int have_rules, rules_ok;
 	struct ks_survey rules;
@@ -97,6 +95,7 @@ void ks_auth_judge_free(struct ks_auth_judge *j)
 	for (i = 0; i < j->nseen; i++)
 		ks_members_free(j->seen[i].m);
 	ks_free(j->seen);
+	ks_free(j->approvals);
 	ks_survey_release(&j->rules);
 	ks_free(j);
 }
@@ -195,8 +194,10 @@ int ks_auth_judge_approval(struct ks_auth_judge *j, const git_oid *commit)
 	for (i = 0; i < j->napprovals; i++)
 		if (j->approvals[i] == m)
 			return 0;
-	if (j->napprovals < MAX_APPROVALS)
-		j->approvals[j->napprovals++] = m;
+	if (ks_grow(&j->approvals, j->napprovals, &j->aapprovals,
+		    sizeof(*j->approvals), 8) < 0)
+		return -1;
+	j->approvals[j->napprovals++] = m;
 	return 0;
 }
 
@@ -245,8 +246,10 @@ static const struct ks_member *signer(struct ks_auth *out,
 	}
 	for (i = 0; i < j->napprovals; i++)
 		if ((p = ks_members_pk(j->approvals[i], pk)) &&
-		    !strcmp(p->device, trailer))
+		    !strcmp(p->device, trailer)) {
+			out->by_approval = 1;
 			return p;
+		}
 	set(out, KS_AUTH_WAITING, "a new laptop: its key waits for the centre's approval");
 	return NULL;
 }
@@ -364,7 +367,8 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 {
 	git_repository *repo = ks_repo_git(j->r);
 	git_revwalk *w = NULL;
-	git_oid id;
+	git_oid id, *waits = NULL;
+	size_t i, nwaits = 0, await = 0;
 	struct ks_auth a;
 	int e, err = 0;
 
@@ -382,17 +386,19 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 		out->commits++;
 		if ((err = ks_auth_judge(&a, j, &id, d)))
 			goto out;
-		if (a.status == KS_AUTH_OPEN || a.status == KS_AUTH_OK) {
-			out->judged += a.status == KS_AUTH_OK;
+		if (a.status == KS_AUTH_OPEN)
+			continue;
+		out->judged++;
+		if (a.status == KS_AUTH_OK) {
+			/* Proved by its parents: its members file may approve. */
+			if (!a.by_approval && ks_auth_judge_approval(j, &id) < 0)
+				goto oom;
 			continue;
 		}
-		out->judged++;
 		if (a.status == KS_AUTH_WAITING) {
-			if (!out->waiting++ && out->status == KS_AUTH_OK) {
-				out->status = KS_AUTH_WAITING;
-				out->first = a;
-				git_oid_cpy(&out->commit, &id);
-			}
+			if (ks_grow(&waits, nwaits, &await, sizeof(*waits), 8) < 0)
+				goto oom;
+			git_oid_cpy(&waits[nwaits++], &id);
 			continue;
 		}
 		out->status = a.status;
@@ -400,9 +406,30 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 		git_oid_cpy(&out->commit, &id);
 		break;
 	}
-	if (e < 0 && e != GIT_ITEROVER)
+	if (e < 0 && e != GIT_ITEROVER) {
 		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot walk the history of %.10s: %s",
 			       git_oid_tostr_s(tip), ks_git_error());
+		goto out;
+	}
+	/* Those that waited, with every approval the history proved. */
+	for (i = 0; out->status == KS_AUTH_OK && i < nwaits; i++) {
+		if ((err = ks_auth_judge(&a, j, &waits[i], d)))
+			goto out;
+		if (a.status == KS_AUTH_OK)
+			continue;
+		if (a.status == KS_AUTH_WAITING) {
+			if (!out->waiting++) {
+				out->first = a;
+				git_oid_cpy(&out->commit, &waits[i]);
+			}
+			continue;
+		}
+		out->status = a.status;
+		out->first = a;
+		git_oid_cpy(&out->commit, &waits[i]);
+	}
+	if (out->status == KS_AUTH_OK && out->waiting)
+		out->status = KS_AUTH_WAITING;
 	if (!err && out->status != KS_AUTH_OK) {
 		git_commit *c = NULL;
 
@@ -412,7 +439,11 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 		git_commit_free(c);
 		git_error_clear();
 	}
+	goto out;
+oom:
+	err = -1;
 out:
+	ks_free(waits);
 	git_revwalk_free(w);
 	return err;
 }

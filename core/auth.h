@@ -49,6 +49,7 @@ struct ks_auth {
 	char device[16];	/* the signer's device (or the one it claims) */
 	char path[256];		/* the path refused (KS_AUTH_PATH) */
 	char fingerprint[KS_SSHSIG_FINGERPRINT_SIZE];	/* the key, if signed */
+	int by_approval;	/* OK by an approval, not by its parents */
 	const char *why;	/* in words, for a person */
 };
 
@@ -64,12 +65,15 @@ int ks_auth_judge_new(struct ks_auth_judge **out, struct ks_repo *r);
 void ks_auth_judge_free(struct ks_auth_judge *j);
 
 /*
- * Adds the members file of `commit` (an authentic one: the tip of main,
- * or of the history being taken in) as an approval: a commit signed by a
+ * Adds the members file of `commit` as an approval: a commit signed by a
  * laptop its parents did not know yet, which would wait, is judged by the
  * entry an approval gives its key and device (DESIGN.md: a new laptop's
- * commits wait until the centre's approval reaches the peer).  A commit
- * without a members file adds nothing.  Returns 0 or -1.
+ * commits wait until the centre's approval reaches the peer).  Only a
+ * members file already known authentic may approve: this laptop's main's.
+ * ks_auth_history() adds those its own walk proves (a commit authentic by
+ * its parents' members), never one a commit it judges merely carries, so
+ * a newcomer cannot approve itself.  A commit without a members file adds
+ * nothing.  Returns 0 or -1.
  */
 int ks_auth_judge_approval(struct ks_auth_judge *j, const git_oid *commit);
 
@@ -92,7 +96,11 @@ int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
 
 /*
  * What a history brings, judged: the commits `tip` reaches and `hide`
- * (may be NULL) does not, each by ks_auth_judge().  `status` is KS_AUTH_OK
+ * (may be NULL) does not, each by ks_auth_judge().  The members file of
+ * each commit authentic by its parents' members becomes an approval, and
+ * the commits that waited are judged again with them: an approval made
+ * anywhere in the history (by a centre) lets the newcomer's commits in,
+ * in any order.  `status` is KS_AUTH_OK
  * when every one is authentic or from before signed mode; else the first
  * refused one's (with it in `first` and `commit`), or, when none is
  * refused but some wait for an approval, KS_AUTH_WAITING with the first

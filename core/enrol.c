@@ -390,8 +390,7 @@ int ks_enrol_judge(struct ks_auth_verdict *v, struct ks_repo *r,
 	int err;
 
 	if (ks_auth_judge_new(&j, r) < 0 ||
-	    (head && ks_auth_judge_approval(j, head) < 0) ||
-	    ks_auth_judge_approval(j, tip) < 0) {
+	    (head && ks_auth_judge_approval(j, head) < 0)) {
 		ks_auth_judge_free(j);
 		return -1;
 	}
@@ -440,8 +439,7 @@ static int judge_view(void *arg, git_repository *view, const git_oid *tip,
 	git_error_clear();
 	own = ks_repo_swap_git(r, view);
 	err = ks_auth_judge_new(&j, r) < 0 ||
-	      (has_head && ks_auth_judge_approval(j, &head) < 0) ||
-	      ks_auth_judge_approval(j, tip) < 0 ? -1
+	      (has_head && ks_auth_judge_approval(j, &head) < 0) ? -1
 		: ks_auth_history(&v, j, tip, has_head ? &head : NULL, d);
 	ks_auth_judge_free(j);
 	ks_repo_swap_git(r, own);

@@ -588,7 +588,6 @@ static int refuse_alien(struct ks_sync_peer *p, struct ks_sync_report *rep,
  * Judges what a peer's tip brings beyond main (core/auth.h): 0 to merge
  * it; 1 when it is refused (said in `d`) or waits for the centre's
  * approval of a new laptop (kept aside); -1 or an error otherwise.
- * Approvals are main's members file and the tip's own.
  */
 static int judge_peer(struct ks_sync_peer *p, struct ks_sync_report *rep,
 		      struct ks_repo *r, const git_oid *head,
@@ -1404,10 +1403,8 @@ static int trust_first(struct ks_repo *r, const git_oid *tip,
 	if (in.is_signed && ks_enrol_remember(ks_repo_git(r), &in) < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot save the introduction: %s",
 				ks_git_error());
-	if (ks_auth_judge_new(&j, r) < 0 || ks_auth_judge_approval(j, tip) < 0) {
-		ks_auth_judge_free(j);
+	if (ks_auth_judge_new(&j, r) < 0)
 		return -1;
-	}
 	err = ks_auth_history(&v, j, tip, NULL, d);
 	ks_auth_judge_free(j);
 	if (err || v.status == KS_AUTH_OK)

@@ -1134,51 +1134,72 @@ out:
 /*
  * Every commit on main that has a parent holding a members file is judged
  * (see auth.h): from the commit that brought the first members file on,
- * the survey is in signed mode.  Main's own members file approves the
- * laptops it lists, for their commits made before it reached them.
+ * the survey is in signed mode.  As an import does, the members file of
+ * each commit authentic by its parents' approves the laptops it lists,
+ * for their commits made before it reached them: those that waited are
+ * judged again at the end.
  */
+static void auth_problem(struct ks_verify_report *rep, git_repository *repo,
+			 const git_oid *id, const struct ks_auth *a)
+{
+	git_commit *c = NULL;
+	char hex[11];
+
+	rep->auth_bad++;
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (git_commit_lookup(&c, repo, id) < 0)
+		git_error_clear();
+	ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
+		     "commit %s \"%s\"%s%s: %s%s%s: %s", hex,
+		     c ? git_commit_summary(c) : "?",
+		     *a->device ? " signed by " : "", a->device,
+		     ks_auth_status_name(a->status), *a->path ? " " : "",
+		     a->path, a->why);
+	git_commit_free(c);
+}
+
 static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 			  const git_oid *main, size_t nmain, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	struct ks_auth_judge *j = NULL;
-	size_t i;
+	git_oid *waits = NULL;
+	size_t i, nwaits = 0, await = 0;
 	int err = 0;
 
-	if (ks_auth_judge_new(&j, r) < 0 ||
-	    (nmain && ks_auth_judge_approval(j, &rep->tip) < 0)) {
-		ks_auth_judge_free(j);
+	if (ks_auth_judge_new(&j, r) < 0)
 		return -1;
-	}
-	for (i = 0; i < nmain && !err; i++) {
-		git_commit *c = NULL;
+	/* main[] is newest first: judge oldest first, as history grew. */
+	for (i = nmain; i-- > 0 && !err;) {
 		struct ks_auth a;
-		char hex[11];
 
-		if ((err = ks_auth_judge(&a, j, &main[i], d)))
-			break;
-		if (a.status == KS_AUTH_OPEN)
+		if ((err = ks_auth_judge(&a, j, &main[i], d)) || a.status == KS_AUTH_OPEN)
 			continue;
 		rep->auth_commits++;
-		if (a.status == KS_AUTH_OK)
+		if (a.status == KS_AUTH_OK) {
+			if (!a.by_approval && ks_auth_judge_approval(j, &main[i]) < 0)
+				err = -1;
+		} else if (a.status == KS_AUTH_WAITING) {
+			if (ks_grow(&waits, nwaits, &await, sizeof(*waits), 8) < 0)
+				err = -1;
+			else
+				git_oid_cpy(&waits[nwaits++], &main[i]);
+		} else {
+			auth_problem(rep, repo, &main[i], &a);
+		}
+	}
+	for (i = 0; i < nwaits && !err; i++) {
+		struct ks_auth a;
+
+		if ((err = ks_auth_judge(&a, j, &waits[i], d)) || a.status == KS_AUTH_OK)
 			continue;
 		/* Only this laptop's own can be on main and still wait. */
-		if (a.status == KS_AUTH_WAITING) {
+		if (a.status == KS_AUTH_WAITING)
 			rep->auth_waiting++;
-			continue;
-		}
-		rep->auth_bad++;
-		git_oid_tostr(hex, sizeof(hex), &main[i]);
-		if (git_commit_lookup(&c, repo, &main[i]) < 0)
-			git_error_clear();
-		ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
-			     "commit %s \"%s\"%s%s: %s%s%s: %s", hex,
-			     c ? git_commit_summary(c) : "?",
-			     *a.device ? " signed by " : "", a.device,
-			     ks_auth_status_name(a.status), *a.path ? " " : "",
-			     a.path, a.why);
-		git_commit_free(c);
+		else
+			auth_problem(rep, repo, &waits[i], &a);
 	}
+	ks_free(waits);
 	ks_auth_judge_free(j);
 	if (rep->auth_waiting)
 		ks_diags_add(&rep->notes, KS_SEV_NOTE, NULL, 0, 0, NULL, "auth",

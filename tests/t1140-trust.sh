@@ -170,6 +170,31 @@ test_expect_success 'an unsigned commit, or one by a key given to another laptop
 	refused h.bundle "not a member.s key: signed by a key the survey.s members file does not give to that laptop"
 '
 
+test_expect_success 'a newcomer cannot approve itself: its own members file approves nothing' '
+	rm -rf h && git clone -q md05 h &&
+	ssh-keygen -q -t ed25519 -N "" -C md66 -f selfkey &&
+	cat >>h/members.yaml <<-EOF &&
+	  - device: md66
+	    surveyor: Kẻ lạ
+	    role: centre
+	    key: $(cut -d" " -f1-2 selfkey.pub)
+	EOF
+	git -C h add -A &&
+	GIT_COMMITTER_NAME=md66 GIT_COMMITTER_EMAIL=md66@x \
+	git -C h -c gpg.format=ssh -c user.signingKey="$TRASH/selfkey" \
+		commit -q -S -m "hostile change" -m "Device: md66" &&
+	git -C h bundle create -q "$TRASH/h.bundle" main &&
+	before=$(git -C centre rev-parse main) &&
+	(cd centre && khaosat bundle apply "$TRASH/h.bundle" >../out 2>&1) &&
+	grep -q "^Not merged: 1 commit of bundle h.bundle waits for the centre to approve laptop md66" out &&
+	test "$(git -C centre rev-parse main)" = "$before" &&
+	(cd centre && khaosat verify >/dev/null) &&
+	(cd centre && khaosat device approve md66 >/dev/null) &&
+	(cd centre && test_expect_code 1 khaosat bundle apply "$TRASH/h.bundle" >../out 2>&1) &&
+	grep -q "signed by md66 with key .*: path not allowed members.yaml: only the centre may change" out &&
+	grep -A3 "device: md66" centre/members.yaml | grep -q "role: surveyor"
+'
+
 test_expect_success 'on the stick, a forged bundle is refused and the others still merge' '
 	rm -rf h && git clone -q md05 h &&
 	sed -i "s/^  regular: .*/  regular: 96/" h/$W1 &&

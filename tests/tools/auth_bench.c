@@ -7,8 +7,8 @@
  *   auth_bench SURVEY TIP HIDE [ROUNDS]
  *
  * Judges the commits TIP reaches and HIDE does not, in the survey at
- * SURVEY, ROUNDS times (default 5), with the members files of TIP and of
- * the survey's main as approvals, as an import does.
+ * SURVEY, ROUNDS times (default 5), with the survey's main's members file
+ * as approval, as an import does.
  * Every commit must be authentic.  Prints "N commits judged, median NS ns
  * a round of ROUNDS" on standard output.  Exit 0; 1 when a commit is not
  * authentic or the survey cannot be read; 2 on bad arguments.
@@ -63,8 +63,7 @@ int main(int argc, char **argv)
 		long long t0 = now_ns();
 		int err;
 
-		if (ks_auth_judge_new(&j, r) < 0 || ks_auth_judge_approval(j, &main) < 0 ||
-		    ks_auth_judge_approval(j, &tip) < 0)
+		if (ks_auth_judge_new(&j, r) < 0 || ks_auth_judge_approval(j, &main) < 0)
 			goto out;
 		err = ks_auth_history(&v, j, &tip, &hide, &d);
 		ks_auth_judge_free(j);
