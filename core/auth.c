@@ -213,7 +213,7 @@ static const struct ks_member *signer(struct ks_auth *out,
 				      struct ks_auth_judge *j,
 				      const struct ks_members *const *pm,
 				      size_t np, const unsigned char *pk,
-				      const char *trailer)
+				      const char *trailer, int64_t when)
 {
 	const struct ks_member *mb = NULL, *p;
 	size_t i, listed = 0, with = 0;
@@ -227,7 +227,14 @@ static const struct ks_member *signer(struct ks_auth *out,
 		if (mb && strcmp(p->device, mb->device))
 			break;
 		listed++;
-		mb = p;
+		/* Each parent's entry must allow it: dates, and the least role. */
+		if (!ks_member_valid_at(p, when)) {
+			snprintf(out->device, sizeof(out->device), "%s", p->device);
+			set(out, KS_AUTH_NOT_VALID_THEN, "signed by a member's key outside the dates it may sign (from, until)");
+			return NULL;
+		}
+		if (!mb || p->role > mb->role)
+			mb = p;
 	}
 	if (mb && listed == with)
 		return mb;
@@ -316,7 +323,8 @@ int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
 	trailer = ks_commit_device(git_commit_message(c));
 	if (trailer)
 		snprintf(out->device, sizeof(out->device), "%s", trailer);
-	if (!(mb = signer(out, j, pm, np, sig.key.pk, trailer)))
+	if (!(mb = signer(out, j, pm, np, sig.key.pk, trailer,
+			  (int64_t)git_commit_committer(c)->when.time)))
 		goto done;
 	snprintf(out->device, sizeof(out->device), "%s", mb->device);
 	if (!ks_member_valid_at(mb, (int64_t)git_commit_committer(c)->when.time)) {
@@ -369,8 +377,9 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 	git_revwalk *w = NULL;
 	git_oid id, *waits = NULL;
 	size_t i, nwaits = 0, await = 0;
+	const struct ks_members *hm;
 	struct ks_auth a;
-	int e, err = 0;
+	int e, err = 0, tip_open = 0, reopened = 0, has_members;
 
 	memset(out, 0, sizeof(*out));
 	out->status = KS_AUTH_OK;
@@ -386,10 +395,19 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 		out->commits++;
 		if ((err = ks_auth_judge(&a, j, &id, d)))
 			goto out;
-		if (a.status == KS_AUTH_OPEN)
+		if (a.status == KS_AUTH_OPEN) {
+			tip_open |= git_oid_equal(&id, tip);
 			continue;
+		}
 		out->judged++;
 		if (a.status == KS_AUTH_OK) {
+			const struct ks_members *m;
+			int has = members_of(&m, j, &id);
+
+			if (has < 0)
+				goto oom;
+			/* The centre took the survey back to unsigned mode. */
+			reopened |= !has;
 			/* Proved by its parents: its members file may approve. */
 			if (!a.by_approval && ks_auth_judge_approval(j, &id) < 0)
 				goto oom;
@@ -430,6 +448,31 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 	}
 	if (out->status == KS_AUTH_OK && out->waiting)
 		out->status = KS_AUTH_WAITING;
+	/*
+	 * A tip from before signed mode, on a laptop in signed mode: work of
+	 * a laptop that has not heard of it yet (its next sync merges it
+	 * under its key, and that waits for approval like a new laptop's),
+	 * or a history made to slip past the rule.  Not taken as it is.
+	 */
+	if (out->status == KS_AUTH_OK && tip_open && !reopened && hide &&
+	    (has_members = members_of(&hm, j, hide)) != 0) {
+		char *dev = NULL;
+		git_commit *c = NULL;
+
+		if (has_members < 0)
+			goto oom;
+		out->status = KS_AUTH_WAITING;
+		out->waiting = 1;
+		memset(&out->first, 0, sizeof(out->first));
+		out->first.status = KS_AUTH_WAITING;
+		out->first.why = "made before this survey was signed: taken in once that laptop has synced with the signed survey and the centre approved it";
+		if (git_commit_lookup(&c, repo, tip) == 0 &&
+		    (dev = ks_commit_device(git_commit_message(c))) && ks_device_valid(dev))
+			snprintf(out->first.device, sizeof(out->first.device), "%s", dev);
+		ks_free(dev);
+		git_commit_free(c);
+		git_oid_cpy(&out->commit, tip);
+	}
 	if (!err && out->status != KS_AUTH_OK) {
 		git_commit *c = NULL;
 

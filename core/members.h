@@ -36,6 +36,7 @@ struct ks_diags;
 
 #define KS_MEMBERS_FILE "members.yaml"
 
+/* From the most to the least that a role may change. */
 enum ks_role {
 	KS_ROLE_CENTRE,
 	KS_ROLE_SURVEYOR,

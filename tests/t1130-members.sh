@@ -195,6 +195,21 @@ test_expect_success 'a surveyor merge that slips in a schema change is refused' 
 	judged m2 "signed by md02: path not allowed schema/workshop.yaml"
 '
 
+test_expect_success 'a merge is held to the least role its parents give the signer' '
+	rm -rf m3 && cp -R s m3 &&
+	git -C m3 checkout -q -b side &&
+	sed -i "/device: md02/,/role:/s/role: surveyor/role: centre/" m3/members.yaml &&
+	git -C m3 add -A && sign_commit m3 centre md01 "md02 becomes centre" &&
+	git -C m3 checkout -q main &&
+	sed -i "s/^phone: .*/phone: \"0912000777\"/" m3/records/workshop/md01/000/md01-0002.yaml &&
+	git -C m3 add -A && sign_commit m3 centre md01 "main" &&
+	git -C m3 -c user.name=x -c user.email=x@y merge -q --no-ff --no-commit side &&
+	echo "# slipped in" >>m3/schema/workshop.yaml &&
+	git -C m3 add -A &&
+	sign_commit m3 surveyor md02 "merge" &&
+	judged m3 "signed by md02: path not allowed schema/workshop.yaml"
+'
+
 test_expect_success 'device add and list: the centre builds the members file, one commit each' '
 	khaosat init d --unsigned --device md01 --surveyor "Người md01" --name "Mỹ Đồng" >/dev/null &&
 	(cd d && khaosat device list >../out) &&

@@ -307,4 +307,19 @@ test_expect_success 'an unsigned survey moves to signed mode in one command' '
 	(cd open && khaosat verify >/dev/null)
 '
 
+test_expect_success 'a history forked from before signed mode is not taken as it is' '
+	pre=$(git -C open log --format=%H -n 1 --diff-filter=A -- members.yaml)~1 &&
+	rm -rf h && git clone -q open h &&
+	git -C h checkout -q -B old "$pre" &&
+	echo "# anything goes" >>h/schema/workshop.yaml &&
+	git -C h add -A &&
+	GIT_COMMITTER_NAME=md09 git -C h commit -q -m "hostile change" -m "Device: md09" &&
+	git -C h bundle create -q "$TRASH/old.bundle" old &&
+	before=$(git -C open rev-parse main) &&
+	(cd open && khaosat bundle apply "$TRASH/old.bundle" >../out 2>&1) &&
+	grep -q "^Not merged: 1 commit of bundle old.bundle waits for the centre to approve laptop md09" out &&
+	test "$(git -C open rev-parse main)" = "$before" &&
+	! grep -q "anything goes" open/schema/workshop.yaml
+'
+
 test_done
