@@ -741,6 +741,12 @@ static const char *missing_title(const struct ks_snode *s,
 	return t;
 }
 
+/*
+ * 1 when the property name matches the pattern, 0 when it does not, -1
+ * when it cannot be told in bounded work (match, depth or heap limit, or
+ * another matching error): such a name must fail, not be taken as one the
+ * pattern does not match, which would skip the pattern's subschema.
+ */
 static int pat_match(struct ectx *c, const struct ks_spat *pat,
 		     const char *s, size_t len)
 {
@@ -754,9 +760,31 @@ static int pat_match(struct ectx *c, const struct ks_spat *pat,
 		}
 	}
 	r = re_match(c, pat->re, s, len);
-	if (r == PCRE2_ERROR_NOMEMORY)
+	if (r == PCRE2_ERROR_NOMEMORY) {
 		c->oom = 1;
-	return r >= 0;
+		return 0;
+	}
+	if (r == PCRE2_ERROR_NOMATCH)
+		return 0;
+	return r >= 0 ? 1 : -1;
+}
+
+/* A property name pat_match() could not decide, as an error at the name. */
+static void report_unmatched(struct ectx *c, const struct loc *l,
+			     const struct ks_pair *p, const struct ks_spat *pat)
+{
+	struct loc child;
+	struct ks_buf m = KS_BUF_INIT;
+
+	if (c->quick)
+		return;
+	loc_init(c, &child, l, p->key, p->key_len, 0, p->value, NULL);
+	ks_buf_puts(&m, "property name ");
+	quote(&m, p->key, p->key_len);
+	ks_buf_addf(&m, " takes too much work to match against the pattern %s; the schema is too complex to check it",
+		    pat->src);
+	report(c, &child, p->line, p->col, "patternProperties", NULL, m.ptr);
+	ks_buf_release(&m);
 }
 
 static int eval_object(struct ectx *c, const struct ks_snode *s,
@@ -834,8 +862,17 @@ static int eval_object(struct ectx *c, const struct ks_snode *s,
 					FAIL();
 			}
 			for (k = 0; k < s->npats; k++) {
-				if (!pat_match(c, &s->pats[k], p->key,
-					       p->key_len))
+				int r = pat_match(c, &s->pats[k], p->key,
+						  p->key_len);
+
+				if (r < 0) {
+					/* Undecided: fails, and is not "additional". */
+					FAIL();
+					report_unmatched(c, l, p, &s->pats[k]);
+					matched = 1;
+					continue;
+				}
+				if (!r)
 					continue;
 				matched = 1;
 				if (!have)

@@ -135,6 +135,11 @@ static const struct kcase keyword_cases[] = {
 	{ "properties: {a: {type: string}}", "{a: 1}", 1 },
 	{ "properties: {a: {type: integer}}", "{a: x}", 0 },
 	{ "patternProperties: {\"^x-\": {type: integer}}", "{x-a: b}", 0 },
+	/* A name the pattern cannot be matched against in bounded work is not
+	 * taken as one it does not match: its subschema would be skipped. */
+	{ "patternProperties: {\"^(a|aa)+$\": {type: integer}}",
+	  "{aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab: x}", 0 },
+	{ "patternProperties: {\"^(a|aa)+$\": {type: integer}}", "{aaaa: 1}", 1 },
 	{ "additionalProperties: false\nproperties: {a: true}", "{a: 1}", 1 },
 	{ "additionalProperties: false\nproperties: {a: true}", "{b: 1}", 0 },
 	{ "additionalProperties: {type: integer}", "{b: 1}", 1 },
