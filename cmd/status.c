@@ -174,7 +174,12 @@ int cmd_status(int argc, char **argv, struct cli *cli)
 		ks_formsaves_release(&forms);
 		return fail(&d, err);
 	}
-	invalid = calloc(c.n + 1, sizeof(*invalid));
+	if (!(invalid = calloc(c.n + 1, sizeof(*invalid)))) {
+		ks_changes_release(&c);
+		ks_formsaves_release(&forms);
+		ks_drafts_release(&drafts);
+		return fail(&d, -1);
+	}
 	for (i = 0; i < c.n; i++) {
 		struct ks_diags rd = KS_DIAGS_INIT;
 

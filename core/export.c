@@ -1073,21 +1073,24 @@ static int pipe_close(struct pipe *p, struct ks_diags *d)
 	return p->err;
 }
 
-static void info_add(struct ks_paths *info, const char *label,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int info_add(struct ks_paths *info, const char *label,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void info_add(struct ks_paths *info, const char *label,
-		     const char *fmt, ...)
+/* A label and its value; -1 (out of memory) when either is missing. */
+static int info_add(struct ks_paths *info, const char *label,
+		    const char *fmt, ...)
 {
 	struct ks_buf b = KS_BUF_INIT;
 	va_list ap;
+	int err;
 
 	va_start(ap, fmt);
-	ks_buf_vaddf(&b, fmt, ap);
+	err = ks_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	ks_paths_add(info, label);
-	ks_paths_add(info, b.ptr);
+	err = err < 0 || ks_paths_add(info, label) < 0 ||
+	      ks_paths_add(info, b.ptr) < 0 ? -1 : 0;
 	ks_buf_release(&b);
+	return err;
 }
 
 static void local_time(char *buf, size_t n, time_t t)
@@ -1105,42 +1108,43 @@ static int info_rows(struct ks_export *x, const struct ks_export_opts *o,
 	struct ks_buf b = KS_BUF_INIT;
 	char when[64];
 	size_t i, j;
+	int bad = 0;
 
-	info_add(info, "Survey", "%s", x->name);
-	info_add(info, "Survey id", "%s", x->survey_id);
+	bad |= info_add(info, "Survey", "%s", x->name);
+	bad |= info_add(info, "Survey id", "%s", x->survey_id);
 	if (x->tree)
-		info_add(info, "Taken from", "the commit at %s", x->at);
+		bad |= info_add(info, "Taken from", "the commit at %s", x->at);
 	else if (x->st.uncommitted)
-		info_add(info, "Taken from",
+		bad |= info_add(info, "Taken from",
 			 "the work tree, including %zu uncommitted change%s",
 			 x->st.uncommitted, x->st.uncommitted == 1 ? "" : "s");
 	else
-		info_add(info, "Taken from", "the work tree, as committed");
-	info_add(info, "Commit", "%s", x->st.commit);
+		bad |= info_add(info, "Taken from", "the work tree, as committed");
+	bad |= info_add(info, "Commit", "%s", x->st.commit);
 	if (x->commit) {
 		ks_format_time(when, sizeof(when),
 			       &git_commit_committer(x->commit)->when, 0);
-		info_add(info, "Commit time", "%s", when);
+		bad |= info_add(info, "Commit time", "%s", when);
 	}
 	local_time(when, sizeof(when), o->now);
-	info_add(info, "Exported at", "%s", when);
-	info_add(info, "Exported by", "khaosat %s", o->version ? o->version : "");
+	bad |= info_add(info, "Exported at", "%s", when);
+	bad |= info_add(info, "Exported by", "khaosat %s", o->version ? o->version : "");
 	for (i = 0; i < x->nconds; i++)
 		ks_buf_addf(&b, "%s%s=%s", i ? "; " : "", x->conds[i].field,
 			    x->conds[i].value);
-	info_add(info, "Conditions", "%s", b.len ? b.ptr : "none");
-	info_add(info, "Records", "%zu", x->st.records);
-	info_add(info, "Valid", "%zu", x->st.records - x->st.invalid);
-	info_add(info, "Invalid", "%zu", x->st.invalid);
-	info_add(info, "With open conflicts", "%zu", x->st.conflicted);
+	bad |= info_add(info, "Conditions", "%s", b.len ? b.ptr : "none");
+	bad |= info_add(info, "Records", "%zu", x->st.records);
+	bad |= info_add(info, "Valid", "%zu", x->st.records - x->st.invalid);
+	bad |= info_add(info, "Invalid", "%zu", x->st.invalid);
+	bad |= info_add(info, "With open conflicts", "%zu", x->st.conflicted);
 	if (x->nconds)
-		info_add(info, "Left out by the conditions", "%zu", x->st.filtered);
-	info_add(info, "Files of no known kind (not exported)", "%zu",
+		bad |= info_add(info, "Left out by the conditions", "%zu", x->st.filtered);
+	bad |= info_add(info, "Files of no known kind (not exported)", "%zu",
 		 x->st.skipped);
 	if (tables) {
-		info_add(info, "Header rows",
+		bad |= info_add(info, "Header rows",
 			 "row 1: the schema's titles; row 2: the field paths");
-		info_add(info, "Values", o->values ? "enum values as stored" :
+		bad |= info_add(info, "Values", o->values ? "enum values as stored" :
 			 "enum values shown by their labels");
 	}
 	for (i = 0; tables && i < x->nkinds; i++)
@@ -1149,10 +1153,10 @@ static int info_rows(struct ks_export *x, const struct ks_export_opts *o,
 
 			ks_buf_reset(&b);
 			ks_buf_addf(&b, "Table %s", t->name);
-			info_add(info, b.ptr, "%zu rows", t->rows);
+			bad |= info_add(info, b.ptr, "%zu rows", t->rows);
 		}
 	ks_buf_release(&b);
-	return info->n % 2 ? -1 : 0;
+	return bad || info->n % 2 ? -1 : 0;
 }
 
 static int open_sink(struct sink *s, struct ks_export *x,

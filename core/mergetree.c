@@ -119,17 +119,18 @@ static int read_blob(struct ks_buf *out, git_repository *repo,
 	return err;
 }
 
-static void touch(struct tmerge *m, const char *path)
+/* Remembers a path the merge wrote, for the checkout; -1 out of memory. */
+static int touch(struct tmerge *m, const char *path)
 {
-	if (m->touched)
-		ks_paths_add(m->touched, path);
+	return m->touched && ks_paths_add(m->touched, path) < 0 ? -1 : 0;
 }
 
 static int index_put(struct tmerge *m, const char *path, const git_oid *oid)
 {
 	git_index_entry e;
 
-	touch(m, path);
+	if (touch(m, path) < 0)
+		return -1;
 	memset(&e, 0, sizeof(e));
 	e.mode = GIT_FILEMODE_BLOB;
 	e.path = path;
@@ -139,7 +140,8 @@ static int index_put(struct tmerge *m, const char *path, const git_oid *oid)
 
 static int index_set(struct tmerge *m, const char *path, const git_oid *oid)
 {
-	touch(m, path);
+	if (touch(m, path) < 0)
+		return -1;
 	if (!oid || git_oid_is_zero(oid))
 		return git_index_remove_bypath(m->idx, path) < 0 &&
 		       git_index_get_bypath(m->idx, path, 0) ? -1 : 0;
@@ -236,23 +238,22 @@ static struct ks_node *proposal(struct tmerge *m, struct ks_doc *doc,
 
 /* ---- conflict files ---- */
 
+/* A node as its conflict file shows it: the key conflicts are ordered by. */
+static int node_text(struct ks_buf *out, const struct ks_node *n)
+{
+	return ks_doc_write(out, n, ks_conflict_layout(), ks_conflict_layout_root());
+}
+
+/* Which of two nodes comes first; -2 when it cannot be told (no memory). */
 static int text_cmp_nodes(const struct ks_node *a, const struct ks_node *b)
 {
 	struct ks_buf x = KS_BUF_INIT, y = KS_BUF_INIT;
-	int c;
+	int c = node_text(&x, a) < 0 || node_text(&y, b) < 0 ? -2
+		: strcmp(x.ptr, y.ptr) < 0 ? -1 : strcmp(x.ptr, y.ptr) > 0;
 
-	ks_doc_write(&x, a, ks_conflict_layout(), ks_conflict_layout_root());
-	ks_doc_write(&y, b, ks_conflict_layout(), ks_conflict_layout_root());
-	c = strcmp(x.ptr, y.ptr);
 	ks_buf_release(&x);
 	ks_buf_release(&y);
 	return c;
-}
-
-static int node_cmp(const void *a, const void *b)
-{
-	return text_cmp_nodes(*(struct ks_node *const *)a,
-			      *(struct ks_node *const *)b);
 }
 
 static const char *field_of(const struct ks_node *entry)
@@ -262,20 +263,54 @@ static const char *field_of(const struct ks_node *entry)
 	return f && f->kind == KS_NODE_SCALAR ? f->u.scalar.str : "";
 }
 
-static int entry_cmp(const void *a, const void *b)
-{
-	int c = strcmp(field_of(*(struct ks_node *const *)a),
-		       field_of(*(struct ks_node *const *)b));
+/* A node and its sort key, written once: the order is never left to chance. */
+struct keyed {
+	const char *field;	/* entries: the field first */
+	char *text;
+	struct ks_node *node;
+};
 
-	return c ? c : node_cmp(a, b);
+static int keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int c = strcmp(x->field, y->field);
+
+	return c ? c : strcmp(x->text, y->text);
 }
 
-/* Sorts a list in place: proposals by content, entries by field. */
-static void sort_seq(struct ks_node *seq, int entries)
+/*
+ * Sorts a list in place: proposals by content, entries by field then
+ * content (invariant 6: the same conflicts, the same bytes, on every
+ * laptop).  Returns 0, or -1 out of memory, the list unchanged.
+ */
+static int sort_seq(struct ks_node *seq, int entries)
 {
-	if (seq && seq->kind == KS_NODE_SEQ && seq->u.seq.n > 1)
-		qsort(seq->u.seq.v, seq->u.seq.n, sizeof(*seq->u.seq.v),
-		      entries ? entry_cmp : node_cmp);
+	struct ks_buf t = KS_BUF_INIT;
+	struct keyed *k;
+	size_t i, n;
+	int err = 0;
+
+	if (!seq || seq->kind != KS_NODE_SEQ || (n = seq->u.seq.n) < 2)
+		return 0;
+	if (!(k = ks_calloc(n, sizeof(*k))))
+		return -1;
+	for (i = 0; i < n && !err; i++) {
+		ks_buf_reset(&t);
+		k[i].node = seq->u.seq.v[i];
+		k[i].field = entries ? field_of(k[i].node) : "";
+		if (node_text(&t, k[i].node) < 0 || !(k[i].text = ks_buf_detach(&t, NULL)))
+			err = -1;
+	}
+	if (!err) {
+		qsort(k, n, sizeof(*k), keyed_cmp);
+		for (i = 0; i < n; i++)
+			seq->u.seq.v[i] = k[i].node;
+	}
+	for (i = 0; i < n; i++)
+		ks_free(k[i].text);
+	ks_free(k);
+	ks_buf_release(&t);
+	return err;
 }
 
 static struct ks_node *entry_for(const struct ks_node *list, const char *field)
@@ -353,8 +388,7 @@ static int union_proposals(struct ks_doc *doc, struct ks_node *into,
 		if (!have && ks_seq_push(doc, mine, ks_node_clone(doc, t)) < 0)
 			return -1;
 	}
-	sort_seq(mine, 0);
-	return 0;
+	return sort_seq(mine, 0);
 }
 
 /* 1 when every proposal of `a` is one of `b`'s (by what it proposes). */
@@ -407,7 +441,7 @@ static int settled_by(struct tmerge *m, int side, const char *cpath,
 
 static int entry_order(const struct ks_node *a, const struct ks_node *b)
 {
-	return node_cmp(&a, &b);
+	return text_cmp_nodes(a, b);
 }
 
 /*
@@ -458,7 +492,11 @@ static struct ks_node *merge_entries(struct tmerge *m, struct ks_doc *doc,
 			}
 			if (eo && et && !ks_node_equal(eo, et) && so == st) {
 				/* Joined, from the one first in content order. */
-				pick = entry_order(eo, et) <= 0 ? eo : et;
+				int first = entry_order(eo, et);
+
+				if (first == -2)
+					return NULL;
+				pick = first <= 0 ? eo : et;
 				other = pick == eo ? et : eo;
 			} else if (eo && !so) {
 				pick = eo;
@@ -473,8 +511,7 @@ static struct ks_node *merge_entries(struct tmerge *m, struct ks_doc *doc,
 				return NULL;
 		}
 	}
-	sort_seq(out, 1);
-	return out;
+	return sort_seq(out, 1) < 0 ? NULL : out;
 }
 
 /* The text of conflicts/<file> holding `entries`. */
@@ -633,8 +670,8 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 		if (!po || !pt || ks_seq_push(doc, props, po) < 0 ||
 		    ks_seq_push(doc, props, pt) < 0)
 			goto out;
-		sort_seq(props, 0);
-		if (ks_map_set(doc, e, "proposals", props) < 0 ||
+		if (sort_seq(props, 0) < 0 ||
+		    ks_map_set(doc, e, "proposals", props) < 0 ||
 		    ks_seq_push(doc, fresh, e) < 0)
 			goto out;
 	}
@@ -1078,7 +1115,8 @@ static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 	m->stats->taken += co.n;
 	/* The side read into the index may not be main's: both count. */
 	for (i = 0; i < co.n; i++)
-		touch(m, co.v[i].path);
+		if (touch(m, co.v[i].path) < 0)
+			goto out;
 	i = 0;
 	while (i < co.n || j < ct.n) {
 		const struct change *t = j < ct.n ? &ct.v[j] : NULL;
@@ -2302,8 +2340,8 @@ int ks_merge_worktree_file(size_t *conflicts, struct ks_repo *r,
 		if (!po || !pn || ks_seq_push(out, props, po) < 0 ||
 		    ks_seq_push(out, props, pn) < 0)
 			goto out;
-		sort_seq(props, 0);
-		if (ks_map_set(out, e, "proposals", props) < 0 ||
+		if (sort_seq(props, 0) < 0 ||
+		    ks_map_set(out, e, "proposals", props) < 0 ||
 		    ks_seq_push(out, fresh, e) < 0)
 			goto out;
 	}

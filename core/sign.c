@@ -51,13 +51,13 @@ static int write_literal(struct ks_signer *s, git_repository *repo,
 	struct ks_buf path = KS_BUF_INIT;
 	int err;
 
-	ks_buf_addf(&path, "%skhaosat", git_repository_path(repo));
-	if (!path.ptr)
+	if (ks_buf_addf(&path, "%skhaosat", git_repository_path(repo)) < 0)
 		return -1;
 	if (mkdir(path.ptr, 0777) < 0 && errno != EEXIST) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot create %s: %s",
+			       path.ptr, strerror(errno));
 		ks_buf_release(&path);
-		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot create %s: %s",
-				path.ptr, strerror(errno));
+		return err;
 	}
 	ks_buf_addf(&path, "/signing-key-%ld.pub", (long)getpid());
 	err = ks_file_put(path.ptr, literal, strlen(literal), KS_FILE_DURABLE, d);

@@ -1048,9 +1048,9 @@ static int classify(enum source *kind, char **folder, const char *source,
 		}
 		if (!is_dir(p.ptr) || !has_bundles(p.ptr))
 			continue;
-		if (n++ == 0)
-			*folder = ks_strdup(p.ptr);
-		if (ks_buf_addf(&found, "%s  %s", n > 1 ? "," : "", p.ptr) < 0)
+		if (n++ == 0 && !(*folder = ks_strdup(p.ptr)))
+			err = -1;
+		else if (ks_buf_addf(&found, "%s  %s", n > 1 ? "," : "", p.ptr) < 0)
 			err = -1;
 	}
 	closedir(dh);

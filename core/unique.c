@@ -576,8 +576,13 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		    !(k = ks_repo_find_kind(r, kind))) {
 			/* Misplaced or of an unknown kind: check says so. */
 			if (check && !skipped(skip, w.v[i].path)) {
-				ks_check_record(r, w.v[i].path, NULL, NULL, d);
 				(*count)++;
+				if (ks_check_record(r, w.v[i].path, NULL, NULL, d) == -1) {
+					err = -1;
+					ks_free(kind);
+					ks_free(id);
+					goto out;
+				}
 			}
 			ks_free(kind);
 			ks_free(id);
@@ -607,8 +612,12 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 			if (check) {
 				(*count)++;
 				/* Not valid as cached: check it for its errors. */
-				if (!ok)
-					ks_check_record(r, w.v[i].path, NULL, NULL, d);
+				if (!ok && ks_check_record(r, w.v[i].path, NULL, NULL, d) == -1) {
+					err = -1;
+					ks_free(kind);
+					ks_free(id);
+					goto out;
+				}
 			}
 		}
 		ks_free(kind);
