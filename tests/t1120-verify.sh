@@ -324,7 +324,7 @@ test_expect_success 'signature results are cached; --no-cache checks again alike
 
 test_expect_success 'an invalid record at HEAD is located' '
 	signed_change t-invalid hoa "Nguyễn Thị Hoa" hoa@example.vn md01 -3 "Negative workers" &&
-	(cd t-invalid && khaosat check 2>../check-err >/dev/null; true) &&
+	(cd t-invalid && test_expect_code 1 khaosat check 2>../check-err >/dev/null) &&
 	(cd t-invalid && test_expect_code 1 khaosat verify >../out) &&
 	grep -q "^records: 41 valid, 1 invalid$" out &&
 	grep "^$W1:" check-err >expect &&

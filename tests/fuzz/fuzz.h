@@ -6,10 +6,6 @@
  * (build with -DKS_FUZZ_STANDALONE).
  *
  * A broken oracle calls abort(), so libFuzzer saves the input as a crash.
- * KS_FUZZ_LAX=1 in the environment relaxes what known bugs break, so that
- * fuzzing can look past them: canonical output may take a second pass to
- * settle, and the writer is not checked on text holding U+2028, U+2029 or
- * U+0085 (line breaks to libyaml).
  */
 #ifndef KS_FUZZ_H
 #define KS_FUZZ_H
@@ -30,18 +26,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-static inline int fuzz_lax(void)
-{
-	static int lax = -1;
-
-	if (lax < 0) {
-		const char *e = getenv("KS_FUZZ_LAX");
-
-		lax = e && *e && strcmp(e, "0");
-	}
-	return lax;
-}
 
 static inline void fuzz_show(const struct ks_diags *d)
 {
@@ -170,35 +154,6 @@ static inline struct ks_doc *fuzz_reparse(const char *text, size_t len)
 	return doc;
 }
 
-/* Text holding U+2028, U+2029 or U+0085 anywhere in the tree. */
-static inline int fuzz_has_yaml11_break(const struct ks_node *n)
-{
-	size_t i;
-
-	if (!n)
-		return 0;
-	switch (n->kind) {
-	case KS_NODE_SCALAR:
-		return strstr(n->u.scalar.str, "\xe2\x80\xa8") ||
-		       strstr(n->u.scalar.str, "\xe2\x80\xa9") ||
-		       strstr(n->u.scalar.str, "\xc2\x85");
-	case KS_NODE_MAP:
-		for (i = 0; i < n->u.map.n; i++)
-			if (strstr(n->u.map.v[i].key, "\xe2\x80\xa8") ||
-			    strstr(n->u.map.v[i].key, "\xe2\x80\xa9") ||
-			    strstr(n->u.map.v[i].key, "\xc2\x85") ||
-			    fuzz_has_yaml11_break(n->u.map.v[i].value))
-				return 1;
-		return 0;
-	case KS_NODE_SEQ:
-		for (i = 0; i < n->u.seq.n; i++)
-			if (fuzz_has_yaml11_break(n->u.seq.v[i]))
-				return 1;
-		return 0;
-	}
-	return 0;
-}
-
 /*
  * The same data: the same kinds, keys and items, and scalars with the same
  * text, or both null (the writer spells an empty plain scalar "null").
@@ -239,19 +194,16 @@ static inline int fuzz_same_data(const struct ks_node *a,
 
 /*
  * write(root) reads back as the same data, and writing what was read gives
- * the same bytes.  Lax: the second writing reads back to a third that is
- * the same.
+ * the same bytes.
  */
 static inline void fuzz_check_fixed_point(const struct ks_node *root,
 					  const struct ks_layout *layout,
 					  const void *ctx)
 {
-	struct ks_doc *again, *third = NULL;
-	char *w1, *w2, *w3 = NULL;
-	size_t n1, n2, n3 = 0;
+	struct ks_doc *again;
+	char *w1, *w2;
+	size_t n1, n2;
 
-	if (fuzz_lax() && fuzz_has_yaml11_break(root))
-		return;
 	w1 = fuzz_write(root, layout, ctx, &n1);
 	again = fuzz_reparse(w1, n1);
 	if (!fuzz_same_data(root, ks_doc_root(again))) {
@@ -259,24 +211,13 @@ static inline void fuzz_check_fixed_point(const struct ks_node *root,
 		fuzz_fail(NULL, "canonical output reads back as other data");
 	}
 	w2 = fuzz_write(ks_doc_root(again), layout, ctx, &n2);
-	if (!fuzz_lax()) {
-		if (n1 != n2 || memcmp(w1, w2, n1)) {
-			fprintf(stderr, "first:\n%ssecond:\n%s", w1, w2);
-			fuzz_fail(NULL, "canonical output is no fixed point");
-		}
-	} else {
-		third = fuzz_reparse(w2, n2);
-		w3 = fuzz_write(ks_doc_root(third), layout, ctx, &n3);
-		if (n2 != n3 || memcmp(w2, w3, n2)) {
-			fprintf(stderr, "second:\n%sthird:\n%s", w2, w3);
-			fuzz_fail(NULL, "canonical output does not settle");
-		}
+	if (n1 != n2 || memcmp(w1, w2, n1)) {
+		fprintf(stderr, "first:\n%ssecond:\n%s", w1, w2);
+		fuzz_fail(NULL, "canonical output is no fixed point");
 	}
 	ks_free(w1);
 	ks_free(w2);
-	ks_free(w3);
 	ks_doc_free(again);
-	ks_doc_free(third);
 }
 
 #ifdef KS_FUZZ_STANDALONE
