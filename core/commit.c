@@ -568,6 +568,7 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 {
 	struct ks_paths all = { 0 };
 	struct ks_unique *uniq = NULL;
+	const struct ks_change *members;
 	size_t i, errors_before = d->errors;
 	int everything = 0, shape = 0, bad = 0, pass, err;
 
@@ -593,8 +594,8 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			return -1;
 		bad |= err != 0;
 	}
-	if (change_of(c, KS_MEMBERS_FILE) &&
-	    change_of(c, KS_MEMBERS_FILE)->what != KS_CHANGE_DELETED &&
+	if ((members = change_of(c, KS_MEMBERS_FILE)) &&
+	    members->what != KS_CHANGE_DELETED &&
 	    (err = check_members_file(r, d)))
 		return err;
 	if (bad)
