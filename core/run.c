@@ -1,7 +1,10 @@
 /*
  * Running another program: see run.h.  One poll() loop feeds the child's
- * input and drains both of its outputs, so a child that writes much before
- * reading all its input cannot deadlock with us.
+ * input (never blocking) and drains both of its outputs, so a child that
+ * writes much before reading all its input cannot deadlock with us.  A
+ * child that stops reading raises SIGPIPE on our write: it is blocked in
+ * this thread for the time of the run, and taken if it came, rather than
+ * changing the whole process's handling of it.
  */
 #include "run.h"
 #include "buf.h"
@@ -9,7 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,8 +82,8 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 	int pfail[2] = { -1, -1 }, exec_errno;
 	struct pollfd fds[3];
 	size_t sent = 0;
-	int status, failed = 0, open_out = 1, open_err = 1, saved;
-	void (*old_pipe)(int);
+	int status, failed = 0, open_out = 1, open_err = 1, saved, broke = 0;
+	sigset_t pipe_set, old_mask;
 	pid_t pid;
 
 	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
@@ -100,8 +105,17 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 	close(pout[1]);
 	close(perr[1]);
 	pin[0] = pout[1] = perr[1] = -1;
+	/*
+	 * Never block writing: a blocking write of more than the pipe holds
+	 * waits for the child to read, while the child may wait for us to
+	 * read what it wrote first.
+	 */
+	if (fcntl(pin[1], F_SETFL, fcntl(pin[1], F_GETFL) | O_NONBLOCK) < 0)
+		failed = 1;
 	/* A child that stops reading must not kill us. */
-	old_pipe = signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
 	if (!inlen) {
 		close(pin[1]);
 		pin[1] = -1;
@@ -129,6 +143,7 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 
 				if (w > 0)
 					sent += (size_t)w;
+				broke |= w < 0 && errno == EPIPE;
 				if ((w < 0 && errno != EINTR && errno != EAGAIN) ||
 				    sent == inlen) {
 					close(pin[1]);
@@ -149,7 +164,14 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 		if (failed)
 			break;
 	}
-	signal(SIGPIPE, old_pipe);
+	/* The SIGPIPE our write raised is pending here: take it. */
+	if (broke && !sigismember(&old_mask, SIGPIPE)) {
+		const struct timespec none = { 0, 0 };
+
+		while (sigtimedwait(&pipe_set, NULL, &none) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	close_pair(pin);
 	close_pair(pout);
 	close_pair(perr);
