@@ -40,7 +40,7 @@ static int create(struct cli *cli, const char *file, int full,
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
 	repo = ks_repo_git(cli->repo);
-	if (git_reference_name_to_id(&tip, repo, "refs/heads/main") < 0)
+	if (git_reference_name_to_id(&tip, repo, KS_MAIN_REF) < 0)
 		return fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
 					 "the survey has no commit yet"));
 	if (since) {
@@ -182,7 +182,7 @@ static int apply(struct cli *cli, const char *file)
 	printf("Imported %s: %zu object%s, %s at %.10s.\n", file, b.objects,
 	       b.objects == 1 ? "" : "s", refname.ptr, hex);
 	if (git_reference_name_to_id(&before, ks_repo_git(cli->repo),
-				      "refs/heads/main") < 0) {
+				      KS_MAIN_REF) < 0) {
 		git_error_clear();
 		memset(&before, 0, sizeof(before));
 	}

@@ -34,7 +34,7 @@ static void print_joined(struct ks_repo *r, const char *device)
 	git_oid tip;
 	char fp[KS_SSHSIG_FINGERPRINT_SIZE];
 
-	if (git_reference_name_to_id(&tip, ks_repo_git(r), "refs/heads/main") < 0 ||
+	if (git_reference_name_to_id(&tip, ks_repo_git(r), KS_MAIN_REF) < 0 ||
 	    ks_enrol_introduction(&in, ks_repo_git(r), &tip, &d) || !in.is_signed) {
 		git_error_clear();
 		ks_diags_release(&d);

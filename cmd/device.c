@@ -185,7 +185,7 @@ static void remember_introduction(struct cli *cli, struct ks_diags *d)
 	struct ks_intro in;
 	git_oid tip;
 
-	if (git_reference_name_to_id(&tip, repo, "refs/heads/main") < 0 ||
+	if (git_reference_name_to_id(&tip, repo, KS_MAIN_REF) < 0 ||
 	    ks_enrol_introduction(&in, repo, &tip, d) || !in.is_signed ||
 	    ks_enrol_remember(repo, &in) < 0) {
 		git_error_clear();

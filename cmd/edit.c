@@ -78,7 +78,7 @@ static void proposer_now(struct ks_proposer *p, git_commit **keep,
 	    git_revparse_single(&blob, repo, spec.ptr) == 0 &&
 	    git_odb_hash(&id, now->ptr, now->len, GIT_OBJECT_BLOB) == 0 &&
 	    git_oid_equal(&id, git_object_id(blob)) &&
-	    git_reference_name_to_id(&id, repo, "refs/heads/main") == 0 &&
+	    git_reference_name_to_id(&id, repo, KS_MAIN_REF) == 0 &&
 	    git_commit_lookup(keep, repo, &id) == 0) {
 		git_oid_tostr(hex, sizeof(hex), &id);
 		*dev = ks_commit_device(git_commit_message(*keep));

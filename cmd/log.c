@@ -86,7 +86,7 @@ int cmd_log(int argc, char **argv, struct cli *cli)
 	git_repository *repo = ks_repo_git(cli->repo);
 
 	if (git_revwalk_new(&walk, repo) < 0 ||
-	    git_revwalk_push_ref(walk, "refs/heads/main") < 0) {
+	    git_revwalk_push_ref(walk, KS_MAIN_REF) < 0) {
 		err = ks_error(&d, KS_EIO, NULL, 0, 0, "cannot read the history: %s",
 			       ks_git_error());
 		goto out;

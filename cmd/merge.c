@@ -58,7 +58,7 @@ int cmd_merge(int argc, char **argv, struct cli *cli)
 					 "unknown revision \"%s\"", argv[0]));
 	}
 	if (git_reference_name_to_id(&before, ks_repo_git(cli->repo),
-				     "refs/heads/main") < 0)
+				     KS_MAIN_REF) < 0)
 		memset(&before, 0, sizeof(before));
 	err = judge_before_merge(cli->repo, git_object_id(obj), argv[0], &refused, &d);
 	if (!err)

@@ -618,7 +618,7 @@ int judge_before_merge(struct ks_repo *r, const git_oid *tip, const char *what,
 	struct ks_auth_verdict v;
 	struct ks_buf why = KS_BUF_INIT;
 	git_oid head;
-	int has = git_reference_name_to_id(&head, ks_repo_git(r), "refs/heads/main") == 0;
+	int has = git_reference_name_to_id(&head, ks_repo_git(r), KS_MAIN_REF) == 0;
 	int err = ks_enrol_judge(&v, r, has ? &head : NULL, tip, NULL, d);
 
 	*refused = 0;

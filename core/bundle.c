@@ -58,7 +58,7 @@ void ks_bundle_info_release(struct ks_bundle_info *info)
 
 const struct ks_bundle_ref *ks_bundle_main_ref(const struct ks_bundle_info *info)
 {
-	static const char *const names[] = { "refs/heads/main", "HEAD" };
+	static const char *const names[] = { KS_MAIN_REF, "HEAD" };
 	size_t i, j;
 
 	for (j = 0; j < 2; j++)
@@ -1354,7 +1354,7 @@ int ks_bundle_check_history(git_repository *repo, const git_oid *tip,
 				ks_git_error());
 	}
 	git_oid_cpy(&ref.oid, tip);
-	ref.name = (char *)"refs/heads/main";
+	ref.name = (char *)KS_MAIN_REF;
 	info.refs = &ref;
 	info.nrefs = 1;
 	err = check_new_trees(repo, odb, none, &info, what, d);
@@ -2148,7 +2148,7 @@ static int repo_root(git_oid *root, struct ks_repo *r, const char *path,
 {
 	git_oid main;
 
-	if (git_reference_name_to_id(&main, ks_repo_git(r), "refs/heads/main") < 0 ||
+	if (git_reference_name_to_id(&main, ks_repo_git(r), KS_MAIN_REF) < 0 ||
 	    ks_bundle_survey_root(root, ks_repo_git(r), &main) < 0)
 		return ks_error(d, KS_EIO, path, 0, 0,
 				"cannot read the survey's history: %s",

@@ -184,7 +184,7 @@ static int signed_commit(git_oid *out, git_repository *repo,
 	ks_buf_addf(&log, "commit%s: %.*s",
 		    nparents == 0 ? " (initial)" : nparents > 1 ? " (merge)" : "",
 		    (int)strcspn(message, "\n"), message);
-	if (git_reference_create_matching(&ref, repo, "refs/heads/main", out,
+	if (git_reference_create_matching(&ref, repo, KS_MAIN_REF, out,
 					  nparents > 0,
 					  nparents ? git_commit_id(parents[0]) : NULL,
 					  log.ptr) < 0)
@@ -269,7 +269,7 @@ static int commit_tree(git_oid *out, struct ks_repo *r,
 				    tree, nparents, parents, update_ref, d);
 		goto out;
 	}
-	if (git_commit_create(out, repo, update_ref ? "refs/heads/main" : NULL,
+	if (git_commit_create(out, repo, update_ref ? KS_MAIN_REF : NULL,
 			      author, committer, NULL, full.ptr, tree,
 			      nparents, parents) < 0)
 		goto gitfail;
@@ -1019,7 +1019,7 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 	if ((err = check_layout(r, &c, d)) || (err = check_changes(r, &c, d)) ||
 	    (err = check_schema_files(r, &c, d)))
 		goto out;
-	has_head = git_reference_name_to_id(&head, repo, "refs/heads/main") == 0;
+	has_head = git_reference_name_to_id(&head, repo, KS_MAIN_REF) == 0;
 	if ((err = settle_deleted(&c, r, has_head ? &head : NULL, d)) ||
 	    (err = settle_typed(&c, r, has_head ? &head : NULL, d)))
 		goto out;

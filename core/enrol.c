@@ -239,7 +239,7 @@ int ks_enrol_join(struct ks_sshsig_key *pub, struct ks_repo *r,
 	    ks_buf_addf(&msg, "Ask to join the survey as %s (%s)\n\nKey: %s\n",
 			who->device, who->surveyor, key.ptr) < 0)
 		goto out;
-	if (git_reference_name_to_id(&tip, repo, "refs/heads/main") < 0 ||
+	if (git_reference_name_to_id(&tip, repo, KS_MAIN_REF) < 0 ||
 	    git_commit_lookup(&head, repo, &tip) < 0) {
 		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read main: %s", ks_git_error());
 		goto out;
@@ -316,7 +316,7 @@ int ks_enrol_waiting(struct ks_waiting **out, size_t *n, git_repository *repo,
 
 	*out = NULL;
 	*n = 0;
-	has_main = git_reference_name_to_id(&main, repo, "refs/heads/main") == 0;
+	has_main = git_reference_name_to_id(&main, repo, KS_MAIN_REF) == 0;
 	if (git_reference_iterator_glob_new(&it, repo, KS_WAITING_REFS "*") < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the waiting laptops: %s",
 				ks_git_error());
@@ -435,7 +435,7 @@ static int judge_view(void *arg, git_repository *view, const git_oid *tip,
 				ks_git_error());
 	}
 	git_odb_free(odb);
-	has_head = git_reference_name_to_id(&head, ks_repo_git(r), "refs/heads/main") == 0;
+	has_head = git_reference_name_to_id(&head, ks_repo_git(r), KS_MAIN_REF) == 0;
 	git_error_clear();
 	own = ks_repo_swap_git(r, view);
 	err = ks_auth_judge_new(&j, r) < 0 ||

@@ -618,11 +618,13 @@ static int walk_record(struct walk *w, struct ks_repo *r, const char *path,
 
 	w->repo = ks_repo_git(r);
 	w->path = path;
-	w->cpath = ks_malloc(strlen(CONFLICTS_PREFIX) + strlen(path) + 1);
-	if (!w->cpath)
-		return -1;
-	strcpy(w->cpath, CONFLICTS_PREFIX);
-	strcat(w->cpath, path);
+	{
+		struct ks_buf cp = KS_BUF_INIT;
+
+		if (ks_buf_addf(&cp, "%s%s", CONFLICTS_PREFIX, path) < 0)
+			return -1;
+		w->cpath = ks_buf_detach(&cp, NULL);
+	}
 	if ((err = trail_init(&w->rec, path)) || (err = trail_init(&w->conf, w->cpath)))
 		return err == KS_EINVALID ? ks_error(d, err, path, 0, 0, "path too deep") : err;
 	if ((err = walk_commits(w, tip)) == KS_EIO)

@@ -53,7 +53,7 @@ static int list_refs(struct ks_hub_report *rep, git_repository *repo,
 		const char *name = git_reference_name(ref);
 		git_reference *res = NULL;
 
-		if ((!strcmp(name, "refs/heads/main") ||
+		if ((!strcmp(name, KS_MAIN_REF) ||
 		     !strncmp(name, KS_HUB_DEVICES, strlen(KS_HUB_DEVICES))) &&
 		    git_reference_resolve(&res, ref) == 0) {
 			if (ks_grow(&rep->refs, rep->n, &alloc, sizeof(*rep->refs), 8) < 0 ||
@@ -332,7 +332,7 @@ int ks_hub_check(struct ks_hub_report *rep, const char *dir, unsigned flags,
 			goto out;
 		}
 	}
-	if (git_reference_name_to_id(&main, repo, "refs/heads/main") == 0 &&
+	if (git_reference_name_to_id(&main, repo, KS_MAIN_REF) == 0 &&
 	    ks_bundle_survey_root(&rep->root, repo, &main) == 0)
 		rep->has_root = 1;
 	else

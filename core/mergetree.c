@@ -1755,7 +1755,7 @@ static int move_main(struct ks_repo *r, const git_oid *to, const git_oid *from,
 {
 	git_reference *ref = NULL;
 	int err = git_reference_create_matching(&ref, ks_repo_git(r),
-						"refs/heads/main", to, 1, from,
+						KS_MAIN_REF, to, 1, from,
 						why);
 
 	git_reference_free(ref);
@@ -1979,7 +1979,7 @@ int ks_merge_recover(struct ks_repo *r, int *recovered, struct ks_diags *d)
 	    strncmp(text + 46, "to ", 3) ||
 	    git_oid_fromstrn(&from, text + 5, GIT_OID_HEXSZ) < 0 ||
 	    git_oid_fromstrn(&to, text + 49, GIT_OID_HEXSZ) < 0 ||
-	    git_reference_name_to_id(&head, repo, "refs/heads/main") < 0) {
+	    git_reference_name_to_id(&head, repo, KS_MAIN_REF) < 0) {
 		/* Torn before its rename could not happen; anything else is
 		 * not ours to finish. */
 		unlink(path);
@@ -2083,7 +2083,7 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	if ((err = ks_repo_require_identity(r, d)) ||
 	    (err = ks_repo_require_main(r, d)))
 		return err;
-	if (git_reference_name_to_id(&head, repo, "refs/heads/main") < 0)
+	if (git_reference_name_to_id(&head, repo, KS_MAIN_REF) < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0, "the survey has no commit yet");
 	/* Before reading the work tree: in a large survey that costs most. */
 	if (git_oid_equal(&head, theirs) ||

@@ -523,7 +523,7 @@ int ks_repo_require_main(const struct ks_repo *r, struct ks_diags *d)
 		err = ks_error(d, KS_EENV, NULL, 0, 0,
 			       "the survey is not on main: git's HEAD is detached at %.10s (someone ran 'git checkout'); nothing was changed; return to main with 'git checkout main'",
 			       hex);
-	} else if (strcmp(target, "refs/heads/main")) {
+	} else if (strcmp(target, KS_MAIN_REF)) {
 		err = ks_error(d, KS_EENV, NULL, 0, 0,
 			       "the survey is not on main: git's HEAD is on '%s' (someone ran 'git checkout'); nothing was changed; return to main with 'git checkout main'",
 			       !strncmp(target, "refs/heads/", 11) ? target + 11 : target);

@@ -65,6 +65,9 @@ struct ks_kind *ks_survey_kind(const struct ks_survey *sv, const char *name);
 /* Which SSH keys may sign for which surveyor (git's allowed-signers format). */
 #define KS_SIGNERS_FILE "allowed_signers"
 #define KS_RECORDS_DIR "records"
+
+/* The survey's branch: every laptop's history, merged. */
+#define KS_MAIN_REF "refs/heads/main"
 #define KS_SCHEMA_DIR "schema"
 
 struct ks_init_opts {

@@ -689,7 +689,7 @@ static int merge_peers(struct ks_sync_report *rep, struct ks_repo *r,
 		}
 		if (covered)
 			continue;
-		if (git_reference_name_to_id(&head, repo, "refs/heads/main") < 0) {
+		if (git_reference_name_to_id(&head, repo, KS_MAIN_REF) < 0) {
 			err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read main: %s",
 				       ks_git_error());
 			break;
@@ -823,10 +823,13 @@ static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
 	size_t nhidden, i;
 	int err;
 
-	if (!(rep->own = ks_malloc(strlen(rep->folder) + strlen(device) +
-				   sizeof(BUNDLE_EXT) + 1)))
-		return -1;
-	sprintf(rep->own, "%s/%s%s", rep->folder, device, BUNDLE_EXT);
+	{
+		struct ks_buf own_path = KS_BUF_INIT;
+
+		if (ks_buf_addf(&own_path, "%s/%s%s", rep->folder, device, BUNDLE_EXT) < 0)
+			return -1;
+		rep->own = ks_buf_detach(&own_path, NULL);
+	}
 	for (i = 0; i < rep->npeers; i++)
 		if (!strcmp(rep->peers[i].device, device))
 			own = &rep->peers[i];
@@ -878,7 +881,7 @@ static int write_readme(const char *dir, struct ks_repo *r, struct ks_diags *d)
 
 static int main_tip(git_oid *out, git_repository *repo, struct ks_diags *d)
 {
-	if (git_reference_name_to_id(out, repo, "refs/heads/main") < 0)
+	if (git_reference_name_to_id(out, repo, KS_MAIN_REF) < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0, "the survey has no commit yet");
 	return 0;
 }
@@ -940,7 +943,7 @@ int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
 		return err;
 	if ((err = merge_peers(rep, r, d))) {
 		/* What merged before the failure is in main: say where. */
-		if (git_reference_name_to_id(&rep->after, repo, "refs/heads/main") < 0)
+		if (git_reference_name_to_id(&rep->after, repo, KS_MAIN_REF) < 0)
 			memset(&rep->after, 0, sizeof(rep->after));
 		return err;
 	}
@@ -1223,7 +1226,7 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 	{
 		git_reference *r = NULL;
 
-		if (git_reference_create(&r, repo, "refs/heads/main", tip, 0,
+		if (git_reference_create(&r, repo, KS_MAIN_REF, tip, 0,
 					 "khaosat clone") < 0)
 			return ks_error(d, KS_EIO, url, 0, 0, "cannot set main: %s",
 					ks_git_error());
@@ -1268,7 +1271,7 @@ static int fetch_main(git_repository **repo, git_oid *tip,
 	}
 	git_oid_cpy(tip, &ref->oid);
 	ks_bundle_info_release(&info);
-	if (git_reference_create(&r, *repo, "refs/heads/main", tip, 0,
+	if (git_reference_create(&r, *repo, KS_MAIN_REF, tip, 0,
 				 "khaosat clone") < 0)
 		return ks_error(d, KS_EIO, dir, 0, 0, "cannot set main: %s",
 				ks_git_error());
@@ -1367,7 +1370,7 @@ static int checkout_main(git_repository *repo, const git_oid *tip,
 		goto out;
 	}
 	co.checkout_strategy = GIT_CHECKOUT_FORCE;
-	if (git_repository_set_head(repo, "refs/heads/main") < 0 ||
+	if (git_repository_set_head(repo, KS_MAIN_REF) < 0 ||
 	    git_checkout_tree(repo, (git_object *)c, &co) < 0)
 		err = ks_error(d, KS_EIO, source, 0, 0,
 			       "cannot write the work tree: %s", ks_git_error());
@@ -1898,7 +1901,7 @@ static int copy_haves(git_repository *q, git_repository *repo)
 		const char *name = git_reference_name(ref);
 
 		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
-		    (!strcmp(name, "refs/heads/main") ||
+		    (!strcmp(name, KS_MAIN_REF) ||
 		     !strncmp(name, KS_TRACKING, strlen(KS_TRACKING))) &&
 		    git_reference_create(&made, q, name, git_reference_target(ref),
 					 1, NULL) == 0)
@@ -2118,7 +2121,7 @@ out:
 static int peer_ref(struct ks_buf *out, const struct ks_sync_peer *p)
 {
 	return !strcmp(p->device, HUB_MAIN_PEER)
-		? ks_buf_puts(out, "refs/heads/main")
+		? ks_buf_puts(out, KS_MAIN_REF)
 		: ks_buf_addf(out, "%s%s", KS_HUB_DEVICES, p->device);
 }
 
@@ -2161,7 +2164,7 @@ static int fetch_specs(git_strarray *out, git_remote *rem,
 		char hex[GIT_OID_HEXSZ + 1];
 
 		ks_buf_reset(&spec);
-		if (!strcmp(name, "refs/heads/main"))
+		if (!strcmp(name, KS_MAIN_REF))
 			err = ks_buf_addf(&spec, "+%s:%s", name, IN_MAIN);
 		else if (!strncmp(name, KS_HUB_DEVICES, strlen(KS_HUB_DEVICES)))
 			err = ks_buf_addf(&spec, "+%s:%s%s", name, IN_DEVICES,

@@ -537,7 +537,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	size_t i, misses = 0;
 	int err = 0, usable = 0;
 
-	if (git_reference_name_to_id(&oid, repo, "refs/heads/main") < 0)
+	if (git_reference_name_to_id(&oid, repo, KS_MAIN_REF) < 0)
 		return 0;
 	if (git_commit_lookup(&head, repo, &oid) < 0 ||
 	    git_commit_tree(&tree, head) < 0) {

@@ -1559,7 +1559,7 @@ int ks_verify(struct ks_verify_report *rep, struct ks_repo *r,
 	w.repo = repo;
 	w.rep = rep;
 	ks_buf_init(&w.path);
-	if (git_reference_name_to_id(&rep->tip, repo, "refs/heads/main") < 0) {
+	if (git_reference_name_to_id(&rep->tip, repo, KS_MAIN_REF) < 0) {
 		err = ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
 			       "no branch main: nothing to verify");
 		goto out;
@@ -1573,7 +1573,7 @@ int ks_verify(struct ks_verify_report *rep, struct ks_repo *r,
 	}
 	/* main first, so that each of its commits is found on it. */
 	w.on_main = w.main_whole = 1;
-	walk_from(&w, &rep->tip, "refs/heads/main");
+	walk_from(&w, &rep->tip, KS_MAIN_REF);
 	w.on_main = 0;
 	if (!w.oom && (err = walk_other_refs(&w, d)))
 		goto out;
