@@ -193,6 +193,16 @@ void note_rules_changed(struct ks_repo *r, const git_oid *before,
  */
 int judge_before_merge(struct ks_repo *r, const git_oid *tip, const char *what,
 		       int *refused, struct ks_diags *d);
+/*
+ * The identity a new laptop is given (init, clone): --device and
+ * --surveyor present and valid (ks_validate_identity), into `who`.
+ * Returns 0, or the exit status of the usage error it printed.
+ */
+struct ks_identity;
+int identity_from_options(struct ks_identity *who, const struct cmd_info *info,
+			  const char *device, const char *surveyor,
+			  const char *email);
+
 int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);

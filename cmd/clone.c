@@ -76,16 +76,8 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		return usage_error(&info, "give the source and a new folder");
 	if ((err = hub_timeout_env(&o.hub_timeout)))
 		return err;
-	if (!device || !surveyor)
-		return usage_error(&info, "--device and --surveyor are required");
-	o.who.device = (char *)device;
-	o.who.surveyor = (char *)surveyor;
-	o.who.email = (char *)email;
-	if (ks_validate_identity(&o.who, &d)) {
-		print_diags(&d);
-		ks_diags_release(&d);
-		return EXIT_USAGE;
-	}
+	if ((err = identity_from_options(&o.who, &info, device, surveyor, email)))
+		return err;
 	if ((err = lock_new_survey(cli, argv[1], &d)))
 		return fail(&d, err);
 	ask_hub_credentials();

@@ -62,17 +62,9 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 		ks_diags_release(&d);
 		return EXIT_OK;
 	}
-	if (!device || !surveyor)
-		return usage_error(&info, "--device and --surveyor are required");
-	o.who.device = (char *)device;
-	o.who.surveyor = (char *)surveyor;
-	o.who.email = (char *)email;
+	if ((err = identity_from_options(&o.who, &info, device, surveyor, email)))
+		return err;
 	o.unsigned_mode = unsigned_mode;
-	if (ks_validate_identity(&o.who, &d)) {
-		print_diags(&d);
-		ks_diags_release(&d);
-		return EXIT_USAGE;
-	}
 	err = lock_new_survey(cli, argc ? argv[0] : ".", &d);
 	if (!err)
 		err = ks_repo_init(&r, argc ? argv[0] : ".", &o, &d);

@@ -638,3 +638,23 @@ int judge_before_merge(struct ks_repo *r, const git_oid *tip, const char *what,
 	ks_buf_release(&why);
 	return 1;
 }
+
+int identity_from_options(struct ks_identity *who, const struct cmd_info *info,
+			  const char *device, const char *surveyor,
+			  const char *email)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+
+	if (!device || !surveyor)
+		return usage_error(info, "--device and --surveyor are required");
+	who->device = (char *)device;
+	who->surveyor = (char *)surveyor;
+	who->email = (char *)email;
+	if (ks_validate_identity(who, &d)) {
+		print_diags(&d);
+		ks_diags_release(&d);
+		return EXIT_USAGE;
+	}
+	ks_diags_release(&d);
+	return 0;
+}
