@@ -106,7 +106,8 @@ int ks_enrol_remember(git_repository *repo, const struct ks_intro *in)
 	return err;
 }
 
-int ks_enrol_remembered(git_oid *commit, char fingerprint[52],
+int ks_enrol_remembered(git_oid *commit,
+			char fingerprint[KS_SSHSIG_FINGERPRINT_SIZE],
 			git_repository *repo)
 {
 	git_config *cfg = NULL;
@@ -118,8 +119,8 @@ int ks_enrol_remembered(git_oid *commit, char fingerprint[52],
 	    git_config_get_string_buf(&value, cfg, "khaosat.introduction") == 0 &&
 	    (sp = strchr(value.ptr, ' ')) && sp - value.ptr == GIT_OID_HEXSZ &&
 	    git_oid_fromstrn(commit, value.ptr, GIT_OID_HEXSZ) == 0 &&
-	    strlen(sp + 1) < 52) {
-		snprintf(fingerprint, 52, "%s", sp + 1);
+	    strlen(sp + 1) < KS_SSHSIG_FINGERPRINT_SIZE) {
+		snprintf(fingerprint, KS_SSHSIG_FINGERPRINT_SIZE, "%s", sp + 1);
 		err = 0;
 	}
 	git_buf_dispose(&value);
@@ -289,7 +290,7 @@ static int read_waiting(struct ks_waiting *w, git_repository *repo,
 		    verdict == KS_SSHSIG_GOOD &&
 		    ks_sshkey_public_text(&key, &sig.key, NULL) == 0) {
 			snprintf(w->key, sizeof(w->key), "%s", key.ptr);
-			memcpy(w->fingerprint, sig.fingerprint, sizeof(w->fingerprint));
+			memcpy(w->fingerprint, sig.fingerprint, sizeof(sig.fingerprint));
 			snprintf(w->surveyor, sizeof(w->surveyor), "%s",
 				 git_commit_author(c)->name);
 			found = 1;

@@ -10,6 +10,8 @@
 
 #include <git2.h>
 
+#include "sshsig.h"
+
 struct ks_diags;
 struct ks_identity;
 struct ks_repo;
@@ -35,7 +37,7 @@ struct ks_intro {
 	int is_signed;		/* 0: the survey started unsigned */
 	char device[16];	/* the centre that signed it */
 	char surveyor[128];
-	char fingerprint[52];	/* "SHA256:..." */
+	char fingerprint[KS_SSHSIG_FINGERPRINT_SIZE];	/* "SHA256:..." */
 };
 
 /*
@@ -54,7 +56,8 @@ int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
  * (0, or KS_ENOTFOUND when none was recorded).
  */
 int ks_enrol_remember(git_repository *repo, const struct ks_intro *in);
-int ks_enrol_remembered(git_oid *commit, char fingerprint[52],
+int ks_enrol_remembered(git_oid *commit,
+			char fingerprint[KS_SSHSIG_FINGERPRINT_SIZE],
 			git_repository *repo);
 
 /* The members file of the work tree: 1 read, 0 none, or an error. */
@@ -83,7 +86,7 @@ struct ks_waiting {
 	char device[16];
 	char surveyor[128];	/* as its commits name their author */
 	char key[128];		/* "ssh-ed25519 AAAA...", the key that signed */
-	char fingerprint[52];
+	char fingerprint[KS_SSHSIG_FINGERPRINT_SIZE];
 	git_oid tip;
 	size_t commits;		/* commits main does not have */
 };

@@ -87,7 +87,7 @@ struct reading {
 	git_odb *odb;
 	struct ks_oidmap *seen;
 	struct ks_diags *got;
-	const git_oid *commit;
+	git_oid commit;		/* the commit being read, for messages */
 	int damaged;
 };
 
@@ -100,7 +100,7 @@ static int read_one(struct reading *rd, const git_oid *id, const char *path)
 		return 0;
 	if (git_odb_read(&o, rd->odb, id) < 0) {
 		rd->damaged = 1;
-		git_oid_tostr(c, sizeof(c), rd->commit);
+		git_oid_tostr(c, sizeof(c), &rd->commit);
 		ks_diags_add(rd->got, KS_SEV_ERROR, rd->what, 0, 0, NULL, "damaged",
 			     "object %s (%s of commit %s) cannot be read: %s",
 			     git_oid_tostr(hex, sizeof(hex), id), *path ? path : "its folder tree",
@@ -154,13 +154,13 @@ static int read_history(struct reading *rd, git_repository *repo,
 	int e, err = 0;
 
 	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0) {
-		rd->commit = tip;
+		git_oid_cpy(&rd->commit, tip);
 		err = read_one(rd, tip, "");
 		git_revwalk_free(w);
 		return err ? err : 1;
 	}
 	while (!err && (e = git_revwalk_next(&id, w)) == 0) {
-		rd->commit = &id;
+		git_oid_cpy(&rd->commit, &id);
 		if (ks_oidmap_get(rd->seen, &id, NULL))
 			continue;
 		if ((err = read_one(rd, &id, "")))
@@ -192,7 +192,7 @@ static int check_ref(struct ks_hub_report *rep, struct ks_hub_ref *h,
 		     git_repository *repo, git_odb *odb, struct ks_oidmap *seen)
 {
 	struct ks_diags got = KS_DIAGS_INIT;
-	struct reading rd = { h->name, odb, seen, &got, &h->tip, 0 };
+	struct reading rd = { h->name, odb, seen, &got, { { 0 } }, 0 };
 	git_oid root;
 	char hex[GIT_OID_HEXSZ + 1];
 	int err = read_history(&rd, repo, &h->tip);

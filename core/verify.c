@@ -1219,7 +1219,7 @@ static int verify_introduction(struct ks_verify_report *rep, git_repository *rep
 {
 	struct ks_intro in;
 	git_oid kept;
-	char fp[52], a[11], b[11];
+	char fp[KS_SSHSIG_FINGERPRINT_SIZE], a[11], b[11];
 	int err = ks_enrol_introduction(&in, repo, &rep->tip, &rep->notes);
 
 	if (err == KS_EINVALID) {
