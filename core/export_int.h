@@ -145,10 +145,10 @@ const char *ks_xlabel(const struct ks_node *n, const struct ks_snode *sn);
  * JSON output: one object per record ({"kind", "id", "file", "status",
  * "errors", "conflicts", "record"}), as a document {"records": [...],
  * "info": {...}} or, with `lines`, one record per line.  `path` NULL
- * writes to `out`.
+ * writes to `f`.
  */
 struct ks_xjson;
-int ks_xjson_open(struct ks_xjson **j, const char *path, FILE *out, int lines,
+int ks_xjson_open(struct ks_xjson **out, const char *path, FILE *f, int lines,
 		  struct ks_diags *d);
 int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
 		    const char *file, const char *status,

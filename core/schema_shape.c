@@ -223,6 +223,7 @@ const struct ks_sprop *ks_snode_own_prop(const struct ks_snode *s,
 
 	if (!s->nprops)
 		return NULL;
+	memset(&key, 0, sizeof(key));
 	key.name = name;
 	key.len = len;
 	return bsearch(&key, s->props_sorted, s->nprops, sizeof(key),
