@@ -232,9 +232,11 @@ static int record_place(struct ks_repo *r, const char *relpath,
 {
 	struct ks_buf known = KS_BUF_INIT;
 
-	if (ks_record_path_parse(relpath, kind, id) < 0)
-		return ks_error(d, KS_EINVALID, relpath, 0, 0,
-				"not where a record belongs: records are named records/<kind>/<device>/<NNN>/<id>.yaml");
+	if (ks_record_path_parse(relpath, kind, id) < 0) {
+		ks_error(d, KS_EINVALID, relpath, 0, 0,
+			 "not where a record belongs: records are named records/<kind>/<device>/<NNN>/<id>.yaml");
+		return KS_EINVALID;
+	}
 	*k = ks_repo_find_kind(r, *kind);
 	if (*k)
 		return 0;

@@ -1057,13 +1057,15 @@ static int classify(enum source *kind, char **folder, const char *source,
 			err = -1;
 	}
 	closedir(dh);
-	if (!err && n == 0)
-		err = ks_error(d, KS_ENOTFOUND, source, 0, 0,
-			       "holds no khaosat bundles (<survey id>/<device>.bundle)");
-	else if (!err && n > 1)
-		err = ks_error(d, KS_EINVALID, source, 0, 0,
-			       "holds %zu surveys; give the folder of one:%s", n,
-			       found.ptr);
+	if (!err && n == 0) {
+		ks_error(d, KS_ENOTFOUND, source, 0, 0,
+			 "holds no khaosat bundles (<survey id>/<device>.bundle)");
+		err = KS_ENOTFOUND;
+	} else if (!err && n > 1) {
+		ks_error(d, KS_EINVALID, source, 0, 0,
+			 "holds %zu surveys; give the folder of one:%s", n, found.ptr);
+		err = KS_EINVALID;
+	}
 	if (err) {
 		ks_free(*folder);
 		*folder = NULL;
@@ -1447,7 +1449,7 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	    (err = classify(&kind, &folder, source, d)) ||
 	    (err = dir_usable(&made, dir, d)))
 		goto out;
-	if (kind == SRC_FOLDER) {
+	if (kind == SRC_FOLDER && folder) {
 		if (!(stick.folder = ks_strdup(folder))) {
 			err = -1;
 			goto out;
@@ -1467,8 +1469,7 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	}
 	started = 1;
 	if ((err = fetch_main(&repo, &tip, &stamp, kind, source,
-			      kind == SRC_FOLDER ? first->path : source, dir,
-			      rep, opts, pg, d)))
+			      first ? first->path : source, dir, rep, opts, pg, d)))
 		goto out;
 	/* A Ctrl-C that came too late to cut the fetch stops it here. */
 	if (ks_net_cancelled()) {
