@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "diag.h"
+#include "init.h"
 #include "repo.h"
 #include "sign.h"
 #include "sshsig.h"

@@ -117,7 +117,7 @@ static int is(const unsigned char *s, size_t len, const char *word)
 	return len == strlen(word) && !memcmp(s, word, len);
 }
 
-static int fail(const char **why, int status, const char *reason)
+static int why_not(const char **why, int status, const char *reason)
 {
 	if (why)
 		*why = reason;
@@ -211,17 +211,17 @@ static int unarmor_key(unsigned char *blob, size_t *blen, const char *text,
 		end--;
 	if ((size_t)(end - text) < sizeof(KEY_BEGIN) + sizeof(KEY_END) ||
 	    memcmp(text, KEY_BEGIN, sizeof(KEY_BEGIN) - 1))
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "not an OpenSSH private key (no \"" KEY_BEGIN "\" line)");
 	body = text + sizeof(KEY_BEGIN) - 1;
 	tail = end - (sizeof(KEY_END) - 1);
 	if (tail < body || memcmp(tail, KEY_END, sizeof(KEY_END) - 1))
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the key file is cut short (no \"" KEY_END "\" line)");
 	if (sodium_base642bin(blob, MAX_KEY_FILE, body, (size_t)(tail - body),
 			      " \t\r\n", blen, &stop,
 			      sodium_base64_VARIANT_ORIGINAL) < 0 || stop != tail)
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the key file is not valid base64, or too long");
 	return 0;
 }
@@ -238,14 +238,14 @@ int ks_sshkey_parse(struct ks_sshkey *out, const char *text, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (sodium_init() < 0)
-		return fail(why, -1, "libsodium cannot start");
+		return why_not(why, -1, "libsodium cannot start");
 	if ((err = unarmor_key(blob, &blen, text, len, why)))
 		goto out;
 	err = KS_SSHSIG_MALFORMED;
 	r.p = blob;
 	r.left = blen;
 	if (r.left < sizeof(KEY_MAGIC) || memcmp(r.p, KEY_MAGIC, sizeof(KEY_MAGIC))) {
-		fail(why, err, "not an openssh-key-v1 key");
+		why_not(why, err, "not an openssh-key-v1 key");
 		goto out;
 	}
 	r.p += sizeof(KEY_MAGIC);
@@ -254,33 +254,33 @@ int ks_sshkey_parse(struct ks_sshkey *out, const char *text, size_t len,
 	    get_string(&r, &kdfopt, &kolen) < 0 || get_u32(&r, &nkeys) < 0 ||
 	    get_string(&r, &pub, &publen) < 0 ||
 	    get_string(&r, &priv, &privlen) < 0 || r.left) {
-		fail(why, err, "the key file is cut short or has bytes after its end");
+		why_not(why, err, "the key file is cut short or has bytes after its end");
 		goto out;
 	}
 	(void)kdfopt;
 	if (!is(cipher, clen, "none") || !is(kdf, klen, "none")) {
-		err = fail(why, KS_SSHSIG_UNSUPPORTED,
+		err = why_not(why, KS_SSHSIG_UNSUPPORTED,
 			   "the key is protected by a passphrase: khaosat signs with a key without one");
 		goto out;
 	}
 	if (nkeys != 1) {
-		fail(why, err, "the key file does not hold exactly one key");
+		why_not(why, err, "the key file does not hold exactly one key");
 		goto out;
 	}
 	pr.p = priv;
 	pr.left = privlen;
 	if (get_u32(&pr, &c1) < 0 || get_u32(&pr, &c2) < 0 || c1 != c2 ||
 	    get_string(&pr, &type, &tlen) < 0) {
-		fail(why, err, "the key's private part does not read");
+		why_not(why, err, "the key's private part does not read");
 		goto out;
 	}
 	if (!is(type, tlen, ED25519)) {
-		err = fail(why, KS_SSHSIG_UNSUPPORTED, "only ssh-ed25519 keys are supported");
+		err = why_not(why, KS_SSHSIG_UNSUPPORTED, "only ssh-ed25519 keys are supported");
 		goto out;
 	}
 	if (get_string(&pr, &pk, &pklen) < 0 || pklen != KS_SSHSIG_KEY_SIZE ||
 	    get_string(&pr, &sk, &sklen) < 0 || sklen != sizeof(out->sk)) {
-		fail(why, err, "the ed25519 key has the wrong size");
+		why_not(why, err, "the ed25519 key has the wrong size");
 		goto out;
 	}
 	/* Both halves, and the public key before the private part, agree. */
@@ -288,7 +288,7 @@ int ks_sshkey_parse(struct ks_sshkey *out, const char *text, size_t len,
 	if (memcmp(derived, pk, sizeof(derived)) || memcmp(sk + 32, pk, 32) ||
 	    publen != 4 + sizeof(ED25519) - 1 + 4 + KS_SSHSIG_KEY_SIZE ||
 	    memcmp(pub + publen - KS_SSHSIG_KEY_SIZE, pk, KS_SSHSIG_KEY_SIZE)) {
-		fail(why, err, "the key's public and private halves differ");
+		why_not(why, err, "the key's public and private halves differ");
 		goto out;
 	}
 	memcpy(out->sk, sk, sizeof(out->sk));

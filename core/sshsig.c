@@ -46,7 +46,7 @@ static int sodium_ready(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
-static int fail(const char **why, int status, const char *reason)
+static int why_not(const char **why, int status, const char *reason)
 {
 	if (why)
 		*why = reason;
@@ -132,15 +132,15 @@ static int read_key_blob(char type[KS_SSHSIG_MAX_NAME + 1],
 	size_t slen, pklen;
 
 	if (read_string(&r, &s, &slen) < 0 || !slen)
-		return fail(why, KS_SSHSIG_MALFORMED, "the key has no type");
+		return why_not(why, KS_SSHSIG_MALFORMED, "the key has no type");
 	if (copy_name(type, s, slen) < 0)
-		return fail(why, KS_SSHSIG_MALFORMED, "the key's type name is not a name");
+		return why_not(why, KS_SSHSIG_MALFORMED, "the key's type name is not a name");
 	if (!is(s, slen, ED25519))
-		return fail(why, KS_SSHSIG_UNSUPPORTED,
+		return why_not(why, KS_SSHSIG_UNSUPPORTED,
 			    "only ssh-ed25519 keys are supported");
 	if (read_string(&r, &pk, &pklen) < 0 || pklen != KS_SSHSIG_KEY_SIZE ||
 	    r.left)
-		return fail(why, KS_SSHSIG_MALFORMED, "the ed25519 key is not 32 bytes");
+		return why_not(why, KS_SSHSIG_MALFORMED, "the ed25519 key is not 32 bytes");
 	memcpy(key->pk, pk, KS_SSHSIG_KEY_SIZE);
 	return 0;
 }
@@ -183,17 +183,17 @@ int ks_sshsig_key_parse(struct ks_sshsig_key *out, const char *text,
 	for (t = b64; t < end && !blank(*t); t++)
 		;
 	if (!tlen || t == b64)
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "not a public key (\"ssh-ed25519 AAAA...\")");
 	if (sodium_base642bin(blob, sizeof(blob), b64, (size_t)(t - b64), NULL,
 			      &blen, &stop, sodium_base64_VARIANT_ORIGINAL) < 0 ||
 	    stop != t)
-		return fail(why, KS_SSHSIG_MALFORMED, "the key is not valid base64");
+		return why_not(why, KS_SSHSIG_MALFORMED, "the key is not valid base64");
 	err = read_key_blob(type, out, blob, blen, why);
 	if (err == KS_SSHSIG_MALFORMED)
 		return err;
 	if (strlen(type) != tlen || memcmp(type, text, tlen))
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the key's type differs from the type named before it");
 	return err;
 }
@@ -230,17 +230,17 @@ static int unarmor(unsigned char *blob, size_t *blen, const char *armor,
 		end--;
 	if ((size_t)(end - armor) <= begin_len + end_len ||
 	    memcmp(armor, ARMOR_BEGIN, begin_len) || armor[begin_len] != '\n')
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "not an SSH signature (no \"" ARMOR_BEGIN "\" line)");
 	body = armor + begin_len + 1;
 	tail = end - end_len;
 	if (tail < body || memcmp(tail, ARMOR_END, end_len) || tail[-1] != '\n')
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the signature is cut short (no \"" ARMOR_END "\" line)");
 	if (sodium_base642bin(blob, MAX_BLOB, body, (size_t)(tail - body),
 			      " \t\r\n", blen, &stop,
 			      sodium_base64_VARIANT_ORIGINAL) < 0 || stop != tail)
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the signature is not valid base64, or too long");
 	return 0;
 }
@@ -258,29 +258,29 @@ int ks_sshsig_parse(struct ks_sshsig *out, const char *armor, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (sodium_ready() < 0)
-		return fail(why, -1, "libsodium cannot start");
+		return why_not(why, -1, "libsodium cannot start");
 	if ((err = unarmor(blob, &blen, armor, len, why)))
 		return err;
 	r.p = blob;
 	r.left = blen;
 	if (r.left < MAGIC_LEN || memcmp(r.p, MAGIC, MAGIC_LEN))
-		return fail(why, KS_SSHSIG_MALFORMED, "no SSHSIG magic");
+		return why_not(why, KS_SSHSIG_MALFORMED, "no SSHSIG magic");
 	r.p += MAGIC_LEN;
 	r.left -= MAGIC_LEN;
 	if (read_u32(&r, &version) < 0)
-		return fail(why, KS_SSHSIG_MALFORMED, "the signature is cut short");
+		return why_not(why, KS_SSHSIG_MALFORMED, "the signature is cut short");
 	if (version != VERSION)
-		return fail(why, KS_SSHSIG_UNSUPPORTED,
+		return why_not(why, KS_SSHSIG_UNSUPPORTED,
 			    "a signature version other than 1");
 	if (read_string(&r, &pub, &publen) < 0 ||
 	    read_string(&r, &ns, &nslen) < 0 ||
 	    read_string(&r, &reserved, &reslen) < 0 ||
 	    read_string(&r, &hash, &hashlen) < 0 ||
 	    read_string(&r, &sig, &siglen) < 0)
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "a length runs past the end of the signature");
 	if (r.left)
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "bytes after the end of the signature");
 	/*
 	 * The reserved field is for future use; OpenSSH signs and checks an
@@ -289,11 +289,11 @@ int ks_sshsig_parse(struct ks_sshsig *out, const char *armor, size_t len,
 	(void)reserved;
 	(void)reslen;
 	if (!nslen || copy_name(out->ns, ns, nslen) < 0)
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the namespace is empty, too long or not text");
 	err = read_key_blob(out->key_type, &out->key, pub, publen, &reason);
 	if (err == KS_SSHSIG_MALFORMED)
-		return fail(why, err, reason);
+		return why_not(why, err, reason);
 	fingerprint(out->fingerprint, pub, publen);
 	if (err)
 		unsupported = reason;
@@ -304,19 +304,19 @@ int ks_sshsig_parse(struct ks_sshsig *out, const char *armor, size_t len,
 	else if (!unsupported)
 		unsupported = "a hash other than sha512 and sha256";
 	if (unsupported)
-		return fail(why, KS_SSHSIG_UNSUPPORTED, unsupported);
+		return why_not(why, KS_SSHSIG_UNSUPPORTED, unsupported);
 
 	sr.p = sig;
 	sr.left = siglen;
 	if (read_string(&sr, &stype, &stlen) < 0 ||
 	    read_string(&sr, &raw, &rawlen) < 0 || sr.left)
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the signature field is not a type and a signature");
 	if (!is(stype, stlen, ED25519))
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the signature's type is not its key's");
 	if (rawlen != sizeof(out->sig))
-		return fail(why, KS_SSHSIG_MALFORMED,
+		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the ed25519 signature is not 64 bytes");
 	memcpy(out->sig, raw, sizeof(out->sig));
 	return 0;
@@ -377,7 +377,7 @@ int ks_sshsig_verify(struct ks_sshsig *out, const void *data, size_t len,
 		return err;
 	err = ks_sshsig_check(out, data, len, ns, key);
 	if (err < 0)
-		return fail(why, -1, "libsodium cannot start");
+		return why_not(why, -1, "libsodium cannot start");
 	return err;
 }
 

@@ -15,6 +15,7 @@
 #include "bundle.h"
 #include "buf.h"
 #include "diag.h"
+#include "init.h"
 #include "repo.h"
 
 #include <ftw.h>

@@ -13,6 +13,7 @@
 #include "draft.h"
 #include "formsave.h"
 #include "record.h"
+#include "init.h"
 #include "repo.h"
 #include "schema.h"
 
