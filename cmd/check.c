@@ -12,6 +12,7 @@
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
+#include "recordcache.h"
 #include "unique.h"
 
 #include <dirent.h>

@@ -13,6 +13,7 @@
 #include "lock.h"
 #include "merge.h"
 #include "repo.h"
+#include "recordcache.h"
 #include "unique.h"
 
 #include <stdarg.h>

@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "record.h"
 #include "repo.h"
+#include "recordcache.h"
 #include "unique.h"
 
 #include <git2.h>

@@ -14,6 +14,7 @@
 #include "repo.h"
 #include "schema.h"
 #include "sign.h"
+#include "recordcache.h"
 #include "unique.h"
 
 #include <errno.h>

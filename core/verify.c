@@ -20,6 +20,7 @@
 #include "repo.h"
 #include "run.h"
 #include "schema.h"
+#include "recordcache.h"
 #include "unique.h"
 
 #include <errno.h>

@@ -1,0 +1,462 @@
+/*
+ * The cache of the values of committed records (.git/khaosat/record-cache)
+ * and the walks over HEAD that use it: checking the committed survey, and
+ * probing a few checked records' unique values against it.  See
+ * recordcache.h.  It drives record checks (check.c) and fills the index of
+ * unique values (unique.c), so it sits above both.
+ */
+#include "recordcache.h"
+#include "alloc.h"
+#include "buf.h"
+#include "check.h"
+#include "diag.h"
+#include "file.h"
+#include "record.h"
+#include "repo.h"
+#include "schema.h"
+#include "unique.h"
+#include "unique_int.h"
+
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * One entry per committed record blob:
+ *   B <blob> <kind> <id> <values> <valid> <refs>
+ *   V <line> <col> <pointer>\t<value>        (x-unique values)
+ *   R <kind> <id>                            (x-ref targets)
+ * "valid" is the record's schema result with every reference assumed to
+ * exist; the references are checked against the work tree each time.
+ */
+#define CACHE_MAGIC "khaosat-record-cache 2\n"
+
+struct blob_entry {
+	char *path;
+	git_oid oid;
+};
+
+struct walk_ctx {
+	struct blob_entry *v;
+	size_t n, alloc;
+	int oom;
+};
+
+static int collect_blob(const char *root, const git_tree_entry *e, void *p)
+{
+	struct walk_ctx *w = p;
+	struct ks_buf path = KS_BUF_INIT;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	if (ks_grow(&w->v, w->n, &w->alloc, sizeof(*w->v), 1024) < 0) {
+		w->oom = 1;
+		return -1;
+	}
+	if (ks_buf_addf(&path, "%s/%s%s", KS_RECORDS_DIR, root,
+			git_tree_entry_name(e)) < 0) {
+		w->oom = 1;
+		return -1;
+	}
+	w->v[w->n].path = ks_buf_detach(&path, NULL);
+	git_oid_cpy(&w->v[w->n].oid, git_tree_entry_id(e));
+	w->n++;
+	return 0;
+}
+
+/* Where each cached record's lines start, by "oid kind". */
+struct cache_index {
+	const char **line;	/* the B line */
+	size_t size;
+};
+
+static size_t cache_slot(const struct cache_index *ci, const char *key,
+			 size_t keylen)
+{
+	size_t j = ks_hash(key, keylen) & (ci->size - 1);
+
+	while (ci->line[j]) {
+		const char *l = ci->line[j] + 2;
+
+		if (!strncmp(l, key, keylen) && l[keylen] == ' ')
+			break;
+		j = (j + 1) & (ci->size - 1);
+	}
+	return j;
+}
+
+static int index_cache(struct cache_index *ci, const char *text)
+{
+	const char *p;
+	size_t n = 0;
+
+	for (p = text; (p = strstr(p, "\nB ")); p++)
+		n++;
+	ci->size = 64;
+	while (ci->size < n * 2)
+		ci->size *= 2;
+	ci->line = ks_calloc(ci->size, sizeof(*ci->line));
+	if (!ci->line)
+		return -1;
+	for (p = text; (p = strstr(p, "\nB ")); p++) {
+		const char *key = p + 3, *sp = strchr(key, ' ');
+
+		sp = sp ? strchr(sp + 1, ' ') : NULL;
+		if (sp)
+			ci->line[cache_slot(ci, key, (size_t)(sp - key))] = p + 1;
+	}
+	return 0;
+}
+
+/* Unescapes a cached value into `out`. */
+static void cache_unescape(struct ks_buf *out, const char *s, const char *end)
+{
+	for (; s < end; s++) {
+		if (*s == '\\' && s + 1 < end) {
+			s++;
+			ks_buf_putc(out, *s == 't' ? '\t' : *s == 'n' ? '\n' : *s);
+		} else {
+			ks_buf_putc(out, *s);
+		}
+	}
+}
+
+/* The length of an entry starting at its B line. */
+static size_t entry_len(const char *b)
+{
+	const char *end = strstr(b, "\nB ");
+
+	return end ? (size_t)(end - b) + 1 : strlen(b);
+}
+
+/*
+ * Replays a cached entry's values into `u` and checks its references in
+ * the work tree.  *ok is 1 when the record is valid as cached and every
+ * reference exists.  -1 when the entry is damaged.
+ */
+static int replay(struct ks_unique *u, struct ks_repo *r, const char *bline,
+		  int check_refs, int probe, int *ok)
+{
+	const char *p = strchr(bline, '\n');
+	struct ks_buf value = KS_BUF_INIT, ptr = KS_BUF_INIT;
+	unsigned long nv = 0, valid = 0, nr = 0, i;
+	char hex[GIT_OID_HEXSZ + 1], kind[64], id[64];
+	int err = -1;
+
+	*ok = 0;
+	if (!p || sscanf(bline, "B %40s %63s %63s %lu %lu %lu", hex, kind, id,
+			 &nv, &valid, &nr) != 6)
+		return -1;
+	for (i = 0; i < nv; i++) {
+		const char *l = p + 1, *tab, *eol;
+		int line, col, used = 0;
+
+		if (strncmp(l, "V ", 2) ||
+		    sscanf(l + 2, "%d %d %n", &line, &col, &used) < 2)
+			goto out;
+		tab = strchr(l, '\t');
+		eol = strchr(l, '\n');
+		if (!tab || !eol || tab > eol)
+			goto out;
+		ks_buf_reset(&ptr);
+		ks_buf_add(&ptr, l + 2 + used, (size_t)(tab - (l + 2 + used)));
+		ks_buf_reset(&value);
+		cache_unescape(&value, tab + 1, eol);
+		if (probe)
+			ks_unique_probe_at(u, ptr.ptr, value.ptr, value.len, line, col);
+		else
+			ks_unique_add_at(u, ptr.ptr, value.ptr, value.len, line, col);
+		p = eol;
+	}
+	*ok = valid == 1;
+	for (i = 0; i < nr; i++) {
+		const char *l = p + 1, *eol = strchr(l, '\n');
+		char rk[64], rid[64];
+
+		if (!eol || sscanf(l, "R %63s %63s", rk, rid) != 2)
+			goto out;
+		if (check_refs && *ok) {
+			char *rel = ks_repo_find_kind(r, rk)
+				? ks_record_relpath(rk, rid) : NULL;
+			char *abs = rel ? ks_repo_path(r, rel) : NULL;
+
+			*ok = abs && access(abs, F_OK) == 0;
+			ks_free(rel);
+			ks_free(abs);
+		}
+		p = eol;
+	}
+	err = 0;
+out:
+	ks_buf_release(&value);
+	ks_buf_release(&ptr);
+	return err;
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int skipped(const struct ks_paths *skip, const char *path)
+{
+	return skip && skip->n &&
+	       bsearch(&path, skip->v, skip->n, sizeof(*skip->v), path_cmp);
+}
+
+struct indexing {
+	struct ks_unique *u;
+	struct ks_buf refs;
+	size_t nrefs;
+};
+
+static void collect_value(void *ctx, const char *pointer,
+			  const struct ks_node *value)
+{
+	struct indexing *x = ctx;
+
+	ks_unique_value(x->u, pointer, value);
+}
+
+static int collect_ref(void *ctx, const char *kind, const char *id)
+{
+	struct indexing *x = ctx;
+
+	/* Kinds and ids with blanks cannot exist: no need to keep them. */
+	if (!strpbrk(kind, " \t\n") && !strpbrk(id, " \t\n")) {
+		ks_buf_addf(&x->refs, "R %s %s\n", kind, id);
+		x->nrefs++;
+	}
+	return 1;
+}
+
+/*
+ * Parses and validates a committed record, and appends its cache entry to
+ * `out`.  Values are indexed into a scratch table, not the caller's.
+ */
+static int index_blob(struct ks_buf *out, struct ks_repo *r, struct ks_kind *k,
+		      const char *path, const char *id, const char *hex,
+		      const git_oid *oid)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct indexing x = { NULL, KS_BUF_INIT, 0 };
+	struct ks_validate_opts vo = { collect_ref, collect_value, &x, 0 };
+	struct ks_buf vals = KS_BUF_INIT;
+	struct ks_schema *schema;
+	struct ks_doc *doc = NULL;
+	git_blob *blob = NULL;
+	int valid = 0, err = -1;
+
+	x.u = ks_unique_new();
+	if (!x.u || git_blob_lookup(&blob, ks_repo_git(r), oid) < 0)
+		goto out;
+	ks_unique_begin(x.u, k->name, path, id, &ignore);
+	x.u->quiet = 1;
+	x.u->record = &vals;
+	if (ks_repo_schema(&schema, r, k, &ignore) == 0 &&
+	    ks_doc_parse(&doc, path, git_blob_rawcontent(blob),
+			 (size_t)git_blob_rawsize(blob), KS_PARSE_RECORD,
+			 &ignore) == 0) {
+		const struct ks_pair *idp = ks_map_pair(ks_doc_root(doc), "id");
+
+		valid = ks_schema_validate(schema, ks_doc_root(doc), path, &vo,
+					   &ignore) == 0 &&
+			(!idp || (idp->value->kind == KS_NODE_SCALAR &&
+				  !strcmp(idp->value->u.scalar.str, id)));
+	}
+	ks_buf_addf(out, "B %s %s %s %zu %d %zu\n", hex, k->name, id,
+		    x.u->nrecord, valid, x.nrefs);
+	ks_buf_add(out, vals.ptr, vals.len);
+	ks_buf_add(out, x.refs.ptr, x.refs.len);
+	err = 0;
+out:
+	ks_unique_free(x.u);
+	ks_buf_release(&x.refs);
+	ks_buf_release(&vals);
+	ks_doc_free(doc);
+	git_blob_free(blob);
+	ks_diags_release(&ignore);
+	return err;
+}
+
+/* "S kind schema-oid" lines for the schemas as they are now. */
+static int schema_lines(struct ks_buf *out, struct ks_repo *r)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_paths files = { 0 };
+	size_t i;
+	int err = 0;
+
+	/* Every file a schema may $ref, and the survey file naming them. */
+	if (ks_list_files(&files, r, KS_SCHEMA_DIR, &ignore) < 0 ||
+	    ks_paths_add(&files, KS_SURVEY_FILE) < 0)
+		err = -1;
+	for (i = 0; i < files.n && !err; i++) {
+		char *abs = ks_repo_path(r, files.v[i]);
+		char hex[GIT_OID_HEXSZ + 1] = "none";
+		git_oid oid;
+
+		if (abs && git_odb_hashfile(&oid, abs, GIT_OBJECT_BLOB) == 0)
+			git_oid_tostr(hex, sizeof(hex), &oid);
+		ks_free(abs);
+		if (ks_buf_addf(out, "S %s %s\n", files.v[i], hex) < 0)
+			err = -1;
+	}
+	ks_paths_release(&files);
+	ks_diags_release(&ignore);
+	return err;
+}
+
+/*
+ * Walks the records committed at HEAD through the cache.  Every record
+ * not in `skip` has its unique values added to `u` (quietly unless
+ * `check`); with `check`, a record that is not valid as cached, or whose
+ * references are gone, is checked again from the work tree into `d`, and
+ * *count counts the records looked at.
+ */
+static int scan_head(struct ks_unique *u, struct ks_repo *r,
+		     const struct ks_paths *skip, int check, size_t *count,
+		     struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	struct walk_ctx w = { 0 };
+	struct cache_index ci = { 0 };
+	struct ks_buf old = KS_BUF_INIT, fresh = KS_BUF_INIT;
+	struct ks_buf cachepath = KS_BUF_INIT, key = KS_BUF_INIT;
+	git_commit *head = NULL;
+	git_tree *tree = NULL, *records = NULL;
+	git_tree_entry *te = NULL;
+	git_oid oid;
+	size_t i, misses = 0;
+	int err = 0, usable = 0;
+
+	if (git_reference_name_to_id(&oid, repo, KS_MAIN_REF) < 0)
+		return 0;
+	if (git_commit_lookup(&head, repo, &oid) < 0 ||
+	    git_commit_tree(&tree, head) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0,
+			       "cannot read the last commit: %s", ks_git_error());
+		goto out;
+	}
+	if (git_tree_entry_bypath(&te, tree, KS_RECORDS_DIR) < 0 ||
+	    git_tree_lookup(&records, repo, git_tree_entry_id(te)) < 0)
+		goto out;
+	if (git_tree_walk(records, GIT_TREEWALK_PRE, collect_blob, &w) < 0 &&
+	    w.oom) {
+		err = -1;
+		goto out;
+	}
+	ks_buf_puts(&fresh, CACHE_MAGIC);
+	if (schema_lines(&fresh, r) < 0) {
+		err = -1;
+		goto out;
+	}
+	ks_buf_addf(&cachepath, "%skhaosat/record-cache",
+		    git_repository_path(repo));
+	/* The cache is usable only with the very same schemas. */
+	if (ks_buf_read_file(&old, cachepath.ptr, 0) == 0 &&
+	    old.len >= fresh.len && !memcmp(old.ptr, fresh.ptr, fresh.len) &&
+	    index_cache(&ci, old.ptr) == 0)
+		usable = 1;
+	for (i = 0; i < w.n && !u->oom; i++) {
+		char *kind = NULL, *id = NULL, hex[GIT_OID_HEXSZ + 1];
+		const char *entry;
+		struct ks_kind *k;
+		size_t slot, start = fresh.len;
+		int ok;
+
+		if (ks_record_path_parse(w.v[i].path, &kind, &id) < 0 ||
+		    !(k = ks_repo_find_kind(r, kind))) {
+			/* Misplaced or of an unknown kind: check says so. */
+			if (check && !skipped(skip, w.v[i].path)) {
+				(*count)++;
+				if (ks_check_record(r, w.v[i].path, NULL, NULL, d) == -1) {
+					err = -1;
+					ks_free(kind);
+					ks_free(id);
+					goto out;
+				}
+			}
+			ks_free(kind);
+			ks_free(id);
+			continue;
+		}
+		git_oid_tostr(hex, sizeof(hex), &w.v[i].oid);
+		ks_buf_reset(&key);
+		ks_buf_addf(&key, "%s %s", hex, k->name);
+		/* A kept entry is copied as it is, so the cache stays stable. */
+		if (usable && ci.line[slot = cache_slot(&ci, key.ptr, key.len)]) {
+			ks_buf_add(&fresh, ci.line[slot], entry_len(ci.line[slot]));
+		} else {
+			misses++;
+			if (index_blob(&fresh, r, k, w.v[i].path, id, hex,
+				       &w.v[i].oid) < 0) {
+				err = -1;
+				ks_free(kind);
+				ks_free(id);
+				goto out;
+			}
+		}
+		entry = fresh.ptr + start;
+		if (!skipped(skip, w.v[i].path)) {
+			ks_unique_begin(u, k->name, w.v[i].path, id, d);
+			if (replay(u, r, entry, check, !check, &ok) < 0)
+				usable = 0;
+			if (check) {
+				(*count)++;
+				/* Not valid as cached: check it for its errors. */
+				if (!ok && ks_check_record(r, w.v[i].path, NULL, NULL, d) == -1) {
+					err = -1;
+					ks_free(kind);
+					ks_free(id);
+					goto out;
+				}
+			}
+		}
+		ks_free(kind);
+		ks_free(id);
+	}
+	if (u->oom) {
+		err = -1;
+		goto out;
+	}
+	/* Only a cache: a failure to save it costs speed, not correctness. */
+	if (misses || !usable || fresh.len != old.len) {
+		struct ks_diags ignore = KS_DIAGS_INIT;
+
+		ks_file_put(cachepath.ptr, fresh.ptr, fresh.len, 0, &ignore);
+		ks_diags_release(&ignore);
+	}
+out:
+	for (i = 0; i < w.n; i++)
+		ks_free(w.v[i].path);
+	ks_free(w.v);
+	ks_free(ci.line);
+	ks_buf_release(&old);
+	ks_buf_release(&fresh);
+	ks_buf_release(&key);
+	ks_buf_release(&cachepath);
+	git_tree_entry_free(te);
+	git_tree_free(records);
+	git_tree_free(tree);
+	git_commit_free(head);
+	return err;
+}
+
+int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
+			 const struct ks_paths *skip, struct ks_diags *d)
+{
+	size_t n = 0;
+
+	return scan_head(u, r, skip, 0, &n, d);
+}
+
+int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
+		       const struct ks_paths *changed, size_t *count,
+		       struct ks_diags *d)
+{
+	*count = 0;
+	return scan_head(u, r, changed, 1, count, d);
+}

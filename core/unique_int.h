@@ -1,0 +1,43 @@
+/*
+ * The index of unique values from inside, for the record cache
+ * (recordcache.c), which replays cached values into it.  Nothing else
+ * should need it.
+ */
+#ifndef KS_UNIQUE_INT_H
+#define KS_UNIQUE_INT_H
+
+#include <stddef.h>
+
+struct ks_buf;
+struct ks_diags;
+
+struct uentry {
+	char *key;		/* kind NUL pointer NUL value */
+	size_t keylen;
+	char *path;
+	char *id;
+	int line, col;
+	struct uentry *next;
+};
+
+struct ks_unique {
+	struct uentry **table;
+	size_t size, n;
+	/* the record being indexed */
+	const char *kind, *path, *id;
+	struct ks_diags *d;
+	int quiet;		/* committed records: clashes are not ours */
+	struct ks_buf *record;	/* values of the record, for the cache */
+	size_t nrecord;
+	int oom;
+};
+
+/* A value of the record being indexed, at a line and column. */
+void ks_unique_add_at(struct ks_unique *u, const char *pointer,
+		      const char *value, size_t len, int line, int col);
+
+/* The same value looked up only: a clash is reported, nothing is added. */
+void ks_unique_probe_at(struct ks_unique *u, const char *pointer,
+			const char *value, size_t len, int line, int col);
+
+#endif
