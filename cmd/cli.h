@@ -203,6 +203,14 @@ int identity_from_options(struct ks_identity *who, const struct cmd_info *info,
 			  const char *device, const char *surveyor,
 			  const char *email);
 
+/*
+ * Writes a report built in `out` to standard output, whole: a report an
+ * addition failed to (out of memory) is not printed as if complete, but
+ * said to be missing.  Returns 0 or -1.
+ */
+struct ks_buf;
+int put_output(const struct ks_buf *out);
+
 int cmd_commit(int argc, char **argv, struct cli *cli);
 int cmd_log(int argc, char **argv, struct cli *cli);
 int cmd_show(int argc, char **argv, struct cli *cli);

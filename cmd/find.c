@@ -100,11 +100,10 @@ int cmd_find(int argc, char **argv, struct cli *cli)
 		print_json(&out, &ix, hits, n);
 	else
 		print_text(&out, &ix, hits, n);
-	fputs(out.ptr, stdout);
+	err = put_output(&out) < 0 ? EXIT_INTERNAL : n ? EXIT_OK : EXIT_PROBLEMS;
 	print_diags(&d);
 	if (!n && !json)
 		fprintf(stderr, "no record matches \"%s\"\n", query.ptr);
-	err = n ? EXIT_OK : EXIT_PROBLEMS;
 out:
 	ks_free(hits);
 	ks_buf_release(&out);

@@ -659,3 +659,13 @@ int identity_from_options(struct ks_identity *who, const struct cmd_info *info,
 	ks_diags_release(&d);
 	return 0;
 }
+
+int put_output(const struct ks_buf *out)
+{
+	if (ks_buf_failed(out)) {
+		fprintf(stderr, "error: out of memory while writing the report; nothing of it is shown\n");
+		return -1;
+	}
+	fputs(out->ptr, stdout);
+	return 0;
+}

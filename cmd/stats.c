@@ -177,10 +177,10 @@ int cmd_stats(int argc, char **argv, struct cli *cli)
 		print_json(&out, &s);
 	else
 		print_text(&out, &s);
-	fputs(out.ptr, stdout);
+	err = put_output(&out) < 0 ? EXIT_INTERNAL : EXIT_OK;
 	print_diags(&d);
 	ks_buf_release(&out);
 	ks_stats_release(&s);
 	ks_diags_release(&d);
-	return EXIT_OK;
+	return err;
 }

@@ -540,8 +540,8 @@ int cmd_verify(int argc, char **argv, struct cli *cli)
 		summary(&out, &rep);
 		details(&out, &rep);
 	}
-	fputs(out.ptr, stdout);
-	err = rep.problems ? EXIT_PROBLEMS : EXIT_OK;
+	err = put_output(&out) < 0 ? EXIT_INTERNAL
+		: rep.problems ? EXIT_PROBLEMS : EXIT_OK;
 	ks_buf_release(&out);
 	ks_verify_report_release(&rep);
 	ks_diags_release(&d);

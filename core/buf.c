@@ -18,6 +18,12 @@ void ks_buf_init(struct ks_buf *b)
 	b->ptr = ks_buf_empty;
 	b->len = 0;
 	b->alloc = 0;
+	b->failed = 0;
+}
+
+int ks_buf_failed(const struct ks_buf *b)
+{
+	return b->failed;
 }
 
 void ks_buf_release(struct ks_buf *b)
@@ -45,6 +51,7 @@ char *ks_buf_detach(struct ks_buf *b, size_t *len)
 void ks_buf_reset(struct ks_buf *b)
 {
 	b->len = 0;
+	b->failed = 0;
 	/* Never a write to the shared empty string: threads share it. */
 	if (b->alloc)
 		b->ptr[0] = '\0';
@@ -55,8 +62,12 @@ int ks_buf_grow(struct ks_buf *b, size_t extra)
 	size_t want, n;
 	char *p;
 
-	if (extra >= (size_t)-1 / 2 - b->len)
+	if (b->failed)
 		return -1;
+	if (extra >= (size_t)-1 / 2 - b->len) {
+		b->failed = 1;
+		return -1;
+	}
 	want = b->len + extra + 1;
 	if (want <= b->alloc)
 		return 0;
@@ -64,8 +75,10 @@ int ks_buf_grow(struct ks_buf *b, size_t extra)
 	while (n < want)
 		n *= 2;
 	p = ks_realloc(b->alloc ? b->ptr : NULL, n);
-	if (!p)
+	if (!p) {
+		b->failed = 1;
 		return -1;
+	}
 	if (!b->alloc)
 		p[0] = '\0';
 	b->ptr = p;
@@ -101,7 +114,11 @@ int ks_buf_vaddf(struct ks_buf *b, const char *fmt, va_list ap)
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
-	if (n < 0 || ks_buf_grow(b, (size_t)n) < 0)
+	if (n < 0) {
+		b->failed = 1;
+		return -1;
+	}
+	if (ks_buf_grow(b, (size_t)n) < 0)
 		return -1;
 	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;

@@ -4,8 +4,12 @@
  * static empty string until the first growth), `ptr[len] == '\0'`, and
  * `len < alloc` whenever `alloc` is non-zero.
  *
- * Adding functions return 0, or -1 when memory runs out (the buffer then
- * keeps its previous contents).
+ * Adding functions return 0, or -1 when memory runs out.  A failure is
+ * sticky: the buffer keeps what it held before it, every later addition
+ * fails too (so the text is never one with a hole in it), and
+ * ks_buf_failed() says so, until the buffer is reset or released.  A
+ * caller that builds a whole output may add without checking each call
+ * and check ks_buf_failed() once, before it uses the text.
  */
 #ifndef KS_BUF_H
 #define KS_BUF_H
@@ -17,10 +21,11 @@ struct ks_buf {
 	char *ptr;
 	size_t len;
 	size_t alloc;
+	int failed;	/* an addition failed since the last reset */
 };
 
 extern char ks_buf_empty[];
-#define KS_BUF_INIT { ks_buf_empty, 0, 0 }
+#define KS_BUF_INIT { ks_buf_empty, 0, 0, 0 }
 
 void ks_buf_init(struct ks_buf *b);
 /* Frees the contents; the buffer is then empty and reusable. */
@@ -35,6 +40,8 @@ int ks_buf_putc(struct ks_buf *b, char c);
 int ks_buf_addf(struct ks_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int ks_buf_vaddf(struct ks_buf *b, const char *fmt, va_list ap);
+/* 1 when an addition failed since the buffer was last reset or released. */
+int ks_buf_failed(const struct ks_buf *b);
 /* FNV-1a of `len` bytes: the one hash of the program's own tables. */
 size_t ks_hash(const void *data, size_t len);
 

@@ -378,10 +378,21 @@ static void report(struct ectx *c, const struct loc *l, int line, int col,
 		line = l->node->line;
 		col = l->node->col;
 	}
+	if (ks_buf_failed(&ptr) || ks_buf_failed(&m))
+		c->oom = 1;
 	ks_diags_add(c->d, KS_SEV_ERROR, c->path, line, col, ptr.ptr, kw,
 		     "%s", m.ptr);
 	ks_buf_release(&ptr);
 	ks_buf_release(&m);
+}
+
+/* report() of a message built in `m`: one cut short is out of memory. */
+static void report_buf(struct ectx *c, const struct loc *l, int line, int col,
+		       const char *kw, const char *title, const struct ks_buf *m)
+{
+	if (ks_buf_failed(m))
+		c->oom = 1;
+	report(c, l, line, col, kw, title, m->ptr);
 }
 
 static void reportf(struct ectx *c, const struct loc *l, const char *kw,
@@ -399,7 +410,7 @@ static void reportf(struct ectx *c, const struct loc *l, const char *kw,
 	va_start(ap, fmt);
 	ks_buf_vaddf(&m, fmt, ap);
 	va_end(ap);
-	report(c, l, 0, 0, kw, with_title ? loc_title(l) : NULL, m.ptr);
+	report_buf(c, l, 0, 0, kw, with_title ? loc_title(l) : NULL, &m);
 	ks_buf_release(&m);
 }
 
@@ -437,7 +448,7 @@ static void report_type(struct ectx *c, const struct loc *l, unsigned types,
 		ks_buf_putc(&m, ' ');
 		show(&m, &l->v);
 	}
-	report(c, l, 0, 0, kw, loc_title(l), m.ptr);
+	report_buf(c, l, 0, 0, kw, loc_title(l), &m);
 	ks_buf_release(&m);
 }
 
@@ -461,7 +472,7 @@ static int check_enum(struct ectx *c, const struct ks_snode *s,
 	}
 	if (s->nenum > 8)
 		ks_buf_puts(&m, ", ...");
-	report(c, l, 0, 0, "enum", loc_title(l), m.ptr);
+	report_buf(c, l, 0, 0, "enum", loc_title(l), &m);
 	ks_buf_release(&m);
 	return 0;
 }
@@ -478,7 +489,7 @@ static int check_const(struct ectx *c, const struct ks_snode *s,
 	show(&m, &l->v);
 	ks_buf_puts(&m, " should be ");
 	show(&m, &s->constv);
-	report(c, l, 0, 0, "const", loc_title(l), m.ptr);
+	report_buf(c, l, 0, 0, "const", loc_title(l), &m);
 	ks_buf_release(&m);
 	return 0;
 }
@@ -634,8 +645,7 @@ static int check_string(struct ectx *c, const struct ks_snode *s,
 						    "against the pattern %s "
 						    "(error %d)",
 						    s->pattern_src, r);
-				report(c, l, 0, 0, "pattern", loc_title(l),
-				       m.ptr);
+				report_buf(c, l, 0, 0, "pattern", loc_title(l), &m);
 				ks_buf_release(&m);
 			}
 		}
@@ -653,8 +663,7 @@ static int check_string(struct ectx *c, const struct ks_snode *s,
 				show(&m, v);
 				ks_buf_addf(&m, " is not a valid %s%s%s",
 					    s->format, *why ? ": " : "", why);
-				report(c, l, 0, 0, "format", loc_title(l),
-				       m.ptr);
+				report_buf(c, l, 0, 0, "format", loc_title(l), &m);
 				ks_buf_release(&m);
 			}
 		}
@@ -707,7 +716,7 @@ static void report_unexpected(struct ectx *c, const struct ks_snode *s,
 	sug = suggest(s, l, p->key);
 	if (sug)
 		ks_buf_addf(&m, "; did you mean \"%s\"?", sug);
-	report(c, &child, p->line, p->col, kw, NULL, m.ptr);
+	report_buf(c, &child, p->line, p->col, kw, NULL, &m);
 	ks_buf_release(&m);
 }
 
@@ -783,7 +792,7 @@ static void report_unmatched(struct ectx *c, const struct loc *l,
 	quote(&m, p->key, p->key_len);
 	ks_buf_addf(&m, " takes too much work to match against the pattern %s; the schema is too complex to check it",
 		    pat->src);
-	report(c, &child, p->line, p->col, "patternProperties", NULL, m.ptr);
+	report_buf(c, &child, p->line, p->col, "patternProperties", NULL, &m);
 	ks_buf_release(&m);
 }
 
@@ -1040,8 +1049,8 @@ static void dup_found(struct ectx *c, void *arg, size_t first, size_t dup)
 		ks_buf_putc(&m, ' ');
 	}
 	ks_buf_addf(&m, "(same as item %zu)", first);
-	report(c, a->field ? &key : &item, v->n->line, v->n->col, a->kw,
-	       loc_title(a->l), m.ptr);
+	report_buf(c, a->field ? &key : &item, v->n->line, v->n->col, a->kw,
+	       loc_title(a->l), &m);
 	ks_buf_release(&m);
 }
 
@@ -1331,8 +1340,8 @@ static void report_not(struct ectx *c, const struct ks_snode *s,
 		ks_buf_puts(&m, "property ");
 		quote(&m, n->required[0], strlen(n->required[0]));
 		ks_buf_puts(&m, " is not allowed here");
-		report(c, l, p ? p->line : 0, p ? p->col : 0, "not",
-		       missing_title(s, l, n->required[0]), m.ptr);
+		report_buf(c, l, p ? p->line : 0, p ? p->col : 0, "not",
+		       missing_title(s, l, n->required[0]), &m);
 	} else if (n->is_bool) {
 		report(c, l, 0, 0, "not", loc_title(l),
 		       "no value is allowed here");
@@ -1340,11 +1349,11 @@ static void report_not(struct ectx *c, const struct ks_snode *s,
 		   l->v.t != KS_V_SEQ) {
 		show(&m, &l->v);
 		ks_buf_puts(&m, " is not allowed");
-		report(c, l, 0, 0, "not", loc_title(l), m.ptr);
+		report_buf(c, l, 0, 0, "not", loc_title(l), &m);
 	} else {
 		ks_buf_puts(&m, "value must not match the schema under "
 			    "\"not\"");
-		report(c, l, 0, 0, "not", loc_title(l), m.ptr);
+		report_buf(c, l, 0, 0, "not", loc_title(l), &m);
 	}
 	ks_buf_release(&m);
 }

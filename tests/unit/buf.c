@@ -1,0 +1,72 @@
+/*
+ * Unit tests for core/buf.h: a failed addition is sticky.  The buffer
+ * keeps what it held before the failure, every later addition fails even
+ * once memory is back (no text with a hole in it), ks_buf_failed() says
+ * so, and a reset starts a new, whole text.
+ */
+#include "unit.h"
+
+#include "alloc.h"
+#include "buf.h"
+
+#include <string.h>
+
+static void test_sticky(void **state)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	char big[200];
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(ks_buf_puts(&b, "head "), 0);
+	assert_false(ks_buf_failed(&b));
+	/* The next growth fails: the text stays as it was. */
+	ks_alloc_fail_after(0);
+	assert_int_equal(ks_buf_puts(&b, big), -1);
+	ks_alloc_fail_after(-1);
+	assert_true(ks_buf_failed(&b));
+	assert_string_equal(b.ptr, "head ");
+	/* Memory is back, but nothing more is added: no hole in the text. */
+	assert_int_equal(ks_buf_puts(&b, "tail"), -1);
+	assert_int_equal(ks_buf_putc(&b, '!'), -1);
+	assert_int_equal(ks_buf_addf(&b, "%d", 42), -1);
+	assert_string_equal(b.ptr, "head ");
+	assert_true(ks_buf_failed(&b));
+	/* A reset starts anew. */
+	ks_buf_reset(&b);
+	assert_false(ks_buf_failed(&b));
+	assert_int_equal(ks_buf_addf(&b, "%s %d", "again", 7), 0);
+	assert_string_equal(b.ptr, "again 7");
+	ks_buf_release(&b);
+	assert_false(ks_buf_failed(&b));
+}
+
+static void test_released_and_detached(void **state)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	char *s;
+
+	(void)state;
+	ks_alloc_fail_after(0);
+	assert_int_equal(ks_buf_puts(&b, "x"), -1);
+	ks_alloc_fail_after(-1);
+	assert_true(ks_buf_failed(&b));
+	s = ks_buf_detach(&b, NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	ks_free(s);
+	assert_false(ks_buf_failed(&b));
+	assert_int_equal(ks_buf_puts(&b, "ok"), 0);
+	ks_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sticky),
+		cmocka_unit_test(test_released_and_detached),
+	};
+
+	KS_RUN_TESTS(tests);
+}
