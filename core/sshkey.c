@@ -5,6 +5,7 @@
 #include "sshkey.h"
 #include "alloc.h"
 #include "buf.h"
+#include "sshwire.h"
 #include "diag.h"
 #include "file.h"
 
@@ -82,40 +83,6 @@ out:
 }
 
 /* ---- reading ---- */
-
-struct reader {
-	const unsigned char *p;
-	size_t left;
-};
-
-static int get_u32(struct reader *r, unsigned long *out)
-{
-	if (r->left < 4)
-		return -1;
-	*out = (unsigned long)r->p[0] << 24 | (unsigned long)r->p[1] << 16 |
-	       (unsigned long)r->p[2] << 8 | r->p[3];
-	r->p += 4;
-	r->left -= 4;
-	return 0;
-}
-
-static int get_string(struct reader *r, const unsigned char **s, size_t *len)
-{
-	unsigned long n;
-
-	if (get_u32(r, &n) < 0 || n > r->left)
-		return -1;
-	*s = r->p;
-	*len = n;
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
-static int is(const unsigned char *s, size_t len, const char *word)
-{
-	return len == strlen(word) && !memcmp(s, word, len);
-}
 
 static int why_not(const char **why, int status, const char *reason)
 {
@@ -233,7 +200,7 @@ int ks_sshkey_parse(struct ks_sshkey *out, const char *text, size_t len,
 	const unsigned char *cipher, *kdf, *kdfopt, *pub, *priv, *type, *pk, *sk;
 	size_t blen, clen, klen, kolen, publen, privlen, tlen, pklen, sklen;
 	unsigned long nkeys, c1, c2;
-	struct reader r, pr;
+	struct ks_wire r, pr;
 	int err = KS_SSHSIG_MALFORMED;
 
 	memset(out, 0, sizeof(*out));
@@ -250,15 +217,15 @@ int ks_sshkey_parse(struct ks_sshkey *out, const char *text, size_t len,
 	}
 	r.p += sizeof(KEY_MAGIC);
 	r.left -= sizeof(KEY_MAGIC);
-	if (get_string(&r, &cipher, &clen) < 0 || get_string(&r, &kdf, &klen) < 0 ||
-	    get_string(&r, &kdfopt, &kolen) < 0 || get_u32(&r, &nkeys) < 0 ||
-	    get_string(&r, &pub, &publen) < 0 ||
-	    get_string(&r, &priv, &privlen) < 0 || r.left) {
+	if (ks_wire_string(&r, &cipher, &clen) < 0 || ks_wire_string(&r, &kdf, &klen) < 0 ||
+	    ks_wire_string(&r, &kdfopt, &kolen) < 0 || ks_wire_u32(&r, &nkeys) < 0 ||
+	    ks_wire_string(&r, &pub, &publen) < 0 ||
+	    ks_wire_string(&r, &priv, &privlen) < 0 || r.left) {
 		why_not(why, err, "the key file is cut short or has bytes after its end");
 		goto out;
 	}
 	(void)kdfopt;
-	if (!is(cipher, clen, "none") || !is(kdf, klen, "none")) {
+	if (!ks_wire_is(cipher, clen, "none") || !ks_wire_is(kdf, klen, "none")) {
 		err = why_not(why, KS_SSHSIG_UNSUPPORTED,
 			   "the key is protected by a passphrase: khaosat signs with a key without one");
 		goto out;
@@ -269,17 +236,17 @@ int ks_sshkey_parse(struct ks_sshkey *out, const char *text, size_t len,
 	}
 	pr.p = priv;
 	pr.left = privlen;
-	if (get_u32(&pr, &c1) < 0 || get_u32(&pr, &c2) < 0 || c1 != c2 ||
-	    get_string(&pr, &type, &tlen) < 0) {
+	if (ks_wire_u32(&pr, &c1) < 0 || ks_wire_u32(&pr, &c2) < 0 || c1 != c2 ||
+	    ks_wire_string(&pr, &type, &tlen) < 0) {
 		why_not(why, err, "the key's private part does not read");
 		goto out;
 	}
-	if (!is(type, tlen, ED25519)) {
+	if (!ks_wire_is(type, tlen, ED25519)) {
 		err = why_not(why, KS_SSHSIG_UNSUPPORTED, "only ssh-ed25519 keys are supported");
 		goto out;
 	}
-	if (get_string(&pr, &pk, &pklen) < 0 || pklen != KS_SSHSIG_KEY_SIZE ||
-	    get_string(&pr, &sk, &sklen) < 0 || sklen != sizeof(out->sk)) {
+	if (ks_wire_string(&pr, &pk, &pklen) < 0 || pklen != KS_SSHSIG_KEY_SIZE ||
+	    ks_wire_string(&pr, &sk, &sklen) < 0 || sklen != sizeof(out->sk)) {
 		why_not(why, err, "the ed25519 key has the wrong size");
 		goto out;
 	}

@@ -4,6 +4,7 @@
  * encoding); every length read is checked against what remains.
  */
 #include "sshsig.h"
+#include "sshwire.h"
 #include "diag.h"
 #include "repo.h"
 
@@ -55,40 +56,6 @@ static int why_not(const char **why, int status, const char *reason)
 
 /* ---- the wire format: uint32 and string, big-endian ---- */
 
-struct reader {
-	const unsigned char *p;
-	size_t left;
-};
-
-static int read_u32(struct reader *r, unsigned long *out)
-{
-	if (r->left < 4)
-		return -1;
-	*out = (unsigned long)r->p[0] << 24 | (unsigned long)r->p[1] << 16 |
-	       (unsigned long)r->p[2] << 8 | r->p[3];
-	r->p += 4;
-	r->left -= 4;
-	return 0;
-}
-
-static int read_string(struct reader *r, const unsigned char **s, size_t *len)
-{
-	unsigned long n;
-
-	if (read_u32(r, &n) < 0 || n > r->left)
-		return -1;
-	*s = r->p;
-	*len = n;
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
-static int is(const unsigned char *s, size_t len, const char *word)
-{
-	return len == strlen(word) && !memcmp(s, word, len);
-}
-
 /* A name (key type, namespace) copied out, NUL-terminated: no NUL inside. */
 static int copy_name(char out[KS_SSHSIG_MAX_NAME + 1], const unsigned char *s,
 		     size_t len)
@@ -127,18 +94,18 @@ static int read_key_blob(char type[KS_SSHSIG_MAX_NAME + 1],
 			 struct ks_sshsig_key *key, const unsigned char *blob,
 			 size_t len, const char **why)
 {
-	struct reader r = { blob, len };
+	struct ks_wire r = { blob, len };
 	const unsigned char *s, *pk;
 	size_t slen, pklen;
 
-	if (read_string(&r, &s, &slen) < 0 || !slen)
+	if (ks_wire_string(&r, &s, &slen) < 0 || !slen)
 		return why_not(why, KS_SSHSIG_MALFORMED, "the key has no type");
 	if (copy_name(type, s, slen) < 0)
 		return why_not(why, KS_SSHSIG_MALFORMED, "the key's type name is not a name");
-	if (!is(s, slen, ED25519))
+	if (!ks_wire_is(s, slen, ED25519))
 		return why_not(why, KS_SSHSIG_UNSUPPORTED,
 			    "only ssh-ed25519 keys are supported");
-	if (read_string(&r, &pk, &pklen) < 0 || pklen != KS_SSHSIG_KEY_SIZE ||
+	if (ks_wire_string(&r, &pk, &pklen) < 0 || pklen != KS_SSHSIG_KEY_SIZE ||
 	    r.left)
 		return why_not(why, KS_SSHSIG_MALFORMED, "the ed25519 key is not 32 bytes");
 	memcpy(key->pk, pk, KS_SSHSIG_KEY_SIZE);
@@ -249,7 +216,7 @@ int ks_sshsig_parse(struct ks_sshsig *out, const char *armor, size_t len,
 		    const char **why)
 {
 	unsigned char blob[MAX_BLOB];
-	struct reader r, sr;
+	struct ks_wire r, sr;
 	const unsigned char *pub, *ns, *reserved, *hash, *sig, *stype, *raw;
 	size_t blen, publen, nslen, reslen, hashlen, siglen, stlen, rawlen;
 	const char *unsupported = NULL, *reason = NULL;
@@ -267,16 +234,16 @@ int ks_sshsig_parse(struct ks_sshsig *out, const char *armor, size_t len,
 		return why_not(why, KS_SSHSIG_MALFORMED, "no SSHSIG magic");
 	r.p += MAGIC_LEN;
 	r.left -= MAGIC_LEN;
-	if (read_u32(&r, &version) < 0)
+	if (ks_wire_u32(&r, &version) < 0)
 		return why_not(why, KS_SSHSIG_MALFORMED, "the signature is cut short");
 	if (version != VERSION)
 		return why_not(why, KS_SSHSIG_UNSUPPORTED,
 			    "a signature version other than 1");
-	if (read_string(&r, &pub, &publen) < 0 ||
-	    read_string(&r, &ns, &nslen) < 0 ||
-	    read_string(&r, &reserved, &reslen) < 0 ||
-	    read_string(&r, &hash, &hashlen) < 0 ||
-	    read_string(&r, &sig, &siglen) < 0)
+	if (ks_wire_string(&r, &pub, &publen) < 0 ||
+	    ks_wire_string(&r, &ns, &nslen) < 0 ||
+	    ks_wire_string(&r, &reserved, &reslen) < 0 ||
+	    ks_wire_string(&r, &hash, &hashlen) < 0 ||
+	    ks_wire_string(&r, &sig, &siglen) < 0)
 		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "a length runs past the end of the signature");
 	if (r.left)
@@ -297,9 +264,9 @@ int ks_sshsig_parse(struct ks_sshsig *out, const char *armor, size_t len,
 	fingerprint(out->fingerprint, pub, publen);
 	if (err)
 		unsupported = reason;
-	if (is(hash, hashlen, "sha512"))
+	if (ks_wire_is(hash, hashlen, "sha512"))
 		out->hash = KS_SSHSIG_SHA512;
-	else if (is(hash, hashlen, "sha256"))
+	else if (ks_wire_is(hash, hashlen, "sha256"))
 		out->hash = KS_SSHSIG_SHA256;
 	else if (!unsupported)
 		unsupported = "a hash other than sha512 and sha256";
@@ -308,11 +275,11 @@ int ks_sshsig_parse(struct ks_sshsig *out, const char *armor, size_t len,
 
 	sr.p = sig;
 	sr.left = siglen;
-	if (read_string(&sr, &stype, &stlen) < 0 ||
-	    read_string(&sr, &raw, &rawlen) < 0 || sr.left)
+	if (ks_wire_string(&sr, &stype, &stlen) < 0 ||
+	    ks_wire_string(&sr, &raw, &rawlen) < 0 || sr.left)
 		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the signature field is not a type and a signature");
-	if (!is(stype, stlen, ED25519))
+	if (!ks_wire_is(stype, stlen, ED25519))
 		return why_not(why, KS_SSHSIG_MALFORMED,
 			    "the signature's type is not its key's");
 	if (rawlen != sizeof(out->sig))
