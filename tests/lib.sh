@@ -376,6 +376,35 @@ write_file() {
 	mkdir -p "$(dirname "$1")" && cat >"$1"
 }
 
+# start_git_daemon BASE FIRST_PORT: git daemon on 127.0.0.1 serving the
+# folder BASE (pushes allowed), on the first free port from FIRST_PORT of
+# the next hundred, once it answers for BASE/hub.git.  The port goes into
+# $TRASH/daemon.port, the pid into $TRASH/daemon.pid; stop_git_daemon
+# ends it.
+start_git_daemon() {
+	sgd_port=$2
+	while [ $sgd_port -lt $(($2 + 100)) ]; do
+		git daemon --base-path="$1" --export-all --enable=receive-pack \
+			--reuseaddr --listen=127.0.0.1 --port=$sgd_port \
+			--pid-file="$TRASH/daemon.pid" --detach "$1" 2>/dev/null &&
+		for sgd_i in 1 2 3 4 5 6 7 8 9 10; do
+			if git ls-remote git://127.0.0.1:$sgd_port/hub.git >/dev/null 2>&1; then
+				echo $sgd_port >"$TRASH/daemon.port"
+				return 0
+			fi
+			sleep 0.2
+		done
+		[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
+		sgd_port=$((sgd_port + 1))
+	done
+	return 1
+}
+
+stop_git_daemon() {
+	[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
+	return 0
+}
+
 # make_survey DIR [DEVICE [SURVEYOR]]: a new survey, quietly.
 make_survey() {
 	khaosat init "$1" --unsigned --device "${2:-md01}" \

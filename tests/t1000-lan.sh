@@ -141,34 +141,9 @@ test_expect_success 'a hub holding a hostile commit: refused by its reason, the 
 	git -C lap1 fsck --full >/dev/null
 '
 
-# git daemon on 127.0.0.1, on the first free port from 19400.
-start_daemon() {
-	port=19400
-	while [ $port -lt 19500 ]; do
-		git daemon --base-path="$PWD" --export-all --enable=receive-pack \
-			--reuseaddr --listen=127.0.0.1 --port=$port \
-			--pid-file="$PWD/daemon.pid" --detach "$PWD" 2>/dev/null &&
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			if git ls-remote git://127.0.0.1:$port/hub.git >/dev/null 2>&1; then
-				echo $port >daemon.port
-				return 0
-			fi
-			sleep 0.2
-		done
-		[ -f daemon.pid ] && kill "$(cat daemon.pid)" 2>/dev/null
-		port=$((port + 1))
-	done
-	return 1
-}
-
-stop_daemon() {
-	[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
-	return 0
-}
-
 test_expect_success 'through git daemon: clone, sync, both ways' '
-	test_when_finished stop_daemon &&
-	start_daemon &&
+	test_when_finished stop_git_daemon &&
+	start_git_daemon "$TRASH" 19400 &&
 	url=git://127.0.0.1:$(cat daemon.port)/hub.git &&
 	khaosat clone $url lap3 --device lap3 --surveyor C >/dev/null &&
 	test "$(git -C lap3 remote get-url centre)" = "$url" &&

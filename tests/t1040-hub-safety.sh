@@ -15,32 +15,6 @@ hub_url() {
 	cat "$TRASH/hub.url" 2>/dev/null || echo "$TRASH/hub.git"
 }
 
-# git daemon on 127.0.0.1 serving this folder, on the first free port
-# from 19600; its URL in hub.url.
-start_daemon() {
-	port=19600
-	while [ $port -lt 19700 ]; do
-		git daemon --base-path="$TRASH" --export-all --enable=receive-pack \
-			--reuseaddr --listen=127.0.0.1 --port=$port \
-			--pid-file="$TRASH/daemon.pid" --detach "$TRASH" 2>/dev/null &&
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			if git ls-remote git://127.0.0.1:$port/hub.git >/dev/null 2>&1; then
-				echo git://127.0.0.1:$port/hub.git >"$TRASH/hub.url"
-				return 0
-			fi
-			sleep 0.2
-		done
-		[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
-		port=$((port + 1))
-	done
-	return 1
-}
-
-stop_daemon() {
-	[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
-	return 0
-}
-
 # sync_hub DIR: syncs DIR with its hub, quietly.
 sync_hub() {
 	(cd "$1" && khaosat sync hub >/dev/null 2>&1)
@@ -60,7 +34,10 @@ rewrite_ref() {
 
 test_expect_success 'setup: three laptops and a hub made by plain git' '
 	git init -q --bare hub.git &&
-	if test "$KHAOSAT_TEST_HUB" = daemon; then start_daemon || return 1; fi &&
+	if test "$KHAOSAT_TEST_HUB" = daemon; then
+		start_git_daemon "$TRASH" 19600 &&
+		echo "git://127.0.0.1:$(cat daemon.port)/hub.git" >hub.url || return 1
+	fi &&
 	khaosat init la --unsigned --device la --surveyor "Người A" --name "Mỹ Đồng" >/dev/null &&
 	copy_samples la &&
 	(cd la && khaosat commit -m Samples >/dev/null &&
@@ -220,7 +197,7 @@ test_expect_success 'a name that is neither a hub nor a folder names the hubs' '
 '
 
 test_expect_success 'cleanup' '
-	stop_daemon
+	stop_git_daemon
 '
 
 test_done

@@ -12,28 +12,8 @@ if ! mkdir -p fs || ! mount -t tmpfs -o size=1M tmpfs fs 2>/dev/null; then
 fi
 umount fs
 
-# git daemon on 127.0.0.1 serving fs/, on the first free port from 19500.
-start_daemon() {
-	port=19500
-	while [ $port -lt 19600 ]; do
-		git daemon --base-path="$TRASH/fs" --export-all --enable=receive-pack \
-			--reuseaddr --listen=127.0.0.1 --port=$port \
-			--pid-file="$TRASH/daemon.pid" --detach "$TRASH/fs" 2>/dev/null &&
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			if git ls-remote git://127.0.0.1:$port/hub.git >/dev/null 2>&1; then
-				echo $port >"$TRASH/daemon.port"
-				return 0
-			fi
-			sleep 0.2
-		done
-		[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
-		port=$((port + 1))
-	done
-	return 1
-}
-
 stop() {
-	[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
+	stop_git_daemon
 	rm -f "$TRASH/daemon.pid"
 	sleep 0.2
 	umount "$TRASH/fs" 2>/dev/null
@@ -78,7 +58,7 @@ test_expect_success 'a full hub through git daemon: the hub.s own words come fir
 	test_when_finished stop &&
 	mount -t tmpfs -o size=1M tmpfs fs &&
 	khaosat init --bare fs/hub.git >/dev/null &&
-	start_daemon &&
+	start_git_daemon "$TRASH/fs" 19500 &&
 	full "git://127.0.0.1:$(cat daemon.port)/hub.git" &&
 	grep -q "error: cannot push to the hub: the hub said .*No space left on device. (then: " out
 '
