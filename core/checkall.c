@@ -27,26 +27,6 @@ static int schemas_bad(struct ks_repo *r, struct ks_diags *d)
 	return bad;
 }
 
-/* How many records have errors (uniqueness errors come late, out of order). */
-static size_t invalid_records(const struct ks_diags *d)
-{
-	struct ks_paths seen = { 0 };
-	size_t i, j, n = 0;
-
-	for (i = 0; i < d->n; i++) {
-		const char *p = d->v[i].path;
-
-		if (d->v[i].severity != KS_SEV_ERROR || !p)
-			continue;
-		for (j = 0; j < seen.n && strcmp(seen.v[j], p); j++)
-			;
-		if (j == seen.n && ks_paths_add(&seen, p) == 0)
-			n++;
-	}
-	ks_paths_release(&seen);
-	return n;
-}
-
 /*
  * The whole survey: what changed since the last commit joins `paths`
  * (from the work tree), the rest is checked from the record cache.
@@ -134,7 +114,7 @@ int ks_check_survey(struct ks_check_totals *out, struct ks_repo *r,
 	/* One order whatever the path taken: by file, line and column. */
 	ks_diags_sort(d);
 	out->records = paths.n + committed;
-	out->invalid = invalid_records(d);
+	out->invalid = ks_diags_error_paths(d);
 out:
 	ks_unique_free(uniq);
 	ks_paths_release(&paths);

@@ -140,6 +140,23 @@ void ks_diags_sort(struct ks_diags *d)
 	}
 }
 
+size_t ks_diags_error_paths(const struct ks_diags *d)
+{
+	const char *last = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n; i++) {
+		const char *p = d->v[i].path;
+
+		if (d->v[i].severity != KS_SEV_ERROR || !p)
+			continue;
+		if (!last || strcmp(last, p))
+			n++;
+		last = p;
+	}
+	return n;
+}
+
 const char *ks_severity_name(enum ks_severity sev)
 {
 	switch (sev) {

@@ -79,6 +79,12 @@ void ks_diags_move(struct ks_diags *to, struct ks_diags *from);
 /* Orders diagnostics by path, line and column, stably. */
 void ks_diags_sort(struct ks_diags *d);
 
+/*
+ * How many files have errors: the distinct paths of error diagnostics in
+ * a list sorted by ks_diags_sort() (a record with an error is invalid).
+ */
+size_t ks_diags_error_paths(const struct ks_diags *d);
+
 /* "path:line:col: error: message", without a newline. */
 int ks_diag_format(struct ks_buf *out, const struct ks_diag *diag);
 /* One JSON object for the diagnostic. */

@@ -1251,26 +1251,6 @@ static int verify_introduction(struct ks_verify_report *rep, git_repository *rep
 
 /* ---- records and conflicts at HEAD ---- */
 
-/* How many records have errors: distinct paths of error diagnostics. */
-static size_t invalid_paths(const struct ks_diags *d)
-{
-	struct ks_paths seen = { 0 };
-	size_t i, n = 0;
-
-	for (i = 0; i < d->n; i++) {
-		const char *p = d->v[i].path;
-
-		if (d->v[i].severity != KS_SEV_ERROR || !p)
-			continue;
-		if (seen.n && !strcmp(seen.v[seen.n - 1], p))
-			continue;
-		if (ks_paths_add(&seen, p) == 0)
-			n++;
-	}
-	ks_paths_release(&seen);
-	return n;
-}
-
 /*
  * A record the work tree changed: checked as committed, from its blob at
  * main's tip (absent there when new: then it is not part of HEAD).
@@ -1354,7 +1334,7 @@ static int verify_records(struct ks_verify_report *rep, struct ks_repo *r,
 		err = -1;
 	ks_diags_sort(rd);
 	rep->records = count;
-	rep->invalid_records = invalid_paths(rd);
+	rep->invalid_records = ks_diags_error_paths(rd);
 out:
 	if (err != -1)
 		err = 0;
