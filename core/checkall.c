@@ -15,18 +15,6 @@
 
 #include <string.h>
 
-/* Compiles every kind's schema, so a broken one is reported first. */
-static int schemas_bad(struct ks_repo *r, struct ks_diags *d)
-{
-	struct ks_schema *s;
-	size_t i;
-	int bad = 0;
-
-	for (i = 0; i < ks_repo_kind_count(r); i++)
-		bad |= ks_repo_schema(&s, r, ks_repo_kind(r, i), d) != 0;
-	return bad;
-}
-
 /*
  * The whole survey: what changed since the last commit joins `paths`
  * (from the work tree), the rest is checked from the record cache.
@@ -67,7 +55,8 @@ int ks_check_survey(struct ks_check_totals *out, struct ks_repo *r,
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((out->schemas_bad = schemas_bad(r, d)))
+	/* A schema that does not compile is reported first, and alone. */
+	if ((out->schemas_bad = ks_repo_schemas(r, d) != 0))
 		return 0;
 	for (i = 0; i < nnames; i++) {
 		char *rel = NULL;

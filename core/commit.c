@@ -588,12 +588,10 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			everything = 1;
 	}
 	/* New rules must compile before any record is judged by them. */
-	for (i = 0; shape && i < ks_repo_kind_count(r); i++) {
-		struct ks_schema *s = NULL;
-
-		if ((err = ks_repo_schema(&s, r, ks_repo_kind(r, i), d)) == -1)
+	if (shape && (err = ks_repo_schemas(r, d))) {
+		if (err == -1)
 			return -1;
-		bad |= err != 0;
+		bad = 1;
 	}
 	if ((members = change_of(c, KS_MEMBERS_FILE)) &&
 	    members->what != KS_CHANGE_DELETED &&

@@ -324,6 +324,20 @@ int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
 	return 0;
 }
 
+int ks_repo_schemas(struct ks_repo *r, struct ks_diags *d)
+{
+	struct ks_schema *s;
+	size_t i;
+	int bad = 0, err;
+
+	for (i = 0; i < r->nkinds; i++) {
+		if ((err = ks_repo_schema(&s, r, &r->kinds[i], d)) == -1)
+			return -1;
+		bad |= err != 0;
+	}
+	return bad;
+}
+
 static const char *scalar_text(const struct ks_node *n)
 {
 	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : NULL;

@@ -110,6 +110,13 @@ int ks_repo_kind_list(const struct ks_repo *r, struct ks_buf *out);
 /* Flags for compiling schemas (KS_SCHEMA_STRICT); before the first use. */
 void ks_repo_set_schema_flags(struct ks_repo *r, unsigned flags);
 
+/*
+ * Compiles every kind's schema, each problem in `d`, so that a broken one
+ * is reported before any record is judged by it: 0, 1 when one does not
+ * compile, -1 out of memory.
+ */
+int ks_repo_schemas(struct ks_repo *r, struct ks_diags *d);
+
 /* The compiled schema of a kind, loaded once and cached. */
 int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
 		   struct ks_kind *kind, struct ks_diags *d);

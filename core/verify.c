@@ -1290,14 +1290,11 @@ static int verify_records(struct ks_verify_report *rep, struct ks_repo *r,
 	struct ks_changes ch = { 0 };
 	struct ks_paths changed = { 0 };
 	struct ks_unique *uniq = NULL;
-	struct ks_schema *s;
 	git_tree *tree = NULL;
 	size_t i, count = 0;
-	int err = 0, bad = 0;
+	int err = 0;
 
-	for (i = 0; i < ks_repo_kind_count(r); i++)
-		bad |= ks_repo_schema(&s, r, ks_repo_kind(r, i), rd) != 0;
-	if (bad) {
+	if (ks_repo_schemas(r, rd) != 0) {
 		ks_diags_add(&rep->notes, KS_SEV_NOTE, NULL, 0, 0, NULL, NULL,
 			     "no record was checked: fix the schema first");
 		goto out;
