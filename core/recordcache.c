@@ -329,6 +329,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	git_tree *tree = NULL, *records = NULL;
 	git_tree_entry *te = NULL;
 	git_oid oid;
+	char *kind = NULL, *id = NULL;
 	size_t i, misses = 0;
 	int err = 0, usable = 0;
 
@@ -361,12 +362,16 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	    index_cache(&ci, old.ptr) == 0)
 		usable = 1;
 	for (i = 0; i < w.n && !u->oom; i++) {
-		char *kind = NULL, *id = NULL, hex[GIT_OID_HEXSZ + 1];
+		char hex[GIT_OID_HEXSZ + 1];
 		const char *entry;
 		struct ks_kind *k;
 		size_t slot, start = fresh.len;
 		int ok;
 
+		/* The previous record's, freed here and at the end. */
+		ks_free(kind);
+		ks_free(id);
+		kind = id = NULL;
 		if (ks_record_path_parse(w.v[i].path, &kind, &id) < 0 ||
 		    !(k = ks_repo_find_kind(r, kind))) {
 			/* Misplaced or of an unknown kind: check says so. */
@@ -374,13 +379,9 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 				(*count)++;
 				if (ks_check_record(r, w.v[i].path, NULL, NULL, d) == -1) {
 					err = -1;
-					ks_free(kind);
-					ks_free(id);
 					goto out;
 				}
 			}
-			ks_free(kind);
-			ks_free(id);
 			continue;
 		}
 		git_oid_tostr(hex, sizeof(hex), &w.v[i].oid);
@@ -394,8 +395,6 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 			if (index_blob(&fresh, r, k, w.v[i].path, id, hex,
 				       &w.v[i].oid) < 0) {
 				err = -1;
-				ks_free(kind);
-				ks_free(id);
 				goto out;
 			}
 		}
@@ -409,14 +408,10 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 				/* Not valid as cached: check it for its errors. */
 				if (!ok && ks_check_record(r, w.v[i].path, NULL, NULL, d) == -1) {
 					err = -1;
-					ks_free(kind);
-					ks_free(id);
 					goto out;
 				}
 			}
 		}
-		ks_free(kind);
-		ks_free(id);
 	}
 	if (u->oom) {
 		err = -1;
@@ -430,6 +425,8 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		ks_diags_release(&ignore);
 	}
 out:
+	ks_free(kind);
+	ks_free(id);
 	for (i = 0; i < w.n; i++)
 		ks_free(w.v[i].path);
 	ks_free(w.v);
