@@ -4,7 +4,7 @@
  */
 #include "cli.h"
 #include "diag.h"
-#include "sync.h"
+#include "clone.h"
 #include "enrol.h"
 #include "repo.h"
 #include "sign.h"

@@ -8,7 +8,7 @@
 #include "repo.h"
 #include "sign.h"
 #include "sshsig.h"
-#include "sync.h"
+#include "remote.h"
 
 static const struct cmd_info info = {
 	"khaosat init [DIR] --device ID --surveyor NAME [--email ADDR] [--name NAME]\n"

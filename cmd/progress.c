@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "alloc.h"
 #include "bundle.h"
-#include "sync.h"
+#include "hub.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 #include "check.h"
 #include "diag.h"
 #include "repo.h"
-#include "sync.h"
+#include "remote.h"
 
 #include <string.h>
 

@@ -10,6 +10,9 @@
 #include <errno.h>
 #include "alloc.h"
 #include "diag.h"
+#include "hub.h"
+#include "remote.h"
+#include "stick.h"
 #include "sync.h"
 
 #include <stdlib.h>

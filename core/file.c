@@ -422,3 +422,17 @@ void ks_sweep_stale(const char *dir, const char *prefix, long seconds)
 	closedir(dh);
 	ks_buf_release(&p);
 }
+
+int ks_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *ks_base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}

@@ -94,6 +94,12 @@ int ks_file_sync_folder(const char *path);
 /* "a symbolic link", "a named pipe"...: what a file mode is, for messages. */
 const char *ks_file_kind(unsigned mode);
 
+/* 1 when `path` is a folder (or a link to one). */
+int ks_is_dir(const char *path);
+
+/* The last part of a path: "b.bundle" of "a/b.bundle". */
+const char *ks_base_name(const char *path);
+
 /* Removes a file tree this program made (a failed init or clone). */
 void ks_remove_tree(const char *path);
 
@@ -103,5 +109,8 @@ void ks_remove_tree(const char *path);
  * process left behind.
  */
 void ks_sweep_stale(const char *dir, const char *prefix, long seconds);
+
+/* A temporary file or folder older than this was left by a crash. */
+#define KS_STALE_SECONDS 3600
 
 #endif

@@ -8,7 +8,7 @@
 #include "oidmap.h"
 #include "repo.h"
 #include <git2/sys/odb_backend.h>
-#include "sync.h"
+#include "hub.h"
 
 #include <stdio.h>
 #include <stdlib.h>

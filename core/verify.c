@@ -36,8 +36,6 @@
 #define CACHE_MAGIC "khaosat verify-signatures 1\n"
 #define TOOL_OUTPUT_MAX (1u << 20)
 #define MAX_TREE_DEPTH 256
-/* A verify killed half way leaves its folder; an hour is plenty. */
-#define STALE_TMP_SECONDS 3600
 
 static const char *const sig_names[KS_SIG_NSTATUS] = {
 	"good", "unsigned", "unchecked", "unsupported", "unknown-key",
@@ -588,7 +586,7 @@ static int keygen_open(struct keygen *k, git_repository *repo,
 	if (ks_buf_addf(&p, "%skhaosat", git_repository_path(repo)) < 0)
 		goto out;
 	mkdir(p.ptr, 0777);
-	ks_sweep_stale(p.ptr, "verify-", STALE_TMP_SECONDS);
+	ks_sweep_stale(p.ptr, "verify-", KS_STALE_SECONDS);
 	if (ks_buf_puts(&p, "/verify-XXXXXX") < 0)
 		goto out;
 	if (!mkdtemp(p.ptr)) {

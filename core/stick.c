@@ -1,0 +1,597 @@
+/*
+ * Sync through a folder of bundles: a USB stick passed between laptops
+ * and the centre.  stick.h says what a bundle there holds.
+ */
+#include "stick.h"
+#include "alloc.h"
+#include "buf.h"
+#include "bundlecache.h"
+#include "crash.h"
+#include "diag.h"
+#include "enrol.h"
+#include "file.h"
+#include "sync_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUNDLE_EXT ".bundle"
+#define TMP_MARK ".bundle.tmp-"
+
+/* "<device>.bundle" -> device, or 0 when the name is not a device's bundle. */
+static int bundle_device(char *device, const char *name)
+{
+	size_t n = strlen(name), e = strlen(BUNDLE_EXT);
+
+	if (n <= e || strcmp(name + n - e, BUNDLE_EXT) || n - e > KS_DEVICE_MAX)
+		return 0;
+	memcpy(device, name, n - e);
+	device[n - e] = '\0';
+	return ks_device_valid(device);
+}
+
+/*
+ * The survey's folder on the stick: `folder` itself when it is named by
+ * the survey id, else folder/<survey id> (made when `create`).
+ */
+static int survey_folder(char **out, const char *folder, const char *id,
+			 int create, struct ks_diags *d)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	size_t n = strlen(folder);
+
+	if (!ks_is_dir(folder))
+		return ks_error(d, KS_ENOTFOUND, folder, 0, 0,
+				"no such folder (is the stick plugged in and mounted?)");
+	while (n > 1 && folder[n - 1] == '/')
+		n--;
+	if (ks_buf_add(&b, folder, n) < 0)
+		return -1;
+	if (strcmp(ks_base_name(b.ptr), id)) {
+		if (ks_buf_addf(&b, "/%s", id) < 0) {
+			ks_buf_release(&b);
+			return -1;
+		}
+		if (create && mkdir(b.ptr, 0777) < 0 && errno != EEXIST) {
+			int e = errno;
+
+			ks_buf_release(&b);
+			return ks_error(d, KS_EIO, folder, 0, 0,
+					"cannot make the survey's folder there: %s",
+					strerror(e));
+		}
+	}
+	*out = ks_buf_detach(&b, NULL);
+	return *out ? 0 : -1;
+}
+
+/*
+ * Temporary files of a write that never finished: this device's are
+ * always stale (it is not writing now), another device's after an hour.
+ */
+static size_t sweep_temps(const char *dir, const char *device)
+{
+	struct ks_buf p = KS_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t n = 0, own = strlen(device);
+	DIR *dh = opendir(dir);
+
+	if (!dh)
+		return 0;
+	while ((de = readdir(dh))) {
+		const char *mark = strstr(de->d_name, ".tmp-");
+		int mine;
+
+		if (!mark)
+			continue;
+		mine = !strncmp(de->d_name, device, own) &&
+		       !strncmp(de->d_name + own, TMP_MARK, strlen(TMP_MARK));
+		ks_buf_reset(&p);
+		if (ks_buf_addf(&p, "%s/%s", dir, de->d_name) < 0)
+			break;
+		if (lstat(p.ptr, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if ((mine || st.st_mtime + KS_STALE_SECONDS < now) &&
+		    unlink(p.ptr) == 0)
+			n++;
+	}
+	closedir(dh);
+	ks_buf_release(&p);
+	return n;
+}
+
+int ks_stick_list_peers(struct ks_sync_report *rep, const char *dir,
+		      struct ks_diags *d)
+{
+	struct ks_buf path = KS_BUF_INIT;
+	size_t alloc = 0;
+	struct dirent *de;
+	DIR *dh = opendir(dir);
+
+	if (!dh)
+		return ks_error(d, KS_EIO, dir, 0, 0, "cannot read the folder: %s",
+				strerror(errno));
+	while ((de = readdir(dh))) {
+		struct ks_sync_peer *p;
+		char device[KS_DEVICE_MAX + 1];
+
+		if (!bundle_device(device, de->d_name))
+			continue;
+		if (ks_grow(&rep->peers, rep->npeers, &alloc, sizeof(*p), 8) < 0)
+			goto nomem;
+		p = &rep->peers[rep->npeers];
+		memset(p, 0, sizeof(*p));
+		memcpy(p->device, device, strlen(device) + 1);
+		ks_buf_reset(&path);
+		if (ks_buf_addf(&path, "%s/%s", dir, de->d_name) < 0 ||
+		    !(p->path = ks_buf_detach(&path, NULL)))
+			goto nomem;
+		rep->npeers++;
+	}
+	closedir(dh);
+	ks_buf_release(&path);
+	if (rep->npeers)
+		ks_sync_sort_peers(rep);
+	return 0;
+nomem:
+	closedir(dh);
+	ks_buf_release(&path);
+	return -1;
+}
+
+/*
+ * Reads a peer's header: its tip, whether it is full, what it requires,
+ * and the file's stamp.  What is not a regular file is refused unread.
+ */
+int ks_stick_read_peer(struct ks_sync_peer *p, struct ks_bundle_info *info,
+		     struct ks_diags *d)
+{
+	const struct ks_bundle_ref *tip;
+	struct ks_bundle_stamp stamp;
+	FILE *f;
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	if ((err = ks_bundle_open(&f, &stamp, p->path, KS_BUNDLE_NOFOLLOW, d)))
+		return err == KS_ENOTFOUND ? KS_EIO : err;
+	err = ks_bundle_read_header(info, f, p->path, d);
+	fclose(f);
+	if (err)
+		return err;
+	info->stamp = stamp;
+	if (!(tip = ks_bundle_main_ref(info))) {
+		ks_bundle_info_release(info);
+		return ks_error(d, KS_EINVALID, p->path, 0, 0,
+				"the bundle has several references and none is refs/heads/main or HEAD");
+	}
+	git_oid_cpy(&p->tip, &tip->oid);
+	p->full = info->nprereqs == 0;
+	return 0;
+}
+
+/* The first prerequisite of `info` this repository lacks, or NULL. */
+static const struct ks_bundle_prereq *lacking(git_odb *odb,
+					       const struct ks_bundle_info *info)
+{
+	size_t i;
+
+	for (i = 0; i < info->nprereqs; i++)
+		if (!ks_sync_has_commit(odb, &info->prereqs[i].oid))
+			return &info->prereqs[i];
+	return NULL;
+}
+
+/*
+ * Problems with this device's own earlier bundle are warnings: the sync
+ * writes it again.  Another device's damaged bundle can only be mended by
+ * that device: the note says so.
+ */
+static void report(struct ks_diags *d, struct ks_diags *got,
+		   const struct ks_sync_peer *p, int own)
+{
+	int broken = 0;
+	size_t i;
+
+	for (i = 0; i < got->n; i++)
+		broken |= got->v[i].keyword &&
+			  !strcmp(got->v[i].keyword, KS_BUNDLE_DAMAGED);
+	if (!own) {
+		ks_diags_move(d, got);
+		if (broken)
+			ks_diags_add(d, KS_SEV_NOTE, p->path, 0, 0, NULL, NULL,
+				     "%s's bundle on this stick is damaged and was not used; sync %s with this stick again to write it anew",
+				     p->device, p->device);
+		return;
+	}
+	for (i = 0; i < got->n; i++) {
+		const struct ks_diag *g = &got->v[i];
+
+		ks_diags_add(d, KS_SEV_WARNING, g->path, g->line, g->col,
+			     g->pointer, g->keyword, "%s (this device's own bundle, written again below)",
+			     g->message);
+	}
+	ks_diags_release(got);
+}
+
+/* A bundle that failed a check: reported, and nothing of it is used. */
+static int refuse(struct ks_sync_peer *p, int err, struct ks_diags *got,
+		  const char *device, struct ks_diags *d)
+{
+	report(d, got, p, !strcmp(p->device, device));
+	if (err != KS_EINVALID && err != KS_EIO && err != KS_ENOTFOUND)
+		return err;
+	p->state = KS_PEER_REFUSED;
+	p->has_tip = 0;
+	return 0;
+}
+
+/*
+ * A bundle whose commits this survey has already: importing it would read
+ * nothing, so its damage would go unseen and be passed on to every laptop
+ * set up from the stick.  It is read whole once in each state of the file
+ * (its stamp); the cache remembers the states found intact.
+ */
+static int check_known(struct ks_sync_peer *p, const struct ks_bundle_info *head,
+		       struct ks_bundle_cache *cache, git_repository *repo,
+		       const git_oid *root, const char *device,
+		       const struct ks_progress *pg, struct ks_diags *d)
+{
+	struct ks_diags got = KS_DIAGS_INIT;
+	struct ks_bundle_info info;
+	const char *name = ks_base_name(p->path);
+	int err;
+
+	if (ks_bundle_cache_has(cache, name, &head->stamp))
+		return 0;
+	err = ks_bundle_verify_git(repo, root, p->path, KS_BUNDLE_NOFOLLOW, pg,
+				   &info, &got);
+	if (err)
+		return refuse(p, err, &got, device, d);
+	report(d, &got, p, !strcmp(p->device, device));
+	err = ks_bundle_cache_add(cache, name, &info.stamp);
+	ks_bundle_info_release(&info);
+	return err;
+}
+
+/*
+ * Imports every peer that brings something new, full bundles first and
+ * then each one whose prerequisites are here, until none is left that can
+ * be applied; then checks the peers that brought nothing new.  A bundle
+ * that fails is reported and skipped.
+ */
+static int import_peers(struct ks_sync_report *rep, git_repository *repo,
+			const git_oid *root, const char *device,
+			const struct ks_bundle_judge *judge,
+			const struct ks_progress *pg, struct ks_diags *d)
+{
+	struct ks_diags got = KS_DIAGS_INIT, ignore = KS_DIAGS_INIT;
+	struct ks_bundle_cache cache = KS_BUNDLE_CACHE_INIT;
+	struct ks_bundle_info *infos;
+	git_odb *odb = NULL;
+	size_t i, pending = 0;
+	int err = 0, progress;
+
+	if (!rep->npeers)
+		return 0;
+	if (!(infos = ks_calloc(rep->npeers, sizeof(*infos))))
+		return -1;
+	if (git_repository_odb(&odb, repo) < 0) {
+		ks_free(infos);
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the repository: %s",
+				ks_git_error());
+	}
+	if ((err = ks_bundle_cache_load(&cache, repo)))
+		goto out;
+	for (i = 0; i < rep->npeers; i++) {
+		struct ks_sync_peer *p = &rep->peers[i];
+
+		if ((err = ks_stick_read_peer(p, &infos[i], &got))) {
+			report(d, &got, p, !strcmp(p->device, device));
+			if (err != KS_EINVALID && err != KS_EIO)
+				goto out;
+			p->state = KS_PEER_REFUSED;
+			err = 0;
+		} else if (ks_sync_has_commit(odb, &p->tip)) {
+			p->state = KS_PEER_KNOWN;
+			p->has_tip = 1;
+			if (strcmp(p->device, device) &&
+			    ks_sync_forked(repo, p, p->path, &got) &&
+			    (err = refuse(p, KS_EINVALID, &got, device, d)))
+				goto out;
+		} else {
+			p->state = KS_PEER_WAITING;
+			pending++;
+		}
+	}
+	do {
+		progress = 0;
+		for (i = 0; i < rep->npeers && !err; i++) {
+			struct ks_sync_peer *p = &rep->peers[i];
+			struct ks_bundle_info info;
+
+			git_oid seen;
+
+			if (p->state != KS_PEER_WAITING || lacking(odb, &infos[i]))
+				continue;
+			/* Brought meanwhile by another bundle: nothing to read. */
+			if (ks_sync_has_commit(odb, &p->tip)) {
+				p->state = KS_PEER_KNOWN;
+			} else {
+				int since = strcmp(p->device, device) &&
+					    ks_sync_seen_tip(&seen, repo, p->device);
+
+				err = ks_bundle_import_git(repo, root,
+							   since ? &seen : NULL, p->path,
+							   KS_BUNDLE_NOFOLLOW, judge, pg,
+							   &info, &got);
+				if (err) {
+					if ((err = refuse(p, err, &got, device, d)))
+						break;
+					pending--;
+					progress = 1;
+					continue;
+				}
+				report(d, &got, p, !strcmp(p->device, device));
+				err = ks_bundle_cache_add(&cache, ks_base_name(p->path),
+							  &info.stamp);
+				ks_bundle_info_release(&info);
+				if (err)
+					break;
+				p->state = KS_PEER_IMPORTED;
+				ks_crash_point("sync: bundle imported");
+			}
+			p->has_tip = 1;
+			pending--;
+			progress = 1;
+		}
+	} while (progress && pending && !err);
+	for (i = 0; i < rep->npeers && !err; i++)
+		if (rep->peers[i].state == KS_PEER_KNOWN)
+			err = check_known(&rep->peers[i], &infos[i], &cache, repo,
+					  root, device, pg, d);
+	for (i = 0; i < rep->npeers && !err; i++) {
+		const struct ks_sync_peer *p = &rep->peers[i];
+		const struct ks_bundle_prereq *need;
+		char hex[GIT_OID_HEXSZ + 1];
+
+		if (p->state != KS_PEER_WAITING ||
+		    !(need = lacking(odb, &infos[i])))
+			continue;
+		git_oid_tostr(hex, sizeof(hex), &need->oid);
+		ks_error(&got, KS_ENOTFOUND, p->path, 0, 0,
+			 "not applied: it needs commit %.10s%s%s%s first, which no bundle here brings; sync with the stick or laptop that has the full survey (a bundle that holds everything, such as the centre's), then sync here again",
+			 hex, *need->comment ? " (\"" : "", need->comment,
+			 *need->comment ? "\")" : "");
+		report(d, &got, p, !strcmp(p->device, device));
+	}
+	for (i = 0; i < rep->npeers && !err; i++)
+		if (rep->peers[i].has_tip && strcmp(rep->peers[i].device, device))
+			ks_sync_remember_seen(repo, rep->peers[i].device, &rep->peers[i].tip);
+	/* Only a cache: failing to save it costs a reading, nothing else. */
+	if (!err)
+		ks_bundle_cache_save(&cache, &ignore);
+out:
+	for (i = 0; i < rep->npeers; i++)
+		ks_bundle_info_release(&infos[i]);
+	ks_free(infos);
+	git_odb_free(odb);
+	ks_bundle_cache_release(&cache);
+	ks_diags_release(&ignore);
+	return err;
+}
+
+/*
+ * What this device's bundle leaves out: the history common to every other
+ * device's tip, when one of them is full and all of them were read.
+ * *nhidden = 0: write a full bundle.
+ */
+static int choose_base(git_oid *base, size_t *nhidden,
+		       const struct ks_sync_report *rep, git_repository *repo,
+		       const char *device, const git_oid *tip)
+{
+	git_oid *tips;
+	size_t i, n = 0;
+	int full_other = 0, err;
+
+	*nhidden = 0;
+	for (i = 0; i < rep->npeers; i++) {
+		const struct ks_sync_peer *p = &rep->peers[i];
+
+		if (!strcmp(p->device, device))
+			continue;
+		if (!p->has_tip)
+			return 0;	/* what that device has is unknown */
+		full_other |= p->full;
+		n++;
+	}
+	if (!n || !full_other)
+		return 0;
+	if (!(tips = ks_calloc(n, sizeof(*tips))))
+		return -1;
+	for (i = n = 0; i < rep->npeers; i++)
+		if (strcmp(rep->peers[i].device, device))
+			git_oid_cpy(&tips[n++], &rep->peers[i].tip);
+	err = n == 1 ? (git_oid_cpy(base, &tips[0]), 0)
+		     : git_merge_base_octopus(base, repo, n, tips);
+	ks_free(tips);
+	/*
+	 * The base must be in main's own history: main need not contain the
+	 * others' tips (a merge that would bring nothing is not made), and a
+	 * bundle's prerequisites are commits its history builds on.
+	 */
+	if (err == 0 && !git_oid_equal(base, tip) &&
+	    git_graph_descendant_of(repo, tip, base) != 1) {
+		git_oid mb;
+
+		err = git_merge_base(&mb, repo, tip, base);
+		if (err == 0)
+			git_oid_cpy(base, &mb);
+	}
+	git_error_clear();
+	if (err == 0)
+		*nhidden = 1;
+	return 0;	/* no common history: a full bundle is always right */
+}
+
+/*
+ * 1 when the bundle already on the stick can stay: it was found intact
+ * (import_peers() read it whole, or the cache says it did), it ends at
+ * main and is full, or requires only what the chosen base holds.
+ */
+static int own_is_current(const struct ks_sync_peer *own, git_repository *repo,
+			  const git_oid *tip, const git_oid *base,
+			  size_t nhidden, struct ks_diags *d)
+{
+	struct ks_sync_peer copy = *own;
+	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	size_t i;
+	int ok;
+
+	/* Damaged, or not a bundle file: the import said so. */
+	if (own->state == KS_PEER_REFUSED)
+		return 0;
+	if (ks_stick_read_peer(&copy, &info, &quiet) || !git_oid_equal(&copy.tip, tip)) {
+		ks_diags_release(&quiet);
+		ks_bundle_info_release(&info);
+		return 0;
+	}
+	ok = 1;
+	for (i = 0; i < info.nprereqs && ok; i++)
+		ok = nhidden &&
+		     (git_oid_equal(&info.prereqs[i].oid, base) ||
+		      git_graph_descendant_of(repo, base, &info.prereqs[i].oid) == 1);
+	git_error_clear();
+	ks_diags_release(&quiet);
+	ks_bundle_info_release(&info);
+	(void)d;
+	return ok;
+}
+
+static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
+		     const struct ks_progress *pg, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	const char *device = ks_repo_identity(r)->device;
+	const struct ks_sync_peer *own = NULL;
+	git_oid base;
+	size_t nhidden, i;
+	int err;
+
+	{
+		struct ks_buf own_path = KS_BUF_INIT;
+
+		if (ks_buf_addf(&own_path, "%s/%s%s", rep->folder, device, BUNDLE_EXT) < 0)
+			return -1;
+		rep->own = ks_buf_detach(&own_path, NULL);
+	}
+	for (i = 0; i < rep->npeers; i++)
+		if (!strcmp(rep->peers[i].device, device))
+			own = &rep->peers[i];
+	if (choose_base(&base, &nhidden, rep, repo, device, &rep->after) < 0)
+		return -1;
+	rep->full = !nhidden;
+	/* Another laptop's, under this one's id: never written over. */
+	if (own && own->alien)
+		return ks_error(d, KS_EEXISTS, rep->own, 0, 0,
+				"not written: the bundle there is another laptop's that uses this device id (see above)");
+	if (own && own_is_current(own, repo, &rep->after, &base, nhidden, d))
+		return 0;
+	rep->replaced = own && own->state == KS_PEER_REFUSED;
+	ks_crash_point("sync: writing own bundle");
+	err = ks_bundle_write(r, rep->own, &rep->after, &base, nhidden, pg,
+			      &rep->out, d);
+	if (!err)
+		rep->wrote = 1;
+	return err;
+}
+
+/* A note for people who find the folder: what it is, how git reads it. */
+static int write_readme(const char *dir, struct ks_repo *r, struct ks_diags *d)
+{
+	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT;
+	struct stat st;
+	int err = 0;
+
+	if (ks_buf_addf(&path, "%s/README.txt", dir) < 0)
+		return -1;
+	if (stat(path.ptr, &st) < 0) {
+		if (ks_buf_addf(&text,
+				"khaosat survey \"%s\" (survey id %s)\n\n"
+				"Each <device>.bundle here is a git bundle of one laptop's survey\n"
+				"data, written by 'khaosat sync'. Set up a new laptop with\n"
+				"  khaosat clone %s NEW-FOLDER --device ID --surveyor NAME\n"
+				"or look inside with plain git:\n"
+				"  git clone <device>.bundle copy\n",
+				ks_repo_name(r), ks_repo_survey_id(r),
+				ks_base_name(dir)) < 0)
+			err = -1;
+		else
+			err = ks_file_put(path.ptr, text.ptr, text.len, KS_FILE_DURABLE, d);
+	}
+	ks_buf_release(&path);
+	ks_buf_release(&text);
+	return err;
+}
+
+int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
+		   const char *folder, unsigned flags,
+		   const struct ks_progress *pg, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	struct ks_bundle_judge judge;
+	git_oid root;
+	int err;
+
+	if ((err = ks_sync_start(rep, r, &root, d)))
+		return err;
+	if ((err = survey_folder(&rep->folder, folder, ks_repo_survey_id(r),
+				 !(flags & KS_SYNC_NO_WRITE), d)))
+		return err;
+	if (!ks_is_dir(rep->folder)) {
+		/* Nothing of this survey there yet, and nothing to write. */
+		git_oid_cpy(&rep->after, &rep->before);
+		return 0;
+	}
+	if (!(flags & KS_SYNC_NO_WRITE))
+		rep->swept = sweep_temps(rep->folder, ks_repo_identity(r)->device);
+	ks_enrol_bundle_judge(&judge, r);
+	if ((err = ks_stick_list_peers(rep, rep->folder, d)) ||
+	    (err = import_peers(rep, repo, &root, ks_repo_identity(r)->device,
+				&judge, pg, d)))
+		return err;
+	if ((err = ks_sync_merge_peers(rep, r, d))) {
+		/* What merged before the failure is in main: say where. */
+		if (git_reference_name_to_id(&rep->after, repo, KS_MAIN_REF) < 0)
+			memset(&rep->after, 0, sizeof(rep->after));
+		return err;
+	}
+	if ((err = ks_sync_main_tip(&rep->after, repo, d)))
+		return err;
+	if (flags & KS_SYNC_NO_WRITE)
+		return 0;
+	if ((err = write_own(rep, r, pg, d)))
+		return err;
+	return write_readme(rep->folder, r, d);
+}
+
+int ks_stick_has_bundles(const char *dir)
+{
+	char device[KS_DEVICE_MAX + 1];
+	struct dirent *de;
+	DIR *dh = opendir(dir);
+	int found = 0;
+
+	if (!dh)
+		return 0;
+	while (!found && (de = readdir(dh)))
+		found = bundle_device(device, de->d_name);
+	closedir(dh);
+	return found;
+}
