@@ -143,13 +143,13 @@ struct ks_progress;
 const struct ks_progress *progress_bar(void);
 /* Erases the bar; call before printing results. */
 void progress_done(void);
-/* On a terminal, a hub that wants a user name and password asks for them. */
-void ask_hub_credentials(void);
 /*
- * KHAOSAT_HUB_TIMEOUT, the seconds a silent hub is waited for, into *out
- * (0 when unset): 0, or EXIT_USAGE after saying what is wrong with it.
+ * How to reach a hub, from the environment (KHAOSAT_HUB_TIMEOUT, HOME's
+ * ssh keys, SSH_AUTH_SOCK, KHAOSAT_USERNAME, KHAOSAT_PASSWORD) and, on a
+ * terminal, the person: 0, or EXIT_USAGE after saying what is wrong.
  */
-int hub_timeout_env(unsigned *out);
+struct ks_net_opts;
+int hub_net_opts(struct ks_net_opts *o);
 /*
  * Around a talk with a hub: Ctrl-C and SIGTERM cut the network and let
  * core stop cleanly (a second one stops at once); release restores them.

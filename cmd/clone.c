@@ -74,13 +74,12 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		return err;
 	if (argc != 2)
 		return usage_error(&info, "give the source and a new folder");
-	if ((err = hub_timeout_env(&o.hub_timeout)))
+	if ((err = hub_net_opts(&o.net)))
 		return err;
 	if ((err = identity_from_options(&o.who, &info, device, surveyor, email)))
 		return err;
 	if ((err = lock_new_survey(cli, argv[1], &d)))
 		return fail(&d, err);
-	ask_hub_credentials();
 	catch_interrupts();
 	err = ks_clone(&r, &rep, argv[0], argv[1], &o, progress_bar(), &d);
 	release_interrupts();

@@ -1,6 +1,8 @@
 /*
- * What sync and clone share when they talk to a hub: the bound on a silent
- * hub taken from KHAOSAT_HUB_TIMEOUT, and Ctrl-C.  A Ctrl-C (or SIGTERM)
+ * What sync and clone share when they talk to a hub: how to reach it, read
+ * from the environment (KHAOSAT_HUB_TIMEOUT, HOME's ssh keys, the ssh
+ * agent, KHAOSAT_USERNAME and KHAOSAT_PASSWORD) and asked at the terminal;
+ * and Ctrl-C.  A Ctrl-C (or SIGTERM)
  * only cuts the network (ks_net_cancel), so that core stops at its next
  * safe step, removes its temporary folder and says what was kept; the
  * command then exits with 128 + the signal's number.  A second one stops
@@ -8,18 +10,25 @@
  * by a later sync).
  */
 #include "cli.h"
+#include "alloc.h"
+#include "hub.h"
 #include "netstream.h"
+
+#include <bsd/readpassphrase.h>
+#include <sodium.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static volatile sig_atomic_t caught;
 static struct sigaction old_int, old_term;
 
-int hub_timeout_env(unsigned *out)
+static int hub_timeout_env(unsigned *out)
 {
 	const char *s = getenv("KHAOSAT_HUB_TIMEOUT");
 	unsigned long v;
@@ -37,6 +46,68 @@ int hub_timeout_env(unsigned *out)
 		return EXIT_USAGE;
 	}
 	*out = (unsigned)v;
+	return 0;
+}
+
+/* The longest user name or password taken; a longer one is refused. */
+#define ANSWER_MAX 1024
+
+/*
+ * One answer typed at the terminal (`hidden`: without echo) into a new
+ * string, or NULL.  readpassphrase() puts the terminal back as it was
+ * even when a signal (Ctrl-C, Ctrl-\, Ctrl-Z) arrives while it waits.
+ */
+static char *ask_one(const char *prompt, int hidden)
+{
+	char buf[ANSWER_MAX + 1];
+	char *got = readpassphrase(prompt, buf, sizeof(buf),
+				   RPP_REQUIRE_TTY | (hidden ? RPP_ECHO_OFF : RPP_ECHO_ON));
+	char *s = NULL;
+
+	if (got && strlen(buf) == ANSWER_MAX)
+		fprintf(stderr, "error: that is longer than %d characters\n",
+			ANSWER_MAX - 1);
+	else if (got && *buf)
+		s = ks_strdup(buf);
+	sodium_memzero(buf, sizeof(buf));
+	return s;
+}
+
+/*
+ * A hub's user name and password, asked on the terminal (the password
+ * without echo).  -1 when the person gives none.
+ */
+static int ask_credentials(const char *url, char **user, char **pass)
+{
+	progress_done();
+	fprintf(stderr, "The hub %s asks who you are.\n", url);
+	*pass = NULL;
+	if (!(*user = ask_one("User name: ", 0)))
+		return -1;
+	if (!(*pass = ask_one("Password: ", 1))) {
+		ks_free(*user);
+		*user = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int hub_net_opts(struct ks_net_opts *o)
+{
+	static char ssh_dir[PATH_MAX];
+	const char *home = getenv("HOME");
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	if ((err = hub_timeout_env(&o->timeout)))
+		return err;
+	if (home && *home &&
+	    snprintf(ssh_dir, sizeof(ssh_dir), "%s/.ssh", home) < (int)sizeof(ssh_dir))
+		o->ssh_dir = ssh_dir;
+	o->ssh_agent = getenv("SSH_AUTH_SOCK") != NULL;
+	o->user = getenv("KHAOSAT_USERNAME");
+	o->pass = getenv("KHAOSAT_PASSWORD");
+	o->ask = interactive() ? ask_credentials : NULL;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "diag.h"
+#include "global.h"
 #include "lock.h"
 #include "repo.h"
 
@@ -151,23 +152,15 @@ int main(int argc, char **argv)
 	cli.cwd = cwd;
 	cli.command = c->name;
 	cli.lock_mode = c->lock;
-	git_libgit2_init();
-	/* Survey data must survive a power cut: make libgit2 fsync. */
-	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
-	/*
-	 * Keep the survey's trees in libgit2's object cache (by default only
-	 * those under 4 KiB are kept, and a folder of a hundred records is
-	 * larger): a merge looks paths up in the same trees again and again.
-	 * The whole cache stays within 64 MiB.
-	 */
-	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
-			 (size_t)64 << 10);
-	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)64 << 20);
+	if (ks_global_init() < 0) {
+		fprintf(stderr, "error: cannot start libgit2: %s\n", ks_git_error());
+		return EXIT_IO;
+	}
 	code = c->fn(argc - i, argv + i, &cli);
 	if (code == PARSE_HELP)
 		code = EXIT_OK;
 	ks_repo_free(cli.repo);
 	ks_lock_free(cli.lock);
-	git_libgit2_shutdown();
+	ks_global_shutdown();
 	return close_stdout(code);
 }

@@ -2,17 +2,14 @@
  * Progress on a terminal for reads and writes that can take more than a
  * second (DESIGN.md, Sync): one line on stderr, redrawn at most ten times
  * a second, erased when the work is done.  Nothing when stderr is not a
- * terminal, so scripts and logs see only the results.  Also the prompt
- * for a hub's user name and password.
+ * terminal, so scripts and logs see only the results.
  */
 #include "cli.h"
 #include "alloc.h"
 #include "bundle.h"
-#include "hub.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,57 +80,4 @@ void progress_done(void)
 		fputs("\r\033[K", stderr);
 	bar.drawn = 0;
 	bar.what = NULL;
-}
-
-/*
- * A hub's user name and password, asked on the terminal (the password
- * without echo).  -1 when there is no terminal or the person gives none.
- */
-static int ask_credentials(const char *url, char **user, char **pass)
-{
-	struct termios old, quiet;
-	char *u, *p;
-	int hidden;
-
-	if (!interactive())
-		return -1;
-	progress_done();
-	fprintf(stderr, "The hub %s asks who you are.\n", url);
-	u = read_line("User name: ");
-	if (!u || !*u) {
-		free(u);
-		return -1;
-	}
-	hidden = tcgetattr(STDIN_FILENO, &old) == 0;
-	if (hidden) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	p = read_line("Password: ");
-	if (hidden) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stdout);
-	}
-	if (!p) {
-		free(u);
-		return -1;
-	}
-	*user = ks_strdup(u);
-	*pass = ks_strdup(p);
-	memset(p, 0, strlen(p));
-	free(u);
-	free(p);
-	if (!*user || !*pass) {
-		ks_free(*user);
-		ks_free(*pass);
-		return -1;
-	}
-	return 0;
-}
-
-void ask_hub_credentials(void)
-{
-	if (interactive())
-		ks_sync_set_ask(ask_credentials);
 }

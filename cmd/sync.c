@@ -214,10 +214,10 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	char *def = NULL;
 	const char *target;
 	struct stat st;
-	unsigned timeout;
+	struct ks_net_opts net;
 
 	if ((err = parse_options(&argc, argv, &info, NULL)) ||
-	    (err = hub_timeout_env(&timeout)))
+	    (err = hub_net_opts(&net)))
 		return err;
 	if (argc > 1)
 		return usage_error(&info, "give one stick folder or remote");
@@ -231,10 +231,9 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 		ks_free(def);
 		return fail(&d, unknown_target(cli->repo, target, &d));
 	}
-	ask_hub_credentials();
 	if (is_hub(cli->repo, target, &st)) {
 		catch_interrupts();
-		err = ks_sync_remote(&rep, cli->repo, target, timeout,
+		err = ks_sync_remote(&rep, cli->repo, target, &net,
 				     progress_bar(), &d);
 		release_interrupts();
 	} else {

@@ -185,14 +185,14 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 	const char *device = opts->who.device;
 	git_remote *rem = NULL;
 	git_config *cfg = NULL;
+	struct ks_hub_link link;
 	git_oid root;
-	unsigned timeout;
 	size_t i;
 	int err;
 
 	memset(&root, 0, sizeof(root));
 	/* The new survey's configuration is the user's and the system's. */
-	if ((err = ks_hub_timeout(&timeout, repo, opts->hub_timeout, d)))
+	if ((err = ks_hub_link_init(&link, &opts->net, repo, d)))
 		return err;
 	if (ks_remote_named(repo, KS_CLONE_REMOTE, url,
 			 "+" KS_HUB_DEVICES "*:" KS_TRACKING KS_CLONE_REMOTE "/*") < 0 ||
@@ -207,8 +207,10 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 	git_config_free(cfg);
 	if (!(rep->folder = ks_strdup(url)) || !(rep->hub = ks_strdup(KS_CLONE_REMOTE)))
 		return -1;
-	if ((err = ks_hub_fetch(rep, repo, url, KS_CLONE_REMOTE, timeout, &root,
-			     NULL, pg, d)))
+	err = ks_hub_fetch(rep, repo, url, KS_CLONE_REMOTE, &link, &root, NULL,
+			   pg, d);
+	ks_hub_link_release(&link);
+	if (err)
 		return err;
 	for (i = 0; i < rep->npeers; i++)
 		if (!strcmp(rep->peers[i].device, device))

@@ -4,12 +4,13 @@
 #ifndef KS_CLONE_H
 #define KS_CLONE_H
 
+#include "hub.h"
 #include "sync.h"
 
 struct ks_clone_opts {
 	struct ks_identity who;
 	const char *centre_key;	/* the fingerprint the centre gave, or NULL */
-	unsigned hub_timeout;	/* as ks_sync_remote()'s timeout */
+	struct ks_net_opts net;	/* how to reach a hub */
 };
 
 /* The name a remote gets when a laptop is set up from it. */

@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 struct net {
 	const struct ks_progress *pg;
 	const char *what;
+	struct ks_hub_link *link;
 	int tries;
 	int rejected;
 	char *why;		/* the hub's reason for refusing a push */
@@ -32,26 +34,25 @@ struct net {
 };
 
 /*
- * ssh: the agent (when one runs), then ~/.ssh/id_ed25519 and id_rsa;
- * http(s): the user and password in KHAOSAT_USERNAME / KHAOSAT_PASSWORD.
- * libgit2 calls again after each refusal, so each way is tried once and
- * then this gives up, saying what was tried.
+ * ssh: the agent (when one runs), then id_ed25519 and id_rsa in the ssh
+ * folder.  libgit2 calls again after each refusal, so each way is tried
+ * once and then this gives up, saying what was tried.
  */
-static int ssh_key(git_credential **out, const char *user, int *step)
+static int ssh_key(git_credential **out, const char *user, int *step,
+		   const struct ks_net_opts *o)
 {
 	static const char *const keys[] = { "id_ed25519", "id_rsa" };
-	const char *home = getenv("HOME");
 	int r = GIT_PASSTHROUGH;
 
 	if (*step == 0) {
 		(*step)++;
-		if (getenv("SSH_AUTH_SOCK"))
+		if (o->ssh_agent)
 			return git_credential_ssh_key_from_agent(out, user);
 	}
-	while (r == GIT_PASSTHROUGH && home && *step - 1 < 2) {
+	while (r == GIT_PASSTHROUGH && o->ssh_dir && *step - 1 < 2) {
 		struct ks_buf priv = KS_BUF_INIT, pub = KS_BUF_INIT;
 
-		if (ks_buf_addf(&priv, "%s/.ssh/%s", home, keys[*step - 1]) == 0 &&
+		if (ks_buf_addf(&priv, "%s/%s", o->ssh_dir, keys[*step - 1]) == 0 &&
 		    ks_buf_addf(&pub, "%s.pub", priv.ptr) == 0 &&
 		    access(priv.ptr, R_OK) == 0)
 			r = git_credential_ssh_key_new(out, user,
@@ -68,88 +69,117 @@ static int ssh_key(git_credential **out, const char *user, int *step)
 	return GIT_EAUTH;
 }
 
-static ks_ask_fn ask_person;
-
 /*
- * What the person answered, kept while this program runs: a sync fetches
- * and pushes over separate connections and should ask once.
+ * Seconds of silence after which a hub is given up: `given` when not 0,
+ * else khaosat.hubTimeout from the configuration, else the default.
  */
-static struct {
-	char *url, *user, *pass;
-} answered;
-
-static void forget_answer(void)
+static int hub_timeout(unsigned *out, git_repository *repo, unsigned given,
+		       struct ks_diags *d)
 {
-	if (answered.pass)
-		memset(answered.pass, 0, strlen(answered.pass));
-	ks_free(answered.url);
-	ks_free(answered.user);
-	ks_free(answered.pass);
-	memset(&answered, 0, sizeof(answered));
+	git_config *cfg = NULL;
+	git_buf b = { 0 };
+	char *end;
+	unsigned long v;
+	int err = 0;
+
+	*out = given ? given : KS_NET_TIMEOUT_DEFAULT;
+	if (given)
+		return 0;
+	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&b, cfg, "khaosat.hubTimeout") == 0) {
+		errno = 0;
+		v = strtoul(b.ptr, &end, 10);
+		if (!isdigit((unsigned char)*b.ptr) || *end || errno ||
+		    v < 1 || v > KS_NET_TIMEOUT_MAX)
+			err = ks_error(d, KS_EENV, NULL, 0, 0,
+				       "khaosat.hubTimeout is \"%s\"; give the seconds a silent hub is waited for, from 1 to %d ('git config khaosat.hubTimeout 60')",
+				       b.ptr, KS_NET_TIMEOUT_MAX);
+		else
+			*out = (unsigned)v;
+	}
+	git_buf_dispose(&b);
+	git_config_free(cfg);
+	git_error_clear();
+	return err;
 }
 
-void ks_sync_set_ask(ks_ask_fn ask)
+static void forget_answer(struct ks_hub_link *l)
 {
-	ask_person = ask;
+	if (l->pass)
+		sodium_memzero(l->pass, strlen(l->pass));
+	ks_free(l->url);
+	ks_free(l->user);
+	ks_free(l->pass);
+	l->url = l->user = l->pass = NULL;
+}
+
+int ks_hub_link_init(struct ks_hub_link *l, const struct ks_net_opts *opts,
+		     git_repository *repo, struct ks_diags *d)
+{
+	memset(l, 0, sizeof(*l));
+	l->opts = opts;
+	return hub_timeout(&l->timeout, repo, opts->timeout, d);
+}
+
+void ks_hub_link_release(struct ks_hub_link *l)
+{
+	forget_answer(l);
 }
 
 /* Three tries at the keyboard, as a login prompt gives. */
 #define ASK_TRIES 3
 
+static int refused(const char *why)
+{
+	git_error_set_str(GIT_ERROR_NET, why);
+	return GIT_EAUTH;
+}
+
+/*
+ * A person asked at the keyboard: once per sync, since a sync fetches
+ * and pushes over separate connections, and again after a refusal.
+ */
+static int ask_person(git_credential **out, const char *url, struct net *n)
+{
+	struct ks_hub_link *l = n->link;
+
+	if (n->tries == 0 && l->url && !strcmp(l->url, url)) {
+		n->tries = 1;
+		return git_credential_userpass_plaintext_new(out, l->user, l->pass);
+	}
+	forget_answer(l);
+	if (n->tries++ >= ASK_TRIES)
+		return refused("the hub refused the user name and password given");
+	if (l->opts->ask(url, &l->user, &l->pass) < 0)
+		return refused("the hub asks for a user name and password, and none was given");
+	if (!(l->url = ks_strdup(url))) {
+		forget_answer(l);
+		return -1;
+	}
+	return git_credential_userpass_plaintext_new(out, l->user, l->pass);
+}
+
 static int credentials(git_credential **out, const char *url,
 		       const char *user, unsigned int allowed, void *payload)
 {
 	struct net *n = payload;
+	const struct ks_net_opts *o = n->link->opts;
 
-	(void)url;
 	if (!user)
 		user = "git";
 	if (allowed & GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user);
 	if (allowed & GIT_CREDENTIAL_SSH_KEY)
-		return ssh_key(out, user, &n->tries);
-	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
-		const char *u = getenv("KHAOSAT_USERNAME");
-		const char *p = getenv("KHAOSAT_PASSWORD");
-
-		if ((!u || !p) && ask_person) {
-			if (n->tries == 0 && answered.url && !strcmp(answered.url, url)) {
-				n->tries = 1;
-				return git_credential_userpass_plaintext_new(out, answered.user,
-									    answered.pass);
-			}
-			forget_answer();
-			if (n->tries++ >= ASK_TRIES) {
-				git_error_set_str(GIT_ERROR_NET,
-						  "the hub refused the user name and password given");
-				return GIT_EAUTH;
-			}
-			if (ask_person(url, &answered.user, &answered.pass) < 0) {
-				git_error_set_str(GIT_ERROR_NET,
-						  "the hub asks for a user name and password, and none was given");
-				return GIT_EAUTH;
-			}
-			if (!(answered.url = ks_strdup(url))) {
-				forget_answer();
-				return -1;
-			}
-			return git_credential_userpass_plaintext_new(out, answered.user,
-								    answered.pass);
-		}
-		if (!u || !p) {
-			git_error_set_str(GIT_ERROR_NET,
-					  "the hub asks for a user name and password: set KHAOSAT_USERNAME and KHAOSAT_PASSWORD");
-			return GIT_EAUTH;
-		}
-		if (n->tries++ == 0)
-			return git_credential_userpass_plaintext_new(out, u, p);
-		git_error_set_str(GIT_ERROR_NET,
-				  "the hub refused the user name and password in KHAOSAT_USERNAME and KHAOSAT_PASSWORD");
-		return GIT_EAUTH;
-	}
-	git_error_set_str(GIT_ERROR_NET,
-			  "the hub asks for a kind of credential khaosat does not have");
-	return GIT_EAUTH;
+		return ssh_key(out, user, &n->tries, o);
+	if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
+		return refused("the hub asks for a kind of credential khaosat does not have");
+	if ((!o->user || !o->pass) && o->ask)
+		return ask_person(out, url, n);
+	if (!o->user || !o->pass)
+		return refused("the hub asks for a user name and password: set KHAOSAT_USERNAME and KHAOSAT_PASSWORD");
+	if (n->tries++ == 0)
+		return git_credential_userpass_plaintext_new(out, o->user, o->pass);
+	return refused("the hub refused the user name and password in KHAOSAT_USERNAME and KHAOSAT_PASSWORD");
 }
 
 static int fetch_progress(const git_indexer_progress *st, void *payload)
@@ -219,40 +249,6 @@ static void net_callbacks(git_remote_callbacks *cb, struct net *n)
 	cb->push_transfer_progress = push_progress;
 	cb->push_update_reference = push_status;
 	cb->payload = n;
-}
-
-/*
- * Seconds of silence after which a hub is given up: `given` when not 0,
- * else khaosat.hubTimeout from the configuration, else the default.
- */
-int ks_hub_timeout(unsigned *out, git_repository *repo, unsigned given,
-		       struct ks_diags *d)
-{
-	git_config *cfg = NULL;
-	git_buf b = { 0 };
-	char *end;
-	unsigned long v;
-	int err = 0;
-
-	*out = given ? given : KS_NET_TIMEOUT_DEFAULT;
-	if (given)
-		return 0;
-	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
-	    git_config_get_string_buf(&b, cfg, "khaosat.hubTimeout") == 0) {
-		errno = 0;
-		v = strtoul(b.ptr, &end, 10);
-		if (!isdigit((unsigned char)*b.ptr) || *end || errno ||
-		    v < 1 || v > KS_NET_TIMEOUT_MAX)
-			err = ks_error(d, KS_EENV, NULL, 0, 0,
-				       "khaosat.hubTimeout is \"%s\"; give the seconds a silent hub is waited for, from 1 to %d ('git config khaosat.hubTimeout 60')",
-				       b.ptr, KS_NET_TIMEOUT_MAX);
-		else
-			*out = (unsigned)v;
-	}
-	git_buf_dispose(&b);
-	git_config_free(cfg);
-	git_error_clear();
-	return err;
 }
 
 /*
@@ -685,16 +681,16 @@ static int fetch_specs(git_strarray *out, git_remote *rem,
  * that of the hub's main, or of its first device in order).
  */
 int ks_hub_fetch(struct ks_sync_report *rep, git_repository *repo,
-		     const char *url, const char *remote, unsigned timeout,
-		     git_oid *root, const struct ks_bundle_judge *judge,
-		     const struct ks_progress *pg, struct ks_diags *d)
+		 const char *url, const char *remote, struct ks_hub_link *link,
+		 git_oid *root, const struct ks_bundle_judge *judge,
+		 const struct ks_progress *pg, struct ks_diags *d)
 {
 	git_strarray refspecs = { NULL, 0 };
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	git_repository *q = NULL;
 	git_remote *rem = NULL;
 	git_odb *odb = NULL;
-	struct net n = { pg, url, 0, 0, NULL, NULL };
+	struct net n = { pg, url, link, 0, 0, NULL, NULL };
 	struct ks_buf objects = KS_BUF_INIT, name = KS_BUF_INIT;
 	char *qdir = NULL;
 	size_t i;
@@ -703,7 +699,7 @@ int ks_hub_fetch(struct ks_sync_report *rep, git_repository *repo,
 	if ((err = quarantine(&qdir, &q, repo, d)))
 		goto out;
 	err = KS_EIO;
-	if (ks_net_arm(timeout) < 0 ||
+	if (ks_net_arm(link->timeout) < 0 ||
 	    copy_haves(q, repo) < 0 ||
 	    hub_remote(&rem, q, url) < 0)
 		goto gitfail;
@@ -877,12 +873,12 @@ out:
 
 /* Pushes main to this device's ref on the hub; *rejected when it refused. */
 static int push_hub(git_repository *repo, const char *url, const char *device,
-		    int force, unsigned timeout, const struct ks_progress *pg,
-		    int *rejected, struct ks_diags *d)
+		    int force, struct ks_hub_link *link,
+		    const struct ks_progress *pg, int *rejected, struct ks_diags *d)
 {
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
 	git_remote *rem = NULL;
-	struct net n = { pg, url, 0, 0, NULL, NULL };
+	struct net n = { pg, url, link, 0, 0, NULL, NULL };
 	struct ks_buf spec = KS_BUF_INIT;
 	char *specs[1];
 	git_strarray refspecs = { specs, 1 };
@@ -895,7 +891,7 @@ static int push_hub(git_repository *repo, const char *url, const char *device,
 	specs[0] = spec.ptr;
 	net_callbacks(&po.callbacks, &n);
 	ks_crash_point("hub: pushing");
-	if (ks_net_arm(timeout) < 0 || hub_remote(&rem, repo, url) < 0 ||
+	if (ks_net_arm(link->timeout) < 0 || hub_remote(&rem, repo, url) < 0 ||
 	    (e = git_remote_push(rem, &refspecs, &po)) < 0) {
 		const git_error *ge = git_error_last();
 
@@ -952,21 +948,21 @@ static int remote_url(char **url, char **name, git_repository *repo,
 }
 
 int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
-		   const char *remote, unsigned given_timeout,
+		   const char *remote, const struct ks_net_opts *net,
 		   const struct ks_progress *pg, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	const char *device = ks_repo_identity(r)->device;
 	struct ks_bundle_judge judge;
 	char *url = NULL, *name = NULL;
+	struct ks_hub_link link;
 	git_oid root;
-	unsigned timeout;
 	int err, rejected = 1;
 	size_t i;
 
 	ks_enrol_bundle_judge(&judge, r);
 	if ((err = ks_sync_start(rep, r, &root, d)) ||
-	    (err = ks_hub_timeout(&timeout, repo, given_timeout, d)))
+	    (err = ks_hub_link_init(&link, net, repo, d)))
 		return err;
 	if (remote_url(&url, &name, repo, remote) < 0)
 		return -1;
@@ -989,8 +985,8 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 			break;
 		}
 		peers_release(rep);
-		if ((err = ks_hub_fetch(rep, repo, url, name, timeout, &root, &judge,
-				     pg, d)))
+		if ((err = ks_hub_fetch(rep, repo, url, name, &link, &root, &judge,
+					pg, d)))
 			break;
 		if (rep->foreign) {
 			err = ks_error(d, KS_EINVALID, url, 0, 0,
@@ -1016,7 +1012,7 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 			break;
 		}
 		if ((err = push_hub(repo, url, device, rep->own_rewritten,
-				    timeout, pg, &rejected, d)))
+				    &link, pg, &rejected, d)))
 			break;
 		/*
 		 * A hub that refuses force-pushes (one made by khaosat) will
@@ -1050,6 +1046,7 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 		git_error_clear();
 		ks_buf_release(&t);
 	}
+	ks_hub_link_release(&link);
 	ks_free(name);
 	return err;
 }

@@ -31,19 +31,6 @@ void ks_signer_free(struct ks_signer *s)
 	ks_free(s);
 }
 
-/* "~/x" as git reads it: in the home folder. */
-static char *expand_home(const char *path)
-{
-	const char *home = getenv("HOME");
-	struct ks_buf b = KS_BUF_INIT;
-
-	if (strncmp(path, "~/", 2) || !home)
-		return ks_strdup(path);
-	if (ks_buf_addf(&b, "%s/%s", home, path + 2) < 0)
-		return NULL;
-	return ks_buf_detach(&b, NULL);
-}
-
 /* A "key::ssh-ed25519 AAAA..." literal, written where ssh-keygen reads it. */
 static int write_literal(struct ks_signer *s, git_repository *repo,
 			 const char *literal, struct ks_diags *d)
@@ -78,6 +65,19 @@ char *ks_signer_key_path(git_repository *repo)
 	if (ks_buf_addf(&b, "%skhaosat/key", git_repository_path(repo)) < 0)
 		return NULL;
 	return ks_buf_detach(&b, NULL);
+}
+
+/* user.signingKey as a path, "~/" expanded as git does. */
+static int key_path(char **out, git_config *cfg, struct ks_diags *d)
+{
+	git_buf b = { 0 };
+
+	if (git_config_get_path(&b, cfg, "user.signingkey") < 0)
+		return ks_error(d, KS_EENV, NULL, 0, 0,
+				"cannot read user.signingKey: %s", ks_git_error());
+	*out = ks_strdup(b.ptr);
+	git_buf_dispose(&b);
+	return *out ? 0 : -1;
 }
 
 /* The laptop's own key: 1 with *out set, 0 when it has none, or an error. */
@@ -180,7 +180,7 @@ int ks_signer_get(struct ks_signer **out, git_repository *repo,
 	if (!strncmp(key, "key::", 5))
 		err = write_literal(s, repo, key + 5, d);
 	else
-		err = (s->key = expand_home(key)) ? 0 : -1;
+		err = key_path(&s->key, cfg, d);
 	if (!err && !s->key_file_made && access(s->key, R_OK) < 0)
 		err = ks_error(d, KS_EENV, NULL, 0, 0,
 			       "cannot read the signing key %s (user.signingKey): %s",

@@ -68,21 +68,30 @@ int ks_stick_read_peer(struct ks_sync_peer *p, struct ks_bundle_info *info,
 /* hub.c */
 
 /*
+ * One sync's or clone's way to a hub: its options, the timeout it comes
+ * to, and what the person answered when asked, kept so that the fetch and
+ * the push ask once.  ks_hub_link_release() wipes the answer.
+ */
+struct ks_hub_link {
+	const struct ks_net_opts *opts;
+	unsigned timeout;
+	char *url, *user, *pass;	/* the answer, and the hub it is for */
+};
+
+/* Takes the timeout from `opts`, else the configuration of `repo`. */
+int ks_hub_link_init(struct ks_hub_link *l, const struct ks_net_opts *opts,
+		     git_repository *repo, struct ks_diags *d);
+void ks_hub_link_release(struct ks_hub_link *l);
+
+/*
  * Fetches every device's ref of the hub at `url` into a private folder,
  * checks what is new and only then moves it into the repository.  `root`:
  * the survey's first commit; zero when setting up a laptop.
  */
 int ks_hub_fetch(struct ks_sync_report *rep, git_repository *repo,
-		 const char *url, const char *remote, unsigned timeout,
+		 const char *url, const char *remote, struct ks_hub_link *link,
 		 git_oid *root, const struct ks_bundle_judge *judge,
 		 const struct ks_progress *pg, struct ks_diags *d);
-
-/*
- * Seconds of silence after which a hub is given up: `given` when not 0,
- * else khaosat.hubTimeout from the configuration, else the default.
- */
-int ks_hub_timeout(unsigned *out, git_repository *repo, unsigned given,
-		   struct ks_diags *d);
 
 /* remote.c */
 

@@ -407,6 +407,44 @@ test_expect_success 'basic auth: on a terminal, three refusals end it clearly' '
 	test_cmp before after
 '
 
+test_expect_success 'basic auth: Ctrl-C at the password prompt stops, echo back on' '
+	state lapp >before &&
+	cat >pty.script <<-\EOF &&
+	expect User name:
+	send surveyor
+	expect Password:
+	# as a person would: after the prompt, not in the microsecond
+	# between the prompt and the read that follows it
+	sleep 0.3
+	sendraw \x03
+	EOF
+	test_expect_code 130 ptydrive -t 30 -e echo.state -o transcript pty.script -- \
+		"$KHAOSAT_BIN" -C lapp sync "$(url private)" &&
+	test "$(cat echo.state)" = "echo on" &&
+	state lapp >after &&
+	test_cmp before after
+'
+
+test_expect_success 'basic auth: Ctrl-\ at the password prompt leaves the terminal echoing' '
+	state lapp >before &&
+	cat >pty.script <<-\EOF &&
+	expect User name:
+	send surveyor
+	expect Password:
+	# as a person would: after the prompt, not in the microsecond
+	# between the prompt and the read that follows it
+	sleep 0.3
+	sendraw \x1c
+	EOF
+	test_expect_code 131 ptydrive -t 30 -e echo.state -o transcript pty.script -- \
+		"$KHAOSAT_BIN" -C lapp sync "$(url private)" &&
+	test "$(cat echo.state)" = "echo on" &&
+	# Killed at once: only its private fetch folder is left, for a
+	# later sync to sweep.
+	state lapp | grep -v "^\.git/khaosat/fetch-" >after &&
+	test_cmp before after
+'
+
 test_expect_success 'basic auth: without a password the sync fails clearly and changes nothing' '
 	edit lap2 $W2 "phone:" "phone: \"02253000222\"" "lap2: W2" &&
 	state lap2 >before &&

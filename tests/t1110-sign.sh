@@ -119,6 +119,14 @@ test_expect_success 'a key held by ssh-agent, named by key:: as git allows' '
 	git -C b config user.signingKey "$PWD/minh.key"
 '
 
+test_expect_success 'a key named from the home folder (~/), as git reads it' '
+	git -C b config user.signingKey "~/minh.key" &&
+	set_line b/$W1 "  seasonal:" "  seasonal: 5" &&
+	(cd b && khaosat commit -m "b: seasonal, key in ~" >/dev/null) &&
+	git -C b verify-commit HEAD &&
+	git -C b config user.signingKey "$PWD/minh.key"
+'
+
 test_expect_success 'signing asked for in another format: refused, nothing changed' '
 	set_line a/$W1 "  seasonal:" "  seasonal: 4" &&
 	state a >before &&

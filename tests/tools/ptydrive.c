@@ -3,7 +3,7 @@
  * it, the way a person at the keyboard would (a small `expect`).  Tests use
  * it for what only happens on a terminal: interactive forms and prompts.
  *
- *   ptydrive [-t SECONDS] [-o FILE] [-R] SCRIPT -- COMMAND [ARGS...]
+ *   ptydrive [-t SECONDS] [-o FILE] [-e FILE] [-R] SCRIPT -- COMMAND [ARGS...]
  *
  * SCRIPT is a file ("-": standard input) of lines:
  *
@@ -22,6 +22,10 @@
  * TEXT may hold escapes: \n \r \t \e \\ \xHH.  Enter is a carriage return,
  * as a terminal sends it; the terminal turns it into a newline for programs
  * that read lines.
+ *
+ * With -e FILE, ptydrive writes "echo on" or "echo off" to FILE once the
+ * command has ended: whether the command left the terminal echoing what
+ * is typed (a program killed while it reads a password may not).
  *
  * Everything the command writes to the terminal is copied to standard
  * output (or FILE), with the terminal's CR LF turned back into LF unless
@@ -72,6 +76,7 @@ struct output {
 };
 
 static int master = -1;
+static int final_echo = -1;	/* the terminal's ECHO when it closed */
 static pid_t child = -1;
 static int child_status;
 static int child_done;
@@ -392,6 +397,12 @@ static int pump(struct output *o, double deadline)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 1;
 	/* EIO (Linux) or 0: the other side closed. */
+	{
+		struct termios t;
+
+		if (tcgetattr(master, &t) == 0)
+			final_echo = (t.c_lflag & ECHO) != 0;
+	}
 	close(master);
 	master = -1;
 	out_flush(o);
@@ -517,14 +528,14 @@ static void do_send(struct output *o, const struct step *st, const char *p,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ptydrive [-t SECONDS] [-o FILE] [-R] SCRIPT -- COMMAND [ARGS...]\n");
+	fprintf(stderr, "usage: ptydrive [-t SECONDS] [-o FILE] [-e FILE] [-R] SCRIPT -- COMMAND [ARGS...]\n");
 	exit(EXIT_BAD);
 }
 
 int main(int argc, char **argv)
 {
 	double limit = 10, deadline;
-	const char *outfile = NULL, *script = NULL;
+	const char *outfile = NULL, *script = NULL, *echofile = NULL;
 	struct output o = { 0 };
 	struct step *steps;
 	struct winsize ws = { 24, 80, 0, 0 };
@@ -542,6 +553,8 @@ int main(int argc, char **argv)
 				    argv[a]);
 		} else if (!strcmp(argv[a], "-o") && a + 1 < argc) {
 			outfile = argv[++a];
+		} else if (!strcmp(argv[a], "-e") && a + 1 < argc) {
+			echofile = argv[++a];
 		} else if (!strcmp(argv[a], "-R")) {
 			o.raw = 1;
 		} else if (argv[a][0] == '-' && argv[a][1]) {
@@ -632,6 +645,13 @@ int main(int argc, char **argv)
 			  limit);
 	if (outfile)
 		close(o.fd);
+	if (echofile) {
+		FILE *f = fopen(echofile, "w");
+
+		if (!f || fprintf(f, "echo %s\n", final_echo < 0 ? "unknown" :
+				  final_echo ? "on" : "off") < 0 || fclose(f))
+			die(EXIT_BAD, "cannot write '%s'", echofile);
+	}
 	free(o.buf);
 	free(steps);
 	free(script_text);

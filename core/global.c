@@ -1,0 +1,28 @@
+#include "global.h"
+
+#include <git2.h>
+
+int ks_global_init(void)
+{
+	if (git_libgit2_init() < 0)
+		return -1;
+	/* Survey data must survive a power cut: make libgit2 fsync. */
+	if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0)
+		return -1;
+	/*
+	 * Keep the survey's trees in libgit2's object cache (by default only
+	 * those under 4 KiB are kept, and a folder of a hundred records is
+	 * larger): a merge looks paths up in the same trees again and again.
+	 * The whole cache stays within 64 MiB.
+	 */
+	if (git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+			     (size_t)64 << 10) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)64 << 20) < 0)
+		return -1;
+	return 0;
+}
+
+void ks_global_shutdown(void)
+{
+	git_libgit2_shutdown();
+}
