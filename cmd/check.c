@@ -115,7 +115,8 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	const char *schema = NULL;
 	int json = 0, strict = 0, err;
 	struct ks_diags d = KS_DIAGS_INIT;
-	struct ks_check_totals t = { 0, 0, 0 };
+	struct ks_check_totals t = { 0 };
+	struct ks_check_opts o = { NULL, 0, NULL, NULL };
 	size_t bad;
 	const struct opt opts[] = {
 		{ 0, "schema", "SCHEMA", OPT_STRING, &schema,
@@ -140,7 +141,10 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		err = exit_code(err);
 	} else {
 		ks_repo_set_schema_flags(cli->repo, strict ? KS_SCHEMA_STRICT : 0);
-		err = ks_check_survey(&t, cli->repo, argv, (size_t)argc, cli->cwd, &d);
+		o.names = argv;
+		o.nnames = (size_t)argc;
+		o.cwd = cli->cwd;
+		err = ks_check_survey(&t, cli->repo, &o, &d);
 		err = err == -1 ? EXIT_INTERNAL
 			: err ? exit_code(err)
 			: t.schemas_bad || t.invalid || d.errors ? EXIT_PROBLEMS

@@ -5,17 +5,13 @@
 #include "commit.h"
 #include "alloc.h"
 #include "buf.h"
-#include "check.h"
+#include "checkall.h"
 #include "conflict.h"
 #include "diag.h"
-#include "layout.h"
 #include "members.h"
 #include "record.h"
 #include "repo.h"
-#include "schema.h"
 #include "sign.h"
-#include "recordcache.h"
-#include "unique.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -25,96 +21,6 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
-
-int ks_is_survey_path(const char *p)
-{
-	return !strcmp(p, KS_SURVEY_FILE) || !strcmp(p, KS_SIGNERS_FILE) ||
-	       !strcmp(p, KS_MEMBERS_FILE) ||
-	       !strncmp(p, KS_SCHEMA_DIR "/", strlen(KS_SCHEMA_DIR) + 1) ||
-	       !strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1) ||
-	       !strncmp(p, "conflicts/", 10);
-}
-
-void ks_changes_release(struct ks_changes *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		ks_free(c->v[i].path);
-	ks_free(c->v);
-	memset(c, 0, sizeof(*c));
-}
-
-static int changes_add(struct ks_changes *c, enum ks_change_kind what,
-		       const char *path)
-{
-	if (ks_grow(&c->v, c->n, &c->alloc, sizeof(*c->v), 16) < 0)
-		return -1;
-	c->v[c->n].what = what;
-	c->v[c->n].path = ks_strdup(path);
-	if (!c->v[c->n].path)
-		return -1;
-	c->n++;
-	return 0;
-}
-
-static int change_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct ks_change *)a)->path,
-		      ((const struct ks_change *)b)->path);
-}
-
-int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
-		    struct ks_diags *d)
-{
-	git_status_options opts = GIT_STATUS_OPTIONS_INIT;
-	git_status_list *list = NULL;
-	size_t i, n;
-	int err = 0;
-
-	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED |
-		     GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-		     GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-	if (git_status_list_new(&list, ks_repo_git(r), &opts) < 0)
-		return ks_error(d, KS_EIO, NULL, 0, 0,
-				"cannot compare the work tree with the last commit: %s",
-				ks_git_error());
-	n = git_status_list_entrycount(list);
-	for (i = 0; i < n && !err; i++) {
-		const git_status_entry *e = git_status_byindex(list, i);
-		unsigned s = e->status;
-		const git_diff_delta *dd = e->index_to_workdir ?
-			e->index_to_workdir : e->head_to_index;
-		const char *path = dd->new_file.path ? dd->new_file.path
-						     : dd->old_file.path;
-		int in_head = !(s & GIT_STATUS_INDEX_NEW) &&
-			      !(s & GIT_STATUS_WT_NEW);
-		int in_wt = !(s & GIT_STATUS_WT_DELETED) &&
-			    !((s & GIT_STATUS_INDEX_DELETED) &&
-			      !(s & GIT_STATUS_WT_NEW));
-
-		if (!ks_is_survey_path(path) || (s & GIT_STATUS_IGNORED) ||
-		    ks_is_temp_path(path))
-			continue;
-		/* Never a deletion because a folder became a link or cannot
-		 * be read, never a link or a pipe taken for a record. */
-		if ((err = ks_plain_path(r, path, d)))
-			break;
-		if (s & GIT_STATUS_INDEX_DELETED && s & GIT_STATUS_WT_NEW)
-			in_head = 1;
-		if (!in_head && in_wt)
-			err = changes_add(out, KS_CHANGE_NEW, path);
-		else if (in_head && !in_wt)
-			err = changes_add(out, KS_CHANGE_DELETED, path);
-		else if (in_head && in_wt)
-			err = changes_add(out, KS_CHANGE_MODIFIED, path);
-	}
-	git_status_list_free(list);
-	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), change_cmp);
-	return err;
-}
 
 void ks_format_time(char *buf, size_t n, const git_time *t, int iso)
 {
@@ -315,361 +221,6 @@ int ks_commit_tree_only(git_oid *out, struct ks_repo *r, const git_oid *tree,
 	return commit_tree(out, r, tree, parents, nparents, message, 0, d);
 }
 
-static int is_record_path(const char *path)
-{
-	return !strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1);
-}
-
-static int is_conflict_path(const char *path)
-{
-	return !strncmp(path, "conflicts/", 10);
-}
-
-static const struct ks_change *change_of(const struct ks_changes *c,
-					 const char *path)
-{
-	struct ks_change key = { KS_CHANGE_NEW, (char *)path };
-
-	return c->n ? bsearch(&key, c->v, c->n, sizeof(key), change_cmp) : NULL;
-}
-
-/*
- * 1 when an error of an unchanged record is this commit's doing: a
- * reference to a record it deletes.  Every other problem of a record the
- * commit does not touch was there before it (a merge or a sync brought it).
- */
-static int caused_by(const struct ks_diag *g, const struct ks_changes *c)
-{
-	size_t i;
-
-	if (g->severity != KS_SEV_ERROR || !g->keyword ||
-	    strcmp(g->keyword, "x-ref"))
-		return 0;
-	for (i = 0; i < c->n; i++) {
-		char *kind = NULL, *id = NULL;
-		struct ks_buf q = KS_BUF_INIT;
-		int hit = 0;
-
-		if (c->v[i].what == KS_CHANGE_DELETED && is_record_path(c->v[i].path) &&
-		    ks_record_path_parse(c->v[i].path, &kind, &id) == 0 &&
-		    ks_buf_addf(&q, "\"%s\"", id) == 0)
-			hit = strstr(g->message, q.ptr) != NULL;
-		ks_free(kind);
-		ks_free(id);
-		ks_buf_release(&q);
-		if (hit)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * The problems of records the commit does not change: those it causes go
- * to `d` as errors; for the others, one warning per record, since they
- * must not stop the surveyor's unrelated work.
- */
-static void judge_unchanged(const struct ks_diags *u,
-			    const struct ks_changes *c, int rules,
-			    struct ks_diags *d)
-{
-	const char *last = NULL;
-	size_t i, records = 0;
-
-	for (i = 0; i < u->n; i++) {
-		const struct ks_diag *g = &u->v[i];
-
-		if (caused_by(g, c)) {
-			ks_diags_add(d, g->severity, g->path, g->line, g->col,
-				     g->pointer, g->keyword, "%s", g->message);
-			continue;
-		}
-		if (g->severity != KS_SEV_ERROR || !g->path)
-			continue;
-		if (rules) {
-			/* The centre tightening a rule: say where, let it pass. */
-			ks_diags_add(d, KS_SEV_WARNING, g->path, g->line, g->col,
-				     g->pointer, g->keyword, "%s", g->message);
-			records += !last || strcmp(last, g->path);
-			last = g->path;
-			continue;
-		}
-		if (last && !strcmp(last, g->path))
-			continue;
-		last = g->path;
-		ks_diags_add(d, KS_SEV_WARNING, g->path, 0, 0, NULL, "invalid-before",
-			     "was not valid before this commit either (a merge or a sync made it so); it does not stop this commit: 'khaosat check' says why");
-	}
-	if (records)
-		ks_diags_add(d, KS_SEV_NOTE, NULL, 0, 0, NULL, "new-rules",
-			     "%zu record%s this commit does not change %s not valid under the rules it changes; they do not stop it, and every laptop is told at its next sync",
-			     records, records == 1 ? "" : "s", records == 1 ? "is" : "are");
-}
-
-static int repo_kind(void *ctx, const char *kind)
-{
-	return ks_repo_find_kind(ctx, kind) != NULL;
-}
-
-/*
- * What no peer would take is never committed: every changed file in its
- * place in the survey layout, within its size limit (layout.h).
- */
-static int check_layout(struct ks_repo *r, const struct ks_changes *c,
-			struct ks_diags *d)
-{
-	size_t i;
-	int bad = 0;
-
-	for (i = 0; i < c->n; i++) {
-		const char *p = c->v[i].path, *why;
-		struct stat st;
-		char *abs;
-
-		if (c->v[i].what == KS_CHANGE_DELETED)
-			continue;
-		if ((why = ks_layout_problem(p, 0, repo_kind, r))) {
-			ks_diags_add(d, KS_SEV_ERROR, p, 0, 0, NULL, "layout",
-				     "cannot be committed: %s", why);
-			bad = 1;
-			continue;
-		}
-		abs = ks_repo_path(r, p);
-		if (abs && stat(abs, &st) == 0 &&
-		    (size_t)st.st_size > ks_layout_max_size(p)) {
-			ks_diags_add(d, KS_SEV_ERROR, p, 0, 0, NULL, "layout",
-				     "cannot be committed: %lld bytes, over the limit of %zu for such a file",
-				     (long long)st.st_size, ks_layout_max_size(p));
-			bad = 1;
-		}
-		ks_free(abs);
-	}
-	return bad ? KS_EINVALID : 0;
-}
-
-/* ---- every schema file one the survey uses ---- */
-
-#define SCHEMA_URI "file:///khaosat-survey/"
-
-struct disk_fetch {
-	struct ks_repo *r;
-	struct ks_paths *used;
-};
-
-/* A document a $ref names, read from the work tree's schema/ folder. */
-static int fetch_from_disk(void *ctx, const char *uri, struct ks_doc **out,
-			   struct ks_diags *d)
-{
-	struct disk_fetch *df = ctx;
-	const char *rel = uri + strlen(SCHEMA_URI);
-	char *abs;
-	int err;
-
-	*out = NULL;
-	if (strncmp(uri, SCHEMA_URI KS_SCHEMA_DIR "/",
-		    strlen(SCHEMA_URI KS_SCHEMA_DIR "/")) ||
-	    strstr(rel, "..") || strchr(rel, '%') ||
-	    !(abs = ks_repo_path(df->r, rel)))
-		return KS_ENOTFOUND;
-	err = access(abs, F_OK) < 0 ? KS_ENOTFOUND
-		: ks_doc_load(out, abs, rel, 0, d);
-	ks_free(abs);
-	if (!err && ks_paths_add(df->used, rel) < 0)
-		return -1;
-	return err;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * A file in schema/ that no kind's schema uses (itself, or a document it
- * refers to) would be refused by every peer (see check_schema_files() in
- * bundle.c): the same compiler, reading the work tree, says which are.
- */
-static int check_schema_files(struct ks_repo *r, const struct ks_changes *c,
-			      struct ks_diags *d)
-{
-	struct ks_paths used = { 0 }, files = { 0 };
-	struct disk_fetch df = { r, &used };
-	size_t i;
-	int touched = 0, err = 0;
-
-	for (i = 0; i < c->n; i++)
-		touched |= c->v[i].what != KS_CHANGE_DELETED &&
-			   !strncmp(c->v[i].path, KS_SCHEMA_DIR "/",
-				    strlen(KS_SCHEMA_DIR) + 1);
-	if (!touched)
-		return 0;
-	for (i = 0; i < ks_repo_kind_count(r) && !err; i++) {
-		const struct ks_kind *k = ks_repo_kind(r, i);
-		struct ks_schema_opts opts = KS_SCHEMA_OPTS_INIT;
-		struct ks_diags ignore = KS_DIAGS_INIT;
-		struct ks_buf uri = KS_BUF_INIT;
-		struct ks_schema *s = NULL;
-		struct ks_doc *doc = NULL;
-
-		if (ks_buf_addf(&uri, "%s%s", SCHEMA_URI, k->schema_path) < 0) {
-			err = -1;
-			break;
-		}
-		opts.base_uri = uri.ptr;
-		opts.fetch = fetch_from_disk;
-		opts.fetch_ctx = &df;
-		/* Whether it compiles is check_changes()'s to say. */
-		if (fetch_from_disk(&df, uri.ptr, &doc, &ignore) == 0 &&
-		    ks_schema_compile_opts(&s, doc, &opts, &ignore) == -1)
-			err = -1;
-		ks_schema_free(s);
-		ks_diags_release(&ignore);
-		ks_buf_release(&uri);
-	}
-	if (!err && ks_list_files(&files, r, KS_SCHEMA_DIR, d) < 0)
-		err = -1;
-	ks_paths_sort(&used);
-	for (i = 0; i < files.n && !err; i++) {
-		const char *f = files.v[i];
-
-		if (used.n && bsearch(&f, used.v, used.n, sizeof(*used.v), cmp_str))
-			continue;
-		ks_diags_add(d, KS_SEV_ERROR, f, 0, 0, NULL, "layout",
-			     "cannot be committed: no kind's schema uses it, so every other laptop would refuse it (a schema a kind uses refers to it with $ref)");
-		err = KS_EINVALID;
-	}
-	ks_paths_release(&used);
-	ks_paths_release(&files);
-	return err;
-}
-
-/* Checks what a commit would take; every problem goes to `d`. */
-/* A members file that does not read would be refused by every peer. */
-static int check_members_file(struct ks_repo *r, struct ks_diags *d)
-{
-	struct ks_buf text = KS_BUF_INIT;
-	struct ks_members *m = NULL;
-	char *abs = ks_repo_path(r, KS_MEMBERS_FILE);
-	int err;
-
-	if (!abs)
-		return -1;
-	if (ks_buf_read_file(&text, abs, KS_LAYOUT_MAX_MEMBERS) < 0)
-		err = ks_error(d, KS_EIO, KS_MEMBERS_FILE, 0, 0, "cannot read it: %s",
-			       strerror(errno));
-	else
-		err = ks_members_parse(&m, KS_MEMBERS_FILE, text.ptr, text.len, d);
-	ks_members_free(m);
-	ks_buf_release(&text);
-	ks_free(abs);
-	return err;
-}
-
-static int check_changes(struct ks_repo *r, const struct ks_changes *c,
-			 struct ks_diags *d)
-{
-	struct ks_paths all = { 0 };
-	struct ks_unique *uniq = NULL;
-	const struct ks_change *members;
-	size_t i, errors_before = d->errors;
-	int everything = 0, shape = 0, bad = 0, pass, err;
-
-	/*
-	 * A changed survey file or schema puts every record at stake, and a
-	 * deleted record may be referenced from any other.  Conflict files
-	 * change no record's validity.
-	 */
-	for (i = 0; i < c->n; i++) {
-		const char *p = c->v[i].path;
-
-		if (!is_record_path(p) && !is_conflict_path(p) &&
-		    strcmp(p, KS_SIGNERS_FILE))
-			shape = 1;
-		else if (is_record_path(p) && c->v[i].what == KS_CHANGE_DELETED)
-			everything = 1;
-	}
-	/* New rules must compile before any record is judged by them. */
-	if (shape && (err = ks_repo_schemas(r, d))) {
-		if (err == -1)
-			return -1;
-		bad = 1;
-	}
-	if ((members = change_of(c, KS_MEMBERS_FILE)) &&
-	    members->what != KS_CHANGE_DELETED &&
-	    (err = check_members_file(r, d)))
-		return err;
-	if (bad)
-		return KS_EINVALID;
-	if (shape || everything) {
-		struct ks_diags u = KS_DIAGS_INIT;
-
-		uniq = ks_unique_new();
-		if (!uniq || ks_list_records(&all, r, d) < 0) {
-			ks_unique_free(uniq);
-			return -1;
-		}
-		/*
-		 * Unchanged records first, so that a value clashing with one
-		 * of them is reported at the changed record, which stops the
-		 * commit; with the survey's shape changed, all of them count.
-		 */
-		for (pass = 0, err = 0; pass < 2 && !err; pass++)
-			for (i = 0; i < all.n; i++) {
-				int changed = change_of(c, all.v[i]) != NULL;
-
-				if (changed != pass)
-					continue;
-				err = ks_check_record(r, all.v[i], uniq, NULL,
-						      changed ? d : &u);
-				if (err == -1 || err == KS_EIO)
-					break;
-				bad |= err && changed;
-				err = 0;
-			}
-		if (!err)
-			judge_unchanged(&u, c, shape, d);
-		ks_diags_release(&u);
-		if (err)
-			goto out;
-		if (ks_unique_report(uniq, d) < 0) {
-			err = -1;
-			goto out;
-		}
-		bad |= d->errors > errors_before;
-	} else {
-		/* Changed records, then their values against the committed rest. */
-		uniq = ks_unique_new();
-		if (!uniq)
-			return -1;
-		for (i = 0; i < c->n; i++)
-			if (ks_paths_add(&all, c->v[i].path) < 0) {
-				err = -1;
-				goto out;
-			}
-		ks_paths_sort(&all);
-		for (i = 0; i < c->n; i++) {
-			if (c->v[i].what == KS_CHANGE_DELETED ||
-			    !is_record_path(c->v[i].path))
-				continue;
-			err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
-			if (err == -1 || err == KS_EIO)
-				goto out;
-			bad |= err != 0;
-		}
-		if ((err = ks_unique_probe_head(uniq, r, &all, d)))
-			goto out;
-		if (ks_unique_report(uniq, d) < 0) {
-			err = -1;
-			goto out;
-		}
-		bad |= d->errors > errors_before;
-	}
-	err = bad ? KS_EINVALID : 0;
-out:
-	ks_unique_free(uniq);
-	ks_paths_release(&all);
-	return err;
-}
-
 /*
  * The tree of HEAD with the changes applied.  git_tree_create_updated
  * rewrites only the trees on the changed paths, so a one-record commit
@@ -682,7 +233,6 @@ struct staged {
 	struct stat st;
 	int known;		/* the file did not change while it was read */
 };
-
 static int same_stat(const struct stat *a, const struct stat *b)
 {
 	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
@@ -798,13 +348,13 @@ static int settle_deleted(struct ks_changes *c, struct ks_repo *r,
 		git_tree_entry *te = NULL;
 		char *abs;
 
-		if (c->v[i].what != KS_CHANGE_DELETED || !is_record_path(c->v[i].path))
+		if (c->v[i].what != KS_CHANGE_DELETED || !ks_is_record_path(c->v[i].path))
 			continue;
 		if (ks_buf_addf(&cp, "conflicts/%s", c->v[i].path) < 0) {
 			err = -1;
 			break;
 		}
-		x = (struct ks_change *)change_of(c, cp.ptr);
+		x = (struct ks_change *)ks_changes_find(c, cp.ptr);
 		if (x && x->what == KS_CHANGE_NEW) {
 			/* Never committed: it only goes from the work tree. */
 			x->what = KS_CHANGE_DELETED;
@@ -812,7 +362,7 @@ static int settle_deleted(struct ks_changes *c, struct ks_repo *r,
 		} else if (x) {
 			x->what = KS_CHANGE_DELETED;
 		} else if (ht && git_tree_entry_bypath(&te, ht, cp.ptr) == 0) {
-			err = changes_add(c, KS_CHANGE_DELETED, cp.ptr);
+			err = ks_changes_add(c, KS_CHANGE_DELETED, cp.ptr);
 			added = 1;
 		} else {
 			ks_buf_release(&cp);
@@ -843,9 +393,9 @@ static int settle_deleted(struct ks_changes *c, struct ks_repo *r,
 	}
 	if (drop)
 		c->n = j;
-	/* change_of() needs the list in order. */
+	/* ks_changes_find() needs the list in order. */
 	if (added)
-		qsort(c->v, c->n, sizeof(*c->v), change_cmp);
+		ks_changes_sort(c);
 	git_tree_free(ht);
 	git_commit_free(hc);
 	return err;
@@ -883,7 +433,7 @@ static int settle_typed(struct ks_changes *c, struct ks_repo *r,
 		char *abs = NULL;
 		int in_head;
 
-		if (c->v[i].what != KS_CHANGE_MODIFIED || !is_record_path(c->v[i].path))
+		if (c->v[i].what != KS_CHANGE_MODIFIED || !ks_is_record_path(c->v[i].path))
 			continue;
 		if (ks_buf_addf(&cp, "conflicts/%s", c->v[i].path) < 0 ||
 		    !(abs = ks_repo_path(r, cp.ptr))) {
@@ -912,10 +462,10 @@ static int settle_typed(struct ks_changes *c, struct ks_repo *r,
 		ks_free(abs);
 		abs = ks_repo_path(r, cp.ptr);
 		in_head = ks_tree_blob(&id, ht, cp.ptr) == 1;
-		x = (struct ks_change *)change_of(c, cp.ptr);
+		x = (struct ks_change *)ks_changes_find(c, cp.ptr);
 		if (abs && access(abs, F_OK) == 0) {
 			if (!x) {
-				err = changes_add(c, in_head ? KS_CHANGE_MODIFIED
+				err = ks_changes_add(c, in_head ? KS_CHANGE_MODIFIED
 						   : KS_CHANGE_NEW, cp.ptr);
 				reorder = 1;
 			}
@@ -928,7 +478,7 @@ static int settle_typed(struct ks_changes *c, struct ks_repo *r,
 				reorder = 1;
 			}
 		} else if (in_head) {
-			err = changes_add(c, KS_CHANGE_DELETED, cp.ptr);
+			err = ks_changes_add(c, KS_CHANGE_DELETED, cp.ptr);
 			reorder = 1;
 		}
 next:
@@ -945,7 +495,7 @@ next:
 			c->v[j++] = c->v[i];
 	if (reorder) {
 		c->n = j;
-		qsort(c->v, c->n, sizeof(*c->v), change_cmp);
+		ks_changes_sort(c);
 	}
 	git_tree_free(ht);
 	git_commit_free(hc);
@@ -1015,8 +565,7 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 			       "nothing to commit: no record or schema changed");
 		goto out;
 	}
-	if ((err = check_layout(r, &c, d)) || (err = check_changes(r, &c, d)) ||
-	    (err = check_schema_files(r, &c, d)))
+	if ((err = ks_check_changes(r, &c, d)))
 		goto out;
 	has_head = git_reference_name_to_id(&head, repo, KS_MAIN_REF) == 0;
 	if ((err = settle_deleted(&c, r, has_head ? &head : NULL, d)) ||

@@ -1,5 +1,5 @@
 /*
- * What changed in the work tree since the last commit, and committing it.
+ * Committing what changed in the work tree (changes.h).
  *
  * Only survey files take part: khaosat.yaml, schema/, records/ and
  * conflicts/.  A commit is refused, and nothing is staged, when any new or
@@ -13,33 +13,10 @@
 #include <git2.h>
 #include <stddef.h>
 
+#include "changes.h"
+
 struct ks_diags;
 struct ks_repo;
-
-enum ks_change_kind {
-	KS_CHANGE_NEW,
-	KS_CHANGE_MODIFIED,
-	KS_CHANGE_DELETED,
-};
-
-struct ks_change {
-	enum ks_change_kind what;
-	char *path;		/* relative to the work tree */
-};
-
-struct ks_changes {
-	struct ks_change *v;
-	size_t n, alloc;
-};
-
-void ks_changes_release(struct ks_changes *c);
-
-/* Lists changed survey files against HEAD, sorted by path. */
-int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
-		    struct ks_diags *d);
-
-/* 1 when the path is a survey file that commits take. */
-int ks_is_survey_path(const char *path);
 
 /*
  * Checks and commits every change; *out receives the new commit id.

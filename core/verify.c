@@ -9,19 +9,15 @@
 #include "auth.h"
 #include "alloc.h"
 #include "buf.h"
-#include "check.h"
+#include "checkall.h"
 #include "commit.h"
 #include "conflict.h"
 #include "diag.h"
 #include "enrol.h"
 #include "file.h"
 #include "oidmap.h"
-#include "record.h"
 #include "repo.h"
 #include "run.h"
-#include "schema.h"
-#include "recordcache.h"
-#include "unique.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -1249,96 +1245,36 @@ static int verify_introduction(struct ks_verify_report *rep, git_repository *rep
 
 /* ---- records and conflicts at HEAD ---- */
 
-/*
- * A record the work tree changed: checked as committed, from its blob at
- * main's tip (absent there when new: then it is not part of HEAD).
- */
-static int check_head_blob(struct ks_repo *r, git_tree *tree, const char *path,
-			   struct ks_unique *uniq, size_t *count,
-			   struct ks_diags *d)
-{
-	git_tree_entry *e = NULL;
-	git_blob *blob = NULL;
-	struct ks_doc *doc = NULL;
-	int err = 0;
-
-	if (git_tree_entry_bypath(&e, tree, path) < 0)
-		return 0;
-	(*count)++;
-	if (git_blob_lookup(&blob, ks_repo_git(r), git_tree_entry_id(e)) < 0) {
-		err = ks_error(d, KS_EIO, path, 0, 0, "cannot read it at HEAD: %s",
-			       ks_git_error());
-		goto out;
-	}
-	err = ks_doc_parse(&doc, path, git_blob_rawcontent(blob),
-			   (size_t)git_blob_rawsize(blob), KS_PARSE_RECORD, d);
-	if (!err)
-		err = ks_check_doc(r, path, doc, uniq, d);
-out:
-	ks_doc_free(doc);
-	git_blob_free(blob);
-	git_tree_entry_free(e);
-	return err == -1 ? -1 : 0;
-}
-
 static int verify_records(struct ks_verify_report *rep, struct ks_repo *r,
 			  git_commit *tip)
 {
 	struct ks_diags *rd = &rep->record_diags;
-	struct ks_changes ch = { 0 };
-	struct ks_paths changed = { 0 };
-	struct ks_unique *uniq = NULL;
+	struct ks_check_opts o = { NULL, 0, NULL, NULL };
+	struct ks_check_totals t;
 	git_tree *tree = NULL;
-	size_t i, count = 0;
-	int err = 0;
+	int err;
 
-	if (ks_repo_schemas(r, rd) != 0) {
-		ks_diags_add(&rep->notes, KS_SEV_NOTE, NULL, 0, 0, NULL, NULL,
-			     "no record was checked: fix the schema first");
-		goto out;
+	if (git_commit_tree(&tree, tip) < 0) {
+		ks_error(rd, KS_EIO, NULL, 0, 0, "cannot read the last commit: %s",
+			 ks_git_error());
+		rep->problems += rd->errors;
+		return 0;
 	}
+	o.head = tree;
 	/*
 	 * A survey too damaged to compare or read is reported with the
 	 * records, as a problem: the other checks still have their say.
 	 */
-	if ((err = ks_changes_list(&ch, r, rd)))
-		goto out;
-	for (i = 0; i < ch.n && !err; i++)
-		err = ks_paths_add(&changed, ch.v[i].path);
-	rep->uncommitted = ch.n;
-	ks_paths_sort(&changed);
-	uniq = ks_unique_new();
-	if (err || !uniq) {
-		err = -1;
-		goto out;
-	}
-	if ((err = ks_check_committed(uniq, r, &changed, &count, rd)))
-		goto out;
-	if (git_commit_tree(&tree, tip) < 0) {
-		err = ks_error(rd, KS_EIO, NULL, 0, 0, "cannot read the last commit: %s",
-			       ks_git_error());
-		goto out;
-	}
-	for (i = 0; i < ch.n && !err; i++)
-		if (ch.v[i].what != KS_CHANGE_NEW &&
-		    !strncmp(ch.v[i].path, KS_RECORDS_DIR "/",
-			     strlen(KS_RECORDS_DIR) + 1))
-			err = check_head_blob(r, tree, ch.v[i].path, uniq, &count,
-					      rd);
-	if (!err && ks_unique_report(uniq, rd) < 0)
-		err = -1;
-	ks_diags_sort(rd);
-	rep->records = count;
-	rep->invalid_records = ks_diags_error_paths(rd);
-out:
-	if (err != -1)
-		err = 0;
-	rep->problems += rd->errors;
+	err = ks_check_survey(&t, r, &o, rd);
 	git_tree_free(tree);
-	ks_unique_free(uniq);
-	ks_paths_release(&changed);
-	ks_changes_release(&ch);
-	return err;
+	if (t.schemas_bad)
+		ks_diags_add(&rep->notes, KS_SEV_NOTE, NULL, 0, 0, NULL, NULL,
+			     "no record was checked: fix the schema first");
+	rep->uncommitted = t.uncommitted;
+	rep->records = t.records;
+	rep->invalid_records = t.invalid;
+	rep->problems += rd->errors;
+	return err == -1 ? -1 : 0;
 }
 
 /* The conflicts committed at main's tip: deleting conflicts/ hides none. */

@@ -1,0 +1,127 @@
+/*
+ * What changed in the work tree since the last commit: the survey files
+ * (khaosat.yaml, members.yaml, allowed_signers, schema/, records/,
+ * conflicts/) new, modified or deleted against HEAD.  See changes.h.
+ */
+#include "changes.h"
+#include "alloc.h"
+#include "check.h"
+#include "diag.h"
+#include "members.h"
+#include "repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int ks_is_survey_path(const char *p)
+{
+	return !strcmp(p, KS_SURVEY_FILE) || !strcmp(p, KS_SIGNERS_FILE) ||
+	       !strcmp(p, KS_MEMBERS_FILE) ||
+	       !strncmp(p, KS_SCHEMA_DIR "/", strlen(KS_SCHEMA_DIR) + 1) ||
+	       !strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1) ||
+	       !strncmp(p, "conflicts/", 10);
+}
+
+void ks_changes_release(struct ks_changes *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		ks_free(c->v[i].path);
+	ks_free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+int ks_changes_add(struct ks_changes *c, enum ks_change_kind what,
+		   const char *path)
+{
+	if (ks_grow(&c->v, c->n, &c->alloc, sizeof(*c->v), 16) < 0)
+		return -1;
+	c->v[c->n].what = what;
+	c->v[c->n].path = ks_strdup(path);
+	if (!c->v[c->n].path)
+		return -1;
+	c->n++;
+	return 0;
+}
+
+static int change_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ks_change *)a)->path,
+		      ((const struct ks_change *)b)->path);
+}
+
+void ks_changes_sort(struct ks_changes *c)
+{
+	if (c->n)
+		qsort(c->v, c->n, sizeof(*c->v), change_cmp);
+}
+
+int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
+		    struct ks_diags *d)
+{
+	git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+	git_status_list *list = NULL;
+	size_t i, n;
+	int err = 0;
+
+	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED |
+		     GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+		     GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (git_status_list_new(&list, ks_repo_git(r), &opts) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot compare the work tree with the last commit: %s",
+				ks_git_error());
+	n = git_status_list_entrycount(list);
+	for (i = 0; i < n && !err; i++) {
+		const git_status_entry *e = git_status_byindex(list, i);
+		unsigned s = e->status;
+		const git_diff_delta *dd = e->index_to_workdir ?
+			e->index_to_workdir : e->head_to_index;
+		const char *path = dd->new_file.path ? dd->new_file.path
+						     : dd->old_file.path;
+		int in_head = !(s & GIT_STATUS_INDEX_NEW) &&
+			      !(s & GIT_STATUS_WT_NEW);
+		int in_wt = !(s & GIT_STATUS_WT_DELETED) &&
+			    !((s & GIT_STATUS_INDEX_DELETED) &&
+			      !(s & GIT_STATUS_WT_NEW));
+
+		if (!ks_is_survey_path(path) || (s & GIT_STATUS_IGNORED) ||
+		    ks_is_temp_path(path))
+			continue;
+		/* Never a deletion because a folder became a link or cannot
+		 * be read, never a link or a pipe taken for a record. */
+		if ((err = ks_plain_path(r, path, d)))
+			break;
+		if (s & GIT_STATUS_INDEX_DELETED && s & GIT_STATUS_WT_NEW)
+			in_head = 1;
+		if (!in_head && in_wt)
+			err = ks_changes_add(out, KS_CHANGE_NEW, path);
+		else if (in_head && !in_wt)
+			err = ks_changes_add(out, KS_CHANGE_DELETED, path);
+		else if (in_head && in_wt)
+			err = ks_changes_add(out, KS_CHANGE_MODIFIED, path);
+	}
+	git_status_list_free(list);
+	ks_changes_sort(out);
+	return err;
+}
+
+int ks_is_record_path(const char *path)
+{
+	return !strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1);
+}
+
+int ks_is_conflict_path(const char *path)
+{
+	return !strncmp(path, "conflicts/", 10);
+}
+
+const struct ks_change *ks_changes_find(const struct ks_changes *c,
+					const char *path)
+{
+	struct ks_change key = { KS_CHANGE_NEW, (char *)path };
+
+	return c->n ? bsearch(&key, c->v, c->n, sizeof(key), change_cmp) : NULL;
+}

@@ -1,0 +1,52 @@
+/*
+ * What changed in the work tree since the last commit: survey files only
+ * (khaosat.yaml, members.yaml, allowed_signers, schema/, records/ and
+ * conflicts/), each new, modified or deleted against HEAD.
+ */
+#ifndef KS_CHANGES_H
+#define KS_CHANGES_H
+
+#include <stddef.h>
+
+struct ks_diags;
+struct ks_repo;
+
+enum ks_change_kind {
+	KS_CHANGE_NEW,
+	KS_CHANGE_MODIFIED,
+	KS_CHANGE_DELETED,
+};
+
+struct ks_change {
+	enum ks_change_kind what;
+	char *path;		/* relative to the work tree */
+};
+
+struct ks_changes {
+	struct ks_change *v;
+	size_t n, alloc;
+};
+
+void ks_changes_release(struct ks_changes *c);
+
+/* Adds a change (not in order: ks_changes_sort() after). */
+int ks_changes_add(struct ks_changes *c, enum ks_change_kind what,
+		   const char *path);
+void ks_changes_sort(struct ks_changes *c);
+
+/* Lists changed survey files against HEAD, sorted by path. */
+int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
+		    struct ks_diags *d);
+
+/* 1 when the path is a survey file that commits take. */
+int ks_is_survey_path(const char *path);
+
+/* 1 for a path under records/, or under conflicts/. */
+int ks_is_record_path(const char *path);
+int ks_is_conflict_path(const char *path);
+
+/* The change of `path` in the sorted list, or NULL. */
+const struct ks_change *ks_changes_find(const struct ks_changes *c,
+					const char *path);
+
+#endif
