@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "paths.h"
+
 struct ks_buf;
 struct ks_diags;
 struct ks_doc;
@@ -71,13 +73,6 @@ int ks_check_value(struct ks_repo *r, const struct ks_snode *s,
 int ks_is_temp_path(const char *path);
 
 /* Every file under records/, relative to the work tree, sorted. */
-struct ks_paths {
-	char **v;
-	size_t n, alloc;
-};
-void ks_paths_release(struct ks_paths *p);
-int ks_paths_add(struct ks_paths *p, const char *path);
-void ks_paths_sort(struct ks_paths *p);
 int ks_list_records(struct ks_paths *out, struct ks_repo *r,
 		    struct ks_diags *d);
 /*

@@ -4,7 +4,7 @@
 #include "remote.h"
 #include "alloc.h"
 #include "buf.h"
-#include "check.h"
+#include "paths.h"
 #include "diag.h"
 #include "sync_int.h"
 

@@ -20,7 +20,7 @@ char *ks_default_remote(struct ks_repo *r);
 /* The URL of the remote `name`, or NULL when there is none (ks_free). */
 char *ks_remote_url(git_repository *repo, const char *name);
 
-/* The names of the remotes, sorted, into `out` (check.h's ks_paths). */
+/* The names of the remotes, sorted, into `out` (paths.h). */
 struct ks_paths;
 int ks_remote_names(git_repository *repo, struct ks_paths *out);
 
