@@ -496,12 +496,8 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 	}
 	if ((err = checkout_main(repo, &tip, source, opts->who.device, d)))
 		goto out;
-	if (ks_repo_set_identity(repo, &opts->who) < 0) {
-		err = ks_error(d, KS_EIO, dir, 0, 0,
-			       "cannot save the device identity: %s",
-			       ks_git_error());
+	if ((err = ks_repo_set_identity(repo, &opts->who, d)))
 		goto out;
-	}
 	git_repository_free(repo);
 	repo = NULL;
 	if ((err = ks_repo_open(&r, dir, d)) ||

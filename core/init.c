@@ -186,12 +186,8 @@ int ks_repo_init(struct ks_repo **out, const char *dir,
 						f->len, KS_FILE_DURABLE, d)))
 			goto out;
 	}
-	if (ks_repo_set_identity(repo, &opts->who) < 0) {
-		err = ks_error(d, KS_EIO, dir, 0, 0,
-			       "cannot save the device identity: %s",
-			       ks_git_error());
+	if ((err = ks_repo_set_identity(repo, &opts->who, d)))
 		goto out;
-	}
 	if (!opts->unsigned_mode &&
 	    (err = ks_enrol_start(repo, dir, &opts->who, d)))
 		goto out;

@@ -699,19 +699,22 @@ out:
 
 /* ---- identity ---- */
 
-int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who)
+int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who,
+			 struct ks_diags *d)
 {
 	git_config *cfg = NULL;
-	int e = 0;
+	int err = 0;
 
-	if (git_repository_config(&cfg, repo) < 0)
-		return -1;
-	e |= git_config_set_string(cfg, "khaosat.device", who->device);
-	e |= git_config_set_string(cfg, "khaosat.surveyor", who->surveyor);
-	if (who->email)
-		e |= git_config_set_string(cfg, "khaosat.email", who->email);
+	if (git_repository_config(&cfg, repo) < 0 ||
+	    git_config_set_string(cfg, "khaosat.device", who->device) < 0 ||
+	    git_config_set_string(cfg, "khaosat.surveyor", who->surveyor) < 0 ||
+	    (who->email &&
+	     git_config_set_string(cfg, "khaosat.email", who->email) < 0))
+		err = ks_error(d, KS_EIO, git_repository_workdir(repo), 0, 0,
+			       "cannot save the device identity: %s",
+			       ks_git_error());
 	git_config_free(cfg);
-	return e ? -1 : 0;
+	return err;
 }
 
 int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d)

@@ -163,8 +163,12 @@ char *ks_record_relpath(const char *kind, const char *id);
 int ks_record_path_parse(const char *relpath, char **kind, char **id);
 
 
-/* Saves the device identity in the repository's local configuration. */
-int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who);
+/*
+ * Saves the device identity in the repository's local configuration (the
+ * last step of init and clone before the survey is opened): 0 or KS_EIO.
+ */
+int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who,
+			 struct ks_diags *d);
 
 /* Checks a device identity given on the command line. */
 int ks_validate_identity(const struct ks_identity *who, struct ks_diags *d);
