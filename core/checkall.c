@@ -410,14 +410,78 @@ static int check_members_file(struct ks_repo *r, struct ks_diags *d)
 	return err;
 }
 
+/*
+ * Every record again, for a commit that changes the survey's rules or
+ * deletes a record.  Unchanged records first, so that a value clashing
+ * with one of them is reported at the changed record, which stops the
+ * commit; with the rules changed (`shape`), all of them count.
+ */
+static int commit_whole(struct ks_repo *r, const struct ks_changes *c,
+			int shape, struct ks_unique *uniq, struct ks_diags *d)
+{
+	struct ks_diags u = KS_DIAGS_INIT;
+	struct ks_paths all = { 0 };
+	size_t i;
+	int pass, err = 0, bad = 0;
+
+	if (ks_list_records(&all, r, d) < 0)
+		return -1;
+	for (pass = 0; pass < 2 && !err; pass++)
+		for (i = 0; i < all.n; i++) {
+			int changed = ks_changes_find(c, all.v[i]) != NULL;
+
+			if (changed != pass)
+				continue;
+			err = ks_check_record(r, all.v[i], uniq, NULL,
+					      changed ? d : &u);
+			if (err == -1 || err == KS_EIO)
+				break;
+			bad |= err && changed;
+			err = 0;
+		}
+	if (!err)
+		judge_unchanged(&u, c, shape, d);
+	ks_diags_release(&u);
+	ks_paths_release(&all);
+	return err < 0 ? err : bad;
+}
+
+/* The changed records, then their values against the committed rest. */
+static int commit_changed(struct ks_repo *r, const struct ks_changes *c,
+			  struct ks_unique *uniq, struct ks_diags *d)
+{
+	struct ks_paths all = { 0 };
+	size_t i;
+	int err = 0, bad = 0;
+
+	for (i = 0; i < c->n; i++)
+		if (ks_paths_add(&all, c->v[i].path) < 0) {
+			ks_paths_release(&all);
+			return -1;
+		}
+	ks_paths_sort(&all);
+	for (i = 0; i < c->n && !err; i++) {
+		if (c->v[i].what == KS_CHANGE_DELETED ||
+		    !ks_is_record_path(c->v[i].path))
+			continue;
+		err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
+		bad |= err != 0;
+		if (err != -1 && err != KS_EIO)
+			err = 0;
+	}
+	if (!err)
+		err = ks_unique_probe_head(uniq, r, &all, d);
+	ks_paths_release(&all);
+	return err < 0 ? err : bad;
+}
+
 static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 			 struct ks_diags *d)
 {
-	struct ks_paths all = { 0 };
 	struct ks_unique *uniq = NULL;
 	const struct ks_change *members;
 	size_t i, errors_before = d->errors;
-	int everything = 0, shape = 0, bad = 0, pass, err;
+	int everything = 0, shape = 0, bad = 0, err;
 
 	/*
 	 * A changed survey file or schema puts every record at stake, and a
@@ -445,75 +509,16 @@ static int check_changes(struct ks_repo *r, const struct ks_changes *c,
 		return err;
 	if (bad)
 		return KS_EINVALID;
-	if (shape || everything) {
-		struct ks_diags u = KS_DIAGS_INIT;
-
-		uniq = ks_unique_new();
-		if (!uniq || ks_list_records(&all, r, d) < 0) {
-			ks_unique_free(uniq);
-			return -1;
-		}
-		/*
-		 * Unchanged records first, so that a value clashing with one
-		 * of them is reported at the changed record, which stops the
-		 * commit; with the survey's shape changed, all of them count.
-		 */
-		for (pass = 0, err = 0; pass < 2 && !err; pass++)
-			for (i = 0; i < all.n; i++) {
-				int changed = ks_changes_find(c, all.v[i]) != NULL;
-
-				if (changed != pass)
-					continue;
-				err = ks_check_record(r, all.v[i], uniq, NULL,
-						      changed ? d : &u);
-				if (err == -1 || err == KS_EIO)
-					break;
-				bad |= err && changed;
-				err = 0;
-			}
-		if (!err)
-			judge_unchanged(&u, c, shape, d);
-		ks_diags_release(&u);
-		if (err)
-			goto out;
-		if (ks_unique_report(uniq, d) < 0) {
-			err = -1;
-			goto out;
-		}
-		bad |= d->errors > errors_before;
-	} else {
-		/* Changed records, then their values against the committed rest. */
-		uniq = ks_unique_new();
-		if (!uniq)
-			return -1;
-		for (i = 0; i < c->n; i++)
-			if (ks_paths_add(&all, c->v[i].path) < 0) {
-				err = -1;
-				goto out;
-			}
-		ks_paths_sort(&all);
-		for (i = 0; i < c->n; i++) {
-			if (c->v[i].what == KS_CHANGE_DELETED ||
-			    !ks_is_record_path(c->v[i].path))
-				continue;
-			err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
-			if (err == -1 || err == KS_EIO)
-				goto out;
-			bad |= err != 0;
-		}
-		if ((err = ks_unique_probe_head(uniq, r, &all, d)))
-			goto out;
-		if (ks_unique_report(uniq, d) < 0) {
-			err = -1;
-			goto out;
-		}
-		bad |= d->errors > errors_before;
-	}
-	err = bad ? KS_EINVALID : 0;
-out:
+	if (!(uniq = ks_unique_new()))
+		return -1;
+	err = shape || everything ? commit_whole(r, c, shape, uniq, d)
+				  : commit_changed(r, c, uniq, d);
+	if (err >= 0 && ks_unique_report(uniq, d) < 0)
+		err = -1;
 	ks_unique_free(uniq);
-	ks_paths_release(&all);
-	return err;
+	if (err < 0)
+		return err;
+	return err || d->errors > errors_before ? KS_EINVALID : 0;
 }
 
 int ks_check_changes(struct ks_repo *r, const struct ks_changes *c,

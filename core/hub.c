@@ -680,194 +680,256 @@ static int fetch_specs(git_strarray *out, git_remote *rem,
  * the survey's first commit; zero when setting up a laptop (it is then
  * that of the hub's main, or of its first device in order).
  */
+/* One fetch from a hub, while its objects wait in the private folder. */
+struct fetch {
+	struct ks_sync_report *rep;
+	git_repository *repo;
+	const char *url;
+	git_odb *odb;			/* the survey's */
+	const char *objects;		/* the private folder's objects */
+	git_oid *root;
+	const struct ks_bundle_judge *judge;
+	int learn;			/* setting up: the first tip names root */
+	int any;			/* a peer brought something new */
+	struct ks_buf name;
+	struct ks_diags *d;
+};
+
+/* A tip this laptop has: refused only when that device's line forked. */
+static void known_peer(struct fetch *f, struct ks_sync_peer *p, int own)
+{
+	struct ks_diags got = KS_DIAGS_INIT;
+
+	p->state = KS_PEER_KNOWN;
+	p->has_tip = 1;
+	if (!ks_sync_forked(f->repo, p, f->url, &got))
+		return;
+	if (own)
+		f->rep->own_rewritten = 1;
+	else
+		ks_diags_move(f->d, &got);
+	ks_diags_release(&got);
+	p->state = KS_PEER_REFUSED;
+	p->has_tip = 0;
+}
+
+/*
+ * This laptop's own ref failed as a later tip of its line: when it passes
+ * as a history of its own, someone else rewrote it.  Not an error of the
+ * sync; main is pushed back over it.
+ */
+static int own_rewritten(struct fetch *f, const struct ks_bundle_ref *ref)
+{
+	struct ks_diags again = KS_DIAGS_INIT;
+	int ok = ks_bundle_check_incoming(f->repo, f->objects, ref, 1, f->root,
+					  NULL, f->judge, f->name.ptr, &again) == 0;
+
+	ks_diags_release(&again);
+	return ok;
+}
+
+/* The survey's first commit, read through both object folders. */
+static int learn_root(struct fetch *f, const git_oid *tip)
+{
+	git_repository *w = NULL;
+	git_odb *wodb = NULL;
+	int err = 0;
+
+	if (git_odb_new(&wodb) < 0 ||
+	    git_odb_add_disk_alternate(wodb, f->objects) < 0 ||
+	    git_repository_wrap_odb(&w, wodb) < 0 ||
+	    ks_bundle_survey_root(f->root, w, tip) < 0)
+		err = ks_error(f->d, KS_EIO, f->url, 0, 0,
+			       "cannot fetch from the hub: %s", ks_git_error());
+	git_repository_free(w);
+	git_odb_free(wodb);
+	return err;
+}
+
+/*
+ * Checks one peer's fetched history as a bundle's is checked.  A refused
+ * peer is an error in `d` and the others go on; 0, or what stops them all.
+ */
+static int judge_fetched(struct fetch *f, struct ks_sync_peer *p)
+{
+	struct ks_diags got = KS_DIAGS_INIT;
+	struct ks_bundle_ref ref;
+	git_oid seen;
+	int since, err, own = f->rep->device && !strcmp(p->device, f->rep->device);
+
+	if (ks_sync_has_commit(f->odb, &p->tip)) {
+		known_peer(f, p, own);
+		return 0;
+	}
+	since = strcmp(p->device, HUB_MAIN_PEER) &&
+		ks_sync_seen_tip(&seen, f->repo, p->device);
+	git_oid_cpy(&ref.oid, &p->tip);
+	ref.name = p->path;
+	ks_buf_reset(&f->name);
+	if (ks_buf_addf(&f->name, "%s (%s)", f->url, p->device) < 0)
+		return -1;
+	err = ks_bundle_check_incoming(f->repo, f->objects, &ref, 1,
+				       f->learn && !f->any ? NULL : f->root,
+				       since ? &seen : NULL, f->judge,
+				       f->name.ptr, &got);
+	if (err == KS_EINVALID && own && since && own_rewritten(f, &ref)) {
+		f->rep->own_rewritten = 1;
+		ks_diags_release(&got);
+		p->state = KS_PEER_REFUSED;
+		return 0;
+	}
+	if (err == KS_EINVALID || err == KS_EIO) {
+		ks_diags_move(f->d, &got);
+		p->state = KS_PEER_REFUSED;
+		p->hostile = err == KS_EINVALID;
+		return 0;
+	}
+	ks_diags_release(&got);
+	if (err || (f->learn && !f->any && (err = learn_root(f, &p->tip))))
+		return err;
+	p->state = KS_PEER_IMPORTED;
+	p->has_tip = 1;
+	f->any = 1;
+	return 0;
+}
+
+/* Connects and fetches every device's ref into the private folder `q`. */
+static int fetch_into(git_repository *q, git_strarray *refspecs,
+		      struct net *n, struct ks_sync_report *rep,
+		      git_repository *repo, struct ks_diags *d)
+{
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	git_remote *rem = NULL;
+	const char *url = n->what;
+	int err = KS_EIO;
+
+	if (ks_net_arm(n->link->timeout) < 0 ||
+	    copy_haves(q, repo) < 0 ||
+	    hub_remote(&rem, q, url) < 0) {
+		git_remote_free(rem);
+		return ks_error(d, KS_EIO, url, 0, 0, "cannot fetch from the hub: %s",
+				ks_git_error());
+	}
+	net_callbacks(&fo.callbacks, n);
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.update_fetchhead = 0;
+	if (git_remote_connect(rem, GIT_DIRECTION_FETCH, &fo.callbacks, NULL, NULL) < 0 ||
+	    ks_net_cancelled() ||
+	    (err = fetch_specs(refspecs, rem, repo, url, d)) == KS_EIO ||
+	    (!err && refspecs->count &&
+	     git_remote_fetch(rem, refspecs, &fo, NULL) < 0) ||
+	    ks_net_cancelled())
+		err = fetch_failed(d, url, rep);
+	git_remote_free(rem);
+	return err;
+}
+
+/*
+ * What was fetched and passed, kept: the objects moved into the survey,
+ * each device's tip remembered, and what the hub had under `remote`'s
+ * tracking refs, for the next fetch to start from.
+ */
+static int keep_fetched(struct fetch *f, const char *remote)
+{
+	struct ks_sync_report *rep = f->rep;
+	size_t i;
+	int err;
+
+	if (f->any &&
+	    (err = install_fetched(f->repo, rep, f->objects, f->url, f->d)))
+		return err;
+	ks_crash_point("hub: objects installed");
+	for (i = 0; i < rep->npeers; i++) {
+		const struct ks_sync_peer *p = &rep->peers[i];
+		git_reference *made = NULL;
+
+		if (!p->has_tip || !strcmp(p->device, HUB_MAIN_PEER))
+			continue;
+		ks_sync_remember_seen(f->repo, p->device, &p->tip);
+		if (!remote)
+			continue;
+		ks_buf_reset(&f->name);
+		if (ks_buf_addf(&f->name, "%s%s/%s", KS_TRACKING, remote,
+				p->device) < 0)
+			return -1;
+		if (git_reference_create(&made, f->repo, f->name.ptr, &p->tip,
+					 1, "khaosat sync") < 0)
+			return ks_error(f->d, KS_EIO, f->url, 0, 0,
+					"cannot fetch from the hub: %s",
+					ks_git_error());
+		git_reference_free(made);
+	}
+	return 0;
+}
+
+/* The hub's main first: when setting up, it names the survey. */
+static void main_first(struct ks_sync_report *rep)
+{
+	size_t i;
+
+	for (i = 1; i < rep->npeers; i++)
+		if (!strcmp(rep->peers[i].device, HUB_MAIN_PEER)) {
+			struct ks_sync_peer t = rep->peers[0];
+
+			rep->peers[0] = rep->peers[i];
+			rep->peers[i] = t;
+		}
+}
+
 int ks_hub_fetch(struct ks_sync_report *rep, git_repository *repo,
 		 const char *url, const char *remote, struct ks_hub_link *link,
 		 git_oid *root, const struct ks_bundle_judge *judge,
 		 const struct ks_progress *pg, struct ks_diags *d)
 {
 	git_strarray refspecs = { NULL, 0 };
-	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	git_repository *q = NULL;
-	git_remote *rem = NULL;
-	git_odb *odb = NULL;
 	struct net n = { pg, url, link, 0, 0, NULL, NULL };
-	struct ks_buf objects = KS_BUF_INIT, name = KS_BUF_INIT;
+	struct fetch f = { rep, repo, url, NULL, NULL, root, judge,
+			   git_oid_is_zero(root), 0, KS_BUF_INIT, d };
+	struct ks_buf objects = KS_BUF_INIT;
 	char *qdir = NULL;
 	size_t i;
-	int err, any = 0, learn = git_oid_is_zero(root);
+	int err;
 
-	if ((err = quarantine(&qdir, &q, repo, d)))
-		goto out;
-	err = KS_EIO;
-	if (ks_net_arm(link->timeout) < 0 ||
-	    copy_haves(q, repo) < 0 ||
-	    hub_remote(&rem, q, url) < 0)
-		goto gitfail;
-	net_callbacks(&fo.callbacks, &n);
-	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	fo.update_fetchhead = 0;
-	if (git_remote_connect(rem, GIT_DIRECTION_FETCH, &fo.callbacks, NULL, NULL) < 0 ||
-	    ks_net_cancelled() ||
-	    (err = fetch_specs(&refspecs, rem, repo, url, d)) == KS_EIO ||
-	    (!err && refspecs.count &&
-	     git_remote_fetch(rem, &refspecs, &fo, NULL) < 0) ||
-	    ks_net_cancelled()) {
-		err = fetch_failed(d, url, rep);
-		goto out;
-	}
-	if (err)
+	if ((err = quarantine(&qdir, &q, repo, d)) ||
+	    (err = fetch_into(q, &refspecs, &n, rep, repo, d)))
 		goto out;
 	ks_crash_point("hub: fetched");
 	if ((err = incoming_peers(rep, q, d)))
 		goto out;
 	if (ks_buf_addf(&objects, "%sobjects", git_repository_path(q)) < 0 ||
-	    git_repository_odb(&odb, repo) < 0) {
+	    git_repository_odb(&f.odb, repo) < 0) {
 		err = -1;
 		goto out;
 	}
+	f.objects = objects.ptr;
 	/*
 	 * A hub that holds refs, none of them of this survey, is another
 	 * survey's: nothing of this one may be pushed there, where its
 	 * records could be read and its refs never removed.
 	 */
-	if (!learn && rep->npeers && !any_of_survey(rep, objects.ptr, repo, root))
+	if (!f.learn && rep->npeers && !any_of_survey(rep, objects.ptr, repo, root))
 		rep->foreign = 1;
-	/* The hub's main first: when setting up, it names the survey. */
-	for (i = 0; i < rep->npeers && learn; i++)
-		if (!strcmp(rep->peers[i].device, HUB_MAIN_PEER) && i) {
-			struct ks_sync_peer t = rep->peers[0];
-
-			rep->peers[0] = rep->peers[i];
-			rep->peers[i] = t;
-		}
-	for (i = 0; i < rep->npeers; i++) {
-		struct ks_sync_peer *p = &rep->peers[i];
-		struct ks_bundle_ref ref;
-		struct ks_diags got = KS_DIAGS_INIT;
-
-		git_oid seen;
-		int since, own = rep->device && !strcmp(p->device, rep->device);
-
-		if (ks_sync_has_commit(odb, &p->tip)) {
-			p->state = KS_PEER_KNOWN;
-			p->has_tip = 1;
-			if (ks_sync_forked(repo, p, url, &got)) {
-				if (own)
-					rep->own_rewritten = 1;
-				else
-					ks_diags_move(d, &got);
-				ks_diags_release(&got);
-				p->state = KS_PEER_REFUSED;
-				p->has_tip = 0;
-			}
-			continue;
-		}
-		since = strcmp(p->device, HUB_MAIN_PEER) &&
-			ks_sync_seen_tip(&seen, repo, p->device);
-		git_oid_cpy(&ref.oid, &p->tip);
-		ref.name = p->path;
-		ks_buf_reset(&name);
-		if (ks_buf_addf(&name, "%s (%s)", url, p->device) < 0) {
-			err = -1;
-			goto out;
-		}
-		err = ks_bundle_check_incoming(repo, objects.ptr, &ref, 1,
-					       learn && !any ? NULL : root,
-					       since ? &seen : NULL, judge,
-					       name.ptr, &got);
-		/*
-		 * This laptop's own ref, rewritten by someone else: not an
-		 * error of the sync; main is pushed back over it.
-		 */
-		if (err == KS_EINVALID && own && since) {
-			struct ks_diags again = KS_DIAGS_INIT;
-
-			if (ks_bundle_check_incoming(repo, objects.ptr, &ref, 1, root,
-						     NULL, judge, name.ptr, &again) == 0) {
-				rep->own_rewritten = 1;
-				ks_diags_release(&got);
-				ks_diags_release(&again);
-				p->state = KS_PEER_REFUSED;
-				continue;
-			}
-			ks_diags_release(&again);
-		}
-		if (err == KS_EINVALID || err == KS_EIO) {
-			ks_diags_move(d, &got);
-			p->state = KS_PEER_REFUSED;
-			p->hostile = err == KS_EINVALID;
-			continue;
-		}
-		ks_diags_release(&got);
-		if (err)
-			goto out;
-		if (learn && !any) {
-			git_repository *w = NULL;
-			git_odb *wodb = NULL;
-
-			/* Its first commit, read through both object folders. */
-			if (git_odb_new(&wodb) < 0 ||
-			    git_odb_add_disk_alternate(wodb, objects.ptr) < 0 ||
-			    git_repository_wrap_odb(&w, wodb) < 0 ||
-			    ks_bundle_survey_root(root, w, &p->tip) < 0) {
-				git_repository_free(w);
-				git_odb_free(wodb);
-				goto gitfail;
-			}
-			git_repository_free(w);
-			git_odb_free(wodb);
-		}
-		p->state = KS_PEER_IMPORTED;
-		p->has_tip = 1;
-		any = 1;
-	}
+	if (f.learn)
+		main_first(rep);
+	for (i = 0; i < rep->npeers && !err; i++)
+		err = judge_fetched(&f, &rep->peers[i]);
 	/* The last moment at which stopping leaves the survey as it was. */
-	if (ks_net_cancelled()) {
+	if (!err && ks_net_cancelled())
 		err = fetch_failed(d, url, rep);
-		goto out;
-	}
-	if (any && (err = install_fetched(repo, rep, objects.ptr, url, d)))
-		goto out;
-	ks_crash_point("hub: objects installed");
-	for (i = 0; i < rep->npeers; i++)
-		if (rep->peers[i].has_tip &&
-		    strcmp(rep->peers[i].device, HUB_MAIN_PEER))
-			ks_sync_remember_seen(repo, rep->peers[i].device, &rep->peers[i].tip);
-	/* What the hub had, for the next fetch to start from. */
-	for (i = 0; remote && i < rep->npeers; i++) {
-		git_reference *made = NULL;
-
-		if (!rep->peers[i].has_tip ||
-		    !strcmp(rep->peers[i].device, HUB_MAIN_PEER))
-			continue;
-		ks_buf_reset(&name);
-		if (ks_buf_addf(&name, "%s%s/%s", KS_TRACKING, remote,
-				rep->peers[i].device) < 0) {
-			err = -1;
-			goto out;
-		}
-		if (git_reference_create(&made, repo, name.ptr, &rep->peers[i].tip,
-					 1, "khaosat sync") < 0)
-			goto gitfail;
-		git_reference_free(made);
-	}
-	err = 0;
-	goto out;
-gitfail:
-	err = ks_error(d, KS_EIO, url, 0, 0, "cannot fetch from the hub: %s",
-		       ks_git_error());
+	if (!err)
+		err = keep_fetched(&f, remote);
 out:
 	specs_free(&refspecs);
 	ks_free(n.why);
 	ks_free(n.said);
-	git_odb_free(odb);
-	git_remote_free(rem);
+	git_odb_free(f.odb);
 	git_repository_free(q);
 	if (qdir)
 		ks_remove_tree(qdir);
 	ks_free(qdir);
 	ks_buf_release(&objects);
-	ks_buf_release(&name);
+	ks_buf_release(&f.name);
 	return err;
 }
 
@@ -945,6 +1007,25 @@ static int remote_url(char **url, char **name, git_repository *repo,
 	}
 	*url = ks_strdup(arg);
 	return *url ? 0 : -1;
+}
+
+/*
+ * What was pushed is what the hub now holds for this laptop: its tracking
+ * ref moves there.  Only a starting point for the next fetch, so a failure
+ * is not the sync's.
+ */
+static void note_pushed(git_repository *repo, const char *remote,
+			const char *device, const git_oid *tip)
+{
+	git_reference *made = NULL;
+	struct ks_buf t = KS_BUF_INIT;
+
+	if (ks_buf_addf(&t, "%s%s/%s", KS_TRACKING, remote, device) == 0 &&
+	    git_reference_create(&made, repo, t.ptr, tip, 1,
+				 "khaosat sync: pushed") == 0)
+		git_reference_free(made);
+	git_error_clear();
+	ks_buf_release(&t);
 }
 
 int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
@@ -1034,18 +1115,8 @@ int ks_sync_remote(struct ks_sync_report *rep, struct ks_repo *r,
 					     KS_HUB_DEVICES, device);
 		}
 	}
-	if (!err && rep->pushed && name) {
-		git_reference *made = NULL;
-		struct ks_buf t = KS_BUF_INIT;
-
-		/* What we pushed is what the hub now holds for us. */
-		if (ks_buf_addf(&t, "%s%s/%s", KS_TRACKING, name, device) == 0 &&
-		    git_reference_create(&made, repo, t.ptr, &rep->after, 1,
-					 "khaosat sync: pushed") == 0)
-			git_reference_free(made);
-		git_error_clear();
-		ks_buf_release(&t);
-	}
+	if (!err && rep->pushed && name)
+		note_pushed(repo, name, device, &rep->after);
 	ks_hub_link_release(&link);
 	ks_free(name);
 	return err;

@@ -118,37 +118,131 @@ static void init_rollback(const char *dir, int made_dir)
 	ks_buf_release(&b);
 }
 
+/* A folder that holds a survey or a git repository is not made one. */
+static int refuse_existing(const char *dir, struct ks_diags *d)
+{
+	struct ks_buf path = KS_BUF_INIT;
+	struct stat st;
+	int err = 0;
+
+	if (ks_buf_addf(&path, "%s/%s", dir, KS_SURVEY_FILE) < 0)
+		return -1;
+	if (stat(path.ptr, &st) == 0)
+		err = ks_error(d, KS_EEXISTS, dir, 0, 0,
+			       "already holds a survey; refusing to overwrite it");
+	ks_buf_reset(&path);
+	if (!err && ks_buf_addf(&path, "%s/.git", dir) < 0)
+		err = -1;
+	else if (!err && stat(path.ptr, &st) == 0)
+		err = ks_error(d, KS_EEXISTS, dir, 0, 0,
+			       "already a git repository; refusing to create a survey over it");
+	ks_buf_release(&path);
+	return err;
+}
+
+/* khaosat.yaml and the schemas built into the program, written durably. */
+static int write_files(const char *dir, const char *name, const char *id,
+		       struct ks_diags *d)
+{
+	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT;
+	const struct ks_pack_file *f;
+	int err = -1;
+
+	if (survey_file_text(&text, name, id) < 0 ||
+	    ks_buf_addf(&path, "%s/%s", dir, KS_SURVEY_FILE) < 0)
+		goto out;
+	if ((err = ks_file_put(path.ptr, text.ptr, text.len, KS_FILE_DURABLE, d)))
+		goto out;
+	for (f = ks_schema_pack; f->name && !err; f++) {
+		ks_buf_reset(&path);
+		err = ks_buf_addf(&path, "%s/%s/%s", dir, KS_SCHEMA_DIR, f->name) < 0
+			? -1 : ks_file_put(path.ptr, (const char *)f->data, f->len,
+					   KS_FILE_DURABLE, d);
+	}
+out:
+	ks_buf_release(&path);
+	ks_buf_release(&text);
+	return err;
+}
+
+/*
+ * The survey's first commit, of the files written, and in signed mode
+ * the introduction that verify holds the survey to from then on.
+ */
+static int first_commit(struct ks_repo *r, const char *name, int signed_mode,
+			const char *dir, struct ks_diags *d)
+{
+	struct ks_buf path = KS_BUF_INIT;
+	const struct ks_pack_file *f;
+	git_index *index = NULL;
+	git_oid tree, commit;
+	struct ks_intro in;
+	int err = KS_EIO;
+
+	if (git_repository_index(&index, ks_repo_git(r)) < 0 ||
+	    git_index_add_bypath(index, KS_SURVEY_FILE) < 0 ||
+	    (signed_mode && git_index_add_bypath(index, KS_MEMBERS_FILE) < 0))
+		goto gitfail;
+	for (f = ks_schema_pack; f->name; f++) {
+		ks_buf_reset(&path);
+		if (ks_buf_addf(&path, "%s/%s", KS_SCHEMA_DIR, f->name) < 0) {
+			err = -1;
+			goto out;
+		}
+		if (git_index_add_bypath(index, path.ptr) < 0)
+			goto gitfail;
+	}
+	if (git_index_write_tree(&tree, index) < 0 || git_index_write(index) < 0)
+		goto gitfail;
+	ks_buf_reset(&path);
+	if (ks_buf_addf(&path, "Create survey \"%s\"", name) < 0) {
+		err = -1;
+		goto out;
+	}
+	if ((err = ks_commit_tree(&commit, r, &tree, NULL, 0, path.ptr, d)) ||
+	    !signed_mode ||
+	    (err = ks_enrol_introduction(&in, ks_repo_git(r), &commit, d)))
+		goto out;
+	if (ks_enrol_remember(ks_repo_git(r), &in) < 0)
+		err = ks_error(d, KS_EIO, dir, 0, 0, "cannot save the introduction: %s",
+			       ks_git_error());
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, dir, 0, 0, "cannot make the first commit: %s",
+		       ks_git_error());
+out:
+	git_index_free(index);
+	ks_buf_release(&path);
+	return err;
+}
+
+/* The survey's name: as given, else the folder's. */
+static char *survey_name(const char *dir, const char *given)
+{
+	char real[PATH_MAX];
+	const char *base;
+
+	if (given)
+		return ks_strdup(given);
+	base = realpath(dir, real) ? strrchr(real, '/') : NULL;
+	return ks_strdup(base && base[1] ? base + 1 : "survey");
+}
+
 int ks_repo_init(struct ks_repo **out, const char *dir,
 		 const struct ks_init_opts *opts, struct ks_diags *d)
 {
 	git_repository_init_options io = GIT_REPOSITORY_INIT_OPTIONS_INIT;
 	git_repository *repo = NULL;
-	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT;
-	const struct ks_pack_file *f;
+	struct ks_repo *r = NULL;
 	struct stat st;
 	char id[17];
 	char *name = NULL;
-	struct ks_repo *r = NULL;
-	git_index *index = NULL;
-	git_oid tree, commit;
-	int err, made_dir = 0, created = 0;
+	int err, made_dir, created = 0;
 
 	*out = NULL;
-	if ((err = ks_validate_identity(&opts->who, d)))
+	if ((err = ks_validate_identity(&opts->who, d)) ||
+	    (err = refuse_existing(dir, d)))
 		return err;
-	ks_buf_addf(&path, "%s/%s", dir, KS_SURVEY_FILE);
-	if (stat(path.ptr, &st) == 0) {
-		err = ks_error(d, KS_EEXISTS, dir, 0, 0,
-			       "already holds a survey; refusing to overwrite it");
-		goto out;
-	}
-	ks_buf_reset(&path);
-	ks_buf_addf(&path, "%s/.git", dir);
-	if (stat(path.ptr, &st) == 0) {
-		err = ks_error(d, KS_EEXISTS, dir, 0, 0,
-			       "already a git repository; refusing to create a survey over it");
-		goto out;
-	}
 	made_dir = stat(dir, &st) < 0;
 	io.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
 	io.initial_head = "main";
@@ -164,82 +258,25 @@ int ks_repo_init(struct ks_repo **out, const char *dir,
 			       "cannot make a random survey id");
 		goto out;
 	}
-	if (opts->name) {
-		name = ks_strdup(opts->name);
-	} else {
-		char real[PATH_MAX];
-		const char *base = realpath(dir, real) ? strrchr(real, '/') : NULL;
-
-		name = ks_strdup(base && base[1] ? base + 1 : "survey");
-	}
 	err = -1;
-	if (!name || survey_file_text(&text, name, id) < 0)
-		goto out;
-	ks_buf_reset(&path);
-	ks_buf_addf(&path, "%s/%s", dir, KS_SURVEY_FILE);
-	if ((err = ks_file_put(path.ptr, text.ptr, text.len, KS_FILE_DURABLE, d)))
-		goto out;
-	for (f = ks_schema_pack; f->name; f++) {
-		ks_buf_reset(&path);
-		ks_buf_addf(&path, "%s/%s/%s", dir, KS_SCHEMA_DIR, f->name);
-		if ((err = ks_file_put(path.ptr, (const char *)f->data,
-						f->len, KS_FILE_DURABLE, d)))
-			goto out;
-	}
-	if ((err = ks_repo_set_identity(repo, &opts->who, d)))
-		goto out;
-	if (!opts->unsigned_mode &&
-	    (err = ks_enrol_start(repo, dir, &opts->who, d)))
+	if (!(name = survey_name(dir, opts->name)) ||
+	    (err = write_files(dir, name, id, d)) ||
+	    (err = ks_repo_set_identity(repo, &opts->who, d)) ||
+	    (!opts->unsigned_mode &&
+	     (err = ks_enrol_start(repo, dir, &opts->who, d))))
 		goto out;
 	git_repository_free(repo);
 	repo = NULL;
-	if ((err = ks_repo_open(&r, dir, d)))
+	if ((err = ks_repo_open(&r, dir, d)) ||
+	    (err = first_commit(r, name, !opts->unsigned_mode, dir, d)))
 		goto out;
-	err = KS_EIO;
-	if (git_repository_index(&index, ks_repo_git(r)) < 0 ||
-	    git_index_add_bypath(index, KS_SURVEY_FILE) < 0 ||
-	    (!opts->unsigned_mode &&
-	     git_index_add_bypath(index, KS_MEMBERS_FILE) < 0))
-		goto gitfail;
-	for (f = ks_schema_pack; f->name; f++) {
-		ks_buf_reset(&path);
-		ks_buf_addf(&path, "%s/%s", KS_SCHEMA_DIR, f->name);
-		if (git_index_add_bypath(index, path.ptr) < 0)
-			goto gitfail;
-	}
-	if (git_index_write_tree(&tree, index) < 0 || git_index_write(index) < 0)
-		goto gitfail;
-	ks_buf_reset(&text);
-	ks_buf_addf(&text, "Create survey \"%s\"", name);
-	if ((err = ks_commit_tree(&commit, r, &tree, NULL, 0, text.ptr, d)))
-		goto out;
-	if (!opts->unsigned_mode) {
-		struct ks_intro in;
-
-		/* What verify holds the survey to, from its first commit on. */
-		if ((err = ks_enrol_introduction(&in, ks_repo_git(r), &commit, d)))
-			goto out;
-		if (ks_enrol_remember(ks_repo_git(r), &in) < 0) {
-			err = ks_error(d, KS_EIO, dir, 0, 0, "cannot save the introduction: %s",
-				       ks_git_error());
-			goto out;
-		}
-	}
 	*out = r;
 	r = NULL;
-	err = 0;
-	goto out;
-gitfail:
-	err = ks_error(d, KS_EIO, dir, 0, 0, "cannot make the first commit: %s",
-		       ks_git_error());
 out:
-	git_index_free(index);
 	git_repository_free(repo);
 	ks_repo_free(r);
 	if (err && created)
 		init_rollback(dir, made_dir);
 	ks_free(name);
-	ks_buf_release(&path);
-	ks_buf_release(&text);
 	return err;
 }

@@ -259,6 +259,135 @@ static int check_known(struct ks_sync_peer *p, const struct ks_bundle_info *head
 	return err;
 }
 
+/* One import of a stick's bundles. */
+struct import {
+	struct ks_sync_report *rep;
+	git_repository *repo;
+	const git_oid *root;
+	const char *device;		/* this laptop's */
+	const struct ks_bundle_judge *judge;
+	const struct ks_progress *pg;
+	git_odb *odb;
+	struct ks_bundle_info *infos;	/* each peer's header */
+	struct ks_bundle_cache cache;
+	struct ks_diags got;
+	struct ks_diags *d;
+};
+
+static int is_own(const struct import *im, const struct ks_sync_peer *p)
+{
+	return !strcmp(p->device, im->device);
+}
+
+/*
+ * Each peer's header: refused when it cannot be read, KNOWN when this
+ * laptop has its tip, else WAITING to be imported.  *pending counts them.
+ */
+static int read_headers(struct import *im, size_t *pending)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < im->rep->npeers; i++) {
+		struct ks_sync_peer *p = &im->rep->peers[i];
+
+		if ((err = ks_stick_read_peer(p, &im->infos[i], &im->got))) {
+			report(im->d, &im->got, p, is_own(im, p));
+			if (err != KS_EINVALID && err != KS_EIO)
+				return err;
+			p->state = KS_PEER_REFUSED;
+		} else if (ks_sync_has_commit(im->odb, &p->tip)) {
+			p->state = KS_PEER_KNOWN;
+			p->has_tip = 1;
+			if (!is_own(im, p) &&
+			    ks_sync_forked(im->repo, p, p->path, &im->got) &&
+			    (err = refuse(p, KS_EINVALID, &im->got, im->device, im->d)))
+				return err;
+		} else {
+			p->state = KS_PEER_WAITING;
+			(*pending)++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Imports one waiting peer whose prerequisites are here.  A refused one
+ * is reported and the others go on; 0, or what stops them all.
+ */
+static int import_one(struct import *im, struct ks_sync_peer *p)
+{
+	struct ks_bundle_info info;
+	git_oid seen;
+	int since, err;
+
+	/* Brought meanwhile by another bundle: nothing to read. */
+	if (ks_sync_has_commit(im->odb, &p->tip)) {
+		p->state = KS_PEER_KNOWN;
+		p->has_tip = 1;
+		return 0;
+	}
+	since = !is_own(im, p) && ks_sync_seen_tip(&seen, im->repo, p->device);
+	err = ks_bundle_import_git(im->repo, im->root, since ? &seen : NULL,
+				   p->path, KS_BUNDLE_NOFOLLOW, im->judge, im->pg,
+				   &info, &im->got);
+	if (err)
+		return refuse(p, err, &im->got, im->device, im->d);
+	report(im->d, &im->got, p, is_own(im, p));
+	err = ks_bundle_cache_add(&im->cache, ks_base_name(p->path), &info.stamp);
+	ks_bundle_info_release(&info);
+	if (err)
+		return err;
+	p->state = KS_PEER_IMPORTED;
+	p->has_tip = 1;
+	ks_crash_point("sync: bundle imported");
+	return 0;
+}
+
+/* Rounds of imports until no waiting peer can be applied. */
+static int import_waiting(struct import *im, size_t pending)
+{
+	size_t i;
+	int progress, err = 0;
+
+	do {
+		progress = 0;
+		for (i = 0; i < im->rep->npeers && !err; i++) {
+			struct ks_sync_peer *p = &im->rep->peers[i];
+
+			if (p->state != KS_PEER_WAITING ||
+			    lacking(im->odb, &im->infos[i]))
+				continue;
+			err = import_one(im, p);
+			pending--;
+			progress = 1;
+		}
+	} while (progress && pending && !err);
+	return err;
+}
+
+/* A peer still waiting needs a commit no bundle here brings. */
+static void report_waiting(struct import *im)
+{
+	size_t i;
+
+	for (i = 0; i < im->rep->npeers; i++) {
+		const struct ks_sync_peer *p = &im->rep->peers[i];
+		const struct ks_bundle_prereq *need;
+		char hex[GIT_OID_HEXSZ + 1];
+
+		if (p->state != KS_PEER_WAITING ||
+		    !(need = lacking(im->odb, &im->infos[i])))
+			continue;
+		git_oid_tostr(hex, sizeof(hex), &need->oid);
+		ks_error(&im->got, KS_ENOTFOUND, p->path, 0, 0,
+			 "not applied: it needs commit %.10s%s%s%s first, which no bundle here brings; sync with the stick or laptop that has the full survey (a bundle that holds everything, such as the centre's), then sync here again",
+			 hex, *need->comment ? " (\"" : "", need->comment,
+			 *need->comment ? "\")" : "");
+		report(im->d, &im->got, p, is_own(im, p));
+	}
+}
+
 /*
  * Imports every peer that brings something new, full bundles first and
  * then each one whose prerequisites are here, until none is left that can
@@ -270,118 +399,42 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 			const struct ks_bundle_judge *judge,
 			const struct ks_progress *pg, struct ks_diags *d)
 {
-	struct ks_diags got = KS_DIAGS_INIT, ignore = KS_DIAGS_INIT;
-	struct ks_bundle_cache cache = KS_BUNDLE_CACHE_INIT;
-	struct ks_bundle_info *infos;
-	git_odb *odb = NULL;
+	struct import im = { rep, repo, root, device, judge, pg, NULL, NULL,
+			     KS_BUNDLE_CACHE_INIT, KS_DIAGS_INIT, d };
+	struct ks_diags ignore = KS_DIAGS_INIT;
 	size_t i, pending = 0;
-	int err = 0, progress;
+	int err;
 
 	if (!rep->npeers)
 		return 0;
-	if (!(infos = ks_calloc(rep->npeers, sizeof(*infos))))
+	if (!(im.infos = ks_calloc(rep->npeers, sizeof(*im.infos))))
 		return -1;
-	if (git_repository_odb(&odb, repo) < 0) {
-		ks_free(infos);
+	if (git_repository_odb(&im.odb, repo) < 0) {
+		ks_free(im.infos);
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read the repository: %s",
 				ks_git_error());
 	}
-	if ((err = ks_bundle_cache_load(&cache, repo)))
-		goto out;
-	for (i = 0; i < rep->npeers; i++) {
-		struct ks_sync_peer *p = &rep->peers[i];
-
-		if ((err = ks_stick_read_peer(p, &infos[i], &got))) {
-			report(d, &got, p, !strcmp(p->device, device));
-			if (err != KS_EINVALID && err != KS_EIO)
-				goto out;
-			p->state = KS_PEER_REFUSED;
-			err = 0;
-		} else if (ks_sync_has_commit(odb, &p->tip)) {
-			p->state = KS_PEER_KNOWN;
-			p->has_tip = 1;
-			if (strcmp(p->device, device) &&
-			    ks_sync_forked(repo, p, p->path, &got) &&
-			    (err = refuse(p, KS_EINVALID, &got, device, d)))
-				goto out;
-		} else {
-			p->state = KS_PEER_WAITING;
-			pending++;
-		}
-	}
-	do {
-		progress = 0;
-		for (i = 0; i < rep->npeers && !err; i++) {
-			struct ks_sync_peer *p = &rep->peers[i];
-			struct ks_bundle_info info;
-
-			git_oid seen;
-
-			if (p->state != KS_PEER_WAITING || lacking(odb, &infos[i]))
-				continue;
-			/* Brought meanwhile by another bundle: nothing to read. */
-			if (ks_sync_has_commit(odb, &p->tip)) {
-				p->state = KS_PEER_KNOWN;
-			} else {
-				int since = strcmp(p->device, device) &&
-					    ks_sync_seen_tip(&seen, repo, p->device);
-
-				err = ks_bundle_import_git(repo, root,
-							   since ? &seen : NULL, p->path,
-							   KS_BUNDLE_NOFOLLOW, judge, pg,
-							   &info, &got);
-				if (err) {
-					if ((err = refuse(p, err, &got, device, d)))
-						break;
-					pending--;
-					progress = 1;
-					continue;
-				}
-				report(d, &got, p, !strcmp(p->device, device));
-				err = ks_bundle_cache_add(&cache, ks_base_name(p->path),
-							  &info.stamp);
-				ks_bundle_info_release(&info);
-				if (err)
-					break;
-				p->state = KS_PEER_IMPORTED;
-				ks_crash_point("sync: bundle imported");
-			}
-			p->has_tip = 1;
-			pending--;
-			progress = 1;
-		}
-	} while (progress && pending && !err);
+	if (!(err = ks_bundle_cache_load(&im.cache, repo)) &&
+	    !(err = read_headers(&im, &pending)))
+		err = import_waiting(&im, pending);
 	for (i = 0; i < rep->npeers && !err; i++)
 		if (rep->peers[i].state == KS_PEER_KNOWN)
-			err = check_known(&rep->peers[i], &infos[i], &cache, repo,
-					  root, device, pg, d);
-	for (i = 0; i < rep->npeers && !err; i++) {
-		const struct ks_sync_peer *p = &rep->peers[i];
-		const struct ks_bundle_prereq *need;
-		char hex[GIT_OID_HEXSZ + 1];
-
-		if (p->state != KS_PEER_WAITING ||
-		    !(need = lacking(odb, &infos[i])))
-			continue;
-		git_oid_tostr(hex, sizeof(hex), &need->oid);
-		ks_error(&got, KS_ENOTFOUND, p->path, 0, 0,
-			 "not applied: it needs commit %.10s%s%s%s first, which no bundle here brings; sync with the stick or laptop that has the full survey (a bundle that holds everything, such as the centre's), then sync here again",
-			 hex, *need->comment ? " (\"" : "", need->comment,
-			 *need->comment ? "\")" : "");
-		report(d, &got, p, !strcmp(p->device, device));
-	}
+			err = check_known(&rep->peers[i], &im.infos[i], &im.cache,
+					  repo, root, device, pg, d);
+	if (!err)
+		report_waiting(&im);
 	for (i = 0; i < rep->npeers && !err; i++)
 		if (rep->peers[i].has_tip && strcmp(rep->peers[i].device, device))
 			ks_sync_remember_seen(repo, rep->peers[i].device, &rep->peers[i].tip);
 	/* Only a cache: failing to save it costs a reading, nothing else. */
 	if (!err)
-		ks_bundle_cache_save(&cache, &ignore);
-out:
+		ks_bundle_cache_save(&im.cache, &ignore);
 	for (i = 0; i < rep->npeers; i++)
-		ks_bundle_info_release(&infos[i]);
-	ks_free(infos);
-	git_odb_free(odb);
-	ks_bundle_cache_release(&cache);
+		ks_bundle_info_release(&im.infos[i]);
+	ks_free(im.infos);
+	git_odb_free(im.odb);
+	ks_bundle_cache_release(&im.cache);
+	ks_diags_release(&im.got);
 	ks_diags_release(&ignore);
 	return err;
 }
