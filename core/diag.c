@@ -79,17 +79,6 @@ void ks_diags_add(struct ks_diags *d, enum ks_severity sev, const char *path,
 	va_end(ap);
 }
 
-int ks_error(struct ks_diags *d, int status, const char *path, int line,
-	     int col, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ks_diags_vadd(d, KS_SEV_ERROR, path, line, col, NULL, NULL, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
 void ks_diags_move(struct ks_diags *to, struct ks_diags *from)
 {
 	size_t i;

@@ -68,10 +68,25 @@ void ks_diags_vadd(struct ks_diags *d, enum ks_severity sev,
 		   const char *path, int line, int col, const char *pointer,
 		   const char *keyword, const char *fmt, va_list ap);
 
-/* Shorthand for an error without pointer or keyword; returns `status`. */
-int ks_error(struct ks_diags *d, int status, const char *path, int line,
-	     int col, const char *fmt, ...)
+/*
+ * Shorthand for an error without pointer or keyword; returns `status`.
+ * Defined here so that a static analyser following an error path sees
+ * that `return ks_error(d, KS_EIO, ...)` returns the status it was given.
+ */
+static inline int ks_error(struct ks_diags *d, int status, const char *path,
+			   int line, int col, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+
+static inline int ks_error(struct ks_diags *d, int status, const char *path,
+			   int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ks_diags_vadd(d, KS_SEV_ERROR, path, line, col, NULL, NULL, fmt, ap);
+	va_end(ap);
+	return status;
+}
 
 /* Moves every diagnostic of `from` to the end of `to`. */
 void ks_diags_move(struct ks_diags *to, struct ks_diags *from);
