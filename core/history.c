@@ -503,16 +503,23 @@ static int node_blobs(struct walk *w, size_t i, const git_oid *root)
 {
 	size_t per = w->rec.n + w->conf.n;
 	git_oid *chain = w->chains + i * per;
-	const struct hnode *p = w->v[i].nparents ? &w->v[w->parents[w->v[i].parent0]]
-						 : NULL;
-	const git_oid *prev = p ? w->chains + (size_t)(p - w->v) * per : NULL;
+	const git_oid *prev = NULL, *prev_conf = NULL;
+	const git_oid *prev_blob = NULL, *prev_cblob = NULL;
 	int err;
 
-	if ((err = follow(&w->v[i].blob, chain, prev, p ? &p->blob : NULL,
-			  w->repo, root, &w->rec)))
+	if (w->v[i].nparents) {
+		size_t first = w->parents[w->v[i].parent0];
+
+		prev = w->chains + first * per;
+		prev_conf = prev + w->rec.n;
+		prev_blob = &w->v[first].blob;
+		prev_cblob = &w->v[first].cblob;
+	}
+	if ((err = follow(&w->v[i].blob, chain, prev, prev_blob, w->repo,
+			  root, &w->rec)))
 		return err;
-	return follow(&w->v[i].cblob, chain + w->rec.n, prev ? prev + w->rec.n : NULL,
-		      p ? &p->cblob : NULL, w->repo, root, &w->conf);
+	return follow(&w->v[i].cblob, chain + w->rec.n, prev_conf, prev_cblob,
+		      w->repo, root, &w->conf);
 }
 
 /* Adds the node for commit `c`, whose parents are all in the walk. */
