@@ -5,6 +5,7 @@
 #   make demo       build, then run the main job on samples/
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make bench      benchmarks (not part of check)
+#   make lint       static analysis (not part of check; see below)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   SANITIZE=1      build and test with AddressSanitizer and UBSan
 
@@ -247,3 +248,54 @@ fuzz-run: fuzz $(FUZZ_DICT)
 
 # The replay unit test includes the fuzz targets' sources.
 $(BUILD)/tests/unit/fuzzreplay: tests/fuzz/fuzz.h $(FUZZ_SRC)
+
+# ---- lint: static analysis, not part of `make check` ----
+#   make lint    cppcheck over core/ and cmd/, gcc -fanalyzer over each of
+#                their files, and the check that no files of core/ depend
+#                on each other in a circle (tests/lint/circles.py).  Fails
+#                on any finding that tests/lint/accepted does not list
+#                with its reason.  Installs cppcheck when missing.
+# The analyser's messages and call graph for each file are kept in
+# build/lint/ and made again when the file or a header changes; the files
+# are analysed in parallel ($(LINT_JOBS) at a time unless make -j says).
+LINT_CC = gcc
+LINT_TOOLS = cppcheck:cppcheck gcc:gcc python3:python3
+LINT_BUILD = build/lint
+LINT_JOBS = $(shell nproc 2>/dev/null || echo 2)
+LINT_CFLAGS = -std=c11 -D_GNU_SOURCE -Icore -DUTF8PROC_EXPORTS \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LINT_OUT = $(CORE_SRC:%.c=$(LINT_BUILD)/%.txt) $(CMD_SRC:%.c=$(LINT_BUILD)/%.txt)
+
+.PHONY: lint lint-deps lint-analyze
+
+lint-deps:
+	@sh tests/deps.sh $(DEPS) -- $(LINT_TOOLS)
+
+lint: lint-deps
+	@$(MAKE) --no-print-directory \
+		$(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(LINT_JOBS)) \
+		lint-analyze
+	@status=0; \
+	cppcheck --quiet --enable=warning,portability --std=c11 \
+		-D_GNU_SOURCE -Icore --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
+		core cmd 2>$(LINT_BUILD)/cppcheck.txt || status=1; \
+	python3 tests/lint/findings.py --accepted tests/lint/accepted \
+		--cppcheck $(LINT_BUILD)/cppcheck.txt $(LINT_OUT) || status=1; \
+	python3 tests/lint/circles.py --accepted tests/lint/accepted \
+		core $(LINT_BUILD)/core || status=1; \
+	sh tests/lint/selftest.sh >$(LINT_BUILD)/selftest.txt 2>&1 || \
+		{ cat $(LINT_BUILD)/selftest.txt; status=1; }; \
+	if [ $$status = 0 ]; then echo "lint: clean"; fi; \
+	exit $$status
+
+lint-analyze: $(LINT_OUT)
+	@:
+
+# The messages go to the .txt, the call graph to the .ci beside it.
+$(LINT_BUILD)/%.txt: %.c $(wildcard core/*.h cmd/*.h)
+	@mkdir -p $(dir $@)
+	@echo "$(LINT_CC) -fanalyzer $<"
+	@LC_ALL=C $(LINT_CC) $(LINT_CFLAGS) -fanalyzer -fcallgraph-info \
+		-dumpbase $(LINT_BUILD)/$* -c $< -o /dev/null 2>$@.tmp || \
+		{ cat $@.tmp; rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
