@@ -1256,11 +1256,100 @@ out:
 	return err;
 }
 
+/* The tree of an earlier virtual merge of `a` and `b`, if there was one. */
+static int memo_find(git_oid *tree, const struct vmemo *vm, const git_oid *a,
+		     const git_oid *b)
+{
+	size_t i;
+
+	for (i = 0; vm && i < vm->n; i++)
+		if (git_oid_equal(&vm->v[i].a, a) &&
+		    git_oid_equal(&vm->v[i].b, b)) {
+			git_oid_cpy(tree, &vm->v[i].tree);
+			return 1;
+		}
+	return 0;
+}
+
+/* The memo is a cache: one that cannot grow only forgets. */
+static void memo_add(struct vmemo *vm, const git_oid *a, const git_oid *b,
+		     const git_oid *tree)
+{
+	if (ks_grow(&vm->v, vm->n, &vm->alloc, sizeof(*vm->v), 16) < 0)
+		return;
+	git_oid_cpy(&vm->v[vm->n].a, a);
+	git_oid_cpy(&vm->v[vm->n].b, b);
+	git_oid_cpy(&vm->v[vm->n].tree, tree);
+	vm->n++;
+}
+
+/*
+ * A merge of its own, inside `parent`'s: the same repository, memo and
+ * diagnostics, a fresh index and nothing pending, held or settled yet.
+ */
+static void child_merge(struct tmerge *m, const struct tmerge *parent,
+			int write_conflicts, struct ks_merge_stats *scratch)
+{
+	*m = *parent;
+	m->idx = NULL;
+	m->p = NULL;
+	m->np = m->palloc = 0;
+	m->held = NULL;
+	m->nheld = m->heldalloc = 0;
+	memset(m->settled, 0, sizeof(m->settled));
+	memset(m->settled_tried, 0, sizeof(m->settled_tried));
+	m->write_conflicts = write_conflicts;
+	/*
+	 * A virtual base is the merge a laptop would have made of those two
+	 * commits, conflict files included (so that a conflict settled on
+	 * one side is seen as settled); it touches nothing and counts nothing.
+	 */
+	if (!write_conflicts) {
+		m->touched = NULL;
+		memset(scratch, 0, sizeof(*scratch));
+		m->stats = scratch;
+	}
+}
+
+static void child_merge_release(struct tmerge *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->np; i++)
+		pending_free(&m->p[i]);
+	ks_free(m->p);
+	held_free(m);
+	ks_settled_free(m->settled[OURS]);
+	ks_settled_free(m->settled[THEIRS]);
+	git_index_free(m->idx);
+}
+
+static int write_index_tree(git_oid *tree, struct tmerge *m)
+{
+	int err;
+
+	/*
+	 * Every entry of the index is a blob that exists: one of the two
+	 * sides' or one this merge wrote.  libgit2's strict mode would read
+	 * the header of all 100,000 of them again to prove it, which costs
+	 * more than the merge; the trees written here are checked by
+	 * construction instead.
+	 */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	err = git_index_write_tree_to(tree, m->idx, m->repo);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	if (err < 0)
+		return ks_error(m->d, KS_EIO, NULL, 0, 0,
+				"cannot write the merged tree: %s",
+				ks_git_error());
+	return 0;
+}
+
 static int merge_commits(git_oid *tree, struct tmerge *parent,
 			 const git_oid *a, const git_oid *b, int depth,
 			 int write_conflicts)
 {
-	struct tmerge m = *parent;
+	struct tmerge m;
 	struct ks_merge_stats scratch;
 	git_oidarray bases = { 0 };
 	git_tree *tb = NULL, *ta = NULL, *tt = NULL;
@@ -1274,31 +1363,9 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 		a = b;
 		b = x;
 	}
-	if (!write_conflicts && m.memo)
-		for (i = 0; i < m.memo->n; i++)
-			if (git_oid_equal(&m.memo->v[i].a, a) &&
-			    git_oid_equal(&m.memo->v[i].b, b)) {
-				git_oid_cpy(tree, &m.memo->v[i].tree);
-				return 0;
-			}
-	m.idx = NULL;
-	m.p = NULL;
-	m.np = m.palloc = 0;
-	m.held = NULL;
-	m.nheld = m.heldalloc = 0;
-	memset(m.settled, 0, sizeof(m.settled));
-	memset(m.settled_tried, 0, sizeof(m.settled_tried));
-	m.write_conflicts = write_conflicts;
-	/*
-	 * A virtual base is the merge a laptop would have made of those two
-	 * commits, conflict files included (so that a conflict settled on
-	 * one side is seen as settled); it touches nothing and counts nothing.
-	 */
-	if (!write_conflicts) {
-		m.touched = NULL;
-		memset(&scratch, 0, sizeof(scratch));
-		m.stats = &scratch;
-	}
+	if (!write_conflicts && memo_find(tree, parent->memo, a, b))
+		return 0;
+	child_merge(&m, parent, write_conflicts, &scratch);
 	git_oid_cpy(&m.ours.tip, a);
 	git_oid_cpy(&m.theirs.tip, b);
 	if (git_merge_bases(&bases, m.repo, a, b) < 0) {
@@ -1320,43 +1387,13 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 	for (i = 0; i < m.np; i++)
 		if (flush_pending(&m, &m.p[i]) < 0)
 			goto out;
-	if (hold_open(&m) < 0)
+	if (hold_open(&m) < 0 || write_index_tree(tree, &m) < 0)
 		goto out;
-	/*
-	 * Every entry of the index is a blob that exists: one of the two
-	 * sides' or one this merge wrote.  libgit2's strict mode would read
-	 * the header of all 100,000 of them again to prove it, which costs
-	 * more than the merge; the trees written here are checked by
-	 * construction instead.
-	 */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
-	err = git_index_write_tree_to(tree, m.idx, m.repo);
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
-	if (err < 0) {
-		err = -1;
-		ks_error(m.d, KS_EIO, NULL, 0, 0, "cannot write the merged tree: %s",
-			 ks_git_error());
-		goto out;
-	}
-	if (!write_conflicts && m.memo) {
-		struct vmemo *vm = m.memo;
-
-		if (ks_grow(&vm->v, vm->n, &vm->alloc, sizeof(*vm->v), 16) < 0)
-			goto out;
-		git_oid_cpy(&vm->v[vm->n].a, a);
-		git_oid_cpy(&vm->v[vm->n].b, b);
-		git_oid_cpy(&vm->v[vm->n].tree, tree);
-		vm->n++;
-	}
+	if (!write_conflicts && m.memo)
+		memo_add(m.memo, a, b, tree);
 	err = 0;
 out:
-	for (i = 0; i < m.np; i++)
-		pending_free(&m.p[i]);
-	ks_free(m.p);
-	held_free(&m);
-	ks_settled_free(m.settled[OURS]);
-	ks_settled_free(m.settled[THEIRS]);
-	git_index_free(m.idx);
+	child_merge_release(&m);
 	git_tree_free(tb);
 	git_tree_free(ta);
 	git_tree_free(tt);
@@ -2068,13 +2105,79 @@ static int brings_nothing(git_repository *repo, const git_oid *theirs,
 	return only_merges;
 }
 
+/*
+ * Nothing of ours to merge: main moves forward, history stays linear.
+ * Only the paths that differ are checked out: comparing every file of a
+ * large survey would cost far more.
+ */
+static int fast_forward(struct ks_repo *r, const git_oid *head,
+			const git_oid *theirs, struct ks_diags *d)
+{
+	struct ks_paths touched = { 0 };
+	int err;
+
+	if (changed_paths(&touched, ks_repo_git(r), head, theirs) < 0) {
+		ks_paths_release(&touched);
+		return ks_error(d, KS_EIO, NULL, 0, 0,
+				"cannot compare the histories: %s", ks_git_error());
+	}
+	if ((err = journal_begin(r, head, theirs, d))) {
+		ks_paths_release(&touched);
+		return err;
+	}
+	err = update_worktree(r, head, theirs, &touched, d);
+	ks_paths_release(&touched);
+	if (err) {
+		journal_end(r);
+		return err;
+	}
+	ks_crash_point("merge: work tree updated");
+	if ((err = move_main(r, theirs, head, "khaosat merge: fast-forward", d)))
+		return err;
+	journal_end(r);
+	return 0;
+}
+
+/* The merge commit of `tree`, then the work tree and main moved to it. */
+static int commit_merge(git_oid *out, struct ks_repo *r, const git_oid *head,
+			const git_oid *theirs, const git_oid *tree,
+			struct ks_paths *touched,
+			const struct ks_merge_stats *stats, const char *what,
+			struct ks_diags *d)
+{
+	struct ks_buf msg = KS_BUF_INIT;
+	git_oid parents[2];
+	int err;
+
+	ks_buf_addf(&msg, "Merge %s\n\n%zu record%s merged field by field", what,
+		    stats->merged, stats->merged == 1 ? "" : "s");
+	if (stats->conflicts)
+		ks_buf_addf(&msg, ", %zu conflict%s kept for review in conflicts/",
+			    stats->conflicts, stats->conflicts == 1 ? "" : "s");
+	ks_buf_puts(&msg, ".\n");
+	git_oid_cpy(&parents[0], head);
+	git_oid_cpy(&parents[1], theirs);
+	err = ks_commit_tree_only(out, r, tree, parents, 2, msg.ptr, d);
+	ks_buf_release(&msg);
+	if (!err)
+		err = journal_begin(r, head, out, d);
+	if (!err && (err = update_worktree(r, head, out, touched, d)))
+		journal_end(r);
+	if (!err) {
+		ks_crash_point("merge: work tree updated");
+		err = move_main(r, out, head, "khaosat merge", d);
+	}
+	if (!err)
+		journal_end(r);
+	return err;
+}
+
 static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 			   struct ks_repo *r, const git_oid *theirs,
 			   const char *what, int checked, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	struct ks_changes ch = { 0 };
-	struct ks_buf msg = KS_BUF_INIT;
 	struct ks_paths touched = { 0 };
 	git_oid head, tree;
 	int err;
@@ -2100,28 +2203,8 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them)");
 	}
 	if (git_graph_descendant_of(repo, theirs, &head) == 1) {
-		/* Nothing of ours to merge: move forward, history stays linear.
-		 * Only the paths that differ are checked out: comparing every
-		 * file of a large survey would cost far more. */
-		if (changed_paths(&touched, repo, &head, theirs) < 0) {
-			ks_paths_release(&touched);
-			return ks_error(d, KS_EIO, NULL, 0, 0,
-					"cannot compare the histories: %s", ks_git_error());
-		}
-		if ((err = journal_begin(r, &head, theirs, d))) {
-			ks_paths_release(&touched);
+		if ((err = fast_forward(r, &head, theirs, d)))
 			return err;
-		}
-		err = update_worktree(r, &head, theirs, &touched, d);
-		ks_paths_release(&touched);
-		if (err) {
-			journal_end(r);
-			return err;
-		}
-		ks_crash_point("merge: work tree updated");
-		if ((err = move_main(r, theirs, &head, "khaosat merge: fast-forward", d)))
-			return err;
-		journal_end(r);
 		stats->fast_forward = 1;
 		git_oid_cpy(out, theirs);
 		return 0;
@@ -2145,31 +2228,9 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		git_oid_cpy(out, &head);
 		return 0;
 	}
-	ks_buf_addf(&msg, "Merge %s\n\n%zu record%s merged field by field", what,
-		    stats->merged, stats->merged == 1 ? "" : "s");
-	if (stats->conflicts)
-		ks_buf_addf(&msg, ", %zu conflict%s kept for review in conflicts/",
-			    stats->conflicts, stats->conflicts == 1 ? "" : "s");
-	ks_buf_puts(&msg, ".\n");
-	{
-		git_oid parents[2];
-
-		git_oid_cpy(&parents[0], &head);
-		git_oid_cpy(&parents[1], theirs);
-		err = ks_commit_tree_only(out, r, &tree, parents, 2, msg.ptr, d);
-	}
-	if (!err)
-		err = journal_begin(r, &head, out, d);
-	if (!err && (err = update_worktree(r, &head, out, &touched, d)))
-		journal_end(r);
+	err = commit_merge(out, r, &head, theirs, &tree, &touched, stats, what,
+			   d);
 	ks_paths_release(&touched);
-	if (!err) {
-		ks_crash_point("merge: work tree updated");
-		err = move_main(r, out, &head, "khaosat merge", d);
-	}
-	if (!err)
-		journal_end(r);
-	ks_buf_release(&msg);
 	return err;
 }
 
@@ -2264,6 +2325,64 @@ static int parse_text(struct ks_doc **doc, const char *path,
 	return err == -1 ? -1 : err ? 1 : 0;
 }
 
+/* How the record at `relpath` merges: its schema, x-merge and layout. */
+static void record_rules(const struct ks_snode **schema, unsigned *flags,
+			 const void **lctx, struct ks_repo *r,
+			 const char *relpath)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_schema *s = NULL;
+	struct ks_kind *k;
+	char *kind = NULL, *id = NULL;
+	const char *xm;
+
+	*schema = NULL;
+	*flags = 0;
+	*lctx = NULL;
+	if (ks_record_path_parse(relpath, &kind, &id) == 0 &&
+	    (k = ks_repo_find_kind(r, kind)) &&
+	    ks_repo_schema(&s, r, k, &ignore) == 0) {
+		xm = ks_schema_xmerge(s);
+		*flags = xm && !strcmp(xm, "record") ? KS_MERGE_STRICT : 0;
+		*schema = ks_schema_root(s);
+		*lctx = ks_schema_layout_root(s);
+	}
+	ks_diags_release(&ignore);
+	ks_free(kind);
+	ks_free(id);
+}
+
+/*
+ * One entry of the conflict file: the field, its base and both
+ * proposals.  `mine` and `theirs` are the texts of files that are not
+ * records, or NULL.
+ */
+static struct ks_node *conflict_entry(struct ks_doc *out,
+				      const struct ks_mconflict *x,
+				      const struct ks_proposer *pm,
+				      const struct ks_buf *mine,
+				      const struct ks_proposer *pt,
+				      const struct ks_buf *theirs)
+{
+	struct ks_node *e = ks_node_map(out), *props = ks_node_seq(out);
+	struct ks_node *po, *pn;
+
+	if (!e || !props ||
+	    ks_map_set(out, e, "field", str_node(out, x->field)) < 0 ||
+	    (x->base && ks_map_set(out, e, "base",
+				   ks_node_clone(out, x->base)) < 0))
+		return NULL;
+	po = proposer_node(out, pm, x->ours, mine);
+	pn = proposer_node(out, pt, x->theirs, theirs);
+	if (!po || !pn || ks_seq_push(out, props, po) < 0 ||
+	    ks_seq_push(out, props, pn) < 0)
+		return NULL;
+	if (sort_seq(props, 0) < 0 ||
+	    ks_map_set(out, e, "proposals", props) < 0)
+		return NULL;
+	return e;
+}
+
 int ks_merge_worktree_file(size_t *conflicts, struct ks_repo *r,
 			   const char *relpath, const struct ks_buf *base,
 			   const struct ks_buf *mine, const struct ks_buf *theirs,
@@ -2275,11 +2394,10 @@ int ks_merge_worktree_file(size_t *conflicts, struct ks_repo *r,
 	struct ks_mconflicts c = { 0 };
 	struct ks_buf text = KS_BUF_INIT;
 	struct ks_node *res = NULL, *fresh;
-	const struct ks_snode *schema = NULL;
-	struct ks_schema *s = NULL;
-	char *abs = ks_repo_path(r, relpath), *kind = NULL, *id = NULL;
-	unsigned flags = 0;
-	const void *lctx = NULL;
+	const struct ks_snode *schema;
+	char *abs = ks_repo_path(r, relpath);
+	unsigned flags;
+	const void *lctx;
 	int eb, em, et, err = -1;
 	size_t i;
 
@@ -2291,19 +2409,7 @@ int ks_merge_worktree_file(size_t *conflicts, struct ks_repo *r,
 	et = parse_text(&dt, relpath, theirs);
 	if (eb < 0 || em < 0 || et < 0)
 		goto out;
-	if (ks_record_path_parse(relpath, &kind, &id) == 0) {
-		struct ks_diags ignore = KS_DIAGS_INIT;
-		struct ks_kind *k = ks_repo_find_kind(r, kind);
-		const char *xm;
-
-		if (k && ks_repo_schema(&s, r, k, &ignore) == 0) {
-			xm = ks_schema_xmerge(s);
-			flags = xm && !strcmp(xm, "record") ? KS_MERGE_STRICT : 0;
-			schema = ks_schema_root(s);
-			lctx = ks_schema_layout_root(s);
-		}
-		ks_diags_release(&ignore);
-	}
+	record_rules(&schema, &flags, &lctx, r, relpath);
 	if (em || et || !dm || !dt) {
 		/* Unparseable or deleted: the surveyor's file stays as it is
 		 * and the other version is kept in the conflict entry. */
@@ -2324,25 +2430,12 @@ int ks_merge_worktree_file(size_t *conflicts, struct ks_repo *r,
 	if (!fresh)
 		goto out;
 	for (i = 0; i < c.n; i++) {
-		struct ks_node *e = ks_node_map(out), *props = ks_node_seq(out);
-		struct ks_node *po, *pn;
 		int whole = !*c.v[i].field;
+		struct ks_node *e = conflict_entry(out, &c.v[i],
+						   pm, whole && em ? mine : NULL,
+						   pt, whole && et ? theirs : NULL);
 
-		if (!e || !props ||
-		    ks_map_set(out, e, "field", str_node(out, c.v[i].field)) < 0 ||
-		    (c.v[i].base && ks_map_set(out, e, "base",
-					       ks_node_clone(out, c.v[i].base)) < 0))
-			goto out;
-		po = proposer_node(out, pm, c.v[i].ours,
-				   whole && em ? mine : NULL);
-		pn = proposer_node(out, pt, c.v[i].theirs,
-				   whole && et ? theirs : NULL);
-		if (!po || !pn || ks_seq_push(out, props, po) < 0 ||
-		    ks_seq_push(out, props, pn) < 0)
-			goto out;
-		if (sort_seq(props, 0) < 0 ||
-		    ks_map_set(out, e, "proposals", props) < 0 ||
-		    ks_seq_push(out, fresh, e) < 0)
+		if (!e || ks_seq_push(out, fresh, e) < 0)
 			goto out;
 	}
 	if (!em && !et && dm && dt) {
@@ -2373,7 +2466,5 @@ out:
 	ks_doc_free(dt);
 	ks_buf_release(&text);
 	ks_free(abs);
-	ks_free(kind);
-	ks_free(id);
 	return err;
 }
