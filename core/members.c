@@ -109,30 +109,22 @@ static const char *text_at(const struct ks_node *map, const char *key)
 	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : NULL;
 }
 
-/* Reads one entry; 1 when it has a problem (said in `d`). */
-static int read_entry(struct ks_members *m, const char *path,
-		      const struct ks_node *e, struct ks_diags *d)
+/* 1 when `e` is not a mapping of a member's fields (said in `d`). */
+static int check_fields(const char *path, const struct ks_node *e,
+			struct ks_diags *d)
 {
-	struct ks_member mb;
-	const char *role, *from, *until, *key;
-	char *k = NULL;
-	size_t i;
-	int r = 0;
+	static const char *const known[] = {
+		"device", "surveyor", "role", "key", "from", "until", NULL,
+	};
+	size_t i, j;
 
-	memset(&mb, 0, sizeof(mb));
-	mb.line = e->line;
-	mb.col = e->col;
 	if (e->kind != KS_NODE_MAP) {
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
 			 "a member is a mapping: device, surveyor, role, key, from, until");
 		return 1;
 	}
 	for (i = 0; i < e->u.map.n; i++) {
-		static const char *const known[] = {
-			"device", "surveyor", "role", "key", "from", "until", NULL,
-		};
 		const char *name = e->u.map.v[i].key;
-		size_t j;
 
 		for (j = 0; known[j] && strcmp(known[j], name); j++)
 			;
@@ -144,33 +136,98 @@ static int read_entry(struct ks_members *m, const char *path,
 			return 1;
 		}
 	}
-	mb.device = text_at(e, "device");
-	mb.surveyor = text_at(e, "surveyor");
-	role = text_at(e, "role");
-	key = text_at(e, "key");
-	from = text_at(e, "from");
-	until = text_at(e, "until");
-	if (!mb.device || !ks_device_valid(mb.device)) {
+	return 0;
+}
+
+/* The member's device, surveyor and role; 1 when one is wrong. */
+static int read_who(struct ks_member *mb, const char *path,
+		    const struct ks_node *e, struct ks_diags *d)
+{
+	const char *role = text_at(e, "role");
+
+	mb->device = text_at(e, "device");
+	mb->surveyor = text_at(e, "surveyor");
+	if (!mb->device || !ks_device_valid(mb->device)) {
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
 			 "a member needs a device id (2 to 12 lowercase letters and digits, a letter first)");
 		return 1;
 	}
-	if (!mb.surveyor || !*mb.surveyor) {
+	if (!mb->surveyor || !*mb->surveyor) {
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
-			 "member %s needs a surveyor", mb.device);
+			 "member %s needs a surveyor", mb->device);
 		return 1;
 	}
-	if (!plain_text(mb.surveyor)) {
+	if (!plain_text(mb->surveyor)) {
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
 			 "member %s: the surveyor's name holds a control character or a line break",
-			 mb.device);
+			 mb->device);
 		return 1;
 	}
-	if (!role || ks_role_parse(&mb.role, role) < 0) {
+	if (!role || ks_role_parse(&mb->role, role) < 0) {
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
-			 "member %s needs a role: centre, surveyor or auditor", mb.device);
+			 "member %s needs a role: centre, surveyor or auditor", mb->device);
 		return 1;
 	}
+	return 0;
+}
+
+/* The member's from and until; 1 when they are not times in order. */
+static int read_period(struct ks_member *mb, const char *path,
+		       const struct ks_node *e, struct ks_diags *d)
+{
+	const char *from = text_at(e, "from"), *until = text_at(e, "until");
+
+	if ((from && ks_members_time(&mb->from, from, 0) < 0) ||
+	    (until && ks_members_time(&mb->until, until, 1) < 0)) {
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "member %s: from and until are dates (\"2026-12-05\") or times (\"2026-12-05T10:30:00+07:00\")",
+			 mb->device);
+		return 1;
+	}
+	mb->has_from = from != NULL;
+	mb->has_until = until != NULL;
+	mb->from_text = from;
+	mb->until_text = until;
+	if (mb->has_from && mb->has_until && mb->until < mb->from) {
+		ks_error(d, KS_EINVALID, path, e->line, e->col,
+			 "member %s: until is before from", mb->device);
+		return 1;
+	}
+	return 0;
+}
+
+/* Appends `mb` with its key `k`, which `m` then owns, or frees. */
+static int add_member(struct ks_members *m, struct ks_member *mb, char *k)
+{
+	char **keys = ks_realloc(m->keys, (m->n + 1) * sizeof(*m->keys));
+
+	if (keys)
+		m->keys = keys;
+	if (!keys || ks_grow(&m->v, m->n, &m->alloc, sizeof(*m->v), 8) < 0) {
+		ks_free(k);
+		return -1;
+	}
+	mb->key = k;
+	m->keys[m->n] = k;
+	m->v[m->n++] = *mb;
+	return 0;
+}
+
+/* Reads one entry; 1 when it has a problem (said in `d`). */
+static int read_entry(struct ks_members *m, const char *path,
+		      const struct ks_node *e, struct ks_diags *d)
+{
+	struct ks_member mb;
+	const char *key;
+	char *k = NULL;
+	int r = 0;
+
+	memset(&mb, 0, sizeof(mb));
+	mb.line = e->line;
+	mb.col = e->col;
+	if (check_fields(path, e, d) || read_who(&mb, path, e, d))
+		return 1;
+	key = text_at(e, "key");
 	if (key && (r = ed25519_key(&k, key, mb.pk)) == -1)
 		return -1;
 	if (!key || r) {
@@ -179,22 +236,8 @@ static int read_entry(struct ks_members *m, const char *path,
 			 mb.device);
 		return 1;
 	}
-	if ((from && ks_members_time(&mb.from, from, 0) < 0) ||
-	    (until && ks_members_time(&mb.until, until, 1) < 0)) {
+	if (read_period(&mb, path, e, d)) {
 		ks_free(k);
-		ks_error(d, KS_EINVALID, path, e->line, e->col,
-			 "member %s: from and until are dates (\"2026-12-05\") or times (\"2026-12-05T10:30:00+07:00\")",
-			 mb.device);
-		return 1;
-	}
-	mb.has_from = from != NULL;
-	mb.has_until = until != NULL;
-	mb.from_text = from;
-	mb.until_text = until;
-	if (mb.has_from && mb.has_until && mb.until < mb.from) {
-		ks_free(k);
-		ks_error(d, KS_EINVALID, path, e->line, e->col,
-			 "member %s: until is before from", mb.device);
 		return 1;
 	}
 	if (ks_members_device(m, mb.device) || ks_members_key(m, k)) {
@@ -205,20 +248,7 @@ static int read_entry(struct ks_members *m, const char *path,
 		ks_free(k);
 		return 1;
 	}
-	{
-		char **keys = ks_realloc(m->keys, (m->n + 1) * sizeof(*m->keys));
-
-		if (keys)
-			m->keys = keys;
-		if (!keys || ks_grow(&m->v, m->n, &m->alloc, sizeof(*m->v), 8) < 0) {
-			ks_free(k);
-			return -1;
-		}
-	}
-	mb.key = k;
-	m->keys[m->n] = k;
-	m->v[m->n++] = mb;
-	return 0;
+	return add_member(m, &mb, k);
 }
 
 int ks_members_parse(struct ks_members **out, const char *path,
