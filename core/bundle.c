@@ -150,23 +150,23 @@ static int pack_write_cb(const void *buf, size_t size, void *payload)
 	return 0;
 }
 
-int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
-		    const git_oid *hidden, size_t nhidden,
-		    const struct ks_progress *pg, struct ks_bundle_stats *st,
-		    struct ks_diags *d)
+/*
+ * The v2 header: a line for each commit just outside what the bundle
+ * holds (a prerequisite), then the tip as main and HEAD.  *commits is
+ * how many commits the bundle holds, *prereqs how many it needs.
+ */
+static int bundle_header(struct ks_buf *head, size_t *commits,
+			 size_t *prereqs, git_repository *repo,
+			 const git_oid *tip, const git_oid *hidden,
+			 size_t nhidden, const char *path, struct ks_diags *d)
 {
-	git_repository *repo = ks_repo_git(r);
 	git_odb *odb = NULL;
 	git_revwalk *walk = NULL;
-	struct ks_pack_stats pst;
-	unsigned long failures;
 	struct ks_oidmap in = { 0 }, pre = { 0 };
 	git_oid *list = NULL, id;
-	size_t nlist = 0, alloc = 0, i, j, commits;
-	struct ks_buf head = KS_BUF_INIT;
-	struct pack_writer w = { KS_FILE_INIT, 0, pg, path };
+	size_t nlist = 0, alloc = 0, i, j;
 	char hex[GIT_OID_HEXSZ + 1];
-	int err = KS_EIO, e;
+	int err = -1, e;
 
 	if (git_repository_odb(&odb, repo) < 0 ||
 	    make_walk(&walk, repo, odb, tip, hidden, nhidden) < 0)
@@ -174,19 +174,18 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	/* What the bundle holds; the commits just outside are prerequisites. */
 	while ((e = git_revwalk_next(&id, walk)) == 0) {
 		if (ks_grow(&list, nlist, &alloc, sizeof(*list), 64) < 0)
-			goto nomem;
+			goto out;
 		git_oid_cpy(&list[nlist++], &id);
 		if (ks_oidmap_put(&in, &id, 0) < 0)
-			goto nomem;
+			goto out;
 	}
 	if (e != GIT_ITEROVER)
 		goto gitfail;
-	commits = nlist;
-	if (ks_buf_puts(&head, "# v2 git bundle\n") < 0)
-		goto nomem;
+	if (ks_buf_puts(head, "# v2 git bundle\n") < 0)
+		goto out;
 	/* A tip the reader already has: say so, or the bundle claims a root. */
-	if (!ks_oidmap_get(&in, tip, NULL) && add_prereq(&head, &pre, repo, tip) < 0)
-		goto nomem;
+	if (!ks_oidmap_get(&in, tip, NULL) && add_prereq(head, &pre, repo, tip) < 0)
+		goto out;
 	for (i = 0; i < nlist; i++) {
 		git_commit *c;
 
@@ -196,18 +195,48 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 			const git_oid *p = git_commit_parent_id(c, j);
 
 			if (!ks_oidmap_get(&in, p, NULL) &&
-			    add_prereq(&head, &pre, repo, p) < 0) {
+			    add_prereq(head, &pre, repo, p) < 0) {
 				git_commit_free(c);
-				goto nomem;
+				goto out;
 			}
 		}
 		git_commit_free(c);
 	}
 	git_oid_tostr(hex, sizeof(hex), tip);
-	if (ks_buf_addf(&head, "%s refs/heads/main\n%s HEAD\n\n", hex, hex) < 0)
-		goto nomem;
+	if (ks_buf_addf(head, "%s refs/heads/main\n%s HEAD\n\n", hex, hex) < 0)
+		goto out;
+	*commits = nlist;
+	*prereqs = pre.n;
+	err = 0;
+	goto out;
+gitfail:
+	err = ks_error(d, KS_EIO, path, 0, 0, "cannot make the bundle: %s",
+		       ks_git_error());
+out:
+	git_revwalk_free(walk);
+	git_odb_free(odb);
+	ks_oidmap_release(&in);
+	ks_oidmap_release(&pre);
+	ks_free(list);
+	return err;
+}
 
+int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
+		    const git_oid *hidden, size_t nhidden,
+		    const struct ks_progress *pg, struct ks_bundle_stats *st,
+		    struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	struct ks_pack_stats pst;
+	unsigned long failures;
+	size_t commits = 0, prereqs = 0;
+	struct ks_buf head = KS_BUF_INIT;
+	struct pack_writer w = { KS_FILE_INIT, 0, pg, path };
+	int err, e;
 
+	if ((err = bundle_header(&head, &commits, &prereqs, repo, tip, hidden,
+				 nhidden, path, d)))
+		goto out;
 	if ((err = ks_file_begin(&w.f, path, KS_FILE_DURABLE, d)))
 		goto out;
 	if (ks_file_write(&w.f, head.ptr, head.len) < 0)
@@ -219,9 +248,10 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	if (e > 0)
 		goto writefail;
 	if (e < 0) {
-		if (ks_alloc_failures() != failures)
-			goto nomem;
-		goto gitfail;
+		err = ks_alloc_failures() != failures ? -1
+			: ks_error(d, KS_EIO, path, 0, 0,
+				   "cannot make the bundle: %s", ks_git_error());
+		goto out;
 	}
 	/* A failed step leaves the old bundle whole and no temporary file. */
 	if ((err = ks_file_commit(&w.f, d)))
@@ -229,29 +259,16 @@ int ks_bundle_write(struct ks_repo *r, const char *path, const git_oid *tip,
 	if (st) {
 		st->commits = commits;
 		st->objects = pst.objects;
-		st->prerequisites = pre.n;
+		st->prerequisites = prereqs;
 		st->bytes = w.bytes;
 	}
 	err = 0;
 	goto out;
-
 writefail:
 	err = ks_error(d, KS_EIO, path, 0, 0, "cannot write: %s",
 		       strerror(w.f.err ? w.f.err : EIO));
-	goto out;
-nomem:
-	err = -1;
-	goto out;
-gitfail:
-	err = ks_error(d, KS_EIO, path, 0, 0, "cannot make the bundle: %s",
-		       ks_git_error());
 out:
 	ks_file_abort(&w.f);
-	git_revwalk_free(walk);
-	git_odb_free(odb);
-	ks_oidmap_release(&in);
-	ks_oidmap_release(&pre);
-	ks_free(list);
 	ks_buf_release(&head);
 	return err;
 }
@@ -442,6 +459,105 @@ static int valid_refname(const char *name)
 	return valid;
 }
 
+/* The first line: "# v2 git bundle" or "# v3 git bundle". */
+static int read_version(int *version, struct ks_buf *line, FILE *f,
+			uint64_t *pos, const char *path, struct ks_diags *d)
+{
+	int rc = header_line(line, f, pos);
+
+	if (rc == LINE_NOMEM)
+		return -1;
+	if (rc == LINE_OK && !strcmp(line->ptr, "# v2 git bundle"))
+		*version = 2;
+	else if (rc == LINE_OK && !strcmp(line->ptr, "# v3 git bundle"))
+		*version = 3;
+	else
+		return ks_error(d, KS_EINVALID, path, 1, 1,
+				"not a git bundle: the first line is not \"# v2 git bundle\" or \"# v3 git bundle\"");
+	return 0;
+}
+
+/* Line `lineno` of the header, which must be a whole line of text. */
+static int next_line(struct ks_buf *line, FILE *f, uint64_t *pos,
+		     const char *path, int lineno, struct ks_diags *d)
+{
+	int rc = header_line(line, f, pos);
+
+	if (rc == LINE_NOMEM)
+		return -1;
+	if (rc == LINE_EOF || rc == LINE_PARTIAL) {
+		ks_diags_add(d, KS_SEV_ERROR, path, lineno, 1, NULL,
+			     KS_BUNDLE_DAMAGED,
+			     "the header ends before its empty line (truncated bundle?)");
+		return KS_EINVALID;
+	}
+	if (rc == LINE_LONG || rc == LINE_NUL)
+		return ks_error(d, KS_EINVALID, path, lineno, 1,
+				rc == LINE_LONG ? "header line too long"
+						: "NUL byte in the header");
+	return 0;
+}
+
+/* "@key=value": v3 only, before the prerequisites and references. */
+static int read_capability(const struct ks_bundle_info *info,
+			   const char *line, const char *path, int lineno,
+			   struct ks_diags *d)
+{
+	if (info->version < 3)
+		return ks_error(d, KS_EINVALID, path, lineno, 1,
+				"capability \"%s\" in a v2 bundle", line);
+	if (info->nprereqs || info->nrefs)
+		return ks_error(d, KS_EINVALID, path, lineno, 1,
+				"capability \"%s\" after the references", line);
+	return check_capability(line, path, lineno, d);
+}
+
+/* "-<object id> <comment>": a commit the reader must already have. */
+static int read_prereq(struct ks_bundle_info *info, size_t *alloc,
+		       const char *line, const char *path, int lineno,
+		       struct ks_diags *d)
+{
+	struct ks_bundle_prereq *p;
+	const char *rest;
+	git_oid oid;
+
+	if (parse_oid(&oid, line + 1, &rest) < 0)
+		return ks_error(d, KS_EINVALID, path, lineno, 1,
+				"malformed prerequisite line (wanted \"-<object id> <comment>\")");
+	if (ks_grow(&info->prereqs, info->nprereqs, alloc,
+		    sizeof(*info->prereqs), 8) < 0)
+		return -1;
+	p = &info->prereqs[info->nprereqs];
+	git_oid_cpy(&p->oid, &oid);
+	if (!(p->comment = ks_strdup(*rest ? rest + 1 : "")))
+		return -1;
+	info->nprereqs++;
+	return 0;
+}
+
+/* "<object id> <refname>": a reference the bundle brings. */
+static int read_ref(struct ks_bundle_info *info, size_t *alloc,
+		    const char *line, const char *path, int lineno,
+		    struct ks_diags *d)
+{
+	struct ks_bundle_ref *p;
+	const char *rest;
+	git_oid oid;
+
+	if (parse_oid(&oid, line, &rest) < 0 || !*rest ||
+	    !valid_refname(rest + 1))
+		return ks_error(d, KS_EINVALID, path, lineno, 1,
+				"malformed reference line (wanted \"<object id> <refname>\")");
+	if (ks_grow(&info->refs, info->nrefs, alloc, sizeof(*info->refs), 8) < 0)
+		return -1;
+	p = &info->refs[info->nrefs];
+	git_oid_cpy(&p->oid, &oid);
+	if (!(p->name = ks_strdup(rest + 1)))
+		return -1;
+	info->nrefs++;
+	return 0;
+}
+
 int ks_bundle_read_header(struct ks_bundle_info *out, FILE *f,
 			  const char *path, struct ks_diags *d)
 {
@@ -449,103 +565,36 @@ int ks_bundle_read_header(struct ks_bundle_info *out, FILE *f,
 	struct ks_bundle_info info = KS_BUNDLE_INFO_INIT;
 	uint64_t pos = 0;
 	size_t alloc_p = 0, alloc_r = 0;
-	int lineno = 1, rc, err = KS_EINVALID;
+	int lineno = 1, err;
 
 	memset(out, 0, sizeof(*out));
-	rc = header_line(&line, f, &pos);
-	if (rc == LINE_NOMEM)
-		goto nomem;
-	if (rc == LINE_OK && !strcmp(line.ptr, "# v2 git bundle"))
-		info.version = 2;
-	else if (rc == LINE_OK && !strcmp(line.ptr, "# v3 git bundle"))
-		info.version = 3;
-	else {
-		ks_error(d, KS_EINVALID, path, 1, 1,
-			 "not a git bundle: the first line is not \"# v2 git bundle\" or \"# v3 git bundle\"");
+	if ((err = read_version(&info.version, &line, f, &pos, path, d)))
 		goto out;
-	}
 	for (;;) {
-		const char *rest;
-		git_oid oid;
-
 		lineno++;
-		rc = header_line(&line, f, &pos);
-		if (rc == LINE_NOMEM)
-			goto nomem;
-		if (rc == LINE_EOF || rc == LINE_PARTIAL) {
-			ks_diags_add(d, KS_SEV_ERROR, path, lineno, 1, NULL,
-				     KS_BUNDLE_DAMAGED,
-				     "the header ends before its empty line (truncated bundle?)");
+		if ((err = next_line(&line, f, &pos, path, lineno, d)))
 			goto out;
-		}
-		if (rc == LINE_LONG || rc == LINE_NUL) {
-			ks_error(d, KS_EINVALID, path, lineno, 1,
-				 rc == LINE_LONG ? "header line too long"
-						 : "NUL byte in the header");
-			goto out;
-		}
 		if (!line.len)
 			break;
-		if (line.ptr[0] == '@') {
-			if (info.version < 3) {
-				ks_error(d, KS_EINVALID, path, lineno, 1,
-					 "capability \"%s\" in a v2 bundle", line.ptr);
-				goto out;
-			}
-			if (info.nprereqs || info.nrefs) {
-				ks_error(d, KS_EINVALID, path, lineno, 1,
-					 "capability \"%s\" after the references", line.ptr);
-				goto out;
-			}
-			if (check_capability(line.ptr, path, lineno, d))
-				goto out;
-		} else if (line.ptr[0] == '-') {
-			struct ks_bundle_prereq *p;
-
-			if (parse_oid(&oid, line.ptr + 1, &rest) < 0) {
-				ks_error(d, KS_EINVALID, path, lineno, 1,
-					 "malformed prerequisite line (wanted \"-<object id> <comment>\")");
-				goto out;
-			}
-			if (ks_grow(&info.prereqs, info.nprereqs, &alloc_p,
-				    sizeof(*info.prereqs), 8) < 0)
-				goto nomem;
-			p = &info.prereqs[info.nprereqs];
-			git_oid_cpy(&p->oid, &oid);
-			if (!(p->comment = ks_strdup(*rest ? rest + 1 : "")))
-				goto nomem;
-			info.nprereqs++;
-		} else {
-			struct ks_bundle_ref *p;
-
-			if (parse_oid(&oid, line.ptr, &rest) < 0 || !*rest ||
-			    !valid_refname(rest + 1)) {
-				ks_error(d, KS_EINVALID, path, lineno, 1,
-					 "malformed reference line (wanted \"<object id> <refname>\")");
-				goto out;
-			}
-			if (ks_grow(&info.refs, info.nrefs, &alloc_r,
-				    sizeof(*info.refs), 8) < 0)
-				goto nomem;
-			p = &info.refs[info.nrefs];
-			git_oid_cpy(&p->oid, &oid);
-			if (!(p->name = ks_strdup(rest + 1)))
-				goto nomem;
-			info.nrefs++;
-		}
+		if (line.ptr[0] == '@')
+			err = read_capability(&info, line.ptr, path, lineno, d);
+		else if (line.ptr[0] == '-')
+			err = read_prereq(&info, &alloc_p, line.ptr, path,
+					  lineno, d);
+		else
+			err = read_ref(&info, &alloc_r, line.ptr, path, lineno,
+				       d);
+		if (err)
+			goto out;
 	}
 	if (!info.nrefs) {
-		ks_error(d, KS_EINVALID, path, lineno, 1,
-			 "the bundle lists no references");
+		err = ks_error(d, KS_EINVALID, path, lineno, 1,
+			       "the bundle lists no references");
 		goto out;
 	}
 	info.header_bytes = pos;
 	*out = info;
 	memset(&info, 0, sizeof(info));
-	err = 0;
-	goto out;
-nomem:
-	err = -1;
 out:
 	ks_bundle_info_release(&info);
 	ks_buf_release(&line);
