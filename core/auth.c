@@ -261,75 +261,82 @@ static const struct ks_member *signer(struct ks_auth *out,
 	return NULL;
 }
 
-int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
-		  const git_oid *id, struct ks_diags *d)
+/*
+ * The members files of the `np` parents of `c` in pm, *with how many
+ * have one, and *against the parent to judge the change against (-1 for
+ * the merge of both).  Returns -1, 1 with the status set when a parent's
+ * file does not read, or 0.
+ */
+static int parents_members(struct ks_auth *out, const struct ks_members **pm,
+			   size_t *with, int *against, struct ks_auth_judge *j,
+			   git_commit *c, size_t np)
 {
-	git_repository *repo = ks_repo_git(j->r);
-	const struct ks_members *pm[2] = { NULL, NULL };
-	enum ks_sshsig_verdict verdict;
-	const struct ks_member *mb;
-	struct ks_sshsig sig;
-	git_commit *c = NULL;
-	const char *why = NULL, *committer;
-	char *trailer = NULL, **changed = NULL;
-	size_t i, np, nchanged = 0, with = 0;
-	int err, against = -1, has;
+	size_t i;
+	int has;
 
-	memset(out, 0, sizeof(*out));
-	if (git_commit_lookup(&c, repo, id) < 0)
-		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read commit %.10s: %s",
-				git_oid_tostr_s(id), ks_git_error());
-	np = git_commit_parentcount(c);
-	if (np > 2) {
-		set(out, KS_AUTH_OCTOPUS, "a merge of more than two histories, which khaosat never makes");
-		goto done;
-	}
+	*with = 0;
+	*against = -1;
 	for (i = 0; i < np; i++) {
-		if ((has = members_of(&pm[i], j, git_commit_parent_id(c, (unsigned)i))) < 0) {
-			err = -1;
-			goto out;
-		}
+		if ((has = members_of(&pm[i], j, git_commit_parent_id(c, (unsigned)i))) < 0)
+			return -1;
 		if (has && !pm[i]) {
 			set(out, KS_AUTH_NO_MEMBERS, "its parent's members file does not read, so nobody may sign it");
-			goto done;
+			return 1;
 		}
 		if (has)
-			with++, against = (int)i;
+			++*with, *against = (int)i;
 	}
-	if (!with) {
-		set(out, KS_AUTH_OPEN, NULL);
-		goto done;
-	}
-	if (with == np)
-		against = -1;
-	if ((err = ks_sshsig_verify_commit(&verdict, &sig, repo, id, NULL, "git",
+	if (*with == np)
+		*against = -1;
+	return 0;
+}
+
+/*
+ * Checks the signature of commit `id`: returns 0 when it is good, with
+ * its key in *sig, 1 with the status set when not, or an error.
+ */
+static int good_signature(struct ks_auth *out, struct ks_sshsig *sig,
+			  git_repository *repo, const git_oid *id,
+			  struct ks_diags *d)
+{
+	enum ks_sshsig_verdict verdict;
+	const char *why = NULL;
+	int err;
+
+	if ((err = ks_sshsig_verify_commit(&verdict, sig, repo, id, NULL, "git",
 					   NULL, &why, d)))
-		goto out;
-	if (verdict != KS_SSHSIG_UNSIGNED && *sig.fingerprint)
-		memcpy(out->fingerprint, sig.fingerprint, sizeof(out->fingerprint));
+		return err;
+	if (verdict != KS_SSHSIG_UNSIGNED && *sig->fingerprint)
+		memcpy(out->fingerprint, sig->fingerprint, sizeof(out->fingerprint));
 	switch (verdict) {
 	case KS_SSHSIG_GOOD:
-		break;
+		return 0;
 	case KS_SSHSIG_UNSIGNED:
 		set(out, KS_AUTH_UNSIGNED, "not signed");
-		goto done;
+		return 1;
 	case KS_SSHSIG_UNSUPPORTED:
 		set(out, KS_AUTH_UNSUPPORTED, why ? why : "not an ed25519 SSH signature");
-		goto done;
+		return 1;
 	default:
 		set(out, KS_AUTH_BAD_SIGNATURE, why ? why : "the signature does not match the commit");
-		goto done;
+		return 1;
 	}
-	trailer = ks_commit_device(git_commit_message(c));
-	if (trailer)
-		snprintf(out->device, sizeof(out->device), "%s", trailer);
-	if (!(mb = signer(out, j, pm, np, sig.key.pk, trailer,
-			  (int64_t)git_commit_committer(c)->when.time)))
-		goto done;
-	snprintf(out->device, sizeof(out->device), "%s", mb->device);
+}
+
+/*
+ * Whether member `mb` could make commit `c` when it did, as the device
+ * its trailer and committer name: 0, or 1 with the status set.
+ */
+static int may_sign_then(struct ks_auth *out, struct ks_auth_judge *j,
+			 git_commit *c, const struct ks_member *mb,
+			 const char *trailer)
+{
+	const char *committer;
+	size_t i;
+
 	if (!ks_member_valid_at(mb, (int64_t)git_commit_committer(c)->when.time)) {
 		set(out, KS_AUTH_NOT_VALID_THEN, "signed by a member's key outside the dates it may sign (from, until)");
-		goto done;
+		return 1;
 	}
 	/* A removal the parents did not know yet still stops later commits. */
 	for (i = 0; i < j->napprovals; i++) {
@@ -338,17 +345,32 @@ int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
 		if (later && later->has_until &&
 		    (int64_t)git_commit_committer(c)->when.time > later->until) {
 			set(out, KS_AUTH_NOT_VALID_THEN, "made after the centre removed that laptop from the survey");
-			goto done;
+			return 1;
 		}
 	}
 	committer = git_commit_committer(c)->name;
 	if (!trailer || strcmp(trailer, mb->device) || strcmp(committer, mb->device)) {
 		set(out, KS_AUTH_WRONG_DEVICE, "its Device trailer or committer names another device than the key's");
-		goto done;
+		return 1;
 	}
+	return 0;
+}
+
+/*
+ * Whether member `mb` may change every path commit `id` (`c`) changes:
+ * 0, 1 with the status set, or an error.
+ */
+static int paths_allowed(struct ks_auth *out, struct ks_auth_judge *j,
+			 git_commit *c, const git_oid *id, int against,
+			 const struct ks_member *mb, struct ks_diags *d)
+{
+	char **changed = NULL;
+	size_t i, nchanged = 0;
+	int err, refused = 0;
+
 	if ((err = ks_auth_changed(&changed, &nchanged, j->r, id, against, d)))
-		goto out;
-	for (i = 0; i < nchanged; i++) {
+		return err;
+	for (i = 0; i < nchanged && !refused; i++) {
 		const char *no = ks_role_may_change(
 			mb->role, mb->device, changed[i],
 			own_only(rules_of(j, git_commit_parent_id(c, 0)), changed[i]));
@@ -356,17 +378,163 @@ int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
 		if (no) {
 			snprintf(out->path, sizeof(out->path), "%s", changed[i]);
 			set(out, KS_AUTH_PATH, no);
-			goto done;
+			refused = 1;
 		}
 	}
-	set(out, KS_AUTH_OK, NULL);
-done:
-	err = 0;
-out:
 	ks_auth_changed_free(changed, nchanged);
+	return refused;
+}
+
+int ks_auth_judge(struct ks_auth *out, struct ks_auth_judge *j,
+		  const git_oid *id, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(j->r);
+	const struct ks_members *pm[2] = { NULL, NULL };
+	const struct ks_member *mb;
+	struct ks_sshsig sig;
+	git_commit *c = NULL;
+	char *trailer = NULL;
+	size_t np, with;
+	int err = 0, against;
+
+	memset(out, 0, sizeof(*out));
+	if (git_commit_lookup(&c, repo, id) < 0)
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot read commit %.10s: %s",
+				git_oid_tostr_s(id), ks_git_error());
+	np = git_commit_parentcount(c);
+	if (np > 2) {
+		set(out, KS_AUTH_OCTOPUS, "a merge of more than two histories, which khaosat never makes");
+		goto out;
+	}
+	if ((err = parents_members(out, pm, &with, &against, j, c, np)))
+		goto out;
+	if (!with) {
+		set(out, KS_AUTH_OPEN, NULL);
+		goto out;
+	}
+	if ((err = good_signature(out, &sig, repo, id, d)))
+		goto out;
+	trailer = ks_commit_device(git_commit_message(c));
+	if (trailer)
+		snprintf(out->device, sizeof(out->device), "%s", trailer);
+	if (!(mb = signer(out, j, pm, np, sig.key.pk, trailer,
+			  (int64_t)git_commit_committer(c)->when.time)))
+		goto out;
+	snprintf(out->device, sizeof(out->device), "%s", mb->device);
+	if (may_sign_then(out, j, c, mb, trailer))
+		goto out;
+	if ((err = paths_allowed(out, j, c, id, against, mb, d)))
+		goto out;
+	set(out, KS_AUTH_OK, NULL);
+out:
 	ks_free(trailer);
 	git_commit_free(c);
-	return err;
+	/* 1 from a step: the status says why the commit is refused. */
+	return err < 0 ? err : 0;
+}
+
+static int walk_failed(struct ks_diags *d, const git_oid *tip)
+{
+	return ks_error(d, KS_EIO, NULL, 0, 0, "cannot walk the history of %.10s: %s",
+			git_oid_tostr_s(tip), ks_git_error());
+}
+
+/* The first commit refused, and why. */
+static void refuse(struct ks_auth_verdict *out, const struct ks_auth *a,
+		   const git_oid *id)
+{
+	out->status = a->status;
+	out->first = *a;
+	git_oid_cpy(&out->commit, id);
+}
+
+/*
+ * Commit `id` is authentic: its members file may approve new laptops
+ * from now on (unless it was itself approved), and when it has none the
+ * centre took the survey back to unsigned mode (*reopened).
+ */
+static int proved(int *reopened, struct ks_auth_judge *j, const git_oid *id,
+		  const struct ks_auth *a)
+{
+	const struct ks_members *m;
+	int has = members_of(&m, j, id);
+
+	if (has < 0)
+		return -1;
+	*reopened |= !has;
+	if (!a->by_approval && ks_auth_judge_approval(j, id) < 0)
+		return -1;
+	return 0;
+}
+
+/* Those that waited, judged again with every approval the history proved. */
+static int judge_waiting(struct ks_auth_verdict *out, struct ks_auth_judge *j,
+			 const git_oid *waits, size_t nwaits,
+			 struct ks_diags *d)
+{
+	struct ks_auth a;
+	size_t i;
+	int err;
+
+	for (i = 0; out->status == KS_AUTH_OK && i < nwaits; i++) {
+		if ((err = ks_auth_judge(&a, j, &waits[i], d)))
+			return err;
+		if (a.status == KS_AUTH_OK)
+			continue;
+		if (a.status == KS_AUTH_WAITING) {
+			if (!out->waiting++) {
+				out->first = a;
+				git_oid_cpy(&out->commit, &waits[i]);
+			}
+			continue;
+		}
+		refuse(out, &a, &waits[i]);
+	}
+	if (out->status == KS_AUTH_OK && out->waiting)
+		out->status = KS_AUTH_WAITING;
+	return 0;
+}
+
+/*
+ * A tip from before signed mode, on a laptop in signed mode (`hide` has
+ * a members file): work of a laptop that has not heard of it yet (its
+ * next sync merges it under its key, and that waits for approval like a
+ * new laptop's), or a history made to slip past the rule.  Not taken as
+ * it is.  Returns -1 when memory runs out.
+ */
+static int open_tip(struct ks_auth_verdict *out, struct ks_auth_judge *j,
+		    const git_oid *tip, const git_oid *hide)
+{
+	const struct ks_members *hm;
+	char *dev = NULL;
+	git_commit *c = NULL;
+	int has = members_of(&hm, j, hide);
+
+	if (has <= 0)
+		return has;
+	out->status = KS_AUTH_WAITING;
+	out->waiting = 1;
+	memset(&out->first, 0, sizeof(out->first));
+	out->first.status = KS_AUTH_WAITING;
+	out->first.why = "made before this survey was signed: taken in once that laptop has synced with the signed survey and the centre approved it";
+	if (git_commit_lookup(&c, ks_repo_git(j->r), tip) == 0 &&
+	    (dev = ks_commit_device(git_commit_message(c))) && ks_device_valid(dev))
+		snprintf(out->first.device, sizeof(out->first.device), "%s", dev);
+	ks_free(dev);
+	git_commit_free(c);
+	git_oid_cpy(&out->commit, tip);
+	return 0;
+}
+
+static void note_summary(struct ks_auth_verdict *out, git_repository *repo)
+{
+	git_commit *c = NULL;
+
+	if (git_commit_lookup(&c, repo, &out->commit) == 0)
+		snprintf(out->summary, sizeof(out->summary), "%s",
+			 git_commit_summary(c) ? git_commit_summary(c) : "");
+	git_commit_free(c);
+	git_error_clear();
 }
 
 int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
@@ -376,10 +544,9 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 	git_repository *repo = ks_repo_git(j->r);
 	git_revwalk *w = NULL;
 	git_oid id, *waits = NULL;
-	size_t i, nwaits = 0, await = 0;
-	const struct ks_members *hm;
+	size_t nwaits = 0, await = 0;
 	struct ks_auth a;
-	int e, err = 0, tip_open = 0, reopened = 0, has_members;
+	int e, err = 0, tip_open = 0, reopened = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->status = KS_AUTH_OK;
@@ -387,8 +554,7 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
 	    git_revwalk_push(w, tip) < 0 ||
 	    (hide && git_revwalk_hide(w, hide) < 0)) {
-		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot walk the history of %.10s: %s",
-			       git_oid_tostr_s(tip), ks_git_error());
+		err = walk_failed(d, tip);
 		goto out;
 	}
 	while ((e = git_revwalk_next(&id, w)) == 0) {
@@ -401,15 +567,7 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 		}
 		out->judged++;
 		if (a.status == KS_AUTH_OK) {
-			const struct ks_members *m;
-			int has = members_of(&m, j, &id);
-
-			if (has < 0)
-				goto oom;
-			/* The centre took the survey back to unsigned mode. */
-			reopened |= !has;
-			/* Proved by its parents: its members file may approve. */
-			if (!a.by_approval && ks_auth_judge_approval(j, &id) < 0)
+			if (proved(&reopened, j, &id, &a) < 0)
 				goto oom;
 			continue;
 		}
@@ -419,69 +577,20 @@ int ks_auth_history(struct ks_auth_verdict *out, struct ks_auth_judge *j,
 			git_oid_cpy(&waits[nwaits++], &id);
 			continue;
 		}
-		out->status = a.status;
-		out->first = a;
-		git_oid_cpy(&out->commit, &id);
+		refuse(out, &a, &id);
 		break;
 	}
 	if (e < 0 && e != GIT_ITEROVER) {
-		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot walk the history of %.10s: %s",
-			       git_oid_tostr_s(tip), ks_git_error());
+		err = walk_failed(d, tip);
 		goto out;
 	}
-	/* Those that waited, with every approval the history proved. */
-	for (i = 0; out->status == KS_AUTH_OK && i < nwaits; i++) {
-		if ((err = ks_auth_judge(&a, j, &waits[i], d)))
-			goto out;
-		if (a.status == KS_AUTH_OK)
-			continue;
-		if (a.status == KS_AUTH_WAITING) {
-			if (!out->waiting++) {
-				out->first = a;
-				git_oid_cpy(&out->commit, &waits[i]);
-			}
-			continue;
-		}
-		out->status = a.status;
-		out->first = a;
-		git_oid_cpy(&out->commit, &waits[i]);
-	}
-	if (out->status == KS_AUTH_OK && out->waiting)
-		out->status = KS_AUTH_WAITING;
-	/*
-	 * A tip from before signed mode, on a laptop in signed mode: work of
-	 * a laptop that has not heard of it yet (its next sync merges it
-	 * under its key, and that waits for approval like a new laptop's),
-	 * or a history made to slip past the rule.  Not taken as it is.
-	 */
+	if ((err = judge_waiting(out, j, waits, nwaits, d)))
+		goto out;
 	if (out->status == KS_AUTH_OK && tip_open && !reopened && hide &&
-	    (has_members = members_of(&hm, j, hide)) != 0) {
-		char *dev = NULL;
-		git_commit *c = NULL;
-
-		if (has_members < 0)
-			goto oom;
-		out->status = KS_AUTH_WAITING;
-		out->waiting = 1;
-		memset(&out->first, 0, sizeof(out->first));
-		out->first.status = KS_AUTH_WAITING;
-		out->first.why = "made before this survey was signed: taken in once that laptop has synced with the signed survey and the centre approved it";
-		if (git_commit_lookup(&c, repo, tip) == 0 &&
-		    (dev = ks_commit_device(git_commit_message(c))) && ks_device_valid(dev))
-			snprintf(out->first.device, sizeof(out->first.device), "%s", dev);
-		ks_free(dev);
-		git_commit_free(c);
-		git_oid_cpy(&out->commit, tip);
-	}
-	if (!err && out->status != KS_AUTH_OK) {
-		git_commit *c = NULL;
-
-		if (git_commit_lookup(&c, repo, &out->commit) == 0)
-			snprintf(out->summary, sizeof(out->summary), "%s",
-				 git_commit_summary(c) ? git_commit_summary(c) : "");
-		git_commit_free(c);
-		git_error_clear();
-	}
+	    open_tip(out, j, tip, hide) < 0)
+		goto oom;
+	if (out->status != KS_AUTH_OK)
+		note_summary(out, repo);
 	goto out;
 oom:
 	err = -1;
