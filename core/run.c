@@ -75,43 +75,127 @@ static int drain(int fd, struct ks_buf *b)
 	return 1;
 }
 
-int ks_run(const char *const argv[], const char *in, size_t inlen,
-	   struct ks_buf *out, struct ks_buf *err)
+/*
+ * Starts argv[0] on three pipes and keeps their parent ends: in[1],
+ * out[0] and err[0].  Returns the child's pid, or -1 with errno saying
+ * why (exec's errno when the program could not start), nothing open.
+ */
+static pid_t start(const char *const argv[], int in[2], int out[2],
+		   int err[2])
 {
-	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
-	int pfail[2] = { -1, -1 }, exec_errno;
-	struct pollfd fds[3];
-	size_t sent = 0;
-	int status, failed = 0, open_out = 1, open_err = 1, saved, broke = 0;
-	sigset_t pipe_set, old_mask;
+	int fail[2] = { -1, -1 }, e, status;
 	pid_t pid;
 
-	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
-	    pipe2(perr, O_CLOEXEC) < 0 || pipe2(pfail, O_CLOEXEC) < 0)
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(err, O_CLOEXEC) < 0 || pipe2(fail, O_CLOEXEC) < 0)
 		goto fail;
 	pid = fork();
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
-		child(argv, pin, pout, perr, pfail);
-	if ((exec_errno = exec_error(pfail))) {
+		child(argv, in, out, err, fail);
+	if ((e = exec_error(fail))) {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		errno = exec_errno;
+		errno = e;
 		goto fail;
 	}
-	close_pair(pfail);
-	close(pin[0]);
-	close(pout[1]);
-	close(perr[1]);
-	pin[0] = pout[1] = perr[1] = -1;
+	close_pair(fail);
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	in[0] = out[1] = err[1] = -1;
+	return pid;
+fail:
+	e = errno;
+	close_pair(fail);
+	close_pair(in);
+	close_pair(out);
+	close_pair(err);
+	errno = e;
+	return -1;
+}
+
+/*
+ * Writes what the pipe `*fd` takes of the rest of `in`; closes it at the
+ * end or when the child stopped reading (*broke: EPIPE).
+ */
+static void feed(int *fd, const char *in, size_t inlen, size_t *sent,
+		 int *broke)
+{
+	ssize_t w = write(*fd, in + *sent, inlen - *sent);
+
+	if (w > 0)
+		*sent += (size_t)w;
+	*broke |= w < 0 && errno == EPIPE;
+	if ((w < 0 && errno != EINTR && errno != EAGAIN) || *sent == inlen) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/*
+ * Feeds `in` through `*to` (-1 when already closed) and drains
+ * `from_out` and `from_err` until all three are done.  Returns 0, or -1
+ * when poll, a read or memory failed.
+ */
+static int exchange(int *to, int from_out, int from_err, const char *in,
+		    size_t inlen, struct ks_buf *out, struct ks_buf *err,
+		    int *broke)
+{
+	struct pollfd fds[3];
+	size_t sent = 0;
+	int open_out = 1, open_err = 1, failed = 0;
+
+	while (!failed && (open_out || open_err || *to >= 0)) {
+		int n = 0, r, k;
+
+		if (*to >= 0)
+			fds[n++] = (struct pollfd){ *to, POLLOUT, 0 };
+		if (open_out)
+			fds[n++] = (struct pollfd){ from_out, POLLIN, 0 };
+		if (open_err)
+			fds[n++] = (struct pollfd){ from_err, POLLIN, 0 };
+		if (poll(fds, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (r = 0; r < n; r++) {
+			if (!fds[r].revents)
+				continue;
+			if (fds[r].fd == *to) {
+				feed(to, in, inlen, &sent, broke);
+			} else if (fds[r].fd == from_out) {
+				k = drain(from_out, out);
+				failed |= k < 0;
+				open_out = k > 0;
+			} else {
+				k = drain(from_err, err);
+				failed |= k < 0;
+				open_err = k > 0;
+			}
+		}
+	}
+	return failed ? -1 : 0;
+}
+
+int ks_run(const char *const argv[], const char *in, size_t inlen,
+	   struct ks_buf *out, struct ks_buf *err)
+{
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	int status, failed, broke = 0;
+	sigset_t pipe_set, old_mask;
+	pid_t pid = start(argv, pin, pout, perr);
+
+	if (pid < 0)
+		return -1;
 	/*
 	 * Never block writing: a blocking write of more than the pipe holds
 	 * waits for the child to read, while the child may wait for us to
 	 * read what it wrote first.
 	 */
-	if (fcntl(pin[1], F_SETFL, fcntl(pin[1], F_GETFL) | O_NONBLOCK) < 0)
-		failed = 1;
+	failed = fcntl(pin[1], F_SETFL, fcntl(pin[1], F_GETFL) | O_NONBLOCK) < 0;
 	/* A child that stops reading must not kill us. */
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
@@ -120,50 +204,9 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 		close(pin[1]);
 		pin[1] = -1;
 	}
-	while (open_out || open_err || pin[1] >= 0) {
-		int n = 0, r;
-
-		if (pin[1] >= 0)
-			fds[n++] = (struct pollfd){ pin[1], POLLOUT, 0 };
-		if (open_out)
-			fds[n++] = (struct pollfd){ pout[0], POLLIN, 0 };
-		if (open_err)
-			fds[n++] = (struct pollfd){ perr[0], POLLIN, 0 };
-		if (poll(fds, (nfds_t)n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			failed = 1;
-			break;
-		}
-		for (r = 0; r < n; r++) {
-			if (!fds[r].revents)
-				continue;
-			if (fds[r].fd == pin[1]) {
-				ssize_t w = write(pin[1], in + sent, inlen - sent);
-
-				if (w > 0)
-					sent += (size_t)w;
-				broke |= w < 0 && errno == EPIPE;
-				if ((w < 0 && errno != EINTR && errno != EAGAIN) ||
-				    sent == inlen) {
-					close(pin[1]);
-					pin[1] = -1;
-				}
-			} else if (fds[r].fd == pout[0]) {
-				int k = drain(pout[0], out);
-
-				failed |= k < 0;
-				open_out = k > 0;
-			} else {
-				int k = drain(perr[0], err);
-
-				failed |= k < 0;
-				open_err = k > 0;
-			}
-		}
-		if (failed)
-			break;
-	}
+	if (!failed)
+		failed = exchange(&pin[1], pout[0], perr[0], in, inlen, out,
+				  err, &broke) < 0;
 	/* The SIGPIPE our write raised is pending here: take it. */
 	if (broke && !sigismember(&old_mask, SIGPIPE)) {
 		const struct timespec none = { 0, 0 };
@@ -183,12 +226,4 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 	if (WIFSIGNALED(status))
 		return 256 + WTERMSIG(status);
 	return WEXITSTATUS(status);
-fail:
-	saved = errno;
-	close_pair(pfail);
-	close_pair(pin);
-	close_pair(pout);
-	close_pair(perr);
-	errno = saved;
-	return -1;
 }
