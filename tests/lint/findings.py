@@ -113,7 +113,8 @@ def read_accepted(path):
     with open(path, encoding='utf-8') as f:
         for n, text in enumerate(f, 1):
             words = text.split(None, 1)
-            if not words or words[0] not in ('cppcheck', 'analyzer'):
+            if (text[:1].isspace() or not words or
+                    words[0] not in ('cppcheck', 'analyzer')):
                 continue
             head, _, reason = text.partition(': ')
             key = tuple(head.split())
