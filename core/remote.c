@@ -4,8 +4,9 @@
 #include "remote.h"
 #include "alloc.h"
 #include "buf.h"
-#include "paths.h"
 #include "diag.h"
+#include "paths.h"
+#include "repo.h"
 #include "sync_int.h"
 
 #include <limits.h>

@@ -6,10 +6,16 @@
 #ifndef KS_SYNC_INT_H
 #define KS_SYNC_INT_H
 
-#include "sync.h"
+#include <git2.h>
 
+struct ks_bundle_info;
 struct ks_bundle_judge;
+struct ks_diags;
+struct ks_net_opts;
 struct ks_progress;
+struct ks_repo;
+struct ks_sync_peer;
+struct ks_sync_report;
 
 /* sync.c */
 
