@@ -151,7 +151,9 @@ size_t ks_schema_edit_distance(const char *a, const char *b, size_t cap)
 		return cap + 1;
 	if ((la > lb ? la - lb : lb - la) > cap)
 		return cap + 1;
-	for (j = 0; j <= lb; j++)
+	/* row[j]: the distance from the first i characters of a to b[0..j) */
+	row[0] = 0;
+	for (j = 1; j <= lb; j++)
 		row[j] = j;
 	for (i = 1; i <= la; i++) {
 		prev = row[0];
@@ -367,13 +369,12 @@ static void read_vocabulary(struct ks_comp *c, const char *uri,
 	if (!strncmp(uri, "https://json-schema.org/", 24) ||
 	    !strncmp(uri, "http://json-schema.org/", 23))
 		return;
-	u = ks_strdup(uri);
+	/* the document, without a fragment */
+	u = ks_strndup(uri, strcspn(uri, "#"));
 	if (!u) {
 		ks_sc_oom(c);
 		return;
 	}
-	if (strchr(u, '#'))
-		*strchr(u, '#') = '\0';
 	if (ks_sc_fetch(c, u, &doc, &tmp) == 0 && doc) {
 		v = ks_map_get(ks_doc_root(doc), "$vocabulary");
 		if (v && v->kind == KS_NODE_MAP) {
