@@ -16,10 +16,10 @@ MANDIR = $(PREFIX)/share/man
 # pkg-config module -> Debian package that provides it
 DEPS = libgit2:libgit2-dev yaml-0.1:libyaml-dev zlib:zlib1g-dev \
 	libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev cmocka:libcmocka-dev \
-	xlsxwriter:libxlsxwriter-dev libsodium:libsodium-dev libbsd:libbsd-dev
+	xlsxwriter:libxlsxwriter-dev libsodium:libsodium-dev libbsd:libbsd-dev libidn2:libidn2-dev
 TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-client \
 	lighttpd:lighttpd sshd:openssh-server python3:python3 strace:strace flock:util-linux
-PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd
+PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd libidn2
 
 ifeq ($(SANITIZE),1)
 BUILD = build/asan

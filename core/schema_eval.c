@@ -652,10 +652,15 @@ static int check_string(struct ectx *c, const struct ks_snode *s,
 	}
 	if (s->kw & KW_FORMAT) {
 		char why[160];
+		int r;
 
 		why[0] = '\0';
-		if (ks_format_check_id(s->fmt, v->str, v->len, why,
-				       sizeof(why)) == 0) {
+		r = ks_format_check_id(s->fmt, v->str, v->len, why, sizeof(why));
+		if (r < 0) {
+			c->oom = 1;
+			return 0;
+		}
+		if (r == 0) {
 			FAIL();
 			if (!c->quick) {
 				struct ks_buf m = KS_BUF_INIT;

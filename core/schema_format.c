@@ -3,14 +3,16 @@
  * URIs, UUIDs, IPv4 addresses and host names as JSON Schema defines them,
  * and the Vietnamese tax codes and phone numbers of DOMAIN.md section 2.
  * Each check says why a value fails when there is something to say.
+ * libidn2 judges the internationalised parts of host names (IDNA 2008).
  */
 #include "schema_int.h"
 
+#include <assert.h>
+#include <idn2.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <utf8proc.h>
 
 enum {
 	F_DATE, F_DATETIME, F_TIME, F_EMAIL, F_URI, F_UUID, F_IPV4,
@@ -70,6 +72,12 @@ static int is_alpha(int c)
 static int is_hex(int c)
 {
 	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Whatever the locale. */
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
 /* n ASCII digits at s as a number, or -1. */
@@ -262,177 +270,72 @@ static int check_ipv6(const char *s, size_t len)
 
 /* ---- host names (RFC 1123, with IDNA A-labels) ---- */
 
-/* RFC 3492 Punycode; returns the number of code points or -1. */
-static int punycode_decode(const char *in, size_t len, uint32_t *out,
-			   size_t max)
+/* What libidn2 found wrong with an A-label, said of the label. */
+static const char *alabel_problem(int rc)
 {
-	size_t b = 0, i, j, outn = 0;
-	uint32_t n = 128, bias = 72, idx = 0;
-
-	for (j = 0; j < len; j++)
-		if (in[j] == '-')
-			b = j;
-	if (b > max)
-		return -1;
-	for (j = 0; j < b; j++) {
-		if ((unsigned char)in[j] >= 0x80)
-			return -1;
-		out[outn++] = (unsigned char)in[j];
+	switch (rc) {
+	case IDN2_PUNYCODE_BAD_INPUT:
+	case IDN2_PUNYCODE_BIG_OUTPUT:
+	case IDN2_PUNYCODE_OVERFLOW:
+		return "is not valid punycode";
+	case IDN2_DISALLOWED:
+		return "has a character that host names do not allow";
+	case IDN2_UNASSIGNED:
+		return "has a character that Unicode does not assign";
+	case IDN2_LEADING_COMBINING:
+		return "starts with a combining mark";
+	case IDN2_CONTEXTJ:
+		return "has a zero-width joiner or non-joiner where none "
+		       "may stand";
+	case IDN2_CONTEXTO:
+		return "has a character that is not allowed where it stands";
+	case IDN2_BIDI:
+		return "breaks the rules for right-to-left text";
+	case IDN2_2HYPHEN:
+		return "has \"--\" in the third and fourth places once decoded";
+	case IDN2_HYPHEN_STARTEND:
+		return "starts or ends with \"-\" once decoded";
+	case IDN2_NOT_NFC:
+		return "is not in Unicode normal form C once decoded";
 	}
-	for (i = b > 0 ? b + 1 : 0; i < len;) {
-		uint32_t oldi = idx, w = 1, k;
-
-		for (k = 36;; k += 36) {
-			int c = (unsigned char)in[i++], digit;
-			uint32_t t;
-
-			if (c >= '0' && c <= '9')
-				digit = c - '0' + 26;
-			else if (c >= 'a' && c <= 'z')
-				digit = c - 'a';
-			else if (c >= 'A' && c <= 'Z')
-				digit = c - 'A';
-			else
-				return -1;
-			if ((uint32_t)digit > (UINT32_MAX - idx) / w)
-				return -1;
-			idx += (uint32_t)digit * w;
-			t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
-			if ((uint32_t)digit < t)
-				break;
-			if (i >= len || w > UINT32_MAX / (36 - t))
-				return -1;
-			w *= 36 - t;
-		}
-		{
-			uint32_t delta = oldi == 0 ? idx / 700 :
-				(idx - oldi) / 2, kk = 0;
-
-			delta += delta / (uint32_t)(outn + 1);
-			while (delta > 455) {
-				delta /= 35;
-				kk += 36;
-			}
-			bias = kk + (36 * delta) / (delta + 38);
-		}
-		if (idx / (outn + 1) > 0x10FFFF - n)
-			return -1;
-		n += idx / (uint32_t)(outn + 1);
-		idx %= (uint32_t)(outn + 1);
-		if (outn >= max || n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF))
-			return -1;
-		memmove(out + idx + 1, out + idx, (outn - idx) * sizeof(*out));
-		out[idx++] = n;
-		outn++;
-	}
-	return (int)outn;
+	return "is not a valid internationalised name";
 }
 
-static int is_greek(uint32_t c)
+/*
+ * An A-label ("xn--" and punycode) must decode to a U-label that IDNA 2008
+ * allows (RFC 5891 5.4): libidn2 decodes it, checks the U-label and
+ * encodes it again.  The prefix and the punycode digits after the last
+ * "-" may be written in either case, as RFC 3492 reads them; the letters
+ * before it stand for themselves, and a U-label has no capitals.
+ * Returns 1, 0 with a reason, or -1 when memory runs out.
+ */
+static int check_alabel(const char *s, size_t n, char *why, size_t wl)
 {
-	return (c >= 0x370 && c <= 0x3ff) || (c >= 0x1f00 && c <= 0x1fff);
-}
+	char label[64];
+	uint8_t *out = NULL;
+	size_t i, digits = 4;
+	int rc;
 
-static int is_hebrew(uint32_t c)
-{
-	return c >= 0x590 && c <= 0x5ff;
-}
-
-static int is_kana_han(uint32_t c)
-{
-	return (c >= 0x3040 && c <= 0x309f) ||		/* Hiragana */
-	       ((c >= 0x30a0 && c <= 0x30ff) && c != 0x30fb) ||
-	       (c >= 0x31f0 && c <= 0x31ff) ||
-	       (c >= 0x3400 && c <= 0x4dbf) ||		/* Han */
-	       (c >= 0x4e00 && c <= 0x9fff) ||
-	       (c >= 0xf900 && c <= 0xfaff) ||
-	       (c >= 0x20000 && c <= 0x3ffff);
-}
-
-/* IDNA 2008 rules that a decoded label can break (RFC 5891, 5892). */
-static int ulabel_ok(const uint32_t *u, int n)
-{
-	int i, arabic = 0, extended = 0;
-
-	if (n <= 0)
-		return 0;
-	if (n >= 4 && u[2] == '-' && u[3] == '-')
-		return 0;
-	{
-		const utf8proc_property_t *p = utf8proc_get_property(u[0]);
-
-		if (p->category == UTF8PROC_CATEGORY_MN ||
-		    p->category == UTF8PROC_CATEGORY_MC ||
-		    p->category == UTF8PROC_CATEGORY_ME)
-			return 0;
-	}
+	assert(n >= 4 && n < sizeof(label));
+	for (i = 4; i < n; i++)
+		if (s[i] == '-')
+			digits = i + 1;
 	for (i = 0; i < n; i++) {
-		uint32_t c = u[i];
-
-		switch (c) {
-		case 0x0640: case 0x07fa: case 0x302e: case 0x302f:
-		case 0x3031: case 0x3032: case 0x3033: case 0x3034:
-		case 0x3035: case 0x303b:
-			return 0;	/* DISALLOWED exceptions */
-		case 0x00b7:
-			if (i == 0 || i == n - 1 || u[i - 1] != 'l' ||
-			    u[i + 1] != 'l')
-				return 0;
-			break;
-		case 0x0375:
-			if (i == n - 1 || !is_greek(u[i + 1]))
-				return 0;
-			break;
-		case 0x05f3: case 0x05f4:
-			if (i == 0 || !is_hebrew(u[i - 1]))
-				return 0;
-			break;
-		case 0x200d:
-			if (i == 0 || utf8proc_get_property(u[i - 1])
-					      ->combining_class != 9)
-				return 0;
-			break;
-		case 0x30fb: {
-			int j, ok = 0;
-
-			for (j = 0; j < n; j++)
-				if (is_kana_han(u[j]))
-					ok = 1;
-			if (!ok)
-				return 0;
-			break;
-		}
-		}
-		if (c >= 0x660 && c <= 0x669)
-			arabic = 1;
-		if (c >= 0x6f0 && c <= 0x6f9)
-			extended = 1;
-		if (c >= 'A' && c <= 'Z')
-			return 0;
-		if (c < 0x80 && !(is_alpha((int)c) || is_digit((int)c) ||
-				  c == '-'))
-			return 0;
-		if (c == 0x00df || c == 0x03c2 || c == 0x06fd ||
-		    c == 0x06fe || c == 0x0f0b || c == 0x3007)
-			continue;	/* PVALID exceptions */
-		if (c >= 0x80) {
-			const utf8proc_property_t *p =
-				utf8proc_get_property(c);
-
-			if (p->category == UTF8PROC_CATEGORY_CN ||
-			    p->category == UTF8PROC_CATEGORY_ZS ||
-			    p->category == UTF8PROC_CATEGORY_PO ||
-			    p->category == UTF8PROC_CATEGORY_SO ||
-			    p->category == UTF8PROC_CATEGORY_SM ||
-			    p->category == UTF8PROC_CATEGORY_LU ||
-			    p->category == UTF8PROC_CATEGORY_LT)
-				if (c != 0x00b7 && c != 0x0375 &&
-				    c != 0x05f3 && c != 0x05f4 &&
-				    c != 0x30fb)
-					return 0;
-		}
+		if (i >= 4 && i < digits && ascii_lower(s[i]) != s[i])
+			return why_set(why, wl, "\"%.*s\" has a capital letter, "
+				       "which an internationalised name "
+				       "cannot have", (int)n, s);
+		label[i] = i < 2 || i >= digits ? ascii_lower(s[i]) : s[i];
 	}
-	return !(arabic && extended);
+	label[n] = '\0';
+	rc = idn2_register_u8(NULL, (const uint8_t *)label, &out, 0);
+	idn2_free(out);
+	if (rc == IDN2_MALLOC)
+		return -1;
+	if (rc != IDN2_OK)
+		return why_set(why, wl, "\"%.*s\" %s", (int)n, s,
+			       alabel_problem(rc));
+	return 1;
 }
 
 static int check_hostname(const char *s, size_t len, char *why, size_t wl)
@@ -465,19 +368,15 @@ static int check_hostname(const char *s, size_t len, char *why, size_t wl)
 						       "\".\"");
 		}
 		if (n >= 4 && s[st + 2] == '-' && s[st + 3] == '-') {
-			uint32_t u[64];
-			int nu;
+			int rc;
 
-			if (strncmp(s + st, "xn", 2) &&
-			    strncmp(s + st, "XN", 2) &&
-			    strncmp(s + st, "Xn", 2) &&
-			    strncmp(s + st, "xN", 2))
+			if (ascii_lower(s[st]) != 'x' ||
+			    ascii_lower(s[st + 1]) != 'n')
 				return why_set(why, wl, "\"--\" is only "
 					       "allowed after \"xn\"");
-			nu = punycode_decode(s + st + 4, n - 4, u, 64);
-			if (!ulabel_ok(u, nu))
-				return why_set(why, wl, "not a valid "
-					       "internationalised name");
+			rc = check_alabel(s + st, n, why, wl);
+			if (rc != 1)
+				return rc;
 		}
 		i++;
 	}

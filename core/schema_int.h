@@ -358,7 +358,11 @@ struct ks_snode *ks_sc_walk(struct ks_comp *c, const struct ks_node *n,
 /* Builds the shapes from the root (see struct ks_shape). */
 void ks_sc_build_shapes(struct ks_comp *c);
 
-/* Format ids for ks_snode.fmt. */
+/*
+ * Format ids for ks_snode.fmt.  ks_format_check_id() is ks_format_check()
+ * by id: 1 valid, 0 invalid, -1 for an unknown id or when memory runs out
+ * (libidn2 allocates for host names).
+ */
 int ks_format_id(const char *name);
 int ks_format_check_id(int id, const char *s, size_t len, char *why,
 		       size_t whylen);

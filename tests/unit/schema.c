@@ -550,6 +550,42 @@ static const struct fcase format_cases[] = {
 	{ "ipv4", "192.168.01.1", 0, NULL },
 	{ "hostname", "khuyencong.haiphong.gov.vn", 1, NULL },
 	{ "hostname", "-bad.vn", 0, NULL },
+	/* labels in punycode, judged by libidn2 once decoded */
+	{ "hostname", "xn--hni-9ka0849a.vn", 1, NULL },		/* hànội */
+	{ "hostname", "xn--khuyncng-93a1837e.haiphong.gov.vn", 1,
+	  NULL },						/* khuyếncông */
+	{ "hostname", "XN--vitnam-jk8b.vn", 1, NULL },		/* việtnam */
+	{ "hostname", "xn--VITNAM-JK8B.vn", 0, "\"xn--VITNAM-JK8B\" has a "
+	  "capital letter, which an internationalised name cannot have" },
+	/* làngnghềđúcđồngmỹđồngxãhồngtháihuyệnanlãot: 63 bytes, then 64 */
+	{ "hostname", "xn--lngnghcngmngxhngthihuynanlot-ujc1c4co05enycd6032"
+	  "zfharqef20n.vn", 1, NULL },
+	{ "hostname", "xn--lngnghcngmngxhngthihuynanloth-lmc2c6co37eezcd609"
+	  "9zlha3qef04n.vn", 0, "each part of a host name has 1 to 63 "
+	  "characters" },
+	{ "hostname", "xn--hni-gfa8wi85n.vn", 0, "\"xn--hni-gfa8wi85n\" has "
+	  "a character that host names do not allow" },	/* hà U+00AD nội */
+	{ "hostname", "xn--vitnam-jk8b632d.vn", 0, "\"xn--vitnam-jk8b632d\" "
+	  "has a character that host names do not allow" },	/* việt☺nam */
+	{ "hostname", "xn--abc.vn", 0, "\"xn--abc\" has a character that "
+	  "host names do not allow" },			/* U+0082 U+0081 U+0080 */
+	{ "hostname", "xn--al-0ea.vn", 0, "\"xn--al-0ea\" has a character "
+	  "that is not allowed where it stands" },	/* a·l: not l·l */
+	{ "hostname", "xn--hello-zed.vn", 0, "\"xn--hello-zed\" starts "
+	  "with a combining mark" },
+	{ "hostname", "xn--11b2er09f.in", 0, "\"xn--11b2er09f\" has a "
+	  "zero-width joiner or non-joiner where none may stand" },
+	{ "hostname", "xn--a-0hc.il", 0, "\"xn--a-0hc\" breaks the rules "
+	  "for right-to-left text" },			/* a, then alef */
+	{ "hostname", "xn--abc--9ua.vn", 0, "\"xn--abc--9ua\" starts or "
+	  "ends with \"-\" once decoded" },		/* ēabc- */
+	{ "hostname", "xn--aa---o47jg78q.vn", 0, "\"xn--aa---o47jg78q\" "
+	  "has \"--\" in the third and fourth places once decoded" },
+	{ "hostname", "xn--x.vn", 0, "\"xn--x\" is not valid punycode" },
+	{ "hostname", "ab--c.vn", 0, "\"--\" is only allowed after \"xn\"" },
+	{ "email", "an@xn--hni-9ka0849a.vn", 1, NULL },
+	{ "email", "an@xn--hni-gfa8wi85n.vn", 0, "\"xn--hni-gfa8wi85n\" has "
+	  "a character that host names do not allow" },
 	{ "no-such-format", "x", -1, NULL },
 };
 
