@@ -535,43 +535,53 @@ static void unknown_format(struct ks_comp *c, const struct ks_node *at,
 		c->errors++;
 }
 
-static int walk_keyword(struct ks_comp *c, struct ks_snode *s,
-			const struct ks_pair *p, const struct kwdef *kd,
-			const struct ks_wctx *w, int depth)
+/* $ref and $dynamicRef: schema.c resolves them once every document is in. */
+static int walk_ref(struct ks_comp *c, struct ks_snode *s,
+		    const struct ks_pair *p, int dynamic,
+		    const struct ks_wctx *w)
 {
 	const struct ks_node *v = p->value;
 	const char *str = ks_sc_str(v);
-	size_t i;
-	int b;
 
-	switch (kd->id) {
-	case K_ID: case K_SCHEMA: case K_ANCHOR: case K_DYNANCHOR:
-	case K_COMMENT: case K_VOCAB: case K_ANNOT: case K_UNKNOWN:
-	case K_ENUM: case K_XENUMTITLES:
-		return 0;	/* handled before or after the loop */
-	case K_REF: case K_DYNREF:
-		if (!str) {
-			ks_sc_error(c, w->file, v, p->key, "%s must be a "
-				    "string", p->key);
-			return 0;
-		}
-		seq_add(s, kd->id == K_REF ? KS_SEQ_REF : KS_SEQ_DYNREF,
-			NULL);
-		if (kd->id == K_REF) {
-			s->ref_str = str;
-			s->ref_at = v;
-		}
-		return ks_sc_pending(c, s, str, w->base, v, kd->id == K_DYNREF);
-	case K_DEFS:
-		if (v->kind != KS_NODE_MAP) {
-			ks_sc_error(c, w->file, v, p->key,
-				    "%s must be a mapping of schemas", p->key);
-			return 0;
-		}
-		for (i = 0; i < v->u.map.n; i++)
-			if (!ks_sc_walk(c, v->u.map.v[i].value, w, depth + 1))
-				return -1;
+	if (!str) {
+		ks_sc_error(c, w->file, v, p->key, "%s must be a string",
+			    p->key);
 		return 0;
+	}
+	seq_add(s, dynamic ? KS_SEQ_DYNREF : KS_SEQ_REF, NULL);
+	if (!dynamic) {
+		s->ref_str = str;
+		s->ref_at = v;
+	}
+	return ks_sc_pending(c, s, str, w->base, v, dynamic);
+}
+
+/* $defs: compiled even when nothing refers to them, so errors show. */
+static int walk_defs(struct ks_comp *c, const struct ks_pair *p,
+		     const struct ks_wctx *w, int depth)
+{
+	const struct ks_node *v = p->value;
+	size_t i;
+
+	if (v->kind != KS_NODE_MAP) {
+		ks_sc_error(c, w->file, v, p->key,
+			    "%s must be a mapping of schemas", p->key);
+		return 0;
+	}
+	for (i = 0; i < v->u.map.n; i++)
+		if (!ks_sc_walk(c, v->u.map.v[i].value, w, depth + 1))
+			return -1;
+	return 0;
+}
+
+/* allOf, anyOf, oneOf and prefixItems: lists of subschemas. */
+static int walk_lists(struct ks_comp *c, struct ks_snode *s,
+		      const struct ks_pair *p, enum kwid id,
+		      const struct ks_wctx *w, int depth)
+{
+	size_t i;
+
+	switch (id) {
 	case K_ALLOF:
 		s->allof = walk_list(c, p, w, depth, &s->nallof);
 		for (i = 0; i < s->nallof; i++)
@@ -587,340 +597,577 @@ static int walk_keyword(struct ks_comp *c, struct ks_snode *s,
 		for (i = 0; i < s->noneof; i++)
 			seq_add(s, KS_SEQ_COND, s->oneof[i]);
 		break;
-	case K_PREFIX:
+	default:
 		s->prefix = walk_list(c, p, w, depth, &s->nprefix);
 		break;
-	case K_NOT:
-		s->not_ = ks_sc_walk(c, v, w, depth + 1);
-		return s->not_ ? 0 : -1;
-	case K_IF:
-		s->if_ = ks_sc_walk(c, v, w, depth + 1);
-		if (s->if_)
-			seq_add(s, KS_SEQ_COND, s->if_);
-		return s->if_ ? 0 : -1;
-	case K_THEN:
-		s->then_ = ks_sc_walk(c, v, w, depth + 1);
-		if (s->then_)
-			seq_add(s, KS_SEQ_COND, s->then_);
-		return s->then_ ? 0 : -1;
-	case K_ELSE:
-		s->else_ = ks_sc_walk(c, v, w, depth + 1);
-		if (s->else_)
-			seq_add(s, KS_SEQ_COND, s->else_);
-		return s->else_ ? 0 : -1;
-	case K_ITEMS:
-		s->items = ks_sc_walk(c, v, w, depth + 1);
-		return s->items ? 0 : -1;
-	case K_CONTAINS:
-		s->contains = ks_sc_walk(c, v, w, depth + 1);
-		return s->contains ? 0 : -1;
-	case K_ADDL:
-		s->addl = ks_sc_walk(c, v, w, depth + 1);
-		return s->addl ? 0 : -1;
-	case K_PROPNAMES:
-		s->propnames = ks_sc_walk(c, v, w, depth + 1);
-		return s->propnames ? 0 : -1;
-	case K_UNEVALITEMS:
-		s->uneval_items = ks_sc_walk(c, v, w, depth + 1);
-		s->has_uneval = 1;
-		return s->uneval_items ? 0 : -1;
+	}
+	return c->oom ? -1 : 0;
+}
+
+/*
+ * Keywords whose value is one subschema.  Those of if, then and else may
+ * apply, so they join the shapes as conditional members.
+ */
+static int walk_single(struct ks_comp *c, struct ks_snode *s,
+		       const struct ks_pair *p, enum kwid id,
+		       const struct ks_wctx *w, int depth)
+{
+	struct ks_snode *t = ks_sc_walk(c, p->value, w, depth + 1);
+	int cond = 0;
+
+	switch (id) {
+	case K_NOT: s->not_ = t; break;
+	case K_IF: s->if_ = t; cond = 1; break;
+	case K_THEN: s->then_ = t; cond = 1; break;
+	case K_ELSE: s->else_ = t; cond = 1; break;
+	case K_ITEMS: s->items = t; break;
+	case K_CONTAINS: s->contains = t; break;
+	case K_ADDL: s->addl = t; break;
+	case K_PROPNAMES: s->propnames = t; break;
+	case K_UNEVALITEMS: s->uneval_items = t; s->has_uneval = 1; break;
+	default: s->uneval_props = t; s->has_uneval = 1; break;
+	}
+	if (t && cond)
+		seq_add(s, KS_SEQ_COND, t);
+	return t ? 0 : -1;
+}
+
+static int walk_properties(struct ks_comp *c, struct ks_snode *s,
+			   const struct ks_pair *p, const struct ks_wctx *w,
+			   int depth)
+{
+	const struct ks_node *v = p->value;
+	size_t i;
+
+	if (v->kind != KS_NODE_MAP) {
+		ks_sc_error(c, w->file, v, p->key,
+			    "properties must be a mapping of schemas");
+		return 0;
+	}
+	s->props = ks_sc_alloc(c->m, (v->u.map.n + 1) * sizeof(*s->props));
+	s->props_sorted = ks_sc_alloc(c->m, (v->u.map.n + 1) *
+				      sizeof(*s->props));
+	if (!s->props || !s->props_sorted) {
+		ks_sc_oom(c);
+		return -1;
+	}
+	for (i = 0; i < v->u.map.n; i++) {
+		const struct ks_pair *q = &v->u.map.v[i];
+
+		s->props[i].name = q->key;
+		s->props[i].len = q->key_len;
+		s->props[i].s = ks_sc_walk(c, q->value, w, depth + 1);
+		if (!s->props[i].s)
+			return -1;
+	}
+	s->nprops = v->u.map.n;
+	memcpy(s->props_sorted, s->props, s->nprops * sizeof(*s->props));
+	qsort(s->props_sorted, s->nprops, sizeof(*s->props), ks_sc_prop_cmp);
+	seq_add(s, KS_SEQ_PROPS, NULL);
+	return 0;
+}
+
+/* A pattern that does not compile is reported and left out. */
+static int walk_pattern_properties(struct ks_comp *c, struct ks_snode *s,
+				   const struct ks_pair *p,
+				   const struct ks_wctx *w, int depth)
+{
+	const struct ks_node *v = p->value;
+	size_t i;
+
+	if (v->kind != KS_NODE_MAP) {
+		ks_sc_error(c, w->file, v, p->key, "patternProperties must "
+			    "be a mapping of patterns to schemas");
+		return 0;
+	}
+	s->pats = ks_sc_alloc(c->m, (v->u.map.n + 1) * sizeof(*s->pats));
+	if (!s->pats) {
+		ks_sc_oom(c);
+		return -1;
+	}
+	for (i = 0; i < v->u.map.n; i++) {
+		const struct ks_pair *q = &v->u.map.v[i];
+		struct ks_node at = { 0 };
+		struct ks_spat *sp = &s->pats[s->npats];
+
+		at.line = q->line;
+		at.col = q->col;
+		sp->src = q->key;
+		sp->s = ks_sc_walk(c, q->value, w, depth + 1);
+		if (!sp->s)
+			return -1;
+		sp->re = compile_re(c, q->key, &at, w->file,
+				    "patternProperties");
+		if (c->oom)
+			return -1;
+		if (sp->re)
+			s->npats++;
+	}
+	return 0;
+}
+
+static int walk_dependent_schemas(struct ks_comp *c, struct ks_snode *s,
+				  const struct ks_pair *p,
+				  const struct ks_wctx *w, int depth)
+{
+	const struct ks_node *v = p->value;
+	size_t i;
+
+	if (v->kind != KS_NODE_MAP) {
+		ks_sc_error(c, w->file, v, p->key, "dependentSchemas "
+			    "must be a mapping of schemas");
+		return 0;
+	}
+	s->depsch = ks_sc_alloc(c->m, (v->u.map.n + 1) * sizeof(*s->depsch));
+	if (!s->depsch) {
+		ks_sc_oom(c);
+		return -1;
+	}
+	for (i = 0; i < v->u.map.n; i++) {
+		const struct ks_pair *q = &v->u.map.v[i];
+
+		s->depsch[i].name = q->key;
+		s->depsch[i].s = ks_sc_walk(c, q->value, w, depth + 1);
+		if (!s->depsch[i].s)
+			return -1;
+		seq_add(s, KS_SEQ_COND, s->depsch[i].s);
+	}
+	s->ndepsch = v->u.map.n;
+	return 0;
+}
+
+/* `type`: one name or a list of them. */
+static void walk_type(struct ks_comp *c, struct ks_snode *s,
+		      const struct ks_node *v, const struct ks_wctx *w)
+{
+	const char *str = ks_sc_str(v);
+	size_t i;
+
+	if (str) {
+		s->types = type_bit(str);
+		if (!s->types)
+			ks_sc_error(c, w->file, v, "type",
+				    "unknown type \"%s\"", str);
+	} else if (v->kind == KS_NODE_SEQ) {
+		for (i = 0; i < v->u.seq.n; i++) {
+			const char *t = ks_sc_str(v->u.seq.v[i]);
+			unsigned bit = t ? type_bit(t) : 0;
+
+			if (!bit)
+				ks_sc_error(c, w->file, v->u.seq.v[i], "type",
+					    "unknown type \"%s\"",
+					    t ? t : "(not a string)");
+			s->types |= bit;
+		}
+	} else {
+		ks_sc_error(c, w->file, v, "type", "type must be a type name "
+			    "or a list of them");
+	}
+	if (s->types)
+		s->kw |= KW_TYPE;
+}
+
+/* multipleOf and the bounds of numbers. */
+static void walk_number(struct ks_comp *c, struct ks_snode *s,
+			const struct ks_pair *p, enum kwid id,
+			const struct ks_wctx *w)
+{
+	const struct ks_node *v = p->value;
+	struct ks_val *dst;
+	unsigned bit;
+
+	switch (id) {
+	case K_MULTIPLE: dst = &s->multiple; bit = KW_MULTIPLE; break;
+	case K_MAXIMUM: dst = &s->maximum; bit = KW_MAXIMUM; break;
+	case K_EXMAX: dst = &s->exmax; bit = KW_EXMAX; break;
+	case K_MINIMUM: dst = &s->minimum; bit = KW_MINIMUM; break;
+	default: dst = &s->exmin; bit = KW_EXMIN; break;
+	}
+	if (num_of(v, dst) < 0) {
+		ks_sc_error(c, w->file, v, p->key, "%s must be a number",
+			    p->key);
+		return;
+	}
+	if (id == K_MULTIPLE && !(dst->d > 0)) {
+		ks_sc_error(c, w->file, v, p->key,
+			    "multipleOf must be greater than 0");
+		return;
+	}
+	s->kw |= bit;
+}
+
+/* The bounds on lengths and counts. */
+static void walk_size(struct ks_comp *c, struct ks_snode *s,
+		      const struct ks_pair *p, enum kwid id,
+		      const struct ks_wctx *w)
+{
+	size_t *dst;
+	unsigned bit;
+
+	switch (id) {
+	case K_MAXLEN: dst = &s->maxlen; bit = KW_MAXLEN; break;
+	case K_MINLEN: dst = &s->minlen; bit = KW_MINLEN; break;
+	case K_MAXITEMS: dst = &s->maxitems; bit = KW_MAXITEMS; break;
+	case K_MINITEMS: dst = &s->minitems; bit = KW_MINITEMS; break;
+	case K_MAXCONT: dst = &s->maxcont; bit = KW_MAXCONT; break;
+	case K_MINCONT: dst = &s->mincont; bit = KW_MINCONT; break;
+	case K_MAXPROPS: dst = &s->maxprops; bit = KW_MAXPROPS; break;
+	default: dst = &s->minprops; bit = KW_MINPROPS; break;
+	}
+	if (size_of(p->value, dst) < 0) {
+		ks_sc_error(c, w->file, p->value, p->key, "%s must be a "
+			    "non-negative integer", p->key);
+		return;
+	}
+	s->kw |= bit;
+}
+
+static int walk_pattern(struct ks_comp *c, struct ks_snode *s,
+			const struct ks_node *v, const struct ks_wctx *w)
+{
+	const char *str = ks_sc_str(v);
+
+	if (!str) {
+		ks_sc_error(c, w->file, v, "pattern",
+			    "pattern must be a string");
+		return 0;
+	}
+	s->pattern_src = str;
+	s->pattern = compile_re(c, str, v, w->file, "pattern");
+	if (s->pattern)
+		s->kw |= KW_PATTERN;
+	return c->oom ? -1 : 0;
+}
+
+/* uniqueItems and x-unique: true or false. */
+static void walk_flag(struct ks_comp *c, struct ks_snode *s,
+		      const struct ks_pair *p, enum kwid id,
+		      const struct ks_wctx *w)
+{
+	int b = bool_of(p->value);
+
+	if (b < 0)
+		ks_sc_error(c, w->file, p->value, p->key,
+			    "%s must be true or false", p->key);
+	else if (id == K_XUNIQUE)
+		s->xunique = (unsigned char)b;
+	else if (b)
+		s->kw |= KW_UNIQUE;
+}
+
+static int walk_required(struct ks_comp *c, struct ks_snode *s,
+			 const struct ks_node *v, const struct ks_wctx *w)
+{
+	size_t i;
+
+	if (v->kind != KS_NODE_SEQ) {
+		ks_sc_error(c, w->file, v, "required", "required must be a "
+			    "list of property names");
+		return 0;
+	}
+	s->required = ks_sc_alloc(c->m, (v->u.seq.n + 1) * sizeof(char *));
+	if (!s->required) {
+		ks_sc_oom(c);
+		return -1;
+	}
+	for (i = 0; i < v->u.seq.n; i++) {
+		const char *name = ks_sc_str(v->u.seq.v[i]);
+
+		if (!name) {
+			ks_sc_error(c, w->file, v->u.seq.v[i], "required",
+				    "required must list property names");
+			continue;
+		}
+		s->required[s->nrequired++] = name;
+	}
+	s->kw |= KW_REQUIRED;
+	return 0;
+}
+
+/* One entry of dependentRequired: a name and the names it needs. */
+static int walk_dependency(struct ks_comp *c, struct ks_snode *s,
+			   const struct ks_pair *p, const struct ks_pair *q,
+			   const struct ks_wctx *w)
+{
+	struct ks_sdep *dp = &s->depreq[s->ndepreq];
+	size_t j;
+
+	if (q->value->kind != KS_NODE_SEQ) {
+		ks_sc_error(c, w->file, q->value, p->key, "dependentRequired "
+			    "must map \"%s\" to a list of property names",
+			    q->key);
+		return 0;
+	}
+	dp->name = q->key;
+	dp->names = ks_sc_alloc(c->m, (q->value->u.seq.n + 1) *
+				sizeof(char *));
+	if (!dp->names) {
+		ks_sc_oom(c);
+		return -1;
+	}
+	for (j = 0; j < q->value->u.seq.n; j++) {
+		const char *nm = ks_sc_str(q->value->u.seq.v[j]);
+
+		if (nm)
+			dp->names[dp->nnames++] = nm;
+	}
+	s->ndepreq++;
+	return 0;
+}
+
+static int walk_dependent_required(struct ks_comp *c, struct ks_snode *s,
+				   const struct ks_pair *p,
+				   const struct ks_wctx *w)
+{
+	const struct ks_node *v = p->value;
+	size_t i;
+
+	if (v->kind != KS_NODE_MAP) {
+		ks_sc_error(c, w->file, v, p->key, "dependentRequired must be "
+			    "a mapping of property names to lists of names");
+		return 0;
+	}
+	s->depreq = ks_sc_alloc(c->m, (v->u.map.n + 1) * sizeof(*s->depreq));
+	if (!s->depreq) {
+		ks_sc_oom(c);
+		return -1;
+	}
+	for (i = 0; i < v->u.map.n; i++)
+		if (walk_dependency(c, s, p, &v->u.map.v[i], w) < 0)
+			return -1;
+	s->kw |= KW_DEPREQ;
+	return 0;
+}
+
+/* Asserted when khaosat knows the format and the schema asks for it. */
+static void walk_format(struct ks_comp *c, struct ks_snode *s,
+			const struct ks_node *v, const struct ks_wctx *w)
+{
+	const char *str = ks_sc_str(v);
+
+	if (!str) {
+		ks_sc_error(c, w->file, v, "format", "format must be a string");
+		return;
+	}
+	s->format = str;
+	if (!(c->flags & KS_SCHEMA_FORMAT_ANNOTATION) || w->formats) {
+		s->fmt = ks_format_id(str);
+		if (s->fmt >= 0)
+			s->kw |= KW_FORMAT;
+	}
+	if (!ks_format_known(str) && !standard_format(str))
+		unknown_format(c, v, str, w);
+}
+
+/* x-ref, x-key and x-merge: names khaosat reads elsewhere. */
+static void walk_extension(struct ks_comp *c, struct ks_snode *s,
+			   const struct ks_pair *p, enum kwid id,
+			   const struct ks_wctx *w)
+{
+	const char *str = ks_sc_str(p->value);
+
+	if (id == K_XMERGE) {
+		if (!str || strcmp(str, "record"))
+			ks_sc_error(c, w->file, p->value, p->key,
+				    "x-merge must be \"record\"");
+	} else if (!str || !*str) {
+		ks_sc_error(c, w->file, p->value, p->key, id == K_XREF ?
+			    "x-ref must name a record kind" :
+			    "x-key must name a property of the items");
+	} else if (id == K_XREF) {
+		s->xref = str;
+	} else {
+		s->xkey = str;
+	}
+}
+
+/* One keyword of a subschema; -1 stops the compile (out of memory). */
+static int walk_keyword(struct ks_comp *c, struct ks_snode *s,
+			const struct ks_pair *p, const struct kwdef *kd,
+			const struct ks_wctx *w, int depth)
+{
+	switch (kd->id) {
+	case K_ID: case K_SCHEMA: case K_ANCHOR: case K_DYNANCHOR:
+	case K_COMMENT: case K_VOCAB: case K_ANNOT: case K_UNKNOWN:
+	case K_ENUM: case K_XENUMTITLES:
+		return 0;	/* handled before or after the loop */
+	case K_REF: case K_DYNREF:
+		return walk_ref(c, s, p, kd->id == K_DYNREF, w);
+	case K_DEFS:
+		return walk_defs(c, p, w, depth);
+	case K_ALLOF: case K_ANYOF: case K_ONEOF: case K_PREFIX:
+		return walk_lists(c, s, p, kd->id, w, depth);
+	case K_NOT: case K_IF: case K_THEN: case K_ELSE: case K_ITEMS:
+	case K_CONTAINS: case K_ADDL: case K_PROPNAMES: case K_UNEVALITEMS:
 	case K_UNEVALPROPS:
-		s->uneval_props = ks_sc_walk(c, v, w, depth + 1);
-		s->has_uneval = 1;
-		return s->uneval_props ? 0 : -1;
+		return walk_single(c, s, p, kd->id, w, depth);
 	case K_PROPS:
-		if (v->kind != KS_NODE_MAP) {
-			ks_sc_error(c, w->file, v, p->key,
-				    "properties must be a mapping of schemas");
-			return 0;
-		}
-		s->props = ks_sc_alloc(c->m, (v->u.map.n + 1) *
-				       sizeof(*s->props));
-		s->props_sorted = ks_sc_alloc(c->m, (v->u.map.n + 1) *
-					      sizeof(*s->props));
-		if (!s->props || !s->props_sorted) {
-			ks_sc_oom(c);
-			return -1;
-		}
-		for (i = 0; i < v->u.map.n; i++) {
-			const struct ks_pair *q = &v->u.map.v[i];
-
-			s->props[i].name = q->key;
-			s->props[i].len = q->key_len;
-			s->props[i].s = ks_sc_walk(c, q->value, w, depth + 1);
-			if (!s->props[i].s)
-				return -1;
-		}
-		s->nprops = v->u.map.n;
-		memcpy(s->props_sorted, s->props,
-		       s->nprops * sizeof(*s->props));
-		qsort(s->props_sorted, s->nprops, sizeof(*s->props),
-		      ks_sc_prop_cmp);
-		seq_add(s, KS_SEQ_PROPS, NULL);
-		return 0;
+		return walk_properties(c, s, p, w, depth);
 	case K_PATPROPS:
-		if (v->kind != KS_NODE_MAP) {
-			ks_sc_error(c, w->file, v, p->key,
-				    "patternProperties must be a mapping of "
-				    "patterns to schemas");
-			return 0;
-		}
-		s->pats = ks_sc_alloc(c->m, (v->u.map.n + 1) *
-				      sizeof(*s->pats));
-		if (!s->pats) {
-			ks_sc_oom(c);
-			return -1;
-		}
-		for (i = 0; i < v->u.map.n; i++) {
-			const struct ks_pair *q = &v->u.map.v[i];
-			struct ks_node at = { 0 };
-			struct ks_spat *sp = &s->pats[s->npats];
-
-			at.line = q->line;
-			at.col = q->col;
-			sp->src = q->key;
-			sp->s = ks_sc_walk(c, q->value, w, depth + 1);
-			if (!sp->s)
-				return -1;
-			sp->re = compile_re(c, q->key, &at, w->file,
-					    "patternProperties");
-			if (c->oom)
-				return -1;
-			if (sp->re)
-				s->npats++;
-		}
-		return 0;
+		return walk_pattern_properties(c, s, p, w, depth);
 	case K_DEPSCH:
-		if (v->kind != KS_NODE_MAP) {
-			ks_sc_error(c, w->file, v, p->key, "dependentSchemas "
-				    "must be a mapping of schemas");
-			return 0;
-		}
-		s->depsch = ks_sc_alloc(c->m, (v->u.map.n + 1) *
-					sizeof(*s->depsch));
-		if (!s->depsch) {
-			ks_sc_oom(c);
-			return -1;
-		}
-		for (i = 0; i < v->u.map.n; i++) {
-			const struct ks_pair *q = &v->u.map.v[i];
-
-			s->depsch[i].name = q->key;
-			s->depsch[i].s = ks_sc_walk(c, q->value, w, depth + 1);
-			if (!s->depsch[i].s)
-				return -1;
-			seq_add(s, KS_SEQ_COND, s->depsch[i].s);
-		}
-		s->ndepsch = v->u.map.n;
-		return 0;
+		return walk_dependent_schemas(c, s, p, w, depth);
 	case K_TYPE:
-		if (str) {
-			s->types = type_bit(str);
-			if (!s->types)
-				ks_sc_error(c, w->file, v, "type",
-					    "unknown type \"%s\"", str);
-		} else if (v->kind == KS_NODE_SEQ) {
-			for (i = 0; i < v->u.seq.n; i++) {
-				const char *t = ks_sc_str(v->u.seq.v[i]);
-				unsigned bit = t ? type_bit(t) : 0;
-
-				if (!bit)
-					ks_sc_error(c, w->file, v->u.seq.v[i],
-						    "type", "unknown type "
-						    "\"%s\"",
-						    t ? t : "(not a string)");
-				s->types |= bit;
-			}
-		} else {
-			ks_sc_error(c, w->file, v, "type", "type must be a "
-				    "type name or a list of them");
-		}
-		if (s->types)
-			s->kw |= KW_TYPE;
+		walk_type(c, s, p->value, w);
 		return 0;
 	case K_CONST:
 		/* read again after `type` is known: see ks_sc_walk() */
 		s->kw |= KW_CONST;
 		return 0;
 	case K_MULTIPLE: case K_MAXIMUM: case K_EXMAX: case K_MINIMUM:
-	case K_EXMIN: {
-		struct ks_val *dst;
-		unsigned bit;
-
-		switch (kd->id) {
-		case K_MULTIPLE: dst = &s->multiple; bit = KW_MULTIPLE; break;
-		case K_MAXIMUM: dst = &s->maximum; bit = KW_MAXIMUM; break;
-		case K_EXMAX: dst = &s->exmax; bit = KW_EXMAX; break;
-		case K_MINIMUM: dst = &s->minimum; bit = KW_MINIMUM; break;
-		default: dst = &s->exmin; bit = KW_EXMIN; break;
-		}
-		if (num_of(v, dst) < 0) {
-			ks_sc_error(c, w->file, v, p->key, "%s must be a "
-				    "number", p->key);
-			return 0;
-		}
-		if (kd->id == K_MULTIPLE && !(dst->d > 0)) {
-			ks_sc_error(c, w->file, v, p->key,
-				    "multipleOf must be greater than 0");
-			return 0;
-		}
-		s->kw |= bit;
+	case K_EXMIN:
+		walk_number(c, s, p, kd->id, w);
 		return 0;
-	}
 	case K_MAXLEN: case K_MINLEN: case K_MAXITEMS: case K_MINITEMS:
-	case K_MAXCONT: case K_MINCONT: case K_MAXPROPS: case K_MINPROPS: {
-		size_t *dst;
-		unsigned bit;
-
-		switch (kd->id) {
-		case K_MAXLEN: dst = &s->maxlen; bit = KW_MAXLEN; break;
-		case K_MINLEN: dst = &s->minlen; bit = KW_MINLEN; break;
-		case K_MAXITEMS: dst = &s->maxitems; bit = KW_MAXITEMS; break;
-		case K_MINITEMS: dst = &s->minitems; bit = KW_MINITEMS; break;
-		case K_MAXCONT: dst = &s->maxcont; bit = KW_MAXCONT; break;
-		case K_MINCONT: dst = &s->mincont; bit = KW_MINCONT; break;
-		case K_MAXPROPS: dst = &s->maxprops; bit = KW_MAXPROPS; break;
-		default: dst = &s->minprops; bit = KW_MINPROPS; break;
-		}
-		if (size_of(v, dst) < 0) {
-			ks_sc_error(c, w->file, v, p->key, "%s must be a "
-				    "non-negative integer", p->key);
-			return 0;
-		}
-		s->kw |= bit;
+	case K_MAXCONT: case K_MINCONT: case K_MAXPROPS: case K_MINPROPS:
+		walk_size(c, s, p, kd->id, w);
 		return 0;
-	}
 	case K_PATTERN:
-		if (!str) {
-			ks_sc_error(c, w->file, v, "pattern",
-				    "pattern must be a string");
-			return 0;
-		}
-		s->pattern_src = str;
-		s->pattern = compile_re(c, str, v, w->file, "pattern");
-		if (s->pattern)
-			s->kw |= KW_PATTERN;
-		return c->oom ? -1 : 0;
-	case K_UNIQUE:
-		b = bool_of(v);
-		if (b < 0)
-			ks_sc_error(c, w->file, v, "uniqueItems",
-				    "uniqueItems must be true or false");
-		else if (b)
-			s->kw |= KW_UNIQUE;
+		return walk_pattern(c, s, p->value, w);
+	case K_UNIQUE: case K_XUNIQUE:
+		walk_flag(c, s, p, kd->id, w);
 		return 0;
 	case K_REQUIRED:
-		if (v->kind != KS_NODE_SEQ) {
-			ks_sc_error(c, w->file, v, "required", "required must "
-				    "be a list of property names");
-			return 0;
-		}
-		s->required = ks_sc_alloc(c->m, (v->u.seq.n + 1) *
-					  sizeof(char *));
-		if (!s->required) {
-			ks_sc_oom(c);
-			return -1;
-		}
-		for (i = 0; i < v->u.seq.n; i++) {
-			const char *name = ks_sc_str(v->u.seq.v[i]);
-
-			if (!name) {
-				ks_sc_error(c, w->file, v->u.seq.v[i],
-					    "required", "required must list "
-					    "property names");
-				continue;
-			}
-			s->required[s->nrequired++] = name;
-		}
-		s->kw |= KW_REQUIRED;
-		return 0;
+		return walk_required(c, s, p->value, w);
 	case K_DEPREQ:
-		if (v->kind != KS_NODE_MAP) {
-			ks_sc_error(c, w->file, v, p->key,
-				    "dependentRequired must be a mapping of "
-				    "property names to lists of names");
-			return 0;
-		}
-		s->depreq = ks_sc_alloc(c->m, (v->u.map.n + 1) *
-					sizeof(*s->depreq));
-		if (!s->depreq) {
-			ks_sc_oom(c);
-			return -1;
-		}
-		for (i = 0; i < v->u.map.n; i++) {
-			const struct ks_pair *q = &v->u.map.v[i];
-			struct ks_sdep *dp = &s->depreq[s->ndepreq];
-			size_t j;
-
-			if (q->value->kind != KS_NODE_SEQ) {
-				ks_sc_error(c, w->file, q->value, p->key,
-					    "dependentRequired "
-					    "must map \"%s\" to a list of "
-					    "property names", q->key);
-				continue;
-			}
-			dp->name = q->key;
-			dp->names = ks_sc_alloc(c->m, (q->value->u.seq.n + 1) *
-						sizeof(char *));
-			if (!dp->names) {
-				ks_sc_oom(c);
-				return -1;
-			}
-			for (j = 0; j < q->value->u.seq.n; j++) {
-				const struct ks_node *e = q->value->u.seq.v[j];
-				const char *nm = ks_sc_str(e);
-
-				if (nm)
-					dp->names[dp->nnames++] = nm;
-			}
-			s->ndepreq++;
-		}
-		s->kw |= KW_DEPREQ;
-		return 0;
+		return walk_dependent_required(c, s, p, w);
 	case K_FORMAT:
-		if (!str) {
-			ks_sc_error(c, w->file, v, "format",
-				    "format must be a string");
-			return 0;
-		}
-		s->format = str;
-		if (!(c->flags & KS_SCHEMA_FORMAT_ANNOTATION) || w->formats) {
-			s->fmt = ks_format_id(str);
-			if (s->fmt >= 0)
-				s->kw |= KW_FORMAT;
-		}
-		if (!ks_format_known(str) && !standard_format(str))
-			unknown_format(c, v, str, w);
+		walk_format(c, s, p->value, w);
 		return 0;
-	case K_XREF:
-		if (!str || !*str)
-			ks_sc_error(c, w->file, v, p->key,
-				    "x-ref must name a record kind");
-		else
-			s->xref = str;
-		return 0;
-	case K_XKEY:
-		if (!str || !*str)
-			ks_sc_error(c, w->file, v, p->key,
-				    "x-key must name a property of the items");
-		else
-			s->xkey = str;
-		return 0;
-	case K_XUNIQUE:
-		b = bool_of(v);
-		if (b < 0)
-			ks_sc_error(c, w->file, v, p->key,
-				    "x-unique must be true or false");
-		else
-			s->xunique = (unsigned char)b;
-		return 0;
-	case K_XMERGE:
-		if (!str || strcmp(str, "record"))
-			ks_sc_error(c, w->file, v, p->key,
-				    "x-merge must be \"record\"");
+	case K_XREF: case K_XKEY: case K_XMERGE:
+		walk_extension(c, s, p, kd->id, w);
 		return 0;
 	}
 	return c->oom ? -1 : 0;
+}
+
+/*
+ * $id: the base URI for everything inside, and a resource of its own,
+ * unless it names the document that was registered for it already.
+ */
+static int walk_id(struct ks_comp *c, struct ks_snode *s,
+		   const struct ks_node *n, const struct ks_node *v,
+		   const struct ks_wctx *w, struct ks_wctx *nw)
+{
+	const char *str = ks_sc_str(v), *au;
+	char *u, *h;
+
+	if (!str) {
+		ks_sc_error(c, w->file, v, "$id", "$id must be a string");
+		return 0;
+	}
+	u = ks_sc_uri_resolve(w->base, str);
+	if (!u) {
+		ks_sc_oom(c);
+		return -1;
+	}
+	h = strchr(u, '#');
+	if (h)
+		*h = '\0';
+	au = ks_sc_strdup(c, u);
+	ks_free(u);
+	if (!au)
+		return -1;
+	nw->base = au;
+	if (w->doc_root && w->res && !w->res->root) {
+		ks_sc_register(c, au, w->res);
+	} else {
+		nw->res = ks_sc_resource(c, au, n);
+		if (!nw->res)
+			return -1;
+		nw->res->root = s;
+	}
+	return 0;
+}
+
+/*
+ * Identity first, as it sets the base URI for everything inside: $id,
+ * then $schema (which may turn vocabularies on or off) and the anchors.
+ */
+static int walk_identity(struct ks_comp *c, struct ks_snode *s,
+			 const struct ks_node *n, const struct ks_wctx *w,
+			 struct ks_wctx *nw)
+{
+	const struct ks_node *v = ks_map_get(n, "$id");
+
+	if (v && walk_id(c, s, n, v, w, nw) < 0)
+		return -1;
+	if (w->doc_root && w->res && !w->res->root)
+		w->res->root = s;
+	s->res = nw->res;
+	v = ks_map_get(n, "$schema");
+	if (v && ks_sc_str(v) && (w->doc_root || nw->res != w->res))
+		read_vocabulary(c, ks_sc_str(v), nw);
+	v = ks_map_get(n, "$anchor");
+	if (v && ks_sc_str(v))
+		ks_sc_anchor(c, nw->res, ks_sc_str(v), s, 0);
+	v = ks_map_get(n, "$dynamicAnchor");
+	if (v && ks_sc_str(v))
+		ks_sc_anchor(c, nw->res, ks_sc_str(v), s, 1);
+	return c->oom ? -1 : 0;
+}
+
+/* A keyword nobody defines: a warning, an error when strict. */
+static void unknown_keyword(struct ks_comp *c, const struct ks_pair *p,
+			    const struct ks_wctx *w)
+{
+	const char *sug = kw_suggest(p->key);
+	int strict = (c->flags & KS_SCHEMA_STRICT) != 0;
+
+	ks_diags_add(c->d, strict ? KS_SEV_ERROR : KS_SEV_WARNING, w->file,
+		     p->line, p->col, NULL, p->key,
+		     "unknown keyword \"%s\"%s%s%s", p->key,
+		     sug ? "; did you mean \"" : "", sug ? sug : "",
+		     sug ? "\"?" : "");
+	if (strict)
+		c->errors++;
+}
+
+/*
+ * Every keyword in source order, then enum and const, read with the types
+ * this subschema declares.  Keywords of a vocabulary the meta-schema
+ * turned off are skipped.
+ */
+static int walk_keywords(struct ks_comp *c, struct ks_snode *s,
+			 const struct ks_node *n, const struct ks_wctx *w,
+			 int depth)
+{
+	const struct ks_node *en = NULL, *ti = NULL, *cn = NULL;
+	size_t i;
+
+	s->seq = ks_sc_alloc(c->m, (size_t)(seq_count(n) + 1) *
+			     sizeof(*s->seq));
+	if (!s->seq) {
+		ks_sc_oom(c);
+		return -1;
+	}
+	for (i = 0; i < n->u.map.n; i++) {
+		const struct ks_pair *p = &n->u.map.v[i];
+		const struct kwdef *kd = kw_find(p->key);
+
+		if (!kd) {
+			unknown_keyword(c, p, w);
+			continue;
+		}
+		if (kd->validation && w->novalid)
+			continue;
+		if (kd->id == K_ENUM)
+			en = p->value;
+		else if (kd->id == K_XENUMTITLES)
+			ti = p->value;
+		else if (kd->id == K_CONST)
+			cn = p->value;
+		else if (kd->id == K_ANNOT && !strcmp(p->key, "title"))
+			s->title = ks_sc_str(p->value);
+		else if (kd->id == K_ANNOT && !strcmp(p->key, "description"))
+			s->description = ks_sc_str(p->value);
+		if (walk_keyword(c, s, p, kd, w, depth) < 0 || c->oom)
+			return -1;
+	}
+	build_enum(c, s, en, ti, w);
+	if (cn)
+		ks_val_read(&s->constv, cn, s->types, 0);
+	return 0;
 }
 
 struct ks_snode *ks_sc_walk(struct ks_comp *c, const struct ks_node *n,
@@ -928,9 +1175,6 @@ struct ks_snode *ks_sc_walk(struct ks_comp *c, const struct ks_node *n,
 {
 	struct ks_snode *s = ks_sc_map_get(&c->map, n);
 	struct ks_wctx nw = *w;
-	const struct ks_node *v, *en = NULL, *ti = NULL, *cn = NULL;
-	const char *str;
-	size_t i;
 
 	if (s)
 		return s;
@@ -960,105 +1204,12 @@ struct ks_snode *ks_sc_walk(struct ks_comp *c, const struct ks_node *n,
 				    "a schema must be a mapping or true/false");
 		return s;
 	}
-
-	/* Identity first: it sets the base URI for everything inside. */
-	v = ks_map_get(n, "$id");
-	if (v) {
-		str = ks_sc_str(v);
-		if (!str) {
-			ks_sc_error(c, w->file, v, "$id", "$id must be a "
-				    "string");
-		} else {
-			char *u = ks_sc_uri_resolve(w->base, str), *h;
-			const char *au;
-
-			if (!u) {
-				ks_sc_oom(c);
-				return NULL;
-			}
-			h = strchr(u, '#');
-			if (h)
-				*h = '\0';
-			au = ks_sc_strdup(c, u);
-			ks_free(u);
-			if (!au)
-				return NULL;
-			nw.base = au;
-			if (w->doc_root && w->res && !w->res->root) {
-				ks_sc_register(c, au, w->res);
-			} else {
-				nw.res = ks_sc_resource(c, au, n);
-				if (!nw.res)
-					return NULL;
-				nw.res->root = s;
-			}
-		}
-	}
-	if (w->doc_root && w->res && !w->res->root)
-		w->res->root = s;
-	s->res = nw.res;
-	v = ks_map_get(n, "$schema");
-	if (v && ks_sc_str(v) && (w->doc_root || nw.res != w->res))
-		read_vocabulary(c, ks_sc_str(v), &nw);
-	v = ks_map_get(n, "$anchor");
-	if (v && ks_sc_str(v))
-		ks_sc_anchor(c, nw.res, ks_sc_str(v), s, 0);
-	v = ks_map_get(n, "$dynamicAnchor");
-	if (v && ks_sc_str(v))
-		ks_sc_anchor(c, nw.res, ks_sc_str(v), s, 1);
-	if (c->oom)
+	if (walk_identity(c, s, n, w, &nw) < 0 ||
+	    walk_keywords(c, s, n, &nw, depth) < 0)
 		return NULL;
-
-	s->seq = ks_sc_alloc(c->m, (size_t)(seq_count(n) + 1) *
-			     sizeof(*s->seq));
-	if (!s->seq) {
-		ks_sc_oom(c);
-		return NULL;
-	}
-	for (i = 0; i < n->u.map.n; i++) {
-		const struct ks_pair *p = &n->u.map.v[i];
-		const struct kwdef *kd = kw_find(p->key);
-
-		if (!kd || (kd->validation && nw.novalid)) {
-			const char *sug;
-			struct ks_node at = { 0 };
-
-			if (kd)
-				continue;
-			at.line = p->line;
-			at.col = p->col;
-			sug = kw_suggest(p->key);
-			ks_diags_add(c->d, (c->flags & KS_SCHEMA_STRICT) ?
-				     KS_SEV_ERROR : KS_SEV_WARNING, w->file,
-				     at.line, at.col, NULL, p->key,
-				     "unknown keyword \"%s\"%s%s%s", p->key,
-				     sug ? "; did you mean \"" : "",
-				     sug ? sug : "", sug ? "\"?" : "");
-			if (c->flags & KS_SCHEMA_STRICT)
-				c->errors++;
-			continue;
-		}
-		if (kd->id == K_ENUM)
-			en = p->value;
-		else if (kd->id == K_XENUMTITLES)
-			ti = p->value;
-		else if (kd->id == K_CONST)
-			cn = p->value;
-		else if (kd->id == K_ANNOT && !strcmp(p->key, "title"))
-			s->title = ks_sc_str(p->value);
-		else if (kd->id == K_ANNOT && !strcmp(p->key, "description"))
-			s->description = ks_sc_str(p->value);
-		if (walk_keyword(c, s, p, kd, &nw, depth) < 0 || c->oom)
-			return NULL;
-	}
-	/* enum and const read with the types this subschema declares */
-	build_enum(c, s, en, ti, &nw);
-	if (cn)
-		ks_val_read(&s->constv, cn, s->types, 0);
 	if ((s->kw & KW_MINCONT) && !s->contains)
 		s->kw &= ~KW_MINCONT;
 	if ((s->kw & KW_MAXCONT) && !s->contains)
 		s->kw &= ~KW_MAXCONT;
 	return c->oom ? NULL : s;
 }
-
