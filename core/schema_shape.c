@@ -41,6 +41,8 @@ struct sbuild {
 	size_t ncl, acl, nprops, aprops;
 	struct { struct ks_snode *s; unsigned char cond; size_t k; } *stk;
 	size_t astk;
+	struct member *tmp;	/* scratch: the members of one child shape */
+	size_t ntmp, atmp;
 };
 
 static int member_cmp(const void *a, const void *b)
@@ -237,20 +239,29 @@ static int shprop_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Builds one queued shape; its children are queued in turn. */
-static int build_shape(struct sbuild *b, const struct skey *key)
+/* Appends a member to the scratch list b->tmp. */
+static int add_member(struct sbuild *b, struct ks_snode *s,
+		      unsigned char cond)
 {
-	struct ks_comp *c = b->c;
-	struct ks_shape *sh = key->sh;
-	struct member *tmp = NULL;
-	size_t atmp = 0, ntmp, i, j, k, nnames = 0, maxprefix = 0;
-	unsigned u = 0, cu = 0;
-	int anyu = 0, rc = -1;
-	const char *ctitle = NULL;
-	struct ks_shape_prop *names = NULL;
+	if (grow((void **)&b->tmp, &b->atmp, b->ntmp + 1, sizeof(*b->tmp)) < 0)
+		return -1;
+	b->tmp[b->ntmp].s = s;
+	b->tmp[b->ntmp++].cond = cond;
+	return 0;
+}
 
-	if (closure(b, key->m, key->n) < 0)
-		goto out;
+/*
+ * The types a value may have: those every unconditional member allows,
+ * or, when none says, those some conditional member allows.  The title is
+ * an unconditional member's, else a conditional one's.
+ */
+static void shape_types(struct sbuild *b, struct ks_shape *sh)
+{
+	const char *ctitle = NULL;
+	unsigned u = 0, cu = 0;
+	int anyu = 0;
+	size_t i;
+
 	for (i = 0; i < b->ncl; i++) {
 		const struct ks_snode *s = b->cl[i].s;
 
@@ -269,21 +280,26 @@ static int build_shape(struct sbuild *b, const struct skey *key)
 			else if (!ctitle)
 				ctitle = s->title;
 		}
-		if (s->nprefix > maxprefix)
-			maxprefix = s->nprefix;
 	}
 	sh->types = anyu ? u : cu;
 	if (!sh->title)
 		sh->title = ctitle;
+}
 
-	/* property names in schema order */
+/* Property names in schema order, each with the shape of its value. */
+static int shape_props(struct sbuild *b, struct ks_shape *sh)
+{
+	struct ks_comp *c = b->c;
+	struct ks_shape_prop *names = NULL;
+	size_t i, j, k, nnames = 0;
+
 	for (i = 0, k = 0; i < b->nprops; i++)
 		k += b->props[i].s->nprops;
-	if (k) {
-		names = ks_sc_alloc(c->m, k * sizeof(*names));
-		if (!names)
-			goto out;
-	}
+	if (!k)
+		return 0;
+	names = ks_sc_alloc(c->m, k * sizeof(*names));
+	if (!names)
+		return -1;
 	for (i = 0; i < b->nprops; i++) {
 		const struct ks_snode *s = b->props[i].s;
 
@@ -301,90 +317,86 @@ static int build_shape(struct sbuild *b, const struct skey *key)
 		}
 	}
 	for (i = 0; i < nnames; i++) {
-		ntmp = 0;
+		b->ntmp = 0;
 		for (j = 0; j < b->nprops; j++) {
-			const struct ks_snode *s = b->props[j].s;
 			const struct ks_sprop *p = ks_snode_own_prop(
-				s, names[i].name, strlen(names[i].name));
+				b->props[j].s, names[i].name,
+				strlen(names[i].name));
 
-			if (!p)
-				continue;
-			if (grow((void **)&tmp, &atmp, ntmp + 1,
-				 sizeof(*tmp)) < 0)
-				goto out;
-			tmp[ntmp].s = p->s;
-			tmp[ntmp++].cond = b->props[j].cond;
+			if (p && add_member(b, p->s, b->props[j].cond) < 0)
+				return -1;
 		}
-		names[i].sh = get_shape(b, tmp, ntmp);
+		names[i].sh = get_shape(b, b->tmp, b->ntmp);
 		if (c->oom)
-			goto out;
+			return -1;
 	}
 	sh->props = names;
 	sh->nprops = nnames;
-	if (nnames) {
-		sh->sorted = ks_sc_alloc(c->m, nnames * sizeof(*names));
-		if (!sh->sorted)
-			goto out;
-		memcpy(sh->sorted, names, nnames * sizeof(*names));
-		qsort(sh->sorted, nnames, sizeof(*names), shprop_cmp);
-	}
+	sh->sorted = ks_sc_alloc(c->m, nnames * sizeof(*names));
+	if (!sh->sorted)
+		return -1;
+	memcpy(sh->sorted, names, nnames * sizeof(*names));
+	qsort(sh->sorted, nnames, sizeof(*names), shprop_cmp);
+	return 0;
+}
 
-	/* items, prefixItems, additional and pattern properties */
-	ntmp = 0;
+/* items, and each place of prefixItems. */
+static int shape_items(struct sbuild *b, struct ks_shape *sh)
+{
+	size_t i, k, maxprefix = 0;
+
+	b->ntmp = 0;
 	for (i = 0; i < b->ncl; i++) {
-		if (!b->cl[i].s->items)
-			continue;
-		if (grow((void **)&tmp, &atmp, ntmp + 1, sizeof(*tmp)) < 0)
-			goto out;
-		tmp[ntmp].s = b->cl[i].s->items;
-		tmp[ntmp++].cond = b->cl[i].cond;
+		const struct ks_snode *s = b->cl[i].s;
+
+		if (s->nprefix > maxprefix)
+			maxprefix = s->nprefix;
+		if (s->items && add_member(b, s->items, b->cl[i].cond) < 0)
+			return -1;
 	}
-	sh->items = get_shape(b, tmp, ntmp);
-	if (maxprefix) {
-		sh->prefix = ks_sc_alloc(c->m, maxprefix * sizeof(*sh->prefix));
-		if (!sh->prefix)
-			goto out;
-		sh->nprefix = maxprefix;
-	}
+	sh->items = get_shape(b, b->tmp, b->ntmp);
+	if (!maxprefix)
+		return 0;
+	sh->prefix = ks_sc_alloc(b->c->m, maxprefix * sizeof(*sh->prefix));
+	if (!sh->prefix)
+		return -1;
+	sh->nprefix = maxprefix;
 	for (k = 0; k < maxprefix; k++) {
-		ntmp = 0;
-		for (i = 0; i < b->ncl; i++) {
-			if (b->cl[i].s->nprefix <= k)
-				continue;
-			if (grow((void **)&tmp, &atmp, ntmp + 1,
-				 sizeof(*tmp)) < 0)
-				goto out;
-			tmp[ntmp].s = b->cl[i].s->prefix[k];
-			tmp[ntmp++].cond = b->cl[i].cond;
-		}
-		sh->prefix[k] = get_shape(b, tmp, ntmp);
+		b->ntmp = 0;
+		for (i = 0; i < b->ncl; i++)
+			if (b->cl[i].s->nprefix > k &&
+			    add_member(b, b->cl[i].s->prefix[k],
+				       b->cl[i].cond) < 0)
+				return -1;
+		sh->prefix[k] = get_shape(b, b->tmp, b->ntmp);
 	}
-	ntmp = 0;
-	for (i = 0, k = 0; i < b->ncl; i++) {
+	return 0;
+}
+
+/*
+ * Properties no name lists: additionalProperties and (conditionally)
+ * unevaluatedProperties together, and one shape per pattern.
+ */
+static int shape_others(struct sbuild *b, struct ks_shape *sh)
+{
+	size_t i, j, k = 0;
+
+	b->ntmp = 0;
+	for (i = 0; i < b->ncl; i++) {
 		const struct ks_snode *s = b->cl[i].s;
 
 		k += s->npats;
-		if (s->addl) {
-			if (grow((void **)&tmp, &atmp, ntmp + 1,
-				 sizeof(*tmp)) < 0)
-				goto out;
-			tmp[ntmp].s = s->addl;
-			tmp[ntmp++].cond = b->cl[i].cond;
-		}
-		if (s->uneval_props) {
-			if (grow((void **)&tmp, &atmp, ntmp + 1,
-				 sizeof(*tmp)) < 0)
-				goto out;
-			tmp[ntmp].s = s->uneval_props;
-			tmp[ntmp++].cond = 1;
-		}
+		if (s->addl && add_member(b, s->addl, b->cl[i].cond) < 0)
+			return -1;
+		if (s->uneval_props && add_member(b, s->uneval_props, 1) < 0)
+			return -1;
 	}
-	sh->addl = get_shape(b, tmp, ntmp);
-	if (k) {
-		sh->pats = ks_sc_alloc(c->m, k * sizeof(*sh->pats));
-		if (!sh->pats)
-			goto out;
-	}
+	sh->addl = get_shape(b, b->tmp, b->ntmp);
+	if (!k)
+		return 0;
+	sh->pats = ks_sc_alloc(b->c->m, k * sizeof(*sh->pats));
+	if (!sh->pats)
+		return -1;
 	for (i = 0; i < b->ncl; i++) {
 		const struct ks_snode *s = b->cl[i].s;
 
@@ -397,13 +409,25 @@ static int build_shape(struct sbuild *b, const struct skey *key)
 			sh->pats[sh->npats++].sh = get_shape(b, &one, 1);
 		}
 	}
-	rc = c->oom ? -1 : 0;
-out:
+	return 0;
+}
+
+/* Builds one queued shape; its children are queued in turn. */
+static int build_shape(struct sbuild *b, const struct skey *key)
+{
+	struct ks_shape *sh = key->sh;
+
+	if (closure(b, key->m, key->n) < 0)
+		goto oom;
+	shape_types(b, sh);
+	if (shape_props(b, sh) < 0 || shape_items(b, sh) < 0 ||
+	    shape_others(b, sh) < 0 || b->c->oom)
+		goto oom;
+	return 0;
+oom:
 	/* failing is running out of memory, whatever the path */
-	if (rc < 0)
-		ks_sc_oom(c);
-	ks_free(tmp);
-	return rc;
+	ks_sc_oom(b->c);
+	return -1;
 }
 
 void ks_sc_build_shapes(struct ks_comp *c)
@@ -434,6 +458,7 @@ void ks_sc_build_shapes(struct ks_comp *c)
 	ks_free(b.cl);
 	ks_free(b.props);
 	ks_free(b.stk);
+	ks_free(b.tmp);
 }
 
 /* ---- shapes at run time, and the canonical writer's layout ---- */
