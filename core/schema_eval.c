@@ -577,6 +577,29 @@ static int re_match(struct ectx *c, const pcre2_code *re, const char *s,
 	return r;
 }
 
+/* format, when asserted; the reason, when the check gives one. */
+static int check_format(struct ectx *c, const struct ks_snode *s,
+			const struct loc *l)
+{
+	const struct ks_val *v = &l->v;
+	struct ks_buf m = KS_BUF_INIT;
+	char why[160];
+	int r;
+
+	why[0] = '\0';
+	r = ks_format_check_id(s->fmt, v->str, v->len, why, sizeof(why));
+	if (r < 0)
+		c->oom = 1;
+	if (r != 0 || c->quick)
+		return r > 0;
+	show(&m, v);
+	ks_buf_addf(&m, " is not a valid %s%s%s", s->format, *why ? ": " : "",
+		    why);
+	report_buf(c, l, 0, 0, "format", loc_title(l), &m);
+	ks_buf_release(&m);
+	return 0;
+}
+
 static int check_string(struct ectx *c, const struct ks_snode *s,
 			const struct loc *l)
 {
@@ -650,29 +673,8 @@ static int check_string(struct ectx *c, const struct ks_snode *s,
 			}
 		}
 	}
-	if (s->kw & KW_FORMAT) {
-		char why[160];
-		int r;
-
-		why[0] = '\0';
-		r = ks_format_check_id(s->fmt, v->str, v->len, why, sizeof(why));
-		if (r < 0) {
-			c->oom = 1;
-			return 0;
-		}
-		if (r == 0) {
-			FAIL();
-			if (!c->quick) {
-				struct ks_buf m = KS_BUF_INIT;
-
-				show(&m, v);
-				ks_buf_addf(&m, " is not a valid %s%s%s",
-					    s->format, *why ? ": " : "", why);
-				report_buf(c, l, 0, 0, "format", loc_title(l), &m);
-				ks_buf_release(&m);
-			}
-		}
-	}
+	if ((s->kw & KW_FORMAT) && !check_format(c, s, l))
+		FAIL();
 out:
 	return ok;
 }
@@ -801,11 +803,48 @@ static void report_unmatched(struct ectx *c, const struct loc *l,
 	ks_buf_release(&m);
 }
 
-static int eval_object(struct ectx *c, const struct ks_snode *s,
-		       const struct loc *l, struct marks *m)
+/* dependentRequired: a property that is there asks for others. */
+static int check_dependent_required(struct ectx *c, const struct ks_snode *s,
+				    const struct loc *l)
 {
 	const struct ks_node *n = l->node;
-	size_t i, j, k;
+	size_t i, j;
+	int ok = 1;
+
+	for (i = 0; i < s->ndepreq; i++) {
+		const struct ks_sdep *dp = &s->depreq[i];
+
+		if (!find_pair(n, dp->name))
+			continue;
+		for (j = 0; j < dp->nnames; j++) {
+			if (find_pair(n, dp->names[j]))
+				continue;
+			FAIL();
+			if (!c->quick) {
+				struct ks_buf b = KS_BUF_INIT;
+
+				ks_buf_puts(&b, "missing property ");
+				quote(&b, dp->names[j], strlen(dp->names[j]));
+				ks_buf_puts(&b, ", required when ");
+				quote(&b, dp->name, strlen(dp->name));
+				ks_buf_puts(&b, " is present");
+				report(c, l, 0, 0, "dependentRequired",
+				       missing_title(s, l, dp->names[j]),
+				       b.ptr);
+				ks_buf_release(&b);
+			}
+		}
+	}
+out:
+	return ok;
+}
+
+/* minProperties, maxProperties, required and dependentRequired. */
+static int check_object(struct ectx *c, const struct ks_snode *s,
+			const struct loc *l)
+{
+	const struct ks_node *n = l->node;
+	size_t i;
 	int ok = 1;
 
 	if ((s->kw & KW_MINPROPS) && n->u.map.n < s->minprops) {
@@ -834,111 +873,128 @@ static int eval_object(struct ectx *c, const struct ks_snode *s,
 			ks_buf_release(&b);
 		}
 	}
-	for (i = 0; i < s->ndepreq; i++) {
-		const struct ks_sdep *dp = &s->depreq[i];
+	if (!check_dependent_required(c, s, l))
+		FAIL();
+out:
+	return ok;
+}
 
-		if (!find_pair(n, dp->name))
-			continue;
-		for (j = 0; j < dp->nnames; j++) {
-			if (find_pair(n, dp->names[j]))
-				continue;
-			FAIL();
-			if (!c->quick) {
-				struct ks_buf b = KS_BUF_INIT;
+/*
+ * properties, patternProperties and additionalProperties: each property
+ * goes to its own subschema, to those of the patterns its name matches,
+ * or else to additionalProperties.  Those that went anywhere are marked
+ * for unevaluatedProperties.
+ */
+static int eval_properties(struct ectx *c, const struct ks_snode *s,
+			   const struct loc *l, struct marks *m)
+{
+	const struct ks_node *n = l->node;
+	size_t i, k;
+	int ok = 1;
 
-				ks_buf_puts(&b, "missing property ");
-				quote(&b, dp->names[j], strlen(dp->names[j]));
-				ks_buf_puts(&b, ", required when ");
-				quote(&b, dp->name, strlen(dp->name));
-				ks_buf_puts(&b, " is present");
-				report(c, l, 0, 0, "dependentRequired",
-				       missing_title(s, l, dp->names[j]),
-				       b.ptr);
-				ks_buf_release(&b);
-			}
-		}
-	}
-	if (s->nprops || s->npats || s->addl) {
-		for (i = 0; i < n->u.map.n; i++) {
-			const struct ks_pair *p = &n->u.map.v[i];
-			const struct ks_sprop *sp = NULL;
-			struct loc child;
-			int matched = 0, have = 0;
+	for (i = 0; i < n->u.map.n; i++) {
+		const struct ks_pair *p = &n->u.map.v[i];
+		const struct ks_sprop *sp = NULL;
+		struct loc child;
+		int matched = 0, have = 0;
 
-			if (s->nprops)
-				sp = ks_snode_own_prop(s, p->key, p->key_len);
-			if (sp) {
-				matched = 1;
-				loc_init(c, &child, l, p->key, p->key_len, 0,
-					 p->value, sp->s);
-				have = 1;
-				if (!eval(c, sp->s, &child, NULL))
-					FAIL();
-			}
-			for (k = 0; k < s->npats; k++) {
-				int r = pat_match(c, &s->pats[k], p->key,
-						  p->key_len);
-
-				if (r < 0) {
-					/* Undecided: fails, and is not "additional". */
-					FAIL();
-					report_unmatched(c, l, p, &s->pats[k]);
-					matched = 1;
-					continue;
-				}
-				if (!r)
-					continue;
-				matched = 1;
-				if (!have)
-					loc_init(c, &child, l, p->key,
-						 p->key_len, 0, p->value,
-						 s->pats[k].s);
-				have = 1;
-				if (!eval(c, s->pats[k].s, &child, NULL))
-					FAIL();
-			}
-			if (!matched && s->addl) {
-				matched = 1;
-				if (s->addl->is_bool && !s->addl->bool_val) {
-					FAIL();
-					report_unexpected(
-						c, s, l, p, "additionalProperties");
-				} else {
-					loc_init(c, &child, l, p->key,
-						 p->key_len, 0, p->value,
-						 s->addl);
-					if (!eval(c, s->addl, &child, NULL))
-						FAIL();
-				}
-			}
-			if (matched && m)
-				m->p[i] = 1;
-		}
-	}
-	if (s->propnames) {
-		for (i = 0; i < n->u.map.n; i++) {
-			const struct ks_pair *p = &n->u.map.v[i];
-			struct ks_node name;
-			struct loc child;
-			int r;
-
-			memset(&name, 0, sizeof(name));
-			name.kind = KS_NODE_SCALAR;
-			name.line = p->line;
-			name.col = p->col;
-			name.u.scalar.str = p->key;
-			name.u.scalar.len = p->key_len;
-			name.u.scalar.quoted = 1;
-			loc_init(c, &child, l, p->key, p->key_len, 0, &name,
-				 NULL);
-			child.is_name = 1;
-			c->names++;
-			r = eval(c, s->propnames, &child, NULL);
-			c->names--;
-			if (!r)
+		if (s->nprops)
+			sp = ks_snode_own_prop(s, p->key, p->key_len);
+		if (sp) {
+			matched = 1;
+			loc_init(c, &child, l, p->key, p->key_len, 0, p->value,
+				 sp->s);
+			have = 1;
+			if (!eval(c, sp->s, &child, NULL))
 				FAIL();
 		}
+		for (k = 0; k < s->npats; k++) {
+			int r = pat_match(c, &s->pats[k], p->key, p->key_len);
+
+			if (r < 0) {
+				/* Undecided: fails, and is not "additional". */
+				FAIL();
+				report_unmatched(c, l, p, &s->pats[k]);
+				matched = 1;
+				continue;
+			}
+			if (!r)
+				continue;
+			matched = 1;
+			if (!have)
+				loc_init(c, &child, l, p->key, p->key_len, 0,
+					 p->value, s->pats[k].s);
+			have = 1;
+			if (!eval(c, s->pats[k].s, &child, NULL))
+				FAIL();
+		}
+		if (!matched && s->addl) {
+			matched = 1;
+			if (s->addl->is_bool && !s->addl->bool_val) {
+				FAIL();
+				report_unexpected(c, s, l, p,
+						  "additionalProperties");
+			} else {
+				loc_init(c, &child, l, p->key, p->key_len, 0,
+					 p->value, s->addl);
+				if (!eval(c, s->addl, &child, NULL))
+					FAIL();
+			}
+		}
+		if (matched && m)
+			m->p[i] = 1;
 	}
+out:
+	return ok;
+}
+
+/* propertyNames: each name is a string value, located at its key. */
+static int eval_property_names(struct ectx *c, const struct ks_snode *s,
+			       const struct loc *l)
+{
+	const struct ks_node *n = l->node;
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < n->u.map.n; i++) {
+		const struct ks_pair *p = &n->u.map.v[i];
+		struct ks_node name;
+		struct loc child;
+		int r;
+
+		memset(&name, 0, sizeof(name));
+		name.kind = KS_NODE_SCALAR;
+		name.line = p->line;
+		name.col = p->col;
+		name.u.scalar.str = p->key;
+		name.u.scalar.len = p->key_len;
+		name.u.scalar.quoted = 1;
+		loc_init(c, &child, l, p->key, p->key_len, 0, &name, NULL);
+		child.is_name = 1;
+		c->names++;
+		r = eval(c, s->propnames, &child, NULL);
+		c->names--;
+		if (!r)
+			FAIL();
+	}
+out:
+	return ok;
+}
+
+/* The keywords of objects. */
+static int eval_object(struct ectx *c, const struct ks_snode *s,
+		       const struct loc *l, struct marks *m)
+{
+	const struct ks_node *n = l->node;
+	size_t i;
+	int ok = 1;
+
+	if ((s->kw & KW_OBJECT) && !check_object(c, s, l))
+		FAIL();
+	if ((s->nprops || s->npats || s->addl) && !eval_properties(c, s, l, m))
+		FAIL();
+	if (s->propnames && !eval_property_names(c, s, l))
+		FAIL();
 	for (i = 0; i < s->ndepsch; i++) {
 		if (!find_pair(n, s->depsch[i].name))
 			continue;
@@ -1514,26 +1570,130 @@ static int over_budget(struct ectx *c, const struct loc *l)
 	return 1;
 }
 
+/* A false schema: no value is allowed here. */
+static void report_false(struct ectx *c, const struct loc *l)
+{
+	if (c->quick)
+		return;
+	if (l->key && !l->is_name)
+		reportf(c, l, "false", 0, "property \"%.*s\" is not allowed",
+			(int)l->keylen, l->key);
+	else
+		reportf(c, l, "false", 0, "no value is allowed here");
+}
+
+/* x-ref: the string is the id of a record of the kind it names. */
+static int check_xref(struct ectx *c, const struct ks_snode *s,
+		      const struct loc *l)
+{
+	const struct ks_val *v = &l->v;
+	struct ks_buf b = KS_BUF_INIT;
+
+	if (c->opts->ref_exists(c->opts->ctx, s->xref, v->str))
+		return 1;
+	if (c->quick)
+		return 0;
+	ks_buf_addf(&b, "no %s record with id ", s->xref);
+	quote(&b, v->str, v->len);
+	report(c, l, 0, 0, "x-ref", loc_title(l), b.ptr);
+	ks_buf_release(&b);
+	return 0;
+}
+
+/* type, enum, const, and the keywords of the value's own kind. */
+static int eval_value(struct ectx *c, const struct ks_snode *s,
+		      const struct loc *l, struct marks *mk)
+{
+	const struct ks_val *v = &l->v;
+	int ok = 1;
+
+	if ((s->kw & KW_TYPE) && !type_ok(v, s->types)) {
+		FAIL();
+		report_type(c, l, s->types, "type");
+	}
+	if ((s->kw & KW_ENUM) && !check_enum(c, s, l))
+		FAIL();
+	if ((s->kw & KW_CONST) && !check_const(c, s, l))
+		FAIL();
+	switch (v->t) {
+	case KS_V_NUM:
+		if ((s->kw & KW_NUMERIC) && !check_number(c, s, l))
+			FAIL();
+		break;
+	case KS_V_STR:
+		if ((s->kw & KW_STRING) && !check_string(c, s, l))
+			FAIL();
+		if (s->xref && c->opts && c->opts->ref_exists &&
+		    !check_xref(c, s, l))
+			FAIL();
+		break;
+	case KS_V_MAP:
+		if (!eval_object(c, s, l, mk))
+			FAIL();
+		break;
+	case KS_V_SEQ:
+		if (!eval_array(c, s, l, mk))
+			FAIL();
+		break;
+	default:
+		break;
+	}
+out:
+	return ok;
+}
+
+/* not: the subschema, tried quietly, must fail. */
+static int eval_not(struct ectx *c, const struct ks_snode *s,
+		    const struct loc *l)
+{
+	int quick = c->quick, r;
+
+	c->quick = 1;
+	r = eval(c, s->not_, l, NULL);
+	c->quick = quick;
+	if (r)
+		report_not(c, s, l);
+	return !r;
+}
+
+/*
+ * if, then, else: `if` is tried quietly, and what it evaluated counts for
+ * unevaluated* only when it holds.  -1 when memory runs out.
+ */
+static int eval_if(struct ectx *c, const struct ks_snode *s,
+		   const struct loc *l, struct marks *mk)
+{
+	int quick = c->quick, r;
+	struct marks bm;
+	unsigned char ibuf[64];
+
+	if (mk && marks_init(c, &bm, l->node, ibuf, sizeof(ibuf)) < 0)
+		return -1;
+	c->quick = 1;
+	r = eval(c, s->if_, l, mk ? &bm : NULL);
+	c->quick = quick;
+	if (r && mk)
+		marks_merge(mk, &bm);
+	if (mk)
+		marks_release(&bm);
+	if (r && s->then_ && !eval(c, s->then_, l, mk))
+		return 0;
+	if (!r && s->else_ && !eval(c, s->else_, l, mk))
+		return 0;
+	return 1;
+}
+
 static int eval(struct ectx *c, const struct ks_snode *s,
 		const struct loc *l, struct marks *m)
 {
 	struct marks own, *mk = m;
 	unsigned char buf[64];
-	const struct ks_val *v = &l->v;
-	int ok = 1, pushed = 0, owned = 0;
+	int ok = 1, pushed = 0, owned = 0, r;
 
 	if (s->is_bool) {
 		if (s->bool_val)
 			return 1;
-		if (!c->quick) {
-			if (l->key && !l->is_name)
-				reportf(c, l, "false", 0,
-					"property \"%.*s\" is not allowed",
-					(int)l->keylen, l->key);
-			else
-				reportf(c, l, "false", 0,
-					"no value is allowed here");
-		}
+		report_false(c, l);
 		return 0;
 	}
 	if (c->oom)
@@ -1562,50 +1722,10 @@ static int eval(struct ectx *c, const struct ks_snode *s,
 		FAIL();
 	if (s->dynref && !eval(c, dynamic_target(c, s), l, mk))
 		FAIL();
-	if ((s->kw & KW_TYPE) && !type_ok(v, s->types)) {
+	if (!eval_value(c, s, l, mk))
 		FAIL();
-		report_type(c, l, s->types, "type");
-	}
-	if ((s->kw & KW_ENUM) && !check_enum(c, s, l))
-		FAIL();
-	if ((s->kw & KW_CONST) && !check_const(c, s, l))
-		FAIL();
-	switch (v->t) {
-	case KS_V_NUM:
-		if ((s->kw & KW_NUMERIC) && !check_number(c, s, l))
-			FAIL();
-		break;
-	case KS_V_STR:
-		if ((s->kw & KW_STRING) && !check_string(c, s, l))
-			FAIL();
-		if (s->xref && c->opts && c->opts->ref_exists &&
-		    !c->opts->ref_exists(c->opts->ctx, s->xref, v->str)) {
-			FAIL();
-			if (!c->quick) {
-				struct ks_buf b = KS_BUF_INIT;
-
-				ks_buf_addf(&b, "no %s record with id ",
-					    s->xref);
-				quote(&b, v->str, v->len);
-				report(c, l, 0, 0, "x-ref", loc_title(l),
-				       b.ptr);
-				ks_buf_release(&b);
-			}
-		}
-		break;
-	case KS_V_MAP:
-		if (!eval_object(c, s, l, mk))
-			FAIL();
-		break;
-	case KS_V_SEQ:
-		if (!eval_array(c, s, l, mk))
-			FAIL();
-		break;
-	default:
-		break;
-	}
 	if (s->xunique && c->opts && c->opts->unique_value &&
-	    v->t != KS_V_MAP && v->t != KS_V_SEQ && note_unique(c, l) < 0)
+	    l->v.t != KS_V_MAP && l->v.t != KS_V_SEQ && note_unique(c, l) < 0)
 		c->oom = 1;
 	if (s->nallof) {
 		size_t i;
@@ -1618,36 +1738,15 @@ static int eval(struct ectx *c, const struct ks_snode *s,
 		FAIL();
 	if (s->noneof && !eval_some(c, s->oneof, s->noneof, 1, l, mk))
 		FAIL();
-	if (s->not_) {
-		int quick = c->quick, r;
-
-		c->quick = 1;
-		r = eval(c, s->not_, l, NULL);
-		c->quick = quick;
-		if (r) {
-			FAIL();
-			report_not(c, s, l);
-		}
-	}
+	if (s->not_ && !eval_not(c, s, l))
+		FAIL();
 	if (s->if_) {
-		int quick = c->quick, r;
-		struct marks bm;
-		unsigned char ibuf[64];
-
-		if (mk && marks_init(c, &bm, l->node, ibuf, sizeof(ibuf)) < 0) {
+		r = eval_if(c, s, l, mk);
+		if (r < 0) {
 			ok = 0;
 			goto out;
 		}
-		c->quick = 1;
-		r = eval(c, s->if_, l, mk ? &bm : NULL);
-		c->quick = quick;
-		if (r && mk)
-			marks_merge(mk, &bm);
-		if (mk)
-			marks_release(&bm);
-		if (r && s->then_ && !eval(c, s->then_, l, mk))
-			FAIL();
-		if (!r && s->else_ && !eval(c, s->else_, l, mk))
+		if (!r)
 			FAIL();
 	}
 	if (owned && (s->uneval_props || s->uneval_items) &&
