@@ -380,56 +380,38 @@ static size_t ptr_hash(const void *p)
 	return (size_t)(x ^ (x >> 29));
 }
 
+struct node_entry {
+	const struct ks_node *node;
+	struct ks_snode *s;
+};
+
+static int node_eq(const void *entry, const void *key)
+{
+	return ((const struct node_entry *)entry)->node == key;
+}
+
 struct ks_snode *ks_sc_map_get(const struct ks_nodemap *m,
 			       const struct ks_node *n)
 {
-	size_t i;
+	const struct node_entry *e = ks_table_find(&m->t, ptr_hash(n), n,
+						   node_eq);
 
-	if (!m->cap)
-		return NULL;
-	for (i = ptr_hash(n) & (m->cap - 1); m->keys[i];
-	     i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == n)
-			return m->vals[i];
-	return NULL;
+	return e ? e->s : NULL;
 }
 
 int ks_sc_map_put(struct ks_nodemap *m, const struct ks_node *n,
 		  struct ks_snode *s)
 {
-	size_t i;
+	struct node_entry *e;
 
-	if ((m->n + 1) * 2 > m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 256, j;
-		const struct ks_node **k = ks_calloc(ncap, sizeof(*k));
-		struct ks_snode **v = ks_calloc(ncap, sizeof(*v));
-
-		if (!k || !v) {
-			ks_free(k);
-			ks_free(v);
-			return -1;
-		}
-		for (j = 0; j < m->cap; j++) {
-			if (!m->keys[j])
-				continue;
-			for (i = ptr_hash(m->keys[j]) & (ncap - 1); k[i];
-			     i = (i + 1) & (ncap - 1))
-				;
-			k[i] = m->keys[j];
-			v[i] = m->vals[j];
-		}
-		ks_free(m->keys);
-		ks_free(m->vals);
-		m->keys = k;
-		m->vals = v;
-		m->cap = ncap;
-	}
-	for (i = ptr_hash(n) & (m->cap - 1); m->keys[i];
-	     i = (i + 1) & (m->cap - 1))
-		;
-	m->keys[i] = n;
-	m->vals[i] = s;
-	m->n++;
+	/* A zeroed map learns its entries' size at the first addition. */
+	if (!m->t.size)
+		ks_table_init(&m->t, sizeof(*e));
+	e = ks_table_add(&m->t, ptr_hash(n));
+	if (!e)
+		return -1;
+	e->node = n;
+	e->s = s;
 	return 0;
 }
 
@@ -1138,8 +1120,7 @@ out:
 	if (rc == -1)
 		ks_error(d, -1, display, 0, 0, "out of memory");
 	ks_free(c.pend);
-	ks_free(c.map.keys);
-	ks_free(c.map.vals);
+	ks_table_release(&c.map.t);
 	ks_free(c.all);
 	ks_free(c.base_dir);
 	ks_free(c.display_dir);

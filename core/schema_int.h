@@ -20,6 +20,7 @@
 
 #include "record.h"
 #include "schema.h"
+#include "table.h"
 
 /* Subschema applications allowed for one validation (see eval()). */
 #define KS_EVAL_BUDGET 1000000ul
@@ -270,9 +271,7 @@ struct ks_pending {
 };
 
 struct ks_nodemap {
-	const struct ks_node **keys;
-	struct ks_snode **vals;
-	size_t n, cap;
+	struct ks_table t;	/* node -> subschema (schema.c) */
 };
 
 struct ks_wctx {
