@@ -17,63 +17,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct uentry {
+	char *key;		/* kind NUL pointer NUL value */
+	size_t keylen;
+	char *path;
+	char *id;
+	int line, col;
+};
+
+struct ukey {
+	const char *s;
+	size_t len;
+};
+
+static int uentry_eq(const void *entry, const void *key)
+{
+	const struct uentry *e = entry;
+	const struct ukey *k = key;
+
+	return e->keylen == k->len && !memcmp(e->key, k->s, k->len);
+}
+
 struct ks_unique *ks_unique_new(void)
 {
 	struct ks_unique *u = ks_calloc(1, sizeof(*u));
 
-	if (!u)
-		return NULL;
-	u->size = 1024;
-	u->table = ks_calloc(u->size, sizeof(*u->table));
-	if (!u->table) {
-		ks_free(u);
-		return NULL;
-	}
+	if (u)
+		ks_table_init(&u->table, sizeof(struct uentry));
 	return u;
 }
 
 void ks_unique_free(struct ks_unique *u)
 {
-	size_t i;
+	struct uentry *e;
+	size_t i = 0;
 
 	if (!u)
 		return;
-	for (i = 0; i < u->size; i++) {
-		struct uentry *e, *next;
-
-		for (e = u->table[i]; e; e = next) {
-			next = e->next;
-			ks_free(e->key);
-			ks_free(e->path);
-			ks_free(e->id);
-			ks_free(e);
-		}
+	while ((e = ks_table_next(&u->table, &i))) {
+		ks_free(e->key);
+		ks_free(e->path);
+		ks_free(e->id);
 	}
-	ks_free(u->table);
+	ks_table_release(&u->table);
 	ks_free(u);
-}
-
-static void unique_grow(struct ks_unique *u)
-{
-	size_t size = u->size * 2, i;
-	struct uentry **t = ks_calloc(size, sizeof(*t));
-
-	if (!t)
-		return;
-	for (i = 0; i < u->size; i++) {
-		struct uentry *e, *next;
-
-		for (e = u->table[i]; e; e = next) {
-			size_t j = ks_hash(e->key, e->keylen) & (size - 1);
-
-			next = e->next;
-			e->next = t[j];
-			t[j] = e;
-		}
-	}
-	ks_free(u->table);
-	u->table = t;
-	u->size = size;
 }
 
 void ks_unique_begin(struct ks_unique *u, const char *kind, const char *path,
@@ -119,8 +106,10 @@ void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 		       const char *value, size_t len, int line, int col)
 {
 	struct ks_buf key = KS_BUF_INIT;
+	struct ukey k;
 	struct uentry *e;
-	size_t h;
+	void *slot;
+	int r;
 
 	if (u->record) {
 		ks_buf_addf(u->record, "V %d %d %s\t", line, col, pointer);
@@ -130,21 +119,21 @@ void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 	}
 	if (make_key(u, &key, pointer, value, len) < 0)
 		goto out;
-	h = ks_hash(key.ptr, key.len) & (u->size - 1);
-	for (e = u->table[h]; e; e = e->next) {
-		if (e->keylen != key.len || memcmp(e->key, key.ptr, key.len))
-			continue;
-		if (!strcmp(e->id, u->id) || u->quiet)
-			goto out;
-		ks_diags_add(u->d, KS_SEV_ERROR, u->path, line, col, pointer,
-			     "x-unique",
-			     "\"%.*s\" is also used by record %s (%s:%d:%d); it must be unique",
-			     (int)len, value, e->id, e->path, e->line, e->col);
+	k.s = key.ptr;
+	k.len = key.len;
+	r = ks_table_put(&u->table, ks_hash(k.s, k.len), &k, uentry_eq, &slot);
+	if (r < 0) {
+		u->oom = 1;
 		goto out;
 	}
-	e = ks_calloc(1, sizeof(*e));
-	if (!e) {
-		u->oom = 1;
+	e = slot;
+	if (r == 0) {
+		if (strcmp(e->id, u->id) && !u->quiet)
+			ks_diags_add(u->d, KS_SEV_ERROR, u->path, line, col,
+				     pointer, "x-unique",
+				     "\"%.*s\" is also used by record %s (%s:%d:%d); it must be unique",
+				     (int)len, value, e->id, e->path, e->line,
+				     e->col);
 		goto out;
 	}
 	e->keylen = key.len;
@@ -153,12 +142,8 @@ void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 	e->id = ks_strdup(u->id);
 	e->line = line;
 	e->col = col;
-	e->next = u->table[h];
-	u->table[h] = e;
 	if (!e->key || !e->path || !e->id)
 		u->oom = 1;
-	if (++u->n > u->size)
-		unique_grow(u);
 out:
 	ks_buf_release(&key);
 }
@@ -172,21 +157,19 @@ void ks_unique_probe_at(struct ks_unique *u, const char *pointer,
 			 const char *value, size_t len, int line, int col)
 {
 	struct ks_buf key = KS_BUF_INIT;
-	struct uentry *e;
-	size_t h;
+	const struct uentry *e;
+	struct ukey k;
 
 	if (make_key(u, &key, pointer, value, len) < 0)
 		goto out;
-	h = ks_hash(key.ptr, key.len) & (u->size - 1);
-	for (e = u->table[h]; e; e = e->next) {
-		if (e->keylen != key.len || memcmp(e->key, key.ptr, key.len) ||
-		    !strcmp(e->id, u->id))
-			continue;
+	k.s = key.ptr;
+	k.len = key.len;
+	e = ks_table_find(&u->table, ks_hash(k.s, k.len), &k, uentry_eq);
+	if (e && strcmp(e->id, u->id))
 		ks_diags_add(u->d, KS_SEV_ERROR, e->path, e->line, e->col, pointer,
 			     "x-unique",
 			     "\"%.*s\" is also used by record %s (%s:%d:%d); it must be unique",
 			     (int)len, value, u->id, u->path, line, col);
-	}
 out:
 	ks_buf_release(&key);
 }

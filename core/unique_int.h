@@ -6,23 +6,15 @@
 #ifndef KS_UNIQUE_INT_H
 #define KS_UNIQUE_INT_H
 
+#include "table.h"
+
 #include <stddef.h>
 
 struct ks_buf;
 struct ks_diags;
 
-struct uentry {
-	char *key;		/* kind NUL pointer NUL value */
-	size_t keylen;
-	char *path;
-	char *id;
-	int line, col;
-	struct uentry *next;
-};
-
 struct ks_unique {
-	struct uentry **table;
-	size_t size, n;
+	struct ks_table table;	/* of struct uentry (unique.c) */
 	/* the record being indexed */
 	const char *kind, *path, *id;
 	struct ks_diags *d;
