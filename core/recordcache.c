@@ -14,6 +14,7 @@
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
+#include "table.h"
 #include "unique.h"
 #include "unique_int.h"
 
@@ -66,46 +67,57 @@ static int collect_blob(const char *root, const git_tree_entry *e, void *p)
 	return 0;
 }
 
-/* Where each cached record's lines start, by "oid kind". */
-struct cache_index {
-	const char **line;	/* the B line */
-	size_t size;
+/*
+ * Where each cached record's lines start, by "oid kind": a table of
+ * pointers to the B lines, each keyed by the text after its "B ".
+ */
+struct line_key {
+	const char *s;
+	size_t len;
 };
 
-static size_t cache_slot(const struct cache_index *ci, const char *key,
-			 size_t keylen)
+static int line_eq(const void *entry, const void *key)
 {
-	size_t j = ks_hash(key, keylen) & (ci->size - 1);
+	const char *l = *(const char *const *)entry + 2;
+	const struct line_key *k = key;
 
-	while (ci->line[j]) {
-		const char *l = ci->line[j] + 2;
-
-		if (!strncmp(l, key, keylen) && l[keylen] == ' ')
-			break;
-		j = (j + 1) & (ci->size - 1);
-	}
-	return j;
+	return !strncmp(l, k->s, k->len) && l[k->len] == ' ';
 }
 
-static int index_cache(struct cache_index *ci, const char *text)
+/* The B line of the entry keyed `key`, or NULL. */
+static const char *cache_find(const struct ks_table *ci, const char *key,
+			      size_t len)
+{
+	struct line_key k = { key, len };
+	const char *const *l = ks_table_find(ci, ks_hash(key, len), &k,
+					     line_eq);
+
+	return l ? *l : NULL;
+}
+
+static int index_cache(struct ks_table *ci, const char *text)
 {
 	const char *p;
 	size_t n = 0;
 
 	for (p = text; (p = strstr(p, "\nB ")); p++)
 		n++;
-	ci->size = 64;
-	while (ci->size < n * 2)
-		ci->size *= 2;
-	ci->line = ks_calloc(ci->size, sizeof(*ci->line));
-	if (!ci->line)
+	if (ks_table_reserve(ci, n) < 0)
 		return -1;
 	for (p = text; (p = strstr(p, "\nB ")); p++) {
 		const char *key = p + 3, *sp = strchr(key, ' ');
+		struct line_key k;
+		void *e;
 
 		sp = sp ? strchr(sp + 1, ' ') : NULL;
-		if (sp)
-			ci->line[cache_slot(ci, key, (size_t)(sp - key))] = p + 1;
+		if (!sp)
+			continue;
+		k.s = key;
+		k.len = (size_t)(sp - key);
+		/* An entry twice: the later one counts. */
+		if (ks_table_put(ci, ks_hash(k.s, k.len), &k, line_eq, &e) < 0)
+			return -1;
+		*(const char **)e = p + 1;
 	}
 	return 0;
 }
@@ -322,7 +334,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 {
 	git_repository *repo = ks_repo_git(r);
 	struct walk_ctx w = { 0 };
-	struct cache_index ci = { 0 };
+	struct ks_table ci = KS_TABLE_INIT(const char *);
 	struct ks_buf old = KS_BUF_INIT, fresh = KS_BUF_INIT;
 	struct ks_buf cachepath = KS_BUF_INIT, key = KS_BUF_INIT;
 	git_commit *head = NULL;
@@ -363,9 +375,9 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		usable = 1;
 	for (i = 0; i < w.n && !u->oom; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
-		const char *entry;
+		const char *entry, *cached;
 		struct ks_kind *k;
-		size_t slot, start = fresh.len;
+		size_t start = fresh.len;
 		int ok;
 
 		/* The previous record's, freed here and at the end. */
@@ -388,8 +400,8 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		ks_buf_reset(&key);
 		ks_buf_addf(&key, "%s %s", hex, k->name);
 		/* A kept entry is copied as it is, so the cache stays stable. */
-		if (usable && ci.line[slot = cache_slot(&ci, key.ptr, key.len)]) {
-			ks_buf_add(&fresh, ci.line[slot], entry_len(ci.line[slot]));
+		if (usable && (cached = cache_find(&ci, key.ptr, key.len))) {
+			ks_buf_add(&fresh, cached, entry_len(cached));
 		} else {
 			misses++;
 			if (index_blob(&fresh, r, k, w.v[i].path, id, hex,
@@ -430,7 +442,7 @@ out:
 	for (i = 0; i < w.n; i++)
 		ks_free(w.v[i].path);
 	ks_free(w.v);
-	ks_free(ci.line);
+	ks_table_release(&ci);
 	ks_buf_release(&old);
 	ks_buf_release(&fresh);
 	ks_buf_release(&key);
