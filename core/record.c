@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "table.h"
 #include "text.h"
 
 #include <errno.h>
@@ -482,9 +483,9 @@ struct frame {
 	size_t keylen;
 	int kline, kcol;
 	int have_key;
-	/* mappings with many keys: open-addressing index of key positions */
-	uint32_t *hash;
-	size_t hash_size;
+	/* mappings with many keys: an index of their pairs' positions */
+	struct ks_table keys;	/* of uint32_t, empty until then */
+	size_t keyhash;		/* of `key`, once the index is there */
 };
 
 struct reader {
@@ -505,29 +506,48 @@ static int fail_at(struct reader *r, const yaml_mark_t *m, const char *fmt,
 	return KS_EINVALID;
 }
 
-/* Rebuilds a frame's key index; slots hold pair index + 1. */
-static int frame_rehash(struct frame *f)
+/* Mappings with this many keys are indexed; fewer are searched in order. */
+#define INDEX_FROM 16
+
+struct pair_key {
+	const struct ks_node *map;
+	const char *key;
+	size_t len;
+};
+
+static int pair_eq(const void *entry, const void *key)
+{
+	const struct pair_key *k = key;
+	const struct ks_pair *p = &k->map->u.map.v[*(const uint32_t *)entry];
+
+	return p->key_len == k->len && !memcmp(p->key, k->key, k->len);
+}
+
+static int index_pair(struct frame *f, size_t i, size_t hash)
+{
+	uint32_t *e = ks_table_add(&f->keys, hash);
+
+	if (!e)
+		return -1;
+	*e = (uint32_t)i;
+	return 0;
+}
+
+/* Indexes the keys of a frame's mapping, grown to INDEX_FROM keys. */
+static int frame_index(struct frame *f)
 {
 	struct ks_node *map = f->node;
-	size_t size = 64, i;
-	uint32_t *h;
+	size_t i;
 
-	while (size < map->u.map.n * 4)
-		size *= 2;
-	h = ks_calloc(size, sizeof(*h));
-	if (!h)
+	ks_table_init(&f->keys, sizeof(uint32_t));
+	if (ks_table_reserve(&f->keys, map->u.map.n * 2) < 0)
 		return -1;
 	for (i = 0; i < map->u.map.n; i++) {
 		const struct ks_pair *p = &map->u.map.v[i];
-		size_t j = ks_hash(p->key, p->key_len) & (size - 1);
 
-		while (h[j])
-			j = (j + 1) & (size - 1);
-		h[j] = (uint32_t)i + 1;
+		if (index_pair(f, i, ks_hash(p->key, p->key_len)) < 0)
+			return -1;
 	}
-	ks_free(f->hash);
-	f->hash = h;
-	f->hash_size = size;
 	return 0;
 }
 
@@ -535,24 +555,21 @@ static int frame_rehash(struct frame *f)
 static long frame_find_key(struct frame *f, const char *key, size_t len)
 {
 	struct ks_node *map = f->node;
-	size_t i, j;
+	struct pair_key k = { map, key, len };
+	const uint32_t *e;
+	size_t i;
 
-	if (!f->hash) {
+	if (!f->keys.cap) {
 		for (i = 0; i < map->u.map.n; i++)
 			if (map->u.map.v[i].key_len == len &&
 			    !memcmp(map->u.map.v[i].key, key, len))
 				return (long)i;
 		return -1;
 	}
-	j = ks_hash(key, len) & (f->hash_size - 1);
-	while (f->hash[j]) {
-		const struct ks_pair *p = &map->u.map.v[f->hash[j] - 1];
-
-		if (p->key_len == len && !memcmp(p->key, key, len))
-			return (long)f->hash[j] - 1;
-		j = (j + 1) & (f->hash_size - 1);
-	}
-	return -1;
+	/* Kept for frame_add_pair(), which indexes the key. */
+	f->keyhash = ks_hash(key, len);
+	e = ks_table_find(&f->keys, f->keyhash, &k, pair_eq);
+	return e ? (long)*e : -1;
 }
 
 static int frame_add_pair(struct reader *r, struct frame *f,
@@ -564,16 +581,9 @@ static int frame_add_pair(struct reader *r, struct frame *f,
 		       value) < 0)
 		return -1;
 	f->have_key = 0;
-	if (map->u.map.n >= 16 && (!f->hash || map->u.map.n * 2 > f->hash_size))
-		return frame_rehash(f);
-	if (f->hash) {
-		size_t j = ks_hash(f->key, f->keylen) & (f->hash_size - 1);
-
-		while (f->hash[j])
-			j = (j + 1) & (f->hash_size - 1);
-		f->hash[j] = (uint32_t)map->u.map.n;
-	}
-	return 0;
+	if (f->keys.cap)
+		return index_pair(f, map->u.map.n - 1, f->keyhash);
+	return map->u.map.n >= INDEX_FROM ? frame_index(f) : 0;
 }
 
 /* Attaches a finished node to its parent (or makes it the root). */
@@ -657,8 +667,7 @@ static int on_end(struct reader *r)
 	struct frame *f = &r->stack[--r->depth];
 	struct ks_node *n = f->node;
 
-	ks_free(f->hash);
-	f->hash = NULL;
+	ks_table_release(&f->keys);
 	return attach(r, n);
 }
 
@@ -893,7 +902,7 @@ int ks_doc_parse(struct ks_doc **out, const char *path, const char *buf,
 	err = read_events(&r, &parser, flags);
 	yaml_parser_delete(&parser);
 	while (r.depth > 0)
-		ks_free(r.stack[--r.depth].hash);
+		ks_table_release(&r.stack[--r.depth].keys);
 	if (err) {
 		ks_doc_free(r.doc);
 		return err;
