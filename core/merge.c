@@ -53,6 +53,8 @@ static int is_text(const struct ks_node *n, const struct ks_snode *s)
 /*
  * Equal as data under the schema: quoting alone is no change when both
  * sides are text (a hand-edited file may quote what khaosat would not).
+ * Not ks_node_equal(), on purpose: that one holds quoting to be part of
+ * the value, and knows no schema.
  */
 static int same_in(const struct ks_node *a, const struct ks_node *b,
 		   const struct ks_snode *s)
@@ -92,11 +94,6 @@ static int same_in(const struct ks_node *a, const struct ks_node *b,
 		return 1;
 	}
 	return 0;
-}
-
-static int same(const struct ks_node *a, const struct ks_node *b)
-{
-	return same_in(a, b, NULL);
 }
 
 int ks_merge_same(const struct ks_node *a, const struct ks_node *b)
@@ -619,8 +616,8 @@ int ks_merge_nodes(struct ks_node **result, struct ks_doc *out,
 	int err;
 
 	*result = NULL;
-	if ((flags & KS_MERGE_STRICT) && !same(ours, theirs) &&
-	    !same(base, ours) && !same(base, theirs)) {
+	if ((flags & KS_MERGE_STRICT) && !ks_merge_same(ours, theirs) &&
+	    !ks_merge_same(base, ours) && !ks_merge_same(base, theirs)) {
 		if (ks_mconflicts_add(c, "", base, ours, theirs) < 0)
 			return -1;
 		k = kept(&m, base, ours, theirs);

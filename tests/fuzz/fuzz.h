@@ -158,6 +158,8 @@ static inline struct ks_doc *fuzz_reparse(const char *text, size_t len)
  * The same data: the same kinds, keys and items, and scalars with the same
  * text, or both null (the writer spells an empty plain scalar "null").
  * Quoting may differ: the writer quotes what a plain reader would misread.
+ * So not ks_node_equal(), which tells quoted from plain and "~" from
+ * "null"; tests/unit/yamlsuite.c holds its output to the same oracle.
  */
 static inline int fuzz_same_data(const struct ks_node *a,
 				 const struct ks_node *b)

@@ -22,6 +22,8 @@
 #include "diag.h"
 #include "record.h"
 #include "schema.h"
+/* The fuzz targets' oracles: fuzz_same_data(). */
+#include "../fuzz/fuzz.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -218,43 +220,6 @@ static char *write_canonical(const char *name, const struct ks_node *root,
 }
 
 /*
- * The same data: the same kinds, keys and items, and scalars with the same
- * text, or both null (the writer spells an empty plain scalar "null").
- * Quoting may differ: the writer quotes what a plain reader would misread.
- */
-static int same_data(const struct ks_node *a, const struct ks_node *b)
-{
-	size_t i;
-
-	if (!a || !b || a->kind != b->kind)
-		return a == b;
-	switch (a->kind) {
-	case KS_NODE_SCALAR:
-		if (a->u.scalar.len == b->u.scalar.len &&
-		    !memcmp(a->u.scalar.str, b->u.scalar.str, a->u.scalar.len))
-			return 1;
-		return ks_scalar_type(a) == KS_SCALAR_NULL &&
-		       ks_scalar_type(b) == KS_SCALAR_NULL;
-	case KS_NODE_MAP:
-		if (a->u.map.n != b->u.map.n)
-			return 0;
-		for (i = 0; i < a->u.map.n; i++)
-			if (!same_data(a->u.map.v[i].value,
-				       ks_map_get(b, a->u.map.v[i].key)))
-				return 0;
-		return 1;
-	case KS_NODE_SEQ:
-		if (a->u.seq.n != b->u.seq.n)
-			return 0;
-		for (i = 0; i < a->u.seq.n; i++)
-			if (!same_data(a->u.seq.v[i], b->u.seq.v[i]))
-				return 0;
-		return 1;
-	}
-	return 0;
-}
-
-/*
  * Canonical output reads back as a record holding the same data, and
  * writes again to the same bytes, with and without the schema's key order.
  */
@@ -278,7 +243,7 @@ static void check_fixed_point(const char *name, const struct ks_node *root,
 		show_text("output", first);
 		goto out;
 	}
-	if (!same_data(root, ks_doc_root(again))) {
+	if (!fuzz_same_data(root, ks_doc_root(again))) {
 		problem(name, "canonical output%s reads back as other data",
 			s ? " (schema order)" : "");
 		show_text("output", first);
