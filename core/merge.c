@@ -321,11 +321,21 @@ static const struct ks_node *item_of(const struct kitem *v, size_t n,
 	return i >= 0 ? v[i].item : NULL;
 }
 
+/*
+ * A keyed array's three sides by key, and the keys of the result in
+ * their order as it is being built.
+ */
+struct keyed {
+	struct kitem *bi, *oi, *ti;
+	size_t nb, no, nt;
+	const char **order;
+	size_t norder;
+};
+
 /* Merges the items with one key and appends the result, if any. */
 static int emit_item(struct merger *m, struct ks_node *seq, const char *key,
-		     const struct kitem *bi, size_t nb, const struct kitem *oi,
-		     size_t no, const struct kitem *ti, size_t nt,
-		     const struct ks_snode *is, const char *keyfield)
+		     const struct keyed *k, const struct ks_snode *is,
+		     const char *keyfield)
 {
 	size_t mark = m->field.len;
 	struct ks_node *r = NULL;
@@ -333,8 +343,9 @@ static int emit_item(struct merger *m, struct ks_node *seq, const char *key,
 
 	if (ks_buf_addf(&m->field, "[%s=%s]", keyfield, key) < 0)
 		return -1;
-	err = merge3(m, &r, item_of(bi, nb, key), item_of(oi, no, key),
-		     item_of(ti, nt, key), is);
+	err = merge3(m, &r, item_of(k->bi, k->nb, key),
+		     item_of(k->oi, k->no, key),
+		     item_of(k->ti, k->nt, key), is);
 	m->field.len = mark;
 	m->field.ptr[mark] = '\0';
 	if (err)
@@ -406,161 +417,212 @@ static long anchor_of(const struct kitem *side, size_t at, const char **order,
 	return -1;
 }
 
+/* Puts `key` at place `at` of the order, moving the later keys on. */
+static void order_insert(struct keyed *k, size_t at, const char *key)
+{
+	memmove(&k->order[at + 1], &k->order[at],
+		(k->norder - at) * sizeof(*k->order));
+	k->order[at] = key;
+	k->norder++;
+}
+
+/*
+ * The base items both sides kept, in the order chosen: a reordering made
+ * on one side, or the same on both, wins; of two different ones the
+ * smaller, so that either side gives the same.
+ */
+static int order_kept(struct keyed *k)
+{
+	const char **cb = ks_calloc(k->nb + 1, sizeof(*cb));
+	const char **co = ks_calloc(k->no + 1, sizeof(*co));
+	const char **ct = ks_calloc(k->nt + 1, sizeof(*ct));
+	const char **chosen;
+	size_t i, n;
+	int err = -1;
+
+	if (!cb || !co || !ct)
+		goto out;
+	n = common_order(k->bi, k->nb, k->oi, k->no, k->ti, k->nt, cb);
+	common_order(k->oi, k->no, k->bi, k->nb, k->ti, k->nt, co);
+	common_order(k->ti, k->nt, k->bi, k->nb, k->oi, k->no, ct);
+	chosen = chosen_order(cb, co, ct, n);
+	for (i = 0; i < n; i++)
+		k->order[k->norder++] = chosen[i];
+	err = 0;
+out:
+	ks_free(cb);
+	ks_free(co);
+	ks_free(ct);
+	return err;
+}
+
+/* Base items one side removed: where the base had them. */
+static void order_removed(struct keyed *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->nb; i++) {
+		if (find_key(k->oi, k->no, k->bi[i].key) >= 0 &&
+		    find_key(k->ti, k->nt, k->bi[i].key) >= 0)
+			continue;
+		order_insert(k, (size_t)(anchor_of(k->bi, i, k->order,
+						   k->norder) + 1),
+			     k->bi[i].key);
+	}
+}
+
+/*
+ * Items new on one side only go after the item they follow in that side.
+ * Where both sides add runs after the same item, each run stays whole
+ * and in its side's order, and the run whose first key sorts first goes
+ * first.
+ */
+static void order_new_on(struct keyed *k, const struct kitem *side,
+			 size_t ns, const struct kitem *other, size_t nother)
+{
+	size_t i;
+
+	for (i = 0; i < ns; i++) {
+		const char *key = side[i].key;
+		long after;
+		size_t end;
+
+		if (find_key(k->bi, k->nb, key) >= 0 ||
+		    find_key(other, nother, key) >= 0)
+			continue;
+		after = anchor_of(side, i, k->order, k->norder);
+		end = (size_t)(after + 1);
+		if (after < 0 || find_key(k->bi, k->nb, k->order[after]) >= 0 ||
+		    find_key(other, nother, k->order[after]) >= 0) {
+			/* First of a run: before or after the other's run. */
+			size_t g = end;
+
+			while (g < k->norder &&
+			       find_key(k->bi, k->nb, k->order[g]) < 0 &&
+			       find_key(side, ns, k->order[g]) < 0 &&
+			       find_key(other, nother, k->order[g]) >= 0)
+				g++;
+			if (g > end && strcmp(key, k->order[end]) > 0)
+				end = g;
+		}
+		order_insert(k, end, key);
+	}
+}
+
+/*
+ * Where a key new on both sides follows in one side: the place of the
+ * item before it there, or LONG_MIN when the side puts it first, before
+ * one of the base's items.
+ */
+static long anchor_on(const struct keyed *k, const struct kitem *side,
+		      size_t ns, size_t at)
+{
+	long a = anchor_of(side, at, k->order, k->norder);
+
+	if (a < 0 && !(at + 1 < ns &&
+		       find_key(k->bi, k->nb, side[at + 1].key) >= 0))
+		return LONG_MIN;
+	return a;
+}
+
+/*
+ * Keys new on both sides: after the later of the items they follow in
+ * the two sides (so that merging the result again with either side
+ * leaves it where it is).  "First" counts only where the side put the
+ * item before one of the base's; several at one place go in key order.
+ */
+static int order_new_on_both(struct keyed *k)
+{
+	const char **both = ks_calloc(k->no + 1, sizeof(*both));
+	const char **bothb = ks_calloc(k->nt + 1, sizeof(*bothb));
+	const char **bothc;
+	size_t nboth = 0, i, j;
+
+	if (!both || !bothb) {
+		ks_free(both);
+		ks_free(bothb);
+		return -1;
+	}
+	for (j = 0; j < k->no; j++)
+		if (find_key(k->bi, k->nb, k->oi[j].key) < 0 &&
+		    find_key(k->ti, k->nt, k->oi[j].key) >= 0)
+			both[nboth++] = k->oi[j].key;
+	for (j = 0, i = 0; j < k->nt; j++)
+		if (find_key(k->bi, k->nb, k->ti[j].key) < 0 &&
+		    find_key(k->oi, k->no, k->ti[j].key) >= 0)
+			bothb[i++] = k->ti[j].key;
+	bothc = chosen_order(NULL, both, bothb, nboth);
+	/* In the order chosen, so the walk is the same from either side. */
+	for (i = 0; i < nboth; i++) {
+		const char *key = bothc[i];
+		long ao = anchor_on(k, k->oi, k->no,
+				    (size_t)find_key(k->oi, k->no, key));
+		long at = anchor_on(k, k->ti, k->nt,
+				    (size_t)find_key(k->ti, k->nt, key));
+		long pick = ao > at ? ao : at;
+		size_t end = pick == LONG_MIN ? 0 : (size_t)(pick + 1);
+
+		while (end < k->norder &&
+		       find_key(k->bi, k->nb, k->order[end]) < 0 &&
+		       find_key(k->oi, k->no, k->order[end]) >= 0 &&
+		       find_key(k->ti, k->nt, k->order[end]) >= 0 &&
+		       strcmp(k->order[end], key) < 0)
+			end++;
+		order_insert(k, end, key);
+	}
+	ks_free(both);
+	ks_free(bothb);
+	return 0;
+}
+
+/*
+ * Merges arrays of items identified by `keyfield`, item by item; the
+ * order of the result is built in four steps, each above.  *fallback is
+ * 1 (and nothing merged) when an item has no key or a key repeats.
+ */
 static int merge_keyed(struct merger *m, struct ks_node **res,
 		       const struct ks_node *b, const struct ks_node *o,
 		       const struct ks_node *t, const struct ks_snode *s,
 		       const char *keyfield, int *fallback)
 {
-	struct kitem *bi = NULL, *oi = NULL, *ti = NULL;
-	size_t nb = 0, no = 0, nt = 0, i, j, ncommon, norder = 0;
-	const char **cb = NULL, **co = NULL, **ct = NULL, **order = NULL;
-	const char **chosen, **both = NULL, **bothb = NULL, **bothc;
-	size_t nboth = 0, k;
+	struct keyed k = { 0 };
 	const struct ks_snode *is = s ? ks_snode_items(s) : NULL;
 	struct ks_node *seq = NULL;
-	size_t mark = m->field.len;
+	size_t mark = m->field.len, i;
 	int err = -1, e;
 
 	*fallback = 0;
-	e = key_items(b, keyfield, &bi, &nb);
+	e = key_items(b, keyfield, &k.bi, &k.nb);
 	if (!e)
-		e = key_items(o, keyfield, &oi, &no);
+		e = key_items(o, keyfield, &k.oi, &k.no);
 	if (!e)
-		e = key_items(t, keyfield, &ti, &nt);
+		e = key_items(t, keyfield, &k.ti, &k.nt);
 	if (e) {
 		*fallback = e == -1;
 		err = e == -1 ? 0 : -1;
 		goto out;
 	}
-	cb = ks_calloc(nb + 1, sizeof(*cb));
-	co = ks_calloc(no + 1, sizeof(*co));
-	ct = ks_calloc(nt + 1, sizeof(*ct));
-	order = ks_calloc(nb + no + nt + 1, sizeof(*order));
+	k.order = ks_calloc(k.nb + k.no + k.nt + 1, sizeof(*k.order));
 	seq = ks_node_seq(m->out);
-	if (!cb || !co || !ct || !order || !seq)
+	if (!k.order || !seq || order_kept(&k) < 0)
 		goto out;
-	/*
-	 * The base items both sides kept, in the order chosen: a reordering
-	 * made on one side, or the same on both, wins; of two different ones
-	 * the smaller, so that either side gives the same.
-	 */
-	ncommon = common_order(bi, nb, oi, no, ti, nt, cb);
-	common_order(oi, no, bi, nb, ti, nt, co);
-	common_order(ti, nt, bi, nb, oi, no, ct);
-	chosen = chosen_order(cb, co, ct, ncommon);
-	for (i = 0; i < ncommon; i++)
-		order[norder++] = chosen[i];
-	/* Base items one side removed: where the base had them. */
-	for (i = 0; i < nb; i++) {
-		long after;
-
-		if (find_key(oi, no, bi[i].key) >= 0 &&
-		    find_key(ti, nt, bi[i].key) >= 0)
-			continue;
-		after = anchor_of(bi, i, order, norder);
-		memmove(&order[after + 2], &order[after + 1],
-			(norder - (size_t)(after + 1)) * sizeof(*order));
-		order[after + 1] = bi[i].key;
-		norder++;
-	}
-	/*
-	 * Items new on one side only go after the item they follow in that
-	 * side.  Where both sides add runs after the same item, each run
-	 * stays whole and in its side's order, and the run whose first key
-	 * sorts first goes first.
-	 */
-	for (j = 0; j < 2; j++) {
-		const struct kitem *side = j ? ti : oi, *other = j ? oi : ti;
-		size_t ns = j ? nt : no, nother = j ? no : nt;
-
-		for (i = 0; i < ns; i++) {
-			const char *key = side[i].key;
-			long after;
-			size_t end;
-
-			if (find_key(bi, nb, key) >= 0 ||
-			    find_key(other, nother, key) >= 0)
-				continue;
-			after = anchor_of(side, i, order, norder);
-			end = (size_t)(after + 1);
-			if (after < 0 || find_key(bi, nb, order[after]) >= 0 ||
-			    find_key(other, nother, order[after]) >= 0) {
-				/* First of a run: before or after the other's run. */
-				size_t g = end;
-
-				while (g < norder && find_key(bi, nb, order[g]) < 0 &&
-				       find_key(side, ns, order[g]) < 0 &&
-				       find_key(other, nother, order[g]) >= 0)
-					g++;
-				if (g > end && strcmp(key, order[end]) > 0)
-					end = g;
-			}
-			memmove(&order[end + 1], &order[end],
-				(norder - end) * sizeof(*order));
-			order[end] = key;
-			norder++;
-		}
-	}
-	/*
-	 * Keys new on both sides: after the later of the items they follow in
-	 * the two sides (so that merging the result again with either side
-	 * leaves it where it is).  "First" counts only where the side put the
-	 * item before one of the base's; several at one place go in key order.
-	 */
-	both = ks_calloc(no + 1, sizeof(*both));
-	bothb = ks_calloc(nt + 1, sizeof(*bothb));
-	if (!both || !bothb)
+	order_removed(&k);
+	order_new_on(&k, k.oi, k.no, k.ti, k.nt);
+	order_new_on(&k, k.ti, k.nt, k.oi, k.no);
+	if (order_new_on_both(&k) < 0)
 		goto out;
-	for (j = 0; j < no; j++)
-		if (find_key(bi, nb, oi[j].key) < 0 && find_key(ti, nt, oi[j].key) >= 0)
-			both[nboth++] = oi[j].key;
-	for (j = 0, k = 0; j < nt; j++)
-		if (find_key(bi, nb, ti[j].key) < 0 && find_key(oi, no, ti[j].key) >= 0)
-			bothb[k++] = ti[j].key;
-	bothc = chosen_order(NULL, both, bothb, nboth);
-	/* Taken in the order chosen, so the walk is the same from either side. */
-	for (k = 0; k < nboth; k++) {
-		const char *key = bothc[k];
-		long it = find_key(ti, nt, key), ao, at, pick;
-		size_t end;
-
-		j = (size_t)find_key(oi, no, key);
-		ao = anchor_of(oi, j, order, norder);
-		at = anchor_of(ti, (size_t)it, order, norder);
-		if (ao < 0 && !(j + 1 < no && find_key(bi, nb, oi[j + 1].key) >= 0))
-			ao = LONG_MIN;
-		if (at < 0 && !((size_t)it + 1 < nt &&
-				find_key(bi, nb, ti[it + 1].key) >= 0))
-			at = LONG_MIN;
-		pick = ao > at ? ao : at;
-		end = pick == LONG_MIN ? 0 : (size_t)(pick + 1);
-		while (end < norder && find_key(bi, nb, order[end]) < 0 &&
-		       find_key(oi, no, order[end]) >= 0 &&
-		       find_key(ti, nt, order[end]) >= 0 &&
-		       strcmp(order[end], key) < 0)
-			end++;
-		memmove(&order[end + 1], &order[end], (norder - end) * sizeof(*order));
-		order[end] = key;
-		norder++;
-	}
-	for (i = 0; i < norder; i++)
-		if (emit_item(m, seq, order[i], bi, nb, oi, no, ti, nt, is,
-			      keyfield) < 0)
+	for (i = 0; i < k.norder; i++)
+		if (emit_item(m, seq, k.order[i], &k, is, keyfield) < 0)
 			goto out;
 	*res = seq;
 	err = 0;
 out:
 	m->field.len = mark;
 	m->field.ptr[mark] = '\0';
-	ks_free(bi);
-	ks_free(oi);
-	ks_free(ti);
-	ks_free(cb);
-	ks_free(co);
-	ks_free(ct);
-	ks_free(order);
-	ks_free(both);
-	ks_free(bothb);
+	ks_free(k.bi);
+	ks_free(k.oi);
+	ks_free(k.ti);
+	ks_free(k.order);
 	return err;
 }
 
