@@ -322,28 +322,18 @@ static int schema_lines(struct ks_buf *out, struct ks_repo *r)
 }
 
 /*
- * Walks the records committed at HEAD through the cache.  Every record
- * not in `skip` has its unique values added to `u` (quietly unless
- * `check`); with `check`, a record that is not valid as cached, or whose
- * references are gone, is checked again from the work tree into `d`, and
- * *count counts the records looked at.
+ * The record blobs committed at HEAD, into `w`.  1 when there are
+ * records to walk, 0 when there is no commit yet or no records folder in
+ * it, or an error.
  */
-static int scan_head(struct ks_unique *u, struct ks_repo *r,
-		     const struct ks_paths *skip, int check, size_t *count,
-		     struct ks_diags *d)
+static int head_records(struct walk_ctx *w, git_repository *repo,
+			struct ks_diags *d)
 {
-	git_repository *repo = ks_repo_git(r);
-	struct walk_ctx w = { 0 };
-	struct ks_table ci = KS_TABLE_INIT(const char *);
-	struct ks_buf old = KS_BUF_INIT, fresh = KS_BUF_INIT;
-	struct ks_buf cachepath = KS_BUF_INIT, key = KS_BUF_INIT;
 	git_commit *head = NULL;
 	git_tree *tree = NULL, *records = NULL;
 	git_tree_entry *te = NULL;
 	git_oid oid;
-	char *kind = NULL, *id = NULL;
-	size_t i, misses = 0;
-	int err = 0, usable = 0;
+	int err = 0;
 
 	if (git_reference_name_to_id(&oid, repo, KS_MAIN_REF) < 0)
 		return 0;
@@ -356,101 +346,154 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	if (git_tree_entry_bypath(&te, tree, KS_RECORDS_DIR) < 0 ||
 	    git_tree_lookup(&records, repo, git_tree_entry_id(te)) < 0)
 		goto out;
-	if (git_tree_walk(records, GIT_TREEWALK_PRE, collect_blob, &w) < 0 &&
-	    w.oom) {
+	/* A folder that cannot be read leaves out its records, no more. */
+	if (git_tree_walk(records, GIT_TREEWALK_PRE, collect_blob, w) < 0 &&
+	    w->oom)
 		err = -1;
-		goto out;
-	}
-	ks_buf_puts(&fresh, CACHE_MAGIC);
-	if (schema_lines(&fresh, r) < 0) {
-		err = -1;
-		goto out;
-	}
-	ks_buf_addf(&cachepath, "%skhaosat/record-cache",
-		    git_repository_path(repo));
-	/* The cache is usable only with the very same schemas. */
-	if (ks_buf_read_file(&old, cachepath.ptr, 0) == 0 &&
-	    old.len >= fresh.len && !memcmp(old.ptr, fresh.ptr, fresh.len) &&
-	    index_cache(&ci, old.ptr) == 0)
-		usable = 1;
-	for (i = 0; i < w.n && !u->oom; i++) {
-		char hex[GIT_OID_HEXSZ + 1];
-		const char *entry, *cached;
-		struct ks_kind *k;
-		size_t start = fresh.len;
-		int ok;
-
-		/* The previous record's, freed here and at the end. */
-		ks_free(kind);
-		ks_free(id);
-		kind = id = NULL;
-		if (ks_record_path_parse(w.v[i].path, &kind, &id) < 0 ||
-		    !(k = ks_repo_find_kind(r, kind))) {
-			/* Misplaced or of an unknown kind: check says so. */
-			if (check && !skipped(skip, w.v[i].path)) {
-				(*count)++;
-				if (ks_check_record(r, w.v[i].path, NULL, NULL, d) == -1) {
-					err = -1;
-					goto out;
-				}
-			}
-			continue;
-		}
-		git_oid_tostr(hex, sizeof(hex), &w.v[i].oid);
-		ks_buf_reset(&key);
-		ks_buf_addf(&key, "%s %s", hex, k->name);
-		/* A kept entry is copied as it is, so the cache stays stable. */
-		if (usable && (cached = cache_find(&ci, key.ptr, key.len))) {
-			ks_buf_add(&fresh, cached, entry_len(cached));
-		} else {
-			misses++;
-			if (index_blob(&fresh, r, k, w.v[i].path, id, hex,
-				       &w.v[i].oid) < 0) {
-				err = -1;
-				goto out;
-			}
-		}
-		entry = fresh.ptr + start;
-		if (!skipped(skip, w.v[i].path)) {
-			ks_unique_begin(u, k->name, w.v[i].path, id, d);
-			if (replay(u, r, entry, check, !check, &ok) < 0)
-				usable = 0;
-			if (check) {
-				(*count)++;
-				/* Not valid as cached: check it for its errors. */
-				if (!ok && ks_check_record(r, w.v[i].path, NULL, NULL, d) == -1) {
-					err = -1;
-					goto out;
-				}
-			}
-		}
-	}
-	if (u->oom) {
-		err = -1;
-		goto out;
-	}
-	/* Only a cache: a failure to save it costs speed, not correctness. */
-	if (misses || !usable || fresh.len != old.len) {
-		struct ks_diags ignore = KS_DIAGS_INIT;
-
-		ks_file_put(cachepath.ptr, fresh.ptr, fresh.len, 0, &ignore);
-		ks_diags_release(&ignore);
-	}
+	else
+		err = 1;
 out:
-	ks_free(kind);
-	ks_free(id);
-	for (i = 0; i < w.n; i++)
-		ks_free(w.v[i].path);
-	ks_free(w.v);
-	ks_table_release(&ci);
-	ks_buf_release(&old);
-	ks_buf_release(&fresh);
-	ks_buf_release(&key);
-	ks_buf_release(&cachepath);
 	git_tree_entry_free(te);
 	git_tree_free(records);
 	git_tree_free(tree);
 	git_commit_free(head);
+	return err;
+}
+
+/* One walk over the committed records: see scan_head(). */
+struct scan {
+	struct ks_unique *u;
+	struct ks_repo *r;
+	const struct ks_paths *skip;
+	int check;
+	size_t *count;
+	struct ks_diags *d;
+	struct ks_table ci;	/* the old cache's entries, when usable */
+	struct ks_buf fresh;	/* the cache as it will be saved */
+	struct ks_buf key;	/* "oid kind" of the record at hand */
+	size_t misses;		/* records the old cache did not have */
+	int usable;		/* the old cache is of the same schemas */
+};
+
+/*
+ * Starts the new cache with the schemas' lines, and reads the old one
+ * into `old`: usable, and indexed, only with the very same schemas.
+ */
+static int open_cache(struct scan *sc, struct ks_buf *old, const char *path)
+{
+	ks_buf_puts(&sc->fresh, CACHE_MAGIC);
+	if (schema_lines(&sc->fresh, sc->r) < 0)
+		return -1;
+	sc->usable = ks_buf_read_file(old, path, 0) == 0 &&
+		     old->len >= sc->fresh.len &&
+		     !memcmp(old->ptr, sc->fresh.ptr, sc->fresh.len) &&
+		     index_cache(&sc->ci, old->ptr) == 0;
+	return 0;
+}
+
+/*
+ * One committed record: its entry of the new cache, kept or made, its
+ * unique values into the index, and with `check` its check.
+ */
+static int scan_record(struct scan *sc, const struct blob_entry *b)
+{
+	char hex[GIT_OID_HEXSZ + 1], *kind = NULL, *id = NULL;
+	const char *cached;
+	struct ks_kind *k;
+	size_t start = sc->fresh.len;
+	int ok, err = 0;
+
+	if (ks_record_path_parse(b->path, &kind, &id) < 0 ||
+	    !(k = ks_repo_find_kind(sc->r, kind))) {
+		/* Misplaced or of an unknown kind: check says so. */
+		if (sc->check && !skipped(sc->skip, b->path)) {
+			(*sc->count)++;
+			if (ks_check_record(sc->r, b->path, NULL, NULL,
+					    sc->d) == -1)
+				err = -1;
+		}
+		goto out;
+	}
+	git_oid_tostr(hex, sizeof(hex), &b->oid);
+	ks_buf_reset(&sc->key);
+	ks_buf_addf(&sc->key, "%s %s", hex, k->name);
+	/* A kept entry is copied as it is, so the cache stays stable. */
+	if (sc->usable &&
+	    (cached = cache_find(&sc->ci, sc->key.ptr, sc->key.len))) {
+		ks_buf_add(&sc->fresh, cached, entry_len(cached));
+	} else {
+		sc->misses++;
+		if (index_blob(&sc->fresh, sc->r, k, b->path, id, hex,
+			       &b->oid) < 0) {
+			err = -1;
+			goto out;
+		}
+	}
+	if (skipped(sc->skip, b->path))
+		goto out;
+	ks_unique_begin(sc->u, k->name, b->path, id, sc->d);
+	if (replay(sc->u, sc->r, sc->fresh.ptr + start, sc->check,
+		   !sc->check, &ok) < 0)
+		sc->usable = 0;
+	if (sc->check) {
+		(*sc->count)++;
+		/* Not valid as cached: check it for its errors. */
+		if (!ok && ks_check_record(sc->r, b->path, NULL, NULL,
+					   sc->d) == -1)
+			err = -1;
+	}
+out:
+	ks_free(kind);
+	ks_free(id);
+	return err;
+}
+
+/*
+ * Walks the records committed at HEAD through the cache.  Every record
+ * not in `skip` has its unique values added to `u` (quietly unless
+ * `check`); with `check`, a record that is not valid as cached, or whose
+ * references are gone, is checked again from the work tree into `d`, and
+ * *count counts the records looked at.
+ */
+static int scan_head(struct ks_unique *u, struct ks_repo *r,
+		     const struct ks_paths *skip, int check, size_t *count,
+		     struct ks_diags *d)
+{
+	struct scan sc = { u, r, skip, check, count, d,
+			   KS_TABLE_INIT(const char *), KS_BUF_INIT,
+			   KS_BUF_INIT, 0, 0 };
+	struct ks_buf old = KS_BUF_INIT, cachepath = KS_BUF_INIT;
+	struct walk_ctx w = { 0 };
+	size_t i;
+	int err;
+
+	err = head_records(&w, ks_repo_git(r), d);
+	if (err <= 0)
+		goto out;
+	ks_buf_addf(&cachepath, "%skhaosat/record-cache",
+		    git_repository_path(ks_repo_git(r)));
+	err = open_cache(&sc, &old, cachepath.ptr);
+	for (i = 0; i < w.n && !err && !u->oom; i++)
+		err = scan_record(&sc, &w.v[i]);
+	if (!err && u->oom)
+		err = -1;
+	/* Only a cache: a failure to save it costs speed, not correctness. */
+	if (!err && (sc.misses || !sc.usable || sc.fresh.len != old.len)) {
+		struct ks_diags ignore = KS_DIAGS_INIT;
+
+		ks_file_put(cachepath.ptr, sc.fresh.ptr, sc.fresh.len, 0,
+			    &ignore);
+		ks_diags_release(&ignore);
+	}
+out:
+	for (i = 0; i < w.n; i++)
+		ks_free(w.v[i].path);
+	ks_free(w.v);
+	ks_table_release(&sc.ci);
+	ks_buf_release(&sc.fresh);
+	ks_buf_release(&sc.key);
+	ks_buf_release(&old);
+	ks_buf_release(&cachepath);
 	return err;
 }
 
