@@ -142,8 +142,14 @@ void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 	e->id = ks_strdup(u->id);
 	e->line = line;
 	e->col = col;
-	if (!e->key || !e->path || !e->id)
+	/* Half an entry would be found, and its missing names read, later. */
+	if (!e->key || !e->path || !e->id) {
+		ks_free(e->key);
+		ks_free(e->path);
+		ks_free(e->id);
+		ks_table_remove(&u->table, e);
 		u->oom = 1;
+	}
 out:
 	ks_buf_release(&key);
 }
