@@ -11,9 +11,9 @@
  * as 1), a free one's always is.
  *
  * Entries are aligned as a size_t is.  An entry's address holds until the
- * next addition or removal, either of which may move entries.  The table frees nothing an entry points to:
- * the caller walks the entries with ks_table_next() to do so before
- * ks_table_release().  Out of memory is returned, never ignored, and the
+ * next addition or removal, either of which may move entries.  The table
+ * frees nothing an entry points to: the caller walks the entries with
+ * ks_table_next() to do so before ks_table_release().  Out of memory is returned, never ignored, and the
  * table is then as it was.
  */
 #ifndef KS_TABLE_H
