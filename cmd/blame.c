@@ -8,6 +8,7 @@
 #include "commit.h"
 #include "diag.h"
 #include "history.h"
+#include "json.h"
 #include "rev.h"
 #include "text.h"
 
@@ -30,9 +31,8 @@ static void pad(struct ks_buf *b, const char *s, size_t width)
 		ks_buf_putc(b, ' ');
 }
 
-static void print_text(const struct ks_blame *bl)
+static void print_text(struct ks_buf *b, const struct ks_blame *bl)
 {
-	struct ks_buf b = KS_BUF_INIT;
 	const char *p = bl->text, *nl;
 	size_t i, who_w = 0, k = 0;
 	int line = 1;
@@ -60,43 +60,39 @@ static void print_text(const struct ks_blame *bl)
 			when[10] = '\0';	/* the day is enough here */
 			snprintf(who, sizeof(who), ci->device ? "%s (%s)" : "%s",
 				 ci->author, ci->device);
-			ks_buf_addf(&b, "%s %s ", hex, when);
-			pad(&b, who, who_w);
+			ks_buf_addf(b, "%s %s ", hex, when);
+			pad(b, who, who_w);
 		} else {
-			ks_buf_addf(&b, "%*s", 19, "");
-			pad(&b, "", who_w);
+			ks_buf_addf(b, "%*s", 19, "");
+			pad(b, "", who_w);
 		}
-		ks_buf_puts(&b, " | ");
-		ks_buf_add(&b, p, (size_t)(nl - p));
-		ks_buf_putc(&b, '\n');
+		ks_buf_puts(b, " | ");
+		ks_buf_add(b, p, (size_t)(nl - p));
+		ks_buf_putc(b, '\n');
 		if (!*nl)
 			break;
 	}
-	fwrite(b.ptr, 1, b.len, stdout);
-	ks_buf_release(&b);
 }
 
-static void print_json(const struct ks_blame *bl)
+static void print_json(struct ks_buf *b, const struct ks_blame *bl)
 {
-	struct ks_buf b = KS_BUF_INIT;
+	struct ks_json j;
 	size_t i;
 
-	ks_buf_puts(&b, "[");
+	ks_json_init(&j, b);
+	ks_json_begin_lines(&j);
 	for (i = 0; i < bl->nlines; i++) {
 		const struct ks_blame_line *l = &bl->lines[i];
-		const struct ks_commit_info *ci = &bl->commits.v[l->commit];
 
-		ks_buf_puts(&b, i ? ",\n {\"field\":" : "{\"field\":");
-		ks_json_string(&b, l->field);
-		ks_buf_puts(&b, ",\"value\":");
-		ks_value_json(&b, l->value, NULL);
-		ks_buf_putc(&b, ',');
-		json_commit_info(&b, ci);
-		ks_buf_puts(&b, "}");
+		ks_json_begin_object(&j);
+		ks_json_field_str(&j, "field", l->field);
+		ks_json_key(&j, "value");
+		ks_value_json(ks_json_value_buf(&j), l->value, NULL);
+		json_commit_info(&j, &bl->commits.v[l->commit]);
+		ks_json_end_object(&j);
 	}
-	ks_buf_puts(&b, "]\n");
-	fwrite(b.ptr, 1, b.len, stdout);
-	ks_buf_release(&b);
+	ks_json_end_array(&j);
+	ks_buf_putc(b, '\n');
 }
 
 int cmd_blame(int argc, char **argv, struct cli *cli)
@@ -104,8 +100,9 @@ int cmd_blame(int argc, char **argv, struct cli *cli)
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_blame bl = { 0 };
 	git_commit *tip = NULL;
+	struct ks_buf out = KS_BUF_INIT;
 	char *at;
-	int json = 0, err;
+	int json = 0, err, code = EXIT_OK;
 	const struct opt opts[] = {
 		{ 0, "json", NULL, OPT_FLAG, &json, "print the fields as JSON" },
 		OPT_END_MARK,
@@ -125,14 +122,17 @@ int cmd_blame(int argc, char **argv, struct cli *cli)
 	if ((err = ks_blame_record(&bl, cli->repo, argv[0], tip, &d)))
 		goto out;
 	if (json)
-		print_json(&bl);
+		print_json(&out, &bl);
 	else
-		print_text(&bl);
+		print_text(&out, &bl);
+	if (put_output(&out) < 0)
+		code = EXIT_INTERNAL;
 out:
 	ks_blame_release(&bl);
 	git_commit_free(tip);
+	ks_buf_release(&out);
 	if (err)
 		return fail(&d, err);
 	ks_diags_release(&d);
-	return EXIT_OK;
+	return code;
 }

@@ -217,9 +217,9 @@ int cmd_show(int argc, char **argv, struct cli *cli);
 int cmd_diff(int argc, char **argv, struct cli *cli);
 int cmd_history(int argc, char **argv, struct cli *cli);
 /* A commit's id, date, author, e-mail, device, summary and arrival, as JSON members. */
-struct ks_buf;
+struct ks_json;
 struct ks_commit_info;
-void json_commit_info(struct ks_buf *b, const struct ks_commit_info *ci);
+void json_commit_info(struct ks_json *j, const struct ks_commit_info *ci);
 int cmd_blame(int argc, char **argv, struct cli *cli);
 int cmd_merge(int argc, char **argv, struct cli *cli);
 /* What a merge did, as 'khaosat merge' says it. */

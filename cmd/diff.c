@@ -8,6 +8,7 @@
 #include "check.h"
 #include "diag.h"
 #include "history.h"
+#include "json.h"
 #include "record.h"
 #include "repo.h"
 #include "rev.h"
@@ -50,67 +51,74 @@ static void print_change(struct ks_buf *b, const struct ks_field_change *c)
 	ks_buf_putc(b, '\n');
 }
 
-static void print_text(const struct ks_file_diffs *f)
+static void print_text(struct ks_buf *b, const struct ks_file_diffs *f)
 {
-	struct ks_buf b = KS_BUF_INIT;
 	size_t i, j;
 
 	for (i = 0; i < f->n; i++) {
 		const struct ks_file_diff *e = &f->v[i];
 
 		if (e->id)
-			ks_buf_addf(&b, "%s %s (%s): %s\n", e->kind, e->id, e->path,
+			ks_buf_addf(b, "%s %s (%s): %s\n", e->kind, e->id, e->path,
 				    change_word[e->what]);
 		else
-			ks_buf_addf(&b, "%s: %s\n", e->path, change_word[e->what]);
+			ks_buf_addf(b, "%s: %s\n", e->path, change_word[e->what]);
 		if (e->unreadable)
-			ks_buf_addf(&b, "  cannot compare field by field: %s\n",
+			ks_buf_addf(b, "  cannot compare field by field: %s\n",
 				    e->unreadable);
 		for (j = 0; j < e->fields.n; j++)
-			print_change(&b, &e->fields.v[j]);
+			print_change(b, &e->fields.v[j]);
 	}
-	fwrite(b.ptr, 1, b.len, stdout);
-	ks_buf_release(&b);
 }
 
-static void print_json(const struct ks_file_diffs *f)
+static void json_fields(struct ks_json *j, const struct ks_field_changes *l)
 {
-	struct ks_buf b = KS_BUF_INIT;
-	size_t i, j;
+	size_t i;
 
-	ks_buf_puts(&b, "[");
+	ks_json_key(j, "fields");
+	ks_json_begin_array(j);
+	for (i = 0; i < l->n; i++) {
+		const struct ks_field_change *c = &l->v[i];
+		char op[2] = { c->op, '\0' };
+
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "op", op);
+		ks_json_field_str(j, "field", c->field);
+		ks_json_key(j, "old");
+		ks_value_json(ks_json_value_buf(j), c->old, NULL);
+		ks_json_key(j, "new");
+		ks_value_json(ks_json_value_buf(j), c->new, NULL);
+		ks_json_end_object(j);
+	}
+	ks_json_end_array(j);
+}
+
+static void print_json(struct ks_buf *b, const struct ks_file_diffs *f)
+{
+	static const char *const change[] = {
+		[KS_FILE_ADDED] = "added",
+		[KS_FILE_DELETED] = "deleted",
+		[KS_FILE_MODIFIED] = "modified",
+	};
+	struct ks_json j;
+	size_t i;
+
+	ks_json_init(&j, b);
+	ks_json_begin_lines(&j);
 	for (i = 0; i < f->n; i++) {
 		const struct ks_file_diff *e = &f->v[i];
 
-		ks_buf_puts(&b, i ? ",\n {\"path\":" : "{\"path\":");
-		ks_json_string(&b, e->path);
-		ks_buf_puts(&b, ",\"kind\":");
-		e->kind ? ks_json_string(&b, e->kind) : ks_buf_puts(&b, "null");
-		ks_buf_puts(&b, ",\"id\":");
-		e->id ? ks_json_string(&b, e->id) : ks_buf_puts(&b, "null");
-		ks_buf_addf(&b, ",\"change\":\"%s\",\"unreadable\":",
-			    e->what == KS_FILE_ADDED ? "added"
-			    : e->what == KS_FILE_DELETED ? "deleted" : "modified");
-		e->unreadable ? ks_json_string(&b, e->unreadable)
-			      : ks_buf_puts(&b, "null");
-		ks_buf_puts(&b, ",\"fields\":[");
-		for (j = 0; j < e->fields.n; j++) {
-			const struct ks_field_change *c = &e->fields.v[j];
-
-			ks_buf_addf(&b, "%s{\"op\":\"%c\",\"field\":", j ? "," : "",
-				    c->op);
-			ks_json_string(&b, c->field);
-			ks_buf_puts(&b, ",\"old\":");
-			ks_value_json(&b, c->old, NULL);
-			ks_buf_puts(&b, ",\"new\":");
-			ks_value_json(&b, c->new, NULL);
-			ks_buf_puts(&b, "}");
-		}
-		ks_buf_puts(&b, "]}");
+		ks_json_begin_object(&j);
+		ks_json_field_str(&j, "path", e->path);
+		ks_json_field_str(&j, "kind", e->kind);
+		ks_json_field_str(&j, "id", e->id);
+		ks_json_field_str(&j, "change", change[e->what]);
+		ks_json_field_str(&j, "unreadable", e->unreadable);
+		json_fields(&j, &e->fields);
+		ks_json_end_object(&j);
 	}
-	ks_buf_puts(&b, "]\n");
-	fwrite(b.ptr, 1, b.len, stdout);
-	ks_buf_release(&b);
+	ks_json_end_array(&j);
+	ks_buf_putc(b, '\n');
 }
 
 /* A record id, or a path to a record file: not a revision. */
@@ -129,8 +137,9 @@ int cmd_diff(int argc, char **argv, struct cli *cli)
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_file_diffs f = { 0 };
 	git_commit *from = NULL, *to = NULL;
+	struct ks_buf out = KS_BUF_INIT;
 	char *rel = NULL;
-	int json = 0, err, nrev;
+	int json = 0, err, nrev, code = EXIT_OK;
 	const struct opt opts[] = {
 		{ 0, "json", NULL, OPT_FLAG, &json, "print the changes as JSON" },
 		OPT_END_MARK,
@@ -167,16 +176,19 @@ int cmd_diff(int argc, char **argv, struct cli *cli)
 	if ((err = ks_survey_diff(&f, cli->repo, from, to, rel, &d)))
 		goto out;
 	if (json)
-		print_json(&f);
+		print_json(&out, &f);
 	else
-		print_text(&f);
+		print_text(&out, &f);
+	if (put_output(&out) < 0)
+		code = EXIT_INTERNAL;
 out:
 	ks_file_diffs_release(&f);
 	git_commit_free(from);
 	git_commit_free(to);
 	ks_free(rel);
+	ks_buf_release(&out);
 	if (err)
 		return fail(&d, err);
 	ks_diags_release(&d);
-	return EXIT_OK;
+	return code;
 }

@@ -10,6 +10,7 @@
 #include "commit.h"
 #include "diag.h"
 #include "history.h"
+#include "json.h"
 #include "record.h"
 #include "rev.h"
 
@@ -103,9 +104,8 @@ static void event_line(struct ks_buf *b, const struct ks_event *e)
 	ks_buf_putc(b, '\n');
 }
 
-static void print_text(const struct ks_history *h)
+static void print_text(struct ks_buf *b, const struct ks_history *h)
 {
-	struct ks_buf b = KS_BUF_INIT;
 	size_t i, last = (size_t)-1;
 
 	for (i = 0; i < h->nevents; i++) {
@@ -113,82 +113,79 @@ static void print_text(const struct ks_history *h)
 
 		if (e->commit != last) {
 			if (i)
-				ks_buf_putc(&b, '\n');
-			commit_line(&b, &h->commits.v[e->commit]);
+				ks_buf_putc(b, '\n');
+			commit_line(b, &h->commits.v[e->commit]);
 			last = e->commit;
 		}
-		event_line(&b, e);
+		event_line(b, e);
 	}
-	fwrite(b.ptr, 1, b.len, stdout);
-	ks_buf_release(&b);
 }
 
-void json_commit_info(struct ks_buf *b, const struct ks_commit_info *ci)
+void json_commit_info(struct ks_json *j, const struct ks_commit_info *ci)
 {
 	char hex[GIT_OID_HEXSZ + 1], when[64];
 
 	git_oid_tostr(hex, sizeof(hex), &ci->id);
 	ks_format_time(when, sizeof(when), &ci->when, 1);
-	ks_buf_addf(b, "\"commit\":\"%s\",\"date\":\"%s\",\"author\":", hex, when);
-	ks_json_string(b, ci->author);
-	ks_buf_puts(b, ",\"email\":");
-	ks_json_string(b, ci->email);
-	ks_buf_puts(b, ",\"device\":");
-	ci->device ? ks_json_string(b, ci->device) : ks_buf_puts(b, "null");
-	ks_buf_puts(b, ",\"summary\":");
-	ks_json_string(b, ci->summary);
-	ks_buf_puts(b, ",\"via_merge\":");
-	if (ci->arrived) {
-		git_oid_tostr(hex, sizeof(hex), &ci->arrival);
-		ks_buf_addf(b, "\"%s\"", hex);
-	} else {
-		ks_buf_puts(b, "null");
-	}
+	ks_json_field_str(j, "commit", hex);
+	ks_json_field_str(j, "date", when);
+	ks_json_field_str(j, "author", ci->author);
+	ks_json_field_str(j, "email", ci->email);
+	ks_json_field_str(j, "device", ci->device);
+	ks_json_field_str(j, "summary", ci->summary);
+	git_oid_tostr(hex, sizeof(hex), &ci->arrival);
+	ks_json_field_str(j, "via_merge", ci->arrived ? hex : NULL);
 }
 
-static void print_json(const struct ks_history *h)
+/* The proposals a conflict event recorded. */
+static void json_proposals(struct ks_json *j, const struct ks_node *proposals)
 {
-	struct ks_buf b = KS_BUF_INIT;
-	size_t i, j;
+	size_t i;
 
-	ks_buf_puts(&b, "[");
+	ks_json_key(j, "proposals");
+	ks_json_begin_array(j);
+	for (i = 0; i < proposals->u.seq.n; i++) {
+		const struct ks_node *p = proposals->u.seq.v[i];
+
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "author", scalar(p, "author"));
+		ks_json_field_str(j, "device", scalar(p, "device"));
+		ks_json_field_str(j, "commit", scalar(p, "commit"));
+		ks_json_key(j, "value");
+		ks_value_json(ks_json_value_buf(j), ks_map_get(p, "value"), NULL);
+		ks_json_end_object(j);
+	}
+	ks_json_end_array(j);
+}
+
+static void print_json(struct ks_buf *b, const struct ks_history *h)
+{
+	struct ks_json j;
+	size_t i;
+
+	ks_json_init(&j, b);
+	ks_json_begin_lines(&j);
 	for (i = 0; i < h->nevents; i++) {
 		const struct ks_event *e = &h->events[i];
+		char op[2] = { e->change.op, '\0' };
 
-		ks_buf_puts(&b, i ? ",\n {" : "{");
-		json_commit_info(&b, &h->commits.v[e->commit]);
-		ks_buf_addf(&b, ",\"kind\":\"%s\",\"op\":\"%c\",\"field\":",
-			    kind_word[e->kind], e->change.op);
-		ks_json_string(&b, e->change.field);
-		ks_buf_puts(&b, ",\"old\":");
-		ks_value_json(&b, e->change.old, NULL);
-		ks_buf_puts(&b, ",\"new\":");
-		ks_value_json(&b, e->change.new, NULL);
-		ks_buf_addf(&b, ",\"created\":%s,\"deleted\":%s",
-			    e->created ? "true" : "false",
-			    e->deleted ? "true" : "false");
-		if (e->proposals) {
-			ks_buf_puts(&b, ",\"proposals\":[");
-			for (j = 0; j < e->proposals->u.seq.n; j++) {
-				const struct ks_node *p = e->proposals->u.seq.v[j];
-
-				ks_buf_puts(&b, j ? ",{\"author\":" : "{\"author\":");
-				ks_json_string(&b, scalar(p, "author"));
-				ks_buf_puts(&b, ",\"device\":");
-				ks_json_string(&b, scalar(p, "device"));
-				ks_buf_puts(&b, ",\"commit\":");
-				ks_json_string(&b, scalar(p, "commit"));
-				ks_buf_puts(&b, ",\"value\":");
-				ks_value_json(&b, ks_map_get(p, "value"), NULL);
-				ks_buf_puts(&b, "}");
-			}
-			ks_buf_puts(&b, "]");
-		}
-		ks_buf_puts(&b, "}");
+		ks_json_begin_object(&j);
+		json_commit_info(&j, &h->commits.v[e->commit]);
+		ks_json_field_str(&j, "kind", kind_word[e->kind]);
+		ks_json_field_str(&j, "op", op);
+		ks_json_field_str(&j, "field", e->change.field);
+		ks_json_key(&j, "old");
+		ks_value_json(ks_json_value_buf(&j), e->change.old, NULL);
+		ks_json_key(&j, "new");
+		ks_value_json(ks_json_value_buf(&j), e->change.new, NULL);
+		ks_json_field_bool(&j, "created", e->created);
+		ks_json_field_bool(&j, "deleted", e->deleted);
+		if (e->proposals)
+			json_proposals(&j, e->proposals);
+		ks_json_end_object(&j);
 	}
-	ks_buf_puts(&b, "]\n");
-	fwrite(b.ptr, 1, b.len, stdout);
-	ks_buf_release(&b);
+	ks_json_end_array(&j);
+	ks_buf_putc(b, '\n');
 }
 
 int cmd_history(int argc, char **argv, struct cli *cli)
@@ -197,7 +194,8 @@ int cmd_history(int argc, char **argv, struct cli *cli)
 	struct ks_history h = { 0 };
 	git_commit *tip = NULL;
 	char *field = NULL, *at;
-	int json = 0, err;
+	struct ks_buf out = KS_BUF_INIT;
+	int json = 0, err, code = EXIT_OK;
 	const struct opt opts[] = {
 		{ 0, "json", NULL, OPT_FLAG, &json, "print the changes as JSON" },
 		OPT_END_MARK,
@@ -221,7 +219,7 @@ int cmd_history(int argc, char **argv, struct cli *cli)
 	if ((err = ks_history_record(&h, cli->repo, argv[0], tip, field, &d)))
 		goto out;
 	if (json)
-		print_json(&h);
+		print_json(&out, &h);
 	else if (!h.nevents && field && h.schema &&
 		 !ks_field_schema(h.schema, field))
 		err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
@@ -231,13 +229,16 @@ int cmd_history(int argc, char **argv, struct cli *cli)
 		printf("no change to %s in the history of %s\n",
 		       field ? field : "any field", argv[0]);
 	else
-		print_text(&h);
+		print_text(&out, &h);
+	if (!err && put_output(&out) < 0)
+		code = EXIT_INTERNAL;
 out:
 	ks_history_release(&h);
 	git_commit_free(tip);
 	ks_free(field);
+	ks_buf_release(&out);
 	if (err)
 		return fail(&d, err);
 	ks_diags_release(&d);
-	return EXIT_OK;
+	return code;
 }

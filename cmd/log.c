@@ -8,6 +8,7 @@
 #include "commit.h"
 #include "diag.h"
 #include "history.h"
+#include "json.h"
 #include "repo.h"
 
 #include <stdlib.h>
@@ -53,16 +54,77 @@ static int touches(git_commit *c, const char *path)
 	return r;
 }
 
+/* One commit, as a line of text or a JSON object. */
+static void put_commit(struct ks_buf *out, struct ks_json *j, git_commit *c)
+{
+	const git_signature *a = git_commit_author(c);
+	char hex[GIT_OID_HEXSZ + 1], when[64];
+	char *dev = ks_commit_device(git_commit_message(c));
+
+	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+	ks_format_time(when, sizeof(when), &a->when, 0);
+	if (!j) {
+		ks_buf_addf(out, "%.10s %s  %-6s %s: %s\n", hex, when,
+			    dev ? dev : "-", a->name, git_commit_summary(c));
+		ks_free(dev);
+		return;
+	}
+	ks_json_begin_object(j);
+	ks_json_field_str(j, "commit", hex);
+	ks_json_field_int(j, "time", (long long)a->when.time);
+	ks_json_field_int(j, "offset", a->when.offset);
+	ks_json_field_str(j, "date", when);
+	ks_json_field_str(j, "author", a->name);
+	ks_json_field_str(j, "email", a->email);
+	ks_json_field_str(j, "device", dev ? dev : "");
+	ks_json_field_uint(j, "parents", git_commit_parentcount(c));
+	ks_json_field_str(j, "summary", git_commit_summary(c));
+	ks_json_end_object(j);
+	ks_free(dev);
+}
+
+/*
+ * At most `max` commits (all when negative) from the walk into `out`,
+ * those that changed `path` when it is given.
+ */
+static int walk_log(struct ks_buf *out, struct ks_json *j, git_revwalk *walk,
+		    git_repository *repo, const char *path, long max,
+		    struct ks_diags *d)
+{
+	git_oid oid;
+	long shown = 0;
+
+	while (max < 0 || shown < max) {
+		git_commit *c = NULL;
+		int rc = git_revwalk_next(&oid, walk);
+
+		if (rc == GIT_ITEROVER)
+			break;
+		/* A commit that cannot be read is said, never skipped. */
+		if (rc < 0 || git_commit_lookup(&c, repo, &oid) < 0)
+			return ks_error(d, KS_EIO, NULL, 0, 0,
+					"cannot read the history: %s; the survey's files are damaged ('khaosat verify' says where)",
+					ks_git_error());
+		if (!path || touches(c, path)) {
+			put_commit(out, j, c);
+			shown++;
+		}
+		git_commit_free(c);
+	}
+	return 0;
+}
+
 int cmd_log(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
 	const char *count = NULL;
-	int json = 0, err, shown = 0;
+	int json = 0, err, code = EXIT_OK;
 	long max = -1;
 	git_revwalk *walk = NULL;
-	git_oid oid;
+	git_repository *repo;
 	char *path = NULL;
 	struct ks_buf out = KS_BUF_INIT;
+	struct ks_json j;
 	const struct opt opts[] = {
 		{ 'n', "max-count", "COUNT", OPT_STRING, &count,
 		  "show at most COUNT commits" },
@@ -83,8 +145,7 @@ int cmd_log(int argc, char **argv, struct cli *cli)
 	}
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
-	git_repository *repo = ks_repo_git(cli->repo);
-
+	repo = ks_repo_git(cli->repo);
 	if (git_revwalk_new(&walk, repo) < 0 ||
 	    git_revwalk_push_ref(walk, KS_MAIN_REF) < 0) {
 		err = ks_error(&d, KS_EIO, NULL, 0, 0, "cannot read the history: %s",
@@ -95,58 +156,17 @@ int cmd_log(int argc, char **argv, struct cli *cli)
 	if (argc && (err = ks_record_path_in_history(&path, cli->repo, argv[0],
 						    NULL, &d)))
 		goto out;
+	ks_json_init(&j, &out);
 	if (json)
-		ks_buf_puts(&out, "[");
-	while (max < 0 || shown < max) {
-		git_commit *c = NULL;
-		const git_signature *a;
-		char hex[GIT_OID_HEXSZ + 1], when[64];
-		char *dev;
-		int rc = git_revwalk_next(&oid, walk);
-
-		if (rc == GIT_ITEROVER)
-			break;
-		/* A commit that cannot be read is said, never skipped. */
-		if (rc < 0 || git_commit_lookup(&c, repo, &oid) < 0) {
-			err = ks_error(&d, KS_EIO, NULL, 0, 0,
-				       "cannot read the history: %s; the survey's files are damaged ('khaosat verify' says where)",
-				       ks_git_error());
-			break;
-		}
-		if (path && !touches(c, path)) {
-			git_commit_free(c);
-			continue;
-		}
-		a = git_commit_author(c);
-		git_oid_tostr(hex, sizeof(hex), &oid);
-		ks_format_time(when, sizeof(when), &a->when, 0);
-		dev = ks_commit_device(git_commit_message(c));
-		if (json) {
-			ks_buf_puts(&out, shown ? ",\n {\"commit\":\"" : "{\"commit\":\"");
-			ks_buf_addf(&out, "%s\",\"time\":%lld,\"offset\":%d,\"date\":\"%s\",\"author\":",
-				    hex, (long long)a->when.time, a->when.offset, when);
-			ks_json_string(&out, a->name);
-			ks_buf_puts(&out, ",\"email\":");
-			ks_json_string(&out, a->email);
-			ks_buf_puts(&out, ",\"device\":");
-			ks_json_string(&out, dev ? dev : "");
-			ks_buf_addf(&out, ",\"parents\":%u,\"summary\":",
-				    git_commit_parentcount(c));
-			ks_json_string(&out, git_commit_summary(c));
-			ks_buf_puts(&out, "}");
-		} else {
-			ks_buf_addf(&out, "%.10s %s  %-6s %s: %s\n", hex, when,
-				    dev ? dev : "-", a->name, git_commit_summary(c));
-		}
-		ks_free(dev);
-		git_commit_free(c);
-		shown++;
+		ks_json_begin_lines(&j);
+	err = walk_log(&out, json ? &j : NULL, walk, repo, path, max, &d);
+	if (json) {
+		ks_json_end_array(&j);
+		ks_buf_putc(&out, '\n');
 	}
-	if (json)
-		ks_buf_puts(&out, "]\n");
 	/* Half a JSON list is no list; the lines read before a failure are. */
-	if (!err || !json)
-		fputs(out.ptr, stdout);
+	if ((!err || !json) && put_output(&out) < 0)
+		code = EXIT_INTERNAL;
 out:
 	ks_free(path);
 	ks_buf_release(&out);
@@ -154,5 +174,5 @@ out:
 	if (err)
 		return fail(&d, err);
 	ks_diags_release(&d);
-	return EXIT_OK;
+	return code;
 }
