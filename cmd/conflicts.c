@@ -8,6 +8,7 @@
 #include "check.h"
 #include "conflict.h"
 #include "diag.h"
+#include "json.h"
 #include "record.h"
 #include "repo.h"
 
@@ -20,27 +21,31 @@ static const struct cmd_info info = {
 	"author, device, time and commit. Exit 1 when any conflict is open.",
 };
 
-static void value_text(struct ks_buf *b, const struct ks_node *p)
+/* A proposal's value on one line; -1 when memory runs out. */
+static int value_text(struct ks_buf *b, const struct ks_node *p)
 {
 	const struct ks_node *v = ks_map_get(p, "value");
+	struct ks_buf y = KS_BUF_INIT;
+	char *nl;
+	int err;
 
 	if (ks_map_get(p, "deleted"))
-		ks_buf_puts(b, "(delete)");
-	else if (ks_map_get(p, "text"))
-		ks_buf_puts(b, "(text that does not parse; see the conflict file)");
-	else if (v && v->kind == KS_NODE_SCALAR)
-		ks_buf_addf(b, "%s", v->u.scalar.str);
-	else if (v) {
-		struct ks_buf y = KS_BUF_INIT;
-		char *nl;
-
-		ks_doc_write(&y, v, NULL, NULL);
+		return ks_buf_puts(b, "(delete)");
+	if (ks_map_get(p, "text"))
+		return ks_buf_puts(b, "(text that does not parse; see the conflict file)");
+	if (!v)
+		return 0;
+	if (v->kind == KS_NODE_SCALAR)
+		return ks_buf_puts(b, v->u.scalar.str);
+	err = ks_doc_write(&y, v, NULL, NULL);
+	if (!err && !ks_buf_failed(&y)) {
 		/* One line in the list; the conflict file has it all. */
 		nl = strchr(y.ptr, '\n');
-		ks_buf_addf(b, "%.*s%s", nl ? (int)(nl - y.ptr) : (int)y.len,
-			    y.ptr, nl && nl[1] ? " ..." : "");
-		ks_buf_release(&y);
+		err = ks_buf_addf(b, "%.*s%s", nl ? (int)(nl - y.ptr) : (int)y.len,
+				  y.ptr, nl && nl[1] ? " ..." : "");
 	}
+	ks_buf_release(&y);
+	return err ? -1 : 0;
 }
 
 static const char *scalar(const struct ks_node *p, const char *key)
@@ -50,70 +55,132 @@ static const char *scalar(const struct ks_node *p, const char *key)
 	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : "";
 }
 
-static void print_json(const struct ks_conflict_set *s)
+/* One conflict for people: the field, its base and each proposal. */
+static int text_entry(struct ks_buf *b, const struct ks_conflict_entry *e)
 {
-	struct ks_buf b = KS_BUF_INIT;
-	size_t i, j;
+	const char *field = *e->field ? e->field : "(the whole record)";
+	char *kind = NULL, *id = NULL;
+	const char *name;
+	size_t i;
+	int err = 0;
 
-	ks_buf_puts(&b, "[");
-	for (i = 0; i < s->n; i++) {
+	ks_record_path_parse(e->file, &kind, &id);
+	name = id ? id : e->file;
+	ks_buf_addf(b, "%s %s\n", name, field);
+	if (!e->base)
+		ks_buf_puts(b, "  base: (none)\n");
+	else
+		ks_buf_addf(b, "  base: %s\n", e->base->kind == KS_NODE_SCALAR
+			    ? e->base->u.scalar.str : "(a value with several fields)");
+	for (i = 0; i < e->proposals->u.seq.n && !err; i++) {
+		const struct ks_node *p = e->proposals->u.seq.v[i];
+		const char *dev = scalar(p, "device");
+
+		ks_buf_addf(b, "  %zu) ", i + 1);
+		err = value_text(b, p);
+		ks_buf_addf(b, "\n     by %s on %s, %s, ", scalar(p, "author"),
+			    *dev ? dev : "an unknown device", scalar(p, "time"));
+		if (*scalar(p, "commit"))
+			ks_buf_addf(b, "commit %.10s\n", scalar(p, "commit"));
+		else
+			ks_buf_puts(b, "not committed yet\n");
+	}
+	ks_buf_addf(b, "  settle it: khaosat resolve %s %s --take N\n", name,
+		    *e->field ? e->field : "/");
+	ks_free(kind);
+	ks_free(id);
+	return err;
+}
+
+static int print_text(struct ks_buf *b, const struct ks_conflict_set *s)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < s->n && !err; i++) {
+		if (i)
+			ks_buf_putc(b, '\n');
+		err = text_entry(b, &s->v[i]);
+	}
+	if (!s->n)
+		ks_buf_puts(b, "No open conflicts.\n");
+	return err;
+}
+
+/* `v` as YAML text in a JSON string, or null; -1 when memory runs out. */
+static int json_yaml(struct ks_json *j, const char *key,
+		     const struct ks_node *v, const char *text)
+{
+	struct ks_buf y = KS_BUF_INIT;
+	int err = 0;
+
+	if (v)
+		err = ks_doc_write(&y, v, NULL, NULL);
+	else if (text)
+		err = ks_buf_puts(&y, text);
+	if (!err && !ks_buf_failed(&y))
+		ks_json_field_str(j, key, y.len ? y.ptr : NULL);
+	ks_buf_release(&y);
+	return err ? -1 : 0;
+}
+
+static int json_proposals(struct ks_json *j, const struct ks_node *proposals)
+{
+	static const char *const keys[] = {
+		"commit", "author", "email", "device", "time", NULL,
+	};
+	size_t i;
+	int k, err = 0;
+
+	ks_json_key(j, "proposals");
+	ks_json_begin_array(j);
+	for (i = 0; i < proposals->u.seq.n && !err; i++) {
+		const struct ks_node *p = proposals->u.seq.v[i];
+
+		ks_json_begin_object(j);
+		ks_json_field_uint(j, "number", i + 1);
+		for (k = 0; keys[k]; k++)
+			ks_json_field_str(j, keys[k], scalar(p, keys[k]));
+		ks_json_field_bool(j, "deleted", ks_map_get(p, "deleted") != NULL);
+		err = json_yaml(j, "value", ks_map_get(p, "value"),
+				ks_map_get(p, "text") ? scalar(p, "text") : NULL);
+		ks_json_end_object(j);
+	}
+	ks_json_end_array(j);
+	return err;
+}
+
+static int print_json(struct ks_buf *b, const struct ks_conflict_set *s)
+{
+	struct ks_json j;
+	size_t i;
+	int err = 0;
+
+	ks_json_init(&j, b);
+	ks_json_begin_lines(&j);
+	for (i = 0; i < s->n && !err; i++) {
 		const struct ks_conflict_entry *e = &s->v[i];
 
-		ks_buf_puts(&b, i ? ",\n {\"file\":" : "{\"file\":");
-		ks_json_string(&b, e->file);
-		ks_buf_puts(&b, ",\"field\":");
-		ks_json_string(&b, *e->field ? e->field : "/");
-		ks_buf_puts(&b, ",\"base\":");
-		if (e->base) {
-			struct ks_buf v = KS_BUF_INIT;
-
-			ks_doc_write(&v, e->base, NULL, NULL);
-			ks_json_string(&b, v.ptr);
-			ks_buf_release(&v);
-		} else {
-			ks_buf_puts(&b, "null");
-		}
-		ks_buf_puts(&b, ",\"proposals\":[");
-		for (j = 0; j < e->proposals->u.seq.n; j++) {
-			const struct ks_node *p = e->proposals->u.seq.v[j];
-			struct ks_buf v = KS_BUF_INIT;
-			static const char *const keys[] = {
-				"commit", "author", "email", "device", "time", NULL,
-			};
-			int k;
-
-			ks_buf_addf(&b, "%s{\"number\":%zu", j ? "," : "", j + 1);
-			for (k = 0; keys[k]; k++) {
-				ks_buf_addf(&b, ",\"%s\":", keys[k]);
-				ks_json_string(&b, scalar(p, keys[k]));
-			}
-			ks_buf_addf(&b, ",\"deleted\":%s,\"value\":",
-				    ks_map_get(p, "deleted") ? "true" : "false");
-			if (ks_map_get(p, "value"))
-				ks_doc_write(&v, ks_map_get(p, "value"), NULL, NULL);
-			else if (ks_map_get(p, "text"))
-				ks_buf_puts(&v, scalar(p, "text"));
-			if (v.len)
-				ks_json_string(&b, v.ptr);
-			else
-				ks_buf_puts(&b, "null");
-			ks_buf_puts(&b, "}");
-			ks_buf_release(&v);
-		}
-		ks_buf_puts(&b, "]}");
+		ks_json_begin_object(&j);
+		ks_json_field_str(&j, "file", e->file);
+		ks_json_field_str(&j, "field", *e->field ? e->field : "/");
+		err = json_yaml(&j, "base", e->base, NULL);
+		if (!err)
+			err = json_proposals(&j, e->proposals);
+		ks_json_end_object(&j);
 	}
-	ks_buf_puts(&b, "]\n");
-	fputs(b.ptr, stdout);
-	ks_buf_release(&b);
+	ks_json_end_array(&j);
+	ks_buf_putc(b, '\n');
+	return err;
 }
 
 int cmd_conflicts(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_conflict_set s = { 0 };
+	struct ks_buf out = KS_BUF_INIT;
 	char *rel = NULL;
 	int json = 0, err;
-	size_t i, j;
 	const struct opt opts[] = {
 		{ 0, "json", NULL, OPT_FLAG, &json, "print the conflicts as JSON" },
 		OPT_END_MARK,
@@ -129,54 +196,15 @@ int cmd_conflicts(int argc, char **argv, struct cli *cli)
 		return fail(&d, err);
 	err = ks_conflicts_load(&s, cli->repo, rel, &d);
 	ks_free(rel);
-	if (err) {
-		ks_conflict_set_release(&s);
-		return fail(&d, err);
-	}
-	if (json) {
-		print_json(&s);
-	} else {
-		for (i = 0; i < s.n; i++) {
-			const struct ks_conflict_entry *e = &s.v[i];
-			char *kind = NULL, *id = NULL;
-			struct ks_buf v = KS_BUF_INIT;
-
-			ks_record_path_parse(e->file, &kind, &id);
-			printf("%s%s %s\n", i ? "\n" : "", id ? id : e->file,
-			       *e->field ? e->field : "(the whole record)");
-			if (e->base) {
-				printf("  base: %s\n", e->base->kind == KS_NODE_SCALAR
-				       ? e->base->u.scalar.str : "(a value with several fields)");
-			} else {
-				printf("  base: (none)\n");
-			}
-			for (j = 0; j < e->proposals->u.seq.n; j++) {
-				const struct ks_node *p = e->proposals->u.seq.v[j];
-				const char *dev = scalar(p, "device");
-
-				ks_buf_reset(&v);
-				value_text(&v, p);
-				if (*scalar(p, "commit"))
-					printf("  %zu) %s\n     by %s on %s, %s, commit %.10s\n",
-					       j + 1, v.ptr, scalar(p, "author"),
-					       *dev ? dev : "an unknown device",
-					       scalar(p, "time"), scalar(p, "commit"));
-				else
-					printf("  %zu) %s\n     by %s on %s, %s, not committed yet\n",
-					       j + 1, v.ptr, scalar(p, "author"),
-					       *dev ? dev : "an unknown device",
-					       scalar(p, "time"));
-			}
-			printf("  settle it: khaosat resolve %s %s --take N\n",
-			       id ? id : e->file, *e->field ? e->field : "/");
-			ks_buf_release(&v);
-			ks_free(kind);
-			ks_free(id);
-		}
-		if (!s.n)
-			printf("No open conflicts.\n");
-	}
-	err = s.n ? EXIT_PROBLEMS : EXIT_OK;
+	if (!err)
+		err = json ? print_json(&out, &s) : print_text(&out, &s);
+	if (err)
+		err = fail(&d, err);
+	else if (put_output(&out) < 0)
+		err = EXIT_INTERNAL;
+	else
+		err = s.n ? EXIT_PROBLEMS : EXIT_OK;
+	ks_buf_release(&out);
 	ks_conflict_set_release(&s);
 	ks_diags_release(&d);
 	return err;

@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "draft.h"
 #include "formsave.h"
+#include "json.h"
 #include "record.h"
 #include "repo.h"
 
@@ -80,14 +81,15 @@ void note_drafts(struct ks_repo *r)
 	ks_diags_release(&ignore);
 }
 
-static void json_local(struct ks_buf *b, struct ks_repo *r,
+static void json_local(struct ks_json *j, struct ks_repo *r,
 		       const struct ks_formsaves *forms,
 		       const struct ks_drafts *drafts)
 {
 	struct ks_buf file = KS_BUF_INIT;
 	size_t i;
 
-	ks_buf_puts(b, ",\"forms\":[");
+	ks_json_key(j, "forms");
+	ks_json_begin_array(j);
 	for (i = 0; i < forms->n; i++) {
 		const struct ks_formsave *f = &forms->v[i];
 		char when[32];
@@ -95,35 +97,39 @@ static void json_local(struct ks_buf *b, struct ks_repo *r,
 
 		gmtime_r(&f->started, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		ks_buf_addf(b, "%s{\"kind\":", i ? "," : "");
-		ks_json_string(b, f->kind);
 		ks_buf_reset(&file);
 		ks_buf_addf(&file, ".git/%s/%s", KS_FORMS_DIR, f->file);
-		ks_buf_addf(b, ",\"started\":\"%s\",\"answers\":%zu,\"file\":",
-			    when, f->nanswers);
-		ks_json_string(b, file.ptr);
-		ks_buf_puts(b, "}");
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "kind", f->kind);
+		ks_json_field_str(j, "started", when);
+		ks_json_field_uint(j, "answers", f->nanswers);
+		ks_json_key(j, "file");
+		ks_json_str_buf(j, &file);
+		ks_json_end_object(j);
 	}
-	ks_buf_puts(b, "],\"drafts\":[");
+	ks_json_end_array(j);
+	ks_json_key(j, "drafts");
+	ks_json_begin_array(j);
 	for (i = 0; i < drafts->n; i++) {
-		ks_buf_addf(b, "%s{\"id\":", i ? "," : "");
-		ks_json_string(b, drafts->v[i].id);
-		ks_buf_puts(b, ",\"kind\":");
-		ks_json_string(b, drafts->v[i].kind);
-		ks_buf_addf(b, ",\"errors\":%zu}", draft_errors(r, &drafts->v[i]));
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "id", drafts->v[i].id);
+		ks_json_field_str(j, "kind", drafts->v[i].kind);
+		ks_json_field_uint(j, "errors", draft_errors(r, &drafts->v[i]));
+		ks_json_end_object(j);
 	}
-	ks_buf_puts(b, "]");
+	ks_json_end_array(j);
 	ks_buf_release(&file);
 }
 
 /* What is kept on this laptop only: unfinished forms and drafts. */
-static void print_local(struct ks_repo *r, const struct ks_formsaves *forms,
-			const struct ks_drafts *drafts)
+static void text_local(struct ks_buf *b, struct ks_repo *r,
+		       const struct ks_formsaves *forms,
+		       const struct ks_drafts *drafts)
 {
 	size_t i, n;
 
 	if (forms->n)
-		printf("Unfinished forms (continue one with 'khaosat new KIND'):\n");
+		ks_buf_puts(b, "Unfinished forms (continue one with 'khaosat new KIND'):\n");
 	for (i = 0; i < forms->n; i++) {
 		const struct ks_formsave *f = &forms->v[i];
 		char when[32];
@@ -131,125 +137,161 @@ static void print_local(struct ks_repo *r, const struct ks_formsaves *forms,
 
 		localtime_r(&f->started, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		printf("  %s  started %s, %zu answer%s\n", f->kind, when,
-		       f->nanswers, f->nanswers == 1 ? "" : "s");
+		ks_buf_addf(b, "  %s  started %s, %zu answer%s\n", f->kind, when,
+			    f->nanswers, f->nanswers == 1 ? "" : "s");
 	}
 	if (drafts->n)
-		printf("Drafts, not in the survey until finished with 'khaosat edit ID':\n");
+		ks_buf_puts(b, "Drafts, not in the survey until finished with 'khaosat edit ID':\n");
 	for (i = 0; i < drafts->n; i++) {
 		n = draft_errors(r, &drafts->v[i]);
-		printf("  %s  %s", drafts->v[i].id, drafts->v[i].kind);
+		ks_buf_addf(b, "  %s  %s", drafts->v[i].id, drafts->v[i].kind);
 		if (n)
-			printf("  (invalid: %zu error%s)", n, n == 1 ? "" : "s");
-		printf("\n");
+			ks_buf_addf(b, "  (invalid: %zu error%s)", n, n == 1 ? "" : "s");
+		ks_buf_putc(b, '\n');
 	}
+}
+
+/* What status reports: the changes, how many errors each has, and more. */
+struct status {
+	struct ks_changes c;
+	int *invalid;		/* errors of each change; 0 when valid */
+	int ninvalid;		/* changes that are invalid */
+	struct ks_formsaves forms;
+	struct ks_drafts drafts;
+};
+
+static void status_release(struct status *st)
+{
+	free(st->invalid);
+	ks_changes_release(&st->c);
+	ks_formsaves_release(&st->forms);
+	ks_drafts_release(&st->drafts);
+}
+
+/* Checks each changed record: which would stop a commit. */
+static int check_changes(struct status *st, struct ks_repo *r)
+{
+	const struct ks_changes *c = &st->c;
+	size_t i;
+
+	if (!(st->invalid = calloc(c->n + 1, sizeof(*st->invalid))))
+		return -1;
+	for (i = 0; i < c->n; i++) {
+		struct ks_diags rd = KS_DIAGS_INIT;
+
+		if (c->v[i].what == KS_CHANGE_DELETED ||
+		    strncmp(c->v[i].path, KS_RECORDS_DIR "/",
+			    strlen(KS_RECORDS_DIR) + 1))
+			continue;
+		if (ks_check_record(r, c->v[i].path, NULL, NULL, &rd)) {
+			st->invalid[i] = (int)(rd.errors ? rd.errors : 1);
+			st->ninvalid++;
+		}
+		ks_diags_release(&rd);
+	}
+	return 0;
+}
+
+static void json_status(struct ks_buf *b, struct ks_repo *r,
+			const struct status *st)
+{
+	const struct ks_identity *who = ks_repo_identity(r);
+	struct ks_json j;
+	size_t i;
+
+	ks_json_init(&j, b);
+	ks_json_begin_object(&j);
+	ks_json_field_str(&j, "survey", ks_repo_name(r));
+	ks_json_field_str(&j, "device", who->device ? who->device : "");
+	ks_json_key(&j, "changes");
+	ks_json_begin_array(&j);
+	for (i = 0; i < st->c.n; i++) {
+		ks_json_begin_object(&j);
+		ks_json_field_str(&j, "change", change_name(st->c.v[i].what));
+		ks_json_field_str(&j, "path", st->c.v[i].path);
+		ks_json_field_int(&j, "errors", st->invalid[i]);
+		ks_json_end_object(&j);
+	}
+	ks_json_end_array(&j);
+	json_local(&j, r, &st->forms, &st->drafts);
+	ks_json_end_object(&j);
+	ks_buf_putc(b, '\n');
+}
+
+static void text_changes(struct ks_buf *b, const struct status *st)
+{
+	const struct ks_changes *c = &st->c;
+	size_t i;
+
+	if (!c->n)
+		ks_buf_puts(b, "Nothing to commit: every record is committed.\n");
+	else
+		ks_buf_puts(b, "Changes not committed yet:\n");
+	for (i = 0; i < c->n; i++) {
+		ks_buf_addf(b, "  %-9s %s", change_name(c->v[i].what), c->v[i].path);
+		if (st->invalid[i])
+			ks_buf_addf(b, "  (invalid: %d error%s)", st->invalid[i],
+				    st->invalid[i] == 1 ? "" : "s");
+		ks_buf_putc(b, '\n');
+	}
+}
+
+static void text_status(struct ks_buf *b, struct ks_repo *r,
+			const struct status *st)
+{
+	const struct ks_identity *who = ks_repo_identity(r);
+	struct ks_conflict_set cs = { 0 };
+	struct ks_diags cd = KS_DIAGS_INIT;
+	int n = st->ninvalid;
+
+	ks_buf_addf(b, "Survey \"%s\", device %s (%s)\n", ks_repo_name(r),
+		    who->device ? who->device : "?",
+		    who->surveyor ? who->surveyor : "no surveyor set");
+	text_changes(b, st);
+	if (ks_conflicts_load(&cs, r, NULL, &cd) == 0 && cs.n)
+		ks_buf_addf(b, "%zu open conflict%s; see 'khaosat conflicts'.\n",
+			    cs.n, cs.n == 1 ? "" : "s");
+	ks_conflict_set_release(&cs);
+	ks_diags_release(&cd);
+	if (n)
+		ks_buf_addf(b, "%d record%s invalid; see 'khaosat check'. A commit is refused until %s fixed.\n",
+			    n, n == 1 ? " is" : "s are",
+			    n == 1 ? "it is" : "they are");
+	else if (st->c.n)
+		ks_buf_puts(b, "Record them with 'khaosat commit -m MESSAGE'.\n");
+	text_local(b, r, &st->forms, &st->drafts);
 }
 
 int cmd_status(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
-	struct ks_changes c = { 0 };
-	const struct ks_identity *who;
-	int json = 0, err, ninvalid = 0;
-	size_t i;
+	struct status st = { 0 };
+	struct ks_buf out = KS_BUF_INIT;
+	int json = 0, err;
 	const struct opt opts[] = {
 		{ 0, "json", NULL, OPT_FLAG, &json, "print the changes as JSON" },
 		OPT_END_MARK,
 	};
-	int *invalid = NULL;
-	struct ks_formsaves forms = { 0 };
-	struct ks_drafts drafts = { 0 };
 
 	if ((err = parse_options(&argc, argv, &info, opts)))
 		return err;
 	if (argc)
 		return usage_error(&info, "status takes no arguments");
-	if ((err = open_survey(cli, &d)))
-		return fail(&d, err);
-	if ((err = ks_changes_list(&c, cli->repo, &d)))
-		return fail(&d, err);
-	if ((err = ks_formsave_list(&forms, cli->repo, NULL, &d)) ||
-	    (err = ks_draft_list(&drafts, cli->repo, &d))) {
-		ks_changes_release(&c);
-		ks_formsaves_release(&forms);
+	if ((err = open_survey(cli, &d)) ||
+	    (err = ks_changes_list(&st.c, cli->repo, &d)) ||
+	    (err = ks_formsave_list(&st.forms, cli->repo, NULL, &d)) ||
+	    (err = ks_draft_list(&st.drafts, cli->repo, &d)) ||
+	    (err = check_changes(&st, cli->repo))) {
+		status_release(&st);
 		return fail(&d, err);
 	}
-	if (!(invalid = calloc(c.n + 1, sizeof(*invalid)))) {
-		ks_changes_release(&c);
-		ks_formsaves_release(&forms);
-		ks_drafts_release(&drafts);
-		return fail(&d, -1);
-	}
-	for (i = 0; i < c.n; i++) {
-		struct ks_diags rd = KS_DIAGS_INIT;
-
-		if (c.v[i].what == KS_CHANGE_DELETED ||
-		    strncmp(c.v[i].path, KS_RECORDS_DIR "/",
-			    strlen(KS_RECORDS_DIR) + 1))
-			continue;
-		if (ks_check_record(cli->repo, c.v[i].path, NULL, NULL, &rd)) {
-			invalid[i] = (int)(rd.errors ? rd.errors : 1);
-			ninvalid++;
-		}
-		ks_diags_release(&rd);
-	}
-	who = ks_repo_identity(cli->repo);
-	if (json) {
-		struct ks_buf b = KS_BUF_INIT;
-
-		ks_buf_puts(&b, "{\"survey\":");
-		ks_json_string(&b, ks_repo_name(cli->repo));
-		ks_buf_puts(&b, ",\"device\":");
-		ks_json_string(&b, who->device ? who->device : "");
-		ks_buf_puts(&b, ",\"changes\":[");
-		for (i = 0; i < c.n; i++) {
-			ks_buf_addf(&b, "%s{\"change\":\"%s\",\"path\":", i ? "," : "",
-				    change_name(c.v[i].what));
-			ks_json_string(&b, c.v[i].path);
-			ks_buf_addf(&b, ",\"errors\":%d}", invalid[i]);
-		}
-		ks_buf_puts(&b, "]");
-		json_local(&b, cli->repo, &forms, &drafts);
-		ks_buf_puts(&b, "}\n");
-		fputs(b.ptr, stdout);
-		ks_buf_release(&b);
-	} else {
-		printf("Survey \"%s\", device %s (%s)\n", ks_repo_name(cli->repo),
-		       who->device ? who->device : "?",
-		       who->surveyor ? who->surveyor : "no surveyor set");
-		if (!c.n)
-			printf("Nothing to commit: every record is committed.\n");
-		else
-			printf("Changes not committed yet:\n");
-		for (i = 0; i < c.n; i++) {
-			printf("  %-9s %s", change_name(c.v[i].what), c.v[i].path);
-			if (invalid[i])
-				printf("  (invalid: %d error%s)", invalid[i],
-				       invalid[i] == 1 ? "" : "s");
-			printf("\n");
-		}
-		{
-			struct ks_conflict_set cs = { 0 };
-			struct ks_diags cd = KS_DIAGS_INIT;
-
-			if (ks_conflicts_load(&cs, cli->repo, NULL, &cd) == 0 && cs.n)
-				printf("%zu open conflict%s; see 'khaosat conflicts'.\n",
-				       cs.n, cs.n == 1 ? "" : "s");
-			ks_conflict_set_release(&cs);
-			ks_diags_release(&cd);
-		}
-		if (ninvalid)
-			printf("%d record%s invalid; see 'khaosat check'. A commit is refused until %s fixed.\n",
-			       ninvalid, ninvalid == 1 ? " is" : "s are",
-			       ninvalid == 1 ? "it is" : "they are");
-		else if (c.n)
-			printf("Record them with 'khaosat commit -m MESSAGE'.\n");
-		print_local(cli->repo, &forms, &drafts);
-	}
-	free(invalid);
-	ks_formsaves_release(&forms);
-	ks_drafts_release(&drafts);
-	ks_changes_release(&c);
+	if (json)
+		json_status(&out, cli->repo, &st);
+	else
+		text_status(&out, cli->repo, &st);
+	err = put_output(&out) < 0 ? EXIT_INTERNAL : EXIT_OK;
+	ks_buf_release(&out);
+	status_release(&st);
 	ks_diags_release(&d);
-	return EXIT_OK;
+	return err;
 }
