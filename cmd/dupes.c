@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "dupes.h"
+#include "json.h"
 #include "repo.h"
 
 #include <string.h>
@@ -67,82 +68,143 @@ static const char *what(unsigned why)
 	return "name";
 }
 
-static void json_record(struct ks_buf *b, const struct ks_dupe_rec *e)
+static void json_record(struct ks_json *j, const struct ks_dupe_rec *e)
 {
-	ks_buf_puts(b, "{\"id\":");
-	ks_json_string(b, e->id);
-	ks_buf_puts(b, ",\"path\":");
-	ks_json_string(b, e->path);
-	ks_buf_puts(b, ",\"name\":");
-	ks_json_string(b, or_empty(e->name));
-	ks_buf_puts(b, ",\"commune\":");
-	ks_json_string(b, or_empty(e->commune));
-	ks_buf_puts(b, "}");
+	ks_json_begin_object(j);
+	ks_json_field_str(j, "id", e->id);
+	ks_json_field_str(j, "path", e->path);
+	ks_json_field_str(j, "name", or_empty(e->name));
+	ks_json_field_str(j, "commune", or_empty(e->commune));
+	ks_json_end_object(j);
 }
 
-static void json_evidence(struct ks_buf *b, const struct ks_dupe_rec *a,
+/* What the records share, as the key of each kind of evidence. */
+static void json_evidence(struct ks_json *j, const struct ks_dupe_rec *a,
 			  unsigned why)
 {
-	const char *sep = "";
-
+	ks_json_key(j, "evidence");
+	ks_json_begin_array(j);
 	if (why & KS_DUPE_TAX) {
-		ks_buf_puts(b, "{\"what\":\"tax_code\",\"key\":");
-		ks_json_string(b, a->tax);
-		ks_buf_puts(b, "}");
-		sep = ",";
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "what", "tax_code");
+		ks_json_field_str(j, "key", a->tax);
+		ks_json_end_object(j);
 	}
 	if (why & KS_DUPE_PHONE) {
-		ks_buf_addf(b, "%s{\"what\":\"phone\",\"key\":", sep);
-		ks_json_string(b, a->phone);
-		ks_buf_puts(b, "}");
-		sep = ",";
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "what", "phone");
+		ks_json_field_str(j, "key", a->phone);
+		ks_json_end_object(j);
 	}
 	if (why & KS_DUPE_NAME) {
-		ks_buf_addf(b, "%s{\"what\":\"name\",\"key\":", sep);
-		ks_json_string(b, a->name_loose);
-		ks_buf_addf(b, ",\"exact\":%s,\"commune\":",
-			    why & KS_DUPE_SAME_NAME ? "true" : "false");
-		ks_json_string(b, a->scope);
-		ks_buf_puts(b, "}");
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "what", "name");
+		ks_json_field_str(j, "key", a->name_loose);
+		ks_json_field_bool(j, "exact", why & KS_DUPE_SAME_NAME);
+		ks_json_field_str(j, "commune", a->scope);
+		ks_json_end_object(j);
 	}
+	ks_json_end_array(j);
+}
+
+static void json_pairs(struct ks_json *j, const struct ks_dupe_index *ix,
+		       const struct ks_dupes *p)
+{
+	size_t i;
+
+	ks_json_key(j, "pairs");
+	ks_json_begin_lines(j);
+	for (i = 0; i < p->n; i++) {
+		const struct ks_dupe_rec *a = &ix->v[p->v[i].a];
+
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "kind", a->kind);
+		ks_json_key(j, "records");
+		ks_json_begin_array(j);
+		json_record(j, a);
+		json_record(j, &ix->v[p->v[i].b]);
+		ks_json_end_array(j);
+		json_evidence(j, a, p->v[i].why);
+		ks_json_end_object(j);
+	}
+	ks_json_end_array(j);
+}
+
+/* The values too many records share to be paired. */
+static void json_shared(struct ks_json *j, const struct ks_dupe_index *ix,
+			const struct ks_dupes *p)
+{
+	size_t i;
+
+	ks_json_key(j, "shared");
+	ks_json_begin_array(j);
+	for (i = 0; i < p->nshared; i++) {
+		const struct ks_dupe_shared *s = &p->shared[i];
+		const struct ks_dupe_rec *e = &ix->v[s->first];
+
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "kind", e->kind);
+		ks_json_field_str(j, "what", s->why == KS_DUPE_TAX ? "tax_code" :
+				  s->why == KS_DUPE_PHONE ? "phone" : "name");
+		ks_json_field_str(j, "key", ks_dupe_key(e, s->why));
+		ks_json_field_str(j, "commune",
+				  s->why == KS_DUPE_NAME ? e->scope : "");
+		ks_json_field_uint(j, "records", s->count);
+		ks_json_field_str(j, "first", e->id);
+		ks_json_end_object(j);
+	}
+	ks_json_end_array(j);
 }
 
 static void print_json(struct ks_buf *b, const struct ks_dupe_index *ix,
 		       const struct ks_dupes *p)
 {
+	struct ks_json j;
+
+	ks_json_init(&j, b);
+	ks_json_begin_object(&j);
+	json_pairs(&j, ix, p);
+	ks_json_newline(&j);
+	json_shared(&j, ix, p);
+	ks_json_newline(&j);
+	ks_json_field_uint(&j, "records", ix->n);
+	ks_json_end_object(&j);
+	ks_buf_putc(b, '\n');
+}
+
+static void print_text(struct ks_buf *b, const struct ks_dupe_index *ix,
+		       const struct ks_dupes *p)
+{
 	size_t i;
 
-	ks_buf_puts(b, "{\"pairs\":[");
 	for (i = 0; i < p->n; i++) {
-		const struct ks_dupe_rec *a = &ix->v[p->v[i].a];
-
-		ks_buf_puts(b, i ? ",\n {\"kind\":" : "{\"kind\":");
-		ks_json_string(b, a->kind);
-		ks_buf_puts(b, ",\"records\":[");
-		json_record(b, a);
-		ks_buf_putc(b, ',');
-		json_record(b, &ix->v[p->v[i].b]);
-		ks_buf_puts(b, "],\"evidence\":[");
-		json_evidence(b, a, p->v[i].why);
-		ks_buf_puts(b, "]}");
+		if (i)
+			ks_buf_putc(b, '\n');
+		text_pair(b, ix, &p->v[i]);
 	}
-	ks_buf_puts(b, "],\n \"shared\":[");
+}
+
+/* On standard error, for people: the values shared, and the count. */
+static void text_summary(const struct ks_dupe_index *ix, const struct ks_dupes *p)
+{
+	size_t i;
+
 	for (i = 0; i < p->nshared; i++) {
-		const struct ks_dupe_rec *e = &ix->v[p->shared[i].first];
+		const struct ks_dupe_shared *s = &p->shared[i];
+		const struct ks_dupe_rec *e = &ix->v[s->first];
 
-		ks_buf_addf(b, "%s{\"kind\":", i ? "," : "");
-		ks_json_string(b, e->kind);
-		ks_buf_addf(b, ",\"what\":\"%s\",\"key\":",
-			    p->shared[i].why == KS_DUPE_TAX ? "tax_code" :
-			    p->shared[i].why == KS_DUPE_PHONE ? "phone" : "name");
-		ks_json_string(b, ks_dupe_key(e, p->shared[i].why));
-		ks_buf_puts(b, ",\"commune\":");
-		ks_json_string(b, p->shared[i].why == KS_DUPE_NAME ? e->scope : "");
-		ks_buf_addf(b, ",\"records\":%zu,\"first\":", p->shared[i].count);
-		ks_json_string(b, e->id);
-		ks_buf_puts(b, "}");
+		fprintf(stderr, "note: %zu %s records share the %s \"%s\"",
+			s->count, e->kind, what(s->why), ks_dupe_key(e, s->why));
+		if (s->why == KS_DUPE_NAME && *e->scope)
+			fprintf(stderr, " in the commune \"%s\"", e->scope);
+		fprintf(stderr, " (%s and others): too many to pair\n", e->id);
 	}
-	ks_buf_addf(b, "],\n \"records\":%zu}\n", ix->n);
+	if (p->n)
+		fprintf(stderr, "%zu likely duplicate pair%s among %zu records\n",
+			p->n, p->n == 1 ? "" : "s", ix->n);
+	else
+		fprintf(stderr, "no likely duplicates among %zu record%s\n",
+			ix->n, ix->n == 1 ? "" : "s");
 }
 
 int cmd_dupes(int argc, char **argv, struct cli *cli)
@@ -152,7 +214,6 @@ int cmd_dupes(int argc, char **argv, struct cli *cli)
 	struct ks_dupes p = { 0 };
 	struct ks_buf out = KS_BUF_INIT;
 	int json = 0, err;
-	size_t i;
 	const struct opt opts[] = {
 		{ 0, "json", NULL, OPT_FLAG, &json, "print the pairs as JSON" },
 		OPT_END_MARK,
@@ -169,38 +230,17 @@ int cmd_dupes(int argc, char **argv, struct cli *cli)
 		ks_dupe_index_release(&ix);
 		return fail(&d, err);
 	}
-	if (json) {
+	if (json)
 		print_json(&out, &ix, &p);
-	} else {
-		for (i = 0; i < p.n; i++) {
-			if (i)
-				ks_buf_putc(&out, '\n');
-			text_pair(&out, &ix, &p.v[i]);
-		}
-	}
-	fputs(out.ptr, stdout);
+	else
+		print_text(&out, &ix, &p);
+	if (put_output(&out) < 0)
+		err = EXIT_INTERNAL;
+	else
+		err = p.n ? EXIT_PROBLEMS : EXIT_OK;
 	print_diags(&d);
-	if (!json) {
-		for (i = 0; i < p.nshared; i++) {
-			const struct ks_dupe_shared *s = &p.shared[i];
-			const struct ks_dupe_rec *e = &ix.v[s->first];
-
-			fprintf(stderr, "note: %zu %s records share the %s \"%s\"",
-				s->count, e->kind, what(s->why),
-				ks_dupe_key(e, s->why));
-			if (s->why == KS_DUPE_NAME && *e->scope)
-				fprintf(stderr, " in the commune \"%s\"", e->scope);
-			fprintf(stderr, " (%s and others): too many to pair\n",
-				e->id);
-		}
-		if (p.n)
-			fprintf(stderr, "%zu likely duplicate pair%s among "
-				"%zu records\n", p.n, p.n == 1 ? "" : "s", ix.n);
-		else
-			fprintf(stderr, "no likely duplicates among %zu record%s\n",
-				ix.n, ix.n == 1 ? "" : "s");
-	}
-	err = p.n ? EXIT_PROBLEMS : EXIT_OK;
+	if (!json && err != EXIT_INTERNAL)
+		text_summary(&ix, &p);
 	ks_buf_release(&out);
 	ks_dupes_release(&p);
 	ks_dupe_index_release(&ix);

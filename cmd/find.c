@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "dupes.h"
+#include "json.h"
 #include "repo.h"
 
 #include <string.h>
@@ -39,25 +40,24 @@ static void print_text(struct ks_buf *b, const struct ks_dupe_index *ix,
 static void print_json(struct ks_buf *b, const struct ks_dupe_index *ix,
 		       const size_t *hits, size_t n)
 {
+	struct ks_json j;
 	size_t i;
 
-	ks_buf_puts(b, "[");
+	ks_json_init(&j, b);
+	ks_json_begin_lines(&j);
 	for (i = 0; i < n; i++) {
 		const struct ks_dupe_rec *e = &ix->v[hits[i]];
 
-		ks_buf_puts(b, i ? ",\n {\"id\":" : "{\"id\":");
-		ks_json_string(b, e->id);
-		ks_buf_puts(b, ",\"kind\":");
-		ks_json_string(b, e->kind);
-		ks_buf_puts(b, ",\"path\":");
-		ks_json_string(b, e->path);
-		ks_buf_puts(b, ",\"name\":");
-		ks_json_string(b, e->name ? e->name : "");
-		ks_buf_puts(b, ",\"commune\":");
-		ks_json_string(b, e->commune ? e->commune : "");
-		ks_buf_puts(b, "}");
+		ks_json_begin_object(&j);
+		ks_json_field_str(&j, "id", e->id);
+		ks_json_field_str(&j, "kind", e->kind);
+		ks_json_field_str(&j, "path", e->path);
+		ks_json_field_str(&j, "name", e->name ? e->name : "");
+		ks_json_field_str(&j, "commune", e->commune ? e->commune : "");
+		ks_json_end_object(&j);
 	}
-	ks_buf_puts(b, "]\n");
+	ks_json_end_array(&j);
+	ks_buf_putc(b, '\n');
 }
 
 int cmd_find(int argc, char **argv, struct cli *cli)
@@ -78,9 +78,10 @@ int cmd_find(int argc, char **argv, struct cli *cli)
 		return usage_error(&info, "give words to search for");
 	for (i = 0; i < argc; i++)
 		ks_buf_addf(&query, "%s%s", i ? " " : "", argv[i]);
-	if ((err = open_survey(cli, &d))) {
+	/* A query cut short would find what was not asked for. */
+	if (ks_buf_failed(&query) || (err = open_survey(cli, &d))) {
 		ks_buf_release(&query);
-		return fail(&d, err);
+		return fail(&d, err ? err : -1);
 	}
 	err = ks_dupe_index_load(&ix, cli->repo, NULL, &d);
 	if (!err)

@@ -9,6 +9,7 @@
 #include "clash.h"
 #include "diag.h"
 #include "enrol.h"
+#include "json.h"
 #include "auth.h"
 #include "lock.h"
 #include "merge.h"
@@ -216,15 +217,16 @@ void print_diags(const struct ks_diags *d)
 void print_diags_json(const struct ks_diags *d)
 {
 	struct ks_buf b = KS_BUF_INIT;
+	struct ks_json j;
 	size_t i;
 
-	ks_buf_puts(&b, "[");
-	for (i = 0; i < d->n; i++) {
-		ks_buf_puts(&b, i ? ",\n " : "");
-		ks_diag_format_json(&b, &d->v[i]);
-	}
-	ks_buf_puts(&b, "]\n");
-	fputs(b.ptr, stdout);
+	ks_json_init(&j, &b);
+	ks_json_begin_lines(&j);
+	for (i = 0; i < d->n; i++)
+		ks_diag_format_json(ks_json_value_buf(&j), &d->v[i]);
+	ks_json_end_array(&j);
+	ks_buf_putc(&b, '\n');
+	put_output(&b);
 	ks_buf_release(&b);
 }
 

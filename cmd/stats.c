@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "buf.h"
 #include "diag.h"
+#include "json.h"
 #include "repo.h"
 #include "stats.h"
 #include "text.h"
@@ -95,64 +96,69 @@ static void print_text(struct ks_buf *b, const struct ks_stats *s)
 	}
 }
 
-static void json_field(struct ks_buf *b, const struct ks_stat_field *f)
+static void json_field(struct ks_json *j, const struct ks_stat_field *f)
 {
 	size_t i;
 
-	ks_json_string(b, f->field);
-	ks_buf_puts(b, ":{\"title\":");
-	if (f->title)
-		ks_json_string(b, f->title);
-	else
-		ks_buf_puts(b, "null");
-	ks_buf_addf(b, ",\"missing\":%zu,\"values\":[", f->missing);
+	ks_json_key(j, f->field);
+	ks_json_begin_object(j);
+	ks_json_field_str(j, "title", f->title);
+	ks_json_field_uint(j, "missing", f->missing);
+	ks_json_key(j, "values");
+	ks_json_begin_array(j);
 	for (i = 0; i < f->n; i++) {
-		ks_buf_puts(b, i ? ",{\"value\":" : "{\"value\":");
-		ks_json_string(b, f->v[i].value);
-		ks_buf_puts(b, ",\"title\":");
-		if (f->v[i].title)
-			ks_json_string(b, f->v[i].title);
-		else
-			ks_buf_puts(b, "null");
-		ks_buf_addf(b, ",\"count\":%zu}", f->v[i].count);
+		ks_json_begin_object(j);
+		ks_json_field_str(j, "value", f->v[i].value);
+		ks_json_field_str(j, "title", f->v[i].title);
+		ks_json_field_uint(j, "count", f->v[i].count);
+		ks_json_end_object(j);
 	}
-	ks_buf_puts(b, "]}");
+	ks_json_end_array(j);
+	ks_json_end_object(j);
+}
+
+/* The counts of a kind, or of every kind together (t[0..4]). */
+static void json_counts(struct ks_json *j, const size_t *t)
+{
+	ks_json_field_uint(j, "records", t[0]);
+	ks_json_field_uint(j, "valid", t[1]);
+	ks_json_field_uint(j, "invalid", t[2]);
+	ks_json_field_uint(j, "with_conflicts", t[3]);
+	ks_json_field_uint(j, "conflicts", t[4]);
 }
 
 static void print_json(struct ks_buf *b, const struct ks_stats *s)
 {
-	size_t i, j, t[5] = { 0 };
+	struct ks_json j;
+	size_t i, n, total[5] = { 0 };
 
-	ks_buf_puts(b, "{\"kinds\":[");
+	ks_json_init(&j, b);
+	ks_json_begin_object(&j);
+	ks_json_key(&j, "kinds");
+	ks_json_begin_lines(&j);
 	for (i = 0; i < s->n; i++) {
 		const struct ks_stat_kind *k = &s->v[i];
+		size_t t[5] = { k->records, k->valid, k->invalid,
+				k->conflicted, k->conflicts };
 
-		ks_buf_puts(b, i ? ",\n {\"kind\":" : "{\"kind\":");
-		ks_json_string(b, k->kind);
-		ks_buf_puts(b, ",\"title\":");
-		if (k->title)
-			ks_json_string(b, k->title);
-		else
-			ks_buf_puts(b, "null");
-		ks_buf_addf(b, ",\"records\":%zu,\"valid\":%zu,\"invalid\":%zu,"
-			    "\"with_conflicts\":%zu,\"conflicts\":%zu,\"fields\":{",
-			    k->records, k->valid, k->invalid, k->conflicted,
-			    k->conflicts);
-		for (j = 0; j < k->nfields; j++) {
-			if (j)
-				ks_buf_putc(b, ',');
-			json_field(b, &k->fields[j]);
-		}
-		ks_buf_puts(b, "}}");
-		t[0] += k->records;
-		t[1] += k->valid;
-		t[2] += k->invalid;
-		t[3] += k->conflicted;
-		t[4] += k->conflicts;
+		ks_json_begin_object(&j);
+		ks_json_field_str(&j, "kind", k->kind);
+		ks_json_field_str(&j, "title", k->title);
+		json_counts(&j, t);
+		ks_json_key(&j, "fields");
+		ks_json_begin_object(&j);
+		for (n = 0; n < k->nfields; n++)
+			json_field(&j, &k->fields[n]);
+		ks_json_end_object(&j);
+		ks_json_end_object(&j);
+		for (n = 0; n < 5; n++)
+			total[n] += t[n];
 	}
-	ks_buf_addf(b, "],\n \"records\":%zu,\"valid\":%zu,\"invalid\":%zu,"
-		    "\"with_conflicts\":%zu,\"conflicts\":%zu}\n",
-		    t[0], t[1], t[2], t[3], t[4]);
+	ks_json_end_array(&j);
+	ks_json_newline(&j);
+	json_counts(&j, total);
+	ks_json_end_object(&j);
+	ks_buf_putc(b, '\n');
 }
 
 int cmd_stats(int argc, char **argv, struct cli *cli)

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "commit.h"
 #include "diag.h"
+#include "json.h"
 #include "repo.h"
 #include "verify.h"
 
@@ -258,157 +259,170 @@ static void details(struct ks_buf *b, const struct ks_verify_report *rep)
 
 /* ---- --json ---- */
 
-static void json_oid(struct ks_buf *b, const char *name, const git_oid *id)
+static void json_oid(struct ks_json *j, const char *name, const git_oid *id)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 
-	ks_buf_addf(b, "\"%s\":\"%s\"", name, git_oid_tostr(hex, sizeof(hex), id));
+	ks_json_field_str(j, name, git_oid_tostr(hex, sizeof(hex), id));
 }
 
-static void json_str(struct ks_buf *b, const char *name, const char *s)
-{
-	ks_buf_addf(b, "\"%s\":", name);
-	if (s)
-		ks_json_string(b, s);
-	else
-		ks_buf_puts(b, "null");
-}
-
-static void json_diags(struct ks_buf *b, const struct ks_diags *d)
+static void json_diags(struct ks_json *j, const char *name,
+		       const struct ks_diags *d)
 {
 	size_t i;
 
-	ks_buf_putc(b, '[');
-	for (i = 0; i < d->n; i++) {
-		ks_buf_puts(b, i ? "," : "");
-		ks_diag_format_json(b, &d->v[i]);
-	}
-	ks_buf_putc(b, ']');
+	ks_json_key(j, name);
+	ks_json_begin_array(j);
+	for (i = 0; i < d->n; i++)
+		ks_diag_format_json(ks_json_value_buf(j), &d->v[i]);
+	ks_json_end_array(j);
 }
 
-static void json_objects(struct ks_buf *b, const struct ks_verify_report *rep)
+static void json_objects(struct ks_json *j, const struct ks_verify_report *rep)
 {
 	size_t i;
 
-	ks_buf_addf(b, "\"objects\":{\"checked\":%zu,\"bad\":%zu,\"problems\":[",
-		    rep->objects, rep->nbad);
+	ks_json_key(j, "objects");
+	ks_json_begin_object(j);
+	ks_json_field_uint(j, "checked", rep->objects);
+	ks_json_field_uint(j, "bad", rep->nbad);
+	ks_json_key(j, "problems");
+	ks_json_begin_array(j);
 	for (i = 0; i < rep->nbad; i++) {
 		const struct ks_verify_object *o = &rep->bad[i];
 
-		ks_buf_puts(b, i ? ",{" : "{");
-		json_oid(b, "id", &o->id);
-		ks_buf_addf(b, ",\"type\":\"%s\",\"problem\":\"%s\",",
-			    git_object_type2string(o->type),
-			    o->missing ? "missing" : "damaged");
-		json_str(b, "where", o->where);
-		ks_buf_putc(b, ',');
-		json_str(b, "message", o->message);
-		ks_buf_putc(b, '}');
+		ks_json_begin_object(j);
+		json_oid(j, "id", &o->id);
+		ks_json_field_str(j, "type", git_object_type2string(o->type));
+		ks_json_field_str(j, "problem", o->missing ? "missing" : "damaged");
+		ks_json_field_str(j, "where", o->where);
+		ks_json_field_str(j, "message", o->message);
+		ks_json_end_object(j);
 	}
-	ks_buf_puts(b, "]}");
+	ks_json_end_array(j);
+	ks_json_end_object(j);
 }
 
-static void json_commits(struct ks_buf *b, const struct ks_verify_report *rep)
+static void json_finding(struct ks_json *j, const struct ks_verify_commit *f,
+			 struct ks_buf *msg)
+{
+	char when[64];
+
+	ks_format_time(when, sizeof(when), &f->when, 1);
+	ks_buf_reset(msg);
+	sig_message(msg, f);
+	ks_json_begin_object(j);
+	json_oid(j, "commit", &f->id);
+	ks_json_field_str(j, "summary", f->summary);
+	ks_json_field_str(j, "author", f->author);
+	ks_json_field_str(j, "email", f->email);
+	ks_json_field_str(j, "device", f->device);
+	ks_json_field_str(j, "time", when);
+	ks_json_field_str(j, "signature", ks_sig_status_name(f->status));
+	ks_json_field_str(j, "severity", ks_severity_name(f->severity));
+	ks_json_field_str(j, "key", f->key);
+	ks_json_field_str(j, "signer", f->signer);
+	ks_json_key(j, "message");
+	ks_json_str_buf(j, msg);
+	ks_json_end_object(j);
+}
+
+static void json_commits(struct ks_json *j, const struct ks_verify_report *rep)
 {
 	struct ks_buf msg = KS_BUF_INIT;
-	char when[64], hex[GIT_OID_HEXSZ + 1];
 	size_t i;
 
-	ks_buf_addf(b, "\"commits\":{\"main\":%zu,\"allowed_signers\":",
-		    rep->commits);
+	ks_json_key(j, "commits");
+	ks_json_begin_object(j);
+	ks_json_field_uint(j, "main", rep->commits);
 	/* The allowed_signers blob the signatures were checked against. */
 	if (rep->has_signers)
-		ks_buf_addf(b, "\"%s\"", git_oid_tostr(hex, sizeof(hex),
-							   &rep->signers_blob));
+		json_oid(j, "allowed_signers", &rep->signers_blob);
 	else
-		ks_buf_puts(b, "null");
+		ks_json_field_str(j, "allowed_signers", NULL);
 	for (i = 0; i < KS_SIG_NSTATUS; i++)
-		ks_buf_addf(b, ",\"%s\":%zu", ks_sig_status_name((enum ks_sig_status)i),
-			    rep->sig_count[i]);
-	ks_buf_puts(b, ",\"findings\":[");
-	for (i = 0; i < rep->nfindings; i++) {
-		const struct ks_verify_commit *f = &rep->findings[i];
-
-		ks_buf_puts(b, i ? ",{" : "{");
-		json_oid(b, "commit", &f->id);
-		ks_buf_putc(b, ',');
-		json_str(b, "summary", f->summary);
-		ks_buf_putc(b, ',');
-		json_str(b, "author", f->author);
-		ks_buf_putc(b, ',');
-		json_str(b, "email", f->email);
-		ks_buf_putc(b, ',');
-		json_str(b, "device", f->device);
-		ks_format_time(when, sizeof(when), &f->when, 1);
-		ks_buf_addf(b, ",\"time\":\"%s\",\"signature\":\"%s\",\"severity\":\"%s\",",
-			    when, ks_sig_status_name(f->status),
-			    ks_severity_name(f->severity));
-		json_str(b, "key", f->key);
-		ks_buf_putc(b, ',');
-		json_str(b, "signer", f->signer);
-		ks_buf_reset(&msg);
-		sig_message(&msg, f);
-		ks_buf_putc(b, ',');
-		json_str(b, "message", msg.ptr);
-		ks_buf_putc(b, '}');
-	}
-	ks_buf_puts(b, "]}");
+		ks_json_field_uint(j, ks_sig_status_name((enum ks_sig_status)i),
+				   rep->sig_count[i]);
+	ks_json_key(j, "findings");
+	ks_json_begin_array(j);
+	for (i = 0; i < rep->nfindings; i++)
+		json_finding(j, &rep->findings[i], &msg);
+	ks_json_end_array(j);
+	ks_json_end_object(j);
 	ks_buf_release(&msg);
 }
 
-static void json_history(struct ks_buf *b, const struct ks_verify_report *rep)
+static void json_members(struct ks_json *j, const struct ks_verify_report *rep)
+{
+	ks_json_key(j, "members");
+	ks_json_begin_object(j);
+	ks_json_field_uint(j, "judged", rep->auth_commits);
+	ks_json_field_uint(j, "authentic", rep->auth_commits - rep->auth_bad -
+			   rep->auth_waiting);
+	ks_json_field_uint(j, "waiting", rep->auth_waiting);
+	ks_json_key(j, "introduction");
+	if (rep->has_intro) {
+		ks_json_begin_object(j);
+		json_oid(j, "commit", &rep->intro);
+		ks_json_field_str(j, "device", rep->intro_device);
+		ks_json_field_str(j, "key", rep->intro_key);
+		ks_json_end_object(j);
+	} else {
+		ks_json_null(j);
+	}
+	ks_json_end_object(j);
+}
+
+static void json_history(struct ks_json *j, const struct ks_verify_report *rep)
 {
 	static const char *const names[] = {
 		"first", "unchanged", "grew", "rewritten", "unknown",
 	};
 
-	ks_buf_addf(b, "\"history\":{\"state\":\"%s\",", names[rep->history]);
-	json_oid(b, "tip", &rep->tip);
-	ks_buf_addf(b, ",\"commits\":%zu", rep->commits);
+	ks_json_key(j, "history");
+	ks_json_begin_object(j);
+	ks_json_field_str(j, "state", names[rep->history]);
+	json_oid(j, "tip", &rep->tip);
+	ks_json_field_uint(j, "commits", rep->commits);
 	if (rep->history != KS_HISTORY_FIRST) {
-		ks_buf_putc(b, ',');
-		json_oid(b, "old_tip", &rep->old_tip);
-		ks_buf_addf(b, ",\"old_commits\":%zu,\"old_time\":%lld",
-			    rep->old_commits, rep->old_time);
+		json_oid(j, "old_tip", &rep->old_tip);
+		ks_json_field_uint(j, "old_commits", rep->old_commits);
+		ks_json_field_int(j, "old_time", rep->old_time);
 	}
-	ks_buf_addf(b, ",\"accepted\":%s,\"saved\":%s}",
-		    rep->accepted ? "true" : "false",
-		    rep->saved ? "true" : "false");
+	ks_json_field_bool(j, "accepted", rep->accepted);
+	ks_json_field_bool(j, "saved", rep->saved);
+	ks_json_end_object(j);
 }
 
 static void json_report(struct ks_buf *b, const struct ks_verify_report *rep)
 {
 	size_t valid = rep->records - (rep->invalid_records > rep->records
 				       ? rep->records : rep->invalid_records);
+	struct ks_json j;
 
-	ks_buf_putc(b, '{');
-	json_objects(b, rep);
-	ks_buf_putc(b, ',');
-	json_commits(b, rep);
-	ks_buf_addf(b, ",\"members\":{\"judged\":%zu,\"authentic\":%zu,\"waiting\":%zu",
-		    rep->auth_commits,
-		    rep->auth_commits - rep->auth_bad - rep->auth_waiting,
-		    rep->auth_waiting);
-	if (rep->has_intro) {
-		char hex[GIT_OID_HEXSZ + 1];
-
-		ks_buf_addf(b, ",\"introduction\":{\"commit\":\"%s\",\"device\":\"%s\",\"key\":\"%s\"}}",
-			    git_oid_tostr(hex, sizeof(hex), &rep->intro),
-			    rep->intro_device, rep->intro_key);
-	} else {
-		ks_buf_puts(b, ",\"introduction\":null}");
-	}
-	ks_buf_addf(b, ",\"records\":{\"checked\":%zu,\"valid\":%zu,\"invalid\":%zu,\"uncommitted_changes\":%zu,\"diagnostics\":",
-		    rep->records, valid, rep->records - valid, rep->uncommitted);
-	json_diags(b, &rep->record_diags);
-	ks_buf_addf(b, "},\"conflicts\":{\"open\":%zu,\"diagnostics\":",
-		    rep->conflicts);
-	json_diags(b, &rep->conflict_diags);
-	ks_buf_puts(b, "},");
-	json_history(b, rep);
-	ks_buf_puts(b, ",\"notes\":");
-	json_diags(b, &rep->notes);
-	ks_buf_addf(b, ",\"problems\":%zu}\n", rep->problems);
+	ks_json_init(&j, b);
+	ks_json_begin_object(&j);
+	json_objects(&j, rep);
+	json_commits(&j, rep);
+	json_members(&j, rep);
+	ks_json_key(&j, "records");
+	ks_json_begin_object(&j);
+	ks_json_field_uint(&j, "checked", rep->records);
+	ks_json_field_uint(&j, "valid", valid);
+	ks_json_field_uint(&j, "invalid", rep->records - valid);
+	ks_json_field_uint(&j, "uncommitted_changes", rep->uncommitted);
+	json_diags(&j, "diagnostics", &rep->record_diags);
+	ks_json_end_object(&j);
+	ks_json_key(&j, "conflicts");
+	ks_json_begin_object(&j);
+	ks_json_field_uint(&j, "open", rep->conflicts);
+	json_diags(&j, "diagnostics", &rep->conflict_diags);
+	ks_json_end_object(&j);
+	json_history(&j, rep);
+	json_diags(&j, "notes", &rep->notes);
+	ks_json_field_uint(&j, "problems", rep->problems);
+	ks_json_end_object(&j);
+	ks_buf_putc(b, '\n');
 }
 
 /* khaosat verify --hub DIR: see hubcheck.h. */
