@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "file.h"
+#include "json.h"
 #include "fielddiff.h"
 #include "record.h"
 
@@ -60,11 +61,26 @@ static int put(struct ks_xjson *j, struct ks_diags *d)
 	return 0;
 }
 
-static int field(struct ks_buf *b, const char *name, const char *value)
+/* The errors of a record: where each is, and what it says. */
+static void json_errors(struct ks_json *w, const struct ks_diags *errors)
 {
-	int err = ks_buf_addf(b, ",\"%s\":", name);
+	size_t i;
 
-	return err | (value ? ks_json_string(b, value) : ks_buf_puts(b, "null"));
+	ks_json_key(w, "errors");
+	ks_json_begin_array(w);
+	for (i = 0; i < errors->n; i++) {
+		const struct ks_diag *g = &errors->v[i];
+
+		if (g->severity != KS_SEV_ERROR)
+			continue;
+		ks_json_begin_object(w);
+		ks_json_field_int(w, "line", g->line);
+		ks_json_field_int(w, "column", g->col);
+		ks_json_field_str(w, "pointer", g->pointer);
+		ks_json_field_str(w, "message", g->message);
+		ks_json_end_object(w);
+	}
+	ks_json_end_array(w);
 }
 
 int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
@@ -73,37 +89,29 @@ int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
 		    size_t nconflicts, const struct ks_node *root,
 		    const struct ks_snode *sn, struct ks_diags *d)
 {
-	struct ks_buf *b = &j->b;
-	size_t i, k = 0;
-	int err;
+	struct ks_json w;
+	size_t i;
 
-	err = ks_buf_puts(b, j->lines ? "" : j->n ? ",\n" : "\n");
-	err |= ks_buf_puts(b, "{\"kind\":");
-	err |= ks_json_string(b, kind);
-	err |= field(b, "id", id);
-	err |= field(b, "file", file);
-	err |= field(b, "status", status);
-	err |= ks_buf_puts(b, ",\"errors\":[");
-	for (i = 0; i < errors->n; i++) {
-		const struct ks_diag *g = &errors->v[i];
-
-		if (g->severity != KS_SEV_ERROR)
-			continue;
-		err |= ks_buf_addf(b, "%s{\"line\":%d,\"column\":%d", k++ ? "," : "",
-				   g->line, g->col);
-		err |= field(b, "pointer", g->pointer);
-		err |= field(b, "message", g->message);
-		err |= ks_buf_putc(b, '}');
-	}
-	err |= ks_buf_puts(b, "],\"conflicts\":[");
-	for (i = 0; i < nconflicts; i++) {
-		err |= i ? ks_buf_putc(b, ',') : 0;
-		err |= ks_json_string(b, conflicts[i]);
-	}
-	err |= ks_buf_puts(b, "],\"record\":");
-	err |= root ? ks_value_json(b, root, sn) : ks_buf_puts(b, "null");
-	err |= ks_buf_puts(b, j->lines ? "}\n" : "}");
-	if (err)
+	/* Only the record is held in memory: the file takes each one. */
+	ks_buf_puts(&j->b, j->lines ? "" : j->n ? ",\n" : "\n");
+	ks_json_init(&w, &j->b);
+	ks_json_begin_object(&w);
+	ks_json_field_str(&w, "kind", kind);
+	ks_json_field_str(&w, "id", id);
+	ks_json_field_str(&w, "file", file);
+	ks_json_field_str(&w, "status", status);
+	json_errors(&w, errors);
+	ks_json_key(&w, "conflicts");
+	ks_json_begin_array(&w);
+	for (i = 0; i < nconflicts; i++)
+		ks_json_str(&w, conflicts[i]);
+	ks_json_end_array(&w);
+	ks_json_key(&w, "record");
+	ks_value_json(ks_json_value_buf(&w), root, sn);
+	ks_json_end_object(&w);
+	if (j->lines)
+		ks_buf_putc(&j->b, '\n');
+	if (ks_json_end(&w) < 0)
 		return -1;
 	j->n++;
 	return put(j, d);

@@ -4,14 +4,21 @@
  * UTF-8) with valid UTF-8 passed through, items on lines of their own
  * when asked, and errors sticky: a failed allocation or a call out of
  * place marks the text failed, and nothing more is added after it.
+ * Then the export's JSON writer, which builds each record with it: out of
+ * memory at any allocation fails the export and leaves no file behind.
  */
 #include "unit.h"
 
 #include "alloc.h"
 #include "buf.h"
+#include "diag.h"
+#include "export_int.h"
 #include "json.h"
+#include "record.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The text of one string value. */
 static void check_str(const char *s, const char *want)
@@ -226,6 +233,75 @@ static void test_misuse(void **state)
 	ks_buf_release(&b);
 }
 
+#define RECORD "{\"kind\":\"workshop\",\"id\":\"md01-0001\"," \
+	"\"file\":\"records/workshop/md01-0001.yaml\",\"status\":\"invalid\"," \
+	"\"errors\":[{\"line\":2,\"column\":8,\"pointer\":\"/staff\"," \
+	"\"message\":\"-3 is \\\"below\\\" 0\"}],\"conflicts\":[\"/phone\"]," \
+	"\"record\":{\"name\":\"Đúc\",\"staff\":-3}}"
+
+/* Three records and the information, into `path`: 0 or the failure. */
+static int export_json(const char *path, const struct ks_node *root,
+		       struct ks_diags *d)
+{
+	static const char *const info[] = { "Survey", "Mỹ Đồng" };
+	static const char *const conflicts[] = { "/phone" };
+	struct ks_diags errors = KS_DIAGS_INIT;
+	struct ks_xjson *j = NULL;
+	int err, i;
+
+	ks_diags_add(&errors, KS_SEV_ERROR, "r.yaml", 2, 8, "/staff", "minimum",
+		     "%s", "-3 is \"below\" 0");
+	err = errors.n == 1 ? ks_xjson_open(&j, path, NULL, 0, d) : -1;
+	for (i = 0; !err && i < 3; i++)
+		err = ks_xjson_record(j, "workshop", "md01-0001",
+				      "records/workshop/md01-0001.yaml",
+				      "invalid", &errors, conflicts, 1, root,
+				      NULL, d);
+	if (!err)
+		err = ks_xjson_finish(j, info, 2, d);
+	if (err)
+		ks_xjson_abort(j);
+	ks_diags_release(&errors);
+	return err;
+}
+
+static void test_export_out_of_memory(void **state)
+{
+	static const char yaml[] = "name: Đúc\nstaff: -3\n";
+	char dir[] = "/tmp/ks-json-XXXXXX", path[64];
+	struct ks_buf got = KS_BUF_INIT;
+	struct ks_doc *doc = NULL;
+	struct ks_diags d = KS_DIAGS_INIT;
+	long n;
+	int err = -1;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	assert_int_equal(ks_doc_parse(&doc, "r.yaml", yaml, strlen(yaml),
+				      KS_PARSE_RECORD, &d), 0);
+	for (n = 0; err && n < 2000; n++) {
+		ks_alloc_fail_after(n);
+		err = export_json(path, ks_doc_root(doc), &d);
+		ks_alloc_fail_after(-1);
+		ks_diags_release(&d);
+		ks_diags_init(&d);
+		/* Never a file cut short: none at all. */
+		if (err)
+			assert_int_equal(access(path, F_OK), -1);
+	}
+	print_message("succeeded after %ld failed allocations\n", n - 1);
+	assert_int_equal(err, 0);
+	assert_true(n > 3);
+	assert_int_equal(ks_buf_read_file(&got, path, 0), 0);
+	assert_string_equal(got.ptr, "{\"records\": [\n" RECORD ",\n" RECORD ",\n"
+			    RECORD "\n],\n\"info\": {\n \"Survey\":\"Mỹ Đồng\"\n}}\n");
+	unlink(path);
+	rmdir(dir);
+	ks_buf_release(&got);
+	ks_doc_free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_failed_allocation_sticks),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_export_out_of_memory),
 	};
 
 	KS_RUN_TESTS(tests);
