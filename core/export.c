@@ -88,10 +88,11 @@ static char *display_name(const struct ks_export *x, const char *path)
 {
 	struct ks_buf b = KS_BUF_INIT;
 
-	if (x->tree)
-		ks_buf_addf(&b, "%s:%s", x->at, path);
-	else
-		ks_buf_puts(&b, path);
+	if ((x->tree ? ks_buf_addf(&b, "%s:%s", x->at, path)
+		     : ks_buf_puts(&b, path)) < 0) {
+		ks_buf_release(&b);
+		return NULL;
+	}
 	return ks_buf_detach(&b, NULL);
 }
 
@@ -606,6 +607,10 @@ int ks_export_select(struct ks_export *x, const char *kind,
 	}
 	for (j = 0; j < x->nkinds; j++)
 		ks_buf_addf(&known, "%s%s", j ? ", " : "", x->kinds[j].name);
+	if (ks_buf_failed(&known)) {
+		ks_buf_release(&known);
+		return -1;
+	}
 	ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
 		 "unknown kind \"%s\" (the survey has: %s)", kind, known.ptr);
 	ks_buf_release(&known);
@@ -1132,6 +1137,8 @@ static int info_rows(struct ks_export *x, const struct ks_export_opts *o,
 	for (i = 0; i < x->nconds; i++)
 		ks_buf_addf(&b, "%s%s=%s", i ? "; " : "", x->conds[i].field,
 			    x->conds[i].value);
+	/* Every text of the sheet whole, or no export. */
+	bad |= ks_buf_failed(&b);
 	bad |= info_add(info, "Conditions", "%s", b.len ? b.ptr : "none");
 	bad |= info_add(info, "Records", "%zu", x->st.records);
 	bad |= info_add(info, "Valid", "%zu", x->st.records - x->st.invalid);
@@ -1152,7 +1159,7 @@ static int info_rows(struct ks_export *x, const struct ks_export_opts *o,
 			const struct ks_xtable *t = x->kinds[i].plan.v[j];
 
 			ks_buf_reset(&b);
-			ks_buf_addf(&b, "Table %s", t->name);
+			bad |= ks_buf_addf(&b, "Table %s", t->name);
 			bad |= info_add(info, b.ptr, "%zu rows", t->rows);
 		}
 	ks_buf_release(&b);

@@ -112,7 +112,9 @@ static int file_name(struct csv *c, struct ks_buf *out, const char *table)
 				 strchr("/\\:*?\"<>|", *p) ? '_' : *p);
 	base = out->len;
 	for (;;) {
-		ks_buf_puts(out, ".csv");
+		/* A name cut short could be another table's. */
+		if (ks_buf_puts(out, ".csv") < 0)
+			return -1;
 		for (i = 0; i < c->n && strcmp(c->v[i]->name, out->ptr); i++)
 			;
 		if (i == c->n)

@@ -143,6 +143,9 @@ static int sheet_name(struct xlsx *x, struct ks_buf *out, const char *title)
 	}
 	if (!out->len)
 		ks_buf_puts(out, "Sheet");
+	/* A name cut short could be another sheet's. */
+	if (ks_buf_failed(out))
+		return -1;
 	base = out->len;
 	for (;;) {
 		for (i = 0; i < x->n && strcasecmp(x->v[i]->name, out->ptr); i++)
@@ -158,7 +161,8 @@ static int sheet_name(struct xlsx *x, struct ks_buf *out, const char *title)
 				out->len--;
 		}
 		out->ptr[out->len] = '\0';
-		ks_buf_addf(out, " (%d)", ++n);
+		if (ks_buf_addf(out, " (%d)", ++n) < 0)
+			return -1;
 	}
 	return out->ptr[0] ? 0 : -1;
 }
@@ -215,7 +219,10 @@ out:
 	return err;
 }
 
-/* Text past Excel's limit is cut, visibly: the csv and json keep it whole. */
+/*
+ * Text past Excel's limit is cut, visibly: the csv and json keep it whole.
+ * NULL when memory runs out.
+ */
 static const char *fit(struct xlsx *x, const char *s, size_t len)
 {
 	size_t chars = ks_utf8_count(s, len), keep = 0, i = 0;
@@ -232,7 +239,7 @@ static const char *fit(struct xlsx *x, const char *s, size_t len)
 	ks_buf_add(&x->cut, s, i);
 	ks_buf_addf(&x->cut, " [cut here: %zu more characters; the csv and json exports hold them]",
 		    chars - keep);
-	return x->cut.ptr;
+	return ks_buf_failed(&x->cut) ? NULL : x->cut.ptr;
 }
 
 static lxw_error write_cell(struct xlsx *x, struct sheet *s, lxw_row_t r,
@@ -263,7 +270,9 @@ static lxw_error write_cell(struct xlsx *x, struct sheet *s, lxw_row_t r,
 	case KS_XCELL_STRING:
 		break;
 	}
-	return worksheet_write_string(s->ws, r, col, fit(x, text, c->len),
+	if (!(text = fit(x, text, c->len)))
+		return LXW_ERROR_MEMORY_MALLOC_FAILED;
+	return worksheet_write_string(s->ws, r, col, text,
 				      xc->type == KS_XCOL_STATUS &&
 				      strcmp(text, "ok") ? x->bad : NULL);
 }
