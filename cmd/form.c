@@ -72,6 +72,14 @@ static int no_answer(void)
 	return A_EOF;
 }
 
+#define NOT_SHOWN "(cannot be shown: out of memory)"
+
+/* The text built in `b`, unless memory ran out while it was built. */
+static const char *whole(const struct ks_buf *b)
+{
+	return ks_buf_failed(b) ? NOT_SHOWN : b->ptr;
+}
+
 /* y/n, "<" when `back`; A_YES, A_NO, A_BACK, A_EOF or A_STOP. */
 static int ask_yn(const char *question, int def, int back)
 {
@@ -80,7 +88,7 @@ static int ask_yn(const char *question, int def, int back)
 
 	ks_buf_addf(&p, "%s [%s] ", question, def ? "Y/n" : "y/N");
 	while (r < 0) {
-		char *a = read_answer(p.ptr);
+		char *a = read_answer(whole(&p));
 
 		if (!a) {
 			r = no_answer();
@@ -749,7 +757,7 @@ static int ask_value(struct form *f, const struct question *q)
 	else
 		ks_buf_addf(&prompt, "%*s> ", q->depth * 2, "");
 	while (r == 1) {
-		char *a = read_answer(prompt.ptr);
+		char *a = read_answer(whole(&prompt));
 		struct ks_node *v = NULL;
 
 		err = 0;
@@ -826,15 +834,15 @@ static int ask_existing(struct form *f, const struct question *q)
 		if (!q->index)
 			print_header(q->list, q->name, q->required, q->depth);
 		printf("%*s  %s %zu: %s\n", q->depth * 2, "",
-		       label(q->s, "item"), q->index + 1, what.ptr);
+		       label(q->s, "item"), q->index + 1, whole(&what));
 	} else {
 		print_header(q->s, q->name, 0, q->depth);
-		printf("%*s  %s\n", q->depth * 2, "", what.ptr);
+		printf("%*s  %s\n", q->depth * 2, "", whole(&what));
 	}
 	ks_buf_addf(&prompt, "%*s  keep it (Enter), change it (c) or remove it (x)? ",
 		    q->depth * 2, "");
 	while (r == 1) {
-		char *a = read_answer(prompt.ptr);
+		char *a = read_answer(whole(&prompt));
 
 		if (!a) {
 			r = no_answer();
@@ -876,7 +884,7 @@ static int ask_add(struct form *f, const struct question *q)
 		print_header(q->list, q->name, q->required, q->depth);
 	ks_buf_addf(&text, "  add %s %s?", q->index ? "another" : "a",
 		    label(q->s, "item"));
-	yes = ask_yn(text.ptr, 0, 1);
+	yes = ask_yn(whole(&text), 0, 1);
 	ks_buf_release(&text);
 	if (yes != A_YES)
 		return yes == A_NO ? log_answer(f, W_NO, q->ptr) : yes;
@@ -994,7 +1002,9 @@ static int reopen(struct form *f, const struct ks_diags *vd)
 			ks_buf_addf(&at, "/%s", seg.ptr);
 			n = n->kind == KS_NODE_MAP ? ks_map_get(n, seg.ptr) : NULL;
 		}
-		if (item) {
+		if (item && ks_buf_failed(&at)) {
+			err = -1;
+		} else if (item) {
 			unanswer(f, at.ptr);
 			err = log_answer(f, W_OPEN, at.ptr);
 		} else if (dg->pointer && *dg->pointer) {
@@ -1028,7 +1038,8 @@ static int review(struct form *f, struct ks_diags *d)
 			ks_buf_reset(&v);
 			summarise(&v, ks_map_get(f->root, name));
 			printf("  %2lu) %s [%s]: %s\n", ++count,
-			       label(ks_snode_property(s, name), name), name, v.ptr);
+			       label(ks_snode_property(s, name), name), name,
+			       whole(&v));
 		}
 		ks_buf_release(&v);
 		a = read_answer("Type a number to change that answer, s to save, or a to abandon the record: ");
@@ -1084,10 +1095,10 @@ static void print_errors(const struct ks_diags *vd)
 static void print_record(const struct form *f)
 {
 	struct ks_buf text = KS_BUF_INIT;
+	int err = ks_doc_write(&text, f->root, ks_schema_layout(),
+			       ks_schema_layout_root(f->schema));
 
-	ks_doc_write(&text, f->root, ks_schema_layout(),
-		     ks_schema_layout_root(f->schema));
-	printf("\n%s\n", text.ptr);
+	printf("\n%s\n", err ? NOT_SHOWN : whole(&text));
 	ks_buf_release(&text);
 }
 

@@ -207,7 +207,9 @@ void print_diags(const struct ks_diags *d)
 	for (i = 0; i < d->n; i++) {
 		ks_buf_reset(&b);
 		ks_diag_format(&b, &d->v[i]);
-		fprintf(stderr, "%s\n", b.ptr);
+		/* A message cut short could say what it does not mean. */
+		fprintf(stderr, "%s\n", ks_buf_failed(&b)
+			? "error: out of memory; a message cannot be shown" : b.ptr);
 		if (tty)
 			show_source(&d->v[i]);
 	}
@@ -595,6 +597,8 @@ void note_rules_changed(struct ks_repo *r, const git_oid *before,
 	}
 	for (i = 0; i < files.n; i++)
 		ks_buf_addf(&names, "%s%s", i ? ", " : "", files.v[i]);
+	if (ks_buf_failed(&names))
+		goto out;
 	if (!bad.n) {
 		printf("The survey's rules changed (%s); every record is still valid.\n",
 		       names.ptr);
