@@ -28,16 +28,16 @@ static const struct cmd_info info = {
 	"path (khaosat.yaml, schema/workshop.yaml) in place of ID.",
 };
 
-/* 1 when conflicts/<rel> is there. */
+/* 1 when conflicts/<rel> is there; -1 when memory runs out. */
 static int has_conflicts(struct ks_repo *r, const char *rel)
 {
 	struct ks_buf c = KS_BUF_INIT;
-	char *abs;
-	int found;
+	char *abs = NULL;
+	int found = -1;
 
-	ks_buf_addf(&c, "conflicts/%s", rel);
-	abs = ks_repo_path(r, c.ptr);
-	found = abs && access(abs, F_OK) == 0;
+	if (ks_buf_addf(&c, "conflicts/%s", rel) == 0 &&
+	    (abs = ks_repo_path(r, c.ptr)))
+		found = access(abs, F_OK) == 0;
 	ks_free(abs);
 	ks_buf_release(&c);
 	return found;
@@ -46,24 +46,33 @@ static int has_conflicts(struct ks_repo *r, const char *rel)
 /*
  * The file a conflict is about, even when it is gone: a record by its id,
  * or a survey file (khaosat.yaml, a schema) by its path in the survey.
+ * 0, KS_ENOTFOUND, or -1 when memory runs out.
  */
-static char *conflict_file(struct ks_repo *r, const char *arg)
+static int conflict_file(char **out, struct ks_repo *r, const char *arg)
 {
 	size_t i;
+	int found = 0;
 
-	for (i = 0; i < ks_repo_kind_count(r); i++) {
+	for (i = 0; i < ks_repo_kind_count(r) && !found; i++) {
 		char *rel = ks_record_relpath(ks_repo_kind(r, i)->name, arg);
 
-		if (rel && has_conflicts(r, rel))
-			return rel;
-		ks_free(rel);
+		found = rel ? has_conflicts(r, rel) : 0;
+		if (found > 0)
+			*out = rel;
+		else
+			ks_free(rel);
 	}
+	if (found)
+		return found < 0 ? -1 : 0;
 	while (!strncmp(arg, "./", 2))
 		arg += 2;
-	if (ks_is_survey_path(arg) && strncmp(arg, "conflicts/", 10) &&
-	    !strstr(arg, "..") && has_conflicts(r, arg))
-		return ks_strdup(arg);
-	return NULL;
+	if (!ks_is_survey_path(arg) || !strncmp(arg, "conflicts/", 10) ||
+	    strstr(arg, ".."))
+		return KS_ENOTFOUND;
+	if ((found = has_conflicts(r, arg)) <= 0)
+		return found < 0 ? -1 : KS_ENOTFOUND;
+	*out = ks_strdup(arg);
+	return *out ? 0 : -1;
 }
 
 static int record_exists(struct ks_repo *r, const char *rel)
@@ -106,22 +115,149 @@ static void saved_release(struct saved *s)
 	ks_buf_release(&s->text);
 }
 
+/* The open conflict the command line names. */
+struct target {
+	char *rel;		/* the file it is about */
+	char *field;		/* as history names fields; "" the whole record */
+	struct ks_buf cpath;	/* the file's conflict file */
+	struct ks_conflict_set s;
+	const struct ks_conflict_entry *e;	/* in `s` */
+	int gone;		/* a field of a record deleted since */
+};
+
+static void target_release(struct target *t)
+{
+	ks_free(t->rel);
+	ks_free(t->field);
+	ks_buf_release(&t->cpath);
+	ks_conflict_set_release(&t->s);
+}
+
+/*
+ * Only the record and its conflict file may have changes: a resolve
+ * stopped between writing them and committing is finished by running it
+ * again.
+ */
+static int only_own_changes(struct ks_repo *r, const struct target *t,
+			    struct ks_diags *d)
+{
+	struct ks_changes ch = { 0 };
+	size_t i;
+	int err = ks_changes_list(&ch, r, d);
+
+	for (i = 0; !err && i < ch.n; i++)
+		if (strcmp(ch.v[i].path, t->rel) && strcmp(ch.v[i].path, t->cpath.ptr))
+			err = ks_error(d, KS_EINVALID, NULL, 0, 0,
+				       "the work tree has uncommitted changes; commit them before resolving");
+	ks_changes_release(&ch);
+	return err;
+}
+
+/* Finds the conflict on `field` of `id`, and checks it can be settled now. */
+static int find_target(struct target *t, struct ks_repo *r, const char *id,
+		       const char *field, struct ks_diags *d)
+{
+	size_t i;
+	int err = conflict_file(&t->rel, r, id);
+
+	if (err == KS_ENOTFOUND)
+		return ks_error(d, err, NULL, 0, 0,
+				"no open conflict on \"%s\" (give a record id, or a survey file as 'khaosat conflicts' names it)",
+				id);
+	/*
+	 * "phone", "/phone", "workers.regular" and "/workers/regular" name
+	 * fields as history does; "/" the whole record.
+	 */
+	if (err || !(t->field = ks_field_normalise(field)) ||
+	    ks_buf_addf(&t->cpath, "conflicts/%s", t->rel) < 0)
+		return -1;
+	if ((err = only_own_changes(r, t, d)) ||
+	    (err = ks_conflicts_load(&t->s, r, t->rel, d)))
+		return err;
+	for (i = 0; i < t->s.n && !t->e; i++)
+		if (!strcmp(t->s.v[i].field, t->field))
+			t->e = &t->s.v[i];
+	if (!t->e)
+		return ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
+				"no open conflict on %s %s", id, field);
+	t->gone = *t->field && !record_exists(r, t->rel);
+	return 0;
+}
+
+/* What settles the conflict, and the commit message that says so. */
+struct choice {
+	const struct ks_node *value;
+	const char *text;	/* a proposal's text that does not parse */
+	struct ks_doc *doc;	/* holds a --value */
+	struct ks_buf msg;
+};
+
+/* 0, or the exit code of the usage error it printed. */
+static int choose(struct choice *c, const struct target *t, const char *id,
+		  const char *take, const char *value, int base)
+{
+	const struct ks_node *proposals = t->e->proposals;
+	const char *what = *t->field ? t->field : "(record)";
+	unsigned long n;
+	char *end;
+
+	if (t->gone) {
+		ks_buf_addf(&c->msg, "Close the conflict on %s %s: the record was deleted",
+			    id, t->field);
+	} else if (take) {
+		n = strtoul(take, &end, 10);
+		if (*end || n < 1 || n > proposals->u.seq.n)
+			return usage_error(&info, "--take: choose a proposal from 1 to %zu",
+					   proposals->u.seq.n);
+		c->value = ks_map_get(proposals->u.seq.v[n - 1], "value");
+		if (ks_map_get(proposals->u.seq.v[n - 1], "text"))
+			c->text = ks_map_get(proposals->u.seq.v[n - 1], "text")->u.scalar.str;
+		ks_buf_addf(&c->msg, "Resolve %s %s: keep proposal %lu", id, what, n);
+	} else if (base) {
+		c->value = t->e->base;
+		ks_buf_addf(&c->msg, "Resolve %s %s: keep the base value", id, what);
+	} else {
+		c->doc = ks_doc_new(NULL);
+		c->value = c->doc ? ks_node_scalar(c->doc, value, strlen(value), 0) : NULL;
+		if (!c->value)
+			return usage_error(&info, "--value must be UTF-8 text");
+		ks_buf_addf(&c->msg, "Resolve %s %s: set a new value", id, what);
+	}
+	return 0;
+}
+
+/*
+ * Writes the choice and commits it; when that is refused (an invalid
+ * record), both files are put back as they were.
+ */
+static int settle(struct ks_repo *r, const struct target *t,
+		  const struct choice *c, const char *message, struct ks_diags *d)
+{
+	struct saved sr, sc;
+	git_oid id;
+	int err;
+
+	save(&sr, r, t->rel);
+	save(&sc, r, t->cpath.ptr);
+	err = ks_conflict_resolve(r, t->rel, t->field, c->value, c->text, d);
+	if (!err)
+		err = ks_commit_changes(&id, r, message ? message : c->msg.ptr, d);
+	if (err) {
+		restore(&sr);
+		restore(&sc);
+	}
+	saved_release(&sr);
+	saved_release(&sc);
+	return err;
+}
+
 int cmd_resolve(int argc, char **argv, struct cli *cli)
 {
 	const char *take = NULL, *value = NULL, *message = NULL;
-	int base = 0, gone, err, code = EXIT_PROBLEMS;
+	int base = 0, err, code;
 	struct ks_diags d = KS_DIAGS_INIT;
-	struct ks_conflict_set s = { 0 };
-	struct ks_changes ch = { 0 };
-	struct ks_doc *vdoc = NULL;
-	struct ks_buf field = KS_BUF_INIT, cpath = KS_BUF_INIT, msg = KS_BUF_INIT;
-	struct saved sr = { 0 }, sc = { 0 };
-	const struct ks_conflict_entry *e = NULL;
-	const struct ks_node *choice = NULL;
-	const char *text = NULL;
-	char *rel = NULL;
-	git_oid id;
-	size_t i;
+	struct target t = { .cpath = KS_BUF_INIT };
+	struct choice c = { .msg = KS_BUF_INIT };
 	const struct opt opts[] = {
 		{ 0, "take", "N", OPT_STRING, &take,
 		  "keep proposal N, as numbered by 'khaosat conflicts'" },
@@ -143,129 +279,41 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 	if ((err = open_survey(cli, &d)) ||
 	    (err = ks_repo_require_main(cli->repo, &d)))
 		return fail(&d, err);
-	if (!(rel = conflict_file(cli->repo, argv[0]))) {
-		code = fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
-					 "no open conflict on \"%s\" (give a record id, or a survey file as 'khaosat conflicts' names it)",
-					 argv[0]));
-		goto out;
-	}
-	/*
-	 * "phone", "/phone", "workers.regular" and "/workers/regular" name
-	 * fields as history does; "/" the whole record.
-	 */
-	{
-		char *f = ks_field_normalise(argv[1]);
-
-		if (!f || ks_buf_puts(&field, f) < 0) {
-			ks_free(f);
-			code = fail(&d, -1);
-			goto out;
-		}
-		ks_free(f);
-	}
-	ks_buf_addf(&cpath, "conflicts/%s", rel);
-	/*
-	 * Changes to this record and its conflict file are allowed: a resolve
-	 * stopped between writing them and committing is finished by running
-	 * it again.
-	 */
-	if (!(err = ks_changes_list(&ch, cli->repo, &d)))
-		for (i = 0; i < ch.n; i++)
-			if (strcmp(ch.v[i].path, rel) && strcmp(ch.v[i].path, cpath.ptr))
-				err = KS_EINVALID;
-	if (err) {
-		if (err == KS_EINVALID)
-			ks_error(&d, KS_EINVALID, NULL, 0, 0,
-				 "the work tree has uncommitted changes; commit them before resolving");
+	if ((err = find_target(&t, cli->repo, argv[0], argv[1], &d)) ||
+	    (t.gone && value &&
+	     (err = ks_error(&d, KS_EINVALID, t.rel, 0, 0,
+			     "record %s was deleted, so %s cannot be set; 'khaosat resolve %s %s --base' closes its conflict",
+			     argv[0], t.field, argv[0], t.field)))) {
 		code = fail(&d, err);
 		goto out;
 	}
-	if ((err = ks_conflicts_load(&s, cli->repo, rel, &d))) {
-		code = fail(&d, err);
+	if ((code = choose(&c, &t, argv[0], take, value, base)))
+		goto out;
+	/* A commit message cut short is not committed. */
+	if (ks_buf_failed(&c.msg)) {
+		code = fail(&d, -1);
 		goto out;
 	}
-	for (i = 0; i < s.n && !e; i++)
-		if (!strcmp(s.v[i].field, field.ptr))
-			e = &s.v[i];
-	if (!e) {
-		code = fail(&d, ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
-					 "no open conflict on %s %s", argv[0], argv[1]));
-		goto out;
-	}
-	gone = *field.ptr && !record_exists(cli->repo, rel);
-	if (gone && value) {
-		code = fail(&d, ks_error(&d, KS_EINVALID, rel, 0, 0,
-					 "record %s was deleted, so %s cannot be set; 'khaosat resolve %s %s --base' closes its conflict",
-					 argv[0], field.ptr, argv[0], field.ptr));
-		goto out;
-	}
-	if (gone) {
-		ks_buf_addf(&msg, "Close the conflict on %s %s: the record was deleted",
-			    argv[0], field.ptr);
-	} else if (take) {
-		char *end;
-		unsigned long n = strtoul(take, &end, 10);
-		const struct ks_node *p;
-
-		if (*end || n < 1 || n > e->proposals->u.seq.n) {
-			code = usage_error(&info, "--take: choose a proposal from 1 to %zu",
-					   e->proposals->u.seq.n);
-			goto out;
-		}
-		p = e->proposals->u.seq.v[n - 1];
-		choice = ks_map_get(p, "value");
-		if (ks_map_get(p, "text"))
-			text = ks_map_get(p, "text")->u.scalar.str;
-		ks_buf_addf(&msg, "Resolve %s %s: keep proposal %lu", argv[0],
-			    *field.ptr ? field.ptr : "(record)", n);
-	} else if (base) {
-		choice = e->base;
-		ks_buf_addf(&msg, "Resolve %s %s: keep the base value", argv[0],
-			    *field.ptr ? field.ptr : "(record)");
-	} else {
-		vdoc = ks_doc_new(NULL);
-		choice = vdoc ? ks_node_scalar(vdoc, value, strlen(value), 0) : NULL;
-		if (!choice) {
-			code = usage_error(&info, "--value must be UTF-8 text");
-			goto out;
-		}
-		ks_buf_addf(&msg, "Resolve %s %s: set a new value", argv[0],
-			    *field.ptr ? field.ptr : "(record)");
-	}
-	save(&sr, cli->repo, rel);
-	save(&sc, cli->repo, cpath.ptr);
-	err = ks_conflict_resolve(cli->repo, rel, field.ptr, choice, text, &d);
-	if (!err)
-		err = ks_commit_changes(&id, cli->repo, message ? message : msg.ptr, &d);
-	if (err) {
-		/* Refused (an invalid record): leave both files as they were. */
-		restore(&sr);
-		restore(&sc);
+	if ((err = settle(cli->repo, &t, &c, message, &d))) {
 		print_diags(&d);
-		if (base && !e->base && *field.ptr)
+		if (base && !t.e->base && *t.field)
 			fprintf(stderr, "note: there was no value before both changes, so --base removes the field; keep a proposal (--take N) or give one (--value VALUE)\n");
 		fprintf(stderr, "not resolved: nothing was changed\n");
 		code = exit_code(err);
 		goto out;
 	}
-	if (gone)
+	if (t.gone)
 		printf("Record %s no longer exists: closed its conflict on %s without setting a value; committed.\n",
-		       argv[0], field.ptr);
+		       argv[0], t.field);
 	else
 		printf("Resolved %s %s; committed.\n", argv[0], argv[1]);
 	fflush(stdout);
 	print_diags(&d);
 	code = EXIT_OK;
 out:
-	saved_release(&sr);
-	saved_release(&sc);
-	ks_free(rel);
-	ks_doc_free(vdoc);
-	ks_changes_release(&ch);
-	ks_conflict_set_release(&s);
-	ks_buf_release(&field);
-	ks_buf_release(&cpath);
-	ks_buf_release(&msg);
+	target_release(&t);
+	ks_doc_free(c.doc);
+	ks_buf_release(&c.msg);
 	ks_diags_release(&d);
 	return code;
 }
