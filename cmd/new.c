@@ -228,6 +228,90 @@ out:
 	return err;
 }
 
+/* The record --from, --set and the fields every record has make. */
+static int build_record(struct ks_doc **doc, struct ks_node **root,
+			const char *from, const struct strlist *sets,
+			struct ks_schema *schema, const struct ks_identity *who,
+			struct ks_diags *d)
+{
+	int err = 0;
+
+	*doc = ks_doc_new(from);
+	if (!*doc)
+		return -1;
+	if (from)
+		err = load_from(*doc, root, from, d);
+	else if (!(*root = ks_node_map(*doc)))
+		err = -1;
+	if (err || (err = apply_sets(*doc, *root, sets, d)))
+		return err;
+	if (fill_defaults(*doc, *root, ks_schema_root(schema), who) < 0)
+		return -1;
+	ks_doc_set_root(*doc, *root);
+	return 0;
+}
+
+/*
+ * The form, on a terminal: 0 when it ends in a record to save; the exit
+ * code when it stopped (after saying what is kept); or a failure status.
+ */
+static int fill_in(struct form *f, struct ks_node **root,
+		   struct ks_schema *schema, struct ks_diags *d)
+{
+	int end = interactive_form(f, root,
+				   ks_snode_title(ks_schema_root(schema)), d);
+
+	if (end < 0)
+		return end;
+	if (end == FORM_ABANDONED) {
+		ks_formsave_remove(f->repo, &f->save, d);
+		fprintf(stderr, "abandoned; nothing was saved\n");
+		return EXIT_PROBLEMS;
+	}
+	if (end == FORM_EOF || end == FORM_STOPPED)
+		return form_stopped(f, end);
+	return 0;
+}
+
+/* The valid record, under this device's next id, into the work tree. */
+static int save_record(struct cli *cli, const char *kind, struct ks_doc *doc,
+		       struct ks_node *root, struct form *form,
+		       struct ks_diags *d)
+{
+	struct ks_buf text = KS_BUF_INIT;
+	char *id = NULL, *rel = NULL, *abs = NULL;
+	struct stat st;
+	int err;
+
+	if ((err = ks_repo_next_id(&id, cli->repo, d)))
+		goto out;
+	ks_map_set(doc, root, "id", ks_node_scalar(doc, id, strlen(id), 1));
+	rel = ks_record_relpath(kind, id);
+	abs = rel ? ks_repo_path(cli->repo, rel) : NULL;
+	if (!abs || ks_record_format(&text, cli->repo, kind, root) < 0) {
+		err = -1;
+		goto out;
+	}
+	if (stat(abs, &st) == 0) {
+		err = ks_error(d, KS_EEXISTS, rel, 0, 0,
+			       "a record already exists here; refusing to overwrite it");
+		goto out;
+	}
+	if ((err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, d)))
+		goto out;
+	if (form->save.file)
+		ks_formsave_remove(cli->repo, &form->save, d);
+	print_diags(d);
+	printf("Saved %s %s: %s\n", kind, id, rel);
+	printf("Record it with 'khaosat commit -m MESSAGE'.\n");
+out:
+	ks_free(id);
+	ks_free(rel);
+	ks_free(abs);
+	ks_buf_release(&text);
+	return err;
+}
+
 int cmd_new(int argc, char **argv, struct cli *cli)
 {
 	struct strlist sets = { 0 };
@@ -238,10 +322,8 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 	struct ks_node *root = NULL;
 	struct ks_kind *k;
 	struct ks_schema *schema = NULL;
-	struct ks_buf text = KS_BUF_INIT, prov = KS_BUF_INIT;
-	char *id = NULL, *rel = NULL, *abs = NULL;
+	struct ks_buf prov = KS_BUF_INIT;
 	struct form form = { 0 };
-	struct stat st;
 	const struct opt opts[] = {
 		{ 0, "set", "FIELD=VALUE", OPT_LIST, &sets,
 		  "set a field (repeatable); FIELD is a dotted path" },
@@ -262,27 +344,15 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 		goto fail;
 	if (!(k = kind_arg(cli, &info, argv[0], &err)))
 		goto done;
-	if ((err = ks_repo_schema(&schema, cli->repo, k, &d)))
+	if ((err = ks_repo_schema(&schema, cli->repo, k, &d)) ||
+	    (err = build_record(&doc, &root, from, &sets, schema,
+				ks_repo_identity(cli->repo), &d)))
 		goto fail;
-	doc = ks_doc_new(from);
-	if (!doc) {
-		err = -1;
-		goto fail;
-	}
-	if (from)
-		err = load_from(doc, &root, from, &d);
-	else if (!(root = ks_node_map(doc)))
-		err = -1;
-	if (err || (err = apply_sets(doc, root, &sets, &d)))
-		goto fail;
-	if (fill_defaults(doc, root, ks_schema_root(schema),
-			  ks_repo_identity(cli->repo)) < 0) {
-		err = -1;
-		goto fail;
-	}
-	ks_doc_set_root(doc, root);
 	/* Check with a stand-in id; the real one is taken only to save. */
-	ks_buf_addf(&prov, "%s-0000", ks_repo_identity(cli->repo)->device);
+	if (ks_buf_addf(&prov, "%s-0000", ks_repo_identity(cli->repo)->device) < 0) {
+		err = -1;
+		goto fail;
+	}
 	if (!from && !sets.n && interactive()) {
 		form.repo = cli->repo;
 		form.schema = schema;
@@ -290,20 +360,10 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 		form.id = prov.ptr;
 		form.draft = draft;
 		form.doc = doc;
-		err = interactive_form(&form, &root,
-				       ks_snode_title(ks_schema_root(schema)), &d);
-		if (err < 0)
+		if ((err = fill_in(&form, &root, schema, &d)) < 0)
 			goto fail;
-		if (err == FORM_ABANDONED) {
-			ks_formsave_remove(cli->repo, &form.save, &d);
-			fprintf(stderr, "abandoned; nothing was saved\n");
-			err = EXIT_PROBLEMS;
+		if (err)
 			goto done;
-		}
-		if (err == FORM_EOF || err == FORM_STOPPED) {
-			err = form_stopped(&form, err);
-			goto done;
-		}
 	}
 	/* One writer: checks against the survey as it is when saving, and
 	 * the id counter taken by one new at a time. */
@@ -328,37 +388,12 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 		err = EXIT_PROBLEMS;
 		goto done;
 	}
-	if ((err = ks_repo_next_id(&id, cli->repo, &d)))
-		goto fail;
-	ks_map_set(doc, root, "id", ks_node_scalar(doc, id, strlen(id), 1));
-	rel = ks_record_relpath(k->name, id);
-	abs = rel ? ks_repo_path(cli->repo, rel) : NULL;
-	if (!abs || ks_record_format(&text, cli->repo, k->name, root) < 0) {
-		err = -1;
-		goto fail;
-	}
-	if (stat(abs, &st) == 0) {
-		err = ks_error(&d, KS_EEXISTS, rel, 0, 0,
-			       "a record already exists here; refusing to overwrite it");
-		goto fail;
-	}
-	if ((err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, &d)))
-		goto fail;
-	if (form.save.file)
-		ks_formsave_remove(cli->repo, &form.save, &d);
-	print_diags(&d);
-	printf("Saved %s %s: %s\n", k->name, id, rel);
-	printf("Record it with 'khaosat commit -m MESSAGE'.\n");
-	err = EXIT_OK;
-	goto done;
+	if (!(err = save_record(cli, k->name, doc, root, &form, &d)))
+		goto done;
 fail:
 	err = fail(&d, err);
 done:
 	free(sets.v);
-	ks_free(id);
-	ks_free(rel);
-	ks_free(abs);
-	ks_buf_release(&text);
 	ks_buf_release(&prov);
 	form_release(&form);
 	ks_doc_free(doc);
