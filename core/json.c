@@ -132,6 +132,23 @@ int ks_json_newline(struct ks_json *j)
 	return 0;
 }
 
+/* The escape of an ASCII byte JSON needs one for: ", \ or a control. */
+static void escape(struct ks_buf *b, unsigned char c)
+{
+	static const char *const named[] = {
+		['\t'] = "\\t", ['\n'] = "\\n", ['\r'] = "\\r",
+	};
+
+	if (c == '"' || c == '\\') {
+		ks_buf_putc(b, '\\');
+		ks_buf_putc(b, (char)c);
+	} else if (c < sizeof(named) / sizeof(*named) && named[c]) {
+		ks_buf_puts(b, named[c]);
+	} else {
+		ks_buf_addf(b, "\\u%04x", c);
+	}
+}
+
 /* `s` quoted and escaped; bytes that are not UTF-8 become U+FFFD. */
 static int quote(struct ks_buf *b, const char *s)
 {
@@ -147,39 +164,20 @@ static int quote(struct ks_buf *b, const char *s)
 		     p[run] != '"' && p[run] != '\\'; run++)
 			;
 		ks_buf_add(b, p + i, run - i);
-		i = run;
-		if (i == len)
+		if ((i = run) == len)
 			break;
-		switch (p[i]) {
-		case '"':
-			ks_buf_puts(b, "\\\"");
-			break;
-		case '\\':
-			ks_buf_puts(b, "\\\\");
-			break;
-		case '\n':
-			ks_buf_puts(b, "\\n");
-			break;
-		case '\t':
-			ks_buf_puts(b, "\\t");
-			break;
-		case '\r':
-			ks_buf_puts(b, "\\r");
-			break;
-		default:
-			if (p[i] < 0x20) {
-				ks_buf_addf(b, "\\u%04x", p[i]);
-				break;
-			}
-			n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
-			if (n > 0) {
-				ks_buf_add(b, p + i, (size_t)n);
-				i += (size_t)n;
-				continue;
-			}
-			ks_buf_puts(b, "\xef\xbf\xbd");
+		if (p[i] < 0x80) {
+			escape(b, p[i++]);
+			continue;
 		}
-		i++;
+		n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (n > 0) {
+			ks_buf_add(b, p + i, (size_t)n);
+			i += (size_t)n;
+		} else {
+			ks_buf_puts(b, "\xef\xbf\xbd");
+			i++;
+		}
 	}
 	return ks_buf_putc(b, '"');
 }

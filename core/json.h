@@ -30,7 +30,7 @@ struct ks_json {
 	int done;		/* a whole value is written at depth 0 */
 	int keyed;		/* a key is written; its value comes next */
 	int newline;		/* the next item starts a line */
-	unsigned char level[KS_JSON_MAX_DEPTH];	/* JL_* flags of each */
+	unsigned char level[KS_JSON_MAX_DEPTH];	/* what each one open is */
 };
 
 /*
