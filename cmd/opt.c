@@ -225,7 +225,7 @@ void print_diags_json(const struct ks_diags *d)
 	ks_json_init(&j, &b);
 	ks_json_begin_lines(&j);
 	for (i = 0; i < d->n; i++)
-		ks_diag_format_json(ks_json_value_buf(&j), &d->v[i]);
+		ks_diag_format_json(&j, &d->v[i]);
 	ks_json_end_array(&j);
 	ks_buf_putc(&b, '\n');
 	put_output(&b);

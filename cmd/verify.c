@@ -274,7 +274,7 @@ static void json_diags(struct ks_json *j, const char *name,
 	ks_json_key(j, name);
 	ks_json_begin_array(j);
 	for (i = 0; i < d->n; i++)
-		ks_diag_format_json(ks_json_value_buf(j), &d->v[i]);
+		ks_diag_format_json(j, &d->v[i]);
 	ks_json_end_array(j);
 }
 

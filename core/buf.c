@@ -26,6 +26,11 @@ int ks_buf_failed(const struct ks_buf *b)
 	return b->failed;
 }
 
+void ks_buf_fail(struct ks_buf *b)
+{
+	b->failed = 1;
+}
+
 void ks_buf_release(struct ks_buf *b)
 {
 	if (b->alloc)

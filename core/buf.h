@@ -42,6 +42,8 @@ int ks_buf_addf(struct ks_buf *b, const char *fmt, ...)
 int ks_buf_vaddf(struct ks_buf *b, const char *fmt, va_list ap);
 /* 1 when an addition failed since the buffer was last reset or released. */
 int ks_buf_failed(const struct ks_buf *b);
+/* Marks the text failed, as a failed addition does: it is not to be used. */
+void ks_buf_fail(struct ks_buf *b);
 /* FNV-1a of `len` bytes: the one hash of the program's own tables. */
 size_t ks_hash(const void *data, size_t len);
 

@@ -4,6 +4,7 @@
 #include "diag.h"
 #include "alloc.h"
 #include "buf.h"
+#include "json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,60 +177,15 @@ int ks_diag_format(struct ks_buf *out, const struct ks_diag *g)
 	return r ? -1 : 0;
 }
 
-int ks_json_string(struct ks_buf *out, const char *s)
+int ks_diag_format_json(struct ks_json *j, const struct ks_diag *g)
 {
-	const unsigned char *p;
-	int r = ks_buf_putc(out, '"');
-
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			r |= ks_buf_puts(out, "\\\"");
-			break;
-		case '\\':
-			r |= ks_buf_puts(out, "\\\\");
-			break;
-		case '\n':
-			r |= ks_buf_puts(out, "\\n");
-			break;
-		case '\t':
-			r |= ks_buf_puts(out, "\\t");
-			break;
-		case '\r':
-			r |= ks_buf_puts(out, "\\r");
-			break;
-		default:
-			if (*p < 0x20)
-				r |= ks_buf_addf(out, "\\u%04x", *p);
-			else
-				r |= ks_buf_putc(out, (char)*p);
-		}
-	}
-	r |= ks_buf_putc(out, '"');
-	return r ? -1 : 0;
-}
-
-static int json_field(struct ks_buf *out, const char *name, const char *value)
-{
-	int r = ks_buf_addf(out, ",\"%s\":", name);
-
-	if (value)
-		r |= ks_json_string(out, value);
-	else
-		r |= ks_buf_puts(out, "null");
-	return r;
-}
-
-int ks_diag_format_json(struct ks_buf *out, const struct ks_diag *g)
-{
-	int r = ks_buf_addf(out, "{\"severity\":\"%s\"",
-			    ks_severity_name(g->severity));
-
-	r |= json_field(out, "path", g->path);
-	r |= ks_buf_addf(out, ",\"line\":%d,\"column\":%d", g->line, g->col);
-	r |= json_field(out, "pointer", g->pointer);
-	r |= json_field(out, "keyword", g->keyword);
-	r |= json_field(out, "message", g->message);
-	r |= ks_buf_putc(out, '}');
-	return r ? -1 : 0;
+	ks_json_begin_object(j);
+	ks_json_field_str(j, "severity", ks_severity_name(g->severity));
+	ks_json_field_str(j, "path", g->path);
+	ks_json_field_int(j, "line", g->line);
+	ks_json_field_int(j, "column", g->col);
+	ks_json_field_str(j, "pointer", g->pointer);
+	ks_json_field_str(j, "keyword", g->keyword);
+	ks_json_field_str(j, "message", g->message);
+	return ks_json_end_object(j);
 }

@@ -102,10 +102,9 @@ size_t ks_diags_error_paths(const struct ks_diags *d);
 
 /* "path:line:col: error: message", without a newline. */
 int ks_diag_format(struct ks_buf *out, const struct ks_diag *diag);
-/* One JSON object for the diagnostic. */
-int ks_diag_format_json(struct ks_buf *out, const struct ks_diag *diag);
-/* Appends `s` as a JSON string literal (quoted, escaped). */
-int ks_json_string(struct ks_buf *out, const char *s);
+/* One JSON object for the diagnostic, as the next value of `j`. */
+struct ks_json;
+int ks_diag_format_json(struct ks_json *j, const struct ks_diag *diag);
 
 const char *ks_severity_name(enum ks_severity sev);
 

@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "json.h"
 #include "fielddiff.h"
 #include "isotime.h"
 #include "record.h"

@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "json.h"
 #include "record.h"
 #include "schema.h"
 

@@ -27,7 +27,7 @@ void ks_json_init(struct ks_json *j, struct ks_buf *out)
  */
 static int spoil(struct ks_json *j)
 {
-	j->out->failed = 1;
+	ks_buf_fail(j->out);
 	return -1;
 }
 
@@ -149,8 +149,7 @@ static void escape(struct ks_buf *b, unsigned char c)
 	}
 }
 
-/* `s` quoted and escaped; bytes that are not UTF-8 become U+FFFD. */
-static int quote(struct ks_buf *b, const char *s)
+int ks_json_string(struct ks_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t len = strlen(s), i = 0, run;
@@ -184,7 +183,7 @@ static int quote(struct ks_buf *b, const char *s)
 
 int ks_json_key(struct ks_json *j, const char *key)
 {
-	if (item(j, 1) < 0 || quote(j->out, key) < 0 ||
+	if (item(j, 1) < 0 || ks_json_string(j->out, key) < 0 ||
 	    ks_buf_putc(j->out, ':') < 0)
 		return -1;
 	j->keyed = 1;
@@ -195,7 +194,7 @@ int ks_json_str(struct ks_json *j, const char *s)
 {
 	if (!s)
 		return ks_json_null(j);
-	return written(j, item(j, 0) < 0 ? -1 : quote(j->out, s));
+	return written(j, item(j, 0) < 0 ? -1 : ks_json_string(j->out, s));
 }
 
 int ks_json_str_buf(struct ks_json *j, const struct ks_buf *s)

@@ -77,6 +77,12 @@ int ks_json_raw(struct ks_json *j, const char *text);
  */
 struct ks_buf *ks_json_value_buf(struct ks_json *j);
 
+/*
+ * `s` as a JSON string literal at the end of `b`, for text written
+ * without a writer: quoted, escaped as ks_json_str() does.
+ */
+int ks_json_string(struct ks_buf *b, const char *s);
+
 /* A key and its value in one call. */
 int ks_json_field_str(struct ks_json *j, const char *key, const char *s);
 int ks_json_field_int(struct ks_json *j, const char *key, long long v);
