@@ -71,11 +71,11 @@ static int check_files(const char *schema_path, int argc, char **argv,
 
 	err = ks_schema_load(&s, schema_path, schema_path, flags, &d);
 	if (err) {
-		if (json)
-			print_diags_json(&d);
-		else
-			print_diags(&d);
+		int lost = json ? print_diags_json(&d) : (print_diags(&d), 0);
+
 		ks_diags_release(&d);
+		if (lost)
+			return EXIT_INTERNAL;
 		return err == KS_ENOTFOUND || err == KS_EINVALID ? EXIT_PROBLEMS
 							       : exit_code(err);
 	}
@@ -96,14 +96,14 @@ static int check_files(const char *schema_path, int argc, char **argv,
 			bad++;
 		ks_doc_free(doc);
 	}
-	if (json) {
-		print_diags_json(&d);
-	} else {
+	err = bad || d.errors ? EXIT_PROBLEMS : EXIT_OK;
+	if (json && print_diags_json(&d) < 0) {
+		err = EXIT_INTERNAL;
+	} else if (!json) {
 		print_diags(&d);
 		fprintf(stderr, "checked %zu file%s: %zu valid, %zu invalid\n",
 			files.n, files.n == 1 ? "" : "s", files.n - bad, bad);
 	}
-	err = bad || d.errors ? EXIT_PROBLEMS : EXIT_OK;
 	ks_paths_release(&files);
 	ks_schema_free(s);
 	ks_diags_release(&d);
@@ -151,9 +151,9 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 			: EXIT_OK;
 	}
 	bad = t.invalid > t.records ? t.records : t.invalid;
-	if (json) {
-		print_diags_json(&d);
-	} else {
+	if (json && print_diags_json(&d) < 0) {
+		err = EXIT_INTERNAL;
+	} else if (!json) {
 		print_diags(&d);
 		if (t.schemas_bad)
 			fprintf(stderr, "no record was checked: fix the schema first\n");

@@ -90,9 +90,12 @@ int usage_error(const struct cmd_info *info, const char *fmt, ...)
 extern const char *diag_base;
 /* Diagnostics about `diag_alias_path` show lines of `diag_alias_file`. */
 extern const char *diag_alias_path, *diag_alias_file;
-/* Prints diagnostics to stderr, compiler-style (or JSON to stdout). */
+/*
+ * Prints diagnostics to stderr, compiler-style, or as JSON to stdout: 0,
+ * or -1 when the JSON could not be built whole (stderr says so).
+ */
 void print_diags(const struct ks_diags *d);
-void print_diags_json(const struct ks_diags *d);
+int print_diags_json(const struct ks_diags *d);
 /* Maps a core status to an exit code. */
 int exit_code(int status);
 /* print_diags + exit_code, for the common failure path. */

@@ -216,11 +216,12 @@ void print_diags(const struct ks_diags *d)
 	ks_buf_release(&b);
 }
 
-void print_diags_json(const struct ks_diags *d)
+int print_diags_json(const struct ks_diags *d)
 {
 	struct ks_buf b = KS_BUF_INIT;
 	struct ks_json j;
 	size_t i;
+	int err;
 
 	ks_json_init(&j, &b);
 	ks_json_begin_lines(&j);
@@ -228,8 +229,9 @@ void print_diags_json(const struct ks_diags *d)
 		ks_diag_format_json(&j, &d->v[i]);
 	ks_json_end_array(&j);
 	ks_buf_putc(&b, '\n');
-	put_output(&b);
+	err = put_output(&b);
 	ks_buf_release(&b);
+	return err;
 }
 
 int exit_code(int status)
