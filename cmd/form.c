@@ -980,13 +980,13 @@ static int reopen(struct form *f, const struct ks_diags *vd)
 	for (i = 0; i < vd->n && !err; i++) {
 		const struct ks_diag *dg = &vd->v[i];
 		const char *p = dg->pointer ? dg->pointer : "";
-		char *name = ks_diag_missing_property(dg), *q;
+		char *name, *q;
 		struct ks_node *n = f->root;
 		int item = 0;
 
 		if (dg->severity != KS_SEV_ERROR)
 			continue;
-		if (name) {
+		if ((name = ks_diag_missing_property(dg))) {
 			q = ptr_key(p, name);
 			if (q)
 				unanswer(f, q);
