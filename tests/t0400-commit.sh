@@ -304,6 +304,18 @@ test_expect_success 'log --json' '
 	test_cmp expect out
 '
 
+test_expect_success 'log --json: a summary that is not UTF-8 still gives valid JSON' '
+	git -C s commit -q --allow-empty -m "$(printf "bad \377 \"q\"\ttab")" 2>/dev/null &&
+	test_when_finished "git -C s reset -q --hard HEAD~1" &&
+	in_s khaosat log -n 1 --json >out &&
+	cat >summary.py <<-\EOF &&
+	import json, sys
+	s = json.load(open(sys.argv[1], encoding="utf-8"))[0]["summary"]
+	sys.exit(not (s.startswith("bad ") and s.endswith(" \"q\"\ttab")))
+	EOF
+	python3 summary.py out
+'
+
 test_expect_success 'log of an id that never existed: exit 1' '
 	in_s test_expect_code 1 khaosat log md01-0999 >out 2>err &&
 	test_must_be_empty out &&
