@@ -26,9 +26,16 @@ int ks_buf_failed(const struct ks_buf *b)
 	return b->failed;
 }
 
+/*
+ * A failure empties the text: what is left must never pass for the whole
+ * text, nor a folder's path cut short for the path of a file in it.
+ */
 void ks_buf_fail(struct ks_buf *b)
 {
 	b->failed = 1;
+	b->len = 0;
+	if (b->alloc)
+		b->ptr[0] = '\0';
 }
 
 void ks_buf_release(struct ks_buf *b)
@@ -42,6 +49,10 @@ char *ks_buf_detach(struct ks_buf *b, size_t *len)
 {
 	char *p;
 
+	if (b->failed) {
+		ks_buf_release(b);
+		return NULL;
+	}
 	if (len)
 		*len = b->len;
 	if (!b->alloc) {
@@ -70,7 +81,7 @@ int ks_buf_grow(struct ks_buf *b, size_t extra)
 	if (b->failed)
 		return -1;
 	if (extra >= (size_t)-1 / 2 - b->len) {
-		b->failed = 1;
+		ks_buf_fail(b);
 		return -1;
 	}
 	want = b->len + extra + 1;
@@ -81,7 +92,7 @@ int ks_buf_grow(struct ks_buf *b, size_t extra)
 		n *= 2;
 	p = ks_realloc(b->alloc ? b->ptr : NULL, n);
 	if (!p) {
-		b->failed = 1;
+		ks_buf_fail(b);
 		return -1;
 	}
 	if (!b->alloc)
@@ -120,7 +131,7 @@ int ks_buf_vaddf(struct ks_buf *b, const char *fmt, va_list ap)
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
 	if (n < 0) {
-		b->failed = 1;
+		ks_buf_fail(b);
 		return -1;
 	}
 	if (ks_buf_grow(b, (size_t)n) < 0)

@@ -5,11 +5,11 @@
  * `len < alloc` whenever `alloc` is non-zero.
  *
  * Adding functions return 0, or -1 when memory runs out.  A failure is
- * sticky: the buffer keeps what it held before it, every later addition
- * fails too (so the text is never one with a hole in it), and
- * ks_buf_failed() says so, until the buffer is reset or released.  A
- * caller that builds a whole output may add without checking each call
- * and check ks_buf_failed() once, before it uses the text.
+ * sticky: the text is emptied (never a prefix that could pass for the
+ * whole, or a folder's path for a file's), every later addition fails
+ * too, and ks_buf_failed() says so, until the buffer is reset or
+ * released.  A caller that builds a whole output may add without checking
+ * each call and check ks_buf_failed() once, before it uses the text.
  */
 #ifndef KS_BUF_H
 #define KS_BUF_H
