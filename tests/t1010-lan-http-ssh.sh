@@ -407,38 +407,33 @@ test_expect_success 'basic auth: on a terminal, three refusals end it clearly' '
 	test_cmp before after
 '
 
-test_expect_success 'basic auth: Ctrl-C at the password prompt stops, echo back on' '
-	state lapp >before &&
-	cat >pty.script <<-\EOF &&
+# interrupt_password KEYS CODE: types KEYS at lapp's password prompt, once
+# it shows, as a person would (not in the microsecond between the prompt
+# and the read that follows it); the sync must end with CODE and leave the
+# terminal echoing what is typed.
+interrupt_password() {
+	cat >pty.script <<-EOF &&
 	expect User name:
 	send surveyor
 	expect Password:
-	# as a person would: after the prompt, not in the microsecond
-	# between the prompt and the read that follows it
 	sleep 0.3
-	sendraw \x03
+	sendraw $1
 	EOF
-	test_expect_code 130 ptydrive -t 30 -e echo.state -o transcript pty.script -- \
+	test_expect_code $2 ptydrive -t 30 -e echo.state -o transcript pty.script -- \
 		"$KHAOSAT_BIN" -C lapp sync "$(url private)" &&
-	test "$(cat echo.state)" = "echo on" &&
+	test "$(cat echo.state)" = "echo on"
+}
+
+test_expect_success 'basic auth: Ctrl-C at the password prompt stops, echo back on' '
+	state lapp >before &&
+	interrupt_password "\\x03" 130 &&
 	state lapp >after &&
 	test_cmp before after
 '
 
 test_expect_success 'basic auth: Ctrl-\ at the password prompt leaves the terminal echoing' '
 	state lapp >before &&
-	cat >pty.script <<-\EOF &&
-	expect User name:
-	send surveyor
-	expect Password:
-	# as a person would: after the prompt, not in the microsecond
-	# between the prompt and the read that follows it
-	sleep 0.3
-	sendraw \x1c
-	EOF
-	test_expect_code 131 ptydrive -t 30 -e echo.state -o transcript pty.script -- \
-		"$KHAOSAT_BIN" -C lapp sync "$(url private)" &&
-	test "$(cat echo.state)" = "echo on" &&
+	interrupt_password "\\x1c" 131 &&
 	# Killed at once: only its private fetch folder is left, for a
 	# later sync to sweep.
 	state lapp | grep -v "^\.git/khaosat/fetch-" >after &&
