@@ -18,7 +18,8 @@ DEPS = libgit2:libgit2-dev yaml-0.1:libyaml-dev zlib:zlib1g-dev \
 	libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev cmocka:libcmocka-dev \
 	xlsxwriter:libxlsxwriter-dev libsodium:libsodium-dev libbsd:libbsd-dev libidn2:libidn2-dev
 TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-client \
-	lighttpd:lighttpd sshd:openssh-server python3:python3 strace:strace flock:util-linux
+	lighttpd:lighttpd sshd:openssh-server python3:python3 strace:strace flock:util-linux \
+	msgfmt:gettext xgettext:gettext
 PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd libidn2
 
 ifeq ($(SANITIZE),1)
@@ -43,6 +44,9 @@ CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema_pack.o
 PACK = schema/workshop.yaml schema/brand.yaml \
 	$(filter-out schema/workshop.yaml schema/brand.yaml,$(sort $(wildcard schema/*.yaml)))
 CMD_OBJ = $(CMD_SRC:%.c=$(BUILD)/%.o)
+LINGUAS = vi
+MO = $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/khaosat.mo)
+LOCALEDIR = $(PREFIX)/share/locale
 LIB = $(BUILD)/libkhaosat.a
 BIN = $(BUILD)/khaosat
 
@@ -51,13 +55,33 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all deps demo check test bench install clean
+.PHONY: all deps demo check test bench install clean pot
 .DEFAULT_GOAL := all
 
 all: khaosat
 
-khaosat: $(BIN)
+khaosat: $(BIN) $(MO)
 	@cp $(BIN) $@
+	@for l in $(LINGUAS); do \
+		mkdir -p locale/$$l/LC_MESSAGES && \
+		cp $(BUILD)/locale/$$l/LC_MESSAGES/khaosat.mo locale/$$l/LC_MESSAGES/; \
+	done
+
+# Translations (cmd/lang.c): each po/<language>.po compiled beside the
+# program.  `make pot` extracts the messages marked in the code into
+# po/khaosat.pot and brings every po/<language>.po up to date with it.
+$(BUILD)/locale/%/LC_MESSAGES/khaosat.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+pot:
+	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+		--keyword=Q_:1,2 --add-comments=TRANSLATORS: --sort-by-file \
+		--package-name=khaosat --msgid-bugs-address= \
+		-o po/khaosat.pot $(CORE_SRC) $(CMD_SRC)
+	@for l in $(LINGUAS); do \
+		msgmerge --quiet --update --backup=none po/$$l.po po/khaosat.pot; \
+	done
 
 $(BUILD)/%.o: %.c $(wildcard core/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
@@ -88,7 +112,9 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
 deps:
 	@sh tests/deps.sh $(DEPS) -- $(TOOLS)
 
-tests-built: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+tests-built: $(BIN) $(MO) $(UNIT_BIN) $(TOOL_BIN)
+
+$(BUILD)/cmd/lang.o: ALL_CFLAGS += -DKS_LOCALEDIR='"$(LOCALEDIR)"'
 
 demo: deps
 	@$(MAKE) --no-print-directory khaosat
@@ -108,9 +134,14 @@ install: khaosat
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 khaosat $(DESTDIR)$(BINDIR)/khaosat
 	install -m 644 man/khaosat.1 $(DESTDIR)$(MANDIR)/man1/khaosat.1
+	@for l in $(LINGUAS); do \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/khaosat.mo \
+			$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/khaosat.mo; \
+	done
 
 clean:
-	rm -rf build khaosat
+	rm -rf build khaosat locale
 
 # ---- fuzzing: libFuzzer targets for every reader of untrusted bytes ----
 # Not part of `make check`.  Needs clang (`make fuzz-deps` installs it).

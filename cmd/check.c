@@ -3,6 +3,7 @@
  * any YAML/JSON files against a schema file with --schema.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -101,8 +102,10 @@ static int check_files(const char *schema_path, int argc, char **argv,
 		err = EXIT_INTERNAL;
 	} else if (!json) {
 		print_diags(&d);
-		fprintf(stderr, "checked %zu file%s: %zu valid, %zu invalid\n",
-			files.n, files.n == 1 ? "" : "s", files.n - bad, bad);
+		fprintf(stderr, Q_("checked %zu file: %zu valid, %zu invalid\n",
+				   "checked %zu files: %zu valid, %zu invalid\n",
+				   files.n),
+			files.n, files.n - bad, bad);
 	}
 	ks_paths_release(&files);
 	ks_schema_free(s);
@@ -156,11 +159,13 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	} else if (!json) {
 		print_diags(&d);
 		if (t.schemas_bad)
-			fprintf(stderr, "no record was checked: fix the schema first\n");
+			fputs(_("no record was checked: fix the schema first\n"),
+			      stderr);
 		else if (t.records || !d.errors)
-			fprintf(stderr, "checked %zu record%s: %zu valid, %zu invalid\n",
-				t.records, t.records == 1 ? "" : "s",
-				t.records - bad, bad);
+			fprintf(stderr, Q_("checked %zu record: %zu valid, %zu invalid\n",
+					   "checked %zu records: %zu valid, %zu invalid\n",
+					   t.records),
+				t.records, t.records - bad, bad);
 	}
 	ks_diags_release(&d);
 	return err;

@@ -162,6 +162,14 @@ void release_interrupts(void);
 /* `code`, or 128 + the signal caught since catch_interrupts(). */
 int interrupted_exit(int code);
 
+/*
+ * The language of messages (lang.c): lang_init() from the person's locale
+ * at start; lang_use() switches to a survey's language once it is open,
+ * unless KHAOSAT_LANGUAGE chose another.
+ */
+void lang_init(void);
+void lang_use(const char *code);
+
 /* Subcommands, one file each. */
 int cmd_init(int argc, char **argv, struct cli *cli);
 int cmd_new(int argc, char **argv, struct cli *cli);

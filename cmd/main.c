@@ -6,13 +6,13 @@
 #include "cli.h"
 #include "diag.h"
 #include "global.h"
+#include "intl.h"
 #include "lock.h"
 #include "repo.h"
 
 #include <errno.h>
 #include <git2.h>
 #include <limits.h>
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,32 +22,32 @@
 #endif
 
 const struct cmd_entry commands[] = {
-	{ "init", cmd_init, LOCK_NONE, "create a survey repository" },
-	{ "clone", cmd_clone, LOCK_NONE, "set up a laptop from a stick, a bundle or a remote" },
-	{ "new", cmd_new, LOCK_SAVE, "add a record, by a form on a terminal or from values" },
-	{ "edit", cmd_edit, LOCK_SAVE, "edit a record in a text editor, checked on save" },
-	{ "check", cmd_check, LOCK_READ, "validate records against their schemas" },
-	{ "fmt", cmd_fmt, LOCK_WRITE, "rewrite records in canonical form" },
-	{ "status", cmd_status, LOCK_READ, "show new, changed, deleted and invalid records" },
-	{ "commit", cmd_commit, LOCK_WRITE, "record every change, if every record is valid" },
-	{ "log", cmd_log, LOCK_READ, "list commits, or those that touched one record" },
-	{ "show", cmd_show, LOCK_READ, "print a record, now or at an earlier commit" },
-	{ "diff", cmd_diff, LOCK_READ, "show changes field by field" },
-	{ "history", cmd_history, LOCK_READ, "every change of every field of a record" },
-	{ "blame", cmd_blame, LOCK_READ, "who last set each field of a record" },
-	{ "merge", cmd_merge, LOCK_WRITE, "merge another line of history, field by field" },
-	{ "conflicts", cmd_conflicts, LOCK_READ, "list open conflicts and their proposals" },
-	{ "resolve", cmd_resolve, LOCK_WRITE, "settle a conflict: take a proposal or a value" },
-	{ "sync", cmd_sync, LOCK_WRITE, "exchange changes through a USB stick or a hub" },
-	{ "remote", cmd_remote, LOCK_WRITE, "name the hubs this laptop syncs with" },
-	{ "bundle", cmd_bundle, LOCK_WRITE, "write, check or apply a git bundle file" },
-	{ "device", cmd_device, LOCK_WRITE, "the survey's members: who may change what, with which key" },
-	{ "verify", cmd_verify, LOCK_READ, "audit objects, signatures, records and history" },
-	{ "stats", cmd_stats, LOCK_READ, "count records by commune, type, surveyor, device, status" },
-	{ "dupes", cmd_dupes, LOCK_READ, "list pairs of records that likely describe one thing" },
-	{ "find", cmd_find, LOCK_READ, "list records whose name or address holds some words" },
-	{ "export", cmd_export, LOCK_READ, "export records as a spreadsheet, CSV or JSON" },
-	{ "help", cmd_help, LOCK_NONE, "show help for khaosat or one command" },
+	{ "init", cmd_init, LOCK_NONE, N_("create a survey repository") },
+	{ "clone", cmd_clone, LOCK_NONE, N_("set up a laptop from a stick, a bundle or a remote") },
+	{ "new", cmd_new, LOCK_SAVE, N_("add a record, by a form on a terminal or from values") },
+	{ "edit", cmd_edit, LOCK_SAVE, N_("edit a record in a text editor, checked on save") },
+	{ "check", cmd_check, LOCK_READ, N_("validate records against their schemas") },
+	{ "fmt", cmd_fmt, LOCK_WRITE, N_("rewrite records in canonical form") },
+	{ "status", cmd_status, LOCK_READ, N_("show new, changed, deleted and invalid records") },
+	{ "commit", cmd_commit, LOCK_WRITE, N_("record every change, if every record is valid") },
+	{ "log", cmd_log, LOCK_READ, N_("list commits, or those that touched one record") },
+	{ "show", cmd_show, LOCK_READ, N_("print a record, now or at an earlier commit") },
+	{ "diff", cmd_diff, LOCK_READ, N_("show changes field by field") },
+	{ "history", cmd_history, LOCK_READ, N_("every change of every field of a record") },
+	{ "blame", cmd_blame, LOCK_READ, N_("who last set each field of a record") },
+	{ "merge", cmd_merge, LOCK_WRITE, N_("merge another line of history, field by field") },
+	{ "conflicts", cmd_conflicts, LOCK_READ, N_("list open conflicts and their proposals") },
+	{ "resolve", cmd_resolve, LOCK_WRITE, N_("settle a conflict: take a proposal or a value") },
+	{ "sync", cmd_sync, LOCK_WRITE, N_("exchange changes through a USB stick or a hub") },
+	{ "remote", cmd_remote, LOCK_WRITE, N_("name the hubs this laptop syncs with") },
+	{ "bundle", cmd_bundle, LOCK_WRITE, N_("write, check or apply a git bundle file") },
+	{ "device", cmd_device, LOCK_WRITE, N_("the survey's members: who may change what, with which key") },
+	{ "verify", cmd_verify, LOCK_READ, N_("audit objects, signatures, records and history") },
+	{ "stats", cmd_stats, LOCK_READ, N_("count records by commune, type, surveyor, device, status") },
+	{ "dupes", cmd_dupes, LOCK_READ, N_("list pairs of records that likely describe one thing") },
+	{ "find", cmd_find, LOCK_READ, N_("list records whose name or address holds some words") },
+	{ "export", cmd_export, LOCK_READ, N_("export records as a spreadsheet, CSV or JSON") },
+	{ "help", cmd_help, LOCK_NONE, N_("show help for khaosat or one command") },
 	{ NULL, NULL, LOCK_NONE, NULL },
 };
 
@@ -55,16 +55,16 @@ static void main_usage(FILE *f)
 {
 	const struct cmd_entry *c;
 
-	fprintf(f, "usage: khaosat [-C DIR] COMMAND [OPTIONS] [ARGS]\n\n"
-		   "khaosat keeps survey records (YAML files) in a git repository,\n"
-		   "checks them against the survey's schemas and merges changes.\n\n"
-		   "commands:\n");
+	fprintf(f, "%s", _("usage: khaosat [-C DIR] COMMAND [OPTIONS] [ARGS]\n\n"
+			 "khaosat keeps survey records (YAML files) in a git repository,\n"
+			 "checks them against the survey's schemas and merges changes.\n\n"
+			 "commands:\n"));
 	for (c = commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	fprintf(f, "\nRun 'khaosat help COMMAND' for the options of a command.\n"
-		   "Exit codes: 0 ok, 1 problems found, 2 usage error, 3 no survey or\n"
-		   "identity, 4 file system or git failure, 5 internal error,\n"
-		   "130 stopped by Ctrl-C.\n");
+		fprintf(f, "  %-10s %s\n", c->name, _(c->summary));
+	fprintf(f, "%s", _("\nRun 'khaosat help COMMAND' for the options of a command.\n"
+			 "Exit codes: 0 ok, 1 problems found, 2 usage error, 3 no survey or\n"
+			 "identity, 4 file system or git failure, 5 internal error,\n"
+			 "130 stopped by Ctrl-C.\n"));
 }
 
 int cmd_help(int argc, char **argv, struct cli *cli)
@@ -88,7 +88,7 @@ int cmd_help(int argc, char **argv, struct cli *cli)
 		sub[2] = NULL;
 		return c->fn(2, sub, cli);
 	}
-	fprintf(stderr, "error: unknown command '%s'\n", argv[1]);
+	fprintf(stderr, _("error: unknown command '%s'\n"), argv[1]);
 	return EXIT_USAGE;
 }
 
@@ -96,7 +96,7 @@ static int close_stdout(int code)
 {
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
 		if (errno != EPIPE) {
-			fprintf(stderr, "error: cannot write the output: %s\n",
+			fprintf(stderr, _("error: cannot write the output: %s\n"),
 				strerror(errno));
 			return code ? code : EXIT_IO;
 		}
@@ -111,11 +111,11 @@ int main(int argc, char **argv)
 	char cwd[PATH_MAX];
 	int code, i = 1;
 
-	setlocale(LC_CTYPE, "");
+	lang_init();
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
 			if (chdir(argv[i + 1]) < 0) {
-				fprintf(stderr, "error: cannot enter '%s': %s\n",
+				fprintf(stderr, _("error: cannot enter '%s': %s\n"),
 					argv[i + 1], strerror(errno));
 				return EXIT_USAGE;
 			}
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 			main_usage(stdout);
 			return close_stdout(EXIT_OK);
 		} else {
-			fprintf(stderr, "error: unknown option '%s'\n", argv[i]);
+			fprintf(stderr, _("error: unknown option '%s'\n"), argv[i]);
 			main_usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -140,12 +140,12 @@ int main(int argc, char **argv)
 		if (!strcmp(c->name, argv[i]))
 			break;
 	if (!c->name) {
-		fprintf(stderr, "error: unknown command '%s'; see 'khaosat help'\n",
+		fprintf(stderr, _("error: unknown command '%s'; see 'khaosat help'\n"),
 			argv[i]);
 		return EXIT_USAGE;
 	}
 	if (!getcwd(cwd, sizeof(cwd))) {
-		fprintf(stderr, "error: cannot read the current folder: %s\n",
+		fprintf(stderr, _("error: cannot read the current folder: %s\n"),
 			strerror(errno));
 		return EXIT_IO;
 	}
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 	cli.command = c->name;
 	cli.lock_mode = c->lock;
 	if (ks_global_init() < 0) {
-		fprintf(stderr, "error: cannot start libgit2: %s\n", ks_git_error());
+		fprintf(stderr, _("error: cannot start libgit2: %s\n"), ks_git_error());
 		return EXIT_IO;
 	}
 	code = c->fn(argc - i, argv + i, &cli);

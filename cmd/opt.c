@@ -445,6 +445,8 @@ int open_survey(struct cli *cli, struct ks_diags *d)
 	err = ks_repo_open(&cli->repo, cli->cwd, d);
 	if (err)
 		return err;
+	if (ks_repo_language(cli->repo))
+		lang_use(ks_repo_language(cli->repo));
 	diag_base = ks_repo_workdir(cli->repo);
 	switch (cli->lock_mode) {
 	case LOCK_WRITE:

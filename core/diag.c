@@ -4,6 +4,7 @@
 #include "diag.h"
 #include "alloc.h"
 #include "buf.h"
+#include "intl.h"
 #include "json.h"
 
 #include <stdio.h>
@@ -160,6 +161,20 @@ const char *ks_severity_name(enum ks_severity sev)
 	return "error";
 }
 
+/* The severity as a person reads it, in their language. */
+static const char *severity_label(enum ks_severity sev)
+{
+	switch (sev) {
+	case KS_SEV_WARNING:
+		return _("warning");
+	case KS_SEV_NOTE:
+		return _("note");
+	case KS_SEV_ERROR:
+		break;
+	}
+	return _("error");
+}
+
 int ks_diag_format(struct ks_buf *out, const struct ks_diag *g)
 {
 	int r = 0;
@@ -170,7 +185,7 @@ int ks_diag_format(struct ks_buf *out, const struct ks_diag *g)
 			r |= ks_buf_addf(out, ":%d:%d", g->line, g->col);
 		r |= ks_buf_puts(out, ": ");
 	}
-	r |= ks_buf_addf(out, "%s: ", ks_severity_name(g->severity));
+	r |= ks_buf_addf(out, "%s: ", severity_label(g->severity));
 	if (g->pointer)
 		r |= ks_buf_addf(out, "%s: ", *g->pointer ? g->pointer : "/");
 	r |= ks_buf_puts(out, g->message);

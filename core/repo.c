@@ -26,6 +26,7 @@ struct ks_repo {
 	char *workdir;
 	char *name;
 	char *survey_id;
+	char *language;		/* khaosat.yaml's, or NULL */
 	struct ks_identity who;
 	struct ks_kind *kinds;
 	size_t nkinds;
@@ -214,6 +215,7 @@ void ks_repo_free(struct ks_repo *r)
 	ks_free(r->workdir);
 	ks_free(r->name);
 	ks_free(r->survey_id);
+	ks_free(r->language);
 	ks_free(r->who.device);
 	ks_free(r->who.surveyor);
 	ks_free(r->who.email);
@@ -239,6 +241,33 @@ const char *ks_repo_name(const struct ks_repo *r)
 const char *ks_repo_survey_id(const struct ks_repo *r)
 {
 	return r->survey_id;
+}
+
+const char *ks_repo_language(const struct ks_repo *r)
+{
+	return r->language;
+}
+
+static int lower(char c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static int upper(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+int ks_language_valid(const char *c)
+{
+	size_t n = c ? strlen(c) : 0;
+
+	/* "vi", "haw", "vi_VN": what gettext's LANGUAGE takes. */
+	if (n < 2 || !lower(c[0]) || !lower(c[1]))
+		return 0;
+	if (n == 2 || (n == 3 && lower(c[2])))
+		return 1;
+	return n == 5 && c[2] == '_' && upper(c[3]) && upper(c[4]);
 }
 
 const struct ks_identity *ks_repo_identity(const struct ks_repo *r)
@@ -350,6 +379,7 @@ void ks_survey_release(struct ks_survey *sv)
 	kinds_free(sv->kinds, sv->nkinds);
 	ks_free(sv->name);
 	ks_free(sv->id);
+	ks_free(sv->language);
 	memset(sv, 0, sizeof(*sv));
 }
 
@@ -377,6 +407,17 @@ int ks_survey_parse(struct ks_survey *out, const char *text, size_t len,
 	out->id = ks_strdup(scalar_text(v));
 	v = ks_map_get(root, "name");
 	out->name = ks_strdup(scalar_text(v) ? scalar_text(v) : "");
+	if ((v = ks_map_get(root, "language"))) {
+		if (!ks_language_valid(scalar_text(v))) {
+			ks_error(d, err, f, v->line, v->col,
+				 "\"language\" is a language code such as \"vi\" (Vietnamese) or \"en\" (English)");
+			goto out;
+		}
+		if (!(out->language = ks_strdup(scalar_text(v)))) {
+			err = -1;
+			goto out;
+		}
+	}
 	kinds = ks_map_get(root, "kinds");
 	if (!kinds || kinds->kind != KS_NODE_MAP || !kinds->u.map.n) {
 		ks_error(d, err, f, kinds ? kinds->line : root->line,
@@ -477,6 +518,7 @@ static int read_survey_file(struct ks_repo *r, struct ks_diags *d)
 		return err;
 	r->survey_id = sv.id;
 	r->name = sv.name;
+	r->language = sv.language;
 	r->kinds = sv.kinds;
 	r->nkinds = sv.nkinds;
 	return 0;

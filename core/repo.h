@@ -47,6 +47,7 @@ struct ks_kind {
 /* khaosat.yaml as read: the survey's name, id and kinds. */
 struct ks_survey {
 	char *name, *id;
+	char *language;		/* the language its laptops speak, or NULL */
 	struct ks_kind *kinds;
 	size_t nkinds;
 };
@@ -91,6 +92,13 @@ git_repository *ks_repo_swap_git(struct ks_repo *r, git_repository *git);
 const char *ks_repo_workdir(const struct ks_repo *r);
 const char *ks_repo_name(const struct ks_repo *r);
 const char *ks_repo_survey_id(const struct ks_repo *r);
+/*
+ * The language khaosat.yaml sets for every laptop of the survey ("vi"),
+ * whatever the operating system's locale; NULL when it sets none.
+ */
+const char *ks_repo_language(const struct ks_repo *r);
+/* 1 for a language code as gettext takes it: "vi", "en", "vi_VN". */
+int ks_language_valid(const char *code);
 const struct ks_identity *ks_repo_identity(const struct ks_repo *r);
 int ks_repo_require_identity(const struct ks_repo *r, struct ks_diags *d);
 

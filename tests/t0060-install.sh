@@ -1,6 +1,6 @@
 #!/bin/sh
-# make install honours PREFIX and DESTDIR and installs the binary and the
-# man page, which man can render.
+# make install honours PREFIX and DESTDIR and installs the binary, the
+# man page, which man can render, and the message catalogues.
 . "$(dirname "$0")/lib.sh"
 
 test_expect_success 'make install DESTDIR=... PREFIX=/usr puts both files in place' '
@@ -14,6 +14,12 @@ test_expect_success 'make install DESTDIR=... PREFIX=/usr puts both files in pla
 	test_path_is_file dest/usr/share/man/man1/khaosat.1 &&
 	dest/usr/bin/khaosat --version >version &&
 	grep -q "^khaosat " version
+'
+
+test_expect_success 'the installed program finds its Vietnamese catalogue' '
+	test_path_is_file dest/usr/share/locale/vi/LC_MESSAGES/khaosat.mo &&
+	LANGUAGE=vi dest/usr/bin/khaosat help >out &&
+	grep -q "^cách dùng: khaosat" out
 '
 
 test_expect_success 'the man page renders without troff warnings' '
