@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "input.h"
 #include "record.h"
 #include "schema.h"
 
@@ -653,21 +654,22 @@ static struct ks_node *parse_enum(struct ks_doc *doc, const struct ks_snode *s,
 	return NULL;
 }
 
-static struct ks_node *parse_boolean(struct ks_doc *doc, const char *a)
+/*
+ * An answer read as its field's type asks, in the ways Vietnamese write
+ * numbers, dates and yes or no (input.h); NULL after saying why.
+ */
+static struct ks_node *parse_typed(struct form *f, const struct ks_snode *s,
+				   const char *a, int *err)
 {
-	const char *b = NULL;
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_node *v = NULL;
+	int r = ks_input_read(&v, f->doc, s, a, &d);
 
-	if (!strcasecmp(a, "y") || !strcasecmp(a, "yes") ||
-	    !strcasecmp(a, "có") || !strcasecmp(a, "true"))
-		b = "true";
-	else if (!strcasecmp(a, "n") || !strcasecmp(a, "no") ||
-		 !strcasecmp(a, "không") || !strcasecmp(a, "false"))
-		b = "false";
-	if (!b) {
-		printf("  ! answer y or n\n");
-		return NULL;
-	}
-	return ks_node_scalar(doc, b, strlen(b), 0);
+	*err = r == -1;
+	if (r && d.n)
+		printf("  ! %s\n", d.v[0].message);
+	ks_diags_release(&d);
+	return r ? NULL : v;
 }
 
 /* Checks an answer against the survey; 1 when it is good. */
@@ -750,7 +752,7 @@ static int ask_value(struct form *f, const struct question *q)
 	if (ks_snode_enum_count(s))
 		print_menu(s, q->depth);
 	else if (types == KS_TYPE_BOOLEAN)
-		printf("%*s  (y = có/yes, n = không/no)\n", q->depth * 2, "");
+		printf("%*s  (c = có, k = không)\n", q->depth * 2, "");
 	if (cur && cur->kind == KS_NODE_SCALAR)
 		ks_buf_addf(&prompt, "%*s[%s] > ", q->depth * 2, "",
 			    cur->u.scalar.str);
@@ -786,10 +788,8 @@ static int ask_value(struct form *f, const struct question *q)
 		} else {
 			if (ks_snode_enum_count(s))
 				v = parse_enum(f->doc, s, a);
-			else if (types == KS_TYPE_BOOLEAN)
-				v = parse_boolean(f->doc, a);
-			else if (!(v = ks_node_scalar(f->doc, a, strlen(a), 0)))
-				printf("  ! not valid text\n");
+			else
+				v = parse_typed(f, s, a, &err);
 			if (v && good_answer(f, q, v, &err))
 				r = store(f, q, v) < 0 ? -1 :
 				    log_answer(f, W_VALUE, q->ptr);

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "clash.h"
 #include "diag.h"
+#include "input.h"
 #include "draft.h"
 #include "file.h"
 #include "form.h"
@@ -58,13 +59,44 @@ static int fill_defaults(struct ks_doc *doc, struct ks_node *root,
 	return 0;
 }
 
+/*
+ * The schema of the field at a --set path ("workers.regular",
+ * "products[0].name"), or NULL when the schema does not describe it.
+ */
+static const struct ks_snode *field_schema(const struct ks_snode *s,
+					   const char *path)
+{
+	char seg[256];
+	size_t n;
+
+	while (s && *path) {
+		if (*path == '[') {
+			path += strcspn(path, "]");
+			path += *path == ']';
+			path += *path == '.';
+			s = ks_snode_items(s);
+			continue;
+		}
+		n = strcspn(path, ".[");
+		if (n >= sizeof(seg))
+			return NULL;
+		memcpy(seg, path, n);
+		seg[n] = '\0';
+		path += n + (path[n] == '.');
+		s = ks_snode_cond_property(s, seg);
+	}
+	return s;
+}
+
 static int apply_sets(struct ks_doc *doc, struct ks_node *root,
+		      const struct ks_snode *schema,
 		      const struct strlist *sets, struct ks_diags *d)
 {
 	int i;
 
 	for (i = 0; i < sets->n; i++) {
 		const char *eq = strchr(sets->v[i], '=');
+		struct ks_diags why = KS_DIAGS_INIT;
 		struct ks_node *v;
 		char *path;
 		int err;
@@ -73,15 +105,16 @@ static int apply_sets(struct ks_doc *doc, struct ks_node *root,
 			return ks_error(d, KS_EINVALID, NULL, 0, 0,
 					"--set \"%s\": expected FIELD=VALUE",
 					sets->v[i]);
-		v = ks_node_scalar(doc, eq + 1, strlen(eq + 1), 0);
-		if (!v)
-			return ks_error(d, KS_EINVALID, NULL, 0, 0,
-					"--set \"%s\": the value is not valid UTF-8",
-					sets->v[i]);
-		path = ks_strndup(sets->v[i], (size_t)(eq - sets->v[i]));
-		if (!path)
+		if (!(path = ks_strndup(sets->v[i], (size_t)(eq - sets->v[i]))))
 			return -1;
-		err = ks_node_set_path(doc, root, path, v, d);
+		err = ks_input_read(&v, doc, field_schema(schema, path), eq + 1,
+				    &why);
+		if (err && why.n)
+			err = ks_error(d, err, NULL, 0, 0, "--set %s: %s", path,
+				       why.v[0].message);
+		ks_diags_release(&why);
+		if (!err)
+			err = ks_node_set_path(doc, root, path, v, d);
 		ks_free(path);
 		if (err)
 			return err;
@@ -243,7 +276,8 @@ static int build_record(struct ks_doc **doc, struct ks_node **root,
 		err = load_from(*doc, root, from, d);
 	else if (!(*root = ks_node_map(*doc)))
 		err = -1;
-	if (err || (err = apply_sets(*doc, *root, sets, d)))
+	if (err || (err = apply_sets(*doc, *root, ks_schema_root(schema), sets,
+				     d)))
 		return err;
 	if (fill_defaults(*doc, *root, ks_schema_root(schema), who) < 0)
 		return -1;

@@ -139,6 +139,41 @@ test_expect_success 'new --set saves a valid record with the next id' '
 	grep -q "^  - name: Nồi nhôm$" s/records/workshop/md01/000/md01-0002.yaml
 '
 
+# new_vn SURVEY --set...: a workshop of the shipped form, in survey v.
+new_vn() {
+	(cd v && khaosat new workshop --set name="Hộ Đúc Đồng Tư" \
+		--set legal_type=ho_kinh_doanh \
+		--set address.village="Thôn 7" --set address.commune_name="Mỹ Đồng" \
+		--set address.province_name="Hải Phòng" \
+		--set trade_group=do_go_gom_su_det_may_co_khi_nho "$@")
+}
+
+test_expect_success 'new --set reads numbers, dates and yes/no as Vietnamese write them' '
+	make_survey v &&
+	new_vn --set workers.regular=1.200 --set floor_area=350,5 \
+		--set association_member=c --set phone="0912 345 678" \
+		--set year_founded=1.998 --set surveyed_at=31/12/2024 >out &&
+	f=$(ls v/records/workshop/md01/*/*.yaml) &&
+	grep -q "^  regular: 1200$" "$f" &&
+	grep -q "^floor_area: 350.5$" "$f" &&
+	grep -q "^association_member: true$" "$f" &&
+	grep -q "^phone: \"\{0,1\}0912345678\"\{0,1\}$" "$f" &&
+	grep -q "^year_founded: 1998$" "$f" &&
+	grep -q "^surveyed_at: \"\{0,1\}2024-12-31\"\{0,1\}$" "$f"
+'
+
+test_expect_success 'new --set refuses 2e9 for a whole number and an unclear 1.234' '
+	state v >before &&
+	test_expect_code 1 new_vn --set workers.regular=2e9 2>err &&
+	grep -q "workers.regular: \"2e9\" is not a whole number" err &&
+	test_expect_code 1 new_vn --set floor_area=1.234 2>err &&
+	grep -q "floor_area: \"1.234\" is unclear: write 1234 for a whole number, or 1,234 for one with decimals" err &&
+	test_expect_code 1 new_vn --set surveyed_at=31/02/2024 2>err &&
+	grep -q "surveyed_at: \"31/02/2024\" is not a date" err &&
+	state v >after &&
+	test_cmp before after
+'
+
 test_expect_success 'new --set with a bad value saves nothing and takes no id' '
 	(cd s && snapshot >../before &&
 	 test_expect_code 1 khaosat new workshop --set name="Hộ A" \
@@ -247,6 +282,48 @@ test_expect_success 'everything commits and git agrees' '
 	(cd s && khaosat commit --message "Forms and edits" >/dev/null 2>&1) &&
 	git -C s fsck --full &&
 	test "$(git -C s status --porcelain)" = ""
+'
+
+test_expect_success 'the form takes numbers, dates, phones and yes/no as Vietnamese write them' '
+	cat >script <<-\EOF &&
+	expect Continue it?
+	send k
+	expect Discard it?
+	send c
+	expect [name] *
+	send Cơ sở Đúc Đồng Văn
+	expect 3) Hộ kinh doanh (ho_kinh_doanh)
+	send 3
+	expect [phone]
+	send 0912 345 679
+	expect fill in this part?
+	send c
+	expect [regular]
+	send 2e9
+	expect "2e9" is not a whole number
+	send 1.200
+	expect [association_member]
+	send maybe
+	expect answer c (có) or k (không)
+	send có
+	expect add a sản phẩm?
+	send k
+	expect [surveyed_at] *
+	send 31/02/2024
+	expect is not a date: write day/month/year
+	send 5/6/2024
+	expect [surveyor] *
+	send
+	expect Save this record?
+	send c
+	expect Saved workshop
+	EOF
+	(cd s && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
+	f=$(grep -l "^name: Cơ sở Đúc Đồng Văn$" s/records/workshop/md01/*/*.yaml) &&
+	grep -q "^phone: \"0912345679\"$" $f &&
+	grep -q "^  regular: 1200$" $f &&
+	grep -q "^association_member: true$" $f &&
+	grep -q "^surveyed_at: \"2024-06-05\"$" $f
 '
 
 test_done
