@@ -485,6 +485,14 @@ static int walk_field(struct form *f, const struct ks_snode *parent,
 	int answered;
 
 	memset(q, 0, sizeof(*q));
+	/* What the answers so far rule out is not asked (export countries
+	 * of a product sold at home). */
+	if (!v && !required) {
+		int no = ks_field_forbidden(f->doc, parent, map, name);
+
+		if (no)
+			return no < 0 ? -1 : 0;
+	}
 	q->s = s;
 	q->map = map;
 	q->name = name;

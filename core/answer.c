@@ -3,10 +3,14 @@
  * values.  See answer.h.
  */
 #include "answer.h"
+#include "alloc.h"
 #include "check.h"
 #include "clash.h"
+#include "diag.h"
 #include "record.h"
 #include "schema.h"
+
+#include <string.h>
 
 int ks_answer_check(struct ks_repo *r, const char *kind, const char *id,
 		    const struct ks_snode *s, const char *pointer,
@@ -17,4 +21,51 @@ int ks_answer_check(struct ks_repo *r, const char *kind, const char *id,
 	if (err || value->kind != KS_NODE_SCALAR || !ks_snode_xunique(s))
 		return err;
 	return ks_clash_value(r, kind, id, pointer, value, d);
+}
+
+/*
+ * Errors of the object itself that are not a missing field: what a
+ * condition says of the object as a whole ("not", "false").
+ */
+static size_t object_errors(const struct ks_diags *d, const char *name)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n; i++) {
+		const struct ks_diag *g = &d->v[i];
+		const char *p = g->pointer ? g->pointer : "";
+		char *missing;
+
+		if (g->severity != KS_SEV_ERROR)
+			continue;
+		if ((missing = ks_diag_missing_property(g))) {
+			ks_free(missing);
+			continue;
+		}
+		if (!*p || (p[0] == '/' && !strcmp(p + 1, name) && g->keyword &&
+			    !strcmp(g->keyword, "false")))
+			n++;
+	}
+	return n;
+}
+
+int ks_field_forbidden(struct ks_doc *doc, const struct ks_snode *parent,
+		       struct ks_node *map, const char *name)
+{
+	struct ks_diags without = KS_DIAGS_INIT, with = KS_DIAGS_INIT;
+	struct ks_node *probe = ks_node_scalar(doc, "null", 4, 0);
+	int r = -1;
+
+	if (!probe || ks_map_get(map, name))
+		return probe ? 0 : -1;
+	if (ks_snode_validate(parent, map, NULL, NULL, &without) == -1 ||
+	    ks_map_set(doc, map, name, probe) < 0)
+		goto out;
+	r = ks_snode_validate(parent, map, NULL, NULL, &with) == -1 ? -1 :
+	    object_errors(&with, name) > object_errors(&without, name);
+	ks_map_remove(map, name);
+out:
+	ks_diags_release(&without);
+	ks_diags_release(&with);
+	return r;
 }

@@ -23,4 +23,15 @@ int ks_answer_check(struct ks_repo *r, const char *kind, const char *id,
 		    const struct ks_snode *s, const char *pointer,
 		    const struct ks_node *value, struct ks_diags *d);
 
+/*
+ * 1 when, with the answers in `map` so far, the schema `parent` of that
+ * object forbids the field `name` whatever its value (a condition such as
+ * `then: {not: {required: [name]}}`, or the schema false): a form does not
+ * ask it.  0 when it may be given (or is there already), -1 out of memory.
+ * `map` is left as it was.
+ */
+struct ks_doc;
+int ks_field_forbidden(struct ks_doc *doc, const struct ks_snode *parent,
+		       struct ks_node *map, const char *name);
+
 #endif
