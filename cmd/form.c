@@ -21,6 +21,7 @@
 #include "check.h"
 #include "diag.h"
 #include "input.h"
+#include "intl.h"
 #include "record.h"
 #include "schema.h"
 
@@ -73,7 +74,7 @@ static int no_answer(void)
 	return A_EOF;
 }
 
-#define NOT_SHOWN "(cannot be shown: out of memory)"
+#define NOT_SHOWN _("(cannot be shown: out of memory)")
 
 /* The text built in `b`, unless memory ran out while it was built. */
 static const char *whole(const struct ks_buf *b)
@@ -87,7 +88,7 @@ static int ask_yn(const char *question, int def, int back)
 	struct ks_buf p = KS_BUF_INIT;
 	int r = -1;
 
-	ks_buf_addf(&p, "%s [%s] ", question, def ? "Y/n" : "y/N");
+	ks_buf_addf(&p, "%s [%s] ", question, def ? _("Y/n") : _("y/N"));
 	while (r < 0) {
 		char *a = read_answer(whole(&p));
 
@@ -106,7 +107,7 @@ static int ask_yn(const char *question, int def, int back)
 			 !strcasecmp(a, "k") || !strcasecmp(a, "không"))
 			r = A_NO;
 		else
-			printf("please answer y or n\n");
+			fputs(_("please answer c (có) or k (không)\n"), stdout);
 		free(a);
 	}
 	ks_buf_release(&p);
@@ -617,15 +618,16 @@ static void summarise(struct ks_buf *b, const struct ks_node *v)
 			ks_buf_addf(b, "%s%s", shown++ ? ", " : "", x->u.scalar.str);
 		}
 		if (!shown)
-			ks_buf_addf(b, "%zu field%s", v->u.map.n,
-				    v->u.map.n == 1 ? "" : "s");
+			ks_buf_addf(b, Q_("%zu field", "%zu fields", v->u.map.n),
+				    v->u.map.n);
 		return;
 	}
 	for (i = 0; i < v->u.seq.n; i++)
 		if (v->u.seq.v[i]->kind != KS_NODE_SCALAR)
 			break;
 	if (i < v->u.seq.n || !v->u.seq.n) {
-		ks_buf_addf(b, "%zu item%s", v->u.seq.n, v->u.seq.n == 1 ? "" : "s");
+		ks_buf_addf(b, Q_("%zu item", "%zu items", v->u.seq.n),
+			    v->u.seq.n);
 		return;
 	}
 	for (i = 0; i < v->u.seq.n; i++)
@@ -658,7 +660,7 @@ static struct ks_node *parse_enum(struct ks_doc *doc, const struct ks_snode *s,
 		if (v->kind == KS_NODE_SCALAR && !strcmp(v->u.scalar.str, a))
 			return ks_node_clone(doc, v);
 	}
-	printf("  ! choose a number from 1 to %zu\n", n);
+	printf(_("  ! choose a number from 1 to %zu\n"), n);
 	return NULL;
 }
 
@@ -781,14 +783,15 @@ static int ask_value(struct form *f, const struct question *q)
 			if (cur || !q->required) {
 				r = log_answer(f, W_VALUE, q->ptr);
 			} else if (f->draft && !q->item) {
-				printf("  (left empty: the record can then be saved only as a draft)\n");
+				fputs(_("  (left empty: the record can then be saved only as a draft)\n"),
+				      stdout);
 				r = log_answer(f, W_EMPTY, q->ptr);
 			} else {
-				printf("  ! this field is required\n");
+				fputs(_("  ! this field is required\n"), stdout);
 			}
 		} else if (!strcmp(a, "-") && cur && !q->item) {
 			if (q->required) {
-				printf("  ! this field is required\n");
+				fputs(_("  ! this field is required\n"), stdout);
 			} else {
 				ks_map_remove(q->map, q->name);
 				r = log_answer(f, W_VALUE, q->ptr);
@@ -818,7 +821,7 @@ static int ask_part(struct form *f, const struct question *q)
 
 	show_section(f, q);
 	print_header(q->s, q->name, 0, q->depth);
-	yes = ask_yn("  fill in this part?", 0, 1);
+	yes = ask_yn(_("  fill in this part?"), 0, 1);
 	if (yes != A_YES)
 		return yes == A_NO ? log_answer(f, W_NO, q->ptr) : yes;
 	m = ks_node_map(f->doc);
@@ -847,8 +850,8 @@ static int ask_existing(struct form *f, const struct question *q)
 		print_header(q->s, q->name, 0, q->depth);
 		printf("%*s  %s\n", q->depth * 2, "", whole(&what));
 	}
-	ks_buf_addf(&prompt, "%*s  keep it (Enter), change it (c) or remove it (x)? ",
-		    q->depth * 2, "");
+	ks_buf_addf(&prompt, "%*s%s", q->depth * 2, "",
+		    _("  keep it (Enter), change it (c) or remove it (x)? "));
 	while (r == 1) {
 		char *a = read_answer(whole(&prompt));
 
@@ -872,7 +875,7 @@ static int ask_existing(struct form *f, const struct question *q)
 			ks_map_remove(q->map, q->name);
 			r = log_answer(f, W_NO, q->ptr);
 		} else {
-			printf("  ! press Enter, or type c or x\n");
+			fputs(_("  ! press Enter, or type c or x\n"), stdout);
 		}
 		free(a);
 	}
@@ -890,7 +893,7 @@ static int ask_add(struct form *f, const struct question *q)
 	show_section(f, q);
 	if (!q->index)
 		print_header(q->list, q->name, q->required, q->depth);
-	ks_buf_addf(&text, "  add %s %s?", q->index ? "another" : "a",
+	ks_buf_addf(&text, q->index ? _("  add another %s?") : _("  add a %s?"),
 		    label(q->s, "item"));
 	yes = ask_yn(whole(&text), 0, 1);
 	ks_buf_release(&text);
@@ -962,7 +965,7 @@ static int ask_all(struct form *f, struct ks_diags *d)
 		r = ask(f, &q);
 		question_release(&q);
 		if (r == A_BACK && !go_back(f)) {
-			printf("  ! this is the first question\n");
+			fputs(_("  ! this is the first question\n"), stdout);
 			continue;
 		}
 		if (r && r != A_BACK)
@@ -1037,7 +1040,7 @@ static int review(struct form *f, struct ks_diags *d)
 		char *a, *end;
 		int r;
 
-		printf("\nYour answers:\n");
+		fputs(_("\nYour answers:\n"), stdout);
 		for (i = 0; i < n; i++) {
 			const char *name = ks_snode_property_name(s, i);
 
@@ -1050,7 +1053,7 @@ static int review(struct form *f, struct ks_diags *d)
 			       whole(&v));
 		}
 		ks_buf_release(&v);
-		a = read_answer("Type a number to change that answer, s to save, or a to abandon the record: ");
+		a = read_answer(_("Type a number to change that answer, s to save, or a to abandon the record: "));
 		if (!a)
 			return no_answer();
 		k = strtoul(a, &end, 10);
@@ -1060,13 +1063,13 @@ static int review(struct form *f, struct ks_diags *d)
 		}
 		if (!strcasecmp(a, "a")) {
 			free(a);
-			r = ask_yn("Abandon this record? Every answer typed for it will be lost.", 0, 0);
+			r = ask_yn(_("Abandon this record? Every answer typed for it will be lost."), 0, 0);
 			if (r != A_NO)
 				return r == A_YES ? A_ABANDON : r;
 			continue;
 		}
 		if (*end || k < 1 || k > count) {
-			printf("  ! type a number from 1 to %lu, s or a\n", count);
+			printf(_("  ! type a number from 1 to %lu, s or a\n"), count);
 			free(a);
 			continue;
 		}
@@ -1093,7 +1096,7 @@ static void print_errors(const struct ks_diags *vd)
 {
 	size_t i;
 
-	printf("\nThe record is not valid yet:\n");
+	fputs(_("\nThe record is not valid yet:\n"), stdout);
 	for (i = 0; i < vd->n; i++)
 		if (vd->v[i].severity == KS_SEV_ERROR)
 			printf("  %s: %s\n", vd->v[i].pointer && *vd->v[i].pointer ?
@@ -1142,7 +1145,7 @@ static int run(struct form *f, struct ks_diags *d)
 		}
 		if (vd.errors) {
 			print_errors(&vd);
-			yes = ask_yn("Correct these fields now?", 1, 1);
+			yes = ask_yn(_("Correct these fields now?"), 1, 1);
 			if (yes == A_YES) {
 				r = reopen(f, &vd);
 				ks_diags_release(&vd);
@@ -1152,9 +1155,10 @@ static int run(struct form *f, struct ks_diags *d)
 				question_release(&q);
 				if (r)
 					continue;
-				printf("\nThese cannot be asked one by one; choose the answer to change.\n");
+				fputs(_("\nThese cannot be asked one by one; choose the answer to change.\n"),
+				      stdout);
 			} else if (yes == A_NO && f->draft) {
-				yes = ask_yn("Save it as a draft?", 1, 0);
+				yes = ask_yn(_("Save it as a draft?"), 1, 0);
 				if (yes == A_YES) {
 					ks_diags_release(&vd);
 					return FORM_DRAFT;
@@ -1162,7 +1166,7 @@ static int run(struct form *f, struct ks_diags *d)
 			}
 		} else {
 			print_record(f);
-			yes = ask_yn("Save this record?", 1, 1);
+			yes = ask_yn(_("Save this record?"), 1, 1);
 			if (yes == A_YES)
 				return FORM_SAVE;
 		}

@@ -156,4 +156,23 @@ test_expect_success 'what a condition requires is asked when it holds' '
 	grep -q "^  name: Cụm công nghiệp Mỹ Đồng$" s/records/workshop/md01/000/md01-0002.yaml
 '
 
+test_expect_success 'the form speaks Vietnamese when asked to' '
+	cat >script <<-\EOF &&
+	expect [name] *
+	send Cơ sở Đúc Phát
+	expect điền phần này không? [c/K]
+	send k
+	expect thêm sản phẩm? [c/K]
+	send k
+	expect [surveyed_at] *
+	send
+	expect [surveyor] *
+	send
+	expect Lưu hồ sơ này? [C/k]
+	send c
+	EOF
+	(cd s && LANGUAGE=vi ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
+	grep -q "^name: Cơ sở Đúc Phát$" s/records/workshop/md01/000/md01-0003.yaml
+'
+
 test_done
