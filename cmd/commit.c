@@ -5,12 +5,13 @@
 #include "cli.h"
 #include "commit.h"
 #include "diag.h"
+#include "intl.h"
 #include "repo.h"
 
 #include <string.h>
 
 static const struct cmd_info info = {
-	"khaosat commit -m MESSAGE",
+	"khaosat commit [-v] -m MESSAGE",
 	"Stage every new, changed and deleted record and schema file and commit\n"
 	"them, with the surveyor as author and this device as committer. If any\n"
 	"changed record is invalid, nothing is committed and the errors are shown.",
@@ -22,10 +23,12 @@ int cmd_commit(int argc, char **argv, struct cli *cli)
 	struct ks_diags d = KS_DIAGS_INIT;
 	git_oid id;
 	char hex[GIT_OID_HEXSZ + 1];
-	int err;
+	int verbose = 0, err;
 	const struct opt opts[] = {
 		{ 'm', "message", "MESSAGE", OPT_STRING, &message,
 		  "what the commit records" },
+		{ 'v', "verbose", NULL, OPT_FLAG, &verbose,
+		  "name the commit as git does: [main <id>]" },
 		OPT_END_MARK,
 	};
 
@@ -41,14 +44,18 @@ int cmd_commit(int argc, char **argv, struct cli *cli)
 	note_drafts(cli->repo);
 	if (err == KS_EINVALID) {
 		print_diags(&d);
-		fprintf(stderr, "commit refused: fix the errors above; nothing was committed\n");
+		fputs(_("not saved: fix the errors above; nothing was saved to the history\n"),
+		      stderr);
 		ks_diags_release(&d);
 		return EXIT_PROBLEMS;
 	}
 	if (err)
 		return fail(&d, err);
 	git_oid_tostr(hex, sizeof(hex), &id);
-	printf("[main %.10s] %s\n", hex, message);
+	if (verbose)
+		printf("[main %.10s] %s\n", hex, message);
+	else
+		printf(_("Saved to the survey history: %s\n"), message);
 	fflush(stdout);
 	print_diags(&d);	/* what it settled, what it let through */
 	ks_diags_release(&d);

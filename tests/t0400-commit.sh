@@ -79,7 +79,7 @@ test_expect_success 'files that are not survey files are neither listed nor comm
 test_expect_success 'commit records every new record in one commit' '
 	in_s khaosat commit -m "Mẫu khảo sát Mỹ Đồng" >out 2>err &&
 	test_must_be_empty err &&
-	echo "[main $(git -C s rev-parse --short=10 HEAD)] Mẫu khảo sát Mỹ Đồng" >expect &&
+	echo "Saved to the survey history: Mẫu khảo sát Mỹ Đồng" >expect &&
 	test_cmp expect out &&
 	test "$(git -C s rev-list --count HEAD)" = 2 &&
 	test "$(git -C s rev-parse HEAD~1)" = "$(cat head0)" &&
@@ -165,7 +165,7 @@ test_expect_success 'commit is refused when a changed record is invalid: exit 1,
 	$NEW:3:13: error: /legal_type: "cong_ty" is not one of: doanh_nghiep_tnhh, doanh_nghiep_co_phan, doanh_nghiep_tu_nhan, hop_tac_xa, to_hop_tac, ho_kinh_doanh (Loại hình)
 	$NEW:12:12: error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)
 	$NEW:13:14: error: /surveyed_at: "2024-02-30" is not a valid date: 2024-02 has no day 30 (Ngày khảo sát)
-	commit refused: fix the errors above; nothing was committed
+	not saved: fix the errors above; nothing was saved to the history
 	EOF
 	test_cmp expect err &&
 	git -C s log --format=%s >log &&
@@ -180,7 +180,7 @@ test_expect_success 'commit is refused for a record that does not parse' '
 	test_cmp before after &&
 	cat >expect <<-EOF &&
 	$NEW:11:1: error: duplicate key "phone"
-	commit refused: fix the errors above; nothing was committed
+	not saved: fix the errors above; nothing was saved to the history
 	EOF
 	test_cmp expect err
 '
@@ -221,7 +221,7 @@ test_expect_success 'a schema change that does not compile is refused' '
 	printf "properties: [\n" >>s2/schema/workshop.yaml &&
 	(cd s2 && test_expect_code 1 khaosat commit -m "broken schema" >../out 2>../err) &&
 	tail -n 1 err >last &&
-	echo "commit refused: fix the errors above; nothing was committed" >expect &&
+	echo "not saved: fix the errors above; nothing was saved to the history" >expect &&
 	test_cmp expect last &&
 	grep -q "^schema/workshop.yaml:" err &&
 	test "$(git -C s2 rev-parse main)" = "$(git -C s rev-parse main)"
@@ -243,7 +243,7 @@ test_expect_success 'commit without -m is a usage error (exit 2)' '
 	in_s test_expect_code 2 khaosat commit >out 2>err &&
 	cat >expect <<-\EOF &&
 	error: a message is required (-m MESSAGE)
-	usage: khaosat commit -m MESSAGE
+	usage: khaosat commit [-v] -m MESSAGE
 	EOF
 	test_cmp expect err
 '
@@ -408,7 +408,7 @@ test_expect_success 'commit refuses a deletion that leaves a reference dangling'
 	test_cmp before after &&
 	cat >expect <<-\EOF &&
 	records/brand/md02/000/md02-0019.yaml:8:13: error: /owner/workshop: no workshop record with id "md01-0002" (Mã phiếu cơ sở (nếu chủ sở hữu là cơ sở đã khảo sát))
-	commit refused: fix the errors above; nothing was committed
+	not saved: fix the errors above; nothing was saved to the history
 	EOF
 	test_cmp expect err
 '
@@ -427,7 +427,7 @@ test_expect_success 'commit refuses a value that must be unique and is already u
 	test_cmp before after &&
 	cat >expect <<-EOF &&
 	$D:4:11: error: /tax_code: "0200094485" is also used by record md01-0001 ($W1:4:11); it must be unique
-	commit refused: fix the errors above; nothing was committed
+	not saved: fix the errors above; nothing was saved to the history
 	EOF
 	test_cmp expect err
 '
@@ -477,6 +477,17 @@ test_expect_success 'every record at HEAD is valid, and git is satisfied' '
 	test_cmp expect status &&
 	in_s khaosat check 2>err &&
 	git -C s fsck --full --strict
+'
+
+test_expect_success 'commit -v names the commit as git does; in Vietnamese, plain words' '
+	echo "notes: x" >>s/khaosat.yaml &&
+	in_s khaosat commit -v -m "Ghi chú" >out &&
+	echo "[main $(git -C s rev-parse --short=10 HEAD)] Ghi chú" >expect &&
+	test_cmp expect out &&
+	sed -i "s/^notes: x$/notes: y/" s/khaosat.yaml &&
+	(cd s && LANGUAGE=vi khaosat commit -m "Ghi chú 2" >../out) &&
+	echo "Đã lưu vào lịch sử khảo sát: Ghi chú 2" >expect &&
+	test_cmp expect out
 '
 
 test_done

@@ -40,7 +40,7 @@ test_expect_success 'status lists drafts, also as JSON' '
 
 test_expect_success 'a draft does not stop a commit, which mentions it' '
 	(cd s && khaosat commit -m "One workshop" >../out 2>../err) &&
-	grep -q "^\[main [0-9a-f]*\] One workshop$" out &&
+	grep -q "^Saved to the survey history: One workshop$" out &&
 	test_cmp - err <<-\EOF &&
 	note: 1 draft is not included (md01-0001); finish it with '"'"'khaosat edit md01-0001'"'"'
 	EOF
