@@ -18,8 +18,9 @@ static const struct cmd_info info = {
 	"khaosat find [--json] WORD...",
 	"List the records whose name or address (street, village, commune,\n"
 	"address as written) has a word starting with each WORD, ignoring case,\n"
-	"marks and legal-form words: id, name and commune, one per line.\n"
-	"Exit 1 when nothing matches.",
+	"marks and legal-form words, or typed in Telex; or whose phone number,\n"
+	"tax code or id the words are, written any way: id, name and commune,\n"
+	"one per line. Exit 1 when nothing matches.",
 };
 
 static void print_text(struct ks_buf *b, const struct ks_dupe_index *ix,

@@ -407,30 +407,108 @@ int ks_dupes_find(struct ks_dupes *out, const struct ks_dupe_index *ix)
 
 /* ---- search ---- */
 
+/*
+ * A word typed in Telex on a keyboard without Vietnamese ("dduc", "haf",
+ * "nguyeenx"), as its loose key ("duc", "ha", "nguyen"): doubled d, a, e
+ * and o, and a, o, u before w, are one letter, and a tone letter at the
+ * end (s, f, r, x, j, z) is dropped, since no Vietnamese word ends so.
+ */
+static int telex_loose(struct ks_buf *out, const char *w, size_t n)
+{
+	size_t i;
+
+	if (n > 1 && strchr("sfrxjz", w[n - 1]))
+		n--;
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n && ((w[i] == w[i + 1] && strchr("daeo", w[i])) ||
+				  (w[i + 1] == 'w' && strchr("aou", w[i])))) {
+			ks_buf_putc(out, w[i++]);
+			continue;
+		}
+		ks_buf_putc(out, w[i]);
+	}
+	return ks_buf_failed(out) ? -1 : 0;
+}
+
+/* 1 when " w" (the word, or what its Telex spells) starts a word of `words`. */
+static int word_in(const char *words, const char *p, size_t n,
+		   struct ks_buf *w)
+{
+	ks_buf_reset(w);
+	if (ks_buf_putc(w, ' ') < 0 || ks_buf_add(w, p, n) < 0)
+		return -1;
+	if (strstr(words, w->ptr))
+		return 1;
+	ks_buf_reset(w);
+	if (ks_buf_putc(w, ' ') < 0 || telex_loose(w, p, n) < 0)
+		return -1;
+	return w->len > 1 && strstr(words, w->ptr) != NULL;
+}
+
 /* 1 when every word of `q` ("w1 w2") starts a word of `words` (" a b "). */
 static int matches(const char *words, const char *q, struct ks_buf *w)
 {
 	const char *p = q, *e;
+	int r;
 
 	while (*p) {
 		e = strchr(p, ' ');
-		ks_buf_reset(w);
-		if (ks_buf_putc(w, ' ') < 0 ||
-		    ks_buf_add(w, p, e ? (size_t)(e - p) : strlen(p)) < 0)
-			return -1;
-		if (!strstr(words, w->ptr))
-			return 0;
+		r = word_in(words, p, e ? (size_t)(e - p) : strlen(p), w);
+		if (r <= 0)
+			return r;
 		p = e ? e + 1 : p + strlen(p);
 	}
 	return 1;
+}
+
+/*
+ * A query that is a phone number, a tax code or a record id, written any
+ * way ("0912 345 678", "+84 912345678", "0201234567"): their keys, "" for
+ * what it is not.
+ */
+struct exact {
+	struct ks_buf phone, tax;
+	const char *id;
+};
+
+static int exact_key(struct ks_buf *out, const char *query,
+		     int (*fn)(struct ks_buf *, const char *, size_t))
+{
+	int err = fn(out, query, strlen(query));
+
+	if (err == -1)
+		return -1;
+	if (err)
+		ks_buf_reset(out);
+	return 0;
+}
+
+static int exact_keys(struct exact *x, const char *query)
+{
+	char device[KS_DEVICE_MAX + 1];
+	unsigned long counter;
+
+	x->id = ks_id_parse(query, device, &counter) == 0 ? query : NULL;
+	if (exact_key(&x->phone, query, ks_vnkey_phone) < 0 ||
+	    exact_key(&x->tax, query, ks_vnkey_taxcode) < 0)
+		return -1;
+	return 0;
+}
+
+static int exact_hit(const struct exact *x, const struct ks_dupe_rec *e)
+{
+	return (x->phone.len && e->phone && !strcmp(x->phone.ptr, e->phone)) ||
+	       (x->tax.len && e->tax && !strcmp(x->tax.ptr, e->tax)) ||
+	       (x->id && !strcmp(x->id, e->id));
 }
 
 int ks_dupe_search(size_t **hits, size_t *n, const struct ks_dupe_index *ix,
 		   const char *query, struct ks_diags *d)
 {
 	struct ks_buf q = KS_BUF_INIT, w = KS_BUF_INIT;
+	struct exact x = { KS_BUF_INIT, KS_BUF_INIT, NULL };
 	size_t i;
-	int err, m;
+	int err, m, exact;
 
 	*hits = NULL;
 	*n = 0;
@@ -438,12 +516,15 @@ int ks_dupe_search(size_t **hits, size_t *n, const struct ks_dupe_index *ix,
 	if (!err && !q.len)
 		err = ks_vnkey_loose(&q, query, strlen(query),
 				     KS_VNKEY_KEEP_LEGAL);
+	if (!err && exact_keys(&x, query) < 0)
+		err = -1;
+	exact = x.phone.len || x.tax.len || x.id;
 	if (err == KS_EINVALID)
 		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
 			       "the query is not valid UTF-8");
-	else if (!err && !q.len)
+	else if (!err && !q.len && !exact)
 		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
-			       "nothing to search for in \"%s\": give words of a name or an address",
+			       "nothing to search for in \"%s\": give words of a name or an address, a phone number, a tax code or an id",
 			       query);
 	if (err)
 		goto out;
@@ -453,7 +534,9 @@ int ks_dupe_search(size_t **hits, size_t *n, const struct ks_dupe_index *ix,
 		goto out;
 	}
 	for (i = 0; i < ix->n; i++) {
-		m = matches(ix->v[i].words, q.ptr, &w);
+		m = exact_hit(&x, &ix->v[i]);
+		if (!m && q.len)
+			m = matches(ix->v[i].words, q.ptr, &w);
 		if (m < 0) {
 			err = -1;
 			break;
@@ -469,5 +552,7 @@ int ks_dupe_search(size_t **hits, size_t *n, const struct ks_dupe_index *ix,
 out:
 	ks_buf_release(&q);
 	ks_buf_release(&w);
+	ks_buf_release(&x.phone);
+	ks_buf_release(&x.tax);
 	return err;
 }

@@ -258,6 +258,26 @@ test_expect_success 'find: words as separate arguments, any case and marks, pref
 	test_cmp expect ids
 '
 
+test_expect_success 'find: a phone number written any way, a tax code, an id' '
+	(cd f && khaosat find 0912 345 678 >../out) &&
+	cut -d" " -f1 out >ids &&
+	grep -qx md05-0007 ids && grep -qx md05-0008 ids &&
+	(cd f && khaosat find "+84 912.345.678" >../out2) &&
+	test_cmp out out2 &&
+	(cd f && khaosat find 0205 260 182 >../out) &&
+	cut -d" " -f1 out >ids &&
+	grep -qx md05-0001 ids && grep -qx md05-0009 ids &&
+	(cd f && khaosat find md05-0003 >../out) &&
+	test "$(cut -d" " -f1 out)" = md05-0003
+'
+
+test_expect_success 'find: a name typed in Telex, without a Vietnamese keyboard' '
+	(cd f && khaosat find Dduc gang Hai Haf >../out) &&
+	(cd f && khaosat find "Đúc gang Hải Hà" >../expect) &&
+	test -s expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'find matches villages and whole words only from their start' '
 	(cd f && khaosat find "tổ dân phố 3" >../out) &&
 	cut -d" " -f1 out >ids &&
@@ -302,7 +322,7 @@ test_expect_success 'find: no words, no letters, no survey' '
 	test_cmp expect err &&
 	(cd f && test_expect_code 2 khaosat find "!!" "..." >../out 2>../err) &&
 	cat >expect <<-\EOF &&
-	error: nothing to search for in "!! ...": give words of a name or an address
+	error: nothing to search for in "!! ...": give words of a name or an address, a phone number, a tax code or an id
 	usage: khaosat find [--json] WORD...
 	EOF
 	test_cmp expect err &&
