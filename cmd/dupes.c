@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "buf.h"
 #include "diag.h"
+#include "intl.h"
 #include "dupes.h"
 #include "json.h"
 #include "repo.h"
@@ -55,6 +56,9 @@ static void text_pair(struct ks_buf *b, const struct ks_dupe_index *ix,
 			ks_buf_addf(b, " in the same commune \"%s\"", a->scope);
 		ks_buf_putc(b, '\n');
 	}
+	/* What settles it, when the two are one. */
+	ks_buf_addf(b, _("  if they are one: khaosat delete %s -m \"same as %s\"\n"),
+		    ix->v[p->b].id, a->id);
 }
 
 static const char *what(unsigned why)

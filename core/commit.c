@@ -545,8 +545,28 @@ static void update_index(struct ks_repo *r, const struct ks_changes *c,
 	git_index_free(index);
 }
 
-int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
-		      struct ks_diags *d)
+/* Keeps of `c` only the change of `path`: 1 when it is there. */
+static int only_change(struct ks_changes *c, const char *path)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < c->n; i++) {
+		if (!strcmp(c->v[i].path, path) && !kept++) {
+			struct ks_change t = c->v[0];
+
+			c->v[0] = c->v[i];
+			c->v[i] = t;
+		}
+	}
+	for (i = kept; i < c->n; i++)
+		ks_free(c->v[i].path);
+	c->n = kept;
+	return kept != 0;
+}
+
+/* Checks and commits the changes, or with `only` that path's change. */
+static int commit_some(git_oid *out, struct ks_repo *r, const char *only,
+		       const char *message, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	struct ks_changes c = { 0 };
@@ -560,9 +580,10 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 	if ((err = ks_commit_can_sign(r, d)) ||
 	    (err = ks_changes_list(&c, r, d)))
 		goto out;
-	if (!c.n) {
-		err = ks_error(d, KS_ENOTFOUND, NULL, 0, 0,
-			       "nothing to commit: no record or schema changed");
+	if (only ? !only_change(&c, only) : !c.n) {
+		err = ks_error(d, KS_ENOTFOUND, only, 0, 0, "%s",
+			       only ? "nothing to save: it did not change"
+				    : "nothing to commit: no record or schema changed");
 		goto out;
 	}
 	if ((err = ks_check_changes(r, &c, d)))
@@ -585,4 +606,16 @@ out:
 	ks_free(staged);
 	ks_changes_release(&c);
 	return err;
+}
+
+int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
+		      struct ks_diags *d)
+{
+	return commit_some(out, r, NULL, message, d);
+}
+
+int ks_commit_path(git_oid *out, struct ks_repo *r, const char *path,
+		   const char *message, struct ks_diags *d)
+{
+	return commit_some(out, r, path, message, d);
 }

@@ -27,6 +27,14 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 		      struct ks_diags *d);
 
 /*
+ * Checks and commits the change of one survey file, `path` (relative to
+ * the work tree), leaving every other change in the work tree as it is.
+ * KS_ENOTFOUND when it did not change.
+ */
+int ks_commit_path(git_oid *out, struct ks_repo *r, const char *path,
+		   const char *message, struct ks_diags *d);
+
+/*
  * Makes a commit of `tree` on refs/heads/main with the given parents (the
  * first must be the current tip, or none for the first commit), signed by
  * this device's identity, and moves main to it.

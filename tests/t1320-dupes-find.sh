@@ -82,26 +82,32 @@ test_expect_success 'dupes prints each pair once, in order, with its evidence; e
 	md05-0001  Công ty TNHH Cơ khí đúc Thành Phương  (Mỹ Đồng)
 	md05-0002  Cty Cơ khí đúc Thành Phương  (xã Mỹ Đồng)
 	  similar name "co khi duc thanh phuong" in the same commune "my dong"
+	  if they are one: khaosat delete md05-0002 -m "same as md05-0001"
 
 	md05-0001  Công ty TNHH Cơ khí đúc Thành Phương  (Mỹ Đồng)
 	md05-0009  Xưởng đúc Thành Phương số 2  (Kiền Bái)
 	  same tax code 0205260182
+	  if they are one: khaosat delete md05-0009 -m "same as md05-0001"
 
 	md05-0003  Phạm Thị Thủy  (Thiên Hương)
 	md05-0004  Phạm Thị Thuỷ  (phường Thiên Hương)
 	  same name "phạm thị thuỷ" in the same commune "thien huong"
+	  if they are one: khaosat delete md05-0004 -m "same as md05-0003"
 
 	md05-0005  Hộ kinh doanh Nguyễn Văn Tư  (Mỹ Đồng)
 	md05-0006  Hộ kinh doanh Nguyễn Văn Tư  (Mỹ Đồng)
 	  same name "hộ kinh doanh nguyễn văn tư" in the same commune "my dong"
+	  if they are one: khaosat delete md05-0006 -m "same as md05-0005"
 
 	md05-0007  Đúc gang Hải Hà  (Mỹ Đồng)
 	md05-0008  Cơ khí Lê Minh  (Thiên Hương)
 	  same phone +84912345678
+	  if they are one: khaosat delete md05-0008 -m "same as md05-0007"
 
 	md05-0013  Thành Phương
 	md05-0014  THÀNH PHƯƠNG
 	  same name "thành phương"
+	  if they are one: khaosat delete md05-0014 -m "same as md05-0013"
 	EOF
 	test_cmp expect out &&
 	echo "6 likely duplicate pairs among 15 records" >expect &&
