@@ -10,6 +10,7 @@
 #include <errno.h>
 #include "alloc.h"
 #include "diag.h"
+#include "intl.h"
 #include "hub.h"
 #include "remote.h"
 #include "stick.h"
@@ -46,43 +47,45 @@ static void print_peer(const struct ks_sync_peer *p, const char *self)
 	switch (p->state) {
 	case KS_PEER_REFUSED:
 		if (p->alien)
-			printf("not merged: work under this laptop's device id made elsewhere (see the error above)\n");
+			fputs(_("not merged: work under this laptop's device id made elsewhere (see the error above)\n"), stdout);
 		else if (!strcmp(p->device, self))
-			printf("this laptop's own, not usable (see the warning above)\n");
+			fputs(_("this laptop's own, not usable (see the warning above)\n"), stdout);
 		else
-			printf("refused (see the error above)\n");
+			fputs(_("refused (see the error above)\n"), stdout);
 		return;
 	case KS_PEER_WAITING:
-		printf("not applied yet (see the error above)\n");
+		fputs(_("not applied yet (see the error above)\n"), stdout);
 		return;
 	default:
 		break;
 	}
 	if (p->unapproved) {
-		printf("%zu commit%s wait%s for the centre to approve this laptop (key %s); kept here, taken in at the first sync after the approval\n",
-		       p->unapproved, p->unapproved == 1 ? "" : "s",
-		       p->unapproved == 1 ? "s" : "", p->key);
+		printf(Q_("%zu commit waits for the centre to approve this laptop (key %s); kept here, taken in at the first sync after the approval\n",
+			  "%zu commits wait for the centre to approve this laptop (key %s); kept here, taken in at the first sync after the approval\n",
+			  p->unapproved),
+		       p->unapproved, p->key);
 		return;
 	}
 	if (!p->merged) {
 		if (!strcmp(p->device, self))
-			printf("this laptop's own\n");
+			fputs(_("this laptop's own\n"), stdout);
 		else if (p->state == KS_PEER_IMPORTED)
-			printf("nothing beyond what the others brought\n");
+			fputs(_("nothing beyond what the others brought\n"), stdout);
 		else
-			printf("nothing new\n");
+			fputs(_("nothing new\n"), stdout);
 		return;
 	}
-	print_count(p->added, p->added == 1 ? "record added" : "records added", &first);
-	print_count(p->changed, p->changed == 1 ? "changed" : "changed", &first);
-	print_count(p->deleted, "deleted", &first);
-	print_count(p->files, p->files == 1 ? "survey file changed (schema, khaosat.yaml, members.yaml or allowed_signers)"
-					    : "survey files changed (schemas, khaosat.yaml, members.yaml, allowed_signers)", &first);
+	print_count(p->added, Q_("record added", "records added", p->added), &first);
+	print_count(p->changed, Q_("changed", "changed", p->changed), &first);
+	print_count(p->deleted, Q_("deleted", "deleted", p->deleted), &first);
+	print_count(p->files, Q_("survey file changed (schema, khaosat.yaml, members.yaml or allowed_signers)",
+				 "survey files changed (schemas, khaosat.yaml, members.yaml, allowed_signers)",
+				 p->files), &first);
 	if (first)
-		printf("history only");
+		fputs(_("history only"), stdout);
 	if (p->merge.conflicts)
-		printf("; %zu conflict%s kept for review", p->merge.conflicts,
-		       p->merge.conflicts == 1 ? "" : "s");
+		printf(Q_("; %zu conflict kept for review", "; %zu conflicts kept for review",
+			  p->merge.conflicts), p->merge.conflicts);
 	printf("\n");
 }
 
@@ -93,7 +96,7 @@ static void human(char *out, size_t size, unsigned long long n)
 	else if (n >= 1024)
 		snprintf(out, size, "%.1f kB", n / 1024.0);
 	else
-		snprintf(out, size, "%llu bytes", n);
+		snprintf(out, size, Q_("%llu byte", "%llu bytes", n), n);
 }
 
 void print_sync(const struct ks_sync_report *rep, const char *self)
@@ -106,48 +109,52 @@ void print_sync(const struct ks_sync_report *rep, const char *self)
 		conflicts += rep->peers[i].merge.conflicts;
 	/* Setting up a laptop: only what was merged on top of the first. */
 	if (rep->npeers && (rep->own || !git_oid_equal(&rep->before, &rep->after)))
-		printf("From %s:\n", rep->folder);
+		printf(_("From %s:\n"), rep->folder);
 	for (i = 0; i < rep->npeers; i++)
 		if (rep->own || rep->peers[i].merged || rep->peers[i].unapproved ||
 		    rep->peers[i].state >= KS_PEER_REFUSED)
 			print_peer(&rep->peers[i], self);
 	if (rep->swept)
-		printf("Removed %zu unfinished temporary file%s.\n", rep->swept,
-		       rep->swept == 1 ? "" : "s");
+		printf(Q_("Removed %zu unfinished temporary file.\n",
+			  "Removed %zu unfinished temporary files.\n", rep->swept),
+		       rep->swept);
 	if (rep->hub && rep->tries) {
 		if (rep->pushed)
-			printf("Pushed main to %s as devices/%s%s.\n", rep->hub, self,
-			       rep->tries > 1 ? " (the hub moved meanwhile: merged again)" : "");
+			printf(rep->tries > 1
+			       ? _("Pushed main to %s as devices/%s (the hub moved meanwhile: merged again).\n")
+			       : _("Pushed main to %s as devices/%s.\n"), rep->hub, self);
 		else
-			printf("%s already has this laptop's main.\n", rep->hub);
+			printf(_("%s already has this laptop's main.\n"), rep->hub);
 	}
 	if (rep->own) {
 		own = own ? own + 1 : rep->own;
 		if (rep->wrote) {
 			const char *again = rep->replaced
-				? " again (the one there could not be used)" : "";
+				? _(" again (the one there could not be used)") : "";
 
 			human(size, sizeof(size), (unsigned long long)rep->out.bytes);
 			if (!rep->full && !rep->out.commits)
-				printf("Wrote %s%s: nothing the other devices lack, %s.\n",
+				printf(_("Wrote %s%s: nothing the other devices lack, %s.\n"),
 				       own, again, size);
 			else
-				printf("Wrote %s%s: %s, %zu commit%s, %s.\n", own,
-				       again, rep->full ? "full history"
-						 : "what the other devices lack",
-				       rep->out.commits,
-				       rep->out.commits == 1 ? "" : "s", size);
+				printf(Q_("Wrote %s%s: %s, %zu commit, %s.\n",
+					  "Wrote %s%s: %s, %zu commits, %s.\n",
+					  rep->out.commits), own,
+				       again, rep->full ? _("full history")
+						 : _("what the other devices lack"),
+				       rep->out.commits, size);
 		} else {
-			printf("%s there is up to date.\n", own);
+			printf(_("%s there is up to date.\n"), own);
 		}
 	}
 	git_oid_tostr(hex, sizeof(hex), &rep->after);
 	if (!git_oid_equal(&rep->before, &rep->after))
-		printf("main is now %.10s.\n", hex);
+		printf(_("main is now %.10s.\n"), hex);
 	else if (rep->own || rep->tries)
-		printf("main unchanged at %.10s.\n", hex);
+		printf(_("main unchanged at %.10s.\n"), hex);
 	if (conflicts)
-		printf("See the conflicts with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n");
+		fputs(_("See the conflicts with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n"),
+		      stdout);
 }
 
 static int is_repository(const char *path)

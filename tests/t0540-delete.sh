@@ -63,9 +63,10 @@ test_expect_success 'in a Vietnamese survey the history says it in Vietnamese' '
 	test "$(git -C s log -1 --format=%s)" = "Xoá hồ sơ md01-0010: Đã giải thể"
 '
 
-test_expect_success 'the deletion reaches another laptop through a stick' '
+test_expect_success 'the deletion reaches another laptop through a stick; sync speaks Vietnamese' '
 	mkdir stick &&
-	(cd s && khaosat sync ../stick >/dev/null) &&
+	(cd s && khaosat sync ../stick >../out) &&
+	grep -q "^Đã ghi md01.bundle: toàn bộ lịch sử, [0-9]* lần lưu, " out &&
 	khaosat clone stick lap2 --device md09 --surveyor "Lê Văn B" >/dev/null &&
 	test_path_is_missing lap2/$W/md01-0007.yaml &&
 	test_path_is_missing lap2/$W/md01-0010.yaml &&
