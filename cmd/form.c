@@ -381,6 +381,7 @@ struct question {
 	enum qkind kind;
 	char *ptr;
 	const struct ks_snode *s;	/* the field's, or the list items' */
+	const struct ks_snode *parent;	/* the object's that holds it */
 	const struct ks_snode *list;	/* the list's, for items */
 	struct ks_node *map;		/* holds the field, or the list */
 	const char *name;		/* of the field, or of the list */
@@ -495,6 +496,7 @@ static int walk_field(struct form *f, const struct ks_snode *parent,
 			return no < 0 ? -1 : 0;
 	}
 	q->s = s;
+	q->parent = parent;
 	q->map = map;
 	q->name = name;
 	q->depth = depth;
@@ -698,6 +700,28 @@ static int good_answer(struct form *f, const struct question *q,
 	return r == 0;
 }
 
+/*
+ * Checks an answer against the rules between fields of its object
+ * (x-compare), as soon as the other field is answered; 1 when none is
+ * broken.
+ */
+static int keeps_rules(struct form *f, const struct question *q,
+		       struct ks_node *v, int *err)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	size_t i;
+	int r;
+
+	if (q->item || !q->parent)
+		return 1;
+	r = ks_answer_rules(f->doc, q->parent, q->map, q->name, v, &d);
+	*err = r == -1;
+	for (i = 0; i < d.n; i++)
+		printf("  ! %s\n", d.v[i].message);
+	ks_diags_release(&d);
+	return r == 0;
+}
+
 /* Puts an answer in the record: a field's value, or a list item. */
 static int store(struct form *f, const struct question *q, struct ks_node *v)
 {
@@ -801,7 +825,8 @@ static int ask_value(struct form *f, const struct question *q)
 				v = parse_enum(f->doc, s, a);
 			else
 				v = parse_typed(f, s, a, &err);
-			if (v && good_answer(f, q, v, &err))
+			if (v && good_answer(f, q, v, &err) &&
+			    keeps_rules(f, q, v, &err))
 				r = store(f, q, v) < 0 ? -1 :
 				    log_answer(f, W_VALUE, q->ptr);
 			else if (err)

@@ -69,3 +69,48 @@ out:
 	ks_diags_release(&with);
 	return r;
 }
+
+/* 1 when `d` has the x-compare error `g` (same place, same words). */
+static int has_rule_error(const struct ks_diags *d, const struct ks_diag *g)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].keyword && !strcmp(d->v[i].keyword, "x-compare") &&
+		    !strcmp(d->v[i].pointer ? d->v[i].pointer : "",
+			    g->pointer ? g->pointer : "") &&
+		    !strcmp(d->v[i].message, g->message))
+			return 1;
+	return 0;
+}
+
+int ks_answer_rules(struct ks_doc *doc, const struct ks_snode *parent,
+		    struct ks_node *map, const char *name,
+		    struct ks_node *value, struct ks_diags *d)
+{
+	struct ks_diags before = KS_DIAGS_INIT, after = KS_DIAGS_INIT;
+	struct ks_node *old = ks_map_get(map, name);
+	size_t i;
+	int err = 0;
+
+	if (old)
+		ks_map_remove(map, name);
+	if (ks_snode_validate(parent, map, NULL, NULL, &before) == -1 ||
+	    ks_map_set(doc, map, name, value) < 0 ||
+	    ks_snode_validate(parent, map, NULL, NULL, &after) == -1)
+		err = -1;
+	ks_map_remove(map, name);
+	if (old && ks_map_set(doc, map, name, old) < 0)
+		err = -1;
+	for (i = 0; !err && i < after.n; i++) {
+		const struct ks_diag *g = &after.v[i];
+
+		if (!g->keyword || strcmp(g->keyword, "x-compare") ||
+		    has_rule_error(&before, g))
+			continue;
+		err = ks_error(d, KS_EINVALID, NULL, 0, 0, "%s", g->message);
+	}
+	ks_diags_release(&before);
+	ks_diags_release(&after);
+	return err;
+}

@@ -34,4 +34,14 @@ struct ks_doc;
 int ks_field_forbidden(struct ks_doc *doc, const struct ks_snode *parent,
 		       struct ks_node *map, const char *name);
 
+/*
+ * The rules between fields of one object (x-compare) that the answer
+ * `value` for the field `name` of `map` breaks, given the answers so far:
+ * KS_EINVALID with each in `d` (the message names the other field), 0
+ * when it breaks none, -1 out of memory.  `map` is left as it was.
+ */
+int ks_answer_rules(struct ks_doc *doc, const struct ks_snode *parent,
+		    struct ks_node *map, const char *name,
+		    struct ks_node *value, struct ks_diags *d);
+
 #endif

@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "intl.h"
 #include "record.h"
 #include "text.h"
 
@@ -982,6 +983,88 @@ out:
 }
 
 /* The keywords of objects. */
+/* Whether `a op b` holds: 1, 0, or -1 when the two do not compare. */
+static int xcompare_holds(const struct ks_val *a, const struct ks_val *b,
+			  enum ks_xop op)
+{
+	int cmp;
+
+	if (a->t == KS_V_NUM && b->t == KS_V_NUM)
+		cmp = a->d < b->d ? -1 : a->d > b->d;
+	else if (a->t == KS_V_STR && b->t == KS_V_STR)
+		cmp = strcmp(a->str, b->str);
+	else
+		return -1;
+	switch (op) {
+	case KS_XOP_LT:
+		return cmp < 0;
+	case KS_XOP_LE:
+		return cmp <= 0;
+	case KS_XOP_GT:
+		return cmp > 0;
+	case KS_XOP_GE:
+		break;
+	}
+	return cmp >= 0;
+}
+
+/* What `a` must be, as a message: "must not be more than X, which is 10". */
+static const char *xcompare_words(enum ks_xop op, int text)
+{
+	switch (op) {
+	case KS_XOP_LT:
+		return text ? _("must be before %s, which is %s")
+			    : _("must be less than %s, which is %s");
+	case KS_XOP_LE:
+		return text ? _("must not be after %s, which is %s")
+			    : _("must not be more than %s, which is %s");
+	case KS_XOP_GT:
+		return text ? _("must be after %s, which is %s")
+			    : _("must be more than %s, which is %s");
+	case KS_XOP_GE:
+		break;
+	}
+	return text ? _("must not be before %s, which is %s")
+		    : _("must not be less than %s, which is %s");
+}
+
+/*
+ * x-compare: each rule [a, op, b] whose two properties are both there;
+ * a broken one is reported at `a`, naming `b` by its title.
+ */
+static int eval_xcompare(struct ectx *c, const struct ks_snode *s,
+			 const struct loc *l)
+{
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < s->nxcompare; i++) {
+		const struct ks_xcompare *x = &s->xcompare[i];
+		const struct ks_pair *pa = find_pair(l->node, x->a);
+		const struct ks_pair *pb = find_pair(l->node, x->b);
+		const struct ks_snode *sb;
+		struct loc la, lb;
+		const char *bname;
+		int holds;
+
+		if (!pa || !pb)
+			continue;
+		loc_init(c, &la, l, pa->key, pa->key_len, 0, pa->value,
+			 ks_snode_property(s, x->a));
+		loc_init(c, &lb, l, pb->key, pb->key_len, 0, pb->value,
+			 (sb = ks_snode_property(s, x->b)));
+		if ((holds = xcompare_holds(&la.v, &lb.v, x->op)) != 0)
+			continue;
+		ok = 0;
+		if (c->quick)
+			break;
+		bname = sb && sb->title ? sb->title : x->b;
+		reportf(c, &la, "x-compare", 1, xcompare_words(x->op,
+			la.v.t == KS_V_STR), bname, lb.v.str);
+	}
+	return ok;
+}
+
 static int eval_object(struct ectx *c, const struct ks_snode *s,
 		       const struct loc *l, struct marks *m)
 {
@@ -1001,6 +1084,8 @@ static int eval_object(struct ectx *c, const struct ks_snode *s,
 		if (!eval(c, s->depsch[i].s, l, m))
 			FAIL();
 	}
+	if (s->nxcompare && !eval_xcompare(c, s, l))
+		FAIL();
 out:
 	return ok;
 }

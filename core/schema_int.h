@@ -124,6 +124,17 @@ enum {
 		  KW_MAXCONT)
 #define KW_OBJECT (KW_MINPROPS | KW_MAXPROPS | KW_REQUIRED | KW_DEPREQ)
 
+/*
+ * One rule of x-compare: the property `a` stands to the property `b` as
+ * `op` says (<, <=, >, >=), when both are there and both numbers or both
+ * strings (ISO dates compare as text).
+ */
+enum ks_xop { KS_XOP_LT, KS_XOP_LE, KS_XOP_GT, KS_XOP_GE };
+struct ks_xcompare {
+	const char *a, *b;
+	enum ks_xop op;
+};
+
 struct ks_snode {
 	const struct ks_node *src;	/* where it is written */
 	size_t id;			/* index in compile order */
@@ -139,6 +150,8 @@ struct ks_snode {
 
 	const char *title, *description, *format;
 	const char *xref, *xkey;
+	struct ks_xcompare *xcompare;	/* x-compare rules of an object */
+	size_t nxcompare;
 
 	struct ks_snode *ref, *dynref;
 	const char *ref_str;		/* $ref as written */

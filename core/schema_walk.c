@@ -84,7 +84,7 @@ enum kwid {
 	K_EXMIN, K_MAXLEN, K_MINLEN, K_PATTERN, K_MAXITEMS, K_MINITEMS,
 	K_UNIQUE, K_MAXCONT, K_MINCONT, K_MAXPROPS, K_MINPROPS, K_REQUIRED,
 	K_DEPREQ, K_FORMAT, K_ANNOT, K_XREF, K_XUNIQUE, K_XKEY, K_XMERGE,
-	K_XENUMTITLES,
+	K_XENUMTITLES, K_XCOMPARE,
 };
 
 static const struct kwdef {
@@ -127,6 +127,7 @@ static const struct kwdef {
 	{ "x-ref", K_XREF, 0 }, { "x-unique", K_XUNIQUE, 0 },
 	{ "x-key", K_XKEY, 0 }, { "x-merge", K_XMERGE, 0 },
 	{ "x-enum-titles", K_XENUMTITLES, 0 },
+	{ "x-compare", K_XCOMPARE, 0 },
 };
 
 #define NKWDEFS (sizeof(kwdefs) / sizeof(kwdefs[0]))
@@ -981,6 +982,57 @@ static void walk_extension(struct ks_comp *c, struct ks_snode *s,
 	}
 }
 
+/* An operator of x-compare, or -1. */
+static int xcompare_op(const char *op)
+{
+	static const char *const ops[] = { "<", "<=", ">", ">=" };
+	size_t i;
+
+	for (i = 0; op && i < sizeof(ops) / sizeof(*ops); i++)
+		if (!strcmp(op, ops[i]))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * x-compare: rules between two properties of an object, each a list
+ * [a, op, b], such as [insured, "<=", regular].
+ */
+static int walk_xcompare(struct ks_comp *c, struct ks_snode *s,
+			 const struct ks_node *v, const struct ks_wctx *w)
+{
+	size_t i;
+
+	if (v->kind != KS_NODE_SEQ) {
+		ks_sc_error(c, w->file, v, "x-compare", "x-compare must be a "
+			    "list of rules such as [insured, \"<=\", regular]");
+		return 0;
+	}
+	s->xcompare = ks_sc_alloc(c->m, (v->u.seq.n + 1) * sizeof(*s->xcompare));
+	if (!s->xcompare) {
+		ks_sc_oom(c);
+		return -1;
+	}
+	for (i = 0; i < v->u.seq.n; i++) {
+		const struct ks_node *r = v->u.seq.v[i];
+		struct ks_xcompare *x = &s->xcompare[s->nxcompare];
+		int op;
+
+		if (r->kind != KS_NODE_SEQ || r->u.seq.n != 3 ||
+		    !(x->a = ks_sc_str(r->u.seq.v[0])) ||
+		    !(x->b = ks_sc_str(r->u.seq.v[2])) ||
+		    (op = xcompare_op(ks_sc_str(r->u.seq.v[1]))) < 0) {
+			ks_sc_error(c, w->file, r, "x-compare", "an x-compare "
+				    "rule is [property, operator, property], the "
+				    "operator one of <, <=, >, >=");
+			continue;
+		}
+		x->op = (enum ks_xop)op;
+		s->nxcompare++;
+	}
+	return 0;
+}
+
 /* One keyword of a subschema; -1 stops the compile (out of memory). */
 static int walk_keyword(struct ks_comp *c, struct ks_snode *s,
 			const struct ks_pair *p, const struct kwdef *kd,
@@ -1037,6 +1089,8 @@ static int walk_keyword(struct ks_comp *c, struct ks_snode *s,
 	case K_XREF: case K_XKEY: case K_XMERGE:
 		walk_extension(c, s, p, kd->id, w);
 		return 0;
+	case K_XCOMPARE:
+		return walk_xcompare(c, s, p->value, w);
 	}
 	return c->oom ? -1 : 0;
 }

@@ -175,4 +175,74 @@ test_expect_success 'the form speaks Vietnamese when asked to' '
 	grep -q "^name: Cơ sở Đúc Phát$" s/records/workshop/md01/000/md01-0003.yaml
 '
 
+test_expect_success 'a rule between two fields is checked as soon as both are answered' '
+	make_survey r &&
+	cat >r/schema/workshop.yaml <<-\EOF &&
+	$schema: https://json-schema.org/draft/2020-12/schema
+	title: Cơ sở
+	type: object
+	additionalProperties: false
+	required: [id, name, workers, surveyed_at, surveyor]
+	properties:
+	  id:
+	    type: string
+	  name:
+	    type: string
+	    title: Tên cơ sở
+	  workers:
+	    type: object
+	    title: Lao động
+	    additionalProperties: false
+	    properties:
+	      regular:
+	        type: integer
+	        title: Lao động thường xuyên
+	      insured:
+	        type: integer
+	        title: Lao động có đóng BHXH
+	    x-compare:
+	      - [insured, "<=", regular]
+	  surveyed_at:
+	    title: Ngày khảo sát
+	    type: string
+	    format: date
+	  surveyor:
+	    title: Người khảo sát
+	    type: string
+	EOF
+	(cd r && khaosat commit -m "Một quy tắc" >/dev/null) &&
+	cat >script <<-\EOF &&
+	expect [name] *
+	send Cơ sở Đúc Lợi
+	expect [regular]
+	send 10
+	expect [insured]
+	send 12
+	expect must not be more than Lao động thường xuyên, which is 10
+	send 8
+	expect [surveyed_at] *
+	send
+	expect [surveyor] *
+	send
+	expect Save this record?
+	send c
+	expect Saved workshop md01-0001
+	EOF
+	(cd r && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
+	grep -q "^  insured: 8$" r/records/workshop/md01/000/md01-0001.yaml
+'
+
+test_expect_success 'the shipped brand form: a certificate is not dated before its application' '
+	state r >before &&
+	(cd r && test_expect_code 1 khaosat new brand --set kind=nhan_hieu_tap_the \
+		--set name="Đúc Mỹ Đồng" --set application_date=01/03/2024 \
+		--set certificate_date=05/01/2024 2>../err) &&
+	grep -q "^error: /certificate_date: must not be before Ngày nộp đơn, which is 2024-03-01" err &&
+	state r >after &&
+	test_cmp before after &&
+	(cd r && khaosat new brand --set kind=nhan_hieu_tap_the \
+		--set name="Đúc Mỹ Đồng" --set application_date=01/03/2024 \
+		--set certificate_date=05/01/2025 >/dev/null)
+'
+
 test_done

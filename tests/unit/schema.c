@@ -1202,6 +1202,52 @@ static void test_alloc_failures(void **state)
 	assert_true(done);
 }
 
+/* x-compare: a rule between two properties, reported at the first. */
+static void test_xcompare(void **state)
+{
+	struct ks_schema *s = must_compile(
+		"type: object\n"
+		"properties:\n"
+		"  regular: {type: integer, title: Lao động thường xuyên}\n"
+		"  insured: {type: integer, title: Lao động có BHXH}\n"
+		"  applied: {type: string, format: date, title: Ngày nộp đơn}\n"
+		"  granted: {type: string, format: date, title: Ngày cấp}\n"
+		"x-compare:\n"
+		"  - [insured, \"<=\", regular]\n"
+		"  - [granted, \">=\", applied]\n");
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_diags e = KS_DIAGS_INIT;
+	struct ks_doc *doc = NULL;
+
+	(void)state;
+	assert_int_equal(check(s, "regular: 10\ninsured: 10\n", NULL, &d), 0);
+	assert_int_equal(check(s, "insured: 99\n", NULL, &d), 0);
+	assert_int_equal(check(s, "applied: 2024-01-05\ngranted: 2024-03-01\n",
+			       NULL, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(check(s, "regular: 10\ninsured: 12\n", NULL, &d),
+			 KS_EINVALID);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.v[0].pointer, "/insured");
+	assert_string_equal(d.v[0].keyword, "x-compare");
+	assert_non_null(strstr(d.v[0].message,
+			       "must not be more than Lao động thường xuyên, which is 10"));
+	ks_diags_release(&d);
+	assert_int_equal(check(s, "applied: 2024-03-01\ngranted: 2024-01-05\n",
+			       NULL, &d), KS_EINVALID);
+	assert_string_equal(d.v[0].pointer, "/granted");
+	assert_non_null(strstr(d.v[0].message,
+			       "must not be before Ngày nộp đơn, which is 2024-03-01"));
+	ks_diags_release(&d);
+	ks_schema_free(s);
+	/* A rule that is not [property, operator, property] is refused. */
+	assert_int_equal(ks_doc_parse(&doc, "schema.yaml",
+				      "x-compare: [[a, \"=<\", b]]\n", 26, 0, &e), 0);
+	assert_int_not_equal(ks_schema_compile(&s, doc, NULL, 0, &e), 0);
+	assert_true(e.n > 0);
+	ks_diags_release(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1227,6 +1273,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_fetch),
 		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_xcompare),
 	};
 
 	KS_RUN_TESTS(tests);
