@@ -3,6 +3,7 @@
  * when and on which device (seen through merges, as history is).
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "commit.h"
@@ -16,9 +17,9 @@
 
 static const struct cmd_info info = {
 	"khaosat blame [--json] ID[@REV]",
-	"Print a record as committed (at REV or DATE when given), each field\n"
+	N_("Print a record as committed (at REV or DATE when given), each field\n"
 	"with the commit that set its value: date, surveyor and device. Values\n"
-	"carried by merges are shown with the commit that first wrote them.",
+	"carried by merges are shown with the commit that first wrote them."),
 };
 
 /* Pads `s` with spaces to `width` characters (not bytes). */
@@ -104,7 +105,7 @@ int cmd_blame(int argc, char **argv, struct cli *cli)
 	char *at;
 	int json = 0, err, code = EXIT_OK;
 	const struct opt opts[] = {
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the fields as JSON" },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the fields as JSON") },
 		OPT_END_MARK,
 	};
 

@@ -5,6 +5,7 @@
  * main into ours like 'khaosat merge'.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "bundle.h"
@@ -20,11 +21,11 @@ static const struct cmd_info info = {
 	"khaosat bundle create FILE [--full] [--since REV]\n"
 	"   or: khaosat bundle verify FILE\n"
 	"   or: khaosat bundle apply FILE",
-	"Write, check or apply a git bundle file (readable by plain git).\n"
+	N_("Write, check or apply a git bundle file (readable by plain git).\n"
 	"create writes main's history to FILE: all of it, or with --since only\n"
 	"what REV does not hold. verify checks FILE whole against this survey\n"
 	"and keeps nothing. apply checks it, imports it, keeps its tip as\n"
-	"refs/khaosat/bundles/NAME and merges it into main field by field.",
+	"refs/khaosat/bundles/NAME and merges it into main field by field."),
 };
 
 static int create(struct cli *cli, const char *file, int full,
@@ -215,9 +216,9 @@ int cmd_bundle(int argc, char **argv, struct cli *cli)
 	int full = 0, err;
 	const struct opt opts[] = {
 		{ 0, "full", NULL, OPT_FLAG, &full,
-		  "create: the whole history (the default without --since)" },
+		  N_("create: the whole history (the default without --since)") },
 		{ 0, "since", "REV", OPT_STRING, &since,
-		  "create: only what REV does not hold; readers need REV" },
+		  N_("create: only what REV does not hold; readers need REV") },
 		OPT_END_MARK,
 	};
 

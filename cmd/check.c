@@ -21,10 +21,10 @@
 static const struct cmd_info info = {
 	"khaosat check [--json] [--strict] [ID|PATH]...\n"
 	"   or: khaosat check --schema SCHEMA [--json] FILE|DIR...",
-	"Validate records: each file's YAML, its place and id, its schema, its\n"
+	N_("Validate records: each file's YAML, its place and id, its schema, its\n"
 	"references to other records and, when the whole survey is checked,\n"
 	"values that must be unique. Errors name the file, line and column.\n"
-	"Exit 1 when anything is invalid.",
+	"Exit 1 when anything is invalid."),
 };
 
 static int has_ext(const char *name)
@@ -123,11 +123,11 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	size_t bad;
 	const struct opt opts[] = {
 		{ 0, "schema", "SCHEMA", OPT_STRING, &schema,
-		  "validate FILEs or DIRs against this schema file (no survey needed)" },
+		  N_("validate FILEs or DIRs against this schema file (no survey needed)") },
 		{ 0, "json", NULL, OPT_FLAG, &json,
-		  "print the errors as JSON (path, line, column, pointer, keyword, message)" },
+		  N_("print the errors as JSON (path, line, column, pointer, keyword, message)") },
 		{ 0, "strict", NULL, OPT_FLAG, &strict,
-		  "treat unknown schema keywords as errors" },
+		  N_("treat unknown schema keywords as errors") },
 		OPT_END_MARK,
 	};
 

@@ -3,6 +3,7 @@
  * file or a git remote, with its own device identity.
  */
 #include "cli.h"
+#include "intl.h"
 #include "diag.h"
 #include "clone.h"
 #include "enrol.h"
@@ -13,7 +14,7 @@
 static const struct cmd_info info = {
 	"khaosat clone SOURCE DIR --device ID --surveyor NAME [--email ADDR]\n"
 	"                         [--centre-key SHA256:...]",
-	"Set up a survey in DIR (new or empty) from SOURCE: a USB stick or\n"
+	N_("Set up a survey in DIR (new or empty) from SOURCE: a USB stick or\n"
 	"folder of bundles (as 'khaosat sync' writes them), one bundle file, or\n"
 	"a git remote (URL or path), kept as the remote 'centre'. Everything is\n"
 	"checked before the work tree is written. The device id must be one no\n"
@@ -22,7 +23,7 @@ static const struct cmd_info info = {
 	"compare it with the one the centre gave you, or give it as\n"
 	"--centre-key to refuse any other. This laptop gets its own key and asks\n"
 	"to join; it works at once, and its work waits at the other laptops\n"
-	"until the centre approves it ('khaosat device approve').",
+	"until the centre approves it ('khaosat device approve')."),
 };
 
 /* In a signed survey: whose survey it is, and this laptop's own key. */
@@ -60,12 +61,12 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 	struct ks_repo *r = NULL;
 	const struct opt opts[] = {
 		{ 0, "device", "ID", OPT_STRING, &device,
-		  "this laptop's device id: 2-12 lowercase letters and digits (md03)" },
+		  N_("this laptop's device id: 2-12 lowercase letters and digits (md03)") },
 		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor,
-		  "the surveyor's full name, as author of commits" },
-		{ 0, "email", "ADDR", OPT_STRING, &email, "the surveyor's e-mail" },
+		  N_("the surveyor's full name, as author of commits") },
+		{ 0, "email", "ADDR", OPT_STRING, &email, N_("the surveyor's e-mail") },
 		{ 0, "centre-key", "SHA256:...", OPT_STRING, &o.centre_key,
-		  "the key the centre gave: refuse a survey started by any other" },
+		  N_("the key the centre gave: refuse a survey started by any other") },
 		OPT_END_MARK,
 	};
 	int err = parse_options(&argc, argv, &info, opts);

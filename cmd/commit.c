@@ -12,9 +12,9 @@
 
 static const struct cmd_info info = {
 	"khaosat commit [-v] -m MESSAGE",
-	"Stage every new, changed and deleted record and schema file and commit\n"
+	N_("Stage every new, changed and deleted record and schema file and commit\n"
 	"them, with the surveyor as author and this device as committer. If any\n"
-	"changed record is invalid, nothing is committed and the errors are shown.",
+	"changed record is invalid, nothing is committed and the errors are shown."),
 };
 
 int cmd_commit(int argc, char **argv, struct cli *cli)
@@ -26,9 +26,9 @@ int cmd_commit(int argc, char **argv, struct cli *cli)
 	int verbose = 0, err;
 	const struct opt opts[] = {
 		{ 'm', "message", "MESSAGE", OPT_STRING, &message,
-		  "what the commit records" },
+		  N_("what the commit records") },
 		{ 'v', "verbose", NULL, OPT_FLAG, &verbose,
-		  "name the commit as git does: [main <id>]" },
+		  N_("name the commit as git does: [main <id>]") },
 		OPT_END_MARK,
 	};
 

@@ -3,6 +3,7 @@
  * proposal, who made it, where and when.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -16,9 +17,9 @@
 
 static const struct cmd_info info = {
 	"khaosat conflicts [--json] [ID]",
-	"List open conflicts (all, or those of one record): the field, its base\n"
+	N_("List open conflicts (all, or those of one record): the field, its base\n"
 	"value and each proposal, numbered for 'khaosat resolve --take N', with\n"
-	"author, device, time and commit. Exit 1 when any conflict is open.",
+	"author, device, time and commit. Exit 1 when any conflict is open."),
 };
 
 /* A proposal's value on one line; -1 when memory runs out. */
@@ -182,7 +183,7 @@ int cmd_conflicts(int argc, char **argv, struct cli *cli)
 	char *rel = NULL;
 	int json = 0, err;
 	const struct opt opts[] = {
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the conflicts as JSON" },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the conflicts as JSON") },
 		OPT_END_MARK,
 	};
 

@@ -16,10 +16,10 @@
 
 static const struct cmd_info info = {
 	"khaosat delete ID -m REASON",
-	"Delete the record ID and save the deletion to the survey history at\n"
+	N_("Delete the record ID and save the deletion to the survey history at\n"
 	"once, with REASON (a duplicate, a workshop that closed), leaving other\n"
 	"changes as they are. Refused, and the record kept, while another\n"
-	"record refers to it.",
+	"record refers to it."),
 };
 
 int cmd_delete(int argc, char **argv, struct cli *cli)
@@ -32,7 +32,7 @@ int cmd_delete(int argc, char **argv, struct cli *cli)
 	int saved = 0, err;
 	const struct opt opts[] = {
 		{ 'm', "message", "REASON", OPT_STRING, &reason,
-		  "why the record goes, kept in the history" },
+		  N_("why the record goes, kept in the history") },
 		OPT_END_MARK,
 	};
 

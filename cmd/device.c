@@ -5,6 +5,7 @@
  * commits of it are authentic (see core/auth.h).
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "commit.h"
@@ -29,7 +30,7 @@ static const struct cmd_info info = {
 	"   or: khaosat device add DEVICE --surveyor NAME --role ROLE [--key KEY]\n"
 	"                          [--from WHEN] [--until WHEN]\n"
 	"   or: khaosat device remove DEVICE [--until WHEN]",
-	"The survey's members (members.yaml): each laptop's device id, its\n"
+	N_("The survey's members (members.yaml): each laptop's device id, its\n"
 	"surveyor, its role (centre: everything; surveyor: records and their\n"
 	"conflicts; auditor: nothing) and the ed25519 SSH key its commits are\n"
 	"signed with (KEY: a .pub file, or the key itself). list also shows the\n"
@@ -40,7 +41,7 @@ static const struct cmd_info info = {
 	"the centre's such commits are taken; remove keeps the member, with\n"
 	"the time it stops (now, or WHEN), so what it signed before stays\n"
 	"authentic. WHEN is a date (2026-12-05, the whole day in Vietnam) or\n"
-	"a time (2026-12-05T10:30:00+07:00).",
+	"a time (2026-12-05T10:30:00+07:00)."),
 };
 
 /* The laptops whose work waits for approval, after the members. */
@@ -368,11 +369,11 @@ int cmd_device(int argc, char **argv, struct cli *cli)
 	const char *surveyor = NULL, *role = NULL, *key = NULL, *from = NULL,
 		   *until = NULL;
 	const struct opt opts[] = {
-		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor, "add, approve: the surveyor's name" },
-		{ 0, "role", "ROLE", OPT_STRING, &role, "add, approve: centre, surveyor or auditor" },
-		{ 0, "key", "KEY", OPT_STRING, &key, "add: a .pub file, or the key itself (this laptop: its own)" },
-		{ 0, "from", "WHEN", OPT_STRING, &from, "add: the first time the key may sign" },
-		{ 0, "until", "WHEN", OPT_STRING, &until, "add, remove: the last time it may sign" },
+		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor, N_("add, approve: the surveyor's name") },
+		{ 0, "role", "ROLE", OPT_STRING, &role, N_("add, approve: centre, surveyor or auditor") },
+		{ 0, "key", "KEY", OPT_STRING, &key, N_("add: a .pub file, or the key itself (this laptop: its own)") },
+		{ 0, "from", "WHEN", OPT_STRING, &from, N_("add: the first time the key may sign") },
+		{ 0, "until", "WHEN", OPT_STRING, &until, N_("add, remove: the last time it may sign") },
 		OPT_END_MARK,
 	};
 	int err;

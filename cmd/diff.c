@@ -3,6 +3,7 @@
  * survey's history or between a commit and the work tree.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -17,11 +18,11 @@
 
 static const struct cmd_info info = {
 	"khaosat diff [--json] [REV [REV]] [ID]",
-	"Show changes field by field: \"~ /phone: old → new\", \"+ /machinery[name=...]\".\n"
+	N_("Show changes field by field: \"~ /phone: old → new\", \"+ /machinery[name=...]\".\n"
 	"With no REV, the work tree against the last commit; with one, the\n"
 	"work tree against REV; with two, the first REV against the second.\n"
 	"REV is a commit id, main~2, a tag, or a date (YYYY-MM-DD). ID limits\n"
-	"it to one record.",
+	"it to one record."),
 };
 
 static const char *const change_word[] = {
@@ -141,7 +142,7 @@ int cmd_diff(int argc, char **argv, struct cli *cli)
 	char *rel = NULL;
 	int json = 0, err, nrev, code = EXIT_OK;
 	const struct opt opts[] = {
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the changes as JSON" },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the changes as JSON") },
 		OPT_END_MARK,
 	};
 

@@ -15,12 +15,12 @@
 
 static const struct cmd_info info = {
 	"khaosat dupes [--json] [KIND]",
-	"List pairs of records of one kind that likely describe the same thing:\n"
+	N_("List pairs of records of one kind that likely describe the same thing:\n"
 	"the same tax code, the same phone (however written), or the same name\n"
 	"in the same commune, ignoring case, marks, tone placement and legal-form\n"
 	"words (Cty, Công ty TNHH, HTX, cơ sở...). Each pair once, with its\n"
 	"evidence. A value shared by more than 8 records is named, not paired.\n"
-	"Exit 1 when any pair is found.",
+	"Exit 1 when any pair is found."),
 };
 
 static const char *or_empty(const char *s)
@@ -219,7 +219,7 @@ int cmd_dupes(int argc, char **argv, struct cli *cli)
 	struct ks_buf out = KS_BUF_INIT;
 	int json = 0, err;
 	const struct opt opts[] = {
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the pairs as JSON" },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the pairs as JSON") },
 		OPT_END_MARK,
 	};
 

@@ -5,6 +5,7 @@
  * it was (as visudo does).
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -26,11 +27,11 @@
 
 static const struct cmd_info info = {
 	"khaosat edit ID",
-	"Edit a record in $VISUAL or $EDITOR (default vi). On saving, the record\n"
+	N_("Edit a record in $VISUAL or $EDITOR (default vi). On saving, the record\n"
 	"is checked; if it has errors you can edit again or abandon, and an\n"
 	"abandoned edit leaves the record exactly as it was. A draft (saved\n"
 	"with 'khaosat new --draft') becomes a new record once it is valid, and\n"
-	"stays a draft, with your edits, until then.",
+	"stays a draft, with your edits, until then."),
 };
 
 static int run_editor(const char *file)

@@ -3,6 +3,7 @@
  * JSON, from the work tree or as they were at a commit or on a date.
  */
 #include "cli.h"
+#include "intl.h"
 #include "diag.h"
 #include "export.h"
 
@@ -17,12 +18,12 @@
 static const struct cmd_info info = {
 	"khaosat export [KIND]... [--format xlsx|csv|json|jsonl] [-o FILE|DIR]\n"
 	"                      [--at REV|DATE] [--where FIELD=VALUE]... [--values]",
-	"Export records (of every kind, or of the KINDs named): a spreadsheet\n"
+	N_("Export records (of every kind, or of the KINDs named): a spreadsheet\n"
 	"(one sheet per kind and per list of objects, and \"Thông tin\"), CSV files\n"
 	"in a new folder (one per table), or JSON. Every record is exported with\n"
 	"its status: ok, invalid (the first error) or conflict (the fields).\n"
 	"Without --at, the work tree, uncommitted changes included (said on\n"
-	"standard error and in the export); with --at, the survey as committed.",
+	"standard error and in the export); with --at, the survey as committed."),
 };
 
 static int format_of(const char *name, enum ks_export_format *f)
@@ -84,15 +85,15 @@ int cmd_export(int argc, char **argv, struct cli *cli)
 	int values = 0, err, i;
 	const struct opt opts[] = {
 		{ 0, "format", "FORMAT", OPT_STRING, &format,
-		  "xlsx, csv (a folder of files), json or jsonl; default: from -o's extension" },
+		  N_("xlsx, csv (a folder of files), json or jsonl; default: from -o's extension") },
 		{ 'o', "output", "FILE", OPT_STRING, &output,
-		  "write here (a new or empty folder for csv; json goes to standard output without it)" },
+		  N_("write here (a new or empty folder for csv; json goes to standard output without it)") },
 		{ 0, "at", "REV|DATE", OPT_STRING, &at,
-		  "the survey as committed at REV or on DATE (YYYY-MM-DD[ HH:MM])" },
+		  N_("the survey as committed at REV or on DATE (YYYY-MM-DD[ HH:MM])") },
 		{ 0, "where", "FIELD=VALUE", OPT_LIST, &where,
-		  "only records whose FIELD (a dotted path) holds VALUE or its label; repeatable, all must hold" },
+		  N_("only records whose FIELD (a dotted path) holds VALUE or its label; repeatable, all must hold") },
 		{ 0, "values", NULL, OPT_FLAG, &values,
-		  "show enum values as stored, not their labels" },
+		  N_("show enum values as stored, not their labels") },
 		OPT_END_MARK,
 	};
 

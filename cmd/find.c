@@ -5,6 +5,7 @@
  * Phương" in Mỹ Đồng.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
@@ -16,11 +17,11 @@
 
 static const struct cmd_info info = {
 	"khaosat find [--json] WORD...",
-	"List the records whose name or address (street, village, commune,\n"
+	N_("List the records whose name or address (street, village, commune,\n"
 	"address as written) has a word starting with each WORD, ignoring case,\n"
 	"marks and legal-form words, or typed in Telex; or whose phone number,\n"
 	"tax code or id the words are, written any way: id, name and commune,\n"
-	"one per line. Exit 1 when nothing matches.",
+	"one per line. Exit 1 when nothing matches."),
 };
 
 static void print_text(struct ks_buf *b, const struct ks_dupe_index *ix,
@@ -69,7 +70,7 @@ int cmd_find(int argc, char **argv, struct cli *cli)
 	size_t *hits = NULL, n = 0;
 	int json = 0, err, i;
 	const struct opt opts[] = {
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the records as JSON" },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the records as JSON") },
 		OPT_END_MARK,
 	};
 

@@ -4,6 +4,7 @@
  * type), or with --check only report the ones that are not.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -16,8 +17,8 @@
 
 static const struct cmd_info info = {
 	"khaosat fmt [--check] [ID|PATH]...",
-	"Rewrite records (all, or the ones named) in canonical form. With\n"
-	"--check, change nothing and exit 1 if any record is not canonical.",
+	N_("Rewrite records (all, or the ones named) in canonical form. With\n"
+	"--check, change nothing and exit 1 if any record is not canonical."),
 };
 
 /* Formats one record; 1 when it was (or would be) changed. */
@@ -75,7 +76,7 @@ int cmd_fmt(int argc, char **argv, struct cli *cli)
 	size_t j;
 	const struct opt opts[] = {
 		{ 0, "check", NULL, OPT_FLAG, &check_only,
-		  "change nothing; exit 1 if a record is not in canonical form" },
+		  N_("change nothing; exit 1 if a record is not in canonical form") },
 		OPT_END_MARK,
 	};
 

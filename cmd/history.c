@@ -5,6 +5,7 @@
  * reached main.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "commit.h"
@@ -18,12 +19,12 @@
 
 static const struct cmd_info info = {
 	"khaosat history [--json] ID[@REV] [FIELD]",
-	"List every change of every field of a record (or of one FIELD, such as\n"
+	N_("List every change of every field of a record (or of one FIELD, such as\n"
 	"workers.regular or products[name=Chảo gang].output): when, who, on which\n"
 	"device, old → new, which commit, and whether it came through a merge,\n"
 	"a conflict or its resolution. Values carried by merges are shown at\n"
 	"the commit that first wrote them. @REV (or @DATE) reads history up to\n"
-	"that point.",
+	"that point."),
 };
 
 static const char *const kind_word[] = {
@@ -197,7 +198,7 @@ int cmd_history(int argc, char **argv, struct cli *cli)
 	struct ks_buf out = KS_BUF_INIT;
 	int json = 0, err, code = EXIT_OK;
 	const struct opt opts[] = {
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the changes as JSON" },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the changes as JSON") },
 		OPT_END_MARK,
 	};
 

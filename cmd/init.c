@@ -3,6 +3,7 @@
  * this laptop's device identity.
  */
 #include "cli.h"
+#include "intl.h"
 #include "diag.h"
 #include "init.h"
 #include "repo.h"
@@ -13,14 +14,14 @@
 static const struct cmd_info info = {
 	"khaosat init [DIR] --device ID --surveyor NAME [--email ADDR] [--name NAME]\n"
 	"   or: khaosat init --bare DIR",
-	"Create a survey repository in DIR (default: the current folder) with\n"
+	N_("Create a survey repository in DIR (default: the current folder) with\n"
 	"khaosat.yaml, the default schemas and a first commit. The device id and\n"
 	"surveyor are this laptop's identity: local configuration, never synced.\n"
 	"The survey is signed: this laptop gets its own key and is the survey's\n"
 	"centre in members.yaml; only laptops the centre approves may change it\n"
 	"(see 'khaosat device'). With --unsigned, any laptop may change anything.\n"
 	"With --bare, create a hub for LAN sync instead: a bare repository that\n"
-	"refuses rewinding or deleting refs; a first laptop's sync fills it.",
+	"refuses rewinding or deleting refs; a first laptop's sync fills it."),
 };
 
 int cmd_init(int argc, char **argv, struct cli *cli)
@@ -32,16 +33,16 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 	int bare = 0, unsigned_mode = 0;
 	const struct opt opts[] = {
 		{ 0, "bare", NULL, OPT_FLAG, &bare,
-		  "create a hub (a bare repository) for LAN sync" },
+		  N_("create a hub (a bare repository) for LAN sync") },
 		{ 0, "device", "ID", OPT_STRING, &device,
-		  "this laptop's device id: 2-12 lowercase letters and digits (md01)" },
+		  N_("this laptop's device id: 2-12 lowercase letters and digits (md01)") },
 		{ 0, "surveyor", "NAME", OPT_STRING, &surveyor,
-		  "the surveyor's full name, as author of commits" },
-		{ 0, "email", "ADDR", OPT_STRING, &email, "the surveyor's e-mail" },
+		  N_("the surveyor's full name, as author of commits") },
+		{ 0, "email", "ADDR", OPT_STRING, &email, N_("the surveyor's e-mail") },
 		{ 0, "name", "NAME", OPT_STRING, &o.name,
-		  "the survey's name (default: the folder's name)" },
+		  N_("the survey's name (default: the folder's name)") },
 		{ 0, "unsigned", NULL, OPT_FLAG, &unsigned_mode,
-		  "no members file and no keys: any laptop may change anything" },
+		  N_("no members file and no keys: any laptop may change anything") },
 		OPT_END_MARK,
 	};
 	int err = parse_options(&argc, argv, &info, opts);

@@ -3,6 +3,7 @@
  * changed one record; with surveyor, device and the surveyor's local time.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "commit.h"
@@ -17,8 +18,8 @@
 
 static const struct cmd_info info = {
 	"khaosat log [-n COUNT] [--json] [ID]",
-	"List commits, newest first: id, date in the surveyor's time zone,\n"
-	"device, surveyor and summary. With ID, only commits that changed it.",
+	N_("List commits, newest first: id, date in the surveyor's time zone,\n"
+	"device, surveyor and summary. With ID, only commits that changed it."),
 };
 
 /* The blob id of `path` in a commit's tree; 0 if absent. */
@@ -127,8 +128,8 @@ int cmd_log(int argc, char **argv, struct cli *cli)
 	struct ks_json j;
 	const struct opt opts[] = {
 		{ 'n', "max-count", "COUNT", OPT_STRING, &count,
-		  "show at most COUNT commits" },
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the commits as JSON" },
+		  N_("show at most COUNT commits") },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the commits as JSON") },
 		OPT_END_MARK,
 	};
 

@@ -3,6 +3,7 @@
  * merge; conflicts are recorded, never a reason to stop.
  */
 #include "cli.h"
+#include "intl.h"
 #include "diag.h"
 #include "merge.h"
 #include "repo.h"
@@ -11,10 +12,10 @@
 
 static const struct cmd_info info = {
 	"khaosat merge REF",
-	"Merge REF (a branch, a commit id, a remote-tracking ref) into main,\n"
+	N_("Merge REF (a branch, a commit id, a remote-tracking ref) into main,\n"
 	"record by record and field by field. Conflicting fields keep their\n"
 	"base value and are recorded under conflicts/ ('khaosat conflicts'\n"
-	"lists them); the merge always finishes. The work tree is updated.",
+	"lists them); the merge always finishes. The work tree is updated."),
 };
 
 void print_merge(const git_oid *commit, const struct ks_merge_stats *st,

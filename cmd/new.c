@@ -6,6 +6,7 @@
  * local draft with --draft.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -27,13 +28,13 @@
 
 static const struct cmd_info info = {
 	"khaosat new KIND [--set FIELD=VALUE]... [--from FILE] [--draft]",
-	"Add a record of KIND (workshop, brand...). On a terminal, a form asks\n"
+	N_("Add a record of KIND (workshop, brand...). On a terminal, a form asks\n"
 	"for each field; with --set or --from, the values are taken as given.\n"
 	"The record gets the next id of this device and is saved only if it is\n"
 	"valid; with --draft an invalid one waits as a draft ('khaosat edit ID'\n"
 	"finishes it). A form's answers are kept as they are given: the next\n"
 	"form of the kind offers to continue one that was interrupted. FIELD is\n"
-	"a dotted path such as address.commune_name or products[0].name.",
+	"a dotted path such as address.commune_name or products[0].name."),
 };
 
 /* Fills the fields every record of a survey has, when the schema has them. */
@@ -360,11 +361,11 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 	struct form form = { 0 };
 	const struct opt opts[] = {
 		{ 0, "set", "FIELD=VALUE", OPT_LIST, &sets,
-		  "set a field (repeatable); FIELD is a dotted path" },
+		  N_("set a field (repeatable); FIELD is a dotted path") },
 		{ 0, "from", "FILE", OPT_STRING, &from,
-		  "take field values from a YAML file (its id is replaced)" },
+		  N_("take field values from a YAML file (its id is replaced)") },
 		{ 0, "draft", NULL, OPT_FLAG, &draft,
-		  "keep a record that is not valid yet as a draft on this laptop" },
+		  N_("keep a record that is not valid yet as a draft on this laptop") },
 		OPT_END_MARK,
 	};
 

@@ -3,6 +3,7 @@
  * printing and small terminal helpers shared by the subcommands.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -41,10 +42,10 @@ void print_help(FILE *f, const struct cmd_info *info, const struct opt *opts)
 {
 	const struct opt *o;
 
-	fprintf(f, "usage: %s\n\n%s\n", info->usage, info->summary);
+	fprintf(f, _("usage: %s\n\n%s\n"), info->usage, _(info->summary));
 	if (!opts || opts->type == OPT_END)
 		return;
-	fprintf(f, "\noptions:\n");
+	fputs(_("\noptions:\n"), f);
 	for (o = opts; o->type != OPT_END; o++) {
 		char left[64];
 
@@ -59,9 +60,9 @@ void print_help(FILE *f, const struct cmd_info *info, const struct opt *opts)
 				 o->long_name, o->arg);
 		else
 			snprintf(left, sizeof(left), "    --%s", o->long_name);
-		fprintf(f, "  %-26s %s\n", left, o->help);
+		fprintf(f, "  %-26s %s\n", left, _(o->help));
 	}
-	fprintf(f, "  %-26s %s\n", "-h, --help", "show this help");
+	fprintf(f, "  %-26s %s\n", "-h, --help", _("show this help"));
 }
 
 int usage_error(const struct cmd_info *info, const char *fmt, ...)
@@ -72,7 +73,7 @@ int usage_error(const struct cmd_info *info, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", info->usage);
+	fprintf(stderr, _("\nusage: %s\n"), info->usage);
 	return EXIT_USAGE;
 }
 

@@ -3,6 +3,7 @@
  * network.  The first one added is the default for 'khaosat sync'.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "check.h"
 #include "diag.h"
@@ -15,9 +16,9 @@ static const struct cmd_info info = {
 	"khaosat remote add NAME URL\n"
 	"   or: khaosat remote list\n"
 	"   or: khaosat remote remove NAME",
-	"Name the hubs this laptop syncs with: a bare repository on a shared\n"
+	N_("Name the hubs this laptop syncs with: a bare repository on a shared\n"
 	"folder (a path or file:// URL), git://, ssh:// or user@host:path, or\n"
-	"http(s)://. The first one added is the default for 'khaosat sync'.",
+	"http(s)://. The first one added is the default for 'khaosat sync'."),
 };
 
 static int list(struct cli *cli)

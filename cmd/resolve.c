@@ -4,6 +4,7 @@
  * committed like any other edit, so it syncs to every laptop.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -21,11 +22,11 @@
 
 static const struct cmd_info info = {
 	"khaosat resolve ID FIELD (--take N | --value VALUE | --base) [-m MESSAGE]",
-	"Settle the open conflict on FIELD of record ID ('/' for the whole\n"
+	N_("Settle the open conflict on FIELD of record ID ('/' for the whole\n"
 	"record): keep proposal N as listed by 'khaosat conflicts', a new VALUE,\n"
 	"or the base value. The record must stay valid; the change is committed.\n"
 	"A conflict in khaosat.yaml or a schema is settled the same way, with its\n"
-	"path (khaosat.yaml, schema/workshop.yaml) in place of ID.",
+	"path (khaosat.yaml, schema/workshop.yaml) in place of ID."),
 };
 
 /* 1 when conflicts/<rel> is there; -1 when memory runs out. */
@@ -260,12 +261,12 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 	struct choice c = { .msg = KS_BUF_INIT };
 	const struct opt opts[] = {
 		{ 0, "take", "N", OPT_STRING, &take,
-		  "keep proposal N, as numbered by 'khaosat conflicts'" },
-		{ 0, "value", "VALUE", OPT_STRING, &value, "set a new value instead" },
+		  N_("keep proposal N, as numbered by 'khaosat conflicts'") },
+		{ 0, "value", "VALUE", OPT_STRING, &value, N_("set a new value instead") },
 		{ 0, "base", NULL, OPT_FLAG, &base,
-		  "keep the base value (the value before both changes)" },
+		  N_("keep the base value (the value before both changes)") },
 		{ 'm', "message", "MESSAGE", OPT_STRING, &message,
-		  "the commit message (default: says what was chosen)" },
+		  N_("the commit message (default: says what was chosen)") },
 		OPT_END_MARK,
 	};
 

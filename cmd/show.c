@@ -4,6 +4,7 @@
  * main~3, a tag; or a date, naming main as it was at the end of that day).
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -15,9 +16,9 @@
 
 static const struct cmd_info info = {
 	"khaosat show ID[@REV|@DATE]",
-	"Print a record: as it is now in the work tree, or as it was committed\n"
+	N_("Print a record: as it is now in the work tree, or as it was committed\n"
 	"at REV (a commit id, main~2, a tag...) or on DATE (YYYY-MM-DD, or\n"
-	"\"YYYY-MM-DD HH:MM\": the survey's main as it stood then).",
+	"\"YYYY-MM-DD HH:MM\": the survey's main as it stood then)."),
 };
 
 static int show_at(struct ks_repo *r, const char *id, const char *rev,

@@ -4,6 +4,7 @@
  * type, trade group, brand kind, OCOP stars, surveyor and device.
  */
 #include "cli.h"
+#include "intl.h"
 #include "buf.h"
 #include "diag.h"
 #include "json.h"
@@ -15,10 +16,10 @@
 
 static const struct cmd_info info = {
 	"khaosat stats [--json] [KIND]",
-	"Count the records of the work tree (of one kind, or of each): valid,\n"
+	N_("Count the records of the work tree (of one kind, or of each): valid,\n"
 	"invalid, with open conflicts, and by commune, legal type, trade group,\n"
 	"brand kind, OCOP stars, surveyor and device (the prefix of the id).\n"
-	"Communes and surveyors written two ways (Thủy/Thuỷ) count as one.",
+	"Communes and surveyors written two ways (Thủy/Thuỷ) count as one."),
 };
 
 static size_t width(const char *s)
@@ -168,7 +169,7 @@ int cmd_stats(int argc, char **argv, struct cli *cli)
 	struct ks_buf out = KS_BUF_INIT;
 	int json = 0, err;
 	const struct opt opts[] = {
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the counts as JSON" },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the counts as JSON") },
 		OPT_END_MARK,
 	};
 

@@ -3,6 +3,7 @@
  * changed records would stop a commit.
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -21,9 +22,9 @@
 
 static const struct cmd_info info = {
 	"khaosat status [--json]",
-	"Show the survey's new, modified and deleted records and schema files\n"
+	N_("Show the survey's new, modified and deleted records and schema files\n"
 	"since the last commit, which changed records are invalid, the forms\n"
-	"left unfinished and the drafts waiting to be finished.",
+	"left unfinished and the drafts waiting to be finished."),
 };
 
 static const char *change_name(enum ks_change_kind k)
@@ -269,7 +270,7 @@ int cmd_status(int argc, char **argv, struct cli *cli)
 	struct ks_buf out = KS_BUF_INIT;
 	int json = 0, err;
 	const struct opt opts[] = {
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the changes as JSON" },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the changes as JSON") },
 		OPT_END_MARK,
 	};
 

@@ -22,13 +22,13 @@
 
 static const struct cmd_info info = {
 	"khaosat sync [PATH|REMOTE|URL]",
-	"Sync with a USB stick or any folder: import the other devices'\n"
+	N_("Sync with a USB stick or any folder: import the other devices'\n"
 	"bundles from PATH/<survey id>/, merge them into main field by field\n"
 	"(conflicts are recorded, the sync always finishes), then write this\n"
 	"device's bundle there. With a remote (a name from 'khaosat remote', a\n"
 	"URL, or a hub's path): fetch every device's work from the hub, merge it,\n"
 	"and push main as this device's ref there. Without an argument: the\n"
-	"default remote. Commit your changes first.",
+	"default remote. Commit your changes first."),
 };
 
 static void print_count(size_t n, const char *what, int *first)

@@ -4,6 +4,7 @@
  * then each problem; --json gives the same as data.
  */
 #include "cli.h"
+#include "intl.h"
 #include "hubcheck.h"
 #include "alloc.h"
 #include "buf.h"
@@ -21,7 +22,7 @@ static const struct cmd_info info = {
 	"khaosat verify [--json] [--require-signatures] [--accept-rewrite] [--no-cache]\n"
 	"   or: khaosat verify --hub DIR [--repair-from SURVEY] [--quarantine]\n"
 	"                        [--set-aside DEVICE]...",
-	"Audit the survey: every object reachable from main and the devices'\n"
+	N_("Audit the survey: every object reachable from main and the devices'\n"
 	"refs is present and intact; every commit on main is signed by a key\n"
 	"that allowed_signers (at main's tip) allows for its author, and in a\n"
 	"signed survey authentic by its members from the introduction on; every\n"
@@ -35,7 +36,7 @@ static const struct cmd_info info = {
 	"reason the hub cannot judge, such as the survey's members.\n"
 	"--repair-from rebuilds the hub's objects, taking each from the survey\n"
 	"folder SURVEY (a laptop that synced the work before) when it has it:\n"
-	"what the hub's copy lost comes back.",
+	"what the hub's copy lost comes back."),
 };
 
 /* 12345 as "12,345". */
@@ -498,21 +499,21 @@ int cmd_verify(int argc, char **argv, struct cli *cli)
 	const char *hub = NULL, *repair = NULL;
 	struct strlist aside = { 0 };
 	const struct opt opts[] = {
-		{ 0, "json", NULL, OPT_FLAG, &json, "print the report as JSON" },
+		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the report as JSON") },
 		{ 0, "require-signatures", NULL, OPT_FLAG, &require,
-		  "unsigned commits and unknown keys are problems too" },
+		  N_("unsigned commits and unknown keys are problems too") },
 		{ 0, "accept-rewrite", NULL, OPT_FLAG, &accept,
-		  "take a rewritten main as the new starting point" },
+		  N_("take a rewritten main as the new starting point") },
 		{ 0, "no-cache", NULL, OPT_FLAG, &no_cache,
-		  "check every signature again, ignoring earlier results" },
+		  N_("check every signature again, ignoring earlier results") },
 		{ 0, "hub", "DIR", OPT_STRING, &hub,
-		  "check the hub in DIR (where it lives) instead of a survey" },
+		  N_("check the hub in DIR (where it lives) instead of a survey") },
 		{ 0, "repair-from", "SURVEY", OPT_STRING, &repair,
-		  "with --hub: rebuild its objects, from SURVEY first" },
+		  N_("with --hub: rebuild its objects, from SURVEY first") },
 		{ 0, "quarantine", NULL, OPT_FLAG, &quarantine,
-		  "with --hub: set every ref that fails aside" },
+		  N_("with --hub: set every ref that fails aside") },
 		{ 0, "set-aside", "DEVICE", OPT_LIST, &aside,
-		  "with --hub: set this device's ref aside" },
+		  N_("with --hub: set this device's ref aside") },
 		OPT_END_MARK,
 	};
 

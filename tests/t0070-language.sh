@@ -33,6 +33,18 @@ test_expect_success 'LANGUAGE=vi: help in Vietnamese' '
 	grep -q "^  sync       đồng bộ thay đổi qua USB" out
 '
 
+test_expect_success 'LANGUAGE=vi: every command'"'"'s help in Vietnamese' '
+	for cmd in $(khaosat help | sed -n "s/^  \([a-z]*\)  .*/\1/p"); do
+		test "$cmd" = help && continue
+		LANGUAGE=vi khaosat help $cmd >out &&
+		khaosat help $cmd >en &&
+		head -n 1 out | grep -q "^cách dùng: khaosat $cmd" &&
+		! test_cmp en out >/dev/null &&
+		{ ! grep -q "^options:$" en ||
+		  grep -q "^  -h, --help  *cho xem hướng dẫn này$" out; } || return 1
+	done
+'
+
 test_expect_success 'a Vietnamese locale this system lacks still gives Vietnamese' '
 	LC_ALL=vi_VN.UTF-8 test_expect_code 2 khaosat nosuch 2>err &&
 	echo "lỗi: không có lệnh '"'"'nosuch'"'"'; xem '"'"'khaosat help'"'"'" >expect &&
