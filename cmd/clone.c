@@ -41,13 +41,13 @@ static void print_joined(struct ks_repo *r, const char *device)
 		ks_diags_release(&d);
 		return;
 	}
-	printf("The survey was started by its centre %s (%s) with key %s:\n"
-	       "compare it with the key the centre gave you.\n",
+	printf(_("The survey was started by its centre %s (%s) with key %s:\n"
+		 "compare it with the key the centre gave you.\n"),
 	       in.device, in.surveyor, in.fingerprint);
 	if (ks_signer_own_key(&pub, ks_repo_git(r), &d) == 0 &&
 	    ks_sshsig_key_fingerprint(fp, &pub) == 0)
-		printf("This laptop (%s) has its own key %s and has asked to join.\n"
-		       "Until the centre approves it, its work waits at the other laptops; nothing is lost.\n",
+		printf(_("This laptop (%s) has its own key %s and has asked to join.\n"
+			 "Until the centre approves it, its work waits at the other laptops; nothing is lost.\n"),
 		       device, fp);
 	ks_diags_release(&d);
 }
@@ -90,13 +90,13 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 	print_diags(&d);
 	if (rep.folder)
 		print_sync(&rep, device);
-	printf("Set up survey \"%s\" (id %s) in %s\n", ks_repo_name(r),
+	printf(_("Set up survey \"%s\" (id %s) in %s\n"), ks_repo_name(r),
 	       ks_repo_survey_id(r), ks_repo_workdir(r));
 	if (rep.hub)
-		printf("Device %s, surveyor %s. From now on, 'khaosat sync' syncs with the remote %s.\n",
+		printf(_("Device %s, surveyor %s. From now on, 'khaosat sync' syncs with the remote %s.\n"),
 		       device, surveyor, rep.hub);
 	else
-		printf("Device %s, surveyor %s. From now on, 'khaosat sync' with the stick.\n",
+		printf(_("Device %s, surveyor %s. From now on, 'khaosat sync' with the stick.\n"),
 		       device, surveyor);
 	print_joined(r, device);
 	ks_sync_report_release(&rep);

@@ -129,11 +129,12 @@ static int save(struct cli *cli, const char *rel, const char *abs,
 	err = ks_merge_worktree_file(&conflicts, cli->repo, rel, orig, text,
 				     gone ? NULL : &now, &pm, &pt, d);
 	if (!err && conflicts)
-		printf("The record changed while you were editing it; your changes were merged with it, and %zu field%s that both changed %s kept as conflicts ('khaosat conflicts').\n",
-		       conflicts, conflicts == 1 ? "" : "s",
-		       conflicts == 1 ? "is" : "are");
+		printf(Q_("The record changed while you were editing it; your changes were merged with it, and %zu field that both changed is kept as a conflict ('khaosat conflicts').\n",
+			  "The record changed while you were editing it; your changes were merged with it, and %zu fields that both changed are kept as conflicts ('khaosat conflicts').\n",
+			  conflicts), conflicts);
 	else if (!err)
-		printf("The record changed while you were editing it; your changes were merged with it, field by field.\n");
+		fputs(_("The record changed while you were editing it; your changes were merged with it, field by field.\n"),
+		      stdout);
 	ks_free(dev);
 	git_commit_free(c);
 	ks_buf_release(&now);
@@ -280,8 +281,8 @@ static int edit_draft(struct cli *cli, const char *id)
 			err = -1;
 		ks_doc_free(doc);
 		if (!err) {
-			printf("Saved %s: %s\n", id, rel);
-			printf("Record it with 'khaosat commit -m MESSAGE'.\n");
+			printf(_("Saved %s: %s\n"), id, rel);
+			fputs(_("Record it with 'khaosat commit -m MESSAGE'.\n"), stdout);
 			break;
 		}
 		/* Not valid yet: the edits are the draft now. */
@@ -349,7 +350,7 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 		if ((code = edit_copy(&cur, tmp.ptr, "", id, &d)))
 			break;
 		if (cur.len == orig.len && !memcmp(cur.ptr, orig.ptr, orig.len)) {
-			printf("No changes to %s.\n", id);
+			printf(_("No changes to %s.\n"), id);
 			break;
 		}
 		err = ks_doc_parse(&doc, rel, cur.ptr, cur.len, KS_PARSE_RECORD, &d);
@@ -364,7 +365,7 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 				break;
 			}
 			ks_doc_free(doc);
-			printf("Saved %s: %s\n", id, rel);
+			printf(_("Saved %s: %s\n"), id, rel);
 			break;
 		}
 		ks_doc_free(doc);

@@ -59,7 +59,7 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 		if ((err = lock_new_survey(cli, argv[0], &d)) ||
 		    (err = ks_hub_init(argv[0], &d)))
 			return fail(&d, err);
-		printf("Created a hub in %s. On the first laptop: khaosat remote add centre URL; khaosat sync\n",
+		printf(_("Created a hub in %s. On the first laptop: khaosat remote add centre URL; khaosat sync\n"),
 		       argv[0]);
 		ks_diags_release(&d);
 		return EXIT_OK;
@@ -72,20 +72,20 @@ int cmd_init(int argc, char **argv, struct cli *cli)
 		err = ks_repo_init(&r, argc ? argv[0] : ".", &o, &d);
 	if (err)
 		return fail(&d, err);
-	printf("Created survey \"%s\" (id %s) in %s\n", ks_repo_name(r),
+	printf(_("Created survey \"%s\" (id %s) in %s\n"), ks_repo_name(r),
 	       ks_repo_survey_id(r), ks_repo_workdir(r));
-	printf("Device %s, surveyor %s. Add a record with 'khaosat new workshop'.\n",
+	printf(_("Device %s, surveyor %s. Add a record with 'khaosat new workshop'.\n"),
 	       device, surveyor);
 	if (unsigned_mode) {
-		printf("Unsigned survey: any laptop may change anything.\n");
+		fputs(_("Unsigned survey: any laptop may change anything.\n"), stdout);
 	} else {
 		struct ks_sshsig_key pub;
 		char fp[KS_SSHSIG_FINGERPRINT_SIZE];
 
 		if (ks_signer_own_key(&pub, ks_repo_git(r), &d) == 0 &&
 		    ks_sshsig_key_fingerprint(fp, &pub) == 0)
-			printf("Signed survey: this laptop is its centre, with key %s.\n"
-			       "Give that key to every laptop that joins: 'khaosat clone' shows it to compare.\n",
+			printf(_("Signed survey: this laptop is its centre, with key %s.\n"
+				 "Give that key to every laptop that joins: 'khaosat clone' shows it to compare.\n"),
 			       fp);
 	}
 	ks_repo_free(r);

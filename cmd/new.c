@@ -155,21 +155,22 @@ static int offer_unfinished(struct ks_repo *r, const char *kind,
 
 		localtime_r(&f->started, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		printf("An unfinished %s form started %s holds %zu answer%s.\n",
-		       kind, when, f->nanswers, f->nanswers == 1 ? "" : "s");
-		if ((yes = form_yes_no("Continue it?", 1)) < 0)
+		printf(Q_("An unfinished %s form started %s holds %zu answer.\n",
+			  "An unfinished %s form started %s holds %zu answers.\n",
+			  f->nanswers), kind, when, f->nanswers);
+		if ((yes = form_yes_no(_("Continue it?"), 1)) < 0)
 			break;
 		if (yes) {
 			*out = *f;
 			memset(f, 0, sizeof(*f));
 			break;
 		}
-		if ((yes = form_yes_no("Discard it? Its answers would be lost.", 0)) < 0)
+		if ((yes = form_yes_no(_("Discard it? Its answers would be lost."), 0)) < 0)
 			break;
 		if (yes && !(err = ks_formsave_remove(r, f, d)))
-			printf("Discarded.\n\n");
+			fputs(_("Discarded.\n\n"), stdout);
 		else if (!yes)
-			printf("Kept; it is offered again next time.\n\n");
+			fputs(_("Kept; it is offered again next time.\n\n"), stdout);
 	}
 	ks_formsaves_release(&l);
 	if (!err && yes < 0)
@@ -201,16 +202,17 @@ static int interactive_form(struct form *f, struct ks_node **root,
 			return -1;
 		ks_doc_set_root(f->doc, rec);
 		*root = rec;
-		printf("Continuing with the %zu answer%s given before.\n",
-		       f->save.nanswers, f->save.nanswers == 1 ? "" : "s");
+		printf(Q_("Continuing with the %zu answer given before.\n",
+			  "Continuing with the %zu answers given before.\n",
+			  f->save.nanswers), f->save.nanswers);
 	} else if (ks_formsave_start(&f->save, f->repo, f->kind) < 0) {
 		return -1;
 	}
 	f->root = *root;
-	printf("New %s%s%s%s. Fields marked * are required. Press Enter to skip\n"
-	       "a field or keep the value in [brackets]; type - to empty a field,\n"
-	       "< to go back to the previous question. Every answer is kept as soon\n"
-	       "as it is given.\n",
+	printf(_("New %s%s%s%s. Fields marked * are required. Press Enter to skip\n"
+		 "a field or keep the value in [brackets]; type - to empty a field,\n"
+		 "< to go back to the previous question. Every answer is kept as soon\n"
+		 "as it is given.\n"),
 	       f->kind, title ? " (" : "", title ? title : "", title ? ")" : "");
 	return form_run(f, d);
 }
@@ -252,8 +254,8 @@ out:
 		err = fail(d, err);
 	} else {
 		print_diags(d);
-		printf("Saved %s %s as a draft: %s\n", kind, id, where);
-		printf("It is not part of the survey until it is valid; finish it with 'khaosat edit %s'.\n",
+		printf(_("Saved %s %s as a draft: %s\n"), kind, id, where);
+		printf(_("It is not part of the survey until it is valid; finish it with 'khaosat edit %s'.\n"),
 		       id);
 	}
 	ks_buf_release(&text);
@@ -337,8 +339,8 @@ static int save_record(struct cli *cli, const char *kind, struct ks_doc *doc,
 	if (form->save.file)
 		ks_formsave_remove(cli->repo, &form->save, d);
 	print_diags(d);
-	printf("Saved %s %s: %s\n", kind, id, rel);
-	printf("Record it with 'khaosat commit -m MESSAGE'.\n");
+	printf(_("Saved %s %s: %s\n"), kind, id, rel);
+	fputs(_("Record it with 'khaosat commit -m MESSAGE'.\n"), stdout);
 out:
 	ks_free(id);
 	ks_free(rel);

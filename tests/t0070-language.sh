@@ -45,6 +45,22 @@ test_expect_success 'LANGUAGE=vi: every command'"'"'s help in Vietnamese' '
 	done
 '
 
+test_expect_success 'LANGUAGE=vi: init, new and commit say what they did in Vietnamese' '
+	LANGUAGE=vi khaosat init v --unsigned --device md01 --surveyor "Hoa" \
+		--name "Mỹ Đồng" >out &&
+	grep -q "^Đã tạo cuộc khảo sát \"Mỹ Đồng\" (mã [0-9a-f]*) ở " out &&
+	grep -q "^Máy md01, cán bộ khảo sát Hoa. Thêm hồ sơ bằng" out &&
+	grep -q "^Cuộc khảo sát không ký" out &&
+	(cd v && LANGUAGE=vi khaosat new workshop --set name="Hộ Tư" \
+		--set legal_type=ho_kinh_doanh --set address.village="Thôn 7" \
+		--set address.commune_name="Mỹ Đồng" --set address.province_name="Hải Phòng" \
+		--set trade_group=do_go_gom_su_det_may_co_khi_nho >../out) &&
+	grep -q "^Đã lưu workshop md01-0001: records/workshop/md01/000/md01-0001.yaml$" out &&
+	(cd v && LANGUAGE=vi khaosat commit -m "Thôn 7" >../out) &&
+	echo "Đã lưu vào lịch sử khảo sát: Thôn 7" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'a Vietnamese locale this system lacks still gives Vietnamese' '
 	LC_ALL=vi_VN.UTF-8 test_expect_code 2 khaosat nosuch 2>err &&
 	echo "lỗi: không có lệnh '"'"'nosuch'"'"'; xem '"'"'khaosat help'"'"'" >expect &&
