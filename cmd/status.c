@@ -130,7 +130,7 @@ static void text_local(struct ks_buf *b, struct ks_repo *r,
 	size_t i, n;
 
 	if (forms->n)
-		ks_buf_puts(b, "Unfinished forms (continue one with 'khaosat new KIND'):\n");
+		ks_buf_puts(b, _("Unfinished forms (continue one with 'khaosat new KIND'):\n"));
 	for (i = 0; i < forms->n; i++) {
 		const struct ks_formsave *f = &forms->v[i];
 		char when[32];
@@ -138,16 +138,18 @@ static void text_local(struct ks_buf *b, struct ks_repo *r,
 
 		localtime_r(&f->started, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		ks_buf_addf(b, "  %s  started %s, %zu answer%s\n", f->kind, when,
-			    f->nanswers, f->nanswers == 1 ? "" : "s");
+		ks_buf_addf(b, Q_("  %s  started %s, %zu answer\n",
+				  "  %s  started %s, %zu answers\n", f->nanswers),
+			    f->kind, when, f->nanswers);
 	}
 	if (drafts->n)
-		ks_buf_puts(b, "Drafts, not in the survey until finished with 'khaosat edit ID':\n");
+		ks_buf_puts(b, _("Drafts, not in the survey until finished with 'khaosat edit ID':\n"));
 	for (i = 0; i < drafts->n; i++) {
 		n = draft_errors(r, &drafts->v[i]);
 		ks_buf_addf(b, "  %s  %s", drafts->v[i].id, drafts->v[i].kind);
 		if (n)
-			ks_buf_addf(b, "  (invalid: %zu error%s)", n, n == 1 ? "" : "s");
+			ks_buf_addf(b, Q_("  (invalid: %zu error)", "  (invalid: %zu errors)", n),
+				    n);
 		ks_buf_putc(b, '\n');
 	}
 }
@@ -219,20 +221,35 @@ static void json_status(struct ks_buf *b, struct ks_repo *r,
 	ks_buf_putc(b, '\n');
 }
 
+/* The change as a person reads it, in their language. */
+static const char *change_label(enum ks_change_kind k)
+{
+	switch (k) {
+	case KS_CHANGE_NEW:
+		return C_("status", "new");
+	case KS_CHANGE_MODIFIED:
+		return C_("status", "modified");
+	case KS_CHANGE_DELETED:
+		break;
+	}
+	return C_("status", "deleted");
+}
+
 static void text_changes(struct ks_buf *b, const struct status *st)
 {
 	const struct ks_changes *c = &st->c;
 	size_t i;
 
 	if (!c->n)
-		ks_buf_puts(b, "Nothing to commit: every record is committed.\n");
+		ks_buf_puts(b, _("Nothing to commit: every record is committed.\n"));
 	else
-		ks_buf_puts(b, "Changes not committed yet:\n");
+		ks_buf_puts(b, _("Changes not committed yet:\n"));
 	for (i = 0; i < c->n; i++) {
-		ks_buf_addf(b, "  %-9s %s", change_name(c->v[i].what), c->v[i].path);
+		ks_buf_addf(b, "  %-9s %s", change_label(c->v[i].what),
+			    c->v[i].path);
 		if (st->invalid[i])
-			ks_buf_addf(b, "  (invalid: %d error%s)", st->invalid[i],
-				    st->invalid[i] == 1 ? "" : "s");
+			ks_buf_addf(b, Q_("  (invalid: %zu error)", "  (invalid: %zu errors)",
+					  st->invalid[i]), (size_t)st->invalid[i]);
 		ks_buf_putc(b, '\n');
 	}
 }
@@ -245,21 +262,22 @@ static void text_status(struct ks_buf *b, struct ks_repo *r,
 	struct ks_diags cd = KS_DIAGS_INIT;
 	int n = st->ninvalid;
 
-	ks_buf_addf(b, "Survey \"%s\", device %s (%s)\n", ks_repo_name(r),
+	ks_buf_addf(b, _("Survey \"%s\", device %s (%s)\n"), ks_repo_name(r),
 		    who->device ? who->device : "?",
-		    who->surveyor ? who->surveyor : "no surveyor set");
+		    who->surveyor ? who->surveyor : _("no surveyor set"));
 	text_changes(b, st);
 	if (ks_conflicts_load(&cs, r, NULL, &cd) == 0 && cs.n)
-		ks_buf_addf(b, "%zu open conflict%s; see 'khaosat conflicts'.\n",
-			    cs.n, cs.n == 1 ? "" : "s");
+		ks_buf_addf(b, Q_("%zu open conflict; see 'khaosat conflicts'.\n",
+				  "%zu open conflicts; see 'khaosat conflicts'.\n", cs.n),
+			    cs.n);
 	ks_conflict_set_release(&cs);
 	ks_diags_release(&cd);
 	if (n)
-		ks_buf_addf(b, "%d record%s invalid; see 'khaosat check'. A commit is refused until %s fixed.\n",
-			    n, n == 1 ? " is" : "s are",
-			    n == 1 ? "it is" : "they are");
+		ks_buf_addf(b, Q_("%d record is invalid; see 'khaosat check'. A commit is refused until it is fixed.\n",
+				  "%d records are invalid; see 'khaosat check'. A commit is refused until they are fixed.\n",
+				  n), n);
 	else if (st->c.n)
-		ks_buf_puts(b, "Record them with 'khaosat commit -m MESSAGE'.\n");
+		ks_buf_puts(b, _("Record them with 'khaosat commit -m MESSAGE'.\n"));
 	text_local(b, r, &st->forms, &st->drafts);
 }
 
