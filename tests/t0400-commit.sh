@@ -339,34 +339,50 @@ test_expect_success 'log usage errors (exit 2)' '
 
 # ---- show ----
 
-test_expect_success 'show ID prints the record as it is in the work tree' '
-	in_s khaosat show md01-0100 >out 2>err &&
+test_expect_success 'show --yaml ID prints the record as it is in the work tree' '
+	in_s khaosat show --yaml md01-0100 >out 2>err &&
 	test_must_be_empty err &&
 	test_cmp s/$NEW out &&
 	echo "  note: not saved" >>s/$NEW &&
-	in_s khaosat show md01-0100 >out &&
+	in_s khaosat show --yaml md01-0100 >out &&
 	test_cmp s/$NEW out &&
 	git -C s checkout -q -- $NEW
 '
 
-test_expect_success 'show ID@HEAD~1 and ID@commit print the committed text' '
-	in_s khaosat show md01-0100@HEAD~1 >out &&
+test_expect_success 'show --yaml ID@HEAD~1 and ID@commit print the committed text' '
+	in_s khaosat show --yaml md01-0100@HEAD~1 >out &&
 	git -C s show HEAD~1:$NEW >expect &&
 	test_cmp expect out &&
 	! test_cmp expect s/$NEW >/dev/null &&
 	c=$(git -C s rev-parse HEAD~2) &&
-	in_s khaosat show md01-0001@$c >out &&
+	in_s khaosat show --yaml md01-0001@$c >out &&
 	git -C s show $c:$W1 >expect &&
 	test_cmp expect out &&
 	grep "^  regular: 86$" out &&
-	in_s khaosat show md01-0001@main >out &&
+	in_s khaosat show --yaml md01-0001@main >out &&
 	git -C s show main:$W1 >expect &&
 	test_cmp expect out
 '
 
 test_expect_success 'show a deleted record at a commit where it existed' '
-	in_s khaosat show md01-0021@HEAD~2 >out &&
+	in_s khaosat show --yaml md01-0021@HEAD~2 >out &&
 	test_cmp "$SAMPLES/records/brand/md01/000/md01-0021.yaml" out
+'
+
+test_expect_success 'show ID: each field by its title, each choice by its label' '
+	in_s khaosat show md01-0001 >out &&
+	head -n 1 out >first &&
+	echo "Cơ sở công nghiệp nông thôn md01-0001" >expect &&
+	test_cmp expect first &&
+	grep -q "^Loại hình: Công ty TNHH$" out &&
+	grep -q "^  Lao động thường xuyên: [0-9][0-9]*$" out &&
+	grep -q "^  Loại vị trí: Trong điểm công nghiệp$" out &&
+	grep -q "^Thành viên hội, hiệp hội làng nghề: yes$" out &&
+	! grep -q "doanh_nghiep_tnhh" out &&
+	(cd s && LANGUAGE=vi khaosat show md01-0001 >../out) &&
+	grep -q "^Thành viên hội, hiệp hội làng nghề: có$" out &&
+	in_s khaosat show md01-0021@HEAD~2 >out &&
+	grep -q "^Nhãn hiệu md01-0021$" out
 '
 
 test_expect_success 'show: no such record (exit 1)' '
@@ -390,7 +406,7 @@ test_expect_success 'show without an id is a usage error (exit 2)' '
 	in_s test_expect_code 2 khaosat show 2>err &&
 	cat >expect <<-\EOF &&
 	error: give one record id
-	usage: khaosat show ID[@REV|@DATE]
+	usage: khaosat show [--yaml] ID[@REV|@DATE]
 	EOF
 	test_cmp expect err
 '

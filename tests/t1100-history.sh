@@ -171,8 +171,10 @@ test_expect_success 'show, blame and history accept a date: main as it was then'
 	git -C a add $W2 &&
 	GIT_COMMITTER_DATE="2030-07-02T10:00:00" GIT_AUTHOR_DATE="2030-07-02T10:00:00" \
 		git -C a commit -q -m "July" &&
-	(cd a && khaosat show md01-0002@2030-06-30 >../june && khaosat show md01-0002@2030-07-01 >../july1 &&
-	 khaosat show md01-0002@"2030-07-02 10:00" >../july2 && khaosat show md01-0002@2030-06-29 >../before) &&
+	(cd a && khaosat show --yaml md01-0002@2030-06-30 >../june &&
+	 khaosat show --yaml md01-0002@2030-07-01 >../july1 &&
+	 khaosat show --yaml md01-0002@"2030-07-02 10:00" >../july2 &&
+	 khaosat show --yaml md01-0002@2030-06-29 >../before) &&
 	grep -q "^main_trade: Đúc đồng$" june &&
 	test_cmp june july1 &&
 	grep -q "^main_trade: Đúc nhôm$" july2 &&

@@ -1,0 +1,112 @@
+/*
+ * A record as a person reads it: see labels.h.
+ */
+#include "labels.h"
+#include "buf.h"
+#include "intl.h"
+#include "record.h"
+#include "schema.h"
+
+#include <string.h>
+
+static int map_lines(struct ks_buf *out, const struct ks_snode *s,
+		     const struct ks_node *n, int depth);
+
+/* The value's label in the schema's enum, or NULL. */
+static const char *enum_label(const struct ks_snode *s, const char *v)
+{
+	size_t i, n = s ? ks_snode_enum_count(s) : 0;
+
+	for (i = 0; i < n; i++) {
+		const struct ks_node *e = ks_snode_enum_value(s, i);
+
+		if (e->kind == KS_NODE_SCALAR && !strcmp(e->u.scalar.str, v))
+			return ks_snode_enum_title(s, i);
+	}
+	return NULL;
+}
+
+/* A scalar as a person reads it: a label, yes or no, or the text. */
+static void scalar_text(struct ks_buf *out, const struct ks_snode *s,
+			const struct ks_node *v)
+{
+	const char *label = enum_label(s, v->u.scalar.str);
+	enum ks_scalar_type t = ks_scalar_type(v);
+
+	if (label)
+		ks_buf_puts(out, label);
+	else if (t == KS_SCALAR_BOOL && s &&
+		 ks_snode_types(s) == KS_TYPE_BOOLEAN)
+		ks_buf_puts(out, !strcmp(v->u.scalar.str, "true")
+			    ? C_("boolean", "yes") : C_("boolean", "no"));
+	else
+		ks_buf_puts(out, v->u.scalar.str);
+}
+
+static int all_scalars(const struct ks_node *seq)
+{
+	size_t i;
+
+	for (i = 0; i < seq->u.seq.n; i++)
+		if (seq->u.seq.v[i]->kind != KS_NODE_SCALAR)
+			return 0;
+	return 1;
+}
+
+/* One field's value after its title: inline, or on the lines below. */
+static int value_lines(struct ks_buf *out, const struct ks_snode *s,
+		       const struct ks_node *v, int depth)
+{
+	const struct ks_snode *items = s ? ks_snode_items(s) : NULL;
+	size_t i;
+
+	if (v->kind == KS_NODE_SCALAR) {
+		ks_buf_puts(out, " ");
+		scalar_text(out, s, v);
+		return ks_buf_putc(out, '\n');
+	}
+	if (v->kind == KS_NODE_MAP) {
+		ks_buf_putc(out, '\n');
+		return map_lines(out, s, v, depth + 1);
+	}
+	if (all_scalars(v)) {
+		for (i = 0; i < v->u.seq.n; i++) {
+			ks_buf_puts(out, i ? ", " : " ");
+			scalar_text(out, items, v->u.seq.v[i]);
+		}
+		return ks_buf_putc(out, '\n');
+	}
+	ks_buf_putc(out, '\n');
+	for (i = 0; i < v->u.seq.n; i++) {
+		const struct ks_node *it = v->u.seq.v[i];
+
+		ks_buf_addf(out, "%*s%zu.", (depth + 1) * 2, "", i + 1);
+		value_lines(out, items, it, depth + 1);
+	}
+	return ks_buf_failed(out) ? -1 : 0;
+}
+
+static int map_lines(struct ks_buf *out, const struct ks_snode *s,
+		     const struct ks_node *n, int depth)
+{
+	size_t i;
+
+	for (i = 0; i < n->u.map.n; i++) {
+		const struct ks_pair *p = &n->u.map.v[i];
+		const struct ks_snode *ps = s ? ks_snode_cond_property(s, p->key)
+					      : NULL;
+		const char *title = ps ? ks_snode_title(ps) : NULL;
+
+		ks_buf_addf(out, "%*s%s:", depth * 2, "", title ? title : p->key);
+		value_lines(out, ps, p->value, depth);
+	}
+	return ks_buf_failed(out) ? -1 : 0;
+}
+
+int ks_labels_record(struct ks_buf *out, const struct ks_snode *s,
+		     const struct ks_node *n)
+{
+	if (n->kind != KS_NODE_MAP)
+		return ks_buf_puts(out, "");
+	return map_lines(out, s, n, 0);
+}
