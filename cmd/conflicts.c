@@ -31,9 +31,9 @@ static int value_text(struct ks_buf *b, const struct ks_node *p)
 	int err;
 
 	if (ks_map_get(p, "deleted"))
-		return ks_buf_puts(b, "(delete)");
+		return ks_buf_puts(b, _("(delete)"));
 	if (ks_map_get(p, "text"))
-		return ks_buf_puts(b, "(text that does not parse; see the conflict file)");
+		return ks_buf_puts(b, _("(text that does not parse; see the conflict file)"));
 	if (!v)
 		return 0;
 	if (v->kind == KS_NODE_SCALAR)
@@ -59,7 +59,7 @@ static const char *scalar(const struct ks_node *p, const char *key)
 /* One conflict for people: the field, its base and each proposal. */
 static int text_entry(struct ks_buf *b, const struct ks_conflict_entry *e)
 {
-	const char *field = *e->field ? e->field : "(the whole record)";
+	const char *field = *e->field ? e->field : _("(the whole record)");
 	char *kind = NULL, *id = NULL;
 	const char *name;
 	size_t i;
@@ -69,24 +69,24 @@ static int text_entry(struct ks_buf *b, const struct ks_conflict_entry *e)
 	name = id ? id : e->file;
 	ks_buf_addf(b, "%s %s\n", name, field);
 	if (!e->base)
-		ks_buf_puts(b, "  base: (none)\n");
+		ks_buf_puts(b, _("  base: (none)\n"));
 	else
-		ks_buf_addf(b, "  base: %s\n", e->base->kind == KS_NODE_SCALAR
-			    ? e->base->u.scalar.str : "(a value with several fields)");
+		ks_buf_addf(b, _("  base: %s\n"), e->base->kind == KS_NODE_SCALAR
+			    ? e->base->u.scalar.str : _("(a value with several fields)"));
 	for (i = 0; i < e->proposals->u.seq.n && !err; i++) {
 		const struct ks_node *p = e->proposals->u.seq.v[i];
 		const char *dev = scalar(p, "device");
 
 		ks_buf_addf(b, "  %zu) ", i + 1);
 		err = value_text(b, p);
-		ks_buf_addf(b, "\n     by %s on %s, %s, ", scalar(p, "author"),
-			    *dev ? dev : "an unknown device", scalar(p, "time"));
+		ks_buf_addf(b, _("\n     by %s on %s, %s, "), scalar(p, "author"),
+			    *dev ? dev : _("an unknown device"), scalar(p, "time"));
 		if (*scalar(p, "commit"))
-			ks_buf_addf(b, "commit %.10s\n", scalar(p, "commit"));
+			ks_buf_addf(b, _("commit %.10s\n"), scalar(p, "commit"));
 		else
-			ks_buf_puts(b, "not committed yet\n");
+			ks_buf_puts(b, _("not committed yet\n"));
 	}
-	ks_buf_addf(b, "  settle it: khaosat resolve %s %s --take N\n", name,
+	ks_buf_addf(b, _("  settle it: khaosat resolve %s %s --take N\n"), name,
 		    *e->field ? e->field : "/");
 	ks_free(kind);
 	ks_free(id);
@@ -104,7 +104,7 @@ static int print_text(struct ks_buf *b, const struct ks_conflict_set *s)
 		err = text_entry(b, &s->v[i]);
 	}
 	if (!s->n)
-		ks_buf_puts(b, "No open conflicts.\n");
+		ks_buf_puts(b, _("No open conflicts.\n"));
 	return err;
 }
 
