@@ -213,16 +213,16 @@ static int choose(struct choice *c, const struct target *t, const char *id,
 		c->value = ks_map_get(proposals->u.seq.v[n - 1], "value");
 		if (ks_map_get(proposals->u.seq.v[n - 1], "text"))
 			c->text = ks_map_get(proposals->u.seq.v[n - 1], "text")->u.scalar.str;
-		ks_buf_addf(&c->msg, "Resolve %s %s: keep proposal %lu", id, what, n);
+		ks_buf_addf(&c->msg, _("Resolve %s %s: keep proposal %lu"), id, what, n);
 	} else if (base) {
 		c->value = t->e->base;
-		ks_buf_addf(&c->msg, "Resolve %s %s: keep the base value", id, what);
+		ks_buf_addf(&c->msg, _("Resolve %s %s: keep the base value"), id, what);
 	} else {
 		c->doc = ks_doc_new(NULL);
 		c->value = c->doc ? ks_node_scalar(c->doc, value, strlen(value), 0) : NULL;
 		if (!c->value)
 			return usage_error(&info, "--value must be UTF-8 text");
-		ks_buf_addf(&c->msg, "Resolve %s %s: set a new value", id, what);
+		ks_buf_addf(&c->msg, _("Resolve %s %s: set a new value"), id, what);
 	}
 	return 0;
 }

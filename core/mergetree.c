@@ -12,6 +12,7 @@
 #include "conflict.h"
 #include "crash.h"
 #include "diag.h"
+#include "intl.h"
 #include "file.h"
 #include "history.h"
 #include "isotime.h"
@@ -2149,11 +2150,15 @@ static int commit_merge(git_oid *out, struct ks_repo *r, const git_oid *head,
 	git_oid parents[2];
 	int err;
 
-	ks_buf_addf(&msg, "Merge %s\n\n%zu record%s merged field by field", what,
-		    stats->merged, stats->merged == 1 ? "" : "s");
+	/* In the survey's language: the history is everyone's. */
+	ks_buf_addf(&msg, _("Merge %s\n\n"), what);
+	ks_buf_addf(&msg, Q_("%zu record merged field by field",
+			     "%zu records merged field by field", stats->merged),
+		    stats->merged);
 	if (stats->conflicts)
-		ks_buf_addf(&msg, ", %zu conflict%s kept for review in conflicts/",
-			    stats->conflicts, stats->conflicts == 1 ? "" : "s");
+		ks_buf_addf(&msg, Q_(", %zu conflict kept for review in conflicts/",
+				     ", %zu conflicts kept for review in conflicts/",
+				     stats->conflicts), stats->conflicts);
 	ks_buf_puts(&msg, ".\n");
 	git_oid_cpy(&parents[0], head);
 	git_oid_cpy(&parents[1], theirs);

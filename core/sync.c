@@ -12,6 +12,7 @@
 #include "crash.h"
 #include "diag.h"
 #include "enrol.h"
+#include "intl.h"
 #include "sync_int.h"
 
 #include <stdio.h>
@@ -318,8 +319,8 @@ int ks_sync_merge_peers(struct ks_sync_report *rep, struct ks_repo *r,
 		if (err)
 			break;
 		ks_buf_reset(&what);
-		if ((rep->hub ? ks_buf_addf(&what, "%s from %s", p->device, rep->hub)
-			      : ks_buf_addf(&what, "the bundle of %s", p->device)) < 0) {
+		if ((rep->hub ? ks_buf_addf(&what, _("%s from %s"), p->device, rep->hub)
+			      : ks_buf_addf(&what, _("the bundle of %s"), p->device)) < 0) {
 			err = -1;
 			break;
 		}

@@ -73,4 +73,15 @@ test_expect_success 'the deletion reaches another laptop through a stick; sync s
 	test_path_is_file lap2/$W/md01-0011.yaml
 '
 
+test_expect_success 'in a Vietnamese survey a merge says so in Vietnamese' '
+	set_line lap2/$W/md01-0011.yaml "main_trade:" "main_trade: Đúc đồng" &&
+	(cd lap2 && khaosat commit -m "lap2: nghề chính" >/dev/null &&
+	 khaosat sync ../stick >/dev/null) &&
+	set_line s/$W/md01-0012.yaml "main_trade:" "main_trade: Đúc nhôm" &&
+	(cd s && khaosat commit -m "s: nghề chính" >/dev/null &&
+	 khaosat sync ../stick >/dev/null) &&
+	test "$(git -C s log -1 --format=%s)" = "Gộp tệp gói của md09" &&
+	git -C s log -1 --format=%b | grep -q "^[0-9]* hồ sơ được gộp theo từng mục\.$"
+'
+
 test_done
