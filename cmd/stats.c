@@ -57,7 +57,7 @@ static void print_field(struct ks_buf *b, const struct ks_stat_field *f)
 	if (f->title)
 		ks_buf_addf(b, "\n  %s (%s)\n", f->title, f->field);
 	else
-		ks_buf_addf(b, "\n  Device (%s, the prefix of the record id)\n",
+		ks_buf_addf(b, _("\n  Device (%s, the prefix of the record id)\n"),
 			    f->field);
 	for (i = 0; i < f->n; i++) {
 		ks_buf_addf(b, "    %*zu  ", (int)wc, f->v[i].count);
@@ -70,7 +70,7 @@ static void print_field(struct ks_buf *b, const struct ks_stat_field *f)
 		ks_buf_putc(b, '\n');
 	}
 	if (f->missing)
-		ks_buf_addf(b, "    %*zu  (not given)\n", (int)wc, f->missing);
+		ks_buf_addf(b, "    %*zu  %s\n", (int)wc, f->missing, _("(not given)"));
 }
 
 static void print_text(struct ks_buf *b, const struct ks_stats *s)
@@ -83,13 +83,17 @@ static void print_text(struct ks_buf *b, const struct ks_stats *s)
 		ks_buf_addf(b, "%s%s", i ? "\n" : "", k->kind);
 		if (k->title)
 			ks_buf_addf(b, " (%s)", k->title);
-		ks_buf_addf(b, ": %zu record%s\n", k->records,
-			    k->records == 1 ? "" : "s");
-		ks_buf_addf(b, "  %-20s %zu\n  %-20s %zu\n", "valid", k->valid,
-			    "invalid", k->invalid);
-		ks_buf_addf(b, "  %-20s %zu (%zu open conflict%s)\n",
-			    "with conflicts", k->conflicted, k->conflicts,
-			    k->conflicts == 1 ? "" : "s");
+		ks_buf_addf(b, Q_(": %zu record\n", ": %zu records\n", k->records),
+			    k->records);
+		ks_buf_puts(b, "  ");
+		pad(b, C_("stats", "valid"), 20);
+		ks_buf_addf(b, " %zu\n  ", k->valid);
+		pad(b, C_("stats", "invalid"), 20);
+		ks_buf_addf(b, " %zu\n  ", k->invalid);
+		pad(b, C_("stats", "with conflicts"), 20);
+		ks_buf_addf(b, Q_(" %zu (%zu open conflict)\n",
+				  " %zu (%zu open conflicts)\n", k->conflicts),
+			    k->conflicted, k->conflicts);
 		if (!k->records)
 			continue;
 		for (j = 0; j < k->nfields; j++)
