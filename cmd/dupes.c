@@ -44,16 +44,16 @@ static void text_pair(struct ks_buf *b, const struct ks_dupe_index *ix,
 	text_record(b, a);
 	text_record(b, &ix->v[p->b]);
 	if (p->why & KS_DUPE_TAX)
-		ks_buf_addf(b, "  same tax code %s\n", a->tax);
+		ks_buf_addf(b, _("  same tax code %s\n"), a->tax);
 	if (p->why & KS_DUPE_PHONE)
-		ks_buf_addf(b, "  same phone %s\n", a->phone);
+		ks_buf_addf(b, _("  same phone %s\n"), a->phone);
 	if (p->why & KS_DUPE_NAME) {
 		if (p->why & KS_DUPE_SAME_NAME)
-			ks_buf_addf(b, "  same name \"%s\"", a->name_exact);
+			ks_buf_addf(b, _("  same name \"%s\""), a->name_exact);
 		else
-			ks_buf_addf(b, "  similar name \"%s\"", a->name_loose);
+			ks_buf_addf(b, _("  similar name \"%s\""), a->name_loose);
 		if (*a->scope)
-			ks_buf_addf(b, " in the same commune \"%s\"", a->scope);
+			ks_buf_addf(b, _(" in the same commune \"%s\""), a->scope);
 		ks_buf_putc(b, '\n');
 	}
 	/* What settles it, when the two are one. */
@@ -61,15 +61,16 @@ static void text_pair(struct ks_buf *b, const struct ks_dupe_index *ix,
 		    ix->v[p->b].id, a->id);
 }
 
-static const char *what(unsigned why)
+/* What the records share, as a person reads it. */
+static const char *what_label(unsigned why)
 {
 	switch (why) {
 	case KS_DUPE_TAX:
-		return "tax code";
+		return C_("shared", "tax code");
 	case KS_DUPE_PHONE:
-		return "phone";
+		return C_("shared", "phone");
 	}
-	return "name";
+	return C_("shared", "name");
 }
 
 static void json_record(struct ks_json *j, const struct ks_dupe_rec *e)
@@ -197,18 +198,20 @@ static void text_summary(const struct ks_dupe_index *ix, const struct ks_dupes *
 		const struct ks_dupe_shared *s = &p->shared[i];
 		const struct ks_dupe_rec *e = &ix->v[s->first];
 
-		fprintf(stderr, "note: %zu %s records share the %s \"%s\"",
-			s->count, e->kind, what(s->why), ks_dupe_key(e, s->why));
+		fprintf(stderr, _("note: %zu %s records share the %s \"%s\""),
+			s->count, e->kind, what_label(s->why), ks_dupe_key(e, s->why));
 		if (s->why == KS_DUPE_NAME && *e->scope)
-			fprintf(stderr, " in the commune \"%s\"", e->scope);
-		fprintf(stderr, " (%s and others): too many to pair\n", e->id);
+			fprintf(stderr, _(" in the commune \"%s\""), e->scope);
+		fprintf(stderr, _(" (%s and others): too many to pair\n"), e->id);
 	}
 	if (p->n)
-		fprintf(stderr, "%zu likely duplicate pair%s among %zu records\n",
-			p->n, p->n == 1 ? "" : "s", ix->n);
+		fprintf(stderr, Q_("%zu likely duplicate pair among %zu records\n",
+				   "%zu likely duplicate pairs among %zu records\n", p->n),
+			p->n, ix->n);
 	else
-		fprintf(stderr, "no likely duplicates among %zu record%s\n",
-			ix->n, ix->n == 1 ? "" : "s");
+		fprintf(stderr, Q_("no likely duplicates among %zu record\n",
+				   "no likely duplicates among %zu records\n", ix->n),
+			ix->n);
 }
 
 int cmd_dupes(int argc, char **argv, struct cli *cli)

@@ -32,7 +32,7 @@ static void print_text(struct ks_buf *b, const struct ks_dupe_index *ix,
 	for (i = 0; i < n; i++) {
 		const struct ks_dupe_rec *e = &ix->v[hits[i]];
 
-		ks_buf_addf(b, "%s  %s", e->id, e->name ? e->name : "(no name)");
+		ks_buf_addf(b, "%s  %s", e->id, e->name ? e->name : _("(no name)"));
 		if (e->commune)
 			ks_buf_addf(b, "  %s", e->commune);
 		ks_buf_putc(b, '\n');
@@ -106,7 +106,7 @@ int cmd_find(int argc, char **argv, struct cli *cli)
 	err = put_output(&out) < 0 ? EXIT_INTERNAL : n ? EXIT_OK : EXIT_PROBLEMS;
 	print_diags(&d);
 	if (!n && !json)
-		fprintf(stderr, "no record matches \"%s\"\n", query.ptr);
+		fprintf(stderr, _("no record matches \"%s\"\n"), query.ptr);
 out:
 	ks_free(hits);
 	ks_buf_release(&out);

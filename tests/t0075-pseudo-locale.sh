@@ -37,7 +37,7 @@ test_expect_success 'help and every command'"'"'s help are all marked' '
 	python3 "$KHAOSAT_TOP/tests/tools/pseudo_check.py" said
 '
 
-test_expect_success 'a surveyor'"'"'s day is all marked: init, new, status, commit, show' '
+test_expect_success 'a surveyor'"'"'s day is all marked: init, new, status, commit, show, find, dupes' '
 	: >said &&
 	ks_qps init s --unsigned --device md01 --surveyor "Hoa" --name "Mỹ Đồng" &&
 	(cd s && ks_qps new workshop --set name="Hộ Đúc Tư" \
@@ -45,7 +45,8 @@ test_expect_success 'a surveyor'"'"'s day is all marked: init, new, status, comm
 		--set address.commune_name="Mỹ Đồng" --set address.province_name="Hải Phòng" \
 		--set trade_group=do_go_gom_su_det_may_co_khi_nho --set floor_area=350,5 &&
 	 ks_qps status && ks_qps commit -m "Thôn 7" && ks_qps status &&
-	 ks_qps show md01-0001 && ks_qps stats && ks_qps conflicts ||
+	 ks_qps show md01-0001 && ks_qps stats && ks_qps find Tư &&
+	 { ks_qps dupes || test $? = 1; } && ks_qps conflicts ||
 	 test $? = 1) &&
 	python3 "$KHAOSAT_TOP/tests/tools/pseudo_check.py" said
 '
@@ -93,7 +94,7 @@ test_expect_success 'help and every command'"'"'s help are all marked' '
 	python3 "$KHAOSAT_TOP/tests/tools/pseudo_check.py" said
 '
 
-test_expect_success 'a surveyor'"'"'s day is all marked: init, new, status, commit, show' '
+test_expect_success 'a surveyor'"'"'s day is all marked: init, new, status, commit, show, find, dupes' '
 	: >said &&
 	ks_qps init s --unsigned --device md01 --surveyor "Hoa" --name "Mỹ Đồng" &&
 	(cd s && ks_qps new workshop --set name="Hộ Đúc Tư" \
@@ -101,7 +102,8 @@ test_expect_success 'a surveyor'"'"'s day is all marked: init, new, status, comm
 		--set address.commune_name="Mỹ Đồng" --set address.province_name="Hải Phòng" \
 		--set trade_group=do_go_gom_su_det_may_co_khi_nho --set floor_area=350,5 &&
 	 ks_qps status && ks_qps commit -m "Thôn 7" && ks_qps status &&
-	 ks_qps show md01-0001 && ks_qps stats && ks_qps conflicts ||
+	 ks_qps show md01-0001 && ks_qps stats && ks_qps find Tư &&
+	 { ks_qps dupes || test $? = 1; } && ks_qps conflicts ||
 	 test $? = 1) &&
 	python3 "$KHAOSAT_TOP/tests/tools/pseudo_check.py" said
 '
