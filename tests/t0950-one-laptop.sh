@@ -398,7 +398,7 @@ test_expect_success 'edit of the same field a sync changed: a conflict, both val
 	old=$(grep "^phone:" lap/$W1) &&
 	editor_with_sync phone "\"0987000111\"" &&
 	(cd lap && EDITOR=../editor khaosat edit md01-0001 >../out 2>&1) &&
-	grep "1 field that both changed is kept as conflicts" out &&
+	grep "1 field that both changed is kept as a conflict" out &&
 	grep -q "^$old$" lap/$W1 &&
 	grep -q "0987000111" lap/conflicts/$W1 &&
 	grep -q "0914000001" lap/conflicts/$W1 &&
