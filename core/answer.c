@@ -49,22 +49,44 @@ static size_t object_errors(const struct ks_diags *d, const char *name)
 	return n;
 }
 
+/*
+ * The errors of the object `map` (schema `parent`) without the field
+ * `name`, and with `value` in it; `map` is left as it was.  0, or -1.
+ */
+static int without_and_with(struct ks_diags *without, struct ks_diags *with,
+			    struct ks_doc *doc, const struct ks_snode *parent,
+			    struct ks_node *map, const char *name,
+			    struct ks_node *value)
+{
+	struct ks_node *old = ks_map_get(map, name);
+	int err = 0;
+
+	if (old)
+		ks_map_remove(map, name);
+	if (ks_snode_validate(parent, map, NULL, NULL, without) == -1 ||
+	    ks_map_set(doc, map, name, value) < 0 ||
+	    ks_snode_validate(parent, map, NULL, NULL, with) == -1)
+		err = -1;
+	ks_map_remove(map, name);
+	if (old && ks_map_set(doc, map, name, old) < 0)
+		err = -1;
+	return err;
+}
+
 int ks_field_forbidden(struct ks_doc *doc, const struct ks_snode *parent,
 		       struct ks_node *map, const char *name)
 {
 	struct ks_diags without = KS_DIAGS_INIT, with = KS_DIAGS_INIT;
-	struct ks_node *probe = ks_node_scalar(doc, "null", 4, 0);
-	int r = -1;
+	struct ks_node *probe;
+	int r;
 
-	if (!probe || ks_map_get(map, name))
-		return probe ? 0 : -1;
-	if (ks_snode_validate(parent, map, NULL, NULL, &without) == -1 ||
-	    ks_map_set(doc, map, name, probe) < 0)
-		goto out;
-	r = ks_snode_validate(parent, map, NULL, NULL, &with) == -1 ? -1 :
-	    object_errors(&with, name) > object_errors(&without, name);
-	ks_map_remove(map, name);
-out:
+	if (ks_map_get(map, name))
+		return 0;
+	if (!(probe = ks_node_scalar(doc, "null", 4, 0)))
+		return -1;
+	r = without_and_with(&without, &with, doc, parent, map, name, probe);
+	if (!r)
+		r = object_errors(&with, name) > object_errors(&without, name);
 	ks_diags_release(&without);
 	ks_diags_release(&with);
 	return r;
@@ -89,19 +111,9 @@ int ks_answer_rules(struct ks_doc *doc, const struct ks_snode *parent,
 		    struct ks_node *value, struct ks_diags *d)
 {
 	struct ks_diags before = KS_DIAGS_INIT, after = KS_DIAGS_INIT;
-	struct ks_node *old = ks_map_get(map, name);
 	size_t i;
-	int err = 0;
+	int err = without_and_with(&before, &after, doc, parent, map, name, value);
 
-	if (old)
-		ks_map_remove(map, name);
-	if (ks_snode_validate(parent, map, NULL, NULL, &before) == -1 ||
-	    ks_map_set(doc, map, name, value) < 0 ||
-	    ks_snode_validate(parent, map, NULL, NULL, &after) == -1)
-		err = -1;
-	ks_map_remove(map, name);
-	if (old && ks_map_set(doc, map, name, old) < 0)
-		err = -1;
 	for (i = 0; !err && i < after.n; i++) {
 		const struct ks_diag *g = &after.v[i];
 
