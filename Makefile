@@ -75,10 +75,7 @@ $(BUILD)/locale/%/LC_MESSAGES/khaosat.mo: po/%.po
 	msgfmt --check -o $@ $<
 
 pot:
-	@xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
-		--keyword=Q_:1,2 --keyword=C_:1c,2 --add-comments=TRANSLATORS: --sort-by-file \
-		--package-name=khaosat --msgid-bugs-address= \
-		-o po/khaosat.pot $(CORE_SRC) $(CMD_SRC)
+	@sh po/extract.sh po/khaosat.pot
 	@for l in $(LINGUAS); do \
 		msgmerge --quiet --update --backup=none po/$$l.po po/khaosat.pot; \
 	done
