@@ -548,20 +548,19 @@ static void update_index(struct ks_repo *r, const struct ks_changes *c,
 /* Keeps of `c` only the change of `path`: 1 when it is there. */
 static int only_change(struct ks_changes *c, const char *path)
 {
-	size_t i, kept = 0;
+	const struct ks_change *x = ks_changes_find(c, path);
+	size_t i, keep = x ? 1 : 0;
 
-	for (i = 0; i < c->n; i++) {
-		if (!strcmp(c->v[i].path, path) && !kept++) {
-			struct ks_change t = c->v[0];
+	if (x) {
+		struct ks_change t = c->v[0];
 
-			c->v[0] = c->v[i];
-			c->v[i] = t;
-		}
+		c->v[0] = *x;
+		c->v[x - c->v] = t;
 	}
-	for (i = kept; i < c->n; i++)
+	for (i = keep; i < c->n; i++)
 		ks_free(c->v[i].path);
-	c->n = kept;
-	return kept != 0;
+	c->n = keep;
+	return x != NULL;
 }
 
 /* Checks and commits the changes, or with `only` that path's change. */

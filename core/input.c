@@ -187,7 +187,8 @@ static int read_date(struct ks_buf *out, const char *text,
  * -> digits, with +84 written as 0.  Anything else is kept as typed, for
  * the format's own check to explain.
  */
-static int read_phone(struct ks_buf *out, const char *text)
+static int read_phone(struct ks_buf *out, const char *text,
+		      struct ks_diags *d)
 {
 	const char *s = text;
 
@@ -211,13 +212,6 @@ static int read_phone(struct ks_buf *out, const char *text)
 /* The reader a schema's types and format ask for, or NULL: as typed. */
 typedef int (*reader_fn)(struct ks_buf *, const char *, struct ks_diags *);
 
-static int read_phone_any(struct ks_buf *out, const char *text,
-			  struct ks_diags *d)
-{
-	(void)d;
-	return read_phone(out, text);
-}
-
 static reader_fn reader_for(const struct ks_snode *s)
 {
 	unsigned types = ks_snode_types(s) & ~(unsigned)KS_TYPE_NULL;
@@ -232,7 +226,7 @@ static reader_fn reader_for(const struct ks_snode *s)
 	if (types == KS_TYPE_STRING && format && !strcmp(format, "date"))
 		return read_date;
 	if (types == KS_TYPE_STRING && format && !strcmp(format, "vn-phone"))
-		return read_phone_any;
+		return read_phone;
 	return NULL;
 }
 
