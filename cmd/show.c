@@ -82,6 +82,7 @@ static int print_labelled(struct ks_repo *r, const char *rel,
 	struct ks_schema *schema = NULL;
 	struct ks_doc *doc = NULL;
 	struct ks_kind *kind = NULL;
+	const struct ks_snode *root;
 	char *kname = NULL, *id = NULL;
 	int err = 0;
 
@@ -93,10 +94,10 @@ static int print_labelled(struct ks_repo *r, const char *rel,
 		fwrite(text->ptr, 1, text->len, stdout);
 		goto out;
 	}
+	root = ks_schema_root(schema);
 	ks_buf_addf(&out, "%s %s\n",
-		    ks_snode_title(ks_schema_root(schema)) ?
-		    ks_snode_title(ks_schema_root(schema)) : kname, id);
-	if (ks_labels_record(&out, ks_schema_root(schema), ks_doc_root(doc)) < 0 ||
+		    ks_snode_title(root) ? ks_snode_title(root) : kname, id);
+	if (ks_labels_record(&out, root, ks_doc_root(doc)) < 0 ||
 	    put_output(&out) < 0)
 		err = ks_error(d, -1, NULL, 0, 0, "out of memory");
 out:
