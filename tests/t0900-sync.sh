@@ -34,7 +34,9 @@ test_expect_success 'the first sync writes a full bundle under the survey id' '
 	test_path_is_file stick/$id/README.txt &&
 	cp stick/$id/centre.bundle first.bundle &&
 	grep -q "khaosat clone" stick/$id/README.txt &&
-	! grep -a -q "^-" stick/$id/centre.bundle &&
+	! { sed "/^$/q" stick/$id/centre.bundle | grep -a -q "^-"; } &&
+	git -C centre bundle verify ../stick/$id/centre.bundle >verify 2>&1 &&
+	grep -q "complete history" verify &&
 	git clone -q stick/$id/centre.bundle gitcopy &&
 	test "$(tree gitcopy)" = "$(tree centre)" &&
 	git -C gitcopy fsck --full --strict
