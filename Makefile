@@ -135,6 +135,11 @@ install: khaosat
 		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
 		install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/khaosat.mo \
 			$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/khaosat.mo; \
+		if [ -f man/$$l/khaosat.1 ]; then \
+			install -d $(DESTDIR)$(MANDIR)/$$l/man1 && \
+			install -m 644 man/$$l/khaosat.1 \
+				$(DESTDIR)$(MANDIR)/$$l/man1/khaosat.1; \
+		fi; \
 	done
 
 clean:

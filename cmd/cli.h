@@ -247,7 +247,8 @@ int cmd_remote(int argc, char **argv, struct cli *cli);
 int cmd_device(int argc, char **argv, struct cli *cli);
 /* What a sync brought in and wrote, as 'khaosat sync' says it. */
 struct ks_sync_report;
-void print_sync(const struct ks_sync_report *rep, const char *self);
+void print_sync(const struct ks_sync_report *rep, const char *self,
+		int verbose);
 int cmd_verify(int argc, char **argv, struct cli *cli);
 int cmd_stats(int argc, char **argv, struct cli *cli);
 int cmd_dupes(int argc, char **argv, struct cli *cli);

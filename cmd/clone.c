@@ -89,7 +89,7 @@ int cmd_clone(int argc, char **argv, struct cli *cli)
 		return interrupted_exit(fail(&d, err));
 	print_diags(&d);
 	if (rep.folder)
-		print_sync(&rep, device);
+		print_sync(&rep, device, 0);
 	printf(_("Set up survey \"%s\" (id %s) in %s\n"), ks_repo_name(r),
 	       ks_repo_survey_id(r), ks_repo_workdir(r));
 	if (rep.hub)

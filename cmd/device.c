@@ -289,7 +289,7 @@ static int approve(struct cli *cli, const char *device, const char *role,
 		err = ks_error(&d, KS_EINVALID, NULL, 0, 0,
 			       "only the centre approves laptops; this laptop is %s (%s)",
 			       ks_repo_identity(cli->repo)->device,
-			       me ? ks_role_name(me->role) : "not a member");
+			       me ? ks_role_name(me->role) : _("not a member"));
 		goto out;
 	}
 	if ((err = ks_enrol_waiting(&w, &n, ks_repo_git(cli->repo), &d)))

@@ -693,9 +693,10 @@ static int good_answer(struct form *f, const struct question *q,
 	int r = ks_answer_check(f->repo, f->kind, f->id, q->s, q->ptr, v, &d);
 
 	*err = r == -1;
+	/* the question names the field: only what is wrong with it */
 	for (i = 0; i < d.n; i++)
 		if (d.v[i].severity == KS_SEV_ERROR)
-			printf("  ! %s\n", d.v[i].message);
+			printf("  ! %s\n", d.v[i].message + d.v[i].detail);
 	ks_diags_release(&d);
 	return r == 0;
 }
@@ -1124,8 +1125,7 @@ static void print_errors(const struct ks_diags *vd)
 	fputs(_("\nThe record is not valid yet:\n"), stdout);
 	for (i = 0; i < vd->n; i++)
 		if (vd->v[i].severity == KS_SEV_ERROR)
-			printf("  %s: %s\n", vd->v[i].pointer && *vd->v[i].pointer ?
-			       vd->v[i].pointer : "/", vd->v[i].message);
+			printf("  %s\n", vd->v[i].message);
 }
 
 static void print_record(const struct form *f)

@@ -69,9 +69,9 @@ int usage_error(const struct cmd_info *info, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "error: ");
+	fprintf(stderr, "%s: ", _("error"));
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	va_end(ap);
 	fprintf(stderr, _("\nusage: %s\n"), info->usage);
 	return EXIT_USAGE;

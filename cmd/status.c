@@ -241,7 +241,7 @@ static void text_changes(struct ks_buf *b, const struct status *st)
 	size_t i;
 
 	if (!c->n)
-		ks_buf_puts(b, _("Nothing to commit: every record is committed.\n"));
+		ks_buf_puts(b, _("Nothing to save: every change is in the survey history.\n"));
 	else
 		ks_buf_puts(b, _("Changes not committed yet:\n"));
 	for (i = 0; i < c->n; i++) {

@@ -21,14 +21,15 @@
 #include <sys/stat.h>
 
 static const struct cmd_info info = {
-	"khaosat sync [PATH|REMOTE|URL]",
-	N_("Sync with a USB stick or any folder: import the other devices'\n"
-	"bundles from PATH/<survey id>/, merge them into main field by field\n"
-	"(conflicts are recorded, the sync always finishes), then write this\n"
-	"device's bundle there. With a remote (a name from 'khaosat remote', a\n"
-	"URL, or a hub's path): fetch every device's work from the hub, merge it,\n"
-	"and push main as this device's ref there. Without an argument: the\n"
-	"default remote. Commit your changes first."),
+	"khaosat sync [-v] [PATH|REMOTE|URL]",
+	N_("Sync with a USB stick or any folder: take in the other laptops'\n"
+	"package files from PATH/<survey id>/, combine them with this laptop's\n"
+	"survey history field by field (a conflict is kept for review; the sync\n"
+	"always finishes), then write this laptop's package file there. With a\n"
+	"centre hub (a name from 'khaosat remote', a URL, or a hub's path): take\n"
+	"in every laptop's work from the hub, combine it, and send this laptop's\n"
+	"history there. Without an argument: the default hub. Save your changes\n"
+	"to the survey history first ('khaosat commit')."),
 };
 
 static void print_count(size_t n, const char *what, int *first)
@@ -99,7 +100,8 @@ static void human(char *out, size_t size, unsigned long long n)
 		snprintf(out, size, Q_("%llu byte", "%llu bytes", n), n);
 }
 
-void print_sync(const struct ks_sync_report *rep, const char *self)
+void print_sync(const struct ks_sync_report *rep, const char *self,
+		int verbose)
 {
 	size_t i, conflicts = 0;
 	char size[32], hex[GIT_OID_HEXSZ + 1];
@@ -119,12 +121,16 @@ void print_sync(const struct ks_sync_report *rep, const char *self)
 			  "Removed %zu unfinished temporary files.\n", rep->swept),
 		       rep->swept);
 	if (rep->hub && rep->tries) {
-		if (rep->pushed)
+		if (rep->pushed && verbose)
 			printf(rep->tries > 1
 			       ? _("Pushed main to %s as devices/%s (the hub moved meanwhile: merged again).\n")
 			       : _("Pushed main to %s as devices/%s.\n"), rep->hub, self);
+		else if (rep->pushed)
+			printf(rep->tries > 1
+			       ? _("Sent this laptop's survey history to %s (it changed meanwhile: combined again).\n")
+			       : _("Sent this laptop's survey history to %s.\n"), rep->hub);
 		else
-			printf(_("%s already has this laptop's main.\n"), rep->hub);
+			printf(_("%s already has everything of this laptop.\n"), rep->hub);
 	}
 	if (rep->own) {
 		own = own ? own + 1 : rep->own;
@@ -134,24 +140,28 @@ void print_sync(const struct ks_sync_report *rep, const char *self)
 
 			human(size, sizeof(size), (unsigned long long)rep->out.bytes);
 			if (!rep->full && !rep->out.commits)
-				printf(_("Wrote %s%s: nothing the other devices lack, %s.\n"),
+				printf(_("Wrote %s%s: nothing the other laptops lack, %s.\n"),
 				       own, again, size);
 			else
-				printf(Q_("Wrote %s%s: %s, %zu commit, %s.\n",
-					  "Wrote %s%s: %s, %zu commits, %s.\n",
+				printf(Q_("Wrote %s%s: %s, %zu save, %s.\n",
+					  "Wrote %s%s: %s, %zu saves, %s.\n",
 					  rep->out.commits), own,
-				       again, rep->full ? _("full history")
-						 : _("what the other devices lack"),
+				       again, rep->full ? _("the whole survey history")
+						 : _("what the other laptops lack"),
 				       rep->out.commits, size);
 		} else {
 			printf(_("%s there is up to date.\n"), own);
 		}
 	}
 	git_oid_tostr(hex, sizeof(hex), &rep->after);
-	if (!git_oid_equal(&rep->before, &rep->after))
+	if (verbose && !git_oid_equal(&rep->before, &rep->after))
 		printf(_("main is now %.10s.\n"), hex);
-	else if (rep->own || rep->tries)
+	else if (verbose && (rep->own || rep->tries))
 		printf(_("main unchanged at %.10s.\n"), hex);
+	else if (!git_oid_equal(&rep->before, &rep->after))
+		fputs(_("The survey history now holds what came in.\n"), stdout);
+	else if (rep->own || rep->tries)
+		fputs(_("Nothing came in: the survey history is as it was.\n"), stdout);
 	if (conflicts)
 		fputs(_("See the conflicts with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n"),
 		      stdout);
@@ -222,8 +232,14 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	const char *target;
 	struct stat st;
 	struct ks_net_opts net;
+	int verbose = 0;
+	const struct opt opts[] = {
+		{ 'v', "verbose", NULL, OPT_FLAG, &verbose,
+		  N_("also name the survey history's last save by its id, and the hub's name for this laptop's history") },
+		OPT_END_MARK,
+	};
 
-	if ((err = parse_options(&argc, argv, &info, NULL)) ||
+	if ((err = parse_options(&argc, argv, &info, opts)) ||
 	    (err = hub_net_opts(&net)))
 		return err;
 	if (argc > 1)
@@ -257,7 +273,7 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 
 			rep.own = NULL;
 			rep.tries = 0;
-			print_sync(&rep, ks_repo_identity(cli->repo)->device);
+			print_sync(&rep, ks_repo_identity(cli->repo)->device, verbose);
 			fflush(stdout);
 			rep.own = own;
 			note_clashes(cli->repo, &rep.before, &rep.after);
@@ -267,7 +283,7 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 		return interrupted_exit(fail(&d, err));
 	}
 	print_diags(&d);
-	print_sync(&rep, ks_repo_identity(cli->repo)->device);
+	print_sync(&rep, ks_repo_identity(cli->repo)->device, verbose);
 	fflush(stdout);
 	note_clashes(cli->repo, &rep.before, &rep.after);
 	note_rules_changed(cli->repo, &rep.before, &rep.after);

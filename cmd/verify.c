@@ -157,7 +157,7 @@ static void sig_message(struct ks_buf *b, const struct ks_verify_commit *f)
 	case KS_SIG_GOOD:
 		break;
 	case KS_SIG_UNSIGNED:
-		ks_buf_puts(b, "not signed");
+		ks_buf_puts(b, _("not signed"));
 		break;
 	case KS_SIG_UNCHECKED:
 		ks_buf_puts(b, "signed, but the survey has no allowed_signers to check it against");

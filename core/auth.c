@@ -2,6 +2,7 @@
  * Authenticating commits against the survey's members.  See auth.h.
  */
 #include "auth.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "commit.h"
@@ -312,7 +313,7 @@ static int good_signature(struct ks_auth *out, struct ks_sshsig *sig,
 	case KS_SSHSIG_GOOD:
 		return 0;
 	case KS_SSHSIG_UNSIGNED:
-		set(out, KS_AUTH_UNSIGNED, "not signed");
+		set(out, KS_AUTH_UNSIGNED, _("not signed"));
 		return 1;
 	case KS_SSHSIG_UNSUPPORTED:
 		set(out, KS_AUTH_UNSUPPORTED, why ? why : "not an ed25519 SSH signature");
@@ -607,7 +608,7 @@ int ks_auth_verdict_text(struct ks_buf *out, const struct ks_auth_verdict *v)
 
 	git_oid_tostr(hex, sizeof(hex), &v->commit);
 	return ks_buf_addf(out, "commit %s \"%s\"%s%s%s%s: %s%s%s: %s", hex,
-			   v->summary, *a->device ? " signed by " : "", a->device,
+			   v->summary, *a->device ? _(" signed by ") : "", a->device,
 			   *a->fingerprint ? " with key " : "", a->fingerprint,
 			   ks_auth_status_name(a->status), *a->path ? " " : "",
 			   a->path, a->why ? a->why : "");

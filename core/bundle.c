@@ -11,6 +11,7 @@
  * check passed.
  */
 #include "bundle.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
@@ -278,20 +279,20 @@ out:
 const char *ks_bundle_file_kind(mode_t mode)
 {
 	if (S_ISREG(mode))
-		return "a regular file";
+		return _("a regular file");
 	if (S_ISDIR(mode))
-		return "a folder";
+		return _("a folder");
 	if (S_ISFIFO(mode))
-		return "a named pipe (FIFO)";
+		return _("a named pipe (FIFO)");
 	if (S_ISLNK(mode))
-		return "a symbolic link";
+		return _("a symbolic link");
 	if (S_ISSOCK(mode))
-		return "a socket";
+		return _("a socket");
 	if (S_ISCHR(mode))
-		return "a character device";
+		return _("a character device");
 	if (S_ISBLK(mode))
-		return "a block device";
-	return "not a regular file";
+		return _("a block device");
+	return _("not a regular file");
 }
 
 static int not_a_bundle_file(struct ks_diags *d, const char *path, mode_t mode)
@@ -622,20 +623,20 @@ const char *ks_bundle_name_problem(const char *name)
 	const unsigned char *p;
 
 	if (!*name)
-		return "an empty name is not allowed";
+		return _("an empty name is not allowed");
 	if (name[0] == '/')
-		return "an absolute path is not allowed";
+		return _("an absolute path is not allowed");
 	if (strchr(name, '/') || strchr(name, '\\'))
-		return "a name with a slash is not allowed";
+		return _("a name with a slash is not allowed");
 	if (!strcmp(name, "."))
-		return "the name \".\" is not allowed";
+		return _("the name \".\" is not allowed");
 	if (!strcmp(name, ".."))
-		return "the name \"..\" is not allowed";
+		return _("the name \"..\" is not allowed");
 	if (is_dotgit(name))
-		return "the name \".git\" is not allowed, in any case";
+		return _("the name \".git\" is not allowed, in any case");
 	for (p = (const unsigned char *)name; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
-			return "a control character in a name is not allowed";
+			return _("a control character in a name is not allowed");
 	return NULL;
 }
 
@@ -759,13 +760,13 @@ static const char *mode_problem(git_filemode_t mode)
 	case GIT_FILEMODE_BLOB:
 		return NULL;
 	case GIT_FILEMODE_BLOB_EXECUTABLE:
-		return "an executable file is not allowed";
+		return _("an executable file is not allowed");
 	case GIT_FILEMODE_LINK:
-		return "a symbolic link is not allowed";
+		return _("a symbolic link is not allowed");
 	case GIT_FILEMODE_COMMIT:
-		return "a submodule is not allowed";
+		return _("a submodule is not allowed");
 	default:
-		return "an unknown file mode is not allowed";
+		return _("an unknown file mode is not allowed");
 	}
 }
 
@@ -932,9 +933,9 @@ static int check_folder(struct tree_check *tc, const git_oid *id,
 	for (i = 0; prefix[i]; i++)
 		depth += prefix[i] == '/';
 	if (depth > KS_BUNDLE_MAX_DEPTH)
-		return unsafe(tc, prefix, "", "folders nested too deeply");
+		return unsafe(tc, prefix, "", _("folders nested too deeply"));
 	if (git_tree_lookup(&t, tc->repo, id) < 0)
-		return *prefix ? missing(tc, prefix, "") : missing(tc, "its root tree", "");
+		return *prefix ? missing(tc, prefix, "") : missing(tc, _("its root tree"), "");
 	n = git_tree_entrycount(t);
 	if (n > KS_LAYOUT_MAX_ENTRIES) {
 		err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
@@ -1280,7 +1281,7 @@ static int check_commit(struct tree_check *tc, git_commit *c)
 				"commit %.10s has %zu parents; a survey's merges have two",
 				tc->commit, np);
 	if (git_commit_tree(&tree, c) < 0)
-		return missing(tc, "its root tree", "");
+		return missing(tc, _("its root tree"), "");
 	/* Reading the parents' may move the list: keep a place, not a pointer. */
 	if (!(sv = survey_of(tc, tree, "", &err)))
 		goto out;
@@ -1298,7 +1299,7 @@ static int check_commit(struct tree_check *tc, git_commit *c)
 			continue;
 		}
 		git_commit_free(p);
-		psv = survey_of(tc, parents[k], " (its parent)", &err);
+		psv = survey_of(tc, parents[k], _(" (its parent)"), &err);
 		sv = &tc->surveys[at].sv;
 		if (psv && strcmp(psv->id, sv->id))
 			err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
@@ -1991,7 +1992,7 @@ static int holds_tree(struct holds *h, const git_oid *id, const char *prefix,
 		return 0;
 	if (!git_odb_exists_ext(h->podb, id, GIT_ODB_LOOKUP_NO_REFRESH) ||
 	    git_tree_lookup(&t, h->pack, id) < 0)
-		return *prefix ? lacks(h, prefix, "") : lacks(h, "its root tree", "");
+		return *prefix ? lacks(h, prefix, "") : lacks(h, _("its root tree"), "");
 	err = 0;
 	n = git_tree_entrycount(t);
 	for (i = 0; i < n && !err; i++) {

@@ -234,7 +234,7 @@ static int check_parsed(struct ks_repo *r, const char *relpath,
 	if (ks_repo_schema(&schema, r, k, d))
 		return KS_EINVALID;
 	if (uniq)
-		ks_unique_begin(uniq, k->name, relpath, id, d);
+		ks_unique_begin(uniq, k->name, schema, relpath, id, d);
 	v = ks_schema_validate(schema, ks_doc_root(doc), relpath, &vo, d);
 	if (v == -1)
 		return -1;

@@ -114,7 +114,10 @@ static int feed_one(struct ks_unique *u, void *ctx, struct ks_diags *d)
 	struct ks_diags schema = KS_DIAGS_INIT;
 	int err;
 
-	ks_unique_begin(u, o->kind, o->rel, o->id, d);
+	const struct ks_kind *k = ks_repo_find_kind(o->r, o->kind);
+
+	/* the schema only names the fields: one not compiled names none */
+	ks_unique_begin(u, o->kind, k ? k->schema : NULL, o->rel, o->id, d);
 	if (o->pointer) {
 		ks_unique_value(u, o->pointer, o->node);
 		return 0;

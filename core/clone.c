@@ -4,6 +4,7 @@
  * work tree written only once everything is checked.
  */
 #include "clone.h"
+#include "intl.h"
 #include "hub.h"
 #include "stick.h"
 #include "alloc.h"
@@ -214,7 +215,7 @@ static int hub_main_at(git_repository *repo, git_oid *tip,
 		return err;
 	for (i = 0; i < rep->npeers; i++)
 		if (!strcmp(rep->peers[i].device, device))
-			return device_taken(d, device, "on this hub");
+			return device_taken(d, device, _("on this hub"));
 	for (i = 0; i < rep->npeers && !rep->peers[i].has_tip; i++)
 		;
 	if (i == rep->npeers)
@@ -385,7 +386,7 @@ static int checkout_main(git_repository *repo, const git_oid *tip,
 		goto out;
 	}
 	if (device_has_records(repo, t, device)) {
-		err = device_taken(d, device, "by records in this survey");
+		err = device_taken(d, device, _("by records in this survey"));
 		goto out;
 	}
 	co.checkout_strategy = GIT_CHECKOUT_FORCE;
@@ -420,7 +421,7 @@ static int trust_first(struct ks_repo *r, const git_oid *tip,
 	if (centre_key && (!in.is_signed || strcmp(centre_key, in.fingerprint)))
 		return ks_error(d, KS_EINVALID, NULL, 0, 0,
 				"this is not the survey the centre gave you: its first commit is %s%s, not by key %s; nothing was kept",
-				in.is_signed ? "signed by key " : "not signed",
+				in.is_signed ? _("signed by key ") : _("not signed"),
 				in.is_signed ? in.fingerprint : "", centre_key);
 	if (in.is_signed && ks_enrol_remember(ks_repo_git(r), &in) < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot save the introduction: %s",

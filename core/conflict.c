@@ -3,6 +3,7 @@
  * locating their fields in records, and settling them.  See conflict.h.
  */
 #include "conflict.h"
+#include "intl.h"
 #include "merge.h"
 #include "alloc.h"
 #include "buf.h"
@@ -422,16 +423,18 @@ static void describe(struct ks_buf *b, const struct ks_node *p)
 	const char *device = text_of(ks_map_get(p, "device"));
 
 	if (ks_map_get(p, "deleted"))
-		ks_buf_puts(b, "delete it");
+		ks_buf_puts(b, _("delete it"));
 	else if (ks_map_get(p, "text"))
-		ks_buf_puts(b, "a text that does not parse");
+		ks_buf_puts(b, _("a text that does not read as a record"));
 	else if (v && v->kind == KS_NODE_SCALAR)
 		ks_buf_addf(b, "\"%s\"", v->u.scalar.str);
 	else if (v && v->kind == KS_NODE_MAP)
-		ks_buf_addf(b, "a value with %zu field%s", v->u.map.n,
-			    v->u.map.n == 1 ? "" : "s");
+		ks_buf_addf(b, Q_("a value with %zu field",
+				  "a value with %zu fields", v->u.map.n),
+			    v->u.map.n);
 	else if (v)
-		ks_buf_addf(b, "a list of %zu", v->u.seq.n);
+		ks_buf_addf(b, Q_("a list of %zu item", "a list of %zu items",
+				  v->u.seq.n), v->u.seq.n);
 	ks_buf_addf(b, " (%s%s%s)", author ? author : "?",
 		    device && *device ? ", " : "", device ? device : "");
 }
@@ -463,15 +466,19 @@ int ks_conflicts_report(struct ks_repo *r, const struct ks_conflict_set *s,
 		}
 		if (doc)
 			ks_field_find(ks_doc_root(doc), e->field, &at);
-		ks_buf_puts(&msg, "open conflict between ");
+		if (*e->field)
+			ks_buf_addf(&msg, _("open conflict in %s between "),
+				    e->field);
+		else
+			ks_buf_puts(&msg, _("open conflict between "));
 		for (j = 0; j < e->proposals->u.seq.n; j++) {
 			if (j)
 				ks_buf_puts(&msg, j + 1 == e->proposals->u.seq.n
-					    ? " and " : ", ");
+					    ? _(" and ") : ", ");
 			describe(&msg, e->proposals->u.seq.v[j]);
 		}
 		if (ks_record_path_parse(e->file, &kind, &id) == 0)
-			ks_buf_addf(&msg, "; see 'khaosat conflicts %s'", id);
+			ks_buf_addf(&msg, _("; see 'khaosat conflicts %s'"), id);
 		ks_diags_add(d, KS_SEV_ERROR, e->file, at ? at->line : 0,
 			     at ? at->col : 0, *e->field ? e->field : "",
 			     "conflict", "%s", msg.ptr);
@@ -590,7 +597,8 @@ int ks_conflicts_settle_typed(struct ks_repo *r, const char *relpath,
 		err = remove_entry(r, relpath, fields[i], d);
 		if (!err)
 			ks_diags_add(d, KS_SEV_NOTE, relpath, 0, 0, fields[i], "settled",
-				     "the open conflict is settled by the value typed here");
+				     "the open conflict in %s is settled by the value typed here",
+				     fields[i]);
 	}
 	if (!err)
 		*settled = n;

@@ -22,6 +22,7 @@ static void diag_release(struct ks_diag *g)
 	ks_free(g->pointer);
 	ks_free(g->keyword);
 	ks_free(g->message);
+	ks_free(g->missing);
 }
 
 void ks_diags_release(struct ks_diags *d)
@@ -52,7 +53,8 @@ void ks_diags_vadd(struct ks_diags *d, enum ks_severity sev,
 		d->warnings++;
 	if (ks_grow(&d->v, d->n, &d->alloc, sizeof(*d->v), 8) < 0)
 		return;
-	if (ks_buf_vaddf(&msg, fmt, ap) < 0)
+	/* every literal message is in the catalogue (po/extract.sh) */
+	if (ks_buf_vaddf(&msg, *fmt ? _(fmt) : fmt, ap) < 0)
 		return;
 	g = &d->v[d->n];
 	g->severity = sev;
@@ -62,6 +64,8 @@ void ks_diags_vadd(struct ks_diags *d, enum ks_severity sev,
 	g->pointer = dup_or_null(pointer);
 	g->keyword = dup_or_null(keyword);
 	g->message = ks_buf_detach(&msg, NULL);
+	g->missing = NULL;
+	g->detail = 0;
 	if (!g->message || (path && !g->path) || (pointer && !g->pointer) ||
 	    (keyword && !g->keyword)) {
 		diag_release(g);
@@ -85,12 +89,20 @@ void ks_diags_move(struct ks_diags *to, struct ks_diags *from)
 {
 	size_t i;
 
+	/* each diagnostic whole, with what only the structure holds */
 	for (i = 0; i < from->n; i++) {
 		struct ks_diag *g = &from->v[i];
 
-		ks_diags_add(to, g->severity, g->path, g->line, g->col,
-			     g->pointer, g->keyword, "%s", g->message);
+		if (g->severity == KS_SEV_ERROR)
+			to->errors++;
+		else if (g->severity == KS_SEV_WARNING)
+			to->warnings++;
+		if (ks_grow(&to->v, to->n, &to->alloc, sizeof(*to->v), 8) < 0)
+			diag_release(g);
+		else
+			to->v[to->n++] = *g;
 	}
+	from->n = 0;
 	/* Keep counts of diagnostics that were dropped for lack of memory. */
 	if (from->errors > to->errors)
 		to->errors = from->errors;
@@ -185,9 +197,8 @@ int ks_diag_format(struct ks_buf *out, const struct ks_diag *g)
 			r |= ks_buf_addf(out, ":%d:%d", g->line, g->col);
 		r |= ks_buf_puts(out, ": ");
 	}
+	/* the message names its field; the pointer is for --json */
 	r |= ks_buf_addf(out, "%s: ", severity_label(g->severity));
-	if (g->pointer)
-		r |= ks_buf_addf(out, "%s: ", *g->pointer ? g->pointer : "/");
 	r |= ks_buf_puts(out, g->message);
 	return r ? -1 : 0;
 }

@@ -43,6 +43,9 @@ struct ks_diag {
 	char *pointer;		/* JSON Pointer of the value, or NULL */
 	char *keyword;		/* schema keyword or short code, or NULL */
 	char *message;		/* lowercase, no full stop */
+	char *missing;		/* the property a "required" misses, or NULL */
+	size_t detail;		/* message + detail: the problem without the
+				   field's name ("must not be empty") */
 };
 
 struct ks_diags {

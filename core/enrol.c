@@ -2,6 +2,7 @@
  * Joining a signed survey: see enrol.h.
  */
 #include "enrol.h"
+#include "intl.h"
 #include "alloc.h"
 #include "auth.h"
 #include "buf.h"
@@ -175,8 +176,8 @@ int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
 	if (!mb || mb->role != KS_ROLE_CENTRE) {
 		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
 			       "commit %s, which made the survey signed, is %s: this survey cannot be trusted",
-			       hex, verdict == KS_SSHSIG_UNSIGNED ? "not signed"
-			       : verdict != KS_SSHSIG_GOOD ? "badly signed"
+			       hex, verdict == KS_SSHSIG_UNSIGNED ? _("not signed")
+			       : verdict != KS_SSHSIG_GOOD ? _("badly signed")
 			       : "not signed by a centre its members file lists");
 		goto out;
 	}

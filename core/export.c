@@ -4,6 +4,7 @@
  * the records streamed one at a time into a writer.  See export.h.
  */
 #include "export.h"
+#include "intl.h"
 #include "export_int.h"
 #include "alloc.h"
 #include "buf.h"
@@ -64,6 +65,7 @@ struct xcond {
 
 struct ks_export {
 	struct ks_repo *r;
+	int people;		/* a spreadsheet or CSV: words in the language */
 	git_commit *commit;	/* HEAD or the --at commit; may be NULL */
 	git_tree *tree;		/* NULL: the work tree */
 	char *at;
@@ -832,7 +834,7 @@ static int check_rec(struct ks_doc **out, struct ks_export *x,
 			     idp->value->col, "/id", "id",
 			     "record id \"%s\" does not match its file name \"%s.yaml\"",
 			     idp->value->u.scalar.str, rec->id);
-	ks_unique_begin(u, k->name, rec->path, rec->id, rd);
+	ks_unique_begin(u, k->name, k->schema, rec->path, rec->id, rd);
 	err = ks_schema_validate(k->schema, ks_doc_root(*out), rec->path, &vo, rd);
 	return err == -1 ? -1 : 0;
 }
@@ -847,9 +849,14 @@ static const struct xconf *conflicts_of(const struct ks_export *x,
 	return bsearch(&key, x->confs, x->nconfs, sizeof(*x->confs), cmp_conf);
 }
 
-/* "ok", "invalid: /p: message (+2 more)", "conflict: /phone; invalid: ..." */
+/*
+ * "ok", "invalid: message (+2 more)", "conflict: /phone; invalid: ...":
+ * in the language for people (`people`), in English words for programs.
+ */
+#define WORDS(s) (people ? _(s) : (s))
+
 static int status_text(struct ks_buf *out, const struct ks_diags *rd,
-		       const struct xconf *c)
+		       const struct xconf *c, int people)
 {
 	const struct ks_diag *first = NULL;
 	size_t i, errors = 0;
@@ -864,20 +871,21 @@ static int status_text(struct ks_buf *out, const struct ks_diags *rd,
 	}
 	ks_buf_reset(out);
 	if (c) {
-		err |= ks_buf_puts(out, "conflict: ");
+		err |= ks_buf_puts(out, WORDS("conflict: "));
 		for (i = 0; i < c->n; i++)
 			err |= ks_buf_addf(out, "%s%s", i ? ", " : "", c->fields[i]);
 	}
 	if (errors || rd->errors) {
-		err |= ks_buf_puts(out, c ? "; invalid: " : "invalid: ");
-		if (first && first->pointer && *first->pointer)
-			err |= ks_buf_addf(out, "%s: ", first->pointer);
-		err |= ks_buf_puts(out, first ? first->message : "out of memory");
+		err |= ks_buf_puts(out, c ? WORDS("; invalid: ")
+					  : WORDS("invalid: "));
+		err |= ks_buf_puts(out, first ? first->message
+					  : WORDS("out of memory"));
 		if (errors > 1)
-			err |= ks_buf_addf(out, " (+%zu more)", errors - 1);
+			err |= ks_buf_addf(out, WORDS(" (+%zu more)"),
+					   errors - 1);
 	}
 	if (!out->len)
-		err |= ks_buf_puts(out, "ok");
+		err |= ks_buf_puts(out, WORDS("ok"));
 	return err ? -1 : 0;
 }
 
@@ -929,7 +937,7 @@ static int prepare(struct ks_export *x, struct ks_unique *u,
 		return 0;
 	}
 	ks_diags_sort(&it->rd);
-	if ((err = status_text(&status, &it->rd, it->c)))
+	if ((err = status_text(&status, &it->rd, it->c, x->people)))
 		goto fail;
 	it->status = ks_buf_detach(&status, NULL);
 	if (!it->status) {
@@ -1106,61 +1114,69 @@ static void local_time(char *buf, size_t n, time_t t)
 	strftime(buf, n, "%Y-%m-%d %H:%M:%S %z", &tm);
 }
 
-/* What the information sheet says: where the data came from, and counts. */
+/*
+ * What the information sheet says: where the data came from, and counts.
+ * For a spreadsheet (`tables`) in the language; JSON keeps English keys.
+ */
 static int info_rows(struct ks_export *x, const struct ks_export_opts *o,
 		     int tables, struct ks_paths *info)
 {
 	struct ks_buf b = KS_BUF_INIT;
 	char when[64];
 	size_t i, j;
-	int bad = 0;
+	int bad = 0, people = tables;
 
-	bad |= info_add(info, "Survey", "%s", x->name);
-	bad |= info_add(info, "Survey id", "%s", x->survey_id);
+	bad |= info_add(info, WORDS("Survey"), "%s", x->name);
+	bad |= info_add(info, WORDS("Survey id"), "%s", x->survey_id);
 	if (x->tree)
-		bad |= info_add(info, "Taken from", "the commit at %s", x->at);
+		bad |= info_add(info, WORDS("Taken from"), WORDS("the survey history at %s"), x->at);
 	else if (x->st.uncommitted)
-		bad |= info_add(info, "Taken from",
-			 "the work tree, including %zu uncommitted change%s",
-			 x->st.uncommitted, x->st.uncommitted == 1 ? "" : "s");
+		bad |= info_add(info, WORDS("Taken from"),
+			 people ? Q_("the survey folder, with %zu change not yet saved to the history",
+				     "the survey folder, with %zu changes not yet saved to the history",
+				     x->st.uncommitted)
+			 : x->st.uncommitted == 1
+			 ? "the survey folder, with %zu change not yet saved to the history"
+			 : "the survey folder, with %zu changes not yet saved to the history",
+			 x->st.uncommitted);
 	else
-		bad |= info_add(info, "Taken from", "the work tree, as committed");
-	bad |= info_add(info, "Commit", "%s", x->st.commit);
+		bad |= info_add(info, WORDS("Taken from"), WORDS("the survey folder, all of it saved to the history"));
+	bad |= info_add(info, WORDS("Commit"), "%s", x->st.commit);
 	if (x->commit) {
 		ks_format_time(when, sizeof(when),
 			       &git_commit_committer(x->commit)->when, 0);
-		bad |= info_add(info, "Commit time", "%s", when);
+		bad |= info_add(info, WORDS("Commit time"), "%s", when);
 	}
 	local_time(when, sizeof(when), o->now);
-	bad |= info_add(info, "Exported at", "%s", when);
-	bad |= info_add(info, "Exported by", "khaosat %s", o->version ? o->version : "");
+	bad |= info_add(info, WORDS("Exported at"), "%s", when);
+	bad |= info_add(info, WORDS("Exported by"), "khaosat %s", o->version ? o->version : "");
 	for (i = 0; i < x->nconds; i++)
 		ks_buf_addf(&b, "%s%s=%s", i ? "; " : "", x->conds[i].field,
 			    x->conds[i].value);
 	/* Every text of the sheet whole, or no export. */
 	bad |= ks_buf_failed(&b);
-	bad |= info_add(info, "Conditions", "%s", b.len ? b.ptr : "none");
-	bad |= info_add(info, "Records", "%zu", x->st.records);
-	bad |= info_add(info, "Valid", "%zu", x->st.records - x->st.invalid);
-	bad |= info_add(info, "Invalid", "%zu", x->st.invalid);
-	bad |= info_add(info, "With open conflicts", "%zu", x->st.conflicted);
+	bad |= info_add(info, WORDS("Conditions"), "%s", b.len ? b.ptr : WORDS("none"));
+	bad |= info_add(info, WORDS("Records"), "%zu", x->st.records);
+	bad |= info_add(info, WORDS("Valid"), "%zu", x->st.records - x->st.invalid);
+	bad |= info_add(info, WORDS("Invalid"), "%zu", x->st.invalid);
+	bad |= info_add(info, WORDS("With open conflicts"), "%zu", x->st.conflicted);
 	if (x->nconds)
-		bad |= info_add(info, "Left out by the conditions", "%zu", x->st.filtered);
-	bad |= info_add(info, "Files of no known kind (not exported)", "%zu",
+		bad |= info_add(info, WORDS("Left out by the conditions"), "%zu", x->st.filtered);
+	bad |= info_add(info, WORDS("Files of no known kind (not exported)"), "%zu",
 		 x->st.skipped);
 	if (tables) {
-		bad |= info_add(info, "Header rows",
-			 "row 1: the schema's titles; row 2: the field paths");
-		bad |= info_add(info, "Values", o->values ? "enum values as stored" :
-			 "enum values shown by their labels");
+		bad |= info_add(info, WORDS("Header rows"),
+			 WORDS("row 1: the schema's titles; row 2: the field paths"));
+		bad |= info_add(info, WORDS("Values"), o->values ? WORDS("enum values as stored") :
+			 WORDS("enum values shown by their labels"));
 	}
 	for (i = 0; tables && i < x->nkinds; i++)
 		for (j = 0; x->kinds[i].selected && j < x->kinds[i].plan.n; j++) {
 			const struct ks_xtable *t = x->kinds[i].plan.v[j];
 
 			ks_buf_reset(&b);
-			bad |= ks_buf_addf(&b, "Table %s", t->name);
-			bad |= info_add(info, b.ptr, "%zu rows", t->rows);
+			bad |= ks_buf_addf(&b, WORDS("Table %s"), t->name);
+			bad |= info_add(info, b.ptr, WORDS("%zu rows"), t->rows);
 		}
 	ks_buf_release(&b);
 	return bad || info->n % 2 ? -1 : 0;
@@ -1241,6 +1257,7 @@ int ks_export_write(struct ks_export *x, const struct ks_export_opts *o,
 		err = open_sink(&s, x, o, d);
 	if (!err && s.ops)
 		err = declare_tables(x, &s, d);
+	x->people = s.ops != NULL;
 	if (!err)
 		err = write_records(x, &s, o, u, d);
 	if (!err)

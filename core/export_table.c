@@ -4,6 +4,7 @@
  * of typed cells a record fills.  See export.h for the layout.
  */
 #include "export_int.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
@@ -279,7 +280,7 @@ static int unique_paths(struct ks_xtable *t)
 /* The row buffer and the "_other" column that end every table. */
 static int finish_table(struct ks_xtable *t)
 {
-	if (add_col(t, "_other", "Other fields (JSON)", KS_XCOL_OTHER, NULL) < 0 ||
+	if (add_col(t, "_other", _("Other fields (JSON)"), KS_XCOL_OTHER, NULL) < 0 ||
 	    unique_paths(t) < 0)
 		return -1;
 	t->row = ks_calloc(1, sizeof(*t->row));
@@ -322,7 +323,7 @@ static int build_table(struct builder *b, struct ks_xtable **out,
 			err = add_col(t, key.ptr, pc->title, KS_XCOL_INDEX, NULL);
 	}
 	if (!err)
-		err = add_col(t, "_index", "Item no.", KS_XCOL_INDEX, NULL);
+		err = add_col(t, "_index", _("Item no."), KS_XCOL_INDEX, NULL);
 	t->nkeys = t->ncols;
 	if (!err)
 		err = build_obj(b, t, &t->obj, items, "", "", 0);
@@ -349,7 +350,7 @@ int ks_xplan_build(struct ks_xplan *p, const char *kind, const char *title,
 		err = add_col(t, "id", idt && *idt ? idt : "id", KS_XCOL_ID,
 			      idsn);
 	if (!err)
-		err = add_col(t, "_status", "Record status", KS_XCOL_STATUS,
+		err = add_col(t, "_status", _("Record status"), KS_XCOL_STATUS,
 			      NULL);
 	if (!err) {
 		t->nkeys = 2;

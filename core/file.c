@@ -3,6 +3,7 @@
  * rename, flush of the folder, every result checked.  See file.h.
  */
 #include "file.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "crash.h"
@@ -69,16 +70,16 @@ int ks_file_sync_folder(const char *path)
 const char *ks_file_kind(unsigned mode)
 {
 	if (S_ISDIR(mode))
-		return "a folder";
+		return _("a folder");
 	if (S_ISLNK(mode))
-		return "a symbolic link";
+		return _("a symbolic link");
 	if (S_ISFIFO(mode))
-		return "a named pipe";
+		return _("a named pipe");
 	if (S_ISCHR(mode) || S_ISBLK(mode))
-		return "a device";
+		return _("a device");
 	if (S_ISSOCK(mode))
-		return "a socket";
-	return S_ISREG(mode) ? "a file" : "not a plain file";
+		return _("a socket");
+	return S_ISREG(mode) ? _("a file") : _("not a plain file");
 }
 
 static void release(struct ks_file *f)

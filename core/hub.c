@@ -5,6 +5,7 @@
  * laptop's own ref.
  */
 #include "hub.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "crash.h"
@@ -259,8 +260,8 @@ static int fetch_failed(struct ks_diags *d, const char *url,
 			const struct ks_sync_report *rep)
 {
 	const char *kept = rep->tries > 1
-		? "what came from the hub before is kept here; run 'khaosat sync' again"
-		: "nothing was changed";
+		? _("what came from the hub before is kept here; run 'khaosat sync' again")
+		: _("nothing was changed");
 	unsigned t = ks_net_timeout();
 
 	if (ks_net_cancelled())
@@ -973,7 +974,7 @@ static int push_hub(git_repository *repo, const char *url, const char *device,
 				: ks_error(d, KS_EIO, url, 0, 0,
 					   "cannot push to the hub: %s%s", ks_git_error(),
 					   ge && ge->klass == GIT_ERROR_INVALID
-					   ? " (a hub must be a bare repository: 'khaosat init --bare')" : "");
+					   ? _(" (a hub must be a bare repository: 'khaosat init --bare')") : "");
 		}
 	}
 	if (!err && n.rejected)

@@ -2,6 +2,7 @@
  * Checking a hub where it lives: see hubcheck.h.
  */
 #include "hubcheck.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "bundle.h"
@@ -103,7 +104,7 @@ static int read_one(struct reading *rd, const git_oid *id, const char *path)
 		git_oid_tostr(c, sizeof(c), &rd->commit);
 		ks_diags_add(rd->got, KS_SEV_ERROR, rd->what, 0, 0, NULL, "damaged",
 			     "object %s (%s of commit %s) cannot be read: %s",
-			     git_oid_tostr(hex, sizeof(hex), id), *path ? path : "its folder tree",
+			     git_oid_tostr(hex, sizeof(hex), id), *path ? path : _("its folder tree"),
 			     c, ks_git_error());
 		git_error_clear();
 		return 1;
@@ -314,7 +315,7 @@ int ks_hub_check(struct ks_hub_report *rep, const char *dir, unsigned flags,
 		git_repository_free(repo);
 		return ks_error(d, KS_ENOSURVEY, dir, 0, 0,
 				"not a hub: no bare git repository here (%s)",
-				git_error_last() ? ks_git_error() : "it has a work tree");
+				git_error_last() ? ks_git_error() : _("it has a work tree"));
 	}
 	if ((err = list_refs(rep, repo, d)))
 		goto out;

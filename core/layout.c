@@ -2,6 +2,7 @@
  * The survey layout: see layout.h.
  */
 #include "layout.h"
+#include "intl.h"
 #include "members.h"
 #include "alloc.h"
 #include "record.h"
@@ -61,7 +62,7 @@ static const char *records_problem(const char *path, int folder,
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
 
 		if (len >= sizeof(comp[n]))
-			return "a name too long for the record layout";
+			return _("a name too long for the record layout");
 		memcpy(comp[n], p, len);
 		comp[n][len] = '\0';
 		n++;
@@ -69,22 +70,22 @@ static const char *records_problem(const char *path, int folder,
 			break;
 		p = slash + 1;
 		if (n == 4)
-			return "deeper than the record layout (records/<kind>/<device>/<NNN>/<id>.yaml)";
+			return _("deeper than the record layout (records/<kind>/<device>/<NNN>/<id>.yaml)");
 	}
 	if (!ks_kind_valid(comp[0]) || (known && !known(ctx, comp[0])))
-		return "not a kind of this survey (khaosat.yaml names its kinds)";
+		return _("not a kind of this survey (khaosat.yaml names its kinds)");
 	if (n == 1)
 		return folder ? NULL : "must be a folder of records";
 	if (!ks_device_valid(comp[1]))
-		return "not a device id (2 to 12 lowercase letters and digits)";
+		return _("not a device id (2 to 12 lowercase letters and digits)");
 	if (n == 2)
 		return folder ? NULL : "must be a folder of records";
 	if (!bucket_name(comp[2]))
-		return "not a counter folder (000, 001, ...)";
+		return _("not a counter folder (000, 001, ...)");
 	if (n == 3)
 		return folder ? NULL : "must be a folder of records";
 	if (folder)
-		return "deeper than the record layout (records/<kind>/<device>/<NNN>/<id>.yaml)";
+		return _("deeper than the record layout (records/<kind>/<device>/<NNN>/<id>.yaml)");
 	{
 		char *kind = NULL, *id = NULL;
 		int ok = ks_record_path_parse(path, &kind, &id) == 0;
@@ -92,7 +93,7 @@ static const char *records_problem(const char *path, int folder,
 		ks_free(kind);
 		ks_free(id);
 		if (!ok)
-			return "not where a record of that id belongs (records/<kind>/<device>/<NNN>/<device>-<number>.yaml)";
+			return _("not where a record of that id belongs (records/<kind>/<device>/<NNN>/<device>-<number>.yaml)");
 	}
 	return NULL;
 }
@@ -108,7 +109,7 @@ const char *ks_layout_problem(const char *path, int folder,
 
 		/* A conflict file stands for the survey file at the same path. */
 		if (!strcmp(rest, CONFLICTS) || !strncmp(rest, CONFLICTS, strlen(CONFLICTS)))
-			return "outside the survey layout";
+			return _("outside the survey layout");
 		return ks_layout_problem(rest, folder, known, ctx);
 	}
 	if (!strcmp(path, "conflicts"))
@@ -119,21 +120,21 @@ const char *ks_layout_problem(const char *path, int folder,
 			return folder ? "must be a file, not a folder" : NULL;
 		if (!strcmp(path, KS_SCHEMA_DIR) || !strcmp(path, KS_RECORDS_DIR))
 			return folder ? NULL : "must be a folder, not a file";
-		return "outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, conflicts/)";
+		return _("outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, conflicts/)");
 	}
 	if (!strcmp(first, KS_SCHEMA_DIR)) {
 		const char *name = path + strlen(KS_SCHEMA_DIR) + 1;
 
 		if (folder || n > 2)
-			return "schema/ holds schema files, no folders";
+			return _("schema/ holds schema files, no folders");
 		if (!ends_with(name, ".yaml") && !ends_with(name, ".yml") &&
 		    !ends_with(name, ".json"))
-			return "not a schema file (schema/ holds .yaml, .yml and .json files)";
+			return _("not a schema file (schema/ holds .yaml, .yml and .json files)");
 		return NULL;
 	}
 	if (!strcmp(first, KS_RECORDS_DIR))
 		return records_problem(path, folder, known, ctx);
-	return "outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, conflicts/)";
+	return _("outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, conflicts/)");
 }
 
 size_t ks_layout_max_size(const char *path)

@@ -3,6 +3,7 @@
  * files that killed processes left.  See lock.h.
  */
 #include "lock.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
@@ -317,7 +318,7 @@ static void check_one(struct sweep *s, const char *path)
 	if (pid) {
 		s->err = ks_error(s->d, KS_EIO, path, 0, 0,
 				  "is held by %s (pid %ld) since %ld seconds ago; nothing was changed; wait for that program to finish, or stop it, then run the command again",
-				  *comm ? comm : "another program", pid,
+				  *comm ? comm : _("another program"), pid,
 				  (long)(time(NULL) - st.st_mtime));
 		return;
 	}

@@ -2,6 +2,7 @@
  * The members file: who may change what.  See members.h.
  */
 #include "members.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
@@ -389,16 +390,16 @@ const char *ks_role_may_change(enum ks_role role, const char *device,
 	case KS_ROLE_CENTRE:
 		return NULL;
 	case KS_ROLE_AUDITOR:
-		return "an auditor reads the survey and changes nothing";
+		return _("an auditor reads the survey and changes nothing");
 	case KS_ROLE_SURVEYOR:
 		break;
 	}
 	if (!strncmp(p, "conflicts/", 10))
 		p += 10;
 	if (!(dev = device_folder(p, &n)))
-		return "only the centre may change the survey's rules and members (khaosat.yaml, schema/, members.yaml)";
+		return _("only the centre may change the survey's rules and members (khaosat.yaml, schema/, members.yaml)");
 	if (own_only && (strlen(device) != n || strncmp(dev, device, n)))
-		return "a record of another laptop: in this kind a surveyor changes only its own laptop's records";
+		return _("a record of another laptop: in this kind a surveyor changes only its own laptop's records");
 	return NULL;
 }
 

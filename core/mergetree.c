@@ -1585,13 +1585,20 @@ static int changed_meanwhile(struct ks_diags *d, char *const *v, size_t n)
 
 	ks_buf_addf(&names, "'%s'", n ? v[0] : "");
 	if (n == 2)
-		ks_buf_addf(&names, " and '%s'", v[1]);
+		ks_buf_addf(&names, _(" and '%s'"), v[1]);
 	else if (n > 2)
-		ks_buf_addf(&names, " and %zu other files", n - 1);
-	err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
-		       "%s changed while khaosat was merging; %s left as you saved %s and nothing was merged; commit your change ('khaosat commit'), then run this again",
-		       names.ptr ? names.ptr : "", n == 1 ? "it was" : "they were",
-		       n == 1 ? "it" : "them");
+		ks_buf_addf(&names, Q_(" and %zu other file", " and %zu other files",
+				       n - 1), n - 1);
+	if (ks_buf_failed(&names))
+		return ks_error(d, KS_ERROR, NULL, 0, 0, "out of memory");
+	if (n == 1)
+		err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
+			       "%s changed while khaosat was merging; it was left as you saved it and nothing was merged; save your change to the survey history ('khaosat commit'), then run this again",
+			       names.ptr);
+	else
+		err = ks_error(d, KS_ECONFLICT, NULL, 0, 0,
+			       "%s changed while khaosat was merging; they were left as you saved them and nothing was merged; save your changes to the survey history ('khaosat commit'), then run this again",
+			       names.ptr);
 	ks_buf_release(&names);
 	return err;
 }

@@ -264,7 +264,7 @@ static int index_blob(struct ks_buf *out, struct ks_repo *r, struct ks_kind *k,
 	x.u = ks_unique_new();
 	if (!x.u || git_blob_lookup(&blob, ks_repo_git(r), oid) < 0)
 		goto out;
-	ks_unique_begin(x.u, k->name, path, id, &ignore);
+	ks_unique_begin(x.u, k->name, NULL, path, id, &ignore);
 	x.u->quiet = 1;
 	x.u->record = &vals;
 	if (ks_repo_schema(&schema, r, k, &ignore) == 0 &&
@@ -431,7 +431,7 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 	}
 	if (skipped(sc->skip, b->path))
 		goto out;
-	ks_unique_begin(sc->u, k->name, b->path, id, sc->d);
+	ks_unique_begin(sc->u, k->name, k->schema, b->path, id, sc->d);
 	if (replay(sc->u, sc->r, sc->fresh.ptr + start, sc->check,
 		   !sc->check, &ok) < 0)
 		sc->usable = 0;

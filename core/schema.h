@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 
+struct ks_buf;
 struct ks_diags;
 struct ks_doc;
 struct ks_node;
@@ -208,6 +209,14 @@ const struct ks_node *ks_snode_enum_value(const struct ks_snode *n,
 					  size_t i);
 /* From x-enum-titles {value: label}, or NULL. */
 const char *ks_snode_enum_title(const struct ks_snode *n, size_t i);
+/*
+ * The field at `pointer` as a person names it, appended to `out`: titles
+ * from the top of the record down, an item by its number from 1
+ * ("Sản phẩm 2 › Tên sản phẩm"), a field without a title by its name.
+ * `s` may be NULL (names only).  0, or -1 when memory runs out.
+ */
+int ks_schema_label(const struct ks_schema *s, const char *pointer,
+		    struct ks_buf *out);
 /* The top-level x-merge ("record") or NULL. */
 const char *ks_schema_xmerge(const struct ks_schema *s);
 

@@ -232,45 +232,22 @@ static void quote(struct ks_buf *b, const char *s, size_t len)
 
 char *ks_diag_missing_property(const struct ks_diag *dg)
 {
-	static const char *const lead[] = {
-		"missing required property \"", "missing property \"",
-	};
-	struct ks_buf name = KS_BUF_INIT;
-	const char *p = NULL;
-	size_t i;
-
-	if (!dg->keyword || !dg->message ||
+	if (!dg->missing || !dg->keyword ||
 	    (strcmp(dg->keyword, "required") &&
 	     strcmp(dg->keyword, "dependentRequired")))
 		return NULL;
-	for (i = 0; i < 2 && !p; i++)
-		if (!strncmp(dg->message, lead[i], strlen(lead[i])))
-			p = dg->message + strlen(lead[i]);
-	/* The reverse of quote(); a name cut short is no name. */
-	for (; p && *p && *p != '"'; p++) {
-		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-			p++;
-		else if (*p == '\\')
-			p = NULL;
-		if (p && ks_buf_putc(&name, *p) < 0)
-			p = NULL;
-		if (!p)
-			break;
-	}
-	if (!p || *p != '"' || !name.len ||
-	    (name.len > 3 && !strcmp(name.ptr + name.len - 3, "..."))) {
-		ks_buf_release(&name);
-		return NULL;
-	}
-	return ks_buf_detach(&name, NULL);
+	return ks_strdup(dg->missing);
 }
 
-/* A value as it appears in a message: "text", 12, true, null, object. */
+/*
+ * A value as it appears in a message: "text", 12, true; what is not one
+ * value in words: nothing, a group of fields, a list.
+ */
 static void show(struct ks_buf *b, const struct ks_val *v)
 {
 	switch (v->t) {
 	case KS_V_NULL:
-		ks_buf_puts(b, "null");
+		ks_buf_puts(b, _("nothing"));
 		break;
 	case KS_V_BOOL:
 		ks_buf_puts(b, v->b ? "true" : "false");
@@ -282,10 +259,10 @@ static void show(struct ks_buf *b, const struct ks_val *v)
 		quote(b, v->str, v->len);
 		break;
 	case KS_V_MAP:
-		ks_buf_puts(b, "object");
+		ks_buf_puts(b, _("a group of fields"));
 		break;
 	case KS_V_SEQ:
-		ks_buf_puts(b, "array");
+		ks_buf_puts(b, _("a list"));
 		break;
 	}
 }
@@ -299,29 +276,20 @@ static void show_bare(struct ks_buf *b, const struct ks_val *v)
 		show(b, v);
 }
 
-static const char *type_word(const struct ks_val *v)
-{
-	switch (v->t) {
-	case KS_V_NULL: return "null";
-	case KS_V_BOOL: return "boolean";
-	case KS_V_NUM: return v->integral ? "integer" : "number";
-	case KS_V_STR: return "string";
-	case KS_V_MAP: return "object";
-	case KS_V_SEQ: return "array";
-	}
-	return "value";
-}
-
+/* The types a value may have, in words: "a whole number or text". */
 static void show_types(struct ks_buf *b, unsigned types)
 {
 	static const struct {
 		unsigned bit;
 		const char *name;
 	} order[] = {
-		{ KS_TYPE_STRING, "string" }, { KS_TYPE_INTEGER, "integer" },
-		{ KS_TYPE_NUMBER, "number" }, { KS_TYPE_BOOLEAN, "boolean" },
-		{ KS_TYPE_OBJECT, "object" }, { KS_TYPE_ARRAY, "array" },
-		{ KS_TYPE_NULL, "null" },
+		{ KS_TYPE_STRING, N_("text") },
+		{ KS_TYPE_INTEGER, N_("a whole number") },
+		{ KS_TYPE_NUMBER, N_("a number") },
+		{ KS_TYPE_BOOLEAN, N_("yes/no (true or false)") },
+		{ KS_TYPE_OBJECT, N_("a group of fields") },
+		{ KS_TYPE_ARRAY, N_("a list") },
+		{ KS_TYPE_NULL, N_("nothing") },
 	};
 	size_t i, n = 0, total = 0;
 
@@ -333,8 +301,8 @@ static void show_types(struct ks_buf *b, unsigned types)
 		if (!(types & order[i].bit))
 			continue;
 		if (n)
-			ks_buf_puts(b, n + 1 == total ? " or " : ", ");
-		ks_buf_puts(b, order[i].name);
+			ks_buf_puts(b, n + 1 == total ? _(" or ") : ", ");
+		ks_buf_puts(b, _(order[i].name));
 		n++;
 	}
 }
@@ -356,52 +324,100 @@ static const char *loc_title(const struct loc *l)
 }
 
 /*
- * Appends an error.  `title`: appended as " (title)" when not NULL.  The
- * location is that of `at` (a node), else of `l`'s node; `ptr` is the
- * location whose pointer is given.
+ * The field at `l` as a person names it: the titles from the top of the
+ * record down, an item by its number from 1 ("Sản phẩm 2 › Tên sản
+ * phẩm"), a field without a title by its name.  Nothing for the record.
  */
-static void report(struct ectx *c, const struct loc *l, int line, int col,
-		   const char *kw, const char *title, const char *msg)
+static void add_label(struct ks_buf *b, const struct loc *l)
+{
+	const char *t;
+
+	if (!l->parent || l->is_name)
+		return;
+	add_label(b, l->parent);
+	if (!l->key) {
+		if (!b->len)
+			ks_buf_puts(b, _("item"));
+		ks_buf_addf(b, " %zu", l->index + 1);
+		return;
+	}
+	if (b->len)
+		ks_buf_puts(b, " \u203a ");
+	t = loc_title(l);
+	if (t && *t)
+		ks_buf_puts(b, t);
+	else
+		ks_buf_add(b, l->key, l->keylen);
+}
+
+/*
+ * Appends an error about the field `field` (labelled, when not the
+ * record), found at `at`: its pointer and, unless `line` and `col` say
+ * otherwise, its node's place.  `missing`: the property a required
+ * keyword misses.  The message names the field by its titles; the
+ * pointer is for programs (--json) and the form.
+ */
+static void report_full(struct ectx *c, const struct loc *at,
+			const struct loc *field, int line, int col,
+			const char *kw, const char *missing, const char *msg)
 {
 	struct ks_buf ptr = KS_BUF_INIT, m = KS_BUF_INIT;
+	size_t detail, n;
 
 	/* after a limit, what keywords make of the cut value is noise */
 	if (c->quick || !c->d || c->too_deep)
 		return;
-	if (add_pointer(&ptr, l) < 0)
+	if (add_pointer(&ptr, at) < 0)
 		c->oom = 1;
+	add_label(&m, field);
+	if (!m.len && !field->parent && !field->is_name && loc_title(field))
+		ks_buf_puts(&m, loc_title(field));	/* a value checked alone */
+	if (m.len)
+		ks_buf_puts(&m, ": ");
+	detail = m.len;
 	if (c->names)
-		ks_buf_puts(&m, "invalid property name: ");
+		ks_buf_puts(&m, _("field name: "));
 	ks_buf_puts(&m, msg);
-	if (title && *title)
-		ks_buf_addf(&m, " (%s)", title);
 	if (!line && !col) {
-		line = l->node->line;
-		col = l->node->col;
+		line = at->node->line;
+		col = at->node->col;
 	}
 	if (ks_buf_failed(&ptr) || ks_buf_failed(&m))
 		c->oom = 1;
+	n = c->d->n;
 	ks_diags_add(c->d, KS_SEV_ERROR, c->path, line, col, ptr.ptr, kw,
 		     "%s", m.ptr);
+	if (c->d->n > n) {
+		struct ks_diag *g = &c->d->v[n];
+
+		g->detail = detail;
+		if (missing && !(g->missing = ks_strdup(missing)))
+			c->oom = 1;
+	}
 	ks_buf_release(&ptr);
 	ks_buf_release(&m);
 }
 
+static void report(struct ectx *c, const struct loc *l, int line, int col,
+		   const char *kw, const char *msg)
+{
+	report_full(c, l, l, line, col, kw, NULL, msg);
+}
+
 /* report() of a message built in `m`: one cut short is out of memory. */
 static void report_buf(struct ectx *c, const struct loc *l, int line, int col,
-		       const char *kw, const char *title, const struct ks_buf *m)
+		       const char *kw, const struct ks_buf *m)
 {
 	if (ks_buf_failed(m))
 		c->oom = 1;
-	report(c, l, line, col, kw, title, m->ptr);
+	report(c, l, line, col, kw, m->ptr);
 }
 
 static void reportf(struct ectx *c, const struct loc *l, const char *kw,
-		    int with_title, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void reportf(struct ectx *c, const struct loc *l, const char *kw,
-		    int with_title, const char *fmt, ...)
+		    const char *fmt, ...)
 {
 	struct ks_buf m = KS_BUF_INIT;
 	va_list ap;
@@ -411,7 +427,7 @@ static void reportf(struct ectx *c, const struct loc *l, const char *kw,
 	va_start(ap, fmt);
 	ks_buf_vaddf(&m, fmt, ap);
 	va_end(ap);
-	report_buf(c, l, 0, 0, kw, with_title ? loc_title(l) : NULL, &m);
+	report_buf(c, l, 0, 0, kw, &m);
 	ks_buf_release(&m);
 }
 
@@ -437,26 +453,23 @@ static int type_ok(const struct ks_val *v, unsigned types)
 static void report_type(struct ectx *c, const struct loc *l, unsigned types,
 			const char *kw)
 {
-	struct ks_buf m = KS_BUF_INIT;
+	struct ks_buf want = KS_BUF_INIT, got = KS_BUF_INIT;
 
 	if (c->quick)
 		return;
-	ks_buf_puts(&m, "expected ");
-	show_types(&m, types);
-	ks_buf_addf(&m, ", got %s", type_word(&l->v));
-	if (l->v.t != KS_V_MAP && l->v.t != KS_V_SEQ &&
-	    l->v.t != KS_V_NULL) {
-		ks_buf_putc(&m, ' ');
-		show(&m, &l->v);
-	}
-	report_buf(c, l, 0, 0, kw, loc_title(l), &m);
-	ks_buf_release(&m);
+	show_types(&want, types);
+	show(&got, &l->v);
+	if (ks_buf_failed(&want) || ks_buf_failed(&got))
+		c->oom = 1;
+	reportf(c, l, kw, _("expected %s, got %s"), want.ptr, got.ptr);
+	ks_buf_release(&want);
+	ks_buf_release(&got);
 }
 
 static int check_enum(struct ectx *c, const struct ks_snode *s,
 		      const struct loc *l)
 {
-	struct ks_buf m = KS_BUF_INIT;
+	struct ks_buf v = KS_BUF_INIT, m = KS_BUF_INIT;
 	size_t i;
 
 	for (i = 0; i < s->nenum; i++)
@@ -464,16 +477,26 @@ static int check_enum(struct ectx *c, const struct ks_snode *s,
 			return 1;
 	if (c->quick)
 		return 0;
-	show(&m, &l->v);
-	ks_buf_puts(&m, " is not one of: ");
+	/* each choice by its label, with the code that is written */
 	for (i = 0; i < s->nenum && i < 8; i++) {
+		const char *t = s->enum_titles ? s->enum_titles[i] : NULL;
+
 		if (i)
 			ks_buf_puts(&m, ", ");
+		if (t && *t)
+			ks_buf_addf(&m, "%s (", t);
 		show_bare(&m, &s->enumv[i]);
+		if (t && *t)
+			ks_buf_putc(&m, ')');
 	}
 	if (s->nenum > 8)
 		ks_buf_puts(&m, ", ...");
-	report_buf(c, l, 0, 0, "enum", loc_title(l), &m);
+	show(&v, &l->v);
+	if (ks_buf_failed(&v) || ks_buf_failed(&m))
+		c->oom = 1;
+	reportf(c, l, "enum", _("%s is not one of the choices: %s"), v.ptr,
+		m.ptr);
+	ks_buf_release(&v);
 	ks_buf_release(&m);
 	return 0;
 }
@@ -481,17 +504,19 @@ static int check_enum(struct ectx *c, const struct ks_snode *s,
 static int check_const(struct ectx *c, const struct ks_snode *s,
 		       const struct loc *l)
 {
-	struct ks_buf m = KS_BUF_INIT;
+	struct ks_buf v = KS_BUF_INIT, want = KS_BUF_INIT;
 
 	if (ks_val_equal(&l->v, &s->constv, c->json))
 		return 1;
 	if (c->quick)
 		return 0;
-	show(&m, &l->v);
-	ks_buf_puts(&m, " should be ");
-	show(&m, &s->constv);
-	report_buf(c, l, 0, 0, "const", loc_title(l), &m);
-	ks_buf_release(&m);
+	show(&v, &l->v);
+	show(&want, &s->constv);
+	if (ks_buf_failed(&v) || ks_buf_failed(&want))
+		c->oom = 1;
+	reportf(c, l, "const", _("%s should be %s"), v.ptr, want.ptr);
+	ks_buf_release(&v);
+	ks_buf_release(&want);
 	return 0;
 }
 
@@ -521,31 +546,33 @@ static int check_number(struct ectx *c, const struct ks_snode *s,
 
 	if ((s->kw & KW_MINIMUM) && ks_val_cmp_num(v, &s->minimum) < 0) {
 		FAIL();
-		reportf(c, l, "minimum", 1, "%.*s is below the minimum %.*s",
+		reportf(c, l, "minimum",
+			_("%.*s is less than the smallest allowed, %.*s"),
 			(int)v->len, v->str, (int)s->minimum.len,
 			s->minimum.str);
 	}
 	if ((s->kw & KW_MAXIMUM) && ks_val_cmp_num(v, &s->maximum) > 0) {
 		FAIL();
-		reportf(c, l, "maximum", 1, "%.*s is above the maximum %.*s",
+		reportf(c, l, "maximum",
+			_("%.*s is more than the largest allowed, %.*s"),
 			(int)v->len, v->str, (int)s->maximum.len,
 			s->maximum.str);
 	}
 	if ((s->kw & KW_EXMIN) && ks_val_cmp_num(v, &s->exmin) <= 0) {
 		FAIL();
-		reportf(c, l, "exclusiveMinimum", 1,
-			"%.*s is not greater than %.*s", (int)v->len, v->str,
+		reportf(c, l, "exclusiveMinimum",
+			_("%.*s is not more than %.*s"), (int)v->len, v->str,
 			(int)s->exmin.len, s->exmin.str);
 	}
 	if ((s->kw & KW_EXMAX) && ks_val_cmp_num(v, &s->exmax) >= 0) {
 		FAIL();
-		reportf(c, l, "exclusiveMaximum", 1,
-			"%.*s is not less than %.*s", (int)v->len, v->str,
+		reportf(c, l, "exclusiveMaximum",
+			_("%.*s is not less than %.*s"), (int)v->len, v->str,
 			(int)s->exmax.len, s->exmax.str);
 	}
 	if ((s->kw & KW_MULTIPLE) && !multiple_ok(v, &s->multiple)) {
 		FAIL();
-		reportf(c, l, "multipleOf", 1, "%.*s is not a multiple of %.*s",
+		reportf(c, l, "multipleOf", _("%.*s is not a multiple of %.*s"),
 			(int)v->len, v->str, (int)s->multiple.len,
 			s->multiple.str);
 	}
@@ -584,7 +611,7 @@ static int check_format(struct ectx *c, const struct ks_snode *s,
 {
 	const struct ks_val *v = &l->v;
 	struct ks_buf m = KS_BUF_INIT;
-	char why[160];
+	char why[320];
 	int r;
 
 	why[0] = '\0';
@@ -594,9 +621,14 @@ static int check_format(struct ectx *c, const struct ks_snode *s,
 	if (r != 0 || c->quick)
 		return r > 0;
 	show(&m, v);
-	ks_buf_addf(&m, " is not a valid %s%s%s", s->format, *why ? ": " : "",
-		    why);
-	report_buf(c, l, 0, 0, "format", loc_title(l), &m);
+	if (ks_buf_failed(&m))
+		c->oom = 1;
+	if (*why)
+		reportf(c, l, "format", _("%s is not a valid %s: %s"), m.ptr,
+			ks_format_words(s->fmt, s->format), why);
+	else
+		reportf(c, l, "format", _("%s is not a valid %s"), m.ptr,
+			ks_format_words(s->fmt, s->format));
 	ks_buf_release(&m);
 	return 0;
 }
@@ -616,20 +648,28 @@ static int check_string(struct ectx *c, const struct ks_snode *s,
 		if (need && (s->kw & KW_MINLEN) && n < s->minlen) {
 			FAIL();
 			if (!n)
-				reportf(c, l, "minLength", 1,
-					"text is empty");
+				reportf(c, l, "minLength", "%s",
+					_("must not be empty"));
 			else
-				reportf(c, l, "minLength", 1,
-					"text is shorter than %zu character%s",
-					s->minlen, s->minlen == 1 ? "" : "s");
+				reportf(c, l, "minLength",
+					Q_("must have at least %zu character",
+					   "must have at least %zu characters",
+					   s->minlen), s->minlen);
 		}
 		if (need && (s->kw & KW_MAXLEN) && n > s->maxlen) {
 			FAIL();
-			reportf(c, l, "maxLength", 1,
-				"text is longer than %zu character%s",
-				s->maxlen, s->maxlen == 1 ? "" : "s");
+			reportf(c, l, "maxLength",
+				Q_("must have at most %zu character",
+				   "must have at most %zu characters",
+				   s->maxlen), s->maxlen);
 		}
 	}
+	/*
+	 * The format first: its reason is the one a person can act on, and
+	 * the pattern that usually says the same is then not repeated.
+	 */
+	if ((s->kw & KW_FORMAT) && !check_format(c, s, l))
+		return 0;
 	if (s->kw & KW_PATTERN) {
 		int r;
 
@@ -651,31 +691,34 @@ static int check_string(struct ectx *c, const struct ks_snode *s,
 			if (!c->quick) {
 				struct ks_buf m = KS_BUF_INIT;
 
+				/* the pattern is the form's, not a surveyor's */
 				show(&m, v);
-				if (r == PCRE2_ERROR_NOMATCH)
-					ks_buf_addf(&m, " does not match the "
-						    "pattern %s",
-						    s->pattern_src);
+				if (ks_buf_failed(&m))
+					c->oom = 1;
+				if (r == PCRE2_ERROR_NOMATCH && c->names)
+					reportf(c, l, "pattern", _("%s is not "
+						"written the way a field name "
+						"here must be written"), m.ptr);
+				else if (r == PCRE2_ERROR_NOMATCH)
+					reportf(c, l, "pattern", _("%s is not "
+						"written the way this field "
+						"must be written"), m.ptr);
 				else if (r == PCRE2_ERROR_MATCHLIMIT ||
 					 r == PCRE2_ERROR_DEPTHLIMIT ||
 					 r == PCRE2_ERROR_HEAPLIMIT)
-					ks_buf_addf(&m, " takes too much work to "
-						    "match against the pattern "
-						    "%s; the schema is too complex "
-						    "to check this value",
-						    s->pattern_src);
+					reportf(c, l, "pattern", _("%s takes "
+						"too much work to check: the "
+						"form's rule for this field is "
+						"too complex"), m.ptr);
 				else
-					ks_buf_addf(&m, " could not be matched "
-						    "against the pattern %s "
-						    "(error %d)",
-						    s->pattern_src, r);
-				report_buf(c, l, 0, 0, "pattern", loc_title(l), &m);
+					reportf(c, l, "pattern", _("%s could "
+						"not be checked against the "
+						"form's rule for this field "
+						"(error %d)"), m.ptr, r);
 				ks_buf_release(&m);
 			}
 		}
 	}
-	if ((s->kw & KW_FORMAT) && !check_format(c, s, l))
-		FAIL();
 out:
 	return ok;
 }
@@ -713,18 +756,25 @@ static void report_unexpected(struct ectx *c, const struct ks_snode *s,
 			      const char *kw)
 {
 	struct loc child;
-	struct ks_buf m = KS_BUF_INIT;
+	struct ks_buf name = KS_BUF_INIT, m = KS_BUF_INIT;
 	const char *sug;
 
 	if (c->quick)
 		return;
 	loc_init(c, &child, l, p->key, p->key_len, 0, p->value, NULL);
-	ks_buf_puts(&m, "unexpected property ");
-	quote(&m, p->key, p->key_len);
+	quote(&name, p->key, p->key_len);
 	sug = suggest(s, l, p->key);
 	if (sug)
-		ks_buf_addf(&m, "; did you mean \"%s\"?", sug);
-	report_buf(c, &child, p->line, p->col, kw, NULL, &m);
+		ks_buf_addf(&m, _("the form has no field %s here; did you "
+				  "mean \"%s\"?"), name.ptr, sug);
+	else
+		ks_buf_addf(&m, _("the form has no field %s here"), name.ptr);
+	if (ks_buf_failed(&name))
+		c->oom = 1;
+	if (ks_buf_failed(&m))
+		c->oom = 1;
+	report_full(c, &child, l, p->line, p->col, kw, NULL, m.ptr);
+	ks_buf_release(&name);
 	ks_buf_release(&m);
 }
 
@@ -742,20 +792,20 @@ static const struct ks_pair *find_pair(const struct ks_node *map,
 	return NULL;
 }
 
-/* Title of a property `name` missing from `l` (for required messages). */
-static const char *missing_title(const struct ks_snode *s,
-				 const struct loc *l, const char *name)
+/*
+ * The place of a property `name` of `l`, there or missing, to label a
+ * message about it: reached through `s`'s own subschema for it, so that
+ * its title is found.
+ */
+static void loc_property(struct ectx *c, struct loc *child,
+			 const struct ks_snode *s, const struct loc *l,
+			 const char *name)
 {
 	const struct ks_sprop *p = ks_snode_own_prop(s, name, strlen(name));
-	const char *t = p ? ks_snode_stitle(p->s) : NULL;
+	const struct ks_pair *pair = find_pair(l->node, name);
 
-	if (!t) {
-		const struct ks_shape *sh = ks_shape_child(loc_shape(l), name,
-							   strlen(name));
-
-		t = sh ? sh->title : NULL;
-	}
-	return t;
+	loc_init(c, child, l, name, strlen(name), 0,
+		 pair ? pair->value : l->node, p ? p->s : NULL);
 }
 
 /*
@@ -791,16 +841,21 @@ static void report_unmatched(struct ectx *c, const struct loc *l,
 			     const struct ks_pair *p, const struct ks_spat *pat)
 {
 	struct loc child;
-	struct ks_buf m = KS_BUF_INIT;
+	struct ks_buf name = KS_BUF_INIT, m = KS_BUF_INIT;
 
+	(void)pat;
 	if (c->quick)
 		return;
 	loc_init(c, &child, l, p->key, p->key_len, 0, p->value, NULL);
-	ks_buf_puts(&m, "property name ");
-	quote(&m, p->key, p->key_len);
-	ks_buf_addf(&m, " takes too much work to match against the pattern %s; the schema is too complex to check it",
-		    pat->src);
-	report_buf(c, &child, p->line, p->col, "patternProperties", NULL, &m);
+	quote(&name, p->key, p->key_len);
+	ks_buf_addf(&m, _("the field name %s takes too much work to check: "
+			  "the form's rule for field names is too complex"),
+		    name.ptr);
+	if (ks_buf_failed(&name) || ks_buf_failed(&m))
+		c->oom = 1;
+	report_full(c, &child, l, p->line, p->col, "patternProperties", NULL,
+		    m.ptr);
+	ks_buf_release(&name);
 	ks_buf_release(&m);
 }
 
@@ -822,17 +877,21 @@ static int check_dependent_required(struct ectx *c, const struct ks_snode *s,
 				continue;
 			FAIL();
 			if (!c->quick) {
-				struct ks_buf b = KS_BUF_INIT;
+				struct ks_buf b = KS_BUF_INIT, w = KS_BUF_INIT;
+				struct loc want, when;
 
-				ks_buf_puts(&b, "missing property ");
-				quote(&b, dp->names[j], strlen(dp->names[j]));
-				ks_buf_puts(&b, ", required when ");
-				quote(&b, dp->name, strlen(dp->name));
-				ks_buf_puts(&b, " is present");
-				report(c, l, 0, 0, "dependentRequired",
-				       missing_title(s, l, dp->names[j]),
-				       b.ptr);
+				loc_property(c, &want, s, l, dp->names[j]);
+				loc_property(c, &when, s, l, dp->name);
+				add_label(&w, &when);
+				ks_buf_addf(&b, _("not filled in, and it must "
+						  "be when %s is"), w.ptr);
+				if (ks_buf_failed(&b) || ks_buf_failed(&w))
+					c->oom = 1;
+				report_full(c, l, &want, 0, 0,
+					    "dependentRequired", dp->names[j],
+					    b.ptr);
 				ks_buf_release(&b);
+				ks_buf_release(&w);
 			}
 		}
 	}
@@ -850,28 +909,29 @@ static int check_object(struct ectx *c, const struct ks_snode *s,
 
 	if ((s->kw & KW_MINPROPS) && n->u.map.n < s->minprops) {
 		FAIL();
-		reportf(c, l, "minProperties", 1,
-			"at least %zu propert%s required", s->minprops,
-			s->minprops == 1 ? "y" : "ies");
+		reportf(c, l, "minProperties",
+			Q_("at least %zu field must be filled in",
+			   "at least %zu fields must be filled in",
+			   s->minprops), s->minprops);
 	}
 	if ((s->kw & KW_MAXPROPS) && n->u.map.n > s->maxprops) {
 		FAIL();
-		reportf(c, l, "maxProperties", 1,
-			"at most %zu propert%s allowed", s->maxprops,
-			s->maxprops == 1 ? "y" : "ies");
+		reportf(c, l, "maxProperties",
+			Q_("at most %zu field may be filled in",
+			   "at most %zu fields may be filled in",
+			   s->maxprops), s->maxprops);
 	}
 	for (i = 0; i < s->nrequired; i++) {
 		if (find_pair(n, s->required[i]))
 			continue;
 		FAIL();
 		if (!c->quick) {
-			struct ks_buf b = KS_BUF_INIT;
+			struct loc want;
 
-			ks_buf_puts(&b, "missing required property ");
-			quote(&b, s->required[i], strlen(s->required[i]));
-			report(c, l, 0, 0, "required",
-			       missing_title(s, l, s->required[i]), b.ptr);
-			ks_buf_release(&b);
+			loc_property(c, &want, s, l, s->required[i]);
+			report_full(c, l, &want, 0, 0, "required",
+				    s->required[i],
+				    _("required, but not filled in"));
 		}
 	}
 	if (!check_dependent_required(c, s, l))
@@ -1059,7 +1119,7 @@ static int eval_xcompare(struct ectx *c, const struct ks_snode *s,
 		if (c->quick)
 			break;
 		bname = sb && sb->title ? sb->title : x->b;
-		reportf(c, &la, "x-compare", 1, xcompare_words(x->op,
+		reportf(c, &la, "x-compare", xcompare_words(x->op,
 			la.v.t == KS_V_STR), bname, lb.v.str);
 	}
 	return ok;
@@ -1183,20 +1243,19 @@ static void dup_found(struct ectx *c, void *arg, size_t first, size_t dup)
 		return;
 	loc_init(c, &item, a->l, NULL, 0, dup, a->l->node->u.seq.v[dup],
 		 NULL);
-	if (a->field) {
+	if (a->field)
 		loc_init(c, &key, &item, a->field, strlen(a->field), 0, v->n,
 			 NULL);
-		ks_buf_addf(&m, "duplicate %s ", a->field);
-	} else {
-		ks_buf_puts(&m, "duplicate item ");
-	}
 	if (v->t != KS_V_MAP && v->t != KS_V_SEQ) {
 		show(&m, v);
-		ks_buf_putc(&m, ' ');
+		if (ks_buf_failed(&m))
+			c->oom = 1;
+		reportf(c, a->field ? &key : &item, a->kw,
+			_("%s is already in item %zu"), m.ptr, first + 1);
+	} else {
+		reportf(c, &item, a->kw, _("the same as item %zu"),
+			first + 1);
 	}
-	ks_buf_addf(&m, "(same as item %zu)", first);
-	report_buf(c, a->field ? &key : &item, v->n->line, v->n->col, a->kw,
-	       loc_title(a->l), &m);
 	ks_buf_release(&m);
 }
 
@@ -1258,13 +1317,17 @@ static int eval_array(struct ectx *c, const struct ks_snode *s,
 
 	if ((s->kw & KW_MINITEMS) && cnt < s->minitems) {
 		FAIL();
-		reportf(c, l, "minItems", 1, "at least %zu item%s required",
-			s->minitems, s->minitems == 1 ? "" : "s");
+		reportf(c, l, "minItems",
+			Q_("at least %zu item is needed",
+			   "at least %zu items are needed", s->minitems),
+			s->minitems);
 	}
 	if ((s->kw & KW_MAXITEMS) && cnt > s->maxitems) {
 		FAIL();
-		reportf(c, l, "maxItems", 1, "at most %zu item%s allowed",
-			s->maxitems, s->maxitems == 1 ? "" : "s");
+		reportf(c, l, "maxItems",
+			Q_("at most %zu item is allowed",
+			   "at most %zu items are allowed", s->maxitems),
+			s->maxitems);
 	}
 	for (i = 0; i < s->nprefix && i < cnt; i++) {
 		struct loc child;
@@ -1284,9 +1347,10 @@ static int eval_array(struct ectx *c, const struct ks_snode *s,
 			FAIL();
 			loc_init(c, &child, l, NULL, 0, start,
 				 n->u.seq.v[start], NULL);
-			reportf(c, &child, "items", 0,
-				"at most %zu item%s allowed", start,
-				start == 1 ? "" : "s");
+			reportf(c, &child, "items",
+				Q_("at most %zu item is allowed",
+				   "at most %zu items are allowed", start),
+				start);
 		} else {
 			for (i = start; i < cnt; i++) {
 				struct loc child;
@@ -1322,21 +1386,27 @@ static int eval_array(struct ectx *c, const struct ks_snode *s,
 		if (found < min) {
 			FAIL();
 			if (!found)
-				reportf(c, l, "contains", 1,
-					"no item matches the \"contains\" "
-					"schema");
+				reportf(c, l, "contains", "%s",
+					_("no item is of the kind the form "
+					  "asks for (\"contains\")"));
 			else
-				reportf(c, l, "minContains", 1,
-					"at least %zu items must match the "
-					"\"contains\" schema, %zu do", min,
-					found);
+				reportf(c, l, "minContains",
+					Q_("at least %zu item must be of the "
+					   "kind the form asks for "
+					   "(\"contains\"), %zu are",
+					   "at least %zu items must be of the "
+					   "kind the form asks for "
+					   "(\"contains\"), %zu are", min),
+					min, found);
 		}
 		if ((s->kw & KW_MAXCONT) && found > s->maxcont) {
 			FAIL();
-			reportf(c, l, "maxContains", 1,
-				"at most %zu item%s may match the \"contains\" "
-				"schema, %zu do", s->maxcont,
-				s->maxcont == 1 ? "" : "s", found);
+			reportf(c, l, "maxContains",
+				Q_("at most %zu item may be of the kind the "
+				   "form names (\"contains\"), %zu are",
+				   "at most %zu items may be of the kind the "
+				   "form names (\"contains\"), %zu are",
+				   s->maxcont), s->maxcont, found);
 		}
 	}
 	if ((s->kw & KW_UNIQUE) && !check_dups(c, l, NULL, "uniqueItems"))
@@ -1457,9 +1527,9 @@ static int eval_some(struct ectx *c, struct ks_snode *const *br, size_t nbr,
 	}
 	if (!c->quick) {
 		if (valid > 1) {
-			reportf(c, l, kw, 1,
-				"value matches more than one of the allowed "
-				"alternatives (%zu and %zu)", first, second);
+			reportf(c, l, kw, _("the value fits more than one "
+				"of the forms allowed here (%zu and %zu), and "
+				"must fit exactly one"), first + 1, second + 1);
 		} else if (all_type && types) {
 			report_type(c, l, types, kw);
 		} else {
@@ -1482,24 +1552,23 @@ static void report_not(struct ectx *c, const struct ks_snode *s,
 	if (n->nrequired == 1 && n->kw == KW_REQUIRED && !n->nprops &&
 	    l->v.t == KS_V_MAP) {
 		const struct ks_pair *p = find_pair(l->node, n->required[0]);
+		struct loc field;
 
-		ks_buf_puts(&m, "property ");
-		quote(&m, n->required[0], strlen(n->required[0]));
-		ks_buf_puts(&m, " is not allowed here");
-		report_buf(c, l, p ? p->line : 0, p ? p->col : 0, "not",
-		       missing_title(s, l, n->required[0]), &m);
+		loc_property(c, &field, s, l, n->required[0]);
+		report_full(c, l, &field, p ? p->line : 0, p ? p->col : 0,
+			    "not", NULL, _("does not apply to the answers "
+					   "given, and must be left out"));
 	} else if (n->is_bool) {
-		report(c, l, 0, 0, "not", loc_title(l),
-		       "no value is allowed here");
+		report(c, l, 0, 0, "not", _("no value is allowed here"));
 	} else if ((n->kw & (KW_ENUM | KW_CONST)) && l->v.t != KS_V_MAP &&
 		   l->v.t != KS_V_SEQ) {
 		show(&m, &l->v);
-		ks_buf_puts(&m, " is not allowed");
-		report_buf(c, l, 0, 0, "not", loc_title(l), &m);
+		if (ks_buf_failed(&m))
+			c->oom = 1;
+		reportf(c, l, "not", _("%s is not allowed here"), m.ptr);
 	} else {
-		ks_buf_puts(&m, "value must not match the schema under "
-			    "\"not\"");
-		report_buf(c, l, 0, 0, "not", loc_title(l), &m);
+		report(c, l, 0, 0, "not", _("this value is not allowed here "
+					     "(\"not\")"));
 	}
 	ks_buf_release(&m);
 }
@@ -1544,8 +1613,9 @@ static int eval_uneval(struct ectx *c, const struct ks_snode *s,
 			if (s->uneval_items->is_bool &&
 			    !s->uneval_items->bool_val) {
 				FAIL();
-				reportf(c, &child, "unevaluatedItems", 0,
-					"unexpected item %zu", i);
+				reportf(c, &child, "unevaluatedItems", "%s",
+					_("the form has no place for this "
+					  "item"));
 				continue;
 			}
 			if (!eval(c, s->uneval_items, &child, NULL))
@@ -1634,7 +1704,7 @@ static void report_limit(struct ectx *c, const struct loc *l, const char *msg)
 		return;
 	c->d = c->top;
 	c->quick = 0;
-	reportf(c, l, NULL, 0, "%s", msg);
+	reportf(c, l, NULL, "%s", msg);
 	c->too_deep = 1;
 	c->quick = quick;
 	c->d = saved;
@@ -1651,7 +1721,8 @@ static int over_budget(struct ectx *c, const struct loc *l)
 		c->budget = KS_EVAL_BUDGET + 64 * count_nodes(c->root, 0);
 	if (c->steps <= c->budget)
 		return 0;
-	report_limit(c, l, "the schema is too complex to check this value");
+	report_limit(c, l, _("the form's rules are too complex to check "
+			     "this value"));
 	return 1;
 }
 
@@ -1661,10 +1732,10 @@ static void report_false(struct ectx *c, const struct loc *l)
 	if (c->quick)
 		return;
 	if (l->key && !l->is_name)
-		reportf(c, l, "false", 0, "property \"%.*s\" is not allowed",
-			(int)l->keylen, l->key);
+		reportf(c, l, "false", "%s",
+			_("the form does not allow this field here"));
 	else
-		reportf(c, l, "false", 0, "no value is allowed here");
+		reportf(c, l, "false", "%s", _("no value is allowed here"));
 }
 
 /* x-ref: the string is the id of a record of the kind it names. */
@@ -1678,9 +1749,11 @@ static int check_xref(struct ectx *c, const struct ks_snode *s,
 		return 1;
 	if (c->quick)
 		return 0;
-	ks_buf_addf(&b, "no %s record with id ", s->xref);
 	quote(&b, v->str, v->len);
-	report(c, l, 0, 0, "x-ref", loc_title(l), b.ptr);
+	if (ks_buf_failed(&b))
+		c->oom = 1;
+	reportf(c, l, "x-ref", _("there is no %s record with the id %s"),
+		s->xref, b.ptr);
 	ks_buf_release(&b);
 	return 0;
 }
@@ -1784,7 +1857,7 @@ static int eval(struct ectx *c, const struct ks_snode *s,
 	if (c->oom)
 		return 0;
 	if (c->depth >= KS_SCHEMA_MAX_EVAL_DEPTH) {
-		report_limit(c, l, "nesting too deep");
+		report_limit(c, l, _("the value is nested too deep to check"));
 		return 0;
 	}
 	if (++c->steps > KS_EVAL_BUDGET && over_budget(c, l))

@@ -6,6 +6,7 @@
  * libidn2 judges the internationalised parts of host names (IDNA 2008).
  */
 #include "schema_int.h"
+#include "intl.h"
 
 #include <assert.h>
 #include <idn2.h>
@@ -44,6 +45,19 @@ const char *ks_format_name(int id)
 	return id >= 0 && id < F_COUNT ? names[id] : NULL;
 }
 
+const char *ks_format_words(int id, const char *name)
+{
+	/* parallel to names[] */
+	static const char *const words[F_COUNT] = {
+		N_("date (year-month-day)"), N_("date and time"), N_("time"),
+		N_("e-mail address"), N_("web address (URI)"), N_("UUID"),
+		N_("IPv4 address"), N_("host name"), N_("tax code"),
+		N_("phone number"),
+	};
+
+	return id >= 0 && id < F_COUNT ? _(words[id]) : name;
+}
+
 static int why_set(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -53,7 +67,7 @@ static int why_set(char *why, size_t whylen, const char *fmt, ...)
 
 	if (why && whylen) {
 		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
+		vsnprintf(why, whylen, _(fmt), ap);
 		va_end(ap);
 	}
 	return 0;
@@ -277,28 +291,28 @@ static const char *alabel_problem(int rc)
 	case IDN2_PUNYCODE_BAD_INPUT:
 	case IDN2_PUNYCODE_BIG_OUTPUT:
 	case IDN2_PUNYCODE_OVERFLOW:
-		return "is not valid punycode";
+		return _("is not valid punycode");
 	case IDN2_DISALLOWED:
-		return "has a character that host names do not allow";
+		return _("has a character that host names do not allow");
 	case IDN2_UNASSIGNED:
-		return "has a character that Unicode does not assign";
+		return _("has a character that Unicode does not assign");
 	case IDN2_LEADING_COMBINING:
-		return "starts with a combining mark";
+		return _("starts with a combining mark");
 	case IDN2_CONTEXTJ:
-		return "has a zero-width joiner or non-joiner where none "
-		       "may stand";
+		return _("has a zero-width joiner or non-joiner where none "
+		       "may stand");
 	case IDN2_CONTEXTO:
-		return "has a character that is not allowed where it stands";
+		return _("has a character that is not allowed where it stands");
 	case IDN2_BIDI:
-		return "breaks the rules for right-to-left text";
+		return _("breaks the rules for right-to-left text");
 	case IDN2_2HYPHEN:
-		return "has \"--\" in the third and fourth places once decoded";
+		return _("has \"--\" in the third and fourth places once decoded");
 	case IDN2_HYPHEN_STARTEND:
-		return "starts or ends with \"-\" once decoded";
+		return _("starts or ends with \"-\" once decoded");
 	case IDN2_NOT_NFC:
-		return "is not in Unicode normal form C once decoded";
+		return _("is not in Unicode normal form C once decoded");
 	}
-	return "is not a valid internationalised name";
+	return _("is not a valid internationalised name");
 }
 
 /*

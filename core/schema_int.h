@@ -379,6 +379,8 @@ int ks_format_id(const char *name);
 int ks_format_check_id(int id, const char *s, size_t len, char *why,
 		       size_t whylen);
 const char *ks_format_name(int id);
+/* The format in a person's words ("tax code"), else `name`. */
+const char *ks_format_words(int id, const char *name);
 
 /*
  * Reads a value for a given set of admitted types (0: the core schema; json:

@@ -6,6 +6,8 @@
  * of interactive forms, merge and export.
  */
 #include "schema_int.h"
+#include "intl.h"
+#include "buf.h"
 #include "alloc.h"
 #include "record.h"
 
@@ -514,6 +516,50 @@ const struct ks_shape *ks_shape_item(const struct ks_shape *sh, size_t i)
 	if (i < sh->nprefix && sh->prefix[i])
 		return sh->prefix[i];
 	return sh->items;
+}
+
+int ks_schema_label(const struct ks_schema *s, const char *pointer,
+		    struct ks_buf *out)
+{
+	const struct ks_shape *sh = s ? s->root_shape : NULL;
+	struct ks_buf tok = KS_BUF_INIT;
+	const char *p = pointer ? pointer : "";
+
+	while (*p == '/') {
+		const char *q;
+		int index;
+
+		ks_buf_reset(&tok);
+		for (q = p + 1; *q && *q != '/'; q++) {
+			if (q[0] == '~' && (q[1] == '0' || q[1] == '1'))
+				ks_buf_putc(&tok, *++q == '0' ? '~' : '/');
+			else
+				ks_buf_putc(&tok, *q);
+		}
+		p = q;
+		if (ks_buf_failed(&tok))
+			break;
+		index = tok.len && tok.len < 10 &&
+			strspn(tok.ptr, "0123456789") == tok.len &&
+			(!sh || (sh->types & KS_TYPE_ARRAY) || sh->items ||
+			 sh->nprefix);
+		if (index) {
+			size_t i = strtoul(tok.ptr, NULL, 10);
+
+			if (!out->len)
+				ks_buf_puts(out, _("item"));
+			ks_buf_addf(out, " %zu", i + 1);
+			sh = ks_shape_item(sh, i);
+		} else {
+			sh = ks_shape_child(sh, tok.ptr, tok.len);
+			if (out->len)
+				ks_buf_puts(out, " \u203a ");
+			ks_buf_puts(out, sh && sh->title && *sh->title ?
+				    sh->title : tok.ptr);
+		}
+	}
+	ks_buf_release(&tok);
+	return ks_buf_failed(out) || ks_buf_failed(&tok) ? -1 : 0;
 }
 
 static const void *layout_child(const void *ctx, const char *key)

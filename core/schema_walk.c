@@ -527,11 +527,15 @@ static void unknown_format(struct ks_comp *c, const struct ks_node *at,
 			best = ours[i];
 		}
 	}
-	ks_diags_add(c->d, strict ? KS_SEV_ERROR : KS_SEV_WARNING, w->file,
-		     at->line, at->col, NULL, "format",
-		     "unknown format \"%s\"%s%s%s", name,
-		     best ? "; did you mean \"" : "", best ? best : "",
-		     best ? "\"?" : "");
+	if (best)
+		ks_diags_add(c->d, strict ? KS_SEV_ERROR : KS_SEV_WARNING,
+			     w->file, at->line, at->col, NULL, "format",
+			     "unknown format \"%s\"; did you mean \"%s\"?",
+			     name, best);
+	else
+		ks_diags_add(c->d, strict ? KS_SEV_ERROR : KS_SEV_WARNING,
+			     w->file, at->line, at->col, NULL, "format",
+			     "unknown format \"%s\"", name);
 	if (strict)
 		c->errors++;
 }
@@ -1168,11 +1172,15 @@ static void unknown_keyword(struct ks_comp *c, const struct ks_pair *p,
 	const char *sug = kw_suggest(p->key);
 	int strict = (c->flags & KS_SCHEMA_STRICT) != 0;
 
-	ks_diags_add(c->d, strict ? KS_SEV_ERROR : KS_SEV_WARNING, w->file,
-		     p->line, p->col, NULL, p->key,
-		     "unknown keyword \"%s\"%s%s%s", p->key,
-		     sug ? "; did you mean \"" : "", sug ? sug : "",
-		     sug ? "\"?" : "");
+	if (sug)
+		ks_diags_add(c->d, strict ? KS_SEV_ERROR : KS_SEV_WARNING,
+			     w->file, p->line, p->col, NULL, p->key,
+			     "unknown keyword \"%s\"; did you mean \"%s\"?",
+			     p->key, sug);
+	else
+		ks_diags_add(c->d, strict ? KS_SEV_ERROR : KS_SEV_WARNING,
+			     w->file, p->line, p->col, NULL, p->key,
+			     "unknown keyword \"%s\"", p->key);
 	if (strict)
 		c->errors++;
 }

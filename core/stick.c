@@ -3,6 +3,7 @@
  * and the centre.  stick.h says what a bundle there holds.
  */
 #include "stick.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "bundlecache.h"
@@ -565,9 +566,21 @@ static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
 	return err;
 }
 
-/* A note for people who find the folder: what it is, how git reads it. */
+static const char readme[] = N_(
+	"khaosat survey \"%s\" (survey id %s)\n\n"
+	"Each <device>.bundle here is a git bundle of one laptop's survey\n"
+	"data, written by 'khaosat sync'. Set up a new laptop with\n"
+	"  khaosat clone %s NEW-FOLDER --device ID --surveyor NAME\n"
+	"or look inside with plain git:\n"
+	"  git clone <device>.bundle copy\n");
+
+/*
+ * A note for people who find the folder: what it is, how git reads it.
+ * In the survey's language, and in English after it when that is another.
+ */
 static int write_readme(const char *dir, struct ks_repo *r, struct ks_diags *d)
 {
+	const char *said = _(readme);
 	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT;
 	struct stat st;
 	int err = 0;
@@ -575,15 +588,14 @@ static int write_readme(const char *dir, struct ks_repo *r, struct ks_diags *d)
 	if (ks_buf_addf(&path, "%s/README.txt", dir) < 0)
 		return -1;
 	if (stat(path.ptr, &st) < 0) {
-		if (ks_buf_addf(&text,
-				"khaosat survey \"%s\" (survey id %s)\n\n"
-				"Each <device>.bundle here is a git bundle of one laptop's survey\n"
-				"data, written by 'khaosat sync'. Set up a new laptop with\n"
-				"  khaosat clone %s NEW-FOLDER --device ID --surveyor NAME\n"
-				"or look inside with plain git:\n"
-				"  git clone <device>.bundle copy\n",
-				ks_repo_name(r), ks_repo_survey_id(r),
-				ks_base_name(dir)) < 0)
+		ks_buf_addf(&text, said, ks_repo_name(r), ks_repo_survey_id(r),
+			    ks_base_name(dir));
+		if (said != readme) {
+			ks_buf_puts(&text, "\n");
+			ks_buf_addf(&text, readme, ks_repo_name(r),
+				    ks_repo_survey_id(r), ks_base_name(dir));
+		}
+		if (ks_buf_failed(&text))
 			err = -1;
 		else
 			err = ks_file_put(path.ptr, text.ptr, text.len, KS_FILE_DURABLE, d);

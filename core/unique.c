@@ -63,10 +63,12 @@ void ks_unique_free(struct ks_unique *u)
 	ks_free(u);
 }
 
-void ks_unique_begin(struct ks_unique *u, const char *kind, const char *path,
+void ks_unique_begin(struct ks_unique *u, const char *kind,
+		     const struct ks_schema *schema, const char *path,
 		     const char *id, struct ks_diags *d)
 {
 	u->kind = kind;
+	u->schema = schema;
 	u->path = path;
 	u->id = id;
 	u->d = d;
@@ -102,6 +104,22 @@ static int make_key(struct ks_unique *u, struct ks_buf *key,
 	return e ? -1 : 0;
 }
 
+/* The error at `path` of a value that record `other` holds too. */
+static void clash(struct ks_unique *u, const char *path, int line, int col,
+		  const char *pointer, const char *value, size_t len,
+		  const char *other, const char *opath, int oline, int ocol)
+{
+	struct ks_buf label = KS_BUF_INIT;
+
+	if (ks_schema_label(u->schema, pointer, &label) < 0)
+		u->oom = 1;
+	ks_diags_add(u->d, KS_SEV_ERROR, path, line, col, pointer, "x-unique",
+		     "%s: \"%.*s\" is also used by record %s (%s:%d:%d); it must be unique",
+		     label.ptr ? label.ptr : "", (int)len, value, other, opath,
+		     oline, ocol);
+	ks_buf_release(&label);
+}
+
 void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 		       const char *value, size_t len, int line, int col)
 {
@@ -129,11 +147,8 @@ void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 	e = slot;
 	if (r == 0) {
 		if (strcmp(e->id, u->id) && !u->quiet)
-			ks_diags_add(u->d, KS_SEV_ERROR, u->path, line, col,
-				     pointer, "x-unique",
-				     "\"%.*s\" is also used by record %s (%s:%d:%d); it must be unique",
-				     (int)len, value, e->id, e->path, e->line,
-				     e->col);
+			clash(u, u->path, line, col, pointer, value, len,
+			      e->id, e->path, e->line, e->col);
 		goto out;
 	}
 	e->keylen = key.len;
@@ -172,10 +187,8 @@ void ks_unique_probe_at(struct ks_unique *u, const char *pointer,
 	k.len = key.len;
 	e = ks_table_find(&u->table, ks_hash(k.s, k.len), &k, uentry_eq);
 	if (e && strcmp(e->id, u->id))
-		ks_diags_add(u->d, KS_SEV_ERROR, e->path, e->line, e->col, pointer,
-			     "x-unique",
-			     "\"%.*s\" is also used by record %s (%s:%d:%d); it must be unique",
-			     (int)len, value, u->id, u->path, line, col);
+		clash(u, e->path, e->line, e->col, pointer, value, len, u->id,
+		      u->path, line, col);
 out:
 	ks_buf_release(&key);
 }

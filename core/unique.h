@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct ks_diags;
+struct ks_schema;
 struct ks_node;
 struct ks_paths;
 struct ks_repo;
@@ -18,8 +19,12 @@ struct ks_unique;
 struct ks_unique *ks_unique_new(void);
 void ks_unique_free(struct ks_unique *u);
 
-/* The record whose values follow; errors about it go to `d`. */
-void ks_unique_begin(struct ks_unique *u, const char *kind, const char *path,
+/*
+ * The record whose values follow; errors about it go to `d`.  `schema`:
+ * the kind's, which names its fields in messages (NULL: by their keys).
+ */
+void ks_unique_begin(struct ks_unique *u, const char *kind,
+		     const struct ks_schema *schema, const char *path,
 		     const char *id, struct ks_diags *d);
 /*
  * One value under an x-unique schema.  A value already held by another

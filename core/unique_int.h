@@ -17,6 +17,7 @@ struct ks_unique {
 	struct ks_table table;	/* of struct uentry (unique.c) */
 	/* the record being indexed */
 	const char *kind, *path, *id;
+	const struct ks_schema *schema;	/* the kind's, for field titles */
 	struct ks_diags *d;
 	int quiet;		/* committed records: clashes are not ours */
 	struct ks_buf *record;	/* values of the record, for the cache */

@@ -6,6 +6,7 @@
  * See verify.h.
  */
 #include "verify.h"
+#include "intl.h"
 #include "auth.h"
 #include "alloc.h"
 #include "buf.h"
@@ -1147,7 +1148,7 @@ static void auth_problem(struct ks_verify_report *rep, git_repository *repo,
 	ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
 		     "commit %s \"%s\"%s%s: %s%s%s: %s", hex,
 		     c ? git_commit_summary(c) : "?",
-		     *a->device ? " signed by " : "", a->device,
+		     *a->device ? _(" signed by ") : "", a->device,
 		     ks_auth_status_name(a->status), *a->path ? " " : "",
 		     a->path, a->why);
 	git_commit_free(c);
@@ -1236,8 +1237,8 @@ static int verify_introduction(struct ks_verify_report *rep, git_repository *rep
 		rep->problems++;
 		ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
 			     "this laptop was set up with the survey introduced by commit %s (key %s), but main's signed history starts %s%s%s%s: it was replaced",
-			     a, fp, in.is_signed ? "at commit " : "nowhere",
-			     in.is_signed ? b : "", in.is_signed ? ", key " : "",
+			     a, fp, in.is_signed ? _("at commit ") : _("nowhere"),
+			     in.is_signed ? b : "", in.is_signed ? _(", key ") : "",
 			     in.is_signed ? in.fingerprint : "");
 	}
 	return 0;

@@ -15,7 +15,28 @@ ks=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 samples=$(cd "$2" && pwd)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/khaosat-demo.XXXXXX")
 survey="$dir/my-dong"
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# The narration speaks the language khaosat speaks: its lines are in
+# khaosat's catalogue (po/extract.sh), read with gettext(1).
+TEXTDOMAIN=khaosat
+TEXTDOMAINDIR=${KHAOSAT_LOCALEDIR:-$(dirname "$ks")/locale}
+export TEXTDOMAIN TEXTDOMAINDIR
+if command -v gettext >/dev/null 2>&1; then
+	t() { gettext "$1"; }
+else
+	t() { printf '%s' "$1"; }
+fi
+# say FORMAT ARGS...: a line of narration, FORMAT translated.
+say() { fmt=$(t "$1"); shift; printf "$fmt\n" "$@"; }
+# step COMMAND [NOTE]: the command a person types, and a translated note.
+step() {
+	if [ $# -gt 1 ]; then
+		printf '\n\033[1m$ %s   %s\033[0m\n' "$1" "$(t "$2")"
+	else
+		printf '\n\033[1m$ %s\033[0m\n' "$1"
+	fi
+}
+# tell TEXT: what happens next, in words.
+tell() { printf '\n\033[1m%s\033[0m\n' "$(t "$1")"; }
 run() { step "khaosat $*"; "$ks" "$@"; }
 
 run init "$survey" --unsigned --device md01 --surveyor "Nguyễn Thị Hoa" \
@@ -27,14 +48,14 @@ run status | head -n 6
 echo "  ..."
 run check
 run fmt --check
-run commit -m "Bring in the sample survey of Mỹ Đồng"
+run commit -m "$(t "Bring in the sample survey of Mỹ Đồng")"
 run new workshop --set name="Hộ kinh doanh Đúc gang Phạm Văn Tư" \
 	--set legal_type=ho_kinh_doanh --set phone=0912345678 \
 	--set address.village="Thôn 7" --set address.commune_name="Mỹ Đồng" \
 	--set address.province_name="Hải Phòng" \
 	--set trade_group=do_go_gom_su_det_may_co_khi_nho \
 	--set main_trade="Đúc gang" --set workers.regular=-3 || true
-echo "(refused: nothing was saved)"
+say "(refused: nothing was saved)"
 step "khaosat new workshop ... --set workers.regular=3"
 out=$("$ks" new workshop --set name="Hộ kinh doanh Đúc gang Phạm Văn Tư" \
 	--set legal_type=ho_kinh_doanh --set phone=0912345678 \
@@ -43,9 +64,9 @@ out=$("$ks" new workshop --set name="Hộ kinh doanh Đúc gang Phạm Văn Tư"
 	--set trade_group=do_go_gom_su_det_may_co_khi_nho \
 	--set main_trade="Đúc gang" --set workers.regular=3)
 echo "$out"
-id=$(echo "$out" | sed -n 's/^Saved workshop \([^ :]*\).*/\1/p')
+id=$(git status --porcelain -- records | sed -n 's|.*/\([^/]*\)\.yaml$|\1|p')
 run show "$id"
-run commit -m "Add the Phạm Văn Tư household foundry"
+run commit -m "$(t "Add the Phạm Văn Tư household foundry")"
 run log
 
 # The centre and a second laptop join through USB sticks (folders here):
@@ -55,7 +76,7 @@ hoa="$survey"
 centre="$dir/centre"
 minh="$dir/laptop-minh"
 cd "$dir"
-step "cd my-dong && khaosat sync ../stick-hoa   (Hoa's laptop)"
+step "cd my-dong && khaosat sync ../stick-hoa" "(Hoa's laptop)"
 mkdir stick-hoa stick-minh
 (cd "$hoa" && "$ks" sync ../stick-hoa)
 run clone stick-hoa centre --device tt01 --surveyor "Trung tâm Khuyến công Hải Phòng"
@@ -65,7 +86,7 @@ run clone stick-minh laptop-minh --device md03 --surveyor "Trần Văn Minh"
 
 w1=records/workshop/md01/000/md01-0001.yaml
 w2=records/workshop/md01/000/md01-0002.yaml
-step "Hoa corrects md01-0001's phone and name; Minh corrects the same phone and md01-0002's workers"
+tell "Hoa corrects md01-0001's phone and name; Minh corrects the same phone and md01-0002's workers"
 (cd "$hoa" && sed -i 's/^phone: .*/phone: "0987654321"/' "$w1" &&
  sed -i 's/^name: .*/name: Công ty TNHH Cơ khí đúc Thành Phương Mỹ Đồng/' "$w1" &&
  "$ks" commit -m "Sửa điện thoại và tên md01-0001" >/dev/null)
@@ -88,26 +109,27 @@ run resolve md01-0001 /phone --take "$n"
 run sync ../stick-minh
 run sync ../stick-hoa
 
-step "cd my-dong && khaosat sync ../stick-hoa   (Minh's workers arrive by relay)"
+step "cd my-dong && khaosat sync ../stick-hoa" "(Minh's workers arrive through the centre)"
 cd "$hoa"
 "$ks" sync ../stick-hoa
-step "grep -A2 '^workers:' $w2   (on Hoa's laptop)"
+step "grep -A2 '^workers:' $w2" "(on Hoa's laptop)"
 grep -A2 '^workers:' "$w2"
 step "cd laptop-minh && khaosat sync ../stick-minh"
 (cd "$minh" && "$ks" sync ../stick-minh)
-step "khaosat show md01-0001 | head -n 9   (the same on every laptop)"
+step "khaosat show md01-0001 | head -n 9" "(the same on every laptop)"
 "$ks" show md01-0001 | head -n 9
-step "git rev-parse main^{tree} on each machine"
+step "git rev-parse main^{tree}" "(on each laptop: the same survey)"
 for m in "$hoa" "$centre" "$minh"; do
 	printf '%s  %s\n' "$(git -C "$m" rev-parse 'main^{tree}')" "$(basename "$m")"
 done
-step "ls stick-hoa/*/ && git bundle verify (plain git reads the stick)"
+step "ls stick-hoa/*/ && git bundle verify" "(plain git reads the stick)"
 ls "$dir"/stick-hoa/*/
-git -C "$hoa" bundle verify "$(ls "$dir"/stick-hoa/*/tt01.bundle)" 2>&1 | tail -n 1
+git -C "$hoa" bundle verify --quiet "$(ls "$dir"/stick-hoa/*/tt01.bundle)" &&
+	say "git bundle verify: the package file of the centre is whole."
 step "git log --graph --oneline"
 git log --graph --oneline | head -n 12
-step "git fsck --full   (plain git agrees)"
-git fsck --full
+step "git fsck --full" "(plain git agrees)"
+git fsck --full --no-progress && say "git fsck: no damage found."
 
 # Back at the centre, on the office network: a hub that every laptop
 # syncs with at once (here a folder; git daemon, ssh or any git server
@@ -116,9 +138,9 @@ cd "$dir"
 run init --bare hub.git
 step "cd centre && khaosat remote add hub ../hub.git && khaosat sync"
 (cd "$centre" && "$ks" remote add hub ../hub.git && "$ks" sync)
-step "cd my-dong && khaosat remote add hub ../hub.git   (Hoa's laptop)"
+step "cd my-dong && khaosat remote add hub ../hub.git" "(Hoa's laptop)"
 (cd "$hoa" && "$ks" remote add hub ../hub.git)
-step "Hoa corrects md01-0002's phone, Minh its seasonal workers; each syncs"
+tell "Hoa corrects md01-0002's phone, Minh its seasonal workers; each syncs"
 (cd "$hoa" && sed -i 's/^phone: .*/phone: "02253210000"/' "$w2" &&
  "$ks" commit -m "Điện thoại mới md01-0002" >/dev/null && "$ks" sync)
 (cd "$minh" && "$ks" remote add hub ../hub.git >/dev/null &&
@@ -126,9 +148,9 @@ step "Hoa corrects md01-0002's phone, Minh its seasonal workers; each syncs"
  "$ks" commit -m "Lao động thời vụ md01-0002" >/dev/null && "$ks" sync)
 step "cd my-dong && khaosat sync"
 (cd "$hoa" && "$ks" sync)
-step "git -C hub.git for-each-ref   (one ref per device)"
+step "git -C hub.git for-each-ref" "(one history per laptop)"
 git -C hub.git for-each-ref --format='%(objectname:short) %(refname)'
-step "grep -E '^phone|seasonal' $w2   (on Hoa's laptop: both changes)"
+step "grep -E '^phone|seasonal' $w2" "(on Hoa's laptop: both changes)"
 grep -E '^phone|seasonal' "$hoa/$w2"
 
 # An auditor at Hoa's laptop: who set what in md01-0002, through all those
@@ -143,7 +165,7 @@ run diff HEAD~3 HEAD md01-0002
 # The centre asks for signed commits: Hoa's laptop gets a key, git is told
 # to sign, the centre commits which key is hers, and from then on every
 # commit she makes (and every merge her syncs make) is signed.
-step "ssh-keygen -t ed25519 -f hoa-key && git config commit.gpgSign true ...   (Hoa's laptop)"
+step "ssh-keygen -t ed25519 -f hoa-key && git config commit.gpgSign true ..." "(Hoa's laptop)"
 ssh-keygen -q -t ed25519 -N "" -C hoa@khuyencong.example -f "$dir/hoa-key"
 git config gpg.format ssh
 git config user.signingKey "$dir/hoa-key"
@@ -156,8 +178,9 @@ step "cd my-dong && sed -i 's/^  insured: .*/  insured: 45/' $w2 && khaosat comm
 sed -i 's/^  insured: .*/  insured: 45/' "$w2"
 "$ks" commit -m "BHXH md01-0002" >/dev/null
 "$ks" sync hub
-step "git -c gpg.ssh.allowedSignersFile=allowed_signers log --show-signature -1   (plain git agrees)"
-git -c gpg.ssh.allowedSignersFile=allowed_signers log --show-signature -1 | head -n 3
+step "git -c gpg.ssh.allowedSignersFile=allowed_signers verify-commit HEAD" "(plain git agrees)"
+git -c gpg.ssh.allowedSignersFile=allowed_signers verify-commit HEAD 2>/dev/null &&
+	say "git verify-commit: the last save is signed with Hoa's key."
 run verify
 
 # The centre's report: counts, likely duplicates, and the survey as a
@@ -166,7 +189,7 @@ cd "$centre"
 run stats workshop
 run dupes || true
 run export -o "$dir/my-dong.xlsx"
-step "the sheets of my-dong.xlsx"
+tell "The sheets of my-dong.xlsx:"
 python3 -c 'import sys, zipfile, re
 z = zipfile.ZipFile(sys.argv[1])
 print("\n".join(re.findall(r"<sheet name=\"([^\"]*)\"", z.read("xl/workbook.xml").decode())))' \
@@ -193,7 +216,7 @@ run sync ../stick
 run device list
 run device approve md05
 run sync ../stick
-step "git clone laptop-tam forged && (edit khaosat.yaml; git commit -S as md05) && git bundle create forged.bundle main"
+step "git clone laptop-tam forged && git commit -S && git bundle create forged.bundle main" "(khaosat.yaml changed behind the centre's back, signed with md05's key)"
 git clone -q ../laptop-tam ../forged
 echo "# changed by a surveyor" >>../forged/khaosat.yaml
 git -C ../forged add khaosat.yaml
@@ -204,6 +227,6 @@ git -C ../forged bundle create -q ../forged.bundle main
 run bundle apply ../forged.bundle || true
 run verify
 echo
-echo "Open $dir/my-dong.xlsx in a spreadsheet program."
+say "Open %s in a spreadsheet program." "$dir/my-dong.xlsx"
 echo
-echo "The demo is in $dir: my-dong (Hoa), laptop-minh (Minh), centre, the two sticks, hub.git and signed/ (the signed survey)."
+say "The demo is in %s: my-dong (Hoa), laptop-minh (Minh), centre, the two sticks, hub.git and signed/ (the signed survey)." "$dir"

@@ -30,4 +30,14 @@ test_expect_success 'the man page renders without troff warnings' '
 	fi
 '
 
+test_expect_success 'the Vietnamese man page is installed under vi and renders' '
+	test_path_is_file dest/usr/share/man/vi/man1/khaosat.1 &&
+	if command -v groff >/dev/null 2>&1; then
+		groff -k -man -Tutf8 -P-cbou -ww dest/usr/share/man/vi/man1/khaosat.1 >page 2>warn &&
+		test_must_be_empty warn &&
+		grep -q "khaosat merge REF" page &&
+		grep -q "đồng bộ" page
+	fi
+'
+
 test_done

@@ -165,7 +165,7 @@ test_expect_success 'a record whose id does not match its file name' '
 	put "$BAD/id-mismatch.yaml" &&
 	check_refuses 1 &&
 	cat >expect <<-EOF &&
-	$R:1:5: error: /id: record id "md01-0101" does not match its file name "md01-0100.yaml"
+	$R:1:5: error: record id "md01-0101" does not match its file name "md01-0100.yaml"
 	checked 43 records: 42 valid, 1 invalid
 	EOF
 	test_cmp expect err
@@ -175,7 +175,7 @@ test_expect_success 'an invalid field value is located at the value' '
 	put "$BAD/negative.yaml" &&
 	check_refuses 1 &&
 	cat >expect <<-EOF &&
-	$R:12:12: error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)
+	$R:12:12: error: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0
 	checked 43 records: 42 valid, 1 invalid
 	EOF
 	test_cmp expect err
@@ -185,9 +185,9 @@ test_expect_success 'every error of a record is reported, in file order' '
 	put "$BAD/three-errors.yaml" &&
 	check_refuses 1 md01-0100 &&
 	cat >expect <<-EOF &&
-	$R:3:13: error: /legal_type: "cong_ty" is not one of: doanh_nghiep_tnhh, doanh_nghiep_co_phan, doanh_nghiep_tu_nhan, hop_tac_xa, to_hop_tac, ho_kinh_doanh (Loại hình)
-	$R:12:12: error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)
-	$R:13:14: error: /surveyed_at: "2024-02-30" is not a valid date: 2024-02 has no day 30 (Ngày khảo sát)
+	$R:3:13: error: Loại hình: "cong_ty" is not one of the choices: Công ty TNHH (doanh_nghiep_tnhh), Công ty cổ phần (doanh_nghiep_co_phan), Doanh nghiệp tư nhân (doanh_nghiep_tu_nhan), Hợp tác xã (HTX) (hop_tac_xa), Tổ hợp tác (THT) (to_hop_tac), Hộ kinh doanh (HKD) (ho_kinh_doanh)
+	$R:12:12: error: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0
+	$R:13:14: error: Ngày khảo sát: "2024-02-30" is not a valid date (year-month-day): 2024-02 has no day 30
 	checked 1 record: 0 valid, 1 invalid
 	EOF
 	test_cmp expect err
@@ -197,9 +197,9 @@ test_expect_success 'check --json gives the same errors as data' '
 	check_refuses 1 --json md01-0100 &&
 	test_must_be_empty err &&
 	cat >expect <<-EOF &&
-	[{"severity":"error","path":"$R","line":3,"column":13,"pointer":"/legal_type","keyword":"enum","message":"\\"cong_ty\\" is not one of: doanh_nghiep_tnhh, doanh_nghiep_co_phan, doanh_nghiep_tu_nhan, hop_tac_xa, to_hop_tac, ho_kinh_doanh (Loại hình)"},
-	 {"severity":"error","path":"$R","line":12,"column":12,"pointer":"/workers/regular","keyword":"minimum","message":"-3 is below the minimum 0 (Lao động thường xuyên)"},
-	 {"severity":"error","path":"$R","line":13,"column":14,"pointer":"/surveyed_at","keyword":"format","message":"\\"2024-02-30\\" is not a valid date: 2024-02 has no day 30 (Ngày khảo sát)"}]
+	[{"severity":"error","path":"$R","line":3,"column":13,"pointer":"/legal_type","keyword":"enum","message":"Loại hình: \\"cong_ty\\" is not one of the choices: Công ty TNHH (doanh_nghiep_tnhh), Công ty cổ phần (doanh_nghiep_co_phan), Doanh nghiệp tư nhân (doanh_nghiep_tu_nhan), Hợp tác xã (HTX) (hop_tac_xa), Tổ hợp tác (THT) (to_hop_tac), Hộ kinh doanh (HKD) (ho_kinh_doanh)"},
+	 {"severity":"error","path":"$R","line":12,"column":12,"pointer":"/workers/regular","keyword":"minimum","message":"Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0"},
+	 {"severity":"error","path":"$R","line":13,"column":14,"pointer":"/surveyed_at","keyword":"format","message":"Ngày khảo sát: \\"2024-02-30\\" is not a valid date (year-month-day): 2024-02 has no day 30"}]
 	EOF
 	test_cmp expect out
 '
@@ -221,7 +221,7 @@ test_expect_success 'a value used twice where it must be unique (x-unique)' '
 	put dup-tax.yaml records/workshop/md01/000/md01-0003.yaml &&
 	check_refuses 1 &&
 	cat >expect <<-\EOF &&
-	records/workshop/md01/000/md01-0003.yaml:4:11: error: /tax_code: "0200094485" is also used by record md01-0001 (records/workshop/md01/000/md01-0001.yaml:4:11); it must be unique
+	records/workshop/md01/000/md01-0003.yaml:4:11: error: Mã số thuế: "0200094485" is also used by record md01-0001 (records/workshop/md01/000/md01-0001.yaml:4:11); it must be unique
 	checked 42 records: 41 valid, 1 invalid
 	EOF
 	test_cmp expect err &&
@@ -362,7 +362,7 @@ test_expect_success 'check --schema on an invalid loose file' '
 	snapshot elsewhere >after &&
 	test_cmp before after &&
 	cat >expect <<-\EOF &&
-	neg.yaml:12:12: error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)
+	neg.yaml:12:12: error: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0
 	checked 2 files: 1 valid, 1 invalid
 	EOF
 	test_cmp expect err
@@ -371,7 +371,7 @@ test_expect_success 'check --schema on an invalid loose file' '
 test_expect_success 'check --schema --json' '
 	(cd elsewhere && test_expect_code 1 khaosat check --schema "$KHAOSAT_TOP/schema/workshop.yaml" --json neg.yaml >../out 2>../err) &&
 	cat >expect <<-\EOF &&
-	[{"severity":"error","path":"neg.yaml","line":12,"column":12,"pointer":"/workers/regular","keyword":"minimum","message":"-3 is below the minimum 0 (Lao động thường xuyên)"}]
+	[{"severity":"error","path":"neg.yaml","line":12,"column":12,"pointer":"/workers/regular","keyword":"minimum","message":"Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0"}]
 	EOF
 	test_cmp expect out &&
 	test_must_be_empty err

@@ -20,7 +20,7 @@ test_expect_success 'a workshop deleted in the work tree: the brand that refers 
 	grep -q "md01-0002" s/$B &&
 	mv s/$W2 w2.yaml &&
 	(cd s && test_expect_code 1 khaosat check 2>../err) &&
-	grep -q "^$B:[0-9]*:[0-9]*: error: .*no workshop record with id \"md01-0002\"" err &&
+	grep -q "^$B:[0-9]*:[0-9]*: error: .*there is no workshop record with the id \"md01-0002\"" err &&
 	mv w2.yaml s/$W2
 '
 
@@ -28,14 +28,14 @@ test_expect_success 'an uncommitted duplicate tax code is found against the cach
 	sed -i "s/^tax_code: .*/tax_code: \"0200094485\"/" s/$W2 &&
 	grep -q "^tax_code: \"0200094485\"" s/$W1 &&
 	(cd s && test_expect_code 1 khaosat check 2>../err) &&
-	grep -q "^$W2:[0-9]*:[0-9]*: error: /tax_code: \"0200094485\" is also used by record md01-0001" err &&
+	grep -q "^$W2:[0-9]*:[0-9]*: error: Mã số thuế: \"0200094485\" is also used by record md01-0001" err &&
 	git -C s checkout -q -- $W2
 '
 
 test_expect_success 'an uncommitted invalid edit is found' '
 	sed -i "s/^  regular: .*/  regular: -3/" s/$W1 &&
 	(cd s && test_expect_code 1 khaosat check 2>../err) &&
-	grep -q "^$W1:[0-9]*:12: error: /workers/regular: -3 is below the minimum 0" err &&
+	grep -q "^$W1:[0-9]*:12: error: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0" err &&
 	git -C s checkout -q -- $W1
 '
 
@@ -61,7 +61,7 @@ test_expect_success 'a schema change is not answered from the old cache' '
 	(cd s && khaosat check 2>/dev/null) &&
 	sed -i "s/^        minimum: 0$/        minimum: 1000/" s/schema/workshop.yaml &&
 	(cd s && test_expect_code 1 khaosat check 2>../err) &&
-	grep -q "is below the minimum 1000" err &&
+	grep -q "is less than the smallest allowed, 1000" err &&
 	git -C s checkout -q -- schema
 '
 
@@ -71,7 +71,7 @@ test_expect_success 'an invalid record committed with plain git is reported ever
 	(cd s && test_expect_code 1 khaosat check 2>../err1 &&
 	 test_expect_code 1 khaosat check 2>../err2) &&
 	test_cmp err1 err2 &&
-	grep -q "^$W1:[0-9]*:12: error: /workers/regular: -5 is below the minimum 0" err2
+	grep -q "^$W1:[0-9]*:12: error: Lao động (người) › Lao động thường xuyên: -5 is less than the smallest allowed, 0" err2
 '
 
 test_done

@@ -42,7 +42,7 @@ test_expect_success 'status of a new survey: nothing to commit' '
 	test_must_be_empty err &&
 	cat >expect <<-\EOF &&
 	Survey "Mỹ Đồng", device md01 (Nguyễn Thị Hoa)
-	Nothing to commit: every record is committed.
+	Nothing to save: every change is in the survey history.
 	EOF
 	test_cmp expect out
 '
@@ -110,7 +110,7 @@ test_expect_success 'after the commit: git sees a clean survey, khaosat too' '
 	test_cmp expect status &&
 	in_s khaosat status >out &&
 	tail -n 1 out >last &&
-	echo "Nothing to commit: every record is committed." >expect &&
+	echo "Nothing to save: every change is in the survey history." >expect &&
 	test_cmp expect last &&
 	git -C s fsck --full --strict
 '
@@ -162,9 +162,9 @@ test_expect_success 'commit is refused when a changed record is invalid: exit 1,
 	test_cmp before after &&
 	test_must_be_empty out &&
 	cat >expect <<-EOF &&
-	$NEW:3:13: error: /legal_type: "cong_ty" is not one of: doanh_nghiep_tnhh, doanh_nghiep_co_phan, doanh_nghiep_tu_nhan, hop_tac_xa, to_hop_tac, ho_kinh_doanh (Loại hình)
-	$NEW:12:12: error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)
-	$NEW:13:14: error: /surveyed_at: "2024-02-30" is not a valid date: 2024-02 has no day 30 (Ngày khảo sát)
+	$NEW:3:13: error: Loại hình: "cong_ty" is not one of the choices: Công ty TNHH (doanh_nghiep_tnhh), Công ty cổ phần (doanh_nghiep_co_phan), Doanh nghiệp tư nhân (doanh_nghiep_tu_nhan), Hợp tác xã (HTX) (hop_tac_xa), Tổ hợp tác (THT) (to_hop_tac), Hộ kinh doanh (HKD) (ho_kinh_doanh)
+	$NEW:12:12: error: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0
+	$NEW:13:14: error: Ngày khảo sát: "2024-02-30" is not a valid date (year-month-day): 2024-02 has no day 30
 	not saved: fix the errors above; nothing was saved to the history
 	EOF
 	test_cmp expect err &&
@@ -212,7 +212,7 @@ test_expect_success 'a stricter schema is committed; each record it breaks is na
 	(cd s2 && khaosat commit -m "stricter schema" >../out 2>../err) &&
 	git -C s2 show --name-only --format= main >files &&
 	echo schema/workshop.yaml >expect && test_cmp expect files &&
-	grep "^$W1:26:13: warning: /workers/seasonal: 12 is below the minimum 100 (Lao động thời vụ)$" err &&
+	grep "^$W1:26:13: warning: Lao động (người) › Lao động thời vụ: 12 is less than the smallest allowed, 100$" err &&
 	grep -q "^note: [0-9]* records* this commit does not change .* not valid under the rules it changes" err
 '
 
@@ -423,7 +423,7 @@ test_expect_success 'commit refuses a deletion that leaves a reference dangling'
 	state >after &&
 	test_cmp before after &&
 	cat >expect <<-\EOF &&
-	records/brand/md02/000/md02-0019.yaml:8:13: error: /owner/workshop: no workshop record with id "md01-0002" (Mã phiếu cơ sở (nếu chủ sở hữu là cơ sở đã khảo sát))
+	records/brand/md02/000/md02-0019.yaml:8:13: error: Chủ sở hữu › Mã phiếu cơ sở (nếu chủ sở hữu là cơ sở đã khảo sát): there is no workshop record with the id "md01-0002"
 	not saved: fix the errors above; nothing was saved to the history
 	EOF
 	test_cmp expect err
@@ -442,7 +442,7 @@ test_expect_success 'commit refuses a value that must be unique and is already u
 	state >after &&
 	test_cmp before after &&
 	cat >expect <<-EOF &&
-	$D:4:11: error: /tax_code: "0200094485" is also used by record md01-0001 ($W1:4:11); it must be unique
+	$D:4:11: error: Mã số thuế: "0200094485" is also used by record md01-0001 ($W1:4:11); it must be unique
 	not saved: fix the errors above; nothing was saved to the history
 	EOF
 	test_cmp expect err

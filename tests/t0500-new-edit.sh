@@ -72,7 +72,7 @@ test_expect_success 'the form asks, re-asks with the reason, and saves' '
 	cat >script <<-\EOF &&
 	expect [name] *
 	send X
-	expect ! text is shorter than 2 characters
+	expect ! must have at least 2 characters
 	send Cơ sở Đúc Thành Công
 	expect 3) Hộ kinh doanh (ho_kinh_doanh)
 	send 9
@@ -80,13 +80,13 @@ test_expect_success 'the form asks, re-asks with the reason, and saves' '
 	send 3
 	expect [phone]
 	send 12345
-	expect not a valid vn-phone
+	expect not a valid phone number
 	send 0912345678
 	expect fill in this part?
 	send y
 	expect [regular]
 	send -3
-	expect -3 is below the minimum 0
+	expect -3 is less than the smallest allowed, 0
 	send 4
 	expect [association_member]
 	send y
@@ -181,7 +181,7 @@ test_expect_success 'new --set with a bad value saves nothing and takes no id' '
 	 snapshot >../after) &&
 	test_cmp before after &&
 	test_cmp - err <<-\EOF &&
-	error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)
+	error: Lao động › Lao động thường xuyên: -3 is less than the smallest allowed, 0
 	not saved: the record is not valid (use --draft to save it anyway)
 	EOF
 	(cd s && khaosat new workshop --set name="Hộ B" --set legal_type=hop_tac_xa >../out) &&
@@ -191,7 +191,7 @@ test_expect_success 'new --set with a bad value saves nothing and takes no id' '
 test_expect_success 'new --draft keeps an invalid record as a draft, out of the survey' '
 	(cd s && khaosat new workshop --draft --set name="Hộ C" --set legal_type=xyz >../out 2>../err) &&
 	grep -q "^Saved workshop md01-0004 as a draft: .git/khaosat/drafts/md01-0004.yaml$" out &&
-	grep -q "^error: /legal_type: \"xyz\" is not one of" err &&
+	grep -q "^error: Loại hình: \"xyz\" is not one of the choices" err &&
 	test_path_is_missing s/records/workshop/md01/000/md01-0004.yaml &&
 	grep -q "^legal_type: xyz$" s/.git/khaosat/drafts/md01-0004.yaml
 '
@@ -207,7 +207,7 @@ test_expect_success 'new --from takes a file, replaces its id, normalises to NFC
 test_expect_success 'new --from with an invalid value names the file and line' '
 	printf "name: Hộ D\nlegal_type: ho_kinh_doanh\nworkers:\n  regular: -1\n" >bad.yaml &&
 	(cd s && test_expect_code 1 khaosat new workshop --from ../bad.yaml 2>../err) &&
-	grep -q "^../bad.yaml:4:12: error: /workers/regular: -1 is below the minimum 0 (Lao động thường xuyên)$" err
+	grep -q "^../bad.yaml:4:12: error: Lao động › Lao động thường xuyên: -1 is less than the smallest allowed, 0$" err
 '
 
 test_expect_success 'new with an unknown kind is a usage error' '
@@ -243,7 +243,7 @@ test_expect_success 'edit: invalid, abandoned (no terminal) leaves the record as
 	 snapshot >../after) &&
 	test_cmp before after &&
 	test_cmp - err <<-\EOF
-	records/workshop/md01/000/md01-0002.yaml:5:12: error: /workers/regular: -7 is below the minimum 0 (Lao động thường xuyên)
+	records/workshop/md01/000/md01-0002.yaml:5:12: error: Lao động › Lao động thường xuyên: -7 is less than the smallest allowed, 0
 	abandoned; md01-0002 was left as it was
 	EOF
 '
@@ -260,7 +260,7 @@ test_expect_success 'edit: invalid, then edited again on a terminal, then saved'
 	EOF
 	printf "expect (e)dit again or (a)bandon\nsend e\nexpect Saved md01-0002\n" >script &&
 	(cd s && EDITOR=../editor ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" edit md01-0002) &&
-	grep -q "error: /workers/regular: -7 is below the minimum 0" transcript &&
+	grep -q "error: Lao động › Lao động thường xuyên: -7 is less than the smallest allowed, 0" transcript &&
 	grep -q "^  regular: 20$" s/records/workshop/md01/000/md01-0002.yaml
 '
 
@@ -270,7 +270,7 @@ test_expect_success 'edit: changing the id is refused at its line' '
 	sed -i "s/^id: md01-0002$/id: md01-0099/" "$1"
 	EOF
 	(cd s && test_expect_code 1 env EDITOR=../editor "$KHAOSAT_BIN" edit md01-0002 </dev/null 2>../err) &&
-	grep -q "^records/workshop/md01/000/md01-0002.yaml:1:5: error: /id: record id \"md01-0099\" does not match its file name \"md01-0002.yaml\"$" err
+	grep -q "^records/workshop/md01/000/md01-0002.yaml:1:5: error: record id \"md01-0099\" does not match its file name \"md01-0002.yaml\"$" err
 '
 
 test_expect_success 'no edit copies are left behind' '

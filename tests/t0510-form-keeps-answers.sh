@@ -283,7 +283,7 @@ test_expect_success 'with --draft the form saves an invalid record as a draft' '
 	EOF
 	finish >>script &&
 	cat >>script <<-\EOF &&
-	expect missing required property "tax_code"
+	expect required, but not filled in
 	expect Correct these fields now?
 	send n
 	expect Save it as a draft?
@@ -343,7 +343,7 @@ test_expect_success 'a reference to a record that does not exist (x-ref) is re-a
 	send Đúc Hưng
 	expect [owner_workshop]
 	send md01-0099
-	expect no workshop record with id "md01-0099"
+	expect there is no workshop record with the id "md01-0099"
 	send md01-0001
 	expect [status]
 	send

@@ -70,7 +70,7 @@ test_expect_success 'edit of a draft that is still invalid keeps the edits, as a
 	EOF
 	chmod +x editor &&
 	(cd s && test_expect_code 1 env EDITOR=../editor "$KHAOSAT_BIN" edit md01-0001 </dev/null >../out 2>../err) &&
-	grep -q "error: /workers/regular: -3 is below the minimum 0" err &&
+	grep -q "error: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0" err &&
 	grep -q "kept as a draft" err &&
 	grep -q "^name: Hộ Đúc Nháp Hai$" $drafts/md01-0001.yaml &&
 	test_path_is_missing s/records/workshop/md01/000/md01-0001.yaml

@@ -67,81 +67,81 @@ test_expect_success 'the broken survey: exit 1, nothing changed' '
 
 test_expect_success 'a negative count: located at the value, with the title' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0091.yaml:12:12: error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)" err
+	test_has_line "$W/md01-0091.yaml:12:12: error: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0" err
 '
 
 test_expect_success 'an enum typo: names every allowed value' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0091.yaml:3:13: error: /legal_type: \"ho_kinh_doan\" is not one of: doanh_nghiep_tnhh, doanh_nghiep_co_phan, doanh_nghiep_tu_nhan, hop_tac_xa, to_hop_tac, ho_kinh_doanh (Loại hình)" err
+	test_has_line "$W/md01-0091.yaml:3:13: error: Loại hình: \"ho_kinh_doan\" is not one of the choices: Công ty TNHH (doanh_nghiep_tnhh), Công ty cổ phần (doanh_nghiep_co_phan), Doanh nghiệp tư nhân (doanh_nghiep_tu_nhan), Hợp tác xã (HTX) (hop_tac_xa), Tổ hợp tác (THT) (to_hop_tac), Hộ kinh doanh (HKD) (ho_kinh_doanh)" err
 '
 
 # 0200094486: weights 31,29,23,19,17,13,7,5,3 on 020009448 sum to 247;
 # 247 mod 11 = 5; the check digit is 10 - 5 = 5 (DOMAIN.md 2.1).
 test_expect_success 'a bad tax code check digit: says which digit is right' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0091.yaml:4:11: error: /tax_code: \"0200094486\" is not a valid vn-tax-code: tax code check digit should be 5 (Mã số thuế)" err
+	test_has_line "$W/md01-0091.yaml:4:11: error: Mã số thuế: \"0200094486\" is not a valid tax code: tax code check digit should be 5" err
 '
 
 test_expect_success 'a bad phone number' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0091.yaml:5:8: error: /phone: \"091234567\" is not a valid vn-phone: phone number must have 10 digits (mobile) or 11 digits starting with 02 (landline) (Điện thoại)" err
+	test_has_line "$W/md01-0091.yaml:5:8: error: Điện thoại: \"091234567\" is not a valid phone number: phone number must have 10 digits (mobile) or 11 digits starting with 02 (landline)" err
 '
 
 test_expect_success 'a date in the wrong format' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0091.yaml:13:14: error: /surveyed_at: \"15/03/2024\" is not a valid date: expected YYYY-MM-DD (Ngày khảo sát)" err
+	test_has_line "$W/md01-0091.yaml:13:14: error: Ngày khảo sát: \"15/03/2024\" is not a valid date (year-month-day): expected YYYY-MM-DD" err
 '
 
 test_expect_success 'a misspelt field: did you mean' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0091.yaml:10:1: error: /main_trad: unexpected property \"main_trad\"; did you mean \"main_trade\"?" err
+	test_has_line "$W/md01-0091.yaml:10:1: error: Cơ sở công nghiệp nông thôn: the form has no field \"main_trad\" here; did you mean \"main_trade\"?" err
 '
 
 test_expect_success 'a missing required field: located at the parent mapping' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0091.yaml:7:3: error: /address: missing required property \"province_name\" (Tỉnh, thành phố)" err
+	test_has_line "$W/md01-0091.yaml:7:3: error: Địa chỉ › Tỉnh, thành phố: required, but not filled in" err
 '
 
 test_expect_success 'a tax code used twice (x-unique): names the other record and where' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0092.yaml:4:11: error: /tax_code: \"0200094485\" is also used by record md01-0001 ($W/md01-0001.yaml:4:11); it must be unique" err
+	test_has_line "$W/md01-0092.yaml:4:11: error: Mã số thuế: \"0200094485\" is also used by record md01-0001 ($W/md01-0001.yaml:4:11); it must be unique" err
 '
 
 test_expect_success 'x-unique when only the new record is named' '
 	check_in s 1 md01-0092 &&
-	test_has_line "$W/md01-0092.yaml:4:11: error: /tax_code: \"0200094485\" is also used by record md01-0001 ($W/md01-0001.yaml:4:11); it must be unique" err &&
+	test_has_line "$W/md01-0092.yaml:4:11: error: Mã số thuế: \"0200094485\" is also used by record md01-0001 ($W/md01-0001.yaml:4:11); it must be unique" err &&
 	test_has_line "checked 1 record: 0 valid, 1 invalid" err
 '
 
 test_expect_success 'a brand naming a missing workshop (dangling x-ref)' '
 	check_in s 1 &&
-	test_has_line "$B/md01-0094.yaml:7:15: error: /usage_rights/1/workshop: no workshop record with id \"md01-0999\" (Mã phiếu cơ sở được cấp quyền)" err
+	test_has_line "$B/md01-0094.yaml:7:15: error: Cơ sở được quyền sử dụng 2 › Mã phiếu cơ sở được cấp quyền: there is no workshop record with the id \"md01-0999\"" err
 '
 
 test_expect_success 'two products with the same name (x-key)' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0092.yaml:14:11: error: /products/2/name: duplicate name \"Nắp hố ga\" (same as item 0) (Sản phẩm)" err
+	test_has_line "$W/md01-0092.yaml:14:11: error: Sản phẩm 3 › Tên sản phẩm: \"Nắp hố ga\" is already in item 1" err
 '
 
 test_expect_success 'an if/then rule: a cooperative without a tax code' '
 	check_in s 1 &&
-	test_has_line "$W/md01-0093.yaml:1:1: error: /: missing required property \"tax_code\" (Mã số thuế)" err
+	test_has_line "$W/md01-0093.yaml:1:1: error: Mã số thuế: required, but not filled in" err
 '
 
 test_expect_success 'the whole report, exactly: no other error' '
 	check_in s 1 &&
 	cat >report <<-EOF &&
-	$B/md01-0094.yaml:7:15: error: /usage_rights/1/workshop: no workshop record with id "md01-0999" (Mã phiếu cơ sở được cấp quyền)
-	$W/md01-0091.yaml:3:13: error: /legal_type: "ho_kinh_doan" is not one of: doanh_nghiep_tnhh, doanh_nghiep_co_phan, doanh_nghiep_tu_nhan, hop_tac_xa, to_hop_tac, ho_kinh_doanh (Loại hình)
-	$W/md01-0091.yaml:4:11: error: /tax_code: "0200094486" is not a valid vn-tax-code: tax code check digit should be 5 (Mã số thuế)
-	$W/md01-0091.yaml:5:8: error: /phone: "091234567" is not a valid vn-phone: phone number must have 10 digits (mobile) or 11 digits starting with 02 (landline) (Điện thoại)
-	$W/md01-0091.yaml:7:3: error: /address: missing required property "province_name" (Tỉnh, thành phố)
-	$W/md01-0091.yaml:10:1: error: /main_trad: unexpected property "main_trad"; did you mean "main_trade"?
-	$W/md01-0091.yaml:12:12: error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)
-	$W/md01-0091.yaml:13:14: error: /surveyed_at: "15/03/2024" is not a valid date: expected YYYY-MM-DD (Ngày khảo sát)
-	$W/md01-0092.yaml:4:11: error: /tax_code: "0200094485" is also used by record md01-0001 ($W/md01-0001.yaml:4:11); it must be unique
-	$W/md01-0092.yaml:14:11: error: /products/2/name: duplicate name "Nắp hố ga" (same as item 0) (Sản phẩm)
-	$W/md01-0093.yaml:1:1: error: /: missing required property "tax_code" (Mã số thuế)
+	$B/md01-0094.yaml:7:15: error: Cơ sở được quyền sử dụng 2 › Mã phiếu cơ sở được cấp quyền: there is no workshop record with the id "md01-0999"
+	$W/md01-0091.yaml:3:13: error: Loại hình: "ho_kinh_doan" is not one of the choices: Công ty TNHH (doanh_nghiep_tnhh), Công ty cổ phần (doanh_nghiep_co_phan), Doanh nghiệp tư nhân (doanh_nghiep_tu_nhan), Hợp tác xã (HTX) (hop_tac_xa), Tổ hợp tác (THT) (to_hop_tac), Hộ kinh doanh (HKD) (ho_kinh_doanh)
+	$W/md01-0091.yaml:4:11: error: Mã số thuế: "0200094486" is not a valid tax code: tax code check digit should be 5
+	$W/md01-0091.yaml:5:8: error: Điện thoại: "091234567" is not a valid phone number: phone number must have 10 digits (mobile) or 11 digits starting with 02 (landline)
+	$W/md01-0091.yaml:7:3: error: Địa chỉ › Tỉnh, thành phố: required, but not filled in
+	$W/md01-0091.yaml:10:1: error: Cơ sở công nghiệp nông thôn: the form has no field "main_trad" here; did you mean "main_trade"?
+	$W/md01-0091.yaml:12:12: error: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0
+	$W/md01-0091.yaml:13:14: error: Ngày khảo sát: "15/03/2024" is not a valid date (year-month-day): expected YYYY-MM-DD
+	$W/md01-0092.yaml:4:11: error: Mã số thuế: "0200094485" is also used by record md01-0001 ($W/md01-0001.yaml:4:11); it must be unique
+	$W/md01-0092.yaml:14:11: error: Sản phẩm 3 › Tên sản phẩm: "Nắp hố ga" is already in item 1
+	$W/md01-0093.yaml:1:1: error: Mã số thuế: required, but not filled in
 	checked 46 records: 42 valid, 4 invalid
 	EOF
 	LC_ALL=C sort report >expect.sorted &&
@@ -171,8 +171,8 @@ for e in d:
     assert isinstance(e[\"column\"], int) and e[\"column\"] >= 1, e
     for k in (\"path\", \"pointer\", \"keyword\", \"message\"):
         assert isinstance(e[k], str), e
-    print(\"%s:%d:%d: %s: %s: %s\" % (e[\"path\"], e[\"line\"], e[\"column\"],
-          e[\"severity\"], e[\"pointer\"] or \"/\", e[\"message\"]))
+    print(\"%s:%d:%d: %s: %s\" % (e[\"path\"], e[\"line\"], e[\"column\"],
+          e[\"severity\"], e[\"message\"]))
 " >json.lines &&
 	grep -v "^checked " report >expect.lines &&
 	LC_ALL=C sort expect.lines >expect.sorted &&
@@ -225,7 +225,7 @@ test_expect_success 'check --schema on a folder of YAML and JSON, one invalid' '
 	check_in work 1 --schema schemas/furnace.yaml loose/bad-furnace.json \
 		loose/furnace.json loose/furnace.yaml &&
 	cat >expect <<-\EOF &&
-	loose/bad-furnace.json:3:22: error: /capacity_tonnes: -1 is below the minimum 0
+	loose/bad-furnace.json:3:22: error: capacity_tonnes: -1 is less than the smallest allowed, 0
 	checked 3 files: 2 valid, 1 invalid
 	EOF
 	test_cmp expect err
@@ -236,7 +236,7 @@ test_expect_success 'check --schema --json on loose files' '
 		loose/bad-furnace.json &&
 	cat >expect <<-\EOF &&
 	[{"severity":"warning","path":"schemas/unknown-keyword.yaml","line":10,"column":5,"pointer":null,"keyword":"maxLenght","message":"unknown keyword \"maxLenght\"; did you mean \"maxLength\"?"},
-	 {"severity":"error","path":"loose/bad-furnace.json","line":3,"column":22,"pointer":"/capacity_tonnes","keyword":"minimum","message":"-1 is below the minimum 0"}]
+	 {"severity":"error","path":"loose/bad-furnace.json","line":3,"column":22,"pointer":"/capacity_tonnes","keyword":"minimum","message":"capacity_tonnes: -1 is less than the smallest allowed, 0"}]
 	EOF
 	test_cmp expect out &&
 	test_must_be_empty err
@@ -247,13 +247,13 @@ test_expect_success 'a broken record checked with --schema: same messages, its o
 	check_in work 1 --schema "$KHAOSAT_TOP/schema/workshop.yaml" \
 		loose/md01-0091.yaml &&
 	cat >expect <<-\EOF &&
-	loose/md01-0091.yaml:3:13: error: /legal_type: "ho_kinh_doan" is not one of: doanh_nghiep_tnhh, doanh_nghiep_co_phan, doanh_nghiep_tu_nhan, hop_tac_xa, to_hop_tac, ho_kinh_doanh (Loại hình)
-	loose/md01-0091.yaml:4:11: error: /tax_code: "0200094486" is not a valid vn-tax-code: tax code check digit should be 5 (Mã số thuế)
-	loose/md01-0091.yaml:5:8: error: /phone: "091234567" is not a valid vn-phone: phone number must have 10 digits (mobile) or 11 digits starting with 02 (landline) (Điện thoại)
-	loose/md01-0091.yaml:7:3: error: /address: missing required property "province_name" (Tỉnh, thành phố)
-	loose/md01-0091.yaml:10:1: error: /main_trad: unexpected property "main_trad"; did you mean "main_trade"?
-	loose/md01-0091.yaml:12:12: error: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)
-	loose/md01-0091.yaml:13:14: error: /surveyed_at: "15/03/2024" is not a valid date: expected YYYY-MM-DD (Ngày khảo sát)
+	loose/md01-0091.yaml:3:13: error: Loại hình: "ho_kinh_doan" is not one of the choices: Công ty TNHH (doanh_nghiep_tnhh), Công ty cổ phần (doanh_nghiep_co_phan), Doanh nghiệp tư nhân (doanh_nghiep_tu_nhan), Hợp tác xã (HTX) (hop_tac_xa), Tổ hợp tác (THT) (to_hop_tac), Hộ kinh doanh (HKD) (ho_kinh_doanh)
+	loose/md01-0091.yaml:4:11: error: Mã số thuế: "0200094486" is not a valid tax code: tax code check digit should be 5
+	loose/md01-0091.yaml:5:8: error: Điện thoại: "091234567" is not a valid phone number: phone number must have 10 digits (mobile) or 11 digits starting with 02 (landline)
+	loose/md01-0091.yaml:7:3: error: Địa chỉ › Tỉnh, thành phố: required, but not filled in
+	loose/md01-0091.yaml:10:1: error: Cơ sở công nghiệp nông thôn: the form has no field "main_trad" here; did you mean "main_trade"?
+	loose/md01-0091.yaml:12:12: error: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0
+	loose/md01-0091.yaml:13:14: error: Ngày khảo sát: "15/03/2024" is not a valid date (year-month-day): expected YYYY-MM-DD
 	checked 1 file: 0 valid, 1 invalid
 	EOF
 	test_cmp expect err &&
@@ -412,7 +412,7 @@ test_expect_success 'a short note that breaks the pattern: exact message' '
 	test_when_finished "rm work/bad-note.yaml" &&
 	check_quick work 1 --schema schemas/notes-pattern.yaml bad-note.yaml &&
 	cat >expect <<-\EOF &&
-	bad-note.yaml:1:8: error: /notes: "Xem <i>ảnh</i>" does not match the pattern ^(?:[^<>]|<b>|</b>)*$ (Ghi chú)
+	bad-note.yaml:1:8: error: Ghi chú: "Xem <i>ảnh</i>" is not written the way this field must be written
 	checked 1 file: 0 valid, 1 invalid
 	EOF
 	test_cmp expect err
@@ -432,7 +432,7 @@ test_expect_success 'a backtracking pattern: bounded time, a message in words' '
 	} >work/codes.yaml &&
 	test_when_finished "rm work/codes.yaml" &&
 	check_quick work 1 --schema schemas/backtracking.yaml codes.yaml &&
-	grep -c "^codes.yaml:[0-9]*:5: error: /codes/[0-9]*: " err >count &&
+	grep -c "^codes.yaml:[0-9]*:5: error: codes [0-9]*: .* takes too much work to check" err >count &&
 	echo 200 >expect &&
 	test_cmp expect count &&
 	! grep "(error -" err

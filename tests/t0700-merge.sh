@@ -108,7 +108,7 @@ test_expect_success 'merging again is a no-op' '
 test_expect_success 'check reports the open conflict at the field, exit 1' '
 	(cd a && test_expect_code 1 khaosat check md01-0001 2>../err) &&
 	line=$(grep -n "^phone:" a/$W1 | cut -d: -f1) &&
-	grep -q "^$W1:$line:8: error: /phone: open conflict between \"09" err &&
+	grep -q "^$W1:$line:8: error: open conflict in /phone between \"09" err &&
 	(cd a && test_expect_code 1 khaosat conflicts >../out) &&
 	grep -q "^md01-0001 /phone$" out &&
 	grep -q "^  1) 09" out &&
@@ -127,7 +127,7 @@ test_expect_success 'an invalid settlement is refused and changes nothing' '
 	(cd a && test_expect_code 1 khaosat resolve md01-0001 /phone --value 12345 2>../err) &&
 	snapshot a | grep -v "\./\.git/" >after &&
 	test_cmp before after &&
-	grep -q "not a valid vn-phone" err &&
+	grep -q "not a valid phone number" err &&
 	grep -q "^not resolved: nothing was changed$" err
 '
 

@@ -29,7 +29,7 @@ test_expect_success 'setup: the centre with the samples' '
 test_expect_success 'the first sync writes a full bundle under the survey id' '
 	id=$(cat survey-id) &&
 	khaosat -C centre sync ../stick >out &&
-	grep -q "^Wrote centre.bundle: full history, 2 commits, " out &&
+	grep -q "^Wrote centre.bundle: the whole survey history, 2 saves, " out &&
 	test_path_is_file stick/$id/centre.bundle &&
 	test_path_is_file stick/$id/README.txt &&
 	cp stick/$id/centre.bundle first.bundle &&
@@ -47,7 +47,10 @@ test_expect_success 'a second sync with nothing new leaves the stick alone' '
 	ls -l --time-style=full-iso stick/$id >before &&
 	khaosat -C centre sync ../stick >out &&
 	grep -q "^centre.bundle there is up to date\.$" out &&
-	grep -q "^main unchanged at " out &&
+	grep -q "^Nothing came in: the survey history is as it was\.$" out &&
+	! grep -v "^From " out | grep -q "main\|commit\|[0-9a-f]\{10\}" &&
+	khaosat -C centre sync -v ../stick >out &&
+	grep -q "^main unchanged at $(git -C centre rev-parse --short=10 main)\.$" out &&
 	ls -l --time-style=full-iso stick/$id >after &&
 	test_cmp before after
 '
@@ -60,7 +63,7 @@ test_expect_success 'clone sets up a laptop from the stick' '
 	test "$(git -C lap1 config khaosat.surveyor)" = "Nguyễn Thị Hoa" &&
 	test "$(git -C lap1 symbolic-ref HEAD)" = refs/heads/main &&
 	(cd lap1 && khaosat status >status) &&
-	grep -q "Nothing to commit" lap1/status &&
+	grep -q "Nothing to save" lap1/status &&
 	git -C lap1 fsck --full
 '
 
@@ -98,7 +101,7 @@ test_expect_success 'a laptop writes only what the others lack' '
 	id=$(cat survey-id) &&
 	edit lap1 $W1 "phone:" "phone: \"02253111222\"" "lap1: phone" &&
 	khaosat -C lap1 sync ../stick >out &&
-	grep -q "^Wrote lap1.bundle: what the other devices lack, 1 commit, " out &&
+	grep -q "^Wrote lap1.bundle: what the other laptops lack, 1 save, " out &&
 	grep -a -q "^-$(git -C centre rev-parse main) " stick/$id/lap1.bundle &&
 	test $(wc -c <stick/$id/lap1.bundle) -lt $(wc -c <stick/$id/centre.bundle) &&
 	git -C centre bundle verify ../stick/$id/lap1.bundle
@@ -205,7 +208,7 @@ test_expect_success 'a damaged bundle is refused by name; the others still apply
 	grep -q "lap2.bundle: error: the pack is damaged" err &&
 	grep -q "^  lap2 *refused" out &&
 	grep -q "^  lap1 *1 changed$" out &&
-	grep -q "^Wrote centre.bundle: full history" out &&
+	grep -q "^Wrote centre.bundle: the whole survey history" out &&
 	grep -q "^phone: \"02253999000\"$" centre/$W1 &&
 	! grep -q "02253121212" centre/$W2 &&
 	git -C centre fsck --full &&

@@ -94,7 +94,7 @@ crash_at() {
 	bundle_tree stick/*/centre.bundle >got.bundle &&
 	test_cmp expect.tree got.bundle &&
 	(cd centre && khaosat status) >status &&
-	grep -q "Nothing to commit" status &&
+	grep -q "Nothing to save" status &&
 	git -C centre fsck --full --no-dangling 2>fsck.err >&2 &&
 	test_must_be_empty fsck.err &&
 	! ls stick/*/*.tmp-* 2>/dev/null

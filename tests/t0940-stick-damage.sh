@@ -82,7 +82,7 @@ test_expect_success 'a flipped byte in a bundle that brings nothing new is named
 	test_grep "^  lap1 *refused" out &&
 	test_grep "^  lap2 *1 changed$" out &&
 	test_grep "^phone: \"02253555666\"$" centre/$W3 &&
-	test_grep "^Wrote centre.bundle: full history" out &&
+	test_grep "^Wrote centre.bundle: the whole survey history" out &&
 	git -C centre fsck --full
 '
 
@@ -112,7 +112,7 @@ test_expect_success 'this device'"'"'s own bundle damaged: written anew, git ver
 	test_path_is_missing lap3 &&
 	sync_in centre &&
 	test_grep "centre.bundle: warning: .*damaged.*(this device.s own bundle, written again below)" err &&
-	test_grep "^Wrote centre.bundle again (the one there could not be used): full history" out &&
+	test_grep "^Wrote centre.bundle again (the one there could not be used): the whole survey history" out &&
 	git -C centre bundle verify ../stick/$id/centre.bundle &&
 	git clone -q stick/$id/centre.bundle centre.copy &&
 	test "$(tree centre.copy)" = "$(tree centre)" &&
@@ -161,7 +161,7 @@ test_expect_success 'a named pipe called md07.bundle is named and never waited o
 	test_grep "stick/$id/md07.bundle: error: not a bundle file but a named pipe (FIFO); it was not read" err &&
 	test_grep "^  md07 *refused" out &&
 	test_grep "^  lap1 *1 changed$" out &&
-	test_grep "^Wrote centre.bundle: full history" out &&
+	test_grep "^Wrote centre.bundle: the whole survey history" out &&
 	test_expect_code 1 timeout 30 "$KHAOSAT_BIN" clone stick lap4 --device lap4 --surveyor D >out 2>err &&
 	test_grep "md07.bundle: error: not a bundle file but a named pipe (FIFO)" err &&
 	test "$(tree lap4)" = "$(tree centre)" &&

@@ -116,7 +116,7 @@ test_expect_success "two syncs at once on one laptop: one waits, nothing is undo
 		{ khaosat -C lap sync ../stick >out2 2>&1 & p2=$!; } &&
 		wait $p1 && wait $p2 &&
 		(cd lap && khaosat status) >st &&
-		grep -q "Nothing to commit" st &&
+		grep -q "Nothing to save" st &&
 		grep -q "0912010$(printf %03d $r)" lap/$W1 &&
 		grep -q "0912020$(printf %03d $r)" lap/$W2 &&
 		git -C lap diff --quiet main -- records || return 1
@@ -260,7 +260,7 @@ test_expect_success 'a hand edit saved while a sync merges is left as saved, and
 	cp lap/$W1 edited &&
 	kill -CONT $pid &&
 	test_expect_code 1 wait $pid &&
-	grep "error: .$W1. changed while khaosat was merging; it was left as you saved it and nothing was merged; commit your change (.khaosat commit.), then run this again" err &&
+	grep "error: .$W1. changed while khaosat was merging; it was left as you saved it and nothing was merged; save your change to the survey history (.khaosat commit.), then run this again" err &&
 	test_cmp edited lap/$W1 &&
 	git -C lap rev-parse main >main.after &&
 	test_cmp main.before main.after &&

@@ -123,7 +123,7 @@ finish_merge() {
 finish_resolve() {
 	if test -f lap/conflicts/$W1; then
 		khaosat -C lap resolve md01-0001 /phone --take 1 >/dev/null || return 1
-	elif ! (cd lap && khaosat status) | grep -q "Nothing to commit"; then
+	elif ! (cd lap && khaosat status) | grep -q "Nothing to save"; then
 		(cd lap && khaosat commit -m "resolved") >/dev/null || return 1
 	fi
 	! git -C lap cat-file -e main:conflicts/$W1 2>/dev/null &&

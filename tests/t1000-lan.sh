@@ -43,11 +43,11 @@ test_expect_success 'remote add, list and remove; the first is the default' '
 
 test_expect_success 'the first sync pushes main as the device ref' '
 	(cd centre && khaosat sync >out) &&
-	grep -q "^Pushed main to hub as devices/centre\.$" centre/out &&
+	grep -q "^Sent this laptop.s survey history to hub\.$" centre/out &&
 	test "$(git -C hub.git rev-parse refs/heads/devices/centre)" = "$(git -C centre rev-parse main)" &&
 	test "$(git -C centre rev-parse refs/khaosat/remotes/hub/centre)" = "$(git -C centre rev-parse main)" &&
 	(cd centre && khaosat sync >out) &&
-	grep -q "^hub already has this laptop.s main\.$" centre/out
+	grep -q "^hub already has everything of this laptop\.$" centre/out
 '
 
 test_expect_success 'clone from the hub by path and by file:// URL' '
@@ -149,7 +149,7 @@ test_expect_success 'through git daemon: clone, sync, both ways' '
 	test "$(git -C lap3 remote get-url centre)" = "$url" &&
 	edit lap3 $W1 "phone:" "phone: \"02253888999\"" "lap3: phone" &&
 	(cd lap3 && khaosat sync >out) &&
-	grep -q "^Pushed main to centre as devices/lap3\.$" lap3/out &&
+	grep -q "^Sent this laptop.s survey history to centre\.$" lap3/out &&
 	(cd centre && khaosat sync >out) &&
 	grep -q "^  lap3 *[0-9]* changed$" centre/out &&
 	grep -q "^phone: \"02253888999\"$" centre/$W1 &&

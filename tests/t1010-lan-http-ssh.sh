@@ -375,7 +375,7 @@ test_expect_success 'basic auth: on a terminal, sync asks for the user and passw
 	send surveyor
 	expect Password:
 	send secret
-	expect Pushed main
+	expect Sent this laptop
 	EOF
 	ptydrive -t 30 -o transcript pty.script -- "$KHAOSAT_BIN" -C lapp sync "$(url private)" &&
 	grep -q "asks who you are" transcript &&

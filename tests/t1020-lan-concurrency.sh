@@ -282,7 +282,7 @@ setup() {
 	khaosat -C "$1/ce01" commit -m "Samples" >/dev/null &&
 	khaosat -C "$1/ce01" remote add hub "$2" >/dev/null &&
 	khaosat -C "$1/ce01" sync >"$1/out" &&
-	test_grep "^Pushed main to hub as devices/ce01\.$" "$1/out" &&
+	test_grep "^Sent this laptop.s survey history to hub\.$" "$1/out" &&
 	for l in $LAPTOPS; do
 		khaosat clone "$2" "$1/$l" --device $l \
 			--surveyor "Điều tra viên $l" >"$1/out" &&

@@ -574,7 +574,7 @@ fi
 
 test_expect_success 'after all this, a sync through a working hub goes through' '
 	khaosat -C centre sync "$PWD/hub.git" >out &&
-	grep -q "^Pushed main to" out &&
+	grep -q "^Sent this laptop.s survey history to" out &&
 	test "$(git -C hub.git rev-parse refs/heads/devices/centre)" = \
 		"$(git -C centre rev-parse main)" &&
 	no_fetch_folder centre &&

@@ -366,7 +366,7 @@ test_expect_success 'open conflicts are counted and listed' '
 	test_path_is_file plain/conflicts/$W1 &&
 	(cd plain && test_expect_code 1 khaosat verify >../out) &&
 	grep -q "^conflicts: 1 open$" out &&
-	grep -q "^$W1:[0-9]*:[0-9]*: error: /phone: open conflict between " out
+	grep -q "^$W1:[0-9]*:[0-9]*: error: open conflict in /phone between " out
 '
 
 test_expect_success 'conflicts are judged as committed: removing conflicts/ hides none' '
@@ -374,7 +374,7 @@ test_expect_success 'conflicts are judged as committed: removing conflicts/ hide
 	rm -rf t-noconf/conflicts &&
 	(cd t-noconf && test_expect_code 1 khaosat verify >../out) &&
 	grep -q "^conflicts: 1 open$" out &&
-	grep -q "/phone: open conflict between " out
+	grep -q "open conflict in /phone between " out
 '
 
 test_expect_success 'a replace ref (plain git shows a forged author) is a problem' '

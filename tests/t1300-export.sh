@@ -238,7 +238,7 @@ test_expect_success 'xlsx: titles, labels, frozen header, filter, widths, inform
 	info = dict((r[0][1], r[1][1]) for r in sheets[-1][1])
 	assert sheets[-1][0] == "Thông tin"
 	assert info["Survey"] == "Mỹ Đồng" and info["Commit"] == sys.argv[1], info
-	assert info["Taken from"] == "the work tree, as committed", info
+	assert info["Taken from"] == "the survey folder, all of it saved to the history", info
 	assert info["Records"] == "42" and info["Invalid"] == "0", info
 	assert info["Table workshop.products"] == "55 rows", info
 	EOF
@@ -313,7 +313,7 @@ test_expect_success 'Vietnamese, quotes, commas and line breaks round-trip byte 
 	assert row[paths.index("name")][1].encode() == name
 	assert row[paths.index("notes")][1].encode() == notes
 	info = dict((r[0][1], r[1][1]) for r in sheets[-1][1])
-	assert info["Taken from"] == "the work tree, including 1 uncommitted change", info
+	assert info["Taken from"] == "the survey folder, with 1 change not yet saved to the history", info
 	EOF
 '
 
@@ -326,7 +326,7 @@ test_expect_success 'invalid records are exported with their first error, values
 	with open("csv3/workshop.csv", encoding="utf-8-sig", newline="") as h:
 	    rows = list(csv.reader(h))
 	row = [r for r in rows if r[0] == "md01-0002"][0]
-	assert row[1] == "invalid: /workers/regular: -3 is below the minimum 0 (Lao động thường xuyên)", row[1]
+	assert row[1] == "invalid: Lao động (người) › Lao động thường xuyên: -3 is less than the smallest allowed, 0", row[1]
 	assert row[rows[1].index("workers.regular")] == "-3"
 	assert [r[1] for r in rows[2:]].count("ok") == len(rows) - 3
 	EOF
@@ -414,7 +414,7 @@ test_expect_success '--at: the records and the schema of that commit' '
 	sheets = read_xlsx("at1.xlsx")
 	rows = sheets[0][1]
 	info = dict((r[0][1], r[1][1]) for r in sheets[-1][1])
-	assert info["Commit"] == sys.argv[1] and info["Taken from"] == "the commit at " + sys.argv[1], info
+	assert info["Commit"] == sys.argv[1] and info["Taken from"] == "the survey history at " + sys.argv[1], info
 	assert rows[0][2] == ("s", "Tên cơ sở") and rows[2][2] == ("s", "Công ty TNHH Cơ khí đúc Hưng Phát")
 	assert all(r[1] == ("s", "ok") for r in rows[2:])
 	assert len(rows) == 2 + 33
@@ -451,7 +451,7 @@ test_expect_success '--at: schema files a $ref names come from that commit too' 
 	at = [json.loads(l) for l in open("at.jsonl")]
 	wt = [json.loads(l) for l in open("wt.jsonl")]
 	assert len(at) == len(wt) == 33
-	assert all(r["status"].startswith("invalid: /name: text is longer than 5") for r in at), at[0]["status"]
+	assert all(r["status"].startswith("invalid: Tên cơ sở: must have at most 5 characters") for r in at), at[0]["status"]
 	assert all(r["status"] == "ok" for r in wt), [r["status"] for r in wt]
 	EOF
 '

@@ -326,40 +326,43 @@ struct mcase {
 
 static const struct mcase message_cases[] = {
 	{ "id: \"1\"\nname: A\nlegal_type: abc\n", 3, 13, "/legal_type",
-	  "enum", "\"abc\" is not one of: doanh_nghiep_tnhh, hop_tac_xa, "
-	  "ho_kinh_doanh (Loại hình)" },
+	  "enum", "Loại hình: \"abc\" is not one of the choices: "
+	  "doanh_nghiep_tnhh, hop_tac_xa, ho_kinh_doanh" },
 	{ "id: \"1\"\nlegal_type: hop_tac_xa\n", 1, 1, "", "required",
-	  "missing required property \"name\" (Tên cơ sở)" },
+	  "Tên cơ sở: required, but not filled in" },
 	{ "id: \"1\"\nname: A\nlegal_type: hop_tac_xa\nnmae: B\n", 4, 1,
 	  "/nmae", "additionalProperties",
-	  "unexpected property \"nmae\"; did you mean \"name\"?" },
+	  "Cơ sở: the form has no field \"nmae\" here; did you mean "
+	  "\"name\"?" },
 	{ "id: \"1\"\nname: A\nlegal_type: hop_tac_xa\nzzzzzz: B\n", 4, 1,
 	  "/zzzzzz", "additionalProperties",
-	  "unexpected property \"zzzzzz\"" },
+	  "Cơ sở: the form has no field \"zzzzzz\" here" },
 	{ "id: \"1\"\nname: A\nlegal_type: hop_tac_xa\nworkers:\n"
 	  "  regular: -3\n", 5, 12, "/workers/regular", "minimum",
-	  "-3 is below the minimum 0 (Lao động thường xuyên)" },
+	  "workers \u203a Lao động thường xuyên: -3 is less than the smallest "
+	  "allowed, 0" },
 	{ "id: \"1\"\nname: A\nlegal_type: hop_tac_xa\nbirth_year: 12a\n",
 	  4, 13, "/birth_year", "type",
-	  "expected integer, got string \"12a\"" },
+	  "birth_year: expected a whole number, got \"12a\"" },
 	{ "id: \"1\"\nname: A\nlegal_type: hop_tac_xa\n"
 	  "tax_code: 0100233480\n", 4, 11, "/tax_code", "format",
-	  "\"0100233480\" is not a valid vn-tax-code: tax code check digit "
-	  "should be 8 (Mã số thuế)" },
+	  "Mã số thuế: \"0100233480\" is not a valid tax code: tax code "
+	  "check digit should be 8" },
 	{ "id: x\nname: A\nlegal_type: hop_tac_xa\n", 1, 5, "/id",
-	  "pattern", "\"x\" does not match the pattern ^[0-9]+$" },
+	  "pattern", "id: \"x\" is not written the way this field must be "
+	  "written" },
 	{ "id: \"1\"\nlegal_type: hop_tac_xa\nname: \"0123456789012345678901"
 	  "23456789012345678901234567890123456789012345678901234567890123456"
 	  "78901234567890123456789012345678901234567890123456789012345678901"
 	  "234567890123456789012345678901234567890123456789012345678901234"
 	  "\"\n", 3, 7, "/name", "maxLength",
-	  "text is longer than 200 characters (Tên cơ sở)" },
+	  "Tên cơ sở: must have at most 200 characters" },
 	{ "id: \"1\"\nname: A\nlegal_type: hop_tac_xa\nproducts: []\n", 4,
-	  11, "/products", "minItems", "at least 1 item required" },
+	  11, "/products", "minItems", "products: at least 1 item is needed" },
 	{ "id: \"1\"\nname: A\nlegal_type: hop_tac_xa\n"
 	  "phone: 0212345678\n", 4, 8, "/phone", "format",
-	  "\"0212345678\" is not a valid vn-phone: mobile numbers start with "
-	  "03, 05, 07, 08 or 09" },
+	  "phone: \"0212345678\" is not a valid phone number: mobile numbers "
+	  "start with 03, 05, 07, 08 or 09" },
 };
 
 static void test_messages(void **state)
@@ -433,7 +436,7 @@ static void test_composition_messages(void **state)
 	/* the branch whose const matched is the one reported */
 	assert_int_equal(check(s, "kind: b\n", NULL, &d), KS_EINVALID);
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.v[0].message, "missing required property \"y\"");
+	assert_string_equal(d.v[0].message, "y: required, but not filled in");
 	ks_diags_release(&d);
 	assert_int_equal(check(s, "kind: a\nx: z\n", NULL, &d), KS_EINVALID);
 	assert_int_equal(d.n, 1);
@@ -442,13 +445,15 @@ static void test_composition_messages(void **state)
 	assert_int_equal(check(t, "abc", NULL, &d), KS_EINVALID);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].message,
-			    "expected integer or boolean, got string \"abc\"");
+			    "expected a whole number or yes/no (true or false), "
+			    "got \"abc\"");
 	ks_diags_release(&d);
 	assert_int_equal(check(u, "market: home\nexport: [x]\n", NULL, &d),
 			 KS_EINVALID);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].message,
-			    "property \"export\" is not allowed here");
+			    "export: does not apply to the answers given, and "
+			    "must be left out");
 	assert_int_equal(d.v[0].line, 2);
 	ks_diags_release(&d);
 	ks_schema_free(s);
@@ -465,8 +470,8 @@ static void test_property_names(void **state)
 	(void)state;
 	assert_int_equal(check(s, "ok: 1\nBad: 2\n", NULL, &d), KS_EINVALID);
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.v[0].message, "invalid property name: \"Bad\" "
-			    "does not match the pattern ^[a-z_]+$");
+	assert_string_equal(d.v[0].message, "field name: \"Bad\" is not written "
+			    "the way a field name here must be written");
 	assert_string_equal(d.v[0].pointer, "/Bad");
 	assert_int_equal(d.v[0].line, 2);
 	assert_int_equal(d.v[0].col, 1);
@@ -758,7 +763,8 @@ static void test_depth(void **state)
 			 "$defs: {b: {$dynamicAnchor: a, $dynamicRef: \"#a\"}}\n"
 			 "$dynamicRef: \"#a\"\n");
 	assert_int_equal(check(s, "1", NULL, &d), KS_EINVALID);
-	assert_string_equal(d.v[0].message, "nesting too deep");
+	assert_string_equal(d.v[0].message,
+			    "the value is nested too deep to check");
 	ks_diags_release(&d);
 	ks_schema_free(s);
 
@@ -766,7 +772,8 @@ static void test_depth(void **state)
 	s = must_compile("$dynamicAnchor: a\nnot: {$dynamicRef: \"#a\"}\n");
 	assert_int_equal(check(s, "1", NULL, &d), KS_EINVALID);
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.v[0].message, "nesting too deep");
+	assert_string_equal(d.v[0].message,
+			    "the value is nested too deep to check");
 	ks_diags_release(&d);
 	ks_schema_free(s);
 }
@@ -789,7 +796,7 @@ static void test_budget(void **state)
 	assert_int_equal(check(s, "[1]", NULL, &d), KS_EINVALID);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].message,
-			    "the schema is too complex to check this value");
+			    "the form's rules are too complex to check this value");
 	ks_diags_release(&d);
 	ks_buf_release(&b);
 	ks_schema_free(s);
@@ -986,10 +993,11 @@ static void test_extensions(void **state)
 	assert_int_equal(sn.uniques, 1);	/* once, on the full pass */
 	assert_int_equal(d.n, 2);
 	assert_string_equal(d.v[0].message,
-			    "no brand record with id \"br01-0002\" (Nhãn hiệu)");
+			    "Nhãn hiệu: there is no brand record with the id "
+			    "\"br01-0002\"");
 	assert_string_equal(d.v[0].keyword, "x-ref");
 	assert_string_equal(d.v[1].message,
-			    "duplicate name \"Lò 1\" (same as item 0)");
+			    "machines 3 \u203a name: \"Lò 1\" is already in item 1");
 	assert_string_equal(d.v[1].pointer, "/machines/2/name");
 	assert_int_equal(d.v[1].line, 6);
 	assert_int_equal(d.v[1].col, 11);
@@ -1017,7 +1025,8 @@ static void test_snode_validate(void **state)
 	assert_int_equal(ks_snode_validate(reg, ks_doc_root(doc), "form",
 					   NULL, &d), KS_EINVALID);
 	assert_string_equal(d.v[0].message,
-			    "-3 is below the minimum 0 (Lao động thường xuyên)");
+			    "Lao động thường xuyên: -3 is less than the "
+			    "smallest allowed, 0");
 	assert_string_equal(d.v[0].pointer, "");
 	ks_diags_release(&d);
 	ks_doc_free(doc);
@@ -1058,7 +1067,7 @@ static void test_files(void **state)
 	rc = ks_schema_load(&s, p.ptr, "schema/main.yaml", 0, &d);
 	assert_int_equal(rc, 0);
 	assert_int_equal(check(s, "year: 1800\n", NULL, &d), KS_EINVALID);
-	assert_string_equal(d.v[0].message, "1800 is below the minimum 1900");
+	assert_string_equal(d.v[0].message, "year: 1800 is less than the smallest allowed, 1900");
 	ks_diags_release(&d);
 	ks_schema_free(s);
 
@@ -1154,7 +1163,7 @@ static void test_fetch(void **state)
 	assert_int_equal(ks_schema_compile_opts(&s, doc, &o, &d), 0);
 	assert_int_equal(check(s, "x", NULL, &d), KS_EINVALID);
 	assert_string_equal(d.v[0].message,
-			    "text is shorter than 2 characters");
+			    "must have at least 2 characters");
 	ks_diags_release(&d);
 	ks_schema_free(s);
 }

@@ -16,7 +16,7 @@
 static void add(struct ks_unique *u, const char *path, const char *id,
 		const char *value, struct ks_diags *d)
 {
-	ks_unique_begin(u, "workshop", path, id, d);
+	ks_unique_begin(u, "workshop", NULL, path, id, d);
 	ks_unique_add_at(u, "/tax_code", value, strlen(value), 4, 11);
 }
 
@@ -36,7 +36,7 @@ static void test_clash(void **state)
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].path, "c.yaml");
 	assert_string_equal(d.v[0].message,
-			    "\"0100109106\" is also used by record a-1 (a.yaml:4:11); it must be unique");
+			    "tax_code: \"0100109106\" is also used by record a-1 (a.yaml:4:11); it must be unique");
 	assert_int_equal(ks_unique_report(u, &d), 0);
 	ks_unique_free(u);
 	ks_diags_release(&d);
@@ -65,7 +65,7 @@ static void test_out_of_memory(void **state)
 		done = ks_alloc_failures() == failures;
 		assert_int_equal(ks_unique_report(u, &d), done ? 0 : -1);
 		add(u, "b.yaml", "b-1", "0100109106", &d);
-		ks_unique_begin(u, "workshop", "c.yaml", "c-1", &d);
+		ks_unique_begin(u, "workshop", NULL, "c.yaml", "c-1", &d);
 		ks_unique_probe_at(u, "/tax_code", "0100109106", 10, 4, 11);
 		if (done)
 			assert_int_equal(d.n, 2);
