@@ -10,16 +10,19 @@
 #include "diag.h"
 #include "history.h"
 #include "json.h"
+#include "labels.h"
+#include "record.h"
 #include "rev.h"
 #include "text.h"
 
 #include <string.h>
 
 static const struct cmd_info info = {
-	"khaosat blame [--json] ID[@REV]",
+	"khaosat blame [--yaml|--json] ID[@REV]",
 	N_("Print a record as committed (at REV or DATE when given), each field\n"
-	"with the commit that set its value: date, surveyor and device. Values\n"
-	"carried by merges are shown with the commit that first wrote them."),
+	"by its title and each choice by its label, with the commit that set its\n"
+	"value: date, surveyor and device. Values carried by merges are shown\n"
+	"with the commit that first wrote them."),
 };
 
 /* Pads `s` with spaces to `width` characters (not bytes). */
@@ -32,11 +35,9 @@ static void pad(struct ks_buf *b, const char *s, size_t width)
 		ks_buf_putc(b, ' ');
 }
 
-static void print_text(struct ks_buf *b, const struct ks_blame *bl)
+static size_t who_width(const struct ks_blame *bl)
 {
-	const char *p = bl->text, *nl;
-	size_t i, who_w = 0, k = 0;
-	int line = 1;
+	size_t i, who_w = 0;
 
 	for (i = 0; i < bl->commits.n; i++) {
 		const struct ks_commit_info *ci = &bl->commits.v[i];
@@ -46,28 +47,72 @@ static void print_text(struct ks_buf *b, const struct ks_blame *bl)
 		if (w > who_w)
 			who_w = w;
 	}
+	return who_w;
+}
+
+/* "a1b2c3d 2024-03-15 Hoa (md01) | ", or as many blanks. */
+static void annotate(struct ks_buf *b, const struct ks_blame *bl,
+		     const struct ks_blame_line *l, size_t who_w)
+{
+	if (l) {
+		const struct ks_commit_info *ci = &bl->commits.v[l->commit];
+		char hex[8], when[64], who[256];
+
+		git_oid_tostr(hex, sizeof(hex), &ci->id);
+		ks_format_time(when, sizeof(when), &ci->when, 0);
+		when[10] = '\0';	/* the day is enough here */
+		snprintf(who, sizeof(who), ci->device ? "%s (%s)" : "%s",
+			 ci->author, ci->device);
+		ks_buf_addf(b, "%s %s ", hex, when);
+		pad(b, who, who_w);
+	} else {
+		ks_buf_addf(b, "%*s", 19, "");
+		pad(b, "", who_w);
+	}
+	ks_buf_puts(b, " | ");
+}
+
+struct labelled {
+	const struct ks_blame *bl;
+	size_t who_w;
+};
+
+static void label_line(void *ctx, struct ks_buf *b, const struct ks_node *v)
+{
+	const struct labelled *lb = ctx;
+	const struct ks_blame_line *l = NULL;
+	size_t i;
+
+	for (i = 0; v && !l && i < lb->bl->nlines; i++)
+		if (lb->bl->lines[i].value == v)
+			l = &lb->bl->lines[i];
+	annotate(b, lb->bl, l, lb->who_w);
+}
+
+/* The record by its titles and labels, each value with who set it. */
+static void print_labelled(struct ks_buf *b, const struct ks_blame *bl)
+{
+	struct labelled lb = { bl, who_width(bl) };
+	struct ks_labels_opts o = { label_line, &lb };
+
+	ks_labels_record_with(b, bl->schema, ks_doc_root(bl->doc), &o);
+}
+
+/* The record's file as committed, each line with who set its value. */
+static void print_text(struct ks_buf *b, const struct ks_blame *bl)
+{
+	const char *p = bl->text, *nl;
+	size_t who_w = who_width(bl), k = 0;
+	int line = 1;
+
 	for (; *p; p = nl + 1, line++) {
 		nl = strchr(p, '\n');
 		if (!nl)
 			nl = p + strlen(p);
 		while (k < bl->nlines && bl->lines[k].line < line)
 			k++;
-		if (k < bl->nlines && bl->lines[k].line == line) {
-			const struct ks_commit_info *ci = &bl->commits.v[bl->lines[k].commit];
-			char hex[8], when[64], who[256];
-
-			git_oid_tostr(hex, sizeof(hex), &ci->id);
-			ks_format_time(when, sizeof(when), &ci->when, 0);
-			when[10] = '\0';	/* the day is enough here */
-			snprintf(who, sizeof(who), ci->device ? "%s (%s)" : "%s",
-				 ci->author, ci->device);
-			ks_buf_addf(b, "%s %s ", hex, when);
-			pad(b, who, who_w);
-		} else {
-			ks_buf_addf(b, "%*s", 19, "");
-			pad(b, "", who_w);
-		}
-		ks_buf_puts(b, " | ");
+		annotate(b, bl, k < bl->nlines && bl->lines[k].line == line
+			 ? &bl->lines[k] : NULL, who_w);
 		ks_buf_add(b, p, (size_t)(nl - p));
 		ks_buf_putc(b, '\n');
 		if (!*nl)
@@ -103,8 +148,10 @@ int cmd_blame(int argc, char **argv, struct cli *cli)
 	git_commit *tip = NULL;
 	struct ks_buf out = KS_BUF_INIT;
 	char *at;
-	int json = 0, err, code = EXIT_OK;
+	int json = 0, yaml = 0, err, code = EXIT_OK;
 	const struct opt opts[] = {
+		{ 0, "yaml", NULL, OPT_FLAG, &yaml,
+		  N_("print the record's file as it is written (codes, not labels)") },
 		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the fields as JSON") },
 		OPT_END_MARK,
 	};
@@ -124,8 +171,10 @@ int cmd_blame(int argc, char **argv, struct cli *cli)
 		goto out;
 	if (json)
 		print_json(&out, &bl);
-	else
+	else if (yaml || !bl.doc)
 		print_text(&out, &bl);
+	else
+		print_labelled(&out, &bl);
 	if (put_output(&out) < 0)
 		code = EXIT_INTERNAL;
 out:

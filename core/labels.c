@@ -10,7 +10,16 @@
 #include <string.h>
 
 static int map_lines(struct ks_buf *out, const struct ks_snode *s,
-		     const struct ks_node *n, int depth);
+		     const struct ks_node *n, int depth,
+		     const struct ks_labels_opts *o);
+
+/* The start of a line that shows `value` (NULL: a group's title). */
+static void line_start(struct ks_buf *out, const struct ks_node *value,
+		       const struct ks_labels_opts *o)
+{
+	if (o && o->line)
+		o->line(o->ctx, out, value);
+}
 
 /* The value's label in the schema's enum, or NULL. */
 static const char *enum_label(const struct ks_snode *s, const char *v)
@@ -53,9 +62,13 @@ static int all_scalars(const struct ks_node *seq)
 	return 1;
 }
 
-/* One field's value after its title: inline, or on the lines below. */
+/*
+ * One field's value after its title: inline, or on the lines below.  A
+ * list of plain values is one line, unless each line names its value.
+ */
 static int value_lines(struct ks_buf *out, const struct ks_snode *s,
-		       const struct ks_node *v, int depth)
+		       const struct ks_node *v, int depth,
+		       const struct ks_labels_opts *o)
 {
 	const struct ks_snode *items = s ? ks_snode_items(s) : NULL;
 	size_t i;
@@ -67,9 +80,9 @@ static int value_lines(struct ks_buf *out, const struct ks_snode *s,
 	}
 	if (v->kind == KS_NODE_MAP) {
 		ks_buf_putc(out, '\n');
-		return map_lines(out, s, v, depth + 1);
+		return map_lines(out, s, v, depth + 1, o);
 	}
-	if (all_scalars(v)) {
+	if (all_scalars(v) && !(o && o->line)) {
 		for (i = 0; i < v->u.seq.n; i++) {
 			ks_buf_puts(out, i ? ", " : " ");
 			scalar_text(out, items, v->u.seq.v[i]);
@@ -80,14 +93,16 @@ static int value_lines(struct ks_buf *out, const struct ks_snode *s,
 	for (i = 0; i < v->u.seq.n; i++) {
 		const struct ks_node *it = v->u.seq.v[i];
 
+		line_start(out, it->kind == KS_NODE_SCALAR ? it : NULL, o);
 		ks_buf_addf(out, "%*s%zu.", (depth + 1) * 2, "", i + 1);
-		value_lines(out, items, it, depth + 1);
+		value_lines(out, items, it, depth + 1, o);
 	}
 	return ks_buf_failed(out) ? -1 : 0;
 }
 
 static int map_lines(struct ks_buf *out, const struct ks_snode *s,
-		     const struct ks_node *n, int depth)
+		     const struct ks_node *n, int depth,
+		     const struct ks_labels_opts *o)
 {
 	size_t i;
 
@@ -97,8 +112,10 @@ static int map_lines(struct ks_buf *out, const struct ks_snode *s,
 					      : NULL;
 		const char *title = ps ? ks_snode_title(ps) : NULL;
 
+		line_start(out, p->value->kind == KS_NODE_SCALAR ? p->value
+							       : NULL, o);
 		ks_buf_addf(out, "%*s%s:", depth * 2, "", title ? title : p->key);
-		value_lines(out, ps, p->value, depth);
+		value_lines(out, ps, p->value, depth, o);
 	}
 	return ks_buf_failed(out) ? -1 : 0;
 }
@@ -106,7 +123,14 @@ static int map_lines(struct ks_buf *out, const struct ks_snode *s,
 int ks_labels_record(struct ks_buf *out, const struct ks_snode *s,
 		     const struct ks_node *n)
 {
+	return ks_labels_record_with(out, s, n, NULL);
+}
+
+int ks_labels_record_with(struct ks_buf *out, const struct ks_snode *s,
+			  const struct ks_node *n,
+			  const struct ks_labels_opts *o)
+{
 	if (n->kind != KS_NODE_MAP)
 		return ks_buf_puts(out, "");
-	return map_lines(out, s, n, 0);
+	return map_lines(out, s, n, 0, o);
 }

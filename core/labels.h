@@ -19,4 +19,19 @@ struct ks_snode;
 int ks_labels_record(struct ks_buf *out, const struct ks_snode *s,
 		     const struct ks_node *n);
 
+/* What a caller adds to each line, such as who set its value (blame). */
+struct ks_labels_opts {
+	/*
+	 * Called at the start of each line with the value the line shows, or
+	 * NULL for the title of a group or a list.  With it, each value of a
+	 * list has a line of its own.
+	 */
+	void (*line)(void *ctx, struct ks_buf *out, const struct ks_node *value);
+	void *ctx;
+};
+
+int ks_labels_record_with(struct ks_buf *out, const struct ks_snode *s,
+			  const struct ks_node *n,
+			  const struct ks_labels_opts *o);
+
 #endif

@@ -230,7 +230,7 @@ test_expect_success 'an error inside a list item reopens that item' '
 	expect [surveyor] *
 	send
 	expect The record is not valid yet
-	expect /products/0/export_countries/1: duplicate item
+	expect Sản phẩm 1 › Nước xuất khẩu 2: "Nhật Bản" is already in item 1
 	expect Correct these fields now?
 	send y
 	expect [Chảo gang] >

@@ -237,7 +237,7 @@ test_expect_success 'the shipped brand form: a certificate is not dated before i
 	(cd r && test_expect_code 1 khaosat new brand --set kind=nhan_hieu_tap_the \
 		--set name="Đúc Mỹ Đồng" --set application_date=01/03/2024 \
 		--set certificate_date=05/01/2024 2>../err) &&
-	grep -q "^error: Ngày cấp: must not be before Ngày nộp đơn, which is 2024-03-01" err &&
+	grep -q "^error: Ngày cấp văn bằng: must not be before Ngày nộp đơn, which is 2024-03-01" err &&
 	state r >after &&
 	test_cmp before after &&
 	(cd r && khaosat new brand --set kind=nhan_hieu_tap_the \

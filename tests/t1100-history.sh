@@ -102,15 +102,20 @@ test_expect_success 'blame credits each field to the commit that wrote its value
 	test "$(json_get b.json "[l[\"commit\"] for l in j if l[\"field\"]==\"/main_trade\"][0]")" = "$(cat a_commit)" &&
 	test "$(json_get b.json "[l[\"commit\"] for l in j if l[\"field\"]==\"/phone\"][0]")" = "$(cat b_phone)" &&
 	test "$(json_get b.json "[l[\"value\"] for l in j if l[\"field\"]==\"/workers/regular\"][0]")" = 55 &&
-	grep -q "^$(cut -c1-7 b_commit) .* Trần Văn Minh (md02) *|   regular: 55$" out &&
-	grep -q "^ *| workers:$" out &&
-	samples=$(git -C a rev-parse HEAD~4 | cut -c1-7) &&
-	grep -q "^$(git -C a log --format=%h -1 --grep=^Samples) .*| name: " out
+	grep -q "^$(cut -c1-7 b_commit) .* Trần Văn Minh (md02) *|   Lao động thường xuyên: 55$" out &&
+	grep -q "^ *| Lao động (người):$" out &&
+	grep -q "^$(git -C a log --format=%h -1 --grep=^Samples) .*| Tên cơ sở: " out &&
+	grep -q "| Loại hình: Công ty TNHH$" out &&
+	! grep -q "doanh_nghiep_tnhh\|^ .*| name:" out &&
+	(cd a && khaosat blame --yaml md01-0001 >../yaml) &&
+	grep -q "^$(cut -c1-7 b_commit) .* Trần Văn Minh (md02) *|   regular: 55$" yaml &&
+	grep -q "^ *| workers:$" yaml &&
+	grep -q "| legal_type: doanh_nghiep_tnhh$" yaml
 '
 
 test_expect_success 'blame at a revision and of a record never changed since' '
 	(cd a && khaosat blame md01-0001@$(cat ../a_commit) >../out) &&
-	grep -q "|   regular: 86$" out &&
+	grep -q "|   Lao động thường xuyên: 86$" out &&
 	(cd a && khaosat blame --json md01-0002 >../b2.json) &&
 	test "$(json_get b2.json "sorted(set(l[\"commit\"] for l in j))")" = "['"'"'$(git -C a log --format=%H -1 --grep=^Samples)'"'"']"
 '
