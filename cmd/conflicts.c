@@ -10,20 +10,31 @@
 #include "conflict.h"
 #include "diag.h"
 #include "json.h"
+#include "labels.h"
 #include "record.h"
 #include "repo.h"
+#include "schema.h"
 
 #include <string.h>
 
 static const struct cmd_info info = {
-	"khaosat conflicts [--json] [ID]",
-	N_("List open conflicts (all, or those of one record): the field, its base\n"
-	"value and each proposal, numbered for 'khaosat resolve --take N', with\n"
-	"author, device, time and commit. Exit 1 when any conflict is open."),
+	"khaosat conflicts [-v] [--json] [ID]",
+	N_("List open conflicts (all, or those of one record): the field by its\n"
+	"title, its base value and each proposal (choices by their labels),\n"
+	"numbered for 'khaosat resolve --take N', with author, device and time.\n"
+	"Exit 1 when any conflict is open."),
+};
+
+/* What names a conflict's field and its values for people. */
+struct words {
+	struct ks_repo *repo;
+	int verbose;			/* commit ids too */
+	const struct ks_snode *field;	/* the field's subschema, or NULL */
 };
 
 /* A proposal's value on one line; -1 when memory runs out. */
-static int value_text(struct ks_buf *b, const struct ks_node *p)
+static int value_text(struct ks_buf *b, const struct ks_node *p,
+		      const struct words *w)
 {
 	const struct ks_node *v = ks_map_get(p, "value");
 	struct ks_buf y = KS_BUF_INIT;
@@ -37,7 +48,7 @@ static int value_text(struct ks_buf *b, const struct ks_node *p)
 	if (!v)
 		return 0;
 	if (v->kind == KS_NODE_SCALAR)
-		return ks_buf_puts(b, v->u.scalar.str);
+		return ks_labels_value(b, w->field, v);
 	err = ks_doc_write(&y, v, NULL, NULL);
 	if (!err && !ks_buf_failed(&y)) {
 		/* One line in the list; the conflict file has it all. */
@@ -56,35 +67,70 @@ static const char *scalar(const struct ks_node *p, const char *key)
 	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : "";
 }
 
-/* One conflict for people: the field, its base and each proposal. */
-static int text_entry(struct ks_buf *b, const struct ks_conflict_entry *e)
+/*
+ * The kind's schema for a record's path, or NULL (khaosat.yaml, a kind
+ * whose schema does not compile: the field is then named by its path).
+ */
+static const struct ks_schema *schema_of(struct ks_repo *r, const char *kind)
 {
-	const char *field = *e->field ? e->field : _("(the whole record)");
+	struct ks_kind *k = kind ? ks_repo_find_kind(r, kind) : NULL;
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_schema *s = NULL;
+
+	if (k && ks_repo_schema(&s, r, k, &ignore))
+		s = NULL;
+	ks_diags_release(&ignore);
+	return s;
+}
+
+/*
+ * One conflict for people: the field by its title (and the path that
+ * resolve takes), its base and each proposal.
+ */
+static int text_entry(struct ks_buf *b, const struct ks_conflict_entry *e,
+		      struct words *w)
+{
 	char *kind = NULL, *id = NULL;
+	const struct ks_schema *schema;
 	const char *name;
 	size_t i;
 	int err = 0;
 
 	ks_record_path_parse(e->file, &kind, &id);
 	name = id ? id : e->file;
-	ks_buf_addf(b, "%s %s\n", name, field);
-	if (!e->base)
+	schema = schema_of(w->repo, kind);
+	w->field = schema ? ks_labels_field(ks_schema_root(schema), e->field)
+			  : NULL;
+	ks_buf_addf(b, "%s ", name);
+	if (*e->field) {
+		ks_schema_label(schema, e->field, b);
+		ks_buf_addf(b, " (%s)\n", e->field);
+	} else {
+		ks_buf_addf(b, "%s\n", _("(the whole record)"));
+	}
+	if (!e->base) {
 		ks_buf_puts(b, _("  base: (none)\n"));
-	else
-		ks_buf_addf(b, _("  base: %s\n"), e->base->kind == KS_NODE_SCALAR
-			    ? e->base->u.scalar.str : _("(a value with several fields)"));
+	} else if (e->base->kind == KS_NODE_SCALAR) {
+		ks_buf_puts(b, _("  base: "));
+		ks_labels_value(b, w->field, e->base);
+		ks_buf_putc(b, '\n');
+	} else {
+		ks_buf_addf(b, _("  base: %s\n"), _("(a value with several fields)"));
+	}
 	for (i = 0; i < e->proposals->u.seq.n && !err; i++) {
 		const struct ks_node *p = e->proposals->u.seq.v[i];
 		const char *dev = scalar(p, "device");
 
 		ks_buf_addf(b, "  %zu) ", i + 1);
-		err = value_text(b, p);
-		ks_buf_addf(b, _("\n     by %s on %s, %s, "), scalar(p, "author"),
+		err = value_text(b, p, w);
+		ks_buf_addf(b, _("\n     by %s on %s, %s"), scalar(p, "author"),
 			    *dev ? dev : _("an unknown device"), scalar(p, "time"));
-		if (*scalar(p, "commit"))
-			ks_buf_addf(b, _("commit %.10s\n"), scalar(p, "commit"));
+		if (!*scalar(p, "commit"))
+			ks_buf_addf(b, ", %s\n", _("not saved to the history yet"));
+		else if (w->verbose)
+			ks_buf_addf(b, _(", commit %.10s\n"), scalar(p, "commit"));
 		else
-			ks_buf_puts(b, _("not committed yet\n"));
+			ks_buf_putc(b, '\n');
 	}
 	ks_buf_addf(b, _("  settle it: khaosat resolve %s %s --take N\n"), name,
 		    *e->field ? e->field : "/");
@@ -93,7 +139,8 @@ static int text_entry(struct ks_buf *b, const struct ks_conflict_entry *e)
 	return err;
 }
 
-static int print_text(struct ks_buf *b, const struct ks_conflict_set *s)
+static int print_text(struct ks_buf *b, const struct ks_conflict_set *s,
+		      struct words *w)
 {
 	size_t i;
 	int err = 0;
@@ -101,7 +148,7 @@ static int print_text(struct ks_buf *b, const struct ks_conflict_set *s)
 	for (i = 0; i < s->n && !err; i++) {
 		if (i)
 			ks_buf_putc(b, '\n');
-		err = text_entry(b, &s->v[i]);
+		err = text_entry(b, &s->v[i], w);
 	}
 	if (!s->n)
 		ks_buf_puts(b, _("No open conflicts.\n"));
@@ -181,8 +228,11 @@ int cmd_conflicts(int argc, char **argv, struct cli *cli)
 	struct ks_conflict_set s = { 0 };
 	struct ks_buf out = KS_BUF_INIT;
 	char *rel = NULL;
-	int json = 0, err;
+	int json = 0, verbose = 0, err;
+	struct words w = { NULL, 0, NULL };
 	const struct opt opts[] = {
+		{ 'v', "verbose", NULL, OPT_FLAG, &verbose,
+		  N_("also name the commit of each proposal") },
 		{ 0, "json", NULL, OPT_FLAG, &json, N_("print the conflicts as JSON") },
 		OPT_END_MARK,
 	};
@@ -197,8 +247,10 @@ int cmd_conflicts(int argc, char **argv, struct cli *cli)
 		return fail(&d, err);
 	err = ks_conflicts_load(&s, cli->repo, rel, &d);
 	ks_free(rel);
+	w.repo = cli->repo;
+	w.verbose = verbose;
 	if (!err)
-		err = json ? print_json(&out, &s) : print_text(&out, &s);
+		err = json ? print_json(&out, &s) : print_text(&out, &s, &w);
 	if (err)
 		err = fail(&d, err);
 	else if (put_output(&out) < 0)

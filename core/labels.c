@@ -52,6 +52,44 @@ static void scalar_text(struct ks_buf *out, const struct ks_snode *s,
 		ks_buf_puts(out, v->u.scalar.str);
 }
 
+int ks_labels_value(struct ks_buf *out, const struct ks_snode *s,
+		    const struct ks_node *v)
+{
+	if (v->kind != KS_NODE_SCALAR)
+		return ks_buf_puts(out, "");
+	scalar_text(out, s, v);
+	return ks_buf_failed(out) ? -1 : 0;
+}
+
+const struct ks_snode *ks_labels_field(const struct ks_snode *s,
+				       const char *pointer)
+{
+	struct ks_buf tok = KS_BUF_INIT;
+	const char *p = pointer;
+
+	while (s && p && *p == '/') {
+		const char *q;
+
+		ks_buf_reset(&tok);
+		for (q = p + 1; *q && *q != '/'; q++) {
+			if (q[0] == '~' && (q[1] == '0' || q[1] == '1'))
+				ks_buf_putc(&tok, *++q == '0' ? '~' : '/');
+			else
+				ks_buf_putc(&tok, *q);
+		}
+		p = q;
+		if (ks_buf_failed(&tok))
+			s = NULL;
+		else if (tok.len && strspn(tok.ptr, "0123456789") == tok.len &&
+			 ks_snode_items(s))
+			s = ks_snode_items(s);
+		else
+			s = ks_snode_cond_property(s, tok.ptr);
+	}
+	ks_buf_release(&tok);
+	return s;
+}
+
 static int all_scalars(const struct ks_node *seq)
 {
 	size_t i;

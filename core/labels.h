@@ -19,6 +19,16 @@ struct ks_snode;
 int ks_labels_record(struct ks_buf *out, const struct ks_snode *s,
 		     const struct ks_node *n);
 
+/*
+ * Appends the scalar `v` as a person reads it: its label when `s` (its
+ * schema, may be NULL) has one for it, yes or no, or the text.
+ */
+int ks_labels_value(struct ks_buf *out, const struct ks_snode *s,
+		    const struct ks_node *v);
+/* The subschema of the field at `pointer` under `s`, or NULL. */
+const struct ks_snode *ks_labels_field(const struct ks_snode *s,
+				       const char *pointer);
+
 /* What a caller adds to each line, such as who set its value (blame). */
 struct ks_labels_opts {
 	/*

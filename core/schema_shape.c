@@ -524,6 +524,7 @@ int ks_schema_label(const struct ks_schema *s, const char *pointer,
 	const struct ks_shape *sh = s ? s->root_shape : NULL;
 	struct ks_buf tok = KS_BUF_INIT;
 	const char *p = pointer ? pointer : "";
+	size_t start = out->len;	/* what `out` held is not ours */
 
 	while (*p == '/') {
 		const char *q;
@@ -546,13 +547,13 @@ int ks_schema_label(const struct ks_schema *s, const char *pointer,
 		if (index) {
 			size_t i = strtoul(tok.ptr, NULL, 10);
 
-			if (!out->len)
+			if (out->len == start)
 				ks_buf_puts(out, _("item"));
 			ks_buf_addf(out, " %zu", i + 1);
 			sh = ks_shape_item(sh, i);
 		} else {
 			sh = ks_shape_child(sh, tok.ptr, tok.len);
-			if (out->len)
+			if (out->len > start)
 				ks_buf_puts(out, " \u203a ");
 			ks_buf_puts(out, sh && sh->title && *sh->title ?
 				    sh->title : tok.ptr);

@@ -110,7 +110,7 @@ test_expect_success 'check reports the open conflict at the field, exit 1' '
 	line=$(grep -n "^phone:" a/$W1 | cut -d: -f1) &&
 	grep -q "^$W1:$line:8: error: open conflict in /phone between \"09" err &&
 	(cd a && test_expect_code 1 khaosat conflicts >../out) &&
-	grep -q "^md01-0001 /phone$" out &&
+	grep -q "^md01-0001 Điện thoại (/phone)$" out &&
 	grep -q "^  1) 09" out &&
 	(cd a && khaosat status >../out) &&
 	grep -q "^1 open conflict; see .khaosat conflicts.\.$" out

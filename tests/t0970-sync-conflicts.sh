@@ -386,7 +386,7 @@ test_expect_success 'a clash brought by a sync is said after the sync, naming bo
 	set_line z/records/workshop/md01/000/md01-0014.yaml "tax_code:" "tax_code: \"0100109106\"" &&
 	commit_in z "z: tax code" &&
 	(cd z && khaosat sync ../stick3) >out 2>err &&
-	grep -q "md01-0012.yaml:4:11: warning: /tax_code: \"0100109106\" is also used by record md01-0014" err
+	grep -q "md01-0012.yaml:4:11: warning: Mã số thuế: \"0100109106\" is also used by record md01-0014" err
 '
 
 test_expect_success 'export --where folds a commune as stats counts it' '
@@ -482,7 +482,7 @@ test_expect_success 'a field with an open conflict stays at its base whichever p
 test_expect_success 'typing a value in a field with an open conflict settles it, and says so' '
 	set_line x2/$X1 "phone:" "phone: \"0912000003\"" &&
 	(cd x2 && khaosat commit -m "x2 types the phone" >../out 2>&1) &&
-	grep -q "/phone: the open conflict is settled by the value typed here" out &&
+	grep -q "the open conflict in /phone is settled by the value typed here" out &&
 	test_path_is_missing x2/conflicts/$X1 &&
 	git -C x2 show --name-only --format= main >stat &&
 	grep -q "conflicts/$X1" stat &&
