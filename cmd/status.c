@@ -243,7 +243,7 @@ static void text_changes(struct ks_buf *b, const struct status *st)
 	if (!c->n)
 		ks_buf_puts(b, _("Nothing to save: every change is in the survey history.\n"));
 	else
-		ks_buf_puts(b, _("Changes not committed yet:\n"));
+		ks_buf_puts(b, _("Changes not saved to the survey history yet:\n"));
 	for (i = 0; i < c->n; i++) {
 		ks_buf_addf(b, "  %-9s %s", change_label(c->v[i].what),
 			    c->v[i].path);
@@ -277,7 +277,7 @@ static void text_status(struct ks_buf *b, struct ks_repo *r,
 				  "%d records are invalid; see 'khaosat check'. A commit is refused until they are fixed.\n",
 				  n), n);
 	else if (st->c.n)
-		ks_buf_puts(b, _("Record them with 'khaosat commit -m MESSAGE'.\n"));
+		ks_buf_puts(b, _("Save them to the survey history with 'khaosat commit -m MESSAGE'.\n"));
 	text_local(b, r, &st->forms, &st->drafts);
 }
 

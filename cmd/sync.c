@@ -61,8 +61,8 @@ static void print_peer(const struct ks_sync_peer *p, const char *self)
 		break;
 	}
 	if (p->unapproved) {
-		printf(Q_("%zu commit waits for the centre to approve this laptop (key %s); kept here, taken in at the first sync after the approval\n",
-			  "%zu commits wait for the centre to approve this laptop (key %s); kept here, taken in at the first sync after the approval\n",
+		printf(Q_("%zu save waits for the centre to approve this laptop (key %s); kept here, taken in at the first sync after the approval\n",
+			  "%zu saves wait for the centre to approve this laptop (key %s); kept here, taken in at the first sync after the approval\n",
 			  p->unapproved),
 		       p->unapproved, p->key);
 		return;

@@ -124,7 +124,7 @@ for m in "$hoa" "$centre" "$minh"; do
 done
 step "ls stick-hoa/*/ && git bundle verify" "(plain git reads the stick)"
 ls "$dir"/stick-hoa/*/
-git -C "$hoa" bundle verify --quiet "$(ls "$dir"/stick-hoa/*/tt01.bundle)" &&
+git -C "$hoa" bundle verify --quiet "$(ls "$dir"/stick-hoa/*/tt01.bundle)" >/dev/null 2>&1 &&
 	say "git bundle verify: the package file of the centre is whole."
 step "git log --graph --oneline"
 git log --graph --oneline | head -n 12

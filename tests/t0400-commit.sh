@@ -62,10 +62,10 @@ test_expect_success 'status lists the new records, sorted' '
 	in_s khaosat status >out &&
 	{
 		echo "Survey \"Mỹ Đồng\", device md01 (Nguyễn Thị Hoa)" &&
-		echo "Changes not committed yet:" &&
+		echo "Changes not saved to the survey history yet:" &&
 		(cd s && find records -type f | LC_ALL=C sort) |
 		while read -r p; do printf "  %-9s %s\n" new "$p"; done &&
-		echo "Record them with '"'"'khaosat commit -m MESSAGE'"'"'."
+		echo "Save them to the survey history with '"'"'khaosat commit -m MESSAGE'"'"'."
 	} >expect &&
 	test_cmp expect out
 '
@@ -122,11 +122,11 @@ test_expect_success 'status lists new, modified and deleted records' '
 	in_s khaosat status >out &&
 	cat >expect <<-EOF &&
 	Survey "Mỹ Đồng", device md01 (Nguyễn Thị Hoa)
-	Changes not committed yet:
+	Changes not saved to the survey history yet:
 	  deleted   $B21
 	  modified  $W1
 	  new       $NEW
-	Record them with '"'"'khaosat commit -m MESSAGE'"'"'.
+	Save them to the survey history with '"'"'khaosat commit -m MESSAGE'"'"'.
 	EOF
 	test_cmp expect out
 '
@@ -144,7 +144,7 @@ test_expect_success 'status marks an invalid changed record' '
 	in_s khaosat status >out &&
 	cat >expect <<-EOF &&
 	Survey "Mỹ Đồng", device md01 (Nguyễn Thị Hoa)
-	Changes not committed yet:
+	Changes not saved to the survey history yet:
 	  deleted   $B21
 	  modified  $W1
 	  new       $NEW  (invalid: 3 errors)

@@ -245,4 +245,20 @@ test_expect_success 'the shipped brand form: a certificate is not dated before i
 		--set certificate_date=05/01/2025 >/dev/null)
 '
 
+test_expect_success 'the shipped workshop form: those insured are among the regular workers' '
+	make_survey w &&
+	state w >before &&
+	(cd w && test_expect_code 1 khaosat new workshop --set name="Hộ Đúc Lợi" \
+		--set legal_type=ho_kinh_doanh --set address.village="Thôn 7" \
+		--set address.commune_name="Mỹ Đồng" --set address.province_name="Hải Phòng" \
+		--set trade_group=do_go_gom_su_det_may_co_khi_nho \
+		--set workers.regular=3 --set workers.insured=5 2>../err) &&
+	grep -q "^error: Lao động (người) › Lao động có đóng BHXH: must not be more than Lao động thường xuyên, which is 3$" err &&
+	state w >after &&
+	test_cmp before after &&
+	cp -R "$SAMPLES/records" w/ &&
+	(cd w && khaosat check 2>../err) &&
+	grep -q "records: 4[0-9] valid, 0 invalid\|checked [0-9]* records: [0-9]* valid, 0 invalid" err
+'
+
 test_done

@@ -410,7 +410,7 @@ check_valid() {
 		cat check.err
 		return 1
 	}
-	if grep ": error: " check.err | grep -v ": open conflict in /[^ ]* between "; then
+	if grep ": error: " check.err | grep -v ": open conflict \(in /[^ ]* \)\?between "; then
 		return 1
 	fi
 	grep -c ": error: " check.err

@@ -87,7 +87,7 @@ test_expect_success 'a new laptop works at once; its work waits at the centre, s
 	 khaosat sync ../stick >/dev/null) &&
 	before=$(git -C centre rev-parse main) &&
 	(cd centre && khaosat sync ../stick >../out) &&
-	grep -q "^  md05  *2 commits wait for the centre to approve this laptop (key $(fp md05)); kept here" out &&
+	grep -q "^  md05  *2 saves wait for the centre to approve this laptop (key $(fp md05)); kept here" out &&
 	test "$(git -C centre rev-parse main)" = "$before" &&
 	grep -q "^  regular: 86$" centre/$W1 &&
 	test "$(git -C centre rev-parse refs/khaosat/waiting/md05)" = "$(git -C md05 rev-parse main)"
@@ -235,7 +235,7 @@ test_expect_success 'through a hub: a new laptop.s work waits, then is taken in'
 	(cd md07 && khaosat commit -m "md07: workers" >/dev/null && khaosat sync >/dev/null) &&
 	before=$(git -C centre rev-parse main) &&
 	(cd centre && khaosat sync hub >../out) &&
-	grep -q "^  md07  *2 commits wait for the centre to approve this laptop (key $(fp md07))" out &&
+	grep -q "^  md07  *2 saves wait for the centre to approve this laptop (key $(fp md07))" out &&
 	test "$(git -C centre rev-parse main)" = "$before" &&
 	(cd centre && khaosat device approve md07 >/dev/null && khaosat sync hub >../out) &&
 	grep -q "^  md07  *1 changed$" out &&

@@ -4,12 +4,14 @@ pseudo_check.py [FILE...]: reads what khaosat printed under the pseudo
 locale (pseudo_po.py) and prints each line that still holds English
 outside the ⟦ ⟧ of a translated message: three lowercase words in a row,
 the shape of a sentence and never of data (ids, paths, names).  Exits 1
-when there is one.
+when there is one.  A line that shows a command a person types (the
+demo's "$ khaosat remote add hub ...") is not a message and is skipped.
 """
 import re
 import sys
 
 SENTENCE = re.compile(r'\b[a-z]{2,} [a-z]{2,} [a-z]{2,}\b')
+ESCAPE = re.compile(r'\x1b\[[0-9;]*m')
 
 
 def outside(text):
@@ -29,7 +31,9 @@ def main():
     bad = 0
     for path in sys.argv[1:] or ['-']:
         text = sys.stdin.read() if path == '-' else open(path, encoding='utf-8').read()
-        for n, line in enumerate(outside(text).split('\n'), 1):
+        for n, line in enumerate(outside(ESCAPE.sub('', text)).split('\n'), 1):
+            if line.startswith('$ '):
+                continue
             if SENTENCE.search(line):
                 print('%s:%d: not translated: %s' % (path, n, line.strip()))
                 bad += 1
