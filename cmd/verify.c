@@ -61,37 +61,58 @@ static const char *short_hex(char *buf, const git_oid *id)
 	return git_oid_tostr(buf, 11, id);
 }
 
-static const char *plural(size_t n, const char *one, const char *many)
+/* "12,345 commits", for a line that counts two histories. */
+static const char *commits_text(char *buf, size_t size, size_t n)
 {
-	return n == 1 ? one : many;
+	char num[32];
+
+	snprintf(buf, size, Q_("%s commit", "%s commits", n), count(num, n));
+	return buf;
 }
 
-/* The parts of the commits line after "N signed by allowed keys, N unsigned". */
+/* A severity, as a person reads it. */
+static const char *severity_label(enum ks_severity sev)
+{
+	switch (sev) {
+	case KS_SEV_WARNING:
+		return _("warning");
+	case KS_SEV_NOTE:
+		return _("note");
+	case KS_SEV_ERROR:
+		break;
+	}
+	return _("error");
+}
+
+/*
+ * The parts of the commits line after "N signed by allowed keys, N
+ * unsigned", each after its count.
+ */
 static const struct {
 	enum ks_sig_status status;
 	const char *text;
 } sig_parts[] = {
-	{ KS_SIG_UNCHECKED, "signed but not checked" },
-	{ KS_SIG_UNSUPPORTED, "with OpenPGP or X.509 signatures" },
-	{ KS_SIG_UNKNOWN_KEY, "signed by unknown keys" },
-	{ KS_SIG_KEY_NOT_VALID, "signed by keys not valid then" },
-	{ KS_SIG_OTHER_SIGNER, "signed by another surveyor's key" },
-	{ KS_SIG_BAD, "with bad signatures" },
+	{ KS_SIG_UNCHECKED, N_("signed but not checked") },
+	{ KS_SIG_UNSUPPORTED, N_("with OpenPGP or X.509 signatures") },
+	{ KS_SIG_UNKNOWN_KEY, N_("signed by unknown keys") },
+	{ KS_SIG_KEY_NOT_VALID, N_("signed by keys not valid then") },
+	{ KS_SIG_OTHER_SIGNER, N_("signed by another surveyor's key") },
+	{ KS_SIG_BAD, N_("with bad signatures") },
 };
 
 static void summary(struct ks_buf *b, const struct ks_verify_report *rep)
 {
-	char n1[32], n2[32], n3[32], h1[12], h2[12];
+	char n1[32], n2[32], n3[32], h1[12], h2[12], c1[64], c2[64];
 	size_t i, valid;
 
-	ks_buf_addf(b, "objects: %s checked, %s bad\n",
+	ks_buf_addf(b, _("objects: %s checked, %s bad\n"),
 		    count(n1, rep->objects), count(n2, rep->nbad));
 	if (!rep->has_signers && rep->auth_commits)
 		/* Signed mode: the members line says what the signatures are worth. */
-		ks_buf_addf(b, "commits on main: %s, %s unsigned", count(n1, rep->commits),
+		ks_buf_addf(b, _("commits on main: %s, %s unsigned"), count(n1, rep->commits),
 			    count(n3, rep->sig_count[KS_SIG_UNSIGNED]));
 	else
-		ks_buf_addf(b, "commits on main: %s, %s signed by allowed keys, %s unsigned",
+		ks_buf_addf(b, _("commits on main: %s, %s signed by allowed keys, %s unsigned"),
 			    count(n1, rep->commits),
 			    count(n2, rep->sig_count[KS_SIG_GOOD]),
 			    count(n3, rep->sig_count[KS_SIG_UNSIGNED]));
@@ -100,50 +121,62 @@ static void summary(struct ks_buf *b, const struct ks_verify_report *rep)
 		if (rep->sig_count[sig_parts[i].status])
 			ks_buf_addf(b, ", %s %s",
 				    count(n1, rep->sig_count[sig_parts[i].status]),
-				    sig_parts[i].text);
+				    _(sig_parts[i].text));
 	valid = rep->records - (rep->invalid_records > rep->records
 				? rep->records : rep->invalid_records);
 	if (rep->auth_commits)
-		ks_buf_addf(b, "\nmembers: %s %s judged by the members file, %s authentic",
+		ks_buf_addf(b, Q_("\nmembers: %s commit judged by the members file, %s authentic",
+				  "\nmembers: %s commits judged by the members file, %s authentic",
+				  rep->auth_commits),
 			    count(n1, rep->auth_commits),
-			    plural(rep->auth_commits, "commit", "commits"),
 			    count(n2, rep->auth_commits - rep->auth_bad - rep->auth_waiting));
 	if (rep->auth_waiting)
-		ks_buf_addf(b, ", %s waiting for approval", count(n1, rep->auth_waiting));
+		ks_buf_addf(b, _(", %s waiting for approval"), count(n1, rep->auth_waiting));
 	if (rep->has_intro) {
 		short_hex(h1, &rep->intro);
-		ks_buf_addf(b, "\nintroduction: commit %s, signed by the centre %s with key %s",
+		ks_buf_addf(b, _("\nintroduction: commit %s, signed by the centre %s with key %s"),
 			    h1, rep->intro_device, rep->intro_key);
 	}
-	ks_buf_addf(b, "\nrecords: %s valid, %s invalid\n", count(n1, valid),
+	ks_buf_addf(b, _("\nrecords: %s valid, %s invalid\n"), count(n1, valid),
 		    count(n2, rep->records - valid));
-	ks_buf_addf(b, "conflicts: %s open\n", count(n1, rep->conflicts));
+	ks_buf_addf(b, _("conflicts: %s open\n"), count(n1, rep->conflicts));
 	short_hex(h2, &rep->tip);
 	count(n2, rep->commits);
 	switch (rep->history) {
 	case KS_HISTORY_FIRST:
-		ks_buf_addf(b, "history: no earlier verify to compare with; main is at %s (%s %s)\n",
-			    h2, n2, plural(rep->commits, "commit", "commits"));
+		ks_buf_addf(b, Q_("history: no earlier verify to compare with; main is at %s (%s commit)\n",
+				  "history: no earlier verify to compare with; main is at %s (%s commits)\n",
+				  rep->commits),
+			    h2, n2);
 		break;
 	case KS_HISTORY_UNCHANGED:
-		ks_buf_addf(b, "history: unchanged since the last verify, at %s (%s %s)\n",
-			    h2, n2, plural(rep->commits, "commit", "commits"));
+		ks_buf_addf(b, Q_("history: unchanged since the last verify, at %s (%s commit)\n",
+				  "history: unchanged since the last verify, at %s (%s commits)\n",
+				  rep->commits),
+			    h2, n2);
 		break;
 	case KS_HISTORY_GREW:
-		ks_buf_addf(b, "history: grew from %s (%s %s) to %s (%s %s)\n",
-			    short_hex(h1, &rep->old_tip), count(n1, rep->old_commits),
-			    plural(rep->old_commits, "commit", "commits"), h2, n2,
-			    plural(rep->commits, "commit", "commits"));
+		/* TRANSLATORS: each "(%s)": "3 commits". */
+		ks_buf_addf(b, _("history: grew from %s (%s) to %s (%s)\n"),
+			    short_hex(h1, &rep->old_tip),
+			    commits_text(c1, sizeof(c1), rep->old_commits), h2,
+			    commits_text(c2, sizeof(c2), rep->commits));
 		break;
 	case KS_HISTORY_REWRITTEN:
-		ks_buf_addf(b, "history: REWRITTEN: main no longer contains %s (%s %s); it is now at %s (%s %s)%s\n",
-			    short_hex(h1, &rep->old_tip), count(n1, rep->old_commits),
-			    plural(rep->old_commits, "commit", "commits"), h2, n2,
-			    plural(rep->commits, "commit", "commits"),
-			    rep->accepted ? ", accepted as the new starting point" : "");
+		short_hex(h1, &rep->old_tip);
+		commits_text(c1, sizeof(c1), rep->old_commits);
+		commits_text(c2, sizeof(c2), rep->commits);
+		if (rep->accepted)
+			/* TRANSLATORS: each "(%s)": "3 commits". */
+			ks_buf_addf(b, _("history: REWRITTEN: main no longer contains %s (%s); it is now at %s (%s), accepted as the new starting point\n"),
+				    h1, c1, h2, c2);
+		else
+			/* TRANSLATORS: each "(%s)": "3 commits". */
+			ks_buf_addf(b, _("history: REWRITTEN: main no longer contains %s (%s); it is now at %s (%s)\n"),
+				    h1, c1, h2, c2);
 		break;
 	case KS_HISTORY_UNKNOWN:
-		ks_buf_puts(b, "history: not compared: main's history could not be read whole\n");
+		ks_buf_puts(b, _("history: not compared: main's history could not be read whole\n"));
 		break;
 	}
 }
@@ -160,24 +193,24 @@ static void sig_message(struct ks_buf *b, const struct ks_verify_commit *f)
 		ks_buf_puts(b, _("not signed"));
 		break;
 	case KS_SIG_UNCHECKED:
-		ks_buf_puts(b, "signed, but the survey has no allowed_signers to check it against");
+		ks_buf_puts(b, _("signed, but the survey has no allowed_signers to check it against"));
 		break;
 	case KS_SIG_UNSUPPORTED:
-		ks_buf_puts(b, "signed with an OpenPGP or X.509 signature, which verify does not check");
+		ks_buf_puts(b, _("signed with an OpenPGP or X.509 signature, which verify does not check"));
 		break;
 	case KS_SIG_UNKNOWN_KEY:
-		ks_buf_addf(b, "signed by key %s, which is not in allowed_signers", key);
+		ks_buf_addf(b, _("signed by key %s, which is not in allowed_signers"), key);
 		break;
 	case KS_SIG_KEY_NOT_VALID:
-		ks_buf_addf(b, "signed by key %s of %s, which allowed_signers does not allow for this commit (valid-after, valid-before or namespaces)",
+		ks_buf_addf(b, _("signed by key %s of %s, which allowed_signers does not allow for this commit (valid-after, valid-before or namespaces)"),
 			    key, f->signer ? f->signer : "?");
 		break;
 	case KS_SIG_OTHER_SIGNER:
-		ks_buf_addf(b, "signed by key %s, which allowed_signers gives to %s, not to %s",
+		ks_buf_addf(b, _("signed by key %s, which allowed_signers gives to %s, not to %s"),
 			    key, f->signer ? f->signer : "?", f->email);
 		break;
 	case KS_SIG_BAD:
-		ks_buf_puts(b, "the signature does not match the commit: changed after signing, or a damaged signature");
+		ks_buf_puts(b, _("the signature does not match the commit: changed after signing, or a damaged signature"));
 		break;
 	case KS_SIG_NSTATUS:
 		break;
@@ -189,8 +222,8 @@ static void commit_line(struct ks_buf *b, const struct ks_verify_commit *f)
 	char hex[12], when[64];
 
 	ks_format_time(when, sizeof(when), &f->when, 0);
-	ks_buf_addf(b, "%s: commit %s \"%s\" (%s <%s>, device %s, %s): ",
-		    ks_severity_name(f->severity), short_hex(hex, &f->id),
+	ks_buf_addf(b, _("%s: commit %s \"%s\" (%s <%s>, device %s, %s): "),
+		    severity_label(f->severity), short_hex(hex, &f->id),
 		    f->summary, f->author, f->email,
 		    f->device ? f->device : "-", when);
 	sig_message(b, f);
@@ -215,15 +248,18 @@ static void rewrite_line(struct ks_buf *b, const struct ks_verify_report *rep)
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-	ks_buf_addf(b, "%s: history rewritten: main no longer contains %s, which the verify of %s saw with %zu %s; main is now at %s",
-		    rep->accepted ? "warning" : "error",
-		    short_hex(h1, &rep->old_tip), when, rep->old_commits,
-		    plural(rep->old_commits, "commit", "commits"),
-		    short_hex(h2, &rep->tip));
+	short_hex(h1, &rep->old_tip);
+	short_hex(h2, &rep->tip);
 	if (rep->accepted)
-		ks_buf_puts(b, "; accepted: later verifies compare with it\n");
+		ks_buf_addf(b, Q_("%s: history rewritten: main no longer contains %s, which the verify of %s saw with %zu commit; main is now at %s; accepted: later verifies compare with it\n",
+				  "%s: history rewritten: main no longer contains %s, which the verify of %s saw with %zu commits; main is now at %s; accepted: later verifies compare with it\n",
+				  rep->old_commits),
+			    _("warning"), h1, when, rep->old_commits, h2);
 	else
-		ks_buf_puts(b, "; once explained, 'khaosat verify --accept-rewrite' takes it as the new starting point\n");
+		ks_buf_addf(b, Q_("%s: history rewritten: main no longer contains %s, which the verify of %s saw with %zu commit; main is now at %s; once explained, 'khaosat verify --accept-rewrite' takes it as the new starting point\n",
+				  "%s: history rewritten: main no longer contains %s, which the verify of %s saw with %zu commits; main is now at %s; once explained, 'khaosat verify --accept-rewrite' takes it as the new starting point\n",
+				  rep->old_commits),
+			    _("error"), h1, when, rep->old_commits, h2);
 }
 
 static void details(struct ks_buf *b, const struct ks_verify_report *rep)
@@ -234,28 +270,29 @@ static void details(struct ks_buf *b, const struct ks_verify_report *rep)
 		const struct ks_verify_object *o = &rep->bad[i];
 		char hex[GIT_OID_HEXSZ + 1];
 
-		ks_buf_addf(b, "error: %s: object %s %s\n", o->where,
+		ks_buf_addf(b, _("error: %s: object %s %s\n"), o->where,
 			    git_oid_tostr(hex, sizeof(hex), &o->id), o->message);
 	}
 	if (rep->history == KS_HISTORY_REWRITTEN)
 		rewrite_line(b, rep);
 	if (!rep->has_signers && rep->commits && !rep->auth_commits)
-		ks_buf_puts(b, "note: no allowed_signers in the survey: signatures are not checked\n");
+		ks_buf_puts(b, _("note: no allowed_signers in the survey: signatures are not checked\n"));
 	for (i = 0; i < rep->nfindings; i++)
 		commit_line(b, &rep->findings[i]);
 	diag_lines(b, &rep->notes);
 	diag_lines(b, &rep->record_diags);
 	diag_lines(b, &rep->conflict_diags);
 	if (rep->uncommitted)
-		ks_buf_addf(b, "note: %zu uncommitted %s in the work tree %s not verified: records are checked as committed\n",
-			    rep->uncommitted,
-			    plural(rep->uncommitted, "change", "changes"),
-			    plural(rep->uncommitted, "is", "are"));
+		ks_buf_addf(b, Q_("note: %zu uncommitted change in the work tree is not verified: records are checked as committed\n",
+				  "note: %zu uncommitted changes in the work tree are not verified: records are checked as committed\n",
+				  rep->uncommitted),
+			    rep->uncommitted);
 	if (rep->problems)
-		ks_buf_addf(b, "verify: %zu %s found\n", rep->problems,
-			    plural(rep->problems, "problem", "problems"));
+		ks_buf_addf(b, Q_("verify: %zu problem found\n",
+				  "verify: %zu problems found\n", rep->problems),
+			    rep->problems);
 	else
-		ks_buf_puts(b, "verify: no problems found\n");
+		ks_buf_puts(b, _("verify: no problems found\n"));
 }
 
 /* ---- --json ---- */
@@ -439,25 +476,28 @@ static int verify_hub(const char *dir, const char *repair, int quarantine,
 	if (repair) {
 		if ((err = ks_hub_repair(&copied, dir, repair, &d)))
 			return fail(&d, err);
-		printf("Rebuilt the hub's objects from %s and its own copy: %zu object%s.\n",
-		       repair, copied, copied == 1 ? "" : "s");
+		printf(Q_("Rebuilt the hub's objects from %s and its own copy: %zu object.\n",
+			  "Rebuilt the hub's objects from %s and its own copy: %zu objects.\n",
+			  copied),
+		       repair, copied);
 	}
 	err = ks_hub_check(&rep, dir, quarantine ? KS_HUB_QUARANTINE : 0,
 			   (char *const *)aside->v, (size_t)aside->n, &d);
 	if (err)
 		return fail(&d, err);
 	if (rep.has_root)
-		printf("hub %s: survey whose first commit is %.10s\n", dir,
+		printf(_("hub %s: survey whose first commit is %.10s\n"), dir,
 		       git_oid_tostr(hex, sizeof(hex), &rep.root));
 	else
-		printf("hub %s: empty\n", dir);
+		printf(_("hub %s: empty\n"), dir);
 	for (i = 0; i < rep.n; i++) {
 		const struct ks_hub_ref *h = &rep.refs[i];
 
 		printf("  %-32s %.10s  %s", h->name, git_oid_tostr(hex, sizeof(hex), &h->tip),
-		       !h->bad ? "ok" : h->damaged ? "damaged" : "refused");
+		       !h->bad ? C_("hub", "ok") : h->damaged ? C_("hub", "damaged")
+		       : C_("hub", "refused"));
 		if (h->set_aside)
-			printf(", set aside as %s", h->set_aside);
+			printf(_(", set aside as %s"), h->set_aside);
 		putchar('\n');
 	}
 	for (i = 0; i < rep.diags.n; i++) {
@@ -466,23 +506,28 @@ static int verify_hub(const char *dir, const char *repair, int quarantine,
 		for (j = 0; j < rep.n && (!g->path || strcmp(g->path, rep.refs[j].name)); j++)
 			;
 		if (j < rep.n && rep.refs[j].damaged)
-			printf("%s: error: the hub's copy is damaged: %s. A laptop that synced this work before still has it: 'khaosat verify --hub %s --repair-from SURVEY', with SURVEY that laptop's survey folder (or a copy of it)\n",
+			printf(_("%s: error: the hub's copy is damaged: %s. A laptop that synced this work before still has it: 'khaosat verify --hub %s --repair-from SURVEY', with SURVEY that laptop's survey folder (or a copy of it)\n"),
 			       g->path, g->message, dir);
 		else
 			printf("%s: %s: %s\n", g->path ? g->path : dir,
-			       g->severity == KS_SEV_ERROR ? "error" : "note", g->message);
+			       g->severity == KS_SEV_ERROR ? _("error") : _("note"),
+			       g->message);
 	}
 	left = 0;
 	for (i = 0; i < rep.n; i++)
 		left += rep.refs[i].bad && !rep.refs[i].set_aside;
 	if (rep.set_aside)
-		printf("%zu ref%s set aside: the laptops no longer fetch %s.\n", rep.set_aside,
-		       rep.set_aside == 1 ? "" : "s", rep.set_aside == 1 ? "it" : "them");
+		printf(Q_("%zu ref set aside: the laptops no longer fetch it.\n",
+			  "%zu refs set aside: the laptops no longer fetch them.\n",
+			  rep.set_aside),
+		       rep.set_aside);
 	if (left)
-		printf("verify: %zu ref%s refused by every laptop; 'khaosat verify --hub %s --quarantine' sets %s aside\n",
-		       left, left == 1 ? "" : "s", dir, left == 1 ? "it" : "them");
+		printf(Q_("verify: %zu ref refused by every laptop; 'khaosat verify --hub %s --quarantine' sets it aside\n",
+			  "verify: %zu refs refused by every laptop; 'khaosat verify --hub %s --quarantine' sets them aside\n",
+			  left),
+		       left, dir);
 	else
-		printf("verify: no problems found\n");
+		fputs(_("verify: no problems found\n"), stdout);
 	err = left ? EXIT_PROBLEMS : EXIT_OK;
 	ks_hub_report_release(&rep);
 	ks_diags_release(&d);

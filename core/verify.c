@@ -100,14 +100,12 @@ static void short_id(char *buf, const git_oid *id)
 	git_oid_tostr(buf, 11, id);
 }
 
-/* `commit 1a2b3c4d5e "summary"` */
-static void describe_commit(struct ks_buf *b, git_commit *c)
+/* A commit's summary line, "" when it has none. */
+static const char *summary_of(git_commit *c)
 {
-	char hex[11];
 	const char *s = git_commit_summary(c);
 
-	short_id(hex, git_commit_id(c));
-	ks_buf_addf(b, "commit %s \"%s\"", hex, s ? s : "");
+	return s ? s : "";
 }
 
 static void add_bad(struct walk *w, const git_oid *id, git_object_t type,
@@ -147,13 +145,14 @@ static int read_failure(struct ks_buf *msg, int err)
 	if (!err)
 		return 0;
 	if (err == GIT_ENOTFOUND) {
-		ks_buf_puts(msg, "is missing from the object store");
+		/* TRANSLATORS: follows "object 1a2b3c4d5e...". */
+		ks_buf_puts(msg, _("is missing from the object store"));
 		return 1;
 	}
 	if (err == GIT_EMISMATCH)
-		ks_buf_puts(msg, "is damaged: its content does not hash to its id");
+		ks_buf_puts(msg, _("is damaged: its content does not hash to its id"));
 	else
-		ks_buf_addf(msg, "is damaged: it cannot be read (%s)",
+		ks_buf_addf(msg, _("is damaged: it cannot be read (%s)"),
 			    ks_git_error());
 	return 2;
 }
@@ -161,13 +160,18 @@ static int read_failure(struct ks_buf *msg, int err)
 /* "blob records/.../x.yaml in commit 1a2b3c4d5e "..."" for the entry walked. */
 static void where_in_tree(struct ks_buf *b, struct walk *w, git_object_t type)
 {
+	char hex[11];
+
+	short_id(hex, git_commit_id(w->commit));
 	if (w->path.len)
-		ks_buf_addf(b, "%s %.*s in ", git_object_type2string(type),
+		/* TRANSLATORS: the first %s is git's word: blob or tree. */
+		ks_buf_addf(b, _("%s %.*s in commit %s \"%s\""),
+			    git_object_type2string(type),
 			    (int)(w->path.len - (type == GIT_OBJECT_TREE)),
-			    w->path.ptr);
+			    w->path.ptr, hex, summary_of(w->commit));
 	else
-		ks_buf_puts(b, "the tree of ");
-	describe_commit(b, w->commit);
+		ks_buf_addf(b, _("the tree of commit %s \"%s\""), hex,
+			    summary_of(w->commit));
 }
 
 /* Reads an object once; 1 when it is new and sound, with *out set. */
@@ -186,7 +190,7 @@ static int read_once(struct walk *w, git_object **out, const git_oid *id,
 	err = git_object_lookup(out, w->repo, id, GIT_OBJECT_ANY);
 	bad = read_failure(msg, err);
 	if (!bad && git_object_type(*out) != type) {
-		ks_buf_addf(msg, "is a %s, not a %s",
+		ks_buf_addf(msg, _("is a %s, not a %s"),
 			    git_object_type2string(git_object_type(*out)),
 			    git_object_type2string(type));
 		bad = 2;
@@ -217,7 +221,7 @@ static void walk_blob(struct walk *w, const git_oid *id)
 	err = git_odb_read(&o, w->odb, id);
 	bad = read_failure(&msg, err);
 	if (!bad && git_odb_object_type(o) != GIT_OBJECT_BLOB) {
-		ks_buf_addf(&msg, "is a %s, not a blob",
+		ks_buf_addf(&msg, _("is a %s, not a blob"),
 			    git_object_type2string(git_odb_object_type(o)));
 		bad = 2;
 	}
@@ -263,7 +267,7 @@ static void walk_tree(struct walk *w, const git_oid *id, int depth)
 
 	ok = read_once(w, &t, id, GIT_OBJECT_TREE, &msg);
 	if (ok == 1 && depth > MAX_TREE_DEPTH) {
-		ks_buf_addf(&msg, "is nested deeper than %d folders", MAX_TREE_DEPTH);
+		ks_buf_addf(&msg, _("is nested deeper than %d folders"), MAX_TREE_DEPTH);
 		ok = -2;
 	}
 	if (ok < 0) {
@@ -305,16 +309,15 @@ static void where_commit(struct walk *w, struct ks_buf *b,
 	char hex[11];
 
 	if (git_oid_is_zero(&p->child)) {
-		ks_buf_addf(b, "commit at %s", p->ref);
+		ks_buf_addf(b, _("commit at %s"), p->ref);
 		return;
 	}
-	ks_buf_addf(b, "commit, parent %u of ", p->nth);
-	if (git_commit_lookup(&child, w->repo, &p->child) == 0) {
-		describe_commit(b, child);
-	} else {
-		short_id(hex, &p->child);
-		ks_buf_addf(b, "commit %s", hex);
-	}
+	short_id(hex, &p->child);
+	if (git_commit_lookup(&child, w->repo, &p->child) == 0)
+		ks_buf_addf(b, _("commit, parent %u of commit %s \"%s\""),
+			    p->nth, hex, summary_of(child));
+	else
+		ks_buf_addf(b, _("commit, parent %u of commit %s"), p->nth, hex);
 	git_commit_free(child);
 }
 
@@ -1199,9 +1202,9 @@ static int verify_members(struct ks_verify_report *rep, struct ks_repo *r,
 	ks_auth_judge_free(j);
 	if (rep->auth_waiting)
 		ks_diags_add(&rep->notes, KS_SEV_NOTE, NULL, 0, 0, NULL, "auth",
-			     "%zu commit%s of this laptop wait%s for the centre to approve it: the other laptops keep them aside until then",
-			     rep->auth_waiting, rep->auth_waiting == 1 ? "" : "s",
-			     rep->auth_waiting == 1 ? "s" : "");
+			     Q_("%zu commit of this laptop waits for the centre to approve it: the other laptops keep them aside until then",
+				"%zu commits of this laptop wait for the centre to approve it: the other laptops keep them aside until then",
+				rep->auth_waiting), rep->auth_waiting);
 	rep->problems += rep->auth_bad;
 	return err == -1 ? -1 : 0;
 }
@@ -1315,8 +1318,8 @@ static int verify_git_view(struct ks_verify_report *rep, git_repository *repo)
 	static const struct {
 		const char *file, *what;
 	} files[] = {
-		{ "info/grafts", "plain git gives commits other parents than they have (a grafts file); remove .git/info/grafts" },
-		{ "shallow", "plain git takes history to stop early (a shallow clone); khaosat surveys keep all of it: clone the survey again" },
+		{ "info/grafts", N_("plain git gives commits other parents than they have (a grafts file); remove .git/info/grafts") },
+		{ "shallow", N_("plain git takes history to stop early (a shallow clone); khaosat surveys keep all of it: clone the survey again") },
 	};
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
@@ -1346,7 +1349,7 @@ static int verify_git_view(struct ks_verify_report *rep, git_repository *repo)
 			return -1;
 		if (access(p.ptr, F_OK) == 0)
 			ks_diags_add(&rep->notes, KS_SEV_ERROR, files[i].file, 0, 0,
-				     NULL, "git-view", "%s", files[i].what);
+				     NULL, "git-view", "%s", _(files[i].what));
 		ks_buf_release(&p);
 	}
 	rep->problems += rep->notes.errors - before;
