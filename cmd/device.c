@@ -53,11 +53,13 @@ static int list_waiting(struct cli *cli, struct ks_diags *d)
 
 	if (err || !n)
 		return err;
-	printf("\nAsked to join; their work waits here for the centre's approval:\n");
+	fputs(_("\nAsked to join; their work waits here for the centre's approval:\n"), stdout);
 	for (i = 0; i < n; i++)
-		printf("%-12s %-8s %s  %s  (%zu commit%s: khaosat device approve %s)\n",
+		printf(Q_("%-12s %-8s %s  %s  (%zu commit: khaosat device approve %s)\n",
+			  "%-12s %-8s %s  %s  (%zu commits: khaosat device approve %s)\n",
+			  w[i].commits),
 		       w[i].device, "-", w[i].fingerprint, w[i].surveyor,
-		       w[i].commits, w[i].commits == 1 ? "" : "s", w[i].device);
+		       w[i].commits, w[i].device);
 	ks_free(w);
 	return 0;
 }
@@ -72,8 +74,9 @@ static int list(struct cli *cli)
 	if ((err = open_survey(cli, &d)) || (err = ks_enrol_members(&m, cli->repo, &d)) < 0)
 		return fail(&d, err);
 	if (!err) {
-		printf("No members file: this survey is not signed. The centre starts with\n"
-		       "'khaosat device add DEVICE --surveyor NAME --role centre --key KEY'.\n");
+		fputs(_("No members file: this survey is not signed. The centre starts with\n"
+			"'khaosat device add DEVICE --surveyor NAME --role centre --key KEY'.\n"),
+		      stdout);
 		ks_diags_release(&d);
 		return EXIT_OK;
 	}
@@ -87,9 +90,9 @@ static int list(struct cli *cli)
 		printf("%-12s %-8s %s  %s", mb->device, ks_role_name(mb->role),
 		       fp, mb->surveyor);
 		if (mb->from_text)
-			printf("  from %s", mb->from_text);
+			printf(_("  from %s"), mb->from_text);
 		if (mb->until_text)
-			printf("  until %s", mb->until_text);
+			printf(_("  until %s"), mb->until_text);
 		putchar('\n');
 	}
 	ks_members_free(m);
@@ -192,7 +195,7 @@ static void remember_introduction(struct cli *cli, struct ks_diags *d)
 		git_error_clear();
 		return;
 	}
-	printf("The survey is signed from this commit on: its introduction is commit %.10s, key %s.\n",
+	printf(_("The survey is signed from this commit on: its introduction is commit %.10s, key %s.\n"),
 	       git_oid_tostr_s(&in.root), in.fingerprint);
 }
 
@@ -241,13 +244,14 @@ static int add(struct cli *cli, const char *device, const char *surveyor,
 	if ((err = ks_members_add(m, device, surveyor, rl, key, from, until, &d)))
 		goto out;
 	err = -1;
-	if (ks_buf_addf(&msg, "Members: add %s (%s, %s)", device, role, surveyor) < 0)
+	/* The history's message, in the survey's language. */
+	if (ks_buf_addf(&msg, _("Members: add %s (%s, %s)"), device, role, surveyor) < 0)
 		goto out;
 	if ((err = save(cli, m, msg.ptr, &d)))
 		goto out;
 	if (starts)
 		remember_introduction(cli, &d);
-	printf("Added %s (%s, %s) to the members.\n", device, role, surveyor);
+	printf(_("Added %s (%s, %s) to the members.\n"), device, role, surveyor);
 out:
 	ks_free(key);
 	ks_buf_release(&msg);
@@ -307,17 +311,20 @@ static int approve(struct cli *cli, const char *device, const char *role,
 				  it->key, NULL, NULL, &d)))
 		goto out;
 	err = -1;
-	if (ks_buf_addf(&msg, "Members: approve %s (%s, %s)", device,
+	if (ks_buf_addf(&msg, _("Members: approve %s (%s, %s)"), device,
 			ks_role_name(rl), surveyor ? surveyor : it->surveyor) < 0)
 		goto out;
 	if ((err = save(cli, m, msg.ptr, &d)))
 		goto out;
-	printf("Approved %s (%s, %s) with key %s.\n"
-	       "Its %zu commit%s waiting here %s taken in at the next sync, and at the\n"
-	       "other laptops once this approval reaches them.\n",
+	printf(Q_("Approved %s (%s, %s) with key %s.\n"
+		  "Its %zu commit waiting here is taken in at the next sync, and at the\n"
+		  "other laptops once this approval reaches them.\n",
+		  "Approved %s (%s, %s) with key %s.\n"
+		  "Its %zu commits waiting here are taken in at the next sync, and at the\n"
+		  "other laptops once this approval reaches them.\n",
+		  it->commits),
 	       device, ks_role_name(rl), surveyor ? surveyor : it->surveyor,
-	       it->fingerprint, it->commits, it->commits == 1 ? "" : "s",
-	       it->commits == 1 ? "is" : "are");
+	       it->fingerprint, it->commits);
 out:
 	ks_free(w);
 	ks_buf_release(&msg);
@@ -350,11 +357,11 @@ static int remove_member(struct cli *cli, const char *device, const char *until)
 	if ((err = ks_members_set_until(m, device, until, &d)))
 		goto out;
 	err = -1;
-	if (ks_buf_addf(&msg, "Members: %s stops signing at %s", device, until) < 0)
+	if (ks_buf_addf(&msg, _("Members: %s stops signing at %s"), device, until) < 0)
 		goto out;
 	if ((err = save(cli, m, msg.ptr, &d)))
 		goto out;
-	printf("%s's commits made after %s are no longer taken.\n", device, until);
+	printf(_("%s's commits made after %s are no longer taken.\n"), device, until);
 out:
 	ks_buf_release(&msg);
 	ks_members_free(m);

@@ -178,7 +178,7 @@ int ks_enrol_introduction(struct ks_intro *out, git_repository *repo,
 			       "commit %s, which made the survey signed, is %s: this survey cannot be trusted",
 			       hex, verdict == KS_SSHSIG_UNSIGNED ? _("not signed")
 			       : verdict != KS_SSHSIG_GOOD ? _("badly signed")
-			       : "not signed by a centre its members file lists");
+			       : _("not signed by a centre its members file lists"));
 		goto out;
 	}
 	snprintf(out->device, sizeof(out->device), "%s", mb->device);
@@ -237,9 +237,11 @@ int ks_enrol_join(struct ks_sshsig_key *pub, struct ks_repo *r,
 	if ((err = ks_signer_make_key(pub, repo, who->device, d)))
 		goto out;
 	err = -1;
+	/* The history's message in the survey's language; Key: a trailer. */
 	if (ks_sshkey_public_text(&key, pub, NULL) < 0 ||
-	    ks_buf_addf(&msg, "Ask to join the survey as %s (%s)\n\nKey: %s\n",
-			who->device, who->surveyor, key.ptr) < 0)
+	    ks_buf_addf(&msg, _("Ask to join the survey as %s (%s)"),
+			who->device, who->surveyor) < 0 ||
+	    ks_buf_addf(&msg, "\n\nKey: %s\n", key.ptr) < 0)
 		goto out;
 	if (git_reference_name_to_id(&tip, repo, KS_MAIN_REF) < 0 ||
 	    git_commit_lookup(&head, repo, &tip) < 0) {

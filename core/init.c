@@ -5,6 +5,7 @@
  * and the members file of a signed survey.
  */
 #include "init.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "commit.h"
@@ -195,7 +196,8 @@ static int first_commit(struct ks_repo *r, const char *name, int signed_mode,
 	if (git_index_write_tree(&tree, index) < 0 || git_index_write(index) < 0)
 		goto gitfail;
 	ks_buf_reset(&path);
-	if (ks_buf_addf(&path, "Create survey \"%s\"", name) < 0) {
+	/* The history's message, in the language the survey is made in. */
+	if (ks_buf_addf(&path, _("Create survey \"%s\""), name) < 0) {
 		err = -1;
 		goto out;
 	}

@@ -244,7 +244,8 @@ static int read_entry(struct ks_members *m, const char *path,
 	if (ks_members_device(m, mb.device) || ks_members_key(m, k)) {
 		ks_error(d, KS_EINVALID, path, e->line, e->col,
 			 ks_members_device(m, mb.device)
-			 ? "device %s is listed twice" : "member %s: this key is already another member's",
+			 ? N_("device %s is listed twice")
+			 : N_("member %s: this key is already another member's"),
 			 mb.device);
 		ks_free(k);
 		return 1;
@@ -500,15 +501,32 @@ static int quoted(struct ks_buf *out, const char *s)
 	return err ? err : ks_buf_putc(out, '"');
 }
 
+/* Each line of `text` as a YAML comment: whatever a line says, it stays one. */
+static int comment(struct ks_buf *out, const char *text)
+{
+	int err = 0;
+
+	while (*text && !err) {
+		size_t n = strcspn(text, "\n");
+
+		err = ks_buf_puts(out, "# ") || ks_buf_add(out, text, n) ||
+		      ks_buf_putc(out, '\n');
+		text += n + (text[n] == '\n');
+	}
+	return err;
+}
+
 int ks_members_write(struct ks_buf *out, const struct ks_members *m)
 {
 	size_t i;
-	int err = ks_buf_puts(out,
-		"# Who may change what in this survey ('khaosat device list'):\n"
-		"# each laptop with its surveyor, its role (centre, surveyor or\n"
-		"# auditor), the ed25519 key its commits are signed with, and the\n"
-		"# dates it may sign.\n"
-		"members:\n");
+	int err;
+
+	/* The file's comment, in the language of whoever writes it. */
+	err = comment(out, _("Who may change what in this survey ('khaosat device list'):\n"
+			     "each laptop with its surveyor, its role (centre, surveyor or\n"
+			     "auditor), the ed25519 key its commits are signed with, and the\n"
+			     "dates it may sign.\n")) ||
+	      ks_buf_puts(out, "members:\n");
 
 	for (i = 0; m && i < m->n && !err; i++) {
 		const struct ks_member *mb = &m->v[i];
