@@ -36,6 +36,7 @@ static int create(struct cli *cli, const char *file, int full,
 	git_repository *repo;
 	git_object *obj = NULL;
 	git_oid tip, hidden;
+	char commits[48], objects[48];
 	int err;
 
 	if ((err = open_survey(cli, &d)))
@@ -63,14 +64,22 @@ static int create(struct cli *cli, const char *file, int full,
 	progress_done();
 	if (err)
 		return fail(&d, err);
-	printf("Wrote %s: %zu commit%s, %zu object%s, %llu bytes, %s.\n", file,
-	       st.commits, st.commits == 1 ? "" : "s", st.objects,
-	       st.objects == 1 ? "" : "s", (unsigned long long)st.bytes,
-	       since ? "incremental" : "full history");
+	snprintf(commits, sizeof(commits), Q_("%zu commit", "%zu commits",
+					      st.commits), st.commits);
+	snprintf(objects, sizeof(objects), Q_("%zu object", "%zu objects",
+					      st.objects), st.objects);
+	/*
+	 * TRANSLATORS: "Wrote FILE: 2 commits, 30 objects, 4096 bytes, full
+	 * history."
+	 */
+	printf(_("Wrote %s: %s, %s, %llu bytes, %s.\n"), file, commits, objects,
+	       (unsigned long long)st.bytes,
+	       since ? _("incremental") : _("full history"));
 	if (st.prerequisites)
-		printf("Readers need %zu prerequisite commit%s: %s and its history.\n",
-		       st.prerequisites, st.prerequisites == 1 ? "" : "s",
-		       since);
+		printf(Q_("Readers need %zu prerequisite commit: %s and its history.\n",
+			  "Readers need %zu prerequisite commits: %s and its history.\n",
+			  st.prerequisites),
+		       st.prerequisites, since);
 	ks_diags_release(&d);
 	return EXIT_OK;
 }
@@ -86,7 +95,7 @@ static void print_refs(const struct ks_bundle_info *b)
 	}
 	for (i = 0; i < b->nprereqs; i++) {
 		git_oid_tostr(hex, sizeof(hex), &b->prereqs[i].oid);
-		printf("requires %s\n", hex);
+		printf(_("requires %s\n"), hex);
 	}
 }
 
@@ -102,9 +111,9 @@ static int verify(struct cli *cli, const char *file)
 	ks_enrol_bundle_judge(&judge, cli->repo);
 	if ((err = ks_bundle_verify(cli->repo, file, &judge, &b, &d)))
 		return fail(&d, err);
-	printf("%s is okay: %zu object%s, %llu bytes of pack\n", file,
-	       b.objects, b.objects == 1 ? "" : "s",
-	       (unsigned long long)b.pack_bytes);
+	printf(Q_("%s is okay: %zu object, %llu bytes of pack\n",
+		  "%s is okay: %zu objects, %llu bytes of pack\n", b.objects),
+	       file, b.objects, (unsigned long long)b.pack_bytes);
 	print_refs(&b);
 	ks_bundle_info_release(&b);
 	ks_diags_release(&d);
@@ -166,7 +175,8 @@ static int apply(struct cli *cli, const char *file)
 	}
 	err = -1;
 	if (bundle_refname(&refname, file) < 0 ||
-	    ks_buf_addf(&what, "bundle %s", refname.ptr + strlen("refs/khaosat/bundles/")) < 0)
+	    /* TRANSLATORS: what is merged: "Merge %s", "Merged %s: ...". */
+	    ks_buf_addf(&what, _("bundle %s"), refname.ptr + strlen("refs/khaosat/bundles/")) < 0)
 		goto out;
 	if ((err = judge_before_merge(cli->repo, &tip->oid, what.ptr, &refused, &d))) {
 		if (err == 1)
@@ -180,8 +190,9 @@ static int apply(struct cli *cli, const char *file)
 		goto out;
 	}
 	git_oid_tostr(hex, sizeof(hex), &tip->oid);
-	printf("Imported %s: %zu object%s, %s at %.10s.\n", file, b.objects,
-	       b.objects == 1 ? "" : "s", refname.ptr, hex);
+	printf(Q_("Imported %s: %zu object, %s at %.10s.\n",
+		  "Imported %s: %zu objects, %s at %.10s.\n", b.objects),
+	       file, b.objects, refname.ptr, hex);
 	if (git_reference_name_to_id(&before, ks_repo_git(cli->repo),
 				      KS_MAIN_REF) < 0) {
 		git_error_clear();

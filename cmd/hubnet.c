@@ -10,6 +10,7 @@
  * by a later sync).
  */
 #include "cli.h"
+#include "intl.h"
 #include "alloc.h"
 #include "hub.h"
 #include "netstream.h"
@@ -41,7 +42,7 @@ static int hub_timeout_env(unsigned *out)
 	v = strtoul(s, &end, 10);
 	if (!isdigit((unsigned char)*s) || *end || errno || v < 1 ||
 	    v > KS_NET_TIMEOUT_MAX) {
-		fprintf(stderr, "error: KHAOSAT_HUB_TIMEOUT is \"%s\"; give the seconds a silent hub is waited for, from 1 to %d\n",
+		fprintf(stderr, _("error: KHAOSAT_HUB_TIMEOUT is \"%s\"; give the seconds a silent hub is waited for, from 1 to %d\n"),
 			s, KS_NET_TIMEOUT_MAX);
 		return EXIT_USAGE;
 	}
@@ -65,7 +66,7 @@ static char *ask_one(const char *prompt, int hidden)
 	char *s = NULL;
 
 	if (got && strlen(buf) == ANSWER_MAX)
-		fprintf(stderr, "error: that is longer than %d characters\n",
+		fprintf(stderr, _("error: that is longer than %d characters\n"),
 			ANSWER_MAX - 1);
 	else if (got && *buf)
 		s = ks_strdup(buf);
@@ -80,11 +81,11 @@ static char *ask_one(const char *prompt, int hidden)
 static int ask_credentials(const char *url, char **user, char **pass)
 {
 	progress_done();
-	fprintf(stderr, "The hub %s asks who you are.\n", url);
+	fprintf(stderr, _("The hub %s asks who you are.\n"), url);
 	*pass = NULL;
-	if (!(*user = ask_one("User name: ", 0)))
+	if (!(*user = ask_one(_("User name: "), 0)))
 		return -1;
-	if (!(*pass = ask_one("Password: ", 1))) {
+	if (!(*pass = ask_one(_("Password: "), 1))) {
 		ks_free(*user);
 		*user = NULL;
 		return -1;

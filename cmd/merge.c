@@ -21,21 +21,32 @@ static const struct cmd_info info = {
 void print_merge(const git_oid *commit, const struct ks_merge_stats *st,
 		 const char *what)
 {
-	char hex[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1], merged[48], conflicts[48], records[48];
 
 	git_oid_tostr(hex, sizeof(hex), commit);
-	if (st->up_to_date)
-		printf("Already up to date.\n");
-	else if (st->fast_forward)
-		printf("Fast-forward to %.10s.\n", hex);
-	else
-		printf("[main %.10s] Merged %s: %zu record%s merged field by field, %zu conflict%s in %zu record%s.\n",
-		       hex, what, st->merged, st->merged == 1 ? "" : "s",
-		       st->conflicts, st->conflicts == 1 ? "" : "s",
-		       st->conflicted_records,
-		       st->conflicted_records == 1 ? "" : "s");
+	if (st->up_to_date) {
+		fputs(_("Already up to date.\n"), stdout);
+	} else if (st->fast_forward) {
+		printf(_("Fast-forward to %.10s.\n"), hex);
+	} else {
+		snprintf(merged, sizeof(merged),
+			 Q_("%zu record", "%zu records", st->merged), st->merged);
+		snprintf(conflicts, sizeof(conflicts),
+			 Q_("%zu conflict", "%zu conflicts", st->conflicts),
+			 st->conflicts);
+		snprintf(records, sizeof(records),
+			 Q_("%zu record", "%zu records", st->conflicted_records),
+			 st->conflicted_records);
+		/*
+		 * TRANSLATORS: "[main 1a2b3c4d5e] Merged b/main: 3 records
+		 * merged field by field, 2 conflicts in 1 record."
+		 */
+		printf(_("[main %.10s] Merged %s: %s merged field by field, %s in %s.\n"),
+		       hex, what, merged, conflicts, records);
+	}
 	if (st->conflicts)
-		printf("See them with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n");
+		fputs(_("See them with 'khaosat conflicts'; settle each with 'khaosat resolve'.\n"),
+		      stdout);
 }
 
 int cmd_merge(int argc, char **argv, struct cli *cli)

@@ -45,7 +45,7 @@ static int list(struct cli *cli)
 		ks_free(url);
 	}
 	if (!names.n)
-		printf("No remotes; add one with 'khaosat remote add NAME URL'.\n");
+		fputs(_("No remotes; add one with 'khaosat remote add NAME URL'.\n"), stdout);
 	ks_free(def);
 	ks_paths_release(&names);
 	ks_diags_release(&d);
@@ -72,14 +72,14 @@ int cmd_remote(int argc, char **argv, struct cli *cli)
 		if ((err = open_survey(cli, &d)) ||
 		    (err = ks_remote_add(cli->repo, argv[1], argv[2], &d)))
 			return fail(&d, err);
-		printf("Added remote %s: %s\n", argv[1], argv[2]);
+		printf(_("Added remote %s: %s\n"), argv[1], argv[2]);
 	} else if (!strcmp(argv[0], "remove")) {
 		if (argc != 2)
 			return usage_error(&info, "give the remote's name");
 		if ((err = open_survey(cli, &d)) ||
 		    (err = ks_remote_remove(cli->repo, argv[1], &d)))
 			return fail(&d, err);
-		printf("Removed remote %s\n", argv[1]);
+		printf(_("Removed remote %s\n"), argv[1]);
 	} else {
 		return usage_error(&info, "unknown subcommand '%s'; use add, list or remove",
 				   argv[0]);

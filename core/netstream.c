@@ -5,6 +5,7 @@
  * covers, and what not, is in netstream.h.
  */
 #include "netstream.h"
+#include "intl.h"
 #include "alloc.h"
 
 #include <git2.h>
@@ -69,26 +70,29 @@ static long long now_ms(void)
 
 static int fail_silent(void)
 {
-	char msg[80];
+	char msg[160];
 
 	atomic_store(&timed_out, 1);
-	snprintf(msg, sizeof(msg), "the hub did not answer for %u second%s",
-		 limit_s, limit_s == 1 ? "" : "s");
+	snprintf(msg, sizeof(msg), Q_("the hub did not answer for %u second",
+				      "the hub did not answer for %u seconds",
+				      limit_s), limit_s);
 	git_error_set_str(GIT_ERROR_NET, msg);
 	return -1;
 }
 
 static int fail_cancelled(void)
 {
-	git_error_set_str(GIT_ERROR_NET, "interrupted");
+	git_error_set_str(GIT_ERROR_NET, _("interrupted"));
 	return -1;
 }
 
-static int fail_os(const char *what, const char *host)
+/* `fmt` names the host, then errno's reason: "cannot read from %s: %s". */
+static int fail_os(const char *fmt, const char *host)
 {
-	char msg[300];
+	char msg[400];
+	int e = errno;
 
-	snprintf(msg, sizeof(msg), "%s %s: %s", what, host, strerror(errno));
+	snprintf(msg, sizeof(msg), fmt, host, strerror(e));
 	git_error_set_str(GIT_ERROR_OS, msg);
 	return -1;
 }
@@ -116,7 +120,7 @@ static int wait_fd(int fd, short events, long limit_ms, const char *host)
 		if (n > 0)
 			return 0;
 		if (n < 0 && errno != EINTR)
-			return fail_os("cannot wait for", host);
+			return fail_os(_("cannot wait for %s: %s"), host);
 	}
 }
 
@@ -245,7 +249,7 @@ static int conn_connect(git_stream *stream)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((e = getaddrinfo(c->host, c->port, &hints, &ai)) != 0) {
-		git_error_set(GIT_ERROR_NET, "cannot find the address of %s: %s",
+		git_error_set(GIT_ERROR_NET, _("cannot find the address of %s: %s"),
 			      c->host, gai_strerror(e));
 		return -1;
 	}
@@ -261,7 +265,7 @@ static int conn_connect(git_stream *stream)
 	if (fd < 0) {
 		errno = why;
 		if (!atomic_load(&timed_out) && !atomic_load(&cancelled))
-			fail_os("failed to connect to", c->host);
+			fail_os(_("failed to connect to %s: %s"), c->host);
 		return -1;
 	}
 	c->s = fd;
@@ -286,7 +290,7 @@ static ssize_t conn_read(git_stream *stream, void *buf, size_t len)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return fail_os("cannot read from", c->host);
+			return fail_os(_("cannot read from %s: %s"), c->host);
 		if (wait_fd(c->s, POLLIN, c->limit_ms, c->host) < 0)
 			return -1;
 	}
@@ -310,7 +314,7 @@ static ssize_t conn_write(git_stream *stream, const char *data, size_t len,
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return atomic_load(&cancelled) ? fail_cancelled()
-				: fail_os("cannot write to", c->host);
+				: fail_os(_("cannot write to %s: %s"), c->host);
 		if (wait_fd(c->s, POLLOUT, c->limit_ms, c->host) < 0)
 			return -1;
 	}
