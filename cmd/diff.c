@@ -25,11 +25,19 @@ static const struct cmd_info info = {
 	"it to one record."),
 };
 
-static const char *const change_word[] = {
-	[KS_FILE_ADDED] = "new",
-	[KS_FILE_DELETED] = "deleted",
-	[KS_FILE_MODIFIED] = "changed",
-};
+/* What happened to a file, as a person reads it. */
+static const char *change_word(enum ks_file_change what)
+{
+	switch (what) {
+	case KS_FILE_ADDED:
+		return C_("diff", "new");
+	case KS_FILE_DELETED:
+		return C_("diff", "deleted");
+	case KS_FILE_MODIFIED:
+		break;
+	}
+	return C_("diff", "changed");
+}
 
 /* One change line; a whole new or deleted record shows field by field. */
 static void print_change(struct ks_buf *b, const struct ks_field_change *c)
@@ -40,8 +48,13 @@ static void print_change(struct ks_buf *b, const struct ks_field_change *c)
 	if (!*c->field && c->op != KS_FIELD_CHANGED && whole &&
 	    whole->kind == KS_NODE_MAP) {
 		for (i = 0; i < whole->u.map.n; i++) {
-			ks_buf_addf(b, "  %c /%s%s", c->op, whole->u.map.v[i].key,
-				    c->op == KS_FIELD_ADDED ? ": " : ", was ");
+			if (c->op == KS_FIELD_ADDED)
+				ks_buf_addf(b, "  %c /%s: ", c->op,
+					    whole->u.map.v[i].key);
+			else
+				/* TRANSLATORS: "  - /phone, was 0912" */
+				ks_buf_addf(b, _("  %c /%s, was "), c->op,
+					    whole->u.map.v[i].key);
 			ks_value_inline(b, whole->u.map.v[i].value);
 			ks_buf_putc(b, '\n');
 		}
@@ -61,11 +74,11 @@ static void print_text(struct ks_buf *b, const struct ks_file_diffs *f)
 
 		if (e->id)
 			ks_buf_addf(b, "%s %s (%s): %s\n", e->kind, e->id, e->path,
-				    change_word[e->what]);
+				    change_word(e->what));
 		else
-			ks_buf_addf(b, "%s: %s\n", e->path, change_word[e->what]);
+			ks_buf_addf(b, "%s: %s\n", e->path, change_word(e->what));
 		if (e->unreadable)
-			ks_buf_addf(b, "  cannot compare field by field: %s\n",
+			ks_buf_addf(b, _("  cannot compare field by field: %s\n"),
 				    e->unreadable);
 		for (j = 0; j < e->fields.n; j++)
 			print_change(b, &e->fields.v[j]);

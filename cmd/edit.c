@@ -142,10 +142,6 @@ static int save(struct cli *cli, const char *rel, const char *abs,
 }
 
 /*
- * Asks what to do after errors: 1 edit again, 0 the other choice (`other`
- * is its prompt, `key` its letter).
- */
-/*
  * The edited record as `check` would judge it, and its unique values
  * against every other record (said now, not at the commit).
  */
@@ -160,13 +156,14 @@ static int check_saved(struct cli *cli, const char *kind, const char *id,
 	return err;
 }
 
-static int ask_again(const char *other, const char *key)
+/*
+ * Asks what to do after errors: 1 edit again ("e"), 0 the other choice
+ * (`key` its letter; `prompt` offers both).
+ */
+static int ask_again(const char *prompt, const char *key)
 {
-	char prompt[128];
-
 	if (!isatty(0))
 		return 0;
-	snprintf(prompt, sizeof(prompt), "(e)dit again or %s? [e] ", other);
 	for (;;) {
 		char *a = read_line(prompt);
 		int r = -1;
@@ -212,15 +209,14 @@ static int make_copy(struct ks_buf *tmp, struct cli *cli, const char *id,
 
 /*
  * Opens the editor on the copy `tmp` and reads it back into `cur`: 0, or
- * the exit code to stop with after saying why (`what` and `id` name what
- * was left as it was).
+ * the exit code to stop with after saying why (`failed`, with `id` for its
+ * %s, says what was left as it was).
  */
-static int edit_copy(struct ks_buf *cur, const char *tmp, const char *what,
+static int edit_copy(struct ks_buf *cur, const char *tmp, const char *failed,
 		     const char *id, struct ks_diags *d)
 {
 	if (run_editor(tmp) < 0) {
-		fprintf(stderr, "the editor failed; %s%s was left as it was\n",
-			what, id);
+		fprintf(stderr, failed, id);
 		return EXIT_PROBLEMS;
 	}
 	ks_buf_reset(cur);
@@ -267,7 +263,9 @@ static int edit_draft(struct cli *cli, const char *id)
 	for (;;) {
 		struct ks_doc *doc = NULL;
 
-		if ((code = edit_copy(&cur, tmp.ptr, "draft ", id, &d)))
+		if ((code = edit_copy(&cur, tmp.ptr,
+				      _("the editor failed; draft %s was left as it was\n"),
+				      id, &d)))
 			break;
 		err = ks_doc_parse(&doc, rel, cur.ptr, cur.len, KS_PARSE_RECORD, &d);
 		/* Checked and saved as the survey is now, one writer at a time. */
@@ -299,8 +297,9 @@ static int edit_draft(struct cli *cli, const char *id)
 		diag_alias_path = NULL;
 		ks_diags_release(&d);
 		unlock(cli);
-		if (!ask_again("(k)eep it as a draft", "k")) {
-			fprintf(stderr, "kept as a draft; finish it with 'khaosat edit %s'\n", id);
+		/* TRANSLATORS: answered "e" or "k", in every language. */
+		if (!ask_again(_("(e)dit again or (k)eep it as a draft? [e] "), "k")) {
+			fprintf(stderr, _("kept as a draft; finish it with 'khaosat edit %s'\n"), id);
 			code = EXIT_PROBLEMS;
 			break;
 		}
@@ -347,7 +346,9 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 	for (;;) {
 		struct ks_doc *doc = NULL;
 
-		if ((code = edit_copy(&cur, tmp.ptr, "", id, &d)))
+		if ((code = edit_copy(&cur, tmp.ptr,
+				      _("the editor failed; %s was left as it was\n"),
+				      id, &d)))
 			break;
 		if (cur.len == orig.len && !memcmp(cur.ptr, orig.ptr, orig.len)) {
 			printf(_("No changes to %s.\n"), id);
@@ -375,8 +376,9 @@ int cmd_edit(int argc, char **argv, struct cli *cli)
 		print_diags(&d);
 		diag_alias_path = NULL;
 		ks_diags_release(&d);
-		if (!ask_again("(a)bandon the changes", "a")) {
-			fprintf(stderr, "abandoned; %s was left as it was\n", id);
+		/* TRANSLATORS: answered "e" or "a", in every language. */
+		if (!ask_again(_("(e)dit again or (a)bandon the changes? [e] "), "a")) {
+			fprintf(stderr, _("abandoned; %s was left as it was\n"), id);
 			code = EXIT_PROBLEMS;
 			break;
 		}

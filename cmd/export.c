@@ -62,15 +62,19 @@ static int check_output(const char *output, enum ks_export_format f)
 
 static void summary(const struct ks_export_stats *st, const char *output)
 {
-	fprintf(stderr, "exported %zu record%s", st->records,
-		st->records == 1 ? "" : "s");
+	/*
+	 * TRANSLATORS: the parts of one line: "exported 42 records (3 invalid,
+	 * 1 with open conflicts); 5 left out by --where to out.xlsx".
+	 */
+	fprintf(stderr, Q_("exported %zu record", "exported %zu records",
+			   st->records), st->records);
 	if (st->invalid || st->conflicted)
-		fprintf(stderr, " (%zu invalid, %zu with open conflicts)",
+		fprintf(stderr, _(" (%zu invalid, %zu with open conflicts)"),
 			st->invalid, st->conflicted);
 	if (st->filtered)
-		fprintf(stderr, "; %zu left out by --where", st->filtered);
+		fprintf(stderr, _("; %zu left out by --where"), st->filtered);
 	if (output && strcmp(output, "-"))
-		fprintf(stderr, " to %s", output);
+		fprintf(stderr, _(" to %s"), output);
 	fprintf(stderr, "\n");
 }
 
@@ -132,9 +136,10 @@ int cmd_export(int argc, char **argv, struct cli *cli)
 	}
 	st = ks_export_stats(x);
 	if (st->worktree && st->uncommitted)
-		fprintf(stderr, "note: the export includes %zu uncommitted change%s (not in commit %.10s)\n",
-			st->uncommitted, st->uncommitted == 1 ? "" : "s",
-			st->commit);
+		fprintf(stderr, Q_("note: the export includes %zu uncommitted change (not in commit %.10s)\n",
+				   "note: the export includes %zu uncommitted changes (not in commit %.10s)\n",
+				   st->uncommitted),
+			st->uncommitted, st->commit);
 	o.output = output;
 	o.out = stdout;
 	o.values = values;

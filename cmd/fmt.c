@@ -55,7 +55,7 @@ static int fmt_one(struct ks_repo *r, const char *rel, int check_only,
 	}
 	err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);
 	if (!err) {
-		printf("formatted %s\n", rel);
+		printf(_("formatted %s\n"), rel);
 		err = 1;
 	}
 out:
@@ -92,7 +92,7 @@ int cmd_fmt(int argc, char **argv, struct cli *cli)
 	}
 	if (bad) {
 		print_diags(&d);
-		fprintf(stderr, "no record was formatted: fix the schema first\n");
+		fputs(_("no record was formatted: fix the schema first\n"), stderr);
 		ks_diags_release(&d);
 		return EXIT_PROBLEMS;
 	}
@@ -116,7 +116,7 @@ int cmd_fmt(int argc, char **argv, struct cli *cli)
 	}
 	print_diags(&d);
 	if (check_only && changed)
-		fprintf(stderr, "%d of %zu records not in canonical form\n",
+		fprintf(stderr, _("%d of %zu records not in canonical form\n"),
 			changed, paths.n);
 	ks_paths_release(&paths);
 	ks_diags_release(&d);

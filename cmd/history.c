@@ -47,14 +47,15 @@ static void commit_line(struct ks_buf *b, const struct ks_commit_info *ci)
 	short_id(hex, &ci->id);
 	ks_buf_addf(b, "%s  %s  %s", when, hex, ci->author);
 	if (ci->device)
-		ks_buf_addf(b, " on %s", ci->device);
+		/* TRANSLATORS: after the author: "Hoa on md01". */
+		ks_buf_addf(b, _(" on %s"), ci->device);
 	if (ci->parents > 1)
-		ks_buf_puts(b, ", merge");
+		ks_buf_puts(b, _(", merge"));
 	ks_buf_addf(b, "\n    %s\n", ci->summary);
 	if (ci->arrived) {
 		ks_format_time(arrival, sizeof(arrival), &ci->arrival_when, 0);
 		short_id(mhex, &ci->arrival);
-		ks_buf_addf(b, "    (reached main through merge %s on %s)\n", mhex,
+		ks_buf_addf(b, _("    (reached main through merge %s on %s)\n"), mhex,
 			    arrival);
 	}
 }
@@ -73,9 +74,14 @@ static void event_line(struct ks_buf *b, const struct ks_event *e)
 	size_t i;
 
 	if (e->kind == KS_EVENT_CONFLICT) {
-		ks_buf_addf(b, "  ! %s: conflict recorded, kept ", field);
+		/*
+		 * TRANSLATORS: the parts of one line: "  ! /phone: conflict
+		 * recorded, kept 0225; proposals 0912 (Hoa, md01, 1a2b3c4),
+		 * ...".
+		 */
+		ks_buf_addf(b, _("  ! %s: conflict recorded, kept "), field);
 		ks_value_inline(b, c->old);
-		ks_buf_puts(b, "; proposals");
+		ks_buf_puts(b, _("; proposals"));
 		for (i = 0; e->proposals && i < e->proposals->u.seq.n; i++) {
 			const struct ks_node *p = e->proposals->u.seq.v[i];
 			const struct ks_node *v = ks_map_get(p, "value");
@@ -84,8 +90,8 @@ static void event_line(struct ks_buf *b, const struct ks_event *e)
 			if (v)
 				ks_value_inline(b, v);
 			else
-				ks_buf_puts(b, ks_map_get(p, "deleted") ? "(deleted)"
-									: "(text)");
+				ks_buf_puts(b, ks_map_get(p, "deleted") ? _("(deleted)")
+									: _("(text)"));
 			ks_buf_addf(b, " (%s, %s, %.7s)", scalar(p, "author"),
 				    scalar(p, "device"), scalar(p, "commit"));
 		}
@@ -95,13 +101,13 @@ static void event_line(struct ks_buf *b, const struct ks_event *e)
 	ks_buf_puts(b, "  ");
 	ks_field_change_format(b, c);
 	if (e->created)
-		ks_buf_puts(b, "  (record created)");
+		ks_buf_puts(b, _("  (record created)"));
 	if (e->deleted)
-		ks_buf_puts(b, "  (record deleted)");
+		ks_buf_puts(b, _("  (record deleted)"));
 	if (e->kind == KS_EVENT_RESOLUTION)
-		ks_buf_puts(b, "  (settles a conflict)");
+		ks_buf_puts(b, _("  (settles a conflict)"));
 	if (e->kind == KS_EVENT_MERGE)
-		ks_buf_puts(b, "  (set by the merge)");
+		ks_buf_puts(b, _("  (set by the merge)"));
 	ks_buf_putc(b, '\n');
 }
 
@@ -226,9 +232,10 @@ int cmd_history(int argc, char **argv, struct cli *cli)
 		err = ks_error(&d, KS_ENOTFOUND, NULL, 0, 0,
 			       "no field %s in %s's schema, and no change to it in its history",
 			       field, argv[0]);
+	else if (!h.nevents && field)
+		printf(_("no change to %s in the history of %s\n"), field, argv[0]);
 	else if (!h.nevents)
-		printf("no change to %s in the history of %s\n",
-		       field ? field : "any field", argv[0]);
+		printf(_("no change to any field in the history of %s\n"), argv[0]);
 	else
 		print_text(&out, &h);
 	if (!err && put_output(&out) < 0)

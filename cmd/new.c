@@ -221,13 +221,13 @@ static int interactive_form(struct form *f, struct ks_node **root,
 static int form_stopped(const struct form *f, int end)
 {
 	if (!f->save.nanswers)
-		fprintf(stderr, "%snothing was saved\n", end == FORM_STOPPED
-			? "\ninterrupted; " : "input ended; ");
+		fputs(end == FORM_STOPPED ? _("\ninterrupted; nothing was saved\n")
+		      : _("input ended; nothing was saved\n"), stderr);
 	else if (end == FORM_STOPPED)
-		fprintf(stderr, "\ninterrupted; your answers are kept. Run 'khaosat new %s' to continue.\n",
+		fprintf(stderr, _("\ninterrupted; your answers are kept. Run 'khaosat new %s' to continue.\n"),
 			f->kind);
 	else
-		fprintf(stderr, "input ended; nothing was saved yet and your answers are kept. Run 'khaosat new %s' to continue.\n",
+		fprintf(stderr, _("input ended; nothing was saved yet and your answers are kept. Run 'khaosat new %s' to continue.\n"),
 			f->kind);
 	return end == FORM_STOPPED ? EXIT_INTERRUPTED : EXIT_PROBLEMS;
 }
@@ -302,7 +302,7 @@ static int fill_in(struct form *f, struct ks_node **root,
 		return end;
 	if (end == FORM_ABANDONED) {
 		ks_formsave_remove(f->repo, &f->save, d);
-		fprintf(stderr, "abandoned; nothing was saved\n");
+		fputs(_("abandoned; nothing was saved\n"), stderr);
 		return EXIT_PROBLEMS;
 	}
 	if (end == FORM_EOF || end == FORM_STOPPED)
@@ -421,7 +421,8 @@ int cmd_new(int argc, char **argv, struct cli *cli)
 	}
 	if (err) {
 		print_diags(&d);
-		fprintf(stderr, "not saved: the record is not valid (use --draft to save it anyway)\n");
+		fputs(_("not saved: the record is not valid (use --draft to save it anyway)\n"),
+		      stderr);
 		err = EXIT_PROBLEMS;
 		goto done;
 	}

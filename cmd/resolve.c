@@ -198,12 +198,12 @@ static int choose(struct choice *c, const struct target *t, const char *id,
 		  const char *take, const char *value, int base)
 {
 	const struct ks_node *proposals = t->e->proposals;
-	const char *what = *t->field ? t->field : "(record)";
+	const char *what = *t->field ? t->field : _("(record)");
 	unsigned long n;
 	char *end;
 
 	if (t->gone) {
-		ks_buf_addf(&c->msg, "Close the conflict on %s %s: the record was deleted",
+		ks_buf_addf(&c->msg, _("Close the conflict on %s %s: the record was deleted"),
 			    id, t->field);
 	} else if (take) {
 		n = strtoul(take, &end, 10);
@@ -298,16 +298,17 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 	if ((err = settle(cli->repo, &t, &c, message, &d))) {
 		print_diags(&d);
 		if (base && !t.e->base && *t.field)
-			fprintf(stderr, "note: there was no value before both changes, so --base removes the field; keep a proposal (--take N) or give one (--value VALUE)\n");
-		fprintf(stderr, "not resolved: nothing was changed\n");
+			fputs(_("note: there was no value before both changes, so --base removes the field; keep a proposal (--take N) or give one (--value VALUE)\n"),
+			      stderr);
+		fputs(_("not resolved: nothing was changed\n"), stderr);
 		code = exit_code(err);
 		goto out;
 	}
 	if (t.gone)
-		printf("Record %s no longer exists: closed its conflict on %s without setting a value; committed.\n",
+		printf(_("Record %s no longer exists: closed its conflict on %s without setting a value; committed.\n"),
 		       argv[0], t.field);
 	else
-		printf("Resolved %s %s; committed.\n", argv[0], argv[1]);
+		printf(_("Resolved %s %s; committed.\n"), argv[0], argv[1]);
 	fflush(stdout);
 	print_diags(&d);
 	code = EXIT_OK;

@@ -64,20 +64,25 @@ static size_t draft_errors(struct ks_repo *r, const struct ks_draft *dr)
 void note_drafts(struct ks_repo *r)
 {
 	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_buf ids = KS_BUF_INIT;
 	struct ks_drafts l;
 	size_t i;
 
 	if (ks_draft_list(&l, r, &ignore) == 0 && l.n) {
-		fprintf(stderr, "note: %zu draft%s not included (", l.n,
-			l.n == 1 ? " is" : "s are");
 		for (i = 0; i < l.n; i++)
-			fprintf(stderr, "%s%s", i ? ", " : "", l.v[i].id);
+			ks_buf_addf(&ids, "%s%s", i ? ", " : "", l.v[i].id);
+		/* Out of memory: the note without the ids, rather than some. */
+		if (ks_buf_failed(&ids))
+			ks_buf_reset(&ids);
 		if (l.n == 1)
-			fprintf(stderr, "); finish it with 'khaosat edit %s'\n",
-				l.v[0].id);
+			fprintf(stderr, _("note: 1 draft is not included (%s); finish it with 'khaosat edit %s'\n"),
+				ids.ptr, l.v[0].id);
 		else
-			fprintf(stderr, "); finish each with 'khaosat edit ID'\n");
+			fprintf(stderr, Q_("note: %zu draft is not included (%s); finish each with 'khaosat edit ID'\n",
+					   "note: %zu drafts are not included (%s); finish each with 'khaosat edit ID'\n",
+					   l.n), l.n, ids.ptr);
 	}
+	ks_buf_release(&ids);
 	ks_drafts_release(&l);
 	ks_diags_release(&ignore);
 }

@@ -10,6 +10,7 @@
  * any size costs the memory of one record.
  */
 #include "export_int.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
@@ -237,7 +238,8 @@ static const char *fit(struct xlsx *x, const char *s, size_t len)
 	}
 	ks_buf_reset(&x->cut);
 	ks_buf_add(&x->cut, s, i);
-	ks_buf_addf(&x->cut, " [cut here: %zu more characters; the csv and json exports hold them]",
+	/* In the cell, for the person reading the spreadsheet. */
+	ks_buf_addf(&x->cut, _(" [cut here: %zu more characters; the csv and json exports hold them]"),
 		    chars - keep);
 	return ks_buf_failed(&x->cut) ? NULL : x->cut.ptr;
 }
