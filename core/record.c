@@ -3,6 +3,7 @@
  * keep records unambiguous) and the canonical writer.  See record.h.
  */
 #include "record.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
@@ -498,6 +499,7 @@ struct reader {
 	int depth;
 };
 
+/* `fmt` is marked with N_(): ks_diags_add() looks it up in the catalogue. */
 static int fail_at(struct reader *r, const yaml_mark_t *m, const char *fmt,
 		   const char *arg)
 {
@@ -610,7 +612,7 @@ static int on_scalar(struct reader *r, yaml_event_t *ev)
 
 	if (!r->doc->verbatim && memchr(s, 0, len))
 		return fail_at(r, &ev->start_mark,
-			       "text contains a NUL character%s", "");
+			       N_("text contains a NUL character%s"), "");
 	if (f && f->node->kind == KS_NODE_MAP && !f->have_key) {
 		const char *k = doc_string(r->doc, s, len, &len);
 
@@ -618,7 +620,7 @@ static int on_scalar(struct reader *r, yaml_event_t *ev)
 			return -1;
 		if (frame_find_key(f, k, len) >= 0)
 			return fail_at(r, &ev->start_mark,
-				       "duplicate key \"%s\"", k);
+				       N_("duplicate key \"%s\""), k);
 		f->key = k;
 		f->keylen = len;
 		f->kline = (int)ev->start_mark.line + 1;
@@ -644,12 +646,12 @@ static int on_start(struct reader *r, yaml_event_t *ev, enum ks_node_kind k)
 	struct ks_node *n;
 
 	if (f && f->node->kind == KS_NODE_MAP && !f->have_key)
-		return fail_at(r, &ev->start_mark,
-			       "a key must be plain text, not a %s",
-			       k == KS_NODE_MAP ? "mapping" : "list");
+		return fail_at(r, &ev->start_mark, "%s", k == KS_NODE_MAP
+			       ? _("a key must be plain text, not a mapping")
+			       : _("a key must be plain text, not a list"));
 	if (r->depth >= KS_MAX_DEPTH)
 		return fail_at(r, &ev->start_mark,
-			       "nesting is deeper than the limit of %s levels",
+			       N_("nesting is deeper than the limit of %s levels"),
 			       "64");
 	n = node_new(r->doc, k);
 	if (!n)
@@ -717,11 +719,13 @@ static int parser_error(struct reader *r, yaml_parser_t *p)
 	}
 	if (p->error == YAML_READER_ERROR && p->problem &&
 	    (strstr(p->problem, "UTF-8") || strstr(p->problem, "Unicode")))
-		ks_buf_puts(&msg, "invalid UTF-8 byte sequence; save the file as UTF-8");
-	else if (ks_buf_puts(&msg, "invalid YAML: ") == 0)
-		ks_buf_puts(&msg, p->problem ? p->problem : "cannot parse");
+		ks_buf_puts(&msg, _("invalid UTF-8 byte sequence; save the file as UTF-8"));
+	else
+		/* TRANSLATORS: the %s is libyaml's own words, in English. */
+		ks_buf_addf(&msg, _("invalid YAML: %s"),
+			    p->problem ? p->problem : _("cannot parse"));
 	if (p->context)
-		ks_buf_addf(&msg, " (%s at line %d, column %d)", p->context,
+		ks_buf_addf(&msg, _(" (%s at line %d, column %d)"), p->context,
 			    (int)p->context_mark.line + 1,
 			    (int)p->context_mark.column + 1);
 	if (p->error == YAML_READER_ERROR) {
@@ -780,22 +784,22 @@ static int read_events(struct reader *r, yaml_parser_t *p, unsigned flags)
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1)
 				err = fail_at(r, &ev.start_mark,
-					      "more than one YAML document in the file%s",
+					      N_("more than one YAML document in the file%s"),
 					      "");
 			break;
 		case YAML_ALIAS_EVENT:
 			err = fail_at(r, &ev.start_mark,
-				      "aliases (*%s) are not allowed in records",
+				      N_("aliases (*%s) are not allowed in records"),
 				      (const char *)ev.data.alias.anchor);
 			break;
 		case YAML_SCALAR_EVENT:
 			if (ev.data.scalar.anchor)
 				err = fail_at(r, &ev.start_mark,
-					      "anchors (&%s) are not allowed in records",
+					      N_("anchors (&%s) are not allowed in records"),
 					      (const char *)ev.data.scalar.anchor);
 			else if (ev.data.scalar.tag)
 				err = fail_at(r, &ev.start_mark,
-					      "tags (%s) are not allowed in records",
+					      N_("tags (%s) are not allowed in records"),
 					      tag_as_written(ev.data.scalar.tag));
 			else
 				err = on_scalar(r, &ev);
@@ -810,11 +814,11 @@ static int read_events(struct reader *r, yaml_parser_t *p, unsigned flags)
 
 			if (anchor)
 				err = fail_at(r, &ev.start_mark,
-					      "anchors (&%s) are not allowed in records",
+					      N_("anchors (&%s) are not allowed in records"),
 					      (const char *)anchor);
 			else if (tag)
 				err = fail_at(r, &ev.start_mark,
-					      "tags (%s) are not allowed in records",
+					      N_("tags (%s) are not allowed in records"),
 					      tag_as_written(tag));
 			else
 				err = on_start(r, &ev, seq ? KS_NODE_SEQ
