@@ -210,7 +210,7 @@ void print_diags(const struct ks_diags *d)
 		ks_diag_format(&b, &d->v[i]);
 		/* A message cut short could say what it does not mean. */
 		fprintf(stderr, "%s\n", ks_buf_failed(&b)
-			? "error: out of memory; a message cannot be shown" : b.ptr);
+			? _("error: out of memory; a message cannot be shown") : b.ptr);
 		if (tty)
 			show_source(&d->v[i]);
 	}
@@ -291,7 +291,7 @@ int open_survey_kind(int argc, char **argv, struct cli *cli,
 int fail(struct ks_diags *d, int status)
 {
 	if (status == -1 && !d->n)
-		fprintf(stderr, "error: out of memory\n");
+		fputs(_("error: out of memory\n"), stderr);
 	print_diags(d);
 	ks_diags_release(d);
 	return exit_code(status);
@@ -344,7 +344,7 @@ int ask_yes_no(const char *question, int def)
 		free(a);
 		if (r >= 0)
 			return r;
-		printf("please answer y or n\n");
+		fputs(_("please answer y or n\n"), stdout);
 	}
 }
 
@@ -352,9 +352,9 @@ static void say_waiting(const char *holder, void *payload)
 {
 	(void)payload;
 	if (holder)
-		fprintf(stderr, "waiting for %s to finish...\n", holder);
+		fprintf(stderr, _("waiting for %s to finish...\n"), holder);
 	else
-		fprintf(stderr, "waiting for other khaosat commands to finish...\n");
+		fputs(_("waiting for other khaosat commands to finish...\n"), stderr);
 }
 
 /* How long a command waits for another: KHAOSAT_LOCK_TIMEOUT seconds. */
@@ -417,8 +417,9 @@ static int survey_lock(struct cli *cli, int exclusive, struct ks_diags *d)
 	if ((err = ks_lock_clear_stale(gitdir, &removed, d)))
 		return err;
 	if (removed)
-		fprintf(stderr, "note: removed %d lock file%s left by a command that was stopped\n",
-			removed, removed == 1 ? "" : "s");
+		fprintf(stderr, Q_("note: removed %d lock file left by a command that was stopped\n",
+				   "note: removed %d lock files left by a command that was stopped\n",
+				   removed), removed);
 	return 0;
 }
 
@@ -430,7 +431,7 @@ static int recover(struct cli *cli, struct ks_diags *d)
 	if ((err = ks_merge_recover(cli->repo, &recovered, d)))
 		return err;
 	if (recovered)
-		fprintf(stderr, "note: finished a merge that was interrupted\n");
+		fputs(_("note: finished a merge that was interrupted\n"), stderr);
 	/* What happened to files changed by hand meanwhile. */
 	print_diags(d);
 	ks_diags_release(d);
@@ -507,7 +508,8 @@ void note_clashes(struct ks_repo *r, const git_oid *before,
 			     c.v[i].col, c.v[i].pointer, c.v[i].keyword, "%s",
 			     c.v[i].message);
 	print_diags(&w);
-	fprintf(stderr, "note: two records hold a value only one of them may have; correct one with 'khaosat edit ID'\n");
+	fputs(_("note: two records hold a value only one of them may have; correct one with 'khaosat edit ID'\n"),
+	      stderr);
 out:
 	ks_diags_release(&c);
 	ks_diags_release(&w);
@@ -605,15 +607,21 @@ void note_rules_changed(struct ks_repo *r, const git_oid *before,
 	if (ks_buf_failed(&names))
 		goto out;
 	if (!bad.n) {
-		printf("The survey's rules changed (%s); every record is still valid.\n",
+		printf(_("The survey's rules changed (%s); every record is still valid.\n"),
 		       names.ptr);
 		goto out;
 	}
 	print_diags(&w);
-	fprintf(stderr, "note: the survey's rules changed (%s): %zu record%s %s not valid under them%s; correct %s with 'khaosat edit ID' ('khaosat check' lists every problem)\n",
-		names.ptr, bad.n, bad.n == 1 ? "" : "s", bad.n == 1 ? "is" : "are",
-		bad.n > RULES_SHOWN ? " (the first 50 are shown)" : "",
-		bad.n == 1 ? "it" : "them");
+	if (bad.n > RULES_SHOWN)
+		fprintf(stderr, Q_("note: the survey's rules changed (%s): %zu record is not valid under them (the first %d are shown); correct it with 'khaosat edit ID' ('khaosat check' lists every problem)\n",
+				   "note: the survey's rules changed (%s): %zu records are not valid under them (the first %d are shown); correct them with 'khaosat edit ID' ('khaosat check' lists every problem)\n",
+				   bad.n),
+			names.ptr, bad.n, RULES_SHOWN);
+	else
+		fprintf(stderr, Q_("note: the survey's rules changed (%s): %zu record is not valid under them; correct it with 'khaosat edit ID' ('khaosat check' lists every problem)\n",
+				   "note: the survey's rules changed (%s): %zu records are not valid under them; correct them with 'khaosat edit ID' ('khaosat check' lists every problem)\n",
+				   bad.n),
+			names.ptr, bad.n);
 out:
 	ks_unique_free(u);
 	ks_repo_free(now);
@@ -639,9 +647,10 @@ int judge_before_merge(struct ks_repo *r, const git_oid *tip, const char *what,
 	if (ks_auth_verdict_text(&why, &v) < 0)
 		return -1;
 	if (err == KS_ENROL_WAITS) {
-		printf("Not merged: %zu commit%s of %s wait%s for the centre to approve laptop %s (key %s); kept here, taken in once the approval is here.\n",
-		       v.waiting, v.waiting == 1 ? "" : "s", what,
-		       v.waiting == 1 ? "s" : "", v.first.device, v.first.fingerprint);
+		printf(Q_("Not merged: %zu commit of %s waits for the centre to approve laptop %s (key %s); kept here, taken in once the approval is here.\n",
+			  "Not merged: %zu commits of %s wait for the centre to approve laptop %s (key %s); kept here, taken in once the approval is here.\n",
+			  v.waiting),
+		       v.waiting, what, v.first.device, v.first.fingerprint);
 	} else {
 		*refused = 1;
 		ks_error(d, KS_EINVALID, NULL, 0, 0,
@@ -674,7 +683,8 @@ int identity_from_options(struct ks_identity *who, const struct cmd_info *info,
 int put_output(const struct ks_buf *out)
 {
 	if (ks_buf_failed(out)) {
-		fprintf(stderr, "error: out of memory while writing the report; nothing of it is shown\n");
+		fputs(_("error: out of memory while writing the report; nothing of it is shown\n"),
+		      stderr);
 		return -1;
 	}
 	fputs(out->ptr, stdout);
