@@ -274,9 +274,10 @@ static lxw_error write_cell(struct xlsx *x, struct sheet *s, lxw_row_t r,
 	}
 	if (!(text = fit(x, text, c->len)))
 		return LXW_ERROR_MEMORY_MALLOC_FAILED;
+	/* The status is in the person's language, as export.c wrote it. */
 	return worksheet_write_string(s->ws, r, col, text,
 				      xc->type == KS_XCOL_STATUS &&
-				      strcmp(text, "ok") ? x->bad : NULL);
+				      strcmp(text, _("ok")) ? x->bad : NULL);
 }
 
 static int xlsx_row(void *w, struct ks_xtable *t, const struct ks_xrow *row,
