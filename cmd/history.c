@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "history.h"
 #include "json.h"
+#include "labels.h"
 #include "record.h"
 #include "rev.h"
 
@@ -67,19 +68,26 @@ static const char *scalar(const struct ks_node *map, const char *key)
 	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : "";
 }
 
-static void event_line(struct ks_buf *b, const struct ks_event *e)
+/*
+ * One change: the field by its titles, choices by their labels (the
+ * field paths and codes are in --json).
+ */
+static void event_line(struct ks_buf *b, const struct ks_event *e,
+		       const struct ks_snode *schema)
 {
 	const struct ks_field_change *c = &e->change;
-	const char *field = *c->field ? c->field : "/";
+	struct ks_buf field = KS_BUF_INIT;
 	size_t i;
 
+	ks_labels_path(&field, schema, c->field);
 	if (e->kind == KS_EVENT_CONFLICT) {
 		/*
 		 * TRANSLATORS: the parts of one line: "  ! /phone: conflict
 		 * recorded, kept 0225; proposals 0912 (Hoa, md01, 1a2b3c4),
 		 * ...".
 		 */
-		ks_buf_addf(b, _("  ! %s: conflict recorded, kept "), field);
+		ks_buf_addf(b, _("  ! %s: conflict recorded, kept "),
+			    field.ptr ? field.ptr : "");
 		ks_value_inline(b, c->old);
 		ks_buf_puts(b, _("; proposals"));
 		for (i = 0; e->proposals && i < e->proposals->u.seq.n; i++) {
@@ -96,10 +104,12 @@ static void event_line(struct ks_buf *b, const struct ks_event *e)
 				    scalar(p, "device"), scalar(p, "commit"));
 		}
 		ks_buf_putc(b, '\n');
+		ks_buf_release(&field);
 		return;
 	}
+	ks_buf_release(&field);
 	ks_buf_puts(b, "  ");
-	ks_field_change_format(b, c);
+	ks_labels_change(b, schema, c);
 	if (e->created)
 		ks_buf_puts(b, _("  (record created)"));
 	if (e->deleted)
@@ -124,7 +134,7 @@ static void print_text(struct ks_buf *b, const struct ks_history *h)
 			commit_line(b, &h->commits.v[e->commit]);
 			last = e->commit;
 		}
-		event_line(b, e);
+		event_line(b, e, h->schema);
 	}
 }
 

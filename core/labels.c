@@ -3,10 +3,12 @@
  */
 #include "labels.h"
 #include "buf.h"
+#include "fielddiff.h"
 #include "intl.h"
 #include "record.h"
 #include "schema.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int map_lines(struct ks_buf *out, const struct ks_snode *s,
@@ -171,4 +173,96 @@ int ks_labels_record_with(struct ks_buf *out, const struct ks_snode *s,
 	if (n->kind != KS_NODE_MAP)
 		return ks_buf_puts(out, "");
 	return map_lines(out, s, n, 0, o);
+}
+
+int ks_labels_path(struct ks_buf *out, const struct ks_snode *root,
+		   const char *field)
+{
+	struct ks_buf prefix = KS_BUF_INIT;
+	const char *p = field, *q;
+	size_t start = out->len;
+
+	while (*p == '/') {
+		const char *name = p + 1, *bracket;
+
+		/* the token: up to the next '/' outside [...] */
+		for (q = name; *q && *q != '/'; q++)
+			if (*q == '[')
+				while (*q && *q != ']')
+					q++;
+		bracket = memchr(name, '[', (size_t)(q - name));
+		if (name < q && strspn(name, "0123456789") == (size_t)(q - name)) {
+			if (out->len == start)
+				ks_buf_puts(out, _("item"));
+			ks_buf_addf(out, " %lu", strtoul(name, NULL, 10) + 1);
+		} else {
+			const char *end = bracket ? bracket : q;
+			const struct ks_snode *sn;
+			const char *title;
+			size_t at = prefix.len;
+
+			ks_buf_add(&prefix, p, (size_t)(end - p));
+			sn = ks_buf_failed(&prefix) ? NULL
+						    : ks_field_schema(root, prefix.ptr);
+			title = sn ? ks_snode_title(sn) : NULL;
+			if (out->len > start)
+				ks_buf_puts(out, " \u203a ");
+			if (title && *title)
+				ks_buf_puts(out, title);
+			else
+				ks_buf_add(out, name, (size_t)(end - name));
+			if (bracket) {
+				const char *eq = memchr(bracket, '=',
+							(size_t)(q - bracket));
+				const char *key = eq ? eq + 1 : bracket + 1;
+				size_t len = (size_t)(q - key);
+
+				if (len && key[len - 1] == ']')
+					len--;
+				ks_buf_addf(out, " [%.*s]", (int)len, key);
+			}
+			prefix.len = at;
+		}
+		ks_buf_add(&prefix, p, (size_t)(q - p));
+		p = q;
+	}
+	if (out->len == start)
+		ks_buf_puts(out, _("the whole record"));
+	ks_buf_release(&prefix);
+	return ks_buf_failed(out) || ks_buf_failed(&prefix) ? -1 : 0;
+}
+
+/* A value in a change: a choice by its label, yes or no, else as written. */
+static int change_value(struct ks_buf *out, const struct ks_snode *s,
+			const struct ks_node *v)
+{
+	if (v && v->kind == KS_NODE_SCALAR && s &&
+	    (ks_snode_enum_count(s) ||
+	     ks_snode_types(s) == KS_TYPE_BOOLEAN))
+		return ks_labels_value(out, s, v);
+	return ks_value_inline(out, v);
+}
+
+int ks_labels_change(struct ks_buf *out, const struct ks_snode *root,
+		     const struct ks_field_change *c)
+{
+	const struct ks_snode *s = root ? ks_field_schema(root, c->field) : NULL;
+	int r = ks_buf_addf(out, "%c ", c->op);
+
+	r |= ks_labels_path(out, root, c->field);
+	switch (c->op) {
+	case KS_FIELD_CHANGED:
+		r |= ks_buf_puts(out, ": ");
+		r |= change_value(out, s, c->old);
+		r |= ks_buf_puts(out, " \u2192 ");
+		return r | change_value(out, s, c->new);
+	case KS_FIELD_ADDED:
+		r |= ks_buf_puts(out, ": ");
+		return r | change_value(out, s, c->new);
+	case KS_FIELD_REMOVED:
+		/* TRANSLATORS: "- Điện thoại, was "0912..."". */
+		r |= ks_buf_puts(out, _(", was "));
+		return r | change_value(out, s, c->old);
+	}
+	return -1;
 }

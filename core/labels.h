@@ -8,6 +8,7 @@
 #define KS_LABELS_H
 
 struct ks_buf;
+struct ks_field_change;
 struct ks_node;
 struct ks_snode;
 
@@ -28,6 +29,22 @@ int ks_labels_value(struct ks_buf *out, const struct ks_snode *s,
 /* The subschema of the field at `pointer` under `s`, or NULL. */
 const struct ks_snode *ks_labels_field(const struct ks_snode *s,
 				       const char *pointer);
+
+/*
+ * The field at the field path `field` (fielddiff.h: "/workers/regular",
+ * "/products[name=Chảo gang]/output") as a person names it: its titles
+ * from the top down, "Sản phẩm [Chảo gang] › Sản lượng", an item by its
+ * number from 1; "the whole record" for "".  `root` may be NULL.
+ */
+int ks_labels_path(struct ks_buf *out, const struct ks_snode *root,
+		   const char *field);
+/*
+ * A change on one line for people: "~ Loại hình: Hộ kinh doanh →
+ * Hợp tác xã", "+ field: value", "- field, was value"; choices by their
+ * labels, other values as ks_value_inline() writes them.
+ */
+int ks_labels_change(struct ks_buf *out, const struct ks_snode *root,
+		     const struct ks_field_change *c);
 
 /* What a caller adds to each line, such as who set its value (blame). */
 struct ks_labels_opts {

@@ -46,9 +46,9 @@ test_expect_success 'two laptops set different fields; the merge is not credited
 test_expect_success 'history says who, which device, old and new, and how it came' '
 	(cd a && khaosat history md01-0001 workers.regular >../out) &&
 	grep -q "Trần Văn Minh on md02" out &&
-	grep -q "^  ~ /workers/regular: 86 → 55$" out &&
+	grep -q "^  ~ Lao động (người) › Lao động thường xuyên: 86 → 55$" out &&
 	grep -q "reached main through merge $(cut -c1-7 merge_commit)" out &&
-	grep -q "^  + /workers/regular: 86  (record created)$" out &&
+	grep -q "^  + Lao động (người) › Lao động thường xuyên: 86  (record created)$" out &&
 	test "$(grep -c "^  [~+-] " out)" = 2 &&
 	json_get h.json "[e for e in j if e[\"field\"]==\"/workers/regular\"][0][\"via_merge\"]" >via &&
 	test "$(cat via)" = "$(cat merge_commit)" &&
@@ -62,9 +62,18 @@ test_expect_success 'a field is accepted dotted, slashed, and by a keyed item' '
 	set_line b/$W1 "    output_tonnes_per_year: 320" "    output_tonnes_per_year: 333" &&
 	(cd b && khaosat commit -m "b: puly output" >/dev/null) &&
 	(cd b && khaosat history "md01-0001" "products[name=Puly thang máy].output_tonnes_per_year" >../out) &&
-	grep -q "^  ~ /products\[name=Puly thang máy\]/output_tonnes_per_year: 320 → 333$" out &&
-	grep -q "^  + /products\[name=Puly thang máy\]/output_tonnes_per_year: 320  (record created)$" out &&
+	grep -q "^  ~ Sản phẩm \[Puly thang máy\] › Sản lượng (tấn/năm): 320 → 333$" out &&
+	grep -q "^  + Sản phẩm \[Puly thang máy\] › Sản lượng (tấn/năm): 320  (record created)$" out &&
 	test "$(grep -c "^  [~+-] " out)" = 2
+'
+
+test_expect_success 'history names fields by title and choices by label; --json keeps codes' '
+	(cd a && khaosat history md01-0001 legal_type >../out &&
+	 khaosat history --json md01-0001 legal_type >../h.json) &&
+	grep -q "^  + Loại hình: Công ty TNHH  (record created)$" out &&
+	! grep -q "doanh_nghiep_tnhh\|/legal_type" out &&
+	grep -q "\"field\":\"/legal_type\"" h.json &&
+	grep -q "doanh_nghiep_tnhh" h.json
 '
 
 test_expect_success 'an unknown field is an error, a known one without changes is not' '
@@ -89,9 +98,9 @@ test_expect_success 'a conflict and its resolution show as such' '
 	(cd a && khaosat resolve md01-0001 /phone --take $n >/dev/null) &&
 	git -C a rev-parse HEAD >resolution &&
 	(cd a && khaosat history md01-0001 phone >../out && khaosat history --json md01-0001 phone >../h.json) &&
-	grep -q "^  ! /phone: conflict recorded, kept \"02256246341\"; proposals .*\"0912345678\" (Nguyễn Thị Hoa, md01, $(cut -c1-7 a_phone))" out &&
-	grep -q "^  ! /phone: conflict recorded, .*\"0987654321\" (Trần Văn Minh, md02, $(cut -c1-7 b_phone))" out &&
-	grep -q "^  ~ /phone: \"02256246341\" → \"0987654321\"  (settles a conflict)$" out &&
+	grep -q "^  ! Điện thoại: conflict recorded, kept \"02256246341\"; proposals .*\"0912345678\" (Nguyễn Thị Hoa, md01, $(cut -c1-7 a_phone))" out &&
+	grep -q "^  ! Điện thoại: conflict recorded, .*\"0987654321\" (Trần Văn Minh, md02, $(cut -c1-7 b_phone))" out &&
+	grep -q "^  ~ Điện thoại: \"02256246341\" → \"0987654321\"  (settles a conflict)$" out &&
 	test "$(json_get h.json "[e[\"kind\"] for e in j]")" = "['"'"'edit'"'"', '"'"'edit'"'"', '"'"'edit'"'"', '"'"'merge'"'"', '"'"'conflict'"'"', '"'"'resolution'"'"']" &&
 	test "$(json_get h.json "j[-1][\"commit\"]")" = "$(cat resolution)"
 '
@@ -196,7 +205,7 @@ test_expect_success 'history of a deleted record; blame says it is gone' '
 	git -C a rm -q $W3 &&
 	(cd a && khaosat commit -m "delete md01-0003" >/dev/null) &&
 	(cd a && khaosat history md01-0003 >../out) &&
-	grep -q "^  - /, was {id: \"md01-0003\"" out &&
+	grep -q "^  - the whole record, was {id: \"md01-0003\"" out &&
 	grep -q "(record deleted)" out &&
 	(cd a && test_expect_code 1 khaosat blame md01-0003 2>../err) &&
 	grep -q "was deleted" err &&
