@@ -701,6 +701,55 @@ static int indent_tab(const char *buf, size_t len, int want)
 	return 0;
 }
 
+/*
+ * libyaml's problems in the words of a person who typed the file; one
+ * not listed keeps libyaml's own words.
+ */
+static const struct {
+	const char *problem;
+	const char *words;
+} yaml_words[] = {
+	{ "mapping values are not allowed in this context",
+	  N_("a colon (:) where this line cannot have one; put a value that holds \": \" in double quotes") },
+	{ "did not find expected key",
+	  N_("a line is not indented like the fields around it") },
+	{ "could not find expected ':'",
+	  N_("a field name is not followed by a colon (:)") },
+	{ "found character that cannot start any token",
+	  N_("a value starts with a character that needs double quotes around the value (such as @, `, & or *)") },
+	{ "found unexpected end of stream",
+	  N_("the file ends inside a value: a quote or a bracket is not closed") },
+	{ "did not find expected node content",
+	  N_("a value is missing where one must be") },
+	{ "block sequence entries are not allowed in this context",
+	  N_("a list item (\"- ...\") where this line cannot have one; check its indentation") },
+	{ "did not find expected '-' indicator",
+	  N_("a line inside a list does not start with \"- \" like the items around it") },
+	{ "did not find expected ',' or ']'",
+	  N_("a list in brackets [ ] is not closed with \"]\", or its items are not separated by commas") },
+	{ "did not find expected ',' or '}'",
+	  N_("a group in braces { } is not closed with \"}\", or its fields are not separated by commas") },
+	{ "did not find expected comment or line break",
+	  N_("something follows a closed quote on the same line") },
+	{ "found unknown escape character",
+	  N_("a backslash (\\) inside double quotes that YAML does not know; write \\\\ for a backslash") },
+	{ "found undefined tag handle",
+	  N_("a value starts with \"!\"; put it in double quotes") },
+	{ "control characters are not allowed",
+	  N_("a control character (an invisible character that is not a space, tab or line break)") },
+};
+
+/* What went wrong, in plain words when libyaml's are known. */
+static const char *yaml_problem(const char *problem)
+{
+	size_t i;
+
+	for (i = 0; problem && i < sizeof(yaml_words) / sizeof(*yaml_words); i++)
+		if (!strcmp(problem, yaml_words[i].problem))
+			return _(yaml_words[i].words);
+	return problem ? problem : _("cannot parse");
+}
+
 static int parser_error(struct reader *r, yaml_parser_t *p)
 {
 	const yaml_mark_t *m = &p->problem_mark;
@@ -721,11 +770,14 @@ static int parser_error(struct reader *r, yaml_parser_t *p)
 	    (strstr(p->problem, "UTF-8") || strstr(p->problem, "Unicode")))
 		ks_buf_puts(&msg, _("invalid UTF-8 byte sequence; save the file as UTF-8"));
 	else
-		/* TRANSLATORS: the %s is libyaml's own words, in English. */
-		ks_buf_addf(&msg, _("invalid YAML: %s"),
-			    p->problem ? p->problem : _("cannot parse"));
-	if (p->context)
-		ks_buf_addf(&msg, _(" (%s at line %d, column %d)"), p->context,
+		/*
+		 * TRANSLATORS: the %s says what is wrong; libyaml's own
+		 * English words when the problem is not one khaosat knows.
+		 */
+		ks_buf_addf(&msg, _("the file cannot be read (YAML): %s"),
+			    yaml_problem(p->problem));
+	if (p->context && p->context_mark.line != m->line)
+		ks_buf_addf(&msg, _(" (it began at line %d, column %d)"),
 			    (int)p->context_mark.line + 1,
 			    (int)p->context_mark.column + 1);
 	if (p->error == YAML_READER_ERROR) {

@@ -81,7 +81,7 @@ test_expect_success 'malformed YAML' '
 	check_refuses 1 &&
 	test_must_be_empty out &&
 	cat >expect <<-EOF &&
-	$R:3:11: error: invalid YAML: did not find expected '"'"','"'"' or '"'"']'"'"' (while parsing a flow sequence at line 2, column 7)
+	$R:3:11: error: the file cannot be read (YAML): a list in brackets [ ] is not closed with "]", or its items are not separated by commas (it began at line 2, column 7)
 	checked 43 records: 42 valid, 1 invalid
 	EOF
 	test_cmp expect err
@@ -90,7 +90,7 @@ test_expect_success 'malformed YAML' '
 test_expect_success 'malformed YAML, checked by id' '
 	check_refuses 1 md01-0100 &&
 	cat >expect <<-EOF &&
-	$R:3:11: error: invalid YAML: did not find expected '"'"','"'"' or '"'"']'"'"' (while parsing a flow sequence at line 2, column 7)
+	$R:3:11: error: the file cannot be read (YAML): a list in brackets [ ] is not closed with "]", or its items are not separated by commas (it began at line 2, column 7)
 	checked 1 record: 0 valid, 1 invalid
 	EOF
 	test_cmp expect err
@@ -287,7 +287,7 @@ test_expect_success 'a broken schema (invalid YAML in schema/workshop.yaml)' '
 	printf "type: object\nproperties: [\n" >s/schema/workshop.yaml &&
 	check_refuses 1 &&
 	cat >expect <<-\EOF &&
-	schema/workshop.yaml:3:1: error: invalid YAML: did not find expected node content (while parsing a flow node at line 3, column 1)
+	schema/workshop.yaml:3:1: error: the file cannot be read (YAML): a value is missing where one must be
 	no record was checked: fix the schema first
 	EOF
 	test_cmp expect err &&
@@ -310,7 +310,7 @@ test_expect_success 'check --json with a broken schema still prints JSON' '
 	printf "type: object\nproperties: [\n" >s/schema/workshop.yaml &&
 	check_refuses 1 --json &&
 	cat >expect <<-\EOF &&
-	[{"severity":"error","path":"schema/workshop.yaml","line":3,"column":1,"pointer":null,"keyword":null,"message":"invalid YAML: did not find expected node content (while parsing a flow node at line 3, column 1)"}]
+	[{"severity":"error","path":"schema/workshop.yaml","line":3,"column":1,"pointer":null,"keyword":null,"message":"the file cannot be read (YAML): a value is missing where one must be"}]
 	EOF
 	test_cmp expect out &&
 	test_must_be_empty err

@@ -524,7 +524,7 @@ test_expect_success 'a control character is located' '
 	printf "id: md01-0095\nname: Lò\\001nung\n" >work/ctrl.yaml &&
 	check_quick work 1 --schema "$KHAOSAT_TOP/schema/workshop.yaml" ctrl.yaml &&
 	cat >expect <<-\EOF &&
-	ctrl.yaml:2:9: error: invalid YAML: control characters are not allowed
+	ctrl.yaml:2:9: error: the file cannot be read (YAML): a control character (an invisible character that is not a space, tab or line break)
 	checked 1 file: 0 valid, 1 invalid
 	EOF
 	test_cmp expect err &&

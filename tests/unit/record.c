@@ -838,13 +838,13 @@ static void test_refuse_too_deep(void **state)
 static void test_refuse_malformed(void **state)
 {
 	assert_refused("a: [1, 2\n",
-		       "r.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 1, column 4)");
+		       "r.yaml:2:1: error: the file cannot be read (YAML): a list in brackets [ ] is not closed with \"]\", or its items are not separated by commas (it began at line 1, column 4)");
 	assert_refused("a: b: c\n",
-		       "r.yaml:1:5: error: invalid YAML: mapping values are not allowed in this context");
+		       "r.yaml:1:5: error: the file cannot be read (YAML): a colon (:) where this line cannot have one; put a value that holds \": \" in double quotes");
 	assert_refused("a:\n  - b\n  c: d\n",
-		       "r.yaml:3:3: error: invalid YAML: did not find expected '-' indicator (while parsing a block collection at line 2, column 3)");
+		       "r.yaml:3:3: error: the file cannot be read (YAML): a line inside a list does not start with \"- \" like the items around it (it began at line 2, column 3)");
 	assert_refused("a: \"open\n",
-		       "r.yaml:2:1: error: invalid YAML: found unexpected end of stream (while scanning a quoted scalar at line 1, column 4)");
+		       "r.yaml:2:1: error: the file cannot be read (YAML): the file ends inside a value: a quote or a bracket is not closed (it began at line 1, column 4)");
 	assert_refused("x: [a, b]\n{a: 1}: 2\n",
 		       "r.yaml:2:1: error: a key must be plain text, not a mapping");
 	assert_refused("[a]: 1\n",
