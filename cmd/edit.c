@@ -280,7 +280,7 @@ static int edit_draft(struct cli *cli, const char *id)
 		ks_doc_free(doc);
 		if (!err) {
 			printf(_("Saved %s: %s\n"), id, rel);
-			fputs(_("Record it with 'khaosat commit -m MESSAGE'.\n"), stdout);
+			fputs(_("Save it to the survey history with 'khaosat commit -m MESSAGE'.\n"), stdout);
 			break;
 		}
 		/* Not valid yet: the edits are the draft now. */

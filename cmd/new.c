@@ -340,7 +340,7 @@ static int save_record(struct cli *cli, const char *kind, struct ks_doc *doc,
 		ks_formsave_remove(cli->repo, &form->save, d);
 	print_diags(d);
 	printf(_("Saved %s %s: %s\n"), kind, id, rel);
-	fputs(_("Record it with 'khaosat commit -m MESSAGE'.\n"), stdout);
+	fputs(_("Save it to the survey history with 'khaosat commit -m MESSAGE'.\n"), stdout);
 out:
 	ks_free(id);
 	ks_free(rel);

@@ -2,6 +2,7 @@
  * Field-level differences: see fielddiff.h.
  */
 #include "fielddiff.h"
+#include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
@@ -388,7 +389,7 @@ int ks_field_change_format(struct ks_buf *out, const struct ks_field_change *c)
 		r |= ks_buf_puts(out, ": ");
 		return r | ks_value_inline(out, c->new);
 	case KS_FIELD_REMOVED:
-		r |= ks_buf_puts(out, ", was ");
+		r |= ks_buf_puts(out, _(", was "));
 		return r | ks_value_inline(out, c->old);
 	}
 	return -1;

@@ -696,9 +696,9 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 	/* The survey file and schemas shape every record: say it loudly. */
 	if (m->write_conflicts && strncmp(p->path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
 		ks_diags_add(m->d, KS_SEV_WARNING, p->path, 0, 0, NULL, "conflict",
-			     "%zu conflict%s in a file every record depends on; settle %s first ('khaosat conflicts')",
-			     p->c.n, p->c.n == 1 ? "" : "s",
-			     p->c.n == 1 ? "it" : "them");
+			     Q_("%zu conflict in a file every record depends on; settle it first ('khaosat conflicts')",
+				"%zu conflicts in a file every record depends on; settle them first ('khaosat conflicts')",
+				p->c.n), p->c.n);
 	err = 0;
 out:
 	ks_origins_free(wo.o);
@@ -1975,8 +1975,9 @@ static int merge_kept_edits(struct ks_repo *r, git_tree *tf, git_tree *tt,
 		}
 		if (!err && n)
 			ks_diags_add(d, KS_SEV_NOTE, paths->v[i], 0, 0, NULL, NULL,
-				     "was changed by hand during an interrupted merge: kept, merged with what the merge brought, %zu conflict%s recorded",
-				     n, n == 1 ? "" : "s");
+				     Q_("was changed by hand during an interrupted merge: kept, merged with what the merge brought, %zu conflict recorded",
+					"was changed by hand during an interrupted merge: kept, merged with what the merge brought, %zu conflicts recorded",
+					n), n);
 		else if (!err)
 			ks_diags_add(d, KS_SEV_NOTE, paths->v[i], 0, 0, NULL, NULL,
 				     "was changed by hand during an interrupted merge: kept, and merged with what the merge brought");
