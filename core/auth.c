@@ -16,12 +16,14 @@
 
 const char *ks_auth_status_name(enum ks_auth_status s)
 {
+	/* English, for --json and logs; _() of one gives a person's words */
 	static const char *const names[] = {
-		"authentic", "before signed mode", "waiting for approval",
-		"unsigned", "bad signature", "unsupported signature",
-		"not a member's key", "key not valid then", "wrong device",
-		"path not allowed", "members file unreadable",
-		"more than two parents",
+		N_("authentic"), N_("before signed mode"),
+		N_("waiting for approval"), N_("unsigned"),
+		N_("bad signature"), N_("unsupported signature"),
+		N_("not a member's key"), N_("key not valid then"),
+		N_("wrong device"), N_("path not allowed"),
+		N_("members file unreadable"), N_("more than two parents"),
 	};
 
 	return (size_t)s < sizeof(names) / sizeof(*names) ? names[s] : "?";
@@ -607,11 +609,15 @@ int ks_auth_verdict_text(struct ks_buf *out, const struct ks_auth_verdict *v)
 	char hex[11];
 
 	git_oid_tostr(hex, sizeof(hex), &v->commit);
-	return ks_buf_addf(out, "commit %s \"%s\"%s%s%s%s: %s%s%s: %s", hex,
-			   v->summary, *a->device ? _(" signed by ") : "", a->device,
-			   *a->fingerprint ? " with key " : "", a->fingerprint,
-			   ks_auth_status_name(a->status), *a->path ? " " : "",
-			   a->path, a->why ? a->why : "");
+	/* TRANSLATORS: commit 1a2b3c4d5e "its summary" */
+	ks_buf_addf(out, _("commit %s \"%s\""), hex, v->summary);
+	if (*a->device)
+		ks_buf_addf(out, _(" signed by %s"), a->device);
+	if (*a->fingerprint)
+		ks_buf_addf(out, _(" with key %s"), a->fingerprint);
+	ks_buf_addf(out, ": %s%s%s: %s", _(ks_auth_status_name(a->status)),
+		    *a->path ? " " : "", a->path, a->why ? a->why : "");
+	return ks_buf_failed(out) ? -1 : 0;
 }
 
 void ks_auth_changed_free(char **v, size_t n)

@@ -1148,12 +1148,18 @@ static void auth_problem(struct ks_verify_report *rep, git_repository *repo,
 	git_oid_tostr(hex, sizeof(hex), id);
 	if (git_commit_lookup(&c, repo, id) < 0)
 		git_error_clear();
-	ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
-		     "commit %s \"%s\"%s%s: %s%s%s: %s", hex,
-		     c ? git_commit_summary(c) : "?",
-		     *a->device ? _(" signed by ") : "", a->device,
-		     ks_auth_status_name(a->status), *a->path ? " " : "",
-		     a->path, a->why);
+	if (*a->device)
+		ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
+			     "commit %s \"%s\" signed by %s: %s%s%s: %s", hex,
+			     c ? git_commit_summary(c) : "?", a->device,
+			     _(ks_auth_status_name(a->status)),
+			     *a->path ? " " : "", a->path, a->why);
+	else
+		ks_diags_add(&rep->notes, KS_SEV_ERROR, NULL, 0, 0, NULL, "auth",
+			     "commit %s \"%s\": %s%s%s: %s", hex,
+			     c ? git_commit_summary(c) : "?",
+			     _(ks_auth_status_name(a->status)),
+			     *a->path ? " " : "", a->path, a->why);
 	git_commit_free(c);
 }
 

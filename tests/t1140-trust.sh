@@ -301,7 +301,7 @@ test_expect_success 'an unsigned survey moves to signed mode in one command' '
 	 khaosat sync ../ostick >/dev/null) &&
 	test -f o2/.git/khaosat/key &&
 	(cd open && khaosat sync ../ostick >../out) &&
-	grep -q "^  md05  *[0-9]* commits* waits* for the centre to approve this laptop" out &&
+	grep -q "^  md05  *[0-9]* saves* waits* for the centre to approve this laptop" out &&
 	(cd open && khaosat device approve md05 >/dev/null && khaosat sync ../ostick >/dev/null) &&
 	grep -q "^  regular: 31$" open/$W1 &&
 	(cd open && khaosat verify >/dev/null)
