@@ -345,7 +345,7 @@ static int info_sheet(struct xlsx *x, const char *const *info, size_t n,
 	/* Which sheet holds which table. */
 	for (i = 0; i < x->n && !e; i++, r++) {
 		ks_buf_reset(&b);
-		if (ks_buf_addf(&b, "Sheet \"%s\"", x->v[i]->name) < 0) {
+		if (ks_buf_addf(&b, _("Sheet \"%s\""), x->v[i]->name) < 0) {
 			ks_buf_release(&b);
 			return -1;
 		}
