@@ -15,6 +15,18 @@ if ! command -v xgettext >/dev/null || ! command -v msgfmt >/dev/null; then
 		sh "$KHAOSAT_TOP/samples/demo.sh" "$KHAOSAT_BIN" "$SAMPLES" \
 		>said 2>&1 &&
 	grep -q "⟦" said &&
+	python3 - khaosat-demo.*/my-dong.xlsx >>said <<-\EOF &&
+	import re, sys, zipfile
+	z = zipfile.ZipFile(sys.argv[1])
+	for n in sorted(z.namelist()):
+	    if n.startswith("xl/worksheets/"):
+	        # row 2 of a table holds the field paths, which are data
+	        rows = re.findall(r"<row [^>]*r=\"(\d+)\"[^>]*>(.*?)</row>", z.read(n).decode())
+	        for r, cells in rows:
+	            if r != "2":
+	                print("\n".join(re.findall(r"<t[^>]*>([^<]*)</t>", cells)))
+	EOF
+	grep -q "⟦Record status⟧" said &&
 	python3 "$KHAOSAT_TOP/tests/tools/pseudo_check.py" said
 '
 
@@ -121,6 +133,18 @@ test_expect_success 'the demo is all marked, its narration too' '
 		sh "$KHAOSAT_TOP/samples/demo.sh" "$KHAOSAT_BIN" "$SAMPLES" \
 		>said 2>&1 &&
 	grep -q "⟦" said &&
+	python3 - khaosat-demo.*/my-dong.xlsx >>said <<-\EOF &&
+	import re, sys, zipfile
+	z = zipfile.ZipFile(sys.argv[1])
+	for n in sorted(z.namelist()):
+	    if n.startswith("xl/worksheets/"):
+	        # row 2 of a table holds the field paths, which are data
+	        rows = re.findall(r"<row [^>]*r=\"(\d+)\"[^>]*>(.*?)</row>", z.read(n).decode())
+	        for r, cells in rows:
+	            if r != "2":
+	                print("\n".join(re.findall(r"<t[^>]*>([^<]*)</t>", cells)))
+	EOF
+	grep -q "⟦Record status⟧" said &&
 	python3 "$KHAOSAT_TOP/tests/tools/pseudo_check.py" said
 '
 
