@@ -270,3 +270,20 @@ int ks_json_end(struct ks_json *j)
 		return spoil(j);
 	return 0;
 }
+
+int ks_json_pointer_next(const char **p, struct ks_buf *tok)
+{
+	const char *q;
+
+	if (!*p || **p != '/')
+		return 0;
+	ks_buf_reset(tok);
+	for (q = *p + 1; *q && *q != '/'; q++) {
+		if (q[0] == '~' && (q[1] == '0' || q[1] == '1'))
+			ks_buf_putc(tok, *++q == '0' ? '~' : '/');
+		else
+			ks_buf_putc(tok, *q);
+	}
+	*p = q;
+	return ks_buf_failed(tok) ? -1 : 1;
+}

@@ -96,4 +96,11 @@ int ks_json_field_bool(struct ks_json *j, const char *key, int v);
  */
 int ks_json_end(struct ks_json *j);
 
+/*
+ * The next reference token of the JSON Pointer at `*p` (which starts with
+ * '/'), decoded (~1 is '/', ~0 is '~') into `tok`; `*p` moves past it.
+ * 1 when a token was read, 0 at the end, -1 when memory runs out.
+ */
+int ks_json_pointer_next(const char **p, struct ks_buf *tok);
+
 #endif

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "fielddiff.h"
 #include "intl.h"
+#include "json.h"
 #include "record.h"
 #include "schema.h"
 
@@ -68,19 +69,10 @@ const struct ks_snode *ks_labels_field(const struct ks_snode *s,
 {
 	struct ks_buf tok = KS_BUF_INIT;
 	const char *p = pointer;
+	int r;
 
-	while (s && p && *p == '/') {
-		const char *q;
-
-		ks_buf_reset(&tok);
-		for (q = p + 1; *q && *q != '/'; q++) {
-			if (q[0] == '~' && (q[1] == '0' || q[1] == '1'))
-				ks_buf_putc(&tok, *++q == '0' ? '~' : '/');
-			else
-				ks_buf_putc(&tok, *q);
-		}
-		p = q;
-		if (ks_buf_failed(&tok))
+	while (s && (r = ks_json_pointer_next(&p, &tok)) != 0) {
+		if (r < 0)
 			s = NULL;
 		else if (tok.len && strspn(tok.ptr, "0123456789") == tok.len &&
 			 ks_snode_items(s))

@@ -8,6 +8,7 @@
 #include "schema_int.h"
 #include "intl.h"
 #include "buf.h"
+#include "json.h"
 #include "alloc.h"
 #include "record.h"
 
@@ -526,24 +527,12 @@ int ks_schema_label(const struct ks_schema *s, const char *pointer,
 	const char *p = pointer ? pointer : "";
 	size_t start = out->len;	/* what `out` held is not ours */
 
-	while (*p == '/') {
-		const char *q;
-		int index;
-
-		ks_buf_reset(&tok);
-		for (q = p + 1; *q && *q != '/'; q++) {
-			if (q[0] == '~' && (q[1] == '0' || q[1] == '1'))
-				ks_buf_putc(&tok, *++q == '0' ? '~' : '/');
-			else
-				ks_buf_putc(&tok, *q);
-		}
-		p = q;
-		if (ks_buf_failed(&tok))
-			break;
-		index = tok.len && tok.len < 10 &&
+	while (ks_json_pointer_next(&p, &tok) > 0) {
+		int index = tok.len && tok.len < 10 &&
 			strspn(tok.ptr, "0123456789") == tok.len &&
 			(!sh || (sh->types & KS_TYPE_ARRAY) || sh->items ||
 			 sh->nprefix);
+
 		if (index) {
 			size_t i = strtoul(tok.ptr, NULL, 10);
 

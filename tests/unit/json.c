@@ -265,6 +265,29 @@ static int export_json(const char *path, const struct ks_node *root,
 	return err;
 }
 
+/* RFC 6901: tokens decoded, "~01" is "~1", an empty token is a token. */
+static void test_pointer_tokens(void **state)
+{
+	struct ks_buf tok = KS_BUF_INIT;
+	const char *p = "/a~1b/~01/0//x";
+
+	(void)state;
+	assert_int_equal(ks_json_pointer_next(&p, &tok), 1);
+	assert_string_equal(tok.ptr, "a/b");
+	assert_int_equal(ks_json_pointer_next(&p, &tok), 1);
+	assert_string_equal(tok.ptr, "~1");
+	assert_int_equal(ks_json_pointer_next(&p, &tok), 1);
+	assert_string_equal(tok.ptr, "0");
+	assert_int_equal(ks_json_pointer_next(&p, &tok), 1);
+	assert_int_equal(tok.len, 0);
+	assert_int_equal(ks_json_pointer_next(&p, &tok), 1);
+	assert_string_equal(tok.ptr, "x");
+	assert_int_equal(ks_json_pointer_next(&p, &tok), 0);
+	p = "";
+	assert_int_equal(ks_json_pointer_next(&p, &tok), 0);
+	ks_buf_release(&tok);
+}
+
 static void test_export_out_of_memory(void **state)
 {
 	static const char yaml[] = "name: Đúc\nstaff: -3\n";
@@ -310,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_failed_allocation_sticks),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_pointer_tokens),
 		cmocka_unit_test(test_export_out_of_memory),
 	};
 
