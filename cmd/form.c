@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "input.h"
 #include "intl.h"
+#include "labels.h"
 #include "record.h"
 #include "schema.h"
 
@@ -601,23 +602,29 @@ static void print_header(const struct ks_snode *s, const char *name,
 }
 
 /* A value in a few words: a scalar as it is, parts and lists shortened. */
-static void summarise(struct ks_buf *b, const struct ks_node *v)
+static void summarise(struct ks_buf *b, const struct ks_node *v,
+		      const struct ks_snode *s)
 {
+	const struct ks_snode *items = s ? ks_snode_items(s) : NULL;
 	size_t i, shown = 0;
 
 	if (!v)
 		return;
+	/* choices by their labels, yes and no as words, as show does */
 	if (v->kind == KS_NODE_SCALAR) {
-		ks_buf_puts(b, v->u.scalar.str);
+		ks_labels_value(b, s, v);
 		return;
 	}
 	if (v->kind == KS_NODE_MAP) {
 		for (i = 0; i < v->u.map.n && shown < 3; i++) {
-			const struct ks_node *x = v->u.map.v[i].value;
+			const struct ks_pair *p = &v->u.map.v[i];
 
-			if (x->kind != KS_NODE_SCALAR)
+			if (p->value->kind != KS_NODE_SCALAR)
 				continue;
-			ks_buf_addf(b, "%s%s", shown++ ? ", " : "", x->u.scalar.str);
+			if (shown++)
+				ks_buf_puts(b, ", ");
+			ks_labels_value(b, s ? ks_snode_cond_property(s, p->key)
+					     : NULL, p->value);
 		}
 		if (!shown)
 			ks_buf_addf(b, Q_("%zu field", "%zu fields", v->u.map.n),
@@ -632,8 +639,11 @@ static void summarise(struct ks_buf *b, const struct ks_node *v)
 			    v->u.seq.n);
 		return;
 	}
-	for (i = 0; i < v->u.seq.n; i++)
-		ks_buf_addf(b, "%s%s", i ? "; " : "", v->u.seq.v[i]->u.scalar.str);
+	for (i = 0; i < v->u.seq.n; i++) {
+		if (i)
+			ks_buf_puts(b, "; ");
+		ks_labels_value(b, items, v->u.seq.v[i]);
+	}
 }
 
 /* Shows the title of the required part a question is in, once. */
@@ -866,7 +876,7 @@ static int ask_existing(struct form *f, const struct question *q)
 	int r = 1;
 
 	show_section(f, q);
-	summarise(&what, v);
+	summarise(&what, v, q->s);
 	if (q->item) {
 		if (!q->index)
 			print_header(q->list, q->name, q->required, q->depth);
@@ -1073,7 +1083,8 @@ static int review(struct form *f, struct ks_diags *d)
 			if (!strcmp(name, "id"))
 				continue;
 			ks_buf_reset(&v);
-			summarise(&v, ks_map_get(f->root, name));
+			summarise(&v, ks_map_get(f->root, name),
+				  ks_snode_property(s, name));
 			printf("  %2lu) %s [%s]: %s\n", ++count,
 			       label(ks_snode_property(s, name), name), name,
 			       whole(&v));

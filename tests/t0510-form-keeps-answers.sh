@@ -394,7 +394,7 @@ test_expect_success '"n" at "Save this record?" leads to a review where any answ
 	expect Save this record?
 	send n
 	expect 1) Tên cơ sở [name]: Hộ Đúc Sai Tên
-	expect 2) Loại hình [legal_type]: ho_kinh_doanh
+	expect 2) Loại hình [legal_type]: Hộ kinh doanh
 	expect s to save
 	send 1
 	expect [Hộ Đúc Sai Tên] >
