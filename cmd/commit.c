@@ -26,7 +26,7 @@ int cmd_commit(int argc, char **argv, struct cli *cli)
 	int verbose = 0, err;
 	const struct opt opts[] = {
 		{ 'm', "message", "MESSAGE", OPT_STRING, &message,
-		  N_("what the commit records") },
+		  N_("what the survey history records for this save") },
 		{ 'v', "verbose", NULL, OPT_FLAG, &verbose,
 		  N_("name the commit as git does: [main <id>]") },
 		OPT_END_MARK,

@@ -266,7 +266,7 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 		{ 0, "base", NULL, OPT_FLAG, &base,
 		  N_("keep the base value (the value before both changes)") },
 		{ 'm', "message", "MESSAGE", OPT_STRING, &message,
-		  N_("the commit message (default: says what was chosen)") },
+		  N_("what the survey history records for it (default: says what was chosen)") },
 		OPT_END_MARK,
 	};
 
@@ -305,10 +305,10 @@ int cmd_resolve(int argc, char **argv, struct cli *cli)
 		goto out;
 	}
 	if (t.gone)
-		printf(_("Record %s no longer exists: closed its conflict on %s without setting a value; committed.\n"),
+		printf(_("Record %s no longer exists: closed its conflict on %s without setting a value; saved to the survey history.\n"),
 		       argv[0], t.field);
 	else
-		printf(_("Resolved %s %s; committed.\n"), argv[0], argv[1]);
+		printf(_("Settled the conflict on %s %s; saved to the survey history.\n"), argv[0], argv[1]);
 	fflush(stdout);
 	print_diags(&d);
 	code = EXIT_OK;
