@@ -13,6 +13,7 @@
 #include "draft.h"
 #include "formsave.h"
 #include "json.h"
+#include "text.h"
 #include "record.h"
 #include "repo.h"
 
@@ -250,7 +251,11 @@ static void text_changes(struct ks_buf *b, const struct status *st)
 	else
 		ks_buf_puts(b, _("Changes not saved to the survey history yet:\n"));
 	for (i = 0; i < c->n; i++) {
-		ks_buf_addf(b, "  %-9s %s", change_label(c->v[i].what),
+		const char *what = change_label(c->v[i].what);
+		size_t w = ks_utf8_count(what, strlen(what));
+
+		/* a column of 9 characters, not bytes: "đã sửa" is 6 */
+		ks_buf_addf(b, "  %s%*s %s", what, w < 9 ? (int)(9 - w) : 0, "",
 			    c->v[i].path);
 		if (st->invalid[i])
 			ks_buf_addf(b, Q_("  (invalid: %zu error)", "  (invalid: %zu errors)",
@@ -278,8 +283,8 @@ static void text_status(struct ks_buf *b, struct ks_repo *r,
 	ks_conflict_set_release(&cs);
 	ks_diags_release(&cd);
 	if (n)
-		ks_buf_addf(b, Q_("%d record is invalid; see 'khaosat check'. A commit is refused until it is fixed.\n",
-				  "%d records are invalid; see 'khaosat check'. A commit is refused until they are fixed.\n",
+		ks_buf_addf(b, Q_("%d record is invalid; see 'khaosat check'. Nothing can be saved to the survey history until it is fixed.\n",
+				  "%d records are invalid; see 'khaosat check'. Nothing can be saved to the survey history until they are fixed.\n",
 				  n), n);
 	else if (st->c.n)
 		ks_buf_puts(b, _("Save them to the survey history with 'khaosat commit -m MESSAGE'.\n"));

@@ -56,7 +56,11 @@ test_expect_success 'LANGUAGE=vi: init, new and commit say what they did in Viet
 	grep -q "^Đã lưu workshop md01-0001: records/workshop/md01/000/md01-0001.yaml$" out &&
 	(cd v && LANGUAGE=vi khaosat commit -m "Thôn 7" >../out) &&
 	echo "Đã lưu vào lịch sử khảo sát: Thôn 7" >expect &&
-	test_cmp expect out
+	test_cmp expect out &&
+	sed -i "s/^surveyor: .*/surveyor: Hoa B/" v/records/workshop/md01/000/md01-0001.yaml &&
+	(cd v && LANGUAGE=vi khaosat status >../out) &&
+	grep -q "^  đã sửa    records/workshop/md01/000/md01-0001.yaml$" out &&
+	git -C v checkout -q -- records
 '
 
 test_expect_success 'a Vietnamese locale this system lacks still gives Vietnamese' '

@@ -148,7 +148,7 @@ test_expect_success 'status marks an invalid changed record' '
 	  deleted   $B21
 	  modified  $W1
 	  new       $NEW  (invalid: 3 errors)
-	1 record is invalid; see '"'"'khaosat check'"'"'. A commit is refused until it is fixed.
+	1 record is invalid; see '"'"'khaosat check'"'"'. Nothing can be saved to the survey history until it is fixed.
 	EOF
 	test_cmp expect out &&
 	in_s khaosat status --json >out &&
