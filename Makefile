@@ -16,11 +16,13 @@ MANDIR = $(PREFIX)/share/man
 # pkg-config module -> Debian package that provides it
 DEPS = libgit2:libgit2-dev yaml-0.1:libyaml-dev zlib:zlib1g-dev \
 	libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev cmocka:libcmocka-dev \
-	xlsxwriter:libxlsxwriter-dev libsodium:libsodium-dev libbsd:libbsd-dev libidn2:libidn2-dev
+	xlsxwriter:libxlsxwriter-dev libsodium:libsodium-dev libbsd:libbsd-dev libidn2:libidn2-dev \
+	libmicrohttpd:libmicrohttpd-dev
 TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-client \
 	lighttpd:lighttpd sshd:openssh-server python3:python3 strace:strace flock:util-linux \
 	msgfmt:gettext xgettext:gettext
-PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd libidn2
+PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd libidn2 \
+	libmicrohttpd
 
 ifeq ($(SANITIZE),1)
 BUILD = build/asan
@@ -32,13 +34,14 @@ endif
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Wmissing-prototypes -Wstrict-prototypes -Icore $(SANFLAGS) $(CFLAGS) \
+	-Wmissing-prototypes -Wstrict-prototypes -Icore -Iweb $(SANFLAGS) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 CORE_SRC = $(sort $(wildcard core/*.c))
-CMD_SRC = $(sort $(wildcard cmd/*.c))
+# web/: khaosat serve's pages, a face of the binary as cmd/ is
+CMD_SRC = $(sort $(wildcard cmd/*.c)) $(sort $(wildcard web/*.c))
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema_pack.o
 # workshop first: the pack's order is the order of kinds in khaosat.yaml
 PACK = schema/workshop.yaml schema/brand.yaml \
@@ -80,7 +83,7 @@ pot:
 		msgmerge --quiet --update --backup=none po/$$l.po po/khaosat.pot; \
 	done
 
-$(BUILD)/%.o: %.c $(wildcard core/*.h cmd/*.h)
+$(BUILD)/%.o: %.c $(wildcard core/*.h cmd/*.h web/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -253,6 +253,7 @@ int cmd_verify(int argc, char **argv, struct cli *cli);
 int cmd_stats(int argc, char **argv, struct cli *cli);
 int cmd_dupes(int argc, char **argv, struct cli *cli);
 int cmd_find(int argc, char **argv, struct cli *cli);
+int cmd_serve(int argc, char **argv, struct cli *cli);
 int cmd_export(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 

@@ -48,6 +48,7 @@ const struct cmd_entry commands[] = {
 	{ "dupes", cmd_dupes, LOCK_READ, N_("list pairs of records that likely describe one thing") },
 	{ "find", cmd_find, LOCK_READ, N_("list records whose name or address holds some words") },
 	{ "export", cmd_export, LOCK_READ, N_("export records as a spreadsheet, CSV or JSON") },
+	{ "serve", cmd_serve, LOCK_SAVE, N_("show the survey in a web browser on this laptop") },
 	{ "help", cmd_help, LOCK_NONE, N_("show help for khaosat or one command") },
 	{ NULL, NULL, LOCK_NONE, NULL },
 };

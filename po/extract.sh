@@ -1,5 +1,5 @@
 #!/bin/sh
-# po/extract.sh OUT: the messages marked in core/ and cmd/ into the
+# po/extract.sh OUT: the messages marked in core/, cmd/ and web/ into the
 # template OUT: intl.h's _(), N_(), Q_() and C_(), and the format of every
 # function that reports an error (ks_error and its kin look their format
 # up in the catalogue; export.c's WORDS() is _() for people, English for
@@ -20,7 +20,7 @@ xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
 	--keyword=usage_error:2 --flag=usage_error:2:c-format \
 	--keyword=WORDS \
 	--sort-by-file --package-name=khaosat --msgid-bugs-address= \
-	-o "$out" core/*.c cmd/*.c &&
+	-o "$out" core/*.c cmd/*.c web/*.c &&
 # The demo's narration (samples/demo.sh: t, say, tell, and step's note).
 exec xgettext --from-code=UTF-8 --language=Shell --join-existing \
 	--keyword --keyword=t --keyword=say --keyword=tell --keyword=step:2 \

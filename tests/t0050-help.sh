@@ -23,7 +23,7 @@ man_options() {
 		sort -u
 }
 
-for cmd in init clone new edit delete check fmt status commit log show diff history blame merge conflicts resolve sync remote bundle verify stats dupes find export; do
+for cmd in init clone new edit delete check fmt status commit log show diff history blame merge conflicts resolve sync remote bundle verify stats dupes find export serve; do
 	test_expect_success "man page and --help agree on '$cmd'" "
 		help_options $cmd >from-help &&
 		man_options $cmd >from-man &&

@@ -128,4 +128,37 @@ test_expect_success 'the centre and the auditor: export, history, hub, members, 
 	python3 "$KHAOSAT_TOP/tests/tools/pseudo_check.py" said
 '
 
+# serve_qps: khaosat serve on survey s under the pseudo locale, in the
+# background; its pid in serve.pid.
+serve_qps() {
+	(cd s && KHAOSAT_LOCALEDIR="$TRASH/locale" KHAOSAT_LANGUAGE=qps \
+		exec "$KHAOSAT_BIN" serve --port 0 >../serve.out 2>&1) &
+	echo $! >serve.pid
+}
+
+test_expect_success 'the web pages are all marked' '
+	serve_qps &&
+	for i in $(seq 1 100); do
+		grep -q "?k=" serve.out && break
+		sleep 0.1
+	done &&
+	python3 - "$(grep -o "http://[^ ]*" serve.out)" >said <<-\EOF &&
+	import html, re, sys, urllib.request
+	url = sys.argv[1]
+	base, key = url.split("/?k=")
+	for path in ("/", "/records", "/records?q=T%C6%B0", "/records/md01-0001", "/records/nowhere"):
+	    req = urllib.request.Request(base + path, headers={"Cookie": "ks=" + key})
+	    try:
+	        page = urllib.request.urlopen(req).read().decode()
+	    except urllib.error.HTTPError as e:
+	        page = e.read().decode()
+	    # the text a person reads: tags out, entities decoded, one line each
+	    text = re.sub(r"<[^>]*>", "\n", page)
+	    print(html.unescape(text))
+	EOF
+	kill $(cat serve.pid) &&
+	grep -q "⟦" said &&
+	python3 "$KHAOSAT_TOP/tests/tools/pseudo_check.py" said
+'
+
 test_done

@@ -1,0 +1,97 @@
+/*
+ * khaosat serve: the survey in a web browser, on this laptop (web/).
+ */
+#include "cli.h"
+#include "intl.h"
+#include "diag.h"
+#include "repo.h"
+#include "server.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const struct cmd_info info = {
+	"khaosat serve [--port N] [--listen ADDR] [--open]",
+	N_("Serve the survey's pages to a web browser on this laptop, with no\n"
+	"internet: an overview, the records with search, each record by its\n"
+	"titles and labels with its problems. Prints the address to open (it\n"
+	"holds a key: only who has the address gets in) and serves until\n"
+	"Ctrl-C. The pages speak the survey's language, Vietnamese unless the\n"
+	"survey or KHAOSAT_LANGUAGE says otherwise."),
+};
+
+/* Asks the desktop to open `url`; a laptop without one is told to. */
+static void open_browser(const char *url)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) ||
+		    !freopen("/dev/null", "w", stderr))
+			_exit(127);
+		execlp("xdg-open", "xdg-open", url, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0)
+		fputs(_("note: cannot open a browser; open the address above in one\n"),
+		      stderr);
+}
+
+int cmd_serve(int argc, char **argv, struct cli *cli)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_serve_opts o = { NULL, 0 };
+	struct ks_server *s = NULL;
+	const char *port = NULL;
+	sigset_t stop;
+	int open = 0, err, sig = 0;
+	const struct opt opts[] = {
+		{ 'p', "port", "N", OPT_STRING, &port,
+		  N_("the port to serve on (default: a free one)") },
+		{ 0, "listen", "ADDR", OPT_STRING, &o.listen,
+		  N_("the IPv4 address to listen on (default: 127.0.0.1, this laptop only)") },
+		{ 0, "open", NULL, OPT_FLAG, &open,
+		  N_("open the address in the desktop's web browser") },
+		OPT_END_MARK,
+	};
+
+	if ((err = parse_options(&argc, argv, &info, opts)))
+		return err;
+	if (argc)
+		return usage_error(&info, "serve takes no arguments");
+	if (port) {
+		char *end;
+		unsigned long v = strtoul(port, &end, 10);
+
+		if (!*port || *end || v > 65535)
+			return usage_error(&info, "--port takes a number from 0 to 65535");
+		o.port = (unsigned)v;
+	}
+	if ((err = open_survey(cli, &d)))
+		return fail(&d, err);
+	if (!ks_repo_language(cli->repo))
+		lang_use("vi");
+	/* The server's thread inherits the mask: the signals come here. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	if ((err = ks_server_start(&s, cli->repo, &o, &d)))
+		return fail(&d, err);
+	printf(_("Serving the survey \"%s\" at\n  %s\nOpen that address in a web browser; Ctrl-C stops.\n"),
+	       ks_repo_name(cli->repo), ks_server_url(s));
+	fflush(stdout);
+	if (open)
+		open_browser(ks_server_url(s));
+	sigwait(&stop, &sig);
+	ks_server_stop(s);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	fputs(_("Stopped serving.\n"), stdout);
+	ks_diags_release(&d);
+	return EXIT_OK;
+}

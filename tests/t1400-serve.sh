@@ -1,0 +1,258 @@
+#!/bin/sh
+# khaosat serve at the HTTP level: the key in the printed address becomes
+# a cookie, and nothing is answered without it; the Host header must name
+# the server; only reading is served; an id is never a path; every answer
+# forbids scripts and outside fetches.  Then the pages themselves, in
+# Vietnamese: the overview, the records with search and pages, a record by
+# its titles and labels with its problems.
+. "$(dirname "$0")/lib.sh"
+
+W1=records/workshop/md01/000/md01-0001.yaml
+
+# start_server: khaosat serve on survey s, on a free port, in the
+# background; its pid in serve.pid, what it prints in serve.out.
+start_server() {
+	(cd s && exec "$KHAOSAT_BIN" serve --port 0 >../serve.out 2>../serve.err) &
+	echo $! >serve.pid
+}
+
+# hold_port: a listening socket on a free port, for 10 s; its port in busy.
+hold_port() {
+	python3 -c "
+import os, socket, time
+s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(1)
+with open(\"busy.tmp\", \"w\") as f: f.write(str(s.getsockname()[1]))
+os.rename(\"busy.tmp\", \"busy\"); time.sleep(10)" &
+	for i in $(seq 1 100); do
+		test -s busy && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# req [-c] [-H HOST] METHOD PATH [BODY]: prints "STATUS\nheaders\n\nbody"
+# of one request to the server; -c sends the cookie.
+req() {
+	python3 "$TRASH/req.py" "$@"
+}
+
+test_expect_success 'set-up: a survey with the samples, served on a free port' '
+	make_survey s &&
+	copy_samples s &&
+	set_line s/$W1 "  regular:" "  regular: -3" &&
+	(cd s && git add -A && git commit -q -m samples) &&
+	cat >req.py <<-\EOF &&
+	import http.client, sys
+	args = sys.argv[1:]
+	cookie = host = None
+	while args and args[0].startswith("-"):
+	    if args[0] == "-c":
+	        cookie = open("cookie").read().strip()
+	        args = args[1:]
+	    elif args[0] == "-H":
+	        host = args[1]
+	        args = args[2:]
+	method, path = args[0], args[1]
+	body = args[2].encode() if len(args) > 2 else None
+	port = int(open("port").read())
+	c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+	c.putrequest(method, path, skip_host=True)
+	c.putheader("Host", host or "127.0.0.1:%d" % port)
+	if cookie:
+	    c.putheader("Cookie", cookie)
+	if body is not None:
+	    c.putheader("Content-Length", str(len(body)))
+	c.endheaders(body)
+	r = c.getresponse()
+	sys.stdout.write("%d\n" % r.status)
+	for k, v in r.getheaders():
+	    sys.stdout.write("%s: %s\n" % (k, v))
+	sys.stdout.write("\n")
+	sys.stdout.write(r.read().decode("utf-8", "replace"))
+	EOF
+	start_server &&
+	for i in $(seq 1 100); do
+		grep -q "^  http://127.0.0.1:[0-9]*/?k=[0-9a-f]\{32\}$" serve.out && break
+		sleep 0.1
+	done &&
+	url=$(sed -n "s/^  \(http:.*\)$/\1/p" serve.out) &&
+	echo "$url" | sed "s|^http://127.0.0.1:\([0-9]*\)/.*|\1|" >port &&
+	echo "$url" | sed "s|.*?k=||" >key &&
+	grep -q "^Đang phục vụ cuộc khảo sát \"Mỹ Đồng\" tại$" serve.out
+'
+
+stop_server() {
+	kill "$(cat serve.pid)" 2>/dev/null
+	return 0
+}
+
+test_expect_success 'without the key: refused, saying to open the printed address' '
+	req GET / >out &&
+	head -1 out | grep -q "^403$" &&
+	grep -q "hãy mở đúng địa chỉ khaosat serve đã in ra" out &&
+	req GET /records/md01-0001 >out &&
+	head -1 out | grep -q "^403$" &&
+	! grep -q "Lao động" out
+'
+
+test_expect_success 'a wrong key is refused too; the right one becomes a strict cookie' '
+	req GET "/?k=00000000000000000000000000000000" >out &&
+	head -1 out | grep -q "^403$" &&
+	req GET "/?k=$(cat key)" >out &&
+	head -1 out | grep -q "^303$" &&
+	grep -q "^Location: /$" out &&
+	grep -q "^Set-Cookie: ks=$(cat key); Path=/; HttpOnly; SameSite=Strict$" out &&
+	echo "ks=$(cat key)" >cookie
+'
+
+test_expect_success 'a Host header that does not name the server is refused (DNS rebinding)' '
+	req -c -H "evil.example:$(cat port)" GET / >out &&
+	head -1 out | grep -q "^421$" &&
+	req -c -H "127.0.0.1" GET / >out &&
+	head -1 out | grep -q "^421$" &&
+	req -c -H "localhost:$(cat port)" GET / >out &&
+	head -1 out | grep -q "^200$"
+'
+
+test_expect_success 'only reading is served: POST, PUT, DELETE and a body are refused' '
+	state s >before &&
+	req -c POST / "a=b" >out && head -1 out | grep -q "^405$" &&
+	req -c PUT /records/md01-0001 "x" >out && head -1 out | grep -q "^405$" &&
+	req -c DELETE /records/md01-0001 >out && head -1 out | grep -q "^405$" &&
+	req -c GET / "body" >out && head -1 out | grep -q "^400$" &&
+	state s >after &&
+	test_cmp before after
+'
+
+test_expect_success 'an id is never a path: traversal and odd ids are not found' '
+	for p in "/records/../khaosat.yaml" "/records/..%2f..%2fkhaosat.yaml" \
+		 "/records/md01-0001/../../khaosat.yaml" "/records/%2e%2e/%2e%2e/etc/passwd" \
+		 "/records/md01-0001.yaml" "/records/MD01-0001" "/records/" \
+		 "/static/../khaosat.yaml" "/khaosat.yaml"; do
+		req -c GET "$p" >out &&
+		head -1 out | grep -q "^404$" || { echo "not 404: $p"; return 1; }
+		! grep -q "^name: \|survey_id\|^id: " out || { echo "leaked: $p"; return 1; }
+	done
+'
+
+test_expect_success 'a very long address, or one hiding a NUL, is refused' '
+	long=$(python3 -c "print(\"a\" * 3000)") &&
+	req -c GET "/records?q=$long" >out &&
+	head -1 out | grep -q "^414$" &&
+	req -c GET "/records/md01-0001%00x" >out &&
+	head -1 out | grep -q "^400$" &&
+	req -c GET "/records?q=a%00b" >out &&
+	head -1 out | grep -q "^400$"
+'
+
+test_expect_success 'every answer forbids scripts and outside fetches, and is not cached' '
+	for p in / /records /records/md01-0001 /static/style.css /nowhere; do
+		req -c GET "$p" >out &&
+		grep -q "^Content-Security-Policy: default-src .none.; style-src .self.; img-src .self. data:; form-action .self.; frame-ancestors .none.; base-uri .none.$" out &&
+		grep -q "^X-Content-Type-Options: nosniff$" out &&
+		grep -q "^Cache-Control: no-store$" out || { echo "headers of $p"; return 1; }
+	done &&
+	req GET / >out &&
+	grep -q "^Content-Security-Policy: default-src .none." out
+'
+
+test_expect_success 'the overview, in Vietnamese: the survey, its records by kind, its conflicts' '
+	req -c GET / >out &&
+	head -1 out | grep -q "^200$" &&
+	grep -q "^Content-Type: text/html; charset=utf-8$" out &&
+	grep -q "<html lang=\"vi\">" out &&
+	grep -q "<span class=\"survey\">Mỹ Đồng</span>" out &&
+	grep -q "<tr><td>Cơ sở công nghiệp nông thôn</td><td>33</td></tr>" out &&
+	grep -q "<tr><td>Nhãn hiệu</td><td>9</td></tr>" out &&
+	grep -q "Không có xung đột nào" out
+'
+
+test_expect_success 'the records: all of them a page at a time, and a search' '
+	req -c GET /records >out &&
+	head -1 out | grep -q "^200$" &&
+	grep -q "<p>42 hồ sơ</p>" out &&
+	test "$(grep -c "<tr><td><a href=\"/records/" out)" = 42 &&
+	req -c GET "/records?q=hung%20phat" >out &&
+	grep -q "<a href=\"/records/md01-0001\">md01-0001</a>" out &&
+	! grep -q "md01-0002\"" out &&
+	req -c GET "/records?q=0200094485" >out &&
+	grep -q "md01-0001" out &&
+	req -c GET "/records?q=kh%C3%B4ng%20c%C3%B3%20%C4%91%C3%A2u" >out &&
+	grep -q "Không có hồ sơ nào khớp" out &&
+	req -c GET "/records?page=2" >out &&
+	head -1 out | grep -q "^200$" &&
+	req -c GET "/records?page=x" >out &&
+	head -1 out | grep -q "^404$"
+'
+
+test_expect_success 'text from a record is escaped, never markup' '
+	cp s/$W1 w1.saved &&
+	python3 - s/$W1 <<-\EOF &&
+	import sys
+	p = sys.argv[1]
+	s = open(p).read().split("\n")
+	s = [("name: \"<script>alert(1)</script> & \\\"\u0110\u00fac\\\"\"" if l.startswith("name:") else l) for l in s]
+	open(p, "w").write("\n".join(s))
+	EOF
+	req -c GET /records >out &&
+	grep -q "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Đúc&quot;" out &&
+	! grep -q "<script>" out &&
+	req -c GET "/records?q=%3Cscript%3E" >out &&
+	! grep -q "<script>" out &&
+	cp w1.saved s/$W1
+'
+
+test_expect_success 'a record: its fields by title, choices by label, its problems at their field' '
+	req -c GET /records/md01-0001 >out &&
+	head -1 out | grep -q "^200$" &&
+	grep -q "<h1>Cơ sở công nghiệp nông thôn md01-0001</h1>" out &&
+	grep -q "<dt>Loại hình</dt><dd>Công ty TNHH</dd>" out &&
+	! grep -q "doanh_nghiep_tnhh" out &&
+	grep -q "Hồ sơ chưa hợp lệ" out &&
+	grep -q "Lao động (người) › Lao động thường xuyên: -3 nhỏ hơn mức thấp nhất cho phép là 0" out &&
+	req -c GET /records/md01-0002 >out &&
+	grep -q "Hồ sơ hợp lệ" out
+'
+
+test_expect_success 'KHAOSAT_LANGUAGE=en: the pages in English' '
+	stop_server &&
+	KHAOSAT_LANGUAGE=en start_server &&
+	for i in $(seq 1 100); do
+		grep -q "?k=" serve.out && break
+		sleep 0.1
+	done &&
+	url=$(sed -n "s/^  \(http:.*\)$/\1/p" serve.out) &&
+	echo "$url" | sed "s|^http://127.0.0.1:\([0-9]*\)/.*|\1|" >port &&
+	echo "ks=${url##*?k=}" >cookie &&
+	req -c GET / >out &&
+	grep -q "<html lang=\"en\">" out &&
+	grep -q "No open conflicts" out
+'
+
+test_expect_success 'SIGTERM stops the server; the survey is as it was' '
+	state s >before &&
+	kill "$(cat serve.pid)" &&
+	for i in $(seq 1 100); do
+		kill -0 "$(cat serve.pid)" 2>/dev/null || break
+		sleep 0.1
+	done &&
+	! kill -0 "$(cat serve.pid)" 2>/dev/null &&
+	grep -q "^Stopped serving\.$" serve.out &&
+	test_must_be_empty serve.err &&
+	state s >after &&
+	test_cmp before after
+'
+
+test_expect_success 'serve: usage, and a port in use' '
+	test_expect_code 2 khaosat -C s serve --port 70000 2>err &&
+	grep -q "port takes a number from 0 to 65535" err &&
+	test_expect_code 2 khaosat -C s serve extra 2>err &&
+	hold_port &&
+	test_expect_code 4 khaosat -C s serve --port "$(cat busy)" 2>err &&
+	grep -q "không lắng nghe được ở 127.0.0.1 cổng $(cat busy)" err &&
+	test_expect_code 1 khaosat -C s serve --listen nowhere 2>err &&
+	grep -q "\"nowhere\" không phải địa chỉ IPv4" err
+'
+
+stop_server
+test_done

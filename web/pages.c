@@ -1,0 +1,386 @@
+/*
+ * The pages of khaosat serve: see pages.h.  Each reads the survey as the
+ * command line does (dupes.h's index for the list and search, check.h for
+ * a record and its problems, labels.h for its values) and writes HTML.
+ */
+#include "pages.h"
+#include "html.h"
+#include "alloc.h"
+#include "check.h"
+#include "conflict.h"
+#include "diag.h"
+#include "dupes.h"
+#include "intl.h"
+#include "labels.h"
+#include "record.h"
+#include "repo.h"
+#include "schema.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PAGE_SIZE 50
+
+static const char style_css[] =
+	"body{font-family:system-ui,'Noto Sans',sans-serif;margin:0;color:#1b1b1b;background:#fafafa}\n"
+	"header{background:#0b5394;color:#fff}\n"
+	"nav{display:flex;gap:1.5em;align-items:center;padding:.6em 1em}\n"
+	"nav a{color:#fff;text-decoration:none}\n"
+	"nav a[aria-current]{font-weight:bold;text-decoration:underline}\n"
+	".survey{font-weight:bold;margin-right:1em}\n"
+	"main{max-width:60em;margin:0 auto;padding:1em}\n"
+	"h1{font-size:1.4em}\n"
+	"table{border-collapse:collapse;width:100%}\n"
+	"th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #ddd}\n"
+	"dl{margin:0 0 0 1em}dt{font-weight:bold;margin-top:.4em}dd{margin-left:1em}\n"
+	".ok{color:#1d6b2c}.bad{color:#a61b1b}\n"
+	"ul.problems li{color:#a61b1b}\n"
+	"form.search input[type=search]{width:20em;padding:.3em}\n"
+	"footer{color:#666;font-size:.85em;text-align:center;padding:2em}\n";
+
+static int not_found(const struct ks_web_req *q, struct ks_web_reply *r)
+{
+	r->status = 404;
+	r->type = "text/html; charset=utf-8";
+	ks_page_begin(&r->body, ks_repo_name(q->repo), _("Not found"),
+		      KS_PAGE_OTHER);
+	ks_buf_puts(&r->body, "<p>");
+	ks_html(&r->body, _("There is no such page or record in this survey."));
+	ks_buf_puts(&r->body, " <a href=\"/records\">");
+	ks_html(&r->body, _("See the records."));
+	ks_buf_puts(&r->body, "</a></p>\n");
+	return ks_page_end(&r->body);
+}
+
+/* A problem of the survey's files, said on the page instead of a list. */
+static void page_diags(struct ks_buf *b, const struct ks_diags *d)
+{
+	size_t i;
+
+	if (!d->errors)
+		return;
+	ks_buf_puts(b, "<ul class=\"problems\">\n");
+	for (i = 0; i < d->n; i++) {
+		if (d->v[i].severity != KS_SEV_ERROR)
+			continue;
+		ks_buf_puts(b, "<li>");
+		if (d->v[i].path) {
+			ks_html(b, d->v[i].path);
+			if (d->v[i].line)
+				ks_buf_addf(b, ":%d", d->v[i].line);
+			ks_buf_puts(b, ": ");
+		}
+		ks_html(b, d->v[i].message);
+		ks_buf_puts(b, "</li>\n");
+	}
+	ks_buf_puts(b, "</ul>\n");
+}
+
+static const char *kind_title(const struct ks_kind *k)
+{
+	return k->title && *k->title ? k->title : k->name;
+}
+
+/* The survey at a glance: its records by kind, and its open conflicts. */
+static int home(const struct ks_web_req *q, struct ks_web_reply *r)
+{
+	struct ks_dupe_index ix = { 0 };
+	struct ks_conflict_set cs = { 0 };
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_buf *b = &r->body;
+	size_t i, j, count;
+	int err;
+
+	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Overview"), KS_PAGE_HOME);
+	err = ks_dupe_index_load(&ix, q->repo, NULL, &d);
+	if (err == -1)
+		goto oom;
+	ks_buf_puts(b, "<table>\n<tr><th>");
+	ks_html(b, _("Kind of record"));
+	ks_buf_puts(b, "</th><th>");
+	ks_html(b, C_("column", "Records"));
+	ks_buf_puts(b, "</th></tr>\n");
+	for (i = 0; i < ks_repo_kind_count(q->repo); i++) {
+		const struct ks_kind *k = ks_repo_kind(q->repo, i);
+
+		for (j = 0, count = 0; j < ix.n; j++)
+			count += !strcmp(ix.v[j].kind, k->name);
+		ks_buf_puts(b, "<tr><td>");
+		ks_html(b, kind_title(k));
+		ks_buf_addf(b, "</td><td>%zu</td></tr>\n", count);
+	}
+	ks_buf_puts(b, "</table>\n");
+	if (ks_conflicts_load(&cs, q->repo, NULL, &d) == -1)
+		goto oom;
+	ks_buf_puts(b, "<p>");
+	if (cs.n)
+		ks_buf_addf(b, Q_("%zu open conflict: two laptops changed a field differently.",
+				  "%zu open conflicts: two laptops changed a field differently.",
+				  cs.n), cs.n);
+	else
+		ks_html(b, _("No open conflicts."));
+	ks_buf_puts(b, "</p>\n");
+	page_diags(b, &d);
+	ks_conflict_set_release(&cs);
+	ks_dupe_index_release(&ix);
+	ks_diags_release(&d);
+	r->status = 200;
+	r->type = "text/html; charset=utf-8";
+	return ks_page_end(b);
+oom:
+	ks_conflict_set_release(&cs);
+	ks_dupe_index_release(&ix);
+	ks_diags_release(&d);
+	return -1;
+}
+
+/* The records, or those a search finds, a page at a time. */
+static int records(const struct ks_web_req *q, struct ks_web_reply *r)
+{
+	struct ks_dupe_index ix = { 0 };
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_buf *b = &r->body;
+	const char *query = q->arg(q->ctx, "q"), *pg = q->arg(q->ctx, "page");
+	size_t *hits = NULL, n, i, page = 1, first, last;
+	int err;
+
+	if (query && !*query)
+		query = NULL;
+	if (pg) {
+		char *end;
+		unsigned long v = strtoul(pg, &end, 10);
+
+		if (*end || v < 1 || v > 1000000)
+			return not_found(q, r);
+		page = v;
+	}
+	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Records"), KS_PAGE_RECORDS);
+	ks_buf_puts(b, "<form class=\"search\" method=\"get\" action=\"/records\">"
+		    "<input type=\"search\" name=\"q\" value=\"");
+	ks_html(b, query ? query : "");
+	ks_buf_puts(b, "\" placeholder=\"");
+	ks_html(b, _("name, phone, tax code or id"));
+	ks_buf_puts(b, "\"> <button>");
+	ks_html(b, _("Search"));
+	ks_buf_puts(b, "</button></form>\n");
+	if ((err = ks_dupe_index_load(&ix, q->repo, NULL, &d)) == -1)
+		goto oom;
+	n = ix.n;
+	if (query) {
+		err = ks_dupe_search(&hits, &n, &ix, query, &d);
+		if (err == -1)
+			goto oom;
+		if (err)
+			n = 0;
+	}
+	first = (page - 1) * PAGE_SIZE;
+	last = first + PAGE_SIZE < n ? first + PAGE_SIZE : n;
+	ks_buf_puts(b, "<p>");
+	if (query && !n)
+		ks_html(b, _("No record matches."));
+	else
+		ks_buf_addf(b, Q_("%zu record", "%zu records", n), n);
+	ks_buf_puts(b, "</p>\n");
+	if (first < n) {
+		ks_buf_puts(b, "<table>\n<tr><th>");
+		ks_html(b, _("Id"));
+		ks_buf_puts(b, "</th><th>");
+		ks_html(b, _("Name"));
+		ks_buf_puts(b, "</th><th>");
+		ks_html(b, _("Commune"));
+		ks_buf_puts(b, "</th></tr>\n");
+	}
+	for (i = first; i < last; i++) {
+		const struct ks_dupe_rec *e = &ix.v[hits ? hits[i] : i];
+
+		ks_buf_puts(b, "<tr><td><a href=\"/records/");
+		ks_html_urlarg(b, e->id);
+		ks_buf_puts(b, "\">");
+		ks_html(b, e->id);
+		ks_buf_puts(b, "</a></td><td>");
+		ks_html(b, e->name ? e->name : "");
+		ks_buf_puts(b, "</td><td>");
+		ks_html(b, e->commune ? e->commune : "");
+		ks_buf_puts(b, "</td></tr>\n");
+	}
+	if (first < n)
+		ks_buf_puts(b, "</table>\n");
+	if (page > 1 || last < n) {
+		ks_buf_puts(b, "<p class=\"pages\">");
+		if (page > 1) {
+			ks_buf_addf(b, "<a rel=\"prev\" href=\"/records?page=%zu", page - 1);
+			if (query) {
+				ks_buf_puts(b, "&amp;q=");
+				ks_html_urlarg(b, query);
+			}
+			ks_buf_puts(b, "\">");
+			ks_html(b, _("Previous page"));
+			ks_buf_puts(b, "</a> ");
+		}
+		if (last < n) {
+			ks_buf_addf(b, "<a rel=\"next\" href=\"/records?page=%zu", page + 1);
+			if (query) {
+				ks_buf_puts(b, "&amp;q=");
+				ks_html_urlarg(b, query);
+			}
+			ks_buf_puts(b, "\">");
+			ks_html(b, _("Next page"));
+			ks_buf_puts(b, "</a>");
+		}
+		ks_buf_puts(b, "</p>\n");
+	}
+	ks_free(hits);
+	ks_dupe_index_release(&ix);
+	ks_diags_release(&d);
+	r->status = 200;
+	r->type = "text/html; charset=utf-8";
+	return ks_page_end(b);
+oom:
+	ks_free(hits);
+	ks_dupe_index_release(&ix);
+	ks_diags_release(&d);
+	return -1;
+}
+
+static void value_html(struct ks_buf *b, const struct ks_snode *s,
+		       const struct ks_node *v);
+
+/* A mapping as a list of fields by their titles. */
+static void fields_html(struct ks_buf *b, const struct ks_snode *s,
+			const struct ks_node *n)
+{
+	size_t i;
+
+	ks_buf_puts(b, "<dl>\n");
+	for (i = 0; i < n->u.map.n; i++) {
+		const struct ks_pair *p = &n->u.map.v[i];
+		const struct ks_snode *ps = s ? ks_snode_cond_property(s, p->key)
+					      : NULL;
+		const char *title = ps ? ks_snode_title(ps) : NULL;
+
+		ks_buf_puts(b, "<dt>");
+		ks_html(b, title ? title : p->key);
+		ks_buf_puts(b, "</dt><dd>");
+		value_html(b, ps, p->value);
+		ks_buf_puts(b, "</dd>\n");
+	}
+	ks_buf_puts(b, "</dl>\n");
+}
+
+static void value_html(struct ks_buf *b, const struct ks_snode *s,
+		       const struct ks_node *v)
+{
+	struct ks_buf t = KS_BUF_INIT;
+	size_t i;
+
+	if (v->kind == KS_NODE_SCALAR) {
+		ks_labels_value(&t, s, v);
+		ks_html(b, t.ptr);
+	} else if (v->kind == KS_NODE_MAP) {
+		fields_html(b, s, v);
+	} else {
+		ks_buf_puts(b, "<ol>\n");
+		for (i = 0; i < v->u.seq.n; i++) {
+			ks_buf_puts(b, "<li>");
+			value_html(b, s ? ks_snode_items(s) : NULL, v->u.seq.v[i]);
+			ks_buf_puts(b, "</li>\n");
+		}
+		ks_buf_puts(b, "</ol>\n");
+	}
+	if (ks_buf_failed(&t))
+		ks_buf_fail(b);
+	ks_buf_release(&t);
+}
+
+/* Where record `id` is in the work tree, or NULL (ks_free). */
+static char *record_path(struct ks_repo *repo, const char *id,
+			 const struct ks_kind **kind)
+{
+	size_t i;
+
+	for (i = 0; i < ks_repo_kind_count(repo); i++) {
+		const struct ks_kind *k = ks_repo_kind(repo, i);
+		char *rel = ks_record_relpath(k->name, id);
+		char *abs = rel ? ks_repo_path(repo, rel) : NULL;
+		int there = abs && access(abs, F_OK) == 0;
+
+		ks_free(abs);
+		if (there) {
+			*kind = k;
+			return rel;
+		}
+		ks_free(rel);
+	}
+	return NULL;
+}
+
+/* One record: its fields by title and labels, and whether it is valid. */
+static int record(const struct ks_web_req *q, struct ks_web_reply *r,
+		  const char *id)
+{
+	struct ks_diags d = KS_DIAGS_INIT, quiet = KS_DIAGS_INIT;
+	struct ks_buf *b = &r->body, title = KS_BUF_INIT;
+	const struct ks_kind *kind = NULL;
+	struct ks_schema *schema = NULL;
+	struct ks_doc *doc = NULL;
+	char device[16];
+	unsigned long counter;
+	char *rel;
+	int err;
+
+	/* an id, never a path: nothing of the request reaches the disk */
+	if (ks_id_parse(id, device, &counter) < 0 ||
+	    !(rel = record_path(q->repo, id, &kind)))
+		return not_found(q, r);
+	err = ks_check_record(q->repo, rel, NULL, &doc, &d);
+	if (err == -1) {
+		ks_free(rel);
+		ks_diags_release(&d);
+		return -1;
+	}
+	ks_buf_addf(&title, "%s %s", kind_title(kind), id);
+	ks_page_begin(b, ks_repo_name(q->repo), title.ptr, KS_PAGE_OTHER);
+	if (!err) {
+		ks_buf_puts(b, "<p class=\"ok\">");
+		ks_html(b, _("The record is valid."));
+		ks_buf_puts(b, "</p>\n");
+	} else {
+		ks_buf_puts(b, "<p class=\"bad\">");
+		ks_html(b, _("The record is not valid yet:"));
+		ks_buf_puts(b, "</p>\n");
+		page_diags(b, &d);
+	}
+	if (doc && ks_repo_schema(&schema, q->repo, (struct ks_kind *)kind,
+				  &quiet))
+		schema = NULL;
+	if (doc && ks_doc_root(doc)->kind == KS_NODE_MAP)
+		fields_html(b, schema ? ks_schema_root(schema) : NULL,
+			    ks_doc_root(doc));
+	ks_doc_free(doc);
+	ks_free(rel);
+	ks_buf_release(&title);
+	ks_diags_release(&d);
+	ks_diags_release(&quiet);
+	r->status = 200;
+	r->type = "text/html; charset=utf-8";
+	return ks_page_end(b);
+}
+
+int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
+{
+	static const char prefix[] = "/records/";
+
+	if (!strcmp(q->path, "/"))
+		return home(q, r);
+	if (!strcmp(q->path, "/records"))
+		return records(q, r);
+	if (!strncmp(q->path, prefix, strlen(prefix)))
+		return record(q, r, q->path + strlen(prefix));
+	if (!strcmp(q->path, "/static/style.css")) {
+		r->status = 200;
+		r->type = "text/css; charset=utf-8";
+		return ks_buf_add(&r->body, style_css, sizeof(style_css) - 1);
+	}
+	return not_found(q, r);
+}
