@@ -286,7 +286,7 @@ fuzz-run: fuzz $(FUZZ_DICT)
 $(BUILD)/tests/unit/fuzzreplay: tests/fuzz/fuzz.h $(FUZZ_SRC)
 
 # ---- lint: static analysis, not part of `make check` ----
-#   make lint    cppcheck over core/ and cmd/, gcc -fanalyzer over each of
+#   make lint    cppcheck over core/, cmd/ and web/, gcc -fanalyzer over each of
 #                their files, and the check that no files of core/ depend
 #                on each other in a circle (tests/lint/circles.py).  Fails
 #                on any finding that tests/lint/accepted does not list
@@ -298,7 +298,7 @@ LINT_CC = gcc
 LINT_TOOLS = cppcheck:cppcheck gcc:gcc python3:python3
 LINT_BUILD = build/lint
 LINT_JOBS = $(shell nproc 2>/dev/null || echo 2)
-LINT_CFLAGS = -std=c11 -D_GNU_SOURCE -Icore -DUTF8PROC_EXPORTS \
+LINT_CFLAGS = -std=c11 -D_GNU_SOURCE -Icore -Iweb -DUTF8PROC_EXPORTS \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LINT_OUT = $(CORE_SRC:%.c=$(LINT_BUILD)/%.txt) $(CMD_SRC:%.c=$(LINT_BUILD)/%.txt)
 
@@ -313,8 +313,8 @@ lint: lint-deps
 		lint-analyze
 	@status=0; \
 	cppcheck --quiet --enable=warning,portability --std=c11 \
-		-D_GNU_SOURCE -Icore --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
-		core cmd 2>$(LINT_BUILD)/cppcheck.txt || status=1; \
+		-D_GNU_SOURCE -Icore -Iweb --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
+		core cmd web 2>$(LINT_BUILD)/cppcheck.txt || status=1; \
 	python3 tests/lint/findings.py --accepted tests/lint/accepted \
 		--cppcheck $(LINT_BUILD)/cppcheck.txt $(LINT_OUT) || status=1; \
 	python3 tests/lint/circles.py --accepted tests/lint/accepted \
@@ -328,7 +328,7 @@ lint-analyze: $(LINT_OUT)
 	@:
 
 # The messages go to the .txt, the call graph to the .ci beside it.
-$(LINT_BUILD)/%.txt: %.c $(wildcard core/*.h cmd/*.h)
+$(LINT_BUILD)/%.txt: %.c $(wildcard core/*.h cmd/*.h web/*.h)
 	@mkdir -p $(dir $@)
 	@echo "$(LINT_CC) -fanalyzer $<"
 	@LC_ALL=C $(LINT_CC) $(LINT_CFLAGS) -fanalyzer -fcallgraph-info \
