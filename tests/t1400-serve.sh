@@ -39,8 +39,8 @@ req() {
 test_expect_success 'set-up: a survey with the samples, served on a free port' '
 	make_survey s &&
 	copy_samples s &&
+	(cd s && khaosat commit -m samples >/dev/null) &&
 	set_line s/$W1 "  regular:" "  regular: -3" &&
-	(cd s && git add -A && git commit -q -m samples) &&
 	cat >req.py <<-\EOF &&
 	import http.client, sys
 	args = sys.argv[1:]
@@ -206,12 +206,19 @@ test_expect_success 'a record: its fields by title, choices by label, its proble
 	req -c GET /records/md01-0001 >out &&
 	head -1 out | grep -q "^200$" &&
 	grep -q "<h1>Cơ sở công nghiệp nông thôn md01-0001</h1>" out &&
-	grep -q "<dt>Loại hình</dt><dd>Công ty TNHH</dd>" out &&
+	grep -q "<dt>Loại hình</dt><dd>Công ty TNHH <small" out &&
 	! grep -q "doanh_nghiep_tnhh" out &&
 	grep -q "Hồ sơ chưa hợp lệ" out &&
 	grep -q "Lao động (người) › Lao động thường xuyên: -3 nhỏ hơn mức thấp nhất cho phép là 0" out &&
 	req -c GET /records/md01-0002 >out &&
 	grep -q "Hồ sơ hợp lệ" out
+'
+
+test_expect_success 'a record: who saved each value, and what is changed but not saved' '
+	req -c GET /records/md01-0001 >out &&
+	day=$(git -C s log -1 --format=%ad --date=format:%Y-%m-%d) &&
+	grep -q "<dt>Tên cơ sở</dt><dd>Công ty TNHH Cơ khí đúc Hưng Phát <small class=\"who\">Nguyễn Thị Hoa, trên máy md01, $day</small></dd>" out &&
+	grep -q "<dt>Lao động thường xuyên</dt><dd>-3 <small class=\"who\">đã sửa ở đây, chưa lưu vào lịch sử</small></dd>" out
 '
 
 test_expect_success 'KHAOSAT_LANGUAGE=en: the pages in English' '

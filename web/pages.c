@@ -7,9 +7,12 @@
 #include "html.h"
 #include "alloc.h"
 #include "check.h"
+#include "commit.h"
 #include "conflict.h"
 #include "diag.h"
 #include "dupes.h"
+#include "fielddiff.h"
+#include "history.h"
 #include "intl.h"
 #include "labels.h"
 #include "record.h"
@@ -37,6 +40,7 @@ static const char style_css[] =
 	".ok{color:#1d6b2c}.bad{color:#a61b1b}\n"
 	"ul.problems li{color:#a61b1b}\n"
 	"form.search input[type=search]{width:20em;padding:.3em}\n"
+	"small.who{color:#666;margin-left:.5em}\n"
 	"footer{color:#666;font-size:.85em;text-align:center;padding:2em}\n";
 
 static int not_found(const struct ks_web_req *q, struct ks_web_reply *r)
@@ -243,12 +247,94 @@ oom:
 	return -1;
 }
 
+/*
+ * Who set each value of the record shown: its leaves (by their field
+ * paths, fielddiff.h) matched with the lines of its blame.
+ */
+struct leaf {
+	const struct ks_node *node;
+	char *field;
+};
+
+struct who {
+	const struct ks_blame *bl;	/* NULL: the record is not saved yet */
+	struct leaf *v;
+	size_t n, alloc;
+};
+
+static int who_leaf(const char *field, const struct ks_node *value, int line,
+		    void *arg)
+{
+	struct who *w = arg;
+
+	(void)line;
+	if (ks_grow(&w->v, w->n, &w->alloc, sizeof(*w->v), 32) < 0 ||
+	    !(w->v[w->n].field = ks_strdup(field)))
+		return -1;
+	w->v[w->n++].node = value;
+	return 0;
+}
+
+static void who_release(struct who *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		ks_free(w->v[i].field);
+	ks_free(w->v);
+}
+
+/*
+ * After a value: who saved it to the history, when and on which laptop;
+ * or that it was changed here and is not saved yet.
+ */
+static void who_html(struct ks_buf *b, const struct who *w,
+		     const struct ks_node *v)
+{
+	const struct ks_blame_line *l = NULL;
+	struct ks_buf t = KS_BUF_INIT;
+	const char *field = NULL;
+	size_t i;
+
+	if (!w || !w->bl)
+		return;
+	for (i = 0; i < w->n && !field; i++)
+		if (w->v[i].node == v)
+			field = w->v[i].field;
+	if (!field)
+		return;
+	for (i = 0; !l && i < w->bl->nlines; i++)
+		if (!strcmp(w->bl->lines[i].field, field))
+			l = &w->bl->lines[i];
+	if (!l || !ks_node_equal(l->value, v)) {
+		ks_buf_puts(&t, _("changed here, not saved to the history yet"));
+	} else {
+		const struct ks_commit_info *ci = &w->bl->commits.v[l->commit];
+		char when[64];
+
+		ks_format_time(when, sizeof(when), &ci->when, 0);
+		when[10] = '\0';	/* the day is enough here */
+		if (ci->device)
+			/* TRANSLATORS: who set a value: "Hoa, on md01, 2024-03-15" */
+			ks_buf_addf(&t, _("%s, on %s, %s"), ci->author,
+				    ci->device, when);
+		else
+			ks_buf_addf(&t, _("%s, %s"), ci->author, when);
+	}
+	ks_buf_puts(b, " <small class=\"who\">");
+	ks_html(b, t.ptr);
+	ks_buf_puts(b, "</small>");
+	if (ks_buf_failed(&t))
+		ks_buf_fail(b);
+	ks_buf_release(&t);
+}
+
 static void value_html(struct ks_buf *b, const struct ks_snode *s,
-		       const struct ks_node *v);
+		       const struct ks_node *v, const struct who *w);
 
 /* A mapping as a list of fields by their titles. */
 static void fields_html(struct ks_buf *b, const struct ks_snode *s,
-			const struct ks_node *n)
+			const struct ks_node *n, const struct who *w)
 {
 	size_t i;
 
@@ -262,14 +348,14 @@ static void fields_html(struct ks_buf *b, const struct ks_snode *s,
 		ks_buf_puts(b, "<dt>");
 		ks_html(b, title ? title : p->key);
 		ks_buf_puts(b, "</dt><dd>");
-		value_html(b, ps, p->value);
+		value_html(b, ps, p->value, w);
 		ks_buf_puts(b, "</dd>\n");
 	}
 	ks_buf_puts(b, "</dl>\n");
 }
 
 static void value_html(struct ks_buf *b, const struct ks_snode *s,
-		       const struct ks_node *v)
+		       const struct ks_node *v, const struct who *w)
 {
 	struct ks_buf t = KS_BUF_INIT;
 	size_t i;
@@ -277,16 +363,18 @@ static void value_html(struct ks_buf *b, const struct ks_snode *s,
 	if (v->kind == KS_NODE_SCALAR) {
 		ks_labels_value(&t, s, v);
 		ks_html(b, t.ptr);
+		who_html(b, w, v);
 	} else if (v->kind == KS_NODE_MAP) {
-		fields_html(b, s, v);
+		fields_html(b, s, v, w);
 	} else {
 		ks_buf_puts(b, "<ol>\n");
 		for (i = 0; i < v->u.seq.n; i++) {
 			ks_buf_puts(b, "<li>");
-			value_html(b, s ? ks_snode_items(s) : NULL, v->u.seq.v[i]);
+			value_html(b, s ? ks_snode_items(s) : NULL, v->u.seq.v[i], w);
 			ks_buf_puts(b, "</li>\n");
 		}
 		ks_buf_puts(b, "</ol>\n");
+		who_html(b, w, v);	/* a list without x-key is one value */
 	}
 	if (ks_buf_failed(&t))
 		ks_buf_fail(b);
@@ -354,9 +442,20 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 	if (doc && ks_repo_schema(&schema, q->repo, (struct ks_kind *)kind,
 				  &quiet))
 		schema = NULL;
-	if (doc && ks_doc_root(doc)->kind == KS_NODE_MAP)
-		fields_html(b, schema ? ks_schema_root(schema) : NULL,
-			    ks_doc_root(doc));
+	if (doc && ks_doc_root(doc)->kind == KS_NODE_MAP) {
+		const struct ks_snode *root = schema ? ks_schema_root(schema) : NULL;
+		struct ks_blame bl = { 0 };
+		struct who w = { NULL, NULL, 0, 0 };
+
+		/* a record not saved yet has no one to name */
+		if (!ks_blame_record(&bl, q->repo, id, NULL, &quiet))
+			w.bl = &bl;
+		if (w.bl && ks_field_leaves(ks_doc_root(doc), root, who_leaf, &w) < 0)
+			ks_buf_fail(b);
+		fields_html(b, root, ks_doc_root(doc), &w);
+		who_release(&w);
+		ks_blame_release(&bl);
+	}
 	ks_doc_free(doc);
 	ks_free(rel);
 	ks_buf_release(&title);
