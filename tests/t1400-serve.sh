@@ -164,7 +164,10 @@ test_expect_success 'the overview, in Vietnamese: the survey, its records by kin
 	grep -q "<span class=\"survey\">Mỹ Đồng</span>" out &&
 	grep -q "<tr><td>Cơ sở công nghiệp nông thôn</td><td>33</td></tr>" out &&
 	grep -q "<tr><td>Nhãn hiệu</td><td>9</td></tr>" out &&
-	grep -q "Không có xung đột nào" out
+	grep -q "Không có xung đột nào" out &&
+	grep -q "<li>1 hồ sơ chưa hợp lệ.</li>" out &&
+	grep -q "<li>0 phiếu đang điền dở trên máy này.</li>" out &&
+	grep -q "<li>0 hồ sơ đang lưu dưới dạng bản nháp.</li>" out
 '
 
 test_expect_success 'the records: all of them a page at a time, and a search' '

@@ -7,11 +7,14 @@
 #include "html.h"
 #include "alloc.h"
 #include "check.h"
+#include "checkall.h"
 #include "commit.h"
 #include "conflict.h"
 #include "diag.h"
+#include "draft.h"
 #include "dupes.h"
 #include "fielddiff.h"
+#include "formsave.h"
 #include "history.h"
 #include "intl.h"
 #include "labels.h"
@@ -86,6 +89,43 @@ static const char *kind_title(const struct ks_kind *k)
 	return k->title && *k->title ? k->title : k->name;
 }
 
+/* What waits for the surveyor: invalid records, forms and drafts. */
+static int waiting(const struct ks_web_req *q, struct ks_buf *b)
+{
+	struct ks_check_opts o = { NULL, 0, NULL, NULL };
+	struct ks_check_totals t = { 0 };
+	struct ks_formsaves forms = { 0 };
+	struct ks_drafts drafts = { 0 };
+	struct ks_diags d = KS_DIAGS_INIT, quiet = KS_DIAGS_INIT;
+	int err = 0;
+
+	if (ks_check_survey(&t, q->repo, &o, &quiet) == -1 ||
+	    ks_formsave_list(&forms, q->repo, NULL, &d) == -1 ||
+	    ks_draft_list(&drafts, q->repo, &d) == -1)
+		err = -1;
+	ks_buf_puts(b, "<ul class=\"waiting\">\n<li>");
+	if (t.schemas_bad)
+		ks_html(b, _("A form (schema) of the survey does not read: no record could be checked; see 'khaosat check'."));
+	else if (t.invalid)
+		ks_buf_addf(b, Q_("%zu record is not valid yet.", "%zu records are not valid yet.",
+				  t.invalid), t.invalid);
+	else
+		ks_html(b, _("Every record is valid."));
+	ks_buf_puts(b, "</li>\n<li>");
+	ks_buf_addf(b, Q_("%zu unfinished form on this laptop.",
+			  "%zu unfinished forms on this laptop.", forms.n), forms.n);
+	ks_buf_puts(b, "</li>\n<li>");
+	ks_buf_addf(b, Q_("%zu record kept as a draft.", "%zu records kept as drafts.",
+			  drafts.n), drafts.n);
+	ks_buf_puts(b, "</li>\n</ul>\n");
+	page_diags(b, &d);
+	ks_formsaves_release(&forms);
+	ks_drafts_release(&drafts);
+	ks_diags_release(&d);
+	ks_diags_release(&quiet);
+	return err;
+}
+
 /* The survey at a glance: its records by kind, and its open conflicts. */
 static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 {
@@ -125,6 +165,8 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	else
 		ks_html(b, _("No open conflicts."));
 	ks_buf_puts(b, "</p>\n");
+	if (waiting(q, b) == -1)
+		goto oom;
 	page_diags(b, &d);
 	ks_conflict_set_release(&cs);
 	ks_dupe_index_release(&ix);
