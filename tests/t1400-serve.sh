@@ -12,8 +12,19 @@ W1=records/workshop/md01/000/md01-0001.yaml
 # start_server: khaosat serve on survey s, on a free port, in the
 # background; its pid in serve.pid, what it prints in serve.out.
 start_server() {
-	(cd s && exec "$KHAOSAT_BIN" serve --port 0 >../serve.out 2>../serve.err) &
+	(cd "${1:-s}" && exec "$KHAOSAT_BIN" serve --port 0 >../serve.out 2>../serve.err) &
 	echo $! >serve.pid
+}
+
+# served: waits for the address, and keeps its port and key for req -c.
+served() {
+	for i in $(seq 1 100); do
+		grep -q "?k=" serve.out && break
+		sleep 0.1
+	done &&
+	url=$(sed -n "s/^  \(http:.*\)$/\1/p" serve.out) &&
+	echo "$url" | sed "s|^http://127.0.0.1:\([0-9]*\)/.*|\1|" >port &&
+	echo "ks=${url##*?k=}" >cookie
 }
 
 # hold_port: a listening socket on a free port, for 10 s; its port in busy.
@@ -251,6 +262,31 @@ test_expect_success 'SIGTERM stops the server; the survey is as it was' '
 	test_must_be_empty serve.err &&
 	state s >after &&
 	test_cmp before after
+'
+
+test_expect_success 'the conflicts: each field by title, its base and every proposal' '
+	make_survey c &&
+	copy_samples c &&
+	(cd c && khaosat commit -m samples >/dev/null) &&
+	mkdir stick &&
+	khaosat -C c sync ../stick >/dev/null &&
+	khaosat clone stick c2 --device md07 --surveyor "Trần Văn Minh" >/dev/null &&
+	set_line c/$W1 "legal_type:" "legal_type: hop_tac_xa" &&
+	set_line c2/$W1 "legal_type:" "legal_type: ho_kinh_doanh" &&
+	(cd c && khaosat commit -m c >/dev/null) &&
+	(cd c2 && khaosat commit -m c2 >/dev/null && khaosat sync ../stick >/dev/null) &&
+	khaosat -C c sync ../stick >/dev/null &&
+	start_server c && served &&
+	req -c GET /conflicts >out &&
+	head -1 out | grep -q "^200$" &&
+	grep -q "<h2><a href=\"/records/md01-0001\">md01-0001</a> Loại hình</h2>" out &&
+	grep -q "<td>trước cả hai thay đổi</td><td>Công ty TNHH</td>" out &&
+	grep -q "<td>Hợp tác xã (HTX)</td><td>Nguyễn Thị Hoa, md01, " out &&
+	grep -q "<td>Hộ kinh doanh (HKD)</td><td>Trần Văn Minh, md07, " out &&
+	! grep -q "hop_tac_xa\|ho_kinh_doanh" out &&
+	req -c GET / >out &&
+	grep -q "Còn 1 xung đột" out &&
+	stop_server
 '
 
 test_expect_success 'serve: usage, and a port in use' '

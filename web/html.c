@@ -78,6 +78,7 @@ int ks_page_begin(struct ks_buf *b, const char *survey, const char *title,
 	ks_buf_puts(b, "</span>\n");
 	nav_link(b, "/", C_("page", "Overview"), place == KS_PAGE_HOME);
 	nav_link(b, "/records", C_("page", "Records"), place == KS_PAGE_RECORDS);
+	nav_link(b, "/conflicts", C_("page", "Conflicts"), place == KS_PAGE_CONFLICTS);
 	ks_buf_puts(b, "\n</nav></header>\n<main>\n<h1>");
 	ks_html(b, title);
 	ks_buf_puts(b, "</h1>\n");

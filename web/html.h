@@ -20,6 +20,7 @@ int ks_html_urlarg(struct ks_buf *b, const char *s);
 enum ks_page_place {
 	KS_PAGE_HOME,
 	KS_PAGE_RECORDS,
+	KS_PAGE_CONFLICTS,
 	KS_PAGE_OTHER,
 };
 
