@@ -146,7 +146,7 @@ test_expect_success 'the web pages are all marked' '
 	import html, re, sys, urllib.request
 	url = sys.argv[1]
 	base, key = url.split("/?k=")
-	for path in ("/", "/records", "/records?q=T%C6%B0", "/records/md01-0001", "/records/nowhere"):
+	for path in ("/", "/records", "/records?q=T%C6%B0", "/records/md01-0001", "/records/md01-0001/history", "/conflicts", "/records/nowhere"):
 	    req = urllib.request.Request(base + path, headers={"Cookie": "ks=" + key})
 	    try:
 	        page = urllib.request.urlopen(req).read().decode()

@@ -235,6 +235,22 @@ test_expect_success 'a record: who saved each value, and what is changed but not
 	grep -q "<dt>Lao động thường xuyên</dt><dd>-3 <small class=\"who\">đã sửa ở đây, chưa lưu vào lịch sử</small></dd>" out
 '
 
+test_expect_success 'a record'"'"'s history: every change, by titles and labels, with who' '
+	req -c GET /records/md01-0001 >out &&
+	grep -q "<a href=\"/records/md01-0001/history\">" out &&
+	req -c GET /records/md01-0001/history >out &&
+	head -1 out | grep -q "^200$" &&
+	grep -q "<h1>Lịch sử của md01-0001</h1>" out &&
+	grep -q "Nguyễn Thị Hoa, md01</h2>" out &&
+	grep -q "<li>+ Loại hình: Công ty TNHH  (tạo hồ sơ)</li>\|<li>+ Loại hình: Công ty TNHH</li>" out &&
+	! grep -q "doanh_nghiep_tnhh" out &&
+	for p in /records/md01-0001/history/x /records/md01-0001/other \
+		 /records/../history /records/md09-0009/history; do
+		req -c GET "$p" >out &&
+		head -1 out | grep -q "^404$" || { echo "not 404: $p"; return 1; }
+	done
+'
+
 test_expect_success 'KHAOSAT_LANGUAGE=en: the pages in English' '
 	stop_server &&
 	KHAOSAT_LANGUAGE=en start_server &&

@@ -471,6 +471,11 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 	}
 	ks_buf_addf(&title, "%s %s", kind_title(kind), id);
 	ks_page_begin(b, ks_repo_name(q->repo), title.ptr, KS_PAGE_OTHER);
+	ks_buf_puts(b, "<p><a href=\"/records/");
+	ks_html_urlarg(b, id);
+	ks_buf_puts(b, "/history\">");
+	ks_html(b, _("Every change of this record, and who made it"));
+	ks_buf_puts(b, "</a></p>\n");
 	if (!err) {
 		ks_buf_puts(b, "<p class=\"ok\">");
 		ks_html(b, _("The record is valid."));
@@ -503,6 +508,92 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 	ks_buf_release(&title);
 	ks_diags_release(&d);
 	ks_diags_release(&quiet);
+	r->status = 200;
+	r->type = "text/html; charset=utf-8";
+	return ks_page_end(b);
+}
+
+/*
+ * Every change of every field of record `id`, oldest first, each with who
+ * made it, on which laptop and when (history.h: a value carried by merges
+ * is shown at the save that first wrote it).
+ */
+static int history(const struct ks_web_req *q, struct ks_web_reply *r,
+		   const char *id)
+{
+	struct ks_history h = { 0 };
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_buf *b = &r->body, title = KS_BUF_INIT;
+	char device[16];
+	unsigned long counter;
+	size_t i, last = (size_t)-1;
+	int err;
+
+	if (ks_id_parse(id, device, &counter) < 0)
+		return not_found(q, r);
+	err = ks_history_record(&h, q->repo, id, NULL, NULL, &d);
+	if (err == -1) {
+		ks_diags_release(&d);
+		return -1;
+	}
+	if (err) {
+		ks_history_release(&h);
+		ks_diags_release(&d);
+		return not_found(q, r);
+	}
+	ks_buf_addf(&title, _("History of %s"), id);
+	ks_page_begin(b, ks_repo_name(q->repo), title.ptr, KS_PAGE_OTHER);
+	ks_buf_puts(b, "<p><a href=\"/records/");
+	ks_html_urlarg(b, id);
+	ks_buf_puts(b, "\">");
+	ks_html(b, _("The record as it is now"));
+	ks_buf_puts(b, "</a></p>\n");
+	for (i = 0; i < h.nevents; i++) {
+		const struct ks_event *e = &h.events[i];
+		struct ks_buf line = KS_BUF_INIT;
+
+		if (e->commit != last) {
+			const struct ks_commit_info *ci = &h.commits.v[e->commit];
+			char when[64];
+
+			if (last != (size_t)-1)
+				ks_buf_puts(b, "</ul>\n");
+			ks_format_time(when, sizeof(when), &ci->when, 0);
+			ks_buf_puts(b, "<h2>");
+			ks_html(b, when);
+			ks_buf_puts(b, " \xe2\x80\x94 ");
+			ks_html(b, ci->author);
+			if (ci->device) {
+				ks_buf_puts(b, ", ");
+				ks_html(b, ci->device);
+			}
+			ks_buf_puts(b, "</h2>\n<p>");
+			ks_html(b, ci->summary);
+			ks_buf_puts(b, "</p>\n<ul>\n");
+			last = e->commit;
+		}
+		if (e->kind == KS_EVENT_CONFLICT) {
+			struct ks_buf field = KS_BUF_INIT;
+
+			ks_labels_path(&field, h.schema, e->change.field);
+			ks_buf_addf(&line, _("%s: conflict recorded"), field.ptr);
+			if (ks_buf_failed(&field))
+				ks_buf_fail(&line);
+			ks_buf_release(&field);
+		} else
+			ks_labels_change(&line, h.schema, &e->change);
+		ks_buf_puts(b, "<li>");
+		ks_html(b, line.ptr);
+		ks_buf_puts(b, "</li>\n");
+		if (ks_buf_failed(&line))
+			ks_buf_fail(b);
+		ks_buf_release(&line);
+	}
+	if (last != (size_t)-1)
+		ks_buf_puts(b, "</ul>\n");
+	ks_buf_release(&title);
+	ks_history_release(&h);
+	ks_diags_release(&d);
 	r->status = 200;
 	r->type = "text/html; charset=utf-8";
 	return ks_page_end(b);
@@ -638,8 +729,19 @@ int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
 		return records(q, r);
 	if (!strcmp(q->path, "/conflicts"))
 		return conflicts(q, r);
-	if (!strncmp(q->path, prefix, strlen(prefix)))
-		return record(q, r, q->path + strlen(prefix));
+	if (!strncmp(q->path, prefix, strlen(prefix))) {
+		const char *id = q->path + strlen(prefix);
+		const char *slash = strchr(id, '/');
+		char buf[64];
+
+		if (!slash)
+			return record(q, r, id);
+		if (strcmp(slash, "/history") || (size_t)(slash - id) >= sizeof(buf))
+			return not_found(q, r);
+		memcpy(buf, id, (size_t)(slash - id));
+		buf[slash - id] = '\0';
+		return history(q, r, buf);
+	}
 	if (!strcmp(q->path, "/static/style.css")) {
 		r->status = 200;
 		r->type = "text/css; charset=utf-8";
