@@ -113,7 +113,13 @@ test_expect_success 'a wrong key is refused too; the right one becomes a strict 
 	head -1 out | grep -q "^303$" &&
 	grep -q "^Location: /$" out &&
 	grep -q "^Set-Cookie: ks=$(cat key); Path=/; HttpOnly; SameSite=Strict$" out &&
-	echo "ks=$(cat key)" >cookie
+	echo "ks=$(cat key)" >cookie &&
+	req GET "/records%0d%0aSet-Cookie:%20x=y?k=$(cat key)" >out &&
+	head -1 out | grep -q "^303$" &&
+	grep -q "^Location: /$" out &&
+	! grep -q "^Set-Cookie: x=y" out &&
+	req GET "//evil.example/?k=$(cat key)" >out &&
+	grep -q "^Location: /$" out
 '
 
 test_expect_success 'a Host header that does not name the server is refused (DNS rebinding)' '

@@ -165,8 +165,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 		/* the secret leaves the address bar for a cookie */
 		snprintf(cookie, sizeof(cookie),
 			 "ks=%s; Path=/; HttpOnly; SameSite=Strict", s->secret);
+		/* back to the page asked for: a path, never a header's end */
 		return send_buf(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8",
-				"", 0, cookie, *url == '/' ? url : "/");
+				"", 0, cookie,
+				*url == '/' && url[1] != '/' &&
+				!strpbrk(url, "\r\n\\") ? url : "/");
 	}
 	if (!same_secret(s, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ks")))
 		return refuse(c, MHD_HTTP_FORBIDDEN,
