@@ -81,14 +81,10 @@ test_expect_success 'set-up: a survey with the samples, served on a free port' '
 	sys.stdout.write("\n")
 	sys.stdout.write(r.read().decode("utf-8", "replace"))
 	EOF
-	start_server &&
-	for i in $(seq 1 100); do
-		grep -q "^  http://127.0.0.1:[0-9]*/?k=[0-9a-f]\{32\}$" serve.out && break
-		sleep 0.1
-	done &&
-	url=$(sed -n "s/^  \(http:.*\)$/\1/p" serve.out) &&
-	echo "$url" | sed "s|^http://127.0.0.1:\([0-9]*\)/.*|\1|" >port &&
-	echo "$url" | sed "s|.*?k=||" >key &&
+	start_server && served &&
+	grep -q "^  http://127.0.0.1:[0-9]*/?k=[0-9a-f]\{32\}$" serve.out &&
+	sed -n "s/^  http:.*?k=//p" serve.out >key &&
+	rm cookie &&
 	grep -q "^Đang phục vụ cuộc khảo sát \"Mỹ Đồng\" tại$" serve.out
 '
 
@@ -259,14 +255,7 @@ test_expect_success 'a record'"'"'s history: every change, by titles and labels,
 
 test_expect_success 'KHAOSAT_LANGUAGE=en: the pages in English' '
 	stop_server &&
-	KHAOSAT_LANGUAGE=en start_server &&
-	for i in $(seq 1 100); do
-		grep -q "?k=" serve.out && break
-		sleep 0.1
-	done &&
-	url=$(sed -n "s/^  \(http:.*\)$/\1/p" serve.out) &&
-	echo "$url" | sed "s|^http://127.0.0.1:\([0-9]*\)/.*|\1|" >port &&
-	echo "ks=${url##*?k=}" >cookie &&
+	KHAOSAT_LANGUAGE=en start_server && served &&
 	req -c GET / >out &&
 	grep -q "<html lang=\"en\">" out &&
 	grep -q "No open conflicts" out

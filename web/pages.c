@@ -46,6 +46,14 @@ static const char style_css[] =
 	"small.who{color:#666;margin-left:.5em}\n"
 	"footer{color:#666;font-size:.85em;text-align:center;padding:2em}\n";
 
+/* A page finished: 200, HTML. */
+static int page_done(struct ks_web_reply *r)
+{
+	r->status = 200;
+	r->type = "text/html; charset=utf-8";
+	return ks_page_end(&r->body);
+}
+
 static int not_found(const struct ks_web_req *q, struct ks_web_reply *r)
 {
 	r->status = 404;
@@ -171,9 +179,7 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	ks_conflict_set_release(&cs);
 	ks_dupe_index_release(&ix);
 	ks_diags_release(&d);
-	r->status = 200;
-	r->type = "text/html; charset=utf-8";
-	return ks_page_end(b);
+	return page_done(r);
 oom:
 	ks_conflict_set_release(&cs);
 	ks_dupe_index_release(&ix);
@@ -279,9 +285,7 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 	ks_free(hits);
 	ks_dupe_index_release(&ix);
 	ks_diags_release(&d);
-	r->status = 200;
-	r->type = "text/html; charset=utf-8";
-	return ks_page_end(b);
+	return page_done(r);
 oom:
 	ks_free(hits);
 	ks_dupe_index_release(&ix);
@@ -508,9 +512,7 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 	ks_buf_release(&title);
 	ks_diags_release(&d);
 	ks_diags_release(&quiet);
-	r->status = 200;
-	r->type = "text/html; charset=utf-8";
-	return ks_page_end(b);
+	return page_done(r);
 }
 
 /*
@@ -594,9 +596,7 @@ static int history(const struct ks_web_req *q, struct ks_web_reply *r,
 	ks_buf_release(&title);
 	ks_history_release(&h);
 	ks_diags_release(&d);
-	r->status = 200;
-	r->type = "text/html; charset=utf-8";
-	return ks_page_end(b);
+	return page_done(r);
 }
 
 static const char *text_of(const struct ks_node *map, const char *key)
@@ -714,9 +714,7 @@ static int conflicts(const struct ks_web_req *q, struct ks_web_reply *r)
 	ks_conflict_set_release(&cs);
 	ks_diags_release(&d);
 	ks_diags_release(&quiet);
-	r->status = 200;
-	r->type = "text/html; charset=utf-8";
-	return ks_page_end(b);
+	return page_done(r);
 }
 
 int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
