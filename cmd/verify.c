@@ -70,20 +70,6 @@ static const char *commits_text(char *buf, size_t size, size_t n)
 	return buf;
 }
 
-/* A severity, as a person reads it. */
-static const char *severity_label(enum ks_severity sev)
-{
-	switch (sev) {
-	case KS_SEV_WARNING:
-		return _("warning");
-	case KS_SEV_NOTE:
-		return _("note");
-	case KS_SEV_ERROR:
-		break;
-	}
-	return _("error");
-}
-
 /*
  * The parts of the commits line after "N signed by allowed keys, N
  * unsigned", each after its count.
@@ -223,7 +209,7 @@ static void commit_line(struct ks_buf *b, const struct ks_verify_commit *f)
 
 	ks_format_time(when, sizeof(when), &f->when, 0);
 	ks_buf_addf(b, _("%s: commit %s \"%s\" (%s <%s>, device %s, %s): "),
-		    severity_label(f->severity), short_hex(hex, &f->id),
+		    ks_severity_label(f->severity), short_hex(hex, &f->id),
 		    f->summary, f->author, f->email,
 		    f->device ? f->device : "-", when);
 	sig_message(b, f);

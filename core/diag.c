@@ -173,8 +173,7 @@ const char *ks_severity_name(enum ks_severity sev)
 	return "error";
 }
 
-/* The severity as a person reads it, in their language. */
-static const char *severity_label(enum ks_severity sev)
+const char *ks_severity_label(enum ks_severity sev)
 {
 	switch (sev) {
 	case KS_SEV_WARNING:
@@ -198,7 +197,7 @@ int ks_diag_format(struct ks_buf *out, const struct ks_diag *g)
 		r |= ks_buf_puts(out, ": ");
 	}
 	/* the message names its field; the pointer is for --json */
-	r |= ks_buf_addf(out, "%s: ", severity_label(g->severity));
+	r |= ks_buf_addf(out, "%s: ", ks_severity_label(g->severity));
 	r |= ks_buf_puts(out, g->message);
 	return r ? -1 : 0;
 }

@@ -110,5 +110,7 @@ struct ks_json;
 int ks_diag_format_json(struct ks_json *j, const struct ks_diag *diag);
 
 const char *ks_severity_name(enum ks_severity sev);
+/* The severity as a person reads it, in their language. */
+const char *ks_severity_label(enum ks_severity sev);
 
 #endif

@@ -838,12 +838,11 @@ static int pat_match(struct ectx *c, const struct ks_spat *pat,
 
 /* A property name pat_match() could not decide, as an error at the name. */
 static void report_unmatched(struct ectx *c, const struct loc *l,
-			     const struct ks_pair *p, const struct ks_spat *pat)
+			     const struct ks_pair *p)
 {
 	struct loc child;
 	struct ks_buf name = KS_BUF_INIT, m = KS_BUF_INIT;
 
-	(void)pat;
 	if (c->quick)
 		return;
 	loc_init(c, &child, l, p->key, p->key_len, 0, p->value, NULL);
@@ -975,7 +974,7 @@ static int eval_properties(struct ectx *c, const struct ks_snode *s,
 			if (r < 0) {
 				/* Undecided: fails, and is not "additional". */
 				FAIL();
-				report_unmatched(c, l, p, &s->pats[k]);
+				report_unmatched(c, l, p);
 				matched = 1;
 				continue;
 			}
