@@ -9,6 +9,7 @@
 #include "check.h"
 #include "conflict.h"
 #include "diag.h"
+#include "fielddiff.h"
 #include "json.h"
 #include "labels.h"
 #include "record.h"
@@ -99,11 +100,12 @@ static int text_entry(struct ks_buf *b, const struct ks_conflict_entry *e,
 	ks_record_path_parse(e->file, &kind, &id);
 	name = id ? id : e->file;
 	schema = schema_of(w->repo, kind);
-	w->field = schema ? ks_labels_field(ks_schema_root(schema), e->field)
+	w->field = schema ? ks_field_schema(ks_schema_root(schema), e->field)
 			  : NULL;
 	ks_buf_addf(b, "%s ", name);
 	if (*e->field) {
-		ks_schema_label(schema, e->field, b);
+		ks_labels_path(b, schema ? ks_schema_root(schema) : NULL,
+			       e->field);
 		ks_buf_addf(b, " (%s)\n", e->field);
 	} else {
 		ks_buf_addf(b, "%s\n", _("(the whole record)"));

@@ -5,7 +5,6 @@
 #include "buf.h"
 #include "fielddiff.h"
 #include "intl.h"
-#include "json.h"
 #include "record.h"
 #include "schema.h"
 
@@ -62,26 +61,6 @@ int ks_labels_value(struct ks_buf *out, const struct ks_snode *s,
 		return ks_buf_puts(out, "");
 	scalar_text(out, s, v);
 	return ks_buf_failed(out) ? -1 : 0;
-}
-
-const struct ks_snode *ks_labels_field(const struct ks_snode *s,
-				       const char *pointer)
-{
-	struct ks_buf tok = KS_BUF_INIT;
-	const char *p = pointer;
-	int r;
-
-	while (s && (r = ks_json_pointer_next(&p, &tok)) != 0) {
-		if (r < 0)
-			s = NULL;
-		else if (tok.len && strspn(tok.ptr, "0123456789") == tok.len &&
-			 ks_snode_items(s))
-			s = ks_snode_items(s);
-		else
-			s = ks_snode_cond_property(s, tok.ptr);
-	}
-	ks_buf_release(&tok);
-	return s;
 }
 
 static int all_scalars(const struct ks_node *seq)

@@ -26,9 +26,6 @@ int ks_labels_record(struct ks_buf *out, const struct ks_snode *s,
  */
 int ks_labels_value(struct ks_buf *out, const struct ks_snode *s,
 		    const struct ks_node *v);
-/* The subschema of the field at `pointer` under `s`, or NULL. */
-const struct ks_snode *ks_labels_field(const struct ks_snode *s,
-				       const char *pointer);
 
 /*
  * The field at the field path `field` (fielddiff.h: "/workers/regular",

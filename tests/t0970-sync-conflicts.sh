@@ -107,6 +107,11 @@ test_expect_success 'the commit a proposal names holds that value, as history sa
 	grep -q "$(echo $c5 | cut -c1-7)" h
 '
 
+test_expect_success 'conflicts names a keyed item'"'"'s field by the titles, the item by its key' '
+	(cd md03 && test_expect_code 1 khaosat conflicts md02-0001) >c &&
+	grep -q "^md02-0001 Sản phẩm \[P1\] › Sản lượng (tấn/năm) (/products\[name=P1\]/output_tonnes_per_year)$" c
+'
+
 # ---- 2: a conflict on a deleted record ----------------------------------
 
 test_expect_success 'setup: a and b share the samples' '

@@ -46,6 +46,18 @@ static const char style_css[] =
 	"small.who{color:#666;margin-left:.5em}\n"
 	"footer{color:#666;font-size:.85em;text-align:center;padding:2em}\n";
 
+/* "<table>" and its row of column titles, NULL-terminated (escaped). */
+static void table_head(struct ks_buf *b, const char *const *titles)
+{
+	ks_buf_puts(b, "<table>\n<tr>");
+	for (; *titles; titles++) {
+		ks_buf_puts(b, "<th>");
+		ks_html(b, *titles);
+		ks_buf_puts(b, "</th>");
+	}
+	ks_buf_puts(b, "</tr>\n");
+}
+
 /* A page finished: 200, HTML. */
 static int page_done(struct ks_web_reply *r)
 {
@@ -148,11 +160,13 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	err = ks_dupe_index_load(&ix, q->repo, NULL, &d);
 	if (err == -1)
 		goto oom;
-	ks_buf_puts(b, "<table>\n<tr><th>");
-	ks_html(b, _("Kind of record"));
-	ks_buf_puts(b, "</th><th>");
-	ks_html(b, C_("column", "Records"));
-	ks_buf_puts(b, "</th></tr>\n");
+	{
+		const char *const cols[] = {
+			_("Kind of record"), C_("column", "Records"), NULL,
+		};
+
+		table_head(b, cols);
+	}
 	for (i = 0; i < ks_repo_kind_count(q->repo); i++) {
 		const struct ks_kind *k = ks_repo_kind(q->repo, i);
 
@@ -235,13 +249,11 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 		ks_buf_addf(b, Q_("%zu record", "%zu records", n), n);
 	ks_buf_puts(b, "</p>\n");
 	if (first < n) {
-		ks_buf_puts(b, "<table>\n<tr><th>");
-		ks_html(b, _("Id"));
-		ks_buf_puts(b, "</th><th>");
-		ks_html(b, _("Name"));
-		ks_buf_puts(b, "</th><th>");
-		ks_html(b, _("Commune"));
-		ks_buf_puts(b, "</th></tr>\n");
+		const char *const cols[] = {
+			_("Id"), _("Name"), _("Commune"), NULL,
+		};
+
+		table_head(b, cols);
 	}
 	for (i = first; i < last; i++) {
 		const struct ks_dupe_rec *e = &ix.v[hits ? hits[i] : i];
@@ -633,6 +645,9 @@ static int conflicts(const struct ks_web_req *q, struct ks_web_reply *r)
 	struct ks_conflict_set cs = { 0 };
 	struct ks_diags d = KS_DIAGS_INIT, quiet = KS_DIAGS_INIT;
 	struct ks_buf *b = &r->body;
+	const char *const cols[] = {
+		"", _("Value"), _("Who, on which laptop, when"), NULL,
+	};
 	size_t i, j;
 
 	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Conflicts"),
@@ -660,7 +675,7 @@ static int conflicts(const struct ks_web_req *q, struct ks_web_reply *r)
 					&quiet))
 			schema = NULL;
 		if (schema)
-			fs = ks_labels_field(ks_schema_root(schema), e->field);
+			fs = ks_field_schema(ks_schema_root(schema), e->field);
 		ks_buf_puts(b, "<section class=\"conflict\">\n<h2>");
 		if (id) {
 			ks_buf_puts(b, "<a href=\"/records/");
@@ -675,17 +690,16 @@ static int conflicts(const struct ks_web_req *q, struct ks_web_reply *r)
 		if (*e->field) {
 			struct ks_buf label = KS_BUF_INIT;
 
-			ks_schema_label(schema, e->field, &label);
+			ks_labels_path(&label, schema ? ks_schema_root(schema)
+						      : NULL, e->field);
 			ks_html(b, label.ptr);
 			ks_buf_release(&label);
 		} else {
 			ks_html(b, _("(the whole record)"));
 		}
-		ks_buf_puts(b, "</h2>\n<table>\n<tr><th></th><th>");
-		ks_html(b, _("Value"));
-		ks_buf_puts(b, "</th><th>");
-		ks_html(b, _("Who, on which laptop, when"));
-		ks_buf_puts(b, "</th></tr>\n<tr><td>");
+		ks_buf_puts(b, "</h2>\n");
+		table_head(b, cols);
+		ks_buf_puts(b, "<tr><td>");
 		ks_html(b, _("before both changes"));
 		ks_buf_puts(b, "</td><td>");
 		cell_value(b, fs, e->base);
