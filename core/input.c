@@ -236,6 +236,7 @@ int ks_input_read(struct ks_node **out, struct ks_doc *doc,
 {
 	struct ks_buf b = KS_BUF_INIT;
 	reader_fn read = s ? reader_for(s) : NULL;
+	unsigned types = s ? ks_snode_types(s) : 0;
 	int line, col, err;
 
 	*out = NULL;
@@ -247,7 +248,13 @@ int ks_input_read(struct ks_node **out, struct ks_doc *doc,
 	err = read ? read(&b, text, d) : ks_buf_puts(&b, text);
 	if (!err && ks_buf_failed(&b))
 		err = -1;
-	if (!err && !(*out = ks_node_scalar(doc, b.ptr, b.len, 0)))
+	/*
+	 * Text for a field that takes text or something else (a code that
+	 * may be null) stays text: "311" is not the number 311.
+	 */
+	if (!err && !(*out = ks_node_scalar(doc, b.ptr, b.len,
+					    !read && (types & KS_TYPE_STRING) &&
+					    types != KS_TYPE_STRING)))
 		err = -1;
 	ks_buf_release(&b);
 	return err;

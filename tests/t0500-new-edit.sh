@@ -162,6 +162,16 @@ test_expect_success 'new --set reads numbers, dates and yes/no as Vietnamese wri
 	grep -q "^surveyed_at: \"\{0,1\}2024-12-31\"\{0,1\}$" "$f"
 '
 
+test_expect_success 'new --set: a code typed for a field that takes text or nothing stays text' '
+	rm -rf v && make_survey v &&
+	new_vn --set address.district_code=311 --set address.district_name=Thủy\ Nguyên \
+		--set address.admin_catalog_version=pre_2025_01 >out &&
+	f=$(ls v/records/workshop/md01/*/*.yaml) &&
+	grep -q "^  district_code: \"311\"$" "$f" &&
+	(cd v && khaosat export --format json -o -) >json &&
+	grep -q "\"district_code\":\"311\"" json
+'
+
 test_expect_success 'new --set refuses 2e9 for a whole number and an unclear 1.234' '
 	state v >before &&
 	test_expect_code 1 new_vn --set workers.regular=2e9 2>err &&
