@@ -6,10 +6,12 @@
  * local draft with --draft.
  */
 #include "cli.h"
+#include "answer.h"
 #include "intl.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
+#include "create.h"
 #include "clash.h"
 #include "diag.h"
 #include "input.h"
@@ -36,29 +38,6 @@ static const struct cmd_info info = {
 	"form of the kind offers to continue one that was interrupted. FIELD is\n"
 	"a dotted path such as address.commune_name or products[0].name."),
 };
-
-/* Fills the fields every record of a survey has, when the schema has them. */
-static int fill_defaults(struct ks_doc *doc, struct ks_node *root,
-			 const struct ks_snode *s, const struct ks_identity *who)
-{
-	char today[16];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	if (ks_snode_property(s, "surveyor") && !ks_map_get(root, "surveyor") &&
-	    ks_map_set(doc, root, "surveyor",
-		       ks_node_scalar(doc, who->surveyor,
-				      strlen(who->surveyor), 1)) < 0)
-		return -1;
-	if (ks_snode_property(s, "surveyed_at") &&
-	    !ks_map_get(root, "surveyed_at") &&
-	    ks_map_set(doc, root, "surveyed_at",
-		       ks_node_scalar(doc, today, strlen(today), 1)) < 0)
-		return -1;
-	return 0;
-}
 
 /*
  * The schema of the field at a --set path ("workers.regular",
@@ -236,20 +215,11 @@ static int form_stopped(const struct form *f, int end)
 static int save_draft(struct cli *cli, const char *kind, struct ks_doc *doc,
 		      struct ks_node *root, struct ks_diags *d)
 {
-	struct ks_buf text = KS_BUF_INIT;
 	char *id = NULL, *where = NULL;
-	int err;
+	int err = ks_record_create(&id, cli->repo, kind, doc, root, 1, d);
 
-	if ((err = ks_repo_next_id(&id, cli->repo, d)))
-		goto out;
-	ks_map_set(doc, root, "id", ks_node_scalar(doc, id, strlen(id), 1));
-	where = ks_draft_display(id);
-	if (!where || ks_record_format(&text, cli->repo, kind, root) < 0) {
+	if (!err && !(where = ks_draft_display(id)))
 		err = -1;
-		goto out;
-	}
-	err = ks_draft_save(cli->repo, kind, id, text.ptr, text.len, d);
-out:
 	if (err) {
 		err = fail(d, err);
 	} else {
@@ -258,7 +228,6 @@ out:
 		printf(_("It is not part of the survey until it is valid; finish it with 'khaosat edit %s'.\n"),
 		       id);
 	}
-	ks_buf_release(&text);
 	ks_free(id);
 	ks_free(where);
 	return err;
@@ -282,7 +251,7 @@ static int build_record(struct ks_doc **doc, struct ks_node **root,
 	if (err || (err = apply_sets(*doc, *root, ks_schema_root(schema), sets,
 				     d)))
 		return err;
-	if (fill_defaults(*doc, *root, ks_schema_root(schema), who) < 0)
+	if (ks_record_defaults(*doc, *root, ks_schema_root(schema), who) < 0)
 		return -1;
 	ks_doc_set_root(*doc, *root);
 	return 0;
@@ -315,37 +284,20 @@ static int save_record(struct cli *cli, const char *kind, struct ks_doc *doc,
 		       struct ks_node *root, struct form *form,
 		       struct ks_diags *d)
 {
-	struct ks_buf text = KS_BUF_INIT;
-	char *id = NULL, *rel = NULL, *abs = NULL;
-	struct stat st;
-	int err;
+	char *id = NULL, *rel = NULL;
+	int err = ks_record_create(&id, cli->repo, kind, doc, root, 0, d);
 
-	if ((err = ks_repo_next_id(&id, cli->repo, d)))
-		goto out;
-	ks_map_set(doc, root, "id", ks_node_scalar(doc, id, strlen(id), 1));
-	rel = ks_record_relpath(kind, id);
-	abs = rel ? ks_repo_path(cli->repo, rel) : NULL;
-	if (!abs || ks_record_format(&text, cli->repo, kind, root) < 0) {
+	if (!err && !(rel = ks_record_relpath(kind, id)))
 		err = -1;
-		goto out;
+	if (!err) {
+		if (form->save.file)
+			ks_formsave_remove(cli->repo, &form->save, d);
+		print_diags(d);
+		printf(_("Saved %s %s: %s\n"), kind, id, rel);
+		fputs(_("Save it to the survey history with 'khaosat commit -m MESSAGE'.\n"), stdout);
 	}
-	if (stat(abs, &st) == 0) {
-		err = ks_error(d, KS_EEXISTS, rel, 0, 0,
-			       "a record already exists here; refusing to overwrite it");
-		goto out;
-	}
-	if ((err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, d)))
-		goto out;
-	if (form->save.file)
-		ks_formsave_remove(cli->repo, &form->save, d);
-	print_diags(d);
-	printf(_("Saved %s %s: %s\n"), kind, id, rel);
-	fputs(_("Save it to the survey history with 'khaosat commit -m MESSAGE'.\n"), stdout);
-out:
 	ks_free(id);
 	ks_free(rel);
-	ks_free(abs);
-	ks_buf_release(&text);
 	return err;
 }
 

@@ -8,9 +8,11 @@
 #include "clash.h"
 #include "diag.h"
 #include "record.h"
+#include "repo.h"
 #include "schema.h"
 
 #include <string.h>
+#include <time.h>
 
 int ks_answer_check(struct ks_repo *r, const char *kind, const char *id,
 		    const struct ks_snode *s, const char *pointer,
@@ -125,4 +127,26 @@ int ks_answer_rules(struct ks_doc *doc, const struct ks_snode *parent,
 	ks_diags_release(&before);
 	ks_diags_release(&after);
 	return err;
+}
+
+int ks_record_defaults(struct ks_doc *doc, struct ks_node *root,
+			 const struct ks_snode *s, const struct ks_identity *who)
+{
+	char today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	if (ks_snode_property(s, "surveyor") && !ks_map_get(root, "surveyor") &&
+	    ks_map_set(doc, root, "surveyor",
+		       ks_node_scalar(doc, who->surveyor,
+				      strlen(who->surveyor), 1)) < 0)
+		return -1;
+	if (ks_snode_property(s, "surveyed_at") &&
+	    !ks_map_get(root, "surveyed_at") &&
+	    ks_map_set(doc, root, "surveyed_at",
+		       ks_node_scalar(doc, today, strlen(today), 1)) < 0)
+		return -1;
+	return 0;
 }

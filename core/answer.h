@@ -44,4 +44,13 @@ int ks_answer_rules(struct ks_doc *doc, const struct ks_snode *parent,
 		    struct ks_node *map, const char *name,
 		    struct ks_node *value, struct ks_diags *d);
 
+/*
+ * Fills the fields every record of a survey has, when the schema `s` has
+ * them and `root` does not: the surveyor (`who`) and today's date as
+ * surveyed_at.  0, or -1 when memory runs out.
+ */
+struct ks_identity;
+int ks_record_defaults(struct ks_doc *doc, struct ks_node *root,
+		       const struct ks_snode *s, const struct ks_identity *who);
+
 #endif

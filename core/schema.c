@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "text.h"
 #include "record.h"
 
 #include <errno.h>
@@ -278,25 +279,14 @@ char *ks_sc_uri_resolve(const char *base, const char *ref)
 	return ks_buf_detach(&out, NULL);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes in place. */
 static void pct_decode(char *s)
 {
 	char *o = s;
 
 	for (; *s; s++) {
-		if (s[0] == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			*o++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+		if (s[0] == '%' && ks_hex_digit(s[1]) >= 0 && ks_hex_digit(s[2]) >= 0) {
+			*o++ = (char)(ks_hex_digit(s[1]) * 16 + ks_hex_digit(s[2]));
 			s += 2;
 		} else {
 			*o++ = *s;

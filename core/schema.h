@@ -200,6 +200,8 @@ unsigned ks_snode_types(const struct ks_snode *n);
 const char *ks_snode_title(const struct ks_snode *n);
 const char *ks_snode_description(const struct ks_snode *n);
 const char *ks_snode_format(const struct ks_snode *n);
+/* maxLength (in characters), or 0 when the schema sets none */
+size_t ks_snode_max_length(const struct ks_snode *n);
 /* x-ref kind, x-key field, or NULL */
 const char *ks_snode_xref(const struct ks_snode *n);
 const char *ks_snode_xkey(const struct ks_snode *n);

@@ -806,6 +806,19 @@ const char *ks_snode_format(const struct ks_snode *n)
 	return follow(n, pick_format, NULL, 0);
 }
 
+static const void *pick_maxlen(const struct ks_snode *n, const void *arg)
+{
+	(void)arg;
+	return n->kw & KW_MAXLEN ? (const void *)&n->maxlen : NULL;
+}
+
+size_t ks_snode_max_length(const struct ks_snode *n)
+{
+	const size_t *v = follow(n, pick_maxlen, NULL, 0);
+
+	return v ? *v : 0;
+}
+
 const char *ks_snode_xref(const struct ks_snode *n)
 {
 	return follow(n, pick_xref, NULL, 0);

@@ -145,3 +145,14 @@ char *ks_nfc(const char *s, size_t len, size_t *outlen)
 	*outlen = (size_t)n;
 	return out;
 }
+
+int ks_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -35,4 +35,7 @@ int ks_is_nfc_quick(const char *s, size_t len);
  */
 char *ks_nfc(const char *s, size_t len, size_t *outlen);
 
+/* The value of a hexadecimal digit, or -1 when `c` is not one. */
+int ks_hex_digit(int c);
+
 #endif
