@@ -119,6 +119,8 @@ int open_survey(struct cli *cli, struct ks_diags *d);
  * to change again: the survey may have moved while it waited.
  */
 int lock_to_save(struct cli *cli, struct ks_diags *d);
+/* How long to wait for the survey lock (KHAOSAT_LOCK_TIMEOUT seconds). */
+long lock_timeout_ms(void);
 /* The shared lock only, for a command that must not finish a merge. */
 int lock_to_read(struct cli *cli, struct ks_diags *d);
 /*

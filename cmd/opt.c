@@ -358,7 +358,7 @@ static void say_waiting(const char *holder, void *payload)
 }
 
 /* How long a command waits for another: KHAOSAT_LOCK_TIMEOUT seconds. */
-static long lock_timeout_ms(void)
+long lock_timeout_ms(void)
 {
 	const char *s = getenv("KHAOSAT_LOCK_TIMEOUT");
 	char *end;

@@ -18,10 +18,12 @@ static const struct cmd_info info = {
 	"khaosat serve [--port N] [--listen ADDR] [--open]",
 	N_("Serve the survey's pages to a web browser on this laptop, with no\n"
 	"internet: an overview, the records with search, each record by its\n"
-	"titles and labels with its problems. Prints the address to open (it\n"
-	"holds a key: only who has the address gets in) and serves until\n"
-	"Ctrl-C. The pages speak the survey's language, Vietnamese unless the\n"
-	"survey or KHAOSAT_LANGUAGE says otherwise."),
+	"titles and labels with its problems, and forms to add and change\n"
+	"records (on this laptop only; --listen on another address is\n"
+	"read-only). Prints the address to open (it holds a key: only who has\n"
+	"the address gets in) and serves until Ctrl-C. The pages speak the\n"
+	"survey's language, Vietnamese unless the survey or KHAOSAT_LANGUAGE\n"
+	"says otherwise."),
 };
 
 /* Asks the desktop to open `url`; a laptop without one is told to. */
@@ -44,7 +46,7 @@ static void open_browser(const char *url)
 int cmd_serve(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
-	struct ks_serve_opts o = { NULL, 0 };
+	struct ks_serve_opts o = { NULL, 0, 0 };
 	struct ks_server *s = NULL;
 	const char *port = NULL;
 	sigset_t stop;
@@ -73,6 +75,8 @@ int cmd_serve(int argc, char **argv, struct cli *cli)
 	}
 	if ((err = open_survey(cli, &d)))
 		return fail(&d, err);
+	/* a browser waits for a save a few seconds, not minutes */
+	o.lock_ms = lock_timeout_ms() < 10000 ? lock_timeout_ms() : 10000;
 	if (!ks_repo_language(cli->repo))
 		lang_use("vi");
 	/* The server's thread inherits the mask: the signals come here. */

@@ -6,26 +6,9 @@
 # Vietnamese: the overview, the records with search and pages, a record by
 # its titles and labels with its problems.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-serve.sh"
 
 W1=records/workshop/md01/000/md01-0001.yaml
-
-# start_server: khaosat serve on survey s, on a free port, in the
-# background; its pid in serve.pid, what it prints in serve.out.
-start_server() {
-	(cd "${1:-s}" && exec "$KHAOSAT_BIN" serve --port 0 >../serve.out 2>../serve.err) &
-	echo $! >serve.pid
-}
-
-# served: waits for the address, and keeps its port and key for req -c.
-served() {
-	for i in $(seq 1 100); do
-		grep -q "?k=" serve.out && break
-		sleep 0.1
-	done &&
-	url=$(sed -n "s/^  \(http:.*\)$/\1/p" serve.out) &&
-	echo "$url" | sed "s|^http://127.0.0.1:\([0-9]*\)/.*|\1|" >port &&
-	echo "ks=${url##*?k=}" >cookie
-}
 
 # hold_port: a listening socket on a free port, for 10 s; its port in busy.
 hold_port() {
@@ -41,46 +24,11 @@ os.rename(\"busy.tmp\", \"busy\"); time.sleep(10)" &
 	return 1
 }
 
-# req [-c] [-H HOST] METHOD PATH [BODY]: prints "STATUS\nheaders\n\nbody"
-# of one request to the server; -c sends the cookie.
-req() {
-	python3 "$TRASH/req.py" "$@"
-}
-
 test_expect_success 'set-up: a survey with the samples, served on a free port' '
 	make_survey s &&
 	copy_samples s &&
 	(cd s && khaosat commit -m samples >/dev/null) &&
 	set_line s/$W1 "  regular:" "  regular: -3" &&
-	cat >req.py <<-\EOF &&
-	import http.client, sys
-	args = sys.argv[1:]
-	cookie = host = None
-	while args and args[0].startswith("-"):
-	    if args[0] == "-c":
-	        cookie = open("cookie").read().strip()
-	        args = args[1:]
-	    elif args[0] == "-H":
-	        host = args[1]
-	        args = args[2:]
-	method, path = args[0], args[1]
-	body = args[2].encode() if len(args) > 2 else None
-	port = int(open("port").read())
-	c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-	c.putrequest(method, path, skip_host=True)
-	c.putheader("Host", host or "127.0.0.1:%d" % port)
-	if cookie:
-	    c.putheader("Cookie", cookie)
-	if body is not None:
-	    c.putheader("Content-Length", str(len(body)))
-	c.endheaders(body)
-	r = c.getresponse()
-	sys.stdout.write("%d\n" % r.status)
-	for k, v in r.getheaders():
-	    sys.stdout.write("%s: %s\n" % (k, v))
-	sys.stdout.write("\n")
-	sys.stdout.write(r.read().decode("utf-8", "replace"))
-	EOF
 	start_server && served &&
 	grep -q "^  http://127.0.0.1:[0-9]*/?k=[0-9a-f]\{32\}$" serve.out &&
 	sed -n "s/^  http:.*?k=//p" serve.out >key &&
@@ -88,10 +36,6 @@ test_expect_success 'set-up: a survey with the samples, served on a free port' '
 	grep -q "^Đang phục vụ cuộc khảo sát \"Mỹ Đồng\" tại$" serve.out
 '
 
-stop_server() {
-	kill "$(cat serve.pid)" 2>/dev/null
-	return 0
-}
 
 test_expect_success 'without the key: refused, saying to open the printed address' '
 	req GET / >out &&
@@ -127,9 +71,9 @@ test_expect_success 'a Host header that does not name the server is refused (DNS
 	head -1 out | grep -q "^200$"
 '
 
-test_expect_success 'only reading is served: POST, PUT, DELETE and a body are refused' '
+test_expect_success 'PUT, DELETE, a body to read, and a form without its token are refused' '
 	state s >before &&
-	req -c POST / "a=b" >out && head -1 out | grep -q "^405$" &&
+	req -c POST / "a=b" >out && head -1 out | grep -q "^403$" &&
 	req -c PUT /records/md01-0001 "x" >out && head -1 out | grep -q "^405$" &&
 	req -c DELETE /records/md01-0001 >out && head -1 out | grep -q "^405$" &&
 	req -c GET / "body" >out && head -1 out | grep -q "^400$" &&
@@ -175,8 +119,8 @@ test_expect_success 'the overview, in Vietnamese: the survey, its records by kin
 	grep -q "^Content-Type: text/html; charset=utf-8$" out &&
 	grep -q "<html lang=\"vi\">" out &&
 	grep -q "<span class=\"survey\">Mỹ Đồng</span>" out &&
-	grep -q "<tr><td>Cơ sở công nghiệp nông thôn</td><td>33</td></tr>" out &&
-	grep -q "<tr><td>Nhãn hiệu</td><td>9</td></tr>" out &&
+	grep -q "<tr><td>Cơ sở công nghiệp nông thôn</td><td>33</td><td><a class=\"new\" href=\"/new/workshop\">" out &&
+	grep -q "<tr><td>Nhãn hiệu</td><td>9</td><td><a class=\"new\" href=\"/new/brand\">" out &&
 	grep -q "Không có xung đột nào" out &&
 	grep -q "<li>1 hồ sơ chưa hợp lệ.</li>" out &&
 	grep -q "<li>0 phiếu đang điền dở trên máy này.</li>" out &&

@@ -52,6 +52,14 @@ int ks_html_urlarg(struct ks_buf *b, const char *s)
 	return ks_buf_failed(b) ? -1 : 0;
 }
 
+/* Whether the pages offer to change the survey (one server per process). */
+static int writable;
+
+void ks_page_set_writable(int yes)
+{
+	writable = yes;
+}
+
 static void nav_link(struct ks_buf *b, const char *href, const char *text,
 		     int here)
 {
@@ -79,6 +87,8 @@ int ks_page_begin(struct ks_buf *b, const char *survey, const char *title,
 	nav_link(b, "/", C_("page", "Overview"), place == KS_PAGE_HOME);
 	nav_link(b, "/records", C_("page", "Records"), place == KS_PAGE_RECORDS);
 	nav_link(b, "/conflicts", C_("page", "Conflicts"), place == KS_PAGE_CONFLICTS);
+	if (writable)
+		nav_link(b, "/new", C_("page", "Add a record"), place == KS_PAGE_NEW);
 	ks_buf_puts(b, "\n</nav></header>\n<main>\n<h1>");
 	ks_html(b, title);
 	ks_buf_puts(b, "</h1>\n");

@@ -21,6 +21,7 @@ enum ks_page_place {
 	KS_PAGE_HOME,
 	KS_PAGE_RECORDS,
 	KS_PAGE_CONFLICTS,
+	KS_PAGE_NEW,
 	KS_PAGE_OTHER,
 };
 
@@ -31,5 +32,8 @@ enum ks_page_place {
 int ks_page_begin(struct ks_buf *b, const char *survey, const char *title,
 		  enum ks_page_place place);
 int ks_page_end(struct ks_buf *b);
+
+/* Whether the navigation offers to add records (the server says, once). */
+void ks_page_set_writable(int yes);
 
 #endif

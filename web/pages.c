@@ -4,6 +4,7 @@
  * a record and its problems, labels.h for its values) and writes HTML.
  */
 #include "pages.h"
+#include "pages_int.h"
 #include "html.h"
 #include "alloc.h"
 #include "check.h"
@@ -44,10 +45,23 @@ static const char style_css[] =
 	"ul.problems li{color:#a61b1b}\n"
 	"form.search input[type=search]{width:20em;padding:.3em}\n"
 	"small.who{color:#666;margin-left:.5em}\n"
-	"footer{color:#666;font-size:.85em;text-align:center;padding:2em}\n";
+	"footer{color:#666;font-size:.85em;text-align:center;padding:2em}\n"
+	"fieldset{border:1px solid #ccc;margin:.8em 0;padding:.5em 1em}\n"
+	"legend{font-weight:bold}\n"
+	".field{margin:.6em 0}.field label{display:block;font-weight:600}\n"
+	"input[type=text],input[type=tel],input[type=date],select{width:100%;max-width:32em;padding:.3em;box-sizing:border-box}\n"
+	"small.help{display:block;color:#555}\n"
+	"abbr.req{color:#a61b1b;text-decoration:none}\n"
+	"label.tick{display:inline-block;margin-right:1em}\n"
+	"button{padding:.35em .9em;margin:.2em .3em .2em 0}\n"
+	"button.default{position:absolute;left:-9999px}\n"
+	"button.save{background:#0b5394;color:#fff;border:1px solid #0b5394}\n"
+	".actions{position:sticky;bottom:0;background:#fafafa;padding:.6em 0;border-top:1px solid #ddd}\n"
+	".said{background:#e8f3ea;padding:.5em}\n"
+	".summary{border-left:4px solid #a61b1b;padding-left:.8em}\n";
 
 /* "<table>" and its row of column titles, NULL-terminated (escaped). */
-static void table_head(struct ks_buf *b, const char *const *titles)
+void ks_web_table_head(struct ks_buf *b, const char *const *titles)
 {
 	ks_buf_puts(b, "<table>\n<tr>");
 	for (; *titles; titles++) {
@@ -59,14 +73,14 @@ static void table_head(struct ks_buf *b, const char *const *titles)
 }
 
 /* A page finished: 200, HTML. */
-static int page_done(struct ks_web_reply *r)
+int ks_web_done(struct ks_web_reply *r)
 {
 	r->status = 200;
 	r->type = "text/html; charset=utf-8";
 	return ks_page_end(&r->body);
 }
 
-static int not_found(const struct ks_web_req *q, struct ks_web_reply *r)
+int ks_web_not_found(const struct ks_web_req *q, struct ks_web_reply *r)
 {
 	r->status = 404;
 	r->type = "text/html; charset=utf-8";
@@ -81,7 +95,7 @@ static int not_found(const struct ks_web_req *q, struct ks_web_reply *r)
 }
 
 /* A problem of the survey's files, said on the page instead of a list. */
-static void page_diags(struct ks_buf *b, const struct ks_diags *d)
+void ks_web_diags(struct ks_buf *b, const struct ks_diags *d)
 {
 	size_t i;
 
@@ -104,7 +118,7 @@ static void page_diags(struct ks_buf *b, const struct ks_diags *d)
 	ks_buf_puts(b, "</ul>\n");
 }
 
-static const char *kind_title(const struct ks_kind *k)
+const char *ks_web_kind_title(const struct ks_kind *k)
 {
 	return k->title && *k->title ? k->title : k->name;
 }
@@ -138,7 +152,36 @@ static int waiting(const struct ks_web_req *q, struct ks_buf *b)
 	ks_buf_addf(b, Q_("%zu record kept as a draft.", "%zu records kept as drafts.",
 			  drafts.n), drafts.n);
 	ks_buf_puts(b, "</li>\n</ul>\n");
-	page_diags(b, &d);
+	if (q->writable && (forms.n || drafts.n)) {
+		size_t i;
+
+		ks_buf_puts(b, "<ul class=\"unfinished\">\n");
+		for (i = 0; i < forms.n; i++) {
+			char when[32];
+			struct tm tm;
+
+			localtime_r(&forms.v[i].started, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+			ks_buf_puts(b, "<li><a href=\"/new/");
+			ks_html_urlarg(b, forms.v[i].kind);
+			ks_buf_puts(b, "?form=");
+			ks_html_urlarg(b, forms.v[i].file);
+			ks_buf_puts(b, "\">");
+			ks_buf_addf(b, _("Unfinished form %s, started %s"),
+				    forms.v[i].kind, when);
+			ks_buf_puts(b, "</a></li>\n");
+		}
+		for (i = 0; i < drafts.n; i++) {
+			ks_buf_puts(b, "<li><a href=\"/records/");
+			ks_html_urlarg(b, drafts.v[i].id);
+			ks_buf_puts(b, "/edit\">");
+			ks_buf_addf(b, _("Draft %s %s"), drafts.v[i].kind,
+				    drafts.v[i].id);
+			ks_buf_puts(b, "</a></li>\n");
+		}
+		ks_buf_puts(b, "</ul>\n");
+	}
+	ks_web_diags(b, &d);
 	ks_formsaves_release(&forms);
 	ks_drafts_release(&drafts);
 	ks_diags_release(&d);
@@ -162,10 +205,10 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 		goto oom;
 	{
 		const char *const cols[] = {
-			_("Kind of record"), C_("column", "Records"), NULL,
+			_("Kind of record"), C_("column", "Records"), "", NULL,
 		};
 
-		table_head(b, cols);
+		ks_web_table_head(b, cols);
 	}
 	for (i = 0; i < ks_repo_kind_count(q->repo); i++) {
 		const struct ks_kind *k = ks_repo_kind(q->repo, i);
@@ -173,8 +216,16 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 		for (j = 0, count = 0; j < ix.n; j++)
 			count += !strcmp(ix.v[j].kind, k->name);
 		ks_buf_puts(b, "<tr><td>");
-		ks_html(b, kind_title(k));
-		ks_buf_addf(b, "</td><td>%zu</td></tr>\n", count);
+		ks_html(b, ks_web_kind_title(k));
+		ks_buf_addf(b, "</td><td>%zu</td><td>", count);
+		if (q->writable) {
+			ks_buf_puts(b, "<a class=\"new\" href=\"/new/");
+			ks_html_urlarg(b, k->name);
+			ks_buf_puts(b, "\">");
+			ks_html(b, _("Add one"));
+			ks_buf_puts(b, "</a>");
+		}
+		ks_buf_puts(b, "</td></tr>\n");
 	}
 	ks_buf_puts(b, "</table>\n");
 	if (ks_conflicts_load(&cs, q->repo, NULL, &d) == -1)
@@ -189,11 +240,11 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	ks_buf_puts(b, "</p>\n");
 	if (waiting(q, b) == -1)
 		goto oom;
-	page_diags(b, &d);
+	ks_web_diags(b, &d);
 	ks_conflict_set_release(&cs);
 	ks_dupe_index_release(&ix);
 	ks_diags_release(&d);
-	return page_done(r);
+	return ks_web_done(r);
 oom:
 	ks_conflict_set_release(&cs);
 	ks_dupe_index_release(&ix);
@@ -218,7 +269,7 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 		unsigned long v = strtoul(pg, &end, 10);
 
 		if (*end || v < 1 || v > 1000000)
-			return not_found(q, r);
+			return ks_web_not_found(q, r);
 		page = v;
 	}
 	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Records"), KS_PAGE_RECORDS);
@@ -253,7 +304,7 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 			_("Id"), _("Name"), _("Commune"), NULL,
 		};
 
-		table_head(b, cols);
+		ks_web_table_head(b, cols);
 	}
 	for (i = first; i < last; i++) {
 		const struct ks_dupe_rec *e = &ix.v[hits ? hits[i] : i];
@@ -297,7 +348,7 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 	ks_free(hits);
 	ks_dupe_index_release(&ix);
 	ks_diags_release(&d);
-	return page_done(r);
+	return ks_web_done(r);
 oom:
 	ks_free(hits);
 	ks_dupe_index_release(&ix);
@@ -440,7 +491,7 @@ static void value_html(struct ks_buf *b, const struct ks_snode *s,
 }
 
 /* Where record `id` is in the work tree, or NULL (ks_free). */
-static char *record_path(struct ks_repo *repo, const char *id,
+char *ks_web_record_path(struct ks_repo *repo, const char *id,
 			 const struct ks_kind **kind)
 {
 	size_t i;
@@ -477,17 +528,32 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 
 	/* an id, never a path: nothing of the request reaches the disk */
 	if (ks_id_parse(id, device, &counter) < 0 ||
-	    !(rel = record_path(q->repo, id, &kind)))
-		return not_found(q, r);
+	    !(rel = ks_web_record_path(q->repo, id, &kind)))
+		return ks_web_not_found(q, r);
 	err = ks_check_record(q->repo, rel, NULL, &doc, &d);
 	if (err == -1) {
 		ks_free(rel);
 		ks_diags_release(&d);
 		return -1;
 	}
-	ks_buf_addf(&title, "%s %s", kind_title(kind), id);
+	ks_buf_addf(&title, "%s %s", ks_web_kind_title(kind), id);
 	ks_page_begin(b, ks_repo_name(q->repo), title.ptr, KS_PAGE_OTHER);
-	ks_buf_puts(b, "<p><a href=\"/records/");
+	if (q->arg(q->ctx, "saved")) {
+		ks_buf_puts(b, "<p class=\"said\">");
+		ks_html(b, q->arg(q->ctx, "conflicts")
+			? _("Saved to the survey history. The record had changed while the form was open: your changes were merged with it, and the fields both changed wait as conflicts.")
+			: _("Saved to the survey history."));
+		ks_buf_puts(b, "</p>\n");
+	}
+	ks_buf_puts(b, "<p class=\"links\">");
+	if (q->writable) {
+		ks_buf_puts(b, "<a class=\"edit\" href=\"/records/");
+		ks_html_urlarg(b, id);
+		ks_buf_puts(b, "/edit\">");
+		ks_html(b, _("Change this record"));
+		ks_buf_puts(b, "</a> ");
+	}
+	ks_buf_puts(b, "<a href=\"/records/");
 	ks_html_urlarg(b, id);
 	ks_buf_puts(b, "/history\">");
 	ks_html(b, _("Every change of this record, and who made it"));
@@ -500,7 +566,7 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 		ks_buf_puts(b, "<p class=\"bad\">");
 		ks_html(b, _("The record is not valid yet:"));
 		ks_buf_puts(b, "</p>\n");
-		page_diags(b, &d);
+		ks_web_diags(b, &d);
 	}
 	if (doc && ks_repo_schema(&schema, q->repo, (struct ks_kind *)kind,
 				  &quiet))
@@ -524,7 +590,7 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 	ks_buf_release(&title);
 	ks_diags_release(&d);
 	ks_diags_release(&quiet);
-	return page_done(r);
+	return ks_web_done(r);
 }
 
 /*
@@ -544,7 +610,7 @@ static int history(const struct ks_web_req *q, struct ks_web_reply *r,
 	int err;
 
 	if (ks_id_parse(id, device, &counter) < 0)
-		return not_found(q, r);
+		return ks_web_not_found(q, r);
 	err = ks_history_record(&h, q->repo, id, NULL, NULL, &d);
 	if (err == -1) {
 		ks_diags_release(&d);
@@ -553,7 +619,7 @@ static int history(const struct ks_web_req *q, struct ks_web_reply *r,
 	if (err) {
 		ks_history_release(&h);
 		ks_diags_release(&d);
-		return not_found(q, r);
+		return ks_web_not_found(q, r);
 	}
 	ks_buf_addf(&title, _("History of %s"), id);
 	ks_page_begin(b, ks_repo_name(q->repo), title.ptr, KS_PAGE_OTHER);
@@ -608,7 +674,7 @@ static int history(const struct ks_web_req *q, struct ks_web_reply *r,
 	ks_buf_release(&title);
 	ks_history_release(&h);
 	ks_diags_release(&d);
-	return page_done(r);
+	return ks_web_done(r);
 }
 
 static const char *text_of(const struct ks_node *map, const char *key)
@@ -698,7 +764,7 @@ static int conflicts(const struct ks_web_req *q, struct ks_web_reply *r)
 			ks_html(b, _("(the whole record)"));
 		}
 		ks_buf_puts(b, "</h2>\n");
-		table_head(b, cols);
+		ks_web_table_head(b, cols);
 		ks_buf_puts(b, "<tr><td>");
 		ks_html(b, _("before both changes"));
 		ks_buf_puts(b, "</td><td>");
@@ -724,11 +790,68 @@ static int conflicts(const struct ks_web_req *q, struct ks_web_reply *r)
 		ks_free(kind);
 		ks_free(id);
 	}
-	page_diags(b, &d);
+	ks_web_diags(b, &d);
 	ks_conflict_set_release(&cs);
 	ks_diags_release(&d);
 	ks_diags_release(&quiet);
-	return page_done(r);
+	return ks_web_done(r);
+}
+
+/*
+ * "/records/ID" and what follows it: the record, its history, its form.
+ * `id` is copied out of the path so that it can be checked as an id.
+ */
+static int record_pages(const struct ks_web_req *q, struct ks_web_reply *r,
+			const char *rest)
+{
+	const char *slash = strchr(rest, '/');
+	char id[64];
+
+	if (!slash)
+		return q->form ? ks_web_not_found(q, r) : record(q, r, rest);
+	if ((size_t)(slash - rest) >= sizeof(id))
+		return ks_web_not_found(q, r);
+	memcpy(id, rest, (size_t)(slash - rest));
+	id[slash - rest] = '\0';
+	if (!strcmp(slash, "/edit"))
+		return ks_web_edit(q, r, id);
+	if (!strcmp(slash, "/history") && !q->form)
+		return history(q, r, id);
+	return ks_web_not_found(q, r);
+}
+
+/* Which kind of record to add. */
+static int new_pick(const struct ks_web_req *q, struct ks_web_reply *r)
+{
+	struct ks_buf *b = &r->body;
+	size_t i;
+
+	if (!q->writable)
+		return ks_web_not_found(q, r);
+	ks_page_begin(b, ks_repo_name(q->repo), _("Add a record"), KS_PAGE_NEW);
+	ks_buf_puts(b, "<ul class=\"kinds\">\n");
+	for (i = 0; i < ks_repo_kind_count(q->repo); i++) {
+		const struct ks_kind *k = ks_repo_kind(q->repo, i);
+
+		ks_buf_puts(b, "<li><a href=\"/new/");
+		ks_html_urlarg(b, k->name);
+		ks_buf_puts(b, "\">");
+		ks_html(b, ks_web_kind_title(k));
+		ks_buf_puts(b, "</a></li>\n");
+	}
+	ks_buf_puts(b, "</ul>\n");
+	return ks_web_done(r);
+}
+
+int ks_web_post(const struct ks_web_req *q, struct ks_web_reply *r)
+{
+	if (!strncmp(q->path, "/new/", 5))
+		return ks_web_new(q, r, q->path + 5);
+	if (!strncmp(q->path, "/records/", 9))
+		return record_pages(q, r, q->path + 9);
+	if (!strcmp(q->path, "/conflicts"))
+		return ks_web_settle(q, r);
+	return ks_web_not_found(q, r);
 }
 
 int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
@@ -741,23 +864,16 @@ int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
 		return records(q, r);
 	if (!strcmp(q->path, "/conflicts"))
 		return conflicts(q, r);
-	if (!strncmp(q->path, prefix, strlen(prefix))) {
-		const char *id = q->path + strlen(prefix);
-		const char *slash = strchr(id, '/');
-		char buf[64];
-
-		if (!slash)
-			return record(q, r, id);
-		if (strcmp(slash, "/history") || (size_t)(slash - id) >= sizeof(buf))
-			return not_found(q, r);
-		memcpy(buf, id, (size_t)(slash - id));
-		buf[slash - id] = '\0';
-		return history(q, r, buf);
-	}
+	if (!strncmp(q->path, prefix, strlen(prefix)))
+		return record_pages(q, r, q->path + strlen(prefix));
+	if (!strcmp(q->path, "/new"))
+		return new_pick(q, r);
+	if (!strncmp(q->path, "/new/", 5))
+		return ks_web_new(q, r, q->path + 5);
 	if (!strcmp(q->path, "/static/style.css")) {
 		r->status = 200;
 		r->type = "text/css; charset=utf-8";
 		return ks_buf_add(&r->body, style_css, sizeof(style_css) - 1);
 	}
-	return not_found(q, r);
+	return ks_web_not_found(q, r);
 }

@@ -8,6 +8,7 @@
 #include "buf.h"
 
 struct ks_repo;
+struct ks_web_form;
 
 /* A request as the pages see it. */
 struct ks_web_req {
@@ -16,12 +17,17 @@ struct ks_web_req {
 	/* A query argument, decoded, or NULL. */
 	const char *(*arg)(void *ctx, const char *name);
 	void *ctx;
+	const struct ks_web_form *form;	/* a POST's fields; NULL for GET */
+	const char *csrf;	/* the token every form must send back */
+	int writable;		/* forms may save */
+	long lock_ms;		/* how long a save waits for the survey lock */
 };
 
 /* What to send back. */
 struct ks_web_reply {
 	unsigned status;	/* 200, 404... */
 	const char *type;	/* Content-Type */
+	char *location;		/* where a 303 sends the browser (ks_free) */
 	struct ks_buf body;
 };
 
@@ -30,5 +36,12 @@ struct ks_web_reply {
  * "not found" page.  0, or -1 when memory runs out.
  */
 int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r);
+
+/*
+ * Answers a checked POST (its token checked too): saves what the form
+ * says, then sends the browser on with a 303, or shows the form again
+ * with its problems.  0, or -1 when memory runs out.
+ */
+int ks_web_post(const struct ks_web_req *q, struct ks_web_reply *r);
 
 #endif

@@ -3,6 +3,8 @@
  */
 #include "server.h"
 #include "pages.h"
+#include "post.h"
+#include "html.h"
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
@@ -14,15 +16,21 @@
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SECRET_BYTES 16
 #define MAX_URL 2048
+#define MAX_BODY (256 * 1024)	/* a form's fields; files come another way */
 
 struct ks_server {
 	struct MHD_Daemon *mhd;
 	struct ks_repo *repo;
+	int writable;		/* forms may save (this laptop only) */
+	long lock_ms;
 	char secret[2 * SECRET_BYTES + 1];	/* hex */
+	char csrf[2 * SECRET_BYTES + 1];	/* in every form, hex */
 	char host[2][80];	/* the Host headers that name this server */
 	char url[160];
 };
@@ -83,6 +91,12 @@ static int same_secret(const struct ks_server *s, const char *given)
 	       sodium_memcmp(given, s->secret, sizeof(s->secret) - 1) == 0;
 }
 
+static int same_secret_csrf(const struct ks_server *s, const char *given)
+{
+	return given && strlen(given) == sizeof(s->csrf) - 1 &&
+	       sodium_memcmp(given, s->csrf, sizeof(s->csrf) - 1) == 0;
+}
+
 static int has_body(struct MHD_Connection *c)
 {
 	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -116,27 +130,142 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 	return &uri_fine;
 }
 
+/* A form being received: its body, bounded. */
+struct upload {
+	struct ks_buf body;
+	int too_big;
+};
+
+static void completed(void *cls, struct MHD_Connection *c, void **state,
+		      enum MHD_RequestTerminationCode why)
+{
+	struct upload *u = *state;
+
+	(void)cls;
+	(void)c;
+	(void)why;
+	if (u == (void *)&uri_fine || u == (void *)&uri_long ||
+	    u == (void *)&uri_nul || u == (void *)&uri_done || !u)
+		return;
+	ks_buf_release(&u->body);
+	ks_free(u);
+	*state = NULL;
+}
+
+/* "application/x-www-form-urlencoded", with or without a charset. */
+static int is_form(struct MHD_Connection *c)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_CONTENT_TYPE);
+
+	return t && !strncasecmp(t, want, sizeof(want) - 1) &&
+	       (!t[sizeof(want) - 1] || t[sizeof(want) - 1] == ';');
+}
+
+/*
+ * A browser says where a form came from; one from another site (or a page
+ * that has no origin) does not write here, whatever else it carries.
+ */
+static int same_origin(const struct ks_server *s, struct MHD_Connection *c,
+		       const char *host)
+{
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							 "Origin");
+
+	(void)s;
+	return !origin || (!strncmp(origin, "http://", 7) &&
+			   !strcmp(origin + 7, host));
+}
+
+/* Runs the page for a checked request and sends what it made. */
+static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
+				const char *url, const struct ks_web_form *form)
+{
+	struct ks_web_req q;
+	struct ks_web_reply r = { 0, NULL, NULL, KS_BUF_INIT };
+	enum MHD_Result ret;
+
+	memset(&q, 0, sizeof(q));
+	q.repo = s->repo;
+	q.path = url;
+	q.arg = query_arg;
+	q.ctx = c;
+	q.form = form;
+	q.csrf = s->csrf;
+	q.writable = s->writable;
+	q.lock_ms = s->lock_ms;
+	if ((form ? ks_web_post(&q, &r) : ks_web_page(&q, &r)) < 0 ||
+	    ks_buf_failed(&r.body))
+		ret = refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, _("out of memory"));
+	else
+		ret = send_buf(c, r.status, r.type, r.body.ptr, r.body.len,
+			       NULL, r.location);
+	ks_buf_release(&r.body);
+	ks_free(r.location);
+	return ret;
+}
+
+/* The whole form has arrived: decode it, check its token, write. */
+static enum MHD_Result posted(struct ks_server *s, struct MHD_Connection *c,
+			      const char *url, struct upload *u)
+{
+	struct ks_web_form form = { NULL, 0, 0 };
+	const char *why;
+	enum MHD_Result ret;
+	int err;
+
+	if (u->too_big)
+		return refuse(c, MHD_HTTP_CONTENT_TOO_LARGE,
+			      _("the form sent is too large"));
+	if (ks_buf_failed(&u->body))
+		return refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, _("out of memory"));
+	err = ks_web_form_parse(&form, u->body.ptr ? u->body.ptr : "",
+				u->body.len, &why);
+	if (err == KS_EINVALID)
+		ret = refuse(c, MHD_HTTP_BAD_REQUEST, _(why));
+	else if (err)
+		ret = refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, _("out of memory"));
+	else if (!same_secret_csrf(s, ks_web_form_get(&form, "csrf")))
+		ret = refuse(c, MHD_HTTP_FORBIDDEN,
+			     _("the form is not one this server gave out (or it is from before the server was started again); open the page again and send it from there"));
+	else
+		ret = run_page(s, c, url, &form);
+	ks_web_form_release(&form);
+	return ret;
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
 			      size_t *upload_size, void **state)
 {
 	struct ks_server *s = cls;
-	const char *host, *key;
-	struct ks_web_req q;
-	struct ks_web_reply r = { 0, NULL, KS_BUF_INIT };
-	enum MHD_Result ret;
+	const char *host, *key, *len;
+	struct upload *u;
+	int post;
 
 	(void)version;
-	(void)upload;
-	/*
-	 * Everything is decided on the first call, from the headers: a body
-	 * is never read, only refused (MHD then closes the connection).
-	 */
 	if (*state == &uri_done) {
+		/* a request refused at its first call: its body is dropped */
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (*state != &uri_fine && *state != &uri_long && *state != &uri_nul) {
+		/* the body of a form, as it arrives */
+		u = *state;
+		if (!*upload_size)
+			return posted(s, c, url, u);
+		if (u->too_big || u->body.len + *upload_size > MAX_BODY)
+			u->too_big = 1;
+		else
+			ks_buf_add(&u->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	/*
+	 * Everything else is decided on the first call, from the headers.
+	 */
 	if (*state == &uri_long) {
 		*state = &uri_done;
 		return refuse(c, MHD_HTTP_URI_TOO_LONG, _("the address is too long"));
@@ -147,11 +276,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 			      _("the address holds a character that cannot be in one"));
 	}
 	*state = &uri_done;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
+	post = !strcmp(method, MHD_HTTP_METHOD_POST);
+	if (!post && strcmp(method, MHD_HTTP_METHOD_GET) &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return refuse(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-			      _("only reading is served here"));
-	if (has_body(c))
+			      _("only reading pages and sending forms are served here"));
+	if (!post && has_body(c))
 		return refuse(c, MHD_HTTP_BAD_REQUEST,
 			      _("a request to read sends no body"));
 	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -159,7 +289,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 	if (!host || (strcmp(host, s->host[0]) && strcmp(host, s->host[1])))
 		return refuse(c, 421, _("this server answers only at the address khaosat serve printed"));
 	key = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "k");
-	if (key && same_secret(s, key)) {
+	if (!post && key && same_secret(s, key)) {
 		char cookie[sizeof(s->secret) + 64];
 
 		/* the secret leaves the address bar for a cookie */
@@ -174,17 +304,27 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 	if (!same_secret(s, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ks")))
 		return refuse(c, MHD_HTTP_FORBIDDEN,
 			      _("open the address that khaosat serve printed, with its key"));
-	q.repo = s->repo;
-	q.path = url;
-	q.arg = query_arg;
-	q.ctx = c;
-	if (ks_web_page(&q, &r) < 0 || ks_buf_failed(&r.body))
-		ret = refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, _("out of memory"));
-	else
-		ret = send_buf(c, r.status, r.type, r.body.ptr, r.body.len,
-			       NULL, NULL);
-	ks_buf_release(&r.body);
-	return ret;
+	if (!post)
+		return run_page(s, c, url, NULL);
+	if (!s->writable)
+		return refuse(c, MHD_HTTP_FORBIDDEN,
+			      _("this server shows the survey read-only: records are changed on the laptop that serves it"));
+	if (!same_origin(s, c, host))
+		return refuse(c, MHD_HTTP_FORBIDDEN,
+			      _("the form was sent from another site; nothing was changed"));
+	if (!is_form(c))
+		return refuse(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+			      _("only a web form's fields are taken here"));
+	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					  MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (len && strtoull(len, NULL, 10) > MAX_BODY)
+		return refuse(c, MHD_HTTP_CONTENT_TOO_LARGE,
+			      _("the form sent is too large"));
+	if (!(u = ks_calloc(1, sizeof(*u))))
+		return refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, _("out of memory"));
+	ks_buf_init(&u->body);
+	*state = u;
+	return MHD_YES;
 }
 
 int ks_server_start(struct ks_server **out, struct ks_repo *r,
@@ -211,6 +351,11 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 	s->repo = r;
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(s->secret, sizeof(s->secret), raw, sizeof(raw));
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(s->csrf, sizeof(s->csrf), raw, sizeof(raw));
+	s->writable = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
+	ks_page_set_writable(s->writable);
+	s->lock_ms = o->lock_ms;
 	sodium_memzero(raw, sizeof(raw));
 	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
 				  answer, s,
@@ -219,6 +364,7 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 				  MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
+				  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				  MHD_OPTION_END);
 	if (!s->mhd) {
 		ks_free(s);
@@ -248,5 +394,6 @@ void ks_server_stop(struct ks_server *s)
 		return;
 	MHD_stop_daemon(s->mhd);
 	sodium_memzero(s->secret, sizeof(s->secret));
+	sodium_memzero(s->csrf, sizeof(s->csrf));
 	ks_free(s);
 }

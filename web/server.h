@@ -7,10 +7,13 @@
  *   - the secret arrives once in the printed address (?k=...), is turned
  *     into an HttpOnly, SameSite=Strict cookie, and every later request
  *     must carry that cookie;
- *   - only GET and HEAD are answered (the pages write nothing yet), with
- *     bounded URLs and headers;
- *   - every answer carries a Content-Security-Policy that allows no
- *     script and nothing from elsewhere.
+ *   - GET and HEAD read; POST sends a form (bounded, strictly decoded),
+ *     and must also carry the per-run token every form holds (CSRF) and,
+ *     when the browser says where it came from, this server's own origin;
+ *   - forms are taken only when the server listens on this laptop alone
+ *     (127.0.0.1): on a LAN address the survey is shown read-only;
+ *   - every answer carries a Content-Security-Policy that allows nothing
+ *     from elsewhere and no inline script.
  * Requests are answered one at a time, on the server's own thread.
  */
 #ifndef KS_WEB_SERVER_H
@@ -23,6 +26,7 @@ struct ks_server;
 struct ks_serve_opts {
 	const char *listen;	/* IPv4 address to listen on; NULL: 127.0.0.1 */
 	unsigned port;		/* 0: a free port */
+	long lock_ms;		/* how long a save waits for the survey lock */
 };
 
 /*

@@ -1,0 +1,289 @@
+#!/bin/sh
+# khaosat serve's forms: a new record and a changed one through the
+# browser's form, generated from the schema, read as the terminal form
+# reads what is typed, checked by the same validator, kept as the same
+# unfinished form at every press, and saved as the same commit.  Every
+# refused request leaves the survey as it was.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-serve.sh"
+
+# hold_lock SECONDS: another program holds the survey lock of s for that
+# long, from now; the file held appears once it has it.
+hold_lock() {
+	rm -f held
+	python3 -c "
+import fcntl, time
+f = open(\"s/.git/khaosat/lock\", \"a\"); fcntl.flock(f, fcntl.LOCK_EX)
+open(\"held\", \"w\").close(); time.sleep($1)" &
+	for i in $(seq 1 50); do
+		test -f held && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# field NAME FILE: the value attribute of the input named NAME.
+field() {
+	sed -n "s|.*name=\"$1\"[^>]*value=\"\([^\"]*\)\".*|\1|p" "$2" | head -1
+}
+
+test_expect_success 'set-up: a survey with the samples, served on a free port' '
+	make_survey s &&
+	copy_samples s &&
+	(cd s && khaosat commit -m samples >/dev/null) &&
+	start_server && served &&
+	token >csrf &&
+	test -s csrf
+'
+
+test_expect_success 'the new form: fields by title, choices by label, the usual fields filled' '
+	req -c GET /new/workshop >out &&
+	test "$(status out)" = 200 &&
+	grep -q "<h1>Thêm Cơ sở công nghiệp nông thôn</h1>" out &&
+	grep -q "<label for=\"f/name\">Tên cơ sở <abbr class=\"req\">\*</abbr></label>" out &&
+	grep -q "<option value=\"hop_tac_xa\">Hợp tác xã (HTX)</option>" out &&
+	grep -q "<input id=\"f/surveyed_at\" name=\"/surveyed_at\" type=\"date\" value=\"$(date +%Y-%m-%d)\">" out &&
+	test "$(field /surveyor out)" = "Nguyễn Thị Hoa" &&
+	grep -q "<legend>Địa chỉ</legend>" out &&
+	grep -q "name=\"/address/commune_name\"" out &&
+	grep -q "value=\"add /products\">Thêm Sản phẩm</button>" out &&
+	grep -q "<input type=\"checkbox\" name=\"/pollution/sources\" value=\"xi_lo\"> Chất thải rắn: xỉ lò</label>" out &&
+	! grep -q "name=\"/id\"" out
+'
+
+test_expect_success 'a valid workshop saved: one commit as the surveyor, text in NFC, numbers as typed in Vietnamese' '
+	nfd=$(python3 -c "import unicodedata; print(unicodedata.normalize(\"NFD\", \"Hộ kinh doanh Đúc Thành\"))") &&
+	test "$(printf %s "$nfd" | wc -c)" -gt "$(printf %s "Hộ kinh doanh Đúc Thành" | wc -c)" &&
+	req -c -f POST /new/workshop csrf=$(cat csrf) op=save \
+		"/name=$nfd" /legal_type=ho_kinh_doanh \
+		/address/commune_name=Mỹ\ Đồng /address/province_name=Hải\ Phòng \
+		/trade_group=do_go_gom_su_det_may_co_khi_nho \
+		"/surveyed_at=$(date +%Y-%m-%d)" "/surveyor=Nguyễn Thị Hoa" \
+		"/annual_revenue=2.500.000.000" "/phone=0912 345 678" >out &&
+	test "$(status out)" = 303 &&
+	id=$(sed -n "s|^Location: /records/\(md01-[0-9]*\)?saved=1$|\1|p" out) &&
+	test -n "$id" && echo $id >id1 &&
+	f=s/$(record_path workshop $id) &&
+	grep -q "^name: Hộ kinh doanh Đúc Thành$" $f &&
+	grep -q "^annual_revenue: 2500000000$" $f &&
+	grep -q "^phone: \"0912345678\"$" $f &&
+	git -C s log -1 --format="%an|%s|%(trailers:key=Device,valueonly)" >log &&
+	grep -q "^Nguyễn Thị Hoa|Add workshop $id|md01$" log &&
+	test -z "$(git -C s status --porcelain)" &&
+	(cd s && khaosat check >/dev/null) &&
+	! ls s/.git/khaosat/forms/*.yaml 2>/dev/null &&
+	req -c GET "/records/$id?saved=1" >out &&
+	grep -q "Đã lưu vào lịch sử khảo sát" out
+'
+
+test_expect_success 'an invalid form: refused with each problem at its field, the text kept as typed' '
+	state s | grep -v "khaosat/forms" >before &&
+	req -c -f POST /new/workshop csrf=$(cat csrf) op=save \
+		"/name=" /legal_type=hop_tac_xa "/phone=12345" \
+		"/floor_area=1.234" "/address/province_name=Hải Phòng" >out &&
+	test "$(status out)" = 422 &&
+	grep -q "Chưa lưu: hồ sơ chưa hợp lệ" out &&
+	grep -q "<li>Tên cơ sở: " out &&
+	sed -n "/id=\"f\/floor_area\"/,/<\/div>/p" out >at &&
+	grep -q "value=\"1.234\"" at &&
+	grep -q "<ul class=\"problems\"><li>.*1.234" at &&
+	sed -n "/id=\"f\/phone\"/,/<\/div>/p" out >at &&
+	grep -q "class=\"problems\"" at &&
+	state s | grep -v "khaosat/forms" >after &&
+	test_cmp before after
+'
+
+test_expect_success 'the answers are kept as an unfinished form, offered on the overview and reopened' '
+	ls s/.git/khaosat/forms/workshop-*.yaml >forms &&
+	test_line_count = 1 forms &&
+	form=$(basename "$(cat forms)") &&
+	grep -q "province_name: Hải Phòng" s/.git/khaosat/forms/$form &&
+	req -c GET / >out &&
+	grep -q "href=\"/new/workshop?form=$form\"" out &&
+	req -c GET "/new/workshop?form=$form" >out &&
+	test "$(status out)" = 200 &&
+	test "$(field /address/province_name out)" = "Hải Phòng" &&
+	test "$(field form out)" = "$form" &&
+	req -c GET "/new/workshop?form=..%2F..%2Fkhaosat.yaml" >out &&
+	test "$(status out)" = 404 &&
+	req -c GET "/new/brand?form=$form" >out &&
+	test "$(status out)" = 404
+'
+
+test_expect_success 'items of a list are added and removed; an empty item stays until removed' '
+	form=$(basename "$(cat forms)") &&
+	req -c -f POST /new/workshop csrf=$(cat csrf) form=$form "op=add /products" \
+		"/name=Xưởng đúc" >out &&
+	test "$(status out)" = 200 &&
+	grep -q "<legend>Sản phẩm 1</legend>" out &&
+	grep -q "name=\"/products/0/name\"" out &&
+	req -c -f POST /new/workshop csrf=$(cat csrf) form=$form "op=add /products" \
+		"/name=Xưởng đúc" /products/0= "/products/0/name=Nắp hố ga" >out &&
+	grep -q "<legend>Sản phẩm 2</legend>" out &&
+	test "$(field /products/0/name out)" = "Nắp hố ga" &&
+	req -c -f POST /new/workshop csrf=$(cat csrf) form=$form "op=del /products/0" \
+		"/name=Xưởng đúc" /products/0= "/products/0/name=Nắp hố ga" \
+		/products/1= "/products/1/name=Chân song" >out &&
+	! grep -q "<legend>Sản phẩm 2</legend>" out &&
+	test "$(field /products/0/name out)" = "Chân song" &&
+	grep -q "Chân song" s/.git/khaosat/forms/$form
+'
+
+test_expect_success 'kept as a draft, then fixed and saved: the draft becomes a record' '
+	form=$(basename "$(cat forms)") &&
+	req -c -f POST /new/workshop csrf=$(cat csrf) form=$form op=draft \
+		"/name=Hộ Phạm Văn Tuấn" /legal_type=ho_kinh_doanh >out &&
+	test "$(status out)" = 303 &&
+	id=$(sed -n "s|^Location: /records/\(md01-[0-9]*\)/edit?kept=1$|\1|p" out) &&
+	test -n "$id" &&
+	test -f s/.git/khaosat/drafts/$id.yaml &&
+	! test -f s/.git/khaosat/forms/$form &&
+	req -c GET "/records/$id/edit?kept=1" >out &&
+	test "$(status out)" = 200 &&
+	grep -q "Đã giữ làm bản nháp" out &&
+	test "$(field /name out)" = "Hộ Phạm Văn Tuấn" &&
+	req -c -f POST /records/$id/edit csrf=$(cat csrf) op=save \
+		"/name=Hộ Phạm Văn Tuấn" /legal_type=ho_kinh_doanh \
+		/address/commune_name=Mỹ\ Đồng /address/province_name=Hải\ Phòng \
+		/trade_group=do_go_gom_su_det_may_co_khi_nho \
+		"/surveyed_at=2026-12-01" "/surveyor=Nguyễn Thị Hoa" >out &&
+	test "$(status out)" = 303 &&
+	! test -f s/.git/khaosat/drafts/$id.yaml &&
+	git -C s show --stat HEAD >log &&
+	grep -q "Add workshop $id" log &&
+	grep -q "$(record_path workshop $id)" log &&
+	test -z "$(git -C s status --porcelain)"
+'
+
+test_expect_success 'every sample record opened and saved unchanged: nothing changes, not one byte' '
+	git -C s rev-parse HEAD >before &&
+	for f in $(cd s && ls records/*/*/*/*.yaml); do
+		id=$(basename $f .yaml) &&
+		req -c GET /records/$id/edit >out &&
+		python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+		req -c -F fields -f POST /records/$id/edit csrf=$(cat csrf) op=save >out &&
+		test "$(status out)" = 303 || { echo "$id: $(status out)"; return 1; }
+	done &&
+	git -C s rev-parse HEAD >after &&
+	test_cmp before after &&
+	test -z "$(git -C s status --porcelain)"
+'
+
+test_expect_success 'a record changed in the form: committed as an edit, the other fields kept' '
+	req -c GET /records/md01-0002/edit >out &&
+	test "$(status out)" = 200 &&
+	base=$(field base out) &&
+	test "$base" = "$(git -C s rev-parse main:records/workshop/md01/000/md01-0002.yaml)" &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+	grep -q "^/name=" fields &&
+	sed -i "s|^/phone=.*|/phone=0225 3871 234|" fields &&
+	req -c -F fields -f POST /records/md01-0002/edit \
+		csrf=$(cat csrf) op=save >out &&
+	test "$(status out)" = 303 &&
+	git -C s diff HEAD^ HEAD -- records >diff &&
+	grep -q "^+phone: \"02253871234\"$" diff &&
+	test "$(grep -c "^[-+][^-+]" diff)" = 2 &&
+	git -C s log -1 --format=%s >log &&
+	grep -q "^Edit workshop md01-0002$" log
+'
+
+test_expect_success 'changed meanwhile on the laptop: the two changes are merged field by field' '
+	req -c GET /records/md01-0003/edit >out &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+	(cd s && khaosat edit md01-0003 --set "main_trade=Đúc đồng" >/dev/null 2>&1 ||
+	 set_field records/workshop/md01/000/md01-0003.yaml /main_trade "Đúc đồng") &&
+	(cd s && khaosat commit -m "main trade" >/dev/null) &&
+	sed -i "s|^/phone=.*|/phone=0904111222|" fields &&
+	req -c -F fields -f POST /records/md01-0003/edit \
+		csrf=$(cat csrf) op=save >out &&
+	test "$(status out)" = 303 &&
+	f=s/records/workshop/md01/000/md01-0003.yaml &&
+	grep -q "^main_trade: Đúc đồng$" $f &&
+	grep -q "^phone: \"0904111222\"$" $f &&
+	test -z "$(git -C s status --porcelain)"
+'
+
+test_expect_success 'a form from a version the laptop never had is refused, nothing changed' '
+	req -c GET /records/md01-0004/edit >out &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out | grep -v "^base=" >fields &&
+	state s >before &&
+	req -c -F fields -f POST /records/md01-0004/edit \
+		csrf=$(cat csrf) op=save base=0123456789012345678901234567890123456789 >out &&
+	test "$(status out)" = 409 &&
+	grep -q "đã được sửa trên máy này" out &&
+	state s >after &&
+	test_cmp before after
+'
+
+test_expect_success 'refused writes: no token, a wrong one, another origin, a wrong type, too big, badly encoded' '
+	state s >before &&
+	req -c -f POST /new/workshop op=save /name=X >out &&
+	test "$(status out)" = 403 &&
+	req -c -f POST /new/workshop csrf=00000000000000000000000000000000 op=save /name=X >out &&
+	test "$(status out)" = 403 &&
+	req POST /new/workshop "csrf=$(cat csrf)&op=save" >out &&
+	test "$(status out)" = 403 &&
+	req -c -O http://evil.example -f POST /new/workshop csrf=$(cat csrf) op=save >out &&
+	test "$(status out)" = 403 &&
+	req -c -T text/plain POST /new/workshop "csrf=$(cat csrf)" >out &&
+	test "$(status out)" = 415 &&
+	python3 -c "print(\"csrf=$(cat csrf)&/name=\" + \"a\" * 300000)" >big &&
+	req -c POST /new/workshop @big >out &&
+	test "$(status out)" = 413 &&
+	req -c -C POST /new/workshop @big >out &&
+	test "$(status out)" = 413 &&
+	for body in "csrf=$(cat csrf)&/name=%zz" "csrf=$(cat csrf)&/name=%ff" \
+		    "csrf=$(cat csrf)&/name=a%00b" "csrf=$(cat csrf)&noequals" \
+		    "csrf=$(cat csrf)&/name=%4"; do
+		req -c POST /new/workshop "$body" >out &&
+		test "$(status out)" = 400 || { echo "not 400: $body"; return 1; }
+	done &&
+	for p in /new/nothing /new/../khaosat.yaml /records/md01-0001/history /records/x/edit /; do
+		req -c -f POST "$p" csrf=$(cat csrf) op=save >out &&
+		test "$(status out)" = 404 || { echo "not 404: $p"; return 1; }
+	done &&
+	state s >after &&
+	test_cmp before after
+'
+
+test_expect_success 'a button naming no list changes nothing and breaks nothing' '
+	for op in "add /name" "add /nowhere" "del /products/7" "del /../../x" "add " "frob"; do
+		req -c -f POST /new/workshop csrf=$(cat csrf) "op=$op" /name=Y >out &&
+		test "$(status out)" = 200 || { echo "op $op"; return 1; }
+	done &&
+	rm -f s/.git/khaosat/forms/*.yaml
+'
+
+test_expect_success 'while another command holds the survey lock, a save waits for it' '
+	req -c GET /records/md01-0005/edit >out &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+	sed -i "s|^/phone=.*|/phone=0912000111|" fields &&
+	hold_lock 3 &&
+	req -c -F fields -f POST /records/md01-0005/edit csrf=$(cat csrf) op=save >out &&
+	test "$(status out)" = 303 &&
+	test -f held &&
+	grep -q "^phone: \"0912000111\"$" s/$(record_path workshop md01-0005) &&
+	test -z "$(git -C s status --porcelain)"
+'
+
+test_expect_success 'held longer than the server waits: refused, nothing changed, the form shown again' '
+	stop_server &&
+	(KHAOSAT_LOCK_TIMEOUT=1 && export KHAOSAT_LOCK_TIMEOUT && start_server) &&
+	served && token >csrf &&
+	req -c GET /records/md01-0006/edit >out &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+	sed -i "s|^/phone=.*|/phone=0912000222|" fields &&
+	hold_lock 4 &&
+	state s | grep -v "khaosat/lock" >before &&
+	req -c -F fields -f POST /records/md01-0006/edit csrf=$(cat csrf) op=save >out &&
+	test "$(status out)" = 503 &&
+	test "$(field /phone out)" = "0912000222" &&
+	state s | grep -v "khaosat/lock" >after &&
+	test_cmp before after
+'
+
+test_expect_success 'stop the server' '
+	stop_server
+'
+
+test_done
