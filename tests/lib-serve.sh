@@ -4,12 +4,17 @@
 # port, in the background; its pid in serve.pid, what it prints in
 # serve.out.
 start_server() {
+	rm -f serve.out
 	(cd "${1:-s}" && exec "$KHAOSAT_BIN" serve --port 0 >../serve.out 2>../serve.err) &
 	echo $! >serve.pid
 }
 
 stop_server() {
 	kill "$(cat serve.pid)" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$(cat serve.pid)" 2>/dev/null || break
+		sleep 0.1
+	done
 	return 0
 }
 
@@ -38,4 +43,23 @@ status() {
 # token: the CSRF token the server puts in its forms.
 token() {
 	req -c GET /new/workshop | sed -n "s/.*name=\"csrf\" value=\"\([0-9a-f]*\)\".*/\1/p" | head -1
+}
+
+# two_laptops: survey c with the samples, on the stick, and c2 set up
+# from the stick as md07; edit both, then exchange_laptops.
+two_laptops() {
+	make_survey c &&
+	copy_samples c &&
+	(cd c && khaosat commit -m samples >/dev/null) &&
+	mkdir stick &&
+	khaosat -C c sync ../stick >/dev/null &&
+	khaosat clone stick c2 --device md07 --surveyor "Trần Văn Minh" >/dev/null
+}
+
+# exchange_laptops: c and c2 commit, and sync through the stick so that
+# c holds both (and the conflicts between them).
+exchange_laptops() {
+	(cd c && khaosat commit -m c >/dev/null) &&
+	(cd c2 && khaosat commit -m c2 >/dev/null && khaosat sync ../stick >/dev/null) &&
+	khaosat -C c sync ../stick >/dev/null
 }

@@ -220,17 +220,10 @@ test_expect_success 'SIGTERM stops the server; the survey is as it was' '
 '
 
 test_expect_success 'the conflicts: each field by title, its base and every proposal' '
-	make_survey c &&
-	copy_samples c &&
-	(cd c && khaosat commit -m samples >/dev/null) &&
-	mkdir stick &&
-	khaosat -C c sync ../stick >/dev/null &&
-	khaosat clone stick c2 --device md07 --surveyor "Trần Văn Minh" >/dev/null &&
+	two_laptops &&
 	set_line c/$W1 "legal_type:" "legal_type: hop_tac_xa" &&
 	set_line c2/$W1 "legal_type:" "legal_type: ho_kinh_doanh" &&
-	(cd c && khaosat commit -m c >/dev/null) &&
-	(cd c2 && khaosat commit -m c2 >/dev/null && khaosat sync ../stick >/dev/null) &&
-	khaosat -C c sync ../stick >/dev/null &&
+	exchange_laptops &&
 	start_server c && served &&
 	req -c GET /conflicts >out &&
 	head -1 out | grep -q "^200$" &&

@@ -282,6 +282,92 @@ test_expect_success 'held longer than the server waits: refused, nothing changed
 	test_cmp before after
 '
 
+W1=records/workshop/md01/000/md01-0001.yaml
+W2=records/workshop/md01/000/md01-0002.yaml
+
+test_expect_success 'conflicts: set-up of three, from two laptops that changed the same fields' '
+	stop_server &&
+	two_laptops &&
+	set_line c/$W1 "legal_type:" "legal_type: hop_tac_xa" &&
+	set_line c2/$W1 "legal_type:" "legal_type: ho_kinh_doanh" &&
+	set_line c/$W1 "phone:" "phone: \"0912000111\"" &&
+	set_line c2/$W1 "phone:" "phone: \"0912000222\"" &&
+	set_line c/$W2 "main_trade:" "main_trade: Đúc nhôm" &&
+	set_line c2/$W2 "main_trade:" "main_trade: Đúc đồng" &&
+	exchange_laptops &&
+	(cd c && ! khaosat conflicts) >before &&
+	test "$(grep -c "^md01-000[12] " before)" = 3 &&
+	start_server c && served && token >csrf
+'
+
+test_expect_success 'conflicts: each one offers its proposals, the base and a new value' '
+	req -c GET /conflicts >out &&
+	test "$(status out)" = 200 &&
+	test "$(grep -c "<form class=\"settle\" method=\"post\" action=\"/conflicts\">" out)" = 3 &&
+	grep -q "<input type=\"hidden\" name=\"field\" value=\"/legal_type\">" out &&
+	grep -q "<button name=\"choice\" value=\"2\">Giữ phương án 2</button>" out &&
+	grep -q "<button name=\"choice\" value=\"base\">" out &&
+	grep -q "<input type=\"text\" name=\"value\">" out
+'
+
+test_expect_success 'conflicts: a proposal kept with one click is committed, as resolve does' '
+	req -c GET /conflicts >out &&
+	n=$(sed -n "s|^<tr><td>\([0-9]\)</td><td>Hộ kinh doanh (HKD)</td>.*|\1|p" out) &&
+	test -n "$n" &&
+	req -c -f POST /conflicts csrf=$(cat csrf) id=md01-0001 field=/legal_type choice=$n >out &&
+	test "$(status out)" = 303 &&
+	grep -q "^Location: /conflicts?settled=1$" out &&
+	grep -q "^legal_type: ho_kinh_doanh$" c/$W1 &&
+	git -C c log -1 --format=%s >log &&
+	grep -q "md01-0001 /legal_type" log &&
+	test -z "$(git -C c status --porcelain)" &&
+	req -c GET "/conflicts?settled=1" >out &&
+	grep -q "Đã giải quyết xung đột" out &&
+	test "$(grep -c "<form class=\"settle\"" out)" = 2
+'
+
+test_expect_success 'conflicts: a new value, read as typed; one that is not valid changes nothing' '
+	state c >before &&
+	req -c -f POST /conflicts csrf=$(cat csrf) id=md01-0001 field=/phone choice=value "value=12 34" >out &&
+	test "$(status out)" = 422 &&
+	grep -q "Chưa giải quyết: không có gì bị thay đổi" out &&
+	state c >after &&
+	test_cmp before after &&
+	req -c -f POST /conflicts csrf=$(cat csrf) id=md01-0001 field=/phone choice=value "value=0912 000 333" >out &&
+	test "$(status out)" = 303 &&
+	grep -q "^phone: \"0912000333\"$" c/$W1 &&
+	test -z "$(git -C c status --porcelain)"
+'
+
+test_expect_success 'conflicts: a choice that is none of them, or a conflict that is not there, changes nothing' '
+	state c >before &&
+	req -c -f POST /conflicts csrf=$(cat csrf) id=md01-0002 field=/main_trade choice=7 >out &&
+	test "$(status out)" = 422 &&
+	req -c -f POST /conflicts csrf=$(cat csrf) id=md01-0002 field=/main_trade >out &&
+	test "$(status out)" = 422 &&
+	req -c -f POST /conflicts csrf=$(cat csrf) id=md01-0002 field=/name choice=1 >out &&
+	test "$(status out)" = 404 &&
+	req -c -f POST /conflicts csrf=$(cat csrf) id=../khaosat.yaml field=/name choice=1 >out &&
+	test "$(status out)" = 404 &&
+	req -c -f POST /conflicts id=md01-0002 field=/main_trade choice=1 >out &&
+	test "$(status out)" = 403 &&
+	state c >after &&
+	test_cmp before after
+'
+
+test_expect_success 'conflicts: the value from before both changes; then none is left, and git agrees' '
+	req -c -f POST /conflicts csrf=$(cat csrf) id=md01-0002 field=/main_trade choice=base >out &&
+	test "$(status out)" = 303 &&
+	grep -q "^main_trade: Đúc gang cầu$" c/$W2 &&
+	req -c GET /conflicts >out &&
+	grep -q "Không có xung đột nào" out &&
+	(cd c && khaosat conflicts) >left &&
+	! grep -q "^md01" left &&
+	! test -e c/conflicts &&
+	git -C c fsck --no-progress &&
+	(cd c && khaosat check >/dev/null)
+'
+
 test_expect_success 'stop the server' '
 	stop_server
 '

@@ -677,126 +677,6 @@ static int history(const struct ks_web_req *q, struct ks_web_reply *r,
 	return ks_web_done(r);
 }
 
-static const char *text_of(const struct ks_node *map, const char *key)
-{
-	const struct ks_node *n = ks_map_get(map, key);
-
-	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : "";
-}
-
-/* A conflict's value in a cell: a choice by its label, a part in short. */
-static void cell_value(struct ks_buf *b, const struct ks_snode *s,
-		       const struct ks_node *v)
-{
-	struct ks_buf t = KS_BUF_INIT;
-
-	if (!v)
-		ks_buf_puts(&t, _("(none)"));
-	else if (v->kind == KS_NODE_SCALAR)
-		ks_labels_value(&t, s, v);
-	else
-		ks_value_inline(&t, v);
-	ks_html(b, t.ptr);
-	if (ks_buf_failed(&t))
-		ks_buf_fail(b);
-	ks_buf_release(&t);
-}
-
-/*
- * The open conflicts: each field by its titles, its base value and every
- * proposal with who made it, on which laptop and when.
- */
-static int conflicts(const struct ks_web_req *q, struct ks_web_reply *r)
-{
-	struct ks_conflict_set cs = { 0 };
-	struct ks_diags d = KS_DIAGS_INIT, quiet = KS_DIAGS_INIT;
-	struct ks_buf *b = &r->body;
-	const char *const cols[] = {
-		"", _("Value"), _("Who, on which laptop, when"), NULL,
-	};
-	size_t i, j;
-
-	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Conflicts"),
-		      KS_PAGE_CONFLICTS);
-	if (ks_conflicts_load(&cs, q->repo, NULL, &d) == -1) {
-		ks_diags_release(&d);
-		return -1;
-	}
-	ks_buf_puts(b, "<p>");
-	if (cs.n)
-		ks_html(b, _("Two laptops changed these fields differently; both values are kept until one is chosen ('khaosat resolve')."));
-	else
-		ks_html(b, _("No open conflicts."));
-	ks_buf_puts(b, "</p>\n");
-	for (i = 0; i < cs.n; i++) {
-		const struct ks_conflict_entry *e = &cs.v[i];
-		char *kind = NULL, *id = NULL;
-		const struct ks_kind *k = NULL;
-		struct ks_schema *schema = NULL;
-		const struct ks_snode *fs = NULL;
-
-		if (ks_record_path_parse(e->file, &kind, &id) == 0)
-			k = ks_repo_find_kind(q->repo, kind);
-		if (k && ks_repo_schema(&schema, q->repo, (struct ks_kind *)k,
-					&quiet))
-			schema = NULL;
-		if (schema)
-			fs = ks_field_schema(ks_schema_root(schema), e->field);
-		ks_buf_puts(b, "<section class=\"conflict\">\n<h2>");
-		if (id) {
-			ks_buf_puts(b, "<a href=\"/records/");
-			ks_html_urlarg(b, id);
-			ks_buf_puts(b, "\">");
-			ks_html(b, id);
-			ks_buf_puts(b, "</a> ");
-		} else {
-			ks_html(b, e->file);
-			ks_buf_putc(b, ' ');
-		}
-		if (*e->field) {
-			struct ks_buf label = KS_BUF_INIT;
-
-			ks_labels_path(&label, schema ? ks_schema_root(schema)
-						      : NULL, e->field);
-			ks_html(b, label.ptr);
-			ks_buf_release(&label);
-		} else {
-			ks_html(b, _("(the whole record)"));
-		}
-		ks_buf_puts(b, "</h2>\n");
-		ks_web_table_head(b, cols);
-		ks_buf_puts(b, "<tr><td>");
-		ks_html(b, _("before both changes"));
-		ks_buf_puts(b, "</td><td>");
-		cell_value(b, fs, e->base);
-		ks_buf_puts(b, "</td><td></td></tr>\n");
-		for (j = 0; j < e->proposals->u.seq.n; j++) {
-			const struct ks_node *p = e->proposals->u.seq.v[j];
-
-			ks_buf_addf(b, "<tr><td>%zu</td><td>", j + 1);
-			if (ks_map_get(p, "deleted"))
-				ks_html(b, _("(delete the record)"));
-			else
-				cell_value(b, fs, ks_map_get(p, "value"));
-			ks_buf_puts(b, "</td><td>");
-			ks_html(b, text_of(p, "author"));
-			ks_buf_puts(b, ", ");
-			ks_html(b, text_of(p, "device"));
-			ks_buf_puts(b, ", ");
-			ks_html(b, text_of(p, "time"));
-			ks_buf_puts(b, "</td></tr>\n");
-		}
-		ks_buf_puts(b, "</table>\n</section>\n");
-		ks_free(kind);
-		ks_free(id);
-	}
-	ks_web_diags(b, &d);
-	ks_conflict_set_release(&cs);
-	ks_diags_release(&d);
-	ks_diags_release(&quiet);
-	return ks_web_done(r);
-}
-
 /*
  * "/records/ID" and what follows it: the record, its history, its form.
  * `id` is copied out of the path so that it can be checked as an id.
@@ -850,7 +730,7 @@ int ks_web_post(const struct ks_web_req *q, struct ks_web_reply *r)
 	if (!strncmp(q->path, "/records/", 9))
 		return record_pages(q, r, q->path + 9);
 	if (!strcmp(q->path, "/conflicts"))
-		return ks_web_settle(q, r);
+		return ks_web_conflicts(q, r);
 	return ks_web_not_found(q, r);
 }
 
@@ -863,7 +743,7 @@ int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
 	if (!strcmp(q->path, "/records"))
 		return records(q, r);
 	if (!strcmp(q->path, "/conflicts"))
-		return conflicts(q, r);
+		return ks_web_conflicts(q, r);
 	if (!strncmp(q->path, prefix, strlen(prefix)))
 		return record_pages(q, r, q->path + strlen(prefix));
 	if (!strcmp(q->path, "/new"))

@@ -38,11 +38,12 @@ struct ks_lock;
 int ks_web_lock(struct ks_lock **l, const struct ks_web_req *q,
 		struct ks_diags *d);
 
-/* The pages that change the survey (edit.c, settle.c). */
+/* The pages that change the survey (edit.c). */
 int ks_web_new(const struct ks_web_req *q, struct ks_web_reply *r,
 	       const char *kind);
 int ks_web_edit(const struct ks_web_req *q, struct ks_web_reply *r,
 		const char *id);
-int ks_web_settle(const struct ks_web_req *q, struct ks_web_reply *r);
+/* The open conflicts, and (POST) one settled (conflicts.c). */
+int ks_web_conflicts(const struct ks_web_req *q, struct ks_web_reply *r);
 
 #endif
