@@ -20,7 +20,9 @@ DEPS = libgit2:libgit2-dev yaml-0.1:libyaml-dev zlib:zlib1g-dev \
 	libmicrohttpd:libmicrohttpd-dev
 TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-client \
 	lighttpd:lighttpd sshd:openssh-server python3:python3 strace:strace flock:util-linux \
-	msgfmt:gettext xgettext:gettext
+	msgfmt:gettext xgettext:gettext \
+	chromium:chromium chromedriver:chromium-driver \
+	/usr/lib/python3/dist-packages/selenium:python3-selenium
 PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd libidn2 \
 	libmicrohttpd
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages khaosat needs to build and test, when missing.
 # Arguments: MODULE:PACKAGE ... -- COMMAND:PACKAGE ...
+# (a COMMAND that is an absolute path is a file the package installs)
 # As root it runs apt-get; otherwise it prints the command to run.
 missing=""
 mode=pkg
@@ -14,6 +15,8 @@ for pair in "$@"; do
 	if [ $mode = pkg ]; then
 		command -v pkg-config >/dev/null 2>&1 &&
 			pkg-config --exists "$what" && continue
+	elif [ "${what#/}" != "$what" ]; then
+		[ -e "$what" ] && continue
 	else
 		command -v "$what" >/dev/null 2>&1 && continue
 	fi

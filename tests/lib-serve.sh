@@ -9,13 +9,15 @@ start_server() {
 	echo $! >serve.pid
 }
 
+# stop_server: SIGTERM, and waits for the server to end; fails when a
+# sanitizer reported anything in what the server wrote to stderr.
 stop_server() {
 	kill "$(cat serve.pid)" 2>/dev/null
 	for i in $(seq 1 100); do
 		kill -0 "$(cat serve.pid)" 2>/dev/null || break
 		sleep 0.1
 	done
-	return 0
+	! grep -s "Sanitizer\|runtime error" serve.err
 }
 
 # served: waits for the address, and keeps its port and key for req -c.

@@ -112,8 +112,8 @@ test_expect_success 'the answers are kept as an unfinished form, offered on the 
 
 test_expect_success 'items of a list are added and removed; an empty item stays until removed' '
 	form=$(basename "$(cat forms)") &&
-	req -c -f POST /new/workshop csrf=$(cat csrf) form=$form "op=add /products" \
-		"/name=Xưởng đúc" >out &&
+	req -c -O "http://127.0.0.1:$(cat port)" -f POST /new/workshop csrf=$(cat csrf) \
+		form=$form "op=add /products" "/name=Xưởng đúc" >out &&
 	test "$(status out)" = 200 &&
 	grep -q "<legend>Sản phẩm 1</legend>" out &&
 	grep -q "name=\"/products/0/name\"" out &&
@@ -224,6 +224,8 @@ test_expect_success 'refused writes: no token, a wrong one, another origin, a wr
 	req POST /new/workshop "csrf=$(cat csrf)&op=save" >out &&
 	test "$(status out)" = 403 &&
 	req -c -O http://evil.example -f POST /new/workshop csrf=$(cat csrf) op=save >out &&
+	test "$(status out)" = 403 &&
+	req -c -O null -f POST /new/workshop csrf=$(cat csrf) op=save >out &&
 	test "$(status out)" = 403 &&
 	req -c -T text/plain POST /new/workshop "csrf=$(cat csrf)" >out &&
 	test "$(status out)" = 415 &&

@@ -42,7 +42,7 @@ static void guard(struct MHD_Response *resp)
 				"default-src 'none'; style-src 'self'; img-src 'self' data:; "
 				"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 
@@ -164,8 +164,10 @@ static int is_form(struct MHD_Connection *c)
 }
 
 /*
- * A browser says where a form came from; one from another site (or a page
- * that has no origin) does not write here, whatever else it carries.
+ * A browser says where a form came from; one from another site (or from
+ * a page that hides where it is, "null") does not write here, whatever
+ * else it carries.  The pages' own Referrer-Policy, same-origin, lets a
+ * browser name this server as the origin of its own forms.
  */
 static int same_origin(const struct ks_server *s, struct MHD_Connection *c,
 		       const char *host)

@@ -1,0 +1,91 @@
+#!/bin/sh
+# khaosat serve in a real browser: headless Chromium driven through
+# WebDriver (tests/tools/browser.py) does what a surveyor and the centre
+# do, by clicking and typing: the overview, a workshop added through the
+# form with Vietnamese text (a wrong value refused at its field, fixed, a
+# product added), a record changed, a conflict settled, a search.  git is
+# the witness of what was saved.  A screenshot of each page is kept in
+# the build folder (screenshots/), where the README's come from.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-serve.sh"
+
+W1=records/workshop/md01/000/md01-0001.yaml
+SHOTS=$(dirname "$KHAOSAT_BIN")/screenshots
+
+# The browser's Python is Debian's, where python3-selenium is.
+PY=/usr/bin/python3
+if ! test -x /usr/bin/chromium || ! test -x /usr/bin/chromedriver ||
+   ! $PY -c "import selenium" 2>/dev/null; then
+	test_skip 'a real browser (chromium, chromium-driver, python3-selenium: make deps installs them)'
+	test_done
+fi
+
+# browse STEP [ARG...]: one step of tools/browser.py on the server.
+browse() {
+	$PY "$KHAOSAT_TOP/tests/tools/browser.py" "$(sed -n "s/^  \(http:.*\)$/\1/p" serve.out)" \
+		"$SHOTS" "$@"
+}
+
+test_expect_success 'set-up: two laptops that changed one field differently, the first served' '
+	two_laptops &&
+	set_line c/$W1 "legal_type:" "legal_type: hop_tac_xa" &&
+	set_line c2/$W1 "legal_type:" "legal_type: ho_kinh_doanh" &&
+	exchange_laptops &&
+	rm -rf "$SHOTS" &&
+	start_server c && served
+'
+
+test_expect_success 'the overview in the browser, in Vietnamese' '
+	browse overview >out &&
+	grep -q "^Tổng quan$" out &&
+	grep -q "^Cơ sở công nghiệp nông thôn 33 Thêm mới$" out &&
+	test -s "$SHOTS/overview.png"
+'
+
+test_expect_success 'a workshop through the form: refused at its field, fixed, a product added, saved' '
+	browse new-workshop >out &&
+	grep -q "^refused: \"12345\" không phải là số điện thoại hợp lệ" out &&
+	grep -q "^Đã lưu vào lịch sử khảo sát.$" out &&
+	id=$(sed -n "s/^saved: //p" out) &&
+	f=c/$(record_path workshop $id) &&
+	grep -q "^name: Hộ kinh doanh Phạm Văn Tuấn$" $f &&
+	grep -q "^phone: \"0912345678\"$" $f &&
+	grep -q "^  regular: 1200$" $f &&
+	grep -q "^  - name: Nắp hố ga$" $f &&
+	git -C c log -1 --format="%an|%s" >log &&
+	grep -q "^Nguyễn Thị Hoa|Add workshop $id$" log &&
+	test -z "$(git -C c status --porcelain)" &&
+	git -C c fsck --no-progress &&
+	test -s "$SHOTS/form-refused.png" && test -s "$SHOTS/record.png"
+'
+
+test_expect_success 'a record changed through its form' '
+	browse edit md01-0003 /main_trade "Đúc gang cầu" >out &&
+	grep -q "^Đã lưu vào lịch sử khảo sát.$" out &&
+	grep -q "^main_trade: Đúc gang cầu$" c/$(record_path workshop md01-0003) &&
+	git -C c log -1 --format=%s >log &&
+	grep -q "^Edit workshop md01-0003$" log &&
+	git -C c diff --stat HEAD^ HEAD >stat &&
+	grep -q "1 file changed, 1 insertion(+), 1 deletion(-)" stat
+'
+
+test_expect_success 'a conflict settled with one click' '
+	browse settle md01-0001 "Hộ kinh doanh (HKD)" >out &&
+	grep -q "^Đã giải quyết xung đột" out &&
+	grep -q "^legal_type: ho_kinh_doanh$" c/$W1 &&
+	(cd c && khaosat conflicts >/dev/null) &&
+	test -z "$(git -C c status --porcelain)" &&
+	test -s "$SHOTS/conflicts.png"
+'
+
+test_expect_success 'the records searched without accents find the new workshop' '
+	browse search "pham van tuan" >out &&
+	grep -q "Hộ kinh doanh Phạm Văn Tuấn" out &&
+	test -s "$SHOTS/records.png"
+'
+
+test_expect_success 'stop the server' '
+	stop_server
+'
+
+test_done

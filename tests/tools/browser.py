@@ -1,0 +1,171 @@
+"""A real browser on khaosat serve's pages: headless Chromium through
+WebDriver (Debian's chromium, chromium-driver and python3-selenium).
+
+browser.py URL SHOTS STEP [ARG...]
+
+URL is the address khaosat serve printed (with its key); SHOTS a folder
+for a screenshot of each page the step sees.  Each step opens the
+address first, as a person does, then works through the pages by
+clicking and typing, and prints what the shell test checks.  It exits 1,
+saying why, when a page is not what a person would see.
+
+Steps:
+  overview                 the overview page
+  new-workshop             a workshop through the form: a wrong phone
+                           refused at its field, fixed, a product added,
+                           saved; prints the new record's id
+  edit ID FIELD VALUE      change one text field of a record and save
+  settle ID TEXT           on the conflicts page, keep the proposal of
+                           record ID whose value reads TEXT
+  search WORDS             the records page, searched
+"""
+import os
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+
+def fail(why):
+    sys.stderr.write("browser: %s\n" % why)
+    sys.exit(1)
+
+
+def browser():
+    o = Options()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
+              "--disable-dev-shm-usage", "--window-size=1280,1600",
+              "--lang=vi", "--no-first-run"):
+        o.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+def shot(d, shots, name):
+    # the whole page, as tall as it is
+    height = d.execute_script("return document.body.scrollHeight")
+    d.set_window_size(1280, max(800, min(height + 40, 6000)))
+    d.save_screenshot(os.path.join(shots, name + ".png"))
+
+
+def centred(d, e):
+    # as a person scrolls to it: in the middle, clear of the bar of buttons
+    # that stays at the bottom of a form
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", e)
+    return e
+
+
+def field(d, pointer):
+    return centred(d, d.find_element(By.ID, "f" + pointer))
+
+
+def problems_at(d, pointer):
+    """The problems shown in the field of `pointer`."""
+    box = field(d, pointer).find_element(By.XPATH, "./..")
+    return [li.text for li in box.find_elements(By.CSS_SELECTOR, "ul.problems li")]
+
+
+def click(d, e):
+    """Clicks `e` and waits for the page it leads to."""
+    page = d.find_element(By.TAG_NAME, "html")
+    centred(d, e).click()
+    WebDriverWait(d, 30).until(expected_conditions.staleness_of(page))
+
+
+def press(d, text):
+    for b in d.find_elements(By.TAG_NAME, "button"):
+        if b.text.strip() == text and b.is_displayed():
+            click(d, b)
+            return
+    fail("no button %r on %s" % (text, d.current_url))
+
+
+def main():
+    url, shots, step, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    base = url.split("/?", 1)[0]
+    os.makedirs(shots, exist_ok=True)
+    d = browser()
+    try:
+        d.get(url)      # the key becomes a cookie; the overview is shown
+        if d.current_url != base + "/":
+            fail("the key led to %s" % d.current_url)
+        if step == "overview":
+            shot(d, shots, "overview")
+            print(d.find_element(By.TAG_NAME, "h1").text)
+            for row in d.find_elements(By.CSS_SELECTOR, "table tr"):
+                print(row.text)
+        elif step == "new-workshop":
+            click(d, d.find_element(By.LINK_TEXT, "Thêm hồ sơ"))
+            click(d, d.find_element(By.PARTIAL_LINK_TEXT, "Cơ sở công nghiệp"))
+            field(d, "/name").send_keys("Hộ kinh doanh Phạm Văn Tuấn")
+            Select(field(d, "/legal_type")).select_by_visible_text("Hộ kinh doanh (HKD)")
+            field(d, "/phone").send_keys("12345")
+            field(d, "/address/commune_name").send_keys("Mỹ Đồng")
+            field(d, "/address/province_name").send_keys("Hải Phòng")
+            Select(field(d, "/trade_group")).select_by_visible_text(
+                "Sản xuất đồ gỗ, mây tre đan, gốm sứ, thủy tinh, dệt may, sợi, thêu ren, đan lát, cơ khí nhỏ")
+            field(d, "/workers/regular").send_keys("1.200")
+            press(d, "Thêm Sản phẩm")
+            field(d, "/products/0/name").send_keys("Nắp hố ga")
+            press(d, "Lưu vào khảo sát")
+            said = problems_at(d, "/phone")
+            if not said:
+                fail("the wrong phone was not shown at its field")
+            shot(d, shots, "form-refused")
+            print("refused: " + said[0])
+            if field(d, "/products/0/name").get_attribute("value") != "Nắp hố ga":
+                fail("the product typed was not kept")
+            field(d, "/phone").clear()
+            field(d, "/phone").send_keys("0912 345 678")
+            press(d, "Lưu vào khảo sát")
+            if "?saved=1" not in d.current_url:
+                fail("not saved: still at %s" % d.current_url)
+            shot(d, shots, "record")
+            print("saved: " + d.current_url.split("/records/")[1].split("?")[0])
+            print(d.find_element(By.CSS_SELECTOR, "p.said").text)
+        elif step == "edit":
+            rid, pointer, value = args
+            d.get(base + "/records/" + rid)
+            click(d, d.find_element(By.LINK_TEXT, "Sửa hồ sơ này"))
+            shot(d, shots, "edit")
+            field(d, pointer).clear()
+            field(d, pointer).send_keys(value)
+            press(d, "Lưu vào khảo sát")
+            if "?saved=1" not in d.current_url:
+                fail("not saved: still at %s" % d.current_url)
+            print(d.find_element(By.CSS_SELECTOR, "p.said").text)
+        elif step == "settle":
+            rid, text = args
+            click(d, d.find_element(By.LINK_TEXT, "Xung đột"))
+            shot(d, shots, "conflicts")
+            for sec in d.find_elements(By.CSS_SELECTOR, "section.conflict"):
+                if not sec.find_elements(By.LINK_TEXT, rid):
+                    continue
+                for row in sec.find_elements(By.CSS_SELECTOR, "tr"):
+                    cells = row.find_elements(By.TAG_NAME, "td")
+                    if len(cells) == 3 and cells[1].text == text and cells[0].text.isdigit():
+                        n = cells[0].text
+                        click(d, sec.find_element(
+                            By.CSS_SELECTOR, "button[value='%s']" % n))
+                        print(d.find_element(By.CSS_SELECTOR, "p.said").text)
+                        return
+            fail("no proposal %r for %s" % (text, rid))
+        elif step == "search":
+            click(d, d.find_element(By.LINK_TEXT, "Hồ sơ"))
+            box = d.find_element(By.CSS_SELECTOR, "form.search input[type=search]")
+            box.send_keys(" ".join(args))
+            click(d, d.find_element(By.CSS_SELECTOR, "form.search button"))
+            shot(d, shots, "records")
+            for row in d.find_elements(By.CSS_SELECTOR, "table tr"):
+                print(row.text)
+        else:
+            fail("no step %r" % step)
+    finally:
+        d.quit()
+
+
+main()
