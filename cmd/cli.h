@@ -6,6 +6,11 @@
 #ifndef KS_CLI_H
 #define KS_CLI_H
 
+/* The program's version (make may set it). */
+#ifndef KS_VERSION
+#define KS_VERSION "0.1"
+#endif
+
 #include <git2.h>
 #include <stdio.h>
 

@@ -11,9 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#ifndef KS_VERSION
-#define KS_VERSION "0.1"
-#endif
 
 static const struct cmd_info info = {
 	"khaosat export [KIND]... [--format xlsx|csv|json|jsonl] [-o FILE|DIR]\n"

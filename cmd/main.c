@@ -17,9 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef KS_VERSION
-#define KS_VERSION "0.1"
-#endif
 
 const struct cmd_entry commands[] = {
 	{ "init", cmd_init, LOCK_NONE, N_("create a survey repository") },

@@ -46,7 +46,7 @@ static void open_browser(const char *url)
 int cmd_serve(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
-	struct ks_serve_opts o = { NULL, 0, 0 };
+	struct ks_serve_opts o = { NULL, 0, 0, KS_VERSION };
 	struct ks_server *s = NULL;
 	const char *port = NULL;
 	sigset_t stop;

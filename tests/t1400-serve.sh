@@ -197,6 +197,76 @@ test_expect_success 'a record'"'"'s history: every change, by titles and labels,
 	done
 '
 
+test_expect_success 'the figures: each field a bar chart drawn on the server, counts as stats counts them' '
+	req -c GET /export >out &&
+	test "$(status out)" = 200 &&
+	grep -q "<h1>Số liệu và xuất dữ liệu</h1>" out &&
+	(cd s && khaosat stats --json) >stats.json &&
+	python3 -c "
+import json, re, sys
+page = open(\"out\", encoding=\"utf-8\").read()
+st = json.load(open(\"stats.json\"))
+bars = re.findall(r\"<g><title>([^<]*): (\\d+)</title>\", page)
+for k in st[\"kinds\"]:
+    for f in k[\"fields\"].values():
+        for v in f[\"values\"][:15]:
+            label = (v.get(\"title\") or v[\"value\"]).replace(\"&\", \"&amp;\")
+            if (label, str(v[\"count\"])) not in bars:
+                sys.exit(\"no bar %s: %s\" % (label, v[\"count\"]))
+" &&
+	grep -q "<figcaption>Loại hình</figcaption>" out &&
+	! grep -q "<script" out
+'
+
+test_expect_success 'the export downloaded: the same as khaosat export, nothing left behind' '
+	req -c -o x.json GET "/export/file?format=json&kind.brand=1" >out &&
+	test "$(status out)" = 200 &&
+	grep -q "^Content-Type: application/json$" out &&
+	grep -q "^Content-Disposition: attachment; filename=\"khaosat-$(date +%Y-%m-%d).json\"; filename\*=UTF-8.." out &&
+	(cd s && LANGUAGE=vi khaosat export brand --format json -o -) >cli.json &&
+	grep -v "Exported at" x.json >a && grep -v "Exported at" cli.json >b &&
+	test_cmp b a &&
+	req -c -o x.zip GET "/export/file?format=csv&kind.workshop=1&values=1" >out &&
+	test "$(status out)" = 200 &&
+	(cd s && LANGUAGE=vi khaosat export workshop --format csv --values -o ../csv >/dev/null 2>&1) &&
+	python3 -c "
+import os, sys, zipfile
+z = zipfile.ZipFile(\"x.zip\")
+names = sorted(z.namelist())
+if names != sorted(os.listdir(\"csv\")):
+    sys.exit(\"files: %s\" % names)
+for n in names:
+    if n != \"_info.csv\" and z.read(n) != open(\"csv/\" + n, \"rb\").read():
+        sys.exit(\"differs: \" + n)
+" &&
+	req -c -o x.xlsx GET "/export/file?format=xlsx&kind.workshop=1&kind.brand=1" >out &&
+	test "$(status out)" = 200 &&
+	python3 -c "
+import zipfile
+z = zipfile.ZipFile(\"x.xlsx\")
+sheets = [n for n in z.namelist() if n.startswith(\"xl/worksheets/sheet\")]
+assert len(sheets) >= 2, sheets
+assert any(\"Công ty TNHH Đúc Minh Khang\" in z.read(n).decode() for n in z.namelist())
+" &&
+	! ls -d s/.git/khaosat/web-export-* 2>/dev/null
+'
+
+test_expect_success 'the export at a date: the survey as it was; a bad request says why' '
+	git -C s log -1 --format=%cd --date=short >day &&
+	req -c -o at.json GET "/export/file?format=json&kind.workshop=1&at=$(cat day)" >out &&
+	test "$(status out)" = 200 &&
+	grep -q "\"regular\":86" at.json &&
+	req -c GET "/export/file?format=json&kind.workshop=1&at=yesterday" >out &&
+	test "$(status out)" = 422 &&
+	grep -q "không phải là ngày" out &&
+	req -c GET "/export/file?format=json" >out &&
+	test "$(status out)" = 422 &&
+	grep -q "hãy đánh dấu ít nhất một loại hồ sơ" out &&
+	req -c GET "/export/file?format=pdf&kind.brand=1" >out &&
+	test "$(status out)" = 404 &&
+	! ls -d s/.git/khaosat/web-export-* 2>/dev/null
+'
+
 test_expect_success 'KHAOSAT_LANGUAGE=en: the pages in English' '
 	stop_server &&
 	KHAOSAT_LANGUAGE=en start_server && served &&

@@ -84,6 +84,20 @@ test_expect_success 'the records searched without accents find the new workshop'
 	test -s "$SHOTS/records.png"
 '
 
+test_expect_success 'the figures as charts, and the spreadsheet downloaded and read back' '
+	browse download dl >out &&
+	f=$(cat out) &&
+	case "$f" in *.xlsx) ;; *) echo "downloaded $f"; false ;; esac &&
+	python3 -c "
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+text = \"\".join(z.read(n).decode() for n in z.namelist() if n.startswith(\"xl/worksheets/\"))
+assert \"Hộ kinh doanh Phạm Văn Tuấn\" in text, \"the new workshop is not in the spreadsheet\"
+assert \"Đúc gang cầu\" in text
+" "$f" &&
+	test -s "$SHOTS/figures.png"
+'
+
 test_expect_success 'stop the server' '
 	stop_server
 '

@@ -22,6 +22,7 @@ enum ks_page_place {
 	KS_PAGE_RECORDS,
 	KS_PAGE_CONFLICTS,
 	KS_PAGE_NEW,
+	KS_PAGE_EXPORT,
 	KS_PAGE_OTHER,
 };
 

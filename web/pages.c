@@ -58,7 +58,9 @@ static const char style_css[] =
 	"button.save{background:#0b5394;color:#fff;border:1px solid #0b5394}\n"
 	".actions{position:sticky;bottom:0;background:#fafafa;padding:.6em 0;border-top:1px solid #ddd}\n"
 	".said{background:#e8f3ea;padding:.5em}\n"
-	".summary{border-left:4px solid #a61b1b;padding-left:.8em}\n";
+	".summary{border-left:4px solid #a61b1b;padding-left:.8em}\n"
+	"figure.chart{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}\n"
+	"svg text{fill:#1b1b1b}\n";
 
 /* "<table>" and its row of column titles, NULL-terminated (escaped). */
 void ks_web_table_head(struct ks_buf *b, const char *const *titles)
@@ -748,6 +750,8 @@ int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
 		return record_pages(q, r, q->path + strlen(prefix));
 	if (!strcmp(q->path, "/new"))
 		return new_pick(q, r);
+	if (!strcmp(q->path, "/export") || !strcmp(q->path, "/export/file"))
+		return ks_web_export(q, r);
 	if (!strncmp(q->path, "/new/", 5))
 		return ks_web_new(q, r, q->path + 5);
 	if (!strcmp(q->path, "/static/style.css")) {

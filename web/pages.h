@@ -21,6 +21,7 @@ struct ks_web_req {
 	const char *csrf;	/* the token every form must send back */
 	int writable;		/* forms may save */
 	long lock_ms;		/* how long a save waits for the survey lock */
+	const char *version;	/* the program's */
 };
 
 /* What to send back. */
@@ -29,6 +30,10 @@ struct ks_web_reply {
 	const char *type;	/* Content-Type */
 	char *location;		/* where a 303 sends the browser (ks_free) */
 	struct ks_buf body;
+	/* A download: sent from this open file instead of the body. */
+	int fd;			/* -1: none; closed by the server */
+	size_t fsize;
+	char *disposition;	/* Content-Disposition (ks_free) */
 };
 
 /*

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define SECRET_BYTES 16
 #define MAX_URL 2048
@@ -29,6 +30,7 @@ struct ks_server {
 	struct ks_repo *repo;
 	int writable;		/* forms may save (this laptop only) */
 	long lock_ms;
+	const char *version;
 	char secret[2 * SECRET_BYTES + 1];	/* hex */
 	char csrf[2 * SECRET_BYTES + 1];	/* in every form, hex */
 	char host[2][80];	/* the Host headers that name this server */
@@ -64,6 +66,25 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status,
 	if (location)
 		MHD_add_response_header(resp, "Location", location);
 	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* A download, from its open file (which MHD then owns and closes). */
+static enum MHD_Result send_file(struct MHD_Connection *c,
+				 struct ks_web_reply *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_fd(r->fsize, r->fd);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	r->fd = -1;
+	guard(resp);
+	MHD_add_response_header(resp, "Content-Type", r->type);
+	if (r->disposition)
+		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+	ret = MHD_queue_response(c, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -185,7 +206,7 @@ static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
 				const char *url, const struct ks_web_form *form)
 {
 	struct ks_web_req q;
-	struct ks_web_reply r = { 0, NULL, NULL, KS_BUF_INIT };
+	struct ks_web_reply r = { 0, NULL, NULL, KS_BUF_INIT, -1, 0, NULL };
 	enum MHD_Result ret;
 
 	memset(&q, 0, sizeof(q));
@@ -197,14 +218,20 @@ static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
 	q.csrf = s->csrf;
 	q.writable = s->writable;
 	q.lock_ms = s->lock_ms;
+	q.version = s->version;
 	if ((form ? ks_web_post(&q, &r) : ks_web_page(&q, &r)) < 0 ||
 	    ks_buf_failed(&r.body))
 		ret = refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, _("out of memory"));
+	else if (r.fd >= 0)
+		ret = send_file(c, &r);
 	else
 		ret = send_buf(c, r.status, r.type, r.body.ptr, r.body.len,
 			       NULL, r.location);
+	if (r.fd >= 0)
+		close(r.fd);
 	ks_buf_release(&r.body);
 	ks_free(r.location);
+	ks_free(r.disposition);
 	return ret;
 }
 
@@ -358,6 +385,7 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 	s->writable = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
 	ks_page_set_writable(s->writable);
 	s->lock_ms = o->lock_ms;
+	s->version = o->version;
 	sodium_memzero(raw, sizeof(raw));
 	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
 				  answer, s,

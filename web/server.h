@@ -27,6 +27,7 @@ struct ks_serve_opts {
 	const char *listen;	/* IPv4 address to listen on; NULL: 127.0.0.1 */
 	unsigned port;		/* 0: a free port */
 	long lock_ms;		/* how long a save waits for the survey lock */
+	const char *version;	/* the program's, on what it exports */
 };
 
 /*

@@ -18,9 +18,13 @@ Steps:
   settle ID TEXT           on the conflicts page, keep the proposal of
                            record ID whose value reads TEXT
   search WORDS             the records page, searched
+  download DIR             the figures page, and the spreadsheet of every
+                           kind downloaded into DIR; prints its path
 """
+import glob
 import os
 import sys
+import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -35,8 +39,13 @@ def fail(why):
     sys.exit(1)
 
 
-def browser():
+def browser(downloads=None):
     o = Options()
+    if downloads:
+        o.add_experimental_option("prefs", {
+            "download.default_directory": downloads,
+            "download.prompt_for_download": False,
+        })
     o.binary_location = "/usr/bin/chromium"
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
               "--disable-dev-shm-usage", "--window-size=1280,1600",
@@ -88,7 +97,8 @@ def main():
     url, shots, step, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     base = url.split("/?", 1)[0]
     os.makedirs(shots, exist_ok=True)
-    d = browser()
+    downloads = os.path.abspath(args[0]) if step == "download" else None
+    d = browser(downloads)
     try:
         d.get(url)      # the key becomes a cookie; the overview is shown
         if d.current_url != base + "/":
@@ -162,6 +172,21 @@ def main():
             shot(d, shots, "records")
             for row in d.find_elements(By.CSS_SELECTOR, "table tr"):
                 print(row.text)
+        elif step == "download":
+            os.makedirs(downloads, exist_ok=True)
+            d.execute_cdp_cmd("Page.setDownloadBehavior",
+                              {"behavior": "allow", "downloadPath": downloads})
+            click(d, d.find_element(By.LINK_TEXT, "Số liệu và xuất dữ liệu"))
+            shot(d, shots, "figures")
+            d.find_element(By.CSS_SELECTOR, "form.export button").click()
+            for _ in range(300):
+                done = [f for f in glob.glob(os.path.join(downloads, "*"))
+                        if not f.endswith(".crdownload")]
+                if done:
+                    print(done[0])
+                    return
+                time.sleep(0.1)
+            fail("nothing was downloaded")
         else:
             fail("no step %r" % step)
     finally:

@@ -1,7 +1,8 @@
 """One HTTP request to the khaosat serve under test, printed whole.
 
 req.py [-c] [-H HOST] [-O ORIGIN] [-T TYPE] [-C] METHOD PATH [BODY | @FILE]
-    (-C: the body sent chunked, with no length)
+    (-C: the body sent chunked, with no length; -o FILE: the body
+    received written to FILE, not printed)
 req.py [-c] ... -f METHOD PATH NAME=VALUE...   (a form, urlencoded here)
 req.py [-c] ... -F FIELDS -f METHOD PATH NAME=VALUE...
     also the fields of FIELDS, one NAME=VALUE a line, as formfields.py
@@ -19,6 +20,7 @@ cookie = host = origin = None
 ctype = None
 form = False
 chunked = False
+save = None
 fields = []
 while args and args[0].startswith("-"):
     opt = args.pop(0)
@@ -34,6 +36,8 @@ while args and args[0].startswith("-"):
         form = True
     elif opt == "-C":
         chunked = True
+    elif opt == "-o":
+        save = args.pop(0)
     elif opt == "-F":
         for line in open(args.pop(0), encoding="utf-8").read().splitlines():
             k, v = line.split("=", 1)
@@ -77,4 +81,8 @@ sys.stdout.write("%d\n" % r.status)
 for k, v in r.getheaders():
     sys.stdout.write("%s: %s\n" % (k, v))
 sys.stdout.write("\n")
-sys.stdout.write(r.read().decode("utf-8", "replace"))
+body = r.read()
+if save:
+    open(save, "wb").write(body)
+else:
+    sys.stdout.write(body.decode("utf-8", "replace"))
