@@ -7,13 +7,13 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-serve.sh"
 
-# hold_lock SECONDS: another program holds the survey lock of s for that
-# long, from now; the file held appears once it has it.
+# hold_lock SECONDS [DIR]: another program holds the survey lock of DIR
+# (default s) for that long, from now; the file held appears once it has it.
 hold_lock() {
 	rm -f held
 	python3 -c "
 import fcntl, time
-f = open(\"s/.git/khaosat/lock\", \"a\"); fcntl.flock(f, fcntl.LOCK_EX)
+f = open(\"${2:-s}/.git/khaosat/lock\", \"a\"); fcntl.flock(f, fcntl.LOCK_EX)
 open(\"held\", \"w\").close(); time.sleep($1)" &
 	for i in $(seq 1 50); do
 		test -f held && return 0
@@ -368,6 +368,81 @@ test_expect_success 'conflicts: the value from before both changes; then none is
 	! test -e c/conflicts &&
 	git -C c fsck --no-progress &&
 	(cd c && khaosat check >/dev/null)
+'
+
+# sync_done: waits (20 s at most) for the sync page to say it is done.
+sync_done() {
+	for i in $(seq 1 200); do
+		req -c GET /sync >sync.out &&
+		! grep -q "^Refresh: 1" sync.out && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+test_expect_success 'sync with a stick from the page: the command runs, its report shown' '
+	set_line c2/$W2 "phone:" "phone: \"0912000444\"" &&
+	(cd c2 && khaosat commit -m phone >/dev/null && khaosat sync ../stick >/dev/null) &&
+	req -c GET /sync >out &&
+	test "$(status out)" = 200 &&
+	grep -q "<input id=\"stick\" name=\"stick\" type=\"text\" list=\"sticks\">" out &&
+	req -c -f POST /sync csrf=$(cat csrf) "stick=$PWD/stick" >out &&
+	test "$(status out)" = 303 &&
+	grep -q "^Location: /sync$" out &&
+	sync_done &&
+	grep -q "Đã đồng bộ xong với $PWD/stick" sync.out &&
+	grep -q "^  md07  .*1 hồ sơ được sửa" sync.out &&
+	grep -q "^phone: \"0912000444\"$" c/$W2 &&
+	test -z "$(git -C c status --porcelain)" &&
+	git -C c fsck --no-progress &&
+	git -C c bundle verify "$PWD"/stick/*/md01.bundle >/dev/null 2>&1
+'
+
+test_expect_success 'while the sync waits for the survey lock, the pages are still served' '
+	hold_lock 3 c &&
+	req -c -f POST /sync csrf=$(cat csrf) "stick=$PWD/stick" >out &&
+	test "$(status out)" = 303 &&
+	req -c GET /sync >out &&
+	grep -q "^Refresh: 1" out &&
+	grep -q "Đang đồng bộ với $PWD/stick" out &&
+	req -c -f POST /sync csrf=$(cat csrf) "stick=$PWD/stick" >out &&
+	test "$(status out)" = 422 &&
+	grep -q "đang có một lần đồng bộ" out &&
+	req -c GET /records/md01-0001 >out &&
+	test "$(status out)" = 200 &&
+	req -c GET / >out &&
+	test "$(status out)" = 200 &&
+	sync_done &&
+	grep -q "Đã đồng bộ xong" sync.out
+'
+
+test_expect_success 'a folder that is not there, not a full path, or a hub the survey lacks: refused' '
+	state c >before &&
+	for stick in "stick" "$PWD/nowhere" "$PWD/c/khaosat.yaml" ""; do
+		req -c -f POST /sync csrf=$(cat csrf) "stick=$stick" >out &&
+		test "$(status out)" = 422 || { echo "not refused: $stick"; return 1; }
+	done &&
+	req -c -f POST /sync csrf=$(cat csrf) hub=nowhere >out &&
+	test "$(status out)" = 422 &&
+	grep -q "không có máy chủ trung tâm nào tên là &quot;nowhere&quot;" out &&
+	req -c -f POST /sync "stick=$PWD/stick" >out &&
+	test "$(status out)" = 403 &&
+	state c >after &&
+	test_cmp before after
+'
+
+test_expect_success 'sync with the centre hub: one button per hub the survey has' '
+	khaosat init --bare hub.git >/dev/null &&
+	(cd c && khaosat remote add centre ../hub.git >/dev/null) &&
+	req -c GET /sync >out &&
+	grep -q "<button class=\"save\" name=\"hub\" value=\"centre\">centre</button>" out &&
+	req -c -f POST /sync csrf=$(cat csrf) hub=centre >out &&
+	test "$(status out)" = 303 &&
+	sync_done &&
+	grep -q "Đã đồng bộ xong với centre" sync.out &&
+	git -C hub.git for-each-ref >refs &&
+	test -s refs &&
+	git -C hub.git fsck --no-progress
 '
 
 test_expect_success 'stop the server' '

@@ -84,6 +84,17 @@ test_expect_success 'the records searched without accents find the new workshop'
 	test -s "$SHOTS/records.png"
 '
 
+test_expect_success 'a stick sync from the sync page, watched until done' '
+	set_line c2/records/workshop/md01/000/md01-0004.yaml "phone:" "phone: \"0912000555\"" &&
+	(cd c2 && khaosat commit -m phone >/dev/null && khaosat sync ../stick >/dev/null) &&
+	browse sync "$PWD/stick" >out &&
+	grep -q "^Đã đồng bộ xong với $PWD/stick.$" out &&
+	grep -q "^  md07 " out &&
+	grep -q "^phone: \"0912000555\"$" c/$(record_path workshop md01-0004) &&
+	test -z "$(git -C c status --porcelain)" &&
+	test -s "$SHOTS/sync.png"
+'
+
 test_expect_success 'the figures as charts, and the spreadsheet downloaded and read back' '
 	browse download dl >out &&
 	f=$(cat out) &&

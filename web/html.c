@@ -87,6 +87,7 @@ int ks_page_begin(struct ks_buf *b, const char *survey, const char *title,
 	nav_link(b, "/", C_("page", "Overview"), place == KS_PAGE_HOME);
 	nav_link(b, "/records", C_("page", "Records"), place == KS_PAGE_RECORDS);
 	nav_link(b, "/conflicts", C_("page", "Conflicts"), place == KS_PAGE_CONFLICTS);
+	nav_link(b, "/sync", C_("page", "Sync"), place == KS_PAGE_SYNC);
 	nav_link(b, "/export", C_("page", "Figures and export"), place == KS_PAGE_EXPORT);
 	if (writable)
 		nav_link(b, "/new", C_("page", "Add a record"), place == KS_PAGE_NEW);

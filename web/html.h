@@ -23,6 +23,7 @@ enum ks_page_place {
 	KS_PAGE_CONFLICTS,
 	KS_PAGE_NEW,
 	KS_PAGE_EXPORT,
+	KS_PAGE_SYNC,
 	KS_PAGE_OTHER,
 };
 

@@ -60,7 +60,8 @@ static const char style_css[] =
 	".said{background:#e8f3ea;padding:.5em}\n"
 	".summary{border-left:4px solid #a61b1b;padding-left:.8em}\n"
 	"figure.chart{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}\n"
-	"svg text{fill:#1b1b1b}\n";
+	"svg text{fill:#1b1b1b}\n"
+	"pre.report{background:#fff;border:1px solid #ddd;padding:.6em;white-space:pre-wrap;font-family:'Noto Sans Mono','Liberation Mono',monospace}\n";
 
 /* "<table>" and its row of column titles, NULL-terminated (escaped). */
 void ks_web_table_head(struct ks_buf *b, const char *const *titles)
@@ -733,6 +734,8 @@ int ks_web_post(const struct ks_web_req *q, struct ks_web_reply *r)
 		return record_pages(q, r, q->path + 9);
 	if (!strcmp(q->path, "/conflicts"))
 		return ks_web_conflicts(q, r);
+	if (!strcmp(q->path, "/sync"))
+		return ks_web_sync(q, r);
 	return ks_web_not_found(q, r);
 }
 
@@ -752,6 +755,8 @@ int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
 		return new_pick(q, r);
 	if (!strcmp(q->path, "/export") || !strcmp(q->path, "/export/file"))
 		return ks_web_export(q, r);
+	if (!strcmp(q->path, "/sync"))
+		return ks_web_sync(q, r);
 	if (!strncmp(q->path, "/new/", 5))
 		return ks_web_new(q, r, q->path + 5);
 	if (!strcmp(q->path, "/static/style.css")) {

@@ -34,6 +34,7 @@ struct ks_web_reply {
 	int fd;			/* -1: none; closed by the server */
 	size_t fsize;
 	char *disposition;	/* Content-Disposition (ks_free) */
+	unsigned refresh;	/* seconds after which to load the page again */
 };
 
 /*

@@ -70,6 +70,31 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
+/* A page, or a redirection. */
+static enum MHD_Result send_page(struct MHD_Connection *c,
+				 const struct ks_web_reply *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char again[16];
+
+	resp = MHD_create_response_from_buffer(r->body.len, r->body.ptr,
+					       MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	guard(resp);
+	MHD_add_response_header(resp, "Content-Type", r->type);
+	if (r->location)
+		MHD_add_response_header(resp, "Location", r->location);
+	if (r->refresh) {
+		snprintf(again, sizeof(again), "%u", r->refresh);
+		MHD_add_response_header(resp, "Refresh", again);
+	}
+	ret = MHD_queue_response(c, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 /* A download, from its open file (which MHD then owns and closes). */
 static enum MHD_Result send_file(struct MHD_Connection *c,
 				 struct ks_web_reply *r)
@@ -206,7 +231,7 @@ static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
 				const char *url, const struct ks_web_form *form)
 {
 	struct ks_web_req q;
-	struct ks_web_reply r = { 0, NULL, NULL, KS_BUF_INIT, -1, 0, NULL };
+	struct ks_web_reply r = { 0, NULL, NULL, KS_BUF_INIT, -1, 0, NULL, 0 };
 	enum MHD_Result ret;
 
 	memset(&q, 0, sizeof(q));
@@ -225,8 +250,7 @@ static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
 	else if (r.fd >= 0)
 		ret = send_file(c, &r);
 	else
-		ret = send_buf(c, r.status, r.type, r.body.ptr, r.body.len,
-			       NULL, r.location);
+		ret = send_page(c, &r);
 	if (r.fd >= 0)
 		close(r.fd);
 	ks_buf_release(&r.body);

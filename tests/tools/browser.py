@@ -18,6 +18,8 @@ Steps:
   settle ID TEXT           on the conflicts page, keep the proposal of
                            record ID whose value reads TEXT
   search WORDS             the records page, searched
+  sync FOLDER              the sync page: sync with the stick at FOLDER,
+                           watched until done; prints the report
   download DIR             the figures page, and the spreadsheet of every
                            kind downloaded into DIR; prints its path
 """
@@ -172,6 +174,18 @@ def main():
             shot(d, shots, "records")
             for row in d.find_elements(By.CSS_SELECTOR, "table tr"):
                 print(row.text)
+        elif step == "sync":
+            click(d, d.find_element(By.LINK_TEXT, "Đồng bộ"))
+            d.find_element(By.ID, "stick").send_keys(args[0])
+            click(d, d.find_element(By.CSS_SELECTOR, "form.sync button"))
+            for _ in range(300):
+                said = d.find_elements(By.CSS_SELECTOR, "p.said, p.bad")
+                if said and "Đang đồng bộ" not in said[0].text:
+                    break
+                time.sleep(0.1)
+            shot(d, shots, "sync")
+            print(d.find_element(By.CSS_SELECTOR, "p.said").text)
+            print(d.find_element(By.CSS_SELECTOR, "pre.report").text)
         elif step == "download":
             os.makedirs(downloads, exist_ok=True)
             d.execute_cdp_cmd("Page.setDownloadBehavior",
