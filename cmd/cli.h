@@ -110,6 +110,13 @@ int fail(struct ks_diags *d, int status);
 int interactive(void);
 /* Reads a line from standard input without its newline (free()), or NULL at EOF. */
 char *read_line(const char *prompt);
+/*
+ * One answer typed at the terminal (`hidden`: without echo) into a new
+ * string (ks_free; wipe a password first), or NULL.  readpassphrase() puts
+ * the terminal back as it was even when a signal (Ctrl-C, Ctrl-\, Ctrl-Z)
+ * arrives while it waits (hubnet.c).
+ */
+char *ask_one(const char *prompt, int hidden);
 /* Asks a yes/no question; `def` is the answer to an empty line. */
 int ask_yes_no(const char *question, int def);
 

@@ -53,12 +53,7 @@ static int hub_timeout_env(unsigned *out)
 /* The longest user name or password taken; a longer one is refused. */
 #define ANSWER_MAX 1024
 
-/*
- * One answer typed at the terminal (`hidden`: without echo) into a new
- * string, or NULL.  readpassphrase() puts the terminal back as it was
- * even when a signal (Ctrl-C, Ctrl-\, Ctrl-Z) arrives while it waits.
- */
-static char *ask_one(const char *prompt, int hidden)
+char *ask_one(const char *prompt, int hidden)
 {
 	char buf[ANSWER_MAX + 1];
 	char *got = readpassphrase(prompt, buf, sizeof(buf),

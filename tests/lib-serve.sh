@@ -1,11 +1,13 @@
 # Helpers for the tests of khaosat serve; sourced after lib.sh.
 
-# start_server [DIR]: khaosat serve on survey DIR (default s), on a free
-# port, in the background; its pid in serve.pid, what it prints in
-# serve.out.
+# start_server [DIR [OPTION...]]: khaosat serve on survey DIR (default s),
+# on a free port, in the background; its pid in serve.pid, what it prints
+# in serve.out.
 start_server() {
-	rm -f serve.out
-	(cd "${1:-s}" && exec "$KHAOSAT_BIN" serve --port 0 >../serve.out 2>../serve.err) &
+	rm -f serve.out addr
+	dir=${1:-s}
+	[ $# -gt 0 ] && shift
+	(cd "$dir" && exec "$KHAOSAT_BIN" serve --port 0 "$@" >../serve.out 2>../serve.err) &
 	echo $! >serve.pid
 }
 
@@ -20,15 +22,30 @@ stop_server() {
 	! grep -s "Sanitizer\|runtime error" serve.err
 }
 
-# served: waits for the address, and keeps its port and key for req -c.
+# served: waits for the address, and keeps its address, port and key for
+# req -c.
 served() {
 	for i in $(seq 1 100); do
 		grep -q "?k=" serve.out && break
 		sleep 0.1
 	done &&
 	url=$(sed -n "s/^  \(http:.*\)$/\1/p" serve.out) &&
-	echo "$url" | sed "s|^http://127.0.0.1:\([0-9]*\)/.*|\1|" >port &&
+	echo "$url" | sed "s|^http://\([0-9.]*\):\([0-9]*\)/.*|\1|" >addr &&
+	echo "$url" | sed "s|^http://\([0-9.]*\):\([0-9]*\)/.*|\2|" >port &&
 	echo "ks=${url##*?k=}" >cookie
+}
+
+# lan_address: this machine's first IPv4 address that is not loopback, or
+# nothing.
+lan_address() {
+	python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.connect((\"192.0.2.1\", 9)); a = s.getsockname()[0]
+except OSError:
+    a = \"\"
+print(a if a and not a.startswith(\"127.\") else \"\")"
 }
 
 # req [-c] [-H HOST] [-O ORIGIN] [-T TYPE] [-f] METHOD PATH [BODY | NAME=VALUE...]

@@ -445,6 +445,74 @@ test_expect_success 'sync with the centre hub: one button per hub the survey has
 	git -C hub.git fsck --no-progress
 '
 
+LAN=$(lan_address)
+
+test_expect_success '--allow-writes is for --listen, and needs a password' '
+	test_expect_code 2 khaosat -C c serve --allow-writes 2>err &&
+	grep -q "allow-writes" err &&
+	test_expect_code 2 khaosat -C c serve --listen 127.0.0.1 --allow-writes </dev/null 2>err &&
+	grep -q "KHAOSAT_SERVE_PASSWORD" err
+'
+
+if test -n "$LAN"; then
+test_expect_success 'on a LAN address: read-only, no form offered, every write refused' '
+	stop_server &&
+	start_server c --listen "$LAN" && served &&
+	test "$(cat addr)" = "$LAN" &&
+	req -c GET / >out &&
+	test "$(status out)" = 200 &&
+	! grep -q "href=\"/new\"" out &&
+	! grep -q "href=\"/login\"" out &&
+	req -c GET /new/workshop >out &&
+	test "$(status out)" = 404 &&
+	req -c GET /records/md01-0001/edit >out &&
+	test "$(status out)" = 404 &&
+	state c >before &&
+	req -c -f POST /new/workshop csrf=0 op=save >out &&
+	test "$(status out)" = 403 &&
+	grep -q "chỉ cho xem" out &&
+	req -c GET /conflicts >out &&
+	! grep -q "<form class=\"settle\"" out &&
+	state c >after &&
+	test_cmp before after
+'
+
+test_expect_success 'on a LAN address with a password: who gives it may write, a wrong one waits' '
+	stop_server &&
+	(KHAOSAT_SERVE_PASSWORD="mật khẩu 2026" && export KHAOSAT_SERVE_PASSWORD &&
+	 start_server c --listen "$LAN" --allow-writes) &&
+	served &&
+	req -c GET / >out &&
+	grep -q "href=\"/login\">Đăng nhập để sửa</a>" out &&
+	req -c GET /login >out &&
+	csrf=$(sed -n "s/.*name=\"csrf\" value=\"\([0-9a-f]*\)\".*/\1/p" out) &&
+	test -n "$csrf" &&
+	req -c -f POST /new/workshop csrf=$csrf op=save /name=X >out &&
+	test "$(status out)" = 403 &&
+	start=$(date +%s) &&
+	req -c -f POST /login csrf=$csrf password=wrong >out &&
+	test "$(status out)" = 403 &&
+	grep -q "sai mật khẩu" out &&
+	test $(($(date +%s) - start)) -ge 1 &&
+	req -c -f POST /login csrf=$csrf "password=mật khẩu 2026" >out &&
+	test "$(status out)" = 303 &&
+	kw=$(sed -n "s/^Set-Cookie: kw=\([0-9a-f]*\); Path=\/; HttpOnly; SameSite=Strict$/\1/p" out) &&
+	test -n "$kw" &&
+	echo "$(cat cookie); kw=$kw" >cookie &&
+	req -c GET /records/md01-0006/edit >out &&
+	test "$(status out)" = 200 &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+	sed -i "s|^/phone=.*|/phone=0912000666|" fields &&
+	req -c -F fields -f POST /records/md01-0006/edit csrf=$csrf op=save >out &&
+	test "$(status out)" = 303 &&
+	grep -q "^phone: \"0912000666\"$" c/$(record_path workshop md01-0006) &&
+	test -z "$(git -C c status --porcelain)" &&
+	! grep -q "mật khẩu" serve.out serve.err
+'
+else
+	test_skip 'a LAN address: this machine has no IPv4 address but loopback'
+fi
+
 test_expect_success 'stop the server' '
 	stop_server
 '

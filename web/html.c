@@ -52,12 +52,14 @@ int ks_html_urlarg(struct ks_buf *b, const char *s)
 	return ks_buf_failed(b) ? -1 : 0;
 }
 
-/* Whether the pages offer to change the survey (one server per process). */
-static int writable;
+/* Whether the pages offer to change the survey (one server per process,
+   answering one request at a time). */
+static int writable, can_login;
 
-void ks_page_set_writable(int yes)
+void ks_page_set_writable(int yes, int login)
 {
 	writable = yes;
+	can_login = login;
 }
 
 static void nav_link(struct ks_buf *b, const char *href, const char *text,
@@ -91,6 +93,8 @@ int ks_page_begin(struct ks_buf *b, const char *survey, const char *title,
 	nav_link(b, "/export", C_("page", "Figures and export"), place == KS_PAGE_EXPORT);
 	if (writable)
 		nav_link(b, "/new", C_("page", "Add a record"), place == KS_PAGE_NEW);
+	else if (can_login)
+		nav_link(b, "/login", C_("page", "Log in to make changes"), 0);
 	ks_buf_puts(b, "\n</nav></header>\n<main>\n<h1>");
 	ks_html(b, title);
 	ks_buf_puts(b, "</h1>\n");

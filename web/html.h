@@ -35,7 +35,10 @@ int ks_page_begin(struct ks_buf *b, const char *survey, const char *title,
 		  enum ks_page_place place);
 int ks_page_end(struct ks_buf *b);
 
-/* Whether the navigation offers to add records (the server says, once). */
-void ks_page_set_writable(int yes);
+/*
+ * Whether the navigation offers to add records, or to log in to write
+ * (the server says, for each request it answers).
+ */
+void ks_page_set_writable(int writable, int can_login);
 
 #endif

@@ -739,6 +739,29 @@ int ks_web_post(const struct ks_web_req *q, struct ks_web_reply *r)
 	return ks_web_not_found(q, r);
 }
 
+/* The password for writing over the LAN, asked (the server checks it). */
+static int login_page(const struct ks_web_req *q, struct ks_web_reply *r)
+{
+	struct ks_buf *b = &r->body;
+
+	if (q->writable)
+		return ks_web_redirect(r, "/");
+	if (!q->can_login)
+		return ks_web_not_found(q, r);
+	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Log in to make changes"),
+		      KS_PAGE_OTHER);
+	ks_buf_puts(b, "<form class=\"login\" method=\"post\" action=\"/login\">\n"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"");
+	ks_html(b, q->csrf);
+	ks_buf_puts(b, "\">\n<div class=\"field\"><label for=\"password\">");
+	ks_html(b, _("The password the centre set for changing records here"));
+	ks_buf_puts(b, "</label><input id=\"password\" name=\"password\" type=\"password\" "
+		    "autocomplete=\"current-password\"></div>\n<button class=\"save\">");
+	ks_html(b, _("Log in"));
+	ks_buf_puts(b, "</button>\n</form>\n");
+	return ks_web_done(r);
+}
+
 int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
 {
 	static const char prefix[] = "/records/";
@@ -757,6 +780,8 @@ int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
 		return ks_web_export(q, r);
 	if (!strcmp(q->path, "/sync"))
 		return ks_web_sync(q, r);
+	if (!strcmp(q->path, "/login"))
+		return login_page(q, r);
 	if (!strncmp(q->path, "/new/", 5))
 		return ks_web_new(q, r, q->path + 5);
 	if (!strcmp(q->path, "/static/style.css")) {

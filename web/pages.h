@@ -20,6 +20,7 @@ struct ks_web_req {
 	const struct ks_web_form *form;	/* a POST's fields; NULL for GET */
 	const char *csrf;	/* the token every form must send back */
 	int writable;		/* forms may save */
+	int can_login;		/* a password would let forms save */
 	long lock_ms;		/* how long a save waits for the survey lock */
 	const char *version;	/* the program's */
 };

@@ -24,11 +24,18 @@
 #define SECRET_BYTES 16
 #define MAX_URL 2048
 #define MAX_BODY (256 * 1024)	/* a form's fields; files come another way */
+#define MAX_LOGIN_FAILURES 20
 
 struct ks_server {
 	struct MHD_Daemon *mhd;
 	struct ks_repo *repo;
 	int writable;		/* forms may save (this laptop only) */
+	/* Writing over a LAN: the password's keyed hash, and the cookie
+	   that who gave it carries. */
+	int can_login, failures;
+	unsigned char pw_key[crypto_generichash_KEYBYTES];
+	unsigned char pw_hash[crypto_generichash_BYTES];
+	char write_token[2 * SECRET_BYTES + 1];
 	long lock_ms;
 	const char *version;
 	char secret[2 * SECRET_BYTES + 1];	/* hex */
@@ -226,6 +233,54 @@ static int same_origin(const struct ks_server *s, struct MHD_Connection *c,
 			   !strcmp(origin + 7, host));
 }
 
+static void password_hash(unsigned char *out, const struct ks_server *s,
+			  const char *password)
+{
+	crypto_generichash(out, crypto_generichash_BYTES,
+			   (const unsigned char *)password, strlen(password),
+			   s->pw_key, sizeof(s->pw_key));
+}
+
+/* Whether the request may change the survey. */
+static int may_write(const struct ks_server *s, struct MHD_Connection *c)
+{
+	const char *token;
+
+	if (s->writable)
+		return 1;
+	token = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kw");
+	return s->can_login && token &&
+	       strlen(token) == sizeof(s->write_token) - 1 &&
+	       sodium_memcmp(token, s->write_token, sizeof(s->write_token) - 1) == 0;
+}
+
+/*
+ * POST /login: the password for writing over the LAN.  Right, the write
+ * cookie and back to the overview; wrong, a second's wait and the login
+ * page again.
+ */
+static enum MHD_Result login(struct ks_server *s, struct MHD_Connection *c,
+			     const struct ks_web_form *form)
+{
+	const char *given = ks_web_form_get(form, "password");
+	unsigned char h[crypto_generichash_BYTES];
+	char cookie[sizeof(s->write_token) + 64];
+
+	if (!s->can_login || s->failures >= MAX_LOGIN_FAILURES)
+		return refuse(c, MHD_HTTP_FORBIDDEN,
+			      _("writing is not open on this server; start it again to try more passwords"));
+	password_hash(h, s, given ? given : "");
+	if (!given || sodium_memcmp(h, s->pw_hash, sizeof(h))) {
+		s->failures++;
+		sleep(1);	/* a password is not guessed a thousand a second */
+		return refuse(c, MHD_HTTP_FORBIDDEN, _("wrong password; nothing was changed"));
+	}
+	snprintf(cookie, sizeof(cookie), "kw=%s; Path=/; HttpOnly; SameSite=Strict",
+		 s->write_token);
+	return send_buf(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "", 0,
+			cookie, "/");
+}
+
 /* Runs the page for a checked request and sends what it made. */
 static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
 				const char *url, const struct ks_web_form *form)
@@ -241,7 +296,9 @@ static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
 	q.ctx = c;
 	q.form = form;
 	q.csrf = s->csrf;
-	q.writable = s->writable;
+	q.writable = may_write(s, c);
+	q.can_login = s->can_login && !q.writable;
+	ks_page_set_writable(q.writable, q.can_login);
 	q.lock_ms = s->lock_ms;
 	q.version = s->version;
 	if ((form ? ks_web_post(&q, &r) : ks_web_page(&q, &r)) < 0 ||
@@ -282,6 +339,11 @@ static enum MHD_Result posted(struct ks_server *s, struct MHD_Connection *c,
 	else if (!same_secret_csrf(s, ks_web_form_get(&form, "csrf")))
 		ret = refuse(c, MHD_HTTP_FORBIDDEN,
 			     _("the form is not one this server gave out (or it is from before the server was started again); open the page again and send it from there"));
+	else if (!strcmp(url, "/login"))
+		ret = login(s, c, &form);
+	else if (!may_write(s, c))
+		ret = refuse(c, MHD_HTTP_FORBIDDEN,
+			     _("this server shows the survey read-only: records are changed on the laptop that serves it"));
 	else
 		ret = run_page(s, c, url, &form);
 	ks_web_form_release(&form);
@@ -359,7 +421,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 			      _("open the address that khaosat serve printed, with its key"));
 	if (!post)
 		return run_page(s, c, url, NULL);
-	if (!s->writable)
+	if (!s->writable && !s->can_login)
 		return refuse(c, MHD_HTTP_FORBIDDEN,
 			      _("this server shows the survey read-only: records are changed on the laptop that serves it"));
 	if (!same_origin(s, c, host))
@@ -407,7 +469,13 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(s->csrf, sizeof(s->csrf), raw, sizeof(raw));
 	s->writable = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
-	ks_page_set_writable(s->writable);
+	if (!s->writable && o->write_password && *o->write_password) {
+		s->can_login = 1;
+		randombytes_buf(s->pw_key, sizeof(s->pw_key));
+		password_hash(s->pw_hash, s, o->write_password);
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2hex(s->write_token, sizeof(s->write_token), raw, sizeof(raw));
+	}
 	s->lock_ms = o->lock_ms;
 	s->version = o->version;
 	sodium_memzero(raw, sizeof(raw));
@@ -449,5 +517,8 @@ void ks_server_stop(struct ks_server *s)
 	MHD_stop_daemon(s->mhd);
 	sodium_memzero(s->secret, sizeof(s->secret));
 	sodium_memzero(s->csrf, sizeof(s->csrf));
+	sodium_memzero(s->pw_key, sizeof(s->pw_key));
+	sodium_memzero(s->pw_hash, sizeof(s->pw_hash));
+	sodium_memzero(s->write_token, sizeof(s->write_token));
 	ks_free(s);
 }

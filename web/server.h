@@ -10,8 +10,11 @@
  *   - GET and HEAD read; POST sends a form (bounded, strictly decoded),
  *     and must also carry the per-run token every form holds (CSRF) and,
  *     when the browser says where it came from, this server's own origin;
- *   - forms are taken only when the server listens on this laptop alone
- *     (127.0.0.1): on a LAN address the survey is shown read-only;
+ *   - forms are taken when the server listens on this laptop alone
+ *     (127.0.0.1); on a LAN address the survey is shown read-only, unless
+ *     the centre set a password for writing: who gives it at /login gets
+ *     a second HttpOnly cookie that lets their forms in (a wrong password
+ *     costs a second; after 20 of them logins stop until a restart);
  *   - every answer carries a Content-Security-Policy that allows nothing
  *     from elsewhere and no inline script.
  * Requests are answered one at a time, on the server's own thread.
@@ -28,6 +31,8 @@ struct ks_serve_opts {
 	unsigned port;		/* 0: a free port */
 	long lock_ms;		/* how long a save waits for the survey lock */
 	const char *version;	/* the program's, on what it exports */
+	/* On a LAN address: who gives this may write (NULL: nobody). */
+	const char *write_password;
 };
 
 /*

@@ -9,7 +9,8 @@ req.py [-c] ... -F FIELDS -f METHOD PATH NAME=VALUE...
     writes them (\\n, \\r and \\\\ in values), before those given
 
 Prints "STATUS", the headers, an empty line and the body.  -c sends the
-cookie kept in ./cookie; the port is read from ./port.
+cookie kept in ./cookie; the server's address and port are read from
+./addr (127.0.0.1 without it) and ./port.
 """
 import http.client
 import sys
@@ -55,9 +56,13 @@ else:
     if body is not None and method == "POST":
         ctype = ctype or "application/x-www-form-urlencoded"
 port = int(open("port").read())
-c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+try:
+    addr = open("addr").read().strip()
+except OSError:
+    addr = "127.0.0.1"
+c = http.client.HTTPConnection(addr, port, timeout=30)
 c.putrequest(method, path, skip_host=True)
-c.putheader("Host", host or "127.0.0.1:%d" % port)
+c.putheader("Host", host or "%s:%d" % (addr, port))
 if cookie:
     c.putheader("Cookie", cookie)
 if origin:
