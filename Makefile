@@ -48,7 +48,9 @@ CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema_pack.o
 # workshop first: the pack's order is the order of kinds in khaosat.yaml
 PACK = schema/workshop.yaml schema/brand.yaml \
 	$(filter-out schema/workshop.yaml schema/brand.yaml,$(sort $(wildcard schema/*.yaml)))
-CMD_OBJ = $(CMD_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ = $(CMD_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_static.o
+# khaosat serve's style sheet and script, compiled in
+WEB_STATIC = $(sort $(wildcard web/static/*.css web/static/*.js))
 LINGUAS = vi
 MO = $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/khaosat.mo)
 LOCALEDIR = $(PREFIX)/share/locale
@@ -94,6 +96,13 @@ $(BUILD)/gen/schema_pack.c: $(PACK) schema/embed.sh Makefile
 	sh schema/embed.sh $(PACK) > $@
 
 $(BUILD)/gen/schema_pack.o: $(BUILD)/gen/schema_pack.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/web_static.c: $(WEB_STATIC) web/static/embed.sh
+	@mkdir -p $(dir $@)
+	sh web/static/embed.sh $(WEB_STATIC) > $@
+
+$(BUILD)/gen/web_static.o: $(BUILD)/gen/web_static.c web/static.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(CORE_OBJ)

@@ -132,6 +132,8 @@ static int offer_unfinished(struct ks_repo *r, const char *kind,
 		char when[32];
 		struct tm tm;
 
+		if (f->of)
+			continue;	/* a change of a record, the browser's */
 		localtime_r(&f->started, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 		printf(Q_("An unfinished %s form started %s holds %zu answer.\n",

@@ -108,6 +108,8 @@ static void json_local(struct ks_json *j, struct ks_repo *r,
 		ks_buf_addf(&file, ".git/%s/%s", KS_FORMS_DIR, f->file);
 		ks_json_begin_object(j);
 		ks_json_field_str(j, "kind", f->kind);
+		if (f->of)
+			ks_json_field_str(j, "of", f->of);
 		ks_json_field_str(j, "started", when);
 		ks_json_field_uint(j, "answers", f->nanswers);
 		ks_json_key(j, "file");
@@ -144,9 +146,13 @@ static void text_local(struct ks_buf *b, struct ks_repo *r,
 
 		localtime_r(&f->started, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		ks_buf_addf(b, Q_("  %s  started %s, %zu answer\n",
-				  "  %s  started %s, %zu answers\n", f->nanswers),
-			    f->kind, when, f->nanswers);
+		if (f->of)
+			ks_buf_addf(b, _("  %s %s  a change started %s in the browser; go on with it there ('khaosat serve')\n"),
+				    f->kind, f->of, when);
+		else
+			ks_buf_addf(b, Q_("  %s  started %s, %zu answer\n",
+					  "  %s  started %s, %zu answers\n", f->nanswers),
+				    f->kind, when, f->nanswers);
 	}
 	if (drafts->n)
 		ks_buf_puts(b, _("Drafts, not in the survey until finished with 'khaosat edit ID':\n"));

@@ -24,6 +24,8 @@ void ks_formsave_release(struct ks_formsave *f)
 	size_t i;
 
 	ks_free(f->file);
+	ks_free(f->of);
+	ks_free(f->base);
 	ks_free(f->kind);
 	for (i = 0; i < f->nanswers; i++)
 		ks_free(f->answers[i]);
@@ -126,6 +128,8 @@ static int form_text(struct ks_buf *out, const struct ks_formsave *f)
 	rec = f->record ? ks_node_clone(doc, f->record) : ks_node_map(doc);
 	if (!root || !seq || !rec ||
 	    set_scalar(doc, root, "kind", f->kind) < 0 ||
+	    (f->of && set_scalar(doc, root, "of", f->of) < 0) ||
+	    (f->base && set_scalar(doc, root, "base", f->base) < 0) ||
 	    set_scalar(doc, root, "started", stamp) < 0)
 		goto out;
 	for (i = 0; i < f->nanswers; i++) {
@@ -203,7 +207,12 @@ int ks_formsave_load(struct ks_formsave *f, struct ks_repo *r,
 	f->record = rec;
 	f->kind = ks_strdup(kind);
 	f->file = ks_strdup(file);
-	if (!f->kind || !f->file) {
+	if (scalar(root, "of"))
+		f->of = ks_strdup(scalar(root, "of"));
+	if (scalar(root, "base"))
+		f->base = ks_strdup(scalar(root, "base"));
+	if (!f->kind || !f->file || (scalar(root, "of") && !f->of) ||
+	    (scalar(root, "base") && !f->base)) {
 		err = -1;
 		goto out;
 	}

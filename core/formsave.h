@@ -10,7 +10,9 @@
  * answers or the new ones, never half a file.  It holds the kind, when
  * the form was started (UTC), the answers in the order they were given
  * (opaque strings of the form's own, one per answer) and the record as
- * filled so far.
+ * filled so far.  A form that changes a record (the browser's) also names
+ * the record (`of`) and the version of its file it was opened on (`base`,
+ * the blob id), so that saving it later merges with what came meanwhile.
  */
 #ifndef KS_FORMSAVE_H
 #define KS_FORMSAVE_H
@@ -28,6 +30,8 @@ struct ks_repo;
 struct ks_formsave {
 	char *file;		/* name inside the forms folder */
 	char *kind;
+	char *of;		/* the record a change is of; NULL: a new one */
+	char *base;		/* with `of`: its file's blob id when opened */
 	time_t started;
 	char **answers;		/* in the order given */
 	size_t nanswers, alloc;
@@ -36,7 +40,7 @@ struct ks_formsave {
 	struct ks_doc *doc;
 };
 
-#define KS_FORMSAVE_INIT { NULL, NULL, 0, NULL, 0, 0, NULL, NULL }
+#define KS_FORMSAVE_INIT { NULL, NULL, NULL, NULL, 0, NULL, 0, 0, NULL, NULL }
 
 /* Frees the contents (strings, the loaded document); the struct stays. */
 void ks_formsave_release(struct ks_formsave *f);
@@ -70,8 +74,9 @@ struct ks_formsaves {
 };
 
 /*
- * Every unfinished form of `kind` (NULL: of every kind), oldest first.
- * Files that cannot be read are left alone and not listed.
+ * Every unfinished form of `kind` (NULL: of every kind), oldest first:
+ * new records' and changes' alike (`of` tells them apart).  Files that
+ * cannot be read are left alone and not listed.
  */
 int ks_formsave_list(struct ks_formsaves *out, struct ks_repo *r,
 		     const char *kind, struct ks_diags *d);

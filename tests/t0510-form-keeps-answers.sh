@@ -600,6 +600,30 @@ test_expect_success 'declining to continue asks whether to discard, and keeps it
 	rm -f $forms/workshop-*
 '
 
+test_expect_success 'a change of a record kept by the browser is not offered to a new form, and status says what it is' '
+	cat >$forms/workshop-20261205-010203-1.yaml <<-\EOF &&
+	kind: workshop
+	of: md01-0001
+	base: 0123456789012345678901234567890123456789
+	started: "2026-12-05T01:02:03Z"
+	answers: []
+	record:
+	  name: Hộ Đúc Đổi Tên
+	EOF
+	cat >script <<-\EOF &&
+	expect [name] *
+	eof
+	EOF
+	(cd s && test_expect_code 1 ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
+	! grep -q "Continue it" transcript &&
+	test -f $forms/workshop-20261205-010203-1.yaml &&
+	(cd s && khaosat status >../out) &&
+	grep -q "^  workshop md01-0001  a change started 2026-12-05 [0-9:]* in the browser; go on with it there (.khaosat serve.)$" out &&
+	(cd s && khaosat status --json >../out) &&
+	grep -q "{\"kind\":\"workshop\",\"of\":\"md01-0001\"," out &&
+	rm $forms/workshop-20261205-010203-1.yaml
+'
+
 test_expect_success 'everything the forms saved checks and commits' '
 	(cd s && khaosat check && khaosat commit -m "Forms" >/dev/null) &&
 	git -C s fsck --full &&

@@ -102,10 +102,10 @@ test_expect_success 'a very long address, or one hiding a NUL, is refused' '
 	head -1 out | grep -q "^400$"
 '
 
-test_expect_success 'every answer forbids scripts and outside fetches, and is not cached' '
-	for p in / /records /records/md01-0001 /static/style.css /nowhere; do
+test_expect_success 'every answer forbids inline scripts and outside fetches, and is not cached' '
+	for p in / /records /records/md01-0001 /static/style.css /static/form.js /nowhere; do
 		req -c GET "$p" >out &&
-		grep -q "^Content-Security-Policy: default-src .none.; style-src .self.; img-src .self. data:; form-action .self.; frame-ancestors .none.; base-uri .none.$" out &&
+		grep -q "^Content-Security-Policy: default-src .none.; script-src .self.; connect-src .self.; style-src .self.; img-src .self. data:; form-action .self.; frame-ancestors .none.; base-uri .none.$" out &&
 		grep -q "^X-Content-Type-Options: nosniff$" out &&
 		grep -q "^Cache-Control: no-store$" out || { echo "headers of $p"; return 1; }
 	done &&

@@ -155,6 +155,55 @@ test_expect_success 'kept as a draft, then fixed and saved: the draft becomes a 
 	test -z "$(git -C s status --porcelain)"
 '
 
+test_expect_success 'kept as it is typed (op=keep): the answers kept, the problems as JSON' '
+	req -c GET /static/form.js >out &&
+	test "$(status out)" = 200 &&
+	grep -q "^Content-Type: text/javascript; charset=utf-8$" out &&
+	req -c -f POST /new/workshop csrf=$(cat csrf) op=keep "/name=Hộ Lê Văn Bình" "/phone=12345" >out &&
+	test "$(status out)" = 200 &&
+	grep -q "^Content-Type: application/json$" out &&
+	sed "1,/^$/d" out >keep.json &&
+	python3 -c "
+import json
+j = json.load(open(\"keep.json\"))
+assert j[\"form\"].startswith(\"workshop-\") and j[\"form\"].endswith(\".yaml\"), j
+assert j[\"said\"].startswith(\"Đã giữ lúc \"), j
+fields = {p[\"field\"] for p in j[\"problems\"]}
+assert \"/phone\" in fields and \"/legal_type\" in fields, fields
+print(j[\"form\"])" >form &&
+	grep -q "name: Hộ Lê Văn Bình" "s/.git/khaosat/forms/$(cat form)" &&
+	rm "s/.git/khaosat/forms/$(cat form)"
+'
+
+test_expect_success 'a change kept unsaved: offered on the overview and on the record, shown again, removed once saved' '
+	f=s/$(record_path workshop md01-0007) &&
+	req -c GET /records/md01-0007/edit >out &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+	sed -i "s|^/main_trade=.*|/main_trade=Đúc nhôm thỏi|" fields &&
+	req -c -F fields -f POST /records/md01-0007/edit csrf=$(cat csrf) op=keep >out &&
+	test "$(status out)" = 200 &&
+	change=$(ls s/.git/khaosat/forms/) &&
+	grep -q "^of: md01-0007$" s/.git/khaosat/forms/$change &&
+	grep -q "^base: $(git -C s rev-parse HEAD:$(record_path workshop md01-0007))$" s/.git/khaosat/forms/$change &&
+	! grep -q "Đúc nhôm thỏi" $f &&
+	req -c GET / >out &&
+	grep -q "href=\"/records/md01-0007/edit?form=$change\">Thay đổi workshop md01-0007 chưa lưu" out &&
+	(cd s && khaosat status) >st &&
+	grep -q "workshop md01-0007  thay đổi bắt đầu lúc\|workshop md01-0007  a change started" st &&
+	req -c GET /records/md01-0007/edit >out &&
+	grep -q "edit?form=$change\">Tiếp tục thay đổi hồ sơ này" out &&
+	req -c GET "/records/md01-0007/edit?form=$change" >out &&
+	test "$(field /main_trade out)" = "Đúc nhôm thỏi" &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+	grep -q "^form=$change$" fields &&
+	req -c -F fields -f POST /records/md01-0007/edit csrf=$(cat csrf) op=save >out &&
+	test "$(status out)" = 303 &&
+	grep -q "^main_trade: Đúc nhôm thỏi$" $f &&
+	! test -e s/.git/khaosat/forms/$change &&
+	req -c GET "/new/workshop?form=$change" >out &&
+	test "$(status out)" = 404
+'
+
 test_expect_success 'every sample record opened and saved unchanged: nothing changes, not one byte' '
 	git -C s rev-parse HEAD >before &&
 	for f in $(cd s && ls records/*/*/*/*.yaml); do

@@ -59,6 +59,17 @@ test_expect_success 'a workshop through the form: refused at its field, fixed, a
 	test -s "$SHOTS/form-refused.png" && test -s "$SHOTS/record.png"
 '
 
+test_expect_success 'as it is typed: a problem shown under its field, the answers kept though the tab is closed' '
+	browse type-and-leave >out &&
+	grep -q "^live: \"12345\" không phải là số điện thoại hợp lệ" out &&
+	grep -q "^kept: Đã giữ lúc " out &&
+	grep -l "name: Hộ kinh doanh Gõ Dở" c/.git/khaosat/forms/workshop-*.yaml >kept &&
+	test_line_count = 1 kept &&
+	browse overview >out &&
+	test -s "$SHOTS/form-typing.png" &&
+	rm $(cat kept)
+'
+
 test_expect_success 'a record changed through its form' '
 	browse edit md01-0003 /main_trade "Đúc gang cầu" >out &&
 	grep -q "^Đã lưu vào lịch sử khảo sát.$" out &&

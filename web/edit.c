@@ -28,6 +28,7 @@
 #include "draft.h"
 #include "file.h"
 #include "formsave.h"
+#include "json.h"
 #include "intl.h"
 #include "lock.h"
 #include "merge.h"
@@ -39,6 +40,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int ks_web_redirect(struct ks_web_reply *r, const char *path)
@@ -83,6 +85,7 @@ struct page {
 	struct ks_diags problems;	/* shown at their fields */
 	struct ks_diags notes;	/* said above the form */
 	const char *said;	/* one line above the form, or NULL */
+	struct ks_buf pending;	/* unfinished changes of the record, offered */
 	unsigned status;
 };
 
@@ -93,6 +96,7 @@ static void page_release(struct page *p)
 	ks_formsave_release(&p->save);
 	ks_diags_release(&p->problems);
 	ks_diags_release(&p->notes);
+	ks_buf_release(&p->pending);
 }
 
 /* An unfinished form's name as the forms folder has it, nothing else. */
@@ -143,6 +147,8 @@ static int show(struct page *p)
 		ks_buf_puts(b, "</p>\n");
 	}
 	ks_web_diags(b, &p->notes);
+	if (p->pending.len)
+		ks_buf_add(b, p->pending.ptr, p->pending.len);
 	if (p->problems.errors) {
 		ks_buf_puts(b, "<div class=\"summary\"><p class=\"bad\">");
 		ks_html(b, _("Not saved yet: the record is not valid. Fix what is marked below."));
@@ -181,7 +187,8 @@ static int show(struct page *p)
 	submit(b, "check", _("Check"), "check");
 	if (!p->id || p->draft)
 		submit(b, "draft", _("Keep as a draft"), "draft");
-	ks_buf_puts(b, "</div>\n</form>\n");
+	ks_buf_puts(b, "<span id=\"kept\" class=\"kept\"></span>\n</div>\n</form>\n"
+		    "<script src=\"/static/form.js\" defer></script>\n");
 	ks_buf_release(&title);
 	ks_buf_release(&action);
 	if (ks_web_done(p->r) < 0)
@@ -255,14 +262,69 @@ static struct ks_kind *kind_named(struct ks_repo *r, const char *name)
 	return ks_repo_find_kind(r, name);
 }
 
-/* The answers of a new form kept, for the next press or the next form. */
+/*
+ * The form's answers kept as an unfinished form, for the next press, the
+ * next visit or the terminal form: a new record's, or a change of record
+ * p->id with the version it was opened on.
+ */
 static int keep_answers(struct page *p)
 {
-	if (!p->save.file &&
-	    ks_formsave_start(&p->save, p->q->repo, p->kind->name) < 0)
-		return -1;
+	if (!p->save.file) {
+		if (ks_formsave_start(&p->save, p->q->repo, p->kind->name) < 0 ||
+		    (p->id && !(p->save.of = ks_strdup(p->id))) ||
+		    (p->id && !p->draft && !(p->save.base = ks_strdup(p->base))))
+			return -1;
+	}
 	p->save.record = ks_doc_root(p->doc);
 	return ks_formsave_write(p->q->repo, &p->save, &p->notes) == -1 ? -1 : 0;
+}
+
+/*
+ * The answer to a script that keeps the form as it is typed (op=keep):
+ * JSON with the unfinished form's name, each problem under the pointer of
+ * the field it is about, and when the answers were kept.
+ */
+static int keep_json(struct page *p)
+{
+	struct ks_buf *b = &p->r->body, at = KS_BUF_INIT;
+	struct ks_json j;
+	char when[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	ks_json_init(&j, b);
+	ks_json_begin_object(&j);
+	ks_json_field_str(&j, "form", p->save.file ? p->save.file : "");
+	ks_buf_addf(&at, _("Kept at %s."), when);
+	ks_json_field_str(&j, "said", at.ptr ? at.ptr : "");
+	ks_json_key(&j, "problems");
+	ks_json_begin_array(&j);
+	for (i = 0; i < p->problems.n; i++) {
+		const struct ks_diag *g = &p->problems.v[i];
+
+		if (g->severity != KS_SEV_ERROR)
+			continue;
+		ks_buf_reset(&at);
+		ks_buf_puts(&at, g->pointer ? g->pointer : "");
+		if (g->missing)
+			ks_buf_addf(&at, "/%s", g->missing);
+		ks_json_begin_object(&j);
+		ks_json_key(&j, "field");
+		ks_json_str_buf(&j, &at);
+		ks_json_field_str(&j, "problem", g->message +
+				  (g->detail <= strlen(g->message) ? g->detail : 0));
+		ks_json_end_object(&j);
+	}
+	ks_json_end_array(&j);
+	ks_json_end_object(&j);
+	ks_json_end(&j);
+	ks_buf_release(&at);
+	p->r->status = 200;
+	p->r->type = "application/json";
+	return ks_buf_failed(b) ? -1 : 0;
 }
 
 /* The form named by the page, or a new one with the usual fields filled. */
@@ -277,7 +339,7 @@ static int open_new(struct page *p, const char *file)
 		if (!form_name_ok(file))
 			return KS_ENOTFOUND;
 		err = ks_formsave_load(&p->save, p->q->repo, file, &p->notes);
-		if (err || strcmp(p->save.kind, p->kind->name))
+		if (err || strcmp(p->save.kind, p->kind->name) || p->save.of)
 			return err == -1 ? -1 : KS_ENOTFOUND;
 		if (!(p->doc = ks_doc_new(NULL)) ||
 		    !(rec = ks_node_clone(p->doc, p->save.record)))
@@ -451,6 +513,70 @@ static int commit_edit(struct page *p, size_t conflicts, const struct ks_buf *be
 	return err;
 }
 
+/*
+ * The unfinished change this form goes on with, when the page names one
+ * (?form= when opened, the form's own field when posted): it must be a
+ * change of this record.  Opened, the form shows its answers and keeps
+ * the version of the file it was first opened on.
+ */
+static int open_change(struct page *p)
+{
+	const char *file = p->q->form ? ks_web_form_get(p->q->form, "form")
+				      : p->q->arg(p->q->ctx, "form");
+	struct ks_node *rec;
+	int err;
+
+	if (!file || !*file)
+		return 0;
+	if (!form_name_ok(file))
+		return KS_ENOTFOUND;
+	err = ks_formsave_load(&p->save, p->q->repo, file, &p->notes);
+	if (!err && (!p->save.of || strcmp(p->save.of, p->id)))
+		err = KS_ENOTFOUND;
+	if (err || p->q->form)
+		return err;
+	if (p->save.base) {
+		if (strlen(p->save.base) != GIT_OID_HEXSZ)
+			return KS_ENOTFOUND;
+		memcpy(p->base, p->save.base, sizeof(p->base));
+	}
+	if (!(rec = ks_node_clone(p->doc, p->save.record)))
+		return -1;
+	ks_doc_set_root(p->doc, rec);
+	return 0;
+}
+
+/* A change of this record left unfinished: offered above the form. */
+static int pending_change(struct page *p)
+{
+	struct ks_formsaves l = { 0 };
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	struct ks_buf *b = &p->pending;
+	size_t i;
+	int err = ks_formsave_list(&l, p->q->repo, p->kind->name, &quiet);
+
+	for (i = 0; err != -1 && i < l.n; i++) {
+		char when[32];
+		struct tm tm;
+
+		if (!l.v[i].of || strcmp(l.v[i].of, p->id))
+			continue;
+		localtime_r(&l.v[i].started, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		ks_buf_puts(b, "<p class=\"said\"><a href=\"/records/");
+		ks_html_urlarg(b, p->id);
+		ks_buf_puts(b, "/edit?form=");
+		ks_html_urlarg(b, l.v[i].file);
+		ks_buf_puts(b, "\">");
+		ks_buf_addf(b, _("Go on with the change of this record started %s, not saved yet"),
+			    when);
+		ks_buf_puts(b, "</a></p>\n");
+	}
+	ks_formsaves_release(&l);
+	ks_diags_release(&quiet);
+	return err == -1 || ks_buf_failed(b) ? -1 : 0;
+}
+
 /* ---- the request ---- */
 
 /* Reads the posted form into p->doc; the reasons of bad text in problems. */
@@ -518,11 +644,11 @@ static int before_save(struct page *p, const char *op, const char *id,
 	if (!strncmp(op, "add ", 4) || !strncmp(op, "del ", 4)) {
 		err = ks_form_op(p->doc, ks_doc_root(p->doc), p->schema, op);
 		ks_diags_release(&p->problems);	/* shown when checked */
-		if (err == -1 || (!p->id && keep_answers(p) < 0))
+		if (err == -1 || keep_answers(p) < 0)
 			return -1;
 		return show(p) < 0 ? -1 : 1;
 	}
-	if (!p->id && keep_answers(p) < 0)
+	if (keep_answers(p) < 0)
 		return -1;
 	err = judge(p, id, &d);
 	if (err != -1 && add_problems(p, &d) < 0)
@@ -530,6 +656,8 @@ static int before_save(struct page *p, const char *op, const char *id,
 	ks_diags_release(&d);
 	if (err == -1)
 		return -1;
+	if (!strcmp(op, "keep"))
+		return keep_json(p) < 0 ? -1 : 1;
 	if (strcmp(op, "save") && !draft) {
 		p->said = p->problems.errors ? NULL : _("No problems: the record can be saved.");
 		return show(p) < 0 ? -1 : 1;
@@ -656,6 +784,8 @@ refuse:
 		err = refused(p, &d, status_of(err));
 		goto out;
 	}
+	if (p->save.file)
+		ks_formsave_remove(p->q->repo, &p->save, &p->notes);
 	err = to_record(p->r, p->id, draft ? "/edit?kept=1"
 			: conflicts ? "?saved=1&conflicts=1" : "?saved=1");
 	goto out;
@@ -681,6 +811,7 @@ int ks_web_new(const struct ks_web_req *q, struct ks_web_reply *r,
 	p.r = r;
 	ks_diags_init(&p.problems);
 	ks_diags_init(&p.notes);
+	ks_buf_init(&p.pending);
 	if (!(p.kind = kind_named(q->repo, kind)) || !q->writable) {
 		page_release(&p);
 		return ks_web_not_found(q, r);
@@ -723,9 +854,12 @@ int ks_web_edit(const struct ks_web_req *q, struct ks_web_reply *r,
 	p.id = id;
 	ks_diags_init(&p.problems);
 	ks_diags_init(&p.notes);
+	ks_buf_init(&p.pending);
 	if (!q->writable || ks_id_parse(id, device, &counter) < 0)
 		return ks_web_not_found(q, r);
 	err = open_edit(&p, &d);
+	if (!err)
+		err = open_change(&p);
 	if (err == KS_ENOTFOUND) {
 		page_release(&p);
 		ks_diags_release(&d);
@@ -748,6 +882,8 @@ int ks_web_edit(const struct ks_web_req *q, struct ks_web_reply *r,
 			err = -1;
 		else if (q->arg(q->ctx, "kept"))
 			p.said = _("Kept as a draft on this laptop; it joins the survey once it is valid and saved.");
+		else if (!p.save.file && pending_change(&p) < 0)
+			err = -1;
 		if (!err)
 			err = show(&p);
 	} else if (err != -1) {

@@ -5,6 +5,7 @@
  */
 #include "pages.h"
 #include "pages_int.h"
+#include "static.h"
 #include "html.h"
 #include "alloc.h"
 #include "check.h"
@@ -29,39 +30,6 @@
 
 #define PAGE_SIZE 50
 
-static const char style_css[] =
-	"body{font-family:system-ui,'Noto Sans',sans-serif;margin:0;color:#1b1b1b;background:#fafafa}\n"
-	"header{background:#0b5394;color:#fff}\n"
-	"nav{display:flex;gap:1.5em;align-items:center;padding:.6em 1em}\n"
-	"nav a{color:#fff;text-decoration:none}\n"
-	"nav a[aria-current]{font-weight:bold;text-decoration:underline}\n"
-	".survey{font-weight:bold;margin-right:1em}\n"
-	"main{max-width:60em;margin:0 auto;padding:1em}\n"
-	"h1{font-size:1.4em}\n"
-	"table{border-collapse:collapse;width:100%}\n"
-	"th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #ddd}\n"
-	"dl{margin:0 0 0 1em}dt{font-weight:bold;margin-top:.4em}dd{margin-left:1em}\n"
-	".ok{color:#1d6b2c}.bad{color:#a61b1b}\n"
-	"ul.problems li{color:#a61b1b}\n"
-	"form.search input[type=search]{width:20em;padding:.3em}\n"
-	"small.who{color:#666;margin-left:.5em}\n"
-	"footer{color:#666;font-size:.85em;text-align:center;padding:2em}\n"
-	"fieldset{border:1px solid #ccc;margin:.8em 0;padding:.5em 1em}\n"
-	"legend{font-weight:bold}\n"
-	".field{margin:.6em 0}.field label{display:block;font-weight:600}\n"
-	"input[type=text],input[type=tel],input[type=date],select{width:100%;max-width:32em;padding:.3em;box-sizing:border-box}\n"
-	"small.help{display:block;color:#555}\n"
-	"abbr.req{color:#a61b1b;text-decoration:none}\n"
-	"label.tick{display:inline-block;margin-right:1em}\n"
-	"button{padding:.35em .9em;margin:.2em .3em .2em 0}\n"
-	"button.default{position:absolute;left:-9999px}\n"
-	"button.save{background:#0b5394;color:#fff;border:1px solid #0b5394}\n"
-	".actions{position:sticky;bottom:0;background:#fafafa;padding:.6em 0;border-top:1px solid #ddd}\n"
-	".said{background:#e8f3ea;padding:.5em}\n"
-	".summary{border-left:4px solid #a61b1b;padding-left:.8em}\n"
-	"figure.chart{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}\n"
-	"svg text{fill:#1b1b1b}\n"
-	"pre.report{background:#fff;border:1px solid #ddd;padding:.6em;white-space:pre-wrap;font-family:'Noto Sans Mono','Liberation Mono',monospace}\n";
 
 /* "<table>" and its row of column titles, NULL-terminated (escaped). */
 void ks_web_table_head(struct ks_buf *b, const char *const *titles)
@@ -165,13 +133,23 @@ static int waiting(const struct ks_web_req *q, struct ks_buf *b)
 
 			localtime_r(&forms.v[i].started, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-			ks_buf_puts(b, "<li><a href=\"/new/");
-			ks_html_urlarg(b, forms.v[i].kind);
-			ks_buf_puts(b, "?form=");
+			if (forms.v[i].of) {
+				ks_buf_puts(b, "<li><a href=\"/records/");
+				ks_html_urlarg(b, forms.v[i].of);
+				ks_buf_puts(b, "/edit?form=");
+			} else {
+				ks_buf_puts(b, "<li><a href=\"/new/");
+				ks_html_urlarg(b, forms.v[i].kind);
+				ks_buf_puts(b, "?form=");
+			}
 			ks_html_urlarg(b, forms.v[i].file);
 			ks_buf_puts(b, "\">");
-			ks_buf_addf(b, _("Unfinished form %s, started %s"),
-				    forms.v[i].kind, when);
+			if (forms.v[i].of)
+				ks_buf_addf(b, _("Change of %s %s not saved yet, started %s"),
+					    forms.v[i].kind, forms.v[i].of, when);
+			else
+				ks_buf_addf(b, _("Unfinished form %s, started %s"),
+					    forms.v[i].kind, when);
 			ks_buf_puts(b, "</a></li>\n");
 		}
 		for (i = 0; i < drafts.n; i++) {
@@ -784,10 +762,16 @@ int ks_web_page(const struct ks_web_req *q, struct ks_web_reply *r)
 		return login_page(q, r);
 	if (!strncmp(q->path, "/new/", 5))
 		return ks_web_new(q, r, q->path + 5);
-	if (!strcmp(q->path, "/static/style.css")) {
-		r->status = 200;
-		r->type = "text/css; charset=utf-8";
-		return ks_buf_add(&r->body, style_css, sizeof(style_css) - 1);
+	if (!strncmp(q->path, "/static/", 8)) {
+		const struct ks_web_static *f;
+
+		/* the files compiled in, by name: nothing is read from disk */
+		for (f = ks_web_static_files; f->path; f++)
+			if (!strcmp(f->path, q->path)) {
+				r->status = 200;
+				r->type = f->type;
+				return ks_buf_add(&r->body, f->data, f->size);
+			}
 	}
 	return ks_web_not_found(q, r);
 }

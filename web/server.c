@@ -48,7 +48,8 @@ struct ks_server {
 static void guard(struct MHD_Response *resp)
 {
 	MHD_add_response_header(resp, "Content-Security-Policy",
-				"default-src 'none'; style-src 'self'; img-src 'self' data:; "
+				"default-src 'none'; script-src 'self'; connect-src 'self'; "
+				"style-src 'self'; img-src 'self' data:; "
 				"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");

@@ -14,6 +14,10 @@ Steps:
   new-workshop             a workshop through the form: a wrong phone
                            refused at its field, fixed, a product added,
                            saved; prints the new record's id
+  type-and-leave           a new workshop's name typed and a wrong phone,
+                           left without pressing anything: prints the
+                           problem shown under the phone as it was typed,
+                           then the tab is closed
   edit ID FIELD VALUE      change one text field of a record and save
   settle ID TEXT           on the conflicts page, keep the proposal of
                            record ID whose value reads TEXT
@@ -139,6 +143,24 @@ def main():
             shot(d, shots, "record")
             print("saved: " + d.current_url.split("/records/")[1].split("?")[0])
             print(d.find_element(By.CSS_SELECTOR, "p.said").text)
+        elif step == "type-and-leave":
+            d.get(base + "/new/workshop")
+            field(d, "/name").send_keys("Hộ kinh doanh Gõ Dở")
+            field(d, "/phone").send_keys("12345")
+            field(d, "/address/commune_name").click()   # the phone is left
+            for _ in range(100):
+                live = d.find_elements(By.CSS_SELECTOR, "ul.problems.live li")
+                kept = d.find_element(By.ID, "kept").text
+                if live and kept:
+                    break
+                time.sleep(0.1)
+            else:
+                fail("nothing was shown under the phone while typing")
+            shot(d, shots, "form-typing")
+            print("live: " + live[0].text)
+            print("kept: " + kept)
+            if problems_at(d, "/name"):
+                fail("the name, which is fine, shows a problem")
         elif step == "edit":
             rid, pointer, value = args
             d.get(base + "/records/" + rid)
