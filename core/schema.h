@@ -200,6 +200,12 @@ unsigned ks_snode_types(const struct ks_snode *n);
 const char *ks_snode_title(const struct ks_snode *n);
 const char *ks_snode_description(const struct ks_snode *n);
 const char *ks_snode_format(const struct ks_snode *n);
+/*
+ * 1 with *min and *max when `n` takes whole numbers from minimum to
+ * maximum (both set, both whole), else 0.
+ */
+int ks_snode_int_range(const struct ks_snode *n, long long *min,
+		       long long *max);
 /* maxLength (in characters), or 0 when the schema sets none */
 size_t ks_snode_max_length(const struct ks_snode *n);
 /* x-ref kind, x-key field, or NULL */

@@ -812,6 +812,26 @@ static const void *pick_maxlen(const struct ks_snode *n, const void *arg)
 	return n->kw & KW_MAXLEN ? (const void *)&n->maxlen : NULL;
 }
 
+static const void *pick_range(const struct ks_snode *n, const void *arg)
+{
+	(void)arg;
+	return (n->kw & (KW_MINIMUM | KW_MAXIMUM)) == (KW_MINIMUM | KW_MAXIMUM) &&
+	       n->minimum.has_ll && n->maximum.has_ll ? (const void *)n : NULL;
+}
+
+int ks_snode_int_range(const struct ks_snode *n, long long *min,
+		       long long *max)
+{
+	const struct ks_snode *r;
+
+	if (ks_snode_types(n) != KS_TYPE_INTEGER ||
+	    !(r = follow(n, pick_range, NULL, 0)))
+		return 0;
+	*min = r->minimum.ll;
+	*max = r->maximum.ll;
+	return 1;
+}
+
 size_t ks_snode_max_length(const struct ks_snode *n)
 {
 	const size_t *v = follow(n, pick_maxlen, NULL, 0);

@@ -124,7 +124,8 @@ test_expect_success 'the overview, in Vietnamese: the survey, its records by kin
 	grep -q "Không có xung đột nào" out &&
 	grep -q "<li>1 hồ sơ chưa hợp lệ.</li>" out &&
 	grep -q "<li>0 phiếu đang điền dở trên máy này.</li>" out &&
-	grep -q "<li>0 hồ sơ đang lưu dưới dạng bản nháp.</li>" out
+	grep -q "<li>0 hồ sơ đang lưu dưới dạng bản nháp.</li>" out &&
+	grep -q "Chưa nhận được gì từ máy khác" out
 '
 
 test_expect_success 'the records: all of them a page at a time, and a search' '
@@ -143,6 +144,34 @@ test_expect_success 'the records: all of them a page at a time, and a search' '
 	head -1 out | grep -q "^200$" &&
 	req -c GET "/records?page=x" >out &&
 	head -1 out | grep -q "^404$"
+'
+
+# count_records PAGE: the number the records page says it lists.
+count_records() {
+	sed -n "s|^<p>\([0-9]*\) hồ sơ</p>$|\1|p" "$1"
+}
+
+test_expect_success 'the records filtered by kind and by each choice field, with a search' '
+	req -c GET "/records?kind=workshop" >out &&
+	grep -q "<select name=\"f.legal_type\"><option value=\"\"></option><option value=\"doanh_nghiep_tnhh\">Công ty TNHH</option>" out &&
+	grep -q "<select name=\"f.location.kind\">" out &&
+	test "$(count_records out)" = "$(ls s/records/workshop/*/*/*.yaml | wc -l)" &&
+	req -c GET "/records?kind=workshop&f.legal_type=ho_kinh_doanh" >out &&
+	test "$(count_records out)" = "$(grep -l "^legal_type: ho_kinh_doanh$" s/records/workshop/*/*/*.yaml | wc -l)" &&
+	grep -q "<option value=\"ho_kinh_doanh\" selected>" out &&
+	req -c GET "/records?kind=workshop&f.legal_type=ho_kinh_doanh&f.pollution.sources=xi_lo" >out &&
+	test "$(count_records out)" = "$(grep -l "^    - xi_lo$" $(grep -l "^legal_type: ho_kinh_doanh$" s/records/workshop/*/*/*.yaml) | wc -l)" &&
+	req -c GET "/records?kind=brand&f.ocop.stars=3" >out &&
+	test "$(count_records out)" = "$(grep -l "^  stars: 3$" s/records/brand/*/*/*.yaml | wc -l)" &&
+	test "$(count_records out)" -gt 0 &&
+	req -c GET "/records?q=M%E1%BB%B9%20%C4%90%E1%BB%93ng&kind=workshop&f.legal_type=hop_tac_xa" >out &&
+	n=$(count_records out) &&
+	test "$n" -ge 1 &&
+	test "$n" -lt "$(ls s/records/workshop/*/*/*.yaml | wc -l)" &&
+	for p in "kind=nothing" "kind=workshop&f.legal_type=bogus" "kind=brand&f.ocop.stars=9"; do
+		req -c GET "/records?$p" >out &&
+		test "$(status out)" = 404 || { echo "not 404: $p"; return 1; }
+	done
 '
 
 test_expect_success 'text from a record is escaped, never markup' '
@@ -304,6 +333,7 @@ test_expect_success 'the conflicts: each field by title, its base and every prop
 	! grep -q "hop_tac_xa\|ho_kinh_doanh" out &&
 	req -c GET / >out &&
 	grep -q "Còn 1 xung đột" out &&
+	grep -q "<tr><td>md07</td><td>$(date +%Y-%m-%d) [0-9:]* [+-][0-9]*</td><td>Trần Văn Minh</td></tr>" out &&
 	stop_server
 '
 

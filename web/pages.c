@@ -5,6 +5,7 @@
  */
 #include "pages.h"
 #include "pages_int.h"
+#include "filter.h"
 #include "static.h"
 #include "html.h"
 #include "alloc.h"
@@ -17,6 +18,7 @@
 #include "dupes.h"
 #include "fielddiff.h"
 #include "formsave.h"
+#include "heard.h"
 #include "history.h"
 #include "intl.h"
 #include "labels.h"
@@ -170,6 +172,44 @@ static int waiting(const struct ks_web_req *q, struct ks_buf *b)
 	return err;
 }
 
+/* When each laptop's work last came here, by a stick or a hub. */
+static int last_heard(const struct ks_web_req *q, struct ks_buf *b)
+{
+	struct ks_heard h = { NULL, 0, 0 };
+	size_t i;
+	const char *const cols[] = {
+		_("Laptop"), _("Its newest work received here"), _("Surveyor"), NULL,
+	};
+
+	if (ks_heard_list(&h, q->repo) < 0)
+		return -1;
+	ks_buf_puts(b, "<h2>");
+	ks_html(b, _("The other laptops"));
+	ks_buf_puts(b, "</h2>\n");
+	if (!h.n) {
+		ks_buf_puts(b, "<p>");
+		ks_html(b, _("Nothing has come from another laptop yet: sync with a USB stick or the centre's hub."));
+		ks_buf_puts(b, "</p>\n");
+	} else {
+		ks_web_table_head(b, cols);
+		for (i = 0; i < h.n; i++) {
+			char when[40];
+
+			ks_format_time(when, sizeof(when), &h.v[i].when, 0);
+			ks_buf_puts(b, "<tr><td>");
+			ks_html(b, h.v[i].device);
+			ks_buf_puts(b, "</td><td>");
+			ks_html(b, when);
+			ks_buf_puts(b, "</td><td>");
+			ks_html(b, h.v[i].author);
+			ks_buf_puts(b, "</td></tr>\n");
+		}
+		ks_buf_puts(b, "</table>\n");
+	}
+	ks_heard_release(&h);
+	return 0;
+}
+
 /* The survey at a glance: its records by kind, and its open conflicts. */
 static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 {
@@ -219,7 +259,7 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	else
 		ks_html(b, _("No open conflicts."));
 	ks_buf_puts(b, "</p>\n");
-	if (waiting(q, b) == -1)
+	if (waiting(q, b) == -1 || last_heard(q, b) == -1)
 		goto oom;
 	ks_web_diags(b, &d);
 	ks_conflict_set_release(&cs);
@@ -234,13 +274,42 @@ oom:
 }
 
 /* The records, or those a search finds, a page at a time. */
+/* The links to the previous and next pages of the list. */
+static void pages_links(struct ks_buf *b, size_t page, int more,
+			const char *query, const struct ks_filter *f)
+{
+	size_t i;
+
+	ks_buf_puts(b, "<p class=\"pages\">");
+	for (i = 0; i < 2; i++) {
+		if ((i == 0 && page <= 1) || (i == 1 && !more))
+			continue;
+		ks_buf_addf(b, "<a rel=\"%s\" href=\"/records?page=%zu", i ? "next" : "prev",
+			    i ? page + 1 : page - 1);
+		if (query) {
+			ks_buf_puts(b, "&amp;q=");
+			ks_html_urlarg(b, query);
+		}
+		ks_filter_query(b, f);
+		ks_buf_puts(b, "\">");
+		ks_html(b, i ? _("Next page") : _("Previous page"));
+		ks_buf_puts(b, "</a> ");
+	}
+	ks_buf_puts(b, "</p>\n");
+}
+
+/*
+ * The records, or those a search finds, of one kind and holding the
+ * choices asked for, a page at a time.
+ */
 static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 {
 	struct ks_dupe_index ix = { 0 };
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_buf *b = &r->body;
+	struct ks_filter f;
 	const char *query = q->arg(q->ctx, "q"), *pg = q->arg(q->ctx, "page");
-	size_t *hits = NULL, n, i, page = 1, first, last;
+	size_t *hits = NULL, n, i, k, page = 1, first, last;
 	int err;
 
 	if (query && !*query)
@@ -253,6 +322,8 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 			return ks_web_not_found(q, r);
 		page = v;
 	}
+	if (ks_filter_read(&f, q->repo, q->arg, q->ctx))
+		return ks_web_not_found(q, r);
 	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Records"), KS_PAGE_RECORDS);
 	ks_buf_puts(b, "<form class=\"search\" method=\"get\" action=\"/records\">"
 		    "<input type=\"search\" name=\"q\" value=\"");
@@ -262,6 +333,7 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 	ks_buf_puts(b, "\"> <button>");
 	ks_html(b, _("Search"));
 	ks_buf_puts(b, "</button></form>\n");
+	ks_filter_form(b, q->repo, &f, query);
 	if ((err = ks_dupe_index_load(&ix, q->repo, NULL, &d)) == -1)
 		goto oom;
 	n = ix.n;
@@ -272,10 +344,31 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 		if (err)
 			n = 0;
 	}
+	if (f.kind) {
+		/* the search's hits (or every record) that pass the filters */
+		size_t *kept = ks_malloc(sizeof(*kept) * (n + 1));
+
+		if (!kept)
+			goto oom;
+		for (i = 0, k = 0; i < n; i++) {
+			size_t at = hits ? hits[i] : i;
+			int yes = ks_filter_match(&f, q->repo, &ix.v[at]);
+
+			if (yes < 0) {
+				ks_free(kept);
+				goto oom;
+			}
+			if (yes)
+				kept[k++] = at;
+		}
+		ks_free(hits);
+		hits = kept;
+		n = k;
+	}
 	first = (page - 1) * PAGE_SIZE;
 	last = first + PAGE_SIZE < n ? first + PAGE_SIZE : n;
 	ks_buf_puts(b, "<p>");
-	if (query && !n)
+	if ((query || f.kind) && !n)
 		ks_html(b, _("No record matches."));
 	else
 		ks_buf_addf(b, Q_("%zu record", "%zu records", n), n);
@@ -302,30 +395,8 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 	}
 	if (first < n)
 		ks_buf_puts(b, "</table>\n");
-	if (page > 1 || last < n) {
-		ks_buf_puts(b, "<p class=\"pages\">");
-		if (page > 1) {
-			ks_buf_addf(b, "<a rel=\"prev\" href=\"/records?page=%zu", page - 1);
-			if (query) {
-				ks_buf_puts(b, "&amp;q=");
-				ks_html_urlarg(b, query);
-			}
-			ks_buf_puts(b, "\">");
-			ks_html(b, _("Previous page"));
-			ks_buf_puts(b, "</a> ");
-		}
-		if (last < n) {
-			ks_buf_addf(b, "<a rel=\"next\" href=\"/records?page=%zu", page + 1);
-			if (query) {
-				ks_buf_puts(b, "&amp;q=");
-				ks_html_urlarg(b, query);
-			}
-			ks_buf_puts(b, "\">");
-			ks_html(b, _("Next page"));
-			ks_buf_puts(b, "</a>");
-		}
-		ks_buf_puts(b, "</p>\n");
-	}
+	if (page > 1 || last < n)
+		pages_links(b, page, last < n, query, &f);
 	ks_free(hits);
 	ks_dupe_index_release(&ix);
 	ks_diags_release(&d);
