@@ -325,6 +325,11 @@ echo
 if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/export.sh"; then
 	failures=$((failures + 1))
 fi
+# ---- serve (issue 18): tests/bench/serve.sh on a copy of this survey ----
+echo
+if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/serve.sh"; then
+	failures=$((failures + 1))
+fi
 [ $failures -eq 0 ] || {
 	echo
 	echo "bench: $failures command(s) failed or crashed (see above)"
