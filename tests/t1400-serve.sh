@@ -206,8 +206,8 @@ test_expect_success 'a record: its fields by title, choices by label, its proble
 test_expect_success 'a record: who saved each value, and what is changed but not saved' '
 	req -c GET /records/md01-0001 >out &&
 	day=$(git -C s log -1 --format=%ad --date=format:%Y-%m-%d) &&
-	grep -q "<dt>Tên cơ sở</dt><dd>Công ty TNHH Cơ khí đúc Hưng Phát <small class=\"who\">Nguyễn Thị Hoa, trên máy md01, $day</small></dd>" out &&
-	grep -q "<dt>Lao động thường xuyên</dt><dd>-3 <small class=\"who\">đã sửa ở đây, chưa lưu vào lịch sử</small></dd>" out
+	grep -q "<dt>Tên cơ sở</dt><dd>Công ty TNHH Cơ khí đúc Hưng Phát <small class=\"who\"><a href=\"/records/md01-0001/history?field=%2Fname\">Nguyễn Thị Hoa, trên máy md01, $day</a></small></dd>" out &&
+	grep -q "<dt>Lao động thường xuyên</dt><dd>-3 <small class=\"who\"><a href=\"/records/md01-0001/history?field=%2Fworkers%2Fregular\">đã sửa ở đây, chưa lưu vào lịch sử</a></small></dd>" out
 '
 
 test_expect_success 'a record'"'"'s history: every change, by titles and labels, with who' '
@@ -220,7 +220,8 @@ test_expect_success 'a record'"'"'s history: every change, by titles and labels,
 	grep -q "<li>+ Loại hình: Công ty TNHH  (tạo hồ sơ)</li>\|<li>+ Loại hình: Công ty TNHH</li>" out &&
 	! grep -q "doanh_nghiep_tnhh" out &&
 	for p in /records/md01-0001/history/x /records/md01-0001/other \
-		 /records/../history /records/md09-0009/history; do
+		 /records/../history /records/md09-0009/history \
+		 "/records/md01-0001/history?field=phone"; do
 		req -c GET "$p" >out &&
 		head -1 out | grep -q "^404$" || { echo "not 404: $p"; return 1; }
 	done
@@ -294,6 +295,24 @@ test_expect_success 'the export at a date: the survey as it was; a bad request s
 	req -c GET "/export/file?format=pdf&kind.brand=1" >out &&
 	test "$(status out)" = 404 &&
 	! ls -d s/.git/khaosat/web-export-* 2>/dev/null
+'
+
+test_expect_success 'one field'"'"'s history, a click away from its value' '
+	req -c GET /records/md01-0002/edit >out &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+	sed -i "s|^/phone=.*|/phone=0912000777|" fields &&
+	req -c -F fields -f POST /records/md01-0002/edit csrf=$(token) op=save >out &&
+	test "$(status out)" = 303 &&
+	req -c GET /records/md01-0002 >out &&
+	grep -q "<small class=\"who\"><a href=\"/records/md01-0002/history?field=%2Fphone\">Nguyễn Thị Hoa, trên máy md01, " out &&
+	grep -q "history?field=%2Fproducts%5Bname%3DN%E1%BA%AFp%20h%E1%BB%91%20ga%20gang%20c%E1%BA%A7u%5D%2Fname" out &&
+	req -c GET "/records/md01-0002/history?field=%2Fphone" >out &&
+	grep -q "<h1>Lịch sử của md01-0002: Điện thoại</h1>" out &&
+	test "$(grep -c "^<li>" out)" = 2 &&
+	grep -q "<li>~ Điện thoại: &quot;0949720078&quot; → &quot;0912000777&quot;</li>" out &&
+	! grep -q "Loại hình" out &&
+	req -c GET "/records/md01-0002/history?field=%2Fproducts%5Bname%3DN%E1%BA%AFp%20h%E1%BB%91%20ga%20gang%20c%E1%BA%A7u%5D%2Fname" >out &&
+	grep -q "<h1>Lịch sử của md01-0002: Sản phẩm \[Nắp hố ga gang cầu\] › Tên sản phẩm</h1>" out
 '
 
 test_expect_success 'KHAOSAT_LANGUAGE=en: the pages in English' '

@@ -418,6 +418,7 @@ struct leaf {
 };
 
 struct who {
+	const char *id;			/* the record's */
 	const struct ks_blame *bl;	/* NULL: the record is not saved yet */
 	struct leaf *v;
 	size_t n, alloc;
@@ -482,9 +483,14 @@ static void who_html(struct ks_buf *b, const struct who *w,
 		else
 			ks_buf_addf(&t, _("%s, %s"), ci->author, when);
 	}
-	ks_buf_puts(b, " <small class=\"who\">");
+	/* the value's own history, a click away */
+	ks_buf_puts(b, " <small class=\"who\"><a href=\"/records/");
+	ks_html_urlarg(b, w->id);
+	ks_buf_puts(b, "/history?field=");
+	ks_html_urlarg(b, field);
+	ks_buf_puts(b, "\">");
 	ks_html(b, t.ptr);
-	ks_buf_puts(b, "</small>");
+	ks_buf_puts(b, "</a></small>");
 	if (ks_buf_failed(&t))
 		ks_buf_fail(b);
 	ks_buf_release(&t);
@@ -626,7 +632,7 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 	if (doc && ks_doc_root(doc)->kind == KS_NODE_MAP) {
 		const struct ks_snode *root = schema ? ks_schema_root(schema) : NULL;
 		struct ks_blame bl = { 0 };
-		struct who w = { NULL, NULL, 0, 0 };
+		struct who w = { id, NULL, NULL, 0, 0 };
 
 		/* a record not saved yet has no one to name */
 		if (!ks_blame_record(&bl, q->repo, id, NULL, &quiet))
@@ -661,19 +667,36 @@ static int history(const struct ks_web_req *q, struct ks_web_reply *r,
 	size_t i, last = (size_t)-1;
 	int err;
 
+	const char *asked = q->arg(q->ctx, "field");
+	char *field = NULL;
+
 	if (ks_id_parse(id, device, &counter) < 0)
 		return ks_web_not_found(q, r);
-	err = ks_history_record(&h, q->repo, id, NULL, NULL, &d);
+	/* one field's history: a path as history names fields, or nothing */
+	if (asked && *asked && (asked[0] != '/' || strlen(asked) > 512 ||
+				!(field = ks_field_normalise(asked))))
+		return field || asked[0] != '/' || strlen(asked) > 512
+			? ks_web_not_found(q, r) : -1;
+	err = ks_history_record(&h, q->repo, id, NULL, field, &d);
 	if (err == -1) {
 		ks_diags_release(&d);
 		return -1;
 	}
 	if (err) {
+		ks_free(field);
 		ks_history_release(&h);
 		ks_diags_release(&d);
 		return ks_web_not_found(q, r);
 	}
-	ks_buf_addf(&title, _("History of %s"), id);
+	if (field) {
+		struct ks_buf label = KS_BUF_INIT;
+
+		ks_labels_path(&label, h.schema, field);
+		ks_buf_addf(&title, _("History of %s: %s"), id, label.ptr);
+		ks_buf_release(&label);
+	} else {
+		ks_buf_addf(&title, _("History of %s"), id);
+	}
 	ks_page_begin(b, ks_repo_name(q->repo), title.ptr, KS_PAGE_OTHER);
 	ks_buf_puts(b, "<p><a href=\"/records/");
 	ks_html_urlarg(b, id);
@@ -705,13 +728,13 @@ static int history(const struct ks_web_req *q, struct ks_web_reply *r,
 			last = e->commit;
 		}
 		if (e->kind == KS_EVENT_CONFLICT) {
-			struct ks_buf field = KS_BUF_INIT;
+			struct ks_buf label = KS_BUF_INIT;
 
-			ks_labels_path(&field, h.schema, e->change.field);
-			ks_buf_addf(&line, _("%s: conflict recorded"), field.ptr);
-			if (ks_buf_failed(&field))
+			ks_labels_path(&label, h.schema, e->change.field);
+			ks_buf_addf(&line, _("%s: conflict recorded"), label.ptr);
+			if (ks_buf_failed(&label))
 				ks_buf_fail(&line);
-			ks_buf_release(&field);
+			ks_buf_release(&label);
 		} else
 			ks_labels_change(&line, h.schema, &e->change);
 		ks_buf_puts(b, "<li>");
@@ -723,6 +746,12 @@ static int history(const struct ks_web_req *q, struct ks_web_reply *r,
 	}
 	if (last != (size_t)-1)
 		ks_buf_puts(b, "</ul>\n");
+	else if (field) {
+		ks_buf_puts(b, "<p>");
+		ks_html(b, _("This field was never changed after the record was made, or never filled in."));
+		ks_buf_puts(b, "</p>\n");
+	}
+	ks_free(field);
 	ks_buf_release(&title);
 	ks_history_release(&h);
 	ks_diags_release(&d);
