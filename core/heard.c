@@ -14,6 +14,7 @@
 struct walk {
 	struct ks_heard *h;
 	git_repository *repo;
+	const char *self;	/* this laptop's device, or NULL */
 	int failed;
 };
 
@@ -27,7 +28,7 @@ static int one(const char *name, void *payload)
 	struct ks_heard_one *e = NULL;
 	size_t i;
 
-	if (strlen(dev) >= sizeof(e->device) ||
+	if (strlen(dev) >= sizeof(e->device) || (w->self && !strcmp(dev, w->self)) ||
 	    git_reference_name_to_id(&id, w->repo, name) ||
 	    git_commit_lookup(&c, w->repo, &id)) {
 		git_error_clear();
@@ -67,7 +68,8 @@ static int by_device(const void *a, const void *b)
 
 int ks_heard_list(struct ks_heard *out, struct ks_repo *r)
 {
-	struct walk w = { out, ks_repo_git(r), 0 };
+	const struct ks_identity *me = ks_repo_identity(r);
+	struct walk w = { out, ks_repo_git(r), me ? me->device : NULL, 0 };
 
 	memset(out, 0, sizeof(*out));
 	git_reference_foreach_glob(w.repo, SEEN_GLOB, one, &w);

@@ -2,7 +2,8 @@
  * What each laptop last sent here: for every device whose work this
  * survey took in from a stick (refs/khaosat/seen/<device>) or from a hub
  * (refs/khaosat/remotes/<hub>/<device>), the newest commit of it received,
- * with when it was made and by whom.  The overview of `khaosat serve`
+ * with when it was made and by whom; this laptop's own device is left
+ * out (a hub sends it back).  The overview of `khaosat serve`
  * shows it as each laptop's last sync.
  */
 #ifndef KS_HEARD_H

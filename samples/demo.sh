@@ -229,4 +229,6 @@ run verify
 echo
 say "Open %s in a spreadsheet program." "$dir/my-dong.xlsx"
 echo
+say "To see the survey in a web browser and work in it there: cd %s && khaosat serve --open" "$survey"
+echo
 say "The demo is in %s: my-dong (Hoa), laptop-minh (Minh), centre, the two sticks, hub.git and signed/ (the signed survey)." "$dir"

@@ -491,6 +491,9 @@ test_expect_success 'sync with the centre hub: one button per hub the survey has
 	grep -q "Đã đồng bộ xong với centre" sync.out &&
 	git -C hub.git for-each-ref >refs &&
 	test -s refs &&
+	req -c GET / >out &&
+	grep -q "<tr><td>md07</td>" out &&
+	! grep -q "<tr><td>md01</td>" out &&
 	git -C hub.git fsck --no-progress
 '
 
