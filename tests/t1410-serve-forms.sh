@@ -206,13 +206,8 @@ test_expect_success 'a change kept unsaved: offered on the overview and on the r
 
 test_expect_success 'every sample record opened and saved unchanged: nothing changes, not one byte' '
 	git -C s rev-parse HEAD >before &&
-	for f in $(cd s && ls records/*/*/*/*.yaml); do
-		id=$(basename $f .yaml) &&
-		req -c GET /records/$id/edit >out &&
-		python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
-		req -c -F fields -f POST /records/$id/edit csrf=$(cat csrf) op=save >out &&
-		test "$(status out)" = 303 || { echo "$id: $(status out)"; return 1; }
-	done &&
+	python3 "$KHAOSAT_TOP/tests/tools/resave.py" "$(cat csrf)" \
+		$(cd s && ls records/*/*/*/*.yaml | sed "s|.*/||; s|\.yaml$||") &&
 	git -C s rev-parse HEAD >after &&
 	test_cmp before after &&
 	test -z "$(git -C s status --porcelain)"

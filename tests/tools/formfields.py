@@ -45,8 +45,15 @@ class Form(html.parser.HTMLParser):
             self.area = None
 
 
-p = Form()
-p.feed(open(sys.argv[1], encoding="utf-8").read())
-# one field per line: a line break inside a value is written as \n
-for k, v in p.out:
-    print("%s=%s" % (k, v.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")))
+def fields(page):
+    """The (name, value) pairs a browser sends for the form of `page`."""
+    p = Form()
+    p.feed(page)
+    return p.out
+
+
+if __name__ == "__main__":
+    # one field per line: a line break inside a value is written as \n
+    for k, v in fields(open(sys.argv[1], encoding="utf-8").read()):
+        print("%s=%s" % (k, v.replace("\\", "\\\\").replace("\r", "\\r")
+                         .replace("\n", "\\n")))
