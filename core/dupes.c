@@ -188,6 +188,76 @@ static int cmp_rec(const void *x, const void *y)
 	return strcmp(a->kind, b->kind);
 }
 
+int ks_dupe_index_page(struct ks_dupe_index *ix, size_t *total,
+		       struct ks_repo *r, const char *kind, size_t first,
+		       size_t count, struct ks_diags *d)
+{
+	struct ks_paths paths = { 0 };
+	struct ks_dupe_rec *all = NULL;
+	size_t i, n = 0, alloc = 0;
+	int err = ks_list_records(&paths, r, d);
+
+	*total = 0;
+	/* every record by its id, from its path alone */
+	for (i = 0; !err && i < paths.n; i++) {
+		char *k = NULL, *id = NULL;
+
+		if (ks_record_path_parse(paths.v[i], &k, &id) < 0 ||
+		    (kind && strcmp(k, kind)) || !ks_repo_find_kind(r, k)) {
+			ks_free(k);
+			ks_free(id);
+			continue;
+		}
+		if (ks_grow(&all, n, &alloc, sizeof(*all), 64) < 0) {
+			ks_free(k);
+			ks_free(id);
+			err = -1;
+			break;
+		}
+		memset(&all[n], 0, sizeof(all[n]));
+		all[n].kind = k;
+		all[n].id = id;
+		all[n].path = paths.v[i];
+		n++;
+	}
+	if (!err && n > 1)
+		qsort(all, n, sizeof(*all), cmp_rec);
+	/* and only those of the page read */
+	for (i = first; !err && i < n && i < first + count; i++) {
+		struct ks_diags pd = KS_DIAGS_INIT;
+		struct ks_doc *doc = NULL, *none = NULL;
+		char *abs = ks_repo_path(r, all[i].path);
+		const struct ks_node *root = NULL;
+
+		if (!abs)
+			err = -1;
+		else if (!(err = ks_doc_load(&doc, abs, all[i].path,
+					     KS_PARSE_RECORD, &pd)))
+			root = ks_doc_root(doc);
+		else if (err != -1) {
+			/* listed all the same, with nothing but its id */
+			err = (none = ks_doc_new(NULL)) &&
+			      (root = ks_node_map(none)) ? 0 : -1;
+		}
+		if (!err)
+			err = ks_dupe_index_add(ix, all[i].kind, all[i].id,
+						all[i].path, root);
+		ks_doc_free(doc);
+		ks_doc_free(none);
+		ks_diags_release(&pd);
+		ks_free(abs);
+	}
+	for (i = 0; i < n; i++) {
+		ks_free(all[i].kind);
+		ks_free(all[i].id);
+	}
+	ks_free(all);
+	ks_paths_release(&paths);
+	if (!err)
+		*total = n;
+	return err;
+}
+
 int ks_dupe_index_load(struct ks_dupe_index *ix, struct ks_repo *r,
 		       const char *kind, struct ks_diags *d)
 {

@@ -56,6 +56,17 @@ int ks_dupe_index_add(struct ks_dupe_index *ix, const char *kind,
 int ks_dupe_index_load(struct ks_dupe_index *ix, struct ks_repo *r,
 		       const char *kind, struct ks_diags *d);
 
+/*
+ * One page of the records of `kind` (NULL: every kind) in the index's
+ * order: the records are ordered by id from their paths alone, and only
+ * the `count` from the `first` on are read and added to `ix` (a record
+ * that cannot be read is added with nothing but its id).  *total is how
+ * many records there are.  0, or -1 / an error status.
+ */
+int ks_dupe_index_page(struct ks_dupe_index *ix, size_t *total,
+		       struct ks_repo *r, const char *kind, size_t first,
+		       size_t count, struct ks_diags *d);
+
 /* Evidence that two records describe one thing. */
 #define KS_DUPE_TAX	0x1	/* same tax code */
 #define KS_DUPE_PHONE	0x2	/* same phone */

@@ -174,6 +174,32 @@ test_expect_success 'the records filtered by kind and by each choice field, with
 	done
 '
 
+test_expect_success 'many records: pages of 50 in id order, each record read only when shown' '
+	make_survey big &&
+	"$KHAOSAT_TOOLS/gensurvey" big 120 >/dev/null &&
+	(cd big && ls records/workshop/*/*/*.yaml) | sed "s|.*/||; s|\.yaml$||" |
+		sort -t- -k1,1 -k2,2n >ids &&
+	test_line_count = 120 ids &&
+	bad=$(sed -n 7p ids) &&
+	printf "not: [yaml\n" >big/$(record_path workshop $bad) &&
+	stop_server && start_server big && served &&
+	for p in 1 2 3; do
+		req -c GET "/records?page=$p" >out &&
+		grep -q "<p>120 hồ sơ</p>" out &&
+		sed -n "s|^<tr><td><a href=\"/records/\([^\"]*\)\">.*|\1|p" out >>listed || return 1
+	done &&
+	test_cmp ids listed &&
+	req -c GET "/records?page=1" >out &&
+	grep -q "<tr><td><a href=\"/records/$bad\">$bad</a></td><td></td><td></td></tr>" out &&
+	grep -q "rel=\"next\" href=\"/records?page=2\"" out &&
+	req -c GET "/records?page=3&kind=workshop" >out &&
+	grep -q "rel=\"prev\" href=\"/records?page=2&amp;kind=workshop\"" out &&
+	! grep -q "rel=\"next\"" out &&
+	req -c GET "/records?kind=brand" >out &&
+	grep -q "<p>0 hồ sơ</p>" out &&
+	stop_server && start_server && served
+'
+
 test_expect_success 'text from a record is escaped, never markup' '
 	cp s/$W1 w1.saved &&
 	python3 - s/$W1 <<-\EOF &&

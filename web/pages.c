@@ -299,6 +299,40 @@ static void pages_links(struct ks_buf *b, size_t page, int more,
 }
 
 /*
+ * How many records there are, and `count` of them from the index: its
+ * entries at `at` (NULL: from `from` on).
+ */
+static void list_page(struct ks_buf *b, const struct ks_dupe_index *ix,
+		      const size_t *at, size_t count, size_t total, size_t from)
+{
+	const char *const cols[] = {
+		_("Id"), _("Name"), _("Commune"), NULL,
+	};
+	size_t i;
+
+	ks_buf_puts(b, "<p>");
+	ks_buf_addf(b, Q_("%zu record", "%zu records", total), total);
+	ks_buf_puts(b, "</p>\n");
+	if (!count)
+		return;
+	ks_web_table_head(b, cols);
+	for (i = 0; i < count; i++) {
+		const struct ks_dupe_rec *e = &ix->v[at ? at[i] : from + i];
+
+		ks_buf_puts(b, "<tr><td><a href=\"/records/");
+		ks_html_urlarg(b, e->id);
+		ks_buf_puts(b, "\">");
+		ks_html(b, e->id);
+		ks_buf_puts(b, "</a></td><td>");
+		ks_html(b, e->name ? e->name : "");
+		ks_buf_puts(b, "</td><td>");
+		ks_html(b, e->commune ? e->commune : "");
+		ks_buf_puts(b, "</td></tr>\n");
+	}
+	ks_buf_puts(b, "</table>\n");
+}
+
+/*
  * The records, or those a search finds, of one kind and holding the
  * choices asked for, a page at a time.
  */
@@ -334,6 +368,23 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 	ks_html(b, _("Search"));
 	ks_buf_puts(b, "</button></form>\n");
 	ks_filter_form(b, q->repo, &f, query);
+	first = (page - 1) * PAGE_SIZE;
+	if (!query && !f.active) {
+		/*
+		 * The list alone, or one kind's: ordered by id from the files'
+		 * names, and only the page's records read.
+		 */
+		size_t total;
+
+		if ((err = ks_dupe_index_page(&ix, &total, q->repo,
+					      f.kind ? f.kind->name : NULL, first,
+					      PAGE_SIZE, &d)) == -1)
+			goto oom;
+		list_page(b, &ix, NULL, ix.n, total, 0);
+		if (page > 1 || first + ix.n < total)
+			pages_links(b, page, first + ix.n < total, query, &f);
+		goto done;
+	}
 	if ((err = ks_dupe_index_load(&ix, q->repo, NULL, &d)) == -1)
 		goto oom;
 	n = ix.n;
@@ -365,38 +416,15 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 		hits = kept;
 		n = k;
 	}
-	first = (page - 1) * PAGE_SIZE;
 	last = first + PAGE_SIZE < n ? first + PAGE_SIZE : n;
-	ks_buf_puts(b, "<p>");
-	if ((query || f.kind) && !n)
-		ks_html(b, _("No record matches."));
+	if (!n)
+		ks_buf_addf(b, "<p>%s</p>\n", _("No record matches."));
 	else
-		ks_buf_addf(b, Q_("%zu record", "%zu records", n), n);
-	ks_buf_puts(b, "</p>\n");
-	if (first < n) {
-		const char *const cols[] = {
-			_("Id"), _("Name"), _("Commune"), NULL,
-		};
-
-		ks_web_table_head(b, cols);
-	}
-	for (i = first; i < last; i++) {
-		const struct ks_dupe_rec *e = &ix.v[hits ? hits[i] : i];
-
-		ks_buf_puts(b, "<tr><td><a href=\"/records/");
-		ks_html_urlarg(b, e->id);
-		ks_buf_puts(b, "\">");
-		ks_html(b, e->id);
-		ks_buf_puts(b, "</a></td><td>");
-		ks_html(b, e->name ? e->name : "");
-		ks_buf_puts(b, "</td><td>");
-		ks_html(b, e->commune ? e->commune : "");
-		ks_buf_puts(b, "</td></tr>\n");
-	}
-	if (first < n)
-		ks_buf_puts(b, "</table>\n");
+		list_page(b, &ix, hits ? hits + first : NULL, first < n ? last - first : 0,
+			  n, first);
 	if (page > 1 || last < n)
 		pages_links(b, page, last < n, query, &f);
+done:
 	ks_free(hits);
 	ks_dupe_index_release(&ix);
 	ks_diags_release(&d);
