@@ -3,7 +3,7 @@
 # sync against one hub at the same time).  Twice: once with the hub as a
 # shared folder (a path), once through git daemon (git://).  Each time a
 # centre puts the samples on the hub and eight laptops are set up from it;
-# then CONC_ROUNDS rounds (default 20) in which every laptop, all at once,
+# then CONC_ROUNDS rounds (default 12) in which every laptop, all at once,
 # makes a new record, perhaps edits a field of a shared record (two of
 # them the same field now and then: a conflict), commits, and then all
 # eight sync at the same instant.  After every round:
@@ -17,13 +17,13 @@
 # have the same tree, holding every record anyone made and every commit
 # anyone made; git fsck --full is clean on the hub and on every laptop; the
 # hub's reflog shows only fast-forwards.
-#   CONC_ROUNDS=5 KHAOSAT_BIN=build/h4/khaosat sh tests/t1020-lan-concurrency.sh -v
+#   CONC_ROUNDS=40 sh tests/t1020-lan-concurrency.sh -v   (a longer run)
 if [ -z "$KHAOSAT_BIN" ] && [ -n "$BUILD" ]; then
 	KHAOSAT_BIN=$(cd "$(dirname "$0")/.." && pwd)/$BUILD/khaosat
 fi
 . "$(dirname "$0")/lib.sh"
 
-CONC_ROUNDS=${CONC_ROUNDS:-20}
+CONC_ROUNDS=${CONC_ROUNDS:-12}
 # A sync that takes longer than this (seconds) has hung: the test fails
 # rather than wait for it.
 CONC_TIMEOUT=${CONC_TIMEOUT:-60}
