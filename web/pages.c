@@ -22,6 +22,7 @@
 #include "history.h"
 #include "intl.h"
 #include "labels.h"
+#include "paths.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -210,10 +211,21 @@ static int last_heard(const struct ks_web_req *q, struct ks_buf *b)
 	return 0;
 }
 
+/* 1 when `path` is the place of a record of `kind` (records/KIND/...). */
+static int is_kind_path(const char *path, const char *kind)
+{
+	char *k = NULL, *id = NULL;
+	int yes = ks_record_path_parse(path, &k, &id) == 0 && !strcmp(k, kind);
+
+	ks_free(k);
+	ks_free(id);
+	return yes;
+}
+
 /* The survey at a glance: its records by kind, and its open conflicts. */
 static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 {
-	struct ks_dupe_index ix = { 0 };
+	struct ks_paths paths = { 0 };
 	struct ks_conflict_set cs = { 0 };
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_buf *b = &r->body;
@@ -221,7 +233,8 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	int err;
 
 	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Overview"), KS_PAGE_HOME);
-	err = ks_dupe_index_load(&ix, q->repo, NULL, &d);
+	/* the records of each kind, counted by their files' places alone */
+	err = ks_list_records(&paths, q->repo, &d);
 	if (err == -1)
 		goto oom;
 	{
@@ -234,8 +247,8 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	for (i = 0; i < ks_repo_kind_count(q->repo); i++) {
 		const struct ks_kind *k = ks_repo_kind(q->repo, i);
 
-		for (j = 0, count = 0; j < ix.n; j++)
-			count += !strcmp(ix.v[j].kind, k->name);
+		for (j = 0, count = 0; j < paths.n; j++)
+			count += is_kind_path(paths.v[j], k->name);
 		ks_buf_puts(b, "<tr><td>");
 		ks_html(b, ks_web_kind_title(k));
 		ks_buf_addf(b, "</td><td>%zu</td><td>", count);
@@ -263,12 +276,12 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 		goto oom;
 	ks_web_diags(b, &d);
 	ks_conflict_set_release(&cs);
-	ks_dupe_index_release(&ix);
+	ks_paths_release(&paths);
 	ks_diags_release(&d);
 	return ks_web_done(r);
 oom:
 	ks_conflict_set_release(&cs);
-	ks_dupe_index_release(&ix);
+	ks_paths_release(&paths);
 	ks_diags_release(&d);
 	return -1;
 }
