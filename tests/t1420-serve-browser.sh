@@ -56,6 +56,7 @@ test_expect_success 'a workshop through the form: refused at its field, fixed, a
 	grep -q "^Nguyễn Thị Hoa|Add workshop $id$" log &&
 	test -z "$(git -C c status --porcelain)" &&
 	git -C c fsck --no-progress &&
+	! ls c/.git/khaosat/forms/*.yaml 2>/dev/null &&
 	test -s "$SHOTS/form-refused.png" && test -s "$SHOTS/record.png"
 '
 
@@ -77,7 +78,9 @@ test_expect_success 'a record changed through its form' '
 	git -C c log -1 --format=%s >log &&
 	grep -q "^Edit workshop md01-0003$" log &&
 	git -C c diff --stat HEAD^ HEAD >stat &&
-	grep -q "1 file changed, 1 insertion(+), 1 deletion(-)" stat
+	grep -q "1 file changed, 1 insertion(+), 1 deletion(-)" stat &&
+	sleep 2 &&
+	! ls c/.git/khaosat/forms/*.yaml 2>/dev/null
 '
 
 test_expect_success 'a conflict settled with one click' '

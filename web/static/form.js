@@ -15,6 +15,7 @@
 	if (!form || !window.fetch || !window.FormData || !window.URLSearchParams)
 		return;
 	var timer = null, busy = false, again = false, touched = {};
+	var leaving = false, waiting = null;	/* a button pressed */
 	var kept = document.getElementById("kept");
 
 	function hidden(name, value) {
@@ -98,6 +99,13 @@
 		}).catch(function () {
 		}).then(function () {
 			busy = false;
+			if (waiting) {
+				/* the press that waited for the answer goes now */
+				var b = waiting;
+				waiting = null;
+				form.requestSubmit(b === true ? undefined : b);
+				return;
+			}
 			if (again) {
 				again = false;
 				send();
@@ -120,9 +128,24 @@
 			touched[e.target.name] = true;
 		later(200);
 	});
+	/*
+	 * A button pressed sends the whole form; nothing is to be kept after
+	 * it.  While a keep is on its way the press waits for its answer,
+	 * which names the unfinished form the press must go on with.
+	 */
+	form.addEventListener("submit", function (e) {
+		clearTimeout(timer);
+		timer = null;
+		if (busy) {
+			e.preventDefault();
+			waiting = e.submitter || true;
+			return;
+		}
+		leaving = true;
+	});
 	/* a tab closed or left: what was typed goes at once */
 	window.addEventListener("pagehide", function () {
-		if (timer !== null) {
+		if (!leaving && timer !== null) {
 			clearTimeout(timer);
 			var data = new URLSearchParams(new FormData(form));
 			data.set("op", "keep");
