@@ -136,7 +136,7 @@
 	form.addEventListener("submit", function (e) {
 		clearTimeout(timer);
 		timer = null;
-		if (busy) {
+		if (busy && form.requestSubmit) {
 			e.preventDefault();
 			waiting = e.submitter || true;
 			return;
