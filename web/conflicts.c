@@ -5,6 +5,7 @@
  * Settling one is `khaosat resolve` (resolve.h): found the same way,
  * checked the same way, committed the same way, holding the survey lock.
  */
+#include "common.h"
 #include "pages_int.h"
 #include "html.h"
 #include "post.h"

@@ -14,6 +14,7 @@
  *     form was opened is merged field by field (merge.h), as edit does;
  *   - "keep as draft" keeps a record that is not valid yet (draft.h).
  */
+#include "common.h"
 #include "pages_int.h"
 #include "form.h"
 #include "html.h"
@@ -43,32 +44,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int ks_web_redirect(struct ks_web_reply *r, const char *path)
-{
-	r->status = 303;
-	r->type = "text/plain; charset=utf-8";
-	r->location = ks_strdup(path);
-	return r->location ? 0 : -1;
-}
-
-int ks_web_lock(struct ks_lock **l, const struct ks_web_req *q,
-		struct ks_diags *d)
-{
-	struct ks_repo *r = q->repo;
-	const char *gitdir = git_repository_path(ks_repo_git(r));
-	struct ks_lock_opts o = { "khaosat serve", q->lock_ms, NULL, NULL };
-	int removed, recovered, err;
-
-	*l = NULL;
-	if ((err = ks_lock_take(l, gitdir, 1, &o, d)))
-		return err;
-	if ((err = ks_lock_clear_stale(gitdir, &removed, d)) ||
-	    (err = ks_merge_recover(r, &recovered, d))) {
-		ks_lock_free(*l);
-		*l = NULL;
-	}
-	return err;
-}
 
 /* What a form page is about, and what it holds. */
 struct page {

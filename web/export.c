@@ -9,6 +9,7 @@
  * .git/khaosat/, sent from an open file that is removed before the first
  * byte goes out, so nothing is left behind whatever the browser does.
  */
+#include "common.h"
 #include "pages_int.h"
 #include "html.h"
 #include "alloc.h"

@@ -5,6 +5,7 @@
  */
 #include "pages.h"
 #include "pages_int.h"
+#include "common.h"
 #include "filter.h"
 #include "static.h"
 #include "html.h"
@@ -34,68 +35,6 @@
 #define PAGE_SIZE 50
 
 
-/* "<table>" and its row of column titles, NULL-terminated (escaped). */
-void ks_web_table_head(struct ks_buf *b, const char *const *titles)
-{
-	ks_buf_puts(b, "<table>\n<tr>");
-	for (; *titles; titles++) {
-		ks_buf_puts(b, "<th>");
-		ks_html(b, *titles);
-		ks_buf_puts(b, "</th>");
-	}
-	ks_buf_puts(b, "</tr>\n");
-}
-
-/* A page finished: 200, HTML. */
-int ks_web_done(struct ks_web_reply *r)
-{
-	r->status = 200;
-	r->type = "text/html; charset=utf-8";
-	return ks_page_end(&r->body);
-}
-
-int ks_web_not_found(const struct ks_web_req *q, struct ks_web_reply *r)
-{
-	r->status = 404;
-	r->type = "text/html; charset=utf-8";
-	ks_page_begin(&r->body, ks_repo_name(q->repo), _("Not found"),
-		      KS_PAGE_OTHER);
-	ks_buf_puts(&r->body, "<p>");
-	ks_html(&r->body, _("There is no such page or record in this survey."));
-	ks_buf_puts(&r->body, " <a href=\"/records\">");
-	ks_html(&r->body, _("See the records."));
-	ks_buf_puts(&r->body, "</a></p>\n");
-	return ks_page_end(&r->body);
-}
-
-/* A problem of the survey's files, said on the page instead of a list. */
-void ks_web_diags(struct ks_buf *b, const struct ks_diags *d)
-{
-	size_t i;
-
-	if (!d->errors)
-		return;
-	ks_buf_puts(b, "<ul class=\"problems\">\n");
-	for (i = 0; i < d->n; i++) {
-		if (d->v[i].severity != KS_SEV_ERROR)
-			continue;
-		ks_buf_puts(b, "<li>");
-		if (d->v[i].path) {
-			ks_html(b, d->v[i].path);
-			if (d->v[i].line)
-				ks_buf_addf(b, ":%d", d->v[i].line);
-			ks_buf_puts(b, ": ");
-		}
-		ks_html(b, d->v[i].message);
-		ks_buf_puts(b, "</li>\n");
-	}
-	ks_buf_puts(b, "</ul>\n");
-}
-
-const char *ks_web_kind_title(const struct ks_kind *k)
-{
-	return k->title && *k->title ? k->title : k->name;
-}
 
 /* What waits for the surveyor: invalid records, forms and drafts. */
 static int waiting(const struct ks_web_req *q, struct ks_buf *b)
@@ -589,27 +528,6 @@ static void value_html(struct ks_buf *b, const struct ks_snode *s,
 	ks_buf_release(&t);
 }
 
-/* Where record `id` is in the work tree, or NULL (ks_free). */
-char *ks_web_record_path(struct ks_repo *repo, const char *id,
-			 const struct ks_kind **kind)
-{
-	size_t i;
-
-	for (i = 0; i < ks_repo_kind_count(repo); i++) {
-		const struct ks_kind *k = ks_repo_kind(repo, i);
-		char *rel = ks_record_relpath(k->name, id);
-		char *abs = rel ? ks_repo_path(repo, rel) : NULL;
-		int there = abs && access(abs, F_OK) == 0;
-
-		ks_free(abs);
-		if (there) {
-			*kind = k;
-			return rel;
-		}
-		ks_free(rel);
-	}
-	return NULL;
-}
 
 /* One record: its fields by title and labels, and whether it is valid. */
 static int record(const struct ks_web_req *q, struct ks_web_reply *r,

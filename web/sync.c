@@ -10,6 +10,7 @@
  * runs; the page reloads itself every second until it is done (a <meta>
  * refresh: no script).  One sync at a time.
  */
+#include "common.h"
 #include "pages_int.h"
 #include "html.h"
 #include "post.h"
