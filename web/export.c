@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "export.h"
+#include "file.h"
 #include "intl.h"
 #include "repo.h"
 #include "stats.h"
@@ -201,31 +202,6 @@ static int page(const struct ks_web_req *q, struct ks_web_reply *r,
 
 /* ---- the download ---- */
 
-/* Removes the folder `dir` and what an export left in it. */
-static void remove_tree(const char *dir)
-{
-	DIR *dh = opendir(dir);
-	struct dirent *e;
-	struct ks_buf p = KS_BUF_INIT;
-	struct stat st;
-
-	while (dh && (e = readdir(dh))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		ks_buf_reset(&p);
-		if (ks_buf_addf(&p, "%s/%s", dir, e->d_name) < 0)
-			break;
-		if (lstat(p.ptr, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(p.ptr);
-		else
-			unlink(p.ptr);
-	}
-	if (dh)
-		closedir(dh);
-	ks_buf_release(&p);
-	rmdir(dir);
-}
-
 /* The CSV folder `dir` as the zip file `zip`, its files in name order. */
 static int zip_folder(const char *dir, const char *zip, struct ks_diags *d)
 {
@@ -375,7 +351,7 @@ static int export_to_fd(int *fd, size_t *size, const struct ks_web_req *q,
 		*size = (size_t)st.st_size;
 out:
 	ks_export_free(x);
-	remove_tree(dir.ptr);	/* the open file stays readable */
+	ks_remove_tree(dir.ptr);	/* the open file stays readable */
 	if (err && *fd >= 0) {
 		close(*fd);
 		*fd = -1;
