@@ -150,15 +150,27 @@ static int last_heard(const struct ks_web_req *q, struct ks_buf *b)
 	return 0;
 }
 
-/* 1 when `path` is the place of a record of `kind` (records/KIND/...). */
-static int is_kind_path(const char *path, const char *kind)
+/*
+ * The records of each kind of the survey (counts[i] for kind i), by
+ * their files' places alone: one pass over the list.
+ */
+static void count_kinds(size_t *counts, struct ks_repo *r,
+		       const struct ks_paths *paths)
 {
-	char *k = NULL, *id = NULL;
-	int yes = ks_record_path_parse(path, &k, &id) == 0 && !strcmp(k, kind);
+	size_t i, j;
 
-	ks_free(k);
-	ks_free(id);
-	return yes;
+	for (i = 0; i < paths->n; i++) {
+		char *k = NULL, *id = NULL;
+
+		if (ks_record_path_parse(paths->v[i], &k, &id) == 0)
+			for (j = 0; j < ks_repo_kind_count(r); j++)
+				if (!strcmp(ks_repo_kind(r, j)->name, k)) {
+					counts[j]++;
+					break;
+				}
+		ks_free(k);
+		ks_free(id);
+	}
 }
 
 /* The survey at a glance: its records by kind, and its open conflicts. */
@@ -168,14 +180,16 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	struct ks_conflict_set cs = { 0 };
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_buf *b = &r->body;
-	size_t i, j, count;
+	size_t i, *counts = NULL;
 	int err;
 
 	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Overview"), KS_PAGE_HOME);
 	/* the records of each kind, counted by their files' places alone */
 	err = ks_list_records(&paths, q->repo, &d);
-	if (err == -1)
+	if (err == -1 ||
+	    !(counts = ks_calloc(ks_repo_kind_count(q->repo) + 1, sizeof(*counts))))
 		goto oom;
+	count_kinds(counts, q->repo, &paths);
 	{
 		const char *const cols[] = {
 			_("Kind of record"), C_("column", "Records"), "", NULL,
@@ -186,11 +200,9 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	for (i = 0; i < ks_repo_kind_count(q->repo); i++) {
 		const struct ks_kind *k = ks_repo_kind(q->repo, i);
 
-		for (j = 0, count = 0; j < paths.n; j++)
-			count += is_kind_path(paths.v[j], k->name);
 		ks_buf_puts(b, "<tr><td>");
 		ks_html(b, ks_web_kind_title(k));
-		ks_buf_addf(b, "</td><td>%zu</td><td>", count);
+		ks_buf_addf(b, "</td><td>%zu</td><td>", counts[i]);
 		if (q->writable) {
 			ks_buf_puts(b, "<a class=\"new\" href=\"/new/");
 			ks_html_urlarg(b, k->name);
@@ -214,11 +226,13 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	if (waiting(q, b) == -1 || last_heard(q, b) == -1)
 		goto oom;
 	ks_web_diags(b, &d);
+	ks_free(counts);
 	ks_conflict_set_release(&cs);
 	ks_paths_release(&paths);
 	ks_diags_release(&d);
 	return ks_web_done(r);
 oom:
+	ks_free(counts);
 	ks_conflict_set_release(&cs);
 	ks_paths_release(&paths);
 	ks_diags_release(&d);
