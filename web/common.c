@@ -126,3 +126,15 @@ int ks_web_lock(struct ks_lock **l, const struct ks_web_req *q,
 	}
 	return err;
 }
+
+void ks_web_form_begin(struct ks_buf *b, const struct ks_web_req *q,
+		       const char *cls, const char *action)
+{
+	ks_buf_puts(b, "<form class=\"");
+	ks_html(b, cls);
+	ks_buf_puts(b, "\" method=\"post\" action=\"");
+	ks_html(b, action);
+	ks_buf_puts(b, "\">\n<input type=\"hidden\" name=\"csrf\" value=\"");
+	ks_html(b, q->csrf);
+	ks_buf_puts(b, "\">\n");
+}

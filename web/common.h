@@ -27,6 +27,12 @@ const char *ks_web_kind_title(const struct ks_kind *k);
  */
 char *ks_web_record_path(struct ks_repo *repo, const char *id,
 			 const struct ks_kind **kind);
+/*
+ * The start of a form that changes the survey: <form class=CLS
+ * method=post action=ACTION> and the token the server checks (CSRF).
+ */
+void ks_web_form_begin(struct ks_buf *b, const struct ks_web_req *q,
+		       const char *cls, const char *action);
 /* Sends the browser on to `path` (303). */
 int ks_web_redirect(struct ks_web_reply *r, const char *path);
 

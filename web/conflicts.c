@@ -110,10 +110,8 @@ static void choices(struct ks_buf *b, const struct ks_web_req *q,
 {
 	size_t j;
 
-	ks_buf_puts(b, "<form class=\"settle\" method=\"post\" action=\"/conflicts\">\n"
-		    "<input type=\"hidden\" name=\"csrf\" value=\"");
-	ks_html(b, q->csrf);
-	ks_buf_puts(b, "\">\n<input type=\"hidden\" name=\"id\" value=\"");
+	ks_web_form_begin(b, q, "settle", "/conflicts");
+	ks_buf_puts(b, "<input type=\"hidden\" name=\"id\" value=\"");
 	ks_html(b, id ? id : e->file);
 	ks_buf_puts(b, "\">\n<input type=\"hidden\" name=\"field\" value=\"");
 	ks_html(b, *e->field ? e->field : "/");

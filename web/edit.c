@@ -145,12 +145,9 @@ static int show(struct page *p)
 		ks_buf_puts(&action, "/new/");
 		ks_html_urlarg(&action, p->kind->name);
 	}
-	ks_buf_puts(b, "<form class=\"record\" method=\"post\" action=\"");
-	ks_html(b, action.ptr);
-	ks_buf_puts(b, "\">\n");
+	ks_web_form_begin(b, p->q, "record", action.ptr);
 	/* Enter in a field checks the form; it never adds or removes items */
 	submit(b, "check", _("Check"), "default");
-	hidden(b, "csrf", p->q->csrf);
 	if (p->save.file)
 		hidden(b, "form", p->save.file);
 	if (p->id && !p->draft)

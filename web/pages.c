@@ -801,10 +801,8 @@ static int login_page(const struct ks_web_req *q, struct ks_web_reply *r)
 		return ks_web_not_found(q, r);
 	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Log in to make changes"),
 		      KS_PAGE_OTHER);
-	ks_buf_puts(b, "<form class=\"login\" method=\"post\" action=\"/login\">\n"
-		    "<input type=\"hidden\" name=\"csrf\" value=\"");
-	ks_html(b, q->csrf);
-	ks_buf_puts(b, "\">\n<div class=\"field\"><label for=\"password\">");
+	ks_web_form_begin(b, q, "login", "/login");
+	ks_buf_puts(b, "<div class=\"field\"><label for=\"password\">");
 	ks_html(b, _("The password the centre set for changing records here"));
 	ks_buf_puts(b, "</label><input id=\"password\" name=\"password\" type=\"password\" "
 		    "autocomplete=\"current-password\"></div>\n<button class=\"save\">");

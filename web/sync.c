@@ -117,10 +117,8 @@ static void hub_buttons(struct ks_buf *b, const struct ks_web_req *q)
 		ks_paths_release(&names);
 		return;
 	}
-	ks_buf_puts(b, "<form method=\"post\" action=\"/sync\" class=\"sync\">\n"
-		    "<input type=\"hidden\" name=\"csrf\" value=\"");
-	ks_html(b, q->csrf);
-	ks_buf_puts(b, "\">\n<fieldset><legend>");
+	ks_web_form_begin(b, q, "sync", "/sync");
+	ks_buf_puts(b, "<fieldset><legend>");
 	ks_html(b, _("With the centre's hub"));
 	ks_buf_puts(b, "</legend>\n");
 	for (i = 0; i < names.n; i++) {
@@ -172,10 +170,8 @@ static int page(const struct ks_web_req *q, struct ks_web_reply *r,
 		ks_buf_puts(b, "</p>\n");
 		return ks_web_done(r);
 	}
-	ks_buf_puts(b, "<form method=\"post\" action=\"/sync\" class=\"sync\">\n"
-		    "<input type=\"hidden\" name=\"csrf\" value=\"");
-	ks_html(b, q->csrf);
-	ks_buf_puts(b, "\">\n<fieldset><legend>");
+	ks_web_form_begin(b, q, "sync", "/sync");
+	ks_buf_puts(b, "<fieldset><legend>");
 	ks_html(b, _("With a USB stick or a folder"));
 	ks_buf_puts(b, "</legend>\n<div class=\"field\"><label for=\"stick\">");
 	ks_html(b, _("The stick's folder (as the computer shows it, e.g. /media/hoa/USB)"));
