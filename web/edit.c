@@ -64,6 +64,19 @@ struct page {
 	unsigned status;
 };
 
+/* A form page about to be made: of record `id`, or NULL for a new one. */
+static void page_init(struct page *p, const struct ks_web_req *q,
+		      struct ks_web_reply *r, const char *id)
+{
+	memset(p, 0, sizeof(*p));
+	p->q = q;
+	p->r = r;
+	p->id = id;
+	ks_diags_init(&p->problems);
+	ks_diags_init(&p->notes);
+	ks_buf_init(&p->pending);
+}
+
 static void page_release(struct page *p)
 {
 	ks_free(p->rel);
@@ -778,12 +791,7 @@ int ks_web_new(const struct ks_web_req *q, struct ks_web_reply *r,
 	const char *file;
 	int err;
 
-	memset(&p, 0, sizeof(p));
-	p.q = q;
-	p.r = r;
-	ks_diags_init(&p.problems);
-	ks_diags_init(&p.notes);
-	ks_buf_init(&p.pending);
+	page_init(&p, q, r, NULL);
 	if (!(p.kind = kind_named(q->repo, kind)) || !q->writable) {
 		page_release(&p);
 		return ks_web_not_found(q, r);
@@ -820,13 +828,7 @@ int ks_web_edit(const struct ks_web_req *q, struct ks_web_reply *r,
 	unsigned long counter;
 	int err;
 
-	memset(&p, 0, sizeof(p));
-	p.q = q;
-	p.r = r;
-	p.id = id;
-	ks_diags_init(&p.problems);
-	ks_diags_init(&p.notes);
-	ks_buf_init(&p.pending);
+	page_init(&p, q, r, id);
 	if (!q->writable || ks_id_parse(id, device, &counter) < 0)
 		return ks_web_not_found(q, r);
 	err = open_edit(&p, &d);
