@@ -9,6 +9,7 @@
 #include "html.h"
 #include "alloc.h"
 #include "buf.h"
+#include "conflict.h"
 #include "diag.h"
 #include "dupes.h"
 #include "intl.h"
@@ -208,22 +209,19 @@ void ks_filter_query(struct ks_buf *b, const struct ks_filter *f)
 	}
 }
 
-/* The node at a dotted path of `root`, or NULL. */
+/* The node at a dotted path of `root` ("location.kind"), or NULL. */
 static const struct ks_node *at_path(const struct ks_node *root, const char *path)
 {
-	char seg[128];
+	char field[sizeof(((struct ks_filter_field *)0)->path) + 1];
+	const struct ks_node *nearest;
+	size_t i;
 
-	while (root && *path) {
-		size_t n = strcspn(path, ".");
-
-		if (n >= sizeof(seg))
-			return NULL;
-		memcpy(seg, path, n);
-		seg[n] = '\0';
-		root = root->kind == KS_NODE_MAP ? ks_map_get(root, seg) : NULL;
-		path += n + (path[n] == '.');
-	}
-	return root;
+	/* as history names fields: "/location/kind" */
+	field[0] = '/';
+	for (i = 0; path[i] && i + 1 < sizeof(field); i++)
+		field[i + 1] = path[i] == '.' ? '/' : path[i];
+	field[i + 1] = '\0';
+	return root ? ks_field_find(root, field, &nearest) : NULL;
 }
 
 static int holds(const struct ks_node *v, const char *code, int list)
