@@ -35,33 +35,25 @@ struct choice {
 static int choose(struct choice *c, const struct ks_resolve *t, const char *id,
 		  const char *take, const char *value, int base)
 {
-	const struct ks_node *proposals = t->e->proposals;
-	const char *what = *t->field ? t->field : _("(record)");
-	unsigned long n;
+	const struct ks_node *given = NULL;
+	unsigned long n = 0;
 	char *end;
 
-	if (t->gone) {
-		ks_buf_addf(&c->msg, _("Close the conflict on %s %s: the record was deleted"),
-			    id, t->field);
-	} else if (take) {
+	if (take && !t->gone) {
 		n = strtoul(take, &end, 10);
-		if (*end || n < 1 || n > proposals->u.seq.n)
+		if (*end || n < 1 || n > t->e->proposals->u.seq.n)
 			return usage_error(&info, "--take: choose a proposal from 1 to %zu",
-					   proposals->u.seq.n);
-		c->value = ks_map_get(proposals->u.seq.v[n - 1], "value");
-		if (ks_map_get(proposals->u.seq.v[n - 1], "text"))
-			c->text = ks_map_get(proposals->u.seq.v[n - 1], "text")->u.scalar.str;
-		ks_buf_addf(&c->msg, _("Resolve %s %s: keep proposal %lu"), id, what, n);
-	} else if (base) {
-		c->value = t->e->base;
-		ks_buf_addf(&c->msg, _("Resolve %s %s: keep the base value"), id, what);
-	} else {
+					   t->e->proposals->u.seq.n);
+	} else if (value && !t->gone) {
 		c->doc = ks_doc_new(NULL);
-		c->value = c->doc ? ks_node_scalar(c->doc, value, strlen(value), 0) : NULL;
-		if (!c->value)
+		given = c->doc ? ks_node_scalar(c->doc, value, strlen(value), 0) : NULL;
+		if (!given)
 			return usage_error(&info, "--value must be UTF-8 text");
-		ks_buf_addf(&c->msg, _("Resolve %s %s: set a new value"), id, what);
 	}
+	if (ks_resolve_choice(&c->value, &c->text, &c->msg, t, id,
+			      take ? KS_RESOLVE_TAKE : base ? KS_RESOLVE_BASE
+			      : KS_RESOLVE_VALUE, n, given) < 0)
+		ks_buf_fail(&c->msg);	/* said as out of memory below */
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "fielddiff.h"
 #include "file.h"
+#include "intl.h"
 #include "record.h"
 #include "repo.h"
 
@@ -187,3 +188,34 @@ int ks_resolve_settle(struct ks_repo *r, const struct ks_resolve *t,
 	return err;
 }
 
+int ks_resolve_choice(const struct ks_node **value, const char **text,
+		      struct ks_buf *msg, const struct ks_resolve *t,
+		      const char *id, enum ks_resolve_how how, unsigned long n,
+		      const struct ks_node *given)
+{
+	const struct ks_node *proposals = t->e->proposals, *p;
+	const char *what = *t->field ? t->field : _("(record)");
+
+	*value = NULL;
+	*text = NULL;
+	if (t->gone)
+		return ks_buf_addf(msg, _("Close the conflict on %s %s: the record was deleted"),
+				   id, t->field);
+	switch (how) {
+	case KS_RESOLVE_BASE:
+		*value = t->e->base;
+		return ks_buf_addf(msg, _("Resolve %s %s: keep the base value"), id, what);
+	case KS_RESOLVE_VALUE:
+		*value = given;
+		return ks_buf_addf(msg, _("Resolve %s %s: set a new value"), id, what);
+	case KS_RESOLVE_TAKE:
+		break;
+	}
+	if (n < 1 || n > proposals->u.seq.n)
+		return KS_EINVALID;
+	p = proposals->u.seq.v[n - 1];
+	*value = ks_map_get(p, "value");
+	if (ks_map_get(p, "text"))
+		*text = ks_map_get(p, "text")->u.scalar.str;
+	return ks_buf_addf(msg, _("Resolve %s %s: keep proposal %lu"), id, what, n);
+}

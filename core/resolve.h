@@ -46,4 +46,24 @@ int ks_resolve_settle(struct ks_repo *r, const struct ks_resolve *t,
 
 void ks_resolve_release(struct ks_resolve *t);
 
+/* How a conflict is settled. */
+enum ks_resolve_how {
+	KS_RESOLVE_TAKE,	/* keep proposal n (from 1) */
+	KS_RESOLVE_BASE,	/* keep the value from before both changes */
+	KS_RESOLVE_VALUE,	/* keep a new value */
+};
+
+/*
+ * What settles the conflict `t` of record (or file) `id` as `how` says:
+ * the value to keep into *value (`given` for KS_RESOLVE_VALUE), the raw
+ * text of a proposal that did not parse into *text, and the commit
+ * message that says so appended to `msg`.  A conflict of a record deleted
+ * since only closes, whatever `how` says.  0; KS_EINVALID when `n` is not
+ * one of the proposals; -1 when memory runs out.
+ */
+int ks_resolve_choice(const struct ks_node **value, const char **text,
+		      struct ks_buf *msg, const struct ks_resolve *t,
+		      const char *id, enum ks_resolve_how how, unsigned long n,
+		      const struct ks_node *given);
+
 #endif

@@ -224,42 +224,33 @@ static int chosen(const struct ks_node **value, const char **text,
 		  const struct ks_resolve *t, const char *id,
 		  const char *choice, const char *typed, struct ks_diags *d)
 {
-	const struct ks_node *proposals = t->e->proposals;
-	const char *what = *t->field ? t->field : _("(record)");
-	char *end, *rid = NULL;
-	unsigned long n;
+	struct ks_node *given = NULL;
+	unsigned long n = 0;
+	char *end;
+	enum ks_resolve_how how;
+	int err;
 
-	*value = NULL;
-	*text = NULL;
-	if (t->gone)
-		return ks_buf_addf(msg, _("Close the conflict on %s %s: the record was deleted"),
-				   id, t->field);
 	if (!strcmp(choice, "base")) {
-		*value = t->e->base;
-		return ks_buf_addf(msg, _("Resolve %s %s: keep the base value"), id, what);
-	}
-	if (!strcmp(choice, "value")) {
+		how = KS_RESOLVE_BASE;
+	} else if (!strcmp(choice, "value")) {
+		char *rid = NULL;
 		const struct ks_snode *root;
 		const struct ks_snode *fs = field_schema(repo, t->e, &rid, &root);
-		struct ks_node *v;
-		int err;
 
 		ks_free(rid);
-		if (!*t->field || !typed || !*typed)
+		how = KS_RESOLVE_VALUE;
+		if (!t->gone && (!*t->field || !typed || !*typed))
 			return ks_error(d, KS_EINVALID, NULL, 0, 0,
 					"give the new value, or choose one that is there");
-		if ((err = ks_input_read(&v, doc, fs, typed, d)))
+		if (!t->gone && (err = ks_input_read(&given, doc, fs, typed, d)))
 			return err;
-		*value = v;
-		return ks_buf_addf(msg, _("Resolve %s %s: set a new value"), id, what);
+	} else {
+		how = KS_RESOLVE_TAKE;
+		n = strtoul(choice, &end, 10);
+		if ((*end || !*choice) && !t->gone)
+			return KS_EINVALID;
 	}
-	n = strtoul(choice, &end, 10);
-	if (*end || !*choice || n < 1 || n > proposals->u.seq.n)
-		return KS_EINVALID;
-	*value = ks_map_get(proposals->u.seq.v[n - 1], "value");
-	if (ks_map_get(proposals->u.seq.v[n - 1], "text"))
-		*text = ks_map_get(proposals->u.seq.v[n - 1], "text")->u.scalar.str;
-	return ks_buf_addf(msg, _("Resolve %s %s: keep proposal %lu"), id, what, n);
+	return ks_resolve_choice(value, text, msg, t, id, how, n, given);
 }
 
 /* Settles the conflict the form names; the page again with what happened. */
