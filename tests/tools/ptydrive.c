@@ -36,6 +36,8 @@
  * and the output since the last match go to standard error, and the exit
  * code is 124.  A bad script or command line exits 125.
  */
+#include "text.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -116,17 +118,6 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes the escapes of TEXT in place; -1 on a bad escape. */
 static int unescape(char *s, size_t *outlen)
 {
@@ -145,9 +136,9 @@ static int unescape(char *s, size_t *outlen)
 		case 'e': *w++ = 27; r++; break;
 		case '\\': *w++ = '\\'; r++; break;
 		case 'x':
-			if (hexval(r[1]) < 0 || hexval(r[2]) < 0)
+			if (ks_hex_digit(r[1]) < 0 || ks_hex_digit(r[2]) < 0)
 				return -1;
-			*w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
+			*w++ = (char)(ks_hex_digit(r[1]) * 16 + ks_hex_digit(r[2]));
 			r += 3;
 			break;
 		default:
