@@ -162,12 +162,12 @@ static int save(struct cli *cli, const struct ks_members *m,
 		}
 	had = ks_buf_read_file(&old, abs, 1024 * 1024) == 0;
 	if ((err = ks_members_write(&text, m)) ||
-	    (err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, d)))
+	    (err = ks_file_put_text(abs, &text, KS_FILE_DURABLE, d)))
 		goto out;
 	if ((err = ks_commit_changes(&out, cli->repo, message, d))) {
 		/* Nothing committed: the file as it was. */
 		if (had)
-			ks_file_put(abs, old.ptr, old.len, KS_FILE_DURABLE, d);
+			ks_file_put_text(abs, &old, KS_FILE_DURABLE, d);
 		else
 			unlink(abs);
 	}

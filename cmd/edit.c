@@ -122,7 +122,7 @@ static int save(struct cli *cli, const char *rel, const char *abs,
 	if (!gone && now.len == orig->len &&
 	    !memcmp(now.ptr, orig->ptr, orig->len)) {
 		ks_buf_release(&now);
-		return ks_file_put(abs, text->ptr, text->len, KS_FILE_DURABLE, d);
+		return ks_file_put_text(abs, text, KS_FILE_DURABLE, d);
 	}
 	proposer_now(&pm, &c, &dev, cli->repo, rel, NULL);
 	proposer_now(&pt, &c, &dev, cli->repo, rel, gone ? NULL : &now);

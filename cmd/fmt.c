@@ -53,7 +53,7 @@ static int fmt_one(struct ks_repo *r, const char *rel, int check_only,
 		err = 1;
 		goto out;
 	}
-	err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);
+	err = ks_file_put_text(abs, &out, KS_FILE_DURABLE, d);
 	if (!err) {
 		printf(_("formatted %s\n"), rel);
 		err = 1;

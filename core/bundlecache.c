@@ -208,7 +208,7 @@ int ks_bundle_cache_save(struct ks_bundle_cache *c, struct ks_diags *d)
 				kept++;
 			}
 	if (!err)
-		err = ks_file_put(c->path, out.ptr, out.len, 0, d);
+		err = ks_file_put_text(c->path, &out, 0, d);
 	if (!err)
 		c->changed = 0;
 	ks_buf_release(&out);

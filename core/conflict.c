@@ -541,7 +541,7 @@ static int remove_entry(struct ks_repo *r, const char *relpath,
 		err = -1;
 		goto out;
 	}
-	err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, d);
+	err = ks_file_put_text(abs, &text, KS_FILE_DURABLE, d);
 out:
 	ks_free(abs);
 	ks_doc_free(doc);
@@ -647,7 +647,7 @@ int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 		else if (write_file_text(&out, r, is_record ? kind : NULL, choice) < 0)
 			err = -1;
 		else
-			err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);
+			err = ks_file_put_text(abs, &out, KS_FILE_DURABLE, d);
 	} else if (access(abs, F_OK) < 0 && errno == ENOENT) {
 		/* The record is gone: nothing to set, the entry closes. */
 		err = 0;
@@ -660,7 +660,7 @@ int ks_conflict_resolve(struct ks_repo *r, const char *relpath,
 					    ks_doc_root(doc)) < 0)
 			err = -1;
 		if (!err)
-			err = ks_file_put(abs, out.ptr, out.len, KS_FILE_DURABLE, d);
+			err = ks_file_put_text(abs, &out, KS_FILE_DURABLE, d);
 	}
 	if (!err)
 		err = remove_entry(r, relpath, field, d);

@@ -36,7 +36,7 @@ int ks_record_create(char **id, struct ks_repo *r, const char *kind,
 		err = ks_error(d, KS_EEXISTS, rel, 0, 0,
 			       "a record already exists here; refusing to overwrite it");
 	} else {
-		err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, d);
+		err = ks_file_put_text(abs, &text, KS_FILE_DURABLE, d);
 	}
 	if (err) {
 		ks_free(*id);

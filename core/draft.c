@@ -61,7 +61,7 @@ int ks_draft_save(struct ks_repo *r, const char *kind, const char *id,
 	if (!abs || ks_buf_addf(&b, "%s%s\n", DRAFT_HEADER, kind) < 0 ||
 	    ks_buf_add(&b, text, len) < 0)
 		goto out;
-	err = ks_file_put(abs, b.ptr, b.len, KS_FILE_DURABLE, d);
+	err = ks_file_put_text(abs, &b, KS_FILE_DURABLE, d);
 out:
 	ks_buf_release(&b);
 	ks_free(abs);

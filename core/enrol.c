@@ -43,7 +43,7 @@ int ks_enrol_start(git_repository *repo, const char *workdir,
 	if (ks_members_write(&text, m) < 0 ||
 	    ks_buf_addf(&path, "%s/%s", workdir, KS_MEMBERS_FILE) < 0)
 		goto out;
-	err = ks_file_put(path.ptr, text.ptr, text.len, KS_FILE_DURABLE, d);
+	err = ks_file_put_text(path.ptr, &text, KS_FILE_DURABLE, d);
 out:
 	ks_members_free(m);
 	ks_buf_release(&key);

@@ -375,6 +375,15 @@ int ks_file_put(const char *path, const void *data, size_t len,
 	return ks_file_commit(&f, d);
 }
 
+int ks_file_put_text(const char *path, const struct ks_buf *text,
+		     unsigned flags, struct ks_diags *d)
+{
+	if (ks_buf_failed(text))
+		return ks_error(d, KS_ERROR, path, 0, 0,
+				"out of memory; the file is left as it was");
+	return ks_file_put(path, text->ptr, text->len, flags, d);
+}
+
 void ks_remove_tree(const char *path)
 {
 	struct stat st;

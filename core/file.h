@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct ks_buf;
 struct ks_diags;
 
 enum {
@@ -87,6 +88,14 @@ void ks_file_abort(struct ks_file *f);
 /* The whole file at once: begin (making folders), write, commit. */
 int ks_file_put(const char *path, const void *data, size_t len,
 		unsigned flags, struct ks_diags *d);
+
+/*
+ * ks_file_put() of a buffer's text.  A buffer whose building ran out of
+ * memory is refused and the file left as it was, so that no caller can
+ * write an emptied text over a record.
+ */
+int ks_file_put_text(const char *path, const struct ks_buf *text,
+		     unsigned flags, struct ks_diags *d);
 
 /* Flushes the folder holding `path`, so that a rename in it is kept. */
 int ks_file_sync_folder(const char *path);

@@ -157,7 +157,7 @@ int ks_formsave_write(struct ks_repo *r, const struct ks_formsave *f,
 
 	if (!abs || form_text(&text, f) < 0)
 		goto out;
-	err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, d);
+	err = ks_file_put_text(abs, &text, KS_FILE_DURABLE, d);
 out:
 	ks_buf_release(&text);
 	ks_free(abs);

@@ -334,7 +334,7 @@ static int quarantine(char **out, git_repository **q, git_repository *repo,
 		struct ks_buf text = KS_BUF_INIT;
 
 		err = ks_buf_addf(&text, "%sobjects\n", git_repository_path(repo)) < 0
-			? -1 : ks_file_put(alt.ptr, text.ptr, text.len, KS_FILE_DURABLE, d);
+			? -1 : ks_file_put_text(alt.ptr, &text, KS_FILE_DURABLE, d);
 		ks_buf_release(&text);
 		if (err)
 			goto out;
@@ -592,7 +592,7 @@ static void refused_add(git_repository *repo, const git_oid *oid,
 	}
 	if (ks_buf_addf(&out, "%s %s %s\n", git_oid_tostr(hex, sizeof(hex), oid),
 			ref, url) == 0)
-		ks_file_put(path, out.ptr, out.len, KS_FILE_DURABLE, &ignore);
+		ks_file_put_text(path, &out, KS_FILE_DURABLE, &ignore);
 out:
 	ks_free(path);
 	ks_buf_release(&text);

@@ -152,7 +152,7 @@ static int write_files(const char *dir, const char *name, const char *id,
 	if (survey_file_text(&text, name, id) < 0 ||
 	    ks_buf_addf(&path, "%s/%s", dir, KS_SURVEY_FILE) < 0)
 		goto out;
-	if ((err = ks_file_put(path.ptr, text.ptr, text.len, KS_FILE_DURABLE, d)))
+	if ((err = ks_file_put_text(path.ptr, &text, KS_FILE_DURABLE, d)))
 		goto out;
 	for (f = ks_schema_pack; f->name && !err; f++) {
 		ks_buf_reset(&path);

@@ -151,6 +151,8 @@ static int index_set(struct tmerge *m, const char *path, const git_oid *oid)
 
 static int write_text(git_oid *oid, struct tmerge *m, const struct ks_buf *b)
 {
+	if (ks_buf_failed(b))
+		return -1;
 	return git_blob_create_from_buffer(oid, m->repo, b->ptr, b->len);
 }
 
@@ -2314,7 +2316,7 @@ static int write_worktree_conflicts(struct ks_repo *r, const char *relpath,
 	ks_buf_reset(&text);
 	if (!entries || conflict_text(&text, doc, relpath, entries) < 0)
 		goto out;
-	err = ks_file_put(abs, text.ptr, text.len, KS_FILE_DURABLE, d);
+	err = ks_file_put_text(abs, &text, KS_FILE_DURABLE, d);
 out:
 	ks_doc_free(old);
 	ks_free(abs);
@@ -2453,8 +2455,8 @@ int ks_merge_worktree_file(size_t *conflicts, struct ks_repo *r,
 	}
 	if (!em && !et && dm && dt) {
 		if (res)
-			err = ks_file_put(abs, text.ptr, text.len,
-					  KS_FILE_DURABLE, d);
+			err = ks_file_put_text(abs, &text,
+					       KS_FILE_DURABLE, d);
 		else
 			err = unlink(abs) < 0 && errno != ENOENT
 				? ks_error(d, KS_EIO, relpath, 0, 0,
@@ -2463,8 +2465,7 @@ int ks_merge_worktree_file(size_t *conflicts, struct ks_repo *r,
 		if (err)
 			goto out;
 	} else if (mine) {
-		if ((err = ks_file_put(abs, mine->ptr, mine->len,
-				       KS_FILE_DURABLE, d)))
+		if ((err = ks_file_put_text(abs, mine, KS_FILE_DURABLE, d)))
 			goto out;
 	}
 	if (c.n && (err = write_worktree_conflicts(r, relpath, out, fresh, d)))

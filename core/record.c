@@ -1448,7 +1448,7 @@ int ks_doc_write(struct ks_buf *out, const struct ks_node *root,
 		return ks_buf_puts(out, "{}\n");
 	if (root->kind == KS_NODE_SEQ && !root->u.seq.n)
 		return ks_buf_puts(out, "[]\n");
-	return write_block(&w, root, ctx, 0, 0) ? -1 : 0;
+	return write_block(&w, root, ctx, 0, 0) || ks_buf_failed(out) ? -1 : 0;
 }
 
 /* ---- dotted paths ---- */

@@ -481,8 +481,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	if (!err && (sc.misses || !sc.usable || sc.fresh.len != old.len)) {
 		struct ks_diags ignore = KS_DIAGS_INIT;
 
-		ks_file_put(cachepath.ptr, sc.fresh.ptr, sc.fresh.len, 0,
-			    &ignore);
+		ks_file_put_text(cachepath.ptr, &sc.fresh, 0, &ignore);
 		ks_diags_release(&ignore);
 	}
 out:

@@ -96,7 +96,7 @@ static void restore(struct saved *s)
 	struct ks_diags ignore = KS_DIAGS_INIT;
 
 	if (s->existed)
-		ks_file_put(s->abs, s->text.ptr, s->text.len, KS_FILE_DURABLE, &ignore);
+		ks_file_put_text(s->abs, &s->text, KS_FILE_DURABLE, &ignore);
 	else if (s->abs)
 		unlink(s->abs);
 	ks_diags_release(&ignore);

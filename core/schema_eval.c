@@ -1307,6 +1307,57 @@ static int check_dups(struct ectx *c, const struct loc *l, const char *field,
 	return !any;
 }
 
+/* "contains", "minContains" and "maxContains": how many items match. */
+static int eval_contains(struct ectx *c, const struct ks_snode *s,
+			 const struct loc *l, struct marks *m)
+{
+	const struct ks_node *n = l->node;
+	size_t cnt = n->u.seq.n, i, found = 0;
+	size_t min = (s->kw & KW_MINCONT) ? s->mincont : 1;
+	int ok = 1, quick = c->quick;
+
+	c->quick = 1;
+	for (i = 0; i < cnt; i++) {
+		struct loc child;
+
+		loc_init(c, &child, l, NULL, 0, i, n->u.seq.v[i],
+			 s->contains);
+		if (eval(c, s->contains, &child, NULL)) {
+			found++;
+			if (m)
+				m->i[i] = 1;
+		}
+	}
+	c->quick = quick;
+	if (found < min) {
+		FAIL();
+		if (!found)
+			reportf(c, l, "contains", "%s",
+				_("no item is of the kind the form "
+				  "asks for (\"contains\")"));
+		else
+			reportf(c, l, "minContains",
+				Q_("at least %zu item must be of the "
+				   "kind the form asks for "
+				   "(\"contains\"), %zu are",
+				   "at least %zu items must be of the "
+				   "kind the form asks for "
+				   "(\"contains\"), %zu are", min),
+				min, found);
+	}
+	if ((s->kw & KW_MAXCONT) && found > s->maxcont) {
+		FAIL();
+		reportf(c, l, "maxContains",
+			Q_("at most %zu item may be of the kind the "
+			   "form names (\"contains\"), %zu are",
+			   "at most %zu items may be of the kind the "
+			   "form names (\"contains\"), %zu are",
+			   s->maxcont), s->maxcont, found);
+	}
+out:
+	return ok;
+}
+
 static int eval_array(struct ectx *c, const struct ks_snode *s,
 		      const struct loc *l, struct marks *m)
 {
@@ -1364,50 +1415,8 @@ static int eval_array(struct ectx *c, const struct ks_snode *s,
 			for (i = start; i < cnt; i++)
 				m->i[i] = 1;
 	}
-	if (s->contains) {
-		size_t found = 0;
-		size_t min = (s->kw & KW_MINCONT) ? s->mincont : 1;
-		int quick = c->quick;
-
-		c->quick = 1;
-		for (i = 0; i < cnt; i++) {
-			struct loc child;
-
-			loc_init(c, &child, l, NULL, 0, i, n->u.seq.v[i],
-				 s->contains);
-			if (eval(c, s->contains, &child, NULL)) {
-				found++;
-				if (m)
-					m->i[i] = 1;
-			}
-		}
-		c->quick = quick;
-		if (found < min) {
-			FAIL();
-			if (!found)
-				reportf(c, l, "contains", "%s",
-					_("no item is of the kind the form "
-					  "asks for (\"contains\")"));
-			else
-				reportf(c, l, "minContains",
-					Q_("at least %zu item must be of the "
-					   "kind the form asks for "
-					   "(\"contains\"), %zu are",
-					   "at least %zu items must be of the "
-					   "kind the form asks for "
-					   "(\"contains\"), %zu are", min),
-					min, found);
-		}
-		if ((s->kw & KW_MAXCONT) && found > s->maxcont) {
-			FAIL();
-			reportf(c, l, "maxContains",
-				Q_("at most %zu item may be of the kind the "
-				   "form names (\"contains\"), %zu are",
-				   "at most %zu items may be of the kind the "
-				   "form names (\"contains\"), %zu are",
-				   s->maxcont), s->maxcont, found);
-		}
-	}
+	if (s->contains && !eval_contains(c, s, l, m))
+		FAIL();
 	if ((s->kw & KW_UNIQUE) && !check_dups(c, l, NULL, "uniqueItems"))
 		FAIL();
 	if (s->xkey && !check_dups(c, l, s->xkey, "x-key"))

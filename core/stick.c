@@ -598,7 +598,7 @@ static int write_readme(const char *dir, struct ks_repo *r, struct ks_diags *d)
 		if (ks_buf_failed(&text))
 			err = -1;
 		else
-			err = ks_file_put(path.ptr, text.ptr, text.len, KS_FILE_DURABLE, d);
+			err = ks_file_put_text(path.ptr, &text, KS_FILE_DURABLE, d);
 	}
 	ks_buf_release(&path);
 	ks_buf_release(&text);

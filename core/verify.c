@@ -1113,8 +1113,7 @@ static int verify_signatures(struct ks_verify_report *rep, struct ks_repo *r,
 					sc.cache_new.len))) {
 		struct ks_diags ignore = KS_DIAGS_INIT;
 
-		ks_file_put(path, sc.cache_new.ptr, sc.cache_new.len, 0,
-				    &ignore);
+		ks_file_put_text(path, &sc.cache_new, 0, &ignore);
 		ks_diags_release(&ignore);
 	}
 out:
@@ -1406,7 +1405,7 @@ static void save_state(struct ks_verify_report *rep, const char *path)
 	ks_buf_puts(&b, STATE_MAGIC);
 	ks_buf_addf(&b, "tip %s\ncommits %zu\ntime %lld\n", hex, rep->commits,
 		    (long long)time(NULL));
-	if (ks_file_put(path, b.ptr, b.len, KS_FILE_DURABLE, &d) == 0)
+	if (ks_file_put_text(path, &b, KS_FILE_DURABLE, &d) == 0)
 		rep->saved = 1;
 	else if (d.n)
 		ks_diags_add(&rep->notes, KS_SEV_WARNING, d.v[0].path, 0, 0, NULL,

@@ -439,7 +439,7 @@ static int save_edit(struct page *p, const struct ks_buf *text,
 		goto out;
 	}
 	if (git_oid_equal(&oid, &base)) {
-		err = ks_file_put(abs, text->ptr, text->len, KS_FILE_DURABLE, d);
+		err = ks_file_put_text(abs, text, KS_FILE_DURABLE, d);
 	} else if (git_blob_lookup(&blob, ks_repo_git(repo), &base) == 0) {
 		struct ks_proposer me;
 
@@ -488,8 +488,7 @@ static int commit_edit(struct page *p, size_t conflicts, const struct ks_buf *be
 		char *abs = ks_repo_path(p->q->repo, p->rel);
 
 		if (abs)
-			ks_file_put(abs, before->ptr, before->len,
-				    KS_FILE_DURABLE, &ignore);
+			ks_file_put_text(abs, before, KS_FILE_DURABLE, &ignore);
 		ks_free(abs);
 	}
 	ks_diags_release(&ignore);

@@ -8,8 +8,12 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "diag.h"
+#include "file.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void test_sticky(void **state)
 {
@@ -61,11 +65,45 @@ static void test_released_and_detached(void **state)
 	ks_buf_release(&b);
 }
 
+/* A text whose building ran out of memory is never written over a file. */
+static void test_failed_text_not_written(void **state)
+{
+	char dir[] = "/tmp/ks-buf-XXXXXX";
+	struct ks_buf path = KS_BUF_INIT, b = KS_BUF_INIT, back = KS_BUF_INIT;
+	struct ks_diags d = KS_DIAGS_INIT;
+	char big[8192];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	ks_buf_addf(&path, "%s/record.yaml", dir);
+	ks_buf_puts(&b, "name: before\n");
+	assert_int_equal(ks_file_put_text(path.ptr, &b, 0, &d), 0);
+	ks_buf_release(&b);
+	ks_buf_puts(&b, "name: ");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ks_alloc_fail_after(0);
+	ks_buf_puts(&b, big);
+	ks_alloc_fail_after(-1);
+	assert_true(ks_buf_failed(&b));
+	assert_int_equal(ks_file_put_text(path.ptr, &b, 0, &d), KS_ERROR);
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(ks_buf_read_file(&back, path.ptr, 0), 0);
+	assert_string_equal(back.ptr, "name: before\n");
+	assert_int_equal(unlink(path.ptr), 0);
+	assert_int_equal(rmdir(dir), 0);
+	ks_diags_release(&d);
+	ks_buf_release(&path);
+	ks_buf_release(&b);
+	ks_buf_release(&back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sticky),
 		cmocka_unit_test(test_released_and_detached),
+		cmocka_unit_test(test_failed_text_not_written),
 	};
 
 	KS_RUN_TESTS(tests);
