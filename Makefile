@@ -17,14 +17,14 @@ MANDIR = $(PREFIX)/share/man
 DEPS = libgit2:libgit2-dev yaml-0.1:libyaml-dev zlib:zlib1g-dev \
 	libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev cmocka:libcmocka-dev \
 	xlsxwriter:libxlsxwriter-dev libsodium:libsodium-dev libbsd:libbsd-dev libidn2:libidn2-dev \
-	libmicrohttpd:libmicrohttpd-dev libarchive:libarchive-dev
+	libmicrohttpd:libmicrohttpd-dev libarchive:libarchive-dev sqlite3:libsqlite3-dev
 TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-client \
 	lighttpd:lighttpd sshd:openssh-server python3:python3 strace:strace flock:util-linux \
 	msgfmt:gettext xgettext:gettext \
 	chromium:chromium chromedriver:chromium-driver \
 	/usr/lib/python3/dist-packages/selenium:python3-selenium
 PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd libidn2 \
-	libmicrohttpd libarchive
+	libmicrohttpd libarchive sqlite3
 
 ifeq ($(SANITIZE),1)
 BUILD = build/asan
@@ -112,7 +112,7 @@ $(LIB): $(CORE_OBJ)
 $(BIN): $(CMD_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(LIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/survey.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka
 

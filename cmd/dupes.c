@@ -10,6 +10,7 @@
 #include "dupes.h"
 #include "json.h"
 #include "repo.h"
+#include "rindex.h"
 
 #include <string.h>
 
@@ -230,7 +231,7 @@ int cmd_dupes(int argc, char **argv, struct cli *cli)
 		return err;
 	if ((err = open_survey_kind(argc, argv, cli, &info, &d)))
 		return err;
-	err = ks_dupe_index_load(&ix, cli->repo, argc ? argv[0] : NULL, &d);
+	err = ks_rindex_dupe_load(&ix, cli->repo, argc ? argv[0] : NULL, &d);
 	if (!err)
 		err = ks_dupes_find(&p, &ix);
 	if (err) {

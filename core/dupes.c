@@ -16,7 +16,7 @@
 
 /* ---- the index ---- */
 
-static void rec_release(struct ks_dupe_rec *e)
+void ks_dupe_rec_release(struct ks_dupe_rec *e)
 {
 	ks_free(e->kind);
 	ks_free(e->id);
@@ -29,6 +29,7 @@ static void rec_release(struct ks_dupe_rec *e)
 	ks_free(e->name_loose);
 	ks_free(e->scope);
 	ks_free(e->words);
+	ks_free(e->facets);
 }
 
 void ks_dupe_index_release(struct ks_dupe_index *ix)
@@ -36,7 +37,7 @@ void ks_dupe_index_release(struct ks_dupe_index *ix)
 	size_t i;
 
 	for (i = 0; i < ix->n; i++)
-		rec_release(&ix->v[i]);
+		ks_dupe_rec_release(&ix->v[i]);
 	ks_free(ix->v);
 	memset(ix, 0, sizeof(*ix));
 }
@@ -162,7 +163,7 @@ int ks_dupe_index_add(struct ks_dupe_index *ix, const char *kind,
 	err = 0;
 out:
 	if (err)
-		rec_release(e);
+		ks_dupe_rec_release(e);
 	ks_buf_release(&b);
 	return err;
 }

@@ -33,6 +33,7 @@ struct ks_dupe_rec {
 	char *name_exact, *name_loose;	/* NULL: no name, only legal words */
 	char *scope;		/* commune key; "" when the record has none */
 	char *words;		/* " w1 w2 ... " of name and address */
+	char *facets;		/* facet text (facets.h), or NULL: not read */
 };
 
 /* Records in the order they were added (by id when loaded). */
@@ -42,6 +43,7 @@ struct ks_dupe_index {
 };
 
 void ks_dupe_index_release(struct ks_dupe_index *ix);
+void ks_dupe_rec_release(struct ks_dupe_rec *e);
 
 /* Adds the record `root` (a mapping; other nodes give an empty entry). */
 int ks_dupe_index_add(struct ks_dupe_index *ix, const char *kind,

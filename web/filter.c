@@ -20,79 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_RANGE 10	/* whole numbers offered as choices, at most */
-
-/* How many choices the field has: its enum, or its few whole numbers. */
-static size_t choices(const struct ks_filter_field *ff)
-{
-	return ff->lo <= ff->hi ? (size_t)(ff->hi - ff->lo + 1)
-				: ks_snode_enum_count(ff->s);
-}
-
-/* Choice `i` of the field as stored (`buf` holds a number's text). */
-static const char *code_of(const struct ks_filter_field *ff, size_t i,
-			   char *buf, size_t n)
-{
-	const struct ks_node *v;
-
-	if (ff->lo <= ff->hi) {
-		snprintf(buf, n, "%lld", ff->lo + (long long)i);
-		return buf;
-	}
-	v = ks_snode_enum_value(ff->s, i);
-	return v && v->kind == KS_NODE_SCALAR ? v->u.scalar.str : NULL;
-}
-
-/* The choice fields of the object `s` at `prefix`, into f->fields. */
-static void choice_fields(struct ks_filter *f, const struct ks_snode *s,
-			  const char *prefix, const char *title_prefix,
-			  int depth)
-{
-	size_t i, n = ks_snode_property_count(s);
-
-	for (i = 0; i < n && f->nfields < KS_FILTER_MAX; i++) {
-		const char *name = ks_snode_property_name(s, i);
-		const struct ks_snode *p = ks_snode_property(s, name);
-		const struct ks_snode *items = ks_snode_items(p);
-		const char *title = ks_snode_title(p) ? ks_snode_title(p) : name;
-		struct ks_filter_field *ff = &f->fields[f->nfields];
-		unsigned types = ks_snode_types(p);
-		long long lo, hi;
-
-		if (types == KS_TYPE_OBJECT && depth < 1) {
-			char sub[sizeof(ff->path)], subt[sizeof(ff->title)];
-
-			snprintf(sub, sizeof(sub), "%s%s.", prefix, name);
-			snprintf(subt, sizeof(subt), "%s%s › ", title_prefix, title);
-			choice_fields(f, p, sub, subt, depth + 1);
-			continue;
-		}
-		ff->lo = 1;
-		ff->hi = 0;
-		if (ks_snode_enum_count(p)) {
-			ff->list = 0;
-		} else if (types == KS_TYPE_ARRAY && items && ks_snode_enum_count(items)) {
-			ff->list = 1;
-			p = items;
-		} else if (ks_snode_int_range(p, &lo, &hi) && lo <= hi &&
-			   hi - lo < MAX_RANGE) {
-			/* OCOP stars: 3, 4 or 5 */
-			ff->list = 0;
-			ff->lo = lo;
-			ff->hi = hi;
-		} else {
-			continue;
-		}
-		if ((size_t)snprintf(ff->path, sizeof(ff->path), "%s%s", prefix,
-				     name) >= sizeof(ff->path))
-			continue;
-		snprintf(ff->title, sizeof(ff->title), "%s%s", title_prefix, title);
-		ff->s = p;
-		ff->value = NULL;
-		f->nfields++;
-	}
-}
-
 int ks_filter_read(struct ks_filter *f, struct ks_repo *r,
 		   const char *(*arg)(void *, const char *), void *ctx)
 {
@@ -111,19 +38,27 @@ int ks_filter_read(struct ks_filter *f, struct ks_repo *r,
 		return 0;	/* a kind whose form does not read: no choices */
 	}
 	ks_diags_release(&quiet);
-	choice_fields(f, ks_schema_root(f->schema), "", "", 0);
+	{
+		struct ks_facet fc[KS_FACETS_MAX];
+
+		f->nfields = ks_facets(fc, KS_FACETS_MAX,
+				       ks_schema_root(f->schema));
+		for (i = 0; i < f->nfields; i++)
+			f->fields[i].fc = fc[i];
+	}
 	for (i = 0; i < f->nfields; i++) {
-		char name[sizeof(f->fields[i].path) + 2];
+		char name[sizeof(f->fields[i].fc.path) + 2];
 		const char *v;
 
 		struct ks_filter_field *ff = &f->fields[i];
 		char buf[24];
 
-		snprintf(name, sizeof(name), "f.%s", ff->path);
+		snprintf(name, sizeof(name), "f.%s", ff->fc.path);
 		if (!(v = arg(ctx, name)) || !*v)
 			continue;
-		for (j = 0; j < choices(ff) && !ff->value; j++) {
-			const char *code = code_of(ff, j, buf, sizeof(buf));
+		for (j = 0; j < ks_facet_choices(&ff->fc) && !ff->value; j++) {
+			const char *code = ks_facet_choice(&ff->fc, j, buf,
+							   sizeof(buf));
 
 			if (code && !strcmp(code, v))
 				ff->value = code == buf
@@ -166,14 +101,16 @@ void ks_filter_form(struct ks_buf *b, struct ks_repo *r,
 		const struct ks_filter_field *ff = &f->fields[i];
 
 		ks_buf_puts(b, "<label>");
-		ks_html(b, ff->title);
+		ks_html(b, ff->fc.title);
 		ks_buf_puts(b, " <select name=\"f.");
-		ks_html(b, ff->path);
+		ks_html(b, ff->fc.path);
 		ks_buf_puts(b, "\"><option value=\"\"></option>");
-		for (j = 0; j < choices(ff); j++) {
+		for (j = 0; j < ks_facet_choices(&ff->fc); j++) {
 			char buf[24];
-			const char *code = code_of(ff, j, buf, sizeof(buf));
-			const char *t = ff->lo <= ff->hi ? NULL : ks_snode_enum_title(ff->s, j);
+			const char *code = ks_facet_choice(&ff->fc, j, buf,
+							   sizeof(buf));
+			const char *t = ff->fc.lo <= ff->fc.hi ? NULL
+				: ks_snode_enum_title(ff->fc.s, j);
 
 			if (!code)
 				continue;
@@ -203,49 +140,44 @@ void ks_filter_query(struct ks_buf *b, const struct ks_filter *f)
 		if (!f->fields[i].value)
 			continue;
 		ks_buf_puts(b, "&amp;f.");
-		ks_html_urlarg(b, f->fields[i].path);
+		ks_html_urlarg(b, f->fields[i].fc.path);
 		ks_buf_putc(b, '=');
 		ks_html_urlarg(b, f->fields[i].value);
 	}
 }
 
-/* The node at a dotted path of `root` ("location.kind"), or NULL. */
-static const struct ks_node *at_path(const struct ks_node *root, const char *path)
-{
-	char field[sizeof(((struct ks_filter_field *)0)->path) + 1];
-	const struct ks_node *nearest;
-	size_t i;
-
-	/* as history names fields: "/location/kind" */
-	field[0] = '/';
-	for (i = 0; path[i] && i + 1 < sizeof(field); i++)
-		field[i + 1] = path[i] == '.' ? '/' : path[i];
-	field[i + 1] = '\0';
-	return root ? ks_field_find(root, field, &nearest) : NULL;
-}
-
-static int holds(const struct ks_node *v, const char *code, int list)
-{
-	size_t i;
-
-	if (!v)
-		return 0;
-	if (!list)
-		return v->kind == KS_NODE_SCALAR && !strcmp(v->u.scalar.str, code);
-	for (i = 0; v->kind == KS_NODE_SEQ && i < v->u.seq.n; i++)
-		if (holds(v->u.seq.v[i], code, 0))
-			return 1;
-	return 0;
-}
-
-int ks_filter_match(const struct ks_filter *f, struct ks_repo *r,
-		    const struct ks_dupe_rec *e)
+/* The facet text of a record the index did not give, from its file. */
+static int read_facets(const struct ks_filter *f, struct ks_repo *r,
+		       struct ks_dupe_rec *e)
 {
 	struct ks_diags quiet = KS_DIAGS_INIT;
 	struct ks_doc *doc = NULL;
-	char *abs;
+	struct ks_facet fc[KS_FACETS_MAX];
+	struct ks_buf b = KS_BUF_INIT;
+	char *abs = ks_repo_path(r, e->path);
 	size_t i;
-	int yes = 1;
+	int err;
+
+	if (!abs)
+		return -1;
+	err = ks_doc_load(&doc, abs, e->path, KS_PARSE_RECORD, &quiet);
+	for (i = 0; i < f->nfields; i++)
+		fc[i] = f->fields[i].fc;
+	/* a record that does not read holds nothing */
+	if (!err && (ks_facets_text(&b, fc, f->nfields, ks_doc_root(doc)) < 0 ||
+		     !(e->facets = ks_buf_detach(&b, NULL))))
+		err = -1;
+	ks_buf_release(&b);
+	ks_doc_free(doc);
+	ks_free(abs);
+	ks_diags_release(&quiet);
+	return err == -1 ? -1 : 0;
+}
+
+int ks_filter_match(const struct ks_filter *f, struct ks_repo *r,
+		    struct ks_dupe_rec *e)
+{
+	size_t i;
 
 	if (!f->kind)
 		return 1;
@@ -253,17 +185,12 @@ int ks_filter_match(const struct ks_filter *f, struct ks_repo *r,
 		return 0;
 	if (!f->active)
 		return 1;
-	if (!(abs = ks_repo_path(r, e->path)))
+	if (!e->facets && read_facets(f, r, e) < 0)
 		return -1;
-	if (ks_doc_load(&doc, abs, e->path, KS_PARSE_RECORD, &quiet))
-		yes = 0;	/* a record that does not read holds nothing */
-	for (i = 0; yes && i < f->nfields; i++)
+	for (i = 0; i < f->nfields; i++)
 		if (f->fields[i].value &&
-		    !holds(at_path(ks_doc_root(doc), f->fields[i].path),
-			   f->fields[i].value, f->fields[i].list))
-			yes = 0;
-	ks_doc_free(doc);
-	ks_free(abs);
-	ks_diags_release(&quiet);
-	return yes;
+		    (!e->facets || !ks_facets_hold(e->facets, i,
+						   f->fields[i].value)))
+			return 0;
+	return 1;
 }

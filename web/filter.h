@@ -5,6 +5,8 @@
 #ifndef KS_WEB_FILTER_H
 #define KS_WEB_FILTER_H
 
+#include "facets.h"
+
 #include <stddef.h>
 
 struct ks_buf;
@@ -14,14 +16,8 @@ struct ks_repo;
 struct ks_schema;
 struct ks_snode;
 
-#define KS_FILTER_MAX 24	/* choice fields a kind offers */
-
 struct ks_filter_field {
-	char path[128];		/* "legal_type", "location.kind" */
-	char title[256];	/* "Vị trí sản xuất › Loại vị trí" */
-	const struct ks_snode *s;	/* the values' schema (items for lists) */
-	int list;		/* a list of choices: any item may hold it */
-	long long lo, hi;	/* whole numbers lo..hi (lo > hi: an enum) */
+	struct ks_facet fc;	/* the field */
 	const char *value;	/* the code chosen, or NULL */
 	char number[24];	/* a whole number chosen, as text */
 };
@@ -29,7 +25,7 @@ struct ks_filter_field {
 struct ks_filter {
 	struct ks_kind *kind;	/* NULL: every kind, and no field */
 	struct ks_schema *schema;
-	struct ks_filter_field fields[KS_FILTER_MAX];
+	struct ks_filter_field fields[KS_FACETS_MAX];
 	size_t nfields, active;
 };
 
@@ -48,8 +44,12 @@ void ks_filter_form(struct ks_buf *b, struct ks_repo *r,
 /* "&amp;kind=...&amp;f.x=..." for the links between pages. */
 void ks_filter_query(struct ks_buf *b, const struct ks_filter *f);
 
-/* 1 when the record `e` passes the filters, 0 when not, -1 out of memory. */
+/*
+ * 1 when the record `e` passes the filters, 0 when not, -1 out of memory.
+ * A record without its facet text (one not from the reading index) has
+ * it read from its file.
+ */
 int ks_filter_match(const struct ks_filter *f, struct ks_repo *r,
-		    const struct ks_dupe_rec *e);
+		    struct ks_dupe_rec *e);
 
 #endif

@@ -13,6 +13,7 @@
 #include "intl.h"
 #include "record.h"
 #include "repo.h"
+#include "rindex.h"
 #include "schema.h"
 
 #include <stdio.h>
@@ -584,7 +585,7 @@ static void datalist(struct render *rd, const char *kind)
 	strcpy(rd->lists[rd->nlists++], kind);
 	if (!rd->refs_loaded) {
 		rd->refs_loaded = 1;
-		if (ks_dupe_index_load(&rd->refs, rd->v->repo, NULL, &quiet) == -1)
+		if (ks_rindex_dupe_load(&rd->refs, rd->v->repo, NULL, &quiet) == -1)
 			ks_buf_fail(rd->b);
 	}
 	ks_diags_release(&quiet);

@@ -26,6 +26,8 @@
 #include "paths.h"
 #include "record.h"
 #include "repo.h"
+#include "rindex.h"
+#include "watch.h"
 #include "schema.h"
 
 #include <stdlib.h>
@@ -180,16 +182,21 @@ static int home(const struct ks_web_req *q, struct ks_web_reply *r)
 	struct ks_conflict_set cs = { 0 };
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_buf *b = &r->body;
+	struct ks_rindex *x;
 	size_t i, *counts = NULL;
 	int err;
 
 	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Overview"), KS_PAGE_HOME);
-	/* the records of each kind, counted by their files' places alone */
-	err = ks_list_records(&paths, q->repo, &d);
-	if (err == -1 ||
-	    !(counts = ks_calloc(ks_repo_kind_count(q->repo) + 1, sizeof(*counts))))
+	/* the records of each kind: from the index, or by their files' places */
+	if (!(counts = ks_calloc(ks_repo_kind_count(q->repo) + 1, sizeof(*counts))))
 		goto oom;
-	count_kinds(counts, q->repo, &paths);
+	x = q->index ? ks_web_index_fresh(q->index, &d) : NULL;
+	if (!x || (err = ks_rindex_counts(x, counts, &d))) {
+		err = ks_list_records(&paths, q->repo, &d);
+		if (err == -1)
+			goto oom;
+		count_kinds(counts, q->repo, &paths);
+	}
 	{
 		const char *const cols[] = {
 			_("Kind of record"), C_("column", "Records"), "", NULL,
@@ -308,7 +315,9 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_buf *b = &r->body;
 	struct ks_filter f;
+	struct ks_rindex *x;
 	const char *query = q->arg(q->ctx, "q"), *pg = q->arg(q->ctx, "page");
+	const char *kind;
 	size_t *hits = NULL, n, i, k, page = 1, first, last;
 	int err;
 
@@ -324,6 +333,7 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 	}
 	if (ks_filter_read(&f, q->repo, q->arg, q->ctx))
 		return ks_web_not_found(q, r);
+	kind = f.kind ? f.kind->name : NULL;
 	ks_page_begin(b, ks_repo_name(q->repo), C_("page", "Records"), KS_PAGE_RECORDS);
 	ks_buf_puts(b, "<form class=\"search\" method=\"get\" action=\"/records\">"
 		    "<input type=\"search\" name=\"q\" value=\"");
@@ -335,23 +345,38 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 	ks_buf_puts(b, "</button></form>\n");
 	ks_filter_form(b, q->repo, &f, query);
 	first = (page - 1) * PAGE_SIZE;
+	x = q->index ? ks_web_index_fresh(q->index, &d) : NULL;
 	if (!query && !f.active) {
 		/*
-		 * The list alone, or one kind's: ordered by id from the files'
-		 * names, and only the page's records read.
+		 * The list alone, or one kind's: ordered by id, and only the
+		 * page's records read (from the index, or from their files).
 		 */
 		size_t total;
 
-		if ((err = ks_dupe_index_page(&ix, &total, q->repo,
-					      f.kind ? f.kind->name : NULL, first,
-					      PAGE_SIZE, &d)) == -1)
+		err = x ? ks_rindex_load(x, &ix, &total, kind, NULL, 0, first,
+					 PAGE_SIZE, &d)
+			: ks_dupe_index_page(&ix, &total, q->repo, kind, first,
+					     PAGE_SIZE, &d);
+		if (err == -1)
 			goto oom;
 		list_page(b, &ix, NULL, ix.n, total, 0);
 		if (page > 1 || first + ix.n < total)
 			pages_links(b, page, first + ix.n < total, query, &f);
 		goto done;
 	}
-	if ((err = ks_dupe_index_load(&ix, q->repo, NULL, &d)) == -1)
+	if (x) {
+		/* the index gives the kind's records that hold the filters */
+		const char *held[KS_FACETS_MAX];
+		size_t total;
+
+		for (i = 0; i < f.nfields; i++)
+			held[i] = f.fields[i].value;
+		err = ks_rindex_load(x, &ix, &total, kind, held, f.nfields, 0, 0,
+				     &d);
+	} else {
+		err = ks_dupe_index_load(&ix, q->repo, NULL, &d);
+	}
+	if (err == -1)
 		goto oom;
 	n = ix.n;
 	if (query) {

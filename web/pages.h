@@ -8,11 +8,13 @@
 #include "buf.h"
 
 struct ks_repo;
+struct ks_web_index;
 struct ks_web_form;
 
 /* A request as the pages see it. */
 struct ks_web_req {
 	struct ks_repo *repo;
+	struct ks_web_index *index;	/* the reading index, or NULL */
 	const char *path;	/* "/records/md01-0001", decoded */
 	/* A query argument, decoded, or NULL. */
 	const char *(*arg)(void *ctx, const char *name);

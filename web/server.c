@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "intl.h"
 #include "repo.h"
+#include "watch.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -29,6 +30,7 @@
 struct ks_server {
 	struct MHD_Daemon *mhd;
 	struct ks_repo *repo;
+	struct ks_web_index *index;	/* NULL: pages read the records */
 	int writable;		/* forms may save (this laptop only) */
 	/* Writing over a LAN: the password's keyed hash, and the cookie
 	   that who gave it carries. */
@@ -292,6 +294,7 @@ static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
 
 	memset(&q, 0, sizeof(q));
 	q.repo = s->repo;
+	q.index = s->index;
 	q.path = url;
 	q.arg = query_arg;
 	q.ctx = c;
@@ -465,6 +468,17 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 	if (!(s = ks_calloc(1, sizeof(*s))))
 		return -1;
 	s->repo = r;
+	{
+		/* without the index, pages read the records themselves */
+		struct ks_diags quiet = KS_DIAGS_INIT;
+		int err = ks_web_index_open(&s->index, r, &quiet);
+
+		ks_diags_release(&quiet);
+		if (err == -1) {
+			ks_free(s);
+			return -1;
+		}
+	}
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(s->secret, sizeof(s->secret), raw, sizeof(raw));
 	randombytes_buf(raw, sizeof(raw));
@@ -490,6 +504,7 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 				  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				  MHD_OPTION_END);
 	if (!s->mhd) {
+		ks_web_index_close(s->index);
 		ks_free(s);
 		return ks_error(d, KS_EIO, NULL, 0, 0,
 				"cannot listen on %s port %u: it is in use, or not this computer's",
@@ -521,5 +536,6 @@ void ks_server_stop(struct ks_server *s)
 	sodium_memzero(s->pw_key, sizeof(s->pw_key));
 	sodium_memzero(s->pw_hash, sizeof(s->pw_hash));
 	sodium_memzero(s->write_token, sizeof(s->write_token));
+	ks_web_index_close(s->index);
 	ks_free(s);
 }

@@ -46,7 +46,7 @@ server=$!
 i=0
 while ! grep -q "?k=" "$tmp/serve.out" 2>/dev/null; do
 	i=$((i + 1))
-	[ $i -lt 100 ] || die "khaosat serve did not start"
+	[ $i -lt 1200 ] || die "khaosat serve did not start"
 	sleep 0.1
 done
 url=$(sed -n "s/^  \(http:.*\)$/\1/p" "$tmp/serve.out")

@@ -5,6 +5,7 @@
  * and the field name read back from a "missing property" error.
  */
 #include "unit.h"
+#include "survey.h"
 
 #include "alloc.h"
 #include "buf.h"
@@ -22,42 +23,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-struct fixture {
-	struct ks_buf dir;
-	struct ks_repo *r;
-};
-
-static int setup(void **state)
-{
-	struct ks_init_opts opts = { "Forms", { "md01", "Tester", "t@example.com" } };
-	struct ks_diags d = KS_DIAGS_INIT;
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct ks_buf survey = KS_BUF_INIT;
-
-	ks_buf_init(&fx->dir);
-	ks_buf_puts(&fx->dir, "/tmp/ks-unit-formsave-XXXXXX");
-	if (!mkdtemp(fx->dir.ptr))
-		return -1;
-	ks_buf_addf(&survey, "%s/s", fx->dir.ptr);
-	if (ks_repo_init(&fx->r, survey.ptr, &opts, &d))
-		return -1;
-	ks_buf_release(&survey);
-	ks_diags_release(&d);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	ks_repo_free(fx->r);
-	ks_remove_tree(fx->dir.ptr);
-	ks_buf_release(&fx->dir);
-	free(fx);
-	return 0;
-}
 
 static void test_form_round_trip(void **state)
 {

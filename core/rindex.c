@@ -1,0 +1,792 @@
+/*
+ * The reading index in SQLite.  See rindex.h.
+ *
+ * One table, rec, holds a row per record file: its stat data, kind and id
+ * (with the id's device and counter, for ordering), the keys of
+ * ks_dupe_rec and the facet text.  meta holds each kind's facets, so that
+ * a change of a form's choices reads that kind's records again.  The
+ * database is written in WAL mode, so that readers never wait for a
+ * refresh; a crash loses at most the last refresh, which the next one
+ * redoes.
+ */
+#include "rindex.h"
+#include "alloc.h"
+#include "buf.h"
+#include "check.h"
+#include "diag.h"
+#include "dupes.h"
+#include "facets.h"
+#include "file.h"
+#include "record.h"
+#include "repo.h"
+#include "schema.h"
+#include "table.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RINDEX_FILE "khaosat/read-index.sqlite"
+#define RINDEX_VERSION 1
+
+static const char schema_sql[] =
+	"PRAGMA user_version = 1;"
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+	"CREATE TABLE rec("
+	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER,"
+	" ctime INTEGER, ino INTEGER,"
+	" kind TEXT NOT NULL, id TEXT NOT NULL, dev TEXT NOT NULL,"
+	" num INTEGER NOT NULL,"
+	" name TEXT, commune TEXT, tax TEXT, phone TEXT, name_exact TEXT,"
+	" name_loose TEXT, scope TEXT, words TEXT, facets TEXT);"
+	"CREATE INDEX rec_order ON rec(dev, num, kind);"
+	"CREATE INDEX rec_kind ON rec(kind, dev, num);";
+
+struct kind_facets {
+	const struct ks_kind *kind;
+	struct ks_facet f[KS_FACETS_MAX];
+	size_t n;
+	char *sig;		/* "path list\n" of each facet */
+};
+
+struct ks_rindex {
+	sqlite3 *db;
+	struct ks_repo *r;
+	struct kind_facets *kinds;
+	size_t nkinds;
+	sqlite3_stmt *put, *del;
+	time_t start;		/* when the refresh began */
+	char *file;
+	int damaged;		/* made anew when closed */
+};
+
+/* One stored row's stat data, while a refresh compares. */
+struct seen {
+	char *path;
+	long long size, mtime, ctime, ino;
+	int found;
+};
+
+static int seen_eq(const void *entry, const void *key)
+{
+	return !strcmp(((const struct seen *)entry)->path, key);
+}
+
+static int db_error(struct ks_rindex *x, struct ks_diags *d)
+{
+	int code = x->db ? sqlite3_errcode(x->db) : SQLITE_NOMEM;
+
+	if (code == SQLITE_NOMEM)
+		return -1;
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+		x->damaged = 1;
+		return ks_error(d, KS_EIO, RINDEX_FILE, 0, 0,
+				"the list of records kept for reading is "
+				"damaged; it is made anew next time");
+	}
+	return ks_error(d, KS_EIO, RINDEX_FILE, 0, 0,
+			"the list of records kept for reading failed: %s",
+			sqlite3_errmsg(x->db));
+}
+
+/* ---- opening ---- */
+
+static int kinds_load(struct ks_rindex *x)
+{
+	size_t i, j, n = ks_repo_kind_count(x->r);
+
+	if (!(x->kinds = ks_calloc(n + 1, sizeof(*x->kinds))))
+		return -1;
+	x->nkinds = n;
+	for (i = 0; i < n; i++) {
+		struct kind_facets *k = &x->kinds[i];
+		struct ks_diags quiet = KS_DIAGS_INIT;
+		struct ks_schema *s = NULL;
+		struct ks_buf sig = KS_BUF_INIT;
+
+		k->kind = ks_repo_kind(x->r, i);
+		/* a form that does not read offers no facets */
+		if (ks_repo_schema(&s, x->r, (struct ks_kind *)k->kind, &quiet) == 0)
+			k->n = ks_facets(k->f, KS_FACETS_MAX, ks_schema_root(s));
+		ks_diags_release(&quiet);
+		ks_buf_putc(&sig, '-');
+		for (j = 0; j < k->n; j++)
+			ks_buf_addf(&sig, "%s %d\n", k->f[j].path, k->f[j].list);
+		if (!(k->sig = ks_buf_detach(&sig, NULL)))
+			return -1;
+	}
+	return 0;
+}
+
+static const struct kind_facets *kind_of(const struct ks_rindex *x,
+					 const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < x->nkinds; i++)
+		if (!strcmp(x->kinds[i].kind->name, name))
+			return &x->kinds[i];
+	return NULL;
+}
+
+static void drop_files(const char *file)
+{
+	struct ks_buf b = KS_BUF_INIT;
+
+	unlink(file);
+	ks_buf_addf(&b, "%s-wal", file);
+	if (!ks_buf_failed(&b))
+		unlink(b.ptr);
+	ks_buf_reset(&b);
+	ks_buf_addf(&b, "%s-shm", file);
+	if (!ks_buf_failed(&b))
+		unlink(b.ptr);
+	ks_buf_release(&b);
+}
+
+/* 1 when the database is one this version made, 0 when not, -1 failure. */
+static int usable(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ok = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ok = sqlite3_column_int(st, 0) == RINDEX_VERSION;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? ok : rc == SQLITE_NOMEM ? -1 : 0;
+}
+
+static int open_db(struct ks_rindex *x, const char *file, struct ks_diags *d)
+{
+	int attempt, rc;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		int ok;
+
+		rc = sqlite3_open_v2(file, &x->db, SQLITE_OPEN_READWRITE |
+				     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				     NULL);
+		if (rc == SQLITE_NOMEM)
+			return -1;
+		if (rc == SQLITE_OK) {
+			sqlite3_busy_timeout(x->db, 10000);
+			ok = usable(x->db);
+			if (ok == 1)
+				break;
+			if (ok == 0 && sqlite3_exec(x->db, "PRAGMA user_version",
+						    NULL, NULL, NULL) == SQLITE_OK) {
+				/* empty (new) or of another version */
+				sqlite3_stmt *st = NULL;
+				int empty = 0;
+
+				if (!sqlite3_prepare_v2(x->db,
+					"SELECT count(*) FROM sqlite_master",
+					-1, &st, NULL) &&
+				    sqlite3_step(st) == SQLITE_ROW)
+					empty = !sqlite3_column_int(st, 0);
+				sqlite3_finalize(st);
+				if (empty &&
+				    sqlite3_exec(x->db, "PRAGMA journal_mode=WAL",
+						 NULL, NULL, NULL) == SQLITE_OK &&
+				    sqlite3_exec(x->db, schema_sql, NULL, NULL,
+						 NULL) == SQLITE_OK)
+					break;
+			}
+		}
+		/* damaged, or another version's: made anew */
+		sqlite3_close(x->db);
+		x->db = NULL;
+		drop_files(file);
+	}
+	if (!x->db)
+		return ks_error(d, KS_EIO, RINDEX_FILE, 0, 0,
+				"cannot make the list of records kept for "
+				"reading: %s", sqlite3_errstr(rc));
+	if (sqlite3_exec(x->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
+			 NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(x->db,
+		"INSERT OR REPLACE INTO rec(path, size, mtime, ctime, ino,"
+		" kind, id, dev, num, name, commune, tax, phone, name_exact,"
+		" name_loose, scope, words, facets) VALUES(?1, ?2, ?3, ?4,"
+		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+		" ?18)", -1, &x->put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(x->db, "DELETE FROM rec WHERE path = ?1", -1,
+			       &x->del, NULL) != SQLITE_OK)
+		return db_error(x, d);
+	return 0;
+}
+
+int ks_rindex_open(struct ks_rindex **out, struct ks_repo *r,
+		   struct ks_diags *d)
+{
+	struct ks_rindex *x = ks_calloc(1, sizeof(*x));
+	struct ks_buf file = KS_BUF_INIT;
+	int err = -1;
+
+	*out = NULL;
+	if (!x)
+		return -1;
+	x->r = r;
+	if (ks_buf_addf(&file, "%skhaosat", git_repository_path(ks_repo_git(r))) < 0)
+		goto out;
+	if (mkdir(file.ptr, 0777) < 0 && errno != EEXIST) {
+		err = ks_error(d, KS_EIO, file.ptr, 0, 0,
+			       "cannot make the folder: %s", strerror(errno));
+		goto out;
+	}
+	if (ks_buf_puts(&file, "/read-index.sqlite") < 0 ||
+	    kinds_load(x) < 0)
+		goto out;
+	err = open_db(x, file.ptr, d);
+out:
+	x->file = ks_buf_detach(&file, NULL);
+	if (err)
+		ks_rindex_close(x);
+	else
+		*out = x;
+	return err;
+}
+
+void ks_rindex_close(struct ks_rindex *x)
+{
+	size_t i;
+
+	if (!x)
+		return;
+	sqlite3_finalize(x->put);
+	sqlite3_finalize(x->del);
+	sqlite3_close(x->db);
+	if (x->damaged && x->file)
+		drop_files(x->file);
+	ks_free(x->file);
+	for (i = 0; x->kinds && i < x->nkinds; i++)
+		ks_free(x->kinds[i].sig);
+	ks_free(x->kinds);
+	ks_free(x);
+}
+
+/* ---- writing entries ---- */
+
+static int bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC)
+		 : sqlite3_bind_null(st, i);
+}
+
+/* The entry of the record file `rel` as it is now (or its removal). */
+static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
+	       struct ks_diags *d)
+{
+	struct ks_dupe_index one = { 0 };
+	const struct kind_facets *kf;
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	struct ks_doc *doc = NULL;
+	struct ks_buf facets = KS_BUF_INIT;
+	char *kind = NULL, *id = NULL, *abs = NULL;
+	char dev[KS_DEVICE_MAX + 1];
+	unsigned long num;
+	const struct ks_dupe_rec *e;
+	int err = -1, rc;
+
+	if (ks_record_path_parse(rel, &kind, &id) < 0 ||
+	    !(kf = kind_of(x, kind))) {
+		err = 0;	/* not a record of the survey */
+		goto out;
+	}
+	if (!(abs = ks_repo_path(x->r, rel)))
+		goto out;
+	rc = ks_doc_load(&doc, abs, rel, KS_PARSE_RECORD, &quiet);
+	if (rc == -1)
+		goto out;
+	/* one that does not read is listed with its id alone */
+	if (ks_dupe_index_add(&one, kind, id, rel, rc ? NULL : ks_doc_root(doc)) < 0)
+		goto out;
+	e = &one.v[0];
+	if (!rc && ks_facets_text(&facets, kf->f, kf->n, ks_doc_root(doc)) < 0)
+		goto out;
+	if (ks_id_parse(id, dev, &num) < 0) {
+		snprintf(dev, sizeof(dev), "%s", id);
+		num = 0;
+	}
+	sqlite3_reset(x->put);
+	/* changed within the second the refresh began: read it again */
+	if (sqlite3_bind_text(x->put, 1, rel, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(x->put, 2, st->st_size) ||
+	    sqlite3_bind_int64(x->put, 3, st->st_mtime >= x->start ? -1
+			: (long long)st->st_mtim.tv_sec * 1000000000 +
+			  st->st_mtim.tv_nsec) ||
+	    sqlite3_bind_int64(x->put, 4, (long long)st->st_ctim.tv_sec *
+			       1000000000 + st->st_ctim.tv_nsec) ||
+	    sqlite3_bind_int64(x->put, 5, (long long)st->st_ino) ||
+	    bind_text(x->put, 6, kind) || bind_text(x->put, 7, id) ||
+	    bind_text(x->put, 8, dev) ||
+	    sqlite3_bind_int64(x->put, 9, (long long)num) ||
+	    bind_text(x->put, 10, e->name) || bind_text(x->put, 11, e->commune) ||
+	    bind_text(x->put, 12, e->tax) || bind_text(x->put, 13, e->phone) ||
+	    bind_text(x->put, 14, e->name_exact) ||
+	    bind_text(x->put, 15, e->name_loose) ||
+	    bind_text(x->put, 16, e->scope) || bind_text(x->put, 17, e->words) ||
+	    bind_text(x->put, 18, rc ? NULL : facets.ptr) ||
+	    sqlite3_step(x->put) != SQLITE_DONE) {
+		err = db_error(x, d);
+		goto out;
+	}
+	err = 0;
+out:
+	if (x->put) {
+		sqlite3_reset(x->put);
+		sqlite3_clear_bindings(x->put);
+	}
+	ks_dupe_index_release(&one);
+	ks_buf_release(&facets);
+	ks_doc_free(doc);
+	ks_diags_release(&quiet);
+	ks_free(abs);
+	ks_free(kind);
+	ks_free(id);
+	return err;
+}
+
+static int drop(struct ks_rindex *x, const char *rel, struct ks_diags *d)
+{
+	int rc;
+
+	sqlite3_reset(x->del);
+	rc = sqlite3_bind_text(x->del, 1, rel, -1, SQLITE_STATIC) ||
+	     sqlite3_step(x->del) != SQLITE_DONE;
+	sqlite3_reset(x->del);
+	return rc ? db_error(x, d) : 0;
+}
+
+static int exec(struct ks_rindex *x, const char *sql, struct ks_diags *d)
+{
+	return sqlite3_exec(x->db, sql, NULL, NULL, NULL) == SQLITE_OK
+		? 0 : db_error(x, d);
+}
+
+/* Kinds whose facets changed have their records read again. */
+static int facets_check(struct ks_rindex *x, struct ks_diags *d)
+{
+	sqlite3_stmt *get = NULL, *set = NULL, *stale = NULL;
+	size_t i;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(x->db, "SELECT v FROM meta WHERE k = ?1", -1,
+			       &get, NULL) ||
+	    sqlite3_prepare_v2(x->db, "INSERT OR REPLACE INTO meta(k, v)"
+			       " VALUES(?1, ?2)", -1, &set, NULL) ||
+	    sqlite3_prepare_v2(x->db, "UPDATE rec SET mtime = -1"
+			       " WHERE kind = ?1", -1, &stale, NULL))
+		err = db_error(x, d);
+	for (i = 0; !err && i < x->nkinds; i++) {
+		const struct kind_facets *k = &x->kinds[i];
+		const char *was;
+		int same;
+
+		sqlite3_reset(get);
+		if (bind_text(get, 1, k->kind->name)) {
+			err = db_error(x, d);
+			break;
+		}
+		same = sqlite3_step(get) == SQLITE_ROW &&
+		       (was = (const char *)sqlite3_column_text(get, 0)) &&
+		       !strcmp(was, k->sig);
+		sqlite3_reset(get);
+		if (same)
+			continue;
+		sqlite3_reset(set);
+		sqlite3_reset(stale);
+		if (bind_text(set, 1, k->kind->name) ||
+		    bind_text(set, 2, k->sig) ||
+		    sqlite3_step(set) != SQLITE_DONE ||
+		    bind_text(stale, 1, k->kind->name) ||
+		    sqlite3_step(stale) != SQLITE_DONE)
+			err = db_error(x, d);
+	}
+	sqlite3_finalize(get);
+	sqlite3_finalize(set);
+	sqlite3_finalize(stale);
+	return err;
+}
+
+/* ---- refreshing ---- */
+
+static void seen_release(struct ks_table *t)
+{
+	size_t i = 0;
+	struct seen *s;
+
+	while ((s = ks_table_next(t, &i)))
+		ks_free(s->path);
+	ks_table_release(t);
+}
+
+static int seen_load(struct ks_rindex *x, struct ks_table *t,
+		     struct ks_diags *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(x->db, "SELECT path, size, mtime, ctime, ino"
+			       " FROM rec", -1, &st, NULL))
+		return db_error(x, d);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 0);
+		struct seen *s;
+
+		if (!p || !(s = ks_table_add(t, ks_hash(p, strlen(p)))) ||
+		    !(s->path = ks_strdup(p))) {
+			err = -1;
+			break;
+		}
+		s->size = sqlite3_column_int64(st, 1);
+		s->mtime = sqlite3_column_int64(st, 2);
+		s->ctime = sqlite3_column_int64(st, 3);
+		s->ino = sqlite3_column_int64(st, 4);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(x, d);
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int same_stat(const struct seen *s, const struct stat *st)
+{
+	return s->mtime >= 0 && s->size == (long long)st->st_size &&
+	       s->ino == (long long)st->st_ino &&
+	       s->mtime == (long long)st->st_mtim.tv_sec * 1000000000 +
+			   st->st_mtim.tv_nsec &&
+	       s->ctime == (long long)st->st_ctim.tv_sec * 1000000000 +
+			   st->st_ctim.tv_nsec;
+}
+
+struct walk {
+	struct ks_rindex *x;
+	struct ks_table seen;
+	struct ks_buf rel;	/* "records/..." of the folder being read */
+	size_t read;
+	struct ks_diags *d;
+};
+
+static int walk_dir(struct walk *w, int fd, int depth)
+{
+	DIR *dh = fdopendir(fd);
+	struct dirent *e;
+	size_t len = w->rel.len;
+	int err = 0;
+
+	if (!dh) {
+		close(fd);
+		return errno == ENOMEM ? -1 : 0;
+	}
+	while (!err && (e = readdir(dh))) {
+		struct stat st;
+		struct seen *s;
+
+		if (e->d_name[0] == '.' || ks_is_temp_path(e->d_name))
+			continue;
+		if (fstatat(dirfd(dh), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		w->rel.len = len;
+		w->rel.ptr[len] = '\0';
+		if (ks_buf_addf(&w->rel, "/%s", e->d_name) < 0) {
+			err = -1;
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int sub;
+
+			if (depth >= 8)
+				continue;
+			sub = openat(dirfd(dh), e->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				err = walk_dir(w, sub, depth + 1);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		s = ks_table_find(&w->seen, ks_hash(w->rel.ptr, w->rel.len),
+				  w->rel.ptr, seen_eq);
+		if (s)
+			s->found = 1;
+		if (s && same_stat(s, &st))
+			continue;
+		w->read++;
+		err = put(w->x, w->rel.ptr, &st, w->d);
+	}
+	closedir(dh);
+	w->rel.len = len;
+	w->rel.ptr[len] = '\0';
+	return err;
+}
+
+int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d)
+{
+	struct walk w = { x, KS_TABLE_INIT(struct seen), KS_BUF_INIT, 0, d };
+	char *top = ks_repo_path(x->r, KS_RECORDS_DIR);
+	struct seen *s;
+	size_t i = 0;
+	int fd, err;
+
+	if (!top)
+		return -1;
+	x->start = time(NULL);
+	if ((err = exec(x, "BEGIN IMMEDIATE", d)))
+		goto out;
+	if ((err = facets_check(x, d)) || (err = seen_load(x, &w.seen, d)) ||
+	    ks_buf_puts(&w.rel, KS_RECORDS_DIR) < 0)
+		goto done;
+	fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		err = walk_dir(&w, fd, 0);
+	else if (errno != ENOENT)
+		err = ks_error(d, KS_EIO, KS_RECORDS_DIR, 0, 0,
+			       "cannot read the folder: %s", strerror(errno));
+	while (!err && (s = ks_table_next(&w.seen, &i)))
+		if (!s->found)
+			err = drop(x, s->path, d);
+done:
+	if (err)
+		sqlite3_exec(x->db, "ROLLBACK", NULL, NULL, NULL);
+	else
+		err = exec(x, "COMMIT", d);
+out:
+	if (read)
+		*read = w.read;
+	seen_release(&w.seen);
+	ks_buf_release(&w.rel);
+	ks_free(top);
+	return err;
+}
+
+int ks_rindex_refresh_paths(struct ks_rindex *x, const char *const *paths,
+			    size_t n, struct ks_diags *d)
+{
+	size_t i;
+	int err;
+
+	x->start = time(NULL);
+	if ((err = exec(x, "BEGIN IMMEDIATE", d)))
+		return err;
+	for (i = 0; !err && i < n; i++) {
+		char *abs = ks_repo_path(x->r, paths[i]);
+		struct stat st;
+
+		if (!abs)
+			err = -1;
+		else if (lstat(abs, &st) == 0 && S_ISREG(st.st_mode))
+			err = put(x, paths[i], &st, d);
+		else
+			err = drop(x, paths[i], d);
+		ks_free(abs);
+	}
+	if (err)
+		sqlite3_exec(x->db, "ROLLBACK", NULL, NULL, NULL);
+	else
+		err = exec(x, "COMMIT", d);
+	return err;
+}
+
+/* ---- reading ---- */
+
+int ks_rindex_counts(struct ks_rindex *x, size_t *counts, struct ks_diags *d)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < x->nkinds; i++)
+		counts[i] = 0;
+	if (sqlite3_prepare_v2(x->db, "SELECT kind, count(*) FROM rec"
+			       " GROUP BY kind", -1, &st, NULL))
+		return db_error(x, d);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+
+		for (i = 0; k && i < x->nkinds; i++)
+			if (!strcmp(x->kinds[i].kind->name, k))
+				counts[i] = (size_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(x, d);
+}
+
+static char *column(sqlite3_stmt *st, int i, int *oom)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	char *copy;
+
+	if (!s)
+		return NULL;
+	if (!(copy = ks_strdup((const char *)s)))
+		*oom = 1;
+	return copy;
+}
+
+static char *column_or(int *oom, const char *s)
+{
+	char *copy = ks_strdup(s);
+
+	if (!copy)
+		*oom = 1;
+	return copy;
+}
+
+/*
+ * The WHERE of a load: a kind, and facet text holding each value asked
+ * for (into `needles`, one after another); *npairs how many.
+ */
+static int where(struct ks_buf *sql, struct ks_buf *needles, size_t *npairs,
+		 const char *kind, const char *const *held, size_t nheld)
+{
+	size_t i;
+
+	*npairs = 0;
+	if (kind)
+		ks_buf_puts(sql, " WHERE kind = ?1");
+	for (i = 0; kind && i < nheld; i++) {
+		if (!held[i])
+			continue;
+		ks_buf_addf(sql, " AND instr(facets, ?%zu) > 0", ++*npairs + 1);
+		ks_facet_line(needles, i, held[i]);
+		ks_buf_putc(needles, '\0');
+	}
+	return ks_buf_failed(sql) || ks_buf_failed(needles) ? -1 : 0;
+}
+
+static int bind_where(sqlite3_stmt *st, const char *kind,
+		      const struct ks_buf *needles, size_t npairs)
+{
+	const char *p = needles->ptr;
+	size_t i;
+
+	if (kind && bind_text(st, 1, kind))
+		return -1;
+	for (i = 0; kind && i < npairs; i++) {
+		if (sqlite3_bind_text(st, (int)i + 2, p, -1, SQLITE_STATIC))
+			return -1;
+		p += strlen(p) + 1;
+	}
+	return 0;
+}
+
+int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
+		   size_t *total, const char *kind, const char *const *held,
+		   size_t nheld, size_t first, size_t count,
+		   struct ks_diags *d)
+{
+	struct ks_buf sql = KS_BUF_INIT, cnt = KS_BUF_INIT, needles = KS_BUF_INIT;
+	sqlite3_stmt *st = NULL, *ct = NULL;
+	size_t npairs;
+	int rc, err = -1, oom = 0;
+
+	*total = 0;
+	ks_buf_puts(&sql, "SELECT kind, id, path, name, commune, tax, phone,"
+		    " name_exact, name_loose, scope, words, facets FROM rec");
+	ks_buf_puts(&cnt, "SELECT count(*) FROM rec");
+	if (where(&sql, &needles, &npairs, kind, held, nheld) < 0)
+		goto out;
+	ks_buf_reset(&needles);
+	if (where(&cnt, &needles, &npairs, kind, held, nheld) < 0)
+		goto out;
+	ks_buf_addf(&sql, " ORDER BY dev, num, kind LIMIT %lld OFFSET %zu",
+		    count ? (long long)count : -1LL, first);
+	if (ks_buf_failed(&sql))
+		goto out;
+	if (sqlite3_prepare_v2(x->db, sql.ptr, -1, &st, NULL) ||
+	    sqlite3_prepare_v2(x->db, cnt.ptr, -1, &ct, NULL) ||
+	    bind_where(st, kind, &needles, npairs) ||
+	    bind_where(ct, kind, &needles, npairs) ||
+	    sqlite3_step(ct) != SQLITE_ROW) {
+		err = db_error(x, d);
+		goto out;
+	}
+	*total = (size_t)sqlite3_column_int64(ct, 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ks_dupe_rec *e;
+
+		if (ks_grow(&ix->v, ix->n, &ix->alloc, sizeof(*ix->v), 64) < 0)
+			goto out;
+		e = &ix->v[ix->n++];
+		memset(e, 0, sizeof(*e));
+		e->kind = column(st, 0, &oom);
+		e->id = column(st, 1, &oom);
+		e->path = column(st, 2, &oom);
+		e->name = column(st, 3, &oom);
+		e->commune = column(st, 4, &oom);
+		e->tax = column(st, 5, &oom);
+		e->phone = column(st, 6, &oom);
+		e->name_exact = column(st, 7, &oom);
+		e->name_loose = column(st, 8, &oom);
+		e->scope = column(st, 9, &oom);
+		e->words = column(st, 10, &oom);
+		e->facets = column(st, 11, &oom);
+		if (!oom && !e->scope)
+			e->scope = column_or(&oom, "");
+		if (!oom && !e->words)
+			e->words = column_or(&oom, " ");
+		if (oom || !e->kind || !e->id || !e->path)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		err = db_error(x, d);
+		goto out;
+	}
+	err = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ct);
+	ks_buf_release(&sql);
+	ks_buf_release(&cnt);
+	ks_buf_release(&needles);
+	return err;
+}
+
+int ks_rindex_dupe_load(struct ks_dupe_index *ix, struct ks_repo *r,
+			const char *kind, struct ks_diags *d)
+{
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	struct ks_rindex *x = NULL;
+	size_t i, k, total;
+	int err;
+
+	/* a survey whose .git cannot be written is read record by record */
+	err = ks_rindex_open(&x, r, &quiet);
+	if (!err)
+		err = ks_rindex_refresh(x, NULL, &quiet);
+	ks_diags_release(&quiet);
+	if (err == -1 || (!err && (err = ks_rindex_load(x, ix, &total, kind,
+						       NULL, 0, 0, 0, d)) == -1)) {
+		ks_rindex_close(x);
+		return -1;
+	}
+	ks_rindex_close(x);
+	if (err) {
+		ks_dupe_index_release(ix);
+		return ks_dupe_index_load(ix, r, kind, d);
+	}
+	for (i = 0, k = 0; i < ix->n; i++) {
+		struct ks_dupe_rec *e = &ix->v[i];
+
+		if (!e->facets) {
+			ks_diags_add(d, KS_SEV_WARNING, e->path, 0, 0, NULL,
+				     NULL, "left out: the record cannot be read");
+			ks_dupe_rec_release(e);
+			continue;
+		}
+		ix->v[k++] = *e;
+	}
+	ix->n = k;
+	return 0;
+}

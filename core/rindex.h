@@ -1,0 +1,72 @@
+/*
+ * The reading index: what the commands and pages that read many records
+ * need of each record of the work tree (its kind and id, the keys of
+ * dupes.h, its facet text), kept in .git/khaosat/read-index.sqlite, so
+ * that listing, searching or filtering 100,000 records reads no record.
+ *
+ * An entry is keyed by its file's path and stat data (size, modification
+ * and change times, inode), as git's index is, and its facet text by the
+ * kind's facets: a refresh reads again only the files whose stat data
+ * changed, and every record of a kind whose facets changed.  A file
+ * changed within the second the refresh began is read again next time,
+ * since a later change could keep its times.
+ *
+ * It is a cache: local, never synced, and rebuilt from the work tree when
+ * it is missing, damaged or of another version.  The records themselves
+ * stay the truth; nothing is decided from the index alone that writes.
+ */
+#ifndef KS_RINDEX_H
+#define KS_RINDEX_H
+
+#include <stddef.h>
+
+struct ks_diags;
+struct ks_dupe_index;
+struct ks_repo;
+struct ks_rindex;
+
+/* The index of `r`'s work tree; made empty when there is none yet. */
+int ks_rindex_open(struct ks_rindex **out, struct ks_repo *r,
+		   struct ks_diags *d);
+void ks_rindex_close(struct ks_rindex *x);
+
+/*
+ * Brings the index up to the work tree: every record file's stat data is
+ * compared, changed files are read, gone ones dropped.  *read, when not
+ * NULL, is how many files were read.  A record that does not read is kept
+ * with its id alone.  0, -1 out of memory, or an error status.
+ */
+int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d);
+
+/*
+ * The same for the record files `paths` alone (relative to the work
+ * tree; others are ignored), for a caller that knows what changed.
+ */
+int ks_rindex_refresh_paths(struct ks_rindex *x, const char *const *paths,
+			    size_t n, struct ks_diags *d);
+
+/* counts[i]: the records of kind i of the survey (ks_repo_kind()). */
+int ks_rindex_counts(struct ks_rindex *x, size_t *counts, struct ks_diags *d);
+
+/*
+ * Adds to `ix` the records of `kind` (NULL: every kind) that hold, at each
+ * facet N of the kind (facets.h) for which held[N] is not NULL, the value
+ * held[N] (`nheld` entries; none without a kind), ordered by id as
+ * ks_dupe_index_load() orders them: the `count` from the `first` on
+ * (count 0: all).  *total is how many records match in all.
+ */
+int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
+		   size_t *total, const char *kind, const char *const *held,
+		   size_t nheld, size_t first, size_t count,
+		   struct ks_diags *d);
+
+/*
+ * Every record of `kind` (NULL: every kind) that reads, as
+ * ks_dupe_index_load() gives them (one that does not read is left out
+ * with a warning naming it), from the index brought up to the work tree;
+ * from the records themselves when the index cannot be used.
+ */
+int ks_rindex_dupe_load(struct ks_dupe_index *ix, struct ks_repo *r,
+			const char *kind, struct ks_diags *d);
+
+#endif

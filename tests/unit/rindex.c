@@ -1,0 +1,200 @@
+/*
+ * Unit tests for the reading index (core/rindex.h): a refresh reads only
+ * the files whose stat data changed, and again a file changed within the
+ * second the refresh began; a file's entry follows it through changes and
+ * removal; loads page and filter as the records page asks; out of memory
+ * at any allocation leaves an index the next refresh completes.
+ */
+#include "unit.h"
+#include "survey.h"
+
+#include "alloc.h"
+#include "buf.h"
+#include "diag.h"
+#include "dupes.h"
+#include "file.h"
+#include "init.h"
+#include "repo.h"
+#include "rindex.h"
+
+#include <fcntl.h>
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Writes workshop md01-N named `name`, with legal type `legal`. */
+static void put(struct fixture *fx, unsigned n, const char *name,
+		const char *legal)
+{
+	struct ks_buf rel = KS_BUF_INIT, text = KS_BUF_INIT;
+	struct ks_diags d = KS_DIAGS_INIT;
+	char *abs;
+
+	ks_buf_addf(&rel, "records/workshop/md01/000/md01-%04u.yaml", n);
+	ks_buf_addf(&text, "id: md01-%04u\nname: %s\nlegal_type: %s\n", n, name,
+		    legal);
+	abs = ks_repo_path(fx->r, rel.ptr);
+	assert_int_equal(ks_file_put_text(abs, &text, 0, &d), 0);
+	ks_free(abs);
+	ks_buf_release(&rel);
+	ks_buf_release(&text);
+}
+
+/* Sets a record file's times `ago` seconds back, as if written then. */
+static void age(struct fixture *fx, unsigned n, int ago)
+{
+	struct ks_buf rel = KS_BUF_INIT;
+	struct timespec t[2];
+	char *abs;
+
+	ks_buf_addf(&rel, "records/workshop/md01/000/md01-%04u.yaml", n);
+	abs = ks_repo_path(fx->r, rel.ptr);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= ago;
+	t[1] = t[0];
+	assert_int_equal(utimensat(AT_FDCWD, abs, t, 0), 0);
+	ks_free(abs);
+	ks_buf_release(&rel);
+}
+
+static size_t refresh(struct ks_rindex *x)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	size_t read = 0;
+
+	assert_int_equal(ks_rindex_refresh(x, &read, &d), 0);
+	ks_diags_release(&d);
+	return read;
+}
+
+static void test_reads_only_what_changed(void **state)
+{
+	struct fixture *fx = *state;
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_rindex *x = NULL;
+	struct ks_dupe_index ix = { 0 };
+	size_t total;
+	unsigned i;
+
+	for (i = 1; i <= 5; i++) {
+		put(fx, i, "Hộ Đúc", "ho_kinh_doanh");
+		age(fx, i, 10);
+	}
+	assert_int_equal(ks_rindex_open(&x, fx->r, &d), 0);
+	assert_int_equal(refresh(x), 5);
+	assert_int_equal(refresh(x), 0);
+	/* a change that keeps the size is seen by its times */
+	put(fx, 3, "Hộ Đục", "ho_kinh_doanh");
+	age(fx, 3, 5);
+	assert_int_equal(refresh(x), 1);
+	assert_int_equal(refresh(x), 0);
+	/* one changed in the refresh's own second is read again next time */
+	put(fx, 4, "Hộ Gốm", "hop_tac_xa");
+	assert_int_equal(refresh(x), 1);
+	assert_int_equal(refresh(x), 1);
+	age(fx, 4, 5);
+	assert_int_equal(refresh(x), 1);
+	assert_int_equal(refresh(x), 0);
+	/* what the index gives follows the files */
+	assert_int_equal(ks_rindex_load(x, &ix, &total, NULL, NULL, 0, 0, 0, &d), 0);
+	assert_int_equal(total, 5);
+	assert_string_equal(ix.v[3].id, "md01-0004");
+	assert_string_equal(ix.v[3].name, "Hộ Gốm");
+	assert_string_equal(ix.v[2].name, "Hộ Đục");
+	ks_dupe_index_release(&ix);
+	{
+		char *abs = ks_repo_path(fx->r,
+			"records/workshop/md01/000/md01-0002.yaml");
+
+		assert_int_equal(unlink(abs), 0);
+		ks_free(abs);
+	}
+	assert_int_equal(refresh(x), 0);
+	assert_int_equal(ks_rindex_load(x, &ix, &total, "workshop", NULL, 0,
+					1, 2, &d), 0);
+	assert_int_equal(total, 4);
+	assert_int_equal(ix.n, 2);
+	assert_string_equal(ix.v[0].id, "md01-0003");
+	assert_string_equal(ix.v[1].id, "md01-0004");
+	ks_dupe_index_release(&ix);
+	ks_rindex_close(x);
+	ks_diags_release(&d);
+}
+
+static void test_out_of_memory(void **state)
+{
+	struct fixture *fx = *state;
+	struct ks_dupe_index ix = { 0 };
+	long n;
+	unsigned i;
+	int done = 0;
+
+	for (i = 1; i <= 3; i++) {
+		put(fx, i, "Cơ khí", "hop_tac_xa");
+		age(fx, i, 10);
+	}
+	for (n = 0; !done && n < 20000; n++) {
+		struct ks_diags d = KS_DIAGS_INIT;
+		struct ks_rindex *x = NULL;
+		size_t total = 0;
+		int err;
+
+		ks_alloc_fail_after(n);
+		err = ks_rindex_open(&x, fx->r, &d);
+		if (!err)
+			err = ks_rindex_refresh(x, NULL, &d);
+		if (!err)
+			err = ks_rindex_load(x, &ix, &total, NULL, NULL, 0, 0, 0, &d);
+		ks_alloc_fail_after(-1);
+		if (!err) {
+			assert_int_equal(total, 3);
+			assert_int_equal(ix.n, 3);
+			done = 1;
+		}
+		ks_dupe_index_release(&ix);
+		ks_rindex_close(x);
+		ks_diags_release(&d);
+	}
+	assert_true(done);
+	/* whatever was cut short, a refresh with memory completes it */
+	{
+		struct ks_diags d = KS_DIAGS_INIT;
+		struct ks_rindex *x = NULL;
+		size_t total;
+
+		assert_int_equal(ks_rindex_open(&x, fx->r, &d), 0);
+		refresh(x);
+		assert_int_equal(ks_rindex_load(x, &ix, &total, NULL, NULL, 0, 0,
+						0, &d), 0);
+		assert_int_equal(total, 3);
+		assert_string_equal(ix.v[2].name, "Cơ khí");
+		ks_dupe_index_release(&ix);
+		ks_rindex_close(x);
+		ks_diags_release(&d);
+	}
+}
+
+static int run(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_reads_only_what_changed,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_memory, setup,
+						teardown),
+	};
+
+	KS_RUN_TESTS(tests);
+}
+
+int main(void)
+{
+	int rc;
+
+	git_libgit2_init();
+	rc = run();
+	git_libgit2_shutdown();
+	return rc;
+}
