@@ -194,6 +194,16 @@ open(p, \"w\", encoding=\"utf-8\").write(t)" s/schema/workshop.yaml &&
 	! grep -q "md01-0001\"" out
 '
 
+test_expect_success 'a brand form offers the workshops by their names of now' '
+	in_place s/$W1 "Cơ khí đúc Hưng Phát" "Cơ khí đúc Tân Lập" &&
+	req -c GET /new/brand >out &&
+	grep -q "<datalist id=\"ref-workshop\">" out &&
+	grep -q "<option value=\"md01-0001\">Công ty TNHH Cơ khí đúc Tân Lập, " out &&
+	test "$(grep -o "<option value=\"[a-z0-9]*-[0-9]*\">" out | sort -u | wc -l)" = \
+		"$(ls s/records/workshop/*/*/*.yaml | wc -l)" &&
+	! grep -q "<option value=\"md01-0001\">[^<]*Hưng Phát" out
+'
+
 test_expect_success 'stop' '
 	stop_server
 '

@@ -118,7 +118,8 @@ static void submit(struct ks_buf *b, const char *op, const char *text,
 static int show(struct page *p)
 {
 	struct ks_buf *b = &p->r->body, title = KS_BUF_INIT, action = KS_BUF_INIT;
-	struct ks_form_view v = { p->q->repo, p->schema, p->doc, &p->problems };
+	struct ks_form_view v = { p->q->repo, p->q->index, p->schema, p->doc,
+				  &p->problems };
 	const char *kt = ks_web_kind_title(p->kind);
 	size_t i;
 

@@ -14,6 +14,7 @@
 #include "record.h"
 #include "repo.h"
 #include "rindex.h"
+#include "watch.h"
 #include "schema.h"
 
 #include <stdio.h>
@@ -427,8 +428,6 @@ int ks_form_op(struct ks_doc *doc, struct ks_node *root,
 struct render {
 	const struct ks_form_view *v;
 	struct ks_buf *b;
-	struct ks_dupe_index refs;	/* loaded when a picker needs it */
-	int refs_loaded;
 	char lists[8][32];		/* x-ref kinds whose <datalist> is out */
 	size_t nlists;
 };
@@ -573,8 +572,11 @@ static void options(struct render *rd, const struct ks_snode *s,
 /* The records of `kind` to pick from, once per page. */
 static void datalist(struct render *rd, const char *kind)
 {
-	size_t i;
+	struct ks_dupe_index refs = { 0 };
 	struct ks_diags quiet = KS_DIAGS_INIT;
+	struct ks_rindex *x;
+	size_t i, total;
+	int err;
 
 	for (i = 0; i < rd->nlists; i++)
 		if (!strcmp(rd->lists[i], kind))
@@ -583,30 +585,30 @@ static void datalist(struct render *rd, const char *kind)
 	    strlen(kind) >= sizeof(rd->lists[0]))
 		return;
 	strcpy(rd->lists[rd->nlists++], kind);
-	if (!rd->refs_loaded) {
-		rd->refs_loaded = 1;
-		if (ks_rindex_dupe_load(&rd->refs, rd->v->repo, NULL, &quiet) == -1)
-			ks_buf_fail(rd->b);
-	}
+	x = rd->v->index ? ks_web_index_fresh(rd->v->index, &quiet) : NULL;
+	err = x ? ks_rindex_load(x, &refs, &total, kind, NULL, 0, 0, MAX_PICK,
+				 &quiet)
+		: ks_rindex_dupe_load(&refs, rd->v->repo, kind, &quiet);
+	if (err == -1)
+		ks_buf_fail(rd->b);
 	ks_diags_release(&quiet);
 	ks_buf_puts(rd->b, "<datalist id=\"ref-");
 	ks_html(rd->b, kind);
 	ks_buf_puts(rd->b, "\">");
-	for (i = 0; i < rd->refs.n && i < MAX_PICK; i++) {
-		if (strcmp(rd->refs.v[i].kind, kind))
-			continue;
+	for (i = 0; i < refs.n && i < MAX_PICK; i++) {
 		ks_buf_puts(rd->b, "<option value=\"");
-		ks_html(rd->b, rd->refs.v[i].id);
+		ks_html(rd->b, refs.v[i].id);
 		ks_buf_puts(rd->b, "\">");
-		if (rd->refs.v[i].name)
-			ks_html(rd->b, rd->refs.v[i].name);
-		if (rd->refs.v[i].commune) {
+		if (refs.v[i].name)
+			ks_html(rd->b, refs.v[i].name);
+		if (refs.v[i].commune) {
 			ks_buf_puts(rd->b, ", ");
-			ks_html(rd->b, rd->refs.v[i].commune);
+			ks_html(rd->b, refs.v[i].commune);
 		}
 		ks_buf_puts(rd->b, "</option>");
 	}
 	ks_buf_puts(rd->b, "</datalist>\n");
+	ks_dupe_index_release(&refs);
 }
 
 /* One value's input: a choice, yes/no, a date, a picker or text. */
@@ -912,6 +914,5 @@ int ks_form_html(struct ks_buf *b, const struct ks_form_view *v)
 		return -1;
 	problems_of(&rd, "");
 	render_map(&rd, ks_schema_root(v->schema), root, "", 0);
-	ks_dupe_index_release(&rd.refs);
 	return ks_buf_failed(b) ? -1 : 0;
 }

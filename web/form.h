@@ -17,11 +17,13 @@ struct ks_diags;
 struct ks_doc;
 struct ks_node;
 struct ks_repo;
+struct ks_web_index;
 struct ks_schema;
 struct ks_web_form;
 
 struct ks_form_view {
 	struct ks_repo *repo;		/* for the pickers of x-ref fields */
+	struct ks_web_index *index;	/* the same from the index, or NULL */
 	const struct ks_schema *schema;
 	struct ks_doc *doc;		/* the record as filled so far */
 	const struct ks_diags *problems;	/* shown at their fields */
