@@ -12,6 +12,7 @@
 #endif
 
 #include <git2.h>
+#include <signal.h>
 #include <stdio.h>
 
 struct ks_diags;
@@ -110,6 +111,14 @@ int fail(struct ks_diags *d, int status);
 int interactive(void);
 /* Reads a line from standard input without its newline (free()), or NULL at EOF. */
 char *read_line(const char *prompt);
+/*
+ * read_line() from a terminal, given up when the signal `sig`, whose
+ * handler sets *stop, comes: one that comes while the prompt is written,
+ * just before the wait for input, ends it as surely as one during it.
+ * NULL at end of input or when *stop is set.
+ */
+char *read_line_or_stop(const char *prompt, volatile sig_atomic_t *stop,
+			int sig);
 /*
  * One answer typed at the terminal (`hidden`: without echo) into a new
  * string (ks_free; wipe a password first), or NULL.  readpassphrase() puts

@@ -65,7 +65,7 @@ static const char *label(const struct ks_snode *s, const char *name)
 /* Reads one line; NULL when the input ended or Ctrl-C was pressed. */
 static char *read_answer(const char *prompt)
 {
-	return stopped ? NULL : read_line(prompt);
+	return read_line_or_stop(prompt, &stopped, SIGINT);
 }
 
 static int no_answer(void)

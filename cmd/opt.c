@@ -18,6 +18,10 @@
 #include "recordcache.h"
 #include "unique.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +324,30 @@ char *read_line(const char *prompt)
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	return line;
+}
+
+char *read_line_or_stop(const char *prompt, volatile sig_atomic_t *stop,
+			int sig)
+{
+	struct pollfd p = { 0, POLLIN, 0 };
+	sigset_t block, old;
+	int r;
+
+	sigemptyset(&block);
+	sigaddset(&block, sig);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if (!*stop) {
+		if (prompt) {
+			fputs(prompt, stdout);
+			fflush(stdout);
+		}
+		/* the signal gets in only here, where it also ends the wait */
+		do
+			r = ppoll(&p, 1, NULL, &old);
+		while (r < 0 && errno == EINTR && !*stop);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return *stop ? NULL : read_line(NULL);
 }
 
 int ask_yes_no(const char *question, int def)
