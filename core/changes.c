@@ -10,8 +10,10 @@
 #include "members.h"
 #include "repo.h"
 
+#include <git2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int ks_is_survey_path(const char *p)
 {
@@ -105,6 +107,52 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 	}
 	git_status_list_free(list);
 	ks_changes_sort(out);
+	return err;
+}
+
+int ks_changes_of_path(struct ks_changes *out, struct ks_repo *r,
+		       const char *path, struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(r);
+	git_commit *head = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
+	git_oid now;
+	struct stat st;
+	char *abs = NULL;
+	int err, in_head = 0, in_wt;
+
+	if (!ks_is_survey_path(path) || ks_is_temp_path(path))
+		return 0;
+	if ((err = ks_plain_path(r, path, d)))
+		return err;
+	if (!(abs = ks_repo_path(r, path)))
+		return -1;
+	in_wt = lstat(abs, &st) == 0 && S_ISREG(st.st_mode);
+	/* the file as git would store it, its filters applied */
+	if (in_wt && git_repository_hashfile(&now, repo, abs, GIT_OBJECT_BLOB,
+					     path) < 0) {
+		err = ks_error(d, KS_EIO, path, 0, 0,
+			       "cannot read the file to compare it: %s",
+			       ks_git_error());
+		goto out;
+	}
+	if (git_revparse_single((git_object **)&head, repo, KS_MAIN_REF) == 0 &&
+	    git_commit_tree(&tree, head) == 0 &&
+	    git_tree_entry_bypath(&te, tree, path) == 0 &&
+	    git_tree_entry_type(te) == GIT_OBJECT_BLOB)
+		in_head = 1;
+	if (!in_head && in_wt)
+		err = ks_changes_add(out, KS_CHANGE_NEW, path);
+	else if (in_head && !in_wt)
+		err = ks_changes_add(out, KS_CHANGE_DELETED, path);
+	else if (in_head && !git_oid_equal(git_tree_entry_id(te), &now))
+		err = ks_changes_add(out, KS_CHANGE_MODIFIED, path);
+out:
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	git_commit_free(head);
+	ks_free(abs);
 	return err;
 }
 

@@ -38,6 +38,14 @@ void ks_changes_sort(struct ks_changes *c);
 int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 		    struct ks_diags *d);
 
+/*
+ * Adds the change of the one survey file `path` against HEAD, if it
+ * changed: what ks_changes_list() would say of it, without comparing
+ * the rest of the work tree.
+ */
+int ks_changes_of_path(struct ks_changes *out, struct ks_repo *r,
+		       const char *path, struct ks_diags *d);
+
 /* 1 when the path is a survey file that commits take. */
 int ks_is_survey_path(const char *path);
 

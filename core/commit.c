@@ -576,8 +576,10 @@ static int commit_some(git_oid *out, struct ks_repo *r, const char *only,
 	if ((err = ks_repo_require_identity(r, d)) ||
 	    (err = ks_repo_require_main(r, d)))
 		return err;
+	/* one file is compared alone: no walk of the whole work tree */
 	if ((err = ks_commit_can_sign(r, d)) ||
-	    (err = ks_changes_list(&c, r, d)))
+	    (err = only ? ks_changes_of_path(&c, r, only, d)
+			: ks_changes_list(&c, r, d)))
 		goto out;
 	if (only ? !only_change(&c, only) : !c.n) {
 		err = ks_error(d, KS_ENOTFOUND, only, 0, 0, "%s",

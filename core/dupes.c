@@ -573,46 +573,85 @@ static int exact_hit(const struct exact *x, const struct ks_dupe_rec *e)
 	       (x->id && !strcmp(x->id, e->id));
 }
 
-int ks_dupe_search(size_t **hits, size_t *n, const struct ks_dupe_index *ix,
-		   const char *query, struct ks_diags *d)
-{
-	struct ks_buf q = KS_BUF_INIT, w = KS_BUF_INIT;
-	struct exact x = { KS_BUF_INIT, KS_BUF_INIT, NULL };
-	size_t i;
-	int err, m, exact;
+struct ks_dupe_query {
+	struct ks_buf q, w;
+	struct exact x;
+};
 
-	*hits = NULL;
-	*n = 0;
-	err = ks_vnkey_loose(&q, query, strlen(query), 0);
-	if (!err && !q.len)
-		err = ks_vnkey_loose(&q, query, strlen(query),
+void ks_dupe_query_free(struct ks_dupe_query *dq)
+{
+	if (!dq)
+		return;
+	ks_buf_release(&dq->q);
+	ks_buf_release(&dq->w);
+	ks_buf_release(&dq->x.phone);
+	ks_buf_release(&dq->x.tax);
+	ks_free(dq);
+}
+
+int ks_dupe_query_new(struct ks_dupe_query **out, const char *query,
+		      struct ks_diags *d)
+{
+	struct ks_dupe_query *dq = ks_calloc(1, sizeof(*dq));
+	int err;
+
+	*out = NULL;
+	if (!dq)
+		return -1;
+	ks_buf_init(&dq->q);
+	ks_buf_init(&dq->w);
+	ks_buf_init(&dq->x.phone);
+	ks_buf_init(&dq->x.tax);
+	err = ks_vnkey_loose(&dq->q, query, strlen(query), 0);
+	if (!err && !dq->q.len)
+		err = ks_vnkey_loose(&dq->q, query, strlen(query),
 				     KS_VNKEY_KEEP_LEGAL);
-	if (!err && exact_keys(&x, query) < 0)
+	if (!err && exact_keys(&dq->x, query) < 0)
 		err = -1;
-	exact = x.phone.len || x.tax.len || x.id;
 	if (err == KS_EINVALID)
 		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
 			       "the query is not valid UTF-8");
-	else if (!err && !q.len && !exact)
+	else if (!err && !dq->q.len && !dq->x.phone.len && !dq->x.tax.len &&
+		 !dq->x.id)
 		err = ks_error(d, KS_EINVALID, NULL, 0, 0,
 			       "nothing to search for in \"%s\": give words of a name or an address, a phone number, a tax code or an id",
 			       query);
-	if (err)
-		goto out;
-	*hits = ks_calloc(ix->n ? ix->n : 1, sizeof(**hits));
-	if (!*hits) {
-		err = -1;
-		goto out;
+	if (err) {
+		ks_dupe_query_free(dq);
+		return err;
 	}
-	for (i = 0; i < ix->n; i++) {
-		m = exact_hit(&x, &ix->v[i]);
-		if (!m && q.len)
-			m = matches(ix->v[i].words, q.ptr, &w);
-		if (m < 0) {
+	*out = dq;
+	return 0;
+}
+
+int ks_dupe_query_match(struct ks_dupe_query *dq, const struct ks_dupe_rec *e)
+{
+	int m = exact_hit(&dq->x, e);
+
+	if (!m && dq->q.len)
+		m = matches(e->words, dq->q.ptr, &dq->w);
+	return m;
+}
+
+int ks_dupe_search(size_t **hits, size_t *n, const struct ks_dupe_index *ix,
+		   const char *query, struct ks_diags *d)
+{
+	struct ks_dupe_query *dq = NULL;
+	size_t i;
+	int err, m;
+
+	*hits = NULL;
+	*n = 0;
+	if ((err = ks_dupe_query_new(&dq, query, d)))
+		return err;
+	*hits = ks_calloc(ix->n ? ix->n : 1, sizeof(**hits));
+	if (!*hits)
+		err = -1;
+	for (i = 0; !err && i < ix->n; i++) {
+		m = ks_dupe_query_match(dq, &ix->v[i]);
+		if (m < 0)
 			err = -1;
-			break;
-		}
-		if (m)
+		else if (m)
 			(*hits)[(*n)++] = i;
 	}
 	if (err) {
@@ -620,10 +659,6 @@ int ks_dupe_search(size_t **hits, size_t *n, const struct ks_dupe_index *ix,
 		*hits = NULL;
 		*n = 0;
 	}
-out:
-	ks_buf_release(&q);
-	ks_buf_release(&w);
-	ks_buf_release(&x.phone);
-	ks_buf_release(&x.tax);
+	ks_dupe_query_free(dq);
 	return err;
 }

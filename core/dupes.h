@@ -118,4 +118,16 @@ int ks_dupes_find(struct ks_dupes *out, const struct ks_dupe_index *ix);
 int ks_dupe_search(size_t **hits, size_t *n, const struct ks_dupe_index *ix,
 		   const char *query, struct ks_diags *d);
 
+/*
+ * The same search, one record at a time: ks_dupe_query_new() reads the
+ * query (KS_EINVALID with an error when it has nothing to search for);
+ * ks_dupe_query_match() is 1 when `e` matches, 0 when not, -1 out of
+ * memory, and reads only e's id, phone, tax and words.
+ */
+struct ks_dupe_query;
+int ks_dupe_query_new(struct ks_dupe_query **out, const char *query,
+		      struct ks_diags *d);
+int ks_dupe_query_match(struct ks_dupe_query *q, const struct ks_dupe_rec *e);
+void ks_dupe_query_free(struct ks_dupe_query *q);
+
 #endif

@@ -681,74 +681,171 @@ static int bind_where(sqlite3_stmt *st, const char *kind,
 	return 0;
 }
 
-int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
-		   size_t *total, const char *kind, const char *const *held,
-		   size_t nheld, size_t first, size_t count,
-		   struct ks_diags *d)
-{
-	struct ks_buf sql = KS_BUF_INIT, cnt = KS_BUF_INIT, needles = KS_BUF_INIT;
-	sqlite3_stmt *st = NULL, *ct = NULL;
-	size_t npairs;
-	int rc, err = -1, oom = 0;
+#define REC_COLUMNS "kind, id, path, name, commune, tax, phone, name_exact," \
+	" name_loose, scope, words, facets"
 
-	*total = 0;
-	ks_buf_puts(&sql, "SELECT kind, id, path, name, commune, tax, phone,"
-		    " name_exact, name_loose, scope, words, facets FROM rec");
-	ks_buf_puts(&cnt, "SELECT count(*) FROM rec");
-	if (where(&sql, &needles, &npairs, kind, held, nheld) < 0)
-		goto out;
-	ks_buf_reset(&needles);
-	if (where(&cnt, &needles, &npairs, kind, held, nheld) < 0)
-		goto out;
-	ks_buf_addf(&sql, " ORDER BY dev, num, kind LIMIT %lld OFFSET %zu",
-		    count ? (long long)count : -1LL, first);
+/* Adds the record of the row at `st` (columns REC_COLUMNS) to `ix`. */
+static int add_row(struct ks_dupe_index *ix, sqlite3_stmt *st)
+{
+	struct ks_dupe_rec *e;
+	int oom = 0;
+
+	if (ks_grow(&ix->v, ix->n, &ix->alloc, sizeof(*ix->v), 64) < 0)
+		return -1;
+	e = &ix->v[ix->n++];
+	memset(e, 0, sizeof(*e));
+	e->kind = column(st, 0, &oom);
+	e->id = column(st, 1, &oom);
+	e->path = column(st, 2, &oom);
+	e->name = column(st, 3, &oom);
+	e->commune = column(st, 4, &oom);
+	e->tax = column(st, 5, &oom);
+	e->phone = column(st, 6, &oom);
+	e->name_exact = column(st, 7, &oom);
+	e->name_loose = column(st, 8, &oom);
+	e->scope = column(st, 9, &oom);
+	e->words = column(st, 10, &oom);
+	e->facets = column(st, 11, &oom);
+	if (!oom && !e->scope)
+		e->scope = column_or(&oom, "");
+	if (!oom && !e->words)
+		e->words = column_or(&oom, " ");
+	return oom || !e->kind || !e->id || !e->path ? -1 : 0;
+}
+
+/*
+ * The rows of `where` that `match` takes, in order: their number in
+ * *total, and the rowids of the `count` from the `first` on in *page.
+ * Only what a search reads is taken out of each row, and not copied.
+ */
+static int search(struct ks_rindex *x, sqlite3_int64 **page, size_t *npage,
+		  size_t *total, const char *where_sql, const char *kind,
+		  const struct ks_buf *needles, size_t npairs,
+		  struct ks_dupe_query *match, size_t first, size_t count,
+		  struct ks_diags *d)
+{
+	struct ks_buf sql = KS_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	int rc, err = -1;
+
+	ks_buf_addf(&sql, "SELECT rowid, id, phone, tax, words FROM rec%s"
+		    " ORDER BY dev, num, kind", where_sql);
 	if (ks_buf_failed(&sql))
 		goto out;
 	if (sqlite3_prepare_v2(x->db, sql.ptr, -1, &st, NULL) ||
-	    sqlite3_prepare_v2(x->db, cnt.ptr, -1, &ct, NULL) ||
-	    bind_where(st, kind, &needles, npairs) ||
+	    bind_where(st, kind, needles, npairs)) {
+		err = db_error(x, d);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ks_dupe_rec e;
+		int m;
+
+		memset(&e, 0, sizeof(e));
+		e.id = (char *)sqlite3_column_text(st, 1);
+		e.phone = (char *)sqlite3_column_text(st, 2);
+		e.tax = (char *)sqlite3_column_text(st, 3);
+		e.words = (char *)sqlite3_column_text(st, 4);
+		if (!e.id)
+			continue;
+		if (!e.words)
+			e.words = (char *)" ";
+		if ((m = ks_dupe_query_match(match, &e)) < 0)
+			goto out;
+		if (!m)
+			continue;
+		if (*total >= first && (!count || *total < first + count)) {
+			if (ks_grow(page, *npage, &alloc, sizeof(**page), 64) < 0)
+				goto out;
+			(*page)[(*npage)++] = sqlite3_column_int64(st, 0);
+		}
+		++*total;
+	}
+	err = rc == SQLITE_DONE ? 0 : db_error(x, d);
+out:
+	sqlite3_finalize(st);
+	ks_buf_release(&sql);
+	return err;
+}
+
+/* Adds the records of the rowids `page` to `ix`, in their order. */
+static int load_rows(struct ks_rindex *x, struct ks_dupe_index *ix,
+		     const sqlite3_int64 *page, size_t n, struct ks_diags *d)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(x->db, "SELECT " REC_COLUMNS
+			       " FROM rec WHERE rowid = ?1", -1, &st, NULL))
+		return db_error(x, d);
+	for (i = 0; !err && i < n; i++) {
+		int rc;
+
+		sqlite3_reset(st);
+		if (sqlite3_bind_int64(st, 1, page[i]) ||
+		    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE))
+			err = db_error(x, d);
+		else if (rc == SQLITE_ROW)
+			err = add_row(ix, st);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
+		   size_t *total, const char *kind, const char *const *held,
+		   size_t nheld, struct ks_dupe_query *match, size_t first,
+		   size_t count, struct ks_diags *d)
+{
+	struct ks_buf sql = KS_BUF_INIT, cond = KS_BUF_INIT, needles = KS_BUF_INIT;
+	sqlite3_stmt *st = NULL, *ct = NULL;
+	sqlite3_int64 *page = NULL;
+	size_t npairs, npage = 0;
+	int rc, err = -1;
+
+	*total = 0;
+	if (where(&cond, &needles, &npairs, kind, held, nheld) < 0)
+		goto out;
+	if (match) {
+		err = search(x, &page, &npage, total, cond.ptr, kind, &needles,
+			     npairs, match, first, count, d);
+		if (!err)
+			err = load_rows(x, ix, page, npage, d);
+		goto out;
+	}
+	ks_buf_addf(&sql, "SELECT count(*) FROM rec%s", cond.ptr);
+	if (ks_buf_failed(&sql))
+		goto out;
+	if (sqlite3_prepare_v2(x->db, sql.ptr, -1, &ct, NULL) ||
 	    bind_where(ct, kind, &needles, npairs) ||
 	    sqlite3_step(ct) != SQLITE_ROW) {
 		err = db_error(x, d);
 		goto out;
 	}
 	*total = (size_t)sqlite3_column_int64(ct, 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ks_dupe_rec *e;
-
-		if (ks_grow(&ix->v, ix->n, &ix->alloc, sizeof(*ix->v), 64) < 0)
-			goto out;
-		e = &ix->v[ix->n++];
-		memset(e, 0, sizeof(*e));
-		e->kind = column(st, 0, &oom);
-		e->id = column(st, 1, &oom);
-		e->path = column(st, 2, &oom);
-		e->name = column(st, 3, &oom);
-		e->commune = column(st, 4, &oom);
-		e->tax = column(st, 5, &oom);
-		e->phone = column(st, 6, &oom);
-		e->name_exact = column(st, 7, &oom);
-		e->name_loose = column(st, 8, &oom);
-		e->scope = column(st, 9, &oom);
-		e->words = column(st, 10, &oom);
-		e->facets = column(st, 11, &oom);
-		if (!oom && !e->scope)
-			e->scope = column_or(&oom, "");
-		if (!oom && !e->words)
-			e->words = column_or(&oom, " ");
-		if (oom || !e->kind || !e->id || !e->path)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
+	ks_buf_reset(&sql);
+	ks_buf_addf(&sql, "SELECT " REC_COLUMNS " FROM rec%s"
+		    " ORDER BY dev, num, kind LIMIT %lld OFFSET %zu", cond.ptr,
+		    count ? (long long)count : -1LL, first);
+	if (ks_buf_failed(&sql))
+		goto out;
+	if (sqlite3_prepare_v2(x->db, sql.ptr, -1, &st, NULL) ||
+	    bind_where(st, kind, &needles, npairs)) {
 		err = db_error(x, d);
 		goto out;
 	}
-	err = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (add_row(ix, st) < 0)
+			goto out;
+	err = rc == SQLITE_DONE ? 0 : db_error(x, d);
 out:
+	ks_free(page);
 	sqlite3_finalize(st);
 	sqlite3_finalize(ct);
 	ks_buf_release(&sql);
-	ks_buf_release(&cnt);
+	ks_buf_release(&cond);
 	ks_buf_release(&needles);
 	return err;
 }
@@ -767,7 +864,7 @@ int ks_rindex_dupe_load(struct ks_dupe_index *ix, struct ks_repo *r,
 		err = ks_rindex_refresh(x, NULL, &quiet);
 	ks_diags_release(&quiet);
 	if (err == -1 || (!err && (err = ks_rindex_load(x, ix, &total, kind,
-						       NULL, 0, 0, 0, d)) == -1)) {
+						       NULL, 0, NULL, 0, 0, d)) == -1)) {
 		ks_rindex_close(x);
 		return -1;
 	}

@@ -22,6 +22,7 @@
 
 struct ks_diags;
 struct ks_dupe_index;
+struct ks_dupe_query;
 struct ks_repo;
 struct ks_rindex;
 
@@ -51,14 +52,15 @@ int ks_rindex_counts(struct ks_rindex *x, size_t *counts, struct ks_diags *d);
 /*
  * Adds to `ix` the records of `kind` (NULL: every kind) that hold, at each
  * facet N of the kind (facets.h) for which held[N] is not NULL, the value
- * held[N] (`nheld` entries; none without a kind), ordered by id as
- * ks_dupe_index_load() orders them: the `count` from the `first` on
- * (count 0: all).  *total is how many records match in all.
+ * held[N] (`nheld` entries; none without a kind), and that `match` takes
+ * when not NULL (dupes.h), ordered by id as ks_dupe_index_load() orders
+ * them: the `count` from the `first` on (count 0: all).  *total is how
+ * many records match in all.
  */
 int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
 		   size_t *total, const char *kind, const char *const *held,
-		   size_t nheld, size_t first, size_t count,
-		   struct ks_diags *d);
+		   size_t nheld, struct ks_dupe_query *match, size_t first,
+		   size_t count, struct ks_diags *d);
 
 /*
  * Every record of `kind` (NULL: every kind) that reads, as

@@ -586,7 +586,7 @@ static void datalist(struct render *rd, const char *kind)
 		return;
 	strcpy(rd->lists[rd->nlists++], kind);
 	x = rd->v->index ? ks_web_index_fresh(rd->v->index, &quiet) : NULL;
-	err = x ? ks_rindex_load(x, &refs, &total, kind, NULL, 0, 0, MAX_PICK,
+	err = x ? ks_rindex_load(x, &refs, &total, kind, NULL, 0, NULL, 0, MAX_PICK,
 				 &quiet)
 		: ks_rindex_dupe_load(&refs, rd->v->repo, kind, &quiet);
 	if (err == -1)

@@ -346,37 +346,45 @@ static int records(const struct ks_web_req *q, struct ks_web_reply *r)
 	ks_filter_form(b, q->repo, &f, query);
 	first = (page - 1) * PAGE_SIZE;
 	x = q->index ? ks_web_index_fresh(q->index, &d) : NULL;
-	if (!query && !f.active) {
+	if (x) {
 		/*
-		 * The list alone, or one kind's: ordered by id, and only the
-		 * page's records read (from the index, or from their files).
+		 * The index gives the page's records of the kind that hold
+		 * the filters and match the search, and how many do.
 		 */
+		struct ks_dupe_query *dq = NULL;
+		const char *held[KS_FACETS_MAX];
+		size_t total = 0;
+
+		for (i = 0; i < f.nfields; i++)
+			held[i] = f.fields[i].value;
+		err = query ? ks_dupe_query_new(&dq, query, &d) : 0;
+		if (!err)
+			err = ks_rindex_load(x, &ix, &total, kind, held, f.nfields,
+					     dq, first, PAGE_SIZE, &d);
+		ks_dupe_query_free(dq);
+		if (err == -1)
+			goto oom;
+		if (!total && (query || f.active))
+			ks_buf_addf(b, "<p>%s</p>\n", _("No record matches."));
+		else
+			list_page(b, &ix, NULL, ix.n, total, 0);
+		if (page > 1 || first + ix.n < total)
+			pages_links(b, page, first + ix.n < total, query, &f);
+		goto done;
+	}
+	if (!query && !f.active) {
+		/* the list alone: only the page's records read */
 		size_t total;
 
-		err = x ? ks_rindex_load(x, &ix, &total, kind, NULL, 0, first,
-					 PAGE_SIZE, &d)
-			: ks_dupe_index_page(&ix, &total, q->repo, kind, first,
-					     PAGE_SIZE, &d);
-		if (err == -1)
+		if ((err = ks_dupe_index_page(&ix, &total, q->repo, kind, first,
+					      PAGE_SIZE, &d)) == -1)
 			goto oom;
 		list_page(b, &ix, NULL, ix.n, total, 0);
 		if (page > 1 || first + ix.n < total)
 			pages_links(b, page, first + ix.n < total, query, &f);
 		goto done;
 	}
-	if (x) {
-		/* the index gives the kind's records that hold the filters */
-		const char *held[KS_FACETS_MAX];
-		size_t total;
-
-		for (i = 0; i < f.nfields; i++)
-			held[i] = f.fields[i].value;
-		err = ks_rindex_load(x, &ix, &total, kind, held, f.nfields, 0, 0,
-				     &d);
-	} else {
-		err = ks_dupe_index_load(&ix, q->repo, NULL, &d);
-	}
-	if (err == -1)
+	if ((err = ks_dupe_index_load(&ix, q->repo, NULL, &d)) == -1)
 		goto oom;
 	n = ix.n;
 	if (query) {

@@ -99,7 +99,7 @@ static void test_reads_only_what_changed(void **state)
 	assert_int_equal(refresh(x), 1);
 	assert_int_equal(refresh(x), 0);
 	/* what the index gives follows the files */
-	assert_int_equal(ks_rindex_load(x, &ix, &total, NULL, NULL, 0, 0, 0, &d), 0);
+	assert_int_equal(ks_rindex_load(x, &ix, &total, NULL, NULL, 0, NULL, 0, 0, &d), 0);
 	assert_int_equal(total, 5);
 	assert_string_equal(ix.v[3].id, "md01-0004");
 	assert_string_equal(ix.v[3].name, "Hộ Gốm");
@@ -114,12 +114,56 @@ static void test_reads_only_what_changed(void **state)
 	}
 	assert_int_equal(refresh(x), 0);
 	assert_int_equal(ks_rindex_load(x, &ix, &total, "workshop", NULL, 0,
-					1, 2, &d), 0);
+					NULL, 1, 2, &d), 0);
 	assert_int_equal(total, 4);
 	assert_int_equal(ix.n, 2);
 	assert_string_equal(ix.v[0].id, "md01-0003");
 	assert_string_equal(ix.v[1].id, "md01-0004");
 	ks_dupe_index_release(&ix);
+	ks_rindex_close(x);
+	ks_diags_release(&d);
+}
+
+/* A search and a filter read from the index, a page at a time. */
+static void test_search_pages(void **state)
+{
+	struct fixture *fx = *state;
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_rindex *x = NULL;
+	struct ks_dupe_index ix = { 0 };
+	struct ks_dupe_query *q = NULL;
+	const char *held[1] = { "hop_tac_xa" };
+	size_t total;
+
+	put(fx, 1, "Đúc Đồng An", "ho_kinh_doanh");
+	put(fx, 2, "Gốm Bình", "hop_tac_xa");
+	put(fx, 3, "Đúc Gang Phát", "hop_tac_xa");
+	put(fx, 4, "Đúc Nhôm Lộc", "ho_kinh_doanh");
+	put(fx, 5, "Mây Tre Đan", "hop_tac_xa");
+	assert_int_equal(ks_rindex_open(&x, fx->r, &d), 0);
+	refresh(x);
+	assert_int_equal(ks_dupe_query_new(&q, "duc", &d), 0);
+	assert_int_equal(ks_rindex_load(x, &ix, &total, NULL, NULL, 0, q, 1, 1,
+					&d), 0);
+	assert_int_equal(total, 3);
+	assert_int_equal(ix.n, 1);
+	assert_string_equal(ix.v[0].id, "md01-0003");
+	assert_string_equal(ix.v[0].name, "Đúc Gang Phát");
+	ks_dupe_index_release(&ix);
+	/* with the filter on the first facet, legal_type */
+	assert_int_equal(ks_rindex_load(x, &ix, &total, "workshop", held, 1, q,
+					0, 0, &d), 0);
+	assert_int_equal(total, 1);
+	assert_string_equal(ix.v[0].id, "md01-0003");
+	ks_dupe_index_release(&ix);
+	assert_int_equal(ks_rindex_load(x, &ix, &total, "workshop", held, 1,
+					NULL, 1, 5, &d), 0);
+	assert_int_equal(total, 3);
+	assert_int_equal(ix.n, 2);
+	assert_string_equal(ix.v[0].id, "md01-0003");
+	assert_string_equal(ix.v[1].id, "md01-0005");
+	ks_dupe_index_release(&ix);
+	ks_dupe_query_free(q);
 	ks_rindex_close(x);
 	ks_diags_release(&d);
 }
@@ -147,7 +191,7 @@ static void test_out_of_memory(void **state)
 		if (!err)
 			err = ks_rindex_refresh(x, NULL, &d);
 		if (!err)
-			err = ks_rindex_load(x, &ix, &total, NULL, NULL, 0, 0, 0, &d);
+			err = ks_rindex_load(x, &ix, &total, NULL, NULL, 0, NULL, 0, 0, &d);
 		ks_alloc_fail_after(-1);
 		if (!err) {
 			assert_int_equal(total, 3);
@@ -167,8 +211,8 @@ static void test_out_of_memory(void **state)
 
 		assert_int_equal(ks_rindex_open(&x, fx->r, &d), 0);
 		refresh(x);
-		assert_int_equal(ks_rindex_load(x, &ix, &total, NULL, NULL, 0, 0,
-						0, &d), 0);
+		assert_int_equal(ks_rindex_load(x, &ix, &total, NULL, NULL, 0,
+						NULL, 0, 0, &d), 0);
 		assert_int_equal(total, 3);
 		assert_string_equal(ix.v[2].name, "Cơ khí");
 		ks_dupe_index_release(&ix);
@@ -182,6 +226,8 @@ static int run(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reads_only_what_changed,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_pages, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_memory, setup,
 						teardown),
 	};
