@@ -263,6 +263,7 @@ void print_merge(const git_oid *commit, const struct ks_merge_stats *st,
 int cmd_conflicts(int argc, char **argv, struct cli *cli);
 int cmd_resolve(int argc, char **argv, struct cli *cli);
 int cmd_delete(int argc, char **argv, struct cli *cli);
+int cmd_attach(int argc, char **argv, struct cli *cli);
 int cmd_bundle(int argc, char **argv, struct cli *cli);
 int cmd_sync(int argc, char **argv, struct cli *cli);
 int cmd_clone(int argc, char **argv, struct cli *cli);

@@ -24,6 +24,7 @@ const struct cmd_entry commands[] = {
 	{ "new", cmd_new, LOCK_SAVE, N_("add a record, by a form on a terminal or from values") },
 	{ "edit", cmd_edit, LOCK_SAVE, N_("edit a record in a text editor, checked on save") },
 	{ "delete", cmd_delete, LOCK_WRITE, N_("delete a record, with the reason, saved to the history") },
+	{ "attach", cmd_attach, LOCK_SAVE, N_("attach photos and documents to a record") },
 	{ "check", cmd_check, LOCK_READ, N_("validate records against their schemas") },
 	{ "fmt", cmd_fmt, LOCK_WRITE, N_("rewrite records in canonical form") },
 	{ "status", cmd_status, LOCK_READ, N_("show new, changed, deleted and invalid records") },

@@ -13,6 +13,7 @@
 #include "bundle.h"
 #include "intl.h"
 #include "alloc.h"
+#include "attachpath.h"
 #include "buf.h"
 #include "check.h"
 #include "commit.h"
@@ -656,6 +657,8 @@ struct tree_check {
 	struct survey_seen *surveys;
 	size_t nsurveys, surveys_alloc;
 	const struct ks_survey *survey;	/* the commit being checked's */
+	git_tree *root;		/* and its tree */
+	unsigned long long attached;	/* bytes of new attached files */
 	const char *path;	/* the bundle, for messages */
 	char commit[GIT_OID_HEXSZ + 1];
 	struct ks_diags *d;
@@ -810,6 +813,55 @@ static int check_record(struct tree_check *tc, const git_oid *id,
 	return err;
 }
 
+/*
+ * An attached file new to this survey: named by the hash of its content,
+ * whole, of the type its name says; its record in the same commit; and the
+ * new files of one bundle within KS_ATTACH_MAX_SYNC together.
+ */
+static int check_attachment(struct tree_check *tc, const git_oid *id,
+			    const char *path)
+{
+	char why[KS_MEDIA_WHY_MAX], sha[65];
+	char *kind = NULL, *rid = NULL, *rel = NULL;
+	git_tree_entry *te = NULL;
+	git_blob *b = NULL;
+	enum ks_media m;
+	const char *bad;
+	int err = 0, r = ks_oidmap_put(&tc->records, id, 0);
+
+	if (r <= 0)
+		return r;
+	if (git_odb_exists_ext(tc->local, id, GIT_ODB_LOOKUP_NO_REFRESH))
+		return 0;
+	if (git_blob_lookup(&b, tc->repo, id) < 0)
+		return missing(tc, "", path);
+	tc->attached += (unsigned long long)git_blob_rawsize(b);
+	if (tc->attached > KS_ATTACH_MAX_SYNC)
+		err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+			       "commit %.10s brings more attached files than one sync may: over %llu MB",
+			       tc->commit, KS_ATTACH_MAX_SYNC / (1024 * 1024));
+	else if ((bad = ks_attach_file_problem(path, git_blob_rawcontent(b),
+					       (size_t)git_blob_rawsize(b),
+					       why, sizeof(why))))
+		err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+			       "commit %.10s brings a bad attached file: %s: %s",
+			       tc->commit, path, bad);
+	else if (ks_attach_path_parse(path, &kind, &rid, sha, &m) < 0 ||
+		 !(rel = ks_record_relpath(kind, rid)))
+		err = -1;
+	else if (!tc->root || git_tree_entry_bypath(&te, tc->root, rel) < 0) {
+		git_error_clear();
+		err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
+			       "commit %.10s brings an attached file of no record: %s (%s is not in it)",
+			       tc->commit, path, rel);
+	}
+	git_tree_entry_free(te);
+	git_blob_free(b);
+	ks_free(kind);
+	ks_free(rid);
+	ks_free(rel);
+	return err;
+}
 
 /* The key of a folder at a path: the same tree elsewhere is another. */
 static int folder_key(git_oid *out, const git_oid *tree, const char *path)
@@ -910,6 +962,8 @@ static int check_file(struct tree_check *tc, const git_tree_entry *e,
 				tc->commit, path, len, max);
 	if (!strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
 		return check_record(tc, git_tree_entry_id(e), prefix, name);
+	if (!strncmp(path, KS_ATTACH_DIR "/", strlen(KS_ATTACH_DIR) + 1))
+		return check_attachment(tc, git_tree_entry_id(e), path);
 	return 0;
 }
 
@@ -1309,9 +1363,11 @@ static int check_commit(struct tree_check *tc, git_commit *c)
 	if (err)
 		goto out;
 	tc->survey = sv;
+	tc->root = tree;
 	if (!(err = check_schemas(tc, tree, sv)) && !(err = check_members(tc, tree)))
 		err = check_folder(tc, git_tree_id(tree), "", parents, np);
 	tc->survey = NULL;
+	tc->root = NULL;
 out:
 	for (k = 0; k < np && k < 8; k++)
 		git_tree_free(parents[k]);

@@ -5,6 +5,7 @@
  */
 #include "changes.h"
 #include "alloc.h"
+#include "attachpath.h"
 #include "check.h"
 #include "diag.h"
 #include "members.h"
@@ -21,6 +22,7 @@ int ks_is_survey_path(const char *p)
 	       !strcmp(p, KS_MEMBERS_FILE) ||
 	       !strncmp(p, KS_SCHEMA_DIR "/", strlen(KS_SCHEMA_DIR) + 1) ||
 	       !strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1) ||
+	       !strncmp(p, KS_ATTACH_DIR "/", strlen(KS_ATTACH_DIR) + 1) ||
 	       !strncmp(p, "conflicts/", 10);
 }
 

@@ -4,6 +4,7 @@
  */
 #include "check.h"
 #include "alloc.h"
+#include "attachpath.h"
 #include "buf.h"
 #include "diag.h"
 #include "file.h"
@@ -15,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -211,6 +213,107 @@ static int record_place(struct ks_repo *r, const char *relpath,
 	return KS_EINVALID;
 }
 
+/* Each file the record lists in `attachments` is in its place. */
+static int attachments_there(struct ks_repo *r, const char *relpath,
+			     const char *id, const struct ks_kind *k,
+			     const struct ks_node *root, struct ks_diags *d)
+{
+	const struct ks_node *list = ks_map_get(root, "attachments");
+	size_t i;
+	int err = 0;
+
+	for (i = 0; list && list->kind == KS_NODE_SEQ && i < list->u.seq.n; i++) {
+		const struct ks_node *it = list->u.seq.v[i];
+		const struct ks_node *h = ks_map_get(it, "sha256");
+		const struct ks_node *t = ks_map_get(it, "type");
+		enum ks_media m = t && t->kind == KS_NODE_SCALAR
+			? ks_media_of_type(t->u.scalar.str) : KS_MEDIA_NONE;
+		char *rel, *abs = NULL, ptr[48];
+		struct stat st;
+
+		/* a hash or type the schema refuses is reported by it */
+		if (!h || h->kind != KS_NODE_SCALAR || !m ||
+		    !(rel = ks_attach_relpath(k->name, id, h->u.scalar.str, m)))
+			continue;
+		if (!(abs = ks_repo_path(r, rel))) {
+			ks_free(rel);
+			return -1;
+		}
+		if (lstat(abs, &st) < 0 || !S_ISREG(st.st_mode)) {
+			snprintf(ptr, sizeof(ptr), "/attachments/%zu", i);
+			ks_diags_add(d, KS_SEV_ERROR, relpath, it->line, it->col,
+				     ptr, "x-attachment",
+				     "the attached file %s is missing: attach it again, or remove its item",
+				     rel);
+			err = KS_EINVALID;
+		}
+		ks_free(abs);
+		ks_free(rel);
+	}
+	return err;
+}
+
+/* Vietnam's mainland and coastal islands, in degrees (WGS84). */
+#define VN_LAT_MIN 8.18
+#define VN_LAT_MAX 23.40
+#define VN_LON_MIN 102.14
+#define VN_LON_MAX 109.47
+#define VN_NEAR 0.5	/* degrees outside that still may be a GPS error */
+
+static int number_of(const struct ks_node *n, double *out)
+{
+	char *end;
+
+	if (!n || n->kind != KS_NODE_SCALAR || n->u.scalar.quoted)
+		return 0;
+	*out = strtod(n->u.scalar.str, &end);
+	return !*end && end != n->u.scalar.str;
+}
+
+static double outside(double v, double lo, double hi)
+{
+	return v < lo ? lo - v : v > hi ? v - hi : 0;
+}
+
+/*
+ * A record's position lies in Vietnam: just outside (near a border, or a
+ * GPS fix off the coast) is a warning to check it, further an error.
+ */
+static int position_in_vietnam(const char *relpath, const struct ks_node *root,
+			       struct ks_diags *d)
+{
+	const struct ks_node *p = ks_map_get(root, "position");
+	double lat, lon, off;
+
+	if (!p || p->kind != KS_NODE_MAP ||
+	    !number_of(ks_map_get(p, "latitude"), &lat) ||
+	    !number_of(ks_map_get(p, "longitude"), &lon))
+		return 0;
+	off = outside(lat, VN_LAT_MIN, VN_LAT_MAX);
+	if (outside(lon, VN_LON_MIN, VN_LON_MAX) > off)
+		off = outside(lon, VN_LON_MIN, VN_LON_MAX);
+	if (!off)
+		return 0;
+	if (off <= VN_NEAR) {
+		ks_diags_add(d, KS_SEV_WARNING, relpath, p->line, p->col,
+			     "/position", "x-position",
+			     "the position %.5f, %.5f is just outside Vietnam, near a border or the coast: check it",
+			     lat, lon);
+		return 0;
+	}
+	if (!outside(lon, VN_LAT_MIN, VN_LAT_MAX) && !outside(lat, VN_LON_MIN, VN_LON_MAX))
+		ks_diags_add(d, KS_SEV_ERROR, relpath, p->line, p->col,
+			     "/position", "x-position",
+			     "the position %.5f, %.5f is outside Vietnam: latitude and longitude look swapped",
+			     lat, lon);
+	else
+		ks_diags_add(d, KS_SEV_ERROR, relpath, p->line, p->col,
+			     "/position", "x-position",
+			     "the position %.5f, %.5f is outside Vietnam (latitude 8.2 to 23.4, longitude 102.1 to 109.5): check what was typed",
+			     lat, lon);
+	return KS_EINVALID;
+}
+
 static int check_parsed(struct ks_repo *r, const char *relpath,
 			const char *id, struct ks_kind *k,
 			const struct ks_doc *doc, struct ks_unique *uniq,
@@ -238,7 +341,14 @@ static int check_parsed(struct ks_repo *r, const char *relpath,
 	v = ks_schema_validate(schema, ks_doc_root(doc), relpath, &vo, d);
 	if (v == -1)
 		return -1;
-	return v ? KS_EINVALID : err;
+	if (v)
+		err = KS_EINVALID;
+	v = attachments_there(r, relpath, id, k, ks_doc_root(doc), d);
+	if (v == -1)
+		return -1;
+	if (v || position_in_vietnam(relpath, ks_doc_root(doc), d))
+		err = KS_EINVALID;
+	return err;
 }
 
 int ks_check_values(struct ks_repo *r, const char *kind,

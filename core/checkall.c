@@ -5,6 +5,7 @@
  */
 #include "checkall.h"
 #include "alloc.h"
+#include "attachcheck.h"
 #include "buf.h"
 #include "check.h"
 #include "changes.h"
@@ -83,6 +84,9 @@ static int check_whole(struct ks_check_totals *out, struct ks_paths *paths,
 			err = -1;
 	}
 	ks_paths_sort(&changed);
+	/* attached files against their records, for what changed */
+	if (!err && !head && ks_attach_check_changes(r, &ch, d) == -1)
+		err = -1;
 	if (!err)
 		err = ks_check_committed(uniq, r, &changed, &committed, d);
 	for (j = 0; head && !err && j < ch.n; j++)
@@ -526,7 +530,9 @@ int ks_check_changes(struct ks_repo *r, const struct ks_changes *c,
 {
 	int err;
 
-	if ((err = check_layout(r, c, d)) || (err = check_changes(r, c, d)))
+	if ((err = check_layout(r, c, d)) ||
+	    (err = ks_attach_check_changes(r, c, d)) ||
+	    (err = check_changes(r, c, d)))
 		return err;
 	return check_schema_files(r, c, d);
 }

@@ -546,43 +546,36 @@ static void update_index(struct ks_repo *r, const struct ks_changes *c,
 }
 
 /* Keeps of `c` only the change of `path`: 1 when it is there. */
-static int only_change(struct ks_changes *c, const char *path)
-{
-	const struct ks_change *x = ks_changes_find(c, path);
-	size_t i, keep = x ? 1 : 0;
-
-	if (x) {
-		struct ks_change t = c->v[0];
-
-		c->v[0] = *x;
-		c->v[x - c->v] = t;
-	}
-	for (i = keep; i < c->n; i++)
-		ks_free(c->v[i].path);
-	c->n = keep;
-	return x != NULL;
-}
-
-/* Checks and commits the changes, or with `only` that path's change. */
-static int commit_some(git_oid *out, struct ks_repo *r, const char *only,
-		       const char *message, struct ks_diags *d)
+/*
+ * Checks and commits the changes, or with `only` (n paths) those paths'
+ * changes.
+ */
+static int commit_some(git_oid *out, struct ks_repo *r,
+		       const char *const *only, size_t n, const char *message,
+		       struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	struct ks_changes c = { 0 };
 	struct staged *staged = NULL;
 	git_oid tree, head;
-	int err, has_head;
+	size_t i;
+	int err = 0, has_head;
 
 	if ((err = ks_repo_require_identity(r, d)) ||
 	    (err = ks_repo_require_main(r, d)))
 		return err;
-	/* one file is compared alone: no walk of the whole work tree */
-	if ((err = ks_commit_can_sign(r, d)) ||
-	    (err = only ? ks_changes_of_path(&c, r, only, d)
-			: ks_changes_list(&c, r, d)))
+	if ((err = ks_commit_can_sign(r, d)))
 		goto out;
-	if (only ? !only_change(&c, only) : !c.n) {
-		err = ks_error(d, KS_ENOTFOUND, only, 0, 0, "%s",
+	/* files named are compared alone: no walk of the whole work tree */
+	for (i = 0; only && !err && i < n; i++)
+		err = ks_changes_of_path(&c, r, only[i], d);
+	if (!err && !only)
+		err = ks_changes_list(&c, r, d);
+	if (err)
+		goto out;
+	ks_changes_sort(&c);
+	if (!c.n) {
+		err = ks_error(d, KS_ENOTFOUND, only ? only[0] : NULL, 0, 0, "%s",
 			       only ? "nothing to save: it did not change"
 				    : "nothing to commit: no record or schema changed");
 		goto out;
@@ -612,11 +605,17 @@ out:
 int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 		      struct ks_diags *d)
 {
-	return commit_some(out, r, NULL, message, d);
+	return commit_some(out, r, NULL, 0, message, d);
 }
 
 int ks_commit_path(git_oid *out, struct ks_repo *r, const char *path,
 		   const char *message, struct ks_diags *d)
 {
-	return commit_some(out, r, path, message, d);
+	return commit_some(out, r, &path, 1, message, d);
+}
+
+int ks_commit_paths(git_oid *out, struct ks_repo *r, const char *const *paths,
+		    size_t n, const char *message, struct ks_diags *d)
+{
+	return commit_some(out, r, paths, n, message, d);
 }

@@ -34,6 +34,10 @@ int ks_commit_changes(git_oid *out, struct ks_repo *r, const char *message,
 int ks_commit_path(git_oid *out, struct ks_repo *r, const char *path,
 		   const char *message, struct ks_diags *d);
 
+/* The same for the changes of `n` paths together, in one commit. */
+int ks_commit_paths(git_oid *out, struct ks_repo *r, const char *const *paths,
+		    size_t n, const char *message, struct ks_diags *d);
+
 /*
  * Makes a commit of `tree` on refs/heads/main with the given parents (the
  * first must be the current tip, or none for the first commit), signed by

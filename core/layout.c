@@ -5,6 +5,8 @@
 #include "intl.h"
 #include "members.h"
 #include "alloc.h"
+#include "attachpath.h"
+#include "buf.h"
 #include "record.h"
 #include "repo.h"
 
@@ -98,6 +100,47 @@ static const char *records_problem(const char *path, int folder,
 	return NULL;
 }
 
+/* attachments/<kind>/<device>/<NNN>/<id>/<sha256>.<ext> and its folders. */
+static const char *attachments_problem(const char *path, int folder,
+				       ks_layout_kind_fn known, void *ctx)
+{
+	const char *p = path + strlen(KS_ATTACH_DIR) + 1;
+	struct ks_buf rec = KS_BUF_INIT;
+	const char *why;
+	size_t depth = 1;
+	char *kind = NULL, *id = NULL, sha[65];
+	enum ks_media m;
+	int ok;
+
+	for (; *p; p++)
+		depth += *p == '/';
+	if (folder && depth < 4) {
+		/* records/<kind>/<device>/<NNN> say what those may be */
+		if (ks_buf_addf(&rec, "%s%s", KS_RECORDS_DIR,
+				path + strlen(KS_ATTACH_DIR)) < 0)
+			return _("out of memory");
+		why = records_problem(rec.ptr, 1, known, ctx);
+		ks_buf_release(&rec);
+		return why;
+	}
+	if (folder) {
+		if (depth > 4)
+			return _("deeper than the attachments layout (attachments/<kind>/<device>/<NNN>/<id>/<sha256>.<ext>)");
+		/* attachments/<kind>/<device>/<NNN>/<id>: a record's place */
+		if (ks_buf_addf(&rec, "%s%s.yaml", KS_RECORDS_DIR,
+				path + strlen(KS_ATTACH_DIR)) < 0)
+			return _("out of memory");
+		why = records_problem(rec.ptr, 0, known, ctx);
+		ks_buf_release(&rec);
+		return why ? _("not the folder of a record (attachments/<kind>/<device>/<NNN>/<id>)") : NULL;
+	}
+	ok = ks_attach_path_parse(path, &kind, &id, sha, &m) == 0 &&
+	     (!known || known(ctx, kind));
+	ks_free(kind);
+	ks_free(id);
+	return ok ? NULL : _("not an attached file's place (attachments/<kind>/<device>/<NNN>/<id>/<sha256>.jpg, .png, .webp or .pdf)");
+}
+
 const char *ks_layout_problem(const char *path, int folder,
 			      ks_layout_kind_fn known, void *ctx)
 {
@@ -118,9 +161,10 @@ const char *ks_layout_problem(const char *path, int folder,
 		if (!strcmp(path, KS_SURVEY_FILE) || !strcmp(path, KS_SIGNERS_FILE) ||
 		    !strcmp(path, KS_MEMBERS_FILE))
 			return folder ? "must be a file, not a folder" : NULL;
-		if (!strcmp(path, KS_SCHEMA_DIR) || !strcmp(path, KS_RECORDS_DIR))
+		if (!strcmp(path, KS_SCHEMA_DIR) || !strcmp(path, KS_RECORDS_DIR) ||
+		    !strcmp(path, KS_ATTACH_DIR))
 			return folder ? NULL : "must be a folder, not a file";
-		return _("outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, conflicts/)");
+		return _("outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, attachments/, conflicts/)");
 	}
 	if (!strcmp(first, KS_SCHEMA_DIR)) {
 		const char *name = path + strlen(KS_SCHEMA_DIR) + 1;
@@ -134,7 +178,9 @@ const char *ks_layout_problem(const char *path, int folder,
 	}
 	if (!strcmp(first, KS_RECORDS_DIR))
 		return records_problem(path, folder, known, ctx);
-	return _("outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, conflicts/)");
+	if (!strcmp(first, KS_ATTACH_DIR))
+		return attachments_problem(path, folder, known, ctx);
+	return _("outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, attachments/, conflicts/)");
 }
 
 size_t ks_layout_max_size(const char *path)
@@ -151,5 +197,7 @@ size_t ks_layout_max_size(const char *path)
 		return KS_LAYOUT_MAX_SCHEMA;
 	if (!strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
 		return KS_LAYOUT_MAX_RECORD;
+	if (!strncmp(path, KS_ATTACH_DIR "/", strlen(KS_ATTACH_DIR) + 1))
+		return KS_ATTACH_MAX_FILE;
 	return 0;
 }

@@ -10,6 +10,9 @@
  *   schema/<name>.yaml|.yml|.json           files, one level
  *   records/<kind>/<device>/<NNN>/<id>.yaml as ks_record_relpath() makes it,
  *                                           for a kind the survey has
+ *   attachments/<kind>/<device>/<NNN>/<id>/<sha256>.<ext>
+ *                                           a record's attached files
+ *                                           (attachpath.h)
  *   conflicts/<any of the above>            a conflict file per survey file
  *
  * No file is executable, no folder holds more than KS_LAYOUT_MAX_ENTRIES

@@ -631,10 +631,49 @@ static int is_kind(const struct ks_node *n, enum ks_node_kind k)
 	return n && n->kind == k;
 }
 
+/* 1 when the mapping `v` holds every field of `mark` at its value. */
+static int derived(const struct ks_node *v, const struct ks_node *mark)
+{
+	size_t i;
+
+	if (!v || v->kind != KS_NODE_MAP)
+		return 0;
+	for (i = 0; i < mark->u.map.n; i++) {
+		const struct ks_node *x = ks_map_get(v, mark->u.map.v[i].key);
+
+		if (!x || x->kind != KS_NODE_SCALAR ||
+		    strcmp(x->u.scalar.str, mark->u.map.v[i].value->u.scalar.str))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Two different values of an x-derived field: a derived one yields to one
+ * a person gave, and of two derived ones the first by content stays, the
+ * same whichever side is ours; NULL when neither is derived.
+ */
+static const struct ks_node *derived_pick(const struct ks_node *o,
+					  const struct ks_node *t,
+					  const struct ks_snode *s)
+{
+	const struct ks_node *mark = s ? ks_snode_xderived(s) : NULL;
+	int od, td;
+
+	if (!mark || !o || !t)
+		return NULL;
+	od = derived(o, mark);
+	td = derived(t, mark);
+	if (od && td)
+		return node_order(o, t) <= 0 ? o : t;
+	return od ? t : td ? o : NULL;
+}
+
 static int merge3(struct merger *m, struct ks_node **res,
 		  const struct ks_node *b, const struct ks_node *o,
 		  const struct ks_node *t, const struct ks_snode *s)
 {
+	const struct ks_node *pick;
 	const char *xkey;
 
 	*res = NULL;
@@ -645,6 +684,11 @@ static int merge3(struct merger *m, struct ks_node **res,
 	if (same_in(b, o, s)) {
 		*res = clone(m, t);
 		return t && !*res ? -1 : 0;
+	}
+	/* A derived value taken whole, never mixed field by field. */
+	if ((pick = derived_pick(o, t, s))) {
+		*res = clone(m, pick);
+		return *res ? 0 : -1;
 	}
 	/* Both changed, differently: look inside when the shapes allow. */
 	if (is_kind(o, KS_NODE_MAP) && is_kind(t, KS_NODE_MAP) &&

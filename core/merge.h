@@ -9,7 +9,11 @@
  * mapping around the field is new on both sides, one side's value stays,
  * chosen by content, so that neither side's fields go missing).  Mappings merge key by key; arrays of objects with x-key merge
  * item by item; other arrays merge as one value.  A kind with x-merge:
- * record conflicts on any two concurrent edits of one record.  Delete
+ * record conflicts on any two concurrent edits of one record.  An object
+ * with x-derived ({source: photo}) is a value made from other data: where
+ * both sides set it differently, one a person gave wins over a derived one,
+ * and of two derived ones the first by content stays, with no conflict
+ * (the data they came from, the photos, are both kept).  Delete
  * against modify keeps the modified record and records the conflict; a side
  * that does not parse makes a whole-record conflict that keeps both texts.
  *

@@ -211,6 +211,8 @@ size_t ks_snode_max_length(const struct ks_snode *n);
 /* x-ref kind, x-key field, or NULL */
 const char *ks_snode_xref(const struct ks_snode *n);
 const char *ks_snode_xkey(const struct ks_snode *n);
+/* x-derived of an object: the {field: value} that marks a derived value. */
+const struct ks_node *ks_snode_xderived(const struct ks_snode *n);
 int ks_snode_xunique(const struct ks_snode *n);
 size_t ks_snode_enum_count(const struct ks_snode *n);
 const struct ks_node *ks_snode_enum_value(const struct ks_snode *n,

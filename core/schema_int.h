@@ -150,6 +150,7 @@ struct ks_snode {
 
 	const char *title, *description, *format;
 	const char *xref, *xkey;
+	const struct ks_node *xderived;	/* x-derived: {field: value} */
 	struct ks_xcompare *xcompare;	/* x-compare rules of an object */
 	size_t nxcompare;
 

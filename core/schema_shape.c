@@ -844,6 +844,17 @@ const char *ks_snode_xref(const struct ks_snode *n)
 	return follow(n, pick_xref, NULL, 0);
 }
 
+static const void *pick_xderived(const struct ks_snode *n, const void *arg)
+{
+	(void)arg;
+	return n->xderived;
+}
+
+const struct ks_node *ks_snode_xderived(const struct ks_snode *n)
+{
+	return follow(n, pick_xderived, NULL, 0);
+}
+
 const char *ks_snode_xkey(const struct ks_snode *n)
 {
 	return follow(n, pick_xkey, NULL, 0);

@@ -84,7 +84,7 @@ enum kwid {
 	K_EXMIN, K_MAXLEN, K_MINLEN, K_PATTERN, K_MAXITEMS, K_MINITEMS,
 	K_UNIQUE, K_MAXCONT, K_MINCONT, K_MAXPROPS, K_MINPROPS, K_REQUIRED,
 	K_DEPREQ, K_FORMAT, K_ANNOT, K_XREF, K_XUNIQUE, K_XKEY, K_XMERGE,
-	K_XENUMTITLES, K_XCOMPARE,
+	K_XENUMTITLES, K_XCOMPARE, K_XDERIVED,
 };
 
 static const struct kwdef {
@@ -128,6 +128,7 @@ static const struct kwdef {
 	{ "x-key", K_XKEY, 0 }, { "x-merge", K_XMERGE, 0 },
 	{ "x-enum-titles", K_XENUMTITLES, 0 },
 	{ "x-compare", K_XCOMPARE, 0 },
+	{ "x-derived", K_XDERIVED, 0 },
 };
 
 #define NKWDEFS (sizeof(kwdefs) / sizeof(kwdefs[0]))
@@ -986,6 +987,28 @@ static void walk_extension(struct ks_comp *c, struct ks_snode *s,
 	}
 }
 
+/*
+ * x-derived: a mapping of fields to values that mark a value of this
+ * object as made from other data (a position read from a photo); see
+ * merge.h for what it changes.
+ */
+static void walk_xderived(struct ks_comp *c, struct ks_snode *s,
+			  const struct ks_pair *p, const struct ks_wctx *w)
+{
+	const struct ks_node *v = p->value;
+	size_t i;
+
+	for (i = 0; v->kind == KS_NODE_MAP && i < v->u.map.n; i++)
+		if (v->u.map.v[i].value->kind != KS_NODE_SCALAR)
+			break;
+	if (v->kind != KS_NODE_MAP || !v->u.map.n || i < v->u.map.n) {
+		ks_sc_error(c, w->file, v, p->key,
+			    "x-derived must map fields to the values that mark a value as derived");
+		return;
+	}
+	s->xderived = v;
+}
+
 /* An operator of x-compare, or -1. */
 static int xcompare_op(const char *op)
 {
@@ -1095,6 +1118,9 @@ static int walk_keyword(struct ks_comp *c, struct ks_snode *s,
 		return 0;
 	case K_XCOMPARE:
 		return walk_xcompare(c, s, p->value, w);
+	case K_XDERIVED:
+		walk_xderived(c, s, p, w);
+		return 0;
 	}
 	return c->oom ? -1 : 0;
 }

@@ -330,7 +330,7 @@ test_expect_success 'hostile: .. is refused' '
 '
 
 test_expect_success 'hostile: a path outside the survey layout is refused' '
-	refused c ../outside.bundle ": run.sh: outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, conflicts/)"
+	refused c ../outside.bundle ": run.sh: outside the survey layout (khaosat.yaml, members.yaml, allowed_signers, schema/, records/, attachments/, conflicts/)"
 '
 
 test_expect_success 'hostile: a submodule is refused' '

@@ -1,0 +1,211 @@
+#!/bin/sh
+# khaosat attach: photos and documents on records.  A photo is recognised
+# by its content, turned upright, reduced, and kept without its metadata
+# (read back with exiftool, an independent reader); its time and GPS
+# position go into the record; bad files are refused with nothing
+# changed; check and commit keep files and records in step; two laptops
+# attaching to one workshop merge through a stick in both orders; a
+# hostile bundle whose file lies about its content is refused.
+. "$(dirname "$0")/lib.sh"
+
+W1=records/workshop/md01/000/md01-0001.yaml
+W2=records/workshop/md02/000/md02-0016.yaml
+F1=attachments/workshop/md01/000/md01-0001
+PY=/usr/bin/python3
+MK="$KHAOSAT_TOP/tests/tools/mkphoto.py"
+
+if ! command -v exiftool >/dev/null 2>&1 ||
+	! $PY -c "import PIL" 2>/dev/null; then
+	test_skip "exiftool or python3-pil is not installed (Debian packages libimage-exiftool-perl, python3-pil): no photos to attach"
+	test_done
+fi
+
+# photo OUT [mkphoto options]: a test photo
+photo() {
+	$PY "$MK" "$@"
+}
+
+# tag FILE NAME: the value exiftool reads for NAME in FILE, or nothing
+tag() {
+	exiftool -s3 -"$2" "$1"
+}
+
+test_expect_success 'set-up: the samples, and a phone photo with GPS and the camera owner' '
+	make_survey s &&
+	copy_samples s &&
+	(cd s && khaosat commit -m samples >/dev/null) &&
+	photo big.jpg --size 4000x3000 --gps 20.9871,106.6512 \
+		--taken "2026:11:20 09:15:30" --zone "+07:00" --orientation 6 --camera &&
+	test "$(tag big.jpg SerialNumber)" = SN-99887766 &&
+	test -n "$(tag big.jpg GPSLatitude)"
+'
+
+test_expect_success 'a photo is kept upright, reduced, and without its metadata' '
+	(cd s && khaosat attach md01-0001 ../big.jpg --caption "Biển hiệu" >../out) &&
+	f=$(ls s/$F1/*.jpg) &&
+	test "$(ls s/$F1 | wc -l)" = 1 &&
+	name=$(basename "$f" .jpg) &&
+	test "$(sha256sum "$f" | cut -c1-64)" = "$name" &&
+	grep -q "big.jpg: kept as $F1/$name.jpg" out &&
+	test "$(tag "$f" ImageWidth)x$(tag "$f" ImageHeight)" = 1500x2000 &&
+	for t in GPSLatitude GPSLongitude Make Model SerialNumber OwnerName \
+		Artist Software DateTimeOriginal Orientation; do
+		test -z "$(tag "$f" $t)" || { echo "kept $t"; return 1; }
+	done
+'
+
+test_expect_success 'its time and position are in the record, and the record has its position' '
+	grep -q "^  - sha256: $(basename $(ls s/$F1/*.jpg) .jpg)$" s/$W1 &&
+	grep -q "^    caption: Biển hiệu$" s/$W1 &&
+	grep -q "^    taken: \"2026-11-20T09:15:30+07:00\"$" s/$W1 &&
+	sed -n "/^position:/,/^[a-z]/p" s/$W1 >pos &&
+	grep -q "^  latitude: 20.9871$" pos &&
+	grep -q "^  longitude: 106.6512$" pos &&
+	grep -q "^  source: photo$" pos &&
+	(cd s && khaosat check >../out) &&
+	(cd s && khaosat commit -m "Ảnh biển hiệu" >/dev/null) &&
+	git -C s fsck --strict 2>&1 | (! grep -q .) &&
+	git -C s show --stat --format= HEAD -- attachments | grep -q "1 file changed" &&
+	test -z "$(git -C s status --porcelain)"
+'
+
+test_expect_success 'the same photo again adds nothing; --original keeps the size, only turned' '
+	(cd s && khaosat attach md01-0001 ../big.jpg >../out) &&
+	grep -q "the record has this file already" out &&
+	test "$(grep -c "^  - sha256:" s/$W1)" = 1 &&
+	(cd s && khaosat attach md01-0001 ../big.jpg --original >../out) &&
+	test "$(ls s/$F1 | wc -l)" = 2 &&
+	for f in s/$F1/*.jpg; do
+		test "$(tag "$f" ImageWidth)" = 4000 || continue
+		test "$(tag "$f" Orientation)" = "Rotate 90 CW" &&
+		test -z "$(tag "$f" GPSLatitude)$(tag "$f" SerialNumber)$(tag "$f" Make)" &&
+		touch found
+	done &&
+	test -f found &&
+	(cd s && khaosat commit -m "Ảnh gốc" >/dev/null)
+'
+
+test_expect_success 'PNG and WebP lose their EXIF and text; a PDF is kept as it is' '
+	photo p.png --format png --size 320x200 --gps 20.95,106.7 --camera &&
+	exiftool -q -overwrite_original -PNG:Comment="chủ: Nguyễn Văn Chủ" p.png &&
+	test -n "$(tag p.png Comment)" &&
+	photo p.webp --format webp --size 320x200 --gps 20.95,106.7 --camera &&
+	test -n "$(tag p.webp GPSLatitude)" &&
+	printf "%%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n" >g.pdf &&
+	(cd s && khaosat attach md02-0016 ../p.png ../p.webp ../g.pdf >../out) &&
+	d=attachments/workshop/md02/000/md02-0016 &&
+	test "$(ls s/$d | wc -l)" = 3 &&
+	for f in s/$d/*.png s/$d/*.webp; do
+		test -z "$(tag "$f" GPSLatitude)$(tag "$f" Make)$(tag "$f" Comment)$(tag "$f" SerialNumber)" || return 1
+		$PY -c "from PIL import Image; import sys; Image.open(sys.argv[1]).load()" "$f" || return 1
+	done &&
+	cmp g.pdf s/$d/*.pdf &&
+	grep -q "^    type: application/pdf$" s/$W2 &&
+	grep -q "^    kind: document$" s/$W2 &&
+	(cd s && khaosat commit -m "Ảnh và giấy tờ" >/dev/null)
+'
+
+test_expect_success 'files that are not what they say are refused, nothing changed' '
+	echo "not a photo" >fake.jpg &&
+	head -c 20000 big.jpg >cut.jpg &&
+	printf "%%PDF-1.4\n1 0 obj\n" >cut.pdf &&
+	truncate -s 300M huge.jpg &&
+	before=$(git -C s rev-parse HEAD) &&
+	for f in fake.jpg cut.jpg cut.pdf huge.jpg; do
+		(cd s && test_must_fail khaosat attach md01-0001 ../big.jpg ../$f >../out 2>../err) || return 1
+		grep -q "$f" err || return 1
+		test -z "$(git -C s status --porcelain)" || return 1
+	done &&
+	(cd s && test_must_fail khaosat attach md01-0001 ../fake.jpg 2>../err) &&
+	grep -q "fake.jpg: error: not a JPEG, PNG or WebP photo or a PDF document by its content" err &&
+	(cd s && test_must_fail khaosat attach md01-0001 ../cut.jpg 2>../err) &&
+	grep -q "cut.jpg: error: the JPEG" err &&
+	(cd s && test_must_fail khaosat attach md01-0001 ../huge.jpg 2>../err) &&
+	grep -q "huge.jpg: error: 300 MB, over the limit of 100 MB" err &&
+	test "$(git -C s rev-parse HEAD)" = "$before"
+'
+
+test_expect_success 'check and commit keep files and records in step' '
+	f=$(ls s/$F1/*.jpg | head -1) &&
+	mv "$f" moved.jpg &&
+	(cd s && test_must_fail khaosat check >../out 2>&1) &&
+	grep -q "the file is gone, but $W1 still lists it" out &&
+	(cd s && test_must_fail khaosat commit -m x >/dev/null 2>&1) &&
+	mv moved.jpg "$f" &&
+	cp big.jpg "s/$F1/$(printf "%064d" 0).jpg" &&
+	(cd s && test_must_fail khaosat check >../out 2>&1) &&
+	grep -q "its content is not the one its name says" out &&
+	rm "s/$F1/$(printf "%064d" 0).jpg" &&
+	photo other.jpg --size 100x100 &&
+	o=$(sha256sum other.jpg | cut -c1-64) &&
+	cp other.jpg s/$F1/$o.jpg &&
+	(cd s && test_must_fail khaosat commit -m x >../out 2>&1) &&
+	grep -q "$F1/$o.jpg: error: no record lists this file" out &&
+	rm s/$F1/$o.jpg &&
+	(cd s && khaosat check >/dev/null) &&
+	test -z "$(git -C s status --porcelain)"
+'
+
+test_expect_success 'a record deleted takes its files with it, in one commit' '
+	d=attachments/workshop/md02/000/md02-0016 &&
+	(cd s && khaosat delete md02-0016 -m "Đã đóng cửa" >/dev/null) &&
+	test_path_is_missing s/$d &&
+	test "$(git -C s show --format= --name-only HEAD | grep -c "^$d/")" = 3 &&
+	git -C s show --format= --name-only HEAD | grep -q "^$W2$" &&
+	test -z "$(git -C s status --porcelain)"
+'
+
+test_expect_success 'two laptops attach photos to one workshop; the stick merges them, both orders' '
+	mkdir stick &&
+	(cd s && khaosat sync ../stick >/dev/null) &&
+	khaosat clone stick s2 --device md07 --surveyor "Trần Văn Minh" >/dev/null &&
+	photo a.jpg --size 800x600 --gps 20.99,106.65 &&
+	photo b.jpg --size 600x800 --gps 20.98,106.66 --taken "2026:11:21 10:00:00" &&
+	(cd s && khaosat attach md01-0002 ../a.jpg --caption "Lò trung tần" >/dev/null &&
+		khaosat commit -m a >/dev/null) &&
+	(cd s2 && khaosat attach md01-0002 ../b.jpg --caption "Hệ thống lọc bụi" >/dev/null &&
+		khaosat commit -m b >/dev/null) &&
+	(cd s && khaosat sync ../stick >/dev/null) &&
+	(cd s2 && khaosat sync ../stick >../out) &&
+	(cd s && khaosat sync ../stick >/dev/null) &&
+	for x in s s2; do
+		(cd $x && khaosat conflicts >../c && khaosat check >/dev/null) || return 1
+		! grep -q "md01-0002" c || return 1
+		test "$(ls $x/attachments/workshop/md01/000/md01-0002 | wc -l)" = 2 || return 1
+		grep -q "caption: Lò trung tần" $x/records/workshop/md01/000/md01-0002.yaml || return 1
+		grep -q "caption: Hệ thống lọc bụi" $x/records/workshop/md01/000/md01-0002.yaml || return 1
+		git -C $x fsck --strict 2>&1 | (! grep -q .) || return 1
+	done &&
+	test "$(git -C s rev-parse HEAD^{tree})" = "$(git -C s2 rev-parse HEAD^{tree})"
+'
+
+test_expect_success 'a hostile bundle: a file whose name lies about its content is refused' '
+	git clone -q s evil &&
+	(cd evil &&
+		d=attachments/workshop/md01/000/md01-0003 &&
+		mkdir -p $d &&
+		cp ../a.jpg $d/$(printf "%064d" 7).jpg &&
+		git add -A && git -c user.name=x -c user.email=x@x commit -q -m evil &&
+		git bundle create -q ../evil.bundle main) &&
+	before=$(git -C s rev-parse HEAD) &&
+	(cd s && test_must_fail khaosat bundle apply ../evil.bundle >../out 2>&1) &&
+	grep -q "bad attached file" out &&
+	test "$(git -C s rev-parse HEAD)" = "$before" &&
+	test -z "$(git -C s status --porcelain)" &&
+	test_path_is_missing s/attachments/workshop/md01/000/md01-0003
+'
+
+test_expect_success 'a hostile bundle: a real photo of no record is refused' '
+	(cd evil &&
+		git reset -q --hard HEAD^ &&
+		d=attachments/workshop/md09/000/md09-0001 &&
+		mkdir -p $d &&
+		cp ../a.jpg $d/$(sha256sum ../a.jpg | cut -c1-64).jpg &&
+		git add -A && git -c user.name=x -c user.email=x@x commit -q -m evil2 &&
+		git bundle create -q ../evil2.bundle main) &&
+	(cd s && test_must_fail khaosat bundle apply ../evil2.bundle >../out 2>&1) &&
+	grep -q "attached file of no record" out &&
+	test_path_is_missing s/attachments/workshop/md09
+'
+
+test_done
