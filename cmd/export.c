@@ -13,11 +13,13 @@
 
 
 static const struct cmd_info info = {
-	"khaosat export [KIND]... [--format xlsx|csv|json|jsonl] [-o FILE|DIR]\n"
+	"khaosat export [KIND]... [--format xlsx|csv|json|jsonl|geojson] [-o FILE|DIR]\n"
 	"                      [--at REV|DATE] [--where FIELD=VALUE]... [--values]",
 	N_("Export records (of every kind, or of the KINDs named): a spreadsheet\n"
 	"(one sheet per kind and per list of objects, and \"Thông tin\"), CSV files\n"
-	"in a new folder (one per table), or JSON. Every record is exported with\n"
+	"in a new folder (one per table), JSON, or GeoJSON (each record with a\n"
+	"position, its own or its first photo's, as a point for QGIS or a web\n"
+	"map). Every record is exported with\n"
 	"its status: ok, invalid (the first error) or conflict (the fields).\n"
 	"Without --at, the work tree, uncommitted changes included (said on\n"
 	"standard error and in the export); with --at, the survey as committed."),
@@ -25,7 +27,7 @@ static const struct cmd_info info = {
 
 static int format_of(const char *name, enum ks_export_format *f)
 {
-	static const char *const names[] = { "xlsx", "csv", "json", "jsonl" };
+	static const char *const names[] = { "xlsx", "csv", "json", "jsonl", "geojson" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(*names); i++)
@@ -86,7 +88,7 @@ int cmd_export(int argc, char **argv, struct cli *cli)
 	int values = 0, err, i;
 	const struct opt opts[] = {
 		{ 0, "format", "FORMAT", OPT_STRING, &format,
-		  N_("xlsx, csv (a folder of files), json or jsonl; default: from -o's extension") },
+		  N_("xlsx, csv (a folder of files), json, jsonl or geojson; default: from -o's extension") },
 		{ 'o', "output", "FILE", OPT_STRING, &output,
 		  N_("write here (a new or empty folder for csv; json goes to standard output without it)") },
 		{ 0, "at", "REV|DATE", OPT_STRING, &at,
@@ -102,12 +104,12 @@ int cmd_export(int argc, char **argv, struct cli *cli)
 	if (err)
 		goto out;
 	if (format && format_of(format, &o.format) < 0) {
-		err = usage_error(&info, "unknown format \"%s\": use xlsx, csv, json or jsonl",
+		err = usage_error(&info, "unknown format \"%s\": use xlsx, csv, json, jsonl or geojson",
 				  format);
 		goto out;
 	}
 	if (!format && guess_format(output, &o.format) < 0) {
-		err = usage_error(&info, "give --format xlsx, csv, json or jsonl");
+		err = usage_error(&info, "give --format xlsx, csv, json, jsonl or geojson");
 		goto out;
 	}
 	if ((err = check_output(output, o.format)))

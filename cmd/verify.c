@@ -125,6 +125,10 @@ static void summary(struct ks_buf *b, const struct ks_verify_report *rep)
 	}
 	ks_buf_addf(b, _("\nrecords: %s valid, %s invalid\n"), count(n1, valid),
 		    count(n2, rep->records - valid));
+	if (rep->attachments)
+		ks_buf_addf(b, Q_("attached files: %s, each checked against its name\n",
+				  "attached files: %s, each checked against its name\n",
+				  rep->attachments), count(n1, rep->attachments));
 	ks_buf_addf(b, _("conflicts: %s open\n"), count(n1, rep->conflicts));
 	short_hex(h2, &rep->tip);
 	count(n2, rep->commits);
@@ -435,6 +439,7 @@ static void json_report(struct ks_buf *b, const struct ks_verify_report *rep)
 	ks_json_field_uint(&j, "valid", valid);
 	ks_json_field_uint(&j, "invalid", rep->records - valid);
 	ks_json_field_uint(&j, "uncommitted_changes", rep->uncommitted);
+	ks_json_field_uint(&j, "attached_files", rep->attachments);
 	json_diags(&j, "diagnostics", &rep->record_diags);
 	ks_json_end_object(&j);
 	ks_json_key(&j, "conflicts");

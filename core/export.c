@@ -1185,7 +1185,8 @@ static int info_rows(struct ks_export *x, const struct ks_export_opts *o,
 static int open_sink(struct sink *s, struct ks_export *x,
 		     const struct ks_export_opts *o, struct ks_diags *d)
 {
-	int lines = o->format == KS_EXPORT_JSONL;
+	int mode = o->format == KS_EXPORT_JSONL ? KS_XJSON_LINES
+		 : o->format == KS_EXPORT_GEOJSON ? KS_XJSON_GEO : KS_XJSON_DOC;
 
 	switch (o->format) {
 	case KS_EXPORT_XLSX:
@@ -1196,10 +1197,11 @@ static int open_sink(struct sink *s, struct ks_export *x,
 		return ks_csv_open(&s->w, o->output, d);
 	case KS_EXPORT_JSON:
 	case KS_EXPORT_JSONL:
+	case KS_EXPORT_GEOJSON:
 		break;
 	}
 	return ks_xjson_open(&s->json, o->output && strcmp(o->output, "-") ?
-			     o->output : NULL, o->out, lines, d);
+			     o->output : NULL, o->out, mode, d);
 }
 
 static int declare_tables(struct ks_export *x, struct sink *s,

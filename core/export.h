@@ -1,6 +1,7 @@
 /*
  * Exporting a survey for people and for other programs: a spreadsheet
- * (xlsx), CSV tables, or the records as JSON.
+ * (xlsx), CSV tables, the records as JSON, or as GeoJSON points for QGIS
+ * and web maps.
  *
  * An export reads one snapshot of the survey: the work tree (with what it
  * holds that is not committed yet), or the tree of a commit named by a
@@ -39,6 +40,7 @@ enum ks_export_format {
 	KS_EXPORT_CSV,
 	KS_EXPORT_JSON,
 	KS_EXPORT_JSONL,
+	KS_EXPORT_GEOJSON,	/* the records with a position, as points */
 };
 
 /*

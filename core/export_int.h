@@ -144,11 +144,16 @@ const char *ks_xlabel(const struct ks_node *n, const struct ks_snode *sn);
 /*
  * JSON output: one object per record ({"kind", "id", "file", "status",
  * "errors", "conflicts", "record"}), as a document {"records": [...],
- * "info": {...}} or, with `lines`, one record per line.  `path` NULL
- * writes to `f`.
+ * "info": {...}} or, with KS_XJSON_LINES, one record per line.  With
+ * KS_XJSON_GEO, a GeoJSON FeatureCollection: a Point for each record with
+ * a position (its own, or else its first photo's), the record's scalar
+ * fields flattened into the properties.  `path` NULL writes to `f`.
  */
 struct ks_xjson;
-int ks_xjson_open(struct ks_xjson **out, const char *path, FILE *f, int lines,
+#define KS_XJSON_DOC 0
+#define KS_XJSON_LINES 1
+#define KS_XJSON_GEO 2	/* a GeoJSON FeatureCollection of positioned records */
+int ks_xjson_open(struct ks_xjson **out, const char *path, FILE *f, int mode,
 		  struct ks_diags *d);
 int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
 		    const char *file, const char *status,

@@ -5,6 +5,7 @@
  */
 #include "export_int.h"
 #include "alloc.h"
+#include "intl.h"
 #include "buf.h"
 #include "diag.h"
 #include "file.h"
@@ -13,6 +14,8 @@
 #include "record.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,12 +23,12 @@ struct ks_xjson {
 	FILE *f;
 	char *path;
 	struct ks_file out;	/* a file, written under a temporary name */
-	int lines;
-	size_t n;
+	int lines, geo;
+	size_t n, unplaced;
 	struct ks_buf b;
 };
 
-int ks_xjson_open(struct ks_xjson **out, const char *path, FILE *f, int lines,
+int ks_xjson_open(struct ks_xjson **out, const char *path, FILE *f, int mode,
 		  struct ks_diags *d)
 {
 	struct ks_xjson *j = ks_calloc(1, sizeof(*j));
@@ -35,7 +38,8 @@ int ks_xjson_open(struct ks_xjson **out, const char *path, FILE *f, int lines,
 	if (!j)
 		return -1;
 	ks_buf_init(&j->b);
-	j->lines = lines;
+	j->lines = mode == KS_XJSON_LINES;
+	j->geo = mode == KS_XJSON_GEO;
 	j->f = f;
 	if (path) {
 		j->path = ks_strdup(path);
@@ -47,7 +51,9 @@ int ks_xjson_open(struct ks_xjson **out, const char *path, FILE *f, int lines,
 		if (!j->f)
 			return -1;
 	}
-	if (!lines)
+	if (j->geo)
+		fputs("{\"type\": \"FeatureCollection\", \"features\": [", j->f);
+	else if (!j->lines)
 		fputs("{\"records\": [", j->f);
 	return 0;
 }
@@ -83,6 +89,157 @@ static void json_errors(struct ks_json *w, const struct ks_diags *errors)
 	ks_json_end_array(w);
 }
 
+/* ---- GeoJSON ---- */
+
+static int number_of(const struct ks_node *n, double *v)
+{
+	char *end;
+
+	if (!n || n->kind != KS_NODE_SCALAR || n->u.scalar.quoted)
+		return 0;
+	*v = strtod(n->u.scalar.str, &end);
+	return !*end && end != n->u.scalar.str;
+}
+
+static int point_of(const struct ks_node *p, double *lat, double *lon)
+{
+	return p && p->kind == KS_NODE_MAP &&
+	       number_of(ks_map_get(p, "latitude"), lat) &&
+	       number_of(ks_map_get(p, "longitude"), lon) &&
+	       *lat >= -90 && *lat <= 90 && *lon >= -180 && *lon <= 180;
+}
+
+/* The record's position, or its first photo's; NULL when it has none. */
+static const struct ks_node *position_of(const struct ks_node *root,
+					 double *lat, double *lon,
+					 const char **source)
+{
+	const struct ks_node *p = ks_map_get(root, "position");
+	const struct ks_node *l = ks_map_get(root, "attachments");
+	size_t i;
+
+	if (point_of(p, lat, lon)) {
+		const struct ks_node *src = ks_map_get(p, "source");
+
+		*source = src && src->kind == KS_NODE_SCALAR ? src->u.scalar.str : NULL;
+		return p;
+	}
+	for (i = 0; l && l->kind == KS_NODE_SEQ && i < l->u.seq.n; i++) {
+		p = ks_map_get(l->u.seq.v[i], "position");
+		if (point_of(p, lat, lon)) {
+			*source = "photo";
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* A scalar as JSON: a plain number or yes/no as such, the rest text. */
+static void scalar_json(struct ks_json *w, const struct ks_node *n)
+{
+	double v;
+
+	if (number_of(n, &v))
+		ks_json_raw(w, n->u.scalar.str);
+	else if (!n->u.scalar.quoted && (!strcmp(n->u.scalar.str, "true") ||
+					 !strcmp(n->u.scalar.str, "false")))
+		ks_json_raw(w, n->u.scalar.str);
+	else
+		ks_json_str(w, n->u.scalar.str);
+}
+
+/*
+ * The record's fields as flat properties ("address.commune_name"): scalars
+ * as they are, lists of scalars joined with "; "; lists of objects (and
+ * the attachments) only counted, for a map's table of attributes.
+ */
+static void flat(struct ks_json *w, struct ks_buf *key, const struct ks_node *n)
+{
+	size_t i, mark = key->len;
+
+	for (i = 0; n->kind == KS_NODE_MAP && i < n->u.map.n; i++) {
+		const struct ks_node *v = n->u.map.v[i].value;
+		size_t k;
+
+		key->len = mark;
+		key->ptr[mark] = '\0';
+		ks_buf_addf(key, "%s%s", mark ? "." : "", n->u.map.v[i].key);
+		if (v->kind == KS_NODE_MAP) {
+			flat(w, key, v);
+			continue;
+		}
+		ks_json_key(w, key->ptr);
+		if (v->kind == KS_NODE_SCALAR) {
+			scalar_json(w, v);
+			continue;
+		}
+		for (k = 0; k < v->u.seq.n && v->u.seq.v[k]->kind == KS_NODE_SCALAR; k++)
+			;
+		if (k < v->u.seq.n) {
+			ks_json_int(w, (long long)v->u.seq.n);
+			continue;
+		}
+		{
+			struct ks_buf joined = KS_BUF_INIT;
+
+			for (k = 0; k < v->u.seq.n; k++)
+				ks_buf_addf(&joined, "%s%s", k ? "; " : "",
+					    v->u.seq.v[k]->u.scalar.str);
+			ks_json_str(w, joined.ptr);
+			ks_buf_release(&joined);
+		}
+	}
+	key->len = mark;
+	key->ptr[mark] = '\0';
+}
+
+static int feature(struct ks_xjson *j, const char *kind, const char *id,
+		   const char *status, const struct ks_node *root,
+		   struct ks_diags *d)
+{
+	struct ks_buf key = KS_BUF_INIT;
+	struct ks_json w;
+	const char *source = NULL;
+	double lat, lon;
+	const struct ks_node *p = root ? position_of(root, &lat, &lon, &source) : NULL;
+	const struct ks_node *acc = p ? ks_map_get(p, "accuracy") : NULL;
+	char coord[64];
+
+	if (!p) {
+		j->unplaced++;
+		return 0;
+	}
+	ks_buf_puts(&j->b, j->n ? ",\n" : "\n");
+	ks_json_init(&w, &j->b);
+	ks_json_begin_object(&w);
+	ks_json_field_str(&w, "type", "Feature");
+	ks_json_field_str(&w, "id", id);
+	ks_json_key(&w, "geometry");
+	ks_json_begin_object(&w);
+	ks_json_field_str(&w, "type", "Point");
+	ks_json_key(&w, "coordinates");
+	snprintf(coord, sizeof(coord), "[%.7g, %.7g]", lon, lat);
+	ks_json_raw(&w, coord);
+	ks_json_end_object(&w);
+	ks_json_key(&w, "properties");
+	ks_json_begin_object(&w);
+	ks_json_field_str(&w, "kind", kind);
+	ks_json_field_str(&w, "status", status);
+	ks_json_field_str(&w, "position_source", source);
+	if (acc && acc->kind == KS_NODE_SCALAR) {
+		ks_json_key(&w, "position_accuracy_m");
+		scalar_json(&w, acc);
+	}
+	flat(&w, &key, root);
+	ks_json_end_object(&w);
+	ks_json_end_object(&w);
+	ks_buf_release(&key);
+	if (ks_json_end(&w) < 0 || ks_buf_failed(&key))
+		return -1;
+	j->n++;
+	return put(j, d);
+}
+
 int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
 		    const char *file, const char *status,
 		    const struct ks_diags *errors, const char *const *conflicts,
@@ -92,6 +249,8 @@ int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
 	struct ks_json w;
 	size_t i;
 
+	if (j->geo)
+		return feature(j, kind, id, status, root, d);
 	/* Only the record is held in memory: the file takes each one. */
 	ks_buf_puts(&j->b, j->lines ? "" : j->n ? ",\n" : "\n");
 	ks_json_init(&w, &j->b);
@@ -131,7 +290,14 @@ int ks_xjson_finish(struct ks_xjson *j, const char *const *info, size_t n,
 	size_t i;
 	int err = 0;
 
-	if (!j->lines) {
+	if (j->geo) {
+		err |= ks_buf_puts(&j->b, "\n]}\n");
+		if (j->unplaced)
+			ks_diags_add(d, KS_SEV_NOTE, j->path, 0, 0, NULL, NULL,
+				     Q_("%zu record has no position (none of its own, none from a photo) and is not on the map",
+					"%zu records have no position (none of their own, none from a photo) and are not on the map",
+					j->unplaced), j->unplaced);
+	} else if (!j->lines) {
 		err |= ks_buf_puts(&j->b, "\n],\n\"info\": {");
 		for (i = 0; i + 1 < n; i += 2) {
 			err |= ks_buf_puts(&j->b, i ? ",\n " : "\n ");

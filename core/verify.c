@@ -9,6 +9,7 @@
 #include "intl.h"
 #include "auth.h"
 #include "alloc.h"
+#include "attachpath.h"
 #include "buf.h"
 #include "checkall.h"
 #include "commit.h"
@@ -1286,6 +1287,86 @@ static int verify_records(struct ks_verify_report *rep, struct ks_repo *r,
 	return err == -1 ? -1 : 0;
 }
 
+struct attach_walk {
+	git_repository *repo;
+	git_tree *root;
+	struct ks_verify_report *rep;
+	struct ks_buf path;
+	int oom;
+};
+
+static int attach_one(const char *dir, const git_tree_entry *e, void *ctx)
+{
+	struct attach_walk *aw = ctx;
+	struct ks_diags *rd = &aw->rep->record_diags;
+	char why[KS_MEDIA_WHY_MAX], sha[65], *kind = NULL, *id = NULL, *rel = NULL;
+	git_tree_entry *re = NULL;
+	git_blob *b = NULL;
+	enum ks_media m;
+	const char *bad;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	ks_buf_reset(&aw->path);
+	if (ks_buf_addf(&aw->path, KS_ATTACH_DIR "/%s%s", dir,
+			git_tree_entry_name(e)) < 0) {
+		aw->oom = 1;
+		return -1;
+	}
+	aw->rep->attachments++;
+	if (git_blob_lookup(&b, aw->repo, git_tree_entry_id(e)) < 0) {
+		ks_diags_add(rd, KS_SEV_ERROR, aw->path.ptr, 0, 0, NULL,
+			     "x-attachment", "cannot read the file: %s",
+			     ks_git_error());
+		return 0;
+	}
+	if ((bad = ks_attach_file_problem(aw->path.ptr, git_blob_rawcontent(b),
+					  (size_t)git_blob_rawsize(b), why,
+					  sizeof(why))))
+		ks_diags_add(rd, KS_SEV_ERROR, aw->path.ptr, 0, 0, NULL,
+			     "x-attachment", "a bad attached file: %s", bad);
+	else if (ks_attach_path_parse(aw->path.ptr, &kind, &id, sha, &m) == 0 &&
+		 (rel = ks_record_relpath(kind, id)) &&
+		 git_tree_entry_bypath(&re, aw->root, rel) < 0)
+		ks_diags_add(rd, KS_SEV_ERROR, aw->path.ptr, 0, 0, NULL,
+			     "x-attachment",
+			     "an attached file of no record (%s is not there)", rel);
+	git_error_clear();
+	git_tree_entry_free(re);
+	git_blob_free(b);
+	ks_free(kind);
+	ks_free(id);
+	ks_free(rel);
+	return 0;
+}
+
+/*
+ * Every attached file at main's tip is whole, named by the hash of its
+ * content, of the type its name says, and beside a record.
+ */
+static int verify_attachments(struct ks_verify_report *rep,
+			      git_repository *repo, git_commit *tip)
+{
+	struct attach_walk aw = { repo, NULL, rep, KS_BUF_INIT, 0 };
+	git_tree_entry *e = NULL;
+	git_tree *t = NULL;
+	size_t before = rep->record_diags.errors;
+
+	if (git_commit_tree(&aw.root, tip) < 0)
+		return 0;	/* verify_records said so */
+	if (git_tree_entry_bypath(&e, aw.root, KS_ATTACH_DIR) == 0 &&
+	    git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+	    git_tree_lookup(&t, repo, git_tree_entry_id(e)) == 0)
+		git_tree_walk(t, GIT_TREEWALK_PRE, attach_one, &aw);
+	git_error_clear();
+	rep->problems += rep->record_diags.errors - before;
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_tree_free(aw.root);
+	ks_buf_release(&aw.path);
+	return aw.oom ? -1 : 0;
+}
+
 /* The conflicts committed at main's tip: deleting conflicts/ hides none. */
 static int verify_conflicts(struct ks_verify_report *rep, struct ks_repo *r,
 			    git_commit *tip)
@@ -1509,7 +1590,8 @@ int ks_verify(struct ks_verify_report *rep, struct ks_repo *r,
 		if ((err = verify_members(rep, r, w.main, w.nmain, d)) ||
 		    (err = verify_introduction(rep, repo)))
 			goto out;
-		if ((err = verify_records(rep, r, tip)))
+		if ((err = verify_records(rep, r, tip)) ||
+		    (err = verify_attachments(rep, repo, tip)))
 			goto out;
 	}
 	rep->commits = w.nmain;

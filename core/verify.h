@@ -124,6 +124,7 @@ struct ks_verify_report {
 	char intro_device[16], intro_key[52];
 	/* records at HEAD and open conflicts */
 	size_t records, invalid_records;
+	size_t attachments;	/* attached files at main's tip, each checked */
 	size_t uncommitted;	/* survey files changed in the work tree */
 	struct ks_diags record_diags;
 	size_t conflicts;

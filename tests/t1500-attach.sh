@@ -208,4 +208,33 @@ test_expect_success 'a hostile bundle: a real photo of no record is refused' '
 	test_path_is_missing s/attachments/workshop/md09
 '
 
+
+
+test_expect_success 'GeoJSON puts each record with a position on the map' '
+	(cd s && khaosat export --format geojson -o ../w.geojson 2>../err) &&
+	$PY -c "
+import json
+d = json.load(open(\"w.geojson\"))
+assert d[\"type\"] == \"FeatureCollection\"
+f = {x[\"id\"]: x for x in d[\"features\"]}
+p = f[\"md01-0001\"]
+assert p[\"geometry\"] == {\"type\": \"Point\", \"coordinates\": [106.6512, 20.9871]}, p
+assert p[\"properties\"][\"position_source\"] == \"photo\"
+assert p[\"properties\"][\"kind\"] == \"workshop\"
+assert p[\"properties\"][\"address.commune_name\"]
+assert \"md01-0002\" in f
+assert \"md01-0004\" not in f
+" &&
+	grep -q "records have no position" err
+'
+
+test_expect_success 'verify checks every attached file at main, and finds one committed behind its back' '
+	(cd s && khaosat verify >../out) &&
+	grep -q "^attached files: [0-9]*, each checked against its name$" out &&
+	cp a.jpg "s/$F1/$(printf "%064d" 5).jpg" &&
+	git -C s add attachments &&
+	git -C s -c user.name=x -c user.email=x@x commit -q -m "behind its back" &&
+	(cd s && test_must_fail khaosat verify >../out 2>&1) &&
+	grep -q "$F1/$(printf "%064d" 5).jpg.*a bad attached file: its content is not the one its name says" out
+'
 test_done
