@@ -7,6 +7,7 @@
 # attaching to one workshop merge through a stick in both orders; a
 # hostile bundle whose file lies about its content is refused.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-serve.sh"
 
 W1=records/workshop/md01/000/md01-0001.yaml
 W2=records/workshop/md02/000/md02-0016.yaml
@@ -226,6 +227,23 @@ assert \"md01-0002\" in f
 assert \"md01-0004\" not in f
 " &&
 	grep -q "records have no position" err
+'
+
+test_expect_success 'the record page shows its photos; each file is served by its own name only' '
+	start_server && test_when_finished stop_server && served &&
+	sha=$(sed -n "s/^  - sha256: //p" s/$W1 | head -1) &&
+	req -c GET /records/md01-0001 >out &&
+	grep -q "<img src=\"/records/md01-0001/files/$sha.jpg\" alt=\"Biển hiệu\"" out &&
+	req -c -o got.jpg GET /records/md01-0001/files/$sha.jpg >out &&
+	head -1 out | grep -q "^200$" &&
+	grep -q "^Content-Type: image/jpeg" out &&
+	cmp got.jpg s/$F1/$sha.jpg &&
+	for p in /records/md01-0002/files/$sha.jpg /records/md01-0001/files/$sha.png \
+		/records/md01-0001/files/..%2F..%2F..%2Fkhaosat.yaml \
+		/records/md01-0001/files/$(printf "%064d" 1).jpg; do
+		req -c GET "$p" >out || return 1
+		head -1 out | grep -q "^404$" || { echo "$p"; return 1; }
+	done
 '
 
 test_expect_success 'verify checks every attached file at main, and finds one committed behind its back' '

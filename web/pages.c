@@ -27,6 +27,7 @@
 #include "record.h"
 #include "repo.h"
 #include "rindex.h"
+#include "files.h"
 #include "watch.h"
 #include "schema.h"
 
@@ -645,6 +646,7 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 			w.bl = &bl;
 		if (w.bl && ks_field_leaves(ks_doc_root(doc), root, who_leaf, &w) < 0)
 			ks_buf_fail(b);
+		ks_web_gallery(b, id, ks_doc_root(doc));
 		fields_html(b, root, ks_doc_root(doc), &w);
 		who_release(&w);
 		ks_blame_release(&bl);
@@ -784,6 +786,8 @@ static int record_pages(const struct ks_web_req *q, struct ks_web_reply *r,
 		return ks_web_edit(q, r, id);
 	if (!strcmp(slash, "/history") && !q->form)
 		return history(q, r, id);
+	if (!strncmp(slash, "/files/", 7) && !q->form)
+		return ks_web_file(q, r, id, slash + 7);
 	return ks_web_not_found(q, r);
 }
 
