@@ -203,7 +203,7 @@ static int feature(struct ks_xjson *j, const char *kind, const char *id,
 	double lat, lon;
 	const struct ks_node *p = root ? position_of(root, &lat, &lon, &source) : NULL;
 	const struct ks_node *acc = p ? ks_map_get(p, "accuracy") : NULL;
-	char coord[64];
+	char coord[160];
 
 	if (!p) {
 		j->unplaced++;
@@ -218,7 +218,18 @@ static int feature(struct ks_xjson *j, const char *kind, const char *id,
 	ks_json_begin_object(&w);
 	ks_json_field_str(&w, "type", "Point");
 	ks_json_key(&w, "coordinates");
-	snprintf(coord, sizeof(coord), "[%.7g, %.7g]", lon, lat);
+	{
+		/* the numbers as the record writes them: no digit gained or lost */
+		const char *x = ks_map_get(p, "longitude")->u.scalar.str;
+		const char *y = ks_map_get(p, "latitude")->u.scalar.str;
+
+		if (strspn(x, "-+.0123456789eE") == strlen(x) &&
+		    strspn(y, "-+.0123456789eE") == strlen(y) && *x != '+' &&
+		    *y != '+' && *x != '.' && *y != '.')
+			snprintf(coord, sizeof(coord), "[%s, %s]", x, y);
+		else
+			snprintf(coord, sizeof(coord), "[%.10g, %.10g]", lon, lat);
+	}
 	ks_json_raw(&w, coord);
 	ks_json_end_object(&w);
 	ks_json_key(&w, "properties");

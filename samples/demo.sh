@@ -67,6 +67,16 @@ echo "$out"
 id=$(git status --porcelain -- records | sed -n 's|.*/\([^/]*\)\.yaml$|\1|p')
 run show "$id"
 run commit -m "$(t "Add the Phạm Văn Tư household foundry")"
+
+# Photos and a document on a record: recognised by content, reduced,
+# stripped of what the camera said of itself and its owner; the time and
+# GPS position go into the record, the position becomes the workshop's.
+run attach md01-0001 "$samples/photos/hung-phat-bien-hieu.jpg" --caption "Biển hiệu của cơ sở"
+run attach md01-0001 "$samples/photos/hung-phat-lo-trung-tan.jpg" \
+	"$samples/photos/hung-phat-dang-ky.pdf" --max-side 800
+step "sed -n '/^position:/,/^surveyed_at:/p' records/workshop/md01/000/md01-0001.yaml"
+sed -n '/^position:/,/^surveyed_at:/p' records/workshop/md01/000/md01-0001.yaml
+run commit -m "$(t "Photos and the business registration of the Hưng Phát workshop")"
 run log
 
 # The centre and a second laptop join through USB sticks (folders here):
@@ -189,6 +199,12 @@ cd "$centre"
 run stats workshop
 run dupes || true
 run export -o "$dir/my-dong.xlsx"
+run export --format geojson -o "$dir/my-dong.geojson"
+tell "The workshops on the map (my-dong.geojson, for QGIS or a web map):"
+python3 -c 'import sys, json
+for f in json.load(open(sys.argv[1]))["features"]:
+    print(f["id"], f["geometry"]["coordinates"], f["properties"].get("name", ""))' \
+	"$dir/my-dong.geojson"
 tell "The sheets of my-dong.xlsx:"
 python3 -c 'import sys, zipfile, re
 z = zipfile.ZipFile(sys.argv[1])
