@@ -7,7 +7,9 @@
 #include "intl.h"
 #include "export_int.h"
 #include "alloc.h"
+#include "attachpath.h"
 #include "buf.h"
+#include "media.h"
 #include "check.h"
 #include "commit.h"
 #include "diag.h"
@@ -80,6 +82,8 @@ struct ks_export {
 	struct xcond *conds;
 	size_t nconds, condalloc;
 	int any_selected;
+	int thumbs;		/* a spreadsheet: each record's first photo */
+	size_t nthumbs;
 	struct ks_export_stats st;
 };
 
@@ -905,6 +909,7 @@ struct xitem {
 	struct ks_doc *doc;	/* NULL when it does not parse */
 	struct ks_diags rd;	/* its errors */
 	char *status;
+	struct ks_buf thumb;	/* its first photo, small (a spreadsheet) */
 };
 
 static void item_release(struct xitem *it)
@@ -912,7 +917,75 @@ static void item_release(struct xitem *it)
 	ks_doc_free(it->doc);
 	ks_diags_release(&it->rd);
 	ks_free(it->status);
+	ks_buf_release(&it->thumb);
 	memset(it, 0, sizeof(*it));
+}
+
+/* The bytes of a file of the snapshot, at most `max`. */
+static int read_file(struct ks_buf *out, struct ks_export *x, const char *path,
+		     size_t max)
+{
+	git_tree_entry *e = NULL;
+	git_blob *b = NULL;
+	char *abs;
+	int err = -1;
+
+	if (!x->tree) {
+		if (!(abs = ks_repo_path(x->r, path)))
+			return -1;
+		err = ks_buf_read_file(out, abs, max) < 0 ? 1 : 0;
+		ks_free(abs);
+		return err;
+	}
+	if (git_tree_entry_bypath(&e, x->tree, path) < 0 ||
+	    git_blob_lookup(&b, ks_repo_git(x->r), git_tree_entry_id(e)) < 0 ||
+	    (size_t)git_blob_rawsize(b) > max)
+		err = 1;
+	else
+		err = ks_buf_add(out, git_blob_rawcontent(b),
+				 (size_t)git_blob_rawsize(b));
+	git_error_clear();
+	git_tree_entry_free(e);
+	git_blob_free(b);
+	return err;
+}
+
+/*
+ * The record's first photo, made small for its row of a spreadsheet; a
+ * photo that is missing or does not decode gives none.
+ */
+static int thumb_of(struct ks_export *x, struct xitem *it)
+{
+	const struct ks_node *l = ks_map_get(ks_doc_root(it->doc), "attachments");
+	struct ks_buf bytes = KS_BUF_INIT;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; l && l->kind == KS_NODE_SEQ && i < l->u.seq.n; i++) {
+		const char *sha = text_of(ks_map_get(l->u.seq.v[i], "sha256"));
+		enum ks_media m = ks_media_of_type(text_of(ks_map_get(l->u.seq.v[i], "type")));
+		char *rel;
+
+		if (!sha || (m != KS_MEDIA_JPEG && m != KS_MEDIA_PNG &&
+			     m != KS_MEDIA_WEBP) ||
+		    !(rel = ks_attach_relpath(it->k->name, it->rec->id, sha, m)))
+			continue;
+		err = read_file(&bytes, x, rel, KS_ATTACH_MAX_FILE);
+		ks_free(rel);
+		if (!err)
+			err = ks_media_thumb(&it->thumb, m, bytes.ptr, bytes.len,
+					     KS_EXPORT_THUMB);
+		if (err == -1)
+			break;
+		if (it->thumb.len) {
+			x->nthumbs++;
+			break;
+		}
+		err = 0;
+		ks_buf_reset(&bytes);
+	}
+	ks_buf_release(&bytes);
+	return err == -1 ? -1 : 0;
 }
 
 /*
@@ -945,6 +1018,9 @@ static int prepare(struct ks_export *x, struct ks_unique *u,
 		goto fail;
 	}
 	it->rec = rec;
+	if (x->thumbs && it->doc && x->nthumbs < KS_EXPORT_MAX_THUMBS &&
+	    it->k->plan.v[0]->photos && (err = thumb_of(x, it)))
+		goto fail;
 	x->st.records++;
 	x->st.invalid += it->rd.errors != 0;
 	x->st.conflicted += it->c != NULL;
@@ -961,9 +1037,17 @@ static int emit(struct sink *s, const struct ks_export_opts *o,
 	const struct ks_node *root = it->doc ? ks_doc_root(it->doc) : NULL;
 	struct ks_xemit e = { s->ops, s->w, o->values };
 
-	if (!s->json)
-		return ks_xplan_write_record(&it->k->plan, &e, it->rec->id,
-					     it->status, root, d);
+	if (!s->json) {
+		int err = 0;
+
+		/* the picture first: it sets the height of the row to come */
+		if (it->thumb.len && s->ops->image)
+			err = s->ops->image(s->w, it->k->plan.v[0], it->thumb.ptr,
+					    it->thumb.len, d);
+		return err ? err : ks_xplan_write_record(&it->k->plan, &e,
+							 it->rec->id, it->status,
+							 root, d);
+	}
 	return ks_xjson_record(s->json, it->k->name, it->rec->id, it->rec->path,
 			       it->status, &it->rd,
 			       it->c ? (const char *const *)it->c->fields : NULL,
@@ -1191,6 +1275,7 @@ static int open_sink(struct sink *s, struct ks_export *x,
 	switch (o->format) {
 	case KS_EXPORT_XLSX:
 		s->ops = &ks_xlsx_writer;
+		x->thumbs = 1;
 		return ks_xlsx_open(&s->w, o->output, x->name, d);
 	case KS_EXPORT_CSV:
 		s->ops = &ks_csv_writer;

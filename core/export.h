@@ -35,6 +35,10 @@ struct ks_diags;
 struct ks_repo;
 struct ks_export;
 
+/* A spreadsheet row shows its record's first photo, this many pixels. */
+#define KS_EXPORT_THUMB 120
+#define KS_EXPORT_MAX_THUMBS 5000	/* photos in one spreadsheet, at most */
+
 enum ks_export_format {
 	KS_EXPORT_XLSX,
 	KS_EXPORT_CSV,

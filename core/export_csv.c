@@ -266,5 +266,5 @@ static void csv_abort(void *w)
 }
 
 const struct ks_xwriter ks_csv_writer = {
-	csv_table, csv_row, csv_finish, csv_abort,
+	csv_table, csv_row, NULL, csv_finish, csv_abort,
 };

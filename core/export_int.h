@@ -50,6 +50,7 @@ struct ks_xtable {
 	size_t ncols, alloc;
 	size_t nkeys;		/* leading id, status and index columns */
 	size_t depth;		/* 0 for a kind, 1 for its lists, ... */
+	int photos;		/* a kind with attachments: a photo column */
 	struct ks_xobj *obj;	/* where an item's fields go */
 	size_t rows;		/* data rows written so far */
 	void *sink;		/* the writer's handle for the table */
@@ -113,6 +114,12 @@ struct ks_xwriter {
 	int (*table)(void *w, struct ks_xtable *t, struct ks_diags *d);
 	int (*row)(void *w, struct ks_xtable *t, const struct ks_xrow *row,
 		   struct ks_diags *d);
+	/*
+	 * Optional: a picture (JPEG bytes) for the row about to be written,
+	 * in the column after the table's last (t->photos tables only).
+	 */
+	int (*image)(void *w, struct ks_xtable *t, const void *data, size_t len,
+		     struct ks_diags *d);
 	/*
 	 * The information sheet as label/value pairs (n of them), then the
 	 * file is completed and moved under its name.

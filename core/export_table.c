@@ -354,6 +354,7 @@ int ks_xplan_build(struct ks_xplan *p, const char *kind, const char *title,
 			      NULL);
 	if (!err) {
 		t->nkeys = 2;
+		t->photos = ks_snode_property(root, "attachments") != NULL;
 		err = build_obj(&b, t, &t->obj, root, "", "", 0);
 	}
 	if (!err)

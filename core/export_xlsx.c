@@ -31,6 +31,10 @@
 #define WIDTH_MIN 6
 #define WIDTH_MAX 60
 
+/* A photo's thumbnail: 120 pixels at most (ks_export_opts), in points. */
+#define THUMB_WIDTH 17
+#define THUMB_ROW_HEIGHT 93
+
 struct sheet {
 	lxw_worksheet *ws;
 	char *name;
@@ -177,6 +181,13 @@ static int header(struct xlsx *x, struct sheet *s, struct ks_diags *d)
 	for (i = 0; i < t->ncols && !e; i++)
 		e = worksheet_write_string(s->ws, 0, (lxw_col_t)i,
 					   t->cols[i].title, x->head);
+	/* row by row: constant_memory mode writes a row out when the next begins */
+	if (!e && t->photos) {
+		e = worksheet_write_string(s->ws, 0, (lxw_col_t)t->ncols,
+					   _("Photo"), x->head);
+		worksheet_set_column(s->ws, (lxw_col_t)t->ncols,
+				     (lxw_col_t)t->ncols, THUMB_WIDTH, NULL);
+	}
 	for (i = 0; i < t->ncols && !e; i++)
 		e = worksheet_write_string(s->ws, 1, (lxw_col_t)i,
 					   t->cols[i].path, x->paths);
@@ -298,6 +309,32 @@ static int xlsx_row(void *w, struct ks_xtable *t, const struct ks_xrow *row,
 	return e ? lxw_fail(x, e, d) : 0;
 }
 
+/*
+ * The row about to be written is made tall enough for the picture, which
+ * is put in the column after the table's: a row's height is set before
+ * its cells, as constant_memory mode writes each row out whole.
+ */
+static int xlsx_image(void *w, struct ks_xtable *t, const void *data,
+		      size_t len, struct ks_diags *d)
+{
+	struct xlsx *x = w;
+	struct sheet *s = t->sink;
+	lxw_row_t r = (lxw_row_t)(t->rows + HEADER_ROWS);
+	lxw_image_options o;
+	lxw_error e;
+
+	if (!t->photos || t->rows + HEADER_ROWS >= LXW_ROW_MAX)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.x_offset = 2;
+	o.y_offset = 2;
+	o.object_position = LXW_OBJECT_MOVE_DONT_SIZE;
+	worksheet_set_row(s->ws, r, THUMB_ROW_HEIGHT, NULL);
+	e = worksheet_insert_image_buffer_opt(s->ws, r, (lxw_col_t)t->ncols,
+					      data, len, &o);
+	return e ? lxw_fail(x, e, d) : 0;
+}
+
 static void widths(struct sheet *s)
 {
 	const struct ks_xtable *t = s->t;
@@ -407,5 +444,5 @@ static void xlsx_abort(void *w)
 }
 
 const struct ks_xwriter ks_xlsx_writer = {
-	xlsx_table, xlsx_row, xlsx_finish, xlsx_abort,
+	xlsx_table, xlsx_row, xlsx_image, xlsx_finish, xlsx_abort,
 };

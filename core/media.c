@@ -578,6 +578,136 @@ int ks_media_prepare(struct ks_buf *out, enum ks_media m, const void *data,
 	}
 }
 
+/* ---- thumbnails ---- */
+
+/* `im` made at most `side` pixels on its longest side, by box averaging. */
+static int shrink(struct img *im, unsigned side)
+{
+	unsigned long longest = im->w > im->h ? im->w : im->h;
+	unsigned w, h, x, y;
+	unsigned char *px;
+
+	if (longest <= side)
+		return 0;
+	w = (unsigned)((unsigned long)im->w * side / longest);
+	h = (unsigned)((unsigned long)im->h * side / longest);
+	w += !w;
+	h += !h;
+	if (!(px = ks_malloc((size_t)w * h * 3 + 1)))
+		return -1;
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			unsigned x0 = (unsigned)((unsigned long)x * im->w / w);
+			unsigned x1 = (unsigned)((unsigned long)(x + 1) * im->w / w);
+			unsigned y0 = (unsigned)((unsigned long)y * im->h / h);
+			unsigned y1 = (unsigned)((unsigned long)(y + 1) * im->h / h);
+			unsigned long sum[3] = { 0, 0, 0 }, n = 0;
+			unsigned i, j, c;
+
+			for (j = y0; j < y1 || j == y0; j++)
+				for (i = x0; i < x1 || i == x0; i++, n++)
+					for (c = 0; c < 3; c++)
+						sum[c] += im->px[((size_t)j * im->w + i) * 3 + c];
+			for (c = 0; c < 3; c++)
+				px[((size_t)y * w + x) * 3 + c] = (unsigned char)(sum[c] / n);
+		}
+	ks_free(im->px);
+	im->px = px;
+	im->w = w;
+	im->h = h;
+	return 0;
+}
+
+/* RGB of an RGBA buffer, over white. */
+static unsigned char *flatten(const unsigned char *rgba, unsigned w, unsigned h)
+{
+	unsigned char *px = ks_malloc((size_t)w * h * 3 + 1);
+	size_t i;
+
+	for (i = 0; px && i < (size_t)w * h; i++) {
+		unsigned a = rgba[4 * i + 3], c;
+
+		for (c = 0; c < 3; c++)
+			px[3 * i + c] = (unsigned char)((rgba[4 * i + c] * a +
+							 255 * (255 - a)) / 255);
+	}
+	return px;
+}
+
+/* A PNG or WebP picture decoded to RGB. */
+static int decode_other(struct img *im, enum ks_media m, const void *data,
+			size_t len)
+{
+	unsigned char *rgba = NULL;
+	int w = 0, h = 0;
+
+	if (m == KS_MEDIA_PNG) {
+		png_image p;
+
+		memset(&p, 0, sizeof(p));
+		p.version = PNG_IMAGE_VERSION;
+		if (!png_image_begin_read_from_memory(&p, data, len))
+			return -1;
+		p.format = PNG_FORMAT_RGBA;
+		if ((unsigned long long)p.width * p.height > MAX_PIXELS ||
+		    !(rgba = ks_malloc(PNG_IMAGE_SIZE(p) + 1)) ||
+		    !png_image_finish_read(&p, NULL, rgba, 0, NULL)) {
+			png_image_free(&p);
+			ks_free(rgba);
+			return -1;
+		}
+		w = (int)p.width;
+		h = (int)p.height;
+		im->px = flatten(rgba, (unsigned)w, (unsigned)h);
+		ks_free(rgba);
+	} else {
+		uint8_t *d;
+
+		if (!WebPGetInfo(data, len, &w, &h) ||
+		    (unsigned long long)w * (unsigned)h > MAX_PIXELS ||
+		    !(d = WebPDecodeRGBA(data, len, &w, &h)))
+			return -1;
+		im->px = flatten(d, (unsigned)w, (unsigned)h);
+		WebPFree(d);
+	}
+	im->w = (unsigned)w;
+	im->h = (unsigned)h;
+	return im->px ? 0 : -1;
+}
+
+int ks_media_thumb(struct ks_buf *out, enum ks_media m, const void *data,
+		   size_t len, unsigned side)
+{
+	struct ks_media_meta meta;
+	struct img im = { NULL, 0, 0 };
+	char why[KS_MEDIA_WHY_MAX];
+	unsigned w = 0, h = 0, num = 8;
+	int err;
+
+	if (m == KS_MEDIA_JPEG) {
+		if (jpeg_size(data, len, &w, &h) < 0 || !w || !h)
+			return 1;
+		/* decoded just above the size wanted, by the DCT's own scaling */
+		while (num > 1 && (unsigned long)(w > h ? w : h) * (num - 1) / 8 >= side)
+			num--;
+		if (jpeg_decode(&im, data, len, num, why, sizeof(why)))
+			return 1;
+		ks_media_meta(&meta, m, data, len);
+		if (orient(&im, meta.orientation) < 0) {
+			ks_free(im.px);
+			return -1;
+		}
+	} else if (m == KS_MEDIA_PNG || m == KS_MEDIA_WEBP) {
+		if (decode_other(&im, m, data, len) < 0)
+			return 1;
+	} else {
+		return 1;
+	}
+	err = shrink(&im, side) < 0 ? -1 : jpeg_encode(out, &im, 80);
+	ks_free(im.px);
+	return err;
+}
+
 /* ---- EXIF ---- */
 
 /* The EXIF block of a PNG (eXIf) or WebP (EXIF) file, or NULL. */

@@ -83,4 +83,12 @@ int ks_media_prepare(struct ks_buf *out, enum ks_media m, const void *data,
 		     size_t len, const struct ks_media_opts *o,
 		     const char *display, struct ks_diags *d);
 
+/*
+ * A small JPEG of a photo, at most `side` pixels on its longest side,
+ * turned upright: 0, 1 when `data` is no photo that decodes (nothing is
+ * added), -1 out of memory.
+ */
+int ks_media_thumb(struct ks_buf *out, enum ks_media m, const void *data,
+		   size_t len, unsigned side);
+
 #endif

@@ -229,6 +229,25 @@ assert \"md01-0004\" not in f
 	grep -q "records have no position" err
 '
 
+test_expect_success 'the spreadsheet shows each workshop'"'"'s first photo in its row' '
+	(cd s && khaosat export -o ../w.xlsx >/dev/null 2>&1) &&
+	$PY -c "
+import io, re, sys, zipfile
+from PIL import Image
+z = zipfile.ZipFile(\"w.xlsx\")
+sheet = z.read(\"xl/worksheets/sheet1.xml\").decode()
+rows = dict(re.findall(r\"<row r=\\\"(\\d+)\\\"[^>]*><c r=\\\"A\\d+\\\" t=\\\"inlineStr\\\"><is><t>([^<]*)</t>\", sheet))
+drawing = z.read(\"xl/drawings/drawing1.xml\").decode()
+at = [int(r) + 1 for r in re.findall(r\"<xdr:from><xdr:col>\\d+</xdr:col><xdr:colOff>\\d+</xdr:colOff><xdr:row>(\\d+)</xdr:row>\", drawing)]
+ids = sorted(rows[str(r)] for r in at)
+assert ids == [\"md01-0001\", \"md01-0002\"], ids
+for n in z.namelist():
+    if n.startswith(\"xl/media/\"):
+        im = Image.open(io.BytesIO(z.read(n)))
+        assert max(im.size) <= 120 and not im.getexif(), (n, im.size)
+"
+'
+
 test_expect_success 'the record page shows its photos; each file is served by its own name only' '
 	start_server && test_when_finished stop_server && served &&
 	sha=$(sed -n "s/^  - sha256: //p" s/$W1 | head -1) &&
