@@ -171,7 +171,8 @@ test_expect_success 'xlsx --values: every cell of every sheet is the records'"'"
 	sheets = read_xlsx("all.xlsx")
 	names = [s[0] for s in sheets]
 	assert names == ["Cơ sở công nghiệp nông thôn", "Sản phẩm", "Máy móc thiết bị",
-	                 "Hỗ trợ khuyến công đã nhận", "Nhãn hiệu", "Cơ sở được quyền sử dụng",
+	                 "Hỗ trợ khuyến công đã nhận", "Ảnh và tài liệu", "Nhãn hiệu",
+	                 "Cơ sở được quyền sử dụng", "Ảnh và tài liệu nhãn hiệu",
 	                 "Thông tin"], names
 	info = {r[0][1]: r[1][1] for r in sheets[-1][1]}
 	tables = {v: k for k, v in info.items() if k.startswith("Sheet ")}
@@ -250,8 +251,10 @@ test_expect_success 'csv: one file per table, BOM, CRLF, python csv reads the re
 	(cd csv && ls) >files &&
 	cat >expect <<-\EOF &&
 	_info.csv
+	brand.attachments.csv
 	brand.csv
 	brand.usage_rights.csv
+	workshop.attachments.csv
 	workshop.csv
 	workshop.machinery.csv
 	workshop.products.csv

@@ -209,10 +209,11 @@ test_expect_success 'a record that cannot be read is named and left out' '
 	rm -r f/records/workshop/md07
 '
 
-test_expect_success 'dupes changes nothing' '
-	snapshot f >before &&
+# The reading index under .git/khaosat is a cache that reads refresh.
+test_expect_success 'dupes changes nothing but its reading index' '
+	snapshot f | grep -v "/.git/khaosat/read-index.sqlite" >before &&
 	(cd f && test_expect_code 1 khaosat dupes >/dev/null 2>&1) &&
-	snapshot f >after &&
+	snapshot f | grep -v "/.git/khaosat/read-index.sqlite" >after &&
 	test_cmp before after
 '
 
