@@ -330,6 +330,11 @@ echo
 if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/serve.sh"; then
 	failures=$((failures + 1))
 fi
+# ---- attached photos (issue 19): tests/bench/attach.sh, a survey of its own
+echo
+if ! BUILD=$BUILD sh "$top/tests/bench/attach.sh"; then
+	failures=$((failures + 1))
+fi
 [ $failures -eq 0 ] || {
 	echo
 	echo "bench: $failures command(s) failed or crashed (see above)"
