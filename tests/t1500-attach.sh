@@ -265,6 +265,50 @@ test_expect_success 'the record page shows its photos; each file is served by it
 	done
 '
 
+test_expect_success 'photos sent from the browser are attached and saved with their record' '
+	start_server && test_when_finished stop_server && served &&
+	req -c GET /records/md01-0005 >out &&
+	grep -q "<form class=\"attach\" method=\"post\" action=\"/records/md01-0005/attach\" enctype=\"multipart/form-data\">" out &&
+	photo up.jpg --size 3000x2000 --gps 20.97,106.68 --camera &&
+	before=$(git -C s rev-parse HEAD) &&
+	req -c -m POST /records/md01-0005/attach csrf=$(token) \
+		"caption=Xưởng đúc" file=@up.jpg file=@g.pdf >out &&
+	head -1 out | grep -q "^303$" &&
+	grep -q "^Location: /records/md01-0005?saved=1" out &&
+	test "$(git -C s rev-list --count $before..HEAD)" = 1 &&
+	git -C s show --format=%s --name-only HEAD >shown &&
+	grep -q "md01-0005" shown &&
+	test "$(grep -c "^attachments/workshop/md01/000/md01-0005/" shown)" = 2 &&
+	grep -q "^records/workshop/md01/000/md01-0005.yaml$" shown &&
+	grep -q "^    caption: Xưởng đúc$" s/records/workshop/md01/000/md01-0005.yaml &&
+	f=$(ls s/attachments/workshop/md01/000/md01-0005/*.jpg) &&
+	test "$(tag "$f" ImageWidth)" -le 2048 &&
+	test "$(tag "$f" ImageWidth)" -gt 1024 &&
+	test -z "$(tag "$f" GPSLatitude)$(tag "$f" SerialNumber)" &&
+	test -z "$(git -C s status --porcelain)"
+'
+
+test_expect_success 'the browser: a fake photo, a form without its token, a field not text: nothing changes' '
+	start_server && test_when_finished stop_server && served &&
+	before=$(git -C s rev-parse HEAD) &&
+	req -c -m POST /records/md01-0006/attach csrf=$(token) file=@fake.jpg >out &&
+	head -1 out | grep -q "^422$" &&
+	grep -q "fake.jpg" out &&
+	req -c -m POST /records/md01-0006/attach file=@up.jpg >out &&
+	head -1 out | grep -q "^403$" &&
+	req -c -m POST /records/md01-0006/attach csrf=$(token) >out &&
+	head -1 out | grep -q "^422$" &&
+	req -c -m POST /records/md01-0006 csrf=$(token) file=@up.jpg >out &&
+	head -1 out | grep -q "^415$" &&
+	printf "\377\376" >bad.txt &&
+	req -c -m POST /records/md01-0006/attach csrf=$(token) "caption=$(cat bad.txt)" file=@up.jpg >out &&
+	head -1 out | grep -q "^400$" &&
+	test "$(git -C s rev-parse HEAD)" = "$before" &&
+	test -z "$(git -C s status --porcelain)" &&
+	test_path_is_missing s/attachments/workshop/md01/000/md01-0006 &&
+	test -z "$(ls s/.git/khaosat/uploads)"
+'
+
 test_expect_success 'verify checks every attached file at main, and finds one committed behind its back' '
 	(cd s && khaosat verify >../out) &&
 	grep -q "^attached files: [0-9]*, each checked against its name$" out &&

@@ -6,10 +6,16 @@
 #include "files.h"
 #include "common.h"
 #include "html.h"
+#include "post.h"
 #include "alloc.h"
+#include "attach.h"
 #include "attachpath.h"
 #include "buf.h"
+#include "commit.h"
+#include "diag.h"
 #include "intl.h"
+#include "lock.h"
+#include "paths.h"
 #include "record.h"
 #include "repo.h"
 
@@ -105,4 +111,135 @@ void ks_web_gallery(struct ks_buf *b, const char *id, const struct ks_node *root
 		ks_buf_release(&href);
 	}
 	ks_buf_puts(b, "</div>\n");
+}
+
+void ks_web_attach_form(struct ks_buf *b, const struct ks_web_req *q,
+			const char *id)
+{
+	if (!q->writable)
+		return;
+	ks_buf_puts(b, "<form class=\"attach\" method=\"post\" action=\"/records/");
+	ks_html_urlarg(b, id);
+	ks_buf_puts(b, "/attach\" enctype=\"multipart/form-data\">"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"");
+	ks_html(b, q->csrf);
+	ks_buf_puts(b, "\"><label>");
+	ks_html(b, _("Photos or documents"));
+	ks_buf_puts(b, " <input type=\"file\" name=\"file\" multiple "
+		    "accept=\"image/jpeg,image/png,image/webp,application/pdf\">"
+		    "</label> <label>");
+	ks_html(b, _("Caption"));
+	ks_buf_puts(b, " <input type=\"text\" name=\"caption\" maxlength=\"500\">"
+		    "</label> <button>");
+	ks_html(b, _("Attach"));
+	ks_buf_puts(b, "</button></form>\n");
+}
+
+/* Why nothing was attached: the problems, and the way back. */
+static int refused(const struct ks_web_req *q, struct ks_web_reply *r,
+		   const char *id, const struct ks_diags *d)
+{
+	struct ks_buf *b = &r->body;
+
+	ks_page_begin(b, ks_repo_name(q->repo), _("Nothing was attached"),
+		      KS_PAGE_OTHER);
+	ks_web_diags(b, d);
+	ks_buf_puts(b, "<p><a href=\"/records/");
+	ks_html_urlarg(b, id);
+	ks_buf_puts(b, "\">");
+	ks_html(b, _("Back to the record"));
+	ks_buf_puts(b, "</a></p>\n");
+	ks_web_done(r);
+	r->status = 422;
+	return 0;
+}
+
+/* Attaches the files received and commits them with their record. */
+static int attach_all(const struct ks_web_req *q, const char *id,
+		      const struct ks_kind *kind, const char *rel,
+		      struct ks_diags *d)
+{
+	struct ks_media_opts mo = { KS_WEB_MAX_SIDE, KS_WEB_QUALITY, 0 };
+	const char *caption = q->form ? ks_web_form_get(q->form, "caption") : NULL;
+	struct ks_attach_file *files = ks_calloc(q->nfiles, sizeof(*files));
+	struct ks_attached *done = ks_calloc(q->nfiles, sizeof(*done));
+	struct ks_paths paths = { 0 };
+	struct ks_buf msg = KS_BUF_INIT;
+	struct ks_doc *doc = NULL;
+	char *abs = ks_repo_path(q->repo, rel);
+	size_t i;
+	git_oid oid;
+	int err = -1;
+
+	if (caption && !caption[strspn(caption, " \t\r\n")])
+		caption = NULL;
+	if (!files || !done || !abs)
+		goto out;
+	for (i = 0; i < q->nfiles; i++) {
+		files[i].path = q->files[i].path;
+		files[i].display = q->files[i].name;
+		files[i].caption = caption;
+	}
+	if ((err = ks_doc_load(&doc, abs, rel, KS_PARSE_RECORD, d)) ||
+	    (err = ks_attach(done, q->repo, kind->name, id, rel, doc, files,
+			     q->nfiles, &mo, d)))
+		goto out;
+	/* the record and its new files, saved as one commit */
+	err = ks_paths_add(&paths, rel);
+	for (i = 0; !err && i < q->nfiles; i++)
+		if (!done[i].had)
+			err = ks_paths_add(&paths, done[i].relpath);
+	if (!err && ks_buf_addf(&msg, _("Attach files to %s"), id) < 0)
+		err = -1;
+	if (!err)
+		err = ks_commit_paths(&oid, q->repo, (const char *const *)paths.v,
+				      paths.n, msg.ptr, d);
+	ks_attached_release(done, q->nfiles);
+out:
+	ks_paths_release(&paths);
+	ks_buf_release(&msg);
+	ks_doc_free(doc);
+	ks_free(abs);
+	ks_free(files);
+	ks_free(done);
+	return err;
+}
+
+int ks_web_attach(const struct ks_web_req *q, struct ks_web_reply *r,
+		  const char *id)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	const struct ks_kind *kind = NULL;
+	struct ks_lock *lock = NULL;
+	struct ks_buf to = KS_BUF_INIT;
+	char *rel;
+	int err;
+
+	if (ks_id_parse(id, NULL, NULL) < 0 ||
+	    !(rel = ks_web_record_path(q->repo, id, &kind)))
+		return ks_web_not_found(q, r);
+	if (!q->nfiles)
+		err = ks_error(&d, KS_EINVALID, NULL, 0, 0, "%s",
+			       _("choose at least one photo or document"));
+	else if (!(err = ks_web_lock(&lock, q, &d))) {
+		err = attach_all(q, id, kind, rel, &d);
+		ks_lock_free(lock);
+	}
+	ks_free(rel);
+	if (err == -1) {
+		ks_diags_release(&d);
+		return -1;
+	}
+	if (err) {
+		err = refused(q, r, id, &d);
+		ks_diags_release(&d);
+		return err;
+	}
+	ks_diags_release(&d);
+	ks_buf_puts(&to, "/records/");
+	ks_html_urlarg(&to, id);
+	ks_buf_puts(&to, "?saved=1");
+	err = ks_buf_failed(&to) ? -1 : ks_web_redirect(r, to.ptr);
+	ks_buf_release(&to);
+	return err;
 }

@@ -18,4 +18,20 @@ int ks_web_file(const struct ks_web_req *q, struct ks_web_reply *r,
 /* The record's photos (and links to its documents), with their captions. */
 void ks_web_gallery(struct ks_buf *b, const char *id, const struct ks_node *root);
 
+/* Photos a JPEG from the browser is reduced to, and at what quality. */
+#define KS_WEB_MAX_SIDE 2048
+#define KS_WEB_QUALITY 85
+
+/* The form that sends files to attach to record `id` (writable only). */
+void ks_web_attach_form(struct ks_buf *b, const struct ks_web_req *q,
+			const char *id);
+
+/*
+ * POST /records/ID/attach (multipart): the files received are attached
+ * as `khaosat attach` does, and saved with the record as one commit;
+ * back to the record, or the problems with nothing changed (422).
+ */
+int ks_web_attach(const struct ks_web_req *q, struct ks_web_reply *r,
+		  const char *id);
+
 #endif

@@ -647,6 +647,7 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 		if (w.bl && ks_field_leaves(ks_doc_root(doc), root, who_leaf, &w) < 0)
 			ks_buf_fail(b);
 		ks_web_gallery(b, id, ks_doc_root(doc));
+		ks_web_attach_form(b, q, id);
 		fields_html(b, root, ks_doc_root(doc), &w);
 		who_release(&w);
 		ks_blame_release(&bl);
@@ -788,6 +789,8 @@ static int record_pages(const struct ks_web_req *q, struct ks_web_reply *r,
 		return history(q, r, id);
 	if (!strncmp(slash, "/files/", 7) && !q->form)
 		return ks_web_file(q, r, id, slash + 7);
+	if (!strcmp(slash, "/attach") && q->form)
+		return ks_web_attach(q, r, id);
 	return ks_web_not_found(q, r);
 }
 

@@ -12,6 +12,12 @@ struct ks_web_index;
 struct ks_web_form;
 
 /* A request as the pages see it. */
+/* A file sent with a form (multipart), kept in a temporary file. */
+struct ks_web_upload {
+	char *path;		/* where it waits */
+	char *name;		/* its name on the sender's computer */
+};
+
 struct ks_web_req {
 	struct ks_repo *repo;
 	struct ks_web_index *index;	/* the reading index, or NULL */
@@ -20,6 +26,8 @@ struct ks_web_req {
 	const char *(*arg)(void *ctx, const char *name);
 	void *ctx;
 	const struct ks_web_form *form;	/* a POST's fields; NULL for GET */
+	const struct ks_web_upload *files;	/* a multipart POST's files */
+	size_t nfiles;
 	const char *csrf;	/* the token every form must send back */
 	int writable;		/* forms may save */
 	int can_login;		/* a password would let forms save */

@@ -10,6 +10,8 @@
 #include "diag.h"
 #include "intl.h"
 #include "repo.h"
+#include "text.h"
+#include "attachpath.h"
 #include "watch.h"
 
 #include <arpa/inet.h>
@@ -19,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <errno.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -190,7 +194,161 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 struct upload {
 	struct ks_buf body;
 	int too_big;
+	/* multipart (a record's files): small fields, and files on disk */
+	struct MHD_PostProcessor *pp;
+	struct ks_web_form fields;
+	struct ks_web_upload *files;
+	size_t nfiles, alloc;
+	int fd;			/* the file being received, or -1 */
+	unsigned long long got;
+	const char *bad;	/* why the form is refused (to translate) */
+	char *dir;		/* .git/khaosat/uploads */
 };
+
+#define MAX_UPLOAD (2ull * KS_ATTACH_MAX_INPUT)	/* the files of one form */
+#define MAX_UPLOAD_FILES 100
+#define MAX_FIELD (64 * 1024)
+
+static void upload_release(struct upload *u)
+{
+	size_t i;
+
+	if (u->pp)
+		MHD_destroy_post_processor(u->pp);
+	if (u->fd >= 0)
+		close(u->fd);
+	for (i = 0; i < u->nfiles; i++) {
+		unlink(u->files[i].path);
+		ks_free(u->files[i].path);
+		ks_free(u->files[i].name);
+	}
+	ks_free(u->files);
+	ks_web_form_release(&u->fields);
+	ks_buf_release(&u->body);
+	ks_free(u->dir);
+	ks_free(u);
+}
+
+/* 1 for text a record may hold: UTF-8, no NUL. */
+static int text_ok(const char *s, size_t len)
+{
+	int line, col;
+
+	return ks_utf8_check(s, len, &line, &col) == 0;
+}
+
+/* A file's name as the sender gave it, without folders or controls. */
+static char *file_name(const char *given)
+{
+	const char *base = strrchr(given, '/'), *b2 = strrchr(given, '\\');
+	struct ks_buf b = KS_BUF_INIT;
+
+	base = base ? base + 1 : given;
+	if (b2 && b2 + 1 > base)
+		base = b2 + 1;
+	for (; *base && b.len < 200; base++)
+		ks_buf_putc(&b, (unsigned char)*base < 0x20 || *base == 0x7f ? '_' : *base);
+	if (!b.len || !text_ok(b.ptr, b.len)) {
+		ks_buf_reset(&b);
+		ks_buf_puts(&b, "file");	/* a name that is no text */
+	}
+	return ks_buf_failed(&b) ? NULL : ks_buf_detach(&b, NULL);
+}
+
+/* A part of a multipart form: a file to disk, a field to memory. */
+static enum MHD_Result part(void *cls, enum MHD_ValueKind kind,
+			    const char *key, const char *filename,
+			    const char *ctype, const char *enc,
+			    const char *data, uint64_t off, size_t size)
+{
+	struct upload *u = cls;
+
+	(void)kind;
+	(void)ctype;
+	(void)enc;
+	if (u->bad || !key)
+		return MHD_YES;
+	if (filename) {
+		struct ks_web_upload *f;
+		size_t done = 0;
+
+		if (strcmp(key, "file") || !*filename)
+			return MHD_YES;	/* no file chosen, or not a file field */
+		if (!off) {
+			struct ks_buf tmp = KS_BUF_INIT;
+
+			if (u->fd >= 0)
+				close(u->fd);
+			u->fd = -1;
+			if (u->nfiles == MAX_UPLOAD_FILES) {
+				u->bad = N_("too many files in one form");
+				return MHD_YES;
+			}
+			if (ks_grow(&u->files, u->nfiles, &u->alloc, sizeof(*u->files), 4) < 0 ||
+			    ks_buf_addf(&tmp, "%s/upload-XXXXXX", u->dir) < 0 ||
+			    (u->fd = mkstemp(tmp.ptr)) < 0) {
+				ks_buf_release(&tmp);
+				u->bad = N_("the file cannot be received: out of memory or space");
+				return MHD_YES;
+			}
+			f = &u->files[u->nfiles++];
+			f->path = ks_buf_detach(&tmp, NULL);
+			f->name = file_name(filename);
+			if (!f->name)
+				u->bad = N_("out of memory");
+		}
+		if ((u->got += size) > MAX_UPLOAD) {
+			u->too_big = 1;
+			return MHD_YES;
+		}
+		while (u->fd >= 0 && done < size) {
+			ssize_t n = write(u->fd, data + done, size - done);
+
+			if (n <= 0) {
+				u->bad = N_("the file cannot be received: out of memory or space");
+				break;
+			}
+			done += (size_t)n;
+		}
+		return MHD_YES;
+	}
+	/* a small field: csrf, caption; a long one arrives in pieces */
+	if ((u->got += size) > MAX_UPLOAD || (off + size > MAX_FIELD)) {
+		u->bad = N_("a field of the form is too long");
+		return MHD_YES;
+	}
+	if (memchr(data, '\0', size)) {
+		u->bad = N_("a field of the form is not text (UTF-8)");
+		return MHD_YES;
+	}
+	if (!off || !u->fields.n || strcmp(u->fields.v[u->fields.n - 1].name, key)) {
+		struct ks_web_field *fl;
+
+		if (ks_grow(&u->fields.v, u->fields.n, &u->fields.alloc,
+			    sizeof(*u->fields.v), 4) < 0) {
+			u->bad = N_("out of memory");
+			return MHD_YES;
+		}
+		fl = &u->fields.v[u->fields.n++];
+		fl->name = ks_strdup(key);
+		fl->value = ks_strndup(data, size);
+		if (!fl->name || !fl->value)
+			u->bad = N_("out of memory");
+	} else {
+		struct ks_web_field *fl = &u->fields.v[u->fields.n - 1];
+		size_t had = strlen(fl->value);
+		char *v = ks_realloc(fl->value, had + size + 1);
+
+		if (!v) {
+			u->bad = N_("out of memory");
+			return MHD_YES;
+		}
+		memcpy(v + had, data, size);
+		v[had + size] = '\0';
+		fl->value = v;
+	}
+	return MHD_YES;
+}
 
 static void completed(void *cls, struct MHD_Connection *c, void **state,
 		      enum MHD_RequestTerminationCode why)
@@ -203,8 +361,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 	if (u == (void *)&uri_fine || u == (void *)&uri_long ||
 	    u == (void *)&uri_nul || u == (void *)&uri_done || !u)
 		return;
-	ks_buf_release(&u->body);
-	ks_free(u);
+	upload_release(u);
 	*state = NULL;
 }
 
@@ -286,7 +443,8 @@ static enum MHD_Result login(struct ks_server *s, struct MHD_Connection *c,
 
 /* Runs the page for a checked request and sends what it made. */
 static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
-				const char *url, const struct ks_web_form *form)
+				const char *url, const struct ks_web_form *form,
+				const struct upload *u)
 {
 	struct ks_web_req q;
 	struct ks_web_reply r = { 0, NULL, NULL, KS_BUF_INIT, -1, 0, NULL, 0 };
@@ -299,6 +457,8 @@ static enum MHD_Result run_page(struct ks_server *s, struct MHD_Connection *c,
 	q.arg = query_arg;
 	q.ctx = c;
 	q.form = form;
+	q.files = u ? u->files : NULL;
+	q.nfiles = u ? u->nfiles : 0;
 	q.csrf = s->csrf;
 	q.writable = may_write(s, c);
 	q.can_login = s->can_login && !q.writable;
@@ -349,9 +509,86 @@ static enum MHD_Result posted(struct ks_server *s, struct MHD_Connection *c,
 		ret = refuse(c, MHD_HTTP_FORBIDDEN,
 			     _("this server shows the survey read-only: records are changed on the laptop that serves it"));
 	else
-		ret = run_page(s, c, url, &form);
+		ret = run_page(s, c, url, &form, NULL);
 	ks_web_form_release(&form);
 	return ret;
+}
+
+/* A multipart form has arrived whole: its token checked, its page run. */
+static enum MHD_Result posted_files(struct ks_server *s,
+				    struct MHD_Connection *c, const char *url,
+				    struct upload *u)
+{
+	size_t i;
+
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -1;
+	if (u->too_big)
+		return refuse(c, MHD_HTTP_CONTENT_TOO_LARGE,
+			      _("the files sent are too large together"));
+	if (u->bad)
+		return refuse(c, MHD_HTTP_BAD_REQUEST, _(u->bad));
+	for (i = 0; i < u->fields.n; i++)
+		if (!text_ok(u->fields.v[i].value, strlen(u->fields.v[i].value)))
+			return refuse(c, MHD_HTTP_BAD_REQUEST,
+				      _("a field of the form is not text (UTF-8)"));
+	if (!same_secret_csrf(s, ks_web_form_get(&u->fields, "csrf")))
+		return refuse(c, MHD_HTTP_FORBIDDEN,
+			      _("the form is not one this server gave out (or it is from before the server was started again); open the page again and send it from there"));
+	if (!may_write(s, c))
+		return refuse(c, MHD_HTTP_FORBIDDEN,
+			      _("this server shows the survey read-only: records are changed on the laptop that serves it"));
+	return run_page(s, c, url, &u->fields, u);
+}
+
+/* "multipart/form-data; boundary=..." */
+static int is_multipart(struct MHD_Connection *c)
+{
+	static const char want[] = "multipart/form-data";
+	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_CONTENT_TYPE);
+
+	return t && !strncasecmp(t, want, sizeof(want) - 1) &&
+	       t[sizeof(want) - 1] == ';';
+}
+
+/* Only a record's files come as multipart: POST /records/ID/attach. */
+static int takes_files(const char *url)
+{
+	const char *rest = !strncmp(url, "/records/", 9) ? url + 9 : NULL;
+	const char *slash = rest ? strchr(rest, '/') : NULL;
+
+	return slash && slash > rest && !strcmp(slash, "/attach");
+}
+
+/* The first call of a multipart form: where its files will wait. */
+static enum MHD_Result begin_files(struct ks_server *s, struct MHD_Connection *c,
+				   const char *len, void **state)
+{
+	struct upload *u;
+	struct ks_buf dir = KS_BUF_INIT;
+
+	if (len && strtoull(len, NULL, 10) > MAX_UPLOAD)
+		return refuse(c, MHD_HTTP_CONTENT_TOO_LARGE,
+			      _("the files sent are too large together"));
+	if (!(u = ks_calloc(1, sizeof(*u))))
+		return refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, _("out of memory"));
+	ks_buf_init(&u->body);
+	u->fd = -1;
+	if (ks_buf_addf(&dir, "%skhaosat", git_repository_path(ks_repo_git(s->repo))) < 0 ||
+	    (mkdir(dir.ptr, 0777) < 0 && errno != EEXIST) ||
+	    ks_buf_puts(&dir, "/uploads") < 0 ||
+	    (mkdir(dir.ptr, 0700) < 0 && errno != EEXIST) ||
+	    !(u->dir = ks_buf_detach(&dir, NULL)) ||
+	    !(u->pp = MHD_create_post_processor(c, 64 * 1024, part, u))) {
+		ks_buf_release(&dir);
+		upload_release(u);
+		return refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			      _("the files cannot be received here"));
+	}
+	*state = u;
+	return MHD_YES;
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
@@ -373,6 +610,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 	if (*state != &uri_fine && *state != &uri_long && *state != &uri_nul) {
 		/* the body of a form, as it arrives */
 		u = *state;
+		if (u->pp) {
+			if (!*upload_size)
+				return posted_files(s, c, url, u);
+			if (!u->too_big && !u->bad &&
+			    MHD_post_process(u->pp, upload, *upload_size) != MHD_YES)
+				u->bad = N_("the form's files are not sent as a web form sends them");
+			*upload_size = 0;
+			return MHD_YES;
+		}
 		if (!*upload_size)
 			return posted(s, c, url, u);
 		if (u->too_big || u->body.len + *upload_size > MAX_BODY)
@@ -424,24 +670,27 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 		return refuse(c, MHD_HTTP_FORBIDDEN,
 			      _("open the address that khaosat serve printed, with its key"));
 	if (!post)
-		return run_page(s, c, url, NULL);
+		return run_page(s, c, url, NULL, NULL);
 	if (!s->writable && !s->can_login)
 		return refuse(c, MHD_HTTP_FORBIDDEN,
 			      _("this server shows the survey read-only: records are changed on the laptop that serves it"));
 	if (!same_origin(s, c, host))
 		return refuse(c, MHD_HTTP_FORBIDDEN,
 			      _("the form was sent from another site; nothing was changed"));
+	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					  MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (is_multipart(c) && takes_files(url))
+		return begin_files(s, c, len, state);
 	if (!is_form(c))
 		return refuse(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 			      _("only a web form's fields are taken here"));
-	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					  MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (len && strtoull(len, NULL, 10) > MAX_BODY)
 		return refuse(c, MHD_HTTP_CONTENT_TOO_LARGE,
 			      _("the form sent is too large"));
 	if (!(u = ks_calloc(1, sizeof(*u))))
 		return refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, _("out of memory"));
 	ks_buf_init(&u->body);
+	u->fd = -1;
 	*state = u;
 	return MHD_YES;
 }

@@ -4,6 +4,8 @@ req.py [-c] [-H HOST] [-O ORIGIN] [-T TYPE] [-C] METHOD PATH [BODY | @FILE]
     (-C: the body sent chunked, with no length; -o FILE: the body
     received written to FILE, not printed)
 req.py [-c] ... -f METHOD PATH NAME=VALUE...   (a form, urlencoded here)
+req.py [-c] ... -m METHOD PATH NAME=VALUE... NAME=@FILE...
+    (multipart/form-data, as a form with <input type=file> sends it)
 req.py [-c] ... -F FIELDS -f METHOD PATH NAME=VALUE...
     also the fields of FIELDS, one NAME=VALUE a line, as formfields.py
     writes them (\\n, \\r and \\\\ in values), before those given
@@ -20,6 +22,7 @@ args = sys.argv[1:]
 cookie = host = origin = None
 ctype = None
 form = False
+multipart = False
 chunked = False
 save = None
 fields = []
@@ -35,6 +38,8 @@ while args and args[0].startswith("-"):
         ctype = args.pop(0)
     elif opt == "-f":
         form = True
+    elif opt == "-m":
+        multipart = True
     elif opt == "-C":
         chunked = True
     elif opt == "-o":
@@ -45,7 +50,23 @@ while args and args[0].startswith("-"):
             v = v.encode().decode("unicode_escape").encode("latin-1").decode()
             fields.append((k, v))
 method, path = args[0], args[1]
-if form:
+if multipart:
+    boundary = "----khaosat-test-boundary-7d1f"
+    parts = []
+    for a in args[2:]:
+        k, v = a.split("=", 1)
+        if v.startswith("@"):
+            data = open(v[1:], "rb").read()
+            name = v[1:].rsplit("/", 1)[-1]
+            head = ('Content-Disposition: form-data; name="%s"; filename="%s"\r\n'
+                    'Content-Type: application/octet-stream\r\n' % (k, name))
+        else:
+            data = v.encode("utf-8", "surrogateescape")  # bytes as given
+            head = 'Content-Disposition: form-data; name="%s"\r\n' % k
+        parts.append(b"--" + boundary.encode() + b"\r\n" + head.encode() + b"\r\n" + data + b"\r\n")
+    body = b"".join(parts) + b"--" + boundary.encode() + b"--\r\n"
+    ctype = ctype or "multipart/form-data; boundary=" + boundary
+elif form:
     pairs = fields + [tuple(a.split("=", 1)) if "=" in a else (a, "") for a in args[2:]]
     body = urllib.parse.urlencode(pairs).encode()
     ctype = ctype or "application/x-www-form-urlencoded"
