@@ -123,6 +123,19 @@ assert \"Đúc gang cầu\" in text
 	test -s "$SHOTS/figures.png"
 '
 
+test_expect_success 'photos chosen in the browser are attached, saved and shown' '
+	/usr/bin/python3 "$KHAOSAT_TOP/tests/tools/mkphoto.py" p1.jpg --size 1200x900 &&
+	/usr/bin/python3 "$KHAOSAT_TOP/tests/tools/mkphoto.py" p2.png --format png --size 300x200 &&
+	before=$(git -C c rev-parse HEAD) &&
+	browse attach md01-0003 "Lò và hệ thống lọc bụi" p1.jpg p2.png >out &&
+	grep -q "^photos shown: 2$" out &&
+	test "$(git -C c rev-list --count $before..HEAD)" = 1 &&
+	test "$(ls c/attachments/workshop/md01/000/md01-0003 | wc -l)" = 2 &&
+	grep -q "caption: Lò và hệ thống lọc bụi" c/records/workshop/md01/000/md01-0003.yaml &&
+	test -z "$(git -C c status --porcelain)" &&
+	test -s "$SHOTS/photos.png"
+'
+
 test_expect_success 'stop the server' '
 	stop_server
 '

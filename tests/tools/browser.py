@@ -208,6 +208,24 @@ def main():
             shot(d, shots, "sync")
             print(d.find_element(By.CSS_SELECTOR, "p.said").text)
             print(d.find_element(By.CSS_SELECTOR, "pre.report").text)
+        elif step == "attach":
+            rid, caption = args[0], args[1]
+            d.get(base + "/records/" + rid)
+            form = d.find_element(By.CSS_SELECTOR, "form.attach")
+            form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(
+                "\n".join(os.path.abspath(p) for p in args[2:]))
+            form.find_element(By.NAME, "caption").send_keys(caption)
+            click(d, form.find_element(By.TAG_NAME, "button"))
+            if "?saved=1" not in d.current_url:
+                fail("not attached: at %s: %s" % (d.current_url,
+                     d.find_element(By.TAG_NAME, "body").text[:300]))
+            imgs = d.find_elements(By.CSS_SELECTOR, ".gallery img")
+            for img in imgs:
+                if not d.execute_script("return arguments[0].complete && "
+                                        "arguments[0].naturalWidth > 0", img):
+                    fail("a photo on the page did not load: %s" % img.get_attribute("src"))
+            shot(d, shots, "photos")
+            print("photos shown: %d" % len(imgs))
         elif step == "download":
             os.makedirs(downloads, exist_ok=True)
             d.execute_cdp_cmd("Page.setDownloadBehavior",
