@@ -262,7 +262,10 @@ test_expect_success 'the record page shows its photos; each file is served by it
 		/records/md01-0001/files/$(printf "%064d" 1).jpg; do
 		req -c GET "$p" >out || return 1
 		head -1 out | grep -q "^404$" || { echo "$p"; return 1; }
-	done
+	done &&
+	cp s/$W1 before.yaml &&
+	python3 "$KHAOSAT_TOP/tests/tools/resave.py" "$(token)" md01-0001 &&
+	test_cmp before.yaml s/$W1
 '
 
 test_expect_success 'photos sent from the browser are attached and saved with their record' '
