@@ -488,6 +488,9 @@ static int walk_field(struct form *f, const struct ks_snode *parent,
 	int answered;
 
 	memset(q, 0, sizeof(*q));
+	/* Written by another command (attachments): not asked, kept. */
+	if (ks_snode_read_only(s))
+		return 0;
 	/* What the answers so far rule out is not asked (export countries
 	 * of a product sold at home). */
 	if (!v && !required) {
@@ -1080,7 +1083,8 @@ static int review(struct form *f, struct ks_diags *d)
 		for (i = 0; i < n; i++) {
 			const char *name = ks_snode_property_name(s, i);
 
-			if (!strcmp(name, "id"))
+			if (!strcmp(name, "id") ||
+			    ks_snode_read_only(ks_snode_property(s, name)))
 				continue;
 			ks_buf_reset(&v);
 			summarise(&v, ks_map_get(f->root, name),
@@ -1114,7 +1118,9 @@ static int review(struct form *f, struct ks_diags *d)
 		for (i = 0, count = 0; i < n && !pick; i++) {
 			const char *name = ks_snode_property_name(s, i);
 
-			if (strcmp(name, "id") && ++count == k)
+			if (strcmp(name, "id") &&
+			    !ks_snode_read_only(ks_snode_property(s, name)) &&
+			    ++count == k)
 				pick = name;
 		}
 		a = ptr_key("", pick);

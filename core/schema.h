@@ -198,6 +198,11 @@ const struct ks_snode *ks_snode_items(const struct ks_snode *n);
 /* Allowed types (intersected along $ref and allOf); 0 = unconstrained. */
 unsigned ks_snode_types(const struct ks_snode *n);
 const char *ks_snode_title(const struct ks_snode *n);
+/*
+ * readOnly: true: a field a form neither shows nor asks (another command
+ * writes it, as `attach` writes attachments); a form keeps its value.
+ */
+int ks_snode_read_only(const struct ks_snode *n);
 const char *ks_snode_description(const struct ks_snode *n);
 const char *ks_snode_format(const struct ks_snode *n);
 /*

@@ -142,6 +142,7 @@ struct ks_snode {
 	struct ks_sres *res;		/* the resource it belongs to */
 	unsigned char is_bool, bool_val;
 	unsigned char xunique;
+	unsigned char read_only;	/* readOnly: true */
 	unsigned char has_uneval;	/* unevaluated* here */
 	unsigned kw;
 	unsigned types;			/* `type` */

@@ -786,6 +786,17 @@ static const void *pick_enum(const struct ks_snode *n, const void *arg)
 	return n->nenum ? n : NULL;
 }
 
+static const void *pick_read_only(const struct ks_snode *n, const void *arg)
+{
+	(void)arg;
+	return n->read_only ? n : NULL;
+}
+
+int ks_snode_read_only(const struct ks_snode *n)
+{
+	return n && follow(n, pick_read_only, NULL, 0) != NULL;
+}
+
 const char *ks_snode_title(const struct ks_snode *n)
 {
 	return follow(n, pick_title, NULL, 0);

@@ -1249,6 +1249,10 @@ static int walk_keywords(struct ks_comp *c, struct ks_snode *s,
 			s->title = ks_sc_str(p->value);
 		else if (kd->id == K_ANNOT && !strcmp(p->key, "description"))
 			s->description = ks_sc_str(p->value);
+		else if (kd->id == K_ANNOT && !strcmp(p->key, "readOnly"))
+			s->read_only = p->value->kind == KS_NODE_SCALAR &&
+				       !p->value->u.scalar.quoted &&
+				       !strcmp(p->value->u.scalar.str, "true");
 		if (walk_keyword(c, s, p, kd, w, depth) < 0 || c->oom)
 			return -1;
 	}

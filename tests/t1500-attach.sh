@@ -263,6 +263,9 @@ test_expect_success 'the record page shows its photos; each file is served by it
 		req -c GET "$p" >out || return 1
 		head -1 out | grep -q "^404$" || { echo "$p"; return 1; }
 	done &&
+	req -c GET /records/md01-0001/edit >form &&
+	grep -q "name=\"/position/latitude\"" form &&
+	! grep -q "name=\"/attachments" form &&
 	cp s/$W1 before.yaml &&
 	python3 "$KHAOSAT_TOP/tests/tools/resave.py" "$(token)" md01-0001 &&
 	test_cmp before.yaml s/$W1

@@ -239,6 +239,16 @@ static int read_map(struct ks_node **out, struct ks_doc *doc,
 
 		if (!depth && !strcmp(name, "id"))
 			continue;
+		if (ks_snode_read_only(ks_snode_property(s, name))) {
+			/* not in the form: kept as the record had it */
+			const struct ks_node *was = old ? ks_map_get(old, name) : NULL;
+
+			if (was && !(v = ks_node_clone(doc, was)))
+				return -1;
+			if (was)
+				err = ks_map_set(doc, map, name, v);
+			continue;
+		}
 		if (!(p = child(ptr, name)))
 			return -1;
 		err = read_value(&v, doc, ks_snode_property(s, name), f, p,
@@ -809,6 +819,8 @@ static void render_field(struct render *rd, const struct ks_snode *parent,
 	int required = ks_snode_is_required(parent, name) ||
 		       said_missing(rd, ptr, plen, name);
 
+	if (ks_snode_read_only(s))
+		return;	/* written elsewhere (attachments), kept on save */
 	if (!v && !required) {
 		/* what the answers so far rule out is not asked */
 		int no = ks_field_forbidden(rd->v->doc, parent, map, name);
