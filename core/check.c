@@ -260,16 +260,6 @@ static int attachments_there(struct ks_repo *r, const char *relpath,
 #define VN_LON_MAX 109.47
 #define VN_NEAR 0.5	/* degrees outside that still may be a GPS error */
 
-static int number_of(const struct ks_node *n, double *out)
-{
-	char *end;
-
-	if (!n || n->kind != KS_NODE_SCALAR || n->u.scalar.quoted)
-		return 0;
-	*out = strtod(n->u.scalar.str, &end);
-	return !*end && end != n->u.scalar.str;
-}
-
 static double outside(double v, double lo, double hi)
 {
 	return v < lo ? lo - v : v > hi ? v - hi : 0;
@@ -286,8 +276,8 @@ static int position_in_vietnam(const char *relpath, const struct ks_node *root,
 	double lat, lon, off;
 
 	if (!p || p->kind != KS_NODE_MAP ||
-	    !number_of(ks_map_get(p, "latitude"), &lat) ||
-	    !number_of(ks_map_get(p, "longitude"), &lon))
+	    !ks_node_finite(ks_map_get(p, "latitude"), &lat) ||
+	    !ks_node_finite(ks_map_get(p, "longitude"), &lon))
 		return 0;
 	off = outside(lat, VN_LAT_MIN, VN_LAT_MAX);
 	if (outside(lon, VN_LON_MIN, VN_LON_MAX) > off)

@@ -91,21 +91,11 @@ static void json_errors(struct ks_json *w, const struct ks_diags *errors)
 
 /* ---- GeoJSON ---- */
 
-static int number_of(const struct ks_node *n, double *v)
-{
-	char *end;
-
-	if (!n || n->kind != KS_NODE_SCALAR || n->u.scalar.quoted)
-		return 0;
-	*v = strtod(n->u.scalar.str, &end);
-	return !*end && end != n->u.scalar.str;
-}
-
 static int point_of(const struct ks_node *p, double *lat, double *lon)
 {
 	return p && p->kind == KS_NODE_MAP &&
-	       number_of(ks_map_get(p, "latitude"), lat) &&
-	       number_of(ks_map_get(p, "longitude"), lon) &&
+	       ks_node_finite(ks_map_get(p, "latitude"), lat) &&
+	       ks_node_finite(ks_map_get(p, "longitude"), lon) &&
 	       *lat >= -90 && *lat <= 90 && *lon >= -180 && *lon <= 180;
 }
 
@@ -134,20 +124,6 @@ static const struct ks_node *position_of(const struct ks_node *root,
 	return NULL;
 }
 
-/* A scalar as JSON: a plain number or yes/no as such, the rest text. */
-static void scalar_json(struct ks_json *w, const struct ks_node *n)
-{
-	double v;
-
-	if (number_of(n, &v))
-		ks_json_raw(w, n->u.scalar.str);
-	else if (!n->u.scalar.quoted && (!strcmp(n->u.scalar.str, "true") ||
-					 !strcmp(n->u.scalar.str, "false")))
-		ks_json_raw(w, n->u.scalar.str);
-	else
-		ks_json_str(w, n->u.scalar.str);
-}
-
 /*
  * The record's fields as flat properties ("address.commune_name"): scalars
  * as they are, lists of scalars joined with "; "; lists of objects (and
@@ -170,7 +146,7 @@ static void flat(struct ks_json *w, struct ks_buf *key, const struct ks_node *n)
 		}
 		ks_json_key(w, key->ptr);
 		if (v->kind == KS_NODE_SCALAR) {
-			scalar_json(w, v);
+			ks_value_json(ks_json_value_buf(w), v, NULL);
 			continue;
 		}
 		for (k = 0; k < v->u.seq.n && v->u.seq.v[k]->kind == KS_NODE_SCALAR; k++)
@@ -223,9 +199,7 @@ static int feature(struct ks_xjson *j, const char *kind, const char *id,
 		const char *x = ks_map_get(p, "longitude")->u.scalar.str;
 		const char *y = ks_map_get(p, "latitude")->u.scalar.str;
 
-		if (strspn(x, "-+.0123456789eE") == strlen(x) &&
-		    strspn(y, "-+.0123456789eE") == strlen(y) && *x != '+' &&
-		    *y != '+' && *x != '.' && *y != '.')
+		if (ks_json_is_number(x) && ks_json_is_number(y))
 			snprintf(coord, sizeof(coord), "[%s, %s]", x, y);
 		else
 			snprintf(coord, sizeof(coord), "[%.10g, %.10g]", lon, lat);
@@ -239,7 +213,7 @@ static int feature(struct ks_xjson *j, const char *kind, const char *id,
 	ks_json_field_str(&w, "position_source", source);
 	if (acc && acc->kind == KS_NODE_SCALAR) {
 		ks_json_key(&w, "position_accuracy_m");
-		scalar_json(&w, acc);
+		ks_value_json(ks_json_value_buf(&w), acc, NULL);
 	}
 	flat(&w, &key, root);
 	ks_json_end_object(&w);

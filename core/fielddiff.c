@@ -395,36 +395,6 @@ int ks_field_change_format(struct ks_buf *out, const struct ks_field_change *c)
 	return -1;
 }
 
-/* JSON's own number syntax; YAML also reads 0x1F, .inf, 1_000... */
-static int json_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return 0;
-	if (*s == '.') {
-		if (*++s < '0' || *s > '9')
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (*s < '0' || *s > '9')
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
 int ks_value_json(struct ks_buf *out, const struct ks_node *n,
 		  const struct ks_snode *s)
 {
@@ -444,7 +414,7 @@ int ks_value_json(struct ks_buf *out, const struct ks_node *n,
 		case KS_SCALAR_BOOL:
 			return ks_buf_puts(out, ks_scalar_bool(n) ? "true" : "false");
 		default:
-			if (json_number(n->u.scalar.str))
+			if (ks_json_is_number(n->u.scalar.str))
 				return ks_buf_puts(out, n->u.scalar.str);
 			return ks_json_string(out, n->u.scalar.str);
 		}

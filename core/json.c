@@ -287,3 +287,33 @@ int ks_json_pointer_next(const char **p, struct ks_buf *tok)
 	*p = q;
 	return ks_buf_failed(tok) ? -1 : 1;
 }
+
+/* JSON's own number syntax; YAML also reads 0x1F, .inf, 1_000... */
+int ks_json_is_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (*s == '.') {
+		if (*++s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}

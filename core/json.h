@@ -82,6 +82,8 @@ struct ks_buf *ks_json_value_buf(struct ks_json *j);
  * without a writer: quoted, escaped as ks_json_str() does.
  */
 int ks_json_string(struct ks_buf *b, const char *s);
+/* 1 when `s` is a number as JSON writes one (RFC 8259), 0 when not. */
+int ks_json_is_number(const char *s);
 
 /* A key and its value in one call. */
 int ks_json_field_str(struct ks_json *j, const char *key, const char *s);

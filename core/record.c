@@ -432,6 +432,12 @@ enum ks_scalar_type ks_scalar_type(const struct ks_node *n)
 	return core_type(n->u.scalar.str);
 }
 
+int ks_node_finite(const struct ks_node *n, double *out)
+{
+	return n && n->kind == KS_NODE_SCALAR && ks_scalar_number(n, out) == 0 &&
+	       isfinite(*out);
+}
+
 int ks_scalar_number(const struct ks_node *n, double *out)
 {
 	const char *s = n->u.scalar.str, *p;

@@ -148,6 +148,8 @@ enum ks_scalar_type ks_scalar_type(const struct ks_node *n);
  * 0x, 0o, floats, .inf, .nan); returns 0 and sets *out, or -1.
  */
 int ks_scalar_number(const struct ks_node *n, double *out);
+/* 1 when `n` (may be NULL) is a scalar holding a finite number, in *out. */
+int ks_node_finite(const struct ks_node *n, double *out);
 /* 1 for true, 0 for false, -1 when the scalar is not a core boolean. */
 int ks_scalar_bool(const struct ks_node *n);
 
