@@ -62,21 +62,6 @@ static struct ks_node *position(struct ks_doc *doc,
 	return p;
 }
 
-/* The item of `list` for the file `sha256`, or NULL. */
-static struct ks_node *item_of(const struct ks_node *list, const char *sha256)
-{
-	size_t i;
-
-	for (i = 0; list && list->kind == KS_NODE_SEQ && i < list->u.seq.n; i++) {
-		struct ks_node *it = list->u.seq.v[i];
-		const struct ks_node *h = ks_map_get(it, "sha256");
-
-		if (h && h->kind == KS_NODE_SCALAR && !strcmp(h->u.scalar.str, sha256))
-			return it;
-	}
-	return NULL;
-}
-
 /* Adds (or, for a file it has, captions) the file's item in the record. */
 static int add_item(struct ks_doc *doc, struct ks_node *root,
 		    const struct ks_attached *a, const struct ks_media_meta *meta,
@@ -93,7 +78,7 @@ static int add_item(struct ks_doc *doc, struct ks_node *root,
 	}
 	if (list->kind != KS_NODE_SEQ)
 		return 1;	/* the schema check says what is wrong */
-	if ((it = item_of(list, a->sha256)))
+	if ((it = ks_attach_item(root, a->sha256)))
 		return caption ? ks_map_set(doc, it, "caption", text(doc, caption)) : 0;
 	if (!(it = ks_node_map(doc)) ||
 	    ks_map_set(doc, it, "sha256", text(doc, a->sha256)) < 0 ||
@@ -191,11 +176,10 @@ int ks_attach(struct ks_attached *out, struct ks_repo *r, const char *kind,
 		ks_buf_init(&kept[i]);
 	for (i = 0; !err && i < n; i++) {
 		struct ks_media_meta meta;
-		const struct ks_node *list = ks_map_get(root, "attachments");
 
 		if ((err = prepare_one(&kept[i], &out[i], &meta, &files[i], o, d)))
 			break;
-		out[i].had = item_of(list, out[i].sha256) != NULL;
+		out[i].had = ks_attach_item(root, out[i].sha256) != NULL;
 		if (!(out[i].relpath = ks_attach_relpath(kind, id, out[i].sha256,
 							 out[i].media)) ||
 		    add_item(doc, root, &out[i], &meta, files[i].caption) < 0)

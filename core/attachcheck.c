@@ -29,21 +29,6 @@ static struct ks_doc *record_now(struct ks_repo *r, const char *rel)
 	return doc;
 }
 
-/* 1 when the record lists the file `sha256`. */
-static int lists(const struct ks_doc *doc, const char *sha256)
-{
-	const struct ks_node *l = doc ? ks_map_get(ks_doc_root(doc), "attachments") : NULL;
-	size_t i;
-
-	for (i = 0; l && l->kind == KS_NODE_SEQ && i < l->u.seq.n; i++) {
-		const struct ks_node *h = ks_map_get(l->u.seq.v[i], "sha256");
-
-		if (h && h->kind == KS_NODE_SCALAR && !strcmp(h->u.scalar.str, sha256))
-			return 1;
-	}
-	return 0;
-}
-
 /* A new or changed file: whole, its own hash and type, listed. */
 static int file_changed(struct ks_repo *r, const char *path,
 			struct ks_diags *d)
@@ -75,7 +60,7 @@ static int file_changed(struct ks_repo *r, const char *path,
 		goto out;
 	}
 	doc = record_now(r, rel);
-	if (!lists(doc, sha)) {
+	if (!(doc && ks_attach_item(ks_doc_root(doc), sha))) {
 		ks_diags_add(d, KS_SEV_ERROR, path, 0, 0, NULL, "x-attachment",
 			     "no record lists this file (%s has no item with its sha256): attach it with 'khaosat attach', or delete it",
 			     rel);
@@ -106,7 +91,7 @@ static int file_gone(struct ks_repo *r, const struct ks_changes *c,
 	if (!(rel = ks_record_relpath(kind, id)))
 		err = -1;
 	else if (!ks_changes_find(c, rel) && (doc = record_now(r, rel)) &&
-		 lists(doc, sha)) {
+		 ks_attach_item(ks_doc_root(doc), sha)) {
 		ks_diags_add(d, KS_SEV_ERROR, path, 0, 0, NULL, "x-attachment",
 			     "the file is gone, but %s still lists it: restore it, or remove its item",
 			     rel);
@@ -148,7 +133,7 @@ static int folder_listed(struct ks_repo *r, const char *rel, struct ks_diags *d)
 			continue;
 		memcpy(sha, e->d_name, 64);
 		sha[64] = '\0';
-		if (doc && lists(doc, sha))
+		if (doc && ks_attach_item(ks_doc_root(doc), sha))
 			continue;
 		ks_buf_reset(&file);
 		ks_buf_addf(&file, "%s/%s", dir.ptr, e->d_name);

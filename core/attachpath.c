@@ -5,8 +5,10 @@
 #include "intl.h"
 #include "alloc.h"
 #include "buf.h"
+#include "record.h"
 #include "repo.h"
 
+#include <git2.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +87,45 @@ char *ks_attach_folder(const char *record_relpath)
 		    record_relpath + strlen(KS_RECORDS_DIR));
 	return ks_buf_failed(&b) ? (ks_buf_release(&b), NULL)
 				 : ks_buf_detach(&b, NULL);
+}
+
+struct ks_node *ks_attach_item(const struct ks_node *root, const char *sha256)
+{
+	const struct ks_node *l = root ? ks_map_get(root, "attachments") : NULL;
+	size_t i;
+
+	for (i = 0; l && l->kind == KS_NODE_SEQ && i < l->u.seq.n; i++) {
+		const struct ks_node *h = ks_map_get(l->u.seq.v[i], "sha256");
+
+		if (h && h->kind == KS_NODE_SCALAR && !strcmp(h->u.scalar.str, sha256))
+			return l->u.seq.v[i];
+	}
+	return NULL;
+}
+
+int ks_attach_record_in(git_tree *root, const char *relpath, char **record)
+{
+	char *kind = NULL, *id = NULL, sha[65];
+	git_tree_entry *e = NULL;
+	enum ks_media m;
+	int there;
+
+	*record = NULL;
+	if (ks_attach_path_parse(relpath, &kind, &id, sha, &m) < 0)
+		return -1;
+	*record = ks_record_relpath(kind, id);
+	ks_free(kind);
+	ks_free(id);
+	if (!*record)
+		return -1;
+	there = root && git_tree_entry_bypath(&e, root, *record) == 0;
+	git_error_clear();
+	git_tree_entry_free(e);
+	if (there) {
+		ks_free(*record);
+		*record = NULL;
+	}
+	return there;
 }
 
 void ks_attach_hash(char out[65], const void *data, size_t len)

@@ -38,6 +38,20 @@ int ks_attach_path_parse(const char *relpath, char **kind, char **id,
  */
 char *ks_attach_folder(const char *record_relpath);
 
+struct git_tree;
+struct ks_node;
+
+/*
+ * Whether the record an attached file at `relpath` belongs to is in the
+ * tree `root` (a commit's): 1, or 0 with its path in *record (ks_free);
+ * -1 when memory runs out or `relpath` is no attached file's place.
+ */
+int ks_attach_record_in(struct git_tree *root, const char *relpath,
+			char **record);
+
+/* The item of the record `root`'s attachments for file `sha256`, or NULL. */
+struct ks_node *ks_attach_item(const struct ks_node *root, const char *sha256);
+
 /* The lowercase hex SHA-256 of `data` into `out`. */
 void ks_attach_hash(char out[65], const void *data, size_t len);
 

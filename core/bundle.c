@@ -821,11 +821,8 @@ static int check_record(struct tree_check *tc, const git_oid *id,
 static int check_attachment(struct tree_check *tc, const git_oid *id,
 			    const char *path)
 {
-	char why[KS_MEDIA_WHY_MAX], sha[65];
-	char *kind = NULL, *rid = NULL, *rel = NULL;
-	git_tree_entry *te = NULL;
+	char why[KS_MEDIA_WHY_MAX], *rel = NULL;
 	git_blob *b = NULL;
-	enum ks_media m;
 	const char *bad;
 	int err = 0, r = ks_oidmap_put(&tc->records, id, 0);
 
@@ -846,19 +843,13 @@ static int check_attachment(struct tree_check *tc, const git_oid *id,
 		err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
 			       "commit %.10s brings a bad attached file: %s: %s",
 			       tc->commit, path, bad);
-	else if (ks_attach_path_parse(path, &kind, &rid, sha, &m) < 0 ||
-		 !(rel = ks_record_relpath(kind, rid)))
+	else if ((r = ks_attach_record_in(tc->root, path, &rel)) < 0)
 		err = -1;
-	else if (!tc->root || git_tree_entry_bypath(&te, tc->root, rel) < 0) {
-		git_error_clear();
+	else if (!r)
 		err = ks_error(tc->d, KS_EINVALID, tc->path, 0, 0,
 			       "commit %.10s brings an attached file of no record: %s (%s is not in it)",
 			       tc->commit, path, rel);
-	}
-	git_tree_entry_free(te);
 	git_blob_free(b);
-	ks_free(kind);
-	ks_free(rid);
 	ks_free(rel);
 	return err;
 }

@@ -1299,11 +1299,10 @@ static int attach_one(const char *dir, const git_tree_entry *e, void *ctx)
 {
 	struct attach_walk *aw = ctx;
 	struct ks_diags *rd = &aw->rep->record_diags;
-	char why[KS_MEDIA_WHY_MAX], sha[65], *kind = NULL, *id = NULL, *rel = NULL;
-	git_tree_entry *re = NULL;
+	char why[KS_MEDIA_WHY_MAX], *rel = NULL;
 	git_blob *b = NULL;
-	enum ks_media m;
 	const char *bad;
+	int r = 1;
 
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
@@ -1325,18 +1324,16 @@ static int attach_one(const char *dir, const git_tree_entry *e, void *ctx)
 					  sizeof(why))))
 		ks_diags_add(rd, KS_SEV_ERROR, aw->path.ptr, 0, 0, NULL,
 			     "x-attachment", "a bad attached file: %s", bad);
-	else if (ks_attach_path_parse(aw->path.ptr, &kind, &id, sha, &m) == 0 &&
-		 (rel = ks_record_relpath(kind, id)) &&
-		 git_tree_entry_bypath(&re, aw->root, rel) < 0)
+	else if ((r = ks_attach_record_in(aw->root, aw->path.ptr, &rel)) == 0)
 		ks_diags_add(rd, KS_SEV_ERROR, aw->path.ptr, 0, 0, NULL,
 			     "x-attachment",
 			     "an attached file of no record (%s is not there)", rel);
-	git_error_clear();
-	git_tree_entry_free(re);
 	git_blob_free(b);
-	ks_free(kind);
-	ks_free(id);
 	ks_free(rel);
+	if (r < 0) {
+		aw->oom = 1;	/* a place the file check took cannot fail */
+		return -1;
+	}
 	return 0;
 }
 
