@@ -14,15 +14,16 @@
 
 static const struct cmd_info info = {
 	"khaosat export [KIND]... [--format xlsx|csv|json|jsonl|geojson] [-o FILE|DIR]\n"
-	"                      [--at REV|DATE] [--where FIELD=VALUE]... [--values]",
+	"                      [--at REV|DATE] [--where FIELD=VALUE]... [--values] [--files]",
 	N_("Export records (of every kind, or of the KINDs named): a spreadsheet\n"
 	"(one sheet per kind and per list of objects, and \"Thông tin\"), CSV files\n"
 	"in a new folder (one per table), JSON, or GeoJSON (each record with a\n"
 	"position, its own or its first photo's, as a point for QGIS or a web\n"
-	"map). Every record is exported with\n"
-	"its status: ok, invalid (the first error) or conflict (the fields).\n"
-	"Without --at, the work tree, uncommitted changes included (said on\n"
-	"standard error and in the export); with --at, the survey as committed."),
+	"map). Every record is exported with its status: ok, invalid (the first\n"
+	"error) or conflict (the fields), and the places of its photos and\n"
+	"documents (a spreadsheet links to them); --files copies them with the\n"
+	"export. Without --at, the work tree, uncommitted changes included (said\n"
+	"on standard error and in the export); with --at, the survey as committed."),
 };
 
 static int format_of(const char *name, enum ks_export_format *f)
@@ -75,6 +76,11 @@ static void summary(const struct ks_export_stats *st, const char *output)
 	if (output && strcmp(output, "-"))
 		fprintf(stderr, _(" to %s"), output);
 	fprintf(stderr, "\n");
+	if (st->files)
+		fprintf(stderr, Q_("copied %zu attached file (%llu kB) with it\n",
+				   "copied %zu attached files (%llu kB) with it\n",
+				   st->files), st->files,
+			(st->file_bytes + 999) / 1000);
 }
 
 int cmd_export(int argc, char **argv, struct cli *cli)
@@ -85,7 +91,7 @@ int cmd_export(int argc, char **argv, struct cli *cli)
 	struct ks_export_opts o = { 0 };
 	struct ks_export *x = NULL;
 	const struct ks_export_stats *st;
-	int values = 0, err, i;
+	int values = 0, files = 0, err, i;
 	const struct opt opts[] = {
 		{ 0, "format", "FORMAT", OPT_STRING, &format,
 		  N_("xlsx, csv (a folder of files), json, jsonl or geojson; default: from -o's extension") },
@@ -97,6 +103,8 @@ int cmd_export(int argc, char **argv, struct cli *cli)
 		  N_("only records whose FIELD (a dotted path) holds VALUE or its label; repeatable, all must hold") },
 		{ 0, "values", NULL, OPT_FLAG, &values,
 		  N_("show enum values as stored, not their labels") },
+		{ 0, "files", NULL, OPT_FLAG, &files,
+		  N_("copy the records' photos and documents with the export (into the csv folder, or a folder NAME_files beside NAME.xlsx)") },
 		OPT_END_MARK,
 	};
 
@@ -142,6 +150,7 @@ int cmd_export(int argc, char **argv, struct cli *cli)
 	o.output = output;
 	o.out = stdout;
 	o.values = values;
+	o.files = files;
 	o.now = time(NULL);
 	o.version = KS_VERSION;
 	err = ks_export_write(x, &o, &d);

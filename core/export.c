@@ -13,6 +13,7 @@
 #include "check.h"
 #include "commit.h"
 #include "diag.h"
+#include "file.h"
 #include "record.h"
 #include "repo.h"
 #include "rev.h"
@@ -84,6 +85,7 @@ struct ks_export {
 	int any_selected;
 	int thumbs;		/* a spreadsheet: each record's first photo */
 	size_t nthumbs;
+	char *copy;		/* "FOLDER/": attached files are copied here */
 	struct ks_export_stats st;
 };
 
@@ -899,6 +901,8 @@ struct sink {
 	const struct ks_xwriter *ops;	/* tables; NULL for JSON */
 	void *w;
 	struct ks_xjson *json;
+	/* attached files: their places' prefix, their links' (ks_xemit) */
+	char *files, *link;
 };
 
 /* A record checked and ready to be written. */
@@ -988,12 +992,75 @@ static int thumb_of(struct ks_export *x, struct xitem *it)
 	return err == -1 ? -1 : 0;
 }
 
+/* The places of a record's attached files, each after `prefix`. */
+static int files_of(struct ks_paths *out, const char *prefix,
+		    const struct xitem *it)
+{
+	const struct ks_node *l = it->doc ?
+		ks_map_get(ks_doc_root(it->doc), "attachments") : NULL;
+	size_t i;
+
+	for (i = 0; l && l->kind == KS_NODE_SEQ && i < l->u.seq.n; i++) {
+		char *p = ks_xfile_place(prefix ? prefix : "", it->k->name,
+					 it->rec->id, l->u.seq.v[i]);
+
+		if (p && ks_paths_add(out, p) < 0) {
+			ks_free(p);
+			return -1;
+		}
+		ks_free(p);
+	}
+	return 0;
+}
+
+/*
+ * Copies the record's attached files into the folder x->copy, where they
+ * are kept as in the survey; a file that is not there is named in `d`.
+ */
+static int copy_files(struct ks_export *x, const struct xitem *it,
+		      struct ks_diags *d)
+{
+	struct ks_paths files = { 0 };
+	struct ks_buf bytes = KS_BUF_INIT, from = KS_BUF_INIT;
+	size_t i;
+	int err = files_of(&files, x->copy, it);
+
+	for (i = 0; !err && i < files.n; i++) {
+		const char *place = files.v[i] + strlen(x->copy);
+
+		ks_buf_reset(&bytes);
+		ks_buf_reset(&from);
+		ks_buf_puts(&from, KS_ATTACH_DIR "/");
+		ks_buf_puts(&from, place);
+		if (ks_buf_failed(&from) ||
+		    (err = read_file(&bytes, x, from.ptr, KS_ATTACH_MAX_FILE)) == -1)
+			break;
+		if (err) {
+			ks_diags_add(d, KS_SEV_WARNING, it->rec->path, 0, 0, NULL,
+				     NULL, "its file %s is missing: not copied",
+				     from.ptr);
+			err = 0;
+			continue;
+		}
+		err = ks_file_put(files.v[i], bytes.ptr, bytes.len,
+				  KS_FILE_FOLDERS, d);
+		x->st.files += !err;
+		x->st.file_bytes += err ? 0 : bytes.len;
+	}
+	if (ks_buf_failed(&from))
+		err = -1;
+	ks_buf_release(&bytes);
+	ks_buf_release(&from);
+	ks_paths_release(&files);
+	return err;
+}
+
 /*
  * Reads and checks a record; it->rec stays NULL when the conditions leave
  * it out.
  */
 static int prepare(struct ks_export *x, struct ks_unique *u,
-		   const struct xrec *rec, struct xitem *it)
+		   const struct xrec *rec, struct xitem *it, struct ks_diags *d)
 {
 	struct ks_buf status = KS_BUF_INIT;
 	int err;
@@ -1021,6 +1088,8 @@ static int prepare(struct ks_export *x, struct ks_unique *u,
 	if (x->thumbs && it->doc && x->nthumbs < KS_EXPORT_MAX_THUMBS &&
 	    it->k->plan.v[0]->photos && (err = thumb_of(x, it)))
 		goto fail;
+	if (x->copy && (err = copy_files(x, it, d)))
+		goto fail;
 	x->st.records++;
 	x->st.invalid += it->rd.errors != 0;
 	x->st.conflicted += it->c != NULL;
@@ -1035,11 +1104,12 @@ static int emit(struct sink *s, const struct ks_export_opts *o,
 		const struct xitem *it, struct ks_diags *d)
 {
 	const struct ks_node *root = it->doc ? ks_doc_root(it->doc) : NULL;
-	struct ks_xemit e = { s->ops, s->w, o->values };
+	struct ks_xemit e = { s->ops, s->w, o->values, s->files, s->link };
+	struct ks_paths files = { 0 };
+	int err;
 
 	if (!s->json) {
-		int err = 0;
-
+		err = 0;
 		/* the picture first: it sets the height of the row to come */
 		if (it->thumb.len && s->ops->image)
 			err = s->ops->image(s->w, it->k->plan.v[0], it->thumb.ptr,
@@ -1048,11 +1118,16 @@ static int emit(struct sink *s, const struct ks_export_opts *o,
 							 it->rec->id, it->status,
 							 root, d);
 	}
-	return ks_xjson_record(s->json, it->k->name, it->rec->id, it->rec->path,
-			       it->status, &it->rd,
-			       it->c ? (const char *const *)it->c->fields : NULL,
-			       it->c ? it->c->n : 0, root,
-			       ks_schema_root(it->k->schema), d);
+	if (files_of(&files, s->files, it) < 0)
+		return -1;
+	err = ks_xjson_record(s->json, it->k->name, it->rec->id, it->rec->path,
+			      it->status, &it->rd,
+			      it->c ? (const char *const *)it->c->fields : NULL,
+			      it->c ? it->c->n : 0,
+			      (const char *const *)files.v, files.n, root,
+			      ks_schema_root(it->k->schema), d);
+	ks_paths_release(&files);
+	return err;
 }
 
 /*
@@ -1324,7 +1399,7 @@ static int write_records(struct ks_export *x, struct sink *s,
 		}
 		if (!x->kinds[rec->kind].selected)
 			continue;
-		err = prepare(x, u, rec, &it);
+		err = prepare(x, u, rec, &it, d);
 		if (!err && it.rec)
 			err = pipe_put(&p, &it);
 	}
@@ -1332,14 +1407,116 @@ static int write_records(struct ks_export *x, struct sink *s,
 	return err ? err : werr;
 }
 
+/* The output's name without its extension ("a/my-dong" of "a/my-dong.xlsx"). */
+static int output_stem(struct ks_buf *b, const char *output)
+{
+	const char *base = ks_base_name(output), *dot = strrchr(base, '.');
+
+	return ks_buf_add(b, output, dot && dot != base ? (size_t)(dot - output)
+							: strlen(output));
+}
+
+/*
+ * Where the attached files go (ks_export_opts.files) and how the export
+ * names them: s->files and s->link; with opts.files, x->copy (a new
+ * private folder) and *final, where that folder goes when the export is
+ * complete.
+ */
+static int files_setup(struct ks_export *x, struct sink *s, char **final,
+		       const struct ks_export_opts *o, struct ks_diags *d)
+{
+	struct ks_buf to = KS_BUF_INIT, tmp = KS_BUF_INIT, pre = KS_BUF_INIT;
+	int csv = o->format == KS_EXPORT_CSV, err = -1;
+
+	if (!o->files) {
+		s->files = ks_strdup(KS_ATTACH_DIR "/");
+		ks_buf_addf(&pre, "file://%s" KS_ATTACH_DIR "/", ks_repo_workdir(x->r));
+		s->link = ks_buf_detach(&pre, NULL);
+		return s->files && s->link ? 0 : -1;
+	}
+	if (!o->output || !strcmp(o->output, "-"))
+		return ks_error(d, KS_EINVALID, NULL, 0, 0,
+				"the attached files can be copied only with an export written to a file (-o)");
+	if (csv) {
+		ks_buf_addf(&to, "%s/" KS_ATTACH_DIR, o->output);
+		ks_buf_puts(&pre, KS_ATTACH_DIR "/");
+	} else {
+		output_stem(&to, o->output);
+		ks_buf_puts(&to, "_files");
+		ks_buf_puts(&pre, ks_base_name(to.ptr));
+		ks_buf_putc(&pre, '/');
+	}
+	ks_buf_addf(&tmp, "%s.tmp-XXXXXX", to.ptr);
+	if (ks_buf_failed(&to) || ks_buf_failed(&tmp) || ks_buf_failed(&pre))
+		goto out;
+	if (!csv && access(to.ptr, F_OK) == 0) {
+		err = ks_error(d, KS_EEXISTS, to.ptr, 0, 0,
+			       "already there: the attached files would go into it; move it away or name another output");
+		goto out;
+	}
+	/* csv: the folder's name is free once the export's is */
+	if (csv) {
+		ks_buf_reset(&tmp);
+		ks_buf_addf(&tmp, "%s.files.tmp-XXXXXX", o->output);
+		if (ks_buf_failed(&tmp))
+			goto out;
+	}
+	if (!mkdtemp(tmp.ptr)) {
+		err = ks_error(d, KS_EIO, tmp.ptr, 0, 0, "cannot make a folder: %s",
+			       strerror(errno));
+		goto out;
+	}
+	ks_buf_putc(&tmp, '/');
+	s->files = ks_buf_detach(&pre, NULL);
+	s->link = ks_strdup(s->files);
+	x->copy = ks_buf_detach(&tmp, NULL);
+	*final = ks_buf_detach(&to, NULL);
+	err = s->files && s->link && x->copy && *final ? 0 : -1;
+out:
+	ks_buf_release(&to);
+	ks_buf_release(&tmp);
+	ks_buf_release(&pre);
+	return err;
+}
+
+/*
+ * The copied files go under their name beside the completed export; when
+ * they cannot, the export goes too, so that none is left without them.
+ */
+static int files_finish(struct ks_export *x, const char *final,
+			const struct ks_export_opts *o, struct ks_diags *d)
+{
+	size_t n = strlen(x->copy);
+	int err = 0;
+
+	x->copy[n - 1] = '\0';
+	if (!x->st.files) {
+		ks_remove_tree(x->copy);
+	} else if (rename(x->copy, final) < 0 || ks_file_sync_folder(final) < 0) {
+		err = ks_error(d, KS_EIO, final, 0, 0,
+			       "cannot put the copied files here: %s",
+			       strerror(errno));
+		ks_remove_tree(x->copy);
+		if (o->format == KS_EXPORT_CSV)
+			ks_remove_tree(o->output);
+		else
+			unlink(o->output);
+	}
+	x->copy[n - 1] = '/';
+	return err;
+}
+
 int ks_export_write(struct ks_export *x, const struct ks_export_opts *o,
 		    struct ks_diags *d)
 {
-	struct sink s = { NULL, NULL, NULL };
+	char *final = NULL;
+	struct sink s = { NULL, NULL, NULL, NULL, NULL };
 	struct ks_paths info = { 0 };
 	struct ks_unique *u = ks_unique_new();
 	int err = u ? select_all(x) : -1;
 
+	if (!err)
+		err = files_setup(x, &s, &final, o, d);
 	if (!err)
 		err = open_sink(&s, x, o, d);
 	if (!err && s.ops)
@@ -1358,6 +1535,15 @@ int ks_export_write(struct ks_export *x, const struct ks_export_opts *o,
 		s.ops->abort(s.w);
 	if (err && s.json)
 		ks_xjson_abort(s.json);
+	if (!err && x->copy)
+		err = files_finish(x, final, o, d);
+	else if (x->copy)
+		ks_remove_tree(x->copy);
+	ks_free(x->copy);
+	x->copy = NULL;
+	ks_free(final);
+	ks_free(s.files);
+	ks_free(s.link);
 	ks_paths_release(&info);
 	ks_unique_free(u);
 	return err;

@@ -91,6 +91,17 @@ struct ks_export_opts {
 	const char *output;
 	FILE *out;		/* json and jsonl without output */
 	int values;		/* enum values instead of their labels */
+	/*
+	 * Attached files: each table of a kind's attachments has a column of
+	 * their places, and JSON lists them with each record.  Without
+	 * `files`, the places are in the survey ("attachments/workshop/...")
+	 * and a spreadsheet links each to the survey's file.  With `files`,
+	 * the exported records' files are copied with the export (into the
+	 * CSV folder's "attachments", or a folder "NAME_files" beside the
+	 * file NAME.xlsx or NAME.json), and the places and links lead there,
+	 * relative to the export, so that the export can be moved with them.
+	 */
+	int files;
 	time_t now;		/* the export time, on the information sheet */
 	const char *version;	/* the program's, on the information sheet */
 };
@@ -102,6 +113,8 @@ struct ks_export_stats {
 	size_t filtered;	/* left out by the conditions */
 	size_t skipped;		/* files under records/ of no known kind */
 	size_t uncommitted;	/* work tree changes the export includes */
+	size_t files;		/* attached files copied (opts.files) */
+	unsigned long long file_bytes;	/* their size */
 	int worktree;		/* 1: the work tree, 0: a commit's tree */
 	char commit[GIT_OID_HEXSZ + 1];	/* HEAD or the --at commit, or "" */
 };

@@ -30,6 +30,7 @@ enum ks_xcol_type {
 	KS_XCOL_LIST,		/* a list of scalars, joined with "; " */
 	KS_XCOL_JSON,		/* anything deeper, as JSON text */
 	KS_XCOL_OTHER,		/* values the schema does not describe */
+	KS_XCOL_FILE,		/* where an attached file is (files tables) */
 };
 
 struct ks_xcol {
@@ -51,6 +52,7 @@ struct ks_xtable {
 	size_t nkeys;		/* leading id, status and index columns */
 	size_t depth;		/* 0 for a kind, 1 for its lists, ... */
 	int photos;		/* a kind with attachments: a photo column */
+	int files;		/* its attachments: a column of their places */
 	struct ks_xobj *obj;	/* where an item's fields go */
 	size_t rows;		/* data rows written so far */
 	void *sink;		/* the writer's handle for the table */
@@ -86,11 +88,13 @@ enum ks_xcell_type {
 	KS_XCELL_BOOL,		/* num 0 or 1 */
 	KS_XCELL_DATE,		/* y m d; text as written */
 	KS_XCELL_DATETIME,	/* y m d H M S; text as written */
+	KS_XCELL_LINK,		/* text, and a link at loff (a file's place) */
 };
 
 struct ks_xcell {
 	enum ks_xcell_type type;
 	size_t off, len;	/* text in the row's buffer */
+	size_t loff;		/* KS_XCELL_LINK: the link, NUL-ended */
 	double num;
 	int y, m, d, hh, mm;
 	double ss;
@@ -139,7 +143,21 @@ struct ks_xemit {
 	const struct ks_xwriter *ops;
 	void *w;
 	int values;		/* enum values, not labels */
+	/*
+	 * An attached file's place in a files table is `files` (NULL: "")
+	 * then its place in the survey, linked to `link` then that place.
+	 */
+	const char *files, *link;
 };
+
+/*
+ * Where the attached file that attachment `item` of record `id` names is:
+ * `prefix`, then its place under the survey's attachments folder
+ * ("workshop/md01/000/md01-0001/<sha256>.jpg").  NULL when the item names
+ * no file, or memory ran out (ks_free).
+ */
+char *ks_xfile_place(const char *prefix, const char *kind, const char *id,
+		     const struct ks_node *item);
 
 int ks_xplan_write_record(struct ks_xplan *p, const struct ks_xemit *e,
 			  const char *id, const char *status,
@@ -150,7 +168,8 @@ const char *ks_xlabel(const struct ks_node *n, const struct ks_snode *sn);
 
 /*
  * JSON output: one object per record ({"kind", "id", "file", "status",
- * "errors", "conflicts", "record"}), as a document {"records": [...],
+ * "errors", "conflicts", "files", "record"}; files: the places of its
+ * attached files, as export.h's ks_export_opts.files says), as a document {"records": [...],
  * "info": {...}} or, with KS_XJSON_LINES, one record per line.  With
  * KS_XJSON_GEO, a GeoJSON FeatureCollection: a Point for each record with
  * a position (its own, or else its first photo's), the record's scalar
@@ -165,7 +184,8 @@ int ks_xjson_open(struct ks_xjson **out, const char *path, FILE *f, int mode,
 int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
 		    const char *file, const char *status,
 		    const struct ks_diags *errors, const char *const *conflicts,
-		    size_t nconflicts, const struct ks_node *root,
+		    size_t nconflicts, const char *const *files, size_t nfiles,
+		    const struct ks_node *root,
 		    const struct ks_snode *sn, struct ks_diags *d);
 /* Completes the output (and frees `j` on success). */
 int ks_xjson_finish(struct ks_xjson *j, const char *const *info, size_t n,

@@ -228,7 +228,8 @@ static int feature(struct ks_xjson *j, const char *kind, const char *id,
 int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
 		    const char *file, const char *status,
 		    const struct ks_diags *errors, const char *const *conflicts,
-		    size_t nconflicts, const struct ks_node *root,
+		    size_t nconflicts, const char *const *files, size_t nfiles,
+		    const struct ks_node *root,
 		    const struct ks_snode *sn, struct ks_diags *d)
 {
 	struct ks_json w;
@@ -249,6 +250,11 @@ int ks_xjson_record(struct ks_xjson *j, const char *kind, const char *id,
 	ks_json_begin_array(&w);
 	for (i = 0; i < nconflicts; i++)
 		ks_json_str(&w, conflicts[i]);
+	ks_json_end_array(&w);
+	ks_json_key(&w, "files");
+	ks_json_begin_array(&w);
+	for (i = 0; i < nfiles; i++)
+		ks_json_str(&w, files[i]);
 	ks_json_end_array(&w);
 	ks_json_key(&w, "record");
 	ks_value_json(ks_json_value_buf(&w), root, sn);

@@ -6,6 +6,7 @@
 #include "export_int.h"
 #include "intl.h"
 #include "alloc.h"
+#include "attachpath.h"
 #include "buf.h"
 #include "diag.h"
 #include "json.h"
@@ -327,6 +328,12 @@ static int build_table(struct builder *b, struct ks_xtable **out,
 	t->nkeys = t->ncols;
 	if (!err)
 		err = build_obj(b, t, &t->obj, items, "", "", 0);
+	/* a kind's attachments: where each file is, to open it */
+	if (!err && parent->photos && !parent->depth &&
+	    !strcmp(rel, "attachments")) {
+		t->files = 1;
+		err = add_col(t, "_file", _("File"), KS_XCOL_FILE, NULL);
+	}
 	if (!err)
 		err = finish_table(t);
 out:
@@ -713,6 +720,62 @@ static int fill_obj(struct filling *f, const struct ks_xobj *o,
 	return err;
 }
 
+char *ks_xfile_place(const char *prefix, const char *kind, const char *id,
+		     const struct ks_node *item)
+{
+	const struct ks_node *sha = ks_map_get(item, "sha256");
+	const struct ks_node *type = ks_map_get(item, "type");
+	struct ks_buf b = KS_BUF_INIT;
+	char *rel;
+
+	if (!sha || sha->kind != KS_NODE_SCALAR || !type ||
+	    type->kind != KS_NODE_SCALAR)
+		return NULL;
+	rel = ks_attach_relpath(kind, id, sha->u.scalar.str,
+				ks_media_of_type(type->u.scalar.str));
+	if (!rel)
+		return NULL;
+	ks_buf_puts(&b, prefix);
+	ks_buf_puts(&b, rel + strlen(KS_ATTACH_DIR "/"));
+	ks_free(rel);
+	return ks_buf_failed(&b) ? (ks_buf_release(&b), NULL)
+				 : ks_buf_detach(&b, NULL);
+}
+
+/*
+ * The cell of the attached file `item` of record `id` (of the kind whose
+ * table `t` is a list of): its place, as the export gives it, and a link.
+ * A hash or type that names no file leaves the cell empty.
+ */
+static int file_cell(const struct ks_xemit *e, struct ks_xtable *t,
+		     const struct ks_node *item, const char *id)
+{
+	struct ks_xrow *row = t->row;
+	struct ks_xcell *c = NULL;
+	char *kind, *text = NULL, *link = NULL;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].type == KS_XCOL_FILE)
+			c = &row->cells[i];
+	if (!c)
+		return 0;
+	if (!(kind = ks_strndup(t->name, strcspn(t->name, "."))))
+		return -1;
+	text = ks_xfile_place(e->files ? e->files : "", kind, id, item);
+	link = ks_xfile_place(e->link ? e->link : "", kind, id, item);
+	if (text && link) {
+		err = cell_text(row, c, KS_XCELL_LINK, text, strlen(text));
+		c->loff = row->text.len;
+		err |= ks_buf_add(&row->text, link, strlen(link) + 1);
+	}
+	ks_free(kind);
+	ks_free(text);
+	ks_free(link);
+	return err ? -1 : 0;
+}
+
 static int emit_item(const struct ks_xemit *e, struct ks_xtable *t,
 		     const struct ks_node *item, const char *id,
 		     const char *status, const size_t *idx, size_t nidx,
@@ -745,6 +808,8 @@ static int emit_item(const struct ks_xemit *e, struct ks_xtable *t,
 		err = fill_obj(&f, t->obj, item, "");
 	else if (!is_null(item, NULL))
 		err = add_other(&f, "", "", item, NULL);
+	if (!err && t->files && item && item->kind == KS_NODE_MAP)
+		err = file_cell(e, t, item, id);
 	if (!err && f.other.len)
 		err = ks_buf_putc(&f.other, '}') |
 		      cell_text(row, &row->cells[t->ncols - 1], KS_XCELL_STRING,

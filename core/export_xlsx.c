@@ -39,7 +39,13 @@ struct sheet {
 	lxw_worksheet *ws;
 	char *name;
 	struct ks_xtable *t;
+	size_t links;		/* hyperlinks written */
 };
+
+/* Hyperlinks a worksheet may hold (Excel's limit); text after that. */
+#define LINKS_MAX 65530
+/* The longest link Excel follows. */
+#define LINK_LEN_MAX 2079
 
 struct xlsx {
 	lxw_workbook *wb;
@@ -280,6 +286,20 @@ static lxw_error write_cell(struct xlsx *x, struct sheet *s, lxw_row_t r,
 		return worksheet_write_datetime(s->ws, r, col, &dt, x->date);
 	case KS_XCELL_DATETIME:
 		return worksheet_write_datetime(s->ws, r, col, &dt, x->datetime);
+	case KS_XCELL_LINK:
+		if (s->links < LINKS_MAX &&
+		    strlen(row->text.ptr + c->loff) <= LINK_LEN_MAX) {
+			/*
+			 * A URL, relative to the workbook or file://, with
+			 * forward slashes: Excel and LibreOffice follow both
+			 * ("external:" would turn them into backslashes).
+			 */
+			s->links++;
+			return worksheet_write_url_opt(s->ws, r, col,
+						       row->text.ptr + c->loff,
+						       NULL, text, NULL);
+		}
+		break;
 	case KS_XCELL_STRING:
 		break;
 	}

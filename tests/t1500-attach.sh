@@ -248,6 +248,80 @@ for n in z.namelist():
 "
 '
 
+test_expect_success 'exports name each attached file; the spreadsheet links to it' '
+	(cd s && khaosat export --format csv -o ../c1 2>/dev/null &&
+		khaosat export --format json -o ../j1.json 2>/dev/null) &&
+	$PY - <<-\EOF &&
+	import csv, json, os, zipfile, re
+	rows = list(csv.reader(open("c1/workshop.attachments.csv", encoding="utf-8-sig")))
+	head = rows[1]
+	got = {(r[0], r[head.index("_file")]) for r in rows[2:]}
+	want = set()
+	for dirpath, _, names in os.walk("s/attachments"):
+	    for n in names:
+	        rel = os.path.relpath(os.path.join(dirpath, n), "s")
+	        if rel.startswith("attachments/workshop/"):
+	            want.add((os.path.basename(dirpath), rel))
+	assert want and got == want, (got, want)
+	d = json.load(open("j1.json"))
+	files = {r["id"]: r["files"] for r in d["records"]}
+	assert set(files["md01-0001"]) == {p for i, p in want if i == "md01-0001"}
+	assert files["md01-0004"] == []
+	EOF
+	(cd s && khaosat export -o ../x1.xlsx 2>/dev/null) &&
+	test_path_is_missing x1_files &&
+	$PY - "$PWD/s/" <<-\EOF
+	import os, re, sys, urllib.parse, zipfile
+	z = zipfile.ZipFile("x1.xlsx")
+	links = set()
+	for n in z.namelist():
+	    if re.match(r"xl/worksheets/_rels/sheet\d+\.xml\.rels$", n):
+	        for t in re.findall(r"Target=\"([^\"]+)\" TargetMode=\"External\"", z.read(n).decode()):
+	            links.add(urllib.parse.unquote(t))
+	assert links, "no link"
+	for l in links:
+	    assert l.startswith("file://" + sys.argv[1] + "attachments/workshop/"), l
+	    assert os.path.isfile(l[len("file://"):]), l
+	EOF
+'
+
+test_expect_success 'export --files copies each exported record'"'"'s files, and links to the copies' '
+	(cd s && khaosat export --format csv --where id=md01-0001 -o ../c2 --files \
+		>../out 2>&1) &&
+	(cd s/attachments && find workshop/md01/000/md01-0001 -type f | sort) >want &&
+	grep -q "copied $(wc -l <want) attached files" out &&
+	(cd c2/attachments && find . -type f | sed "s|^\./||" | sort) >got &&
+	test_cmp want got &&
+	for f in $(cat want); do cmp s/attachments/$f c2/attachments/$f || return 1; done &&
+	(cd s && khaosat export --at main -o ../x2.xlsx --files 2>/dev/null) &&
+	test -d x2_files/workshop/md01/000/md01-0001 &&
+	$PY - <<-\EOF
+	import os, re, urllib.parse, zipfile
+	z = zipfile.ZipFile("x2.xlsx")
+	n = 0
+	for name in z.namelist():
+	    if re.match(r"xl/worksheets/_rels/sheet\d+\.xml\.rels$", name):
+	        for t in re.findall(r"Target=\"([^\"]+)\" TargetMode=\"External\"", z.read(name).decode()):
+	            p = urllib.parse.unquote(t)
+	            assert p.startswith("x2_files/"), p
+	            assert os.path.isfile(p), p
+	            n += 1
+	assert n >= 3, n
+	EOF
+'
+
+test_expect_success 'export --files: a folder in the way, or no file to write to: refused, nothing made' '
+	mkdir x3_files &&
+	(cd s && test_expect_code 3 khaosat export -o ../x3.xlsx --files 2>../err) &&
+	grep -q "x3_files: error: already there" err &&
+	test_path_is_missing x3.xlsx &&
+	test -z "$(ls -A x3_files)" &&
+	(cd s && test_expect_code 1 khaosat export --format json --files >../out 2>../err) &&
+	grep -q "only with an export written to a file" err &&
+	test_must_be_empty out &&
+	ls >after && ! grep "tmp-" after
+'
+
 test_expect_success 'the record page shows its photos; each file is served by its own name only' '
 	start_server && test_when_finished stop_server && served &&
 	sha=$(sed -n "s/^  - sha256: //p" s/$W1 | head -1) &&

@@ -237,6 +237,7 @@ static void test_misuse(void **state)
 	"\"file\":\"records/workshop/md01-0001.yaml\",\"status\":\"invalid\"," \
 	"\"errors\":[{\"line\":2,\"column\":8,\"pointer\":\"/staff\"," \
 	"\"message\":\"-3 is \\\"below\\\" 0\"}],\"conflicts\":[\"/phone\"]," \
+	"\"files\":[\"attachments/workshop/md01/000/md01-0001/ab.jpg\"]," \
 	"\"record\":{\"name\":\"Đúc\",\"staff\":-3}}"
 
 /* Three records and the information, into `path`: 0 or the failure. */
@@ -245,6 +246,7 @@ static int export_json(const char *path, const struct ks_node *root,
 {
 	static const char *const info[] = { "Survey", "Mỹ Đồng" };
 	static const char *const conflicts[] = { "/phone" };
+	static const char *const files[] = { "attachments/workshop/md01/000/md01-0001/ab.jpg" };
 	struct ks_diags errors = KS_DIAGS_INIT;
 	struct ks_xjson *j = NULL;
 	int err, i;
@@ -255,8 +257,8 @@ static int export_json(const char *path, const struct ks_node *root,
 	for (i = 0; !err && i < 3; i++)
 		err = ks_xjson_record(j, "workshop", "md01-0001",
 				      "records/workshop/md01-0001.yaml",
-				      "invalid", &errors, conflicts, 1, root,
-				      NULL, d);
+				      "invalid", &errors, conflicts, 1, files, 1,
+				      root, NULL, d);
 	if (!err)
 		err = ks_xjson_finish(j, info, 2, d);
 	if (err)
