@@ -19,9 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_MAX_SIDE 2048
-#define DEFAULT_QUALITY 85
-
 static const struct cmd_info info = {
 	"khaosat attach ID FILE... [--caption TEXT] [--max-side N] [--original]",
 	N_("Attach photos (JPEG, PNG, WebP) and documents (PDF) to the record ID.\n"
@@ -49,7 +46,7 @@ static int parse_side(const char *s, unsigned *out)
 	return 0;
 }
 
-static void report(const struct ks_attached *a, const char *display)
+void attach_report(const struct ks_attached *a, const char *display)
 {
 	if (a->had)
 		printf(_("%s: the record has this file already (%s)\n"), display,
@@ -67,7 +64,7 @@ static void report(const struct ks_attached *a, const char *display)
 int cmd_attach(int argc, char **argv, struct cli *cli)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
-	struct ks_media_opts mo = { DEFAULT_MAX_SIDE, DEFAULT_QUALITY, 0 };
+	struct ks_media_opts mo = { ATTACH_MAX_SIDE, ATTACH_QUALITY, 0 };
 	struct ks_attach_file *files = NULL;
 	struct ks_attached *done = NULL;
 	struct ks_doc *doc = NULL;
@@ -128,7 +125,7 @@ out:
 	} else {
 		print_diags(&d);
 		for (i = 0; i < n; i++)
-			report(&done[i], files[i].display);
+			attach_report(&done[i], files[i].display);
 		printf(_("Saved %s: %s\n"), id, rel);
 		fputs(_("Save it to the survey history with 'khaosat commit -m MESSAGE'.\n"), stdout);
 		ks_attached_release(done, (size_t)n);

@@ -107,6 +107,13 @@ int exit_code(int status);
 /* print_diags + exit_code, for the common failure path. */
 int fail(struct ks_diags *d, int status);
 
+/* Photos as 'khaosat attach' keeps them unless told otherwise. */
+#define ATTACH_MAX_SIDE 2048
+#define ATTACH_QUALITY 85
+struct ks_attached;
+/* What was done with one attached file, on standard output. */
+void attach_report(const struct ks_attached *a, const char *display);
+
 /* 1 when standard input and output are a terminal. */
 int interactive(void);
 /* Reads a line from standard input without its newline (free()), or NULL at EOF. */

@@ -61,4 +61,15 @@ void form_release(struct form *f);
 /* A yes/no question; 1, 0, or -1 when the input ended. */
 int form_yes_no(const char *question, int def);
 
+/*
+ * After the form saved record `id` (of `kind`, at `rel`): its photos and
+ * documents, asked for one file at a time when its kind has attachments.
+ * 0, or -1 when memory ran out; a file refused is said and skipped.
+ */
+struct cli;
+int form_attach(struct cli *cli, const char *kind, const char *id,
+		const char *rel);
+/* A path as typed or dropped on a terminal, unquoted (ks_free). */
+char *form_path_typed(const char *s);
+
 #endif

@@ -287,6 +287,7 @@ static int save_record(struct cli *cli, const char *kind, struct ks_doc *doc,
 		       struct ks_diags *d)
 {
 	char *id = NULL, *rel = NULL;
+	int asked = form->root != NULL;
 	int err = ks_record_create(&id, cli->repo, kind, doc, root, 0, d);
 
 	if (!err && !(rel = ks_record_relpath(kind, id)))
@@ -296,6 +297,9 @@ static int save_record(struct cli *cli, const char *kind, struct ks_doc *doc,
 			ks_formsave_remove(cli->repo, &form->save, d);
 		print_diags(d);
 		printf(_("Saved %s %s: %s\n"), kind, id, rel);
+		/* the form goes on with the record's photos */
+		if (asked)
+			err = form_attach(cli, kind, id, rel);
 		fputs(_("Save it to the survey history with 'khaosat commit -m MESSAGE'.\n"), stdout);
 	}
 	ks_free(id);

@@ -11,6 +11,7 @@
 #include "file.h"
 #include "record.h"
 #include "repo.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -155,6 +156,19 @@ static void undo(struct ks_repo *r, const struct ks_attached *a,
 	}
 }
 
+/* 1 when records of `kind` have a position of their own (workshops). */
+static int has_position(struct ks_repo *r, const char *kind)
+{
+	struct ks_kind *k = ks_repo_find_kind(r, kind);
+	struct ks_schema *s = NULL;
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	int has = k && ks_repo_schema(&s, r, k, &quiet) == 0 &&
+		  ks_snode_property(ks_schema_root(s), "position") != NULL;
+
+	ks_diags_release(&quiet);
+	return has;
+}
+
 int ks_attach(struct ks_attached *out, struct ks_repo *r, const char *kind,
 	      const char *id, const char *rel, struct ks_doc *doc,
 	      const struct ks_attach_file *files, size_t n,
@@ -164,6 +178,7 @@ int ks_attach(struct ks_attached *out, struct ks_repo *r, const char *kind,
 	struct ks_buf *kept = ks_calloc(n + 1, sizeof(*kept));
 	struct ks_buf text = KS_BUF_INIT;
 	int *made = ks_calloc(n + 1, sizeof(*made));
+	int positioned = has_position(r, kind);
 	size_t i;
 	int err = 0;
 
@@ -184,7 +199,8 @@ int ks_attach(struct ks_attached *out, struct ks_repo *r, const char *kind,
 							 out[i].media)) ||
 		    add_item(doc, root, &out[i], &meta, files[i].caption) < 0)
 			err = -1;
-		else if (meta.has_position && !ks_map_get(root, "position")) {
+		else if (meta.has_position && positioned &&
+			 !ks_map_get(root, "position")) {
 			out[i].positioned = 1;
 			if (ks_map_set(doc, root, "position",
 				       position(doc, &meta, "photo")) < 0)

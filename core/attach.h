@@ -39,7 +39,8 @@ struct ks_attached {
  * text is `doc`: each is read, checked whole, made fit to keep
  * (ks_media_prepare) and written to its place; its item is added to the
  * record's `attachments` (a file it has already is not added twice), and
- * a photo's GPS position becomes the record's `position` when it has none.
+ * a photo's GPS position becomes the record's `position` when it has none
+ * and its kind has one (a workshop does; a brand does not).
  * The record is checked against its schema, with its files in their
  * places, and written only when valid; on any failure the files this call
  * wrote are removed, and no record is changed.  out[i] says what was

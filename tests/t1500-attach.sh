@@ -70,6 +70,17 @@ test_expect_success 'its time and position are in the record, and the record has
 	test -z "$(git -C s status --porcelain)"
 '
 
+test_expect_success 'a brand takes a photo with GPS: the photo keeps its place, the brand has none' '
+	photo gps.jpg --size 800x600 --gps 20.9871,106.6512 &&
+	B=records/brand/md01/000/md01-0018.yaml &&
+	(cd s && khaosat attach md01-0018 ../gps.jpg >../out) &&
+	! grep -q "now the record" out &&
+	grep -q "^    position:" s/$B &&
+	! grep -q "^position:" s/$B &&
+	(cd s && khaosat check md01-0018 && git checkout -q -- $B &&
+		git clean -qfd attachments/brand)
+'
+
 test_expect_success 'the same photo again adds nothing; --original keeps the size, only turned' '
 	(cd s && khaosat attach md01-0001 ../big.jpg >../out) &&
 	grep -q "the record has this file already" out &&
@@ -178,6 +189,99 @@ test_expect_success 'two laptops attach photos to one workshop; the stick merges
 		git -C $x fsck --strict 2>&1 | (! grep -q .) || return 1
 	done &&
 	test "$(git -C s rev-parse HEAD^{tree})" = "$(git -C s2 rev-parse HEAD^{tree})"
+'
+
+test_expect_success 'the terminal form asks for photos after saving: dropped paths, a refusal, Ctrl-C' '
+	make_survey f &&
+	cat >f/schema/workshop.yaml <<-\EOF &&
+	$schema: https://json-schema.org/draft/2020-12/schema
+	title: Cơ sở
+	type: object
+	additionalProperties: false
+	required: [id, name]
+	properties:
+	  id:
+	    type: string
+	  name:
+	    type: string
+	    title: Tên cơ sở
+	    minLength: 2
+	  position:
+	    type: object
+	  attachments:
+	    type: array
+	    readOnly: true
+	    x-key: sha256
+	    items:
+	      type: object
+	      required: [sha256, kind, type]
+	      properties:
+	        sha256:
+	          type: string
+	        kind:
+	          enum: [photo, document]
+	        type:
+	          type: string
+	        caption:
+	          type: string
+	        taken:
+	          type: string
+	        position:
+	          type: object
+	EOF
+	(cd f && khaosat commit -m "A form with photos" >/dev/null) &&
+	mkdir "thư mục ảnh" &&
+	photo "thư mục ảnh/biển hiệu.jpg" --size 900x600 --gps 20.9871,106.6512 &&
+	echo "not a photo" >fake.jpg &&
+	cat >script <<-EOF &&
+	expect [name] *
+	send Xưởng đúc Minh Khai
+	expect fill in this part?
+	send
+	expect Save this record?
+	send y
+	expect Saved workshop md01-0001
+	expect File:
+	send '"'"'$PWD/thư mục ảnh/biển hiệu.jpg'"'"'
+	expect What it shows
+	send Biển hiệu
+	expect kept as attachments/workshop/md01/000/md01-0001/
+	expect its GPS position is now the record
+	expect File:
+	send $PWD/fake.jpg
+	expect What it shows
+	send
+	expect not attached; nothing was changed
+	expect File:
+	send $PWD/thư\\\\ mục\\\\ ảnh/biển\\\\ hiệu.jpg
+	expect What it shows
+	send
+	expect the record has this file already
+	expect File:
+	send
+	expect Save it to the survey history
+	EOF
+	(cd f && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
+	W=f/records/workshop/md01/000/md01-0001.yaml &&
+	grep -q "^    caption: Biển hiệu$" $W &&
+	test "$(grep -c "^  - sha256:" $W)" = 1 &&
+	grep -q "^position:" $W &&
+	test "$(find f/attachments -type f | wc -l)" = 1 &&
+	(cd f && khaosat check) &&
+	cat >script <<-EOF &&
+	expect [name] *
+	send Xưởng đúc Tiến Thành
+	expect fill in this part?
+	send
+	expect Save this record?
+	send y
+	expect Saved workshop md01-0002
+	expect File:
+	kill INT
+	EOF
+	(cd f && ptydrive -o ../transcript ../script -- "$KHAOSAT_BIN" new workshop) &&
+	test -f f/records/workshop/md01/000/md01-0002.yaml &&
+	(cd f && khaosat check)
 '
 
 test_expect_success 'a hostile bundle: a file whose name lies about its content is refused' '
