@@ -493,6 +493,20 @@ test_expect_success 'the browser: a fake photo, a form without its token, a fiel
 	test -z "$(ls s/.git/khaosat/uploads)"
 '
 
+test_expect_success 'the browser: an upload that cannot be committed leaves the record and its files as they were' '
+	start_server && test_when_finished stop_server && served &&
+	before=$(git -C s rev-parse HEAD) &&
+	git -C s config commit.gpgsign true &&
+	git -C s config gpg.format openpgp &&
+	test_when_finished "git -C s config --unset gpg.format; git -C s config --unset commit.gpgsign" &&
+	req -c -m POST /records/md01-0006/attach csrf=$(token) file=@up.jpg >out &&
+	head -1 out | grep -q "^422$" &&
+	grep -q "gpg.format" out &&
+	test "$(git -C s rev-parse HEAD)" = "$before" &&
+	test -z "$(git -C s status --porcelain)" &&
+	test_path_is_missing s/attachments/workshop/md01/000/md01-0006
+'
+
 test_expect_success 'verify checks every attached file at main, and finds one committed behind its back' '
 	(cd s && khaosat verify >../out) &&
 	grep -q "^attached files: [0-9]*, each checked against its name$" out &&

@@ -13,12 +13,14 @@
 #include "buf.h"
 #include "commit.h"
 #include "diag.h"
+#include "file.h"
 #include "intl.h"
 #include "lock.h"
 #include "paths.h"
 #include "record.h"
 #include "repo.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -154,6 +156,33 @@ static int refused(const struct ks_web_req *q, struct ks_web_reply *r,
 	return 0;
 }
 
+/*
+ * A commit that failed: the record's text as it was before, and none of
+ * the files attached, so that the survey is as it was.
+ */
+static void take_back(const struct ks_web_req *q, const char *abs,
+		      const struct ks_buf *before, const struct ks_attached *done,
+		      size_t n)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	size_t i;
+
+	ks_file_put_text(abs, before, KS_FILE_DURABLE, &ignore);
+	for (i = 0; i < n; i++) {
+		char *f = done[i].had ? NULL : ks_repo_path(q->repo, done[i].relpath);
+
+		if (f && unlink(f) == 0) {
+			/* its record's folder, when it was the first file */
+			char *slash = strrchr(f, '/');
+
+			*slash = '\0';
+			rmdir(f);
+		}
+		ks_free(f);
+	}
+	ks_diags_release(&ignore);
+}
+
 /* Attaches the files received and commits them with their record. */
 static int attach_all(const struct ks_web_req *q, const char *id,
 		      const struct ks_kind *kind, const char *rel,
@@ -164,7 +193,7 @@ static int attach_all(const struct ks_web_req *q, const char *id,
 	struct ks_attach_file *files = ks_calloc(q->nfiles, sizeof(*files));
 	struct ks_attached *done = ks_calloc(q->nfiles, sizeof(*done));
 	struct ks_paths paths = { 0 };
-	struct ks_buf msg = KS_BUF_INIT;
+	struct ks_buf msg = KS_BUF_INIT, before = KS_BUF_INIT;
 	struct ks_doc *doc = NULL;
 	char *abs = ks_repo_path(q->repo, rel);
 	size_t i;
@@ -180,6 +209,11 @@ static int attach_all(const struct ks_web_req *q, const char *id,
 		files[i].display = q->files[i].name;
 		files[i].caption = caption;
 	}
+	if (ks_buf_read_file(&before, abs, KS_MAX_RECORD_SIZE) < 0) {
+		err = ks_error(d, KS_EIO, rel, 0, 0, "cannot read: %s",
+			       strerror(errno));
+		goto out;
+	}
 	if ((err = ks_doc_load(&doc, abs, rel, KS_PARSE_RECORD, d)) ||
 	    (err = ks_attach(done, q->repo, kind->name, id, rel, doc, files,
 			     q->nfiles, &mo, d)))
@@ -194,10 +228,13 @@ static int attach_all(const struct ks_web_req *q, const char *id,
 	if (!err)
 		err = ks_commit_paths(&oid, q->repo, (const char *const *)paths.v,
 				      paths.n, msg.ptr, d);
+	if (err)
+		take_back(q, abs, &before, done, q->nfiles);
 	ks_attached_release(done, q->nfiles);
 out:
 	ks_paths_release(&paths);
 	ks_buf_release(&msg);
+	ks_buf_release(&before);
 	ks_doc_free(doc);
 	ks_free(abs);
 	ks_free(files);
