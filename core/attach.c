@@ -47,20 +47,27 @@ static struct ks_node *number(struct ks_doc *doc, double v)
 	return ks_node_scalar(doc, s, (size_t)n, 0);
 }
 
+struct ks_node *ks_position_node(struct ks_doc *doc, double lat, double lon,
+				 double accuracy, const char *source)
+{
+	struct ks_node *p = ks_node_map(doc);
+
+	if (!p || ks_map_set(doc, p, "latitude", number(doc, lat)) < 0 ||
+	    ks_map_set(doc, p, "longitude", number(doc, lon)) < 0 ||
+	    (accuracy > 0 &&
+	     ks_map_set(doc, p, "accuracy", number(doc, accuracy)) < 0) ||
+	    (source && ks_map_set(doc, p, "source", text(doc, source)) < 0))
+		return NULL;
+	return p;
+}
+
 /* {latitude, longitude[, accuracy][, source]} of a photo's position. */
 static struct ks_node *position(struct ks_doc *doc,
 				const struct ks_media_meta *meta,
 				const char *source)
 {
-	struct ks_node *p = ks_node_map(doc);
-
-	if (!p || ks_map_set(doc, p, "latitude", number(doc, meta->lat)) < 0 ||
-	    ks_map_set(doc, p, "longitude", number(doc, meta->lon)) < 0 ||
-	    (meta->accuracy > 0 &&
-	     ks_map_set(doc, p, "accuracy", number(doc, meta->accuracy)) < 0) ||
-	    (source && ks_map_set(doc, p, "source", text(doc, source)) < 0))
-		return NULL;
-	return p;
+	return ks_position_node(doc, meta->lat, meta->lon, meta->accuracy,
+				source);
 }
 
 /* Adds (or, for a file it has, captions) the file's item in the record. */

@@ -52,4 +52,12 @@ int ks_attach(struct ks_attached *out, struct ks_repo *r, const char *kind,
 	      const struct ks_media_opts *o, struct ks_diags *d);
 void ks_attached_release(struct ks_attached *a, size_t n);
 
+/*
+ * A position as records keep it, {latitude, longitude[, accuracy]
+ * [, source]}, in `doc` (accuracy 0 or less: none; source NULL: none).
+ * NULL when memory runs out.
+ */
+struct ks_node *ks_position_node(struct ks_doc *doc, double lat, double lon,
+				 double accuracy, const char *source);
+
 #endif

@@ -34,10 +34,10 @@
 #include <unistd.h>
 
 #define RINDEX_FILE "khaosat/read-index.sqlite"
-#define RINDEX_VERSION 1
+#define RINDEX_VERSION 2
 
 static const char schema_sql[] =
-	"PRAGMA user_version = 1;"
+	"PRAGMA user_version = 2;"
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
 	"CREATE TABLE rec("
 	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER,"
@@ -45,8 +45,10 @@ static const char schema_sql[] =
 	" kind TEXT NOT NULL, id TEXT NOT NULL, dev TEXT NOT NULL,"
 	" num INTEGER NOT NULL,"
 	" name TEXT, commune TEXT, tax TEXT, phone TEXT, name_exact TEXT,"
-	" name_loose TEXT, scope TEXT, words TEXT, facets TEXT);"
+	" name_loose TEXT, scope TEXT, words TEXT, facets TEXT,"
+	" lat REAL, lon REAL);"
 	"CREATE INDEX rec_order ON rec(dev, num, kind);"
+	"CREATE INDEX rec_place ON rec(lat, lon) WHERE lat IS NOT NULL;"
 	"CREATE INDEX rec_kind ON rec(kind, dev, num);";
 
 struct kind_facets {
@@ -217,9 +219,9 @@ static int open_db(struct ks_rindex *x, const char *file, struct ks_diags *d)
 	    sqlite3_prepare_v2(x->db,
 		"INSERT OR REPLACE INTO rec(path, size, mtime, ctime, ino,"
 		" kind, id, dev, num, name, commune, tax, phone, name_exact,"
-		" name_loose, scope, words, facets) VALUES(?1, ?2, ?3, ?4,"
-		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-		" ?18)", -1, &x->put, NULL) != SQLITE_OK ||
+		" name_loose, scope, words, facets, lat, lon) VALUES(?1, ?2,"
+		" ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+		" ?16, ?17, ?18, ?19, ?20)", -1, &x->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(x->db, "DELETE FROM rec WHERE path = ?1", -1,
 			       &x->del, NULL) != SQLITE_OK)
 		return db_error(x, d);
@@ -283,6 +285,22 @@ static int bind_text(sqlite3_stmt *st, int i, const char *s)
 		 : sqlite3_bind_null(st, i);
 }
 
+/* The record's own position (WGS84 degrees), when it has one. */
+static int place_of(const struct ks_node *root, double *lat, double *lon)
+{
+	const struct ks_node *p = root ? ks_map_get(root, "position") : NULL;
+
+	return p && p->kind == KS_NODE_MAP &&
+	       ks_node_finite(ks_map_get(p, "latitude"), lat) &&
+	       ks_node_finite(ks_map_get(p, "longitude"), lon) &&
+	       *lat >= -90 && *lat <= 90 && *lon >= -180 && *lon <= 180;
+}
+
+static int bind_place(sqlite3_stmt *st, int i, int placed, double v)
+{
+	return placed ? sqlite3_bind_double(st, i, v) : sqlite3_bind_null(st, i);
+}
+
 /* The entry of the record file `rel` as it is now (or its removal). */
 static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 	       struct ks_diags *d)
@@ -296,7 +314,8 @@ static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 	char dev[KS_DEVICE_MAX + 1];
 	unsigned long num;
 	const struct ks_dupe_rec *e;
-	int err = -1, rc;
+	double lat = 0, lon = 0;
+	int err = -1, rc, placed;
 
 	if (ks_record_path_parse(rel, &kind, &id) < 0 ||
 	    !(kf = kind_of(x, kind))) {
@@ -318,6 +337,7 @@ static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 		snprintf(dev, sizeof(dev), "%s", id);
 		num = 0;
 	}
+	placed = !rc && place_of(ks_doc_root(doc), &lat, &lon);
 	sqlite3_reset(x->put);
 	/* changed within the second the refresh began: read it again */
 	if (sqlite3_bind_text(x->put, 1, rel, -1, SQLITE_STATIC) ||
@@ -337,6 +357,8 @@ static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 	    bind_text(x->put, 15, e->name_loose) ||
 	    bind_text(x->put, 16, e->scope) || bind_text(x->put, 17, e->words) ||
 	    bind_text(x->put, 18, rc ? NULL : facets.ptr) ||
+	    bind_place(x->put, 19, placed, lat) ||
+	    bind_place(x->put, 20, placed, lon) ||
 	    sqlite3_step(x->put) != SQLITE_DONE) {
 		err = db_error(x, d);
 		goto out;
@@ -641,6 +663,58 @@ static char *column_or(int *oom, const char *s)
 	if (!copy)
 		*oom = 1;
 	return copy;
+}
+
+void ks_rindex_places_release(struct ks_rindex_places *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		ks_free(p->v[i].id);
+		ks_free(p->v[i].name);
+	}
+	ks_free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+int ks_rindex_places(struct ks_rindex *x, struct ks_rindex_places *out,
+		     double south, double west, double north, double east,
+		     size_t max, struct ks_diags *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, oom = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(x->db, "SELECT id, name, lat, lon FROM rec"
+			       " WHERE lat BETWEEN ?1 AND ?3"
+			       " AND lon BETWEEN ?2 AND ?4", -1, &st, NULL) ||
+	    sqlite3_bind_double(st, 1, south) ||
+	    sqlite3_bind_double(st, 2, west) ||
+	    sqlite3_bind_double(st, 3, north) ||
+	    sqlite3_bind_double(st, 4, east)) {
+		sqlite3_finalize(st);
+		return db_error(x, d);
+	}
+	while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ks_rindex_place *p;
+
+		out->total++;
+		if (out->n == max)
+			continue;
+		if (ks_grow(&out->v, out->n, &out->alloc, sizeof(*out->v), 64) < 0) {
+			oom = 1;
+			break;
+		}
+		p = &out->v[out->n++];
+		p->id = column(st, 0, &oom);
+		p->name = column(st, 1, &oom);
+		p->lat = sqlite3_column_double(st, 2);
+		p->lon = sqlite3_column_double(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (oom)
+		return -1;
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_error(x, d);
 }
 
 /*

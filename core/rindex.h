@@ -1,7 +1,7 @@
 /*
  * The reading index: what the commands and pages that read many records
  * need of each record of the work tree (its kind and id, the keys of
- * dupes.h, its facet text), kept in .git/khaosat/read-index.sqlite, so
+ * dupes.h, its facet text, its position), kept in .git/khaosat/read-index.sqlite, so
  * that listing, searching or filtering 100,000 records reads no record.
  *
  * An entry is keyed by its file's path and stat data (size, modification
@@ -61,6 +61,27 @@ int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
 		   size_t *total, const char *kind, const char *const *held,
 		   size_t nheld, struct ks_dupe_query *match, size_t first,
 		   size_t count, struct ks_diags *d);
+
+/* Records with a position of their own, for a map. */
+struct ks_rindex_place {
+	char *id, *name;	/* name may be NULL */
+	double lat, lon;
+};
+
+struct ks_rindex_places {
+	struct ks_rindex_place *v;
+	size_t n, alloc;
+	size_t total;		/* in the box, `max` or not */
+};
+
+/*
+ * The records positioned within the box from (south, west) to (north,
+ * east), in degrees: `max` of them at most, and how many there are.
+ */
+int ks_rindex_places(struct ks_rindex *x, struct ks_rindex_places *out,
+		     double south, double west, double north, double east,
+		     size_t max, struct ks_diags *d);
+void ks_rindex_places_release(struct ks_rindex_places *p);
 
 /*
  * Every record of `kind` (NULL: every kind) that reads, as

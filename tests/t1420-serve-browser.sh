@@ -136,6 +136,29 @@ test_expect_success 'photos chosen in the browser are attached, saved and shown'
 	test -s "$SHOTS/photos.png"
 '
 
+test_expect_success 'a workshop placed on the map by a click, and saved' '
+	before=$(git -C c rev-parse HEAD) &&
+	browse map md01-0004 20.93 106.70 14 100 -80 >out &&
+	sed -n "1p" out >chosen &&
+	$PY - <<-\EOF &&
+	import re
+	said = open("chosen").read()
+	lat, lon = map(float, re.findall(r"\d+\.\d+", said)[:2])
+	span = 16 / 2 ** 14
+	north = 20.93 + span / 2
+	want_lat = north - (240 + 0.5) / 640 * span
+	assert abs(lat - want_lat) < 3 * span / 640, (lat, want_lat)
+	assert lon > 106.70 and lon < 106.70 + span, lon
+	EOF
+	test "$(git -C c rev-list --count $before..HEAD)" = 1 &&
+	W4=c/records/workshop/md01/000/md01-0004.yaml &&
+	grep -q "^  source: map$" $W4 &&
+	lat=$(sed -n "s/^  latitude: //p" $W4) &&
+	grep -q "$lat" chosen &&
+	test -z "$(git -C c status --porcelain)" &&
+	test -s "$SHOTS/map.png"
+'
+
 test_expect_success 'stop the server' '
 	stop_server
 '

@@ -507,6 +507,90 @@ test_expect_success 'the browser: an upload that cannot be committed leaves the 
 	test_path_is_missing s/attachments/workshop/md01/000/md01-0006
 '
 
+test_expect_success 'the map page: a workshop offers it, a brand does not; a click is a point, far out none to save' '
+	start_server && test_when_finished stop_server && served &&
+	req -c GET /records/md01-0001 >out &&
+	grep -q "<a class=\"map\" href=\"/records/md01-0001/map\">" out &&
+	req -c GET /records/md01-0018 >out &&
+	! grep -q "class=\"map\"" out &&
+	req -c GET /records/md01-0018/map >out &&
+	head -1 out | grep -q "^404$" &&
+	req -c GET "/records/md01-0005/map?lat=20.97&lon=106.68&z=15&pick.x=0&pick.y=0" >out &&
+	head -1 out | grep -q "^200$" &&
+	$PY - <<-\EOF &&
+	import math, re
+	page = open("out", encoding="utf-8").read()
+	lat, lon = map(float, re.search(r"class=\"picked\">[^0-9]*([0-9.]+)[^0-9]+([0-9.]+)", page).groups())
+	span = 16 / 2 ** 15
+	want_lat = 20.97 + span / 2 - 0.5 / 640 * span
+	want_lon = 106.68 - span / math.cos(math.radians(20.97)) / 2 * (1 - 1 / 640)
+	assert abs(lat - want_lat) < 1e-6 and abs(lon - want_lon) < 1e-6, (lat, lon, want_lat, want_lon)
+	assert "<form class=\"position\" method=\"post\" action=\"/records/md01-0005/map\">" in page
+	EOF
+	req -c GET "/records/md01-0005/map?lat=20.97&lon=106.68&z=2&pick.x=10&pick.y=10" >out &&
+	! grep -q "form class=\"position\"" out &&
+	grep -q "class=\"picked\"" out
+'
+
+test_expect_success 'the map picture: the records placed in view, the point chosen' '
+	start_server && test_when_finished stop_server && served &&
+	lat=$(sed -n "s/^  latitude: //p" s/$W1) &&
+	lon=$(sed -n "s/^  longitude: //p" s/$W1) &&
+	req -c -o map.svg GET "/records/md01-0005/map.svg?lat=$lat&lon=$lon&z=12&plat=$lat&plon=$lon" >out &&
+	head -1 out | grep -q "^200$" &&
+	grep -qi "^Content-Type: image/svg+xml" out &&
+	$PY - <<-\EOF
+	import xml.etree.ElementTree as ET
+	svg = ET.parse("map.svg").getroot()
+	ns = "{http://www.w3.org/2000/svg}"
+	titles = [t.text for t in svg.iter(ns + "title")]
+	assert any(t.startswith("md01-0001 ") for t in titles), titles
+	assert svg.find(".//%sg[@class=\"picked\"]" % ns) is not None
+	EOF
+'
+
+test_expect_success 'a position picked on the map is saved as the record'"'"'s, in one commit' '
+	start_server && test_when_finished stop_server && served &&
+	before=$(git -C s rev-parse HEAD) &&
+	req -c -f POST /records/md01-0005/map csrf=$(token) latitude=20.9712345 \
+		longitude=106.6812345 accuracy=5 >out &&
+	head -1 out | grep -q "^303$" &&
+	grep -q "^Location: /records/md01-0005?saved=1" out &&
+	test "$(git -C s rev-list --count $before..HEAD)" = 1 &&
+	test "$(git -C s show --format= --name-only HEAD)" = records/workshop/md01/000/md01-0005.yaml &&
+	sed -n "/^position:/,/^[a-z]/p" s/records/workshop/md01/000/md01-0005.yaml >got &&
+	cat >want <<-\EOF &&
+	position:
+	  latitude: 20.971235
+	  longitude: 106.681235
+	  accuracy: 5.0
+	  source: map
+	EOF
+	head -5 got >got5 &&
+	test_cmp want got5 &&
+	(cd s && khaosat check md01-0005) &&
+	test -z "$(git -C s status --porcelain)"
+'
+
+test_expect_success 'the map: a position not a number, or sent without the token: refused, nothing changed' '
+	start_server && test_when_finished stop_server && served &&
+	before=$(git -C s rev-parse HEAD) &&
+	req -c -f POST /records/md01-0005/map csrf=$(token) latitude=north \
+		longitude=106.68 accuracy=5 >out &&
+	head -1 out | grep -q "^422$" &&
+	req -c -f POST /records/md01-0005/map csrf=$(token) latitude=95 \
+		longitude=106.68 accuracy=5 >out &&
+	head -1 out | grep -q "^422$" &&
+	req -c -f POST /records/md01-0005/map latitude=20.9 longitude=106.68 \
+		accuracy=5 >out &&
+	head -1 out | grep -q "^403$" &&
+	req -c -f POST /records/md01-0018/map csrf=$(token) latitude=20.9 \
+		longitude=106.68 accuracy=5 >out &&
+	head -1 out | grep -q "^404$" &&
+	test "$(git -C s rev-parse HEAD)" = "$before" &&
+	test -z "$(git -C s status --porcelain)"
+'
+
 test_expect_success 'verify checks every attached file at main, and finds one committed behind its back' '
 	(cd s && khaosat verify >../out) &&
 	grep -q "^attached files: [0-9]*, each checked against its name$" out &&

@@ -138,3 +138,25 @@ void ks_web_form_begin(struct ks_buf *b, const struct ks_web_req *q,
 	ks_html(b, q->csrf);
 	ks_buf_puts(b, "\">\n");
 }
+
+int ks_web_to_record(struct ks_web_reply *r, const char *id, const char *then)
+{
+	struct ks_buf to = KS_BUF_INIT;
+	int err;
+
+	ks_buf_puts(&to, "/records/");
+	ks_html_urlarg(&to, id);
+	ks_buf_puts(&to, then);
+	err = ks_buf_failed(&to) ? -1 : ks_web_redirect(r, to.ptr);
+	ks_buf_release(&to);
+	return err;
+}
+
+void ks_web_back_to_record(struct ks_buf *b, const char *id)
+{
+	ks_buf_puts(b, "<p><a href=\"/records/");
+	ks_html_urlarg(b, id);
+	ks_buf_puts(b, "\">");
+	ks_html(b, _("Back to the record"));
+	ks_buf_puts(b, "</a></p>\n");
+}

@@ -35,6 +35,10 @@ void ks_web_form_begin(struct ks_buf *b, const struct ks_web_req *q,
 		       const char *cls, const char *action);
 /* Sends the browser on to `path` (303). */
 int ks_web_redirect(struct ks_web_reply *r, const char *path);
+/* ... to record `id`'s page, then `then` ("?saved=1", "/edit?kept=1"). */
+int ks_web_to_record(struct ks_web_reply *r, const char *id, const char *then);
+/* A paragraph with the link back to record `id`'s page. */
+void ks_web_back_to_record(struct ks_buf *b, const char *id);
 
 /*
  * The survey lock for one write, as every writing command takes it, with

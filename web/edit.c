@@ -596,19 +596,6 @@ static int refused(struct page *p, struct ks_diags *d, unsigned status)
 }
 
 /* Saved: the browser goes on to the record's page (or its form). */
-static int to_record(struct ks_web_reply *r, const char *id, const char *then)
-{
-	struct ks_buf to = KS_BUF_INIT;
-	int err;
-
-	ks_buf_puts(&to, "/records/");
-	ks_html_urlarg(&to, id);
-	ks_buf_puts(&to, then);
-	err = ks_buf_failed(&to) ? -1 : ks_web_redirect(r, to.ptr);
-	ks_buf_release(&to);
-	return err;
-}
-
 static unsigned status_of(int err)
 {
 	return err == KS_EIO ? 503 : err == KS_ECONFLICT ? 409 : 422;
@@ -679,7 +666,7 @@ static int post_new(struct page *p)
 		goto out;
 	}
 	ks_formsave_remove(p->q->repo, &p->save, &p->notes);
-	err = to_record(p->r, id, draft ? "/edit?kept=1" : "?saved=1");
+	err = ks_web_to_record(p->r, id, draft ? "/edit?kept=1" : "?saved=1");
 	goto out;
 oom:
 	err = -1;
@@ -771,7 +758,7 @@ refuse:
 	}
 	if (p->save.file)
 		ks_formsave_remove(p->q->repo, &p->save, &p->notes);
-	err = to_record(p->r, p->id, draft ? "/edit?kept=1"
+	err = ks_web_to_record(p->r, p->id, draft ? "/edit?kept=1"
 			: conflicts ? "?saved=1&conflicts=1" : "?saved=1");
 	goto out;
 oom:

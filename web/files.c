@@ -146,11 +146,7 @@ static int refused(const struct ks_web_req *q, struct ks_web_reply *r,
 	ks_page_begin(b, ks_repo_name(q->repo), _("Nothing was attached"),
 		      KS_PAGE_OTHER);
 	ks_web_diags(b, d);
-	ks_buf_puts(b, "<p><a href=\"/records/");
-	ks_html_urlarg(b, id);
-	ks_buf_puts(b, "\">");
-	ks_html(b, _("Back to the record"));
-	ks_buf_puts(b, "</a></p>\n");
+	ks_web_back_to_record(b, id);
 	ks_web_done(r);
 	r->status = 422;
 	return 0;
@@ -248,7 +244,6 @@ int ks_web_attach(const struct ks_web_req *q, struct ks_web_reply *r,
 	struct ks_diags d = KS_DIAGS_INIT;
 	const struct ks_kind *kind = NULL;
 	struct ks_lock *lock = NULL;
-	struct ks_buf to = KS_BUF_INIT;
 	char *rel;
 	int err;
 
@@ -273,10 +268,5 @@ int ks_web_attach(const struct ks_web_req *q, struct ks_web_reply *r,
 		return err;
 	}
 	ks_diags_release(&d);
-	ks_buf_puts(&to, "/records/");
-	ks_html_urlarg(&to, id);
-	ks_buf_puts(&to, "?saved=1");
-	err = ks_buf_failed(&to) ? -1 : ks_web_redirect(r, to.ptr);
-	ks_buf_release(&to);
-	return err;
+	return ks_web_to_record(r, id, "?saved=1");
 }

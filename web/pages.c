@@ -28,6 +28,7 @@
 #include "repo.h"
 #include "rindex.h"
 #include "files.h"
+#include "map.h"
 #include "watch.h"
 #include "schema.h"
 
@@ -622,7 +623,16 @@ static int record(const struct ks_web_req *q, struct ks_web_reply *r,
 	ks_html_urlarg(b, id);
 	ks_buf_puts(b, "/history\">");
 	ks_html(b, _("Every change of this record, and who made it"));
-	ks_buf_puts(b, "</a></p>\n");
+	ks_buf_puts(b, "</a>");
+	if (ks_web_map_offered(q->repo, kind)) {
+		ks_buf_puts(b, " <a class=\"map\" href=\"/records/");
+		ks_html_urlarg(b, id);
+		ks_buf_puts(b, "/map\">");
+		ks_html(b, q->writable ? _("Choose its position on a map")
+				       : _("Its position on a map"));
+		ks_buf_puts(b, "</a>");
+	}
+	ks_buf_puts(b, "</p>\n");
 	if (!err) {
 		ks_buf_puts(b, "<p class=\"ok\">");
 		ks_html(b, _("The record is valid."));
@@ -791,6 +801,8 @@ static int record_pages(const struct ks_web_req *q, struct ks_web_reply *r,
 		return ks_web_file(q, r, id, slash + 7);
 	if (!strcmp(slash, "/attach") && q->form)
 		return ks_web_attach(q, r, id);
+	if (!strcmp(slash, "/map") || !strcmp(slash, "/map.svg"))
+		return ks_web_map(q, r, id, !strcmp(slash, "/map.svg"));
 	return ks_web_not_found(q, r);
 }
 

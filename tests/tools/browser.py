@@ -26,6 +26,11 @@ Steps:
                            watched until done; prints the report
   download DIR             the figures page, and the spreadsheet of every
                            kind downloaded into DIR; prints its path
+  map ID LAT LON Z DX DY   record ID's map opened at LAT LON zoom Z (as
+                           after zooming there), clicked DX, DY pixels
+                           from its centre, zoomed in once on the point
+                           chosen, and that position saved; prints the
+                           point chosen, then the record's page
 """
 import glob
 import os
@@ -35,6 +40,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -226,6 +232,32 @@ def main():
                     fail("a photo on the page did not load: %s" % img.get_attribute("src"))
             shot(d, shots, "photos")
             print("photos shown: %d" % len(imgs))
+        elif step == "map":
+            rid, lat, lon, z, dx, dy = args
+            d.get(base + "/records/" + rid)
+            click(d, d.find_element(By.CSS_SELECTOR, "a.map"))
+            d.get("%s/records/%s/map?lat=%s&lon=%s&z=%s" % (base, rid, lat, lon, z))
+            img = d.find_element(By.CSS_SELECTOR, "form.map input[type=image]")
+            # an image button has no naturalWidth: its picture, as an image
+            width = d.execute_async_script(
+                "var done = arguments[1], i = new Image();"
+                "i.onload = function () { done(i.naturalWidth); };"
+                "i.onerror = function () { done(0); };"
+                "i.src = arguments[0].src;", img)
+            if not width:
+                fail("the map did not load: %s" % img.get_attribute("src"))
+            page = d.find_element(By.TAG_NAME, "html")
+            centred(d, img)
+            ActionChains(d).move_to_element_with_offset(img, int(dx), int(dy)).click().perform()
+            WebDriverWait(d, 30).until(expected_conditions.staleness_of(page))
+            print(d.find_element(By.CSS_SELECTOR, "p.picked").text)
+            click(d, d.find_element(By.CSS_SELECTOR, "a.zoom-in"))
+            shot(d, shots, "map")
+            click(d, d.find_element(By.CSS_SELECTOR, "form.position button"))
+            if "?saved=1" not in d.current_url:
+                fail("not saved: at %s: %s" % (d.current_url,
+                     d.find_element(By.TAG_NAME, "body").text[:300]))
+            print(d.find_element(By.TAG_NAME, "main").text)
         elif step == "download":
             os.makedirs(downloads, exist_ok=True)
             d.execute_cdp_cmd("Page.setDownloadBehavior",
