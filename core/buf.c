@@ -186,24 +186,49 @@ int ks_buf_read_file(struct ks_buf *b, const char *path, size_t max)
 		errno = EFBIG;
 		goto out;
 	}
-	if (ks_buf_grow(b, (size_t)st.st_size) < 0) {
+	/* the file's size exactly: a cache of 9 MB takes 9 MB, not 16 */
+	if (!b->alloc && !b->failed && st.st_size > 0) {
+		char *p = ks_malloc((size_t)st.st_size + 1);
+
+		if (!p) {
+			errno = ENOMEM;
+			goto out;
+		}
+		b->ptr = p;
+		b->alloc = (size_t)st.st_size + 1;
+		b->ptr[0] = '\0';
+	} else if (ks_buf_grow(b, (size_t)st.st_size) < 0) {
 		errno = ENOMEM;
 		goto out;
 	}
 	for (;;) {
-		if (ks_buf_grow(b, 8192) < 0) {
-			errno = ENOMEM;
-			goto out;
-		}
-		n = read(fd, b->ptr + b->len, b->alloc - b->len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
+		char probe;
+
+		/* full: more only if the file grew since fstat() */
+		if (b->alloc - b->len - 1 == 0) {
+			n = read(fd, &probe, 1);
+			if (n < 0 && errno == EINTR)
 				continue;
-			goto out;
+			if (n < 0)
+				goto out;
+			if (n == 0)
+				break;
+			if (ks_buf_grow(b, 8192) < 0) {
+				errno = ENOMEM;
+				goto out;
+			}
+			b->ptr[b->len++] = probe;
+		} else {
+			n = read(fd, b->ptr + b->len, b->alloc - b->len - 1);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				goto out;
+			}
+			if (n == 0)
+				break;
+			b->len += (size_t)n;
 		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
 		if (max && b->len > max) {
 			errno = EFBIG;
 			goto out;

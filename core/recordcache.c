@@ -146,21 +146,28 @@ static size_t entry_len(const char *b)
 /*
  * Replays a cached entry's values into `u` and checks its references in
  * the work tree.  *ok is 1 when the record is valid as cached and every
- * reference exists.  -1 when the entry is damaged.
+ * reference exists.  -1 when the entry is damaged.  The entry is read
+ * from a copy of its own: sscanf() measures the whole string it is given,
+ * and an entry read in place in the old cache has the rest of the cache
+ * after it.
  */
-static int replay(struct ks_unique *u, struct ks_repo *r, const char *bline,
+static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 		  int check_refs, int probe, int *ok)
 {
-	const char *p = strchr(bline, '\n');
-	struct ks_buf value = KS_BUF_INIT, ptr = KS_BUF_INIT;
+	struct ks_buf value = KS_BUF_INIT, ptr = KS_BUF_INIT, own = KS_BUF_INIT;
+	const char *p, *bline;
 	unsigned long nv = 0, valid = 0, nr = 0, i;
 	char hex[GIT_OID_HEXSZ + 1], kind[64], id[64];
 	int err = -1;
 
 	*ok = 0;
+	if (ks_buf_add(&own, at, entry_len(at)) < 0)
+		goto out;
+	bline = own.ptr;
+	p = strchr(bline, '\n');
 	if (!p || sscanf(bline, "B %40s %63s %63s %lu %lu %lu", hex, kind, id,
 			 &nv, &valid, &nr) != 6)
-		return -1;
+		goto out;
 	for (i = 0; i < nv; i++) {
 		const char *l = p + 1, *tab, *eol;
 		int line, col, used = 0;
@@ -204,6 +211,7 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *bline,
 out:
 	ks_buf_release(&value);
 	ks_buf_release(&ptr);
+	ks_buf_release(&own);
 	return err;
 }
 
@@ -369,11 +377,30 @@ struct scan {
 	size_t *count;
 	struct ks_diags *d;
 	struct ks_table ci;	/* the old cache's entries, when usable */
-	struct ks_buf fresh;	/* the cache as it will be saved */
+	/*
+	 * The cache as it will be saved.  While it is the old one's first
+	 * `same` bytes (every record so far found where the old cache has
+	 * it: the usual case), it is not copied: `fresh` holds its text only
+	 * once `copied`, from where the two part on.
+	 */
+	struct ks_buf fresh;
+	const struct ks_buf *old;
+	size_t same;
+	int copied;
 	struct ks_buf key;	/* "oid kind" of the record at hand */
 	size_t misses;		/* records the old cache did not have */
 	int usable;		/* the old cache is of the same schemas */
 };
+
+/* The new cache parts from the old one here: its text so far, copied. */
+static int part(struct scan *sc)
+{
+	if (sc->copied)
+		return 0;
+	sc->copied = 1;
+	ks_buf_reset(&sc->fresh);
+	return ks_buf_add(&sc->fresh, sc->old->ptr, sc->same);
+}
 
 /*
  * Starts the new cache with the schemas' lines, and reads the old one
@@ -388,6 +415,9 @@ static int open_cache(struct scan *sc, struct ks_buf *old, const char *path)
 		     old->len >= sc->fresh.len &&
 		     !memcmp(old->ptr, sc->fresh.ptr, sc->fresh.len) &&
 		     index_cache(&sc->ci, old->ptr) == 0;
+	sc->old = old;
+	sc->same = sc->fresh.len;
+	sc->copied = !sc->usable;
 	return 0;
 }
 
@@ -398,9 +428,9 @@ static int open_cache(struct scan *sc, struct ks_buf *old, const char *path)
 static int scan_record(struct scan *sc, const struct blob_entry *b)
 {
 	char hex[GIT_OID_HEXSZ + 1], *kind = NULL, *id = NULL;
-	const char *cached;
+	const char *cached, *entry = NULL;
 	struct ks_kind *k;
-	size_t start = sc->fresh.len;
+	size_t start = 0;
 	int ok, err = 0;
 
 	if (ks_record_path_parse(b->path, &kind, &id) < 0 ||
@@ -418,10 +448,18 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 	ks_buf_reset(&sc->key);
 	ks_buf_addf(&sc->key, "%s %s", hex, k->name);
 	/* A kept entry is copied as it is, so the cache stays stable. */
-	if (sc->usable &&
-	    (cached = cache_find(&sc->ci, sc->key.ptr, sc->key.len))) {
+	cached = sc->usable ? cache_find(&sc->ci, sc->key.ptr, sc->key.len) : NULL;
+	if (cached && !sc->copied && cached == sc->old->ptr + sc->same) {
+		entry = cached;
+		sc->same += entry_len(cached);
+	} else if (part(sc) < 0) {
+		err = -1;
+		goto out;
+	} else if (cached) {
+		start = sc->fresh.len;
 		ks_buf_add(&sc->fresh, cached, entry_len(cached));
 	} else {
+		start = sc->fresh.len;
 		sc->misses++;
 		if (index_blob(&sc->fresh, sc->r, k, b->path, id, hex,
 			       &b->oid) < 0) {
@@ -429,12 +467,23 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 			goto out;
 		}
 	}
+	if (ks_buf_failed(&sc->fresh)) {
+		err = -1;
+		goto out;
+	}
+	if (!entry)
+		entry = sc->fresh.ptr + start;
 	if (skipped(sc->skip, b->path))
 		goto out;
 	ks_unique_begin(sc->u, k->name, k->schema, b->path, id, sc->d);
-	if (replay(sc->u, sc->r, sc->fresh.ptr + start, sc->check,
-		   !sc->check, &ok) < 0)
+	if (replay(sc->u, sc->r, entry, sc->check, !sc->check, &ok) < 0) {
+		/* later records are read again; the cache is written anew */
 		sc->usable = 0;
+		if (part(sc) < 0) {
+			err = -1;
+			goto out;
+		}
+	}
 	if (sc->check) {
 		(*sc->count)++;
 		/* Not valid as cached: check it for its errors. */
@@ -460,7 +509,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		     struct ks_diags *d)
 {
 	struct scan sc = { u, r, skip, check, count, d,
-			   KS_TABLE_INIT(const char *), KS_BUF_INIT,
+			   KS_TABLE_INIT(const char *), KS_BUF_INIT, NULL, 0, 1,
 			   KS_BUF_INIT, 0, 0 };
 	struct ks_buf old = KS_BUF_INIT, cachepath = KS_BUF_INIT;
 	struct walk_ctx w = { 0 };
@@ -478,7 +527,15 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	if (!err && u->oom)
 		err = -1;
 	/* Only a cache: a failure to save it costs speed, not correctness. */
-	if (!err && (sc.misses || !sc.usable || sc.fresh.len != old.len)) {
+	if (!err && !sc.copied && sc.same < old.len) {
+		/* the old cache less records no longer committed */
+		struct ks_diags ignore = KS_DIAGS_INIT;
+
+		old.len = sc.same;
+		ks_file_put_text(cachepath.ptr, &old, 0, &ignore);
+		ks_diags_release(&ignore);
+	} else if (!err && sc.copied &&
+		   (sc.misses || !sc.usable || sc.fresh.len != old.len)) {
 		struct ks_diags ignore = KS_DIAGS_INIT;
 
 		ks_file_put_text(cachepath.ptr, &sc.fresh, 0, &ignore);

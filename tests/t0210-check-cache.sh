@@ -74,4 +74,30 @@ test_expect_success 'an invalid record committed with plain git is reported ever
 	grep -q "^$W1:[0-9]*:12: error: Lao động (người) › Lao động thường xuyên: -5 is less than the smallest allowed, 0" err2
 '
 
+test_expect_success 'a check that finds every record as cached leaves the cache file alone' '
+	git -C s checkout -q -- . &&
+	(cd s && test_expect_code 1 khaosat check 2>/dev/null &&
+		test_expect_code 1 khaosat check 2>/dev/null) &&
+	stat -c "%i %Y %s" s/.git/khaosat/record-cache >before &&
+	sleep 1 &&
+	(cd s && test_expect_code 1 khaosat check 2>/dev/null) &&
+	stat -c "%i %Y %s" s/.git/khaosat/record-cache >after &&
+	test_cmp before after
+'
+
+test_expect_success 'records deleted and committed: their entries leave the cache, answers stay the same' '
+	cp s/.git/khaosat/record-cache full &&
+	grep -q " md01-0003 " full &&
+	git -C s rm -q records/workshop/md01/000/md01-0003.yaml &&
+	git -C s commit -q -m "one less" &&
+	(cd s && test_expect_code 1 khaosat check 2>../err1) &&
+	test "$(wc -c <s/.git/khaosat/record-cache)" -lt "$(wc -c <full)" &&
+	! grep -q " md01-0003 " s/.git/khaosat/record-cache &&
+	(cd s && test_expect_code 1 khaosat check 2>../err2) &&
+	test_cmp err1 err2 &&
+	rm s/.git/khaosat/record-cache &&
+	(cd s && test_expect_code 1 khaosat check 2>../err3) &&
+	test_cmp err1 err3
+'
+
 test_done
