@@ -439,6 +439,8 @@ static int survey_lock(struct cli *cli, int exclusive, struct ks_diags *d)
 	else
 		err = ks_lock_take(&cli->lock, gitdir, exclusive, &o, d);
 	ks_buf_release(&what);
+	if (!err)
+		ks_repo_set_writer(cli->repo, exclusive);
 	if (err || !exclusive)
 		return err;
 	/* No other khaosat writes now: a lock file left is stale, or git's. */
@@ -520,6 +522,8 @@ void unlock(struct cli *cli)
 {
 	ks_lock_free(cli->lock);
 	cli->lock = NULL;
+	if (cli->repo)
+		ks_repo_set_writer(cli->repo, 0);
 }
 
 void note_clashes(struct ks_repo *r, const git_oid *before,

@@ -70,10 +70,24 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 	int err = 0;
 
 	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	/*
+	 * The index's stat data refreshed as git status does, by a writer:
+	 * a survey copied to another disk (new inodes, new times) would
+	 * otherwise have every file read and hashed at every status, for
+	 * ever.  Only an optimisation: when the index cannot be written
+	 * (a plain git holds its lock), the status is taken without it.
+	 */
 	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED |
 		     GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
 		     GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-	if (git_status_list_new(&list, ks_repo_git(r), &opts) < 0)
+	if (ks_repo_writer(r))
+		opts.flags |= GIT_STATUS_OPT_UPDATE_INDEX;
+	if (git_status_list_new(&list, ks_repo_git(r), &opts) < 0) {
+		git_error_clear();
+		opts.flags &= ~(unsigned)GIT_STATUS_OPT_UPDATE_INDEX;
+		list = NULL;
+	}
+	if (!list && git_status_list_new(&list, ks_repo_git(r), &opts) < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0,
 				"cannot compare the work tree with the last commit: %s",
 				ks_git_error());

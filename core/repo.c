@@ -31,7 +31,18 @@ struct ks_repo {
 	struct ks_kind *kinds;
 	size_t nkinds;
 	unsigned schema_flags;
+	int writer;		/* the survey lock held exclusively */
 };
+
+void ks_repo_set_writer(struct ks_repo *r, int writer)
+{
+	r->writer = writer;
+}
+
+int ks_repo_writer(const struct ks_repo *r)
+{
+	return r->writer;
+}
 
 git_repository *ks_repo_swap_git(struct ks_repo *r, git_repository *git)
 {

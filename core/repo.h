@@ -90,6 +90,15 @@ git_repository *ks_repo_git(const struct ks_repo *r);
 git_repository *ks_repo_swap_git(struct ks_repo *r, git_repository *git);
 /* Absolute work tree path with a trailing slash. */
 const char *ks_repo_workdir(const struct ks_repo *r);
+
+/*
+ * Whether this process holds the survey lock exclusively (lock.h), said
+ * by whoever takes it: only then is git's index written to refresh its
+ * stat data (changes.h), so that no reader's refresh ever meets a
+ * writer's index.
+ */
+void ks_repo_set_writer(struct ks_repo *r, int writer);
+int ks_repo_writer(const struct ks_repo *r);
 const char *ks_repo_name(const struct ks_repo *r);
 const char *ks_repo_survey_id(const struct ks_repo *r);
 /*

@@ -100,4 +100,27 @@ test_expect_success 'records deleted and committed: their entries leave the cach
 	test_cmp err1 err3
 '
 
+test_expect_success 'a survey copied to another folder: the first command that writes refreshes git'"'"'s index; one that reads leaves it' '
+	git -C s reset -q --hard &&
+	cp -a s s2 &&
+	f=records/workshop/md01/000/md01-0001.yaml &&
+	git -C s2 ls-files --debug $f | sed -n "s/.*ino: \([0-9]*\).*/\1/p" >old &&
+	stat -c %i s2/$f >now &&
+	! test_cmp old now >/dev/null &&
+	(cd s2 && khaosat status >/dev/null) &&
+	git -C s2 ls-files --debug $f | sed -n "s/.*ino: \([0-9]*\).*/\1/p" >still &&
+	test_cmp old still &&
+	(cd s2 && test_expect_code 1 khaosat commit -m nothing >/dev/null 2>&1) &&
+	git -C s2 ls-files --debug $f | sed -n "s/.*ino: \([0-9]*\).*/\1/p" >refreshed &&
+	test_cmp now refreshed
+'
+
+test_expect_success 'another git holding the index: commands that read still answer, and leave its lock alone' '
+	cp -a s s3 &&
+	echo held >s3/.git/index.lock &&
+	(cd s3 && khaosat status >../out && test_expect_code 1 khaosat check 2>/dev/null) &&
+	grep -q "Nothing to save" out &&
+	test "$(cat s3/.git/index.lock)" = held
+'
+
 test_done

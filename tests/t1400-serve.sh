@@ -394,4 +394,17 @@ test_expect_success 'serve: usage, and a port in use' '
 '
 
 stop_server
+test_expect_success 'a survey copied from another disk: serve refreshes git'"'"'s index once, at its start' '
+	stop_server &&
+	git -C s stash -q &&
+	cp -a s copied &&
+	f=records/workshop/md01/000/md01-0001.yaml &&
+	stat -c %i copied/$f >now &&
+	start_server copied && test_when_finished stop_server && served &&
+	req -c GET / >out &&
+	git -C copied ls-files --debug $f | sed -n "s/.*ino: \([0-9]*\).*/\1/p" >refreshed &&
+	test_cmp now refreshed &&
+	git -C s stash pop -q
+'
+
 test_done

@@ -124,7 +124,15 @@ int ks_web_lock(struct ks_lock **l, const struct ks_web_req *q,
 		ks_lock_free(*l);
 		*l = NULL;
 	}
+	ks_repo_set_writer(r, !err);
 	return err;
+}
+
+void ks_web_unlock(const struct ks_web_req *q, struct ks_lock *l)
+{
+	if (l)
+		ks_repo_set_writer(q->repo, 0);
+	ks_lock_free(l);
 }
 
 void ks_web_form_begin(struct ks_buf *b, const struct ks_web_req *q,

@@ -48,5 +48,7 @@ void ks_web_back_to_record(struct ks_buf *b, const char *id);
 struct ks_lock;
 int ks_web_lock(struct ks_lock **l, const struct ks_web_req *q,
 		struct ks_diags *d);
+/* Lets go of a lock ks_web_lock() took (NULL: none). */
+void ks_web_unlock(const struct ks_web_req *q, struct ks_lock *l);
 
 #endif

@@ -283,7 +283,7 @@ static int settle(const struct ks_web_req *q, struct ks_web_reply *r)
 	}
 	if (err == KS_EINVALID && !d.errors)
 		ks_error(&d, err, NULL, 0, 0, "that is not one of the choices of this conflict");
-	ks_lock_free(lock);
+	ks_web_unlock(q, lock);
 	if (!err)
 		err = ks_web_redirect(r, "/conflicts?settled=1");
 	else if (err != -1) {

@@ -671,7 +671,7 @@ static int post_new(struct page *p)
 oom:
 	err = -1;
 out:
-	ks_lock_free(lock);
+	ks_web_unlock(p->q, lock);
 	ks_free(id);
 	ks_diags_release(&d);
 	return err;
@@ -764,7 +764,7 @@ refuse:
 oom:
 	err = -1;
 out:
-	ks_lock_free(lock);
+	ks_web_unlock(p->q, lock);
 	ks_buf_release(&text);
 	ks_buf_release(&before);
 	ks_diags_release(&d);

@@ -255,7 +255,7 @@ int ks_web_attach(const struct ks_web_req *q, struct ks_web_reply *r,
 			       _("choose at least one photo or document"));
 	else if (!(err = ks_web_lock(&lock, q, &d))) {
 		err = attach_all(q, id, kind, rel, &d);
-		ks_lock_free(lock);
+		ks_web_unlock(q, lock);
 	}
 	ks_free(rel);
 	if (err == -1) {

@@ -483,7 +483,7 @@ static int save(const struct ks_web_req *q, const char *id,
 	if (err)
 		ks_file_put_text(abs, &before, KS_FILE_DURABLE, &ignore);
 out:
-	ks_lock_free(lock);
+	ks_web_unlock(q, lock);
 	ks_doc_free(doc);
 	ks_free(abs);
 	ks_buf_release(&before);

@@ -12,6 +12,8 @@
 #include "repo.h"
 #include "text.h"
 #include "attachpath.h"
+#include "changes.h"
+#include "lock.h"
 #include "watch.h"
 
 #include <arpa/inet.h>
@@ -695,6 +697,29 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 	return MHD_YES;
 }
 
+/*
+ * git's index with the stat data of the work tree, once, as a writer: a
+ * survey copied from another disk would otherwise have each form's check
+ * read and hash every record.  Skipped when another command writes now.
+ */
+static void refresh_git_index(struct ks_repo *r)
+{
+	struct ks_lock_opts o = { "khaosat serve", 0, NULL, NULL };
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	struct ks_changes ch = { 0 };
+	struct ks_lock *l = NULL;
+
+	if (ks_lock_take(&l, git_repository_path(ks_repo_git(r)), 1, &o,
+			 &quiet) == 0) {
+		ks_repo_set_writer(r, 1);
+		ks_changes_list(&ch, r, &quiet);
+		ks_repo_set_writer(r, 0);
+		ks_changes_release(&ch);
+	}
+	ks_lock_free(l);
+	ks_diags_release(&quiet);
+}
+
 int ks_server_start(struct ks_server **out, struct ks_repo *r,
 		    const struct ks_serve_opts *o, struct ks_diags *d)
 {
@@ -728,6 +753,7 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 			return -1;
 		}
 	}
+	refresh_git_index(r);
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(s->secret, sizeof(s->secret), raw, sizeof(raw));
 	randombytes_buf(raw, sizeof(raw));
