@@ -45,24 +45,26 @@ static int judged_has(const struct judged *j, const char *path)
  * `located`).  Returns 0, KS_EINVALID or -1.
  */
 static int against_survey(struct ks_repo *r, const struct judged *j,
-			  int located, struct ks_diags *d)
+			  const struct ks_changes *given, int located,
+			  struct ks_diags *d)
 {
 	struct ks_unique *u = ks_unique_new();
-	struct ks_changes ch = { 0 };
+	struct ks_changes own = { 0 };
+	const struct ks_changes *changes = given ? given : &own;
 	struct ks_paths skip = { 0 };
 	struct ks_diags ignore = KS_DIAGS_INIT, mine = KS_DIAGS_INIT;
 	size_t i;
 	int err = -1;
 
-	if (!u || ks_changes_list(&ch, r, &ignore) == -1)
+	if (!u || (!given && ks_changes_list(&own, r, &ignore) == -1))
 		goto out;
 	for (i = 0; i < j->paths->n; i++)
 		if (ks_paths_add(&skip, j->paths->v[i]) < 0)
 			goto out;
-	for (i = 0; i < ch.n; i++) {
-		const char *p = ch.v[i].path;
+	for (i = 0; i < changes->n; i++) {
+		const char *p = changes->v[i].path;
 
-		if (ch.v[i].what == KS_CHANGE_DELETED ||
+		if (changes->v[i].what == KS_CHANGE_DELETED ||
 		    strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1) ||
 		    judged_has(j, p))
 			continue;
@@ -93,7 +95,7 @@ static int against_survey(struct ks_repo *r, const struct judged *j,
 	}
 out:
 	ks_unique_free(u);
-	ks_changes_release(&ch);
+	ks_changes_release(&own);
 	ks_paths_release(&skip);
 	ks_diags_release(&ignore);
 	ks_diags_release(&mine);
@@ -128,7 +130,8 @@ static int feed_one(struct ks_unique *u, void *ctx, struct ks_diags *d)
 	return err == -1 ? -1 : 0;
 }
 
-static int clash_one(struct one *o, struct ks_diags *d)
+static int clash_one(struct one *o, const struct ks_changes *changes,
+		     struct ks_diags *d)
 {
 	struct ks_paths self = { 0 };
 	struct judged j = { &self, feed_one, o };
@@ -137,7 +140,7 @@ static int clash_one(struct one *o, struct ks_diags *d)
 
 	if (rel && ks_paths_add(&self, rel) == 0) {
 		o->rel = rel;
-		err = against_survey(o->r, &j, 0, d);
+		err = against_survey(o->r, &j, changes, 0, d);
 	}
 	ks_paths_release(&self);
 	ks_free(rel);
@@ -150,7 +153,7 @@ int ks_clash_value(struct ks_repo *r, const char *kind, const char *id,
 {
 	struct one o = { r, kind, id, NULL, pointer, value };
 
-	return clash_one(&o, d);
+	return clash_one(&o, NULL, d);
 }
 
 int ks_clash_record(struct ks_repo *r, const char *kind, const char *id,
@@ -158,7 +161,16 @@ int ks_clash_record(struct ks_repo *r, const char *kind, const char *id,
 {
 	struct one o = { r, kind, id, NULL, NULL, root };
 
-	return clash_one(&o, d);
+	return clash_one(&o, NULL, d);
+}
+
+int ks_clash_record_changes(struct ks_repo *r, const char *kind,
+			    const char *id, const struct ks_node *root,
+			    const struct ks_changes *changes, struct ks_diags *d)
+{
+	struct one o = { r, kind, id, NULL, NULL, root };
+
+	return clash_one(&o, changes, d);
 }
 
 struct many {
@@ -197,7 +209,7 @@ int ks_clash_paths(struct ks_repo *r, const struct ks_paths *paths,
 	struct many m = { r, paths };
 	struct judged j = { paths, feed_many, &m };
 
-	return against_survey(r, &j, 1, d);
+	return against_survey(r, &j, NULL, 1, d);
 }
 
 static int add_changed(const git_diff_delta *dd, float progress, void *p)

@@ -29,6 +29,16 @@ int ks_clash_record(struct ks_repo *r, const char *kind, const char *id,
 		    const struct ks_node *root, struct ks_diags *d);
 
 /*
+ * The same, with the work tree's changes since the last commit given
+ * (ks_rindex_changed(): a server that keeps them) instead of found by a
+ * status of every file.
+ */
+struct ks_changes;
+int ks_clash_record_changes(struct ks_repo *r, const char *kind,
+			    const char *id, const struct ks_node *root,
+			    const struct ks_changes *changes, struct ks_diags *d);
+
+/*
  * The records at `paths` (sorted, in the work tree), each clash an error
  * at the value's place naming the other record.  Returns 0, KS_EINVALID
  * or -1.

@@ -12,6 +12,7 @@
 #include "rindex.h"
 #include "alloc.h"
 #include "buf.h"
+#include "changes.h"
 #include "check.h"
 #include "diag.h"
 #include "dupes.h"
@@ -654,6 +655,90 @@ static char *column(sqlite3_stmt *st, int i, int *oom)
 	if (!(copy = ks_strdup((const char *)s)))
 		*oom = 1;
 	return copy;
+}
+
+/* A row's stat data as git's index keeps it (32-bit size and inode). */
+static int index_describes(sqlite3_stmt *st, const git_index_entry *e,
+			   long long racy_after)
+{
+	long long mtime = sqlite3_column_int64(st, 2);
+
+	if (mtime < 0 || e->mtime.seconds >= racy_after ||
+	    GIT_INDEX_ENTRY_STAGE(e) != 0)
+		return 0;
+	return (uint32_t)sqlite3_column_int64(st, 1) == e->file_size &&
+	       mtime == (long long)e->mtime.seconds * 1000000000 +
+			e->mtime.nanoseconds &&
+	       sqlite3_column_int64(st, 3) == (long long)e->ctime.seconds *
+			1000000000 + e->ctime.nanoseconds &&
+	       (uint32_t)sqlite3_column_int64(st, 4) == e->ino;
+}
+
+int ks_rindex_changed(struct ks_rindex *x, struct ks_changes *out,
+		      struct ks_diags *d)
+{
+	git_repository *repo = ks_repo_git(x->r);
+	git_index *idx = NULL;
+	sqlite3_stmt *st = NULL;
+	struct ks_buf ipath = KS_BUF_INIT;
+	struct stat ist;
+	size_t i = 0, n;
+	long long racy_after;
+	int rc, err = 0;
+
+	if (git_repository_index(&idx, repo) < 0 || git_index_read(idx, 0) < 0) {
+		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read git's index: %s",
+			       ks_git_error());
+		goto out;
+	}
+	/* entries written in the index's last second may be racily clean */
+	ks_buf_addf(&ipath, "%sindex", git_repository_path(repo));
+	if (ks_buf_failed(&ipath)) {
+		err = -1;
+		goto out;
+	}
+	racy_after = stat(ipath.ptr, &ist) == 0 ? (long long)ist.st_mtime : 0;
+	n = git_index_entrycount(idx);
+	/* both in byte order of their paths: walked side by side */
+	if (sqlite3_prepare_v2(x->db, "SELECT path, size, mtime, ctime, ino"
+			       " FROM rec ORDER BY path", -1, &st, NULL)) {
+		err = db_error(x, d);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	while (!err && (rc == SQLITE_ROW || i < n)) {
+		const char *row = rc == SQLITE_ROW ?
+			(const char *)sqlite3_column_text(st, 0) : NULL;
+		const git_index_entry *e = i < n ? git_index_get_byindex(idx, i) : NULL;
+		int cmp;
+
+		if (e && !ks_is_record_path(e->path)) {
+			i++;
+			continue;
+		}
+		cmp = !row ? 1 : !e ? -1 : strcmp(row, e->path);
+		if (cmp < 0) {
+			err = ks_changes_add(out, KS_CHANGE_NEW, row);
+			rc = sqlite3_step(st);
+		} else if (cmp > 0) {
+			err = ks_changes_add(out, KS_CHANGE_DELETED, e->path);
+			i++;
+		} else {
+			if (!index_describes(st, e, racy_after))
+				err = ks_changes_add(out, KS_CHANGE_MODIFIED, row);
+			/* a path twice in git's index (a conflict) is one row */
+			while (++i < n && !strcmp(git_index_get_byindex(idx, i)->path, row))
+				;
+			rc = sqlite3_step(st);
+		}
+	}
+	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = db_error(x, d);
+out:
+	sqlite3_finalize(st);
+	git_index_free(idx);
+	ks_buf_release(&ipath);
+	return err;
 }
 
 static char *column_or(int *oom, const char *s)

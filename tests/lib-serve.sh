@@ -25,10 +25,12 @@ stop_server() {
 # served: waits for the address, and keeps its address, port and key for
 # req -c.
 served() {
-	for i in $(seq 1 100); do
+	# a minute: a server under a sanitizer on a loaded machine is slow
+	for i in $(seq 1 600); do
 		grep -q "?k=" serve.out && break
 		sleep 0.1
-	done &&
+	done
+	grep -q "?k=" serve.out || { echo "the server printed no address"; cat serve.err; return 1; }
 	url=$(sed -n "s/^  \(http:.*\)$/\1/p" serve.out) &&
 	echo "$url" | sed "s|^http://\([0-9.]*\):\([0-9]*\)/.*|\1|" >addr &&
 	echo "$url" | sed "s|^http://\([0-9.]*\):\([0-9]*\)/.*|\2|" >port &&

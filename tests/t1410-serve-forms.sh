@@ -247,6 +247,38 @@ test_expect_success 'changed meanwhile on the laptop: the two changes are merged
 	test -z "$(git -C s status --porcelain)"
 '
 
+test_expect_success 'a tax code another record holds, committed or changed in the folder, is a problem at its field' '
+	W1=records/workshop/md01/000/md01-0001.yaml &&
+	W5=s/records/workshop/md01/000/md01-0005.yaml &&
+	T1=$(sed -n "s/^tax_code: \"\(.*\)\"$/\1/p" s/$W1) &&
+	T5=$(sed -n "s/^tax_code: \"\(.*\)\"$/\1/p" $W5) &&
+	req -c GET /records/md01-0004/edit >out &&
+	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out >fields &&
+	sed "s|^/tax_code=.*|/tax_code=$T1|" fields >f1 &&
+	sed "s|^/tax_code=.*|/tax_code=$T5|" fields >f5 &&
+	unique_problem() {
+		req -c -F "$1" -f POST /records/md01-0004/edit csrf=$(cat csrf) op=keep >out &&
+		test "$(status out)" = 200 &&
+		sed "1,/^$/d" out >keep.json &&
+		python3 -c "
+import json
+j = json.load(open(\"keep.json\"))
+for p in j[\"problems\"]:
+    if p[\"field\"] == \"/tax_code\": print(p[\"problem\"])"
+	} &&
+	unique_problem f1 >said &&
+	grep -q "md01-0001" said &&
+	set_line s/$W1 "tax_code:" "tax_code: \"$T5\"" &&
+	unique_problem f1 >said &&
+	test_must_be_empty said &&
+	unique_problem f5 >said &&
+	grep -q "md01-0001\|md01-0005" said &&
+	git -C s checkout -q -- $W1 &&
+	unique_problem f1 >said &&
+	grep -q "md01-0001" said &&
+	rm -f s/.git/khaosat/forms/workshop-*
+'
+
 test_expect_success 'a form from a version the laptop never had is refused, nothing changed' '
 	req -c GET /records/md01-0004/edit >out &&
 	python3 "$KHAOSAT_TOP/tests/tools/formfields.py" out | grep -v "^base=" >fields &&

@@ -19,9 +19,11 @@
 #include "form.h"
 #include "html.h"
 #include "post.h"
+#include "watch.h"
 #include "alloc.h"
 #include "answer.h"
 #include "check.h"
+#include "changes.h"
 #include "clash.h"
 #include "commit.h"
 #include "create.h"
@@ -35,6 +37,7 @@
 #include "merge.h"
 #include "record.h"
 #include "repo.h"
+#include "rindex.h"
 #include "schema.h"
 
 #include <errno.h>
@@ -200,6 +203,32 @@ static int copy_diag(struct ks_diags *to, const struct ks_diag *g)
 	return 0;
 }
 
+/*
+ * Its unique values against the rest of the survey: the records changed
+ * since the last commit known from the reading index when the server
+ * keeps one, not from a status of every file.
+ */
+static int clash(struct page *p, const char *id, const struct ks_node *root,
+		 struct ks_diags *d)
+{
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	struct ks_changes ch = { 0 };
+	struct ks_rindex *x = p->q->index ?
+		ks_web_index_fresh(p->q->index, &quiet) : NULL;
+	int err;
+
+	if (x && (err = ks_rindex_changed(x, &ch, &quiet)) == 0)
+		err = ks_clash_record_changes(p->q->repo, p->kind->name, id,
+					      root, &ch, d);
+	else if (x && err == -1)
+		err = -1;
+	else
+		err = ks_clash_record(p->q->repo, p->kind->name, id, root, d);
+	ks_changes_release(&ch);
+	ks_diags_release(&quiet);
+	return err;
+}
+
 /* The record's problems now: its schema, references, unique values. */
 static int judge(struct page *p, const char *id, struct ks_diags *d)
 {
@@ -213,7 +242,7 @@ static int judge(struct page *p, const char *id, struct ks_diags *d)
 	else
 		err = ks_check_values(p->q->repo, p->kind->name, root, NULL, d);
 	if (!err)
-		err = ks_clash_record(p->q->repo, p->kind->name, id, root, d);
+		err = clash(p, id, root, d);
 	return err;
 }
 
