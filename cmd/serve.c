@@ -2,6 +2,7 @@
  * khaosat serve: the survey in a web browser, on this laptop (web/).
  */
 #include "cli.h"
+#include "global.h"
 #include "intl.h"
 #include "diag.h"
 #include "repo.h"
@@ -127,7 +128,12 @@ int cmd_serve(int argc, char **argv, struct cli *cli)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	err = ks_server_start(&s, cli->repo, &o, &d);
+	/* hours of pages: libgit2 holds 8 MB of objects and 32 of packs */
+	if (ks_global_long_running((size_t)8 << 20, (size_t)32 << 20) < 0)
+		err = ks_error(&d, KS_EIO, NULL, 0, 0, "cannot set up git: %s",
+			       ks_git_error());
+	else
+		err = ks_server_start(&s, cli->repo, &o, &d);
 	if (password) {
 		/* the server keeps only a keyed hash of it */
 		sodium_memzero(password, strlen(password));

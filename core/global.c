@@ -1,6 +1,7 @@
 #include "global.h"
 
 #include <git2.h>
+#include <stddef.h>
 
 int ks_global_init(void)
 {
@@ -18,6 +19,15 @@ int ks_global_init(void)
 	if (git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
 			     (size_t)64 << 10) < 0 ||
 	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)64 << 20) < 0)
+		return -1;
+	return 0;
+}
+
+int ks_global_long_running(size_t cache, size_t mapped)
+{
+	if (git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)cache) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, mapped / 4) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, mapped) < 0)
 		return -1;
 	return 0;
 }

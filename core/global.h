@@ -7,8 +7,18 @@
 #ifndef KS_GLOBAL_H
 #define KS_GLOBAL_H
 
+#include <stddef.h>
+
 /* 0, or -1 when libgit2 cannot start. */
 int ks_global_init(void);
 void ks_global_shutdown(void);
+
+/*
+ * For a process that runs for hours (khaosat serve): libgit2 keeps a
+ * smaller object cache and maps its packs in small windows, at most
+ * `mapped` bytes at once, so that a page that walks every tree leaves the
+ * memory it took.  0, or -1.
+ */
+int ks_global_long_running(size_t cache, size_t mapped);
 
 #endif

@@ -151,19 +151,24 @@ static size_t entry_len(const char *b)
  * and an entry read in place in the old cache has the rest of the cache
  * after it.
  */
+struct scratch {
+	struct ks_buf value, ptr, own;
+};
+
 static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
-		  int check_refs, int probe, int *ok)
+		  int check_refs, int probe, int *ok, struct scratch *sc)
 {
-	struct ks_buf value = KS_BUF_INIT, ptr = KS_BUF_INIT, own = KS_BUF_INIT;
+	struct ks_buf *value = &sc->value, *ptr = &sc->ptr, *own = &sc->own;
 	const char *p, *bline;
 	unsigned long nv = 0, valid = 0, nr = 0, i;
 	char hex[GIT_OID_HEXSZ + 1], kind[64], id[64];
 	int err = -1;
 
 	*ok = 0;
-	if (ks_buf_add(&own, at, entry_len(at)) < 0)
+	ks_buf_reset(own);
+	if (ks_buf_add(own, at, entry_len(at)) < 0)
 		goto out;
-	bline = own.ptr;
+	bline = own->ptr;
 	p = strchr(bline, '\n');
 	if (!p || sscanf(bline, "B %40s %63s %63s %lu %lu %lu", hex, kind, id,
 			 &nv, &valid, &nr) != 6)
@@ -179,14 +184,16 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 		eol = strchr(l, '\n');
 		if (!tab || !eol || tab > eol)
 			goto out;
-		ks_buf_reset(&ptr);
-		ks_buf_add(&ptr, l + 2 + used, (size_t)(tab - (l + 2 + used)));
-		ks_buf_reset(&value);
-		cache_unescape(&value, tab + 1, eol);
+		ks_buf_reset(ptr);
+		ks_buf_add(ptr, l + 2 + used, (size_t)(tab - (l + 2 + used)));
+		ks_buf_reset(value);
+		cache_unescape(value, tab + 1, eol);
+		if (ks_buf_failed(ptr) || ks_buf_failed(value))
+			goto out;
 		if (probe)
-			ks_unique_probe_at(u, ptr.ptr, value.ptr, value.len, line, col);
+			ks_unique_probe_at(u, ptr->ptr, value->ptr, value->len, line, col);
 		else
-			ks_unique_add_at(u, ptr.ptr, value.ptr, value.len, line, col);
+			ks_unique_add_at(u, ptr->ptr, value->ptr, value->len, line, col);
 		p = eol;
 	}
 	*ok = valid == 1;
@@ -209,9 +216,6 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 	}
 	err = 0;
 out:
-	ks_buf_release(&value);
-	ks_buf_release(&ptr);
-	ks_buf_release(&own);
 	return err;
 }
 
@@ -388,6 +392,7 @@ struct scan {
 	size_t same;
 	int copied;
 	struct ks_buf key;	/* "oid kind" of the record at hand */
+	struct scratch replay;	/* buffers every replay reuses */
 	size_t misses;		/* records the old cache did not have */
 	int usable;		/* the old cache is of the same schemas */
 };
@@ -445,8 +450,11 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 		goto out;
 	}
 	git_oid_tostr(hex, sizeof(hex), &b->oid);
+	/* "oid kind", for each of 100,000 records: no printf */
 	ks_buf_reset(&sc->key);
-	ks_buf_addf(&sc->key, "%s %s", hex, k->name);
+	ks_buf_add(&sc->key, hex, GIT_OID_HEXSZ);
+	ks_buf_putc(&sc->key, ' ');
+	ks_buf_puts(&sc->key, k->name);
 	/* A kept entry is copied as it is, so the cache stays stable. */
 	cached = sc->usable ? cache_find(&sc->ci, sc->key.ptr, sc->key.len) : NULL;
 	if (cached && !sc->copied && cached == sc->old->ptr + sc->same) {
@@ -476,7 +484,8 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 	if (skipped(sc->skip, b->path))
 		goto out;
 	ks_unique_begin(sc->u, k->name, k->schema, b->path, id, sc->d);
-	if (replay(sc->u, sc->r, entry, sc->check, !sc->check, &ok) < 0) {
+	if (replay(sc->u, sc->r, entry, sc->check, !sc->check, &ok,
+		   &sc->replay) < 0) {
 		/* later records are read again; the cache is written anew */
 		sc->usable = 0;
 		if (part(sc) < 0) {
@@ -510,7 +519,8 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 {
 	struct scan sc = { u, r, skip, check, count, d,
 			   KS_TABLE_INIT(const char *), KS_BUF_INIT, NULL, 0, 1,
-			   KS_BUF_INIT, 0, 0 };
+			   KS_BUF_INIT,
+			   { KS_BUF_INIT, KS_BUF_INIT, KS_BUF_INIT }, 0, 0 };
 	struct ks_buf old = KS_BUF_INIT, cachepath = KS_BUF_INIT;
 	struct walk_ctx w = { 0 };
 	size_t i;
@@ -548,6 +558,9 @@ out:
 	ks_table_release(&sc.ci);
 	ks_buf_release(&sc.fresh);
 	ks_buf_release(&sc.key);
+	ks_buf_release(&sc.replay.value);
+	ks_buf_release(&sc.replay.ptr);
+	ks_buf_release(&sc.replay.own);
 	ks_buf_release(&old);
 	ks_buf_release(&cachepath);
 	return err;

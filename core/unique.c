@@ -42,8 +42,10 @@ struct ks_unique *ks_unique_new(void)
 {
 	struct ks_unique *u = ks_calloc(1, sizeof(*u));
 
-	if (u)
+	if (u) {
 		ks_table_init(&u->table, sizeof(struct uentry));
+		ks_buf_init(&u->probe);
+	}
 	return u;
 }
 
@@ -54,6 +56,7 @@ void ks_unique_free(struct ks_unique *u)
 
 	if (!u)
 		return;
+	ks_buf_release(&u->probe);
 	while ((e = ks_table_next(&u->table, &i))) {
 		ks_free(e->key);
 		ks_free(e->path);
@@ -177,20 +180,19 @@ out:
 void ks_unique_probe_at(struct ks_unique *u, const char *pointer,
 			 const char *value, size_t len, int line, int col)
 {
-	struct ks_buf key = KS_BUF_INIT;
+	struct ks_buf *key = &u->probe;	/* 100,000 probes: one buffer */
 	const struct uentry *e;
 	struct ukey k;
 
-	if (make_key(u, &key, pointer, value, len) < 0)
-		goto out;
-	k.s = key.ptr;
-	k.len = key.len;
+	ks_buf_reset(key);
+	if (make_key(u, key, pointer, value, len) < 0)
+		return;
+	k.s = key->ptr;
+	k.len = key->len;
 	e = ks_table_find(&u->table, ks_hash(k.s, k.len), &k, uentry_eq);
 	if (e && strcmp(e->id, u->id))
 		clash(u, e->path, e->line, e->col, pointer, value, len, u->id,
 		      u->path, line, col);
-out:
-	ks_buf_release(&key);
 }
 
 void ks_unique_value(struct ks_unique *u, const char *pointer,

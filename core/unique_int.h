@@ -6,11 +6,11 @@
 #ifndef KS_UNIQUE_INT_H
 #define KS_UNIQUE_INT_H
 
+#include "buf.h"
 #include "table.h"
 
 #include <stddef.h>
 
-struct ks_buf;
 struct ks_diags;
 
 struct ks_unique {
@@ -22,6 +22,7 @@ struct ks_unique {
 	int quiet;		/* committed records: clashes are not ours */
 	struct ks_buf *record;	/* values of the record, for the cache */
 	size_t nrecord;
+	struct ks_buf probe;	/* a probed value's key, reused */
 	int oom;
 };
 
