@@ -3,6 +3,7 @@
  * JSON, from the work tree or as they were at a commit or on a date.
  */
 #include "cli.h"
+#include "alloc.h"
 #include "intl.h"
 #include "diag.h"
 #include "export.h"
@@ -92,6 +93,7 @@ int cmd_export(int argc, char **argv, struct cli *cli)
 	struct ks_export *x = NULL;
 	const struct ks_export_stats *st;
 	int values = 0, files = 0, err, i;
+	char *trimmed = NULL;
 	const struct opt opts[] = {
 		{ 0, "format", "FORMAT", OPT_STRING, &format,
 		  N_("xlsx, csv (a folder of files), json, jsonl or geojson; default: from -o's extension") },
@@ -147,6 +149,18 @@ int cmd_export(int argc, char **argv, struct cli *cli)
 				   "note: the export includes %zu uncommitted changes (not in commit %.10s)\n",
 				   st->uncommitted),
 			st->uncommitted, st->commit);
+	/* "out/", as a folder is often typed, names the folder "out" */
+	if (output && strlen(output) > 1 && output[strlen(output) - 1] == '/') {
+		size_t n = strlen(output);
+
+		while (n > 1 && output[n - 1] == '/')
+			n--;
+		if (!(trimmed = ks_strndup(output, n))) {
+			err = fail(&d, -1);
+			goto out;
+		}
+		output = trimmed;
+	}
 	o.output = output;
 	o.out = stdout;
 	o.values = values;
@@ -165,5 +179,6 @@ out:
 	ks_diags_release(&d);
 	ks_export_free(x);
 	free(where.v);
+	ks_free(trimmed);
 	return err;
 }

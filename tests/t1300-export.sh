@@ -551,4 +551,11 @@ test_expect_success 'a failed write leaves nothing under the name (exit 4)' '
 	ls >all && ! grep "\.tmp-" all
 '
 
+test_expect_success 'a csv folder typed with its slash, "out/", is the folder "out"' '
+	(cd s && khaosat export --format csv -o ../slash/ 2>../err) &&
+	test -f slash/workshop.csv &&
+	grep -q "to ../slash$" err &&
+	ls -a . | grep -v "^slash$" | { ! grep -q "slash"; }
+'
+
 test_done
