@@ -14,6 +14,7 @@
 #include "unique.h"
 
 #include <dirent.h>
+#include <git2.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -487,5 +488,32 @@ int ks_record_format(struct ks_buf *out, struct ks_repo *r, const char *kind,
 	ks_diags_release(&ignore);
 	err = ks_doc_write(out, root, s ? ks_schema_layout() : NULL,
 			   s ? ks_schema_layout_root(s) : NULL);
+	return err;
+}
+
+int ks_schema_files_id(struct ks_buf *out, struct ks_repo *r)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_paths files = { 0 };
+	size_t i;
+	int err = 0;
+
+	/* Every file a schema may $ref, and the survey file naming them. */
+	if (ks_list_files(&files, r, KS_SCHEMA_DIR, &ignore) < 0 ||
+	    ks_paths_add(&files, KS_SURVEY_FILE) < 0)
+		err = -1;
+	for (i = 0; i < files.n && !err; i++) {
+		char *abs = ks_repo_path(r, files.v[i]);
+		char hex[GIT_OID_HEXSZ + 1] = "none";
+		git_oid oid;
+
+		if (abs && git_odb_hashfile(&oid, abs, GIT_OBJECT_BLOB) == 0)
+			git_oid_tostr(hex, sizeof(hex), &oid);
+		ks_free(abs);
+		if (ks_buf_addf(out, "S %s %s\n", files.v[i], hex) < 0)
+			err = -1;
+	}
+	ks_paths_release(&files);
+	ks_diags_release(&ignore);
 	return err;
 }

@@ -91,6 +91,13 @@ int ks_list_files(struct ks_paths *out, struct ks_repo *r, const char *dir,
 		  struct ks_diags *d);
 
 /*
+ * "S FILE BLOB-ID" for each file a schema may read (the schema folder's,
+ * and the survey file naming the kinds), appended to `out`: what a cache
+ * of checked records depends on.  0, or -1 when memory runs out.
+ */
+int ks_schema_files_id(struct ks_buf *out, struct ks_repo *r);
+
+/*
  * Resolves what a person typed as a record: an id ("md01-0042") or a path
  * to a record file (relative to `cwd`).  Sets *relpath (ks_free).
  */

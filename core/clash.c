@@ -16,7 +16,10 @@
 #include "record.h"
 #include "repo.h"
 #include "recordcache.h"
+#include "rindex.h"
+#include "schema.h"
 #include "unique.h"
+#include "unique_int.h"
 
 #include <git2.h>
 #include <stdlib.h>
@@ -45,26 +48,24 @@ static int judged_has(const struct judged *j, const char *path)
  * `located`).  Returns 0, KS_EINVALID or -1.
  */
 static int against_survey(struct ks_repo *r, const struct judged *j,
-			  const struct ks_changes *given, int located,
-			  struct ks_diags *d)
+			  int located, struct ks_diags *d)
 {
 	struct ks_unique *u = ks_unique_new();
-	struct ks_changes own = { 0 };
-	const struct ks_changes *changes = given ? given : &own;
+	struct ks_changes ch = { 0 };
 	struct ks_paths skip = { 0 };
 	struct ks_diags ignore = KS_DIAGS_INIT, mine = KS_DIAGS_INIT;
 	size_t i;
 	int err = -1;
 
-	if (!u || (!given && ks_changes_list(&own, r, &ignore) == -1))
+	if (!u || ks_changes_list(&ch, r, &ignore) == -1)
 		goto out;
 	for (i = 0; i < j->paths->n; i++)
 		if (ks_paths_add(&skip, j->paths->v[i]) < 0)
 			goto out;
-	for (i = 0; i < changes->n; i++) {
-		const char *p = changes->v[i].path;
+	for (i = 0; i < ch.n; i++) {
+		const char *p = ch.v[i].path;
 
-		if (changes->v[i].what == KS_CHANGE_DELETED ||
+		if (ch.v[i].what == KS_CHANGE_DELETED ||
 		    strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1) ||
 		    judged_has(j, p))
 			continue;
@@ -95,7 +96,7 @@ static int against_survey(struct ks_repo *r, const struct judged *j,
 	}
 out:
 	ks_unique_free(u);
-	ks_changes_release(&own);
+	ks_changes_release(&ch);
 	ks_paths_release(&skip);
 	ks_diags_release(&ignore);
 	ks_diags_release(&mine);
@@ -130,8 +131,7 @@ static int feed_one(struct ks_unique *u, void *ctx, struct ks_diags *d)
 	return err == -1 ? -1 : 0;
 }
 
-static int clash_one(struct one *o, const struct ks_changes *changes,
-		     struct ks_diags *d)
+static int clash_one(struct one *o, struct ks_diags *d)
 {
 	struct ks_paths self = { 0 };
 	struct judged j = { &self, feed_one, o };
@@ -140,7 +140,7 @@ static int clash_one(struct one *o, const struct ks_changes *changes,
 
 	if (rel && ks_paths_add(&self, rel) == 0) {
 		o->rel = rel;
-		err = against_survey(o->r, &j, changes, 0, d);
+		err = against_survey(o->r, &j, 0, d);
 	}
 	ks_paths_release(&self);
 	ks_free(rel);
@@ -153,7 +153,7 @@ int ks_clash_value(struct ks_repo *r, const char *kind, const char *id,
 {
 	struct one o = { r, kind, id, NULL, pointer, value };
 
-	return clash_one(&o, NULL, d);
+	return clash_one(&o, d);
 }
 
 int ks_clash_record(struct ks_repo *r, const char *kind, const char *id,
@@ -161,16 +161,7 @@ int ks_clash_record(struct ks_repo *r, const char *kind, const char *id,
 {
 	struct one o = { r, kind, id, NULL, NULL, root };
 
-	return clash_one(&o, NULL, d);
-}
-
-int ks_clash_record_changes(struct ks_repo *r, const char *kind,
-			    const char *id, const struct ks_node *root,
-			    const struct ks_changes *changes, struct ks_diags *d)
-{
-	struct one o = { r, kind, id, NULL, NULL, root };
-
-	return clash_one(&o, changes, d);
+	return clash_one(&o, d);
 }
 
 struct many {
@@ -209,7 +200,7 @@ int ks_clash_paths(struct ks_repo *r, const struct ks_paths *paths,
 	struct many m = { r, paths };
 	struct judged j = { paths, feed_many, &m };
 
-	return against_survey(r, &j, NULL, 1, d);
+	return against_survey(r, &j, 1, d);
 }
 
 static int add_changed(const git_diff_delta *dd, float progress, void *p)
@@ -243,5 +234,133 @@ int ks_clash_between(struct ks_repo *r, const git_oid *from,
 out:
 	ks_paths_release(&paths);
 	git_diff_free(diff);
+	return err;
+}
+
+/* ---- against the reading index ---- */
+
+/* The judged record's x-unique values, as the validator finds them. */
+struct uval {
+	char *pointer, *value;
+	size_t len;
+	int line, col;
+};
+
+struct uvals {
+	struct uval *v;
+	size_t n, alloc;
+	int oom;
+};
+
+static void list_value(void *ctx, const char *pointer, const struct ks_node *v)
+{
+	struct uvals *l = ctx;
+	struct uval *e;
+
+	/* as ks_unique_value() takes them: scalars */
+	if (l->oom || v->kind != KS_NODE_SCALAR)
+		return;
+	if (ks_grow(&l->v, l->n, &l->alloc, sizeof(*l->v), 4) < 0) {
+		l->oom = 1;
+		return;
+	}
+	e = &l->v[l->n];
+	e->pointer = ks_strdup(pointer);
+	e->value = ks_strndup(v->u.scalar.str, v->u.scalar.len);
+	e->len = v->u.scalar.len;
+	e->line = v->line;
+	e->col = v->col;
+	if (!e->pointer || !e->value) {
+		ks_free(e->pointer);
+		ks_free(e->value);
+		l->oom = 1;
+		return;
+	}
+	l->n++;
+}
+
+/* A record holding one of the values: indexed before the judged one. */
+struct holding {
+	struct ks_unique *u;
+	const char *kind;
+	const struct ks_schema *schema;
+	const struct uval *val;
+	struct ks_diags *ignore;
+};
+
+static int add_holder(void *ctx, const char *path, const char *id, int line,
+		      int col)
+{
+	struct holding *h = ctx;
+
+	ks_unique_begin(h->u, h->kind, h->schema, path, id, h->ignore);
+	ks_unique_add_at(h->u, h->val->pointer, h->val->value, h->val->len,
+			 line, col);
+	return h->u->oom ? -1 : 0;
+}
+
+int ks_clash_record_index(struct ks_repo *r, struct ks_rindex *x,
+			  const char *kind, const char *id,
+			  const struct ks_node *root, struct ks_diags *d)
+{
+	struct ks_kind *k = ks_repo_find_kind(r, kind);
+	struct ks_schema *schema = NULL;
+	struct uvals vals = { NULL, 0, 0, 0 };
+	struct ks_validate_opts vo = { NULL, list_value, &vals, 0 };
+	struct ks_diags ignore = KS_DIAGS_INIT, mine = KS_DIAGS_INIT;
+	struct ks_unique *u = NULL;
+	char *rel = ks_record_relpath(kind, id);
+	size_t i;
+	int err = -1;
+
+	if (!rel)
+		goto out;
+	err = 0;
+	if (!k || ks_repo_schema(&schema, r, k, &ignore) ||
+	    !ks_schema_has_unique(schema))
+		goto out;	/* no form, or no value that must be unique */
+	if (ks_schema_validate(schema, root, rel, &vo, &ignore) == -1 ||
+	    vals.oom || !(u = ks_unique_new())) {
+		err = -1;
+		goto out;
+	}
+	/* the other records holding each value, then the judged one */
+	for (i = 0; i < vals.n && !err; i++) {
+		struct holding h = { u, kind, schema, &vals.v[i], &ignore };
+
+		err = ks_rindex_holders(x, kind, vals.v[i].pointer,
+					vals.v[i].value, vals.v[i].len, rel,
+					add_holder, &h, d);
+	}
+	if (err)
+		goto out;
+	ks_unique_begin(u, kind, schema, rel, id, &mine);
+	for (i = 0; i < vals.n; i++)
+		ks_unique_add_at(u, vals.v[i].pointer, vals.v[i].value,
+				 vals.v[i].len, vals.v[i].line, vals.v[i].col);
+	if (ks_unique_report(u, &mine) < 0) {
+		err = -1;
+		goto out;
+	}
+	for (i = 0; i < mine.n; i++) {
+		const struct ks_diag *m = &mine.v[i];
+
+		if (m->severity != KS_SEV_ERROR || !m->keyword ||
+		    strcmp(m->keyword, "x-unique"))
+			continue;
+		ks_diags_add(d, KS_SEV_ERROR, NULL, 0, 0, m->pointer,
+			     m->keyword, "%s", m->message);
+		err = KS_EINVALID;
+	}
+out:
+	for (i = 0; i < vals.n; i++) {
+		ks_free(vals.v[i].pointer);
+		ks_free(vals.v[i].value);
+	}
+	ks_free(vals.v);
+	ks_unique_free(u);
+	ks_free(rel);
+	ks_diags_release(&ignore);
+	ks_diags_release(&mine);
 	return err;
 }

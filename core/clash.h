@@ -29,14 +29,15 @@ int ks_clash_record(struct ks_repo *r, const char *kind, const char *id,
 		    const struct ks_node *root, struct ks_diags *d);
 
 /*
- * The same, with the work tree's changes since the last commit given
- * (ks_rindex_changed(): a server that keeps them) instead of found by a
- * status of every file.
+ * The same, against the x-unique values the reading index keeps of every
+ * record of the work tree (rindex.h: a server keeps it fresh), instead of
+ * a status of every file and a walk of every committed record.  A record
+ * deleted from the folder and not yet committed holds no value here.
  */
-struct ks_changes;
-int ks_clash_record_changes(struct ks_repo *r, const char *kind,
-			    const char *id, const struct ks_node *root,
-			    const struct ks_changes *changes, struct ks_diags *d);
+struct ks_rindex;
+int ks_clash_record_index(struct ks_repo *r, struct ks_rindex *x,
+			  const char *kind, const char *id,
+			  const struct ks_node *root, struct ks_diags *d);
 
 /*
  * The records at `paths` (sorted, in the work tree), each clash an error

@@ -305,34 +305,6 @@ out:
 	return err;
 }
 
-/* "S kind schema-oid" lines for the schemas as they are now. */
-static int schema_lines(struct ks_buf *out, struct ks_repo *r)
-{
-	struct ks_diags ignore = KS_DIAGS_INIT;
-	struct ks_paths files = { 0 };
-	size_t i;
-	int err = 0;
-
-	/* Every file a schema may $ref, and the survey file naming them. */
-	if (ks_list_files(&files, r, KS_SCHEMA_DIR, &ignore) < 0 ||
-	    ks_paths_add(&files, KS_SURVEY_FILE) < 0)
-		err = -1;
-	for (i = 0; i < files.n && !err; i++) {
-		char *abs = ks_repo_path(r, files.v[i]);
-		char hex[GIT_OID_HEXSZ + 1] = "none";
-		git_oid oid;
-
-		if (abs && git_odb_hashfile(&oid, abs, GIT_OBJECT_BLOB) == 0)
-			git_oid_tostr(hex, sizeof(hex), &oid);
-		ks_free(abs);
-		if (ks_buf_addf(out, "S %s %s\n", files.v[i], hex) < 0)
-			err = -1;
-	}
-	ks_paths_release(&files);
-	ks_diags_release(&ignore);
-	return err;
-}
-
 /*
  * The record blobs committed at HEAD, into `w`.  1 when there are
  * records to walk, 0 when there is no commit yet or no records folder in
@@ -414,7 +386,7 @@ static int part(struct scan *sc)
 static int open_cache(struct scan *sc, struct ks_buf *old, const char *path)
 {
 	ks_buf_puts(&sc->fresh, CACHE_MAGIC);
-	if (schema_lines(&sc->fresh, sc->r) < 0)
+	if (ks_schema_files_id(&sc->fresh, sc->r) < 0)
 		return -1;
 	sc->usable = ks_buf_read_file(old, path, 0) == 0 &&
 		     old->len >= sc->fresh.len &&

@@ -12,7 +12,6 @@
 #include "rindex.h"
 #include "alloc.h"
 #include "buf.h"
-#include "changes.h"
 #include "check.h"
 #include "diag.h"
 #include "dupes.h"
@@ -35,10 +34,10 @@
 #include <unistd.h>
 
 #define RINDEX_FILE "khaosat/read-index.sqlite"
-#define RINDEX_VERSION 2
+#define RINDEX_VERSION 3
 
 static const char schema_sql[] =
-	"PRAGMA user_version = 2;"
+	"PRAGMA user_version = 3;"
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
 	"CREATE TABLE rec("
 	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER,"
@@ -50,13 +49,19 @@ static const char schema_sql[] =
 	" lat REAL, lon REAL);"
 	"CREATE INDEX rec_order ON rec(dev, num, kind);"
 	"CREATE INDEX rec_place ON rec(lat, lon) WHERE lat IS NOT NULL;"
+	"CREATE TABLE uniq(path TEXT NOT NULL, kind TEXT NOT NULL,"
+	" ptr TEXT NOT NULL, value TEXT NOT NULL, line INTEGER, col INTEGER);"
+	"CREATE INDEX uniq_value ON uniq(kind, ptr, value);"
+	"CREATE INDEX uniq_path ON uniq(path);"
 	"CREATE INDEX rec_kind ON rec(kind, dev, num);";
 
 struct kind_facets {
 	const struct ks_kind *kind;
 	struct ks_facet f[KS_FACETS_MAX];
 	size_t n;
-	char *sig;		/* "path list\n" of each facet */
+	/* its compiled form, when its records have x-unique values */
+	const struct ks_schema *unique;
+	char *sig;		/* "path list\n" of each facet, the schemas' ids */
 };
 
 struct ks_rindex {
@@ -64,7 +69,7 @@ struct ks_rindex {
 	struct ks_repo *r;
 	struct kind_facets *kinds;
 	size_t nkinds;
-	sqlite3_stmt *put, *del;
+	sqlite3_stmt *put, *del, *uput, *udel;
 	time_t start;		/* when the refresh began */
 	char *file;
 	int damaged;		/* made anew when closed */
@@ -116,12 +121,20 @@ static int kinds_load(struct ks_rindex *x)
 
 		k->kind = ks_repo_kind(x->r, i);
 		/* a form that does not read offers no facets */
-		if (ks_repo_schema(&s, x->r, (struct ks_kind *)k->kind, &quiet) == 0)
+		if (ks_repo_schema(&s, x->r, (struct ks_kind *)k->kind, &quiet) == 0) {
 			k->n = ks_facets(k->f, KS_FACETS_MAX, ks_schema_root(s));
+			if (ks_schema_has_unique(s))
+				k->unique = s;
+		}
 		ks_diags_release(&quiet);
 		ks_buf_putc(&sig, '-');
 		for (j = 0; j < k->n; j++)
 			ks_buf_addf(&sig, "%s %d\n", k->f[j].path, k->f[j].list);
+		/* a kind's unique values are read again when its forms change */
+		if (k->unique && ks_schema_files_id(&sig, x->r) < 0) {
+			ks_buf_release(&sig);
+			return -1;
+		}
 		if (!(k->sig = ks_buf_detach(&sig, NULL)))
 			return -1;
 	}
@@ -224,7 +237,12 @@ static int open_db(struct ks_rindex *x, const char *file, struct ks_diags *d)
 		" ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
 		" ?16, ?17, ?18, ?19, ?20)", -1, &x->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(x->db, "DELETE FROM rec WHERE path = ?1", -1,
-			       &x->del, NULL) != SQLITE_OK)
+			       &x->del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(x->db, "INSERT INTO uniq(path, kind, ptr, value,"
+			       " line, col) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1,
+			       &x->uput, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(x->db, "DELETE FROM uniq WHERE path = ?1", -1,
+			       &x->udel, NULL) != SQLITE_OK)
 		return db_error(x, d);
 	return 0;
 }
@@ -268,6 +286,8 @@ void ks_rindex_close(struct ks_rindex *x)
 		return;
 	sqlite3_finalize(x->put);
 	sqlite3_finalize(x->del);
+	sqlite3_finalize(x->uput);
+	sqlite3_finalize(x->udel);
 	sqlite3_close(x->db);
 	if (x->damaged && x->file)
 		drop_files(x->file);
@@ -284,6 +304,63 @@ static int bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC)
 		 : sqlite3_bind_null(st, i);
+}
+
+/* One record's x-unique values going into the uniq table. */
+struct uvalues {
+	struct ks_rindex *x;
+	const char *rel, *kind;
+	int failed;
+};
+
+static void put_unique(void *ctx, const char *pointer, const struct ks_node *v)
+{
+	struct uvalues *u = ctx;
+	sqlite3_stmt *st = u->x->uput;
+
+	/* as unique.c indexes them: scalars, as written */
+	if (u->failed || v->kind != KS_NODE_SCALAR)
+		return;
+	sqlite3_reset(st);
+	if (sqlite3_bind_text(st, 1, u->rel, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, u->kind, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, pointer, -1, SQLITE_TRANSIENT) ||
+	    sqlite3_bind_text(st, 4, v->u.scalar.str, (int)v->u.scalar.len,
+			      SQLITE_TRANSIENT) ||
+	    sqlite3_bind_int(st, 5, v->line) || sqlite3_bind_int(st, 6, v->col) ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		u->failed = 1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/*
+ * The x-unique values of the record `rel` as it is now: its old ones
+ * dropped, and those the validator finds in `root` (NULL: none) kept.
+ */
+static int put_uniques(struct ks_rindex *x, const struct kind_facets *kf,
+		       const char *rel, const struct ks_node *root,
+		       struct ks_diags *d)
+{
+	struct uvalues u = { x, rel, kf->kind->name, 0 };
+	struct ks_validate_opts vo = { NULL, put_unique, &u, 0 };
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	int rc;
+
+	sqlite3_reset(x->udel);
+	rc = sqlite3_bind_text(x->udel, 1, rel, -1, SQLITE_STATIC) ||
+	     sqlite3_step(x->udel) != SQLITE_DONE;
+	sqlite3_reset(x->udel);
+	if (rc)
+		return db_error(x, d);
+	if (!kf->unique || !root)
+		return 0;
+	/* the verdict is check's to give: only the values count here */
+	rc = ks_schema_validate(kf->unique, root, rel, &vo, &ignore);
+	ks_diags_release(&ignore);
+	if (rc == -1)
+		return -1;
+	return u.failed ? db_error(x, d) : 0;
 }
 
 /* The record's own position (WGS84 degrees), when it has one. */
@@ -364,7 +441,7 @@ static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 		err = db_error(x, d);
 		goto out;
 	}
-	err = 0;
+	err = put_uniques(x, kf, rel, rc ? NULL : ks_doc_root(doc), d);
 out:
 	if (x->put) {
 		sqlite3_reset(x->put);
@@ -388,6 +465,12 @@ static int drop(struct ks_rindex *x, const char *rel, struct ks_diags *d)
 	rc = sqlite3_bind_text(x->del, 1, rel, -1, SQLITE_STATIC) ||
 	     sqlite3_step(x->del) != SQLITE_DONE;
 	sqlite3_reset(x->del);
+	if (!rc) {
+		sqlite3_reset(x->udel);
+		rc = sqlite3_bind_text(x->udel, 1, rel, -1, SQLITE_STATIC) ||
+		     sqlite3_step(x->udel) != SQLITE_DONE;
+		sqlite3_reset(x->udel);
+	}
 	return rc ? db_error(x, d) : 0;
 }
 
@@ -623,6 +706,37 @@ int ks_rindex_refresh_paths(struct ks_rindex *x, const char *const *paths,
 
 /* ---- reading ---- */
 
+int ks_rindex_holders(struct ks_rindex *x, const char *kind,
+		      const char *pointer, const char *value, size_t len,
+		      const char *except,
+		      int (*found)(void *ctx, const char *path, const char *id,
+				   int line, int col),
+		      void *ctx, struct ks_diags *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(x->db, "SELECT u.path, r.id, u.line, u.col"
+			       " FROM uniq u JOIN rec r ON r.path = u.path"
+			       " WHERE u.kind = ?1 AND u.ptr = ?2 AND u.value = ?3"
+			       " AND u.path != ?4", -1, &st, NULL) ||
+	    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, pointer, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, value, (int)len, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, except ? except : "", -1, SQLITE_STATIC)) {
+		sqlite3_finalize(st);
+		return db_error(x, d);
+	}
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		err = found(ctx, (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1),
+			    sqlite3_column_int(st, 2), sqlite3_column_int(st, 3));
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(x, d);
+	sqlite3_finalize(st);
+	return err;
+}
+
 int ks_rindex_counts(struct ks_rindex *x, size_t *counts, struct ks_diags *d)
 {
 	sqlite3_stmt *st = NULL;
@@ -655,90 +769,6 @@ static char *column(sqlite3_stmt *st, int i, int *oom)
 	if (!(copy = ks_strdup((const char *)s)))
 		*oom = 1;
 	return copy;
-}
-
-/* A row's stat data as git's index keeps it (32-bit size and inode). */
-static int index_describes(sqlite3_stmt *st, const git_index_entry *e,
-			   long long racy_after)
-{
-	long long mtime = sqlite3_column_int64(st, 2);
-
-	if (mtime < 0 || e->mtime.seconds >= racy_after ||
-	    GIT_INDEX_ENTRY_STAGE(e) != 0)
-		return 0;
-	return (uint32_t)sqlite3_column_int64(st, 1) == e->file_size &&
-	       mtime == (long long)e->mtime.seconds * 1000000000 +
-			e->mtime.nanoseconds &&
-	       sqlite3_column_int64(st, 3) == (long long)e->ctime.seconds *
-			1000000000 + e->ctime.nanoseconds &&
-	       (uint32_t)sqlite3_column_int64(st, 4) == e->ino;
-}
-
-int ks_rindex_changed(struct ks_rindex *x, struct ks_changes *out,
-		      struct ks_diags *d)
-{
-	git_repository *repo = ks_repo_git(x->r);
-	git_index *idx = NULL;
-	sqlite3_stmt *st = NULL;
-	struct ks_buf ipath = KS_BUF_INIT;
-	struct stat ist;
-	size_t i = 0, n;
-	long long racy_after;
-	int rc, err = 0;
-
-	if (git_repository_index(&idx, repo) < 0 || git_index_read(idx, 0) < 0) {
-		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot read git's index: %s",
-			       ks_git_error());
-		goto out;
-	}
-	/* entries written in the index's last second may be racily clean */
-	ks_buf_addf(&ipath, "%sindex", git_repository_path(repo));
-	if (ks_buf_failed(&ipath)) {
-		err = -1;
-		goto out;
-	}
-	racy_after = stat(ipath.ptr, &ist) == 0 ? (long long)ist.st_mtime : 0;
-	n = git_index_entrycount(idx);
-	/* both in byte order of their paths: walked side by side */
-	if (sqlite3_prepare_v2(x->db, "SELECT path, size, mtime, ctime, ino"
-			       " FROM rec ORDER BY path", -1, &st, NULL)) {
-		err = db_error(x, d);
-		goto out;
-	}
-	rc = sqlite3_step(st);
-	while (!err && (rc == SQLITE_ROW || i < n)) {
-		const char *row = rc == SQLITE_ROW ?
-			(const char *)sqlite3_column_text(st, 0) : NULL;
-		const git_index_entry *e = i < n ? git_index_get_byindex(idx, i) : NULL;
-		int cmp;
-
-		if (e && !ks_is_record_path(e->path)) {
-			i++;
-			continue;
-		}
-		cmp = !row ? 1 : !e ? -1 : strcmp(row, e->path);
-		if (cmp < 0) {
-			err = ks_changes_add(out, KS_CHANGE_NEW, row);
-			rc = sqlite3_step(st);
-		} else if (cmp > 0) {
-			err = ks_changes_add(out, KS_CHANGE_DELETED, e->path);
-			i++;
-		} else {
-			if (!index_describes(st, e, racy_after))
-				err = ks_changes_add(out, KS_CHANGE_MODIFIED, row);
-			/* a path twice in git's index (a conflict) is one row */
-			while (++i < n && !strcmp(git_index_get_byindex(idx, i)->path, row))
-				;
-			rc = sqlite3_step(st);
-		}
-	}
-	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		err = db_error(x, d);
-out:
-	sqlite3_finalize(st);
-	git_index_free(idx);
-	ks_buf_release(&ipath);
-	return err;
 }
 
 static char *column_or(int *oom, const char *s)

@@ -63,19 +63,17 @@ int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
 		   size_t count, struct ks_diags *d);
 
 /*
- * The record files that differ from what git's index says of them, found
- * from the index brought up to the work tree and git's index alone, with
- * no folder read: a file whose stat data is not the one git's index holds
- * (or that git's index has no entry for) is new or modified, an entry of
- * git's index with no file is deleted.  With git's index refreshed, as
- * writers keep it (changes.h), these are the records changed since the
- * last commit; a file git's index may not describe surely (changed within
- * the second the index was written: git's "racily clean" entries) is
- * counted as modified, which costs a read, never a change missed.
+ * The records other than `except` (a path) that hold `value` (`len`
+ * bytes) under the x-unique field `pointer` of `kind`, as the index has
+ * them: each given to `found` with its place, id and the value's line and
+ * column.  0, -1, or an error status.
  */
-struct ks_changes;
-int ks_rindex_changed(struct ks_rindex *x, struct ks_changes *out,
-		      struct ks_diags *d);
+int ks_rindex_holders(struct ks_rindex *x, const char *kind,
+		      const char *pointer, const char *value, size_t len,
+		      const char *except,
+		      int (*found)(void *ctx, const char *path, const char *id,
+				   int line, int col),
+		      void *ctx, struct ks_diags *d);
 
 /* Records with a position of their own, for a map. */
 struct ks_rindex_place {

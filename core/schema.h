@@ -232,6 +232,9 @@ const char *ks_snode_enum_title(const struct ks_snode *n, size_t i);
  */
 int ks_schema_label(const struct ks_schema *s, const char *pointer,
 		    struct ks_buf *out);
+/* 1 when some subschema says x-unique: true (its records have such values). */
+int ks_schema_has_unique(const struct ks_schema *s);
+
 /* The top-level x-merge ("record") or NULL. */
 const char *ks_schema_xmerge(const struct ks_schema *s);
 

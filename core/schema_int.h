@@ -319,6 +319,7 @@ struct ks_comp {
 
 struct ks_schema {
 	unsigned flags;
+	int has_unique;		/* some subschema says x-unique: true */
 	struct ks_snode *root;
 	struct ks_shape *root_shape;
 	const char *xmerge;

@@ -614,6 +614,11 @@ const char *ks_schema_xmerge(const struct ks_schema *s)
 	return s ? s->xmerge : NULL;
 }
 
+int ks_schema_has_unique(const struct ks_schema *s)
+{
+	return s && s->has_unique;
+}
+
 size_t ks_snode_property_count(const struct ks_snode *n)
 {
 	return n ? n->niprops : 0;

@@ -855,8 +855,10 @@ static void walk_flag(struct ks_comp *c, struct ks_snode *s,
 	if (b < 0)
 		ks_sc_error(c, w->file, p->value, p->key,
 			    "%s must be true or false", p->key);
-	else if (id == K_XUNIQUE)
+	else if (id == K_XUNIQUE) {
 		s->xunique = (unsigned char)b;
+		c->s->has_unique |= b;
+	}
 	else if (b)
 		s->kw |= KW_UNIQUE;
 }

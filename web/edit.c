@@ -23,7 +23,6 @@
 #include "alloc.h"
 #include "answer.h"
 #include "check.h"
-#include "changes.h"
 #include "clash.h"
 #include "commit.h"
 #include "create.h"
@@ -204,27 +203,20 @@ static int copy_diag(struct ks_diags *to, const struct ks_diag *g)
 }
 
 /*
- * Its unique values against the rest of the survey: the records changed
- * since the last commit known from the reading index when the server
- * keeps one, not from a status of every file.
+ * Its unique values against the rest of the survey: against the values
+ * the reading index keeps when the server has one, not by a status of
+ * every file and a walk of every committed record.
  */
 static int clash(struct page *p, const char *id, const struct ks_node *root,
 		 struct ks_diags *d)
 {
 	struct ks_diags quiet = KS_DIAGS_INIT;
-	struct ks_changes ch = { 0 };
 	struct ks_rindex *x = p->q->index ?
 		ks_web_index_fresh(p->q->index, &quiet) : NULL;
-	int err;
+	int err = x ? ks_clash_record_index(p->q->repo, x, p->kind->name, id,
+					    root, d)
+		    : ks_clash_record(p->q->repo, p->kind->name, id, root, d);
 
-	if (x && (err = ks_rindex_changed(x, &ch, &quiet)) == 0)
-		err = ks_clash_record_changes(p->q->repo, p->kind->name, id,
-					      root, &ch, d);
-	else if (x && err == -1)
-		err = -1;
-	else
-		err = ks_clash_record(p->q->repo, p->kind->name, id, root, d);
-	ks_changes_release(&ch);
 	ks_diags_release(&quiet);
 	return err;
 }
