@@ -39,34 +39,6 @@ struct blob_entry {
 	git_oid oid;
 };
 
-struct walk_ctx {
-	struct blob_entry *v;
-	size_t n, alloc;
-	int oom;
-};
-
-static int collect_blob(const char *root, const git_tree_entry *e, void *p)
-{
-	struct walk_ctx *w = p;
-	struct ks_buf path = KS_BUF_INIT;
-
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
-		return 0;
-	if (ks_grow(&w->v, w->n, &w->alloc, sizeof(*w->v), 1024) < 0) {
-		w->oom = 1;
-		return -1;
-	}
-	if (ks_buf_addf(&path, "%s/%s%s", KS_RECORDS_DIR, root,
-			git_tree_entry_name(e)) < 0) {
-		w->oom = 1;
-		return -1;
-	}
-	w->v[w->n].path = ks_buf_detach(&path, NULL);
-	git_oid_cpy(&w->v[w->n].oid, git_tree_entry_id(e));
-	w->n++;
-	return 0;
-}
-
 /*
  * Where each cached record's lines start, by "oid kind": a table of
  * pointers to the B lines, each keyed by the text after its "B ".
@@ -306,19 +278,19 @@ out:
 }
 
 /*
- * The record blobs committed at HEAD, into `w`.  1 when there are
- * records to walk, 0 when there is no commit yet or no records folder in
- * it, or an error.
+ * The records folder of the tree committed at HEAD, into *out: 1, or 0
+ * when there is no commit yet or no records folder in it, or an error.
  */
-static int head_records(struct walk_ctx *w, git_repository *repo,
+static int head_records(git_tree **out, git_repository *repo,
 			struct ks_diags *d)
 {
 	git_commit *head = NULL;
-	git_tree *tree = NULL, *records = NULL;
+	git_tree *tree = NULL;
 	git_tree_entry *te = NULL;
 	git_oid oid;
 	int err = 0;
 
+	*out = NULL;
 	if (git_reference_name_to_id(&oid, repo, KS_MAIN_REF) < 0)
 		return 0;
 	if (git_commit_lookup(&head, repo, &oid) < 0 ||
@@ -327,18 +299,12 @@ static int head_records(struct walk_ctx *w, git_repository *repo,
 			       "cannot read the last commit: %s", ks_git_error());
 		goto out;
 	}
-	if (git_tree_entry_bypath(&te, tree, KS_RECORDS_DIR) < 0 ||
-	    git_tree_lookup(&records, repo, git_tree_entry_id(te)) < 0)
-		goto out;
-	/* A folder that cannot be read leaves out its records, no more. */
-	if (git_tree_walk(records, GIT_TREEWALK_PRE, collect_blob, w) < 0 &&
-	    w->oom)
-		err = -1;
-	else
+	if (git_tree_entry_bypath(&te, tree, KS_RECORDS_DIR) == 0 &&
+	    git_tree_lookup(out, repo, git_tree_entry_id(te)) == 0)
 		err = 1;
+	git_error_clear();
 out:
 	git_tree_entry_free(te);
-	git_tree_free(records);
 	git_tree_free(tree);
 	git_commit_free(head);
 	return err;
@@ -363,11 +329,54 @@ struct scan {
 	const struct ks_buf *old;
 	size_t same;
 	int copied;
+	/*
+	 * Once copied, the new cache goes to its file as it is made, a
+	 * megabyte at a time, never whole in memory: `written` bytes so far.
+	 * A file that cannot be written leaves the cache as it was.
+	 */
+	const char *path;
+	struct ks_file out;
+	int writing;
+	size_t written;
 	struct ks_buf key;	/* "oid kind" of the record at hand */
 	struct scratch replay;	/* buffers every replay reuses */
 	size_t misses;		/* records the old cache did not have */
 	int usable;		/* the old cache is of the same schemas */
 };
+
+#define FLUSH_AT (1u << 20)
+
+/* `len` bytes of the new cache, to its file. */
+static void put_out(struct scan *sc, const char *data, size_t len)
+{
+	if (!sc->writing)
+		return;
+	if (ks_file_write(&sc->out, data, len) < 0) {
+		ks_file_abort(&sc->out);
+		sc->writing = 0;
+		return;
+	}
+	sc->written += len;
+}
+
+/* What `fresh` holds, to the file once it is `at` bytes long. */
+static void flush(struct scan *sc, size_t at)
+{
+	if (!sc->copied || sc->fresh.len < at)
+		return;
+	put_out(sc, sc->fresh.ptr, sc->fresh.len);
+	ks_buf_reset(&sc->fresh);
+}
+
+/* The new cache's file, begun with `len` bytes of text. */
+static void start_out(struct scan *sc, const char *text, size_t len)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+
+	sc->writing = ks_file_begin(&sc->out, sc->path, 0, &ignore) == 0;
+	ks_diags_release(&ignore);
+	put_out(sc, text, len);
+}
 
 /* The new cache parts from the old one here: its text so far, copied. */
 static int part(struct scan *sc)
@@ -376,7 +385,8 @@ static int part(struct scan *sc)
 		return 0;
 	sc->copied = 1;
 	ks_buf_reset(&sc->fresh);
-	return ks_buf_add(&sc->fresh, sc->old->ptr, sc->same);
+	start_out(sc, sc->old->ptr, sc->same);
+	return 0;
 }
 
 /*
@@ -395,6 +405,10 @@ static int open_cache(struct scan *sc, struct ks_buf *old, const char *path)
 	sc->old = old;
 	sc->same = sc->fresh.len;
 	sc->copied = !sc->usable;
+	if (sc->copied) {
+		start_out(sc, sc->fresh.ptr, sc->fresh.len);
+		ks_buf_reset(&sc->fresh);
+	}
 	return 0;
 }
 
@@ -473,9 +487,43 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 			err = -1;
 	}
 out:
+	flush(sc, FLUSH_AT);
 	ks_free(kind);
 	ks_free(id);
 	return err;
+}
+
+/*
+ * The walk of HEAD's records folder: each record scanned as the walk
+ * meets it, never a list of all 100,000 held at once.
+ */
+struct walk {
+	struct scan *sc;
+	struct ks_buf path;
+	int err;		/* scan_record()'s, which stops the walk */
+};
+
+static int walk_blob(const char *root, const git_tree_entry *e, void *p)
+{
+	struct walk *w = p;
+	struct blob_entry b;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		return 0;
+	ks_buf_reset(&w->path);
+	ks_buf_puts(&w->path, KS_RECORDS_DIR "/");
+	ks_buf_puts(&w->path, root);
+	ks_buf_puts(&w->path, git_tree_entry_name(e));
+	if (ks_buf_failed(&w->path)) {
+		w->err = -1;
+		return -1;
+	}
+	b.path = w->path.ptr;
+	git_oid_cpy(&b.oid, git_tree_entry_id(e));
+	w->err = scan_record(w->sc, &b);
+	if (!w->err && w->sc->u->oom)
+		w->err = -1;
+	return w->err ? -1 : 0;
 }
 
 /*
@@ -491,21 +539,28 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 {
 	struct scan sc = { u, r, skip, check, count, d,
 			   KS_TABLE_INIT(const char *), KS_BUF_INIT, NULL, 0, 1,
-			   KS_BUF_INIT,
+			   NULL, KS_FILE_INIT, 0, 0, KS_BUF_INIT,
 			   { KS_BUF_INIT, KS_BUF_INIT, KS_BUF_INIT }, 0, 0 };
 	struct ks_buf old = KS_BUF_INIT, cachepath = KS_BUF_INIT;
-	struct walk_ctx w = { 0 };
-	size_t i;
+	struct walk w = { &sc, KS_BUF_INIT, 0 };
+	git_tree *records = NULL;
 	int err;
 
-	err = head_records(&w, ks_repo_git(r), d);
+	err = head_records(&records, ks_repo_git(r), d);
 	if (err <= 0)
 		goto out;
 	ks_buf_addf(&cachepath, "%skhaosat/record-cache",
 		    git_repository_path(ks_repo_git(r)));
+	if (ks_buf_failed(&cachepath)) {
+		err = -1;
+		goto out;
+	}
+	sc.path = cachepath.ptr;
 	err = open_cache(&sc, &old, cachepath.ptr);
-	for (i = 0; i < w.n && !err && !u->oom; i++)
-		err = scan_record(&sc, &w.v[i]);
+	/* A folder that cannot be read leaves out its records, no more. */
+	if (!err && git_tree_walk(records, GIT_TREEWALK_PRE, walk_blob, &w) < 0)
+		err = w.err;
+	git_error_clear();
 	if (!err && u->oom)
 		err = -1;
 	/* Only a cache: a failure to save it costs speed, not correctness. */
@@ -516,17 +571,19 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		old.len = sc.same;
 		ks_file_put_text(cachepath.ptr, &old, 0, &ignore);
 		ks_diags_release(&ignore);
-	} else if (!err && sc.copied &&
-		   (sc.misses || !sc.usable || sc.fresh.len != old.len)) {
+	} else if (!err && sc.copied) {
 		struct ks_diags ignore = KS_DIAGS_INIT;
 
-		ks_file_put_text(cachepath.ptr, &sc.fresh, 0, &ignore);
+		flush(&sc, 0);
+		if (sc.writing &&
+		    (sc.misses || !sc.usable || sc.written != old.len))
+			ks_file_commit(&sc.out, &ignore);
 		ks_diags_release(&ignore);
 	}
 out:
-	for (i = 0; i < w.n; i++)
-		ks_free(w.v[i].path);
-	ks_free(w.v);
+	ks_file_abort(&sc.out);
+	git_tree_free(records);
+	ks_buf_release(&w.path);
 	ks_table_release(&sc.ci);
 	ks_buf_release(&sc.fresh);
 	ks_buf_release(&sc.key);
