@@ -40,9 +40,10 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import (StaleElementReferenceException,
+                                        WebDriverException)
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
@@ -90,11 +91,25 @@ def problems_at(d, pointer):
     return [li.text for li in box.find_elements(By.CSS_SELECTOR, "ul.problems li")]
 
 
+def gone(page):
+    """A wait's condition: the page `page` was the root of has been left.
+    Chromium, asked in the instant the next page replaces it, may answer
+    that the node is not in the document rather than that it is stale:
+    either way it is gone."""
+    def left(_):
+        try:
+            page.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+    return left
+
+
 def click(d, e):
     """Clicks `e` and waits for the page it leads to."""
     page = d.find_element(By.TAG_NAME, "html")
     centred(d, e).click()
-    WebDriverWait(d, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(d, 30).until(gone(page))
 
 
 def press(d, text):
@@ -249,7 +264,7 @@ def main():
             page = d.find_element(By.TAG_NAME, "html")
             centred(d, img)
             ActionChains(d).move_to_element_with_offset(img, int(dx), int(dy)).click().perform()
-            WebDriverWait(d, 30).until(expected_conditions.staleness_of(page))
+            WebDriverWait(d, 30).until(gone(page))
             print(d.find_element(By.CSS_SELECTOR, "p.picked").text)
             click(d, d.find_element(By.CSS_SELECTOR, "a.zoom-in"))
             shot(d, shots, "map")
