@@ -61,6 +61,14 @@ struct ks_node *ks_position_node(struct ks_doc *doc, double lat, double lon,
 	return p;
 }
 
+int ks_position_read(const struct ks_node *p, double *lat, double *lon)
+{
+	return p && p->kind == KS_NODE_MAP &&
+	       ks_node_finite(ks_map_get(p, "latitude"), lat) &&
+	       ks_node_finite(ks_map_get(p, "longitude"), lon) &&
+	       *lat >= -90 && *lat <= 90 && *lon >= -180 && *lon <= 180;
+}
+
 /* {latitude, longitude[, accuracy][, source]} of a photo's position. */
 static struct ks_node *position(struct ks_doc *doc,
 				const struct ks_media_meta *meta,

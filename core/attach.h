@@ -60,4 +60,11 @@ void ks_attached_release(struct ks_attached *a, size_t n);
 struct ks_node *ks_position_node(struct ks_doc *doc, double lat, double lon,
 				 double accuracy, const char *source);
 
+/*
+ * The latitude and longitude of a position as records keep it (`p`: the
+ * {latitude, longitude, ...} map, or NULL): 1 when both are numbers on
+ * the globe (latitude -90 to 90, longitude -180 to 180), else 0.
+ */
+int ks_position_read(const struct ks_node *p, double *lat, double *lon);
+
 #endif

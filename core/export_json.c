@@ -4,6 +4,7 @@
  * line (jsonl).  See export_int.h.
  */
 #include "export_int.h"
+#include "attach.h"
 #include "alloc.h"
 #include "intl.h"
 #include "buf.h"
@@ -91,14 +92,6 @@ static void json_errors(struct ks_json *w, const struct ks_diags *errors)
 
 /* ---- GeoJSON ---- */
 
-static int point_of(const struct ks_node *p, double *lat, double *lon)
-{
-	return p && p->kind == KS_NODE_MAP &&
-	       ks_node_finite(ks_map_get(p, "latitude"), lat) &&
-	       ks_node_finite(ks_map_get(p, "longitude"), lon) &&
-	       *lat >= -90 && *lat <= 90 && *lon >= -180 && *lon <= 180;
-}
-
 /* The record's position, or its first photo's; NULL when it has none. */
 static const struct ks_node *position_of(const struct ks_node *root,
 					 double *lat, double *lon,
@@ -108,7 +101,7 @@ static const struct ks_node *position_of(const struct ks_node *root,
 	const struct ks_node *l = ks_map_get(root, "attachments");
 	size_t i;
 
-	if (point_of(p, lat, lon)) {
+	if (ks_position_read(p, lat, lon)) {
 		const struct ks_node *src = ks_map_get(p, "source");
 
 		*source = src && src->kind == KS_NODE_SCALAR ? src->u.scalar.str : NULL;
@@ -116,7 +109,7 @@ static const struct ks_node *position_of(const struct ks_node *root,
 	}
 	for (i = 0; l && l->kind == KS_NODE_SEQ && i < l->u.seq.n; i++) {
 		p = ks_map_get(l->u.seq.v[i], "position");
-		if (point_of(p, lat, lon)) {
+		if (ks_position_read(p, lat, lon)) {
 			*source = "photo";
 			return p;
 		}

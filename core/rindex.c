@@ -11,6 +11,7 @@
  */
 #include "rindex.h"
 #include "alloc.h"
+#include "attach.h"
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
@@ -363,17 +364,6 @@ static int put_uniques(struct ks_rindex *x, const struct kind_facets *kf,
 	return u.failed ? db_error(x, d) : 0;
 }
 
-/* The record's own position (WGS84 degrees), when it has one. */
-static int place_of(const struct ks_node *root, double *lat, double *lon)
-{
-	const struct ks_node *p = root ? ks_map_get(root, "position") : NULL;
-
-	return p && p->kind == KS_NODE_MAP &&
-	       ks_node_finite(ks_map_get(p, "latitude"), lat) &&
-	       ks_node_finite(ks_map_get(p, "longitude"), lon) &&
-	       *lat >= -90 && *lat <= 90 && *lon >= -180 && *lon <= 180;
-}
-
 static int bind_place(sqlite3_stmt *st, int i, int placed, double v)
 {
 	return placed ? sqlite3_bind_double(st, i, v) : sqlite3_bind_null(st, i);
@@ -415,7 +405,8 @@ static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 		snprintf(dev, sizeof(dev), "%s", id);
 		num = 0;
 	}
-	placed = !rc && place_of(ks_doc_root(doc), &lat, &lon);
+	placed = !rc && ks_position_read(ks_map_get(ks_doc_root(doc), "position"),
+					 &lat, &lon);
 	sqlite3_reset(x->put);
 	/* changed within the second the refresh began: read it again */
 	if (sqlite3_bind_text(x->put, 1, rel, -1, SQLITE_STATIC) ||
