@@ -78,11 +78,9 @@ static void view_box(struct view *v)
 	v->m_per_px = v->span_lat * METRES_PER_DEGREE / MAP_PX;
 }
 
-/* A number from the address within [lo, hi]; 0 when absent or bad. */
-static int arg_number(const struct ks_web_req *q, const char *name, double lo,
-		      double hi, double *out)
+/* The number `s` says, within [lo, hi]: 1, or 0 (*out untouched). */
+static int number_in(const char *s, double lo, double hi, double *out)
 {
-	const char *s = q->arg(q->ctx, name);
 	char *end;
 	double v;
 
@@ -96,15 +94,18 @@ static int arg_number(const struct ks_web_req *q, const char *name, double lo,
 	return 1;
 }
 
-/* The record's own position, when it has one. */
+/* A number from the address within [lo, hi]; 0 when absent or bad. */
+static int arg_number(const struct ks_web_req *q, const char *name, double lo,
+		      double hi, double *out)
+{
+	return number_in(q->arg(q->ctx, name), lo, hi, out);
+}
+
+/* The record's own position, when it has one the map can show. */
 static int own_position(const struct ks_node *root, double *lat, double *lon)
 {
-	const struct ks_node *p = root ? ks_map_get(root, "position") : NULL;
-
-	return p && p->kind == KS_NODE_MAP &&
-	       ks_node_finite(ks_map_get(p, "latitude"), lat) &&
-	       ks_node_finite(ks_map_get(p, "longitude"), lon) &&
-	       fabs(*lat) <= 85 && fabs(*lon) <= 180;
+	return ks_position_read(root ? ks_map_get(root, "position") : NULL,
+				lat, lon) && fabs(*lat) <= 85;
 }
 
 /*
@@ -423,17 +424,11 @@ static int page(const struct ks_web_req *q, struct ks_web_reply *r,
 
 /* ---- saving ---- */
 
+/* A number of the posted form within [lo, hi]: 0, or -1. */
 static int form_number(const struct ks_web_req *q, const char *name,
 		       double lo, double hi, double *out)
 {
-	const char *s = ks_web_form_get(q->form, name);
-	char *end;
-
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	return *end || errno || !isfinite(*out) || *out < lo || *out > hi ? -1 : 0;
+	return number_in(ks_web_form_get(q->form, name), lo, hi, out) ? 0 : -1;
 }
 
 /* The record with its new position, checked, written and committed. */
