@@ -14,7 +14,6 @@
 #include "intl.h"
 #include "record.h"
 #include "repo.h"
-#include "schema.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -94,16 +93,10 @@ static int attach_one(struct cli *cli, const char *kind, const char *id,
 int form_attach(struct cli *cli, const char *kind, const char *id,
 		const char *rel)
 {
-	struct ks_schema *schema = NULL;
-	struct ks_kind *k = ks_repo_find_kind(cli->repo, kind);
-	struct ks_diags quiet = KS_DIAGS_INIT;
 	struct sigaction sa, old;
-	int err = 0, has;
+	int err = 0;
 
-	has = k && ks_repo_schema(&schema, cli->repo, k, &quiet) == 0 &&
-	      ks_snode_property(ks_schema_root(schema), "attachments");
-	ks_diags_release(&quiet);
-	if (!has)
+	if (!ks_repo_kind_has(cli->repo, kind, "attachments"))
 		return 0;
 	/* Ctrl-C ends the questions; a file being attached is finished. */
 	memset(&sa, 0, sizeof(sa));

@@ -11,7 +11,6 @@
 #include "file.h"
 #include "record.h"
 #include "repo.h"
-#include "schema.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -171,19 +170,6 @@ static void undo(struct ks_repo *r, const struct ks_attached *a,
 	}
 }
 
-/* 1 when records of `kind` have a position of their own (workshops). */
-static int has_position(struct ks_repo *r, const char *kind)
-{
-	struct ks_kind *k = ks_repo_find_kind(r, kind);
-	struct ks_schema *s = NULL;
-	struct ks_diags quiet = KS_DIAGS_INIT;
-	int has = k && ks_repo_schema(&s, r, k, &quiet) == 0 &&
-		  ks_snode_property(ks_schema_root(s), "position") != NULL;
-
-	ks_diags_release(&quiet);
-	return has;
-}
-
 int ks_attach(struct ks_attached *out, struct ks_repo *r, const char *kind,
 	      const char *id, const char *rel, struct ks_doc *doc,
 	      const struct ks_attach_file *files, size_t n,
@@ -193,7 +179,7 @@ int ks_attach(struct ks_attached *out, struct ks_repo *r, const char *kind,
 	struct ks_buf *kept = ks_calloc(n + 1, sizeof(*kept));
 	struct ks_buf text = KS_BUF_INIT;
 	int *made = ks_calloc(n + 1, sizeof(*made));
-	int positioned = has_position(r, kind);
+	int positioned = ks_repo_kind_has(r, kind, "position");
 	size_t i;
 	int err = 0;
 

@@ -364,6 +364,18 @@ int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
 	return 0;
 }
 
+int ks_repo_kind_has(struct ks_repo *r, const char *kind, const char *field)
+{
+	struct ks_kind *k = ks_repo_find_kind(r, kind);
+	struct ks_schema *s = NULL;
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	int has = k && ks_repo_schema(&s, r, k, &quiet) == 0 &&
+		  ks_snode_property(ks_schema_root(s), field) != NULL;
+
+	ks_diags_release(&quiet);
+	return has;
+}
+
 int ks_repo_schemas(struct ks_repo *r, struct ks_diags *d)
 {
 	struct ks_schema *s;

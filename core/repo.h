@@ -138,6 +138,13 @@ int ks_repo_schemas(struct ks_repo *r, struct ks_diags *d);
 int ks_repo_schema(struct ks_schema **out, struct ks_repo *r,
 		   struct ks_kind *kind, struct ks_diags *d);
 
+/*
+ * 1 when records of the kind named `kind` have the top-level field
+ * `field` (a workshop has a position, a brand none), by its schema; 0
+ * for a kind the survey lacks or whose schema does not compile.
+ */
+int ks_repo_kind_has(struct ks_repo *r, const char *kind, const char *field);
+
 /* Absolute path of a path relative to the work tree (ks_free). */
 char *ks_repo_path(const struct ks_repo *r, const char *rel);
 

@@ -525,13 +525,7 @@ static int post(const struct ks_web_req *q, struct ks_web_reply *r,
 
 int ks_web_map_offered(struct ks_repo *repo, const struct ks_kind *kind)
 {
-	struct ks_schema *s = NULL;
-	struct ks_diags quiet = KS_DIAGS_INIT;
-	int has = ks_repo_schema(&s, repo, (struct ks_kind *)kind, &quiet) == 0 &&
-		  ks_snode_property(ks_schema_root(s), "position") != NULL;
-
-	ks_diags_release(&quiet);
-	return has;
+	return ks_repo_kind_has(repo, kind->name, "position");
 }
 
 int ks_web_map(const struct ks_web_req *q, struct ks_web_reply *r,
