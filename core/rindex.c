@@ -109,7 +109,9 @@ static int db_error(struct ks_rindex *x, struct ks_diags *d)
 
 static int kinds_load(struct ks_rindex *x)
 {
+	struct ks_buf files = KS_BUF_INIT;	/* the schema files' ids, once */
 	size_t i, j, n = ks_repo_kind_count(x->r);
+	int err = -1;
 
 	if (!(x->kinds = ks_calloc(n + 1, sizeof(*x->kinds))))
 		return -1;
@@ -132,14 +134,20 @@ static int kinds_load(struct ks_rindex *x)
 		for (j = 0; j < k->n; j++)
 			ks_buf_addf(&sig, "%s %d\n", k->f[j].path, k->f[j].list);
 		/* a kind's unique values are read again when its forms change */
-		if (k->unique && ks_schema_files_id(&sig, x->r) < 0) {
+		if (k->unique && !files.len &&
+		    ks_schema_files_id(&files, x->r) < 0) {
 			ks_buf_release(&sig);
-			return -1;
+			goto out;
 		}
+		if (k->unique)
+			ks_buf_add(&sig, files.ptr, files.len);
 		if (!(k->sig = ks_buf_detach(&sig, NULL)))
-			return -1;
+			goto out;
 	}
-	return 0;
+	err = 0;
+out:
+	ks_buf_release(&files);
+	return err;
 }
 
 static const struct kind_facets *kind_of(const struct ks_rindex *x,
