@@ -1,6 +1,7 @@
 /*
  * The index of unique values from inside, for the record cache
- * (recordcache.c), which replays cached values into it.  Nothing else
+ * (recordcache.c), which replays cached values into it, and for clash.c,
+ * which feeds it the values the reading index keeps.  Nothing else
  * should need it.
  */
 #ifndef KS_UNIQUE_INT_H
