@@ -67,13 +67,27 @@ static const char *cache_find(const struct ks_table *ci, const char *key,
 	return l ? *l : NULL;
 }
 
-static int index_cache(struct ks_table *ci, const char *text)
+/*
+ * Indexes the entries of the cache `text` by key; *values: how many
+ * unique values they hold in all.
+ */
+static int index_cache(struct ks_table *ci, const char *text, size_t *values)
 {
 	const char *p;
 	size_t n = 0;
 
-	for (p = text; (p = strstr(p, "\nB ")); p++)
+	*values = 0;
+	for (p = text; (p = strstr(p, "\nB ")); p++) {
+		const char *f = p + 3;
+		int i;
+
 		n++;
+		/* B <blob> <kind> <id> <values> ... */
+		for (i = 0; i < 3 && f; i++)
+			f = strchr(f, ' ') ? strchr(f, ' ') + 1 : NULL;
+		if (f)
+			*values += strtoul(f, NULL, 10);
+	}
 	if (ks_table_reserve(ci, n) < 0)
 		return -1;
 	for (p = text; (p = strstr(p, "\nB ")); p++) {
@@ -398,10 +412,16 @@ static int open_cache(struct scan *sc, struct ks_buf *old, const char *path)
 	ks_buf_puts(&sc->fresh, CACHE_MAGIC);
 	if (ks_schema_files_id(&sc->fresh, sc->r) < 0)
 		return -1;
+	size_t values = 0;
+
 	sc->usable = ks_buf_read_file(old, path, 0) == 0 &&
 		     old->len >= sc->fresh.len &&
 		     !memcmp(old->ptr, sc->fresh.ptr, sc->fresh.len) &&
-		     index_cache(&sc->ci, old->ptr) == 0;
+		     index_cache(&sc->ci, old->ptr, &values) == 0;
+	/* the index of values grows once, not by doubling as they come */
+	if (sc->usable && sc->check &&
+	    ks_unique_reserve(sc->u, sc->u->table.n + values + values / 64) < 0)
+		return -1;
 	sc->old = old;
 	sc->same = sc->fresh.len;
 	sc->copied = !sc->usable;

@@ -12,58 +12,89 @@
 #include "schema.h"
 
 #include <git2.h>
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * An indexed value.  Its bytes and its record's "path NUL id" live in the
+ * index's blocks; its kind and field are the index's field number `field`.
+ */
 struct uentry {
-	char *key;		/* kind NUL pointer NUL value */
-	size_t keylen;
-	char *path;
-	char *id;
+	const char *value;
+	const char *rec;
+	unsigned field;
+	unsigned len;
 	int line, col;
 };
 
 struct ukey {
+	unsigned field;
 	const char *s;
 	size_t len;
 };
+
+struct ufield {
+	char *kind, *pointer;
+};
+
+/* Strings copied in, freed only with the index. */
+struct ublock {
+	struct ublock *next;
+	size_t used, cap;
+	char data[];
+};
+
+#define UBLOCK_SIZE ((size_t)64 * 1024)
 
 static int uentry_eq(const void *entry, const void *key)
 {
 	const struct uentry *e = entry;
 	const struct ukey *k = key;
 
-	return e->keylen == k->len && !memcmp(e->key, k->s, k->len);
+	return e->field == k->field && e->len == k->len &&
+	       !memcmp(e->value, k->s, k->len);
 }
 
 struct ks_unique *ks_unique_new(void)
 {
 	struct ks_unique *u = ks_calloc(1, sizeof(*u));
 
-	if (u) {
+	if (u)
 		ks_table_init(&u->table, sizeof(struct uentry));
-		ks_buf_init(&u->probe);
-	}
 	return u;
 }
 
 void ks_unique_free(struct ks_unique *u)
 {
-	struct uentry *e;
-	size_t i = 0;
+	size_t i;
 
 	if (!u)
 		return;
-	ks_buf_release(&u->probe);
-	while ((e = ks_table_next(&u->table, &i))) {
-		ks_free(e->key);
-		ks_free(e->path);
-		ks_free(e->id);
+	while (u->blocks) {
+		struct ublock *next = u->blocks->next;
+
+		ks_free(u->blocks);
+		u->blocks = next;
 	}
+	for (i = 0; i < u->nfields; i++) {
+		ks_free(u->fields[i].kind);
+		ks_free(u->fields[i].pointer);
+	}
+	ks_free(u->fields);
 	ks_table_release(&u->table);
 	ks_free(u);
+}
+
+int ks_unique_reserve(struct ks_unique *u, size_t n)
+{
+	if (ks_table_reserve(&u->table, n) < 0) {
+		u->oom = 1;
+		return -1;
+	}
+	return 0;
 }
 
 void ks_unique_begin(struct ks_unique *u, const char *kind,
@@ -75,6 +106,81 @@ void ks_unique_begin(struct ks_unique *u, const char *kind,
 	u->path = path;
 	u->id = id;
 	u->d = d;
+	u->rec = NULL;
+}
+
+/* `a` then `b` (a NUL after each) copied into the blocks, or NULL. */
+static const char *keep(struct ks_unique *u, const char *a, size_t alen,
+			const char *b, size_t blen)
+{
+	size_t need = alen + 1 + (b ? blen + 1 : 0);
+	struct ublock *k = u->blocks;
+	char *at;
+
+	if (!k || k->cap - k->used < need) {
+		size_t cap = need > UBLOCK_SIZE / 4 ? need : UBLOCK_SIZE;
+
+		if (!(k = ks_malloc(sizeof(*k) + cap))) {
+			u->oom = 1;
+			return NULL;
+		}
+		k->used = 0;
+		k->cap = cap;
+		/* a string of its own goes behind the block being filled */
+		if (cap != UBLOCK_SIZE && u->blocks) {
+			k->next = u->blocks->next;
+			u->blocks->next = k;
+		} else {
+			k->next = u->blocks;
+			u->blocks = k;
+		}
+	}
+	at = k->data + k->used;
+	memcpy(at, a, alen);
+	at[alen] = '\0';
+	if (b) {
+		memcpy(at + alen + 1, b, blen);
+		at[alen + 1 + blen] = '\0';
+	}
+	k->used += need;
+	return at;
+}
+
+/* The number of the field `pointer` of the record's kind, or -1. */
+static int field_of(struct ks_unique *u, const char *pointer, unsigned *out)
+{
+	size_t i = u->field;
+
+	if (i < u->nfields && !strcmp(u->fields[i].pointer, pointer) &&
+	    !strcmp(u->fields[i].kind, u->kind)) {
+		*out = (unsigned)i;
+		return 0;
+	}
+	for (i = 0; i < u->nfields; i++)
+		if (!strcmp(u->fields[i].pointer, pointer) &&
+		    !strcmp(u->fields[i].kind, u->kind))
+			break;
+	if (i == u->nfields) {
+		struct ufield f = { ks_strdup(u->kind), ks_strdup(pointer) };
+
+		if (!f.kind || !f.pointer ||
+		    ks_grow(&u->fields, u->nfields, &u->afields,
+			    sizeof(*u->fields), 4) < 0) {
+			ks_free(f.kind);
+			ks_free(f.pointer);
+			u->oom = 1;
+			return -1;
+		}
+		u->fields[u->nfields++] = f;
+	}
+	u->field = i;
+	*out = (unsigned)i;
+	return 0;
+}
+
+static size_t key_hash(const struct ukey *k)
+{
+	return ks_hash(k->s, k->len) ^ ((size_t)(k->field + 1) * 0x9e3779b9u);
 }
 
 /* Escapes a value for one line of the cache: \\, \t and \n. */
@@ -94,19 +200,6 @@ static void cache_escape(struct ks_buf *b, const char *s, size_t len)
 	}
 }
 
-/* The index key of a value: kind, field and value, NUL-separated. */
-static int make_key(struct ks_unique *u, struct ks_buf *key,
-		    const char *pointer, const char *value, size_t len)
-{
-	int e = ks_buf_add(key, u->kind, strlen(u->kind) + 1);
-
-	e |= ks_buf_add(key, pointer, strlen(pointer) + 1);
-	e |= ks_buf_add(key, value, len);
-	if (e)
-		u->oom = 1;
-	return e ? -1 : 0;
-}
-
 /* The error at `path` of a value that record `other` holds too. */
 static void clash(struct ks_unique *u, const char *path, int line, int col,
 		  const char *pointer, const char *value, size_t len,
@@ -123,11 +216,16 @@ static void clash(struct ks_unique *u, const char *path, int line, int col,
 	ks_buf_release(&label);
 }
 
+/* The id of a record kept as "path NUL id". */
+static const char *rec_id(const char *rec)
+{
+	return rec + strlen(rec) + 1;
+}
+
 void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 		       const char *value, size_t len, int line, int col)
 {
-	struct ks_buf key = KS_BUF_INIT;
-	struct ukey k;
+	struct ukey k = { 0, value, len };
 	struct uentry *e;
 	void *slot;
 	int r;
@@ -138,38 +236,34 @@ void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 		ks_buf_putc(u->record, '\n');
 		u->nrecord++;
 	}
-	if (make_key(u, &key, pointer, value, len) < 0)
-		goto out;
-	k.s = key.ptr;
-	k.len = key.len;
-	r = ks_table_put(&u->table, ks_hash(k.s, k.len), &k, uentry_eq, &slot);
-	if (r < 0) {
-		u->oom = 1;
-		goto out;
-	}
+	if (len > UINT_MAX || field_of(u, pointer, &k.field) < 0)
+		goto oom;
+	r = ks_table_put(&u->table, key_hash(&k), &k, uentry_eq, &slot);
+	if (r < 0)
+		goto oom;
 	e = slot;
 	if (r == 0) {
-		if (strcmp(e->id, u->id) && !u->quiet)
+		if (strcmp(rec_id(e->rec), u->id) && !u->quiet)
 			clash(u, u->path, line, col, pointer, value, len,
-			      e->id, e->path, e->line, e->col);
-		goto out;
+			      rec_id(e->rec), e->rec, e->line, e->col);
+		return;
 	}
-	e->keylen = key.len;
-	e->key = ks_buf_detach(&key, NULL);
-	e->path = ks_strdup(u->path);
-	e->id = ks_strdup(u->id);
+	if (!u->rec)
+		u->rec = keep(u, u->path, strlen(u->path), u->id, strlen(u->id));
+	e->value = keep(u, value, len, NULL, 0);
+	/* Half an entry would be found, and its missing names read, later. */
+	if (!u->rec || !e->value) {
+		ks_table_remove(&u->table, e);
+		goto oom;
+	}
+	e->rec = u->rec;
+	e->field = k.field;
+	e->len = (unsigned)len;
 	e->line = line;
 	e->col = col;
-	/* Half an entry would be found, and its missing names read, later. */
-	if (!e->key || !e->path || !e->id) {
-		ks_free(e->key);
-		ks_free(e->path);
-		ks_free(e->id);
-		ks_table_remove(&u->table, e);
-		u->oom = 1;
-	}
-out:
-	ks_buf_release(&key);
+	return;
+oom:
+	u->oom = 1;
 }
 
 /*
@@ -180,18 +274,14 @@ out:
 void ks_unique_probe_at(struct ks_unique *u, const char *pointer,
 			 const char *value, size_t len, int line, int col)
 {
-	struct ks_buf *key = &u->probe;	/* 100,000 probes: one buffer */
+	struct ukey k = { 0, value, len };
 	const struct uentry *e;
-	struct ukey k;
 
-	ks_buf_reset(key);
-	if (make_key(u, key, pointer, value, len) < 0)
+	if (field_of(u, pointer, &k.field) < 0)
 		return;
-	k.s = key->ptr;
-	k.len = key->len;
-	e = ks_table_find(&u->table, ks_hash(k.s, k.len), &k, uentry_eq);
-	if (e && strcmp(e->id, u->id))
-		clash(u, e->path, e->line, e->col, pointer, value, len, u->id,
+	e = ks_table_find(&u->table, key_hash(&k), &k, uentry_eq);
+	if (e && strcmp(rec_id(e->rec), u->id))
+		clash(u, e->rec, e->line, e->col, pointer, value, len, u->id,
 		      u->path, line, col);
 }
 

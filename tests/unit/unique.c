@@ -11,6 +11,7 @@
 #include "unique.h"
 #include "unique_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void add(struct ks_unique *u, const char *path, const char *id,
@@ -38,6 +39,50 @@ static void test_clash(void **state)
 	assert_string_equal(d.v[0].message,
 			    "tax_code: \"0100109106\" is also used by record a-1 (a.yaml:4:11); it must be unique");
 	assert_int_equal(ks_unique_report(u, &d), 0);
+	ks_unique_free(u);
+	ks_diags_release(&d);
+}
+
+/*
+ * Many records, so that the strings fill several blocks, one value longer
+ * than a block, and the same text under another field or another kind,
+ * which is no clash: every first holder is still named right at the end.
+ */
+static void test_many(void **state)
+{
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_unique *u = ks_unique_new();
+	char path[64], id[32], value[32], *big;
+	size_t big_len = 100000;
+	int i;
+
+	(void)state;
+	assert_non_null(u);
+	assert_non_null(big = test_malloc(big_len));
+	memset(big, 'x', big_len);
+	assert_int_equal(ks_unique_reserve(u, 1000), 0);
+	for (i = 0; i < 5000; i++) {
+		snprintf(path, sizeof(path), "records/workshop/md01/%03d/md01-%04d.yaml",
+			 i / 1000, i);
+		snprintf(id, sizeof(id), "md01-%04d", i);
+		snprintf(value, sizeof(value), "01001%05d", i);
+		add(u, path, id, value, &d);
+		ks_unique_add_at(u, "/phone", value, strlen(value), 5, 8);
+		if (i == 2500)
+			ks_unique_add_at(u, "/note", big, big_len, 6, 7);
+		ks_unique_begin(u, "brand", NULL, path, id, &d);
+		ks_unique_add_at(u, "/tax_code", value, strlen(value), 3, 4);
+	}
+	assert_int_equal(d.n, 0);
+	add(u, "x.yaml", "x-1", "0100104999", &d);
+	ks_unique_add_at(u, "/note", big, big_len, 9, 9);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.v[0].message,
+			    "tax_code: \"0100104999\" is also used by record md01-4999 (records/workshop/md01/004/md01-4999.yaml:4:11); it must be unique");
+	assert_non_null(strstr(d.v[1].message,
+			       "is also used by record md01-2500 (records/workshop/md01/002/md01-2500.yaml:6:7)"));
+	assert_int_equal(ks_unique_report(u, &d), 0);
+	test_free(big);
 	ks_unique_free(u);
 	ks_diags_release(&d);
 }
@@ -79,6 +124,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clash),
+		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_out_of_memory),
 	};
 
