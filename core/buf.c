@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "alloc.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -100,6 +101,14 @@ int ks_buf_grow(struct ks_buf *b, size_t extra)
 	b->ptr = p;
 	b->alloc = n;
 	return 0;
+}
+
+void ks_buf_setlen(struct ks_buf *b, size_t len)
+{
+	assert(len < b->alloc || (!len && !b->alloc));
+	b->len = len;
+	if (b->alloc)
+		b->ptr[len] = '\0';
 }
 
 int ks_buf_add(struct ks_buf *b, const void *data, size_t len)

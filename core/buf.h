@@ -34,6 +34,11 @@ void ks_buf_release(struct ks_buf *b);
 char *ks_buf_detach(struct ks_buf *b, size_t *len);
 void ks_buf_reset(struct ks_buf *b);
 int ks_buf_grow(struct ks_buf *b, size_t extra);
+/*
+ * Sets the text's length to `len`, which ks_buf_grow() made room for
+ * (bytes written in place after the text), or which is not more than it.
+ */
+void ks_buf_setlen(struct ks_buf *b, size_t len);
 int ks_buf_add(struct ks_buf *b, const void *data, size_t len);
 int ks_buf_puts(struct ks_buf *b, const char *s);
 int ks_buf_putc(struct ks_buf *b, char c);

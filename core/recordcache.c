@@ -18,10 +18,13 @@
 #include "unique.h"
 #include "unique_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /*
@@ -31,8 +34,10 @@
  *   R <kind> <id>                            (x-ref targets)
  * "valid" is the record's schema result with every reference assumed to
  * exist; the references are checked against the work tree each time.
+ * The entries follow the walk of HEAD's records (their paths' order), and
+ * the file ends with "E <values>\n", the values of all its entries.
  */
-#define CACHE_MAGIC "khaosat-record-cache 2\n"
+#define CACHE_MAGIC "khaosat-record-cache 3\n"
 
 struct blob_entry {
 	char *path;
@@ -40,72 +45,85 @@ struct blob_entry {
 };
 
 /*
- * Where each cached record's lines start, by "oid kind": a table of
- * pointers to the B lines, each keyed by the text after its "B ".
+ * The old cache, read as the walk goes, a window at a time: the walk
+ * meets the records in the order the last walk wrote them, so the entry
+ * a record needs is the next one, unless records were added, changed or
+ * removed since.  Never the whole file in memory.
  */
-struct line_key {
-	const char *s;
-	size_t len;
+struct reader {
+	int fd;
+	struct ks_buf win;	/* the file from `base` on */
+	size_t pos;		/* the next entry, in `win` */
+	off_t base;
+	int eof;
 };
 
-static int line_eq(const void *entry, const void *key)
+#define READ_SIZE ((size_t)64 * 1024)
+
+/* `win` with more of the file; 0, or -1 (out of memory or unreadable). */
+static int reader_fill(struct reader *rd)
 {
-	const char *l = *(const char *const *)entry + 2;
-	const struct line_key *k = key;
+	ssize_t n;
 
-	return !strncmp(l, k->s, k->len) && l[k->len] == ' ';
-}
-
-/* The B line of the entry keyed `key`, or NULL. */
-static const char *cache_find(const struct ks_table *ci, const char *key,
-			      size_t len)
-{
-	struct line_key k = { key, len };
-	const char *const *l = ks_table_find(ci, ks_hash(key, len), &k,
-					     line_eq);
-
-	return l ? *l : NULL;
+	if (rd->pos) {
+		memmove(rd->win.ptr, rd->win.ptr + rd->pos, rd->win.len - rd->pos);
+		ks_buf_setlen(&rd->win, rd->win.len - rd->pos);
+		rd->base += (off_t)rd->pos;
+		rd->pos = 0;
+	}
+	if (ks_buf_grow(&rd->win, READ_SIZE) < 0)
+		return -1;
+	do
+		n = read(rd->fd, rd->win.ptr + rd->win.len, READ_SIZE);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (!n)
+		rd->eof = 1;
+	ks_buf_setlen(&rd->win, rd->win.len + (size_t)n);
+	return 0;
 }
 
 /*
- * Indexes the entries of the cache `text` by key; *values: how many
- * unique values they hold in all.
+ * The next entry of the old cache, whole in the window: 0 and where, 1 at
+ * its end, KS_EINVALID when it is damaged there, -1.
  */
-static int index_cache(struct ks_table *ci, const char *text, size_t *values)
+static int reader_entry(struct reader *rd, const char **entry, size_t *len)
 {
-	const char *p;
-	size_t n = 0;
+	size_t from = 0;
 
-	*values = 0;
-	for (p = text; (p = strstr(p, "\nB ")); p++) {
-		const char *f = p + 3;
-		int i;
+	for (;;) {
+		const char *s = rd->win.ptr + rd->pos;
+		size_t avail = rd->win.len - rd->pos, i;
 
-		n++;
-		/* B <blob> <kind> <id> <values> ... */
-		for (i = 0; i < 3 && f; i++)
-			f = strchr(f, ' ') ? strchr(f, ' ') + 1 : NULL;
-		if (f)
-			*values += strtoul(f, NULL, 10);
-	}
-	if (ks_table_reserve(ci, n) < 0)
-		return -1;
-	for (p = text; (p = strstr(p, "\nB ")); p++) {
-		const char *key = p + 3, *sp = strchr(key, ' ');
-		struct line_key k;
-		void *e;
-
-		sp = sp ? strchr(sp + 1, ' ') : NULL;
-		if (!sp)
-			continue;
-		k.s = key;
-		k.len = (size_t)(sp - key);
-		/* An entry twice: the later one counts. */
-		if (ks_table_put(ci, ks_hash(k.s, k.len), &k, line_eq, &e) < 0)
+		if (avail >= 2 && !memcmp(s, "E ", 2))
+			return 1;
+		if (avail >= 2 && memcmp(s, "B ", 2))
+			return KS_EINVALID;
+		for (i = from; avail >= 2 && i < avail; i++) {
+			if (s[i] != '\n')
+				continue;
+			if (i + 2 >= avail && !rd->eof)
+				break;	/* what follows is not read yet */
+			if (i + 2 >= avail || !memcmp(s + i + 1, "B ", 2) ||
+			    !memcmp(s + i + 1, "E ", 2)) {
+				*entry = s;
+				*len = i + 1;
+				return 0;
+			}
+		}
+		if (rd->eof)
+			return avail ? KS_EINVALID : 1;
+		from = i;
+		if (reader_fill(rd) < 0)
 			return -1;
-		*(const char **)e = p + 1;
 	}
-	return 0;
+}
+
+/* The file offset of the next entry: what is before it is read. */
+static off_t reader_offset(const struct reader *rd)
+{
+	return rd->base + (off_t)rd->pos;
 }
 
 /* Unescapes a cached value into `out`. */
@@ -121,12 +139,15 @@ static void cache_unescape(struct ks_buf *out, const char *s, const char *end)
 	}
 }
 
-/* The length of an entry starting at its B line. */
-static size_t entry_len(const char *b)
+/* The values an entry holds, from its B line. */
+static size_t entry_values(const char *b)
 {
-	const char *end = strstr(b, "\nB ");
+	int i;
 
-	return end ? (size_t)(end - b) + 1 : strlen(b);
+	/* B <blob> <kind> <id> <values> ... */
+	for (i = 0; i < 4 && b; i++)
+		b = strchr(b, ' ') ? strchr(b, ' ') + 1 : NULL;
+	return b ? strtoul(b, NULL, 10) : 0;
 }
 
 /*
@@ -142,7 +163,8 @@ struct scratch {
 };
 
 static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
-		  int check_refs, int probe, int *ok, struct scratch *sc)
+		  size_t len, int check_refs, int probe, int *ok,
+		  struct scratch *sc)
 {
 	struct ks_buf *value = &sc->value, *ptr = &sc->ptr, *own = &sc->own;
 	const char *p, *bline;
@@ -152,7 +174,7 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 
 	*ok = 0;
 	ks_buf_reset(own);
-	if (ks_buf_add(own, at, entry_len(at)) < 0)
+	if (ks_buf_add(own, at, len) < 0)
 		goto out;
 	bline = own->ptr;
 	p = strchr(bline, '\n');
@@ -332,30 +354,26 @@ struct scan {
 	int check;
 	size_t *count;
 	struct ks_diags *d;
-	struct ks_table ci;	/* the old cache's entries, when usable */
+	struct reader old;	/* the old cache, while `usable` */
+	int usable;		/* the old cache is of the same schemas */
 	/*
-	 * The cache as it will be saved.  While it is the old one's first
-	 * `same` bytes (every record so far found where the old cache has
-	 * it: the usual case), it is not copied: `fresh` holds its text only
-	 * once `copied`, from where the two part on.
+	 * The cache as it will be saved.  While it is the old one up to
+	 * where the old one is read (every record so far found where the
+	 * old cache has it: the usual case), nothing is written.  Once the
+	 * two part (`copied`), the new cache goes to its file as it is
+	 * made, through `fresh`, a megabyte at a time: `written` bytes so
+	 * far.  A file that cannot be written leaves the cache as it was.
 	 */
-	struct ks_buf fresh;
-	const struct ks_buf *old;
-	size_t same;
 	int copied;
-	/*
-	 * Once copied, the new cache goes to its file as it is made, a
-	 * megabyte at a time, never whole in memory: `written` bytes so far.
-	 * A file that cannot be written leaves the cache as it was.
-	 */
+	struct ks_buf fresh;
 	const char *path;
 	struct ks_file out;
 	int writing;
 	size_t written;
+	size_t values;		/* of the new cache's entries so far */
 	struct ks_buf key;	/* "oid kind" of the record at hand */
 	struct scratch replay;	/* buffers every replay reuses */
 	size_t misses;		/* records the old cache did not have */
-	int usable;		/* the old cache is of the same schemas */
 };
 
 #define FLUSH_AT (1u << 20)
@@ -389,45 +407,159 @@ static void start_out(struct scan *sc, const char *text, size_t len)
 
 	sc->writing = ks_file_begin(&sc->out, sc->path, 0, &ignore) == 0;
 	ks_diags_release(&ignore);
-	put_out(sc, text, len);
+	if (len)
+		put_out(sc, text, len);
 }
 
-/* The new cache parts from the old one here: its text so far, copied. */
+/*
+ * The new cache parts from the old one here: the old one's text up to
+ * the entry not read yet is copied to the new one's file.
+ */
 static int part(struct scan *sc)
 {
+	off_t at = 0, end = reader_offset(&sc->old);
+
 	if (sc->copied)
 		return 0;
 	sc->copied = 1;
+	start_out(sc, NULL, 0);
+	while (sc->writing && at < end) {
+		size_t want = end - at < (off_t)READ_SIZE ? (size_t)(end - at)
+							   : READ_SIZE;
+		ssize_t n;
+
+		ks_buf_reset(&sc->fresh);
+		if (ks_buf_grow(&sc->fresh, want) < 0)
+			return -1;
+		n = pread(sc->old.fd, sc->fresh.ptr, want, at);
+		if (n <= 0) {
+			/* the old text is gone: no new cache this time */
+			ks_file_abort(&sc->out);
+			sc->writing = 0;
+			break;
+		}
+		put_out(sc, sc->fresh.ptr, (size_t)n);
+		at += n;
+	}
 	ks_buf_reset(&sc->fresh);
-	start_out(sc, sc->old->ptr, sc->same);
+	return 0;
+}
+
+/* The old cache is damaged from here on: no more of it is used. */
+static int drop_old(struct scan *sc)
+{
+	int err = part(sc);
+
+	sc->usable = 0;
+	return err;
+}
+
+/* "E <values>" at the end of the old cache, or 0. */
+static size_t old_values(int fd)
+{
+	char tail[48];
+	struct stat st;
+	ssize_t n;
+	const char *e;
+
+	if (fstat(fd, &st) < 0 || st.st_size < 4)
+		return 0;
+	n = pread(fd, tail, sizeof(tail) - 1,
+		  st.st_size > (off_t)sizeof(tail) - 1
+		  ? st.st_size - (off_t)sizeof(tail) + 1 : 0);
+	if (n <= 0)
+		return 0;
+	tail[n] = '\0';
+	e = strstr(tail, "\nE ");
+	return e ? strtoul(e + 3, NULL, 10) : 0;
+}
+
+/*
+ * Starts the new cache with the schemas' lines, and opens the old one:
+ * usable only with the very same schemas.
+ */
+static int open_cache(struct scan *sc)
+{
+	struct reader *rd = &sc->old;
+
+	ks_buf_puts(&sc->fresh, CACHE_MAGIC);
+	if (ks_schema_files_id(&sc->fresh, sc->r) < 0 ||
+	    ks_buf_failed(&sc->fresh))
+		return -1;
+	rd->fd = open(sc->path, O_RDONLY | O_CLOEXEC);
+	while (rd->fd >= 0 && !rd->eof && rd->win.len < sc->fresh.len)
+		if (reader_fill(rd) < 0)
+			return -1;
+	sc->usable = rd->fd >= 0 && rd->win.len >= sc->fresh.len &&
+		     !memcmp(rd->win.ptr, sc->fresh.ptr, sc->fresh.len);
+	if (sc->usable) {
+		rd->pos = sc->fresh.len;
+		/* the index of values grows once, not as they come */
+		if (sc->check &&
+		    ks_unique_reserve(sc->u, sc->u->table.n + old_values(rd->fd)) < 0)
+			return -1;
+		ks_buf_reset(&sc->fresh);
+		return 0;
+	}
+	sc->copied = 1;
+	start_out(sc, sc->fresh.ptr, sc->fresh.len);
+	ks_buf_reset(&sc->fresh);
 	return 0;
 }
 
 /*
- * Starts the new cache with the schemas' lines, and reads the old one
- * into `old`: usable, and indexed, only with the very same schemas.
+ * Compares the path of the record of the old entry `e` with `path`, in
+ * the walk's order (which is strcmp's on whole paths); KS_EINVALID when
+ * the entry does not say.
  */
-static int open_cache(struct scan *sc, struct ks_buf *old, const char *path)
+static int old_cmp(struct scan *sc, const char *e, const char *path, int *cmp)
 {
-	ks_buf_puts(&sc->fresh, CACHE_MAGIC);
-	if (ks_schema_files_id(&sc->fresh, sc->r) < 0)
-		return -1;
-	size_t values = 0;
+	char kind[64], id[64], *rel;
 
-	sc->usable = ks_buf_read_file(old, path, 0) == 0 &&
-		     old->len >= sc->fresh.len &&
-		     !memcmp(old->ptr, sc->fresh.ptr, sc->fresh.len) &&
-		     index_cache(&sc->ci, old->ptr, &values) == 0;
-	/* the index of values grows once, not by doubling as they come */
-	if (sc->usable && sc->check &&
-	    ks_unique_reserve(sc->u, sc->u->table.n + values + values / 64) < 0)
+	if (sscanf(e, "B %*40s %63s %63s", kind, id) != 2)
+		return KS_EINVALID;
+	if (!(rel = ks_record_relpath(kind, id)))
 		return -1;
-	sc->old = old;
-	sc->same = sc->fresh.len;
-	sc->copied = !sc->usable;
-	if (sc->copied) {
-		start_out(sc, sc->fresh.ptr, sc->fresh.len);
-		ks_buf_reset(&sc->fresh);
+	*cmp = strcmp(rel, path);
+	ks_free(rel);
+	return 0;
+}
+
+/*
+ * The old cache's entry of the record at `path` whose key is in sc->key,
+ * into *entry and *len (NULL when it has none).  Entries of records that
+ * are gone or changed are passed by; where they were, the new cache parts
+ * from the old.
+ */
+static int old_entry(struct scan *sc, const char *path, const char **entry,
+		     size_t *len)
+{
+	*entry = NULL;
+	while (sc->usable) {
+		int rc = reader_entry(&sc->old, entry, len), cmp = 0;
+
+		if (rc == 1 || rc == -1) {
+			*entry = NULL;
+			return rc == 1 ? 0 : -1;
+		}
+		if (rc == 0 && *len > sc->key.len + 2 &&
+		    !memcmp(*entry + 2, sc->key.ptr, sc->key.len) &&
+		    (*entry)[2 + sc->key.len] == ' ')
+			return 0;
+		if (!rc)
+			rc = old_cmp(sc, *entry, path, &cmp);
+		*entry = NULL;
+		if (rc == -1)
+			return -1;
+		if (rc)
+			return drop_old(sc);
+		if (cmp > 0)	/* a record the old cache did not have */
+			return 0;
+		if (part(sc) < 0)
+			return -1;
+		sc->old.pos += *len;	/* a record gone, or changed */
+		if (!cmp)
+			return 0;
 	}
 	return 0;
 }
@@ -439,15 +571,15 @@ static int open_cache(struct scan *sc, struct ks_buf *old, const char *path)
 static int scan_record(struct scan *sc, const struct blob_entry *b)
 {
 	char hex[GIT_OID_HEXSZ + 1], *kind = NULL, *id = NULL;
-	const char *cached, *entry = NULL;
+	const char *entry = NULL;
 	struct ks_kind *k;
-	size_t start = 0;
-	int ok, err = 0;
+	size_t len = 0, start;
+	int ok = 0, err = 0, skip = skipped(sc->skip, b->path);
 
 	if (ks_record_path_parse(b->path, &kind, &id) < 0 ||
 	    !(k = ks_repo_find_kind(sc->r, kind))) {
 		/* Misplaced or of an unknown kind: check says so. */
-		if (sc->check && !skipped(sc->skip, b->path)) {
+		if (sc->check && !skip) {
 			(*sc->count)++;
 			if (ks_check_record(sc->r, b->path, NULL, NULL,
 					    sc->d) == -1)
@@ -461,45 +593,53 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 	ks_buf_add(&sc->key, hex, GIT_OID_HEXSZ);
 	ks_buf_putc(&sc->key, ' ');
 	ks_buf_puts(&sc->key, k->name);
-	/* A kept entry is copied as it is, so the cache stays stable. */
-	cached = sc->usable ? cache_find(&sc->ci, sc->key.ptr, sc->key.len) : NULL;
-	if (cached && !sc->copied && cached == sc->old->ptr + sc->same) {
-		entry = cached;
-		sc->same += entry_len(cached);
-	} else if (part(sc) < 0) {
+	if (ks_buf_failed(&sc->key) ||
+	    old_entry(sc, b->path, &entry, &len) < 0) {
 		err = -1;
 		goto out;
-	} else if (cached) {
-		start = sc->fresh.len;
-		ks_buf_add(&sc->fresh, cached, entry_len(cached));
-	} else {
-		start = sc->fresh.len;
-		sc->misses++;
-		if (index_blob(&sc->fresh, sc->r, k, b->path, id, hex,
-			       &b->oid) < 0) {
+	}
+	if (!skip)
+		ks_unique_begin(sc->u, k->name, k->schema, b->path, id, sc->d);
+	/* A damaged entry: the record is indexed anew. */
+	if (entry && !skip &&
+	    replay(sc->u, sc->r, entry, len, sc->check, !sc->check, &ok,
+		   &sc->replay) < 0) {
+		entry = NULL;
+		if (drop_old(sc) < 0) {
 			err = -1;
 			goto out;
 		}
+	}
+	if (entry) {
+		/* kept as it is, so the cache stays stable */
+		sc->values += entry_values(entry);
+		if (sc->copied)
+			ks_buf_add(&sc->fresh, entry, len);
+		sc->old.pos += len;
+	} else {
+		if (part(sc) < 0) {
+			err = -1;
+			goto out;
+		}
+		start = sc->fresh.len;
+		sc->misses++;
+		if (index_blob(&sc->fresh, sc->r, k, b->path, id, hex,
+			       &b->oid) < 0 || ks_buf_failed(&sc->fresh)) {
+			err = -1;
+			goto out;
+		}
+		sc->values += entry_values(sc->fresh.ptr + start);
+		if (!skip &&
+		    replay(sc->u, sc->r, sc->fresh.ptr + start,
+			   sc->fresh.len - start, sc->check, !sc->check, &ok,
+			   &sc->replay) < 0)
+			ok = 0;
 	}
 	if (ks_buf_failed(&sc->fresh)) {
 		err = -1;
 		goto out;
 	}
-	if (!entry)
-		entry = sc->fresh.ptr + start;
-	if (skipped(sc->skip, b->path))
-		goto out;
-	ks_unique_begin(sc->u, k->name, k->schema, b->path, id, sc->d);
-	if (replay(sc->u, sc->r, entry, sc->check, !sc->check, &ok,
-		   &sc->replay) < 0) {
-		/* later records are read again; the cache is written anew */
-		sc->usable = 0;
-		if (part(sc) < 0) {
-			err = -1;
-			goto out;
-		}
-	}
-	if (sc->check) {
+	if (sc->check && !skip) {
 		(*sc->count)++;
 		/* Not valid as cached: check it for its errors. */
 		if (!ok && ks_check_record(sc->r, b->path, NULL, NULL,
@@ -546,6 +686,32 @@ static int walk_blob(const char *root, const git_tree_entry *e, void *p)
 	return w->err ? -1 : 0;
 }
 
+/* The new cache saved, when it parted from the old one. */
+static int finish_cache(struct scan *sc)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	const char *entry;
+	size_t len;
+	int rc;
+
+	/* entries left over: records no longer committed */
+	if (sc->usable && !sc->copied &&
+	    (rc = reader_entry(&sc->old, &entry, &len)) != 1 &&
+	    (rc == -1 || part(sc) < 0))
+		return -1;
+	if (!sc->copied)
+		return 0;
+	ks_buf_addf(&sc->fresh, "E %zu\n", sc->values);
+	if (ks_buf_failed(&sc->fresh))
+		return -1;
+	flush(sc, 0);
+	/* Only a cache: a failure to save it costs speed, not correctness. */
+	if (sc->writing)
+		ks_file_commit(&sc->out, &ignore);
+	ks_diags_release(&ignore);
+	return 0;
+}
+
 /*
  * Walks the records committed at HEAD through the cache.  Every record
  * not in `skip` has its unique values added to `u` (quietly unless
@@ -558,10 +724,10 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		     struct ks_diags *d)
 {
 	struct scan sc = { u, r, skip, check, count, d,
-			   KS_TABLE_INIT(const char *), KS_BUF_INIT, NULL, 0, 1,
-			   NULL, KS_FILE_INIT, 0, 0, KS_BUF_INIT,
-			   { KS_BUF_INIT, KS_BUF_INIT, KS_BUF_INIT }, 0, 0 };
-	struct ks_buf old = KS_BUF_INIT, cachepath = KS_BUF_INIT;
+			   { -1, KS_BUF_INIT, 0, 0, 0 }, 0, 0, KS_BUF_INIT,
+			   NULL, KS_FILE_INIT, 0, 0, 0, KS_BUF_INIT,
+			   { KS_BUF_INIT, KS_BUF_INIT, KS_BUF_INIT }, 0 };
+	struct ks_buf cachepath = KS_BUF_INIT;
 	struct walk w = { &sc, KS_BUF_INIT, 0 };
 	git_tree *records = NULL;
 	int err;
@@ -576,41 +742,27 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		goto out;
 	}
 	sc.path = cachepath.ptr;
-	err = open_cache(&sc, &old, cachepath.ptr);
+	err = open_cache(&sc);
 	/* A folder that cannot be read leaves out its records, no more. */
 	if (!err && git_tree_walk(records, GIT_TREEWALK_PRE, walk_blob, &w) < 0)
 		err = w.err;
 	git_error_clear();
 	if (!err && u->oom)
 		err = -1;
-	/* Only a cache: a failure to save it costs speed, not correctness. */
-	if (!err && !sc.copied && sc.same < old.len) {
-		/* the old cache less records no longer committed */
-		struct ks_diags ignore = KS_DIAGS_INIT;
-
-		old.len = sc.same;
-		ks_file_put_text(cachepath.ptr, &old, 0, &ignore);
-		ks_diags_release(&ignore);
-	} else if (!err && sc.copied) {
-		struct ks_diags ignore = KS_DIAGS_INIT;
-
-		flush(&sc, 0);
-		if (sc.writing &&
-		    (sc.misses || !sc.usable || sc.written != old.len))
-			ks_file_commit(&sc.out, &ignore);
-		ks_diags_release(&ignore);
-	}
+	if (!err)
+		err = finish_cache(&sc);
 out:
 	ks_file_abort(&sc.out);
+	if (sc.old.fd >= 0)
+		close(sc.old.fd);
 	git_tree_free(records);
 	ks_buf_release(&w.path);
-	ks_table_release(&sc.ci);
+	ks_buf_release(&sc.old.win);
 	ks_buf_release(&sc.fresh);
 	ks_buf_release(&sc.key);
 	ks_buf_release(&sc.replay.value);
 	ks_buf_release(&sc.replay.ptr);
 	ks_buf_release(&sc.replay.own);
-	ks_buf_release(&old);
 	ks_buf_release(&cachepath);
 	return err;
 }

@@ -100,6 +100,46 @@ test_expect_success 'records deleted and committed: their entries leave the cach
 	test_cmp err1 err3
 '
 
+test_expect_success 'the cache kept up to date is the cache made anew, byte for byte' '
+	git -C s reset -q --hard &&
+	(cd s && test_expect_code 1 khaosat check 2>/dev/null) &&
+	sed "s/^id: .*/id: ab01-0001/; s/^tax_code: .*/tax_code: \"0109999991\"/" \
+		s/$W2 >new.yaml &&
+	mkdir -p s/records/workshop/ab01/000 &&
+	mv new.yaml s/records/workshop/ab01/000/ab01-0001.yaml &&
+	sed -i "s/^  regular: .*/  regular: 7/" s/records/workshop/md01/000/md01-0004.yaml &&
+	last=$(git -C s ls-files records | tail -n 1) &&
+	git -C s rm -q records/workshop/md01/000/md01-0005.yaml "$last" &&
+	git -C s add -A && git -C s commit -q -m "added, changed, removed" &&
+	(cd s && test_expect_code 1 khaosat check 2>../err1) &&
+	cp s/.git/khaosat/record-cache kept &&
+	rm s/.git/khaosat/record-cache &&
+	(cd s && test_expect_code 1 khaosat check 2>../err2) &&
+	test_cmp err1 err2 &&
+	test_cmp kept s/.git/khaosat/record-cache &&
+	grep -q " ab01-0001 " kept &&
+	! grep -q " md01-0005 " kept &&
+	echo "E $(grep -c "^V " kept)" >want &&
+	tail -n 1 kept >got &&
+	test_cmp want got
+'
+
+test_expect_success 'a cache cut short or with an entry out of its place changes no answer, and is made whole' '
+	cp s/.git/khaosat/record-cache whole &&
+	head -c $(($(wc -c <whole) / 2)) whole >s/.git/khaosat/record-cache &&
+	(cd s && test_expect_code 1 khaosat check 2>../err3) &&
+	test_cmp err1 err3 &&
+	test_cmp whole s/.git/khaosat/record-cache &&
+	awk "/^B /{n++} n==3{print > \"third\"; next} {print > \"rest\"}" whole &&
+	test -s third &&
+	{ sed -n "1,/^E /p" rest | sed "\$d" && cat third && tail -n 1 rest; } \
+		>s/.git/khaosat/record-cache &&
+	! test_cmp whole s/.git/khaosat/record-cache >/dev/null &&
+	(cd s && test_expect_code 1 khaosat check 2>../err4) &&
+	test_cmp err1 err4 &&
+	test_cmp whole s/.git/khaosat/record-cache
+'
+
 test_expect_success 'a survey copied to another folder: the first command that writes refreshes git'"'"'s index; one that reads leaves it' '
 	git -C s reset -q --hard &&
 	cp -a s s2 &&
