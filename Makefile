@@ -111,8 +111,12 @@ $(LIB): $(CORE_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# core/global.c's mbedTLS file parser, exported so that libgit2 calls it
+# (it puts off reading the CA bundle until a command goes on the network)
+EXPORT = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file
+
 $(BIN): $(CMD_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(LIB) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) $(EXPORT) -o $@ $(CMD_OBJ) $(LIB) $(LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/survey.h $(LIB)
 	@mkdir -p $(dir $@)

@@ -11,6 +11,12 @@
 
 /* 0, or -1 when libgit2 cannot start. */
 int ks_global_init(void);
+
+/*
+ * Before the first connection to another machine: libgit2's https gets
+ * the certificate authorities, which ks_global_init() does not load.
+ */
+void ks_global_network(void);
 void ks_global_shutdown(void);
 
 /*

@@ -5,6 +5,7 @@
  * laptop's own ref.
  */
 #include "hub.h"
+#include "global.h"
 #include "intl.h"
 #include "alloc.h"
 #include "buf.h"
@@ -365,6 +366,7 @@ static int hub_remote(git_remote **out, git_repository *repo, const char *url)
 {
 	git_remote_create_options o = GIT_REMOTE_CREATE_OPTIONS_INIT;
 
+	ks_global_network();	/* https:// needs the certificates */
 	o.repository = repo;
 	o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
 		  GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
