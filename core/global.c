@@ -69,6 +69,16 @@ int ks_global_init(void)
 			     (size_t)64 << 10) < 0 ||
 	    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)64 << 20) < 0)
 		return -1;
+	/*
+	 * Map packs 4 MiB at a time, 16 MiB at most (libgit2's default maps
+	 * a whole pack and keeps it): a check that reads every record blob
+	 * of a 100,000-record survey peaked at 145 MB, 60 of them the pack's
+	 * pages, and at 84 MB this way, as fast; a full bundle of it takes
+	 * half the memory and 5% more time (windows mapped again).
+	 */
+	if (git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 << 20) < 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)16 << 20) < 0)
+		return -1;
 	return 0;
 }
 
