@@ -158,7 +158,9 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		err = EXIT_INTERNAL;
 	} else if (!json) {
 		print_diags(&d);
-		if (t.schemas_bad)
+		if (err == EXIT_INTERNAL && !d.n)
+			fputs(_("error: out of memory\n"), stderr);
+		else if (t.schemas_bad)
 			fputs(_("no record was checked: fix the schema first\n"),
 			      stderr);
 		else if (t.records || !d.errors)

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,15 +140,61 @@ static void cache_unescape(struct ks_buf *out, const char *s, const char *end)
 	}
 }
 
-/* The values an entry holds, from its B line. */
-static size_t entry_values(const char *b)
+/*
+ * The three counts of an entry's B line, "B <blob> <kind> <id> <values>
+ * <valid> <refs>\n", into n[0..2]: 0, or -1 when the line is not one.
+ * (No sscanf: a check reads 100,000 of them.)
+ */
+static int entry_counts(const char *b, unsigned long n[3])
 {
 	int i;
 
-	/* B <blob> <kind> <id> <values> ... */
-	for (i = 0; i < 4 && b; i++)
-		b = strchr(b, ' ') ? strchr(b, ' ') + 1 : NULL;
-	return b ? strtoul(b, NULL, 10) : 0;
+	if (strncmp(b, "B ", 2))
+		return -1;
+	for (i = 0; i < 4; i++) {
+		b += strcspn(b, " \n");
+		if (*b != ' ')
+			return -1;
+		b++;
+	}
+	for (i = 0; i < 3; i++) {
+		char *end;
+
+		if (*b < '0' || *b > '9')
+			return -1;
+		n[i] = strtoul(b, &end, 10);
+		if (*end != (i < 2 ? ' ' : '\n'))
+			return -1;
+		b = end + 1;
+	}
+	return 0;
+}
+
+/* The values an entry holds, from its B line. */
+static size_t entry_values(const char *b)
+{
+	unsigned long n[3];
+
+	return entry_counts(b, n) < 0 ? 0 : n[0];
+}
+
+/* "<line> <col> " of a V line into *line and *col; past them, or NULL. */
+static const char *line_col(const char *s, int *line, int *col)
+{
+	char *end;
+	long l, c;
+
+	if (*s < '0' || *s > '9')
+		return NULL;
+	l = strtol(s, &end, 10);
+	if (*end != ' ' || end[1] < '0' || end[1] > '9')
+		return NULL;
+	c = strtol(end + 1, &end, 10);
+	if (*end != ' ' || l > INT_MAX || c > INT_MAX)
+		return NULL;
+	*line = (int)l;
+	*col = (int)c;
+	return end + 1;
 }
 
 /*
@@ -167,33 +214,29 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 		  struct scratch *sc)
 {
 	struct ks_buf *value = &sc->value, *ptr = &sc->ptr, *own = &sc->own;
-	const char *p, *bline;
-	unsigned long nv = 0, valid = 0, nr = 0, i;
-	char hex[GIT_OID_HEXSZ + 1], kind[64], id[64];
+	const char *p;
+	unsigned long n[3], i;
 	int err = -1;
 
 	*ok = 0;
 	ks_buf_reset(own);
 	if (ks_buf_add(own, at, len) < 0)
 		goto out;
-	bline = own->ptr;
-	p = strchr(bline, '\n');
-	if (!p || sscanf(bline, "B %40s %63s %63s %lu %lu %lu", hex, kind, id,
-			 &nv, &valid, &nr) != 6)
+	p = strchr(own->ptr, '\n');
+	if (!p || entry_counts(own->ptr, n) < 0)
 		goto out;
-	for (i = 0; i < nv; i++) {
-		const char *l = p + 1, *tab, *eol;
-		int line, col, used = 0;
+	for (i = 0; i < n[0]; i++) {
+		const char *l = p + 1, *tab, *eol, *pointer;
+		int line, col;
 
-		if (strncmp(l, "V ", 2) ||
-		    sscanf(l + 2, "%d %d %n", &line, &col, &used) < 2)
+		if (strncmp(l, "V ", 2) || !(pointer = line_col(l + 2, &line, &col)))
 			goto out;
-		tab = strchr(l, '\t');
-		eol = strchr(l, '\n');
+		tab = strchr(pointer, '\t');
+		eol = strchr(pointer, '\n');
 		if (!tab || !eol || tab > eol)
 			goto out;
 		ks_buf_reset(ptr);
-		ks_buf_add(ptr, l + 2 + used, (size_t)(tab - (l + 2 + used)));
+		ks_buf_add(ptr, pointer, (size_t)(tab - pointer));
 		ks_buf_reset(value);
 		cache_unescape(value, tab + 1, eol);
 		if (ks_buf_failed(ptr) || ks_buf_failed(value))
@@ -204,8 +247,8 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 			ks_unique_add_at(u, ptr->ptr, value->ptr, value->len, line, col);
 		p = eol;
 	}
-	*ok = valid == 1;
-	for (i = 0; i < nr; i++) {
+	*ok = n[1] == 1;
+	for (i = 0; i < n[2]; i++) {
 		const char *l = p + 1, *eol = strchr(l, '\n');
 		char rk[64], rid[64];
 
@@ -515,8 +558,27 @@ static int open_cache(struct scan *sc)
 static int old_cmp(struct scan *sc, const char *e, const char *path, int *cmp)
 {
 	char kind[64], id[64], *rel;
+	const char *f[2];
+	size_t len[2];
+	int i;
 
-	if (sscanf(e, "B %*40s %63s %63s", kind, id) != 2)
+	/* B <blob> <kind> <id> ...: the two words after the blob */
+	e += strcspn(e, " \n");
+	e += *e == ' ' ? 1 + strcspn(e + 1, " \n") : 0;
+	for (i = 0; i < 2; i++) {
+		if (*e != ' ')
+			return KS_EINVALID;
+		f[i] = e + 1;
+		len[i] = strcspn(f[i], " \n");
+		if (!len[i] || len[i] >= sizeof(kind))
+			return KS_EINVALID;
+		e = f[i] + len[i];
+	}
+	memcpy(kind, f[0], len[0]);
+	kind[len[0]] = '\0';
+	memcpy(id, f[1], len[1]);
+	id[len[1]] = '\0';
+	if (!ks_kind_valid(kind) || ks_id_parse(id, NULL, NULL) < 0)
 		return KS_EINVALID;
 	if (!(rel = ks_record_relpath(kind, id)))
 		return -1;

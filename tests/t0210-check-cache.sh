@@ -40,9 +40,24 @@ test_expect_success 'an uncommitted invalid edit is found' '
 '
 
 test_expect_success 'a damaged cache changes no answer' '
-	printf "khaosat-record-cache 2\nB garbage\nV x\n" >s/.git/khaosat/record-cache &&
+	cp s/.git/khaosat/record-cache good &&
+	grep -v "^[BVRE] " good >head &&
+	test_line_count -gt 2 head &&
+	{ cat head && printf "B garbage\nV x\n"; } >s/.git/khaosat/record-cache &&
 	(cd s && khaosat check 2>../err) &&
 	grep -q "^checked 42 records: 42 valid, 0 invalid$" err &&
+	test_cmp good s/.git/khaosat/record-cache &&
+	sed "0,/^V [0-9]* [0-9]* /s//V x y /" good >s/.git/khaosat/record-cache &&
+	grep -q "^V x y " s/.git/khaosat/record-cache &&
+	(cd s && khaosat check 2>../err) &&
+	grep -q "^checked 42 records: 42 valid, 0 invalid$" err &&
+	test_cmp good s/.git/khaosat/record-cache &&
+	sed "3,\$s/^\(B [0-9a-f]* [a-z]* [a-z0-9-]*\) [0-9]* /\1 many /" good \
+		>s/.git/khaosat/record-cache &&
+	grep -q " many " s/.git/khaosat/record-cache &&
+	(cd s && khaosat check 2>../err) &&
+	grep -q "^checked 42 records: 42 valid, 0 invalid$" err &&
+	test_cmp good s/.git/khaosat/record-cache &&
 	head -c 300 /dev/urandom >s/.git/khaosat/record-cache &&
 	(cd s && khaosat check 2>../err) &&
 	grep -q "^checked 42 records: 42 valid, 0 invalid$" err &&
