@@ -21,6 +21,7 @@
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
+#include "statsval.h"
 #include "table.h"
 
 #include <dirent.h>
@@ -35,10 +36,10 @@
 #include <unistd.h>
 
 #define RINDEX_FILE "khaosat/read-index.sqlite"
-#define RINDEX_VERSION 3
+#define RINDEX_VERSION 4
 
 static const char schema_sql[] =
-	"PRAGMA user_version = 3;"
+	"PRAGMA user_version = 4;"
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
 	"CREATE TABLE rec("
 	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER,"
@@ -47,7 +48,7 @@ static const char schema_sql[] =
 	" num INTEGER NOT NULL,"
 	" name TEXT, commune TEXT, tax TEXT, phone TEXT, name_exact TEXT,"
 	" name_loose TEXT, scope TEXT, words TEXT, facets TEXT,"
-	" lat REAL, lon REAL);"
+	" lat REAL, lon REAL, stats TEXT);"
 	"CREATE INDEX rec_order ON rec(dev, num, kind);"
 	"CREATE INDEX rec_place ON rec(lat, lon) WHERE lat IS NOT NULL;"
 	"CREATE TABLE uniq(path TEXT NOT NULL, kind TEXT NOT NULL,"
@@ -242,9 +243,9 @@ static int open_db(struct ks_rindex *x, const char *file, struct ks_diags *d)
 	    sqlite3_prepare_v2(x->db,
 		"INSERT OR REPLACE INTO rec(path, size, mtime, ctime, ino,"
 		" kind, id, dev, num, name, commune, tax, phone, name_exact,"
-		" name_loose, scope, words, facets, lat, lon) VALUES(?1, ?2,"
-		" ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-		" ?16, ?17, ?18, ?19, ?20)", -1, &x->put, NULL) != SQLITE_OK ||
+		" name_loose, scope, words, facets, lat, lon, stats) VALUES(?1,"
+		" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+		" ?16, ?17, ?18, ?19, ?20, ?21)", -1, &x->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(x->db, "DELETE FROM rec WHERE path = ?1", -1,
 			       &x->del, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(x->db, "INSERT INTO uniq(path, kind, ptr, value,"
@@ -385,7 +386,7 @@ static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 	const struct kind_facets *kf;
 	struct ks_diags quiet = KS_DIAGS_INIT;
 	struct ks_doc *doc = NULL;
-	struct ks_buf facets = KS_BUF_INIT;
+	struct ks_buf facets = KS_BUF_INIT, stats = KS_BUF_INIT;
 	char *kind = NULL, *id = NULL, *abs = NULL;
 	char dev[KS_DEVICE_MAX + 1];
 	unsigned long num;
@@ -407,7 +408,8 @@ static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 	if (ks_dupe_index_add(&one, kind, id, rel, rc ? NULL : ks_doc_root(doc)) < 0)
 		goto out;
 	e = &one.v[0];
-	if (!rc && ks_facets_text(&facets, kf->f, kf->n, ks_doc_root(doc)) < 0)
+	if (!rc && (ks_facets_text(&facets, kf->f, kf->n, ks_doc_root(doc)) < 0 ||
+		    ks_stats_text(&stats, ks_doc_root(doc)) < 0))
 		goto out;
 	if (ks_id_parse(id, dev, &num) < 0) {
 		snprintf(dev, sizeof(dev), "%s", id);
@@ -436,6 +438,7 @@ static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 	    bind_text(x->put, 18, rc ? NULL : facets.ptr) ||
 	    bind_place(x->put, 19, placed, lat) ||
 	    bind_place(x->put, 20, placed, lon) ||
+	    bind_text(x->put, 21, rc ? NULL : stats.ptr) ||
 	    sqlite3_step(x->put) != SQLITE_DONE) {
 		err = db_error(x, d);
 		goto out;
@@ -448,6 +451,7 @@ out:
 	}
 	ks_dupe_index_release(&one);
 	ks_buf_release(&facets);
+	ks_buf_release(&stats);
 	ks_doc_free(doc);
 	ks_diags_release(&quiet);
 	ks_free(abs);
@@ -730,6 +734,28 @@ int ks_rindex_holders(struct ks_rindex *x, const char *kind,
 		err = found(ctx, (const char *)sqlite3_column_text(st, 0),
 			    (const char *)sqlite3_column_text(st, 1),
 			    sqlite3_column_int(st, 2), sqlite3_column_int(st, 3));
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(x, d);
+	sqlite3_finalize(st);
+	return err;
+}
+
+int ks_rindex_each(struct ks_rindex *x,
+		   int (*fn)(void *ctx, const char *path, const char *kind,
+			     const char *id, const char *stats),
+		   void *ctx, struct ks_diags *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(x->db, "SELECT path, kind, id, stats FROM rec"
+			       " ORDER BY path", -1, &st, NULL) != SQLITE_OK)
+		return db_error(x, d);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		err = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 (const char *)sqlite3_column_text(st, 2),
+			 (const char *)sqlite3_column_text(st, 3));
 	if (!err && rc != SQLITE_DONE)
 		err = db_error(x, d);
 	sqlite3_finalize(st);

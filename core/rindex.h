@@ -1,8 +1,9 @@
 /*
  * The reading index: what the commands and pages that read many records
  * need of each record of the work tree (its kind and id, the keys of
- * dupes.h, its facet text, its position), kept in .git/khaosat/read-index.sqlite, so
- * that listing, searching or filtering 100,000 records reads no record.
+ * dupes.h, its facet text, its position, the values stats counts), kept
+ * in .git/khaosat/read-index.sqlite, so that listing, searching,
+ * filtering or counting 100,000 records reads no record.
  *
  * An entry is keyed by its file's path and stat data (size, modification
  * and change times, inode), as git's index is, and its facet text by the
@@ -45,6 +46,16 @@ int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d);
  */
 int ks_rindex_refresh_paths(struct ks_rindex *x, const char *const *paths,
 			    size_t n, struct ks_diags *d);
+
+/*
+ * Each record of the index, by path: its path, kind, id and the values
+ * `khaosat stats` counts (statsval.h; NULL when it does not read), given
+ * to `fn`, which returns 0 to go on.  0, or the first other status.
+ */
+int ks_rindex_each(struct ks_rindex *x,
+		   int (*fn)(void *ctx, const char *path, const char *kind,
+			     const char *id, const char *stats),
+		   void *ctx, struct ks_diags *d);
 
 /* counts[i]: the records of kind i of the survey (ks_repo_kind()). */
 int ks_rindex_counts(struct ks_rindex *x, size_t *counts, struct ks_diags *d);

@@ -1,46 +1,63 @@
 /*
- * Survey statistics: one pass over the records of the work tree that
- * checks each one and counts its values.  See stats.h.
+ * Survey statistics: the records and their values from the reading index
+ * (rindex.h), each record's validity from the check of the whole survey
+ * (checkall.h).  See stats.h.
  */
 #include "stats.h"
 #include "alloc.h"
 #include "buf.h"
 #include "check.h"
+#include "checkall.h"
 #include "conflict.h"
 #include "diag.h"
 #include "record.h"
 #include "repo.h"
+#include "rindex.h"
 #include "schema.h"
-#include "unique.h"
+#include "statsval.h"
+#include "table.h"
 #include "vnkey.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* The fields counted, when a kind's schema has them. */
-static const struct spec {
-	const char *field, *a, *b;
-	int free_text;		/* grouped by key_exact; 2: a commune */
-} specs[] = {
-	{ "address.commune_name", "address", "commune_name", 2 },
-	{ "legal_type", "legal_type", NULL, 0 },
-	{ "trade_group", "trade_group", NULL, 0 },
-	{ "kind", "kind", NULL, 0 },
-	{ "ocop.stars", "ocop", "stars", 0 },
-	{ "surveyor", "surveyor", NULL, 1 },
-	{ NULL, NULL, NULL, 0 },
-};
+#define NSPECS 6	/* ks_stats_specs[], less its end */
 
 /* What a counted field of one kind needs while counting. */
 struct counter {
-	const struct spec *spec;	/* NULL: the device */
+	const struct ks_stats_spec *spec;	/* NULL: the device */
 	const struct ks_snode *node;	/* for enum titles, or NULL */
 	struct ks_stat_field *f;
+	/*
+	 * Each text met so far and the value it counts under: the same
+	 * commune written 40,000 times is folded once.
+	 */
+	struct ks_table seen;	/* of struct seen */
 };
+
+struct seen {
+	char *text;
+	size_t value;		/* in f->v */
+};
+
+static int seen_eq(const void *entry, const void *key)
+{
+	return !strcmp(((const struct seen *)entry)->text, key);
+}
+
+static void counter_release(struct counter *c)
+{
+	struct seen *e;
+	size_t i = 0;
+
+	while ((e = ks_table_next(&c->seen, &i)))
+		ks_free(e->text);
+	ks_table_release(&c->seen);
+}
 
 struct kindctx {
 	struct ks_kind *k;
-	struct counter c[sizeof(specs) / sizeof(specs[0])];
+	struct counter c[NSPECS + 1];
 	size_t nc;
 };
 
@@ -87,12 +104,24 @@ static int count(struct counter *c, const char *value, struct ks_buf *key)
 {
 	struct ks_stat_field *f = c->f;
 	struct ks_stat_value *v;
-	size_t i;
+	struct seen *slot;
+	size_t i, hash;
 	int err;
 
 	if (!value) {
 		f->missing++;
 		return 0;
+	}
+	hash = ks_hash(value, strlen(value));
+	if ((slot = ks_table_find(&c->seen, hash, value, seen_eq))) {
+		f->v[slot->value].count++;
+		return 0;
+	}
+	if (!(slot = ks_table_add(&c->seen, hash)))
+		return -1;
+	if (!(slot->text = ks_strdup(value))) {
+		ks_table_remove(&c->seen, slot);
+		return -1;
 	}
 	ks_buf_reset(key);
 	if (c->spec && c->spec->free_text) {
@@ -110,9 +139,11 @@ static int count(struct counter *c, const char *value, struct ks_buf *key)
 	}
 	if (err)
 		return -1;
+	/* another spelling of a value counted already */
 	for (i = 0; i < f->n; i++) {
 		if (!strcmp(f->v[i].key, key->ptr)) {
 			f->v[i].count++;
+			slot->value = i;
 			return 0;
 		}
 	}
@@ -129,18 +160,8 @@ static int count(struct counter *c, const char *value, struct ks_buf *key)
 	}
 	v->title = enum_title(c->node, value);
 	v->count = 1;
-	f->n++;
+	slot->value = f->n++;
 	return 0;
-}
-
-static const char *scalar_at(const struct ks_node *root, const char *a,
-			     const char *b)
-{
-	const struct ks_node *n = ks_map_get(root, a);
-
-	if (n && b)
-		n = ks_map_get(n, b);
-	return n && n->kind == KS_NODE_SCALAR ? n->u.scalar.str : NULL;
 }
 
 /* Which fields the kind's schema has; the device always. */
@@ -159,23 +180,26 @@ static int kind_setup(struct kindctx *kc, struct ks_stat_kind *sk,
 	if (ks_repo_schema(&s, r, k, &ignore) == 0 && s)
 		root = ks_schema_root(s);
 	ks_diags_release(&ignore);
-	sk->fields = ks_calloc(sizeof(specs) / sizeof(specs[0]),
-			       sizeof(*sk->fields));
+	sk->fields = ks_calloc(NSPECS + 1, sizeof(*sk->fields));
 	if (!sk->fields)
 		return -1;
-	for (i = 0; specs[i].field; i++) {
-		n = root ? ks_snode_property(root, specs[i].a) : NULL;
-		if (n && specs[i].b)
-			n = ks_snode_property(n, specs[i].b);
+	for (i = 0; ks_stats_specs[i].field; i++) {
+		const struct ks_stats_spec *sp = &ks_stats_specs[i];
+
+		n = root ? ks_snode_property(root, sp->a) : NULL;
+		if (n && sp->b)
+			n = ks_snode_property(n, sp->b);
 		if (!n)
 			continue;
-		kc->c[kc->nc].spec = &specs[i];
+		ks_table_init(&kc->c[kc->nc].seen, sizeof(struct seen));
+		kc->c[kc->nc].spec = sp;
 		kc->c[kc->nc].node = n;
 		kc->c[kc->nc].f = &sk->fields[sk->nfields];
-		sk->fields[sk->nfields].field = specs[i].field;
+		sk->fields[sk->nfields].field = sp->field;
 		sk->fields[sk->nfields++].title = ks_snode_title(n);
 		kc->nc++;
 	}
+	ks_table_init(&kc->c[kc->nc].seen, sizeof(struct seen));
 	kc->c[kc->nc].spec = NULL;
 	kc->c[kc->nc].node = NULL;
 	kc->c[kc->nc++].f = &sk->fields[sk->nfields];
@@ -183,24 +207,133 @@ static int kind_setup(struct kindctx *kc, struct ks_stat_kind *sk,
 	return 0;
 }
 
-static int record_values(struct kindctx *kc, const struct ks_node *root,
-			 const char *id)
+/* One pass over the records: what it counts them into. */
+struct collect {
+	struct ks_stats *out;
+	struct kindctx *kc;
+	struct ks_paths invalid;	/* paths check finds errors in, sorted */
+	int none_valid;		/* no schema compiles: no record is valid */
+	struct ks_buf value, key;
+};
+
+static int path_cmp(const void *a, const void *b)
 {
-	struct ks_buf key = KS_BUF_INIT;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The record `path` of `kind` counted: valid or not, and its values, from
+ * the record `root` or the values text `text` (neither: it does not read).
+ */
+static int count_record(struct collect *c, const char *path, const char *kind,
+			const char *id, const struct ks_node *root,
+			const char *text)
+{
+	struct ks_stat_kind *sk = NULL;
+	struct kindctx *kc = NULL;
 	char device[KS_DEVICE_MAX + 1];
 	const char *v;
 	size_t i;
-	int err = 0;
 
-	for (i = 0; !err && i < kc->nc; i++) {
-		if (kc->c[i].spec)
-			v = root ? scalar_at(root, kc->c[i].spec->a,
-					     kc->c[i].spec->b) : NULL;
-		else
+	for (i = 0; i < c->out->n && !sk; i++)
+		if (!strcmp(c->out->v[i].kind, kind)) {
+			sk = &c->out->v[i];
+			kc = &c->kc[i];
+		}
+	if (!sk)
+		return 0;
+	sk->records++;
+	if (c->none_valid ||
+	    (c->invalid.n && bsearch(&path, c->invalid.v, c->invalid.n,
+				     sizeof(*c->invalid.v), path_cmp)))
+		sk->invalid++;
+	else
+		sk->valid++;
+	for (i = 0; i < kc->nc; i++) {
+		const struct ks_stats_spec *sp = kc->c[i].spec;
+		int rc;
+
+		if (!sp) {
 			v = ks_id_parse(id, device, NULL) == 0 ? device : NULL;
-		err = count(&kc->c[i], v, &key);
+		} else if (root) {
+			v = ks_stats_value(root, sp);
+		} else if (text) {
+			rc = ks_stats_text_value(&c->value, text,
+						 (size_t)(sp - ks_stats_specs));
+			if (rc < 0)
+				return -1;
+			v = rc ? c->value.ptr : NULL;
+		} else {
+			v = NULL;
+		}
+		if (count(&kc->c[i], v, &c->key) < 0)
+			return -1;
 	}
-	ks_buf_release(&key);
+	return 0;
+}
+
+static int count_row(void *ctx, const char *path, const char *kind,
+		     const char *id, const char *stats)
+{
+	/* one that does not read has no values text (NULL), not an empty one */
+	return count_record(ctx, path, kind, id, NULL, stats);
+}
+
+/* Without the reading index: each record file read. */
+static int count_files(struct collect *c, struct ks_repo *r,
+		       struct ks_diags *d)
+{
+	struct ks_paths paths = { 0 };
+	size_t i;
+	int err = ks_list_records(&paths, r, d);
+
+	for (i = 0; !err && i < paths.n; i++) {
+		struct ks_diags quiet = KS_DIAGS_INIT;
+		struct ks_doc *doc = NULL;
+		char *kind = NULL, *id = NULL, *abs = NULL;
+
+		if (ks_record_path_parse(paths.v[i], &kind, &id) == 0) {
+			if (!(abs = ks_repo_path(r, paths.v[i])) ||
+			    ks_doc_load(&doc, abs, paths.v[i], KS_PARSE_RECORD,
+					&quiet) == -1)
+				err = -1;
+			else
+				err = count_record(c, paths.v[i], kind, id,
+						   doc ? ks_doc_root(doc) : NULL,
+						   NULL);
+		}
+		ks_doc_free(doc);
+		ks_diags_release(&quiet);
+		ks_free(abs);
+		ks_free(kind);
+		ks_free(id);
+	}
+	ks_paths_release(&paths);
+	return err;
+}
+
+/* The paths `khaosat check` finds errors in, into c->invalid. */
+static int find_invalid(struct collect *c, struct ks_repo *r)
+{
+	struct ks_check_opts o = { NULL, 0, NULL, NULL };
+	struct ks_check_totals t = { 0 };
+	struct ks_diags cd = KS_DIAGS_INIT;
+	const char *last = NULL;
+	size_t i;
+	int err = ks_check_survey(&t, r, &o, &cd);
+
+	c->none_valid = t.schemas_bad;
+	/* sorted by file: each path once */
+	for (i = 0; !err && i < cd.n; i++) {
+		if (cd.v[i].severity != KS_SEV_ERROR || !cd.v[i].path ||
+		    (last && !strcmp(last, cd.v[i].path)))
+			continue;
+		last = cd.v[i].path;
+		if (ks_paths_add(&c->invalid, last) < 0)
+			err = -1;
+	}
+	ks_paths_sort(&c->invalid);
+	ks_diags_release(&cd);
 	return err;
 }
 
@@ -254,77 +387,41 @@ out:
 int ks_stats_collect(struct ks_stats *out, struct ks_repo *r,
 		     const char *kind, struct ks_diags *d)
 {
-	struct ks_paths paths = { 0 };
-	struct kindctx *kc = NULL;
-	struct ks_unique *u = NULL;
-	unsigned char *bad = NULL;
-	size_t *which = NULL, i, j, nk = ks_repo_kind_count(r);
+	struct collect c = { out, NULL, { 0 }, 0, KS_BUF_INIT, KS_BUF_INIT };
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	struct ks_rindex *x = NULL;
+	size_t i, j, nk = ks_repo_kind_count(r);
 	int err = -1;
 
 	memset(out, 0, sizeof(*out));
 	out->v = ks_calloc(nk ? nk : 1, sizeof(*out->v));
-	kc = ks_calloc(nk ? nk : 1, sizeof(*kc));
-	u = ks_unique_new();
-	if (!out->v || !kc || !u)
+	c.kc = ks_calloc(nk ? nk : 1, sizeof(*c.kc));
+	if (!out->v || !c.kc)
 		goto out;
 	for (i = 0; i < nk; i++) {
 		struct ks_kind *k = ks_repo_kind(r, i);
 
 		if (kind && strcmp(kind, k->name))
 			continue;
-		if (kind_setup(&kc[out->n], &out->v[out->n], r, k) < 0) {
+		if (kind_setup(&c.kc[out->n], &out->v[out->n], r, k) < 0) {
 			out->n++;
 			goto out;
 		}
 		out->n++;
 	}
-	err = ks_list_records(&paths, r, d);
+	/* valid as `khaosat check` says, with the same record cache */
+	if ((err = find_invalid(&c, r)))
+		goto out;
+	/* a survey whose .git cannot be written is read record by record */
+	err = ks_rindex_open(&x, r, &quiet);
+	if (!err)
+		err = ks_rindex_refresh(x, NULL, &quiet);
+	if (!err)
+		err = ks_rindex_each(x, count_row, &c, d);
+	else if (err != -1)
+		err = count_files(&c, r, d);
 	if (err)
 		goto out;
-	err = -1;
-	bad = ks_calloc(paths.n ? paths.n : 1, 1);
-	which = ks_calloc(paths.n ? paths.n : 1, sizeof(*which));
-	if (!bad || !which)
-		goto out;
-	for (i = 0; i < paths.n; i++) {
-		struct ks_diags rd = KS_DIAGS_INIT;
-		struct ks_doc *doc = NULL;
-		char *k = NULL, *id = NULL;
-		int v;
-
-		which[i] = (size_t)-1;
-		if (ks_record_path_parse(paths.v[i], &k, &id) == 0)
-			for (j = 0; j < out->n; j++)
-				if (!strcmp(out->v[j].kind, k))
-					which[i] = j;
-		if (which[i] != (size_t)-1) {
-			/* A clash with an earlier record lands in rd. */
-			v = ks_check_record(r, paths.v[i], u, &doc, &rd);
-			bad[i] = v != 0 || rd.errors;
-			if (v != -1)
-				v = record_values(&kc[which[i]], doc ?
-						  ks_doc_root(doc) : NULL, id);
-		} else {
-			v = 0;
-		}
-		ks_doc_free(doc);
-		ks_diags_release(&rd);
-		ks_free(k);
-		ks_free(id);
-		if (v == -1)
-			goto out;
-	}
-	if (ks_unique_report(u, d) < 0)
-		goto out;
-	for (i = 0; i < paths.n; i++) {
-		if (which[i] == (size_t)-1)
-			continue;
-		out->v[which[i]].records++;
-		if (bad[i])
-			out->v[which[i]].invalid++;
-		else
-			out->v[which[i]].valid++;
-	}
 	for (i = 0; i < out->n; i++)
 		for (j = 0; j < out->v[i].nfields; j++)
 			if (out->v[i].fields[j].n > 1)
@@ -334,10 +431,14 @@ int ks_stats_collect(struct ks_stats *out, struct ks_repo *r,
 out:
 	if (err)
 		ks_stats_release(out);
-	ks_free(bad);
-	ks_free(which);
-	ks_free(kc);
-	ks_unique_free(u);
-	ks_paths_release(&paths);
+	ks_rindex_close(x);
+	ks_diags_release(&quiet);
+	ks_paths_release(&c.invalid);
+	ks_buf_release(&c.value);
+	ks_buf_release(&c.key);
+	for (i = 0; c.kc && i < nk; i++)
+		for (j = 0; j < c.kc[i].nc; j++)
+			counter_release(&c.kc[i].c[j]);
+	ks_free(c.kc);
 	return err;
 }

@@ -10,8 +10,9 @@
  * (vnkey.h), so "Thủy Nguyên" and "Thuỷ Nguyên" count as one and are shown
  * as the first record (by path) wrote them; a commune's name also without
  * a leading "xã", "phường", "thị trấn" or "đặc khu".  The device is the prefix of
- * the record id.  A record is valid when `khaosat check` would find
- * nothing wrong with it: file, schema, references, unique values.
+ * the record id.  A record is valid when `khaosat check` finds nothing
+ * wrong with it: file, schema, references, unique values, open conflicts
+ * (when no schema compiles, none is).
  */
 #ifndef KS_STATS_H
 #define KS_STATS_H

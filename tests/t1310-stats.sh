@@ -271,6 +271,32 @@ test_expect_success 'records with open conflicts, as the conflict files hold the
 	test "$(json_total brand conflicts <all.json)" = 1
 '
 
+test_expect_success 'a record with open conflicts is invalid, as check says; an edit shows at once' '
+	(cd s && test_expect_code 1 khaosat check 2>../err) &&
+	tail -n 1 err >expect &&
+	(cd s && khaosat stats --json >../all.json) &&
+	v=$(($(json_total workshop valid <all.json) + $(json_total brand valid <all.json))) &&
+	i=$(($(json_total workshop invalid <all.json) + $(json_total brand invalid <all.json))) &&
+	echo "checked $((v + i)) records: $v valid, $i invalid" >actual &&
+	test_cmp expect actual &&
+	test "$i" -ge 2 &&
+	set_line s/records/workshop/md01/000/md01-0003.yaml "surveyor:" "surveyor: Người Mới" &&
+	(cd s && khaosat stats --json workshop >../w.json) &&
+	json_counts workshop surveyor <w.json >actual &&
+	grep -qx "Người Mới 1" actual &&
+	git -C s checkout -q -- records/workshop/md01/000/md01-0003.yaml
+'
+
+test_expect_success 'without its reading index (one that cannot be made) stats counts the same' '
+	(cd s && khaosat stats --json >../with.json) &&
+	rm -rf s/.git/khaosat/read-index.sqlite* &&
+	mkdir s/.git/khaosat/read-index.sqlite &&
+	test_when_finished "rmdir s/.git/khaosat/read-index.sqlite" &&
+	(cd s && khaosat stats --json >../without.json) &&
+	test_path_is_dir s/.git/khaosat/read-index.sqlite &&
+	test_cmp with.json without.json
+'
+
 test_expect_success 'stats changes nothing in the survey' '
 	snapshot s | grep -v "\./\.git/khaosat/" >before &&
 	(cd s && khaosat stats >/dev/null && khaosat stats --json >/dev/null) &&
