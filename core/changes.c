@@ -6,8 +6,10 @@
 #include "changes.h"
 #include "alloc.h"
 #include "attachpath.h"
+#include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "file.h"
 #include "members.h"
 #include "repo.h"
 
@@ -61,15 +63,102 @@ void ks_changes_sort(struct ks_changes *c)
 		qsort(c->v, c->n, sizeof(*c->v), change_cmp);
 }
 
+/* ---- whether the index holds HEAD's tree ---- */
+
+#define INDEX_HEAD_FILE "khaosat/index-head"
+#define STAGED (GIT_STATUS_INDEX_NEW | GIT_STATUS_INDEX_MODIFIED | \
+		GIT_STATUS_INDEX_DELETED | GIT_STATUS_INDEX_RENAMED | \
+		GIT_STATUS_INDEX_TYPECHANGE)
+
+/*
+ * The index file's stat data and HEAD's tree, as one line: the change
+ * time cannot be set back, so an index written again never passes for
+ * the one noted.  -1 when there is no index or no commit yet.
+ */
+static int index_stamp(struct ks_buf *out, struct ks_repo *r)
+{
+	git_repository *repo = ks_repo_git(r);
+	git_commit *head = NULL;
+	struct ks_buf path = KS_BUF_INIT;
+	struct stat st;
+	git_oid oid;
+	char hex[GIT_OID_HEXSZ + 1];
+	int err = -1;
+
+	ks_buf_reset(out);
+	if (ks_buf_addf(&path, "%sindex", git_repository_path(repo)) < 0 ||
+	    stat(path.ptr, &st) < 0 ||
+	    git_reference_name_to_id(&oid, repo, KS_MAIN_REF) < 0 ||
+	    git_commit_lookup(&head, repo, &oid) < 0)
+		goto out;
+	git_oid_tostr(hex, sizeof(hex), git_commit_tree_id(head));
+	err = ks_buf_addf(out, "%lld %lld.%09ld %lld.%09ld %llu %s\n",
+			  (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			  st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
+			  st.st_ctim.tv_nsec, (unsigned long long)st.st_ino, hex);
+out:
+	git_error_clear();
+	git_commit_free(head);
+	ks_buf_release(&path);
+	return err;
+}
+
+static char *index_head_path(struct ks_repo *r)
+{
+	struct ks_buf p = KS_BUF_INIT;
+
+	ks_buf_addf(&p, "%s" INDEX_HEAD_FILE, git_repository_path(ks_repo_git(r)));
+	return ks_buf_failed(&p) ? (ks_buf_release(&p), NULL)
+				 : ks_buf_detach(&p, NULL);
+}
+
+/* Only a cache: a note that cannot be written costs a comparison. */
+static void note_stamp(struct ks_repo *r, const struct ks_buf *stamp)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	char *file = index_head_path(r);
+
+	if (file)
+		ks_file_put_text(file, stamp, 0, &ignore);
+	ks_diags_release(&ignore);
+	ks_free(file);
+}
+
+/* 1 when the note says the index as it is now holds HEAD's tree. */
+static int noted(struct ks_repo *r, const struct ks_buf *stamp)
+{
+	struct ks_buf old = KS_BUF_INIT;
+	char *file = index_head_path(r);
+	int same = file && ks_buf_read_file(&old, file, 256) == 0 &&
+		   old.len == stamp->len && !memcmp(old.ptr, stamp->ptr, old.len);
+
+	ks_buf_release(&old);
+	ks_free(file);
+	return same;
+}
+
+void ks_changes_index_is_head(struct ks_repo *r)
+{
+	struct ks_buf stamp = KS_BUF_INIT;
+
+	if (index_stamp(&stamp, r) == 0)
+		note_stamp(r, &stamp);
+	ks_buf_release(&stamp);
+}
+
 int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 		    struct ks_diags *d)
 {
 	git_status_options opts = GIT_STATUS_OPTIONS_INIT;
 	git_status_list *list = NULL;
+	struct ks_buf before = KS_BUF_INIT, after = KS_BUF_INIT;
 	size_t i, n;
-	int err = 0;
+	int err = 0, stamped, known, staged = 0;
 
-	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	stamped = index_stamp(&before, r) == 0;
+	known = stamped && noted(r, &before);
+	opts.show = known ? GIT_STATUS_SHOW_WORKDIR_ONLY
+			  : GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	/*
 	 * The index's stat data refreshed as git status does, by a writer:
 	 * a survey copied to another disk (new inodes, new times) would
@@ -87,11 +176,22 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 		opts.flags &= ~(unsigned)GIT_STATUS_OPT_UPDATE_INDEX;
 		list = NULL;
 	}
-	if (!list && git_status_list_new(&list, ks_repo_git(r), &opts) < 0)
+	if (!list && git_status_list_new(&list, ks_repo_git(r), &opts) < 0) {
+		ks_buf_release(&before);
 		return ks_error(d, KS_EIO, NULL, 0, 0,
 				"cannot compare the work tree with the last commit: %s",
 				ks_git_error());
+	}
 	n = git_status_list_entrycount(list);
+	for (i = 0; i < n; i++)
+		staged |= (git_status_byindex(list, i)->status & STAGED) != 0;
+	out->index_is_head = known || !staged;
+	/* noted only when nothing wrote the index or moved HEAD meanwhile */
+	if (stamped && !known && !staged && index_stamp(&after, r) == 0 &&
+	    after.len == before.len && !memcmp(after.ptr, before.ptr, after.len))
+		note_stamp(r, &after);
+	ks_buf_release(&before);
+	ks_buf_release(&after);
 	for (i = 0; i < n && !err; i++) {
 		const git_status_entry *e = git_status_byindex(list, i);
 		unsigned s = e->status;

@@ -25,6 +25,8 @@ struct ks_change {
 struct ks_changes {
 	struct ks_change *v;
 	size_t n, alloc;
+	int index_is_head;	/* ks_changes_list() found git's index to
+				   hold HEAD's tree: nothing staged */
 };
 
 void ks_changes_release(struct ks_changes *c);
@@ -34,9 +36,24 @@ int ks_changes_add(struct ks_changes *c, enum ks_change_kind what,
 		   const char *path);
 void ks_changes_sort(struct ks_changes *c);
 
-/* Lists changed survey files against HEAD, sorted by path. */
+/*
+ * Lists changed survey files against HEAD, sorted by path.
+ *
+ * Git's index is compared with HEAD's tree only when it may differ: when
+ * a listing found nothing staged, the index file's stat data and HEAD's
+ * tree are kept in .git/khaosat/index-head, and while both are the same
+ * the next listing compares the work tree with the index alone (at
+ * 100,000 records a fifth of a check).  A plain `git add`, a commit or a
+ * reset changes one of them.
+ */
 int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 		    struct ks_diags *d);
+
+/*
+ * Notes that git's index holds HEAD's tree now: for a commit that wrote
+ * both, after a listing that found nothing staged.
+ */
+void ks_changes_index_is_head(struct ks_repo *r);
 
 /*
  * Adds the change of the one survey file `path` against HEAD, if it

@@ -502,25 +502,33 @@ next:
 	return err;
 }
 
-/* Brings the repository's own index up to date for the committed paths. */
-static void update_index(struct ks_repo *r, const struct ks_changes *c,
-			 const struct staged *staged)
+/*
+ * Brings the repository's own index up to date for the committed paths:
+ * 0, or -1 when it could not be written.
+ */
+static int update_index(struct ks_repo *r, const struct ks_changes *c,
+			const struct staged *staged)
 {
 	git_index *index = NULL;
 	size_t i;
+	int err = 0;
 
-	if (git_repository_index(&index, ks_repo_git(r)) < 0)
-		return;
+	if (git_repository_index(&index, ks_repo_git(r)) < 0) {
+		git_error_clear();
+		return -1;
+	}
 	for (i = 0; i < c->n; i++) {
 		const struct stat *st = &staged[i].st;
 		git_index_entry e;
 
 		if (c->v[i].what == KS_CHANGE_DELETED) {
-			git_index_remove_bypath(index, c->v[i].path);
+			if (git_index_remove_bypath(index, c->v[i].path) < 0)
+				err = -1;
 			continue;
 		}
 		if (!staged[i].known) {
-			git_index_add_bypath(index, c->v[i].path);
+			if (git_index_add_bypath(index, c->v[i].path) < 0)
+				err = -1;
 			continue;
 		}
 		/* The blob is written already: no need to read and hash it again. */
@@ -537,12 +545,16 @@ static void update_index(struct ks_repo *r, const struct ks_changes *c,
 		e.ino = (uint32_t)st->st_ino;
 		e.uid = st->st_uid;
 		e.gid = st->st_gid;
-		if (git_index_add(index, &e) < 0)
-			git_index_add_bypath(index, c->v[i].path);
+		if (git_index_add(index, &e) < 0 &&
+		    git_index_add_bypath(index, c->v[i].path) < 0)
+			err = -1;
 	}
 	/* Only a cache for status: a failure here loses nothing. */
-	git_index_write(index);
+	if (git_index_write(index) < 0)
+		err = -1;
+	git_error_clear();
 	git_index_free(index);
+	return err;
 }
 
 /* Keeps of `c` only the change of `path`: 1 when it is there. */
@@ -594,8 +606,10 @@ static int commit_some(git_oid *out, struct ks_repo *r,
 	if ((err = build_tree(&tree, r, &c, has_head, &head, staged, d)))
 		goto out;
 	err = ks_commit_tree(out, r, &tree, &head, has_head ? 1 : 0, message, d);
-	if (!err)
-		update_index(r, &c, staged);
+	/* the index holds the new HEAD's tree when it held the old one's */
+	if (!err && update_index(r, &c, staged) == 0 && !only &&
+	    c.index_is_head)
+		ks_changes_index_is_head(r);
 out:
 	ks_free(staged);
 	ks_changes_release(&c);

@@ -155,6 +155,31 @@ test_expect_success 'a cache cut short or with an entry out of its place changes
 	test_cmp whole s/.git/khaosat/record-cache
 '
 
+test_expect_success 'git'"'"'s index noted as holding HEAD: a reset or a git add is still seen' '
+	git -C s reset -q --hard &&
+	sed -i "s/^  regular: .*/  regular: 9/" s/$W1 &&
+	(cd s && khaosat commit -m "nine" >/dev/null) &&
+	test_path_is_file s/.git/khaosat/index-head &&
+	(cd s && khaosat status >../out) &&
+	grep -q "Nothing to save" out &&
+	git -C s reset -q --soft HEAD~1 &&
+	(cd s && khaosat status >../out) &&
+	grep -q "md01-0001" out &&
+	(cd s && khaosat check 2>/dev/null; khaosat status >../out2) &&
+	test_cmp out out2 &&
+	git -C s reset -q --hard HEAD@{1} &&
+	(cd s && khaosat status >../out) &&
+	grep -q "Nothing to save" out &&
+	sed -i "s/^  regular: .*/  regular: 10/" s/$W2 &&
+	git -C s add $W2 &&
+	(cd s && khaosat status >../out) &&
+	grep -q "md01-0002" out &&
+	(cd s && khaosat commit -m "ten" >/dev/null) &&
+	(cd s && khaosat status >../out) &&
+	grep -q "Nothing to save" out &&
+	test -z "$(git -C s status --porcelain)"
+'
+
 test_expect_success 'a survey copied to another folder: the first command that writes refreshes git'"'"'s index; one that reads leaves it' '
 	git -C s reset -q --hard &&
 	cp -a s s2 &&
