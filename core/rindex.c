@@ -75,6 +75,8 @@ struct ks_rindex {
 	time_t start;		/* when the refresh began */
 	char *file;
 	int damaged;		/* made anew when closed */
+	struct ks_paths odd;	/* files the last refresh met that are
+				   not plain (links, pipes) */
 };
 
 /* One stored row's stat data, while a refresh compares. */
@@ -299,6 +301,7 @@ void ks_rindex_close(struct ks_rindex *x)
 	sqlite3_finalize(x->uput);
 	sqlite3_finalize(x->udel);
 	sqlite3_close(x->db);
+	ks_paths_release(&x->odd);
 	if (x->damaged && x->file)
 		drop_files(x->file);
 	ks_free(x->file);
@@ -623,8 +626,12 @@ static int walk_dir(struct walk *w, int fd, int depth)
 				err = walk_dir(w, sub, depth + 1);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode))
+		if (!S_ISREG(st.st_mode)) {
+			/* never read; said to those that refuse it */
+			if (ks_paths_add(&w->x->odd, w->rel.ptr) < 0)
+				err = -1;
 			continue;
+		}
 		s = ks_table_find(&w->seen, ks_hash(w->rel.ptr, w->rel.len),
 				  w->rel.ptr, seen_eq);
 		if (s)
@@ -651,6 +658,7 @@ int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d)
 	if (!top)
 		return -1;
 	x->start = time(NULL);
+	ks_paths_release(&x->odd);
 	if ((err = exec(x, "BEGIN IMMEDIATE", d)))
 		goto out;
 	if ((err = facets_check(x, d)) || (err = seen_load(x, &w.seen, d)) ||
@@ -679,6 +687,11 @@ out:
 	return err;
 }
 
+const struct ks_paths *ks_rindex_not_plain(const struct ks_rindex *x)
+{
+	return &x->odd;
+}
+
 int ks_rindex_refresh_paths(struct ks_rindex *x, const char *const *paths,
 			    size_t n, struct ks_diags *d)
 {
@@ -686,6 +699,7 @@ int ks_rindex_refresh_paths(struct ks_rindex *x, const char *const *paths,
 	int err;
 
 	x->start = time(NULL);
+	ks_paths_release(&x->odd);
 	if ((err = exec(x, "BEGIN IMMEDIATE", d)))
 		return err;
 	for (i = 0; !err && i < n; i++) {

@@ -24,6 +24,7 @@
 struct ks_diags;
 struct ks_dupe_index;
 struct ks_dupe_query;
+struct ks_paths;
 struct ks_repo;
 struct ks_rindex;
 
@@ -39,6 +40,13 @@ void ks_rindex_close(struct ks_rindex *x);
  * with its id alone.  0, -1 out of memory, or an error status.
  */
 int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d);
+
+/*
+ * The files under records/ that the last ks_rindex_refresh() met and did
+ * not read because they are not plain files (symbolic links, named
+ * pipes...): for a command that refuses them, as check.h's listing does.
+ */
+const struct ks_paths *ks_rindex_not_plain(const struct ks_rindex *x);
 
 /*
  * The same for the record files `paths` alone (relative to the work

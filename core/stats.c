@@ -416,9 +416,12 @@ int ks_stats_collect(struct ks_stats *out, struct ks_repo *r,
 	err = ks_rindex_open(&x, r, &quiet);
 	if (!err)
 		err = ks_rindex_refresh(x, NULL, &quiet);
+	/* a link or a pipe among the records: refused, as a listing does */
+	for (i = 0; !err && i < ks_rindex_not_plain(x)->n; i++)
+		err = ks_plain_path(r, ks_rindex_not_plain(x)->v[i], d);
 	if (!err)
 		err = ks_rindex_each(x, count_row, &c, d);
-	else if (err != -1)
+	else if (err != -1 && !d->errors)
 		err = count_files(&c, r, d);
 	if (err)
 		goto out;
