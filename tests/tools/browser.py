@@ -223,8 +223,11 @@ def main():
             click(d, d.find_element(By.CSS_SELECTOR, "form.sync button"))
             for _ in range(300):
                 said = d.find_elements(By.CSS_SELECTOR, "p.said, p.bad")
-                if said and "Đang đồng bộ" not in said[0].text:
-                    break
+                try:
+                    if said and "Đang đồng bộ" not in said[0].text:
+                        break
+                except StaleElementReferenceException:
+                    pass    # the page refreshed between the two: look again
                 time.sleep(0.1)
             shot(d, shots, "sync")
             print(d.find_element(By.CSS_SELECTOR, "p.said").text)
