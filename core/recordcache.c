@@ -311,28 +311,57 @@ static int collect_ref(void *ctx, const char *kind, const char *id)
  * Parses and validates a committed record, and appends its cache entry to
  * `out`.  Values are indexed into a scratch table, not the caller's.
  */
+/*
+ * The text of the blob `oid`, committed at `path`: from the work tree when
+ * `worktree` says the file there is unchanged and its hash agrees (no
+ * inflating, no deltas), else from the repository.  0, or -1.
+ */
+static int blob_text(const char **text, size_t *len, struct ks_buf *file,
+		     git_blob **blob, struct ks_repo *r, const char *path,
+		     const git_oid *oid, int worktree)
+{
+	char *abs = worktree ? ks_repo_path(r, path) : NULL;
+	git_oid got;
+	int same = abs && ks_buf_read_file(file, abs, 0) == 0 &&
+		   git_odb_hash(&got, file->ptr, file->len, GIT_OBJECT_BLOB) == 0 &&
+		   git_oid_equal(&got, oid);
+
+	ks_free(abs);
+	if (same) {
+		*text = file->ptr;
+		*len = file->len;
+		return 0;
+	}
+	if (git_blob_lookup(blob, ks_repo_git(r), oid) < 0)
+		return -1;
+	*text = git_blob_rawcontent(*blob);
+	*len = (size_t)git_blob_rawsize(*blob);
+	return 0;
+}
+
 static int index_blob(struct ks_buf *out, struct ks_repo *r, struct ks_kind *k,
 		      const char *path, const char *id, const char *hex,
-		      const git_oid *oid)
+		      const git_oid *oid, int worktree)
 {
 	struct ks_diags ignore = KS_DIAGS_INIT;
 	struct indexing x = { NULL, KS_BUF_INIT, 0 };
 	struct ks_validate_opts vo = { collect_ref, collect_value, &x, 0 };
-	struct ks_buf vals = KS_BUF_INIT;
+	struct ks_buf vals = KS_BUF_INIT, file = KS_BUF_INIT;
 	struct ks_schema *schema;
 	struct ks_doc *doc = NULL;
 	git_blob *blob = NULL;
+	const char *text;
+	size_t len;
 	int valid = 0, err = -1;
 
 	x.u = ks_unique_new();
-	if (!x.u || git_blob_lookup(&blob, ks_repo_git(r), oid) < 0)
+	if (!x.u || blob_text(&text, &len, &file, &blob, r, path, oid, worktree) < 0)
 		goto out;
 	ks_unique_begin(x.u, k->name, NULL, path, id, &ignore);
 	x.u->quiet = 1;
 	x.u->record = &vals;
 	if (ks_repo_schema(&schema, r, k, &ignore) == 0 &&
-	    ks_doc_parse(&doc, path, git_blob_rawcontent(blob),
-			 (size_t)git_blob_rawsize(blob), KS_PARSE_RECORD,
+	    ks_doc_parse(&doc, path, text, len, KS_PARSE_RECORD,
 			 &ignore) == 0) {
 		const struct ks_pair *idp = ks_map_pair(ks_doc_root(doc), "id");
 
@@ -352,6 +381,7 @@ out:
 	ks_buf_release(&vals);
 	ks_doc_free(doc);
 	git_blob_free(blob);
+	ks_buf_release(&file);
 	ks_diags_release(&ignore);
 	return err;
 }
@@ -685,8 +715,10 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 		}
 		start = sc->fresh.len;
 		sc->misses++;
-		if (index_blob(&sc->fresh, sc->r, k, b->path, id, hex,
-			       &b->oid) < 0 || ks_buf_failed(&sc->fresh)) {
+		/* a check skips every changed path: the others are as committed */
+		if (index_blob(&sc->fresh, sc->r, k, b->path, id, hex, &b->oid,
+			       sc->check && !skip) < 0 ||
+		    ks_buf_failed(&sc->fresh)) {
 			err = -1;
 			goto out;
 		}
