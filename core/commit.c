@@ -504,7 +504,9 @@ next:
 
 /*
  * Brings the repository's own index up to date for the committed paths:
- * 0, or -1 when it could not be written.
+ * 0, 1 when a file that changed while it was read was hashed again (the
+ * index may then hold other than what was committed), -1 when the index
+ * could not be written.
  */
 static int update_index(struct ks_repo *r, const struct ks_changes *c,
 			const struct staged *staged)
@@ -529,6 +531,8 @@ static int update_index(struct ks_repo *r, const struct ks_changes *c,
 		if (!staged[i].known) {
 			if (git_index_add_bypath(index, c->v[i].path) < 0)
 				err = -1;
+			else if (!err)
+				err = 1;
 			continue;
 		}
 		/* The blob is written already: no need to read and hash it again. */
@@ -545,9 +549,12 @@ static int update_index(struct ks_repo *r, const struct ks_changes *c,
 		e.ino = (uint32_t)st->st_ino;
 		e.uid = st->st_uid;
 		e.gid = st->st_gid;
-		if (git_index_add(index, &e) < 0 &&
-		    git_index_add_bypath(index, c->v[i].path) < 0)
-			err = -1;
+		if (git_index_add(index, &e) < 0) {
+			if (git_index_add_bypath(index, c->v[i].path) < 0)
+				err = -1;
+			else if (!err)
+				err = 1;
+		}
 	}
 	/* Only a cache for status: a failure here loses nothing. */
 	if (git_index_write(index) < 0)
