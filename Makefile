@@ -5,6 +5,7 @@
 #   make demo       build, then run the main job on samples/
 #   make check      build and run every test; ends with "N passed, N failed"
 #   make bench      benchmarks (not part of check)
+#   make bench-quick  the performance targets' table at 20,000 records
 #   make lint       static analysis (not part of check; see below)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   SANITIZE=1      build and test with AddressSanitizer and UBSan
@@ -64,7 +65,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all deps demo check test bench install clean pot
+.PHONY: all deps demo check test bench bench-quick install clean pot
 .DEFAULT_GOAL := all
 
 all: khaosat
@@ -146,6 +147,11 @@ test: check
 bench: deps
 	@$(MAKE) --no-print-directory khaosat tests-built
 	@BUILD=$(BUILD) sh tests/bench/run.sh
+
+# the performance targets' table alone, at 20,000 records (CI-sized)
+bench-quick: deps
+	@$(MAKE) --no-print-directory khaosat tests-built
+	@BUILD=$(BUILD) BENCH_QUICK=1 sh tests/bench/perf.sh
 
 install: khaosat
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -227,12 +227,7 @@ cat >"$tmp/bin/apply-ks" <<EOF
 #!/bin/sh
 cd '$run' && exec '$ks' sync '$runstick'
 EOF
-cat >"$tmp/bin/apply-git" <<EOF
-#!/bin/sh
-cd '$run' &&
-	git fetch -q '$tmp/photos-git.bundle' main:refs/remotes/b/main &&
-	exec git merge -q --no-edit refs/remotes/b/main
-EOF
+bench_apply_git "$run" "$tmp/photos-git.bundle"
 chmod +x "$tmp/bin/copy-repo" "$tmp/bin/fresh-md01" "$tmp/bin/fresh-md07" \
 	"$tmp/bin/attach-ks" "$tmp/bin/apply-ks" "$tmp/bin/apply-git"
 

@@ -231,13 +231,8 @@ cat >"$tmp/bin/apply-ks" <<EOF
 #!/bin/sh
 cd '$run' && exec '$ks' bundle apply '$inc'
 EOF
-cat >"$tmp/bin/apply-git" <<EOF
-#!/bin/sh
-cd '$run' &&
-	git fetch -q '$inc_git' main:refs/remotes/b/main &&
-	exec git merge -q --no-edit refs/remotes/b/main
-EOF
-chmod +x "$tmp/bin/apply-ks" "$tmp/bin/apply-git"
+chmod +x "$tmp/bin/apply-ks"
+bench_apply_git "$run" "$inc_git"
 
 # check_apply WHAT FF: the result of an apply in $run (FF: 1 when the
 # receiver had no commit of its own)

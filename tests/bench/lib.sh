@@ -150,6 +150,36 @@ bench_cleanup() {
 # bench_copy TOOL...: khaosat and the named test tools copied into
 # $tmp/bin, so that a rebuild during the run changes nothing; ks and tools
 # name the copies from then on, ks_built the time khaosat was built
+# bench_git_import DIR: git's time for the import of DIR's files (git add
+# -A && git commit into a second repository over the same work tree, so
+# that neither finds the other's objects written) into bulk_git
+bench_git_import() {
+	note "git add -A && git commit of the same files (reference repository)"
+	env GIT_DIR="$tmp/ref.git" git init -q -b main 2>/dev/null ||
+		env GIT_DIR="$tmp/ref.git" git init -q
+	env GIT_DIR="$tmp/ref.git" git config gc.auto 0
+	if ns=$(timed env GIT_DIR="$tmp/ref.git" GIT_WORK_TREE="$1" \
+		sh -c 'git add -A && git commit -q -m import'); then
+		bulk_git=$(echo "$ns" | median_s)
+	else
+		fail "git add -A && git commit into the reference repository"
+		bulk_git=failed
+	fi
+	rm -rf "$tmp/ref.git"
+}
+
+# bench_apply_git RUN BUNDLE: $tmp/bin/apply-git, git's apply of BUNDLE's
+# main in RUN: git fetch, then git merge
+bench_apply_git() {
+	cat >"$tmp/bin/apply-git" <<EOF
+#!/bin/sh
+cd '$1' &&
+	git fetch -q '$2' main:refs/remotes/b/main &&
+	exec git merge -q --no-edit refs/remotes/b/main
+EOF
+	chmod +x "$tmp/bin/apply-git"
+}
+
 bench_copy() {
 	mkdir -p "$tmp/bin"
 	cp "$ks" "$tmp/bin/" || exit 1

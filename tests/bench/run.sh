@@ -121,20 +121,7 @@ else
 		exit 1
 	fi
 fi
-# git's time for the same import, into a second repository of the same
-# work tree, so that neither finds the other's objects already written
-note "git add -A && git commit of the same files (reference repository)"
-env GIT_DIR="$tmp/ref.git" git init -q -b main 2>/dev/null ||
-	env GIT_DIR="$tmp/ref.git" git init -q
-env GIT_DIR="$tmp/ref.git" git config gc.auto 0
-if ns=$(timed env GIT_DIR="$tmp/ref.git" GIT_WORK_TREE="$survey" \
-	sh -c 'git add -A && git commit -q -m import'); then
-	bulk_git=$(echo "$ns" | median_s)
-else
-	fail "git add -A && git commit into the reference repository"
-	bulk_git=failed
-fi
-rm -rf "$tmp/ref.git"
+bench_git_import "$survey"
 if [ -n "$(git status --porcelain)" ]; then
 	git status --porcelain | head -n 5 >"$tmp/err"
 	fail "the work tree is not clean after the import"
@@ -296,6 +283,12 @@ fi
 if [ -d .git/khaosat ]; then
 	echo
 	echo "khaosat's caches: $(du -sb .git/khaosat | cut -f1) bytes in .git/khaosat"
+fi
+# ---- the performance targets (issue 20) in one table: tests/bench/perf.sh
+# on a copy of this survey's records ----
+echo
+if ! BUILD=$BUILD BENCH_SURVEY=$survey sh "$top/tests/bench/perf.sh"; then
+	failures=$((failures + 1))
 fi
 # ---- the others, each on a copy of this survey: merge (issue 4), bundles,
 # LAN sync through a hub, history and blame (issue 7); then verify (issue
