@@ -193,12 +193,21 @@ char *ks_record_relpath(const char *kind, const char *id)
 	return ks_buf_detach(&b, NULL);
 }
 
+/* 1 when `s` starts with the `n` bytes `part`; then *s is moved past them. */
+static int take(const char **s, const char *part, size_t n)
+{
+	if (strncmp(*s, part, n))
+		return 0;
+	*s += n;
+	return 1;
+}
+
 int ks_record_path_parse(const char *relpath, char **kind, char **id)
 {
-	const char *p = relpath, *slash, *base;
-	size_t n = strlen(KS_RECORDS_DIR);
-	char *k = NULL, *i = NULL, *expect = NULL;
-	int r = -1;
+	const char *p = relpath, *slash, *base, *rest;
+	size_t n = strlen(KS_RECORDS_DIR), klen, ilen;
+	char dev[KS_DEVICE_MAX + 1], folder[24], *k = NULL, *i = NULL;
+	unsigned long counter;
 
 	*kind = *id = NULL;
 	if (strncmp(p, KS_RECORDS_DIR, n) || p[n] != '/')
@@ -209,22 +218,26 @@ int ks_record_path_parse(const char *relpath, char **kind, char **id)
 	if (!slash || strlen(base) < 6 ||
 	    strcmp(base + strlen(base) - 5, ".yaml"))
 		return -1;
-	k = ks_strndup(p, (size_t)(slash - p));
-	i = ks_strndup(base, strlen(base) - 5);
-	if (!k || !i)
-		goto out;
-	expect = ks_record_relpath(k, i);
-	if (expect && !strcmp(expect, relpath)) {
-		*kind = k;
-		*id = i;
-		k = i = NULL;
-		r = 0;
-	}
-out:
-	ks_free(expect);
+	klen = (size_t)(slash - p);
+	ilen = strlen(base) - 5;
+	if (!(k = ks_strndup(p, klen)) || !(i = ks_strndup(base, ilen)))
+		goto no;
+	/* the one path ks_record_relpath() gives, compared without making it */
+	if (!ks_kind_valid(k) || ks_id_parse(i, dev, &counter) < 0)
+		goto no;
+	folder_name(folder, counter / 100);
+	rest = slash + 1;
+	if (!take(&rest, dev, strlen(dev)) || !take(&rest, "/", 1) ||
+	    !take(&rest, folder, strlen(folder)) || !take(&rest, "/", 1) ||
+	    !take(&rest, i, ilen) || strcmp(rest, ".yaml"))
+		goto no;
+	*kind = k;
+	*id = i;
+	return 0;
+no:
 	ks_free(k);
 	ks_free(i);
-	return r;
+	return -1;
 }
 
 /* ---- files ---- */
