@@ -13,6 +13,7 @@
 #include "check.h"
 #include "commit.h"
 #include "diag.h"
+#include "paths.h"
 #include "record.h"
 #include "repo.h"
 #include "recordcache.h"
@@ -31,16 +32,9 @@ struct judged {
 	void *ctx;
 };
 
-static int path_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int judged_has(const struct judged *j, const char *path)
 {
-	return j->paths->n &&
-	       bsearch(&path, j->paths->v, j->paths->n, sizeof(char *),
-		       path_cmp) != NULL;
+	return ks_paths_has(j->paths, path);
 }
 
 /*

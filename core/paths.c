@@ -40,3 +40,8 @@ void ks_paths_sort(struct ks_paths *p)
 	if (p->n)
 		qsort(p->v, p->n, sizeof(*p->v), cmp_str);
 }
+
+int ks_paths_has(const struct ks_paths *p, const char *path)
+{
+	return p->n && bsearch(&path, p->v, p->n, sizeof(*p->v), cmp_str);
+}

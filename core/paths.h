@@ -16,5 +16,7 @@ void ks_paths_release(struct ks_paths *p);
 int ks_paths_add(struct ks_paths *p, const char *path);
 /* In byte order (strcmp), as git orders paths. */
 void ks_paths_sort(struct ks_paths *p);
+/* 1 when the list, sorted, holds `path`. */
+int ks_paths_has(const struct ks_paths *p, const char *path);
 
 #endif

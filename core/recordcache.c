@@ -11,6 +11,7 @@
 #include "check.h"
 #include "diag.h"
 #include "file.h"
+#include "paths.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -270,15 +271,9 @@ out:
 	return err;
 }
 
-static int path_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int skipped(const struct ks_paths *skip, const char *path)
 {
-	return skip && skip->n &&
-	       bsearch(&path, skip->v, skip->n, sizeof(*skip->v), path_cmp);
+	return skip && ks_paths_has(skip, path);
 }
 
 struct indexing {

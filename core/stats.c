@@ -10,6 +10,7 @@
 #include "checkall.h"
 #include "conflict.h"
 #include "diag.h"
+#include "paths.h"
 #include "record.h"
 #include "repo.h"
 #include "rindex.h"
@@ -216,11 +217,6 @@ struct collect {
 	struct ks_buf value, key;
 };
 
-static int path_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
  * The record `path` of `kind` counted: valid or not, and its values, from
  * the record `root` or the values text `text` (neither: it does not read).
@@ -243,9 +239,7 @@ static int count_record(struct collect *c, const char *path, const char *kind,
 	if (!sk)
 		return 0;
 	sk->records++;
-	if (c->none_valid ||
-	    (c->invalid.n && bsearch(&path, c->invalid.v, c->invalid.n,
-				     sizeof(*c->invalid.v), path_cmp)))
+	if (c->none_valid || ks_paths_has(&c->invalid, path))
 		sk->invalid++;
 	else
 		sk->valid++;
