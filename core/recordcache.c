@@ -201,10 +201,11 @@ static const char *line_col(const char *s, int *line, int *col)
 /*
  * Replays a cached entry's values into `u` and checks its references in
  * the work tree.  *ok is 1 when the record is valid as cached and every
- * reference exists.  -1 when the entry is damaged.  The entry is read
- * from a copy of its own: sscanf() measures the whole string it is given,
- * and an entry read in place in the old cache has the rest of the cache
- * after it.
+ * reference exists; *values is how many values the entry holds.  -1 when
+ * the entry is damaged.  The entry is read from a copy of its own: one
+ * read in place in the old cache has the rest of the cache after it, and
+ * a damaged entry that claims more lines than it has must not take the
+ * next entry's.
  */
 struct scratch {
 	struct ks_buf value, ptr, own;
@@ -212,7 +213,7 @@ struct scratch {
 
 static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 		  size_t len, int check_refs, int probe, int *ok,
-		  struct scratch *sc)
+		  unsigned long *values, struct scratch *sc)
 {
 	struct ks_buf *value = &sc->value, *ptr = &sc->ptr, *own = &sc->own;
 	const char *p;
@@ -226,6 +227,7 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 	p = strchr(own->ptr, '\n');
 	if (!p || entry_counts(own->ptr, n) < 0)
 		goto out;
+	*values = n[0];
 	for (i = 0; i < n[0]; i++) {
 		const char *l = p + 1, *tab, *eol, *pointer;
 		int line, col;
@@ -661,6 +663,7 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 	const char *entry = NULL;
 	struct ks_kind *k;
 	size_t len = 0, start;
+	unsigned long values = 0;
 	int ok = 0, err = 0, skip = skipped(sc->skip, b->path);
 
 	if (ks_record_path_parse(b->path, &kind, &id) < 0 ||
@@ -690,7 +693,7 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 	/* A damaged entry: the record is indexed anew. */
 	if (entry && !skip &&
 	    replay(sc->u, sc->r, entry, len, sc->check, !sc->check, &ok,
-		   &sc->replay) < 0) {
+		   &values, &sc->replay) < 0) {
 		entry = NULL;
 		if (drop_old(sc) < 0) {
 			err = -1;
@@ -699,7 +702,7 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 	}
 	if (entry) {
 		/* kept as it is, so the cache stays stable */
-		sc->values += entry_values(entry);
+		sc->values += skip ? entry_values(entry) : values;
 		if (sc->copied)
 			ks_buf_add(&sc->fresh, entry, len);
 		sc->old.pos += len;
@@ -717,12 +720,13 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 			err = -1;
 			goto out;
 		}
-		sc->values += entry_values(sc->fresh.ptr + start);
-		if (!skip &&
-		    replay(sc->u, sc->r, sc->fresh.ptr + start,
-			   sc->fresh.len - start, sc->check, !sc->check, &ok,
-			   &sc->replay) < 0)
+		if (skip || replay(sc->u, sc->r, sc->fresh.ptr + start,
+				   sc->fresh.len - start, sc->check, !sc->check,
+				   &ok, &values, &sc->replay) < 0) {
 			ok = 0;
+			values = entry_values(sc->fresh.ptr + start);
+		}
+		sc->values += values;
 	}
 	if (ks_buf_failed(&sc->fresh)) {
 		err = -1;
