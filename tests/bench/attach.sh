@@ -179,26 +179,7 @@ cp -a "$lap7" "$tmp/md07-old" || exit 1
 
 # ---- fresh copies ----
 
-# copy-repo FROM TO: a fresh copy, its object files hard links (git and
-# libgit2 only ever add an object file, by rename, and never write into
-# one), everything else copied, the index refreshed
-cat >"$tmp/bin/copy-repo" <<'EOF'
-#!/bin/sh
-set -e
-rm -rf "$2"
-mkdir "$2" "$2/.git"
-for e in "$1"/* "$1"/.[!.]*; do
-	[ -e "$e" ] && [ "${e##*/}" != .git ] || continue
-	cp -a "$e" "$2/"
-done
-for e in "$1"/.git/*; do
-	[ "${e##*/}" != objects ] || continue
-	cp -a "$e" "$2/.git/"
-done
-cp -al "$1/.git/objects" "$2/.git/objects"
-cd "$2"
-git update-index -q --refresh >/dev/null
-EOF
+bench_copy_repo
 # fresh-md01: md01 back at OLD
 cat >"$tmp/bin/fresh-md01" <<EOF
 #!/bin/sh
@@ -228,7 +209,7 @@ cat >"$tmp/bin/apply-ks" <<EOF
 cd '$run' && exec '$ks' sync '$runstick'
 EOF
 bench_apply_git "$run" "$tmp/photos-git.bundle"
-chmod +x "$tmp/bin/copy-repo" "$tmp/bin/fresh-md01" "$tmp/bin/fresh-md07" \
+chmod +x "$tmp/bin/fresh-md01" "$tmp/bin/fresh-md07" \
 	"$tmp/bin/attach-ks" "$tmp/bin/apply-ks" "$tmp/bin/apply-git"
 
 # ---- attach ----

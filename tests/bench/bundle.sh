@@ -263,12 +263,7 @@ apply_case() {
 	else
 		AM_git=failed
 	fi
-	note "apply ($1): khaosat bundle apply, timed"
-	measure "$SLOW_RUNS" "'$tmp/bin/apply-ks'" "$fresh" && A_ks=$M ||
-		A_ks=failed
-	note "apply ($1): git fetch + git merge, timed"
-	measure "$SLOW_RUNS" "'$tmp/bin/apply-git'" "$fresh" && A_git=$M ||
-		A_git=failed
+	bench_time_apply "$1" "$fresh"
 	rm -rf "$run"
 }
 

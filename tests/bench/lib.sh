@@ -168,6 +168,54 @@ bench_git_import() {
 	rm -rf "$tmp/ref.git"
 }
 
+# bench_copy_repo: $tmp/bin/copy-repo FROM TO, TO a copy of the survey
+# FROM, its object files hard links to FROM's (git and libgit2 only ever
+# add an object file, by rename, and never write into one), everything
+# else copied, its index refreshed
+bench_copy_repo() {
+	cat >"$tmp/bin/copy-repo" <<'EOF'
+#!/bin/sh
+set -e
+rm -rf "$2"
+mkdir "$2" "$2/.git"
+for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+	[ -e "$e" ] && [ "${e##*/}" != .git ] || continue
+	cp -a "$e" "$2/"
+done
+for e in "$1"/.git/* "$1"/.git/.[!.]*; do
+	[ -e "$e" ] && [ "${e##*/}" != objects ] || continue
+	cp -a "$e" "$2/.git/"
+done
+cp -al "$1/.git/objects" "$2/.git/objects"
+cd "$2"
+git update-index -q --refresh >/dev/null
+EOF
+	chmod +x "$tmp/bin/copy-repo"
+}
+
+# bench_time_apply NAME PREPARE: $tmp/bin/apply-ks and apply-git timed,
+# PREPARE run before each (untimed), into A_ks and A_git
+bench_time_apply() {
+	note "apply ($1): khaosat bundle apply, timed"
+	measure "$SLOW_RUNS" "'$tmp/bin/apply-ks'" "$2" && A_ks=$M ||
+		A_ks=failed
+	note "apply ($1): git fetch + git merge, timed"
+	measure "$SLOW_RUNS" "'$tmp/bin/apply-git'" "$2" && A_git=$M ||
+		A_git=failed
+}
+
+# bench_check_cold SURVEY: khaosat check of the whole survey, its caches
+# removed before each run, into all_cold; parsefloor over its records, the
+# same read and parsed with libyaml alone, into all_floor
+bench_check_cold() {
+	note "khaosat check of all $N records, caches removed before each run"
+	measure "$SLOW_RUNS" "'$ks' check" "rm -rf .git/khaosat" && all_cold=$M ||
+		all_cold=failed
+	note "parsefloor of the same files"
+	measure "$SLOW_RUNS" "'$tools/parsefloor' '$1/records'" && all_floor=$M ||
+		all_floor=failed
+}
+
 # bench_apply_git RUN BUNDLE: $tmp/bin/apply-git, git's apply of BUNDLE's
 # main in RUN: git fetch, then git merge
 bench_apply_git() {

@@ -349,12 +349,7 @@ measure "$RUNS" "'$ks' find '$w1' '$w2'" && fd_ks=$M || fd_ks=failed
 
 # ---- 3 and 5: the whole survey without caches ----
 
-note "khaosat check of all $N records, caches removed before each run"
-measure "$SLOW_RUNS" "'$ks' check" "rm -rf .git/khaosat" && all_ks=$M ||
-	all_ks=failed
-note "parsefloor of the same files"
-measure "$SLOW_RUNS" "'$tools/parsefloor' '$survey/records'" && all_floor=$M ||
-	all_floor=failed
+bench_check_cold "$survey"
 note "peak memory of khaosat check without caches, and of parsefloor"
 peak "'$ks' check" "rm -rf .git/khaosat" && mem_ks=$K || mem_ks=failed
 peak "'$tools/parsefloor' '$survey/records'" && mem_floor=$K || mem_floor=failed
@@ -379,32 +374,13 @@ rm -rf "$plain"
 
 # ---- 8, 6, 7: bundles ----
 
-# copy-repo FROM TO: TO a copy of the survey FROM, its object files hard
-# links to FROM's (git and libgit2 only ever add an object file, by
-# rename, and never write into one), its index refreshed
-cat >"$tmp/bin/copy-repo" <<'EOF'
-#!/bin/sh
-set -e
-rm -rf "$2"
-mkdir "$2" "$2/.git"
-for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
-	[ -e "$e" ] && [ "${e##*/}" != .git ] || continue
-	cp -a "$e" "$2/"
-done
-for e in "$1"/.git/* "$1"/.git/.[!.]*; do
-	[ -e "$e" ] && [ "${e##*/}" != objects ] || continue
-	cp -a "$e" "$2/.git/"
-done
-cp -al "$1/.git/objects" "$2/.git/objects"
-cd "$2"
-git update-index -q --refresh >/dev/null
-EOF
+bench_copy_repo
 run=$tmp/run
 cat >"$tmp/bin/fresh" <<EOF
 #!/bin/sh
 '$tmp/bin/copy-repo' "\$1" '$run' && sync
 EOF
-chmod +x "$tmp/bin/copy-repo" "$tmp/bin/fresh"
+chmod +x "$tmp/bin/fresh"
 
 base=$(git rev-parse main)
 recv=$tmp/recv
@@ -484,13 +460,7 @@ apply_case() {
 	else
 		fail "git fetch + git merge ($1)"
 	fi
-	fresh="'$tmp/bin/fresh' '$2'"
-	note "apply ($1): khaosat bundle apply, timed"
-	measure "$SLOW_RUNS" "'$tmp/bin/apply-ks'" "$fresh" && A_ks=$M ||
-		A_ks=failed
-	note "apply ($1): git fetch + git merge, timed"
-	measure "$SLOW_RUNS" "'$tmp/bin/apply-git'" "$fresh" && A_git=$M ||
-		A_git=failed
+	bench_time_apply "$1" "'$tmp/bin/fresh' '$2'"
 	rm -rf "$run"
 }
 
@@ -690,7 +660,7 @@ echo
 table_start '%-46s %11s %11s %8s  %-9s %s\n' anchor
 rows_of "commit, 1 changed record (git commit -am)" "$cm_ks" "$cm_git" fmt_s 1.5
 rows_of "check, $EDITS records edited (git status)" "$ed_ks" "$ed_git" fmt_s 1.5
-rows_of "check all, no caches (parsefloor)" "$all_ks" "$all_floor" fmt_s 1.3
+rows_of "check all, no caches (parsefloor)" "$all_cold" "$all_floor" fmt_s 1.3
 rows_of "check --schema, $PLAIN files (parsefloor)" "$pl_ks" "$pl_floor" fmt_s 1.2
 absolute "peak memory, check all, no caches" "$mem_ks" 32768 "<" \
 	"$(fmt_kb "$mem_ks")" "$(fmt_kb "$mem_floor")" "< 32 MB" "$mem_floor"

@@ -206,12 +206,7 @@ obj_git=$(median <"$tmp/obj.git") || obj_git=failed
 # records at all; without it (a fresh clone, a schema change) it must.
 note "khaosat check of all $N records, warm"
 measure "$SLOW_RUNS" "'$ks' check" && all_ks=$M || all_ks=failed
-note "khaosat check of all $N records, caches removed before each run"
-measure "$SLOW_RUNS" "'$ks' check" "rm -rf .git/khaosat" && all_cold=$M ||
-	all_cold=failed
-note "parsefloor of the same files"
-measure "$SLOW_RUNS" "'$tools/parsefloor' '$survey/records'" && all_floor=$M ||
-	all_floor=failed
+bench_check_cold "$survey"
 
 if [ -x /usr/bin/time ]; then
 	note "peak memory of khaosat check, warm then without caches"
