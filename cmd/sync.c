@@ -44,13 +44,15 @@ static void print_peer(const struct ks_sync_peer *p, const char *self)
 {
 	int first = 1;
 
-	printf("  %-12s ", p->device);
+	printf("  %-12s ", p->base ? _("(shared)") : p->device);
 	switch (p->state) {
 	case KS_PEER_REFUSED:
 		if (p->alien)
 			fputs(_("not merged: work under this laptop's device id made elsewhere (see the error above)\n"), stdout);
 		else if (!strcmp(p->device, self))
 			fputs(_("this laptop's own, not usable (see the warning above)\n"), stdout);
+		else if (p->base)
+			fputs(_("not usable (see above)\n"), stdout);
 		else
 			fputs(_("refused (see the error above)\n"), stdout);
 		return;
@@ -132,6 +134,16 @@ void print_sync(const struct ks_sync_report *rep, const char *self,
 		else
 			printf(_("%s already has everything of this laptop.\n"), rep->hub);
 	}
+	if (rep->base) {
+		const char *base = strrchr(rep->base, '/');
+
+		human(size, sizeof(size), (unsigned long long)rep->base_out.bytes);
+		printf(Q_("Wrote %s%s: the whole survey history, shared by every laptop, %zu save, %s.\n",
+			  "Wrote %s%s: the whole survey history, shared by every laptop, %zu saves, %s.\n",
+			  rep->base_out.commits), base ? base + 1 : rep->base,
+		       rep->base_replaced ? _(" again (the one there could not be used)") : "",
+		       rep->base_out.commits, size);
+	}
 	if (rep->own) {
 		own = own ? own + 1 : rep->own;
 		if (rep->wrote) {
@@ -140,14 +152,14 @@ void print_sync(const struct ks_sync_report *rep, const char *self,
 
 			human(size, sizeof(size), (unsigned long long)rep->out.bytes);
 			if (!rep->full && !rep->out.commits)
-				printf(_("Wrote %s%s: nothing the other laptops lack, %s.\n"),
+				printf(_("Wrote %s%s: nothing beyond the shared bundle, %s.\n"),
 				       own, again, size);
 			else
 				printf(Q_("Wrote %s%s: %s, %zu save, %s.\n",
 					  "Wrote %s%s: %s, %zu saves, %s.\n",
 					  rep->out.commits), own,
 				       again, rep->full ? _("the whole survey history")
-						 : _("what the other laptops lack"),
+						 : _("what the shared bundle lacks"),
 				       rep->out.commits, size);
 		} else {
 			printf(_("%s there is up to date.\n"), own);

@@ -23,16 +23,23 @@
 #define BUNDLE_EXT ".bundle"
 #define TMP_MARK ".bundle.tmp-"
 
-/* "<device>.bundle" -> device, or 0 when the name is not a device's bundle. */
-static int bundle_device(char *device, const char *name)
+enum { NOT_OURS, DEVICE_BUNDLE, BASE_BUNDLE };
+
+/*
+ * "<device>.bundle" -> device and DEVICE_BUNDLE; "_base.bundle" ->
+ * KS_STICK_BASE and BASE_BUNDLE; NOT_OURS for any other name.
+ */
+static int bundle_kind(char *device, const char *name)
 {
 	size_t n = strlen(name), e = strlen(BUNDLE_EXT);
 
 	if (n <= e || strcmp(name + n - e, BUNDLE_EXT) || n - e > KS_DEVICE_MAX)
-		return 0;
+		return NOT_OURS;
 	memcpy(device, name, n - e);
 	device[n - e] = '\0';
-	return ks_device_valid(device);
+	if (!strcmp(device, KS_STICK_BASE))
+		return BASE_BUNDLE;
+	return ks_device_valid(device) ? DEVICE_BUNDLE : NOT_OURS;
 }
 
 /*
@@ -71,8 +78,9 @@ static int survey_folder(char **out, const char *folder, const char *id,
 }
 
 /*
- * Temporary files of a write that never finished: this device's are
- * always stale (it is not writing now), another device's after an hour.
+ * Temporary files of a write that never finished: this device's and the
+ * shared bundle's are always stale (this device is the stick's writer
+ * now), another device's after an hour.
  */
 static size_t sweep_temps(const char *dir, const char *device)
 {
@@ -91,8 +99,11 @@ static size_t sweep_temps(const char *dir, const char *device)
 
 		if (!mark)
 			continue;
-		mine = !strncmp(de->d_name, device, own) &&
-		       !strncmp(de->d_name + own, TMP_MARK, strlen(TMP_MARK));
+		mine = (!strncmp(de->d_name, device, own) &&
+			!strncmp(de->d_name + own, TMP_MARK, strlen(TMP_MARK))) ||
+		       (!strncmp(de->d_name, KS_STICK_BASE, strlen(KS_STICK_BASE)) &&
+			!strncmp(de->d_name + strlen(KS_STICK_BASE), TMP_MARK,
+				 strlen(TMP_MARK)));
 		ks_buf_reset(&p);
 		if (ks_buf_addf(&p, "%s/%s", dir, de->d_name) < 0)
 			break;
@@ -121,14 +132,16 @@ int ks_stick_list_peers(struct ks_sync_report *rep, const char *dir,
 	while ((de = readdir(dh))) {
 		struct ks_sync_peer *p;
 		char device[KS_DEVICE_MAX + 1];
+		int kind = bundle_kind(device, de->d_name);
 
-		if (!bundle_device(device, de->d_name))
+		if (kind == NOT_OURS)
 			continue;
 		if (ks_grow(&rep->peers, rep->npeers, &alloc, sizeof(*p), 8) < 0)
 			goto nomem;
 		p = &rep->peers[rep->npeers];
 		memset(p, 0, sizeof(*p));
 		memcpy(p->device, device, strlen(device) + 1);
+		p->base = kind == BASE_BUNDLE;
 		ks_buf_reset(&path);
 		if (ks_buf_addf(&path, "%s/%s", dir, de->d_name) < 0 ||
 		    !(p->path = ks_buf_detach(&path, NULL)))
@@ -188,78 +201,6 @@ static const struct ks_bundle_prereq *lacking(git_odb *odb,
 	return NULL;
 }
 
-/*
- * Problems with this device's own earlier bundle are warnings: the sync
- * writes it again.  Another device's damaged bundle can only be mended by
- * that device: the note says so.
- */
-static void report(struct ks_diags *d, struct ks_diags *got,
-		   const struct ks_sync_peer *p, int own)
-{
-	int broken = 0;
-	size_t i;
-
-	for (i = 0; i < got->n; i++)
-		broken |= got->v[i].keyword &&
-			  !strcmp(got->v[i].keyword, KS_BUNDLE_DAMAGED);
-	if (!own) {
-		ks_diags_move(d, got);
-		if (broken)
-			ks_diags_add(d, KS_SEV_NOTE, p->path, 0, 0, NULL, NULL,
-				     "%s's bundle on this stick is damaged and was not used; sync %s with this stick again to write it anew",
-				     p->device, p->device);
-		return;
-	}
-	for (i = 0; i < got->n; i++) {
-		const struct ks_diag *g = &got->v[i];
-
-		ks_diags_add(d, KS_SEV_WARNING, g->path, g->line, g->col,
-			     g->pointer, g->keyword, "%s (this device's own bundle, written again below)",
-			     g->message);
-	}
-	ks_diags_release(got);
-}
-
-/* A bundle that failed a check: reported, and nothing of it is used. */
-static int refuse(struct ks_sync_peer *p, int err, struct ks_diags *got,
-		  const char *device, struct ks_diags *d)
-{
-	report(d, got, p, !strcmp(p->device, device));
-	if (err != KS_EINVALID && err != KS_EIO && err != KS_ENOTFOUND)
-		return err;
-	p->state = KS_PEER_REFUSED;
-	p->has_tip = 0;
-	return 0;
-}
-
-/*
- * A bundle whose commits this survey has already: importing it would read
- * nothing, so its damage would go unseen and be passed on to every laptop
- * set up from the stick.  It is read whole once in each state of the file
- * (its stamp); the cache remembers the states found intact.
- */
-static int check_known(struct ks_sync_peer *p, const struct ks_bundle_info *head,
-		       struct ks_bundle_cache *cache, git_repository *repo,
-		       const git_oid *root, const char *device,
-		       const struct ks_progress *pg, struct ks_diags *d)
-{
-	struct ks_diags got = KS_DIAGS_INIT;
-	struct ks_bundle_info info;
-	const char *name = ks_base_name(p->path);
-	int err;
-
-	if (ks_bundle_cache_has(cache, name, &head->stamp))
-		return 0;
-	err = ks_bundle_verify_git(repo, root, p->path, KS_BUNDLE_NOFOLLOW, pg,
-				   &info, &got);
-	if (err)
-		return refuse(p, err, &got, device, d);
-	report(d, &got, p, !strcmp(p->device, device));
-	err = ks_bundle_cache_add(cache, name, &info.stamp);
-	ks_bundle_info_release(&info);
-	return err;
-}
-
 /* One import of a stick's bundles. */
 struct import {
 	struct ks_sync_report *rep;
@@ -273,12 +214,102 @@ struct import {
 	struct ks_bundle_cache cache;
 	struct ks_diags got;
 	struct ks_diags *d;
+	int writes;			/* the sync writes to the stick */
 };
 
 static int is_own(const struct import *im, const struct ks_sync_peer *p)
 {
 	return !strcmp(p->device, im->device);
 }
+
+/*
+ * 1 for a bundle this sync writes anew when it cannot be used: this
+ * device's own, and the shared one.
+ */
+static int mended_here(const struct import *im, const struct ks_sync_peer *p)
+{
+	return p->base ? im->writes : is_own(im, p);
+}
+
+/*
+ * Problems with this device's own earlier bundle, or with the shared one,
+ * are warnings: the sync writes it again.  Another device's damaged
+ * bundle can only be mended by that device: the note says so.
+ */
+static void report(struct import *im, struct ks_diags *got,
+		   const struct ks_sync_peer *p)
+{
+	struct ks_diags *d = im->d;
+	int broken = 0;
+	size_t i;
+
+	for (i = 0; i < got->n; i++)
+		broken |= got->v[i].keyword &&
+			  !strcmp(got->v[i].keyword, KS_BUNDLE_DAMAGED);
+	if (!mended_here(im, p)) {
+		ks_diags_move(d, got);
+		if (broken && p->base)
+			ks_diags_add(d, KS_SEV_NOTE, p->path, 0, 0, NULL, NULL,
+				     "the stick's shared bundle is damaged and was not used; sync a laptop that has the survey with this stick to write it anew");
+		else if (broken)
+			ks_diags_add(d, KS_SEV_NOTE, p->path, 0, 0, NULL, NULL,
+				     "%s's bundle on this stick is damaged and was not used; sync %s with this stick again to write it anew",
+				     p->device, p->device);
+		return;
+	}
+	for (i = 0; i < got->n; i++) {
+		const struct ks_diag *g = &got->v[i];
+
+		if (p->base)
+			ks_diags_add(d, KS_SEV_WARNING, g->path, g->line, g->col,
+				     g->pointer, g->keyword, "%s (the stick's shared bundle, written again below)",
+				     g->message);
+		else
+			ks_diags_add(d, KS_SEV_WARNING, g->path, g->line, g->col,
+				     g->pointer, g->keyword, "%s (this device's own bundle, written again below)",
+				     g->message);
+	}
+	ks_diags_release(got);
+}
+
+/* A bundle that failed a check: reported, and nothing of it is used. */
+static int refuse(struct import *im, struct ks_sync_peer *p, int err,
+		  struct ks_diags *got)
+{
+	report(im, got, p);
+	if (err != KS_EINVALID && err != KS_EIO && err != KS_ENOTFOUND)
+		return err;
+	p->state = KS_PEER_REFUSED;
+	p->has_tip = 0;
+	return 0;
+}
+
+/*
+ * A bundle whose commits this survey has already: importing it would read
+ * nothing, so its damage would go unseen and be passed on to every laptop
+ * set up from the stick.  It is read whole once in each state of the file
+ * (its stamp); the cache remembers the states found intact.
+ */
+static int check_known(struct import *im, struct ks_sync_peer *p,
+		       const struct ks_bundle_info *head)
+{
+	struct ks_diags got = KS_DIAGS_INIT;
+	struct ks_bundle_info info;
+	const char *name = ks_base_name(p->path);
+	int err;
+
+	if (ks_bundle_cache_has(&im->cache, name, &head->stamp))
+		return 0;
+	err = ks_bundle_verify_git(im->repo, im->root, p->path, KS_BUNDLE_NOFOLLOW,
+				   im->pg, &info, &got);
+	if (err)
+		return refuse(im, p, err, &got);
+	report(im, &got, p);
+	err = ks_bundle_cache_add(&im->cache, name, &info.stamp);
+	ks_bundle_info_release(&info);
+	return err;
+}
+
 
 /*
  * Each peer's header: refused when it cannot be read, KNOWN when this
@@ -293,16 +324,17 @@ static int read_headers(struct import *im, size_t *pending)
 		struct ks_sync_peer *p = &im->rep->peers[i];
 
 		if ((err = ks_stick_read_peer(p, &im->infos[i], &im->got))) {
-			report(im->d, &im->got, p, is_own(im, p));
+			report(im, &im->got, p);
 			if (err != KS_EINVALID && err != KS_EIO)
 				return err;
 			p->state = KS_PEER_REFUSED;
 		} else if (ks_sync_has_commit(im->odb, &p->tip)) {
 			p->state = KS_PEER_KNOWN;
 			p->has_tip = 1;
-			if (!is_own(im, p) &&
+			/* Any device writes the shared bundle: no line of tips. */
+			if (!is_own(im, p) && !p->base &&
 			    ks_sync_forked(im->repo, p, p->path, &im->got) &&
-			    (err = refuse(p, KS_EINVALID, &im->got, im->device, im->d)))
+			    (err = refuse(im, p, KS_EINVALID, &im->got)))
 				return err;
 		} else {
 			p->state = KS_PEER_WAITING;
@@ -328,13 +360,14 @@ static int import_one(struct import *im, struct ks_sync_peer *p)
 		p->has_tip = 1;
 		return 0;
 	}
-	since = !is_own(im, p) && ks_sync_seen_tip(&seen, im->repo, p->device);
+	since = !is_own(im, p) && !p->base &&
+		ks_sync_seen_tip(&seen, im->repo, p->device);
 	err = ks_bundle_import_git(im->repo, im->root, since ? &seen : NULL,
 				   p->path, KS_BUNDLE_NOFOLLOW, im->judge, im->pg,
 				   &info, &im->got);
 	if (err)
-		return refuse(p, err, &im->got, im->device, im->d);
-	report(im->d, &im->got, p, is_own(im, p));
+		return refuse(im, p, err, &im->got);
+	report(im, &im->got, p);
 	err = ks_bundle_cache_add(&im->cache, ks_base_name(p->path), &info.stamp);
 	ks_bundle_info_release(&info);
 	if (err)
@@ -385,7 +418,7 @@ static void report_waiting(struct import *im)
 			 "not applied: it needs commit %.10s%s%s%s first, which no bundle here brings; sync with the stick or laptop that has the full survey (a bundle that holds everything, such as the centre's), then sync here again",
 			 hex, *need->comment ? " (\"" : "", need->comment,
 			 *need->comment ? "\")" : "");
-		report(im->d, &im->got, p, is_own(im, p));
+		report(im, &im->got, p);
 	}
 }
 
@@ -396,12 +429,12 @@ static void report_waiting(struct import *im)
  * that fails is reported and skipped.
  */
 static int import_peers(struct ks_sync_report *rep, git_repository *repo,
-			const git_oid *root, const char *device,
+			const git_oid *root, const char *device, int writes,
 			const struct ks_bundle_judge *judge,
 			const struct ks_progress *pg, struct ks_diags *d)
 {
 	struct import im = { rep, repo, root, device, judge, pg, NULL, NULL,
-			     KS_BUNDLE_CACHE_INIT, KS_DIAGS_INIT, d };
+			     KS_BUNDLE_CACHE_INIT, KS_DIAGS_INIT, d, writes };
 	struct ks_diags ignore = KS_DIAGS_INIT;
 	size_t i, pending = 0;
 	int err;
@@ -420,12 +453,12 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 		err = import_waiting(&im, pending);
 	for (i = 0; i < rep->npeers && !err; i++)
 		if (rep->peers[i].state == KS_PEER_KNOWN)
-			err = check_known(&rep->peers[i], &im.infos[i], &im.cache,
-					  repo, root, device, pg, d);
+			err = check_known(&im, &rep->peers[i], &im.infos[i]);
 	if (!err)
 		report_waiting(&im);
 	for (i = 0; i < rep->npeers && !err; i++)
-		if (rep->peers[i].has_tip && strcmp(rep->peers[i].device, device))
+		if (rep->peers[i].has_tip && !rep->peers[i].base &&
+		    strcmp(rep->peers[i].device, device))
 			ks_sync_remember_seen(repo, rep->peers[i].device, &rep->peers[i].tip);
 	/* Only a cache: failing to save it costs a reading, nothing else. */
 	if (!err)
@@ -440,57 +473,109 @@ static int import_peers(struct ks_sync_report *rep, git_repository *repo,
 	return err;
 }
 
-/*
- * What this device's bundle leaves out: the history common to every other
- * device's tip, when one of them is full and all of them were read.
- * *nhidden = 0: write a full bundle.
- */
-static int choose_base(git_oid *base, size_t *nhidden,
-		       const struct ks_sync_report *rep, git_repository *repo,
-		       const char *device, const git_oid *tip)
+/* 1 when `a` is `b` or holds it in its history. */
+static int holds(git_repository *repo, const git_oid *a, const git_oid *b)
 {
-	git_oid *tips;
-	size_t i, n = 0;
-	int full_other = 0, err;
+	int yes = git_oid_equal(a, b) || git_graph_descendant_of(repo, a, b) == 1;
 
-	*nhidden = 0;
+	git_error_clear();
+	return yes;
+}
+
+/* The size of the regular file `path`, or 0. */
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+/*
+ * The bytes of the device bundles that hold work beyond the shared
+ * bundle's tip `base` (this device's own as it was before this sync
+ * among them): what a laptop set up from the stick reads on top of it.
+ */
+static uint64_t beyond_base(const struct ks_sync_report *rep,
+			    git_repository *repo, const git_oid *base)
+{
+	uint64_t n = 0;
+	size_t i;
+
 	for (i = 0; i < rep->npeers; i++) {
 		const struct ks_sync_peer *p = &rep->peers[i];
 
-		if (!strcmp(p->device, device))
-			continue;
-		if (!p->has_tip)
-			return 0;	/* what that device has is unknown */
-		full_other |= p->full;
-		n++;
+		if (!p->base && p->has_tip && !holds(repo, base, &p->tip))
+			n += file_size(p->path);
 	}
-	if (!n || !full_other)
-		return 0;
-	if (!(tips = ks_calloc(n, sizeof(*tips))))
-		return -1;
-	for (i = n = 0; i < rep->npeers; i++)
-		if (strcmp(rep->peers[i].device, device))
-			git_oid_cpy(&tips[n++], &rep->peers[i].tip);
-	err = n == 1 ? (git_oid_cpy(base, &tips[0]), 0)
-		     : git_merge_base_octopus(base, repo, n, tips);
-	ks_free(tips);
-	/*
-	 * The base must be in main's own history: main need not contain the
-	 * others' tips (a merge that would bring nothing is not made), and a
-	 * bundle's prerequisites are commits its history builds on.
-	 */
-	if (err == 0 && !git_oid_equal(base, tip) &&
-	    git_graph_descendant_of(repo, tip, base) != 1) {
-		git_oid mb;
+	return n;
+}
 
-		err = git_merge_base(&mb, repo, tip, base);
-		if (err == 0)
-			git_oid_cpy(base, &mb);
-	}
+/*
+ * How many bytes of device bundles beyond the shared one a stick carries
+ * before the shared bundle is written anew (as well as a quarter of it):
+ * `git config khaosat.stickRewrite SIZE` (k, m, g suffixes), 1 MiB unless
+ * set.  Below it, writing the whole history again costs more than the
+ * copies it saves.
+ */
+static uint64_t rewrite_floor(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	int64_t v = 1 << 20;
+
+	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_int64(&v, cfg, "khaosat.stickRewrite") == 0 && v < 0)
+		v = 0;
+	git_config_free(cfg);
 	git_error_clear();
-	if (err == 0)
-		*nhidden = 1;
-	return 0;	/* no common history: a full bundle is always right */
+	return (uint64_t)v;
+}
+
+/* What a sync writes to the stick. */
+struct plan {
+	int base;		/* the shared bundle, whole, at main */
+	git_oid hidden;		/* what this device's bundle leaves out */
+	size_t nhidden;		/* 0: its bundle is whole */
+};
+
+/* stick.h says why. */
+static void plan_writes(struct plan *pl, const struct ks_sync_report *rep,
+			git_repository *repo, const git_oid *tip)
+{
+	const struct ks_sync_peer *base = NULL;
+	size_t i;
+
+	memset(pl, 0, sizeof(*pl));
+	for (i = 0; i < rep->npeers; i++)
+		if (rep->peers[i].base)
+			base = &rep->peers[i];
+	/* Work under this device's id made elsewhere: not written over. */
+	if (base && base->alien)
+		return;
+	pl->nhidden = 1;
+	if (!base || !base->has_tip || !base->full ||
+	    base->state == KS_PEER_REFUSED || base->unapproved) {
+		pl->base = 1;
+		git_oid_cpy(&pl->hidden, tip);
+		return;
+	}
+	if (holds(repo, tip, &base->tip)) {
+		uint64_t beyond;
+
+		git_oid_cpy(&pl->hidden, &base->tip);
+		if (!git_oid_equal(tip, &base->tip) &&
+		    (beyond = beyond_base(rep, repo, &base->tip)) > file_size(base->path) / 4 &&
+		    beyond > rewrite_floor(repo)) {
+			pl->base = 1;
+			git_oid_cpy(&pl->hidden, tip);
+		}
+		return;
+	}
+	/* A merge that would bring nothing is not made: what both share. */
+	if (git_merge_base(&pl->hidden, repo, tip, &base->tip) < 0)
+		pl->nhidden = 0;
+	git_error_clear();
 }
 
 /*
@@ -528,39 +613,60 @@ static int own_is_current(const struct ks_sync_peer *own, git_repository *repo,
 	return ok;
 }
 
+/* The shared bundle, whole, at main; rep->base names it once written. */
+static int write_base(struct ks_sync_report *rep, struct ks_repo *r,
+		      const struct ks_progress *pg, struct ks_diags *d)
+{
+	struct ks_buf path = KS_BUF_INIT;
+	size_t i;
+	int err;
+
+	if (ks_buf_addf(&path, "%s/%s%s", rep->folder, KS_STICK_BASE, BUNDLE_EXT) < 0)
+		return -1;
+	for (i = 0; i < rep->npeers; i++)
+		if (rep->peers[i].base)
+			rep->base_replaced = rep->peers[i].state == KS_PEER_REFUSED;
+	ks_crash_point("sync: writing the shared bundle");
+	err = ks_bundle_write(r, path.ptr, &rep->after, NULL, 0, pg,
+			      &rep->base_out, d);
+	if (!err && !(rep->base = ks_buf_detach(&path, NULL)))
+		err = -1;
+	ks_buf_release(&path);
+	return err;
+}
+
 static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
 		     const struct ks_progress *pg, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	const char *device = ks_repo_identity(r)->device;
 	const struct ks_sync_peer *own = NULL;
-	git_oid base;
-	size_t nhidden, i;
+	struct ks_buf own_path = KS_BUF_INIT;
+	struct plan pl;
+	size_t i;
 	int err;
 
-	{
-		struct ks_buf own_path = KS_BUF_INIT;
-
-		if (ks_buf_addf(&own_path, "%s/%s%s", rep->folder, device, BUNDLE_EXT) < 0)
-			return -1;
-		rep->own = ks_buf_detach(&own_path, NULL);
-	}
-	for (i = 0; i < rep->npeers; i++)
-		if (!strcmp(rep->peers[i].device, device))
-			own = &rep->peers[i];
-	if (choose_base(&base, &nhidden, rep, repo, device, &rep->after) < 0)
+	if (ks_buf_addf(&own_path, "%s/%s%s", rep->folder, device, BUNDLE_EXT) < 0 ||
+	    !(rep->own = ks_buf_detach(&own_path, NULL)))
 		return -1;
-	rep->full = !nhidden;
+	for (i = 0; i < rep->npeers; i++)
+		if (!rep->peers[i].base && !strcmp(rep->peers[i].device, device))
+			own = &rep->peers[i];
 	/* Another laptop's, under this one's id: never written over. */
 	if (own && own->alien)
 		return ks_error(d, KS_EEXISTS, rep->own, 0, 0,
 				"not written: the bundle there is another laptop's that uses this device id (see above)");
-	if (own && own_is_current(own, repo, &rep->after, &base, nhidden, d))
+	plan_writes(&pl, rep, repo, &rep->after);
+	/* First: a sync cut off here leaves the old device bundle usable. */
+	if (pl.base && (err = write_base(rep, r, pg, d)))
+		return err;
+	rep->full = !pl.nhidden;
+	if (own && own_is_current(own, repo, &rep->after, &pl.hidden, pl.nhidden, d))
 		return 0;
 	rep->replaced = own && own->state == KS_PEER_REFUSED;
 	ks_crash_point("sync: writing own bundle");
-	err = ks_bundle_write(r, rep->own, &rep->after, &base, nhidden, pg,
-			      &rep->out, d);
+	err = ks_bundle_write(r, rep->own, &rep->after, &pl.hidden, pl.nhidden,
+			      pg, &rep->out, d);
 	if (!err)
 		rep->wrote = 1;
 	return err;
@@ -568,11 +674,13 @@ static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
 
 static const char readme[] = N_(
 	"khaosat survey \"%s\" (survey id %s)\n\n"
-	"Each <device>.bundle here is a git bundle of one laptop's survey\n"
-	"data, written by 'khaosat sync'. Set up a new laptop with\n"
+	"The files here are git bundles written by 'khaosat sync':\n"
+	"_base.bundle holds the whole survey history up to some point, and\n"
+	"each <device>.bundle one laptop's newer work. Set up a new laptop with\n"
 	"  khaosat clone %s NEW-FOLDER --device ID --surveyor NAME\n"
 	"or look inside with plain git:\n"
-	"  git clone <device>.bundle copy\n");
+	"  git clone _base.bundle copy\n"
+	"  git -C copy pull ../<device>.bundle main\n");
 
 /*
  * A note for people who find the folder: what it is, how git reads it.
@@ -581,27 +689,30 @@ static const char readme[] = N_(
 static int write_readme(const char *dir, struct ks_repo *r, struct ks_diags *d)
 {
 	const char *said = _(readme);
-	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT;
+	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT, old = KS_BUF_INIT;
 	struct stat st;
 	int err = 0;
 
 	if (ks_buf_addf(&path, "%s/README.txt", dir) < 0)
 		return -1;
-	if (stat(path.ptr, &st) < 0) {
-		ks_buf_addf(&text, said, ks_repo_name(r), ks_repo_survey_id(r),
+	ks_buf_addf(&text, said, ks_repo_name(r), ks_repo_survey_id(r),
+		    ks_base_name(dir));
+	if (said != readme) {
+		ks_buf_puts(&text, "\n");
+		ks_buf_addf(&text, readme, ks_repo_name(r), ks_repo_survey_id(r),
 			    ks_base_name(dir));
-		if (said != readme) {
-			ks_buf_puts(&text, "\n");
-			ks_buf_addf(&text, readme, ks_repo_name(r),
-				    ks_repo_survey_id(r), ks_base_name(dir));
-		}
-		if (ks_buf_failed(&text))
-			err = -1;
-		else
-			err = ks_file_put_text(path.ptr, &text, KS_FILE_DURABLE, d);
 	}
+	if (ks_buf_failed(&text))
+		err = -1;
+	/* Written when missing or another version's; anything else is left. */
+	else if (lstat(path.ptr, &st) < 0 ||
+		 (S_ISREG(st.st_mode) &&
+		  (ks_buf_read_file(&old, path.ptr, 2 * text.len + 1) < 0 ||
+		   old.len != text.len || memcmp(old.ptr, text.ptr, text.len))))
+		err = ks_file_put_text(path.ptr, &text, KS_FILE_DURABLE, d);
 	ks_buf_release(&path);
 	ks_buf_release(&text);
+	ks_buf_release(&old);
 	return err;
 }
 
@@ -629,6 +740,7 @@ int ks_sync_folder(struct ks_sync_report *rep, struct ks_repo *r,
 	ks_enrol_bundle_judge(&judge, r);
 	if ((err = ks_stick_list_peers(rep, rep->folder, d)) ||
 	    (err = import_peers(rep, repo, &root, ks_repo_identity(r)->device,
+				!(flags & KS_SYNC_NO_WRITE),
 				&judge, pg, d)))
 		return err;
 	if ((err = ks_sync_merge_peers(rep, r, d))) {
@@ -656,7 +768,7 @@ int ks_stick_has_bundles(const char *dir)
 	if (!dh)
 		return 0;
 	while (!found && (de = readdir(dh)))
-		found = bundle_device(device, de->d_name);
+		found = bundle_kind(device, de->d_name) != NOT_OURS;
 	closedir(dh);
 	return found;
 }

@@ -1,28 +1,37 @@
 /*
  * Sync through a folder: a USB stick passed between laptops and the centre.
  *
- * The folder holds, per survey, PATH/<survey id>/<device>.bundle: one git
- * bundle per device, which plain git reads.  A sync imports every bundle
- * there that brings something new (each checked whole before anything of
- * it is kept, see bundle.h), merges their tips into main field by field
- * (conflicts are recorded, never stop the sync), then writes this device's
- * own bundle through a temporary file, fsync and rename.
+ * The folder holds, per survey, PATH/<survey id>/: the shared bundle
+ * _base.bundle, the whole survey history up to some commit, and one
+ * <device>.bundle per device, that device's main beyond the shared
+ * bundle.  Plain git reads them all.  A sync imports every bundle there
+ * that brings something new (each checked whole before anything of it is
+ * kept, see bundle.h), merges their tips into main field by field
+ * (conflicts are recorded, never stop the sync), then writes this
+ * device's own bundle through a temporary file, fsync and rename.
  *
- * What a bundle holds.  A reader can apply an incremental bundle only if
- * it has the bundle's prerequisites, and a new laptop set up from the
- * stick alone needs the whole history there.  So a device writes:
- *   - a full bundle when no other device's bundle on the stick is full, or
- *     when some other bundle could not be read (what its device has is
- *     then unknown);
- *   - otherwise only what is not in the history common to every other
- *     device's tip: each of them has it (their bundles say so, and history
- *     only grows), and so does the full bundle on the stick.
- * Every prerequisite on the stick is thus inside a full bundle's history,
- * and importing the full bundles first lets any laptop apply the rest.
+ * Why two kinds.  A new laptop set up from the stick alone needs the
+ * whole history, but writing it whole at every sync costs the size of
+ * the survey each time.  So the whole history is written rarely, to the
+ * shared bundle, and each sync writes only what its device has beyond it:
+ *   - the shared bundle is written (whole, at this device's main) when
+ *     there is none, when it cannot be used (damaged, not whole), or when
+ *     the device bundles that hold work beyond it add up to more than a
+ *     quarter of it and more than khaosat.stickRewrite (1 MiB); then
+ *     only by a device whose main holds the old one's tip, so every
+ *     device bundle's prerequisites stay in its history;
+ *   - a device bundle requires only the shared bundle's tip (or, when
+ *     main does not hold that tip, the history both share).
+ * Full bundles (the shared one, and those of older versions) are imported
+ * first, so any laptop can apply the rest.  Writing the shared bundle
+ * first and the device's own after it keeps the stick usable wherever a
+ * sync is cut off.  A shared bundle that holds work made under this
+ * laptop's device id elsewhere is left alone, and the device's own
+ * bundle is then written whole.
  *
- * Relay: a device's bundle carries everything on its main that the others
- * lack, its peers' work included, so a change reaches laptops that never
- * meet the one that made it.
+ * Relay: a device's bundle carries everything on its main beyond the
+ * shared bundle, its peers' work included, so a change reaches laptops
+ * that never meet the one that made it.
  */
 #ifndef KS_STICK_H
 #define KS_STICK_H

@@ -29,6 +29,7 @@ void ks_sync_report_release(struct ks_sync_report *rep)
 	ks_free(rep->folder);
 	ks_free(rep->hub);
 	ks_free(rep->own);
+	ks_free(rep->base);
 	memset(rep, 0, sizeof(*rep));
 }
 
@@ -320,6 +321,7 @@ int ks_sync_merge_peers(struct ks_sync_report *rep, struct ks_repo *r,
 			break;
 		ks_buf_reset(&what);
 		if ((rep->hub ? ks_buf_addf(&what, _("%s from %s"), p->device, rep->hub)
+			      : p->base ? ks_buf_puts(&what, _("the stick's shared bundle"))
 			      : ks_buf_addf(&what, _("the bundle of %s"), p->device)) < 0) {
 			err = -1;
 			break;

@@ -23,10 +23,15 @@ enum ks_peer_state {
 	KS_PEER_WAITING,	/* needs a commit no bundle here brings */
 };
 
+/* A stick's shared bundle is <survey id>/_base.bundle: no device's id. */
+#define KS_STICK_BASE "_base"
+
 /* One bundle found in the survey's folder. */
 struct ks_sync_peer {
-	char device[KS_DEVICE_MAX + 1];
+	char device[KS_DEVICE_MAX + 1];	/* KS_STICK_BASE for a stick's
+					   shared bundle */
 	char *path;
+	int base;		/* the stick's shared bundle, not a device's */
 	enum ks_peer_state state;
 	int full;		/* no prerequisites */
 	int has_tip;		/* tip is known here (KNOWN or IMPORTED) */
@@ -60,6 +65,10 @@ struct ks_sync_report {
 				   (damaged, or not a bundle file) */
 	int full;
 	struct ks_bundle_stats out;
+	/* the stick's shared bundle, when this sync wrote it */
+	char *base;
+	int base_replaced;	/* the one there could not be used */
+	struct ks_bundle_stats base_out;
 	/* through a hub */
 	int pushed;		/* main was pushed (0: the hub had it) */
 	int foreign;		/* the hub holds refs, none of this survey */

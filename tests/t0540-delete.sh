@@ -66,7 +66,8 @@ test_expect_success 'in a Vietnamese survey the history says it in Vietnamese' '
 test_expect_success 'the deletion reaches another laptop through a stick; sync speaks Vietnamese' '
 	mkdir stick &&
 	(cd s && khaosat sync ../stick >../out) &&
-	grep -q "^Đã ghi md01.bundle: toàn bộ lịch sử khảo sát, [0-9]* lần lưu, " out &&
+	grep -q "^Đã ghi _base.bundle: toàn bộ lịch sử khảo sát, dùng chung cho mọi máy, [0-9]* lần lưu, " out &&
+	grep -q "^Đã ghi md01.bundle: không có gì ngoài tệp gói chung, " out &&
 	khaosat clone stick lap2 --device md09 --surveyor "Lê Văn B" >/dev/null &&
 	test_path_is_missing lap2/$W/md01-0007.yaml &&
 	test_path_is_missing lap2/$W/md01-0010.yaml &&

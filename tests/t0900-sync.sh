@@ -1,6 +1,7 @@
 #!/bin/sh
 # khaosat sync and clone through a stick folder: a centre and laptops that
-# exchange bundles, incremental where every reader can apply them, relay
+# exchange bundles (one shared whole history, and each laptop's work beyond
+# it), relay
 # between laptops that never meet, conflicts that never stop a sync, and
 # bundles that are refused (damaged, hostile, missing a prerequisite)
 # while the others still apply.  Plain git is the witness.
@@ -26,20 +27,29 @@ test_expect_success 'setup: the centre with the samples' '
 	mkdir stick
 '
 
-test_expect_success 'the first sync writes a full bundle under the survey id' '
+test_expect_success 'the first sync writes the shared bundle, whole, under the survey id' '
 	id=$(cat survey-id) &&
 	khaosat -C centre sync ../stick >out &&
-	grep -q "^Wrote centre.bundle: the whole survey history, 2 saves, " out &&
-	test_path_is_file stick/$id/centre.bundle &&
+	grep -q "^Wrote _base.bundle: the whole survey history, shared by every laptop, 2 saves, " out &&
+	grep -q "^Wrote centre.bundle: nothing beyond the shared bundle, " out &&
+	test_path_is_file stick/$id/_base.bundle &&
 	test_path_is_file stick/$id/README.txt &&
-	cp stick/$id/centre.bundle first.bundle &&
+	cp stick/$id/_base.bundle first.bundle &&
 	grep -q "khaosat clone" stick/$id/README.txt &&
-	! { sed "/^$/q" stick/$id/centre.bundle | grep -a -q "^-"; } &&
-	git -C centre bundle verify ../stick/$id/centre.bundle >verify 2>&1 &&
+	! { sed "/^$/q" stick/$id/_base.bundle | grep -a -q "^-"; } &&
+	git -C centre bundle verify ../stick/$id/_base.bundle >verify 2>&1 &&
 	grep -q "complete history" verify &&
-	git clone -q stick/$id/centre.bundle gitcopy &&
+	git clone -q stick/$id/_base.bundle gitcopy &&
 	test "$(tree gitcopy)" = "$(tree centre)" &&
 	git -C gitcopy fsck --full --strict
+'
+
+test_expect_success 'the device bundle requires the shared tip; git reads both' '
+	id=$(cat survey-id) &&
+	grep -a -q "^-$(git -C centre rev-parse main) " stick/$id/centre.bundle &&
+	git -C centre bundle verify ../stick/$id/centre.bundle &&
+	git -C gitcopy pull -q --ff-only ../stick/$id/centre.bundle main &&
+	test "$(git -C gitcopy rev-parse HEAD)" = "$(git -C centre rev-parse main)"
 '
 
 test_expect_success 'a second sync with nothing new leaves the stick alone' '
@@ -70,7 +80,7 @@ test_expect_success 'clone sets up a laptop from the stick' '
 test_expect_success 'clone also takes the survey folder, a bundle file and a git repository' '
 	id=$(cat survey-id) &&
 	khaosat clone stick/$id c1 --device cc1 --surveyor A >/dev/null &&
-	khaosat clone stick/$id/centre.bundle c2 --device cc2 --surveyor B >/dev/null &&
+	khaosat clone stick/$id/_base.bundle c2 --device cc2 --surveyor B >/dev/null &&
 	khaosat clone centre c3 --device cc3 --surveyor C >/dev/null &&
 	for c in c1 c2 c3; do test "$(tree $c)" = "$(tree centre)" || return 1; done &&
 	test "$(git -C c3 remote)" = centre
@@ -101,9 +111,10 @@ test_expect_success 'a laptop writes only what the others lack' '
 	id=$(cat survey-id) &&
 	edit lap1 $W1 "phone:" "phone: \"02253111222\"" "lap1: phone" &&
 	khaosat -C lap1 sync ../stick >out &&
-	grep -q "^Wrote lap1.bundle: what the other laptops lack, 1 save, " out &&
+	grep -q "^Wrote lap1.bundle: what the shared bundle lacks, 1 save, " out &&
+	! grep -q "_base.bundle" out &&
 	grep -a -q "^-$(git -C centre rev-parse main) " stick/$id/lap1.bundle &&
-	test $(wc -c <stick/$id/lap1.bundle) -lt $(wc -c <stick/$id/centre.bundle) &&
+	test $(wc -c <stick/$id/lap1.bundle) -lt $(wc -c <stick/$id/_base.bundle) &&
 	git -C centre bundle verify ../stick/$id/lap1.bundle
 '
 
@@ -208,26 +219,22 @@ test_expect_success 'a damaged bundle is refused by name; the others still apply
 	grep -q "lap2.bundle: error: the pack is damaged" err &&
 	grep -q "^  lap2 *refused" out &&
 	grep -q "^  lap1 *1 changed$" out &&
-	grep -q "^Wrote centre.bundle: the whole survey history" out &&
+	grep -q "^Wrote centre.bundle: what the shared bundle lacks" out &&
 	grep -q "^phone: \"02253999000\"$" centre/$W1 &&
 	! grep -q "02253121212" centre/$W2 &&
 	git -C centre fsck --full &&
 	cp lap2.good stick/$id/lap2.bundle
 '
 
-test_expect_success 'full bundles go first; one that needs a missing commit says so' '
+test_expect_success 'the shared bundle goes first; one that needs a missing commit says so' '
 	id=$(cat survey-id) &&
 	make_survey other zz1 "Người khác" &&
 	mkdir -p lone/$id &&
-	cp stick/$id/lap2.bundle lone/$id/ &&
-	cp stick/$id/centre.bundle lone/$id/ &&
-	khaosat clone first.bundle lap4 --device lap4 --surveyor D >/dev/null &&
-	git -C lap4 rev-parse main >lap4.before &&
-	khaosat -C lap4 sync ../lone >out &&
-	grep -q "^  centre *nothing beyond what the others brought$" out &&
-	grep -q "^  lap2 *2 changed$" out &&
+	cp stick/$id/lap2.bundle stick/$id/_base.bundle lone/$id/ &&
+	khaosat clone lone lap4 --device lap4 --surveyor D >/dev/null &&
 	test "$(tree lap4)" = "$(tree lap2)" &&
-	rm lone/$id/centre.bundle lone/$id/lap4.bundle &&
+	rm lone/$id/_base.bundle &&
+	git -C lap2 bundle create -q ../lone/$id/lap2.bundle main ^main~1 &&
 	khaosat clone first.bundle lap5 --device lap5 --surveyor D >/dev/null &&
 	git -C lap5 rev-parse main >lap5.before &&
 	test_expect_code 1 khaosat -C lap5 sync ../lone >out 2>err &&
@@ -271,6 +278,56 @@ test_expect_success 'a stick with two surveys: clone asks which' '
 	test_expect_code 1 khaosat clone stick x8 --device zz8 --surveyor A 2>err &&
 	grep -q "holds 2 surveys; give the folder of one" err &&
 	test_path_is_missing x8
+'
+
+test_expect_success 'the shared bundle stays while the work beyond it is under 1 MiB' '
+	id=$(cat survey-id) &&
+	for l in centre lap1 lap2; do
+		khaosat -C $l sync ../stick >/dev/null || return 1
+	done &&
+	cp stick/$id/_base.bundle base.before &&
+	edit lap1 $W1 "phone:" "phone: \"02253000111\"" "lap1: small" &&
+	khaosat -C lap1 sync ../stick >out &&
+	grep -q "^Wrote lap1.bundle: what the shared bundle lacks, " out &&
+	! grep -q "_base.bundle" out &&
+	cmp base.before stick/$id/_base.bundle
+'
+
+test_expect_success 'with khaosat.stickRewrite 0, the shared bundle is written anew once the work beyond it outweighs a quarter of it' '
+	id=$(cat survey-id) &&
+	n=0 &&
+	for f in lap1/records/*/*/*/*.yaml; do
+		n=$((n + 1)) &&
+		set_line "$f" "name:" "name: \"Cơ sở số $n\"" || return 1
+	done &&
+	(cd lap1 && khaosat commit -m "lap1: every name" >/dev/null) &&
+	khaosat -C lap1 sync ../stick >out &&
+	! grep -q "_base.bundle" out &&
+	cmp base.before stick/$id/_base.bundle &&
+	test $(cat stick/$id/[a-z]*.bundle | wc -c) -gt $(($(wc -c <base.before) / 4)) &&
+	git -C lap1 config khaosat.stickRewrite 0 &&
+	edit lap1 $W2 "phone:" "phone: \"02253000222\"" "lap1: one more" &&
+	khaosat -C lap1 sync ../stick >out &&
+	grep -q "^Wrote _base.bundle: the whole survey history, shared by every laptop, " out &&
+	grep -q "^Wrote lap1.bundle: nothing beyond the shared bundle, " out &&
+	git -C lap1 bundle list-heads ../stick/$id/_base.bundle refs/heads/main >heads &&
+	test "$(cut -d" " -f1 heads)" = "$(git -C lap1 rev-parse main)" &&
+	git -C lap1 config --unset khaosat.stickRewrite
+'
+
+test_expect_success 'after the new shared bundle, every laptop converges and a new one sets up' '
+	id=$(cat survey-id) &&
+	for l in centre lap2 lap1; do
+		khaosat -C $l sync ../stick >/dev/null || return 1
+	done &&
+	grep -a -q "^-$(cut -d" " -f1 heads) " stick/$id/centre.bundle &&
+	for b in stick/$id/*.bundle; do
+		git -C centre bundle verify ../$b >/dev/null 2>&1 || return 1
+	done &&
+	khaosat clone stick/$id lap6 --device lap6 --surveyor F >/dev/null &&
+	test "$(tree lap6)" = "$(tree centre)" &&
+	test "$(tree lap1)" = "$(tree centre)" &&
+	git -C lap6 fsck --full --strict
 '
 
 test_expect_success 'a missing stick is named' '

@@ -1,10 +1,11 @@
 #!/bin/sh
 # A sync killed with SIGKILL at every point where khaosat stops between two
 # steps (KHAOSAT_CRASH_AT, core/crash.h): importing two bundles, merging
-# them (a merge commit, a conflict, the work tree), writing this device's
-# bundle.  After each kill: git fsck is clean, the stick holds a complete
-# bundle for the device (the old one or the new one), and running sync
-# again ends exactly where an uninterrupted sync ends.
+# them (a merge commit, a conflict, the work tree), writing the stick's
+# shared bundle anew and this device's bundle.  After each kill: git fsck
+# is clean, the stick holds a complete shared bundle and a bundle for the
+# device (the old ones or the new ones), and running sync again ends
+# exactly where an uninterrupted sync ends.
 . "$(dirname "$0")/lib.sh"
 
 # Kill points to try: every step, then points spread over the bulk of
@@ -49,9 +50,8 @@ test_expect_success 'setup: a centre behind two laptops, with a conflict to come
 	khaosat -C lap1 sync ../stick >/dev/null &&
 	phones lap2 md02 022532220 &&
 	commit lap2 "lap2: phones" &&
-	mkdir stick2 &&
-	khaosat -C lap2 sync ../stick2 >/dev/null &&
-	cp stick2/*/lap2.bundle stick/*/ &&
+	khaosat -C lap2 bundle create "$(echo $PWD/stick/*)/lap2.bundle" >/dev/null &&
+	git -C centre config khaosat.stickRewrite 0 &&
 	edit centre 1 "02253999001" &&
 	set_line centre/records/workshop/md02/000/md02-0001.yaml "phone:" "phone: \"02253999002\"" &&
 	commit centre "centre: two phones" &&
@@ -61,6 +61,7 @@ test_expect_success 'setup: a centre behind two laptops, with a conflict to come
 test_expect_success 'an uninterrupted sync, for reference' '
 	khaosat -C centre sync ../stick >out &&
 	grep -q "conflicts\? kept for review" out &&
+	grep -q "^Wrote _base.bundle: the whole survey history" out &&
 	tree centre >expect.tree &&
 	bundle_tree stick/*/centre.bundle >expect.bundle &&
 	test_cmp expect.tree expect.bundle
@@ -86,8 +87,9 @@ crash_at() {
 		>/dev/null 2>&1; test_rc_=$?; [ $test_rc_ -eq 137 ] || [ $test_rc_ -eq 0 ]; } &&
 	git -C centre fsck --full --no-dangling 2>fsck.err >&2 &&
 	test_must_be_empty fsck.err &&
-	b=$(echo stick/*/centre.bundle) &&
-	git -C centre bundle verify "$PWD/$b" >/dev/null 2>&1 &&
+	for b in stick/*/_base.bundle stick/*/centre.bundle; do
+		git -C centre bundle verify "$PWD/$b" >/dev/null 2>&1 || return 1
+	done &&
 	khaosat -C centre sync ../stick >/dev/null 2>sync.err &&
 	tree centre >got.tree &&
 	test_cmp expect.tree got.tree &&

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A stick's bundles are checked, not trusted by their header: a bundle
 # damaged on the stick (a byte flipped, cut short) is named even when it
-# brings nothing new, this device's own is written anew, and a new laptop
+# brings nothing new, this device's own and the stick's shared bundle are
+# written anew, and a new laptop
 # can be set up from the stick afterwards.  What was read whole once is
 # kept in .git/khaosat/bundle-cache, so an unchanged bundle is not read
 # again.  Files on the stick that are not bundle files (a named pipe, a
@@ -82,7 +83,7 @@ test_expect_success 'a flipped byte in a bundle that brings nothing new is named
 	test_grep "^  lap1 *refused" out &&
 	test_grep "^  lap2 *1 changed$" out &&
 	test_grep "^phone: \"02253555666\"$" centre/$W3 &&
-	test_grep "^Wrote centre.bundle: the whole survey history" out &&
+	test_grep "^Wrote centre.bundle: what the shared bundle lacks" out &&
 	git -C centre fsck --full
 '
 
@@ -105,18 +106,33 @@ test_expect_success 'the device whose bundle was damaged writes it anew' '
 	test_must_be_empty err
 '
 
-test_expect_success 'this device'"'"'s own bundle damaged: written anew, git verifies and clones it' '
+test_expect_success 'the shared bundle damaged: clone says so, a sync writes it anew' '
 	id=$(cat survey-id) &&
-	damage stick/$id/centre.bundle &&
+	damage stick/$id/_base.bundle &&
 	test_expect_code 1 timeout 30 "$KHAOSAT_BIN" clone stick lap3 --device lap3 --surveyor C 2>err &&
+	test_grep "_base.bundle: error: .*damaged" err &&
 	test_path_is_missing lap3 &&
+	sync_in lap2 &&
+	test_grep "_base.bundle: warning: .*damaged.*(the stick.s shared bundle, written again below)" err &&
+	test_grep "^  (shared) *not usable" out &&
+	test_grep "^Wrote _base.bundle again (the one there could not be used): the whole survey history" out &&
+	git -C centre bundle verify ../stick/$id/_base.bundle &&
+	git clone -q stick/$id/_base.bundle base.copy &&
+	test "$(tree base.copy)" = "$(tree lap2)" &&
+	git -C base.copy fsck --full &&
+	sync_in centre &&
+	test_must_be_empty err
+'
+
+test_expect_success 'this device'"'"'s own bundle damaged: written anew, git verifies it' '
+	id=$(cat survey-id) &&
+	edit centre $W1 "phone:" "phone: \"02253111333\"" "centre: W1" &&
+	sync_in centre &&
+	damage stick/$id/centre.bundle &&
 	sync_in centre &&
 	test_grep "centre.bundle: warning: .*damaged.*(this device.s own bundle, written again below)" err &&
-	test_grep "^Wrote centre.bundle again (the one there could not be used): the whole survey history" out &&
-	git -C centre bundle verify ../stick/$id/centre.bundle &&
-	git clone -q stick/$id/centre.bundle centre.copy &&
-	test "$(tree centre.copy)" = "$(tree centre)" &&
-	git -C centre.copy fsck --full
+	test_grep "^Wrote centre.bundle again (the one there could not be used): what the shared bundle lacks" out &&
+	git -C centre bundle verify ../stick/$id/centre.bundle
 '
 
 test_expect_success 'a new laptop set up from the repaired stick has everything' '
@@ -161,7 +177,7 @@ test_expect_success 'a named pipe called md07.bundle is named and never waited o
 	test_grep "stick/$id/md07.bundle: error: not a bundle file but a named pipe (FIFO); it was not read" err &&
 	test_grep "^  md07 *refused" out &&
 	test_grep "^  lap1 *1 changed$" out &&
-	test_grep "^Wrote centre.bundle: the whole survey history" out &&
+	test_grep "^Wrote centre.bundle: what the shared bundle lacks" out &&
 	test_expect_code 1 timeout 30 "$KHAOSAT_BIN" clone stick lap4 --device lap4 --surveyor D >out 2>err &&
 	test_grep "md07.bundle: error: not a bundle file but a named pipe (FIFO)" err &&
 	test "$(tree lap4)" = "$(tree centre)" &&
@@ -222,6 +238,14 @@ test_expect_success 'an unchanged bundle is read whole once, then the cache answ
 
 test_expect_success 'the cache is trusted: a byte changed behind its back goes unseen until it is gone' '
 	id=$(cat survey-id) &&
+	n=0 &&
+	for f in lap1/records/workshop/*/*/*.yaml; do
+		n=$((n + 1)) &&
+		set_line "$f" "phone:" "phone: \"0225344$(printf %04d $n)\"" || return 1
+	done &&
+	(cd lap1 && khaosat commit -m "lap1: every phone" >/dev/null) &&
+	sync_in lap1 &&
+	sync_in centre &&
 	b=stick/$id/lap1.bundle &&
 	test $(wc -c <$b) -gt 4096 &&
 	cp -p $b lap1.keep &&

@@ -140,15 +140,16 @@ refused_by_apply() {
 	test_cmp state.before state.after
 }
 
-# refused_by_clone NAME PATTERN: a stick with the centre's bundle and the
-# hostile one as la1.bundle.  Clone names la1.bundle; either it refuses
-# (an error exit, no folder left) or it sets up newlap from the centre's
-# bundle alone: main at the shared base, the hostile commit nowhere.
+# refused_by_clone NAME PATTERN: a stick with the shared bundle, the
+# centre's and the hostile one as la1.bundle.  Clone names la1.bundle;
+# either it refuses (an error exit, no folder left) or it sets up newlap
+# from the others alone: main at the shared base, the hostile commit
+# nowhere.
 refused_by_clone() {
 	restore &&
 	id=$(cat survey-id) &&
 	mkdir -p "cstick/$id" &&
-	cp "stick/$id/ce01.bundle" "stick/$id/README.txt" "cstick/$id/" &&
+	cp "stick/$id/_base.bundle" "stick/$id/ce01.bundle" "stick/$id/README.txt" "cstick/$id/" &&
 	cp "h/$1.bundle" "cstick/$id/la1.bundle" &&
 	{ bounded "$KHAOSAT_BIN" clone cstick newlap --device ln1 --surveyor "Đỗ Văn Mới" \
 		>clone.out 2>clone.err; rc=$?; } &&

@@ -46,7 +46,9 @@
 #                    bytes written to STICK (the sizes of the files there
 #                    that are new or replaced), median of BENCH_SYNC_ROUNDS
 #                    rounds; git's incremental bundle of the same commit
-#                    for information.  Targets <= 2 s and <= 1 MB
+#                    for information.  Targets <= 2 s and <= 1 MB.  Then
+#                    the bundles on the stick against one full bundle of
+#                    main by git bundle create.  Target <= 1.2x
 #    9 merge         khaosat merge side-b vs git merge --no-edit side-b,
 #                    1,000 records changed on each side in a khaosat
 #                    commit (disjoint: no conflict; side B in a copy of
@@ -508,7 +510,15 @@ done
 sy_ks=$(median_s <"$tmp/time.sync") || sy_ks=failed
 sb_ks=$(median <"$tmp/bytes.sync") || sb_ks=failed
 sb_git=$(median <"$tmp/gitb.sync") || sb_git=failed
-stick_last=$(du -sb "$stick" | cut -f1)
+stick_last=$(find "$stick" -name '*.bundle' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+if git bundle create -q "$tmp/full-git.bundle" main 2>"$tmp/err"; then
+	full_git=$(size "$tmp/full-git.bundle")
+	full_limit=$(awk -v f="$full_git" 'BEGIN { printf "%d\n", f * 1.2 }')
+else
+	fail "git bundle create (the whole history)"
+	full_git=failed full_limit=0
+fi
+rm -f "$tmp/full-git.bundle"
 find "$stick" -name '*.bundle' | sort >"$tmp/stick.bundles"
 nb=$(wc -l <"$tmp/stick.bundles")
 while read -r b; do
@@ -675,6 +685,8 @@ absolute "stick sync, $CHANGES records: time" "$sy_ks" 2 "<=" \
 	"$(fmt_s "$sy_ks")" - "<= 2 s"
 absolute "stick sync: bytes written (git inc. bundle)" "$sb_ks" 1048576 "<=" \
 	"$(fmt_b "$sb_ks")" "$(fmt_b "$sb_git")" "<= 1 MB" "$sb_git"
+absolute "stick: its bundles (git full bundle)" "$stick_last" "$full_limit" "<=" \
+	"$(fmt_b "$stick_last")" "$(fmt_b "$full_git")" "<= 1.2x" "$full_git"
 if [ "$bulk_out" = 1 ]; then
 	row "bulk commit, $N records (git add + commit)" "$bulk_ks" "$bulk_git" \
 		"> $(fmt_s "$bulk_ks")" "$(fmt_s "$bulk_git")" 1.5
@@ -686,7 +698,7 @@ absolute "start-up: status, instructions (git status)" "$in_ks" 40000000 "<" \
 table_end
 echo
 echo "bundles: khaosat's incremental $(fmt_b "$bs_ks"), git's $(fmt_b "$bs_git")"
-echo "stick: $(fmt_b "$stick_first") after the first sync, $(fmt_b "$stick_last") after the last; written each round (B):" \
+echo "stick: $(fmt_b "$stick_first") after the first sync, $(fmt_b "$stick_last") of bundles after the last; written each round (B):" \
 	"$(tr '\n' ' ' <"$tmp/bytes.sync")"
 [ "$bulk_out" != 1 ] ||
 	echo "bulk commit: stopped at ${BULK_TIMEOUT}s, so its ratio is a lower bound"
