@@ -207,29 +207,6 @@ static int add_obj(struct pw *pw, const git_oid *id, unsigned type,
 	return 0;
 }
 
-/* Every tree and blob of `id` into the skip set (gitlinks are no objects). */
-static int mark_tree(struct pw *pw, const git_oid *id)
-{
-	git_tree *t = NULL;
-	size_t i;
-	int err = ks_oidmap_put(&pw->skip, id, 0);
-
-	if (err <= 0)
-		return err;
-	err = git_tree_lookup(&t, pw->repo, id);
-	for (i = 0; !err && i < git_tree_entrycount(t); i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(t, i);
-
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
-			err = mark_tree(pw, git_tree_entry_id(e));
-		else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
-			 ks_oidmap_put(&pw->skip, git_tree_entry_id(e), 0) < 0)
-			err = -1;
-	}
-	git_tree_free(t);
-	return err;
-}
-
 /* A boundary commit: its tree is the reader's, and a source of delta bases. */
 static int add_base(struct pw *pw, const git_oid *commit_id)
 {
@@ -248,7 +225,7 @@ static int add_base(struct pw *pw, const git_oid *commit_id)
 		return -1;
 	}
 	pw->bases[pw->nbases++] = t;
-	return mark_tree(pw, git_tree_id(t));
+	return ks_oidmap_put(&pw->skip, git_tree_id(t), 0) < 0 ? -1 : 0;
 }
 
 /*
@@ -379,7 +356,32 @@ static int add_entry(struct pw *pw, const git_tree_entry *e, uint32_t hash,
 	return err;
 }
 
-/* The entries of `tree` that are neither the reader's nor listed already. */
+/*
+ * 1 when a boundary tree holds `e` at the same path: the reader has it,
+ * and all it holds, so the walk goes no deeper (an object the reader
+ * holds only at another path is written again, which costs bytes, not
+ * correctness).  Remembered, for the other commits of the pack.
+ */
+static int readers(struct pw *pw, const git_tree_entry *e, git_tree **bt)
+{
+	size_t k;
+
+	for (k = 0; k < pw->nbases; k++) {
+		const git_tree_entry *be = bt[k] ? git_tree_entry_byname(bt[k],
+						git_tree_entry_name(e)) : NULL;
+
+		if (be && git_oid_equal(git_tree_entry_id(be), git_tree_entry_id(e)))
+			return ks_oidmap_put(&pw->skip, git_tree_entry_id(e), 0) < 0
+				? -1 : 1;
+	}
+	return 0;
+}
+
+/*
+ * The entries of `tree` that are neither the reader's nor listed already,
+ * walked beside the boundary trees at the same path (`bt`): a subtree
+ * equal to the boundary's is not opened.
+ */
 static int walk_tree(struct pw *pw, git_tree *tree, uint32_t hash, int root,
 		     git_tree **bt)
 {
@@ -395,6 +397,10 @@ static int walk_tree(struct pw *pw, git_tree *tree, uint32_t hash, int root,
 			continue;
 		if (ks_oidmap_get(&pw->skip, git_tree_entry_id(e), NULL))
 			continue;
+		if ((err = readers(pw, e, bt)) != 0) {
+			err = err < 0 ? -1 : 0;
+			continue;
+		}
 		err = ks_oidmap_put(&pw->seen, git_tree_entry_id(e), 0);
 		if (err > 0)
 			err = add_entry(pw, e, name_hash_add(h, git_tree_entry_name(e)), bt);

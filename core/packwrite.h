@@ -31,7 +31,10 @@ typedef int (*ks_pack_write_fn)(const void *data, size_t len, void *payload);
  * Writes to `fn` a pack of every object reachable from the commit `tip`
  * and not from any of the `nhidden` commits in `hidden`: the objects of
  * `git rev-list --objects tip --not hidden...`.  Hidden commits the
- * repository lacks are ignored.
+ * repository lacks are ignored.  Each tree is walked beside the hidden
+ * commits' trees at the same path, and what equals theirs is not opened:
+ * the cost follows what changed, not the survey.  So a file the reader
+ * holds only at another path (a moved file) is written again.
  *
  * A tree or blob may be written as a REF_DELTA against the object at the
  * same path in the tree of a boundary commit (one of the hidden commits,

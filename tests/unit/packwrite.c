@@ -331,7 +331,8 @@ struct fixture {
 	char dir[64];
 	char src[96];
 	git_repository *repo;
-	git_oid c[7];		/* root, base, change, tip, side, merge, small */
+	git_oid c[8];		/* root, base, change, tip, side, merge, small,
+				   moved */
 	int have_git;
 };
 
@@ -478,7 +479,9 @@ static void schema(git_index *idx, int version)
  * root: 150 records and the schema; base: 100 more; change: 10 records
  * edited, 5 added, 2 deleted; tip: 3 edited and the schema changed.
  * side: from base, one record edited; merge: tip and side.  small: a
- * separate root commit of 30 records.
+ * separate root commit of 30 records.  moved: from tip, the file of record
+ * 77 under another name and record 78 edited (the reader of a pack from
+ * tip holds the moved file's blob, at its old path).
  */
 static int setup(void **state)
 {
@@ -521,6 +524,17 @@ static int setup(void **state)
 	for (i = 1; i <= 30; i++)
 		put_record(idx, i * 7, 1);
 	commit(&fx.c[6], idx, "Small\n", NULL, NULL, 6);
+	read_tree(idx, &fx.c[3]);
+	{
+		struct ks_buf b = KS_BUF_INIT;
+
+		record(&b, 77, 3);
+		put_file(idx, "records/workshop/md01/000/md01-0077-moved.yaml", &b);
+		ks_buf_release(&b);
+	}
+	drop_record(idx, 77);
+	put_record(idx, 78, 5);
+	commit(&fx.c[7], idx, "Moved\n", &fx.c[3], NULL, 7);
 	git_index_free(idx);
 	fx.have_git = system("git --version >/dev/null 2>&1") == 0;
 	if (!fx.have_git)
@@ -743,53 +757,93 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The pack's objects are exactly `git rev-list --objects tip --not hidden`. */
-static void check_rev_list(const struct parsed *pk, const git_oid *tip,
-			   const git_oid *hidden, size_t nhidden)
+/* `git ...` run in the source repository, each line's object id into `v`. */
+static size_t git_ids(char **v, size_t max, const char *args)
 {
 	struct ks_buf cmd = KS_BUF_INIT;
-	char hex[GIT_OID_HEXSZ + 1], line[4096], **want, **got;
-	size_t nwant = 0, i;
-	git_odb *odb;
+	char line[4096];
+	size_t n = 0;
 	FILE *f;
+
+	ks_buf_addf(&cmd, "git -C '%s' %s", fx.src, args);
+	f = popen(cmd.ptr, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		assert_true(n < max);
+		line[GIT_OID_HEXSZ] = '\0';
+		v[n++] = strdup(line);
+	}
+	assert_int_equal(pclose(f), 0);
+	ks_buf_release(&cmd);
+	qsort(v, n, sizeof(*v), cmp_str);
+	return n;
+}
+
+static int has_id(char **v, size_t n, const char *id)
+{
+	return bsearch(&id, v, n, sizeof(*v), cmp_str) != NULL;
+}
+
+/*
+ * The pack's objects are those of `git rev-list --objects tip --not
+ * hidden`, and at most some the reader holds already (a file it has at
+ * another path): with `extra`, that many of them.
+ */
+static void check_rev_list(const struct parsed *pk, const git_oid *tip,
+			   const git_oid *hidden, size_t nhidden, size_t extra)
+{
+	struct ks_buf args = KS_BUF_INIT, known = KS_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1], **want, **got, **held = NULL;
+	size_t nwant, nheld = 0, i, more = 0;
+	git_odb *odb;
 
 	if (!fx.have_git)
 		return;
-	ks_buf_addf(&cmd, "git -C '%s' rev-list --objects %s --not", fx.src,
+	ks_buf_addf(&args, "rev-list --objects %s --not",
 		    git_oid_tostr(hex, sizeof(hex), tip));
+	ks_buf_puts(&known, "rev-list --objects");
 	/* git refuses names it does not know; ks_pack_write ignores them. */
 	assert_int_equal(git_repository_odb(&odb, fx.repo), 0);
 	for (i = 0; i < nhidden; i++)
-		if (git_odb_exists(odb, &hidden[i]))
-			ks_buf_addf(&cmd, " %s",
+		if (git_odb_exists(odb, &hidden[i])) {
+			ks_buf_addf(&args, " %s",
 				    git_oid_tostr(hex, sizeof(hex), &hidden[i]));
+			ks_buf_addf(&known, " %s", hex);
+		}
 	git_odb_free(odb);
 	want = calloc(pk->n + 1000, sizeof(*want));
 	got = calloc(pk->n + 1, sizeof(*got));
 	assert_non_null(want);
 	assert_non_null(got);
-	f = popen(cmd.ptr, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		assert_true(nwant < pk->n + 1000);
-		line[GIT_OID_HEXSZ] = '\0';
-		want[nwant++] = strdup(line);
-	}
-	assert_int_equal(pclose(f), 0);
+	nwant = git_ids(want, pk->n + 1000, args.ptr);
 	for (i = 0; i < pk->n; i++)
 		got[i] = strdup(git_oid_tostr(hex, sizeof(hex), &pk->v[i].id));
-	qsort(want, nwant, sizeof(*want), cmp_str);
 	qsort(got, pk->n, sizeof(*got), cmp_str);
-	assert_int_equal(nwant, pk->n);
 	for (i = 0; i < nwant; i++)
-		assert_string_equal(want[i], got[i]);
+		assert_true(has_id(got, pk->n, want[i]));
+	if (nhidden) {
+		held = calloc(100000, sizeof(*held));
+		assert_non_null(held);
+		nheld = git_ids(held, 100000, known.ptr);
+	}
+	for (i = 0; i < pk->n; i++)
+		if (!has_id(want, nwant, got[i])) {
+			assert_true(has_id(held, nheld, got[i]));
+			more++;
+		}
+	assert_int_equal(more, extra);
+	assert_int_equal(nwant + more, pk->n);
 	for (i = 0; i < nwant; i++)
 		free(want[i]);
 	for (i = 0; i < pk->n; i++)
 		free(got[i]);
+	for (i = 0; i < nheld; i++)
+		free(held[i]);
 	free(want);
 	free(got);
-	ks_buf_release(&cmd);
+	free(held);
+	ks_buf_release(&args);
+	ks_buf_release(&known);
 }
 
 /* Feeds a pack to libgit2's indexer into `repo`, completing it from `odb`. */
@@ -858,7 +912,7 @@ static void test_full_pack(void **state)
 	/* Commits first. */
 	for (i = 0; i < pk.n; i++)
 		assert_true((pk.v[i].type == GIT_OBJECT_COMMIT) == (i < 2));
-	check_rev_list(&pk, &fx.c[1], NULL, 0);
+	check_rev_list(&pk, &fx.c[1], NULL, 0, 0);
 	parsed_release(&pk);
 
 	assert_int_equal(write_pack(&again, &fx.c[1], NULL, 0, NULL), 0);
@@ -893,7 +947,7 @@ static int case_no;
  * full packs of the hidden commits (missing ones aside) and nothing else.
  */
 static void thin_case(const git_oid *tip, const git_oid *hidden,
-		      size_t nhidden, size_t min_thin)
+		      size_t nhidden, size_t min_thin, size_t extra)
 {
 	struct ks_pack_stats st;
 	struct sink s, again, base;
@@ -940,7 +994,7 @@ static void thin_case(const git_oid *tip, const git_oid *hidden,
 	print_message("thin pack %d: %zu objects, %zu deltas (%zu thin), %zu bytes\n",
 		      case_no, st.objects, st.deltas, st.thin, s.len);
 	assert_true(st.thin >= min_thin);
-	check_rev_list(&pk, tip, hidden, nhidden);
+	check_rev_list(&pk, tip, hidden, nhidden, extra);
 
 	assert_int_equal(write_pack(&again, tip, hidden, nhidden, NULL), 0);
 	assert_int_equal(again.len, s.len);
@@ -972,13 +1026,13 @@ static void thin_case(const git_oid *tip, const git_oid *hidden,
 
 static void test_thin_linear(void **state)
 {
-	thin_case(&fx.c[3], &fx.c[1], 1, 10);
+	thin_case(&fx.c[3], &fx.c[1], 1, 10, 0);
 }
 
 /* Boundary: the hidden side branch and base, its parent in the pack. */
 static void test_thin_merge(void **state)
 {
-	thin_case(&fx.c[5], &fx.c[4], 1, 10);
+	thin_case(&fx.c[5], &fx.c[4], 1, 10, 0);
 }
 
 static void test_thin_two_hidden(void **state)
@@ -987,7 +1041,7 @@ static void test_thin_two_hidden(void **state)
 
 	h[0] = fx.c[1];
 	h[1] = fx.c[4];
-	thin_case(&fx.c[5], h, 2, 10);
+	thin_case(&fx.c[5], h, 2, 10, 0);
 }
 
 /* Hidden commits the repository lacks change nothing. */
@@ -999,13 +1053,24 @@ static void test_thin_missing_hidden(void **state)
 	assert_int_equal(git_oid_fromstr(&h[0], "0123456789abcdef0123456789abcdef01234567"), 0);
 	h[1] = fx.c[1];
 	h[2] = h[0];
-	thin_case(&fx.c[3], h, 3, 10);
+	thin_case(&fx.c[3], h, 3, 10, 0);
 	assert_int_equal(write_pack(&a, &fx.c[3], h, 3, NULL), 0);
 	assert_int_equal(write_pack(&b, &fx.c[3], &fx.c[1], 1, NULL), 0);
 	assert_int_equal(a.len, b.len);
 	assert_memory_equal(a.p, b.p, a.len);
 	sink_release(&a);
 	sink_release(&b);
+}
+
+/*
+ * A file moved: its blob, which the reader holds at the old path, is
+ * written again (the walk does not open what the reader's tree holds at
+ * the same path, and does not look for it elsewhere); still a pack every
+ * reader completes.
+ */
+static void test_thin_moved(void **state)
+{
+	thin_case(&fx.c[7], &fx.c[3], 1, 1, 1);
 }
 
 /* A tip the reader has: a valid pack of no objects. */
@@ -1097,6 +1162,7 @@ static int run(void)
 		cmocka_unit_test(test_thin_merge),
 		cmocka_unit_test(test_thin_two_hidden),
 		cmocka_unit_test(test_thin_missing_hidden),
+		cmocka_unit_test(test_thin_moved),
 		cmocka_unit_test(test_empty_pack),
 		cmocka_unit_test(test_callback_abort),
 		cmocka_unit_test(test_out_of_memory),
