@@ -290,12 +290,13 @@ static int build_tree(git_oid *tree, struct ks_repo *r,
 				       "cannot read the file to commit it");
 			goto out;
 		}
-		ks_free(abs);
 		up[i].action = GIT_TREE_UPDATE_UPSERT;
 		up[i].filemode = GIT_FILEMODE_BLOB;
 		if (git_blob_create_from_buffer(&up[i].id, repo, data.ptr,
-						data.len) < 0)
+						data.len) < 0) {
+			ks_free(abs);
 			goto gitfail;
+		}
 		{
 			struct stat after;
 
@@ -305,6 +306,7 @@ static int build_tree(git_oid *tree, struct ks_repo *r,
 						!same_stat(&after, &staged[i].st)))
 				staged[i].known = 0;
 		}
+		ks_free(abs);
 	}
 	if (git_tree_create_updated(tree, repo, ht, c->n, up) < 0)
 		goto gitfail;
