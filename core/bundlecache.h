@@ -5,8 +5,9 @@
  *
  * An entry is a file name (<device>.bundle) with the stamp of the file that
  * was checked (bundle.h: its size, modification time and the pack's
- * checksum as its last 20 bytes say).  Only intact files are entered, so a
- * damaged bundle is read again at every sync until it is replaced.  The
+ * checksum as its last 20 bytes say).  Only intact files are entered (read
+ * whole, or just written by this laptop), so a damaged bundle is read
+ * again at every sync until it is replaced.  The
  * cache is local to the laptop and only a cache: a missing one, or one that
  * does not read back exactly as it was written, is started afresh, which
  * costs reading each bundle once more and nothing else.

@@ -613,6 +613,29 @@ static int own_is_current(const struct ks_sync_peer *own, git_repository *repo,
 	return ok;
 }
 
+/*
+ * A bundle this laptop just wrote from its own objects goes into the
+ * bundle cache as found intact, or the next sync would read all of it
+ * back (the shared bundle: the whole survey).  Only a cache: a failure
+ * costs that reading.
+ */
+static void remember_written(git_repository *repo, const char *path)
+{
+	struct ks_bundle_cache cache = KS_BUNDLE_CACHE_INIT;
+	struct ks_diags quiet = KS_DIAGS_INIT;
+	struct ks_bundle_stamp stamp;
+	FILE *f;
+
+	if (ks_bundle_cache_load(&cache, repo) == 0 &&
+	    ks_bundle_open(&f, &stamp, path, KS_BUNDLE_NOFOLLOW, &quiet) == 0) {
+		fclose(f);
+		if (ks_bundle_cache_add(&cache, ks_base_name(path), &stamp) == 0)
+			ks_bundle_cache_save(&cache, &quiet);
+	}
+	ks_bundle_cache_release(&cache);
+	ks_diags_release(&quiet);
+}
+
 /* The shared bundle, whole, at main; rep->base names it once written. */
 static int write_base(struct ks_sync_report *rep, struct ks_repo *r,
 		      const struct ks_progress *pg, struct ks_diags *d)
@@ -629,6 +652,8 @@ static int write_base(struct ks_sync_report *rep, struct ks_repo *r,
 	ks_crash_point("sync: writing the shared bundle");
 	err = ks_bundle_write(r, path.ptr, &rep->after, NULL, 0, pg,
 			      &rep->base_out, d);
+	if (!err)
+		remember_written(ks_repo_git(r), path.ptr);
 	if (!err && !(rep->base = ks_buf_detach(&path, NULL)))
 		err = -1;
 	ks_buf_release(&path);
@@ -667,8 +692,10 @@ static int write_own(struct ks_sync_report *rep, struct ks_repo *r,
 	ks_crash_point("sync: writing own bundle");
 	err = ks_bundle_write(r, rep->own, &rep->after, &pl.hidden, pl.nhidden,
 			      pg, &rep->out, d);
-	if (!err)
+	if (!err) {
 		rep->wrote = 1;
+		remember_written(repo, rep->own);
+	}
 	return err;
 }
 

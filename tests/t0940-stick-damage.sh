@@ -236,6 +236,16 @@ test_expect_success 'an unchanged bundle is read whole once, then the cache answ
 	! grep "bundle-import" trace2
 '
 
+test_expect_success 'a bundle this laptop wrote is not read back at its next sync' '
+	edit centre $W2 "phone:" "phone: \"02253444555\"" "centre: W2" &&
+	sync_in centre &&
+	test_grep "^Wrote centre.bundle: " out &&
+	: >trace3 &&
+	test_expect_code 0 timeout 30 env KHAOSAT_CRASH_TRACE=$PWD/trace3 \
+		"$KHAOSAT_BIN" -C centre sync ../stick >out &&
+	! grep "bundle-import" trace3
+'
+
 test_expect_success 'the cache is trusted: a byte changed behind its back goes unseen until it is gone' '
 	id=$(cat survey-id) &&
 	n=0 &&
