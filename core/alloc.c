@@ -52,6 +52,18 @@ void *ks_realloc(void *ptr, size_t size)
 	return counted(should_fail() ? NULL : realloc(ptr, size ? size : 1));
 }
 
+void *ks_zalloc(void *opaque, unsigned items, unsigned size)
+{
+	(void)opaque;
+	return ks_calloc(items, size);
+}
+
+void ks_zfree(void *opaque, void *ptr)
+{
+	(void)opaque;
+	ks_free(ptr);
+}
+
 int ks_grow(void *array, size_t n, size_t *alloc, size_t size, size_t first)
 {
 	void *old, *v;

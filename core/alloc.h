@@ -18,6 +18,10 @@ char *ks_strdup(const char *s);
 char *ks_strndup(const char *s, size_t n);
 void ks_free(void *ptr);
 
+/* zlib's allocation functions (z_stream's zalloc and zfree), through these. */
+void *ks_zalloc(void *opaque, unsigned items, unsigned size);
+void ks_zfree(void *opaque, void *ptr);
+
 /*
  * Makes room for one more element in a growable array.  `array` is the
  * address of the array pointer; it holds `n` elements of `size` bytes in

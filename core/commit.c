@@ -5,10 +5,10 @@
 #include "commit.h"
 #include "alloc.h"
 #include "buf.h"
+#include "bulkpack.h"
 #include "checkall.h"
 #include "conflict.h"
 #include "diag.h"
-#include "file.h"
 #include "members.h"
 #include "record.h"
 #include "repo.h"
@@ -244,28 +244,10 @@ static int same_stat(const struct stat *a, const struct stat *b)
 }
 
 /*
- * From this many files on, the objects of a commit are written without a
- * flush each and flushed together before the commit is made (an import:
- * 100,000 flushes would be most of its time).  Below, each is flushed as
- * it is written, as everything else khaosat writes.
+ * From this many files on, the new blobs of a commit go into one pack
+ * (bulkpack.h) rather than a loose object each: an import.
  */
 #define BULK_FILES 256
-
-/* Flushes the objects a bulk build wrote; 0 or an error. */
-static int flush_bulk(struct ks_repo *r, struct ks_diags *d)
-{
-	struct ks_buf objects = KS_BUF_INIT;
-	int err = 0;
-
-	if (ks_buf_addf(&objects, "%sobjects", git_repository_path(ks_repo_git(r))) < 0)
-		return -1;
-	if (ks_file_sync_fs(objects.ptr) < 0)
-		err = ks_error(d, KS_EIO, NULL, 0, 0,
-			       "cannot write the new files to the disk: %s; nothing was committed",
-			       strerror(errno));
-	ks_buf_release(&objects);
-	return err;
-}
 
 static int build_tree(git_oid *tree, struct ks_repo *r,
 		      const struct ks_changes *c, int has_head,
@@ -278,17 +260,19 @@ static int build_tree(git_oid *tree, struct ks_repo *r,
 	git_tree *ht = NULL;
 	git_treebuilder *empty = NULL;
 	struct ks_buf data = KS_BUF_INIT;
-	size_t i, files = 0;
-	int err = KS_EIO, bulk;
+	struct ks_bulk_blob *bulk = NULL;
+	size_t i, files = 0, nbulk = 0;
+	int err = KS_EIO;
 
 	up = ks_calloc(c->n + 1, sizeof(*up));
 	if (!up)
 		return -1;
 	for (i = 0; i < c->n; i++)
 		files += c->v[i].what != KS_CHANGE_DELETED;
-	bulk = files >= BULK_FILES;
-	if (bulk)
-		git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 0);
+	if (files >= BULK_FILES && !(bulk = ks_calloc(files, sizeof(*bulk)))) {
+		ks_free(up);
+		return -1;
+	}
 	if (has_head) {
 		if (git_commit_lookup(&hc, repo, head) < 0 ||
 		    git_commit_tree(&ht, hc) < 0)
@@ -322,8 +306,18 @@ static int build_tree(git_oid *tree, struct ks_repo *r,
 		}
 		up[i].action = GIT_TREE_UPDATE_UPSERT;
 		up[i].filemode = GIT_FILEMODE_BLOB;
-		if (git_blob_create_from_buffer(&up[i].id, repo, data.ptr,
-						data.len) < 0) {
+		if (bulk) {
+			/* Written below, with the others, reading the file again. */
+			if (git_odb_hash(&up[i].id, data.ptr, data.len,
+					 GIT_OBJECT_BLOB) < 0) {
+				ks_free(abs);
+				goto gitfail;
+			}
+			bulk[nbulk].path = abs;
+			bulk[nbulk].name = c->v[i].path;
+			git_oid_cpy(&bulk[nbulk++].id, &up[i].id);
+		} else if (git_blob_create_from_buffer(&up[i].id, repo, data.ptr,
+						       data.len) < 0) {
 			ks_free(abs);
 			goto gitfail;
 		}
@@ -336,8 +330,11 @@ static int build_tree(git_oid *tree, struct ks_repo *r,
 						!same_stat(&after, &staged[i].st)))
 				staged[i].known = 0;
 		}
-		ks_free(abs);
+		if (!bulk)
+			ks_free(abs);
 	}
+	if (bulk && (err = ks_bulk_pack_blobs(repo, bulk, nbulk, d)))
+		goto out;
 	if (git_tree_create_updated(tree, repo, ht, c->n, up) < 0)
 		goto gitfail;
 	err = 0;
@@ -346,12 +343,9 @@ gitfail:
 	err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot build the commit: %s",
 		       ks_git_error());
 out:
-	if (bulk) {
-		git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
-		/* Before the commit is written and main moves. */
-		if (!err)
-			err = flush_bulk(r, d);
-	}
+	for (i = 0; i < nbulk; i++)
+		ks_free((char *)bulk[i].path);
+	ks_free(bulk);
 	ks_free(up);
 	ks_buf_release(&data);
 	git_treebuilder_free(empty);

@@ -40,17 +40,6 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
-int ks_file_sync_fs(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -1;
-	r = syncfs(fd);
-	close(fd);
-	return r;
-}
-
 int ks_file_sync_folder(const char *path)
 {
 	char dir[PATH_MAX];

@@ -100,13 +100,6 @@ int ks_file_put_text(const char *path, const struct ks_buf *text,
 /* Flushes the folder holding `path`, so that a rename in it is kept. */
 int ks_file_sync_folder(const char *path);
 
-/*
- * Flushes everything written to the file system that holds `path` (the
- * files, their folders and renames), and waits for it: one flush where
- * thousands of files were written without one each.  -1 with errno.
- */
-int ks_file_sync_fs(const char *path);
-
 /* "a symbolic link", "a named pipe"...: what a file mode is, for messages. */
 const char *ks_file_kind(unsigned mode);
 

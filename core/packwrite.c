@@ -8,13 +8,13 @@
  * version, a delta against one of the ten objects written just before it.
  *
  * Everything goes through the caller's function in 64 KiB pieces, behind
- * one SHA-1 that becomes the pack's trailer.  libgit2 hashes objects but
- * has no public SHA-1 of raw bytes, hence the small one below.
+ * one SHA-1 (sha1.h) that becomes the pack's trailer.
  */
 #include "packwrite.h"
 #include "alloc.h"
 #include "delta.h"
 #include "oidmap.h"
+#include "sha1.h"
 
 #include <limits.h>
 #include <string.h>
@@ -31,100 +31,6 @@ enum {
 #define MAX_DEPTH 50
 /* What the window may hold at once; larger objects are not kept in it. */
 #define WINDOW_MEMORY (32u << 20)
-
-/* ---- SHA-1 (FIPS 180-4) ---- */
-
-struct sha1 {
-	uint32_t h[5];
-	uint64_t len;
-	unsigned char buf[64];
-};
-
-static uint32_t rol(uint32_t x, int n)
-{
-	return (x << n) | (x >> (32 - n));
-}
-
-static void sha1_init(struct sha1 *s)
-{
-	static const uint32_t h0[5] = {
-		0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0,
-	};
-
-	memcpy(s->h, h0, sizeof(h0));
-	s->len = 0;
-}
-
-static void sha1_block(struct sha1 *s, const unsigned char *p)
-{
-	uint32_t w[80], a, b, c, d, e, f, k, t;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (; i < 80; i++)
-		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4];
-	for (i = 0; i < 80; i++) {
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5a827999;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ed9eba1;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8f1bbcdc;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xca62c1d6;
-		}
-		t = rol(a, 5) + f + e + k + w[i];
-		e = d;
-		d = c;
-		c = rol(b, 30);
-		b = a;
-		a = t;
-	}
-	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d, s->h[4] += e;
-}
-
-static void sha1_update(struct sha1 *s, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	size_t used = s->len % 64;
-
-	s->len += len;
-	if (used) {
-		size_t n = 64 - used < len ? 64 - used : len;
-
-		memcpy(s->buf + used, p, n);
-		p += n;
-		len -= n;
-		if (used + n < 64)
-			return;
-		sha1_block(s, s->buf);
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha1_block(s, p);
-	memcpy(s->buf, p, len);
-}
-
-static void sha1_final(struct sha1 *s, unsigned char out[20])
-{
-	uint64_t bits = s->len * 8;
-	unsigned char pad[72] = { 0x80 };
-	size_t n = 64 - (s->len + 8) % 64;
-	int i;
-
-	/* 0x80, zeros up to 56 mod 64, then the length in bits, big-endian. */
-	for (i = 0; i < 8; i++)
-		pad[n + i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha1_update(s, pad, n + 8);
-	for (i = 0; i < 20; i++)
-		out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
-}
 
 /* ---- which objects ---- */
 
@@ -161,7 +67,7 @@ struct pw {
 	ks_pack_write_fn fn;
 	void *payload;
 	int cb_err;
-	struct sha1 sha;
+	struct ks_sha1 sha;
 	unsigned char *stage;
 	size_t staged;
 	uint64_t bytes;
@@ -459,25 +365,13 @@ static int cmp_obj(const void *pa, const void *pb)
 
 /* ---- writing ---- */
 
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
-{
-	(void)opaque;
-	return ks_calloc(items, size);
-}
-
-static void z_free(voidpf opaque, voidpf p)
-{
-	(void)opaque;
-	ks_free(p);
-}
-
 static int flush_stage(struct pw *pw)
 {
 	int r;
 
 	if (!pw->staged)
 		return 0;
-	sha1_update(&pw->sha, pw->stage, pw->staged);
+	ks_sha1_update(&pw->sha, pw->stage, pw->staged);
 	r = pw->fn(pw->stage, pw->staged, pw->payload);
 	pw->bytes += pw->staged;
 	pw->staged = 0;
@@ -760,12 +654,12 @@ static int write_pack(struct pw *pw)
 	pw->stage = ks_malloc(STAGE_SIZE);
 	if (!pw->stage)
 		return -1;
-	pw->z.zalloc = z_alloc;
-	pw->z.zfree = z_free;
+	pw->z.zalloc = ks_zalloc;
+	pw->z.zfree = ks_zfree;
 	if (deflateInit(&pw->z, Z_DEFAULT_COMPRESSION) != Z_OK)
 		return -1;
 	pw->z_ready = 1;
-	sha1_init(&pw->sha);
+	ks_sha1_init(&pw->sha);
 	err = put(pw, head, sizeof(head));
 	for (i = 0; !err && i < pw->ncommits; i++)
 		err = write_commit(pw, &pw->commits[i]);
@@ -775,7 +669,7 @@ static int write_pack(struct pw *pw)
 		err = flush_stage(pw);
 	if (err)
 		return err;
-	sha1_final(&pw->sha, sum);
+	ks_sha1_final(&pw->sha, sum);
 	memcpy(pw->stage, sum, sizeof(sum));
 	pw->staged = sizeof(sum);
 	/* The trailer is not part of what it sums: send it unhashed. */
