@@ -133,16 +133,26 @@ int ks_buf_putc(struct ks_buf *b, char c)
 
 int ks_buf_vaddf(struct ks_buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->alloc && !b->failed ? b->alloc - b->len : 0;
 	va_list cp;
 	int n;
 
+	/* Written in place when it fits: one formatting, not two. */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(room ? b->ptr + b->len : NULL, room, fmt, cp);
 	va_end(cp);
 	if (n < 0) {
+		if (room)
+			b->ptr[b->len] = '\0';
 		ks_buf_fail(b);
 		return -1;
 	}
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (room)
+		b->ptr[b->len] = '\0';
 	if (ks_buf_grow(b, (size_t)n) < 0)
 		return -1;
 	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
