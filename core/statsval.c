@@ -55,10 +55,27 @@ int ks_stats_text(struct ks_buf *out, const struct ks_node *root)
 	return ks_buf_failed(out) ? -1 : 0;
 }
 
+/* "<n>=" into head (24 bytes): its length.  Called 400,000 times by stats. */
+static size_t field_head(char head[24], size_t n)
+{
+	char digits[21];
+	size_t k = 0, len = 0;
+
+	do {
+		digits[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	while (k)
+		head[len++] = digits[--k];
+	head[len++] = '=';
+	head[len] = '\0';
+	return len;
+}
+
 int ks_stats_text_value(struct ks_buf *out, const char *text, size_t n)
 {
 	char head[24];
-	size_t hl = (size_t)snprintf(head, sizeof(head), "%zu=", n);
+	size_t hl = field_head(head, n);
 	const char *p = text;
 
 	ks_buf_reset(out);
