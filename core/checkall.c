@@ -88,7 +88,9 @@ static int check_whole(struct ks_check_totals *out, struct ks_paths *paths,
 	if (!err && !head && ks_attach_check_changes(r, &ch, d) == -1)
 		err = -1;
 	if (!err)
-		err = ks_check_committed(uniq, r, &changed, &committed, d);
+		err = ch.index_is_head
+		      ? ks_check_committed_index(uniq, r, &changed, &committed, d)
+		      : ks_check_committed(uniq, r, &changed, &committed, d);
 	for (j = 0; head && !err && j < ch.n; j++)
 		if (ch.v[j].what != KS_CHANGE_NEW && ks_is_record_path(ch.v[j].path))
 			err = check_head_blob(r, head, ch.v[j].path, uniq,
@@ -474,7 +476,8 @@ static int commit_changed(struct ks_repo *r, const struct ks_changes *c,
 			err = 0;
 	}
 	if (!err)
-		err = ks_unique_probe_head(uniq, r, &all, d);
+		err = c->index_is_head ? ks_unique_probe_index(uniq, r, &all, d)
+				       : ks_unique_probe_head(uniq, r, &all, d);
 	ks_paths_release(&all);
 	return err < 0 ? err : bad;
 }

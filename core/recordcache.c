@@ -779,6 +779,48 @@ static int walk_blob(const char *root, const git_tree_entry *e, void *p)
 	return w->err ? -1 : 0;
 }
 
+/*
+ * The records of HEAD as git's index lists them, for a caller that knows
+ * the index holds HEAD's tree: the same paths and blobs, in the same
+ * order, as the walk of HEAD's trees, without reading a tree.  1, before
+ * anything is read, when the walk must be of the trees after all: the
+ * index cannot be read, or holds a conflict.
+ */
+static int walk_index(struct walk *w, git_repository *repo)
+{
+	const size_t skip = strlen(KS_RECORDS_DIR) + 1;
+	const git_index_entry *e;
+	git_index *index = NULL;
+	struct blob_entry b;
+	size_t i, n;
+	int err = 0;
+
+	if (git_repository_index(&index, repo) < 0 ||
+	    git_index_read(index, 0) < 0 || git_index_has_conflicts(index)) {
+		git_index_free(index);
+		git_error_clear();
+		return 1;
+	}
+	n = git_index_entrycount(index);
+	if (git_index_find_prefix(&i, index, KS_RECORDS_DIR "/") < 0)
+		i = n;
+	git_error_clear();
+	for (; i < n && !err; i++) {
+		e = git_index_get_byindex(index, i);
+		if (strncmp(e->path, KS_RECORDS_DIR "/", skip))
+			break;
+		if (e->mode == GIT_FILEMODE_COMMIT)
+			continue;
+		b.path = (char *)e->path;
+		git_oid_cpy(&b.oid, &e->id);
+		err = scan_record(w->sc, &b);
+		if (!err && w->sc->u->oom)
+			err = -1;
+	}
+	git_index_free(index);
+	return err;
+}
+
 /* The new cache saved, when it parted from the old one. */
 static int finish_cache(struct scan *sc)
 {
@@ -813,8 +855,8 @@ static int finish_cache(struct scan *sc)
  * *count counts the records looked at.
  */
 static int scan_head(struct ks_unique *u, struct ks_repo *r,
-		     const struct ks_paths *skip, int check, size_t *count,
-		     struct ks_diags *d)
+		     const struct ks_paths *skip, int check, int by_index,
+		     size_t *count, struct ks_diags *d)
 {
 	struct scan sc = { u, r, skip, check, count, d,
 			   { -1, KS_BUF_INIT, 0, 0, 0 }, 0, 0, KS_BUF_INIT,
@@ -836,8 +878,13 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	}
 	sc.path = cachepath.ptr;
 	err = open_cache(&sc);
+	if (!err && by_index)
+		by_index = (err = walk_index(&w, ks_repo_git(r))) != 1;
+	if (err == 1)
+		err = 0;
 	/* A folder that cannot be read leaves out its records, no more. */
-	if (!err && git_tree_walk(records, GIT_TREEWALK_PRE, walk_blob, &w) < 0)
+	if (!err && !by_index &&
+	    git_tree_walk(records, GIT_TREEWALK_PRE, walk_blob, &w) < 0)
 		err = w.err;
 	git_error_clear();
 	if (!err && u->oom)
@@ -865,7 +912,15 @@ int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
 {
 	size_t n = 0;
 
-	return scan_head(u, r, skip, 0, &n, d);
+	return scan_head(u, r, skip, 0, 0, &n, d);
+}
+
+int ks_unique_probe_index(struct ks_unique *u, struct ks_repo *r,
+			  const struct ks_paths *skip, struct ks_diags *d)
+{
+	size_t n = 0;
+
+	return scan_head(u, r, skip, 0, 1, &n, d);
 }
 
 int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
@@ -873,5 +928,13 @@ int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
 		       struct ks_diags *d)
 {
 	*count = 0;
-	return scan_head(u, r, changed, 1, count, d);
+	return scan_head(u, r, changed, 1, 0, count, d);
+}
+
+int ks_check_committed_index(struct ks_unique *u, struct ks_repo *r,
+			     const struct ks_paths *changed, size_t *count,
+			     struct ks_diags *d)
+{
+	*count = 0;
+	return scan_head(u, r, changed, 1, 1, count, d);
 }

@@ -32,6 +32,21 @@ test_expect_success 'an uncommitted duplicate tax code is found against the cach
 	git -C s checkout -q -- $W2
 '
 
+test_expect_success 'the same duplicate found by check and commit with a change staged by plain git' '
+	sed -i "s/^tax_code: .*/tax_code: \"0200094485\"/" s/$W2 &&
+	W3=records/workshop/md01/000/md01-0003.yaml &&
+	sed -i "s/^phone: .*/phone: \"02253000333\"/" s/$W3 &&
+	git -C s add $W3 &&
+	(cd s && test_expect_code 1 khaosat check 2>../err) &&
+	grep -q "^$W2:[0-9]*:[0-9]*: error: Mã số thuế: \"0200094485\" is also used by record md01-0001" err &&
+	(cd s && test_expect_code 1 khaosat commit -m dup >../out 2>../err) &&
+	grep -q "^$W2:[0-9]*:[0-9]*: error: Mã số thuế: \"0200094485\" is also used by record md01-0001" err &&
+	git -C s reset -q &&
+	(cd s && test_expect_code 1 khaosat commit -m dup >../out 2>../err) &&
+	grep -q "^$W2:[0-9]*:[0-9]*: error: Mã số thuế: \"0200094485\" is also used by record md01-0001" err &&
+	git -C s checkout -q -- $W2 $W3
+'
+
 test_expect_success 'an uncommitted invalid edit is found' '
 	sed -i "s/^  regular: .*/  regular: -3/" s/$W1 &&
 	(cd s && test_expect_code 1 khaosat check 2>../err) &&
