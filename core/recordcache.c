@@ -784,7 +784,7 @@ static int walk_blob(const char *root, const git_tree_entry *e, void *p)
  * the index holds HEAD's tree: the same paths and blobs, in the same
  * order, as the walk of HEAD's trees, without reading a tree.  1, before
  * anything is read, when the walk must be of the trees after all: the
- * index cannot be read, or holds a conflict.
+ * index cannot be had, or holds a conflict.
  */
 static int walk_index(struct walk *w, git_repository *repo)
 {
@@ -795,8 +795,8 @@ static int walk_index(struct walk *w, git_repository *repo)
 	size_t i, n;
 	int err = 0;
 
-	if (git_repository_index(&index, repo) < 0 ||
-	    git_index_read(index, 0) < 0 || git_index_has_conflicts(index)) {
+	/* As the listing saw it: not read again, whatever changed since. */
+	if (git_repository_index(&index, repo) < 0 || git_index_has_conflicts(index)) {
 		git_index_free(index);
 		git_error_clear();
 		return 1;
