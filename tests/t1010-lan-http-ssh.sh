@@ -29,10 +29,13 @@ random_port() {
 	echo $(($(od -An -N2 -tu2 /dev/urandom | tr -d " ") % 30000 + 20000))
 }
 
-# A process that runs (a zombie whose parent is gone does not).
+# A process that runs (a zombie whose parent is gone does not).  Its
+# state is read once: a process reaped between a look at /proc and the
+# read of its state is gone, not running.
 alive() {
-	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
-		! awk '{ exit $3 == "Z" ? 0 : 1 }' "/proc/$1/stat" 2>/dev/null
+	[ -n "$1" ] &&
+		alive_state_=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) &&
+		[ -n "$alive_state_" ] && [ "$alive_state_" != Z ]
 }
 
 # stop_server NAME: kills the server whose pid is in $SRV/NAME.pid.

@@ -200,10 +200,13 @@ else:
     serve(serve_git)
 EOF
 
-# A process that runs (a zombie whose parent is gone does not).
+# A process that runs (a zombie whose parent is gone does not).  Its
+# state is read once: a process reaped between a look at /proc and the
+# read of its state is gone, not running.
 alive() {
-	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
-		! awk '{ exit $3 == "Z" ? 0 : 1 }' "/proc/$1/stat" 2>/dev/null
+	[ -n "$1" ] &&
+		alive_state_=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) &&
+		[ -n "$alive_state_" ] && [ "$alive_state_" != Z ]
 }
 
 # hub_start MODE: the hub of that mode; its port is in $SRV/MODE.port.
