@@ -908,33 +908,18 @@ out:
 }
 
 int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
-			 const struct ks_paths *skip, struct ks_diags *d)
+			 const struct ks_paths *skip, int by_index,
+			 struct ks_diags *d)
 {
 	size_t n = 0;
 
-	return scan_head(u, r, skip, 0, 0, &n, d);
-}
-
-int ks_unique_probe_index(struct ks_unique *u, struct ks_repo *r,
-			  const struct ks_paths *skip, struct ks_diags *d)
-{
-	size_t n = 0;
-
-	return scan_head(u, r, skip, 0, 1, &n, d);
+	return scan_head(u, r, skip, 0, by_index, &n, d);
 }
 
 int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
-		       const struct ks_paths *changed, size_t *count,
-		       struct ks_diags *d)
+		       const struct ks_paths *changed, int by_index,
+		       size_t *count, struct ks_diags *d)
 {
 	*count = 0;
-	return scan_head(u, r, changed, 1, 0, count, d);
-}
-
-int ks_check_committed_index(struct ks_unique *u, struct ks_repo *r,
-			     const struct ks_paths *changed, size_t *count,
-			     struct ks_diags *d)
-{
-	*count = 0;
-	return scan_head(u, r, changed, 1, 1, count, d);
+	return scan_head(u, r, changed, 1, by_index, count, d);
 }
