@@ -193,7 +193,9 @@ static int first_commit(struct ks_repo *r, const char *name, int signed_mode,
 		if (git_index_add_bypath(index, path.ptr) < 0)
 			goto gitfail;
 	}
-	if (git_index_write_tree(&tree, index) < 0 || git_index_write(index) < 0)
+	/* version 4, as commit.c writes it: paths share their prefixes */
+	if (git_index_write_tree(&tree, index) < 0 ||
+	    git_index_set_version(index, 4) < 0 || git_index_write(index) < 0)
 		goto gitfail;
 	ks_buf_reset(&path);
 	/* The history's message, in the language the survey is made in. */

@@ -506,4 +506,14 @@ test_expect_success 'commit -v names the commit as git does; in Vietnamese, plai
 	test_cmp expect out
 '
 
+test_expect_success 'the index is written as version 4, which git reads, and stays clean' '
+	od -An -tx1 -j4 -N4 s/.git/index | tr -d " " >version &&
+	echo 00000004 >expect &&
+	test_cmp expect version &&
+	git -C s ls-files -s >staged &&
+	git -C s ls-tree -r HEAD >tree &&
+	test $(wc -l <staged) = $(wc -l <tree) &&
+	git -C s diff --cached --quiet
+'
+
 test_done
