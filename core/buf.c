@@ -259,3 +259,31 @@ out:
 	close(fd);
 	return r;
 }
+
+void ks_buf_add_escaped(struct ks_buf *b, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\')
+			ks_buf_puts(b, "\\\\");
+		else if (s[i] == '\t')
+			ks_buf_puts(b, "\\t");
+		else if (s[i] == '\n')
+			ks_buf_puts(b, "\\n");
+		else
+			ks_buf_putc(b, s[i]);
+	}
+}
+
+void ks_buf_add_unescaped(struct ks_buf *b, const char *s, const char *end)
+{
+	for (; s < end; s++) {
+		if (*s == '\\' && s + 1 < end) {
+			s++;
+			ks_buf_putc(b, *s == 't' ? '\t' : *s == 'n' ? '\n' : *s);
+		} else {
+			ks_buf_putc(b, *s);
+		}
+	}
+}

@@ -52,6 +52,15 @@ void ks_buf_fail(struct ks_buf *b);
 /* FNV-1a of `len` bytes: the one hash of the program's own tables. */
 size_t ks_hash(const void *data, size_t len);
 
+/*
+ * A value as one tab-separated field of one line (the record cache, the
+ * table of unique values): backslash, tab and newline escaped as \\, \t
+ * and \n.
+ */
+void ks_buf_add_escaped(struct ks_buf *b, const char *s, size_t len);
+/* The value back from its escaped text [s, end). */
+void ks_buf_add_unescaped(struct ks_buf *b, const char *s, const char *end);
+
 /* Reads a whole file; -1 with errno set on failure. */
 int ks_buf_read_file(struct ks_buf *b, const char *path, size_t max);
 

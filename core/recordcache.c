@@ -18,6 +18,7 @@
 #include "table.h"
 #include "unique.h"
 #include "unique_int.h"
+#include "uniqtab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,19 +129,6 @@ static off_t reader_offset(const struct reader *rd)
 	return rd->base + (off_t)rd->pos;
 }
 
-/* Unescapes a cached value into `out`. */
-static void cache_unescape(struct ks_buf *out, const char *s, const char *end)
-{
-	for (; s < end; s++) {
-		if (*s == '\\' && s + 1 < end) {
-			s++;
-			ks_buf_putc(out, *s == 't' ? '\t' : *s == 'n' ? '\n' : *s);
-		} else {
-			ks_buf_putc(out, *s);
-		}
-	}
-}
-
 /*
  * The three counts of an entry's B line, "B <blob> <kind> <id> <values>
  * <valid> <refs>\n", into n[0..2]: 0, or -1 when the line is not one.
@@ -241,7 +229,7 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 		ks_buf_reset(ptr);
 		ks_buf_add(ptr, pointer, (size_t)(tab - pointer));
 		ks_buf_reset(value);
-		cache_unescape(value, tab + 1, eol);
+		ks_buf_add_unescaped(value, tab + 1, eol);
 		if (ks_buf_failed(ptr) || ks_buf_failed(value))
 			goto out;
 		if (probe)
@@ -444,6 +432,8 @@ struct scan {
 	struct ks_buf key;	/* "oid kind" of the record at hand */
 	struct scratch replay;	/* buffers every replay reuses */
 	size_t misses;		/* records the old cache did not have */
+	struct ks_uniqrows *rows;	/* the table of unique values being
+					   made, or NULL */
 };
 
 #define FLUSH_AT (1u << 20)
@@ -654,6 +644,52 @@ static int old_entry(struct scan *sc, const char *path, const char **entry,
 }
 
 /*
+ * The values of a cache entry as rows of the table of unique values
+ * (uniqtab.h).  An entry that does not read spoils the table: it is not
+ * written.
+ */
+static void harvest(struct ks_uniqrows *rows, const char *entry, size_t len)
+{
+	const char *end = entry + len, *p, *w;
+	char kind[64], id[64];
+	unsigned long n[3], i;
+	size_t wl;
+
+	if (!rows || rows->failed)
+		return;
+	if (entry_counts(entry, n) < 0 || !(p = memchr(entry, '\n', len)))
+		goto bad;
+	/* B <blob> <kind> <id> ...: the two words after the blob */
+	w = entry + 2 + strcspn(entry + 2, " ") + 1;
+	wl = strcspn(w, " ");
+	if (wl >= sizeof(kind))
+		goto bad;
+	memcpy(kind, w, wl);
+	kind[wl] = '\0';
+	w += wl + 1;
+	wl = strcspn(w, " ");
+	if (wl >= sizeof(id))
+		goto bad;
+	memcpy(id, w, wl);
+	id[wl] = '\0';
+	for (i = 0; i < n[0]; i++) {
+		const char *l = p + 1, *pointer, *tab, *eol;
+		int line, col;
+
+		if (l >= end || !(eol = memchr(l, '\n', (size_t)(end - l))) ||
+		    strncmp(l, "V ", 2) || !(pointer = line_col(l + 2, &line, &col)) ||
+		    !(tab = memchr(pointer, '\t', (size_t)(eol - pointer))))
+			goto bad;
+		ks_uniqrows_add(rows, kind, pointer, (size_t)(tab - pointer),
+				tab + 1, (size_t)(eol - tab - 1), id, line, col);
+		p = eol;
+	}
+	return;
+bad:
+	rows->failed = 1;
+}
+
+/*
  * One committed record: its entry of the new cache, kept or made, its
  * unique values into the index, and with `check` its check.
  */
@@ -702,6 +738,7 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 	}
 	if (entry) {
 		/* kept as it is, so the cache stays stable */
+		harvest(sc->rows, entry, len);
 		sc->values += skip ? entry_values(entry) : values;
 		if (sc->copied)
 			ks_buf_add(&sc->fresh, entry, len);
@@ -726,6 +763,7 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 			ok = 0;
 			values = entry_values(sc->fresh.ptr + start);
 		}
+		harvest(sc->rows, sc->fresh.ptr + start, sc->fresh.len - start);
 		sc->values += values;
 	}
 	if (ks_buf_failed(&sc->fresh)) {
@@ -856,20 +894,24 @@ static int finish_cache(struct scan *sc)
  */
 static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		     const struct ks_paths *skip, int check, int by_index,
-		     size_t *count, struct ks_diags *d)
+		     size_t *count, struct ks_uniqrows *rows,
+		     git_oid *rows_tree, struct ks_diags *d)
 {
 	struct scan sc = { u, r, skip, check, count, d,
 			   { -1, KS_BUF_INIT, 0, 0, 0 }, 0, 0, KS_BUF_INIT,
 			   NULL, KS_FILE_INIT, 0, 0, 0, KS_BUF_INIT,
-			   { KS_BUF_INIT, KS_BUF_INIT, KS_BUF_INIT }, 0 };
+			   { KS_BUF_INIT, KS_BUF_INIT, KS_BUF_INIT }, 0, rows };
 	struct ks_buf cachepath = KS_BUF_INIT;
 	struct walk w = { &sc, KS_BUF_INIT, 0 };
 	git_tree *records = NULL;
 	int err;
 
 	err = head_records(&records, ks_repo_git(r), d);
-	if (err <= 0)
+	if (err <= 0) {
+		if (rows)
+			rows->failed = 1;
 		goto out;
+	}
 	ks_buf_addf(&cachepath, "%skhaosat/record-cache",
 		    git_repository_path(ks_repo_git(r)));
 	if (ks_buf_failed(&cachepath)) {
@@ -891,6 +933,11 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		err = -1;
 	if (!err)
 		err = finish_cache(&sc);
+	/* the rows are of the whole tree, or of nothing */
+	if (!err && rows && !rows->failed && !u->oom)
+		git_oid_cpy(rows_tree, git_tree_id(records));
+	else if (rows)
+		rows->failed = 1;
 out:
 	ks_file_abort(&sc.out);
 	if (sc.old.fd >= 0)
@@ -907,13 +954,474 @@ out:
 	return err;
 }
 
+/*
+ * The probe through the table of unique values (uniqtab.h).  The table is
+ * of some records tree; the records changed between it and HEAD's (few,
+ * at the next commit or check: the ones the last commits made) are read
+ * from HEAD, and their rows in the table are not used.
+ */
+#define TABLE_MAGIC "khaosat-unique-table 1\n"
+#define DELTA_MAX 1024	/* more records changed: the table is made anew */
+#define DELTA_KEEP 64	/* fewer: the table is not written again */
+
+/* A record changed since the table's tree; `oid` zero when it is gone. */
+struct delta {
+	char *path;
+	git_oid oid;
+};
+
+/* A committed record that may clash: a row of the table, or an entry. */
+struct hit {
+	char *path, *kind, *id;
+	char *pointer;		/* NULL: `text` is the record's cache entry */
+	struct ks_buf text;	/* the value, unescaped */
+	int line, col;
+};
+
+struct probe {
+	struct ks_unique *u;
+	struct ks_repo *r;
+	const struct ks_paths *skip;
+	struct ks_uniqtab table;
+	struct delta *delta;
+	size_t ndelta, adelta;
+	struct ks_paths changed;	/* "kind id" of the deltas, sorted */
+	struct hit *hits;
+	size_t nhits, ahits;
+	struct ks_buf key, value, scratch;
+	int oom;
+};
+
+static struct hit *new_hit(struct probe *p, const char *path,
+			   const char *kind, size_t kind_len, const char *id,
+			   size_t id_len)
+{
+	struct hit *h;
+
+	if (ks_grow(&p->hits, p->nhits, &p->ahits, sizeof(*p->hits), 16) < 0) {
+		p->oom = 1;
+		return NULL;
+	}
+	h = &p->hits[p->nhits];
+	memset(h, 0, sizeof(*h));
+	ks_buf_init(&h->text);
+	h->path = ks_strdup(path);
+	h->kind = ks_strndup(kind, kind_len);
+	h->id = ks_strndup(id, id_len);
+	if (!h->path || !h->kind || !h->id) {
+		ks_free(h->path);
+		ks_free(h->kind);
+		ks_free(h->id);
+		p->oom = 1;
+		return NULL;
+	}
+	p->nhits++;
+	return h;
+}
+
+static void free_hits(struct probe *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nhits; i++) {
+		ks_free(p->hits[i].path);
+		ks_free(p->hits[i].kind);
+		ks_free(p->hits[i].id);
+		ks_free(p->hits[i].pointer);
+		ks_buf_release(&p->hits[i].text);
+	}
+	ks_free(p->hits);
+}
+
+/* 1 when the record `kind` `id` changed since the table's tree. */
+static int changed_since(void *ctx, const char *kind, size_t kind_len,
+			 const char *id, size_t id_len)
+{
+	const struct probe *p = ctx;
+	char ki[130];
+
+	if (kind_len + 1 + id_len >= sizeof(ki))
+		return 1;
+	memcpy(ki, kind, kind_len);
+	ki[kind_len] = ' ';
+	memcpy(ki + kind_len + 1, id, id_len);
+	ki[kind_len + 1 + id_len] = '\0';
+	return ks_paths_has(&p->changed, ki);
+}
+
+/* The table's rows of one value of a checked record, as hits. */
+static void look_up(void *ctx, const char *kind, const char *pointer,
+		    const char *value, size_t len)
+{
+	struct probe *p = ctx;
+	struct ks_uniqrow row;
+	const char *at;
+	size_t pos = 0;
+
+	if (p->oom || ks_uniqtab_key(&p->key, kind, pointer, value, len) < 0) {
+		p->oom = 1;
+		return;
+	}
+	while ((at = ks_uniqtab_next(&p->table, &p->key, &pos))) {
+		struct hit *h;
+		char *path, *id;
+
+		if (ks_uniqtab_row(&row, &p->value, at) < 0)
+			continue;
+		if (changed_since(p, row.kind, row.kind_len, row.id, row.id_len))
+			continue;
+		if (!(id = ks_strndup(row.id, row.id_len)) ||
+		    !(path = ks_record_relpath(kind, id))) {
+			ks_free(id);
+			p->oom = 1;
+			return;
+		}
+		ks_free(id);
+		if (!skipped(p->skip, path) &&
+		    (h = new_hit(p, path, row.kind, row.kind_len, row.id,
+				 row.id_len))) {
+			h->pointer = ks_strdup(pointer);
+			ks_buf_add(&h->text, p->value.ptr, p->value.len);
+			h->line = row.line;
+			h->col = row.col;
+			if (!h->pointer || ks_buf_failed(&h->text))
+				p->oom = 1;
+		}
+		ks_free(path);
+	}
+}
+
+/* A path changed since the table's tree, `oid` NULL when it is gone. */
+static int add_delta(struct probe *p, const char *path, const git_oid *oid)
+{
+	struct ks_buf ki = KS_BUF_INIT;
+	struct delta *dl;
+	char *kind = NULL, *id = NULL;
+	int err = 0;
+
+	if (p->ndelta >= DELTA_MAX)
+		return 1;
+	if (ks_grow(&p->delta, p->ndelta, &p->adelta, sizeof(*p->delta), 16) < 0 ||
+	    !(p->delta[p->ndelta].path = ks_strdup(path)))
+		return -1;
+	dl = &p->delta[p->ndelta++];
+	if (oid)
+		git_oid_cpy(&dl->oid, oid);
+	else
+		memset(&dl->oid, 0, sizeof(dl->oid));
+	/* a path that is no record's has no rows */
+	if (ks_record_path_parse(path, &kind, &id) == 0) {
+		ks_buf_addf(&ki, "%s %s", kind, id);
+		err = ks_buf_failed(&ki) ? -1 : ks_paths_add(&p->changed, ki.ptr);
+	}
+	ks_free(kind);
+	ks_free(id);
+	ks_buf_release(&ki);
+	return err;
+}
+
+static int beside(struct probe *p, git_tree *then, git_tree *now,
+		  struct ks_buf *path);
+
+/*
+ * One side's entry, at `path`: a tree's every path, or the entry itself;
+ * `present` for the side of HEAD.
+ */
+static int one_side(struct probe *p, const git_tree_entry *e, int present,
+		    struct ks_buf *path)
+{
+	git_tree *sub = NULL;
+	int err;
+
+	if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
+		return add_delta(p, path->ptr,
+				 present && git_tree_entry_type(e) == GIT_OBJECT_BLOB
+				 ? git_tree_entry_id(e) : NULL);
+	if (git_tree_lookup(&sub, ks_repo_git(p->r), git_tree_entry_id(e)) < 0)
+		return 1;
+	err = present ? beside(p, NULL, sub, path) : beside(p, sub, NULL, path);
+	git_tree_free(sub);
+	return err;
+}
+
+/*
+ * The paths that differ between two trees (either may be NULL), each at
+ * `path` and its name: walked side by side, a subtree the same in both
+ * passed over whole.  0, 1 when a tree cannot be read or more than
+ * DELTA_MAX paths differ, -1.
+ */
+static int beside(struct probe *p, git_tree *then, git_tree *now,
+		  struct ks_buf *path)
+{
+	size_t i = 0, j = 0, at = path->len;
+	size_t ni = then ? git_tree_entrycount(then) : 0;
+	size_t nj = now ? git_tree_entrycount(now) : 0;
+	int err = 0;
+
+	while (!err && (i < ni || j < nj)) {
+		const git_tree_entry *a = i < ni ? git_tree_entry_byindex(then, i) : NULL;
+		const git_tree_entry *b = j < nj ? git_tree_entry_byindex(now, j) : NULL;
+		int c = !a ? 1 : !b ? -1 : git_tree_entry_cmp(a, b);
+		const git_tree_entry *e = c <= 0 ? a : b;
+
+		ks_buf_setlen(path, at);
+		ks_buf_puts(path, git_tree_entry_name(e));
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+			ks_buf_putc(path, '/');
+		if (ks_buf_failed(path))
+			return -1;
+		if (c < 0) {
+			err = one_side(p, a, 0, path);
+			i++;
+			continue;
+		}
+		if (c > 0) {
+			err = one_side(p, b, 1, path);
+			j++;
+			continue;
+		}
+		/* the same name and kind in both (trees sort after a '/') */
+		if (!git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) ||
+		    git_tree_entry_filemode(a) != git_tree_entry_filemode(b)) {
+			git_tree *x = NULL, *y = NULL;
+
+			if (git_tree_entry_type(a) != GIT_OBJECT_TREE ||
+			    git_tree_entry_type(b) != GIT_OBJECT_TREE)
+				err = one_side(p, b, 1, path);
+			else if (git_tree_lookup(&x, ks_repo_git(p->r),
+						 git_tree_entry_id(a)) < 0 ||
+				 git_tree_lookup(&y, ks_repo_git(p->r),
+						 git_tree_entry_id(b)) < 0)
+				err = 1;
+			else
+				err = beside(p, x, y, path);
+			git_tree_free(x);
+			git_tree_free(y);
+		}
+		i++;
+		j++;
+	}
+	ks_buf_setlen(path, at);
+	return err;
+}
+
+/*
+ * The records changed from the table's tree to `now`: 0, 1 when there
+ * are too many or the table's tree cannot be read, -1.
+ */
+static int diff_since(struct probe *p, git_tree *now)
+{
+	struct ks_buf path = KS_BUF_INIT;
+	git_tree *then = NULL;
+	git_oid oid;
+	int err = 1;
+
+	if (git_oid_fromstr(&oid, p->table.tree) < 0)
+		return 1;
+	if (git_oid_equal(&oid, git_tree_id(now)))
+		return 0;
+	ks_buf_puts(&path, KS_RECORDS_DIR "/");
+	if (git_tree_lookup(&then, ks_repo_git(p->r), &oid) == 0)
+		err = ks_buf_failed(&path) ? -1 : beside(p, then, now, &path);
+	ks_paths_sort(&p->changed);
+	git_error_clear();
+	git_tree_free(then);
+	ks_buf_release(&path);
+	return err;
+}
+
+/*
+ * The records changed since the table's tree, as they are at HEAD: each
+ * one's entry made, as a hit unless `skip` has it, and its rows into
+ * `rows` when the table is written again.
+ */
+static int read_changed(struct probe *p, struct ks_uniqrows *rows)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+
+	for (i = 0; i < p->ndelta; i++) {
+		const struct delta *dl = &p->delta[i];
+		char *kind = NULL, *id = NULL;
+		struct ks_kind *k;
+		struct hit *h;
+
+		if (git_oid_is_zero(&dl->oid) ||
+		    ks_record_path_parse(dl->path, &kind, &id) < 0 ||
+		    !(k = ks_repo_find_kind(p->r, kind))) {
+			ks_free(kind);
+			ks_free(id);
+			continue;
+		}
+		git_oid_tostr(hex, sizeof(hex), &dl->oid);
+		ks_buf_reset(&p->scratch);
+		if (index_blob(&p->scratch, p->r, k, dl->path, id, hex, &dl->oid,
+			       0) < 0 || ks_buf_failed(&p->scratch)) {
+			ks_free(kind);
+			ks_free(id);
+			return -1;
+		}
+		harvest(rows, p->scratch.ptr, p->scratch.len);
+		if (!skipped(p->skip, dl->path) &&
+		    (h = new_hit(p, dl->path, kind, strlen(kind), id, strlen(id))))
+			ks_buf_add(&h->text, p->scratch.ptr, p->scratch.len);
+		ks_free(kind);
+		ks_free(id);
+		if (p->oom)
+			return -1;
+	}
+	return 0;
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/* The hits given to the index of values, in the order of their paths. */
+static int report_hits(struct probe *p, struct ks_diags *d)
+{
+	struct scratch sc = { KS_BUF_INIT, KS_BUF_INIT, KS_BUF_INIT };
+	const char *last = NULL;
+	size_t i;
+	int err = 0;
+
+	if (p->nhits)
+		qsort(p->hits, p->nhits, sizeof(*p->hits), hit_cmp);
+	for (i = 0; i < p->nhits && !err; i++) {
+		struct hit *h = &p->hits[i];
+		struct ks_kind *k = ks_repo_find_kind(p->r, h->kind);
+
+		if (!k)
+			continue;
+		if (!last || strcmp(last, h->path))
+			ks_unique_begin(p->u, k->name, k->schema, h->path, h->id, d);
+		last = h->path;
+		if (h->pointer) {
+			ks_unique_probe_at(p->u, h->pointer, h->text.ptr, h->text.len,
+					   h->line, h->col);
+		} else {
+			unsigned long values;
+			int ok;
+
+			/* an entry just made: it reads */
+			err = replay(p->u, p->r, h->text.ptr, h->text.len, 0, 1,
+				     &ok, &values, &sc) < 0 ? -1 : 0;
+		}
+	}
+	ks_buf_release(&sc.value);
+	ks_buf_release(&sc.ptr);
+	ks_buf_release(&sc.own);
+	return err ? err : p->u->oom ? -1 : 0;
+}
+
+static void table_header(struct ks_buf *out, struct ks_repo *r)
+{
+	ks_buf_puts(out, TABLE_MAGIC);
+	if (ks_schema_files_id(out, r) < 0)
+		ks_buf_fail(out);
+}
+
+static char *table_path(struct ks_repo *r)
+{
+	struct ks_buf b = KS_BUF_INIT;
+
+	ks_buf_addf(&b, "%skhaosat/unique-table",
+		    git_repository_path(ks_repo_git(r)));
+	return ks_buf_failed(&b) ? NULL : ks_buf_detach(&b, NULL);
+}
+
+/*
+ * The probe through the table: 0 done, 1 when there is no table to use
+ * (none, of other schemas, damaged, too far behind HEAD), -1.
+ */
+static int probe_by_table(struct ks_unique *u, struct ks_repo *r,
+			  const struct ks_paths *skip, struct ks_diags *d)
+{
+	struct probe p = { u, r, skip, KS_UNIQTAB_INIT, NULL, 0, 0,
+			   { NULL, 0, 0 }, NULL, 0, 0, KS_BUF_INIT,
+			   KS_BUF_INIT, KS_BUF_INIT, 0 };
+	struct ks_uniqrows rows = KS_UNIQROWS_INIT;
+	struct ks_buf header = KS_BUF_INIT;
+	git_tree *now = NULL;
+	char *file = NULL, hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int err;
+
+	if ((err = head_records(&now, ks_repo_git(r), d)) <= 0)
+		return err;
+	table_header(&header, r);
+	if (ks_buf_failed(&header) || !(file = table_path(r))) {
+		err = -1;
+		goto out;
+	}
+	err = ks_uniqtab_load(&p.table, file, &header, 0);
+	if (err <= 0) {
+		err = err < 0 ? -1 : 1;
+		goto out;
+	}
+	if ((err = diff_since(&p, now)))
+		goto out;
+	ks_unique_each(u, look_up, &p);
+	/* far enough from the table's tree: the table is brought to HEAD's */
+	err = p.oom ? -1 : read_changed(&p, p.ndelta > DELTA_KEEP ? &rows : NULL);
+	if (!err)
+		err = report_hits(&p, d);
+	if (!err && p.ndelta > DELTA_KEEP) {
+		git_oid_tostr(hex, sizeof(hex), git_tree_id(now));
+		/* only a cache: not written, it is read as it was */
+		ks_uniqtab_write(file, &header, hex, &p.table, changed_since,
+				 &p, &rows);
+	}
+out:
+	for (i = 0; i < p.ndelta; i++)
+		ks_free(p.delta[i].path);
+	ks_free(p.delta);
+	ks_paths_release(&p.changed);
+	free_hits(&p);
+	ks_uniqtab_release(&p.table);
+	ks_buf_release(&p.key);
+	ks_buf_release(&p.value);
+	ks_buf_release(&p.scratch);
+	ks_uniqrows_release(&rows);
+	ks_buf_release(&header);
+	ks_free(file);
+	git_tree_free(now);
+	return err;
+}
+
 int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
 			 const struct ks_paths *skip, int by_index,
 			 struct ks_diags *d)
 {
+	struct ks_uniqrows rows = KS_UNIQROWS_INIT;
+	struct ks_buf header = KS_BUF_INIT;
+	char *file = NULL, hex[GIT_OID_HEXSZ + 1];
+	git_oid tree;
 	size_t n = 0;
+	int err = probe_by_table(u, r, skip, d);
 
-	return scan_head(u, r, skip, 0, by_index, &n, d);
+	if (err != 1)
+		return err;
+	/* no table to use: the walk of every record, which makes one */
+	err = scan_head(u, r, skip, 0, by_index, &n, &rows, &tree, d);
+	table_header(&header, r);
+	if (!err && !rows.failed && !ks_buf_failed(&header) &&
+	    (file = table_path(r))) {
+		git_oid_tostr(hex, sizeof(hex), &tree);
+		ks_uniqtab_write(file, &header, hex, NULL, NULL, NULL, &rows);
+	}
+	ks_free(file);
+	ks_buf_release(&header);
+	ks_uniqrows_release(&rows);
+	return err;
 }
 
 int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
@@ -921,5 +1429,5 @@ int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
 		       size_t *count, struct ks_diags *d)
 {
 	*count = 0;
-	return scan_head(u, r, changed, 1, by_index, count, d);
+	return scan_head(u, r, changed, 1, by_index, count, NULL, NULL, d);
 }

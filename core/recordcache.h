@@ -23,6 +23,12 @@ struct ks_unique;
  * and reports each clash at the checked record.  Committed values are not
  * added, so clashes among committed records are not this call's concern.
  *
+ * The values are looked up in the table of unique values (uniqtab.h,
+ * .git/khaosat/unique-table), with the records changed since the table's
+ * tree read from HEAD; written again once more than a few changed.  With
+ * no table to use, every committed record is walked through the cache,
+ * and the walk makes the table.
+ *
  * `by_index`: the caller knows git's index holds HEAD's tree
  * (ks_changes.index_is_head, from a listing just made), so the committed
  * records are taken from the index the listing read rather than from

@@ -183,23 +183,6 @@ static size_t key_hash(const struct ukey *k)
 	return ks_hash(k->s, k->len) ^ ((size_t)(k->field + 1) * 0x9e3779b9u);
 }
 
-/* Escapes a value for one line of the cache: \\, \t and \n. */
-static void cache_escape(struct ks_buf *b, const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\\')
-			ks_buf_puts(b, "\\\\");
-		else if (s[i] == '\t')
-			ks_buf_puts(b, "\\t");
-		else if (s[i] == '\n')
-			ks_buf_puts(b, "\\n");
-		else
-			ks_buf_putc(b, s[i]);
-	}
-}
-
 /* The error at `path` of a value that record `other` holds too. */
 static void clash(struct ks_unique *u, const char *path, int line, int col,
 		  const char *pointer, const char *value, size_t len,
@@ -232,7 +215,7 @@ void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 
 	if (u->record) {
 		ks_buf_addf(u->record, "V %d %d %s\t", line, col, pointer);
-		cache_escape(u->record, value, len);
+		ks_buf_add_escaped(u->record, value, len);
 		ks_buf_putc(u->record, '\n');
 		u->nrecord++;
 	}
@@ -283,6 +266,19 @@ void ks_unique_probe_at(struct ks_unique *u, const char *pointer,
 	if (e && strcmp(rec_id(e->rec), u->id))
 		clash(u, e->rec, e->line, e->col, pointer, value, len, u->id,
 		      u->path, line, col);
+}
+
+void ks_unique_each(const struct ks_unique *u,
+		    void (*fn)(void *ctx, const char *kind, const char *pointer,
+			       const char *value, size_t len),
+		    void *ctx)
+{
+	const struct uentry *e;
+	size_t i = 0;
+
+	while ((e = ks_table_next(&u->table, &i)))
+		fn(ctx, u->fields[e->field].kind, u->fields[e->field].pointer,
+		   e->value, e->len);
 }
 
 void ks_unique_value(struct ks_unique *u, const char *pointer,

@@ -45,6 +45,11 @@ int ks_unique_reserve(struct ks_unique *u, size_t n);
 void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 		      const char *value, size_t len, int line, int col);
 
+/* Each value indexed, with its record's kind and its field's pointer. */
+void ks_unique_each(const struct ks_unique *u,
+		    void (*fn)(void *ctx, const char *kind, const char *pointer,
+			       const char *value, size_t len),
+		    void *ctx);
 /* The same value looked up only: a clash is reported, nothing is added. */
 void ks_unique_probe_at(struct ks_unique *u, const char *pointer,
 			const char *value, size_t len, int line, int col);
