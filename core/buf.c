@@ -278,12 +278,19 @@ void ks_buf_add_escaped(struct ks_buf *b, const char *s, size_t len)
 
 void ks_buf_add_unescaped(struct ks_buf *b, const char *s, const char *end)
 {
-	for (; s < end; s++) {
-		if (*s == '\\' && s + 1 < end) {
-			s++;
-			ks_buf_putc(b, *s == 't' ? '\t' : *s == 'n' ? '\n' : *s);
+	while (s < end) {
+		const char *bs = memchr(s, '\\', (size_t)(end - s));
+
+		/* the text up to the next backslash, whole */
+		ks_buf_add(b, s, (size_t)((bs ? bs : end) - s));
+		if (!bs)
+			break;
+		if (bs + 1 < end) {
+			ks_buf_putc(b, bs[1] == 't' ? '\t' : bs[1] == 'n' ? '\n' : bs[1]);
+			s = bs + 2;
 		} else {
-			ks_buf_putc(b, *s);
+			ks_buf_putc(b, '\\');
+			s = bs + 1;
 		}
 	}
 }

@@ -104,8 +104,13 @@ static int reader_entry(struct reader *rd, const char **entry, size_t *len)
 		if (avail >= 2 && memcmp(s, "B ", 2))
 			return KS_EINVALID;
 		for (i = from; avail >= 2 && i < avail; i++) {
-			if (s[i] != '\n')
-				continue;
+			const char *nl = memchr(s + i, '\n', avail - i);
+
+			if (!nl) {
+				i = avail;
+				break;
+			}
+			i = (size_t)(nl - s);
 			if (i + 2 >= avail && !rd->eof)
 				break;	/* what follows is not read yet */
 			if (i + 2 >= avail || !memcmp(s + i + 1, "B ", 2) ||
@@ -134,6 +139,24 @@ static off_t reader_offset(const struct reader *rd)
  * <valid> <refs>\n", into n[0..2]: 0, or -1 when the line is not one.
  * (No sscanf: a check reads 100,000 of them.)
  */
+/* A number of up to 18 digits at *s, which moves past it: 0, or -1. */
+static int decimal(const char **s, unsigned long *out)
+{
+	const char *p = *s;
+	unsigned long v = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (p - *s >= 18)
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	*s = p;
+	*out = v;
+	return 0;
+}
+
 static int entry_counts(const char *b, unsigned long n[3])
 {
 	int i;
@@ -147,14 +170,9 @@ static int entry_counts(const char *b, unsigned long n[3])
 		b++;
 	}
 	for (i = 0; i < 3; i++) {
-		char *end;
-
-		if (*b < '0' || *b > '9')
+		if (decimal(&b, &n[i]) < 0 || *b != (i < 2 ? ' ' : '\n'))
 			return -1;
-		n[i] = strtoul(b, &end, 10);
-		if (*end != (i < 2 ? ' ' : '\n'))
-			return -1;
-		b = end + 1;
+		b++;
 	}
 	return 0;
 }
@@ -170,20 +188,14 @@ static size_t entry_values(const char *b)
 /* "<line> <col> " of a V line into *line and *col; past them, or NULL. */
 static const char *line_col(const char *s, int *line, int *col)
 {
-	char *end;
-	long l, c;
+	unsigned long l, c;
 
-	if (*s < '0' || *s > '9')
-		return NULL;
-	l = strtol(s, &end, 10);
-	if (*end != ' ' || end[1] < '0' || end[1] > '9')
-		return NULL;
-	c = strtol(end + 1, &end, 10);
-	if (*end != ' ' || l > INT_MAX || c > INT_MAX)
+	if (decimal(&s, &l) < 0 || *s++ != ' ' || decimal(&s, &c) < 0 ||
+	    *s != ' ' || l > INT_MAX || c > INT_MAX)
 		return NULL;
 	*line = (int)l;
 	*col = (int)c;
-	return end + 1;
+	return s + 1;
 }
 
 /*
@@ -695,15 +707,23 @@ bad:
  */
 static int scan_record(struct scan *sc, const struct blob_entry *b)
 {
-	char hex[GIT_OID_HEXSZ + 1], *kind = NULL, *id = NULL;
+	char hex[GIT_OID_HEXSZ + 1], kbuf[128], ibuf[64];
+	char *kind = kbuf, *id = ibuf, *owned_kind = NULL, *owned_id = NULL;
 	const char *entry = NULL;
-	struct ks_kind *k;
+	struct ks_kind *k = NULL;
 	size_t len = 0, start;
 	unsigned long values = 0;
-	int ok = 0, err = 0, skip = skipped(sc->skip, b->path);
+	int ok = 0, err = 0, skip = skipped(sc->skip, b->path), placed;
 
-	if (ks_record_path_parse(b->path, &kind, &id) < 0 ||
-	    !(k = ks_repo_find_kind(sc->r, kind))) {
+	/* in place for every record, allocated for a kind's name too long */
+	placed = ks_record_path_split(b->path, kbuf, sizeof(kbuf), ibuf,
+				      sizeof(ibuf)) == 0;
+	if (!placed && ks_record_path_parse(b->path, &owned_kind, &owned_id) == 0) {
+		kind = owned_kind;
+		id = owned_id;
+		placed = 1;
+	}
+	if (!placed || !(k = ks_repo_find_kind(sc->r, kind))) {
 		/* Misplaced or of an unknown kind: check says so. */
 		if (sc->check && !skip) {
 			(*sc->count)++;
@@ -779,8 +799,8 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 	}
 out:
 	flush(sc, FLUSH_AT);
-	ks_free(kind);
-	ks_free(id);
+	ks_free(owned_kind);
+	ks_free(owned_id);
 	return err;
 }
 

@@ -129,6 +129,7 @@ int ks_id_parse(const char *id, char *device, unsigned long *counter)
 {
 	const char *dash = strchr(id, '-');
 	size_t n, i;
+	unsigned long v;
 	char dev[KS_DEVICE_MAX + 1];
 
 	if (!dash || (size_t)(dash - id) > KS_DEVICE_MAX)
@@ -141,13 +142,15 @@ int ks_id_parse(const char *id, char *device, unsigned long *counter)
 	/* One spelling per counter: four digits, more only without a 0. */
 	if (n < 4 || n > 9 || (n > 4 && dash[1] == '0'))
 		return -1;
-	for (i = 0; i < n; i++)
+	for (i = 0, v = 0; i < n; i++) {
 		if (dash[1 + i] < '0' || dash[1 + i] > '9')
 			return -1;
+		v = v * 10 + (unsigned long)(dash[1 + i] - '0');
+	}
 	if (device)
 		memcpy(device, dev, strlen(dev) + 1);
 	if (counter)
-		*counter = strtoul(dash + 1, NULL, 10);
+		*counter = v;	/* nine digits at most: it fits */
 	return 0;
 }
 
@@ -202,42 +205,56 @@ static int take(const char **s, const char *part, size_t n)
 	return 1;
 }
 
-int ks_record_path_parse(const char *relpath, char **kind, char **id)
+int ks_record_path_split(const char *relpath, char *kind, size_t ksize,
+			 char *id, size_t isize)
 {
 	const char *p = relpath, *slash, *base, *rest;
-	size_t n = strlen(KS_RECORDS_DIR), klen, ilen;
-	char dev[KS_DEVICE_MAX + 1], folder[24], *k = NULL, *i = NULL;
+	size_t n = strlen(KS_RECORDS_DIR), klen, ilen, blen;
+	char dev[KS_DEVICE_MAX + 1], folder[24];
 	unsigned long counter;
 
-	*kind = *id = NULL;
 	if (strncmp(p, KS_RECORDS_DIR, n) || p[n] != '/')
 		return -1;
 	p += n + 1;
 	slash = strchr(p, '/');
 	base = strrchr(relpath, '/') + 1;
-	if (!slash || strlen(base) < 6 ||
-	    strcmp(base + strlen(base) - 5, ".yaml"))
+	blen = strlen(base);
+	if (!slash || blen < 6 || strcmp(base + blen - 5, ".yaml"))
 		return -1;
 	klen = (size_t)(slash - p);
-	ilen = strlen(base) - 5;
-	if (!(k = ks_strndup(p, klen)) || !(i = ks_strndup(base, ilen)))
-		goto no;
+	ilen = blen - 5;
+	if (klen >= ksize || ilen >= isize)
+		return -1;
+	memcpy(kind, p, klen);
+	kind[klen] = '\0';
+	memcpy(id, base, ilen);
+	id[ilen] = '\0';
 	/* the one path ks_record_relpath() gives, compared without making it */
-	if (!ks_kind_valid(k) || ks_id_parse(i, dev, &counter) < 0)
-		goto no;
+	if (!ks_kind_valid(kind) || ks_id_parse(id, dev, &counter) < 0)
+		return -1;
 	folder_name(folder, counter / 100);
 	rest = slash + 1;
 	if (!take(&rest, dev, strlen(dev)) || !take(&rest, "/", 1) ||
 	    !take(&rest, folder, strlen(folder)) || !take(&rest, "/", 1) ||
-	    !take(&rest, i, ilen) || strcmp(rest, ".yaml"))
-		goto no;
+	    !take(&rest, id, ilen) || strcmp(rest, ".yaml"))
+		return -1;
+	return 0;
+}
+
+int ks_record_path_parse(const char *relpath, char **kind, char **id)
+{
+	size_t size = strlen(relpath) + 1;
+	char *k = ks_malloc(size), *i = ks_malloc(size);
+
+	*kind = *id = NULL;
+	if (!k || !i || ks_record_path_split(relpath, k, size, i, size) < 0) {
+		ks_free(k);
+		ks_free(i);
+		return -1;
+	}
 	*kind = k;
 	*id = i;
 	return 0;
-no:
-	ks_free(k);
-	ks_free(i);
-	return -1;
 }
 
 /* ---- files ---- */

@@ -185,6 +185,13 @@ char *ks_record_relpath(const char *kind, const char *id);
  * exactly where that record belongs, -1 otherwise.
  */
 int ks_record_path_parse(const char *relpath, char **kind, char **id);
+/*
+ * The same into the caller's `kind` and `id` (`ksize` and `isize` bytes):
+ * -1 also when either does not fit.  No allocation, for a walk over
+ * 100,000 records.
+ */
+int ks_record_path_split(const char *relpath, char *kind, size_t ksize,
+			 char *id, size_t isize);
 
 
 /*

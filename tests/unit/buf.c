@@ -98,12 +98,43 @@ static void test_failed_text_not_written(void **state)
 	ks_buf_release(&back);
 }
 
+/* A value as one field of one line, and back: every byte kept. */
+static void test_escaped_and_back(void **state)
+{
+	static const char *const values[] = {
+		"", "plain", "a\tb", "a\nb", "back\\slash", "\\t not a tab",
+		"\t\n\\", "Mỹ Đồng", "end\\",
+	};
+	struct ks_buf esc = KS_BUF_INIT, back = KS_BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		ks_buf_reset(&esc);
+		ks_buf_reset(&back);
+		ks_buf_add_escaped(&esc, values[i], strlen(values[i]));
+		assert_null(memchr(esc.ptr, '\t', esc.len));
+		assert_null(memchr(esc.ptr, '\n', esc.len));
+		ks_buf_add_unescaped(&back, esc.ptr, esc.ptr + esc.len);
+		assert_false(ks_buf_failed(&back));
+		assert_int_equal(back.len, strlen(values[i]));
+		assert_memory_equal(back.ptr, values[i], back.len);
+	}
+	/* a lone backslash at the end stays what it is */
+	ks_buf_reset(&back);
+	ks_buf_add_unescaped(&back, "ab\\", "ab\\" + 3);
+	assert_string_equal(back.ptr, "ab\\");
+	ks_buf_release(&esc);
+	ks_buf_release(&back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sticky),
 		cmocka_unit_test(test_released_and_detached),
 		cmocka_unit_test(test_failed_text_not_written),
+		cmocka_unit_test(test_escaped_and_back),
 	};
 
 	KS_RUN_TESTS(tests);
