@@ -16,6 +16,7 @@
 #include "merge.h"
 #include "repo.h"
 #include "recordcache.h"
+#include "treediff.h"
 #include "unique.h"
 
 #include <errno.h>
@@ -548,26 +549,23 @@ out:
 }
 
 /* The survey files changed between two commits that shape records. */
+static int rule_file(const git_diff_delta *dd, float progress, void *out)
+{
+	const char *p = dd->new_file.path ? dd->new_file.path : dd->old_file.path;
+
+	(void)progress;
+	if (!strcmp(p, "khaosat.yaml") || !strncmp(p, "schema/", 7))
+		return ks_paths_add(out, p) < 0 ? -1 : 0;
+	return 0;
+}
+
 static int rules_changed(struct ks_paths *out, git_repository *repo,
 			 const git_oid *before, const git_oid *after)
 {
-	git_diff *diff = NULL;
-	size_t i;
-	int err = 0;
+	int err = ks_commit_diff(repo, before, after, NULL, rule_file, out);
 
-	if (ks_diff_commits(&diff, repo, before, after, NULL) < 0) {
-		git_error_clear();
-		return -1;
-	}
-	for (i = 0; i < git_diff_num_deltas(diff) && !err; i++) {
-		const git_diff_delta *dd = git_diff_get_delta(diff, i);
-		const char *p = dd->new_file.path ? dd->new_file.path : dd->old_file.path;
-
-		if (!strcmp(p, "khaosat.yaml") || !strncmp(p, "schema/", 7))
-			err = ks_paths_add(out, p);
-	}
-	git_diff_free(diff);
-	return err;
+	git_error_clear();
+	return err ? -1 : 0;
 }
 
 #define RULES_SHOWN 50

@@ -10,6 +10,7 @@
 #include "merge.h"
 #include "repo.h"
 #include "sshsig.h"
+#include "treediff.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -651,12 +652,10 @@ int ks_auth_changed(char ***out, size_t *n, struct ks_repo *r,
 		    const git_oid *id, int against, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
 	struct ks_merge_stats st;
 	struct paths ps = { NULL, 0, 0 };
 	git_commit *c = NULL, *p = NULL;
 	git_tree *from = NULL, *to = NULL;
-	git_diff *diff = NULL;
 	git_oid merged;
 	int err = KS_EIO;
 
@@ -689,9 +688,7 @@ int ks_auth_changed(char ***out, size_t *n, struct ks_repo *r,
 			       "commit %.10s has more than two parents", git_oid_tostr_s(id));
 		goto out;
 	}
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-	if (git_diff_tree_to_tree(&diff, repo, from, to, &opts) < 0 ||
-	    git_diff_foreach(diff, add_path, NULL, NULL, NULL, &ps) < 0)
+	if (ks_tree_diff(repo, from, to, NULL, add_path, &ps))
 		goto gitfail;
 	*out = ps.v;
 	*n = ps.n;
@@ -704,7 +701,6 @@ gitfail:
 		       git_oid_tostr_s(id), ks_git_error());
 out:
 	ks_auth_changed_free(ps.v, ps.n);
-	git_diff_free(diff);
 	git_tree_free(from);
 	git_tree_free(to);
 	git_commit_free(p);

@@ -19,6 +19,7 @@
 #include "recordcache.h"
 #include "rindex.h"
 #include "schema.h"
+#include "treediff.h"
 #include "unique.h"
 #include "unique_int.h"
 
@@ -208,17 +209,11 @@ static int add_changed(const git_diff_delta *dd, float progress, void *p)
 int ks_clash_between(struct ks_repo *r, const git_oid *from,
 		     const git_oid *to, struct ks_diags *d)
 {
-	git_repository *repo = ks_repo_git(r);
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	char *records = KS_RECORDS_DIR "/";
-	git_diff *diff = NULL;
 	struct ks_paths paths = { 0 };
 	int err = -1;
 
-	opts.pathspec.strings = &records;
-	opts.pathspec.count = 1;
-	if (ks_diff_commits(&diff, repo, from, to, &opts) < 0 ||
-	    git_diff_foreach(diff, add_changed, NULL, NULL, NULL, &paths) < 0) {
+	if (ks_commit_diff(ks_repo_git(r), from, to, KS_RECORDS_DIR "/",
+			   add_changed, &paths)) {
 		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot compare two commits: %s",
 			       ks_git_error());
 		goto out;
@@ -227,7 +222,6 @@ int ks_clash_between(struct ks_repo *r, const git_oid *from,
 	err = paths.n ? ks_clash_paths(r, &paths, d) : 0;
 out:
 	ks_paths_release(&paths);
-	git_diff_free(diff);
 	return err;
 }
 

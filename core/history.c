@@ -21,6 +21,7 @@
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
+#include "treediff.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1282,32 +1283,29 @@ void ks_file_diffs_release(struct ks_file_diffs *f)
 	memset(f, 0, sizeof(*f));
 }
 
+struct tree_paths {
+	struct ks_paths *out;
+	int oom;
+};
+
+static int add_tree_path(const git_diff_delta *dd, float progress, void *p)
+{
+	struct tree_paths *tp = p;
+
+	(void)progress;
+	tp->oom = ks_paths_add(tp->out, dd->new_file.path ? dd->new_file.path
+							   : dd->old_file.path) < 0;
+	return tp->oom ? -1 : 0;
+}
+
 static int tree_paths(struct ks_paths *out, git_repository *repo,
 		      git_tree *a, git_tree *b, const char *only)
 {
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	git_diff *diff = NULL;
-	char *spec[1] = { (char *)only };
-	size_t i;
-	int err = 0;
+	struct tree_paths tp = { out, 0 };
+	int err = ks_tree_diff(repo, a, b, only, add_tree_path, &tp);
 
-	if (only) {
-		opts.pathspec.strings = spec;
-		opts.pathspec.count = 1;
-		opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
-	}
-	if (git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0)
-		return KS_EIO;
-	for (i = 0; i < git_diff_num_deltas(diff) && !err; i++) {
-		const git_diff_delta *dd = git_diff_get_delta(diff, i);
-
-		err = ks_paths_add(out, dd->new_file.path ? dd->new_file.path
-							  : dd->old_file.path);
-	}
-	git_diff_free(diff);
-	return err;
+	return tp.oom ? -1 : err ? KS_EIO : 0;
 }
-
 /* The bytes of `path` at a tree, or in the work tree when `t` is NULL. */
 static int read_side(struct ks_buf *out, int *present, struct ks_repo *r,
 		     git_tree *t, const char *path)

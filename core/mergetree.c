@@ -20,6 +20,7 @@
 #include "repo.h"
 #include "schema.h"
 #include "settled.h"
+#include "treediff.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1018,7 +1019,7 @@ static int hold_open(struct tmerge *m)
 /* ---- trees ---- */
 
 struct change {
-	const char *path;
+	char *path;
 	git_oid old_id, new_id;	/* zero when absent */
 };
 
@@ -1034,8 +1035,11 @@ static int diff_cb(const git_diff_delta *dd, float progress, void *p)
 
 	if (ks_grow(&c->v, c->n, &c->alloc, sizeof(*c->v), 64) < 0)
 		return -1;
-	x = &c->v[c->n++];
-	x->path = dd->new_file.path ? dd->new_file.path : dd->old_file.path;
+	x = &c->v[c->n];
+	if (!(x->path = ks_strdup(dd->new_file.path ? dd->new_file.path
+						    : dd->old_file.path)))
+		return -1;
+	c->n++;
 	memset(&x->old_id, 0, sizeof(x->old_id));
 	memset(&x->new_id, 0, sizeof(x->new_id));
 	if (dd->status != GIT_DELTA_ADDED)
@@ -1045,16 +1049,20 @@ static int diff_cb(const git_diff_delta *dd, float progress, void *p)
 	return 0;
 }
 
-static int diff_trees(git_diff **out, struct changes *c, git_repository *repo,
-		      git_tree *a, git_tree *b)
+/* Rename detection stays off: a file name is a record's identity. */
+static int diff_trees(struct changes *c, git_repository *repo, git_tree *a,
+		      git_tree *b)
 {
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	return ks_tree_diff(repo, a, b, NULL, diff_cb, c) ? -1 : 0;
+}
 
-	/* Rename detection stays off: a file name is a record's identity. */
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-	if (git_diff_tree_to_tree(out, repo, a, b, &opts) < 0)
-		return -1;
-	return git_diff_foreach(*out, diff_cb, NULL, NULL, NULL, c);
+static void changes_release(struct changes *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		ks_free(c->v[i].path);
+	ks_free(c->v);
 }
 
 /*
@@ -1104,13 +1112,12 @@ static int is_conflict_file(const struct change *x)
 static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 			    git_tree *theirs)
 {
-	git_diff *d1 = NULL, *d2 = NULL;
 	struct changes co = { 0 }, ct = { 0 };
 	size_t i = 0, j = 0;
 	int err = -1;
 
-	if (diff_trees(&d1, &co, m->repo, base, ours) < 0 ||
-	    diff_trees(&d2, &ct, m->repo, base, theirs) < 0) {
+	if (diff_trees(&co, m->repo, base, ours) < 0 ||
+	    diff_trees(&ct, m->repo, base, theirs) < 0) {
 		ks_error(m->d, KS_EIO, NULL, 0, 0, "cannot compare the histories: %s",
 			 ks_git_error());
 		goto out;
@@ -1180,10 +1187,8 @@ static int merge_into_index(struct tmerge *m, git_tree *base, git_tree *ours,
 gitfail:
 	ks_error(m->d, KS_EIO, NULL, 0, 0, "cannot merge: %s", ks_git_error());
 out:
-	ks_free(co.v);
-	ks_free(ct.v);
-	git_diff_free(d1);
-	git_diff_free(d2);
+	changes_release(&co);
+	changes_release(&ct);
 	return err;
 }
 
@@ -1863,28 +1868,17 @@ static void journal_end(struct ks_repo *r)
 }
 
 /* Work-tree paths that differ between two commits' trees. */
+static int add_changed_path(const git_diff_delta *dl, float progress, void *p)
+{
+	(void)progress;
+	/* no renames: both sides have the one path */
+	return ks_paths_add(p, dl->old_file.path) < 0 ? -1 : 0;
+}
+
 static int changed_paths(struct ks_paths *out, git_repository *repo,
 			 const git_oid *a, const git_oid *b)
 {
-	git_diff *diff = NULL;
-	size_t i, n;
-	int err = -1;
-
-	if (ks_diff_commits(&diff, repo, a, b, NULL) < 0)
-		goto out;
-	n = git_diff_num_deltas(diff);
-	for (i = 0; i < n; i++) {
-		const git_diff_delta *dl = git_diff_get_delta(diff, i);
-
-		if (ks_paths_add(out, dl->old_file.path) < 0 ||
-		    (strcmp(dl->old_file.path, dl->new_file.path) &&
-		     ks_paths_add(out, dl->new_file.path) < 0))
-			goto out;
-	}
-	err = 0;
-out:
-	git_diff_free(diff);
-	return err;
+	return ks_commit_diff(repo, a, b, NULL, add_changed_path, out) ? -1 : 0;
 }
 
 int ks_merge_pending(struct ks_repo *r)

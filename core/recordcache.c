@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "table.h"
 #include "unique.h"
+#include "treediff.h"
 #include "unique_int.h"
 #include "uniqtab.h"
 
@@ -1117,121 +1118,52 @@ static int add_delta(struct probe *p, const char *path, const git_oid *oid)
 	struct ks_buf ki = KS_BUF_INIT;
 	struct delta *dl;
 	char *kind = NULL, *id = NULL;
-	int err = 0;
 
 	if (p->ndelta >= DELTA_MAX)
 		return 1;
 	if (ks_grow(&p->delta, p->ndelta, &p->adelta, sizeof(*p->delta), 16) < 0 ||
-	    !(p->delta[p->ndelta].path = ks_strdup(path)))
-		return -1;
+	    !(p->delta[p->ndelta].path = ks_malloc(strlen(KS_RECORDS_DIR) + 2 +
+						   strlen(path))))
+		goto oom;
 	dl = &p->delta[p->ndelta++];
+	strcpy(dl->path, KS_RECORDS_DIR "/");
+	strcat(dl->path, path);
 	if (oid)
 		git_oid_cpy(&dl->oid, oid);
 	else
 		memset(&dl->oid, 0, sizeof(dl->oid));
 	/* a path that is no record's has no rows */
-	if (ks_record_path_parse(path, &kind, &id) == 0) {
+	if (ks_record_path_parse(dl->path, &kind, &id) == 0) {
 		ks_buf_addf(&ki, "%s %s", kind, id);
-		err = ks_buf_failed(&ki) ? -1 : ks_paths_add(&p->changed, ki.ptr);
+		if (ks_buf_failed(&ki) || ks_paths_add(&p->changed, ki.ptr) < 0)
+			p->oom = 1;
 	}
 	ks_free(kind);
 	ks_free(id);
 	ks_buf_release(&ki);
-	return err;
+	return p->oom ? -1 : 0;
+oom:
+	p->oom = 1;
+	return -1;
 }
-
-static int beside(struct probe *p, git_tree *then, git_tree *now,
-		  struct ks_buf *path);
-
 /*
- * One side's entry, at `path`: a tree's every path, or the entry itself;
- * `present` for the side of HEAD.
+ * Each path of the diff of two records trees, into the deltas: present
+ * as the walk of HEAD's records would meet it (anything but a submodule).
  */
-static int one_side(struct probe *p, const git_tree_entry *e, int present,
-		    struct ks_buf *path)
+static int delta_of(const git_diff_delta *dd, float progress, void *p)
 {
-	git_tree *sub = NULL;
-	int err;
-
-	if (git_tree_entry_type(e) != GIT_OBJECT_TREE)
-		return add_delta(p, path->ptr,
-				 present && git_tree_entry_type(e) == GIT_OBJECT_BLOB
-				 ? git_tree_entry_id(e) : NULL);
-	if (git_tree_lookup(&sub, ks_repo_git(p->r), git_tree_entry_id(e)) < 0)
-		return 1;
-	err = present ? beside(p, NULL, sub, path) : beside(p, sub, NULL, path);
-	git_tree_free(sub);
-	return err;
+	(void)progress;
+	return add_delta(p, dd->new_file.path,
+			 dd->status != GIT_DELTA_DELETED &&
+			 dd->new_file.mode != GIT_FILEMODE_COMMIT
+			 ? &dd->new_file.id : NULL);
 }
-
-/*
- * The paths that differ between two trees (either may be NULL), each at
- * `path` and its name: walked side by side, a subtree the same in both
- * passed over whole.  0, 1 when a tree cannot be read or more than
- * DELTA_MAX paths differ, -1.
- */
-static int beside(struct probe *p, git_tree *then, git_tree *now,
-		  struct ks_buf *path)
-{
-	size_t i = 0, j = 0, at = path->len;
-	size_t ni = then ? git_tree_entrycount(then) : 0;
-	size_t nj = now ? git_tree_entrycount(now) : 0;
-	int err = 0;
-
-	while (!err && (i < ni || j < nj)) {
-		const git_tree_entry *a = i < ni ? git_tree_entry_byindex(then, i) : NULL;
-		const git_tree_entry *b = j < nj ? git_tree_entry_byindex(now, j) : NULL;
-		int c = !a ? 1 : !b ? -1 : git_tree_entry_cmp(a, b);
-		const git_tree_entry *e = c <= 0 ? a : b;
-
-		ks_buf_setlen(path, at);
-		ks_buf_puts(path, git_tree_entry_name(e));
-		if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
-			ks_buf_putc(path, '/');
-		if (ks_buf_failed(path))
-			return -1;
-		if (c < 0) {
-			err = one_side(p, a, 0, path);
-			i++;
-			continue;
-		}
-		if (c > 0) {
-			err = one_side(p, b, 1, path);
-			j++;
-			continue;
-		}
-		/* the same name and kind in both (trees sort after a '/') */
-		if (!git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) ||
-		    git_tree_entry_filemode(a) != git_tree_entry_filemode(b)) {
-			git_tree *x = NULL, *y = NULL;
-
-			if (git_tree_entry_type(a) != GIT_OBJECT_TREE ||
-			    git_tree_entry_type(b) != GIT_OBJECT_TREE)
-				err = one_side(p, b, 1, path);
-			else if (git_tree_lookup(&x, ks_repo_git(p->r),
-						 git_tree_entry_id(a)) < 0 ||
-				 git_tree_lookup(&y, ks_repo_git(p->r),
-						 git_tree_entry_id(b)) < 0)
-				err = 1;
-			else
-				err = beside(p, x, y, path);
-			git_tree_free(x);
-			git_tree_free(y);
-		}
-		i++;
-		j++;
-	}
-	ks_buf_setlen(path, at);
-	return err;
-}
-
 /*
  * The records changed from the table's tree to `now`: 0, 1 when there
  * are too many or the table's tree cannot be read, -1.
  */
 static int diff_since(struct probe *p, git_tree *now)
 {
-	struct ks_buf path = KS_BUF_INIT;
 	git_tree *then = NULL;
 	git_oid oid;
 	int err = 1;
@@ -1240,17 +1172,14 @@ static int diff_since(struct probe *p, git_tree *now)
 		return 1;
 	if (git_oid_equal(&oid, git_tree_id(now)))
 		return 0;
-	ks_buf_puts(&path, KS_RECORDS_DIR "/");
 	if (git_tree_lookup(&then, ks_repo_git(p->r), &oid) == 0)
-		err = ks_buf_failed(&path) ? -1 : beside(p, then, now, &path);
+		err = ks_tree_diff(ks_repo_git(p->r), then, now, NULL, delta_of, p);
 	ks_paths_sort(&p->changed);
 	git_error_clear();
 	git_tree_free(then);
-	ks_buf_release(&path);
-	return err;
-}
-
-/*
+	/* too many, or a tree that cannot be read: the walk, instead */
+	return p->oom ? -1 : err ? 1 : 0;
+}/*
  * The records changed since the table's tree, as they are at HEAD: each
  * one's entry made, as a hit unless `skip` has it, and its rows into
  * `rows` when the table is written again.

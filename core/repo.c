@@ -79,26 +79,6 @@ int ks_tree_blob(git_oid *out, git_tree *tree, const char *path)
 	return found;
 }
 
-int ks_diff_commits(git_diff **out, git_repository *repo, const git_oid *a,
-		    const git_oid *b, const git_diff_options *opts)
-{
-	git_commit *ca = NULL, *cb = NULL;
-	git_tree *ta = NULL, *tb = NULL;
-	int err = -1;
-
-	*out = NULL;
-	if (git_commit_lookup(&ca, repo, a) == 0 &&
-	    git_commit_lookup(&cb, repo, b) == 0 &&
-	    git_commit_tree(&ta, ca) == 0 && git_commit_tree(&tb, cb) == 0 &&
-	    git_diff_tree_to_tree(out, repo, ta, tb, opts) == 0)
-		err = 0;
-	git_tree_free(ta);
-	git_tree_free(tb);
-	git_commit_free(ca);
-	git_commit_free(cb);
-	return err;
-}
-
 /* ---- ids and paths ---- */
 
 int ks_kind_valid(const char *s)

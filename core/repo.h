@@ -165,13 +165,6 @@ int ks_repo_next_id(char **out, struct ks_repo *r, struct ks_diags *d);
  */
 int ks_tree_blob(git_oid *out, git_tree *tree, const char *path);
 
-/*
- * The diff of the trees of commits `a` and `b` (`opts` may be NULL).
- * Returns 0, or -1 with libgit2's error (ks_git_error()).
- */
-int ks_diff_commits(git_diff **out, git_repository *repo, const git_oid *a,
-		    const git_oid *b, const git_diff_options *opts);
-
 /* 1 for a kind name: lowercase letters, digits and _, a letter first. */
 int ks_kind_valid(const char *kind);
 /* 1 if `device` is a valid device id: a-z then a-z0-9, 2 to 12 chars. */

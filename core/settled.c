@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "record.h"
+#include "treediff.h"
 
 #include <string.h>
 
@@ -141,24 +142,16 @@ static int delta_cb(const git_diff_delta *dd, float progress, void *p)
 static int one_commit(struct ks_settled *s, git_repository *repo,
 		      git_commit *c)
 {
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	char *spec[] = { CONFLICTS_DIR };
 	git_commit *parent = NULL;
 	git_tree *a = NULL, *b = NULL;
-	git_diff *diff = NULL;
 	struct walk w = { s, repo };
 	int err = -1;
 
-	opts.pathspec.strings = spec;
-	opts.pathspec.count = 1;
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
 	if (git_commit_parent(&parent, c, 0) < 0 ||
-	    git_commit_tree(&a, parent) < 0 || git_commit_tree(&b, c) < 0 ||
-	    git_diff_tree_to_tree(&diff, repo, a, b, &opts) < 0)
+	    git_commit_tree(&a, parent) < 0 || git_commit_tree(&b, c) < 0)
 		goto out;
-	err = git_diff_foreach(diff, delta_cb, NULL, NULL, NULL, &w) < 0 ? -1 : 0;
+	err = ks_tree_diff(repo, a, b, CONFLICTS_DIR, delta_cb, &w) ? -1 : 0;
 out:
-	git_diff_free(diff);
 	git_tree_free(a);
 	git_tree_free(b);
 	git_commit_free(parent);

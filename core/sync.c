@@ -14,6 +14,7 @@
 #include "enrol.h"
 #include "intl.h"
 #include "sync_int.h"
+#include "treediff.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,41 +236,35 @@ static int judge_peer(struct ks_sync_peer *p, struct ks_sync_report *rep,
  * Records main gained, changed and lost between two commits, and the other
  * survey files that changed (conflict files are the merge's own count).
  */
+static int count_delta(const git_diff_delta *dd, float progress, void *payload)
+{
+	struct ks_sync_peer *p = payload;
+	const char *path = dd->new_file.path ? dd->new_file.path
+					     : dd->old_file.path;
+
+	(void)progress;
+	if (strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1)) {
+		if (strncmp(path, "conflicts/", 10))
+			p->files++;
+		return 0;
+	}
+	switch (dd->status) {
+	case GIT_DELTA_ADDED:
+		p->added++;
+		break;
+	case GIT_DELTA_DELETED:
+		p->deleted++;
+		break;
+	default:
+		p->changed++;
+	}
+	return 0;
+}
+
 static int count_records(struct ks_sync_peer *p, git_repository *repo,
 			 const git_oid *before, const git_oid *after)
 {
-	git_diff *diff = NULL;
-	size_t i, n;
-	int err = -1;
-
-	if (ks_diff_commits(&diff, repo, before, after, NULL) < 0)
-		goto out;
-	n = git_diff_num_deltas(diff);
-	for (i = 0; i < n; i++) {
-		const git_diff_delta *dd = git_diff_get_delta(diff, i);
-		const char *path = dd->new_file.path ? dd->new_file.path
-						     : dd->old_file.path;
-
-		if (strncmp(path, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1)) {
-			if (strncmp(path, "conflicts/", 10))
-				p->files++;
-			continue;
-		}
-		switch (dd->status) {
-		case GIT_DELTA_ADDED:
-			p->added++;
-			break;
-		case GIT_DELTA_DELETED:
-			p->deleted++;
-			break;
-		default:
-			p->changed++;
-		}
-	}
-	err = 0;
-out:
-	git_diff_free(diff);
-	return err;
+	return ks_commit_diff(repo, before, after, NULL, count_delta, p) ? -1 : 0;
 }
 
 /*
