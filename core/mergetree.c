@@ -2181,6 +2181,19 @@ static int commit_merge(git_oid *out, struct ks_repo *r, const git_oid *head,
 	return err;
 }
 
+/*
+ * After main moved: the index held the old main's tree (the listing `ch`
+ * said so), and the work tree's update set every path that differs to
+ * the new one's, so it holds the new main's.  Noted, so that the next
+ * listing (the clash notes that follow an apply, the next check) compares
+ * only the work tree with it.
+ */
+static void index_moved_with_main(struct ks_repo *r, const struct ks_changes *ch)
+{
+	if (ch->index_is_head)
+		ks_changes_index_is_head(r);
+}
+
 static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 			   struct ks_repo *r, const git_oid *theirs,
 			   const char *what, int checked, struct ks_diags *d)
@@ -2216,6 +2229,7 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 			return err;
 		stats->fast_forward = 1;
 		git_oid_cpy(out, theirs);
+		index_moved_with_main(r, &ch);
 		return 0;
 	}
 	/* A merge commit that cannot be signed as asked: before any object. */
@@ -2240,6 +2254,8 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	err = commit_merge(out, r, &head, theirs, &tree, &touched, stats, what,
 			   d);
 	ks_paths_release(&touched);
+	if (!err)
+		index_moved_with_main(r, &ch);
 	return err;
 }
 

@@ -147,6 +147,15 @@ test_expect_success 'apply merges concurrent changes field by field' '
 	git -C a fsck --full && git -C b fsck --full
 '
 
+test_expect_success 'after a merge and a fast-forward, the index noted as main is main' '
+	for s in a b; do
+		git -C $s diff --cached --quiet &&
+		cut -d" " -f5 $s/.git/khaosat/index-head >noted &&
+		git -C $s rev-parse "HEAD^{tree}" >tree &&
+		test_cmp tree noted || return 1
+	done
+'
+
 test_expect_success 'applying the same bundle again changes nothing' '
 	khaosat -C a bundle apply ../b.bundle >out &&
 	grep -q "^Already up to date\.$" out &&
