@@ -1146,6 +1146,7 @@ oom:
 	p->oom = 1;
 	return -1;
 }
+
 /*
  * Each path of the diff of two records trees, into the deltas: present
  * as the walk of HEAD's records would meet it (anything but a submodule).
@@ -1158,6 +1159,7 @@ static int delta_of(const git_diff_delta *dd, float progress, void *p)
 			 dd->new_file.mode != GIT_FILEMODE_COMMIT
 			 ? &dd->new_file.id : NULL);
 }
+
 /*
  * The records changed from the table's tree to `now`: 0, 1 when there
  * are too many or the table's tree cannot be read, -1.
@@ -1179,7 +1181,9 @@ static int diff_since(struct probe *p, git_tree *now)
 	git_tree_free(then);
 	/* too many, or a tree that cannot be read: the walk, instead */
 	return p->oom ? -1 : err ? 1 : 0;
-}/*
+}
+
+/*
  * The records changed since the table's tree, as they are at HEAD: each
  * one's entry made, as a hit unless `skip` has it, and its rows into
  * `rows` when the table is written again.
