@@ -1315,7 +1315,7 @@ static int probe_by_table(struct ks_unique *u, struct ks_repo *r,
 		err = -1;
 		goto out;
 	}
-	err = ks_uniqtab_load(&p.table, file, &header, 0);
+	err = ks_uniqtab_load(&p.table, file, &header);
 	if (err <= 0) {
 		err = err < 0 ? -1 : 1;
 		goto out;

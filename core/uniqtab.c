@@ -8,11 +8,9 @@
 #include "file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define FLUSH_AT ((size_t)256 * 1024)
 
@@ -33,26 +31,6 @@ static int is_hex(const char *s, size_t n)
 	return 1;
 }
 
-/* The first `len` bytes of `file` into `b`: 0, or -1. */
-static int read_head(struct ks_buf *b, const char *file, size_t len)
-{
-	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	ssize_t n = -1;
-
-	if (fd < 0)
-		return -1;
-	if (ks_buf_grow(b, len) == 0) {
-		do
-			n = pread(fd, b->ptr, len, 0);
-		while (n < 0 && errno == EINTR);
-	}
-	close(fd);
-	if (n < 0)
-		return -1;
-	ks_buf_setlen(b, (size_t)n);
-	return 0;
-}
-
 /* "E <rows> <bytes>\n" at `s` (the end of the text at `end`): 0, or -1. */
 static int end_line(const char *s, const char *end, size_t *rows,
 		    size_t *bytes)
@@ -69,14 +47,13 @@ static int end_line(const char *s, const char *end, size_t *rows,
 }
 
 int ks_uniqtab_load(struct ks_uniqtab *t, const char *file,
-		    const struct ks_buf *header, int head_only)
+		    const struct ks_buf *header)
 {
 	size_t head = header->len + 2 + KS_UNIQTAB_HEX + 1, rows, bytes, n;
 	const char *s, *last;
 
 	ks_uniqtab_release(t);
-	if ((head_only ? read_head(&t->text, file, head)
-		       : ks_buf_read_file(&t->text, file, 0)) < 0) {
+	if (ks_buf_read_file(&t->text, file, 0) < 0) {
 		ks_uniqtab_release(t);
 		return errno == ENOMEM ? -1 : 0;
 	}
@@ -88,8 +65,6 @@ int ks_uniqtab_load(struct ks_uniqtab *t, const char *file,
 	memcpy(t->tree, s + header->len + 2, KS_UNIQTAB_HEX);
 	t->tree[KS_UNIQTAB_HEX] = '\0';
 	t->rows = t->end = head;
-	if (head_only)
-		return 1;
 	/* the end line, and the rows before it whole */
 	if (t->text.len < head + 1 || s[t->text.len - 1] != '\n')
 		goto unusable;

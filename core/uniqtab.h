@@ -40,11 +40,10 @@ void ks_uniqtab_release(struct ks_uniqtab *t);
 /*
  * Reads the table at `file` made under `header`: 1 when it is there and
  * whole, 0 when it is not (missing, damaged, other schemas), -1 out of
- * memory.  With `head_only`, only the header and tree are read (the rows
- * are then empty): enough to know whether the table is current.
+ * memory.
  */
 int ks_uniqtab_load(struct ks_uniqtab *t, const char *file,
-		    const struct ks_buf *header, int head_only);
+		    const struct ks_buf *header);
 
 /* The key of a value: "<kind>\t<pointer>\t<escaped value>\t". */
 int ks_uniqtab_key(struct ks_buf *key, const char *kind, const char *pointer,

@@ -101,7 +101,7 @@ static void test_found_by_exact_key(void **state)
 	(void)state;
 	header(&h);
 	write_sample(&h);
-	assert_int_equal(ks_uniqtab_load(&t, file, &h, 0), 1);
+	assert_int_equal(ks_uniqtab_load(&t, file, &h), 1);
 	assert_string_equal(t.tree, tree);
 	assert_int_equal(t.nrows, 6);
 	ids(got, sizeof(got), &t, "workshop", "/tax_code", "123", 3);
@@ -125,10 +125,6 @@ static void test_found_by_exact_key(void **state)
 	ids(got, sizeof(got), &t, "a", "/tax_code", "123", 3);
 	assert_string_equal(got, "");
 	ks_uniqtab_release(&t);
-	/* the header alone, for a caller that asks whether it is current */
-	assert_int_equal(ks_uniqtab_load(&t, file, &h, 1), 1);
-	assert_string_equal(t.tree, tree);
-	ks_uniqtab_release(&t);
 	ks_buf_release(&h);
 }
 
@@ -151,14 +147,14 @@ static void test_written_from_an_old_one(void **state)
 	(void)state;
 	header(&h);
 	write_sample(&h);
-	assert_int_equal(ks_uniqtab_load(&t, file, &h, 0), 1);
+	assert_int_equal(ks_uniqtab_load(&t, file, &h), 1);
 	add(&rows, "workshop", "123", "a-0003x");
 	add(&rows, "workshop", "0", "a-0009");
 	add(&rows, "workshop", "9", "a-0010");
 	assert_int_equal(ks_uniqtab_write(file, &h, "ffffffffffffffffffffffffffffffffffffffff",
 					  &t, drop_a0003, NULL, &rows), 0);
 	ks_uniqrows_release(&rows);
-	assert_int_equal(ks_uniqtab_load(&t2, file, &h, 0), 1);
+	assert_int_equal(ks_uniqtab_load(&t2, file, &h), 1);
 	assert_string_equal(t2.tree, "ffffffffffffffffffffffffffffffffffffffff");
 	assert_int_equal(t2.nrows, 8);
 	ids(got, sizeof(got), &t2, "workshop", "/tax_code", "123", 3);
@@ -209,7 +205,7 @@ static void test_not_whole_not_used(void **state)
 	/* cut anywhere: never whole */
 	for (cut = 0; cut < good.len; cut++) {
 		put(good.ptr, cut);
-		assert_int_equal(ks_uniqtab_load(&t, file, &h, 0), 0);
+		assert_int_equal(ks_uniqtab_load(&t, file, &h), 0);
 	}
 	/* a row lost, the end line kept */
 	bad = strdup(good.ptr);
@@ -217,18 +213,17 @@ static void test_not_whole_not_used(void **state)
 	memmove(strstr(bad, "workshop\t"), strchr(strstr(bad, "workshop\t"), '\n') + 1,
 		strlen(strchr(strstr(bad, "workshop\t"), '\n') + 1) + 1);
 	put(bad, strlen(bad));
-	assert_int_equal(ks_uniqtab_load(&t, file, &h, 0), 0);
+	assert_int_equal(ks_uniqtab_load(&t, file, &h), 0);
 	free(bad);
 	/* another header */
 	put(good.ptr, good.len);
 	ks_buf_puts(&other, "test-table 1\nS schema/x.yaml 43\n");
-	assert_int_equal(ks_uniqtab_load(&t, file, &other, 0), 0);
-	assert_int_equal(ks_uniqtab_load(&t, file, &other, 1), 0);
-	assert_int_equal(ks_uniqtab_load(&t, file, &h, 0), 1);
+	assert_int_equal(ks_uniqtab_load(&t, file, &other), 0);
+	assert_int_equal(ks_uniqtab_load(&t, file, &h), 1);
 	ks_uniqtab_release(&t);
 	/* no file */
 	unlink(file);
-	assert_int_equal(ks_uniqtab_load(&t, file, &h, 0), 0);
+	assert_int_equal(ks_uniqtab_load(&t, file, &h), 0);
 	/* rows that cannot be one line each are refused, nothing written */
 	ks_uniqrows_add(&rows, "work\tshop", "/x", 2, "1", 1, "a-0001", 1, 1);
 	assert_true(rows.failed);
