@@ -243,6 +243,34 @@ static int remote_text(const char *str, int len, void *payload)
 	return 0;
 }
 
+/*
+ * The side-band messages in what the hub sent and nobody read before the
+ * connection broke (netstream.h): pkt-lines, "<4 hex digits><band><text>".
+ */
+static void heard_unread(struct net *n)
+{
+	const char *p;
+	size_t len = ks_net_unread(&p), at = 0;
+
+	while (at + 4 <= len && !n->said) {
+		char hex[5], *end;
+		unsigned long size;
+
+		memcpy(hex, p + at, 4);
+		hex[4] = '\0';
+		size = strtoul(hex, &end, 16);
+		if (end != hex + 4 || (size && size < 5) || at + size > len)
+			break;
+		if (!size) {		/* a flush */
+			at += 4;
+			continue;
+		}
+		if (p[at + 4] == 2 || p[at + 4] == 3)
+			remote_text(p + at + 5, (int)(size - 5), n);
+		at += size;
+	}
+}
+
 static void net_callbacks(git_remote_callbacks *cb, struct net *n)
 {
 	cb->sideband_progress = remote_text;
@@ -969,6 +997,8 @@ static int push_hub(git_repository *repo, const char *url, const char *device,
 			git_error_clear();
 		} else {
 			/* The hub's own words come first: they say why. */
+			if (!n.said)
+				heard_unread(&n);
 			err = n.said
 				? ks_error(d, KS_EIO, url, 0, 0,
 					   "cannot push to the hub: the hub said \"%s\" (then: %s); nothing of this laptop changed",

@@ -60,6 +60,25 @@ struct conn {
 	int watching;
 };
 
+/*
+ * What a hub had sent and nobody read when a write to it failed: a hub
+ * that stops reading (a full disk ends its receive-pack) says why first,
+ * and libgit2, still writing the pack, would never read it.
+ */
+#define UNREAD_MAX ((size_t)64 * 1024)
+static char unread[UNREAD_MAX];
+static size_t unread_len;
+
+static void keep_unread(int s)
+{
+	ssize_t n;
+
+	while (unread_len < UNREAD_MAX &&
+	       (n = recv(s, unread + unread_len, UNREAD_MAX - unread_len,
+			 MSG_DONTWAIT)) > 0)
+		unread_len += (size_t)n;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -312,6 +331,12 @@ static ssize_t conn_write(git_stream *stream, const char *data, size_t len,
 			return n;
 		if (errno == EINTR)
 			continue;
+		if (errno == EPIPE || errno == ECONNRESET) {
+			int e = errno;
+
+			keep_unread(c->s);
+			errno = e;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return atomic_load(&cancelled) ? fail_cancelled()
 				: fail_os(_("cannot write to %s: %s"), c->host);
@@ -379,8 +404,15 @@ int ks_net_arm(unsigned seconds)
 	assert(seconds >= 1 && seconds <= KS_NET_TIMEOUT_MAX);
 	limit_s = seconds;
 	atomic_store(&timed_out, 0);
+	unread_len = 0;
 	/* Every time: git_libgit2_shutdown() forgets registrations. */
 	return git_stream_register(GIT_STREAM_STANDARD, &reg) < 0 ? -1 : 0;
+}
+
+size_t ks_net_unread(const char **data)
+{
+	*data = unread;
+	return unread_len;
 }
 
 unsigned ks_net_timeout(void)

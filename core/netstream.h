@@ -29,6 +29,8 @@
 #ifndef KS_NETSTREAM_H
 #define KS_NETSTREAM_H
 
+#include <stddef.h>
+
 /* The bound when neither the caller nor the configuration gives one. */
 #define KS_NET_TIMEOUT_DEFAULT 60
 /* The largest bound accepted: a day. */
@@ -42,6 +44,12 @@
  */
 int ks_net_arm(unsigned seconds);
 
+/*
+ * What the hub had sent and nobody had read when a write to it failed
+ * (the hub closed its end), since ks_net_arm(): for the hub's own words
+ * on why it stopped.  Its length; *data points at it.
+ */
+size_t ks_net_unread(const char **data);
 /* The bound ks_net_arm() set. */
 unsigned ks_net_timeout(void);
 
