@@ -200,6 +200,25 @@ static const char *line_col(const char *s, int *line, int *col)
 }
 
 /*
+ * The V line at `l` of an entry that ends at `end`, "V <line> <col>
+ * <pointer>\t<value>\n": its numbers, its pointer from *pointer to *tab,
+ * its value from *tab + 1 to the end of the line, which is returned;
+ * NULL when it is not one.
+ */
+static const char *v_line(const char *l, const char *end, int *line,
+			  int *col, const char **pointer, const char **tab)
+{
+	const char *eol;
+
+	if (l >= end || strncmp(l, "V ", 2) ||
+	    !(eol = memchr(l, '\n', (size_t)(end - l))) ||
+	    !(*pointer = line_col(l + 2, line, col)) || *pointer > eol ||
+	    !(*tab = memchr(*pointer, '\t', (size_t)(eol - *pointer))))
+		return NULL;
+	return eol;
+}
+
+/*
  * Replays a cached entry's values into `u` and checks its references in
  * the work tree.  *ok is 1 when the record is valid as cached and every
  * reference exists; *values is how many values the entry holds.  -1 when
@@ -230,14 +249,11 @@ static int replay(struct ks_unique *u, struct ks_repo *r, const char *at,
 		goto out;
 	*values = n[0];
 	for (i = 0; i < n[0]; i++) {
-		const char *l = p + 1, *tab, *eol, *pointer;
+		const char *tab, *eol, *pointer;
 		int line, col;
 
-		if (strncmp(l, "V ", 2) || !(pointer = line_col(l + 2, &line, &col)))
-			goto out;
-		tab = strchr(pointer, '\t');
-		eol = strchr(pointer, '\n');
-		if (!tab || !eol || tab > eol)
+		if (!(eol = v_line(p + 1, own->ptr + own->len, &line, &col,
+				   &pointer, &tab)))
 			goto out;
 		ks_buf_reset(ptr);
 		ks_buf_add(ptr, pointer, (size_t)(tab - pointer));
@@ -581,34 +597,46 @@ static int open_cache(struct scan *sc)
 }
 
 /*
+ * The kind and id of an entry, the two words after the blob on its B line
+ * ("B <blob> <kind> <id> ..."), into `kind` and `id`: 0, or -1 when the
+ * line has no such words or one does not fit.
+ */
+#define ENTRY_WORD 64
+
+static int entry_kind_id(const char *e, char kind[ENTRY_WORD],
+			 char id[ENTRY_WORD])
+{
+	char *out[2] = { kind, id };
+	int i;
+
+	e += strcspn(e, " \n");
+	e += *e == ' ' ? 1 + strcspn(e + 1, " \n") : 0;
+	for (i = 0; i < 2; i++) {
+		size_t len;
+
+		if (*e != ' ')
+			return -1;
+		len = strcspn(e + 1, " \n");
+		if (!len || len >= ENTRY_WORD)
+			return -1;
+		memcpy(out[i], e + 1, len);
+		out[i][len] = '\0';
+		e += 1 + len;
+	}
+	return 0;
+}
+
+/*
  * Compares the path of the record of the old entry `e` with `path`, in
  * the walk's order (which is strcmp's on whole paths); KS_EINVALID when
  * the entry does not say.
  */
 static int old_cmp(struct scan *sc, const char *e, const char *path, int *cmp)
 {
-	char kind[64], id[64], *rel;
-	const char *f[2];
-	size_t len[2];
-	int i;
+	char kind[ENTRY_WORD], id[ENTRY_WORD], *rel;
 
-	/* B <blob> <kind> <id> ...: the two words after the blob */
-	e += strcspn(e, " \n");
-	e += *e == ' ' ? 1 + strcspn(e + 1, " \n") : 0;
-	for (i = 0; i < 2; i++) {
-		if (*e != ' ')
-			return KS_EINVALID;
-		f[i] = e + 1;
-		len[i] = strcspn(f[i], " \n");
-		if (!len[i] || len[i] >= sizeof(kind))
-			return KS_EINVALID;
-		e = f[i] + len[i];
-	}
-	memcpy(kind, f[0], len[0]);
-	kind[len[0]] = '\0';
-	memcpy(id, f[1], len[1]);
-	id[len[1]] = '\0';
-	if (!ks_kind_valid(kind) || ks_id_parse(id, NULL, NULL) < 0)
+	if (entry_kind_id(e, kind, id) < 0 ||
+	    !ks_kind_valid(kind) || ks_id_parse(id, NULL, NULL) < 0)
 		return KS_EINVALID;
 	if (!(rel = ks_record_relpath(kind, id)))
 		return -1;
@@ -663,35 +691,20 @@ static int old_entry(struct scan *sc, const char *path, const char **entry,
  */
 static void harvest(struct ks_uniqrows *rows, const char *entry, size_t len)
 {
-	const char *end = entry + len, *p, *w;
-	char kind[64], id[64];
+	const char *end = entry + len, *p;
+	char kind[ENTRY_WORD], id[ENTRY_WORD];
 	unsigned long n[3], i;
-	size_t wl;
 
 	if (!rows || rows->failed)
 		return;
-	if (entry_counts(entry, n) < 0 || !(p = memchr(entry, '\n', len)))
+	if (entry_counts(entry, n) < 0 || !(p = memchr(entry, '\n', len)) ||
+	    entry_kind_id(entry, kind, id) < 0)
 		goto bad;
-	/* B <blob> <kind> <id> ...: the two words after the blob */
-	w = entry + 2 + strcspn(entry + 2, " ") + 1;
-	wl = strcspn(w, " ");
-	if (wl >= sizeof(kind))
-		goto bad;
-	memcpy(kind, w, wl);
-	kind[wl] = '\0';
-	w += wl + 1;
-	wl = strcspn(w, " ");
-	if (wl >= sizeof(id))
-		goto bad;
-	memcpy(id, w, wl);
-	id[wl] = '\0';
 	for (i = 0; i < n[0]; i++) {
-		const char *l = p + 1, *pointer, *tab, *eol;
+		const char *pointer, *tab, *eol;
 		int line, col;
 
-		if (l >= end || !(eol = memchr(l, '\n', (size_t)(end - l))) ||
-		    strncmp(l, "V ", 2) || !(pointer = line_col(l + 2, &line, &col)) ||
-		    !(tab = memchr(pointer, '\t', (size_t)(eol - pointer))))
+		if (!(eol = v_line(p + 1, end, &line, &col, &pointer, &tab)))
 			goto bad;
 		ks_uniqrows_add(rows, kind, pointer, (size_t)(tab - pointer),
 				tab + 1, (size_t)(eol - tab - 1), id, line, col);
@@ -1054,20 +1067,30 @@ static void free_hits(struct probe *p)
 	ks_free(p->hits);
 }
 
+/* "<kind> <id>", a record's name in `changed`: 0, or -1 when too long. */
+#define KIND_ID (2 * ENTRY_WORD)
+
+static int kind_id(char out[KIND_ID], const char *kind, size_t kind_len,
+		   const char *id, size_t id_len)
+{
+	if (kind_len + 1 + id_len >= KIND_ID)
+		return -1;
+	memcpy(out, kind, kind_len);
+	out[kind_len] = ' ';
+	memcpy(out + kind_len + 1, id, id_len);
+	out[kind_len + 1 + id_len] = '\0';
+	return 0;
+}
+
 /* 1 when the record `kind` `id` changed since the table's tree. */
 static int changed_since(void *ctx, const char *kind, size_t kind_len,
 			 const char *id, size_t id_len)
 {
 	const struct probe *p = ctx;
-	char ki[130];
+	char ki[KIND_ID];
 
-	if (kind_len + 1 + id_len >= sizeof(ki))
-		return 1;
-	memcpy(ki, kind, kind_len);
-	ki[kind_len] = ' ';
-	memcpy(ki + kind_len + 1, id, id_len);
-	ki[kind_len + 1 + id_len] = '\0';
-	return ks_paths_has(&p->changed, ki);
+	return kind_id(ki, kind, kind_len, id, id_len) < 0 ||
+	       ks_paths_has(&p->changed, ki);
 }
 
 /* The table's rows of one value of a checked record, as hits. */
@@ -1115,9 +1138,8 @@ static void look_up(void *ctx, const char *kind, const char *pointer,
 /* A path changed since the table's tree, `oid` NULL when it is gone. */
 static int add_delta(struct probe *p, const char *path, const git_oid *oid)
 {
-	struct ks_buf ki = KS_BUF_INIT;
 	struct delta *dl;
-	char *kind = NULL, *id = NULL;
+	char kind[ENTRY_WORD], id[ENTRY_WORD], ki[KIND_ID];
 
 	if (p->ndelta >= DELTA_MAX)
 		return 1;
@@ -1132,15 +1154,12 @@ static int add_delta(struct probe *p, const char *path, const git_oid *oid)
 		git_oid_cpy(&dl->oid, oid);
 	else
 		memset(&dl->oid, 0, sizeof(dl->oid));
-	/* a path that is no record's has no rows */
-	if (ks_record_path_parse(dl->path, &kind, &id) == 0) {
-		ks_buf_addf(&ki, "%s %s", kind, id);
-		if (ks_buf_failed(&ki) || ks_paths_add(&p->changed, ki.ptr) < 0)
-			p->oom = 1;
-	}
-	ks_free(kind);
-	ks_free(id);
-	ks_buf_release(&ki);
+	/* a path that is no record's, or too long for a row, has no rows */
+	if (ks_record_path_split(dl->path, kind, sizeof(kind), id,
+				 sizeof(id)) == 0 &&
+	    kind_id(ki, kind, strlen(kind), id, strlen(id)) == 0 &&
+	    ks_paths_add(&p->changed, ki) < 0)
+		p->oom = 1;
 	return p->oom ? -1 : 0;
 oom:
 	p->oom = 1;
@@ -1296,26 +1315,21 @@ static char *table_path(struct ks_repo *r)
  * (none, of other schemas, damaged, too far behind HEAD), -1.
  */
 static int probe_by_table(struct ks_unique *u, struct ks_repo *r,
-			  const struct ks_paths *skip, struct ks_diags *d)
+			  const struct ks_paths *skip, const char *file,
+			  const struct ks_buf *header, struct ks_diags *d)
 {
 	struct probe p = { u, r, skip, KS_UNIQTAB_INIT, NULL, 0, 0,
 			   { NULL, 0, 0 }, NULL, 0, 0, KS_BUF_INIT,
 			   KS_BUF_INIT, KS_BUF_INIT, 0 };
 	struct ks_uniqrows rows = KS_UNIQROWS_INIT;
-	struct ks_buf header = KS_BUF_INIT;
 	git_tree *now = NULL;
-	char *file = NULL, hex[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1];
 	size_t i;
 	int err;
 
 	if ((err = head_records(&now, ks_repo_git(r), d)) <= 0)
 		return err;
-	table_header(&header, r);
-	if (ks_buf_failed(&header) || !(file = table_path(r))) {
-		err = -1;
-		goto out;
-	}
-	err = ks_uniqtab_load(&p.table, file, &header);
+	err = ks_uniqtab_load(&p.table, file, header);
 	if (err <= 0) {
 		err = err < 0 ? -1 : 1;
 		goto out;
@@ -1330,7 +1344,7 @@ static int probe_by_table(struct ks_unique *u, struct ks_repo *r,
 	if (!err && p.ndelta > DELTA_KEEP) {
 		git_oid_tostr(hex, sizeof(hex), git_tree_id(now));
 		/* only a cache: not written, it is read as it was */
-		ks_uniqtab_write(file, &header, hex, &p.table, changed_since,
+		ks_uniqtab_write(file, header, hex, &p.table, changed_since,
 				 &p, &rows);
 	}
 out:
@@ -1344,8 +1358,6 @@ out:
 	ks_buf_release(&p.value);
 	ks_buf_release(&p.scratch);
 	ks_uniqrows_release(&rows);
-	ks_buf_release(&header);
-	ks_free(file);
 	git_tree_free(now);
 	return err;
 }
@@ -1359,17 +1371,21 @@ int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
 	char *file = NULL, hex[GIT_OID_HEXSZ + 1];
 	git_oid tree;
 	size_t n = 0;
-	int err = probe_by_table(u, r, skip, d);
+	int err;
 
-	if (err != 1)
-		return err;
-	/* no table to use: the walk of every record, which makes one */
-	err = scan_head(u, r, skip, 0, by_index, &n, &rows, &tree, d);
 	table_header(&header, r);
-	if (!err && !rows.failed && !ks_buf_failed(&header) &&
-	    (file = table_path(r))) {
-		git_oid_tostr(hex, sizeof(hex), &tree);
-		ks_uniqtab_write(file, &header, hex, NULL, NULL, NULL, &rows);
+	if (ks_buf_failed(&header) || !(file = table_path(r))) {
+		ks_buf_release(&header);
+		return -1;
+	}
+	err = probe_by_table(u, r, skip, file, &header, d);
+	if (err == 1) {
+		/* no table to use: the walk of every record, which makes one */
+		err = scan_head(u, r, skip, 0, by_index, &n, &rows, &tree, d);
+		if (!err && !rows.failed) {
+			git_oid_tostr(hex, sizeof(hex), &tree);
+			ks_uniqtab_write(file, &header, hex, NULL, NULL, NULL, &rows);
+		}
 	}
 	ks_free(file);
 	ks_buf_release(&header);
