@@ -618,7 +618,7 @@ void note_rules_changed(struct ks_repo *r, const git_oid *before,
 	/* The rules as they are now, read afresh. */
 	if (ks_repo_open(&now, ks_repo_workdir(r), &d) || !(u = ks_unique_new()))
 		goto out;
-	if (ks_check_committed(u, now, &none, 0, &count, &d) == -1)
+	if (ks_check_committed(u, now, &none, NULL, &count, &d) == -1)
 		goto out;
 	for (i = 0; i < d.n; i++) {
 		const struct ks_diag *g = &d.v[i];

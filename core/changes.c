@@ -10,8 +10,10 @@
 #include "check.h"
 #include "diag.h"
 #include "file.h"
+#include "gitindex.h"
 #include "members.h"
 #include "repo.h"
+#include "wtlist.h"
 
 #include <git2.h>
 #include <stdlib.h>
@@ -20,6 +22,9 @@
 
 int ks_is_survey_path(const char *p)
 {
+	/* the records first: all but a few of the paths asked about */
+	if (!strncmp(p, KS_RECORDS_DIR "/", strlen(KS_RECORDS_DIR) + 1))
+		return 1;
 	return !strcmp(p, KS_SURVEY_FILE) || !strcmp(p, KS_SIGNERS_FILE) ||
 	       !strcmp(p, KS_MEMBERS_FILE) ||
 	       !strncmp(p, KS_SCHEMA_DIR "/", strlen(KS_SCHEMA_DIR) + 1) ||
@@ -35,6 +40,9 @@ void ks_changes_release(struct ks_changes *c)
 	for (i = 0; i < c->n; i++)
 		ks_free(c->v[i].path);
 	ks_free(c->v);
+	if (c->index)
+		ks_gitindex_release(c->index);
+	ks_free(c->index);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -70,12 +78,21 @@ void ks_changes_sort(struct ks_changes *c)
 		GIT_STATUS_INDEX_DELETED | GIT_STATUS_INDEX_RENAMED | \
 		GIT_STATUS_INDEX_TYPECHANGE)
 
+/* The first words of a note: the index file's size, times and inode. */
+static void file_words(struct ks_buf *out, const struct stat *st)
+{
+	ks_buf_addf(out, "%lld %lld.%09ld %lld.%09ld %llu ", (long long)st->st_size,
+		    (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		    (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
+		    (unsigned long long)st->st_ino);
+}
+
 /*
  * The index file's stat data and HEAD's tree, as one line: the change
  * time cannot be set back, so an index written again never passes for
  * the one noted.  -1 when there is no index or no commit yet.
  */
-static int index_stamp(struct ks_buf *out, struct ks_repo *r)
+static int index_stamp(struct ks_buf *out, struct ks_repo *r, struct stat *st_out)
 {
 	git_repository *repo = ks_repo_git(r);
 	git_commit *head = NULL;
@@ -92,10 +109,10 @@ static int index_stamp(struct ks_buf *out, struct ks_repo *r)
 	    git_commit_lookup(&head, repo, &oid) < 0)
 		goto out;
 	git_oid_tostr(hex, sizeof(hex), git_commit_tree_id(head));
-	err = ks_buf_addf(out, "%lld %lld.%09ld %lld.%09ld %llu %s\n",
-			  (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-			  st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
-			  st.st_ctim.tv_nsec, (unsigned long long)st.st_ino, hex);
+	file_words(out, &st);
+	err = ks_buf_addf(out, "%s\n", hex);
+	if (st_out)
+		*st_out = st;
 out:
 	git_error_clear();
 	git_commit_free(head);
@@ -137,13 +154,88 @@ static int noted(struct ks_repo *r, const struct ks_buf *stamp)
 	return same;
 }
 
+int ks_changes_read_index(struct ks_gitindex *ix, struct ks_repo *r)
+{
+	struct ks_buf file = KS_BUF_INIT, now = KS_BUF_INIT, old = KS_BUF_INIT;
+	char *note = index_head_path(r);
+	const char *hex;
+	struct stat st;
+	int err = -1, known = 0;
+
+	if (!note || ks_buf_addf(&file, "%sindex",
+				 git_repository_path(ks_repo_git(r))) < 0)
+		goto out;
+	/* the file part of the note: size, times and inode, not HEAD's tree */
+	if (stat(file.ptr, &st) == 0 && ks_buf_read_file(&old, note, 256) == 0 &&
+	    (hex = memrchr(old.ptr, ' ', old.len)) != NULL) {
+		file_words(&now, &st);
+		known = !ks_buf_failed(&now) &&
+			now.len == (size_t)(hex - old.ptr) + 1 &&
+			!memcmp(now.ptr, old.ptr, now.len);
+	}
+	err = ks_gitindex_read(ix, file.ptr, !known);
+	if (!err && known && (ix->st.st_ino != st.st_ino ||
+			      ix->st.st_ctim.tv_nsec != st.st_ctim.tv_nsec ||
+			      ix->st.st_ctim.tv_sec != st.st_ctim.tv_sec)) {
+		/* replaced between the look and the read: check it after all */
+		ks_gitindex_release(ix);
+		err = ks_gitindex_read(ix, file.ptr, 1);
+	}
+out:
+	ks_free(note);
+	ks_buf_release(&file);
+	ks_buf_release(&now);
+	ks_buf_release(&old);
+	return err;
+}
+
 void ks_changes_index_is_head(struct ks_repo *r)
 {
 	struct ks_buf stamp = KS_BUF_INIT;
 
-	if (index_stamp(&stamp, r) == 0)
+	if (index_stamp(&stamp, r, NULL) == 0)
 		note_stamp(r, &stamp);
 	ks_buf_release(&stamp);
+}
+
+/* A change of the work tree kept when it is of a survey file. */
+static int keep(struct ks_changes *out, struct ks_repo *r,
+		enum ks_change_kind what, const char *path, struct ks_diags *d)
+{
+	int err;
+
+	if (!ks_is_survey_path(path) || ks_is_temp_path(path))
+		return 0;
+	/* Never a deletion because a folder became a link or cannot be
+	 * read, never a link or a pipe taken for a record. */
+	if ((err = ks_plain_path(r, path, d)))
+		return err;
+	return ks_changes_add(out, what, path);
+}
+
+/*
+ * The usual case, the index noted as HEAD's: khaosat's own comparison of
+ * the work tree with it (wtlist.h).  0, 1 when libgit2 must be asked.
+ */
+static int list_own(struct ks_changes *out, struct ks_repo *r,
+		    const struct stat *index_st, struct ks_diags *d)
+{
+	struct ks_changes raw = { 0 };
+	size_t i;
+	int err, refreshed;
+
+	err = ks_wtlist(&raw, r, index_st, ks_repo_writer(r), &refreshed,
+			&out->index);
+	if (err)
+		return err;
+	if (refreshed)
+		ks_changes_index_is_head(r);
+	out->index_is_head = 1;
+	for (i = 0; i < raw.n && !err; i++)
+		err = keep(out, r, raw.v[i].what, raw.v[i].path, d);
+	ks_changes_release(&raw);
+	ks_changes_sort(out);
+	return err;
 }
 
 int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
@@ -152,11 +244,17 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 	git_status_options opts = GIT_STATUS_OPTIONS_INIT;
 	git_status_list *list = NULL;
 	struct ks_buf before = KS_BUF_INIT, after = KS_BUF_INIT;
+	struct stat index_st;
 	size_t i, n;
 	int err = 0, stamped, known, staged = 0;
 
-	stamped = index_stamp(&before, r) == 0;
+	stamped = index_stamp(&before, r, &index_st) == 0;
 	known = stamped && noted(r, &before);
+	if (known && (err = list_own(out, r, &index_st, d)) != 1) {
+		ks_buf_release(&before);
+		return err;
+	}
+	err = 0;
 	opts.show = known ? GIT_STATUS_SHOW_WORKDIR_ONLY
 			  : GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	/*
@@ -187,7 +285,7 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 		staged |= (git_status_byindex(list, i)->status & STAGED) != 0;
 	out->index_is_head = known || !staged;
 	/* noted only when nothing wrote the index or moved HEAD meanwhile */
-	if (stamped && !known && !staged && index_stamp(&after, r) == 0 &&
+	if (stamped && !known && !staged && index_stamp(&after, r, NULL) == 0 &&
 	    after.len == before.len && !memcmp(after.ptr, before.ptr, after.len))
 		note_stamp(r, &after);
 	ks_buf_release(&before);
@@ -205,21 +303,16 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 			    !((s & GIT_STATUS_INDEX_DELETED) &&
 			      !(s & GIT_STATUS_WT_NEW));
 
-		if (!ks_is_survey_path(path) || (s & GIT_STATUS_IGNORED) ||
-		    ks_is_temp_path(path))
+		if (s & GIT_STATUS_IGNORED)
 			continue;
-		/* Never a deletion because a folder became a link or cannot
-		 * be read, never a link or a pipe taken for a record. */
-		if ((err = ks_plain_path(r, path, d)))
-			break;
 		if (s & GIT_STATUS_INDEX_DELETED && s & GIT_STATUS_WT_NEW)
 			in_head = 1;
 		if (!in_head && in_wt)
-			err = ks_changes_add(out, KS_CHANGE_NEW, path);
+			err = keep(out, r, KS_CHANGE_NEW, path, d);
 		else if (in_head && !in_wt)
-			err = ks_changes_add(out, KS_CHANGE_DELETED, path);
+			err = keep(out, r, KS_CHANGE_DELETED, path, d);
 		else if (in_head && in_wt)
-			err = ks_changes_add(out, KS_CHANGE_MODIFIED, path);
+			err = keep(out, r, KS_CHANGE_MODIFIED, path, d);
 	}
 	git_status_list_free(list);
 	ks_changes_sort(out);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct ks_diags;
+struct ks_gitindex;
 struct ks_repo;
 
 enum ks_change_kind {
@@ -27,6 +28,8 @@ struct ks_changes {
 	size_t n, alloc;
 	int index_is_head;	/* ks_changes_list() found git's index to
 				   hold HEAD's tree: nothing staged */
+	struct ks_gitindex *index; /* that index, as khaosat's own listing
+				   read it (wtlist.h), or NULL */
 };
 
 void ks_changes_release(struct ks_changes *c);
@@ -54,6 +57,13 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
  * both, after a listing that found nothing staged.
  */
 void ks_changes_index_is_head(struct ks_repo *r);
+
+/*
+ * Reads git's index with gitindex.h, its SHA-1 checked unless the file
+ * is the one last noted as HEAD's (whichever HEAD): ks_gitindex_read()'s
+ * results.
+ */
+int ks_changes_read_index(struct ks_gitindex *ix, struct ks_repo *r);
 
 /*
  * Adds the change of the one survey file `path` against HEAD, if it

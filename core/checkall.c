@@ -88,7 +88,7 @@ static int check_whole(struct ks_check_totals *out, struct ks_paths *paths,
 	if (!err && !head && ks_attach_check_changes(r, &ch, d) == -1)
 		err = -1;
 	if (!err)
-		err = ks_check_committed(uniq, r, &changed, ch.index_is_head,
+		err = ks_check_committed(uniq, r, &changed, &ch,
 					 &committed, d);
 	for (j = 0; head && !err && j < ch.n; j++)
 		if (ch.v[j].what != KS_CHANGE_NEW && ks_is_record_path(ch.v[j].path))
@@ -166,7 +166,7 @@ int ks_check_survey(struct ks_check_totals *out, struct ks_repo *r,
 			goto out;
 	err = 0;
 	/* Named records: their unique values against the committed survey. */
-	if ((o->nnames && ks_unique_probe_head(uniq, r, &paths, 0, d) == -1) ||
+	if ((o->nnames && ks_unique_probe_head(uniq, r, &paths, NULL, d) == -1) ||
 	    ks_unique_report(uniq, d) < 0 ||
 	    (!o->head && report_conflicts(r, &paths, o->nnames != 0, d) < 0)) {
 		err = -1;
@@ -475,7 +475,7 @@ static int commit_changed(struct ks_repo *r, const struct ks_changes *c,
 			err = 0;
 	}
 	if (!err)
-		err = ks_unique_probe_head(uniq, r, &all, c->index_is_head, d);
+		err = ks_unique_probe_head(uniq, r, &all, c, d);
 	ks_paths_release(&all);
 	return err < 0 ? err : bad;
 }

@@ -70,7 +70,7 @@ static int against_survey(struct ks_repo *r, const struct judged *j,
 	}
 	ks_paths_sort(&skip);
 	if (j->feed(u, j->ctx, &mine) == -1 ||
-	    ks_unique_probe_head(u, r, &skip, 0, &mine) == -1 ||
+	    ks_unique_probe_head(u, r, &skip, NULL, &mine) == -1 ||
 	    ks_unique_report(u, &mine) < 0)
 		goto out;
 	err = 0;

@@ -9,6 +9,7 @@
 #include "checkall.h"
 #include "conflict.h"
 #include "diag.h"
+#include "gitindex.h"
 #include "members.h"
 #include "record.h"
 #include "repo.h"
@@ -535,6 +536,49 @@ next:
 }
 
 /*
+ * update_index() by khaosat's own reader and writer of the index
+ * (gitindex.h): libgit2 turns all 100,000 entries into objects to change
+ * one.  A file that changed while it was read is noted without stat
+ * data, so that the next listing reads it again: the index then holds
+ * exactly what was committed.  0, -1 when it cannot be written, 1 when
+ * libgit2 must do it (an index this reader refuses, or none).
+ */
+static int update_own_index(struct ks_repo *r, const struct ks_changes *c,
+			    const struct staged *staged)
+{
+	struct ks_gitindex read = KS_GITINDEX_INIT, *ix = c->index;
+	struct ks_buf file = KS_BUF_INIT;
+	size_t i;
+	int err = 0;
+
+	if (ks_buf_addf(&file, "%sindex", git_repository_path(ks_repo_git(r))) < 0) {
+		ks_buf_release(&file);
+		return -1;
+	}
+	/* the listing's, when it read one: the write checks it is still there */
+	if (!ix) {
+		ix = &read;
+		err = ks_changes_read_index(ix, r);
+		if (!err && !ix->has_file)
+			err = 1;
+	}
+	for (i = 0; !err && i < c->n; i++) {
+		if (c->v[i].what == KS_CHANGE_DELETED)
+			ks_gitindex_remove(ix, c->v[i].path);
+		else
+			err = ks_gitindex_put(ix, c->v[i].path, GIT_FILEMODE_BLOB,
+					      staged[i].id.id,
+					      staged[i].known ? &staged[i].st : NULL);
+	}
+	/* written over by a plain git meanwhile: what it wrote stays */
+	if (!err)
+		err = ks_gitindex_write(ix, file.ptr, 1) == 0 ? 0 : -1;
+	ks_gitindex_release(&read);
+	ks_buf_release(&file);
+	return err;
+}
+
+/*
  * Brings the repository's own index up to date for the committed paths:
  * 0, 1 when a file that changed while it was read was hashed again (the
  * index may then hold other than what was committed), -1 when the index
@@ -547,6 +591,12 @@ static int update_index(struct ks_repo *r, const struct ks_changes *c,
 	size_t i;
 	int err = 0;
 
+	switch (update_own_index(r, c, staged)) {
+	case 0:
+		return 0;
+	case -1:
+		return -1;
+	}
 	if (git_repository_index(&index, ks_repo_git(r)) < 0) {
 		git_error_clear();
 		return -1;

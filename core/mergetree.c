@@ -7,6 +7,7 @@
 #include "merge.h"
 #include "alloc.h"
 #include "buf.h"
+#include "changes.h"
 #include "check.h"
 #include "commit.h"
 #include "conflict.h"
@@ -14,6 +15,7 @@
 #include "diag.h"
 #include "intl.h"
 #include "file.h"
+#include "gitindex.h"
 #include "history.h"
 #include "isotime.h"
 #include "record.h"
@@ -1677,6 +1679,53 @@ static int write_paths(struct ks_repo *r, git_tree *tree, git_tree *expect,
 }
 
 /*
+ * index_paths() by gitindex.h, which copies the entries that did not
+ * change rather than make 100,000 objects of them: 0, 1 when libgit2
+ * must do it (an index this reader refuses, none, or one a plain git
+ * holds or wrote meanwhile), -1 out of memory.
+ */
+static int index_paths_own(struct ks_repo *r, git_tree *tree,
+			   const struct ks_paths *paths, const ino_t *inos)
+{
+	struct ks_gitindex ix = KS_GITINDEX_INIT;
+	struct ks_buf file = KS_BUF_INIT;
+	size_t i;
+	int e = ks_changes_read_index(&ix, r) ? 1 : 0;
+
+	if (!e && !ix.has_file)
+		e = 1;
+	for (i = 0; !e && i < paths->n; i++) {
+		struct stat st;
+		git_oid id;
+		char *abs;
+
+		if (!ks_tree_blob(&id, tree, paths->v[i])) {
+			ks_gitindex_remove(&ix, paths->v[i]);
+			continue;
+		}
+		/* as index_paths(): the stat data only of the file written here */
+		abs = ks_repo_path(r, paths->v[i]);
+		if (!abs)
+			e = -1;
+		else if (!inos || lstat(abs, &st) < 0 || st.st_ino != inos[i])
+			e = ks_gitindex_put(&ix, paths->v[i], GIT_FILEMODE_BLOB,
+					    id.id, NULL);
+		else
+			e = ks_gitindex_put(&ix, paths->v[i], GIT_FILEMODE_BLOB,
+					    id.id, &st);
+		ks_free(abs);
+	}
+	if (!e && ks_buf_addf(&file, "%sindex",
+			      git_repository_path(ks_repo_git(r))) < 0)
+		e = -1;
+	if (!e)
+		e = ks_gitindex_write(&ix, file.ptr, 1) ? 1 : 0;
+	ks_gitindex_release(&ix);
+	ks_buf_release(&file);
+	return e;
+}
+
+/*
  * The index learns `paths` as `tree` has them, with the stat data of the
  * files this merge wrote (`inos`, one per path, or NULL), so that status
  * trusts those without reading them again.
@@ -1691,6 +1740,9 @@ static int index_paths(struct ks_repo *r, git_tree *tree,
 
 	if (!paths->n)
 		return 0;
+	if ((e = index_paths_own(r, tree, paths, inos)) <= 0)
+		return e;
+	e = 0;
 	if (git_repository_index(&idx, ks_repo_git(r)) < 0)
 		e = -1;
 	for (i = 0; !e && i < paths->n; i++) {

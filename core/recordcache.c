@@ -8,9 +8,11 @@
 #include "recordcache.h"
 #include "alloc.h"
 #include "buf.h"
+#include "changes.h"
 #include "check.h"
 #include "diag.h"
 #include "file.h"
+#include "gitindex.h"
 #include "paths.h"
 #include "record.h"
 #include "repo.h"
@@ -851,6 +853,33 @@ static int walk_blob(const char *root, const git_tree_entry *e, void *p)
 	return w->err ? -1 : 0;
 }
 
+/* walk_index() of the index khaosat's own listing read (gitindex.h). */
+static int walk_own_index(struct walk *w, const struct ks_gitindex *ix)
+{
+	const size_t skip = strlen(KS_RECORDS_DIR) + 1;
+	struct blob_entry b;
+	size_t i;
+	int err = 0;
+
+	for (i = ks_gitindex_lower(ix, KS_RECORDS_DIR "/", skip); i < ix->n && !err;
+	     i++) {
+		const struct ks_gitindex_entry *e = &ix->v[i];
+		const char *path = ks_gitindex_path(ix, e);
+
+		if (strncmp(path, KS_RECORDS_DIR "/", skip))
+			break;
+		/* the listing refuses an index with a conflict in the survey */
+		if (KS_GITINDEX_STAGE(e->flags) || e->mode == GIT_FILEMODE_COMMIT)
+			continue;
+		b.path = (char *)path;
+		git_oid_fromraw(&b.oid, e->id);
+		err = scan_record(w->sc, &b);
+		if (!err && w->sc->u->oom)
+			err = -1;
+	}
+	return err;
+}
+
 /*
  * The records of HEAD as git's index lists them, for a caller that knows
  * the index holds HEAD's tree: the same paths and blobs, in the same
@@ -858,7 +887,8 @@ static int walk_blob(const char *root, const git_tree_entry *e, void *p)
  * anything is read, when the walk must be of the trees after all: the
  * index cannot be had, or holds a conflict.
  */
-static int walk_index(struct walk *w, git_repository *repo)
+static int walk_index(struct walk *w, git_repository *repo,
+		      const struct ks_changes *listing)
 {
 	const size_t skip = strlen(KS_RECORDS_DIR) + 1;
 	const git_index_entry *e;
@@ -867,6 +897,8 @@ static int walk_index(struct walk *w, git_repository *repo)
 	size_t i, n;
 	int err = 0;
 
+	if (listing->index)
+		return walk_own_index(w, listing->index);
 	/* As the listing saw it: not read again, whatever changed since. */
 	if (git_repository_index(&index, repo) < 0 || git_index_has_conflicts(index)) {
 		git_index_free(index);
@@ -927,8 +959,8 @@ static int finish_cache(struct scan *sc)
  * *count counts the records looked at.
  */
 static int scan_head(struct ks_unique *u, struct ks_repo *r,
-		     const struct ks_paths *skip, int check, int by_index,
-		     size_t *count, struct ks_uniqrows *rows,
+		     const struct ks_paths *skip, int check,
+		     const struct ks_changes *listing, size_t *count, struct ks_uniqrows *rows,
 		     git_oid *rows_tree, struct ks_diags *d)
 {
 	struct scan sc = { u, r, skip, check, count, d,
@@ -938,7 +970,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	struct ks_buf cachepath = KS_BUF_INIT;
 	struct walk w = { &sc, KS_BUF_INIT, 0 };
 	git_tree *records = NULL;
-	int err;
+	int err, by_index = listing && listing->index_is_head;
 
 	err = head_records(&records, ks_repo_git(r), d);
 	if (err <= 0) {
@@ -955,7 +987,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	sc.path = cachepath.ptr;
 	err = open_cache(&sc);
 	if (!err && by_index)
-		by_index = (err = walk_index(&w, ks_repo_git(r))) != 1;
+		by_index = (err = walk_index(&w, ks_repo_git(r), listing)) != 1;
 	if (err == 1)
 		err = 0;
 	/* A folder that cannot be read leaves out its records, no more. */
@@ -1363,8 +1395,8 @@ out:
 }
 
 int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
-			 const struct ks_paths *skip, int by_index,
-			 struct ks_diags *d)
+			 const struct ks_paths *skip,
+			 const struct ks_changes *listing, struct ks_diags *d)
 {
 	struct ks_uniqrows rows = KS_UNIQROWS_INIT;
 	struct ks_buf header = KS_BUF_INIT;
@@ -1381,7 +1413,7 @@ int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
 	err = probe_by_table(u, r, skip, file, &header, d);
 	if (err == 1) {
 		/* no table to use: the walk of every record, which makes one */
-		err = scan_head(u, r, skip, 0, by_index, &n, &rows, &tree, d);
+		err = scan_head(u, r, skip, 0, listing, &n, &rows, &tree, d);
 		if (!err && !rows.failed) {
 			git_oid_tostr(hex, sizeof(hex), &tree);
 			ks_uniqtab_write(file, &header, hex, NULL, NULL, NULL, &rows);
@@ -1394,9 +1426,10 @@ int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
 }
 
 int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
-		       const struct ks_paths *changed, int by_index,
-		       size_t *count, struct ks_diags *d)
+		       const struct ks_paths *changed,
+		       const struct ks_changes *listing, size_t *count,
+		       struct ks_diags *d)
 {
 	*count = 0;
-	return scan_head(u, r, changed, 1, by_index, count, NULL, NULL, d);
+	return scan_head(u, r, changed, 1, listing, count, NULL, NULL, d);
 }

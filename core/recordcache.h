@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+struct ks_changes;
 struct ks_diags;
 struct ks_paths;
 struct ks_repo;
@@ -29,25 +30,27 @@ struct ks_unique;
  * no table to use, every committed record is walked through the cache,
  * and the walk makes the table.
  *
- * `by_index`: the caller knows git's index holds HEAD's tree
- * (ks_changes.index_is_head, from a listing just made), so the committed
- * records are taken from the index the listing read rather than from
- * HEAD's trees (at 100,000 records, 0.51 G instructions instead of
- * 0.85 G for a probe).  A conflict in the index falls back to the trees.
+ * `listing`: a listing of the work tree just made (changes.h), or NULL.
+ * When it found git's index to hold HEAD's tree (index_is_head), the
+ * committed records are taken from the index the listing read rather
+ * than from HEAD's trees (at 100,000 records, 0.51 G instructions
+ * instead of 0.85 G for a probe).  A conflict in the index falls back to
+ * the trees.
  */
 int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
-			 const struct ks_paths *skip, int by_index,
-			 struct ks_diags *d);
+			 const struct ks_paths *skip,
+			 const struct ks_changes *listing, struct ks_diags *d);
 
 /*
  * Checks every record committed at HEAD that is not in `changed` (sorted
  * paths that differ in the work tree): from the cache when a record's blob
  * was seen valid before and its references still exist, from the work tree
  * otherwise.  Unique values go into `u`; *count is how many were checked.
- * `by_index` as above.
+ * `listing` as above.
  */
 int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
-		       const struct ks_paths *changed, int by_index,
-		       size_t *count, struct ks_diags *d);
+		       const struct ks_paths *changed,
+		       const struct ks_changes *listing, size_t *count,
+		       struct ks_diags *d);
 
 #endif

@@ -1,0 +1,342 @@
+/*
+ * The survey's files compared with git's index, without libgit2's
+ * status.  See wtlist.h.
+ */
+#include "wtlist.h"
+#include "alloc.h"
+#include "attachpath.h"
+#include "buf.h"
+#include "changes.h"
+#include "gitindex.h"
+#include "members.h"
+#include "repo.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <git2.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define FALLBACK 1
+#define MODE_EXEC 0100755
+#define MODE_FILE 0100644
+
+/* A file whose stat data is refreshed in the index. */
+struct refresh {
+	size_t at;
+	struct stat st;
+};
+
+struct walk {
+	struct ks_repo *r;
+	git_repository *git;
+	struct ks_gitindex ix;
+	struct ks_changes *out;
+	struct ks_buf abs;	/* the work tree, then the path looked at */
+	size_t root;		/* length of the work tree's part */
+	int trust_ctime;
+	struct refresh *fresh;
+	size_t nfresh, fresh_alloc;
+};
+
+/* Settings under which git compares files otherwise: libgit2's job. */
+static int plain_settings(git_repository *git, int *trust_ctime)
+{
+	git_config *cfg = NULL;
+	int filemode = 1, symlinks = 1, ignorecase = 0;
+
+	*trust_ctime = 1;
+	if (git_repository_config_snapshot(&cfg, git) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	if (git_config_get_bool(&filemode, cfg, "core.filemode") < 0)
+		filemode = 1;
+	if (git_config_get_bool(&symlinks, cfg, "core.symlinks") < 0)
+		symlinks = 1;
+	if (git_config_get_bool(&ignorecase, cfg, "core.ignorecase") < 0)
+		ignorecase = 0;
+	if (git_config_get_bool(trust_ctime, cfg, "core.trustctime") < 0)
+		*trust_ctime = 1;
+	git_error_clear();
+	git_config_free(cfg);
+	return filemode && symlinks && !ignorecase;
+}
+
+static int set_rel(struct walk *w, const char *rel, size_t len)
+{
+	ks_buf_setlen(&w->abs, w->root);
+	return ks_buf_add(&w->abs, rel, len);
+}
+
+static const char *rel_of(const struct walk *w)
+{
+	return w->abs.ptr + w->root;
+}
+
+static int time_eq(uint32_t s, uint32_t ns, const struct timespec *t)
+{
+	return s == (uint32_t)t->tv_sec && ns == (uint32_t)t->tv_nsec;
+}
+
+/* libgit2's git_index_entry_newer_than_index(): the racy case. */
+static int newer_than_index(const struct walk *w, const struct stat *st)
+{
+	int32_t is = (int32_t)w->ix.st.st_mtim.tv_sec;
+	int32_t fs = (int32_t)st->st_mtim.tv_sec;
+
+	if (is < fs)
+		return 1;
+	if (is > fs)
+		return 0;
+	return (uint32_t)w->ix.st.st_mtim.tv_nsec <= (uint32_t)st->st_mtim.tv_nsec;
+}
+
+/* One entry of the index against its file: 0, FALLBACK or -1. */
+static int compare_entry(struct walk *w, size_t at)
+{
+	const struct ks_gitindex_entry *e = &w->ix.v[at];
+	const char *path = ks_gitindex_path(&w->ix, e);
+	struct stat st;
+	unsigned mode;
+	git_oid now;
+	int uncertain = 0;
+
+	if (KS_GITINDEX_STAGE(e->flags) || (e->flags & KS_GITINDEX_VALID) ||
+	    e->flags2 || (e->mode != MODE_FILE && e->mode != MODE_EXEC))
+		return FALLBACK;
+	if (set_rel(w, path, e->path_len) < 0)
+		return -1;
+	if (lstat(w->abs.ptr, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return ks_changes_add(w->out, KS_CHANGE_DELETED, path);
+		return FALLBACK;
+	}
+	if (!S_ISREG(st.st_mode))
+		return FALLBACK;
+	mode = (st.st_mode & 0100) ? MODE_EXEC : MODE_FILE;
+	if (mode != e->mode)
+		return FALLBACK;
+	if (e->size != (uint32_t)st.st_size) {
+		if (e->size)
+			return ks_changes_add(w->out, KS_CHANGE_MODIFIED, path);
+		uncertain = 1;
+	} else if (!time_eq(e->mtime_s, e->mtime_ns, &st.st_mtim) ||
+		   (w->trust_ctime && !time_eq(e->ctime_s, e->ctime_ns, &st.st_ctim)) ||
+		   e->ino != (uint32_t)st.st_ino || e->uid != (uint32_t)st.st_uid ||
+		   e->gid != (uint32_t)st.st_gid || newer_than_index(w, &st)) {
+		uncertain = 1;
+	}
+	if (!uncertain)
+		return 0;
+	/* read as git would store it, its filters applied */
+	if (git_repository_hashfile(&now, w->git, w->abs.ptr, GIT_OBJECT_BLOB,
+				    path) < 0) {
+		git_error_clear();
+		return FALLBACK;
+	}
+	if (memcmp(now.id, e->id, 20))
+		return ks_changes_add(w->out, KS_CHANGE_MODIFIED, path);
+	if (ks_grow(&w->fresh, w->nfresh, &w->fresh_alloc, sizeof(*w->fresh), 16) < 0)
+		return -1;
+	w->fresh[w->nfresh].at = at;
+	w->fresh[w->nfresh++].st = st;
+	return 0;
+}
+
+/* A file the index does not hold: new, unless git ignores it. */
+static int untracked(struct walk *w)
+{
+	int ignored = 0;
+
+	if (git_ignore_path_is_ignored(&ignored, w->git, rel_of(w)) < 0) {
+		git_error_clear();
+		return FALLBACK;
+	}
+	return ignored ? 0 : ks_changes_add(w->out, KS_CHANGE_NEW, rel_of(w));
+}
+
+/* Whether the path now in w->abs is in the index's entries [lo, hi). */
+static int held(const struct walk *w, size_t lo, size_t hi)
+{
+	const char *p = rel_of(w);
+	size_t len = w->abs.len - w->root;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ks_gitindex_entry *e = &w->ix.v[mid];
+		size_t n = e->path_len < len ? e->path_len : len;
+		int c = memcmp(ks_gitindex_path(&w->ix, e), p, n);
+
+		if (!c)
+			c = e->path_len < len ? -1 : e->path_len > len;
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* The files under the folder now in w->abs that the index lacks. */
+static int walk_folder(struct walk *w)
+{
+	size_t len = w->abs.len, lo, hi;
+	DIR *dh;
+	struct dirent *de;
+	int err = 0;
+
+	/* the index's entries under "folder/": up to "folder0" */
+	if (ks_buf_putc(&w->abs, '/') < 0)
+		return -1;
+	lo = ks_gitindex_lower(&w->ix, rel_of(w), w->abs.len - w->root);
+	w->abs.ptr[w->abs.len - 1] = '0';
+	hi = ks_gitindex_lower(&w->ix, rel_of(w), w->abs.len - w->root);
+	w->abs.ptr[w->abs.len - 1] = '/';
+	w->abs.ptr[len] = '\0';
+	if (!(dh = opendir(w->abs.ptr)))
+		return FALLBACK;
+	w->abs.ptr[len] = '/';
+	while (!err && (errno = 0, de = readdir(dh))) {
+		const char *name = de->d_name;
+		unsigned char type = de->d_type;
+
+		if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+			continue;
+		if (!strcmp(name, ".git")) {
+			err = FALLBACK;	/* a repository inside: libgit2's rules */
+			break;
+		}
+		ks_buf_setlen(&w->abs, len + 1);
+		if (ks_buf_puts(&w->abs, name) < 0) {
+			err = -1;
+			break;
+		}
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+
+			if (lstat(w->abs.ptr, &st) < 0) {
+				err = FALLBACK;
+				break;
+			}
+			type = S_ISDIR(st.st_mode) ? DT_DIR
+						   : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+		}
+		if (type == DT_DIR)
+			err = walk_folder(w);
+		else if (held(w, lo, hi))
+			continue;	/* compared with its entry */
+		else if (type == DT_REG)
+			err = untracked(w);
+		else
+			err = FALLBACK;	/* a new link or device: libgit2 says what */
+	}
+	if (!err && errno)
+		err = FALLBACK;
+	closedir(dh);
+	ks_buf_setlen(&w->abs, len);
+	return err;
+}
+
+static const char *const top_files[] = {
+	KS_SURVEY_FILE, KS_SIGNERS_FILE, KS_MEMBERS_FILE,
+};
+static const char *const top_folders[] = {
+	KS_SCHEMA_DIR, KS_RECORDS_DIR, KS_ATTACH_DIR, "conflicts",
+};
+
+static int walk_new(struct walk *w)
+{
+	size_t i, at;
+	struct stat st;
+	int err = 0;
+
+	for (i = 0; !err && i < sizeof(top_files) / sizeof(*top_files); i++) {
+		if (ks_gitindex_find(&w->ix, top_files[i], strlen(top_files[i]), &at))
+			continue;
+		if (set_rel(w, top_files[i], strlen(top_files[i])) < 0)
+			return -1;
+		if (lstat(w->abs.ptr, &st) < 0)
+			err = errno == ENOENT ? 0 : FALLBACK;
+		else
+			err = S_ISREG(st.st_mode) ? untracked(w) : FALLBACK;
+	}
+	for (i = 0; !err && i < sizeof(top_folders) / sizeof(*top_folders); i++) {
+		if (set_rel(w, top_folders[i], strlen(top_folders[i])) < 0)
+			return -1;
+		if (lstat(w->abs.ptr, &st) < 0)
+			err = errno == ENOENT ? 0 : FALLBACK;
+		else if (S_ISDIR(st.st_mode))
+			err = walk_folder(w);
+		else if (!ks_gitindex_find(&w->ix, top_folders[i],
+					   strlen(top_folders[i]), &at))
+			err = FALLBACK;	/* a file where a folder goes, new */
+	}
+	return err;
+}
+
+static int write_refreshed(struct walk *w, int *refreshed)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < w->nfresh; i++)
+		ks_gitindex_set_stat(&w->ix.v[w->fresh[i].at], &w->fresh[i].st);
+	ks_buf_setlen(&w->abs, 0);
+	if (ks_buf_addf(&w->abs, "%sindex", git_repository_path(w->git)) < 0)
+		return -1;
+	/* only a cache: a plain git holding the index's lock wins */
+	err = ks_gitindex_write(&w->ix, w->abs.ptr, 1);
+	*refreshed = err == 0;
+	return 0;
+}
+
+int ks_wtlist(struct ks_changes *out, struct ks_repo *r,
+	      const struct stat *index_st, int refresh, int *refreshed,
+	      struct ks_gitindex **index)
+{
+	struct walk w;
+	size_t i, had = out->n;
+	int err;
+
+	memset(&w, 0, sizeof(w));
+	*refreshed = 0;
+	w.r = r;
+	w.git = ks_repo_git(r);
+	w.out = out;
+	if (!plain_settings(w.git, &w.trust_ctime))
+		return FALLBACK;
+	if (ks_buf_addf(&w.abs, "%sindex", git_repository_path(w.git)) < 0)
+		return -1;
+	/* the very file whose stat data was noted when it was checked */
+	err = ks_gitindex_read(&w.ix, w.abs.ptr, 0);
+	if (!err && (!w.ix.has_file || !ks_gitindex_same_file(&w.ix.st, index_st)))
+		err = FALLBACK;
+	ks_buf_reset(&w.abs);
+	if (!err && ks_buf_puts(&w.abs, ks_repo_workdir(r)) < 0)
+		err = -1;
+	w.root = w.abs.len;
+	for (i = 0; !err && i < w.ix.n; i++)
+		if (ks_is_survey_path(ks_gitindex_path(&w.ix, &w.ix.v[i])))
+			err = compare_entry(&w, i);
+	if (!err)
+		err = walk_new(&w);
+	if (!err && w.nfresh && refresh)
+		err = write_refreshed(&w, refreshed);
+	if (!err && (*index = ks_malloc(sizeof(**index)))) {
+		**index = w.ix;
+		memset(&w.ix, 0, sizeof(w.ix));
+	}
+	if (err) {
+		/* nothing half listed */
+		for (i = had; i < out->n; i++)
+			ks_free(out->v[i].path);
+		out->n = had;
+	}
+	ks_free(w.fresh);
+	ks_gitindex_release(&w.ix);
+	ks_buf_release(&w.abs);
+	return err;
+}

@@ -1,0 +1,46 @@
+/*
+ * The survey's files in the work tree compared with git's index, without
+ * libgit2's status: for the usual case, where khaosat has noted that the
+ * index holds HEAD's tree (changes.c), this is the whole of "what changed
+ * since the last commit".
+ *
+ * It decides as libgit2 1.5's status does (diff_generate.c): a file whose
+ * size differs from its entry's is changed; one whose times, inode, owner
+ * or group differ, or whose time is not older than the index file's own
+ * (git's racy case), is read and hashed, with the repository's filters,
+ * and changed only when its id differs.  Files in the survey's folders
+ * that the index does not hold, and git does not ignore, are new.  Only
+ * the survey's files are looked at (changes.h's ks_is_survey_path).
+ *
+ * Anything out of the ordinary is left to libgit2, which knows git's
+ * every rule: an entry at a conflict stage or with git's flags, a link or
+ * other non-plain file, a file whose executable bit changed, a folder
+ * that cannot be read, a nested repository, a configuration that turns
+ * off file modes, links or case; an index this reader refuses.
+ *
+ * Files whose stat data changed but not their content (a survey copied to
+ * another disk, a file touched) have it refreshed in the index, as
+ * libgit2's GIT_STATUS_OPT_UPDATE_INDEX does, when `refresh` is set.
+ */
+#ifndef KS_WTLIST_H
+#define KS_WTLIST_H
+
+#include <sys/stat.h>
+
+struct ks_changes;
+struct ks_gitindex;
+struct ks_repo;
+
+/*
+ * Adds to `out` every survey file new, modified or deleted in the work
+ * tree against the index, provided the index file is still the one whose
+ * stat data is `index_st`.  0 when listed (*refreshed: the index was
+ * written again; *index: the index as read, the caller's to release
+ * with ks_gitindex_release() and ks_free()); 1 when libgit2 must be
+ * asked instead (`out` is then as it was); -1 out of memory.
+ */
+int ks_wtlist(struct ks_changes *out, struct ks_repo *r,
+	      const struct stat *index_st, int refresh, int *refreshed,
+	      struct ks_gitindex **index);
+
+#endif
