@@ -92,7 +92,8 @@ static void file_words(struct ks_buf *out, const struct stat *st)
  * time cannot be set back, so an index written again never passes for
  * the one noted.  -1 when there is no index or no commit yet.
  */
-static int index_stamp(struct ks_buf *out, struct ks_repo *r, struct stat *st_out)
+static int index_stamp(struct ks_buf *out, struct ks_repo *r, struct stat *st_out,
+		       git_oid *tree_out)
 {
 	git_repository *repo = ks_repo_git(r);
 	git_commit *head = NULL;
@@ -113,6 +114,8 @@ static int index_stamp(struct ks_buf *out, struct ks_repo *r, struct stat *st_ou
 	err = ks_buf_addf(out, "%s\n", hex);
 	if (st_out)
 		*st_out = st;
+	if (tree_out)
+		git_oid_cpy(tree_out, git_commit_tree_id(head));
 out:
 	git_error_clear();
 	git_commit_free(head);
@@ -193,7 +196,7 @@ void ks_changes_index_is_head(struct ks_repo *r)
 {
 	struct ks_buf stamp = KS_BUF_INIT;
 
-	if (index_stamp(&stamp, r, NULL) == 0)
+	if (index_stamp(&stamp, r, NULL, NULL) == 0)
 		note_stamp(r, &stamp);
 	ks_buf_release(&stamp);
 }
@@ -213,28 +216,65 @@ static int keep(struct ks_changes *out, struct ks_repo *r,
 	return ks_changes_add(out, what, path);
 }
 
+/* Notes the index read as HEAD's, if it and HEAD are still as they were. */
+static void note_read(struct ks_repo *r, const struct ks_gitindex *ix,
+		      const git_oid *head_tree)
+{
+	struct ks_buf stamp = KS_BUF_INIT;
+	struct stat st;
+	git_oid tree;
+
+	if (index_stamp(&stamp, r, &st, &tree) == 0 &&
+	    ks_gitindex_same_file(&st, &ix->st) && git_oid_equal(&tree, head_tree))
+		note_stamp(r, &stamp);
+	ks_buf_release(&stamp);
+}
+
 /*
- * The usual case, the index noted as HEAD's: khaosat's own comparison of
- * the work tree with it (wtlist.h).  0, 1 when libgit2 must be asked.
+ * The usual case: git's index holds HEAD's tree, as khaosat noted (and
+ * the file is the one noted: `known`), or as git's own cache of its tree
+ * says.  Then the work tree is compared with it by khaosat itself
+ * (wtlist.h), and the index is kept for the walk of the committed
+ * records.  0, 1 when libgit2 must be asked.
  */
-static int list_own(struct ks_changes *out, struct ks_repo *r,
-		    const struct stat *index_st, struct ks_diags *d)
+static int list_own(struct ks_changes *out, struct ks_repo *r, int known,
+		    const struct stat *index_st, const git_oid *head_tree,
+		    struct ks_diags *d)
 {
 	struct ks_changes raw = { 0 };
+	struct ks_gitindex *ix = ks_calloc(1, sizeof(*ix));
+	struct ks_buf file = KS_BUF_INIT;
 	size_t i;
-	int err, refreshed;
+	int err, refreshed = 0;
 
-	err = ks_wtlist(&raw, r, index_st, ks_repo_writer(r), &refreshed,
-			&out->index);
-	if (err)
-		return err;
-	if (refreshed)
-		ks_changes_index_is_head(r);
-	out->index_is_head = 1;
+	if (!ix || ks_buf_addf(&file, "%sindex",
+			       git_repository_path(ks_repo_git(r))) < 0) {
+		ks_free(ix);
+		return -1;
+	}
+	/* the file noted was checked when it was noted; another is checked now */
+	err = ks_gitindex_read(ix, file.ptr, !known) ? 1 : 0;
+	if (!err && (!ix->has_file || !ks_gitindex_same_file(&ix->st, index_st) ||
+		     (!known && (!ix->has_root ||
+				 memcmp(ix->root, head_tree->id, 20)))))
+		err = 1;
+	if (!err)
+		err = ks_wtlist(&raw, r, ix, ks_repo_writer(r), &refreshed);
+	if (!err && (refreshed || !known))
+		note_read(r, ix, head_tree);
+	if (!err) {
+		out->index_is_head = 1;
+		out->index = ix;
+		ix = NULL;
+	}
 	for (i = 0; i < raw.n && !err; i++)
 		err = keep(out, r, raw.v[i].what, raw.v[i].path, d);
 	ks_changes_release(&raw);
 	ks_changes_sort(out);
+	if (ix)
+		ks_gitindex_release(ix);
+	ks_free(ix);
+	ks_buf_release(&file);
 	return err;
 }
 
@@ -245,12 +285,13 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 	git_status_list *list = NULL;
 	struct ks_buf before = KS_BUF_INIT, after = KS_BUF_INIT;
 	struct stat index_st;
+	git_oid head_tree;
 	size_t i, n;
 	int err = 0, stamped, known, staged = 0;
 
-	stamped = index_stamp(&before, r, &index_st) == 0;
+	stamped = index_stamp(&before, r, &index_st, &head_tree) == 0;
 	known = stamped && noted(r, &before);
-	if (known && (err = list_own(out, r, &index_st, d)) != 1) {
+	if (stamped && (err = list_own(out, r, known, &index_st, &head_tree, d)) != 1) {
 		ks_buf_release(&before);
 		return err;
 	}
@@ -285,7 +326,7 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 		staged |= (git_status_byindex(list, i)->status & STAGED) != 0;
 	out->index_is_head = known || !staged;
 	/* noted only when nothing wrote the index or moved HEAD meanwhile */
-	if (stamped && !known && !staged && index_stamp(&after, r, NULL) == 0 &&
+	if (stamped && !known && !staged && index_stamp(&after, r, NULL, NULL) == 0 &&
 	    after.len == before.len && !memcmp(after.ptr, before.ptr, after.len))
 		note_stamp(r, &after);
 	ks_buf_release(&before);

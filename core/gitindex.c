@@ -234,6 +234,34 @@ static int parse_entries(struct ks_gitindex *ix, const unsigned char *p,
 	return 0;
 }
 
+/*
+ * The cache tree (the TREE extension) of the whole index, when git or
+ * libgit2 left it valid: the id of the tree the index's entries make.
+ * Its first entry is the root's: "", NUL, "<entries> <subtrees>\n", then
+ * the id unless <entries> is -1 (invalidated).
+ */
+static void root_tree(struct ks_gitindex *ix, const unsigned char *p, size_t size)
+{
+	const unsigned char *end = p + size;
+	long count = 0;
+	int neg = 0;
+
+	if (size < 2 || *p++ != '\0')
+		return;
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	while (p < end && *p >= '0' && *p <= '9' && count < 100000000)
+		count = count * 10 + (*p++ - '0');
+	if (neg || p >= end || *p != ' ' || count != (long)ix->n)
+		return;
+	if (!(p = memchr(p, '\n', (size_t)(end - p))) || end - ++p < 20)
+		return;
+	memcpy(ix->root, p, 20);
+	ix->has_root = 1;
+}
+
 int ks_gitindex_read(struct ks_gitindex *ix, const char *file, int verify)
 {
 	struct ks_buf b = KS_BUF_INIT;
@@ -292,6 +320,8 @@ int ks_gitindex_read(struct ks_gitindex *ix, const char *file, int verify)
 		size = get32(rest + 4);
 		if ((size_t)(end - rest - 8) < size)
 			goto out;
+		if (!memcmp(rest, "TREE", 4))
+			root_tree(ix, rest + 8, size);
 		rest += 8 + (size_t)size;
 	}
 	err = 0;

@@ -14,7 +14,8 @@
  * 1.8; libgit2 since 0.21).  The file's SHA-1 is checked on reading, as
  * libgit2 does, and written.  Optional extensions (TREE, REUC, UNTR, ...:
  * caches of git's, named in capitals) are dropped on writing, as git
- * allows; a file with a required extension (split or sparse index) is
+ * allows; of TREE, the id of the tree all the entries make is kept on
+ * reading (has_root), when git left it valid.  A file with a required extension (split or sparse index) is
  * refused, so the caller uses libgit2, which refuses it too or knows it.
  *
  * The file is replaced as git replaces it: written to "index.lock",
@@ -52,9 +53,11 @@ struct ks_gitindex {
 	size_t paths_len, paths_alloc;
 	struct stat st;		/* of the file that was read */
 	int has_file;		/* there was a file to read */
+	int has_root;		/* git's cache of the entries' tree is valid */
+	unsigned char root[20];	/* and says this tree */
 };
 
-#define KS_GITINDEX_INIT { 0, NULL, 0, 0, NULL, 0, 0, { 0 }, 0 }
+#define KS_GITINDEX_INIT { 0, NULL, 0, 0, NULL, 0, 0, { 0 }, 0, 0, { 0 } }
 
 void ks_gitindex_release(struct ks_gitindex *ix);
 

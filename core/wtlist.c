@@ -30,7 +30,7 @@ struct refresh {
 struct walk {
 	struct ks_repo *r;
 	git_repository *git;
-	struct ks_gitindex ix;
+	struct ks_gitindex *ix;
 	struct ks_changes *out;
 	struct ks_buf abs;	/* the work tree, then the path looked at */
 	size_t root;		/* length of the work tree's part */
@@ -82,21 +82,21 @@ static int time_eq(uint32_t s, uint32_t ns, const struct timespec *t)
 /* libgit2's git_index_entry_newer_than_index(): the racy case. */
 static int newer_than_index(const struct walk *w, const struct stat *st)
 {
-	int32_t is = (int32_t)w->ix.st.st_mtim.tv_sec;
+	int32_t is = (int32_t)w->ix->st.st_mtim.tv_sec;
 	int32_t fs = (int32_t)st->st_mtim.tv_sec;
 
 	if (is < fs)
 		return 1;
 	if (is > fs)
 		return 0;
-	return (uint32_t)w->ix.st.st_mtim.tv_nsec <= (uint32_t)st->st_mtim.tv_nsec;
+	return (uint32_t)w->ix->st.st_mtim.tv_nsec <= (uint32_t)st->st_mtim.tv_nsec;
 }
 
 /* One entry of the index against its file: 0, FALLBACK or -1. */
 static int compare_entry(struct walk *w, size_t at)
 {
-	const struct ks_gitindex_entry *e = &w->ix.v[at];
-	const char *path = ks_gitindex_path(&w->ix, e);
+	const struct ks_gitindex_entry *e = &w->ix->v[at];
+	const char *path = ks_gitindex_path(w->ix, e);
 	struct stat st;
 	unsigned mode;
 	git_oid now;
@@ -164,9 +164,9 @@ static int held(const struct walk *w, size_t lo, size_t hi)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct ks_gitindex_entry *e = &w->ix.v[mid];
+		const struct ks_gitindex_entry *e = &w->ix->v[mid];
 		size_t n = e->path_len < len ? e->path_len : len;
-		int c = memcmp(ks_gitindex_path(&w->ix, e), p, n);
+		int c = memcmp(ks_gitindex_path(w->ix, e), p, n);
 
 		if (!c)
 			c = e->path_len < len ? -1 : e->path_len > len;
@@ -191,9 +191,9 @@ static int walk_folder(struct walk *w)
 	/* the index's entries under "folder/": up to "folder0" */
 	if (ks_buf_putc(&w->abs, '/') < 0)
 		return -1;
-	lo = ks_gitindex_lower(&w->ix, rel_of(w), w->abs.len - w->root);
+	lo = ks_gitindex_lower(w->ix, rel_of(w), w->abs.len - w->root);
 	w->abs.ptr[w->abs.len - 1] = '0';
-	hi = ks_gitindex_lower(&w->ix, rel_of(w), w->abs.len - w->root);
+	hi = ks_gitindex_lower(w->ix, rel_of(w), w->abs.len - w->root);
 	w->abs.ptr[w->abs.len - 1] = '/';
 	w->abs.ptr[len] = '\0';
 	if (!(dh = opendir(w->abs.ptr)))
@@ -254,7 +254,7 @@ static int walk_new(struct walk *w)
 	int err = 0;
 
 	for (i = 0; !err && i < sizeof(top_files) / sizeof(*top_files); i++) {
-		if (ks_gitindex_find(&w->ix, top_files[i], strlen(top_files[i]), &at))
+		if (ks_gitindex_find(w->ix, top_files[i], strlen(top_files[i]), &at))
 			continue;
 		if (set_rel(w, top_files[i], strlen(top_files[i])) < 0)
 			return -1;
@@ -270,7 +270,7 @@ static int walk_new(struct walk *w)
 			err = errno == ENOENT ? 0 : FALLBACK;
 		else if (S_ISDIR(st.st_mode))
 			err = walk_folder(w);
-		else if (!ks_gitindex_find(&w->ix, top_folders[i],
+		else if (!ks_gitindex_find(w->ix, top_folders[i],
 					   strlen(top_folders[i]), &at))
 			err = FALLBACK;	/* a file where a folder goes, new */
 	}
@@ -283,52 +283,41 @@ static int write_refreshed(struct walk *w, int *refreshed)
 	int err;
 
 	for (i = 0; i < w->nfresh; i++)
-		ks_gitindex_set_stat(&w->ix.v[w->fresh[i].at], &w->fresh[i].st);
+		ks_gitindex_set_stat(&w->ix->v[w->fresh[i].at], &w->fresh[i].st);
 	ks_buf_setlen(&w->abs, 0);
 	if (ks_buf_addf(&w->abs, "%sindex", git_repository_path(w->git)) < 0)
 		return -1;
 	/* only a cache: a plain git holding the index's lock wins */
-	err = ks_gitindex_write(&w->ix, w->abs.ptr, 1);
+	err = ks_gitindex_write(w->ix, w->abs.ptr, 1);
 	*refreshed = err == 0;
 	return 0;
 }
 
-int ks_wtlist(struct ks_changes *out, struct ks_repo *r,
-	      const struct stat *index_st, int refresh, int *refreshed,
-	      struct ks_gitindex **index)
+int ks_wtlist(struct ks_changes *out, struct ks_repo *r, struct ks_gitindex *ix,
+	      int refresh, int *refreshed)
 {
 	struct walk w;
 	size_t i, had = out->n;
-	int err;
+	int err = 0;
 
 	memset(&w, 0, sizeof(w));
 	*refreshed = 0;
 	w.r = r;
 	w.git = ks_repo_git(r);
+	w.ix = ix;
 	w.out = out;
 	if (!plain_settings(w.git, &w.trust_ctime))
 		return FALLBACK;
-	if (ks_buf_addf(&w.abs, "%sindex", git_repository_path(w.git)) < 0)
-		return -1;
-	/* the very file whose stat data was noted when it was checked */
-	err = ks_gitindex_read(&w.ix, w.abs.ptr, 0);
-	if (!err && (!w.ix.has_file || !ks_gitindex_same_file(&w.ix.st, index_st)))
-		err = FALLBACK;
-	ks_buf_reset(&w.abs);
-	if (!err && ks_buf_puts(&w.abs, ks_repo_workdir(r)) < 0)
+	if (ks_buf_puts(&w.abs, ks_repo_workdir(r)) < 0)
 		err = -1;
 	w.root = w.abs.len;
-	for (i = 0; !err && i < w.ix.n; i++)
-		if (ks_is_survey_path(ks_gitindex_path(&w.ix, &w.ix.v[i])))
+	for (i = 0; !err && i < ix->n; i++)
+		if (ks_is_survey_path(ks_gitindex_path(ix, &ix->v[i])))
 			err = compare_entry(&w, i);
 	if (!err)
 		err = walk_new(&w);
 	if (!err && w.nfresh && refresh)
 		err = write_refreshed(&w, refreshed);
-	if (!err && (*index = ks_malloc(sizeof(**index)))) {
-		**index = w.ix;
-		memset(&w.ix, 0, sizeof(w.ix));
-	}
 	if (err) {
 		/* nothing half listed */
 		for (i = had; i < out->n; i++)
@@ -336,7 +325,6 @@ int ks_wtlist(struct ks_changes *out, struct ks_repo *r,
 		out->n = had;
 	}
 	ks_free(w.fresh);
-	ks_gitindex_release(&w.ix);
 	ks_buf_release(&w.abs);
 	return err;
 }

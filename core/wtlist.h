@@ -33,14 +33,12 @@ struct ks_repo;
 
 /*
  * Adds to `out` every survey file new, modified or deleted in the work
- * tree against the index, provided the index file is still the one whose
- * stat data is `index_st`.  0 when listed (*refreshed: the index was
- * written again; *index: the index as read, the caller's to release
- * with ks_gitindex_release() and ks_free()); 1 when libgit2 must be
- * asked instead (`out` is then as it was); -1 out of memory.
+ * tree against `ix`, git's index as the caller read it (gitindex.h).
+ * 0 when listed (*refreshed: the index was written again, with `ix`'s
+ * stat data refreshed); 1 when libgit2 must be asked instead (`out` is
+ * then as it was); -1 out of memory.
  */
-int ks_wtlist(struct ks_changes *out, struct ks_repo *r,
-	      const struct stat *index_st, int refresh, int *refreshed,
-	      struct ks_gitindex **index);
+int ks_wtlist(struct ks_changes *out, struct ks_repo *r, struct ks_gitindex *ix,
+	      int refresh, int *refreshed);
 
 #endif

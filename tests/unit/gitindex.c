@@ -337,6 +337,31 @@ static void smudges_racy_entries(void **state)
 	ks_free(file);
 }
 
+/* git's cache of the index's tree: HEAD's after a commit, none after an add. */
+static void reads_git_tree_cache(void **state)
+{
+	struct fixture *fx = *state;
+	char *file = index_file(fx);
+	struct ks_gitindex ix = KS_GITINDEX_INIT;
+	git_object *tree = NULL;
+
+	populate(fx, 30);
+	run(fx, "git read-tree HEAD");
+	assert_int_equal(git_revparse_single(&tree, ks_repo_git(fx->r), "HEAD^{tree}"), 0);
+	assert_int_equal(ks_gitindex_read(&ix, file, 1), 0);
+	assert_true(ix.has_root);
+	assert_memory_equal(ix.root, git_object_id(tree)->id, 20);
+	ks_gitindex_release(&ix);
+	/* an entry changed: git invalidates the root */
+	put_file(fx, "records/workshop/d00/000/f0000.yaml", "id: other\n");
+	run(fx, "git add records/workshop/d00/000/f0000.yaml");
+	assert_int_equal(ks_gitindex_read(&ix, file, 1), 0);
+	assert_false(ix.has_root);
+	ks_gitindex_release(&ix);
+	git_object_free(tree);
+	ks_free(file);
+}
+
 /* ---- the listing, against libgit2's status ---- */
 
 static int cmp_str(const void *a, const void *b)
@@ -387,14 +412,13 @@ static void libgit2_listing(struct fixture *fx, struct ks_buf *out)
 static int own_listing(struct fixture *fx, struct ks_buf *out, int *refreshed)
 {
 	struct ks_changes c = { 0 };
-	struct ks_gitindex *ix = NULL;
+	struct ks_gitindex ix = KS_GITINDEX_INIT;
 	char *file = index_file(fx);
-	struct stat st;
 	size_t i;
 	int err;
 
-	assert_int_equal(stat(file, &st), 0);
-	err = ks_wtlist(&c, fx->r, &st, 1, refreshed, &ix);
+	assert_int_equal(ks_gitindex_read(&ix, file, 1), 0);
+	err = ks_wtlist(&c, fx->r, &ix, 1, refreshed);
 	assert_true(err == 0 || err == 1);
 	/* in the order of the lines, as libgit2_listing() has them */
 	{
@@ -414,9 +438,7 @@ static int own_listing(struct fixture *fx, struct ks_buf *out, int *refreshed)
 		}
 		free(lines);
 	}
-	if (ix)
-		ks_gitindex_release(ix);
-	ks_free(ix);
+	ks_gitindex_release(&ix);
 	ks_changes_release(&c);
 	ks_free(file);
 	return err;
@@ -590,6 +612,7 @@ static int run_all(void)
 		cmocka_unit_test_setup_teardown(refuses_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(gives_up_to_git, setup, teardown),
 		cmocka_unit_test_setup_teardown(smudges_racy_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(reads_git_tree_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(lists_as_libgit2, setup, teardown),
 		cmocka_unit_test_setup_teardown(leaves_to_libgit2, setup, teardown),
 	};
