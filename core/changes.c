@@ -262,13 +262,14 @@ static int list_own(struct ks_changes *out, struct ks_repo *r, int known,
 		err = ks_wtlist(&raw, r, ix, ks_repo_writer(r), &refreshed);
 	if (!err && (refreshed || !known))
 		note_read(r, ix, head_tree);
-	if (!err) {
+	if (!err)
 		out->index_is_head = 1;
+	for (i = 0; i < raw.n && !err; i++)
+		err = keep(out, r, raw.v[i].what, raw.v[i].path, d);
+	if (!err) {
 		out->index = ix;
 		ix = NULL;
 	}
-	for (i = 0; i < raw.n && !err; i++)
-		err = keep(out, r, raw.v[i].what, raw.v[i].path, d);
 	ks_changes_release(&raw);
 	ks_changes_sort(out);
 	if (ix)

@@ -2234,15 +2234,15 @@ static int commit_merge(git_oid *out, struct ks_repo *r, const git_oid *head,
 }
 
 /*
- * After main moved: the index held the old main's tree (the listing `ch`
- * said so), and the work tree's update set every path that differs to
- * the new one's, so it holds the new main's.  Noted, so that the next
- * listing (the clash notes that follow an apply, the next check) compares
- * only the work tree with it.
+ * After main moved: the index held the old main's tree (`index_head`,
+ * as the listing said), and the work tree's update set every path that
+ * differs to the new one's, so it holds the new main's.  Noted, so that
+ * the next listing (the clash notes that follow an apply, the next
+ * check) compares only the work tree with it.
  */
-static void index_moved_with_main(struct ks_repo *r, const struct ks_changes *ch)
+static void index_moved_with_main(struct ks_repo *r, int index_head)
 {
-	if (ch->index_is_head)
+	if (index_head)
 		ks_changes_index_is_head(r);
 }
 
@@ -2254,7 +2254,7 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	struct ks_changes ch = { 0 };
 	struct ks_paths touched = { 0 };
 	git_oid head, tree;
-	int err;
+	int err, index_head;
 
 	memset(stats, 0, sizeof(*stats));
 	if ((err = ks_repo_require_identity(r, d)) ||
@@ -2271,17 +2271,20 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	}
 	if (!checked && (err = ks_changes_list(&ch, r, d)))
 		return err;
+	/* of the listing, only whether the index held main's tree is kept */
 	if (ch.n) {
 		ks_changes_release(&ch);
 		return ks_error(d, KS_EINVALID, NULL, 0, 0,
 				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them)");
 	}
+	index_head = ch.index_is_head;
+	ks_changes_release(&ch);
 	if (git_graph_descendant_of(repo, theirs, &head) == 1) {
 		if ((err = fast_forward(r, &head, theirs, d)))
 			return err;
 		stats->fast_forward = 1;
 		git_oid_cpy(out, theirs);
-		index_moved_with_main(r, &ch);
+		index_moved_with_main(r, index_head);
 		return 0;
 	}
 	/* A merge commit that cannot be signed as asked: before any object. */
@@ -2307,7 +2310,7 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 			   d);
 	ks_paths_release(&touched);
 	if (!err)
-		index_moved_with_main(r, &ch);
+		index_moved_with_main(r, index_head);
 	return err;
 }
 

@@ -365,6 +365,7 @@ int ks_sync_start(struct ks_sync_report *rep, struct ks_repo *r,
 		return ks_error(d, KS_EINVALID, NULL, 0, 0,
 				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them); nothing was synced");
 	}
+	ks_changes_release(&ch);
 	if ((err = ks_sync_main_tip(&rep->before, ks_repo_git(r), d)))
 		return err;
 	if (ks_bundle_survey_root(root, ks_repo_git(r), &rep->before) < 0)

@@ -14,8 +14,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <git2.h>
+#include <limits.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define FALLBACK 1
 #define MODE_EXEC 0100755
@@ -92,43 +95,76 @@ static int newer_than_index(const struct walk *w, const struct stat *st)
 	return (uint32_t)w->ix->st.st_mtim.tv_nsec <= (uint32_t)st->st_mtim.tv_nsec;
 }
 
-/* One entry of the index against its file: 0, FALLBACK or -1. */
-static int compare_entry(struct walk *w, size_t at)
+/* What the stat data alone says of an entry's file. */
+enum verdict {
+	NOT_SURVEY,	/* not a survey file: not looked at */
+	SAME,
+	GONE,
+	CHANGED,
+	UNSURE,		/* to be read and hashed */
+	OTHER,		/* libgit2's rules */
+};
+
+/*
+ * One entry against its file's stat data, `abs` (of `size` bytes)
+ * holding the work tree's path for the thread that asks; *st the file's.
+ * Touches nothing shared and allocates nothing: the entries are looked
+ * at by several threads.
+ */
+static enum verdict classify(const struct walk *w, const struct ks_gitindex_entry *e,
+			     char *abs, size_t size, struct stat *st)
+{
+	const char *path = ks_gitindex_path(w->ix, e);
+	unsigned mode;
+
+	if (!ks_is_survey_path(path))
+		return NOT_SURVEY;
+	if (KS_GITINDEX_STAGE(e->flags) || (e->flags & KS_GITINDEX_VALID) ||
+	    e->flags2 || (e->mode != MODE_FILE && e->mode != MODE_EXEC))
+		return OTHER;
+	if (w->root + e->path_len >= size)
+		return OTHER;
+	memcpy(abs + w->root, path, e->path_len + 1);
+	if (lstat(abs, st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? GONE : OTHER;
+	if (!S_ISREG(st->st_mode))
+		return OTHER;
+	mode = (st->st_mode & 0100) ? MODE_EXEC : MODE_FILE;
+	if (mode != e->mode)
+		return OTHER;
+	if (e->size != (uint32_t)st->st_size)
+		return e->size ? CHANGED : UNSURE;
+	if (!time_eq(e->mtime_s, e->mtime_ns, &st->st_mtim) ||
+	    (w->trust_ctime && !time_eq(e->ctime_s, e->ctime_ns, &st->st_ctim)) ||
+	    e->ino != (uint32_t)st->st_ino || e->uid != (uint32_t)st->st_uid ||
+	    e->gid != (uint32_t)st->st_gid || newer_than_index(w, st))
+		return UNSURE;
+	return SAME;
+}
+
+/* An entry whose file may have changed, read: 0, FALLBACK or -1. */
+static int compare_content(struct walk *w, size_t at)
 {
 	const struct ks_gitindex_entry *e = &w->ix->v[at];
 	const char *path = ks_gitindex_path(w->ix, e);
 	struct stat st;
-	unsigned mode;
 	git_oid now;
-	int uncertain = 0;
 
-	if (KS_GITINDEX_STAGE(e->flags) || (e->flags & KS_GITINDEX_VALID) ||
-	    e->flags2 || (e->mode != MODE_FILE && e->mode != MODE_EXEC))
-		return FALLBACK;
-	if (set_rel(w, path, e->path_len) < 0)
+	/* looked at again: the stat data kept must be of the file hashed */
+	if (set_rel(w, path, e->path_len) < 0 || ks_buf_grow(&w->abs, 1) < 0)
 		return -1;
-	if (lstat(w->abs.ptr, &st) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return ks_changes_add(w->out, KS_CHANGE_DELETED, path);
-		return FALLBACK;
-	}
-	if (!S_ISREG(st.st_mode))
-		return FALLBACK;
-	mode = (st.st_mode & 0100) ? MODE_EXEC : MODE_FILE;
-	if (mode != e->mode)
-		return FALLBACK;
-	if (e->size != (uint32_t)st.st_size) {
-		if (e->size)
-			return ks_changes_add(w->out, KS_CHANGE_MODIFIED, path);
-		uncertain = 1;
-	} else if (!time_eq(e->mtime_s, e->mtime_ns, &st.st_mtim) ||
-		   (w->trust_ctime && !time_eq(e->ctime_s, e->ctime_ns, &st.st_ctim)) ||
-		   e->ino != (uint32_t)st.st_ino || e->uid != (uint32_t)st.st_uid ||
-		   e->gid != (uint32_t)st.st_gid || newer_than_index(w, &st)) {
-		uncertain = 1;
-	}
-	if (!uncertain)
+	switch (classify(w, e, w->abs.ptr, w->abs.alloc, &st)) {
+	case SAME:
 		return 0;
+	case GONE:
+		return ks_changes_add(w->out, KS_CHANGE_DELETED, path);
+	case CHANGED:
+		return ks_changes_add(w->out, KS_CHANGE_MODIFIED, path);
+	case UNSURE:
+		break;
+	default:
+		return FALLBACK;
+	}
 	/* read as git would store it, its filters applied */
 	if (git_repository_hashfile(&now, w->git, w->abs.ptr, GIT_OBJECT_BLOB,
 				    path) < 0) {
@@ -141,6 +177,69 @@ static int compare_entry(struct walk *w, size_t at)
 		return -1;
 	w->fresh[w->nfresh].at = at;
 	w->fresh[w->nfresh++].st = st;
+	return 0;
+}
+
+/* A share of the entries, looked at by one thread. */
+struct share {
+	const struct walk *w;
+	size_t from, to;
+	unsigned char *verdicts;
+	char abs[PATH_MAX];	/* the work tree, then the path looked at */
+};
+
+static void *look_at_share(void *arg)
+{
+	struct share *sh = arg;
+	struct stat st;
+	size_t i;
+
+	for (i = sh->from; i < sh->to; i++)
+		sh->verdicts[i] = (unsigned char)classify(sh->w, &sh->w->ix->v[i],
+							   sh->abs, sizeof(sh->abs), &st);
+	return NULL;
+}
+
+/*
+ * Every entry's file looked at, as git's preloading of the index does:
+ * the lstat() calls of 100,000 files shared between threads, one a
+ * processor, at least PER_THREAD entries each.
+ */
+#define PER_THREAD 4096
+#define MAX_THREADS 8
+
+static int look_at_all(const struct walk *w, unsigned char *verdicts)
+{
+	struct share *sh;
+	pthread_t tid[MAX_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = w->ix->n, k, threads = n / PER_THREAD, started = 0;
+
+	if (threads > (size_t)(cpus > 0 ? cpus : 1))
+		threads = (size_t)(cpus > 0 ? cpus : 1);
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
+	if (threads < 1)
+		threads = 1;
+	if (w->root >= PATH_MAX || !(sh = ks_calloc(threads, sizeof(*sh))))
+		return -1;
+	for (k = 0; k < threads; k++) {
+		sh[k].w = w;
+		sh[k].from = n * k / threads;
+		sh[k].to = n * (k + 1) / threads;
+		sh[k].verdicts = verdicts;
+		memcpy(sh[k].abs, w->abs.ptr, w->root);
+	}
+	/* the first share is this thread's; one that cannot start, too */
+	for (k = 1; k < threads; k++, started++)
+		if (pthread_create(&tid[k], NULL, look_at_share, &sh[k]))
+			break;
+	look_at_share(&sh[0]);
+	for (k = started + 1; k < threads; k++)
+		look_at_share(&sh[k]);
+	for (k = 1; k <= started; k++)
+		pthread_join(tid[k], NULL);
+	ks_free(sh);
 	return 0;
 }
 
@@ -297,6 +396,7 @@ int ks_wtlist(struct ks_changes *out, struct ks_repo *r, struct ks_gitindex *ix,
 	      int refresh, int *refreshed)
 {
 	struct walk w;
+	unsigned char *verdicts = NULL;
 	size_t i, had = out->n;
 	int err = 0;
 
@@ -311,9 +411,29 @@ int ks_wtlist(struct ks_changes *out, struct ks_repo *r, struct ks_gitindex *ix,
 	if (ks_buf_puts(&w.abs, ks_repo_workdir(r)) < 0)
 		err = -1;
 	w.root = w.abs.len;
-	for (i = 0; !err && i < ix->n; i++)
-		if (ks_is_survey_path(ks_gitindex_path(ix, &ix->v[i])))
-			err = compare_entry(&w, i);
+	if (!err && !(verdicts = ks_malloc(ix->n ? ix->n : 1)))
+		err = -1;
+	if (!err)
+		err = look_at_all(&w, verdicts);
+	for (i = 0; !err && i < ix->n; i++) {
+		const char *path = ks_gitindex_path(ix, &ix->v[i]);
+
+		switch (verdicts[i]) {
+		case GONE:
+			err = ks_changes_add(out, KS_CHANGE_DELETED, path);
+			break;
+		case CHANGED:
+			err = ks_changes_add(out, KS_CHANGE_MODIFIED, path);
+			break;
+		case UNSURE:
+			err = compare_content(&w, i);
+			break;
+		case OTHER:
+			err = FALLBACK;
+			break;
+		}
+	}
+	ks_free(verdicts);
 	if (!err)
 		err = walk_new(&w);
 	if (!err && w.nfresh && refresh)

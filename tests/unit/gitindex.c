@@ -444,14 +444,14 @@ static int own_listing(struct fixture *fx, struct ks_buf *out, int *refreshed)
 	return err;
 }
 
-static void random_change(struct fixture *fx, int i)
+/* A random change to the work tree of a survey of `n` populate()d files. */
+static void random_change(struct fixture *fx, int i, unsigned n)
 {
 	struct ks_buf p = KS_BUF_INIT;
 	char rel[128];
 	struct stat st;
 	FILE *f;
-
-	unsigned k = rnd(60);
+	unsigned k = rnd(n);
 
 	/* one of populate()'s files, which may be gone by now */
 	snprintf(rel, sizeof(rel), "records/workshop/d%02u/%03u/f%04u.yaml",
@@ -477,11 +477,11 @@ static void random_change(struct fixture *fx, int i)
 		utimensat(AT_FDCWD, p.ptr, NULL, 0);
 		break;
 	case 4: {	/* new, perhaps in a new folder */
-		char n[128];
+		char fresh[128];
 
-		snprintf(n, sizeof(n), "records/workshop/n%u/%u/new%d.yaml",
+		snprintf(fresh, sizeof(fresh), "records/workshop/n%u/%u/new%d.yaml",
 			 rnd(3), rnd(2), i);
-		put_file(fx, n, "id: new\n");
+		put_file(fx, fresh, "id: new\n");
 		break;
 	}
 	case 5:	/* ignored by git */
@@ -541,7 +541,7 @@ static void lists_as_libgit2(void **state)
 		int refreshed = 0;
 
 		for (step = 0; step < 1 + (int)rnd(4); step++)
-			random_change(fx, round * 10 + step);
+			random_change(fx, round * 10 + step, 60);
 		libgit2_listing(fx, &want);
 		if (own_listing(fx, &got, &refreshed) == 0) {
 			own++;
@@ -560,6 +560,27 @@ static void lists_as_libgit2(void **state)
 	/* nothing here needs libgit2's rules: every round listed here */
 	assert_int_equal(own, 60);
 	assert_true(refreshes > 0);
+	ks_buf_release(&want);
+	ks_buf_release(&got);
+}
+
+/* Enough entries that several threads look at them. */
+static void lists_many_as_libgit2(void **state)
+{
+	struct fixture *fx = *state;
+	struct ks_buf want = KS_BUF_INIT, got = KS_BUF_INIT;
+	int round, step, refreshed;
+
+	populate(fx, 10000);
+	for (round = 0; round < 4; round++) {
+		for (step = 0; step < 20; step++)
+			random_change(fx, round * 100 + step, 10000);
+		libgit2_listing(fx, &want);
+		assert_int_equal(own_listing(fx, &got, &refreshed), 0);
+		if (got.len != want.len || memcmp(got.ptr, want.ptr, got.len))
+			fail_msg("round %d:\nlibgit2:\n%s\nkhaosat:\n%s", round,
+				 want.ptr ? want.ptr : "", got.ptr ? got.ptr : "");
+	}
 	ks_buf_release(&want);
 	ks_buf_release(&got);
 }
@@ -614,6 +635,7 @@ static int run_all(void)
 		cmocka_unit_test_setup_teardown(smudges_racy_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(reads_git_tree_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(lists_as_libgit2, setup, teardown),
+		cmocka_unit_test_setup_teardown(lists_many_as_libgit2, setup, teardown),
 		cmocka_unit_test_setup_teardown(leaves_to_libgit2, setup, teardown),
 	};
 
