@@ -294,3 +294,20 @@ void ks_buf_add_unescaped(struct ks_buf *b, const char *s, const char *end)
 		}
 	}
 }
+
+int ks_buf_add_hex(struct ks_buf *b, const unsigned char *bytes, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *o;
+	size_t i;
+
+	if (ks_buf_grow(b, 2 * len) < 0)
+		return -1;
+	o = b->ptr + b->len;
+	for (i = 0; i < len; i++) {
+		o[2 * i] = digits[bytes[i] >> 4];
+		o[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	ks_buf_setlen(b, b->len + 2 * len);
+	return 0;
+}

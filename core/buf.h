@@ -62,6 +62,9 @@ void ks_buf_add_escaped(struct ks_buf *b, const char *s, size_t len);
 void ks_buf_add_unescaped(struct ks_buf *b, const char *s, const char *end);
 
 /* Reads a whole file; -1 with errno set on failure. */
+/* Appends `len` bytes as lower-case hexadecimal (an object id: 20). */
+int ks_buf_add_hex(struct ks_buf *b, const unsigned char *bytes, size_t len);
+
 int ks_buf_read_file(struct ks_buf *b, const char *path, size_t max);
 
 #endif

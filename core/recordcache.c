@@ -749,10 +749,9 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 		}
 		goto out;
 	}
-	git_oid_tostr(hex, sizeof(hex), &b->oid);
 	/* "oid kind", for each of 100,000 records: no printf */
 	ks_buf_reset(&sc->key);
-	ks_buf_add(&sc->key, hex, GIT_OID_HEXSZ);
+	ks_buf_add_hex(&sc->key, b->oid.id, GIT_OID_RAWSZ);
 	ks_buf_putc(&sc->key, ' ');
 	ks_buf_puts(&sc->key, k->name);
 	if (ks_buf_failed(&sc->key) ||
@@ -786,6 +785,7 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 		}
 		start = sc->fresh.len;
 		sc->misses++;
+		git_oid_tostr(hex, sizeof(hex), &b->oid);
 		/* a check skips every changed path: the others are as committed */
 		if (index_blob(&sc->fresh, sc->r, k, b->path, id, hex, &b->oid,
 			       sc->check && !skip) < 0 ||

@@ -99,6 +99,29 @@ static void test_failed_text_not_written(void **state)
 }
 
 /* A value as one field of one line, and back: every byte kept. */
+/* Every byte value as two lower-case digits, as git writes an id. */
+static void test_hex(void **state)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	unsigned char bytes[256];
+	char want[3];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (unsigned char)i;
+	ks_buf_puts(&b, "id ");
+	assert_int_equal(ks_buf_add_hex(&b, bytes, sizeof(bytes)), 0);
+	assert_int_equal(b.len, 3 + 2 * sizeof(bytes));
+	assert_memory_equal(b.ptr, "id ", 3);
+	for (i = 0; i < sizeof(bytes); i++) {
+		snprintf(want, sizeof(want), "%02x", (unsigned)i);
+		assert_memory_equal(b.ptr + 3 + 2 * i, want, 2);
+	}
+	assert_int_equal(b.ptr[b.len], '\0');
+	ks_buf_release(&b);
+}
+
 static void test_escaped_and_back(void **state)
 {
 	static const char *const values[] = {
@@ -135,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_released_and_detached),
 		cmocka_unit_test(test_failed_text_not_written),
 		cmocka_unit_test(test_escaped_and_back),
+		cmocka_unit_test(test_hex),
 	};
 
 	KS_RUN_TESTS(tests);
