@@ -216,6 +216,18 @@ static int keep(struct ks_changes *out, struct ks_repo *r,
 	return ks_changes_add(out, what, path);
 }
 
+/* ks_wtlist()'s answers, as changes. */
+static int add_found(void *payload, enum ks_wt_change what, const char *path)
+{
+	static const enum ks_change_kind kinds[] = {
+		[KS_WT_NEW] = KS_CHANGE_NEW,
+		[KS_WT_MODIFIED] = KS_CHANGE_MODIFIED,
+		[KS_WT_DELETED] = KS_CHANGE_DELETED,
+	};
+
+	return ks_changes_add(payload, kinds[what], path);
+}
+
 /* Notes the index read as HEAD's, if it and HEAD are still as they were. */
 static void note_read(struct ks_repo *r, const struct ks_gitindex *ix,
 		      const git_oid *head_tree)
@@ -242,6 +254,7 @@ static int list_own(struct ks_changes *out, struct ks_repo *r, int known,
 		    struct ks_diags *d)
 {
 	struct ks_changes raw = { 0 };
+	struct ks_wtlist_ask ask = { ks_is_survey_path, add_found, &raw };
 	struct ks_gitindex *ix = ks_calloc(1, sizeof(*ix));
 	struct ks_buf file = KS_BUF_INIT;
 	size_t i;
@@ -259,7 +272,7 @@ static int list_own(struct ks_changes *out, struct ks_repo *r, int known,
 				 memcmp(ix->root, head_tree->id, 20)))))
 		err = 1;
 	if (!err)
-		err = ks_wtlist(&raw, r, ix, ks_repo_writer(r), &refreshed);
+		err = ks_wtlist(r, ix, &ask, ks_repo_writer(r), &refreshed);
 	if (!err && (refreshed || !known))
 		note_read(r, ix, head_tree);
 	if (!err)

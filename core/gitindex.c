@@ -286,7 +286,8 @@ int ks_gitindex_read(struct ks_gitindex *ix, const char *file, int verify)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
-			err = got < 0 ? -1 : 1;	/* shorter than fstat said: changing */
+			/* shorter than fstat said: being written */
+			err = got < 0 ? -1 : 1;
 		else
 			b.len += (size_t)got;
 	}

@@ -11,12 +11,13 @@
  * change as they were.
  *
  * Versions 2, 3 and 4 are read; version 4 is written (git reads it since
- * 1.8; libgit2 since 0.21).  The file's SHA-1 is checked on reading, as
- * libgit2 does, and written.  Optional extensions (TREE, REUC, UNTR, ...:
- * caches of git's, named in capitals) are dropped on writing, as git
- * allows; of TREE, the id of the tree all the entries make is kept on
- * reading (has_root), when git left it valid.  A file with a required extension (split or sparse index) is
- * refused, so the caller uses libgit2, which refuses it too or knows it.
+ * 1.8; libgit2 since 0.21).  The file's SHA-1 is checked on reading
+ * (unless the caller knows the file) and written.  Optional extensions
+ * (TREE, REUC, UNTR, ...: caches of git's, named in capitals) are dropped
+ * on writing, as git allows; of TREE, the id of the tree all the entries
+ * make is kept on reading (has_root), when git left it valid.  A file
+ * with a required extension (split or sparse index) is refused, so that
+ * the caller uses libgit2, which refuses it too or knows it.
  *
  * The file is replaced as git replaces it: written to "index.lock",
  * created exclusively (a plain git holding the lock wins, and the write
@@ -38,7 +39,7 @@ struct ks_gitindex_entry {
 	uint32_t ctime_s, ctime_ns, mtime_s, mtime_ns;
 	uint32_t dev, ino, mode, uid, gid, size;
 	unsigned char id[20];
-	uint16_t flags;		/* stage and the two flag bits; length recomputed */
+	uint16_t flags;		/* stage, flag bits; the length recomputed */
 	uint16_t flags2;	/* version 3's extended flags */
 	size_t path;		/* offset of its path in `paths` */
 	uint32_t path_len;

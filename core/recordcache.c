@@ -960,8 +960,9 @@ static int finish_cache(struct scan *sc)
  */
 static int scan_head(struct ks_unique *u, struct ks_repo *r,
 		     const struct ks_paths *skip, int check,
-		     const struct ks_changes *listing, size_t *count, struct ks_uniqrows *rows,
-		     git_oid *rows_tree, struct ks_diags *d)
+		     const struct ks_changes *listing, size_t *count,
+		     struct ks_uniqrows *rows, git_oid *rows_tree,
+		     struct ks_diags *d)
 {
 	struct scan sc = { u, r, skip, check, count, d,
 			   { -1, KS_BUF_INIT, 0, 0, 0 }, 0, 0, KS_BUF_INIT,

@@ -6,7 +6,6 @@
 #include "alloc.h"
 #include "attachpath.h"
 #include "buf.h"
-#include "changes.h"
 #include "gitindex.h"
 #include "members.h"
 #include "repo.h"
@@ -34,7 +33,7 @@ struct walk {
 	struct ks_repo *r;
 	git_repository *git;
 	struct ks_gitindex *ix;
-	struct ks_changes *out;
+	const struct ks_wtlist_ask *ask;
 	struct ks_buf abs;	/* the work tree, then the path looked at */
 	size_t root;		/* length of the work tree's part */
 	int trust_ctime;
@@ -95,6 +94,11 @@ static int newer_than_index(const struct walk *w, const struct stat *st)
 	return (uint32_t)w->ix->st.st_mtim.tv_nsec <= (uint32_t)st->st_mtim.tv_nsec;
 }
 
+static int found(const struct walk *w, enum ks_wt_change what, const char *path)
+{
+	return w->ask->found(w->ask->payload, what, path);
+}
+
 /* What the stat data alone says of an entry's file. */
 enum verdict {
 	NOT_SURVEY,	/* not a survey file: not looked at */
@@ -117,7 +121,7 @@ static enum verdict classify(const struct walk *w, const struct ks_gitindex_entr
 	const char *path = ks_gitindex_path(w->ix, e);
 	unsigned mode;
 
-	if (!ks_is_survey_path(path))
+	if (!w->ask->wanted(path))
 		return NOT_SURVEY;
 	if (KS_GITINDEX_STAGE(e->flags) || (e->flags & KS_GITINDEX_VALID) ||
 	    e->flags2 || (e->mode != MODE_FILE && e->mode != MODE_EXEC))
@@ -157,9 +161,9 @@ static int compare_content(struct walk *w, size_t at)
 	case SAME:
 		return 0;
 	case GONE:
-		return ks_changes_add(w->out, KS_CHANGE_DELETED, path);
+		return found(w, KS_WT_DELETED, path);
 	case CHANGED:
-		return ks_changes_add(w->out, KS_CHANGE_MODIFIED, path);
+		return found(w, KS_WT_MODIFIED, path);
 	case UNSURE:
 		break;
 	default:
@@ -172,7 +176,7 @@ static int compare_content(struct walk *w, size_t at)
 		return FALLBACK;
 	}
 	if (memcmp(now.id, e->id, 20))
-		return ks_changes_add(w->out, KS_CHANGE_MODIFIED, path);
+		return found(w, KS_WT_MODIFIED, path);
 	if (ks_grow(&w->fresh, w->nfresh, &w->fresh_alloc, sizeof(*w->fresh), 16) < 0)
 		return -1;
 	w->fresh[w->nfresh].at = at;
@@ -252,7 +256,7 @@ static int untracked(struct walk *w)
 		git_error_clear();
 		return FALLBACK;
 	}
-	return ignored ? 0 : ks_changes_add(w->out, KS_CHANGE_NEW, rel_of(w));
+	return ignored ? 0 : found(w, KS_WT_NEW, rel_of(w));
 }
 
 /* Whether the path now in w->abs is in the index's entries [lo, hi). */
@@ -320,8 +324,9 @@ static int walk_folder(struct walk *w)
 				err = FALLBACK;
 				break;
 			}
-			type = S_ISDIR(st.st_mode) ? DT_DIR
-						   : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+			type = S_ISDIR(st.st_mode)   ? DT_DIR
+			       : S_ISREG(st.st_mode) ? DT_REG
+						     : DT_LNK;
 		}
 		if (type == DT_DIR)
 			err = walk_folder(w);
@@ -330,7 +335,7 @@ static int walk_folder(struct walk *w)
 		else if (type == DT_REG)
 			err = untracked(w);
 		else
-			err = FALLBACK;	/* a new link or device: libgit2 says what */
+			err = FALLBACK;	/* a new link, a device: libgit2's */
 	}
 	if (!err && errno)
 		err = FALLBACK;
@@ -392,12 +397,12 @@ static int write_refreshed(struct walk *w, int *refreshed)
 	return 0;
 }
 
-int ks_wtlist(struct ks_changes *out, struct ks_repo *r, struct ks_gitindex *ix,
-	      int refresh, int *refreshed)
+int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
+	      const struct ks_wtlist_ask *ask, int refresh, int *refreshed)
 {
 	struct walk w;
 	unsigned char *verdicts = NULL;
-	size_t i, had = out->n;
+	size_t i;
 	int err = 0;
 
 	memset(&w, 0, sizeof(w));
@@ -405,7 +410,7 @@ int ks_wtlist(struct ks_changes *out, struct ks_repo *r, struct ks_gitindex *ix,
 	w.r = r;
 	w.git = ks_repo_git(r);
 	w.ix = ix;
-	w.out = out;
+	w.ask = ask;
 	if (!plain_settings(w.git, &w.trust_ctime))
 		return FALLBACK;
 	if (ks_buf_puts(&w.abs, ks_repo_workdir(r)) < 0)
@@ -420,10 +425,10 @@ int ks_wtlist(struct ks_changes *out, struct ks_repo *r, struct ks_gitindex *ix,
 
 		switch (verdicts[i]) {
 		case GONE:
-			err = ks_changes_add(out, KS_CHANGE_DELETED, path);
+			err = found(&w, KS_WT_DELETED, path);
 			break;
 		case CHANGED:
-			err = ks_changes_add(out, KS_CHANGE_MODIFIED, path);
+			err = found(&w, KS_WT_MODIFIED, path);
 			break;
 		case UNSURE:
 			err = compare_content(&w, i);
@@ -438,12 +443,6 @@ int ks_wtlist(struct ks_changes *out, struct ks_repo *r, struct ks_gitindex *ix,
 		err = walk_new(&w);
 	if (!err && w.nfresh && refresh)
 		err = write_refreshed(&w, refreshed);
-	if (err) {
-		/* nothing half listed */
-		for (i = had; i < out->n; i++)
-			ks_free(out->v[i].path);
-		out->n = had;
-	}
 	ks_free(w.fresh);
 	ks_buf_release(&w.abs);
 	return err;

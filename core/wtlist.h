@@ -10,7 +10,7 @@
  * (git's racy case), is read and hashed, with the repository's filters,
  * and changed only when its id differs.  Files in the survey's folders
  * that the index does not hold, and git does not ignore, are new.  Only
- * the survey's files are looked at (changes.h's ks_is_survey_path).
+ * the files the caller wants are looked at (changes.c: the survey's).
  *
  * Anything out of the ordinary is left to libgit2, which knows git's
  * every rule: an entry at a conflict stage or with git's flags, a link or
@@ -27,18 +27,32 @@
 
 #include <sys/stat.h>
 
-struct ks_changes;
 struct ks_gitindex;
 struct ks_repo;
 
+enum ks_wt_change {
+	KS_WT_NEW,
+	KS_WT_MODIFIED,
+	KS_WT_DELETED,
+};
+
+/* What the caller asks for, and where the answers go. */
+struct ks_wtlist_ask {
+	/* 1: look at this file; asked from several threads at once */
+	int (*wanted)(const char *path);
+	/* each change, in no order: 0, or -1 to stop */
+	int (*found)(void *payload, enum ks_wt_change what, const char *path);
+	void *payload;
+};
+
 /*
- * Adds to `out` every survey file new, modified or deleted in the work
- * tree against `ix`, git's index as the caller read it (gitindex.h).
+ * Hands ask->found() every wanted file new, modified or deleted in the
+ * work tree against `ix`, git's index as the caller read it (gitindex.h).
  * 0 when listed (*refreshed: the index was written again, with `ix`'s
- * stat data refreshed); 1 when libgit2 must be asked instead (`out` is
- * then as it was); -1 out of memory.
+ * stat data refreshed); 1 when libgit2 must be asked instead, whatever
+ * was handed so far; -1 out of memory or when found() stopped it.
  */
-int ks_wtlist(struct ks_changes *out, struct ks_repo *r, struct ks_gitindex *ix,
-	      int refresh, int *refreshed);
+int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
+	      const struct ks_wtlist_ask *ask, int refresh, int *refreshed);
 
 #endif

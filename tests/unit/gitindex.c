@@ -408,17 +408,26 @@ static void libgit2_listing(struct fixture *fx, struct ks_buf *out)
 	git_status_list_free(list);
 }
 
+static int add_found(void *payload, enum ks_wt_change what, const char *path)
+{
+	return ks_changes_add(payload, what == KS_WT_NEW        ? KS_CHANGE_NEW
+				       : what == KS_WT_MODIFIED ? KS_CHANGE_MODIFIED
+								: KS_CHANGE_DELETED,
+			      path);
+}
+
 /* The same lines from ks_wtlist(): 0, or 1 when it left it to libgit2. */
 static int own_listing(struct fixture *fx, struct ks_buf *out, int *refreshed)
 {
 	struct ks_changes c = { 0 };
+	struct ks_wtlist_ask ask = { ks_is_survey_path, add_found, &c };
 	struct ks_gitindex ix = KS_GITINDEX_INIT;
 	char *file = index_file(fx);
 	size_t i;
 	int err;
 
 	assert_int_equal(ks_gitindex_read(&ix, file, 1), 0);
-	err = ks_wtlist(&c, fx->r, &ix, 1, refreshed);
+	err = ks_wtlist(fx->r, &ix, &ask, 1, refreshed);
 	assert_true(err == 0 || err == 1);
 	/* in the order of the lines, as libgit2_listing() has them */
 	{
