@@ -153,6 +153,9 @@ static int parse_entries(struct ks_gitindex *ix, const unsigned char *p,
 	size_t prev = 0, prev_len = 0, keep = 0;
 	uint32_t i;
 
+	/* a count the file cannot hold: damaged, not an allocation to try */
+	if (count > (size_t)(end - p) / (ENTRY_FIXED + 1))
+		return 1;
 	if (ks_grow(&ix->v, 0, &ix->alloc, sizeof(*ix->v), count ? count : 1) < 0)
 		return -1;
 	for (i = 0; i < count; i++) {

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <nettle/sha1.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -236,6 +237,21 @@ static void refuses_damage(void **state)
 		assert_int_equal(ks_file_put(file, whole.ptr, cut, 0, NULL), 0);
 		assert_int_equal(ks_gitindex_read(&ix, file, 1), 1);
 		ks_gitindex_release(&ix);
+	}
+	/* a count of entries the file cannot hold, its SHA-1 right */
+	{
+		struct ks_buf big = KS_BUF_INIT;
+		struct sha1_ctx sha;
+
+		ks_buf_add(&big, whole.ptr, whole.len);
+		big.ptr[8] = big.ptr[9] = big.ptr[10] = big.ptr[11] = (char)0xff;
+		sha1_init(&sha);
+		sha1_update(&sha, big.len - 20, (const uint8_t *)big.ptr);
+		sha1_digest(&sha, 20, (uint8_t *)big.ptr + big.len - 20);
+		assert_int_equal(ks_file_put(file, big.ptr, big.len, 0, NULL), 0);
+		assert_int_equal(ks_gitindex_read(&ix, file, 1), 1);
+		ks_gitindex_release(&ix);
+		ks_buf_release(&big);
 	}
 	/* one byte changed: the SHA-1 */
 	whole.ptr[40] ^= 1;
