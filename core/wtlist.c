@@ -4,10 +4,8 @@
  */
 #include "wtlist.h"
 #include "alloc.h"
-#include "attachpath.h"
 #include "buf.h"
 #include "gitindex.h"
-#include "members.h"
 #include "repo.h"
 
 #include <dirent.h>
@@ -344,40 +342,73 @@ static int walk_folder(struct walk *w)
 	return err;
 }
 
-static const char *const top_files[] = {
-	KS_SURVEY_FILE, KS_SIGNERS_FILE, KS_MEMBERS_FILE,
-};
-static const char *const top_folders[] = {
-	KS_SCHEMA_DIR, KS_RECORDS_DIR, KS_ATTACH_DIR, "conflicts",
-};
+/* 1 when the caller wants `name` as a folder ("name/..."). */
+static int wanted_folder(struct walk *w, size_t len)
+{
+	int yes;
 
+	if (ks_buf_putc(&w->abs, '/') < 0)
+		return -1;
+	yes = w->ask->wanted(rel_of(w));
+	ks_buf_setlen(&w->abs, len);
+	return yes;
+}
+
+/*
+ * New files: the work tree's top folder read, and in it the folders and
+ * files the caller wants (so the one list of them is the caller's).
+ */
 static int walk_new(struct walk *w)
 {
-	size_t i, at;
-	struct stat st;
+	DIR *dh;
+	struct dirent *de;
 	int err = 0;
 
-	for (i = 0; !err && i < sizeof(top_files) / sizeof(*top_files); i++) {
-		if (ks_gitindex_find(w->ix, top_files[i], strlen(top_files[i]), &at))
+	ks_buf_setlen(&w->abs, w->root);
+	if (!(dh = opendir(w->abs.ptr)))
+		return FALLBACK;
+	while (!err && (errno = 0, de = readdir(dh))) {
+		const char *name = de->d_name;
+		unsigned char type = de->d_type;
+		size_t len;
+		int folder;
+
+		if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, ".git"))
 			continue;
-		if (set_rel(w, top_files[i], strlen(top_files[i])) < 0)
-			return -1;
-		if (lstat(w->abs.ptr, &st) < 0)
-			err = errno == ENOENT ? 0 : FALLBACK;
-		else
-			err = S_ISREG(st.st_mode) ? untracked(w) : FALLBACK;
+		ks_buf_setlen(&w->abs, w->root);
+		if (ks_buf_puts(&w->abs, name) < 0) {
+			err = -1;
+			break;
+		}
+		len = w->abs.len;
+		if ((folder = wanted_folder(w, len)) < 0) {
+			err = -1;
+			break;
+		}
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+
+			if (lstat(w->abs.ptr, &st) < 0) {
+				err = FALLBACK;
+				break;
+			}
+			type = S_ISDIR(st.st_mode)   ? DT_DIR
+			       : S_ISREG(st.st_mode) ? DT_REG
+						     : DT_LNK;
+		}
+		if (type == DT_DIR)
+			err = folder ? walk_folder(w) : 0;
+		else if (held(w, 0, w->ix->n))
+			continue;	/* compared with its entry */
+		else if (folder)
+			err = FALLBACK;	/* a file or link where a folder goes */
+		else if (w->ask->wanted(rel_of(w)))
+			err = type == DT_REG ? untracked(w) : FALLBACK;
 	}
-	for (i = 0; !err && i < sizeof(top_folders) / sizeof(*top_folders); i++) {
-		if (set_rel(w, top_folders[i], strlen(top_folders[i])) < 0)
-			return -1;
-		if (lstat(w->abs.ptr, &st) < 0)
-			err = errno == ENOENT ? 0 : FALLBACK;
-		else if (S_ISDIR(st.st_mode))
-			err = walk_folder(w);
-		else if (!ks_gitindex_find(w->ix, top_folders[i],
-					   strlen(top_folders[i]), &at))
-			err = FALLBACK;	/* a file where a folder goes, new */
-	}
+	if (!err && errno)
+		err = FALLBACK;
+	closedir(dh);
+	ks_buf_setlen(&w->abs, w->root);
 	return err;
 }
 

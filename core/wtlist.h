@@ -38,7 +38,10 @@ enum ks_wt_change {
 
 /* What the caller asks for, and where the answers go. */
 struct ks_wtlist_ask {
-	/* 1: look at this file; asked from several threads at once */
+	/*
+	 * 1: look at this file, or at this top-level folder ("name/": all
+	 * of it); asked from several threads at once
+	 */
 	int (*wanted)(const char *path);
 	/* each change, in no order: 0, or -1 to stop */
 	int (*found)(void *payload, enum ks_wt_change what, const char *path);
