@@ -18,7 +18,7 @@ MANDIR = $(PREFIX)/share/man
 DEPS = libgit2:libgit2-dev yaml-0.1:libyaml-dev zlib:zlib1g-dev \
 	libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev cmocka:libcmocka-dev \
 	xlsxwriter:libxlsxwriter-dev libsodium:libsodium-dev libbsd:libbsd-dev libidn2:libidn2-dev \
-	libmicrohttpd:libmicrohttpd-dev libarchive:libarchive-dev sqlite3:libsqlite3-dev \
+	libmicrohttpd:libmicrohttpd-dev minizip:libminizip-dev sqlite3:libsqlite3-dev \
 	libexif:libexif-dev libjpeg:libjpeg62-turbo-dev libpng:libpng-dev libwebp:libwebp-dev \
 	nettle:nettle-dev
 TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-client \
@@ -28,7 +28,7 @@ TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-
 	/usr/lib/python3/dist-packages/selenium:python3-selenium \
 	/usr/lib/python3/dist-packages/PIL:python3-pil exiftool:libimage-exiftool-perl
 PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd libidn2 \
-	libmicrohttpd libarchive sqlite3 libexif libjpeg libpng libwebp nettle
+	libmicrohttpd minizip sqlite3 libexif libjpeg libpng libwebp nettle
 
 ifeq ($(SANITIZE),1)
 BUILD = build/asan

@@ -289,6 +289,11 @@ test_expect_success 'the export downloaded: the same as khaosat export, nothing 
 import os, sys, zipfile
 z = zipfile.ZipFile(\"x.zip\")
 names = sorted(z.namelist())
+if z.testzip() is not None:
+    sys.exit(\"bad CRC: %s\" % z.testzip())
+for i in z.infolist():
+    if i.compress_type != zipfile.ZIP_DEFLATED or i.external_attr >> 16 != 0o100644:
+        sys.exit(\"%s: method %d, mode %o\" % (i.filename, i.compress_type, i.external_attr >> 16))
 if names != sorted(os.listdir(\"csv\")):
     sys.exit(\"files: %s\" % names)
 for n in names:

@@ -2,7 +2,7 @@
  * The export page of khaosat serve: the survey's figures, each field
  * counted drawn as a bar chart (SVG made here, on the server), and the
  * export as a download: the spreadsheet, the CSV tables (zipped with
- * libarchive, one file per table), or JSON, of every kind or of those
+ * minizip, one file per table), or JSON, of every kind or of those
  * ticked, as the survey is now or as it was on a date.
  *
  * A download is `khaosat export` (export.h) into a folder of its own under
@@ -21,17 +21,17 @@
 #include "repo.h"
 #include "stats.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zip.h>
 
 #define BAR_W 360	/* the longest bar, in pixels */
 #define ROW_H 22
@@ -202,21 +202,42 @@ static int page(const struct ks_web_req *q, struct ks_web_reply *r,
 
 /* ---- the download ---- */
 
-/* The CSV folder `dir` as the zip file `zip`, its files in name order. */
+/* minizip's error `rc` in words. */
+static const char *zip_error(int rc)
+{
+	return rc == ZIP_ERRNO ? strerror(errno) : rc == ZIP_INTERNALERROR ?
+	       "internal error" : "bad parameter";
+}
+
+/*
+ * The CSV folder `dir` as the zip file `zip`, its files in name order,
+ * each deflated, its name marked UTF-8 (the zip format's bit 11).
+ */
 static int zip_folder(const char *dir, const char *zip, struct ks_diags *d)
 {
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
+	const int utf8_names = 1 << 11;
 	struct dirent **names = NULL;
 	struct ks_buf p = KS_BUF_INIT, data = KS_BUF_INIT;
-	int i, n = scandir(dir, &names, NULL, alphasort), err = 0;
+	int i, n = scandir(dir, &names, NULL, alphasort), err = 0, rc;
+	zipFile z = n < 0 ? NULL : zipOpen64(zip, APPEND_STATUS_CREATE);
+	time_t now = time(NULL);
+	struct tm tm;
+	zip_fileinfo zi;
 
-	if (!a || !e || n < 0 ||
-	    archive_write_set_format_zip(a) != ARCHIVE_OK ||
-	    archive_write_open_filename(a, zip) != ARCHIVE_OK)
+	memset(&zi, 0, sizeof(zi));
+	if (localtime_r(&now, &tm)) {
+		zi.tmz_date.tm_sec = (unsigned)tm.tm_sec;
+		zi.tmz_date.tm_min = (unsigned)tm.tm_min;
+		zi.tmz_date.tm_hour = (unsigned)tm.tm_hour;
+		zi.tmz_date.tm_mday = (unsigned)tm.tm_mday;
+		zi.tmz_date.tm_mon = (unsigned)tm.tm_mon;
+		zi.tmz_date.tm_year = (unsigned)tm.tm_year + 1900;
+	}
+	/* a regular file, rw-r--r--, as unzip on Unix restores it */
+	zi.external_fa = (unsigned long)0100644 << 16;
+	if (!z)
 		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot make the zip file: %s",
-			       a && archive_error_string(a) ? archive_error_string(a)
-							  : strerror(errno));
+			       strerror(errno));
 	for (i = 0; !err && i < n; i++) {
 		if (names[i]->d_name[0] == '.')
 			continue;
@@ -228,23 +249,29 @@ static int zip_folder(const char *dir, const char *zip, struct ks_diags *d)
 				       names[i]->d_name, strerror(errno));
 			break;
 		}
-		archive_entry_clear(e);
-		archive_entry_set_pathname(e, names[i]->d_name);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)data.len);
-		archive_entry_set_mtime(e, time(NULL), 0);
-		if (archive_write_header(a, e) != ARCHIVE_OK ||
-		    archive_write_data(a, data.ptr ? data.ptr : "", data.len) !=
-		    (la_ssize_t)data.len)
+		if (data.len > UINT_MAX) {
+			err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot write the zip file: %s is too large",
+				       names[i]->d_name);
+			break;
+		}
+		/* version made by: Unix (3), zip 2.0, so the mode above is read */
+		rc = zipOpenNewFileInZip4_64(z, names[i]->d_name, &zi, NULL, 0, NULL,
+					     0, NULL, Z_DEFLATED,
+					     Z_DEFAULT_COMPRESSION, 0, -MAX_WBITS,
+					     DEF_MEM_LEVEL, Z_DEFAULT_STRATEGY, NULL,
+					     0, 3 << 8 | 20, utf8_names, 0);
+		if (rc == ZIP_OK)
+			rc = zipWriteInFileInZip(z, data.ptr ? data.ptr : "",
+						 (unsigned)data.len);
+		if (rc == ZIP_OK)
+			rc = zipCloseFileInZip(z);
+		if (rc != ZIP_OK)
 			err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot write the zip file: %s",
-				       archive_error_string(a));
+				       zip_error(rc));
 	}
-	if (a && archive_write_close(a) != ARCHIVE_OK && !err)
+	if (z && (rc = zipClose(z, NULL)) != ZIP_OK && !err)
 		err = ks_error(d, KS_EIO, NULL, 0, 0, "cannot write the zip file: %s",
-			       archive_error_string(a));
-	archive_write_free(a);
-	archive_entry_free(e);
+			       zip_error(rc));
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
