@@ -137,6 +137,18 @@ static void test_growth(void **state)
 	ks_table_release(&t);
 }
 
+/* The key of the entry slot `s` names (ks_table_next() from its number). */
+static size_t key_in_slot(const struct ks_table *t, size_t s)
+{
+	size_t k = t->slot[s] - 1;
+	const struct pair *p;
+
+	assert_int_not_equal(t->slot[s], 0);
+	p = ks_table_next(t, &k);
+	assert_non_null(p);
+	return p->key;
+}
+
 static void collide(size_t (*h)(size_t))
 {
 	struct ks_table t;
@@ -220,9 +232,9 @@ static void test_removal_wraps(void **state)
 	ks_table_remove(&t, find(&t, 0));
 	want[0] = 0;
 	check_all(&t, want, 8);
-	assert_int_equal(((struct pair *)t.entry)[15].key, 1);
-	assert_int_equal(((struct pair *)t.entry)[3].key, 4);
-	assert_int_equal(t.hash[2], 0);
+	assert_int_equal(key_in_slot(&t, 15), 1);
+	assert_int_equal(key_in_slot(&t, 3), 4);
+	assert_int_equal(t.slot[2], 0);
 	ks_table_remove(&t, find(&t, 1));
 	want[1] = 0;
 	check_all(&t, want, 8);
@@ -259,6 +271,11 @@ static void test_out_of_memory(void **state)
 	assert_int_equal(ks_table_put(&t, hash_of(8), &k, pair_eq, &e), -1);
 	assert_null(e);
 	assert_null(ks_table_add(&t, hash_of(8)));
+	/* The slots can be had, the larger array of entries cannot. */
+	ks_alloc_fail_after(1);
+	assert_int_equal(ks_table_put(&t, hash_of(8), &k, pair_eq, &e), -1);
+	ks_alloc_fail_after(0);
+	check_all(&t, want, 100);
 	/* A key that is there needs no room. */
 	k = 3;
 	assert_int_equal(put(&t, k, 9), 0);
@@ -274,6 +291,31 @@ static void test_out_of_memory(void **state)
 	ks_table_release(&t);
 }
 
+/* The walk follows the order of addition; a removal moves the last in. */
+static void test_order(void **state)
+{
+	struct ks_table t = KS_TABLE_INIT(struct pair);
+	size_t k, i = 0;
+	struct pair *p;
+
+	(void)state;
+	hash_of = spread;
+	for (k = 0; k < 40; k++)
+		assert_int_equal(put(&t, k, k + 100), 1);
+	for (k = 0; k < 40; k++) {
+		p = ks_table_next(&t, &i);
+		assert_non_null(p);
+		assert_int_equal(p->key, k);
+	}
+	assert_null(ks_table_next(&t, &i));
+	ks_table_remove(&t, find(&t, 2));
+	i = 2;
+	assert_int_equal(((struct pair *)ks_table_next(&t, &i))->key, 39);
+	assert_int_equal(find(&t, 39)->value, 139);
+	assert_null(find(&t, 2));
+	ks_table_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_removal),
 		cmocka_unit_test(test_removal_wraps),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_order),
 	};
 
 	KS_RUN_TESTS(tests);
