@@ -211,7 +211,9 @@ int cmd_status(int argc, char **argv, struct cli *cli);
 void note_drafts(struct ks_repo *r);
 /*
  * After a merge or a sync moved main from `before` to `after`: warns of
- * the values that must be unique and that two records now hold.
+ * the values that must be unique and that two records now hold.  Each of
+ * them refuses a work tree with uncommitted changes, so the work tree
+ * holds `after` and is not listed again.
  */
 void note_clashes(struct ks_repo *r, const git_oid *before,
 		  const git_oid *after);

@@ -534,7 +534,7 @@ void note_clashes(struct ks_repo *r, const git_oid *before,
 	size_t i;
 
 	if (git_oid_equal(before, after) ||
-	    ks_clash_between(r, before, after, &c) != KS_EINVALID)
+	    ks_clash_between(r, before, after, 1, &c) != KS_EINVALID)
 		goto out;
 	for (i = 0; i < c.n; i++)
 		ks_diags_add(&w, KS_SEV_WARNING, c.v[i].path, c.v[i].line,

@@ -31,6 +31,7 @@ struct judged {
 	const struct ks_paths *paths;	/* sorted */
 	int (*feed)(struct ks_unique *u, void *ctx, struct ks_diags *d);
 	void *ctx;
+	int clean;	/* the work tree is known to hold HEAD's tree: not listed */
 };
 
 static int judged_has(const struct judged *j, const char *path)
@@ -52,7 +53,7 @@ static int against_survey(struct ks_repo *r, const struct judged *j,
 	size_t i;
 	int err = -1;
 
-	if (!u || ks_changes_list(&ch, r, &ignore) == -1)
+	if (!u || (!j->clean && ks_changes_list(&ch, r, &ignore) == -1))
 		goto out;
 	for (i = 0; i < j->paths->n; i++)
 		if (ks_paths_add(&skip, j->paths->v[i]) < 0)
@@ -129,7 +130,7 @@ static int feed_one(struct ks_unique *u, void *ctx, struct ks_diags *d)
 static int clash_one(struct one *o, struct ks_diags *d)
 {
 	struct ks_paths self = { 0 };
-	struct judged j = { &self, feed_one, o };
+	struct judged j = { &self, feed_one, o, 0 };
 	char *rel = ks_record_relpath(o->kind, o->id);
 	int err = -1;
 
@@ -189,13 +190,19 @@ static int feed_many(struct ks_unique *u, void *ctx, struct ks_diags *d)
 	return err == -1 ? -1 : 0;
 }
 
+static int clash_paths(struct ks_repo *r, const struct ks_paths *paths,
+		       int clean, struct ks_diags *d)
+{
+	struct many m = { r, paths };
+	struct judged j = { paths, feed_many, &m, clean };
+
+	return against_survey(r, &j, 1, d);
+}
+
 int ks_clash_paths(struct ks_repo *r, const struct ks_paths *paths,
 		   struct ks_diags *d)
 {
-	struct many m = { r, paths };
-	struct judged j = { paths, feed_many, &m };
-
-	return against_survey(r, &j, 1, d);
+	return clash_paths(r, paths, 0, d);
 }
 
 static int add_changed(const git_diff_delta *dd, float progress, void *p)
@@ -207,7 +214,7 @@ static int add_changed(const git_diff_delta *dd, float progress, void *p)
 }
 
 int ks_clash_between(struct ks_repo *r, const git_oid *from,
-		     const git_oid *to, struct ks_diags *d)
+		     const git_oid *to, int clean, struct ks_diags *d)
 {
 	struct ks_paths paths = { 0 };
 	int err = -1;
@@ -219,7 +226,7 @@ int ks_clash_between(struct ks_repo *r, const git_oid *from,
 		goto out;
 	}
 	ks_paths_sort(&paths);
-	err = paths.n ? ks_clash_paths(r, &paths, d) : 0;
+	err = paths.n ? clash_paths(r, &paths, clean, d) : 0;
 out:
 	ks_paths_release(&paths);
 	return err;
