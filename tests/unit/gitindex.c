@@ -610,6 +610,78 @@ static void lists_many_as_libgit2(void **state)
 	ks_buf_release(&got);
 }
 
+/*
+ * A file git's filters change on its way in (CRLF to LF), committed, then
+ * touched: the same content, so unchanged, whichever setting or
+ * attributes file asks for the filter.  Hashed without its filter, it
+ * would be listed as changed.
+ */
+static void filters_as_libgit2(void **state)
+{
+	static const char *const set[] = {
+		"git config core.autocrlf true",
+		"git config core.autocrlf input",
+		"printf '*.yaml text\\n' >records/.gitattributes",
+		"printf '*.yaml text\\n' >records/workshop/d01/.gitattributes",
+		"printf '*.yaml text\\n' >.gitattributes",
+		"printf '*.yaml text\\n' >.git/info/attributes",
+		/* in the index only: libgit2 reads it from there */
+		"printf '*.yaml text\\n' >.gitattributes && git add .gitattributes && "
+		"git -c user.name=T -c user.email=t@e commit -qm a && rm .gitattributes",
+	};
+	static const char *const unset[] = {
+		"git config --unset core.autocrlf",
+		"git config --unset core.autocrlf",
+		"rm records/.gitattributes",
+		"rm records/workshop/d01/.gitattributes",
+		"rm .gitattributes",
+		"rm .git/info/attributes",
+		"git rm -q --cached .gitattributes && "
+		"git -c user.name=T -c user.email=t@e commit -qm b",
+	};
+	struct fixture *fx = *state;
+	struct ks_buf want = KS_BUF_INIT, got = KS_BUF_INIT, p = KS_BUF_INIT;
+	const char *rel = "records/workshop/d01/001/crlf.yaml";
+	struct timeval tv[2];
+	size_t i;
+	int refreshed;
+
+	populate(fx, 10);
+	ks_buf_addf(&p, "%s%s", workdir(fx), rel);
+	for (i = 0; i < sizeof(set) / sizeof(*set); i++) {
+		run(fx, set[i]);
+		put_file(fx, rel, "id: crlf\r\nname: N\r\n");
+		run(fx, "git add records && git -c user.name=T -c user.email=t@e commit -qm crlf");
+		/* the same bytes, a later time: read and hashed again */
+		gettimeofday(&tv[0], NULL);
+		tv[0].tv_sec += 5;
+		tv[1] = tv[0];
+		assert_int_equal(utimes(p.ptr, tv), 0);
+		libgit2_listing(fx, &want);
+		assert_int_equal(own_listing(fx, &got, &refreshed), 0);
+		if (got.len != want.len || memcmp(got.ptr, want.ptr, got.len) ||
+		    (got.ptr && strstr(got.ptr, rel)))
+			fail_msg("%s:\nlibgit2:\n%s\nkhaosat:\n%s", set[i],
+				 want.ptr ? want.ptr : "", got.ptr ? got.ptr : "");
+		run(fx, "git rm -q records/workshop/d01/001/crlf.yaml && "
+			"git -c user.name=T -c user.email=t@e commit -qm gone");
+		run(fx, unset[i]);
+	}
+	/* no filter: the same file, touched, is hashed plain and changed */
+	put_file(fx, rel, "id: crlf\r\nname: N\r\n");
+	run(fx, "git add records && git -c user.name=T -c user.email=t@e commit -qm crlf");
+	put_file(fx, rel, "id: CRLF\r\nname: N\r\n");
+	assert_int_equal(utimes(p.ptr, tv), 0);
+	libgit2_listing(fx, &want);
+	assert_int_equal(own_listing(fx, &got, &refreshed), 0);
+	assert_non_null(got.ptr);
+	assert_string_equal(got.ptr, want.ptr);
+	assert_non_null(strstr(got.ptr, rel));
+	ks_buf_release(&want);
+	ks_buf_release(&got);
+	ks_buf_release(&p);
+}
+
 /* What only libgit2 knows is left to it. */
 static void leaves_to_libgit2(void **state)
 {
@@ -661,6 +733,7 @@ static int run_all(void)
 		cmocka_unit_test_setup_teardown(reads_git_tree_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(lists_as_libgit2, setup, teardown),
 		cmocka_unit_test_setup_teardown(lists_many_as_libgit2, setup, teardown),
+		cmocka_unit_test_setup_teardown(filters_as_libgit2, setup, teardown),
 		cmocka_unit_test_setup_teardown(leaves_to_libgit2, setup, teardown),
 	};
 
