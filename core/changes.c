@@ -374,6 +374,26 @@ int ks_changes_list(struct ks_changes *out, struct ks_repo *r,
 	return err;
 }
 
+/*
+ * The id git would store for the file: through wtlist.c, which tells
+ * when no filter can apply from the index read here, or libgit2's when
+ * this reader refuses the index or cannot read it.
+ */
+static int hash_file(git_oid *id, struct ks_repo *r, const char *abs,
+		     const char *path)
+{
+	struct ks_gitindex ix = KS_GITINDEX_INIT;
+	int err = ks_changes_read_index(&ix, r);
+
+	if (err == 0)
+		err = ks_wtlist_hash(id, r, &ix, abs, path);
+	else
+		err = git_repository_hashfile(id, ks_repo_git(r), abs,
+					      GIT_OBJECT_BLOB, path);
+	ks_gitindex_release(&ix);
+	return err < 0 ? -1 : 0;
+}
+
 int ks_changes_of_path(struct ks_changes *out, struct ks_repo *r,
 		       const char *path, struct ks_diags *d)
 {
@@ -394,8 +414,7 @@ int ks_changes_of_path(struct ks_changes *out, struct ks_repo *r,
 		return -1;
 	in_wt = lstat(abs, &st) == 0 && S_ISREG(st.st_mode);
 	/* the file as git would store it, its filters applied */
-	if (in_wt && git_repository_hashfile(&now, repo, abs, GIT_OBJECT_BLOB,
-					     path) < 0) {
+	if (in_wt && hash_file(&now, r, abs, path) < 0) {
 		err = ks_error(d, KS_EIO, path, 0, 0,
 			       "cannot read the file to compare it: %s",
 			       ks_git_error());

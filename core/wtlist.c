@@ -30,7 +30,7 @@ struct refresh {
 struct walk {
 	struct ks_repo *r;
 	git_repository *git;
-	struct ks_gitindex *ix;
+	const struct ks_gitindex *ix;
 	const struct ks_wtlist_ask *ask;
 	struct ks_buf abs;	/* the work tree, then the path looked at */
 	size_t root;		/* length of the work tree's part */
@@ -539,20 +539,42 @@ static int walk_new(struct walk *w)
 	return err;
 }
 
-static int write_refreshed(struct walk *w, int *refreshed)
+static int write_refreshed(struct walk *w, struct ks_gitindex *ix,
+			   int *refreshed)
 {
 	size_t i;
 	int err;
 
 	for (i = 0; i < w->nfresh; i++)
-		ks_gitindex_set_stat(&w->ix->v[w->fresh[i].at], &w->fresh[i].st);
+		ks_gitindex_set_stat(&ix->v[w->fresh[i].at], &w->fresh[i].st);
 	ks_buf_setlen(&w->abs, 0);
 	if (ks_buf_addf(&w->abs, "%sindex", git_repository_path(w->git)) < 0)
 		return -1;
 	/* only a cache: a plain git holding the index's lock wins */
-	err = ks_gitindex_write(w->ix, w->abs.ptr, 1);
+	err = ks_gitindex_write(ix, w->abs.ptr, 1);
 	*refreshed = err == 0;
 	return 0;
+}
+
+int ks_wtlist_hash(git_oid *id, struct ks_repo *r, const struct ks_gitindex *ix,
+		   const char *abs, const char *path)
+{
+	struct walk w;
+	int err = -1;
+
+	memset(&w, 0, sizeof(w));
+	w.filters = -1;
+	w.r = r;
+	w.git = ks_repo_git(r);
+	w.ix = ix;
+	if (ks_buf_puts(&w.abs, ks_repo_workdir(r)) == 0) {
+		w.root = w.abs.len;
+		err = hash_file(&w, id, abs, path);
+	}
+	ks_buf_release(&w.abs);
+	ks_buf_release(&w.plain_dir);
+	ks_buf_release(&w.scratch);
+	return err;
 }
 
 int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
@@ -601,7 +623,7 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 	if (!err)
 		err = walk_new(&w);
 	if (!err && w.nfresh && refresh)
-		err = write_refreshed(&w, refreshed);
+		err = write_refreshed(&w, ix, refreshed);
 	ks_free(w.fresh);
 	ks_buf_release(&w.abs);
 	ks_buf_release(&w.plain_dir);

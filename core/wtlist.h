@@ -58,4 +58,16 @@ struct ks_wtlist_ask {
 int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 	      const struct ks_wtlist_ask *ask, int refresh, int *refreshed);
 
+/*
+ * The id git would store for the work tree's file `path` (at `abs`), as
+ * ks_wtlist() hashes it: a plain blob id when no filter can apply (no
+ * core.autocrlf, no attributes file, none in `ix`, git's index as read),
+ * else libgit2's, with the filters.  libgit2 alone would load the whole
+ * index to look for attributes.  0, or -1 with libgit2's error.
+ */
+struct git_oid;
+int ks_wtlist_hash(struct git_oid *id, struct ks_repo *r,
+		   const struct ks_gitindex *ix, const char *abs,
+		   const char *path);
+
 #endif
