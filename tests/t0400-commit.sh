@@ -429,6 +429,51 @@ test_expect_success 'commit refuses a deletion that leaves a reference dangling'
 	test_cmp expect err
 '
 
+test_expect_success 'a deletion and a value another record holds: the clash is at the changed record' '
+	W3=records/workshop/md01/000/md01-0003.yaml &&
+	W7=records/workshop/md01/000/md01-0007.yaml &&
+	git -C s rev-parse HEAD >head-before &&
+	test_when_finished "git -C s reset -q --hard \$(cat head-before)" &&
+	rm s/$W7 &&
+	sed -i "s/^tax_code: .*/tax_code: \"0200094485\"/" s/$W3 &&
+	state >before &&
+	in_s test_expect_code 1 khaosat commit -m "xoá md01-0007" >out 2>err &&
+	state >after &&
+	test_cmp before after &&
+	cat >expect <<-EOF &&
+	$W3:4:11: error: Mã số thuế: "0200094485" is also used by record md01-0001 ($W1:4:11); it must be unique
+	not saved: fix the errors above; nothing was saved to the history
+	EOF
+	test_cmp expect err
+'
+
+test_expect_success 'a deletion and a changed record that refers to the deleted one: refused there' '
+	W7=records/workshop/md01/000/md01-0007.yaml &&
+	B19=records/brand/md02/000/md02-0019.yaml &&
+	git -C s rev-parse HEAD >head-before &&
+	test_when_finished "git -C s reset -q --hard \$(cat head-before)" &&
+	rm s/$W7 &&
+	sed -i "s/workshop: md01-0002/workshop: md01-0007/" s/$B19 &&
+	state >before &&
+	in_s test_expect_code 1 khaosat commit -m "xoá md01-0007" >out 2>err &&
+	state >after &&
+	test_cmp before after &&
+	grep -q "^$B19:8:13: error: .*there is no workshop record with the id \"md01-0007\"" err &&
+	test_line_count = 2 err
+'
+
+test_expect_success 'a deletion that leaves every reference whole is committed' '
+	W7=records/workshop/md01/000/md01-0007.yaml &&
+	git -C s rev-parse HEAD >head-before &&
+	test_when_finished "git -C s reset -q --hard \$(cat head-before)" &&
+	rm s/$W7 &&
+	in_s khaosat commit -m "xoá md01-0007" >out 2>err &&
+	test_must_be_empty err &&
+	git -C s diff --name-status HEAD~1 HEAD >changed &&
+	printf "D\t%s\n" "$W7" >expect &&
+	test_cmp expect changed
+'
+
 test_expect_success 'commit refuses a value that must be unique and is already used' '
 	D=records/workshop/md01/001/md01-0101.yaml &&
 	git -C s rev-parse HEAD >head-before &&
