@@ -467,7 +467,8 @@ struct scan {
 					   made, or NULL */
 };
 
-#define FLUSH_AT (1u << 20)
+/* a quarter MB: the buffer stays small beside the cache it writes */
+#define FLUSH_AT ((size_t)256 * 1024)
 
 /* `len` bytes of the new cache, to its file. */
 static void put_out(struct scan *sc, const char *data, size_t len)

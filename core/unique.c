@@ -19,7 +19,7 @@
 #include <string.h>
 
 /*
- * An indexed value.  Its bytes and its record's "path NUL id" live in the
+ * An indexed value.  Its bytes and its record (keep_rec()) live in the
  * index's blocks; its kind and field are the index's field number `field`.
  */
 struct uentry {
@@ -199,10 +199,32 @@ static void clash(struct ks_unique *u, const char *path, int line, int col,
 	ks_buf_release(&label);
 }
 
-/* The id of a record kept as "path NUL id". */
+/*
+ * The record being indexed, kept as "path NUL id", or as "NUL id" when
+ * its path is the one its kind and id give (every committed record's):
+ * 38 bytes fewer for each of 100,000 records, 3.8 MB of a whole check.
+ */
+static const char *keep_rec(struct ks_unique *u)
+{
+	char kind[128], id[64];
+
+	if (u->path &&
+	    ks_record_path_split(u->path, kind, sizeof(kind), id, sizeof(id)) == 0 &&
+	    !strcmp(kind, u->kind) && !strcmp(id, u->id))
+		return keep(u, "", 0, u->id, strlen(u->id));
+	return keep(u, u->path, strlen(u->path), u->id, strlen(u->id));
+}
+
+/* The id of a record kept by keep_rec(). */
 static const char *rec_id(const char *rec)
 {
 	return rec + strlen(rec) + 1;
+}
+
+/* The path of a record kept by keep_rec(), of kind `kind`; NULL out of memory. */
+static char *rec_path(const char *rec, const char *kind)
+{
+	return *rec ? ks_strdup(rec) : ks_record_relpath(kind, rec + 1);
 }
 
 void ks_unique_add_at(struct ks_unique *u, const char *pointer,
@@ -226,13 +248,19 @@ void ks_unique_add_at(struct ks_unique *u, const char *pointer,
 		goto oom;
 	e = slot;
 	if (r == 0) {
-		if (strcmp(rec_id(e->rec), u->id) && !u->quiet)
+		if (strcmp(rec_id(e->rec), u->id) && !u->quiet) {
+			char *other = rec_path(e->rec, u->fields[e->field].kind);
+
+			if (!other)
+				goto oom;
 			clash(u, u->path, line, col, pointer, value, len,
-			      rec_id(e->rec), e->rec, e->line, e->col);
+			      rec_id(e->rec), other, e->line, e->col);
+			ks_free(other);
+		}
 		return;
 	}
 	if (!u->rec)
-		u->rec = keep(u, u->path, strlen(u->path), u->id, strlen(u->id));
+		u->rec = keep_rec(u);
 	e->value = keep(u, value, len, NULL, 0);
 	/* Half an entry would be found, and its missing names read, later. */
 	if (!u->rec || !e->value) {
@@ -263,9 +291,17 @@ void ks_unique_probe_at(struct ks_unique *u, const char *pointer,
 	if (field_of(u, pointer, &k.field) < 0)
 		return;
 	e = ks_table_find(&u->table, key_hash(&k), &k, uentry_eq);
-	if (e && strcmp(rec_id(e->rec), u->id))
-		clash(u, e->rec, e->line, e->col, pointer, value, len, u->id,
+	if (e && strcmp(rec_id(e->rec), u->id)) {
+		char *at = rec_path(e->rec, u->fields[e->field].kind);
+
+		if (!at) {
+			u->oom = 1;
+			return;
+		}
+		clash(u, at, e->line, e->col, pointer, value, len, u->id,
 		      u->path, line, col);
+		ks_free(at);
+	}
 }
 
 void ks_unique_each(const struct ks_unique *u,

@@ -44,6 +44,58 @@ static void test_clash(void **state)
 }
 
 /*
+ * A record's path is kept only where its kind and id do not give it: a
+ * clash names each holder at its own path, derived or kept, in both
+ * directions (an addition that meets it, a probe that finds it).
+ */
+static void test_paths(void **state)
+{
+	static const struct {
+		const char *kind, *path, *id, *value;
+	} held[] = {
+		/* where the id puts it: only the id is kept */
+		{ "workshop", "records/workshop/md01/000/md01-0042.yaml", "md01-0042", "1" },
+		/* another folder than the id's */
+		{ "workshop", "records/workshop/md01/009/md01-0043.yaml", "md01-0043", "2" },
+		/* the place of another kind */
+		{ "brand", "records/workshop/md01/000/md01-0044.yaml", "md01-0044", "3" },
+		/* no survey path at all */
+		{ "workshop", "plain/md01-0045.yaml", "md01-0045", "4" },
+	};
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_unique *u = ks_unique_new();
+	char want[256];
+	size_t i;
+
+	(void)state;
+	assert_non_null(u);
+	for (i = 0; i < 4; i++) {
+		ks_unique_begin(u, held[i].kind, NULL, held[i].path, held[i].id, &d);
+		ks_unique_add_at(u, "/tax_code", held[i].value, 1, 4, 11);
+	}
+	for (i = 0; i < 4; i++) {
+		ks_unique_begin(u, held[i].kind, NULL, "x.yaml", "x-1", &d);
+		ks_unique_add_at(u, "/tax_code", held[i].value, 1, 5, 12);
+		assert_int_equal(d.n, i + 1);
+		snprintf(want, sizeof(want),
+			 "tax_code: \"%s\" is also used by record %s (%s:4:11); it must be unique",
+			 held[i].value, held[i].id, held[i].path);
+		assert_string_equal(d.v[i].message, want);
+		assert_string_equal(d.v[i].path, "x.yaml");
+	}
+	/* probed: the clash is at the held record, at its path */
+	for (i = 0; i < 4; i++) {
+		ks_unique_begin(u, held[i].kind, NULL, "y.yaml", "y-1", &d);
+		ks_unique_probe_at(u, "/tax_code", held[i].value, 1, 6, 13);
+		assert_int_equal(d.n, 5 + i);
+		assert_string_equal(d.v[4 + i].path, held[i].path);
+	}
+	assert_int_equal(ks_unique_report(u, &d), 0);
+	ks_unique_free(u);
+	ks_diags_release(&d);
+}
+
+/*
  * Many records, so that the strings fill several blocks, one value longer
  * than a block, and the same text under another field or another kind,
  * which is no clash: every first holder is still named right at the end.
@@ -124,6 +176,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clash),
+		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_out_of_memory),
 	};
