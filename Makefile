@@ -43,7 +43,12 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter
 	-Wmissing-prototypes -Wstrict-prototypes -Icore -Iweb $(SANFLAGS) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
-LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
+# libmicrohttpd is not linked: khaosat serve loads it (web/mhd.c) by the
+# soname of the library compiled against, so that no other command pays
+# for it and GnuTLS at every start.
+LINKED = $(filter-out libmicrohttpd,$(PKGS))
+LIBS = $(shell pkg-config --libs $(LINKED) 2>/dev/null) -lm -pthread
+MHD_SONAME = $(shell objdump -p "$$(pkg-config --variable=libdir libmicrohttpd 2>/dev/null)/libmicrohttpd.so" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 
 CORE_SRC = $(sort $(wildcard core/*.c))
 # web/: khaosat serve's pages, a face of the binary as cmd/ is
@@ -90,6 +95,8 @@ pot:
 	@for l in $(LINGUAS); do \
 		msgmerge --quiet --update --backup=none po/$$l.po po/khaosat.pot; \
 	done
+
+$(BUILD)/web/mhd.o: ALL_CFLAGS += $(if $(MHD_SONAME),-DKS_MHD_SONAME='"$(MHD_SONAME)"')
 
 $(BUILD)/%.o: %.c $(wildcard core/*.h cmd/*.h web/*.h)
 	@mkdir -p $(dir $@)

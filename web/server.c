@@ -15,10 +15,10 @@
 #include "changes.h"
 #include "lock.h"
 #include "watch.h"
+#include "mhd.h"
 
 #include <arpa/inet.h>
 #include <malloc.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -56,13 +56,13 @@ struct ks_server {
 /* The headers every answer carries: nothing runs, nothing is fetched. */
 static void guard(struct MHD_Response *resp)
 {
-	MHD_add_response_header(resp, "Content-Security-Policy",
+	ks_mhd.add_response_header(resp, "Content-Security-Policy",
 				"default-src 'none'; script-src 'self'; connect-src 'self'; "
 				"style-src 'self'; img-src 'self' data:; "
 				"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	ks_mhd.add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	ks_mhd.add_response_header(resp, "Referrer-Policy", "same-origin");
+	ks_mhd.add_response_header(resp, "Cache-Control", "no-store");
 }
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status,
@@ -72,18 +72,18 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, (void *)body,
+	resp = ks_mhd.create_response_from_buffer(len, (void *)body,
 					       MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
 	guard(resp);
-	MHD_add_response_header(resp, "Content-Type", type);
+	ks_mhd.add_response_header(resp, "Content-Type", type);
 	if (cookie)
-		MHD_add_response_header(resp, "Set-Cookie", cookie);
+		ks_mhd.add_response_header(resp, "Set-Cookie", cookie);
 	if (location)
-		MHD_add_response_header(resp, "Location", location);
-	ret = MHD_queue_response(c, status, resp);
-	MHD_destroy_response(resp);
+		ks_mhd.add_response_header(resp, "Location", location);
+	ret = ks_mhd.queue_response(c, status, resp);
+	ks_mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -95,20 +95,20 @@ static enum MHD_Result send_page(struct MHD_Connection *c,
 	enum MHD_Result ret;
 	char again[16];
 
-	resp = MHD_create_response_from_buffer(r->body.len, r->body.ptr,
+	resp = ks_mhd.create_response_from_buffer(r->body.len, r->body.ptr,
 					       MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
 	guard(resp);
-	MHD_add_response_header(resp, "Content-Type", r->type);
+	ks_mhd.add_response_header(resp, "Content-Type", r->type);
 	if (r->location)
-		MHD_add_response_header(resp, "Location", r->location);
+		ks_mhd.add_response_header(resp, "Location", r->location);
 	if (r->refresh) {
 		snprintf(again, sizeof(again), "%u", r->refresh);
-		MHD_add_response_header(resp, "Refresh", again);
+		ks_mhd.add_response_header(resp, "Refresh", again);
 	}
-	ret = MHD_queue_response(c, r->status, resp);
-	MHD_destroy_response(resp);
+	ret = ks_mhd.queue_response(c, r->status, resp);
+	ks_mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -116,18 +116,18 @@ static enum MHD_Result send_page(struct MHD_Connection *c,
 static enum MHD_Result send_file(struct MHD_Connection *c,
 				 struct ks_web_reply *r)
 {
-	struct MHD_Response *resp = MHD_create_response_from_fd(r->fsize, r->fd);
+	struct MHD_Response *resp = ks_mhd.create_response_from_fd(r->fsize, r->fd);
 	enum MHD_Result ret;
 
 	if (!resp)
 		return MHD_NO;
 	r->fd = -1;
 	guard(resp);
-	MHD_add_response_header(resp, "Content-Type", r->type);
+	ks_mhd.add_response_header(resp, "Content-Type", r->type);
 	if (r->disposition)
-		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
-	ret = MHD_queue_response(c, r->status, resp);
-	MHD_destroy_response(resp);
+		ks_mhd.add_response_header(resp, "Content-Disposition", r->disposition);
+	ret = ks_mhd.queue_response(c, r->status, resp);
+	ks_mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -162,17 +162,17 @@ static int same_secret_csrf(const struct ks_server *s, const char *given)
 
 static int has_body(struct MHD_Connection *c)
 {
-	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *len = ks_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 		MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	return (len && strcmp(len, "0")) ||
-	       MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	       ks_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_TRANSFER_ENCODING);
 }
 
 static const char *query_arg(void *ctx, const char *name)
 {
-	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+	return ks_mhd.lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
 /* What the raw request line told, before MHD decoded it. */
@@ -217,7 +217,7 @@ static void upload_release(struct upload *u)
 	size_t i;
 
 	if (u->pp)
-		MHD_destroy_post_processor(u->pp);
+		ks_mhd.destroy_post_processor(u->pp);
 	if (u->fd >= 0)
 		close(u->fd);
 	for (i = 0; i < u->nfiles; i++) {
@@ -378,7 +378,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 static int is_form(struct MHD_Connection *c)
 {
 	static const char want[] = "application/x-www-form-urlencoded";
-	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *t = ks_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 		MHD_HTTP_HEADER_CONTENT_TYPE);
 
 	return t && !strncasecmp(t, want, sizeof(want) - 1) &&
@@ -394,7 +394,7 @@ static int is_form(struct MHD_Connection *c)
 static int same_origin(const struct ks_server *s, struct MHD_Connection *c,
 		       const char *host)
 {
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *origin = ks_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 							 "Origin");
 
 	(void)s;
@@ -417,7 +417,7 @@ static int may_write(const struct ks_server *s, struct MHD_Connection *c)
 
 	if (s->writable)
 		return 1;
-	token = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kw");
+	token = ks_mhd.lookup_connection_value(c, MHD_COOKIE_KIND, "kw");
 	return s->can_login && token &&
 	       strlen(token) == sizeof(s->write_token) - 1 &&
 	       sodium_memcmp(token, s->write_token, sizeof(s->write_token) - 1) == 0;
@@ -555,7 +555,7 @@ static enum MHD_Result posted_files(struct ks_server *s,
 static int is_multipart(struct MHD_Connection *c)
 {
 	static const char want[] = "multipart/form-data";
-	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *t = ks_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 		MHD_HTTP_HEADER_CONTENT_TYPE);
 
 	return t && !strncasecmp(t, want, sizeof(want) - 1) &&
@@ -590,7 +590,7 @@ static enum MHD_Result begin_files(struct ks_server *s, struct MHD_Connection *c
 	    ks_buf_puts(&dir, "/uploads") < 0 ||
 	    (mkdir(dir.ptr, 0700) < 0 && errno != EEXIST) ||
 	    !(u->dir = ks_buf_detach(&dir, NULL)) ||
-	    !(u->pp = MHD_create_post_processor(c, 64 * 1024, part, u))) {
+	    !(u->pp = ks_mhd.create_post_processor(c, 64 * 1024, part, u))) {
 		ks_buf_release(&dir);
 		upload_release(u);
 		return refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -623,7 +623,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 			if (!*upload_size)
 				return posted_files(s, c, url, u);
 			if (!u->too_big && !u->bad &&
-			    MHD_post_process(u->pp, upload, *upload_size) != MHD_YES)
+			    ks_mhd.post_process(u->pp, upload, *upload_size) != MHD_YES)
 				u->bad = N_("the form's files are not sent as a web form sends them");
 			*upload_size = 0;
 			return MHD_YES;
@@ -658,11 +658,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 	if (!post && has_body(c))
 		return refuse(c, MHD_HTTP_BAD_REQUEST,
 			      _("a request to read sends no body"));
-	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	host = ks_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 					   MHD_HTTP_HEADER_HOST);
 	if (!host || (strcmp(host, s->host[0]) && strcmp(host, s->host[1])))
 		return refuse(c, 421, _("this server answers only at the address khaosat serve printed"));
-	key = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "k");
+	key = ks_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "k");
 	if (!post && key && same_secret(s, key)) {
 		char cookie[sizeof(s->secret) + 64];
 
@@ -675,7 +675,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 				*url == '/' && url[1] != '/' &&
 				!strpbrk(url, "\r\n\\") ? url : "/");
 	}
-	if (!same_secret(s, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ks")))
+	if (!same_secret(s, ks_mhd.lookup_connection_value(c, MHD_COOKIE_KIND, "ks")))
 		return refuse(c, MHD_HTTP_FORBIDDEN,
 			      _("open the address that khaosat serve printed, with its key"));
 	if (!post)
@@ -686,7 +686,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
 	if (!same_origin(s, c, host))
 		return refuse(c, MHD_HTTP_FORBIDDEN,
 			      _("the form was sent from another site; nothing was changed"));
-	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	len = ks_mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 					  MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (is_multipart(c) && takes_files(url))
 		return begin_files(s, c, len, state);
@@ -746,6 +746,8 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 	if (sodium_init() < 0)
 		return ks_error(d, KS_EIO, NULL, 0, 0,
 				"cannot start the random number generator");
+	if (ks_mhd_load(d))
+		return KS_EIO;
 	if (!(s = ks_calloc(1, sizeof(*s))))
 		return -1;
 	s->repo = r;
@@ -776,7 +778,7 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 	s->lock_ms = o->lock_ms;
 	s->version = o->version;
 	sodium_memzero(raw, sizeof(raw));
-	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+	s->mhd = ks_mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
 				  answer, s,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
@@ -792,7 +794,7 @@ int ks_server_start(struct ks_server **out, struct ks_repo *r,
 				"cannot listen on %s port %u: it is in use, or not this computer's",
 				addr, o->port);
 	}
-	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	info = ks_mhd.get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	port = info ? info->port : o->port;
 	snprintf(s->host[0], sizeof(s->host[0]), "%s:%u", addr, port);
 	snprintf(s->host[1], sizeof(s->host[1]), "%s:%u",
@@ -812,7 +814,7 @@ void ks_server_stop(struct ks_server *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->mhd);
+	ks_mhd.stop_daemon(s->mhd);
 	sodium_memzero(s->secret, sizeof(s->secret));
 	sodium_memzero(s->csrf, sizeof(s->csrf));
 	sodium_memzero(s->pw_key, sizeof(s->pw_key));
