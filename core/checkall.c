@@ -459,9 +459,9 @@ static int commit_whole(struct ks_repo *r, const struct ks_changes *c,
  * then the changed records.  The committed ones first, so that a value
  * clashing with one of them is reported at the changed record.  Every
  * record parsed again, as commit_whole() does, took 40 G instructions to
- * delete one record of 100,000.  The committed records are the ones this
- * commit keeps: a record changed in the work tree and not in `c` is
- * committed as HEAD has it, and is checked so.
+ * delete one record of 100,000.  A record not in `c` is judged by the
+ * cache's entry for HEAD's blob, and read from the work tree only when
+ * that entry must be checked again, as every record was before.
  */
 static int commit_deleting(struct ks_repo *r, const struct ks_changes *c,
 			   struct ks_unique *uniq, struct ks_diags *d)
