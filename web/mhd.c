@@ -7,7 +7,6 @@
 #include "diag.h"
 
 #include <dlfcn.h>
-#include <stddef.h>
 #include <string.h>
 
 #ifndef KS_MHD_SONAME
@@ -16,31 +15,18 @@
 
 struct ks_mhd ks_mhd;
 
-static const struct {
-	const char *name;
-	size_t at;		/* of its pointer in struct ks_mhd */
-} symbols[] = {
-#define SYMBOL(f) { "MHD_" #f, offsetof(struct ks_mhd, f) }
-	SYMBOL(start_daemon),
-	SYMBOL(stop_daemon),
-	SYMBOL(get_daemon_info),
-	SYMBOL(lookup_connection_value),
-	SYMBOL(create_response_from_buffer),
-	SYMBOL(create_response_from_fd),
-	SYMBOL(add_response_header),
-	SYMBOL(queue_response),
-	SYMBOL(destroy_response),
-	SYMBOL(create_post_processor),
-	SYMBOL(post_process),
-	SYMBOL(destroy_post_processor),
-#undef SYMBOL
-};
+/*
+ * One function: its address from dlsym(), which POSIX lets a program
+ * convert to the function's own type; `name` says which, for an error.
+ */
+#define LOAD(f) (name = "MHD_" #f, \
+		 (loaded.f = (__typeof__(loaded.f))dlsym(lib, name)) != NULL)
 
 int ks_mhd_load(struct ks_diags *d)
 {
 	struct ks_mhd loaded;
+	const char *name = NULL;
 	void *lib;
-	size_t i;
 
 	if (ks_mhd.start_daemon)
 		return 0;
@@ -50,17 +36,18 @@ int ks_mhd_load(struct ks_diags *d)
 				"cannot load the web server library %s (Debian package libmicrohttpd12): %s",
 				KS_MHD_SONAME, dlerror());
 	memset(&loaded, 0, sizeof(loaded));
-	for (i = 0; i < sizeof(symbols) / sizeof(*symbols); i++) {
-		void *f = dlsym(lib, symbols[i].name);
+	if (!LOAD(start_daemon) || !LOAD(stop_daemon) || !LOAD(get_daemon_info) ||
+	    !LOAD(lookup_connection_value) || !LOAD(create_response_from_buffer) ||
+	    !LOAD(create_response_from_fd) || !LOAD(add_response_header) ||
+	    !LOAD(queue_response) || !LOAD(destroy_response) ||
+	    !LOAD(create_post_processor) || !LOAD(post_process) ||
+	    !LOAD(destroy_post_processor)) {
+		int err = ks_error(d, KS_EIO, NULL, 0, 0,
+				   "the web server library %s has no %s: %s",
+				   KS_MHD_SONAME, name, dlerror());
 
-		if (!f) {
-			dlclose(lib);
-			return ks_error(d, KS_EIO, NULL, 0, 0,
-					"the web server library %s has no %s: %s",
-					KS_MHD_SONAME, symbols[i].name, dlerror());
-		}
-		/* POSIX: a function's address, returned as an object pointer */
-		memcpy((char *)&loaded + symbols[i].at, &f, sizeof(f));
+		dlclose(lib);
+		return err;
 	}
 	ks_mhd = loaded;
 	return 0;
