@@ -760,8 +760,11 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 		err = -1;
 		goto out;
 	}
-	if (!skip)
+	if (!skip) {
 		ks_unique_begin(sc->u, k->name, k->schema, b->path, id, sc->d);
+		/* split or parsed above: where its kind and id put it */
+		ks_unique_placed(sc->u);
+	}
 	/* A damaged entry: the record is indexed anew. */
 	if (entry && !skip &&
 	    replay(sc->u, sc->r, entry, len, sc->check, !sc->check, &ok,

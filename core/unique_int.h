@@ -30,6 +30,7 @@ struct ks_unique {
 	const char *rec;	/* the record being indexed, once copied */
 	/* the record being indexed */
 	const char *kind, *path, *id;
+	int placed;		/* `path` is the one `kind` and `id` give */
 	const struct ks_schema *schema;	/* the kind's, for field titles */
 	struct ks_diags *d;
 	int quiet;		/* committed records: clashes are not ours */
@@ -37,6 +38,13 @@ struct ks_unique {
 	size_t nrecord;
 	int oom;
 };
+
+/*
+ * Says that the record just begun lies where its kind and id put it
+ * (ks_record_path_split() found them in its path), so that only its id is
+ * kept: 38 bytes fewer for each of 100,000 committed records.
+ */
+void ks_unique_placed(struct ks_unique *u);
 
 /* Room for `n` values in all, so that the index grows once. */
 int ks_unique_reserve(struct ks_unique *u, size_t n);

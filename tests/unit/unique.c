@@ -44,23 +44,26 @@ static void test_clash(void **state)
 }
 
 /*
- * A record's path is kept only where its kind and id do not give it: a
- * clash names each holder at its own path, derived or kept, in both
- * directions (an addition that meets it, a probe that finds it).
+ * A record's path is kept unless its caller says the record lies where
+ * its kind and id put it (ks_unique_placed()), and the next record begun
+ * is not taken to be placed too: a clash names each holder at its own
+ * path, derived or kept, in both directions (an addition that meets it,
+ * a probe that finds it).
  */
 static void test_paths(void **state)
 {
 	static const struct {
 		const char *kind, *path, *id, *value;
+		int placed;
 	} held[] = {
-		/* where the id puts it: only the id is kept */
-		{ "workshop", "records/workshop/md01/000/md01-0042.yaml", "md01-0042", "1" },
+		/* where the id puts it, said so: only the id is kept */
+		{ "workshop", "records/workshop/md01/000/md01-0042.yaml", "md01-0042", "1", 1 },
 		/* another folder than the id's */
-		{ "workshop", "records/workshop/md01/009/md01-0043.yaml", "md01-0043", "2" },
+		{ "workshop", "records/workshop/md01/009/md01-0043.yaml", "md01-0043", "2", 0 },
 		/* the place of another kind */
-		{ "brand", "records/workshop/md01/000/md01-0044.yaml", "md01-0044", "3" },
+		{ "brand", "records/workshop/md01/000/md01-0044.yaml", "md01-0044", "3", 0 },
 		/* no survey path at all */
-		{ "workshop", "plain/md01-0045.yaml", "md01-0045", "4" },
+		{ "workshop", "plain/md01-0045.yaml", "md01-0045", "4", 0 },
 	};
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_unique *u = ks_unique_new();
@@ -71,6 +74,8 @@ static void test_paths(void **state)
 	assert_non_null(u);
 	for (i = 0; i < 4; i++) {
 		ks_unique_begin(u, held[i].kind, NULL, held[i].path, held[i].id, &d);
+		if (held[i].placed)
+			ks_unique_placed(u);
 		ks_unique_add_at(u, "/tax_code", held[i].value, 1, 4, 11);
 	}
 	for (i = 0; i < 4; i++) {
