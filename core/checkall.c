@@ -451,6 +451,41 @@ static int commit_whole(struct ks_repo *r, const struct ks_changes *c,
 	return err < 0 ? err : bad;
 }
 
+/* The paths of `c`, sorted: 0, or -1 out of memory. */
+static int paths_of(struct ks_paths *out, const struct ks_changes *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (ks_paths_add(out, c->v[i].path) < 0)
+			return -1;
+	ks_paths_sort(out);
+	return 0;
+}
+
+/*
+ * The records `c` adds or changes, checked from the work tree, their
+ * values into `uniq`: *bad set when one is not valid.  0, or the -1 or
+ * KS_EIO that stopped it.
+ */
+static int check_changed(struct ks_repo *r, const struct ks_changes *c,
+			 struct ks_unique *uniq, struct ks_diags *d, int *bad)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < c->n && !err; i++) {
+		if (c->v[i].what == KS_CHANGE_DELETED ||
+		    !ks_is_record_path(c->v[i].path))
+			continue;
+		err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
+		*bad |= err != 0;
+		if (err != -1 && err != KS_EIO)
+			err = 0;
+	}
+	return err;
+}
+
 /*
  * A commit that deletes records, the rules as they were: the committed
  * records through the record cache (ks_check_committed()), where a record
@@ -468,24 +503,14 @@ static int commit_deleting(struct ks_repo *r, const struct ks_changes *c,
 {
 	struct ks_diags u = KS_DIAGS_INIT;
 	struct ks_paths changed = { 0 };
-	size_t i, count = 0;
-	int err = 0, bad = 0;
+	size_t count = 0;
+	int err, bad = 0;
 
-	for (i = 0; i < c->n && !err; i++)
-		if (ks_paths_add(&changed, c->v[i].path) < 0)
-			err = -1;
-	ks_paths_sort(&changed);
+	err = paths_of(&changed, c);
 	if (!err)
 		err = ks_check_committed(uniq, r, &changed, c, &count, &u);
-	for (i = 0; i < c->n && !err; i++) {
-		if (c->v[i].what == KS_CHANGE_DELETED ||
-		    !ks_is_record_path(c->v[i].path))
-			continue;
-		err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
-		bad |= err != 0;
-		if (err != -1 && err != KS_EIO)
-			err = 0;
-	}
+	if (!err)
+		err = check_changed(r, c, uniq, d, &bad);
 	if (!err)
 		judge_unchanged(&u, c, 0, d);
 	ks_diags_release(&u);
@@ -498,24 +523,11 @@ static int commit_changed(struct ks_repo *r, const struct ks_changes *c,
 			  struct ks_unique *uniq, struct ks_diags *d)
 {
 	struct ks_paths all = { 0 };
-	size_t i;
-	int err = 0, bad = 0;
+	int err, bad = 0;
 
-	for (i = 0; i < c->n; i++)
-		if (ks_paths_add(&all, c->v[i].path) < 0) {
-			ks_paths_release(&all);
-			return -1;
-		}
-	ks_paths_sort(&all);
-	for (i = 0; i < c->n && !err; i++) {
-		if (c->v[i].what == KS_CHANGE_DELETED ||
-		    !ks_is_record_path(c->v[i].path))
-			continue;
-		err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
-		bad |= err != 0;
-		if (err != -1 && err != KS_EIO)
-			err = 0;
-	}
+	err = paths_of(&all, c);
+	if (!err)
+		err = check_changed(r, c, uniq, d, &bad);
 	if (!err)
 		err = ks_unique_probe_head(uniq, r, &all, c, d);
 	ks_paths_release(&all);
