@@ -408,6 +408,21 @@ static int held(const struct walk *w, size_t lo, size_t hi)
 	return 0;
 }
 
+/*
+ * A folder entry's type where readdir() did not give it (some file
+ * systems do not): a folder, a file, or anything else as a link.  0, or
+ * FALLBACK when it cannot be looked at.
+ */
+static int type_of(const char *abs, unsigned char *type)
+{
+	struct stat st;
+
+	if (lstat(abs, &st) < 0)
+		return FALLBACK;
+	*type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+	return 0;
+}
+
 /* The files under the folder now in w->abs that the index lacks. */
 static int walk_folder(struct walk *w)
 {
@@ -442,17 +457,8 @@ static int walk_folder(struct walk *w)
 			err = -1;
 			break;
 		}
-		if (type == DT_UNKNOWN) {
-			struct stat st;
-
-			if (lstat(w->abs.ptr, &st) < 0) {
-				err = FALLBACK;
-				break;
-			}
-			type = S_ISDIR(st.st_mode)   ? DT_DIR
-			       : S_ISREG(st.st_mode) ? DT_REG
-						     : DT_LNK;
-		}
+		if (type == DT_UNKNOWN && (err = type_of(w->abs.ptr, &type)))
+			break;
 		if (type == DT_DIR)
 			err = walk_folder(w);
 		else if (held(w, lo, hi))
@@ -512,17 +518,8 @@ static int walk_new(struct walk *w)
 			err = -1;
 			break;
 		}
-		if (type == DT_UNKNOWN) {
-			struct stat st;
-
-			if (lstat(w->abs.ptr, &st) < 0) {
-				err = FALLBACK;
-				break;
-			}
-			type = S_ISDIR(st.st_mode)   ? DT_DIR
-			       : S_ISREG(st.st_mode) ? DT_REG
-						     : DT_LNK;
-		}
+		if (type == DT_UNKNOWN && (err = type_of(w->abs.ptr, &type)))
+			break;
 		if (type == DT_DIR)
 			err = folder ? walk_folder(w) : 0;
 		else if (held(w, 0, w->ix->n))
