@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "file.h"
+#include "isotime.h"
 #include "record.h"
 #include "repo.h"
 
@@ -178,7 +179,7 @@ int ks_formsave_load(struct ks_formsave *f, struct ks_repo *r,
 	const struct ks_node *root, *answers, *rec;
 	const char *kind, *started;
 	char *abs = forms_path(r, file);
-	struct tm tm;
+	int64_t when;
 	size_t i;
 	int err;
 
@@ -195,15 +196,14 @@ int ks_formsave_load(struct ks_formsave *f, struct ks_repo *r,
 	started = scalar(root, "started");
 	answers = ks_map_get(root, "answers");
 	rec = ks_map_get(root, "record");
-	memset(&tm, 0, sizeof(tm));
 	if (!kind || !started || !answers || answers->kind != KS_NODE_SEQ ||
 	    !rec || rec->kind != KS_NODE_MAP ||
-	    !strptime(started, TIME_FORMAT, &tm)) {
+	    ks_iso_instant(&when, started) < 0) {
 		err = ks_error(d, KS_EINVALID, display.ptr, 0, 0,
 			       "not an unfinished form");
 		goto out;
 	}
-	f->started = timegm(&tm);
+	f->started = (time_t)when;
 	f->record = rec;
 	f->kind = ks_strdup(kind);
 	f->file = ks_strdup(file);

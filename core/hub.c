@@ -948,6 +948,9 @@ int ks_hub_fetch(struct ks_sync_report *rep, git_repository *repo,
 	/* The last moment at which stopping leaves the survey as it was. */
 	if (!err && ks_net_cancelled())
 		err = fetch_failed(d, url, rep);
+	/* Its packs closed before they move: Windows moves no open file. */
+	git_repository_free(q);
+	q = NULL;
 	if (!err)
 		err = keep_fetched(&f, remote);
 out:

@@ -1954,8 +1954,9 @@ void ks_proposer_self(struct ks_proposer *p, struct ks_repo *r)
 	p->email = who->email;
 	p->device = who->device;
 	p->when.time = now;
+	/* the local offset: local time read as UTC, less the time */
 	if (localtime_r(&now, &tm))
-		p->when.offset = (int)(tm.tm_gmtoff / 60);
+		p->when.offset = (int)((timegm(&tm) - now) / 60);
 }
 
 /*

@@ -806,7 +806,13 @@ int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who,
 	git_config *cfg = NULL;
 	int err = 0;
 
+	/*
+	 * With the laptop's identity, its line ends: records keep the LF
+	 * khaosat writes, whatever git's system or user configuration says
+	 * (Git for Windows turns core.autocrlf on for every repository).
+	 */
 	if (git_repository_config(&cfg, repo) < 0 ||
+	    git_config_set_bool(cfg, "core.autocrlf", 0) < 0 ||
 	    git_config_set_string(cfg, "khaosat.device", who->device) < 0 ||
 	    git_config_set_string(cfg, "khaosat.surveyor", who->surveyor) < 0 ||
 	    (who->email &&

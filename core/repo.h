@@ -189,7 +189,9 @@ int ks_record_path_split(const char *relpath, char *kind, size_t ksize,
 
 /*
  * Saves the device identity in the repository's local configuration (the
- * last step of init and clone before the survey is opened): 0 or KS_EIO.
+ * last step of init and clone before the survey is opened), with
+ * core.autocrlf off so that no configuration of git's turns records'
+ * line ends into CRLF: 0 or KS_EIO.
  */
 int ks_repo_set_identity(git_repository *repo, const struct ks_identity *who,
 			 struct ks_diags *d);
