@@ -8,6 +8,9 @@
 #   make bench-quick  the performance targets' table at 20,000 records
 #   make lint       static analysis (not part of check; see below)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make windows    khaosat.exe for 64-bit Windows, its zip and installer
+#                   (cross-built: win/, compat/; see README)
+#   make check-windows  the Windows build's tests, under Wine
 #   SANITIZE=1      build and test with AddressSanitizer and UBSan
 
 PREFIX ?= /usr/local
@@ -27,8 +30,9 @@ TOOLS = git:git pkg-config:pkg-config cc:gcc script:bsdutils ssh-keygen:openssh-
 	chromium:chromium chromedriver:chromium-driver \
 	/usr/lib/python3/dist-packages/selenium:python3-selenium \
 	/usr/lib/python3/dist-packages/PIL:python3-pil exiftool:libimage-exiftool-perl
-PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd libidn2 \
+ALL_PKGS = libgit2 yaml-0.1 zlib libutf8proc libpcre2-8 xlsxwriter libsodium libbsd libidn2 \
 	libmicrohttpd minizip sqlite3 libexif libjpeg libpng libwebp nettle
+PKGS = $(filter-out $(PKGS_NOT_HERE),$(ALL_PKGS))
 
 ifeq ($(SANITIZE),1)
 BUILD = build/asan
@@ -38,19 +42,48 @@ BUILD = build/release
 SANFLAGS =
 endif
 
+# The Windows build: the same sources, compiled by mingw-w64 against the
+# libraries win/deps.sh builds from Debian's source packages, with
+# compat/win32.h put before each (POSIX as khaosat uses it, on Windows).
+PKG_CONFIG = pkg-config
+ifeq ($(WINDOWS),1)
+WIN = build/windows
+BUILD = $(WIN)/obj
+CROSS = x86_64-w64-mingw32-
+CC = $(CROSS)gcc-posix
+AR = $(CROSS)ar
+WINDRES = $(CROSS)windres
+PKG_CONFIG = PKG_CONFIG_LIBDIR=$(CURDIR)/$(WIN)/prefix/lib/pkgconfig PKG_CONFIG_PATH= pkg-config
+# -Wno-format: gcc reads "printf" here as Microsoft's, without %zu; the
+# C library used is mingw's own (__USE_MINGW_ANSI_STDIO), which has it,
+# and the Linux build checks every format.
+WIN_CFLAGS = -include compat/win32.h -Icompat/include -D_FILE_OFFSET_BITS=64 \
+	-D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0A00 -Wno-format
+WIN_LIBS = -lintl -lws2_32 -lbcrypt -lshlwapi -static-libgcc \
+	-Wl,-Bstatic -lwinpthread -Wl,-Bdynamic
+COMPAT_SRC = compat/win32.c
+EXE = .exe
+# libbsd's readpassphrase() is Unix's: cmd/hubnet.c asks Windows' console
+PKGS_NOT_HERE = libbsd
+endif
+
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Wmissing-prototypes -Wstrict-prototypes -Icore -Iweb $(SANFLAGS) $(CFLAGS) \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	-Wmissing-prototypes -Wstrict-prototypes -Icore -Iweb $(WIN_CFLAGS) $(SANFLAGS) $(CFLAGS) \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 # libmicrohttpd is not linked: khaosat serve loads it (web/mhd.c) by the
 # soname of the library compiled against, so that no other command pays
 # for it and GnuTLS at every start.
 LINKED = $(filter-out libmicrohttpd,$(PKGS))
-LIBS = $(shell pkg-config --libs $(LINKED) 2>/dev/null) -lm -pthread
+LIBS = $(shell $(PKG_CONFIG) --libs $(LINKED) 2>/dev/null) -lm -pthread $(WIN_LIBS)
+ifeq ($(WINDOWS),1)
+MHD_SONAME = $(notdir $(wildcard $(WIN)/prefix/bin/libmicrohttpd-*.dll))
+else
 MHD_SONAME = $(shell objdump -p "$$(pkg-config --variable=libdir libmicrohttpd 2>/dev/null)/libmicrohttpd.so" 2>/dev/null | sed -n 's/^ *SONAME *//p')
+endif
 
-CORE_SRC = $(sort $(wildcard core/*.c))
+CORE_SRC = $(sort $(wildcard core/*.c)) $(COMPAT_SRC)
 # web/: khaosat serve's pages, a face of the binary as cmd/ is
 CMD_SRC = $(sort $(wildcard cmd/*.c)) $(sort $(wildcard web/*.c))
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema_pack.o
@@ -64,7 +97,7 @@ LINGUAS = vi
 MO = $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/khaosat.mo)
 LOCALEDIR = $(PREFIX)/share/locale
 LIB = $(BUILD)/libkhaosat.a
-BIN = $(BUILD)/khaosat
+BIN = $(BUILD)/khaosat$(EXE)
 
 UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -98,7 +131,7 @@ pot:
 
 $(BUILD)/web/mhd.o: ALL_CFLAGS += $(if $(MHD_SONAME),-DKS_MHD_SONAME='"$(MHD_SONAME)"')
 
-$(BUILD)/%.o: %.c $(wildcard core/*.h cmd/*.h web/*.h)
+$(BUILD)/%.o: %.c $(wildcard core/*.h cmd/*.h web/*.h compat/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -122,10 +155,16 @@ $(LIB): $(CORE_OBJ)
 
 # core/global.c's mbedTLS file parser, exported so that libgit2 calls it
 # (it puts off reading the CA bundle until a command goes on the network)
-EXPORT = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file
+EXPORT = $(if $(EXE),,-Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file)
+# Windows: the manifest that makes UTF-8 the process's code page
+WIN_RES = $(if $(EXE),$(BUILD)/win/khaosat.res)
 
-$(BIN): $(CMD_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) $(EXPORT) -o $@ $(CMD_OBJ) $(LIB) $(LIBS)
+$(BIN): $(CMD_OBJ) $(LIB) $(WIN_RES)
+	$(CC) $(ALL_LDFLAGS) $(EXPORT) -o $@ $(CMD_OBJ) $(WIN_RES) $(LIB) $(LIBS)
+
+$(BUILD)/win/khaosat.res: win/khaosat.rc win/khaosat.manifest
+	@mkdir -p $(dir $@)
+	$(WINDRES) -I win -O coff -o $@ win/khaosat.rc
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h tests/unit/survey.h $(LIB)
 	@mkdir -p $(dir $@)
@@ -178,6 +217,39 @@ install: khaosat
 
 clean:
 	rm -rf build khaosat locale
+
+# ---- Windows: a cross-built release, tested under Wine ----
+#   make windows        the libraries from Debian's sources (win/deps.sh,
+#                       cached in build/windows/prefix), khaosat.exe, and the
+#                       release (win/release.sh): build/windows/khaosat/,
+#                       its zip and its installer
+#   make check-windows  tests/windows/run.sh: khaosat.exe under Wine, and
+#                       the stick between it and the Linux build
+WIN_TOOLS = x86_64-w64-mingw32-gcc-posix:gcc-mingw-w64-x86-64 cmake:cmake \
+	autoreconf:autoconf automake:automake libtoolize:libtool autopoint:autopoint \
+	nasm:nasm dpkg-source:dpkg-dev tclsh:tcl makensis:nsis zip:zip mandoc:mandoc \
+	msgfmt:gettext pkg-config:pkg-config \
+	/usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
+WINE_TOOLS = wine:wine /usr/lib/wine/wine64:wine64 python3:python3 git:git
+VERSION = $(shell sed -n 's/^\#define KS_VERSION "\(.*\)"/\1/p' cmd/cli.h)
+
+.PHONY: windows windows-deps windows-release check-windows
+
+windows-deps:
+	@sh tests/deps.sh -- $(WIN_TOOLS)
+
+windows: windows-deps
+	@sh win/deps.sh build/windows
+	@$(MAKE) --no-print-directory WINDOWS=1 windows-release
+
+# (with WINDOWS=1)
+windows-release: $(BIN) $(MO)
+	@sh win/release.sh $(BIN) $(BUILD)/locale $(VERSION) $(WIN)
+
+check-windows: windows
+	@$(MAKE) --no-print-directory khaosat
+	@sh tests/deps.sh -- $(WINE_TOOLS) || true
+	@sh tests/windows/run.sh build/windows ./khaosat
 
 # ---- fuzzing: libFuzzer targets for every reader of untrusted bytes ----
 # Not part of `make check`.  Needs clang (`make fuzz-deps` installs it).

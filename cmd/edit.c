@@ -17,45 +17,36 @@
 #include "merge.h"
 #include "record.h"
 #include "repo.h"
+#include "run.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const struct cmd_info info = {
 	"khaosat edit ID",
-	N_("Edit a record in $VISUAL or $EDITOR (default vi). On saving, the record\n"
-	"is checked; if it has errors you can edit again or abandon, and an\n"
-	"abandoned edit leaves the record exactly as it was. A draft (saved\n"
-	"with 'khaosat new --draft') becomes a new record once it is valid, and\n"
-	"stays a draft, with your edits, until then."),
+	N_("Edit a record in $VISUAL or $EDITOR (default vi; Notepad on Windows).\n"
+	"On saving, the record is checked; if it has errors you can edit again\n"
+	"or abandon, and an abandoned edit leaves the record exactly as it was.\n"
+	"A draft (saved with 'khaosat new --draft') becomes a new record once it\n"
+	"is valid, and stays a draft, with your edits, until then."),
 };
 
 static int run_editor(const char *file)
 {
 	const char *ed = getenv("VISUAL");
-	pid_t pid;
-	int status;
 
 	if (!ed || !*ed)
 		ed = getenv("EDITOR");
 	if (!ed || !*ed)
+#ifdef _WIN32
+		ed = "notepad";
+#else
 		ed = "vi";
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", ed, file,
-		      (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+#endif
+	return ks_run_editor(ed, file);
 }
 
 /*

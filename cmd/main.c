@@ -95,6 +95,11 @@ int cmd_help(int argc, char **argv, struct cli *cli)
 static int close_stdout(int code)
 {
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+#ifdef _WIN32
+		/* a reader that went away: Windows' C library says EINVAL */
+		if (errno == EINVAL)
+			errno = EPIPE;
+#endif
 		if (errno != EPIPE) {
 			fprintf(stderr, _("error: cannot write the output: %s\n"),
 				strerror(errno));
@@ -111,6 +116,9 @@ int main(int argc, char **argv)
 	char cwd[PATH_MAX];
 	int code, i = 1;
 
+#ifdef _WIN32
+	ks_win_start();
+#endif
 	lang_init();
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-C") && i + 1 < argc) {

@@ -20,7 +20,9 @@
 #include "unique.h"
 
 #include <errno.h>
+#ifndef _WIN32
 #include <poll.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -327,6 +329,31 @@ char *read_line(const char *prompt)
 	return line;
 }
 
+#ifdef _WIN32
+/*
+ * Windows runs a Ctrl+C handler on a thread of its own, and the console's
+ * read then ends: the flag is looked at before and after it.
+ */
+char *read_line_or_stop(const char *prompt, volatile sig_atomic_t *stop,
+			int sig)
+{
+	char *line;
+
+	(void)sig;
+	if (*stop)
+		return NULL;
+	if (prompt) {
+		fputs(prompt, stdout);
+		fflush(stdout);
+	}
+	line = read_line(NULL);
+	if (*stop) {
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+#else
 char *read_line_or_stop(const char *prompt, volatile sig_atomic_t *stop,
 			int sig)
 {
@@ -350,6 +377,7 @@ char *read_line_or_stop(const char *prompt, volatile sig_atomic_t *stop,
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return *stop ? NULL : read_line(NULL);
 }
+#endif
 
 int ask_yes_no(const char *question, int def)
 {

@@ -8,13 +8,16 @@
 #include "repo.h"
 #include "server.h"
 #include "alloc.h"
+#include "run.h"
 
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <sys/wait.h>
+#endif
 #include <unistd.h>
 
 static const struct cmd_info info = {
@@ -65,16 +68,7 @@ static char *write_password(void)
 /* Asks the desktop to open `url`; a laptop without one is told to. */
 static void open_browser(const char *url)
 {
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout) ||
-		    !freopen("/dev/null", "w", stderr))
-			_exit(127);
-		execlp("xdg-open", "xdg-open", url, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0)
+	if (ks_open_url(url) < 0)
 		fputs(_("note: cannot open a browser; open the address above in one\n"),
 		      stderr);
 }
@@ -85,7 +79,9 @@ int cmd_serve(int argc, char **argv, struct cli *cli)
 	struct ks_serve_opts o = { NULL, 0, 0, KS_VERSION, NULL };
 	struct ks_server *s = NULL;
 	const char *port = NULL;
+#ifndef _WIN32
 	sigset_t stop;
+#endif
 	int open = 0, writes = 0, err, sig = 0;
 	char *password = NULL;
 	const struct opt opts[] = {
@@ -123,11 +119,13 @@ int cmd_serve(int argc, char **argv, struct cli *cli)
 	o.lock_ms = lock_timeout_ms() < 10000 ? lock_timeout_ms() : 10000;
 	if (!ks_repo_language(cli->repo))
 		lang_use("vi");
+#ifndef _WIN32
 	/* The server's thread inherits the mask: the signals come here. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+#endif
 	/*
 	 * hours of pages: libgit2 holds 8 MB of objects and maps 16 of packs
 	 * (a first check reads every record blob from the pack: with 32 MB
@@ -151,10 +149,16 @@ int cmd_serve(int argc, char **argv, struct cli *cli)
 	fflush(stdout);
 	if (open)
 		open_browser(ks_server_url(s));
+#ifdef _WIN32
+	ks_win_wait_for_stop();
+	(void)sig;
+	ks_server_stop(s);
+#else
 	sigwait(&stop, &sig);
 	ks_server_stop(s);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+#endif
 	fputs(_("Stopped serving.\n"), stdout);
 	ks_diags_release(&d);
 	return EXIT_OK;

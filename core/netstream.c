@@ -8,6 +8,52 @@
 #include "intl.h"
 #include "alloc.h"
 
+#ifdef _WIN32
+/*
+ * Windows: libgit2 reaches http:// and https:// hubs through WinHTTP,
+ * which bounds connecting, sending and receiving itself and never uses a
+ * registered stream.  ssh:// and git:// connections are not bounded here
+ * yet; a cancel still makes the operation's caller stop at its next look.
+ */
+#include <stdatomic.h>
+
+static unsigned limit_s = KS_NET_TIMEOUT_DEFAULT;
+static atomic_int cancelled;
+
+int ks_net_arm(unsigned seconds)
+{
+	limit_s = seconds;
+	return 0;
+}
+
+size_t ks_net_unread(const char **data)
+{
+	*data = "";
+	return 0;
+}
+
+unsigned ks_net_timeout(void)
+{
+	return limit_s;
+}
+
+int ks_net_timed_out(void)
+{
+	return 0;
+}
+
+void ks_net_cancel(void)
+{
+	atomic_store(&cancelled, 1);
+}
+
+int ks_net_cancelled(void)
+{
+	return atomic_load(&cancelled);
+}
+
+#else
+
 #include <git2.h>
 #include <git2/sys/stream.h>
 
@@ -440,3 +486,5 @@ int ks_net_cancelled(void)
 {
 	return atomic_load(&cancelled);
 }
+
+#endif /* _WIN32 */

@@ -9,9 +9,12 @@
 #include "run.h"
 #include "buf.h"
 
+#ifndef _WIN32		/* Windows: run_win32.c */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -227,3 +230,72 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 		return 256 + WTERMSIG(status);
 	return WEXITSTATUS(status);
 }
+
+int ks_run_self(struct ks_child *c, const char *const argv[], const char *dir,
+		int out)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		sigset_t none;
+
+		/* the caller may block signals for its own sigwait */
+		sigemptyset(&none);
+		pthread_sigmask(SIG_SETMASK, &none, NULL);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 ||
+		    dup2(out, 2) < 0 || chdir(dir) < 0)
+			_exit(127);
+		execv("/proc/self/exe", (char *const *)argv);
+		_exit(127);
+	}
+	if (pid < 0)
+		return -1;
+	c->id = pid;
+	return 0;
+}
+
+int ks_child_ended(struct ks_child *c, int *status)
+{
+	int st;
+
+	if (c->id <= 0 || waitpid((pid_t)c->id, &st, WNOHANG) != (pid_t)c->id)
+		return 0;
+	c->id = 0;
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 1;
+}
+
+int ks_run_editor(const char *editor, const char *file)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, file,
+		      (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+int ks_open_url(const char *url)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) ||
+		    !freopen("/dev/null", "w", stderr))
+			_exit(127);
+		execlp("xdg-open", "xdg-open", url, (char *)NULL);
+		_exit(127);
+	}
+	return pid < 0 ? -1 : 0;
+}
+
+#endif /* _WIN32 */

@@ -19,4 +19,34 @@ struct ks_buf;
 int ks_run(const char *const argv[], const char *in, size_t inlen,
 	   struct ks_buf *out, struct ks_buf *err);
 
+/* A program started and not waited for (ks_run_self()). */
+struct ks_child {
+	long id;		/* POSIX: the pid; Windows: the process handle */
+};
+
+/*
+ * Starts this same program (the running khaosat) with `argv` (argv[0]
+ * its name), in the folder `dir`, its input empty and its output and
+ * errors written to the open file `out`; does not wait for it.  0, or -1
+ * with errno.
+ */
+int ks_run_self(struct ks_child *c, const char *const argv[], const char *dir,
+		int out);
+
+/*
+ * Whether `c` has ended, without waiting: 1 with *status its exit status
+ * (128 + the signal that ended it), 0 while it runs.
+ */
+int ks_child_ended(struct ks_child *c, int *status);
+
+/*
+ * Runs the person's editor on `file` and waits for it: `editor` is a
+ * command line of its own ("code --wait"), given the file as one more
+ * argument.  0 when it ended well, -1 otherwise.
+ */
+int ks_run_editor(const char *editor, const char *file);
+
+/* Asks the desktop to open `url` in its browser; -1 when it cannot. */
+int ks_open_url(const char *url);
+
 #endif

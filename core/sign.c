@@ -185,6 +185,24 @@ int ks_signer_get(struct ks_signer **out, git_repository *repo,
 		err = ks_error(d, KS_EENV, NULL, 0, 0,
 			       "cannot read the signing key %s (user.signingKey): %s",
 			       s->key, strerror(errno));
+#ifdef _WIN32
+	/*
+	 * Windows: an ed25519 key without a passphrase signs here, as the
+	 * survey's own key does; any other goes to ssh-keygen, which is
+	 * OpenSSH's from Windows 10 1809 on (System32\OpenSSH, on PATH).
+	 */
+	if (!err && !s->key_file_made && !strcmp(s->program, "ssh-keygen") &&
+	    (s->own = ks_malloc(sizeof(*s->own)))) {
+		struct ks_diags quiet = KS_DIAGS_INIT;
+
+		if (ks_sshkey_load(s->own, s->key, &quiet) != 0) {
+			ks_sshkey_wipe(s->own);
+			ks_free(s->own);
+			s->own = NULL;
+		}
+		ks_diags_release(&quiet);
+	}
+#endif
 out:
 	if (err || !sign)
 		ks_signer_free(s);

@@ -17,9 +17,16 @@
 #include "watch.h"
 #include "mhd.h"
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <arpa/inet.h>
-#include <malloc.h>
 #include <netinet/in.h>
+#endif
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,9 +376,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 	/*
 	 * A page that read the whole survey freed tens of megabytes that the
 	 * allocator would keep for ever: between requests the server holds
-	 * what it uses, no more.
+	 * what it uses, no more.  (Windows' heap gives freed blocks back
+	 * by itself.)
 	 */
+#ifdef __GLIBC__
 	malloc_trim(0);
+#endif
 }
 
 /* "application/x-www-form-urlencoded", with or without a charset. */

@@ -21,23 +21,22 @@
 #include "paths.h"
 #include "remote.h"
 #include "repo.h"
+#include "run.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define SYNC_LOG "khaosat/web-sync.log"	/* under the .git folder */
 #define MAX_LOG (256 * 1024)		/* of the report shown */
 
 /* The sync this server started last (one server per process). */
-static pid_t running;
+static struct ks_child running;
 static int finished, status;
 static char target[1024];
 
@@ -53,13 +52,8 @@ static char *log_path(struct ks_repo *r)
 /* Whether the sync has ended since the last look. */
 static void look(void)
 {
-	int st;
-
-	if (running > 0 && waitpid(running, &st, WNOHANG) == running) {
-		running = 0;
+	if (ks_child_ended(&running, &status))
 		finished = 1;
-		status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	}
 }
 
 /* The folders where a desktop puts the USB sticks it has mounted. */
@@ -145,7 +139,7 @@ static int page(const struct ks_web_req *q, struct ks_web_reply *r,
 		ks_buf_puts(b, "</p>\n");
 		ks_web_diags(b, notes);
 	}
-	if (running > 0) {
+	if (running.id) {
 		/* the page looks again in a second, until the sync is done */
 		r->refresh = 1;
 		ks_buf_puts(b, "<p class=\"said\">");
@@ -224,7 +218,8 @@ static int start(const struct ks_web_req *q, const char *what,
 {
 	char *path = log_path(q->repo);
 	int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
-	pid_t pid;
+	const char *argv[] = { "khaosat", "sync", NULL, NULL };
+	int e;
 
 	if (fd < 0) {
 		int err = path ? ks_error(d, KS_EIO, NULL, 0, 0, "cannot write %s: %s",
@@ -234,25 +229,12 @@ static int start(const struct ks_web_req *q, const char *what,
 		return err;
 	}
 	ks_free(path);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		sigset_t none;
-
-		/* the server blocks these for its own sigwait */
-		sigemptyset(&none);
-		pthread_sigmask(SIG_SETMASK, &none, NULL);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 ||
-		    dup2(fd, 2) < 0 || chdir(ks_repo_workdir(q->repo)) < 0)
-			_exit(127);
-		execl("/proc/self/exe", "khaosat", "sync", what, (char *)NULL);
-		_exit(127);
-	}
+	argv[2] = what;
+	e = ks_run_self(&running, argv, ks_repo_workdir(q->repo), fd) < 0 ? errno : 0;
 	close(fd);
-	if (pid < 0)
+	if (e)
 		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot start the sync: %s",
-				strerror(errno));
-	running = pid;
+				strerror(e));
 	finished = 0;
 	snprintf(target, sizeof(target), "%s", what);
 	return 0;
@@ -267,7 +249,7 @@ int ks_web_sync(const struct ks_web_req *q, struct ks_web_reply *r)
 	if (!q->form)
 		return page(q, r, NULL);
 	look();
-	if (running > 0)
+	if (running.id)
 		err = ks_error(&d, KS_ECONFLICT, NULL, 0, 0,
 			       "a sync is running; wait for it to end");
 	else if (!(err = chosen(what, sizeof(what), q, &d)))
