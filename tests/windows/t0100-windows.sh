@@ -1,0 +1,222 @@
+#!/bin/sh
+# The Windows build (khaosat.exe of make windows' release folder) under
+# Wine: a surveyor's day with Vietnamese names, the stick between a
+# Windows laptop and a Linux one in both directions, export, the web
+# server, the installer.  Run by tests/windows/run.sh (make check-windows);
+# khaosat is the Windows build, linux the Linux one.
+. "$(dirname "$0")/../lib.sh"
+
+linux() {
+	"$KHAOSAT_LINUX" "$@"
+}
+
+release=$KHAOSAT_WINDIR/khaosat
+V="Khảo sát Mỹ Đồng"
+
+# new_workshop NAME [--set...]: a valid workshop of the shipped schema.
+new_workshop() {
+	name=$1
+	shift
+	khaosat new workshop --set name="$name" --set legal_type=ho_kinh_doanh \
+		--set address.village="Thôn 7" --set address.commune_name="Mỹ Đồng" \
+		--set address.province_name="Hải Phòng" \
+		--set trade_group=do_go_gom_su_det_may_co_khi_nho "$@"
+}
+
+test_expect_success 'the release folder holds the program, its libraries, catalogue and guide' '
+	test_path_is_file "$release/khaosat.exe" &&
+	test_path_is_file "$release/locale/vi/LC_MESSAGES/khaosat.mo" &&
+	test_path_is_file "$release/doc/khaosat.vi.html" &&
+	test_path_is_file "$release/doc/khaosat.html" &&
+	test_path_is_file "$release/doc/licenses/libgit2.txt" &&
+	test_path_is_file "$release/BAT-DAU.txt" &&
+	grep -q "khaosat sync E:" "$release/BAT-DAU.txt" &&
+	for dll in $(x86_64-w64-mingw32-objdump -p "$release/khaosat.exe" |
+		     sed -n "s/^\tDLL Name: //p"); do
+		case $dll in
+		lib*) test_path_is_file "$release/$dll" || exit 1 ;;
+		esac
+	done
+'
+
+test_expect_success 'the zip holds the release folder' '
+	python3 -c "
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+names = set(z.namelist())
+for n in (\"khaosat/khaosat.exe\", \"khaosat/BAT-DAU.txt\",
+          \"khaosat/locale/vi/LC_MESSAGES/khaosat.mo\"):
+    assert n in names, n
+" "$KHAOSAT_WINDIR"/khaosat-*-windows-x64.zip
+'
+
+test_expect_success 'khaosat.exe starts, and speaks Vietnamese when asked' '
+	khaosat --version >out &&
+	grep -q "^khaosat " out &&
+	KHAOSAT_LANGUAGE=vi khaosat help >out &&
+	grep -q "tạo một kho khảo sát\|khảo sát" out
+'
+
+test_expect_success 'init in a folder with a Vietnamese name, by a Vietnamese surveyor' '
+	khaosat init "$V" --unsigned --device win01 --surveyor "Nguyễn Thị Hoa" &&
+	test_path_is_file "$V/khaosat.yaml" &&
+	git -C "$V" fsck --no-progress &&
+	git -C "$V" log -1 --format=%an >out &&
+	echo "Nguyễn Thị Hoa" >expect &&
+	test_cmp expect out &&
+	test "$(git -C "$V" config core.autocrlf)" = false
+'
+
+test_expect_success 'new --set saves a record with LF line ends; commit; plain git agrees' '
+	(cd "$V" && new_workshop "Hộ Đúc Gang Phạm Văn Tư" --set workers.regular=3 >../out) &&
+	grep -q "records/workshop/win01/000/win01-0001.yaml" out &&
+	f="$V/records/workshop/win01/000/win01-0001.yaml" &&
+	grep -q "^name: Hộ Đúc Gang Phạm Văn Tư$" "$f" &&
+	! grep -q "$(printf "\r")" "$f" &&
+	(cd "$V" && khaosat check && khaosat commit -m "Thêm hộ Phạm Văn Tư") &&
+	git -C "$V" status --porcelain >out &&
+	test_must_be_empty out &&
+	git -C "$V" show HEAD:records/workshop/win01/000/win01-0001.yaml >committed &&
+	test_cmp "$f" committed &&
+	git -C "$V" log --format=%s -1 >out &&
+	echo "Thêm hộ Phạm Văn Tư" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'a bad value is refused with its field, and nothing is written' '
+	snapshot "$V" >before &&
+	(cd "$V" && test_expect_code 1 new_workshop "Hộ A" --set workers.regular=-3 2>../err) &&
+	grep -q "less than the smallest allowed" err &&
+	snapshot "$V" >after &&
+	test_cmp before after
+'
+
+test_expect_success 'check names the file, line and column of a hand-made error' '
+	f="$V/records/workshop/win01/000/win01-0001.yaml" &&
+	cp "$f" saved &&
+	sed -i "s/^  regular: 3$/  regular: ba/" "$f" &&
+	(cd "$V" && test_expect_code 1 khaosat check >../out 2>&1) &&
+	grep -q "win01-0001.yaml:[0-9]*:[0-9]*:" out &&
+	cp saved "$f" &&
+	(cd "$V" && khaosat check)
+'
+
+test_expect_success 'git configured for CRLF (as Git for Windows is) changes no record' '
+	git config --global core.autocrlf true &&
+	(cd "$V" && new_workshop "Hộ Đúc Đồng Minh" >/dev/null && khaosat commit -m "Hộ Minh") &&
+	git -C "$V" cat-file -p HEAD:records/workshop/win01/000/win01-0002.yaml >blob &&
+	! grep -q "$(printf "\r")" blob &&
+	! grep -q "$(printf "\r")" "$V/records/workshop/win01/000/win01-0002.yaml" &&
+	git config --global --unset core.autocrlf
+'
+
+test_expect_success 'stick: a Linux laptop sets up from what the Windows laptop wrote' '
+	mkdir stick &&
+	(cd "$V" && khaosat sync ../stick) &&
+	for b in stick/*/*.bundle; do
+		git -C "$V" bundle verify "$PWD/$b" >/dev/null 2>&1 || exit 1
+	done &&
+	linux clone stick lin --device lin01 --surveyor "Trần Văn Minh" &&
+	test "$(git -C lin rev-parse main^{tree})" = "$(git -C "$V" rev-parse main^{tree})"
+'
+
+test_expect_success 'stick: each side adds and changes; both end on one tree' '
+	(cd lin && linux new workshop --set name="Cơ sở Đúc Linh" --set legal_type=ho_kinh_doanh \
+		--set address.village="Thôn 3" --set address.commune_name="Mỹ Đồng" \
+		--set address.province_name="Hải Phòng" \
+		--set trade_group=do_go_gom_su_det_may_co_khi_nho >/dev/null &&
+	 sed -i "s/^  regular: 3$/  regular: 5/" records/workshop/win01/000/win01-0001.yaml &&
+	 linux commit -m "Linux: thêm và sửa" >/dev/null && linux sync ../stick) &&
+	(cd "$V" && sed -i "s/^name: Hộ Đúc Đồng Minh$/name: Hộ Đúc Đồng Minh Phát/" \
+		records/workshop/win01/000/win01-0002.yaml &&
+	 khaosat commit -m "Windows: sửa tên" >/dev/null && khaosat sync ../stick) &&
+	(cd lin && linux sync ../stick) &&
+	test "$(git -C lin rev-parse main^{tree})" = "$(git -C "$V" rev-parse main^{tree})" &&
+	grep -q "^  regular: 5$" "$V/records/workshop/win01/000/win01-0001.yaml" &&
+	test_path_is_file "$V/records/workshop/lin01/000/lin01-0001.yaml" &&
+	grep -q "^name: Hộ Đúc Đồng Minh Phát$" lin/records/workshop/win01/000/win01-0002.yaml &&
+	git -C "$V" fsck --no-progress &&
+	git -C lin fsck --no-progress &&
+	! grep -rq "$(printf "\r")" "$V/records"
+'
+
+test_expect_success 'stick: a conflict made on both sides is settled on Windows and reaches Linux' '
+	(cd lin && sed -i "s/^name: Cơ sở Đúc Linh$/name: Cơ sở Đúc Linh (Linux)/" \
+		records/workshop/lin01/000/lin01-0001.yaml &&
+	 linux commit -m "tên" >/dev/null && linux sync ../stick) &&
+	(cd "$V" && sed -i "s/^name: Cơ sở Đúc Linh$/name: Cơ sở Đúc Linh (Windows)/" \
+		records/workshop/lin01/000/lin01-0001.yaml &&
+	 khaosat commit -m "tên" >/dev/null && khaosat sync ../stick &&
+	 test_expect_code 1 khaosat conflicts >../out) &&
+	grep -q "lin01-0001" out &&
+	(cd "$V" && khaosat resolve lin01-0001 name --value "Cơ sở Đúc Linh" &&
+	 khaosat sync ../stick) &&
+	(cd lin && linux sync ../stick) &&
+	test "$(git -C lin rev-parse main^{tree})" = "$(git -C "$V" rev-parse main^{tree})" &&
+	grep -q "^name: Cơ sở Đúc Linh$" lin/records/workshop/lin01/000/lin01-0001.yaml
+'
+
+test_expect_success 'export writes a spreadsheet and CSV a person can open' '
+	(cd "$V" && khaosat export --format xlsx -o ../survey.xlsx &&
+	 khaosat export --format csv -o ../csv) &&
+	python3 -c "
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+assert any(n.startswith(\"xl/worksheets/\") for n in z.namelist())
+" survey.xlsx &&
+	grep -rq "Hộ Đúc Gang Phạm Văn Tư" csv
+'
+
+# start_server: khaosat serve on the survey, in the background, its
+# address in url; stop_server ends it.
+start_server() {
+	(cd "$V" && exec "$KHAOSAT_BIN" serve --port 0 >../serve.out 2>../serve.err) &
+	echo $! >serve.pid
+	for i in $(seq 1 300); do
+		grep -q "?k=" serve.out 2>/dev/null && break
+		sleep 0.1
+	done
+	sed -n "s/^  \(http:[^ ]*\).*$/\1/p" serve.out | tr -d "\r" >url
+	test -s url || { cat serve.out serve.err; return 1; }
+}
+
+stop_server() {
+	kill "$(cat serve.pid)" 2>/dev/null
+	wait "$(cat serve.pid)" 2>/dev/null
+	return 0
+}
+
+test_expect_success 'khaosat serve answers a browser' '
+	test_when_finished stop_server &&
+	start_server &&
+	python3 -c "
+import sys, urllib.request, http.cookiejar
+# the address holds the key: the server sets it as a cookie and redirects
+web = urllib.request.build_opener(
+    urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+page = web.open(sys.argv[1], timeout=30).read().decode()
+assert \"Mỹ Đồng\" in page, page[:500]
+base = sys.argv[1].split(\"?\")[0].rstrip(\"/\")
+page = web.open(base + \"/records\", timeout=30).read().decode()
+assert \"Hộ Đúc Gang Phạm Văn Tư\" in page, page[:500]
+" "$(cat url)"
+'
+
+test_expect_success 'the installer installs into Program Files and uninstalls' '
+	setup=$(ls "$KHAOSAT_WINDIR"/khaosat-*-setup.exe) &&
+	wine "$setup" /S &&
+	pf="$WINEPREFIX/drive_c/Program Files/khaosat" &&
+	test_path_is_file "$pf/khaosat.exe" &&
+	test_path_is_file "$pf/libmicrohttpd-12.dll" &&
+	wine "$pf/khaosat.exe" --version >out &&
+	grep -q "^khaosat " out &&
+	wine reg query "HKCU\\Environment" /v Path >path.out &&
+	grep -q "khaosat" path.out &&
+	wine "$pf/uninstall.exe" /S _?="C:\\Program Files\\khaosat" &&
+	wineserver -w &&
+	test_path_is_missing "$pf/khaosat.exe"
+'
+
+test_done
