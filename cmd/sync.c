@@ -196,7 +196,6 @@ static int is_repository(const char *path)
  */
 static int is_hub(struct ks_repo *r, const char *target, struct stat *st)
 {
-	const char *colon = strchr(target, ':'), *slash = strchr(target, '/');
 	char *url = ks_remote_url(ks_repo_git(r), target);
 
 	if (url) {
@@ -205,9 +204,18 @@ static int is_hub(struct ks_repo *r, const char *target, struct stat *st)
 	}
 	if (stat(target, st) == 0)
 		return S_ISDIR(st->st_mode) && is_repository(target);
-	return strstr(target, "://") || (colon && colon != target &&
-					 (!slash || colon < slash));
+	return ks_looks_like_url(target);
 }
+
+/* A stick's folder, as a person here would type it, and what ends a
+ * folder's name in a path. */
+#ifdef _WIN32
+#define STICK_EXAMPLE "E:\\"
+#define SEPARATORS "/\\"
+#else
+#define STICK_EXAMPLE "/media/usb"
+#define SEPARATORS "/"
+#endif
 
 /*
  * A bare name that is neither a remote nor a folder here: say so, with
@@ -225,10 +233,14 @@ static int unknown_target(struct ks_repo *r, const char *target,
 		git_error_clear();
 	for (i = 0; i < names.n; i++)
 		ks_buf_addf(&list, "%s%s", i ? ", " : "", names.v[i]);
-	err = ks_error(d, KS_ENOTFOUND, target, 0, 0,
-		       names.n ? "no hub of that name and no such folder; the hubs this laptop knows: %s (a stick is given by its folder, such as /media/usb)"
-			       : "no hub of that name and no such folder; this laptop knows no hub ('khaosat remote add NAME URL'; a stick is given by its folder, such as /media/usb)%s",
-		       names.n ? list.ptr : "");
+	if (names.n)
+		err = ks_error(d, KS_ENOTFOUND, target, 0, 0,
+			       "no hub of that name and no such folder; the hubs this laptop knows: %s (a stick is given by its folder, such as %s)",
+			       list.ptr, STICK_EXAMPLE);
+	else
+		err = ks_error(d, KS_ENOTFOUND, target, 0, 0,
+			       "no hub of that name and no such folder; this laptop knows no hub ('khaosat remote add NAME URL'; a stick is given by its folder, such as %s)",
+			       STICK_EXAMPLE);
 	ks_buf_release(&list);
 	ks_paths_release(&names);
 	return err;
@@ -261,7 +273,7 @@ int cmd_sync(int argc, char **argv, struct cli *cli)
 	if (!argc && !(def = ks_default_remote(cli->repo)))
 		return usage_error(&info, "give the stick's folder or a remote; there is no default remote ('khaosat remote add NAME URL')");
 	target = argc ? argv[0] : def;
-	if (!strchr(target, '/') && stat(target, &st) < 0 && errno == ENOENT &&
+	if (!strpbrk(target, SEPARATORS) && stat(target, &st) < 0 && errno == ENOENT &&
 	    !is_hub(cli->repo, target, &st)) {
 		ks_free(def);
 		return fail(&d, unknown_target(cli->repo, target, &d));

@@ -555,6 +555,9 @@ char *ks_win_realpath(const char *path, char *resolved)
 	for (p = full; *p; p++)
 		if (*p == '\\')
 			*p = '/';
+	/* no slash at the end, but for a drive's root ("E:/") */
+	while (p - full > 3 && p[-1] == '/')
+		*--p = '\0';
 	if (!resolved)
 		return full;
 	if (strlen(full) >= PATH_MAX) {

@@ -18,6 +18,11 @@ int ks_looks_like_url(const char *s)
 {
 	const char *colon = strchr(s, ':'), *slash = strchr(s, '/');
 
+#ifdef _WIN32
+	/* "E:", "E:\..." and "E:/..." name a drive, as Git for Windows reads them */
+	if (((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')) && s[1] == ':')
+		return 0;
+#endif
 	return strstr(s, "://") || (colon && colon != s && (!slash || colon < slash));
 }
 /*

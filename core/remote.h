@@ -17,6 +17,12 @@ struct ks_repo;
 /* The remote 'khaosat sync' uses without an argument, or NULL (ks_free). */
 char *ks_default_remote(struct ks_repo *r);
 
+/*
+ * Whether `s` is a hub's address, not a folder: "host:path" (scp-like
+ * ssh) or "scheme://...".  On Windows "E:", "E:\..." are drives.
+ */
+int ks_looks_like_url(const char *s);
+
 /* The URL of the remote `name`, or NULL when there is none (ks_free). */
 char *ks_remote_url(git_repository *repo, const char *name);
 

@@ -101,9 +101,6 @@ int ks_hub_fetch(struct ks_sync_report *rep, git_repository *repo,
 
 /* remote.c */
 
-/* "host:path" (scp-like ssh) or "scheme://..." */
-int ks_looks_like_url(const char *s);
-
 /* A remote's URL as it is kept: a local path made absolute.  NULL: no memory. */
 char *ks_remote_keep_url(const char *url);
 

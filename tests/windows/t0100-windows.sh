@@ -157,6 +157,26 @@ test_expect_success 'stick: a conflict made on both sides is settled on Windows 
 	grep -q "^name: Cơ sở Đúc Linh$" lin/records/workshop/lin01/000/lin01-0001.yaml
 '
 
+test_expect_success 'a stick by its drive letter, as Windows names it' '
+	ln -sfn "$PWD/stick" "$WINEPREFIX/dosdevices/e:" &&
+	test_when_finished "rm -f \"$WINEPREFIX/dosdevices/e:\"" &&
+	(cd lin && sed -i "s/^  regular: 5$/  regular: 6/" records/workshop/win01/000/win01-0001.yaml &&
+	 linux commit -m "6" >/dev/null && linux sync ../stick) &&
+	(cd "$V" && khaosat sync "E:\\" >../out) &&
+	grep -q "lin01 *1 changed" out &&
+	grep -q "^  regular: 6$" "$V/records/workshop/win01/000/win01-0001.yaml" &&
+	khaosat clone "E:\\" "Máy thứ ba" --device win02 --surveyor "Lê Văn Tâm" &&
+	test "$(git -C "Máy thứ ba" rev-parse main^{tree})" = "$(git -C "$V" rev-parse main^{tree})"
+'
+
+test_expect_success 'a drive with no stick in it is said to be missing' '
+	(cd "$V" && test_expect_code 1 khaosat sync "Q:\\" 2>../err) &&
+	grep -q "no such folder (is the stick plugged in" err &&
+	test_expect_code 1 khaosat clone "Q:\\" nothing --device win03 --surveyor "X" 2>err &&
+	grep -q "is the stick plugged in" err &&
+	test_path_is_missing nothing
+'
+
 test_expect_success 'export writes a spreadsheet and CSV a person can open' '
 	(cd "$V" && khaosat export --format xlsx -o ../survey.xlsx &&
 	 khaosat export --format csv -o ../csv) &&
