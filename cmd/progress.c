@@ -64,6 +64,7 @@ static void draw(void *payload, const char *what, uint64_t done,
 	} else {
 		fprintf(stderr, "\r\033[K%s: %s", name, a);
 	}
+	fflush(stderr);		/* where standard error is buffered (Windows) */
 	bar.drawn = 1;
 }
 
@@ -71,6 +72,11 @@ const struct ks_progress *progress_bar(void)
 {
 	static const struct ks_progress pg = { draw, NULL };
 
+#ifdef _WIN32
+	/* the bar is drawn with escape sequences: not on the old console */
+	if (!ks_win_console_vt())
+		return NULL;
+#endif
 	return isatty(STDERR_FILENO) ? &pg : NULL;
 }
 

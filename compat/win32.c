@@ -6,6 +6,8 @@
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 #include <bcrypt.h>
+#include <aclapi.h>
+#include <sddl.h>
 
 /* this file calls the C library and Windows by their own names */
 #include "win32.h"
@@ -31,6 +33,7 @@
 #undef symlink
 #undef link
 #undef getline
+#undef isatty
 #undef dirent
 #undef DIR
 #undef opendir
@@ -616,6 +619,46 @@ int ks_win_link(const char *from, const char *to)
 	return r;
 }
 
+int ks_win_fchmod(int fd, unsigned mode)
+{
+	PSECURITY_DESCRIPTOR sd = NULL;
+	PACL dacl = NULL;
+	BOOL present = FALSE, defaulted = FALSE;
+	char *path;
+	wchar_t *w;
+	DWORD e;
+
+	if (mode & 077)
+		return 0;
+	if (!(path = fd_path(fd, NULL))) {
+		errno = EBADF;
+		return -1;
+	}
+	w = wide(path);
+	free(path);
+	if (!w)
+		return -1;
+	/* the owner and the system, nobody else, and nothing inherited */
+	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+		    L"D:P(A;;FA;;;OW)(A;;FA;;;SY)", SDDL_REVISION_1, &sd, NULL) ||
+	    !GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted)) {
+		free(w);
+		if (sd)
+			LocalFree(sd);
+		return fail();
+	}
+	e = SetNamedSecurityInfoW(w, SE_FILE_OBJECT,
+				  DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+				  NULL, NULL, dacl, NULL);
+	LocalFree(sd);
+	free(w);
+	if (e != ERROR_SUCCESS) {
+		errno = errno_of(e);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- temporary names ---- */
 
 static int fill_random(char *templ)
@@ -1101,8 +1144,61 @@ void *ks_win_memrchr(const void *s, int c, size_t n)
 	return NULL;
 }
 
+/* Appends `n` bytes to the line being read; -1 when memory ran out. */
+static int line_add(char **line, size_t *cap, size_t *len, const char *s, size_t n)
+{
+	while (*len + n + 1 > *cap) {
+		char *p = realloc(*line, *cap * 2);
+
+		if (!p) {
+			errno = ENOMEM;
+			return -1;
+		}
+		*line = p;
+		*cap *= 2;
+	}
+	memcpy(*line + *len, s, n);
+	*len += n;
+	(*line)[*len] = '\0';
+	return 0;
+}
+
+/* A line typed on the console, read as UTF-16; -1 at its end. */
+static ssize_t console_line(HANDLE in, char **line, size_t *cap)
+{
+	wchar_t w[256];
+	char u[256 * 3 + 1];
+	size_t len = 0;
+	DWORD got;
+
+	for (;;) {
+		int n;
+
+		if (!ReadConsoleW(in, w, 255, &got, NULL) || !got)
+			break;
+		/* Ctrl+Z at the start of a line: the end, as for a file */
+		if (!len && w[0] == 0x1a)
+			break;
+		n = WideCharToMultiByte(CP_UTF8, 0, w, (int)got, u, sizeof(u), NULL, NULL);
+		if (n > 0 && line_add(line, cap, &len, u, (size_t)n) < 0)
+			return -1;
+		if (w[got - 1] == L'\n')
+			break;
+	}
+	if (!len)
+		return -1;
+	/* "\r\n" typed: "\n" read, as from a file */
+	if (len >= 2 && (*line)[len - 2] == '\r') {
+		(*line)[len - 2] = '\n';
+		(*line)[--len] = '\0';
+	}
+	return (ssize_t)len;
+}
+
 ssize_t ks_win_getline(char **line, size_t *cap, FILE *f)
 {
+	HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+	DWORD mode;
 	size_t n = 0;
 	int c;
 
@@ -1112,6 +1208,12 @@ ssize_t ks_win_getline(char **line, size_t *cap, FILE *f)
 			errno = ENOMEM;
 			return -1;
 		}
+	}
+	if (f == stdin && GetConsoleMode(in, &mode)) {
+		/* what was written before the question is seen first */
+		fflush(stdout);
+		fflush(stderr);
+		return console_line(in, line, cap);
 	}
 	while ((c = getc(f)) != EOF) {
 		if (n + 2 > *cap) {
@@ -1217,6 +1319,8 @@ char *readpassphrase(const char *prompt, char *buf, size_t n, int flags)
 	wchar_t *wp;
 	char *r = NULL;
 
+	fflush(stdout);
+	fflush(stderr);
 	if (n == 0 || in == INVALID_HANDLE_VALUE || out == INVALID_HANDLE_VALUE) {
 		if (in != INVALID_HANDLE_VALUE)
 			CloseHandle(in);
@@ -1267,12 +1371,45 @@ void ks_win_wait_for_stop(void)
 	SetConsoleCtrlHandler(on_stop, FALSE);
 }
 
+int ks_win_isatty(int fd)
+{
+	HANDLE h = (HANDLE)_get_osfhandle(fd);
+	DWORD mode;
+
+	return h != INVALID_HANDLE_VALUE && GetConsoleMode(h, &mode);
+}
+
+static int console_vt;
+
+int ks_win_console_vt(void)
+{
+	return console_vt;
+}
+
 /* ---- the start ---- */
 
 void ks_win_start(void)
 {
+	HANDLE err = GetStdHandle(STD_ERROR_HANDLE), out = GetStdHandle(STD_OUTPUT_HANDLE);
+	DWORD mode;
+
+	/* escape sequences, where the console takes them */
+	if (GetConsoleMode(out, &mode))
+		SetConsoleMode(out, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
+	console_vt = GetConsoleMode(err, &mode) &&
+		     SetConsoleMode(err, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
 	SetConsoleOutputCP(CP_UTF8);
 	SetConsoleCP(CP_UTF8);
+	/*
+	 * mingw's printf writes a character at a time: unbuffered, a
+	 * console would get each byte of a UTF-8 character in its own
+	 * write, which it cannot put together.  Buffered, each is flushed
+	 * at the end, before a question is read, and by the progress bar.
+	 */
+	if (GetConsoleMode(out, &mode))
+		setvbuf(stdout, NULL, _IOFBF, 4096);
+	if (GetConsoleMode(err, &mode))
+		setvbuf(stderr, NULL, _IOFBF, 4096);
 	_fmode = _O_BINARY;
 	_setmode(0, _O_BINARY);
 	_setmode(1, _O_BINARY);

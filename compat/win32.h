@@ -15,12 +15,18 @@
  *               O_NOFOLLOW, O_NONBLOCK mean nothing here
  *   rename()    replaces an existing file (MoveFileExW, write-through)
  *   fsync()     FlushFileBuffers; of a folder: nothing, as Windows has it
+ *   fchmod()    a mode for the owner alone (0600: a private key) gives
+ *               the file a protected ACL of its owner and SYSTEM; any
+ *               other mode changes nothing
  *   flock()     LockFileEx on a byte no one reads, so that the holder's
  *               name in the file stays readable to the others
  *   readdir()   d_type filled in, names in UTF-8
  *   openat(), fstatat(), fdopendir(): through the folder's path, kept
  *               for each folder descriptor
  *   readlink()  only of "/proc/self/exe": the program's path
+ *   getline()   of standard input on a console: read as UTF-16 and
+ *               given as UTF-8, which the console's own UTF-8 reading
+ *               (code page 65001) gets wrong for anything not ASCII
  */
 #ifndef KS_COMPAT_WIN32_H
 #define KS_COMPAT_WIN32_H
@@ -109,7 +115,7 @@ int ks_win_fstat(int fd, struct ks_win_stat *st);
 #define mkstemps ks_win_mkstemps
 #define pread ks_win_pread
 #define pwrite ks_win_pwrite
-#define fchmod(fd, mode) 0
+#define fchmod ks_win_fchmod
 #define readlink ks_win_readlink
 #define symlink ks_win_symlink
 #define link ks_win_link
@@ -132,6 +138,7 @@ ssize_t ks_win_pwrite(int fd, const void *buf, size_t n, off_t at);
 ssize_t ks_win_readlink(const char *path, char *buf, size_t n);
 int ks_win_symlink(const char *target, const char *path);
 int ks_win_link(const char *from, const char *to);
+int ks_win_fchmod(int fd, unsigned mode);
 
 /* fcntl(): descriptors here are never non-blocking nor inherited */
 #define F_GETFD 1
@@ -261,6 +268,16 @@ void ks_win_qsort_r(void *base, size_t n, size_t size,
 
 /* Waits for Ctrl+C, Ctrl+Break or the console's closing. */
 void ks_win_wait_for_stop(void);
+
+/*
+ * isatty(): a console, not the NUL device (which Windows' C library
+ * counts as a terminal).  ks_win_console_vt(): whether the console of
+ * standard error takes escape sequences (Windows 10's does, once asked;
+ * the old one does not).
+ */
+#define isatty ks_win_isatty
+int ks_win_isatty(int fd);
+int ks_win_console_vt(void);
 
 /* The program's start: UTF-8 console, binary files. */
 void ks_win_start(void);

@@ -84,6 +84,15 @@ test_expect_success 'new --set saves a record with LF line ends; commit; plain g
 	test_cmp expect out
 '
 
+# Wine's console on a terminal shows what khaosat writes but does not end
+# a typed line, so the form is seen asking, not answered.
+test_expect_success 'the form asks its first question on a console, in readable Vietnamese' '
+	printf "expect Tên cơ sở [name] *\nkill TERM\n" >script &&
+	(cd "$V" && test_expect_code 143 ptydrive -t 30 -o ../transcript ../script -- \
+		"$KHAOSAT_BIN" new workshop) &&
+	grep -q "Tên đầy đủ theo giấy đăng ký" transcript
+'
+
 test_expect_success 'a bad value is refused with its field, and nothing is written' '
 	snapshot "$V" >before &&
 	(cd "$V" && test_expect_code 1 new_workshop "Hộ A" --set workers.regular=-3 2>../err) &&
