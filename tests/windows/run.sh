@@ -49,7 +49,7 @@ chmod +x "$wrapper"
 passed=0 failed=0 skipped=0 status=0
 for t in $tests; do
 	name=$(basename "$t")
-	out=$(KHAOSAT_BIN=$wrapper KHAOSAT_LINUX=$linux KHAOSAT_WINDIR=$win \
+	out=$(KHAOSAT_TOP=$top KHAOSAT_BIN=$wrapper KHAOSAT_LINUX=$linux KHAOSAT_WINDIR=$win \
 		KHAOSAT_TOOLS="$top/build/release/tests/tools" sh "$t" 2>&1)
 	rc=$?
 	summary=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)

@@ -5,6 +5,7 @@
 # server, the installer.  Run by tests/windows/run.sh (make check-windows);
 # khaosat is the Windows build, linux the Linux one.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-serve.sh"
 
 linux() {
 	"$KHAOSAT_LINUX" "$@"
@@ -120,6 +121,21 @@ test_expect_success 'git configured for CRLF (as Git for Windows is) changes no 
 	git config --global --unset core.autocrlf
 '
 
+test_expect_success 'a photo and a document attached, checked and kept, as on Linux' '
+	cp "$SAMPLES/photos/hung-phat-bien-hieu.jpg" "ảnh biển hiệu.jpg" &&
+	(cd "$V" && khaosat attach win01-0001 "../ảnh biển hiệu.jpg" \
+		"$SAMPLES/photos/hung-phat-dang-ky.pdf" --caption "Biển hiệu" >../out &&
+	 khaosat check && khaosat commit -m "Ảnh" >/dev/null) &&
+	test "$(git -C "$V" ls-files "*.jpg" "*.pdf" | wc -l)" = 2 &&
+	grep -q "Biển hiệu" "$V/records/workshop/win01/000/win01-0001.yaml" &&
+	test -z "$(git -C "$V" status --porcelain)" &&
+	printf "not a photo" >"hỏng.jpg" &&
+	snapshot "$V" >before &&
+	(cd "$V" && test_expect_code 1 khaosat attach win01-0001 "../hỏng.jpg" 2>../err) &&
+	snapshot "$V" >after &&
+	test_cmp before after
+'
+
 test_expect_success 'stick: a Linux laptop sets up from what the Windows laptop wrote' '
 	mkdir stick &&
 	(cd "$V" && khaosat sync ../stick) &&
@@ -198,39 +214,28 @@ assert any(n.startswith(\"xl/worksheets/\") for n in z.namelist())
 	grep -rq "Hộ Đúc Gang Phạm Văn Tư" csv
 '
 
-# start_server: khaosat serve on the survey, in the background, its
-# address in url; stop_server ends it.
-start_server() {
-	(cd "$V" && exec "$KHAOSAT_BIN" serve --port 0 >../serve.out 2>../serve.err) &
-	echo $! >serve.pid
-	for i in $(seq 1 300); do
-		grep -q "?k=" serve.out 2>/dev/null && break
-		sleep 0.1
-	done
-	sed -n "s/^  \(http:[^ ]*\).*$/\1/p" serve.out | tr -d "\r" >url
-	test -s url || { cat serve.out serve.err; return 1; }
-}
-
-stop_server() {
-	kill "$(cat serve.pid)" 2>/dev/null
-	wait "$(cat serve.pid)" 2>/dev/null
-	return 0
-}
-
-test_expect_success 'khaosat serve answers a browser' '
+test_expect_success 'khaosat serve answers a browser, and saves a record from its form' '
 	test_when_finished stop_server &&
-	start_server &&
-	python3 -c "
-import sys, urllib.request, http.cookiejar
-# the address holds the key: the server sets it as a cookie and redirects
-web = urllib.request.build_opener(
-    urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-page = web.open(sys.argv[1], timeout=30).read().decode()
-assert \"Mỹ Đồng\" in page, page[:500]
-base = sys.argv[1].split(\"?\")[0].rstrip(\"/\")
-page = web.open(base + \"/records\", timeout=30).read().decode()
-assert \"Hộ Đúc Gang Phạm Văn Tư\" in page, page[:500]
-" "$(cat url)"
+	start_server "$V" && served &&
+	req -c GET / >out &&
+	test "$(status out)" = 200 &&
+	grep -q "Mỹ Đồng" out &&
+	req -c GET /records >out &&
+	grep -q "Hộ Đúc Gang Phạm Văn Tư" out &&
+	token >csrf &&
+	req -c -f POST /new/workshop csrf=$(cat csrf) op=save \
+		"/name=Hộ Đúc Nhôm Trên Web" /legal_type=ho_kinh_doanh \
+		/address/commune_name=Mỹ\ Đồng /address/province_name=Hải\ Phòng \
+		/trade_group=do_go_gom_su_det_may_co_khi_nho \
+		"/surveyed_at=2026-12-06" "/surveyor=Nguyễn Thị Hoa" >out &&
+	test "$(status out)" = 303 &&
+	id=$(sed -n "s|^Location: /records/\(win01-[0-9]*\)?saved=1.*$|\1|p" out | tr -d "\r") &&
+	test -n "$id" &&
+	grep -q "^name: Hộ Đúc Nhôm Trên Web$" "$V/$(record_path workshop $id)" &&
+	test -z "$(git -C "$V" status --porcelain)" &&
+	git -C "$V" log -1 --format=%an >who &&
+	echo "Nguyễn Thị Hoa" >expect &&
+	test_cmp expect who
 '
 
 test_expect_success 'the installer installs into Program Files and uninstalls' '
