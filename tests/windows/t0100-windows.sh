@@ -121,6 +121,38 @@ test_expect_success 'git configured for CRLF (as Git for Windows is) changes no 
 	git config --global --unset core.autocrlf
 '
 
+# hold_lock SECONDS: the survey's lock held from outside.  khaosat.exe
+# locks one byte far past the end with LockFileEx, which Wine keeps as a
+# POSIX record lock: lockf on that byte is the same lock.
+hold_lock() {
+	rm -f held
+	python3 -c "
+import fcntl, os, time
+f = open(\"$V/.git/khaosat/lock\", \"a+\")
+fcntl.lockf(f, fcntl.LOCK_EX, 1, 0x7ffffffffffffffe)
+f.seek(0); f.truncate(); f.write(\"%d khaosat sync\\n\" % os.getpid()); f.flush()
+open(\"held\", \"w\").close(); time.sleep($1)" &
+	for i in $(seq 1 50); do
+		test -f held && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+test_expect_success 'the survey lock: a command waits for it, then gives up with nothing changed' '
+	hold_lock 4 &&
+	sed -i "s/^  regular: 3$/  regular: 4/" "$V/records/workshop/win01/000/win01-0001.yaml" &&
+	snapshot "$V" >before &&
+	(cd "$V" && test_expect_code 4 env KHAOSAT_LOCK_TIMEOUT=1 "$KHAOSAT_BIN" commit -m x 2>../err) &&
+	grep -q "the survey is busy" err &&
+	snapshot "$V" >after &&
+	test_cmp before after &&
+	wait &&
+	(cd "$V" && khaosat commit -m "4 lao động" >/dev/null) &&
+	sed -i "s/^  regular: 4$/  regular: 3/" "$V/records/workshop/win01/000/win01-0001.yaml" &&
+	(cd "$V" && khaosat commit -m "3 lao động" >/dev/null)
+'
+
 test_expect_success 'a photo and a document attached, checked and kept, as on Linux' '
 	cp "$SAMPLES/photos/hung-phat-bien-hieu.jpg" "ảnh biển hiệu.jpg" &&
 	(cd "$V" && khaosat attach win01-0001 "../ảnh biển hiệu.jpg" \
@@ -200,6 +232,23 @@ test_expect_success 'a drive with no stick in it is said to be missing' '
 	test_expect_code 1 khaosat clone "Q:\\" nothing --device win03 --surveyor "X" 2>err &&
 	grep -q "is the stick plugged in" err &&
 	test_path_is_missing nothing
+'
+
+test_expect_success 'a hub on a shared folder: Windows and Linux sync through it both ways' '
+	linux init --bare hub.git >/dev/null &&
+	(cd "$V" && khaosat remote add hub ../hub.git >/dev/null && khaosat sync >/dev/null) &&
+	(cd lin && linux remote add hub ../hub.git >/dev/null && linux sync >/dev/null) &&
+	(cd lin && sed -i "s/^  regular: 6$/  regular: 7/" records/workshop/win01/000/win01-0001.yaml &&
+	 linux commit -m "7" >/dev/null && linux sync >/dev/null) &&
+	(cd "$V" && sed -i "s/^name: Hộ Đúc Đồng Minh Phát$/name: Hộ Đúc Đồng Minh Phát Đạt/" \
+		records/workshop/win01/000/win01-0002.yaml &&
+	 khaosat commit -m "tên" >/dev/null && khaosat sync >../out) &&
+	grep -q "lin01 *1 changed" out &&
+	(cd lin && linux sync >/dev/null) &&
+	test "$(git -C lin rev-parse main^{tree})" = "$(git -C "$V" rev-parse main^{tree})" &&
+	grep -q "^  regular: 7$" "$V/records/workshop/win01/000/win01-0001.yaml" &&
+	git -C hub.git fsck --no-progress &&
+	git -C "$V" fsck --no-progress
 '
 
 test_expect_success 'export writes a spreadsheet and CSV a person can open' '
