@@ -1393,7 +1393,18 @@ void ks_win_start(void)
 	HANDLE err = GetStdHandle(STD_ERROR_HANDLE), out = GetStdHandle(STD_OUTPUT_HANDLE);
 	DWORD mode;
 
-	/* escape sequences, where the console takes them */
+	/*
+	 * HOME, where Windows has none: the profile folder, as Git for
+	 * Windows sets it.  libgit2 looks for ~/.ssh/known_hosts and the
+	 * user's .gitconfig there, and an ssh hub cannot be reached without.
+	 */
+	if (!getenv("HOME") || !*getenv("HOME")) {
+		const char *profile = getenv("USERPROFILE");
+
+		if (profile && *profile)
+			_putenv_s("HOME", profile);
+	}
+		/* escape sequences, where the console takes them */
 	if (GetConsoleMode(out, &mode))
 		SetConsoleMode(out, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
 	console_vt = GetConsoleMode(err, &mode) &&

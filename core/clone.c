@@ -495,9 +495,10 @@ int ks_clone(struct ks_repo **out, struct ks_sync_report *rep,
 			       "interrupted while setting up the survey; nothing was kept");
 		goto out;
 	}
-	if ((err = checkout_main(repo, &tip, source, opts->who.device, d)))
-		goto out;
+	/* the identity first: with it, the line ends the checkout keeps */
 	if ((err = ks_repo_set_identity(repo, &opts->who, d)))
+		goto out;
+	if ((err = checkout_main(repo, &tip, source, opts->who.device, d)))
 		goto out;
 	git_repository_free(repo);
 	repo = NULL;

@@ -200,14 +200,7 @@ else:
     serve(serve_git)
 EOF
 
-# A process that runs (a zombie whose parent is gone does not).  Its
-# state is read once: a process reaped between a look at /proc and the
-# read of its state is gone, not running.
-alive() {
-	[ -n "$1" ] &&
-		alive_state_=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) &&
-		[ -n "$alive_state_" ] && [ "$alive_state_" != Z ]
-}
+. "$(dirname "$0")/lib-lan.sh"
 
 # hub_start MODE: the hub of that mode; its port is in $SRV/MODE.port.
 hub_start() {
@@ -226,29 +219,10 @@ hub_start() {
 	done
 }
 
-# hub_stop MODE: stops that hub, waiting (boundedly) until it is gone.
-hub_stop() {
-	[ -f "$SRV/$1.pid" ] || return 0
-	stop_pid_=$(cat "$SRV/$1.pid")
-	rm -f "$SRV/$1.pid"
-	alive "$stop_pid_" || return 0
-	kill "$stop_pid_" 2>/dev/null
-	stop_n_=0
-	while alive "$stop_pid_" && [ $stop_n_ -lt 50 ]; do
-		sleep 0.1
-		stop_n_=$((stop_n_ + 1))
-	done
-	if alive "$stop_pid_"; then
-		kill -9 "$stop_pid_" 2>/dev/null
-		sleep 0.2
-	fi
-	! alive "$stop_pid_"
-}
-
 HUBS="silent git-stall git-nopush http-stall"
 hub_stop_all() {
 	for h in $HUBS; do
-		hub_stop $h
+		stop_server $h
 	done
 }
 trap 'hub_stop_all; test_cleanup' EXIT
@@ -323,7 +297,7 @@ test_expect_success 'setup: a survey, its hub, a laptop set up from it' '
 '
 
 test_expect_success 'git://: a silent hub; sync gives up after KHAOSAT_HUB_TIMEOUT, nothing changed' '
-	test_when_finished "hub_stop silent" &&
+	test_when_finished "stop_server silent" &&
 	hub_start silent &&
 	url=$(hub_url silent git) &&
 	state centre >before &&
@@ -338,7 +312,7 @@ test_expect_success 'git://: a silent hub; sync gives up after KHAOSAT_HUB_TIMEO
 '
 
 test_expect_success 'git://: a silent hub; clone gives up, leaves no folder' '
-	test_when_finished "hub_stop silent" &&
+	test_when_finished "stop_server silent" &&
 	hub_start silent &&
 	url=$(hub_url silent git) &&
 	KHAOSAT_HUB_TIMEOUT=2 gives_up 2 clone "$url" lap9 --device lap9 --surveyor X &&
@@ -348,7 +322,7 @@ test_expect_success 'git://: a silent hub; clone gives up, leaves no folder' '
 '
 
 test_expect_success 'http:// and https://: a silent hub; sync and clone give up' '
-	test_when_finished "hub_stop silent" &&
+	test_when_finished "stop_server silent" &&
 	hub_start silent &&
 	state centre >before &&
 	for scheme in http https; do
@@ -371,7 +345,7 @@ if [ -n "$KHAOSAT_SANITIZE" ]; then
 	echo "skip: under SANITIZE=1 the two ssh cases do not run (libgit2's ssh transport leaks)"
 else
 test_expect_success 'ssh://: a silent hub (no ssh greeting); sync gives up' '
-	test_when_finished "hub_stop silent" &&
+	test_when_finished "stop_server silent" &&
 	hub_start silent &&
 	url=ssh://git@127.0.0.1:$(cat "$SRV/silent.port")/hub.git &&
 	state centre >before &&
@@ -385,7 +359,7 @@ test_expect_success 'ssh://: a silent hub (no ssh greeting); sync gives up' '
 fi
 
 test_expect_success 'git://: a hub that goes silent halfway through the pack' '
-	test_when_finished "hub_stop git-stall" &&
+	test_when_finished "stop_server git-stall" &&
 	hub_start git-stall &&
 	url=$(hub_url git-stall git) &&
 	state centre >before &&
@@ -404,7 +378,7 @@ test_expect_success 'git://: a hub that goes silent halfway through the pack' '
 '
 
 test_expect_success 'http://: a hub that goes silent halfway through the pack' '
-	test_when_finished "hub_stop http-stall" &&
+	test_when_finished "stop_server http-stall" &&
 	hub_start http-stall &&
 	url=$(hub_url http-stall http) &&
 	state centre >before &&
@@ -418,7 +392,7 @@ test_expect_success 'http://: a hub that goes silent halfway through the pack' '
 '
 
 test_expect_success 'git://: a hub silent on the push; the fetched work is kept' '
-	test_when_finished "hub_stop git-nopush" &&
+	test_when_finished "stop_server git-nopush" &&
 	hub_start git-nopush &&
 	url=$(hub_url git-nopush git) &&
 	git -C hub.git for-each-ref >hub.before &&
@@ -434,7 +408,7 @@ test_expect_success 'git://: a hub silent on the push; the fetched work is kept'
 '
 
 test_expect_success 'khaosat.hubTimeout sets the bound; KHAOSAT_HUB_TIMEOUT overrides it' '
-	test_when_finished "hub_stop silent" &&
+	test_when_finished "stop_server silent" &&
 	hub_start silent &&
 	url=$(hub_url silent git) &&
 	git -C centre config khaosat.hubTimeout 1 &&
@@ -454,7 +428,7 @@ test_expect_success 'khaosat.hubTimeout sets the bound; KHAOSAT_HUB_TIMEOUT over
 '
 
 test_expect_success 'a bad timeout is refused before anything is tried' '
-	test_when_finished "hub_stop silent" &&
+	test_when_finished "stop_server silent" &&
 	hub_start silent &&
 	url=$(hub_url silent git) &&
 	for v in 0 -3 abc 2x 99999999999; do
@@ -517,7 +491,7 @@ fetching() {
 }
 
 test_expect_success 'Ctrl-C while a sync waits on the hub: fetch folder removed, exit 130' '
-	test_when_finished "hub_stop silent" &&
+	test_when_finished "stop_server silent" &&
 	hub_start silent &&
 	url=$(hub_url silent git) &&
 	state centre >before &&
@@ -531,7 +505,7 @@ test_expect_success 'Ctrl-C while a sync waits on the hub: fetch folder removed,
 '
 
 test_expect_success 'SIGTERM while a clone waits on the hub: nothing left, exit 143' '
-	test_when_finished "hub_stop silent" &&
+	test_when_finished "stop_server silent" &&
 	hub_start silent &&
 	url=$(hub_url silent http) &&
 	interrupt TERM "fetching silent lap9" clone "$url" lap9 --device lap9 --surveyor X &&
@@ -542,7 +516,7 @@ test_expect_success 'SIGTERM while a clone waits on the hub: nothing left, exit 
 '
 
 test_expect_success 'Ctrl-C while a push waits on the hub: the fetched work is kept' '
-	test_when_finished "hub_stop git-nopush" &&
+	test_when_finished "stop_server git-nopush" &&
 	hub_start git-nopush &&
 	url=$(hub_url git-nopush git) &&
 	test "$(git -C hub.git rev-parse refs/heads/devices/centre)" != \
@@ -561,7 +535,7 @@ test_expect_success 'Ctrl-C while a push waits on the hub: the fetched work is k
 
 if [ -z "$KHAOSAT_SANITIZE" ]; then
 test_expect_success 'ssh://: Ctrl-C while libssh2 waits for the greeting' '
-	test_when_finished "hub_stop silent" &&
+	test_when_finished "stop_server silent" &&
 	hub_start silent &&
 	url=ssh://git@127.0.0.1:$(cat "$SRV/silent.port")/hub.git &&
 	state centre >before &&

@@ -112,13 +112,22 @@ test_expect_success 'check names the file, line and column of a hand-made error'
 	(cd "$V" && khaosat check)
 '
 
+# The Windows user's profile folder in Wine: HOME for the Windows build.
+winhome=$WINEPREFIX/drive_c/users/$(id -un)
+
 test_expect_success 'git configured for CRLF (as Git for Windows is) changes no record' '
-	git config --global core.autocrlf true &&
-	(cd "$V" && new_workshop "Hộ Đúc Đồng Minh" >/dev/null && khaosat commit -m "Hộ Minh") &&
+	mkdir -p "$winhome" crlf-stick &&
+	printf "[core]\n\tautocrlf = true\n" >"$winhome/.gitconfig" &&
+	test_when_finished "rm -f \"$winhome/.gitconfig\"" &&
+	(cd "$V" && new_workshop "Hộ Đúc Đồng Minh" >/dev/null && khaosat commit -m "Hộ Minh" &&
+	 khaosat sync ../crlf-stick >/dev/null) &&
 	git -C "$V" cat-file -p HEAD:records/workshop/win01/000/win01-0002.yaml >blob &&
 	! grep -q "$(printf "\r")" blob &&
-	! grep -q "$(printf "\r")" "$V/records/workshop/win01/000/win01-0002.yaml" &&
-	git config --global --unset core.autocrlf
+	khaosat clone crlf-stick crlf --device win09 --surveyor "Lê Thị Lan" >/dev/null &&
+	test "$(git -C crlf config core.autocrlf)" = false &&
+	! grep -rq "$(printf "\r")" crlf/records &&
+	(cd crlf && khaosat status >../out) &&
+	! grep -q "changed" out
 '
 
 # hold_lock SECONDS: the survey's lock held from outside.  khaosat.exe

@@ -1,0 +1,86 @@
+#!/bin/sh
+# The Windows build with a hub on the office network: git http-backend
+# behind lighttpd on 127.0.0.1, which libgit2 reaches through WinHTTP on
+# Windows, with and without a password, filled by a Linux laptop.  What
+# Wine or libssh2 on CNG cannot do here is said as skipped.  Run by
+# tests/windows/run.sh.
+. "$(dirname "$0")/../lib.sh"
+
+linux() {
+	"$KHAOSAT_LINUX" "$@"
+}
+
+W1=records/workshop/md01/000/md01-0001.yaml
+SRV=$TRASH/srv
+HUB=$SRV/repos/hub.git
+BACKEND=$(git --exec-path)/git-http-backend
+unset SSH_AUTH_SOCK SSH_AGENT_PID KHAOSAT_USERNAME KHAOSAT_PASSWORD
+mkdir -p "$SRV/repos" "$SRV/www"
+
+. "$(dirname "$0")/../lib-lan.sh"
+trap 'stop_servers; test_cleanup' EXIT
+
+url() {
+	echo "http://127.0.0.1:$(cat "$SRV/http.port")/$1/hub.git"
+}
+
+# sync_fails DIR ARGS...: khaosat.exe sync fails by itself, within 60 s.
+sync_fails() {
+	sync_dir_=$1
+	shift
+	(cd "$sync_dir_" && timeout 60 "$KHAOSAT_BIN" sync "$@" >../out 2>../err)
+	sync_rc_=$?
+	[ $sync_rc_ -ne 0 ] && [ $sync_rc_ -lt 124 ]
+}
+
+test_expect_success 'setup: a Linux centre with the samples, a hub' '
+	make_survey centre centre "Lê Văn Tâm" &&
+	copy_samples centre &&
+	(cd centre && linux commit -m "Samples" >/dev/null) &&
+	linux init --bare "$HUB" >/dev/null &&
+	git -C "$HUB" config http.receivepack true &&
+	printf "surveyor:secret\n" >"$SRV/users"
+'
+
+if http_available; then
+
+test_expect_success 'http: the Windows laptop is set up from a hub the Linux centre filled' '
+	(cd centre && linux remote add hub "$(url git)" >/dev/null && linux sync >/dev/null) &&
+	khaosat clone "$(url git)" win --device win01 --surveyor "Nguyễn Thị Hoa" >out &&
+	grep -q "^Set up survey" out &&
+	test "$(git -C win rev-parse main^{tree})" = "$(git -C centre rev-parse main^{tree})"
+'
+
+test_expect_success 'http: a laptop is set up from a hub that asks for a password' '
+	KHAOSAT_USERNAME=surveyor KHAOSAT_PASSWORD=secret \
+		khaosat clone "$(url private)" win2 --device win02 --surveyor "Trần Văn Minh" >/dev/null &&
+	test "$(git -C win2 rev-parse main^{tree})" = "$(git -C centre rev-parse main^{tree})"
+'
+
+test_expect_success 'http: a wrong password is refused clearly, nothing made' '
+	test_must_fail env KHAOSAT_USERNAME=surveyor KHAOSAT_PASSWORD=wrong \
+		"$KHAOSAT_BIN" clone "$(url private)" win3 --device win03 --surveyor "X" 2>err &&
+	grep -q "cannot fetch from the hub" err &&
+	test_path_is_missing win3
+'
+
+test_expect_success 'http: a hub that is not there is said to be unreachable' '
+	test_must_fail "$KHAOSAT_BIN" clone "http://127.0.0.1:1/git/hub.git" win4 \
+		--device win04 --surveyor "X" 2>err &&
+	grep -q "cannot fetch from the hub" err &&
+	test_path_is_missing win4
+'
+
+# A push through Wine's WinHTTP sends "Content-Length: 0" beside
+# "Transfer-Encoding: chunked", which lighttpd answers with 400 (Windows'
+# own WinHTTP sends no length): the Windows laptop's sync, which pushes,
+# is not tried against this server.
+test_skip "sync from the Windows build to an HTTP hub: Wine's WinHTTP sends a push's length twice, which lighttpd refuses"
+
+fi
+
+# ssh:// from the Windows build: libssh2 1.10 on Windows' CNG takes no
+# ed25519 keys, and OpenSSH's hosts offer that host key first.
+test_skip "ssh:// hubs from the Windows build: libssh2 on Windows' CNG has no ed25519 (a build against OpenSSL would)"
+
+test_done
