@@ -156,10 +156,13 @@ $(LIB): $(CORE_OBJ)
 # core/global.c's mbedTLS file parser, exported so that libgit2 calls it
 # (it puts off reading the CA bundle until a command goes on the network)
 EXPORT = $(if $(EXE),,-Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file)
-# Windows: the manifest that makes UTF-8 the process's code page
+# Windows: the manifest that makes UTF-8 the process's code page, and the
+# folder of the libraries' stamps, whose time moves when one is built
+# again (the stamps' own names hold colons, which make cannot take)
 WIN_RES = $(if $(EXE),$(BUILD)/win/khaosat.res)
+WIN_LIBS_BUILT = $(if $(EXE),$(wildcard $(WIN)/prefix/built))
 
-$(BIN): $(CMD_OBJ) $(LIB) $(WIN_RES)
+$(BIN): $(CMD_OBJ) $(LIB) $(WIN_RES) $(WIN_LIBS_BUILT)
 	$(CC) $(ALL_LDFLAGS) $(EXPORT) -o $@ $(CMD_OBJ) $(WIN_RES) $(LIB) $(LIBS)
 
 $(BUILD)/win/khaosat.res: win/khaosat.rc win/khaosat.manifest

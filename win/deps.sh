@@ -11,11 +11,13 @@
 # OUT/prefix  include/, lib/, bin/ (the DLLs) and lib/pkgconfig/
 # OUT/log     one build log a package
 #
-# Each package built leaves a stamp naming its version in
-# OUT/prefix/built/, so a second run only checks the stamps.  Static
-# libraries where the licence allows it; the LGPL libraries (libidn2,
-# nettle, libexif, libmicrohttpd, libintl) as DLLs shipped beside the
-# program, so that they can be replaced.
+# Each package built leaves a stamp naming its version (and the build's
+# revision, deps.lock's fourth column) in OUT/prefix/built/, so a second
+# run only checks the stamps.  Static
+# libraries where the licence allows it (OpenSSL's libcrypto, under
+# libssh2, among them); the LGPL libraries (libidn2, nettle, libexif,
+# libmicrohttpd, libintl) as DLLs shipped beside the program, so that
+# they can be replaced.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -163,9 +165,18 @@ build_http_parser() {
 	cp libhttp_parser.a "$prefix/lib/"
 }
 
+build_openssl() {
+	# libcrypto alone, static, for libssh2: the ed25519 and ECDSA keys
+	# that Windows' own cryptography (CNG) does not give libssh2 1.10
+	./Configure mingw64 no-shared no-tests no-engine no-module \
+		--cross-compile-prefix=$host- --prefix="$prefix" --libdir=lib
+	make -j "$jobs" build_libs
+	make install_dev
+}
+
 build_libssh2() {
-	# Windows' own cryptography (CNG): no OpenSSL to ship
-	cm -DCRYPTO_BACKEND=WinCNG -DBUILD_EXAMPLES=OFF -DBUILD_TESTING=OFF -DENABLE_ZLIB_COMPRESSION=OFF
+	cm -DCRYPTO_BACKEND=OpenSSL -DOPENSSL_ROOT_DIR="$prefix" -DOPENSSL_USE_STATIC_LIBS=ON \
+		-DBUILD_EXAMPLES=OFF -DBUILD_TESTING=OFF -DENABLE_ZLIB_COMPRESSION=OFF
 }
 
 build_libgit2() {
@@ -180,7 +191,7 @@ build_libgit2() {
 		-DHTTP_PARSER_INCLUDE_DIR="$prefix/include" -DHTTP_PARSER_LIBRARY="$prefix/lib/libhttp_parser.a" \
 		-DPCRE2_INCLUDE_DIR="$prefix/include" -DPCRE2_LIBRARY="$prefix/lib/libpcre2-8.a" \
 		-DCMAKE_C_FLAGS="-DPCRE2_STATIC"
-	pc libgit2 1.5.1 "-lgit2 -lssh2 -lpcre2-8 -lhttp_parser -lz -lwinhttp -lrpcrt4 -lcrypt32 -lole32 -lbcrypt -lws2_32 -lsecur32" ""
+	pc libgit2 1.5.1 "-lgit2 -lssh2 -lcrypto -lpcre2-8 -lhttp_parser -lz -lwinhttp -lrpcrt4 -lcrypt32 -lole32 -lbcrypt -lws2_32 -lsecur32 -luser32" ""
 }
 
 build_libxlsxwriter() {
@@ -258,16 +269,16 @@ fi
 
 # every stamp present: nothing to do
 all_built=1
-while read -r src ver sum; do
+while read -r src ver sum rev; do
 	case $src in ''|\#*) continue ;; esac
-	[ -f "$prefix/built/$src=$ver" ] && [ -f "$prefix/share/licenses/$src.txt" ] ||
+	[ -f "$prefix/built/$src=$ver${rev:++$rev}" ] && [ -f "$prefix/share/licenses/$src.txt" ] ||
 		all_built=0
 done < "$lock"
 [ $all_built = 1 ] && exit 0
 
-while read -r src ver sum; do
+while read -r src ver sum rev; do
 	case $src in ''|\#*) continue ;; esac
-	stamp=$prefix/built/$src=$ver
+	stamp=$prefix/built/$src=$ver${rev:++$rev}
 	licence=$prefix/share/licenses/$src.txt
 	[ -f "$stamp" ] && [ -f "$licence" ] && continue
 	fetch "$src" "$ver" "$sum"

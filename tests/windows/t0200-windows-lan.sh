@@ -1,9 +1,9 @@
 #!/bin/sh
 # The Windows build with a hub on the office network: git http-backend
 # behind lighttpd on 127.0.0.1, which libgit2 reaches through WinHTTP on
-# Windows, with and without a password, filled by a Linux laptop.  What
-# Wine or libssh2 on CNG cannot do here is said as skipped.  Run by
-# tests/windows/run.sh.
+# Windows, with and without a password, filled by a Linux laptop; and an
+# sshd, which it reaches through libssh2 (on OpenSSL's libcrypto).  What
+# Wine cannot do here is said as skipped.  Run by tests/windows/run.sh.
 . "$(dirname "$0")/../lib.sh"
 
 linux() {
@@ -79,8 +79,58 @@ test_skip "sync from the Windows build to an HTTP hub: Wine's WinHTTP sends a pu
 
 fi
 
-# ssh:// from the Windows build: libssh2 1.10 on Windows' CNG takes no
-# ed25519 keys, and OpenSSH's hosts offer that host key first.
-test_skip "ssh:// hubs from the Windows build: libssh2 on Windows' CNG has no ed25519 (a build against OpenSSL would)"
+# The Windows user's profile folder in Wine, which the Windows build
+# takes for HOME: its .ssh holds the key and known_hosts, ed25519 both.
+winssh=$WINEPREFIX/drive_c/users/$(id -un)/.ssh
+if [ -z "$SSHD" ]; then
+	test_skip "sshd is not installed (Debian package openssh-server): the ssh cases did not run"
+elif ! { ssh-keygen -q -t ed25519 -N "" -C hub -f "$SRV/ssh_host_ed25519_key" &&
+	rm -rf "$winssh" && mkdir -p "$winssh" &&
+	ssh-keygen -q -t ed25519 -N "" -C win01 -f "$winssh/id_ed25519" &&
+	cp "$winssh/id_ed25519.pub" "$SRV/authorized_keys" &&
+	(sshd_start 2>"$SRV/start.err"); }; then
+	test_skip "sshd did not start: the ssh cases did not run"
+	say_indented "$SRV/start.err"
+else
+
+ssh_url() {
+	echo "ssh://$(id -un)@127.0.0.1:$(cat "$SRV/ssh.port")$HUB"
+}
+
+test_expect_success 'ssh: the host key is learnt' '
+	ssh-keyscan -p "$(cat "$SRV/ssh.port")" 127.0.0.1 >"$winssh/known_hosts" 2>/dev/null &&
+	grep -q ssh-ed25519 "$winssh/known_hosts"
+'
+
+test_expect_success 'ssh: the Windows laptop syncs both ways through ssh, with its ed25519 key' '
+	sed -i "s/^phone: .*/phone: \"02253111555\"/" win/$W1 &&
+	(cd win && khaosat commit -m "qua ssh" >/dev/null &&
+	 timeout 120 "$KHAOSAT_BIN" sync "$(ssh_url)" >../out) &&
+	test "$(git -C "$HUB" rev-parse refs/heads/devices/win01)" = "$(git -C win rev-parse main)" &&
+	(cd centre && linux sync >/dev/null) &&
+	grep -q "^phone: \"02253111555\"$" centre/$W1 &&
+	sed -i "s/^phone: .*/phone: \"02253111666\"/" centre/$W1 &&
+	(cd centre && linux commit -m "từ trung tâm" >/dev/null && linux sync >/dev/null) &&
+	(cd win && timeout 120 "$KHAOSAT_BIN" sync "$(ssh_url)" >/dev/null) &&
+	grep -q "^phone: \"02253111666\"$" win/$W1 &&
+	git -C "$HUB" fsck --full --strict
+'
+
+test_expect_success 'ssh: a key the hub does not know is refused clearly, nothing changed' '
+	mv "$winssh/id_ed25519" "$winssh/id_ed25519.away" &&
+	test_when_finished "mv \"$winssh/id_ed25519.away\" \"$winssh/id_ed25519\"" &&
+	ssh-keygen -q -t ed25519 -N "" -C stranger -f "$winssh/id_ed25519" &&
+	test_when_finished "rm -f \"$winssh/id_ed25519\" \"$winssh/id_ed25519.pub\"" &&
+	sed -i "s/^phone: .*/phone: \"02253111777\"/" win/$W1 &&
+	(cd win && khaosat commit -m "khoá lạ" >/dev/null) &&
+	state win >before &&
+	sync_fails win "$(ssh_url)" &&
+	grep -q "cannot fetch from the hub" err &&
+	state win >after &&
+	test_cmp before after
+'
+
+fi
+rm -rf "$winssh"
 
 test_done
