@@ -230,7 +230,7 @@ clean:
 #                       the stick between it and the Linux build
 WIN_TOOLS = x86_64-w64-mingw32-gcc-posix:gcc-mingw-w64-x86-64 cmake:cmake \
 	autoreconf:autoconf automake:automake libtoolize:libtool autopoint:autopoint \
-	nasm:nasm dpkg-source:dpkg-dev tclsh:tcl makensis:nsis zip:zip mandoc:mandoc \
+	nasm:nasm perl:perl dpkg-source:dpkg-dev tclsh:tcl makensis:nsis zip:zip mandoc:mandoc \
 	msgfmt:gettext pkg-config:pkg-config \
 	/usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
 WINE_TOOLS = wine:wine wineserver:wine /usr/lib/wine/wine64:wine64 python3:python3 git:git

@@ -798,12 +798,20 @@ ssize_t ks_win_pwrite(int fd, const void *buf, size_t n, off_t at)
 	return positioned(fd, (void *)buf, n, at, 1);
 }
 
+/* Whether a handle is a folder's: from the handle, not from what is
+ * remembered of its descriptor, which a stream's fclose() leaves behind. */
+static int is_folder(HANDLE h)
+{
+	BY_HANDLE_FILE_INFORMATION fi;
+
+	return GetFileInformationByHandle(h, &fi) &&
+	       (fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY);
+}
+
 int ks_win_fsync(int fd)
 {
 	HANDLE h = (HANDLE)_get_osfhandle(fd), wh;
-	int folder = 0, r = 0;
-	char *path;
-	wchar_t *w;
+	int r = 0;
 
 	if (h == INVALID_HANDLE_VALUE) {
 		errno = EBADF;
@@ -815,19 +823,10 @@ int ks_win_fsync(int fd)
 		return fail();
 	/* Folders: Windows writes their entries itself (NTFS's journal);
 	 * FAT has nothing to flush them with. */
-	path = fd_path(fd, &folder);
-	if (folder || !path) {
-		free(path);
+	if (is_folder(h))
 		return 0;
-	}
 	/* A file opened for reading: flushed through a handle that writes. */
-	w = wide(path);
-	free(path);
-	if (!w)
-		return -1;
-	wh = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-			 NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-	free(w);
+	wh = ReOpenFile(h, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, 0);
 	if (wh == INVALID_HANDLE_VALUE)
 		return fail();
 	if (!FlushFileBuffers(wh))
@@ -840,18 +839,14 @@ int ks_win_flock(int fd, int op)
 {
 	HANDLE h = (HANDLE)_get_osfhandle(fd);
 	OVERLAPPED ov = { 0 };
-	int folder = 0;
-	char *path;
 	DWORD how;
 
 	if (h == INVALID_HANDLE_VALUE) {
 		errno = EBADF;
 		return -1;
 	}
-	path = fd_path(fd, &folder);
-	free(path);
 	/* Windows does not lock folders; a folder's lock is its lock file's */
-	if (folder)
+	if (is_folder(h))
 		return 0;
 	/* a byte far past the end: Windows' locks forbid reading what they
 	 * cover, and the holder's name at the start must stay readable */
