@@ -379,18 +379,23 @@ write_file() {
 
 # start_git_daemon BASE FIRST_PORT: git daemon on 127.0.0.1 serving the
 # folder BASE (pushes allowed), on the first free port from FIRST_PORT of
-# the next hundred, once it answers for BASE/hub.git.  The port goes into
-# $TRASH/daemon.port, the pid into $TRASH/daemon.pid; stop_git_daemon
-# ends it.
+# the next hundred.  It is taken as started once it serves a repository
+# made for the purpose in BASE: another test's daemon on the same port
+# (tests run side by side) answers for its own hub.git, never for that
+# one.  The port goes into $TRASH/daemon.port, the pid into
+# $TRASH/daemon.pid; stop_git_daemon ends it.
 start_git_daemon() {
 	sgd_port=$2
+	sgd_probe=probe-$$-$(od -An -N4 -tx4 /dev/urandom | tr -d " ").git
+	git init -q --bare "$1/$sgd_probe" || return 1
 	while [ $sgd_port -lt $(($2 + 100)) ]; do
 		git daemon --base-path="$1" --export-all --enable=receive-pack \
 			--reuseaddr --listen=127.0.0.1 --port=$sgd_port \
 			--pid-file="$TRASH/daemon.pid" --detach "$1" 2>/dev/null &&
 		for sgd_i in 1 2 3 4 5 6 7 8 9 10; do
-			if git ls-remote git://127.0.0.1:$sgd_port/hub.git >/dev/null 2>&1; then
+			if git ls-remote git://127.0.0.1:$sgd_port/$sgd_probe >/dev/null 2>&1; then
 				echo $sgd_port >"$TRASH/daemon.port"
+				rm -rf "${1:?}/$sgd_probe"
 				return 0
 			fi
 			sleep 0.2
@@ -398,9 +403,9 @@ start_git_daemon() {
 		[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
 		sgd_port=$((sgd_port + 1))
 	done
+	rm -rf "${1:?}/$sgd_probe"
 	return 1
 }
-
 stop_git_daemon() {
 	[ -f "$TRASH/daemon.pid" ] && kill "$(cat "$TRASH/daemon.pid")" 2>/dev/null
 	return 0
