@@ -59,7 +59,7 @@ PKG_CONFIG = PKG_CONFIG_LIBDIR=$(CURDIR)/$(WIN)/prefix/lib/pkgconfig PKG_CONFIG_
 # and the Linux build checks every format.
 WIN_CFLAGS = -include compat/win32.h -Icompat/include -D_FILE_OFFSET_BITS=64 \
 	-D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0A00 -Wno-format
-WIN_LIBS = -lintl -lws2_32 -lbcrypt -lshlwapi -static-libgcc \
+WIN_LIBS = -lintl -lws2_32 -lbcrypt -static-libgcc \
 	-Wl,-Bstatic -lwinpthread -Wl,-Bdynamic
 COMPAT_SRC = compat/win32.c
 EXE = .exe
