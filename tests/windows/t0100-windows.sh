@@ -130,9 +130,9 @@ test_expect_success 'git configured for CRLF (as Git for Windows is) changes no 
 	! grep -q "changed" out
 '
 
-# hold_lock SECONDS: the survey's lock held from outside.  khaosat.exe
-# locks one byte far past the end with LockFileEx, which Wine keeps as a
-# POSIX record lock: lockf on that byte is the same lock.
+# hold_lock: the survey's lock held from outside until release_lock.
+# khaosat.exe locks one byte far past the end with LockFileEx, which Wine
+# keeps as a POSIX record lock: lockf on that byte is the same lock.
 hold_lock() {
 	rm -f held
 	python3 -c "
@@ -140,7 +140,8 @@ import fcntl, os, time
 f = open(\"$V/.git/khaosat/lock\", \"a+\")
 fcntl.lockf(f, fcntl.LOCK_EX, 1, 0x7ffffffffffffffe)
 f.seek(0); f.truncate(); f.write(\"%d khaosat sync\\n\" % os.getpid()); f.flush()
-open(\"held\", \"w\").close(); time.sleep($1)" &
+open(\"held\", \"w\").close(); time.sleep(120)" &
+	echo $! >holder.pid
 	for i in $(seq 1 50); do
 		test -f held && return 0
 		sleep 0.1
@@ -148,15 +149,22 @@ open(\"held\", \"w\").close(); time.sleep($1)" &
 	return 1
 }
 
+release_lock() {
+	kill "$(cat holder.pid)" 2>/dev/null
+	wait "$(cat holder.pid)" 2>/dev/null
+	return 0
+}
+
 test_expect_success 'the survey lock: a command waits for it, then gives up with nothing changed' '
-	hold_lock 4 &&
+	hold_lock &&
+	test_when_finished release_lock &&
 	sed -i "s/^  regular: 3$/  regular: 4/" "$V/records/workshop/win01/000/win01-0001.yaml" &&
 	snapshot "$V" >before &&
 	(cd "$V" && test_expect_code 4 env KHAOSAT_LOCK_TIMEOUT=1 "$KHAOSAT_BIN" commit -m x 2>../err) &&
 	grep -q "the survey is busy" err &&
 	snapshot "$V" >after &&
 	test_cmp before after &&
-	wait &&
+	release_lock &&
 	(cd "$V" && khaosat commit -m "4 lao động" >/dev/null) &&
 	sed -i "s/^  regular: 4$/  regular: 3/" "$V/records/workshop/win01/000/win01-0001.yaml" &&
 	(cd "$V" && khaosat commit -m "3 lao động" >/dev/null)

@@ -79,6 +79,42 @@ test_skip "sync from the Windows build to an HTTP hub: Wine's WinHTTP sends a pu
 
 fi
 
+# silent_hub: a server on a free port of 127.0.0.1 that takes connections
+# and never answers; its port in $SRV/silent.port.
+silent_hub() {
+	rm -f "$SRV/silent.port"
+	python3 -c "
+import socket, sys, time
+s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(8)
+open(sys.argv[1], \"w\").write(\"%d\\n\" % s.getsockname()[1])
+held = []
+while True:
+    held.append(s.accept()[0])
+" "$SRV/silent.port" </dev/null >/dev/null 2>&1 3>&- &
+	echo $! >"$SRV/silent.pid"
+	for i in $(seq 1 50); do
+		test -s "$SRV/silent.port" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+test_expect_success 'a git:// hub that never answers is given up on after KHAOSAT_HUB_TIMEOUT' '
+	silent_hub &&
+	test_when_finished "stop_server silent" &&
+	state win >before &&
+	(cd win && test_must_fail env KHAOSAT_HUB_TIMEOUT=2 timeout 40 "$KHAOSAT_BIN" sync \
+		"git://127.0.0.1:$(cat "$SRV/silent.port")/hub.git" >../out 2>../err) &&
+	grep -q "did not answer for 2 seconds" err &&
+	state win >after &&
+	test_cmp before after
+'
+
+# libssh2 waits on its socket itself; the watcher sees data move in the
+# connection's byte counts (SIO_TCP_INFO), which Wine does not give
+# (WSAEOPNOTSUPP), so a silent ssh:// hub stays unbounded under Wine.
+test_skip "a silent ssh:// hub under Wine: Wine's sockets give no SIO_TCP_INFO, by which the watcher sees libssh2's traffic"
+
 # The Windows user's profile folder in Wine, which the Windows build
 # takes for HOME: its .ssh holds the key and known_hosts, ed25519 both.
 winssh=$WINEPREFIX/drive_c/users/$(id -un)/.ssh
