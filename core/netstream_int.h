@@ -1,12 +1,10 @@
 /*
- * What the hub connections' sockets of each system (netstream_posix.c,
- * netstream_win32.c) share with netstream.c, which holds the state and
- * the interface of netstream.h.
+ * The parts of the hub connections (netstream.h): netstate.c holds their
+ * state and errors, which the sockets of each system (netstream_posix.c,
+ * netstream_win32.c) use, and netstream.c the interface over both.
  */
 #ifndef KS_NETSTREAM_INT_H
 #define KS_NETSTREAM_INT_H
-
-#include "netstream.h"
 
 #include <git2.h>
 #include <git2/sys/stream.h>
@@ -17,7 +15,7 @@
 #define KS_NET_UNREAD_MAX ((size_t)64 * 1024)
 
 struct ks_net_state {
-	unsigned limit_s;	/* ks_net_arm()'s bound */
+	unsigned limit_s;	/* ks_net_arm()'s bound; 0 before it */
 	atomic_int timed_out;
 	atomic_int cancelled;	/* ks_net_cancel() was called */
 	size_t unread_len;
@@ -25,7 +23,7 @@ struct ks_net_state {
 };
 extern struct ks_net_state ks_net;
 
-/* A libgit2 error for a connection given up on, or cut; -1. */
+/* netstate.c: a libgit2 error for a connection given up on, or cut; -1. */
 int ks_net_fail_silent(void);
 int ks_net_fail_cancelled(void);
 
