@@ -48,7 +48,7 @@
 /* ---- UTF-8 and UTF-16, errors ---- */
 
 /* The UTF-16 of a UTF-8 path, malloc'd; NULL with errno set. */
-static wchar_t *wide(const char *s)
+wchar_t *ks_win_wide(const char *s)
 {
 	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
 	wchar_t *w;
@@ -245,7 +245,7 @@ static int stat_handle(HANDLE h, struct ks_win_stat *st)
 
 static int stat_path(const char *path, struct ks_win_stat *st, int follow)
 {
-	wchar_t *w = wide(path);
+	wchar_t *w = ks_win_wide(path);
 	HANDLE h;
 	int r;
 
@@ -346,7 +346,7 @@ int ks_win_open(const char *path, int flags, ...)
 		disposition = TRUNCATE_EXISTING;
 	else
 		disposition = OPEN_EXISTING;
-	if (!(w = wide(path)))
+	if (!(w = ks_win_wide(path)))
 		return -1;
 	/*
 	 * FILE_SHARE_DELETE: as on POSIX, a file open here can be renamed
@@ -452,7 +452,7 @@ int ks_win_fstatat(int dirfd, const char *path, struct ks_win_stat *st, int flag
 
 int ks_win_rename(const char *from, const char *to)
 {
-	wchar_t *wf = wide(from), *wt = wf ? wide(to) : NULL;
+	wchar_t *wf = ks_win_wide(from), *wt = wf ? ks_win_wide(to) : NULL;
 	int r = 0;
 
 	if (!wt) {
@@ -490,8 +490,8 @@ int ks_win_renameat2(int fromfd, const char *from, int tofd, const char *to,
 	}
 	if (!(flags & RENAME_NOREPLACE))
 		return ks_win_rename(from, to);
-	wf = wide(from);
-	wt = wf ? wide(to) : NULL;
+	wf = ks_win_wide(from);
+	wt = wf ? ks_win_wide(to) : NULL;
 	if (!wt) {
 		free(wf);
 		return -1;
@@ -505,7 +505,7 @@ int ks_win_renameat2(int fromfd, const char *from, int tofd, const char *to,
 
 int ks_win_unlink(const char *path)
 {
-	wchar_t *w = wide(path);
+	wchar_t *w = ks_win_wide(path);
 	int r = 0;
 
 	if (!w)
@@ -533,7 +533,7 @@ int ks_win_unlink(const char *path)
 
 int ks_win_mkdir(const char *path)
 {
-	wchar_t *w = wide(path);
+	wchar_t *w = ks_win_wide(path);
 	int r = 0;
 
 	if (!w)
@@ -605,7 +605,7 @@ int ks_win_symlink(const char *target, const char *path)
 
 int ks_win_link(const char *from, const char *to)
 {
-	wchar_t *wf = wide(from), *wt = wf ? wide(to) : NULL;
+	wchar_t *wf = ks_win_wide(from), *wt = wf ? ks_win_wide(to) : NULL;
 	int r = 0;
 
 	if (!wt) {
@@ -634,7 +634,7 @@ int ks_win_fchmod(int fd, unsigned mode)
 		errno = EBADF;
 		return -1;
 	}
-	w = wide(path);
+	w = ks_win_wide(path);
 	free(path);
 	if (!w)
 		return -1;
@@ -899,7 +899,7 @@ ks_win_DIR *ks_win_opendir(const char *path)
 		pattern[n++] = '/';
 	pattern[n++] = '*';
 	pattern[n] = '\0';
-	w = wide(pattern);
+	w = ks_win_wide(pattern);
 	free(pattern);
 	if (!w)
 		return NULL;
@@ -1257,7 +1257,7 @@ static char dl_error[256];
 
 void *dlopen(const char *name, int flags)
 {
-	wchar_t *w = wide(name);
+	wchar_t *w = ks_win_wide(name);
 	HMODULE lib;
 
 	(void)flags;
@@ -1324,7 +1324,7 @@ char *readpassphrase(const char *prompt, char *buf, size_t n, int flags)
 		errno = ENOTTY;
 		return NULL;
 	}
-	if ((wp = wide(prompt))) {
+	if ((wp = ks_win_wide(prompt))) {
 		WriteConsoleW(out, wp, (DWORD)wcslen(wp), &put, NULL);
 		free(wp);
 	}

@@ -279,6 +279,9 @@ void ks_win_wait_for_stop(void);
 int ks_win_isatty(int fd);
 int ks_win_console_vt(void);
 
+/* The UTF-16 of a UTF-8 string, malloc'd; NULL with errno set. */
+wchar_t *ks_win_wide(const char *s);
+
 /* The program's start: UTF-8 console, binary files. */
 void ks_win_start(void);
 

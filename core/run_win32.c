@@ -49,16 +49,6 @@ static int quote(struct ks_buf *b, const char *arg)
 	return ks_buf_putc(b, '"');
 }
 
-static wchar_t *wide(const char *s)
-{
-	int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-	wchar_t *w = n > 0 ? malloc((size_t)n * sizeof(*w)) : NULL;
-
-	if (w)
-		MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
-	return w;
-}
-
 struct feeding {
 	HANDLE h;
 	const char *in;
@@ -132,11 +122,11 @@ int ks_run(const char *const argv[], const char *in, size_t inlen,
 			errno = ENOMEM;
 			return -1;
 		}
-	cmd = wide(line.ptr ? line.ptr : "");
+	cmd = ks_win_wide(line.ptr ? line.ptr : "");
 	ks_buf_release(&line);
 	if (!cmd || pipe_pair(&in_p, &in_c, 1) < 0 || pipe_pair(&out_p, &out_c, 0) < 0 ||
 	    pipe_pair(&err_p, &err_c, 0) < 0) {
-		e = cmd ? EMFILE : ENOMEM;
+		e = cmd ? EMFILE : errno;	/* ks_win_wide: ENOMEM, EINVAL */
 		goto out;
 	}
 	memset(&si, 0, sizeof(si));
@@ -249,7 +239,7 @@ int ks_run_self(struct ks_child *c, const char *const argv[], const char *dir,
 	for (i = 1; argv[i]; i++)
 		if (ks_buf_putc(&line, ' ') < 0 || quote(&line, argv[i]) < 0)
 			goto oom;
-	if (!(cmd = wide(line.ptr)) || !(wdir = wide(dir)))
+	if (!(cmd = ks_win_wide(line.ptr)) || !(wdir = ks_win_wide(dir)))
 		goto oom;
 	nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
 			  OPEN_EXISTING, 0, NULL);
@@ -301,7 +291,7 @@ int ks_run_editor(const char *editor, const char *file)
 
 	/* the editor's own command line, as the person wrote it, and the file */
 	if (ks_buf_puts(&line, editor) < 0 || ks_buf_putc(&line, ' ') < 0 ||
-	    quote(&line, file) < 0 || !(cmd = wide(line.ptr))) {
+	    quote(&line, file) < 0 || !(cmd = ks_win_wide(line.ptr))) {
 		ks_buf_release(&line);
 		return -1;
 	}
@@ -319,7 +309,7 @@ int ks_run_editor(const char *editor, const char *file)
 
 int ks_open_url(const char *url)
 {
-	wchar_t *w = wide(url);
+	wchar_t *w = ks_win_wide(url);
 	HINSTANCE h;
 
 	if (!w)
