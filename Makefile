@@ -12,6 +12,7 @@
 #                   (cross-built: win/, compat/; see README)
 #   make check-windows  the Windows build's tests, under Wine
 #   SANITIZE=1      build and test with AddressSanitizer and UBSan
+#   SANITIZE=thread the same with ThreadSanitizer (build/tsan)
 
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
@@ -37,6 +38,9 @@ PKGS = $(filter-out $(PKGS_NOT_HERE),$(ALL_PKGS))
 ifeq ($(SANITIZE),1)
 BUILD = build/asan
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+BUILD = build/tsan
+SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD = build/release
 SANFLAGS =

@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "record.h"
 #include "repo.h"
+#include "pool.h"
 #include "schema.h"
 
 #include <dirent.h>
@@ -61,20 +62,66 @@ static int collect(struct ks_paths *out, const char *path, int top)
 	return err;
 }
 
+/*
+ * One file of a check --schema: read and validated by a pool thread
+ * (the compiled schema is shared, and never changed), its diagnostics
+ * kept apart until the files before it have theirs.
+ */
+struct file_job {
+	const char *path;
+	struct ks_diags d;
+	int err;
+};
+
+static void check_file(void *item, void *ctx)
+{
+	struct file_job *j = item;
+	struct ks_validate_opts vo = { 0 };
+	struct ks_doc *doc = NULL;
+	size_t n = strlen(j->path);
+
+	ks_diags_init(&j->d);
+	vo.flags = n > 5 && !strcmp(j->path + n - 5, ".json")
+		? KS_VALIDATE_JSON : 0;
+	j->err = ks_doc_load(&doc, j->path, j->path, 0, &j->d);
+	if (!j->err)
+		j->err = ks_schema_validate(ctx, ks_doc_root(doc), j->path,
+					    &vo, &j->d);
+	ks_doc_free(doc);
+}
+
+/* The oldest file's result into `d`; 1 when it was invalid. */
+static int file_done(struct ks_pool *pool, struct ks_diags *d)
+{
+	struct file_job *j = ks_pool_take(pool);
+	int bad = j->err != 0;
+
+	ks_diags_move(d, &j->d);	/* which releases j->d */
+	ks_pool_drop(pool);
+	return bad;
+}
+
 static int check_files(const char *schema_path, int argc, char **argv,
 		       int json, unsigned flags)
 {
 	struct ks_diags d = KS_DIAGS_INIT;
 	struct ks_schema *s = NULL;
 	struct ks_paths files = { 0 };
+	struct ks_pool *pool;
+	struct file_job *j;
 	size_t i, bad = 0;
 	int err, i2;
 
 	err = ks_schema_load(&s, schema_path, schema_path, flags, &d);
+	if (!err && !(pool = ks_pool_new(sizeof(*j), 0, check_file, s))) {
+		fputs(_("error: out of memory\n"), stderr);
+		err = -1;
+	}
 	if (err) {
 		int lost = json ? print_diags_json(&d) : (print_diags(&d), 0);
 
 		ks_diags_release(&d);
+		ks_schema_free(s);
 		if (lost)
 			return EXIT_INTERNAL;
 		return err == KS_ENOTFOUND || err == KS_EINVALID ? EXIT_PROBLEMS
@@ -83,20 +130,14 @@ static int check_files(const char *schema_path, int argc, char **argv,
 	for (i2 = 0; i2 < argc; i2++)
 		collect(&files, argv[i2], 1);
 	for (i = 0; i < files.n; i++) {
-		struct ks_doc *doc = NULL;
-		size_t n = strlen(files.v[i]);
-		struct ks_validate_opts vo = { 0 };
-
-		vo.flags = n > 5 && !strcmp(files.v[i] + n - 5, ".json")
-			? KS_VALIDATE_JSON : 0;
-		err = ks_doc_load(&doc, files.v[i], files.v[i], 0, &d);
-		if (!err)
-			err = ks_schema_validate(s, ks_doc_root(doc), files.v[i],
-						 &vo, &d);
-		if (err)
-			bad++;
-		ks_doc_free(doc);
+		while (!(j = ks_pool_slot(pool)))
+			bad += file_done(pool, &d);
+		j->path = files.v[i];
+		ks_pool_put(pool);
 	}
+	while (ks_pool_take(pool))
+		bad += file_done(pool, &d);
+	ks_pool_free(pool);
 	err = bad || d.errors ? EXIT_PROBLEMS : EXIT_OK;
 	if (json && print_diags_json(&d) < 0) {
 		err = EXIT_INTERNAL;

@@ -25,15 +25,20 @@ void ks_alloc_fail_after(long n)
 	fail_countdown = n;
 }
 
+int ks_alloc_injecting(void)
+{
+	return fail_countdown >= 0;
+}
+
 unsigned long ks_alloc_failures(void)
 {
-	return failures;
+	return __atomic_load_n(&failures, __ATOMIC_RELAXED);
 }
 
 static void *counted(void *p)
 {
-	if (!p)
-		failures++;
+	if (!p)	/* the pool's threads allocate too */
+		__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
 	return p;
 }
 

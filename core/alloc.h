@@ -37,6 +37,9 @@ int ks_grow(void *array, size_t n, size_t *alloc, size_t size, size_t first);
  */
 void ks_alloc_fail_after(long n);
 
+/* 1 while failures are injected: work is then done on one thread only. */
+int ks_alloc_injecting(void);
+
 /*
  * How many allocations have failed so far.  Where -1 can mean either a
  * libgit2 error or no memory (GIT_ERROR is -1 too, and libgit2 leaves

@@ -14,6 +14,7 @@
 #include "file.h"
 #include "gitindex.h"
 #include "paths.h"
+#include "pool.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -332,18 +333,25 @@ static int collect_ref(void *ctx, const char *kind, const char *id)
  * `worktree` says the file there is unchanged and its hash agrees (no
  * inflating, no deltas), else from the repository.  0, or -1.
  */
-static int blob_text(const char **text, size_t *len, struct ks_buf *file,
-		     git_blob **blob, struct ks_repo *r, const char *path,
-		     const git_oid *oid, int worktree)
+/* 1 when the work tree's file at `path`, read into `file`, is blob `oid`. */
+static int worktree_text(struct ks_buf *file, const struct ks_repo *r,
+			 const char *path, const git_oid *oid)
 {
-	char *abs = worktree ? ks_repo_path(r, path) : NULL;
+	char *abs = ks_repo_path(r, path);
 	git_oid got;
 	int same = abs && ks_buf_read_file(file, abs, 0) == 0 &&
 		   git_odb_hash(&got, file->ptr, file->len, GIT_OBJECT_BLOB) == 0 &&
 		   git_oid_equal(&got, oid);
 
 	ks_free(abs);
-	if (same) {
+	return same;
+}
+
+static int blob_text(const char **text, size_t *len, struct ks_buf *file,
+		     git_blob **blob, struct ks_repo *r, const char *path,
+		     const git_oid *oid, int worktree)
+{
+	if (worktree && worktree_text(file, r, path, oid)) {
 		*text = file->ptr;
 		*len = file->len;
 		return 0;
@@ -355,30 +363,32 @@ static int blob_text(const char **text, size_t *len, struct ks_buf *file,
 	return 0;
 }
 
-static int index_blob(struct ks_buf *out, struct ks_repo *r, struct ks_kind *k,
-		      const char *path, const char *id, const char *hex,
-		      const git_oid *oid, int worktree)
+/*
+ * The cache entry of the record `path` whose text is `text`, appended to
+ * `out`: its values indexed into a scratch table, not the caller's.  It
+ * touches nothing shared but the compiled schema, which is immutable, so
+ * the pool's threads run it side by side.  0, or -1 (out of memory).
+ */
+static int index_text(struct ks_buf *out, const struct ks_kind *k,
+		      struct ks_schema *schema, const char *path,
+		      const char *id, const git_oid *oid, const char *text,
+		      size_t len)
 {
 	struct ks_diags ignore = KS_DIAGS_INIT;
 	struct indexing x = { NULL, KS_BUF_INIT, 0 };
 	struct ks_validate_opts vo = { collect_ref, collect_value, &x, 0 };
-	struct ks_buf vals = KS_BUF_INIT, file = KS_BUF_INIT;
-	struct ks_schema *schema;
+	struct ks_buf vals = KS_BUF_INIT;
 	struct ks_doc *doc = NULL;
-	git_blob *blob = NULL;
-	const char *text;
-	size_t len;
+	char hex[GIT_OID_HEXSZ + 1];
 	int valid = 0, err = -1;
 
-	x.u = ks_unique_new();
-	if (!x.u || blob_text(&text, &len, &file, &blob, r, path, oid, worktree) < 0)
+	if (!(x.u = ks_unique_new()))
 		goto out;
 	ks_unique_begin(x.u, k->name, NULL, path, id, &ignore);
 	x.u->quiet = 1;
 	x.u->record = &vals;
-	if (ks_repo_schema(&schema, r, k, &ignore) == 0 &&
-	    ks_doc_parse(&doc, path, text, len, KS_PARSE_RECORD,
-			 &ignore) == 0) {
+	if (schema && ks_doc_parse(&doc, path, text, len, KS_PARSE_RECORD,
+				   &ignore) == 0) {
 		const struct ks_pair *idp = ks_map_pair(ks_doc_root(doc), "id");
 
 		valid = ks_schema_validate(schema, ks_doc_root(doc), path, &vo,
@@ -386,16 +396,39 @@ static int index_blob(struct ks_buf *out, struct ks_repo *r, struct ks_kind *k,
 			(!idp || (idp->value->kind == KS_NODE_SCALAR &&
 				  !strcmp(idp->value->u.scalar.str, id)));
 	}
+	git_oid_tostr(hex, sizeof(hex), oid);
 	ks_buf_addf(out, "B %s %s %s %zu %d %zu\n", hex, k->name, id,
 		    x.u->nrecord, valid, x.nrefs);
 	ks_buf_add(out, vals.ptr, vals.len);
 	ks_buf_add(out, x.refs.ptr, x.refs.len);
-	err = 0;
+	err = x.u->oom ? -1 : 0;
 out:
 	ks_unique_free(x.u);
 	ks_buf_release(&x.refs);
 	ks_buf_release(&vals);
 	ks_doc_free(doc);
+	ks_diags_release(&ignore);
+	return err;
+}
+
+static int index_blob(struct ks_buf *out, struct ks_repo *r, struct ks_kind *k,
+		      const char *path, const char *id, const git_oid *oid,
+		      int worktree)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_buf file = KS_BUF_INIT;
+	struct ks_schema *schema;
+	git_blob *blob = NULL;
+	const char *text;
+	size_t len;
+	int err = -1;
+
+	if (blob_text(&text, &len, &file, &blob, r, path, oid, worktree) < 0)
+		goto out;
+	if (ks_repo_schema(&schema, r, k, &ignore) != 0)
+		schema = NULL;
+	err = index_text(out, k, schema, path, id, oid, text, len);
+out:
 	git_blob_free(blob);
 	ks_buf_release(&file);
 	ks_diags_release(&ignore);
@@ -720,11 +753,13 @@ bad:
 
 /*
  * One committed record: its entry of the new cache, kept or made, its
- * unique values into the index, and with `check` its check.
+ * unique values into the index, and with `check` its check.  `made`, when
+ * not NULL, is the entry a pool thread made for it (see struct job).
  */
-static int scan_record(struct scan *sc, const struct blob_entry *b)
+static int scan_record(struct scan *sc, const struct blob_entry *b,
+		       const struct ks_buf *made)
 {
-	char hex[GIT_OID_HEXSZ + 1], kbuf[128], ibuf[64];
+	char kbuf[128], ibuf[64];
 	char *kind = kbuf, *id = ibuf, *owned_kind = NULL, *owned_id = NULL;
 	const char *entry = NULL;
 	struct ks_kind *k = NULL;
@@ -789,10 +824,11 @@ static int scan_record(struct scan *sc, const struct blob_entry *b)
 		}
 		start = sc->fresh.len;
 		sc->misses++;
-		git_oid_tostr(hex, sizeof(hex), &b->oid);
+		if (made)
+			ks_buf_add(&sc->fresh, made->ptr, made->len);
 		/* a check skips every changed path: the others are as committed */
-		if (index_blob(&sc->fresh, sc->r, k, b->path, id, hex, &b->oid,
-			       sc->check && !skip) < 0 ||
+		if ((!made && index_blob(&sc->fresh, sc->r, k, b->path, id,
+					 &b->oid, sc->check && !skip) < 0) ||
 		    ks_buf_failed(&sc->fresh)) {
 			err = -1;
 			goto out;
@@ -827,17 +863,128 @@ out:
 /*
  * The walk of HEAD's records folder: each record scanned as the walk
  * meets it, never a list of all 100,000 held at once.
+ *
+ * Without an old cache to go by (the first check of a survey, or of new
+ * schemas), every record is parsed and validated: the walk then hands
+ * each record to a pool (pool.h), whose threads make the cache entries
+ * of the records ahead while this thread scans them in order.  A thread
+ * makes an entry only from a work tree file that is the committed blob,
+ * with a schema loaded before the walk: libgit2's objects and the kinds'
+ * schemas are touched by this thread alone.  What a thread leaves is
+ * made here, as without a pool.
  */
 struct walk {
 	struct scan *sc;
 	struct ks_buf path;
 	int err;		/* scan_record()'s, which stops the walk */
+	struct ks_pool *pool;
 };
+
+struct job {
+	char *path;
+	git_oid oid;
+	struct ks_buf entry;
+	int made;		/* `entry` is the record's cache entry */
+};
+
+static void job_work(void *item, void *ctx)
+{
+	struct job *j = item;
+	const struct scan *sc = ctx;
+	struct ks_buf file = KS_BUF_INIT;
+	char kind[128], id[64];
+	const struct ks_kind *k;
+
+	if (j->path && !skipped(sc->skip, j->path) &&
+	    ks_record_path_split(j->path, kind, sizeof(kind), id,
+				 sizeof(id)) == 0 &&
+	    (k = ks_repo_find_kind(sc->r, kind)) && k->schema &&
+	    worktree_text(&file, sc->r, j->path, &j->oid))
+		j->made = index_text(&j->entry, k, k->schema, j->path, id,
+				     &j->oid, file.ptr, file.len) == 0 &&
+			  !ks_buf_failed(&j->entry);
+	ks_buf_release(&file);
+}
+
+/* The walk's pool, when it is worth one and every schema is loaded. */
+static struct ks_pool *walk_pool(const struct scan *sc)
+{
+	size_t i, n = ks_repo_kind_count(sc->r);
+
+	if (!sc->check || sc->usable)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!ks_repo_kind(sc->r, i)->schema)
+			return NULL;
+	/* without one (no memory), the walk goes on alone */
+	return ks_pool_new(sizeof(struct job), 0, job_work, (void *)sc);
+}
+
+/* The oldest record handed to the pool, scanned; 0, or scan_record()'s. */
+static int take_job(struct walk *w)
+{
+	struct job *j = ks_pool_take(w->pool);
+	struct blob_entry b;
+	int err = 0;
+
+	if (!j)
+		return 0;
+	if (!w->err) {
+		b.path = j->path;
+		git_oid_cpy(&b.oid, &j->oid);
+		err = scan_record(w->sc, &b, j->made ? &j->entry : NULL);
+		if (!err && w->sc->u->oom)
+			err = -1;
+	}
+	ks_free(j->path);
+	ks_buf_release(&j->entry);
+	ks_pool_drop(w->pool);
+	return err;
+}
+
+/* One record of the walk, scanned now or handed to the pool. */
+static int visit(struct walk *w, const char *path, const git_oid *oid)
+{
+	struct blob_entry b;
+	struct job *j;
+	int err;
+
+	if (!w->pool) {
+		b.path = (char *)path;
+		git_oid_cpy(&b.oid, oid);
+		err = scan_record(w->sc, &b, NULL);
+		return !err && w->sc->u->oom ? -1 : err;
+	}
+	while (!(j = ks_pool_slot(w->pool)))
+		if ((err = take_job(w)) != 0)
+			return err;
+	if (!(j->path = ks_strdup(path)))
+		return -1;
+	git_oid_cpy(&j->oid, oid);
+	ks_pool_put(w->pool);
+	return 0;
+}
+
+/*
+ * The records still in the pool scanned, or with `err` (the walk's)
+ * released unscanned; the walk's error, or the first of theirs.
+ */
+static int walk_end(struct walk *w, int err)
+{
+	if (!w->pool)
+		return err;
+	w->err = err;
+	while (ks_pool_take(w->pool))
+		if ((err = take_job(w)) != 0 && !w->err)
+			w->err = err;
+	ks_pool_free(w->pool);
+	w->pool = NULL;
+	return w->err;
+}
 
 static int walk_blob(const char *root, const git_tree_entry *e, void *p)
 {
 	struct walk *w = p;
-	struct blob_entry b;
 
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
@@ -849,11 +996,7 @@ static int walk_blob(const char *root, const git_tree_entry *e, void *p)
 		w->err = -1;
 		return -1;
 	}
-	b.path = w->path.ptr;
-	git_oid_cpy(&b.oid, git_tree_entry_id(e));
-	w->err = scan_record(w->sc, &b);
-	if (!w->err && w->sc->u->oom)
-		w->err = -1;
+	w->err = visit(w, w->path.ptr, git_tree_entry_id(e));
 	return w->err ? -1 : 0;
 }
 
@@ -861,7 +1004,7 @@ static int walk_blob(const char *root, const git_tree_entry *e, void *p)
 static int walk_own_index(struct walk *w, const struct ks_gitindex *ix)
 {
 	const size_t skip = strlen(KS_RECORDS_DIR) + 1;
-	struct blob_entry b;
+	git_oid oid;
 	size_t i;
 	int err = 0;
 
@@ -875,11 +1018,8 @@ static int walk_own_index(struct walk *w, const struct ks_gitindex *ix)
 		/* the listing refuses an index with a conflict in the survey */
 		if (KS_GITINDEX_STAGE(e->flags) || e->mode == GIT_FILEMODE_COMMIT)
 			continue;
-		b.path = (char *)path;
-		git_oid_fromraw(&b.oid, e->id);
-		err = scan_record(w->sc, &b);
-		if (!err && w->sc->u->oom)
-			err = -1;
+		git_oid_fromraw(&oid, e->id);
+		err = visit(w, path, &oid);
 	}
 	return err;
 }
@@ -897,7 +1037,6 @@ static int walk_index(struct walk *w, git_repository *repo,
 	const size_t skip = strlen(KS_RECORDS_DIR) + 1;
 	const git_index_entry *e;
 	git_index *index = NULL;
-	struct blob_entry b;
 	size_t i, n;
 	int err = 0;
 
@@ -919,11 +1058,7 @@ static int walk_index(struct walk *w, git_repository *repo,
 			break;
 		if (e->mode == GIT_FILEMODE_COMMIT)
 			continue;
-		b.path = (char *)e->path;
-		git_oid_cpy(&b.oid, &e->id);
-		err = scan_record(w->sc, &b);
-		if (!err && w->sc->u->oom)
-			err = -1;
+		err = visit(w, e->path, &e->id);
 	}
 	git_index_free(index);
 	return err;
@@ -991,6 +1126,8 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	}
 	sc.path = cachepath.ptr;
 	err = open_cache(&sc);
+	if (!err)
+		w.pool = walk_pool(&sc);
 	if (!err && by_index)
 		by_index = (err = walk_index(&w, ks_repo_git(r), listing)) != 1;
 	if (err == 1)
@@ -1000,6 +1137,7 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	    git_tree_walk(records, GIT_TREEWALK_PRE, walk_blob, &w) < 0)
 		err = w.err;
 	git_error_clear();
+	err = walk_end(&w, err);
 	if (!err && u->oom)
 		err = -1;
 	if (!err)
@@ -1246,7 +1384,6 @@ static int diff_since(struct probe *p, git_tree *now)
  */
 static int read_changed(struct probe *p, struct ks_uniqrows *rows)
 {
-	char hex[GIT_OID_HEXSZ + 1];
 	size_t i;
 
 	for (i = 0; i < p->ndelta; i++) {
@@ -1262,9 +1399,8 @@ static int read_changed(struct probe *p, struct ks_uniqrows *rows)
 			ks_free(id);
 			continue;
 		}
-		git_oid_tostr(hex, sizeof(hex), &dl->oid);
 		ks_buf_reset(&p->scratch);
-		if (index_blob(&p->scratch, p->r, k, dl->path, id, hex, &dl->oid,
+		if (index_blob(&p->scratch, p->r, k, dl->path, id, &dl->oid,
 			       0) < 0 || ks_buf_failed(&p->scratch)) {
 			ks_free(kind);
 			ks_free(id);

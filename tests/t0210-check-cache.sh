@@ -218,4 +218,42 @@ test_expect_success 'another git holding the index: commands that read still ans
 	test "$(cat s3/.git/index.lock)" = held
 '
 
+# cold_check N OUT: the check of every record of g with no cache, on N
+# processors; its messages into OUT, its cache into OUT.cache
+cold_check() {
+	rm -rf g/.git/khaosat &&
+	(cd g && KHAOSAT_THREADS=$1 test_expect_code 1 khaosat check 2>../$2) &&
+	cp g/.git/khaosat/record-cache $2.cache
+}
+
+test_expect_success 'the first check on several processors: the same answers and cache as on one' '
+	make_survey g &&
+	"$KHAOSAT_TOOLS/gensurvey" g 400 >/dev/null &&
+	(cd g && khaosat commit -m import >/dev/null) &&
+	files=$(cd g && find records -name "*.yaml" | sort) &&
+	bad1=$(echo "$files" | sed -n 7p) &&
+	bad2=$(echo "$files" | sed -n 200p) &&
+	bad3=$(echo "$files" | sed -n 399p) &&
+	edited=$(echo "$files" | sed -n 250p) &&
+	for f in $bad1 $bad2 $bad3; do
+		sed -i "s/^  regular: .*/  regular: -3/" g/$f || return 1
+	done &&
+	git -C g commit -q -am "three invalid, by plain git" &&
+	sed -i "s/^  regular: .*/  regular: -4/" g/$edited &&
+	cold_check 1 one &&
+	cold_check 4 four &&
+	cold_check 2 two &&
+	test_cmp one four &&
+	test_cmp one two &&
+	cmp one.cache four.cache &&
+	cmp one.cache two.cache &&
+	grep ": error: " one | cut -d: -f1 | sort -u >invalid &&
+	test_line_count = 4 invalid &&
+	for f in $bad1 $bad2 $bad3 $edited; do
+		grep -q "^$f:[0-9]*:[0-9]*: error: .*: -[34] is less than" one || return 1
+	done &&
+	grep -q "^checked 400 records: 396 valid, 4 invalid$" one &&
+	test $(grep -c "^B " one.cache) -eq 400
+'
+
 test_done
