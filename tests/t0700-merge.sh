@@ -248,4 +248,25 @@ test_expect_success 'a conflict in a schema is merged with the same engine and r
 	grep -q "^  - field: /title$" a/conflicts/schema/workshop.yaml
 '
 
+# Built with plain git: a survey's own commands put no file outside records.
+test_expect_success 'a file on one side where the other has a folder: nothing merged, nothing lost' '
+	laptop c md03 "Lê Văn Tâm" &&
+	laptop d md04 "Phạm Thị Lan" &&
+	echo "ghi chú" >c/notes &&
+	git -C c add notes && git -C c commit -q -m "c: notes" &&
+	mkdir d/notes && echo "ảnh" >d/notes/a.txt &&
+	git -C d add notes && git -C d commit -q -m "d: notes folder" &&
+	git -C c rev-parse HEAD >c.before &&
+	git -C c fetch -q ../d main:refs/remotes/d/main &&
+	(cd c && test_expect_code 1 khaosat merge d/main >../out 2>../err) &&
+	grep -q "notes/a.txt" err &&
+	git -C c rev-parse HEAD >c.after &&
+	test_cmp c.before c.after &&
+	test "$(cat c/notes)" = "ghi chú" &&
+	test "$(git -C c show HEAD:notes)" = "ghi chú" &&
+	test "$(git -C d show d/main:notes/a.txt 2>/dev/null || git -C d show HEAD:notes/a.txt)" = "ảnh" &&
+	test -z "$(git -C c status --porcelain)" &&
+	git -C c fsck --full
+'
+
 test_done
