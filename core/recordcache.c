@@ -1170,7 +1170,7 @@ out:
  * from HEAD, and their rows in the table are not used.
  */
 #define TABLE_MAGIC "khaosat-unique-table 1\n"
-#define DELTA_MAX 1024	/* more records changed: the table is made anew */
+#define DELTA_MAX 4096	/* more records changed: the table is made anew */
 #define DELTA_KEEP 64	/* fewer: the table is not written again */
 
 /* A record changed since the table's tree; `oid` zero when it is gone. */
@@ -1380,42 +1380,105 @@ static int diff_since(struct probe *p, git_tree *now)
 /*
  * The records changed since the table's tree, as they are at HEAD: each
  * one's entry made, as a hit unless `skip` has it, and its rows into
- * `rows` when the table is written again.
+ * `rows` when the table is written again.  There may be thousands (a
+ * merge's): this thread reads each blob and loads its schema, and the
+ * pool's threads make the entries (index_text() touches nothing shared).
  */
+struct changed_job {
+	const struct delta *dl;
+	char *kind, *id;
+	const struct ks_kind *k;
+	struct ks_schema *schema;
+	struct ks_buf text, entry;
+	int err;
+};
+
+static void changed_work(void *item, void *ctx)
+{
+	struct changed_job *j = item;
+
+	(void)ctx;
+	if (!j->err)
+		j->err = index_text(&j->entry, j->k, j->schema, j->dl->path,
+				    j->id, &j->dl->oid, j->text.ptr,
+				    j->text.len) < 0 ||
+			 ks_buf_failed(&j->entry) ? -1 : 0;
+}
+
+/* The oldest job's entry as a hit and rows; 0, or -1. */
+static int changed_done(struct probe *p, struct ks_pool *pool,
+			struct ks_uniqrows *rows)
+{
+	struct changed_job *j = ks_pool_take(pool);
+	int err = j->err;
+	struct hit *h;
+
+	if (!err) {
+		harvest(rows, j->entry.ptr, j->entry.len);
+		if (!skipped(p->skip, j->dl->path) &&
+		    (h = new_hit(p, j->dl->path, j->kind, strlen(j->kind), j->id,
+				 strlen(j->id))))
+			ks_buf_add(&h->text, j->entry.ptr, j->entry.len);
+		if (p->oom)
+			err = -1;
+	}
+	ks_free(j->kind);
+	ks_free(j->id);
+	ks_buf_release(&j->text);
+	ks_buf_release(&j->entry);
+	ks_pool_drop(pool);
+	return err;
+}
+
+/* Fills job `j` for delta `dl`: 1, or 0 when it is no record to read. */
+static int changed_job(struct changed_job *j, struct probe *p,
+		       const struct delta *dl)
+{
+	struct ks_diags ignore = KS_DIAGS_INIT;
+	struct ks_kind *k;
+	git_blob *blob = NULL;
+
+	if (git_oid_is_zero(&dl->oid) ||
+	    ks_record_path_parse(dl->path, &j->kind, &j->id) < 0 ||
+	    !(k = ks_repo_find_kind(p->r, j->kind))) {
+		ks_free(j->kind);
+		ks_free(j->id);
+		j->kind = j->id = NULL;
+		return 0;
+	}
+	j->dl = dl;
+	j->k = k;
+	if (ks_repo_schema(&j->schema, p->r, k, &ignore) != 0)
+		j->schema = NULL;
+	ks_diags_release(&ignore);
+	if (git_blob_lookup(&blob, ks_repo_git(p->r), &dl->oid) < 0 ||
+	    ks_buf_add(&j->text, git_blob_rawcontent(blob),
+		       (size_t)git_blob_rawsize(blob)) < 0)
+		j->err = -1;
+	git_blob_free(blob);
+	return 1;
+}
+
 static int read_changed(struct probe *p, struct ks_uniqrows *rows)
 {
+	struct ks_pool *pool = ks_pool_new(sizeof(struct changed_job), 0,
+					   changed_work, NULL);
+	struct changed_job *j;
 	size_t i;
+	int err = pool ? 0 : -1;
 
-	for (i = 0; i < p->ndelta; i++) {
-		const struct delta *dl = &p->delta[i];
-		char *kind = NULL, *id = NULL;
-		struct ks_kind *k;
-		struct hit *h;
-
-		if (git_oid_is_zero(&dl->oid) ||
-		    ks_record_path_parse(dl->path, &kind, &id) < 0 ||
-		    !(k = ks_repo_find_kind(p->r, kind))) {
-			ks_free(kind);
-			ks_free(id);
-			continue;
-		}
-		ks_buf_reset(&p->scratch);
-		if (index_blob(&p->scratch, p->r, k, dl->path, id, &dl->oid,
-			       0) < 0 || ks_buf_failed(&p->scratch)) {
-			ks_free(kind);
-			ks_free(id);
-			return -1;
-		}
-		harvest(rows, p->scratch.ptr, p->scratch.len);
-		if (!skipped(p->skip, dl->path) &&
-		    (h = new_hit(p, dl->path, kind, strlen(kind), id, strlen(id))))
-			ks_buf_add(&h->text, p->scratch.ptr, p->scratch.len);
-		ks_free(kind);
-		ks_free(id);
-		if (p->oom)
-			return -1;
+	for (i = 0; !err && i < p->ndelta; i++) {
+		while (!err && !(j = ks_pool_slot(pool)))
+			err = changed_done(p, pool, rows);
+		if (!err && changed_job(j, p, &p->delta[i]))
+			ks_pool_put(pool);
 	}
-	return 0;
+	/* what is left is taken, and released after an error */
+	while (pool && ks_pool_take(pool))
+		if (changed_done(p, pool, rows) < 0)
+			err = -1;
+	ks_pool_free(pool);
+	return err;
 }
 
 static int hit_cmp(const void *a, const void *b)
