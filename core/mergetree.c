@@ -1394,33 +1394,42 @@ static void child_merge_release(struct tmerge *m)
 }
 
 /*
- * The merged tree through an index of all of "ours": slow, but it takes
- * any edits whatever the tree holds (a file where an edit wants a folder
- * is replaced, as git's index replaces it).
+ * A file and a folder of one name in the merged tree: an edit sets a
+ * file under a name that is a file itself (`path` "a/b" where "a" is a
+ * file), or sets a file where "ours" has a folder.
+ * The name into `out`: 1, or 0 when there is none.
  */
-static int write_whole_tree(git_oid *tree, struct tmerge *m)
+static int file_and_folder(struct ks_buf *out, struct tmerge *m)
 {
-	git_index *idx = NULL;
-	git_index_entry ie;
 	struct edit *e;
 	size_t i = 0;
-	int err = git_index_new(&idx) < 0 || git_index_read_tree(idx, m->tours) < 0;
+	git_oid oid;
 
-	while (!err && (e = ks_table_next(&m->edits, &i))) {
-		if (git_oid_is_zero(&e->oid)) {
-			err = git_index_remove_bypath(idx, e->path) < 0 &&
-			      git_index_get_bypath(idx, e->path, 0);
+	while ((e = ks_table_next(&m->edits, &i))) {
+		const char *slash = e->path;
+		git_tree_entry *te = NULL;
+		int folder;
+
+		if (git_oid_is_zero(&e->oid))
 			continue;
+		while ((slash = strchr(slash, '/'))) {
+			ks_buf_reset(out);
+			ks_buf_add(out, e->path, (size_t)(slash - e->path));
+			if (!ks_buf_failed(out) && merged_blob(&oid, m, out->ptr))
+				return 1;
+			slash++;
 		}
-		memset(&ie, 0, sizeof(ie));
-		ie.mode = GIT_FILEMODE_BLOB;
-		ie.path = e->path;
-		git_oid_cpy(&ie.id, &e->oid);
-		err = git_index_add(idx, &ie) < 0;
+		folder = git_tree_entry_bypath(&te, m->tours, e->path) == 0 &&
+			 git_tree_entry_type(te) == GIT_OBJECT_TREE;
+		git_tree_entry_free(te);
+		git_error_clear();
+		if (folder) {
+			ks_buf_reset(out);
+			ks_buf_puts(out, e->path);
+			return 1;
+		}
 	}
-	err = err || git_index_write_tree_to(tree, idx, m->repo) < 0;
-	git_index_free(idx);
-	return err ? -1 : 0;
+	return 0;
 }
 
 /* "ours" with the edits that change it, as tree updates; -1 out of memory. */
@@ -1459,6 +1468,7 @@ static int tree_updates(git_tree_update **out, size_t *n, struct tmerge *m)
 
 static int write_merged_tree(git_oid *tree, struct tmerge *m)
 {
+	struct ks_buf name = KS_BUF_INIT;
 	git_tree_update *up;
 	size_t n;
 	int err;
@@ -1475,16 +1485,20 @@ static int write_merged_tree(git_oid *tree, struct tmerge *m)
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 	err = git_tree_create_updated(tree, m->repo, m->tours, n, up);
-	/* a file where an edit wants a folder, or the like: the slow way */
-	if (err < 0)
-		err = write_whole_tree(tree, m);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
 	ks_free(up);
-	if (err < 0)
-		return ks_error(m->d, KS_EIO, NULL, 0, 0,
-				"cannot write the merged tree: %s",
-				ks_git_error());
-	return 0;
+	if (err >= 0)
+		return 0;
+	/* Only plain git can make one: neither is dropped for the other. */
+	if (file_and_folder(&name, m)) {
+		err = ks_error(m->d, KS_ECONFLICT, name.ptr, 0, 0,
+			       "a file on one side and a folder on the other have this name; nothing was merged; rename one of them on its laptop, then merge again");
+		ks_buf_release(&name);
+		return err;
+	}
+	ks_buf_release(&name);
+	return ks_error(m->d, KS_EIO, NULL, 0, 0,
+			"cannot write the merged tree: %s", ks_git_error());
 }
 
 static int merge_commits(git_oid *tree, struct tmerge *parent,
@@ -1528,7 +1542,7 @@ static int merge_commits(git_oid *tree, struct tmerge *parent,
 	for (i = 0; i < m.np; i++)
 		if (flush_pending(&m, &m.p[i]) < 0)
 			goto out;
-	if (hold_open(&m) < 0 || write_merged_tree(tree, &m) < 0)
+	if (hold_open(&m) < 0 || (err = write_merged_tree(tree, &m)) < 0)
 		goto out;
 	if (!write_conflicts && m.memo)
 		memo_add(m.memo, a, b, tree);
@@ -2422,9 +2436,9 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	/* A merge commit that cannot be signed as asked: before any object. */
 	if ((err = ks_commit_can_sign(r, d)))
 		return err;
-	if (merge_trees(&tree, stats, r, &head, theirs, &touched, d) < 0) {
+	if ((err = merge_trees(&tree, stats, r, &head, theirs, &touched, d)) < 0) {
 		ks_paths_release(&touched);
-		return KS_ERROR;
+		return err;
 	}
 	if (brings_nothing(repo, theirs, &head, &tree)) {
 		/*
