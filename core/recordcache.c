@@ -324,15 +324,6 @@ static int collect_ref(void *ctx, const char *kind, const char *id)
 	return 1;
 }
 
-/*
- * Parses and validates a committed record, and appends its cache entry to
- * `out`.  Values are indexed into a scratch table, not the caller's.
- */
-/*
- * The text of the blob `oid`, committed at `path`: from the work tree when
- * `worktree` says the file there is unchanged and its hash agrees (no
- * inflating, no deltas), else from the repository.  0, or -1.
- */
 /* 1 when the work tree's file at `path`, read into `file`, is blob `oid`. */
 static int worktree_text(struct ks_buf *file, const struct ks_repo *r,
 			 const char *path, const git_oid *oid)
@@ -347,6 +338,11 @@ static int worktree_text(struct ks_buf *file, const struct ks_repo *r,
 	return same;
 }
 
+/*
+ * The text of the blob `oid`, committed at `path`: from the work tree when
+ * `worktree` says the file there is unchanged and its hash agrees (no
+ * inflating, no deltas), else from the repository.  0, or -1.
+ */
 static int blob_text(const char **text, size_t *len, struct ks_buf *file,
 		     git_blob **blob, struct ks_repo *r, const char *path,
 		     const git_oid *oid, int worktree)
@@ -411,6 +407,7 @@ out:
 	return err;
 }
 
+/* index_text() of the record `path`, its text read as blob_text() reads it. */
 static int index_blob(struct ks_buf *out, struct ks_repo *r, struct ks_kind *k,
 		      const char *path, const char *id, const git_oid *oid,
 		      int worktree)
