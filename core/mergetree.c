@@ -198,18 +198,12 @@ static int merged_blob(git_oid *oid, struct tmerge *m, const char *path)
 	return found;
 }
 
-static int merged_put(struct tmerge *m, const char *path, const git_oid *oid)
-{
-	if (touch(m, path) < 0)
-		return -1;
-	return edit_put(m, path, oid);
-}
-
+/* `path` in the merged tree set to blob `oid`; NULL or zero: removed. */
 static int merged_set(struct tmerge *m, const char *path, const git_oid *oid)
 {
 	if (touch(m, path) < 0)
 		return -1;
-	return edit_put(m, path, oid && !git_oid_is_zero(oid) ? oid : NULL);
+	return edit_put(m, path, oid);
 }
 
 static int write_text(git_oid *oid, struct tmerge *m, const struct ks_buf *b)
@@ -662,7 +656,7 @@ static int merge_conflict_file(struct tmerge *m, const char *path,
 	if (write_conflict_doc(&res, m, out, path + strlen(CONFLICTS_DIR),
 			       entries) < 0)
 		goto out;
-	err = merged_put(m, path, &res);
+	err = merged_set(m, path, &res);
 out:
 	for (i = 0; i < 3; i++)
 		ks_doc_free(docs[i]);
@@ -754,7 +748,7 @@ static int flush_pending(struct tmerge *m, struct pending *p)
 			    ? &text : NULL, fresh);
 	if (!entries ||
 	    write_conflict_doc(&res, m, doc, p->path, entries) < 0 ||
-	    merged_put(m, cpath.ptr, &res) < 0)
+	    merged_set(m, cpath.ptr, &res) < 0)
 		goto out;
 	m->stats->conflicts += p->c.n;
 	m->stats->conflicted_records++;
@@ -910,7 +904,7 @@ static int merge_file(struct tmerge *m, const char *path, const git_oid *b,
 		goto done;
 	}
 	if (ks_doc_write(&out, res, lctx ? ks_schema_layout() : NULL, lctx) < 0 ||
-	    write_text(&oid, m, &out) < 0 || merged_put(m, path, &oid) < 0)
+	    write_text(&oid, m, &out) < 0 || merged_set(m, path, &oid) < 0)
 		goto out;
 	m->stats->merged++;
 	err = 0;
@@ -1052,7 +1046,7 @@ static int hold_record(struct tmerge *m, const struct held *h)
 	schema_for(m, h->path, &flags, &lctx);
 	err = -1;
 	if (ks_doc_write(&out, root, lctx ? ks_schema_layout() : NULL, lctx) < 0 ||
-	    write_text(&oid, m, &out) < 0 || merged_put(m, h->path, &oid) < 0)
+	    write_text(&oid, m, &out) < 0 || merged_set(m, h->path, &oid) < 0)
 		goto out;
 	err = 0;
 out:
