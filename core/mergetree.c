@@ -1821,17 +1821,20 @@ static int write_paths(struct ks_repo *r, git_tree *tree, git_tree *expect,
  * index_paths() by gitindex.h, which copies the entries that did not
  * change rather than make 100,000 objects of them: 0, 1 when libgit2
  * must do it (an index this reader refuses, none, or one a plain git
- * holds or wrote meanwhile), -1 out of memory.
+ * holds or wrote meanwhile), -1 out of memory.  `listed`: the index as
+ * the merge's listing read it, or NULL to read it here; its write is
+ * given up all the same when the file changed since.
  */
 static int index_paths_own(struct ks_repo *r, git_tree *tree,
-			   const struct ks_paths *paths, const ino_t *inos)
+			   const struct ks_paths *paths, const ino_t *inos,
+			   struct ks_gitindex *listed)
 {
-	struct ks_gitindex ix = KS_GITINDEX_INIT;
+	struct ks_gitindex own = KS_GITINDEX_INIT, *ix = listed ? listed : &own;
 	struct ks_buf file = KS_BUF_INIT;
 	size_t i;
-	int e = ks_changes_read_index(&ix, r) ? 1 : 0;
+	int e = listed ? 0 : ks_changes_read_index(&own, r) ? 1 : 0;
 
-	if (!e && !ix.has_file)
+	if (!e && !ix->has_file)
 		e = 1;
 	for (i = 0; !e && i < paths->n; i++) {
 		struct stat st;
@@ -1839,7 +1842,7 @@ static int index_paths_own(struct ks_repo *r, git_tree *tree,
 		char *abs;
 
 		if (!ks_tree_blob(&id, tree, paths->v[i])) {
-			ks_gitindex_remove(&ix, paths->v[i]);
+			ks_gitindex_remove(ix, paths->v[i]);
 			continue;
 		}
 		/* as index_paths(): the stat data only of the file written here */
@@ -1847,10 +1850,10 @@ static int index_paths_own(struct ks_repo *r, git_tree *tree,
 		if (!abs)
 			e = -1;
 		else if (!inos || lstat(abs, &st) < 0 || st.st_ino != inos[i])
-			e = ks_gitindex_put(&ix, paths->v[i], GIT_FILEMODE_BLOB,
+			e = ks_gitindex_put(ix, paths->v[i], GIT_FILEMODE_BLOB,
 					    id.id, NULL);
 		else
-			e = ks_gitindex_put(&ix, paths->v[i], GIT_FILEMODE_BLOB,
+			e = ks_gitindex_put(ix, paths->v[i], GIT_FILEMODE_BLOB,
 					    id.id, &st);
 		ks_free(abs);
 	}
@@ -1858,8 +1861,8 @@ static int index_paths_own(struct ks_repo *r, git_tree *tree,
 			      git_repository_path(ks_repo_git(r))) < 0)
 		e = -1;
 	if (!e)
-		e = ks_gitindex_write(&ix, file.ptr, 1) ? 1 : 0;
-	ks_gitindex_release(&ix);
+		e = ks_gitindex_write(ix, file.ptr, 1) ? 1 : 0;
+	ks_gitindex_release(&own);
 	ks_buf_release(&file);
 	return e;
 }
@@ -1871,7 +1874,7 @@ static int index_paths_own(struct ks_repo *r, git_tree *tree,
  */
 static int index_paths(struct ks_repo *r, git_tree *tree,
 		       const struct ks_paths *paths, const ino_t *inos,
-		       struct ks_diags *d)
+		       struct ks_gitindex *listed, struct ks_diags *d)
 {
 	git_index *idx = NULL;
 	size_t i;
@@ -1879,7 +1882,7 @@ static int index_paths(struct ks_repo *r, git_tree *tree,
 
 	if (!paths->n)
 		return 0;
-	if ((e = index_paths_own(r, tree, paths, inos)) <= 0)
+	if ((e = index_paths_own(r, tree, paths, inos, listed)) <= 0)
 		return e;
 	e = 0;
 	if (git_repository_index(&idx, ks_repo_git(r)) < 0)
@@ -1945,11 +1948,11 @@ static int flush_worktree(struct ks_repo *r, struct ks_diags *d)
  * Every file is looked at first: one a person changed meanwhile (neither
  * as `from` nor as `to` has it) stops the update before anything is
  * written, and is named.  A write that fails half way puts back what was
- * written.
+ * written.  `listed`: git's index as the merge's listing read it, or NULL.
  */
 static int update_worktree(struct ks_repo *r, const git_oid *from,
 			   const git_oid *to, struct ks_paths *paths,
-			   struct ks_diags *d)
+			   struct ks_gitindex *listed, struct ks_diags *d)
 {
 	git_repository *repo = ks_repo_git(r);
 	struct wt_paths w = { { 0 }, { 0 }, { 0 } };
@@ -1982,8 +1985,8 @@ static int update_worktree(struct ks_repo *r, const git_oid *from,
 		goto out;
 	}
 	if ((err = flush_worktree(r, d)) ||
-	    (err = index_paths(r, tt, &w.from, inos, d)) ||
-	    (err = index_paths(r, tt, &w.to, NULL, d)))
+	    (err = index_paths(r, tt, &w.from, inos, listed, d)) ||
+	    (err = index_paths(r, tt, &w.to, NULL, listed, d)))
 		goto out;
 out:
 	ks_free(inos);
@@ -2249,8 +2252,8 @@ int ks_merge_recover(struct ks_repo *r, int *recovered, struct ks_diags *d)
 	}
 	if ((err = write_paths(r, tt, tf, &w.from, 1, NULL, d)) ||
 	    (err = flush_worktree(r, d)) ||
-	    (err = index_paths(r, tt, &w.from, NULL, d)) ||
-	    (err = index_paths(r, tt, &w.to, NULL, d)) ||
+	    (err = index_paths(r, tt, &w.from, NULL, NULL, d)) ||
+	    (err = index_paths(r, tt, &w.to, NULL, NULL, d)) ||
 	    (err = merge_kept_edits(r, tf, tt, &to, &w.other, d)))
 		goto out;
 	if (git_oid_equal(&head, &from) &&
@@ -2308,7 +2311,8 @@ static int brings_nothing(git_repository *repo, const git_oid *theirs,
  * large survey would cost far more.
  */
 static int fast_forward(struct ks_repo *r, const git_oid *head,
-			const git_oid *theirs, struct ks_diags *d)
+			const git_oid *theirs, struct ks_gitindex *listed,
+			struct ks_diags *d)
 {
 	struct ks_paths touched = { 0 };
 	int err;
@@ -2322,7 +2326,7 @@ static int fast_forward(struct ks_repo *r, const git_oid *head,
 		ks_paths_release(&touched);
 		return err;
 	}
-	err = update_worktree(r, head, theirs, &touched, d);
+	err = update_worktree(r, head, theirs, &touched, listed, d);
 	ks_paths_release(&touched);
 	if (err) {
 		journal_end(r);
@@ -2340,7 +2344,7 @@ static int commit_merge(git_oid *out, struct ks_repo *r, const git_oid *head,
 			const git_oid *theirs, const git_oid *tree,
 			struct ks_paths *touched,
 			const struct ks_merge_stats *stats, const char *what,
-			struct ks_diags *d)
+			struct ks_gitindex *listed, struct ks_diags *d)
 {
 	struct ks_buf msg = KS_BUF_INIT;
 	git_oid parents[2];
@@ -2362,7 +2366,7 @@ static int commit_merge(git_oid *out, struct ks_repo *r, const git_oid *head,
 	ks_buf_release(&msg);
 	if (!err)
 		err = journal_begin(r, head, out, d);
-	if (!err && (err = update_worktree(r, head, out, touched, d)))
+	if (!err && (err = update_worktree(r, head, out, touched, listed, d)))
 		journal_end(r);
 	if (!err) {
 		ks_crash_point("merge: work tree updated");
@@ -2411,16 +2415,20 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	}
 	if (!checked && (err = ks_changes_list(&ch, r, d)))
 		return err;
-	/* of the listing, only whether the index held main's tree is kept */
+	/*
+	 * Of the listing, whether the index held main's tree, and the index
+	 * as read: the work tree's update enters its files there.
+	 */
 	if (ch.n) {
 		ks_changes_release(&ch);
 		return ks_error(d, KS_EINVALID, NULL, 0, 0,
 				"the work tree has uncommitted changes; commit them first ('khaosat status' lists them)");
 	}
 	index_head = ch.index_is_head;
-	ks_changes_release(&ch);
 	if (git_graph_descendant_of(repo, theirs, &head) == 1) {
-		if ((err = fast_forward(r, &head, theirs, d)))
+		err = fast_forward(r, &head, theirs, ch.index, d);
+		ks_changes_release(&ch);
+		if (err)
 			return err;
 		stats->fast_forward = 1;
 		git_oid_cpy(out, theirs);
@@ -2428,9 +2436,12 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		return 0;
 	}
 	/* A merge commit that cannot be signed as asked: before any object. */
-	if ((err = ks_commit_can_sign(r, d)))
+	if ((err = ks_commit_can_sign(r, d))) {
+		ks_changes_release(&ch);
 		return err;
+	}
 	if ((err = merge_trees(&tree, stats, r, &head, theirs, &touched, d)) < 0) {
+		ks_changes_release(&ch);
 		ks_paths_release(&touched);
 		return err;
 	}
@@ -2440,6 +2451,7 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		 * commit would record nothing, and two channels (a stick and a
 		 * hub) would then trade such commits for ever.
 		 */
+		ks_changes_release(&ch);
 		ks_paths_release(&touched);
 		memset(stats, 0, sizeof(*stats));
 		stats->up_to_date = 1;
@@ -2447,7 +2459,8 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		return 0;
 	}
 	err = commit_merge(out, r, &head, theirs, &tree, &touched, stats, what,
-			   d);
+			   ch.index, d);
+	ks_changes_release(&ch);
 	ks_paths_release(&touched);
 	if (!err)
 		index_moved_with_main(r, index_head);
