@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <git2.h>
 #include <limits.h>
 #include <pthread.h>
@@ -34,6 +35,8 @@ struct walk {
 	const struct ks_wtlist_ask *ask;
 	struct ks_buf abs;	/* the work tree, then the path looked at */
 	size_t root;		/* length of the work tree's part */
+	int top;		/* the work tree, open: paths are looked up
+				   from it, not from the file system's root */
 	int trust_ctime;
 	struct refresh *fresh;
 	size_t nfresh, fresh_alloc;
@@ -111,13 +114,12 @@ enum verdict {
 };
 
 /*
- * One entry against its file's stat data, `abs` (of `size` bytes)
- * holding the work tree's path for the thread that asks; *st the file's.
- * Touches nothing shared and allocates nothing: the entries are looked
- * at by several threads.
+ * One entry against its file's stat data; *st the file's.  Touches
+ * nothing shared and allocates nothing: the entries are looked at by
+ * several threads.
  */
 static enum verdict classify(const struct walk *w, const struct ks_gitindex_entry *e,
-			     char *abs, size_t size, struct stat *st)
+			     struct stat *st)
 {
 	const char *path = ks_gitindex_path(w->ix, e);
 	unsigned mode;
@@ -127,10 +129,8 @@ static enum verdict classify(const struct walk *w, const struct ks_gitindex_entr
 	if (KS_GITINDEX_STAGE(e->flags) || (e->flags & KS_GITINDEX_VALID) ||
 	    e->flags2 || (e->mode != MODE_FILE && e->mode != MODE_EXEC))
 		return OTHER;
-	if (w->root + e->path_len >= size)
-		return OTHER;
-	memcpy(abs + w->root, path, e->path_len + 1);
-	if (lstat(abs, st) < 0)
+	/* from the open work tree: a third fewer folders looked up a file */
+	if (fstatat(w->top, path, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? GONE : OTHER;
 	if (!S_ISREG(st->st_mode))
 		return OTHER;
@@ -284,7 +284,7 @@ static int compare_content(struct walk *w, size_t at)
 	/* looked at again: the stat data kept must be of the file hashed */
 	if (set_rel(w, path, e->path_len) < 0 || ks_buf_grow(&w->abs, 1) < 0)
 		return -1;
-	switch (classify(w, e, w->abs.ptr, w->abs.alloc, &st)) {
+	switch (classify(w, e, &st)) {
 	case SAME:
 		return 0;
 	case GONE:
@@ -314,7 +314,6 @@ struct share {
 	const struct walk *w;
 	size_t from, to;
 	unsigned char *verdicts;
-	char abs[PATH_MAX];	/* the work tree, then the path looked at */
 };
 
 static void *look_at_share(void *arg)
@@ -324,8 +323,7 @@ static void *look_at_share(void *arg)
 	size_t i;
 
 	for (i = sh->from; i < sh->to; i++)
-		sh->verdicts[i] = (unsigned char)classify(sh->w, &sh->w->ix->v[i],
-							   sh->abs, sizeof(sh->abs), &st);
+		sh->verdicts[i] = (unsigned char)classify(sh->w, &sh->w->ix->v[i], &st);
 	return NULL;
 }
 
@@ -350,14 +348,13 @@ static int look_at_all(const struct walk *w, unsigned char *verdicts)
 		threads = MAX_THREADS;
 	if (threads < 1)
 		threads = 1;
-	if (w->root >= PATH_MAX || !(sh = ks_calloc(threads, sizeof(*sh))))
+	if (!(sh = ks_calloc(threads, sizeof(*sh))))
 		return -1;
 	for (k = 0; k < threads; k++) {
 		sh[k].w = w;
 		sh[k].from = n * k / threads;
 		sh[k].to = n * (k + 1) / threads;
 		sh[k].verdicts = verdicts;
-		memcpy(sh[k].abs, w->abs.ptr, w->root);
 	}
 	/* the first share is this thread's; one that cannot start, too */
 	for (k = 1; k < threads; k++, started++)
@@ -423,6 +420,19 @@ static int type_of(const char *abs, unsigned char *type)
 	return 0;
 }
 
+/* The folder at `rel` in the open work tree, or NULL. */
+static DIR *open_folder(int top, const char *rel)
+{
+	int fd = openat(top, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dh;
+
+	if (fd < 0)
+		return NULL;
+	if (!(dh = fdopendir(fd)))
+		close(fd);
+	return dh;
+}
+
 /* The files under the folder now in w->abs that the index lacks. */
 static int walk_folder(struct walk *w)
 {
@@ -439,9 +449,10 @@ static int walk_folder(struct walk *w)
 	hi = ks_gitindex_lower(w->ix, rel_of(w), w->abs.len - w->root);
 	w->abs.ptr[w->abs.len - 1] = '/';
 	w->abs.ptr[len] = '\0';
-	if (!(dh = opendir(w->abs.ptr)))
-		return FALLBACK;
+	dh = open_folder(w->top, rel_of(w));
 	w->abs.ptr[len] = '/';
+	if (!dh)
+		return FALLBACK;
 	while (!err && (errno = 0, de = readdir(dh))) {
 		const char *name = de->d_name;
 		unsigned char type = de->d_type;
@@ -561,6 +572,7 @@ int ks_wtlist_hash(git_oid *id, struct ks_repo *r, const struct ks_gitindex *ix,
 
 	memset(&w, 0, sizeof(w));
 	w.filters = -1;
+	w.top = -1;
 	w.r = r;
 	w.git = ks_repo_git(r);
 	w.ix = ix;
@@ -584,6 +596,7 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 
 	memset(&w, 0, sizeof(w));
 	w.filters = -1;
+	w.top = -1;
 	*refreshed = 0;
 	w.r = r;
 	w.git = ks_repo_git(r);
@@ -594,6 +607,8 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 	if (ks_buf_puts(&w.abs, ks_repo_workdir(r)) < 0)
 		err = -1;
 	w.root = w.abs.len;
+	if (!err && (w.top = open(w.abs.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		err = FALLBACK;
 	if (!err && !(verdicts = ks_malloc(ix->n ? ix->n : 1)))
 		err = -1;
 	if (!err)
@@ -621,6 +636,8 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 		err = walk_new(&w);
 	if (!err && w.nfresh && refresh)
 		err = write_refreshed(&w, ix, refreshed);
+	if (w.top >= 0)
+		close(w.top);
 	ks_free(w.fresh);
 	ks_buf_release(&w.abs);
 	ks_buf_release(&w.plain_dir);
