@@ -306,6 +306,14 @@ static int encode(struct out *o, const struct ks_delta_index *ix,
 		}
 		n = find_match(ix, h, t, i, tlen, &off);
 		if (!n) {
+			/*
+			 * As git's diff-delta: bytes without a match count as
+			 * inserted already, and past the limit the search stops
+			 * (a match found later might take a few of them back).
+			 * A window's worse bases then cost little.
+			 */
+			if (o->len + (i - pending) > o->max)
+				return 1;
 			if (i + KS_DELTA_BLOCK < tlen)
 				h = (h - t[i] * factor) * HASH_MUL +
 					t[i + KS_DELTA_BLOCK];
