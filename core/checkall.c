@@ -14,6 +14,7 @@
 #include "members.h"
 #include "record.h"
 #include "diag.h"
+#include "gitindex.h"
 #include "recordcache.h"
 #include "repo.h"
 #include "schema.h"
@@ -74,6 +75,13 @@ static int check_whole(struct ks_check_totals *out, struct ks_paths *paths,
 	size_t j, committed = 0;
 	int err = ks_changes_list(&ch, r, d);
 
+	/*
+	 * The work tree compared: of git's index the walk of the committed
+	 * records needs paths and ids alone.  Its stat data let go of here
+	 * is a sixth of a whole check's memory at 100,000 records.
+	 */
+	if (!err && ch.index)
+		ks_gitindex_drop_stat(ch.index);
 	out->uncommitted = ch.n;
 	for (j = 0; !err && j < ch.n; j++) {
 		if (ks_paths_add(&changed, ch.v[j].path) < 0)

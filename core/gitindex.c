@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifndef _WIN32
+#include <sys/mman.h>
+#endif
 
 #define HEADER 12
 #define TRAILER 20
@@ -38,8 +41,44 @@ static void put32(unsigned char *p, uint32_t v)
 void ks_gitindex_release(struct ks_gitindex *ix)
 {
 	ks_free(ix->v);
+	ks_free(ix->stat);
 	ks_free(ix->paths);
 	memset(ix, 0, sizeof(*ix));
+}
+
+void ks_gitindex_drop_stat(struct ks_gitindex *ix)
+{
+	ks_free(ix->stat);
+	ix->stat = NULL;
+}
+
+/* Room for `n` entries and their stat data; 0, or -1. */
+static int room_for(struct ks_gitindex *ix, size_t n)
+{
+	struct ks_gitindex_entry *v;
+	struct ks_gitindex_stat *st;
+	size_t want = ix->alloc ? ix->alloc : 64;
+
+	if (n <= ix->alloc)
+		return 0;
+	if (!ix->stat && ix->v)
+		return -1;	/* let go of: read only */
+	while (want < n) {
+		if (want > SIZE_MAX / 2 / sizeof(*st))
+			return -1;
+		want = want * 3 / 2 + 1;
+	}
+	/* the first file read is sized exactly */
+	if (!ix->alloc)
+		want = n;
+	if (!(v = ks_realloc(ix->v, want * sizeof(*v))))
+		return -1;
+	ix->v = v;
+	if (!(st = ks_realloc(ix->stat, want * sizeof(*st))))
+		return -1;
+	ix->stat = st;
+	ix->alloc = want;
+	return 0;
 }
 
 /* Room for `len` more bytes of paths. */
@@ -60,11 +99,11 @@ static int reserve(struct ks_gitindex *ix, size_t len)
 }
 
 static int add_path(struct ks_gitindex *ix, const char *p, size_t len,
-		    size_t *at)
+		    uint32_t *at)
 {
-	if (reserve(ix, len + 1) < 0)
+	if (ix->paths_len + len + 1 > UINT32_MAX || reserve(ix, len + 1) < 0)
 		return -1;
-	*at = ix->paths_len;
+	*at = (uint32_t)ix->paths_len;
 	memcpy(ix->paths + ix->paths_len, p, len);
 	ix->paths[ix->paths_len + len] = '\0';
 	ix->paths_len += len + 1;
@@ -145,9 +184,78 @@ static int entry_cmp(const struct ks_gitindex *ix,
 	return (int)KS_GITINDEX_STAGE(a->flags) - (int)KS_GITINDEX_STAGE(b->flags);
 }
 
-static int parse_entries(struct ks_gitindex *ix, const unsigned char *p,
-			 const unsigned char *end, uint32_t count,
-			 const unsigned char **rest)
+/*
+ * The file's bytes: mapped where the system can, its pages let go of a
+ * megabyte at a time behind the reading, so that reading a 10 MB index
+ * costs the memory of its entries alone; else read whole.
+ */
+#define LET_GO ((size_t)1 << 20)
+
+struct source {
+	unsigned char *p;
+	size_t len;
+	int mapped;
+	size_t gone;		/* bytes let go of, from the start */
+};
+
+/* The mapped pages before `upto` let go of: read again, they are the file's. */
+static void let_go(struct source *s, const unsigned char *upto)
+{
+#ifndef _WIN32
+	size_t at = (size_t)(upto - s->p) & ~(LET_GO - 1);
+
+	if (s->mapped && at > s->gone) {
+		madvise(s->p + s->gone, at - s->gone, MADV_DONTNEED);
+		s->gone = at;
+	}
+#else
+	(void)s;
+	(void)upto;
+#endif
+}
+
+/* 0, 1 when the file is shorter than fstat said (being written), -1. */
+static int source_open(struct source *s, int fd, size_t len)
+{
+	size_t got = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->len = len;
+#ifndef _WIN32
+	s->p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (s->p != MAP_FAILED) {
+		s->mapped = 1;
+		return 0;
+	}
+#endif
+	if (!(s->p = ks_malloc(len)))
+		return -1;
+	while (got < len) {
+		ssize_t n = read(fd, s->p + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : 1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static void source_close(struct source *s)
+{
+#ifndef _WIN32
+	if (s->mapped) {
+		munmap(s->p, s->len);
+		return;
+	}
+#endif
+	ks_free(s->p);
+}
+
+static int parse_entries(struct ks_gitindex *ix, struct source *src,
+			 const unsigned char *p, const unsigned char *end,
+			 uint32_t count, const unsigned char **rest)
 {
 	const unsigned char *start;
 	size_t prev = 0, prev_len = 0, keep = 0;
@@ -156,26 +264,28 @@ static int parse_entries(struct ks_gitindex *ix, const unsigned char *p,
 	/* a count the file cannot hold: damaged, not an allocation to try */
 	if (count > (size_t)(end - p) / (ENTRY_FIXED + 1))
 		return 1;
-	if (ks_grow(&ix->v, 0, &ix->alloc, sizeof(*ix->v), count ? count : 1) < 0)
+	if (room_for(ix, count ? count : 1) < 0)
 		return -1;
 	for (i = 0; i < count; i++) {
 		struct ks_gitindex_entry *e = &ix->v[i];
+		struct ks_gitindex_stat *st = &ix->stat[i];
 		const unsigned char *nul;
 		size_t len;
 
 		start = p;
+		let_go(src, p);
 		if ((size_t)(end - p) < ENTRY_FIXED)
 			return 1;
-		e->ctime_s = get32(p);
-		e->ctime_ns = get32(p + 4);
-		e->mtime_s = get32(p + 8);
-		e->mtime_ns = get32(p + 12);
-		e->dev = get32(p + 16);
-		e->ino = get32(p + 20);
+		st->ctime_s = get32(p);
+		st->ctime_ns = get32(p + 4);
+		st->mtime_s = get32(p + 8);
+		st->mtime_ns = get32(p + 12);
+		st->dev = get32(p + 16);
+		st->ino = get32(p + 20);
 		e->mode = get32(p + 24);
-		e->uid = get32(p + 28);
-		e->gid = get32(p + 32);
-		e->size = get32(p + 36);
+		st->uid = get32(p + 28);
+		st->gid = get32(p + 32);
+		st->size = get32(p + 36);
 		memcpy(e->id, p + STAT_BYTES, 20);
 		e->flags = (uint16_t)(p[60] << 8 | p[61]);
 		e->flags2 = 0;
@@ -196,7 +306,7 @@ static int parse_entries(struct ks_gitindex *ix, const unsigned char *p,
 				return 1;
 			keep = prev_len - strip;
 			len = keep + (size_t)(nul - p);
-			if (len > UINT32_MAX)
+			if (ix->paths_len + len + 1 > UINT32_MAX)
 				return 1;
 			/* the kept part is the previous path's start */
 			if (reserve(ix, len + 1) < 0)
@@ -206,7 +316,7 @@ static int parse_entries(struct ks_gitindex *ix, const unsigned char *p,
 			memcpy(ix->paths + at + keep, p, (size_t)(nul - p));
 			ix->paths[at + len] = '\0';
 			ix->paths_len = at + len + 1;
-			e->path = at;
+			e->path = (uint32_t)at;
 			p = nul + 1;
 		} else {
 			size_t entry_len;
@@ -215,9 +325,10 @@ static int parse_entries(struct ks_gitindex *ix, const unsigned char *p,
 				return 1;
 			len = (size_t)(nul - p);
 			keep = 0;
-			if (len > UINT32_MAX || add_path(ix, (const char *)p, len,
-							 &e->path) < 0)
-				return len > UINT32_MAX ? 1 : -1;
+			if (ix->paths_len + len + 1 > UINT32_MAX)
+				return 1;
+			if (add_path(ix, (const char *)p, len, &e->path) < 0)
+				return -1;
 			/* padded with 1 to 8 NULs to a multiple of 8 */
 			entry_len = ((size_t)(nul - start) + 8) & ~(size_t)7;
 			if ((size_t)(end - start) < entry_len)
@@ -267,10 +378,11 @@ static void root_tree(struct ks_gitindex *ix, const unsigned char *p, size_t siz
 
 int ks_gitindex_read(struct ks_gitindex *ix, const char *file, int verify)
 {
-	struct ks_buf b = KS_BUF_INIT;
+	struct source src;
 	const unsigned char *p, *end, *rest;
 	unsigned char sum[SHA1_DIGEST_SIZE];
 	struct sha1_ctx sha;
+	size_t at;
 	int fd, err;
 
 	memset(ix, 0, sizeof(*ix));
@@ -282,37 +394,37 @@ int ks_gitindex_read(struct ks_gitindex *ix, const char *file, int verify)
 		return -1;
 	}
 	ix->has_file = 1;
-	err = ks_buf_grow(&b, (size_t)ix->st.st_size + 1);
-	while (!err && b.len < (size_t)ix->st.st_size) {
-		ssize_t got = read(fd, b.ptr + b.len, (size_t)ix->st.st_size - b.len);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			/* shorter than fstat said: being written */
-			err = got < 0 ? -1 : 1;
-		else
-			b.len += (size_t)got;
+	if (ix->st.st_size < HEADER + TRAILER) {
+		close(fd);
+		return 1;
 	}
+	err = source_open(&src, fd, (size_t)ix->st.st_size);
 	close(fd);
 	if (err)
 		goto out;
 	err = 1;
-	p = (const unsigned char *)b.ptr;
-	if (b.len < HEADER + TRAILER || memcmp(p, "DIRC", 4))
+	p = src.p;
+	if (memcmp(p, "DIRC", 4))
 		goto out;
-	end = p + b.len - TRAILER;
+	end = p + src.len - TRAILER;
 	if (verify) {
 		sha1_init(&sha);
-		sha1_update(&sha, b.len - TRAILER, p);
+		for (at = 0; at < src.len - TRAILER; at += LET_GO) {
+			size_t n = src.len - TRAILER - at;
+
+			sha1_update(&sha, n < LET_GO ? n : LET_GO, p + at);
+			let_go(&src, p + at + (n < LET_GO ? n : LET_GO));
+		}
 		sha1_digest(&sha, sizeof(sum), sum);
 		if (memcmp(sum, end, TRAILER))
 			goto out;
+		/* the entries are read from the start again */
+		src.gone = 0;
 	}
 	ix->version = get32(p + 4);
 	if (ix->version < 2 || ix->version > 4)
 		goto out;
-	if ((err = parse_entries(ix, p + HEADER, end, get32(p + 8), &rest)))
+	if ((err = parse_entries(ix, &src, p + HEADER, end, get32(p + 8), &rest)))
 		goto out;
 	/* extensions: optional ones (a capital first) are caches, dropped */
 	err = 1;
@@ -330,7 +442,7 @@ int ks_gitindex_read(struct ks_gitindex *ix, const char *file, int verify)
 	}
 	err = 0;
 out:
-	ks_buf_release(&b);
+	source_close(&src);
 	return err;
 }
 
@@ -372,18 +484,21 @@ int ks_gitindex_find(const struct ks_gitindex *ix, const char *path,
 	       KS_GITINDEX_STAGE(ix->v[at].flags) == 0;
 }
 
-void ks_gitindex_set_stat(struct ks_gitindex_entry *e, const struct stat *st)
+void ks_gitindex_set_stat(struct ks_gitindex *ix, size_t at,
+			  const struct stat *st)
 {
-	e->ctime_s = (uint32_t)st->st_ctim.tv_sec;
-	e->ctime_ns = (uint32_t)st->st_ctim.tv_nsec;
-	e->mtime_s = (uint32_t)st->st_mtim.tv_sec;
-	e->mtime_ns = (uint32_t)st->st_mtim.tv_nsec;
-	e->dev = (uint32_t)st->st_dev;
-	e->ino = (uint32_t)st->st_ino;
-	e->uid = (uint32_t)st->st_uid;
-	e->gid = (uint32_t)st->st_gid;
-	e->size = (uint32_t)st->st_size;
-	e->fresh = 1;
+	struct ks_gitindex_stat *s = &ix->stat[at];
+
+	s->ctime_s = (uint32_t)st->st_ctim.tv_sec;
+	s->ctime_ns = (uint32_t)st->st_ctim.tv_nsec;
+	s->mtime_s = (uint32_t)st->st_mtim.tv_sec;
+	s->mtime_ns = (uint32_t)st->st_mtim.tv_nsec;
+	s->dev = (uint32_t)st->st_dev;
+	s->ino = (uint32_t)st->st_ino;
+	s->uid = (uint32_t)st->st_uid;
+	s->gid = (uint32_t)st->st_gid;
+	s->size = (uint32_t)st->st_size;
+	ix->v[at].fresh = 1;
 }
 
 int ks_gitindex_put(struct ks_gitindex *ix, const char *path, unsigned mode,
@@ -392,20 +507,25 @@ int ks_gitindex_put(struct ks_gitindex *ix, const char *path, unsigned mode,
 	size_t len = strlen(path), at;
 	struct ks_gitindex_entry *e;
 
+	if (!ix->stat && ix->v)
+		return -1;	/* let go of: read only */
 	if (!ks_gitindex_find(ix, path, len, &at)) {
 		/* no other stage may stay beside stage 0 */
 		ks_gitindex_remove(ix, path);
 		at = ks_gitindex_lower(ix, path, len);
-		if (len > UINT32_MAX ||
-		    ks_grow(&ix->v, ix->n, &ix->alloc, sizeof(*ix->v), 64) < 0)
+		if (len > UINT32_MAX || room_for(ix, ix->n + 1) < 0)
 			return -1;
 		memmove(ix->v + at + 1, ix->v + at, (ix->n - at) * sizeof(*ix->v));
+		memmove(ix->stat + at + 1, ix->stat + at,
+			(ix->n - at) * sizeof(*ix->stat));
 		ix->n++;
 		e = &ix->v[at];
 		memset(e, 0, sizeof(*e));
 		if (add_path(ix, path, len, &e->path) < 0) {
-			memmove(ix->v + at, ix->v + at + 1,
-				(--ix->n - at) * sizeof(*ix->v));
+			--ix->n;
+			memmove(ix->v + at, ix->v + at + 1, (ix->n - at) * sizeof(*ix->v));
+			memmove(ix->stat + at, ix->stat + at + 1,
+				(ix->n - at) * sizeof(*ix->stat));
 			return -1;
 		}
 		e->path_len = (uint32_t)len;
@@ -416,15 +536,9 @@ int ks_gitindex_put(struct ks_gitindex *ix, const char *path, unsigned mode,
 	e->flags = 0;
 	e->flags2 = 0;
 	if (st) {
-		ks_gitindex_set_stat(e, st);
+		ks_gitindex_set_stat(ix, at, st);
 	} else {
-		uint32_t keep_path_len = e->path_len;
-		size_t keep_path = e->path;
-
-		memset(e, 0, offsetof(struct ks_gitindex_entry, id));
-		e->mode = mode;
-		e->path = keep_path;
-		e->path_len = keep_path_len;
+		memset(&ix->stat[at], 0, sizeof(ix->stat[at]));
 		e->fresh = 1;
 	}
 	return 0;
@@ -439,19 +553,24 @@ int ks_gitindex_remove(struct ks_gitindex *ix, const char *path)
 	if (!n)
 		return 0;
 	memmove(ix->v + at, ix->v + at + n, (ix->n - at - n) * sizeof(*ix->v));
+	if (ix->stat)
+		memmove(ix->stat + at, ix->stat + at + n,
+			(ix->n - at - n) * sizeof(*ix->stat));
 	ix->n -= n;
 	return 1;
 }
 
 /* Kept from the file read and not older than it: may hide a change. */
-static int racy(const struct ks_gitindex *ix, const struct ks_gitindex_entry *e)
+static int racy(const struct ks_gitindex *ix, size_t i)
 {
+	const struct ks_gitindex_entry *e = &ix->v[i];
+	const struct ks_gitindex_stat *st = &ix->stat[i];
 	uint32_t s = (uint32_t)ix->st.st_mtim.tv_sec;
 
 	if (e->fresh || !ix->has_file || (e->mode & 0170000) == 0160000)
 		return 0;
-	return e->mtime_s > s ||
-	       (e->mtime_s == s && e->mtime_ns >= (uint32_t)ix->st.st_mtim.tv_nsec);
+	return st->mtime_s > s ||
+	       (st->mtime_s == s && st->mtime_ns >= (uint32_t)ix->st.st_mtim.tv_nsec);
 }
 
 /* The length of the prefix two paths share. */
@@ -491,6 +610,7 @@ static int encode(const struct ks_gitindex *ix, struct ks_buf *out)
 	o += HEADER;
 	for (i = 0; i < ix->n; i++) {
 		const struct ks_gitindex_entry *e = &ix->v[i];
+		const struct ks_gitindex_stat *st = &ix->stat[i];
 		const char *path = ix->paths + e->path;
 		size_t common = common_prefix(prev, prev_len, path, e->path_len);
 		uint16_t flags = (uint16_t)(e->flags & ~NAME_MASK);
@@ -500,16 +620,16 @@ static int encode(const struct ks_gitindex *ix, struct ks_buf *out)
 			flags |= KS_GITINDEX_EXTENDED;
 		else
 			flags &= (uint16_t)~KS_GITINDEX_EXTENDED;
-		put32(o, e->ctime_s);
-		put32(o + 4, e->ctime_ns);
-		put32(o + 8, e->mtime_s);
-		put32(o + 12, e->mtime_ns);
-		put32(o + 16, e->dev);
-		put32(o + 20, e->ino);
+		put32(o, st->ctime_s);
+		put32(o + 4, st->ctime_ns);
+		put32(o + 8, st->mtime_s);
+		put32(o + 12, st->mtime_ns);
+		put32(o + 16, st->dev);
+		put32(o + 20, st->ino);
 		put32(o + 24, e->mode);
-		put32(o + 28, e->uid);
-		put32(o + 32, e->gid);
-		put32(o + 36, racy(ix, e) ? 0 : e->size);
+		put32(o + 28, st->uid);
+		put32(o + 32, st->gid);
+		put32(o + 36, racy(ix, i) ? 0 : st->size);
 		memcpy(o + STAT_BYTES, e->id, 20);
 		o[60] = (unsigned char)(flags >> 8);
 		o[61] = (unsigned char)flags;
@@ -554,6 +674,8 @@ int ks_gitindex_write(struct ks_gitindex *ix, const char *file, int durable)
 	size_t off = 0;
 	int fd = -1, err = -1;
 
+	if (!ix->stat && ix->v)
+		return 1;	/* let go of: read only */
 	if (encode(ix, &data) < 0 || ks_buf_addf(&lock, "%s.lock", file) < 0)
 		goto out;
 	fd = open(lock.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

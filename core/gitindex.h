@@ -5,10 +5,11 @@
  *
  * libgit2 1.5 turns every entry into an allocated object on reading and
  * writes every one back: about 8,000 instructions an entry at 100,000
- * records, three times git's own cost.  Here the file is read into one
- * buffer and its entries are kept as offsets into it (or, for version 4,
- * into one buffer of paths); a write copies the entries that did not
- * change as they were.
+ * records, three times git's own cost.  Here the file is mapped (as git
+ * and libgit2 map it) and read once, its pages let go of behind the
+ * reading; the entries are kept in one array, their stat data in another
+ * and their paths in one buffer.  A write copies the entries that did
+ * not change as they were.
  *
  * Versions 2, 3 and 4 are read; version 4 is written (git reads it since
  * 1.8; libgit2 since 0.21).  The file's SHA-1 is checked on reading
@@ -34,23 +35,34 @@
 #define KS_GITINDEX_EXTENDED 0x4000
 #define KS_GITINDEX_VALID 0x8000	/* "assume unchanged" */
 
-/* One entry, its numbers as git stores them (32 bits each). */
+/*
+ * One entry, its numbers as git stores them (32 bits each).  Its stat
+ * data is apart, in `stat` at the same number: what a listing compares,
+ * and may let go of after (ks_gitindex_drop_stat).
+ */
 struct ks_gitindex_entry {
-	uint32_t ctime_s, ctime_ns, mtime_s, mtime_ns;
-	uint32_t dev, ino, mode, uid, gid, size;
 	unsigned char id[20];
+	uint32_t mode;
 	uint16_t flags;		/* stage, flag bits; the length recomputed */
 	uint16_t flags2;	/* version 3's extended flags */
-	size_t path;		/* offset of its path in `paths` */
+	uint32_t path;		/* offset of its path in `paths` */
 	uint32_t path_len;
-	int fresh;		/* its stat data taken by this process */
+	unsigned char fresh;	/* its stat data taken by this process */
+};
+
+struct ks_gitindex_stat {
+	uint32_t ctime_s, ctime_ns, mtime_s, mtime_ns;
+	uint32_t dev, ino, uid, gid, size;
 };
 
 struct ks_gitindex {
 	unsigned version;
 	struct ks_gitindex_entry *v;
+	struct ks_gitindex_stat *stat;	/* one for each of `v`; NULL once
+					   let go of */
 	size_t n, alloc;
-	char *paths;		/* NUL-terminated paths, one after the other */
+	char *paths;		/* NUL-terminated paths, one after the other
+				   (less than 4 GiB of them) */
 	size_t paths_len, paths_alloc;
 	struct stat st;		/* of the file that was read */
 	int has_file;		/* there was a file to read */
@@ -58,9 +70,17 @@ struct ks_gitindex {
 	unsigned char root[20];	/* and says this tree */
 };
 
-#define KS_GITINDEX_INIT { 0, NULL, 0, 0, NULL, 0, 0, { 0 }, 0, 0, { 0 } }
+#define KS_GITINDEX_INIT { 0, NULL, NULL, 0, 0, NULL, 0, 0, { 0 }, 0, 0, { 0 } }
 
 void ks_gitindex_release(struct ks_gitindex *ix);
+
+/*
+ * Lets go of every entry's stat data, for a caller done comparing the
+ * work tree that keeps only the paths, ids and modes (at 100,000 entries,
+ * 3.6 MB of 7.6).  The index can then be read, not changed or written:
+ * ks_gitindex_put() returns -1 and ks_gitindex_write() 1.
+ */
+void ks_gitindex_drop_stat(struct ks_gitindex *ix);
 
 /*
  * Reads the index at `file`: 0, also when there is no file (an empty
@@ -92,8 +112,9 @@ size_t ks_gitindex_lower(const struct ks_gitindex *ix, const char *prefix,
 /* Whether two stat results are of the same unchanged file. */
 int ks_gitindex_same_file(const struct stat *a, const struct stat *b);
 
-/* An entry's stat data from lstat(): git keeps the low 32 bits. */
-void ks_gitindex_set_stat(struct ks_gitindex_entry *e, const struct stat *st);
+/* Entry `at`'s stat data from lstat(): git keeps the low 32 bits. */
+void ks_gitindex_set_stat(struct ks_gitindex *ix, size_t at,
+			  const struct stat *st);
 
 /*
  * Sets `path` at stage 0 to `mode` and blob `id` with the stat data `st`

@@ -118,9 +118,10 @@ enum verdict {
  * nothing shared and allocates nothing: the entries are looked at by
  * several threads.
  */
-static enum verdict classify(const struct walk *w, const struct ks_gitindex_entry *e,
-			     struct stat *st)
+static enum verdict classify(const struct walk *w, size_t at, struct stat *st)
 {
+	const struct ks_gitindex_entry *e = &w->ix->v[at];
+	const struct ks_gitindex_stat *s = &w->ix->stat[at];
 	const char *path = ks_gitindex_path(w->ix, e);
 	unsigned mode;
 
@@ -137,12 +138,12 @@ static enum verdict classify(const struct walk *w, const struct ks_gitindex_entr
 	mode = (st->st_mode & 0100) ? MODE_EXEC : MODE_FILE;
 	if (mode != e->mode)
 		return OTHER;
-	if (e->size != (uint32_t)st->st_size)
-		return e->size ? CHANGED : UNSURE;
-	if (!time_eq(e->mtime_s, e->mtime_ns, &st->st_mtim) ||
-	    (w->trust_ctime && !time_eq(e->ctime_s, e->ctime_ns, &st->st_ctim)) ||
-	    e->ino != (uint32_t)st->st_ino || e->uid != (uint32_t)st->st_uid ||
-	    e->gid != (uint32_t)st->st_gid || newer_than_index(w, st))
+	if (s->size != (uint32_t)st->st_size)
+		return s->size ? CHANGED : UNSURE;
+	if (!time_eq(s->mtime_s, s->mtime_ns, &st->st_mtim) ||
+	    (w->trust_ctime && !time_eq(s->ctime_s, s->ctime_ns, &st->st_ctim)) ||
+	    s->ino != (uint32_t)st->st_ino || s->uid != (uint32_t)st->st_uid ||
+	    s->gid != (uint32_t)st->st_gid || newer_than_index(w, st))
 		return UNSURE;
 	return SAME;
 }
@@ -284,7 +285,7 @@ static int compare_content(struct walk *w, size_t at)
 	/* looked at again: the stat data kept must be of the file hashed */
 	if (set_rel(w, path, e->path_len) < 0 || ks_buf_grow(&w->abs, 1) < 0)
 		return -1;
-	switch (classify(w, e, &st)) {
+	switch (classify(w, at, &st)) {
 	case SAME:
 		return 0;
 	case GONE:
@@ -323,7 +324,7 @@ static void *look_at_share(void *arg)
 	size_t i;
 
 	for (i = sh->from; i < sh->to; i++)
-		sh->verdicts[i] = (unsigned char)classify(sh->w, &sh->w->ix->v[i], &st);
+		sh->verdicts[i] = (unsigned char)classify(sh->w, i, &st);
 	return NULL;
 }
 
@@ -554,7 +555,7 @@ static int write_refreshed(struct walk *w, struct ks_gitindex *ix,
 	int err;
 
 	for (i = 0; i < w->nfresh; i++)
-		ks_gitindex_set_stat(&ix->v[w->fresh[i].at], &w->fresh[i].st);
+		ks_gitindex_set_stat(ix, w->fresh[i].at, &w->fresh[i].st);
 	ks_buf_setlen(&w->abs, 0);
 	if (ks_buf_addf(&w->abs, "%sindex", git_repository_path(w->git)) < 0)
 		return -1;

@@ -119,17 +119,18 @@ static void same_as_libgit2(struct fixture *fx, const char *file)
 	for (i = 0; i < ix.n; i++) {
 		const git_index_entry *g = git_index_get_byindex(gi, i);
 		const struct ks_gitindex_entry *e = &ix.v[i];
+		const struct ks_gitindex_stat *st = &ix.stat[i];
 
 		assert_string_equal(ks_gitindex_path(&ix, e), g->path);
 		assert_int_equal(e->path_len, strlen(g->path));
 		assert_memory_equal(e->id, g->id.id, 20);
 		assert_int_equal(e->mode, g->mode);
-		assert_int_equal(e->size, g->file_size);
-		assert_int_equal(e->mtime_s, (uint32_t)g->mtime.seconds);
-		assert_int_equal(e->mtime_ns, g->mtime.nanoseconds);
-		assert_int_equal(e->ctime_s, (uint32_t)g->ctime.seconds);
-		assert_int_equal(e->ino, g->ino);
-		assert_int_equal(e->uid, g->uid);
+		assert_int_equal(st->size, g->file_size);
+		assert_int_equal(st->mtime_s, (uint32_t)g->mtime.seconds);
+		assert_int_equal(st->mtime_ns, g->mtime.nanoseconds);
+		assert_int_equal(st->ctime_s, (uint32_t)g->ctime.seconds);
+		assert_int_equal(st->ino, g->ino);
+		assert_int_equal(st->uid, g->uid);
 		assert_int_equal(KS_GITINDEX_STAGE(e->flags), git_index_entry_stage(g));
 		assert_int_equal(e->flags2 != 0, g->flags_extended != 0);
 	}
@@ -335,9 +336,9 @@ static void smudges_racy_entries(void **state)
 	assert_int_equal(ks_gitindex_read(&ix, file, 1), 0);
 	/* an entry whose time is the index's own: racily clean */
 	assert_true(ks_gitindex_find(&ix, kept, strlen(kept), &at));
-	ix.v[at].mtime_s = (uint32_t)ix.st.st_mtim.tv_sec;
-	ix.v[at].mtime_ns = (uint32_t)ix.st.st_mtim.tv_nsec;
-	assert_true(ix.v[at].size > 0);
+	ix.stat[at].mtime_s = (uint32_t)ix.st.st_mtim.tv_sec;
+	ix.stat[at].mtime_ns = (uint32_t)ix.st.st_mtim.tv_nsec;
+	assert_true(ix.stat[at].size > 0);
 	/* one whose stat data was just taken is not */
 	assert_int_equal(stat(file, &st), 0);
 	assert_true(ks_gitindex_find(&ix, fresh, strlen(fresh), &at));
@@ -346,10 +347,49 @@ static void smudges_racy_entries(void **state)
 	ks_gitindex_release(&ix);
 	assert_int_equal(ks_gitindex_read(&ix, file, 1), 0);
 	assert_true(ks_gitindex_find(&ix, kept, strlen(kept), &at));
-	assert_int_equal(ix.v[at].size, 0);
+	assert_int_equal(ix.stat[at].size, 0);
 	assert_true(ks_gitindex_find(&ix, fresh, strlen(fresh), &at));
-	assert_int_equal(ix.v[at].size, (uint32_t)st.st_size);
+	assert_int_equal(ix.stat[at].size, (uint32_t)st.st_size);
 	ks_gitindex_release(&ix);
+	ks_free(file);
+}
+
+/* Without its stat data an index is read as before, and never written. */
+static void drops_stat_read_only(void **state)
+{
+	struct fixture *fx = *state;
+	char *file = index_file(fx);
+	struct ks_gitindex ix = KS_GITINDEX_INIT, again = KS_GITINDEX_INIT;
+	const char *path = "records/workshop/d01/001/f0001.yaml";
+	unsigned char id[20];
+	struct stat before, after;
+	size_t at, i;
+
+	populate(fx, 5);
+	assert_int_equal(ks_gitindex_read(&ix, file, 1), 0);
+	assert_int_equal(ks_gitindex_read(&again, file, 1), 0);
+	assert_int_equal(stat(file, &before), 0);
+	ks_gitindex_drop_stat(&ix);
+	assert_null(ix.stat);
+	/* paths, ids and modes as they were */
+	assert_int_equal(ix.n, again.n);
+	for (i = 0; i < ix.n; i++) {
+		assert_string_equal(ks_gitindex_path(&ix, &ix.v[i]),
+				    ks_gitindex_path(&again, &again.v[i]));
+		assert_memory_equal(ix.v[i].id, again.v[i].id, 20);
+		assert_int_equal(ix.v[i].mode, again.v[i].mode);
+	}
+	assert_true(ks_gitindex_find(&ix, path, strlen(path), &at));
+	memcpy(id, ix.v[at].id, 20);
+	/* nothing changed, nothing written: the file stays the one read */
+	assert_int_equal(ks_gitindex_put(&ix, path, 0100644, id, NULL), -1);
+	assert_int_equal(ks_gitindex_put(&ix, "records/new.yaml", 0100644, id, NULL), -1);
+	assert_int_equal(ix.n, again.n);
+	assert_int_equal(ks_gitindex_write(&ix, file, 0), 1);
+	assert_int_equal(stat(file, &after), 0);
+	assert_true(ks_gitindex_same_file(&before, &after));
+	ks_gitindex_release(&ix);
+	ks_gitindex_release(&again);
 	ks_free(file);
 }
 
@@ -730,6 +770,7 @@ static int run_all(void)
 		cmocka_unit_test_setup_teardown(refuses_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(gives_up_to_git, setup, teardown),
 		cmocka_unit_test_setup_teardown(smudges_racy_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(drops_stat_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(reads_git_tree_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(lists_as_libgit2, setup, teardown),
 		cmocka_unit_test_setup_teardown(lists_many_as_libgit2, setup, teardown),
