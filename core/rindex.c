@@ -611,7 +611,8 @@ static int walk_dir(struct walk *w, int fd, int depth)
 			continue;
 		w->rel.len = len;
 		w->rel.ptr[len] = '\0';
-		if (ks_buf_addf(&w->rel, "/%s", e->d_name) < 0) {
+		ks_buf_putc(&w->rel, '/');
+		if (ks_buf_puts(&w->rel, e->d_name) < 0) {
 			err = -1;
 			break;
 		}
