@@ -41,6 +41,8 @@ struct walk {
 	struct refresh *fresh;
 	size_t nfresh, fresh_alloc;
 	int filters;		/* -1 not known yet, 0 none can apply, 1 may */
+	const unsigned char *verdicts;	/* each entry's, while new files
+					   are looked for */
 	struct ks_buf plain_dir;	/* a folder with no attributes up to it */
 	struct ks_buf scratch;
 };
@@ -434,10 +436,42 @@ static DIR *open_folder(int top, const char *rel)
 	return dh;
 }
 
-/* The files under the folder now in w->abs that the index lacks. */
+/*
+ * Whether the regular files the folder at w->abs (its `files` of them)
+ * are exactly the index's entries in it, entries [lo, hi) being the
+ * index's under it: when every entry directly in it was found a regular
+ * file by the look at all entries, they are that many of its files, and
+ * if there are no more, none is new.
+ */
+static int just_the_entries(const struct walk *w, size_t lo, size_t hi,
+			    size_t files)
+{
+	size_t prefix = w->abs.len - w->root + 1, direct = 0, i;
+
+	for (i = lo; i < hi; i++) {
+		const struct ks_gitindex_entry *e = &w->ix->v[i];
+		const char *rest = ks_gitindex_path(w->ix, e) + prefix;
+
+		if (memchr(rest, '/', e->path_len - prefix))
+			continue;	/* in a folder inside: its own walk's */
+		if (w->verdicts[i] != SAME && w->verdicts[i] != CHANGED &&
+		    w->verdicts[i] != UNSURE)
+			return 0;
+		direct++;
+	}
+	return direct == files;
+}
+
+/*
+ * The files under the folder now in w->abs that the index lacks.  The
+ * usual folder holds only the index's files: its regular files are
+ * counted first, and looked up in the index one by one (read again)
+ * only when there are more of them than entries.
+ */
 static int walk_folder(struct walk *w)
 {
-	size_t len = w->abs.len, lo, hi;
+	size_t len = w->abs.len, lo, hi, files = 0;
+	int counting = w->verdicts != NULL, again = 0;
 	DIR *dh;
 	struct dirent *de;
 	int err = 0;
@@ -454,6 +488,7 @@ static int walk_folder(struct walk *w)
 	w->abs.ptr[len] = '/';
 	if (!dh)
 		return FALLBACK;
+read:
 	while (!err && (errno = 0, de = readdir(dh))) {
 		const char *name = de->d_name;
 		unsigned char type = de->d_type;
@@ -464,6 +499,10 @@ static int walk_folder(struct walk *w)
 			err = FALLBACK;	/* a repository inside: libgit2's rules */
 			break;
 		}
+		if (counting && type == DT_REG) {
+			files++;
+			continue;
+		}
 		ks_buf_setlen(&w->abs, len + 1);
 		if (ks_buf_puts(&w->abs, name) < 0) {
 			err = -1;
@@ -472,7 +511,9 @@ static int walk_folder(struct walk *w)
 		if (type == DT_UNKNOWN && (err = type_of(w->abs.ptr, &type)))
 			break;
 		if (type == DT_DIR)
-			err = walk_folder(w);
+			err = again ? 0 : walk_folder(w);	/* once */
+		else if (counting && type == DT_REG)
+			files++;
 		else if (held(w, lo, hi))
 			continue;	/* compared with its entry */
 		else if (type == DT_REG)
@@ -482,6 +523,15 @@ static int walk_folder(struct walk *w)
 	}
 	if (!err && errno)
 		err = FALLBACK;
+	ks_buf_setlen(&w->abs, len);
+	if (!err && counting && files && !just_the_entries(w, lo, hi, files)) {
+		/* a file the index lacks, or one gone: each looked up */
+		counting = 0;
+		again = 1;
+		rewinddir(dh);
+		ks_buf_putc(&w->abs, '/');
+		goto read;
+	}
 	closedir(dh);
 	ks_buf_setlen(&w->abs, len);
 	return err;
@@ -614,6 +664,7 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 		err = -1;
 	if (!err)
 		err = look_at_all(&w, verdicts);
+	w.verdicts = verdicts;
 	for (i = 0; !err && i < ix->n; i++) {
 		const char *path = ks_gitindex_path(ix, &ix->v[i]);
 

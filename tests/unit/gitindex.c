@@ -517,12 +517,15 @@ static void random_change(struct fixture *fx, int i, unsigned n)
 	struct stat st;
 	FILE *f;
 	unsigned k = rnd(n);
+	char beside[128];
 
 	/* one of populate()'s files, which may be gone by now */
 	snprintf(rel, sizeof(rel), "records/workshop/d%02u/%03u/f%04u.yaml",
 		 k % 3, k % 7, k);
 	ks_buf_addf(&p, "%s%s", workdir(fx), rel);
-	switch (rnd(10)) {
+	snprintf(beside, sizeof(beside), "records/workshop/d%02u/%03u/b%d.yaml",
+		 k % 3, k % 7, i);
+	switch (rnd(13)) {
 	case 0:	/* same size, same time: only ctime and content differ */
 		if (stat(p.ptr, &st) == 0 && (f = fopen(p.ptr, "r+"))) {
 			struct timespec t[2] = { st.st_atim, st.st_mtim };
@@ -585,6 +588,17 @@ static void random_change(struct fixture *fx, int i, unsigned n)
 			ks_gitindex_release(&ix);
 			ks_free(file);
 		}
+		break;
+	case 9:	/* new, beside the index's files */
+		put_file(fx, beside, "id: beside\n");
+		break;
+	case 10: /* one gone and one new: as many files as entries */
+		if (unlink(p.ptr) == 0)
+			put_file(fx, beside, "id: instead\n");
+		break;
+	case 11: /* ignored (where there is a .gitignore), beside them */
+		strcpy(beside + strlen(beside) - 4, "bak");
+		put_file(fx, beside, "x\n");
 		break;
 	default: /* a file put back as it was */
 		run(fx, "git checkout -q -- records 2>/dev/null || true");
