@@ -471,7 +471,7 @@ static int just_the_entries(const struct walk *w, size_t lo, size_t hi,
 static int walk_folder(struct walk *w)
 {
 	size_t len = w->abs.len, lo, hi, files = 0;
-	int counting = w->verdicts != NULL, again = 0;
+	int counting, again = 0;
 	DIR *dh;
 	struct dirent *de;
 	int err = 0;
@@ -483,6 +483,8 @@ static int walk_folder(struct walk *w)
 	w->abs.ptr[w->abs.len - 1] = '0';
 	hi = ks_gitindex_lower(w->ix, rel_of(w), w->abs.len - w->root);
 	w->abs.ptr[w->abs.len - 1] = '/';
+	/* a folder the index has nothing of: every file in it is new */
+	counting = w->verdicts && hi > lo;
 	w->abs.ptr[len] = '\0';
 	dh = open_folder(w->top, rel_of(w));
 	w->abs.ptr[len] = '/';
