@@ -393,6 +393,26 @@ int ks_check_doc(struct ks_repo *r, const char *relpath,
 	return err;
 }
 
+int ks_check_loaded(struct ks_repo *r, const char *relpath,
+		    const struct ks_doc *doc, int loaded,
+		    struct ks_diags *load_d, struct ks_unique *uniq,
+		    struct ks_diags *d)
+{
+	char *kind = NULL, *id = NULL;
+	struct ks_kind *k = NULL;
+	int err = record_place(r, relpath, &kind, &id, &k, d);
+
+	/* a misplaced record is not loaded: what loading said is dropped */
+	if (!err) {
+		ks_diags_move(d, load_d);
+		err = loaded ? loaded : check_parsed(r, relpath, id, k, doc, uniq, d);
+	}
+	ks_diags_release(load_d);
+	ks_free(kind);
+	ks_free(id);
+	return err;
+}
+
 int ks_check_record(struct ks_repo *r, const char *relpath,
 		    struct ks_unique *uniq, struct ks_doc **out,
 		    struct ks_diags *d)

@@ -45,6 +45,18 @@ int ks_check_doc(struct ks_repo *r, const char *relpath,
 		 struct ks_diags *d);
 
 /*
+ * ks_check_record() of a record whose file was loaded already (by a
+ * thread: ks_doc_load() of its path, with its own diagnostics): `loaded`
+ * is what ks_doc_load() returned, `doc` what it parsed, `load_d` its
+ * messages, which join `d` where ks_check_record() would have made them
+ * (and are released).  Same results as ks_check_record().
+ */
+int ks_check_loaded(struct ks_repo *r, const char *relpath,
+		    const struct ks_doc *doc, int loaded,
+		    struct ks_diags *load_d, struct ks_unique *uniq,
+		    struct ks_diags *d);
+
+/*
  * Validates a record tree of `kind` that is not in a file yet (a form, a
  * --set): its schema and its references.  Diagnostics name `display`.
  */

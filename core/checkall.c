@@ -12,6 +12,7 @@
 #include "conflict.h"
 #include "layout.h"
 #include "members.h"
+#include "pool.h"
 #include "record.h"
 #include "diag.h"
 #include "gitindex.h"
@@ -472,6 +473,55 @@ static int paths_of(struct ks_paths *out, const struct ks_changes *c)
 }
 
 /*
+ * Many changed records (an import) are read and parsed ahead by a pool's
+ * threads (pool.h); each is checked here, in order, from what they made.
+ */
+#define LOAD_AHEAD_MIN 64
+
+struct load_job {
+	const char *path;
+	char *abs;
+	struct ks_doc *doc;
+	struct ks_diags d;
+	int loaded;		/* what ks_doc_load() returned */
+};
+
+static void load_work(void *item, void *ctx)
+{
+	struct load_job *j = item;
+
+	(void)ctx;
+	ks_diags_init(&j->d);
+	j->loaded = j->abs ? ks_doc_load(&j->doc, j->abs, j->path,
+					 KS_PARSE_RECORD, &j->d) : -1;
+}
+
+/* The oldest record loaded, checked unless `stop`: 0, -1 or KS_EIO. */
+static int load_done(struct ks_pool *pool, struct ks_repo *r,
+		     struct ks_unique *uniq, struct ks_diags *d, int *bad,
+		     int stop)
+{
+	struct load_job *j = ks_pool_take(pool);
+	int err = 0;
+
+	if (!stop) {
+		err = ks_check_loaded(r, j->path, j->doc, j->loaded, &j->d,
+				      uniq, d);
+		*bad |= err != 0;
+	}
+	ks_diags_release(&j->d);
+	ks_doc_free(j->doc);
+	ks_free(j->abs);
+	ks_pool_drop(pool);
+	return err == -1 || err == KS_EIO ? err : 0;
+}
+
+static int checked_here(const struct ks_change *ch)
+{
+	return ch->what != KS_CHANGE_DELETED && ks_is_record_path(ch->path);
+}
+
+/*
  * The records `c` adds or changes, checked from the work tree, their
  * values into `uniq`: *bad set when one is not valid.  0, or the -1 or
  * KS_EIO that stopped it.
@@ -479,17 +529,42 @@ static int paths_of(struct ks_paths *out, const struct ks_changes *c)
 static int check_changed(struct ks_repo *r, const struct ks_changes *c,
 			 struct ks_unique *uniq, struct ks_diags *d, int *bad)
 {
-	size_t i;
+	struct ks_pool *pool = NULL;
+	struct load_job *j;
+	size_t i, n = 0;
 	int err = 0;
 
+	for (i = 0; i < c->n; i++)
+		n += checked_here(&c->v[i]);
+	/* without a pool (few records, or no memory for one), one by one */
+	if (n >= LOAD_AHEAD_MIN)
+		pool = ks_pool_new(sizeof(*j), 0, load_work, NULL);
 	for (i = 0; i < c->n && !err; i++) {
-		if (c->v[i].what == KS_CHANGE_DELETED ||
-		    !ks_is_record_path(c->v[i].path))
+		if (!checked_here(&c->v[i]))
 			continue;
-		err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
-		*bad |= err != 0;
-		if (err != -1 && err != KS_EIO)
-			err = 0;
+		if (!pool) {
+			err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
+			*bad |= err != 0;
+			if (err != -1 && err != KS_EIO)
+				err = 0;
+			continue;
+		}
+		while (!err && !(j = ks_pool_slot(pool)))
+			err = load_done(pool, r, uniq, d, bad, 0);
+		if (err)
+			break;
+		j->path = c->v[i].path;
+		j->abs = ks_repo_path(r, c->v[i].path);
+		ks_pool_put(pool);
+	}
+	if (pool) {
+		while (ks_pool_take(pool)) {
+			int e = load_done(pool, r, uniq, d, bad, err != 0);
+
+			if (!err)
+				err = e;
+		}
+		ks_pool_free(pool);
 	}
 	return err;
 }

@@ -561,4 +561,37 @@ test_expect_success 'the index is written as version 4, which git reads, and sta
 	git -C s diff --cached --quiet
 '
 
+# An import's records are read and parsed ahead on the pool's threads
+# (64 or more); a few are checked one by one.  Both say the same, in the
+# same order, and save nothing.
+test_expect_success 'an import with bad records: the same messages on any number of threads, and as few records get' '
+	make_survey imp &&
+	"$KHAOSAT_TOOLS/gensurvey" imp 80 >/dev/null &&
+	(cd imp && find records -name "*.yaml" | sort | head -n 5 >../bad) &&
+	set -- $(cat bad) &&
+	printf "tags: [never closed\n" >>"imp/$1" &&
+	sed -i "s/^annual_revenue: .*/annual_revenue: lots/" "imp/$2" &&
+	sed -i "s/^id: .*/id: d99-0999/" "imp/$3" &&
+	tax=$(sed -n "s/^tax_code: //p" "imp/$4") &&
+	sed -i "s/^tax_code: .*/tax_code: $tax/" "imp/$5" &&
+	before=$(git -C imp rev-parse main) &&
+	for t in 1 2 4; do
+		(cd imp && KHAOSAT_THREADS=$t khaosat commit -m import \
+			>/dev/null 2>../err.$t; echo $? >../rc.$t) || return 1
+	done &&
+	echo 1 >expect && test_cmp expect rc.1 && test_cmp expect rc.4 &&
+	test_cmp err.1 err.2 && test_cmp err.1 err.4 &&
+	test "$(git -C imp rev-parse main)" = "$before" &&
+	for f in "$1" "$2" "$3" "$5"; do
+		grep -q "^$f:[0-9]*:[0-9]*: error: " err.1 || return 1
+	done &&
+	make_survey few &&
+	for f in "$@"; do
+		mkdir -p "few/${f%/*}" && cp "imp/$f" "few/$f" || return 1
+	done &&
+	(cd few && khaosat commit -m few >/dev/null 2>../err.few; echo $? >../rc.few) &&
+	test_cmp expect rc.few &&
+	test_cmp err.few err.1
+'
+
 test_done
