@@ -43,6 +43,10 @@ struct walk {
 	int filters;		/* -1 not known yet, 0 none can apply, 1 may */
 	const unsigned char *verdicts;	/* each entry's, while new files
 					   are looked for */
+	int rules;		/* -1 not known yet, 0 no ignore rules but
+				   git's own, 1 some may apply (ignores) */
+	int rule_files;		/* .gitignore files in the folders walked
+				   into, up to the one being read */
 	struct ks_buf plain_dir;	/* a folder with no attributes up to it */
 	struct ks_buf scratch;
 };
@@ -372,11 +376,87 @@ static int look_at_all(const struct walk *w, unsigned char *verdicts)
 	return 0;
 }
 
+/*
+ * Whether a rule may make git ignore a file beyond its own (".", "..",
+ * ".git": names the walk never asks about): core.excludesFile, or the
+ * user's ignore file where it is unset; a pattern in info/exclude.
+ * libgit2 looks for them again for every file it is asked about, at
+ * 100,000 new files half a million look-ups; .gitignore files the walk
+ * sees itself, folder by folder (rule_files).
+ */
+static int has_rule(const char *path)
+{
+	struct ks_buf text = KS_BUF_INIT;
+	const char *p, *end;
+	int any = 0;
+
+	if (ks_buf_read_file(&text, path, 1 << 20) < 0) {
+		ks_buf_release(&text);
+		return !absent(path);
+	}
+	for (p = text.ptr, end = p + text.len; p < end && !any; p++) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if (!eol)
+			eol = end;
+		/* a comment starts with '#'; a line of blanks says nothing */
+		if (*p != '#')
+			for (; p < eol && !any; p++)
+				any = *p != ' ' && *p != '\t' && *p != '\r';
+		p = eol;
+	}
+	ks_buf_release(&text);
+	return any;
+}
+
+static int ignore_rules(struct walk *w)
+{
+	git_config *cfg = NULL;
+	git_buf path = GIT_BUF_INIT;
+	int rc, may = 1;
+
+	if (git_repository_config_snapshot(&cfg, w->git) < 0)
+		goto out;
+	rc = git_config_get_path(&path, cfg, "core.excludesFile");
+	if (rc < 0 && rc != GIT_ENOTFOUND)
+		goto out;
+	if (rc == 0 ? !absent(path.ptr)
+		    : in_search_path(GIT_CONFIG_LEVEL_XDG, "ignore", &w->scratch))
+		goto out;
+	git_buf_dispose(&path);
+	if (git_repository_item_path(&path, w->git, GIT_REPOSITORY_ITEM_INFO) < 0)
+		goto out;
+	ks_buf_reset(&w->scratch);
+	ks_buf_puts(&w->scratch, path.ptr);
+	ks_buf_puts(&w->scratch, "exclude");
+	if (ks_buf_failed(&w->scratch) || has_rule(w->scratch.ptr))
+		goto out;
+	may = 0;
+out:
+	git_error_clear();
+	git_buf_dispose(&path);
+	git_config_free(cfg);
+	return may;
+}
+
+/* 1 when the folder open as `dh` has a .gitignore (or cannot say). */
+static int rule_file_in(DIR *dh)
+{
+	struct stat st;
+
+	return fstatat(dirfd(dh), ".gitignore", &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	       errno != ENOENT;
+}
+
 /* A file the index does not hold: new, unless git ignores it. */
 static int untracked(struct walk *w)
 {
 	int ignored = 0;
 
+	if (w->rules < 0)
+		w->rules = ignore_rules(w);
+	if (!w->rules && !w->rule_files)
+		return found(w, KS_WT_NEW, rel_of(w));
 	if (git_ignore_path_is_ignored(&ignored, w->git, rel_of(w)) < 0) {
 		git_error_clear();
 		return FALLBACK;
@@ -471,7 +551,7 @@ static int just_the_entries(const struct walk *w, size_t lo, size_t hi,
 static int walk_folder(struct walk *w)
 {
 	size_t len = w->abs.len, lo, hi, files = 0;
-	int counting, again = 0;
+	int counting, again = 0, rules_here;
 	DIR *dh;
 	struct dirent *de;
 	int err = 0;
@@ -490,6 +570,8 @@ static int walk_folder(struct walk *w)
 	w->abs.ptr[len] = '/';
 	if (!dh)
 		return FALLBACK;
+	rules_here = rule_file_in(dh);
+	w->rule_files += rules_here;
 read:
 	while (!err && (errno = 0, de = readdir(dh))) {
 		const char *name = de->d_name;
@@ -534,6 +616,7 @@ read:
 		ks_buf_putc(&w->abs, '/');
 		goto read;
 	}
+	w->rule_files -= rules_here;
 	closedir(dh);
 	ks_buf_setlen(&w->abs, len);
 	return err;
@@ -564,6 +647,7 @@ static int walk_new(struct walk *w)
 	ks_buf_setlen(&w->abs, w->root);
 	if (!(dh = opendir(w->abs.ptr)))
 		return FALLBACK;
+	w->rule_files = rule_file_in(dh);
 	while (!err && (errno = 0, de = readdir(dh))) {
 		const char *name = de->d_name;
 		unsigned char type = de->d_type;
@@ -649,6 +733,7 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 
 	memset(&w, 0, sizeof(w));
 	w.filters = -1;
+	w.rules = -1;
 	w.top = -1;
 	*refreshed = 0;
 	w.r = r;

@@ -665,6 +665,80 @@ static void lists_many_as_libgit2(void **state)
 }
 
 /*
+ * New files where a rule may ignore them, whichever of git's places holds
+ * the rule, and where none may: listed as libgit2 lists them.
+ */
+static void ignores_as_libgit2(void **state)
+{
+	static const char *const set[] = {
+		"",
+		"printf '# only a comment\\n\\n   \\n' >.git/info/exclude",
+		"printf '*.bak\\n' >.git/info/exclude",
+		"printf '  # not a comment: a pattern\\n' >.git/info/exclude && "
+		"touch 'records/workshop/d01/001/  # not a comment: a pattern'",
+		"printf '*.bak\\n' >records/workshop/d01/.gitignore",
+		"printf '*.bak\\n' >records/workshop/d01/001/.gitignore",
+		"printf '*.bak\\n' >.gitignore",
+		"printf '*.bak\\n' >../excludes && "
+		"git config core.excludesFile \"$PWD/../excludes\"",
+		"mkdir -p home/.config/git && printf '*.bak\\n' >home/.config/git/ignore",
+	};
+	static const char *const unset[] = {
+		"",
+		"rm .git/info/exclude",
+		"rm .git/info/exclude",
+		"rm .git/info/exclude 'records/workshop/d01/001/  # not a comment: a pattern'",
+		"rm records/workshop/d01/.gitignore",
+		"rm records/workshop/d01/001/.gitignore",
+		"rm .gitignore",
+		"git config --unset core.excludesFile && rm ../excludes",
+		"rm -r home",
+	};
+	struct fixture *fx = *state;
+	struct ks_buf want = KS_BUF_INIT, got = KS_BUF_INIT, xdg = KS_BUF_INIT;
+	struct ks_buf top = KS_BUF_INIT;
+	size_t i;
+	int refreshed;
+
+	populate(fx, 40);
+	/* libgit2's own user folders: the fixture's, for the last case */
+	ks_buf_addf(&xdg, "%shome/.config/git", workdir(fx));
+	assert_int_equal(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+					  GIT_CONFIG_LEVEL_XDG, xdg.ptr), 0);
+	put_file(fx, "records/workshop/d01/001/new.bak", "x\n");
+	put_file(fx, "records/workshop/d01/001/new.yaml", "id: new\n");
+	put_file(fx, "records/workshop/d02/002/other.bak", "x\n");
+	for (i = 0; i < sizeof(set) / sizeof(*set); i++) {
+		struct ks_diags d = KS_DIAGS_INIT;
+
+		if (*set[i])
+			run(fx, set[i]);
+		/* libgit2 finds the ignore files once, when it opens a survey */
+		ks_buf_reset(&top);
+		ks_buf_puts(&top, workdir(fx));
+		ks_repo_free(fx->r);
+		assert_int_equal(ks_repo_open(&fx->r, top.ptr, &d), 0);
+		ks_diags_release(&d);
+		libgit2_listing(fx, &want);
+		assert_int_equal(own_listing(fx, &got, &refreshed), 0);
+		if (got.len != want.len || memcmp(got.ptr, want.ptr, got.len))
+			fail_msg("%s:\nlibgit2:\n%s\nkhaosat:\n%s", set[i],
+				 want.ptr ? want.ptr : "", got.ptr ? got.ptr : "");
+		/* ignored by each rule but the comment and the odd pattern */
+		if ((strstr(got.ptr, "new.bak") != NULL) != (i < 2 || i == 3))
+			fail_msg("%s: new.bak %s", set[i], got.ptr);
+		if (*unset[i])
+			run(fx, unset[i]);
+	}
+	assert_int_equal(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+					  GIT_CONFIG_LEVEL_XDG, NULL), 0);
+	ks_buf_release(&xdg);
+	ks_buf_release(&top);
+	ks_buf_release(&want);
+	ks_buf_release(&got);
+}
+
+/*
  * A file git's filters change on its way in (CRLF to LF), committed, then
  * touched: the same content, so unchanged, whichever setting or
  * attributes file asks for the filter.  Hashed without its filter, it
@@ -789,6 +863,7 @@ static int run_all(void)
 		cmocka_unit_test_setup_teardown(lists_as_libgit2, setup, teardown),
 		cmocka_unit_test_setup_teardown(lists_many_as_libgit2, setup, teardown),
 		cmocka_unit_test_setup_teardown(filters_as_libgit2, setup, teardown),
+		cmocka_unit_test_setup_teardown(ignores_as_libgit2, setup, teardown),
 		cmocka_unit_test_setup_teardown(leaves_to_libgit2, setup, teardown),
 	};
 
