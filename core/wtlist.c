@@ -197,10 +197,44 @@ static int in_search_path(int level, const char *name, struct ks_buf *b)
 	return there;
 }
 
+/*
+ * 1 when a file of rules of the user's may exist: the one `key` names in
+ * the configuration, or `name` in the user's own git folder (libgit2
+ * reads that one where `key` is unset); also when it cannot be told.
+ */
+static int user_file(struct walk *w, git_config *cfg, const char *key,
+		     const char *name)
+{
+	git_buf path = GIT_BUF_INIT;
+	int rc = git_config_get_path(&path, cfg, key);
+	int there = (rc < 0 && rc != GIT_ENOTFOUND) ||
+		    (rc == 0 && !absent(path.ptr)) ||
+		    in_search_path(GIT_CONFIG_LEVEL_XDG, name, &w->scratch);
+
+	git_buf_dispose(&path);
+	return there;
+}
+
+/* The path of the repository's info/`name`, in w->scratch; or NULL. */
+static const char *info_file(struct walk *w, const char *name)
+{
+	git_buf path = GIT_BUF_INIT;
+	const char *p = NULL;
+
+	if (git_repository_item_path(&path, w->git, GIT_REPOSITORY_ITEM_INFO) == 0) {
+		ks_buf_reset(&w->scratch);
+		ks_buf_puts(&w->scratch, path.ptr);
+		ks_buf_puts(&w->scratch, name);
+		p = ks_buf_failed(&w->scratch) ? NULL : w->scratch.ptr;
+	}
+	git_buf_dispose(&path);
+	return p;
+}
+
 static int filters_may_apply(struct walk *w)
 {
 	git_config *cfg = NULL;
-	git_buf path = GIT_BUF_INIT;
+	const char *info;
 	size_t i;
 	int crlf = 0, rc, may = 1;
 
@@ -210,19 +244,9 @@ static int filters_may_apply(struct walk *w)
 	rc = git_config_get_bool(&crlf, cfg, "core.autocrlf");
 	if ((rc < 0 && rc != GIT_ENOTFOUND) || (rc == 0 && crlf))
 		goto out;
-	rc = git_config_get_path(&path, cfg, "core.attributesFile");
-	if ((rc < 0 && rc != GIT_ENOTFOUND) || (rc == 0 && !absent(path.ptr)))
-		goto out;
-	git_buf_dispose(&path);
-	if (in_search_path(GIT_CONFIG_LEVEL_SYSTEM, "gitattributes", &w->scratch) ||
-	    in_search_path(GIT_CONFIG_LEVEL_XDG, "attributes", &w->scratch))
-		goto out;
-	if (git_repository_item_path(&path, w->git, GIT_REPOSITORY_ITEM_INFO) < 0)
-		goto out;
-	ks_buf_reset(&w->scratch);
-	ks_buf_puts(&w->scratch, path.ptr);
-	ks_buf_puts(&w->scratch, "attributes");
-	if (ks_buf_failed(&w->scratch) || !absent(w->scratch.ptr))
+	if (user_file(w, cfg, "core.attributesFile", "attributes") ||
+	    in_search_path(GIT_CONFIG_LEVEL_SYSTEM, "gitattributes", &w->scratch) ||
+	    !(info = info_file(w, "attributes")) || !absent(info))
 		goto out;
 	for (i = 0; i < w->ix->n; i++) {
 		const struct ks_gitindex_entry *e = &w->ix->v[i];
@@ -236,7 +260,6 @@ static int filters_may_apply(struct walk *w)
 	may = 0;
 out:
 	git_error_clear();
-	git_buf_dispose(&path);
 	git_config_free(cfg);
 	return may;
 }
@@ -412,29 +435,16 @@ static int has_rule(const char *path)
 static int ignore_rules(struct walk *w)
 {
 	git_config *cfg = NULL;
-	git_buf path = GIT_BUF_INIT;
-	int rc, may = 1;
+	const char *info;
+	int may;
 
-	if (git_repository_config_snapshot(&cfg, w->git) < 0)
-		goto out;
-	rc = git_config_get_path(&path, cfg, "core.excludesFile");
-	if (rc < 0 && rc != GIT_ENOTFOUND)
-		goto out;
-	if (rc == 0 ? !absent(path.ptr)
-		    : in_search_path(GIT_CONFIG_LEVEL_XDG, "ignore", &w->scratch))
-		goto out;
-	git_buf_dispose(&path);
-	if (git_repository_item_path(&path, w->git, GIT_REPOSITORY_ITEM_INFO) < 0)
-		goto out;
-	ks_buf_reset(&w->scratch);
-	ks_buf_puts(&w->scratch, path.ptr);
-	ks_buf_puts(&w->scratch, "exclude");
-	if (ks_buf_failed(&w->scratch) || has_rule(w->scratch.ptr))
-		goto out;
-	may = 0;
-out:
+	if (git_repository_config_snapshot(&cfg, w->git) < 0) {
+		git_error_clear();
+		return 1;
+	}
+	may = user_file(w, cfg, "core.excludesFile", "ignore") ||
+	      !(info = info_file(w, "exclude")) || has_rule(info);
 	git_error_clear();
-	git_buf_dispose(&path);
 	git_config_free(cfg);
 	return may;
 }
