@@ -780,9 +780,10 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 			break;
 		}
 	}
-	ks_free(verdicts);
+	/* the verdicts serve the walk for new files too (just_the_entries) */
 	if (!err)
 		err = walk_new(&w);
+	ks_free(verdicts);
 	if (!err && w.nfresh && refresh)
 		err = write_refreshed(&w, ix, refreshed);
 	if (w.top >= 0)
