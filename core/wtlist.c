@@ -622,12 +622,17 @@ read:
 		/* a file the index lacks, or one gone: each looked up */
 		counting = 0;
 		again = 1;
-		rewinddir(dh);
-		ks_buf_putc(&w->abs, '/');
-		goto read;
+		/* read again from its start (Windows' compat/ has no rewinddir) */
+		closedir(dh);
+		if ((dh = open_folder(w->top, rel_of(w)))) {
+			ks_buf_putc(&w->abs, '/');
+			goto read;
+		}
+		err = FALLBACK;
 	}
 	w->rule_files -= rules_here;
-	closedir(dh);
+	if (dh)
+		closedir(dh);
 	ks_buf_setlen(&w->abs, len);
 	return err;
 }
