@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "file.h"
+#include "pool.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -393,10 +394,15 @@ int ks_check_doc(struct ks_repo *r, const char *relpath,
 	return err;
 }
 
-int ks_check_loaded(struct ks_repo *r, const char *relpath,
-		    const struct ks_doc *doc, int loaded,
-		    struct ks_diags *load_d, struct ks_unique *uniq,
-		    struct ks_diags *d)
+/*
+ * ks_check_record() of a record whose file a thread loaded already:
+ * `loaded` what ks_doc_load() returned, `doc` what it parsed, `load_d`
+ * its messages, which join `d` where ks_check_record() makes them.
+ */
+static int check_loaded(struct ks_repo *r, const char *relpath,
+			const struct ks_doc *doc, int loaded,
+			struct ks_diags *load_d, struct ks_unique *uniq,
+			struct ks_diags *d)
 {
 	char *kind = NULL, *id = NULL;
 	struct ks_kind *k = NULL;
@@ -407,9 +413,88 @@ int ks_check_loaded(struct ks_repo *r, const char *relpath,
 		ks_diags_move(d, load_d);
 		err = loaded ? loaded : check_parsed(r, relpath, id, k, doc, uniq, d);
 	}
-	ks_diags_release(load_d);
 	ks_free(kind);
 	ks_free(id);
+	return err;
+}
+
+#define LOAD_AHEAD_MIN 64
+
+/* A record read and parsed ahead by a pool thread. */
+struct load_job {
+	const char *path;
+	char *abs;
+	struct ks_doc *doc;
+	struct ks_diags d;
+	int loaded;		/* what ks_doc_load() returned */
+};
+
+static void load_work(void *item, void *ctx)
+{
+	struct load_job *j = item;
+
+	(void)ctx;
+	ks_diags_init(&j->d);
+	j->loaded = j->abs ? ks_doc_load(&j->doc, j->abs, j->path,
+					 KS_PARSE_RECORD, &j->d) : -1;
+}
+
+/* The oldest record loaded, checked and handed to `done` unless `stop`. */
+static int load_done(struct ks_pool *pool, struct ks_repo *r,
+		     struct ks_unique *uniq, ks_checked_fn done, void *ctx,
+		     int stop)
+{
+	struct load_job *j = ks_pool_take(pool);
+	struct ks_diags rd = KS_DIAGS_INIT;
+	int err = 0;
+
+	if (!stop)
+		err = done(ctx, j->path, check_loaded(r, j->path, j->doc, j->loaded,
+						      &j->d, uniq, &rd), &rd);
+	ks_diags_release(&rd);
+	ks_diags_release(&j->d);
+	ks_doc_free(j->doc);
+	ks_free(j->abs);
+	ks_pool_drop(pool);
+	return err;
+}
+
+int ks_check_records(struct ks_repo *r, char *const *paths, size_t n,
+		     struct ks_unique *uniq, ks_checked_fn done, void *ctx)
+{
+	/* without a pool (few records, or no memory for one), one by one */
+	struct ks_pool *pool = n >= LOAD_AHEAD_MIN
+		? ks_pool_new(sizeof(struct load_job), 0, load_work, NULL) : NULL;
+	struct load_job *j;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		if (!pool) {
+			struct ks_diags rd = KS_DIAGS_INIT;
+
+			err = done(ctx, paths[i],
+				   ks_check_record(r, paths[i], uniq, NULL, &rd), &rd);
+			ks_diags_release(&rd);
+			continue;
+		}
+		while (!err && !(j = ks_pool_slot(pool)))
+			err = load_done(pool, r, uniq, done, ctx, 0);
+		if (err)
+			break;
+		j->path = paths[i];
+		j->abs = ks_repo_path(r, paths[i]);
+		ks_pool_put(pool);
+	}
+	if (pool) {
+		while (ks_pool_take(pool)) {
+			int e = load_done(pool, r, uniq, done, ctx, err != 0);
+
+			if (!err)
+				err = e;
+		}
+		ks_pool_free(pool);
+	}
 	return err;
 }
 

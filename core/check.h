@@ -45,16 +45,18 @@ int ks_check_doc(struct ks_repo *r, const char *relpath,
 		 struct ks_diags *d);
 
 /*
- * ks_check_record() of a record whose file was loaded already (by a
- * thread: ks_doc_load() of its path, with its own diagnostics): `loaded`
- * is what ks_doc_load() returned, `doc` what it parsed, `load_d` its
- * messages, which join `d` where ks_check_record() would have made them
- * (and are released).  Same results as ks_check_record().
+ * ks_check_record() of each of the `n` records at `paths`, in order, each
+ * one's result and messages (`rd`, the callee's to take or leave) handed
+ * to `done`, which returns 0 to go on or a status that stops the walk.
+ * From 64 records on, the files are read and parsed ahead by a pool's
+ * threads (pool.h); the checks and `done` run here, in order, so `uniq`
+ * and the messages are as ks_check_record() makes them one by one.
+ * Returns 0, or the status `done` stopped with.
  */
-int ks_check_loaded(struct ks_repo *r, const char *relpath,
-		    const struct ks_doc *doc, int loaded,
-		    struct ks_diags *load_d, struct ks_unique *uniq,
-		    struct ks_diags *d);
+typedef int (*ks_checked_fn)(void *ctx, const char *path, int err,
+			     struct ks_diags *rd);
+int ks_check_records(struct ks_repo *r, char *const *paths, size_t n,
+		     struct ks_unique *uniq, ks_checked_fn done, void *ctx);
 
 /*
  * Validates a record tree of `kind` that is not in a file yet (a form, a

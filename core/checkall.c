@@ -12,7 +12,6 @@
 #include "conflict.h"
 #include "layout.h"
 #include "members.h"
-#include "pool.h"
 #include "record.h"
 #include "diag.h"
 #include "gitindex.h"
@@ -472,100 +471,45 @@ static int paths_of(struct ks_paths *out, const struct ks_changes *c)
 	return 0;
 }
 
-/*
- * Many changed records (an import) are read and parsed ahead by a pool's
- * threads (pool.h); each is checked here, in order, from what they made.
- */
-#define LOAD_AHEAD_MIN 64
-
-struct load_job {
-	const char *path;
-	char *abs;
-	struct ks_doc *doc;
-	struct ks_diags d;
-	int loaded;		/* what ks_doc_load() returned */
+/* Where the changed records' checks go: check_changed()'s. */
+struct changed_out {
+	struct ks_diags *d;
+	int *bad;
 };
 
-static void load_work(void *item, void *ctx)
+static int changed_done(void *ctx, const char *path, int err,
+			struct ks_diags *rd)
 {
-	struct load_job *j = item;
+	struct changed_out *o = ctx;
 
-	(void)ctx;
-	ks_diags_init(&j->d);
-	j->loaded = j->abs ? ks_doc_load(&j->doc, j->abs, j->path,
-					 KS_PARSE_RECORD, &j->d) : -1;
-}
-
-/* The oldest record loaded, checked unless `stop`: 0, -1 or KS_EIO. */
-static int load_done(struct ks_pool *pool, struct ks_repo *r,
-		     struct ks_unique *uniq, struct ks_diags *d, int *bad,
-		     int stop)
-{
-	struct load_job *j = ks_pool_take(pool);
-	int err = 0;
-
-	if (!stop) {
-		err = ks_check_loaded(r, j->path, j->doc, j->loaded, &j->d,
-				      uniq, d);
-		*bad |= err != 0;
-	}
-	ks_diags_release(&j->d);
-	ks_doc_free(j->doc);
-	ks_free(j->abs);
-	ks_pool_drop(pool);
+	(void)path;
+	ks_diags_move(o->d, rd);
+	*o->bad |= err != 0;
 	return err == -1 || err == KS_EIO ? err : 0;
-}
-
-static int checked_here(const struct ks_change *ch)
-{
-	return ch->what != KS_CHANGE_DELETED && ks_is_record_path(ch->path);
 }
 
 /*
  * The records `c` adds or changes, checked from the work tree, their
  * values into `uniq`: *bad set when one is not valid.  0, or the -1 or
- * KS_EIO that stopped it.
+ * KS_EIO that stopped it.  An import's are read on every processor
+ * (ks_check_records()).
  */
 static int check_changed(struct ks_repo *r, const struct ks_changes *c,
 			 struct ks_unique *uniq, struct ks_diags *d, int *bad)
 {
-	struct ks_pool *pool = NULL;
-	struct load_job *j;
+	struct changed_out o = { d, bad };
+	char **paths = ks_calloc(c->n + 1, sizeof(*paths));
 	size_t i, n = 0;
-	int err = 0;
+	int err;
 
+	if (!paths)
+		return -1;
 	for (i = 0; i < c->n; i++)
-		n += checked_here(&c->v[i]);
-	/* without a pool (few records, or no memory for one), one by one */
-	if (n >= LOAD_AHEAD_MIN)
-		pool = ks_pool_new(sizeof(*j), 0, load_work, NULL);
-	for (i = 0; i < c->n && !err; i++) {
-		if (!checked_here(&c->v[i]))
-			continue;
-		if (!pool) {
-			err = ks_check_record(r, c->v[i].path, uniq, NULL, d);
-			*bad |= err != 0;
-			if (err != -1 && err != KS_EIO)
-				err = 0;
-			continue;
-		}
-		while (!err && !(j = ks_pool_slot(pool)))
-			err = load_done(pool, r, uniq, d, bad, 0);
-		if (err)
-			break;
-		j->path = c->v[i].path;
-		j->abs = ks_repo_path(r, c->v[i].path);
-		ks_pool_put(pool);
-	}
-	if (pool) {
-		while (ks_pool_take(pool)) {
-			int e = load_done(pool, r, uniq, d, bad, err != 0);
-
-			if (!err)
-				err = e;
-		}
-		ks_pool_free(pool);
-	}
+		if (c->v[i].what != KS_CHANGE_DELETED &&
+		    ks_is_record_path(c->v[i].path))
+			paths[n++] = c->v[i].path;
+	err = ks_check_records(r, paths, n, uniq, changed_done, &o);
+	ks_free(paths);
 	return err;
 }
 

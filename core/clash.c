@@ -165,29 +165,29 @@ struct many {
 	const struct ks_paths *paths;
 };
 
+/* Keeps a record's clashes; the rest is 'khaosat check's to say. */
+static int keep_clashes(void *ctx, const char *path, int err,
+			struct ks_diags *rd)
+{
+	struct ks_diags *d = ctx;
+	size_t k;
+
+	(void)path;
+	for (k = 0; k < rd->n; k++)
+		if (rd->v[k].keyword && !strcmp(rd->v[k].keyword, "x-unique"))
+			ks_diags_add(d, rd->v[k].severity, rd->v[k].path,
+				     rd->v[k].line, rd->v[k].col, rd->v[k].pointer,
+				     rd->v[k].keyword, "%s", rd->v[k].message);
+	return err == -1 ? -1 : 0;
+}
+
 static int feed_many(struct ks_unique *u, void *ctx, struct ks_diags *d)
 {
 	struct many *m = ctx;
-	struct ks_diags schema = KS_DIAGS_INIT;
-	size_t i;
-	int err = 0;
 
-	/* ks_check_record() begins each record in `u`, errors to `d`. */
-	for (i = 0; i < m->paths->n && err != -1; i++) {
-		ks_diags_release(&schema);
-		err = ks_check_record(m->r, m->paths->v[i], u, NULL, &schema);
-		/* Keep the clashes; the rest is 'khaosat check's to say. */
-		for (size_t k = 0; k < schema.n; k++)
-			if (schema.v[k].keyword &&
-			    !strcmp(schema.v[k].keyword, "x-unique"))
-				ks_diags_add(d, schema.v[k].severity,
-					     schema.v[k].path, schema.v[k].line,
-					     schema.v[k].col, schema.v[k].pointer,
-					     schema.v[k].keyword, "%s",
-					     schema.v[k].message);
-	}
-	ks_diags_release(&schema);
-	return err == -1 ? -1 : 0;
+	/* ks_check_record() begins each record in `u` */
+	return ks_check_records(m->r, m->paths->v, m->paths->n, u, keep_clashes,
+				d) == -1 ? -1 : 0;
 }
 
 static int clash_paths(struct ks_repo *r, const struct ks_paths *paths,

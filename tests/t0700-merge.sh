@@ -275,4 +275,31 @@ test_expect_success 'a file on one side where the other has a folder: named, not
 	git -C c fsck --full && git -C d fsck --full
 '
 
+# The records a merge brought are read on every processor from 64 on
+# (ks_check_records()) for its note of clashing values.
+test_expect_success 'a merge bringing 80 records: its clash said the same on any number of threads' '
+	make_survey m1 md01 "Nguyễn Thị Hoa" &&
+	"$KHAOSAT_TOOLS/gensurvey" m1 200 >/dev/null &&
+	(cd m1 && khaosat commit -m base >/dev/null) &&
+	git clone -q m1 m2 &&
+	git -C m2 config khaosat.device md02 &&
+	git -C m2 config khaosat.surveyor "Trần Văn Minh" &&
+	(cd m1 && find records -name "*.yaml" | sort >../all) &&
+	ours=$(head -n 1 all) && theirs=$(tail -n 1 all) &&
+	set_line "m1/$ours" "tax_code:" "tax_code: \"0100109106\"" &&
+	(cd m1 && khaosat commit -m "m1: tax code" >/dev/null) &&
+	for f in $(tail -n 80 all); do
+		sed -i "s/^annual_revenue: .*/annual_revenue: 123/" "m2/$f" || return 1
+	done &&
+	set_line "m2/$theirs" "tax_code:" "tax_code: \"0100109106\"" &&
+	(cd m2 && khaosat commit -m "m2: 80 records" >/dev/null) &&
+	git -C m1 fetch -q ../m2 main:refs/remotes/m2/main &&
+	cp -a m1 m1b &&
+	(cd m1 && KHAOSAT_THREADS=1 khaosat merge m2/main >/dev/null 2>../err.1) &&
+	(cd m1b && KHAOSAT_THREADS=4 khaosat merge m2/main >/dev/null 2>../err.4) &&
+	test_cmp err.1 err.4 &&
+	id=${ours##*/} &&
+	grep -q "^$theirs:4:11: warning: .*\"0100109106\" is also used by record ${id%.yaml} " err.1
+'
+
 test_done
