@@ -61,8 +61,6 @@ static int room_for(struct ks_gitindex *ix, size_t n)
 
 	if (n <= ix->alloc)
 		return 0;
-	if (!ix->stat && ix->v)
-		return -1;	/* let go of: read only */
 	while (want < n) {
 		if (want > SIZE_MAX / 2 / sizeof(*st))
 			return -1;

@@ -312,7 +312,7 @@ static int compare_content(struct walk *w, size_t at)
 	git_oid now;
 
 	/* looked at again: the stat data kept must be of the file hashed */
-	if (set_rel(w, path, e->path_len) < 0 || ks_buf_grow(&w->abs, 1) < 0)
+	if (set_rel(w, path, e->path_len) < 0)
 		return -1;
 	switch (classify(w, at, &st)) {
 	case SAME:
@@ -399,14 +399,7 @@ static int look_at_all(const struct walk *w, unsigned char *verdicts)
 	return 0;
 }
 
-/*
- * Whether a rule may make git ignore a file beyond its own (".", "..",
- * ".git": names the walk never asks about): core.excludesFile, or the
- * user's ignore file where it is unset; a pattern in info/exclude.
- * libgit2 looks for them again for every file it is asked about, at
- * 100,000 new files half a million look-ups; .gitignore files the walk
- * sees itself, folder by folder (rule_files).
- */
+/* 1 when the file at `path` holds a pattern (or cannot be read whole). */
 static int has_rule(const char *path)
 {
 	struct ks_buf text = KS_BUF_INIT;
@@ -432,6 +425,14 @@ static int has_rule(const char *path)
 	return any;
 }
 
+/*
+ * Whether a rule may make git ignore a file beyond its own (".", "..",
+ * ".git": names the walk never asks about): a file core.excludesFile
+ * names, the user's ignore file, a pattern in info/exclude.  libgit2
+ * looks for them again for every file it is asked about, at 100,000 new
+ * files half a million look-ups; .gitignore files the walk sees itself,
+ * folder by folder (rule_files).
+ */
 static int ignore_rules(struct walk *w)
 {
 	git_config *cfg = NULL;
