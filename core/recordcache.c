@@ -1123,6 +1123,15 @@ static int scan_head(struct ks_unique *u, struct ks_repo *r,
 	}
 	sc.path = cachepath.ptr;
 	err = open_cache(&sc);
+	/*
+	 * A check makes the table only from a cache it reads: making the
+	 * cache afresh parses every record, the check's peak of memory, which
+	 * the table's rows (5 MB at 100,000 records) would add to.
+	 */
+	if (!err && check && rows && !sc.usable) {
+		rows->failed = 1;
+		sc.rows = NULL;
+	}
 	if (!err)
 		w.pool = walk_pool(&sc);
 	if (!err && by_index)
@@ -1595,14 +1604,38 @@ out:
 	return err;
 }
 
+/*
+ * The walk of every committed record (scan_head()), which makes the table
+ * at `file` of its rows when `file` is not NULL and the rows are whole.
+ */
+static int scan_making_table(struct ks_unique *u, struct ks_repo *r,
+			     const struct ks_paths *skip, int check,
+			     const struct ks_changes *listing, size_t *count,
+			     const char *file, const struct ks_buf *header,
+			     struct ks_diags *d)
+{
+	struct ks_uniqrows rows = KS_UNIQROWS_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid tree;
+	int err;
+
+	err = scan_head(u, r, skip, check, listing, count, file ? &rows : NULL,
+			&tree, d);
+	if (!err && file && !rows.failed) {
+		git_oid_tostr(hex, sizeof(hex), &tree);
+		/* only a cache: one not written is made by the next walk */
+		ks_uniqtab_write(file, header, hex, NULL, NULL, NULL, &rows);
+	}
+	ks_uniqrows_release(&rows);
+	return err;
+}
+
 int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
 			 const struct ks_paths *skip,
 			 const struct ks_changes *listing, struct ks_diags *d)
 {
-	struct ks_uniqrows rows = KS_UNIQROWS_INIT;
 	struct ks_buf header = KS_BUF_INIT;
-	char *file = NULL, hex[GIT_OID_HEXSZ + 1];
-	git_oid tree;
+	char *file = NULL;
 	size_t n = 0;
 	int err;
 
@@ -1612,25 +1645,41 @@ int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
 		return -1;
 	}
 	err = probe_by_table(u, r, skip, file, &header, d);
-	if (err == 1) {
-		/* no table to use: the walk of every record, which makes one */
-		err = scan_head(u, r, skip, 0, listing, &n, &rows, &tree, d);
-		if (!err && !rows.failed) {
-			git_oid_tostr(hex, sizeof(hex), &tree);
-			ks_uniqtab_write(file, &header, hex, NULL, NULL, NULL, &rows);
-		}
-	}
+	/* no table to use: the walk of every record, which makes one */
+	if (err == 1)
+		err = scan_making_table(u, r, skip, 0, listing, &n, file,
+					&header, d);
 	ks_free(file);
 	ks_buf_release(&header);
-	ks_uniqrows_release(&rows);
 	return err;
 }
 
+/*
+ * With no table of unique values of these schemas (a survey just cloned,
+ * its caches removed), the check's walk, which reads every committed
+ * record's entry anyway, makes it: else the next commit, merge or bundle
+ * apply walks every record again to compare a few (a fast-forward
+ * bringing 100 records into 100,000: 250 ms of 340).
+ */
 int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
 		       const struct ks_paths *changed,
 		       const struct ks_changes *listing, size_t *count,
 		       struct ks_diags *d)
 {
+	struct ks_buf header = KS_BUF_INIT;
+	char *file = NULL;
+	int err;
+
 	*count = 0;
-	return scan_head(u, r, changed, 1, listing, count, NULL, NULL, d);
+	table_header(&header, r);
+	if (!ks_buf_failed(&header) && (file = table_path(r)) &&
+	    ks_uniqtab_present(file, &header)) {
+		ks_free(file);
+		file = NULL;
+	}
+	err = scan_making_table(u, r, changed, 1, listing, count, file,
+				&header, d);
+	ks_free(file);
+	ks_buf_release(&header);
+	return err;
 }

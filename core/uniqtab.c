@@ -8,9 +8,11 @@
 #include "file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FLUSH_AT ((size_t)256 * 1024)
 
@@ -46,6 +48,40 @@ static int end_line(const char *s, const char *end, size_t *rows,
 	return e == end - 1 && *e == '\n' ? 0 : -1;
 }
 
+/* "<header>T <tree>\n" at `s`, of `len` bytes at least. */
+static int head_ok(const char *s, size_t len, const struct ks_buf *header)
+{
+	size_t head = header->len + 2 + KS_UNIQTAB_HEX + 1;
+
+	return len >= head && !memcmp(s, header->ptr, header->len) &&
+	       !memcmp(s + header->len, "T ", 2) &&
+	       is_hex(s + header->len + 2, KS_UNIQTAB_HEX) && s[head - 1] == '\n';
+}
+
+int ks_uniqtab_present(const char *file, const struct ks_buf *header)
+{
+	size_t head = header->len + 2 + KS_UNIQTAB_HEX + 1, got = 0;
+	char *s = ks_malloc(head);
+	ssize_t n = 0;
+	int fd, ok;
+
+	if (!s)
+		return 0;
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && got < head) {
+		n = read(fd, s + got, head - got);
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0 || errno != EINTR)
+			break;
+	}
+	ok = head_ok(s, got, header);
+	if (fd >= 0)
+		close(fd);
+	ks_free(s);
+	return ok;
+}
+
 int ks_uniqtab_load(struct ks_uniqtab *t, const char *file,
 		    const struct ks_buf *header)
 {
@@ -58,9 +94,7 @@ int ks_uniqtab_load(struct ks_uniqtab *t, const char *file,
 		return errno == ENOMEM ? -1 : 0;
 	}
 	s = t->text.ptr;
-	if (t->text.len < head || memcmp(s, header->ptr, header->len) ||
-	    memcmp(s + header->len, "T ", 2) ||
-	    !is_hex(s + header->len + 2, KS_UNIQTAB_HEX) || s[head - 1] != '\n')
+	if (!head_ok(s, t->text.len, header))
 		goto unusable;
 	memcpy(t->tree, s + header->len + 2, KS_UNIQTAB_HEX);
 	t->tree[KS_UNIQTAB_HEX] = '\0';
@@ -246,9 +280,11 @@ static int line_cmp(const char *a, const char *b)
 	return c ? c : la < lb ? -1 : la > lb;
 }
 
-static int ptr_cmp(const void *a, const void *b)
+/* Two rows by their offsets in `text`. */
+static int at_cmp(const void *a, const void *b, void *text)
 {
-	return line_cmp(*(const char *const *)a, *(const char *const *)b);
+	return line_cmp((const char *)text + *(const size_t *)a,
+			(const char *)text + *(const size_t *)b);
 }
 
 /* Writes `len` bytes through `out`, a buffer flushed at FLUSH_AT. */
@@ -271,7 +307,6 @@ int ks_uniqtab_write(const char *file, const struct ks_buf *header,
 	struct ks_diags ignore = KS_DIAGS_INIT;
 	struct ks_file file_out = KS_FILE_INIT;
 	struct ks_buf out = KS_BUF_INIT;
-	const char **rows = NULL;
 	const char *s = old ? old->text.ptr + old->rows : NULL;
 	const char *oend = old ? old->text.ptr + old->end : NULL;
 	size_t i = 0, n = 0, bytes = 0;
@@ -279,12 +314,9 @@ int ks_uniqtab_write(const char *file, const struct ks_buf *header,
 
 	if (add->failed || strlen(tree) != KS_UNIQTAB_HEX)
 		return -1;
-	/* never NULL, so that no path through the merge reads a NULL */
-	if (!(rows = ks_malloc((add->n ? add->n : 1) * sizeof(*rows))))
-		return -1;
-	for (i = 0; i < add->n; i++)
-		rows[i] = add->text.ptr + add->at[i];
-	qsort(rows, add->n, sizeof(*rows), ptr_cmp);
+	/* the offsets sorted in place: no second array of 100,000s */
+	if (add->n)
+		qsort_r(add->at, add->n, sizeof(*add->at), at_cmp, add->text.ptr);
 	if (ks_file_begin(&file_out, file, 0, &ignore) < 0)
 		goto out;
 	put(&file_out, &out, header->ptr, header->len);
@@ -296,7 +328,8 @@ int ks_uniqtab_write(const char *file, const struct ks_buf *header,
 		const char *row;
 		size_t len;
 
-		if (s < oend && (i == add->n || line_cmp(s, rows[i]) <= 0)) {
+		if (s < oend && (i == add->n ||
+				 line_cmp(s, add->text.ptr + add->at[i]) <= 0)) {
 			const char *f[4];
 			size_t flen[4];
 
@@ -307,7 +340,7 @@ int ks_uniqtab_write(const char *file, const struct ks_buf *header,
 				     drop(ctx, f[0], flen[0], f[3], flen[3])))
 				continue;
 		} else {
-			row = rows[i++];
+			row = add->text.ptr + add->at[i++];
 			len = row_len(row);
 		}
 		put(&file_out, &out, row, len);
@@ -322,7 +355,6 @@ int ks_uniqtab_write(const char *file, const struct ks_buf *header,
 	ks_file_write(&file_out, out.ptr, out.len);
 	err = ks_file_commit(&file_out, &ignore) < 0 ? -1 : 0;
 out:
-	ks_free(rows);
 	ks_buf_release(&out);
 	ks_diags_release(&ignore);
 	return err;

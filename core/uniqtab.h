@@ -45,6 +45,12 @@ void ks_uniqtab_release(struct ks_uniqtab *t);
 int ks_uniqtab_load(struct ks_uniqtab *t, const char *file,
 		    const struct ks_buf *header);
 
+/*
+ * Whether `file` begins as a table made under `header` (its rows are not
+ * read): 1, or 0 when it is missing or of other schemas or format.
+ */
+int ks_uniqtab_present(const char *file, const struct ks_buf *header);
+
 /* The key of a value: "<kind>\t<pointer>\t<escaped value>\t". */
 int ks_uniqtab_key(struct ks_buf *key, const char *kind, const char *pointer,
 		   const char *value, size_t len);
@@ -87,7 +93,7 @@ void ks_uniqrows_add(struct ks_uniqrows *r, const char *kind,
 /*
  * Writes the table of records tree `tree` to `file`: the rows of `old`
  * (may be NULL) that `drop` does not refuse, and the rows of `add`, in
- * order.  `drop(ctx, kind, kind_len, id, id_len)` returns 1 for the rows
+ * order (`add`'s offsets are sorted in place).  `drop(ctx, kind, kind_len, id, id_len)` returns 1 for the rows
  * of a record whose values are not the old ones any more.  0, or -1 when
  * the table could not be written (it is then as it was).
  */

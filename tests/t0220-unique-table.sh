@@ -137,4 +137,37 @@ test_expect_success 'far behind HEAD, the table is brought to HEAD and keeps eve
 	git -C s checkout -q -- $W3
 '
 
+test_expect_success 'check of the whole survey makes a missing table from the record cache' '
+	git -C s status --porcelain >changes &&
+	test_must_be_empty changes &&
+	cp $T made &&
+	rm $T &&
+	(cd s && test_expect_code 1 khaosat check >/dev/null 2>../err) &&
+	grep -c "is also used by record md01-0013" err >count &&
+	echo 70 >expect &&
+	test_cmp expect count &&
+	test_cmp made $T &&
+	rm $T &&
+	(cd s && test_expect_code 1 khaosat check >/dev/null 2>../err2) &&
+	test_cmp err err2 &&
+	test_cmp made $T
+'
+
+test_expect_success 'with records changed, the table made is of HEAD; not made with the cache' '
+	set_line s/$W3 tax_code: "tax_code: \"$V2\"" &&
+	rm $T &&
+	(cd s && test_expect_code 1 khaosat check >/dev/null 2>../err) &&
+	grep -q "^$W3:[0-9]*:[0-9]*: error: Mã số thuế: \"$V2\" is also used by record md01-0013" err &&
+	test_cmp made $T &&
+	rm $T s/.git/khaosat/record-cache &&
+	(cd s && test_expect_code 1 khaosat check >/dev/null 2>../err2) &&
+	test_cmp err err2 &&
+	test_path_is_file s/.git/khaosat/record-cache &&
+	test_path_is_missing $T &&
+	(cd s && test_expect_code 1 khaosat check >/dev/null 2>../err3) &&
+	test_cmp err err3 &&
+	test_cmp made $T &&
+	git -C s checkout -q -- $W3
+'
+
 test_done
