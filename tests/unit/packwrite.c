@@ -18,8 +18,10 @@
 #include "packwrite.h"
 
 #include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -1113,6 +1115,117 @@ static void test_callback_abort(void **state)
 	sink_release(&s);
 }
 
+/*
+ * The blob at `path` in commit `at` (its id into `id`), its loose file
+ * given `text` as its content, zlib-compressed as git writes one; the
+ * file's bytes before are kept in `old` (of `*oldlen`) to be put back.
+ */
+static void damage(git_oid *id, char *file, size_t size, unsigned char **old,
+		   size_t *oldlen, const git_oid *at, const char *path,
+		   const char *text)
+{
+	char hex[GIT_OID_HEXSZ + 1], head[64];
+	unsigned char *z;
+	uLongf zlen;
+	git_commit *c;
+	git_tree *t;
+	git_tree_entry *e;
+	struct ks_buf raw = KS_BUF_INIT;
+	FILE *f;
+	long n;
+
+	assert_int_equal(git_commit_lookup(&c, fx.repo, at), 0);
+	assert_int_equal(git_commit_tree(&t, c), 0);
+	assert_int_equal(git_tree_entry_bypath(&e, t, path), 0);
+	git_oid_cpy(id, git_tree_entry_id(e));
+	git_oid_tostr(hex, sizeof(hex), id);
+	snprintf(file, size, "%s/.git/objects/%.2s/%s", fx.src, hex, hex + 2);
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(c);
+	f = fopen(file, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	*old = malloc((size_t)n);
+	assert_non_null(*old);
+	assert_int_equal(fread(*old, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*oldlen = (size_t)n;
+	snprintf(head, sizeof(head), "blob %zu", strlen(text));
+	ks_buf_add(&raw, head, strlen(head) + 1);
+	ks_buf_puts(&raw, text);
+	zlen = compressBound(raw.len);
+	z = malloc(zlen);
+	assert_non_null(z);
+	assert_int_equal(compress(z, &zlen, (unsigned char *)raw.ptr, raw.len), Z_OK);
+	assert_int_equal(chmod(file, 0644), 0);
+	f = fopen(file, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(z, 1, zlen, f), zlen);
+	assert_int_equal(fclose(f), 0);
+	free(z);
+	ks_buf_release(&raw);
+}
+
+static void undamage(const char *file, unsigned char *old, size_t oldlen)
+{
+	FILE *f = fopen(file, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(old, 1, oldlen, f), oldlen);
+	assert_int_equal(fclose(f), 0);
+	free(old);
+}
+
+/*
+ * A damaged object the pack would hold, or a damaged reader's version a
+ * delta would be made against, stops the write: libgit2's own check of
+ * each object read is off while it runs, and back on after.
+ */
+static void test_damaged_object(void **state)
+{
+	static const char *const paths[] = {
+		"records/workshop/md01/001/md01-0199.yaml",	/* in the pack */
+		"records/workshop/md01/000/md01-0003.yaml",	/* a delta base */
+	};
+	const git_oid *at[] = { &fx.c[3], &fx.c[1] };
+	char file[512];
+	unsigned char *old;
+	size_t oldlen, i;
+	git_repository *repo;
+	git_odb *odb;
+	git_odb_object *obj = NULL;
+	git_oid id;
+	struct sink s;
+	int err;
+
+	for (i = 0; i < 2; i++) {
+		damage(&id, file, sizeof(file), &old, &oldlen, at[i], paths[i],
+		       "id: md01-0666\n");
+		/* a repository opened afresh: nothing of it read before */
+		assert_int_equal(git_repository_open(&repo, fx.src), 0);
+		memset(&s, 0, sizeof(s));
+		s.fail_at = -1;
+		err = ks_pack_write(repo, &fx.c[3], &fx.c[1], 1, sink_write, &s,
+				    NULL);
+		assert_int_equal(err, GIT_EMISMATCH);
+		assert_non_null(strstr(git_error_last()->message,
+				       "object hash mismatch"));
+		sink_release(&s);
+		/* libgit2's own check is on again */
+		assert_int_equal(git_repository_odb(&odb, repo), 0);
+		assert_int_equal(git_odb_read(&obj, odb, &id), GIT_EMISMATCH);
+		git_odb_free(odb);
+		git_repository_free(repo);
+		undamage(file, old, oldlen);
+	}
+	/* put back: the same pack as before any damage */
+	thin_case(&fx.c[3], &fx.c[1], 1, 10, 0);
+}
+
 /* Every allocation failing in turn: -1, nothing leaked (ASan checks). */
 static void out_of_memory(const git_oid *tip, const git_oid *hidden,
 			  size_t nhidden)
@@ -1165,6 +1278,7 @@ static int run(void)
 		cmocka_unit_test(test_thin_moved),
 		cmocka_unit_test(test_empty_pack),
 		cmocka_unit_test(test_callback_abort),
+		cmocka_unit_test(test_damaged_object),
 		cmocka_unit_test(test_out_of_memory),
 	};
 	int failed, total = (int)(sizeof(tests) / sizeof(tests[0]));
