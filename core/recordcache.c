@@ -1659,7 +1659,7 @@ int ks_unique_probe_head(struct ks_unique *u, struct ks_repo *r,
  * its caches removed), the check's walk, which reads every committed
  * record's entry anyway, makes it: else the next commit, merge or bundle
  * apply walks every record again to compare a few (a fast-forward
- * bringing 100 records into 100,000: 250 ms of 340).
+ * bringing 100 records into 100,000: 250 ms of 590).
  */
 int ks_check_committed(struct ks_unique *u, struct ks_repo *r,
 		       const struct ks_paths *changed,

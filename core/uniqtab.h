@@ -93,9 +93,10 @@ void ks_uniqrows_add(struct ks_uniqrows *r, const char *kind,
 /*
  * Writes the table of records tree `tree` to `file`: the rows of `old`
  * (may be NULL) that `drop` does not refuse, and the rows of `add`, in
- * order (`add`'s offsets are sorted in place).  `drop(ctx, kind, kind_len, id, id_len)` returns 1 for the rows
- * of a record whose values are not the old ones any more.  0, or -1 when
- * the table could not be written (it is then as it was).
+ * order (`add`'s offsets are sorted in place).  `drop(ctx, kind,
+ * kind_len, id, id_len)` returns 1 for the rows of a record whose values
+ * are not the old ones any more.  0, or -1 when the table could not be
+ * written (it is then as it was).
  */
 int ks_uniqtab_write(const char *file, const struct ks_buf *header,
 		     const char *tree, const struct ks_uniqtab *old,
