@@ -600,13 +600,18 @@ static int write_pack(struct sink *s, const git_oid *tip, const git_oid *hidden,
 	return ks_pack_write(fx.repo, tip, hidden, nhidden, sink_write, s, st);
 }
 
-static void save(const char *path, const struct sink *s)
+static void write_file(const char *path, const void *p, size_t len)
 {
 	FILE *f = fopen(path, "wb");
 
 	assert_non_null(f);
-	assert_int_equal(fwrite(s->p, 1, s->len, f), s->len);
+	assert_int_equal(fwrite(p, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
+}
+
+static void save(const char *path, const struct sink *s)
+{
+	write_file(path, s->p, s->len);
 }
 
 /* ---- a pack reader: every entry inflated, every delta applied ---- */
@@ -1118,11 +1123,10 @@ static void test_callback_abort(void **state)
 /*
  * The blob at `path` in commit `at` (its id into `id`), its loose file
  * given `text` as its content, zlib-compressed as git writes one; the
- * file's bytes before are kept in `old` (of `*oldlen`) to be put back.
+ * file's bytes before are kept in `old` to be put back.
  */
-static void damage(git_oid *id, char *file, size_t size, unsigned char **old,
-		   size_t *oldlen, const git_oid *at, const char *path,
-		   const char *text)
+static void damage(git_oid *id, char *file, size_t size, struct ks_buf *old,
+		   const git_oid *at, const char *path, const char *text)
 {
 	char hex[GIT_OID_HEXSZ + 1], head[64];
 	unsigned char *z;
@@ -1131,8 +1135,6 @@ static void damage(git_oid *id, char *file, size_t size, unsigned char **old,
 	git_tree *t;
 	git_tree_entry *e;
 	struct ks_buf raw = KS_BUF_INIT;
-	FILE *f;
-	long n;
 
 	assert_int_equal(git_commit_lookup(&c, fx.repo, at), 0);
 	assert_int_equal(git_commit_tree(&t, c), 0);
@@ -1143,17 +1145,8 @@ static void damage(git_oid *id, char *file, size_t size, unsigned char **old,
 	git_tree_entry_free(e);
 	git_tree_free(t);
 	git_commit_free(c);
-	f = fopen(file, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	*old = malloc((size_t)n);
-	assert_non_null(*old);
-	assert_int_equal(fread(*old, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*oldlen = (size_t)n;
+	assert_int_equal(ks_buf_read_file(old, file, 0), 0);
+	assert_true(old->len > 0);
 	snprintf(head, sizeof(head), "blob %zu", strlen(text));
 	ks_buf_add(&raw, head, strlen(head) + 1);
 	ks_buf_puts(&raw, text);
@@ -1162,22 +1155,9 @@ static void damage(git_oid *id, char *file, size_t size, unsigned char **old,
 	assert_non_null(z);
 	assert_int_equal(compress(z, &zlen, (unsigned char *)raw.ptr, raw.len), Z_OK);
 	assert_int_equal(chmod(file, 0644), 0);
-	f = fopen(file, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(z, 1, zlen, f), zlen);
-	assert_int_equal(fclose(f), 0);
+	write_file(file, z, zlen);
 	free(z);
 	ks_buf_release(&raw);
-}
-
-static void undamage(const char *file, unsigned char *old, size_t oldlen)
-{
-	FILE *f = fopen(file, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(old, 1, oldlen, f), oldlen);
-	assert_int_equal(fclose(f), 0);
-	free(old);
 }
 
 /*
@@ -1193,8 +1173,8 @@ static void test_damaged_object(void **state)
 	};
 	const git_oid *at[] = { &fx.c[3], &fx.c[1] };
 	char file[512];
-	unsigned char *old;
-	size_t oldlen, i;
+	struct ks_buf old = KS_BUF_INIT;
+	size_t i;
 	git_repository *repo;
 	git_odb *odb;
 	git_odb_object *obj = NULL;
@@ -1203,7 +1183,7 @@ static void test_damaged_object(void **state)
 	int err;
 
 	for (i = 0; i < 2; i++) {
-		damage(&id, file, sizeof(file), &old, &oldlen, at[i], paths[i],
+		damage(&id, file, sizeof(file), &old, at[i], paths[i],
 		       "id: md01-0666\n");
 		/* a repository opened afresh: nothing of it read before */
 		assert_int_equal(git_repository_open(&repo, fx.src), 0);
@@ -1220,7 +1200,8 @@ static void test_damaged_object(void **state)
 		assert_int_equal(git_odb_read(&obj, odb, &id), GIT_EMISMATCH);
 		git_odb_free(odb);
 		git_repository_free(repo);
-		undamage(file, old, oldlen);
+		write_file(file, old.ptr, old.len);	/* put back */
+		ks_buf_release(&old);
 	}
 	/* put back: the same pack as before any damage */
 	thin_case(&fx.c[3], &fx.c[1], 1, 10, 0);
