@@ -48,7 +48,7 @@ static int end_line(const char *s, const char *end, size_t *rows,
 	return e == end - 1 && *e == '\n' ? 0 : -1;
 }
 
-/* "<header>T <tree>\n" at `s`, of `len` bytes at least. */
+/* Whether the `len` bytes at `s` begin with "<header>T <tree>\n". */
 static int head_ok(const char *s, size_t len, const struct ks_buf *header)
 {
 	size_t head = header->len + 2 + KS_UNIQTAB_HEX + 1;
