@@ -13,8 +13,9 @@
 #   receiver (ff)  a copy at BASE with no commit of its own: fast-forward
 #
 # Then it measures (hyperfine, median of BENCH_RUNS after a warm-up, when
-# it is installed; else date +%s%N around each run, median) and, in one
-# more run of each under GNU time, peak RSS:
+# it is installed; else date +%s%N around each run, median; the applies
+# timed in turn with git's, tests/tools/alternate) and, in one more run
+# of each under GNU time, peak RSS:
 #
 #   incremental    khaosat bundle create inc.bundle --since BASE
 #                  vs git bundle create inc-git.bundle BASE..main
@@ -63,7 +64,8 @@ SLOW_RUNS=${BENCH_SLOW_RUNS:-3}
 CHANGES=${BENCH_CHANGES:-100}
 LOCAL=10	# records changed by each of the receiver's two commits
 
-bench_need "run 'make khaosat tests-built'" "$ks" "$tools/gensurvey"
+bench_need "run 'make khaosat tests-built'" "$ks" "$tools/gensurvey" \
+	"$tools/alternate"
 bench_numbers BENCH_N="$N" BENCH_RUNS="$RUNS" BENCH_SLOW_RUNS="$SLOW_RUNS" \
 	BENCH_CHANGES="$CHANGES"
 if [ "$RUNS" -lt 1 ] || [ "$SLOW_RUNS" -lt 1 ] || [ "$CHANGES" -lt 2 ]; then
@@ -76,7 +78,7 @@ bench_deps hyperfine:hyperfine /usr/bin/time:time
 bench_need_time
 bench_timer
 bench_tmp bundle
-bench_copy gensurvey
+bench_copy gensurvey alternate
 bench_env
 
 size() { stat -c %s "$1"; }

@@ -193,27 +193,34 @@ EOF
 	chmod +x "$tmp/bin/copy-repo"
 }
 
-# bench_time_apply NAME PREPARE: $tmp/bin/apply-ks and apply-git timed,
-# PREPARE run before each (untimed), into A_ks and A_git
+# bench_time_apply NAME PREPARE: $tmp/bin/apply-ks and apply-git timed in
+# turn, PREPARE run before each (untimed), into A_ks and A_git
 bench_time_apply() {
-	note "apply ($1): khaosat bundle apply, timed"
-	measure "$SLOW_RUNS" "'$tmp/bin/apply-ks'" "$2" && A_ks=$M ||
+	note "apply ($1): khaosat bundle apply and git fetch + git merge, timed in turn"
+	if measure_pair "$SLOW_RUNS" "'$tmp/bin/apply-ks'" "'$tmp/bin/apply-git'" \
+		"$2" "$2"; then
+		A_ks=$MA
+		A_git=$MB
+	else
 		A_ks=failed
-	note "apply ($1): git fetch + git merge, timed"
-	measure "$SLOW_RUNS" "'$tmp/bin/apply-git'" "$2" && A_git=$M ||
 		A_git=failed
+	fi
 }
 
 # bench_check_cold SURVEY: khaosat check of the whole survey, its caches
-# removed before each run, into all_cold; parsefloor over its records, the
-# same read and parsed with libyaml alone, into all_floor
+# removed before each run, into all_cold, timed in turn with parsefloor
+# over its records (the same read and parsed with libyaml alone), into
+# all_floor
 bench_check_cold() {
-	note "khaosat check of all $N records, caches removed before each run"
-	measure "$SLOW_RUNS" "'$ks' check" "rm -rf .git/khaosat" && all_cold=$M ||
+	note "khaosat check of all $N records, caches removed before each run, and parsefloor of the same files, in turn"
+	if measure_pair "$SLOW_RUNS" "'$ks' check" "'$tools/parsefloor' '$1/records'" \
+		"rm -rf .git/khaosat"; then
+		all_cold=$MA
+		all_floor=$MB
+	else
 		all_cold=failed
-	note "parsefloor of the same files"
-	measure "$SLOW_RUNS" "'$tools/parsefloor' '$1/records'" && all_floor=$M ||
 		all_floor=failed
+	fi
 }
 
 # bench_apply_git RUN BUNDLE: $tmp/bin/apply-git, git's apply of BUNDLE's
@@ -499,6 +506,40 @@ measure() {
 		C=$(median_s <"$tmp/cpu")
 	fi
 	M=$(median_s <"$tmp/times")
+}
+
+# measure_pair RUNS CMD_A CMD_B [PREPARE_A [PREPARE_B]]: the two commands
+# (strings as for measure) timed in turn by $tools/alternate, a warm-up
+# run of each, then RUNS rounds, A first in one and B first in the next,
+# so that a machine whose speed drifts times both in the same minutes: the
+# median wall times in seconds in $MA and $MB, the median CPU times in $CA
+# and $CB.  PREPARE_A runs before each run of A, PREPARE_B before each of
+# B, untimed.  Returns 1 if either failed.
+# shellcheck disable=SC2034
+measure_pair() {
+	MA=
+	MB=
+	CA=n/a
+	CB=n/a
+	mp_runs=$1
+	mp_a=$2
+	mp_b=$3
+	mp_pa=${4:-}
+	mp_pb=${5:-}
+	eval "set -- $mp_a"
+	mp_na=$#
+	eval "set -- \"\$@\" $mp_b"
+	if ! mp_out=$("$tools/alternate" "$mp_runs" "$mp_pa" "$mp_pb" "$mp_na" \
+		"$@" 2>"$tmp/err"); then
+		fail "$mp_a, timed in turn with $mp_b"
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	set -- $mp_out
+	MA=$(printf "$bench_sfmt" "$1")
+	CA=$(printf "$bench_sfmt" "$2")
+	MB=$(printf "$bench_sfmt" "$3")
+	CB=$(printf "$bench_sfmt" "$4")
 }
 
 # peak CMD [PREPARE]: the peak resident memory in KB of one run of CMD (a

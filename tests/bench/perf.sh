@@ -70,10 +70,15 @@
 # and the same tree as git merge's.  A failed witness counts as a failure;
 # the table still prints.
 #
-# Timings use hyperfine (median of BENCH_RUNS runs after a warm-up) when it
-# is installed, or date +%s%N around each run; commits, syncs and merges,
-# which change the survey, are timed one by one with date +%s%N.  The
-# programs are copied first, so a rebuild during the run changes nothing.
+# A row that compares two commands times them in turn (tests/tools/
+# alternate: a warm-up run of each, then BENCH_RUNS or BENCH_SLOW_RUNS
+# rounds, khaosat first in one round and the anchor first in the next,
+# median of each), so that both are measured in the same minutes of a
+# machine whose speed drifts.  stats, dupes and find use hyperfine (median
+# of BENCH_RUNS runs after a warm-up) when it is installed, or date +%s%N
+# around each run; commits, syncs and merges, which change the survey, are
+# timed one by one with date +%s%N, alternating.  The programs are copied
+# first, so a rebuild during the run changes nothing.
 #
 #   BUILD=build/release sh tests/bench/perf.sh
 #
@@ -116,7 +121,7 @@ EDITS=10	# records edited before khaosat check
 PLAIN=10000	# record files in the plain folder
 
 bench_need "run 'make khaosat tests-built'" "$ks" "$tools/gensurvey" \
-	"$tools/parsefloor"
+	"$tools/parsefloor" "$tools/alternate"
 bench_numbers BENCH_N="$N" BENCH_RUNS="$RUNS" BENCH_SLOW_RUNS="$SLOW_RUNS" \
 	BENCH_ROUNDS="$ROUNDS" BENCH_SYNC_ROUNDS="$SYNC_ROUNDS" \
 	BENCH_BULK_TIMEOUT="$BULK_TIMEOUT"
@@ -135,7 +140,7 @@ bench_deps hyperfine:hyperfine /usr/bin/time:time
 bench_need_time
 bench_timer
 bench_tmp perf
-bench_copy gensurvey parsefloor
+bench_copy gensurvey parsefloor alternate
 bench_env
 
 survey=$tmp/survey
@@ -323,8 +328,13 @@ pick "$EDITS" 3 >"$tmp/sel.edit"
 while read -r k f; do
 	set_field "$f" annual_revenue $((9200000001 + k)) || exit 1
 done <"$tmp/sel.edit"
-measure "$RUNS" "'$ks' check" && ed_ks=$M || ed_ks=failed
-measure "$RUNS" "git status" && ed_git=$M || ed_git=failed
+if measure_pair "$RUNS" "'$ks' check" "git status"; then
+	ed_ks=$MA
+	ed_git=$MB
+else
+	ed_ks=failed
+	ed_git=failed
+fi
 cut -d' ' -f2 "$tmp/sel.edit" | xargs git checkout -q --
 if [ -n "$(git status --porcelain)" ]; then
 	git status --porcelain | head -n 5 >"$tmp/err"
@@ -373,9 +383,14 @@ mkdir -p "$plain/records" || exit 1
 cp -r schema "$plain/" || exit 1
 head -n "$PLAIN" "$tmp/all" | xargs cp -t "$plain/records/" || exit 1
 cd "$plain" || exit 1
-measure "$RUNS" "'$ks' check --schema schema/workshop.yaml records" &&
-	pl_ks=$M || pl_ks=failed
-measure "$RUNS" "'$tools/parsefloor' records" && pl_floor=$M || pl_floor=failed
+if measure_pair "$RUNS" "'$ks' check --schema schema/workshop.yaml records" \
+	"'$tools/parsefloor' records"; then
+	pl_ks=$MA
+	pl_floor=$MB
+else
+	pl_ks=failed
+	pl_floor=failed
+fi
 cd "$survey" || exit 1
 rm -rf "$plain"
 
@@ -425,11 +440,15 @@ cd "$survey" || exit 1
 
 inc=$tmp/inc.bundle
 inc_git=$tmp/inc-git.bundle
-note "incremental bundle of $CHANGES changed records: khaosat, then git"
-measure "$RUNS" "'$ks' bundle create '$inc' --since $base" && bc_ks=$M ||
+note "incremental bundle of $CHANGES changed records: khaosat and git, in turn"
+if measure_pair "$RUNS" "'$ks' bundle create '$inc' --since $base" \
+	"git bundle create -q '$inc_git' $base..main"; then
+	bc_ks=$MA
+	bc_git=$MB
+else
 	bc_ks=failed
-measure "$RUNS" "git bundle create -q '$inc_git' $base..main" && bc_git=$M ||
 	bc_git=failed
+fi
 bs_ks=$(size "$inc" 2>/dev/null) || bs_ks=failed
 bs_git=$(size "$inc_git" 2>/dev/null) || bs_git=failed
 git -C "$recv_ff" bundle verify "$inc" >/dev/null 2>"$tmp/err"

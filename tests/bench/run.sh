@@ -17,7 +17,9 @@
 #                   libyaml's parser over it, nothing else)
 #   memory          peak RSS of khaosat check (GNU time %M), both ways
 #
-# and prints a table with the targets and whether each is met.  Timings use
+# and prints a table with the targets and whether each is met.  The check
+# without caches and parsefloor are timed in turn (tests/tools/alternate,
+# median of BENCH_SLOW_RUNS rounds after a warm-up); other timings use
 # hyperfine (median of BENCH_RUNS runs after a warm-up) when it is
 # installed, or installable as root; otherwise date +%s%N around each run.
 # The programs are copied first, so a rebuild during the run changes nothing.
@@ -46,7 +48,7 @@ SLOW_RUNS=${BENCH_SLOW_RUNS:-3}
 ROUNDS=${BENCH_ROUNDS:-5}
 BULK_TIMEOUT=${BENCH_BULK_TIMEOUT:-300}
 
-bench_need "run 'make bench'" "$ks" "$tools/gensurvey" "$tools/parsefloor"
+bench_need "run 'make bench'" "$ks" "$tools/gensurvey" "$tools/parsefloor" "$tools/alternate"
 bench_numbers BENCH_N="$N"
 if [ "$N" -lt 100 ]; then
 	note "BENCH_N must be at least 100"
@@ -57,7 +59,7 @@ fi
 bench_deps hyperfine:hyperfine time:time
 bench_timer
 bench_tmp bench
-bench_copy gensurvey parsefloor
+bench_copy gensurvey parsefloor alternate
 bench_env
 
 # The id of record <device number> <counter>, and where it lives (found,
