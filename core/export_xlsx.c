@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "file.h"
+#include "lazylib.h"
 #include "text.h"
 
 #include <math.h>
@@ -23,6 +24,46 @@
 #include <strings.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
+
+/* loaded at the first spreadsheet written: see lazylib.h */
+#define XLSX_FUNCS(X) \
+	X(format_set_align) X(format_set_bg_color) X(format_set_bold) \
+	X(format_set_bottom) X(format_set_font_color) X(format_set_italic) \
+	X(format_set_num_format) X(format_set_text_wrap) X(lxw_strerror) \
+	X(lxw_workbook_free) X(workbook_add_format) \
+	X(workbook_add_worksheet) X(workbook_close) X(workbook_new_opt) \
+	X(workbook_set_properties) X(worksheet_autofilter) \
+	X(worksheet_freeze_panes) X(worksheet_insert_image_buffer_opt) \
+	X(worksheet_set_column) X(worksheet_set_row) \
+	X(worksheet_write_boolean) X(worksheet_write_datetime) \
+	X(worksheet_write_number) X(worksheet_write_string) \
+	X(worksheet_write_url_opt)
+KS_LAZYLIB(xlsx_lib, KS_SONAME_xlsxwriter, "libxlsxwriter4", XLSX_FUNCS);
+#define format_set_align KS_LAZY(xlsx_lib, format_set_align)
+#define format_set_bg_color KS_LAZY(xlsx_lib, format_set_bg_color)
+#define format_set_bold KS_LAZY(xlsx_lib, format_set_bold)
+#define format_set_bottom KS_LAZY(xlsx_lib, format_set_bottom)
+#define format_set_font_color KS_LAZY(xlsx_lib, format_set_font_color)
+#define format_set_italic KS_LAZY(xlsx_lib, format_set_italic)
+#define format_set_num_format KS_LAZY(xlsx_lib, format_set_num_format)
+#define format_set_text_wrap KS_LAZY(xlsx_lib, format_set_text_wrap)
+#define lxw_strerror KS_LAZY(xlsx_lib, lxw_strerror)
+#define lxw_workbook_free KS_LAZY(xlsx_lib, lxw_workbook_free)
+#define workbook_add_format KS_LAZY(xlsx_lib, workbook_add_format)
+#define workbook_add_worksheet KS_LAZY(xlsx_lib, workbook_add_worksheet)
+#define workbook_close KS_LAZY(xlsx_lib, workbook_close)
+#define workbook_new_opt KS_LAZY(xlsx_lib, workbook_new_opt)
+#define workbook_set_properties KS_LAZY(xlsx_lib, workbook_set_properties)
+#define worksheet_autofilter KS_LAZY(xlsx_lib, worksheet_autofilter)
+#define worksheet_freeze_panes KS_LAZY(xlsx_lib, worksheet_freeze_panes)
+#define worksheet_insert_image_buffer_opt KS_LAZY(xlsx_lib, worksheet_insert_image_buffer_opt)
+#define worksheet_set_column KS_LAZY(xlsx_lib, worksheet_set_column)
+#define worksheet_set_row KS_LAZY(xlsx_lib, worksheet_set_row)
+#define worksheet_write_boolean KS_LAZY(xlsx_lib, worksheet_write_boolean)
+#define worksheet_write_datetime KS_LAZY(xlsx_lib, worksheet_write_datetime)
+#define worksheet_write_number KS_LAZY(xlsx_lib, worksheet_write_number)
+#define worksheet_write_string KS_LAZY(xlsx_lib, worksheet_write_string)
+#define worksheet_write_url_opt KS_LAZY(xlsx_lib, worksheet_write_url_opt)
 
 #define INFO_SHEET "Thông tin"
 #define HEADER_ROWS 2

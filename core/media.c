@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "diag.h"
+#include "lazylib.h"
 
 #include <libexif/exif-data.h>
 #include <png.h>
@@ -20,6 +21,61 @@
 #include <webp/decode.h>
 #include <zlib.h>
 #include <jpeglib.h>
+
+/* loaded at the first photo looked at: see lazylib.h */
+#define JPEG_FUNCS(X) \
+	X(jpeg_CreateCompress) X(jpeg_CreateDecompress) \
+	X(jpeg_calc_output_dimensions) X(jpeg_destroy_compress) \
+	X(jpeg_destroy_decompress) X(jpeg_finish_compress) \
+	X(jpeg_finish_decompress) X(jpeg_mem_dest) X(jpeg_mem_src) \
+	X(jpeg_read_header) X(jpeg_read_scanlines) X(jpeg_set_defaults) \
+	X(jpeg_set_quality) X(jpeg_start_compress) X(jpeg_start_decompress) \
+	X(jpeg_std_error) X(jpeg_write_scanlines)
+KS_LAZYLIB(jpeg_lib, KS_SONAME_jpeg, "libjpeg62-turbo", JPEG_FUNCS);
+#define jpeg_CreateCompress KS_LAZY(jpeg_lib, jpeg_CreateCompress)
+#define jpeg_CreateDecompress KS_LAZY(jpeg_lib, jpeg_CreateDecompress)
+#define jpeg_calc_output_dimensions KS_LAZY(jpeg_lib, jpeg_calc_output_dimensions)
+#define jpeg_destroy_compress KS_LAZY(jpeg_lib, jpeg_destroy_compress)
+#define jpeg_destroy_decompress KS_LAZY(jpeg_lib, jpeg_destroy_decompress)
+#define jpeg_finish_compress KS_LAZY(jpeg_lib, jpeg_finish_compress)
+#define jpeg_finish_decompress KS_LAZY(jpeg_lib, jpeg_finish_decompress)
+#define jpeg_mem_dest KS_LAZY(jpeg_lib, jpeg_mem_dest)
+#define jpeg_mem_src KS_LAZY(jpeg_lib, jpeg_mem_src)
+#define jpeg_read_header KS_LAZY(jpeg_lib, jpeg_read_header)
+#define jpeg_read_scanlines KS_LAZY(jpeg_lib, jpeg_read_scanlines)
+#define jpeg_set_defaults KS_LAZY(jpeg_lib, jpeg_set_defaults)
+#define jpeg_set_quality KS_LAZY(jpeg_lib, jpeg_set_quality)
+#define jpeg_start_compress KS_LAZY(jpeg_lib, jpeg_start_compress)
+#define jpeg_start_decompress KS_LAZY(jpeg_lib, jpeg_start_decompress)
+#define jpeg_std_error KS_LAZY(jpeg_lib, jpeg_std_error)
+#define jpeg_write_scanlines KS_LAZY(jpeg_lib, jpeg_write_scanlines)
+
+#define PNG_FUNCS(X) \
+	X(png_image_begin_read_from_memory) X(png_image_finish_read) \
+	X(png_image_free)
+KS_LAZYLIB(png_lib, KS_SONAME_png16, "libpng16-16", PNG_FUNCS);
+#define png_image_begin_read_from_memory KS_LAZY(png_lib, png_image_begin_read_from_memory)
+#define png_image_finish_read KS_LAZY(png_lib, png_image_finish_read)
+#define png_image_free KS_LAZY(png_lib, png_image_free)
+
+#define WEBP_FUNCS(X) \
+	X(WebPDecodeRGBA) X(WebPFree) X(WebPGetInfo)
+KS_LAZYLIB(webp_lib, KS_SONAME_webp, "libwebp7", WEBP_FUNCS);
+#define WebPDecodeRGBA KS_LAZY(webp_lib, WebPDecodeRGBA)
+#define WebPFree KS_LAZY(webp_lib, WebPFree)
+#define WebPGetInfo KS_LAZY(webp_lib, WebPGetInfo)
+
+#define EXIF_FUNCS(X) \
+	X(exif_content_get_entry) X(exif_data_get_byte_order) \
+	X(exif_data_new_from_data) X(exif_data_unref) X(exif_get_rational) \
+	X(exif_get_short)
+KS_LAZYLIB(exif_lib, KS_SONAME_exif, "libexif12", EXIF_FUNCS);
+#define exif_content_get_entry KS_LAZY(exif_lib, exif_content_get_entry)
+#define exif_data_get_byte_order KS_LAZY(exif_lib, exif_data_get_byte_order)
+#define exif_data_new_from_data KS_LAZY(exif_lib, exif_data_new_from_data)
+#define exif_data_unref KS_LAZY(exif_lib, exif_data_unref)
+#define exif_get_rational KS_LAZY(exif_lib, exif_get_rational)
+#define exif_get_short KS_LAZY(exif_lib, exif_get_short)
 
 #define MAX_PIXELS (80u * 1000 * 1000)	/* 80 megapixels, decoded */
 

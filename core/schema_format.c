@@ -7,6 +7,7 @@
  */
 #include "schema_int.h"
 #include "intl.h"
+#include "lazylib.h"
 
 #include <assert.h>
 #include <idn2.h>
@@ -14,6 +15,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+/* loaded at the first internationalised host name judged: see lazylib.h */
+#define IDN2_FUNCS(X) \
+	X(idn2_free) X(idn2_register_u8)
+KS_LAZYLIB(idn2_lib, KS_SONAME_idn2, "libidn2-0", IDN2_FUNCS);
+#define idn2_free KS_LAZY(idn2_lib, idn2_free)
+#define idn2_register_u8 KS_LAZY(idn2_lib, idn2_register_u8)
 
 enum {
 	F_DATE, F_DATETIME, F_TIME, F_EMAIL, F_URI, F_UUID, F_IPV4,

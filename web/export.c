@@ -18,6 +18,7 @@
 #include "export.h"
 #include "file.h"
 #include "intl.h"
+#include "lazylib.h"
 #include "repo.h"
 #include "stats.h"
 
@@ -32,6 +33,17 @@
 #include <time.h>
 #include <unistd.h>
 #include <zip.h>
+
+/* loaded at the first zip written: see lazylib.h */
+#define ZIP_FUNCS(X) \
+	X(zipClose) X(zipCloseFileInZip) X(zipOpen64) \
+	X(zipOpenNewFileInZip4_64) X(zipWriteInFileInZip)
+KS_LAZYLIB(zip_lib, KS_SONAME_minizip, "libminizip1", ZIP_FUNCS);
+#define zipClose KS_LAZY(zip_lib, zipClose)
+#define zipCloseFileInZip KS_LAZY(zip_lib, zipCloseFileInZip)
+#define zipOpen64 KS_LAZY(zip_lib, zipOpen64)
+#define zipOpenNewFileInZip4_64 KS_LAZY(zip_lib, zipOpenNewFileInZip4_64)
+#define zipWriteInFileInZip KS_LAZY(zip_lib, zipWriteInFileInZip)
 
 #define BAR_W 360	/* the longest bar, in pixels */
 #define ROW_H 22
