@@ -18,6 +18,7 @@
 #include "gitindex.h"
 #include "history.h"
 #include "isotime.h"
+#include "objbatch.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -2344,7 +2345,8 @@ static int commit_merge(git_oid *out, struct ks_repo *r, const git_oid *head,
 			const git_oid *theirs, const git_oid *tree,
 			struct ks_paths *touched,
 			const struct ks_merge_stats *stats, const char *what,
-			struct ks_gitindex *listed, struct ks_diags *d)
+			struct ks_gitindex *listed, struct ks_objbatch *batch,
+			struct ks_diags *d)
 {
 	struct ks_buf msg = KS_BUF_INIT;
 	git_oid parents[2];
@@ -2364,6 +2366,9 @@ static int commit_merge(git_oid *out, struct ks_repo *r, const git_oid *head,
 	git_oid_cpy(&parents[1], theirs);
 	err = ks_commit_tree_only(out, r, tree, parents, 2, msg.ptr, d);
 	ks_buf_release(&msg);
+	/* the merge's trees and commit on the disk before anything names them */
+	if (!err)
+		err = ks_objbatch_write(batch, what, d);
 	if (!err)
 		err = journal_begin(r, head, out, d);
 	if (!err && (err = update_worktree(r, head, out, touched, listed, d)))
@@ -2397,6 +2402,7 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 	git_repository *repo = ks_repo_git(r);
 	struct ks_changes ch = { 0 };
 	struct ks_paths touched = { 0 };
+	struct ks_objbatch *batch = NULL;
 	git_oid head, tree;
 	int err, index_head;
 
@@ -2440,30 +2446,34 @@ static int merge_into_main(git_oid *out, struct ks_merge_stats *stats,
 		ks_changes_release(&ch);
 		return err;
 	}
-	if ((err = merge_trees(&tree, stats, r, &head, theirs, &touched, d)) < 0) {
+	/* the objects the merge makes, kept in memory until its commit is */
+	if (ks_objbatch_begin(&batch, repo) < 0) {
 		ks_changes_release(&ch);
-		ks_paths_release(&touched);
-		return err;
+		return ks_error(d, KS_EIO, NULL, 0, 0, "cannot merge: %s",
+				ks_git_error());
 	}
+	if ((err = merge_trees(&tree, stats, r, &head, theirs, &touched, d)) < 0)
+		goto out;
 	if (brings_nothing(repo, theirs, &head, &tree)) {
 		/*
 		 * Only merges of what main has, with main's very tree: a
 		 * commit would record nothing, and two channels (a stick and a
 		 * hub) would then trade such commits for ever.
 		 */
-		ks_changes_release(&ch);
-		ks_paths_release(&touched);
 		memset(stats, 0, sizeof(*stats));
 		stats->up_to_date = 1;
 		git_oid_cpy(out, &head);
-		return 0;
+		err = 0;
+		goto out;
 	}
 	err = commit_merge(out, r, &head, theirs, &tree, &touched, stats, what,
-			   ch.index, d);
-	ks_changes_release(&ch);
-	ks_paths_release(&touched);
+			   ch.index, batch, d);
 	if (!err)
 		index_moved_with_main(r, index_head);
+out:
+	ks_objbatch_end(batch);
+	ks_changes_release(&ch);
+	ks_paths_release(&touched);
 	return err;
 }
 

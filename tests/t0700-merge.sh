@@ -302,4 +302,60 @@ test_expect_success 'a merge bringing 80 records: its clash said the same on any
 	grep -q "^$theirs:4:11: warning: .*\"0100109106\" is also used by record ${id%.yaml} " err.1
 '
 
+
+# loose OBJDIR: the loose object files under OBJDIR, one a line, sorted
+loose() {
+	find "$1" -type f -path "*/objects/??/*" | sort
+}
+
+test_expect_success 'a merge writes its trees and commit as one pack, no loose object' '
+	make_survey p1 md01 "Nguyễn Thị Hoa" &&
+	"$KHAOSAT_TOOLS/gensurvey" p1 300 >/dev/null &&
+	(cd p1 && khaosat commit -m base >/dev/null) &&
+	git clone -q p1 p2 &&
+	git -C p2 config khaosat.device md02 &&
+	git -C p2 config khaosat.surveyor "Trần Văn Minh" &&
+	(cd p1 && find records -name "*.yaml" | sort >../all) &&
+	for f in $(head -n 40 all); do
+		sed -i "s/^annual_revenue: .*/annual_revenue: 321/" "p1/$f" || return 1
+	done &&
+	(cd p1 && khaosat commit -m "p1: 40 records" >/dev/null) &&
+	for f in $(tail -n 40 all); do
+		sed -i "s/^annual_revenue: .*/annual_revenue: 123/" "p2/$f" || return 1
+	done &&
+	f=$(sed -n 100p all) &&
+	set_line "p1/$f" "floor_area:" "floor_area: 9100" &&
+	set_line "p2/$f" "name:" "name: Xưởng đúc Hoà Bình" &&
+	(cd p1 && khaosat commit -m "p1: floor area" >/dev/null) &&
+	(cd p2 && khaosat commit -m "p2: 41 records" >/dev/null) &&
+	git -C p1 fetch -q ../p2 main:refs/remotes/p2/main &&
+	git -C p1 repack -q -a -d &&
+	loose p1/.git >loose.before &&
+	ls p1/.git/objects/pack/*.pack >packs.before &&
+	(cd p1 && khaosat merge p2/main >../out) &&
+	grep -q "1 record merged field by field, 0 conflicts" out &&
+	loose p1/.git >loose.after &&
+	test_cmp loose.before loose.after &&
+	ls p1/.git/objects/pack/*.pack >packs.after &&
+	test "$(comm -13 packs.before packs.after | wc -l)" = 1 &&
+	pack=$(comm -13 packs.before packs.after) &&
+	git verify-pack -v "${pack%.pack}.idx" >contents &&
+	grep -q "^$(git -C p1 rev-parse HEAD) commit " contents &&
+	grep -q "^$(git -C p1 rev-parse "HEAD^{tree}") tree " contents &&
+	grep -q "^$(git -C p1 rev-parse "HEAD:$f") blob " contents &&
+	grep -q "^name: Xưởng đúc Hoà Bình$" "p1/$f" &&
+	grep -q "^floor_area: 9100$" "p1/$f" &&
+	git -C p1 fsck --full &&
+	test -z "$(git -C p1 status --porcelain)" &&
+	(cd p1 && khaosat check >/dev/null)
+'
+
+test_expect_success 'objects written after a merge in the same survey are kept on the disk' '
+	f=$(sed -n 200p all) &&
+	set_line "p1/$f" "annual_revenue:" "annual_revenue: 777" &&
+	(cd p1 && khaosat commit -m "p1: after the merge" >/dev/null) &&
+	git -C p1 cat-file -e "HEAD:$f" &&
+	git -C p1 fsck --full
+'
+
 test_done
