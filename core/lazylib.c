@@ -14,8 +14,8 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* l's library and every function it names, or NULL and why in `why`. */
-static const char *load(struct ks_lazylib *l, char *why, size_t whylen)
+/* l's library and every function it names: 0, or -1 and why in `why`. */
+static int load(struct ks_lazylib *l, char *why, size_t whylen)
 {
 	void *lib;
 	size_t i;
@@ -23,16 +23,16 @@ static const char *load(struct ks_lazylib *l, char *why, size_t whylen)
 	/* kept loaded for the life of the process, as a linked library is */
 	if (!(lib = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL))) {
 		snprintf(why, whylen, "%s", dlerror());
-		return NULL;
+		return -1;
 	}
 	for (i = 0; i < l->n; i++) {
 		if (!(l->fn[i] = dlsym(lib, l->names[i]))) {
 			snprintf(why, whylen, _("it has no function %s"),
 				 l->names[i]);
-			return NULL;
+			return -1;
 		}
 	}
-	return l->soname;
+	return 0;
 }
 
 void *ks_lazylib_fn(struct ks_lazylib *l, size_t i)
@@ -43,7 +43,7 @@ void *ks_lazylib_fn(struct ks_lazylib *l, size_t i)
 		return l->fn[i];
 	pthread_mutex_lock(&lock);
 	if (!l->loaded) {
-		if (!load(l, why, sizeof(why))) {
+		if (load(l, why, sizeof(why)) < 0) {
 			snprintf(line, sizeof(line),
 				 _("cannot load the library %s (Debian package %s): %s"),
 				 l->soname, l->package, why);
