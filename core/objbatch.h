@@ -17,7 +17,9 @@
  *
  * The store is an object database backend of the repository, first in
  * its order; between batches it holds nothing and passes every question
- * on, and the next batch of the same repository uses it again.
+ * on, and the next batch of the same repository uses it again.  A merge
+ * runs under the survey's exclusive lock (lock.h): the objects a batch
+ * keeps are the merge's own.
  */
 #ifndef KS_OBJBATCH_H
 #define KS_OBJBATCH_H
