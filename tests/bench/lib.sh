@@ -197,14 +197,10 @@ EOF
 # turn, PREPARE run before each (untimed), into A_ks and A_git
 bench_time_apply() {
 	note "apply ($1): khaosat bundle apply and git fetch + git merge, timed in turn"
-	if measure_pair "$SLOW_RUNS" "'$tmp/bin/apply-ks'" "'$tmp/bin/apply-git'" \
-		"$2" "$2"; then
-		A_ks=$MA
-		A_git=$MB
-	else
-		A_ks=failed
-		A_git=failed
-	fi
+	measure_pair "$SLOW_RUNS" "'$tmp/bin/apply-ks'" "'$tmp/bin/apply-git'" \
+		"$2" "$2"
+	A_ks=$MA
+	A_git=$MB
 }
 
 # bench_check_cold SURVEY: khaosat check of the whole survey, its caches
@@ -213,14 +209,10 @@ bench_time_apply() {
 # all_floor
 bench_check_cold() {
 	note "khaosat check of all $N records, caches removed before each run, and parsefloor of the same files, in turn"
-	if measure_pair "$SLOW_RUNS" "'$ks' check" "'$tools/parsefloor' '$1/records'" \
-		"rm -rf .git/khaosat"; then
-		all_cold=$MA
-		all_floor=$MB
-	else
-		all_cold=failed
-		all_floor=failed
-	fi
+	measure_pair "$SLOW_RUNS" "'$ks' check" "'$tools/parsefloor' '$1/records'" \
+		"rm -rf .git/khaosat"
+	all_cold=$MA
+	all_floor=$MB
 }
 
 # bench_apply_git RUN BUNDLE: $tmp/bin/apply-git, git's apply of BUNDLE's
@@ -514,11 +506,11 @@ measure() {
 # so that a machine whose speed drifts times both in the same minutes: the
 # median wall times in seconds in $MA and $MB, the median CPU times in $CA
 # and $CB.  PREPARE_A runs before each run of A, PREPARE_B before each of
-# B, untimed.  Returns 1 if either failed.
+# B, untimed.  Returns 1 if either failed, MA and MB then "failed".
 # shellcheck disable=SC2034
 measure_pair() {
-	MA=
-	MB=
+	MA=failed
+	MB=failed
 	CA=n/a
 	CB=n/a
 	mp_runs=$1
