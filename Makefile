@@ -84,19 +84,22 @@ ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 # call of one loads it (core/lazylib.h), by the soname of the library
 # compiled against, so that the others do not map them at every start
 # (2.8 ms of each command's start-up).  The Windows build links them.
+#
+# $(call soname,NAME): the soname of lib<NAME>.so as the compiler's search
+# finds it, or nothing
+soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 ifneq ($(WINDOWS),1)
 LAZY_PKGS = xlsxwriter minizip libexif libjpeg libpng libwebp libidn2
-# -l name -> soname, each as the compiler's search finds lib<name>.so
-LAZY_CFLAGS := -DKS_LAZY_LIBS $(shell for l in xlsxwriter minizip exif jpeg png16 webp idn2; do \
-	s=$$(objdump -p "$$($(CC) -print-file-name=lib$$l.so)" 2>/dev/null | sed -n 's/^ *SONAME *//p'); \
-	[ -n "$$s" ] && echo "-DKS_SONAME_$$l='\"$$s\"'"; done)
+# -DKS_SONAME_<-l name>="soname" for each; none where it is not found
+LAZY_CFLAGS := -DKS_LAZY_LIBS $(foreach l,xlsxwriter minizip exif jpeg png16 webp idn2,\
+	$(patsubst %,-DKS_SONAME_$(l)='"%"',$(call soname,$(l))))
 endif
 LINKED = $(filter-out libmicrohttpd $(LAZY_PKGS),$(PKGS))
 LIBS = $(shell $(PKG_CONFIG) --libs $(LINKED) 2>/dev/null) -lm -pthread $(WIN_LIBS)
 ifeq ($(WINDOWS),1)
 MHD_SONAME = $(notdir $(wildcard $(WIN)/prefix/bin/libmicrohttpd-*.dll))
 else
-MHD_SONAME = $(shell objdump -p "$$(pkg-config --variable=libdir libmicrohttpd 2>/dev/null)/libmicrohttpd.so" 2>/dev/null | sed -n 's/^ *SONAME *//p')
+MHD_SONAME = $(call soname,microhttpd)
 endif
 
 CORE_SRC = $(sort $(wildcard core/*.c)) $(COMPAT_SRC)
