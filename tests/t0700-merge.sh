@@ -7,11 +7,22 @@ W1=records/workshop/md01/000/md01-0001.yaml
 W2=records/workshop/md01/000/md01-0002.yaml
 W3=records/workshop/md01/000/md01-0003.yaml
 
-# A second laptop: a copy of the survey with its own device identity.
+# laptop NAME DEVICE SURVEYOR [FROM]: a second laptop, a copy of the
+# survey FROM (a) with its own device identity.
 laptop() {
-	git clone -q a "$1" &&
+	git clone -q "${4:-a}" "$1" &&
 	git -C "$1" config khaosat.device "$2" &&
 	git -C "$1" config khaosat.surveyor "$3"
+}
+
+# generated_pair A B N: survey A with N generated records committed, B
+# another laptop's copy of it; the record files, sorted, in ./all
+generated_pair() {
+	make_survey "$1" md01 "Nguyễn Thị Hoa" &&
+	"$KHAOSAT_TOOLS/gensurvey" "$1" "$3" >/dev/null &&
+	(cd "$1" && khaosat commit -m base >/dev/null) &&
+	laptop "$2" md02 "Trần Văn Minh" "$1" &&
+	(cd "$1" && find records -name "*.yaml" | sort >../all)
 }
 
 test_expect_success 'setup: laptop a with the samples, laptop b a copy of it' '
@@ -278,13 +289,7 @@ test_expect_success 'a file on one side where the other has a folder: named, not
 # The records a merge brought are read on every processor from 64 on
 # (ks_check_records()) for its note of clashing values.
 test_expect_success 'a merge bringing 80 records: its clash said the same on any number of threads' '
-	make_survey m1 md01 "Nguyễn Thị Hoa" &&
-	"$KHAOSAT_TOOLS/gensurvey" m1 200 >/dev/null &&
-	(cd m1 && khaosat commit -m base >/dev/null) &&
-	git clone -q m1 m2 &&
-	git -C m2 config khaosat.device md02 &&
-	git -C m2 config khaosat.surveyor "Trần Văn Minh" &&
-	(cd m1 && find records -name "*.yaml" | sort >../all) &&
+	generated_pair m1 m2 200 &&
 	ours=$(head -n 1 all) && theirs=$(tail -n 1 all) &&
 	set_line "m1/$ours" "tax_code:" "tax_code: \"0100109106\"" &&
 	(cd m1 && khaosat commit -m "m1: tax code" >/dev/null) &&
@@ -309,13 +314,7 @@ loose() {
 }
 
 test_expect_success 'a merge writes its trees and commit as one pack, no loose object' '
-	make_survey p1 md01 "Nguyễn Thị Hoa" &&
-	"$KHAOSAT_TOOLS/gensurvey" p1 300 >/dev/null &&
-	(cd p1 && khaosat commit -m base >/dev/null) &&
-	git clone -q p1 p2 &&
-	git -C p2 config khaosat.device md02 &&
-	git -C p2 config khaosat.surveyor "Trần Văn Minh" &&
-	(cd p1 && find records -name "*.yaml" | sort >../all) &&
+	generated_pair p1 p2 300 &&
 	for f in $(head -n 40 all); do
 		sed -i "s/^annual_revenue: .*/annual_revenue: 321/" "p1/$f" || return 1
 	done &&
