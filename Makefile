@@ -249,7 +249,8 @@ clean:
 #                       its zip and its installer
 #   make check-windows  tests/windows/run.sh: khaosat.exe under Wine, and
 #                       the stick between it and the Linux build
-WIN_TOOLS = x86_64-w64-mingw32-gcc-posix:gcc-mingw-w64-x86-64 cmake:cmake \
+WIN_TOOLS = x86_64-w64-mingw32-gcc-posix:gcc-mingw-w64-x86-64 \
+	x86_64-w64-mingw32-g++-posix:g++-mingw-w64-x86-64-posix cmake:cmake \
 	autoreconf:autoconf automake:automake libtoolize:libtool autopoint:autopoint \
 	nasm:nasm perl:perl dpkg-source:dpkg-dev tclsh:tcl makensis:nsis zip:zip mandoc:mandoc \
 	msgfmt:gettext pkg-config:pkg-config \

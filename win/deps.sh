@@ -37,7 +37,7 @@ need() {
 		command -v "$t" >/dev/null 2>&1 || die "$t is missing (make deps installs it)"
 	done
 }
-need $host-gcc-posix $host-windres apt-get dpkg-source cmake make sha256sum tclsh autoreconf libtoolize perl nasm
+need $host-gcc-posix $host-g++-posix $host-windres apt-get dpkg-source cmake make sha256sum tclsh autoreconf libtoolize perl nasm
 
 mkdir -p "$prefix/built" "$prefix/lib/pkgconfig" "$prefix/include" "$prefix/bin" "$out/log" "$out/src"
 
