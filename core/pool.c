@@ -203,3 +203,50 @@ void ks_pool_free(struct ks_pool *p)
 	ks_free(p->items);
 	ks_free(p);
 }
+
+struct share {
+	ks_pool_share_fn fn;
+	void *ctx;
+	size_t from, to;
+};
+
+static void *share_thread(void *arg)
+{
+	struct share *sh = arg;
+
+	sh->fn(sh->ctx, sh->from, sh->to);
+	return NULL;
+}
+
+void ks_pool_split(size_t n, size_t min_share, ks_pool_share_fn fn,
+		   void *ctx)
+{
+	struct share sh[MAX_THREADS + 1];
+	pthread_t tid[MAX_THREADS + 1];
+	size_t shares = min_share ? n / min_share : n, most, k;
+	int started[MAX_THREADS + 1] = { 0 };
+
+	if (!n)
+		return;
+	most = (size_t)threads_wanted(0) + 1;
+	if (shares > most)
+		shares = most;
+	if (shares < 1)
+		shares = 1;
+	for (k = 0; k < shares; k++) {
+		sh[k].fn = fn;
+		sh[k].ctx = ctx;
+		sh[k].from = n * k / shares;
+		sh[k].to = n * (k + 1) / shares;
+	}
+	for (k = 1; k < shares; k++)
+		started[k] = !pthread_create(&tid[k], NULL, share_thread, &sh[k]);
+	/* the first share is the caller's; one whose thread did not start too */
+	fn(ctx, sh[0].from, sh[0].to);
+	for (k = 1; k < shares; k++)
+		if (!started[k])
+			fn(ctx, sh[k].from, sh[k].to);
+	for (k = 1; k < shares; k++)
+		if (started[k])
+			pthread_join(tid[k], NULL);
+}

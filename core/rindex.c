@@ -18,6 +18,7 @@
 #include "dupes.h"
 #include "facets.h"
 #include "file.h"
+#include "pool.h"
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
@@ -79,10 +80,16 @@ struct ks_rindex {
 				   not plain (links, pipes) */
 };
 
+/* A file's stat data as a row keeps it, the times in nanoseconds. */
+struct stamp {
+	long long size, mtime, ctime, ino;
+};
+
 /* One stored row's stat data, while a refresh compares. */
 struct seen {
-	char *path;
-	long long size, mtime, ctime, ino;
+	const char *path;	/* in the walk's `seen_names` */
+	size_t off;		/* the same, while they are read */
+	struct stamp s;
 	int found;
 };
 
@@ -382,7 +389,15 @@ static int bind_place(sqlite3_stmt *st, int i, int placed, double v)
 }
 
 /* The entry of the record file `rel` as it is now (or its removal). */
-static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
+static void stamp_of(struct stamp *s, const struct stat *st)
+{
+	s->size = st->st_size;
+	s->mtime = (long long)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	s->ctime = (long long)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	s->ino = (long long)st->st_ino;
+}
+
+static int put(struct ks_rindex *x, const char *rel, const struct stamp *st,
 	       struct ks_diags *d)
 {
 	struct ks_dupe_index one = { 0 };
@@ -423,13 +438,11 @@ static int put(struct ks_rindex *x, const char *rel, const struct stat *st,
 	sqlite3_reset(x->put);
 	/* changed within the second the refresh began: read it again */
 	if (sqlite3_bind_text(x->put, 1, rel, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(x->put, 2, st->st_size) ||
-	    sqlite3_bind_int64(x->put, 3, st->st_mtime >= x->start ? -1
-			: (long long)st->st_mtim.tv_sec * 1000000000 +
-			  st->st_mtim.tv_nsec) ||
-	    sqlite3_bind_int64(x->put, 4, (long long)st->st_ctim.tv_sec *
-			       1000000000 + st->st_ctim.tv_nsec) ||
-	    sqlite3_bind_int64(x->put, 5, (long long)st->st_ino) ||
+	    sqlite3_bind_int64(x->put, 2, st->size) ||
+	    sqlite3_bind_int64(x->put, 3, st->mtime / 1000000000 >=
+					  (long long)x->start ? -1 : st->mtime) ||
+	    sqlite3_bind_int64(x->put, 4, st->ctime) ||
+	    sqlite3_bind_int64(x->put, 5, st->ino) ||
 	    bind_text(x->put, 6, kind) || bind_text(x->put, 7, id) ||
 	    bind_text(x->put, 8, dev) ||
 	    sqlite3_bind_int64(x->put, 9, (long long)num) ||
@@ -533,20 +546,52 @@ static int facets_check(struct ks_rindex *x, struct ks_diags *d)
 
 /* ---- refreshing ---- */
 
-static void seen_release(struct ks_table *t)
-{
-	size_t i = 0;
-	struct seen *s;
+/*
+ * A refresh: the rows' stat data (`seen`, their paths in one block), the
+ * files under records/ as its folders list them (`files`, their paths in
+ * `names`), then each file's stat data.
+ */
+enum { LISTED_GONE, LISTED_FOLDER, LISTED_OTHER, LISTED_FILE };
 
-	while ((s = ks_table_next(t, &i)))
-		ks_free(s->path);
-	ks_table_release(t);
+struct listed {
+	size_t path;		/* its "records/..." in `names` */
+	struct stamp s;
+	unsigned char what;	/* LISTED_* */
+};
+
+struct walk {
+	struct ks_rindex *x;
+	struct ks_table seen;
+	struct ks_buf seen_names;
+	struct listed *files;
+	size_t nfiles, alloc;
+	struct ks_buf names;
+	struct ks_buf rel;	/* "records/..." of the folder being read */
+	int top;		/* records/, open */
+	size_t read;
+	struct ks_diags *d;
+};
+
+#define WALK_INIT { NULL, KS_TABLE_INIT(struct seen), KS_BUF_INIT, NULL, 0, 0, \
+		    KS_BUF_INIT, KS_BUF_INIT, -1, 0, NULL }
+
+static void walk_release(struct walk *w)
+{
+	ks_table_release(&w->seen);
+	ks_buf_release(&w->seen_names);
+	ks_free(w->files);
+	ks_buf_release(&w->names);
+	ks_buf_release(&w->rel);
+	if (w->top >= 0)
+		close(w->top);
 }
 
-static int seen_load(struct ks_rindex *x, struct ks_table *t,
-		     struct ks_diags *d)
+static int seen_load(struct walk *w, struct ks_diags *d)
 {
+	struct ks_rindex *x = w->x;
 	sqlite3_stmt *st = NULL;
+	struct seen *s;
+	size_t i = 0;
 	int rc, err = 0;
 
 	if (sqlite3_prepare_v2(x->db, "SELECT path, size, mtime, ctime, ino"
@@ -554,43 +599,57 @@ static int seen_load(struct ks_rindex *x, struct ks_table *t,
 		return db_error(x, d);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(st, 0);
-		struct seen *s;
+		size_t len = p ? strlen(p) : 0;
 
-		if (!p || !(s = ks_table_add(t, ks_hash(p, strlen(p)))) ||
-		    !(s->path = ks_strdup(p))) {
+		if (!p || !(s = ks_table_add(&w->seen, ks_hash(p, len)))) {
 			err = -1;
 			break;
 		}
-		s->size = sqlite3_column_int64(st, 1);
-		s->mtime = sqlite3_column_int64(st, 2);
-		s->ctime = sqlite3_column_int64(st, 3);
-		s->ino = sqlite3_column_int64(st, 4);
+		s->off = w->seen_names.len;
+		if (ks_buf_add(&w->seen_names, p, len + 1) < 0) {
+			err = -1;
+			break;
+		}
+		s->s.size = sqlite3_column_int64(st, 1);
+		s->s.mtime = sqlite3_column_int64(st, 2);
+		s->s.ctime = sqlite3_column_int64(st, 3);
+		s->s.ino = sqlite3_column_int64(st, 4);
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = db_error(x, d);
 	sqlite3_finalize(st);
+	/* the block has its last size: the paths can be pointed at */
+	while (!err && (s = ks_table_next(&w->seen, &i)))
+		s->path = w->seen_names.ptr + s->off;
 	return err;
 }
 
-static int same_stat(const struct seen *s, const struct stat *st)
+static int same_stat(const struct seen *s, const struct stamp *st)
 {
-	return s->mtime >= 0 && s->size == (long long)st->st_size &&
-	       s->ino == (long long)st->st_ino &&
-	       s->mtime == (long long)st->st_mtim.tv_sec * 1000000000 +
-			   st->st_mtim.tv_nsec &&
-	       s->ctime == (long long)st->st_ctim.tv_sec * 1000000000 +
-			   st->st_ctim.tv_nsec;
+	return s->s.mtime >= 0 && s->s.size == st->size &&
+	       s->s.ino == st->ino && s->s.mtime == st->mtime &&
+	       s->s.ctime == st->ctime;
 }
 
-struct walk {
-	struct ks_rindex *x;
-	struct ks_table seen;
-	struct ks_buf rel;	/* "records/..." of the folder being read */
-	size_t read;
-	struct ks_diags *d;
-};
+static int listed_add(struct walk *w)
+{
+	struct listed *f;
 
-static int walk_dir(struct walk *w, int fd, int depth)
+	if (ks_grow(&w->files, w->nfiles, &w->alloc, sizeof(*w->files), 1024) < 0)
+		return -1;
+	f = &w->files[w->nfiles];
+	f->path = w->names.len;
+	if (ks_buf_add(&w->names, w->rel.ptr, w->rel.len + 1) < 0)
+		return -1;
+	w->nfiles++;
+	return 0;
+}
+
+/*
+ * The files in the folder open at `fd` (w->rel names it) and in its
+ * folders, listed; their stat data is read after, by several threads.
+ */
+static int list_dir(struct walk *w, int fd, int depth)
 {
 	DIR *dh = fdopendir(fd);
 	struct dirent *e;
@@ -602,12 +661,9 @@ static int walk_dir(struct walk *w, int fd, int depth)
 		return errno == ENOMEM ? -1 : 0;
 	}
 	while (!err && (e = readdir(dh))) {
-		struct stat st;
-		struct seen *s;
+		unsigned char type = e->d_type;
 
 		if (e->d_name[0] == '.' || ks_is_temp_path(e->d_name))
-			continue;
-		if (fstatat(dirfd(dh), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		w->rel.len = len;
 		w->rel.ptr[len] = '\0';
@@ -616,7 +672,14 @@ static int walk_dir(struct walk *w, int fd, int depth)
 			err = -1;
 			break;
 		}
-		if (S_ISDIR(st.st_mode)) {
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+
+			if (fstatat(dirfd(dh), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+		}
+		if (type == DT_DIR) {
 			int sub;
 
 			if (depth >= 8)
@@ -624,23 +687,10 @@ static int walk_dir(struct walk *w, int fd, int depth)
 			sub = openat(dirfd(dh), e->d_name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
-				err = walk_dir(w, sub, depth + 1);
+				err = list_dir(w, sub, depth + 1);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode)) {
-			/* never read; said to those that refuse it */
-			if (ks_paths_add(&w->x->odd, w->rel.ptr) < 0)
-				err = -1;
-			continue;
-		}
-		s = ks_table_find(&w->seen, ks_hash(w->rel.ptr, w->rel.len),
-				  w->rel.ptr, seen_eq);
-		if (s)
-			s->found = 1;
-		if (s && same_stat(s, &st))
-			continue;
-		w->read++;
-		err = put(w->x, w->rel.ptr, &st, w->d);
+		err = listed_add(w);
 	}
 	closedir(dh);
 	w->rel.len = len;
@@ -648,9 +698,63 @@ static int walk_dir(struct walk *w, int fd, int depth)
 	return err;
 }
 
+/* Files [from, to)'s stat data, by one of several threads (pool.h). */
+static void stat_share(void *ctx, size_t from, size_t to)
+{
+	struct walk *w = ctx;
+	size_t skip = strlen(KS_RECORDS_DIR "/"), i;
+	struct stat st;
+
+	for (i = from; i < to; i++) {
+		struct listed *f = &w->files[i];
+
+		if (fstatat(w->top, w->names.ptr + f->path + skip, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0)
+			f->what = LISTED_GONE;
+		else if (S_ISDIR(st.st_mode))
+			f->what = LISTED_FOLDER;
+		else if (!S_ISREG(st.st_mode))
+			f->what = LISTED_OTHER;
+		else {
+			f->what = LISTED_FILE;
+			stamp_of(&f->s, &st);
+		}
+	}
+}
+
+/* Each file listed against its row: read again when it changed. */
+static int compare(struct walk *w)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < w->nfiles; i++) {
+		const struct listed *f = &w->files[i];
+		const char *path = w->names.ptr + f->path;
+		struct seen *s;
+
+		if (f->what == LISTED_OTHER) {
+			/* never read; said to those that refuse it */
+			err = ks_paths_add(&w->x->odd, path) < 0 ? -1 : 0;
+			continue;
+		}
+		if (f->what != LISTED_FILE)
+			continue;	/* gone, or a folder, since it was listed */
+		s = ks_table_find(&w->seen, ks_hash(path, strlen(path)), path,
+				  seen_eq);
+		if (s)
+			s->found = 1;
+		if (s && same_stat(s, &f->s))
+			continue;
+		w->read++;
+		err = put(w->x, path, &f->s, w->d);
+	}
+	return err;
+}
+
 int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d)
 {
-	struct walk w = { x, KS_TABLE_INIT(struct seen), KS_BUF_INIT, 0, d };
+	struct walk w = WALK_INIT;
 	char *top = ks_repo_path(x->r, KS_RECORDS_DIR);
 	struct seen *s;
 	size_t i = 0;
@@ -658,19 +762,25 @@ int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d)
 
 	if (!top)
 		return -1;
+	w.x = x;
+	w.d = d;
 	x->start = time(NULL);
 	ks_paths_release(&x->odd);
 	if ((err = exec(x, "BEGIN IMMEDIATE", d)))
 		goto out;
-	if ((err = facets_check(x, d)) || (err = seen_load(x, &w.seen, d)) ||
+	if ((err = facets_check(x, d)) || (err = seen_load(&w, d)) ||
 	    ks_buf_puts(&w.rel, KS_RECORDS_DIR) < 0)
 		goto done;
-	fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0)
-		err = walk_dir(&w, fd, 0);
-	else if (errno != ENOENT)
+	w.top = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (w.top >= 0 && (fd = dup(w.top)) >= 0)
+		err = list_dir(&w, fd, 0);
+	else if (w.top >= 0 || errno != ENOENT)
 		err = ks_error(d, KS_EIO, KS_RECORDS_DIR, 0, 0,
 			       "cannot read the folder: %s", strerror(errno));
+	if (!err && w.nfiles) {
+		ks_pool_split(w.nfiles, 2048, stat_share, &w);
+		err = compare(&w);
+	}
 	while (!err && (s = ks_table_next(&w.seen, &i)))
 		if (!s->found)
 			err = drop(x, s->path, d);
@@ -682,8 +792,7 @@ done:
 out:
 	if (read)
 		*read = w.read;
-	seen_release(&w.seen);
-	ks_buf_release(&w.rel);
+	walk_release(&w);
 	ks_free(top);
 	return err;
 }
@@ -706,12 +815,14 @@ int ks_rindex_refresh_paths(struct ks_rindex *x, const char *const *paths,
 	for (i = 0; !err && i < n; i++) {
 		char *abs = ks_repo_path(x->r, paths[i]);
 		struct stat st;
+		struct stamp stamp;
 
 		if (!abs)
 			err = -1;
-		else if (lstat(abs, &st) == 0 && S_ISREG(st.st_mode))
-			err = put(x, paths[i], &st, d);
-		else
+		else if (lstat(abs, &st) == 0 && S_ISREG(st.st_mode)) {
+			stamp_of(&stamp, &st);
+			err = put(x, paths[i], &stamp, d);
+		} else
 			err = drop(x, paths[i], d);
 		ks_free(abs);
 	}

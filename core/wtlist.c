@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "gitindex.h"
+#include "pool.h"
 #include "repo.h"
 
 #include <dirent.h>
@@ -13,7 +14,6 @@
 #include <fcntl.h>
 #include <git2.h>
 #include <limits.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -339,64 +339,23 @@ static int compare_content(struct walk *w, size_t at)
 	return 0;
 }
 
-/* A share of the entries, looked at by one thread. */
-struct share {
+/*
+ * Every entry's file looked at, as git's preloading of the index does:
+ * the lstat() calls of 100,000 files shared between threads (pool.h).
+ */
+struct look {
 	const struct walk *w;
-	size_t from, to;
 	unsigned char *verdicts;
 };
 
-static void *look_at_share(void *arg)
+static void look_at_share(void *ctx, size_t from, size_t to)
 {
-	struct share *sh = arg;
+	struct look *l = ctx;
 	struct stat st;
 	size_t i;
 
-	for (i = sh->from; i < sh->to; i++)
-		sh->verdicts[i] = (unsigned char)classify(sh->w, i, &st);
-	return NULL;
-}
-
-/*
- * Every entry's file looked at, as git's preloading of the index does:
- * the lstat() calls of 100,000 files shared between threads, one a
- * processor, at least PER_THREAD entries each.
- */
-#define PER_THREAD 4096
-#define MAX_THREADS 8
-
-static int look_at_all(const struct walk *w, unsigned char *verdicts)
-{
-	struct share *sh;
-	pthread_t tid[MAX_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = w->ix->n, k, threads = n / PER_THREAD, started = 0;
-
-	if (threads > (size_t)(cpus > 0 ? cpus : 1))
-		threads = (size_t)(cpus > 0 ? cpus : 1);
-	if (threads > MAX_THREADS)
-		threads = MAX_THREADS;
-	if (threads < 1)
-		threads = 1;
-	if (!(sh = ks_calloc(threads, sizeof(*sh))))
-		return -1;
-	for (k = 0; k < threads; k++) {
-		sh[k].w = w;
-		sh[k].from = n * k / threads;
-		sh[k].to = n * (k + 1) / threads;
-		sh[k].verdicts = verdicts;
-	}
-	/* the first share is this thread's; one that cannot start, too */
-	for (k = 1; k < threads; k++, started++)
-		if (pthread_create(&tid[k], NULL, look_at_share, &sh[k]))
-			break;
-	look_at_share(&sh[0]);
-	for (k = started + 1; k < threads; k++)
-		look_at_share(&sh[k]);
-	for (k = 1; k <= started; k++)
-		pthread_join(tid[k], NULL);
-	ks_free(sh);
-	return 0;
+	for (i = from; i < to; i++)
+		l->verdicts[i] = (unsigned char)classify(l->w, i, &st);
 }
 
 /* 1 when the file at `path` holds a pattern (or cannot be read whole). */
@@ -766,7 +725,8 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 	if (!err && !(verdicts = ks_malloc(ix->n ? ix->n : 1)))
 		err = -1;
 	if (!err)
-		err = look_at_all(&w, verdicts);
+		ks_pool_split(ix->n, 4096, look_at_share,
+			      &(struct look){ &w, verdicts });
 	w.verdicts = verdicts;
 	for (i = 0; !err && i < ix->n; i++) {
 		const char *path = ks_gitindex_path(ix, &ix->v[i]);

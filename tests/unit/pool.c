@@ -2,8 +2,9 @@
  * Unit tests for core/pool.h: every item worked on once and taken back in
  * the order it was put, with threads and without; the caller works on
  * what no thread has started; a full ring gives no slot until an item is
- * dropped; a pool freed with items left in it ends; and while failures
- * are injected, all work is on the caller's thread.
+ * dropped; a pool freed with items left in it ends; while failures are
+ * injected, all work is on the caller's thread; ks_pool_split() covers
+ * every item once, in as many shares as processors are allowed.
  */
 #include "unit.h"
 
@@ -11,6 +12,7 @@
 #include "pool.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -165,6 +167,66 @@ static void test_injecting(void **state)
 	assert_int_equal(mine, 500);
 }
 
+/* ks_pool_split(): each item's count, and the threads that worked. */
+struct cover {
+	int *times;
+	pthread_t by[16];
+	int nby;
+	pthread_mutex_t mu;
+};
+
+static void cover_share(void *c, size_t from, size_t to)
+{
+	struct cover *cv = c;
+	size_t i;
+
+	assert_true(from < to);
+	for (i = from; i < to; i++)
+		__atomic_fetch_add(&cv->times[i], 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&cv->mu);
+	if (cv->nby < 16)
+		cv->by[cv->nby++] = pthread_self();
+	pthread_mutex_unlock(&cv->mu);
+}
+
+static void test_split(void **state)
+{
+	static const size_t ns[] = { 0, 1, 7, 4095, 4096, 8192, 30001 };
+	static const char *const procs[] = { "1", "2", "3", "8" };
+	size_t a, b, i;
+
+	(void)state;
+	for (a = 0; a < sizeof(procs) / sizeof(procs[0]); a++) {
+		setenv("KHAOSAT_THREADS", procs[a], 1);
+		for (b = 0; b < sizeof(ns) / sizeof(ns[0]); b++) {
+			struct cover cv = { 0 };
+			size_t want;
+
+			cv.times = ks_calloc(ns[b] + 1, sizeof(int));
+			assert_non_null(cv.times);
+			pthread_mutex_init(&cv.mu, NULL);
+			ks_pool_split(ns[b], 4096, cover_share, &cv);
+			for (i = 0; i < ns[b]; i++)
+				assert_int_equal(cv.times[i], 1);
+			/* one share a processor, of 4,096 items at least */
+			want = ns[b] / 4096;
+			if (want > (size_t)atoi(procs[a]))
+				want = (size_t)atoi(procs[a]);
+			if (want < 1)
+				want = 1;
+			assert_int_equal(cv.nby, ns[b] ? (int)want : 0);
+			/* the first share is the caller's */
+			for (i = 0; i < (size_t)cv.nby; i++)
+				if (pthread_equal(cv.by[i], pthread_self()))
+					break;
+			assert_true(!ns[b] || i < (size_t)cv.nby);
+			pthread_mutex_destroy(&cv.mu);
+			ks_free(cv.times);
+		}
+	}
+	unsetenv("KHAOSAT_THREADS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_free_with_items),
 		cmocka_unit_test(test_injecting),
+		cmocka_unit_test(test_split),
 	};
 
 	KS_RUN_TESTS(tests);

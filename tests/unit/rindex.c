@@ -2,8 +2,10 @@
  * Unit tests for the reading index (core/rindex.h): a refresh reads only
  * the files whose stat data changed, and again a file changed within the
  * second the refresh began; a file's entry follows it through changes and
- * removal; loads page and filter as the records page asks; out of memory
- * at any allocation leaves an index the next refresh completes.
+ * removal; thousands of files in many folders, their stat data read by
+ * several threads, are each indexed once, a link among them named and
+ * never read; loads page and filter as the records page asks; out of
+ * memory at any allocation leaves an index the next refresh completes.
  */
 #include "unit.h"
 #include "survey.h"
@@ -14,6 +16,7 @@
 #include "dupes.h"
 #include "file.h"
 #include "init.h"
+#include "paths.h"
 #include "repo.h"
 #include "rindex.h"
 
@@ -124,6 +127,101 @@ static void test_reads_only_what_changed(void **state)
 	ks_diags_release(&d);
 }
 
+/* Writes records/workshop/md01/<n / 100>/md01-<n>.yaml, plainly. */
+static void put_many(struct fixture *fx, unsigned n, const char *name)
+{
+	struct ks_buf rel = KS_BUF_INIT;
+	char *abs;
+	FILE *f;
+
+	const char *const up[] = { "records", "/workshop", "/md01", "/" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		ks_buf_puts(&rel, up[i]);
+		if (i == 3)
+			ks_buf_addf(&rel, "%03u", n / 100);
+		abs = ks_repo_path(fx->r, rel.ptr);
+		mkdir(abs, 0777);
+		ks_free(abs);
+	}
+	ks_buf_addf(&rel, "/md01-%04u.yaml", n);
+	abs = ks_repo_path(fx->r, rel.ptr);
+	assert_non_null(f = fopen(abs, "w"));
+	fprintf(f, "id: md01-%04u\nname: %s\nlegal_type: hop_tac_xa\n", n, name);
+	assert_int_equal(fclose(f), 0);
+	ks_free(abs);
+	ks_buf_release(&rel);
+}
+
+static void test_many_folders(void **state)
+{
+	struct fixture *fx = *state;
+	struct ks_diags d = KS_DIAGS_INIT;
+	struct ks_rindex *x = NULL;
+	struct ks_dupe_index ix = { 0 };
+	size_t total, i;
+	char *abs;
+	unsigned n;
+
+	setenv("KHAOSAT_THREADS", "3", 1);
+	for (n = 1; n <= 9000; n++)
+		put_many(fx, n, n % 2 ? "Đúc Đồng" : "Gốm Bình");
+	/* a link and a folder too deep among them */
+	abs = ks_repo_path(fx->r, "records/workshop/md01/040/md01-9999.yaml");
+	assert_int_equal(symlink("md01-4001.yaml", abs), 0);
+	ks_free(abs);
+	{
+		struct ks_buf deep = KS_BUF_INIT;
+		const char *p;
+
+		ks_buf_puts(&deep, "records/workshop/md01/010");
+		for (p = "abcdef"; *p; p++) {
+			ks_buf_addf(&deep, "/%c", *p);
+			abs = ks_repo_path(fx->r, deep.ptr);
+			assert_int_equal(mkdir(abs, 0777), 0);
+			ks_free(abs);
+		}
+		ks_buf_puts(&deep, "/md01-7777.yaml");
+		abs = ks_repo_path(fx->r, deep.ptr);
+		assert_int_equal(symlink("/dev/null", abs), 0);
+		ks_free(abs);
+		ks_buf_release(&deep);
+	}
+	assert_int_equal(ks_rindex_open(&x, fx->r, &d), 0);
+	assert_int_equal(refresh(x), 9000);
+	assert_int_equal(ks_rindex_not_plain(x)->n, 1);
+	assert_string_equal(ks_rindex_not_plain(x)->v[0],
+			    "records/workshop/md01/040/md01-9999.yaml");
+	assert_int_equal(ks_rindex_load(x, &ix, &total, NULL, NULL, 0, NULL, 0,
+					0, &d), 0);
+	assert_int_equal(total, 9000);
+	for (i = 0; i < ix.n; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "md01-%04zu", i + 1);
+		assert_string_equal(ix.v[i].id, want);
+		assert_string_equal(ix.v[i].name, (i + 1) % 2 ? "Đúc Đồng" : "Gốm Bình");
+	}
+	ks_dupe_index_release(&ix);
+	/* one in each share changed, one gone: those alone */
+	for (n = 1; n <= 9000; n += 3000)
+		put_many(fx, n, "Mây Tre");
+	abs = ks_repo_path(fx->r, "records/workshop/md01/088/md01-8888.yaml");
+	assert_int_equal(unlink(abs), 0);
+	ks_free(abs);
+	assert_int_equal(refresh(x), 3);
+	assert_int_equal(ks_rindex_load(x, &ix, &total, NULL, NULL, 0, NULL, 0,
+					0, &d), 0);
+	assert_int_equal(total, 8999);
+	assert_string_equal(ix.v[3000].name, "Mây Tre");
+	assert_string_equal(ix.v[3000].id, "md01-3001");
+	ks_dupe_index_release(&ix);
+	ks_rindex_close(x);
+	ks_diags_release(&d);
+	unsetenv("KHAOSAT_THREADS");
+}
+
 /* A search and a filter read from the index, a page at a time. */
 static void test_search_pages(void **state)
 {
@@ -226,6 +324,8 @@ static int run(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reads_only_what_changed,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_folders, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_search_pages, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_memory, setup,
