@@ -388,15 +388,17 @@ static int bind_place(sqlite3_stmt *st, int i, int placed, double v)
 	return placed ? sqlite3_bind_double(st, i, v) : sqlite3_bind_null(st, i);
 }
 
-/* The entry of the record file `rel` as it is now (or its removal). */
 static void stamp_of(struct stamp *s, const struct stat *st)
 {
 	s->size = st->st_size;
-	s->mtime = (long long)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-	s->ctime = (long long)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	s->mtime = (long long)st->st_mtim.tv_sec * 1000000000 +
+		   st->st_mtim.tv_nsec;
+	s->ctime = (long long)st->st_ctim.tv_sec * 1000000000 +
+		   st->st_ctim.tv_nsec;
 	s->ino = (long long)st->st_ino;
 }
 
+/* The entry of the record file `rel` as it is now (or its removal). */
 static int put(struct ks_rindex *x, const char *rel, const struct stamp *st,
 	       struct ks_diags *d)
 {
