@@ -43,7 +43,20 @@ void ks_changes_release(struct ks_changes *c)
 	if (c->index)
 		ks_gitindex_release(c->index);
 	ks_free(c->index);
+	ks_free(c->stamps);
 	memset(c, 0, sizeof(*c));
+}
+
+const struct ks_wtstamp *ks_changes_stamp(const struct ks_changes *c,
+					  const char *path)
+{
+	size_t at;
+
+	if (!c->stamps || !c->index ||
+	    !ks_gitindex_find(c->index, path, strlen(path), &at) ||
+	    !c->stamps[at].plain)
+		return NULL;
+	return &c->stamps[at];
 }
 
 int ks_changes_add(struct ks_changes *c, enum ks_change_kind what,
@@ -254,7 +267,7 @@ static int list_own(struct ks_changes *out, struct ks_repo *r, int known,
 		    struct ks_diags *d)
 {
 	struct ks_changes raw = { 0 };
-	struct ks_wtlist_ask ask = { ks_is_survey_path, add_found, &raw };
+	struct ks_wtlist_ask ask = { ks_is_survey_path, add_found, &raw, NULL };
 	struct ks_gitindex *ix = ks_calloc(1, sizeof(*ix));
 	struct ks_buf file = KS_BUF_INIT;
 	size_t i;
@@ -271,6 +284,10 @@ static int list_own(struct ks_changes *out, struct ks_repo *r, int known,
 		     (!known && (!ix->has_root ||
 				 memcmp(ix->root, head_tree->id, 20)))))
 		err = 1;
+	if (!err && out->want_stamps &&
+	    !(ask.stamps = ks_calloc(ix->n ? ix->n : 1, sizeof(*ask.stamps))))
+		err = -1;
+	out->listed = time(NULL);
 	if (!err)
 		err = ks_wtlist(r, ix, &ask, ks_repo_writer(r), &refreshed);
 	if (!err && (refreshed || !known))
@@ -282,7 +299,10 @@ static int list_own(struct ks_changes *out, struct ks_repo *r, int known,
 	if (!err) {
 		out->index = ix;
 		ix = NULL;
+		out->stamps = ask.stamps;
+		ask.stamps = NULL;
 	}
+	ks_free(ask.stamps);
 	ks_changes_release(&raw);
 	ks_changes_sort(out);
 	if (ix)

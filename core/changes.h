@@ -7,6 +7,9 @@
 #define KS_CHANGES_H
 
 #include <stddef.h>
+#include <time.h>
+
+struct ks_wtstamp;
 
 struct ks_diags;
 struct ks_gitindex;
@@ -30,9 +33,22 @@ struct ks_changes {
 				   hold HEAD's tree: nothing staged */
 	struct ks_gitindex *index; /* that index, as khaosat's own listing
 				   read it (wtlist.h), or NULL */
+	int want_stamps;	/* asked of ks_changes_list(): `stamps` */
+	struct ks_wtstamp *stamps; /* each of `index`'s files' stat data,
+				   as the listing found it, or NULL */
+	time_t listed;		/* when the listing began */
 };
 
 void ks_changes_release(struct ks_changes *c);
+
+/*
+ * The stat data the listing found of the file at `path` (relative to the
+ * work tree), when it was asked for (want_stamps) and the file is one of
+ * git's index that was a regular file; else NULL.  Safe from several
+ * threads at once.
+ */
+const struct ks_wtstamp *ks_changes_stamp(const struct ks_changes *c,
+					  const char *path);
 
 /* Adds a change (not in order: ks_changes_sort() after). */
 int ks_changes_add(struct ks_changes *c, enum ks_change_kind what,

@@ -68,12 +68,15 @@ out:
  */
 static int check_whole(struct ks_check_totals *out, struct ks_paths *paths,
 		       struct ks_unique *uniq, struct ks_repo *r, git_tree *head,
-		       struct ks_diags *d)
+		       struct ks_changes *keep, struct ks_diags *d)
 {
 	struct ks_changes ch = { 0 };
 	struct ks_paths changed = { 0 };
 	size_t j, committed = 0;
-	int err = ks_changes_list(&ch, r, d);
+	int err;
+
+	ch.want_stamps = keep && !head;
+	err = ks_changes_list(&ch, r, d);
 
 	/*
 	 * The work tree compared: of git's index the walk of the committed
@@ -103,6 +106,10 @@ static int check_whole(struct ks_check_totals *out, struct ks_paths *paths,
 			err = check_head_blob(r, head, ch.v[j].path, uniq,
 					      &committed, d);
 	out->records += committed;
+	if (!err && ch.want_stamps) {
+		*keep = ch;
+		memset(&ch, 0, sizeof(ch));
+	}
 	ks_changes_release(&ch);
 	ks_paths_release(&changed);
 	return err;
@@ -166,7 +173,8 @@ int ks_check_survey(struct ks_check_totals *out, struct ks_repo *r,
 		err = -1;
 		goto out;
 	}
-	if (!o->nnames && (err = check_whole(out, &paths, uniq, r, o->head, d)))
+	if (!o->nnames && (err = check_whole(out, &paths, uniq, r, o->head,
+						o->listing, d)))
 		goto out;
 	ks_paths_sort(&paths);
 	for (i = 0; i < paths.n; i++)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 struct ks_changes;
+
+struct ks_changes;
 struct ks_diags;
 struct ks_repo;
 
@@ -31,6 +33,12 @@ struct ks_check_opts {
 				   (main's tip), not the work tree: verify's
 				   check.  Open conflicts are then left to the
 				   caller. */
+	struct ks_changes *listing;	/* when not NULL (and the whole
+				   survey is checked from the work tree): the
+				   check's listing of it handed over, each
+				   file's stat data with it (changes.h), for
+				   a caller that reads the same files next;
+				   released by the caller */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "attach.h"
 #include "buf.h"
+#include "changes.h"
 #include "check.h"
 #include "diag.h"
 #include "dupes.h"
@@ -24,6 +25,7 @@
 #include "schema.h"
 #include "statsval.h"
 #include "table.h"
+#include "wtlist.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -570,12 +572,13 @@ struct walk {
 	struct ks_buf names;
 	struct ks_buf rel;	/* "records/..." of the folder being read */
 	int top;		/* records/, open */
+	const struct ks_changes *listing;	/* or NULL */
 	size_t read;
 	struct ks_diags *d;
 };
 
 #define WALK_INIT { NULL, KS_TABLE_INIT(struct seen), KS_BUF_INIT, NULL, 0, 0, \
-		    KS_BUF_INIT, KS_BUF_INIT, -1, 0, NULL }
+		    KS_BUF_INIT, KS_BUF_INIT, -1, NULL, 0, NULL }
 
 static void walk_release(struct walk *w)
 {
@@ -709,8 +712,17 @@ static void stat_share(void *ctx, size_t from, size_t to)
 
 	for (i = from; i < to; i++) {
 		struct listed *f = &w->files[i];
+		const struct ks_wtstamp *k = w->listing ?
+			ks_changes_stamp(w->listing, w->names.ptr + f->path) : NULL;
 
-		if (fstatat(w->top, w->names.ptr + f->path + skip, &st,
+		if (k) {
+			/* as the listing just before found it */
+			f->what = LISTED_FILE;
+			f->s.size = k->size;
+			f->s.mtime = k->mtime;
+			f->s.ctime = k->ctime;
+			f->s.ino = k->ino;
+		} else if (fstatat(w->top, w->names.ptr + f->path + skip, &st,
 			    AT_SYMLINK_NOFOLLOW) < 0)
 			f->what = LISTED_GONE;
 		else if (S_ISDIR(st.st_mode))
@@ -754,7 +766,8 @@ static int compare(struct walk *w)
 	return err;
 }
 
-int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d)
+static int refresh(struct ks_rindex *x, const struct ks_changes *listing,
+		   size_t *read, struct ks_diags *d)
 {
 	struct walk w = WALK_INIT;
 	char *top = ks_repo_path(x->r, KS_RECORDS_DIR);
@@ -765,8 +778,12 @@ int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d)
 	if (!top)
 		return -1;
 	w.x = x;
+	w.listing = listing;
 	w.d = d;
 	x->start = time(NULL);
+	/* a file's time is judged against when its stat data was read */
+	if (listing && listing->stamps && listing->listed < x->start)
+		x->start = listing->listed;
 	ks_paths_release(&x->odd);
 	if ((err = exec(x, "BEGIN IMMEDIATE", d)))
 		goto out;
@@ -797,6 +814,18 @@ out:
 	walk_release(&w);
 	ks_free(top);
 	return err;
+}
+
+int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d)
+{
+	return refresh(x, NULL, read, d);
+}
+
+int ks_rindex_refresh_listed(struct ks_rindex *x,
+			     const struct ks_changes *listing, size_t *read,
+			     struct ks_diags *d)
+{
+	return refresh(x, listing, read, d);
 }
 
 const struct ks_paths *ks_rindex_not_plain(const struct ks_rindex *x)

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+struct ks_changes;
 struct ks_diags;
 struct ks_dupe_index;
 struct ks_dupe_query;
@@ -40,6 +41,15 @@ void ks_rindex_close(struct ks_rindex *x);
  * with its id alone.  0, -1 out of memory, or an error status.
  */
 int ks_rindex_refresh(struct ks_rindex *x, size_t *read, struct ks_diags *d);
+
+/*
+ * The same, with the stat data of the files `listing` holds as it found
+ * them (checkall.h: a whole check's listing, made just before), so that
+ * they are not looked at twice; the others are looked at.
+ */
+int ks_rindex_refresh_listed(struct ks_rindex *x,
+			     const struct ks_changes *listing, size_t *read,
+			     struct ks_diags *d);
 
 /*
  * The files under records/ that the last ks_rindex_refresh() met and did

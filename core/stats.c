@@ -6,6 +6,7 @@
 #include "stats.h"
 #include "alloc.h"
 #include "buf.h"
+#include "changes.h"
 #include "check.h"
 #include "checkall.h"
 #include "conflict.h"
@@ -215,6 +216,7 @@ struct collect {
 	struct ks_paths invalid;	/* paths check finds errors in, sorted */
 	int none_valid;		/* no schema compiles: no record is valid */
 	struct ks_buf value, key;
+	struct ks_changes listing;	/* the check's, for the reading index */
 };
 
 /*
@@ -309,7 +311,7 @@ static int count_files(struct collect *c, struct ks_repo *r,
 /* The paths `khaosat check` finds errors in, into c->invalid. */
 static int find_invalid(struct collect *c, struct ks_repo *r)
 {
-	struct ks_check_opts o = { NULL, 0, NULL, NULL };
+	struct ks_check_opts o = { NULL, 0, NULL, NULL, &c->listing };
 	struct ks_check_totals t = { 0 };
 	struct ks_diags cd = KS_DIAGS_INIT;
 	const char *last = NULL;
@@ -381,7 +383,8 @@ out:
 int ks_stats_collect(struct ks_stats *out, struct ks_repo *r,
 		     const char *kind, struct ks_diags *d)
 {
-	struct collect c = { out, NULL, { 0 }, 0, KS_BUF_INIT, KS_BUF_INIT };
+	struct collect c = { out, NULL, { 0 }, 0, KS_BUF_INIT, KS_BUF_INIT,
+			     { 0 } };
 	struct ks_diags quiet = KS_DIAGS_INIT;
 	struct ks_rindex *x = NULL;
 	size_t i, j, nk = ks_repo_kind_count(r);
@@ -409,7 +412,7 @@ int ks_stats_collect(struct ks_stats *out, struct ks_repo *r,
 	/* a survey whose .git cannot be written is read record by record */
 	err = ks_rindex_open(&x, r, &quiet);
 	if (!err)
-		err = ks_rindex_refresh(x, NULL, &quiet);
+		err = ks_rindex_refresh_listed(x, &c.listing, NULL, &quiet);
 	/* a link or a pipe among the records: refused, as a listing does */
 	for (i = 0; !err && i < ks_rindex_not_plain(x)->n; i++)
 		err = ks_plain_path(r, ks_rindex_not_plain(x)->v[i], d);
@@ -431,6 +434,7 @@ out:
 	ks_rindex_close(x);
 	ks_diags_release(&quiet);
 	ks_paths_release(&c.invalid);
+	ks_changes_release(&c.listing);
 	ks_buf_release(&c.value);
 	ks_buf_release(&c.key);
 	for (i = 0; c.kc && i < nk; i++)

@@ -351,11 +351,27 @@ struct look {
 static void look_at_share(void *ctx, size_t from, size_t to)
 {
 	struct look *l = ctx;
+	struct ks_wtstamp *k = l->w->ask->stamps;
 	struct stat st;
 	size_t i;
 
-	for (i = from; i < to; i++)
-		l->verdicts[i] = (unsigned char)classify(l->w, i, &st);
+	for (i = from; i < to; i++) {
+		enum verdict v = classify(l->w, i, &st);
+
+		l->verdicts[i] = (unsigned char)v;
+		if (!k)
+			continue;
+		/* a regular file, looked at (the others are left to libgit2) */
+		k[i].plain = v == SAME || v == CHANGED || v == UNSURE;
+		if (!k[i].plain)
+			continue;
+		k[i].size = st.st_size;
+		k[i].mtime = (long long)st.st_mtim.tv_sec * 1000000000 +
+			     st.st_mtim.tv_nsec;
+		k[i].ctime = (long long)st.st_ctim.tv_sec * 1000000000 +
+			     st.st_ctim.tv_nsec;
+		k[i].ino = (long long)st.st_ino;
+	}
 }
 
 /* 1 when the file at `path` holds a pattern (or cannot be read whole). */

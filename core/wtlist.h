@@ -36,6 +36,16 @@ enum ks_wt_change {
 	KS_WT_DELETED,
 };
 
+/*
+ * A file's stat data as ks_wtlist() found it, for a reader that looks at
+ * the same files next (rindex.c): the times in nanoseconds.  `plain` is 0
+ * when the file was not looked at, or was gone or not a regular file.
+ */
+struct ks_wtstamp {
+	long long size, mtime, ctime, ino;
+	int plain;
+};
+
 /* What the caller asks for, and where the answers go. */
 struct ks_wtlist_ask {
 	/*
@@ -46,6 +56,8 @@ struct ks_wtlist_ask {
 	/* each change, in no order: 0, or -1 to stop */
 	int (*found)(void *payload, enum ks_wt_change what, const char *path);
 	void *payload;
+	/* when not NULL: each entry's of the index (ix->n of them) */
+	struct ks_wtstamp *stamps;
 };
 
 /*

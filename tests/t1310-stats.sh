@@ -287,6 +287,28 @@ test_expect_success 'a record with open conflicts is invalid, as check says; an 
 	git -C s checkout -q -- records/workshop/md01/000/md01-0003.yaml
 '
 
+test_expect_success 'what changed since the last stats is counted as the files say' '
+	set_line s/$W1 "surveyor:" "surveyor: Người Ẩn A" &&
+	set_line s/$W2 "surveyor:" "surveyor: Người Ẩn A" &&
+	(cd s && khaosat stats --json workshop >../w.json) &&
+	json_counts workshop surveyor <w.json >actual &&
+	grep -qx "Người Ẩn A 2" actual &&
+	# the same size, a new record, one removed: the check just before
+	# has looked at each file, and stats takes its stat data
+	set_line s/$W1 "surveyor:" "surveyor: Người Ẩn B" &&
+	mkdir -p s/records/workshop/md01/009 &&
+	sed "s/^id: .*/id: md01-0950/" s/$W1 >s/records/workshop/md01/009/md01-0950.yaml &&
+	rm s/$W2 &&
+	test_when_finished "rm -f s/records/workshop/md01/009/md01-0950.yaml &&
+		git -C s checkout -q -- $W1 $W2" &&
+	(cd s && khaosat stats --json workshop >../w.json) &&
+	json_counts workshop surveyor <w.json >actual &&
+	yaml_counts s/records/workshop "surveyor: " >expect &&
+	test_cmp expect actual &&
+	grep -qx "Người Ẩn B 2" actual &&
+	! grep -q "Người Ẩn A" actual
+'
+
 test_expect_success 'without its reading index (one that cannot be made) stats counts the same' '
 	(cd s && khaosat stats --json >../with.json) &&
 	rm -rf s/.git/khaosat/read-index.sqlite* &&
