@@ -19,6 +19,10 @@
 
 void ks_dupe_rec_release(struct ks_dupe_rec *e)
 {
+	if (e->block) {
+		ks_free(e->block);
+		return;
+	}
 	ks_free(e->kind);
 	ks_free(e->id);
 	ks_free(e->path);

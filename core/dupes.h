@@ -34,6 +34,9 @@ struct ks_dupe_rec {
 	char *scope;		/* commune key; "" when the record has none */
 	char *words;		/* " w1 w2 ... " of name and address */
 	char *facets;		/* facet text (facets.h), or NULL: not read */
+	char *block;		/* when not NULL, the one allocation every
+				   string above lives in (the reading index's
+				   rows: one allocation a record, not twelve) */
 };
 
 /* Records in the order they were added (by id when loaded). */

@@ -953,15 +953,6 @@ static char *column(sqlite3_stmt *st, int i, int *oom)
 	return copy;
 }
 
-static char *column_or(int *oom, const char *s)
-{
-	char *copy = ks_strdup(s);
-
-	if (!copy)
-		*oom = 1;
-	return copy;
-}
-
 void ks_rindex_places_release(struct ks_rindex_places *p)
 {
 	size_t i;
@@ -1055,33 +1046,46 @@ static int bind_where(sqlite3_stmt *st, const char *kind,
 #define REC_COLUMNS "kind, id, path, name, commune, tax, phone, name_exact," \
 	" name_loose, scope, words, facets"
 
-/* Adds the record of the row at `st` (columns REC_COLUMNS) to `ix`. */
+/*
+ * Adds the record of the row at `st` (columns REC_COLUMNS) to `ix`, its
+ * strings in one block.
+ */
 static int add_row(struct ks_dupe_index *ix, sqlite3_stmt *st)
 {
+	enum { COLUMNS = 12, SCOPE = 9, WORDS = 10 };
+	const unsigned char *text[COLUMNS];
+	size_t len[COLUMNS], total = 0, i;
 	struct ks_dupe_rec *e;
-	int oom = 0;
+	char **field[COLUMNS], *p;
 
 	if (ks_grow(&ix->v, ix->n, &ix->alloc, sizeof(*ix->v), 64) < 0)
 		return -1;
-	e = &ix->v[ix->n++];
+	e = &ix->v[ix->n];
 	memset(e, 0, sizeof(*e));
-	e->kind = column(st, 0, &oom);
-	e->id = column(st, 1, &oom);
-	e->path = column(st, 2, &oom);
-	e->name = column(st, 3, &oom);
-	e->commune = column(st, 4, &oom);
-	e->tax = column(st, 5, &oom);
-	e->phone = column(st, 6, &oom);
-	e->name_exact = column(st, 7, &oom);
-	e->name_loose = column(st, 8, &oom);
-	e->scope = column(st, 9, &oom);
-	e->words = column(st, 10, &oom);
-	e->facets = column(st, 11, &oom);
-	if (!oom && !e->scope)
-		e->scope = column_or(&oom, "");
-	if (!oom && !e->words)
-		e->words = column_or(&oom, " ");
-	return oom || !e->kind || !e->id || !e->path ? -1 : 0;
+	field[0] = &e->kind, field[1] = &e->id, field[2] = &e->path;
+	field[3] = &e->name, field[4] = &e->commune, field[5] = &e->tax;
+	field[6] = &e->phone, field[7] = &e->name_exact;
+	field[8] = &e->name_loose, field[SCOPE] = &e->scope;
+	field[WORDS] = &e->words, field[11] = &e->facets;
+	for (i = 0; i < COLUMNS; i++) {
+		text[i] = sqlite3_column_text(st, (int)i);
+		len[i] = text[i] ? (size_t)sqlite3_column_bytes(st, (int)i) + 1
+				 : i == SCOPE ? 1 : i == WORDS ? 2 : 0;
+		total += len[i];
+	}
+	if (!text[0] || !text[1] || !text[2] || !(p = e->block = ks_malloc(total)))
+		return -1;
+	for (i = 0; i < COLUMNS; i++) {
+		if (!len[i])
+			continue;
+		/* no scope: ""; no words: " " */
+		memcpy(p, text[i] ? (const char *)text[i] : i == SCOPE ? "" : " ",
+		       len[i]);
+		*field[i] = p;
+		p += len[i];
+	}
+	ix->n++;
+	return 0;
 }
 
 /*
