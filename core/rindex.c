@@ -790,8 +790,11 @@ static int refresh(struct ks_rindex *x, const struct ks_changes *listing,
 	if ((err = facets_check(x, d)) || (err = seen_load(&w, d)) ||
 	    ks_buf_puts(&w.rel, KS_RECORDS_DIR) < 0)
 		goto done;
+	/* opened twice, not dup()'ed: Windows' compat/ knows a folder by
+	   the descriptor it was opened as */
 	w.top = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (w.top >= 0 && (fd = dup(w.top)) >= 0)
+	if (w.top >= 0 &&
+	    (fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
 		err = list_dir(&w, fd, 0);
 	else if (w.top >= 0 || errno != ENOENT)
 		err = ks_error(d, KS_EIO, KS_RECORDS_DIR, 0, 0,
