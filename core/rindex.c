@@ -23,6 +23,7 @@
 #include "record.h"
 #include "repo.h"
 #include "schema.h"
+#include "statcursor.h"
 #include "statsval.h"
 #include "table.h"
 #include "wtlist.h"
@@ -708,8 +709,10 @@ static void stat_share(void *ctx, size_t from, size_t to)
 {
 	struct walk *w = ctx;
 	size_t skip = strlen(KS_RECORDS_DIR "/"), i;
+	struct ks_stat_cursor c;
 	struct stat st;
 
+	ks_stat_cursor_init(&c, w->top);
 	for (i = from; i < to; i++) {
 		struct listed *f = &w->files[i];
 		const struct ks_wtstamp *k = w->listing ?
@@ -722,8 +725,7 @@ static void stat_share(void *ctx, size_t from, size_t to)
 			f->s.mtime = k->mtime;
 			f->s.ctime = k->ctime;
 			f->s.ino = k->ino;
-		} else if (fstatat(w->top, w->names.ptr + f->path + skip, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0)
+		} else if (ks_stat_at(&c, w->names.ptr + f->path + skip, &st) < 0)
 			f->what = LISTED_GONE;
 		else if (S_ISDIR(st.st_mode))
 			f->what = LISTED_FOLDER;
@@ -734,6 +736,7 @@ static void stat_share(void *ctx, size_t from, size_t to)
 			stamp_of(&f->s, &st);
 		}
 	}
+	ks_stat_cursor_release(&c);
 }
 
 /* Each file listed against its row: read again when it changed. */

@@ -8,6 +8,7 @@
 #include "gitindex.h"
 #include "pool.h"
 #include "repo.h"
+#include "statcursor.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -120,11 +121,12 @@ enum verdict {
 };
 
 /*
- * One entry against its file's stat data; *st the file's.  Touches
- * nothing shared and allocates nothing: the entries are looked at by
- * several threads.
+ * One entry against its file's stat data, read through `c` (NULL: from
+ * the work tree); *st the file's.  Touches nothing shared and allocates
+ * nothing: the entries are looked at by several threads.
  */
-static enum verdict classify(const struct walk *w, size_t at, struct stat *st)
+static enum verdict classify(const struct walk *w, size_t at,
+			     struct ks_stat_cursor *c, struct stat *st)
 {
 	const struct ks_gitindex_entry *e = &w->ix->v[at];
 	const struct ks_gitindex_stat *s = &w->ix->stat[at];
@@ -136,8 +138,9 @@ static enum verdict classify(const struct walk *w, size_t at, struct stat *st)
 	if (KS_GITINDEX_STAGE(e->flags) || (e->flags & KS_GITINDEX_VALID) ||
 	    e->flags2 || (e->mode != MODE_FILE && e->mode != MODE_EXEC))
 		return OTHER;
-	/* from the open work tree: a third fewer folders looked up a file */
-	if (fstatat(w->top, path, st, AT_SYMLINK_NOFOLLOW) < 0)
+	/* from the open work tree, or from the file's folder, open */
+	if ((c ? ks_stat_at(c, path, st)
+	       : fstatat(w->top, path, st, AT_SYMLINK_NOFOLLOW)) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? GONE : OTHER;
 	if (!S_ISREG(st->st_mode))
 		return OTHER;
@@ -314,7 +317,7 @@ static int compare_content(struct walk *w, size_t at)
 	/* looked at again: the stat data kept must be of the file hashed */
 	if (set_rel(w, path, e->path_len) < 0)
 		return -1;
-	switch (classify(w, at, &st)) {
+	switch (classify(w, at, NULL, &st)) {
 	case SAME:
 		return 0;
 	case GONE:
@@ -352,11 +355,13 @@ static void look_at_share(void *ctx, size_t from, size_t to)
 {
 	struct look *l = ctx;
 	struct ks_wtstamp *k = l->w->ask->stamps;
+	struct ks_stat_cursor c;
 	struct stat st;
 	size_t i;
 
+	ks_stat_cursor_init(&c, l->w->top);
 	for (i = from; i < to; i++) {
-		enum verdict v = classify(l->w, i, &st);
+		enum verdict v = classify(l->w, i, &c, &st);
 
 		l->verdicts[i] = (unsigned char)v;
 		if (!k)
@@ -372,6 +377,7 @@ static void look_at_share(void *ctx, size_t from, size_t to)
 			     st.st_ctim.tv_nsec;
 		k[i].ino = (long long)st.st_ino;
 	}
+	ks_stat_cursor_release(&c);
 }
 
 /* 1 when the file at `path` holds a pattern (or cannot be read whole). */
