@@ -40,10 +40,10 @@
 #include <unistd.h>
 
 #define RINDEX_FILE "khaosat/read-index.sqlite"
-#define RINDEX_VERSION 4
+#define RINDEX_VERSION 5
 
 static const char schema_sql[] =
-	"PRAGMA user_version = 4;"
+	"PRAGMA user_version = 5;"
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
 	"CREATE TABLE rec("
 	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER,"
@@ -54,6 +54,8 @@ static const char schema_sql[] =
 	" name_loose TEXT, scope TEXT, words TEXT, facets TEXT,"
 	" lat REAL, lon REAL, stats TEXT);"
 	"CREATE INDEX rec_order ON rec(dev, num, kind);"
+	/* what a refresh compares, read without the rows' text */
+	"CREATE INDEX rec_stat ON rec(path, size, mtime, ctime, ino);"
 	"CREATE INDEX rec_place ON rec(lat, lon) WHERE lat IS NOT NULL;"
 	"CREATE TABLE uniq(path TEXT NOT NULL, kind TEXT NOT NULL,"
 	" ptr TEXT NOT NULL, value TEXT NOT NULL, line INTEGER, col INTEGER);"
