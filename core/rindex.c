@@ -191,19 +191,35 @@ static void drop_files(const char *file)
 	ks_buf_release(&b);
 }
 
+/*
+ * Version 4 lacked only the index of the rows' stat data: given it, in
+ * a second or so, rather than every record read again.
+ */
+static const char upgrade_4_sql[] =
+	"BEGIN IMMEDIATE;"
+	"CREATE INDEX IF NOT EXISTS rec_stat ON rec(path, size, mtime, ctime, ino);"
+	"PRAGMA user_version = 5;"
+	"COMMIT;";
+
 /* 1 when the database is one this version made, 0 when not, -1 failure. */
 static int usable(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, ok = -1;
+	int rc, version = -1;
 
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		ok = sqlite3_column_int(st, 0) == RINDEX_VERSION;
+		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? ok : rc == SQLITE_NOMEM ? -1 : 0;
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_NOMEM ? -1 : 0;
+	if (version == 4 && sqlite3_exec(db, upgrade_4_sql, NULL, NULL, NULL)) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return 0;	/* made anew */
+	}
+	return version == 4 || version == RINDEX_VERSION;
 }
 
 static int open_db(struct ks_rindex *x, const char *file, struct ks_diags *d)

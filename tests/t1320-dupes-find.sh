@@ -319,6 +319,38 @@ assert d[0] == {\"id\": \"md05-0001\", \"kind\": \"workshop\", \"path\": \"recor
 	test_cmp expect f.json
 '
 
+# sql FILE STATEMENT...: runs them (python's sqlite3); prints each row
+sql() {
+	python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+for q in sys.argv[2:]:
+    for row in db.execute(q):
+        print("|".join(str(v) for v in row))
+' "$@"
+}
+
+test_expect_success 'the reading index of the last version is brought up to date, not made again' '
+	ix=f/.git/khaosat/read-index.sqlite &&
+	(cd f && khaosat find "thanh phuong" >../before) &&
+	sql $ix "DROP INDEX rec_stat" "CREATE TABLE kept(x)" \
+		"PRAGMA user_version = 4" &&
+	(cd f && khaosat find "thanh phuong" >../after) &&
+	test_cmp before after &&
+	sql $ix "PRAGMA user_version" \
+		"SELECT name FROM sqlite_master WHERE name IN (\"rec_stat\", \"kept\") ORDER BY name" >actual &&
+	printf "5\nkept\nrec_stat\n" >expect &&
+	test_cmp expect actual &&
+	# an older one is made anew
+	sql $ix "PRAGMA user_version = 3" &&
+	(cd f && khaosat find "thanh phuong" >../after) &&
+	test_cmp before after &&
+	sql $ix "PRAGMA user_version" \
+		"SELECT count(*) FROM sqlite_master WHERE name = \"kept\"" >actual &&
+	printf "5\n0\n" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'find: no words, no letters, no survey' '
 	(cd f && test_expect_code 2 khaosat find >../out 2>../err) &&
 	test_must_be_empty out &&
