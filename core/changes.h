@@ -9,11 +9,10 @@
 #include <stddef.h>
 #include <time.h>
 
-struct ks_wtstamp;
-
 struct ks_diags;
 struct ks_gitindex;
 struct ks_repo;
+struct ks_wtstamp;
 
 enum ks_change_kind {
 	KS_CHANGE_NEW,

@@ -11,8 +11,6 @@
 #include <stddef.h>
 
 struct ks_changes;
-
-struct ks_changes;
 struct ks_diags;
 struct ks_repo;
 

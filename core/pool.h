@@ -72,9 +72,9 @@ void ks_pool_free(struct ks_pool *p);
  * [0, n), one a processor (as ks_pool_new() counts them, the caller's
  * thread among them), each of at least `min_share` items; returns when
  * every share is done (at once when n is 0: `fn` is not called).  Each
- * call may touch only its share and what
- * nobody changes meanwhile.  For work whose items cost a system call
- * each (a file's stat data), where a ring's hand-over would cost more.
+ * call may touch only its share and what nobody changes meanwhile.  For
+ * work whose items cost a system call each (a file's stat data), where a
+ * ring's hand-over would cost more.
  */
 typedef void (*ks_pool_share_fn)(void *ctx, size_t from, size_t to);
 void ks_pool_split(size_t n, size_t min_share, ks_pool_share_fn fn,

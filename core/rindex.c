@@ -42,6 +42,10 @@
 #define RINDEX_FILE "khaosat/read-index.sqlite"
 #define RINDEX_VERSION 5
 
+/* what a refresh compares, read without the rows' text (version 5) */
+#define REC_STAT_INDEX \
+	"CREATE INDEX IF NOT EXISTS rec_stat ON rec(path, size, mtime, ctime, ino);"
+
 static const char schema_sql[] =
 	"PRAGMA user_version = 5;"
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
@@ -54,8 +58,7 @@ static const char schema_sql[] =
 	" name_loose TEXT, scope TEXT, words TEXT, facets TEXT,"
 	" lat REAL, lon REAL, stats TEXT);"
 	"CREATE INDEX rec_order ON rec(dev, num, kind);"
-	/* what a refresh compares, read without the rows' text */
-	"CREATE INDEX rec_stat ON rec(path, size, mtime, ctime, ino);"
+	REC_STAT_INDEX
 	"CREATE INDEX rec_place ON rec(lat, lon) WHERE lat IS NOT NULL;"
 	"CREATE TABLE uniq(path TEXT NOT NULL, kind TEXT NOT NULL,"
 	" ptr TEXT NOT NULL, value TEXT NOT NULL, line INTEGER, col INTEGER);"
@@ -85,16 +88,11 @@ struct ks_rindex {
 				   not plain (links, pipes) */
 };
 
-/* A file's stat data as a row keeps it, the times in nanoseconds. */
-struct stamp {
-	long long size, mtime, ctime, ino;
-};
-
 /* One stored row's stat data, while a refresh compares. */
 struct seen {
 	const char *path;	/* in the walk's `seen_names` */
 	size_t off;		/* the same, while they are read */
-	struct stamp s;
+	struct ks_wtstamp s;
 	int found;
 };
 
@@ -197,11 +195,14 @@ static void drop_files(const char *file)
  */
 static const char upgrade_4_sql[] =
 	"BEGIN IMMEDIATE;"
-	"CREATE INDEX IF NOT EXISTS rec_stat ON rec(path, size, mtime, ctime, ino);"
+	REC_STAT_INDEX
 	"PRAGMA user_version = 5;"
 	"COMMIT;";
 
-/* 1 when the database is one this version made, 0 when not, -1 failure. */
+/*
+ * 1 when the database is one this version made (or of version 4, brought
+ * up to it), 0 when not, -1 failure.
+ */
 static int usable(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
@@ -409,19 +410,9 @@ static int bind_place(sqlite3_stmt *st, int i, int placed, double v)
 	return placed ? sqlite3_bind_double(st, i, v) : sqlite3_bind_null(st, i);
 }
 
-static void stamp_of(struct stamp *s, const struct stat *st)
-{
-	s->size = st->st_size;
-	s->mtime = (long long)st->st_mtim.tv_sec * 1000000000 +
-		   st->st_mtim.tv_nsec;
-	s->ctime = (long long)st->st_ctim.tv_sec * 1000000000 +
-		   st->st_ctim.tv_nsec;
-	s->ino = (long long)st->st_ino;
-}
-
 /* The entry of the record file `rel` as it is now (or its removal). */
-static int put(struct ks_rindex *x, const char *rel, const struct stamp *st,
-	       struct ks_diags *d)
+static int put(struct ks_rindex *x, const char *rel,
+	       const struct ks_wtstamp *st, struct ks_diags *d)
 {
 	struct ks_dupe_index one = { 0 };
 	const struct kind_facets *kf;
@@ -578,7 +569,7 @@ enum { LISTED_GONE, LISTED_FOLDER, LISTED_OTHER, LISTED_FILE };
 
 struct listed {
 	size_t path;		/* its "records/..." in `names` */
-	struct stamp s;
+	struct ks_wtstamp s;
 	unsigned char what;	/* LISTED_* */
 };
 
@@ -648,7 +639,7 @@ static int seen_load(struct walk *w, struct ks_diags *d)
 	return err;
 }
 
-static int same_stat(const struct seen *s, const struct stamp *st)
+static int same_stat(const struct seen *s, const struct ks_wtstamp *st)
 {
 	return s->s.mtime >= 0 && s->s.size == st->size &&
 	       s->s.ino == st->ino && s->s.mtime == st->mtime &&
@@ -739,10 +730,7 @@ static void stat_share(void *ctx, size_t from, size_t to)
 		if (k) {
 			/* as the listing just before found it */
 			f->what = LISTED_FILE;
-			f->s.size = k->size;
-			f->s.mtime = k->mtime;
-			f->s.ctime = k->ctime;
-			f->s.ino = k->ino;
+			f->s = *k;
 		} else if (ks_stat_at(&c, w->names.ptr + f->path + skip, &st) < 0)
 			f->what = LISTED_GONE;
 		else if (S_ISDIR(st.st_mode))
@@ -751,7 +739,7 @@ static void stat_share(void *ctx, size_t from, size_t to)
 			f->what = LISTED_OTHER;
 		else {
 			f->what = LISTED_FILE;
-			stamp_of(&f->s, &st);
+			ks_wtstamp_of(&f->s, &st);
 		}
 	}
 	ks_stat_cursor_release(&c);
@@ -870,12 +858,12 @@ int ks_rindex_refresh_paths(struct ks_rindex *x, const char *const *paths,
 	for (i = 0; !err && i < n; i++) {
 		char *abs = ks_repo_path(x->r, paths[i]);
 		struct stat st;
-		struct stamp stamp;
+		struct ks_wtstamp stamp;
 
 		if (!abs)
 			err = -1;
 		else if (lstat(abs, &st) == 0 && S_ISREG(st.st_mode)) {
-			stamp_of(&stamp, &st);
+			ks_wtstamp_of(&stamp, &st);
 			err = put(x, paths[i], &stamp, d);
 		} else
 			err = drop(x, paths[i], d);

@@ -342,6 +342,16 @@ static int compare_content(struct walk *w, size_t at)
 	return 0;
 }
 
+void ks_wtstamp_of(struct ks_wtstamp *k, const struct stat *st)
+{
+	k->size = st->st_size;
+	k->mtime = (long long)st->st_mtim.tv_sec * 1000000000 +
+		   st->st_mtim.tv_nsec;
+	k->ctime = (long long)st->st_ctim.tv_sec * 1000000000 +
+		   st->st_ctim.tv_nsec;
+	k->ino = (long long)st->st_ino;
+}
+
 /*
  * Every entry's file looked at, as git's preloading of the index does:
  * the lstat() calls of 100,000 files shared between threads (pool.h).
@@ -368,14 +378,8 @@ static void look_at_share(void *ctx, size_t from, size_t to)
 			continue;
 		/* a regular file, looked at (the others are left to libgit2) */
 		k[i].plain = v == SAME || v == CHANGED || v == UNSURE;
-		if (!k[i].plain)
-			continue;
-		k[i].size = st.st_size;
-		k[i].mtime = (long long)st.st_mtim.tv_sec * 1000000000 +
-			     st.st_mtim.tv_nsec;
-		k[i].ctime = (long long)st.st_ctim.tv_sec * 1000000000 +
-			     st.st_ctim.tv_nsec;
-		k[i].ino = (long long)st.st_ino;
+		if (k[i].plain)
+			ks_wtstamp_of(&k[i], &st);
 	}
 	ks_stat_cursor_release(&c);
 }

@@ -46,6 +46,9 @@ struct ks_wtstamp {
 	int plain;
 };
 
+/* k's size, times and inode from `st` (`plain` is the caller's). */
+void ks_wtstamp_of(struct ks_wtstamp *k, const struct stat *st);
+
 /* What the caller asks for, and where the answers go. */
 struct ks_wtlist_ask {
 	/*
