@@ -226,8 +226,10 @@ def main():
                 try:
                     if said and "Đang đồng bộ" not in said[0].text:
                         break
-                except StaleElementReferenceException:
-                    pass    # the page refreshed between the two: look again
+                except (StaleElementReferenceException, WebDriverException):
+                    # the page refreshed between the two (Chromium may say
+                    # the node is not in the document, as gone() knows)
+                    pass
                 time.sleep(0.1)
             shot(d, shots, "sync")
             print(d.find_element(By.CSS_SELECTOR, "p.said").text)
