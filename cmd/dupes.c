@@ -258,7 +258,7 @@ int cmd_dupes(int argc, char **argv, struct cli *cli)
 		return err;
 	if ((err = open_survey_kind(argc, argv, cli, &info, &d)))
 		return err;
-	err = ks_rindex_dupe_load(&ix, cli->repo, argc ? argv[0] : NULL, &d);
+	err = ks_rindex_dupe_load(&ix, cli->repo, argc ? argv[0] : NULL, 0, &d);
 	if (!err)
 		err = ks_dupes_find(&p, &ix);
 	if (err) {

@@ -86,7 +86,7 @@ int cmd_find(int argc, char **argv, struct cli *cli)
 		ks_buf_release(&query);
 		return fail(&d, err ? err : -1);
 	}
-	err = ks_rindex_dupe_load(&ix, cli->repo, NULL, &d);
+	err = ks_rindex_dupe_load(&ix, cli->repo, NULL, KS_RINDEX_WORDS, &d);
 	if (!err)
 		err = ks_dupe_search(&hits, &n, &ix, query.ptr, &d);
 	if (err == KS_EINVALID) {

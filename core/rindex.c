@@ -1057,6 +1057,10 @@ static int bind_where(sqlite3_stmt *st, const char *kind,
 
 #define REC_COLUMNS "kind, id, path, name, commune, tax, phone, name_exact," \
 	" name_loose, scope, words, facets"
+/* The same without words and with "" for facet text (a record that read) */
+#define REC_COLUMNS_LEAN "kind, id, path, name, commune, tax, phone," \
+	" name_exact, name_loose, scope, NULL," \
+	" CASE WHEN facets IS NULL THEN NULL ELSE '' END"
 
 /*
  * Adds the record of the row at `st` (columns REC_COLUMNS) to `ix`, its
@@ -1156,17 +1160,27 @@ out:
 	return err;
 }
 
-/* Adds the records of the rowids `page` to `ix`, in their order. */
+/*
+ * Adds the records of the rowids `page` to `ix`, in their order, as
+ * `columns` (REC_COLUMNS or REC_COLUMNS_LEAN) has them.
+ */
 static int load_rows(struct ks_rindex *x, struct ks_dupe_index *ix,
-		     const sqlite3_int64 *page, size_t n, struct ks_diags *d)
+		     const char *columns, const sqlite3_int64 *page, size_t n,
+		     struct ks_diags *d)
 {
+	struct ks_buf sql = KS_BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int err = 0;
 
-	if (sqlite3_prepare_v2(x->db, "SELECT " REC_COLUMNS
-			       " FROM rec WHERE rowid = ?1", -1, &st, NULL))
+	ks_buf_addf(&sql, "SELECT %s FROM rec WHERE rowid = ?1", columns);
+	if (ks_buf_failed(&sql))
+		return -1;
+	if (sqlite3_prepare_v2(x->db, sql.ptr, -1, &st, NULL)) {
+		ks_buf_release(&sql);
 		return db_error(x, d);
+	}
+	ks_buf_release(&sql);
 	for (i = 0; !err && i < n; i++) {
 		int rc;
 
@@ -1181,10 +1195,11 @@ static int load_rows(struct ks_rindex *x, struct ks_dupe_index *ix,
 	return err;
 }
 
-int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
-		   size_t *total, const char *kind, const char *const *held,
-		   size_t nheld, struct ks_dupe_query *match, size_t first,
-		   size_t count, struct ks_diags *d)
+/* ks_rindex_load(), each record as `columns` has it */
+static int load(struct ks_rindex *x, struct ks_dupe_index *ix,
+		size_t *total, const char *kind, const char *const *held,
+		size_t nheld, struct ks_dupe_query *match, size_t first,
+		size_t count, const char *columns, struct ks_diags *d)
 {
 	struct ks_buf sql = KS_BUF_INIT, cond = KS_BUF_INIT, needles = KS_BUF_INIT;
 	sqlite3_stmt *st = NULL, *ct = NULL;
@@ -1199,7 +1214,7 @@ int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
 		err = search(x, &page, &npage, total, cond.ptr, kind, &needles,
 			     npairs, match, first, count, d);
 		if (!err)
-			err = load_rows(x, ix, page, npage, d);
+			err = load_rows(x, ix, columns, page, npage, d);
 		goto out;
 	}
 	ks_buf_addf(&sql, "SELECT count(*) FROM rec%s", cond.ptr);
@@ -1213,8 +1228,9 @@ int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
 	}
 	*total = (size_t)sqlite3_column_int64(ct, 0);
 	ks_buf_reset(&sql);
-	ks_buf_addf(&sql, "SELECT " REC_COLUMNS " FROM rec%s"
-		    " ORDER BY dev, num, kind LIMIT %lld OFFSET %zu", cond.ptr,
+	ks_buf_addf(&sql, "SELECT %s FROM rec%s"
+		    " ORDER BY dev, num, kind LIMIT %lld OFFSET %zu", columns,
+		    cond.ptr,
 		    count ? (long long)count : -1LL, first);
 	if (ks_buf_failed(&sql))
 		goto out;
@@ -1237,8 +1253,17 @@ out:
 	return err;
 }
 
+int ks_rindex_load(struct ks_rindex *x, struct ks_dupe_index *ix,
+		   size_t *total, const char *kind, const char *const *held,
+		   size_t nheld, struct ks_dupe_query *match, size_t first,
+		   size_t count, struct ks_diags *d)
+{
+	return load(x, ix, total, kind, held, nheld, match, first, count,
+		    REC_COLUMNS, d);
+}
+
 int ks_rindex_dupe_load(struct ks_dupe_index *ix, struct ks_repo *r,
-			const char *kind, struct ks_diags *d)
+			const char *kind, unsigned want, struct ks_diags *d)
 {
 	struct ks_diags quiet = KS_DIAGS_INIT;
 	struct ks_rindex *x = NULL;
@@ -1250,8 +1275,11 @@ int ks_rindex_dupe_load(struct ks_dupe_index *ix, struct ks_repo *r,
 	if (!err)
 		err = ks_rindex_refresh(x, NULL, &quiet);
 	ks_diags_release(&quiet);
-	if (err == -1 || (!err && (err = ks_rindex_load(x, ix, &total, kind,
-						       NULL, 0, NULL, 0, 0, d)) == -1)) {
+	if (!err)
+		err = load(x, ix, &total, kind, NULL, 0, NULL, 0, 0,
+			   want & KS_RINDEX_WORDS ? REC_COLUMNS
+						  : REC_COLUMNS_LEAN, d);
+	if (err == -1) {
 		ks_rindex_close(x);
 		return -1;
 	}

@@ -129,9 +129,14 @@ void ks_rindex_places_release(struct ks_rindex_places *p);
  * Every record of `kind` (NULL: every kind) that reads, as
  * ks_dupe_index_load() gives them (one that does not read is left out
  * with a warning naming it), from the index brought up to the work tree;
- * from the records themselves when the index cannot be used.
+ * from the records themselves when the index cannot be used.  Only with
+ * KS_RINDEX_WORDS in `want` does a record loaded from the index have its
+ * words (dupes.h: what a search matches) and facet text; without, its
+ * words are " " and its facet text "", which is what finding pairs needs
+ * and some half of what a record's row holds.
  */
+#define KS_RINDEX_WORDS 0x1
 int ks_rindex_dupe_load(struct ks_dupe_index *ix, struct ks_repo *r,
-			const char *kind, struct ks_diags *d);
+			const char *kind, unsigned want, struct ks_diags *d);
 
 #endif

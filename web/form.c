@@ -598,7 +598,7 @@ static void datalist(struct render *rd, const char *kind)
 	x = rd->v->index ? ks_web_index_fresh(rd->v->index, &quiet) : NULL;
 	err = x ? ks_rindex_load(x, &refs, &total, kind, NULL, 0, NULL, 0, MAX_PICK,
 				 &quiet)
-		: ks_rindex_dupe_load(&refs, rd->v->repo, kind, &quiet);
+		: ks_rindex_dupe_load(&refs, rd->v->repo, kind, 0, &quiet);
 	if (err == -1)
 		ks_buf_fail(rd->b);
 	ks_diags_release(&quiet);
