@@ -94,7 +94,8 @@
 #                  instead of generating one; it is copied, never changed,
 #                  and BENCH_N is then its number of workshop records
 # BENCH_TOOL=date  use the fallback timer even when hyperfine is there
-# BENCH_KEEP=1     keep the temporary folder (its path is printed)
+# BENCH_KEEP=1     keep the temporary folder (its path is printed), the
+#                  receivers at BASE (recv, recv-ff) in it
 #
 # A benchmark, not a test: a target that is not met never fails it.  Exit 0,
 # or 1 when a command crashed or failed, or a witness disagreed.
@@ -482,7 +483,8 @@ apply_case merge "$recv" 0
 ap_ks=$A_ks ap_git=$A_git
 apply_case fast-forward "$recv_ff" 1
 ff_ks=$A_ks ff_git=$A_git
-rm -rf "$recv" "$recv_ff"
+# kept with the folder: the receivers at BASE, to look at an apply again
+[ -n "${BENCH_KEEP:-}" ] || rm -rf "$recv" "$recv_ff"
 
 # ---- 11: the stick ----
 
