@@ -1063,7 +1063,7 @@ static int bind_where(sqlite3_stmt *st, const char *kind,
 	" CASE WHEN facets IS NULL THEN NULL ELSE '' END"
 
 /*
- * Adds the record of the row at `st` (columns REC_COLUMNS) to `ix`, its
+ * Adds the record of the row at `st` (REC_COLUMNS, or _LEAN) to `ix`, its
  * strings in one block.
  */
 static int add_row(struct ks_dupe_index *ix, sqlite3_stmt *st)
