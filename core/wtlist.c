@@ -5,6 +5,7 @@
 #include "wtlist.h"
 #include "alloc.h"
 #include "buf.h"
+#include "foldercache.h"
 #include "gitindex.h"
 #include "pool.h"
 #include "repo.h"
@@ -50,6 +51,7 @@ struct walk {
 				   into, up to the one being read */
 	struct ks_buf plain_dir;	/* a folder with no attributes up to it */
 	struct ks_buf scratch;
+	struct ks_foldercache *folders;	/* the folders not to read, or NULL */
 };
 
 /* Settings under which git compares files otherwise: libgit2's job. */
@@ -539,17 +541,107 @@ static int just_the_entries(const struct walk *w, size_t lo, size_t hi,
 }
 
 /*
+ * The digest of the names directly in the folder whose entries are
+ * [lo, hi), `prefix` bytes of each path being the folder's ("dir/"):
+ * each file's, and each folder's once.
+ */
+static uint64_t names_in(const struct walk *w, size_t lo, size_t hi,
+			 size_t prefix)
+{
+	uint64_t h = KS_FOLDERCACHE_DIGEST_INIT;
+	const char *last = NULL;
+	size_t last_len = 0, i;
+
+	for (i = lo; i < hi; i++) {
+		const struct ks_gitindex_entry *e = &w->ix->v[i];
+		const char *rest = ks_gitindex_path(w->ix, e) + prefix;
+		size_t n = e->path_len - prefix;
+		const char *slash = memchr(rest, '/', n);
+
+		if (!slash) {
+			h = ks_foldercache_digest(h, rest, n, 'f');
+			continue;
+		}
+		n = (size_t)(slash - rest);
+		if (last && n == last_len && !memcmp(rest, last, n))
+			continue;	/* the same folder's: entries in order */
+		h = ks_foldercache_digest(h, rest, n, 'd');
+		last = rest;
+		last_len = n;
+	}
+	return h;
+}
+
+/* Whether the index has files under the folder now in w->abs. */
+static int index_has_folder(struct walk *w, size_t lo, size_t hi)
+{
+	size_t len = w->abs.len, prefix, at;
+	int yes;
+
+	if (ks_buf_putc(&w->abs, '/') < 0)
+		return 0;
+	prefix = w->abs.len - w->root;
+	at = ks_gitindex_lower(w->ix, rel_of(w), prefix);
+	yes = at >= lo && at < hi && w->ix->v[at].path_len > prefix &&
+	      !memcmp(ks_gitindex_path(w->ix, &w->ix->v[at]), rel_of(w), prefix);
+	ks_buf_setlen(&w->abs, len);
+	return yes;
+}
+
+static int walk_folder(struct walk *w);
+
+/*
+ * The folders inside the folder now in w->abs, as the index names them
+ * (its entries [lo, hi)), each walked: the folder itself is as it was
+ * when it held only the index's files and folders (foldercache.h).
+ */
+static int walk_known(struct walk *w, size_t lo, size_t hi)
+{
+	size_t len = w->abs.len, prefix = len - w->root + 1, i = lo;
+	int err = 0;
+
+	while (!err && i < hi) {
+		const struct ks_gitindex_entry *e = &w->ix->v[i];
+		const char *rest = ks_gitindex_path(w->ix, e) + prefix;
+		const char *slash = memchr(rest, '/', e->path_len - prefix);
+
+		if (!slash) {
+			i++;
+			continue;
+		}
+		ks_buf_setlen(&w->abs, len);
+		if (ks_buf_putc(&w->abs, '/') < 0 ||
+		    ks_buf_add(&w->abs, rest, (size_t)(slash - rest)) < 0) {
+			err = -1;
+			break;
+		}
+		err = walk_folder(w);
+		/* past its entries: up to "dir/sub0" */
+		if (!err && ks_buf_putc(&w->abs, '0') < 0)
+			err = -1;
+		if (!err)
+			i = ks_gitindex_lower(w->ix, rel_of(w), w->abs.len - w->root);
+	}
+	ks_buf_setlen(&w->abs, len);
+	return err;
+}
+
+/*
  * The files under the folder now in w->abs that the index lacks.  The
  * usual folder holds only the index's files: its regular files are
  * counted first, and looked up in the index one by one (read again)
- * only when there are more of them than entries.
+ * only when there are more of them than entries.  A folder that held
+ * only the index's files and folders when last read, and is as it was,
+ * is not read again (foldercache.h).
  */
 static int walk_folder(struct walk *w)
 {
 	size_t len = w->abs.len, lo, hi, files = 0;
-	int counting, again = 0, rules_here;
+	int counting, again = 0, rules_here, clean = 0;
 	DIR *dh;
 	struct dirent *de;
+	struct stat st;
+	uint64_t names = 0;
 	int err = 0;
 
 	/* the index's entries under "folder/": up to "folder0" */
@@ -562,12 +654,24 @@ static int walk_folder(struct walk *w)
 	/* a folder the index has nothing of: every file in it is new */
 	counting = w->verdicts && hi > lo;
 	w->abs.ptr[len] = '\0';
+	if (counting && w->folders &&
+	    fstatat(w->top, rel_of(w), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		names = names_in(w, lo, hi, len + 1 - w->root);
+		if (ks_foldercache_same(w->folders, rel_of(w), &st, names)) {
+			ks_buf_setlen(&w->abs, len);
+			return walk_known(w, lo, hi);
+		}
+		clean = 1;	/* so far: noted if nothing says otherwise */
+	}
 	dh = open_folder(w->top, rel_of(w));
 	w->abs.ptr[len] = '/';
 	if (!dh)
 		return FALLBACK;
 	rules_here = rule_file_in(dh);
 	w->rule_files += rules_here;
+	/* the folders inside see its rules: a folder with some is read */
+	clean = clean && !rules_here;
 read:
 	while (!err && (errno = 0, de = readdir(dh))) {
 		const char *name = de->d_name;
@@ -590,16 +694,20 @@ read:
 		}
 		if (type == DT_UNKNOWN && (err = type_of(w->abs.ptr, &type)))
 			break;
-		if (type == DT_DIR)
+		if (type == DT_DIR) {
+			/* a folder the index has nothing in is never skipped */
+			clean = clean && index_has_folder(w, lo, hi);
 			err = again ? 0 : walk_folder(w);	/* once */
-		else if (counting && type == DT_REG)
+		} else if (counting && type == DT_REG) {
 			files++;
-		else if (held(w, lo, hi))
+		} else if (held(w, lo, hi)) {
 			continue;	/* compared with its entry */
-		else if (type == DT_REG)
+		} else if (type == DT_REG) {
+			clean = 0;
 			err = untracked(w);
-		else
+		} else {
 			err = FALLBACK;	/* a new link, a device: libgit2's */
+		}
 	}
 	if (!err && errno)
 		err = FALLBACK;
@@ -608,6 +716,7 @@ read:
 		/* a file the index lacks, or one gone: each looked up */
 		counting = 0;
 		again = 1;
+		clean = 0;
 		/* read again from its start (Windows' compat/ has no rewinddir) */
 		closedir(dh);
 		if ((dh = open_folder(w->top, rel_of(w)))) {
@@ -620,6 +729,8 @@ read:
 	if (dh)
 		closedir(dh);
 	ks_buf_setlen(&w->abs, len);
+	if (!err && clean)
+		ks_foldercache_note(w->folders, rel_of(w), &st, names);
 	return err;
 }
 
@@ -773,8 +884,12 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 		}
 	}
 	/* the verdicts serve the walk for new files too (just_the_entries) */
+	if (!err && w.trust_ctime)
+		w.folders = ks_foldercache_open(git_repository_path(w.git), w.top);
 	if (!err)
 		err = walk_new(&w);
+	/* kept only after a walk of every folder */
+	ks_foldercache_close(w.folders, !err);
 	ks_free(verdicts);
 	if (!err && w.nfresh && refresh)
 		err = write_refreshed(&w, ix, refreshed);
