@@ -256,7 +256,8 @@ cp -a "$hub" "$hub0" || exit 1
 # links (git and libgit2 only ever add an object file, by rename, and never
 # write into one), everything else is copied.  The copied work tree has new
 # inodes and ctimes: git update-index --refresh records them in the index,
-# as on a laptop where nothing was touched since the last command.
+# and a khaosat status in khaosat's note of its folders, as on a laptop
+# where nothing was touched since the last command (bench_copy_repo).
 run=$tmp/run
 cat >"$tmp/bin/copy-repo" <<'EOF'
 #!/bin/sh
@@ -288,6 +289,7 @@ set -e
 '$tmp/bin/copy-repo' "\$1" '$run' .git
 cd '$run'
 git update-index -q --refresh >/dev/null
+$(bench_note_folders)
 sync
 EOF
 chmod +x "$tmp/bin/copy-repo" "$tmp/bin/fresh"
