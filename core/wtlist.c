@@ -588,7 +588,7 @@ static int index_has_folder(struct walk *w, size_t lo, size_t hi)
 	return yes;
 }
 
-static int walk_folder(struct walk *w);
+static int walk_folder(struct walk *w, int listed);
 
 /*
  * The folders inside the folder now in w->abs, as the index names them
@@ -615,7 +615,7 @@ static int walk_known(struct walk *w, size_t lo, size_t hi)
 			err = -1;
 			break;
 		}
-		err = walk_folder(w);
+		err = walk_folder(w, 0);
 		/* past its entries: up to "dir/sub0" */
 		if (!err && ks_buf_putc(&w->abs, '0') < 0)
 			err = -1;
@@ -632,9 +632,11 @@ static int walk_known(struct walk *w, size_t lo, size_t hi)
  * counted first, and looked up in the index one by one (read again)
  * only when there are more of them than entries.  A folder that held
  * only the index's files and folders when last read, and is as it was,
- * is not read again (foldercache.h).
+ * is not read again (foldercache.h).  `listed`: the folder was found in
+ * its parent; else the index names it, and it may be gone (its files
+ * are deletions then, and nothing in it is new).
  */
-static int walk_folder(struct walk *w)
+static int walk_folder(struct walk *w, int listed)
 {
 	size_t len = w->abs.len, lo, hi, files = 0;
 	int counting, again = 0, rules_here, clean = 0;
@@ -666,8 +668,11 @@ static int walk_folder(struct walk *w)
 	}
 	dh = open_folder(w->top, rel_of(w));
 	w->abs.ptr[len] = '/';
-	if (!dh)
-		return FALLBACK;
+	if (!dh) {
+		err = !listed && errno == ENOENT ? 0 : FALLBACK;
+		ks_buf_setlen(&w->abs, len);
+		return err;
+	}
 	rules_here = rule_file_in(dh);
 	w->rule_files += rules_here;
 	/* the folders inside see its rules: a folder with some is read */
@@ -697,7 +702,7 @@ read:
 		if (type == DT_DIR) {
 			/* a folder the index has nothing in is never skipped */
 			clean = clean && index_has_folder(w, lo, hi);
-			err = again ? 0 : walk_folder(w);	/* once */
+			err = again ? 0 : walk_folder(w, 1);	/* once */
 		} else if (counting && type == DT_REG) {
 			files++;
 		} else if (held(w, lo, hi)) {
@@ -781,7 +786,7 @@ static int walk_new(struct walk *w)
 		if (type == DT_UNKNOWN && (err = type_of(w->abs.ptr, &type)))
 			break;
 		if (type == DT_DIR)
-			err = folder ? walk_folder(w) : 0;
+			err = folder ? walk_folder(w, 1) : 0;
 		else if (held(w, 0, w->ix->n))
 			continue;	/* compared with its entry */
 		else if (folder)
