@@ -132,7 +132,6 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 
 /* ---- whether the file system moves a folder's times ---- */
 
-
 enum probe { MAKE, RENAME, REMOVE, MAKE_FOLDER, REMOVE_FOLDER };
 
 /*
@@ -175,9 +174,24 @@ static int moves(int parent, const char *name, int t, enum probe op)
 		a.st_mtim.tv_nsec != b.st_mtim.tv_nsec);
 }
 
+/* Removes the test folder `name` in `parent`, with what it may hold. */
+static void remove_test(int parent, const char *name)
+{
+	int t = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (t >= 0) {
+		unlinkat(t, "a", 0);
+		unlinkat(t, "b", 0);
+		unlinkat(t, "c", AT_REMOVEDIR);
+		close(t);
+	}
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
 /*
  * 1 when a folder made in `parent` (open, on the file system `dev`) has
- * its modification time moved by each change of the names in it.
+ * its modification time moved by each change of the names in it; 0 when
+ * not; -1 when it cannot be tested now (no folder can be made there).
  */
 static int fs_moves_times(int parent, unsigned long long dev)
 {
@@ -186,20 +200,19 @@ static int fs_moves_times(int parent, unsigned long long dev)
 	int t, ok;
 
 	snprintf(name, sizeof(name), "folders-test.%ld", (long)getpid());
+	remove_test(parent, name);	/* left by a process killed, same id */
 	if (mkdirat(parent, name, 0700) < 0)
-		return 0;
+		return -1;
 	t = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ok = t >= 0 && fstat(t, &st) == 0 && (unsigned long long)st.st_dev == dev &&
 	     moves(parent, name, t, MAKE) && moves(parent, name, t, RENAME) &&
 	     moves(parent, name, t, REMOVE) && moves(parent, name, t, MAKE_FOLDER) &&
 	     moves(parent, name, t, REMOVE_FOLDER);
-	if (t >= 0) {
-		unlinkat(t, "a", 0);
-		unlinkat(t, "b", 0);
-		unlinkat(t, "c", AT_REMOVEDIR);
+	if (t >= 0)
 		close(t);
-	}
-	unlinkat(parent, name, AT_REMOVEDIR);
+	else
+		ok = -1;
+	remove_test(parent, name);
 	return ok;
 }
 
@@ -294,12 +307,13 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 	if (!known) {
 		ks_buf_reset(&path);
 		ks_buf_addf(&path, "%skhaosat", gitdir);
+		ok = -1;
 		if (!ks_buf_failed(&path) &&
-		    (kdir = open(path.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		    (kdir = open(path.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 			ok = fs_moves_times(kdir, c->dev);
-		if (kdir >= 0)
 			close(kdir);
-		if (kdir < 0)
+		}
+		if (ok < 0)
 			goto fail;	/* no place to test: tested another time */
 		if (!ok)
 			write_file(c, 0);	/* not to be tested each time */
@@ -307,6 +321,7 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 	}
 	if (!ok)
 		goto fail;
+	ks_buf_release(&path);
 	ks_buf_release(&text);
 	ks_buf_release(&want);
 	return c;
@@ -329,7 +344,7 @@ int ks_foldercache_same(struct ks_foldercache *c, const char *rel,
 {
 	struct folder key = { .path = (char *)rel }, *f;
 
-	if (!c || (unsigned long long)st->st_dev != c->dev)
+	if (!c || !c->nold || (unsigned long long)st->st_dev != c->dev)
 		return 0;
 	f = bsearch(&key, c->old, c->nold, sizeof(*c->old), folder_cmp);
 	if (!f)
@@ -369,7 +384,8 @@ void ks_foldercache_close(struct ks_foldercache *c, int write)
 		return;
 	/* a folder noted before and not kept now is dropped */
 	if (write && (c->changed || c->same != c->nold)) {
-		qsort(c->now, c->nnow, sizeof(*c->now), folder_cmp);
+		if (c->nnow)
+			qsort(c->now, c->nnow, sizeof(*c->now), folder_cmp);
 		write_file(c, 1);
 	}
 	folders_free(c->now, c->nnow);
