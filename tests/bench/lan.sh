@@ -256,8 +256,8 @@ cp -a "$hub" "$hub0" || exit 1
 # links (git and libgit2 only ever add an object file, by rename, and never
 # write into one), everything else is copied.  The copied work tree has new
 # inodes and ctimes: git update-index --refresh records them in the index,
-# and a khaosat status in khaosat's note of its folders, as on a laptop
-# where nothing was touched since the last command (bench_copy_repo).
+# and khaosat status in khaosat's notes (bench_make_notes), as on a laptop
+# where nothing was touched since the last command.
 run=$tmp/run
 cat >"$tmp/bin/copy-repo" <<'EOF'
 #!/bin/sh
@@ -289,7 +289,7 @@ set -e
 '$tmp/bin/copy-repo' "\$1" '$run' .git
 cd '$run'
 git update-index -q --refresh >/dev/null
-$(bench_note_folders)
+$(bench_make_notes)
 sync
 EOF
 chmod +x "$tmp/bin/copy-repo" "$tmp/bin/fresh"

@@ -172,10 +172,8 @@ bench_git_import() {
 # FROM, its object files hard links to FROM's (git and libgit2 only ever
 # add an object file, by rename, and never write into one), everything
 # else copied.  The copy has new inodes and change times: git's index is
-# refreshed, and khaosat's note of its folders (.git/khaosat/folders)
-# made again by a khaosat status, as on a laptop where nothing was
-# touched since the last command (a folder changed in the last two
-# seconds is not noted: the copy waits that long first).
+# refreshed, and khaosat's notes made again (bench_make_notes), as on a
+# laptop where nothing was touched since the last command.
 bench_copy_repo() {
 	cat >"$tmp/bin/copy-repo" <<'EOF'
 #!/bin/sh
@@ -194,15 +192,21 @@ cp -al "$1/.git/objects" "$2/.git/objects"
 cd "$2"
 git update-index -q --refresh >/dev/null
 EOF
-	bench_note_folders >>"$tmp/bin/copy-repo"
+	bench_make_notes >>"$tmp/bin/copy-repo"
 	chmod +x "$tmp/bin/copy-repo"
 }
 
-# bench_note_folders: the lines of a script, run in a survey just copied,
-# that make khaosat's note of its folders again (bench_copy_repo)
-bench_note_folders() {
+# bench_make_notes: the lines of a script, run in a survey just copied,
+# that make khaosat's notes of it again.  The refresh wrote git's index
+# anew, so the first khaosat status learns from libgit2's status that it
+# holds main's tree, and notes that (.git/khaosat/index-head); the second
+# then lists the work tree itself and notes its folders (.git/khaosat/
+# folders: a folder changed in the two whole seconds before is not
+# noted, hence the wait).
+bench_make_notes() {
 	cat <<EOF
-sleep 2
+sleep 3
+'$ks' status >/dev/null 2>&1 || :
 '$ks' status >/dev/null 2>&1 || :
 EOF
 }
