@@ -200,7 +200,7 @@ static int fs_moves_times(int parent, unsigned long long dev)
 	int t, ok;
 
 	snprintf(name, sizeof(name), "folders-test.%ld", (long)getpid());
-	remove_test(parent, name);	/* left by a process killed, same id */
+	remove_test(parent, name);	/* left by a killed process of this id */
 	if (mkdirat(parent, name, 0700) < 0)
 		return -1;
 	t = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -308,6 +308,9 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 		ks_buf_reset(&path);
 		ks_buf_addf(&path, "%skhaosat", gitdir);
 		ok = -1;
+		/* test folders that processes killed during a test left */
+		if (!ks_buf_failed(&path))
+			ks_sweep_stale(path.ptr, "folders-test.", KS_STALE_SECONDS);
 		if (!ks_buf_failed(&path) &&
 		    (kdir = open(path.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 			ok = fs_moves_times(kdir, c->dev);

@@ -360,9 +360,12 @@ test_grep() {
 # Every file under a folder (default .) with its SHA-1, sorted by name:
 # compare two of these to show that a command changed nothing.  The survey
 # lock (.git/khaosat/lock) is left out: every command that writes names
-# itself there for others to read, even when it then changes nothing.
+# itself there for others to read, even when it then changes nothing; so
+# is the note of the survey's folders (.git/khaosat/folders), which any
+# listing of the work tree may make once they are old enough (wtlist.c).
 snapshot() {
 	(cd "${1:-.}" && find . -type f ! -path "*/.git/khaosat/lock" \
+		! -path "*/.git/khaosat/folders" \
 		-exec sha1sum {} + | LC_ALL=C sort -k 2)
 }
 

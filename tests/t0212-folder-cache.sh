@@ -84,6 +84,16 @@ else
 	'
 fi
 
+test_expect_success 'a test folder that a killed process left is removed at the next test' '
+	mkdir -p s/.git/khaosat/folders-test.99999/c &&
+	touch -d "2 hours ago" s/.git/khaosat/folders-test.99999 &&
+	sed -i "2s/^fs [0-9]* /fs 1 /" $CACHE &&
+	(cd s && khaosat status >/dev/null) &&
+	test_path_is_missing s/.git/khaosat/folders-test.99999 &&
+	sed -n 2p $CACHE | grep -q "^fs [0-9]* -*[0-9]* 1$" &&
+	! ls s/.git/khaosat | grep -q folders-test
+'
+
 test_expect_success 'a new record in a noted folder is found, and gone when removed' '
 	grep -q " $W$" $CACHE &&
 	new_record &&

@@ -233,10 +233,13 @@ hub_url() {
 }
 
 # Everything a failed sync must leave alone in a survey, fetch folders
-# included (the same as lib.sh's state, with .git/khaosat listed).
+# included (the same as lib.sh's state, with .git/khaosat listed but for
+# the note of its folders, which any listing may make when they are old
+# enough: wtlist.c).
 state() {
 	git -C "$1" for-each-ref &&
-	(cd "$1" && find .git/objects .git/khaosat -type f | LC_ALL=C sort) &&
+	(cd "$1" && find .git/objects .git/khaosat -type f ! -path .git/khaosat/folders |
+		LC_ALL=C sort) &&
 	snapshot "$1" | grep -v " \./\.git/"
 }
 
