@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #ifndef _WIN32
+#include <linux/magic.h>
 #include <sys/vfs.h>
 #endif
 
@@ -131,6 +132,30 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 #else
 
 /* ---- whether the file system moves a folder's times ---- */
+
+#define ZFS_SUPER_MAGIC 0x2fc12fc1	/* not in linux/magic.h */
+
+/*
+ * 1 for Linux's own file systems, which keep a change time of their own
+ * on the disk.  FAT's and exFAT's have none (Linux gives the creation
+ * time for it), and a network folder's times are the server's, cached:
+ * a folder's times set back there could pass the test below, and hide a
+ * new file.
+ */
+static int keeps_change_times(unsigned long type)
+{
+	static const unsigned long own[] = {
+		EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC, BTRFS_SUPER_MAGIC,
+		F2FS_SUPER_MAGIC, TMPFS_MAGIC, OVERLAYFS_SUPER_MAGIC,
+		ZFS_SUPER_MAGIC,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(*own); i++)
+		if (type == own[i])
+			return 1;
+	return 0;
+}
 
 enum probe { MAKE, RENAME, REMOVE, MAKE_FOLDER, REMOVE_FOLDER };
 
@@ -279,7 +304,8 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 	struct stat st;
 	int kdir = -1, known = 0, ok = 0;
 
-	if (!c || fstat(top, &st) < 0 || fstatfs(top, &sfs) < 0)
+	if (!c || fstat(top, &st) < 0 || fstatfs(top, &sfs) < 0 ||
+	    !keeps_change_times((unsigned long)sfs.f_type))
 		goto fail;
 	c->dev = (unsigned long long)st.st_dev;
 	c->fs_type = (long long)sfs.f_type;

@@ -9,13 +9,15 @@
  * Making, renaming or removing a file in a folder moves the folder's
  * modification time, and setting that time back moves its change time,
  * which nothing can set: so a folder whose both times and inode are as
- * noted has the same names in it.  That holds on the file systems of
- * Linux, but not on every network folder; so the cache is used only on
- * a file system seen to keep to it, tested once (in .git/khaosat, which
- * must be on the same one) and again whenever the work tree moves to
- * another.  A folder changed less than two seconds before a listing
- * began is not noted: a file made in it within the same tick of the
- * clock would not move its time.
+ * noted has the same names in it.  That holds on Linux's own file
+ * systems (ext4, XFS, Btrfs, F2FS, ZFS, tmpfs, overlayfs), not on FAT,
+ * which keeps no change time, nor on a network folder, whose times are
+ * the server's; so the cache is used only on one of those, and only once
+ * it was seen to keep to it, tested once (in .git/khaosat, which must be
+ * on the same one) and again whenever the work tree moves to another.
+ * A folder changed less than two seconds before a listing began is not
+ * noted: a file made in it within the same tick of the clock would not
+ * move its time.
  *
  * Kept in .git/khaosat/folders, only a cache: one that cannot be read
  * is made anew, one that cannot be written costs the next listing its
