@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "check.h"
 #include "diag.h"
+#include "fnv.h"
 #include "record.h"
 #include "repo.h"
 #include "vnkey.h"
@@ -348,16 +349,12 @@ static int cmp_key(const struct ks_dupe_rec *a, const struct ks_dupe_rec *b,
 /* FNV-1a over `s` and its NUL, from `h`. */
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-	do {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3u;
-	} while (*s++);
-	return h;
+	return ks_fnv(h, s, strlen(s) + 1);
 }
 
 static uint64_t key_hash(const struct ks_dupe_rec *e, unsigned why)
 {
-	uint64_t h = hash_str(0xcbf29ce484222325u, e->kind);
+	uint64_t h = hash_str(KS_FNV_INIT, e->kind);
 
 	if (why == KS_DUPE_NAME)
 		h = hash_str(h, e->scope);

@@ -10,7 +10,6 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,17 +18,6 @@
 #include <linux/magic.h>
 #include <sys/vfs.h>
 #endif
-
-uint64_t ks_foldercache_digest(uint64_t h, const char *name, size_t len,
-			       char kind)
-{
-	size_t i;
-
-	/* FNV-1a: the names of one folder, not anything an attacker picks */
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ULL;
-	return (h ^ (unsigned char)kind) * 0x100000001b3ULL;
-}
 
 #define MAGIC "khaosat-folders 1\n"
 #define CACHE_FILE "khaosat/folders"
@@ -199,35 +187,27 @@ static int moves(int parent, const char *name, int t, enum probe op)
 		a.st_mtim.tv_nsec != b.st_mtim.tv_nsec);
 }
 
-/* Removes the test folder `name` in `parent`, with what it may hold. */
-static void remove_test(int parent, const char *name)
-{
-	int t = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (t >= 0) {
-		unlinkat(t, "a", 0);
-		unlinkat(t, "b", 0);
-		unlinkat(t, "c", AT_REMOVEDIR);
-		close(t);
-	}
-	unlinkat(parent, name, AT_REMOVEDIR);
-}
-
 /*
- * 1 when a folder made in `parent` (open, on the file system `dev`) has
- * its modification time moved by each change of the names in it; 0 when
- * not; -1 when it cannot be tested now (no folder can be made there).
+ * 1 when a folder made in the folder `dir` (open as `parent`, on the
+ * file system `dev`) has its modification time moved by each change of
+ * the names in it; 0 when not; -1 when it cannot be tested now (no
+ * folder can be made there).
  */
-static int fs_moves_times(int parent, unsigned long long dev)
+static int fs_moves_times(const char *dir, int parent, unsigned long long dev)
 {
-	char name[64];
+	struct ks_buf test = KS_BUF_INIT;
+	const char *name;
 	struct stat st;
 	int t, ok;
 
-	snprintf(name, sizeof(name), "folders-test.%ld", (long)getpid());
-	remove_test(parent, name);	/* left by a killed process of this id */
-	if (mkdirat(parent, name, 0700) < 0)
+	if (ks_buf_addf(&test, "%s/folders-test.%ld", dir, (long)getpid()) < 0)
 		return -1;
+	name = test.ptr + strlen(dir) + 1;
+	ks_remove_tree(test.ptr);	/* left by a killed process of this id */
+	if (mkdirat(parent, name, 0700) < 0) {
+		ks_buf_release(&test);
+		return -1;
+	}
 	t = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ok = t >= 0 && fstat(t, &st) == 0 && (unsigned long long)st.st_dev == dev &&
 	     moves(parent, name, t, MAKE) && moves(parent, name, t, RENAME) &&
@@ -237,7 +217,8 @@ static int fs_moves_times(int parent, unsigned long long dev)
 		close(t);
 	else
 		ok = -1;
-	remove_test(parent, name);
+	ks_remove_tree(test.ptr);
+	ks_buf_release(&test);
 	return ok;
 }
 
@@ -299,7 +280,8 @@ bad:
 struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 {
 	struct ks_foldercache *c = ks_calloc(1, sizeof(*c));
-	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT, want = KS_BUF_INIT;
+	struct ks_buf path = KS_BUF_INIT, text = KS_BUF_INIT, want = KS_BUF_INIT,
+		      wanting = KS_BUF_INIT;
 	struct statfs sfs;
 	struct stat st;
 	int kdir = -1, known = 0, ok = 0;
@@ -315,7 +297,8 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 		goto fail;
 	/* what the second line says when the file system is this one */
 	fs_line(&want, c, 1);
-	if (ks_buf_failed(&want))
+	fs_line(&wanting, c, 0);
+	if (ks_buf_failed(&want) || ks_buf_failed(&wanting))
 		goto fail;
 	if (ks_buf_read_file(&text, c->file, (size_t)64 << 20) == 0 &&
 	    text.len > strlen(MAGIC) && !memcmp(text.ptr, MAGIC, strlen(MAGIC))) {
@@ -324,9 +307,7 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 		if (!strncmp(second, want.ptr, want.len)) {
 			known = ok = 1;
 			parse_folders(c, second + want.len);
-		} else if (!strncmp(second, want.ptr, want.len - 2) &&
-			   second[want.len - 2] == '0' &&
-			   second[want.len - 1] == '\n') {
+		} else if (!strncmp(second, wanting.ptr, wanting.len)) {
 			known = 1;	/* tested, and found wanting */
 		}
 	}
@@ -339,7 +320,7 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 			ks_sweep_stale(path.ptr, "folders-test.", KS_STALE_SECONDS);
 		if (!ks_buf_failed(&path) &&
 		    (kdir = open(path.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-			ok = fs_moves_times(kdir, c->dev);
+			ok = fs_moves_times(path.ptr, kdir, c->dev);
 			close(kdir);
 		}
 		if (ok < 0)
@@ -353,11 +334,13 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top)
 	ks_buf_release(&path);
 	ks_buf_release(&text);
 	ks_buf_release(&want);
+	ks_buf_release(&wanting);
 	return c;
 fail:
 	ks_buf_release(&path);
 	ks_buf_release(&text);
 	ks_buf_release(&want);
+	ks_buf_release(&wanting);
 	if (c) {
 		ks_free(c->file);
 		folders_free(c->old, c->nold);

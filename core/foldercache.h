@@ -27,7 +27,6 @@
 #ifndef KS_FOLDERCACHE_H
 #define KS_FOLDERCACHE_H
 
-#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -43,7 +42,7 @@ struct ks_foldercache *ks_foldercache_open(const char *gitdir, int top);
 /*
  * 1 when the folder `rel` (relative to the work tree, no '/' at its
  * end), whose stat data is `st` and whose entries in the index have the
- * digest `names` (ks_foldercache_digest), was noted with both: it holds
+ * digest `names` (the caller's, only compared), was noted with both: it holds
  * only the index's files, and its folders are the index's.
  */
 int ks_foldercache_same(struct ks_foldercache *c, const char *rel,
@@ -62,10 +61,5 @@ void ks_foldercache_note(struct ks_foldercache *c, const char *rel,
  * walk); then frees it.  Safe on NULL.
  */
 void ks_foldercache_close(struct ks_foldercache *c, int write);
-
-/* A digest of names, each added in turn, `kind` telling them apart. */
-#define KS_FOLDERCACHE_DIGEST_INIT 0xcbf29ce484222325ULL
-uint64_t ks_foldercache_digest(uint64_t h, const char *name, size_t len,
-			       char kind);
 
 #endif

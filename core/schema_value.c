@@ -6,6 +6,7 @@
  * and every instance value.
  */
 #include "schema_int.h"
+#include "fnv.h"
 #include "record.h"
 
 #include <errno.h>
@@ -212,16 +213,6 @@ static int node_equal(const struct ks_node *a, const struct ks_node *b,
 	return ks_val_equal(&x, &y, json);
 }
 
-static uint64_t fnv(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *s = p;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ull;
-	return h;
-}
-
 uint64_t ks_val_hash(const struct ks_val *v, int json)
 {
 	uint64_t h = 1469598103934665603ull + (uint64_t)v->t;
@@ -237,17 +228,17 @@ uint64_t ks_val_hash(const struct ks_val *v, int json)
 
 		if (isnan(d))
 			return h;
-		return fnv(&d, sizeof(d), h);
+		return ks_fnv(h, &d, sizeof(d));
 	}
 	case KS_V_STR:
-		return fnv(v->str, v->len, h);
+		return ks_fnv(h, v->str, v->len);
 	case KS_V_MAP:
 		for (i = 0; i < v->n->u.map.n; i++) {
 			const struct ks_pair *p = &v->n->u.map.v[i];
 			struct ks_val c;
 
 			ks_val_read(&c, p->value, 0, json);
-			h += fnv(p->key, p->key_len, 7) * 31 +
+			h += ks_fnv(7, p->key, p->key_len) * 31 +
 			     ks_val_hash(&c, json);
 		}
 		return h;

@@ -5,6 +5,7 @@
 #include "wtlist.h"
 #include "alloc.h"
 #include "buf.h"
+#include "fnv.h"
 #include "foldercache.h"
 #include "gitindex.h"
 #include "pool.h"
@@ -548,7 +549,7 @@ static int just_the_entries(const struct walk *w, size_t lo, size_t hi,
 static uint64_t names_in(const struct walk *w, size_t lo, size_t hi,
 			 size_t prefix)
 {
-	uint64_t h = KS_FOLDERCACHE_DIGEST_INIT;
+	uint64_t h = KS_FNV_INIT;
 	const char *last = NULL;
 	size_t last_len = 0, i;
 
@@ -559,13 +560,13 @@ static uint64_t names_in(const struct walk *w, size_t lo, size_t hi,
 		const char *slash = memchr(rest, '/', n);
 
 		if (!slash) {
-			h = ks_foldercache_digest(h, rest, n, 'f');
+			h = ks_fnv(ks_fnv(h, rest, n), "f", 1);
 			continue;
 		}
 		n = (size_t)(slash - rest);
 		if (last && n == last_len && !memcmp(rest, last, n))
 			continue;	/* the same folder's: entries in order */
-		h = ks_foldercache_digest(h, rest, n, 'd');
+		h = ks_fnv(ks_fnv(h, rest, n), "d", 1);
 		last = rest;
 		last_len = n;
 	}
