@@ -53,6 +53,7 @@ struct walk {
 	struct ks_buf plain_dir;	/* a folder with no attributes up to it */
 	struct ks_buf scratch;
 	struct ks_foldercache *folders;	/* the folders not to read, or NULL */
+	struct ks_buf key;	/* a folder's path and '0' (past_folder) */
 };
 
 /* Settings under which git compares files otherwise: libgit2's job. */
@@ -542,35 +543,48 @@ static int just_the_entries(const struct walk *w, size_t lo, size_t hi,
 }
 
 /*
+ * The first entry past those under the folder `path` (`len` bytes, no
+ * '/' at its end): the first from "path0" on, '0' coming after '/'.
+ * (size_t)-1 when out of memory.
+ */
+static size_t past_folder(struct walk *w, const char *path, size_t len)
+{
+	ks_buf_reset(&w->key);
+	if (ks_buf_add(&w->key, path, len) < 0 || ks_buf_putc(&w->key, '0') < 0)
+		return (size_t)-1;
+	return ks_gitindex_lower(w->ix, w->key.ptr, w->key.len);
+}
+
+/*
  * The digest of the names directly in the folder whose entries are
  * [lo, hi), `prefix` bytes of each path being the folder's ("dir/"):
- * each file's, and each folder's once.
+ * each file's, and each folder's once, its entries passed over.  0, or
+ * -1 out of memory.
  */
-static uint64_t names_in(const struct walk *w, size_t lo, size_t hi,
-			 size_t prefix)
+static int names_in(uint64_t *out, struct walk *w, size_t lo, size_t hi,
+		    size_t prefix)
 {
 	uint64_t h = KS_FNV_INIT;
-	const char *last = NULL;
-	size_t last_len = 0, i;
+	size_t i = lo;
 
-	for (i = lo; i < hi; i++) {
+	while (i < hi) {
 		const struct ks_gitindex_entry *e = &w->ix->v[i];
-		const char *rest = ks_gitindex_path(w->ix, e) + prefix;
+		const char *path = ks_gitindex_path(w->ix, e);
 		size_t n = e->path_len - prefix;
-		const char *slash = memchr(rest, '/', n);
+		const char *slash = memchr(path + prefix, '/', n);
 
 		if (!slash) {
-			h = ks_fnv(ks_fnv(h, rest, n), "f", 1);
+			h = ks_fnv(ks_fnv(h, path + prefix, n), "f", 1);
+			i++;
 			continue;
 		}
-		n = (size_t)(slash - rest);
-		if (last && n == last_len && !memcmp(rest, last, n))
-			continue;	/* the same folder's: entries in order */
-		h = ks_fnv(ks_fnv(h, rest, n), "d", 1);
-		last = rest;
-		last_len = n;
+		n = (size_t)(slash - (path + prefix));
+		h = ks_fnv(ks_fnv(h, path + prefix, n), "d", 1);
+		if ((i = past_folder(w, path, prefix + n)) == (size_t)-1)
+			return -1;
 	}
-	return h;
+	*out = h;
+	return 0;
 }
 
 /* Whether the index has files under the folder now in w->abs. */
@@ -617,11 +631,9 @@ static int walk_known(struct walk *w, size_t lo, size_t hi)
 			break;
 		}
 		err = walk_folder(w, 0);
-		/* past its entries: up to "dir/sub0" */
-		if (!err && ks_buf_putc(&w->abs, '0') < 0)
+		if (!err &&
+		    (i = past_folder(w, rel_of(w), w->abs.len - w->root)) == (size_t)-1)
 			err = -1;
-		if (!err)
-			i = ks_gitindex_lower(w->ix, rel_of(w), w->abs.len - w->root);
 	}
 	ks_buf_setlen(&w->abs, len);
 	return err;
@@ -659,8 +671,8 @@ static int walk_folder(struct walk *w, int listed)
 	w->abs.ptr[len] = '\0';
 	if (counting && w->folders &&
 	    fstatat(w->top, rel_of(w), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISDIR(st.st_mode)) {
-		names = names_in(w, lo, hi, len + 1 - w->root);
+	    S_ISDIR(st.st_mode) &&
+	    names_in(&names, w, lo, hi, len + 1 - w->root) == 0) {
 		if (ks_foldercache_same(w->folders, rel_of(w), &st, names)) {
 			ks_buf_setlen(&w->abs, len);
 			return walk_known(w, lo, hi);
@@ -838,6 +850,7 @@ int ks_wtlist_hash(git_oid *id, struct ks_repo *r, const struct ks_gitindex *ix,
 	ks_buf_release(&w.abs);
 	ks_buf_release(&w.plain_dir);
 	ks_buf_release(&w.scratch);
+	ks_buf_release(&w.key);
 	return err;
 }
 
@@ -905,5 +918,6 @@ int ks_wtlist(struct ks_repo *r, struct ks_gitindex *ix,
 	ks_buf_release(&w.abs);
 	ks_buf_release(&w.plain_dir);
 	ks_buf_release(&w.scratch);
+	ks_buf_release(&w.key);
 	return err;
 }
